@@ -1,0 +1,136 @@
+# coinfer — one non-recursive Makefile. Everything lands under $(BUILD)/.
+#
+#   make            build build/coinfer (installs missing Debian packages first)
+#   make test       build and run every test (layering, unit, integration, validation)
+#   make run        run scenarios/default.xml and print the summary
+#   make bench      build and run the benchmarks, print their figures
+#   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
+#   make valgrind   the unit and validation tests under valgrind memcheck
+#   make install    install coinfer to $(PREFIX)/bin (PREFIX=/usr/local)
+#   make clean      remove build/
+#
+# CI=true adds -Werror. Libraries come from pkg-config.
+
+BUILD   ?= build
+.DEFAULT_GOAL := all
+PREFIX  ?= /usr/local
+CC      ?= cc
+CXX     ?= c++
+SAN     ?=
+
+# --- configuration: packages, flags, version -------------------------------
+# build/config.mk is regenerated on every invocation that builds something
+# (after scripts/install-deps.sh has run) but only rewritten when it changes.
+NOCONFIG_GOALS := clean help deps
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
+SKIP_CONFIG := 1
+endif
+endif
+ifndef SKIP_CONFIG
+include $(BUILD)/config.mk
+endif
+
+$(BUILD)/config.mk: FORCE
+	@scripts/install-deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/gen-config.sh > $@.tmp && { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+OPT      ?= -O2
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+SANFLAGS :=
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+CFLAGS_ALL = $(CSTD) $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP -Isim -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+# --- sources ----------------------------------------------------------------
+LIB_SRC  := $(sort $(filter-out sim/cli/%,$(wildcard sim/*/*.c sim/*/*/*.c)))
+CLI_SRC  := $(sort $(wildcard sim/cli/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libcoinfer.a
+BIN      := $(BUILD)/coinfer
+
+UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+VAL_SRC  := $(sort $(wildcard tests/validation/test_*.c))
+VAL_BIN  := $(VAL_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+
+.PHONY: all test run bench asan valgrind clean install deps help FORCE
+all: $(BIN)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/gen/version.h: $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	@printf '#define COINFER_VERSION "%s"\n' '$(COINFER_VERSION)' > $@.tmp && \
+	  { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/config.mk | $(BUILD)/gen/version.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(LIBS_ALL)
+
+# Each test file is one program; tests/<kind>/<sub>/test_x.c -> build/tests/...
+$(BUILD)/tests/%: tests/%.c $(LIB) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS_ALL) $(CMOCKA_LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS_ALL)
+
+# The ns-3 reference PHOLD: built only where ns-3 is installed; never part of coinfer.
+$(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core) -o $@ $< -lns3-core
+
+test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN)
+	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
+
+run: $(BIN)
+	$(BIN) run scenarios/default.xml
+
+bench: $(BIN) $(BENCH_BIN)
+	@if pkg-config --exists ns3-core 2>/dev/null; then $(MAKE) --no-print-directory $(BUILD)/bench/ref/phold_ns3; fi
+	@BUILD=$(BUILD) scripts/run-bench.sh
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
+
+valgrind: $(UNIT_BIN) $(VAL_BIN)
+	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  scripts/run-tests.sh --unit-only
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coinfer
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+
+FORCE:
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Reject an #include that breaks the layering of DESIGN.md:
+#   core <- radio, compute, nn <- proto, policy <- io <- cli
+# A folder of sim/ may include its own headers and those of lower tiers only,
+# never a sibling of its own tier nor anything above. Third-party regimes stay
+# at their border: only io/ includes sqlite3.h and libxml2; only nn/ includes
+# cblas.h; GSL random-number headers only core/.
+set -u
+cd "$(dirname "$0")/.."
+
+tier() {
+    case "$1" in
+        core) echo 0 ;;
+        radio|compute|nn) echo 1 ;;
+        proto|policy) echo 2 ;;
+        io) echo 3 ;;
+        cli) echo 4 ;;
+        *) echo "" ;;
+    esac
+}
+
+bad=0
+complain() { echo "$1:$2: $3" >&2; bad=1; }
+
+while IFS= read -r f; do
+    sub=${f#sim/}; sub=${sub%%/*}
+    t=$(tier "$sub")
+    if [ -z "$t" ]; then
+        complain "$f" 1 "folder '$sub' has no place in the layering (add it to DESIGN.md and this script)"
+        continue
+    fi
+    while IFS=: read -r line inc; do
+        [ -n "$line" ] || continue
+        target=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$inc")
+        case "$target" in
+            */*)
+                dir=${target%%/*}
+                dt=$(tier "$dir")
+                if [ -n "$dt" ]; then
+                    if [ "$dir" != "$sub" ] && [ "$dt" -ge "$t" ]; then
+                        complain "$f" "$line" "'$sub' (tier $t) may not include '$target' (tier $dt)"
+                    fi
+                fi
+                ;;
+        esac
+        case "$target" in
+            sqlite3.h|libxml/*)
+                [ "$sub" = io ] || complain "$f" "$line" "only sim/io/ includes $target" ;;
+            cblas.h|openblas*)
+                [ "$sub" = nn ] || complain "$f" "$line" "only sim/nn/ includes $target" ;;
+            gsl/gsl_rng.h|gsl/gsl_randist.h)
+                [ "$sub" = core ] || complain "$f" "$line" "GSL random numbers only through core/rng ($target)" ;;
+        esac
+    done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' "$f" | sed -E 's/^([0-9]+):/\1:/')
+done < <(find sim -name '*.[ch]' | sort)
+
+if [ "$bad" -ne 0 ]; then
+    echo "check-layering: FAIL" >&2
+    exit 1
+fi
+echo "check-layering: ok ($(find sim -name '*.[ch]' | wc -l) files)"
