@@ -390,7 +390,7 @@ double core_window_mean(const struct core_window *w);
  * scratch buffer: no allocation. */
 double core_window_quantile(struct core_window *w, double p);
 
-/* Quantile p of an array (sorted in place), R type 7; NAN when n == 0. */
+/* Quantile p of an array already sorted ascending, R type 7; NAN when n == 0. */
 double core_quantile_sorted(const double *sorted, size_t n, double p);
 void core_sort_doubles(double *x, size_t n);
 
@@ -400,6 +400,15 @@ void core_sort_doubles(double *x, size_t n);
  * interval at `level` (e.g. 0.95) from Student's t on the batch means. */
 enum core_rc core_batch_means(const double *x, size_t n, size_t n_batches, double level,
                               double *mean_out, double *half_width_out);
+
+/* ======================================================================== */
+/* Start-up (init.c)                                                         */
+/* ======================================================================== */
+
+/* Convert third-party error regimes at the border: GSL's default handler
+ * aborts the process; after core_init it returns error codes instead. Call
+ * once at program start (the CLI, each test and bench program). */
+void core_init(void);
 
 /* ======================================================================== */
 /* Wall clock (clock.c)                                                      */
