@@ -1,0 +1,43 @@
+/*
+ * io_int.h — shared between the files of sim/io only: SHA-256 of scenario
+ * files and the translation of libxml2's messages into plain ones.
+ */
+#ifndef COINFER_IO_INT_H
+#define COINFER_IO_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* ---- SHA-256 (sha256.c), FIPS 180-4 ------------------------------------- */
+
+struct io_sha256 {
+    uint32_t h[8];     /* chaining state */
+    uint64_t n_bytes;  /* bytes hashed so far */
+    uint8_t block[64]; /* pending input, n_bytes % 64 of it filled */
+};
+
+void io_sha256_init(struct io_sha256 *s);
+void io_sha256_update(struct io_sha256 *s, const void *data, size_t n_bytes);
+/* Finish and write the digest as 64 lower-case hex digits and a NUL. */
+void io_sha256_final_hex(struct io_sha256 *s, char hex[65]);
+
+/* ---- libxml2 messages (xml_errors.c) ------------------------------------ */
+
+/* Rewrite one libxml2 message (schema validity or parser error) as a plain
+ * one: "Element 'ues', attribute 'count': '0' is not a valid value of the
+ * atomic type 'xs:positiveInteger'." becomes "element 'ues': attribute
+ * 'count': '0' is not a positive integer". A value that fails a quantity's
+ * pattern is explained from the element's knob table (io_scenario_knobs).
+ * from_parser: msg is a well-formedness error of the XML parser. */
+void io_xml_translate(const char *msg, bool from_parser, char *out, size_t out_size);
+
+/* ---- scenario elements (scenario.c) -------------------------------------- */
+
+/* The knob table of a scenario element ("simulation", "server", "ues"), or
+ * NULL for an element without knobs. */
+const struct core_knob_table *io_scenario_knobs(const char *element);
+
+#endif /* COINFER_IO_INT_H */

@@ -1,0 +1,481 @@
+/*
+ * scenario.c — scenario files in: read, parse, validate, convert.
+ *
+ * A scenario is read whole (for its SHA-256), parsed by libxml2 without
+ * network access or external entities (XML_PARSE_NONET, no NOENT or DTDLOAD)
+ * and with line numbers past 65535 (XML_PARSE_BIG_LINES), validated against
+ * scenarios/schema.xsd, and only then converted: each element's attributes
+ * are set through its module's knob table (units to SI, ranges checked) and
+ * cross-checks run last. Every libxml2 message is caught by a structured
+ * error handler and rewritten (xml_errors.c); the first error is reported as
+ * "FILE:LINE: message" with CORE_E_INPUT.
+ *
+ * The file's structure for now:
+ *
+ *   <scenario name="...">          name optional (default: the file's base name)
+ *     <description>...</description>   optional
+ *     <simulation duration=".." seed=".." warmup=".."/>
+ *     <queue>
+ *       <server servers=".." service=".." mean-service=".."/>
+ *       <ues count=".." arrival=".." rate=".."/>
+ *     </queue>
+ *   </scenario>
+ *
+ * The schema is found at $COINFER_SCHEMA_DIR/schema.xsd if that variable is
+ * set, else at ../scenarios/schema.xsd from the directory of the running
+ * binary (/proc/self/exe: build/coinfer finds scenarios/) or from one of its
+ * two parents (build/asan/coinfer), else at scenarios/schema.xsd from the
+ * current directory.
+ */
+#include "io/io.h"
+#include "io/io_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+
+/* The first error libxml2 reported, and how many followed it. */
+struct xml_capture {
+    int n_errors;     /* errors seen (warnings are ignored) */
+    long line;        /* line of the first, 0 if unknown */
+    bool from_parser; /* the first is a well-formedness error */
+    char msg[1024];   /* libxml2's text of the first */
+};
+
+/* The line of node in its file. libxml2 2.9 keeps lines up to 65535 in the
+ * node; past that (with XML_PARSE_BIG_LINES) only text nodes keep their line,
+ * in psvi, and it is the line where the text ends, which is the line where
+ * the next element starts. xmlGetLineNo instead takes an element's line from
+ * the text after it, one line late when a newline follows the element. */
+static long node_line(const xmlNode *n)
+{
+    if (n != NULL && n->type == XML_ATTRIBUTE_NODE)
+        n = n->parent;
+    if (n == NULL)
+        return 0;
+    if (n->type == XML_ELEMENT_NODE && n->line == 65535 && n->prev != NULL &&
+        n->prev->type == XML_TEXT_NODE && n->prev->psvi != NULL)
+        return (long)(intptr_t)n->prev->psvi;
+    return xmlGetLineNo(n);
+}
+
+static void on_xml_error(void *ctx, xmlErrorPtr err)
+{
+    struct xml_capture *cap = ctx;
+
+    if (cap == NULL || err == NULL || err->level < XML_ERR_ERROR)
+        return;
+    if (cap->n_errors++ > 0)
+        return;
+    cap->line = err->line;
+    if ((cap->line <= 0 || cap->line >= 65535) && err->node != NULL)
+        cap->line = node_line(err->node);
+    cap->from_parser = err->domain != XML_FROM_SCHEMASV && err->domain != XML_FROM_SCHEMASP;
+    snprintf(cap->msg, sizeof(cap->msg), "%s", err->message ? err->message : "unknown error");
+}
+
+/* ---- knob tables of the scenario's elements ------------------------------ */
+
+static const struct core_knob_table *const element_tables[] = {
+    &proto_sim_knobs,
+    &proto_queue_server_knobs,
+    &proto_queue_ues_knobs,
+};
+
+const struct core_knob_table *io_scenario_knobs(const char *element)
+{
+    for (size_t i = 0; i < ARRAY_LEN(element_tables); i++) {
+        if (strcmp(element_tables[i]->element, element) == 0)
+            return element_tables[i];
+    }
+    return NULL;
+}
+
+/* ---- reading, parsing and validating ------------------------------------- */
+
+/* Read the whole file at path into a new buffer (core_free it). */
+static enum core_rc read_file(const char *path, char **buf_out, size_t *len_out, struct core_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0, got;
+
+    if (f == NULL)
+        return core_err(e, CORE_E_INPUT, "%s:0: cannot open: %s", path, strerror(errno));
+    do {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 16384;
+            grown = core_realloc(buf, cap);
+            if (grown == NULL) {
+                core_free(buf);
+                fclose(f);
+                return core_err(e, CORE_E_NOMEM, "%s:0: out of memory reading the file", path);
+            }
+            buf = grown;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        int err = errno;
+        core_free(buf);
+        fclose(f);
+        return core_err(e, CORE_E_INPUT, "%s:0: cannot read: %s", path, strerror(err));
+    }
+    fclose(f);
+    if (len > INT_MAX) {
+        core_free(buf);
+        return core_err(e, CORE_E_INPUT, "%s:0: file too large for a scenario", path);
+    }
+    *buf_out = buf;
+    *len_out = len;
+    return CORE_OK;
+}
+
+/* Where scenarios/schema.xsd is (see the comment at the top). */
+static void schema_path(char *buf, size_t size)
+{
+    const char *dir = getenv("COINFER_SCHEMA_DIR");
+    char exe[PATH_MAX];
+    ssize_t n;
+
+    if (dir != NULL && dir[0] != '\0') {
+        snprintf(buf, size, "%s/schema.xsd", dir);
+        return;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        char *slash;
+        exe[n] = '\0';
+        /* build/coinfer -> build/../scenarios; build/asan/coinfer one level more. */
+        for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
+            *slash = '\0';
+            snprintf(buf, size, "%s/../scenarios/schema.xsd", exe);
+            if (access(buf, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, size, "scenarios/schema.xsd");
+}
+
+/* The first entity reference under n (libxml2 keeps them as nodes when
+ * entities are not substituted, which we never do), or NULL. */
+static xmlNodePtr find_entity_ref(xmlNodePtr n)
+{
+    for (; n != NULL; n = n->next) {
+        xmlNodePtr found;
+        if (n->type == XML_ENTITY_REF_NODE)
+            return n;
+        if (n->type == XML_ELEMENT_NODE && (found = find_entity_ref(n->children)) != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* Validate doc against the schema; the first violation as FILE:LINE. */
+static enum core_rc validate_doc(const char *path, xmlDocPtr doc, struct xml_capture *cap,
+                                 struct core_err *e)
+{
+    char xsd[PATH_MAX + 32], plain[1024];
+    xmlSchemaParserCtxtPtr pctx;
+    xmlSchemaValidCtxtPtr vctx;
+    xmlSchemaPtr schema;
+    enum core_rc rc = CORE_OK;
+    int ret;
+
+    schema_path(xsd, sizeof(xsd));
+    if (access(xsd, R_OK) != 0)
+        return core_err(e, CORE_E_IO,
+                        "%s:0: cannot open the scenario schema: %s (set COINFER_SCHEMA_DIR "
+                        "to the directory holding schema.xsd)",
+                        xsd, strerror(errno));
+    pctx = xmlSchemaNewParserCtxt(xsd);
+    if (pctx == NULL)
+        return core_err(e, CORE_E_NOMEM, "%s:0: out of memory loading the schema", xsd);
+    xmlSchemaSetParserStructuredErrors(pctx, on_xml_error, cap);
+    schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+    if (schema == NULL)
+        return core_err(e, CORE_E_IO, "%s:%ld: the scenario schema is broken: %s", xsd, cap->line,
+                        cap->n_errors ? cap->msg : "cannot parse it");
+    vctx = xmlSchemaNewValidCtxt(schema);
+    if (vctx == NULL) {
+        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory validating", path);
+        goto out_free_schema;
+    }
+    xmlSchemaSetValidStructuredErrors(vctx, on_xml_error, cap);
+    ret = xmlSchemaValidateDoc(vctx, doc);
+    if (ret != 0 && cap->n_errors > 0) {
+        io_xml_translate(cap->msg, cap->from_parser, plain, sizeof(plain));
+        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap->line, plain);
+    } else if (ret != 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s:0: libxml2 could not validate the file (code %d)",
+                      path, ret);
+    }
+    xmlSchemaFreeValidCtxt(vctx);
+out_free_schema:
+    xmlSchemaFree(schema);
+    return rc;
+}
+
+/* Read, parse and validate path. On success *doc_out is the tree (free with
+ * xmlFreeDoc) and sha256 the file's digest. */
+static enum core_rc load_doc(const char *path, xmlDocPtr *doc_out, char sha256[65],
+                             struct core_err *e)
+{
+    struct xml_capture cap = {0};
+    struct io_sha256 hash;
+    xmlParserCtxtPtr pctx;
+    xmlDocPtr doc;
+    xmlNodePtr root, ref;
+    char *buf = NULL, plain[1024];
+    size_t len = 0;
+    enum core_rc rc;
+
+    rc = read_file(path, &buf, &len, e);
+    if (rc != CORE_OK)
+        return rc;
+    io_sha256_init(&hash);
+    io_sha256_update(&hash, buf, len);
+    io_sha256_final_hex(&hash, sha256);
+
+    xmlSetStructuredErrorFunc(&cap, on_xml_error);
+    pctx = xmlNewParserCtxt();
+    if (pctx == NULL) {
+        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory parsing the file", path);
+        goto out_free_buf;
+    }
+    doc = xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+    if (doc == NULL || !pctx->wellFormed || cap.n_errors > 0) {
+        xmlFreeDoc(doc);
+        xmlFreeParserCtxt(pctx);
+        io_xml_translate(cap.n_errors ? cap.msg : "The document cannot be parsed", true, plain,
+                         sizeof(plain));
+        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap.line, plain);
+        goto out_free_buf;
+    }
+    xmlFreeParserCtxt(pctx);
+
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || strcmp((const char *)root->name, "scenario") != 0) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: root element '%s' is not a coinfer file (expected <scenario>)", path,
+                      root ? node_line(root) : 0L, root ? (const char *)root->name : "");
+        goto out_free_doc;
+    }
+    ref = find_entity_ref(root);
+    if (ref != NULL) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: entity '&%s;' is not allowed in a scenario file (write the text "
+                      "itself)",
+                      path, ref->parent ? node_line(ref->parent) : 0L, (const char *)ref->name);
+        goto out_free_doc;
+    }
+    rc = validate_doc(path, doc, &cap, e);
+    if (rc == CORE_OK) {
+        *doc_out = doc;
+        doc = NULL;
+    }
+out_free_doc:
+    xmlFreeDoc(doc);
+out_free_buf:
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    core_free(buf);
+    return rc;
+}
+
+/* ---- converting ------------------------------------------------------------ */
+
+/* Set config from node's attributes through table t: defaults first, then
+ * each attribute (which must be a knob), then check that required knobs were
+ * given. */
+static enum core_rc apply_element(const char *path, xmlNodePtr node,
+                                  const struct core_knob_table *t, void *config, struct core_err *e)
+{
+    bool seen[64] = {false};
+    char why[768];
+    long line = node_line(node);
+    enum core_rc rc;
+
+    CORE_ASSERT(t->n_knobs <= ARRAY_LEN(seen));
+    rc = core_knobs_defaults(t, config, e);
+    if (rc != CORE_OK)
+        return rc;
+    for (xmlAttrPtr a = node->properties; a != NULL; a = a->next) {
+        const char *name = (const char *)a->name;
+        const struct core_knob *k = core_knob_find(t, name);
+        xmlChar *value;
+
+        if (k == NULL)
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': unknown attribute '%s'", path,
+                            line, t->element, name);
+        value = xmlNodeListGetString(node->doc, a->children, 1);
+        if (value == NULL)
+            value = xmlStrdup((const xmlChar *)"");
+        if (value == NULL)
+            return core_err(e, CORE_E_NOMEM, "%s:%ld: out of memory", path, line);
+        rc = core_knob_set(k, (const char *)value, config, why, sizeof(why));
+        xmlFree(value);
+        if (rc != CORE_OK)
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': attribute '%s': %s", path, line,
+                            t->element, name, why);
+        seen[k - t->knobs] = true;
+    }
+    for (size_t i = 0; i < t->n_knobs; i++) {
+        if (t->knobs[i].def == NULL && !seen[i])
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: element '%s': attribute '%s' is required but missing", path,
+                            line, t->element, t->knobs[i].name);
+    }
+    return CORE_OK;
+}
+
+static bool is_element(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* The one child element of parent named name; an error if it is absent. */
+static enum core_rc child(const char *path, xmlNodePtr parent, const char *name, xmlNodePtr *out,
+                          struct core_err *e)
+{
+    for (xmlNodePtr n = parent->children; n != NULL; n = n->next) {
+        if (is_element(n, name)) {
+            *out = n;
+            return CORE_OK;
+        }
+    }
+    return core_err(e, CORE_E_INPUT,
+                    "%s:%ld: element '%s' is missing a child element (expected <%s>)", path,
+                    node_line(parent), (const char *)parent->name, name);
+}
+
+/* Every child element of parent is one of names (NULL-terminated). */
+static enum core_rc only_children(const char *path, xmlNodePtr parent, const char *const *names,
+                                  struct core_err *e)
+{
+    for (xmlNodePtr n = parent->children; n != NULL; n = n->next) {
+        bool known = false;
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        for (size_t i = 0; names[i] != NULL; i++)
+            known = known || is_element(n, names[i]);
+        if (!known)
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s' is not expected here", path,
+                            node_line(n), (const char *)n->name);
+    }
+    return CORE_OK;
+}
+
+/* The scenario's name: name="..." or the file's base name without ".xml". */
+static enum core_rc scenario_name(const char *path, xmlNodePtr root, char *out, struct core_err *e)
+{
+    xmlChar *name = xmlGetProp(root, (const xmlChar *)"name");
+    const char *base;
+    size_t n;
+
+    if (name != NULL) {
+        n = strlen((const char *)name);
+        if (n == 0 || n >= IO_NAME_MAX) {
+            xmlFree(name);
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: element 'scenario': attribute 'name' must have 1 to %d "
+                            "characters",
+                            path, node_line(root), IO_NAME_MAX - 1);
+        }
+        memcpy(out, name, n + 1);
+        xmlFree(name);
+        return CORE_OK;
+    }
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".xml") == 0)
+        n -= 4;
+    if (n >= IO_NAME_MAX)
+        n = IO_NAME_MAX - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
+    return CORE_OK;
+}
+
+static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io_scenario *out,
+                                      struct core_err *e)
+{
+    static const char *const top[] = {"description", "simulation", "queue", NULL};
+    static const char *const in_queue[] = {"server", "ues", NULL};
+    xmlNodePtr root = xmlDocGetRootElement(doc), sim, queue, server, ues;
+    enum core_rc rc;
+
+    rc = scenario_name(path, root, out->name, e);
+    if (rc == CORE_OK)
+        rc = only_children(path, root, top, e);
+    if (rc == CORE_OK)
+        rc = child(path, root, "simulation", &sim, e);
+    if (rc == CORE_OK)
+        rc = child(path, root, "queue", &queue, e);
+    if (rc == CORE_OK)
+        rc = only_children(path, queue, in_queue, e);
+    if (rc == CORE_OK)
+        rc = child(path, queue, "server", &server, e);
+    if (rc == CORE_OK)
+        rc = child(path, queue, "ues", &ues, e);
+    if (rc != CORE_OK)
+        return rc;
+
+    rc = apply_element(path, sim, &proto_sim_knobs, &out->sim, e);
+    if (rc == CORE_OK)
+        rc = apply_element(path, server, &proto_queue_server_knobs, &out->queue.server, e);
+    if (rc == CORE_OK)
+        rc = apply_element(path, ues, &proto_queue_ues_knobs, &out->queue.ues, e);
+    if (rc != CORE_OK)
+        return rc;
+    out->kind = IO_SCENARIO_QUEUE;
+
+    if (out->sim.warmup_s >= out->sim.duration_s)
+        return core_err(e, CORE_E_INPUT,
+                        "%s:%ld: element 'simulation': 'warmup' (%g s) must be less than "
+                        "'duration' (%g s)",
+                        path, node_line(sim), out->sim.warmup_s, out->sim.duration_s);
+    return CORE_OK;
+}
+
+/* ---- the public face ------------------------------------------------------- */
+
+enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct core_err *e)
+{
+    xmlDocPtr doc = NULL;
+    enum core_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(path) >= IO_PATH_MAX)
+        return core_err(e, CORE_E_INPUT, "%.64s...:0: the path is longer than %d characters", path,
+                        IO_PATH_MAX - 1);
+    memcpy(out->path, path, strlen(path) + 1);
+    rc = load_doc(path, &doc, out->sha256, e);
+    if (rc != CORE_OK)
+        return rc;
+    rc = scenario_from_doc(path, doc, out, e);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+enum core_rc io_validate_file(const char *path, struct core_err *e)
+{
+    struct io_scenario *s = core_malloc(sizeof(*s));
+    enum core_rc rc;
+
+    if (s == NULL)
+        return core_err(e, CORE_E_NOMEM, "%s:0: out of memory", path);
+    rc = io_scenario_load(path, s, e);
+    core_free(s);
+    return rc;
+}

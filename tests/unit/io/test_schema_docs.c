@@ -1,0 +1,386 @@
+/*
+ * test_schema_docs.c — scenarios/schema.xsd against the knob tables, so the
+ * two cannot drift apart: every knob of <simulation>, <server> and <ues> is
+ * an xs:attribute of that element with the XSD type of its kind and
+ * dimension, documented with its unit, default (or "Required.") and range;
+ * every attribute the XSD declares on those elements is a knob; and every
+ * element and attribute in the schema has documentation. Run from the
+ * repository root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "io/io.h"
+
+#define SCHEMA "scenarios/schema.xsd"
+
+static const struct core_knob_table *const tables[] = {
+    &proto_sim_knobs,
+    &proto_queue_server_knobs,
+    &proto_queue_ues_knobs,
+};
+
+/* The XSD simple type of each dimension's quantities. */
+static const char *const dim_types[] = {
+    [CORE_DIM_NONE] = "xs:double",       [CORE_DIM_TIME] = "time",
+    [CORE_DIM_FREQUENCY] = "frequency",  [CORE_DIM_LENGTH] = "length",
+    [CORE_DIM_SPEED] = "speed",          [CORE_DIM_POWER] = "power",
+    [CORE_DIM_POWER_DBM] = "powerLevel", [CORE_DIM_DB] = "decibels",
+    [CORE_DIM_ENERGY] = "energy",        [CORE_DIM_BYTES] = "size",
+    [CORE_DIM_BITRATE] = "bitRate",      [CORE_DIM_FLOPS] = "computeRate",
+};
+static_assert(ARRAY_LEN(dim_types) == CORE_DIM_COUNT, "one type per dimension");
+
+static xmlDocPtr doc;
+
+static int setup(void **unused)
+{
+    doc = xmlReadFile(SCHEMA, NULL, XML_PARSE_NONET);
+    if (doc == NULL)
+        fprintf(stderr, "cannot parse %s (run from the repository root)\n", SCHEMA);
+    return doc == NULL;
+}
+
+static int teardown(void **unused)
+{
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static bool is_xs(const xmlNode *n, const char *local)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, local) == 0 &&
+           n->ns != NULL &&
+           strcmp((const char *)n->ns->href, "http://www.w3.org/2001/XMLSchema") == 0;
+}
+
+/* The attribute name of n, or "" (the returned string lives in buf). */
+static const char *prop(const xmlNode *n, const char *name, char *buf, size_t size)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+
+    snprintf(buf, size, "%s", v ? (const char *)v : "");
+    xmlFree(v);
+    return buf;
+}
+
+/* The first xs:<local> in the subtree of n whose name attribute is name. */
+static xmlNodePtr find_named(xmlNodePtr n, const char *local, const char *name)
+{
+    char buf[256];
+
+    for (; n != NULL; n = n->next) {
+        xmlNodePtr found;
+        if (is_xs(n, local) && strcmp(prop(n, "name", buf, sizeof(buf)), name) == 0)
+            return n;
+        if (n->type == XML_ELEMENT_NODE && (found = find_named(n->children, local, name)))
+            return found;
+    }
+    return NULL;
+}
+
+/* The documentation of n (xs:annotation/xs:documentation) with runs of
+ * white space collapsed to one space; "" when there is none. */
+static void documentation(const xmlNode *n, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (const xmlNode *a = n->children; a != NULL; a = a->next) {
+        if (!is_xs(a, "annotation"))
+            continue;
+        for (const xmlNode *d = a->children; d != NULL; d = d->next) {
+            xmlChar *text;
+            if (!is_xs(d, "documentation"))
+                continue;
+            text = xmlNodeGetContent(d);
+            for (const char *p = (const char *)text; p && *p && used + 1 < size; p++) {
+                bool space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+                if (space && (used == 0 || buf[used - 1] == ' '))
+                    continue;
+                buf[used++] = space ? ' ' : *p;
+            }
+            xmlFree(text);
+        }
+    }
+    while (used > 0 && buf[used - 1] == ' ')
+        used--;
+    buf[used] = '\0';
+}
+
+/* The complexType that describes element name. */
+static xmlNodePtr element_type(const char *name)
+{
+    xmlNodePtr el = find_named(xmlDocGetRootElement(doc), "element", name);
+    char type[256];
+
+    if (el == NULL)
+        return NULL;
+    prop(el, "type", type, sizeof(type));
+    if (type[0] == '\0') {
+        for (xmlNodePtr c = el->children; c != NULL; c = c->next) {
+            if (is_xs(c, "complexType"))
+                return c;
+        }
+        return NULL;
+    }
+    return find_named(xmlDocGetRootElement(doc)->children, "complexType", type);
+}
+
+/* The xs:attribute name directly under complex type t. */
+static xmlNodePtr type_attribute(xmlNodePtr t, const char *name)
+{
+    char buf[256];
+
+    for (xmlNodePtr a = t->children; a != NULL; a = a->next) {
+        if (is_xs(a, "attribute") && strcmp(prop(a, "name", buf, sizeof(buf)), name) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* Shortest "%g" that reads back exactly, exponent without '+' and zeros. */
+static void number(double x, char *buf, size_t size)
+{
+    char tmp[64], *e, *d;
+    int prec;
+
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*g", prec, x);
+        if (strtod(tmp, NULL) == x)
+            break;
+    }
+    e = strchr(tmp, 'e');
+    if (e) {
+        d = e + 1;
+        if (*d == '+')
+            memmove(d, d + 1, strlen(d + 1) + 1);
+        else if (*d == '-')
+            d++;
+        while (d[0] == '0' && d[1] != '\0')
+            memmove(d, d + 1, strlen(d + 1) + 1);
+    }
+    snprintf(buf, size, "%s", tmp);
+}
+
+/* The XSD type a knob must have; for enums, check the enumeration itself. */
+static bool type_matches(const struct core_knob *k, const char *type, char *why, size_t size)
+{
+    const char *want = NULL;
+
+    switch (k->kind) {
+    case CORE_KNOB_REAL:
+        want = dim_types[k->dim];
+        break;
+    case CORE_KNOB_INT:
+        want = k->min >= 1   ? "xs:positiveInteger"
+               : k->min >= 0 ? "xs:nonNegativeInteger"
+                             : "xs:integer";
+        break;
+    case CORE_KNOB_UINT64:
+        want = "xs:unsignedLong";
+        break;
+    case CORE_KNOB_BOOL:
+        want = "xs:boolean";
+        break;
+    case CORE_KNOB_STRING:
+        want = "xs:string";
+        break;
+    case CORE_KNOB_ENUM: {
+        xmlNodePtr st = find_named(xmlDocGetRootElement(doc)->children, "simpleType", type);
+        xmlNodePtr r = NULL;
+        char value[256];
+        size_t i = 0;
+        if (st == NULL) {
+            snprintf(why, size, "enum type '%s' is not a named simpleType", type);
+            return false;
+        }
+        for (xmlNodePtr c = st->children; c != NULL; c = c->next) {
+            if (is_xs(c, "restriction"))
+                r = c;
+        }
+        for (xmlNodePtr c = r ? r->children : NULL; c != NULL; c = c->next) {
+            if (!is_xs(c, "enumeration"))
+                continue;
+            prop(c, "value", value, sizeof(value));
+            if (k->choices[i] == NULL || strcmp(k->choices[i], value) != 0) {
+                snprintf(why, size, "enumeration value %zu of '%s' is '%s', knob has '%s'", i, type,
+                         value, k->choices[i] ? k->choices[i] : "(end)");
+                return false;
+            }
+            i++;
+        }
+        if (k->choices[i] != NULL) {
+            snprintf(why, size, "'%s' lacks the choice '%s'", type, k->choices[i]);
+            return false;
+        }
+        return true;
+    }
+    case CORE_KNOB_KIND_COUNT:
+        break;
+    }
+    if (want == NULL || strcmp(type, want) != 0) {
+        snprintf(why, size, "XSD type '%s', expected '%s'", type, want ? want : "?");
+        return false;
+    }
+    return true;
+}
+
+/* Check one knob against its xs:attribute; print and count what is wrong. */
+static int check_knob(const struct core_knob_table *t, const struct core_knob *k)
+{
+    xmlNodePtr ct = element_type(t->element), a;
+    char doc_text[2048], want[256], buf[256], lo[64], hi[64], why[1024];
+    const char *unit = k->kind == CORE_KNOB_REAL ? core_dim_si_unit(k->dim) : "";
+    int bad = 0;
+
+    if (ct == NULL || (a = type_attribute(ct, k->name)) == NULL) {
+        print_error("<%s %s>: no xs:attribute in " SCHEMA "\n", t->element, k->name);
+        return 1;
+    }
+    documentation(a, doc_text, sizeof(doc_text));
+    if (doc_text[0] == '\0') {
+        print_error("<%s %s>: no documentation\n", t->element, k->name);
+        bad++;
+    }
+    if (k->def != NULL)
+        snprintf(want, sizeof(want), "Default: %s.", k->def);
+    else
+        snprintf(want, sizeof(want), "Required.");
+    if (strstr(doc_text, want) == NULL) {
+        print_error("<%s %s>: documentation lacks \"%s\": %s\n", t->element, k->name, want,
+                    doc_text);
+        bad++;
+    }
+    if (strcmp(prop(a, "use", buf, sizeof(buf)), k->def ? "" : "required") != 0) {
+        print_error("<%s %s>: use=\"%s\" but the knob is %s\n", t->element, k->name, buf,
+                    k->def ? "optional" : "required");
+        bad++;
+    }
+    if (unit[0] != '\0') {
+        snprintf(want, sizeof(want), "Unit: %s (", unit);
+        if (strstr(doc_text, want) == NULL) {
+            print_error("<%s %s>: documentation lacks \"%s\": %s\n", t->element, k->name, want,
+                        doc_text);
+            bad++;
+        }
+    }
+    if (k->kind == CORE_KNOB_REAL || k->kind == CORE_KNOB_INT) {
+        if (k->kind == CORE_KNOB_REAL) {
+            number(k->min, lo, sizeof(lo));
+            number(k->max, hi, sizeof(hi));
+        } else {
+            snprintf(lo, sizeof(lo), "%.0f", k->min);
+            snprintf(hi, sizeof(hi), "%.0f", k->max);
+        }
+        snprintf(want, sizeof(want), "Range: %s%s%s to %s%s%s", lo, unit[0] ? " " : "", unit, hi,
+                 unit[0] ? " " : "", unit);
+        if (strstr(doc_text, want) == NULL) {
+            print_error("<%s %s>: documentation lacks \"%s\": %s\n", t->element, k->name, want,
+                        doc_text);
+            bad++;
+        }
+    }
+    if (!type_matches(k, prop(a, "type", buf, sizeof(buf)), why, sizeof(why))) {
+        print_error("<%s %s>: %s\n", t->element, k->name, why);
+        bad++;
+    }
+    return bad;
+}
+
+static void test_schema_documents_every_knob_with_unit_default_and_range(void **unused)
+{
+    int bad = 0;
+
+    for (size_t i = 0; i < ARRAY_LEN(tables); i++) {
+        for (size_t j = 0; j < tables[i]->n_knobs; j++)
+            bad += check_knob(tables[i], &tables[i]->knobs[j]);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_schema_declares_no_attribute_without_a_knob(void **unused)
+{
+    char name[256];
+    int bad = 0;
+
+    for (size_t i = 0; i < ARRAY_LEN(tables); i++) {
+        xmlNodePtr ct = element_type(tables[i]->element);
+        if (ct == NULL) {
+            print_error("element '%s' has no complexType in " SCHEMA "\n", tables[i]->element);
+            bad++;
+            continue;
+        }
+        for (xmlNodePtr a = ct->children; a != NULL; a = a->next) {
+            if (!is_xs(a, "attribute"))
+                continue;
+            prop(a, "name", name, sizeof(name));
+            if (core_knob_find(tables[i], name) == NULL) {
+                print_error("<%s %s> is in " SCHEMA " but not in the knob table\n",
+                            tables[i]->element, name);
+                bad++;
+            }
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* Every xs:element and xs:attribute under n has documentation. */
+static int undocumented(xmlNodePtr n)
+{
+    char text[2048], name[256];
+    int bad = 0;
+
+    for (; n != NULL; n = n->next) {
+        if (is_xs(n, "element") || is_xs(n, "attribute") || is_xs(n, "complexType")) {
+            documentation(n, text, sizeof(text));
+            if (text[0] == '\0' &&
+                !(is_xs(n, "complexType") && n->parent != NULL && is_xs(n->parent, "element"))) {
+                print_error("%s '%s' (line %ld) has no documentation\n", (const char *)n->name,
+                            prop(n, "name", name, sizeof(name)), xmlGetLineNo(n));
+                bad++;
+            }
+        }
+        if (n->type == XML_ELEMENT_NODE)
+            bad += undocumented(n->children);
+    }
+    return bad;
+}
+
+static void test_schema_documents_every_element_and_attribute(void **unused)
+{
+    assert_int_equal(undocumented(xmlDocGetRootElement(doc)->children), 0);
+}
+
+static void test_schema_every_quantity_type_is_declared(void **unused)
+{
+    for (int d = 1; d < CORE_DIM_COUNT; d++) {
+        if (find_named(xmlDocGetRootElement(doc)->children, "simpleType", dim_types[d]) == NULL) {
+            print_error("no simpleType '%s' for %s\n", dim_types[d],
+                        core_dim_name((enum core_dim)d));
+            fail();
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema_documents_every_knob_with_unit_default_and_range),
+        cmocka_unit_test(test_schema_declares_no_attribute_without_a_knob),
+        cmocka_unit_test(test_schema_documents_every_element_and_attribute),
+        cmocka_unit_test(test_schema_every_quantity_type_is_declared),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
