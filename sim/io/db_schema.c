@@ -1,0 +1,138 @@
+/*
+ * db_schema.c — the results database's schema and its migrations.
+ *
+ * The schema is the ordered list of steps below: step n takes a database from
+ * version n to n + 1 (PRAGMA user_version), version 0 being an empty file.
+ * Opening a database runs the steps it lacks in one transaction, so a
+ * database is always at exactly one version; a step is never edited once
+ * released, a change is a new step. Tables and their columns are fixed by
+ * DESIGN.md ("The user contract"); every physical quantity is SI with its
+ * unit in the column name, times of day are ISO-8601 UTC text.
+ *
+ * Tables of later features (inferences, profiles, messages, radio_samples,
+ * samples) arrive as new steps with those features.
+ */
+#include "io/db_int.h"
+
+#include <stdio.h>
+
+struct migration {
+    const char *what; /* one line for error messages */
+    const char *sql;  /* statements taking version n to n + 1 */
+};
+
+static const struct migration migrations[] = {
+    /* 0 -> 1: runs and the validation queue model's requests. Derived times
+     * (wait, service, sojourn) are stored so that queries need no
+     * arithmetic; requests is clustered on its key (WITHOUT ROWID) because
+     * rows arrive in key order. A seed is a uint64 stored as the int64 with
+     * the same bits. */
+    {"create runs and requests",
+     "CREATE TABLE runs (\n"
+     "    run_id INTEGER PRIMARY KEY,\n"
+     "    scenario TEXT NOT NULL,\n"
+     "    scenario_sha256 TEXT,\n"
+     "    policy TEXT NOT NULL,\n"
+     "    seed INTEGER NOT NULL,\n"
+     "    version TEXT,\n"
+     "    started_at TEXT NOT NULL,\n"
+     "    finished_at TEXT,\n"
+     "    status TEXT NOT NULL DEFAULT 'running'\n"
+     "        CHECK (status IN ('running', 'complete', 'failed', 'interrupted'))\n"
+     ");\n"
+     "CREATE TABLE requests (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    request_id INTEGER NOT NULL,\n"
+     "    ue_id INTEGER NOT NULL,\n"
+     "    server_id INTEGER NOT NULL,\n"
+     "    t_arrival_s REAL NOT NULL,\n"
+     "    t_start_s REAL NOT NULL,\n"
+     "    t_done_s REAL NOT NULL,\n"
+     "    wait_s REAL NOT NULL,\n"
+     "    service_s REAL NOT NULL,\n"
+     "    sojourn_s REAL NOT NULL,\n"
+     "    PRIMARY KEY (run_id, request_id)\n"
+     ") WITHOUT ROWID;\n"},
+};
+static_assert(ARRAY_LEN(migrations) == IO_DB_SCHEMA_VERSION,
+              "one migration step per schema version");
+
+enum core_rc io_db_read_version(sqlite3 *conn, const char *path, int *version, struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    src = sqlite3_prepare_v2(conn, "PRAGMA user_version", -1, &st, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(st);
+    if (src != SQLITE_ROW) {
+        if ((sqlite3_extended_errcode(conn) & 0xff) == SQLITE_NOTADB)
+            rc = core_err(e, CORE_E_INPUT, "%s: not a SQLite database (%s)", path,
+                          sqlite3_errmsg(conn));
+        else
+            rc = io_db_err(e, conn, path, "reading the schema version");
+        goto out_finalize;
+    }
+    *version = sqlite3_column_int(st, 0);
+    if (*version > IO_DB_SCHEMA_VERSION)
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s: results database schema version %d is newer than this coinfer (%d)",
+                      path, *version, IO_DB_SCHEMA_VERSION);
+    else if (*version < 0)
+        rc = core_err(e, CORE_E_INPUT, "%s: not a coinfer results database (schema version %d)",
+                      path, *version);
+out_finalize:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum core_rc io_db_migrate(sqlite3 *conn, const char *path, struct core_err *e)
+{
+    char set_version[64];
+    enum core_rc rc;
+    int version;
+
+    rc = io_db_read_version(conn, path, &version, e);
+    if (rc != CORE_OK || version == IO_DB_SCHEMA_VERSION)
+        return rc;
+
+    /* IMMEDIATE takes the write lock now; the version is read again inside
+     * the transaction in case another process migrated it meanwhile. */
+    if (sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return io_db_err(e, conn, path, "locking the database to migrate it");
+    rc = io_db_read_version(conn, path, &version, e);
+    if (rc != CORE_OK)
+        goto out_rollback;
+    for (; version < IO_DB_SCHEMA_VERSION; version++) {
+        if (sqlite3_exec(conn, migrations[version].sql, NULL, NULL, NULL) == SQLITE_OK)
+            continue;
+        /* A plain SQL error here means the file holds tables of its own that
+         * clash with ours: the user pointed coinfer at the wrong database. */
+        if (sqlite3_extended_errcode(conn) == SQLITE_ERROR)
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s: not a coinfer results database: migrating it from schema "
+                          "version %d to %d (%s) failed: %s",
+                          path, version, version + 1, migrations[version].what,
+                          sqlite3_errmsg(conn));
+        else
+            rc = io_db_err(e, conn, path,
+                           "migrating the results database from schema version %d to %d (%s)",
+                           version, version + 1, migrations[version].what);
+        goto out_rollback;
+    }
+    snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", IO_DB_SCHEMA_VERSION);
+    if (sqlite3_exec(conn, set_version, NULL, NULL, NULL) != SQLITE_OK) {
+        rc = io_db_err(e, conn, path, "setting the schema version");
+        goto out_rollback;
+    }
+    if (sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = io_db_err(e, conn, path, "committing the schema migration");
+        goto out_rollback;
+    }
+    return CORE_OK;
+
+out_rollback:
+    sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}

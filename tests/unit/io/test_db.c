@@ -1,0 +1,843 @@
+/*
+ * test_db.c — the results database: the schema's exact columns and version,
+ * migration from an empty file and refusal of newer or foreign files, the
+ * run lifecycle, requests read back bit-exact, batches that fail as a whole,
+ * a run killed with SIGKILL that leaves a clean database, and out-of-memory
+ * paths. Each test works in its own directory under /tmp, removed afterwards;
+ * the tests read what was written through a separate raw SQLite connection.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "io/io.h"
+
+struct fixture {
+    char dir[64];   /* the test's temporary directory */
+    char path[128]; /* dir/results.db */
+};
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void rm_tree(const char *path)
+{
+    struct stat sb;
+    DIR *d;
+    struct dirent *de;
+    char child[512];
+
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        d = opendir(path);
+        if (d) {
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                    continue;
+                snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+                rm_tree(child);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/coinfer-test-db-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/results.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    core_alloc_fail_after(0);
+    rm_tree(f->dir);
+    free(f);
+    return 0;
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *conn = NULL;
+
+    if (sqlite3_open(path, &conn) != SQLITE_OK) {
+        fprintf(stderr, "raw_open %s: %s\n", path, sqlite3_errmsg(conn));
+        fail();
+    }
+    return conn;
+}
+
+static void raw_exec(sqlite3 *conn, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "raw_exec '%s': %s\n", sql, msg);
+        sqlite3_free(msg);
+        fail();
+    }
+}
+
+/* First column of the first row of sql, as an integer. */
+static int64_t raw_int(sqlite3 *conn, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v;
+
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        fprintf(stderr, "raw_int '%s': %s\n", sql, sqlite3_errmsg(conn));
+        sqlite3_finalize(st);
+        fail();
+    }
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* First column of the first row of sql as text into buf ("NULL" for NULL). */
+static void raw_text(sqlite3 *conn, const char *sql, char *buf, size_t size)
+{
+    sqlite3_stmt *st = NULL;
+    const unsigned char *t;
+
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        fprintf(stderr, "raw_text '%s': %s\n", sql, sqlite3_errmsg(conn));
+        sqlite3_finalize(st);
+        fail();
+    }
+    t = sqlite3_column_text(st, 0);
+    snprintf(buf, size, "%s", t ? (const char *)t : "NULL");
+    sqlite3_finalize(st);
+}
+
+/* Column names of table, comma-separated, in order. */
+static void raw_columns(sqlite3 *conn, const char *table, char *buf, size_t size)
+{
+    char sql[128];
+    sqlite3_stmt *st = NULL;
+
+    snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", table);
+    assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    buf[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (buf[0])
+            strncat(buf, ",", size - strlen(buf) - 1);
+        strncat(buf, (const char *)sqlite3_column_text(st, 1), size - strlen(buf) - 1);
+    }
+    sqlite3_finalize(st);
+}
+
+static const struct io_run_info run_info = {
+    .scenario = "mm1",
+    .scenario_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    .policy = "fifo",
+    .seed = 42,
+    .version = "test",
+};
+
+static struct io_db *open_ok(const char *path)
+{
+    struct core_err e;
+    struct io_db *db;
+
+    core_err_clear(&e);
+    db = io_db_open(path, &e);
+    if (!db)
+        fprintf(stderr, "io_db_open: %s\n", e.msg);
+    assert_non_null(db);
+    return db;
+}
+
+/* Rows request_id = first .. first + n - 1 with times derived from the id. */
+static void make_rows(struct proto_request_record *rows, size_t n, uint64_t first)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        double t = (double)(first + i) * 0.1;
+
+        rows[i].request_id = first + i;
+        rows[i].ue_id = (uint32_t)((first + i) % 7);
+        rows[i].server_id = 0;
+        rows[i].t_arrival_s = t;
+        rows[i].t_start_s = t + 0.01 * (double)(i % 3);
+        rows[i].t_done_s = rows[i].t_start_s + 0.05;
+    }
+}
+
+static int64_t count_requests(const char *path, int64_t run_id)
+{
+    sqlite3 *conn = raw_open(path);
+    char sql[128];
+    int64_t n;
+
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM requests WHERE run_id = %lld",
+             (long long)run_id);
+    n = raw_int(conn, sql);
+    sqlite3_close(conn);
+    return n;
+}
+
+static void run_status(const char *path, int64_t run_id, char *buf, size_t size)
+{
+    sqlite3 *conn = raw_open(path);
+    char sql[128];
+
+    snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
+    raw_text(conn, sql, buf, size);
+    sqlite3_close(conn);
+}
+
+/* ---- schema and versions ------------------------------------------------ */
+
+static void test_db_open_creates_schema_with_fixed_columns_and_version(void **state)
+{
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    struct io_db *db = open_ok(f->path);
+    char cols[512], mode[32];
+    sqlite3 *conn;
+
+    io_db_close(db);
+    assert_int_equal(core_alloc_live(), live0);
+    conn = raw_open(f->path);
+    raw_columns(conn, "runs", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,scenario,scenario_sha256,policy,seed,version,started_at,"
+                              "finished_at,status");
+    raw_columns(conn, "requests", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
+                              "t_done_s,wait_s,service_s,sojourn_s");
+    assert_int_equal(io_db_schema_version(), 1);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), io_db_schema_version());
+    raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
+    assert_string_equal(mode, "wal");
+    /* Only the tables of features that exist: two. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 2);
+    sqlite3_close(conn);
+}
+
+static void test_db_open_creates_parent_directories(void **state)
+{
+    struct fixture *f = *state;
+    char path[256];
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s/a/b/c/results.db", f->dir);
+    io_db_close(open_ok(path));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+}
+
+static void test_db_open_under_a_file_fails_with_io_error(void **state)
+{
+    struct fixture *f = *state;
+    char file[256], path[300];
+    struct core_err e;
+    FILE *fp;
+
+    snprintf(file, sizeof(file), "%s/plain", f->dir);
+    fp = fopen(file, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(path, sizeof(path), "%s/sub/results.db", file);
+    core_err_clear(&e);
+    assert_null(io_db_open(path, &e));
+    assert_int_equal(e.rc, CORE_E_IO);
+    assert_non_null(strstr(e.msg, path));
+}
+
+static void test_db_reopen_keeps_runs_and_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[10];
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    int64_t run_id, again;
+    char status[32];
+
+    make_rows(rows, 10, 0);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    io_db_close(db);
+
+    db = open_ok(f->path);
+    assert_int_equal(io_db_run_begin(db, &run_info, &again, &e), CORE_OK);
+    assert_int_equal(again, run_id + 1);
+    io_db_close(db);
+    assert_int_equal(count_requests(f->path, run_id), 10);
+    run_status(f->path, run_id, status, sizeof(status));
+    assert_string_equal(status, "complete");
+}
+
+static void test_db_migrates_version0_database_keeping_its_content(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *conn = raw_open(f->path);
+    char cols[512];
+
+    raw_exec(conn, "CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('kept')");
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 0);
+    sqlite3_close(conn);
+
+    io_db_close(open_ok(f->path));
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    raw_columns(conn, "requests", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
+                              "t_done_s,wait_s,service_s,sojourn_s");
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM notes WHERE x = 'kept'"), 1);
+    sqlite3_close(conn);
+}
+
+static void test_db_migrates_empty_file(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp = fopen(f->path, "w");
+    sqlite3 *conn;
+
+    assert_non_null(fp);
+    fclose(fp);
+    io_db_close(open_ok(f->path));
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
+    sqlite3_close(conn);
+}
+
+static void test_db_opens_current_version_without_migrating(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *conn;
+
+    io_db_close(open_ok(f->path));
+    /* A marker row proves the second open did not recreate anything. */
+    conn = raw_open(f->path);
+    raw_exec(conn, "INSERT INTO runs (scenario, policy, seed, started_at) "
+                   "VALUES ('marker', 'fifo', 1, '2026-01-01T00:00:00.000Z')");
+    sqlite3_close(conn);
+    io_db_close(open_ok(f->path));
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    sqlite3_close(conn);
+}
+
+static void test_db_rejects_newer_schema_version(void **state)
+{
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    sqlite3 *conn = raw_open(f->path);
+    struct core_err e;
+    char want[256];
+
+    raw_exec(conn, "PRAGMA user_version = 99");
+    sqlite3_close(conn);
+    core_err_clear(&e);
+    assert_null(io_db_open(f->path, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    snprintf(want, sizeof(want),
+             "%s: results database schema version 99 is newer than this coinfer (1)", f->path);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+static void test_db_rejects_file_that_is_not_a_database(void **state)
+{
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    FILE *fp = fopen(f->path, "w");
+    struct core_err e;
+    int i;
+
+    assert_non_null(fp);
+    for (i = 0; i < 200; i++)
+        fputs("<scenario name='not a database'/>\n", fp);
+    fclose(fp);
+    core_err_clear(&e);
+    assert_null(io_db_open(f->path, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, f->path));
+    assert_non_null(strstr(e.msg, "not a SQLite database"));
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+static void test_db_failed_migration_leaves_the_file_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *conn = raw_open(f->path);
+    struct core_err e;
+
+    /* A foreign database with its own `runs`: our step 0 -> 1 cannot apply. */
+    raw_exec(conn, "CREATE TABLE runs (x INTEGER)");
+    sqlite3_close(conn);
+    core_err_clear(&e);
+    assert_null(io_db_open(f->path, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "not a coinfer results database"));
+    assert_non_null(strstr(e.msg, "already exists"));
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 0);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'requests'"),
+                     0);
+    sqlite3_close(conn);
+}
+
+/* ---- runs --------------------------------------------------------------- */
+
+static void test_db_run_is_running_until_ended_complete(void **state)
+{
+    struct fixture *f = *state;
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    char sql[256], started[64], finished[64], text[128];
+    int64_t run_id;
+    sqlite3 *conn;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    /* Committed at once: visible to another connection while the run is on. */
+    conn = raw_open(f->path);
+    snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
+    raw_text(conn, sql, text, sizeof(text));
+    assert_string_equal(text, "running");
+    snprintf(sql, sizeof(sql), "SELECT finished_at FROM runs WHERE run_id = %lld",
+             (long long)run_id);
+    raw_text(conn, sql, text, sizeof(text));
+    assert_string_equal(text, "NULL");
+    snprintf(sql, sizeof(sql),
+             "SELECT scenario || '|' || scenario_sha256 || '|' || policy || '|' || seed || '|' "
+             "|| version FROM runs WHERE run_id = %lld",
+             (long long)run_id);
+    raw_text(conn, sql, text, sizeof(text));
+    assert_string_equal(text, "mm1|9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                              "|fifo|42|test");
+
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
+    raw_text(conn, sql, text, sizeof(text));
+    assert_string_equal(text, "complete");
+    snprintf(sql, sizeof(sql), "SELECT started_at FROM runs WHERE run_id = %lld",
+             (long long)run_id);
+    raw_text(conn, sql, started, sizeof(started));
+    snprintf(sql, sizeof(sql), "SELECT finished_at FROM runs WHERE run_id = %lld",
+             (long long)run_id);
+    raw_text(conn, sql, finished, sizeof(finished));
+    /* ISO-8601 UTC with milliseconds: 2026-11-24T18:19:05.123Z */
+    assert_int_equal(strlen(started), 24);
+    assert_int_equal(started[10], 'T');
+    assert_int_equal(started[19], '.');
+    assert_int_equal(started[23], 'Z');
+    assert_int_equal(strlen(finished), 24);
+    assert_true(strcmp(started, finished) <= 0);
+    sqlite3_close(conn);
+    io_db_close(db);
+}
+
+static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[30];
+    struct io_db *db = open_ok(f->path);
+    struct io_run_info other = run_info;
+    int64_t id[3];
+    struct core_err e;
+    char status[32];
+    int i;
+
+    make_rows(rows, 30, 0);
+    other.seed = UINT64_MAX; /* stored as the int64 with the same bits */
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(io_db_run_begin(db, i == 1 ? &other : &run_info, &id[i], &e), CORE_OK);
+        /* The same request ids in each run: the key is (run_id, request_id). */
+        assert_int_equal(io_db_insert_requests(db, id[i], rows, (size_t)(10 * (i + 1)), &e),
+                         CORE_OK);
+    }
+    assert_int_equal(io_db_run_end(db, id[0], "complete", &e), CORE_OK);
+    assert_int_equal(io_db_run_end(db, id[2], "failed", &e), CORE_OK);
+    io_db_close(db);
+    assert_true(id[0] < id[1] && id[1] < id[2]);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(count_requests(f->path, id[i]), 10 * (i + 1));
+    run_status(f->path, id[1], status, sizeof(status));
+    assert_string_equal(status, "running");
+    run_status(f->path, id[2], status, sizeof(status));
+    assert_string_equal(status, "failed");
+    {
+        sqlite3 *conn = raw_open(f->path);
+        char sql[128];
+
+        snprintf(sql, sizeof(sql), "SELECT seed FROM runs WHERE run_id = %lld", (long long)id[1]);
+        assert_int_equal((uint64_t)raw_int(conn, sql), UINT64_MAX);
+        sqlite3_close(conn);
+    }
+}
+
+static void test_db_run_end_rejects_a_status_that_is_not_final(void **state)
+{
+    struct fixture *f = *state;
+    struct io_db *db = open_ok(f->path);
+    static const char *const bad[] = {"bogus", "running", "Complete", ""};
+    struct core_err e;
+    char status[32];
+    int64_t run_id;
+    size_t i;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    for (i = 0; i < ARRAY_LEN(bad); i++) {
+        core_err_clear(&e);
+        assert_int_equal(io_db_run_end(db, run_id, bad[i], &e), CORE_E_DB);
+        assert_non_null(strstr(e.msg, "is not a final run status"));
+        assert_non_null(strstr(e.msg, f->path));
+    }
+    io_db_close(db);
+    run_status(f->path, run_id, status, sizeof(status));
+    assert_string_equal(status, "running");
+}
+
+static void test_db_schema_check_rejects_an_unknown_status(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *conn;
+    int rc;
+
+    io_db_close(open_ok(f->path));
+    conn = raw_open(f->path);
+    rc = sqlite3_exec(conn,
+                      "INSERT INTO runs (scenario, policy, seed, started_at, status) "
+                      "VALUES ('x', 'fifo', 1, '2026-01-01T00:00:00.000Z', 'bogus')",
+                      NULL, NULL, NULL);
+    assert_int_equal(rc, SQLITE_CONSTRAINT);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
+    sqlite3_close(conn);
+}
+
+static void test_db_run_end_on_unknown_or_ended_run_fails(void **state)
+{
+    struct fixture *f = *state;
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    int64_t run_id;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    core_err_clear(&e);
+    assert_int_equal(io_db_run_end(db, run_id + 100, "complete", &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "does not exist or has already ended"));
+    assert_int_equal(io_db_run_end(db, run_id, "interrupted", &e), CORE_OK);
+    core_err_clear(&e);
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "has already ended"));
+    io_db_close(db);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void test_db_requests_read_back_bit_exact(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[4] = {
+        {0, 0, 0, 0.1, 0.30000000000000004, 1.0 / 3.0},
+        {1, UINT32_MAX, 7, 1e-300, 2e-300, 5e-300},
+        {2, 3, 0, 123456.789, 123456.7890000001, 1e9 + 0.5},
+        {(uint64_t)1 << 62, 1, 0, 0.0, 0.0, 0.0},
+    };
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3_stmt *st;
+    sqlite3 *conn;
+    int64_t run_id;
+    size_t i;
+
+    rows[3].t_done_s = nextafter(1.0, 2.0);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, 4, &e), CORE_OK);
+    io_db_close(db);
+
+    conn = raw_open(f->path);
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT request_id, ue_id, server_id, t_arrival_s, "
+                                        "t_start_s, t_done_s, wait_s, service_s, sojourn_s "
+                                        "FROM requests ORDER BY request_id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < 4; i++) {
+        const struct proto_request_record *r = &rows[i];
+        double got[6], want[6] = {
+                           r->t_arrival_s,
+                           r->t_start_s,
+                           r->t_done_s,
+                           r->t_start_s - r->t_arrival_s,
+                           r->t_done_s - r->t_start_s,
+                           r->t_done_s - r->t_arrival_s,
+                       };
+        int c;
+
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal((uint64_t)sqlite3_column_int64(st, 0), r->request_id);
+        assert_int_equal(sqlite3_column_int64(st, 1), r->ue_id);
+        assert_int_equal(sqlite3_column_int64(st, 2), r->server_id);
+        for (c = 0; c < 6; c++) {
+            got[c] = sqlite3_column_double(st, 3 + c);
+            if (memcmp(&got[c], &want[c], sizeof(double)) != 0)
+                fprintf(stderr, "row %zu column %d: got %.17g, want %.17g\n", i, 3 + c, got[c],
+                        want[c]);
+            assert_memory_equal(&got[c], &want[c], sizeof(double));
+        }
+    }
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+}
+
+static void test_db_batch_for_unknown_run_is_refused_whole(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[5];
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    int64_t run_id;
+
+    make_rows(rows, 5, 0);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    core_err_clear(&e);
+    assert_int_equal(io_db_insert_requests(db, run_id + 1, rows, 5, &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "FOREIGN KEY constraint failed"));
+    assert_non_null(strstr(e.msg, f->path));
+    /* The handle is still usable after the failed batch. */
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, 5, &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_requests(f->path, run_id + 1), 0);
+    assert_int_equal(count_requests(f->path, run_id), 5);
+}
+
+static void test_db_batch_with_a_duplicate_keeps_earlier_batches_only(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[20];
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    int64_t run_id;
+
+    make_rows(rows, 20, 0);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
+    /* Rows 5..19: 10..19 are new but 5..9 repeat, so none of them lands. */
+    core_err_clear(&e);
+    assert_int_equal(io_db_insert_requests(db, run_id, rows + 5, 15, &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "recording request 5"));
+    assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, 0, &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_requests(f->path, run_id), 10);
+}
+
+static void test_db_interrupted_run_keeps_all_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct proto_request_record rows[100];
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    char status[32];
+    int64_t run_id;
+    uint64_t b;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    for (b = 0; b < 7; b++) {
+        make_rows(rows, 100, b * 100);
+        assert_int_equal(io_db_insert_requests(db, run_id, rows, 100, &e), CORE_OK);
+    }
+    assert_int_equal(io_db_run_end(db, run_id, "interrupted", &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_requests(f->path, run_id), 700);
+    run_status(f->path, run_id, status, sizeof(status));
+    assert_string_equal(status, "interrupted");
+}
+
+static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **state)
+{
+    struct fixture *f = *state;
+    enum { BATCHES = 5, ROWS = 200 };
+    char wal[256], sql[128], text[64];
+    int64_t run_id = 0;
+    struct stat sb;
+    int pipefd[2], status;
+    sqlite3 *conn;
+    pid_t pid;
+
+    assert_int_equal(pipe(pipefd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct proto_request_record rows[ROWS];
+        struct core_err e;
+        struct io_db *db;
+        int64_t id;
+        uint64_t b;
+
+        close(pipefd[0]);
+        db = io_db_open(f->path, &e);
+        if (!db || io_db_run_begin(db, &run_info, &id, &e) != CORE_OK)
+            _exit(3);
+        for (b = 0; b < BATCHES; b++) {
+            make_rows(rows, ROWS, b * ROWS);
+            if (io_db_insert_requests(db, id, rows, ROWS, &e) != CORE_OK)
+                _exit(4);
+        }
+        if (write(pipefd[1], &id, sizeof(id)) != (ssize_t)sizeof(id))
+            _exit(5);
+        for (;;)
+            pause();
+    }
+    close(pipefd[1]);
+    assert_int_equal(read(pipefd[0], &run_id, sizeof(run_id)), (ssize_t)sizeof(run_id));
+    close(pipefd[0]);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    /* The child never closed: its commits are in the WAL, not yet in the db. */
+    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_true(sb.st_size > 0);
+
+    /* `coinfer report` reads it first, read-only, as a user would after a crash. */
+    {
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *fp = open_memstream(&out, &out_len);
+        struct core_err e;
+
+        assert_non_null(fp);
+        core_err_clear(&e);
+        if (io_report(f->path, fp, &e) != CORE_OK)
+            fprintf(stderr, "io_report: %s\n", e.msg);
+        fclose(fp);
+        assert_int_equal(e.rc, CORE_OK);
+        assert_non_null(strstr(out, " running "));
+        assert_non_null(strstr(out, " 1000 "));
+        free(out);
+    }
+
+    conn = raw_open(f->path);
+    raw_text(conn, "PRAGMA integrity_check", text, sizeof(text));
+    assert_string_equal(text, "ok");
+    snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
+    raw_text(conn, sql, text, sizeof(text));
+    assert_string_equal(text, "running");
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM requests WHERE run_id = %lld",
+             (long long)run_id);
+    assert_int_equal(raw_int(conn, sql), BATCHES * ROWS);
+    assert_int_equal(raw_int(conn, "SELECT max(request_id) FROM requests"), BATCHES * ROWS - 1);
+    sqlite3_close(conn);
+    io_db_close(open_ok(f->path));
+}
+
+/* ---- out of memory -------------------------------------------------------- */
+
+static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **state)
+{
+    struct fixture *f = *state;
+    char path[256];
+    long live0 = core_alloc_live();
+    unsigned long k;
+    struct io_db *db = NULL;
+    struct core_err e;
+
+    snprintf(path, sizeof(path), "%s/nested/results.db", f->dir);
+    for (k = 1; k < 100; k++) {
+        core_err_clear(&e);
+        core_alloc_fail_after(k);
+        db = io_db_open(path, &e);
+        core_alloc_fail_after(0);
+        if (db)
+            break;
+        if (e.rc != CORE_E_NOMEM)
+            fprintf(stderr, "k = %lu: %s\n", k, e.msg);
+        assert_int_equal(e.rc, CORE_E_NOMEM);
+        assert_int_equal(core_alloc_live(), live0);
+    }
+    assert_non_null(db);
+    assert_true(k > 3); /* the handle, its path, the directory walk */
+    io_db_close(db);
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+static void test_db_close_null_is_a_no_op(void **state)
+{
+    (void)state;
+    io_db_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_db_open_creates_schema_with_fixed_columns_and_version,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_open_creates_parent_directories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_open_under_a_file_fails_with_io_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_reopen_keeps_runs_and_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_migrates_version0_database_keeping_its_content,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_migrates_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_opens_current_version_without_migrating, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_rejects_newer_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_rejects_file_that_is_not_a_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_failed_migration_leaves_the_file_unchanged, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_run_is_running_until_ended_complete, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_several_runs_get_their_own_ids_and_rows, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_run_end_rejects_a_status_that_is_not_final, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_schema_check_rejects_an_unknown_status, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_run_end_on_unknown_or_ended_run_fails, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_requests_read_back_bit_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_batch_for_unknown_run_is_refused_whole, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_batch_with_a_duplicate_keeps_earlier_batches_only,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_interrupted_run_keeps_all_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_kill_9_leaves_a_clean_database_with_the_run_running,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_open_out_of_memory_fails_cleanly_at_every_allocation, setup, teardown),
+        cmocka_unit_test(test_db_close_null_is_a_no_op),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

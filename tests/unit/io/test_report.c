@@ -1,0 +1,435 @@
+/*
+ * test_report.c — `coinfer report` against databases whose statistics are
+ * known by hand: the runs table, the requests table's mean, quantiles,
+ * throughput and utilisation, several runs with their statuses, an empty
+ * database, and the errors (missing file, not a database, newer schema, out
+ * of memory). The report is captured with open_memstream and checked token
+ * by token on the line of each run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/io.h"
+
+#define MAX_TOKENS 16
+
+struct fixture {
+    char dir[64];   /* the test's temporary directory */
+    char path[128]; /* dir/results.db */
+    char *out;      /* the captured report (malloc'd by open_memstream) */
+    size_t out_len; /* its length, bytes */
+};
+
+static void rm_tree(const char *path)
+{
+    struct stat sb;
+    DIR *d;
+    struct dirent *de;
+    char child[512];
+
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        d = opendir(path);
+        if (d) {
+            while ((de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                    continue;
+                snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+                rm_tree(child);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/coinfer-test-report-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/results.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    core_alloc_fail_after(0);
+    rm_tree(f->dir);
+    free(f->out);
+    free(f);
+    return 0;
+}
+
+/* Run io_report into f->out; returns its code. */
+static enum core_rc report(struct fixture *f, struct core_err *e)
+{
+    FILE *fp;
+    enum core_rc rc;
+
+    free(f->out);
+    f->out = NULL;
+    fp = open_memstream(&f->out, &f->out_len);
+    assert_non_null(fp);
+    core_err_clear(e);
+    rc = io_report(f->path, fp, e);
+    fclose(fp);
+    return rc;
+}
+
+/* Split the line of text that starts with `first` as its first token into
+ * tokens[]; returns the count, 0 if no line under the header `section`
+ * starts so. */
+static size_t line_tokens(const char *text, const char *section, const char *first,
+                          char tokens[MAX_TOKENS][64])
+{
+    const char *p = strstr(text, section);
+    size_t n = 0;
+
+    if (!p)
+        return 0;
+    while ((p = strchr(p, '\n')) != NULL) {
+        char line[1024], *tok, *save;
+        const char *end;
+
+        p++;
+        end = strchr(p, '\n');
+        if (!end || end == p)
+            return 0; /* end of the section */
+        snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+        tok = strtok_r(line, " ", &save);
+        if (!tok || strcmp(tok, first) != 0)
+            continue;
+        while (tok && n < MAX_TOKENS) {
+            snprintf(tokens[n++], 64, "%s", tok);
+            tok = strtok_r(NULL, " ", &save);
+        }
+        return n;
+    }
+    return 0;
+}
+
+static void expect_tokens(const char *report_text, const char *section, const char *first,
+                          const char *const *want, size_t n_want)
+{
+    char got[MAX_TOKENS][64];
+    size_t n = line_tokens(report_text, section, first, got), i;
+
+    if (n != n_want)
+        fprintf(stderr, "line '%s' of '%s': %zu tokens, want %zu; report:\n%s", first, section, n,
+                n_want, report_text);
+    assert_int_equal(n, n_want);
+    for (i = 0; i < n; i++) {
+        if (want[i] && strcmp(got[i], want[i]) != 0)
+            fprintf(stderr, "token %zu: got '%s', want '%s'; report:\n%s", i, got[i], want[i],
+                    report_text);
+        if (want[i])
+            assert_string_equal(got[i], want[i]);
+    }
+}
+
+static const struct io_run_info run_info = {
+    .scenario = "mm1",
+    .scenario_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    .policy = "fifo",
+    .seed = 42,
+    .version = "v-test",
+};
+
+/* Five requests on one unit, by hand:
+ *   id  arrival  start  done   wait  service  sojourn
+ *    0    0       0      1     0     1        1
+ *    1    1       1      2     0     1        1      (starts as 0 ends: one unit)
+ *    2    1.5     2      3     0.5   1        1.5
+ *    3    2       3      4     1     1        2
+ *    4    6       6     10     0     4        4
+ * sojourn sorted 1 1 1.5 2 4: mean 1.9, p50 1.5, p95 2 + 0.8 * 2 = 3.6,
+ * p99 2 + 0.96 * 2 = 3.92; mean wait 0.3, mean service 1.6; span 10 s:
+ * throughput 0.5 Hz; busy 8 s on one unit: utilisation 0.8. */
+static const struct proto_request_record known_rows[] = {
+    {0, 0, 0, 0.0, 0.0, 1.0}, {1, 1, 0, 1.0, 1.0, 2.0},  {2, 0, 0, 1.5, 2.0, 3.0},
+    {3, 2, 0, 2.0, 3.0, 4.0}, {4, 1, 0, 6.0, 6.0, 10.0},
+};
+static const char *const known_stats[] = {"1",    "5",   "1.9", "1.5", "3.6",
+                                          "3.92", "0.3", "1.6", "0.5", "0.8"};
+
+static int64_t make_known_run(const char *path, const char *status)
+{
+    struct core_err e;
+    struct io_db *db = io_db_open(path, &e);
+    int64_t run_id;
+
+    assert_non_null(db);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_requests(db, run_id, known_rows, ARRAY_LEN(known_rows), &e),
+                     CORE_OK);
+    if (status)
+        assert_int_equal(io_db_run_end(db, run_id, status, &e), CORE_OK);
+    io_db_close(db);
+    return run_id;
+}
+
+static void test_report_known_run_prints_its_statistics(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const want_run[] = {"1",  "mm1", "fifo", "42",    "complete",
+                                           NULL, NULL,  "5",    "v-test"};
+    long live0 = core_alloc_live();
+    struct core_err e;
+
+    assert_int_equal(make_known_run(f->path, "complete"), 1);
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\nruns:", "1", want_run, ARRAY_LEN(want_run));
+    expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));
+    assert_non_null(strstr(f->out, "run_id  scenario  policy  seed  status"));
+    assert_non_null(strstr(f->out, "sojourn_p99_s"));
+    assert_non_null(strstr(f->out, "\n1 run\n"));
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+/* Insert rows as one run ended 'complete'; returns its id. */
+static int64_t make_run(const char *path, const struct proto_request_record *rows, size_t n)
+{
+    struct core_err e;
+    struct io_db *db = io_db_open(path, &e);
+    int64_t run_id;
+
+    assert_non_null(db);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_requests(db, run_id, rows, n, &e), CORE_OK);
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    io_db_close(db);
+    return run_id;
+}
+
+static void test_report_utilisation_divides_by_units_seen_busy_at_once(void **state)
+{
+    struct fixture *f = *state;
+    /* Two units: requests 0 and 1 in service together on [0, 2], request 2
+     * on [2, 4]. Busy 6 s over a 4 s span on 2 units: 0.75; 3 requests in
+     * 4 s: 0.75 Hz; sojourn 2 s each. */
+    static const struct proto_request_record two_units[] = {
+        {0, 0, 0, 0.0, 0.0, 2.0},
+        {1, 1, 0, 0.0, 0.0, 2.0},
+        {2, 2, 0, 2.0, 2.0, 4.0},
+    };
+    /* One instantaneous request: no span, so no throughput or utilisation. */
+    static const struct proto_request_record instant[] = {{0, 0, 0, 5.0, 5.0, 5.0}};
+    static const char *const want_two[] = {"1", "3", "2", "2", "2", "2", "0", "2", "0.75", "0.75"};
+    static const char *const want_instant[] = {"2", "1", "0", "0", "0", "0", "0", "0", "-", "-"};
+    struct core_err e;
+
+    assert_int_equal(make_run(f->path, two_units, ARRAY_LEN(two_units)), 1);
+    assert_int_equal(make_run(f->path, instant, ARRAY_LEN(instant)), 2);
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\nrequests", "1", want_two, ARRAY_LEN(want_two));
+    expect_tokens(f->out, "\nrequests", "2", want_instant, ARRAY_LEN(want_instant));
+}
+
+static void test_report_several_runs_show_each_status_and_seed(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const want_running[] = {
+        "2", "mm1", "fifo", "18446744073709551615", "running", NULL, "-", "0", "v-test"};
+    static const char *const want_failed[] = {"3",  "mm1", "fifo", "42",    "failed",
+                                              NULL, NULL,  "5",    "v-test"};
+    struct io_run_info big_seed = run_info;
+    struct core_err e;
+    struct io_db *db;
+    int64_t id;
+    const char *want_stats[ARRAY_LEN(known_stats)];
+    char got[MAX_TOKENS][64];
+
+    make_known_run(f->path, "complete");
+    db = io_db_open(f->path, &e);
+    assert_non_null(db);
+    big_seed.seed = UINT64_MAX;
+    assert_int_equal(io_db_run_begin(db, &big_seed, &id, &e), CORE_OK);
+    io_db_close(db);
+    make_known_run(f->path, "failed");
+
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\nruns:", "2", want_running, ARRAY_LEN(want_running));
+    expect_tokens(f->out, "\nruns:", "3", want_failed, ARRAY_LEN(want_failed));
+    /* Run 3 has the known statistics; run 2 recorded nothing, so no line. */
+    memcpy(want_stats, known_stats, sizeof(want_stats));
+    want_stats[0] = "3";
+    expect_tokens(f->out, "\nrequests", "3", want_stats, ARRAY_LEN(want_stats));
+    assert_int_equal(line_tokens(f->out, "\nrequests", "2", got), 0);
+    assert_non_null(strstr(f->out, "\n3 runs\n"));
+}
+
+static void test_report_database_without_runs_says_no_runs(void **state)
+{
+    struct fixture *f = *state;
+    struct core_err e;
+
+    io_db_close(io_db_open(f->path, &e));
+    assert_int_equal(report(f, &e), CORE_OK);
+    assert_non_null(strstr(f->out, "no runs"));
+    assert_null(strstr(f->out, "requests"));
+}
+
+static void test_report_empty_file_says_no_runs_and_stays_untouched(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp = fopen(f->path, "w");
+    struct core_err e;
+    struct stat sb;
+
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(report(f, &e), CORE_OK);
+    assert_non_null(strstr(f->out, "no runs"));
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* read-only: nothing created, nothing migrated */
+}
+
+static void test_report_missing_file_is_an_input_error(void **state)
+{
+    struct fixture *f = *state;
+    struct core_err e;
+    char want[256];
+
+    assert_int_equal(report(f, &e), CORE_E_INPUT);
+    snprintf(want, sizeof(want), "%s: no such results database", f->path);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(access(f->path, F_OK), -1); /* and none was created */
+}
+
+static void test_report_directory_is_an_input_error(void **state)
+{
+    struct fixture *f = *state;
+    struct core_err e;
+
+    snprintf(f->path, sizeof(f->path), "%s", f->dir);
+    assert_int_equal(report(f, &e), CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "is a directory"));
+}
+
+static void test_report_file_that_is_not_a_database_is_an_input_error(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp = fopen(f->path, "w");
+    struct core_err e;
+    int i;
+
+    assert_non_null(fp);
+    for (i = 0; i < 200; i++)
+        fputs("this is a scenario file, not a database\n", fp);
+    fclose(fp);
+    assert_int_equal(report(f, &e), CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, f->path));
+    assert_non_null(strstr(e.msg, "not a SQLite database"));
+}
+
+static void test_report_newer_schema_is_an_input_error(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *conn = NULL;
+    struct core_err e;
+
+    assert_int_equal(sqlite3_open(f->path, &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(conn);
+    assert_int_equal(report(f, &e), CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (1)"));
+}
+
+static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const want_run[] = {"1",  "mm1", "fifo", "42",    "running",
+                                           NULL, "-",   "5",    "v-test"};
+    sqlite3 *writer = NULL;
+    struct core_err e;
+
+    make_known_run(f->path, NULL);
+    /* Another process in the middle of a batch: its rows are not committed. */
+    assert_int_equal(sqlite3_open(f->path, &writer), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(writer,
+                                  "BEGIN IMMEDIATE; INSERT INTO requests VALUES "
+                                  "(1, 99, 0, 0, 20.0, 20.0, 21.0, 0.0, 1.0, 1.0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(report(f, &e), CORE_OK);
+    sqlite3_exec(writer, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(writer);
+    expect_tokens(f->out, "\nruns:", "1", want_run, ARRAY_LEN(want_run));
+    expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));
+}
+
+static void test_report_out_of_memory_fails_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    struct core_err e;
+    unsigned long k;
+    enum core_rc rc = CORE_OK;
+
+    make_known_run(f->path, "complete");
+    for (k = 1; k < 100; k++) {
+        core_alloc_fail_after(k);
+        rc = report(f, &e);
+        core_alloc_fail_after(0);
+        if (rc == CORE_OK)
+            break;
+        assert_int_equal(rc, CORE_E_NOMEM);
+        assert_non_null(strstr(e.msg, "out of memory"));
+        assert_int_equal(core_alloc_live(), live0);
+    }
+    assert_int_equal(rc, CORE_OK);
+    assert_int_equal(k, 4); /* the three scratch arrays failed in turn */
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_report_known_run_prints_its_statistics, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_utilisation_divides_by_units_seen_busy_at_once,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_several_runs_show_each_status_and_seed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_database_without_runs_says_no_runs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_empty_file_says_no_runs_and_stays_untouched,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_missing_file_is_an_input_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_directory_is_an_input_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_file_that_is_not_a_database_is_an_input_error,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_newer_schema_is_an_input_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_report_reads_a_snapshot_while_a_writer_holds_a_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_out_of_memory_fails_cleanly, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
