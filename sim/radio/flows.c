@@ -1,0 +1,356 @@
+/*
+ * flows.c — transfers as flows: event-driven processor sharing of one cell's
+ * PRBs in one direction, the UE's radio energy per flow, and a per-TTI
+ * round-robin reference scheduler for small cases.
+ *
+ * Layout: flows live in an array indexed by handle (stable while the flow is
+ * active; freed slots are reused through a free list); act[0..n_active) lists
+ * the active handles densely (each flow remembers its position there) so
+ * updates cost O(active flows). All flows are advanced to the time of every
+ * call (t_last_s), so between calls each drains at its constant rate_bps and
+ * its completion time is t_last_s + remaining_bits / rate_bps exactly.
+ * Rates are recomputed only when the active set or a channel changes.
+ *
+ * The sharing rule (radio_sched_share_bps) and the UE power model are
+ * documented in radio.h. Energy: while a flow is active its UE draws
+ * p_on_w + tx_power_w / pa_efficiency (uplink, tx_power_w as the caller last
+ * set it) or p_on_w + p_rx_w (downlink); each flow is charged on its own, so
+ * two simultaneous flows of one UE count p_on_w twice.
+ */
+#include "radio/radio_int.h"
+
+#include <string.h>
+
+#define NO_FLOW UINT32_MAX
+
+struct flow {
+    uint64_t id;            /* caller's identifier */
+    uint32_t ue;            /* caller's UE tag */
+    uint32_t pos;           /* index in act[] while active; next free slot otherwise */
+    bool active;            /* in the set */
+    double size_bytes;      /* bytes requested */
+    double remaining_bits;  /* bits left at t_last_s */
+    double full_rate_bps;   /* rate alone on the whole band, bit/s */
+    double rate_bps;        /* current share, bit/s */
+    double power_w;         /* UE power draw while active, W */
+    double t_start_s;       /* when added, s */
+    double energy_j;        /* UE energy so far, J */
+};
+
+struct radio_flows {
+    struct flow *f;          /* cap flows, owned */
+    uint32_t *act;           /* active handles, cap entries, owned */
+    size_t cap;              /* slots in f and act */
+    size_t n_active;         /* entries of act in use */
+    size_t n_used;           /* slots of f ever used (high-water mark) */
+    uint32_t free_head;      /* first free slot below n_used, or NO_FLOW */
+    enum radio_sched sched;  /* sharing rule */
+    enum radio_dir dir;      /* uplink or downlink */
+    double peak_rate_bps;    /* PF gain cap, bit/s */
+    struct radio_power_model power; /* UE power model */
+    double t_last_s;         /* time every flow was last advanced to, s */
+};
+
+double radio_harmonic(size_t n)
+{
+    double h = 0.0;
+
+    for (size_t k = n; k >= 1; k--)
+        h += 1.0 / (double)k;
+    return h;
+}
+
+/* The share of one of n_active flows given H_n (so a recompute of n flows
+ * costs O(n), not O(n^2)). */
+static double share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
+                        double h_n, double peak_rate_bps)
+{
+    CORE_ASSERT(n_active > 0);
+    switch (sched) {
+    case RADIO_SCHED_RR:
+        return full_rate_bps / (double)n_active;
+    case RADIO_SCHED_PF: {
+        double boosted_bps = full_rate_bps * h_n;
+
+        if (boosted_bps > peak_rate_bps)
+            boosted_bps = peak_rate_bps > full_rate_bps ? peak_rate_bps : full_rate_bps;
+        return boosted_bps / (double)n_active;
+    }
+    default:
+        CORE_ASSERT(!"unknown scheduler");
+    }
+    return 0.0;
+}
+
+double radio_sched_share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
+                             double peak_rate_bps)
+{
+    return share_bps(sched, full_rate_bps, n_active, radio_harmonic(n_active), peak_rate_bps);
+}
+
+struct radio_flows *radio_flows_create(size_t capacity, enum radio_sched sched,
+                                       enum radio_dir dir, double peak_rate_bps,
+                                       const struct radio_power_model *power)
+{
+    struct radio_flows *fs;
+
+    CORE_ASSERT(sched < RADIO_SCHED_COUNT && dir < RADIO_DIR_COUNT);
+    if (capacity < 4)
+        capacity = 4;
+    fs = core_calloc(1, sizeof(*fs));
+    if (!fs)
+        return NULL;
+    fs->f = core_calloc(capacity, sizeof(*fs->f));
+    if (!fs->f)
+        goto out_free_set;
+    fs->act = core_calloc(capacity, sizeof(*fs->act));
+    if (!fs->act)
+        goto out_free_flows;
+    fs->cap = capacity;
+    fs->free_head = NO_FLOW;
+    fs->sched = sched;
+    fs->dir = dir;
+    fs->peak_rate_bps = peak_rate_bps;
+    fs->power = *power;
+    return fs;
+
+out_free_flows:
+    core_free(fs->f);
+out_free_set:
+    core_free(fs);
+    return NULL;
+}
+
+void radio_flows_destroy(struct radio_flows *fs)
+{
+    if (!fs)
+        return;
+    core_free(fs->act);
+    core_free(fs->f);
+    core_free(fs);
+}
+
+/* Drain every active flow from t_last_s to t_s at its current rate. */
+static void advance(struct radio_flows *fs, double t_s)
+{
+    double dt_s = t_s - fs->t_last_s;
+
+    CORE_ASSERT(dt_s >= 0.0);
+    if (dt_s == 0.0)
+        return;
+    for (size_t i = 0; i < fs->n_active; i++) {
+        struct flow *fl = &fs->f[fs->act[i]];
+
+        fl->remaining_bits -= fl->rate_bps * dt_s;
+        if (fl->remaining_bits < 0.0)
+            fl->remaining_bits = 0.0;
+        fl->energy_j += fl->power_w * dt_s;
+    }
+    fs->t_last_s = t_s;
+}
+
+static void recompute(struct radio_flows *fs)
+{
+    double h_n = fs->sched == RADIO_SCHED_PF ? radio_harmonic(fs->n_active) : 1.0;
+
+    for (size_t i = 0; i < fs->n_active; i++) {
+        struct flow *fl = &fs->f[fs->act[i]];
+
+        fl->rate_bps =
+            share_bps(fs->sched, fl->full_rate_bps, fs->n_active, h_n, fs->peak_rate_bps);
+    }
+}
+
+static double power_draw_w(const struct radio_flows *fs, double tx_power_w)
+{
+    if (fs->dir == RADIO_DIR_UL)
+        return fs->power.p_on_w + tx_power_w / fs->power.pa_efficiency;
+    return fs->power.p_on_w + fs->power.p_rx_w;
+}
+
+static enum core_rc grow(struct radio_flows *fs, struct core_err *e)
+{
+    size_t cap = fs->cap * 2;
+    struct flow *f = core_realloc(fs->f, cap * sizeof(*f));
+
+    if (!f)
+        return core_err(e, CORE_E_NOMEM, "no memory for %zu radio flows", cap);
+    fs->f = f;
+    uint32_t *act = core_realloc(fs->act, cap * sizeof(*act));
+
+    if (!act)
+        return core_err(e, CORE_E_NOMEM, "no memory for %zu radio flows", cap);
+    fs->act = act;
+    fs->cap = cap;
+    return CORE_OK;
+}
+
+enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                             double size_bytes, double rate_bps, double tx_power_w,
+                             uint32_t *handle, struct core_err *e)
+{
+    uint32_t h;
+
+    CORE_ASSERT(size_bytes > 0.0 && rate_bps > 0.0);
+    if (fs->free_head == NO_FLOW && fs->n_used == fs->cap) {
+        enum core_rc rc = grow(fs, e);
+
+        if (rc != CORE_OK)
+            return rc;
+    }
+    advance(fs, t_s);
+    if (fs->free_head != NO_FLOW) {
+        h = fs->free_head;
+        fs->free_head = fs->f[h].pos;
+    } else {
+        h = (uint32_t)fs->n_used++;
+    }
+    struct flow *fl = &fs->f[h];
+
+    memset(fl, 0, sizeof(*fl));
+    fl->id = id;
+    fl->ue = ue;
+    fl->active = true;
+    fl->pos = (uint32_t)fs->n_active;
+    fl->size_bytes = size_bytes;
+    fl->remaining_bits = 8.0 * size_bytes;
+    fl->full_rate_bps = rate_bps;
+    fl->power_w = power_draw_w(fs, tx_power_w);
+    fl->t_start_s = t_s;
+    fs->act[fs->n_active++] = h;
+    recompute(fs);
+    *handle = h;
+    return CORE_OK;
+}
+
+static struct flow *active_flow(const struct radio_flows *fs, uint32_t handle)
+{
+    CORE_ASSERT(handle < fs->n_used && fs->f[handle].active);
+    return &fs->f[handle];
+}
+
+void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle,
+                             double rate_bps, double tx_power_w)
+{
+    struct flow *fl = active_flow(fs, handle);
+
+    CORE_ASSERT(rate_bps > 0.0);
+    advance(fs, t_s);
+    fl->full_rate_bps = rate_bps;
+    fl->power_w = power_draw_w(fs, tx_power_w);
+    recompute(fs);
+}
+
+void radio_flows_remove(struct radio_flows *fs, double t_s, uint32_t handle,
+                        struct radio_flow_report *rep)
+{
+    struct flow *fl = active_flow(fs, handle);
+
+    advance(fs, t_s);
+    /* A flow removed at its own completion time may keep rounding dust. */
+    double size_bits = 8.0 * fl->size_bytes;
+    double left_bits = fl->remaining_bits <= 1e-9 * size_bits ? 0.0 : fl->remaining_bits;
+
+    rep->id = fl->id;
+    rep->ue = fl->ue;
+    rep->size_bytes = fl->size_bytes;
+    rep->sent_bytes = (size_bits - left_bits) / 8.0;
+    rep->t_start_s = fl->t_start_s;
+    rep->t_end_s = t_s;
+    rep->duration_s = t_s - fl->t_start_s;
+    rep->ue_energy_j = fl->energy_j;
+
+    uint32_t last = fs->act[--fs->n_active];
+
+    fs->act[fl->pos] = last;
+    fs->f[last].pos = fl->pos;
+    fl->active = false;
+    fl->pos = fs->free_head;
+    fs->free_head = handle;
+    recompute(fs);
+}
+
+bool radio_flows_next_completion(const struct radio_flows *fs, double *t_s, uint32_t *handle)
+{
+    double best_s = INFINITY;
+    uint32_t best = NO_FLOW;
+
+    for (size_t i = 0; i < fs->n_active; i++) {
+        const struct flow *fl = &fs->f[fs->act[i]];
+        double t = fs->t_last_s + fl->remaining_bits / fl->rate_bps;
+
+        if (t < best_s || (t == best_s && fs->act[i] < best)) {
+            best_s = t;
+            best = fs->act[i];
+        }
+    }
+    if (best == NO_FLOW)
+        return false;
+    *t_s = best_s;
+    *handle = best;
+    return true;
+}
+
+size_t radio_flows_active(const struct radio_flows *fs)
+{
+    return fs->n_active;
+}
+
+double radio_flows_rate_bps(const struct radio_flows *fs, uint32_t handle)
+{
+    return active_flow(fs, handle)->rate_bps;
+}
+
+double radio_flows_remaining_bits(const struct radio_flows *fs, uint32_t handle)
+{
+    return active_flow(fs, handle)->remaining_bits;
+}
+
+enum core_rc radio_tti_simulate(struct radio_tti_flow *flows, size_t n, uint32_t n_prb,
+                                double tti_s, double max_t_s, struct core_err *e)
+{
+    double *sent_bits = core_calloc(n ? n : 1, sizeof(*sent_bits));
+    bool *done = core_calloc(n ? n : 1, sizeof(*done));
+    size_t n_done = 0, next = 0;
+    enum core_rc rc = CORE_OK;
+
+    CORE_ASSERT(n_prb > 0 && tti_s > 0.0);
+    if (!sent_bits || !done) {
+        rc = core_err(e, CORE_E_NOMEM, "no memory for %zu TTI flows", n);
+        goto out_free;
+    }
+    for (uint64_t slot = 0; n_done < n; slot++) {
+        double t0_s = (double)slot * tti_s, t1_s = t0_s + tti_s;
+
+        if (t0_s > max_t_s) {
+            rc = core_err(e, CORE_E_INPUT, "%zu of %zu TTI flows unfinished at %g s",
+                          n - n_done, n, max_t_s);
+            goto out_free;
+        }
+        for (uint32_t prb = 0; prb < n_prb; prb++) {
+            size_t k, i = next;
+
+            /* The next present, unfinished flow at or after `next`, cyclically. */
+            for (k = 0; k < n; k++, i = (i + 1) % n)
+                if (!done[i] && flows[i].t_start_s <= t0_s &&
+                    sent_bits[i] < 8.0 * flows[i].size_bytes)
+                    break;
+            if (k == n)
+                break;
+            sent_bits[i] += flows[i].rate_bps * tti_s / n_prb;
+            next = (i + 1) % n;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!done[i] && flows[i].t_start_s <= t0_s &&
+                sent_bits[i] >= 8.0 * flows[i].size_bytes) {
+                done[i] = true;
+                flows[i].t_end_s = t1_s;
+                n_done++;
+            }
+        }
+    }
+out_free:
+    core_free(done);
+    core_free(sent_bits);
+    return rc;
+}

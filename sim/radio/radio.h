@@ -1,0 +1,583 @@
+/*
+ * radio.h — the whole public face of sim/radio: the physics of a 5G NR cell,
+ * event-free. Site and sector geometry, UE placement, 3GPP TR 38.901 path
+ * loss and LOS probability, spatially correlated shadowing, Doppler-correlated
+ * small-scale fading, noise, power control and SINR, the TS 38.214 CQI tables,
+ * NR link rates and a Shannon mode, flow-level sharing of a cell's PRBs
+ * (event-driven processor sharing) and the RRM's logic.
+ *
+ * Mobility (static, straight line, random waypoint) and handover with
+ * hysteresis and time-to-trigger are here too.
+ *
+ * Nothing here schedules events: each piece is a plain function or a small
+ * data structure that the caller (proto/, the radio tool) drives at the times
+ * it chooses, for example every radio_fading_coherence_s() for the fading.
+ * Every quantity is SI with its unit as suffix; levels in dB carry _db, in
+ * dBm _dbm. Every function that can fail returns an enum core_rc with the
+ * valid range in the message (no FILE:LINE: the scenario loader adds them).
+ */
+#ifndef COINFER_RADIO_H
+#define COINFER_RADIO_H
+
+#include "core/core.h"
+
+#define RADIO_SPEED_OF_LIGHT_MPS 3.0e8 /* c as TR 38.901 uses it, m/s */
+
+/* ======================================================================== */
+/* Geometry and placement (geometry.c)                                       */
+/* ======================================================================== */
+
+/* Sites sit on a hexagonal grid: ring 0 is the centre site, ring k adds 6k
+ * sites, so n_rings = 0, 1, 2 give 1, 7, 19 sites. Site i of ring k is at
+ * distance up to k * inter-site distance. With three sectors per site the
+ * boresights point at 30, 150 and 270 degrees (the TR 38.901 figure 7.8-1
+ * layout); each sector's cell is a hexagon of circumradius isd/3 whose centre
+ * lies isd/3 from the site along the boresight. With one sector the cell is
+ * the site's own hexagon (circumradius isd/sqrt(3)) and the antenna is
+ * omnidirectional with 0 dBi gain. */
+
+#define RADIO_MAX_RINGS 8u /* 217 sites; more is a user error */
+
+/* Number of sites for n_rings rings around the centre: 1 + 3 n (n + 1). */
+size_t radio_hex_site_count(uint32_t n_rings);
+
+/* Write the positions of radio_hex_site_count(n_rings) sites into x_m[], y_m[]
+ * (caller-provided, that many entries), centre first, then ring by ring.
+ * CORE_E_INPUT if isd_m is not positive and finite or n_rings > RADIO_MAX_RINGS. */
+enum core_rc radio_hex_sites(uint32_t n_rings, double isd_m, double *x_m, double *y_m,
+                             struct core_err *e);
+
+/* Boresight azimuth of sector s (0..n_sectors-1) of a site, rad from the +x
+ * axis counter-clockwise; 0 for one sector. n_sectors is 1 or 3. */
+double radio_sector_boresight_rad(uint32_t n_sectors, uint32_t s);
+
+/* Centre and circumradius of the hexagonal cell of sector s of a site at
+ * (site_x_m, site_y_m). */
+void radio_cell_hexagon(double site_x_m, double site_y_m, double isd_m, uint32_t n_sectors,
+                        uint32_t s, double *cx_m, double *cy_m, double *circumradius_m);
+
+/* Whether (x_m, y_m) is inside the hexagon of centre (cx_m, cy_m) and
+ * circumradius r_m whose flat sides face 0, 60, ..., 300 degrees (the
+ * orientation of every cell of the grid above). */
+bool radio_in_hexagon(double x_m, double y_m, double cx_m, double cy_m, double r_m);
+
+/* Horizontal antenna gain towards a UE at azimuth az_rad seen from the site,
+ * dBi. One sector: 0 dBi everywhere. Three sectors: TR 38.901 table 7.3-1,
+ * horizontal cut only: G = 8 dBi - min(12 (phi/65 deg)^2, 30 dB), phi the
+ * angle between az_rad and the boresight wrapped to [-180, 180) degrees. The
+ * vertical cut is not modelled (as if the electrical tilt pointed at every
+ * UE). */
+double radio_antenna_gain_db(uint32_t n_sectors, uint32_t s, double az_rad);
+
+/* Draw a point uniformly in a hexagon (centre, circumradius; orientation as
+ * radio_in_hexagon) at least min_dist_m from (bs_x_m, bs_y_m), by rejection.
+ * r must be a CORE_RNG_PLACEMENT stream. CORE_E_INPUT if the hexagon leaves
+ * less than 1 % of its area beyond min_dist_m (the draw would crawl). */
+enum core_rc radio_place_hexagon(struct core_rng *r, double cx_m, double cy_m, double radius_m,
+                                 double bs_x_m, double bs_y_m, double min_dist_m,
+                                 double *x_m, double *y_m, struct core_err *e);
+
+/* Draw a point uniformly in the annulus min_dist_m <= d <= radius_m around
+ * (cx_m, cy_m). CORE_E_INPUT unless 0 <= min_dist_m < radius_m. */
+enum core_rc radio_place_disc(struct core_rng *r, double cx_m, double cy_m, double radius_m,
+                              double min_dist_m, double *x_m, double *y_m, struct core_err *e);
+
+/* ======================================================================== */
+/* Mobility and handover (mobility.c)                                        */
+/* ======================================================================== */
+
+enum radio_mobility_kind {
+    RADIO_MOBILITY_STATIC,   /* stays put */
+    RADIO_MOBILITY_LINE,     /* straight line at constant speed and heading */
+    RADIO_MOBILITY_WAYPOINT, /* random waypoint in a disc, speed range, pause */
+    RADIO_MOBILITY_COUNT
+};
+
+/* A UE's movement: piecewise-linear legs. Within a leg the velocity is
+ * constant, so the caller may sample the position at any time and needs to
+ * hear about the movement only at leg ends (radio_mobility_leg_end_s) and as
+ * often as the channel needs (the shadowing's and fading's own scales). */
+struct radio_mobility {
+    enum radio_mobility_kind kind; /* model */
+    double t_s;                    /* time of the position below, s */
+    double x_m, y_m;               /* position at t_s, m */
+    double vx_mps, vy_mps;         /* velocity in the current leg, m/s */
+    double leg_end_s;              /* end of the current leg or pause, s (INFINITY: none) */
+    bool paused;                   /* waypoint: pausing at a waypoint */
+    double speed_min_mps;          /* waypoint: speed range, m/s */
+    double speed_max_mps;          /* waypoint: speed range, m/s */
+    double pause_s;                /* waypoint: pause at each waypoint, s */
+    double area_x_m, area_y_m;     /* waypoint: centre of the disc of waypoints, m */
+    double area_radius_m;          /* waypoint: its radius, m */
+};
+
+/* A static UE at (x_m, y_m). */
+void radio_mobility_static(struct radio_mobility *m, double x_m, double y_m, double t0_s);
+
+/* Straight line from (x_m, y_m) at t0_s, heading_rad from +x, speed_mps >= 0. */
+void radio_mobility_line(struct radio_mobility *m, double x_m, double y_m, double heading_rad,
+                         double speed_mps, double t0_s);
+
+/* Random waypoint: from (x_m, y_m) at t0_s, walk to a waypoint drawn uniformly
+ * in the disc (area_x_m, area_y_m, area_radius_m) at a speed drawn uniformly
+ * in [speed_min_mps, speed_max_mps], pause pause_s, repeat. r: a
+ * CORE_RNG_MOBILITY stream. CORE_E_INPUT unless 0 < min <= max, pause >= 0
+ * and the radius is positive (a zero minimum speed makes the model's mean
+ * speed decay to zero, Yoon et al. 2003). */
+enum core_rc radio_mobility_waypoint(struct radio_mobility *m, double x_m, double y_m,
+                                     double area_x_m, double area_y_m, double area_radius_m,
+                                     double speed_min_mps, double speed_max_mps, double pause_s,
+                                     double t0_s, struct core_rng *r, struct core_err *e);
+
+/* Move the UE to t_s (>= m->t_s) through as many legs as that takes; returns
+ * the distance travelled, m (what the shadowing process needs). */
+double radio_mobility_advance(struct radio_mobility *m, double t_s, struct core_rng *r);
+
+/* Current speed (m/s) and end of the current leg (s; INFINITY if none). */
+double radio_mobility_speed_mps(const struct radio_mobility *m);
+double radio_mobility_leg_end_s(const struct radio_mobility *m);
+
+/* Handover by the strongest received power with hysteresis and
+ * time-to-trigger (the A3 event of TS 38.331 with zero offsets): a neighbour
+ * whose RSRP exceeds the serving cell's by more than hysteresis_db
+ * continuously for time_to_trigger_s (judged at the samples fed in) becomes
+ * the serving cell. */
+struct radio_handover {
+    uint32_t serving;         /* serving cell index */
+    uint32_t candidate;       /* neighbour being timed (valid while timing) */
+    bool timing;              /* the entering condition holds since since_s */
+    double since_s;           /* when it started holding, s */
+    double hysteresis_db;     /* margin, dB (>= 0) */
+    double time_to_trigger_s; /* how long it must hold, s (>= 0) */
+};
+
+void radio_handover_init(struct radio_handover *h, uint32_t serving, double hysteresis_db,
+                         double time_to_trigger_s);
+
+/* Feed the RSRP of all n cells at t_s (non-decreasing times). Returns true if
+ * the serving cell changed (h->serving is the new one): a handover event for
+ * the protocol layer. */
+bool radio_handover_update(struct radio_handover *h, double t_s, const double *rsrp_dbm,
+                           size_t n);
+
+/* Index of the strongest of n received powers (ties: the lowest index), the
+ * initial serving cell. */
+uint32_t radio_strongest_cell(const double *rsrp_dbm, size_t n);
+
+/* ======================================================================== */
+/* Path loss and LOS probability, TR 38.901 tables 7.4.1-1, 7.4.2-1 (pathloss.c) */
+/* ======================================================================== */
+
+enum radio_scenario {
+    RADIO_SCENARIO_UMA,       /* urban macro */
+    RADIO_SCENARIO_UMI,       /* urban micro, street canyon */
+    RADIO_SCENARIO_INH_MIXED, /* indoor hotspot office, mixed office LOS probability */
+    RADIO_SCENARIO_INH_OPEN,  /* indoor hotspot office, open office LOS probability */
+    RADIO_SCENARIO_COUNT
+};
+
+/* Stable lower-case names ("uma", "umi", "inh-mixed", "inh-open"). */
+const char *radio_scenario_name(enum radio_scenario sc);
+
+/* The geometry of one BS-UE link. */
+struct radio_pl_args {
+    enum radio_scenario scenario; /* which model */
+    double carrier_hz;            /* centre frequency, Hz (0.5 to 100 GHz) */
+    double d2d_m;                 /* horizontal BS-UE distance, m */
+    double h_bs_m;                /* BS antenna height, m (TR 38.901: 25 UMa, 10 UMi, 3 InH) */
+    double h_ut_m;                /* UE antenna height, m (1.5 to 22.5 outdoors, 1 to 2.5 InH) */
+    double h_e_m;                 /* effective environment height, m: UMa only (1, or from
+                                     radio_uma_h_e_draw when h_ut_m >= 13); UMi uses 1 m */
+    bool los;                     /* line of sight */
+};
+
+/* Path loss of TR 38.901 table 7.4.1-1 in dB, without shadowing: UMa and UMi
+ * LOS with their breakpoint d'BP = 4 h'BS h'UT fc / c; NLOS as
+ * max(PL_LOS, PL'_NLOS). Validity (CORE_E_INPUT with the range otherwise):
+ * carrier 0.5 to 100 GHz; UMa/UMi 10 m <= d2D <= 5 km and 1.5 <= h_UT <= 22.5
+ * m, h_BS > h_UT; InH 1 m <= d3D <= 150 m and 1 <= h_UT <= 2.5 m; UMa
+ * 1 <= h_E < h_UT. */
+enum core_rc radio_pathloss_db(const struct radio_pl_args *a, double *pl_db, struct core_err *e);
+
+/* LOS probability of TR 38.901 table 7.4.2-1 at horizontal distance d2d_m
+ * (UMa's C'(h_UT) term included for 13 < h_UT <= 23 m; h_ut_m unused
+ * elsewhere). In [0, 1]; the caller checks the distance with
+ * radio_pathloss_db. */
+double radio_los_probability(enum radio_scenario sc, double d2d_m, double h_ut_m);
+
+/* UMa's effective environment height (TR 38.901 note 1 of table 7.4.1-1):
+ * 1 m with probability 1/(1 + C(d2D, h_UT)), otherwise uniform on
+ * {12, 15, ..., h_UT - 1.5} m. Exactly 1 m when h_UT < 13 m. */
+double radio_uma_h_e_draw(struct core_rng *r, double d2d_m, double h_ut_m);
+
+/* Shadow-fading standard deviation (table 7.4.1-1; UMa NLOS 6, LOS 4; UMi
+ * NLOS 7.82, LOS 4; InH NLOS 8.03, LOS 3), dB, and decorrelation distance
+ * (table 7.5-6: UMa 37/50, UMi 10/13, InH 10/6 m for LOS/NLOS), m. */
+double radio_shadow_sd_db(enum radio_scenario sc, bool los);
+double radio_shadow_dcorr_m(enum radio_scenario sc, bool los);
+
+/* Default BS height of the scenario (25, 10, 3 m) and Rician K-factor mean of
+ * its LOS links (table 7.5-6: UMa 9, UMi 9, InH 7 dB). */
+double radio_default_h_bs_m(enum radio_scenario sc);
+double radio_rician_k_db(enum radio_scenario sc);
+
+/* ======================================================================== */
+/* Shadowing correlated along the UE's path (shadowing.c)                    */
+/* ======================================================================== */
+
+/* A log-normal shadowing process, Gudmundson's exponential model: the
+ * correlation between two points delta metres apart along the path is
+ * exp(-delta / dcorr). Updated by an AR(1) step per distance moved. */
+struct radio_shadow {
+    double value_db;   /* current shadowing, dB (added to the path loss) */
+    double sd_db;      /* standard deviation, dB */
+    double dcorr_m;    /* decorrelation distance, m */
+};
+
+/* Start the process with a draw from N(0, sd_db^2). r: a CORE_RNG_SHADOWING
+ * stream. sd_db >= 0, dcorr_m > 0 (asserted: scenario constants). */
+void radio_shadow_init(struct radio_shadow *s, double sd_db, double dcorr_m, struct core_rng *r);
+
+/* The UE moved distance_m (>= 0): value <- rho value + sqrt(1 - rho^2) sd N(0,1),
+ * rho = exp(-distance_m / dcorr_m). Returns the new value, dB. */
+double radio_shadow_move(struct radio_shadow *s, double distance_m, struct core_rng *r);
+
+/* ======================================================================== */
+/* Small-scale fading (fading.c)                                             */
+/* ======================================================================== */
+
+#define RADIO_FADING_SINUSOIDS 16 /* scattered paths of the sum of sinusoids */
+
+/* A flat-fading complex gain h(t) with E|h|^2 = 1: a sum of N sinusoids with
+ * arrival angles alpha_n = (2 pi n - pi + theta) / N (one random rotation
+ * theta) and independent random phases, after Zheng & Xiao (2003) and
+ * Patzold's Monte-Carlo method. Over realisations its autocorrelation is
+ * exactly J0(2 pi f_D tau) (Clarke/Jakes) and |h|^2 has mean 1 at any t.
+ * Rician: h = sqrt(K/(K+1)) e^{j(2 pi f_D cos(theta0) t + phi0)} +
+ * sqrt(1/(K+1)) h_scatter. Phases accumulate, so changing the Doppler
+ * (the UE's speed) keeps h(t) continuous. */
+struct radio_fading {
+    double omega_rad_s[RADIO_FADING_SINUSOIDS]; /* Doppler shift of path n, rad/s */
+    double cos_alpha[RADIO_FADING_SINUSOIDS];   /* cos of path n's arrival angle, 1 */
+    double phase_rad[RADIO_FADING_SINUSOIDS];   /* phase of path n at t_ref_s, rad */
+    double los_omega_rad_s;                     /* Doppler of the LOS ray, rad/s */
+    double los_cos_alpha;                       /* cos of its arrival angle, 1 */
+    double los_phase_rad;                       /* its phase at t_ref_s, rad */
+    double los_amp;                             /* sqrt(K/(K+1)), 1 (0: Rayleigh) */
+    double scatter_amp;                         /* sqrt(1/(K+1)/N), 1 */
+    double doppler_hz;                          /* maximum Doppler f_D, Hz */
+    double t_ref_s;                             /* time the phases refer to, s */
+};
+
+/* Maximum Doppler shift of a UE at speed_mps on carrier_hz: v fc / c, Hz. */
+double radio_doppler_hz(double speed_mps, double carrier_hz);
+
+/* Start a process with maximum Doppler doppler_hz (>= 0) at t0_s. k_factor_db
+ * is the Rician K in dB, or -INFINITY for Rayleigh (NLOS). r: a
+ * CORE_RNG_FADING stream. */
+void radio_fading_init(struct radio_fading *f, double doppler_hz, double k_factor_db,
+                       double t0_s, struct core_rng *r);
+
+/* The UE's speed changed at t_s (>= the last change): new maximum Doppler. */
+void radio_fading_set_doppler(struct radio_fading *f, double t_s, double doppler_hz);
+
+/* Complex gain at t_s (real and imaginary parts) and power gain |h|^2. */
+void radio_fading_gain(const struct radio_fading *f, double t_s, double *re, double *im);
+double radio_fading_power(const struct radio_fading *f, double t_s);
+
+/* How long until the fading changes materially: the coherence time
+ * 0.423 / f_D, s (Rappaport's rule of thumb, the geometric mean of 1/f_D and
+ * 9/(16 pi f_D), the lag at which the power envelope's correlation
+ * J0^2(2 pi f_D tau) falls to 0.5); INFINITY for a static UE. The caller
+ * re-evaluates the channel this often (or a fraction of it). */
+double radio_fading_coherence_s(double doppler_hz);
+
+/* ======================================================================== */
+/* Noise, power control and SINR (link.c)                                    */
+/* ======================================================================== */
+
+#define RADIO_THERMAL_NOISE_DBM_HZ (-174.0) /* kT at 290 K, dBm/Hz */
+#define RADIO_UE_MAX_POWER_DBM 23.0         /* power class 3 UE, TS 38.101-1 */
+
+double radio_dbm_to_w(double dbm);
+double radio_w_to_dbm(double w);   /* -INFINITY for 0 W */
+double radio_db_to_lin(double db);
+double radio_lin_to_db(double lin); /* -INFINITY for 0 */
+
+/* Thermal noise in bandwidth_hz plus the receiver's noise figure, dBm:
+ * -174 + 10 log10(B) + NF. */
+double radio_noise_dbm(double bandwidth_hz, double noise_figure_db);
+
+/* Uplink power control (TS 38.213 clause 7.1.1, PUSCH, simplified: no
+ * closed-loop term f, no Delta_TF):
+ * P = min(P_max, P0 + 10 log10(2^mu M_PRB) + alpha PL), dBm. */
+struct radio_ul_pc {
+    double p_max_dbm;  /* UE maximum output power, dBm (23 for power class 3) */
+    double p0_dbm;     /* nominal power per 15 kHz PRB, dBm */
+    double alpha;      /* fractional path-loss compensation, 0..1 */
+};
+
+/* Transmit power for n_prb PRBs of numerology mu at path loss pl_db, dBm. */
+double radio_ul_tx_power_dbm(const struct radio_ul_pc *pc, uint32_t mu, uint32_t n_prb,
+                             double pl_db);
+
+/* Downlink power per PRB when the gNB spreads p_total_dbm evenly over n_prb
+ * PRBs: p_total - 10 log10(n_prb), dBm. */
+double radio_dl_prb_power_dbm(double p_total_dbm, uint32_t n_prb);
+
+/* SINR (linear) of a signal of signal_dbm against noise_dbm plus interferers
+ * interf_dbm[i] each weighted by its cell's load factor load[i] in [0, 1]
+ * (the fraction of PRBs it occupies). n may be 0 (interf_dbm, load unused). */
+double radio_sinr(double signal_dbm, double noise_dbm, const double *interf_dbm,
+                  const double *load, size_t n);
+
+/* ======================================================================== */
+/* CQI tables, TS 38.214 tables 5.2.2.1-2 and 5.2.2.1-3 (cqi.c)             */
+/* ======================================================================== */
+
+enum radio_cqi_table {
+    RADIO_CQI_TABLE_64QAM,  /* TS 38.214 table 5.2.2.1-2 ("table 1") */
+    RADIO_CQI_TABLE_256QAM, /* TS 38.214 table 5.2.2.1-3 ("table 2") */
+    RADIO_CQI_TABLE_COUNT
+};
+
+#define RADIO_CQI_MAX 15
+
+/* One row of a CQI table. Row 0 is "out of range" (qm = 0, efficiency 0). */
+struct radio_cqi_entry {
+    uint32_t qm;            /* modulation order, bits per symbol (2, 4, 6, 8) */
+    uint32_t rate_x1024;    /* code rate x 1024 */
+    double efficiency;      /* spectral efficiency, bit/s/Hz per layer (as tabulated) */
+    double sinr_min_db;     /* lowest SINR for this CQI at 10 % BLER, dB (see cqi.c) */
+};
+
+/* Row cqi (0..15) of table t. */
+const struct radio_cqi_entry *radio_cqi_entry(enum radio_cqi_table t, uint32_t cqi);
+
+/* The highest CQI whose SINR threshold sinr_db reaches (0: out of range).
+ * Thresholds invert an attenuated Shannon bound, SE = 0.75 log2(1 + SINR)
+ * (see cqi.c for the exact rule). */
+uint32_t radio_cqi_from_sinr(enum radio_cqi_table t, double sinr_db);
+
+/* ======================================================================== */
+/* NR carriers and link rates (rate.c)                                       */
+/* ======================================================================== */
+
+/* One NR carrier (FR1). */
+struct radio_carrier {
+    uint32_t mu;                 /* numerology: SCS = 15 kHz 2^mu, mu in 0..2 */
+    double scs_hz;               /* subcarrier spacing, Hz */
+    double bandwidth_hz;         /* channel bandwidth, Hz */
+    uint32_t n_prb;              /* PRBs, TS 38.101-1 table 5.3.2-1 */
+    uint32_t layers;             /* MIMO layers, 1..8 */
+    double overhead;             /* TS 38.306 OH fraction, 0..1 (0.14 DL, 0.08 UL FR1) */
+    enum radio_cqi_table table;  /* CQI table */
+    bool shannon;                /* rate from Shannon instead of CQI */
+    double shannon_gap_db;       /* SNR gap of the Shannon mode, dB (>= 0) */
+};
+
+/* Fill c for scs_hz (15, 30 or 60 kHz) and bandwidth_hz (one of 5, 10, 15,
+ * 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100 MHz allowed for that SCS by
+ * TS 38.101-1 table 5.3.2-1). CORE_E_INPUT with the allowed values otherwise,
+ * or for layers outside 1..8, overhead outside [0, 1) or a negative gap. */
+enum core_rc radio_carrier_init(struct radio_carrier *c, double scs_hz, double bandwidth_hz,
+                                uint32_t layers, double overhead, enum radio_cqi_table table,
+                                bool shannon, double shannon_gap_db, struct core_err *e);
+
+/* N_PRB of TS 38.101-1 table 5.3.2-1, or 0 where the table says N/A or the
+ * pair is not in it. */
+uint32_t radio_nr_n_prb(double scs_hz, double bandwidth_hz);
+
+/* TS 38.306 clause 4.1.2 rate of n_prb PRBs at CQI cqi (scaling factor 1):
+ * layers Qm (R/1024) 12 n_prb / T_s^mu (1 - OH), T_s^mu = 1e-3 / (14 2^mu) s
+ * the average OFDM symbol duration, bit/s. 0 for CQI 0. */
+double radio_nr_rate_bps(const struct radio_carrier *c, uint32_t cqi, uint32_t n_prb);
+
+/* Shannon rate of bandwidth_hz at linear SINR sinr with an SNR gap gap_db:
+ * B log2(1 + SINR / 10^(gap/10)), bit/s. */
+double radio_shannon_rate_bps(double bandwidth_hz, double sinr, double gap_db);
+
+/* The rate of n_prb PRBs at linear SINR sinr in the carrier's mode: CQI mode
+ * goes SINR -> CQI -> radio_nr_rate_bps; Shannon mode uses the occupied
+ * bandwidth 12 SCS n_prb, times layers, times (1 - OH). bit/s. */
+double radio_link_rate_bps(const struct radio_carrier *c, double sinr, uint32_t n_prb);
+
+/* ======================================================================== */
+/* UE radio power model (flows.c)                                            */
+/* ======================================================================== */
+
+/* The UE's power draw while a flow is active: uplink
+ * p_on_w + p_tx_w / pa_efficiency (radiated power through the power
+ * amplifier), downlink p_on_w + p_rx_w. Defaults (RADIO_POWER_DEFAULTS):
+ * p_on_w = 1.288 W, the RRC_CONNECTED base power of Huang et al., "A close
+ * examination of performance and power characteristics of 4G LTE networks",
+ * MobiSys 2012 (their beta = 1288.04 mW); pa_efficiency = 0.3, a handset PA
+ * near maximum output; p_rx_w = 0.1 W for the receive chain and decoding
+ * (Jensen et al., "LTE UE power consumption model", IEEE Commun. Lett. 2012,
+ * measure a few tens to a hundred mW for RX RF and baseband). */
+struct radio_power_model {
+    double p_on_w;         /* connected-mode base power while a flow is active, W */
+    double pa_efficiency;  /* radiated / drawn power of the PA, 0..1 */
+    double p_rx_w;         /* extra receive power on the downlink, W */
+};
+#define RADIO_POWER_DEFAULTS {1.288, 0.3, 0.1}
+
+/* ======================================================================== */
+/* Flow-level sharing of one cell's PRBs in one direction (flows.c)         */
+/* ======================================================================== */
+
+/* A set of active transfers ("flows") sharing one cell's PRBs in one
+ * direction, as event-driven processor sharing: each flow has the rate it
+ * would get alone on the whole band (its channel's rate, the caller's
+ * radio_link_rate_bps over all PRBs); the scheduler splits the band and the
+ * rates change only when a flow starts or ends or a channel changes. Between
+ * those instants every flow drains at a constant rate, so the next completion
+ * is known exactly and the caller schedules one event for it.
+ *
+ * Round robin: equal PRB (or time) shares, rate_i = r_i / n.
+ * Proportional fair: equal time shares (PF's optimum for constant rates) plus
+ * the multiuser diversity gain of PF over Rayleigh-faded channels, the
+ * flow-level model of Borst ("User-level performance of channel-aware
+ * scheduling algorithms in wireless data networks", IEEE/ACM ToN 2005):
+ * rate_i = min(r_i H_n, r_peak) / n with H_n = 1 + 1/2 + ... + 1/n, r_i the
+ * rate at the flow's mean SINR and r_peak the carrier's full-band rate at the
+ * highest CQI (the gain cannot lift a flow beyond the top of the table). */
+
+enum radio_sched {
+    RADIO_SCHED_RR, /* round robin: equal shares */
+    RADIO_SCHED_PF, /* proportional fair with multiuser diversity gain */
+    RADIO_SCHED_COUNT
+};
+
+enum radio_dir {
+    RADIO_DIR_UL, /* uplink: UE transmits */
+    RADIO_DIR_DL, /* downlink: UE receives */
+    RADIO_DIR_COUNT
+};
+
+struct radio_flows;
+
+/* What a finished (or removed) flow reports. */
+struct radio_flow_report {
+    uint64_t id;          /* the caller's identifier */
+    uint32_t ue;          /* the caller's UE tag */
+    double size_bytes;    /* bytes requested */
+    double sent_bytes;    /* bytes delivered (size_bytes when complete) */
+    double t_start_s;     /* when it was added, s */
+    double t_end_s;       /* when it completed or was removed, s */
+    double duration_s;    /* t_end_s - t_start_s, s */
+    double ue_energy_j;   /* UE radio energy over the flow, J */
+};
+
+/* Create an empty set with room for capacity flows (it grows when needed).
+ * peak_rate_bps bounds PF's gain (see above); power is copied. Returns NULL
+ * on allocation failure. */
+struct radio_flows *radio_flows_create(size_t capacity, enum radio_sched sched,
+                                       enum radio_dir dir, double peak_rate_bps,
+                                       const struct radio_power_model *power);
+void radio_flows_destroy(struct radio_flows *fs); /* NULL is a no-op */
+
+/* Add a flow of size_bytes (> 0) at t_s (>= the last call's time) whose
+ * full-band rate is rate_bps (> 0) and whose UE radiates tx_power_w (uplink;
+ * ignored downlink). Writes its handle. CORE_E_NOMEM if the set could not
+ * grow (nothing changes then). */
+enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                             double size_bytes, double rate_bps, double tx_power_w,
+                             uint32_t *handle, struct core_err *e);
+
+/* The flow's channel changed at t_s: new full-band rate (> 0) and UE power. */
+void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle,
+                             double rate_bps, double tx_power_w);
+
+/* Remove flow handle at t_s (completed or abandoned) and report it. */
+void radio_flows_remove(struct radio_flows *fs, double t_s, uint32_t handle,
+                        struct radio_flow_report *rep);
+
+/* The earliest completion among active flows: its time and handle. false
+ * when no flow is active. */
+bool radio_flows_next_completion(const struct radio_flows *fs, double *t_s, uint32_t *handle);
+
+/* Active flows, a flow's current rate (bit/s) and bits left as of the last
+ * update. */
+size_t radio_flows_active(const struct radio_flows *fs);
+double radio_flows_rate_bps(const struct radio_flows *fs, uint32_t handle);
+double radio_flows_remaining_bits(const struct radio_flows *fs, uint32_t handle);
+
+/* ======================================================================== */
+/* Per-TTI reference scheduler (flows.c)                                     */
+/* ======================================================================== */
+
+/* One transfer for radio_tti_simulate: arrives at t_start_s with size_bytes
+ * and full-band rate rate_bps; t_end_s is written. */
+struct radio_tti_flow {
+    double t_start_s;   /* arrival, s */
+    double size_bytes;  /* bytes */
+    double rate_bps;    /* rate on all n_prb PRBs, bit/s */
+    double t_end_s;     /* completion (output), s */
+};
+
+/* Reference scheduler for small cases: TTI by TTI (slot tti_s), the n_prb
+ * PRBs go round robin, one PRB at a time, to the flows present at the start
+ * of the slot, starting after the last PRB's owner of the previous slot; a
+ * flow's PRB carries rate_bps tti_s / n_prb bits; a flow completes at the end
+ * of the slot that delivers its last bit. CORE_E_INPUT if a flow is not done
+ * by max_t_s. */
+enum core_rc radio_tti_simulate(struct radio_tti_flow *flows, size_t n, uint32_t n_prb,
+                                double tti_s, double max_t_s, struct core_err *e);
+
+/* ======================================================================== */
+/* RRM logic (rrm_model.c)                                                   */
+/* ======================================================================== */
+
+#define RADIO_RRM_MAX_CELLS 64
+
+/* What the RRM knows about one UE: its coupling loss to every cell (path
+ * loss + shadowing - antenna gain - fading, dB; from the same channel state
+ * the transfers use) and the cells' state. */
+struct radio_rrm_request {
+    const struct radio_carrier *carrier; /* the cells' carrier (borrowed) */
+    size_t n_cells;                      /* cells, <= RADIO_RRM_MAX_CELLS */
+    uint32_t serving;                    /* serving cell index */
+    const double *coupling_loss_db;      /* [n_cells] UE to cell, dB */
+    const double *dl_load;               /* [n_cells] fraction of PRBs in use, 0..1 */
+    const double *ul_load;               /* [n_cells] fraction of PRBs in use, 0..1 */
+    double gnb_power_dbm;                /* gNB total transmit power, dBm */
+    struct radio_ul_pc ul_pc;            /* uplink power control */
+    double ue_noise_figure_db;           /* UE receiver noise figure, dB */
+    double gnb_noise_figure_db;          /* gNB receiver noise figure, dB */
+    double ul_iot_db;                    /* uplink interference over thermal at full load, dB */
+    size_t dl_active;                    /* flows active in the serving cell's downlink */
+    size_t ul_active;                    /* flows active in the serving cell's uplink */
+    enum radio_sched sched;              /* the serving cell's scheduler */
+};
+
+/* The RRM's reply: what the network tells the UE. */
+struct radio_rrm_reply {
+    double dl_sinr_db;        /* downlink SINR, dB */
+    double ul_sinr_db;        /* uplink SINR, dB */
+    uint32_t dl_cqi;          /* downlink CQI, 0..15 */
+    uint32_t ul_cqi;          /* uplink CQI, 0..15 */
+    double dl_full_rate_bps;  /* downlink rate alone on the cell, bit/s */
+    double ul_full_rate_bps;  /* uplink rate alone on the cell, bit/s */
+    double dl_rate_bps;       /* expected downlink rate of one more flow, bit/s */
+    double ul_rate_bps;       /* expected uplink rate of one more flow, bit/s */
+    double ul_tx_power_dbm;   /* UE transmit power on the full band, dBm */
+};
+
+/* Compute the reply. Downlink: the serving cell's per-PRB power over the
+ * coupling loss against UE noise per PRB plus every other cell's per-PRB
+ * power weighted by its DL load. Uplink: the power-controlled UE on all
+ * PRBs against gNB noise raised by the interference over thermal scaled by
+ * the mean UL load of the other cells, N (1 + (10^(IoT/10) - 1) mean_load).
+ * Expected rates: the flows model's share for one more flow (n + 1 flows).
+ * CORE_E_INPUT for n_cells 0 or above RADIO_RRM_MAX_CELLS or serving out of
+ * range. */
+enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
+                             struct core_err *e);
+
+/* The share of full_rate_bps one of n_active flows gets under sched (the
+ * flows model's rule), bit/s. */
+double radio_sched_share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
+                             double peak_rate_bps);
+
+#endif /* COINFER_RADIO_H */

@@ -1,0 +1,324 @@
+/*
+ * test_flows.c — flow-level sharing of a cell's PRBs (event-driven processor
+ * sharing) against schedules worked by hand: a lone flow, two identical
+ * flows, a late arrival, a channel change, proportional fair's gain, the
+ * energy model, handle reuse and growth, out-of-memory paths, and agreement
+ * with the per-TTI round-robin reference scheduler.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "radio/radio.h"
+
+static const struct radio_power_model power = RADIO_POWER_DEFAULTS;
+
+static struct radio_flows *make(enum radio_sched sched, enum radio_dir dir, size_t cap)
+{
+    struct radio_flows *fs = radio_flows_create(cap, sched, dir, 1e12, &power);
+
+    assert_non_null(fs);
+    return fs;
+}
+
+static void test_lone_flow_ends_exactly_at_size_over_rate(void **state)
+{
+    struct radio_carrier c;
+    struct radio_flow_report rep;
+    uint32_t h, h2;
+    double t_end;
+
+    (void)state;
+    assert_int_equal(radio_carrier_init(&c, 30e3, 100e6, 1, 0.08, RADIO_CQI_TABLE_64QAM, false,
+                                        0.0, NULL),
+                     CORE_OK);
+    double rate = radio_link_rate_bps(&c, pow(10.0, 1.2), c.n_prb); /* 12 dB */
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+
+    assert_int_equal(radio_flows_add(fs, 1.5, 77, 3, 100e3, rate, 0.1, &h, NULL), CORE_OK);
+    assert_true(radio_flows_next_completion(fs, &t_end, &h2));
+    assert_int_equal(h2, h);
+    if (t_end != 1.5 + 100e3 * 8.0 / rate) {
+        print_error("ends at %.17g s, want %.17g s\n", t_end, 1.5 + 100e3 * 8.0 / rate);
+        fail();
+    }
+    assert_true(radio_flows_rate_bps(fs, h) == rate);
+    radio_flows_remove(fs, t_end, h, &rep);
+    assert_true(rep.id == 77 && rep.ue == 3);
+    assert_true(rep.sent_bytes == 100e3 && rep.size_bytes == 100e3);
+    assert_true(rep.t_start_s == 1.5 && rep.t_end_s == t_end);
+    assert_true(fabs(rep.duration_s - 100e3 * 8.0 / rate) < 1e-12);
+    /* Uplink energy: (1.288 W + 0.1 W / 0.3) over the duration. */
+    double want_j = (1.288 + 0.1 / 0.3) * rep.duration_s;
+
+    assert_true(fabs(rep.ue_energy_j - want_j) < 1e-12);
+    assert_int_equal(radio_flows_active(fs), 0);
+    assert_false(radio_flows_next_completion(fs, &t_end, &h2));
+    radio_flows_destroy(fs);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_two_identical_flows_get_half_each_and_end_together(void **state)
+{
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_DL, 4);
+    struct radio_flow_report rep1, rep2;
+    uint32_t a, b, h;
+    double t1, t2;
+
+    (void)state;
+    assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 50e3, 40e6, 0.0, &a, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(fs, 0.0, 2, 2, 50e3, 40e6, 0.0, &b, NULL), CORE_OK);
+    assert_true(radio_flows_rate_bps(fs, a) == 20e6 && radio_flows_rate_bps(fs, b) == 20e6);
+    assert_true(radio_flows_next_completion(fs, &t1, &h));
+    assert_true(t1 == 50e3 * 8.0 / 20e6);
+    radio_flows_remove(fs, t1, h, &rep1);
+    assert_true(radio_flows_next_completion(fs, &t2, &h));
+    if (fabs(t2 - t1) > 1e-15) {
+        print_error("second ends at %.17g s, first at %.17g s\n", t2, t1);
+        fail();
+    }
+    radio_flows_remove(fs, t2, h, &rep2);
+    assert_true(rep1.sent_bytes == 50e3 && rep2.sent_bytes == 50e3);
+    /* Downlink energy: (1.288 + 0.1) W each. */
+    assert_true(fabs(rep1.ue_energy_j - 1.388 * t1) < 1e-12);
+    radio_flows_destroy(fs);
+}
+
+static void test_late_arrival_shares_then_leaves_the_band_to_the_first(void **state)
+{
+    /* A: 1 MB at 8 Mbit/s alone; B: 0.25 MB arrives at 0.5 s. From 0.5 s
+     * both run at 4 Mbit/s: B's 2 Mbit take 0.5 s (ends 1.0 s) while A drains
+     * 2 of its remaining 4 Mbit; then A alone at 8 Mbit/s: 0.25 s (1.25 s). */
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+    struct radio_flow_report rep;
+    uint32_t a, b, h;
+    double t;
+
+    (void)state;
+    assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 1e6, 8e6, 0.2, &a, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(fs, 0.5, 2, 2, 0.25e6, 8e6, 0.2, &b, NULL), CORE_OK);
+    assert_true(fabs(radio_flows_remaining_bits(fs, a) - 4e6) < 1e-6);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    assert_int_equal(h, b);
+    assert_true(fabs(t - 1.0) < 1e-12);
+    radio_flows_remove(fs, t, h, &rep);
+    assert_true(fabs(rep.duration_s - 0.5) < 1e-12);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    assert_int_equal(h, a);
+    assert_true(fabs(t - 1.25) < 1e-12);
+    radio_flows_remove(fs, t, h, &rep);
+    assert_true(fabs(rep.duration_s - 1.25) < 1e-12);
+    radio_flows_destroy(fs);
+}
+
+static void test_channel_change_moves_the_completion(void **state)
+{
+    /* 1 Mbit at 1 Mbit/s; at 0.25 s the rate halves: 0.75 Mbit at 0.5 Mbit/s
+     * end at 1.75 s. Removed early at 1.0 s it has sent 0.625 Mbit. */
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+    struct radio_flow_report rep;
+    uint32_t a, h;
+    double t;
+
+    (void)state;
+    assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 125e3, 1e6, 0.2, &a, NULL), CORE_OK);
+    radio_flows_set_channel(fs, 0.25, a, 0.5e6, 0.1);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    assert_true(fabs(t - 1.75) < 1e-12);
+    radio_flows_remove(fs, 1.0, a, &rep);
+    assert_true(fabs(rep.sent_bytes - 0.625e6 / 8.0) < 1e-6);
+    /* Energy: 0.25 s at 1.288 + 0.2/0.3 W, then 0.75 s at 1.288 + 0.1/0.3 W. */
+    double want_j = 0.25 * (1.288 + 0.2 / 0.3) + 0.75 * (1.288 + 0.1 / 0.3);
+
+    assert_true(fabs(rep.ue_energy_j - want_j) < 1e-12);
+    radio_flows_destroy(fs);
+}
+
+static void test_proportional_fair_gives_the_better_channel_more(void **state)
+{
+    struct radio_flows *pf = radio_flows_create(4, RADIO_SCHED_PF, RADIO_DIR_DL, 500e6, &power);
+    struct radio_flows *rr = make(RADIO_SCHED_RR, RADIO_DIR_DL, 4);
+    uint32_t good, bad, good_rr, bad_rr;
+
+    (void)state;
+    assert_non_null(pf);
+    assert_int_equal(radio_flows_add(pf, 0.0, 1, 1, 1e6, 100e6, 0, &good, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(pf, 0.0, 2, 2, 1e6, 20e6, 0, &bad, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(rr, 0.0, 1, 1, 1e6, 100e6, 0, &good_rr, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(rr, 0.0, 2, 2, 1e6, 20e6, 0, &bad_rr, NULL), CORE_OK);
+    double g = radio_flows_rate_bps(pf, good), b = radio_flows_rate_bps(pf, bad);
+
+    /* H_2 = 1.5: 100 * 1.5 / 2 = 75, 20 * 1.5 / 2 = 15 Mbit/s. */
+    if (!(g > b) || fabs(g - 75e6) > 1e-6 || fabs(b - 15e6) > 1e-6) {
+        print_error("PF rates %.1f and %.1f bit/s, want 75e6 and 15e6\n", g, b);
+        fail();
+    }
+    assert_true(g > radio_flows_rate_bps(rr, good_rr) && b > radio_flows_rate_bps(rr, bad_rr));
+    /* The gain stops at the peak rate: 3 flows at 400 Mbit/s, H_3 = 11/6. */
+    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 400e6, 3, 500e6) - 500e6 / 3) < 1e-6);
+    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 600e6, 3, 500e6) - 200e6) < 1e-6);
+    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 10e6, 1, 500e6) - 10e6) < 1e-9);
+    radio_flows_destroy(pf);
+    radio_flows_destroy(rr);
+}
+
+static void test_handles_are_reused_and_the_set_grows(void **state)
+{
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+    struct radio_flow_report rep;
+    uint32_t h[100], again;
+
+    (void)state;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(radio_flows_add(fs, 0.0, (uint64_t)i, 0, 1e3 * (i + 1), 1e6, 0, &h[i],
+                                         NULL),
+                         CORE_OK);
+    assert_int_equal(radio_flows_active(fs), 100);
+    assert_true(fabs(radio_flows_rate_bps(fs, h[57]) - 1e4) < 1e-9);
+    radio_flows_remove(fs, 0.0, h[10], &rep);
+    assert_true(rep.id == 10 && rep.sent_bytes == 0.0);
+    assert_int_equal(radio_flows_add(fs, 0.0, 500, 0, 1e3, 1e6, 0, &again, NULL), CORE_OK);
+    assert_int_equal(again, h[10]);
+    /* Flows complete in size order. */
+    double prev = 0.0, t;
+    uint32_t k;
+    size_t n = 0;
+
+    while (radio_flows_next_completion(fs, &t, &k)) {
+        assert_true(t >= prev);
+        prev = t;
+        radio_flows_remove(fs, t, k, &rep);
+        assert_true(rep.sent_bytes == rep.size_bytes);
+        n++;
+    }
+    assert_int_equal(n, 100);
+    radio_flows_destroy(fs);
+    radio_flows_destroy(NULL);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_out_of_memory_leaves_nothing_behind(void **state)
+{
+    struct core_err e = {0};
+    uint32_t h;
+
+    (void)state;
+    for (unsigned long k = 1; k <= 3; k++) {
+        core_alloc_fail_after(k);
+        assert_null(radio_flows_create(4, RADIO_SCHED_RR, RADIO_DIR_UL, 1e9, &power));
+        core_alloc_fail_after(0);
+        assert_int_equal(core_alloc_live(), 0);
+    }
+    for (unsigned long k = 1; k <= 2; k++) {
+        struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(radio_flows_add(fs, 0.0, 0, 0, 1e3, 1e6, 0, &h, NULL), CORE_OK);
+        core_alloc_fail_after(k);
+        assert_int_equal(radio_flows_add(fs, 0.0, 0, 0, 1e3, 1e6, 0, &h, &e), CORE_E_NOMEM);
+        core_alloc_fail_after(0);
+        assert_int_equal(radio_flows_active(fs), 4);
+        assert_true(fabs(radio_flows_rate_bps(fs, 0) - 0.25e6) < 1e-9);
+        assert_int_equal(radio_flows_add(fs, 0.0, 0, 0, 1e3, 1e6, 0, &h, NULL), CORE_OK);
+        radio_flows_destroy(fs);
+    }
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+/* Run the flows of tf[] (arrival, size, rate) through the flow model under RR
+ * and write each one's completion into flow_end_s[]. */
+static void run_flow_model(const struct radio_tti_flow *tf, size_t n, double *flow_end_s)
+{
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+    struct radio_flow_report rep;
+    size_t next = 0, done = 0;
+
+    while (done < n) {
+        double t_done = INFINITY;
+        uint32_t h = 0;
+
+        radio_flows_next_completion(fs, &t_done, &h);
+        if (next < n && tf[next].t_start_s <= t_done) {
+            uint32_t hh;
+
+            assert_int_equal(radio_flows_add(fs, tf[next].t_start_s, next, 0, tf[next].size_bytes,
+                                             tf[next].rate_bps, 0.1, &hh, NULL),
+                             CORE_OK);
+            next++;
+            continue;
+        }
+        radio_flows_remove(fs, t_done, h, &rep);
+        flow_end_s[rep.id] = t_done;
+        done++;
+    }
+    radio_flows_destroy(fs);
+}
+
+static void test_flow_model_agrees_with_per_tti_round_robin(void **state)
+{
+    /* 12 uploads with staggered arrivals, different channels and sizes on a
+     * 100 MHz, 30 kHz carrier (273 PRBs, 0.5 ms slots). */
+    struct core_rng *r = core_rng_create(2024, 0, CORE_RNG_BENCH);
+    struct radio_tti_flow tf[12];
+    double flow_end_s[12], worst = 0.0;
+    struct core_err e = {0};
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(tf); i++) {
+        tf[i].t_start_s = 0.5e-3 * (double)core_rng_below(r, 400); /* slot boundaries */
+        tf[i].size_bytes = core_rng_uniform_in(r, 200e3, 1e6);
+        tf[i].rate_bps = core_rng_uniform_in(r, 50e6, 300e6);
+    }
+    /* Arrival order for the flow model. */
+    for (size_t i = 1; i < ARRAY_LEN(tf); i++)
+        for (size_t j = i; j > 0 && tf[j].t_start_s < tf[j - 1].t_start_s; j--) {
+            struct radio_tti_flow tmp = tf[j];
+
+            tf[j] = tf[j - 1];
+            tf[j - 1] = tmp;
+        }
+    assert_int_equal(radio_tti_simulate(tf, ARRAY_LEN(tf), 273, 0.5e-3, 10.0, &e), CORE_OK);
+    run_flow_model(tf, ARRAY_LEN(tf), flow_end_s);
+    for (size_t i = 0; i < ARRAY_LEN(tf); i++) {
+        double d_tti = tf[i].t_end_s - tf[i].t_start_s;
+        double d_flow = flow_end_s[i] - tf[i].t_start_s;
+        double rel = fabs(d_flow - d_tti) / d_tti;
+
+        printf("flow %2zu: start %.4f s, TTI %.5f s, flow model %.5f s, diff %.2f %%\n", i,
+               tf[i].t_start_s, d_tti, d_flow, 100.0 * rel);
+        worst = fmax(worst, rel);
+    }
+    printf("worst relative difference of durations: %.3f %%\n", 100.0 * worst);
+    if (worst > 0.03) {
+        print_error("flow model differs from per-TTI by %.2f %% (> 3 %%)\n", 100.0 * worst);
+        fail();
+    }
+    /* A flow that cannot finish in time is an error. */
+    struct radio_tti_flow slow = {0.0, 1e6, 1e3, 0.0};
+
+    assert_int_equal(radio_tti_simulate(&slow, 1, 10, 1e-3, 0.1, &e), CORE_E_INPUT);
+    core_rng_destroy(r);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lone_flow_ends_exactly_at_size_over_rate),
+        cmocka_unit_test(test_two_identical_flows_get_half_each_and_end_together),
+        cmocka_unit_test(test_late_arrival_shares_then_leaves_the_band_to_the_first),
+        cmocka_unit_test(test_channel_change_moves_the_completion),
+        cmocka_unit_test(test_proportional_fair_gives_the_better_channel_more),
+        cmocka_unit_test(test_handles_are_reused_and_the_set_grows),
+        cmocka_unit_test(test_out_of_memory_leaves_nothing_behind),
+        cmocka_unit_test(test_flow_model_agrees_with_per_tti_round_robin),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
