@@ -1,0 +1,64 @@
+/*
+ * add.c — elementwise sum (residual connections): k >= 2 inputs of one shape
+ * (N, C, H, W) -> (N, C, H, W), summed left to right.
+ */
+#include "nn/nn_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool add_infer(struct nn_layer *l, char *why, size_t why_size)
+{
+    const struct nn_shape *a = &l->in[0];
+    uint32_t i;
+
+    for (i = 1; i < l->n_inputs; i++) {
+        const struct nn_shape *b = &l->in[i];
+        if (memcmp(a, b, sizeof(*a)) != 0) {
+            snprintf(why, why_size,
+                     "input %u has shape (%u, %u, %u, %u), input 0 has (%u, %u, %u, %u)", i, b->n,
+                     b->c, b->h, b->w, a->n, a->c, a->h, a->w);
+            return false;
+        }
+    }
+    l->out = *a;
+    l->n_weights = l->n_visible = 0;
+    l->n_params = 0;
+    l->ws_floats = 0;
+    return true;
+}
+
+/* flops = (k - 1) adds per output element. */
+static void add_cost(const struct nn_layer *l, struct nn_cost *c)
+{
+    c->flops = (uint64_t)(l->n_inputs - 1) * nn_shape_elems(&l->out);
+    c->macs = 0;
+}
+
+/* in: k x (N, C, H, W) -> out: (N, C, H, W) */
+static void add_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+{
+    const size_t n = nn_shape_elems(&l->out);
+    const float *a = in[0], *b = in[1];
+    size_t i;
+    uint32_t k;
+
+    for (i = 0; i < n; i++)
+        out[i] = a[i] + b[i];
+    for (k = 2; k < l->n_inputs; k++) {
+        const float *c = in[k];
+        for (i = 0; i < n; i++)
+            out[i] += c[i];
+    }
+}
+
+const struct nn_layer_ops nn_add_ops = {
+    .name = "add",
+    .min_inputs = 2,
+    .max_inputs = NN_MAX_INPUTS,
+    .alias = false,
+    .infer = add_infer,
+    .cost = add_cost,
+    .init = NULL,
+    .forward = add_forward,
+};

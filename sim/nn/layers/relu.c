@@ -1,0 +1,39 @@
+/*
+ * relu.c — rectified linear unit: (N, C, H, W) -> same, y = max(x, 0)
+ * elementwise, into the layer's own buffer. A conv2d or fc can instead
+ * carry the activation fused (nn_params.act) and save this pass.
+ */
+#include "nn/nn_int.h"
+
+static bool relu_infer(struct nn_layer *l, char *why, size_t why_size)
+{
+    l->out = l->in[0];
+    l->n_weights = l->n_visible = 0;
+    l->n_params = 0;
+    l->ws_floats = 0;
+    return true;
+}
+
+/* flops = 1 per element (a comparison). */
+static void relu_cost(const struct nn_layer *l, struct nn_cost *c)
+{
+    c->flops = 1 * (uint64_t)nn_shape_elems(&l->out);
+    c->macs = 0;
+}
+
+/* in: (N, C, H, W) -> out: (N, C, H, W) */
+static void relu_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+{
+    nn_bias_act(out, in[0], nn_shape_elems(&l->out), 0.0f, NN_ACT_RELU);
+}
+
+const struct nn_layer_ops nn_relu_ops = {
+    .name = "relu",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .alias = false,
+    .infer = relu_infer,
+    .cost = relu_cost,
+    .init = NULL,
+    .forward = relu_forward,
+};

@@ -1,0 +1,39 @@
+/*
+ * relu6.c — rectified linear unit capped at 6: (N, C, H, W) -> same,
+ * y = min(max(x, 0), 6) elementwise, into the layer's own buffer. A conv2d
+ * or fc can instead carry the activation fused (nn_params.act) and save this pass.
+ */
+#include "nn/nn_int.h"
+
+static bool relu6_infer(struct nn_layer *l, char *why, size_t why_size)
+{
+    l->out = l->in[0];
+    l->n_weights = l->n_visible = 0;
+    l->n_params = 0;
+    l->ws_floats = 0;
+    return true;
+}
+
+/* flops = 2 per element (two comparisons). */
+static void relu6_cost(const struct nn_layer *l, struct nn_cost *c)
+{
+    c->flops = 2 * (uint64_t)nn_shape_elems(&l->out);
+    c->macs = 0;
+}
+
+/* in: (N, C, H, W) -> out: (N, C, H, W) */
+static void relu6_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+{
+    nn_bias_act(out, in[0], nn_shape_elems(&l->out), 0.0f, NN_ACT_RELU6);
+}
+
+const struct nn_layer_ops nn_relu6_ops = {
+    .name = "relu6",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .alias = false,
+    .infer = relu6_infer,
+    .cost = relu6_cost,
+    .init = NULL,
+    .forward = relu6_forward,
+};

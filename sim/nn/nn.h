@@ -1,0 +1,275 @@
+/*
+ * nn.h — the whole public face of sim/nn: layer-by-layer DNN inference on
+ * OpenBLAS, with models that can be split into parts.
+ *
+ * A model is a directed acyclic graph of layers built through this API:
+ * nn_model_create (input shape), nn_model_add once per layer (its inputs are
+ * earlier layers or NN_INPUT, so the order of addition is a topological
+ * order), nn_model_finalize (weights drawn from a seed, activations planned).
+ * The last layer added is the model's output; every other layer's output
+ * must be used by some later layer.
+ *
+ * Tensors are float32, (N, C, H, W), row-major (W fastest). A layer's output
+ * is identified by its layer index; the model input is NN_INPUT (-1).
+ * Activations live in one arena planned once at finalize (buffers whose
+ * lifetimes do not overlap share memory) plus one workspace sized for the
+ * largest layer's scratch (im2col): a forward pass allocates nothing.
+ *
+ * Parts. A part is any set of layers, given as a bool array indexed by layer
+ * (member[i]). A part run executes its layers in order; the tensors it reads
+ * from outside (its *entries*: NN_INPUT or layers not in it) come from the
+ * caller, and the tensors it produces for layers outside (its *exits*) are
+ * copied to the caller's buffers. A split of a model is a part A closed
+ * under predecessors (what the device runs) and its complement B (what the
+ * edge runs): A's exits are exactly B's entries, the crossing tensors, in the
+ * same order, plus the model input when B reads it (nn_model_split_crossing).
+ * Running A, then B on another instance of the same model fed the crossing
+ * tensors, gives B's output equal bit for bit to a whole-model run with the
+ * same thread count.
+ *
+ * Costs. FLOPs count a multiply-add as 2 floating-point operations; MACs
+ * count the multiply-accumulates of convolution and fully connected layers
+ * only (the convention of published model sizes); params count learnable
+ * parameters (batch norm: gamma and beta, not its running statistics).
+ * FLOPs per op: conv2d and fc 2 MACs, plus one per output for a bias and one
+ * for a fused activation; batchnorm 2 per element; relu 1 and relu6 2 per
+ * element; maxpool kh kw per output, avgpool kh kw + 1; gap one per input
+ * and one per output element; add k - 1 per output; softmax 4 per element;
+ * concat, flatten and dropout 0.
+ */
+#ifndef COINFER_NN_H
+#define COINFER_NN_H
+
+#include "core/core.h"
+
+/* The layer types. New ops are appended before NN_OP_COUNT. */
+enum nn_op {
+    NN_OP_CONV2D,    /* (N, C, H, W) -> (N, K, Ho, Wo); groups; optional bias, activation */
+    NN_OP_FC,        /* (N, C, H, W) -> (N, K, 1, 1), input read as (N, C*H*W) */
+    NN_OP_BATCHNORM, /* (N, C, H, W) -> (N, C, H, W), per-channel affine */
+    NN_OP_RELU,      /* (N, C, H, W) -> same: max(x, 0) */
+    NN_OP_RELU6,     /* (N, C, H, W) -> same: min(max(x, 0), 6) */
+    NN_OP_MAXPOOL,   /* (N, C, H, W) -> (N, C, Ho, Wo); padding never wins */
+    NN_OP_AVGPOOL,   /* (N, C, H, W) -> (N, C, Ho, Wo); divides by kh*kw (padding counts) */
+    NN_OP_GAP,       /* (N, C, H, W) -> (N, C, 1, 1): global average pool */
+    NN_OP_ADD,       /* k inputs of one shape (N, C, H, W) -> their sum */
+    NN_OP_CONCAT,    /* k inputs (N, C_i, H, W) -> (N, sum C_i, H, W) */
+    NN_OP_FLATTEN,   /* (N, C, H, W) -> (N, C*H*W, 1, 1), no copy */
+    NN_OP_SOFTMAX,   /* (N, C, H, W) -> same, softmax over each item's C*H*W values */
+    NN_OP_DROPOUT,   /* (N, C, H, W) -> same: identity at inference, no copy */
+    NN_OP_COUNT
+};
+
+/* An activation fused into a conv2d or fc layer (applied after the bias). */
+enum nn_act { NN_ACT_NONE, NN_ACT_RELU, NN_ACT_RELU6, NN_ACT_COUNT };
+
+/* The model input, as a layer's input index or a tensor id. */
+#define NN_INPUT (-1)
+/* Most inputs one layer may have (add, concat). */
+#define NN_MAX_INPUTS 8
+/* Longest layer name kept, bytes including the terminating NUL. */
+#define NN_NAME_MAX 48
+
+/* A tensor shape: batch, channels, height, width (elements). */
+struct nn_shape {
+    uint32_t n; /* batch items */
+    uint32_t c; /* channels */
+    uint32_t h; /* rows, elements */
+    uint32_t w; /* columns, elements */
+};
+
+/* A layer's hyper-parameters. Fields an op does not use are ignored; a zero
+ * stride or group count means 1, and a zero kernel_w means kernel_h (square).
+ * conv2d uses all but eps; fc uses out_channels, bias, act; batchnorm uses
+ * eps (0 means 1e-5); the pools use kernel, stride and pad. */
+struct nn_params {
+    uint32_t out_channels; /* conv2d: output channels K; fc: output features */
+    uint32_t kernel_h;     /* kernel rows, elements */
+    uint32_t kernel_w;     /* kernel columns, elements (0: kernel_h) */
+    uint32_t stride;       /* stride in both directions, elements (0: 1) */
+    uint32_t pad;          /* zero padding on each side, elements */
+    uint32_t groups;       /* conv2d groups (0: 1); C and K must divide by it */
+    bool bias;             /* conv2d / fc carry a bias */
+    enum nn_act act;       /* conv2d / fc fused activation */
+    float eps;             /* batchnorm epsilon (0: 1e-5) */
+};
+
+/* What one layer (or a whole model) costs. */
+struct nn_cost {
+    uint64_t flops;        /* floating-point operations, multiply-add = 2 */
+    uint64_t macs;         /* multiply-accumulates of conv2d and fc */
+    uint64_t params;       /* learnable parameters */
+    uint64_t output_bytes; /* bytes of the output tensor, float32 */
+};
+
+struct nn_model;
+
+/* Stable lower-case name of an op ("conv2d", "fc", "batchnorm", ...). */
+const char *nn_op_name(enum nn_op op);
+
+/* Bytes of a float32 tensor of shape s. */
+uint64_t nn_shape_bytes(const struct nn_shape *s);
+
+/* ---- building --------------------------------------------------------- */
+
+/* Create an empty model whose input has shape *input (no zero dimension).
+ * *out is returned owned (free with nn_model_destroy). CORE_E_INPUT for a
+ * zero dimension, CORE_E_NOMEM. */
+enum core_rc nn_model_create(const struct nn_shape *input, struct nn_model **out,
+                             struct core_err *e);
+void nn_model_destroy(struct nn_model *m); /* NULL is a no-op */
+
+/* Append a layer of type op with parameters *p (copied; NULL = all zero)
+ * reading inputs[0..n_inputs) (each NN_INPUT or an earlier layer; copied),
+ * named name (copied, truncated to NN_NAME_MAX - 1; NULL = "<op><index>").
+ * Infers its output shape now. Stores its index in *index_out (may be NULL).
+ * CORE_E_INPUT (message names the layer) for a name already taken, a wrong
+ * input count or index, bad parameters or shapes that do not fit, or a
+ * finalized model; CORE_E_NOMEM. On failure the model is unchanged. */
+enum core_rc nn_model_add(struct nn_model *m, enum nn_op op, const struct nn_params *p,
+                          const int *inputs, size_t n_inputs, const char *name, int *index_out,
+                          struct core_err *e);
+
+/* Finish the model: check that every layer but the last is used, allocate
+ * all weights in one block and draw them (He initialisation, uniform
+ * variant: U(-a, a) with a = sqrt(6 / fan_in), one stream per layer from
+ * core_rng_create(seed, layer_index, CORE_RNG_WEIGHTS); biases and batch-norm
+ * beta and mean 0, gamma and variance 1), plan the activation arena and
+ * allocate it and the workspace. CORE_E_INPUT for an empty model or an
+ * unused layer, CORE_E_NOMEM (the model is then left unfinalized and
+ * holding nothing more than before). */
+enum core_rc nn_model_finalize(struct nn_model *m, uint64_t seed, struct core_err *e);
+
+/* Fold every batch norm whose input is a conv2d without fused activation
+ * used by that batch norm only into the conv's weights and bias; the batch
+ * norm then runs as a no-op alias. Call after the weights are final (drawn
+ * or loaded); idempotent. Returns the number of batch norms folded now. The
+ * model must be finalized. */
+size_t nn_model_fold_batchnorm(struct nn_model *m);
+
+/* Fuse every relu / relu6 whose input is a conv2d or fc without activation
+ * read by it alone (or such a conv's folded batch norm) into that layer, which
+ * then applies the activation in its own output pass; the activation layer
+ * runs as a no-op alias. Call after nn_model_fold_batchnorm; idempotent.
+ * Returns the number fused now. Results equal the unfused model's exactly;
+ * a split between the producer and the activation then carries the
+ * activated tensor (same size; both sides must use the same fused model).
+ * The model must be finalized. */
+size_t nn_model_fuse_activations(struct nn_model *m);
+
+/* ---- inspecting ------------------------------------------------------- */
+
+size_t nn_model_n_layers(const struct nn_model *m);
+bool nn_model_is_finalized(const struct nn_model *m);
+/* Layer i's op, name (borrowed), parameters (borrowed), inputs (borrowed,
+ * count in *n). i must be a valid layer index. */
+enum nn_op nn_model_layer_op(const struct nn_model *m, int i);
+const char *nn_model_layer_name(const struct nn_model *m, int i);
+const struct nn_params *nn_model_layer_params(const struct nn_model *m, int i);
+const int *nn_model_layer_inputs(const struct nn_model *m, int i, size_t *n);
+/* Find the layer named name: true with its index in *index, else false. */
+bool nn_model_find_layer(const struct nn_model *m, const char *name, int *index);
+/* Shape of tensor t: NN_INPUT or a layer index. */
+struct nn_shape nn_model_shape(const struct nn_model *m, int t);
+/* Bytes of tensor t (NN_INPUT or a layer index): what sending it costs. */
+uint64_t nn_model_tensor_bytes(const struct nn_model *m, int t);
+/* Cost of layer i, and of the whole model (sums; output_bytes of the
+ * model's output). */
+void nn_model_layer_cost(const struct nn_model *m, int i, struct nn_cost *c);
+void nn_model_cost(const struct nn_model *m, struct nn_cost *c);
+
+/* Layer i's parameters, writable (valid after finalize; NULL with *n = 0
+ * for ops without weights). Layout, float32, row-major:
+ *   conv2d:    weights (K, C/groups, kh, kw), then bias (K) if p.bias
+ *   fc:        weights (K, C*H*W), then bias (K) if p.bias
+ *   batchnorm: gamma (C), beta (C), running mean (C), running variance (C)
+ * Writing them after nn_model_fold_batchnorm folded a layer is the caller's
+ * business (the fold is not redone). */
+float *nn_model_layer_weights(struct nn_model *m, int i, size_t *n);
+
+/* Bytes of the activation arena and of the workspace (after finalize). */
+uint64_t nn_model_arena_bytes(const struct nn_model *m);
+uint64_t nn_model_workspace_bytes(const struct nn_model *m);
+
+/* ---- parts (before or after finalize) --------------------------------- */
+
+/* Check that member[0..n_layers) is closed under predecessors (every input
+ * of a member is a member or NN_INPUT): a part a device can run first.
+ * CORE_E_INPUT naming the first layer whose input is missing. */
+enum core_rc nn_model_check_part(const struct nn_model *m, const bool *member, struct core_err *e);
+
+/* Set member[] to the first k layers in order (a prefix of the topological
+ * order, always closed under predecessors; for a chain, the split after
+ * layer k - 1). k <= n_layers. */
+void nn_model_part_prefix(const struct nn_model *m, size_t k, bool *member);
+
+/* The entries of part member (NULL = whole model): tensors read by its
+ * layers and produced outside it (NN_INPUT first, then ascending layer
+ * index), written to ids[] (room for n_layers + 1); returns their count. */
+size_t nn_model_part_entries(const struct nn_model *m, const bool *member, int *ids);
+/* Its exits: tensors produced by its layers and read by a layer outside it,
+ * ascending (never NN_INPUT); returns their count. */
+size_t nn_model_part_exits(const struct nn_model *m, const bool *member, int *ids);
+
+/* The crossing tensors of the split A | B, B the complement of part a: the
+ * entries of B, i.e. a's exits, preceded by NN_INPUT when a layer of B reads
+ * the model input (the device then sends it as it is; for an empty a it is
+ * the only one). Written to ids[] (room for n_layers + 1); returns the count.
+ * To run B, feed entries[j] = the model input if ids[j] is NN_INPUT, else
+ * a's exits in order. */
+size_t nn_model_split_crossing(const struct nn_model *m, const bool *a, int *ids);
+/* Total bytes of the split's crossing tensors: what the split sends uplink. */
+uint64_t nn_model_split_bytes(const struct nn_model *m, const bool *a);
+
+/* ---- running ---------------------------------------------------------- */
+
+/* Run the whole model on input (nn_model_shape(m, NN_INPUT), borrowed) with
+ * the OpenBLAS thread count set to threads (1 .. cores). The result is at
+ * nn_model_output until the next run. CORE_E_INPUT for a bad thread count
+ * or an unfinalized model. Allocates nothing. */
+enum core_rc nn_model_forward(struct nn_model *m, const float *input, int threads,
+                              struct core_err *e);
+
+/* Run the layers of part member (NULL = all; any subset) in order.
+ * entries[j] (borrowed) holds the j-th entry tensor of the part as listed by
+ * nn_model_part_entries; exits[j] (caller's memory, nn_model_tensor_bytes
+ * each) receives the j-th exit tensor (exits NULL: not copied, as for
+ * timing a part). Entry buffers should be 64-byte aligned for results
+ * bit-identical to a whole run. Allocates nothing.
+ * A model runs one pass at a time, and the OpenBLAS thread count it sets is
+ * process-wide. */
+enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
+                                   const float *const *entries, float *const *exits, int threads,
+                                   struct core_err *e);
+
+/* From now on, every run writes the wall-clock seconds each layer it runs
+ * took to layer_s[i] (borrowed, n_layers entries; 0 for aliases; layers
+ * outside the part are left alone). The exit copies are not counted. NULL
+ * stops the timing. For the profiler: no allocation, two clock reads a
+ * layer. */
+void nn_model_time_layers(struct nn_model *m, double *layer_s);
+
+/* The model's output after a run whose part held the last layer (borrowed,
+ * nn_model_shape(m, last) elements; valid until the next run). */
+const float *nn_model_output(const struct nn_model *m);
+
+/* ---- the zoo (zoo.c) -------------------------------------------------- */
+
+enum nn_zoo_model {
+    NN_ZOO_LENET5,      /* 1x28x28, LeCun et al. 1998 with ReLU and max pooling */
+    NN_ZOO_ALEXNET,     /* 3x224x224, torchvision's AlexNet */
+    NN_ZOO_VGG16,       /* 3x224x224, torchvision's VGG-16 (no batch norm) */
+    NN_ZOO_RESNET18,    /* 3x224x224, torchvision's ResNet-18 */
+    NN_ZOO_MOBILENETV2, /* 3x224x224, torchvision's MobileNetV2 (width 1.0) */
+    NN_ZOO_COUNT
+};
+
+/* Lower-case name ("lenet5", "alexnet", "vgg16", "resnet18", "mobilenetv2"). */
+const char *nn_zoo_name(enum nn_zoo_model z);
+
+/* Build zoo model z at batch size batch (>= 1), not finalized: *out is
+ * returned owned. CORE_E_NOMEM (nothing leaks), CORE_E_INPUT for batch 0. */
+enum core_rc nn_zoo_build(enum nn_zoo_model z, uint32_t batch, struct nn_model **out,
+                          struct core_err *e);
+
+#endif /* COINFER_NN_H */
