@@ -5,7 +5,7 @@
 #   make run        run scenarios/default.xml and print the summary
 #   make bench      build and run the benchmarks, print their figures
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
-#   make valgrind   the unit and validation tests under valgrind memcheck
+#   make valgrind   the unit tests under valgrind memcheck
 #   make install    install coinfer to $(PREFIX)/bin (PREFIX=/usr/local)
 #   make clean      remove build/
 #
@@ -117,7 +117,7 @@ bench: $(BIN) $(BENCH_BIN)
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
 
-valgrind: $(UNIT_BIN) $(VAL_BIN)
+valgrind: $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  scripts/run-tests.sh --unit-only
 

@@ -93,4 +93,45 @@ enum core_rc io_db_run_end(struct io_db *db, int64_t run_id, const char *status,
  * row counts and summary statistics of what it recorded. */
 enum core_rc io_report(const char *path, FILE *out, struct core_err *e);
 
+/* ======================================================================== */
+/* Running a scenario into the database (run.c)                              */
+/* ======================================================================== */
+
+/* Called about ten times a second of wall time during a run. */
+typedef void (*io_progress_fn)(void *ctx, double sim_now_s, double sim_end_s,
+                               uint64_t events, double wall_s);
+
+struct io_run_options {
+    const char *db_path;        /* results database; NULL: results/<name>.db */
+    const char *policy;         /* NULL: the scenario kind's only policy */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    io_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct io_run_result {
+    int64_t run_id;             /* row in runs */
+    char db_path[IO_PATH_MAX];  /* where the rows went */
+    char status[16];            /* complete, interrupted or failed */
+    uint64_t events;            /* engine events run */
+    uint64_t n_recorded;        /* rows written */
+    double sim_end_s;           /* simulated time reached, s */
+    double wall_s;              /* wall-clock time of the run, s */
+    struct core_stats sojourn;  /* sojourn of recorded requests, s */
+    struct core_stats wait;     /* wait in queue of recorded requests, s */
+    struct core_p2 p50, p95, p99; /* sojourn quantiles, s */
+    double theory_sojourn_s;    /* queueing theory's mean sojourn, s; NAN if none */
+};
+
+/* Run a loaded scenario to its end (or a stop), recording into the database.
+ * The run's row is 'running' from the start, then 'complete', 'interrupted'
+ * (stop_flag; CORE_E_INTERRUPTED returned) or 'failed'. Rows recorded before
+ * a stop are all kept. A bad --policy is CORE_E_USAGE before the database is
+ * touched. */
+enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
+                             struct io_run_result *res, struct core_err *e);
+
 #endif /* COINFER_IO_H */

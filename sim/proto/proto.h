@@ -62,6 +62,12 @@ struct proto_queue_config {
 /* The offered load rho = n_ues * rate / (n_servers / mean_service). */
 double proto_queue_rho(const struct proto_queue_config *q);
 
+/* Mean sojourn time (wait + service) that queueing theory predicts for q, in
+ * seconds: M/M/c by Erlang C, M/D/1 by Pollaczek-Khinchine. NAN where no
+ * closed form applies (periodic arrivals, M/D/c with c > 1) or the queue is
+ * unstable (rho >= 1). */
+double proto_queue_theory_sojourn_s(const struct proto_queue_config *q);
+
 /* ---- records ------------------------------------------------------------- */
 
 /* One finished request of the queue model. */

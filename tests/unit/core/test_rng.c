@@ -11,40 +11,12 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <math.h>
 #include <stdlib.h>
 
 #include "core/core.h"
-
-#define assert_near(obs, exp, tol)                                                        \
-    do {                                                                                  \
-        double o_ = (obs), e_ = (exp), t_ = (tol);                                        \
-        if (!(fabs(o_ - e_) <= t_)) {                                                     \
-            print_error("%s = %.10g, expected %.10g +- %.3g\n", #obs, o_, e_, t_);        \
-            fail();                                                                       \
-        }                                                                                 \
-    } while (0)
-
-/* Blocks live when the running test started: each test frees what it made. */
-static long live_at_start;
-
-static int record_live(void **unused)
-{
-    live_at_start = core_alloc_live();
-    return 0;
-}
-
-static int check_no_leak(void **unused)
-{
-    if (core_alloc_live() != live_at_start) {
-        print_error("%ld blocks live after the test, %ld before\n", core_alloc_live(),
-                    live_at_start);
-        return -1;
-    }
-    return 0;
-}
-
-#define TEST(f) cmocka_unit_test_setup_teardown(f, record_live, check_no_leak)
 
 /* ---- the documented algorithm, written again from rng.c's comment ------- */
 
@@ -112,7 +84,7 @@ static void test_rng_matches_documented_key_mixing_and_taus2(void **unused)
         }
         core_rng_destroy(r);
     }
-    assert_int_equal(core_alloc_live(), live_at_start);
+    assert_int_equal(core_alloc_live(), testutil_live_at_start);
 }
 
 /* Pinned values: if these change, every seed's results change with them. */
@@ -144,7 +116,7 @@ static void test_rng_same_triple_gives_same_sequence(void **unused)
     }
     core_rng_destroy(a);
     core_rng_destroy(b);
-    assert_int_equal(core_alloc_live(), live_at_start);
+    assert_int_equal(core_alloc_live(), testutil_live_at_start);
 }
 
 /* Count positions where the first 16 draws of two streams agree. */
@@ -173,7 +145,7 @@ static void test_rng_other_seed_entity_or_purpose_gives_other_sequence(void **un
     assert_int_equal(agreements(3, 5, CORE_RNG_FADING, 5, 3, CORE_RNG_FADING), 0);
     assert_int_equal(agreements(0, 1, CORE_RNG_ARRIVALS, 0, 0, CORE_RNG_SERVICE), 0);
     assert_int_equal(agreements(1, 0, CORE_RNG_ARRIVALS, 0, 1, CORE_RNG_ARRIVALS), 0);
-    assert_int_equal(core_alloc_live(), live_at_start);
+    assert_int_equal(core_alloc_live(), testutil_live_at_start);
 }
 
 static void test_rng_new_stream_does_not_shift_existing_draws(void **unused)
@@ -204,7 +176,7 @@ static void test_rng_new_stream_does_not_shift_existing_draws(void **unused)
     core_rng_destroy(a);
     core_rng_destroy(b);
     core_rng_destroy(c);
-    assert_int_equal(core_alloc_live(), live_at_start);
+    assert_int_equal(core_alloc_live(), testutil_live_at_start);
 }
 
 static int cmp_u64(const void *pa, const void *pb)
@@ -260,7 +232,7 @@ static void test_rng_million_streams_have_distinct_first_outputs(void **unused)
         print_error("%zu duplicate first outputs among 200000 mixed streams\n", dup);
     assert_int_equal(dup, 0);
     free(first);
-    assert_int_equal(core_alloc_live(), live_at_start);
+    assert_int_equal(core_alloc_live(), testutil_live_at_start);
 }
 
 static void test_rng_uniform_stays_inside_open_interval(void **unused)

@@ -11,41 +11,13 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
-
-#define assert_near(obs, exp, tol)                                                        \
-    do {                                                                                  \
-        double o_ = (obs), e_ = (exp), t_ = (tol);                                        \
-        if (!(fabs(o_ - e_) <= t_)) {                                                     \
-            print_error("%s = %.10g, expected %.10g +- %.3g\n", #obs, o_, e_, t_);        \
-            fail();                                                                       \
-        }                                                                                 \
-    } while (0)
-
-/* Blocks live when the running test started: each test frees what it made. */
-static long live_at_start;
-
-static int record_live(void **unused)
-{
-    live_at_start = core_alloc_live();
-    return 0;
-}
-
-static int check_no_leak(void **unused)
-{
-    if (core_alloc_live() != live_at_start) {
-        print_error("%ld blocks live after the test, %ld before\n", core_alloc_live(),
-                    live_at_start);
-        return -1;
-    }
-    return 0;
-}
-
-#define TEST(f) cmocka_unit_test_setup_teardown(f, record_live, check_no_leak)
 
 static void two_pass(const double *x, size_t n, double *mean, double *var)
 {

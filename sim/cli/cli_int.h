@@ -1,0 +1,38 @@
+/*
+ * cli_int.h — shared between the files of sim/cli only: one entry point per
+ * subcommand and the progress bar.
+ *
+ * Each subcommand takes (argc, argv) with argv[0] its own name and returns a
+ * process exit code (0 success, 1 runtime failure, 2 bad input or usage).
+ */
+#ifndef COINFER_CLI_INT_H
+#define COINFER_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+int cli_run(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+int cli_report(int argc, char **argv);
+
+/* The binary's version (git describe at build time). */
+const char *cli_version(void);
+
+/* Print "coinfer: message" for e on stderr and return its exit code. */
+int cli_fail(const struct core_err *e);
+
+/* Progress on stderr: a bar with percent of simulated time, events/s and ETA,
+ * drawn only when stderr is a terminal, quiet is off and the run has taken
+ * longer than a second. */
+struct cli_progress {
+    bool enabled;     /* stderr is a terminal and not --quiet */
+    bool drawn;       /* something is on the line (needs a newline at the end) */
+};
+void cli_progress_init(struct cli_progress *p, bool quiet);
+void cli_progress_update(void *ctx, double sim_now_s, double sim_end_s, uint64_t events,
+                         double wall_s);
+void cli_progress_finish(struct cli_progress *p);
+
+#endif /* COINFER_CLI_INT_H */

@@ -1,0 +1,74 @@
+/*
+ * main.c — the coinfer command: dispatch to subcommands, --help, --version.
+ */
+#include "cli/cli_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+
+struct subcommand {
+    const char *name;                  /* as typed */
+    int (*fn)(int argc, char **argv);  /* entry point */
+    const char *summary;               /* one line for `coinfer --help` */
+};
+
+static const struct subcommand subcommands[] = {
+    {"run", cli_run, "run a scenario and record its results in a database"},
+    {"validate", cli_validate, "check a scenario file against the schema"},
+    {"report", cli_report, "summarise the runs stored in a results database"},
+};
+
+const char *cli_version(void)
+{
+    return COINFER_VERSION;
+}
+
+int cli_fail(const struct core_err *e)
+{
+    fprintf(stderr, "coinfer: %s\n", e->msg);
+    return core_rc_exit_code(e->rc);
+}
+
+static void usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out,
+            "usage: coinfer [--version] [--help] COMMAND [ARGS]\n"
+            "\n"
+            "coinfer simulates device-edge collaborative DNN inference on a discrete-event\n"
+            "engine. Commands:\n\n");
+    for (i = 0; i < ARRAY_LEN(subcommands); i++)
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out,
+            "\n"
+            "`coinfer COMMAND --help` describes each. Exit codes: 0 success, 1 runtime\n"
+            "failure, 2 bad input or usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    core_init();
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("coinfer %s\n", cli_version());
+        return 0;
+    }
+    for (i = 0; i < ARRAY_LEN(subcommands); i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "coinfer: '%s' is not a command (see coinfer --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,202 @@
+/*
+ * run.c — the run driver: scenario -> world -> engine -> records -> database.
+ *
+ * The engine runs in slices (a bounded number of events, or until the
+ * world's record buffer fills); between slices the driver drains the buffer
+ * into the database in one transaction, updates the summary statistics and
+ * reports progress. Handlers therefore never do I/O, and a stop (signal,
+ * failure) loses nothing already recorded: the last slice is drained before
+ * the run's status is written.
+ */
+#include "io/io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RECORD_BUFFER_ROWS 65536     /* rows between database transactions */
+#define SLICE_EVENTS (1u << 18)      /* events between progress checks */
+#define PROGRESS_PERIOD_S 0.1        /* wall time between progress reports */
+
+/* Policies a scenario kind accepts; the first is its default. */
+static const char *const queue_policies[] = {"fifo", NULL};
+
+static const char *pick_policy(const char *const *allowed, const char *asked)
+{
+    size_t i;
+
+    if (!asked)
+        return allowed[0];
+    for (i = 0; allowed[i]; i++)
+        if (strcmp(allowed[i], asked) == 0)
+            return allowed[i];
+    return NULL;
+}
+
+static void summarise(struct io_run_result *res, const struct proto_records *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++) {
+        const struct proto_request_record *row = &r->rows[i];
+        double sojourn_s = row->t_done_s - row->t_arrival_s;
+
+        core_stats_add(&res->sojourn, sojourn_s);
+        core_stats_add(&res->wait, row->t_start_s - row->t_arrival_s);
+        core_p2_add(&res->p50, sojourn_s);
+        core_p2_add(&res->p95, sojourn_s);
+        core_p2_add(&res->p99, sojourn_s);
+    }
+}
+
+static enum core_rc drain(struct io_db *db, int64_t run_id, struct proto_records *r,
+                          struct io_run_result *res, struct core_err *e)
+{
+    enum core_rc rc;
+
+    if (r->n == 0)
+        return CORE_OK;
+    rc = io_db_insert_requests(db, run_id, r->rows, r->n, e);
+    if (rc != CORE_OK)
+        return rc;
+    summarise(res, r);
+    res->n_recorded += r->n;
+    r->n = 0;
+    return CORE_OK;
+}
+
+static void result_init(struct io_run_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->run_id = -1;
+    core_stats_init(&res->sojourn);
+    core_stats_init(&res->wait);
+    core_p2_init(&res->p50, 0.50);
+    core_p2_init(&res->p95, 0.95);
+    core_p2_init(&res->p99, 0.99);
+    res->theory_sojourn_s = NAN;
+    snprintf(res->status, sizeof(res->status), "failed");
+}
+
+/* Run the engine to the end of the scenario, draining records as it goes.
+ * Returns CORE_OK (complete), CORE_E_INTERRUPTED or another failure. */
+static enum core_rc run_loop(const struct io_scenario *sc, const struct io_run_options *opt,
+                             struct core_engine *eng, struct io_db *db,
+                             struct proto_records *records, struct io_run_result *res,
+                             struct core_err *e)
+{
+    struct core_run_limits lim = {0};
+    double wall0_s = core_wall_s(), last_report_s = wall0_s;
+    enum core_rc rc;
+
+    lim.has_until = true;
+    lim.until_s = sc->sim.duration_s;
+    lim.max_events = SLICE_EVENTS;
+    lim.stop_flag = opt->stop_flag;
+    for (;;) {
+        enum core_stop why = core_engine_run(eng, &lim);
+        double now_wall_s;
+
+        rc = drain(db, res->run_id, records, res, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (why == CORE_STOP_FAILED) {
+            const struct core_err *ee = core_engine_error(eng);
+
+            return core_err(e, ee->rc, "%s: the run failed at t=%.9g s: %s", sc->path,
+                            core_engine_now(eng), ee->msg);
+        }
+        if (opt->stop_flag && *opt->stop_flag)
+            return core_err(e, CORE_E_INTERRUPTED, "interrupted at t=%.9g s of %.9g s",
+                            core_engine_now(eng), sc->sim.duration_s);
+        if (why == CORE_STOP_EMPTY || why == CORE_STOP_TIME)
+            return CORE_OK;
+        now_wall_s = core_wall_s();
+        if (opt->progress && now_wall_s - last_report_s >= PROGRESS_PERIOD_S) {
+            opt->progress(opt->progress_ctx, core_engine_now(eng), sc->sim.duration_s,
+                          core_engine_events_run(eng), now_wall_s - wall0_s);
+            last_report_s = now_wall_s;
+        }
+    }
+}
+
+enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
+                             struct io_run_result *res, struct core_err *e)
+{
+    struct io_run_info info;
+    struct proto_sim_config sim = sc->sim;
+    struct proto_records records = {0};
+    struct core_engine *eng = NULL;
+    struct proto_queue_world *world = NULL;
+    struct io_db *db = NULL;
+    const char *policy;
+    double wall0_s = core_wall_s();
+    enum core_rc rc, end_rc;
+
+    result_init(res);
+    CORE_ASSERT(sc->kind == IO_SCENARIO_QUEUE);
+    policy = pick_policy(queue_policies, opt->policy);
+    if (!policy)
+        return core_err(e, CORE_E_USAGE,
+                        "--policy %s: the queue model '%s' has one policy: fifo", opt->policy,
+                        sc->name);
+    if (opt->has_seed)
+        sim.seed = opt->seed;
+    if (opt->db_path)
+        snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
+    else
+        snprintf(res->db_path, sizeof(res->db_path), "results/%s.db", sc->name);
+    res->theory_sojourn_s = proto_queue_theory_sojourn_s(&sc->queue);
+
+    db = io_db_open(res->db_path, e);
+    if (!db)
+        return e->rc;
+    info.scenario = sc->name;
+    info.scenario_sha256 = sc->sha256;
+    info.policy = policy;
+    info.seed = sim.seed;
+    info.version = opt->version ? opt->version : "unknown";
+    rc = io_db_run_begin(db, &info, &res->run_id, e);
+    if (rc != CORE_OK)
+        goto out_close_db;
+
+    rc = proto_records_init(&records, RECORD_BUFFER_ROWS);
+    if (rc != CORE_OK) {
+        core_err(e, rc, "out of memory for the record buffer");
+        goto out_end_run;
+    }
+    eng = core_engine_create(4096);
+    if (!eng) {
+        rc = core_err(e, CORE_E_NOMEM, "out of memory creating the engine");
+        goto out_end_run;
+    }
+    world = proto_queue_world_create(&sim, &sc->queue, eng, &records, e);
+    if (!world) {
+        rc = e->rc;
+        goto out_end_run;
+    }
+    rc = run_loop(sc, opt, eng, db, &records, res, e);
+    res->events = core_engine_events_run(eng);
+    res->sim_end_s = core_engine_now(eng);
+
+out_end_run:
+    snprintf(res->status, sizeof(res->status), "%s",
+             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
+    {
+        struct core_err end_e;
+
+        core_err_clear(&end_e);
+        end_rc = io_db_run_end(db, res->run_id, res->status, &end_e);
+        if (end_rc != CORE_OK && rc == CORE_OK) {
+            *e = end_e;
+            rc = end_rc;
+        }
+    }
+    proto_queue_world_destroy(world);
+    core_engine_destroy(eng);
+    proto_records_fini(&records);
+out_close_db:
+    io_db_close(db);
+    res->wall_s = core_wall_s() - wall0_s;
+    return rc;
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The coinfer binary as a user meets it: help, version, exit codes, FILE:LINE
+# errors that leave the database untouched, rows in the database, report,
+# and runs stopped by SIGINT and by kill -9.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# ---- help and version -------------------------------------------------------
+expect_exit 0 "coinfer --help exits 0" "$COINFER" --help
+expect_match "--help lists the run command" "$OUT" "^  run "
+expect_exit 2 "coinfer without a command is a usage error" "$COINFER"
+expect_exit 2 "an unknown command is a usage error" "$COINFER" frobnicate
+expect_match "an unknown command says so" "$ERR" "'frobnicate' is not a command"
+expect_exit 0 "coinfer --version exits 0" "$COINFER" --version
+expect_match "--version prints git describe (or unknown outside git)" "$OUT" "^coinfer (unknown|[0-9a-g][-0-9a-z.]*)$"
+for cmd in run validate report; do
+    expect_exit 0 "coinfer $cmd --help exits 0" "$COINFER" "$cmd" --help
+    expect_match "coinfer $cmd --help shows its usage" "$OUT" "^usage: coinfer $cmd"
+done
+
+# ---- usage errors -------------------------------------------------------------
+expect_exit 2 "run: unknown option" "$COINFER" run --frob tests/data/cli/small.xml
+expect_exit 2 "run: --seed must be an integer" "$COINFER" run --seed abc tests/data/cli/small.xml
+expect_match "run: --seed error names the value" "$ERR" "--seed 'abc'"
+expect_exit 2 "run: --db needs a value" "$COINFER" run tests/data/cli/small.xml --db
+expect_exit 2 "run: --policy unknown for the queue model" \
+    "$COINFER" run --policy oracle --db "$TMP/p.db" tests/data/cli/small.xml
+expect_match "run: bad --policy names the valid one" "$ERR" "fifo"
+if [ ! -e "$TMP/p.db" ]; then pass "a usage error creates no database"; else
+    fail "a usage error creates no database"; fi
+expect_exit 2 "report: no argument" "$COINFER" report
+expect_exit 2 "validate: no file" "$COINFER" validate
+
+# ---- validate ------------------------------------------------------------------
+expect_exit 0 "validate accepts the shipped scenarios" "$COINFER" validate \
+    scenarios/default.xml scenarios/validation-mm1.xml scenarios/validation-md1.xml
+expect_match "validate prints ok per file" "$OUT" "scenarios/validation-md1.xml: ok"
+printf '<scenario name="x">\n  <simulation duration="10 s"/>\n  <queue>\n    <server mean-service="1 s"/>\n    <ues count="0" rate="1 Hz"/>\n  </queue>\n</scenario>\n' >"$TMP/bad.xml"
+expect_exit 2 "validate rejects count=0 with exit 2" "$COINFER" validate "$TMP/bad.xml"
+expect_match "the error is FILE:LINE: message" "$ERR" "^coinfer: $TMP/bad.xml:5: .*count"
+expect_exit 2 "validate: a missing file is exit 2" "$COINFER" validate "$TMP/nope.xml"
+expect_match "a missing file is named" "$ERR" "$TMP/nope.xml"
+printf 'this is not xml\n' >"$TMP/notxml.xml"
+expect_exit 2 "validate: non-XML input is exit 2" "$COINFER" validate "$TMP/notxml.xml"
+expect_match "non-XML input has FILE:LINE" "$ERR" "$TMP/notxml.xml:[0-9]+: "
+
+# ---- run and the database ---------------------------------------------------------
+db=$TMP/r.db
+expect_exit 0 "run a small scenario" "$COINFER" run --quiet --db "$db" tests/data/cli/small.xml
+expect_eq "--quiet prints nothing" "$OUT$ERR" ""
+expect_eq "the run is complete" "$(sql "$db" "SELECT status FROM runs")" "complete"
+n1=$(sql "$db" "SELECT count(*) FROM requests WHERE run_id = 1")
+if [ "$n1" -gt 3000 ]; then pass "requests are recorded ($n1)"; else fail "requests are recorded" "$n1"; fi
+expect_eq "the run records scenario, policy and seed" \
+    "$(sql "$db" "SELECT scenario || ',' || policy || ',' || seed FROM runs")" "cli-small,fifo,3"
+expect_eq "the run records the scenario's sha256" \
+    "$(sql "$db" "SELECT scenario_sha256 FROM runs")" "$(sha256sum tests/data/cli/small.xml | cut -d' ' -f1)"
+expect_exit 0 "run again with another seed into the same db" \
+    "$COINFER" run --seed 4 --db "$db" tests/data/cli/small.xml
+expect_match "the summary names the run" "$OUT" "^run 2 complete: cli-small \(seed 4"
+expect_match "the summary gives the mean sojourn and theory" "$OUT" "sojourn mean .* \(theory"
+expect_eq "two runs in one database" "$(sql "$db" "SELECT count(*) FROM runs")" "2"
+expect_eq "the same seed reproduces the rows" \
+    "$("$COINFER" run -q --seed 3 --db "$db" tests/data/cli/small.xml; sql "$db" "SELECT count(*) FROM (SELECT request_id, t_arrival_s, t_start_s, t_done_s FROM requests WHERE run_id = 1 EXCEPT SELECT request_id, t_arrival_s, t_start_s, t_done_s FROM requests WHERE run_id = 3)")" "0"
+expect_exit 2 "a bad scenario into an existing db exits 2" "$COINFER" run --db "$db" "$TMP/bad.xml"
+expect_eq "a bad scenario adds no run" "$(sql "$db" "SELECT count(*) FROM runs")" "3"
+expect_exit 0 "report on the database" "$COINFER" report "$db"
+expect_match "report lists every run" "$OUT" "cli-small"
+expect_match "report gives statuses" "$OUT" "complete"
+expect_exit 2 "report on a missing database exits 2" "$COINFER" report "$TMP/missing.db"
+
+# ---- the default scenario --------------------------------------------------------------
+expect_exit 0 "run with no scenario runs scenarios/default.xml" "$COINFER" run -q --db "$TMP/d.db"
+expect_eq "the default scenario is recorded" \
+    "$(sql "$TMP/d.db" "SELECT status FROM runs")" "complete"
+
+# ---- interrupted runs ---------------------------------------------------------------
+wait_rows() { # db: wait until requests has rows (at most 20 s)
+    local i
+    for i in $(seq 200); do
+        n=$(sql "$1" "SELECT count(*) FROM requests" 2>/dev/null || echo 0)
+        [ "${n:-0}" -gt 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+for sig in INT TERM; do
+    idb=$TMP/int-$sig.db
+    "$COINFER" run --db "$idb" tests/data/cli/long.xml >"$TMP/int.out" 2>"$TMP/int.err" &
+    pid=$!
+    wait_rows "$idb"
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    expect_eq "SIG$sig ends the run with exit code 1" "$rc" "1"
+    expect_eq "SIG$sig marks the run interrupted" "$(sql "$idb" "SELECT status FROM runs")" "interrupted"
+    expect_match "SIG$sig: the error says interrupted" "$(cat "$TMP/int.err")" "interrupted at t="
+    n=$(sql "$idb" "SELECT count(*) FROM requests")
+    printed=$(sed -nE 's/^  requests recorded +([0-9]+)$/\1/p' "$TMP/int.out")
+    expect_eq "SIG$sig: every recorded row is in the database" "$n" "$printed"
+    expect_eq "SIG$sig: the database is intact" "$(sql "$idb" "PRAGMA integrity_check")" "ok"
+done
+
+kdb=$TMP/kill.db
+"$COINFER" run --quiet --db "$kdb" tests/data/cli/long.xml >/dev/null 2>&1 &
+pid=$!
+wait_rows "$kdb"
+sleep 0.3
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+expect_eq "after kill -9 the database opens and is intact" \
+    "$(sql "$kdb" "PRAGMA integrity_check")" "ok"
+expect_eq "after kill -9 the run is still marked running" \
+    "$(sql "$kdb" "SELECT status FROM runs")" "running"
+n=$(sql "$kdb" "SELECT count(*) FROM requests")
+if [ "$n" -gt 0 ]; then pass "after kill -9 the committed rows are there ($n)"; else
+    fail "after kill -9 the committed rows are there" "$n"; fi
+expect_exit 0 "report reads a database left by kill -9" "$COINFER" report "$kdb"
+expect_match "report shows the killed run as running" "$OUT" "running"
+
+# ---- the progress bar: on a terminal, after the first second; never in a pipe -------
+if command -v script >/dev/null 2>&1; then
+    tdb=$TMP/tty.db
+    script -qefc "$COINFER run --db $tdb tests/data/cli/long.xml" /dev/null >"$TMP/tty.out" 2>&1 &
+    spid=$!
+    sleep 2.5
+    pkill -INT -f "^$COINFER run --db $tdb"
+    wait "$spid" 2>/dev/null
+    tty_out=$(tr '\r' '\n' <"$TMP/tty.out")
+    expect_match "a terminal shows a progress bar" "$tty_out" '^\[#*\.*\] +[0-9.]+%  [0-9.e+]+ events/s  ETA '
+    expect_match "the interrupted run still prints its summary on a terminal" "$tty_out" "^run 1 interrupted"
+    if grep -q 'events/s  ETA' "$TMP/int.err" 2>/dev/null; then
+        fail "no progress bar when stderr is not a terminal" "$(head -c 300 "$TMP/int.err")"
+    else
+        pass "no progress bar when stderr is not a terminal"
+    fi
+else
+    fail "the progress-bar test needs script(1) from util-linux"
+fi
