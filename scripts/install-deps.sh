@@ -13,7 +13,7 @@ pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-co
       sqlite3 valgrind)
 if [ "${1:-}" = "--bench" ]; then
     # References only: never linked into coinfer.
-    pkgs+=(libns3-dev)
+    pkgs+=(libns3-dev python3-torch python3-torchvision)
 fi
 
 missing=()

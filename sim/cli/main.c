@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
     {"run", cli_run, "run a scenario and record its results in a database"},
     {"validate", cli_validate, "check a scenario file against the schema"},
     {"report", cli_report, "summarise the runs stored in a results database"},
+    {"radio", cli_radio, "run a radio scenario's channel and mobility, or its link budget"},
 };
 
 const char *cli_version(void)

@@ -10,8 +10,9 @@
  *
  * A run's lifecycle: io_db_run_begin inserts its row as 'running' and commits
  * at once, so a run killed later is still visible as 'running';
- * io_db_insert_requests appends one batch per transaction (all of the batch
- * or none of it); io_db_run_end writes the final status and finished_at.
+ * io_db_insert_requests and io_db_insert_radio_samples append one batch per
+ * transaction (all of the batch or none of it); io_db_run_end writes the
+ * final status and finished_at.
  * Times of day are ISO-8601 UTC text with milliseconds
  * ("2026-11-24T18:19:05.123Z"), simulated times are seconds (REAL).
  *
@@ -37,6 +38,7 @@ struct io_db {
     sqlite3_stmt *insert_run;     /* INSERT INTO runs, status 'running' */
     sqlite3_stmt *end_run;        /* UPDATE runs: final status, finished_at */
     sqlite3_stmt *insert_request; /* INSERT INTO requests, one row */
+    sqlite3_stmt *insert_radio;   /* INSERT INTO radio_samples, one row */
 };
 
 /* The statements of a handle, in the order they are prepared. */
@@ -58,6 +60,10 @@ static const struct db_statement db_statements[] = {
     {offsetof(struct io_db, insert_request), "the requests insert",
      "INSERT INTO requests (run_id, request_id, ue_id, server_id, t_arrival_s, t_start_s, "
      "t_done_s, wait_s, service_s, sojourn_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+    {offsetof(struct io_db, insert_radio), "the radio_samples insert",
+     "INSERT INTO radio_samples (run_id, ue_id, t_s, cell_id, x_m, y_m, ul_sinr_db, dl_sinr_db, "
+     "ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
 };
 
 /* Final statuses io_db_run_end accepts ('running' is only ever the first). */
@@ -299,6 +305,56 @@ enum core_rc io_db_insert_requests(struct io_db *db, int64_t run_id,
     }
     if (db_step_done(db->commit) != SQLITE_DONE) {
         rc = io_db_err(e, db->conn, db->path, "committing %zu requests of run %lld", n,
+                       (long long)run_id);
+        goto out_rollback;
+    }
+    return CORE_OK;
+
+out_rollback:
+    db_rollback(db);
+    return rc;
+}
+
+enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
+                                        const struct radio_sample *rows, size_t n,
+                                        struct core_err *e)
+{
+    sqlite3_stmt *st = db->insert_radio;
+    enum core_rc rc;
+    size_t i;
+
+    if (n == 0)
+        return CORE_OK;
+    if (db_step_done(db->begin) != SQLITE_DONE)
+        return io_db_err(e, db->conn, db->path,
+                         "starting a batch of %zu radio samples of run %lld", n,
+                         (long long)run_id);
+    for (i = 0; i < n; i++) {
+        const struct radio_sample *r = &rows[i];
+
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, r->ue);
+        sqlite3_bind_double(st, 3, r->t_s);
+        sqlite3_bind_int64(st, 4, r->cell);
+        sqlite3_bind_double(st, 5, r->x_m);
+        sqlite3_bind_double(st, 6, r->y_m);
+        sqlite3_bind_double(st, 7, r->ul_sinr_db);
+        sqlite3_bind_double(st, 8, r->dl_sinr_db);
+        sqlite3_bind_int64(st, 9, r->ul_cqi);
+        sqlite3_bind_int64(st, 10, r->dl_cqi);
+        sqlite3_bind_double(st, 11, r->ul_rate_bps);
+        sqlite3_bind_double(st, 12, r->dl_rate_bps);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = io_db_err(e, db->conn, db->path,
+                           "recording the radio sample of UE %u at %g s of run %lld",
+                           (unsigned)r->ue, r->t_s, (long long)run_id);
+            sqlite3_reset(st);
+            goto out_rollback;
+        }
+        sqlite3_reset(st);
+    }
+    if (db_step_done(db->commit) != SQLITE_DONE) {
+        rc = io_db_err(e, db->conn, db->path, "committing %zu radio samples of run %lld", n,
                        (long long)run_id);
         goto out_rollback;
     }

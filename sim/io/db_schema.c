@@ -9,8 +9,8 @@
  * DESIGN.md ("The user contract"); every physical quantity is SI with its
  * unit in the column name, times of day are ISO-8601 UTC text.
  *
- * Tables of later features (inferences, profiles, messages, radio_samples,
- * samples) arrive as new steps with those features.
+ * Tables of later features (inferences, profiles, messages, samples) arrive
+ * as new steps with those features.
  */
 #include "io/db_int.h"
 
@@ -52,6 +52,25 @@ static const struct migration migrations[] = {
      "    service_s REAL NOT NULL,\n"
      "    sojourn_s REAL NOT NULL,\n"
      "    PRIMARY KEY (run_id, request_id)\n"
+     ") WITHOUT ROWID;\n"},
+    /* 1 -> 2: radio_samples, what coinfer radio records per UE per sample
+     * period. Rows arrive in (t_s, ue_id) order within a run, so that is the
+     * clustered key. A SINR of -inf dB (no signal) is stored as SQLite's -Inf. */
+    {"create radio_samples",
+     "CREATE TABLE radio_samples (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    ue_id INTEGER NOT NULL,\n"
+     "    t_s REAL NOT NULL,\n"
+     "    cell_id INTEGER NOT NULL,\n"
+     "    x_m REAL NOT NULL,\n"
+     "    y_m REAL NOT NULL,\n"
+     "    ul_sinr_db REAL NOT NULL,\n"
+     "    dl_sinr_db REAL NOT NULL,\n"
+     "    ul_cqi INTEGER NOT NULL,\n"
+     "    dl_cqi INTEGER NOT NULL,\n"
+     "    ul_rate_bps REAL NOT NULL,\n"
+     "    dl_rate_bps REAL NOT NULL,\n"
+     "    PRIMARY KEY (run_id, t_s, ue_id)\n"
      ") WITHOUT ROWID;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == IO_DB_SCHEMA_VERSION,

@@ -14,6 +14,7 @@
 
 #include "core/core.h"
 #include "proto/proto.h"
+#include "radio/radio.h"
 
 /* ======================================================================== */
 /* Scenario files (scenario.c)                                              */
@@ -22,11 +23,14 @@
 /* What a scenario file describes. */
 enum io_scenario_kind {
     IO_SCENARIO_QUEUE, /* <queue>: the validation queueing model */
+    IO_SCENARIO_RADIO, /* <radio> and no <queue>: mobility, channel and transfers only */
     IO_SCENARIO_KIND_COUNT
 };
 
 #define IO_NAME_MAX 128
 #define IO_PATH_MAX 4096
+#define IO_RADIO_MAX_GROUPS 16      /* <ue-group> elements in one <radio> */
+#define IO_RADIO_MAX_POSITIONS 1024 /* <position> elements in one <radio>, all groups */
 
 struct io_scenario {
     char path[IO_PATH_MAX];    /* the file as given */
@@ -35,18 +39,32 @@ struct io_scenario {
     enum io_scenario_kind kind;
     struct proto_sim_config sim;
     struct proto_queue_config queue; /* when kind == IO_SCENARIO_QUEUE */
+    /* When kind == IO_SCENARIO_RADIO: the radio world. radio.groups points
+     * into radio_groups and their positions into radio_pos_*_m of this very
+     * struct, so a copy of the struct must repoint them (io_scenario_copy). */
+    struct radio_world_config radio;
+    struct radio_ue_group_config radio_groups[IO_RADIO_MAX_GROUPS];
+    double radio_pos_x_m[IO_RADIO_MAX_POSITIONS]; /* <position x>, m */
+    double radio_pos_y_m[IO_RADIO_MAX_POSITIONS]; /* <position y>, m */
 };
 
-/* Where the scenario schema lives: $COINFER_SCHEMA_DIR if set, else the
- * directory scenarios/ found next to the binary's build tree or the current
- * directory (see scenario.c). */
+/* Where the scenario schema lives: $COINFER_SCHEMA_DIR/schema.xsd if that
+ * variable is set; else ../scenarios/schema.xsd from the directory of the
+ * running binary or one of its two parents (found through /proc/self/exe,
+ * so build/coinfer and build/asan/coinfer find scenarios/schema.xsd of their
+ * source tree); else scenarios/schema.xsd from the current directory. A schema that cannot be read is CORE_E_IO with
+ * "SCHEMA:0: cannot open the scenario schema: ..." in e. */
 
 /* Load, validate (XSD, then ranges and cross-checks) and convert a scenario
  * file into *out. Bad input: CORE_E_INPUT with "FILE:LINE: message" in e. */
 enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct core_err *e);
 
-/* Validate any coinfer file by its root element (scenario for now; model and
- * sweep files as they arrive). Same errors as io_scenario_load. */
+/* Copy *src into *dst and repoint dst's radio groups and positions into dst. */
+void io_scenario_copy(struct io_scenario *dst, const struct io_scenario *src);
+
+/* Validate any coinfer file by its root element: <model> files as
+ * io_model_validate does, everything else as a scenario (io_scenario_load's
+ * errors, including a root that is neither). */
 enum core_rc io_validate_file(const char *path, struct core_err *e);
 
 /* ======================================================================== */
@@ -83,6 +101,12 @@ enum core_rc io_db_run_begin(struct io_db *db, const struct io_run_info *info,
 enum core_rc io_db_insert_requests(struct io_db *db, int64_t run_id,
                                    const struct proto_request_record *rows, size_t n,
                                    struct core_err *e);
+
+/* Append radio_samples rows of run_id (one transaction per call: all of the
+ * batch or none of it). */
+enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
+                                        const struct radio_sample *rows, size_t n,
+                                        struct core_err *e);
 
 /* Set the run's final status ("complete", "failed", "interrupted") and
  * finished_at. */
@@ -133,5 +157,30 @@ struct io_run_result {
  * touched. */
 enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
                              struct io_run_result *res, struct core_err *e);
+
+/* ======================================================================== */
+/* Model files (model_file.c)                                               */
+/* ======================================================================== */
+
+struct nn_model;
+
+/* Where the model schema lives: $COINFER_MODEL_SCHEMA_DIR/schema.xsd if that
+ * variable is set, else ../models/schema.xsd from the running binary's
+ * directory or one of its two parents, else models/schema.xsd. */
+
+/* Load the model file at path (models/schema.xsd): validate it, build the
+ * model layer by layer, finalize it with weights drawn from seed and, when
+ * <model weights="..."> names a weights file (relative to the model file's
+ * directory), load the weights from it. *out is returned owned
+ * (nn_model_destroy), not folded or fused. Bad input: CORE_E_INPUT with
+ * "FILE:LINE: message" in e (an unknown input name, parameters or shapes
+ * that do not fit, an unused layer, a weights file that is missing or does
+ * not match); CORE_E_IO when the schema cannot be read; CORE_E_NOMEM. */
+enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **out,
+                           struct core_err *e);
+
+/* Check the model file at path as io_model_load does (weights file
+ * included) without allocating the model's weights or activations. */
+enum core_rc io_model_validate(const char *path, struct core_err *e);
 
 #endif /* COINFER_IO_H */

@@ -40,4 +40,34 @@ void io_xml_translate(const char *msg, bool from_parser, char *out, size_t out_s
  * NULL for an element without knobs. */
 const struct core_knob_table *io_scenario_knobs(const char *element);
 
+/* ---- loading XML files (xml_load.c) -------------------------------------- */
+
+#include <libxml/tree.h>
+
+/* A kind of coinfer XML file: its root element and where its schema is. */
+struct io_xml_kind {
+    const char *root;       /* root element name ("model") */
+    const char *schema_dir; /* directory of schema.xsd in the source tree ("models") */
+    const char *schema_env; /* variable naming another directory for it */
+};
+
+/* The line of node n (an element or attribute) in its file, 0 if unknown. */
+long io_xml_node_line(const xmlNode *n);
+
+/* Where kind's schema is: $env/schema.xsd, else ../dir/schema.xsd from the
+ * running binary's directory or one of its two parents, else dir/schema.xsd. */
+void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size);
+
+/* Read, parse (no network, no entities) and validate the file at path against
+ * kind's schema. *doc_out is returned owned (xmlFreeDoc), sha256 the file's
+ * hex digest. CORE_E_INPUT with "FILE:LINE: message"; CORE_E_IO for a schema
+ * that cannot be read; CORE_E_NOMEM. */
+enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDocPtr *doc_out,
+                         char sha256[65], struct core_err *e);
+
+/* Whether the file at path parses far enough to show its root element and
+ * that element is named root (reads only up to it; reports nothing). For
+ * io_validate_file's dispatch by file kind. */
+bool io_xml_root_is(const char *path, const char *root);
+
 #endif /* COINFER_IO_INT_H */

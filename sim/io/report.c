@@ -15,6 +15,11 @@
  *     number of requests ever in service at once: exact for one server unit,
  *     a lower bound on the units (so an upper bound on utilisation) for more.
  *
+ * A third table, for runs that recorded radio_samples (schema version 2 on):
+ * samples, distinct UEs, and the 5th, 50th and 95th percentiles (R type 7)
+ * of uplink and downlink SINR (dB) and rate (bit/s) over all the run's
+ * samples; the 5th percentile is the usual "cell-edge" figure.
+ *
  * Numbers print with six significant digits, times in seconds; "-" marks a
  * value that does not exist (no finish time yet, a zero span).
  */
@@ -379,13 +384,134 @@ out_finalize:
     return rc;
 }
 
+static const struct column radio_columns[] = {
+    {"run_id", true},          {"samples", true},         {"ues", true},
+    {"ul_sinr_p5_db", true},   {"ul_sinr_p50_db", true},  {"ul_sinr_p95_db", true},
+    {"dl_sinr_p5_db", true},   {"dl_sinr_p50_db", true},  {"dl_sinr_p95_db", true},
+    {"ul_rate_p5_bps", true},  {"ul_rate_p50_bps", true}, {"ul_rate_p95_bps", true},
+    {"dl_rate_p5_bps", true},  {"dl_rate_p50_bps", true}, {"dl_rate_p95_bps", true},
+};
+#define N_RADIO_COLUMNS ARRAY_LEN(radio_columns)
+#define N_RADIO_SERIES 4 /* ul SINR, dl SINR, ul rate, dl rate */
+
+/* The radio_samples table: one line per run that recorded samples. The four
+ * series of a run are read into the scratch arrays (sojourn_s, start_s,
+ * done_s hold three; a fourth array of our own the last) and sorted. */
+static enum core_rc print_radio(sqlite3 *conn, const char *path, FILE *out, struct core_err *e)
+{
+    static const char ids_sql[] =
+        "SELECT run_id, (SELECT count(DISTINCT ue_id) FROM radio_samples s "
+        "WHERE s.run_id = r.run_id) FROM runs r WHERE EXISTS "
+        "(SELECT 1 FROM radio_samples s WHERE s.run_id = r.run_id) ORDER BY run_id";
+    static const char rows_sql[] = "SELECT ul_sinr_db, dl_sinr_db, ul_rate_bps, dl_rate_bps "
+                                   "FROM radio_samples WHERE run_id = ?1";
+    static const double probs[] = {0.05, 0.50, 0.95};
+    struct report_scratch scratch = {0};
+    double *dl_rate = NULL;
+    size_t widths[N_RADIO_COLUMNS], c;
+    char cell[CELL_MAX];
+    sqlite3_stmt *ids = NULL, *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    for (c = 0; c < N_RADIO_COLUMNS; c++) {
+        widths[c] = strlen(radio_columns[c].header);
+        if (widths[c] < NUMBER_WIDTH)
+            widths[c] = NUMBER_WIDTH;
+    }
+    if (sqlite3_prepare_v2(conn, ids_sql, -1, &ids, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(conn, rows_sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = io_db_err(e, conn, path, "reading the radio samples");
+        goto out_finalize;
+    }
+    fprintf(out, "\nradio samples (SINR in dB, rates in bit/s, percentiles over all samples):\n");
+    print_header(out, radio_columns, widths, N_RADIO_COLUMNS);
+    while ((src = sqlite3_step(ids)) == SQLITE_ROW) {
+        int64_t run_id = sqlite3_column_int64(ids, 0);
+        size_t n = 0, cap = scratch.capacity;
+
+        sqlite3_bind_int64(st, 1, run_id);
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            rc = scratch_reserve(&scratch, n + 1, path, e);
+            if (rc == CORE_OK && scratch.capacity != cap) {
+                double *p = core_realloc(dl_rate, scratch.capacity * sizeof(*p));
+
+                if (p == NULL)
+                    rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu radio samples",
+                                  path, n + 1);
+                else
+                    dl_rate = p;
+                cap = scratch.capacity;
+            }
+            if (rc != CORE_OK)
+                goto out_finalize;
+            scratch.sojourn_s[n] = sqlite3_column_double(st, 0);
+            scratch.start_s[n] = sqlite3_column_double(st, 1);
+            scratch.done_s[n] = sqlite3_column_double(st, 2);
+            dl_rate[n] = sqlite3_column_double(st, 3);
+            n++;
+        }
+        sqlite3_reset(st);
+        if (src != SQLITE_DONE) {
+            rc = io_db_err(e, conn, path, "reading the radio samples of run %lld",
+                           (long long)run_id);
+            goto out_finalize;
+        }
+        double *series[N_RADIO_SERIES] = {scratch.sojourn_s, scratch.start_s, scratch.done_s,
+                                          dl_rate};
+
+        snprintf(cell, sizeof(cell), "%lld", (long long)run_id);
+        print_cell(out, cell, widths[0], true, false);
+        snprintf(cell, sizeof(cell), "%zu", n);
+        print_cell(out, cell, widths[1], true, false);
+        snprintf(cell, sizeof(cell), "%lld", (long long)sqlite3_column_int64(ids, 1));
+        print_cell(out, cell, widths[2], true, false);
+        c = 3;
+        for (size_t k = 0; k < N_RADIO_SERIES; k++) {
+            core_sort_doubles(series[k], n);
+            for (size_t q = 0; q < ARRAY_LEN(probs); q++, c++) {
+                format_number(core_quantile_sorted(series[k], n, probs[q]), cell);
+                print_cell(out, cell, widths[c], true, c + 1 == N_RADIO_COLUMNS);
+            }
+        }
+    }
+    if (src != SQLITE_DONE)
+        rc = io_db_err(e, conn, path, "reading the runs");
+out_finalize:
+    sqlite3_finalize(st);
+    sqlite3_finalize(ids);
+    core_free(dl_rate);
+    scratch_fini(&scratch);
+    return rc;
+}
+
+/* Whether any run recorded radio samples (schema version 2 on). */
+static enum core_rc any_radio_samples(sqlite3 *conn, const char *path, int version, bool *any,
+                                      struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+
+    *any = false;
+    if (version < 2)
+        return CORE_OK;
+    if (sqlite3_prepare_v2(conn, "SELECT EXISTS (SELECT 1 FROM radio_samples)", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = io_db_err(e, conn, path, "reading the radio samples");
+    else
+        *any = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Everything after the database is open and its version known, inside one
  * read transaction. */
 static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version, FILE *out,
                                     struct core_err *e)
 {
     int64_t n_runs = 0;
-    bool any_requests = false;
+    bool any_requests = false, any_radio = false;
     enum core_rc rc;
 
     if (version == 0) {
@@ -402,6 +528,10 @@ static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version
     }
     if (any_requests)
         rc = print_requests(conn, path, out, e);
+    if (rc == CORE_OK)
+        rc = any_radio_samples(conn, path, version, &any_radio, e);
+    if (rc == CORE_OK && any_radio)
+        rc = print_radio(conn, path, out, e);
     if (rc == CORE_OK)
         fprintf(out, "\n%lld run%s\n", (long long)n_runs, n_runs == 1 ? "" : "s");
     return rc;

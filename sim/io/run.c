@@ -134,7 +134,10 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
     enum core_rc rc, end_rc;
 
     result_init(res);
-    CORE_ASSERT(sc->kind == IO_SCENARIO_QUEUE);
+    if (sc->kind != IO_SCENARIO_QUEUE)
+        return core_err(e, CORE_E_USAGE,
+                        "%s: a radio scenario (mobility, channel and transfers only): "
+                        "run it with `coinfer radio %s`", sc->path, sc->path);
     policy = pick_policy(queue_policies, opt->policy);
     if (!policy)
         return core_err(e, CORE_E_USAGE,

@@ -15,11 +15,22 @@
  *   <scenario name="...">          name optional (default: the file's base name)
  *     <description>...</description>   optional
  *     <simulation duration=".." seed=".." warmup=".."/>
- *     <queue>
+ *     <queue>                          either the validation queue ...
  *       <server servers=".." service=".." mean-service=".."/>
  *       <ues count=".." arrival=".." rate=".."/>
  *     </queue>
+ *     <radio sample-period="..">       ... or a radio world (IO_SCENARIO_RADIO)
+ *       <carrier .../> <deployment .../> <power-control .../> <handover .../>
+ *                                      each optional, at most once, in this order
+ *       <ue-group ...>                 one or more
+ *         <position x=".." y=".."/>    with placement="positions": one per UE
+ *       </ue-group>
+ *     </radio>
  *   </scenario>
+ *
+ * The radio elements' knobs live in sim/radio/radio_knobs.c; the checks that
+ * need several values or the radio model's validity ranges are radio's
+ * *_check functions, reported here with the element's FILE:LINE.
  *
  * The schema is found at $COINFER_SCHEMA_DIR/schema.xsd if that variable is
  * set, else at ../scenarios/schema.xsd from the directory of the running
@@ -84,10 +95,34 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 
 /* ---- knob tables of the scenario's elements ------------------------------ */
 
+/* <position>: one UE's starting point (placement="positions"). */
+struct position {
+    double x_m; /* m */
+    double y_m; /* m */
+};
+
+static const struct core_knob position_knobs[] = {
+    {"x", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL, offsetof(struct position, x_m),
+     "x of the UE's starting point."},
+    {"y", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL, offsetof(struct position, y_m),
+     "y of the UE's starting point."},
+};
+
+static const struct core_knob_table position_table = {
+    "position", position_knobs, ARRAY_LEN(position_knobs)
+};
+
 static const struct core_knob_table *const element_tables[] = {
     &proto_sim_knobs,
     &proto_queue_server_knobs,
     &proto_queue_ues_knobs,
+    &radio_section_knobs,
+    &radio_carrier_knobs,
+    &radio_deployment_knobs,
+    &radio_pc_knobs,
+    &radio_handover_knobs,
+    &radio_ue_group_knobs,
+    &position_table,
 };
 
 const struct core_knob_table *io_scenario_knobs(const char *element)
@@ -267,7 +302,7 @@ static enum core_rc load_doc(const char *path, xmlDocPtr *doc_out, char sha256[6
     root = xmlDocGetRootElement(doc);
     if (root == NULL || strcmp((const char *)root->name, "scenario") != 0) {
         rc = core_err(e, CORE_E_INPUT,
-                      "%s:%ld: root element '%s' is not a coinfer file (expected <scenario>)", path,
+                      "%s:%ld: root element '%s' is not a scenario (expected <scenario>)", path,
                       root ? node_line(root) : 0L, root ? (const char *)root->name : "");
         goto out_free_doc;
     }
@@ -407,12 +442,136 @@ static enum core_rc scenario_name(const char *path, xmlNodePtr root, char *out, 
     return CORE_OK;
 }
 
+/* A radio check's verdict on node as FILE:LINE: element '...': why. */
+static enum core_rc radio_check(const char *path, xmlNodePtr node, enum core_rc rc,
+                                const struct core_err *why, struct core_err *e)
+{
+    if (rc == CORE_OK)
+        return CORE_OK;
+    return core_err(e, rc, "%s:%ld: element '%s': %s", path, node_line(node),
+                    (const char *)node->name, why->msg);
+}
+
+/* One <ue-group> and its <position> children into out->radio_groups[i]. */
+static enum core_rc ue_group_from_node(const char *path, xmlNodePtr node, struct io_scenario *out,
+                                       size_t i, size_t *n_pos, struct core_err *e)
+{
+    static const char *const in_group[] = {"position", NULL};
+    struct radio_ue_group_config *g = &out->radio_groups[i];
+    size_t first = *n_pos, n = 0;
+    struct core_err why;
+    enum core_rc rc;
+
+    rc = apply_element(path, node, &radio_ue_group_knobs, g, e);
+    if (rc == CORE_OK)
+        rc = only_children(path, node, in_group, e);
+    for (xmlNodePtr c = node->children; rc == CORE_OK && c != NULL; c = c->next) {
+        struct position p;
+
+        if (!is_element(c, "position"))
+            continue;
+        if (g->placement != RADIO_PLACE_POSITIONS)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: element 'position' is allowed only in a group with "
+                            "placement=\"positions\"",
+                            path, node_line(c));
+        if (*n_pos == IO_RADIO_MAX_POSITIONS)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: more than %d <position> elements in one <radio>", path,
+                            node_line(c), IO_RADIO_MAX_POSITIONS);
+        rc = apply_element(path, c, &position_table, &p, e);
+        out->radio_pos_x_m[*n_pos] = p.x_m;
+        out->radio_pos_y_m[*n_pos] = p.y_m;
+        (*n_pos)++;
+        n++;
+    }
+    if (rc != CORE_OK)
+        return rc;
+    if (g->placement == RADIO_PLACE_POSITIONS) {
+        if ((long)n != g->n_ues)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: element 'ue-group': placement 'positions' needs one "
+                            "<position> per UE: count is %ld, found %zu",
+                            path, node_line(node), g->n_ues, n);
+        g->pos_x_m = &out->radio_pos_x_m[first];
+        g->pos_y_m = &out->radio_pos_y_m[first];
+    }
+    core_err_clear(&why);
+    return radio_check(path, node, radio_ue_group_config_check(g, &why), &why, e);
+}
+
+/* The <radio> section into out->radio. */
+static enum core_rc radio_from_node(const char *path, xmlNodePtr radio, struct io_scenario *out,
+                                    struct core_err *e)
+{
+    static const char *const in_radio[] = {"carrier",  "deployment", "power-control",
+                                           "handover", "ue-group",   NULL};
+    struct radio_world_config *cfg = &out->radio;
+    size_t n_pos = 0;
+    struct core_err why;
+    enum core_rc rc;
+
+    core_err_clear(&why);
+    rc = radio_world_config_defaults(cfg, e);
+    if (rc == CORE_OK)
+        rc = apply_element(path, radio, &radio_section_knobs, cfg, e);
+    if (rc == CORE_OK)
+        rc = only_children(path, radio, in_radio, e);
+    for (xmlNodePtr n = radio->children; rc == CORE_OK && n != NULL; n = n->next) {
+        if (is_element(n, "carrier")) {
+            rc = apply_element(path, n, &radio_carrier_knobs, &cfg->carrier, e);
+            if (rc == CORE_OK)
+                rc = radio_check(path, n, radio_carrier_config_check(&cfg->carrier, &why), &why,
+                                 e);
+        } else if (is_element(n, "deployment")) {
+            rc = apply_element(path, n, &radio_deployment_knobs, &cfg->deploy, e);
+            if (rc == CORE_OK)
+                rc = radio_check(path, n, radio_deployment_config_check(&cfg->deploy, &why),
+                                 &why, e);
+        } else if (is_element(n, "power-control")) {
+            rc = apply_element(path, n, &radio_pc_knobs, &cfg->pc, e);
+        } else if (is_element(n, "handover")) {
+            rc = apply_element(path, n, &radio_handover_knobs, &cfg->ho, e);
+        } else if (is_element(n, "ue-group")) {
+            if (cfg->n_groups == IO_RADIO_MAX_GROUPS)
+                return core_err(e, CORE_E_INPUT,
+                                "%s:%ld: more than %d <ue-group> elements in one <radio>", path,
+                                node_line(n), IO_RADIO_MAX_GROUPS);
+            rc = ue_group_from_node(path, n, out, cfg->n_groups, &n_pos, e);
+            cfg->n_groups++;
+        }
+    }
+    if (rc != CORE_OK)
+        return rc;
+    if (cfg->n_groups == 0)
+        return core_err(e, CORE_E_INPUT,
+                        "%s:%ld: element 'radio' is missing a child element (expected "
+                        "<ue-group>)",
+                        path, node_line(radio));
+    cfg->groups = out->radio_groups;
+    /* The carrier is checked again with the deployment's defaults in place when
+     * <carrier> was left out. */
+    rc = radio_check(path, radio, radio_carrier_config_check(&cfg->carrier, &why), &why, e);
+    if (rc == CORE_OK)
+        rc = radio_check(path, radio, radio_deployment_config_check(&cfg->deploy, &why), &why,
+                         e);
+    return rc;
+}
+
+static bool has_child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
+        if (is_element(n, name))
+            return true;
+    return false;
+}
+
 static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io_scenario *out,
                                       struct core_err *e)
 {
-    static const char *const top[] = {"description", "simulation", "queue", NULL};
+    static const char *const top[] = {"description", "simulation", "queue", "radio", NULL};
     static const char *const in_queue[] = {"server", "ues", NULL};
-    xmlNodePtr root = xmlDocGetRootElement(doc), sim, queue, server, ues;
+    xmlNodePtr root = xmlDocGetRootElement(doc), sim, queue, server, ues, radio;
     enum core_rc rc;
 
     rc = scenario_name(path, root, out->name, e);
@@ -421,24 +580,32 @@ static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io
     if (rc == CORE_OK)
         rc = child(path, root, "simulation", &sim, e);
     if (rc == CORE_OK)
+        rc = apply_element(path, sim, &proto_sim_knobs, &out->sim, e);
+    if (rc != CORE_OK)
+        return rc;
+    if (has_child(root, "radio") && !has_child(root, "queue")) {
+        rc = child(path, root, "radio", &radio, e);
+        if (rc == CORE_OK)
+            rc = radio_from_node(path, radio, out, e);
+        if (rc != CORE_OK)
+            return rc;
+        out->kind = IO_SCENARIO_RADIO;
+    } else {
         rc = child(path, root, "queue", &queue, e);
-    if (rc == CORE_OK)
-        rc = only_children(path, queue, in_queue, e);
-    if (rc == CORE_OK)
-        rc = child(path, queue, "server", &server, e);
-    if (rc == CORE_OK)
-        rc = child(path, queue, "ues", &ues, e);
-    if (rc != CORE_OK)
-        return rc;
-
-    rc = apply_element(path, sim, &proto_sim_knobs, &out->sim, e);
-    if (rc == CORE_OK)
-        rc = apply_element(path, server, &proto_queue_server_knobs, &out->queue.server, e);
-    if (rc == CORE_OK)
-        rc = apply_element(path, ues, &proto_queue_ues_knobs, &out->queue.ues, e);
-    if (rc != CORE_OK)
-        return rc;
-    out->kind = IO_SCENARIO_QUEUE;
+        if (rc == CORE_OK)
+            rc = only_children(path, queue, in_queue, e);
+        if (rc == CORE_OK)
+            rc = child(path, queue, "server", &server, e);
+        if (rc == CORE_OK)
+            rc = child(path, queue, "ues", &ues, e);
+        if (rc == CORE_OK)
+            rc = apply_element(path, server, &proto_queue_server_knobs, &out->queue.server, e);
+        if (rc == CORE_OK)
+            rc = apply_element(path, ues, &proto_queue_ues_knobs, &out->queue.ues, e);
+        if (rc != CORE_OK)
+            return rc;
+        out->kind = IO_SCENARIO_QUEUE;
+    }
 
     if (out->sim.warmup_s >= out->sim.duration_s)
         return core_err(e, CORE_E_INPUT,
@@ -468,11 +635,30 @@ enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct 
     return rc;
 }
 
+void io_scenario_copy(struct io_scenario *dst, const struct io_scenario *src)
+{
+    memcpy(dst, src, sizeof(*dst));
+    if (src->radio.groups == NULL)
+        return;
+    dst->radio.groups = dst->radio_groups;
+    for (size_t i = 0; i < src->radio.n_groups; i++) {
+        if (src->radio_groups[i].pos_x_m == NULL)
+            continue;
+        dst->radio_groups[i].pos_x_m =
+            dst->radio_pos_x_m + (src->radio_groups[i].pos_x_m - src->radio_pos_x_m);
+        dst->radio_groups[i].pos_y_m =
+            dst->radio_pos_y_m + (src->radio_groups[i].pos_y_m - src->radio_pos_y_m);
+    }
+}
+
 enum core_rc io_validate_file(const char *path, struct core_err *e)
 {
-    struct io_scenario *s = core_malloc(sizeof(*s));
+    struct io_scenario *s;
     enum core_rc rc;
 
+    if (io_xml_root_is(path, "model"))
+        return io_model_validate(path, e);
+    s = core_malloc(sizeof(*s));
     if (s == NULL)
         return core_err(e, CORE_E_NOMEM, "%s:0: out of memory", path);
     rc = io_scenario_load(path, s, e);

@@ -272,4 +272,45 @@ const char *nn_zoo_name(enum nn_zoo_model z);
 enum core_rc nn_zoo_build(enum nn_zoo_model z, uint32_t batch, struct nn_model **out,
                           struct core_err *e);
 
+/* ---- weights files (weights.c) ---------------------------------------- */
+
+/* A weights file holds a model's parameter tensors by name, little-endian:
+ *
+ *   offset 0   magic "COINFERW" (8 bytes)
+ *          8   u32 format version (1)
+ *         12   u32 tensor count T
+ *         16   T records: u32 name length L (1..255), L bytes of name (no NUL),
+ *              u32 rank R (1..4), R x u32 dimensions (each >= 1),
+ *              float32 data (product of the dimensions, row-major)
+ *        end   u64 FNV-1a-64 of every byte before it; nothing follows
+ *
+ * A model's tensors are named after PyTorch's state_dict, "<layer>.<part>":
+ * conv2d "<l>.weight" (K, C/groups, kh, kw) and "<l>.bias" (K) when it has a
+ * bias; fc "<l>.weight" (K, C*H*W) and "<l>.bias" (K); batchnorm
+ * "<l>.weight" (gamma, C), "<l>.bias" (beta, C), "<l>.running_mean" (C),
+ * "<l>.running_var" (C). Files are written in layer order; any order reads.
+ * Save and load before nn_model_fold_batchnorm, so a file holds the unfolded
+ * network. */
+
+/* Write every parameter tensor of finalized model m (not modified) to path
+ * (created or truncated). CORE_E_INPUT for an unfinalized model, CORE_E_IO
+ * (naming path) when the file cannot be written (it is then removed),
+ * CORE_E_NOMEM. */
+enum core_rc nn_weights_save(struct nn_model *m, const char *path, struct core_err *e);
+
+/* Check the file at path against m (finalized or not; not modified): the
+ * checksum, then that it holds exactly m's tensors with m's shapes.
+ * CORE_E_INPUT naming path and what is wrong (cannot open, too short, bad
+ * magic, unsupported version, checksum mismatch, truncated, a tensor the
+ * model lacks, one given twice, one missing, a wrong shape, bytes after the
+ * checksum); CORE_E_NOMEM. */
+enum core_rc nn_weights_check(const struct nn_model *m, const char *path, struct core_err *e);
+
+/* nn_weights_check, then copy the file's tensors into finalized model m's
+ * weights. Same errors, plus CORE_E_INPUT for an unfinalized model; on an
+ * error the weights are unchanged (unless the file changes while it is
+ * read). */
+enum core_rc nn_weights_load(struct nn_model *m, const char *path, struct core_err *e);
+
+
 #endif /* COINFER_NN_H */

@@ -9,9 +9,12 @@
  * Mobility (static, straight line, random waypoint) and handover with
  * hysteresis and time-to-trigger are here too.
  *
- * Nothing here schedules events: each piece is a plain function or a small
- * data structure that the caller (proto/, the radio tool) drives at the times
- * it chooses, for example every radio_fading_coherence_s() for the fading.
+ * Apart from the radio world at the end (world.c), nothing here schedules
+ * events: each piece is a plain function or a small data structure that the
+ * caller drives at the times it chooses, for example every
+ * radio_fading_coherence_s() for the fading. The world puts them all on the
+ * event engine for proto/ and `coinfer radio`; its configuration is the
+ * scenario's <radio> section, whose knobs are declared here too.
  * Every quantity is SI with its unit as suffix; levels in dB carry _db, in
  * dBm _dbm. Every function that can fail returns an enum core_rc with the
  * valid range in the message (no FILE:LINE: the scenario loader adds them).
@@ -579,5 +582,281 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
  * flows model's rule), bit/s. */
 double radio_sched_share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
                              double peak_rate_bps);
+
+/* ======================================================================== */
+/* Configuration of a radio world and its knobs (radio_knobs.c)              */
+/* ======================================================================== */
+
+/* What the scenario file's <radio> section sets. Each struct is one element,
+ * filled through its knob table below (units to SI, ranges checked); the
+ * *_check functions add the checks that need more than one value or the
+ * radio model's validity ranges (no FILE:LINE: the scenario loader adds it). */
+
+enum radio_rate_model {
+    RADIO_RATE_CQI,     /* SINR -> CQI -> TS 38.306 rate */
+    RADIO_RATE_SHANNON, /* Shannon with an SNR gap */
+    RADIO_RATE_MODEL_COUNT
+};
+
+/* <carrier>: the NR carrier every cell uses. */
+struct radio_carrier_config {
+    double carrier_hz;   /* centre frequency, Hz */
+    double bandwidth_hz; /* channel bandwidth, Hz */
+    double scs_hz;       /* subcarrier spacing, Hz */
+    long layers;         /* MIMO layers, 1 */
+    double overhead;     /* TS 38.306 overhead fraction, 1 */
+    int rate_model;      /* enum radio_rate_model */
+    double snr_gap_db;   /* Shannon mode's SNR gap, dB */
+    int cqi_table;       /* enum radio_cqi_table */
+};
+extern const struct core_knob_table radio_carrier_knobs;
+
+/* <deployment>: sites, sectors, heights, powers, scheduler. */
+struct radio_deployment_config {
+    int scenario;               /* enum radio_scenario */
+    long n_sites;               /* sites on the hexagonal grid: 1, 7, 19, ..., 1 */
+    double isd_m;               /* inter-site distance, m */
+    long n_sectors;             /* sectors (cells) per site: 1 or 3 */
+    double bs_height_m;         /* BS antenna height, m (0: the scenario's default) */
+    double ue_height_m;         /* UE antenna height, m */
+    double gnb_power_dbm;       /* gNB total transmit power per cell, dBm */
+    double ue_noise_figure_db;  /* UE receiver noise figure, dB */
+    double gnb_noise_figure_db; /* gNB receiver noise figure, dB */
+    int scheduler;              /* enum radio_sched */
+    double load;                /* PRB occupancy of interfering cells, 0..1 */
+    double ul_iot_db;           /* uplink interference over thermal at full load, dB */
+    bool shadowing;             /* log-normal shadowing on */
+    bool fading;                /* small-scale fading on */
+};
+extern const struct core_knob_table radio_deployment_knobs;
+
+/* <power-control>: uplink power control. */
+struct radio_pc_config {
+    double p0_dbm;    /* nominal power per 15 kHz PRB, dBm */
+    double alpha;     /* path-loss compensation factor, 1 */
+    double p_max_dbm; /* UE maximum output power, dBm */
+};
+extern const struct core_knob_table radio_pc_knobs;
+
+/* <handover>: A3 handover. */
+struct radio_handover_config {
+    double hysteresis_db;     /* margin, dB */
+    double time_to_trigger_s; /* how long the margin must hold, s */
+};
+extern const struct core_knob_table radio_handover_knobs;
+
+enum radio_placement {
+    RADIO_PLACE_UNIFORM_CELL, /* UE k uniformly in cell k mod n_cells */
+    RADIO_PLACE_DISC,         /* uniformly in a disc */
+    RADIO_PLACE_POSITIONS,    /* at given positions */
+    RADIO_PLACE_COUNT
+};
+
+/* <ue-group>: count UEs placed, moving and (optionally) sending alike. */
+struct radio_ue_group_config {
+    long n_ues;             /* UEs in the group, 1 */
+    int placement;          /* enum radio_placement */
+    double x_m, y_m;        /* disc centre (disc placement; waypoint area), m */
+    double radius_m;        /* disc radius, m (0: the whole deployment) */
+    int mobility;           /* enum radio_mobility_kind */
+    double speed_min_mps;   /* speed range (line, random waypoint), m/s */
+    double speed_max_mps;   /* speed range, m/s */
+    double pause_s;         /* random waypoint pause, s */
+    double ul_bytes;        /* traffic: bytes uploaded per request (0: none) */
+    double dl_bytes;        /* traffic: bytes downloaded after each upload (0: none) */
+    double request_rate_hz; /* traffic: Poisson requests per second per UE (0: no traffic) */
+    const double *pos_x_m;  /* positions placement: n_ues x coordinates, m (borrowed) */
+    const double *pos_y_m;  /* positions placement: n_ues y coordinates, m (borrowed) */
+};
+extern const struct core_knob_table radio_ue_group_knobs;
+
+/* A whole radio world. */
+struct radio_world_config {
+    struct radio_carrier_config carrier;       /* the carrier */
+    struct radio_deployment_config deploy;     /* the cells */
+    struct radio_pc_config pc;                 /* uplink power control */
+    struct radio_handover_config ho;           /* handover */
+    struct radio_power_model power;            /* UE radio power model */
+    double sample_period_s;                    /* radio_samples period, s */
+    const struct radio_ue_group_config *groups; /* n_groups groups (borrowed) */
+    size_t n_groups;                           /* groups */
+};
+/* <radio>'s own attributes (sample-period), into struct radio_world_config. */
+extern const struct core_knob_table radio_section_knobs;
+
+/* Fill cfg with every knob's default, no groups. CORE_E_INPUT only for a
+ * broken table. */
+enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct core_err *e);
+
+/* Checks beyond single knobs, CORE_E_INPUT with the valid range:
+ * carrier: the bandwidth must be allowed for the SCS (TS 38.101-1);
+ * deployment: sites a hexagonal count (1, 7, 19, ... up to RADIO_MAX_RINGS
+ * rings), BS higher than the UE, heights within the scenario's 38.901 range
+ * and the cell edge within its distance range (UMa/UMi 5 km, InH 150 m);
+ * group: speed-min <= speed-max, moving UEs need speed-min > 0. */
+enum core_rc radio_carrier_config_check(const struct radio_carrier_config *c,
+                                        struct core_err *e);
+enum core_rc radio_deployment_config_check(const struct radio_deployment_config *d,
+                                           struct core_err *e);
+enum core_rc radio_ue_group_config_check(const struct radio_ue_group_config *g,
+                                         struct core_err *e);
+
+/* The carrier of a checked carrier config. */
+enum core_rc radio_carrier_from_config(const struct radio_carrier_config *c,
+                                       struct radio_carrier *out, struct core_err *e);
+
+/* The horizontal BS-UE distance range in which the deployment's path-loss
+ * model holds, m (UMa/UMi 10 m to 5 km; InH from d3D 1 m to 150 m). The
+ * world evaluates closer or farther UEs at the nearest end of the range. */
+void radio_d2d_range_m(const struct radio_deployment_config *d, double *min_m, double *max_m);
+
+/* BS height in use: bs_height_m, or the scenario's default when 0. */
+double radio_bs_height_m(const struct radio_deployment_config *d);
+
+/* The farthest a UE of a cell can be from its site: the cell hexagon's far
+ * corner, isd/sqrt(3) with one sector, 2 isd/3 with three, m. */
+double radio_cell_edge_m(const struct radio_deployment_config *d);
+
+/* ======================================================================== */
+/* Link budget of one cell (budget.c)                                        */
+/* ======================================================================== */
+
+/* One row of `coinfer radio --link-budget`: a UE alone in the first cell, on
+ * its boresight at horizontal distance distance_m, no fading, no shadowing,
+ * no other cell transmitting. The SINR and rates use the LOS-probability
+ * weighted path loss in dB, p PL_LOS + (1 - p) PL_NLOS, less the antenna's
+ * boresight gain; rates are the full-band rates alone on the cell. */
+struct radio_budget_row {
+    double distance_m;       /* horizontal distance from the site, m */
+    double los_probability;  /* TR 38.901 LOS probability, 0..1 */
+    double pathloss_los_db;  /* LOS path loss, dB */
+    double pathloss_nlos_db; /* NLOS path loss, dB */
+    double ul_sinr_db;       /* uplink SINR, dB */
+    double dl_sinr_db;       /* downlink SINR, dB */
+    uint32_t ul_cqi;         /* uplink CQI, 0..15 */
+    uint32_t dl_cqi;         /* downlink CQI, 0..15 */
+    double ul_rate_bps;      /* uplink rate, bit/s */
+    double dl_rate_bps;      /* downlink rate, bit/s */
+};
+
+/* The row at distance_m for cfg (checked as radio_world_create does).
+ * CORE_E_INPUT for a bad config or a distance outside the path-loss range
+ * (radio_d2d_range_m). */
+enum core_rc radio_link_budget(const struct radio_world_config *cfg, double distance_m,
+                               struct radio_budget_row *row, struct core_err *e);
+
+/* ======================================================================== */
+/* The radio world on the event engine (world.c)                             */
+/* ======================================================================== */
+
+/* Cells of a hexagonal deployment, UEs that move, see shadowing and fading,
+ * pick and hand over their serving cell, and transfer bytes as flows sharing
+ * their serving cell's PRBs. The world registers one entity with the engine
+ * and schedules:
+ *  - a position update per moving UE every RADIO_WORLD_STEP_M metres
+ *    travelled and at each leg end (mobility, shadowing, path loss to every
+ *    cell, handover with hysteresis and time-to-trigger judged at these
+ *    updates, the UE's flows' rates);
+ *  - a fading update per UE only while it has active flows, once per
+ *    coherence time 0.423 / f_D (none for a UE at rest), under round robin
+ *    (proportional fair uses mean-SINR rates, radio.h's flows model);
+ *  - one completion event per cell and direction for its earliest flow,
+ *    cancelled and rescheduled whenever a rate in that set changes;
+ *  - the optional traffic of the groups (Poisson requests: upload, then
+ *    download).
+ * Fading is a closed-form function of time, so samples and RRM queries
+ * between updates see it exactly. Interference comes from every other cell at
+ * the configured load. */
+
+#define RADIO_WORLD_STEP_M 1.0 /* distance between position updates, m */
+
+struct radio_world;
+
+/* A finished transfer. */
+struct radio_world_flow_done {
+    uint64_t flow;          /* id from radio_world_start_flow */
+    uint32_t ue;            /* UE index */
+    enum radio_dir dir;     /* direction */
+    uint32_t cell;          /* cell that carried its last byte */
+    double size_bytes;      /* bytes, B */
+    double t_start_s;       /* start, s */
+    double t_end_s;         /* completion, s */
+    double duration_s;      /* t_end_s - t_start_s, s */
+    double ue_energy_j;     /* UE radio energy over the transfer, J */
+};
+
+/* Called from the engine when a flow completes (may start new flows). */
+typedef void (*radio_world_flow_fn)(void *ctx, struct radio_world *w,
+                                    const struct radio_world_flow_done *done);
+/* Called from the engine when a UE's serving cell changes. */
+typedef void (*radio_world_handover_fn)(void *ctx, struct radio_world *w, uint32_t ue,
+                                        uint32_t from_cell, uint32_t to_cell, double t_s);
+
+/* One radio_samples row. */
+struct radio_sample {
+    uint32_t ue;          /* UE index */
+    double t_s;           /* time, s */
+    uint32_t cell;        /* serving cell */
+    double x_m, y_m;      /* position, m */
+    double ul_sinr_db;    /* uplink SINR, dB */
+    double dl_sinr_db;    /* downlink SINR, dB */
+    uint32_t ul_cqi;      /* uplink CQI, 0..15 */
+    uint32_t dl_cqi;      /* downlink CQI, 0..15 */
+    double ul_rate_bps;   /* expected uplink rate of one more flow, bit/s */
+    double dl_rate_bps;   /* expected downlink rate of one more flow, bit/s */
+};
+
+/* Traffic counters of the groups' requests. */
+struct radio_world_stats {
+    uint64_t requests;        /* requests started */
+    uint64_t flows_started;   /* flows started (traffic and callers) */
+    uint64_t flows_done;      /* flows completed */
+    uint64_t handovers;       /* serving-cell changes */
+    uint64_t channel_updates; /* position and fading updates run */
+    double bytes_done;        /* bytes of completed flows, B */
+};
+
+/* Build the world on eng at time core_engine_now(eng): checks cfg (the
+ * *_check functions), places the UEs, draws shadowing, fading and LOS states
+ * from streams (seed, UE index, purpose), picks each UE's strongest cell and
+ * schedules the first events. cfg is copied (the groups' positions too).
+ * CORE_E_INPUT for a bad config, CORE_E_NOMEM; NULL then. */
+struct radio_world *radio_world_create(const struct radio_world_config *cfg,
+                                       struct core_engine *eng, uint64_t seed,
+                                       struct core_err *e);
+void radio_world_destroy(struct radio_world *w); /* NULL is a no-op */
+
+/* Callback on every serving-cell change (NULL: none). */
+void radio_world_on_handover(struct radio_world *w, radio_world_handover_fn fn, void *ctx);
+
+size_t radio_world_n_ues(const struct radio_world *w);
+size_t radio_world_n_cells(const struct radio_world *w);
+const struct radio_carrier *radio_world_carrier(const struct radio_world *w);
+/* Position of cell c's site, m, and its serving UE's current cell. */
+void radio_world_cell_site(const struct radio_world *w, uint32_t cell, double *x_m, double *y_m);
+uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue);
+
+/* Start a transfer of size_bytes (> 0) for ue in direction dir now, in the
+ * serving cell; fn(ctx, ...) is called when it completes (fn may be NULL).
+ * *flow_out (may be NULL) is its id. CORE_E_NOMEM if the flow tables could
+ * not grow; CORE_E_INPUT for a UE out of range or a bad size. */
+enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                    double size_bytes, radio_world_flow_fn fn, void *ctx,
+                                    uint64_t *flow_out, struct core_err *e);
+
+/* Flows of ue active in direction dir. */
+size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir);
+
+/* The RRM's view of ue now: SINR, CQI and rates with the current fading and
+ * the serving cell's flows (radio_rrm_query). */
+enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rrm_reply *rep,
+                             struct core_err *e);
+
+/* A radio_samples row for ue now. */
+enum core_rc radio_world_sample(struct radio_world *w, uint32_t ue, struct radio_sample *row,
+                                struct core_err *e);
+
+/* Counters so far. */
+void radio_world_stats(const struct radio_world *w, struct radio_world_stats *out);
 
 #endif /* COINFER_RADIO_H */

@@ -138,3 +138,14 @@ if command -v script >/dev/null 2>&1; then
 else
     fail "the progress-bar test needs script(1) from util-linux"
 fi
+
+# ---- model files -------------------------------------------------------------------------
+expect_exit 0 "validate accepts the zoo's model files" "$COINFER" validate models/*.xml
+expect_match "validate prints ok per model file" "$OUT" "models/resnet18.xml: ok"
+expect_exit 2 "run refuses a model file" "$COINFER" run -q --db "$TMP/m.db" models/lenet5.xml
+expect_match "run says a model file is not a scenario" "$ERR" "root element 'model' is not a scenario"
+expect_exit 2 "run refuses a radio scenario with a usage error" \
+    "$COINFER" run -q --db "$TMP/radio.db" scenarios/radio-7cells.xml
+expect_match "run points a radio scenario to coinfer radio" "$ERR" "coinfer radio"
+if [ ! -e "$TMP/radio.db" ]; then pass "run on a radio scenario creates no database"; else
+    fail "run on a radio scenario creates no database"; fi

@@ -1,7 +1,8 @@
 /*
  * test_db.c — the results database: the schema's exact columns and version,
- * migration from an empty file and refusal of newer or foreign files, the
- * run lifecycle, requests read back bit-exact, batches that fail as a whole,
+ * migration from an empty file and from version 1 (radio_samples added, runs
+ * and requests kept) and refusal of newer or foreign files, the
+ * run lifecycle, requests and radio samples read back bit-exact, batches that fail as a whole,
  * a run killed with SIGKILL that leaves a clean database, and out-of-memory
  * paths. Each test works in its own directory under /tmp, removed afterwards;
  * the tests read what was written through a separate raw SQLite connection.
@@ -237,12 +238,15 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     raw_columns(conn, "requests", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
                               "t_done_s,wait_s,service_s,sojourn_s");
-    assert_int_equal(io_db_schema_version(), 1);
+    raw_columns(conn, "radio_samples", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,ue_id,t_s,cell_id,x_m,y_m,ul_sinr_db,dl_sinr_db,ul_cqi,"
+                              "dl_cqi,ul_rate_bps,dl_rate_bps");
+    assert_int_equal(io_db_schema_version(), 2);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), io_db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
-    /* Only the tables of features that exist: two. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 2);
+    /* Only the tables of features that exist: three. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 3);
     sqlite3_close(conn);
 }
 
@@ -312,11 +316,49 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
 
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
     raw_columns(conn, "requests", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
                               "t_done_s,wait_s,service_s,sojourn_s");
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM notes WHERE x = 'kept'"), 1);
+    sqlite3_close(conn);
+}
+
+static void test_db_migrates_version1_database_keeping_runs_and_requests(void **state)
+{
+    struct fixture *f = *state;
+    struct radio_sample row = {.ue = 3, .t_s = 1.0, .cell = 2, .ul_cqi = 7, .dl_cqi = 9};
+    sqlite3 *conn = raw_open(f->path);
+    struct io_db *db;
+    struct core_err e;
+
+    /* Version 1 exactly as release 1 wrote it, with one run and one request. */
+    raw_exec(conn,
+             "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
+             "scenario_sha256 TEXT, policy TEXT NOT NULL, seed INTEGER NOT NULL, version TEXT, "
+             "started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL DEFAULT "
+             "'running' CHECK (status IN ('running', 'complete', 'failed', 'interrupted')));"
+             "CREATE TABLE requests (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "request_id INTEGER NOT NULL, ue_id INTEGER NOT NULL, server_id INTEGER NOT NULL, "
+             "t_arrival_s REAL NOT NULL, t_start_s REAL NOT NULL, t_done_s REAL NOT NULL, "
+             "wait_s REAL NOT NULL, service_s REAL NOT NULL, sojourn_s REAL NOT NULL, "
+             "PRIMARY KEY (run_id, request_id)) WITHOUT ROWID;"
+             "INSERT INTO runs (scenario, policy, seed, started_at, status) VALUES ('old', "
+             "'fifo', 5, '2026-01-01T00:00:00.000Z', 'complete');"
+             "INSERT INTO requests VALUES (1, 0, 0, 0, 0.5, 0.5, 0.75, 0, 0.25, 0.25);"
+             "PRAGMA user_version = 1");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    assert_int_equal(io_db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
+                                   "status = 'complete'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE t_done_s = 0.75"), 1);
+    assert_int_equal(raw_int(conn, "SELECT dl_cqi FROM radio_samples WHERE run_id = 1"), 9);
     sqlite3_close(conn);
 }
 
@@ -330,7 +372,7 @@ static void test_db_migrates_empty_file(void **state)
     fclose(fp);
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
     sqlite3_close(conn);
 }
@@ -349,7 +391,7 @@ static void test_db_opens_current_version_without_migrating(void **state)
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
     sqlite3_close(conn);
 }
 
@@ -367,7 +409,7 @@ static void test_db_rejects_newer_schema_version(void **state)
     assert_null(io_db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     snprintf(want, sizeof(want),
-             "%s: results database schema version 99 is newer than this coinfer (1)", f->path);
+             "%s: results database schema version 99 is newer than this coinfer (2)", f->path);
     assert_string_equal(e.msg, want);
     assert_int_equal(core_alloc_live(), live0);
 }
@@ -639,6 +681,81 @@ static void test_db_batch_for_unknown_run_is_refused_whole(void **state)
     assert_int_equal(count_requests(f->path, run_id), 5);
 }
 
+static void test_db_radio_samples_read_back_bit_exact(void **state)
+{
+    struct fixture *f = *state;
+    struct radio_sample rows[3] = {
+        {0, 0.0, 0, 1.0 / 3.0, -250.125, 12.5, 20.25, 9, 11, 1.5e8, 3.25e8},
+        {UINT32_MAX, 0.0, 63, -1e-300, 1e6, -INFINITY, -7.75, 0, 1, 0.0, 1e-3},
+        {0, 1e9 + 0.5, 7, 0.1, 0.2, 0.30000000000000004, 40.0, 15, 15, 9.9e8, 1e9},
+    };
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3_stmt *st;
+    sqlite3 *conn;
+    int64_t run_id;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 3, &e), CORE_OK);
+    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 0, &e), CORE_OK);
+    io_db_close(db);
+
+    conn = raw_open(f->path);
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT ue_id, t_s, cell_id, x_m, y_m, ul_sinr_db, "
+                                        "dl_sinr_db, ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps "
+                                        "FROM radio_samples ORDER BY t_s, ue_id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < 3; i++) {
+        const struct radio_sample *r = &rows[i];
+        double want[7] = {r->t_s,       r->x_m,        r->y_m,       r->ul_sinr_db,
+                          r->dl_sinr_db, r->ul_rate_bps, r->dl_rate_bps};
+        const int col[7] = {1, 3, 4, 5, 6, 9, 10};
+
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int64(st, 0), r->ue);
+        assert_int_equal(sqlite3_column_int64(st, 2), r->cell);
+        assert_int_equal(sqlite3_column_int64(st, 7), r->ul_cqi);
+        assert_int_equal(sqlite3_column_int64(st, 8), r->dl_cqi);
+        for (int c = 0; c < 7; c++) {
+            double got = sqlite3_column_double(st, col[c]);
+
+            if (memcmp(&got, &want[c], sizeof(double)) != 0)
+                fprintf(stderr, "row %zu column %d: got %.17g, want %.17g\n", i, col[c], got,
+                        want[c]);
+            assert_memory_equal(&got, &want[c], sizeof(double));
+        }
+    }
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+}
+
+static void test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole(void **state)
+{
+    struct fixture *f = *state;
+    struct radio_sample rows[2] = {{.ue = 0, .t_s = 1.0}, {.ue = 1, .t_s = 1.0}};
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    int64_t run_id;
+    sqlite3 *conn;
+
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    core_err_clear(&e);
+    assert_int_equal(io_db_insert_radio_samples(db, run_id + 1, rows, 2, &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "FOREIGN KEY constraint failed"));
+    assert_non_null(strstr(e.msg, "recording the radio sample of UE 0 at 1 s"));
+    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 1, &e), CORE_OK);
+    core_err_clear(&e);
+    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 2, &e), CORE_E_DB);
+    assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM radio_samples"), 1);
+    sqlite3_close(conn);
+}
+
 static void test_db_batch_with_a_duplicate_keeps_earlier_batches_only(void **state)
 {
     struct fixture *f = *state;
@@ -808,7 +925,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_reopen_keeps_runs_and_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrates_version0_database_keeping_its_content,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_migrates_version1_database_keeping_runs_and_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrates_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_radio_samples_read_back_bit_exact, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_opens_current_version_without_migrating, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_rejects_newer_schema_version, setup, teardown),

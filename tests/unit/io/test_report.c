@@ -225,6 +225,45 @@ static int64_t make_run(const char *path, const struct proto_request_record *row
     return run_id;
 }
 
+/* Five samples of two UEs, by hand: ul SINR 0 1 2 3 4 dB, dl SINR 10 20 30 40
+ * 50 dB, ul rate 1e6 .. 5e6 bit/s, dl rate 2e6 .. 10e6 bit/s (step 2e6).
+ * R type 7: p5 = x1 + 0.2 (x2 - x1), p50 = x3, p95 = x4 + 0.8 (x5 - x4). */
+static void test_report_radio_samples_show_sinr_and_rate_percentiles(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const want[] = {"2",     "5",    "2",    "0.2",   "2",
+                                       "3.8",   "12",   "30",   "48",    "1.2e+06",
+                                       "3e+06", "4.8e+06", "2.4e+06", "6e+06", "9.6e+06"};
+    struct radio_sample rows[5];
+    char tokens[MAX_TOKENS][64];
+    long live0 = core_alloc_live();
+    struct core_err e;
+    struct io_db *db;
+    int64_t run_id;
+
+    make_known_run(f->path, "complete");
+    for (int i = 0; i < 5; i++) {
+        rows[i] = (struct radio_sample){
+            .ue = (uint32_t)(i % 2), .t_s = (double)(i / 2), .cell = 0,
+            .ul_sinr_db = i, .dl_sinr_db = 10.0 * (i + 1), .ul_cqi = 3, .dl_cqi = 9,
+            .ul_rate_bps = 1e6 * (i + 1), .dl_rate_bps = 2e6 * (i + 1),
+        };
+    }
+    db = io_db_open(f->path, &e);
+    assert_non_null(db);
+    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(run_id, 2);
+    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 5, &e), CORE_OK);
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\nradio samples", "2", want, ARRAY_LEN(want));
+    /* The queue run has no radio line. */
+    assert_int_equal(line_tokens(f->out, "\nradio samples", "1", tokens), 0);
+    assert_non_null(strstr(f->out, "dl_rate_p95_bps"));
+    assert_int_equal(core_alloc_live(), live0);
+}
+
 static void test_report_utilisation_divides_by_units_seen_busy_at_once(void **state)
 {
     struct fixture *f = *state;
@@ -356,7 +395,7 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (1)"));
+    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (2)"));
 }
 
 static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)
@@ -409,6 +448,8 @@ static void test_report_out_of_memory_fails_cleanly(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_report_radio_samples_show_sinr_and_rate_percentiles,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_known_run_prints_its_statistics, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_utilisation_divides_by_units_seen_busy_at_once,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <math.h>
 
 #include "io/io.h"
 
@@ -90,6 +91,49 @@ static void test_scenario_shipped_scenarios_load_at_their_documented_load(void *
     assert_string_equal(scenario.name, "default");
 }
 
+static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(void **unused)
+{
+    static struct io_scenario copy;
+    long live = core_alloc_live();
+    const struct radio_world_config *r = &scenario.radio;
+
+    load_ok(DATA "valid-radio.xml");
+    assert_int_equal(scenario.kind, IO_SCENARIO_RADIO);
+    assert_string_equal(scenario.name, "radio-small");
+    assert_true(scenario.sim.duration_s == 10.0 && scenario.sim.seed == 4);
+    assert_true(r->sample_period_s == 0.5);
+    assert_true(r->carrier.carrier_hz == 2.6e9 && r->carrier.bandwidth_hz == 20e6);
+    assert_true(r->carrier.scs_hz == 15e3 && r->carrier.layers == 2);
+    assert_int_equal(r->carrier.rate_model, RADIO_RATE_SHANNON);
+    assert_true(r->carrier.snr_gap_db == 3.0 && r->carrier.overhead == 0.14);
+    assert_int_equal(r->deploy.scenario, RADIO_SCENARIO_UMI);
+    assert_true(r->deploy.n_sites == 7 && r->deploy.n_sectors == 3 && r->deploy.isd_m == 200.0);
+    assert_int_equal(r->deploy.scheduler, RADIO_SCHED_PF);
+    assert_true(r->deploy.load == 0.3 && r->deploy.gnb_power_dbm == 46.0);
+    assert_true(r->deploy.shadowing && r->deploy.fading);
+    assert_true(r->pc.p0_dbm == -85.0 && r->pc.alpha == 0.7 && r->pc.p_max_dbm == 23.0);
+    assert_true(r->ho.hysteresis_db == 2.0 && r->ho.time_to_trigger_s == 0.32);
+    assert_int_equal(r->n_groups, 2);
+    assert_ptr_equal(r->groups, scenario.radio_groups);
+    assert_int_equal(r->groups[0].n_ues, 20);
+    assert_int_equal(r->groups[0].placement, RADIO_PLACE_UNIFORM_CELL);
+    assert_int_equal(r->groups[0].mobility, RADIO_MOBILITY_WAYPOINT);
+    assert_true(r->groups[0].speed_min_mps == 1.0 && r->groups[0].speed_max_mps == 2.0);
+    assert_true(r->groups[0].pause_s == 2.0 && r->groups[0].request_rate_hz == 0.0);
+    assert_int_equal(r->groups[1].placement, RADIO_PLACE_POSITIONS);
+    assert_true(fabs(r->groups[1].speed_min_mps - 30.0 / 3.6) < 1e-12);
+    assert_true(r->groups[1].pos_x_m[0] == 10.0 && r->groups[1].pos_y_m[0] == -20.0);
+    assert_true(r->groups[1].pos_x_m[1] == 100.0 && r->groups[1].pos_y_m[1] == 50.0);
+    /* A copy points into itself. */
+    io_scenario_copy(&copy, &scenario);
+    assert_ptr_equal(copy.radio.groups, copy.radio_groups);
+    assert_ptr_equal(copy.radio.groups[1].pos_x_m, copy.radio_pos_x_m);
+    assert_ptr_equal(copy.radio.groups[1].pos_y_m, copy.radio_pos_y_m);
+    assert_true(copy.radio.groups[1].pos_x_m[1] == 100.0);
+    assert_null(copy.radio.groups[0].pos_x_m);
+    assert_int_equal(core_alloc_live(), live);
+}
+
 struct broken {
     const char *file;    /* under tests/data/scenarios/ */
     const char *message; /* the whole message after "tests/data/scenarios/" */
@@ -128,13 +172,46 @@ static const struct broken broken_files[] = {
     {"missing-required.xml", "missing-required.xml:5: element 'server': attribute "
                              "'mean-service' is required but missing"},
     {"missing-queue.xml",
-     "missing-queue.xml:2: element 'scenario' is missing a child element (expected <queue>)"},
+     "missing-queue.xml:2: element 'scenario' is missing a child element (expected <queue> or "
+     "<radio>)"},
+    {"radio-carrier-too-high.xml", "radio-carrier-too-high.xml:5: element 'carrier': attribute "
+                                   "'frequency': '200 GHz' is out of range: 'frequency' must be "
+                                   "in [5e8 Hz, 1e11 Hz]"},
+    {"radio-bandwidth-numerology.xml",
+     "radio-bandwidth-numerology.xml:5: element 'carrier': bandwidth 100 MHz is not allowed at 15 "
+     "kHz SCS (TS 38.101-1 table 5.3.2-1 allows 5, 10, 15, 20, 25, 30, 35, 40, 45, 50 MHz)"},
+    {"radio-negative-isd.xml", "radio-negative-isd.xml:5: element 'deployment': attribute 'isd': "
+                               "'-500 m' is out of range: 'isd' must be in [1 m, 5e4 m]"},
+    {"radio-isd-beyond-range.xml",
+     "radio-isd-beyond-range.xml:5: element 'deployment': attribute 'isd': 12000 m puts the cell "
+     "edge 6928.2 m from its site, beyond the UMa path-loss range of 5000 m (isd at most "
+     "8660.25 m with 1 sector)"},
+    {"radio-inh-too-far.xml",
+     "radio-inh-too-far.xml:5: element 'deployment': attribute 'isd': 300 m puts the cell edge "
+     "173.205 m from its site, beyond the InH-open path-loss range of 149.987 m (isd at most "
+     "259.785 m with 1 sector)"},
+    {"radio-sites-not-hex.xml", "radio-sites-not-hex.xml:5: element 'deployment': attribute "
+                                "'sites': 5 is not a hexagonal count (1, 7, 19, 37, 61, 91, 127, "
+                                "169 or 217)"},
+    {"radio-positions-count.xml", "radio-positions-count.xml:5: element 'ue-group': placement "
+                                  "'positions' needs one <position> per UE: count is 3, found 2"},
+    {"radio-position-wrong-group.xml", "radio-position-wrong-group.xml:6: element 'position' is "
+                                       "allowed only in a group with placement=\"positions\""},
+    {"radio-speed-order.xml", "radio-speed-order.xml:5: element 'ue-group': attribute "
+                              "'speed-min': 2.77778 m/s must not exceed 'speed-max' (1.38889 "
+                              "m/s)"},
+    {"radio-unknown-scenario.xml", "radio-unknown-scenario.xml:5: element 'deployment': "
+                                   "attribute 'scenario': 'RMa' is not one of: UMa, UMi, "
+                                   "InH-mixed, InH-open"},
+    {"radio-no-group.xml", "radio-no-group.xml:4: element 'radio' is missing a child element "
+                           "(expected <deployment>, <power-control>, <handover> or <ue-group>)"},
+    {"radio-and-queue.xml", "radio-and-queue.xml:8: element 'radio' is not expected here"},
     {"unknown-enum.xml", "unknown-enum.xml:5: element 'server': attribute 'service': 'erlang' "
                          "is not one of: exponential, deterministic"},
     {"warmup-ge-duration.xml", "warmup-ge-duration.xml:3: element 'simulation': 'warmup' "
                                "(10 s) must be less than 'duration' (10 s)"},
     {"wrong-root.xml",
-     "wrong-root.xml:3: root element 'model' is not a coinfer file (expected <scenario>)"},
+     "wrong-root.xml:3: root element 'network' is not a scenario (expected <scenario>)"},
     {"external-entity.xml",
      "external-entity.xml:5: not well-formed XML: attribute references external entity 'xxe'"},
     {"text-in-empty.xml", "text-in-empty.xml:3: element 'simulation' may not contain text"},
@@ -180,6 +257,16 @@ static void test_validate_file_gives_the_same_errors_as_load(void **unused)
 
     check_broken(io_validate_file);
     assert_int_equal(io_validate_file("scenarios/default.xml", &e), CORE_OK);
+}
+
+static void test_validate_file_checks_model_files_as_models(void **unused)
+{
+    struct core_err e = {0};
+
+    assert_int_equal(io_validate_file("models/lenet5.xml", &e), CORE_OK);
+    assert_int_equal(io_scenario_load("models/lenet5.xml", &scenario, &e), CORE_E_INPUT);
+    assert_string_equal(e.msg, "models/lenet5.xml:12: root element 'model' is not a scenario "
+                               "(expected <scenario>)");
 }
 
 static void test_scenario_missing_schema_is_an_io_error_naming_it(void **unused)
@@ -311,8 +398,10 @@ int main(void)
         cmocka_unit_test(test_scenario_loads_values_with_units_as_si),
         cmocka_unit_test(test_scenario_fills_defaults_and_names_itself_after_the_file),
         cmocka_unit_test(test_scenario_shipped_scenarios_load_at_their_documented_load),
+        cmocka_unit_test(test_scenario_radio_section_loads_as_si_with_groups_and_positions),
         cmocka_unit_test(test_scenario_each_broken_file_gives_file_line_and_plain_message),
         cmocka_unit_test(test_validate_file_gives_the_same_errors_as_load),
+        cmocka_unit_test(test_validate_file_checks_model_files_as_models),
         cmocka_unit_test(test_scenario_missing_schema_is_an_io_error_naming_it),
         cmocka_unit_test(test_scenario_schema_dir_from_environment_is_used),
         cmocka_unit_test(test_scenario_out_of_memory_reading_the_file_is_reported),

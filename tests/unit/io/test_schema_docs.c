@@ -1,8 +1,10 @@
 /*
  * test_schema_docs.c — scenarios/schema.xsd against the knob tables, so the
- * two cannot drift apart: every knob of <simulation>, <server> and <ues> is
- * an xs:attribute of that element with the XSD type of its kind and
- * dimension, documented with its unit, default (or "Required.") and range;
+ * two cannot drift apart: every knob of <simulation>, <server>, <ues> and of
+ * the radio section (<radio>, <carrier>, <deployment>, <power-control>,
+ * <handover>, <ue-group>, <position>) is an xs:attribute of that element
+ * with the XSD type of its kind and dimension, documented with its unit,
+ * default (or "Required.") and range;
  * every attribute the XSD declares on those elements is a knob; and every
  * element and attribute in the schema has documentation. Run from the
  * repository root.
@@ -22,13 +24,14 @@
 #include <libxml/tree.h>
 
 #include "io/io.h"
+#include "io/io_int.h"
 
 #define SCHEMA "scenarios/schema.xsd"
 
 static const struct core_knob_table *const tables[] = {
-    &proto_sim_knobs,
-    &proto_queue_server_knobs,
-    &proto_queue_ues_knobs,
+    &proto_sim_knobs,        &proto_queue_server_knobs, &proto_queue_ues_knobs,
+    &radio_section_knobs,    &radio_carrier_knobs,      &radio_deployment_knobs,
+    &radio_pc_knobs,         &radio_handover_knobs,     &radio_ue_group_knobs,
 };
 
 /* The XSD simple type of each dimension's quantities. */
@@ -299,13 +302,24 @@ static int check_knob(const struct core_knob_table *t, const struct core_knob *k
     return bad;
 }
 
+/* The tables above plus the loader's own (<position>), as the loader sees them. */
+static const struct core_knob_table *table_at(size_t i)
+{
+    return i < ARRAY_LEN(tables) ? tables[i] : io_scenario_knobs("position");
+}
+#define N_TABLES (ARRAY_LEN(tables) + 1)
+
 static void test_schema_documents_every_knob_with_unit_default_and_range(void **unused)
 {
     int bad = 0;
 
-    for (size_t i = 0; i < ARRAY_LEN(tables); i++) {
-        for (size_t j = 0; j < tables[i]->n_knobs; j++)
-            bad += check_knob(tables[i], &tables[i]->knobs[j]);
+    for (size_t i = 0; i < N_TABLES; i++) {
+        const struct core_knob_table *t = table_at(i);
+
+        assert_non_null(t);
+        assert_ptr_equal(io_scenario_knobs(t->element), t);
+        for (size_t j = 0; j < t->n_knobs; j++)
+            bad += check_knob(t, &t->knobs[j]);
     }
     assert_int_equal(bad, 0);
 }
@@ -315,10 +329,11 @@ static void test_schema_declares_no_attribute_without_a_knob(void **unused)
     char name[256];
     int bad = 0;
 
-    for (size_t i = 0; i < ARRAY_LEN(tables); i++) {
-        xmlNodePtr ct = element_type(tables[i]->element);
+    for (size_t i = 0; i < N_TABLES; i++) {
+        const struct core_knob_table *t = table_at(i);
+        xmlNodePtr ct = element_type(t->element);
         if (ct == NULL) {
-            print_error("element '%s' has no complexType in " SCHEMA "\n", tables[i]->element);
+            print_error("element '%s' has no complexType in " SCHEMA "\n", t->element);
             bad++;
             continue;
         }
@@ -326,9 +341,9 @@ static void test_schema_declares_no_attribute_without_a_knob(void **unused)
             if (!is_xs(a, "attribute"))
                 continue;
             prop(a, "name", name, sizeof(name));
-            if (core_knob_find(tables[i], name) == NULL) {
+            if (core_knob_find(t, name) == NULL) {
                 print_error("<%s %s> is in " SCHEMA " but not in the knob table\n",
-                            tables[i]->element, name);
+                            t->element, name);
                 bad++;
             }
         }

@@ -1,0 +1,446 @@
+/*
+ * model_file.c — model files in: a DNN described in XML, built through sim/nn.
+ *
+ * The file is read and validated against models/schema.xsd (xml_load.c),
+ * then each <layer> is turned into one nn_model_add call in file order, so
+ * the file's order is the model's topological order and every error of the
+ * graph builder (unknown input, shapes that do not fit, a duplicate name) is
+ * reported at the line of the layer that caused it. The structure:
+ *
+ *   <model name=".." weights="..">     both optional
+ *     <description>..</description>    optional
+ *     <input channels=".." height=".." width=".." batch=".."/>
+ *     <layer name=".." type=".." inputs=".." out-channels=".." kernel=".."
+ *            kernel-w=".." stride=".." pad=".." groups=".." bias=".."
+ *            activation=".." eps=".."/>    one or more
+ *   </model>
+ *
+ * A layer reads the layer above it (the model input for the first) unless
+ * inputs names others; "input" names the model input. Which attributes a
+ * layer type takes is the table attrs_of below; the XSD cannot say it (one
+ * <layer> element serves every type), so it is checked here. Sizes are
+ * element counts. A weights path is taken from the model file's directory
+ * when relative.
+ */
+#include "io/io.h"
+#include "io/io_int.h"
+#include "nn/nn.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+static const struct io_xml_kind model_kind = {"model", "models", "COINFER_MODEL_SCHEMA_DIR"};
+
+/* The attributes of <layer> that depend on its type, as bits. */
+enum {
+    A_OUT = 1 << 0,    /* out-channels */
+    A_KERNEL = 1 << 1, /* kernel, kernel-w, stride, pad */
+    A_GROUPS = 1 << 2, /* groups */
+    A_BIAS = 1 << 3,   /* bias, activation */
+    A_EPS = 1 << 4,    /* eps */
+};
+
+/* Which attribute groups each op takes; required: out-channels where A_OUT,
+ * kernel where A_KERNEL. */
+static const unsigned attrs_of[] = {
+    [NN_OP_CONV2D] = A_OUT | A_KERNEL | A_GROUPS | A_BIAS,
+    [NN_OP_FC] = A_OUT | A_BIAS,
+    [NN_OP_BATCHNORM] = A_EPS,
+    [NN_OP_RELU] = 0,
+    [NN_OP_RELU6] = 0,
+    [NN_OP_MAXPOOL] = A_KERNEL,
+    [NN_OP_AVGPOOL] = A_KERNEL,
+    [NN_OP_GAP] = 0,
+    [NN_OP_ADD] = 0,
+    [NN_OP_CONCAT] = 0,
+    [NN_OP_FLATTEN] = 0,
+    [NN_OP_SOFTMAX] = 0,
+    [NN_OP_DROPOUT] = 0,
+};
+static_assert(ARRAY_LEN(attrs_of) == NN_OP_COUNT, "one attribute set per enum nn_op");
+
+static const struct {
+    const char *name; /* attribute */
+    unsigned group;   /* its bit in attrs_of; 0: every type */
+} layer_attrs[] = {
+    {"name", 0},
+    {"type", 0},
+    {"inputs", 0},
+    {"out-channels", A_OUT},
+    {"kernel", A_KERNEL},
+    {"kernel-w", A_KERNEL},
+    {"stride", A_KERNEL},
+    {"pad", A_KERNEL},
+    {"groups", A_GROUPS},
+    {"bias", A_BIAS},
+    {"activation", A_BIAS},
+    {"eps", A_EPS},
+};
+
+/* Building state. */
+struct builder {
+    const char *path;   /* the model file */
+    struct nn_model *m; /* model being built */
+    struct core_err *e; /* where errors go */
+    long *lines;        /* line of each layer added (n_layers entries) */
+    size_t cap;         /* room in lines[] */
+};
+
+static bool is_element(const xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* Attribute name of node as a new string (xmlFree it), or NULL if absent. */
+static char *attr(xmlNodePtr node, const char *name)
+{
+    return (char *)xmlGetProp(node, (const xmlChar *)name);
+}
+
+/* An element-count attribute (the XSD checked its syntax): *out keeps its
+ * value when the attribute is absent. */
+static enum core_rc count_attr(const struct builder *b, xmlNodePtr node, const char *name,
+                               uint32_t *out)
+{
+    char *text = attr(node, name), *end;
+    unsigned long long v;
+
+    if (text == NULL)
+        return CORE_OK;
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (errno != 0 || v > UINT32_MAX) {
+        enum core_rc rc = core_err(b->e, CORE_E_INPUT,
+                                   "%s:%ld: element '%s': attribute '%s': '%s' is too large "
+                                   "(at most %u)",
+                                   b->path, io_xml_node_line(node), (const char *)node->name, name,
+                                   text, UINT32_MAX);
+        xmlFree(text);
+        return rc;
+    }
+    xmlFree(text);
+    *out = (uint32_t)v;
+    return CORE_OK;
+}
+
+/* The layer's inputs: the names in inputs="..." or the layer above. */
+static enum core_rc layer_inputs(struct builder *b, xmlNodePtr node, const char *lname, int *inputs,
+                                 size_t *n)
+{
+    char *text = attr(node, "inputs"), *save = NULL;
+    enum core_rc rc = CORE_OK;
+
+    *n = 0;
+    if (text == NULL) {
+        inputs[(*n)++] = (int)nn_model_n_layers(b->m) - 1;
+        return CORE_OK;
+    }
+    for (char *tok = strtok_r(text, " \t\r\n", &save); tok != NULL;
+         tok = strtok_r(NULL, " \t\r\n", &save)) {
+        int index;
+
+        CORE_ASSERT(*n < NN_MAX_INPUTS); /* the XSD allows at most 8 names */
+        if (strcmp(tok, "input") == 0) {
+            index = NN_INPUT;
+        } else if (!nn_model_find_layer(b->m, tok, &index)) {
+            rc = core_err(b->e, CORE_E_INPUT,
+                          "%s:%ld: layer '%s': unknown input '%s' (not \"input\" nor a layer "
+                          "above this one)",
+                          b->path, io_xml_node_line(node), lname, tok);
+            break;
+        }
+        inputs[(*n)++] = index;
+    }
+    xmlFree(text);
+    return rc;
+}
+
+/* Every attribute of node is known and taken by its type; the required
+ * ones are there. */
+static enum core_rc check_layer_attrs(const struct builder *b, xmlNodePtr node, enum nn_op op,
+                                      const char *lname)
+{
+    const unsigned take = attrs_of[op];
+    const long line = io_xml_node_line(node);
+
+    for (xmlAttrPtr a = node->properties; a != NULL; a = a->next) {
+        for (size_t i = 0; i < ARRAY_LEN(layer_attrs); i++) {
+            if (strcmp((const char *)a->name, layer_attrs[i].name) != 0)
+                continue;
+            if (layer_attrs[i].group != 0 && !(take & layer_attrs[i].group))
+                return core_err(b->e, CORE_E_INPUT,
+                                "%s:%ld: layer '%s' (%s): attribute '%s' does not apply to %s "
+                                "layers",
+                                b->path, line, lname, nn_op_name(op), layer_attrs[i].name,
+                                nn_op_name(op));
+        }
+    }
+    if ((take & A_OUT) && !xmlHasProp(node, (const xmlChar *)"out-channels"))
+        return core_err(b->e, CORE_E_INPUT,
+                        "%s:%ld: layer '%s' (%s): attribute 'out-channels' is required", b->path,
+                        line, lname, nn_op_name(op));
+    if ((take & A_KERNEL) && !xmlHasProp(node, (const xmlChar *)"kernel"))
+        return core_err(b->e, CORE_E_INPUT,
+                        "%s:%ld: layer '%s' (%s): attribute 'kernel' is required", b->path, line,
+                        lname, nn_op_name(op));
+    return CORE_OK;
+}
+
+/* The op named text (the XSD allows only op names). */
+static enum nn_op op_named(const char *text)
+{
+    for (int op = 0; op < NN_OP_COUNT; op++) {
+        if (strcmp(nn_op_name((enum nn_op)op), text) == 0)
+            return (enum nn_op)op;
+    }
+    CORE_ASSERT(!"layer type outside the schema's enumeration");
+    return NN_OP_COUNT;
+}
+
+/* The parameters of <layer> node into *p. */
+static enum core_rc layer_params(const struct builder *b, xmlNodePtr node, enum nn_op op,
+                                 struct nn_params *p)
+{
+    char *text;
+    enum core_rc rc = CORE_OK;
+
+    memset(p, 0, sizeof(*p));
+    p->bias = (attrs_of[op] & A_BIAS) != 0;
+    rc = count_attr(b, node, "out-channels", &p->out_channels);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "kernel", &p->kernel_h);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "kernel-w", &p->kernel_w);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "stride", &p->stride);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "pad", &p->pad);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "groups", &p->groups);
+    if (rc != CORE_OK)
+        return rc;
+    if ((text = attr(node, "bias")) != NULL) {
+        /* xs:boolean: true, false, 1 or 0, with white space around it. */
+        p->bias = strpbrk(text, "t1") != NULL;
+        xmlFree(text);
+    }
+    if ((text = attr(node, "activation")) != NULL) {
+        p->act = strcmp(text, "relu") == 0    ? NN_ACT_RELU
+                 : strcmp(text, "relu6") == 0 ? NN_ACT_RELU6
+                                              : NN_ACT_NONE;
+        xmlFree(text);
+    }
+    if ((text = attr(node, "eps")) != NULL) {
+        const float eps = (float)strtod(text, NULL);
+        if (!(isfinite(eps) && eps > 0.0f))
+            rc = core_err(b->e, CORE_E_INPUT,
+                          "%s:%ld: element 'layer': attribute 'eps': '%s' is not a positive "
+                          "finite float32 number",
+                          b->path, io_xml_node_line(node), text);
+        p->eps = eps;
+        xmlFree(text);
+    }
+    return rc;
+}
+
+/* One <layer> into the model. */
+static enum core_rc add_layer(struct builder *b, xmlNodePtr node)
+{
+    char *type = attr(node, "type"), *name = attr(node, "name"), lname[NN_NAME_MAX + 16];
+    const long line = io_xml_node_line(node);
+    const size_t index = nn_model_n_layers(b->m);
+    int inputs[NN_MAX_INPUTS];
+    struct nn_params p;
+    struct core_err why;
+    size_t n_inputs = 0;
+    enum nn_op op;
+    enum core_rc rc;
+
+    CORE_ASSERT(type != NULL); /* required by the XSD */
+    op = op_named(type);
+    xmlFree(type);
+    if (name != NULL)
+        snprintf(lname, sizeof(lname), "%s", name);
+    else
+        snprintf(lname, sizeof(lname), "%s%zu", nn_op_name(op), index);
+    if (name != NULL && strcmp(name, "input") == 0) {
+        rc = core_err(b->e, CORE_E_INPUT,
+                      "%s:%ld: layer 'input': the name \"input\" is reserved for the model input",
+                      b->path, line);
+        goto out_free_name;
+    }
+    rc = check_layer_attrs(b, node, op, lname);
+    if (rc == CORE_OK)
+        rc = layer_params(b, node, op, &p);
+    if (rc == CORE_OK)
+        rc = layer_inputs(b, node, lname, inputs, &n_inputs);
+    if (rc != CORE_OK)
+        goto out_free_name;
+    if (index == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        long *grown = core_realloc(b->lines, cap * sizeof(*grown));
+        if (grown == NULL) {
+            rc = core_err(b->e, CORE_E_NOMEM, "%s:%ld: out of memory", b->path, line);
+            goto out_free_name;
+        }
+        b->lines = grown;
+        b->cap = cap;
+    }
+    core_err_clear(&why);
+    rc = nn_model_add(b->m, op, &p, inputs, n_inputs, name, NULL, &why);
+    if (rc != CORE_OK)
+        rc = core_err(b->e, rc, "%s:%ld: %s", b->path, line, why.msg);
+    else
+        b->lines[index] = line;
+out_free_name:
+    xmlFree(name);
+    return rc;
+}
+
+/* Every layer but the last is read by a later one (nn_model_finalize checks
+ * it too, but without the line). */
+static enum core_rc check_all_used(const struct builder *b)
+{
+    const size_t n = nn_model_n_layers(b->m);
+    enum core_rc rc = CORE_OK;
+    bool *used = core_calloc(n, sizeof(*used));
+
+    if (used == NULL)
+        return core_err(b->e, CORE_E_NOMEM, "%s:0: out of memory", b->path);
+    for (size_t i = 0; i < n; i++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(b->m, (int)i, &n_in);
+        for (size_t k = 0; k < n_in; k++) {
+            if (in[k] != NN_INPUT)
+                used[in[k]] = true;
+        }
+    }
+    for (size_t i = 0; i + 1 < n && rc == CORE_OK; i++) {
+        if (!used[i])
+            rc = core_err(b->e, CORE_E_INPUT,
+                          "%s:%ld: layer '%s': its output is never used (only the last layer, "
+                          "the model output, may be unused)",
+                          b->path, b->lines[i], nn_model_layer_name(b->m, (int)i));
+    }
+    core_free(used);
+    return rc;
+}
+
+/* The model described by doc, not finalized, into b->m. */
+static enum core_rc build(struct builder *b, xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), input = NULL;
+    struct nn_shape shape = {1, 0, 0, 0};
+    struct core_err why;
+    enum core_rc rc;
+
+    for (xmlNodePtr n = root->children; n != NULL && input == NULL; n = n->next) {
+        if (is_element(n, "input"))
+            input = n;
+    }
+    CORE_ASSERT(input != NULL); /* required by the XSD */
+    rc = count_attr(b, input, "batch", &shape.n);
+    if (rc == CORE_OK)
+        rc = count_attr(b, input, "channels", &shape.c);
+    if (rc == CORE_OK)
+        rc = count_attr(b, input, "height", &shape.h);
+    if (rc == CORE_OK)
+        rc = count_attr(b, input, "width", &shape.w);
+    if (rc != CORE_OK)
+        return rc;
+    core_err_clear(&why);
+    rc = nn_model_create(&shape, &b->m, &why);
+    if (rc != CORE_OK)
+        return core_err(b->e, rc, "%s:%ld: element 'input': %s", b->path, io_xml_node_line(input),
+                        why.msg);
+    for (xmlNodePtr n = root->children; n != NULL && rc == CORE_OK; n = n->next) {
+        if (is_element(n, "layer"))
+            rc = add_layer(b, n);
+    }
+    if (rc == CORE_OK)
+        rc = check_all_used(b);
+    return rc;
+}
+
+/* The weights attribute of the root resolved against the model file's
+ * directory into buf; false when there is none. */
+static bool weights_path(const char *path, xmlNodePtr root, char *buf, size_t size)
+{
+    char *w = attr(root, "weights");
+    const char *slash = strrchr(path, '/');
+
+    if (w == NULL)
+        return false;
+    if (w[0] == '/' || slash == NULL)
+        snprintf(buf, size, "%s", w);
+    else
+        snprintf(buf, size, "%.*s/%s", (int)(slash - path), path, w);
+    xmlFree(w);
+    return true;
+}
+
+/* Load the file; with finalize, also finalize the model with seed and load
+ * its weights file, else only check the weights file against the model. */
+static enum core_rc load(const char *path, bool finalize, uint64_t seed, struct nn_model **out,
+                         struct core_err *e)
+{
+    struct builder b = {path, NULL, e, NULL, 0};
+    char sha256[65], wpath[PATH_MAX];
+    struct core_err why;
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    enum core_rc rc;
+
+    *out = NULL;
+    rc = io_xml_load(path, &model_kind, &doc, sha256, e);
+    if (rc != CORE_OK)
+        return rc;
+    root = xmlDocGetRootElement(doc);
+    rc = build(&b, doc);
+    if (rc != CORE_OK)
+        goto out_fail;
+    core_err_clear(&why);
+    if (finalize) {
+        rc = nn_model_finalize(b.m, seed, &why);
+        if (rc != CORE_OK) {
+            rc = core_err(e, rc, "%s:0: %s", path, why.msg);
+            goto out_fail;
+        }
+    }
+    if (weights_path(path, root, wpath, sizeof(wpath))) {
+        rc = finalize ? nn_weights_load(b.m, wpath, &why) : nn_weights_check(b.m, wpath, &why);
+        if (rc != CORE_OK) {
+            rc = core_err(e, rc, "%s:%ld: element 'model': attribute 'weights': %s", path,
+                          io_xml_node_line(root), why.msg);
+            goto out_fail;
+        }
+    }
+    *out = b.m;
+    b.m = NULL;
+out_fail:
+    nn_model_destroy(b.m);
+    core_free(b.lines);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **out,
+                           struct core_err *e)
+{
+    return load(path, true, seed, out, e);
+}
+
+enum core_rc io_model_validate(const char *path, struct core_err *e)
+{
+    struct nn_model *m;
+    enum core_rc rc = load(path, false, 0, &m, e);
+
+    nn_model_destroy(m);
+    return rc;
+}

@@ -1,0 +1,297 @@
+/*
+ * xml_load.c — reading, parsing and validating coinfer's XML files, shared by
+ * every file kind that is not a scenario (model files for now).
+ *
+ * A file is read whole (for its SHA-256), parsed by libxml2 without network
+ * access or external entities (XML_PARSE_NONET, no NOENT or DTDLOAD) and with
+ * line numbers past 65535 (XML_PARSE_BIG_LINES), its root element checked,
+ * entity references refused, and the tree validated against the kind's XSD.
+ * Every libxml2 message is caught by a structured error handler and rewritten
+ * (xml_errors.c); the first error is reported as "FILE:LINE: message" with
+ * CORE_E_INPUT. A kind's schema is found at $<env>/schema.xsd if that
+ * variable is set, else at ../<dir>/schema.xsd from the directory of the
+ * running binary or one of its two parents, else at <dir>/schema.xsd from
+ * the current directory.
+ */
+#include "io/io_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlschemas.h>
+
+/* The first error libxml2 reported, and how many followed it. */
+struct xml_capture {
+    int n_errors;     /* errors seen (warnings are ignored) */
+    long line;        /* line of the first, 0 if unknown */
+    bool from_parser; /* the first is a well-formedness error */
+    char msg[1024];   /* libxml2's text of the first */
+};
+
+/* libxml2 2.9 keeps lines up to 65535 in the node; past that (with
+ * XML_PARSE_BIG_LINES) only text nodes keep their line, in psvi, and it is
+ * the line where the text ends, which is where the next element starts. */
+long io_xml_node_line(const xmlNode *n)
+{
+    if (n != NULL && n->type == XML_ATTRIBUTE_NODE)
+        n = n->parent;
+    if (n == NULL)
+        return 0;
+    if (n->type == XML_ELEMENT_NODE && n->line == 65535 && n->prev != NULL &&
+        n->prev->type == XML_TEXT_NODE && n->prev->psvi != NULL)
+        return (long)(intptr_t)n->prev->psvi;
+    return xmlGetLineNo(n);
+}
+
+static void on_xml_error(void *ctx, xmlErrorPtr err)
+{
+    struct xml_capture *cap = ctx;
+
+    if (cap == NULL || err == NULL || err->level < XML_ERR_ERROR)
+        return;
+    if (cap->n_errors++ > 0)
+        return;
+    cap->line = err->line;
+    if ((cap->line <= 0 || cap->line >= 65535) && err->node != NULL)
+        cap->line = io_xml_node_line(err->node);
+    cap->from_parser = err->domain != XML_FROM_SCHEMASV && err->domain != XML_FROM_SCHEMASP;
+    snprintf(cap->msg, sizeof(cap->msg), "%s", err->message ? err->message : "unknown error");
+}
+
+/* Read the whole file at path into a new buffer (core_free it). */
+static enum core_rc read_file(const char *path, const char *kind, char **buf_out, size_t *len_out,
+                              struct core_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL, *grown;
+    size_t len = 0, cap = 0, got;
+
+    if (f == NULL)
+        return core_err(e, CORE_E_INPUT, "%s:0: cannot open: %s", path, strerror(errno));
+    do {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 16384;
+            grown = core_realloc(buf, cap);
+            if (grown == NULL) {
+                core_free(buf);
+                fclose(f);
+                return core_err(e, CORE_E_NOMEM, "%s:0: out of memory reading the file", path);
+            }
+            buf = grown;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        int err = errno;
+        core_free(buf);
+        fclose(f);
+        return core_err(e, CORE_E_INPUT, "%s:0: cannot read: %s", path, strerror(err));
+    }
+    fclose(f);
+    if (len > INT_MAX) {
+        core_free(buf);
+        return core_err(e, CORE_E_INPUT, "%s:0: file too large for a %s", path, kind);
+    }
+    *buf_out = buf;
+    *len_out = len;
+    return CORE_OK;
+}
+
+void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size)
+{
+    const char *env_dir = getenv(env);
+    char exe[PATH_MAX];
+    ssize_t n;
+
+    if (env_dir != NULL && env_dir[0] != '\0') {
+        snprintf(buf, size, "%s/schema.xsd", env_dir);
+        return;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        char *slash;
+        exe[n] = '\0';
+        for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
+            *slash = '\0';
+            snprintf(buf, size, "%s/../%s/schema.xsd", exe, dir);
+            if (access(buf, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, size, "%s/schema.xsd", dir);
+}
+
+/* The first entity reference under n (libxml2 keeps them as nodes when
+ * entities are not substituted, which we never do), or NULL. */
+static xmlNodePtr find_entity_ref(xmlNodePtr n)
+{
+    for (; n != NULL; n = n->next) {
+        xmlNodePtr found;
+        if (n->type == XML_ENTITY_REF_NODE)
+            return n;
+        if (n->type == XML_ELEMENT_NODE && (found = find_entity_ref(n->children)) != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* Validate doc against the schema at xsd; the first violation as FILE:LINE. */
+static enum core_rc validate_doc(const char *path, const char *xsd, const struct io_xml_kind *kind,
+                                 xmlDocPtr doc, struct xml_capture *cap, struct core_err *e)
+{
+    char plain[1024];
+    xmlSchemaParserCtxtPtr pctx;
+    xmlSchemaValidCtxtPtr vctx;
+    xmlSchemaPtr schema;
+    enum core_rc rc = CORE_OK;
+    int ret;
+
+    if (access(xsd, R_OK) != 0)
+        return core_err(e, CORE_E_IO,
+                        "%s:0: cannot open the %s schema: %s (set %s to the directory holding "
+                        "schema.xsd)",
+                        xsd, kind->root, strerror(errno), kind->schema_env);
+    pctx = xmlSchemaNewParserCtxt(xsd);
+    if (pctx == NULL)
+        return core_err(e, CORE_E_NOMEM, "%s:0: out of memory loading the schema", xsd);
+    xmlSchemaSetParserStructuredErrors(pctx, on_xml_error, cap);
+    schema = xmlSchemaParse(pctx);
+    xmlSchemaFreeParserCtxt(pctx);
+    if (schema == NULL)
+        return core_err(e, CORE_E_IO, "%s:%ld: the %s schema is broken: %s", xsd, cap->line,
+                        kind->root, cap->n_errors ? cap->msg : "cannot parse it");
+    vctx = xmlSchemaNewValidCtxt(schema);
+    if (vctx == NULL) {
+        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory validating", path);
+        goto out_free_schema;
+    }
+    xmlSchemaSetValidStructuredErrors(vctx, on_xml_error, cap);
+    ret = xmlSchemaValidateDoc(vctx, doc);
+    if (ret != 0 && cap->n_errors > 0) {
+        io_xml_translate(cap->msg, cap->from_parser, plain, sizeof(plain));
+        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap->line, plain);
+    } else if (ret != 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s:0: libxml2 could not validate the file (code %d)",
+                      path, ret);
+    }
+    xmlSchemaFreeValidCtxt(vctx);
+out_free_schema:
+    xmlSchemaFree(schema);
+    return rc;
+}
+
+enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDocPtr *doc_out,
+                         char sha256[65], struct core_err *e)
+{
+    struct xml_capture cap = {0};
+    struct io_sha256 hash;
+    xmlParserCtxtPtr pctx;
+    xmlDocPtr doc;
+    xmlNodePtr root, ref;
+    char *buf = NULL, plain[1024], xsd[PATH_MAX + 32];
+    size_t len = 0;
+    enum core_rc rc;
+
+    *doc_out = NULL;
+    rc = read_file(path, kind->root, &buf, &len, e);
+    if (rc != CORE_OK)
+        return rc;
+    io_sha256_init(&hash);
+    io_sha256_update(&hash, buf, len);
+    io_sha256_final_hex(&hash, sha256);
+
+    xmlSetStructuredErrorFunc(&cap, on_xml_error);
+    pctx = xmlNewParserCtxt();
+    if (pctx == NULL) {
+        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory parsing the file", path);
+        goto out_free_buf;
+    }
+    doc = xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+    if (doc == NULL || !pctx->wellFormed || cap.n_errors > 0) {
+        xmlFreeDoc(doc);
+        xmlFreeParserCtxt(pctx);
+        io_xml_translate(cap.n_errors ? cap.msg : "The document cannot be parsed", true, plain,
+                         sizeof(plain));
+        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap.line, plain);
+        goto out_free_buf;
+    }
+    xmlFreeParserCtxt(pctx);
+
+    root = xmlDocGetRootElement(doc);
+    if (root == NULL || strcmp((const char *)root->name, kind->root) != 0) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: root element '%s' is not a coinfer %s file (expected <%s>)", path,
+                      root ? io_xml_node_line(root) : 0L, root ? (const char *)root->name : "",
+                      kind->root, kind->root);
+        goto out_free_doc;
+    }
+    ref = find_entity_ref(root);
+    if (ref != NULL) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: entity '&%s;' is not allowed in a coinfer file (write the text "
+                      "itself)",
+                      path, ref->parent ? io_xml_node_line(ref->parent) : 0L,
+                      (const char *)ref->name);
+        goto out_free_doc;
+    }
+    io_xml_schema_path(kind->schema_env, kind->schema_dir, xsd, sizeof(xsd));
+    rc = validate_doc(path, xsd, kind, doc, &cap, e);
+    if (rc == CORE_OK) {
+        *doc_out = doc;
+        doc = NULL;
+    }
+out_free_doc:
+    xmlFreeDoc(doc);
+out_free_buf:
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    core_free(buf);
+    return rc;
+}
+
+/* Bytes of a file's head that io_xml_root_is looks at (on the stack, so that
+ * the sniff never fails for want of memory). */
+#define SNIFF_BYTES 16384
+
+/* A lexical scan of the file's head: past white space, the XML declaration,
+ * processing instructions, comments and a DOCTYPE to the first start tag, so
+ * that a file broken further down still shows its kind. */
+bool io_xml_root_is(const char *path, const char *root)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[SNIFF_BYTES + 1], *p, *end;
+    size_t n, len = strlen(root);
+
+    if (f == NULL)
+        return false;
+    n = fread(buf, 1, SNIFF_BYTES, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = buf;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3;
+    for (;;) {
+        const char *close;
+        p += strspn(p, " \t\r\n");
+        if (strncmp(p, "<?", 2) == 0)
+            close = "?>";
+        else if (strncmp(p, "<!--", 4) == 0)
+            close = "-->";
+        else if (strncmp(p, "<!", 2) == 0)
+            close = ">";
+        else
+            break;
+        end = strstr(p, close);
+        if (end == NULL)
+            break;
+        p = end + strlen(close);
+    }
+    return p[0] == '<' && strncmp(p + 1, root, len) == 0 && p[1 + len] != '\0' &&
+           strchr(" \t\r\n/>", p[1 + len]) != NULL;
+}

@@ -1,0 +1,335 @@
+/*
+ * radio_knobs.c — the knobs of a scenario's <radio> section, declared once:
+ * attribute name, type, unit, default, valid range and help for <radio>,
+ * <carrier>, <deployment>, <power-control>, <handover> and <ue-group>. The
+ * scenario loader applies them; a test checks that scenarios/schema.xsd
+ * documents each one with the same default and unit.
+ *
+ * The checks that need more than one value, or the radio model's validity
+ * ranges (TS 38.101-1 bandwidths per numerology, TR 38.901 heights and
+ * distances), are the *_check functions here; they say what is wrong and
+ * the valid range, and the loader prefixes FILE:LINE and the element.
+ */
+#include "radio/radio_int.h"
+
+#include <string.h>
+
+static const struct core_knob section_knobs[] = {
+    {"sample-period", CORE_KNOB_REAL, CORE_DIM_TIME, "1 s", 1e-3, 1e6, NULL,
+     offsetof(struct radio_world_config, sample_period_s),
+     "Period of the radio_samples rows that coinfer radio records for each UE."},
+};
+
+const struct core_knob_table radio_section_knobs = {
+    "radio", section_knobs, ARRAY_LEN(section_knobs)
+};
+
+static const char *const rate_model_names[] = {"cqi", "shannon", NULL};
+static_assert(ARRAY_LEN(rate_model_names) == RADIO_RATE_MODEL_COUNT + 1, "one name each");
+static const char *const cqi_table_names[] = {"64qam", "256qam", NULL};
+static_assert(ARRAY_LEN(cqi_table_names) == RADIO_CQI_TABLE_COUNT + 1, "one name each");
+
+static const struct core_knob carrier_knobs[] = {
+    {"frequency", CORE_KNOB_REAL, CORE_DIM_FREQUENCY, "3.5 GHz", 0.5e9, 100e9, NULL,
+     offsetof(struct radio_carrier_config, carrier_hz),
+     "Centre frequency of the carrier (the TR 38.901 path-loss models hold from 0.5 to "
+     "100 GHz)."},
+    {"bandwidth", CORE_KNOB_REAL, CORE_DIM_FREQUENCY, "100 MHz", 5e6, 100e6, NULL,
+     offsetof(struct radio_carrier_config, bandwidth_hz),
+     "Channel bandwidth: one of the TS 38.101-1 FR1 bandwidths allowed for the subcarrier "
+     "spacing."},
+    {"scs", CORE_KNOB_REAL, CORE_DIM_FREQUENCY, "30 kHz", 15e3, 60e3, NULL,
+     offsetof(struct radio_carrier_config, scs_hz),
+     "Subcarrier spacing: 15, 30 or 60 kHz (numerology 0, 1, 2)."},
+    {"layers", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 8, NULL,
+     offsetof(struct radio_carrier_config, layers),
+     "MIMO layers of every link."},
+    {"overhead", CORE_KNOB_REAL, CORE_DIM_NONE, "0.14", 0, 0.99, NULL,
+     offsetof(struct radio_carrier_config, overhead),
+     "Fraction of resources spent on control and reference signals (TS 38.306: 0.14 "
+     "downlink, 0.08 uplink in FR1)."},
+    {"rate-model", CORE_KNOB_ENUM, CORE_DIM_NONE, "cqi", 0, 0, rate_model_names,
+     offsetof(struct radio_carrier_config, rate_model),
+     "How SINR becomes a rate: cqi (TS 38.214 CQI table and TS 38.306 rate) or shannon "
+     "(Shannon bound with an SNR gap)."},
+    {"snr-gap", CORE_KNOB_REAL, CORE_DIM_DB, "0 dB", 0, 30, NULL,
+     offsetof(struct radio_carrier_config, snr_gap_db),
+     "SNR gap of the Shannon rate model."},
+    {"cqi-table", CORE_KNOB_ENUM, CORE_DIM_NONE, "64qam", 0, 0, cqi_table_names,
+     offsetof(struct radio_carrier_config, cqi_table),
+     "CQI table of TS 38.214: 64qam (table 5.2.2.1-2) or 256qam (table 5.2.2.1-3)."},
+};
+
+const struct core_knob_table radio_carrier_knobs = {
+    "carrier", carrier_knobs, ARRAY_LEN(carrier_knobs)
+};
+
+static const char *const scenario_names[] = {"UMa", "UMi", "InH-mixed", "InH-open", NULL};
+static_assert(ARRAY_LEN(scenario_names) == RADIO_SCENARIO_COUNT + 1, "one name each");
+static const char *const sched_names[] = {"rr", "pf", NULL};
+static_assert(ARRAY_LEN(sched_names) == RADIO_SCHED_COUNT + 1, "one name each");
+
+static const struct core_knob deployment_knobs[] = {
+    {"scenario", CORE_KNOB_ENUM, CORE_DIM_NONE, "UMa", 0, 0, scenario_names,
+     offsetof(struct radio_deployment_config, scenario),
+     "TR 38.901 scenario: UMa (urban macro), UMi (urban micro street canyon), InH-mixed or "
+     "InH-open (indoor office)."},
+    {"sites", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 217, NULL,
+     offsetof(struct radio_deployment_config, n_sites),
+     "Sites on a hexagonal grid: 1, 7, 19, 37, ... (a centre site and whole rings)."},
+    {"isd", CORE_KNOB_REAL, CORE_DIM_LENGTH, "500 m", 1, 50000, NULL,
+     offsetof(struct radio_deployment_config, isd_m),
+     "Inter-site distance of the hexagonal grid."},
+    {"sectors", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 3, NULL,
+     offsetof(struct radio_deployment_config, n_sectors),
+     "Cells per site: 1 (omnidirectional) or 3 (sectors at 30, 150 and 270 degrees)."},
+    {"bs-height", CORE_KNOB_REAL, CORE_DIM_LENGTH, "0 m", 0, 150, NULL,
+     offsetof(struct radio_deployment_config, bs_height_m),
+     "BS antenna height; 0 takes the scenario's (25 m UMa, 10 m UMi, 3 m InH)."},
+    {"ue-height", CORE_KNOB_REAL, CORE_DIM_LENGTH, "1.5 m", 1, 22.5, NULL,
+     offsetof(struct radio_deployment_config, ue_height_m),
+     "UE antenna height (TR 38.901: 1.5 to 22.5 m outdoors, 1 to 2.5 m indoors)."},
+    {"gnb-power", CORE_KNOB_REAL, CORE_DIM_POWER_DBM, "46 dBm", -30, 80, NULL,
+     offsetof(struct radio_deployment_config, gnb_power_dbm),
+     "Total transmit power of each cell, spread evenly over its PRBs."},
+    {"ue-noise-figure", CORE_KNOB_REAL, CORE_DIM_DB, "9 dB", 0, 30, NULL,
+     offsetof(struct radio_deployment_config, ue_noise_figure_db),
+     "Noise figure of the UE receiver."},
+    {"gnb-noise-figure", CORE_KNOB_REAL, CORE_DIM_DB, "5 dB", 0, 30, NULL,
+     offsetof(struct radio_deployment_config, gnb_noise_figure_db),
+     "Noise figure of the gNB receiver."},
+    {"scheduler", CORE_KNOB_ENUM, CORE_DIM_NONE, "rr", 0, 0, sched_names,
+     offsetof(struct radio_deployment_config, scheduler),
+     "How a cell shares its PRBs among active transfers: rr (round robin) or pf "
+     "(proportional fair with multiuser diversity gain)."},
+    {"load", CORE_KNOB_REAL, CORE_DIM_NONE, "0.5", 0, 1, NULL,
+     offsetof(struct radio_deployment_config, load),
+     "Fraction of PRBs the other cells occupy: scales the interference they cause."},
+    {"ul-iot", CORE_KNOB_REAL, CORE_DIM_DB, "3 dB", 0, 30, NULL,
+     offsetof(struct radio_deployment_config, ul_iot_db),
+     "Uplink interference over thermal from other cells' UEs when those cells are fully "
+     "loaded."},
+    {"shadowing", CORE_KNOB_BOOL, CORE_DIM_NONE, "true", 0, 0, NULL,
+     offsetof(struct radio_deployment_config, shadowing),
+     "Log-normal shadowing, correlated along each UE's path (TR 38.901 deviations)."},
+    {"fading", CORE_KNOB_BOOL, CORE_DIM_NONE, "true", 0, 0, NULL,
+     offsetof(struct radio_deployment_config, fading),
+     "Small-scale fading of the serving link (Rayleigh, or Rician on LOS links)."},
+};
+
+const struct core_knob_table radio_deployment_knobs = {
+    "deployment", deployment_knobs, ARRAY_LEN(deployment_knobs)
+};
+
+static const struct core_knob pc_knobs[] = {
+    {"p0", CORE_KNOB_REAL, CORE_DIM_POWER_DBM, "-90 dBm", -202, 24, NULL,
+     offsetof(struct radio_pc_config, p0_dbm),
+     "Nominal uplink power per 15 kHz PRB (TS 38.213 P0)."},
+    {"alpha", CORE_KNOB_REAL, CORE_DIM_NONE, "0.8", 0, 1, NULL,
+     offsetof(struct radio_pc_config, alpha),
+     "Fraction of the path loss the uplink power compensates."},
+    {"ue-max-power", CORE_KNOB_REAL, CORE_DIM_POWER_DBM, "23 dBm", -40, 33, NULL,
+     offsetof(struct radio_pc_config, p_max_dbm),
+     "Maximum UE output power (23 dBm: power class 3)."},
+};
+
+const struct core_knob_table radio_pc_knobs = {
+    "power-control", pc_knobs, ARRAY_LEN(pc_knobs)
+};
+
+static const struct core_knob handover_knobs[] = {
+    {"hysteresis", CORE_KNOB_REAL, CORE_DIM_DB, "3 dB", 0, 30, NULL,
+     offsetof(struct radio_handover_config, hysteresis_db),
+     "How much stronger a neighbour's RSRP must be than the serving cell's."},
+    {"ttt", CORE_KNOB_REAL, CORE_DIM_TIME, "160 ms", 0, 60, NULL,
+     offsetof(struct radio_handover_config, time_to_trigger_s),
+     "How long the neighbour must stay stronger by the hysteresis before the handover."},
+};
+
+const struct core_knob_table radio_handover_knobs = {
+    "handover", handover_knobs, ARRAY_LEN(handover_knobs)
+};
+
+static const char *const placement_names[] = {"uniform-cell", "disc", "positions", NULL};
+static_assert(ARRAY_LEN(placement_names) == RADIO_PLACE_COUNT + 1, "one name each");
+static const char *const mobility_names[] = {"static", "line", "random-waypoint", NULL};
+static_assert(ARRAY_LEN(mobility_names) == RADIO_MOBILITY_COUNT + 1, "one name each");
+
+static const struct core_knob group_knobs[] = {
+    {"count", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 1000000, NULL,
+     offsetof(struct radio_ue_group_config, n_ues),
+     "Number of UEs in the group."},
+    {"placement", CORE_KNOB_ENUM, CORE_DIM_NONE, "uniform-cell", 0, 0, placement_names,
+     offsetof(struct radio_ue_group_config, placement),
+     "Where the UEs start: uniform-cell (UE k uniformly in cell k mod the number of cells), "
+     "disc (uniformly in the disc x, y, radius) or positions (the <position> children)."},
+    {"x", CORE_KNOB_REAL, CORE_DIM_LENGTH, "0 m", -1e6, 1e6, NULL,
+     offsetof(struct radio_ue_group_config, x_m),
+     "x of the disc's centre (disc placement, and the random waypoints' area)."},
+    {"y", CORE_KNOB_REAL, CORE_DIM_LENGTH, "0 m", -1e6, 1e6, NULL,
+     offsetof(struct radio_ue_group_config, y_m),
+     "y of the disc's centre (disc placement, and the random waypoints' area)."},
+    {"radius", CORE_KNOB_REAL, CORE_DIM_LENGTH, "0 m", 0, 1e6, NULL,
+     offsetof(struct radio_ue_group_config, radius_m),
+     "Radius of the disc; 0 takes the disc around the centre site that covers every cell."},
+    {"mobility", CORE_KNOB_ENUM, CORE_DIM_NONE, "static", 0, 0, mobility_names,
+     offsetof(struct radio_ue_group_config, mobility),
+     "How the UEs move: static, line (straight on at a random heading) or random-waypoint "
+     "(in the disc)."},
+    {"speed-min", CORE_KNOB_REAL, CORE_DIM_SPEED, "3 km/h", 0, 150, NULL,
+     offsetof(struct radio_ue_group_config, speed_min_mps),
+     "Lowest speed: each leg's speed is drawn uniformly between speed-min and speed-max."},
+    {"speed-max", CORE_KNOB_REAL, CORE_DIM_SPEED, "3 km/h", 0, 150, NULL,
+     offsetof(struct radio_ue_group_config, speed_max_mps),
+     "Highest speed (at least speed-min)."},
+    {"pause", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 1e6, NULL,
+     offsetof(struct radio_ue_group_config, pause_s),
+     "Pause at each random waypoint."},
+    {"uplink-bytes", CORE_KNOB_REAL, CORE_DIM_BYTES, "0 B", 0, 1e12, NULL,
+     offsetof(struct radio_ue_group_config, ul_bytes),
+     "Traffic: bytes each request uploads (0: no upload)."},
+    {"downlink-bytes", CORE_KNOB_REAL, CORE_DIM_BYTES, "0 B", 0, 1e12, NULL,
+     offsetof(struct radio_ue_group_config, dl_bytes),
+     "Traffic: bytes each request downloads after its upload (0: no download)."},
+    {"request-rate", CORE_KNOB_REAL, CORE_DIM_FREQUENCY, "0 Hz", 0, 1e6, NULL,
+     offsetof(struct radio_ue_group_config, request_rate_hz),
+     "Traffic: requests per second of each UE, a Poisson process (0: no traffic)."},
+};
+
+const struct core_knob_table radio_ue_group_knobs = {
+    "ue-group", group_knobs, ARRAY_LEN(group_knobs)
+};
+
+enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct core_err *e)
+{
+    static const struct radio_power_model power = RADIO_POWER_DEFAULTS;
+    enum core_rc rc;
+
+    memset(cfg, 0, sizeof(*cfg));
+    rc = core_knobs_defaults(&radio_section_knobs, cfg, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_carrier_knobs, &cfg->carrier, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_deployment_knobs, &cfg->deploy, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_pc_knobs, &cfg->pc, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_handover_knobs, &cfg->ho, e);
+    cfg->power = power;
+    return rc;
+}
+
+enum core_rc radio_carrier_from_config(const struct radio_carrier_config *c,
+                                       struct radio_carrier *out, struct core_err *e)
+{
+    return radio_carrier_init(out, c->scs_hz, c->bandwidth_hz, (uint32_t)c->layers, c->overhead,
+                              (enum radio_cqi_table)c->cqi_table,
+                              c->rate_model == RADIO_RATE_SHANNON, c->snr_gap_db, e);
+}
+
+enum core_rc radio_carrier_config_check(const struct radio_carrier_config *c,
+                                        struct core_err *e)
+{
+    struct radio_carrier car;
+
+    return radio_carrier_from_config(c, &car, e);
+}
+
+static bool is_indoor(enum radio_scenario sc)
+{
+    return sc == RADIO_SCENARIO_INH_MIXED || sc == RADIO_SCENARIO_INH_OPEN;
+}
+
+double radio_bs_height_m(const struct radio_deployment_config *d)
+{
+    return d->bs_height_m > 0.0 ? d->bs_height_m
+                                : radio_default_h_bs_m((enum radio_scenario)d->scenario);
+}
+
+void radio_d2d_range_m(const struct radio_deployment_config *d, double *min_m, double *max_m)
+{
+    if (is_indoor((enum radio_scenario)d->scenario)) {
+        double dh_m = fabs(radio_bs_height_m(d) - d->ue_height_m);
+
+        *min_m = dh_m >= 1.0 ? 0.0 : sqrt(1.0 - dh_m * dh_m);
+        *max_m = dh_m >= 150.0 ? 0.0 : sqrt(150.0 * 150.0 - dh_m * dh_m);
+        return;
+    }
+    *min_m = 10.0;
+    *max_m = 5000.0;
+}
+
+double radio_cell_edge_m(const struct radio_deployment_config *d)
+{
+    if (d->n_sectors == 3)
+        return 2.0 * d->isd_m / 3.0;
+    return d->isd_m / sqrt(3.0);
+}
+
+enum core_rc radio_deployment_config_check(const struct radio_deployment_config *d,
+                                           struct core_err *e)
+{
+    enum radio_scenario sc = (enum radio_scenario)d->scenario;
+    double h_bs_m = radio_bs_height_m(d), min_m, max_m;
+    uint32_t rings = 0;
+
+    while (rings <= RADIO_MAX_RINGS && radio_hex_site_count(rings) < (size_t)d->n_sites)
+        rings++;
+    if (rings > RADIO_MAX_RINGS || radio_hex_site_count(rings) != (size_t)d->n_sites)
+        return core_err(e, CORE_E_INPUT,
+                        "attribute 'sites': %ld is not a hexagonal count (1, 7, 19, 37, 61, "
+                        "91, 127, 169 or 217)",
+                        d->n_sites);
+    if (d->n_sectors != 1 && d->n_sectors != 3)
+        return core_err(e, CORE_E_INPUT, "attribute 'sectors': %ld is not 1 or 3",
+                        d->n_sectors);
+    if (d->n_sites * d->n_sectors > RADIO_RRM_MAX_CELLS)
+        return core_err(e, CORE_E_INPUT,
+                        "%ld sites x %ld sectors is %ld cells, more than the %d supported",
+                        d->n_sites, d->n_sectors, d->n_sites * d->n_sectors, RADIO_RRM_MAX_CELLS);
+    if (is_indoor(sc)) {
+        if (d->ue_height_m > 2.5)
+            return core_err(e, CORE_E_INPUT,
+                            "attribute 'ue-height': %g m is outside the %s range [1, 2.5] m",
+                            d->ue_height_m, scenario_names[sc]);
+    } else {
+        if (d->ue_height_m < 1.5)
+            return core_err(e, CORE_E_INPUT,
+                            "attribute 'ue-height': %g m is outside the %s range [1.5, 22.5] m",
+                            d->ue_height_m, scenario_names[sc]);
+        if (h_bs_m <= d->ue_height_m)
+            return core_err(e, CORE_E_INPUT,
+                            "attribute 'bs-height': %g m must be above the UE height (%g m)",
+                            h_bs_m, d->ue_height_m);
+    }
+    radio_d2d_range_m(d, &min_m, &max_m);
+    if (radio_cell_edge_m(d) > max_m)
+        return core_err(e, CORE_E_INPUT,
+                        "attribute 'isd': %g m puts the cell edge %g m from its site, beyond "
+                        "the %s path-loss range of %g m (isd at most %g m with %ld sector%s)",
+                        d->isd_m, radio_cell_edge_m(d), scenario_names[sc], max_m,
+                        d->n_sectors == 3 ? max_m * 1.5 : max_m * sqrt(3.0), d->n_sectors,
+                        d->n_sectors == 1 ? "" : "s");
+    if (radio_cell_edge_m(d) <= 2.0 * min_m)
+        return core_err(e, CORE_E_INPUT,
+                        "attribute 'isd': %g m leaves no room for UEs outside the %s minimum "
+                        "distance of %g m",
+                        d->isd_m, scenario_names[sc], min_m);
+    return CORE_OK;
+}
+
+enum core_rc radio_ue_group_config_check(const struct radio_ue_group_config *g,
+                                         struct core_err *e)
+{
+    if (g->speed_min_mps > g->speed_max_mps)
+        return core_err(e, CORE_E_INPUT,
+                        "attribute 'speed-min': %g m/s must not exceed 'speed-max' (%g m/s)",
+                        g->speed_min_mps, g->speed_max_mps);
+    if (g->mobility != RADIO_MOBILITY_STATIC && g->speed_min_mps <= 0.0)
+        return core_err(e, CORE_E_INPUT,
+                        "attribute 'speed-min': a moving UE needs a positive speed (got %g m/s)",
+                        g->speed_min_mps);
+    if (g->placement == RADIO_PLACE_POSITIONS && (g->pos_x_m == NULL || g->pos_y_m == NULL))
+        return core_err(e, CORE_E_INPUT, "placement 'positions' needs one position per UE");
+    return CORE_OK;
+}

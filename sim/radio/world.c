@@ -1,0 +1,965 @@
+/*
+ * world.c — the radio world on the event engine: the cells of a hexagonal
+ * deployment, UEs that move and see shadowing and fading, serving-cell
+ * selection and handover, and transfers as flows sharing each cell's PRBs.
+ *
+ * One engine entity carries four kinds of event (payload: the UE index, or
+ * for completions the cell-direction index 2 cell + dir):
+ *  - MOVE: a moving UE's position update, every RADIO_WORLD_STEP_M metres and
+ *    at each leg end. It advances the mobility, the shadowing of every site
+ *    link by the distance moved, the coupling loss to every cell, the A3
+ *    handover (judged at these updates), the fading's Doppler and the rates
+ *    of the UE's flows.
+ *  - FADE: while a UE has active flows (and fading is on under round robin),
+ *    once per coherence time: the serving link's fading gain is re-read and
+ *    the flows' rates follow it. Between updates the rates hold.
+ *  - ARRIVAL: the groups' optional Poisson traffic: each request uploads,
+ *    then downloads.
+ *  - DONE: the earliest completion of one cell-direction's flows. There is
+ *    one such event per cell and direction; it is cancelled and rescheduled
+ *    whenever any rate in that set changes (a flow starts or ends, a channel
+ *    changes, a flow moves away at a handover).
+ *
+ * Data layout: per UE, coupling losses to every cell (path loss + shadowing
+ * - antenna gain, dB, without fading) in cl_db[ue n_cells + cell], site-link
+ * shadowing in shadow[ue n_sites + site] and a uniform LOS draw per site
+ * link in los_u[] (the link is LOS while the draw is below the LOS
+ * probability at the current distance, so the state changes only where the
+ * probability crosses it). Path loss is evaluated within the model's
+ * distance range (radio_d2d_range_m), nearer or farther UEs at its ends.
+ * Fading acts on the serving link only (one process per UE, drawn Rician
+ * or Rayleigh from the LOS state of its first serving link, continuing
+ * across handovers); the RSRP of the handover is the fading-free (layer-3
+ * filtered) power. Flows live in a table of slots with
+ * a free list; each UE chains its active flows, which are always in its
+ * serving cell (a handover moves them with their remaining bytes).
+ *
+ * A link whose rate falls below CQI 1 (or 1 bit/s in the Shannon mode) is
+ * served at CQI 1's rate on all PRBs: the lowest MCS, as a scheduler keeps
+ * a UE attached with repetitions rather than stalling it.
+ */
+#include "radio/radio_int.h"
+
+#include <string.h>
+
+#define NONE UINT32_MAX
+#define FADE_FLOOR_DB (-60.0) /* deepest fade applied, dB */
+
+enum world_event {
+    EV_MOVE,
+    EV_FADE,
+    EV_ARRIVAL,
+    EV_DONE,
+    EV_COUNT
+};
+
+struct cell {
+    uint32_t site;   /* its site */
+    uint32_t sector; /* sector of the site */
+};
+
+/* The flows of one cell in one direction and their completion event. */
+struct cdir {
+    struct radio_flows *fs; /* owned */
+    core_event_id ev;       /* pending DONE event, 0 when none */
+};
+
+struct wflow {
+    uint64_t id;             /* caller-visible id, from 1 */
+    uint32_t ue;             /* owner */
+    uint32_t dir;            /* enum radio_dir */
+    uint32_t cell;           /* cell carrying it now */
+    uint32_t handle;         /* handle in that cell's flow set */
+    uint32_t next;           /* next flow of the UE, or next free slot; NONE ends */
+    bool active;             /* slot in use */
+    double size_bytes;       /* bytes requested, B */
+    double t_start_s;        /* start, s */
+    double sent_before_bytes; /* bytes sent in cells left at handovers, B */
+    double energy_before_j;  /* UE energy in cells left at handovers, J */
+    radio_world_flow_fn fn;  /* completion callback (may be NULL) */
+    void *ctx;               /* its context */
+};
+
+struct ue {
+    struct radio_mobility mob; /* movement */
+    struct radio_fading fade;  /* serving-link fading */
+    struct radio_handover ho;  /* serving cell and A3 timer */
+    struct core_rng *r_mob;    /* CORE_RNG_MOBILITY stream */
+    struct core_rng *r_fade;   /* CORE_RNG_FADING stream */
+    struct core_rng *r_shadow; /* CORE_RNG_SHADOWING stream */
+    struct core_rng *r_arr;    /* CORE_RNG_ARRIVALS stream */
+    double h_e_m;              /* UMa effective environment height, m */
+    double fade_db;            /* fading gain in the current rates, dB */
+    double speed_mps;          /* speed the Doppler was set for, m/s */
+    double ul_bytes;           /* traffic: upload per request, B */
+    double dl_bytes;           /* traffic: download per request, B */
+    double rate_hz;            /* traffic: requests per second, Hz */
+    uint32_t flow_head;        /* first active flow, NONE if none */
+    uint32_t n_flows[RADIO_DIR_COUNT]; /* active flows per direction */
+    core_event_id move_ev;     /* pending MOVE, 0 when none */
+    core_event_id fade_ev;     /* pending FADE, 0 when none */
+};
+
+struct radio_world {
+    struct radio_world_config cfg; /* copy (groups copied below) */
+    struct radio_ue_group_config *groups; /* owned copies */
+    double *positions;         /* owned copies of the positions, 2 per UE of such groups */
+    struct radio_carrier carrier; /* the carrier */
+    enum radio_scenario scenario; /* TR 38.901 scenario */
+    double h_bs_m;             /* BS height, m */
+    double d_min_m, d_max_m;   /* path-loss distance range, m */
+    double area_radius_m;      /* disc covering every cell around the centre site, m */
+    double peak_rate_bps;      /* full band at the highest CQI, bit/s */
+    double floor_rate_bps;     /* lowest rate a flow is served at, bit/s */
+    double prb_power_dbm;      /* gNB power per PRB, dBm */
+    size_t n_sites;            /* sites, 1 */
+    size_t n_cells;            /* cells: sites x sectors, 1 */
+    size_t n_ues;              /* UEs of all groups, 1 */
+    double *site_x_m, *site_y_m; /* [n_sites] */
+    struct cell *cells;        /* [n_cells] */
+    struct ue *ues;            /* [n_ues] */
+    double *cl_db;             /* [n_ues n_cells] coupling loss without fading, dB */
+    struct radio_shadow *shadow; /* [n_ues n_sites] */
+    double *los_u;             /* [n_ues n_sites] LOS draw, 0..1 */
+    double *scratch_db;        /* [n_cells] coupling losses of one RRM query, dB */
+    double *rsrp_dbm;          /* [n_cells] RSRP of one handover check, dBm */
+    double *load;              /* [n_cells] interfering cells' load, 1 */
+    struct cdir *cdirs;        /* [2 n_cells], index 2 cell + dir */
+    struct wflow *flows;       /* flow slots */
+    size_t flows_cap;          /* slots allocated */
+    uint32_t free_flow;        /* first free slot, NONE if none */
+    uint64_t next_flow_id;     /* next id handed out */
+    struct core_engine *eng;   /* borrowed */
+    struct core_entity_type type; /* our entity type */
+    uint32_t entity;           /* our entity index */
+    radio_world_handover_fn on_handover; /* may be NULL */
+    void *handover_ctx;        /* its context */
+    struct radio_world_stats stats; /* counters */
+};
+
+static void on_move(void *state, const struct core_event *ev, struct core_engine *eng);
+static void on_fade(void *state, const struct core_event *ev, struct core_engine *eng);
+static void on_arrival(void *state, const struct core_event *ev, struct core_engine *eng);
+static void on_done(void *state, const struct core_event *ev, struct core_engine *eng);
+
+static const core_handler_fn world_handlers[] = {on_move, on_fade, on_arrival, on_done};
+static_assert(ARRAY_LEN(world_handlers) == EV_COUNT, "one handler per event kind");
+
+/* ---- channel ---------------------------------------------------------------- */
+
+static bool fading_drives_rates(const struct radio_world *w)
+{
+    return w->cfg.deploy.fading && w->cfg.deploy.scheduler == RADIO_SCHED_RR;
+}
+
+static double fading_db_at(const struct radio_world *w, const struct ue *u, double t_s)
+{
+    double db;
+
+    if (!w->cfg.deploy.fading)
+        return 0.0;
+    db = 10.0 * log10(radio_fading_power(&u->fade, t_s));
+    return db > FADE_FLOOR_DB ? db : FADE_FLOOR_DB;
+}
+
+/* Position of u at t_s (>= its mobility's time) without advancing it. */
+static void position_at(const struct ue *u, double t_s, double *x_m, double *y_m)
+{
+    double dt_s = t_s - u->mob.t_s;
+
+    *x_m = u->mob.x_m + u->mob.vx_mps * dt_s;
+    *y_m = u->mob.y_m + u->mob.vy_mps * dt_s;
+}
+
+/* Coupling loss of ue to every cell from its current position, and the
+ * fading-free RSRP of each into rsrp_dbm (may be NULL). */
+static void compute_cl(struct radio_world *w, uint32_t ue, double *rsrp_dbm)
+{
+    struct ue *u = &w->ues[ue];
+    double *cl = &w->cl_db[(size_t)ue * w->n_cells];
+    size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
+
+    for (size_t s = 0; s < w->n_sites; s++) {
+        double dx = u->mob.x_m - w->site_x_m[s], dy = u->mob.y_m - w->site_y_m[s];
+        double d_m = hypot(dx, dy), az = atan2(dy, dx), pl_db;
+        struct radio_pl_args a = {
+            .scenario = w->scenario,
+            .carrier_hz = w->cfg.carrier.carrier_hz,
+            .h_bs_m = w->h_bs_m,
+            .h_ut_m = w->cfg.deploy.ue_height_m,
+            .h_e_m = u->h_e_m,
+        };
+        enum core_rc rc;
+
+        d_m = d_m < w->d_min_m ? w->d_min_m : (d_m > w->d_max_m ? w->d_max_m : d_m);
+        a.d2d_m = d_m;
+        a.los = w->los_u[(size_t)ue * w->n_sites + s] <
+                radio_los_probability(w->scenario, d_m, a.h_ut_m);
+        rc = radio_pathloss_db(&a, &pl_db, NULL);
+        CORE_ASSERT(rc == CORE_OK);
+        pl_db += w->shadow[(size_t)ue * w->n_sites + s].value_db;
+        for (size_t k = 0; k < n_sec; k++) {
+            size_t c = s * n_sec + k;
+
+            cl[c] = pl_db - radio_antenna_gain_db((uint32_t)n_sec, (uint32_t)k, az);
+            if (rsrp_dbm != NULL)
+                rsrp_dbm[c] = w->prb_power_dbm - cl[c];
+        }
+    }
+}
+
+/* The RRM's answer for ue with the serving link faded by fade_db. */
+static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
+                          struct radio_rrm_reply *rep)
+{
+    struct ue *u = &w->ues[ue];
+    uint32_t serving = u->ho.serving;
+    const struct radio_deployment_config *d = &w->cfg.deploy;
+    struct radio_rrm_request req = {
+        .carrier = &w->carrier,
+        .n_cells = w->n_cells,
+        .serving = serving,
+        .coupling_loss_db = w->scratch_db,
+        .dl_load = w->load,
+        .ul_load = w->load,
+        .gnb_power_dbm = d->gnb_power_dbm,
+        .ul_pc = {w->cfg.pc.p_max_dbm, w->cfg.pc.p0_dbm, w->cfg.pc.alpha},
+        .ue_noise_figure_db = d->ue_noise_figure_db,
+        .gnb_noise_figure_db = d->gnb_noise_figure_db,
+        .ul_iot_db = d->ul_iot_db,
+        .dl_active = radio_flows_active(w->cdirs[2 * serving + RADIO_DIR_DL].fs),
+        .ul_active = radio_flows_active(w->cdirs[2 * serving + RADIO_DIR_UL].fs),
+        .sched = (enum radio_sched)d->scheduler,
+    };
+    enum core_rc rc;
+
+    memcpy(w->scratch_db, &w->cl_db[(size_t)ue * w->n_cells], w->n_cells * sizeof(double));
+    w->scratch_db[serving] -= fade_db;
+    rc = radio_rrm_query(&req, rep, NULL);
+    CORE_ASSERT(rc == CORE_OK);
+}
+
+/* Full-band rate and UE radiated power of a flow of ue in dir from rep. */
+static void flow_channel(const struct radio_world *w, const struct radio_rrm_reply *rep,
+                         enum radio_dir dir, double *rate_bps, double *tx_w)
+{
+    double r = dir == RADIO_DIR_UL ? rep->ul_full_rate_bps : rep->dl_full_rate_bps;
+
+    *rate_bps = r > w->floor_rate_bps ? r : w->floor_rate_bps;
+    *tx_w = dir == RADIO_DIR_UL ? radio_dbm_to_w(rep->ul_tx_power_dbm) : 0.0;
+}
+
+/* ---- completion events ------------------------------------------------------ */
+
+/* Cancel cell-direction cd's completion event and schedule its earliest
+ * completion anew. */
+static void reschedule(struct radio_world *w, size_t cd)
+{
+    struct cdir *c = &w->cdirs[cd];
+    double t_s, now_s = core_engine_now(w->eng);
+    uint32_t h;
+
+    if (c->ev != 0)
+        core_cancel(w->eng, c->ev);
+    c->ev = 0;
+    if (!radio_flows_next_completion(c->fs, &t_s, &h))
+        return;
+    c->ev = core_schedule_at(w->eng, t_s > now_s ? t_s : now_s, w->entity, EV_DONE, 0,
+                             (union core_payload){.u64 = cd});
+}
+
+/* Re-read ue's channel and give its flows their new rates. */
+static void update_rates(struct radio_world *w, uint32_t ue)
+{
+    struct ue *u = &w->ues[ue];
+    struct radio_rrm_reply rep;
+    double now_s = core_engine_now(w->eng);
+    size_t cell = u->ho.serving;
+
+    if (u->flow_head == NONE)
+        return;
+    rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
+    for (uint32_t f = u->flow_head; f != NONE; f = w->flows[f].next) {
+        struct wflow *fl = &w->flows[f];
+        double rate_bps, tx_w;
+
+        flow_channel(w, &rep, (enum radio_dir)fl->dir, &rate_bps, &tx_w);
+        radio_flows_set_channel(w->cdirs[2 * fl->cell + fl->dir].fs, now_s, fl->handle, rate_bps,
+                                tx_w);
+    }
+    for (size_t d = 0; d < RADIO_DIR_COUNT; d++)
+        if (u->n_flows[d] > 0)
+            reschedule(w, 2 * cell + d);
+}
+
+/* Schedule ue's next fading update if it needs one and has none. */
+static void arm_fading(struct radio_world *w, uint32_t ue)
+{
+    struct ue *u = &w->ues[ue];
+    double coh_s;
+
+    if (!fading_drives_rates(w) || u->fade_ev != 0 || u->flow_head == NONE)
+        return;
+    coh_s = radio_fading_coherence_s(radio_doppler_hz(u->speed_mps, w->cfg.carrier.carrier_hz));
+    if (!isfinite(coh_s))
+        return;
+    u->fade_ev = core_schedule_in(w->eng, coh_s, w->entity, EV_FADE, 1,
+                                  (union core_payload){.u64 = ue});
+}
+
+/* ---- flows ------------------------------------------------------------------ */
+
+static enum core_rc grow_flows(struct radio_world *w, struct core_err *e)
+{
+    size_t cap = w->flows_cap ? 2 * w->flows_cap : 64;
+    struct wflow *f = core_realloc(w->flows, cap * sizeof(*f));
+
+    if (f == NULL)
+        return core_err(e, CORE_E_NOMEM, "no memory for %zu radio flows", cap);
+    for (size_t i = w->flows_cap; i < cap; i++) {
+        f[i] = (struct wflow){0};
+        f[i].next = i + 1 < cap ? (uint32_t)(i + 1) : w->free_flow;
+    }
+    w->free_flow = (uint32_t)w->flows_cap;
+    w->flows = f;
+    w->flows_cap = cap;
+    return CORE_OK;
+}
+
+static void unlink_flow(struct radio_world *w, uint32_t f)
+{
+    struct wflow *fl = &w->flows[f];
+    struct ue *u = &w->ues[fl->ue];
+    uint32_t *p = &u->flow_head;
+
+    while (*p != f)
+        p = &w->flows[*p].next;
+    *p = fl->next;
+    u->n_flows[fl->dir]--;
+    fl->active = false;
+    fl->next = w->free_flow;
+    w->free_flow = f;
+}
+
+/* Flow f's last byte was delivered now: report it and free its slot. */
+static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_flow_report *rep)
+{
+    struct wflow *fl = &w->flows[f];
+    struct ue *u = &w->ues[fl->ue];
+    struct radio_world_flow_done done = {
+        .flow = fl->id,
+        .ue = fl->ue,
+        .dir = (enum radio_dir)fl->dir,
+        .cell = fl->cell,
+        .size_bytes = fl->size_bytes,
+        .t_start_s = fl->t_start_s,
+        .t_end_s = rep->t_end_s,
+        .duration_s = rep->t_end_s - fl->t_start_s,
+        .ue_energy_j = fl->energy_before_j + rep->ue_energy_j,
+    };
+    radio_world_flow_fn fn = fl->fn;
+    void *ctx = fl->ctx;
+
+    unlink_flow(w, f);
+    if (u->flow_head == NONE && u->fade_ev != 0) {
+        core_cancel(w->eng, u->fade_ev);
+        u->fade_ev = 0;
+    }
+    w->stats.flows_done++;
+    w->stats.bytes_done += done.size_bytes;
+    if (fn != NULL)
+        fn(ctx, w, &done);
+}
+
+enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                    double size_bytes, radio_world_flow_fn fn, void *ctx,
+                                    uint64_t *flow_out, struct core_err *e)
+{
+    struct radio_rrm_reply rep;
+    double now_s = core_engine_now(w->eng), rate_bps, tx_w;
+    struct wflow *fl;
+    struct ue *u;
+    uint32_t f, handle, cell;
+    enum core_rc rc;
+
+    if (ue >= w->n_ues)
+        return core_err(e, CORE_E_INPUT, "UE %u is out of range [0, %zu]", (unsigned)ue,
+                        w->n_ues - 1);
+    if (!(size_bytes > 0.0) || !isfinite(size_bytes))
+        return core_err(e, CORE_E_INPUT, "a transfer of %g B: the size must be positive",
+                        size_bytes);
+    CORE_ASSERT(dir < RADIO_DIR_COUNT);
+    if (w->free_flow == NONE) {
+        rc = grow_flows(w, e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    u = &w->ues[ue];
+    cell = u->ho.serving;
+    if (u->flow_head == NONE)
+        u->fade_db = fading_db_at(w, u, now_s);
+    rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
+    flow_channel(w, &rep, dir, &rate_bps, &tx_w);
+    f = w->free_flow;
+    rc = radio_flows_add(w->cdirs[2 * cell + dir].fs, now_s, f, ue, size_bytes, rate_bps, tx_w,
+                         &handle, e);
+    if (rc != CORE_OK)
+        return rc;
+    fl = &w->flows[f];
+    w->free_flow = fl->next;
+    *fl = (struct wflow){
+        .id = w->next_flow_id++,
+        .ue = ue,
+        .dir = dir,
+        .cell = cell,
+        .handle = handle,
+        .next = u->flow_head,
+        .active = true,
+        .size_bytes = size_bytes,
+        .t_start_s = now_s,
+        .fn = fn,
+        .ctx = ctx,
+    };
+    u->flow_head = f;
+    u->n_flows[dir]++;
+    w->stats.flows_started++;
+    if (flow_out != NULL)
+        *flow_out = fl->id;
+    reschedule(w, 2 * cell + dir);
+    arm_fading(w, ue);
+    return CORE_OK;
+}
+
+/* ue's serving cell changed from `from` to u->ho.serving: move its flows
+ * with their remaining bytes and tell the hook. */
+static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
+{
+    struct ue *u = &w->ues[ue];
+    uint32_t to = u->ho.serving, f, next;
+    double now_s = core_engine_now(w->eng);
+    struct radio_rrm_reply rep;
+    bool moved = false;
+
+    w->stats.handovers++;
+    if (u->flow_head != NONE)
+        rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
+    for (f = u->flow_head; f != NONE; f = next) {
+        struct wflow *fl = &w->flows[f];
+        struct radio_flow_report r;
+        double rate_bps, tx_w, left_bytes;
+        enum core_rc rc;
+
+        next = fl->next;
+        radio_flows_remove(w->cdirs[2 * from + fl->dir].fs, now_s, fl->handle, &r);
+        fl->sent_before_bytes += r.sent_bytes;
+        fl->energy_before_j += r.ue_energy_j;
+        left_bytes = fl->size_bytes - fl->sent_before_bytes;
+        if (left_bytes <= 1e-9 * fl->size_bytes) {
+            r.ue_energy_j = 0.0;
+            finish_flow(w, f, &r);
+            continue;
+        }
+        flow_channel(w, &rep, (enum radio_dir)fl->dir, &rate_bps, &tx_w);
+        rc = radio_flows_add(w->cdirs[2 * to + fl->dir].fs, now_s, f, ue, left_bytes, rate_bps,
+                             tx_w, &fl->handle, NULL);
+        if (rc != CORE_OK) {
+            core_engine_fail(w->eng, rc, "no memory to move radio flows at a handover");
+            return;
+        }
+        fl->cell = to;
+        moved = true;
+    }
+    for (size_t d = 0; d < RADIO_DIR_COUNT; d++) {
+        reschedule(w, 2 * from + d);
+        if (moved)
+            reschedule(w, 2 * to + d);
+    }
+    if (w->on_handover != NULL)
+        w->on_handover(w->handover_ctx, w, ue, from, to, now_s);
+}
+
+/* ---- handlers --------------------------------------------------------------- */
+
+static void arm_move(struct radio_world *w, uint32_t ue)
+{
+    struct ue *u = &w->ues[ue];
+    double now_s = core_engine_now(w->eng), next_s = radio_mobility_leg_end_s(&u->mob);
+
+    if (u->speed_mps > 0.0 && now_s + RADIO_WORLD_STEP_M / u->speed_mps < next_s)
+        next_s = now_s + RADIO_WORLD_STEP_M / u->speed_mps;
+    if (!isfinite(next_s))
+        return;
+    u->move_ev = core_schedule_at(w->eng, next_s > now_s ? next_s : now_s, w->entity, EV_MOVE,
+                                  2, (union core_payload){.u64 = ue});
+}
+
+static void on_move(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    uint32_t ue = (uint32_t)ev->data.u64, from;
+    struct ue *u = &w->ues[ue];
+    double now_s = core_engine_now(eng), moved_m, speed_mps;
+
+    u->move_ev = 0;
+    w->stats.channel_updates++;
+    moved_m = radio_mobility_advance(&u->mob, now_s, u->r_mob);
+    if (w->cfg.deploy.shadowing && moved_m > 0.0)
+        for (size_t s = 0; s < w->n_sites; s++)
+            radio_shadow_move(&w->shadow[(size_t)ue * w->n_sites + s], moved_m, u->r_shadow);
+    compute_cl(w, ue, w->rsrp_dbm);
+    speed_mps = radio_mobility_speed_mps(&u->mob);
+    if (speed_mps != u->speed_mps) {
+        if (w->cfg.deploy.fading)
+            radio_fading_set_doppler(&u->fade, now_s,
+                                     radio_doppler_hz(speed_mps, w->cfg.carrier.carrier_hz));
+        u->speed_mps = speed_mps;
+    }
+    from = u->ho.serving;
+    if (radio_handover_update(&u->ho, now_s, w->rsrp_dbm, w->n_cells))
+        hand_over(w, ue, from);
+    if (fading_drives_rates(w) && u->fade_ev == 0)
+        u->fade_db = fading_db_at(w, u, now_s);
+    update_rates(w, ue);
+    arm_fading(w, ue);
+    arm_move(w, ue);
+}
+
+static void on_fade(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    uint32_t ue = (uint32_t)ev->data.u64;
+    struct ue *u = &w->ues[ue];
+
+    u->fade_ev = 0;
+    w->stats.channel_updates++;
+    u->fade_db = fading_db_at(w, u, core_engine_now(eng));
+    update_rates(w, ue);
+    arm_fading(w, ue);
+}
+
+/* A request's upload finished: its download starts. */
+static void on_upload_done(void *ctx, struct radio_world *w,
+                           const struct radio_world_flow_done *done)
+{
+    struct core_err err;
+    double dl_bytes = w->ues[done->ue].dl_bytes;
+
+    (void)ctx;
+    if (dl_bytes > 0.0 &&
+        radio_world_start_flow(w, done->ue, RADIO_DIR_DL, dl_bytes, NULL, NULL, NULL, &err) !=
+            CORE_OK)
+        core_engine_fail(w->eng, err.rc, err.msg);
+}
+
+static void on_arrival(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    uint32_t ue = (uint32_t)ev->data.u64;
+    struct ue *u = &w->ues[ue];
+    struct core_err err;
+    enum core_rc rc = CORE_OK;
+
+    w->stats.requests++;
+    if (u->ul_bytes > 0.0)
+        rc = radio_world_start_flow(w, ue, RADIO_DIR_UL, u->ul_bytes, on_upload_done, NULL, NULL,
+                                    &err);
+    else if (u->dl_bytes > 0.0)
+        rc = radio_world_start_flow(w, ue, RADIO_DIR_DL, u->dl_bytes, NULL, NULL, NULL, &err);
+    if (rc != CORE_OK) {
+        core_engine_fail(eng, err.rc, err.msg);
+        return;
+    }
+    core_schedule_in(eng, core_rng_exponential(u->r_arr, 1.0 / u->rate_hz), w->entity,
+                     EV_ARRIVAL, 3, (union core_payload){.u64 = ue});
+}
+
+static void on_done(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    size_t cd = (size_t)ev->data.u64;
+    struct radio_flows *fs = w->cdirs[cd].fs;
+    double now_s = core_engine_now(eng), t_s;
+    uint32_t h;
+
+    w->cdirs[cd].ev = 0;
+    while (radio_flows_next_completion(fs, &t_s, &h) && t_s <= now_s + 1e-9) {
+        struct radio_flow_report r;
+
+        radio_flows_remove(fs, now_s, h, &r);
+        finish_flow(w, (uint32_t)r.id, &r);
+    }
+    reschedule(w, cd);
+}
+
+/* ---- creation ----------------------------------------------------------------- */
+
+static enum core_rc place_ue(struct radio_world *w, const struct radio_ue_group_config *g,
+                             size_t k, struct core_rng *r, double *x_m, double *y_m,
+                             struct core_err *e)
+{
+    switch ((enum radio_placement)g->placement) {
+    case RADIO_PLACE_UNIFORM_CELL: {
+        const struct cell *c = &w->cells[k % w->n_cells];
+        double cx, cy, rad;
+
+        radio_cell_hexagon(w->site_x_m[c->site], w->site_y_m[c->site], w->cfg.deploy.isd_m,
+                           (uint32_t)w->cfg.deploy.n_sectors, c->sector, &cx, &cy, &rad);
+        return radio_place_hexagon(r, cx, cy, rad, w->site_x_m[c->site], w->site_y_m[c->site],
+                                   w->d_min_m, x_m, y_m, e);
+    }
+    case RADIO_PLACE_DISC:
+        return radio_place_disc(r, g->x_m, g->y_m,
+                                g->radius_m > 0.0 ? g->radius_m : w->area_radius_m, 0.0, x_m,
+                                y_m, e);
+    case RADIO_PLACE_POSITIONS:
+        *x_m = g->pos_x_m[k];
+        *y_m = g->pos_y_m[k];
+        return CORE_OK;
+    case RADIO_PLACE_COUNT:
+        break;
+    }
+    CORE_ASSERT(!"a known placement");
+    return CORE_E_INPUT;
+}
+
+static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
+                            const struct radio_ue_group_config *g, size_t k, uint64_t seed,
+                            struct core_err *e)
+{
+    struct ue *u = &w->ues[ue];
+    double now_s = core_engine_now(w->eng), x_m, y_m, *rsrp = w->rsrp_dbm;
+    double area_r_m = g->radius_m > 0.0 ? g->radius_m : w->area_radius_m;
+    const struct radio_deployment_config *d = &w->cfg.deploy;
+    struct core_rng *r_place;
+    enum core_rc rc;
+    uint32_t serving;
+    size_t serving_site;
+
+    u->flow_head = NONE;
+    u->r_mob = core_rng_create(seed, ue, CORE_RNG_MOBILITY);
+    u->r_fade = core_rng_create(seed, ue, CORE_RNG_FADING);
+    u->r_shadow = core_rng_create(seed, ue, CORE_RNG_SHADOWING);
+    u->r_arr = core_rng_create(seed, ue, CORE_RNG_ARRIVALS);
+    r_place = core_rng_create(seed, ue, CORE_RNG_PLACEMENT);
+    if (!u->r_mob || !u->r_fade || !u->r_shadow || !u->r_arr || !r_place) {
+        core_rng_destroy(r_place);
+        return core_err(e, CORE_E_NOMEM, "no memory for the random streams of UE %u",
+                        (unsigned)ue);
+    }
+    rc = place_ue(w, g, k, r_place, &x_m, &y_m, e);
+    core_rng_destroy(r_place);
+    if (rc != CORE_OK)
+        return rc;
+    switch ((enum radio_mobility_kind)g->mobility) {
+    case RADIO_MOBILITY_STATIC:
+        radio_mobility_static(&u->mob, x_m, y_m, now_s);
+        break;
+    case RADIO_MOBILITY_LINE: {
+        double heading = core_rng_uniform_in(u->r_mob, -RADIO_PI, RADIO_PI);
+        double v = g->speed_min_mps == g->speed_max_mps
+                       ? g->speed_min_mps
+                       : core_rng_uniform_in(u->r_mob, g->speed_min_mps, g->speed_max_mps);
+
+        radio_mobility_line(&u->mob, x_m, y_m, heading, v, now_s);
+        break;
+    }
+    case RADIO_MOBILITY_WAYPOINT:
+        rc = radio_mobility_waypoint(&u->mob, x_m, y_m, g->x_m, g->y_m, area_r_m,
+                                     g->speed_min_mps, g->speed_max_mps, g->pause_s, now_s,
+                                     u->r_mob, e);
+        if (rc != CORE_OK)
+            return rc;
+        break;
+    case RADIO_MOBILITY_COUNT:
+        CORE_ASSERT(!"a known mobility");
+    }
+    u->speed_mps = radio_mobility_speed_mps(&u->mob);
+    u->h_e_m = 1.0;
+    if (w->scenario == RADIO_SCENARIO_UMA && d->ue_height_m >= 13.0)
+        u->h_e_m = radio_uma_h_e_draw(u->r_shadow, hypot(x_m, y_m), d->ue_height_m);
+    for (size_t s = 0; s < w->n_sites; s++) {
+        double d_m = hypot(x_m - w->site_x_m[s], y_m - w->site_y_m[s]);
+        double u_los = core_rng_uniform(u->r_shadow);
+        bool los = u_los < radio_los_probability(w->scenario, d_m, d->ue_height_m);
+
+        w->los_u[(size_t)ue * w->n_sites + s] = u_los;
+        if (d->shadowing)
+            radio_shadow_init(&w->shadow[(size_t)ue * w->n_sites + s],
+                              radio_shadow_sd_db(w->scenario, los),
+                              radio_shadow_dcorr_m(w->scenario, los), u->r_shadow);
+    }
+    compute_cl(w, ue, rsrp);
+    serving = radio_strongest_cell(rsrp, w->n_cells);
+    radio_handover_init(&u->ho, serving, w->cfg.ho.hysteresis_db, w->cfg.ho.time_to_trigger_s);
+    serving_site = w->cells[serving].site;
+    if (d->fading) {
+        double d_m = hypot(x_m - w->site_x_m[serving_site], y_m - w->site_y_m[serving_site]);
+        bool los = w->los_u[(size_t)ue * w->n_sites + serving_site] <
+                   radio_los_probability(w->scenario, d_m, d->ue_height_m);
+
+        radio_fading_init(&u->fade, radio_doppler_hz(u->speed_mps, w->cfg.carrier.carrier_hz),
+                          los ? radio_rician_k_db(w->scenario) : -INFINITY, now_s, u->r_fade);
+    }
+    u->ul_bytes = g->ul_bytes;
+    u->dl_bytes = g->dl_bytes;
+    u->rate_hz = g->request_rate_hz;
+    arm_move(w, ue);
+    if (u->rate_hz > 0.0 && (u->ul_bytes > 0.0 || u->dl_bytes > 0.0))
+        core_schedule_in(w->eng, core_rng_exponential(u->r_arr, 1.0 / u->rate_hz), w->entity,
+                         EV_ARRIVAL, 3, (union core_payload){.u64 = ue});
+    return CORE_OK;
+}
+
+/* Copy the groups (and their positions) so the caller's may go. */
+static enum core_rc copy_groups(struct radio_world *w, struct core_err *e)
+{
+    size_t n_pos = 0, at = 0;
+
+    w->groups = core_calloc(w->cfg.n_groups ? w->cfg.n_groups : 1, sizeof(*w->groups));
+    if (w->groups == NULL)
+        return core_err(e, CORE_E_NOMEM, "no memory for the UE groups");
+    for (size_t i = 0; i < w->cfg.n_groups; i++) {
+        w->groups[i] = w->cfg.groups[i];
+        if (w->groups[i].placement == RADIO_PLACE_POSITIONS)
+            n_pos += (size_t)w->groups[i].n_ues;
+    }
+    w->positions = core_malloc((2 * n_pos + 1) * sizeof(double));
+    if (w->positions == NULL)
+        return core_err(e, CORE_E_NOMEM, "no memory for the UE positions");
+    for (size_t i = 0; i < w->cfg.n_groups; i++) {
+        struct radio_ue_group_config *g = &w->groups[i];
+        size_t n = (size_t)g->n_ues;
+
+        if (g->placement != RADIO_PLACE_POSITIONS)
+            continue;
+        memcpy(w->positions + at, g->pos_x_m, n * sizeof(double));
+        memcpy(w->positions + at + n, g->pos_y_m, n * sizeof(double));
+        g->pos_x_m = w->positions + at;
+        g->pos_y_m = w->positions + at + n;
+        at += 2 * n;
+    }
+    w->cfg.groups = w->groups;
+    return CORE_OK;
+}
+
+static enum core_rc check_config(const struct radio_world_config *cfg, struct core_err *e)
+{
+    enum core_rc rc = radio_carrier_config_check(&cfg->carrier, e);
+
+    if (rc == CORE_OK)
+        rc = radio_deployment_config_check(&cfg->deploy, e);
+    for (size_t i = 0; rc == CORE_OK && i < cfg->n_groups; i++)
+        rc = radio_ue_group_config_check(&cfg->groups[i], e);
+    return rc;
+}
+
+struct radio_world *radio_world_create(const struct radio_world_config *cfg,
+                                       struct core_engine *eng, uint64_t seed,
+                                       struct core_err *e)
+{
+    struct radio_world *w;
+    uint32_t rings = 0;
+    size_t ue = 0;
+    int type;
+
+    if (check_config(cfg, e) != CORE_OK)
+        return NULL;
+    w = core_calloc(1, sizeof(*w));
+    if (w == NULL) {
+        core_err(e, CORE_E_NOMEM, "no memory for the radio world");
+        return NULL;
+    }
+    w->cfg = *cfg;
+    w->eng = eng;
+    w->free_flow = NONE;
+    w->next_flow_id = 1;
+    if (copy_groups(w, e) != CORE_OK)
+        goto out_destroy;
+    if (radio_carrier_from_config(&cfg->carrier, &w->carrier, e) != CORE_OK)
+        goto out_destroy;
+    w->scenario = (enum radio_scenario)cfg->deploy.scenario;
+    w->h_bs_m = radio_bs_height_m(&cfg->deploy);
+    radio_d2d_range_m(&cfg->deploy, &w->d_min_m, &w->d_max_m);
+    w->peak_rate_bps = radio_nr_rate_bps(&w->carrier, RADIO_CQI_MAX, w->carrier.n_prb);
+    w->floor_rate_bps =
+        w->carrier.shannon ? 1.0 : radio_nr_rate_bps(&w->carrier, 1, w->carrier.n_prb);
+    w->prb_power_dbm = radio_dl_prb_power_dbm(cfg->deploy.gnb_power_dbm, w->carrier.n_prb);
+    while (radio_hex_site_count(rings) < (size_t)cfg->deploy.n_sites)
+        rings++;
+    w->n_sites = (size_t)cfg->deploy.n_sites;
+    w->n_cells = w->n_sites * (size_t)cfg->deploy.n_sectors;
+    w->area_radius_m = rings * cfg->deploy.isd_m +
+                       (cfg->deploy.n_sectors == 3 ? 2.0 * cfg->deploy.isd_m / 3.0
+                                                   : cfg->deploy.isd_m / sqrt(3.0));
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        w->n_ues += (size_t)cfg->groups[i].n_ues;
+    if (w->n_ues > UINT32_MAX / 2) {
+        core_err(e, CORE_E_INPUT, "%zu UEs is too many", w->n_ues);
+        goto out_destroy;
+    }
+    w->site_x_m = core_calloc(w->n_sites, sizeof(double));
+    w->site_y_m = core_calloc(w->n_sites, sizeof(double));
+    w->cells = core_calloc(w->n_cells, sizeof(*w->cells));
+    w->ues = core_calloc(w->n_ues ? w->n_ues : 1, sizeof(*w->ues));
+    w->cl_db = core_calloc(w->n_ues * w->n_cells + 1, sizeof(double));
+    w->shadow = core_calloc(w->n_ues * w->n_sites + 1, sizeof(*w->shadow));
+    w->los_u = core_calloc(w->n_ues * w->n_sites + 1, sizeof(double));
+    w->scratch_db = core_calloc(w->n_cells, sizeof(double));
+    w->rsrp_dbm = core_calloc(w->n_cells, sizeof(double));
+    w->load = core_calloc(w->n_cells, sizeof(double));
+    w->cdirs = core_calloc(2 * w->n_cells, sizeof(*w->cdirs));
+    if (!w->site_x_m || !w->site_y_m || !w->cells || !w->ues || !w->cl_db || !w->shadow ||
+        !w->los_u || !w->scratch_db || !w->rsrp_dbm || !w->load || !w->cdirs) {
+        core_err(e, CORE_E_NOMEM, "no memory for a radio world of %zu UEs", w->n_ues);
+        goto out_destroy;
+    }
+    if (radio_hex_sites(rings, cfg->deploy.isd_m, w->site_x_m, w->site_y_m, e) != CORE_OK)
+        goto out_destroy;
+    for (size_t c = 0; c < w->n_cells; c++) {
+        w->cells[c].site = (uint32_t)(c / (size_t)cfg->deploy.n_sectors);
+        w->cells[c].sector = (uint32_t)(c % (size_t)cfg->deploy.n_sectors);
+        w->load[c] = cfg->deploy.load;
+    }
+    for (size_t cd = 0; cd < 2 * w->n_cells; cd++) {
+        w->cdirs[cd].fs = radio_flows_create(16, (enum radio_sched)cfg->deploy.scheduler,
+                                             (enum radio_dir)(cd % 2), w->peak_rate_bps,
+                                             &cfg->power);
+        if (w->cdirs[cd].fs == NULL) {
+            core_err(e, CORE_E_NOMEM, "no memory for the cells' flows");
+            goto out_destroy;
+        }
+    }
+    w->type = (struct core_entity_type){"radio_world", world_handlers, EV_COUNT};
+    type = core_engine_register_type(eng, &w->type);
+    if (type < 0) {
+        core_err(e, CORE_E_NOMEM, "no memory to register the radio world");
+        goto out_destroy;
+    }
+    w->entity = core_engine_add_entity(eng, type, w);
+    if (w->entity == UINT32_MAX) {
+        core_err(e, CORE_E_NOMEM, "no memory to add the radio world");
+        goto out_destroy;
+    }
+    for (size_t i = 0; i < cfg->n_groups; i++) {
+        for (size_t k = 0; k < (size_t)w->groups[i].n_ues; k++, ue++) {
+            if (init_ue(w, (uint32_t)ue, &w->groups[i], k, seed, e) != CORE_OK)
+                goto out_destroy;
+        }
+    }
+    return w;
+
+out_destroy:
+    radio_world_destroy(w);
+    return NULL;
+}
+
+void radio_world_destroy(struct radio_world *w)
+{
+    if (w == NULL)
+        return;
+    if (w->cdirs != NULL)
+        for (size_t cd = 0; cd < 2 * w->n_cells; cd++)
+            radio_flows_destroy(w->cdirs[cd].fs);
+    if (w->ues != NULL) {
+        for (size_t i = 0; i < w->n_ues; i++) {
+            core_rng_destroy(w->ues[i].r_mob);
+            core_rng_destroy(w->ues[i].r_fade);
+            core_rng_destroy(w->ues[i].r_shadow);
+            core_rng_destroy(w->ues[i].r_arr);
+        }
+    }
+    core_free(w->cdirs);
+    core_free(w->load);
+    core_free(w->rsrp_dbm);
+    core_free(w->scratch_db);
+    core_free(w->los_u);
+    core_free(w->shadow);
+    core_free(w->cl_db);
+    core_free(w->ues);
+    core_free(w->cells);
+    core_free(w->site_y_m);
+    core_free(w->site_x_m);
+    core_free(w->flows);
+    core_free(w->positions);
+    core_free(w->groups);
+    core_free(w);
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+void radio_world_on_handover(struct radio_world *w, radio_world_handover_fn fn, void *ctx)
+{
+    w->on_handover = fn;
+    w->handover_ctx = ctx;
+}
+
+size_t radio_world_n_ues(const struct radio_world *w)
+{
+    return w->n_ues;
+}
+
+size_t radio_world_n_cells(const struct radio_world *w)
+{
+    return w->n_cells;
+}
+
+const struct radio_carrier *radio_world_carrier(const struct radio_world *w)
+{
+    return &w->carrier;
+}
+
+void radio_world_cell_site(const struct radio_world *w, uint32_t cell, double *x_m, double *y_m)
+{
+    CORE_ASSERT(cell < w->n_cells);
+    *x_m = w->site_x_m[w->cells[cell].site];
+    *y_m = w->site_y_m[w->cells[cell].site];
+}
+
+uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue)
+{
+    CORE_ASSERT(ue < w->n_ues);
+    return w->ues[ue].ho.serving;
+}
+
+size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir)
+{
+    CORE_ASSERT(ue < w->n_ues && dir < RADIO_DIR_COUNT);
+    return w->ues[ue].n_flows[dir];
+}
+
+enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rrm_reply *rep,
+                             struct core_err *e)
+{
+    if (ue >= w->n_ues)
+        return core_err(e, CORE_E_INPUT, "UE %u is out of range [0, %zu]", (unsigned)ue,
+                        w->n_ues - 1);
+    rrm_with_fade(w, ue, fading_db_at(w, &w->ues[ue], core_engine_now(w->eng)), rep);
+    return CORE_OK;
+}
+
+enum core_rc radio_world_sample(struct radio_world *w, uint32_t ue, struct radio_sample *row,
+                                struct core_err *e)
+{
+    struct radio_rrm_reply rep;
+    double now_s = core_engine_now(w->eng);
+    enum core_rc rc = radio_world_rrm(w, ue, &rep, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    row->ue = ue;
+    row->t_s = now_s;
+    row->cell = w->ues[ue].ho.serving;
+    position_at(&w->ues[ue], now_s, &row->x_m, &row->y_m);
+    row->ul_sinr_db = rep.ul_sinr_db;
+    row->dl_sinr_db = rep.dl_sinr_db;
+    row->ul_cqi = rep.ul_cqi;
+    row->dl_cqi = rep.dl_cqi;
+    row->ul_rate_bps = rep.ul_rate_bps;
+    row->dl_rate_bps = rep.dl_rate_bps;
+    return CORE_OK;
+}
+
+void radio_world_stats(const struct radio_world *w, struct radio_world_stats *out)
+{
+    *out = w->stats;
+}

@@ -1,0 +1,538 @@
+/*
+ * test_world.c — the radio world on the engine: a lone transfer ends at
+ * B 8 / rate exactly, flows of one cell share it (completions rescheduled
+ * when a flow joins), a walking UE hands over with its transfer, fading
+ * updates run only while a UE has flows, the groups' traffic, determinism
+ * by seed, the configuration checks' messages, and out-of-memory paths.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "radio/radio.h"
+
+struct done_log {
+    size_t n;                               /* completions seen */
+    struct radio_world_flow_done done[16]; /* the first 16 */
+};
+
+static void record_done(void *ctx, struct radio_world *w, const struct radio_world_flow_done *d)
+{
+    struct done_log *log = ctx;
+
+    (void)w;
+    if (log->n < ARRAY_LEN(log->done))
+        log->done[log->n] = *d;
+    log->n++;
+}
+
+struct ho_log {
+    size_t n;       /* handovers seen */
+    uint32_t from;  /* last source cell */
+    uint32_t to;    /* last target cell */
+    double t_s;     /* last time, s */
+};
+
+static void record_ho(void *ctx, struct radio_world *w, uint32_t ue, uint32_t from, uint32_t to,
+                      double t_s)
+{
+    struct ho_log *log = ctx;
+
+    (void)w;
+    (void)ue;
+    log->n++;
+    log->from = from;
+    log->to = to;
+    log->t_s = t_s;
+}
+
+/* One site, one sector, no shadowing or fading: a deterministic link. */
+static void plain_config(struct radio_world_config *cfg)
+{
+    assert_int_equal(radio_world_config_defaults(cfg, NULL), CORE_OK);
+    cfg->deploy.shadowing = false;
+    cfg->deploy.fading = false;
+}
+
+static void static_group(struct radio_ue_group_config *g, long n, const double *x,
+                         const double *y)
+{
+    memset(g, 0, sizeof(*g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, g, NULL), CORE_OK);
+    g->n_ues = n;
+    g->placement = RADIO_PLACE_POSITIONS;
+    g->pos_x_m = x;
+    g->pos_y_m = y;
+}
+
+static void run_until(struct core_engine *eng, double t_s)
+{
+    struct core_run_limits lim = {.until_s = t_s, .has_until = true};
+
+    core_engine_run(eng, &lim);
+}
+
+static void test_world_lone_transfer_ends_at_size_over_rate(void **state)
+{
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    long live = core_alloc_live();
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    uint64_t id = 0;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_true(rep.ul_full_rate_bps > 1e6);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, &id,
+                                            NULL),
+                     CORE_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(radio_world_ue_flows(w, 0, RADIO_DIR_UL), 1);
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 1);
+    double want_s = 100e3 * 8.0 / rep.ul_full_rate_bps;
+
+    if (log.done[0].t_end_s != want_s) {
+        print_error("ends at %.17g s, want %.17g s\n", log.done[0].t_end_s, want_s);
+        fail();
+    }
+    assert_true(log.done[0].flow == 1 && log.done[0].ue == 0 && log.done[0].cell == 0);
+    assert_true(log.done[0].dir == RADIO_DIR_UL && log.done[0].size_bytes == 100e3);
+    double want_j = (1.288 + pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0) / 0.3) * want_s;
+
+    if (fabs(log.done[0].ue_energy_j - want_j) > 1e-12 * want_j) {
+        print_error("energy %.17g J, want %.17g J\n", log.done[0].ue_energy_j, want_j);
+        fail();
+    }
+    assert_int_equal(radio_world_ue_flows(w, 0, RADIO_DIR_UL), 0);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+    assert_int_equal(core_alloc_live(), live);
+}
+
+static void test_world_late_flow_reschedules_the_first_completion(void **state)
+{
+    /* Two UEs at the same distance: equal full rates r. A (100 MB) starts at
+     * 0, B (50 MB) at 0.01 s. Round robin: from 0.01 s each gets r / 2, so B
+     * ends at 0.01 + 4e8 bits / (r / 2); A then has its remaining bits less
+     * 4e8 left, alone at r. */
+    static const double x[] = {150.0, -150.0}, y[] = {0.0, 0.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 2, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    double r = rep.dl_full_rate_bps;
+
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 100e6, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 0.01);
+    assert_int_equal(radio_world_start_flow(w, 1, RADIO_DIR_DL, 50e6, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 100.0);
+    assert_int_equal(log.n, 2);
+    double a_left_bits = 8e8 - r * 0.01;
+    double b_end = 0.01 + 4e8 / (r / 2.0);
+    double a_end = b_end + (a_left_bits - 4e8) / r;
+
+    assert_true(a_left_bits > 4e8);
+
+    assert_int_equal(log.done[0].ue, 1);
+    assert_int_equal(log.done[1].ue, 0);
+    if (fabs(log.done[0].t_end_s - b_end) > 1e-12 || fabs(log.done[1].t_end_s - a_end) > 1e-12) {
+        print_error("B ends %.15g s (want %.15g), A %.15g s (want %.15g)\n",
+                    log.done[0].t_end_s, b_end, log.done[1].t_end_s, a_end);
+        fail();
+    }
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_walking_ue_hands_over_and_keeps_its_transfer(void **state)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct done_log log = {0};
+    struct ho_log ho = {0};
+    struct radio_world_stats st;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    double sx, sy;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.deploy.n_sites = 7;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.placement = RADIO_PLACE_UNIFORM_CELL;
+    g.mobility = RADIO_MOBILITY_LINE;
+    g.speed_min_mps = g.speed_max_mps = 30.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 3, NULL);
+    assert_non_null(w);
+    radio_world_on_handover(w, record_ho, &ho);
+    assert_int_equal(radio_world_serving(w, 0), 0);
+    radio_world_cell_site(w, 0, &sx, &sy);
+    assert_true(sx == 0.0 && sy == 0.0);
+    /* 3 MB at a few Mbit/s far out lasts long enough to cross a cell edge. */
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 30e6, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 40.0);
+    radio_world_stats(w, &st);
+    if (ho.n == 0 || st.handovers != ho.n) {
+        print_error("%zu handovers seen by the hook, %llu counted\n", ho.n,
+                    (unsigned long long)st.handovers);
+        fail();
+    }
+    assert_true(ho.from != ho.to);
+    assert_int_equal(radio_world_serving(w, 0), ho.to);
+    assert_int_equal(log.n, 1);
+    assert_true(log.done[0].size_bytes == 30e6 && log.done[0].t_start_s == 0.0);
+    assert_true(log.done[0].t_end_s > ho.t_s || ho.n > 1);
+    /* About one position update per metre: 30 m/s for 40 s. */
+    if (st.channel_updates < 1190 || st.channel_updates > 1210) {
+        print_error("%llu channel updates, want about 1200\n",
+                    (unsigned long long)st.channel_updates);
+        fail();
+    }
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_fading_updates_only_while_flows_are_active(void **state)
+{
+    static const double x[] = {200.0}, y[] = {0.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_world_stats st;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    struct radio_rrm_reply a, b;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.deploy.fading = true;
+    static_group(&g, 1, x, y);
+    g.mobility = RADIO_MOBILITY_LINE;
+    g.speed_min_mps = g.speed_max_mps = 1.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 11, NULL);
+    assert_non_null(w);
+    run_until(eng, 10.0);
+    radio_world_stats(w, &st);
+    /* Without flows: only the position updates, one per metre. */
+    assert_int_equal(st.channel_updates, 10);
+    /* The fading is a function of time: two queries at once agree, and the
+     * SINR moves between instants a coherence time apart. */
+    assert_int_equal(radio_world_rrm(w, 0, &a, NULL), CORE_OK);
+    assert_int_equal(radio_world_rrm(w, 0, &b, NULL), CORE_OK);
+    assert_true(a.dl_sinr_db == b.dl_sinr_db);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 1e12, NULL, NULL, NULL, NULL),
+                     CORE_OK);
+    run_until(eng, 20.0);
+    radio_world_stats(w, &st);
+    /* 1 m/s at 3.5 GHz: f_D = 11.67 Hz, coherence 36.3 ms: 275 fading
+     * updates in 10 s, plus 10 position updates. */
+    double coh_s = radio_fading_coherence_s(radio_doppler_hz(1.0, 3.5e9));
+    uint64_t want = 20 + (uint64_t)floor(10.0 / coh_s);
+
+    if (st.channel_updates + 1 < want || st.channel_updates > want + 1) {
+        print_error("%llu channel updates, want %llu\n", (unsigned long long)st.channel_updates,
+                    (unsigned long long)want);
+        fail();
+    }
+    assert_int_equal(radio_world_rrm(w, 0, &b, NULL), CORE_OK);
+    assert_true(a.dl_sinr_db != b.dl_sinr_db);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_traffic_uploads_then_downloads(void **state)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_world_stats st;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+    cfg.deploy.n_sites = 7;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.n_ues = 70;
+    g.mobility = RADIO_MOBILITY_WAYPOINT;
+    g.ul_bytes = 10e3;
+    g.dl_bytes = 1e3;
+    g.request_rate_hz = 1.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 5, NULL);
+    assert_non_null(w);
+    run_until(eng, 20.0);
+    radio_world_stats(w, &st);
+    /* 70 UEs x 1/s x 20 s = 1400 requests (Poisson: within 4 sd). */
+    if (st.requests < 1250 || st.requests > 1550) {
+        print_error("%llu requests, want about 1400\n", (unsigned long long)st.requests);
+        fail();
+    }
+    /* Each request is an upload and then a download; the last few are in flight. */
+    assert_true(st.flows_started <= 2 * st.requests && st.flows_started + 10 >= 2 * st.requests);
+    assert_true(st.flows_done + 10 >= st.flows_started);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+/* Run a small pedestrian world with seed and write every UE's sample at 5 s. */
+static void sample_world(uint64_t seed, struct radio_sample *rows, size_t n)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+    cfg.deploy.n_sites = 7;
+    cfg.deploy.n_sectors = 3;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.n_ues = (long)n;
+    g.mobility = RADIO_MOBILITY_WAYPOINT;
+    g.ul_bytes = 50e3;
+    g.request_rate_hz = 2.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, seed, NULL);
+    assert_non_null(w);
+    run_until(eng, 5.0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(radio_world_sample(w, (uint32_t)i, &rows[i], NULL), CORE_OK);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_same_seed_same_samples_other_seed_other_ones(void **state)
+{
+    struct radio_sample a[21], b[21], c[21];
+    size_t differ = 0;
+
+    (void)state;
+    sample_world(9, a, 21);
+    sample_world(9, b, 21);
+    sample_world(10, c, 21);
+    for (size_t i = 0; i < 21; i++) {
+        assert_true(a[i].ue == i && a[i].t_s == 5.0);
+        assert_true(a[i].x_m == b[i].x_m && a[i].y_m == b[i].y_m && a[i].cell == b[i].cell);
+        assert_true(a[i].ul_sinr_db == b[i].ul_sinr_db && a[i].dl_rate_bps == b[i].dl_rate_bps);
+        assert_true(a[i].cell < 21 && a[i].ul_cqi <= 15 && a[i].dl_cqi <= 15);
+        differ += a[i].x_m != c[i].x_m;
+    }
+    assert_true(differ == 21);
+}
+
+static void expect_create_error(const struct radio_world_config *cfg, const char *want)
+{
+    struct core_engine *eng = core_engine_create(0);
+    struct core_err e;
+
+    core_err_clear(&e);
+    assert_null(radio_world_create(cfg, eng, 1, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    if (strcmp(e.msg, want) != 0) {
+        print_error("message:\n  %s\nwant:\n  %s\n", e.msg, want);
+        fail();
+    }
+    core_engine_destroy(eng);
+}
+
+static void test_world_config_checks_name_the_valid_range(void **state)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.carrier.scs_hz = 15e3;
+    expect_create_error(&cfg, "bandwidth 100 MHz is not allowed at 15 kHz SCS (TS 38.101-1 "
+                              "table 5.3.2-1 allows 5, 10, 15, 20, 25, 30, 35, 40, 45, 50 MHz)");
+    plain_config(&cfg);
+    cfg.deploy.n_sites = 5;
+    expect_create_error(&cfg, "attribute 'sites': 5 is not a hexagonal count (1, 7, 19, 37, "
+                              "61, 91, 127, 169 or 217)");
+    plain_config(&cfg);
+    cfg.deploy.isd_m = 10e3;
+    expect_create_error(&cfg, "attribute 'isd': 10000 m puts the cell edge 5773.5 m from its "
+                              "site, beyond the UMa path-loss range of 5000 m (isd at most "
+                              "8660.25 m with 1 sector)");
+    plain_config(&cfg);
+    cfg.deploy.scenario = RADIO_SCENARIO_INH_OPEN;
+    cfg.deploy.isd_m = 300.0;
+    expect_create_error(&cfg, "attribute 'isd': 300 m puts the cell edge 173.205 m from its "
+                              "site, beyond the InH-open path-loss range of 149.992 m (isd at "
+                              "most 259.795 m with 1 sector)");
+    plain_config(&cfg);
+    cfg.deploy.ue_height_m = 1.0;
+    expect_create_error(&cfg, "attribute 'ue-height': 1 m is outside the UMa range [1.5, 22.5] m");
+    plain_config(&cfg);
+    cfg.deploy.n_sites = 37;
+    cfg.deploy.n_sectors = 3;
+    expect_create_error(&cfg, "37 sites x 3 sectors is 111 cells, more than the 64 supported");
+    plain_config(&cfg);
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.speed_min_mps = 3.0;
+    g.speed_max_mps = 2.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    expect_create_error(&cfg, "attribute 'speed-min': 3 m/s must not exceed 'speed-max' (2 m/s)");
+    g.speed_min_mps = 0.0;
+    g.mobility = RADIO_MOBILITY_WAYPOINT;
+    expect_create_error(&cfg, "attribute 'speed-min': a moving UE needs a positive speed (got "
+                              "0 m/s)");
+}
+
+static void test_world_start_flow_rejects_bad_arguments(void **state)
+{
+    static const double x[] = {100.0}, y[] = {0.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_rrm_reply rep;
+    struct radio_sample row;
+    struct radio_world *w;
+    struct core_err e;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 1, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_start_flow(w, 1, RADIO_DIR_UL, 10.0, NULL, NULL, NULL, &e),
+                     CORE_E_INPUT);
+    assert_string_equal(e.msg, "UE 1 is out of range [0, 0]");
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 0.0, NULL, NULL, NULL, &e),
+                     CORE_E_INPUT);
+    assert_string_equal(e.msg, "a transfer of 0 B: the size must be positive");
+    assert_int_equal(radio_world_rrm(w, 2, &rep, &e), CORE_E_INPUT);
+    assert_int_equal(radio_world_sample(w, 2, &row, &e), CORE_E_INPUT);
+    assert_int_equal(radio_world_n_ues(w), 1);
+    assert_int_equal(radio_world_n_cells(w), 1);
+    assert_int_equal(radio_world_carrier(w)->n_prb, 273);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_link_budget_follows_distance_and_rejects_out_of_range(void **state)
+{
+    struct radio_world_config cfg;
+    struct radio_budget_row near, far;
+    struct core_err e;
+
+    (void)state;
+    plain_config(&cfg);
+    assert_int_equal(radio_link_budget(&cfg, 15.0, &near, NULL), CORE_OK);
+    assert_int_equal(radio_link_budget(&cfg, 280.0, &far, NULL), CORE_OK);
+    assert_true(near.distance_m == 15.0 && far.distance_m == 280.0);
+    assert_true(near.los_probability == 1.0 && far.los_probability < 0.2);
+    assert_true(near.pathloss_nlos_db >= near.pathloss_los_db);
+    assert_true(far.pathloss_los_db > near.pathloss_los_db);
+    assert_true(far.dl_sinr_db < near.dl_sinr_db && far.ul_sinr_db < near.ul_sinr_db);
+    assert_true(far.dl_cqi <= near.dl_cqi && far.dl_rate_bps < near.dl_rate_bps);
+    assert_true(near.dl_cqi == 15);
+    assert_int_equal(radio_link_budget(&cfg, 5.0, &near, &e), CORE_E_INPUT);
+    assert_string_equal(e.msg, "distance 5 m is outside the uma path-loss range [10, 5000] m");
+    cfg.carrier.scs_hz = 60e3;
+    cfg.carrier.bandwidth_hz = 5e6;
+    assert_int_equal(radio_link_budget(&cfg, 50.0, &near, &e), CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "not allowed at 60 kHz SCS"));
+    plain_config(&cfg);
+    assert_true(fabs(radio_cell_edge_m(&cfg.deploy) - 500.0 / sqrt(3.0)) < 1e-9);
+    cfg.deploy.n_sectors = 3;
+    assert_true(fabs(radio_cell_edge_m(&cfg.deploy) - 1000.0 / 3.0) < 1e-9);
+}
+
+static void test_world_out_of_memory_leaves_nothing_behind(void **state)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    long live = core_alloc_live();
+    bool made = false;
+
+    (void)state;
+    assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+    cfg.deploy.n_sites = 7;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.n_ues = 3;
+    g.mobility = RADIO_MOBILITY_WAYPOINT;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    for (unsigned long k = 1; !made && k < 500; k++) {
+        struct core_engine *eng = core_engine_create(4096);
+        struct radio_world *w;
+        struct core_err e;
+
+        assert_non_null(eng);
+        core_alloc_fail_after(k);
+        w = radio_world_create(&cfg, eng, 1, &e);
+        core_alloc_fail_after(0);
+        if (w == NULL)
+            assert_int_equal(e.rc, CORE_E_NOMEM);
+        made = w != NULL;
+        radio_world_destroy(w);
+        core_engine_destroy(eng);
+        assert_int_equal(core_alloc_live(), live);
+    }
+    assert_true(made);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_world_lone_transfer_ends_at_size_over_rate),
+        cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
+        cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
+        cmocka_unit_test(test_world_fading_updates_only_while_flows_are_active),
+        cmocka_unit_test(test_world_traffic_uploads_then_downloads),
+        cmocka_unit_test(test_world_same_seed_same_samples_other_seed_other_ones),
+        cmocka_unit_test(test_world_config_checks_name_the_valid_range),
+        cmocka_unit_test(test_world_start_flow_rejects_bad_arguments),
+        cmocka_unit_test(test_link_budget_follows_distance_and_rejects_out_of_range),
+        cmocka_unit_test(test_world_out_of_memory_leaves_nothing_behind),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
