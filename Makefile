@@ -6,7 +6,7 @@
 #   make bench      build and run the benchmarks, print their figures
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
-#   make install    install coinfer to $(PREFIX)/bin (PREFIX=/usr/local)
+#   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
 #
 # CI=true adds -Werror. Libraries come from pkg-config.
@@ -102,7 +102,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB) $(BUILD)/config.mk
 # The ns-3 reference PHOLD: built only where ns-3 is installed; never part of coinfer.
 $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core) -o $@ $< -lns3-core
+	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core gsl) -o $@ $< $$(pkg-config --libs ns3-core gsl)
 
 test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
@@ -122,8 +122,11 @@ valgrind: $(UNIT_BIN)
 	  scripts/run-tests.sh --unit-only
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
+	  $(DESTDIR)$(PREFIX)/share/coinfer/models
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coinfer
+	install -m 644 scenarios/*.xml scenarios/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/
+	install -m 644 models/*.xml models/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/models/
 
 clean:
 	rm -rf build

@@ -52,7 +52,9 @@ struct io_scenario {
  * variable is set; else ../scenarios/schema.xsd from the directory of the
  * running binary or one of its two parents (found through /proc/self/exe,
  * so build/coinfer and build/asan/coinfer find scenarios/schema.xsd of their
- * source tree); else scenarios/schema.xsd from the current directory. A schema that cannot be read is CORE_E_IO with
+ * source tree); else ../share/coinfer/scenarios/schema.xsd from the binary's
+ * directory (make install); else scenarios/schema.xsd from the current
+ * directory. A schema that cannot be read is CORE_E_IO with
  * "SCHEMA:0: cannot open the scenario schema: ..." in e. */
 
 /* Load, validate (XSD, then ranges and cross-checks) and convert a scenario
@@ -166,7 +168,8 @@ struct nn_model;
 
 /* Where the model schema lives: $COINFER_MODEL_SCHEMA_DIR/schema.xsd if that
  * variable is set, else ../models/schema.xsd from the running binary's
- * directory or one of its two parents, else models/schema.xsd. */
+ * directory or one of its two parents, else ../share/coinfer/models/ from
+ * the binary's directory (make install), else models/schema.xsd. */
 
 /* Load the model file at path (models/schema.xsd): validate it, build the
  * model layer by layer, finalize it with weights drawn from seed and, when

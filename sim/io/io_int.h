@@ -55,7 +55,9 @@ struct io_xml_kind {
 long io_xml_node_line(const xmlNode *n);
 
 /* Where kind's schema is: $env/schema.xsd, else ../dir/schema.xsd from the
- * running binary's directory or one of its two parents, else dir/schema.xsd. */
+ * running binary's directory or one of its two parents, else
+ * ../share/coinfer/dir/schema.xsd from the binary's directory (an installed
+ * coinfer), else dir/schema.xsd. */
 void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size);
 
 /* Read, parse (no network, no entities) and validate the file at path against

@@ -53,46 +53,6 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
-/* The first error libxml2 reported, and how many followed it. */
-struct xml_capture {
-    int n_errors;     /* errors seen (warnings are ignored) */
-    long line;        /* line of the first, 0 if unknown */
-    bool from_parser; /* the first is a well-formedness error */
-    char msg[1024];   /* libxml2's text of the first */
-};
-
-/* The line of node in its file. libxml2 2.9 keeps lines up to 65535 in the
- * node; past that (with XML_PARSE_BIG_LINES) only text nodes keep their line,
- * in psvi, and it is the line where the text ends, which is the line where
- * the next element starts. xmlGetLineNo instead takes an element's line from
- * the text after it, one line late when a newline follows the element. */
-static long node_line(const xmlNode *n)
-{
-    if (n != NULL && n->type == XML_ATTRIBUTE_NODE)
-        n = n->parent;
-    if (n == NULL)
-        return 0;
-    if (n->type == XML_ELEMENT_NODE && n->line == 65535 && n->prev != NULL &&
-        n->prev->type == XML_TEXT_NODE && n->prev->psvi != NULL)
-        return (long)(intptr_t)n->prev->psvi;
-    return xmlGetLineNo(n);
-}
-
-static void on_xml_error(void *ctx, xmlErrorPtr err)
-{
-    struct xml_capture *cap = ctx;
-
-    if (cap == NULL || err == NULL || err->level < XML_ERR_ERROR)
-        return;
-    if (cap->n_errors++ > 0)
-        return;
-    cap->line = err->line;
-    if ((cap->line <= 0 || cap->line >= 65535) && err->node != NULL)
-        cap->line = node_line(err->node);
-    cap->from_parser = err->domain != XML_FROM_SCHEMASV && err->domain != XML_FROM_SCHEMASP;
-    snprintf(cap->msg, sizeof(cap->msg), "%s", err->message ? err->message : "unknown error");
-}
-
 /* ---- knob tables of the scenario's elements ------------------------------ */
 
 /* <position>: one UE's starting point (placement="positions"). */
@@ -136,196 +96,7 @@ const struct core_knob_table *io_scenario_knobs(const char *element)
 
 /* ---- reading, parsing and validating ------------------------------------- */
 
-/* Read the whole file at path into a new buffer (core_free it). */
-static enum core_rc read_file(const char *path, char **buf_out, size_t *len_out, struct core_err *e)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0, got;
-
-    if (f == NULL)
-        return core_err(e, CORE_E_INPUT, "%s:0: cannot open: %s", path, strerror(errno));
-    do {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 16384;
-            grown = core_realloc(buf, cap);
-            if (grown == NULL) {
-                core_free(buf);
-                fclose(f);
-                return core_err(e, CORE_E_NOMEM, "%s:0: out of memory reading the file", path);
-            }
-            buf = grown;
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-    } while (got > 0);
-    if (ferror(f)) {
-        int err = errno;
-        core_free(buf);
-        fclose(f);
-        return core_err(e, CORE_E_INPUT, "%s:0: cannot read: %s", path, strerror(err));
-    }
-    fclose(f);
-    if (len > INT_MAX) {
-        core_free(buf);
-        return core_err(e, CORE_E_INPUT, "%s:0: file too large for a scenario", path);
-    }
-    *buf_out = buf;
-    *len_out = len;
-    return CORE_OK;
-}
-
-/* Where scenarios/schema.xsd is (see the comment at the top). */
-static void schema_path(char *buf, size_t size)
-{
-    const char *dir = getenv("COINFER_SCHEMA_DIR");
-    char exe[PATH_MAX];
-    ssize_t n;
-
-    if (dir != NULL && dir[0] != '\0') {
-        snprintf(buf, size, "%s/schema.xsd", dir);
-        return;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        char *slash;
-        exe[n] = '\0';
-        /* build/coinfer -> build/../scenarios; build/asan/coinfer one level more. */
-        for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
-            *slash = '\0';
-            snprintf(buf, size, "%s/../scenarios/schema.xsd", exe);
-            if (access(buf, R_OK) == 0)
-                return;
-        }
-    }
-    snprintf(buf, size, "scenarios/schema.xsd");
-}
-
-/* The first entity reference under n (libxml2 keeps them as nodes when
- * entities are not substituted, which we never do), or NULL. */
-static xmlNodePtr find_entity_ref(xmlNodePtr n)
-{
-    for (; n != NULL; n = n->next) {
-        xmlNodePtr found;
-        if (n->type == XML_ENTITY_REF_NODE)
-            return n;
-        if (n->type == XML_ELEMENT_NODE && (found = find_entity_ref(n->children)) != NULL)
-            return found;
-    }
-    return NULL;
-}
-
-/* Validate doc against the schema; the first violation as FILE:LINE. */
-static enum core_rc validate_doc(const char *path, xmlDocPtr doc, struct xml_capture *cap,
-                                 struct core_err *e)
-{
-    char xsd[PATH_MAX + 32], plain[1024];
-    xmlSchemaParserCtxtPtr pctx;
-    xmlSchemaValidCtxtPtr vctx;
-    xmlSchemaPtr schema;
-    enum core_rc rc = CORE_OK;
-    int ret;
-
-    schema_path(xsd, sizeof(xsd));
-    if (access(xsd, R_OK) != 0)
-        return core_err(e, CORE_E_IO,
-                        "%s:0: cannot open the scenario schema: %s (set COINFER_SCHEMA_DIR "
-                        "to the directory holding schema.xsd)",
-                        xsd, strerror(errno));
-    pctx = xmlSchemaNewParserCtxt(xsd);
-    if (pctx == NULL)
-        return core_err(e, CORE_E_NOMEM, "%s:0: out of memory loading the schema", xsd);
-    xmlSchemaSetParserStructuredErrors(pctx, on_xml_error, cap);
-    schema = xmlSchemaParse(pctx);
-    xmlSchemaFreeParserCtxt(pctx);
-    if (schema == NULL)
-        return core_err(e, CORE_E_IO, "%s:%ld: the scenario schema is broken: %s", xsd, cap->line,
-                        cap->n_errors ? cap->msg : "cannot parse it");
-    vctx = xmlSchemaNewValidCtxt(schema);
-    if (vctx == NULL) {
-        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory validating", path);
-        goto out_free_schema;
-    }
-    xmlSchemaSetValidStructuredErrors(vctx, on_xml_error, cap);
-    ret = xmlSchemaValidateDoc(vctx, doc);
-    if (ret != 0 && cap->n_errors > 0) {
-        io_xml_translate(cap->msg, cap->from_parser, plain, sizeof(plain));
-        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap->line, plain);
-    } else if (ret != 0) {
-        rc = core_err(e, CORE_E_RUNTIME, "%s:0: libxml2 could not validate the file (code %d)",
-                      path, ret);
-    }
-    xmlSchemaFreeValidCtxt(vctx);
-out_free_schema:
-    xmlSchemaFree(schema);
-    return rc;
-}
-
-/* Read, parse and validate path. On success *doc_out is the tree (free with
- * xmlFreeDoc) and sha256 the file's digest. */
-static enum core_rc load_doc(const char *path, xmlDocPtr *doc_out, char sha256[65],
-                             struct core_err *e)
-{
-    struct xml_capture cap = {0};
-    struct io_sha256 hash;
-    xmlParserCtxtPtr pctx;
-    xmlDocPtr doc;
-    xmlNodePtr root, ref;
-    char *buf = NULL, plain[1024];
-    size_t len = 0;
-    enum core_rc rc;
-
-    rc = read_file(path, &buf, &len, e);
-    if (rc != CORE_OK)
-        return rc;
-    io_sha256_init(&hash);
-    io_sha256_update(&hash, buf, len);
-    io_sha256_final_hex(&hash, sha256);
-
-    xmlSetStructuredErrorFunc(&cap, on_xml_error);
-    pctx = xmlNewParserCtxt();
-    if (pctx == NULL) {
-        rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory parsing the file", path);
-        goto out_free_buf;
-    }
-    doc = xmlCtxtReadMemory(pctx, buf, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-    if (doc == NULL || !pctx->wellFormed || cap.n_errors > 0) {
-        xmlFreeDoc(doc);
-        xmlFreeParserCtxt(pctx);
-        io_xml_translate(cap.n_errors ? cap.msg : "The document cannot be parsed", true, plain,
-                         sizeof(plain));
-        rc = core_err(e, CORE_E_INPUT, "%s:%ld: %s", path, cap.line, plain);
-        goto out_free_buf;
-    }
-    xmlFreeParserCtxt(pctx);
-
-    root = xmlDocGetRootElement(doc);
-    if (root == NULL || strcmp((const char *)root->name, "scenario") != 0) {
-        rc = core_err(e, CORE_E_INPUT,
-                      "%s:%ld: root element '%s' is not a scenario (expected <scenario>)", path,
-                      root ? node_line(root) : 0L, root ? (const char *)root->name : "");
-        goto out_free_doc;
-    }
-    ref = find_entity_ref(root);
-    if (ref != NULL) {
-        rc = core_err(e, CORE_E_INPUT,
-                      "%s:%ld: entity '&%s;' is not allowed in a scenario file (write the text "
-                      "itself)",
-                      path, ref->parent ? node_line(ref->parent) : 0L, (const char *)ref->name);
-        goto out_free_doc;
-    }
-    rc = validate_doc(path, doc, &cap, e);
-    if (rc == CORE_OK) {
-        *doc_out = doc;
-        doc = NULL;
-    }
-out_free_doc:
-    xmlFreeDoc(doc);
-out_free_buf:
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    core_free(buf);
-    return rc;
-}
+static const struct io_xml_kind scenario_kind = {"scenario", "scenarios", "COINFER_SCHEMA_DIR"};
 
 /* ---- converting ------------------------------------------------------------ */
 
@@ -337,7 +108,7 @@ static enum core_rc apply_element(const char *path, xmlNodePtr node,
 {
     bool seen[64] = {false};
     char why[768];
-    long line = node_line(node);
+    long line = io_xml_node_line(node);
     enum core_rc rc;
 
     CORE_ASSERT(t->n_knobs <= ARRAY_LEN(seen));
@@ -390,7 +161,7 @@ static enum core_rc child(const char *path, xmlNodePtr parent, const char *name,
     }
     return core_err(e, CORE_E_INPUT,
                     "%s:%ld: element '%s' is missing a child element (expected <%s>)", path,
-                    node_line(parent), (const char *)parent->name, name);
+                    io_xml_node_line(parent), (const char *)parent->name, name);
 }
 
 /* Every child element of parent is one of names (NULL-terminated). */
@@ -405,7 +176,7 @@ static enum core_rc only_children(const char *path, xmlNodePtr parent, const cha
             known = known || is_element(n, names[i]);
         if (!known)
             return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s' is not expected here", path,
-                            node_line(n), (const char *)n->name);
+                            io_xml_node_line(n), (const char *)n->name);
     }
     return CORE_OK;
 }
@@ -424,7 +195,7 @@ static enum core_rc scenario_name(const char *path, xmlNodePtr root, char *out, 
             return core_err(e, CORE_E_INPUT,
                             "%s:%ld: element 'scenario': attribute 'name' must have 1 to %d "
                             "characters",
-                            path, node_line(root), IO_NAME_MAX - 1);
+                            path, io_xml_node_line(root), IO_NAME_MAX - 1);
         }
         memcpy(out, name, n + 1);
         xmlFree(name);
@@ -448,7 +219,7 @@ static enum core_rc radio_check(const char *path, xmlNodePtr node, enum core_rc 
 {
     if (rc == CORE_OK)
         return CORE_OK;
-    return core_err(e, rc, "%s:%ld: element '%s': %s", path, node_line(node),
+    return core_err(e, rc, "%s:%ld: element '%s': %s", path, io_xml_node_line(node),
                     (const char *)node->name, why->msg);
 }
 
@@ -474,11 +245,11 @@ static enum core_rc ue_group_from_node(const char *path, xmlNodePtr node, struct
             return core_err(e, CORE_E_INPUT,
                             "%s:%ld: element 'position' is allowed only in a group with "
                             "placement=\"positions\"",
-                            path, node_line(c));
+                            path, io_xml_node_line(c));
         if (*n_pos == IO_RADIO_MAX_POSITIONS)
             return core_err(e, CORE_E_INPUT,
                             "%s:%ld: more than %d <position> elements in one <radio>", path,
-                            node_line(c), IO_RADIO_MAX_POSITIONS);
+                            io_xml_node_line(c), IO_RADIO_MAX_POSITIONS);
         rc = apply_element(path, c, &position_table, &p, e);
         out->radio_pos_x_m[*n_pos] = p.x_m;
         out->radio_pos_y_m[*n_pos] = p.y_m;
@@ -492,7 +263,7 @@ static enum core_rc ue_group_from_node(const char *path, xmlNodePtr node, struct
             return core_err(e, CORE_E_INPUT,
                             "%s:%ld: element 'ue-group': placement 'positions' needs one "
                             "<position> per UE: count is %ld, found %zu",
-                            path, node_line(node), g->n_ues, n);
+                            path, io_xml_node_line(node), g->n_ues, n);
         g->pos_x_m = &out->radio_pos_x_m[first];
         g->pos_y_m = &out->radio_pos_y_m[first];
     }
@@ -536,7 +307,7 @@ static enum core_rc radio_from_node(const char *path, xmlNodePtr radio, struct i
             if (cfg->n_groups == IO_RADIO_MAX_GROUPS)
                 return core_err(e, CORE_E_INPUT,
                                 "%s:%ld: more than %d <ue-group> elements in one <radio>", path,
-                                node_line(n), IO_RADIO_MAX_GROUPS);
+                                io_xml_node_line(n), IO_RADIO_MAX_GROUPS);
             rc = ue_group_from_node(path, n, out, cfg->n_groups, &n_pos, e);
             cfg->n_groups++;
         }
@@ -547,7 +318,7 @@ static enum core_rc radio_from_node(const char *path, xmlNodePtr radio, struct i
         return core_err(e, CORE_E_INPUT,
                         "%s:%ld: element 'radio' is missing a child element (expected "
                         "<ue-group>)",
-                        path, node_line(radio));
+                        path, io_xml_node_line(radio));
     cfg->groups = out->radio_groups;
     /* The carrier is checked again with the deployment's defaults in place when
      * <carrier> was left out. */
@@ -611,7 +382,7 @@ static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io
         return core_err(e, CORE_E_INPUT,
                         "%s:%ld: element 'simulation': 'warmup' (%g s) must be less than "
                         "'duration' (%g s)",
-                        path, node_line(sim), out->sim.warmup_s, out->sim.duration_s);
+                        path, io_xml_node_line(sim), out->sim.warmup_s, out->sim.duration_s);
     return CORE_OK;
 }
 
@@ -627,7 +398,7 @@ enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct 
         return core_err(e, CORE_E_INPUT, "%.64s...:0: the path is longer than %d characters", path,
                         IO_PATH_MAX - 1);
     memcpy(out->path, path, strlen(path) + 1);
-    rc = load_doc(path, &doc, out->sha256, e);
+    rc = io_xml_load(path, &scenario_kind, &doc, out->sha256, e);
     if (rc != CORE_OK)
         return rc;
     rc = scenario_from_doc(path, doc, out, e);

@@ -123,6 +123,11 @@ void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size
             snprintf(buf, size, "%s/../%s/schema.xsd", exe, dir);
             if (access(buf, R_OK) == 0)
                 return;
+            /* where `make install` puts it: PREFIX/bin/coinfer and
+             * PREFIX/share/coinfer/DIR/schema.xsd */
+            snprintf(buf, size, "%s/../share/coinfer/%s/schema.xsd", exe, dir);
+            if (up == 0 && access(buf, R_OK) == 0)
+                return;
         }
     }
     snprintf(buf, size, "%s/schema.xsd", dir);
@@ -235,10 +240,10 @@ enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDo
     ref = find_entity_ref(root);
     if (ref != NULL) {
         rc = core_err(e, CORE_E_INPUT,
-                      "%s:%ld: entity '&%s;' is not allowed in a coinfer file (write the text "
+                      "%s:%ld: entity '&%s;' is not allowed in a %s file (write the text "
                       "itself)",
                       path, ref->parent ? io_xml_node_line(ref->parent) : 0L,
-                      (const char *)ref->name);
+                      (const char *)ref->name, kind->root);
         goto out_free_doc;
     }
     io_xml_schema_path(kind->schema_env, kind->schema_dir, xsd, sizeof(xsd));

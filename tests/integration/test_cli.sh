@@ -143,9 +143,21 @@ fi
 expect_exit 0 "validate accepts the zoo's model files" "$COINFER" validate models/*.xml
 expect_match "validate prints ok per model file" "$OUT" "models/resnet18.xml: ok"
 expect_exit 2 "run refuses a model file" "$COINFER" run -q --db "$TMP/m.db" models/lenet5.xml
-expect_match "run says a model file is not a scenario" "$ERR" "root element 'model' is not a scenario"
+expect_match "run says a model file is not a scenario" "$ERR" "root element 'model' is not a coinfer scenario file"
 expect_exit 2 "run refuses a radio scenario with a usage error" \
     "$COINFER" run -q --db "$TMP/radio.db" scenarios/radio-7cells.xml
 expect_match "run points a radio scenario to coinfer radio" "$ERR" "coinfer radio"
 if [ ! -e "$TMP/radio.db" ]; then pass "run on a radio scenario creates no database"; else
     fail "run on a radio scenario creates no database"; fi
+
+# ---- an installed coinfer finds its schemas away from the source tree -------------------------
+if make -s --no-print-directory install BUILD="$BUILD" PREFIX="$TMP/inst" >"$TMP/install.log" 2>&1; then
+    pass "make install into a prefix"
+    cp tests/data/cli/small.xml "$TMP/away.xml"
+    expect_exit 0 "the installed binary validates a scenario from another directory" \
+        env -C "$TMP" "$TMP/inst/bin/coinfer" validate away.xml
+    expect_exit 0 "the installed binary validates an installed model file" \
+        env -C "$TMP" "$TMP/inst/bin/coinfer" validate "$TMP/inst/share/coinfer/models/lenet5.xml"
+else
+    fail "make install into a prefix" "$(tail -5 "$TMP/install.log")"
+fi

@@ -211,7 +211,7 @@ static const struct broken broken_files[] = {
     {"warmup-ge-duration.xml", "warmup-ge-duration.xml:3: element 'simulation': 'warmup' "
                                "(10 s) must be less than 'duration' (10 s)"},
     {"wrong-root.xml",
-     "wrong-root.xml:3: root element 'network' is not a scenario (expected <scenario>)"},
+     "wrong-root.xml:3: root element 'network' is not a coinfer scenario file (expected <scenario>)"},
     {"external-entity.xml",
      "external-entity.xml:5: not well-formed XML: attribute references external entity 'xxe'"},
     {"text-in-empty.xml", "text-in-empty.xml:3: element 'simulation' may not contain text"},
@@ -265,7 +265,7 @@ static void test_validate_file_checks_model_files_as_models(void **unused)
 
     assert_int_equal(io_validate_file("models/lenet5.xml", &e), CORE_OK);
     assert_int_equal(io_scenario_load("models/lenet5.xml", &scenario, &e), CORE_E_INPUT);
-    assert_string_equal(e.msg, "models/lenet5.xml:12: root element 'model' is not a scenario "
+    assert_string_equal(e.msg, "models/lenet5.xml:12: root element 'model' is not a coinfer scenario file "
                                "(expected <scenario>)");
 }
 
