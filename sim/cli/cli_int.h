@@ -21,6 +21,14 @@ int cli_radio(int argc, char **argv);
 /* The binary's version (git describe at build time). */
 const char *cli_version(void);
 
+/* Set to 1 by SIGINT or SIGTERM once cli_install_signals has run: the stop
+ * flag a run's engine polls (struct core_run_limits.stop_flag). */
+extern volatile int cli_stop_requested;
+/* SIGINT and SIGTERM set cli_stop_requested; a second one kills at once. */
+void cli_install_signals(void);
+/* Parse a decimal integer in [0, 2^64-1] with nothing else around it. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
 /* Print "coinfer: message" for e on stderr and return its exit code. */
 int cli_fail(const struct core_err *e);
 

@@ -16,10 +16,8 @@
  */
 #include "cli/cli_int.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,27 +25,6 @@
 #include "io/io.h"
 
 #define BUDGET_STEP_M 10.0 /* distance between link-budget rows, m */
-
-static_assert(sizeof(sig_atomic_t) == sizeof(int), "the engine polls a volatile int");
-static volatile int stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal takes the default action */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static void help(FILE *out)
 {
@@ -80,21 +57,6 @@ static void help(FILE *out)
             "SIGINT or SIGTERM stops the run, keeps every row recorded so far and marks\n"
             "the run 'interrupted' (exit code 1).\n"
             "Exit codes: 0 complete, 1 runtime failure or interrupted, 2 bad input/usage.\n");
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = (uint64_t)v;
-    return true;
 }
 
 /* What the command line asked for. */
@@ -236,7 +198,7 @@ static enum core_rc run_world(const struct io_scenario *sc, uint64_t seed, struc
     for (uint64_t k = 0;; k++) {
         double t_s = (double)k * period_s;
         struct core_run_limits lim = {.until_s = t_s, .has_until = true,
-                                      .stop_flag = &stop_requested};
+                                      .stop_flag = &cli_stop_requested};
         enum core_stop why;
 
         if (t_s > end_s * (1.0 + 1e-12))
@@ -253,7 +215,7 @@ static enum core_rc run_world(const struct io_scenario *sc, uint64_t seed, struc
                           core_engine_now(eng), fe->msg);
             break;
         }
-        if (why == CORE_STOP_REQUESTED || stop_requested) {
+        if (why == CORE_STOP_REQUESTED || cli_stop_requested) {
             rc = core_err(e, CORE_E_INTERRUPTED, "%s: interrupted at %g s simulated", sc->path,
                           core_engine_now(eng));
             break;
@@ -347,7 +309,7 @@ static int radio_main(const char *path, const struct radio_opts *o)
         }
     }
     cli_progress_init(&progress, o->quiet || o->csv);
-    install_signals();
+    cli_install_signals();
     rc = run_world(sc, seed, db, out->run_id, o->csv, &progress, out, &e);
     cli_progress_finish(&progress);
     out->status = rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed";
@@ -391,7 +353,7 @@ int cli_radio(int argc, char **argv)
             o.csv = true;
             break;
         case 's':
-            if (!parse_u64(optarg, &o.seed)) {
+            if (!cli_parse_u64(optarg, &o.seed)) {
                 fprintf(stderr, "coinfer radio: --seed '%s' is not an integer in [0, 2^64-1]\n",
                         optarg);
                 return 2;

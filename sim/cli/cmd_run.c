@@ -8,10 +8,8 @@
  */
 #include "cli/cli_int.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +17,6 @@
 #include "io/io.h"
 
 #define DEFAULT_SCENARIO "scenarios/default.xml"
-
-static_assert(sizeof(sig_atomic_t) == sizeof(int), "the engine polls a volatile int");
-static volatile int stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal takes the default action */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static void help(FILE *out)
 {
@@ -60,21 +37,6 @@ static void help(FILE *out)
             "longer than a second. SIGINT or SIGTERM stops the run, keeps every row\n"
             "recorded so far and marks the run 'interrupted' (exit code 1).\n"
             "Exit codes: 0 complete, 1 runtime failure or interrupted, 2 bad input/usage.\n");
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = (uint64_t)v;
-    return true;
 }
 
 static void print_summary(const struct io_scenario *sc, const struct io_run_result *r)
@@ -126,7 +88,7 @@ int cli_run(int argc, char **argv)
             opt.policy = optarg;
             break;
         case 's':
-            if (!parse_u64(optarg, &opt.seed)) {
+            if (!cli_parse_u64(optarg, &opt.seed)) {
                 fprintf(stderr, "coinfer run: --seed '%s' is not an integer in [0, 2^64-1]\n",
                         optarg);
                 return 2;
@@ -176,11 +138,11 @@ int cli_run(int argc, char **argv)
     if (opt.has_seed)
         sc->sim.seed = opt.seed;
     cli_progress_init(&progress, quiet);
-    opt.stop_flag = &stop_requested;
+    opt.stop_flag = &cli_stop_requested;
     opt.progress = cli_progress_update;
     opt.progress_ctx = &progress;
     opt.version = cli_version();
-    install_signals();
+    cli_install_signals();
     rc = io_run_scenario(sc, &opt, res, &e);
     cli_progress_finish(&progress);
     if (rc == CORE_OK || rc == CORE_E_INTERRUPTED) {
