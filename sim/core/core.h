@@ -269,8 +269,16 @@ core_event_id core_schedule_at(struct core_engine *eng, double at_s, uint32_t en
 core_event_id core_schedule_in(struct core_engine *eng, double delay_s, uint32_t entity,
                                uint16_t kind, uint8_t priority, union core_payload data);
 
-/* Cancel a pending event: it will not fire. Cancelling an event that already
- * fired or was cancelled is a no-op returning false. */
+/* Cancel a pending event: it will not fire, and core_cancel returns true.
+ * O(1) amortized: the engine records the id, not where the event sits, so it
+ * cannot tell cheaply whether an event that is not pending ever was.
+ * Contract: pass only the id of a pending event, i.e. clear a stored id when
+ * its event fires or is cancelled. Returns false for 0, for an id this engine
+ * never issued and for the event whose handler is running (or ran last). For
+ * an event that already fired or was already cancelled, the call changes no
+ * event and is harmless, but it may return true, and core_engine_pending may
+ * count one event too few until the engine next compacts its pool (after at
+ * most max(64, pending / 4) further cancels). */
 bool core_cancel(struct core_engine *eng, core_event_id id);
 
 /* Limits of one core_engine_run call; zero fields mean "no limit". */

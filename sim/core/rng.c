@@ -33,6 +33,10 @@
  * gsl_rng * it begins with (C11 6.7.2.1) and needs no other knowledge of the
  * layout.
  *
+ * The hot paths step taus2 inline (core_taus2_next in core_int.h, GSL's
+ * formula) rather than through gsl_rng_get's function pointer; draws are the
+ * same, and every other use goes through GSL.
+ *
  * Draw counts are fixed so streams stay aligned across versions:
  * core_rng_uniform and core_rng_uniform_in take one 32-bit draw (except in the
  * 2^-32 event that it is 0, when gsl_rng_uniform_pos draws again),
@@ -44,7 +48,7 @@
  * never invoked from the streams. Programs turn it off at start-up with
  * core_init() (init.c) all the same.
  */
-#include "core/core.h"
+#include "core/core_int.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -112,14 +116,25 @@ void core_rng_destroy(struct core_rng *r)
 
 uint64_t core_rng_u64(struct core_rng *r)
 {
-    uint64_t hi = gsl_rng_get(&r->gen);
+    uint64_t hi = core_taus2_next(r->state);
 
-    return (hi << 32) | (uint64_t)gsl_rng_get(&r->gen);
+    return (hi << 32) | (uint64_t)core_taus2_next(r->state);
+}
+
+/* gsl_rng_uniform_pos on taus2: a draw / 2^32, drawing again on 0. */
+static inline double uniform_pos(struct core_rng *r)
+{
+    unsigned long x;
+
+    do
+        x = core_taus2_next(r->state);
+    while (x == 0);
+    return (double)x / 4294967296.0;
 }
 
 double core_rng_uniform(struct core_rng *r)
 {
-    return gsl_rng_uniform_pos(&r->gen);
+    return uniform_pos(r);
 }
 
 double core_rng_uniform_in(struct core_rng *r, double lo, double hi)
@@ -127,7 +142,7 @@ double core_rng_uniform_in(struct core_rng *r, double lo, double hi)
     double x;
 
     CORE_ASSERT(lo < hi);
-    x = lo + (hi - lo) * gsl_rng_uniform_pos(&r->gen);
+    x = lo + (hi - lo) * uniform_pos(r);
     /* Rounding can land on an end of a narrow or far-from-zero interval;
      * clamping keeps one draw per call (streams stay aligned). */
     if (x >= hi)
@@ -147,7 +162,7 @@ uint64_t core_rng_below(struct core_rng *r, uint64_t n)
     if (n <= RNG_MASK32 + 1) {
         min = (RNG_MASK32 + 1) % n;
         do
-            x = gsl_rng_get(&r->gen);
+            x = core_taus2_next(r->state);
         while (x < min);
     } else {
         min = (0 - n) % n;
