@@ -185,6 +185,11 @@ enum core_rc core_knob_set(const struct core_knob *k, const char *text, void *co
 /* Find a knob by attribute name in a table; NULL if absent. */
 const struct core_knob *core_knob_find(const struct core_knob_table *t, const char *name);
 
+/* Write the shortest "%g" form of x that reads back exactly into buf[size],
+ * the exponent written plainly ("1e-9", "1e12", not "1e-09" or "1e+12"): how
+ * knob ranges are shown in messages and in the XSD documentation. */
+void core_format_shortest(double x, char *buf, size_t size);
+
 /* ======================================================================== */
 /* The discrete-event engine (engine.c, eventq.c)                            */
 /* ======================================================================== */

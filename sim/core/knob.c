@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The shortest "%g" form of x that reads back exactly, with the exponent
- * written plainly ("1e-9", "1e12", not "1e-09" or "1e+12"). */
-static void format_number(double x, char *buf, size_t size)
+/* Shortest exact "%g" with a plain exponent (core.h). */
+void core_format_shortest(double x, char *buf, size_t size)
 {
     char tmp[64], *e, *d;
     int prec;
@@ -60,8 +59,8 @@ static void format_range(const struct core_knob *k, char *buf, size_t size)
     const char *sp = unit[0] ? " " : "";
 
     if (k->kind == CORE_KNOB_REAL) {
-        format_number(k->min, lo, sizeof(lo));
-        format_number(k->max, hi, sizeof(hi));
+        core_format_shortest(k->min, lo, sizeof(lo));
+        core_format_shortest(k->max, hi, sizeof(hi));
     } else {
         format_integer(k->min, lo, sizeof(lo));
         format_integer(k->max, hi, sizeof(hi));

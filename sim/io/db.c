@@ -269,43 +269,52 @@ static void db_rollback(struct io_db *db)
         sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 }
 
-enum core_rc io_db_insert_requests(struct io_db *db, int64_t run_id,
-                                   const struct proto_request_record *rows, size_t n,
-                                   struct core_err *e)
+/* Binds one row's columns (run_id first) to a table's prepared INSERT. */
+typedef void db_bind_fn(sqlite3_stmt *st, int64_t run_id, const void *row);
+
+/* Names one row for messages, e.g. "request 7". */
+typedef void db_describe_fn(const void *row, char *buf, size_t size);
+
+/* How one results table takes a batch of rows. */
+struct db_batch {
+    const char *rows_name;    /* plural, for messages: "requests" */
+    size_t row_size;          /* sizeof one row, bytes */
+    db_bind_fn *bind;         /* binds a row's columns */
+    db_describe_fn *describe; /* names a row when its insert fails */
+};
+
+/* Insert rows[0..n) with st in one transaction: all of them or, on any
+ * error, none (ROLLBACK). origin is the public function, for the error. */
+static enum core_rc db_insert_batch(struct io_db *db, sqlite3_stmt *st, const struct db_batch *b,
+                                    int64_t run_id, const void *rows, size_t n, const char *origin,
+                                    struct core_err *e)
 {
-    sqlite3_stmt *st = db->insert_request;
     enum core_rc rc;
     size_t i;
 
     if (n == 0)
         return CORE_OK;
     if (db_step_done(db->begin) != SQLITE_DONE)
-        return io_db_err(e, db->conn, db->path, "starting a batch of %zu requests of run %lld", n,
-                         (long long)run_id);
+        return io_db_err_at(e, db->conn, origin, db->path, "starting a batch of %zu %s of run %lld",
+                            n, b->rows_name, (long long)run_id);
     for (i = 0; i < n; i++) {
-        const struct proto_request_record *r = &rows[i];
+        const void *row = (const char *)rows + i * b->row_size;
 
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)r->request_id);
-        sqlite3_bind_int64(st, 3, r->ue_id);
-        sqlite3_bind_int64(st, 4, r->server_id);
-        sqlite3_bind_double(st, 5, r->t_arrival_s);
-        sqlite3_bind_double(st, 6, r->t_start_s);
-        sqlite3_bind_double(st, 7, r->t_done_s);
-        sqlite3_bind_double(st, 8, r->t_start_s - r->t_arrival_s);
-        sqlite3_bind_double(st, 9, r->t_done_s - r->t_start_s);
-        sqlite3_bind_double(st, 10, r->t_done_s - r->t_arrival_s);
+        b->bind(st, run_id, row);
         if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = io_db_err(e, db->conn, db->path, "recording request %llu of run %lld",
-                           (unsigned long long)r->request_id, (long long)run_id);
+            char name[128];
+
+            b->describe(row, name, sizeof(name));
+            rc = io_db_err_at(e, db->conn, origin, db->path, "recording %s of run %lld", name,
+                              (long long)run_id);
             sqlite3_reset(st);
             goto out_rollback;
         }
         sqlite3_reset(st);
     }
     if (db_step_done(db->commit) != SQLITE_DONE) {
-        rc = io_db_err(e, db->conn, db->path, "committing %zu requests of run %lld", n,
-                       (long long)run_id);
+        rc = io_db_err_at(e, db->conn, origin, db->path, "committing %zu %s of run %lld", n,
+                          b->rows_name, (long long)run_id);
         goto out_rollback;
     }
     return CORE_OK;
@@ -315,54 +324,80 @@ out_rollback:
     return rc;
 }
 
+static void bind_request(sqlite3_stmt *st, int64_t run_id, const void *row)
+{
+    const struct proto_request_record *r = row;
+
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->request_id);
+    sqlite3_bind_int64(st, 3, r->ue_id);
+    sqlite3_bind_int64(st, 4, r->server_id);
+    sqlite3_bind_double(st, 5, r->t_arrival_s);
+    sqlite3_bind_double(st, 6, r->t_start_s);
+    sqlite3_bind_double(st, 7, r->t_done_s);
+    sqlite3_bind_double(st, 8, r->t_start_s - r->t_arrival_s);
+    sqlite3_bind_double(st, 9, r->t_done_s - r->t_start_s);
+    sqlite3_bind_double(st, 10, r->t_done_s - r->t_arrival_s);
+}
+
+static void describe_request(const void *row, char *buf, size_t size)
+{
+    const struct proto_request_record *r = row;
+
+    snprintf(buf, size, "request %llu", (unsigned long long)r->request_id);
+}
+
+static const struct db_batch request_batch = {
+    .rows_name = "requests",
+    .row_size = sizeof(struct proto_request_record),
+    .bind = bind_request,
+    .describe = describe_request,
+};
+
+enum core_rc io_db_insert_requests(struct io_db *db, int64_t run_id,
+                                   const struct proto_request_record *rows, size_t n,
+                                   struct core_err *e)
+{
+    return db_insert_batch(db, db->insert_request, &request_batch, run_id, rows, n, __func__, e);
+}
+
+static void bind_radio_sample(sqlite3_stmt *st, int64_t run_id, const void *row)
+{
+    const struct radio_sample *r = row;
+
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, r->ue);
+    sqlite3_bind_double(st, 3, r->t_s);
+    sqlite3_bind_int64(st, 4, r->cell);
+    sqlite3_bind_double(st, 5, r->x_m);
+    sqlite3_bind_double(st, 6, r->y_m);
+    sqlite3_bind_double(st, 7, r->ul_sinr_db);
+    sqlite3_bind_double(st, 8, r->dl_sinr_db);
+    sqlite3_bind_int64(st, 9, r->ul_cqi);
+    sqlite3_bind_int64(st, 10, r->dl_cqi);
+    sqlite3_bind_double(st, 11, r->ul_rate_bps);
+    sqlite3_bind_double(st, 12, r->dl_rate_bps);
+}
+
+static void describe_radio_sample(const void *row, char *buf, size_t size)
+{
+    const struct radio_sample *r = row;
+
+    snprintf(buf, size, "the radio sample of UE %u at %g s", (unsigned)r->ue, r->t_s);
+}
+
+static const struct db_batch radio_sample_batch = {
+    .rows_name = "radio samples",
+    .row_size = sizeof(struct radio_sample),
+    .bind = bind_radio_sample,
+    .describe = describe_radio_sample,
+};
+
 enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
                                         const struct radio_sample *rows, size_t n,
                                         struct core_err *e)
 {
-    sqlite3_stmt *st = db->insert_radio;
-    enum core_rc rc;
-    size_t i;
-
-    if (n == 0)
-        return CORE_OK;
-    if (db_step_done(db->begin) != SQLITE_DONE)
-        return io_db_err(e, db->conn, db->path,
-                         "starting a batch of %zu radio samples of run %lld", n,
-                         (long long)run_id);
-    for (i = 0; i < n; i++) {
-        const struct radio_sample *r = &rows[i];
-
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int64(st, 2, r->ue);
-        sqlite3_bind_double(st, 3, r->t_s);
-        sqlite3_bind_int64(st, 4, r->cell);
-        sqlite3_bind_double(st, 5, r->x_m);
-        sqlite3_bind_double(st, 6, r->y_m);
-        sqlite3_bind_double(st, 7, r->ul_sinr_db);
-        sqlite3_bind_double(st, 8, r->dl_sinr_db);
-        sqlite3_bind_int64(st, 9, r->ul_cqi);
-        sqlite3_bind_int64(st, 10, r->dl_cqi);
-        sqlite3_bind_double(st, 11, r->ul_rate_bps);
-        sqlite3_bind_double(st, 12, r->dl_rate_bps);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = io_db_err(e, db->conn, db->path,
-                           "recording the radio sample of UE %u at %g s of run %lld",
-                           (unsigned)r->ue, r->t_s, (long long)run_id);
-            sqlite3_reset(st);
-            goto out_rollback;
-        }
-        sqlite3_reset(st);
-    }
-    if (db_step_done(db->commit) != SQLITE_DONE) {
-        rc = io_db_err(e, db->conn, db->path, "committing %zu radio samples of run %lld", n,
-                       (long long)run_id);
-        goto out_rollback;
-    }
-    return CORE_OK;
-
-out_rollback:
-    db_rollback(db);
-    return rc;
+    return db_insert_batch(db, db->insert_radio, &radio_sample_batch, run_id, rows, n, __func__, e);
 }
 
 enum core_rc io_db_run_end(struct io_db *db, int64_t run_id, const char *status, struct core_err *e)

@@ -24,64 +24,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "io/io.h"
+#include "testutil.h"
 
-struct fixture {
-    char dir[64];   /* the test's temporary directory */
-    char path[128]; /* dir/results.db */
-};
+#include "io/io.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void rm_tree(const char *path)
-{
-    struct stat sb;
-    DIR *d;
-    struct dirent *de;
-    char child[512];
-
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        d = opendir(path);
-        if (d) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-                rm_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
+/* The fixture: the test's directory, path = dir/results.db. */
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/coinfer-test-db-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof(f->path), "%s/results.db", f->dir);
-    *state = f;
-    return 0;
+    *state = testutil_dir_create("db", "results.db");
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-
     core_alloc_fail_after(0);
-    rm_tree(f->dir);
-    free(f);
+    testutil_dir_destroy(*state);
     return 0;
 }
 
@@ -223,7 +182,7 @@ static void run_status(const char *path, int64_t run_id, char *buf, size_t size)
 
 static void test_db_open_creates_schema_with_fixed_columns_and_version(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     long live0 = core_alloc_live();
     struct io_db *db = open_ok(f->path);
     char cols[512], mode[32];
@@ -252,7 +211,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
 
 static void test_db_open_creates_parent_directories(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     char path[256];
     struct stat sb;
 
@@ -264,7 +223,7 @@ static void test_db_open_creates_parent_directories(void **state)
 
 static void test_db_open_under_a_file_fails_with_io_error(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     char file[256], path[300];
     struct core_err e;
     FILE *fp;
@@ -282,7 +241,7 @@ static void test_db_open_under_a_file_fails_with_io_error(void **state)
 
 static void test_db_reopen_keeps_runs_and_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[10];
     struct io_db *db = open_ok(f->path);
     struct core_err e;
@@ -306,7 +265,7 @@ static void test_db_reopen_keeps_runs_and_rows(void **state)
 
 static void test_db_migrates_version0_database_keeping_its_content(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     sqlite3 *conn = raw_open(f->path);
     char cols[512];
 
@@ -326,7 +285,7 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
 
 static void test_db_migrates_version1_database_keeping_runs_and_requests(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct radio_sample row = {.ue = 3, .t_s = 1.0, .cell = 2, .ul_cqi = 7, .dl_cqi = 9};
     sqlite3 *conn = raw_open(f->path);
     struct io_db *db;
@@ -364,7 +323,7 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
 
 static void test_db_migrates_empty_file(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     FILE *fp = fopen(f->path, "w");
     sqlite3 *conn;
 
@@ -379,7 +338,7 @@ static void test_db_migrates_empty_file(void **state)
 
 static void test_db_opens_current_version_without_migrating(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     sqlite3 *conn;
 
     io_db_close(open_ok(f->path));
@@ -397,7 +356,7 @@ static void test_db_opens_current_version_without_migrating(void **state)
 
 static void test_db_rejects_newer_schema_version(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     long live0 = core_alloc_live();
     sqlite3 *conn = raw_open(f->path);
     struct core_err e;
@@ -416,7 +375,7 @@ static void test_db_rejects_newer_schema_version(void **state)
 
 static void test_db_rejects_file_that_is_not_a_database(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     long live0 = core_alloc_live();
     FILE *fp = fopen(f->path, "w");
     struct core_err e;
@@ -436,7 +395,7 @@ static void test_db_rejects_file_that_is_not_a_database(void **state)
 
 static void test_db_failed_migration_leaves_the_file_unchanged(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     sqlite3 *conn = raw_open(f->path);
     struct core_err e;
 
@@ -459,7 +418,7 @@ static void test_db_failed_migration_leaves_the_file_unchanged(void **state)
 
 static void test_db_run_is_running_until_ended_complete(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct io_db *db = open_ok(f->path);
     struct core_err e;
     char sql[256], started[64], finished[64], text[128];
@@ -507,7 +466,7 @@ static void test_db_run_is_running_until_ended_complete(void **state)
 
 static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[30];
     struct io_db *db = open_ok(f->path);
     struct io_run_info other = run_info;
@@ -546,7 +505,7 @@ static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
 
 static void test_db_run_end_rejects_a_status_that_is_not_final(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct io_db *db = open_ok(f->path);
     static const char *const bad[] = {"bogus", "running", "Complete", ""};
     struct core_err e;
@@ -568,7 +527,7 @@ static void test_db_run_end_rejects_a_status_that_is_not_final(void **state)
 
 static void test_db_schema_check_rejects_an_unknown_status(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     sqlite3 *conn;
     int rc;
 
@@ -585,7 +544,7 @@ static void test_db_schema_check_rejects_an_unknown_status(void **state)
 
 static void test_db_run_end_on_unknown_or_ended_run_fails(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct io_db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id;
@@ -605,7 +564,7 @@ static void test_db_run_end_on_unknown_or_ended_run_fails(void **state)
 
 static void test_db_requests_read_back_bit_exact(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[4] = {
         {0, 0, 0, 0.1, 0.30000000000000004, 1.0 / 3.0},
         {1, UINT32_MAX, 7, 1e-300, 2e-300, 5e-300},
@@ -662,7 +621,7 @@ static void test_db_requests_read_back_bit_exact(void **state)
 
 static void test_db_batch_for_unknown_run_is_refused_whole(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[5];
     struct io_db *db = open_ok(f->path);
     struct core_err e;
@@ -683,7 +642,7 @@ static void test_db_batch_for_unknown_run_is_refused_whole(void **state)
 
 static void test_db_radio_samples_read_back_bit_exact(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct radio_sample rows[3] = {
         {0, 0.0, 0, 1.0 / 3.0, -250.125, 12.5, 20.25, 9, 11, 1.5e8, 3.25e8},
         {UINT32_MAX, 0.0, 63, -1e-300, 1e6, -INFINITY, -7.75, 0, 1, 0.0, 1e-3},
@@ -709,7 +668,7 @@ static void test_db_radio_samples_read_back_bit_exact(void **state)
                      SQLITE_OK);
     for (size_t i = 0; i < 3; i++) {
         const struct radio_sample *r = &rows[i];
-        double want[7] = {r->t_s,       r->x_m,        r->y_m,       r->ul_sinr_db,
+        double want[7] = {r->t_s,        r->x_m,         r->y_m,        r->ul_sinr_db,
                           r->dl_sinr_db, r->ul_rate_bps, r->dl_rate_bps};
         const int col[7] = {1, 3, 4, 5, 6, 9, 10};
 
@@ -734,7 +693,7 @@ static void test_db_radio_samples_read_back_bit_exact(void **state)
 
 static void test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct radio_sample rows[2] = {{.ue = 0, .t_s = 1.0}, {.ue = 1, .t_s = 1.0}};
     struct io_db *db = open_ok(f->path);
     struct core_err e;
@@ -758,7 +717,7 @@ static void test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole(vo
 
 static void test_db_batch_with_a_duplicate_keeps_earlier_batches_only(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[20];
     struct io_db *db = open_ok(f->path);
     struct core_err e;
@@ -779,7 +738,7 @@ static void test_db_batch_with_a_duplicate_keeps_earlier_batches_only(void **sta
 
 static void test_db_interrupted_run_keeps_all_rows(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     struct proto_request_record rows[100];
     struct io_db *db = open_ok(f->path);
     struct core_err e;
@@ -801,7 +760,7 @@ static void test_db_interrupted_run_keeps_all_rows(void **state)
 
 static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     enum { BATCHES = 5, ROWS = 200 };
     char wal[256], sql[128], text[64];
     int64_t run_id = 0;
@@ -882,7 +841,7 @@ static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **s
 
 static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **state)
 {
-    struct fixture *f = *state;
+    struct testutil_dir *f = *state;
     char path[256];
     long live0 = core_alloc_live();
     unsigned long k;
@@ -928,8 +887,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_db_migrates_version1_database_keeping_runs_and_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrates_empty_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_radio_samples_read_back_bit_exact, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_radio_samples_read_back_bit_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_opens_current_version_without_migrating, setup,

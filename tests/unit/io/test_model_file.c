@@ -18,18 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #include "io/io.h"
 #include "io/io_int.h"
 #include "nn/nn.h"
-
-#define assert_rc(expr, want)                                                                      \
-    do {                                                                                           \
-        enum core_rc rc_ = (expr);                                                                 \
-        if (rc_ != (want))                                                                         \
-            print_error("%s: got %s, expected %s: %s\n", #expr, core_rc_name(rc_),                 \
-                        core_rc_name(want), err.msg);                                              \
-        assert_int_equal(rc_, (want));                                                             \
-    } while (0)
 
 static struct core_err err;
 
@@ -76,7 +69,7 @@ static void test_model_files_build_the_zoo_networks_layer_by_layer(void **unused
         struct nn_cost cf, cz;
         long live = core_alloc_live();
 
-        assert_rc(nn_zoo_build((enum nn_zoo_model)z, 1, &zoo, &err), CORE_OK);
+        assert_core_rc(nn_zoo_build((enum nn_zoo_model)z, 1, &zoo, &err), CORE_OK);
         assert_int_equal(nn_model_n_layers(file), nn_model_n_layers(zoo));
         assert_true(same_shape(nn_model_shape(file, NN_INPUT), nn_model_shape(zoo, NN_INPUT)));
         for (int i = 0; i < (int)nn_model_n_layers(zoo); i++) {
@@ -150,7 +143,7 @@ static void test_model_validate_accepts_every_zoo_file_without_allocating_weight
 {
     for (int z = 0; z < NN_ZOO_COUNT; z++) {
         long live = core_alloc_live();
-        assert_rc(io_model_validate(zoo_files[z], &err), CORE_OK);
+        assert_core_rc(io_model_validate(zoo_files[z], &err), CORE_OK);
         assert_int_equal(core_alloc_live(), live);
     }
 }
@@ -210,11 +203,11 @@ static void test_model_broken_files_fail_with_file_line_messages(void **unused)
         snprintf(path, sizeof(path), "tests/data/models/%s", broken[i].file);
         snprintf(want, sizeof(want), "%s%s", path, broken[i].msg);
         core_err_clear(&err);
-        assert_rc(io_model_load(path, 1, &m, &err), CORE_E_INPUT);
+        assert_core_rc(io_model_load(path, 1, &m, &err), CORE_E_INPUT);
         assert_null(m);
         assert_string_equal(err.msg, want);
         core_err_clear(&err);
-        assert_rc(io_model_validate(path, &err), CORE_E_INPUT);
+        assert_core_rc(io_model_validate(path, &err), CORE_E_INPUT);
         assert_string_equal(err.msg, want);
         assert_int_equal(core_alloc_live(), live);
     }
@@ -226,7 +219,7 @@ static void test_model_boolean_attribute_may_carry_white_space(void **unused)
     struct nn_model *m = NULL;
     struct nn_cost c;
 
-    assert_rc(io_model_load("tests/data/models/spaced_bias.xml", 1, &m, &err), CORE_OK);
+    assert_core_rc(io_model_load("tests/data/models/spaced_bias.xml", 1, &m, &err), CORE_OK);
     nn_model_cost(m, &c);
     assert_int_equal(c.params, 2 * 64 + 2); /* weights and the bias */
     nn_model_destroy(m);
@@ -236,7 +229,7 @@ static void test_model_missing_file_is_an_input_error(void **unused)
 {
     struct nn_model *m;
 
-    assert_rc(io_model_load("tests/data/models/absent.xml", 1, &m, &err), CORE_E_INPUT);
+    assert_core_rc(io_model_load("tests/data/models/absent.xml", 1, &m, &err), CORE_E_INPUT);
     assert_string_equal(err.msg,
                         "tests/data/models/absent.xml:0: cannot open: No such file or directory");
 }
@@ -246,7 +239,7 @@ static void test_model_schema_that_cannot_be_read_is_an_io_error(void **unused)
     struct nn_model *m;
 
     setenv("COINFER_MODEL_SCHEMA_DIR", "/nonexistent", 1);
-    assert_rc(io_model_load("models/lenet5.xml", 1, &m, &err), CORE_E_IO);
+    assert_core_rc(io_model_load("models/lenet5.xml", 1, &m, &err), CORE_E_IO);
     unsetenv("COINFER_MODEL_SCHEMA_DIR");
     assert_string_equal(err.msg, "/nonexistent/schema.xsd:0: cannot open the model schema: No "
                                  "such file or directory (set COINFER_MODEL_SCHEMA_DIR to the "
@@ -293,22 +286,24 @@ static long write_model_with_weights(const char *dir, char *xml, size_t size)
 
 static void test_model_weights_attribute_loads_the_named_file(void **unused)
 {
-    char dir[] = "/tmp/coinfer-model-XXXXXX", xml[256], cwt[256];
+    struct testutil_dir *d = testutil_dir_create("model", "lenet5.cwt");
+    char xml[256];
+    const char *cwt;
     struct nn_model *saved = NULL, *m = NULL, *seeded = NULL;
     size_t n_layers, n1, n2;
     bool all_same = true, any_differs = false;
     long live = core_alloc_live(), model_line;
 
-    assert_non_null(mkdtemp(dir));
-    model_line = write_model_with_weights(dir, xml, sizeof(xml));
-    snprintf(cwt, sizeof(cwt), "%s/lenet5.cwt", dir);
-    assert_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
-    assert_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
-    assert_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
+    assert_non_null(d);
+    model_line = write_model_with_weights(d->dir, xml, sizeof(xml));
+    cwt = d->path;
+    assert_core_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
+    assert_core_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
 
-    assert_rc(io_model_validate(xml, &err), CORE_OK);
-    assert_rc(io_model_load(xml, 1, &m, &err), CORE_OK);
-    assert_rc(io_model_load("models/lenet5.xml", 1, &seeded, &err), CORE_OK);
+    assert_core_rc(io_model_validate(xml, &err), CORE_OK);
+    assert_core_rc(io_model_load(xml, 1, &m, &err), CORE_OK);
+    assert_core_rc(io_model_load("models/lenet5.xml", 1, &seeded, &err), CORE_OK);
     n_layers = nn_model_n_layers(m);
     for (int i = 0; i < (int)n_layers; i++) {
         const float *a = nn_model_layer_weights(saved, i, &n1);
@@ -324,26 +319,27 @@ static void test_model_weights_attribute_loads_the_named_file(void **unused)
 
     /* A weights file of another model: FILE:LINE of <model>, then the weights' message. */
     nn_model_destroy(saved);
-    assert_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
-    assert_rc(nn_model_add(saved, NN_OP_RELU, NULL, (int[]){8}, 1, "extra", NULL, &err), CORE_OK);
-    assert_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
-    assert_rc(nn_weights_save(saved, cwt, &err), CORE_OK); /* same tensors: loads */
+    assert_core_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
+    assert_core_rc(nn_model_add(saved, NN_OP_RELU, NULL, (int[]){8}, 1, "extra", NULL, &err),
+                   CORE_OK);
+    assert_core_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(saved, cwt, &err), CORE_OK); /* same tensors: loads */
     nn_model_destroy(m);
-    assert_rc(io_model_load(xml, 1, &m, &err), CORE_OK);
+    assert_core_rc(io_model_load(xml, 1, &m, &err), CORE_OK);
     nn_model_destroy(saved);
     {
         const struct nn_shape in = {1, 1, 28, 28};
         const struct nn_params p = {.out_channels = 3, .kernel_h = 5, .bias = true};
-        assert_rc(nn_model_create(&in, &saved, &err), CORE_OK);
-        assert_rc(
+        assert_core_rc(nn_model_create(&in, &saved, &err), CORE_OK);
+        assert_core_rc(
             nn_model_add(saved, NN_OP_CONV2D, &p, (int[]){NN_INPUT}, 1, "conv2d0", NULL, &err),
             CORE_OK);
-        assert_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
-        assert_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
+        assert_core_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
+        assert_core_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
     }
     nn_model_destroy(m);
     m = NULL;
-    assert_rc(io_model_load(xml, 1, &m, &err), CORE_E_INPUT);
+    assert_core_rc(io_model_load(xml, 1, &m, &err), CORE_E_INPUT);
     {
         char want[1024];
         snprintf(want, sizeof(want),
@@ -351,14 +347,12 @@ static void test_model_weights_attribute_loads_the_named_file(void **unused)
                  "has shape (3, 1, 5, 5), the model's is (6, 1, 5, 5)",
                  xml, model_line, cwt);
         assert_string_equal(err.msg, want);
-        assert_rc(io_model_validate(xml, &err), CORE_E_INPUT);
+        assert_core_rc(io_model_validate(xml, &err), CORE_E_INPUT);
         assert_string_equal(err.msg, want);
     }
     nn_model_destroy(saved);
     nn_model_destroy(seeded);
-    unlink(cwt);
-    unlink(xml);
-    rmdir(dir);
+    testutil_dir_destroy(d);
     assert_int_equal(core_alloc_live(), live);
 }
 
@@ -367,16 +361,18 @@ static void test_model_weights_attribute_loads_the_named_file(void **unused)
  * the load succeeds. */
 static void test_model_load_survives_every_allocation_failure(void **unused)
 {
-    char dir[] = "/tmp/coinfer-model-XXXXXX", xml[256], cwt[256];
+    struct testutil_dir *d = testutil_dir_create("model", "lenet5.cwt");
+    char xml[256];
+    const char *cwt;
     struct nn_model *saved;
     bool done = false;
 
-    assert_non_null(mkdtemp(dir));
-    write_model_with_weights(dir, xml, sizeof(xml));
-    snprintf(cwt, sizeof(cwt), "%s/lenet5.cwt", dir);
-    assert_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
-    assert_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
-    assert_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
+    assert_non_null(d);
+    write_model_with_weights(d->dir, xml, sizeof(xml));
+    cwt = d->path;
+    assert_core_rc(nn_zoo_build(NN_ZOO_LENET5, 1, &saved, &err), CORE_OK);
+    assert_core_rc(nn_model_finalize(saved, 7, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(saved, cwt, &err), CORE_OK);
     nn_model_destroy(saved);
 
     for (unsigned long k = 1; !done; k++) {
@@ -398,9 +394,7 @@ static void test_model_load_survives_every_allocation_failure(void **unused)
         nn_model_destroy(m);
         assert_int_equal(core_alloc_live(), live);
     }
-    unlink(cwt);
-    unlink(xml);
-    rmdir(dir);
+    testutil_dir_destroy(d);
 }
 
 int main(void)

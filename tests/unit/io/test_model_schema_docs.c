@@ -15,101 +15,31 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include "xsdutil.h"
 
 #include "nn/nn.h"
 
 #define SCHEMA "models/schema.xsd"
 
-static xmlDocPtr doc;
-
 static int setup(void **unused)
 {
-    doc = xmlReadFile(SCHEMA, NULL, XML_PARSE_NONET);
-    if (doc == NULL)
-        fprintf(stderr, "cannot parse %s (run from the repository root)\n", SCHEMA);
-    return doc == NULL;
-}
-
-static int teardown(void **unused)
-{
-    xmlFreeDoc(doc);
-    return 0;
-}
-
-static bool is_xs(const xmlNode *n, const char *local)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, local) == 0 &&
-           n->ns != NULL &&
-           strcmp((const char *)n->ns->href, "http://www.w3.org/2001/XMLSchema") == 0;
-}
-
-static const char *prop(const xmlNode *n, const char *name, char *buf, size_t size)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-
-    snprintf(buf, size, "%s", v ? (const char *)v : "");
-    xmlFree(v);
-    return buf;
-}
-
-/* The documentation of n with runs of white space collapsed; "" if none. */
-static void documentation(const xmlNode *n, char *buf, size_t size)
-{
-    size_t used = 0;
-
-    buf[0] = '\0';
-    for (const xmlNode *a = n->children; a != NULL; a = a->next) {
-        if (!is_xs(a, "annotation"))
-            continue;
-        for (const xmlNode *d = a->children; d != NULL; d = d->next) {
-            xmlChar *text;
-            if (!is_xs(d, "documentation"))
-                continue;
-            text = xmlNodeGetContent(d);
-            for (const char *p = (const char *)text; p && *p && used + 1 < size; p++) {
-                bool space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
-                if (space && (used == 0 || buf[used - 1] == ' '))
-                    continue;
-                buf[used++] = space ? ' ' : *p;
-            }
-            xmlFree(text);
-        }
-    }
-    while (used > 0 && buf[used - 1] == ' ')
-        used--;
-    buf[used] = '\0';
+    return xsd_load(SCHEMA);
 }
 
 /* Every xs:element, xs:attribute, named xs:simpleType and xs:complexType
- * outside an element under n has documentation; count those that lack it. */
-static int undocumented(xmlNodePtr n)
+ * outside an element needs documentation. */
+static bool needs_doc(const xmlNode *n)
 {
-    char text[2048], name[256];
-    int bad = 0;
+    char name[256];
 
-    for (; n != NULL; n = n->next) {
-        bool needs = is_xs(n, "element") || is_xs(n, "attribute") ||
-                     (is_xs(n, "simpleType") && prop(n, "name", name, sizeof(name))[0]) ||
-                     (is_xs(n, "complexType") && !is_xs(n->parent, "element"));
-        if (needs) {
-            documentation(n, text, sizeof(text));
-            if (text[0] == '\0') {
-                print_error("%s '%s' (line %ld) has no documentation\n", (const char *)n->name,
-                            prop(n, "name", name, sizeof(name)), xmlGetLineNo(n));
-                bad++;
-            }
-        }
-        if (n->type == XML_ELEMENT_NODE)
-            bad += undocumented(n->children);
-    }
-    return bad;
+    return is_xs(n, "element") || is_xs(n, "attribute") ||
+           (is_xs(n, "simpleType") && prop(n, "name", name, sizeof(name))[0]) ||
+           (is_xs(n, "complexType") && !is_xs(n->parent, "element"));
 }
 
 static void test_model_schema_documents_every_element_attribute_and_type(void **unused)
 {
-    assert_int_equal(undocumented(xmlDocGetRootElement(doc)->children), 0);
+    assert_int_equal(xsd_count_undocumented(xsd_root()->children, needs_doc), 0);
 }
 
 /* "Required." for use="required", "Default: " otherwise, for every attribute
@@ -143,7 +73,7 @@ static void test_model_schema_states_required_or_default_for_every_attribute(voi
 {
     int n_attrs = 0;
 
-    assert_int_equal(wrong_defaults(xmlDocGetRootElement(doc)->children, &n_attrs), 0);
+    assert_int_equal(wrong_defaults(xsd_root()->children, &n_attrs), 0);
     assert_int_equal(n_attrs, 18); /* 4 of <input>, 12 of <layer>, 2 of <model> */
 }
 
@@ -153,7 +83,7 @@ static size_t enumeration(const char *type, char values[][64], size_t max)
     char buf[256];
     size_t n = 0;
 
-    for (xmlNodePtr t = xmlDocGetRootElement(doc)->children; t != NULL; t = t->next) {
+    for (xmlNodePtr t = xsd_root()->children; t != NULL; t = t->next) {
         if (!is_xs(t, "simpleType") || strcmp(prop(t, "name", buf, sizeof(buf)), type) != 0)
             continue;
         for (xmlNodePtr r = t->children; r != NULL; r = r->next) {
@@ -197,5 +127,5 @@ int main(void)
         cmocka_unit_test(test_model_schema_layer_types_are_the_nn_ops_in_enum_order),
         cmocka_unit_test(test_model_schema_activations_are_none_relu_relu6),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, xsd_teardown);
 }

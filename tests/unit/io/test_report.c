@@ -20,42 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #include "io/io.h"
 
 #define MAX_TOKENS 16
 
 struct fixture {
-    char dir[64];   /* the test's temporary directory */
-    char path[128]; /* dir/results.db */
-    char *out;      /* the captured report (malloc'd by open_memstream) */
-    size_t out_len; /* its length, bytes */
+    struct testutil_dir *tmp; /* the test's directory, path = dir/results.db */
+    char *out;                /* the captured report (malloc'd by open_memstream) */
+    size_t out_len;           /* its length, bytes */
 };
-
-static void rm_tree(const char *path)
-{
-    struct stat sb;
-    DIR *d;
-    struct dirent *de;
-    char child[512];
-
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        d = opendir(path);
-        if (d) {
-            while ((de = readdir(d)) != NULL) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                    continue;
-                snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-                rm_tree(child);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static int setup(void **state)
 {
@@ -63,12 +38,11 @@ static int setup(void **state)
 
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/coinfer-test-report-XXXXXX");
-    if (!mkdtemp(f->dir)) {
+    f->tmp = testutil_dir_create("report", "results.db");
+    if (!f->tmp) {
         free(f);
         return -1;
     }
-    snprintf(f->path, sizeof(f->path), "%s/results.db", f->dir);
     *state = f;
     return 0;
 }
@@ -78,7 +52,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
 
     core_alloc_fail_after(0);
-    rm_tree(f->dir);
+    testutil_dir_destroy(f->tmp);
     free(f->out);
     free(f);
     return 0;
@@ -95,7 +69,7 @@ static enum core_rc report(struct fixture *f, struct core_err *e)
     fp = open_memstream(&f->out, &f->out_len);
     assert_non_null(fp);
     core_err_clear(e);
-    rc = io_report(f->path, fp, e);
+    rc = io_report(f->tmp->path, fp, e);
     fclose(fp);
     return rc;
 }
@@ -200,7 +174,7 @@ static void test_report_known_run_prints_its_statistics(void **state)
     long live0 = core_alloc_live();
     struct core_err e;
 
-    assert_int_equal(make_known_run(f->path, "complete"), 1);
+    assert_int_equal(make_known_run(f->tmp->path, "complete"), 1);
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\nruns:", "1", want_run, ARRAY_LEN(want_run));
     expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));
@@ -231,8 +205,8 @@ static int64_t make_run(const char *path, const struct proto_request_record *row
 static void test_report_radio_samples_show_sinr_and_rate_percentiles(void **state)
 {
     struct fixture *f = *state;
-    static const char *const want[] = {"2",     "5",    "2",    "0.2",   "2",
-                                       "3.8",   "12",   "30",   "48",    "1.2e+06",
+    static const char *const want[] = {"2",     "5",       "2",       "0.2",   "2",
+                                       "3.8",   "12",      "30",      "48",    "1.2e+06",
                                        "3e+06", "4.8e+06", "2.4e+06", "6e+06", "9.6e+06"};
     struct radio_sample rows[5];
     char tokens[MAX_TOKENS][64];
@@ -241,15 +215,21 @@ static void test_report_radio_samples_show_sinr_and_rate_percentiles(void **stat
     struct io_db *db;
     int64_t run_id;
 
-    make_known_run(f->path, "complete");
+    make_known_run(f->tmp->path, "complete");
     for (int i = 0; i < 5; i++) {
         rows[i] = (struct radio_sample){
-            .ue = (uint32_t)(i % 2), .t_s = (double)(i / 2), .cell = 0,
-            .ul_sinr_db = i, .dl_sinr_db = 10.0 * (i + 1), .ul_cqi = 3, .dl_cqi = 9,
-            .ul_rate_bps = 1e6 * (i + 1), .dl_rate_bps = 2e6 * (i + 1),
+            .ue = (uint32_t)(i % 2),
+            .t_s = (double)(i / 2),
+            .cell = 0,
+            .ul_sinr_db = i,
+            .dl_sinr_db = 10.0 * (i + 1),
+            .ul_cqi = 3,
+            .dl_cqi = 9,
+            .ul_rate_bps = 1e6 * (i + 1),
+            .dl_rate_bps = 2e6 * (i + 1),
         };
     }
-    db = io_db_open(f->path, &e);
+    db = io_db_open(f->tmp->path, &e);
     assert_non_null(db);
     assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     assert_int_equal(run_id, 2);
@@ -281,8 +261,8 @@ static void test_report_utilisation_divides_by_units_seen_busy_at_once(void **st
     static const char *const want_instant[] = {"2", "1", "0", "0", "0", "0", "0", "0", "-", "-"};
     struct core_err e;
 
-    assert_int_equal(make_run(f->path, two_units, ARRAY_LEN(two_units)), 1);
-    assert_int_equal(make_run(f->path, instant, ARRAY_LEN(instant)), 2);
+    assert_int_equal(make_run(f->tmp->path, two_units, ARRAY_LEN(two_units)), 1);
+    assert_int_equal(make_run(f->tmp->path, instant, ARRAY_LEN(instant)), 2);
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\nrequests", "1", want_two, ARRAY_LEN(want_two));
     expect_tokens(f->out, "\nrequests", "2", want_instant, ARRAY_LEN(want_instant));
@@ -302,13 +282,13 @@ static void test_report_several_runs_show_each_status_and_seed(void **state)
     const char *want_stats[ARRAY_LEN(known_stats)];
     char got[MAX_TOKENS][64];
 
-    make_known_run(f->path, "complete");
-    db = io_db_open(f->path, &e);
+    make_known_run(f->tmp->path, "complete");
+    db = io_db_open(f->tmp->path, &e);
     assert_non_null(db);
     big_seed.seed = UINT64_MAX;
     assert_int_equal(io_db_run_begin(db, &big_seed, &id, &e), CORE_OK);
     io_db_close(db);
-    make_known_run(f->path, "failed");
+    make_known_run(f->tmp->path, "failed");
 
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\nruns:", "2", want_running, ARRAY_LEN(want_running));
@@ -326,7 +306,7 @@ static void test_report_database_without_runs_says_no_runs(void **state)
     struct fixture *f = *state;
     struct core_err e;
 
-    io_db_close(io_db_open(f->path, &e));
+    io_db_close(io_db_open(f->tmp->path, &e));
     assert_int_equal(report(f, &e), CORE_OK);
     assert_non_null(strstr(f->out, "no runs"));
     assert_null(strstr(f->out, "requests"));
@@ -335,7 +315,7 @@ static void test_report_database_without_runs_says_no_runs(void **state)
 static void test_report_empty_file_says_no_runs_and_stays_untouched(void **state)
 {
     struct fixture *f = *state;
-    FILE *fp = fopen(f->path, "w");
+    FILE *fp = fopen(f->tmp->path, "w");
     struct core_err e;
     struct stat sb;
 
@@ -343,7 +323,7 @@ static void test_report_empty_file_says_no_runs_and_stays_untouched(void **state
     fclose(fp);
     assert_int_equal(report(f, &e), CORE_OK);
     assert_non_null(strstr(f->out, "no runs"));
-    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(stat(f->tmp->path, &sb), 0);
     assert_int_equal(sb.st_size, 0); /* read-only: nothing created, nothing migrated */
 }
 
@@ -354,9 +334,9 @@ static void test_report_missing_file_is_an_input_error(void **state)
     char want[256];
 
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    snprintf(want, sizeof(want), "%s: no such results database", f->path);
+    snprintf(want, sizeof(want), "%s: no such results database", f->tmp->path);
     assert_string_equal(e.msg, want);
-    assert_int_equal(access(f->path, F_OK), -1); /* and none was created */
+    assert_int_equal(access(f->tmp->path, F_OK), -1); /* and none was created */
 }
 
 static void test_report_directory_is_an_input_error(void **state)
@@ -364,7 +344,7 @@ static void test_report_directory_is_an_input_error(void **state)
     struct fixture *f = *state;
     struct core_err e;
 
-    snprintf(f->path, sizeof(f->path), "%s", f->dir);
+    snprintf(f->tmp->path, sizeof(f->tmp->path), "%s", f->tmp->dir);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
     assert_non_null(strstr(e.msg, "is a directory"));
 }
@@ -372,7 +352,7 @@ static void test_report_directory_is_an_input_error(void **state)
 static void test_report_file_that_is_not_a_database_is_an_input_error(void **state)
 {
     struct fixture *f = *state;
-    FILE *fp = fopen(f->path, "w");
+    FILE *fp = fopen(f->tmp->path, "w");
     struct core_err e;
     int i;
 
@@ -381,7 +361,7 @@ static void test_report_file_that_is_not_a_database_is_an_input_error(void **sta
         fputs("this is a scenario file, not a database\n", fp);
     fclose(fp);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, f->path));
+    assert_non_null(strstr(e.msg, f->tmp->path));
     assert_non_null(strstr(e.msg, "not a SQLite database"));
 }
 
@@ -391,7 +371,7 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     sqlite3 *conn = NULL;
     struct core_err e;
 
-    assert_int_equal(sqlite3_open(f->path, &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->tmp->path, &conn), SQLITE_OK);
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
@@ -406,9 +386,9 @@ static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void
     sqlite3 *writer = NULL;
     struct core_err e;
 
-    make_known_run(f->path, NULL);
+    make_known_run(f->tmp->path, NULL);
     /* Another process in the middle of a batch: its rows are not committed. */
-    assert_int_equal(sqlite3_open(f->path, &writer), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->tmp->path, &writer), SQLITE_OK);
     assert_int_equal(sqlite3_exec(writer,
                                   "BEGIN IMMEDIATE; INSERT INTO requests VALUES "
                                   "(1, 99, 0, 0, 20.0, 20.0, 21.0, 0.0, 1.0, 1.0)",
@@ -429,7 +409,7 @@ static void test_report_out_of_memory_fails_cleanly(void **state)
     unsigned long k;
     enum core_rc rc = CORE_OK;
 
-    make_known_run(f->path, "complete");
+    make_known_run(f->tmp->path, "complete");
     for (k = 1; k < 100; k++) {
         core_alloc_fail_after(k);
         rc = report(f, &e);

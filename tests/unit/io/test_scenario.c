@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <math.h>
 
+#include "testutil.h"
+
 #include "io/io.h"
 
 #define DATA "tests/data/scenarios/"
@@ -121,7 +123,7 @@ static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(vo
     assert_true(r->groups[0].speed_min_mps == 1.0 && r->groups[0].speed_max_mps == 2.0);
     assert_true(r->groups[0].pause_s == 2.0 && r->groups[0].request_rate_hz == 0.0);
     assert_int_equal(r->groups[1].placement, RADIO_PLACE_POSITIONS);
-    assert_true(fabs(r->groups[1].speed_min_mps - 30.0 / 3.6) < 1e-12);
+    assert_near(r->groups[1].speed_min_mps, 30.0 / 3.6, 1e-12);
     assert_true(r->groups[1].pos_x_m[0] == 10.0 && r->groups[1].pos_y_m[0] == -20.0);
     assert_true(r->groups[1].pos_x_m[1] == 100.0 && r->groups[1].pos_y_m[1] == 50.0);
     /* A copy points into itself. */

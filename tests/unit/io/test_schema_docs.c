@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include "xsdutil.h"
 
 #include "io/io.h"
 #include "io/io_int.h"
@@ -45,87 +44,15 @@ static const char *const dim_types[] = {
 };
 static_assert(ARRAY_LEN(dim_types) == CORE_DIM_COUNT, "one type per dimension");
 
-static xmlDocPtr doc;
-
 static int setup(void **unused)
 {
-    doc = xmlReadFile(SCHEMA, NULL, XML_PARSE_NONET);
-    if (doc == NULL)
-        fprintf(stderr, "cannot parse %s (run from the repository root)\n", SCHEMA);
-    return doc == NULL;
-}
-
-static int teardown(void **unused)
-{
-    xmlFreeDoc(doc);
-    return 0;
-}
-
-static bool is_xs(const xmlNode *n, const char *local)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, local) == 0 &&
-           n->ns != NULL &&
-           strcmp((const char *)n->ns->href, "http://www.w3.org/2001/XMLSchema") == 0;
-}
-
-/* The attribute name of n, or "" (the returned string lives in buf). */
-static const char *prop(const xmlNode *n, const char *name, char *buf, size_t size)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-
-    snprintf(buf, size, "%s", v ? (const char *)v : "");
-    xmlFree(v);
-    return buf;
-}
-
-/* The first xs:<local> in the subtree of n whose name attribute is name. */
-static xmlNodePtr find_named(xmlNodePtr n, const char *local, const char *name)
-{
-    char buf[256];
-
-    for (; n != NULL; n = n->next) {
-        xmlNodePtr found;
-        if (is_xs(n, local) && strcmp(prop(n, "name", buf, sizeof(buf)), name) == 0)
-            return n;
-        if (n->type == XML_ELEMENT_NODE && (found = find_named(n->children, local, name)))
-            return found;
-    }
-    return NULL;
-}
-
-/* The documentation of n (xs:annotation/xs:documentation) with runs of
- * white space collapsed to one space; "" when there is none. */
-static void documentation(const xmlNode *n, char *buf, size_t size)
-{
-    size_t used = 0;
-
-    buf[0] = '\0';
-    for (const xmlNode *a = n->children; a != NULL; a = a->next) {
-        if (!is_xs(a, "annotation"))
-            continue;
-        for (const xmlNode *d = a->children; d != NULL; d = d->next) {
-            xmlChar *text;
-            if (!is_xs(d, "documentation"))
-                continue;
-            text = xmlNodeGetContent(d);
-            for (const char *p = (const char *)text; p && *p && used + 1 < size; p++) {
-                bool space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
-                if (space && (used == 0 || buf[used - 1] == ' '))
-                    continue;
-                buf[used++] = space ? ' ' : *p;
-            }
-            xmlFree(text);
-        }
-    }
-    while (used > 0 && buf[used - 1] == ' ')
-        used--;
-    buf[used] = '\0';
+    return xsd_load(SCHEMA);
 }
 
 /* The complexType that describes element name. */
 static xmlNodePtr element_type(const char *name)
 {
-    xmlNodePtr el = find_named(xmlDocGetRootElement(doc), "element", name);
+    xmlNodePtr el = find_named(xsd_root(), "element", name);
     char type[256];
 
     if (el == NULL)
@@ -138,7 +65,7 @@ static xmlNodePtr element_type(const char *name)
         }
         return NULL;
     }
-    return find_named(xmlDocGetRootElement(doc)->children, "complexType", type);
+    return find_named(xsd_root()->children, "complexType", type);
 }
 
 /* The xs:attribute name directly under complex type t. */
@@ -151,30 +78,6 @@ static xmlNodePtr type_attribute(xmlNodePtr t, const char *name)
             return a;
     }
     return NULL;
-}
-
-/* Shortest "%g" that reads back exactly, exponent without '+' and zeros. */
-static void number(double x, char *buf, size_t size)
-{
-    char tmp[64], *e, *d;
-    int prec;
-
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    e = strchr(tmp, 'e');
-    if (e) {
-        d = e + 1;
-        if (*d == '+')
-            memmove(d, d + 1, strlen(d + 1) + 1);
-        else if (*d == '-')
-            d++;
-        while (d[0] == '0' && d[1] != '\0')
-            memmove(d, d + 1, strlen(d + 1) + 1);
-    }
-    snprintf(buf, size, "%s", tmp);
 }
 
 /* The XSD type a knob must have; for enums, check the enumeration itself. */
@@ -201,7 +104,7 @@ static bool type_matches(const struct core_knob *k, const char *type, char *why,
         want = "xs:string";
         break;
     case CORE_KNOB_ENUM: {
-        xmlNodePtr st = find_named(xmlDocGetRootElement(doc)->children, "simpleType", type);
+        xmlNodePtr st = find_named(xsd_root()->children, "simpleType", type);
         xmlNodePtr r = NULL;
         char value[256];
         size_t i = 0;
@@ -281,8 +184,8 @@ static int check_knob(const struct core_knob_table *t, const struct core_knob *k
     }
     if (k->kind == CORE_KNOB_REAL || k->kind == CORE_KNOB_INT) {
         if (k->kind == CORE_KNOB_REAL) {
-            number(k->min, lo, sizeof(lo));
-            number(k->max, hi, sizeof(hi));
+            core_format_shortest(k->min, lo, sizeof(lo));
+            core_format_shortest(k->max, hi, sizeof(hi));
         } else {
             snprintf(lo, sizeof(lo), "%.0f", k->min);
             snprintf(hi, sizeof(hi), "%.0f", k->max);
@@ -351,37 +254,23 @@ static void test_schema_declares_no_attribute_without_a_knob(void **unused)
     assert_int_equal(bad, 0);
 }
 
-/* Every xs:element and xs:attribute under n has documentation. */
-static int undocumented(xmlNodePtr n)
+/* Every xs:element, xs:attribute and xs:complexType needs documentation,
+ * but a complex type written inside its element (the element's serves). */
+static bool needs_doc(const xmlNode *n)
 {
-    char text[2048], name[256];
-    int bad = 0;
-
-    for (; n != NULL; n = n->next) {
-        if (is_xs(n, "element") || is_xs(n, "attribute") || is_xs(n, "complexType")) {
-            documentation(n, text, sizeof(text));
-            if (text[0] == '\0' &&
-                !(is_xs(n, "complexType") && n->parent != NULL && is_xs(n->parent, "element"))) {
-                print_error("%s '%s' (line %ld) has no documentation\n", (const char *)n->name,
-                            prop(n, "name", name, sizeof(name)), xmlGetLineNo(n));
-                bad++;
-            }
-        }
-        if (n->type == XML_ELEMENT_NODE)
-            bad += undocumented(n->children);
-    }
-    return bad;
+    return is_xs(n, "element") || is_xs(n, "attribute") ||
+           (is_xs(n, "complexType") && !(n->parent != NULL && is_xs(n->parent, "element")));
 }
 
 static void test_schema_documents_every_element_and_attribute(void **unused)
 {
-    assert_int_equal(undocumented(xmlDocGetRootElement(doc)->children), 0);
+    assert_int_equal(xsd_count_undocumented(xsd_root()->children, needs_doc), 0);
 }
 
 static void test_schema_every_quantity_type_is_declared(void **unused)
 {
     for (int d = 1; d < CORE_DIM_COUNT; d++) {
-        if (find_named(xmlDocGetRootElement(doc)->children, "simpleType", dim_types[d]) == NULL) {
+        if (find_named(xsd_root()->children, "simpleType", dim_types[d]) == NULL) {
             print_error("no simpleType '%s' for %s\n", dim_types[d],
                         core_dim_name((enum core_dim)d));
             fail();
@@ -397,5 +286,5 @@ int main(void)
         cmocka_unit_test(test_schema_documents_every_element_and_attribute),
         cmocka_unit_test(test_schema_every_quantity_type_is_declared),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, xsd_teardown);
 }

@@ -17,16 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn/nn.h"
+#include "testutil.h"
 
-#define assert_rc(expr, want)                                                                      \
-    do {                                                                                           \
-        enum core_rc rc_ = (expr);                                                                 \
-        if (rc_ != (want))                                                                         \
-            print_error("%s: got %s, expected %s: %s\n", #expr, core_rc_name(rc_),                 \
-                        core_rc_name(want), err.msg);                                              \
-        assert_int_equal(rc_, (want));                                                             \
-    } while (0)
+#include "nn/nn.h"
 
 static struct core_err err;
 static char dir[] = "/tmp/coinfer-weights-XXXXXX";
@@ -60,15 +53,16 @@ static struct nn_model *small_model(uint32_t out1, uint32_t conv_k, const char *
     const struct nn_params fc2 = {.out_channels = 2};
     struct nn_model *m;
 
-    assert_rc(nn_model_create(&in, &m, &err), CORE_OK);
-    assert_rc(nn_model_add(m, NN_OP_CONV2D, &conv, (int[]){NN_INPUT}, 1, name0, NULL, &err),
-              CORE_OK);
-    assert_rc(nn_model_add(m, NN_OP_BATCHNORM, NULL, (int[]){0}, 1, NULL, NULL, &err), CORE_OK);
-    assert_rc(nn_model_add(m, NN_OP_RELU, NULL, (int[]){1}, 1, NULL, NULL, &err), CORE_OK);
-    assert_rc(nn_model_add(m, NN_OP_FC, &fc1, (int[]){2}, 1, NULL, NULL, &err), CORE_OK);
-    assert_rc(nn_model_add(m, NN_OP_FC, &fc2, (int[]){3}, 1, NULL, NULL, &err), CORE_OK);
+    assert_core_rc(nn_model_create(&in, &m, &err), CORE_OK);
+    assert_core_rc(nn_model_add(m, NN_OP_CONV2D, &conv, (int[]){NN_INPUT}, 1, name0, NULL, &err),
+                   CORE_OK);
+    assert_core_rc(nn_model_add(m, NN_OP_BATCHNORM, NULL, (int[]){0}, 1, NULL, NULL, &err),
+                   CORE_OK);
+    assert_core_rc(nn_model_add(m, NN_OP_RELU, NULL, (int[]){1}, 1, NULL, NULL, &err), CORE_OK);
+    assert_core_rc(nn_model_add(m, NN_OP_FC, &fc1, (int[]){2}, 1, NULL, NULL, &err), CORE_OK);
+    assert_core_rc(nn_model_add(m, NN_OP_FC, &fc2, (int[]){3}, 1, NULL, NULL, &err), CORE_OK);
     if (finalize)
-        assert_rc(nn_model_finalize(m, seed, &err), CORE_OK);
+        assert_core_rc(nn_model_finalize(m, seed, &err), CORE_OK);
     return m;
 }
 
@@ -160,7 +154,7 @@ static void expect_load_error(struct nn_model *m, const char *tail)
 
     snprintf(want, sizeof(want), "%s: %s", other, tail);
     core_err_clear(&err);
-    assert_rc(nn_weights_load(m, other, &err), CORE_E_INPUT);
+    assert_core_rc(nn_weights_load(m, other, &err), CORE_E_INPUT);
     assert_string_equal(err.msg, want);
     after = all_weights(m, &n1);
     assert_int_equal(n0, n1);
@@ -198,7 +192,7 @@ static void test_weights_file_has_the_documented_layout(void **unused)
     uint64_t stored = 0;
     const float *w0 = nn_model_layer_weights(m, 0, &n_w);
 
-    assert_rc(nn_weights_save(m, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(m, path, &err), CORE_OK);
     buf = read_all(path, &n);
     assert_memory_equal(buf, "COINFERW", 8);
     assert_int_equal(u32_at(buf + 8), 1);
@@ -244,17 +238,17 @@ static void test_weights_round_trip_is_bit_exact(void **unused)
         bn[12 + i] = 2.0f + (float)i;
     }
     live = core_alloc_live();
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
-    assert_rc(nn_weights_check(b, path, &err), CORE_OK);
-    assert_rc(nn_weights_load(b, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_check(b, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_load(b, path, &err), CORE_OK);
     assert_int_equal(core_alloc_live(), live);
     wa = all_weights(a, &na);
     wb = all_weights(b, &nb);
     assert_int_equal(na, nb);
     assert_memory_equal(wa, wb, na * sizeof(*wa));
-    assert_rc(nn_model_forward(a, x, 1, &err), CORE_OK);
+    assert_core_rc(nn_model_forward(a, x, 1, &err), CORE_OK);
     memcpy(out_a, nn_model_output(a), sizeof(out_a));
-    assert_rc(nn_model_forward(b, x, 1, &err), CORE_OK);
+    assert_core_rc(nn_model_forward(b, x, 1, &err), CORE_OK);
     assert_memory_equal(out_a, nn_model_output(b), sizeof(out_a));
     free(wa);
     free(wb);
@@ -267,13 +261,13 @@ static void test_weights_check_works_on_an_unfinalized_model(void **unused)
     struct nn_model *a = small_model(3, 4, NULL, true, 1), *u = small_model(3, 4, NULL, false, 0);
     char want[512];
 
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
-    assert_rc(nn_weights_check(u, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_check(u, path, &err), CORE_OK);
     assert_false(nn_model_is_finalized(u));
-    assert_rc(nn_weights_load(u, path, &err), CORE_E_INPUT);
+    assert_core_rc(nn_weights_load(u, path, &err), CORE_E_INPUT);
     snprintf(want, sizeof(want), "%s: cannot load weights into an unfinalized model", path);
     assert_string_equal(err.msg, want);
-    assert_rc(nn_weights_save(u, path, &err), CORE_E_INPUT);
+    assert_core_rc(nn_weights_save(u, path, &err), CORE_E_INPUT);
     snprintf(want, sizeof(want), "%s: cannot save the weights of an unfinalized model", path);
     assert_string_equal(err.msg, want);
     nn_model_destroy(a);
@@ -287,7 +281,7 @@ static void test_weights_every_truncation_fails_cleanly(void **unused)
     unsigned char *buf;
     long live;
 
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
     buf = read_all(path, &n);
     live = core_alloc_live();
     for (size_t len = 0; len < n; len++) {
@@ -301,7 +295,7 @@ static void test_weights_every_truncation_fails_cleanly(void **unused)
         else
             snprintf(want, sizeof(want), "checksum mismatch: the file is corrupt (stored ");
         core_err_clear(&err);
-        assert_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
+        assert_core_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
         if (strncmp(err.msg + strlen(other) + 2, want, strlen(want)) != 0)
             print_error("length %zu: %s\n", len, err.msg);
         assert_true(strncmp(err.msg, other, strlen(other)) == 0);
@@ -323,13 +317,13 @@ static void test_weights_every_flipped_byte_fails_cleanly(void **unused)
     size_t n;
     unsigned char *buf;
 
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
     buf = read_all(path, &n);
     for (size_t i = 0; i < n; i++) {
         buf[i] ^= 0x10;
         write_all(other, buf, n);
         core_err_clear(&err);
-        assert_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
+        assert_core_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
         assert_true(strncmp(err.msg, other, strlen(other)) == 0);
         if (i >= 16) { /* past magic and version: the checksum catches it */
             if (strstr(err.msg, "checksum mismatch") == NULL)
@@ -341,7 +335,7 @@ static void test_weights_every_flipped_byte_fails_cleanly(void **unused)
     /* One flipped bit in the data of the first tensor, exact message. */
     buf[100] ^= 0x01;
     write_all(other, buf, n);
-    assert_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
+    assert_core_rc(nn_weights_load(b, other, &err), CORE_E_INPUT);
     {
         char want[512];
         unsigned char fixed[8];
@@ -365,7 +359,7 @@ static void test_weights_wrong_magic_and_version_are_named(void **unused)
     size_t n;
     unsigned char *buf;
 
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
     buf = read_all(path, &n);
     buf[0] = 'X';
     reseal(buf, n);
@@ -388,19 +382,19 @@ static void test_weights_wrong_shape_name_or_count_is_named(void **unused)
     unsigned char *buf;
 
     a = small_model(5, 4, NULL, true, 1); /* fc3 has 5 outputs */
-    assert_rc(nn_weights_save(a, other, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, other, &err), CORE_OK);
     expect_load_error(b, "tensor 5 'fc3.weight' has shape (5, 100), the model's is (3, 100)");
     nn_model_destroy(a);
 
     a = small_model(3, 4, "first", true, 1); /* the conv is named "first" */
-    assert_rc(nn_weights_save(a, other, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, other, &err), CORE_OK);
     expect_load_error(b, "tensor 0 'first.weight' is not a tensor of the model (no such layer or "
                          "part)");
     nn_model_destroy(a);
 
     /* One tensor fewer than the header says: bytes left before the checksum. */
     a = small_model(3, 4, NULL, true, 1);
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
     buf = read_all(path, &n);
     put_u32(buf + 12, 7);
     reseal(buf, n);
@@ -430,7 +424,7 @@ static void test_weights_malformed_records_are_named(void **unused)
     size_t n;
     unsigned char *buf, *two;
 
-    assert_rc(nn_weights_save(a, path, &err), CORE_OK);
+    assert_core_rc(nn_weights_save(a, path, &err), CORE_OK);
     buf = read_all(path, &n);
 
     /* The first tensor given twice (the second copy in place of tensor 1). */
@@ -478,7 +472,7 @@ static void test_weights_malformed_records_are_named(void **unused)
     put_u32(buf + 20 + 18, 4);
     reseal(buf, n);
     write_all(other, buf, n);
-    assert_rc(nn_weights_load(b, other, &err), CORE_OK);
+    assert_core_rc(nn_weights_load(b, other, &err), CORE_OK);
     free(buf);
     nn_model_destroy(a);
     nn_model_destroy(b);
@@ -489,13 +483,13 @@ static void test_weights_missing_file_and_unwritable_path_are_errors(void **unus
     struct nn_model *a = small_model(3, 4, NULL, true, 1);
     char want[512];
 
-    assert_rc(nn_weights_load(a, "/nonexistent/w.cwt", &err), CORE_E_INPUT);
+    assert_core_rc(nn_weights_load(a, "/nonexistent/w.cwt", &err), CORE_E_INPUT);
     assert_string_equal(err.msg, "/nonexistent/w.cwt: cannot open the weights file: No such file "
                                  "or directory");
-    assert_rc(nn_weights_save(a, "/nonexistent/w.cwt", &err), CORE_E_IO);
+    assert_core_rc(nn_weights_save(a, "/nonexistent/w.cwt", &err), CORE_E_IO);
     assert_string_equal(err.msg, "/nonexistent/w.cwt: cannot create: No such file or directory");
     if (access("/dev/full", W_OK) == 0) {
-        assert_rc(nn_weights_save(a, "/dev/full", &err), CORE_E_IO);
+        assert_core_rc(nn_weights_save(a, "/dev/full", &err), CORE_E_IO);
         snprintf(want, sizeof(want), "/dev/full: cannot write: No space left on device");
         assert_string_equal(err.msg, want);
     }
@@ -516,7 +510,7 @@ static void test_weights_save_and_load_survive_every_allocation_failure(void **u
         core_alloc_fail_after(0);
         saved = rc == CORE_OK;
         if (!saved)
-            assert_rc(rc, CORE_E_NOMEM);
+            assert_core_rc(rc, CORE_E_NOMEM);
         assert_int_equal(core_alloc_live(), live);
     }
     for (unsigned long k = 1; !loaded; k++) {
@@ -528,7 +522,7 @@ static void test_weights_save_and_load_survive_every_allocation_failure(void **u
         core_alloc_fail_after(0);
         loaded = rc == CORE_OK;
         if (!loaded)
-            assert_rc(rc, CORE_E_NOMEM);
+            assert_core_rc(rc, CORE_E_NOMEM);
         assert_int_equal(core_alloc_live(), live);
     }
     nn_model_destroy(a);

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 static void test_cqi_tables_spot_rows_match_ts38214(void **state)
@@ -56,7 +58,7 @@ static void test_cqi_rows_are_consistent_and_increasing(void **state)
             /* The threshold inverts SE = 0.75 log2(1 + SINR). */
             double sinr = pow(10.0, e->sinr_min_db / 10.0);
 
-            assert_true(fabs(0.75 * log2(1.0 + sinr) - e->efficiency) < 1e-6);
+            assert_near(0.75 * log2(1.0 + sinr), e->efficiency, 1e-6);
         }
     }
 }

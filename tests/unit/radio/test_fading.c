@@ -14,6 +14,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 #define PI 3.14159265358979323846
@@ -24,8 +26,8 @@ static void test_doppler_and_coherence_time(void **state)
     /* 1.5 m/s at 3.5 GHz: 17.5 Hz; T_c = 0.423 / f_D. */
     double fd = radio_doppler_hz(1.5, 3.5e9);
 
-    assert_true(fabs(fd - 17.5) < 1e-12);
-    assert_true(fabs(radio_fading_coherence_s(fd) - 0.423 / 17.5) < 1e-15);
+    assert_near(fd, 17.5, 1e-12);
+    assert_near(radio_fading_coherence_s(fd), 0.423 / 17.5, 1e-15);
     assert_true(isinf(radio_fading_coherence_s(0.0)));
 }
 

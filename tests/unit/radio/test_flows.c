@@ -14,6 +14,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 static const struct radio_power_model power = RADIO_POWER_DEFAULTS;
@@ -52,11 +54,11 @@ static void test_lone_flow_ends_exactly_at_size_over_rate(void **state)
     assert_true(rep.id == 77 && rep.ue == 3);
     assert_true(rep.sent_bytes == 100e3 && rep.size_bytes == 100e3);
     assert_true(rep.t_start_s == 1.5 && rep.t_end_s == t_end);
-    assert_true(fabs(rep.duration_s - 100e3 * 8.0 / rate) < 1e-12);
+    assert_near(rep.duration_s, 100e3 * 8.0 / rate, 1e-12);
     /* Uplink energy: (1.288 W + 0.1 W / 0.3) over the duration. */
     double want_j = (1.288 + 0.1 / 0.3) * rep.duration_s;
 
-    assert_true(fabs(rep.ue_energy_j - want_j) < 1e-12);
+    assert_near(rep.ue_energy_j, want_j, 1e-12);
     assert_int_equal(radio_flows_active(fs), 0);
     assert_false(radio_flows_next_completion(fs, &t_end, &h2));
     radio_flows_destroy(fs);
@@ -85,7 +87,7 @@ static void test_two_identical_flows_get_half_each_and_end_together(void **state
     radio_flows_remove(fs, t2, h, &rep2);
     assert_true(rep1.sent_bytes == 50e3 && rep2.sent_bytes == 50e3);
     /* Downlink energy: (1.288 + 0.1) W each. */
-    assert_true(fabs(rep1.ue_energy_j - 1.388 * t1) < 1e-12);
+    assert_near(rep1.ue_energy_j, 1.388 * t1, 1e-12);
     radio_flows_destroy(fs);
 }
 
@@ -102,17 +104,17 @@ static void test_late_arrival_shares_then_leaves_the_band_to_the_first(void **st
     (void)state;
     assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 1e6, 8e6, 0.2, &a, NULL), CORE_OK);
     assert_int_equal(radio_flows_add(fs, 0.5, 2, 2, 0.25e6, 8e6, 0.2, &b, NULL), CORE_OK);
-    assert_true(fabs(radio_flows_remaining_bits(fs, a) - 4e6) < 1e-6);
+    assert_near(radio_flows_remaining_bits(fs, a), 4e6, 1e-6);
     assert_true(radio_flows_next_completion(fs, &t, &h));
     assert_int_equal(h, b);
-    assert_true(fabs(t - 1.0) < 1e-12);
+    assert_near(t, 1.0, 1e-12);
     radio_flows_remove(fs, t, h, &rep);
-    assert_true(fabs(rep.duration_s - 0.5) < 1e-12);
+    assert_near(rep.duration_s, 0.5, 1e-12);
     assert_true(radio_flows_next_completion(fs, &t, &h));
     assert_int_equal(h, a);
-    assert_true(fabs(t - 1.25) < 1e-12);
+    assert_near(t, 1.25, 1e-12);
     radio_flows_remove(fs, t, h, &rep);
-    assert_true(fabs(rep.duration_s - 1.25) < 1e-12);
+    assert_near(rep.duration_s, 1.25, 1e-12);
     radio_flows_destroy(fs);
 }
 
@@ -129,13 +131,13 @@ static void test_channel_change_moves_the_completion(void **state)
     assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 125e3, 1e6, 0.2, &a, NULL), CORE_OK);
     radio_flows_set_channel(fs, 0.25, a, 0.5e6, 0.1);
     assert_true(radio_flows_next_completion(fs, &t, &h));
-    assert_true(fabs(t - 1.75) < 1e-12);
+    assert_near(t, 1.75, 1e-12);
     radio_flows_remove(fs, 1.0, a, &rep);
-    assert_true(fabs(rep.sent_bytes - 0.625e6 / 8.0) < 1e-6);
+    assert_near(rep.sent_bytes, 0.625e6 / 8.0, 1e-6);
     /* Energy: 0.25 s at 1.288 + 0.2/0.3 W, then 0.75 s at 1.288 + 0.1/0.3 W. */
     double want_j = 0.25 * (1.288 + 0.2 / 0.3) + 0.75 * (1.288 + 0.1 / 0.3);
 
-    assert_true(fabs(rep.ue_energy_j - want_j) < 1e-12);
+    assert_near(rep.ue_energy_j, want_j, 1e-12);
     radio_flows_destroy(fs);
 }
 
@@ -160,9 +162,9 @@ static void test_proportional_fair_gives_the_better_channel_more(void **state)
     }
     assert_true(g > radio_flows_rate_bps(rr, good_rr) && b > radio_flows_rate_bps(rr, bad_rr));
     /* The gain stops at the peak rate: 3 flows at 400 Mbit/s, H_3 = 11/6. */
-    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 400e6, 3, 500e6) - 500e6 / 3) < 1e-6);
-    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 600e6, 3, 500e6) - 200e6) < 1e-6);
-    assert_true(fabs(radio_sched_share_bps(RADIO_SCHED_PF, 10e6, 1, 500e6) - 10e6) < 1e-9);
+    assert_near(radio_sched_share_bps(RADIO_SCHED_PF, 400e6, 3, 500e6), 500e6 / 3, 1e-6);
+    assert_near(radio_sched_share_bps(RADIO_SCHED_PF, 600e6, 3, 500e6), 200e6, 1e-6);
+    assert_near(radio_sched_share_bps(RADIO_SCHED_PF, 10e6, 1, 500e6), 10e6, 1e-9);
     radio_flows_destroy(pf);
     radio_flows_destroy(rr);
 }
@@ -179,7 +181,7 @@ static void test_handles_are_reused_and_the_set_grows(void **state)
                                          NULL),
                          CORE_OK);
     assert_int_equal(radio_flows_active(fs), 100);
-    assert_true(fabs(radio_flows_rate_bps(fs, h[57]) - 1e4) < 1e-9);
+    assert_near(radio_flows_rate_bps(fs, h[57]), 1e4, 1e-9);
     radio_flows_remove(fs, 0.0, h[10], &rep);
     assert_true(rep.id == 10 && rep.sent_bytes == 0.0);
     assert_int_equal(radio_flows_add(fs, 0.0, 500, 0, 1e3, 1e6, 0, &again, NULL), CORE_OK);
@@ -223,7 +225,7 @@ static void test_out_of_memory_leaves_nothing_behind(void **state)
         assert_int_equal(radio_flows_add(fs, 0.0, 0, 0, 1e3, 1e6, 0, &h, &e), CORE_E_NOMEM);
         core_alloc_fail_after(0);
         assert_int_equal(radio_flows_active(fs), 4);
-        assert_true(fabs(radio_flows_rate_bps(fs, 0) - 0.25e6) < 1e-9);
+        assert_near(radio_flows_rate_bps(fs, 0), 0.25e6, 1e-9);
         assert_int_equal(radio_flows_add(fs, 0.0, 0, 0, 1e3, 1e6, 0, &h, NULL), CORE_OK);
         radio_flows_destroy(fs);
     }

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 #define PI 3.14159265358979323846
@@ -78,11 +80,11 @@ static void test_antenna_pattern_follows_table_7_3_1(void **state)
     /* boresight: 8 dBi; 65/2 degrees off: 8 - 3 dB; beyond: floor 8 - 30. */
     double b = radio_sector_boresight_rad(3, 1);
 
-    assert_true(fabs(b - 150.0 * PI / 180.0) < 1e-12);
-    assert_true(fabs(radio_antenna_gain_db(3, 1, b) - 8.0) < 1e-12);
-    assert_true(fabs(radio_antenna_gain_db(3, 1, b + 32.5 * PI / 180.0) - 5.0) < 1e-12);
-    assert_true(fabs(radio_antenna_gain_db(3, 1, b - 32.5 * PI / 180.0) - 5.0) < 1e-12);
-    assert_true(fabs(radio_antenna_gain_db(3, 1, b + PI) - (-22.0)) < 1e-12);
+    assert_near(b, 150.0 * PI / 180.0, 1e-12);
+    assert_near(radio_antenna_gain_db(3, 1, b), 8.0, 1e-12);
+    assert_near(radio_antenna_gain_db(3, 1, b + 32.5 * PI / 180.0), 5.0, 1e-12);
+    assert_near(radio_antenna_gain_db(3, 1, b - 32.5 * PI / 180.0), 5.0, 1e-12);
+    assert_near(radio_antenna_gain_db(3, 1, b + PI), -22.0, 1e-12);
     /* 60 degrees: 12 (60/65)^2 = 10.2249 dB of attenuation; wraps past 360. */
     double want = 8.0 - 12.0 * (60.0 / 65.0) * (60.0 / 65.0);
 
@@ -104,8 +106,8 @@ static void test_sector_hexagons_touch_the_site_and_tile_its_area(void **state)
         double cx, cy, rad;
 
         radio_cell_hexagon(100.0, 50.0, isd, 3, s, &cx, &cy, &rad);
-        assert_true(fabs(rad - isd / 3.0) < 1e-12);
-        assert_true(fabs(hypot(cx - 100.0, cy - 50.0) - isd / 3.0) < 1e-9);
+        assert_near(rad, isd / 3.0, 1e-12);
+        assert_near(hypot(cx - 100.0, cy - 50.0), isd / 3.0, 1e-9);
     }
     /* Points of the three sector hexagons of a site at the origin lie in
      * exactly one of them (they do not overlap) and the three together have

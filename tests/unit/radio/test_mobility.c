@@ -13,6 +13,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 static void test_line_moves_at_its_speed(void **state)
@@ -23,9 +25,9 @@ static void test_line_moves_at_its_speed(void **state)
     radio_mobility_line(&m, 10.0, -5.0, atan2(3.0, 4.0), 5.0, 2.0);
     double d = radio_mobility_advance(&m, 4.0, NULL);
 
-    assert_true(fabs(d - 10.0) < 1e-12);
+    assert_near(d, 10.0, 1e-12);
     assert_true(fabs(m.x_m - 18.0) < 1e-12 && fabs(m.y_m - 1.0) < 1e-12);
-    assert_true(fabs(radio_mobility_speed_mps(&m) - 5.0) < 1e-12);
+    assert_near(radio_mobility_speed_mps(&m), 5.0, 1e-12);
     assert_true(isinf(radio_mobility_leg_end_s(&m)));
     radio_mobility_static(&m, 1.0, 2.0, 0.0);
     assert_true(radio_mobility_advance(&m, 100.0, NULL) == 0.0);
@@ -170,7 +172,7 @@ static void test_handover_where_powers_cross_plus_hysteresis(void **state)
     double x0 = walk(0.0, 0.0, &n);
 
     assert_int_equal(n, 1);
-    assert_true(fabs(x0 - 250.0) <= 0.1 + 1e-9);
+    assert_near(x0, 250.0, 0.1 + 1e-9);
     /* 3 dB of hysteresis: where site 1 is 3 dB stronger (within one 0.1 m step). */
     double want = crossing_x(3.0), got = walk(3.0, 0.0, &n);
 

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 static double w(double dbm)
@@ -59,8 +61,8 @@ static void test_rrm_reply_follows_the_link_budget(void **state)
     assert_true(rep.dl_full_rate_bps == radio_nr_rate_bps(&c, rep.dl_cqi, 273));
     assert_true(rep.ul_full_rate_bps == radio_nr_rate_bps(&c, rep.ul_cqi, 273));
     /* One more flow: 2 in the downlink, 4 in the uplink. */
-    assert_true(fabs(rep.dl_rate_bps - rep.dl_full_rate_bps / 2.0) < 1e-6);
-    assert_true(fabs(rep.ul_rate_bps - rep.ul_full_rate_bps / 4.0) < 1e-6);
+    assert_near(rep.dl_rate_bps, rep.dl_full_rate_bps / 2.0, 1e-6);
+    assert_near(rep.ul_rate_bps, rep.ul_full_rate_bps / 4.0, 1e-6);
 }
 
 static void test_rrm_single_cell_has_no_interference(void **state)
@@ -83,11 +85,11 @@ static void test_rrm_single_cell_has_no_interference(void **state)
     double noise = -174.0 + 10.0 * log10(180e3);
     double p_ul = -100.0 + 10.0 * log10(106.0) + 90.0;
 
-    assert_true(fabs(rep.dl_sinr_db - (40.0 - 10.0 * log10(106.0) - 90.0 - noise - 7.0)) < 1e-9);
-    assert_true(fabs(rep.ul_tx_power_dbm - p_ul) < 1e-9);
-    assert_true(fabs(rep.ul_sinr_db - (p_ul - 10.0 * log10(106.0) - 90.0 - noise - 5.0)) < 1e-9);
+    assert_near(rep.dl_sinr_db, 40.0 - 10.0 * log10(106.0) - 90.0 - noise - 7.0, 1e-9);
+    assert_near(rep.ul_tx_power_dbm, p_ul, 1e-9);
+    assert_near(rep.ul_sinr_db, p_ul - 10.0 * log10(106.0) - 90.0 - noise - 5.0, 1e-9);
     /* Shannon mode, PF with one flow: the full rate. */
-    assert_true(fabs(rep.dl_rate_bps - rep.dl_full_rate_bps) < 1e-6);
+    assert_near(rep.dl_rate_bps, rep.dl_full_rate_bps, 1e-6);
 }
 
 static void test_rrm_bad_request_is_input_error(void **state)

@@ -14,6 +14,8 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "radio/radio.h"
 
 struct done_log {
@@ -478,9 +480,9 @@ static void test_link_budget_follows_distance_and_rejects_out_of_range(void **st
     assert_int_equal(radio_link_budget(&cfg, 50.0, &near, &e), CORE_E_INPUT);
     assert_non_null(strstr(e.msg, "not allowed at 60 kHz SCS"));
     plain_config(&cfg);
-    assert_true(fabs(radio_cell_edge_m(&cfg.deploy) - 500.0 / sqrt(3.0)) < 1e-9);
+    assert_near(radio_cell_edge_m(&cfg.deploy), 500.0 / sqrt(3.0), 1e-9);
     cfg.deploy.n_sectors = 3;
-    assert_true(fabs(radio_cell_edge_m(&cfg.deploy) - 1000.0 / 3.0) < 1e-9);
+    assert_near(radio_cell_edge_m(&cfg.deploy), 1000.0 / 3.0, 1e-9);
 }
 
 static void test_world_out_of_memory_leaves_nothing_behind(void **state)
