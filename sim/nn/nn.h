@@ -313,4 +313,94 @@ enum core_rc nn_weights_check(const struct nn_model *m, const char *path, struct
 enum core_rc nn_weights_load(struct nn_model *m, const char *path, struct core_err *e);
 
 
+/* ---- profiling (profile.c) -------------------------------------------- */
+
+/* The GEMM a conv2d or fc layer amounts to, per batch item and group:
+ * C (m x n) += A (m x k) B (k x n). conv2d: m = K/groups output channels,
+ * n = Ho Wo output pixels, k = (C/groups) kh kw; fc: m = K outputs, n = 1,
+ * k = C H W inputs. Zero for other ops. The depthwise conv2d runs a direct
+ * kernel, not a GEMM; its shape (1, Ho Wo, kh kw) is reported all the same. */
+struct nn_gemm_shape {
+    uint32_t m;     /* rows of A and C, elements */
+    uint32_t n;     /* columns of B and C, elements */
+    uint32_t k;     /* inner dimension, elements */
+    uint32_t count; /* GEMMs of this shape per forward pass: batch x groups */
+};
+void nn_model_layer_gemm(const struct nn_model *m, int i, struct nn_gemm_shape *g);
+
+/* One layer's (or the whole model's) profile over R timed runs. */
+struct nn_layer_profile {
+    double median_s;           /* median wall time of the R runs, s (0 for aliases) */
+    double min_s;              /* fastest run, s */
+    double max_s;              /* slowest run, s */
+    double gflops;             /* achieved: flops / median_s / 1e9, GFLOP/s (0 when median is 0) */
+    struct nn_cost cost;       /* FLOPs, MACs, params, output bytes (nn_model_layer_cost) */
+    struct nn_gemm_shape gemm; /* its GEMM shape (zero when not conv2d / fc) */
+};
+
+/* A model's profile: per layer, and the whole forward pass timed apart (not
+ * the sum of the layers, which leaves out the per-layer clock reads). */
+struct nn_profile {
+    size_t n_layers;                 /* entries of layers[] */
+    struct nn_layer_profile *layers; /* per layer, owned */
+    struct nn_layer_profile total;   /* the whole model */
+    int threads;                     /* OpenBLAS threads used */
+    size_t reps;                     /* timed runs per figure */
+};
+
+/* Profile finalized model m with threads threads: warmup untimed forward
+ * passes, then reps runs with per-layer timing (nn_model_time_layers) and
+ * reps runs of the whole pass untimed per layer. The input is a fixed
+ * pseudo-random pattern in (-1, 1). *out is returned owned (nn_profile_destroy).
+ * CORE_E_INPUT for reps 0, an unfinalized model or a bad thread count;
+ * CORE_E_NOMEM (nothing leaks). Leaves m's layer timing off. */
+enum core_rc nn_profile_run(struct nn_model *m, int threads, size_t warmup, size_t reps,
+                            struct nn_profile **out, struct core_err *e);
+void nn_profile_destroy(struct nn_profile *p); /* NULL is a no-op */
+
+/* What cblas_sgemm alone reaches on C (m x n) = A (m x k) B (k x n), all
+ * row-major with no transpose, with threads threads: the median of reps
+ * timed calls after one warm-up, in GFLOP/s (2 m n k per call) in *gflops.
+ * The yardstick of a conv layer's efficiency. CORE_E_INPUT for a zero
+ * dimension, reps 0 or a bad thread count; CORE_E_NOMEM. */
+enum core_rc nn_sgemm_gflops(uint32_t m, uint32_t n, uint32_t k, int threads, size_t reps,
+                             double *gflops, struct core_err *e);
+
+/* Where the host's energy comes from. */
+enum nn_energy_source {
+    NN_ENERGY_COUNTERS, /* hardware counters: powercap / RAPL or amd_energy */
+    NN_ENERGY_DECLARED, /* none readable: energy = declared power x time */
+    NN_ENERGY_SOURCE_COUNT
+};
+/* "counters" or "declared power x time". */
+const char *nn_energy_source_name(enum nn_energy_source s);
+
+/* Most package counters one reading keeps. */
+#define NN_ENERGY_MAX_DOMAINS 16
+
+/* A reading of the host's package energy counters. */
+struct nn_energy_reading {
+    enum nn_energy_source source;           /* NN_ENERGY_DECLARED: nothing else set */
+    uint32_t n_domains;                     /* package counters read */
+    double energy_j;                        /* their sum, J */
+    double domain_j[NN_ENERGY_MAX_DOMAINS]; /* each counter, J */
+    double range_j[NN_ENERGY_MAX_DOMAINS];  /* each counter's wrap-around range, J (0: unknown) */
+};
+
+/* Read the package energy counters under sysfs_root (NULL = "/sys/class"):
+ * first powercap's top-level RAPL zones, <root>/powercap/intel-rapl:<N>/
+ * energy_uj with max_energy_range_uj (Intel, and AMD under the same driver;
+ * the sub-zones intel-rapl:<N>:<M> lie inside their package and are not
+ * added), else hwmon's amd_energy driver, <root>/hwmon/hwmon<N>/name
+ * "amd_energy" with its energy<K>_input counters labelled "Esocket*".
+ * Never fails: when no counter is readable (absent, or root-only as on most
+ * recent kernels), r->source is NN_ENERGY_DECLARED. */
+void nn_energy_read(const char *sysfs_root, struct nn_energy_reading *r);
+
+/* Joules consumed between two readings of the same counters (a counter
+ * that wrapped once is unwrapped with its range_j). 0 when either is
+ * DECLARED or they hold different counts of domains. */
+double nn_energy_delta_j(const struct nn_energy_reading *before,
+                         const struct nn_energy_reading *after);
+
 #endif /* COINFER_NN_H */
