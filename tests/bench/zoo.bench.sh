@@ -17,6 +17,19 @@ coinfer=$BUILD/bench/zoo
 torch_py=tests/bench/ref/torch_zoo.py
 python=/usr/bin/python3
 
+# OpenBLAS picks its kernels for the CPU it runs on unless OPENBLAS_CORETYPE
+# forces a core type. Some machines set it (this project's did: Haswell, AVX2
+# only, on an AVX-512 CPU), which handicaps every OpenBLAS user, PyTorch's FC
+# layers included, while oneDNN still picks AVX-512 for PyTorch's convolutions.
+# Both sides therefore run with OpenBLAS's own detection unless
+# ZOO_KEEP_CORETYPE=1 keeps the environment as it is.
+if [ -n "${OPENBLAS_CORETYPE:-}" ] && [ "${ZOO_KEEP_CORETYPE:-0}" != 1 ]; then
+    echo "note: the environment forces OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; both sides run"
+    echo "      without it (OpenBLAS's own CPU detection). ZOO_KEEP_CORETYPE=1 keeps it."
+    unset OPENBLAS_CORETYPE
+    reproduce_env="env -u OPENBLAS_CORETYPE "
+fi
+
 if [ ! -x "$coinfer" ]; then
     echo "zoo: $coinfer is missing (make BUILD=$BUILD $coinfer)" >&2
     exit 1
@@ -68,6 +81,6 @@ if [ "$have_torch" -eq 0 ]; then
 fi
 echo "Reproduce with:"
 for c in "${cmds[@]}"; do
-    echo "  $c"
+    echo "  ${reproduce_env:-}$c"
 done
 exit $status
