@@ -110,6 +110,29 @@ enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
                                         const struct radio_sample *rows, size_t n,
                                         struct core_err *e);
 
+/* One row of `profiles`: a layer of a profiled model, or the whole forward
+ * pass (layer_index -1). Strings are borrowed for the call. */
+struct io_profile_row {
+    const char *model;      /* model name (zoo name or the model file's name) */
+    int layer_index;        /* layer index from 0, or -1 for the whole model */
+    const char *layer_name; /* the layer's name ("total" for the whole model) */
+    const char *layer_type; /* nn_op_name of the layer ("total" for the whole model) */
+    const char *resource;   /* what ran it, e.g. "host-cpu" */
+    int threads;            /* OpenBLAS threads */
+    uint64_t flops;         /* floating-point operations, multiply-add = 2 */
+    uint64_t params;        /* learnable parameters */
+    uint64_t out_bytes;     /* bytes of the output tensor */
+    double latency_s;       /* median of reps timed runs, s */
+    uint64_t reps;          /* timed runs */
+    double latency_min_s;   /* fastest of them, s */
+    double latency_max_s;   /* slowest of them, s */
+};
+
+/* Append rows[0..n) to `profiles` in one transaction (all or none), all with
+ * the same profiled_at (now). Not tied to a run. */
+enum core_rc io_db_insert_profiles(struct io_db *db, const struct io_profile_row *rows, size_t n,
+                                   struct core_err *e);
+
 /* Set the run's final status ("complete", "failed", "interrupted") and
  * finished_at. */
 enum core_rc io_db_run_end(struct io_db *db, int64_t run_id, const char *status,
@@ -159,6 +182,45 @@ struct io_run_result {
  * touched. */
 enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
                              struct io_run_result *res, struct core_err *e);
+
+/* ======================================================================== */
+/* Running a radio scenario (run_radio.c)                                    */
+/* ======================================================================== */
+
+/* Called with each sampling instant's rows (valid only during the call). */
+typedef void (*io_radio_rows_fn)(void *ctx, const struct radio_sample *rows, size_t n);
+
+struct io_radio_options {
+    const char *db_path;        /* results database; NULL: none (rows go to on_rows only) */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    io_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    io_radio_rows_fn on_rows;   /* NULL: rows go to the database only */
+    void *rows_ctx;             /* passed to on_rows */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct io_radio_result {
+    char db_path[IO_PATH_MAX];       /* where the rows went ("" without a database) */
+    int64_t run_id;                  /* row in runs (0 without a database) */
+    char status[16];                 /* complete, interrupted or failed */
+    uint64_t seed;                   /* the master seed used */
+    uint64_t n_samples;              /* rows produced */
+    size_t n_ues, n_cells;           /* the world's size */
+    double sim_end_s;                /* last sampling instant reached, s */
+    double wall_s;                   /* wall-clock time of the run, s */
+    struct radio_world_stats stats;  /* handovers, channel updates, transfers */
+};
+
+/* Run a radio scenario's world (mobility, channel, handovers, the groups'
+ * traffic) to its duration, sampling every UE every sample period into
+ * radio_samples (a runs row with policy 'radio' when opt->db_path is set)
+ * and opt->on_rows. Statuses and stops as io_run_scenario; a scenario that
+ * is not a radio one is CORE_E_USAGE before the database is touched. */
+enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_options *opt,
+                          struct io_radio_result *res, struct core_err *e);
 
 /* ======================================================================== */
 /* Model files (model_file.c)                                               */

@@ -1,0 +1,183 @@
+/*
+ * run_radio.c — the run driver of radio scenarios: scenario -> radio world ->
+ * engine -> radio_samples rows -> database and/or the caller's row callback.
+ *
+ * The world runs from one sampling instant to the next (every
+ * <radio sample-period>, 0 s to the duration included); at each instant
+ * every UE is sampled, the rows go to the database in one transaction and to
+ * the caller's callback (the CLI prints CSV from it). The instants are events
+ * of their own, so the clock reaches them even when nothing else is
+ * scheduled (static UEs without traffic). A stop (signal, failure) keeps
+ * every row written so far and marks the run as io_run_scenario does.
+ */
+#include "io/io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PROGRESS_PERIOD_S 0.1 /* wall time between progress reports */
+
+/* A sampling instant: the handler does nothing, the event moves the clock. */
+static void on_tick(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    (void)state;
+    (void)ev;
+    (void)eng;
+}
+
+static const core_handler_fn tick_handlers[] = {on_tick};
+static const struct core_entity_type tick_type = {"radio_sampler", tick_handlers, 1};
+
+/* Sample every UE now into rows; write them to db (if any) and the callback. */
+static enum core_rc record_samples(struct radio_world *w, struct io_db *db,
+                                   const struct io_radio_options *opt,
+                                   struct radio_sample *rows, struct io_radio_result *res,
+                                   struct core_err *e)
+{
+    size_t n = radio_world_n_ues(w);
+    enum core_rc rc;
+
+    for (size_t i = 0; i < n; i++) {
+        rc = radio_world_sample(w, (uint32_t)i, &rows[i], e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    if (db != NULL) {
+        rc = io_db_insert_radio_samples(db, res->run_id, rows, n, e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    if (opt->on_rows)
+        opt->on_rows(opt->rows_ctx, rows, n);
+    res->n_samples += n;
+    return CORE_OK;
+}
+
+/* Run the world to the scenario's duration, sampling every period. */
+static enum core_rc run_world(const struct io_scenario *sc, const struct io_radio_options *opt,
+                              struct io_db *db, struct io_radio_result *res, struct core_err *e)
+{
+    const double period_s = sc->radio.sample_period_s, end_s = sc->sim.duration_s;
+    double t0_wall_s = core_wall_s(), last_report_s = t0_wall_s;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_sample *rows = NULL;
+    struct radio_world *w = NULL;
+    enum core_rc rc = CORE_OK;
+    uint32_t ticker = UINT32_MAX;
+    int type;
+
+    if (eng == NULL)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", sc->path);
+    type = core_engine_register_type(eng, &tick_type);
+    if (type >= 0)
+        ticker = core_engine_add_entity(eng, type, NULL);
+    if (ticker == UINT32_MAX) {
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", sc->path);
+        goto out_free;
+    }
+    w = radio_world_create(&sc->radio, eng, res->seed, e);
+    if (w == NULL) {
+        rc = core_err(e, e->rc, "%s: %s", sc->path, e->msg);
+        goto out_free;
+    }
+    res->n_ues = radio_world_n_ues(w);
+    res->n_cells = radio_world_n_cells(w);
+    rows = core_calloc(res->n_ues ? res->n_ues : 1, sizeof(*rows));
+    if (rows == NULL) {
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu samples", sc->path,
+                      res->n_ues);
+        goto out_free;
+    }
+    for (uint64_t k = 0;; k++) {
+        double t_s = (double)k * period_s, now_wall_s;
+        struct core_run_limits lim = {.until_s = t_s, .has_until = true,
+                                      .stop_flag = opt->stop_flag};
+        enum core_stop why;
+
+        if (t_s > end_s * (1.0 + 1e-12))
+            break;
+        if (core_schedule_at(eng, t_s, ticker, 0, 255, (union core_payload){0}) == 0) {
+            rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for events", sc->path);
+            break;
+        }
+        why = core_engine_run(eng, &lim);
+        if (why == CORE_STOP_FAILED) {
+            const struct core_err *fe = core_engine_error(eng);
+
+            rc = core_err(e, fe->rc, "%s: the radio world failed at %g s: %s", sc->path,
+                          core_engine_now(eng), fe->msg);
+            break;
+        }
+        if (why == CORE_STOP_REQUESTED || (opt->stop_flag && *opt->stop_flag)) {
+            rc = core_err(e, CORE_E_INTERRUPTED, "%s: interrupted at %g s simulated", sc->path,
+                          core_engine_now(eng));
+            break;
+        }
+        rc = record_samples(w, db, opt, rows, res, e);
+        if (rc != CORE_OK)
+            break;
+        res->sim_end_s = t_s;
+        now_wall_s = core_wall_s();
+        if (opt->progress && now_wall_s - last_report_s >= PROGRESS_PERIOD_S) {
+            opt->progress(opt->progress_ctx, t_s, end_s, core_engine_events_run(eng),
+                          now_wall_s - t0_wall_s);
+            last_report_s = now_wall_s;
+        }
+    }
+    radio_world_stats(w, &res->stats);
+out_free:
+    core_free(rows);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+    return rc;
+}
+
+enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_options *opt,
+                          struct io_radio_result *res, struct core_err *e)
+{
+    struct io_db *db = NULL;
+    double wall0_s = core_wall_s();
+    enum core_rc rc;
+
+    memset(res, 0, sizeof(*res));
+    snprintf(res->status, sizeof(res->status), "failed");
+    if (sc->kind != IO_SCENARIO_RADIO)
+        return core_err(e, CORE_E_USAGE,
+                        "%s: not a radio scenario (it has no <radio> section; run it with "
+                        "`coinfer run %s`)",
+                        sc->path, sc->path);
+    res->seed = opt->has_seed ? opt->seed : sc->sim.seed;
+    if (opt->db_path != NULL) {
+        struct io_run_info info = {
+            .scenario = sc->name,
+            .scenario_sha256 = sc->sha256,
+            .policy = "radio",
+            .seed = res->seed,
+            .version = opt->version ? opt->version : "unknown",
+        };
+
+        snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
+        db = io_db_open(res->db_path, e);
+        if (db == NULL)
+            return e->rc;
+        rc = io_db_run_begin(db, &info, &res->run_id, e);
+        if (rc != CORE_OK)
+            goto out_close_db;
+    }
+    rc = run_world(sc, opt, db, res, e);
+    snprintf(res->status, sizeof(res->status), "%s",
+             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
+    if (db != NULL) {
+        struct core_err end_e;
+
+        core_err_clear(&end_e);
+        if (io_db_run_end(db, res->run_id, res->status, &end_e) != CORE_OK && rc == CORE_OK) {
+            *e = end_e;
+            rc = end_e.rc;
+        }
+    }
+out_close_db:
+    io_db_close(db);
+    res->wall_s = core_wall_s() - wall0_s;
+    return rc;
+}
