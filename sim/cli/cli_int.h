@@ -17,6 +17,7 @@ int cli_run(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_radio(int argc, char **argv);
+int cli_profile(int argc, char **argv);
 
 /* The binary's version (git describe at build time). */
 const char *cli_version(void);

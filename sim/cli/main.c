@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
     {"validate", cli_validate, "check a scenario file against the schema"},
     {"report", cli_report, "summarise the runs stored in a results database"},
     {"radio", cli_radio, "run a radio scenario's channel and mobility, or its link budget"},
+    {"profile", cli_profile, "time a DNN model layer by layer on this host's CPU"},
 };
 
 const char *cli_version(void)

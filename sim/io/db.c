@@ -12,7 +12,8 @@
  * at once, so a run killed later is still visible as 'running';
  * io_db_insert_requests and io_db_insert_radio_samples append one batch per
  * transaction (all of the batch or none of it); io_db_run_end writes the
- * final status and finished_at.
+ * final status and finished_at. Profiles (io_db_insert_profiles) belong to
+ * no run: one batch is one profile, its rows sharing one profiled_at.
  * Times of day are ISO-8601 UTC text with milliseconds
  * ("2026-11-24T18:19:05.123Z"), simulated times are seconds (REAL).
  *
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* ISO-8601 UTC with milliseconds, as SQL. */
 #define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -39,6 +41,8 @@ struct io_db {
     sqlite3_stmt *end_run;        /* UPDATE runs: final status, finished_at */
     sqlite3_stmt *insert_request; /* INSERT INTO requests, one row */
     sqlite3_stmt *insert_radio;   /* INSERT INTO radio_samples, one row */
+    sqlite3_stmt *insert_profile; /* INSERT INTO profiles, one row */
+    char profiled_at[64];         /* profiled_at of the batch being inserted */
 };
 
 /* The statements of a handle, in the order they are prepared. */
@@ -64,6 +68,10 @@ static const struct db_statement db_statements[] = {
      "INSERT INTO radio_samples (run_id, ue_id, t_s, cell_id, x_m, y_m, ul_sinr_db, dl_sinr_db, "
      "ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+    {offsetof(struct io_db, insert_profile), "the profiles insert",
+     "INSERT INTO profiles (model, layer_index, layer_name, layer_type, resource, threads, "
+     "flops, params, out_bytes, latency_s, reps, latency_min_s, latency_max_s, profiled_at) "
+     "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)"},
 };
 
 /* Final statuses io_db_run_end accepts ('running' is only ever the first). */
@@ -279,24 +287,29 @@ typedef void db_describe_fn(const void *row, char *buf, size_t size);
 struct db_batch {
     const char *rows_name;    /* plural, for messages: "requests" */
     size_t row_size;          /* sizeof one row, bytes */
+    bool per_run;             /* rows belong to run_id (named in messages) */
     db_bind_fn *bind;         /* binds a row's columns */
     db_describe_fn *describe; /* names a row when its insert fails */
 };
 
 /* Insert rows[0..n) with st in one transaction: all of them or, on any
- * error, none (ROLLBACK). origin is the public function, for the error. */
+ * error, none (ROLLBACK). origin is the public function, for the error.
+ * Bindings st holds on entry that bind does not set stay in force. */
 static enum core_rc db_insert_batch(struct io_db *db, sqlite3_stmt *st, const struct db_batch *b,
                                     int64_t run_id, const void *rows, size_t n, const char *origin,
                                     struct core_err *e)
 {
+    char whose[48] = "";
     enum core_rc rc;
     size_t i;
 
     if (n == 0)
         return CORE_OK;
+    if (b->per_run)
+        snprintf(whose, sizeof(whose), " of run %lld", (long long)run_id);
     if (db_step_done(db->begin) != SQLITE_DONE)
-        return io_db_err_at(e, db->conn, origin, db->path, "starting a batch of %zu %s of run %lld",
-                            n, b->rows_name, (long long)run_id);
+        return io_db_err_at(e, db->conn, origin, db->path, "starting a batch of %zu %s%s", n,
+                            b->rows_name, whose);
     for (i = 0; i < n; i++) {
         const void *row = (const char *)rows + i * b->row_size;
 
@@ -305,16 +318,15 @@ static enum core_rc db_insert_batch(struct io_db *db, sqlite3_stmt *st, const st
             char name[128];
 
             b->describe(row, name, sizeof(name));
-            rc = io_db_err_at(e, db->conn, origin, db->path, "recording %s of run %lld", name,
-                              (long long)run_id);
+            rc = io_db_err_at(e, db->conn, origin, db->path, "recording %s%s", name, whose);
             sqlite3_reset(st);
             goto out_rollback;
         }
         sqlite3_reset(st);
     }
     if (db_step_done(db->commit) != SQLITE_DONE) {
-        rc = io_db_err_at(e, db->conn, origin, db->path, "committing %zu %s of run %lld", n,
-                          b->rows_name, (long long)run_id);
+        rc = io_db_err_at(e, db->conn, origin, db->path, "committing %zu %s%s", n, b->rows_name,
+                          whose);
         goto out_rollback;
     }
     return CORE_OK;
@@ -350,6 +362,7 @@ static void describe_request(const void *row, char *buf, size_t size)
 static const struct db_batch request_batch = {
     .rows_name = "requests",
     .row_size = sizeof(struct proto_request_record),
+    .per_run = true,
     .bind = bind_request,
     .describe = describe_request,
 };
@@ -389,6 +402,7 @@ static void describe_radio_sample(const void *row, char *buf, size_t size)
 static const struct db_batch radio_sample_batch = {
     .rows_name = "radio samples",
     .row_size = sizeof(struct radio_sample),
+    .per_run = true,
     .bind = bind_radio_sample,
     .describe = describe_radio_sample,
 };
@@ -398,6 +412,68 @@ enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
                                         struct core_err *e)
 {
     return db_insert_batch(db, db->insert_radio, &radio_sample_batch, run_id, rows, n, __func__, e);
+}
+
+/* Profile rows bind ?2..?14; ?1 (profiled_at) is bound once per batch. */
+static void bind_profile(sqlite3_stmt *st, int64_t run_id, const void *row)
+{
+    const struct io_profile_row *r = row;
+
+    (void)run_id;
+    sqlite3_bind_text(st, 2, r->model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, r->layer_index);
+    sqlite3_bind_text(st, 4, r->layer_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->layer_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->resource, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->threads);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->flops);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->params);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->out_bytes);
+    sqlite3_bind_double(st, 11, r->latency_s);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)r->reps);
+    sqlite3_bind_double(st, 13, r->latency_min_s);
+    sqlite3_bind_double(st, 14, r->latency_max_s);
+}
+
+static void describe_profile(const void *row, char *buf, size_t size)
+{
+    const struct io_profile_row *r = row;
+
+    snprintf(buf, size, "the profile of %s layer %d (%s)", r->model ? r->model : "(null)",
+             r->layer_index, r->layer_name ? r->layer_name : "(null)");
+}
+
+static const struct db_batch profile_batch = {
+    .rows_name = "profile rows",
+    .row_size = sizeof(struct io_profile_row),
+    .per_run = false,
+    .bind = bind_profile,
+    .describe = describe_profile,
+};
+
+/* Now as ISO-8601 UTC text with milliseconds, as DB_NOW_SQL writes it. */
+static void db_now_text(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    char day[24];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%03ldZ", day, ts.tv_nsec / 1000000L);
+}
+
+enum core_rc io_db_insert_profiles(struct io_db *db, const struct io_profile_row *rows, size_t n,
+                                   struct core_err *e)
+{
+    enum core_rc rc;
+
+    db_now_text(db->profiled_at, sizeof(db->profiled_at));
+    sqlite3_bind_text(db->insert_profile, 1, db->profiled_at, -1, SQLITE_STATIC);
+    rc = db_insert_batch(db, db->insert_profile, &profile_batch, 0, rows, n, __func__, e);
+    sqlite3_clear_bindings(db->insert_profile);
+    return rc;
 }
 
 enum core_rc io_db_run_end(struct io_db *db, int64_t run_id, const char *status, struct core_err *e)

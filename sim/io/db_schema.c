@@ -9,8 +9,8 @@
  * DESIGN.md ("The user contract"); every physical quantity is SI with its
  * unit in the column name, times of day are ISO-8601 UTC text.
  *
- * Tables of later features (inferences, profiles, messages, samples) arrive
- * as new steps with those features.
+ * Tables of later features (inferences, messages, samples) arrive as new
+ * steps with those features.
  */
 #include "io/db_int.h"
 
@@ -72,6 +72,31 @@ static const struct migration migrations[] = {
      "    dl_rate_bps REAL NOT NULL,\n"
      "    PRIMARY KEY (run_id, t_s, ue_id)\n"
      ") WITHOUT ROWID;\n"},
+    /* 2 -> 3: profiles, what coinfer profile measures: one row per layer
+     * (layer_index from 0) and one for the whole forward pass (layer_index
+     * -1, layer_name and layer_type 'total'). DESIGN.md fixes the first
+     * eleven columns; latency_s is the median of reps timed runs, and three
+     * columns follow the fixed ones: the fastest and slowest of those runs
+     * and when the profile was taken (ISO-8601 UTC text, one value for all
+     * rows of one profile, so repeated profiles of a model stay apart). */
+    {"create profiles",
+     "CREATE TABLE profiles (\n"
+     "    model TEXT NOT NULL,\n"
+     "    layer_index INTEGER NOT NULL CHECK (layer_index >= -1),\n"
+     "    layer_name TEXT NOT NULL,\n"
+     "    layer_type TEXT NOT NULL,\n"
+     "    resource TEXT NOT NULL,\n"
+     "    threads INTEGER NOT NULL CHECK (threads >= 1),\n"
+     "    flops INTEGER NOT NULL,\n"
+     "    params INTEGER NOT NULL,\n"
+     "    out_bytes INTEGER NOT NULL,\n"
+     "    latency_s REAL NOT NULL,\n"
+     "    reps INTEGER NOT NULL CHECK (reps >= 1),\n"
+     "    latency_min_s REAL NOT NULL,\n"
+     "    latency_max_s REAL NOT NULL,\n"
+     "    profiled_at TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX profiles_by_model ON profiles (model, profiled_at, layer_index);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == IO_DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -248,4 +248,19 @@ enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **ou
  * included) without allocating the model's weights or activations. */
 enum core_rc io_model_validate(const char *path, struct core_err *e);
 
+/* ======================================================================== */
+/* Layers as the CPMM sees them (layer_desc.c)                              */
+/* ======================================================================== */
+
+struct nn_layer_profile;
+struct compute_layer_desc;
+
+/* Describe layer i of finalized model m, profiled as *lp (nn_profile_run),
+ * as a CPMM layer in *d: a conv2d with groups = input = output channels is a
+ * depthwise conv, flatten and dropout are reshapes, every other op the CPMM
+ * type of its name. CORE_E_INPUT (naming the layer) for an op the CPMM has
+ * no type for. */
+enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
+                           struct compute_layer_desc *d, struct core_err *e);
+
 #endif /* COINFER_IO_H */

@@ -20,6 +20,10 @@
  * of uplink and downlink SINR (dB) and rate (bit/s) over all the run's
  * samples; the 5th percentile is the usual "cell-edge" figure.
  *
+ * Then, from schema version 3 on, one line per profile `coinfer profile
+ * --db` recorded (runs or none): model, resource, threads, layers, reps,
+ * and the whole model's median latency, FLOPs and parameters.
+ *
  * Numbers print with six significant digits, times in seconds; "-" marks a
  * value that does not exist (no finish time yet, a zero span).
  */
@@ -505,6 +509,77 @@ static enum core_rc any_radio_samples(sqlite3 *conn, const char *path, int versi
     return rc;
 }
 
+static const struct column profile_columns[] = {
+    {"model", false},   {"resource", false}, {"threads", true},     {"layers", true},
+    {"reps", true},     {"latency_s", true}, {"flops", true},       {"params", true},
+    {"profiled_at", false},
+};
+#define N_PROFILE_COLUMNS ARRAY_LEN(profile_columns)
+
+/* The profiles table: one line per profile (model, resource, threads,
+ * profiled_at), oldest first: its layer rows and its whole-model row
+ * (layer_index -1). Schema version 3 on; prints nothing when empty. */
+static enum core_rc print_profiles(sqlite3 *conn, const char *path, int version, FILE *out,
+                                   struct core_err *e)
+{
+    static const char sql[] =
+        "SELECT model, resource, threads, sum(layer_index >= 0), max(reps), "
+        "max(CASE WHEN layer_index = -1 THEN latency_s END), "
+        "max(CASE WHEN layer_index = -1 THEN flops END), "
+        "max(CASE WHEN layer_index = -1 THEN params END), profiled_at "
+        "FROM profiles GROUP BY profiled_at, model, resource, threads "
+        "ORDER BY profiled_at, model, resource, threads";
+    size_t widths[N_PROFILE_COLUMNS], c;
+    char cell[CELL_MAX];
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    bool header = false;
+    int src, pass;
+
+    if (version < 3)
+        return CORE_OK;
+    for (c = 0; c < N_PROFILE_COLUMNS; c++)
+        widths[c] = strlen(profile_columns[c].header);
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return io_db_err(e, conn, path, "reading the profiles");
+    /* Two passes: widths, then lines. */
+    for (pass = 0; pass < 2; pass++) {
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (pass == 1 && !header) {
+                fprintf(out, "\nprofiles (latency_s: median of reps runs of the whole model):\n");
+                print_header(out, profile_columns, widths, N_PROFILE_COLUMNS);
+                header = true;
+            }
+            for (c = 0; c < N_PROFILE_COLUMNS; c++) {
+                const unsigned char *text;
+
+                if (sqlite3_column_type(st, (int)c) == SQLITE_NULL)
+                    snprintf(cell, sizeof(cell), "-");
+                else if (c == 5)
+                    format_number(sqlite3_column_double(st, (int)c), cell);
+                else if (c == 0 || c == 1 || c == 8)
+                    snprintf(cell, sizeof(cell), "%s",
+                             (text = sqlite3_column_text(st, (int)c)) ? (const char *)text : "-");
+                else
+                    snprintf(cell, sizeof(cell), "%lld",
+                             (long long)sqlite3_column_int64(st, (int)c));
+                if (pass == 0 && strlen(cell) > widths[c])
+                    widths[c] = strlen(cell);
+                else if (pass == 1)
+                    print_cell(out, cell, widths[c], profile_columns[c].right,
+                               c + 1 == N_PROFILE_COLUMNS);
+            }
+        }
+        if (src != SQLITE_DONE) {
+            rc = io_db_err(e, conn, path, "reading the profiles");
+            break;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Everything after the database is open and its version known, inside one
  * read transaction. */
 static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version, FILE *out,
@@ -524,7 +599,7 @@ static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version
         return rc;
     if (n_runs == 0) {
         fprintf(out, "no runs\n");
-        return CORE_OK;
+        return print_profiles(conn, path, version, out, e);
     }
     if (any_requests)
         rc = print_requests(conn, path, out, e);
@@ -532,6 +607,8 @@ static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version
         rc = any_radio_samples(conn, path, version, &any_radio, e);
     if (rc == CORE_OK && any_radio)
         rc = print_radio(conn, path, out, e);
+    if (rc == CORE_OK)
+        rc = print_profiles(conn, path, version, out, e);
     if (rc == CORE_OK)
         fprintf(out, "\n%lld run%s\n", (long long)n_runs, n_runs == 1 ? "" : "s");
     return rc;

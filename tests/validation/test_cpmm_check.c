@@ -2,8 +2,9 @@
  * test_cpmm_check.c — the CPMM's cross-model check on the host CPU (what
  * `coinfer profile --cpmm-check` will print): profile the five zoo models
  * (batch norms folded, activations fused, as the benchmark runs them; one
- * thread), turn their layers into CPMM descriptors, fit the per-type
- * regressions on four models and predict every layer of the fifth, in turn.
+ * thread), turn their layers into CPMM descriptors (io_layer_desc), fit the
+ * per-type regressions on four models and predict every layer of the fifth,
+ * in turn.
  *
  * What is counted. Aliases (flatten, dropout, folded batch norms, fused
  * activations) run no code and are left out. Of the rest, only layers whose
@@ -41,6 +42,7 @@
 #include "testutil.h"
 
 #include "compute/compute.h"
+#include "io/io.h"
 #include "nn/nn.h"
 
 #define REPS    7
@@ -59,46 +61,6 @@ struct zoo_data {
     double total_s[NN_ZOO_COUNT];    /* time in all layers */
     size_t n_left_out[NN_ZOO_COUNT]; /* timed layers under the floor */
 };
-
-/* nn layer i of m, profiled as lp, as the CPMM sees it. */
-static void describe(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
-                     struct compute_layer_desc *d)
-{
-    const enum nn_op op = nn_model_layer_op(m, i);
-    const struct nn_params *p = nn_model_layer_params(m, i);
-    size_t n_in, k;
-    const int *in = nn_model_layer_inputs(m, i, &n_in);
-    const struct nn_shape x = nn_model_shape(m, in[0]), y = nn_model_shape(m, i);
-    const uint32_t groups = p->groups ? p->groups : 1;
-    bool found;
-
-    memset(d, 0, sizeof(*d));
-    if (op == NN_OP_CONV2D) {
-        d->type = groups > 1 && x.c == groups && y.c == groups ? COMPUTE_LAYER_DWCONV
-                                                               : COMPUTE_LAYER_CONV2D;
-    } else if (op == NN_OP_FLATTEN || op == NN_OP_DROPOUT) {
-        d->type = COMPUTE_LAYER_RESHAPE;
-    } else {
-        found = compute_layer_type_find(nn_op_name(op), &d->type);
-        assert_true(found);
-    }
-    d->flops = (double)lp->cost.flops;
-    for (k = 0; k < n_in; k++)
-        d->in_bytes += (double)nn_model_tensor_bytes(m, in[k]);
-    d->out_bytes = (double)lp->cost.output_bytes;
-    d->param_bytes = 4.0 * (double)lp->cost.params;
-    d->gemm_m = lp->gemm.m;
-    d->gemm_n = lp->gemm.n;
-    d->gemm_k = lp->gemm.k;
-    d->gemm_count = lp->gemm.count;
-    if (op == NN_OP_CONV2D || op == NN_OP_MAXPOOL || op == NN_OP_AVGPOOL) {
-        d->kernel_area = p->kernel_h * (p->kernel_w ? p->kernel_w : p->kernel_h);
-        d->stride = p->stride ? p->stride : 1;
-    }
-    d->c_in = x.c;
-    d->c_out = y.c;
-    d->groups = groups;
-}
 
 static void profile_zoo(struct zoo_data *z)
 {
@@ -123,7 +85,7 @@ static void profile_zoo(struct zoo_data *z)
         assert_non_null(z->min_s[j]);
         assert_non_null(z->med_s[j]);
         for (i = 0; i < p->n_layers; i++) {
-            describe(m, (int)i, &p->layers[i], &z->d[j][i]);
+            assert_int_equal(io_layer_desc(m, (int)i, &p->layers[i], &z->d[j][i], &e), CORE_OK);
             z->min_s[j][i] = p->layers[i].min_s;
             z->med_s[j][i] = p->layers[i].median_s;
             z->total_s[j] += p->layers[i].min_s;

@@ -200,12 +200,16 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     raw_columns(conn, "radio_samples", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,ue_id,t_s,cell_id,x_m,y_m,ul_sinr_db,dl_sinr_db,ul_cqi,"
                               "dl_cqi,ul_rate_bps,dl_rate_bps");
-    assert_int_equal(io_db_schema_version(), 2);
+    raw_columns(conn, "profiles", cols, sizeof(cols));
+    assert_string_equal(cols, "model,layer_index,layer_name,layer_type,resource,threads,flops,"
+                              "params,out_bytes,latency_s,reps,latency_min_s,latency_max_s,"
+                              "profiled_at");
+    assert_int_equal(io_db_schema_version(), 3);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), io_db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
-    /* Only the tables of features that exist: three. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 3);
+    /* Only the tables of features that exist: four. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 4);
     sqlite3_close(conn);
 }
 
@@ -275,7 +279,7 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
 
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
     raw_columns(conn, "requests", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
                               "t_done_s,wait_s,service_s,sojourn_s");
@@ -312,12 +316,137 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     assert_int_equal(io_db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
     io_db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE t_done_s = 0.75"), 1);
     assert_int_equal(raw_int(conn, "SELECT dl_cqi FROM radio_samples WHERE run_id = 1"), 9);
+    sqlite3_close(conn);
+}
+
+static const struct io_profile_row profile_rows[] = {
+    {.model = "lenet5", .layer_index = 0, .layer_name = "conv1", .layer_type = "conv2d",
+     .resource = "host-cpu", .threads = 1, .flops = 235200, .params = 156, .out_bytes = 18816,
+     .latency_s = 1.25e-5, .reps = 3, .latency_min_s = 1.0e-5, .latency_max_s = 2.5e-5},
+    {.model = "lenet5", .layer_index = -1, .layer_name = "total", .layer_type = "total",
+     .resource = "host-cpu", .threads = 1, .flops = 9007199254740993ULL, .params = 61706,
+     .out_bytes = 40, .latency_s = 0.1, .reps = 3, .latency_min_s = 0.0625,
+     .latency_max_s = 0.3},
+};
+
+static void test_db_migrates_version2_database_keeping_radio_samples(void **state)
+{
+    struct testutil_dir *f = *state;
+    sqlite3 *conn = raw_open(f->path);
+    struct io_db *db;
+    struct core_err e;
+
+    /* Version 2 as the previous release wrote it, with one run and one sample. */
+    raw_exec(conn,
+             "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
+             "scenario_sha256 TEXT, policy TEXT NOT NULL, seed INTEGER NOT NULL, version TEXT, "
+             "started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL DEFAULT "
+             "'running' CHECK (status IN ('running', 'complete', 'failed', 'interrupted')));"
+             "CREATE TABLE requests (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "request_id INTEGER NOT NULL, ue_id INTEGER NOT NULL, server_id INTEGER NOT NULL, "
+             "t_arrival_s REAL NOT NULL, t_start_s REAL NOT NULL, t_done_s REAL NOT NULL, "
+             "wait_s REAL NOT NULL, service_s REAL NOT NULL, sojourn_s REAL NOT NULL, "
+             "PRIMARY KEY (run_id, request_id)) WITHOUT ROWID;"
+             "CREATE TABLE radio_samples (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "ue_id INTEGER NOT NULL, t_s REAL NOT NULL, cell_id INTEGER NOT NULL, "
+             "x_m REAL NOT NULL, y_m REAL NOT NULL, ul_sinr_db REAL NOT NULL, "
+             "dl_sinr_db REAL NOT NULL, ul_cqi INTEGER NOT NULL, dl_cqi INTEGER NOT NULL, "
+             "ul_rate_bps REAL NOT NULL, dl_rate_bps REAL NOT NULL, "
+             "PRIMARY KEY (run_id, t_s, ue_id)) WITHOUT ROWID;"
+             "INSERT INTO runs (scenario, policy, seed, started_at, status) VALUES ('old', "
+             "'radio', 5, '2026-01-01T00:00:00.000Z', 'complete');"
+             "INSERT INTO radio_samples VALUES (1, 4, 0.5, 2, 1, 2, 3, 4, 5, 6, 7, 8);"
+             "PRAGMA user_version = 2");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    assert_int_equal(io_db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
+                     CORE_OK);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
+    assert_int_equal(raw_int(conn, "SELECT dl_rate_bps FROM radio_samples WHERE ue_id = 4"), 8);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 2);
+    sqlite3_close(conn);
+}
+
+static void test_db_profiles_read_back_exact_with_one_profiled_at(void **state)
+{
+    struct testutil_dir *f = *state;
+    long live0 = core_alloc_live();
+    struct io_db *db = open_ok(f->path);
+    sqlite3_stmt *st = NULL;
+    struct core_err e;
+    sqlite3 *conn;
+    size_t i = 0;
+
+    assert_int_equal(io_db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
+                     CORE_OK);
+    assert_int_equal(io_db_insert_profiles(db, profile_rows, 0, &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(core_alloc_live(), live0);
+    conn = raw_open(f->path);
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT model, layer_index, layer_name, layer_type, "
+                                        "resource, threads, flops, params, out_bytes, latency_s, "
+                                        "reps, latency_min_s, latency_max_s FROM profiles "
+                                        "ORDER BY rowid",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const struct io_profile_row *r = &profile_rows[i++];
+
+        assert_string_equal((const char *)sqlite3_column_text(st, 0), r->model);
+        assert_int_equal(sqlite3_column_int(st, 1), r->layer_index);
+        assert_string_equal((const char *)sqlite3_column_text(st, 2), r->layer_name);
+        assert_string_equal((const char *)sqlite3_column_text(st, 3), r->layer_type);
+        assert_string_equal((const char *)sqlite3_column_text(st, 4), r->resource);
+        assert_int_equal(sqlite3_column_int(st, 5), r->threads);
+        assert_int_equal((uint64_t)sqlite3_column_int64(st, 6), r->flops);
+        assert_int_equal((uint64_t)sqlite3_column_int64(st, 7), r->params);
+        assert_int_equal((uint64_t)sqlite3_column_int64(st, 8), r->out_bytes);
+        assert_true(sqlite3_column_double(st, 9) == r->latency_s);
+        assert_int_equal((uint64_t)sqlite3_column_int64(st, 10), r->reps);
+        assert_true(sqlite3_column_double(st, 11) == r->latency_min_s);
+        assert_true(sqlite3_column_double(st, 12) == r->latency_max_s);
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(i, ARRAY_LEN(profile_rows));
+    assert_int_equal(raw_int(conn, "SELECT count(DISTINCT profiled_at) FROM profiles"), 1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles WHERE profiled_at GLOB "
+                                   "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'"),
+                     2);
+    sqlite3_close(conn);
+}
+
+static void test_db_profile_batch_with_a_bad_row_is_refused_whole(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct io_profile_row rows[2] = {profile_rows[0], profile_rows[1]};
+    struct io_db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3 *conn;
+
+    rows[1].layer_index = -2; /* the CHECK refuses it */
+    core_err_clear(&e);
+    assert_int_equal(io_db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
+    if (!strstr(e.msg, "the profile of lenet5 layer -2 (total)")) {
+        print_error("message: %s\n", e.msg);
+        fail();
+    }
+    rows[1].layer_index = -1;
+    rows[0].model = NULL; /* NOT NULL refuses it */
+    assert_int_equal(io_db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 0);
     sqlite3_close(conn);
 }
 
@@ -331,7 +460,7 @@ static void test_db_migrates_empty_file(void **state)
     fclose(fp);
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
     sqlite3_close(conn);
 }
@@ -350,7 +479,7 @@ static void test_db_opens_current_version_without_migrating(void **state)
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
     sqlite3_close(conn);
 }
 
@@ -368,7 +497,7 @@ static void test_db_rejects_newer_schema_version(void **state)
     assert_null(io_db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     snprintf(want, sizeof(want),
-             "%s: results database schema version 99 is newer than this coinfer (2)", f->path);
+             "%s: results database schema version 99 is newer than this coinfer (3)", f->path);
     assert_string_equal(e.msg, want);
     assert_int_equal(core_alloc_live(), live0);
 }
@@ -886,6 +1015,12 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_migrates_version1_database_keeping_runs_and_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_migrates_version2_database_keeping_radio_samples, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_profiles_read_back_exact_with_one_profiled_at,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_profile_batch_with_a_bad_row_is_refused_whole,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_migrates_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_radio_samples_read_back_bit_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(

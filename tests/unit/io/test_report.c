@@ -2,9 +2,9 @@
  * test_report.c — `coinfer report` against databases whose statistics are
  * known by hand: the runs table, the requests table's mean, quantiles,
  * throughput and utilisation, several runs with their statuses, an empty
- * database, and the errors (missing file, not a database, newer schema, out
- * of memory). The report is captured with open_memstream and checked token
- * by token on the line of each run.
+ * database, the profiles, and the errors (missing file, not a database,
+ * newer schema, out of memory). The report is captured with open_memstream
+ * and checked token by token on the line of each run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -312,6 +312,37 @@ static void test_report_database_without_runs_says_no_runs(void **state)
     assert_null(strstr(f->out, "requests"));
 }
 
+static void test_report_profiles_show_one_line_per_profile_with_or_without_runs(void **state)
+{
+    static const struct io_profile_row rows[] = {
+        {.model = "tiny", .layer_index = 0, .layer_name = "conv", .layer_type = "conv2d",
+         .resource = "host-cpu", .threads = 2, .flops = 100, .params = 10, .out_bytes = 40,
+         .latency_s = 0.25, .reps = 5, .latency_min_s = 0.125, .latency_max_s = 0.5},
+        {.model = "tiny", .layer_index = 1, .layer_name = "fc", .layer_type = "fc",
+         .resource = "host-cpu", .threads = 2, .flops = 20, .params = 11, .out_bytes = 8,
+         .latency_s = 0.5, .reps = 5, .latency_min_s = 0.25, .latency_max_s = 1.0},
+        {.model = "tiny", .layer_index = -1, .layer_name = "total", .layer_type = "total",
+         .resource = "host-cpu", .threads = 2, .flops = 120, .params = 21, .out_bytes = 8,
+         .latency_s = 0.75, .reps = 5, .latency_min_s = 0.5, .latency_max_s = 1.5},
+    };
+    static const char *const want[] = {"tiny", "host-cpu", "2", "2", "5", "0.75", "120", "21",
+                                       NULL};
+    struct fixture *f = *state;
+    struct core_err e;
+    struct io_db *db = io_db_open(f->tmp->path, &e);
+
+    assert_non_null(db);
+    assert_int_equal(io_db_insert_profiles(db, rows, ARRAY_LEN(rows), &e), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(report(f, &e), CORE_OK);
+    assert_non_null(strstr(f->out, "no runs"));
+    expect_tokens(f->out, "\nprofiles", "tiny", want, ARRAY_LEN(want));
+    make_known_run(f->tmp->path, "complete");
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\nprofiles", "tiny", want, ARRAY_LEN(want));
+    assert_non_null(strstr(f->out, "\n1 run\n"));
+}
+
 static void test_report_empty_file_says_no_runs_and_stays_untouched(void **state)
 {
     struct fixture *f = *state;
@@ -375,7 +406,7 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (2)"));
+    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (3)"));
 }
 
 static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)
@@ -438,6 +469,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_database_without_runs_says_no_runs, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_report_profiles_show_one_line_per_profile_with_or_without_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_empty_file_says_no_runs_and_stays_untouched,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_missing_file_is_an_input_error, setup,

@@ -1,0 +1,570 @@
+/*
+ * cmd_profile.c — `coinfer profile MODEL [--threads N] [--reps R] [--db FILE]
+ * [--csv] [--verbose] [--quiet]` and `coinfer profile --cpmm-check`.
+ *
+ * MODEL is a model file (anything with a '/' or ending in ".xml") or a zoo
+ * name. The model is finalized, its batch norms folded into their convs and
+ * its activations fused (as every run of coinfer executes models), then
+ * profiled by nn_profile_run: one untimed warm-up pass, R passes timed layer
+ * by layer and R passes of the whole model. Per layer it prints the output
+ * shape, FLOPs, parameters, output bytes, the median, fastest and slowest of
+ * the R timings and the achieved GFLOP/s; then the whole model, the energy
+ * (package counters around the profile, or why there are none) and, last,
+ * one line scripts parse:
+ *
+ *   total latency_s=<median> flops=<n> params=<n>
+ *
+ * --verbose adds, per conv2d and fc layer, its efficiency: its achieved
+ * GFLOP/s over what cblas_sgemm alone reaches on the same GEMM shape with
+ * the same threads (nn_sgemm_gflops), and the range of it. With --db the
+ * rows go to the profiles table (one per layer and one with layer_index -1
+ * for the whole model, resource "host-cpu"); without it no database is
+ * touched.
+ *
+ * --cpmm-check profiles the five zoo models on one thread and runs the
+ * CPMM's cross-model check (compute_cpmm_check: fit on four, predict the
+ * fifth) on their layers' fastest runs, as tests/validation/test_cpmm_check.c
+ * does.
+ */
+#include "cli/cli_int.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compute/compute.h"
+#include "io/io.h"
+#include "nn/nn.h"
+
+#define DEFAULT_REPS     10
+#define WARMUP_PASSES    1
+#define MODEL_SEED       1
+#define RESOURCE_NAME    "host-cpu"
+#define CHECK_TOL        0.10  /* the CPMM check's tolerance: +-10 % */
+#define CHECK_FLOOR_S    20e-6 /* layers faster than this are not counted, s */
+#define EFFICIENCY_GOAL  0.80  /* the aim for conv / fc efficiency */
+
+struct profile_options {
+    int threads;        /* OpenBLAS threads */
+    size_t reps;        /* timed runs per figure */
+    const char *db;     /* results database, NULL: none */
+    bool csv;           /* per-layer table as CSV */
+    bool verbose;       /* efficiency per conv / fc layer */
+    bool quiet;         /* only the total line */
+    bool cpmm_check;    /* the CPMM cross-model check instead of one model */
+};
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: coinfer profile MODEL [--threads N] [--reps R] [--db FILE] [--csv]\n"
+            "                             [--verbose] [--quiet]\n"
+            "       coinfer profile --cpmm-check [--reps R]\n"
+            "\n"
+            "Run MODEL layer by layer on this host's CPU (OpenBLAS) and print, per layer,\n"
+            "its output shape, FLOPs, parameters, output bytes, the median, fastest and\n"
+            "slowest latency over R timed runs (after one warm-up pass) and the achieved\n"
+            "GFLOP/s; then the whole model, the energy, and last the line\n"
+            "  total latency_s=<median> flops=<n> params=<n>\n"
+            "MODEL is a model file (e.g. models/resnet18.xml) or a zoo name: lenet5,\n"
+            "alexnet, vgg16, resnet18, mobilenetv2. Batch norms are folded into their\n"
+            "convolutions and activations fused before profiling, as coinfer runs models.\n"
+            "\n"
+            "  --threads N    OpenBLAS threads, 1 .. cores (default 1)\n"
+            "  --reps R       timed runs per figure (default %d)\n"
+            "  --db FILE      record the profile in the profiles table of results\n"
+            "                 database FILE (one row per layer, layer_index -1 for the\n"
+            "                 whole model); default: no database\n"
+            "  --csv          the per-layer table as CSV on stdout (the rest goes to stderr)\n"
+            "  --verbose, -v  per conv / fc layer, its efficiency: achieved GFLOP/s over\n"
+            "                 cblas_sgemm's on the same GEMM shape (aim: >= 80 %%)\n"
+            "  --quiet, -q    only the total line, on stdout (also with --csv)\n"
+            "  --cpmm-check   profile the five zoo models on one thread and check the\n"
+            "                 CPMM: fit on four, predict each layer of the fifth; prints\n"
+            "                 the share within +-10 %% and the median |error|\n"
+            "  --help, -h     this text\n"
+            "\n"
+            "Energy comes from the package counters (powercap / RAPL, amd_energy) read\n"
+            "before and after; where none is readable the line says so.\n"
+            "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.\n",
+            DEFAULT_REPS);
+}
+
+/* Whether arg names a model file rather than a zoo model. */
+static bool is_model_file(const char *arg)
+{
+    size_t n = strlen(arg);
+
+    return strchr(arg, '/') != NULL || (n > 4 && strcmp(arg + n - 4, ".xml") == 0);
+}
+
+/* Build (zoo) or load (file) MODEL, finalized, folded and fused, and name it
+ * (zoo name, or the file's base name without ".xml") in name[]. Returns an
+ * exit code. */
+static int load_model(const char *arg, struct nn_model **out, char *name, size_t size)
+{
+    struct core_err e;
+    size_t z;
+
+    core_err_clear(&e);
+    *out = NULL;
+    if (is_model_file(arg)) {
+        const char *base = strrchr(arg, '/');
+        size_t n;
+
+        base = base ? base + 1 : arg;
+        snprintf(name, size, "%s", base);
+        n = strlen(name);
+        if (n > 4 && strcmp(name + n - 4, ".xml") == 0)
+            name[n - 4] = '\0';
+        if (io_model_load(arg, MODEL_SEED, out, &e) != CORE_OK)
+            return cli_fail(&e);
+    } else {
+        for (z = 0; z < NN_ZOO_COUNT; z++)
+            if (strcmp(arg, nn_zoo_name((enum nn_zoo_model)z)) == 0)
+                break;
+        if (z == NN_ZOO_COUNT) {
+            fprintf(stderr, "coinfer profile: unknown model '%s' (zoo:", arg);
+            for (z = 0; z < NN_ZOO_COUNT; z++)
+                fprintf(stderr, "%s %s", z ? "," : "", nn_zoo_name((enum nn_zoo_model)z));
+            fprintf(stderr, "; or a model file such as models/resnet18.xml)\n");
+            return 2;
+        }
+        snprintf(name, size, "%s", nn_zoo_name((enum nn_zoo_model)z));
+        if (nn_zoo_build((enum nn_zoo_model)z, 1, out, &e) != CORE_OK ||
+            nn_model_finalize(*out, MODEL_SEED, &e) != CORE_OK) {
+            nn_model_destroy(*out);
+            *out = NULL;
+            return cli_fail(&e);
+        }
+    }
+    nn_model_fold_batchnorm(*out);
+    nn_model_fuse_activations(*out);
+    return 0;
+}
+
+static void format_shape(const struct nn_shape *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%ux%ux%ux%u", s->n, s->c, s->h, s->w);
+}
+
+/* A layer that runs code: not an alias (flatten, dropout, a folded batch
+ * norm or a fused activation), which takes no time. */
+static bool runs_code(const struct nn_layer_profile *lp)
+{
+    return lp->max_s > 0.0;
+}
+
+/* Efficiency of every conv2d / fc layer (NAN for others and aliases):
+ * achieved GFLOP/s over cblas_sgemm's on its GEMM shape. */
+static enum core_rc measure_efficiency(const struct nn_profile *p, double *eff,
+                                       struct core_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_layers; i++) {
+        const struct nn_layer_profile *lp = &p->layers[i];
+        double peak = 0.0;
+        enum core_rc rc;
+
+        eff[i] = NAN;
+        if (lp->gemm.m == 0 || !runs_code(lp))
+            continue;
+        rc = nn_sgemm_gflops(lp->gemm.m, lp->gemm.n, lp->gemm.k, p->threads, p->reps, &peak, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (peak > 0.0)
+            eff[i] = lp->gflops / peak;
+    }
+    return CORE_OK;
+}
+
+/* Whether conv layer i is depthwise (a direct kernel, not a GEMM). */
+static bool is_depthwise(const struct nn_model *m, int i)
+{
+    const struct nn_params *p = nn_model_layer_params(m, i);
+    size_t n_in;
+    const int *in = nn_model_layer_inputs(m, i, &n_in);
+    const uint32_t groups = p->groups ? p->groups : 1;
+
+    return nn_model_layer_op(m, i) == NN_OP_CONV2D && groups > 1 &&
+           nn_model_shape(m, in[0]).c == groups && nn_model_shape(m, i).c == groups;
+}
+
+static void print_table(FILE *out, const struct nn_model *m, const struct nn_profile *p,
+                        const double *eff)
+{
+    char shape[64];
+    size_t i;
+
+    fprintf(out, "%5s  %-24s %-9s %-16s %14s %10s %11s %11s %11s %11s %8s", "index", "layer",
+            "type", "output", "flops", "params", "out_bytes", "median_s", "min_s", "max_s",
+            "GFLOP/s");
+    fprintf(out, eff ? " %6s\n" : "\n", "eff");
+    for (i = 0; i < p->n_layers; i++) {
+        const struct nn_layer_profile *lp = &p->layers[i];
+        const struct nn_shape s = nn_model_shape(m, (int)i);
+
+        format_shape(&s, shape, sizeof(shape));
+        fprintf(out, "%5zu  %-24s %-9s %-16s %14llu %10llu %11llu", i,
+                nn_model_layer_name(m, (int)i), nn_op_name(nn_model_layer_op(m, (int)i)), shape,
+                (unsigned long long)lp->cost.flops, (unsigned long long)lp->cost.params,
+                (unsigned long long)lp->cost.output_bytes);
+        if (runs_code(lp))
+            fprintf(out, " %11.4e %11.4e %11.4e %8.2f", lp->median_s, lp->min_s, lp->max_s,
+                    lp->gflops);
+        else
+            fprintf(out, " %11s %11s %11s %8s", "(alias)", "-", "-", "-");
+        if (eff && !isnan(eff[i]))
+            fprintf(out, " %5.1f%%%s", 100.0 * eff[i], is_depthwise(m, (int)i) ? " dw" : "");
+        fputc('\n', out);
+    }
+}
+
+static void print_csv(FILE *out, const struct nn_model *m, const struct nn_profile *p,
+                      const double *eff)
+{
+    char shape[64];
+    size_t i;
+
+    fprintf(out, "layer_index,layer_name,layer_type,output_shape,flops,params,out_bytes,"
+                 "latency_s,latency_min_s,latency_max_s,gflops%s\n",
+            eff ? ",efficiency" : "");
+    for (i = 0; i < p->n_layers; i++) {
+        const struct nn_layer_profile *lp = &p->layers[i];
+        const struct nn_shape s = nn_model_shape(m, (int)i);
+
+        format_shape(&s, shape, sizeof(shape));
+        fprintf(out, "%zu,%s,%s,%s,%llu,%llu,%llu,%.9g,%.9g,%.9g,%.6g", i,
+                nn_model_layer_name(m, (int)i), nn_op_name(nn_model_layer_op(m, (int)i)), shape,
+                (unsigned long long)lp->cost.flops, (unsigned long long)lp->cost.params,
+                (unsigned long long)lp->cost.output_bytes, lp->median_s, lp->min_s, lp->max_s,
+                lp->gflops);
+        if (eff && !isnan(eff[i]))
+            fprintf(out, ",%.4f", eff[i]);
+        else if (eff)
+            fputc(',', out);
+        fputc('\n', out);
+    }
+}
+
+/* The range of the efficiencies of GEMM layers (depthwise convs apart). */
+static void print_efficiency_range(FILE *out, const struct nn_model *m, const struct nn_profile *p,
+                                   const double *eff)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t i, n = 0, n_goal = 0;
+
+    for (i = 0; i < p->n_layers; i++) {
+        if (isnan(eff[i]) || is_depthwise(m, (int)i))
+            continue;
+        lo = fmin(lo, eff[i]);
+        hi = fmax(hi, eff[i]);
+        n++;
+        n_goal += eff[i] >= EFFICIENCY_GOAL;
+    }
+    if (n == 0) {
+        fprintf(out, "efficiency: no conv2d / fc layer runs a GEMM\n");
+        return;
+    }
+    fprintf(out,
+            "efficiency (achieved / cblas_sgemm on the same GEMM shape, %d thread%s): "
+            "%.1f %% .. %.1f %% over %zu conv2d/fc layers, %zu at >= %.0f %% "
+            "(depthwise convs, marked dw, run a direct kernel and are left out)\n",
+            p->threads, p->threads == 1 ? "" : "s", 100.0 * lo, 100.0 * hi, n, n_goal,
+            100.0 * EFFICIENCY_GOAL);
+}
+
+static void print_energy(FILE *out, const struct nn_energy_reading *before,
+                         const struct nn_energy_reading *after, size_t passes,
+                         const struct nn_layer_profile *total)
+{
+    double j;
+
+    if (before->source != NN_ENERGY_COUNTERS || after->source != NN_ENERGY_COUNTERS ||
+        before->n_domains != after->n_domains) {
+        fprintf(out, "energy: not measurable here (no powercap/RAPL counters); use declared "
+                     "power x time\n");
+        return;
+    }
+    j = nn_energy_delta_j(before, after);
+    fprintf(out,
+            "energy: RAPL package counters (%u domain%s): %.6g J over %zu passes, "
+            "%.6g J per inference (%.4g W average while profiling)\n",
+            after->n_domains, after->n_domains == 1 ? "" : "s", j, passes, j / (double)passes,
+            total->median_s > 0.0 ? j / (double)passes / total->median_s : 0.0);
+}
+
+static int record_profile(const struct profile_options *o, const char *model,
+                          const struct nn_model *m, const struct nn_profile *p)
+{
+    struct io_profile_row *rows;
+    struct core_err e;
+    struct io_db *db;
+    size_t i;
+    int code = 0;
+
+    core_err_clear(&e);
+    rows = core_calloc(p->n_layers + 1, sizeof(*rows));
+    if (!rows) {
+        fprintf(stderr, "coinfer profile: out of memory\n");
+        return 1;
+    }
+    for (i = 0; i <= p->n_layers; i++) {
+        const struct nn_layer_profile *lp = i < p->n_layers ? &p->layers[i] : &p->total;
+        struct io_profile_row *r = &rows[i];
+
+        r->model = model;
+        r->layer_index = i < p->n_layers ? (int)i : -1;
+        r->layer_name = i < p->n_layers ? nn_model_layer_name(m, (int)i) : "total";
+        r->layer_type = i < p->n_layers ? nn_op_name(nn_model_layer_op(m, (int)i)) : "total";
+        r->resource = RESOURCE_NAME;
+        r->threads = p->threads;
+        r->flops = lp->cost.flops;
+        r->params = lp->cost.params;
+        r->out_bytes = lp->cost.output_bytes;
+        r->latency_s = lp->median_s;
+        r->reps = p->reps;
+        r->latency_min_s = lp->min_s;
+        r->latency_max_s = lp->max_s;
+    }
+    db = io_db_open(o->db, &e);
+    if (!db || io_db_insert_profiles(db, rows, p->n_layers + 1, &e) != CORE_OK)
+        code = cli_fail(&e);
+    io_db_close(db);
+    core_free(rows);
+    return code;
+}
+
+static int profile_one(const struct profile_options *o, const char *arg)
+{
+    struct nn_energy_reading before, after;
+    struct nn_profile *p = NULL;
+    struct nn_model *m = NULL;
+    struct core_err e;
+    double *eff = NULL;
+    char name[IO_NAME_MAX];
+    FILE *info = o->csv ? stderr : stdout; /* where the lines around the table go */
+    int code;
+
+    core_err_clear(&e);
+    code = load_model(arg, &m, name, sizeof(name));
+    if (code != 0)
+        return code;
+    nn_energy_read(NULL, &before);
+    if (nn_profile_run(m, o->threads, WARMUP_PASSES, o->reps, &p, &e) != CORE_OK) {
+        code = cli_fail(&e);
+        goto out;
+    }
+    nn_energy_read(NULL, &after);
+    if (o->verbose) {
+        eff = core_calloc(p->n_layers ? p->n_layers : 1, sizeof(*eff));
+        if (!eff) {
+            fprintf(stderr, "coinfer profile: out of memory\n");
+            code = 1;
+            goto out;
+        }
+        if (measure_efficiency(p, eff, &e) != CORE_OK) {
+            code = cli_fail(&e);
+            goto out;
+        }
+    }
+    if (!o->quiet) {
+        fprintf(info,
+                "profile of %s on %s: %zu layers, %d thread%s, median of %zu runs after %d "
+                "warm-up pass (batch norms folded, activations fused)\n",
+                name, RESOURCE_NAME, p->n_layers, p->threads, p->threads == 1 ? "" : "s", p->reps,
+                WARMUP_PASSES);
+        if (o->csv)
+            print_csv(stdout, m, p, eff);
+        else
+            print_table(stdout, m, p, eff);
+        fprintf(info,
+                "whole model: median %.6g s, min %.6g s, max %.6g s, %.2f GFLOP/s, "
+                "%llu FLOPs, %llu params, output %llu bytes\n",
+                p->total.median_s, p->total.min_s, p->total.max_s, p->total.gflops,
+                (unsigned long long)p->total.cost.flops,
+                (unsigned long long)p->total.cost.params,
+                (unsigned long long)p->total.cost.output_bytes);
+        if (eff)
+            print_efficiency_range(info, m, p, eff);
+        print_energy(info, &before, &after, WARMUP_PASSES + 2 * p->reps, &p->total);
+    }
+    if (o->db) {
+        code = record_profile(o, name, m, p);
+        if (code != 0)
+            goto out;
+        if (!o->quiet)
+            fprintf(info, "recorded %zu rows in the profiles table of %s\n", p->n_layers + 1,
+                    o->db);
+    }
+    fprintf(o->quiet ? stdout : info, "total latency_s=%.9g flops=%llu params=%llu\n",
+            p->total.median_s, (unsigned long long)p->total.cost.flops,
+            (unsigned long long)p->total.cost.params);
+out:
+    core_free(eff);
+    nn_profile_destroy(p);
+    nn_model_destroy(m);
+    return code;
+}
+
+static void print_check(const char *name, const struct compute_cpmm_check_result *r)
+{
+    if (r->n_counted == 0) {
+        printf("  %-12s layers   0  (none at or above the floor)\n", name);
+        return;
+    }
+    printf("  %-12s layers %3zu  within +-10 %% %3zu (%5.1f %%)  median |error| %6.1f %%"
+           "  unpriced %zu\n",
+           name, r->n_counted, r->n_within, 100.0 * r->share_within, 100.0 * r->median_rel_error,
+           r->n_unpriced);
+}
+
+/* Profile the zoo on one thread and run the CPMM cross-model check. */
+static int cpmm_check(const struct profile_options *o)
+{
+    struct compute_layer_desc *desc[NN_ZOO_COUNT] = {0};
+    double *lat[NN_ZOO_COUNT] = {0};
+    struct compute_cpmm_check_model models[NN_ZOO_COUNT];
+    struct compute_cpmm_check_result per[NN_ZOO_COUNT], all;
+    struct core_err e;
+    size_t z, i;
+    int code = 0;
+
+    core_err_clear(&e);
+    printf("CPMM cross-model check on %s, 1 thread, fastest of %zu runs per layer "
+           "(batch norms folded, activations fused; layers >= %.0f us counted):\n",
+           RESOURCE_NAME, o->reps, CHECK_FLOOR_S * 1e6);
+    for (z = 0; z < NN_ZOO_COUNT && code == 0; z++) {
+        struct nn_profile *p = NULL;
+        struct nn_model *m = NULL;
+        char name[IO_NAME_MAX];
+
+        code = load_model(nn_zoo_name((enum nn_zoo_model)z), &m, name, sizeof(name));
+        if (code != 0)
+            break;
+        if (nn_profile_run(m, 1, WARMUP_PASSES, o->reps, &p, &e) != CORE_OK) {
+            code = cli_fail(&e);
+            nn_model_destroy(m);
+            break;
+        }
+        desc[z] = core_calloc(p->n_layers ? p->n_layers : 1, sizeof(*desc[z]));
+        lat[z] = core_calloc(p->n_layers ? p->n_layers : 1, sizeof(*lat[z]));
+        if (!desc[z] || !lat[z]) {
+            fprintf(stderr, "coinfer profile: out of memory\n");
+            code = 1;
+        }
+        for (i = 0; code == 0 && i < p->n_layers; i++) {
+            if (io_layer_desc(m, (int)i, &p->layers[i], &desc[z][i], &e) != CORE_OK)
+                code = cli_fail(&e);
+            lat[z][i] = p->layers[i].min_s;
+        }
+        models[z].name = nn_zoo_name((enum nn_zoo_model)z);
+        models[z].layers = desc[z];
+        models[z].latency_s = lat[z];
+        models[z].n_layers = p->n_layers;
+        if (!o->quiet)
+            printf("  profiled %-12s %3zu layers, whole pass %.6g s\n", name, p->n_layers,
+                   p->total.median_s);
+        nn_profile_destroy(p);
+        nn_model_destroy(m);
+    }
+    if (code == 0) {
+        if (compute_cpmm_check(models, NN_ZOO_COUNT, CHECK_TOL, CHECK_FLOOR_S, per, &all, &e) !=
+            CORE_OK) {
+            code = cli_fail(&e);
+        } else {
+            for (z = 0; z < NN_ZOO_COUNT; z++)
+                print_check(models[z].name, &per[z]);
+            print_check("overall", &all);
+        }
+    }
+    for (z = 0; z < NN_ZOO_COUNT; z++) {
+        core_free(desc[z]);
+        core_free(lat[z]);
+    }
+    return code;
+}
+
+int cli_profile(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"threads", required_argument, NULL, 't'}, {"reps", required_argument, NULL, 'r'},
+        {"db", required_argument, NULL, 'd'},      {"csv", no_argument, NULL, 'c'},
+        {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
+        {"cpmm-check", no_argument, NULL, 'k'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct profile_options o = {.threads = 1, .reps = DEFAULT_REPS};
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    bool threads_given = false;
+    uint64_t v;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:r:d:cvqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (!cli_parse_u64(optarg, &v) || v < 1 || v > (uint64_t)(cores > 0 ? cores : 1)) {
+                fprintf(stderr, "coinfer profile: --threads '%s' is not in 1..%ld (the cores)\n",
+                        optarg, cores > 0 ? cores : 1);
+                return 2;
+            }
+            o.threads = (int)v;
+            threads_given = true;
+            break;
+        case 'r':
+            if (!cli_parse_u64(optarg, &v) || v < 1 || v > 1000000) {
+                fprintf(stderr, "coinfer profile: --reps '%s' is not in 1..1000000\n", optarg);
+                return 2;
+            }
+            o.reps = (size_t)v;
+            break;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'c':
+            o.csv = true;
+            break;
+        case 'v':
+            o.verbose = true;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'k':
+            o.cpmm_check = true;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
+        case ':':
+            fprintf(stderr, "coinfer profile: %s needs a value (see coinfer profile --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "coinfer profile: unknown option '%s' (see coinfer profile --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (o.cpmm_check) {
+        if (argc - optind != 0 || threads_given || o.db || o.csv || o.verbose) {
+            fprintf(stderr, "coinfer profile: --cpmm-check takes no MODEL and only --reps and "
+                            "--quiet (it profiles the zoo on one thread)\n");
+            return 2;
+        }
+        return cpmm_check(&o);
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "coinfer profile: give one MODEL (a model file or a zoo name; got %d; "
+                        "see --help)\n",
+                argc - optind);
+        return 2;
+    }
+    return profile_one(&o, argv[optind]);
+}

@@ -1,0 +1,56 @@
+/*
+ * layer_desc.c — an nn layer as the CPMM sees it: the one conversion from a
+ * profiled layer of sim/nn to a struct compute_layer_desc of sim/compute,
+ * shared by `coinfer profile --cpmm-check` and the validation test of the
+ * cross-model check.
+ *
+ * A conv2d whose groups equal both its input and output channels is a
+ * depthwise conv (its own CPMM type: it runs a direct kernel, not a GEMM);
+ * flatten and dropout are reshapes (no copy); every other op maps to the CPMM
+ * type of the same name. Costs come from the profile (nn_model_layer_cost),
+ * inputs' bytes from the model's tensors.
+ */
+#include "io/io.h"
+
+#include <string.h>
+
+#include "compute/compute.h"
+#include "nn/nn.h"
+
+enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
+                           struct compute_layer_desc *d, struct core_err *e)
+{
+    const enum nn_op op = nn_model_layer_op(m, i);
+    const struct nn_params *p = nn_model_layer_params(m, i);
+    size_t n_in, k;
+    const int *in = nn_model_layer_inputs(m, i, &n_in);
+    const struct nn_shape x = nn_model_shape(m, in[0]), y = nn_model_shape(m, i);
+    const uint32_t groups = p->groups ? p->groups : 1;
+
+    memset(d, 0, sizeof(*d));
+    if (op == NN_OP_CONV2D)
+        d->type = groups > 1 && x.c == groups && y.c == groups ? COMPUTE_LAYER_DWCONV
+                                                               : COMPUTE_LAYER_CONV2D;
+    else if (op == NN_OP_FLATTEN || op == NN_OP_DROPOUT)
+        d->type = COMPUTE_LAYER_RESHAPE;
+    else if (!compute_layer_type_find(nn_op_name(op), &d->type))
+        return core_err(e, CORE_E_INPUT, "layer %d (%s): the CPMM has no layer type '%s'", i,
+                        nn_model_layer_name(m, i), nn_op_name(op));
+    d->flops = (double)lp->cost.flops;
+    for (k = 0; k < n_in; k++)
+        d->in_bytes += (double)nn_model_tensor_bytes(m, in[k]);
+    d->out_bytes = (double)lp->cost.output_bytes;
+    d->param_bytes = 4.0 * (double)lp->cost.params;
+    d->gemm_m = lp->gemm.m;
+    d->gemm_n = lp->gemm.n;
+    d->gemm_k = lp->gemm.k;
+    d->gemm_count = lp->gemm.count;
+    if (op == NN_OP_CONV2D || op == NN_OP_MAXPOOL || op == NN_OP_AVGPOOL) {
+        d->kernel_area = p->kernel_h * (p->kernel_w ? p->kernel_w : p->kernel_h);
+        d->stride = p->stride ? p->stride : 1;
+    }
+    d->c_in = x.c;
+    d->c_out = y.c;
+    d->groups = groups;
+    return CORE_OK;
+}

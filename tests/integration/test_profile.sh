@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# coinfer profile as a user meets it: help, a zoo model by name and by file,
+# the last line scripts parse, --csv, rows in the profiles table with --db,
+# the usage errors (unknown model, bad --threads) and the output of
+# --cpmm-check. LeNet-5 with --reps 3 keeps it fast.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+TOTAL_RE='^total latency_s=[0-9.e+-]+ flops=[0-9]+ params=[0-9]+$'
+
+# ---- help ---------------------------------------------------------------------
+expect_exit 0 "profile --help exits 0" "$COINFER" profile --help
+expect_match "profile --help shows its usage" "$OUT" "^usage: coinfer profile MODEL"
+expect_match "profile --help says batch norms are folded" "$OUT" "Batch norms are folded"
+expect_exit 0 "coinfer --help lists profile" "$COINFER" --help
+expect_match "coinfer --help has a profile line" "$OUT" "^  profile "
+
+# ---- a zoo model by name and by file -----------------------------------------
+expect_exit 0 "profile lenet5 by name" "$COINFER" profile lenet5 --reps 3
+expect_eq "the last line is the total line" "$(tail -n 1 <<<"$OUT" | grep -cE "$TOTAL_RE")" 1
+expect_match "the total line has LeNet-5's FLOPs and params" "$(tail -n 1 <<<"$OUT")" \
+    "flops=852410 params=61706$"
+expect_match "the table names each layer with its output shape" "$OUT" \
+    "^ +0  conv2d0 +conv2d +1x6x28x28 "
+expect_match "the energy line says where energy comes from" "$OUT" "^energy: (RAPL|not measurable)"
+BY_NAME=$(tail -n 1 <<<"$OUT" | sed 's/latency_s=[^ ]* //')
+expect_exit 0 "profile lenet5 by file" "$COINFER" profile models/lenet5.xml --reps 3
+BY_FILE=$(tail -n 1 <<<"$OUT" | sed 's/latency_s=[^ ]* //')
+expect_eq "by name and by file: the same FLOPs and params" "$BY_FILE" "$BY_NAME"
+expect_exit 0 "profile --quiet" "$COINFER" profile lenet5 --reps 3 --quiet
+expect_eq "--quiet prints only the total line" "$(wc -l <<<"$OUT" | tr -d ' ')" 1
+expect_match "--quiet's line is the total line" "$OUT" "$TOTAL_RE"
+
+# ---- --csv ----------------------------------------------------------------------
+expect_exit 0 "profile --csv" "$COINFER" profile lenet5 --reps 3 --csv
+expect_eq "--csv header" "$(head -n 1 <<<"$OUT")" \
+    "layer_index,layer_name,layer_type,output_shape,flops,params,out_bytes,latency_s,latency_min_s,latency_max_s,gflops"
+expect_eq "--csv: one row per layer" "$(tail -n +2 <<<"$OUT" | wc -l | tr -d ' ')" 9
+expect_match "--csv: the total line goes to stderr" "$(tail -n 1 <<<"$ERR")" "$TOTAL_RE"
+
+# ---- --db -------------------------------------------------------------------------
+expect_exit 0 "profile --db" "$COINFER" profile lenet5 --reps 3 --db "$TMP/p.db"
+expect_eq "--db: layers + 1 rows" "$(sql "$TMP/p.db" "SELECT count(*) FROM profiles")" 10
+expect_eq "--db: the whole model is layer_index -1" \
+    "$(sql "$TMP/p.db" "SELECT layer_name, flops, params, reps, resource, threads FROM profiles WHERE layer_index = -1")" \
+    "total|852410|61706|3|host-cpu|1"
+expect_eq "--db: the whole model's latency is the printed one" \
+    "$(sql "$TMP/p.db" "SELECT latency_s > 0 AND latency_min_s <= latency_s AND latency_s <= latency_max_s FROM profiles WHERE layer_index = -1")" 1
+expect_exit 0 "report reads a database with profiles only" "$COINFER" report "$TMP/p.db"
+expect_match "report lists the profile" "$OUT" "^lenet5 +host-cpu +1 +9 +3 "
+expect_exit 0 "profile without --db" "$COINFER" profile lenet5 --reps 3 --quiet
+if [ ! -e results/lenet5.db ]; then pass "without --db no database is written"; else
+    fail "without --db no database is written" "results/lenet5.db exists"; fi
+
+# ---- usage errors -------------------------------------------------------------------
+expect_exit 2 "unknown model exits 2" "$COINFER" profile lenet6
+expect_match "unknown model lists the zoo" "$ERR" "unknown model 'lenet6' \(zoo: lenet5, alexnet"
+printf '<model name="x">\n  <input shape="1 1 28 28"/>\n  <bogus/>\n</model>\n' >"$TMP/bad.xml"
+expect_exit 2 "a bad model file exits 2" "$COINFER" profile "$TMP/bad.xml"
+expect_match "a bad model file is FILE:LINE" "$ERR" "$TMP/bad.xml:[0-9]+: "
+expect_exit 2 "--threads 0 exits 2" "$COINFER" profile lenet5 --threads 0
+expect_exit 2 "--threads above the cores exits 2" "$COINFER" profile lenet5 --threads 100000
+expect_match "--threads error names the range" "$ERR" "not in 1\.\.[0-9]+"
+expect_exit 2 "--reps 0 exits 2" "$COINFER" profile lenet5 --reps 0
+expect_exit 2 "no model exits 2" "$COINFER" profile
+expect_exit 2 "--cpmm-check takes no model" "$COINFER" profile --cpmm-check lenet5
+
+# ---- --cpmm-check (two reps: the format, not the figures) ----------------------------
+expect_exit 0 "profile --cpmm-check" "$COINFER" profile --cpmm-check --reps 2
+expect_match "--cpmm-check: a line per zoo model" "$OUT" "^  mobilenetv2 +layers +[0-9]+ +within"
+expect_match "--cpmm-check: the overall share and median error" "$OUT" \
+    "^  overall +layers +[0-9]+ +within \+-10 % +[0-9]+ \( *[0-9.]+ %\) +median \|error\| +[0-9.]+ %"
