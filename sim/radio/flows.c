@@ -12,9 +12,14 @@
  * Rates are recomputed only when the active set or a channel changes.
  *
  * The sharing rule (radio_sched_share_bps) and the UE power model are
- * documented in radio.h. Energy: while a flow is active its UE draws
- * p_on_w + tx_power_w / pa_efficiency (uplink, tx_power_w as the caller last
- * set it) or p_on_w + p_rx_w (downlink); each flow is charged on its own, so
+ * documented in radio.h. Uplink flows added with a link (radio_flows_add_ul)
+ * share in frequency: at every recompute each gets M = N_PRB / n PRBs, its
+ * full-band-equivalent rate and transmit power are re-evaluated on M
+ * (radio_ul_link_rate_bps; the rate below P_max is cached, as it does not
+ * depend on M) and the scheduler's rule is applied to that rate. Energy:
+ * while a flow is active its UE draws p_on_w + tx_power_w / pa_efficiency
+ * (uplink; tx_power_w as the caller last set it, or P(M) on the current
+ * share for a linked flow) or p_on_w + p_rx_w (downlink); each flow is charged on its own, so
  * two simultaneous flows of one UE count p_on_w twice.
  */
 #include "radio/radio_int.h"
@@ -32,6 +37,9 @@ struct flow {
     double remaining_bits;  /* bits left at t_last_s */
     double full_rate_bps;   /* rate alone on the whole band, bit/s */
     double rate_bps;        /* current share, bit/s */
+    bool has_link;          /* uplink shared in frequency: full_rate_bps follows link */
+    struct radio_ul_link link; /* its channel (when has_link) */
+    double rate_pc_bps;     /* full-band-equivalent rate below P_max, bit/s */
     double power_w;         /* UE power draw while active, W */
     double t_start_s;       /* when added, s */
     double energy_j;        /* UE energy so far, J */
@@ -149,6 +157,22 @@ static void advance(struct radio_flows *fs, double t_s)
     fs->t_last_s = t_s;
 }
 
+static double power_draw_w(const struct radio_flows *fs, double tx_power_w);
+
+/* A linked flow's full-band-equivalent rate and power draw on m_prb PRBs. */
+static void link_on_prbs(const struct radio_flows *fs, struct flow *fl, double m_prb)
+{
+    double tx_w;
+
+    if (fl->link.p_prb_w * m_prb <= fl->link.p_max_w) {
+        fl->full_rate_bps = fl->rate_pc_bps;
+        tx_w = fl->link.p_prb_w * m_prb;
+    } else {
+        fl->full_rate_bps = radio_ul_link_rate_bps(&fl->link, m_prb, &tx_w);
+    }
+    fl->power_w = power_draw_w(fs, tx_w);
+}
+
 static void recompute(struct radio_flows *fs)
 {
     double h_n = fs->sched == RADIO_SCHED_PF ? radio_harmonic(fs->n_active) : 1.0;
@@ -156,6 +180,8 @@ static void recompute(struct radio_flows *fs)
     for (size_t i = 0; i < fs->n_active; i++) {
         struct flow *fl = &fs->f[fs->act[i]];
 
+        if (fl->has_link)
+            link_on_prbs(fs, fl, (double)fl->link.carrier->n_prb / (double)fs->n_active);
         fl->rate_bps =
             share_bps(fs->sched, fl->full_rate_bps, fs->n_active, h_n, fs->peak_rate_bps);
     }
@@ -185,13 +211,37 @@ static enum core_rc grow(struct radio_flows *fs, struct core_err *e)
     return CORE_OK;
 }
 
-enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+static struct flow *active_flow(const struct radio_flows *fs, uint32_t handle)
+{
+    CORE_ASSERT(handle < fs->n_used && fs->f[handle].active);
+    return &fs->f[handle];
+}
+
+/* Set fl's channel: a fixed full-band rate, or (link not NULL) a link. */
+static void set_channel(const struct radio_flows *fs, struct flow *fl, double rate_bps,
+                        double tx_power_w, const struct radio_ul_link *link)
+{
+    fl->has_link = link != NULL;
+    if (link != NULL) {
+        fl->link = *link;
+        fl->rate_pc_bps = radio_link_rate_bps(link->carrier, link->p_prb_w * link->gain_per_w,
+                                              link->carrier->n_prb);
+        if (fl->rate_pc_bps < link->floor_bps)
+            fl->rate_pc_bps = link->floor_bps;
+        return;
+    }
+    fl->full_rate_bps = rate_bps;
+    fl->power_w = power_draw_w(fs, tx_power_w);
+}
+
+static enum core_rc add_flow(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
                              double size_bytes, double rate_bps, double tx_power_w,
-                             uint32_t *handle, struct core_err *e)
+                             const struct radio_ul_link *link, uint32_t *handle,
+                             struct core_err *e)
 {
     uint32_t h;
 
-    CORE_ASSERT(size_bytes > 0.0 && rate_bps > 0.0);
+    CORE_ASSERT(size_bytes > 0.0);
     if (fs->free_head == NO_FLOW && fs->n_used == fs->cap) {
         enum core_rc rc = grow(fs, e);
 
@@ -214,8 +264,7 @@ enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, ui
     fl->pos = (uint32_t)fs->n_active;
     fl->size_bytes = size_bytes;
     fl->remaining_bits = 8.0 * size_bytes;
-    fl->full_rate_bps = rate_bps;
-    fl->power_w = power_draw_w(fs, tx_power_w);
+    set_channel(fs, fl, rate_bps, tx_power_w, link);
     fl->t_start_s = t_s;
     fs->act[fs->n_active++] = h;
     recompute(fs);
@@ -223,10 +272,40 @@ enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, ui
     return CORE_OK;
 }
 
-static struct flow *active_flow(const struct radio_flows *fs, uint32_t handle)
+enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                             double size_bytes, double rate_bps, double tx_power_w,
+                             uint32_t *handle, struct core_err *e)
 {
-    CORE_ASSERT(handle < fs->n_used && fs->f[handle].active);
-    return &fs->f[handle];
+    CORE_ASSERT(rate_bps > 0.0);
+    return add_flow(fs, t_s, id, ue, size_bytes, rate_bps, tx_power_w, NULL, handle, e);
+}
+
+static void check_link(const struct radio_flows *fs, const struct radio_ul_link *link)
+{
+    CORE_ASSERT(fs->dir == RADIO_DIR_UL && link->carrier != NULL);
+    CORE_ASSERT(link->p_prb_w > 0.0 && link->p_max_w > 0.0 && link->gain_per_w > 0.0 &&
+                link->floor_bps >= 0.0);
+    (void)fs;
+    (void)link;
+}
+
+enum core_rc radio_flows_add_ul(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                                double size_bytes, const struct radio_ul_link *link,
+                                uint32_t *handle, struct core_err *e)
+{
+    check_link(fs, link);
+    return add_flow(fs, t_s, id, ue, size_bytes, 0.0, 0.0, link, handle, e);
+}
+
+void radio_flows_set_ul_link(struct radio_flows *fs, double t_s, uint32_t handle,
+                             const struct radio_ul_link *link)
+{
+    struct flow *fl = active_flow(fs, handle);
+
+    check_link(fs, link);
+    advance(fs, t_s);
+    set_channel(fs, fl, 0.0, 0.0, link);
+    recompute(fs);
 }
 
 void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle,
@@ -236,8 +315,7 @@ void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle
 
     CORE_ASSERT(rate_bps > 0.0);
     advance(fs, t_s);
-    fl->full_rate_bps = rate_bps;
-    fl->power_w = power_draw_w(fs, tx_power_w);
+    set_channel(fs, fl, rate_bps, tx_power_w, NULL);
     recompute(fs);
 }
 

@@ -8,6 +8,10 @@
  * without the transport-format term Delta_TF and the closed-loop adjustment
  * f; P_CMAX is the UE's maximum power (23 dBm for power class 3). The 2^mu
  * makes P_O a power per 15 kHz of bandwidth, as in the standard.
+ *
+ * radio_ul_link_sinr applies the same rule to a real number of PRBs M (the
+ * frequency-domain share of a flow): below P_max the power per PRB and so
+ * the SINR per PRB do not depend on M; at P_max they rise as M falls.
  */
 #include "radio/radio_int.h"
 
@@ -62,4 +66,20 @@ double radio_sinr(double signal_dbm, double noise_dbm, const double *interf_dbm,
         denom_w += load[i] * radio_dbm_to_w(interf_dbm[i]);
     }
     return radio_dbm_to_w(signal_dbm) / denom_w;
+}
+
+double radio_ul_link_sinr(const struct radio_ul_link *l, double m_prb, double *tx_power_w)
+{
+    double p_w = l->p_prb_w * m_prb, sinr;
+
+    CORE_ASSERT(m_prb > 0.0);
+    if (p_w <= l->p_max_w) {
+        sinr = l->p_prb_w * l->gain_per_w;
+    } else {
+        p_w = l->p_max_w;
+        sinr = l->p_max_w / m_prb * l->gain_per_w;
+    }
+    if (tx_power_w != NULL)
+        *tx_power_w = p_w;
+    return sinr;
 }

@@ -324,6 +324,33 @@ struct radio_ul_pc {
 double radio_ul_tx_power_dbm(const struct radio_ul_pc *pc, uint32_t mu, uint32_t n_prb,
                              double pl_db);
 
+/* An uplink as frequency-domain sharing sees it: the UE's per-PRB SINR and
+ * transmit power on M PRBs, M real (a flow-level average of the integer
+ * grants a scheduler alternates between). Power control on M PRBs gives
+ * P(M) = min(P_max, P0 + 10 log10(2^mu M) + alpha PL), in watts
+ * min(p_max_w, p_prb_w M) with p_prb_w = 10^((P0 + 10 log10(2^mu) +
+ * alpha PL - 30)/10); the per-PRB SINR is P(M)/M gain_per_w, gain_per_w =
+ * 10^(-CL/10) / (N + I) with N and I the noise and interference per PRB. A UE
+ * below P_max has the same per-PRB SINR on any M; one at P_max concentrates
+ * it on fewer PRBs and gains 10 log10(M'/M) dB per PRB. */
+struct radio_ul_link {
+    const struct radio_carrier *carrier; /* the cell's carrier (borrowed) */
+    double p_prb_w;    /* power-controlled power per PRB below P_max, W */
+    double p_max_w;    /* UE maximum output power, W */
+    double gain_per_w; /* per-PRB SINR per watt radiated per PRB, 1/W */
+    double floor_bps;  /* lowest full-band-equivalent rate served, bit/s (0: none) */
+};
+
+/* Per-PRB SINR (linear) on m_prb (> 0) PRBs; *tx_power_w (may be NULL) gets
+ * P(M), W. */
+double radio_ul_link_sinr(const struct radio_ul_link *l, double m_prb, double *tx_power_w);
+
+/* The full-band-equivalent rate of l on m_prb PRBs: the carrier's rate on all
+ * N PRBs at the per-PRB SINR it reaches on m_prb (radio_link_rate_bps), at
+ * least floor_bps, bit/s. The UE's rate on the m_prb PRBs themselves is this
+ * times m_prb / N. *tx_power_w (may be NULL) gets P(M), W. */
+double radio_ul_link_rate_bps(const struct radio_ul_link *l, double m_prb, double *tx_power_w);
+
 /* Downlink power per PRB when the gNB spreads p_total_dbm evenly over n_prb
  * PRBs: p_total - 10 log10(n_prb), dBm. */
 double radio_dl_prb_power_dbm(double p_total_dbm, uint32_t n_prb);
@@ -437,7 +464,10 @@ struct radio_power_model {
  * those instants every flow drains at a constant rate, so the next completion
  * is known exactly and the caller schedules one event for it.
  *
- * Round robin: equal PRB (or time) shares, rate_i = r_i / n.
+ * Round robin: equal PRB (or time) shares, rate_i = r_i / n. For an uplink
+ * flow added with its link (radio_flows_add_ul), r_i is re-evaluated on its
+ * frequency share of N_PRB / n PRBs (see there), so a UE at P_max gets the
+ * gain of concentrating its power on fewer PRBs.
  * Proportional fair: equal time shares (PF's optimum for constant rates) plus
  * the multiuser diversity gain of PF over Rayleigh-faded channels, the
  * flow-level model of Borst ("User-level performance of channel-aware
@@ -492,6 +522,28 @@ enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, ui
 void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle,
                              double rate_bps, double tx_power_w);
 
+/* An uplink flow shared in frequency: instead of a fixed full-band rate it
+ * has its UE's link (copied; the carrier must outlive the flow). Whenever
+ * the set recomputes, each such flow of the n active gets M = N_PRB / n PRBs
+ * and its full-band rate r_i above becomes radio_ul_link_rate_bps(link, M):
+ * the full-band rate at the per-PRB SINR its power control reaches on M
+ * PRBs, so round robin's r_i / n is exactly its rate on its M PRBs. A UE
+ * below P_max on M PRBs gets exactly what radio_flows_add with its full-band
+ * rate would give; one at P_max gets more (its power on fewer PRBs).
+ * Proportional fair applies its rule to the same r_i (the multiuser gain on
+ * top of the frequency share's efficiency). The UE radiates P(M) (energy).
+ * Only for an uplink set. The rate must stay positive: in CQI mode give
+ * floor_bps > 0 (a SINR below CQI 1 has rate 0). CORE_E_NOMEM as
+ * radio_flows_add. */
+enum core_rc radio_flows_add_ul(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                                double size_bytes, const struct radio_ul_link *link,
+                                uint32_t *handle, struct core_err *e);
+
+/* The uplink flow's link changed at t_s (the flow now shares in frequency,
+ * whichever way it was added). */
+void radio_flows_set_ul_link(struct radio_flows *fs, double t_s, uint32_t handle,
+                             const struct radio_ul_link *link);
+
 /* Remove flow handle at t_s (completed or abandoned) and report it. */
 void radio_flows_remove(struct radio_flows *fs, double t_s, uint32_t handle,
                         struct radio_flow_report *rep);
@@ -524,7 +576,9 @@ struct radio_tti_flow {
  * of the slot, starting after the last PRB's owner of the previous slot; a
  * flow's PRB carries rate_bps tti_s / n_prb bits; a flow completes at the end
  * of the slot that delivers its last bit. CORE_E_INPUT if a flow is not done
- * by max_t_s. */
+ * by max_t_s. The rate per PRB is fixed: this is the reference for downlinks
+ * and for uplinks below P_max (whose rate per PRB does not depend on how many
+ * PRBs they get), not for a UE at P_max concentrating its power. */
 enum core_rc radio_tti_simulate(struct radio_tti_flow *flows, size_t n, uint32_t n_prb,
                                 double tti_s, double max_t_s, struct core_err *e);
 
@@ -565,6 +619,7 @@ struct radio_rrm_reply {
     double dl_rate_bps;       /* expected downlink rate of one more flow, bit/s */
     double ul_rate_bps;       /* expected uplink rate of one more flow, bit/s */
     double ul_tx_power_dbm;   /* UE transmit power on the full band, dBm */
+    struct radio_ul_link ul_link; /* the uplink for radio_flows_add_ul (floor_bps 0) */
 };
 
 /* Compute the reply. Downlink: the serving cell's per-PRB power over the
@@ -572,9 +627,11 @@ struct radio_rrm_reply {
  * power weighted by its DL load. Uplink: the power-controlled UE on all
  * PRBs against gNB noise raised by the interference over thermal scaled by
  * the mean UL load of the other cells, N (1 + (10^(IoT/10) - 1) mean_load).
- * Expected rates: the flows model's share for one more flow (n + 1 flows).
- * CORE_E_INPUT for n_cells 0 or above RADIO_RRM_MAX_CELLS or serving out of
- * range. */
+ * Expected rates: the flows model's share for one more flow (n + 1 flows):
+ * downlink rate(N) / (n + 1) under round robin, uplink the share of
+ * radio_flows_add_ul on N_PRB / (n + 1) PRBs. The SINR,
+ * CQI, full rates and ul_tx_power_dbm are the full band's. CORE_E_INPUT for
+ * n_cells 0 or above RADIO_RRM_MAX_CELLS or serving out of range. */
 enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
                              struct core_err *e);
 
@@ -751,7 +808,8 @@ enum core_rc radio_link_budget(const struct radio_world_config *cfg, double dist
 
 /* Cells of a hexagonal deployment, UEs that move, see shadowing and fading,
  * pick and hand over their serving cell, and transfer bytes as flows sharing
- * their serving cell's PRBs. The world registers one entity with the engine
+ * their serving cell's PRBs (uplinks in frequency, radio_flows_add_ul;
+ * downlinks by time share of the full band). The world registers one entity with the engine
  * and schedules:
  *  - a position update per moving UE every RADIO_WORLD_STEP_M metres
  *    travelled and at each leg end (mobility, shadowing, path loss to every

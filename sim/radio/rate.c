@@ -16,6 +16,10 @@
  * SINR: ideal spatial multiplexing). In CQI mode the rate is below layers
  * B_occ log2(1 + SINR) as well: the efficiency is (cqi.c), and
  * 12 N_PRB / T_s = 12 N_PRB SCS 14/15 < B_occ.
+ *
+ * Both rates are linear in the PRBs granted, so the rate of a real number of
+ * PRBs M at a per-PRB SINR is the full-band rate at that SINR times M / N
+ * (radio_ul_link_rate_bps returns the full-band figure; its callers scale).
  */
 #include "radio/radio_int.h"
 
@@ -119,4 +123,12 @@ double radio_link_rate_bps(const struct radio_carrier *c, double sinr, uint32_t 
                                                   c->shannon_gap_db) *
                (1.0 - c->overhead);
     return radio_nr_rate_bps(c, radio_cqi_from_sinr(c->table, radio_lin_to_db(sinr)), n_prb);
+}
+
+double radio_ul_link_rate_bps(const struct radio_ul_link *l, double m_prb, double *tx_power_w)
+{
+    double sinr = radio_ul_link_sinr(l, m_prb, tx_power_w);
+    double r_bps = radio_link_rate_bps(l->carrier, sinr, l->carrier->n_prb);
+
+    return r_bps > l->floor_bps ? r_bps : l->floor_bps;
 }

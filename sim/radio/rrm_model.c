@@ -12,7 +12,9 @@
  * N = -174 + 10 log10(12 SCS) + NF_gNB, and the other cells' UEs add
  * interference N (10^(IoT/10) - 1) times the mean UL load of the other cells
  * (no other cell: none). Rates: the carrier's rate on all PRBs at that SINR,
- * and the flows model's share with one more flow in the cell.
+ * and the flows model's share with one more flow in the cell: the
+ * downlink's a time share of the full-band rate, the uplink's on its
+ * N_PRB / (n + 1) PRBs, power-controlled on those (radio_ul_link_rate_bps).
  */
 #include "radio/radio_int.h"
 
@@ -51,9 +53,16 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     double ul_noise_w = radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->gnb_noise_figure_db));
     double ul_mean_load = n_int ? ul_load_sum / (double)n_int : 0.0;
     double ul_interf_w = ul_noise_w * (radio_db_to_lin(req->ul_iot_db) - 1.0) * ul_mean_load;
-    double ul_sinr = radio_dbm_to_w(ul_p_dbm - 10.0 * log10((double)c->n_prb) - cl_db) /
-                     (ul_noise_w + ul_interf_w);
     double peak_bps = radio_nr_rate_bps(c, RADIO_CQI_MAX, c->n_prb);
+
+    rep->ul_link = (struct radio_ul_link){
+        .carrier = c,
+        .p_prb_w = radio_dbm_to_w(req->ul_pc.p0_dbm + 10.0 * log10(ldexp(1.0, (int)c->mu)) +
+                                  req->ul_pc.alpha * cl_db),
+        .p_max_w = radio_dbm_to_w(req->ul_pc.p_max_dbm),
+        .gain_per_w = radio_db_to_lin(-cl_db) / (ul_noise_w + ul_interf_w),
+    };
+    double ul_sinr = radio_ul_link_sinr(&rep->ul_link, (double)c->n_prb, NULL);
 
     rep->dl_sinr_db = radio_lin_to_db(dl_sinr);
     rep->ul_sinr_db = radio_lin_to_db(ul_sinr);
@@ -63,8 +72,14 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     rep->ul_full_rate_bps = radio_link_rate_bps(c, ul_sinr, c->n_prb);
     rep->dl_rate_bps =
         radio_sched_share_bps(req->sched, rep->dl_full_rate_bps, req->dl_active + 1, peak_bps);
-    rep->ul_rate_bps =
-        radio_sched_share_bps(req->sched, rep->ul_full_rate_bps, req->ul_active + 1, peak_bps);
+    {
+        size_t n = req->ul_active + 1;
+
+        rep->ul_rate_bps = radio_sched_share_bps(
+            req->sched,
+            radio_ul_link_rate_bps(&rep->ul_link, (double)c->n_prb / (double)n, NULL), n,
+            peak_bps);
+    }
     rep->ul_tx_power_dbm = ul_p_dbm;
     return CORE_OK;
 }

@@ -37,6 +37,11 @@
  * A link whose rate falls below CQI 1 (or 1 bit/s in the Shannon mode) is
  * served at CQI 1's rate on all PRBs: the lowest MCS, as a scheduler keeps
  * a UE attached with repetitions rather than stalling it.
+ *
+ * Uplink flows share their cell in frequency (radio_flows_add_ul): with n
+ * active each gets N_PRB / n PRBs with its power control on those, so a UE
+ * at P_max gains from concentrating its power; the downlink gNB spreads its
+ * power over the band and keeps the time-share rule.
  */
 #include "radio/radio_int.h"
 
@@ -239,14 +244,39 @@ static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
     CORE_ASSERT(rc == CORE_OK);
 }
 
-/* Full-band rate and UE radiated power of a flow of ue in dir from rep. */
-static void flow_channel(const struct radio_world *w, const struct radio_rrm_reply *rep,
-                         enum radio_dir dir, double *rate_bps, double *tx_w)
+/* Full-band rate of a downlink flow from rep. */
+static double dl_rate_bps(const struct radio_world *w, const struct radio_rrm_reply *rep)
 {
-    double r = dir == RADIO_DIR_UL ? rep->ul_full_rate_bps : rep->dl_full_rate_bps;
+    return rep->dl_full_rate_bps > w->floor_rate_bps ? rep->dl_full_rate_bps
+                                                     : w->floor_rate_bps;
+}
 
-    *rate_bps = r > w->floor_rate_bps ? r : w->floor_rate_bps;
-    *tx_w = dir == RADIO_DIR_UL ? radio_dbm_to_w(rep->ul_tx_power_dbm) : 0.0;
+/* The uplink of a flow from rep, with the world's rate floor. */
+static struct radio_ul_link ul_link(const struct radio_world *w,
+                                    const struct radio_rrm_reply *rep)
+{
+    struct radio_ul_link l = rep->ul_link;
+
+    l.floor_bps = w->floor_rate_bps;
+    return l;
+}
+
+/* Add a flow of ue in dir carrying size_bytes to cell's set with rep's
+ * channel. */
+static enum core_rc add_to_cell(struct radio_world *w, uint32_t cell, enum radio_dir dir,
+                                uint32_t f, uint32_t ue, double size_bytes,
+                                const struct radio_rrm_reply *rep, uint32_t *handle,
+                                struct core_err *e)
+{
+    struct radio_flows *fs = w->cdirs[2 * cell + dir].fs;
+    double now_s = core_engine_now(w->eng);
+
+    if (dir == RADIO_DIR_UL) {
+        struct radio_ul_link l = ul_link(w, rep);
+
+        return radio_flows_add_ul(fs, now_s, f, ue, size_bytes, &l, handle, e);
+    }
+    return radio_flows_add(fs, now_s, f, ue, size_bytes, dl_rate_bps(w, rep), 0.0, handle, e);
 }
 
 /* ---- completion events ------------------------------------------------------ */
@@ -281,11 +311,15 @@ static void update_rates(struct radio_world *w, uint32_t ue)
     rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     for (uint32_t f = u->flow_head; f != NONE; f = w->flows[f].next) {
         struct wflow *fl = &w->flows[f];
-        double rate_bps, tx_w;
+        struct radio_flows *fs = w->cdirs[2 * fl->cell + fl->dir].fs;
 
-        flow_channel(w, &rep, (enum radio_dir)fl->dir, &rate_bps, &tx_w);
-        radio_flows_set_channel(w->cdirs[2 * fl->cell + fl->dir].fs, now_s, fl->handle, rate_bps,
-                                tx_w);
+        if (fl->dir == RADIO_DIR_UL) {
+            struct radio_ul_link l = ul_link(w, &rep);
+
+            radio_flows_set_ul_link(fs, now_s, fl->handle, &l);
+        } else {
+            radio_flows_set_channel(fs, now_s, fl->handle, dl_rate_bps(w, &rep), 0.0);
+        }
     }
     for (size_t d = 0; d < RADIO_DIR_COUNT; d++)
         if (u->n_flows[d] > 0)
@@ -376,7 +410,7 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
                                     uint64_t *flow_out, struct core_err *e)
 {
     struct radio_rrm_reply rep;
-    double now_s = core_engine_now(w->eng), rate_bps, tx_w;
+    double now_s = core_engine_now(w->eng);
     struct wflow *fl;
     struct ue *u;
     uint32_t f, handle, cell;
@@ -399,10 +433,8 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
     if (u->flow_head == NONE)
         u->fade_db = fading_db_at(w, u, now_s);
     rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
-    flow_channel(w, &rep, dir, &rate_bps, &tx_w);
     f = w->free_flow;
-    rc = radio_flows_add(w->cdirs[2 * cell + dir].fs, now_s, f, ue, size_bytes, rate_bps, tx_w,
-                         &handle, e);
+    rc = add_to_cell(w, cell, dir, f, ue, size_bytes, &rep, &handle, e);
     if (rc != CORE_OK)
         return rc;
     fl = &w->flows[f];
@@ -446,7 +478,7 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
     for (f = u->flow_head; f != NONE; f = next) {
         struct wflow *fl = &w->flows[f];
         struct radio_flow_report r;
-        double rate_bps, tx_w, left_bytes;
+        double left_bytes;
         enum core_rc rc;
 
         next = fl->next;
@@ -459,9 +491,8 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
             finish_flow(w, f, &r);
             continue;
         }
-        flow_channel(w, &rep, (enum radio_dir)fl->dir, &rate_bps, &tx_w);
-        rc = radio_flows_add(w->cdirs[2 * to + fl->dir].fs, now_s, f, ue, left_bytes, rate_bps,
-                             tx_w, &fl->handle, NULL);
+        rc = add_to_cell(w, to, (enum radio_dir)fl->dir, f, ue, left_bytes, &rep, &fl->handle,
+                         NULL);
         if (rc != CORE_OK) {
             core_engine_fail(w->eng, rc, "no memory to move radio flows at a handover");
             return;

@@ -9,7 +9,11 @@
  *   - several transfers sharing one cell (round robin) end when the per-TTI
  *     reference scheduler (radio_tti_simulate: PRB by PRB, slot by slot)
  *     says, within three slots, and each agrees with processor sharing worked
- *     by hand.
+ *     by hand. The reference has a fixed rate per PRB, so the comparison is
+ *     on the downlink; an uplink below P_max has one too (its frequency share
+ *     gives exactly rate(N) / n), while one at P_max gains from fewer PRBs,
+ *     which the reference does not model (tests/unit/radio/test_flows.c
+ *     checks that case by hand).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,8 +2,10 @@
  * test_flows.c — flow-level sharing of a cell's PRBs (event-driven processor
  * sharing) against schedules worked by hand: a lone flow, two identical
  * flows, a late arrival, a channel change, proportional fair's gain, the
- * energy model, handle reuse and growth, out-of-memory paths, and agreement
- * with the per-TTI round-robin reference scheduler.
+ * energy model, handle reuse and growth, out-of-memory paths, agreement
+ * with the per-TTI round-robin reference scheduler, and the uplink's
+ * frequency-domain sharing (a UE below P_max gets exactly rate(N) / n, one at
+ * P_max more, with its power on N / n PRBs).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -308,6 +310,130 @@ static void test_flow_model_agrees_with_per_tti_round_robin(void **state)
     assert_int_equal(core_alloc_live(), 0);
 }
 
+/* The Shannon carrier of the uplink tests: 20 MHz at 15 kHz (106 PRBs of
+ * 180 kHz), one layer, no overhead, no gap, so rates are M 180 kHz log2(1 + s). */
+static void shannon_carrier(struct radio_carrier *c)
+{
+    assert_int_equal(radio_carrier_init(c, 15e3, 20e6, 1, 0.0, RADIO_CQI_TABLE_64QAM, true, 0.0,
+                                        NULL),
+                     CORE_OK);
+    assert_int_equal(c->n_prb, 106);
+}
+
+static void test_ul_below_p_max_gets_exactly_full_band_rate_over_n(void **state)
+{
+    struct radio_carrier c[2];
+    uint32_t h[3], old[3];
+
+    (void)state;
+    shannon_carrier(&c[0]);
+    assert_int_equal(radio_carrier_init(&c[1], 30e3, 100e6, 1, 0.08, RADIO_CQI_TABLE_256QAM,
+                                        false, 0.0, NULL),
+                     CORE_OK);
+    for (size_t k = 0; k < 2; k++) {
+        /* 1 mW per PRB: at most 0.273 W on 273 PRBs, so P_max is 1 W here. */
+        struct radio_ul_link l = {&c[k], 1e-3, 1.0, 12.0 / 1e-3, 0.0};
+        double full_bps = radio_link_rate_bps(&c[k], 12.0, c[k].n_prb);
+        struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+        struct radio_flows *ts = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+        struct radio_flow_report rep;
+
+        for (uint32_t i = 0; i < 3; i++) {
+            assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e5, &l, &h[i], NULL), CORE_OK);
+            assert_int_equal(radio_flows_add(ts, 0.0, i, i, 1e5, full_bps, 1e-3 * c[k].n_prb,
+                                             &old[i], NULL),
+                             CORE_OK);
+        }
+        for (uint32_t i = 0; i < 3; i++) {
+            double got = radio_flows_rate_bps(fs, h[i]);
+
+            if (got != full_bps / 3.0 || got != radio_flows_rate_bps(ts, old[i])) {
+                print_error("carrier %zu: %.17g bit/s, want %.17g\n", k, got, full_bps / 3.0);
+                fail();
+            }
+        }
+        /* Energy at 1 mW on 273/3 (or 106/3) PRBs, against the full band's. */
+        radio_flows_remove(fs, 0.01, h[0], &rep);
+        assert_near(rep.ue_energy_j, (1.288 + 1e-3 * c[k].n_prb / 3.0 / 0.3) * 0.01, 1e-12);
+        radio_flows_remove(ts, 0.01, old[0], &rep);
+        assert_near(rep.ue_energy_j, (1.288 + 1e-3 * c[k].n_prb / 0.3) * 0.01, 1e-12);
+        radio_flows_destroy(fs);
+        radio_flows_destroy(ts);
+    }
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_ul_at_p_max_concentrates_its_power_and_gets_more(void **state)
+{
+    struct radio_carrier c;
+    /* P_max 0.2 W, 10 mW per PRB: limited above 20 PRBs. SINR per PRB per W
+     * 530, so the full band (106 PRBs, 0.2 / 106 W each) is at 0 dB. */
+    struct radio_ul_link l = {&c, 0.01, 0.2, 530.0, 0.0};
+    struct radio_flow_report rep;
+    uint32_t h[8];
+
+    (void)state;
+    shannon_carrier(&c);
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+    double full_bps = 106 * 180e3 * log2(2.0);
+
+    assert_int_equal(radio_flows_add_ul(fs, 0.0, 0, 0, 1e6, &l, &h[0], NULL), CORE_OK);
+    assert_near(radio_flows_rate_bps(fs, h[0]), full_bps, 1e-9 * full_bps);
+    /* Two flows: 53 PRBs each at 0.2 / 53 W, SINR 2: 53 180 kHz log2(3),
+     * 15.12 Mbit/s, not the time share's 9.54. */
+    assert_int_equal(radio_flows_add_ul(fs, 0.0, 1, 1, 1e6, &l, &h[1], NULL), CORE_OK);
+    double want_bps = 53 * 180e3 * log2(3.0);
+    double got_bps = radio_flows_rate_bps(fs, h[0]);
+
+    if (fabs(got_bps - want_bps) > 1e-9 * want_bps || !(got_bps > full_bps / 2.0)) {
+        print_error("2 flows: %.17g bit/s, want %.17g (time share %.17g)\n", got_bps, want_bps,
+                    full_bps / 2.0);
+        fail();
+    }
+    /* Eight flows: 13.25 PRBs at 10 mW each (0.1325 W, below P_max), SINR 5.3. */
+    for (uint32_t i = 2; i < 8; i++)
+        assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e6, &l, &h[i], NULL), CORE_OK);
+    want_bps = 13.25 * 180e3 * log2(6.3);
+    assert_near(radio_flows_rate_bps(fs, h[7]), want_bps, 1e-9 * want_bps);
+    /* The UE radiates 0.1325 W now: energy over 0.5 s. */
+    radio_flows_remove(fs, 0.5, h[7], &rep);
+    assert_near(rep.ue_energy_j, (1.288 + 0.1325 / 0.3) * 0.5, 1e-12);
+    /* Seven left: 106/7 PRBs need 0.151 W; the channel drops to a tenth of
+     * the gain, still not limited: SINR 0.53 on 106/7 PRBs. */
+    l.gain_per_w = 53.0;
+    radio_flows_set_ul_link(fs, 0.5, h[0], &l);
+    want_bps = 106.0 / 7.0 * 180e3 * log2(1.53);
+    assert_near(radio_flows_rate_bps(fs, h[0]), want_bps, 1e-9 * want_bps);
+    for (uint32_t i = 0; i < 7; i++)
+        radio_flows_remove(fs, 0.5, h[i], &rep);
+    radio_flows_destroy(fs);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_ul_pf_applies_its_gain_to_the_frequency_share_rate(void **state)
+{
+    struct radio_carrier c;
+    struct radio_ul_link l = {&c, 0.01, 0.2, 530.0, 0.0};
+    struct radio_flow_report rep;
+    uint32_t h[2];
+
+    (void)state;
+    shannon_carrier(&c);
+    struct radio_flows *fs = make(RADIO_SCHED_PF, RADIO_DIR_UL, 4);
+
+    for (uint32_t i = 0; i < 2; i++)
+        assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e6, &l, &h[i], NULL), CORE_OK);
+    /* r = 106 180 kHz log2(3) (the full band at 53 PRBs' SINR 2), H_2 = 1.5:
+     * r 1.5 / 2 each (no peak cap here). */
+    double want_bps = 106 * 180e3 * log2(3.0) * 1.5 / 2.0;
+
+    assert_near(radio_flows_rate_bps(fs, h[1]), want_bps, 1e-9 * want_bps);
+    radio_flows_remove(fs, 0.0, h[0], &rep);
+    radio_flows_remove(fs, 0.0, h[1], &rep);
+    radio_flows_destroy(fs);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +445,9 @@ int main(void)
         cmocka_unit_test(test_handles_are_reused_and_the_set_grows),
         cmocka_unit_test(test_out_of_memory_leaves_nothing_behind),
         cmocka_unit_test(test_flow_model_agrees_with_per_tti_round_robin),
+        cmocka_unit_test(test_ul_below_p_max_gets_exactly_full_band_rate_over_n),
+        cmocka_unit_test(test_ul_at_p_max_concentrates_its_power_and_gets_more),
+        cmocka_unit_test(test_ul_pf_applies_its_gain_to_the_frequency_share_rate),
     };
 
     core_init();

@@ -1,7 +1,8 @@
 /*
  * test_link.c — thermal noise, uplink power control (clipping at the UE's
- * 23 dBm), downlink power per PRB and SINR with load-weighted interference,
- * against values worked by hand.
+ * 23 dBm), downlink power per PRB, SINR with load-weighted interference and
+ * the uplink's per-PRB SINR on a share of M PRBs, against values worked by
+ * hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,6 +80,25 @@ static void test_sinr_weights_interference_by_load(void **state)
     assert_near(radio_sinr(-80.0, -100.0, interf_dbm, half, 2), s_w / (n_w + 0.5 * i1_w), 1e-9);
 }
 
+static void test_ul_link_sinr_rises_on_fewer_prbs_only_at_p_max(void **state)
+{
+    /* 10 mW per PRB below P_max = 0.2 W: power-limited above M = 20 PRBs. */
+    const struct radio_ul_link l = {NULL, 0.01, 0.2, 500.0, 0.0};
+    double p_w;
+
+    (void)state;
+    /* M = 10: 0.1 W, per-PRB SINR 0.01 * 500 = 5, as on M = 20. */
+    assert_true(radio_ul_link_sinr(&l, 10.0, &p_w) == 5.0);
+    assert_near(p_w, 0.1, 1e-15);
+    assert_true(radio_ul_link_sinr(&l, 20.0, NULL) == 5.0);
+    /* M = 40: 0.2 W over 40 PRBs, SINR 0.005 * 500 = 2.5; M = 80: 1.25. */
+    assert_near(radio_ul_link_sinr(&l, 40.0, &p_w), 2.5, 1e-12);
+    assert_true(p_w == 0.2);
+    assert_near(radio_ul_link_sinr(&l, 80.0, &p_w), 1.25, 1e-12);
+    /* Fractional shares are fine: M = 26.5, 0.2 / 26.5 * 500. */
+    assert_near(radio_ul_link_sinr(&l, 26.5, NULL), 100.0 / 26.5, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -87,6 +107,7 @@ int main(void)
         cmocka_unit_test(test_ul_power_control_is_open_loop_and_clips_at_23_dbm),
         cmocka_unit_test(test_dl_power_is_spread_over_the_prbs),
         cmocka_unit_test(test_sinr_weights_interference_by_load),
+        cmocka_unit_test(test_ul_link_sinr_rises_on_fewer_prbs_only_at_p_max),
     };
 
     core_init();

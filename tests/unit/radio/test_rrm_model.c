@@ -60,9 +60,17 @@ static void test_rrm_reply_follows_the_link_budget(void **state)
     assert_true(rep.dl_cqi >= 1 && rep.ul_cqi >= 1);
     assert_true(rep.dl_full_rate_bps == radio_nr_rate_bps(&c, rep.dl_cqi, 273));
     assert_true(rep.ul_full_rate_bps == radio_nr_rate_bps(&c, rep.ul_cqi, 273));
-    /* One more flow: 2 in the downlink, 4 in the uplink. */
+    /* One more flow: 2 in the downlink (a time share), 4 in the uplink, which
+     * shares in frequency: on 273 / 4 PRBs power control asks
+     * -80 + 10 log10(2 * 68.25) + 80 = 21.4 dBm, below P_max, so the per-PRB
+     * SINR is the unclipped one and the UE gets more than a quarter of its
+     * clipped full-band rate. */
+    double ul_quarter = w(-80.0 + 10.0 * log10(2.0) + 0.8 * 100.0 - 100.0) /
+                        (n_gnb * (1.0 + (pow(10.0, 0.3) - 1.0) * 0.3));
+
     assert_near(rep.dl_rate_bps, rep.dl_full_rate_bps / 2.0, 1e-6);
-    assert_near(rep.ul_rate_bps, rep.ul_full_rate_bps / 4.0, 1e-6);
+    assert_near(rep.ul_rate_bps, radio_link_rate_bps(&c, ul_quarter, 273) / 4.0, 1e-6);
+    assert_true(rep.ul_rate_bps > rep.ul_full_rate_bps / 4.0);
 }
 
 static void test_rrm_single_cell_has_no_interference(void **state)

@@ -127,6 +127,67 @@ static void test_world_lone_transfer_ends_at_size_over_rate(void **state)
     assert_int_equal(core_alloc_live(), live);
 }
 
+static void test_world_uplinks_at_p_max_share_in_frequency(void **state)
+{
+    /* Two UEs side by side far out: at 23 dBm on the full band, so each on
+     * half the PRBs has 3 dB more per PRB than the time share gives it. */
+    static const double x[] = {280.0, 280.0}, y[] = {0.0, 0.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep, rep2;
+    struct done_log log = {0};
+    long live = core_alloc_live();
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    double tx_w;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 2, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    const struct radio_carrier *c = radio_world_carrier(w);
+
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_true(rep.ul_tx_power_dbm == cfg.pc.p_max_dbm);
+    struct radio_ul_link l = rep.ul_link;
+
+    l.floor_bps = radio_nr_rate_bps(c, 1, c->n_prb);
+    double half_bps = radio_ul_link_rate_bps(&l, c->n_prb / 2.0, &tx_w) / 2.0;
+    double time_share_bps = (rep.ul_full_rate_bps > l.floor_bps ? rep.ul_full_rate_bps
+                                                               : l.floor_bps) / 2.0;
+
+    printf("on half the band %.6g bit/s at %.4g W, time share %.6g bit/s\n", half_bps, tx_w,
+           time_share_bps);
+    assert_true(half_bps > time_share_bps);
+    for (uint32_t u = 0; u < 2; u++)
+        assert_int_equal(radio_world_start_flow(w, u, RADIO_DIR_UL, 100e3, record_done, &log,
+                                                NULL, NULL),
+                         CORE_OK);
+    /* The RRM's view with two flows in the cell: a third on N/3 PRBs. */
+    assert_int_equal(radio_world_rrm(w, 0, &rep2, NULL), CORE_OK);
+    assert_near(rep2.ul_rate_bps, radio_ul_link_rate_bps(&l, c->n_prb / 3.0, NULL) / 3.0,
+                1e-9 * rep2.ul_rate_bps);
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 2);
+    double want_s = 100e3 * 8.0 / half_bps;
+
+    for (size_t i = 0; i < 2; i++) {
+        if (fabs(log.done[i].t_end_s - want_s) > 1e-12 * want_s) {
+            print_error("flow %zu ends at %.17g s, want %.17g s\n", i, log.done[i].t_end_s,
+                        want_s);
+            fail();
+        }
+        /* Energy with the power actually radiated on N/2 PRBs. */
+        assert_near(log.done[i].ue_energy_j, (1.288 + tx_w / 0.3) * want_s, 1e-12);
+    }
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+    assert_int_equal(core_alloc_live(), live);
+}
+
 static void test_world_late_flow_reschedules_the_first_completion(void **state)
 {
     /* Two UEs at the same distance: equal full rates r. A (100 MB) starts at
@@ -524,6 +585,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_lone_transfer_ends_at_size_over_rate),
+        cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
         cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
         cmocka_unit_test(test_world_fading_updates_only_while_flows_are_active),
