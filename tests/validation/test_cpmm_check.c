@@ -49,6 +49,15 @@
 #define FLOOR_S 20e-6
 #define TOL     0.10
 /* Asserted: what the check reaches on this machine under load, with margin. */
+/* Under AddressSanitizer (make asan) every memory access is instrumented and
+ * the build is -O1: the timings then measure the instrumentation, not the
+ * kernels the CPMM models, so the check still runs (ASan checks its code
+ * paths) but its accuracy floor is asserted only in ordinary builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ACCURACY_ASSERTED 0
+#else
+#define ACCURACY_ASSERTED 1
+#endif
 #define MIN_SHARE_WITHIN 0.35
 #define MAX_MEDIAN_ERROR 0.20
 
@@ -157,6 +166,12 @@ static void test_cpmm_predicts_held_out_zoo_models(void **state)
         free(z.med_s[j]);
     }
     assert_true(by_min.n_counted > 100);
+    assert_true(by_min.share_within >= 0.0 && by_min.share_within <= 1.0);
+    if (!ACCURACY_ASSERTED) {
+        printf("# sanitizer build: the accuracy floor is not asserted (timings are "
+               "instrumented)\n");
+        return;
+    }
     if (by_min.share_within < MIN_SHARE_WITHIN || by_min.median_rel_error > MAX_MEDIAN_ERROR) {
         print_error("within +-10 %%: %.3f (floor %.2f), median error %.3f (ceiling %.2f)\n",
                     by_min.share_within, MIN_SHARE_WITHIN, by_min.median_rel_error,
