@@ -129,6 +129,11 @@ static inline uint32_t nn_window_out(uint32_t in, uint32_t k, uint32_t stride, u
     return (uint32_t)((span - k) / stride + 1);
 }
 
+/* Shape inference of the pooling layers (layers/pool_shape.c): checks
+ * kernel and padding, sets l->out and zero weights and workspace. False
+ * with why[] filled when the window does not fit. */
+bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size);
+
 /* Fill w[0..n) with U(-a, a), a = sqrt(6 / fan_in): He initialisation. */
 void nn_he_uniform(float *w, size_t n, size_t fan_in, struct core_rng *r);
 
