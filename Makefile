@@ -2,7 +2,7 @@
 #
 #   make            build build/coinfer (installs missing Debian packages first)
 #   make test       build and run every test (layering, unit, integration, validation)
-#   make run        run scenarios/default.xml and print the summary
+#   make run        run scenarios/default.xml with every policy and print them side by side
 #   make bench      build and run the benchmarks, print their figures
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
@@ -108,7 +108,7 @@ test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
 run: $(BIN)
-	$(BIN) run scenarios/default.xml
+	$(BIN) run scenarios/default.xml --policy all
 
 bench: $(BIN) $(BENCH_BIN)
 	@if pkg-config --exists ns3-core 2>/dev/null; then $(MAKE) --no-print-directory $(BUILD)/bench/ref/phold_ns3; fi

@@ -149,7 +149,7 @@ static int radio_main(const char *path, const struct radio_opts *o)
         goto out_free;
     }
     rc = io_scenario_load(path, sc, &e);
-    if (rc == CORE_OK && sc->kind != IO_SCENARIO_RADIO)
+    if (rc == CORE_OK && sc->kind != IO_SCENARIO_RADIO && sc->kind != IO_SCENARIO_COLLAB)
         rc = core_err(&e, CORE_E_INPUT,
                       "%s:0: not a radio scenario (it has no <radio> section; run it with "
                       "coinfer run)",

@@ -21,15 +21,21 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer run [SCENARIO] [--policy NAME] [--seed N] [--db FILE] [--quiet]\n"
+            "usage: coinfer run [SCENARIO] [--policy NAME] [--seed N] [--db FILE] [--trace]\n"
+            "                   [--quiet]\n"
             "\n"
-            "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every request in a\n"
-            "SQLite results database, then print a summary.\n"
+            "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every inference (or\n"
+            "request of a validation queue) in a SQLite results database, then print a\n"
+            "summary.\n"
             "\n"
-            "  --policy NAME  decision policy; the validation queue model has one: fifo\n"
+            "  --policy NAME  decision policy of a collaborative scenario: local, edge,\n"
+            "                 split, oracle (default) or random; `all` runs every one on\n"
+            "                 the same seed and prints them side by side. The validation\n"
+            "                 queue model has one policy: fifo\n"
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
             "  --db FILE      results database (default results/<scenario-name>.db);\n"
             "                 several runs may share one database\n"
+            "  --trace        also record every protocol message in the messages table\n"
             "  --quiet, -q    no progress bar and no summary (errors still go to stderr)\n"
             "  --help, -h     this text\n"
             "\n"
@@ -67,8 +73,10 @@ int cli_run(int argc, char **argv)
     static const struct option longopts[] = {
         {"policy", required_argument, NULL, 'p'}, {"seed", required_argument, NULL, 's'},
         {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
     };
+    struct io_collab_options copt = {0};
     struct io_run_options opt = {0};
     struct io_run_result *res = NULL;
     struct io_scenario *sc = NULL;
@@ -82,7 +90,7 @@ int cli_run(int argc, char **argv)
     core_err_clear(&e);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:d:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:d:qht", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             opt.policy = optarg;
@@ -100,6 +108,9 @@ int cli_run(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 't':
+            copt.trace = true;
             break;
         case 'h':
             help(stdout);
@@ -137,6 +148,22 @@ int cli_run(int argc, char **argv)
     }
     if (opt.has_seed)
         sc->sim.seed = opt.seed;
+    if (sc->kind == IO_SCENARIO_COLLAB) {
+        copt.db_path = opt.db_path;
+        copt.has_seed = opt.has_seed;
+        copt.seed = opt.seed;
+        copt.stop_flag = &cli_stop_requested;
+        copt.version = cli_version();
+        cli_install_signals();
+        code = cli_run_collab(sc, opt.policy, &copt, quiet);
+        goto out_free;
+    }
+    if (copt.trace) {
+        fprintf(stderr, "coinfer run: --trace needs a collaborative scenario (%s is not)\n",
+                path);
+        code = 2;
+        goto out_free;
+    }
     cli_progress_init(&progress, quiet);
     opt.stop_flag = &cli_stop_requested;
     opt.progress = cli_progress_update;

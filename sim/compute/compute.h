@@ -3,8 +3,9 @@
  * servers with queues.
  *
  * A server here is c identical units (cores, accelerators) in front of one
- * FIFO queue. Jobs arrive with their service time already drawn (the caller
- * owns the randomness); the server is an engine entity that starts jobs as
+ * FIFO queue; a job holds one or more units while it is served. Jobs arrive
+ * with their service time already drawn (the caller owns the randomness);
+ * the server is an engine entity that starts jobs as
  * units free up and reports each job's start and completion through a
  * callback. Times are simulated seconds.
  */
@@ -20,6 +21,7 @@ struct compute_job {
     double t_arrival_s;   /* when it reached the server */
     double t_start_s;     /* when a unit began serving it (set by the server) */
     double service_s;     /* service time, s (drawn by the caller) */
+    uint32_t units;       /* units it holds while served, 1..n_units (0: 1) */
 };
 
 /* Called from the server's completion handler with the finished job (valid
@@ -46,6 +48,13 @@ enum core_rc compute_server_submit(struct compute_server *s, struct core_engine 
 /* Jobs waiting (not in service) and units busy, now. */
 size_t compute_server_queued(const struct compute_server *s);
 uint32_t compute_server_busy(const struct compute_server *s);
+/* Units of the server. */
+uint32_t compute_server_units(const struct compute_server *s);
+/* The work ahead of a job arriving now, spread over the units: (service x
+ * units of every waiting job + remaining service x units of every job in
+ * service) / n_units, s. Exact as the wait of a one-unit job at a one-unit
+ * server; the CRM's estimate otherwise. O(n_units) when jobs are in service. */
+double compute_server_backlog_s(const struct compute_server *s, double now_s);
 /* Integral of the number of jobs in the system (queued + in service) over
  * time up to now, in job-seconds, and of busy units, in unit-seconds. */
 double compute_server_jobs_area(const struct compute_server *s, double now_s);
@@ -279,5 +288,205 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
                                 double tol, double floor_s,
                                 struct compute_cpmm_check_result *per_model,
                                 struct compute_cpmm_check_result *overall, struct core_err *e);
+
+/* ======================================================================== */
+/* The allocation problem (plan.c): which layers each side runs, and where  */
+/* ======================================================================== */
+
+/* One collaborative inference splits a model between the UE and the edge
+ * node of its cell, and gives every layer a compute *option* on its side: a
+ * resource instance of that side and an amount of it (cores of a CPU
+ * cluster; 1 for an accelerator). The CRM of each side runs what the plan
+ * says. This is the decision every policy makes (the a1 / a2 of DESIGN.md's
+ * protocol), and it lives here, below both proto (which executes plans) and
+ * policy (which makes them), so that neither includes the other.
+ *
+ * A problem is static for one (UE device class, model, edge): the model as a
+ * DAG in topological order, the latency and energy of every layer on every
+ * option (from the CPMM), and each side's copy cost. A state is what changes
+ * between decisions: the radio figures, the waits at each option, whether
+ * the edge admitted the request, and the objective's weights. A plan lists
+ * the layers in the order they run, the UE's part first (a set closed under
+ * predecessors, so the order is topological), and an option per layer.
+ *
+ * The cost model, shared by the policies (to choose) and the simulation (to
+ * execute and, with one UE and no contention, to reproduce exactly):
+ *  - boundary k of a plan (0 <= k <= n) carries the crossing tensors of
+ *    positions < k to positions >= k: the outputs of layers at positions
+ *    < k (or the model input) read by a layer at a position >= k;
+ *    compute_plan_crossing_bytes;
+ *  - consecutive positions k - 1, k on one side whose options use different
+ *    resources copy boundary k's bytes: copy_latency_s + bytes / copy
+ *    bandwidth, at that side's copy power; the same resource at another
+ *    amount copies nothing;
+ *  - the uplink sends boundary n_ue's bytes (the model input when the UE
+ *    computes nothing) plus msg_header_bytes at ul_rate_bps; the downlink
+ *    returns the last layer's (index n_layers - 1, the model's output)
+ *    output plus msg_header_bytes at dl_rate_bps; a local plan (n_ue = n)
+ *    sends neither;
+ *  - each segment (maximal run of consecutive positions on one side and one
+ *    option index) waits the state's expected wait of its option once, at
+ *    its start (the UE's last and the edge's first segment are two, even on
+ *    equal option indices);
+ *  - latency is the sum along the plan (the UE computes, then uploads, then
+ *    the edge computes, then the result comes down) plus the state's
+ *    signaling_s; UE energy is its layers' and copies' energy plus the
+ *    radio's (ul_power_w while uploading, dl_power_w while receiving);
+ *  - objective = w_latency x latency_s + w_energy x ue_energy_j. */
+
+#define COMPUTE_PLAN_MAX_LAYERS 256 /* layers of one model */
+#define COMPUTE_PLAN_MAX_OPTIONS 16 /* options per side */
+#define COMPUTE_PLAN_MAX_INPUTS 8   /* inputs of one layer (add, concat) */
+
+enum compute_side {
+    COMPUTE_SIDE_UE,   /* the UE's own resources */
+    COMPUTE_SIDE_EDGE, /* the edge node of the UE's cell */
+    COMPUTE_SIDE_COUNT
+};
+const char *compute_side_name(enum compute_side s); /* "ue", "edge" */
+
+/* A resource instance of one side at an amount. */
+struct compute_option {
+    uint32_t resource; /* the side's resource instance (caller's index) */
+    double amount;     /* CPU: cores; accelerator: share, 1 */
+    char label[32];    /* how allocations print it: "npu", "cpu-big:4" */
+};
+
+/* A layer as the problem sees it. */
+struct compute_problem_layer {
+    uint32_t n_inputs;                       /* inputs, 1..COMPUTE_PLAN_MAX_INPUTS */
+    int32_t inputs[COMPUTE_PLAN_MAX_INPUTS]; /* earlier layer indices; -1: the model input */
+    double out_bytes;                        /* bytes of its output tensor, B */
+};
+
+struct compute_problem {
+    size_t n_layers;   /* layers, indexed in a topological order, <= COMPUTE_PLAN_MAX_LAYERS */
+    double input_bytes; /* the model input tensor, B */
+    struct compute_problem_layer *layers;   /* [n_layers] (owned) */
+    size_t n_options[COMPUTE_SIDE_COUNT];   /* options per side, <= COMPUTE_PLAN_MAX_OPTIONS */
+    struct compute_option options[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS];
+    /* [side][option x n_layers + layer]: latency of the layer alone on the
+     * option, s (INFINITY where the option's resource does not support the
+     * layer), and the energy the side spends on it, J (owned). */
+    double *latency_s[COMPUTE_SIDE_COUNT];
+    double *energy_j[COMPUTE_SIDE_COUNT];
+    double copy_latency_s[COMPUTE_SIDE_COUNT];         /* fixed cost of a copy, s */
+    double copy_bytes_per_s[COMPUTE_SIDE_COUNT];       /* copy bandwidth, B/s (> 0) */
+    double copy_power_w[COMPUTE_SIDE_COUNT];           /* power while copying, W */
+    uint32_t default_option[COMPUTE_SIDE_COUNT];       /* the split policy's fixed choice */
+    double msg_header_bytes;                           /* added to the uplink and result, B */
+};
+
+/* Allocate p's arrays for n_layers layers and the given option counts
+ * (everything zeroed; latencies to fill). CORE_E_INPUT for 0 or too many
+ * layers or options, CORE_E_NOMEM. */
+enum core_rc compute_problem_init(struct compute_problem *p, size_t n_layers,
+                                  size_t n_ue_options, size_t n_edge_options,
+                                  struct core_err *e);
+void compute_problem_fini(struct compute_problem *p); /* frees the arrays; zeroed p is a no-op */
+
+/* Latency and energy of layer i on option o of side s. */
+static inline double compute_problem_latency_s(const struct compute_problem *p,
+                                               enum compute_side s, size_t o, size_t i)
+{
+    return p->latency_s[s][o * p->n_layers + i];
+}
+static inline double compute_problem_energy_j(const struct compute_problem *p,
+                                              enum compute_side s, size_t o, size_t i)
+{
+    return p->energy_j[s][o * p->n_layers + i];
+}
+
+/* Check a filled problem: 1..8 inputs per layer, each -1 or an earlier
+ * layer; every layer but the last read by a later one (the last layer is
+ * the model's output, so it ends every topological order); every layer
+ * supported by some option (either side); positive latencies (or INFINITY);
+ * non-negative finite energies where the latency is finite (unsupported
+ * entries' energies are ignored); input_bytes > 0; out_bytes, header, copy
+ * latency and power >= 0 and finite; copy bandwidth > 0; option counts and
+ * default options in range. CORE_E_INPUT naming what is wrong. */
+enum core_rc compute_problem_check(const struct compute_problem *p, struct core_err *e);
+
+/* What changes between decisions. */
+struct compute_state {
+    bool edge_available;    /* the edge admitted the request (false: UE only) */
+    double ul_rate_bps;     /* expected uplink rate, bit/s (> 0 when edge_available) */
+    double dl_rate_bps;     /* expected downlink rate, bit/s (> 0 when edge_available) */
+    double ul_power_w;      /* UE power while uploading, W */
+    double dl_power_w;      /* UE power while receiving, W */
+    double signaling_s;     /* signalling on the critical path, added to any plan, s */
+    double wait_s[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS]; /* expected wait, s
+                                                                  (INFINITY: unavailable) */
+    double w_latency;       /* objective weight of latency, 1/s */
+    double w_energy;        /* objective weight of UE energy, 1/J */
+};
+
+/* A decision: the order the layers run in, how many of the first run on the
+ * UE, and an option per layer on its side. */
+struct compute_plan {
+    uint32_t n_layers;                         /* = the problem's */
+    uint32_t n_ue;                             /* order[0..n_ue) run on the UE */
+    uint16_t order[COMPUTE_PLAN_MAX_LAYERS];   /* a topological order, UE part first */
+    uint8_t option[COMPUTE_PLAN_MAX_LAYERS];   /* by layer index: option on its side */
+};
+
+/* The plan's predicted costs under a state. */
+struct compute_plan_cost {
+    double ue_compute_s;   /* UE layers and UE copies, s */
+    double ue_wait_s;      /* expected waits at UE options, s */
+    double uplink_bytes;   /* crossing tensors + header, B (0: local) */
+    double uplink_s;       /* uplink_bytes x 8 / ul_rate_bps, s */
+    double edge_wait_s;    /* expected waits at edge options, s */
+    double edge_compute_s; /* edge layers and edge copies, s */
+    double downlink_bytes; /* result + header, B (0: local) */
+    double downlink_s;     /* downlink_bytes x 8 / dl_rate_bps, s */
+    double signaling_s;    /* the state's signaling_s, s */
+    double latency_s;      /* the sum of the times above, s */
+    double ue_energy_j;    /* UE compute, copies and radio, J */
+    double edge_energy_j;  /* edge compute and copies, J */
+    double objective;      /* w_latency latency_s + w_energy ue_energy_j */
+};
+
+/* Check a plan against its problem: the order a permutation of the layers,
+ * topological, every option in range and supporting its layer (finite
+ * latency), and an edge part only when allowed (edge_ok). CORE_E_INPUT
+ * naming the first fault. */
+enum core_rc compute_plan_check(const struct compute_problem *p, const struct compute_plan *pl,
+                                bool edge_ok, struct core_err *e);
+
+/* Bytes crossing boundary k (0..n) of the plan's order (see above). */
+double compute_plan_crossing_bytes(const struct compute_problem *p,
+                                   const struct compute_plan *pl, uint32_t k);
+
+/* Price a checked plan under state s (INFINITY objective where a wait is). */
+void compute_plan_cost(const struct compute_problem *p, const struct compute_state *s,
+                       const struct compute_plan *pl, struct compute_plan_cost *c);
+
+/* A segment: consecutive positions on one option, run as one job. */
+struct compute_segment {
+    enum compute_side side; /* where it runs */
+    uint32_t option;        /* option index on that side */
+    uint32_t first;         /* first position in the plan's order */
+    uint32_t count;         /* positions */
+    double copy_s;          /* copy into this segment from the previous one (same side), s */
+    double compute_s;       /* its layers' latencies, s */
+    double energy_j;        /* its layers' and its copy's energy, J */
+};
+
+/* Cut a checked plan into segments (room for n_layers in segs); returns the
+ * count. The UE's segments come first. Their copy_s + compute_s and
+ * energy_j sum to the plan cost's UE and edge compute time and energy. */
+size_t compute_plan_segments(const struct compute_problem *p, const struct compute_plan *pl,
+                             struct compute_segment *segs);
+
+/* The allocations as compact text, per position in order: "label:first-last"
+ * for each segment of the side, comma-separated, first and last being
+ * positions in the plan's order (so the edge's text starts at n_ue; a
+ * one-layer segment prints "k-k"), the option's index where its label is
+ * empty, e.g. "npu:0-11,cpu-big:4:12-13" for the UE (the empty string when
+ * the side runs nothing). Writes at most cap bytes (NUL included, truncated
+ * like snprintf) to out; returns the length it needed, NUL excluded. */
+size_t compute_plan_alloc_text(const struct compute_problem *p, const struct compute_plan *pl,
+                               enum compute_side side, char *out, size_t cap);
 
 #endif /* COINFER_COMPUTE_H */

@@ -258,7 +258,8 @@ void core_engine_destroy(struct core_engine *eng); /* NULL is a no-op */
 enum core_rc core_engine_reserve(struct core_engine *eng, size_t n);
 
 /* Register an entity type (borrowed: must outlive the engine). Returns its
- * index, or -1 on allocation failure. */
+ * index, or -1 on allocation failure. Registering the same type again returns
+ * the index it already has. */
 int core_engine_register_type(struct core_engine *eng, const struct core_entity_type *type);
 
 /* Add an entity of a registered type with its state (borrowed). Returns its
@@ -335,6 +336,8 @@ enum core_rng_purpose {
     CORE_RNG_POLICY,
     CORE_RNG_WEIGHTS,
     CORE_RNG_BENCH,
+    CORE_RNG_JITTER,     /* compute-time jitter of a UE's layers */
+    CORE_RNG_BACKGROUND, /* background work at an edge resource */
     CORE_RNG_PURPOSE_COUNT
 };
 

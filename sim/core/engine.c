@@ -85,6 +85,9 @@ enum core_rc core_engine_reserve(struct core_engine *eng, size_t n)
 int core_engine_register_type(struct core_engine *eng, const struct core_entity_type *type)
 {
     CORE_ASSERT(type && (type->handlers || type->n_handlers == 0));
+    for (int i = 0; i < eng->n_types; i++)
+        if (eng->types[i] == type)
+            return i; /* registered already (one per server, say): share it */
     if (eng->n_types == eng->cap_types) {
         int cap = eng->cap_types ? 2 * eng->cap_types : 8;
         const struct core_entity_type **t;

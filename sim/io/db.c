@@ -10,9 +10,10 @@
  *
  * A run's lifecycle: io_db_run_begin inserts its row as 'running' and commits
  * at once, so a run killed later is still visible as 'running';
- * io_db_insert_requests and io_db_insert_radio_samples append one batch per
- * transaction (all of the batch or none of it); io_db_run_end writes the
- * final status and finished_at. Profiles (io_db_insert_profiles) belong to
+ * io_db_insert_requests and io_db_insert_radio_samples (and, in
+ * db_collab.c, io_db_insert_inferences and io_db_insert_messages) append
+ * one batch per transaction (all of the batch or none of it); io_db_run_end
+ * writes the final status and finished_at. Profiles (io_db_insert_profiles) belong to
  * no run: one batch is one profile, its rows sharing one profiled_at.
  * Times of day are ISO-8601 UTC text with milliseconds
  * ("2026-11-24T18:19:05.123Z"), simulated times are seconds (REAL).
@@ -31,19 +32,6 @@
 
 /* ISO-8601 UTC with milliseconds, as SQL. */
 #define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
-struct io_db {
-    sqlite3 *conn;                /* the open connection (owned) */
-    char *path;                   /* the file as given to io_db_open (owned) */
-    sqlite3_stmt *begin;          /* BEGIN IMMEDIATE */
-    sqlite3_stmt *commit;         /* COMMIT */
-    sqlite3_stmt *insert_run;     /* INSERT INTO runs, status 'running' */
-    sqlite3_stmt *end_run;        /* UPDATE runs: final status, finished_at */
-    sqlite3_stmt *insert_request; /* INSERT INTO requests, one row */
-    sqlite3_stmt *insert_radio;   /* INSERT INTO radio_samples, one row */
-    sqlite3_stmt *insert_profile; /* INSERT INTO profiles, one row */
-    char profiled_at[64];         /* profiled_at of the batch being inserted */
-};
 
 /* The statements of a handle, in the order they are prepared. */
 struct db_statement {
@@ -72,6 +60,15 @@ static const struct db_statement db_statements[] = {
      "INSERT INTO profiles (model, layer_index, layer_name, layer_type, resource, threads, "
      "flops, params, out_bytes, latency_s, reps, latency_min_s, latency_max_s, profiled_at) "
      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)"},
+    {offsetof(struct io_db, insert_inference), "the inferences insert",
+     "INSERT INTO inferences (run_id, inference_id, ue_id, cell_id, model, policy, split, "
+     "t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, "
+     "downlink_s, signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, "
+     "deadline_met, ue_alloc, edge_alloc) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7, ?8, ?9, ?10, ?11, "
+     "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"},
+    {offsetof(struct io_db, insert_message), "the messages insert",
+     "INSERT INTO messages (run_id, t_s, src, dst, type, bytes, inference_id) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
 };
 
 /* Final statuses io_db_run_end accepts ('running' is only ever the first). */
@@ -277,27 +274,9 @@ static void db_rollback(struct io_db *db)
         sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Binds one row's columns (run_id first) to a table's prepared INSERT. */
-typedef void db_bind_fn(sqlite3_stmt *st, int64_t run_id, const void *row);
-
-/* Names one row for messages, e.g. "request 7". */
-typedef void db_describe_fn(const void *row, char *buf, size_t size);
-
-/* How one results table takes a batch of rows. */
-struct db_batch {
-    const char *rows_name;    /* plural, for messages: "requests" */
-    size_t row_size;          /* sizeof one row, bytes */
-    bool per_run;             /* rows belong to run_id (named in messages) */
-    db_bind_fn *bind;         /* binds a row's columns */
-    db_describe_fn *describe; /* names a row when its insert fails */
-};
-
-/* Insert rows[0..n) with st in one transaction: all of them or, on any
- * error, none (ROLLBACK). origin is the public function, for the error.
- * Bindings st holds on entry that bind does not set stay in force. */
-static enum core_rc db_insert_batch(struct io_db *db, sqlite3_stmt *st, const struct db_batch *b,
-                                    int64_t run_id, const void *rows, size_t n, const char *origin,
-                                    struct core_err *e)
+enum core_rc io_db_insert_batch(struct io_db *db, sqlite3_stmt *st, const struct io_db_batch *b,
+                                int64_t run_id, const void *rows, size_t n, const void *ctx,
+                                const char *origin, struct core_err *e)
 {
     char whose[48] = "";
     enum core_rc rc;
@@ -313,7 +292,7 @@ static enum core_rc db_insert_batch(struct io_db *db, sqlite3_stmt *st, const st
     for (i = 0; i < n; i++) {
         const void *row = (const char *)rows + i * b->row_size;
 
-        b->bind(st, run_id, row);
+        b->bind(st, run_id, row, ctx);
         if (sqlite3_step(st) != SQLITE_DONE) {
             char name[128];
 
@@ -336,7 +315,7 @@ out_rollback:
     return rc;
 }
 
-static void bind_request(sqlite3_stmt *st, int64_t run_id, const void *row)
+static void bind_request(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
     const struct proto_request_record *r = row;
 
@@ -359,7 +338,7 @@ static void describe_request(const void *row, char *buf, size_t size)
     snprintf(buf, size, "request %llu", (unsigned long long)r->request_id);
 }
 
-static const struct db_batch request_batch = {
+static const struct io_db_batch request_batch = {
     .rows_name = "requests",
     .row_size = sizeof(struct proto_request_record),
     .per_run = true,
@@ -371,10 +350,11 @@ enum core_rc io_db_insert_requests(struct io_db *db, int64_t run_id,
                                    const struct proto_request_record *rows, size_t n,
                                    struct core_err *e)
 {
-    return db_insert_batch(db, db->insert_request, &request_batch, run_id, rows, n, __func__, e);
+    return io_db_insert_batch(db, db->insert_request, &request_batch, run_id, rows, n, NULL,
+                              __func__, e);
 }
 
-static void bind_radio_sample(sqlite3_stmt *st, int64_t run_id, const void *row)
+static void bind_radio_sample(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
     const struct radio_sample *r = row;
 
@@ -399,7 +379,7 @@ static void describe_radio_sample(const void *row, char *buf, size_t size)
     snprintf(buf, size, "the radio sample of UE %u at %g s", (unsigned)r->ue, r->t_s);
 }
 
-static const struct db_batch radio_sample_batch = {
+static const struct io_db_batch radio_sample_batch = {
     .rows_name = "radio samples",
     .row_size = sizeof(struct radio_sample),
     .per_run = true,
@@ -411,11 +391,12 @@ enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
                                         const struct radio_sample *rows, size_t n,
                                         struct core_err *e)
 {
-    return db_insert_batch(db, db->insert_radio, &radio_sample_batch, run_id, rows, n, __func__, e);
+    return io_db_insert_batch(db, db->insert_radio, &radio_sample_batch, run_id, rows, n, NULL,
+                              __func__, e);
 }
 
 /* Profile rows bind ?2..?14; ?1 (profiled_at) is bound once per batch. */
-static void bind_profile(sqlite3_stmt *st, int64_t run_id, const void *row)
+static void bind_profile(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
     const struct io_profile_row *r = row;
 
@@ -443,7 +424,7 @@ static void describe_profile(const void *row, char *buf, size_t size)
              r->layer_index, r->layer_name ? r->layer_name : "(null)");
 }
 
-static const struct db_batch profile_batch = {
+static const struct io_db_batch profile_batch = {
     .rows_name = "profile rows",
     .row_size = sizeof(struct io_profile_row),
     .per_run = false,
@@ -471,7 +452,7 @@ enum core_rc io_db_insert_profiles(struct io_db *db, const struct io_profile_row
 
     db_now_text(db->profiled_at, sizeof(db->profiled_at));
     sqlite3_bind_text(db->insert_profile, 1, db->profiled_at, -1, SQLITE_STATIC);
-    rc = db_insert_batch(db, db->insert_profile, &profile_batch, 0, rows, n, __func__, e);
+    rc = io_db_insert_batch(db, db->insert_profile, &profile_batch, 0, rows, n, NULL, __func__, e);
     sqlite3_clear_bindings(db->insert_profile);
     return rc;
 }

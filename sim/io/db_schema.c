@@ -9,8 +9,8 @@
  * DESIGN.md ("The user contract"); every physical quantity is SI with its
  * unit in the column name, times of day are ISO-8601 UTC text.
  *
- * Tables of later features (inferences, messages, samples) arrive as new
- * steps with those features.
+ * Every table of DESIGN.md exists from version 4 on; later columns and
+ * tables arrive as new steps.
  */
 #include "io/db_int.h"
 
@@ -97,6 +97,64 @@ static const struct migration migrations[] = {
      "    profiled_at TEXT NOT NULL\n"
      ");\n"
      "CREATE INDEX profiles_by_model ON profiles (model, profiled_at, layer_index);\n"},
+    /* 3 -> 4: the collaborative-inference protocol's tables. inferences: one
+     * row per finished inference; rows arrive in completion order, close to
+     * but not exactly key order, and carry two allocation texts, so it is a
+     * rowid table with its key (run_id, inference_id) as the unique index
+     * every per-run query uses. model and policy are names; correct is NULL
+     * when not known (costed mode); flags are 0 or 1. messages (with
+     * --trace): one row per delivered message in delivery order, src and
+     * dst "ue:<id>" / "cell:<id>", inference_id NULL for state messages;
+     * indexed by (run_id, inference_id) to follow one inference's exchange.
+     * samples: the RL agent's training samples, one per inference (state,
+     * action and next_state as text; next_state NULL at the end of a run). */
+    {"create inferences, messages and samples",
+     "CREATE TABLE inferences (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
+     "    ue_id INTEGER NOT NULL,\n"
+     "    cell_id INTEGER NOT NULL,\n"
+     "    model TEXT NOT NULL,\n"
+     "    policy TEXT NOT NULL,\n"
+     "    split INTEGER NOT NULL,\n"
+     "    t_request_s REAL NOT NULL,\n"
+     "    t_done_s REAL NOT NULL,\n"
+     "    latency_s REAL NOT NULL,\n"
+     "    ue_compute_s REAL NOT NULL,\n"
+     "    uplink_s REAL NOT NULL,\n"
+     "    edge_queue_s REAL NOT NULL,\n"
+     "    edge_compute_s REAL NOT NULL,\n"
+     "    downlink_s REAL NOT NULL,\n"
+     "    signaling_s REAL NOT NULL,\n"
+     "    ue_energy_j REAL NOT NULL,\n"
+     "    edge_energy_j REAL NOT NULL,\n"
+     "    correct INTEGER CHECK (correct IN (0, 1)),\n"
+     "    declined INTEGER NOT NULL CHECK (declined IN (0, 1)),\n"
+     "    overridden INTEGER NOT NULL CHECK (overridden IN (0, 1)),\n"
+     "    deadline_met INTEGER NOT NULL CHECK (deadline_met IN (0, 1)),\n"
+     "    ue_alloc TEXT NOT NULL,\n"
+     "    edge_alloc TEXT NOT NULL,\n"
+     "    PRIMARY KEY (run_id, inference_id)\n"
+     ");\n"
+     "CREATE TABLE messages (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    t_s REAL NOT NULL,\n"
+     "    src TEXT NOT NULL,\n"
+     "    dst TEXT NOT NULL,\n"
+     "    type TEXT NOT NULL,\n"
+     "    bytes REAL NOT NULL CHECK (bytes >= 0),\n"
+     "    inference_id INTEGER CHECK (inference_id >= 0)\n"
+     ");\n"
+     "CREATE INDEX messages_by_inference ON messages (run_id, inference_id);\n"
+     "CREATE TABLE samples (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
+     "    state TEXT NOT NULL,\n"
+     "    action TEXT NOT NULL,\n"
+     "    reward REAL NOT NULL,\n"
+     "    next_state TEXT,\n"
+     "    PRIMARY KEY (run_id, inference_id)\n"
+     ");\n"},
 };
 static_assert(ARRAY_LEN(migrations) == IO_DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -24,6 +24,7 @@
 enum io_scenario_kind {
     IO_SCENARIO_QUEUE, /* <queue>: the validation queueing model */
     IO_SCENARIO_RADIO, /* <radio> and no <queue>: mobility, channel and transfers only */
+    IO_SCENARIO_COLLAB, /* <radio> with models, devices and an edge: collaborative inference */
     IO_SCENARIO_KIND_COUNT
 };
 
@@ -31,6 +32,44 @@ enum io_scenario_kind {
 #define IO_PATH_MAX 4096
 #define IO_RADIO_MAX_GROUPS 16      /* <ue-group> elements in one <radio> */
 #define IO_RADIO_MAX_POSITIONS 1024 /* <position> elements in one <radio>, all groups */
+
+/* The elements of a collaborative scenario (IO_SCENARIO_COLLAB) as written,
+ * with their lines and the names resolved into indices; io_collab_build
+ * turns them into a struct proto_collab_config. No pointers: a struct
+ * io_scenario copies with memcpy as far as these go. */
+#define IO_COLLAB_MAX_RESOURCES 32 /* <resource> elements */
+
+struct io_collab_side_spec {
+    long line;                                   /* the <device> or <edge> element */
+    size_t n_uses;                               /* its <use> children */
+    struct proto_use_config use[PROTO_MAX_INSTANCES]; /* as written */
+    long use_line[PROTO_MAX_INSTANCES];          /* their lines */
+    uint32_t use_resource[PROTO_MAX_INSTANCES];  /* index of each one's <resource> */
+};
+
+struct io_collab_spec {
+    size_t n_resources;                                         /* <resource> elements */
+    struct compute_resource_config resource[IO_COLLAB_MAX_RESOURCES]; /* as written */
+    long resource_line[IO_COLLAB_MAX_RESOURCES];                /* their lines */
+    size_t n_models;                                            /* <model> elements */
+    struct proto_model_config model[PROTO_MAX_MODELS];          /* as written */
+    long model_line[PROTO_MAX_MODELS];                          /* their lines */
+    size_t n_devices;                                           /* <device> elements */
+    struct proto_device_config device[PROTO_MAX_DEVICES];       /* as written */
+    struct io_collab_side_spec device_side[PROTO_MAX_DEVICES];  /* their <use>s */
+    struct proto_edge_config edge;                              /* <edge> */
+    struct io_collab_side_spec edge_side;                       /* its <use>s */
+    struct proto_protocol_config protocol;                      /* <protocol> or defaults */
+    struct proto_objective_config objective;                    /* <objective> or defaults */
+    long objective_line;                                        /* its line (0: absent) */
+    struct proto_inference_config inference;                    /* <inference> or defaults */
+    struct proto_ue_group_config group[IO_RADIO_MAX_GROUPS];    /* <ue-group device> */
+    uint32_t group_device[IO_RADIO_MAX_GROUPS];                 /* its device index */
+    size_t n_workloads[IO_RADIO_MAX_GROUPS];                    /* <workload>s per group */
+    struct proto_workload_config workload[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS];
+    long workload_line[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS]; /* their lines */
+    uint32_t workload_model[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS]; /* model indices */
+};
 
 struct io_scenario {
     char path[IO_PATH_MAX];    /* the file as given */
@@ -46,6 +85,7 @@ struct io_scenario {
     struct radio_ue_group_config radio_groups[IO_RADIO_MAX_GROUPS];
     double radio_pos_x_m[IO_RADIO_MAX_POSITIONS]; /* <position x>, m */
     double radio_pos_y_m[IO_RADIO_MAX_POSITIONS]; /* <position y>, m */
+    struct io_collab_spec collab; /* when kind == IO_SCENARIO_COLLAB (radio as above) */
 };
 
 /* Where the scenario schema lives: $COINFER_SCHEMA_DIR/schema.xsd if that
@@ -70,7 +110,7 @@ void io_scenario_copy(struct io_scenario *dst, const struct io_scenario *src);
 enum core_rc io_validate_file(const char *path, struct core_err *e);
 
 /* ======================================================================== */
-/* Results database (db.c, report.c)                                         */
+/* Results database (db.c, db_collab.c, report.c)                           */
 /* ======================================================================== */
 
 struct io_db;
@@ -110,6 +150,22 @@ enum core_rc io_db_insert_radio_samples(struct io_db *db, int64_t run_id,
                                         const struct radio_sample *rows, size_t n,
                                         struct core_err *e);
 
+/* Append inferences rows of run_id (one transaction per call: all of the
+ * batch or none of it). policy names the run's decision policy; the model
+ * column is model_names[rows[i].model] (borrowed, every index used must be
+ * valid); correct -1 is stored as NULL. (db_collab.c) */
+enum core_rc io_db_insert_inferences(struct io_db *db, int64_t run_id, const char *policy,
+                                     const char *const *model_names,
+                                     const struct proto_inference_record *rows, size_t n,
+                                     struct core_err *e);
+
+/* Append messages rows of run_id (--trace; one transaction per call, all or
+ * none): src and dst "ue:<id>" / "cell:<id>" by the uplink flag, type
+ * proto_msg_type_name, inference_id -1 stored as NULL. (db_collab.c) */
+enum core_rc io_db_insert_messages(struct io_db *db, int64_t run_id,
+                                   const struct proto_message_record *rows, size_t n,
+                                   struct core_err *e);
+
 /* One row of `profiles`: a layer of a profiled model, or the whole forward
  * pass (layer_index -1). Strings are borrowed for the call. */
 struct io_profile_row {
@@ -141,6 +197,69 @@ enum core_rc io_db_run_end(struct io_db *db, int64_t run_id, const char *status,
 /* Print, per run in the database at path: scenario, policy, seed, status,
  * row counts and summary statistics of what it recorded. */
 enum core_rc io_report(const char *path, FILE *out, struct core_err *e);
+
+/* ======================================================================== */
+/* Per-policy summary of collaborative inferences (collab_summary.c)        */
+/* ======================================================================== */
+
+/* What `coinfer run` and `coinfer report` print for each policy's run.
+ * Latency quantiles are exact (R type 7 over every latency, kept in a
+ * growable array), not P-square estimates. Fill with _init, _add (any
+ * number of batches), then _finish for the figures; _fini frees the
+ * latencies and leaves the figures readable. */
+#define IO_POLICY_NAME_MAX 32
+struct io_collab_summary {
+    char policy[IO_POLICY_NAME_MAX]; /* the decision policy (truncated to fit) */
+    int64_t run_id;                  /* its row in runs; 0: none */
+    uint64_t count;                  /* inferences */
+    uint64_t declined;               /* of those, declined by the network */
+    uint64_t overridden;             /* of those, overridden by the network (a3) */
+    uint64_t deadline_met;           /* of those, finished within their deadline */
+    uint64_t correct_known;          /* of those, with a known outcome (real mode) */
+    uint64_t correct;                /* of those, correct */
+    double sum_latency_s;            /* sum of latencies, s */
+    double sum_ue_energy_j;          /* sum of UE energies, J */
+    double sum_edge_energy_j;        /* sum of edge energies, J */
+    double *latency_s;               /* every latency added (owned; freed by _fini), s */
+    size_t capacity;                 /* doubles allocated in latency_s */
+    /* Figures, set by io_collab_summary_finish; NAN when count is 0 (and
+     * accuracy when no outcome is known). */
+    double mean_latency_s;           /* s */
+    double p50_latency_s;            /* s */
+    double p95_latency_s;            /* s */
+    double p99_latency_s;            /* s */
+    double mean_ue_energy_j;         /* UE energy per inference, J */
+    double mean_edge_energy_j;       /* edge energy per inference, J */
+    double deadline_ratio;           /* deadline_met / count, 1 */
+    double accuracy;                 /* correct / correct_known, 1 */
+};
+
+/* Start an empty summary of policy's run (run_id 0: not in a database). */
+void io_collab_summary_init(struct io_collab_summary *s, const char *policy, int64_t run_id);
+
+/* Add rows[0..n): all of them, or (CORE_E_NOMEM when the latency array
+ * cannot grow) none. */
+enum core_rc io_collab_summary_add(struct io_collab_summary *s,
+                                   const struct proto_inference_record *rows, size_t n,
+                                   struct core_err *e);
+
+/* Compute the figures from what was added (sorts the latencies; more rows
+ * may be added and _finish called again). */
+void io_collab_summary_finish(struct io_collab_summary *s);
+
+/* Free the latencies; the counts and figures stay. */
+void io_collab_summary_fini(struct io_collab_summary *s);
+
+/* Print s[0..n) (finished) as an aligned table, one line per policy: a
+ * run_id column when any summary has one, then policy, inferences, the
+ * latency mean and quantiles (s), mean UE and edge energy per inference
+ * (J), deadline hit ratio, declined, overridden, accuracy; "-" for a
+ * figure that does not exist. */
+void io_collab_summary_print(FILE *out, const struct io_collab_summary *s, size_t n);
+
+/* The same figures side by side, one column per policy and one line per
+ * figure (what `coinfer run --policy all` prints). */
+void io_collab_summary_print_columns(FILE *out, const struct io_collab_summary *s, size_t n);
 
 /* ======================================================================== */
 /* Running a scenario into the database (run.c)                              */
@@ -223,6 +342,53 @@ enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_op
                           struct io_radio_result *res, struct core_err *e);
 
 /* ======================================================================== */
+/* Running a collaborative scenario (run_collab.c)                           */
+/* ======================================================================== */
+
+struct io_collab;
+
+/* Called with each batch of finished inferences (valid only during the call). */
+typedef void (*io_collab_rows_fn)(void *ctx, const struct proto_inference_record *rows,
+                                  size_t n);
+
+struct io_collab_options {
+    const char *db_path;        /* results database; NULL: results/<name>.db */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    bool trace;                 /* record every message in `messages` */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    io_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    io_collab_rows_fn on_rows;  /* NULL: rows go to the database only */
+    void *rows_ctx;             /* passed to on_rows */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct io_collab_result {
+    int64_t run_id;                  /* row in runs */
+    char db_path[IO_PATH_MAX];       /* where the rows went */
+    char policy[32];                 /* the policy run */
+    char status[16];                 /* complete, interrupted or failed */
+    uint64_t seed;                   /* the master seed used */
+    bool exact;                      /* every problem solved exactly (oracle: no chain
+                                        relaxation) */
+    uint64_t events;                 /* engine events run */
+    uint64_t n_inferences;           /* inference rows written */
+    uint64_t n_messages;             /* message rows written (--trace) */
+    double sim_end_s;                /* simulated time reached, s */
+    double wall_s;                   /* wall-clock time of the run, s */
+    struct proto_collab_stats stats; /* the world's counters */
+};
+
+/* Run collaborative scenario c (built from sc by io_collab_build) with the
+ * named policy ("local", "edge", "split", "oracle", "random") into the
+ * database, one `runs` row per call. Statuses and stops as io_run_scenario;
+ * an unknown policy is CORE_E_USAGE before the database is touched. */
+enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab *c,
+                           const char *policy, const struct io_collab_options *opt,
+                           struct io_collab_result *res, struct core_err *e);
+
+/* ======================================================================== */
 /* Model files (model_file.c)                                               */
 /* ======================================================================== */
 
@@ -262,5 +428,39 @@ struct compute_layer_desc;
  * no type for. */
 enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
                            struct compute_layer_desc *d, struct core_err *e);
+
+/* ======================================================================== */
+/* Collaborative scenarios (collab.c, collab_load.c)                         */
+/* ======================================================================== */
+
+/* A loaded collaborative scenario: the proto config, the problems, the
+ * models. io_collab_build loads each model (a file relative to the
+ * scenario, or a zoo model), finalizes it with seed 1, folds its batch
+ * norms and fuses its activations, resolves the resource types, builds
+ * each side's instances and options (a CPU <use> gives one option per
+ * amount, labelled "name:cores", with cores units; an accelerator one,
+ * labelled "name", share 1, 1 unit) and, for each (device class, model)
+ * that some ue-group runs, a compute_problem priced by the CPMM's roofline
+ * (unsupported: INFINITY; layers that move no data, as reshapes and the
+ * folded or fused aliases, 1 ns and no energy). */
+struct io_collab;
+
+/* Build *out from sc (kind IO_SCENARIO_COLLAB; sc is not kept). Bad input:
+ * CORE_E_INPUT with "FILE:LINE: message" (a model file's own errors keep
+ * its FILE:LINE; a device given a layer type that none of its resources
+ * nor the edge supports names the <workload>); CORE_E_USAGE for a scenario
+ * of another kind; CORE_E_NOMEM. *out is returned owned. */
+enum core_rc io_collab_build(const struct io_scenario *sc, struct io_collab **out,
+                             struct core_err *e);
+void io_collab_destroy(struct io_collab *c); /* NULL is a no-op */
+
+/* The resolved config (borrowed, valid while c lives; its problems and
+ * model names point into c). */
+const struct proto_collab_config *io_collab_config(const struct io_collab *c);
+/* The radio world of the scenario with the groups' traffic fields zero
+ * (borrowed, valid while c lives). */
+const struct radio_world_config *io_collab_radio(const struct io_collab *c);
+/* Model m as loaded, folded and fused (borrowed; for real-mode runs). */
+struct nn_model *io_collab_model(const struct io_collab *c, size_t m);
 
 #endif /* COINFER_IO_H */

@@ -20,6 +20,12 @@
  * of uplink and downlink SINR (dB) and rate (bit/s) over all the run's
  * samples; the 5th percentile is the usual "cell-edge" figure.
  *
+ * A fourth, for runs that recorded inferences (schema version 4 on): the
+ * per-policy summary of io_collab_summary_print, one line per run: count,
+ * latency mean and exact quantiles p50/p95/p99 (R type 7, s), mean UE and
+ * edge energy per inference (J), deadline hit ratio, declines, overrides
+ * and accuracy where outcomes are known ("-" otherwise).
+ *
  * Then, from schema version 3 on, one line per profile `coinfer profile
  * --db` recorded (runs or none): model, resource, threads, layers, reps,
  * and the whole model's median latency, FLOPs and parameters.
@@ -509,6 +515,105 @@ static enum core_rc any_radio_samples(sqlite3 *conn, const char *path, int versi
     return rc;
 }
 
+/* Add the run's inferences to s, one row at a time (only the columns the
+ * summary reads are filled in the record). */
+static enum core_rc summarise_inferences(sqlite3 *conn, const char *path, sqlite3_stmt *st,
+                                         int64_t run_id, struct io_collab_summary *s,
+                                         struct core_err *e)
+{
+    struct proto_inference_record rec;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    memset(&rec, 0, sizeof(rec));
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        rec.latency_s = sqlite3_column_double(st, 0);
+        rec.ue_energy_j = sqlite3_column_double(st, 1);
+        rec.edge_energy_j = sqlite3_column_double(st, 2);
+        rec.declined = sqlite3_column_int(st, 3) != 0;
+        rec.overridden = sqlite3_column_int(st, 4) != 0;
+        rec.deadline_met = sqlite3_column_int(st, 5) != 0;
+        rec.correct = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
+        rc = io_collab_summary_add(s, &rec, 1, e);
+        if (rc != CORE_OK) {
+            rc = core_err(e, rc, "%s: out of memory for the inferences of run %lld", path,
+                          (long long)run_id);
+            break;
+        }
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = io_db_err(e, conn, path, "reading the inferences of run %lld", (long long)run_id);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The inferences table: the per-policy summary of each run that recorded
+ * inferences (schema version 4 on); prints nothing when there are none. */
+static enum core_rc print_inferences(sqlite3 *conn, const char *path, int version, FILE *out,
+                                     struct core_err *e)
+{
+    static const char ids_sql[] =
+        "SELECT run_id, policy FROM runs r WHERE EXISTS "
+        "(SELECT 1 FROM inferences i WHERE i.run_id = r.run_id) ORDER BY run_id";
+    static const char rows_sql[] =
+        "SELECT latency_s, ue_energy_j, edge_energy_j, declined, overridden, deadline_met, "
+        "correct FROM inferences WHERE run_id = ?1";
+    struct io_collab_summary *sums = NULL;
+    size_t n = 0, cap = 0, i;
+    sqlite3_stmt *ids = NULL, *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    if (version < 4)
+        return CORE_OK;
+    if (sqlite3_prepare_v2(conn, ids_sql, -1, &ids, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(conn, rows_sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = io_db_err(e, conn, path, "reading the inferences");
+        goto out_finalize;
+    }
+    while ((src = sqlite3_step(ids)) == SQLITE_ROW) {
+        const unsigned char *policy = sqlite3_column_text(ids, 1);
+        int64_t run_id = sqlite3_column_int64(ids, 0);
+
+        if (n == cap) {
+            size_t want = cap ? 2 * cap : 8;
+            struct io_collab_summary *p = core_realloc(sums, want * sizeof(*p));
+
+            if (!p) {
+                rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu run summaries", path,
+                              want);
+                goto out_finalize;
+            }
+            sums = p;
+            cap = want;
+        }
+        io_collab_summary_init(&sums[n], policy ? (const char *)policy : "-", run_id);
+        rc = summarise_inferences(conn, path, st, run_id, &sums[n], e);
+        io_collab_summary_finish(&sums[n]);
+        io_collab_summary_fini(&sums[n]);
+        if (rc != CORE_OK)
+            goto out_finalize;
+        n++;
+    }
+    if (src != SQLITE_DONE) {
+        rc = io_db_err(e, conn, path, "reading the runs");
+        goto out_finalize;
+    }
+    if (n > 0) {
+        fprintf(out, "\ninferences (latencies in s with exact quantiles, energies in J per "
+                     "inference):\n");
+        io_collab_summary_print(out, sums, n);
+    }
+out_finalize:
+    for (i = 0; i < n; i++)
+        io_collab_summary_fini(&sums[i]);
+    core_free(sums);
+    sqlite3_finalize(st);
+    sqlite3_finalize(ids);
+    return rc;
+}
+
 static const struct column profile_columns[] = {
     {"model", false},   {"resource", false}, {"threads", true},     {"layers", true},
     {"reps", true},     {"latency_s", true}, {"flops", true},       {"params", true},
@@ -607,6 +712,8 @@ static enum core_rc report_snapshot(sqlite3 *conn, const char *path, int version
         rc = any_radio_samples(conn, path, version, &any_radio, e);
     if (rc == CORE_OK && any_radio)
         rc = print_radio(conn, path, out, e);
+    if (rc == CORE_OK)
+        rc = print_inferences(conn, path, version, out, e);
     if (rc == CORE_OK)
         rc = print_profiles(conn, path, version, out, e);
     if (rc == CORE_OK)

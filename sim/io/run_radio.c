@@ -141,7 +141,7 @@ enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_op
 
     memset(res, 0, sizeof(*res));
     snprintf(res->status, sizeof(res->status), "failed");
-    if (sc->kind != IO_SCENARIO_RADIO)
+    if (sc->kind != IO_SCENARIO_RADIO && sc->kind != IO_SCENARIO_COLLAB)
         return core_err(e, CORE_E_USAGE,
                         "%s: not a radio scenario (it has no <radio> section; run it with "
                         "`coinfer run %s`)",

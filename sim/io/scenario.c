@@ -26,6 +26,9 @@
  *         <position x=".." y=".."/>    with placement="positions": one per UE
  *       </ue-group>
  *     </radio>
+ *     <resource/> <model/> <device/> <edge/> <protocol/> <objective/> <inference/>
+ *                                      with <radio>: a collaborative scenario
+ *                                      (IO_SCENARIO_COLLAB), read by collab_load.c
  *   </scenario>
  *
  * The radio elements' knobs live in sim/radio/radio_knobs.c; the checks that
@@ -40,6 +43,7 @@
  */
 #include "io/io.h"
 #include "io/io_int.h"
+#include "io/collab_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -83,6 +87,15 @@ static const struct core_knob_table *const element_tables[] = {
     &radio_handover_knobs,
     &radio_ue_group_knobs,
     &position_table,
+    &compute_resource_knobs,
+    &proto_model_knobs,
+    &proto_device_knobs,
+    &proto_edge_knobs,
+    &proto_use_knobs,
+    &proto_protocol_knobs,
+    &proto_objective_knobs,
+    &proto_inference_knobs,
+    &proto_workload_knobs,
 };
 
 const struct core_knob_table *io_scenario_knobs(const char *element)
@@ -120,6 +133,10 @@ static enum core_rc apply_element(const char *path, xmlNodePtr node,
         const struct core_knob *k = core_knob_find(t, name);
         xmlChar *value;
 
+        /* <ue-group device> is proto's knob, read with the collaborative elements. */
+        if (k == NULL && t == &radio_ue_group_knobs &&
+            core_knob_find(&proto_ue_group_knobs, name) != NULL)
+            continue;
         if (k == NULL)
             return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': unknown attribute '%s'", path,
                             line, t->element, name);
@@ -142,6 +159,12 @@ static enum core_rc apply_element(const char *path, xmlNodePtr node,
                             line, t->element, t->knobs[i].name);
     }
     return CORE_OK;
+}
+
+enum core_rc io_scenario_apply(const char *path, xmlNodePtr node, const struct core_knob_table *t,
+                               void *config, struct core_err *e)
+{
+    return apply_element(path, node, t, config, e);
 }
 
 static bool is_element(xmlNodePtr n, const char *name)
@@ -227,7 +250,7 @@ static enum core_rc radio_check(const char *path, xmlNodePtr node, enum core_rc 
 static enum core_rc ue_group_from_node(const char *path, xmlNodePtr node, struct io_scenario *out,
                                        size_t i, size_t *n_pos, struct core_err *e)
 {
-    static const char *const in_group[] = {"position", NULL};
+    static const char *const in_group[] = {"position", "workload", NULL};
     struct radio_ue_group_config *g = &out->radio_groups[i];
     size_t first = *n_pos, n = 0;
     struct core_err why;
@@ -340,7 +363,9 @@ static bool has_child(xmlNodePtr parent, const char *name)
 static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io_scenario *out,
                                       struct core_err *e)
 {
-    static const char *const top[] = {"description", "simulation", "queue", "radio", NULL};
+    static const char *const top[] = {"description", "simulation", "queue",     "radio",
+                                      "resource",    "model",      "device",    "edge",
+                                      "protocol",    "objective",  "inference", NULL};
     static const char *const in_queue[] = {"server", "ues", NULL};
     xmlNodePtr root = xmlDocGetRootElement(doc), sim, queue, server, ues, radio;
     enum core_rc rc;
@@ -361,6 +386,9 @@ static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io
         if (rc != CORE_OK)
             return rc;
         out->kind = IO_SCENARIO_RADIO;
+        rc = io_collab_from_doc(path, root, out, e);
+        if (rc != CORE_OK)
+            return rc;
     } else {
         rc = child(path, root, "queue", &queue, e);
         if (rc == CORE_OK)
@@ -433,6 +461,11 @@ enum core_rc io_validate_file(const char *path, struct core_err *e)
     if (s == NULL)
         return core_err(e, CORE_E_NOMEM, "%s:0: out of memory", path);
     rc = io_scenario_load(path, s, e);
+    if (rc == CORE_OK && s->kind == IO_SCENARIO_COLLAB) {
+        struct io_collab *c = NULL;
+        rc = io_collab_build(s, &c, e);
+        io_collab_destroy(c);
+    }
     core_free(s);
     return rc;
 }

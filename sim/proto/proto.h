@@ -15,7 +15,9 @@
 #ifndef COINFER_PROTO_H
 #define COINFER_PROTO_H
 
+#include "compute/compute.h"
 #include "core/core.h"
+#include "radio/radio.h"
 
 /* ---- simulation-wide settings: element <simulation> ---------------------- */
 
@@ -108,5 +110,298 @@ void proto_queue_world_destroy(struct proto_queue_world *w);
 /* Requests that arrived / finished so far (recorded or not). */
 uint64_t proto_queue_world_arrivals(const struct proto_queue_world *w);
 uint64_t proto_queue_world_completions(const struct proto_queue_world *w);
+
+/* ======================================================================== */
+/* Collaborative inference: UEs, network devices and their protocol          */
+/* (collab_knobs.c, collab_world.c, collab_ue.c, collab_net.c)               */
+/* ======================================================================== */
+
+/* The protocol of DESIGN.md on the event engine. A UE of a device class
+ * sends inference requests (its workload); for each, the network device of
+ * its serving cell (gNB + edge node) gathers its RRM, CRM and CPMM state and
+ * agrees or declines; on agree the UE's decision maker returns a plan
+ * (compute.h's compute_plan: a1 = the UE's part, a2 = the edge's), the UE
+ * sends a2, runs its part on its own resources, uploads the intermediate
+ * result, the edge runs its part on resources shared by every UE of the cell
+ * and returns the result. Every message is a radio flow of the radio world
+ * (uplink or downlink of the UE), so signalling costs time and energy. The
+ * decision maker is a callback (proto_decide_fn) that the layer above wires
+ * to a policy: proto never sees sim/policy.
+ *
+ * Configuration comes from knob tables, one per scenario element; the layer
+ * above (io) resolves names (resources, models, devices) into the indices of
+ * struct proto_collab_config. */
+
+/* <protocol>: message sizes, state updates, handover, overrides. */
+enum proto_handover_mode {
+    PROTO_HO_COMPLETE, /* an inference in flight finishes with the old cell's edge */
+    PROTO_HO_REPLAN,   /* an inference not yet at the edge restarts at the new cell */
+    PROTO_HO_MODE_COUNT
+};
+
+struct proto_protocol_config {
+    double header_bytes;          /* every message's header, B */
+    double request_layer_bytes;   /* inference request: per layer of the model, B */
+    double reply_bytes;           /* inference reply / state update: network state, B */
+    double decision_layer_bytes;  /* a2 / a3: per layer the edge computes, B */
+    double energy_report_bytes;   /* energy report body, B */
+    double admission_wait_s;      /* decline when the best edge wait exceeds this, s */
+    double override_wait_s;       /* override a2 when its options' wait exceeds this, s */
+    double push_period_s;         /* network state pushes, s (0: none) */
+    double load_threshold;        /* push when a cell's edge load moves this far, 0..1
+                                     (0: never) */
+    double channel_threshold_db;  /* UE asks for state when its SINR moves this far, dB
+                                     (0: never) */
+    int on_handover;              /* enum proto_handover_mode */
+};
+extern const struct core_knob_table proto_protocol_knobs;
+
+/* <objective>: what a decision minimises. */
+struct proto_objective_config {
+    double latency_weight; /* weight of latency, 1/s */
+    double energy_weight;  /* weight of UE energy, 1/J */
+};
+extern const struct core_knob_table proto_objective_knobs;
+
+/* <inference>: how layer costs are obtained. */
+enum proto_inference_mode {
+    PROTO_INFER_COSTED, /* layer times from the CPMM */
+    PROTO_INFER_REAL,   /* small models: the parts actually run on the host */
+    PROTO_INFER_MODE_COUNT
+};
+struct proto_inference_config {
+    int mode;        /* enum proto_inference_mode */
+    double jitter;   /* relative s.d. of a log-normal factor on each segment's time, 1 (0: none) */
+};
+extern const struct core_knob_table proto_inference_knobs;
+
+/* <workload>: one stream of inference requests of a UE group. */
+struct proto_workload_config {
+    char model[CORE_KNOB_STRING_MAX]; /* model name, as declared by <model> */
+    int arrival;                      /* enum proto_arrival_process */
+    double rate_hz;                   /* requests per second per UE, Hz */
+    double deadline_s;                /* latency an inference should meet, s */
+};
+extern const struct core_knob_table proto_workload_knobs;
+
+/* One compute side (a UE device class, or the edge node of every cell) as
+ * proto runs it: resource instances as servers, and options = (instance,
+ * units a job takes). The problem's options of that side index these. */
+#define PROTO_MAX_INSTANCES 16
+struct proto_side {
+    size_t n_instances;                                  /* resource instances */
+    char instance_name[PROTO_MAX_INSTANCES][CORE_KNOB_STRING_MAX]; /* their names */
+    uint32_t instance_units[PROTO_MAX_INSTANCES];        /* units of each (cores, devices) */
+    double idle_power_w[PROTO_MAX_INSTANCES];            /* idle power of each, W */
+    double background_load[PROTO_MAX_INSTANCES];        /* edge: share of capacity used by
+                                                            other work, 0..1 */
+    double background_job_s[PROTO_MAX_INSTANCES];        /* mean service of a background job, s */
+    size_t n_options;                                    /* = the problems' n_options[side] */
+    uint32_t option_units[COMPUTE_PLAN_MAX_OPTIONS];     /* units one job takes */
+};
+
+/* One stream of requests, resolved. */
+struct proto_workload {
+    uint32_t model;         /* index into the models */
+    int arrival;            /* enum proto_arrival_process */
+    double rate_hz;         /* per UE, Hz */
+    double deadline_s;      /* s */
+};
+
+#define PROTO_MAX_WORKLOADS 8
+#define PROTO_MAX_DEVICES 8
+#define PROTO_MAX_MODELS 16
+#define PROTO_MAX_GROUPS 16
+
+/* The UEs of one radio group, resolved. */
+struct proto_ue_group {
+    uint32_t device;                                   /* device class index */
+    size_t n_workloads;                                /* streams per UE */
+    struct proto_workload workloads[PROTO_MAX_WORKLOADS];
+};
+
+struct proto_collab_config {
+    struct proto_sim_config sim;            /* duration, seed, warmup */
+    struct proto_protocol_config protocol;  /* messages and rules */
+    struct proto_objective_config objective;
+    struct proto_inference_config inference;
+    size_t n_models;                        /* models */
+    const char *model_name[PROTO_MAX_MODELS]; /* names (borrowed) */
+    double model_output_bytes[PROTO_MAX_MODELS]; /* the result tensor, B */
+    size_t n_devices;                       /* UE device classes */
+    struct proto_side device[PROTO_MAX_DEVICES]; /* each class's side */
+    struct proto_side edge;                 /* every cell's edge node */
+    struct radio_power_model ue_power;      /* the radio world's UE power model (for the
+                                               decision state's radio powers) */
+    /* problem[d][m]: device class d running model m with the edge (borrowed;
+     * built by the caller from the CPMM; options match device[d] and edge). */
+    const struct compute_problem *problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
+    size_t n_groups;                        /* = the radio world's groups, in order */
+    size_t group_n_ues[PROTO_MAX_GROUPS];   /* UEs of each (the radio world numbers
+                                               UEs group by group) */
+    struct proto_ue_group groups[PROTO_MAX_GROUPS];
+};
+
+/* ---- records of the collaborative world ----------------------------------- */
+
+#define PROTO_ALLOC_TEXT_MAX 256
+
+/* One finished inference: a row of DESIGN.md's `inferences` table. Times
+ * are simulated seconds; the components add up to latency_s. */
+struct proto_inference_record {
+    uint64_t inference_id;   /* 0, 1, 2, ... in request order */
+    uint32_t ue_id;          /* the UE */
+    uint32_t cell_id;        /* its serving cell at the request */
+    uint32_t model;          /* model index (proto_collab_config.model_name) */
+    int32_t split;           /* layers the UE computed (n_layers: local) */
+    double t_request_s;      /* request issued, s */
+    double t_done_s;         /* result at the UE, s */
+    double latency_s;        /* t_done_s - t_request_s, s */
+    double ue_compute_s;     /* UE segments incl. their waits and copies, s */
+    double uplink_s;         /* intermediate result upload, s */
+    double edge_queue_s;     /* waits at edge resources, s */
+    double edge_compute_s;   /* edge segments incl. copies, s */
+    double downlink_s;       /* result download, s */
+    double signaling_s;      /* the rest: request, reply, waiting for a2 / a3, s */
+    double ue_energy_j;      /* UE compute, copies, radio, J */
+    double edge_energy_j;    /* edge compute and copies, J */
+    int correct;             /* -1: not known (costed mode); 0/1 in real mode */
+    bool declined;           /* the network declined: run locally */
+    bool overridden;         /* the network sent a3 */
+    bool deadline_met;       /* latency_s <= deadline */
+    char ue_alloc[PROTO_ALLOC_TEXT_MAX];   /* compute_plan_alloc_text, UE side */
+    char edge_alloc[PROTO_ALLOC_TEXT_MAX]; /* same, edge side */
+};
+
+enum proto_msg_type {
+    PROTO_MSG_REQUEST,       /* inference request, UE -> network */
+    PROTO_MSG_REPLY,         /* inference reply (agree / decline + state), network -> UE */
+    PROTO_MSG_DECISION,      /* a2, UE -> network */
+    PROTO_MSG_INTERMEDIATE,  /* the crossing tensors, UE -> network */
+    PROTO_MSG_UPDATE,        /* allocation update a3 (override), network -> UE */
+    PROTO_MSG_RESULT,        /* the collaborative result, network -> UE */
+    PROTO_MSG_STATE_UPDATE,  /* network state push or answer, network -> UE */
+    PROTO_MSG_STATE_REQUEST, /* UE asks for the network state, UE -> network */
+    PROTO_MSG_ENERGY_REPORT, /* edge energy of an inference, network -> UE */
+    PROTO_MSG_TYPE_COUNT
+};
+const char *proto_msg_type_name(enum proto_msg_type t); /* "request", ... */
+
+/* One message delivered: a row of `messages` (with --trace). */
+struct proto_message_record {
+    double t_s;              /* delivery time, s */
+    uint32_t ue_id;          /* the UE at one end */
+    uint32_t cell_id;        /* the network device (cell) at the other */
+    bool uplink;             /* true: UE -> network; false: network -> UE */
+    enum proto_msg_type type;
+    double bytes;            /* size on the air, B */
+    int64_t inference_id;    /* -1 for state messages */
+};
+
+/* Record buffers, filled by handlers and drained by the driver; when either
+ * is full the world asks the engine to stop. Nothing is dropped. */
+struct proto_collab_records {
+    struct proto_inference_record *inferences; /* owned */
+    size_t n_inferences, cap_inferences;
+    struct proto_message_record *messages;     /* owned (NULL without trace) */
+    size_t n_messages, cap_messages;
+};
+enum core_rc proto_collab_records_init(struct proto_collab_records *r, size_t cap_inferences,
+                                       size_t cap_messages);
+void proto_collab_records_fini(struct proto_collab_records *r);
+
+/* ---- the collaborative world ---------------------------------------------- */
+
+/* The decision maker: fill *out with a plan for problem p under state s
+ * (s->edge_available false: a UE-only plan). device and model say which
+ * problem it is; rng is the deciding UE's DECISION stream. */
+typedef enum core_rc (*proto_decide_fn)(void *ctx, uint32_t device, uint32_t model,
+                                        const struct compute_problem *p,
+                                        const struct compute_state *s, struct core_rng *rng,
+                                        struct compute_plan *out, struct core_err *e);
+
+struct proto_collab_world;
+
+/* Build the world on eng over radio (borrowed, built from the same
+ * scenario with no traffic of its own): one network device per cell, the
+ * UEs' workloads, background load; schedules the first requests. cfg is
+ * copied (the problems stay borrowed). CORE_E_INPUT for an inconsistent
+ * cfg, CORE_E_NOMEM; NULL then. */
+struct proto_collab_world *proto_collab_world_create(const struct proto_collab_config *cfg,
+                                                     struct core_engine *eng,
+                                                     struct radio_world *radio,
+                                                     proto_decide_fn decide, void *decide_ctx,
+                                                     struct proto_collab_records *records,
+                                                     struct core_err *e);
+void proto_collab_world_destroy(struct proto_collab_world *w); /* NULL is a no-op */
+
+struct proto_collab_stats {
+    uint64_t requests;      /* inference requests issued */
+    uint64_t done;          /* inferences finished */
+    uint64_t declined;      /* of those, declined by the network */
+    uint64_t overridden;    /* of those, overridden (a3) */
+    uint64_t replanned;     /* restarted at a new cell after a handover */
+    uint64_t messages;      /* messages delivered */
+    uint64_t state_pushes;  /* state updates pushed by the network */
+    uint64_t state_requests; /* state updates asked for by UEs */
+    uint64_t redecisions;   /* a changed a2 sent after a state update */
+};
+void proto_collab_world_stats(const struct proto_collab_world *w, struct proto_collab_stats *s);
+
+/* ---- Device and edge elements (device_knobs.c) ---------------------------- */
+
+/* The scenario elements that describe who computes: <model> (a model file
+ * or a zoo model, by name), <device> (a UE device class) and <edge> (the
+ * edge node of every cell), each side listing its resource instances as
+ * <use> children that name a <resource> type (compute.h), and the
+ * device="..." attribute that <ue-group> gains in a collaborative
+ * scenario. io resolves the names into struct proto_collab_config. */
+
+/* <model>: one model the UEs run, from a model file or the zoo. */
+struct proto_model_config {
+    char name[CORE_KNOB_STRING_MAX]; /* name workloads refer to */
+    char file[CORE_KNOB_STRING_MAX]; /* model file, relative to the scenario ("": zoo) */
+    char zoo[CORE_KNOB_STRING_MAX];  /* nn_zoo_name of a zoo model ("": file) */
+    double input_element_bytes;      /* bytes per element of the input as sent uplink, B */
+};
+extern const struct core_knob_table proto_model_knobs;
+
+/* <device>: a UE device class; its <use> children are its instances. */
+struct proto_device_config {
+    char name[CORE_KNOB_STRING_MAX];    /* name ue-groups refer to */
+    double copy_latency_s;              /* fixed cost of a copy between resources, s */
+    double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
+    double copy_power_w;                /* power while copying, W */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+};
+extern const struct core_knob_table proto_device_knobs;
+
+/* <edge>: the edge node of every cell; its <use> children are its instances. */
+struct proto_edge_config {
+    double copy_latency_s;              /* fixed cost of a copy between resources, s */
+    double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
+    double copy_power_w;                /* power while copying, W */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+};
+extern const struct core_knob_table proto_edge_knobs;
+
+/* <use>: one resource instance of a device or the edge. */
+struct proto_use_config {
+    char resource[CORE_KNOB_STRING_MAX]; /* <resource name> of its type */
+    char name[CORE_KNOB_STRING_MAX];     /* instance name in labels ("": the type's name) */
+    long count;                          /* identical units pooled: CPU clusters, devices */
+    char amounts[CORE_KNOB_STRING_MAX];  /* CPU: cores a job may take, "1 2 4" ("": all) */
+    double idle_power_w;                 /* idle power of the instance, W (-1: count x type's) */
+    double background_load;              /* edge only: share used by other work, 0..1 */
+    double background_job_s;             /* edge only: mean background job, s */
+};
+extern const struct core_knob_table proto_use_knobs;
+
+/* <ue-group device="...">: the attribute a collaborative scenario adds to
+ * the radio's <ue-group> (whose other attributes are radio's knobs). */
+struct proto_ue_group_config {
+    char device[CORE_KNOB_STRING_MAX]; /* <device name> of the group's UEs ("": none) */
+};
+extern const struct core_knob_table proto_ue_group_knobs;
 
 #endif /* COINFER_PROTO_H */

@@ -66,7 +66,7 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
 {
     struct queue_ue *ue = state;
     struct proto_queue_world *w = ue->world;
-    struct compute_job job;
+    struct compute_job job = {0};
     union core_payload none = {0};
 
     job.id = w->arrivals++;

@@ -35,7 +35,8 @@ enum core_rc radio_link_budget(const struct radio_world_config *cfg, double dist
     radio_d2d_range_m(d, &min_m, &max_m);
     if (!(distance_m >= min_m && distance_m <= max_m))
         return core_err(e, CORE_E_INPUT,
-                        "distance %g m is outside the %s path-loss range [%g, %g] m", distance_m, radio_scenario_name(sc), min_m, max_m);
+                        "distance %g m is outside the %s path-loss range [%g, %g] m", distance_m,
+                        radio_scenario_name(sc), min_m, max_m);
     row->distance_m = distance_m;
     row->los_probability = radio_los_probability(sc, distance_m, d->ue_height_m);
     a.los = true;

@@ -1,15 +1,24 @@
 /*
  * flows.c — transfers as flows: event-driven processor sharing of one cell's
- * PRBs in one direction, the UE's radio energy per flow, and a per-TTI
- * round-robin reference scheduler for small cases.
+ * PRBs in one direction, the UE's radio energy per flow, and per-TTI
+ * reference schedulers for small cases (round robin at a fixed rate per PRB;
+ * and round robin or proportional fair with fading and power-limited
+ * uplinks).
  *
  * Layout: flows live in an array indexed by handle (stable while the flow is
  * active; freed slots are reused through a free list); act[0..n_active) lists
- * the active handles densely (each flow remembers its position there) so
- * updates cost O(active flows). All flows are advanced to the time of every
- * call (t_last_s), so between calls each drains at its constant rate_bps and
- * its completion time is t_last_s + remaining_bits / rate_bps exactly.
- * Rates are recomputed only when the active set or a channel changes.
+ * the active handles densely (each flow remembers its position there). Each
+ * flow keeps its own clock: remaining_bits and energy_j hold at its t_s, and
+ * it drains at its constant rate_bps until t_done_s = t_s + remaining_bits /
+ * rate_bps. A flow's rate depends only on its own channel and on the number
+ * of active flows n (see the rule below), so:
+ *  - adding or removing a flow changes every rate: all flows are advanced to
+ *    that time and recomputed, O(n);
+ *  - a channel change touches one flow: it alone is advanced and re-rated,
+ *    O(1), and the earliest completion (cached in best) is kept up to date,
+ *    with a rescan only when the earliest flow itself moves later.
+ * An overloaded cell, whose flows pile up, thus pays O(n) per arrival and
+ * completion but not per fading or position update of each of its UEs.
  *
  * The sharing rule (radio_sched_share_bps) and the UE power model are
  * documented in radio.h. Uplink flows added with a link (radio_flows_add_ul)
@@ -34,15 +43,21 @@ struct flow {
     uint32_t pos;           /* index in act[] while active; next free slot otherwise */
     bool active;            /* in the set */
     double size_bytes;      /* bytes requested */
-    double remaining_bits;  /* bits left at t_last_s */
+    double t_s;             /* time remaining_bits and energy_j refer to, s */
+    double remaining_bits;  /* bits left at t_s */
+    double t_done_s;        /* completion at the current rate, s */
     double full_rate_bps;   /* rate alone on the whole band, bit/s */
     double rate_bps;        /* current share, bit/s */
     bool has_link;          /* uplink shared in frequency: full_rate_bps follows link */
+    bool has_sinr;          /* channel given as a mean SINR on carrier (radio_flows_add_sinr) */
+    const struct radio_carrier *carrier; /* its carrier when has_sinr (borrowed) */
+    double sinr;            /* its mean per-PRB SINR when has_sinr, 1 */
+    double floor_bps;       /* lowest full-band rate when has_sinr, bit/s */
     struct radio_ul_link link; /* its channel (when has_link) */
     double rate_pc_bps;     /* full-band-equivalent rate below P_max, bit/s */
     double power_w;         /* UE power draw while active, W */
     double t_start_s;       /* when added, s */
-    double energy_j;        /* UE energy so far, J */
+    double energy_j;        /* UE energy up to t_s, J */
 };
 
 struct radio_flows {
@@ -56,7 +71,12 @@ struct radio_flows {
     enum radio_dir dir;      /* uplink or downlink */
     double peak_rate_bps;    /* PF gain cap, bit/s */
     struct radio_power_model power; /* UE power model */
-    double t_last_s;         /* time every flow was last advanced to, s */
+    double t_last_s;         /* time of the last add or remove (every flow advanced), s */
+    double t_call_s;         /* time of the last call, s (calls are in time order) */
+    double busy_s;           /* time with at least one flow active up to t_last_s, s */
+    double h_n;              /* H_n of the current n_active (PF), 1 */
+    bool rayleigh;           /* PF: channels Rayleigh-faded (radio_flows_set_fading) */
+    uint32_t best;           /* active flow with the earliest t_done_s, NO_FLOW if none */
 };
 
 double radio_harmonic(size_t n)
@@ -116,6 +136,7 @@ struct radio_flows *radio_flows_create(size_t capacity, enum radio_sched sched,
         goto out_free_flows;
     fs->cap = capacity;
     fs->free_head = NO_FLOW;
+    fs->best = NO_FLOW;
     fs->sched = sched;
     fs->dir = dir;
     fs->peak_rate_bps = peak_rate_bps;
@@ -138,23 +159,55 @@ void radio_flows_destroy(struct radio_flows *fs)
     core_free(fs);
 }
 
-/* Drain every active flow from t_last_s to t_s at its current rate. */
-static void advance(struct radio_flows *fs, double t_s)
+/* Calls come in time order. */
+static void check_time(struct radio_flows *fs, double t_s)
 {
-    double dt_s = t_s - fs->t_last_s;
+    CORE_ASSERT(t_s >= fs->t_call_s);
+    fs->t_call_s = t_s;
+}
 
-    CORE_ASSERT(dt_s >= 0.0);
+/* Drain one flow from its t_s to t_s at its current rate. */
+static void advance_flow(struct flow *fl, double t_s)
+{
+    double dt_s = t_s - fl->t_s;
+
     if (dt_s == 0.0)
         return;
-    for (size_t i = 0; i < fs->n_active; i++) {
-        struct flow *fl = &fs->f[fs->act[i]];
+    fl->remaining_bits -= fl->rate_bps * dt_s;
+    if (fl->remaining_bits < 0.0)
+        fl->remaining_bits = 0.0;
+    fl->energy_j += fl->power_w * dt_s;
+    fl->t_s = t_s;
+}
 
-        fl->remaining_bits -= fl->rate_bps * dt_s;
-        if (fl->remaining_bits < 0.0)
-            fl->remaining_bits = 0.0;
-        fl->energy_j += fl->power_w * dt_s;
-    }
+/* Drain every active flow to t_s (an add or remove). */
+static void advance(struct radio_flows *fs, double t_s)
+{
+    check_time(fs, t_s);
+    if (fs->n_active > 0)
+        fs->busy_s += t_s - fs->t_last_s;
+    for (size_t i = 0; i < fs->n_active; i++)
+        advance_flow(&fs->f[fs->act[i]], t_s);
     fs->t_last_s = t_s;
+}
+
+/* Whether flow h completing at t_s comes before the current best (ties: the
+ * lower handle). */
+static bool earlier(const struct radio_flows *fs, double t_s, uint32_t h)
+{
+    if (fs->best == NO_FLOW)
+        return true;
+    double best_s = fs->f[fs->best].t_done_s;
+
+    return t_s < best_s || (t_s == best_s && h < fs->best);
+}
+
+static void find_best(struct radio_flows *fs)
+{
+    fs->best = NO_FLOW;
+    for (size_t i = 0; i < fs->n_active; i++)
+        if (earlier(fs, fs->f[fs->act[i]].t_done_s, fs->act[i]))
+            fs->best = fs->act[i];
 }
 
 static double power_draw_w(const struct radio_flows *fs, double tx_power_w);
@@ -173,18 +226,61 @@ static void link_on_prbs(const struct radio_flows *fs, struct flow *fl, double m
     fl->power_w = power_draw_w(fs, tx_w);
 }
 
+/* Proportional fair's share of a flow whose SINR is known: selection
+ * diversity over Rayleigh fading (radio_pf_rate_bps), or equal time shares
+ * without fading. */
+static double pf_sinr_share_bps(const struct radio_flows *fs, const struct flow *fl)
+{
+    double n = (double)fs->n_active, r_bps, floor_bps;
+
+    if (!fs->rayleigh)
+        return fl->full_rate_bps / n;
+    if (fl->has_link) {
+        double m_prb = (double)fl->link.carrier->n_prb / n;
+
+        r_bps = radio_pf_rate_bps(fl->link.carrier, radio_ul_link_sinr(&fl->link, m_prb, NULL),
+                                  fs->n_active);
+        floor_bps = fl->link.floor_bps;
+    } else {
+        r_bps = radio_pf_rate_bps(fl->carrier, fl->sinr, fs->n_active);
+        floor_bps = fl->floor_bps;
+    }
+    return (r_bps > floor_bps ? r_bps : floor_bps) / n;
+}
+
+/* fl's rate among the n_active flows, and its completion time. */
+static void rate_flow(const struct radio_flows *fs, struct flow *fl)
+{
+    if (fl->has_link)
+        link_on_prbs(fs, fl, (double)fl->link.carrier->n_prb / (double)fs->n_active);
+    if (fs->sched == RADIO_SCHED_PF && (fl->has_link || fl->has_sinr))
+        fl->rate_bps = pf_sinr_share_bps(fs, fl);
+    else
+        fl->rate_bps =
+            share_bps(fs->sched, fl->full_rate_bps, fs->n_active, fs->h_n, fs->peak_rate_bps);
+    fl->t_done_s = fl->t_s + fl->remaining_bits / fl->rate_bps;
+}
+
+/* The active set changed: every rate, and the earliest completion. */
 static void recompute(struct radio_flows *fs)
 {
-    double h_n = fs->sched == RADIO_SCHED_PF ? radio_harmonic(fs->n_active) : 1.0;
+    fs->h_n = fs->sched == RADIO_SCHED_PF ? radio_harmonic(fs->n_active) : 1.0;
+    for (size_t i = 0; i < fs->n_active; i++)
+        rate_flow(fs, &fs->f[fs->act[i]]);
+    find_best(fs);
+}
 
-    for (size_t i = 0; i < fs->n_active; i++) {
-        struct flow *fl = &fs->f[fs->act[i]];
+/* One flow's channel changed at t_s: only its rate does (the rule depends on
+ * the others through n alone). */
+static void rerate_one(struct radio_flows *fs, uint32_t handle)
+{
+    struct flow *fl = &fs->f[handle];
 
-        if (fl->has_link)
-            link_on_prbs(fs, fl, (double)fl->link.carrier->n_prb / (double)fs->n_active);
-        fl->rate_bps =
-            share_bps(fs->sched, fl->full_rate_bps, fs->n_active, h_n, fs->peak_rate_bps);
-    }
+    rate_flow(fs, fl);
+    if (fs->best == handle)
+        find_best(fs);
+    else if (earlier(fs, fl->t_done_s, handle))
+        fs->best = handle;
 }
 
 static double power_draw_w(const struct radio_flows *fs, double tx_power_w)
@@ -222,6 +318,7 @@ static void set_channel(const struct radio_flows *fs, struct flow *fl, double ra
                         double tx_power_w, const struct radio_ul_link *link)
 {
     fl->has_link = link != NULL;
+    fl->has_sinr = false;
     if (link != NULL) {
         fl->link = *link;
         fl->rate_pc_bps = radio_link_rate_bps(link->carrier, link->p_prb_w * link->gain_per_w,
@@ -266,6 +363,7 @@ static enum core_rc add_flow(struct radio_flows *fs, double t_s, uint64_t id, ui
     fl->remaining_bits = 8.0 * size_bytes;
     set_channel(fs, fl, rate_bps, tx_power_w, link);
     fl->t_start_s = t_s;
+    fl->t_s = t_s;
     fs->act[fs->n_active++] = h;
     recompute(fs);
     *handle = h;
@@ -303,9 +401,10 @@ void radio_flows_set_ul_link(struct radio_flows *fs, double t_s, uint32_t handle
     struct flow *fl = active_flow(fs, handle);
 
     check_link(fs, link);
-    advance(fs, t_s);
+    check_time(fs, t_s);
+    advance_flow(fl, t_s);
     set_channel(fs, fl, 0.0, 0.0, link);
-    recompute(fs);
+    rerate_one(fs, handle);
 }
 
 void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle,
@@ -314,9 +413,58 @@ void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle
     struct flow *fl = active_flow(fs, handle);
 
     CORE_ASSERT(rate_bps > 0.0);
-    advance(fs, t_s);
+    check_time(fs, t_s);
+    advance_flow(fl, t_s);
     set_channel(fs, fl, rate_bps, tx_power_w, NULL);
-    recompute(fs);
+    rerate_one(fs, handle);
+}
+
+/* A flow known by its mean SINR on c: full-band rate rate(c, sinr, N) with
+ * the floor. */
+static void set_sinr(const struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
+                     double sinr, double floor_bps)
+{
+    double r_bps = radio_link_rate_bps(c, sinr, c->n_prb);
+
+    set_channel(fs, fl, r_bps > floor_bps ? r_bps : floor_bps, 0.0, NULL);
+    fl->has_sinr = true;
+    fl->carrier = c;
+    fl->sinr = sinr;
+    fl->floor_bps = floor_bps;
+}
+
+enum core_rc radio_flows_add_sinr(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                                  double size_bytes, const struct radio_carrier *c, double sinr,
+                                  double floor_bps, uint32_t *handle, struct core_err *e)
+{
+    enum core_rc rc;
+
+    CORE_ASSERT(c != NULL && sinr >= 0.0 && floor_bps >= 0.0);
+    CORE_ASSERT(floor_bps > 0.0 || radio_link_rate_bps(c, sinr, c->n_prb) > 0.0);
+    rc = add_flow(fs, t_s, id, ue, size_bytes, 1.0, 0.0, NULL, handle, e);
+    if (rc != CORE_OK)
+        return rc;
+    /* add_flow rated it with a placeholder: set its channel and rate now. */
+    set_sinr(fs, &fs->f[*handle], c, sinr, floor_bps);
+    rerate_one(fs, *handle);
+    return CORE_OK;
+}
+
+void radio_flows_set_sinr(struct radio_flows *fs, double t_s, uint32_t handle, double sinr)
+{
+    struct flow *fl = active_flow(fs, handle);
+
+    CORE_ASSERT(fl->has_sinr && sinr >= 0.0);
+    check_time(fs, t_s);
+    advance_flow(fl, t_s);
+    set_sinr(fs, fl, fl->carrier, sinr, fl->floor_bps);
+    rerate_one(fs, handle);
+}
+
+void radio_flows_set_fading(struct radio_flows *fs, bool rayleigh)
+{
+    CORE_ASSERT(fs->n_active == 0);
+    fs->rayleigh = rayleigh;
 }
 
 void radio_flows_remove(struct radio_flows *fs, double t_s, uint32_t handle,
@@ -350,28 +498,22 @@ void radio_flows_remove(struct radio_flows *fs, double t_s, uint32_t handle,
 
 bool radio_flows_next_completion(const struct radio_flows *fs, double *t_s, uint32_t *handle)
 {
-    double best_s = INFINITY;
-    uint32_t best = NO_FLOW;
-
-    for (size_t i = 0; i < fs->n_active; i++) {
-        const struct flow *fl = &fs->f[fs->act[i]];
-        double t = fs->t_last_s + fl->remaining_bits / fl->rate_bps;
-
-        if (t < best_s || (t == best_s && fs->act[i] < best)) {
-            best_s = t;
-            best = fs->act[i];
-        }
-    }
-    if (best == NO_FLOW)
+    if (fs->best == NO_FLOW)
         return false;
-    *t_s = best_s;
-    *handle = best;
+    *t_s = fs->f[fs->best].t_done_s;
+    *handle = fs->best;
     return true;
 }
 
 size_t radio_flows_active(const struct radio_flows *fs)
 {
     return fs->n_active;
+}
+
+double radio_flows_busy_s(const struct radio_flows *fs, double t_s)
+{
+    CORE_ASSERT(t_s >= fs->t_last_s);
+    return fs->busy_s + (fs->n_active > 0 ? t_s - fs->t_last_s : 0.0);
 }
 
 double radio_flows_rate_bps(const struct radio_flows *fs, uint32_t handle)
@@ -429,6 +571,102 @@ enum core_rc radio_tti_simulate(struct radio_tti_flow *flows, size_t n, uint32_t
     }
 out_free:
     core_free(done);
+    core_free(sent_bits);
+    return rc;
+}
+
+/* Per-PRB SINR of flow f on m PRBs at t_s, fading included. */
+static double ref_sinr(const struct radio_tti_ref_flow *f, uint32_t m, double t_s)
+{
+    double sinr = f->link != NULL ? radio_ul_link_sinr(f->link, (double)m, NULL) : f->sinr;
+
+    return f->fade != NULL ? sinr * radio_fading_power(f->fade, t_s) : sinr;
+}
+
+enum core_rc radio_tti_reference(struct radio_tti_ref_flow *flows, size_t n,
+                                 const struct radio_carrier *c, enum radio_sched sched,
+                                 double tti_s, double pf_window_s, double max_t_s,
+                                 struct core_err *e)
+{
+    double *sent_bits = core_calloc(n ? n : 1, sizeof(*sent_bits));
+    double *avg_bps = core_calloc(n ? n : 1, sizeof(*avg_bps));
+    uint32_t *prbs = core_calloc(n ? n : 1, sizeof(*prbs));
+    bool *present = core_calloc(n ? n : 1, sizeof(*present));
+    double beta = sched == RADIO_SCHED_PF ? tti_s / pf_window_s : 0.0;
+    size_t n_done = 0, next = 0;
+    enum core_rc rc = CORE_OK;
+
+    CORE_ASSERT(tti_s > 0.0 && sched < RADIO_SCHED_COUNT);
+    CORE_ASSERT(sched != RADIO_SCHED_PF || pf_window_s >= tti_s);
+    if (!sent_bits || !avg_bps || !prbs || !present) {
+        rc = core_err(e, CORE_E_NOMEM, "no memory for %zu TTI flows", n);
+        goto out_free;
+    }
+    for (uint64_t slot = 0; n_done < n; slot++) {
+        double t0_s = (double)slot * tti_s, t1_s = t0_s + tti_s;
+        size_t n_present = 0;
+
+        if (t0_s > max_t_s) {
+            rc = core_err(e, CORE_E_INPUT, "%zu of %zu TTI flows unfinished at %g s",
+                          n - n_done, n, max_t_s);
+            goto out_free;
+        }
+        for (size_t i = 0; i < n; i++) {
+            bool was = present[i];
+
+            present[i] = flows[i].t_start_s <= t0_s && sent_bits[i] < 8.0 * flows[i].size_bytes;
+            n_present += present[i];
+            if (present[i] && !was && sent_bits[i] == 0.0)
+                avg_bps[i] = radio_link_rate_bps(c, ref_sinr(&flows[i], c->n_prb, t0_s),
+                                                 c->n_prb);
+            prbs[i] = 0;
+        }
+        if (sched == RADIO_SCHED_RR) {
+            for (uint32_t prb = 0; prb < c->n_prb && n_present > 0; prb++) {
+                size_t i = next;
+
+                while (!present[i])
+                    i = (i + 1) % n;
+                prbs[i]++;
+                next = (i + 1) % n;
+            }
+        } else if (n_present > 0) {
+            size_t best = n;
+            double best_metric = -1.0;
+
+            for (size_t i = 0; i < n; i++) {
+                if (!present[i])
+                    continue;
+                double r = radio_link_rate_bps(c, ref_sinr(&flows[i], c->n_prb, t0_s), c->n_prb);
+                double metric = avg_bps[i] > 0.0 ? r / avg_bps[i] : INFINITY;
+
+                if (metric > best_metric) {
+                    best_metric = metric;
+                    best = i;
+                }
+            }
+            prbs[best] = c->n_prb;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double bits = 0.0;
+
+            if (!present[i])
+                continue;
+            if (prbs[i] > 0)
+                bits = radio_link_rate_bps(c, ref_sinr(&flows[i], prbs[i], t0_s), prbs[i]) *
+                       tti_s;
+            sent_bits[i] += bits;
+            avg_bps[i] = (1.0 - beta) * avg_bps[i] + beta * bits / tti_s;
+            if (sent_bits[i] >= 8.0 * flows[i].size_bytes) {
+                flows[i].t_end_s = t1_s;
+                n_done++;
+            }
+        }
+    }
+out_free:
+    core_free(present);
+    core_free(prbs);
+    core_free(avg_bps);
     core_free(sent_bits);
     return rc;
 }

@@ -432,6 +432,17 @@ double radio_shannon_rate_bps(double bandwidth_hz, double sinr, double gap_db);
  * bandwidth 12 SCS n_prb, times layers, times (1 - OH). bit/s. */
 double radio_link_rate_bps(const struct radio_carrier *c, double sinr, uint32_t n_prb);
 
+/* Proportional fair over Rayleigh fading at flow level: the mean full-band
+ * rate of a flow of mean per-PRB SINR sinr while it is served, when each
+ * slot goes to the one of n flows whose fading is relatively strongest
+ * (selection diversity: its power gain is the largest of n unit
+ * exponentials, X_n, with P(X_n <= x) = (1 - e^-x)^n), E[rate(sinr X_n)] on
+ * all PRBs, bit/s. Each of the n flows gets 1/n of the slots, so its rate is
+ * this / n. CQI mode: exact, sum over the table's steps of the rate increment
+ * times P(sinr X_n >= threshold); Shannon mode: 512-point quadrature. n = 1
+ * is the Rayleigh-averaged rate (below rate(sinr), by Jensen). */
+double radio_pf_rate_bps(const struct radio_carrier *c, double sinr, size_t n);
+
 /* ======================================================================== */
 /* UE radio power model (flows.c)                                            */
 /* ======================================================================== */
@@ -468,13 +479,21 @@ struct radio_power_model {
  * flow added with its link (radio_flows_add_ul), r_i is re-evaluated on its
  * frequency share of N_PRB / n PRBs (see there), so a UE at P_max gets the
  * gain of concentrating its power on fewer PRBs.
- * Proportional fair: equal time shares (PF's optimum for constant rates) plus
- * the multiuser diversity gain of PF over Rayleigh-faded channels, the
- * flow-level model of Borst ("User-level performance of channel-aware
- * scheduling algorithms in wireless data networks", IEEE/ACM ToN 2005):
- * rate_i = min(r_i H_n, r_peak) / n with H_n = 1 + 1/2 + ... + 1/n, r_i the
- * rate at the flow's mean SINR and r_peak the carrier's full-band rate at the
- * highest CQI (the gain cannot lift a flow beyond the top of the table). */
+ * Proportional fair, flows known by their SINR (radio_flows_add_sinr,
+ * radio_flows_add_ul; what the world uses): equal time shares (PF's optimum
+ * for constant rates) and, over Rayleigh fading (radio_flows_set_fading),
+ * the multiuser diversity of PF in the flow-level model of Borst ("User-level
+ * performance of channel-aware scheduling algorithms in wireless data
+ * networks", IEEE/ACM ToN 2005): a flow is served when its fading is the
+ * strongest of the n, so rate_i = E[rate(SINR_i X_n)] / n with X_n the
+ * largest of n unit exponentials (radio_pf_rate_bps). Checked against a
+ * per-TTI PF scheduler (radio_tti_reference) by
+ * tests/validation/test_radio_flows.c. Flows added by rate only
+ * (radio_flows_add) use the linear-regime form of the same model,
+ * rate_i = min(r_i H_n, r_peak) / n with H_n = E[X_n] = 1 + 1/2 + ... + 1/n,
+ * r_i the rate at the mean SINR and r_peak the carrier's full-band rate at
+ * the highest CQI; it overstates the gain wherever the rate is not linear in
+ * the SINR (by 15 to 40 % at -5 to 10 dB in that test). */
 
 enum radio_sched {
     RADIO_SCHED_RR, /* round robin: equal shares */
@@ -539,6 +558,27 @@ enum core_rc radio_flows_add_ul(struct radio_flows *fs, double t_s, uint64_t id,
                                 double size_bytes, const struct radio_ul_link *link,
                                 uint32_t *handle, struct core_err *e);
 
+/* A flow known by its mean per-PRB SINR (linear, >= 0) on carrier c (which
+ * must outlive it): its full-band rate is max(radio_link_rate_bps(c, sinr,
+ * N), floor_bps) (positive). Under round robin exactly radio_flows_add with
+ * that rate; under proportional fair see radio_flows_set_fading. The
+ * downlink's way in. CORE_E_NOMEM as radio_flows_add. */
+enum core_rc radio_flows_add_sinr(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
+                                  double size_bytes, const struct radio_carrier *c, double sinr,
+                                  double floor_bps, uint32_t *handle, struct core_err *e);
+
+/* The mean SINR of a flow added with radio_flows_add_sinr changed at t_s. */
+void radio_flows_set_sinr(struct radio_flows *fs, double t_s, uint32_t handle, double sinr);
+
+/* Proportional fair for the flows whose SINR is known (radio_flows_add_sinr,
+ * radio_flows_add_ul): with rayleigh (the channels fade, Rayleigh), each of
+ * the n active flows gets radio_pf_rate_bps(c, SINR, n) / n (selection
+ * diversity; an uplink's SINR on its N / n PRBs), at least floor / n;
+ * without (the default), equal time shares r_i / n, PF's optimum for
+ * constant rates. Flows added by rate (radio_flows_add) keep the H_n rule
+ * above. Only on an empty set. */
+void radio_flows_set_fading(struct radio_flows *fs, bool rayleigh);
+
 /* The uplink flow's link changed at t_s (the flow now shares in frequency,
  * whichever way it was added). */
 void radio_flows_set_ul_link(struct radio_flows *fs, double t_s, uint32_t handle,
@@ -557,6 +597,11 @@ bool radio_flows_next_completion(const struct radio_flows *fs, double *t_s, uint
 size_t radio_flows_active(const struct radio_flows *fs);
 double radio_flows_rate_bps(const struct radio_flows *fs, uint32_t handle);
 double radio_flows_remaining_bits(const struct radio_flows *fs, uint32_t handle);
+
+/* How long, from the set's creation to t_s (>= the last call's time), at
+ * least one flow was active: the cell-direction's busy time, s. Over a run
+ * busy time / duration is the load a work-conserving cell carries. */
+double radio_flows_busy_s(const struct radio_flows *fs, double t_s);
 
 /* ======================================================================== */
 /* Per-TTI reference scheduler (flows.c)                                     */
@@ -582,6 +627,38 @@ struct radio_tti_flow {
 enum core_rc radio_tti_simulate(struct radio_tti_flow *flows, size_t n, uint32_t n_prb,
                                 double tti_s, double max_t_s, struct core_err *e);
 
+/* One transfer for radio_tti_reference: its channel is a per-PRB SINR, fixed
+ * (sinr) or from its uplink's power control on the PRBs it is granted
+ * (link), times its fading's power gain |h(t)|^2 read at the start of each
+ * slot (fade; NULL: none). t_end_s is written. */
+struct radio_tti_ref_flow {
+    double t_start_s;                  /* arrival, s */
+    double size_bytes;                 /* bytes */
+    double sinr;                       /* per-PRB SINR without fading (link NULL), 1 */
+    const struct radio_ul_link *link;  /* uplink: SINR from P(m) / m on m PRBs (borrowed) */
+    const struct radio_fading *fade;   /* small-scale fading (borrowed; NULL: none) */
+    double t_end_s;                    /* completion (output), s */
+};
+
+/* Reference scheduler with fading, proportional fair and power-limited
+ * uplinks, slot by slot (tti_s) on carrier c; a flow carries
+ * radio_link_rate_bps(c, SINR, m) tti_s bits on the m PRBs it gets in a slot
+ * and completes at the end of the slot that delivers its last bit.
+ *  - RADIO_SCHED_RR: the PRBs go round robin one at a time, as in
+ *    radio_tti_simulate, so each of n flows gets floor(N / n) or that plus 1
+ *    PRBs; an uplink's per-PRB SINR is P(m) / m gain on its m PRBs (a UE at
+ *    P_max concentrates its power on them).
+ *  - RADIO_SCHED_PF: the whole slot goes to the flow with the highest
+ *    r_i(t) / R_i, r_i(t) its instantaneous rate on all N PRBs and R_i its
+ *    throughput averaged exponentially with time constant pf_window_s
+ *    (every present flow's average is updated each slot, with 0 when not
+ *    served; it starts at r_i at its arrival). Ties: the lowest index.
+ * CORE_E_INPUT if a flow is not done by max_t_s; CORE_E_NOMEM. */
+enum core_rc radio_tti_reference(struct radio_tti_ref_flow *flows, size_t n,
+                                 const struct radio_carrier *c, enum radio_sched sched,
+                                 double tti_s, double pf_window_s, double max_t_s,
+                                 struct core_err *e);
+
 /* ======================================================================== */
 /* RRM logic (rrm_model.c)                                                   */
 /* ======================================================================== */
@@ -606,6 +683,16 @@ struct radio_rrm_request {
     size_t dl_active;                    /* flows active in the serving cell's downlink */
     size_t ul_active;                    /* flows active in the serving cell's uplink */
     enum radio_sched sched;              /* the serving cell's scheduler */
+    bool pf_rayleigh;                    /* PF over Rayleigh fading (radio_flows_set_fading) */
+    bool ul_interf_given;                /* use ul_interf_prb_w instead of ul_iot_db */
+    double ul_interf_prb_w;              /* uplink interference per PRB at the serving gNB, W */
+    /* The other cells' terms, when the caller kept them from an earlier
+     * query with the same coupling losses to them, serving cell and loads
+     * (radio_rrm_other_cells): the query then skips its loop over cells. */
+    bool others_given;                   /* use dl_interf_w and ul_load_sum */
+    double dl_interf_w;                  /* sum of load x per-PRB power received from the
+                                            other cells, W */
+    double ul_load_sum;                  /* sum of the other cells' UL loads, 1 */
 };
 
 /* The RRM's reply: what the network tells the UE. */
@@ -620,20 +707,36 @@ struct radio_rrm_reply {
     double ul_rate_bps;       /* expected uplink rate of one more flow, bit/s */
     double ul_tx_power_dbm;   /* UE transmit power on the full band, dBm */
     struct radio_ul_link ul_link; /* the uplink for radio_flows_add_ul (floor_bps 0) */
+    double dl_sinr;           /* downlink SINR, linear (what dl_sinr_db rounds from), 1 */
 };
 
 /* Compute the reply. Downlink: the serving cell's per-PRB power over the
  * coupling loss against UE noise per PRB plus every other cell's per-PRB
  * power weighted by its DL load. Uplink: the power-controlled UE on all
  * PRBs against gNB noise raised by the interference over thermal scaled by
- * the mean UL load of the other cells, N (1 + (10^(IoT/10) - 1) mean_load).
+ * the mean UL load of the other cells, N (1 + (10^(IoT/10) - 1) mean_load),
+ * or, with ul_interf_given, against N + ul_interf_prb_w.
  * Expected rates: the flows model's share for one more flow (n + 1 flows):
  * downlink rate(N) / (n + 1) under round robin, uplink the share of
- * radio_flows_add_ul on N_PRB / (n + 1) PRBs. The SINR,
+ * radio_flows_add_ul on N_PRB / (n + 1) PRBs; proportional fair with
+ * pf_rayleigh the flows' selection-diversity share, radio_pf_rate_bps(SINR,
+ * n + 1) / (n + 1), and without it the same equal shares. The SINR,
  * CQI, full rates and ul_tx_power_dbm are the full band's. CORE_E_INPUT for
  * n_cells 0 or above RADIO_RRM_MAX_CELLS or serving out of range. */
 enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
                              struct core_err *e);
+
+/* The other cells' terms of req (what others_given skips): the sum over
+ * cells other than the serving one of dl_load x per-PRB power received, W,
+ * and of their UL loads. */
+void radio_rrm_other_cells(const struct radio_rrm_request *req, double *dl_interf_w,
+                           double *ul_load_sum);
+
+/* Recompute only rep's expected rates of one more flow (dl_rate_bps,
+ * ul_rate_bps) for req's flow counts and scheduler, from the rest of rep as
+ * radio_rrm_query filled it for a request that differs at most in those
+ * counts: what the query costs when only the load of the serving cell moved. */
+void radio_rrm_share(const struct radio_rrm_request *req, struct radio_rrm_reply *rep);
 
 /* The share of full_rate_bps one of n_active flows gets under sched (the
  * flows model's rule), bit/s. */
@@ -684,6 +787,7 @@ struct radio_deployment_config {
     double ul_iot_db;           /* uplink interference over thermal at full load, dB */
     bool shadowing;             /* log-normal shadowing on */
     bool fading;                /* small-scale fading on */
+    bool ue_interference;       /* uplink interference from the other cells' UEs, not ul_iot */
 };
 extern const struct core_knob_table radio_deployment_knobs;
 
@@ -824,7 +928,8 @@ enum core_rc radio_link_budget(const struct radio_world_config *cfg, double dist
  *    download).
  * Fading is a closed-form function of time, so samples and RRM queries
  * between updates see it exactly. Interference comes from every other cell at
- * the configured load. */
+ * the configured load; on the uplink with deploy.ue_interference, from the
+ * UEs transmitting in the other cells instead (world.c). */
 
 #define RADIO_WORLD_STEP_M 1.0 /* distance between position updates, m */
 
@@ -916,5 +1021,9 @@ enum core_rc radio_world_sample(struct radio_world *w, uint32_t ue, struct radio
 
 /* Counters so far. */
 void radio_world_stats(const struct radio_world *w, struct radio_world_stats *out);
+
+/* How long, so far, cell's direction dir had at least one active flow, s
+ * (radio_flows_busy_s). */
+double radio_world_busy_s(const struct radio_world *w, uint32_t cell, enum radio_dir dir);
 
 #endif /* COINFER_RADIO_H */

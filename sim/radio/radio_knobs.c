@@ -115,6 +115,11 @@ static const struct core_knob deployment_knobs[] = {
     {"fading", CORE_KNOB_BOOL, CORE_DIM_NONE, "true", 0, 0, NULL,
      offsetof(struct radio_deployment_config, fading),
      "Small-scale fading of the serving link (Rayleigh, or Rician on LOS links)."},
+    {"ue-interference", CORE_KNOB_BOOL, CORE_DIM_NONE, "false", 0, 0, NULL,
+     offsetof(struct radio_deployment_config, ue_interference),
+     "Uplink interference from the other cells' UEs that are transmitting (each at its "
+     "power-controlled power on its share of its cell's PRBs, over its coupling loss to this "
+     "cell) instead of ul-iot scaled by load."},
 };
 
 const struct core_knob_table radio_deployment_knobs = {
@@ -174,11 +179,12 @@ static const struct core_knob group_knobs[] = {
      "Radius of the disc; 0 takes the disc around the centre site that covers every cell."},
     {"mobility", CORE_KNOB_ENUM, CORE_DIM_NONE, "static", 0, 0, mobility_names,
      offsetof(struct radio_ue_group_config, mobility),
-     "How the UEs move: static, line (straight on at a random heading) or random-waypoint "
-     "(in the disc)."},
+     "How the UEs move: static, line (each UE straight on at its own random heading and "
+     "speed) or random-waypoint (in the disc)."},
     {"speed-min", CORE_KNOB_REAL, CORE_DIM_SPEED, "3 km/h", 0, 150, NULL,
      offsetof(struct radio_ue_group_config, speed_min_mps),
-     "Lowest speed: each leg's speed is drawn uniformly between speed-min and speed-max."},
+     "Lowest speed: each line UE's speed, and each random-waypoint leg's, is drawn uniformly "
+     "between speed-min and speed-max from the UE's own random stream."},
     {"speed-max", CORE_KNOB_REAL, CORE_DIM_SPEED, "3 km/h", 0, 150, NULL,
      offsetof(struct radio_ue_group_config, speed_max_mps),
      "Highest speed (at least speed-min)."},

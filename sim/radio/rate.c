@@ -132,3 +132,36 @@ double radio_ul_link_rate_bps(const struct radio_ul_link *l, double m_prb, doubl
 
     return r_bps > l->floor_bps ? r_bps : l->floor_bps;
 }
+
+/* Midpoints in u of E[g(X_n)] = int_0^1 g(F^-1(u)) du for the Shannon mode. */
+#define PF_QUAD_POINTS 512
+
+double radio_pf_rate_bps(const struct radio_carrier *c, double sinr, size_t n)
+{
+    double nd = (double)n, sum = 0.0;
+
+    CORE_ASSERT(n > 0 && sinr >= 0.0);
+    if (sinr == 0.0)
+        return 0.0;
+    if (!c->shannon) {
+        double prev_bps = 0.0;
+
+        /* A step function of the SINR: each CQI's increment times the
+         * probability that S X_n reaches its threshold, 1 - (1 - e^(-thr/S))^n. */
+        for (uint32_t k = 1; k <= RADIO_CQI_MAX; k++) {
+            double r_bps = radio_nr_rate_bps(c, k, c->n_prb);
+            double thr = radio_db_to_lin(radio_cqi_entry(c->table, k)->sinr_min_db);
+
+            sum += (r_bps - prev_bps) * -expm1(nd * log1p(-exp(-thr / sinr)));
+            prev_bps = r_bps;
+        }
+        return sum;
+    }
+    for (int i = 0; i < PF_QUAD_POINTS; i++) {
+        double u = (i + 0.5) / PF_QUAD_POINTS;
+        double x = -log1p(-pow(u, 1.0 / nd));
+
+        sum += radio_link_rate_bps(c, sinr * x, c->n_prb);
+    }
+    return sum / PF_QUAD_POINTS;
+}

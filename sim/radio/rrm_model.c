@@ -18,13 +18,27 @@
  */
 #include "radio/radio_int.h"
 
+void radio_rrm_other_cells(const struct radio_rrm_request *req, double *dl_interf_w,
+                           double *ul_load_sum)
+{
+    const struct radio_carrier *c = req->carrier;
+    double p_prb_dbm = radio_dl_prb_power_dbm(req->gnb_power_dbm, c->n_prb);
+
+    *dl_interf_w = 0.0;
+    *ul_load_sum = 0.0;
+    for (size_t i = 0; i < req->n_cells; i++) {
+        if (i == req->serving)
+            continue;
+        CORE_ASSERT(req->dl_load[i] >= 0.0 && req->dl_load[i] <= 1.0);
+        *dl_interf_w += req->dl_load[i] * radio_dbm_to_w(p_prb_dbm - req->coupling_loss_db[i]);
+        *ul_load_sum += req->ul_load[i];
+    }
+}
+
 enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
                              struct core_err *e)
 {
     const struct radio_carrier *c = req->carrier;
-    double interf_dbm[RADIO_RRM_MAX_CELLS], load[RADIO_RRM_MAX_CELLS];
-    size_t n_int = 0;
-    double ul_load_sum = 0.0;
 
     if (req->n_cells == 0 || req->n_cells > RADIO_RRM_MAX_CELLS)
         return core_err(e, CORE_E_INPUT, "%zu cells is out of range [1, %d]", req->n_cells,
@@ -36,25 +50,21 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     double prb_bw_hz = 12.0 * c->scs_hz;
     double p_prb_dbm = radio_dl_prb_power_dbm(req->gnb_power_dbm, c->n_prb);
     double cl_db = req->coupling_loss_db[req->serving];
+    double dl_interf_w = req->dl_interf_w, ul_load_sum = req->ul_load_sum;
+    size_t n_int = req->n_cells - 1;
 
-    for (size_t i = 0; i < req->n_cells; i++) {
-        if (i == req->serving)
-            continue;
-        interf_dbm[n_int] = p_prb_dbm - req->coupling_loss_db[i];
-        load[n_int] = req->dl_load[i];
-        ul_load_sum += req->ul_load[i];
-        n_int++;
-    }
-    double dl_sinr = radio_sinr(p_prb_dbm - cl_db,
-                                radio_noise_dbm(prb_bw_hz, req->ue_noise_figure_db),
-                                interf_dbm, load, n_int);
+    if (!req->others_given)
+        radio_rrm_other_cells(req, &dl_interf_w, &ul_load_sum);
+    double dl_sinr = radio_dbm_to_w(p_prb_dbm - cl_db) /
+                     (radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->ue_noise_figure_db)) +
+                      dl_interf_w);
 
     double ul_p_dbm = radio_ul_tx_power_dbm(&req->ul_pc, c->mu, c->n_prb, cl_db);
     double ul_noise_w = radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->gnb_noise_figure_db));
     double ul_mean_load = n_int ? ul_load_sum / (double)n_int : 0.0;
-    double ul_interf_w = ul_noise_w * (radio_db_to_lin(req->ul_iot_db) - 1.0) * ul_mean_load;
-    double peak_bps = radio_nr_rate_bps(c, RADIO_CQI_MAX, c->n_prb);
-
+    double ul_interf_w = req->ul_interf_given
+                             ? req->ul_interf_prb_w
+                             : ul_noise_w * (radio_db_to_lin(req->ul_iot_db) - 1.0) * ul_mean_load;
     rep->ul_link = (struct radio_ul_link){
         .carrier = c,
         .p_prb_w = radio_dbm_to_w(req->ul_pc.p0_dbm + 10.0 * log10(ldexp(1.0, (int)c->mu)) +
@@ -70,16 +80,26 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     rep->ul_cqi = radio_cqi_from_sinr(c->table, rep->ul_sinr_db);
     rep->dl_full_rate_bps = radio_link_rate_bps(c, dl_sinr, c->n_prb);
     rep->ul_full_rate_bps = radio_link_rate_bps(c, ul_sinr, c->n_prb);
-    rep->dl_rate_bps =
-        radio_sched_share_bps(req->sched, rep->dl_full_rate_bps, req->dl_active + 1, peak_bps);
-    {
-        size_t n = req->ul_active + 1;
-
-        rep->ul_rate_bps = radio_sched_share_bps(
-            req->sched,
-            radio_ul_link_rate_bps(&rep->ul_link, (double)c->n_prb / (double)n, NULL), n,
-            peak_bps);
-    }
+    rep->dl_sinr = dl_sinr;
     rep->ul_tx_power_dbm = ul_p_dbm;
+    radio_rrm_share(req, rep);
     return CORE_OK;
+}
+
+void radio_rrm_share(const struct radio_rrm_request *req, struct radio_rrm_reply *rep)
+{
+    const struct radio_carrier *c = req->carrier;
+    double dl_sinr = rep->dl_sinr;
+    size_t n_dl = req->dl_active + 1, n_ul = req->ul_active + 1;
+    double m_prb = (double)c->n_prb / (double)n_ul;
+
+    if (req->sched == RADIO_SCHED_PF && req->pf_rayleigh) {
+        rep->dl_rate_bps = radio_pf_rate_bps(c, dl_sinr, n_dl) / (double)n_dl;
+        rep->ul_rate_bps =
+            radio_pf_rate_bps(c, radio_ul_link_sinr(&rep->ul_link, m_prb, NULL), n_ul) /
+            (double)n_ul;
+    } else {
+        rep->dl_rate_bps = rep->dl_full_rate_bps / (double)n_dl;
+        rep->ul_rate_bps = radio_ul_link_rate_bps(&rep->ul_link, m_prb, NULL) / (double)n_ul;
+    }
 }

@@ -41,7 +41,13 @@
  * Uplink flows share their cell in frequency (radio_flows_add_ul): with n
  * active each gets N_PRB / n PRBs with its power control on those, so a UE
  * at P_max gains from concentrating its power; the downlink gNB spreads its
- * power over the band and keeps the time-share rule.
+ * power over the band and keeps the time-share rule. Downlink flows enter
+ * their cell by SINR (radio_flows_add_sinr) so that proportional fair can
+ * apply its selection diversity; the sets know whether fading is on.
+ *
+ * With deploy.ue_interference the uplink's interference is summed over the
+ * active uplink flows of the other cells (ul_act lists them densely) at each
+ * RRM evaluation instead of ul_iot scaled by load.
  */
 #include "radio/radio_int.h"
 
@@ -81,6 +87,7 @@ struct wflow {
     double t_start_s;        /* start, s */
     double sent_before_bytes; /* bytes sent in cells left at handovers, B */
     double energy_before_j;  /* UE energy in cells left at handovers, J */
+    uint32_t ul_pos;         /* uplink: index in the world's ul_act */
     radio_world_flow_fn fn;  /* completion callback (may be NULL) */
     void *ctx;               /* its context */
 };
@@ -103,6 +110,14 @@ struct ue {
     uint32_t n_flows[RADIO_DIR_COUNT]; /* active flows per direction */
     core_event_id move_ev;     /* pending MOVE, 0 when none */
     core_event_id fade_ev;     /* pending FADE, 0 when none */
+    /* The other cells' terms of this UE's RRM queries (radio_rrm_other_cells),
+     * valid while its coupling losses and serving cell are those they were
+     * computed for: a query between two position updates then skips the loop
+     * over every cell. */
+    double rrm_dl_interf_w;    /* other cells' DL interference, W */
+    double rrm_ul_load_sum;    /* other cells' UL loads, 1 */
+    uint32_t rrm_serving;      /* the serving cell they were computed for */
+    bool rrm_valid;            /* cleared when the coupling losses change */
 };
 
 struct radio_world {
@@ -132,6 +147,8 @@ struct radio_world {
     struct cdir *cdirs;        /* [2 n_cells], index 2 cell + dir */
     struct wflow *flows;       /* flow slots */
     size_t flows_cap;          /* slots allocated */
+    uint32_t *ul_act;          /* [flows_cap] active uplink flow slots, n_ul_act of them */
+    size_t n_ul_act;           /* active uplink flows */
     uint32_t free_flow;        /* first free slot, NONE if none */
     uint64_t next_flow_id;     /* next id handed out */
     struct core_engine *eng;   /* borrowed */
@@ -184,6 +201,8 @@ static void compute_cl(struct radio_world *w, uint32_t ue, double *rsrp_dbm)
     double *cl = &w->cl_db[(size_t)ue * w->n_cells];
     size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
 
+    u->rrm_valid = false;
+
     for (size_t s = 0; s < w->n_sites; s++) {
         double dx = u->mob.x_m - w->site_x_m[s], dy = u->mob.y_m - w->site_y_m[s];
         double d_m = hypot(dx, dy), az = atan2(dy, dx), pl_db;
@@ -213,6 +232,35 @@ static void compute_cl(struct radio_world *w, uint32_t ue, double *rsrp_dbm)
     }
 }
 
+/* Uplink interference per PRB at cell's gNB from the UEs transmitting in
+ * the other cells, W. A cell c' with n' active uplink flows lends each M' =
+ * N / n' PRBs; flow j's UE radiates P_j = min(P_max, p_prb_j M') (its power
+ * control on its coupling loss to c', without fading) over them, so a PRB of
+ * `cell` meets, on average over which of c''s flows owns it,
+ * (1 / N) sum_j P_j 10^(-CL_j,cell / 10). Interferers' links are not faded;
+ * the sum is re-read at each of the victim's channel updates and flow starts
+ * (not when a neighbour's flow starts or ends). O(active uplink flows). */
+static double ul_interference_w(const struct radio_world *w, uint32_t cell)
+{
+    const struct radio_pc_config *pc = &w->cfg.pc;
+    double n_prb = (double)w->carrier.n_prb, p_max_w = radio_dbm_to_w(pc->p_max_dbm);
+    double mu_db = 10.0 * log10(ldexp(1.0, (int)w->carrier.mu)), sum_w = 0.0;
+
+    for (size_t k = 0; k < w->n_ul_act; k++) {
+        const struct wflow *fl = &w->flows[w->ul_act[k]];
+
+        if (fl->cell == cell)
+            continue;
+        const double *cl = &w->cl_db[(size_t)fl->ue * w->n_cells];
+        size_t n_act = radio_flows_active(w->cdirs[2 * fl->cell + RADIO_DIR_UL].fs);
+        double m_prb = n_prb / (double)(n_act > 0 ? n_act : 1);
+        double p_w = radio_dbm_to_w(pc->p0_dbm + mu_db + pc->alpha * cl[fl->cell]) * m_prb;
+
+        sum_w += (p_w < p_max_w ? p_w : p_max_w) * radio_db_to_lin(-cl[cell]);
+    }
+    return sum_w / n_prb;
+}
+
 /* The RRM's answer for ue with the serving link faded by fade_db. */
 static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
                           struct radio_rrm_reply *rep)
@@ -235,20 +283,26 @@ static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
         .dl_active = radio_flows_active(w->cdirs[2 * serving + RADIO_DIR_DL].fs),
         .ul_active = radio_flows_active(w->cdirs[2 * serving + RADIO_DIR_UL].fs),
         .sched = (enum radio_sched)d->scheduler,
+        .pf_rayleigh = d->fading,
     };
     enum core_rc rc;
 
     memcpy(w->scratch_db, &w->cl_db[(size_t)ue * w->n_cells], w->n_cells * sizeof(double));
+    if (!u->rrm_valid || u->rrm_serving != serving) {
+        radio_rrm_other_cells(&req, &u->rrm_dl_interf_w, &u->rrm_ul_load_sum);
+        u->rrm_serving = serving;
+        u->rrm_valid = true;
+    }
+    req.others_given = true;
+    req.dl_interf_w = u->rrm_dl_interf_w;
+    req.ul_load_sum = u->rrm_ul_load_sum;
     w->scratch_db[serving] -= fade_db;
+    if (d->ue_interference) {
+        req.ul_interf_given = true;
+        req.ul_interf_prb_w = ul_interference_w(w, serving);
+    }
     rc = radio_rrm_query(&req, rep, NULL);
     CORE_ASSERT(rc == CORE_OK);
-}
-
-/* Full-band rate of a downlink flow from rep. */
-static double dl_rate_bps(const struct radio_world *w, const struct radio_rrm_reply *rep)
-{
-    return rep->dl_full_rate_bps > w->floor_rate_bps ? rep->dl_full_rate_bps
-                                                     : w->floor_rate_bps;
 }
 
 /* The uplink of a flow from rep, with the world's rate floor. */
@@ -276,7 +330,8 @@ static enum core_rc add_to_cell(struct radio_world *w, uint32_t cell, enum radio
 
         return radio_flows_add_ul(fs, now_s, f, ue, size_bytes, &l, handle, e);
     }
-    return radio_flows_add(fs, now_s, f, ue, size_bytes, dl_rate_bps(w, rep), 0.0, handle, e);
+    return radio_flows_add_sinr(fs, now_s, f, ue, size_bytes, &w->carrier,
+                                radio_db_to_lin(rep->dl_sinr_db), w->floor_rate_bps, handle, e);
 }
 
 /* ---- completion events ------------------------------------------------------ */
@@ -318,7 +373,7 @@ static void update_rates(struct radio_world *w, uint32_t ue)
 
             radio_flows_set_ul_link(fs, now_s, fl->handle, &l);
         } else {
-            radio_flows_set_channel(fs, now_s, fl->handle, dl_rate_bps(w, &rep), 0.0);
+            radio_flows_set_sinr(fs, now_s, fl->handle, radio_db_to_lin(rep.dl_sinr_db));
         }
     }
     for (size_t d = 0; d < RADIO_DIR_COUNT; d++)
@@ -347,9 +402,15 @@ static enum core_rc grow_flows(struct radio_world *w, struct core_err *e)
 {
     size_t cap = w->flows_cap ? 2 * w->flows_cap : 64;
     struct wflow *f = core_realloc(w->flows, cap * sizeof(*f));
+    uint32_t *ul_act;
 
     if (f == NULL)
         return core_err(e, CORE_E_NOMEM, "no memory for %zu radio flows", cap);
+    w->flows = f;
+    ul_act = core_realloc(w->ul_act, cap * sizeof(*ul_act));
+    if (ul_act == NULL)
+        return core_err(e, CORE_E_NOMEM, "no memory for %zu radio flows", cap);
+    w->ul_act = ul_act;
     for (size_t i = w->flows_cap; i < cap; i++) {
         f[i] = (struct wflow){0};
         f[i].next = i + 1 < cap ? (uint32_t)(i + 1) : w->free_flow;
@@ -370,6 +431,12 @@ static void unlink_flow(struct radio_world *w, uint32_t f)
         p = &w->flows[*p].next;
     *p = fl->next;
     u->n_flows[fl->dir]--;
+    if (fl->dir == RADIO_DIR_UL) {
+        uint32_t last = w->ul_act[--w->n_ul_act];
+
+        w->ul_act[fl->ul_pos] = last;
+        w->flows[last].ul_pos = fl->ul_pos;
+    }
     fl->active = false;
     fl->next = w->free_flow;
     w->free_flow = f;
@@ -454,6 +521,10 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
     };
     u->flow_head = f;
     u->n_flows[dir]++;
+    if (dir == RADIO_DIR_UL) {
+        fl->ul_pos = (uint32_t)w->n_ul_act;
+        w->ul_act[w->n_ul_act++] = f;
+    }
     w->stats.flows_started++;
     if (flow_out != NULL)
         *flow_out = fl->id;
@@ -859,6 +930,7 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
             core_err(e, CORE_E_NOMEM, "no memory for the cells' flows");
             goto out_destroy;
         }
+        radio_flows_set_fading(w->cdirs[cd].fs, cfg->deploy.fading);
     }
     w->type = (struct core_entity_type){"radio_world", world_handlers, EV_COUNT};
     type = core_engine_register_type(eng, &w->type);
@@ -910,6 +982,7 @@ void radio_world_destroy(struct radio_world *w)
     core_free(w->cells);
     core_free(w->site_y_m);
     core_free(w->site_x_m);
+    core_free(w->ul_act);
     core_free(w->flows);
     core_free(w->positions);
     core_free(w->groups);
@@ -993,4 +1066,10 @@ enum core_rc radio_world_sample(struct radio_world *w, uint32_t ue, struct radio
 void radio_world_stats(const struct radio_world *w, struct radio_world_stats *out)
 {
     *out = w->stats;
+}
+
+double radio_world_busy_s(const struct radio_world *w, uint32_t cell, enum radio_dir dir)
+{
+    CORE_ASSERT(cell < w->n_cells && dir < RADIO_DIR_COUNT);
+    return radio_flows_busy_s(w->cdirs[2 * cell + dir].fs, core_engine_now(w->eng));
 }

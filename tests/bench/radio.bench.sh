@@ -3,7 +3,9 @@
 # (1,000 pedestrian UEs in 7 cells, each uploading 100 kB once a second and
 # receiving 1 kB back, fading updated once per coherence time, 60 s) RUNS
 # times (5); prints the median real-time factor (simulated s per wall s), the
-# median wall time of the 60 s run and the completed flows per wall second.
+# median wall time of the 60 s run and the completed flows per wall second,
+# then the uplink load: offered over capacity with every UE active, and the
+# cells' measured uplink busy fraction.
 # Goals: >= 10x real time, <= 6 s wall.
 # Figures are wall-clock: other work on the machine makes them noisy.
 set -u
@@ -36,8 +38,8 @@ met=$(awk -v r="$mr" -v w="$mw" 'BEGIN { print (r >= 10 && w <= 6) ? "met" : "NO
 echo "Radio world: $SCENARIO, median of $RUNS runs (wall clock: noisy when other work runs)."
 printf '%16s  %10s  %14s  %-28s\n' "real-time factor" "wall s" "flows/wall s" "goal (>= 10x, <= 6 s wall)"
 printf '%15.1fx  %10s  %14.0f  %-28s\n' "$mr" "$mw" "$mf" "$met"
-echo "Counters of the last run:"
-sed -n '1,2p' <<<"$out" | sed 's/^/  /'
+echo "Uplink load and counters of the last run:"
+grep -E '^(uplink_offered_over_capacity|radio-|requests|uplink busy)' <<<"$out" | sed 's/^/  /'
 echo "Reproduce one run with:"
 echo "  $bin $SCENARIO"
 [ "$met" = met ]

@@ -24,9 +24,9 @@ expect_exit 2 "radio: --link-budget takes no --db" "$COINFER" radio --link-budge
 
 # ---- bad input -----------------------------------------------------------------
 expect_exit 2 "radio: a queue scenario is bad input" "$COINFER" radio --db "$TMP/q.db" \
-    scenarios/default.xml
+    scenarios/validation-mm1.xml
 expect_match "radio: a queue scenario is named as not radio" "$ERR" \
-    "^coinfer: scenarios/default.xml:0: not a radio scenario"
+    "^coinfer: scenarios/validation-mm1.xml:0: not a radio scenario"
 expect_exit 2 "radio: an ISD beyond the path-loss range is exit 2" "$COINFER" radio \
     --db "$TMP/bad.db" tests/data/scenarios/radio-isd-beyond-range.xml
 expect_match "radio: the range error is FILE:LINE with the valid range" "$ERR" \

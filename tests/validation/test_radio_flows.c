@@ -9,11 +9,16 @@
  *   - several transfers sharing one cell (round robin) end when the per-TTI
  *     reference scheduler (radio_tti_simulate: PRB by PRB, slot by slot)
  *     says, within three slots, and each agrees with processor sharing worked
- *     by hand. The reference has a fixed rate per PRB, so the comparison is
- *     on the downlink; an uplink below P_max has one too (its frequency share
- *     gives exactly rate(N) / n), while one at P_max gains from fewer PRBs,
- *     which the reference does not model (tests/unit/radio/test_flows.c
- *     checks that case by hand).
+ *     by hand (downlink; an uplink below P_max has the same fixed rate per
+ *     PRB);
+ *   - uplinks at P_max, each concentrating 23 dBm on its integer PRB grant
+ *     slot by slot (radio_tti_reference, round robin), end within 3 % of the
+ *     flow model's fractional N / n share (measured: 0.3 %);
+ *   - proportional fair over Rayleigh fading, per-TTI (radio_tti_reference:
+ *     each slot to the highest instantaneous rate over average throughput)
+ *     against the flow model's selection diversity, within 10 % (measured:
+ *     2.3 % but 7.7 % for the best channel).
+ * The durations are printed; the validation report quotes them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -222,11 +227,144 @@ static void test_shared_cell_agrees_with_the_per_tti_scheduler(void **state)
     core_engine_destroy(eng);
 }
 
+/* Run a flow set to empty, recording each flow's completion (by id). */
+static void drain(struct radio_flows *fs, double *t_end_s)
+{
+    struct radio_flow_report r;
+    double t_s;
+    uint32_t h;
+
+    while (radio_flows_next_completion(fs, &t_s, &h)) {
+        radio_flows_remove(fs, t_s, h, &r);
+        t_end_s[r.id] = t_s;
+    }
+}
+
+/* Largest |flow - reference| / reference duration over n flows, printed. */
+static double worst_rel_error(const char *what, size_t n, const double *t_flow_s,
+                              const struct radio_tti_ref_flow *ref)
+{
+    double worst = 0.0;
+
+    for (size_t i = 0; i < n; i++) {
+        double d_ref = ref[i].t_end_s - ref[i].t_start_s, d_flow = t_flow_s[i] - ref[i].t_start_s;
+        double rel = fabs(d_flow - d_ref) / d_ref;
+
+        printf("%s flow %zu: flow model %.6g s, per-TTI %.6g s (%+.2f %%)\n", what, i, d_flow,
+               d_ref, 100.0 * (d_flow - d_ref) / d_ref);
+        worst = rel > worst ? rel : worst;
+    }
+    printf("%s: worst difference %.2f %%\n", what, 100.0 * worst);
+    return worst;
+}
+
+static void carrier_100mhz(struct radio_carrier *c, bool shannon)
+{
+    assert_int_equal(radio_carrier_init(c, 30e3, 100e6, 1, 0.14, RADIO_CQI_TABLE_64QAM, shannon,
+                                        0.0, NULL),
+                     CORE_OK);
+}
+
+static void test_power_limited_uplinks_agree_with_the_per_tti_scheduler(void **state)
+{
+    /* Five UEs at P_max = 23 dBm, each power-controlled to 10 mW per PRB
+     * (P_max reached from 20 PRBs), so on its N / n share each concentrates
+     * 0.2 W on fewer PRBs as the others leave or stay; per-PRB SINR per watt
+     * from 300 to 30000 (SINR -3 to 20 dB on 55 PRBs). Different sizes: the
+     * set shrinks from 5 to 1 flows. */
+    static const double gain_per_w[] = {300.0, 1000.0, 3000.0, 10000.0, 30000.0};
+    static const double size_bytes[] = {0.5e6, 1e6, 2e6, 3e6, 4e6};
+    static const struct radio_power_model pm = RADIO_POWER_DEFAULTS;
+    struct radio_tti_ref_flow ref[5];
+    struct radio_ul_link link[5];
+    struct radio_carrier c;
+    double t_flow_s[5];
+
+    (void)state;
+    for (int shannon = 0; shannon <= 1; shannon++) {
+        struct radio_flows *fs = radio_flows_create(8, RADIO_SCHED_RR, RADIO_DIR_UL, 1e12, &pm);
+
+        assert_non_null(fs);
+        carrier_100mhz(&c, shannon);
+        for (size_t i = 0; i < 5; i++) {
+            uint32_t h;
+
+            link[i] = (struct radio_ul_link){&c, 0.01, 0.2, gain_per_w[i],
+                                             shannon ? 1.0 : radio_nr_rate_bps(&c, 1, c.n_prb)};
+            ref[i] = (struct radio_tti_ref_flow){0.0, size_bytes[i], 0.0, &link[i], NULL, 0.0};
+            assert_int_equal(radio_flows_add_ul(fs, 0.0, i, (uint32_t)i, size_bytes[i], &link[i],
+                                                &h, NULL),
+                             CORE_OK);
+        }
+        drain(fs, t_flow_s);
+        radio_flows_destroy(fs);
+        assert_int_equal(radio_tti_reference(ref, 5, &c, RADIO_SCHED_RR, 0.5e-3, 0.0, 100.0,
+                                             NULL),
+                         CORE_OK);
+        assert_true(worst_rel_error(shannon ? "UL P_max shannon" : "UL P_max cqi", 5, t_flow_s,
+                                    ref) <= 0.03);
+    }
+}
+
+static void test_proportional_fair_agrees_with_the_per_tti_scheduler(void **state)
+{
+    /* Four downlinks with mean SINRs -5, 0, 5 and 10 dB under Rayleigh fading
+     * at a 500 Hz Doppler (coherence time 0.85 ms, under two slots), per-TTI
+     * PF with a 100 ms averaging window against the flow model's selection
+     * diversity E[rate(SINR X_n)] / n (radio_flows_add_sinr with
+     * radio_flows_set_fading). Flows of 5 to 20 MB last 2 to 4 s. */
+    static const double sinr_db[] = {-5.0, 0.0, 5.0, 10.0};
+    static const double size_bytes[] = {5e6, 10e6, 15e6, 20e6};
+    static const struct radio_power_model pm = RADIO_POWER_DEFAULTS;
+    struct radio_tti_ref_flow ref[4];
+    struct radio_fading fade[4];
+    struct radio_carrier c;
+    double t_flow_s[4];
+
+    (void)state;
+    for (int shannon = 0; shannon <= 1; shannon++) {
+        struct radio_flows *fs;
+
+        carrier_100mhz(&c, shannon);
+        fs = radio_flows_create(8, RADIO_SCHED_PF, RADIO_DIR_DL,
+                                radio_nr_rate_bps(&c, RADIO_CQI_MAX, c.n_prb), &pm);
+        assert_non_null(fs);
+        radio_flows_set_fading(fs, true);
+        for (size_t i = 0; i < 4; i++) {
+            struct core_rng *r = core_rng_create(7, i, CORE_RNG_FADING);
+            double sinr = radio_db_to_lin(sinr_db[i]);
+            double floor_bps = shannon ? 1.0 : radio_nr_rate_bps(&c, 1, c.n_prb);
+            uint32_t h;
+
+            assert_non_null(r);
+            radio_fading_init(&fade[i], 500.0, -INFINITY, 0.0, r);
+            core_rng_destroy(r);
+            ref[i] = (struct radio_tti_ref_flow){0.0, size_bytes[i], sinr, NULL, &fade[i], 0.0};
+            assert_int_equal(radio_flows_add_sinr(fs, 0.0, i, (uint32_t)i, size_bytes[i], &c, sinr,
+                                                  floor_bps, &h, NULL),
+                             CORE_OK);
+        }
+        drain(fs, t_flow_s);
+        radio_flows_destroy(fs);
+        assert_int_equal(radio_tti_reference(ref, 4, &c, RADIO_SCHED_PF, 0.5e-3, 0.1, 1000.0,
+                                             NULL),
+                         CORE_OK);
+        /* Measured: within 2.3 % but for the best channel, which per-TTI PF
+         * (its metric on rates, not fading gains) serves slightly more than
+         * the 1/n of slots the model gives: 7.7 % (CQI), 6.8 % (Shannon). The
+         * H_n rule on the mean-SINR rate misses by 35 to 46 %. */
+        assert_true(worst_rel_error(shannon ? "DL PF shannon" : "DL PF cqi", 4, t_flow_s, ref) <=
+                    0.10);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lone_transfer_ends_at_size_times_8_over_rate),
         cmocka_unit_test(test_shared_cell_agrees_with_the_per_tti_scheduler),
+        cmocka_unit_test(test_power_limited_uplinks_agree_with_the_per_tti_scheduler),
+        cmocka_unit_test(test_proportional_fair_agrees_with_the_per_tti_scheduler),
     };
 
     core_init();

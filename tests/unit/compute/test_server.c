@@ -209,6 +209,49 @@ static void test_server_submit_reports_nomem_when_queue_cannot_grow(void **state
     core_engine_destroy(eng);
 }
 
+/* Wide jobs: a 4-unit server; A takes 3 units for 1 s, B 2 units, C 1 unit,
+ * all at t = 0. B does not fit beside A and waits; C would fit but is behind
+ * B (strict FIFO), so both start when A ends. The backlog seen at t = 0 is
+ * (A's 3 x 1 + B's 2 x 1 + C's 1 x 1) / 4 = 1.5 s. */
+static void test_server_wide_jobs_wait_in_fifo_order_and_backlog_counts_units(void **state)
+{
+    struct core_engine *eng = core_engine_create(0);
+    struct trace t = {0};
+    struct compute_server *s;
+    struct compute_job job = {.service_s = 1.0};
+    struct core_run_limits lim = {0};
+    const uint32_t units[3] = {3, 2, 1};
+
+    (void)state;
+    assert_non_null(eng);
+    s = compute_server_create(eng, 4, 16, on_done, &t);
+    assert_non_null(s);
+    assert_int_equal(compute_server_units(s), 4);
+    for (uint64_t i = 0; i < 3; i++) {
+        job.id = i;
+        job.units = units[i];
+        assert_int_equal(compute_server_submit(s, eng, &job), CORE_OK);
+    }
+    assert_int_equal(compute_server_busy(s), 3);
+    assert_int_equal(compute_server_queued(s), 2);
+    assert_near(compute_server_backlog_s(s, 0.0), 1.5, 1e-12);
+    assert_near(compute_server_backlog_s(s, 0.5), 1.125, 1e-12); /* (1.5 + 3) / 4 */
+    lim.has_until = true;
+    lim.until_s = 10.0;
+    core_engine_run(eng, &lim);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.id[0], 0);
+    assert_near(t.done_s[0], 1.0, 1e-12);
+    assert_near(t.start_s[1], 1.0, 1e-12); /* B after A */
+    assert_near(t.start_s[2], 1.0, 1e-12); /* C behind B, not beside A */
+    assert_near(t.done_s[1], 2.0, 1e-12);
+    assert_near(t.done_s[2], 2.0, 1e-12);
+    assert_near(compute_server_backlog_s(s, 10.0), 0.0, 0.0);
+    assert_near(compute_server_busy_area(s, 2.0), 3.0 + 3.0, 1e-12);
+    compute_server_destroy(s);
+    core_engine_destroy(eng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_server_queue_grows_and_keeps_fifo_order),
         cmocka_unit_test(test_server_create_fails_cleanly_without_memory),
         cmocka_unit_test(test_server_submit_reports_nomem_when_queue_cannot_grow),
+        cmocka_unit_test(test_server_wide_jobs_wait_in_fifo_order_and_backlog_counts_units),
     };
 
     core_init();

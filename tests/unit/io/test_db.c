@@ -1,7 +1,8 @@
 /*
- * test_db.c — the results database: the schema's exact columns and version,
- * migration from an empty file and from version 1 (radio_samples added, runs
- * and requests kept) and refusal of newer or foreign files, the
+ * test_db.c — the results database: the schema's exact columns and version
+ * (every table of DESIGN.md from version 4 on; their rows are tested in
+ * test_db_collab.c), migration from an empty file and from versions 1 and 2
+ * (older rows kept) and refusal of newer or foreign files, the
  * run lifecycle, requests and radio samples read back bit-exact, batches that fail as a whole,
  * a run killed with SIGKILL that leaves a clean database, and out-of-memory
  * paths. Each test works in its own directory under /tmp, removed afterwards;
@@ -204,12 +205,21 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "model,layer_index,layer_name,layer_type,resource,threads,flops,"
                               "params,out_bytes,latency_s,reps,latency_min_s,latency_max_s,"
                               "profiled_at");
-    assert_int_equal(io_db_schema_version(), 3);
+    raw_columns(conn, "inferences", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,inference_id,ue_id,cell_id,model,policy,split,t_request_s,"
+                              "t_done_s,latency_s,ue_compute_s,uplink_s,edge_queue_s,"
+                              "edge_compute_s,downlink_s,signaling_s,ue_energy_j,edge_energy_j,"
+                              "correct,declined,overridden,deadline_met,ue_alloc,edge_alloc");
+    raw_columns(conn, "messages", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
+    raw_columns(conn, "samples", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
+    assert_int_equal(io_db_schema_version(), 4);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), io_db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
-    /* Only the tables of features that exist: four. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 4);
+    /* Every table of DESIGN.md, and requests: seven. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 7);
     sqlite3_close(conn);
 }
 
@@ -279,7 +289,7 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
 
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     raw_columns(conn, "requests", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
                               "t_done_s,wait_s,service_s,sojourn_s");
@@ -316,7 +326,7 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     assert_int_equal(io_db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
     io_db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
@@ -370,7 +380,7 @@ static void test_db_migrates_version2_database_keeping_radio_samples(void **stat
                      CORE_OK);
     io_db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
     assert_int_equal(raw_int(conn, "SELECT dl_rate_bps FROM radio_samples WHERE ue_id = 4"), 8);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 2);
@@ -460,7 +470,7 @@ static void test_db_migrates_empty_file(void **state)
     fclose(fp);
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
     sqlite3_close(conn);
 }
@@ -479,7 +489,7 @@ static void test_db_opens_current_version_without_migrating(void **state)
     io_db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     sqlite3_close(conn);
 }
 
@@ -497,7 +507,7 @@ static void test_db_rejects_newer_schema_version(void **state)
     assert_null(io_db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     snprintf(want, sizeof(want),
-             "%s: results database schema version 99 is newer than this coinfer (3)", f->path);
+             "%s: results database schema version 99 is newer than this coinfer (4)", f->path);
     assert_string_equal(e.msg, want);
     assert_int_equal(core_alloc_live(), live0);
 }

@@ -2,9 +2,11 @@
  * test_report.c — `coinfer report` against databases whose statistics are
  * known by hand: the runs table, the requests table's mean, quantiles,
  * throughput and utilisation, several runs with their statuses, an empty
- * database, the profiles, and the errors (missing file, not a database,
- * newer schema, out of memory). The report is captured with open_memstream
- * and checked token by token on the line of each run.
+ * database, the profiles, the per-policy summary of runs that recorded
+ * inferences (next to a queue run whose output stays as it was), and the
+ * errors (missing file, not a database, newer schema, out of memory). The
+ * report is captured with open_memstream and checked token by token on the
+ * line of each run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,6 +183,7 @@ static void test_report_known_run_prints_its_statistics(void **state)
     assert_non_null(strstr(f->out, "run_id  scenario  policy  seed  status"));
     assert_non_null(strstr(f->out, "sojourn_p99_s"));
     assert_non_null(strstr(f->out, "\n1 run\n"));
+    assert_null(strstr(f->out, "\ninferences"));
     assert_int_equal(core_alloc_live(), live0);
 }
 
@@ -343,6 +346,110 @@ static void test_report_profiles_show_one_line_per_profile_with_or_without_runs(
     assert_non_null(strstr(f->out, "\n1 run\n"));
 }
 
+/* Two policies on one seed, by hand:
+ *   split, 4 inferences: latencies 1 2 3 4 s: mean 2.5, p50 2.5, p95 3 +
+ *     0.85 = 3.85, p99 3 + 0.97 = 3.97; UE energy 0.5 J each; edge energy
+ *     0 1 2 3 J: mean 1.5; deadline met 3 of 4 (0.75); 1 declined, 2
+ *     overridden; correct unknown: accuracy "-";
+ *   oracle, 2 inferences: latencies 0.25 0.75 s: mean and p50 0.5, p95
+ *     0.25 + 0.95 * 0.5 = 0.725, p99 0.745; UE energy 0.1 and 0.3 J: 0.2;
+ *     edge 0 J; both within the deadline (1); correct 1 and 0: 0.5. */
+static const char *const collab_models[] = {"lenet5"};
+static const struct proto_inference_record split_rows[] = {
+    {.inference_id = 0, .latency_s = 1, .ue_energy_j = 0.5, .edge_energy_j = 0, .correct = -1,
+     .declined = true, .deadline_met = true},
+    {.inference_id = 1, .latency_s = 2, .ue_energy_j = 0.5, .edge_energy_j = 1, .correct = -1,
+     .overridden = true, .deadline_met = true},
+    {.inference_id = 2, .latency_s = 4, .ue_energy_j = 0.5, .edge_energy_j = 3, .correct = -1,
+     .overridden = true},
+    {.inference_id = 3, .latency_s = 3, .ue_energy_j = 0.5, .edge_energy_j = 2, .correct = -1,
+     .deadline_met = true},
+};
+static const struct proto_inference_record oracle_rows[] = {
+    {.inference_id = 0, .latency_s = 0.75, .ue_energy_j = 0.3, .correct = 1,
+     .deadline_met = true},
+    {.inference_id = 1, .latency_s = 0.25, .ue_energy_j = 0.1, .correct = 0,
+     .deadline_met = true},
+};
+
+/* A run of policy recording rows as inferences, ended 'complete'. */
+static int64_t make_collab_run(const char *path, const char *policy,
+                               const struct proto_inference_record *rows, size_t n)
+{
+    struct io_run_info info = run_info;
+    struct core_err e;
+    struct io_db *db = io_db_open(path, &e);
+    int64_t run_id;
+
+    assert_non_null(db);
+    info.scenario = "default";
+    info.policy = policy;
+    assert_int_equal(io_db_run_begin(db, &info, &run_id, &e), CORE_OK);
+    assert_int_equal(io_db_insert_inferences(db, run_id, policy, collab_models, rows, n, &e),
+                     CORE_OK);
+    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    io_db_close(db);
+    return run_id;
+}
+
+static void test_report_inference_runs_show_the_per_policy_summary(void **state)
+{
+    static const char *const want_split[] = {"2",   "split", "4",    "2.5", "2.5", "3.85", "3.97",
+                                             "0.5", "1.5",   "0.75", "1",   "2",   "-"};
+    static const char *const want_oracle[] = {"3",   "oracle", "2", "0.5", "0.5", "0.725", "0.745",
+                                              "0.2", "0",      "1", "0",   "0",   "0.5"};
+    static const char *const want_run[] = {"2",  "default", "split", "42", "complete",
+                                           NULL, NULL,      "0",     "v-test"};
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    char got[MAX_TOKENS][64];
+    struct core_err e;
+
+    assert_int_equal(make_known_run(f->tmp->path, "complete"), 1);
+    assert_int_equal(make_collab_run(f->tmp->path, "split", split_rows, ARRAY_LEN(split_rows)),
+                     2);
+    assert_int_equal(make_collab_run(f->tmp->path, "oracle", oracle_rows, ARRAY_LEN(oracle_rows)),
+                     3);
+    assert_int_equal(report(f, &e), CORE_OK);
+    expect_tokens(f->out, "\ninferences", "2", want_split, ARRAY_LEN(want_split));
+    expect_tokens(f->out, "\ninferences", "3", want_oracle, ARRAY_LEN(want_oracle));
+    assert_non_null(strstr(f->out, "run_id  policy  inferences  mean_latency_s"));
+    /* The queue run keeps its requests line and has none among the inferences. */
+    expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));
+    assert_int_equal(line_tokens(f->out, "\ninferences", "1", got), 0);
+    assert_int_equal(line_tokens(f->out, "\nrequests", "2", got), 0);
+    expect_tokens(f->out, "\nruns:", "2", want_run, ARRAY_LEN(want_run));
+    assert_non_null(strstr(f->out, "\n3 runs\n"));
+    assert_int_equal(core_alloc_live(), live0);
+}
+
+static void test_report_inferences_out_of_memory_fails_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    long live0 = core_alloc_live();
+    struct core_err e;
+    unsigned long k;
+    enum core_rc rc = CORE_OK;
+
+    make_collab_run(f->tmp->path, "split", split_rows, ARRAY_LEN(split_rows));
+    make_collab_run(f->tmp->path, "oracle", oracle_rows, ARRAY_LEN(oracle_rows));
+    for (k = 1; k < 100; k++) {
+        core_alloc_fail_after(k);
+        rc = report(f, &e);
+        core_alloc_fail_after(0);
+        if (rc == CORE_OK)
+            break;
+        assert_int_equal(rc, CORE_E_NOMEM);
+        assert_non_null(strstr(e.msg, "out of memory"));
+        assert_non_null(strstr(e.msg, f->tmp->path));
+        assert_int_equal(core_alloc_live(), live0);
+    }
+    assert_int_equal(rc, CORE_OK);
+    /* The summaries array, then each run's latencies. */
+    assert_int_equal(k, 4);
+    assert_int_equal(core_alloc_live(), live0);
+}
+
 static void test_report_empty_file_says_no_runs_and_stays_untouched(void **state)
 {
     struct fixture *f = *state;
@@ -406,7 +513,7 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (3)"));
+    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (4)"));
 }
 
 static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)
@@ -483,6 +590,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_report_reads_a_snapshot_while_a_writer_holds_a_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_out_of_memory_fails_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_inference_runs_show_the_per_policy_summary,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_inferences_out_of_memory_fails_cleanly, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,7 +110,7 @@ static void test_run_radio_refuses_a_queue_scenario_before_the_database(void **u
         char path[] = "/tmp/coinfer-run-radio-never.db";
 
     unlink(path);
-    assert_core_rc(io_scenario_load("scenarios/default.xml", &scenario, &err), CORE_OK);
+    assert_core_rc(io_scenario_load("scenarios/validation-mm1.xml", &scenario, &err), CORE_OK);
     opt.db_path = path;
     assert_int_equal(io_run_radio(&scenario, &opt, &result, &err), CORE_E_USAGE);
     assert_non_null(strstr(err.msg, "not a radio scenario"));

@@ -88,9 +88,14 @@ static void test_scenario_shipped_scenarios_load_at_their_documented_load(void *
     assert_int_equal(scenario.queue.server.service, PROTO_SERVICE_DETERMINISTIC);
     assert_true(scenario.sim.duration_s * 0.8 >= 1e6);
     load_ok("scenarios/default.xml");
-    assert_true(proto_queue_rho(&scenario.queue) > 0.5 - 1e-12 &&
-                proto_queue_rho(&scenario.queue) < 0.5 + 1e-12);
+    assert_int_equal(scenario.kind, IO_SCENARIO_COLLAB);
+    assert_int_equal(scenario.collab.n_devices, 2);
+    assert_int_equal(scenario.collab.n_models, 3);
+    assert_int_equal(scenario.radio.n_groups, 2);
+    assert_int_equal(scenario.radio.groups[0].n_ues + scenario.radio.groups[1].n_ues, 20);
     assert_string_equal(scenario.name, "default");
+    load_ok("scenarios/bench-1000ues.xml");
+    assert_int_equal(scenario.radio.groups[0].n_ues + scenario.radio.groups[1].n_ues, 1000);
 }
 
 static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(void **unused)

@@ -2,10 +2,14 @@
  * test_schema_docs.c — scenarios/schema.xsd against the knob tables, so the
  * two cannot drift apart: every knob of <simulation>, <server>, <ues> and of
  * the radio section (<radio>, <carrier>, <deployment>, <power-control>,
- * <handover>, <ue-group>, <position>) is an xs:attribute of that element
- * with the XSD type of its kind and dimension, documented with its unit,
- * default (or "Required.") and range;
- * every attribute the XSD declares on those elements is a knob; and every
+ * <handover>, <ue-group>, <position>) and of a collaborative scenario
+ * (<resource>, <model>, <device>, <edge>, <use>, <protocol>, <objective>,
+ * <inference>, <workload> and <ue-group device>) is an xs:attribute of
+ * that element with the XSD type of its kind and dimension, documented
+ * with its unit, default ("Default: empty." for an empty string, or
+ * "Required.") and range;
+ * every attribute the XSD declares on those elements is a knob of one of
+ * its tables; and every
  * element and attribute in the schema has documentation. Run from the
  * repository root.
  */
@@ -31,6 +35,15 @@ static const struct core_knob_table *const tables[] = {
     &proto_sim_knobs,        &proto_queue_server_knobs, &proto_queue_ues_knobs,
     &radio_section_knobs,    &radio_carrier_knobs,      &radio_deployment_knobs,
     &radio_pc_knobs,         &radio_handover_knobs,     &radio_ue_group_knobs,
+    &compute_resource_knobs, &proto_model_knobs,        &proto_device_knobs,
+    &proto_edge_knobs,       &proto_use_knobs,          &proto_protocol_knobs,
+    &proto_objective_knobs,  &proto_inference_knobs,    &proto_workload_knobs,
+};
+
+/* Tables that add attributes to an element whose main table is another
+ * (io_scenario_knobs gives the main one): <ue-group device> is proto's. */
+static const struct core_knob_table *const extra_tables[] = {
+    &proto_ue_group_knobs,
 };
 
 /* The XSD simple type of each dimension's quantities. */
@@ -160,7 +173,9 @@ static int check_knob(const struct core_knob_table *t, const struct core_knob *k
         print_error("<%s %s>: no documentation\n", t->element, k->name);
         bad++;
     }
-    if (k->def != NULL)
+    if (k->def != NULL && k->def[0] == '\0')
+        snprintf(want, sizeof(want), "Default: empty.");
+    else if (k->def != NULL)
         snprintf(want, sizeof(want), "Default: %s.", k->def);
     else
         snprintf(want, sizeof(want), "Required.");
@@ -212,6 +227,19 @@ static const struct core_knob_table *table_at(size_t i)
 }
 #define N_TABLES (ARRAY_LEN(tables) + 1)
 
+/* Whether the attribute name of element is a knob of its main or an extra table. */
+static bool is_knob(const struct core_knob_table *t, const char *name)
+{
+    if (core_knob_find(t, name) != NULL)
+        return true;
+    for (size_t i = 0; i < ARRAY_LEN(extra_tables); i++) {
+        if (strcmp(extra_tables[i]->element, t->element) == 0 &&
+            core_knob_find(extra_tables[i], name) != NULL)
+            return true;
+    }
+    return false;
+}
+
 static void test_schema_documents_every_knob_with_unit_default_and_range(void **unused)
 {
     int bad = 0;
@@ -221,6 +249,13 @@ static void test_schema_documents_every_knob_with_unit_default_and_range(void **
 
         assert_non_null(t);
         assert_ptr_equal(io_scenario_knobs(t->element), t);
+        for (size_t j = 0; j < t->n_knobs; j++)
+            bad += check_knob(t, &t->knobs[j]);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(extra_tables); i++) {
+        const struct core_knob_table *t = extra_tables[i];
+
+        assert_non_null(io_scenario_knobs(t->element));
         for (size_t j = 0; j < t->n_knobs; j++)
             bad += check_knob(t, &t->knobs[j]);
     }
@@ -244,7 +279,7 @@ static void test_schema_declares_no_attribute_without_a_knob(void **unused)
             if (!is_xs(a, "attribute"))
                 continue;
             prop(a, "name", name, sizeof(name));
-            if (core_knob_find(t, name) == NULL) {
+            if (!is_knob(t, name)) {
                 print_error("<%s %s> is in " SCHEMA " but not in the knob table\n",
                             t->element, name);
                 bad++;

@@ -1,7 +1,9 @@
 /*
  * test_flows.c — flow-level sharing of a cell's PRBs (event-driven processor
  * sharing) against schedules worked by hand: a lone flow, two identical
- * flows, a late arrival, a channel change, proportional fair's gain, the
+ * flows, a late arrival, a channel change (one flow's change leaves the
+ * others' rates alone and moves the earliest completion; the busy time),
+ * proportional fair's gain, the
  * energy model, handle reuse and growth, out-of-memory paths, agreement
  * with the per-TTI round-robin reference scheduler, and the uplink's
  * frequency-domain sharing (a UE below P_max gets exactly rate(N) / n, one at
@@ -140,6 +142,57 @@ static void test_channel_change_moves_the_completion(void **state)
     double want_j = 0.25 * (1.288 + 0.2 / 0.3) + 0.75 * (1.288 + 0.1 / 0.3);
 
     assert_near(rep.ue_energy_j, want_j, 1e-12);
+    radio_flows_destroy(fs);
+}
+
+static void test_channel_change_of_one_flow_leaves_the_others_and_tracks_the_earliest(void **state)
+{
+    /* Three flows of 1, 2 and 3 Mbit at 3 Mbit/s full band, round robin: each
+     * 1 Mbit/s, ending at 1, 2 and 3 s. At 0.5 s A's channel drops to
+     * 0.3 Mbit/s (0.1 Mbit/s share): B and C keep their rates and ends, B
+     * becomes the earliest (2 s), A ends at 0.5 + 0.5 / 0.1 = 5.5 s. At 1 s
+     * C's channel rises to 30 Mbit/s (10 Mbit/s share): C's 2 Mbit left end
+     * at 1.2 s, before B. */
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_DL, 4);
+    struct radio_flow_report rep;
+    uint32_t a, b, c, h;
+    double t;
+
+    (void)state;
+    assert_int_equal(radio_flows_add(fs, 0.0, 1, 1, 125e3, 3e6, 0.0, &a, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(fs, 0.0, 2, 2, 250e3, 3e6, 0.0, &b, NULL), CORE_OK);
+    assert_int_equal(radio_flows_add(fs, 0.0, 3, 3, 375e3, 3e6, 0.0, &c, NULL), CORE_OK);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    assert_true(h == a && fabs(t - 1.0) <= 1e-12);
+    radio_flows_set_channel(fs, 0.5, a, 0.3e6, 0.0);
+    assert_near(radio_flows_rate_bps(fs, a), 0.1e6, 1e-6);
+    assert_near(radio_flows_rate_bps(fs, b), 1e6, 1e-6);
+    assert_near(radio_flows_rate_bps(fs, c), 1e6, 1e-6);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    if (h != b || fabs(t - 2.0) > 1e-12) {
+        print_error("earliest: flow %u at %.17g s, want %u at 2 s\n", (unsigned)h, t,
+                    (unsigned)b);
+        fail();
+    }
+    radio_flows_set_channel(fs, 1.0, c, 30e6, 0.0);
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    if (h != c || fabs(t - 1.2) > 1e-12) {
+        print_error("earliest: flow %u at %.17g s, want %u at 1.2 s\n", (unsigned)h, t,
+                    (unsigned)c);
+        fail();
+    }
+    radio_flows_remove(fs, t, c, &rep);
+    assert_near(rep.sent_bytes, 375e3, 1e-6);
+    /* Two left at 1.2 s: B has 0.8 Mbit, A 0.5 - 0.07 = 0.43 Mbit; shares
+     * 1.5 and 0.15 Mbit/s: B ends at 1.2 + 0.8 / 1.5 s. */
+    assert_true(radio_flows_next_completion(fs, &t, &h));
+    assert_true(h == b);
+    assert_near(t, 1.2 + 0.8 / 1.5, 1e-12);
+    assert_near(radio_flows_remaining_bits(fs, a), 0.43e6, 1e-6);
+    assert_near(radio_flows_busy_s(fs, 2.0), 2.0, 1e-12);
+    radio_flows_remove(fs, t, b, &rep);
+    radio_flows_remove(fs, t, a, &rep);
+    assert_near(radio_flows_busy_s(fs, 3.0), 1.2 + 0.8 / 1.5, 1e-12);
     radio_flows_destroy(fs);
 }
 
@@ -419,19 +472,59 @@ static void test_ul_pf_applies_its_gain_to_the_frequency_share_rate(void **state
 
     (void)state;
     shannon_carrier(&c);
-    struct radio_flows *fs = make(RADIO_SCHED_PF, RADIO_DIR_UL, 4);
+    for (int rayleigh = 0; rayleigh <= 1; rayleigh++) {
+        struct radio_flows *fs = make(RADIO_SCHED_PF, RADIO_DIR_UL, 4);
 
-    for (uint32_t i = 0; i < 2; i++)
-        assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e6, &l, &h[i], NULL), CORE_OK);
-    /* r = 106 180 kHz log2(3) (the full band at 53 PRBs' SINR 2), H_2 = 1.5:
-     * r 1.5 / 2 each (no peak cap here). */
-    double want_bps = 106 * 180e3 * log2(3.0) * 1.5 / 2.0;
+        radio_flows_set_fading(fs, rayleigh);
+        for (uint32_t i = 0; i < 2; i++)
+            assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e6, &l, &h[i], NULL), CORE_OK);
+        /* SINR 2 on 53 PRBs (0.2 W / 53 x 530). Without fading: equal time
+         * shares of r = 106 180 kHz log2(3); with Rayleigh fading, selection
+         * diversity over two flows, E[rate(2 X_2)] / 2. */
+        double want_bps = rayleigh ? radio_pf_rate_bps(&c, 2.0, 2) / 2.0
+                                   : 106 * 180e3 * log2(3.0) / 2.0;
 
-    assert_near(radio_flows_rate_bps(fs, h[1]), want_bps, 1e-9 * want_bps);
-    radio_flows_remove(fs, 0.0, h[0], &rep);
-    radio_flows_remove(fs, 0.0, h[1], &rep);
-    radio_flows_destroy(fs);
+        assert_near(radio_flows_rate_bps(fs, h[1]), want_bps, 1e-9 * want_bps);
+        radio_flows_remove(fs, 0.0, h[0], &rep);
+        radio_flows_remove(fs, 0.0, h[1], &rep);
+        radio_flows_destroy(fs);
+    }
     assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_pf_rate_is_selection_diversity_over_rayleigh(void **state)
+{
+    /* Shannon at low SINR is linear: E[B log2(1 + s X_n)] -> B s H_n / ln 2
+     * as s -> 0. CQI mode: n = 1 at a SINR far above CQI 15's threshold is
+     * the peak rate times P(X >= thr / s) = e^(-thr / s). */
+    struct radio_carrier c;
+    double s = 1e-4, b_hz, peak_bps, thr, got, want;
+
+    (void)state;
+    shannon_carrier(&c);
+    b_hz = 106 * 180e3;
+    for (size_t n = 1; n <= 8; n *= 2) {
+        double h_n = 0.0;
+
+        for (size_t k = 1; k <= n; k++)
+            h_n += 1.0 / (double)k;
+        got = radio_pf_rate_bps(&c, s, n);
+        want = b_hz * s * h_n / log(2.0);
+        if (fabs(got - want) > 2e-3 * want) {
+            print_error("n %zu: %.9g bit/s, want %.9g (linear regime)\n", n, got, want);
+            fail();
+        }
+    }
+    assert_int_equal(radio_carrier_init(&c, 30e3, 100e6, 1, 0.14, RADIO_CQI_TABLE_64QAM, false,
+                                        0.0, NULL),
+                     CORE_OK);
+    peak_bps = radio_nr_rate_bps(&c, RADIO_CQI_MAX, c.n_prb);
+    thr = pow(10.0, radio_cqi_entry(c.table, RADIO_CQI_MAX)->sinr_min_db / 10.0);
+    got = radio_pf_rate_bps(&c, 1e6 * thr, 1);
+    assert_near(got, peak_bps * exp(-1e-6), 1e-6 * peak_bps);
+    /* More flows, more diversity: the mean served rate grows with n. */
+    assert_true(radio_pf_rate_bps(&c, 3.0, 4) > radio_pf_rate_bps(&c, 3.0, 2));
+    assert_true(radio_pf_rate_bps(&c, 3.0, 2) > radio_pf_rate_bps(&c, 3.0, 1));
 }
 
 int main(void)
@@ -441,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_two_identical_flows_get_half_each_and_end_together),
         cmocka_unit_test(test_late_arrival_shares_then_leaves_the_band_to_the_first),
         cmocka_unit_test(test_channel_change_moves_the_completion),
+        cmocka_unit_test(test_channel_change_of_one_flow_leaves_the_others_and_tracks_the_earliest),
         cmocka_unit_test(test_proportional_fair_gives_the_better_channel_more),
         cmocka_unit_test(test_handles_are_reused_and_the_set_grows),
         cmocka_unit_test(test_out_of_memory_leaves_nothing_behind),
@@ -448,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_ul_below_p_max_gets_exactly_full_band_rate_over_n),
         cmocka_unit_test(test_ul_at_p_max_concentrates_its_power_and_gets_more),
         cmocka_unit_test(test_ul_pf_applies_its_gain_to_the_frequency_share_rate),
+        cmocka_unit_test(test_pf_rate_is_selection_diversity_over_rayleigh),
     };
 
     core_init();

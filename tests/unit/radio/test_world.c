@@ -291,6 +291,147 @@ static void test_world_walking_ue_hands_over_and_keeps_its_transfer(void **state
     core_engine_destroy(eng);
 }
 
+/* Where each of n line-mobility UEs (speeds 1 to 3 m/s, disc placement)
+ * is at 0 and at 10 s, seed 5. */
+static void line_positions(long n, double *x0, double *y0, double *x1, double *y1)
+{
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    struct radio_sample row;
+
+    plain_config(&cfg);
+    cfg.deploy.n_sites = 7;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &g, NULL), CORE_OK);
+    g.n_ues = n;
+    g.placement = RADIO_PLACE_DISC;
+    g.radius_m = 300.0;
+    g.mobility = RADIO_MOBILITY_LINE;
+    g.speed_min_mps = 1.0;
+    g.speed_max_mps = 3.0;
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 5, NULL);
+    assert_non_null(w);
+    for (uint32_t u = 0; u < (uint32_t)n; u++) {
+        assert_int_equal(radio_world_sample(w, u, &row, NULL), CORE_OK);
+        x0[u] = row.x_m;
+        y0[u] = row.y_m;
+    }
+    run_until(eng, 10.0);
+    for (uint32_t u = 0; u < (uint32_t)n; u++) {
+        assert_int_equal(radio_world_sample(w, u, &row, NULL), CORE_OK);
+        x1[u] = row.x_m;
+        y1[u] = row.y_m;
+    }
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_line_ues_each_draw_their_own_heading_and_speed(void **state)
+{
+    /* 200 UEs: each goes straight at its own speed in [1, 3] m/s and its own
+     * heading; speeds spread over the range, headings over the circle (the
+     * mean of the unit heading vectors near 0, the quadrants all used). The
+     * draws come from each UE's own stream: a world of 20 UEs on the same
+     * seed moves those 20 exactly as the world of 200 does. */
+    static double x0[200], y0[200], x1[200], y1[200], a0[20], b0[20], a1[20], b1[20];
+    double v_min = INFINITY, v_max = 0.0, cx = 0.0, cy = 0.0;
+    int quadrant[4] = {0};
+
+    (void)state;
+    line_positions(200, x0, y0, x1, y1);
+    for (size_t u = 0; u < 200; u++) {
+        double dx = x1[u] - x0[u], dy = y1[u] - y0[u], v = hypot(dx, dy) / 10.0;
+
+        if (!(v >= 1.0 - 1e-9 && v <= 3.0 + 1e-9)) {
+            print_error("UE %zu: %.9g m/s, outside [1, 3]\n", u, v);
+            fail();
+        }
+        v_min = v < v_min ? v : v_min;
+        v_max = v > v_max ? v : v_max;
+        cx += dx / (10.0 * v) / 200.0;
+        cy += dy / (10.0 * v) / 200.0;
+        quadrant[(dx >= 0.0 ? 0 : 1) + (dy >= 0.0 ? 0 : 2)]++;
+    }
+    printf("speeds %.3f to %.3f m/s, mean heading vector (%.3f, %.3f), quadrants %d %d %d %d\n",
+           v_min, v_max, cx, cy, quadrant[0], quadrant[1], quadrant[2], quadrant[3]);
+    assert_true(v_min < 1.2 && v_max > 2.8);
+    assert_true(hypot(cx, cy) < 0.2);
+    for (int q = 0; q < 4; q++)
+        assert_true(quadrant[q] >= 30);
+    line_positions(20, a0, b0, a1, b1);
+    for (size_t u = 0; u < 20; u++)
+        if (a0[u] != x0[u] || b0[u] != y0[u] || a1[u] != x1[u] || b1[u] != y1[u]) {
+            print_error("UE %zu: at (%.17g, %.17g) with 20 UEs, (%.17g, %.17g) with 200\n", u,
+                        a1[u], b1[u], x1[u], y1[u]);
+            fail();
+        }
+}
+
+static double ul_sinr_db(struct radio_world *w, uint32_t ue)
+{
+    struct radio_rrm_reply rep;
+
+    assert_int_equal(radio_world_rrm(w, ue, &rep, NULL), CORE_OK);
+    return rep.ul_sinr_db;
+}
+
+static void test_world_ue_interference_comes_from_other_cells_transmitting_ues(void **state)
+{
+    /* UE 0 and UE 2 in the centre cell, UE 1 in cell 1 (70 % of the way to
+     * its site). With ue-interference the uplink sees no interference while
+     * no other cell's UE transmits: exactly the SINR of ul-iot 0 dB. UE 2
+     * transmitting in the same cell changes nothing; UE 1 transmitting in
+     * cell 1 lowers UE 0's uplink SINR. */
+    double sx[7], sy[7], x[3], y[3], quiet_db, iot0_db;
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct core_engine *eng;
+    struct radio_world *w;
+
+    (void)state;
+    assert_int_equal(radio_hex_sites(1, 500.0, sx, sy, NULL), CORE_OK);
+    x[0] = 60.0, y[0] = 0.0;
+    x[1] = 0.7 * sx[1], y[1] = 0.7 * sy[1];
+    x[2] = -60.0, y[2] = 20.0;
+    plain_config(&cfg);
+    cfg.deploy.n_sites = 7;
+    static_group(&g, 3, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        cfg.deploy.ue_interference = pass == 1;
+        cfg.deploy.ul_iot_db = pass == 1 ? 3.0 : 0.0;
+        eng = core_engine_create(0);
+        w = radio_world_create(&cfg, eng, 9, NULL);
+        assert_non_null(w);
+        assert_true(radio_world_serving(w, 0) == 0 && radio_world_serving(w, 2) == 0);
+        assert_int_equal(radio_world_serving(w, 1), 1);
+        if (pass == 0) {
+            iot0_db = ul_sinr_db(w, 0);
+        } else {
+            quiet_db = ul_sinr_db(w, 0);
+            assert_true(quiet_db == iot0_db);
+            assert_int_equal(radio_world_start_flow(w, 2, RADIO_DIR_UL, 1e9, NULL, NULL, NULL,
+                                                    NULL),
+                             CORE_OK);
+            assert_true(ul_sinr_db(w, 0) == quiet_db);
+            assert_int_equal(radio_world_start_flow(w, 1, RADIO_DIR_UL, 1e9, NULL, NULL, NULL,
+                                                    NULL),
+                             CORE_OK);
+            printf("UE 0 uplink SINR %.3f dB quiet, %.3f dB with cell 1's UE sending\n",
+                   quiet_db, ul_sinr_db(w, 0));
+            /* UE 1 sends 7 dBm over 350 m of NLOS: 28 dB below the noise. */
+            assert_true(ul_sinr_db(w, 0) < quiet_db);
+        }
+        radio_world_destroy(w);
+        core_engine_destroy(eng);
+    }
+}
+
 static void test_world_fading_updates_only_while_flows_are_active(void **state)
 {
     static const double x[] = {200.0}, y[] = {0.0};
@@ -588,6 +729,8 @@ int main(void)
         cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
         cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
+        cmocka_unit_test(test_world_line_ues_each_draw_their_own_heading_and_speed),
+        cmocka_unit_test(test_world_ue_interference_comes_from_other_cells_transmitting_ues),
         cmocka_unit_test(test_world_fading_updates_only_while_flows_are_active),
         cmocka_unit_test(test_world_traffic_uploads_then_downloads),
         cmocka_unit_test(test_world_same_seed_same_samples_other_seed_other_ones),

@@ -1,0 +1,109 @@
+/*
+ * cmd_run_collab.c — `coinfer run` on a collaborative-inference scenario:
+ * one policy, or `--policy all` (every policy on the same seed, so they see
+ * the same arrivals and the same channels: common random numbers), then the
+ * per-policy summary.
+ *
+ * The scenario's models and problems are built once and shared by every
+ * policy's run; each policy gets its own `runs` row.
+ */
+#include "cli/cli_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "io/io.h"
+
+static const char *const all_policies[] = {"local", "edge", "split", "oracle", "random"};
+#define N_POLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
+
+struct rows_ctx {
+    struct io_collab_summary *sum; /* the running policy's summary */
+    enum core_rc rc;               /* CORE_E_NOMEM if a batch could not be added */
+};
+
+static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t n)
+{
+    struct rows_ctx *r = ctx;
+    struct core_err e;
+
+    if (r->rc == CORE_OK)
+        r->rc = io_collab_summary_add(r->sum, rows, n, &e);
+}
+
+static void print_run(const struct io_scenario *sc, const struct io_collab_result *r)
+{
+    double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
+
+    printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
+           "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions\n",
+           (long long)r->run_id, r->status, sc->name, (unsigned long long)r->seed, r->policy,
+           strcmp(r->policy, "oracle") == 0 ? (r->exact ? ", exact" : ", chain relaxation") : "",
+           r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
+           (unsigned long long)r->stats.done, (unsigned long long)r->stats.overridden,
+           (unsigned long long)r->stats.redecisions);
+}
+
+int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_collab_options *opt,
+                   bool quiet)
+{
+    struct io_collab_summary sums[N_POLICIES];
+    struct io_collab_result res;
+    struct io_collab *c = NULL;
+    struct cli_progress progress;
+    struct rows_ctx rows;
+    struct core_err e;
+    const char *which[N_POLICIES];
+    size_t n = 0, done = 0;
+    enum core_rc rc;
+    int code = 0;
+
+    core_err_clear(&e);
+    if (!policy)
+        policy = "oracle";
+    if (strcmp(policy, "all") == 0) {
+        for (size_t i = 0; i < N_POLICIES; i++)
+            which[n++] = all_policies[i];
+    } else {
+        which[n++] = policy;
+    }
+    rc = io_collab_build(sc, &c, &e);
+    if (rc != CORE_OK)
+        return cli_fail(&e);
+    opt->on_rows = on_rows;
+    opt->rows_ctx = &rows;
+    for (size_t i = 0; i < n; i++) {
+        io_collab_summary_init(&sums[i], which[i], 0);
+        rows.sum = &sums[i];
+        rows.rc = CORE_OK;
+        cli_progress_init(&progress, quiet);
+        opt->progress = cli_progress_update;
+        opt->progress_ctx = &progress;
+        rc = io_run_collab(sc, c, which[i], opt, &res, &e);
+        cli_progress_finish(&progress);
+        done = i + 1;
+        sums[i].run_id = res.run_id;
+        if (rc == CORE_OK && rows.rc != CORE_OK)
+            rc = core_err(&e, CORE_E_NOMEM, "out of memory for the summary's latencies");
+        if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !quiet)
+            print_run(sc, &res);
+        if (rc != CORE_OK) {
+            code = cli_fail(&e);
+            break;
+        }
+    }
+    if (!quiet && done > 0) {
+        for (size_t i = 0; i < done; i++)
+            io_collab_summary_finish(&sums[i]);
+        printf("\n");
+        if (done > 1)
+            io_collab_summary_print_columns(stdout, sums, done);
+        else
+            io_collab_summary_print(stdout, sums, done);
+        printf("results: %s (see: coinfer report %s)\n", res.db_path, res.db_path);
+    }
+    for (size_t i = 0; i < done; i++)
+        io_collab_summary_fini(&sums[i]);
+    io_collab_destroy(c);
+    return code;
+}

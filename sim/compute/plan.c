@@ -1,0 +1,426 @@
+/*
+ * plan.c — the allocation problem: problems and their checks, plans and
+ * their checks, and the cost model of compute.h ("The allocation problem")
+ * that the policies choose by and the simulation executes.
+ *
+ * Positions and tensors. A plan's order[] maps positions to layers; the
+ * inverse (pos[layer]) is rebuilt on the stack wherever it is needed, as is,
+ * for every tensor (the model input and each layer's output), the last
+ * position that reads it. A tensor produced at position q (the model input:
+ * q = -1) and last read at position r crosses boundary k exactly when
+ * q < k <= r, so one boundary costs one pass over the tensors. Crossing bytes
+ * are summed in a fixed order (the model input, then layers by index), the
+ * order the policies use too, so both get bit-identical figures.
+ */
+#include "compute/compute.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const side_names[] = {"ue", "edge"};
+static_assert(ARRAY_LEN(side_names) == COMPUTE_SIDE_COUNT, "one name per side");
+
+const char *compute_side_name(enum compute_side s)
+{
+    return (unsigned)s < COMPUTE_SIDE_COUNT ? side_names[s] : "?";
+}
+
+/* ---- problems ------------------------------------------------------------ */
+
+enum core_rc compute_problem_init(struct compute_problem *p, size_t n_layers,
+                                  size_t n_ue_options, size_t n_edge_options,
+                                  struct core_err *e)
+{
+    size_t n_opt[COMPUTE_SIDE_COUNT] = {n_ue_options, n_edge_options};
+    int s;
+
+    memset(p, 0, sizeof(*p));
+    if (n_layers == 0 || n_layers > COMPUTE_PLAN_MAX_LAYERS)
+        return core_err(e, CORE_E_INPUT, "a problem has %zu layers, expected 1..%d", n_layers,
+                        COMPUTE_PLAN_MAX_LAYERS);
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        if (n_opt[s] == 0 || n_opt[s] > COMPUTE_PLAN_MAX_OPTIONS)
+            return core_err(e, CORE_E_INPUT, "the %s side has %zu options, expected 1..%d",
+                            side_names[s], n_opt[s], COMPUTE_PLAN_MAX_OPTIONS);
+    p->n_layers = n_layers;
+    p->layers = core_calloc(n_layers, sizeof(*p->layers));
+    if (!p->layers)
+        goto out_nomem;
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+        p->n_options[s] = n_opt[s];
+        p->latency_s[s] = core_calloc(n_opt[s] * n_layers, sizeof(double));
+        p->energy_j[s] = core_calloc(n_opt[s] * n_layers, sizeof(double));
+        if (!p->latency_s[s] || !p->energy_j[s])
+            goto out_nomem;
+    }
+    return CORE_OK;
+
+out_nomem:
+    compute_problem_fini(p);
+    return core_err(e, CORE_E_NOMEM, "out of memory for a problem of %zu layers", n_layers);
+}
+
+void compute_problem_fini(struct compute_problem *p)
+{
+    int s;
+
+    core_free(p->layers);
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+        core_free(p->latency_s[s]);
+        core_free(p->energy_j[s]);
+    }
+    memset(p, 0, sizeof(*p));
+}
+
+static bool finite_nonneg(double x)
+{
+    return isfinite(x) && x >= 0;
+}
+
+enum core_rc compute_problem_check(const struct compute_problem *p, struct core_err *e)
+{
+    bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    size_t i, o;
+    uint32_t j;
+    int s;
+
+    if (p->n_layers == 0 || p->n_layers > COMPUTE_PLAN_MAX_LAYERS)
+        return core_err(e, CORE_E_INPUT, "a problem has %zu layers, expected 1..%d", p->n_layers,
+                        COMPUTE_PLAN_MAX_LAYERS);
+    if (!(isfinite(p->input_bytes) && p->input_bytes > 0))
+        return core_err(e, CORE_E_INPUT, "model input of %g bytes, expected > 0", p->input_bytes);
+    if (!finite_nonneg(p->msg_header_bytes))
+        return core_err(e, CORE_E_INPUT, "message header of %g bytes, expected >= 0",
+                        p->msg_header_bytes);
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+        if (p->n_options[s] == 0 || p->n_options[s] > COMPUTE_PLAN_MAX_OPTIONS)
+            return core_err(e, CORE_E_INPUT, "the %s side has %zu options, expected 1..%d",
+                            side_names[s], p->n_options[s], COMPUTE_PLAN_MAX_OPTIONS);
+        if (!(isfinite(p->copy_bytes_per_s[s]) && p->copy_bytes_per_s[s] > 0))
+            return core_err(e, CORE_E_INPUT, "%s copy bandwidth %g B/s, expected > 0",
+                            side_names[s], p->copy_bytes_per_s[s]);
+        if (!finite_nonneg(p->copy_latency_s[s]))
+            return core_err(e, CORE_E_INPUT, "%s copy latency %g s, expected >= 0",
+                            side_names[s], p->copy_latency_s[s]);
+        if (!finite_nonneg(p->copy_power_w[s]))
+            return core_err(e, CORE_E_INPUT, "%s copy power %g W, expected >= 0", side_names[s],
+                            p->copy_power_w[s]);
+        if (p->default_option[s] >= p->n_options[s])
+            return core_err(e, CORE_E_INPUT, "%s default option %u, expected < %zu",
+                            side_names[s], p->default_option[s], p->n_options[s]);
+    }
+    for (i = 0; i < p->n_layers; i++) {
+        const struct compute_problem_layer *l = &p->layers[i];
+        bool supported = false;
+
+        if (l->n_inputs == 0 || l->n_inputs > COMPUTE_PLAN_MAX_INPUTS)
+            return core_err(e, CORE_E_INPUT, "layer %zu has %u inputs, expected 1..%d", i,
+                            l->n_inputs, COMPUTE_PLAN_MAX_INPUTS);
+        for (j = 0; j < l->n_inputs; j++) {
+            if (l->inputs[j] < -1 || l->inputs[j] >= (int32_t)i)
+                return core_err(e, CORE_E_INPUT,
+                                "layer %zu reads %d, expected -1 (the model input) or an "
+                                "earlier layer", i, (int)l->inputs[j]);
+            if (l->inputs[j] >= 0)
+                used[l->inputs[j]] = true;
+        }
+        if (!finite_nonneg(l->out_bytes))
+            return core_err(e, CORE_E_INPUT, "layer %zu has an output of %g bytes, expected >= 0",
+                            i, l->out_bytes);
+        for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+            for (o = 0; o < p->n_options[s]; o++) {
+                double t = compute_problem_latency_s(p, s, o, i);
+                double en = compute_problem_energy_j(p, s, o, i);
+
+                if (isnan(t) || t <= 0)
+                    return core_err(e, CORE_E_INPUT,
+                                    "layer %zu takes %g s on %s option %zu, expected > 0 or "
+                                    "INFINITY (unsupported)", i, t, side_names[s], o);
+                if (isinf(t))
+                    continue;
+                supported = true;
+                if (!finite_nonneg(en))
+                    return core_err(e, CORE_E_INPUT,
+                                    "layer %zu costs %g J on %s option %zu, expected >= 0", i, en,
+                                    side_names[s], o);
+            }
+        }
+        if (!supported)
+            return core_err(e, CORE_E_INPUT, "layer %zu is supported by no option of either side",
+                            i);
+    }
+    for (i = 0; i + 1 < p->n_layers; i++)
+        if (!used[i])
+            return core_err(e, CORE_E_INPUT,
+                            "layer %zu is read by no later layer (only the last layer, the "
+                            "model's output, may be)", i);
+    return CORE_OK;
+}
+
+/* ---- plans --------------------------------------------------------------- */
+
+static enum compute_side side_at(const struct compute_plan *pl, uint32_t k)
+{
+    return k < pl->n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+}
+
+enum core_rc compute_plan_check(const struct compute_problem *p, const struct compute_plan *pl,
+                                bool edge_ok, struct core_err *e)
+{
+    int32_t pos[COMPUTE_PLAN_MAX_LAYERS];
+    uint32_t k, j;
+    size_t i;
+
+    if (pl->n_layers != p->n_layers)
+        return core_err(e, CORE_E_INPUT, "plan of %u layers for a problem of %zu", pl->n_layers,
+                        p->n_layers);
+    if (pl->n_ue > pl->n_layers)
+        return core_err(e, CORE_E_INPUT, "plan runs %u layers on the UE, more than its %u",
+                        pl->n_ue, pl->n_layers);
+    if (!edge_ok && pl->n_ue < pl->n_layers)
+        return core_err(e, CORE_E_INPUT,
+                        "plan runs %u layers on the edge, which is not available",
+                        pl->n_layers - pl->n_ue);
+    for (i = 0; i < p->n_layers; i++)
+        pos[i] = -1;
+    for (k = 0; k < pl->n_layers; k++) {
+        uint16_t l = pl->order[k];
+
+        if (l >= p->n_layers)
+            return core_err(e, CORE_E_INPUT, "position %u holds layer %u, expected < %zu", k, l,
+                            p->n_layers);
+        if (pos[l] >= 0)
+            return core_err(e, CORE_E_INPUT, "layer %u is at positions %d and %u", l,
+                            (int)pos[l], k);
+        pos[l] = (int32_t)k;
+    }
+    for (k = 0; k < pl->n_layers; k++) {
+        uint16_t l = pl->order[k];
+        const struct compute_problem_layer *ly = &p->layers[l];
+        enum compute_side s = side_at(pl, k);
+
+        for (j = 0; j < ly->n_inputs; j++)
+            if (ly->inputs[j] >= 0 && pos[ly->inputs[j]] > (int32_t)k)
+                return core_err(e, CORE_E_INPUT,
+                                "layer %u (position %u) runs before its input, layer %d "
+                                "(position %d)", l, k, (int)ly->inputs[j],
+                                (int)pos[ly->inputs[j]]);
+        if (pl->option[l] >= p->n_options[s])
+            return core_err(e, CORE_E_INPUT, "layer %u has %s option %u, expected < %zu", l,
+                            side_names[s], pl->option[l], p->n_options[s]);
+        if (isinf(compute_problem_latency_s(p, s, pl->option[l], l)))
+            return core_err(e, CORE_E_INPUT, "layer %u is not supported by %s option %u (%s)", l,
+                            side_names[s], pl->option[l], p->options[s][pl->option[l]].label);
+    }
+    return CORE_OK;
+}
+
+/* pos[layer] and, for every tensor, its producer's position (from[0] = -1 for
+ * the model input, from[1 + j] = pos[j]) and the last position reading it
+ * (last[t], -1 when nothing reads it). */
+static void tensor_spans(const struct compute_problem *p, const struct compute_plan *pl,
+                         int32_t *from, int32_t *last)
+{
+    size_t i;
+    uint32_t k, j;
+
+    from[0] = -1;
+    last[0] = -1;
+    for (i = 0; i < p->n_layers; i++)
+        last[1 + i] = -1;
+    for (k = 0; k < pl->n_layers; k++)
+        from[1 + pl->order[k]] = (int32_t)k;
+    for (k = 0; k < pl->n_layers; k++) {
+        const struct compute_problem_layer *ly = &p->layers[pl->order[k]];
+
+        for (j = 0; j < ly->n_inputs; j++)
+            if (last[1 + ly->inputs[j]] < (int32_t)k)
+                last[1 + ly->inputs[j]] = (int32_t)k;
+    }
+}
+
+static double crossing_at(const struct compute_problem *p, const int32_t *from,
+                          const int32_t *last, uint32_t k)
+{
+    double bytes = 0;
+    size_t i;
+
+    if (last[0] >= (int32_t)k)
+        bytes += p->input_bytes;
+    for (i = 0; i < p->n_layers; i++)
+        if (from[1 + i] < (int32_t)k && last[1 + i] >= (int32_t)k)
+            bytes += p->layers[i].out_bytes;
+    return bytes;
+}
+
+/* crossing_at for every boundary k = 0..n at once, in O(n + inputs): each
+ * tensor adds its bytes to the boundaries in (from, last]. Byte counts are
+ * integers (or eighths), so the running sum is exact and equals crossing_at. */
+static void crossing_all(const struct compute_problem *p, const int32_t *from,
+                         const int32_t *last, uint32_t n, double *out)
+{
+    double diff[COMPUTE_PLAN_MAX_LAYERS + 2] = {0};
+    double run = 0;
+    size_t i;
+
+    if (last[0] >= 0) {
+        diff[0] += p->input_bytes;
+        diff[last[0] + 1] -= p->input_bytes;
+    }
+    for (i = 0; i < p->n_layers; i++)
+        if (last[1 + i] > from[1 + i]) {
+            diff[from[1 + i] + 1] += p->layers[i].out_bytes;
+            diff[last[1 + i] + 1] -= p->layers[i].out_bytes;
+        }
+    for (uint32_t k = 0; k <= n; k++) {
+        run += diff[k];
+        out[k] = run;
+    }
+}
+
+double compute_plan_crossing_bytes(const struct compute_problem *p,
+                                   const struct compute_plan *pl, uint32_t k)
+{
+    int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
+
+    CORE_ASSERT(k <= pl->n_layers);
+    tensor_spans(p, pl, from, last);
+    return crossing_at(p, from, last, k);
+}
+
+/* Does position k start a segment (a new side, or another option)? Does it
+ * copy (same side, another resource)? */
+static bool starts_segment(const struct compute_plan *pl, uint32_t k)
+{
+    return k == 0 || k == pl->n_ue || pl->option[pl->order[k]] != pl->option[pl->order[k - 1]];
+}
+
+static bool copies_at(const struct compute_problem *p, const struct compute_plan *pl, uint32_t k)
+{
+    enum compute_side s = side_at(pl, k);
+
+    if (k == 0 || k == pl->n_ue)
+        return false;
+    return p->options[s][pl->option[pl->order[k]]].resource !=
+           p->options[s][pl->option[pl->order[k - 1]]].resource;
+}
+
+void compute_plan_cost(const struct compute_problem *p, const struct compute_state *s,
+                       const struct compute_plan *pl, struct compute_plan_cost *c)
+{
+    int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
+    double cross[COMPUTE_PLAN_MAX_LAYERS + 1];
+    double compute_s[COMPUTE_SIDE_COUNT] = {0, 0}, wait_s[COMPUTE_SIDE_COUNT] = {0, 0};
+    double energy_j[COMPUTE_SIDE_COUNT] = {0, 0};
+    bool wait_inf = false;
+    uint32_t k;
+
+    memset(c, 0, sizeof(*c));
+    tensor_spans(p, pl, from, last);
+    crossing_all(p, from, last, pl->n_layers, cross);
+    for (k = 0; k < pl->n_layers; k++) {
+        enum compute_side sd = side_at(pl, k);
+        uint16_t l = pl->order[k];
+        uint8_t o = pl->option[l];
+
+        if (copies_at(p, pl, k)) {
+            double t = p->copy_latency_s[sd] + cross[k] / p->copy_bytes_per_s[sd];
+
+            compute_s[sd] += t;
+            energy_j[sd] += t * p->copy_power_w[sd];
+        }
+        if (starts_segment(pl, k)) {
+            wait_s[sd] += s->wait_s[sd][o];
+            wait_inf = wait_inf || isinf(s->wait_s[sd][o]);
+        }
+        compute_s[sd] += compute_problem_latency_s(p, sd, o, l);
+        energy_j[sd] += compute_problem_energy_j(p, sd, o, l);
+    }
+    c->ue_compute_s = compute_s[COMPUTE_SIDE_UE];
+    c->ue_wait_s = wait_s[COMPUTE_SIDE_UE];
+    c->edge_wait_s = wait_s[COMPUTE_SIDE_EDGE];
+    c->edge_compute_s = compute_s[COMPUTE_SIDE_EDGE];
+    if (pl->n_ue < pl->n_layers) {
+        c->uplink_bytes = cross[pl->n_ue] + p->msg_header_bytes;
+        c->uplink_s = c->uplink_bytes * 8 / s->ul_rate_bps;
+        c->downlink_bytes = p->layers[p->n_layers - 1].out_bytes + p->msg_header_bytes;
+        c->downlink_s = c->downlink_bytes * 8 / s->dl_rate_bps;
+    }
+    c->signaling_s = s->signaling_s;
+    c->latency_s = c->ue_compute_s + c->ue_wait_s + c->uplink_s + c->edge_wait_s +
+                   c->edge_compute_s + c->downlink_s + c->signaling_s;
+    c->ue_energy_j = energy_j[COMPUTE_SIDE_UE] + s->ul_power_w * c->uplink_s +
+                     s->dl_power_w * c->downlink_s;
+    c->edge_energy_j = energy_j[COMPUTE_SIDE_EDGE];
+    c->objective = wait_inf ? INFINITY
+                            : s->w_latency * c->latency_s + s->w_energy * c->ue_energy_j;
+}
+
+size_t compute_plan_segments(const struct compute_problem *p, const struct compute_plan *pl,
+                             struct compute_segment *segs)
+{
+    int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
+    double cross[COMPUTE_PLAN_MAX_LAYERS + 1];
+    struct compute_segment *g = NULL;
+    size_t n = 0;
+    uint32_t k;
+
+    tensor_spans(p, pl, from, last);
+    crossing_all(p, from, last, pl->n_layers, cross);
+    for (k = 0; k < pl->n_layers; k++) {
+        enum compute_side sd = side_at(pl, k);
+        uint16_t l = pl->order[k];
+        uint8_t o = pl->option[l];
+
+        if (starts_segment(pl, k)) {
+            g = &segs[n++];
+            memset(g, 0, sizeof(*g));
+            g->side = sd;
+            g->option = o;
+            g->first = k;
+            if (copies_at(p, pl, k)) {
+                g->copy_s = p->copy_latency_s[sd] + cross[k] / p->copy_bytes_per_s[sd];
+                g->energy_j = g->copy_s * p->copy_power_w[sd];
+            }
+        }
+        g->count++;
+        g->compute_s += compute_problem_latency_s(p, sd, o, l);
+        g->energy_j += compute_problem_energy_j(p, sd, o, l);
+    }
+    return n;
+}
+
+size_t compute_plan_alloc_text(const struct compute_problem *p, const struct compute_plan *pl,
+                               enum compute_side side, char *out, size_t cap)
+{
+    uint32_t k = side == COMPUTE_SIDE_UE ? 0 : pl->n_ue;
+    uint32_t end = side == COMPUTE_SIDE_UE ? pl->n_ue : pl->n_layers;
+    size_t len = 0;
+
+    if (cap > 0)
+        out[0] = '\0';
+    while (k < end) {
+        uint8_t o = pl->option[pl->order[k]];
+        const char *label = p->options[side][o].label;
+        char idx[16];
+        uint32_t first = k;
+        int w;
+
+        while (k + 1 < end && pl->option[pl->order[k + 1]] == o)
+            k++;
+        if (label[0] == '\0') {
+            snprintf(idx, sizeof(idx), "%u", (unsigned)o);
+            label = idx;
+        }
+        w = snprintf(len < cap ? out + len : NULL, len < cap ? cap - len : 0, "%s%.*s:%u-%u",
+                     first == (side == COMPUTE_SIDE_UE ? 0 : pl->n_ue) ? "" : ",",
+                     (int)sizeof(p->options[side][o].label), label, first, k);
+        CORE_ASSERT(w >= 0);
+        len += (size_t)w;
+        k++;
+    }
+    if (cap > 0 && len >= cap)
+        out[cap - 1] = '\0';
+    return len;
+}

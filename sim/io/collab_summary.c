@@ -1,0 +1,259 @@
+/*
+ * collab_summary.c — the per-policy summary of collaborative inferences that
+ * `coinfer run` prints after a run and `coinfer report` prints from the
+ * database: count, latency mean and p50 / p95 / p99, mean UE and edge energy
+ * per inference, deadline hit ratio, declines, overrides and, where the
+ * outcome is known (real mode), accuracy.
+ *
+ * Quantiles are exact: every latency is kept in one growable array of
+ * doubles (counted allocator, doubling from SUMMARY_INITIAL), sorted by
+ * io_collab_summary_finish and read with core_quantile_sorted (R type 7).
+ * A run of a few hundred thousand inferences costs a few MB. Means are plain
+ * sums over the rows in the order they were added, divided by the count.
+ *
+ * Printing formats every cell twice (widths, then lines) instead of keeping
+ * a table of strings, so it allocates nothing; numbers have six significant
+ * digits, "-" marks a figure that does not exist (NAN).
+ */
+#include "io/io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SUMMARY_INITIAL  1024 /* latencies allocated at the first add */
+#define SUMMARY_CELL_MAX 64   /* bytes of one formatted cell */
+
+/* The figures of the table, in printed order. */
+enum summary_col {
+    COL_RUN_ID,
+    COL_POLICY,
+    COL_INFERENCES,
+    COL_MEAN_LATENCY,
+    COL_P50_LATENCY,
+    COL_P95_LATENCY,
+    COL_P99_LATENCY,
+    COL_UE_ENERGY,
+    COL_EDGE_ENERGY,
+    COL_DEADLINE,
+    COL_DECLINED,
+    COL_OVERRIDDEN,
+    COL_ACCURACY,
+    COL_COUNT
+};
+
+static const char *const col_names[] = {
+    [COL_RUN_ID] = "run_id",
+    [COL_POLICY] = "policy",
+    [COL_INFERENCES] = "inferences",
+    [COL_MEAN_LATENCY] = "mean_latency_s",
+    [COL_P50_LATENCY] = "p50_latency_s",
+    [COL_P95_LATENCY] = "p95_latency_s",
+    [COL_P99_LATENCY] = "p99_latency_s",
+    [COL_UE_ENERGY] = "mean_ue_energy_j",
+    [COL_EDGE_ENERGY] = "mean_edge_energy_j",
+    [COL_DEADLINE] = "deadline_hit_ratio",
+    [COL_DECLINED] = "declined",
+    [COL_OVERRIDDEN] = "overridden",
+    [COL_ACCURACY] = "accuracy",
+};
+static_assert(ARRAY_LEN(col_names) == COL_COUNT, "one name per summary column");
+
+void io_collab_summary_init(struct io_collab_summary *s, const char *policy, int64_t run_id)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->policy, sizeof(s->policy), "%s", policy ? policy : "");
+    s->run_id = run_id;
+    io_collab_summary_finish(s);
+}
+
+enum core_rc io_collab_summary_add(struct io_collab_summary *s,
+                                   const struct proto_inference_record *rows, size_t n,
+                                   struct core_err *e)
+{
+    size_t i;
+
+    if (s->count + n > s->capacity) {
+        size_t capacity = s->capacity ? s->capacity : SUMMARY_INITIAL;
+        double *p;
+
+        while (capacity < s->count + n)
+            capacity *= 2;
+        p = core_realloc(s->latency_s, capacity * sizeof(*p));
+        if (!p)
+            return core_err(e, CORE_E_NOMEM, "out of memory for the latencies of %llu inferences",
+                            (unsigned long long)(s->count + n));
+        s->latency_s = p;
+        s->capacity = capacity;
+    }
+    for (i = 0; i < n; i++) {
+        const struct proto_inference_record *r = &rows[i];
+
+        s->latency_s[s->count++] = r->latency_s;
+        s->sum_latency_s += r->latency_s;
+        s->sum_ue_energy_j += r->ue_energy_j;
+        s->sum_edge_energy_j += r->edge_energy_j;
+        s->declined += r->declined;
+        s->overridden += r->overridden;
+        s->deadline_met += r->deadline_met;
+        if (r->correct >= 0) {
+            s->correct_known++;
+            s->correct += r->correct > 0;
+        }
+    }
+    return CORE_OK;
+}
+
+void io_collab_summary_finish(struct io_collab_summary *s)
+{
+    double n = (double)s->count;
+
+    core_sort_doubles(s->latency_s, s->count);
+    s->mean_latency_s = s->count ? s->sum_latency_s / n : NAN;
+    s->p50_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.50);
+    s->p95_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.95);
+    s->p99_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.99);
+    s->mean_ue_energy_j = s->count ? s->sum_ue_energy_j / n : NAN;
+    s->mean_edge_energy_j = s->count ? s->sum_edge_energy_j / n : NAN;
+    s->deadline_ratio = s->count ? (double)s->deadline_met / n : NAN;
+    s->accuracy = s->correct_known ? (double)s->correct / (double)s->correct_known : NAN;
+}
+
+void io_collab_summary_fini(struct io_collab_summary *s)
+{
+    core_free(s->latency_s);
+    s->latency_s = NULL;
+    s->capacity = 0;
+}
+
+static void format_number(double x, char cell[SUMMARY_CELL_MAX])
+{
+    if (isnan(x))
+        snprintf(cell, SUMMARY_CELL_MAX, "-");
+    else
+        snprintf(cell, SUMMARY_CELL_MAX, "%.6g", x);
+}
+
+/* Figure c of s as text. */
+static void format_cell(const struct io_collab_summary *s, enum summary_col c,
+                        char cell[SUMMARY_CELL_MAX])
+{
+    switch (c) {
+    case COL_RUN_ID:
+        snprintf(cell, SUMMARY_CELL_MAX, "%lld", (long long)s->run_id);
+        return;
+    case COL_POLICY:
+        snprintf(cell, SUMMARY_CELL_MAX, "%s", s->policy[0] ? s->policy : "-");
+        return;
+    case COL_INFERENCES:
+        snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->count);
+        return;
+    case COL_MEAN_LATENCY:
+        format_number(s->mean_latency_s, cell);
+        return;
+    case COL_P50_LATENCY:
+        format_number(s->p50_latency_s, cell);
+        return;
+    case COL_P95_LATENCY:
+        format_number(s->p95_latency_s, cell);
+        return;
+    case COL_P99_LATENCY:
+        format_number(s->p99_latency_s, cell);
+        return;
+    case COL_UE_ENERGY:
+        format_number(s->mean_ue_energy_j, cell);
+        return;
+    case COL_EDGE_ENERGY:
+        format_number(s->mean_edge_energy_j, cell);
+        return;
+    case COL_DEADLINE:
+        format_number(s->deadline_ratio, cell);
+        return;
+    case COL_DECLINED:
+        snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->declined);
+        return;
+    case COL_OVERRIDDEN:
+        snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->overridden);
+        return;
+    case COL_ACCURACY:
+    case COL_COUNT:
+        format_number(s->accuracy, cell);
+        return;
+    }
+}
+
+/* Whether any summary has a run (then the run_id column is printed). */
+static bool any_run_id(const struct io_collab_summary *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i].run_id != 0)
+            return true;
+    return false;
+}
+
+/* Pad text to width (right-aligned, or left-aligned unless last), then the
+ * separator or the end of the line. */
+static void print_cell(FILE *out, const char *text, size_t width, bool right, bool last)
+{
+    if (right)
+        fprintf(out, "%*s", (int)width, text);
+    else if (last)
+        fputs(text, out);
+    else
+        fprintf(out, "%-*s", (int)width, text);
+    fputs(last ? "\n" : "  ", out);
+}
+
+void io_collab_summary_print(FILE *out, const struct io_collab_summary *s, size_t n)
+{
+    size_t widths[COL_COUNT];
+    char cell[SUMMARY_CELL_MAX];
+    enum summary_col first = any_run_id(s, n) ? COL_RUN_ID : COL_POLICY;
+    size_t i;
+    int c;
+
+    for (c = first; c < COL_COUNT; c++) {
+        widths[c] = strlen(col_names[c]);
+        for (i = 0; i < n; i++) {
+            format_cell(&s[i], (enum summary_col)c, cell);
+            if (strlen(cell) > widths[c])
+                widths[c] = strlen(cell);
+        }
+    }
+    for (c = first; c < COL_COUNT; c++)
+        print_cell(out, col_names[c], widths[c], c != COL_POLICY, c + 1 == COL_COUNT);
+    for (i = 0; i < n; i++) {
+        for (c = first; c < COL_COUNT; c++) {
+            format_cell(&s[i], (enum summary_col)c, cell);
+            print_cell(out, cell, widths[c], c != COL_POLICY, c + 1 == COL_COUNT);
+        }
+    }
+}
+
+void io_collab_summary_print_columns(FILE *out, const struct io_collab_summary *s, size_t n)
+{
+    enum summary_col first = any_run_id(s, n) ? COL_RUN_ID : COL_POLICY;
+    size_t name_width = 0, width = 0, i;
+    char cell[SUMMARY_CELL_MAX];
+    int c;
+
+    /* One width for every policy column keeps the figures in a grid. */
+    for (c = first; c < COL_COUNT; c++) {
+        if (strlen(col_names[c]) > name_width)
+            name_width = strlen(col_names[c]);
+        for (i = 0; i < n; i++) {
+            format_cell(&s[i], (enum summary_col)c, cell);
+            if (strlen(cell) > width)
+                width = strlen(cell);
+        }
+    }
+    for (c = first; c < COL_COUNT; c++) {
+        print_cell(out, col_names[c], name_width, false, n == 0);
+        for (i = 0; i < n; i++) {
+            format_cell(&s[i], (enum summary_col)c, cell);
+            print_cell(out, cell, width, true, i + 1 == n);
+        }
+    }
+}

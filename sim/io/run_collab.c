@@ -1,0 +1,232 @@
+/*
+ * run_collab.c — running a collaborative-inference scenario into the
+ * database: the radio world, the protocol world on top of it, and a policy
+ * as the UEs' decision maker.
+ *
+ * The policy is prepared once per (device class, model) problem
+ * (policy_solver_create: the oracle enumerates a DAG's cuts there) and
+ * wired to the world as its proto_decide_fn, so proto never sees sim/policy.
+ * Rows are buffered by the world's handlers and drained between slices of
+ * the run, one transaction per batch, exactly as the queue model's driver
+ * does; a stop keeps every row drained so far.
+ */
+#include "io/io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+#define INFERENCE_BUFFER_ROWS 4096 /* inference rows between two drains */
+#define MESSAGE_BUFFER_ROWS 16384  /* message rows between two drains (--trace) */
+#define SLICE_EVENTS 200000        /* events between progress checks */
+#define PROGRESS_PERIOD_S 0.1      /* wall seconds between progress reports */
+
+struct deciders {
+    struct policy_solver *solver[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
+};
+
+static enum core_rc decide(void *ctx, uint32_t device, uint32_t model,
+                           const struct compute_problem *p, const struct compute_state *s,
+                           struct core_rng *rng, struct compute_plan *out, struct core_err *e)
+{
+    struct deciders *d = ctx;
+
+    (void)p;
+    return policy_decide(d->solver[device][model], s, rng, out, e);
+}
+
+static void deciders_destroy(struct deciders *d)
+{
+    for (size_t i = 0; i < PROTO_MAX_DEVICES; i++)
+        for (size_t j = 0; j < PROTO_MAX_MODELS; j++)
+            policy_solver_destroy(d->solver[i][j]);
+}
+
+static enum core_rc deciders_create(struct deciders *d, enum policy_kind kind,
+                                    const struct proto_collab_config *cfg, bool *exact,
+                                    struct core_err *e)
+{
+    memset(d, 0, sizeof(*d));
+    *exact = true;
+    for (size_t i = 0; i < cfg->n_devices; i++)
+        for (size_t j = 0; j < cfg->n_models; j++) {
+            d->solver[i][j] = policy_solver_create(kind, cfg->problem[i][j], e);
+            if (!d->solver[i][j]) {
+                deciders_destroy(d);
+                return e->rc;
+            }
+            if (!policy_solver_exact(d->solver[i][j]))
+                *exact = false;
+        }
+    return CORE_OK;
+}
+
+static enum core_rc drain(struct io_db *db, int64_t run_id, const char *policy,
+                          const struct proto_collab_config *cfg, struct proto_collab_records *r,
+                          const struct io_collab_options *opt, struct io_collab_result *res,
+                          struct core_err *e)
+{
+    enum core_rc rc;
+
+    if (r->n_inferences > 0) {
+        rc = io_db_insert_inferences(db, run_id, policy, cfg->model_name, r->inferences,
+                                     r->n_inferences, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (opt->on_rows)
+            opt->on_rows(opt->rows_ctx, r->inferences, r->n_inferences);
+        res->n_inferences += r->n_inferences;
+        r->n_inferences = 0;
+    }
+    if (r->n_messages > 0) {
+        rc = io_db_insert_messages(db, run_id, r->messages, r->n_messages, e);
+        if (rc != CORE_OK)
+            return rc;
+        res->n_messages += r->n_messages;
+        r->n_messages = 0;
+    }
+    return CORE_OK;
+}
+
+static enum core_rc run_loop(const struct io_scenario *sc, double duration_s,
+                             const char *policy, const struct proto_collab_config *cfg,
+                             const struct io_collab_options *opt, struct core_engine *eng,
+                             struct io_db *db, struct proto_collab_records *records,
+                             struct io_collab_result *res, struct core_err *e)
+{
+    struct core_run_limits lim = {0};
+    double wall0_s = core_wall_s(), last_report_s = wall0_s;
+    enum core_rc rc;
+
+    lim.has_until = true;
+    lim.until_s = duration_s;
+    lim.max_events = SLICE_EVENTS;
+    lim.stop_flag = opt->stop_flag;
+    for (;;) {
+        enum core_stop why = core_engine_run(eng, &lim);
+        double now_wall_s;
+
+        rc = drain(db, res->run_id, policy, cfg, records, opt, res, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (why == CORE_STOP_FAILED) {
+            const struct core_err *ee = core_engine_error(eng);
+
+            return core_err(e, ee->rc, "%s: the run failed at t=%.9g s: %s", sc->path,
+                            core_engine_now(eng), ee->msg);
+        }
+        if (opt->stop_flag && *opt->stop_flag)
+            return core_err(e, CORE_E_INTERRUPTED, "interrupted at t=%.9g s of %.9g s",
+                            core_engine_now(eng), duration_s);
+        if (why == CORE_STOP_EMPTY || why == CORE_STOP_TIME)
+            return CORE_OK;
+        now_wall_s = core_wall_s();
+        if (opt->progress && now_wall_s - last_report_s >= PROGRESS_PERIOD_S) {
+            opt->progress(opt->progress_ctx, core_engine_now(eng), duration_s,
+                          core_engine_events_run(eng), now_wall_s - wall0_s);
+            last_report_s = now_wall_s;
+        }
+    }
+}
+
+enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab *c,
+                           const char *policy, const struct io_collab_options *opt,
+                           struct io_collab_result *res, struct core_err *e)
+{
+    struct proto_collab_config cfg = *io_collab_config(c);
+    struct radio_world_config rcfg = *io_collab_radio(c);
+    struct proto_collab_records records = {0};
+    struct deciders deciders;
+    struct core_engine *eng = NULL;
+    struct radio_world *radio = NULL;
+    struct proto_collab_world *world = NULL;
+    struct io_db *db = NULL;
+    struct io_run_info info;
+    enum policy_kind kind;
+    double wall0_s = core_wall_s();
+    enum core_rc rc, end_rc;
+
+    memset(res, 0, sizeof(*res));
+    res->run_id = -1;
+    snprintf(res->status, sizeof(res->status), "failed");
+    if (!policy_kind_find(policy, &kind))
+        return core_err(e, CORE_E_USAGE,
+                        "--policy %s: unknown policy (local, edge, split, oracle, random, all)",
+                        policy);
+    snprintf(res->policy, sizeof(res->policy), "%s", policy);
+    if (opt->has_seed)
+        cfg.sim.seed = opt->seed;
+    res->seed = cfg.sim.seed;
+    if (opt->db_path)
+        snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
+    else
+        snprintf(res->db_path, sizeof(res->db_path), "results/%s.db", sc->name);
+    rc = deciders_create(&deciders, kind, &cfg, &res->exact, e);
+    if (rc != CORE_OK)
+        return rc;
+
+    db = io_db_open(res->db_path, e);
+    if (!db) {
+        deciders_destroy(&deciders);
+        return e->rc;
+    }
+    info.scenario = sc->name;
+    info.scenario_sha256 = sc->sha256;
+    info.policy = policy;
+    info.seed = cfg.sim.seed;
+    info.version = opt->version ? opt->version : "unknown";
+    rc = io_db_run_begin(db, &info, &res->run_id, e);
+    if (rc != CORE_OK)
+        goto out_close_db;
+    rc = proto_collab_records_init(&records, INFERENCE_BUFFER_ROWS,
+                                   opt->trace ? MESSAGE_BUFFER_ROWS : 0);
+    if (rc != CORE_OK) {
+        core_err(e, rc, "out of memory for the record buffers");
+        goto out_end_run;
+    }
+    eng = core_engine_create(4096);
+    if (!eng) {
+        rc = core_err(e, CORE_E_NOMEM, "out of memory creating the engine");
+        goto out_end_run;
+    }
+    radio = radio_world_create(&rcfg, eng, cfg.sim.seed, e);
+    if (!radio) {
+        rc = e->rc;
+        goto out_end_run;
+    }
+    cfg.ue_power = rcfg.power;
+    world = proto_collab_world_create(&cfg, eng, radio, decide, &deciders, &records, e);
+    if (!world) {
+        rc = e->rc;
+        goto out_end_run;
+    }
+    rc = run_loop(sc, cfg.sim.duration_s, policy, &cfg, opt, eng, db, &records, res, e);
+    res->events = core_engine_events_run(eng);
+    res->sim_end_s = core_engine_now(eng);
+    proto_collab_world_stats(world, &res->stats);
+
+out_end_run:
+    snprintf(res->status, sizeof(res->status), "%s",
+             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
+    {
+        struct core_err end_e;
+
+        core_err_clear(&end_e);
+        end_rc = io_db_run_end(db, res->run_id, res->status, &end_e);
+        if (end_rc != CORE_OK && rc == CORE_OK) {
+            *e = end_e;
+            rc = end_rc;
+        }
+    }
+    proto_collab_world_destroy(world);
+    radio_world_destroy(radio);
+    core_engine_destroy(eng);
+    proto_collab_records_fini(&records);
+out_close_db:
+    io_db_close(db);
+    deciders_destroy(&deciders);
+    res->wall_s = core_wall_s() - wall0_s;
+    return rc;
+}

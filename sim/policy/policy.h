@@ -1,0 +1,99 @@
+/*
+ * policy.h — the whole public face of sim/policy: the decision makers that
+ * turn a compute_problem (compute.h, "The allocation problem") and the state
+ * of the moment into a compute_plan — which layers the UE runs, which the
+ * edge runs, and on which option of its side each layer runs.
+ *
+ * Policies, by name:
+ *  - local:  everything on the UE, the best UE option per layer (copies
+ *            counted);
+ *  - edge:   everything on the edge, the raw input sent uplink, the best edge
+ *            option per layer;
+ *  - split:  Neurosurgeon-style: the best split point among the prefixes of
+ *            the problem's topological order, each layer on its side's
+ *            default option or, where that option does not support it, on
+ *            the side's fastest option that does (fewest seconds alone);
+ *  - oracle: the best cut AND per-layer option mapping on both sides;
+ *  - random: a uniform valid cut, then a uniform supporting option per layer
+ *            on its side.
+ * When the state says the edge is not available every policy returns the
+ * local plan. Every plan passes compute_plan_check.
+ *
+ * Cuts. The UE's part is a set of layers closed under predecessors (an
+ * ideal of the DAG); a plan runs it in increasing layer index, then the rest
+ * in increasing layer index. A solver works over a family of cuts prepared
+ * at creation: every ideal for oracle and random when the model has at most
+ * POLICY_CUTS_MAX of them (counted by a bounded enumeration), else (and
+ * always for local, edge and split) the n + 1 prefixes of the layer order,
+ * the chain relaxation. policy_solver_exact says whether the family is every
+ * cut of the model (always so for a chain, where every layer i > 0 reads
+ * layer i - 1).
+ *
+ * Exactness of the oracle. For a fixed order every term of the cost model
+ * is local to one position or one boundary: a layer's latency and energy
+ * depend on its own option; a copy at boundary k on the options at k - 1
+ * and k and on the bytes crossing k, which the cut and order fix; a wait on
+ * whether positions k - 1 and k share side and option; the uplink on the
+ * cut's crossing bytes; the downlink and signalling on nothing. The
+ * objective is therefore the length of a path through the positions'
+ * (side, option) pairs whose edge weights depend only on the two endpoints,
+ * and a shortest path (dynamic programming over positions, minimum over the
+ * predecessor's option) is the minimum over every option assignment. The
+ * first k positions of the UE part of cut I are themselves a cut (I's k
+ * lowest layers), and so are I plus the first k positions of the edge part;
+ * crossing bytes depend only on the set before the boundary. So the forward
+ * DP of the UE part is computed once per cut J, from J minus its highest
+ * layer, and the backward DP of the edge part once per cut I, from I plus the
+ * lowest layer outside it; a decision costs O(cuts x options^2), and taking
+ * the best cut of the family gives the exact optimum over it.
+ *
+ * A solver borrows its problem (which must outlive it and not change), holds
+ * all its scratch, and allocates nothing per decision. Not thread-safe: one
+ * solver per thread.
+ */
+#ifndef COINFER_POLICY_H
+#define COINFER_POLICY_H
+
+#include "compute/compute.h"
+#include "core/core.h"
+
+#define POLICY_CUTS_MAX 20000 /* ideals enumerated before the chain relaxation */
+
+enum policy_kind {
+    POLICY_LOCAL,
+    POLICY_EDGE,
+    POLICY_SPLIT,
+    POLICY_ORACLE,
+    POLICY_RANDOM,
+    POLICY_KIND_COUNT
+};
+
+/* "local", "edge", "split", "oracle", "random". */
+const char *policy_kind_name(enum policy_kind k);
+/* The kind named name: true with it in *k, else false. */
+bool policy_kind_find(const char *name, enum policy_kind *k);
+
+struct policy_solver;
+
+/* Prepare policy k for problem p (borrowed). Returns it owned, or NULL with
+ * *e set: CORE_E_INPUT when p fails compute_problem_check or the policy has
+ * no valid plan with the edge available (a layer no option of the side it
+ * must run on supports: local with a layer no UE option supports, edge with
+ * one no edge option supports, ...), CORE_E_NOMEM. */
+struct policy_solver *policy_solver_create(enum policy_kind k, const struct compute_problem *p,
+                                           struct core_err *e);
+void policy_solver_destroy(struct policy_solver *s); /* NULL is a no-op */
+
+/* Decide under state st into *out. rng (borrowed) is drawn from by random
+ * only (may be NULL for the others). CORE_E_RUNTIME when the edge is not
+ * available and some layer has no UE option. Allocates nothing. */
+enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *st,
+                           struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+
+enum policy_kind policy_solver_kind(const struct policy_solver *s);
+/* True when the solver's cuts are every cut of the model (see above). */
+bool policy_solver_exact(const struct policy_solver *s);
+/* Cuts in the solver's family (ideals, or n + 1 prefixes). */
+size_t policy_solver_cuts(const struct policy_solver *s);
+
+#endif /* COINFER_POLICY_H */

@@ -1,0 +1,403 @@
+/*
+ * test_collab.c — collaborative scenarios: scenarios/collab-small.xml loads
+ * as IO_SCENARIO_COLLAB and builds into a proto_collab_config whose sides,
+ * options, labels and units are those declared; its problem tables hold the
+ * CPMM roofline computed here by hand for two layers of LeNet-5 (a
+ * compute-bound conv on the phone, a memory-bound fc at the edge), INFINITY
+ * where a resource does not run a type and 1 ns where a layer moves no
+ * data; each broken fixture under tests/data/scenarios/ gives exactly the
+ * `FILE:LINE: message` a user reads (exit code 2), through io_scenario_load
+ * and io_collab_build as through io_validate_file; out-of-memory anywhere in
+ * the build is reported and nothing leaks. Run from the repository root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "io/io.h"
+#include "nn/nn.h"
+
+#define DATA  "tests/data/scenarios/"
+#define SMALL "scenarios/collab-small.xml"
+
+static struct io_scenario scenario; /* large: not on the stack */
+
+static struct io_collab *build_ok(const char *path)
+{
+    struct core_err e = {0};
+    struct io_collab *c = NULL;
+    enum core_rc rc = io_scenario_load(path, &scenario, &e);
+
+    if (rc == CORE_OK)
+        rc = io_collab_build(&scenario, &c, &e);
+    if (rc != CORE_OK) {
+        print_error("%s: rc %d: %s\n", path, rc, e.msg);
+        fail();
+    }
+    return c;
+}
+
+/* |got - want| <= 1e-12 |want|, printing both when not. */
+static void assert_close(double got, double want, const char *what)
+{
+    if (!(fabs(got - want) <= 1e-12 * fabs(want))) {
+        print_error("%s: got %.17g, expected %.17g\n", what, got, want);
+        fail();
+    }
+}
+
+static void test_collab_small_scenario_builds_its_config(void **unused)
+{
+    long live = core_alloc_live();
+    struct io_collab *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = io_collab_config(c);
+
+    assert_int_equal(scenario.kind, IO_SCENARIO_COLLAB);
+    assert_true(cfg->sim.duration_s == 30.0);
+    assert_true(cfg->sim.seed == 7);
+    assert_true(cfg->protocol.header_bytes == 64.0);
+    assert_true(cfg->protocol.request_layer_bytes == 16.0);
+    assert_int_equal(cfg->protocol.on_handover, PROTO_HO_COMPLETE);
+    assert_true(cfg->objective.latency_weight == 1.0);
+    assert_true(cfg->objective.energy_weight == 0.0);
+    assert_int_equal(cfg->inference.mode, PROTO_INFER_COSTED);
+    assert_int_equal(cfg->n_models, 2);
+    assert_string_equal(cfg->model_name[0], "lenet5");
+    assert_string_equal(cfg->model_name[1], "resnet18");
+    assert_true(cfg->model_output_bytes[0] == 40.0);   /* 10 float32 */
+    assert_true(cfg->model_output_bytes[1] == 4000.0); /* 1000 float32 */
+    assert_int_equal(cfg->n_devices, 1);
+    assert_int_equal(cfg->n_groups, 1);
+    assert_int_equal(cfg->group_n_ues[0], 3);
+    assert_int_equal(cfg->groups[0].device, 0);
+    assert_int_equal(cfg->groups[0].n_workloads, 2);
+    assert_int_equal(cfg->groups[0].workloads[0].model, 0);
+    assert_int_equal(cfg->groups[0].workloads[0].arrival, PROTO_ARRIVAL_POISSON);
+    assert_true(cfg->groups[0].workloads[0].rate_hz == 2.0);
+    assert_true(cfg->groups[0].workloads[0].deadline_s == 0.05);
+    assert_int_equal(cfg->groups[0].workloads[1].model, 1);
+    assert_true(cfg->groups[0].workloads[1].rate_hz == 0.5);
+    assert_true(cfg->groups[0].workloads[1].deadline_s == 0.2);
+    assert_non_null(cfg->problem[0][0]);
+    assert_non_null(cfg->problem[0][1]);
+    assert_null(cfg->problem[1][0]);
+    assert_int_equal(nn_model_n_layers(io_collab_model(c, 1)), 69);
+    io_collab_destroy(c);
+    assert_int_equal(core_alloc_live(), live);
+}
+
+static void test_collab_radio_world_has_no_traffic_and_its_own_positions(void **unused)
+{
+    struct io_collab *c = build_ok(SMALL);
+    const struct radio_world_config *r = io_collab_radio(c);
+
+    assert_int_equal(r->n_groups, 1);
+    assert_int_equal(r->deploy.scenario, RADIO_SCENARIO_UMI);
+    assert_int_equal(r->groups[0].n_ues, 3);
+    assert_true(r->groups[0].ul_bytes == 0.0);
+    assert_true(r->groups[0].dl_bytes == 0.0);
+    assert_true(r->groups[0].request_rate_hz == 0.0);
+    assert_true(r->groups[0].pos_x_m[1] == -20.0);
+    assert_true(r->groups[0].pos_y_m[2] == -90.0);
+    /* The world outlives the scenario it came from. */
+    memset(&scenario, 0, sizeof(scenario));
+    assert_true(r->groups[0].pos_x_m[0] == 30.0);
+    io_collab_destroy(c);
+}
+
+static void test_collab_options_labels_and_units_are_as_declared(void **unused)
+{
+    static const char *const ue_labels[] = {"cpu:1", "cpu:2", "cpu:4", "npu"};
+    static const double ue_amounts[] = {1, 2, 4, 1};
+    static const uint32_t ue_resources[] = {0, 0, 0, 1};
+    static const char *const edge_labels[] = {"gpu", "cpu:4", "cpu:16"};
+    static const double edge_amounts[] = {1, 4, 16};
+    static const uint32_t edge_resources[] = {0, 1, 1};
+    struct io_collab *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = io_collab_config(c);
+    const struct proto_side *ue = &cfg->device[0], *edge = &cfg->edge;
+    const struct compute_problem *p = cfg->problem[0][0];
+
+    assert_int_equal(ue->n_instances, 2);
+    assert_string_equal(ue->instance_name[0], "cpu");
+    assert_string_equal(ue->instance_name[1], "npu");
+    assert_int_equal(ue->instance_units[0], 4);
+    assert_int_equal(ue->instance_units[1], 1);
+    assert_true(ue->idle_power_w[0] == 0.1);
+    assert_true(ue->idle_power_w[1] == 0.05);
+    assert_int_equal(ue->n_options, 4);
+    assert_int_equal(p->n_options[COMPUTE_SIDE_UE], 4);
+    for (size_t o = 0; o < 4; o++) {
+        assert_string_equal(p->options[COMPUTE_SIDE_UE][o].label, ue_labels[o]);
+        assert_true(p->options[COMPUTE_SIDE_UE][o].amount == ue_amounts[o]);
+        assert_int_equal(p->options[COMPUTE_SIDE_UE][o].resource, ue_resources[o]);
+        assert_int_equal(ue->option_units[o], (uint32_t)ue_amounts[o]);
+    }
+    assert_int_equal(p->default_option[COMPUTE_SIDE_UE], 2); /* default="cpu:4" */
+
+    assert_int_equal(edge->n_instances, 2);
+    assert_string_equal(edge->instance_name[0], "gpu");
+    assert_string_equal(edge->instance_name[1], "cpu");
+    assert_int_equal(edge->instance_units[0], 1);
+    assert_int_equal(edge->instance_units[1], 16);
+    assert_true(edge->idle_power_w[1] == 40.0);
+    assert_true(edge->background_load[0] == 0.0);
+    assert_true(edge->background_load[1] == 0.2);
+    assert_close(edge->background_job_s[1], 0.005, "background job");
+    assert_int_equal(edge->n_options, 3);
+    for (size_t o = 0; o < 3; o++) {
+        assert_string_equal(p->options[COMPUTE_SIDE_EDGE][o].label, edge_labels[o]);
+        assert_true(p->options[COMPUTE_SIDE_EDGE][o].amount == edge_amounts[o]);
+        assert_int_equal(p->options[COMPUTE_SIDE_EDGE][o].resource, edge_resources[o]);
+        assert_int_equal(edge->option_units[o], o == 0 ? 1u : (uint32_t)edge_amounts[o]);
+    }
+    assert_int_equal(p->default_option[COMPUTE_SIDE_EDGE], 0); /* default="gpu" */
+
+    /* Copy figures: <device> defaults, <edge> defaults; header from <protocol>. */
+    assert_close(p->copy_latency_s[COMPUTE_SIDE_UE], 50e-6, "UE copy latency");
+    assert_close(p->copy_bytes_per_s[COMPUTE_SIDE_UE], 10e9, "UE copy bandwidth");
+    assert_true(p->copy_power_w[COMPUTE_SIDE_UE] == 1.0);
+    assert_close(p->copy_latency_s[COMPUTE_SIDE_EDGE], 10e-6, "edge copy latency");
+    assert_close(p->copy_bytes_per_s[COMPUTE_SIDE_EDGE], 12e9, "edge copy bandwidth");
+    assert_true(p->copy_power_w[COMPUTE_SIDE_EDGE] == 10.0);
+    assert_true(p->msg_header_bytes == 64.0);
+    io_collab_destroy(c);
+}
+
+static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
+{
+    struct io_collab *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = io_collab_config(c);
+    const struct compute_problem *p = cfg->problem[0][0]; /* phone, lenet5 */
+    const struct nn_model *m = io_collab_model(c, 0);
+    struct nn_cost conv, fc;
+    double t;
+
+    assert_int_equal(p->n_layers, 9);
+    assert_true(p->input_bytes == 784.0); /* 1x28x28 8-bit pixels (input-element 1 B) */
+    assert_int_equal(p->layers[0].n_inputs, 1);
+    assert_int_equal(p->layers[0].inputs[0], -1);
+    assert_int_equal(p->layers[1].inputs[0], 0);
+    assert_true(p->layers[0].out_bytes == 18816.0); /* 6x28x28 float32 */
+
+    /* conv2d0: 6 x 28 x 28 outputs x 25 MACs = 117600 MACs, 2 FLOPs each, plus
+     * a bias and a relu per output (4704): 244608 FLOPs; 156 parameters. */
+    nn_model_layer_cost(m, 0, &conv);
+    assert_int_equal(conv.flops, 244608);
+    assert_int_equal(conv.params, 156);
+    /* bytes = in 3136 + out 18816 + params 624 = 22576. On cpu:4 (a77: 38.7
+     * GFLOP/s per core, efficiency 0.5, 44 GB/s, 5 us) compute-bound: */
+    t = fmax(244608.0 / (38.7e9 * 4 * 0.5), 22576.0 / 44e9) + 5e-6;
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 2, 0), t, "conv2d0 on cpu:4");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 2, 0), 4.0 * t,
+                 "conv2d0 energy on cpu:4");
+    t = fmax(244608.0 / (38.7e9 * 1 * 0.5), 22576.0 / 44e9) + 5e-6;
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 0, 0), t, "conv2d0 on cpu:1");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 0, 0), 4.0 / 4.0 * t,
+                 "conv2d0 energy on cpu:1");
+    /* On the npu (1.92 TFLOP/s, efficiency 0.4, 44 GB/s, 100 us) memory-bound: */
+    t = fmax(244608.0 / (1.92e12 * 0.4), 22576.0 / 44e9) + 100e-6;
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 3, 0), t, "conv2d0 on npu");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 3, 0), 2.0 * t,
+                 "conv2d0 energy on npu");
+
+    /* fc5: 400 -> 120 with bias and relu: 96000 + 240 FLOPs, 48120 parameters;
+     * bytes = in 1600 + out 480 + params 192480 = 194560. On the T4 (8.1
+     * TFLOP/s, efficiency 0.6, 320 GB/s, 20 us) memory-bound: */
+    nn_model_layer_cost(m, 5, &fc);
+    assert_int_equal(fc.flops, 96240);
+    assert_int_equal(fc.params, 48120);
+    t = fmax(96240.0 / (8.1e12 * 0.6), 194560.0 / 320e9) + 20e-6;
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 5), t, "fc5 on gpu");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 0, 5), 70.0 * t,
+                 "fc5 energy on gpu");
+    /* On cpu:16 (xeon: 121.6 GFLOP/s per core, efficiency 0.5, 140.8 GB/s, 5 us): */
+    t = fmax(96240.0 / (121.6e9 * 16 * 0.5), 194560.0 / 140.8e9) + 5e-6;
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 2, 5), t, "fc5 on cpu:16");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 2, 5), 150.0 * t,
+                 "fc5 energy on cpu:16");
+
+    /* flatten4 moves no data: 1 ns anywhere, no energy; softmax8 does not run on the npu. */
+    for (size_t o = 0; o < 4; o++) {
+        assert_true(compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, 4) == 1e-9);
+        assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, 4) == 0.0);
+    }
+    assert_true(isinf(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 3, 8)));
+    assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 3, 8) == 0.0);
+    assert_true(isfinite(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 2, 8)));
+    io_collab_destroy(c);
+}
+
+static void test_collab_folded_and_fused_layers_cost_nothing(void **unused)
+{
+    struct io_collab *c = build_ok(SMALL);
+    const struct compute_problem *p = io_collab_config(c)->problem[0][1]; /* resnet18 */
+    const struct nn_model *m = io_collab_model(c, 1);
+
+    assert_string_equal(nn_model_layer_name(m, 1), "batchnorm1");
+    assert_string_equal(nn_model_layer_name(m, 2), "relu2");
+    for (int side = 0; side < COMPUTE_SIDE_COUNT; side++) {
+        for (size_t o = 0; o < p->n_options[side]; o++) {
+            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 1) == 1e-9);
+            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 2) == 1e-9);
+            /* maxpool3 computes */
+            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 3) > 1e-6);
+        }
+    }
+    io_collab_destroy(c);
+}
+
+static void test_collab_zoo_model_builds_like_its_file(void **unused)
+{
+    struct io_collab *c = build_ok(DATA "valid-collab-zoo.xml");
+    const struct compute_problem *p = io_collab_config(c)->problem[0][0];
+
+    assert_int_equal(p->n_layers, 9);
+    assert_true(p->layers[0].out_bytes == 18816.0);
+    assert_int_equal(p->n_options[COMPUTE_SIDE_UE], 2);
+    assert_string_equal(p->options[COMPUTE_SIDE_UE][0].label, "cpu:4");
+    assert_string_equal(p->options[COMPUTE_SIDE_EDGE][0].label, "gpu");
+    io_collab_destroy(c);
+}
+
+static const struct {
+    const char *file;
+    const char *message; /* after DATA */
+} broken_files[] = {
+    {"collab-unknown-model.xml", "collab-unknown-model.xml:8: element 'workload': unknown model "
+                                 "'lenet6'"},
+    {"collab-unknown-resource.xml", "collab-unknown-resource.xml:19: element 'use': unknown "
+                                    "resource 'cpu-big'"},
+    {"collab-unknown-device.xml", "collab-unknown-device.xml:7: element 'ue-group': unknown "
+                                  "device 'tablet'"},
+    {"collab-unknown-default.xml", "collab-unknown-default.xml:18: element 'device': default "
+                                   "'cpu:3' is not an option of device 'phone' (its options: "
+                                   "cpu:4, npu)"},
+    {"collab-unsupported-layer.xml",
+     "collab-unsupported-layer.xml:8: element 'workload': device 'phone' runs model 'lenet5', "
+     "whose layer 8 'softmax8' is of type softmax, which none of its resources supports, with "
+     "no edge resource to fall back on"},
+    {"collab-zero-weights.xml", "collab-zero-weights.xml:25: element 'objective': latency-weight "
+                                "and energy-weight are both 0, which makes every decision "
+                                "equally good (give one of them a positive weight)"},
+    {"collab-negative-weight.xml", "collab-negative-weight.xml:25: element 'objective': "
+                                   "attribute 'energy-weight': '-1' is out of range: "
+                                   "'energy-weight' must be in [0, 1e12]"},
+    {"collab-bad-model-file.xml", "../models/bad_shape.xml:6: layer 1 'c2' (conv2d): kernel 7x7 "
+                                  "does not fit input 3x3 with padding 0"},
+    {"collab-measured.xml", "collab-measured.xml:12: element 'resource': resource 'cpu' is "
+                            "measured, but a collaborative scenario needs declared figures "
+                            "(peak, memory-bandwidth) for now: costed runs must be reproducible "
+                            "byte for byte"},
+    {"collab-workload-in-radio.xml", "collab-workload-in-radio.xml:7: element 'workload' is "
+                                     "allowed only in a collaborative scenario (with <model>, "
+                                     "<device> and <edge>)"},
+};
+
+static enum core_rc load_and_build(const char *path, struct core_err *e)
+{
+    struct io_collab *c = NULL;
+    enum core_rc rc = io_scenario_load(path, &scenario, e);
+
+    if (rc == CORE_OK)
+        rc = io_collab_build(&scenario, &c, e);
+    io_collab_destroy(c);
+    return rc;
+}
+
+static void check_broken(enum core_rc (*load)(const char *, struct core_err *))
+{
+    char path[256], want[1024];
+    long live = core_alloc_live();
+    int bad = 0;
+
+    for (size_t i = 0; i < ARRAY_LEN(broken_files); i++) {
+        struct core_err e = {0};
+        enum core_rc rc;
+        snprintf(path, sizeof(path), DATA "%s", broken_files[i].file);
+        snprintf(want, sizeof(want), DATA "%s", broken_files[i].message);
+        rc = load(path, &e);
+        if (rc != CORE_E_INPUT || core_rc_exit_code(rc) != 2 || strcmp(e.msg, want) != 0) {
+            print_error("%s: rc %d\n  got      \"%s\"\n  expected \"%s\"\n", path, rc, e.msg, want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(core_alloc_live(), live);
+}
+
+static void test_collab_each_broken_file_gives_file_line_and_plain_message(void **unused)
+{
+    check_broken(load_and_build);
+}
+
+static void test_collab_validate_file_gives_the_same_errors(void **unused)
+{
+    struct core_err e = {0};
+
+    check_broken(io_validate_file);
+    assert_int_equal(io_validate_file(SMALL, &e), CORE_OK);
+}
+
+static void test_collab_build_of_another_kind_is_a_usage_error(void **unused)
+{
+    struct core_err e = {0};
+    struct io_collab *c = (struct io_collab *)&e;
+
+    assert_int_equal(io_scenario_load(DATA "valid-radio.xml", &scenario, &e), CORE_OK);
+    assert_int_equal(scenario.kind, IO_SCENARIO_RADIO);
+    assert_int_equal(io_collab_build(&scenario, &c, &e), CORE_E_USAGE);
+    assert_null(c);
+    assert_non_null(strstr(e.msg, "not a collaborative scenario"));
+}
+
+static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
+{
+    long live = core_alloc_live();
+    struct core_err e = {0};
+    enum core_rc rc = CORE_E_NOMEM;
+    unsigned long k;
+
+    assert_int_equal(io_scenario_load(DATA "valid-collab-zoo.xml", &scenario, &e), CORE_OK);
+    for (k = 1; rc == CORE_E_NOMEM && k < 1000; k++) {
+        struct io_collab *c = NULL;
+        core_alloc_fail_after(k);
+        rc = io_collab_build(&scenario, &c, &e);
+        core_alloc_fail_after(0);
+        if (rc == CORE_E_NOMEM)
+            assert_null(c);
+        io_collab_destroy(c);
+        assert_int_equal(core_alloc_live(), live);
+    }
+    assert_int_equal(rc, CORE_OK);
+    assert_true(k > 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_collab_small_scenario_builds_its_config),
+        cmocka_unit_test(test_collab_radio_world_has_no_traffic_and_its_own_positions),
+        cmocka_unit_test(test_collab_options_labels_and_units_are_as_declared),
+        cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
+        cmocka_unit_test(test_collab_folded_and_fused_layers_cost_nothing),
+        cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
+        cmocka_unit_test(test_collab_each_broken_file_gives_file_line_and_plain_message),
+        cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),
+        cmocka_unit_test(test_collab_build_of_another_kind_is_a_usage_error),
+        cmocka_unit_test(test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,581 @@
+/*
+ * test_db_collab.c — the collaborative-inference rows of the results
+ * database (schema version 4): inferences and messages read back with every
+ * column checked bit-exact (correct -1 as NULL, model names, the policy of
+ * the batch, allocation texts), messages' direction and state messages'
+ * NULL inference, the samples table's constraints, migration from version 3
+ * keeping the older rows, and batches that fail as a whole (a run that does
+ * not exist, a duplicate inference, a value a CHECK refuses, a model with no
+ * name) while earlier batches stay and the statements keep working. Each
+ * test works in its own directory under /tmp; what was written is read
+ * through a separate raw SQLite connection.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "io/io.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+    *state = testutil_dir_create("dbcollab", "results.db");
+    return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    core_alloc_fail_after(0);
+    testutil_dir_destroy(*state);
+    return 0;
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *conn = NULL;
+
+    if (sqlite3_open(path, &conn) != SQLITE_OK) {
+        fprintf(stderr, "raw_open %s: %s\n", path, sqlite3_errmsg(conn));
+        fail();
+    }
+    return conn;
+}
+
+static void raw_exec(sqlite3 *conn, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "raw_exec '%s': %s\n", sql, msg);
+        sqlite3_free(msg);
+        fail();
+    }
+}
+
+/* sqlite3_exec's result code for sql (which may be meant to fail). */
+static int raw_try(sqlite3 *conn, const char *sql)
+{
+    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
+}
+
+static int64_t raw_int(sqlite3 *conn, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v;
+
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        fprintf(stderr, "raw_int '%s': %s\n", sql, sqlite3_errmsg(conn));
+        sqlite3_finalize(st);
+        fail();
+    }
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int64_t count_rows(const char *path, const char *table)
+{
+    sqlite3 *conn = raw_open(path);
+    char sql[128];
+    int64_t n;
+
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    n = raw_int(conn, sql);
+    sqlite3_close(conn);
+    return n;
+}
+
+static const struct io_run_info run_info = {
+    .scenario = "default",
+    .scenario_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    .policy = "oracle",
+    .seed = 7,
+    .version = "test",
+};
+
+static struct io_db *open_ok(const char *path)
+{
+    struct core_err e;
+    struct io_db *db;
+
+    core_err_clear(&e);
+    db = io_db_open(path, &e);
+    if (!db)
+        fprintf(stderr, "io_db_open: %s\n", e.msg);
+    assert_non_null(db);
+    return db;
+}
+
+static int64_t begin_run(struct io_db *db)
+{
+    struct core_err err;
+    int64_t run_id = 0;
+
+    core_err_clear(&err);
+    assert_core_rc(io_db_run_begin(db, &run_info, &run_id, &err), CORE_OK);
+    return run_id;
+}
+
+static const char *const model_names[] = {"lenet5", "mobilenet_v2"};
+
+/* Three inferences whose every field differs from the others' and from its
+ * neighbours' in the row: correct unknown, wrong and right; each flag set in
+ * one row. Times are not round in binary, to check bit-exact storage. */
+static void make_inferences(struct proto_inference_record rows[3], uint64_t first_id)
+{
+    int i;
+
+    memset(rows, 0, 3 * sizeof(*rows));
+    for (i = 0; i < 3; i++) {
+        struct proto_inference_record *r = &rows[i];
+        double k = (double)i + 1.0;
+
+        r->inference_id = first_id + (uint64_t)i;
+        r->ue_id = 10u + (uint32_t)i;
+        r->cell_id = 2u + (uint32_t)i;
+        r->model = (uint32_t)(i % 2);
+        r->split = 3 * i;
+        r->t_request_s = 0.1 * k;
+        r->ue_compute_s = 0.011 * k;
+        r->uplink_s = 0.0023 * k;
+        r->edge_queue_s = 0.0037 * k;
+        r->edge_compute_s = 0.0041 * k;
+        r->downlink_s = 0.00053 * k;
+        r->signaling_s = 0.00067 * k;
+        r->latency_s = r->ue_compute_s + r->uplink_s + r->edge_queue_s + r->edge_compute_s +
+                       r->downlink_s + r->signaling_s;
+        r->t_done_s = r->t_request_s + r->latency_s;
+        r->ue_energy_j = 0.0123 * k;
+        r->edge_energy_j = 0.456 * k;
+        r->correct = i - 1; /* -1, 0, 1 */
+        r->declined = i == 0;
+        r->overridden = i == 1;
+        r->deadline_met = i != 2;
+        snprintf(r->ue_alloc, sizeof(r->ue_alloc), "0-%d:npu/1", 3 * i);
+        snprintf(r->edge_alloc, sizeof(r->edge_alloc), "%d-9:gpu%d/1", 3 * i + 1, i);
+    }
+}
+
+/* ---- inferences ------------------------------------------------------------ */
+
+static void test_db_collab_inferences_read_back_every_column_exact(void **state)
+{
+    struct testutil_dir *f = *state;
+    static const char sql[] =
+        "SELECT run_id, inference_id, ue_id, cell_id, model, policy, split, t_request_s, "
+        "t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, downlink_s, "
+        "signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, deadline_met, "
+        "ue_alloc, edge_alloc FROM inferences ORDER BY inference_id";
+    struct proto_inference_record rows[3];
+    long live0 = core_alloc_live();
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *conn;
+    int64_t run_id = begin_run(db);
+    int i = 0;
+
+    make_inferences(rows, 40);
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+                   CORE_OK);
+    io_db_close(db);
+    assert_int_equal(core_alloc_live(), live0);
+
+    conn = raw_open(f->path);
+    assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const struct proto_inference_record *r = &rows[i];
+        const double times[] = {r->t_request_s, r->t_done_s,     r->latency_s,      r->ue_compute_s,
+                                r->uplink_s,    r->edge_queue_s, r->edge_compute_s, r->downlink_s,
+                                r->signaling_s, r->ue_energy_j,  r->edge_energy_j};
+        size_t c;
+
+        assert_true(i < 3);
+        assert_int_equal(sqlite3_column_int64(st, 0), run_id);
+        assert_int_equal(sqlite3_column_int64(st, 1), r->inference_id);
+        assert_int_equal(sqlite3_column_int64(st, 2), r->ue_id);
+        assert_int_equal(sqlite3_column_int64(st, 3), r->cell_id);
+        assert_string_equal((const char *)sqlite3_column_text(st, 4), model_names[r->model]);
+        assert_string_equal((const char *)sqlite3_column_text(st, 5), "oracle");
+        assert_int_equal(sqlite3_column_int64(st, 6), r->split);
+        for (c = 0; c < ARRAY_LEN(times); c++) {
+            assert_int_equal(sqlite3_column_type(st, 7 + (int)c), SQLITE_FLOAT);
+            if (sqlite3_column_double(st, 7 + (int)c) != times[c])
+                fprintf(stderr, "row %d column %zu: %.17g, want %.17g\n", i, 7 + c,
+                        sqlite3_column_double(st, 7 + (int)c), times[c]);
+            assert_true(sqlite3_column_double(st, 7 + (int)c) == times[c]);
+        }
+        if (r->correct < 0) {
+            assert_int_equal(sqlite3_column_type(st, 18), SQLITE_NULL);
+        } else {
+            assert_int_equal(sqlite3_column_type(st, 18), SQLITE_INTEGER);
+            assert_int_equal(sqlite3_column_int(st, 18), r->correct);
+        }
+        assert_int_equal(sqlite3_column_int(st, 19), r->declined);
+        assert_int_equal(sqlite3_column_int(st, 20), r->overridden);
+        assert_int_equal(sqlite3_column_int(st, 21), r->deadline_met);
+        assert_string_equal((const char *)sqlite3_column_text(st, 22), r->ue_alloc);
+        assert_string_equal((const char *)sqlite3_column_text(st, 23), r->edge_alloc);
+        i++;
+    }
+    assert_int_equal(i, 3);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+}
+
+static void test_db_collab_each_batch_carries_its_own_policy(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_inference_record rows[3];
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_a = begin_run(db), run_b = begin_run(db);
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    make_inferences(rows, 0);
+    assert_core_rc(io_db_insert_inferences(db, run_a, "split", model_names, rows, 3, &err),
+                   CORE_OK);
+    assert_core_rc(io_db_insert_inferences(db, run_b, "oracle", model_names, rows, 3, &err),
+                   CORE_OK);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 1 AND "
+                                   "policy = 'split'"),
+                     3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 2 AND "
+                                   "policy = 'oracle'"),
+                     3);
+    sqlite3_close(conn);
+}
+
+static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_inference_record rows[3];
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+
+    make_inferences(rows, 0);
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id + 98, "oracle", model_names, rows, 3, &err),
+                   CORE_E_DB);
+    assert_non_null(strstr(err.msg, "FOREIGN KEY"));
+    assert_non_null(strstr(err.msg, "inference 0 (UE 10) of run 99"));
+    assert_non_null(strstr(err.msg, f->path));
+    /* The statement is usable again at once. */
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+                   CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_rows(f->path, "inferences"), 3);
+}
+
+static void test_db_collab_batch_with_a_duplicate_keeps_earlier_batches_only(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_inference_record first[3], second[3];
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+
+    make_inferences(first, 0);
+    make_inferences(second, 2); /* ids 2, 3, 4: the first one repeats */
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, first, 3, &err),
+                   CORE_OK);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, second, 3, &err),
+                   CORE_E_DB);
+    assert_non_null(strstr(err.msg, "inference 2"));
+    assert_non_null(strstr(err.msg, "UNIQUE"));
+    io_db_close(db);
+    assert_int_equal(count_rows(f->path, "inferences"), 3);
+}
+
+static void test_db_collab_bad_correct_or_nameless_model_fails_the_whole_batch(void **state)
+{
+    struct testutil_dir *f = *state;
+    static const char *const no_second_name[] = {"lenet5", NULL};
+    struct proto_inference_record rows[3];
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+
+    make_inferences(rows, 0);
+    rows[2].correct = 2; /* neither unknown (-1) nor 0/1: the CHECK refuses it */
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+                   CORE_E_DB);
+    assert_non_null(strstr(err.msg, "inference 2"));
+    assert_non_null(strstr(err.msg, "CHECK"));
+
+    make_inferences(rows, 0); /* row 1 runs model 1, which has no name */
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", no_second_name, rows, 3, &err),
+                   CORE_E_DB);
+    assert_non_null(strstr(err.msg, "inference 1"));
+    assert_non_null(strstr(err.msg, "NOT NULL"));
+    io_db_close(db);
+    assert_int_equal(count_rows(f->path, "inferences"), 0);
+}
+
+static void test_db_collab_empty_batches_succeed_and_write_nothing(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+
+    /* No rows: not even the run is looked at. */
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, 5, "oracle", model_names, NULL, 0, &err), CORE_OK);
+    assert_core_rc(io_db_insert_messages(db, 5, NULL, 0, &err), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_rows(f->path, "inferences"), 0);
+    assert_int_equal(count_rows(f->path, "messages"), 0);
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+static void test_db_collab_messages_read_back_with_direction_and_type(void **state)
+{
+    struct testutil_dir *f = *state;
+    static const char sql[] = "SELECT run_id, t_s, src, dst, type, bytes, inference_id "
+                              "FROM messages ORDER BY rowid";
+    const struct proto_message_record rows[] = {
+        {.t_s = 0.1,
+         .ue_id = 4,
+         .cell_id = 1,
+         .uplink = true,
+         .type = PROTO_MSG_REQUEST,
+         .bytes = 1234.5,
+         .inference_id = 7},
+        {.t_s = 0.30000000000000004,
+         .ue_id = 4,
+         .cell_id = 1,
+         .uplink = false,
+         .type = PROTO_MSG_REPLY,
+         .bytes = 96,
+         .inference_id = 7},
+        {.t_s = 0.7,
+         .ue_id = 12,
+         .cell_id = 3,
+         .uplink = false,
+         .type = PROTO_MSG_STATE_UPDATE,
+         .bytes = 64,
+         .inference_id = -1},
+        {.t_s = 0.9,
+         .ue_id = 0,
+         .cell_id = 0,
+         .uplink = true,
+         .type = PROTO_MSG_ENERGY_REPORT,
+         .bytes = 0,
+         .inference_id = 0},
+    };
+    static const char *const want_src[] = {"ue:4", "cell:1", "cell:3", "ue:0"};
+    static const char *const want_dst[] = {"cell:1", "ue:4", "ue:12", "cell:0"};
+    long live0 = core_alloc_live();
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    sqlite3_stmt *st = NULL;
+    sqlite3 *conn;
+    int64_t run_id = begin_run(db);
+    size_t i = 0;
+
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(core_alloc_live(), live0);
+    conn = raw_open(f->path);
+    assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(i < ARRAY_LEN(rows));
+        assert_int_equal(sqlite3_column_int64(st, 0), run_id);
+        assert_true(sqlite3_column_double(st, 1) == rows[i].t_s);
+        assert_string_equal((const char *)sqlite3_column_text(st, 2), want_src[i]);
+        assert_string_equal((const char *)sqlite3_column_text(st, 3), want_dst[i]);
+        assert_string_equal((const char *)sqlite3_column_text(st, 4),
+                            proto_msg_type_name(rows[i].type));
+        assert_true(sqlite3_column_double(st, 5) == rows[i].bytes);
+        if (rows[i].inference_id < 0) {
+            assert_int_equal(sqlite3_column_type(st, 6), SQLITE_NULL);
+        } else {
+            assert_int_equal(sqlite3_column_type(st, 6), SQLITE_INTEGER);
+            assert_int_equal(sqlite3_column_int64(st, 6), rows[i].inference_id);
+        }
+        i++;
+    }
+    assert_int_equal(i, ARRAY_LEN(rows));
+    sqlite3_finalize(st);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM messages WHERE type = 'request'"), 1);
+    sqlite3_close(conn);
+}
+
+static void test_db_collab_message_batch_with_a_bad_row_is_refused_whole(void **state)
+{
+    struct testutil_dir *f = *state;
+    const struct proto_message_record rows[] = {
+        {.t_s = 0.1,
+         .ue_id = 1,
+         .cell_id = 0,
+         .uplink = true,
+         .type = PROTO_MSG_DECISION,
+         .bytes = 80,
+         .inference_id = 0},
+        {.t_s = 0.2,
+         .ue_id = 1,
+         .cell_id = 0,
+         .uplink = true,
+         .type = PROTO_MSG_INTERMEDIATE,
+         .bytes = -1,
+         .inference_id = 0}, /* a negative size: the CHECK refuses it */
+    };
+    struct io_db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_messages(db, run_id + 1, rows, 1, &err), CORE_E_DB);
+    assert_non_null(strstr(err.msg, "FOREIGN KEY"));
+    assert_non_null(strstr(err.msg, "of run 2"));
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_E_DB);
+    assert_non_null(strstr(err.msg, "message of UE 1 at 0.2 s"));
+    assert_non_null(strstr(err.msg, "CHECK"));
+    assert_int_equal(count_rows(f->path, "messages"), 0);
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_messages(db, run_id, rows, 1, &err), CORE_OK);
+    io_db_close(db);
+    assert_int_equal(count_rows(f->path, "messages"), 1);
+}
+
+/* ---- samples --------------------------------------------------------------- */
+
+static void test_db_collab_samples_table_takes_rows_of_known_runs_only(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct io_db *db = open_ok(f->path);
+    sqlite3 *conn;
+
+    begin_run(db);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    raw_exec(conn, "PRAGMA foreign_keys = ON");
+    raw_exec(conn, "INSERT INTO samples VALUES (1, 0, '[0.5,1]', 'split=3', -0.25, NULL)");
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples WHERE reward = -0.25 AND "
+                                   "next_state IS NULL AND typeof(state) = 'text'"),
+                     1);
+    /* Unknown run, missing state, duplicate key: all refused. */
+    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (2, 0, 's', 'a', 0, NULL)"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (1, 1, NULL, 'a', 0, NULL)"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (1, 0, 's', 'a', 0, 't')"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples"), 1);
+    sqlite3_close(conn);
+}
+
+/* ---- migration --------------------------------------------------------------- */
+
+static void test_db_collab_migrates_version3_database_keeping_old_rows(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_inference_record rows[3];
+    sqlite3 *conn = raw_open(f->path);
+    struct core_err err;
+    struct io_db *db;
+
+    /* Version 3 exactly as the previous release wrote it, one row in each table. */
+    raw_exec(conn,
+             "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, "
+             "scenario_sha256 TEXT, policy TEXT NOT NULL, seed INTEGER NOT NULL, version TEXT, "
+             "started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL DEFAULT "
+             "'running' CHECK (status IN ('running', 'complete', 'failed', 'interrupted')));"
+             "CREATE TABLE requests (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "request_id INTEGER NOT NULL, ue_id INTEGER NOT NULL, server_id INTEGER NOT NULL, "
+             "t_arrival_s REAL NOT NULL, t_start_s REAL NOT NULL, t_done_s REAL NOT NULL, "
+             "wait_s REAL NOT NULL, service_s REAL NOT NULL, sojourn_s REAL NOT NULL, "
+             "PRIMARY KEY (run_id, request_id)) WITHOUT ROWID;"
+             "CREATE TABLE radio_samples (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "ue_id INTEGER NOT NULL, t_s REAL NOT NULL, cell_id INTEGER NOT NULL, "
+             "x_m REAL NOT NULL, y_m REAL NOT NULL, ul_sinr_db REAL NOT NULL, "
+             "dl_sinr_db REAL NOT NULL, ul_cqi INTEGER NOT NULL, dl_cqi INTEGER NOT NULL, "
+             "ul_rate_bps REAL NOT NULL, dl_rate_bps REAL NOT NULL, "
+             "PRIMARY KEY (run_id, t_s, ue_id)) WITHOUT ROWID;"
+             "CREATE TABLE profiles (model TEXT NOT NULL, layer_index INTEGER NOT NULL CHECK "
+             "(layer_index >= -1), layer_name TEXT NOT NULL, layer_type TEXT NOT NULL, "
+             "resource TEXT NOT NULL, threads INTEGER NOT NULL CHECK (threads >= 1), "
+             "flops INTEGER NOT NULL, params INTEGER NOT NULL, out_bytes INTEGER NOT NULL, "
+             "latency_s REAL NOT NULL, reps INTEGER NOT NULL CHECK (reps >= 1), "
+             "latency_min_s REAL NOT NULL, latency_max_s REAL NOT NULL, "
+             "profiled_at TEXT NOT NULL);"
+             "CREATE INDEX profiles_by_model ON profiles (model, profiled_at, layer_index);"
+             "INSERT INTO runs (scenario, policy, seed, started_at, status) VALUES ('old', "
+             "'fifo', 5, '2026-01-01T00:00:00.000Z', 'complete');"
+             "INSERT INTO requests VALUES (1, 0, 0, 0, 0.5, 0.5, 0.75, 0, 0.25, 0.25);"
+             "INSERT INTO radio_samples VALUES (1, 4, 0.5, 2, 1, 2, 3, 4, 5, 6, 7, 8);"
+             "INSERT INTO profiles VALUES ('lenet5', -1, 'total', 'total', 'host-cpu', 1, 10, "
+             "20, 40, 0.125, 3, 0.1, 0.2, '2026-01-01T00:00:00.000Z');"
+             "PRAGMA user_version = 3");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    make_inferences(rows, 0);
+    core_err_clear(&err);
+    assert_core_rc(io_db_insert_inferences(db, 1, "oracle", model_names, rows, 3, &err), CORE_OK);
+    io_db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
+                                   "status = 'complete'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE t_done_s = 0.75"), 1);
+    assert_int_equal(raw_int(conn, "SELECT dl_rate_bps FROM radio_samples WHERE ue_id = 4"), 8);
+    assert_int_equal(raw_int(conn, "SELECT flops FROM profiles WHERE model = 'lenet5'"), 10);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 1"), 3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+                                   "name = 'messages_by_inference'"),
+                     1);
+    sqlite3_close(conn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_db_collab_inferences_read_back_every_column_exact,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_each_batch_carries_its_own_policy, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_batch_with_a_duplicate_keeps_earlier_batches_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_bad_correct_or_nameless_model_fails_the_whole_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_empty_batches_succeed_and_write_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_messages_read_back_with_direction_and_type,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_message_batch_with_a_bad_row_is_refused_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_samples_table_takes_rows_of_known_runs_only,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_migrates_version3_database_keeping_old_rows,
+                                        setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

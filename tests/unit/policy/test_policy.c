@@ -1,0 +1,927 @@
+/*
+ * test_policy.c — the decision makers: names; obvious answers on hand-built
+ * problems (a slow UE beside a fast edge and link goes to the edge, a dead
+ * link stays local, an unavailable edge gives every policy the local plan,
+ * split's fixed options and their fallback); the oracle against brute force
+ * (every cut x every option assignment) on small chains and DAGs; the
+ * property that no policy beats the oracle on the state it decided for, over
+ * thousands of random problems and states; random's plans valid and its cuts
+ * uniform (chi-square); the zoo's ResNet-18 and MobileNetV2 DAGs solved
+ * exactly; no allocation per decision; every error and out-of-memory path.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include "compute/compute.h"
+#include "nn/nn.h"
+#include "policy/policy.h"
+
+static struct core_err err;
+
+#define REL 1e-12
+
+/* obs >= exp up to a relative 1e-12 (both infinite counts as equal). */
+#define assert_not_below(obs, exp, what)                                                           \
+    do {                                                                                           \
+        double o_ = (obs), e_ = (exp);                                                             \
+        if (!(o_ >= e_ - REL * fabs(e_) || (isinf(o_) && isinf(e_)))) {                            \
+            print_error("%s: %.17g below the oracle's %.17g\n", (what), o_, e_);                   \
+            fail();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* ---- problems ------------------------------------------------------------ */
+
+static void set_cost(struct compute_problem *p, enum compute_side s, size_t o, size_t i,
+                     double t_s, double e_j)
+{
+    p->latency_s[s][o * p->n_layers + i] = t_s;
+    p->energy_j[s][o * p->n_layers + i] = e_j;
+}
+
+/* A random problem of n layers: a chain, or a DAG where each layer reads one
+ * or two random earlier layers (then every unread layer but the last is
+ * given to a later reader); no_ue / no_edge unsupported entries at random
+ * with probability p_unsup, each layer keeping at least one option on each
+ * side when keep_both. */
+static void random_problem(struct compute_problem *p, struct core_rng *r, size_t n, bool dag,
+                           size_t n_ue, size_t n_edge, double p_unsup, bool keep_both)
+{
+    bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    size_t i, o, j;
+    int s;
+
+    assert_core_rc(compute_problem_init(p, n, n_ue, n_edge, &err), CORE_OK);
+    p->input_bytes = core_rng_uniform_in(r, 1e3, 1e6);
+    p->msg_header_bytes = core_rng_uniform_in(r, 0, 1e5);
+    for (i = 0; i < n; i++) {
+        struct compute_problem_layer *l = &p->layers[i];
+
+        l->out_bytes = core_rng_uniform_in(r, 1e2, 2e6);
+        l->n_inputs = 1;
+        if (i == 0) {
+            l->inputs[0] = -1;
+        } else if (!dag) {
+            l->inputs[0] = (int32_t)i - 1;
+        } else {
+            l->inputs[0] = (int32_t)core_rng_below(r, i + 1) - 1;
+            if (core_rng_uniform(r) < 0.4)
+                l->inputs[l->n_inputs++] = (int32_t)core_rng_below(r, i + 1) - 1;
+        }
+        for (j = 0; j < l->n_inputs; j++)
+            if (l->inputs[j] >= 0)
+                used[l->inputs[j]] = true;
+    }
+    for (i = n - 1; i-- > 0;) {
+        struct compute_problem_layer *l;
+
+        if (used[i])
+            continue;
+        l = &p->layers[i + 1 + core_rng_below(r, n - 1 - i)];
+        if (l->n_inputs == COMPUTE_PLAN_MAX_INPUTS)
+            l = &p->layers[i + 1];
+        if (l->n_inputs < COMPUTE_PLAN_MAX_INPUTS)
+            l->inputs[l->n_inputs++] = (int32_t)i;
+        used[i] = true;
+    }
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+        p->copy_latency_s[s] = core_rng_uniform_in(r, 0, 1e-3);
+        p->copy_bytes_per_s[s] = core_rng_uniform_in(r, 1e8, 1e10);
+        p->copy_power_w[s] = core_rng_uniform_in(r, 0, 3);
+        p->default_option[s] = (uint32_t)core_rng_below(r, p->n_options[s]);
+        for (o = 0; o < p->n_options[s]; o++) {
+            double speed = core_rng_uniform_in(r, 0.2, 5) * (s == COMPUTE_SIDE_EDGE ? 5 : 1);
+
+            p->options[s][o].resource = (uint32_t)core_rng_below(r, 2);
+            p->options[s][o].amount = 1;
+            snprintf(p->options[s][o].label, sizeof(p->options[s][o].label), "%s%zu",
+                     s ? "e" : "u", o);
+            for (i = 0; i < n; i++) {
+                double t = core_rng_uniform_in(r, 1e-4, 2e-2) / speed;
+
+                if (core_rng_uniform(r) < p_unsup)
+                    t = INFINITY;
+                set_cost(p, s, o, i, t, core_rng_uniform_in(r, 0, 0.05));
+            }
+        }
+    }
+    for (i = 0; i < n; i++)
+        for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+            bool any = false;
+
+            for (o = 0; o < p->n_options[s]; o++)
+                any = any || !isinf(compute_problem_latency_s(p, s, o, i));
+            if (!any && (keep_both || s == COMPUTE_SIDE_EDGE))
+                set_cost(p, s, 0, i, 1e-3, 1e-3);
+        }
+    assert_core_rc(compute_problem_check(p, &err), CORE_OK);
+}
+
+static void random_state(struct compute_state *st, struct core_rng *r,
+                         const struct compute_problem *p)
+{
+    size_t o;
+    int s;
+
+    memset(st, 0, sizeof(*st));
+    st->edge_available = core_rng_uniform(r) < 0.9;
+    st->ul_rate_bps = exp(core_rng_uniform_in(r, log(1e5), log(1e9)));
+    st->dl_rate_bps = exp(core_rng_uniform_in(r, log(1e5), log(1e9)));
+    st->ul_power_w = core_rng_uniform_in(r, 0, 3);
+    st->dl_power_w = core_rng_uniform_in(r, 0, 2);
+    st->signaling_s = core_rng_uniform_in(r, 0, 0.01);
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        for (o = 0; o < p->n_options[s]; o++)
+            st->wait_s[s][o] = core_rng_uniform(r) < 0.05 ? INFINITY
+                                                          : core_rng_uniform_in(r, 0, 0.02);
+    st->w_latency = core_rng_uniform(r) < 0.1 ? 0 : core_rng_uniform_in(r, 0, 2);
+    st->w_energy = core_rng_uniform(r) < 0.1 ? 0 : core_rng_uniform_in(r, 0, 2);
+}
+
+static double plan_objective(const struct compute_problem *p, const struct compute_state *st,
+                             const struct compute_plan *pl)
+{
+    struct compute_plan_cost c;
+
+    compute_plan_cost(p, st, pl, &c);
+    return c.objective;
+}
+
+/* ---- brute force --------------------------------------------------------- */
+
+static bool is_ideal(const struct compute_problem *p, unsigned set)
+{
+    size_t i;
+    uint32_t j;
+
+    for (i = 0; i < p->n_layers; i++)
+        if ((set >> i) & 1)
+            for (j = 0; j < p->layers[i].n_inputs; j++)
+                if (p->layers[i].inputs[j] >= 0 && !((set >> p->layers[i].inputs[j]) & 1))
+                    return false;
+    return true;
+}
+
+static size_t count_ideals(const struct compute_problem *p)
+{
+    unsigned set;
+    size_t n = 0;
+
+    for (set = 0; set < (1u << p->n_layers); set++)
+        n += is_ideal(p, set);
+    return n;
+}
+
+/* Split's option for layer i on side sd: the default, or the fastest
+ * supporting option where the default cannot run it (-1: none). */
+static int split_option(const struct compute_problem *p, enum compute_side sd, size_t i)
+{
+    size_t o;
+    int best = -1;
+
+    if (!isinf(compute_problem_latency_s(p, sd, p->default_option[sd], i)))
+        return (int)p->default_option[sd];
+    for (o = 0; o < p->n_options[sd]; o++)
+        if (!isinf(compute_problem_latency_s(p, sd, o, i)) &&
+            (best < 0 || compute_problem_latency_s(p, sd, o, i) <
+                             compute_problem_latency_s(p, sd, (size_t)best, i)))
+            best = (int)o;
+    return best;
+}
+
+/* The least objective of policy kind's space by enumeration: the oracle's
+ * (and random's) every cut (closed set, in index order, then the rest in
+ * index order) x every supporting option assignment; local's full cut, edge's
+ * empty cut (each with every assignment); split's prefixes with its fixed
+ * options. The local space alone when the edge is unavailable. NAN when the
+ * space is empty. */
+static double brute_force_of(const struct compute_problem *p, const struct compute_state *st,
+                             enum policy_kind kind)
+{
+    size_t n = p->n_layers, i, k;
+    double best = INFINITY;
+    bool found = false;
+    unsigned set;
+
+    if (!st->edge_available)
+        kind = POLICY_LOCAL;
+    for (set = 0; set < (1u << n); set++) {
+        struct compute_plan pl;
+        size_t radix[COMPUTE_PLAN_MAX_LAYERS], digit[COMPUTE_PLAN_MAX_LAYERS] = {0};
+        bool prefix = (set & (set + 1)) == 0;
+
+        if (!is_ideal(p, set) || (kind == POLICY_LOCAL && set != (1u << n) - 1) ||
+            (kind == POLICY_EDGE && set != 0) || (kind == POLICY_SPLIT && !prefix))
+            continue;
+        memset(&pl, 0, sizeof(pl));
+        pl.n_layers = (uint32_t)n;
+        for (i = 0; i < n; i++)
+            if ((set >> i) & 1)
+                pl.order[pl.n_ue++] = (uint16_t)i;
+        k = pl.n_ue;
+        for (i = 0; i < n; i++)
+            if (!((set >> i) & 1))
+                pl.order[k++] = (uint16_t)i;
+        for (i = 0; i < n; i++) {
+            enum compute_side sd = ((set >> i) & 1) ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+
+            radix[i] = p->n_options[sd];
+            if (kind == POLICY_SPLIT) { /* one option: split's, or an invalid 0 */
+                int f = split_option(p, sd, i);
+
+                radix[i] = 1;
+                digit[i] = f < 0 ? 0 : (size_t)f;
+            }
+        }
+        for (;;) {
+            for (i = 0; i < n; i++)
+                pl.option[i] = (uint8_t)digit[i];
+            if (compute_plan_check(p, &pl, st->edge_available, NULL) == CORE_OK) {
+                double v = plan_objective(p, st, &pl);
+
+                if (!found || v < best)
+                    best = v;
+                found = true;
+            }
+            for (i = 0; i < n && kind != POLICY_SPLIT && ++digit[i] == radix[i]; i++)
+                digit[i] = 0;
+            if (i == n || kind == POLICY_SPLIT)
+                break;
+        }
+    }
+    return found ? best : NAN;
+}
+
+static double brute_force(const struct compute_problem *p, const struct compute_state *st)
+{
+    return brute_force_of(p, st, POLICY_ORACLE);
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+static void test_kind_names_round_trip(void **state)
+{
+    enum policy_kind k, got;
+
+    (void)state;
+    for (k = 0; k < POLICY_KIND_COUNT; k++) {
+        assert_true(policy_kind_find(policy_kind_name(k), &got));
+        assert_int_equal(got, k);
+    }
+    assert_string_equal(policy_kind_name(POLICY_SPLIT), "split");
+    assert_string_equal(policy_kind_name(POLICY_ORACLE), "oracle");
+    assert_false(policy_kind_find("neurosurgeon", &got));
+    assert_false(policy_kind_find("", &got));
+}
+
+/* ---- obvious answers ----------------------------------------------------- */
+
+/* A 4-layer chain: one slow UE option (50 ms a layer), one fast edge option
+ * (1 ms), 10 kB tensors. */
+static void slow_ue_fast_edge(struct compute_problem *p, struct compute_state *st)
+{
+    size_t i;
+
+    assert_core_rc(compute_problem_init(p, 4, 1, 1, &err), CORE_OK);
+    p->input_bytes = 1e4;
+    for (i = 0; i < 4; i++) {
+        p->layers[i].n_inputs = 1;
+        p->layers[i].inputs[0] = (int32_t)i - 1;
+        p->layers[i].out_bytes = 1e4;
+        set_cost(p, COMPUTE_SIDE_UE, 0, i, 0.05, 0.1);
+        set_cost(p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
+    }
+    p->copy_bytes_per_s[0] = p->copy_bytes_per_s[1] = 1e9;
+    assert_core_rc(compute_problem_check(p, &err), CORE_OK);
+    memset(st, 0, sizeof(*st));
+    st->edge_available = true;
+    st->ul_rate_bps = st->dl_rate_bps = 1e9;
+    st->ul_power_w = st->dl_power_w = 1;
+    st->w_latency = 1;
+    st->w_energy = 0.1;
+}
+
+static void test_oracle_sends_everything_to_a_fast_edge(void **state)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+
+    (void)state;
+    slow_ue_fast_edge(&p, &st);
+    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    assert_non_null(s);
+    assert_true(policy_solver_exact(s));
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 0);
+    /* a dead link: everything stays on the UE */
+    st.ul_rate_bps = 1;
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 4);
+    /* a wait of 1 s at the edge: local again */
+    st.ul_rate_bps = 1e9;
+    st.wait_s[COMPUTE_SIDE_EDGE][0] = 1;
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 4);
+    policy_solver_destroy(s);
+    compute_problem_fini(&p);
+}
+
+/* A large input and a small first output at a slow link: split after layer 0. */
+static void test_oracle_splits_where_the_tensor_is_small(void **state)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+    enum policy_kind k;
+
+    (void)state;
+    slow_ue_fast_edge(&p, &st);
+    p.input_bytes = 1e6;
+    p.layers[0].out_bytes = 10;
+    st.ul_rate_bps = 1e6; /* input 8 s, layer 0's output 80 us */
+    for (k = POLICY_SPLIT; k <= POLICY_ORACLE; k++) {
+        s = policy_solver_create(k, &p, &err);
+        assert_non_null(s);
+        assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+        assert_int_equal(pl.n_ue, 1);
+        policy_solver_destroy(s);
+    }
+    compute_problem_fini(&p);
+}
+
+static void test_unavailable_edge_gives_every_policy_the_local_plan(void **state)
+{
+    struct core_rng *r = core_rng_create(7, 0, CORE_RNG_POLICY);
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan local, pl;
+    struct policy_solver *s;
+    enum policy_kind k;
+    int trial;
+
+    (void)state;
+    assert_non_null(r);
+    for (trial = 0; trial < 50; trial++) {
+        random_problem(&p, r, 2 + core_rng_below(r, 8), trial % 2, 3, 2, 0.2, true);
+        random_state(&st, r, &p);
+        st.edge_available = false;
+        s = policy_solver_create(POLICY_LOCAL, &p, &err);
+        assert_non_null(s);
+        assert_core_rc(policy_decide(s, &st, r, &local, &err), CORE_OK);
+        assert_int_equal(local.n_ue, p.n_layers);
+        assert_core_rc(compute_plan_check(&p, &local, false, &err), CORE_OK);
+        policy_solver_destroy(s);
+        for (k = 0; k < POLICY_KIND_COUNT; k++) {
+            s = policy_solver_create(k, &p, &err);
+            assert_non_null(s);
+            assert_core_rc(policy_decide(s, &st, r, &pl, &err), CORE_OK);
+            assert_memory_equal(&pl, &local, sizeof(pl));
+            policy_solver_destroy(s);
+        }
+        compute_problem_fini(&p);
+    }
+    core_rng_destroy(r);
+}
+
+/* Split keeps each side's default option, and falls back to the side's
+ * fastest supporting option where the default cannot run a layer. */
+static void test_split_uses_default_options_with_fallback(void **state)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+    size_t i;
+
+    (void)state;
+    assert_core_rc(compute_problem_init(&p, 3, 3, 2, &err), CORE_OK);
+    p.input_bytes = 1e3;
+    for (i = 0; i < 3; i++) {
+        p.layers[i].n_inputs = 1;
+        p.layers[i].inputs[0] = (int32_t)i - 1;
+        p.layers[i].out_bytes = 1e3;
+        set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.010, 0.01); /* default, slow */
+        set_cost(&p, COMPUTE_SIDE_UE, 1, i, 0.002, 0.01); /* fast */
+        set_cost(&p, COMPUTE_SIDE_UE, 2, i, 0.005, 0.01);
+        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
+        set_cost(&p, COMPUTE_SIDE_EDGE, 1, i, 0.0001, 0.01);
+    }
+    set_cost(&p, COMPUTE_SIDE_UE, 0, 1, INFINITY, 0); /* the default cannot run layer 1 */
+    for (i = 0; i < 3; i++)
+        p.options[COMPUTE_SIDE_UE][i].resource = (uint32_t)i;
+    p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
+    assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
+    memset(&st, 0, sizeof(st));
+    st.edge_available = true;
+    st.ul_rate_bps = st.dl_rate_bps = 1; /* a dead link: split stays local */
+    st.w_latency = 1;
+    s = policy_solver_create(POLICY_SPLIT, &p, &err);
+    assert_non_null(s);
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 3);
+    assert_int_equal(pl.option[0], 0);
+    assert_int_equal(pl.option[1], 1); /* fastest supporting UE option */
+    assert_int_equal(pl.option[2], 0);
+    st.ul_rate_bps = st.dl_rate_bps = 1e12; /* a perfect link: all on the edge default */
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pl.option[i], 0);
+    policy_solver_destroy(s);
+    /* local picks the fast option everywhere */
+    s = policy_solver_create(POLICY_LOCAL, &p, &err);
+    assert_non_null(s);
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pl.option[i], 1);
+    policy_solver_destroy(s);
+    compute_problem_fini(&p);
+}
+
+/* ---- the oracle against brute force and the others ----------------------- */
+
+static void test_oracle_equals_brute_force_on_small_problems(void **state)
+{
+    struct core_rng *r = core_rng_create(11, 0, CORE_RNG_POLICY);
+    int trial, k;
+
+    (void)state;
+    assert_non_null(r);
+    for (trial = 0; trial < 400; trial++) {
+        struct compute_problem p;
+        struct policy_solver *s;
+        bool dag = trial % 2;
+
+        random_problem(&p, r, 1 + core_rng_below(r, 6), dag, 1 + core_rng_below(r, 2),
+                       1 + core_rng_below(r, 2), 0.25, false);
+        s = policy_solver_create(POLICY_ORACLE, &p, &err);
+        if (!s) {
+            /* some random problems have no valid cut (a UE-only layer after
+             * an edge-only one): brute force agrees */
+            struct compute_state st;
+
+            assert_int_equal(err.rc, CORE_E_INPUT);
+            random_state(&st, r, &p);
+            st.edge_available = true;
+            assert_true(isnan(brute_force(&p, &st)));
+            compute_problem_fini(&p);
+            continue;
+        }
+        assert_true(policy_solver_exact(s));
+        assert_int_equal(policy_solver_cuts(s), count_ideals(&p));
+        for (k = 0; k < 5; k++) {
+            struct compute_state st;
+            struct compute_plan pl;
+            double bf, got;
+            enum core_rc rc;
+
+            random_state(&st, r, &p);
+            bf = brute_force(&p, &st);
+            rc = policy_decide(s, &st, NULL, &pl, &err);
+            if (isnan(bf)) { /* local impossible and the edge unavailable */
+                assert_core_rc(rc, CORE_E_RUNTIME);
+                continue;
+            }
+            assert_core_rc(rc, CORE_OK);
+            assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+            got = plan_objective(&p, &st, &pl);
+            if (isinf(bf))
+                assert_true(isinf(got));
+            else
+                assert_near(got, bf, REL * fabs(bf));
+        }
+        policy_solver_destroy(s);
+        compute_problem_fini(&p);
+    }
+    core_rng_destroy(r);
+}
+
+/* local, edge and split are each optimal over their own space. */
+static void test_each_policy_is_optimal_over_its_own_space(void **state)
+{
+    static const enum policy_kind kinds[] = {POLICY_LOCAL, POLICY_EDGE, POLICY_SPLIT};
+    struct core_rng *r = core_rng_create(23, 0, CORE_RNG_POLICY);
+    int trial, k, compared = 0;
+    size_t j;
+
+    (void)state;
+    assert_non_null(r);
+    for (trial = 0; trial < 300; trial++) {
+        struct compute_problem p;
+
+        random_problem(&p, r, 1 + core_rng_below(r, 6), trial % 2, 1 + core_rng_below(r, 2),
+                       1 + core_rng_below(r, 2), 0.25, false);
+        for (j = 0; j < ARRAY_LEN(kinds); j++) {
+            struct policy_solver *s = policy_solver_create(kinds[j], &p, &err);
+
+            if (!s)
+                continue;
+            for (k = 0; k < 4; k++) {
+                struct compute_state st;
+                struct compute_plan pl;
+                double bf, got;
+
+                random_state(&st, r, &p);
+                bf = brute_force_of(&p, &st, kinds[j]);
+                if (policy_decide(s, &st, NULL, &pl, &err) != CORE_OK) {
+                    assert_true(isnan(bf));
+                    continue;
+                }
+                assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+                if (kinds[j] == POLICY_LOCAL || !st.edge_available)
+                    assert_int_equal(pl.n_ue, p.n_layers);
+                if (kinds[j] == POLICY_EDGE && st.edge_available)
+                    assert_int_equal(pl.n_ue, 0);
+                got = plan_objective(&p, &st, &pl);
+                if (isinf(bf))
+                    assert_true(isinf(got));
+                else
+                    assert_near(got, bf, REL * fabs(bf));
+                compared++;
+            }
+            policy_solver_destroy(s);
+        }
+        compute_problem_fini(&p);
+    }
+    assert_true(compared > 1000);
+    core_rng_destroy(r);
+}
+
+static void test_no_policy_beats_the_oracle(void **state)
+{
+    struct core_rng *r = core_rng_create(13, 0, CORE_RNG_POLICY);
+    int trial, k, cases = 0;
+
+    (void)state;
+    assert_non_null(r);
+    for (trial = 0; trial < 300; trial++) {
+        struct compute_problem p;
+        struct policy_solver *s[POLICY_KIND_COUNT];
+        enum policy_kind kind;
+
+        random_problem(&p, r, 1 + core_rng_below(r, 24), trial % 3 != 0,
+                       1 + core_rng_below(r, 4), 1 + core_rng_below(r, 3), 0.2, true);
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            s[kind] = policy_solver_create(kind, &p, &err);
+            assert_non_null(s[kind]);
+        }
+        assert_true(policy_solver_exact(s[POLICY_ORACLE]));
+        for (k = 0; k < 20; k++) {
+            struct compute_state st;
+            struct compute_plan best, pl;
+            double best_v;
+
+            random_state(&st, r, &p);
+            assert_core_rc(policy_decide(s[POLICY_ORACLE], &st, r, &best, &err), CORE_OK);
+            best_v = plan_objective(&p, &st, &best);
+            for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
+                assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+                assert_not_below(plan_objective(&p, &st, &pl), best_v, policy_kind_name(kind));
+                cases++;
+            }
+        }
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+            policy_solver_destroy(s[kind]);
+        compute_problem_fini(&p);
+    }
+    assert_int_equal(cases, 300 * 20 * POLICY_KIND_COUNT);
+    core_rng_destroy(r);
+}
+
+/* ---- random -------------------------------------------------------------- */
+
+/* 0 -> 1 -> 2, 0 -> 3, 4 = add(2, 3), 5: nine cuts. */
+static void residual(struct compute_problem *p)
+{
+    size_t i;
+    int s;
+
+    assert_core_rc(compute_problem_init(p, 6, 2, 2, &err), CORE_OK);
+    p->input_bytes = 500;
+    for (i = 0; i < 6; i++) {
+        p->layers[i].n_inputs = 1;
+        p->layers[i].out_bytes = 100;
+        for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+            set_cost(p, s, 0, i, 0.001, 0.01);
+            set_cost(p, s, 1, i, 0.002, 0.01);
+        }
+    }
+    p->layers[0].inputs[0] = -1;
+    p->layers[1].inputs[0] = 0;
+    p->layers[2].inputs[0] = 1;
+    p->layers[3].inputs[0] = 0;
+    p->layers[4].n_inputs = 2;
+    p->layers[4].inputs[0] = 2;
+    p->layers[4].inputs[1] = 3;
+    p->layers[5].inputs[0] = 4;
+    set_cost(p, COMPUTE_SIDE_UE, 1, 3, INFINITY, 0); /* UE option 1 cannot run layer 3 */
+    p->copy_bytes_per_s[0] = p->copy_bytes_per_s[1] = 1e9;
+    assert_core_rc(compute_problem_check(p, &err), CORE_OK);
+}
+
+static void test_random_cuts_are_uniform_and_plans_valid(void **state)
+{
+    struct core_rng *r = core_rng_create(17, 0, CORE_RNG_POLICY);
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+    unsigned count[64] = {0}, opt1_l0 = 0, draws = 9000, i, k;
+    double chi2 = 0, expect;
+    size_t n_cuts;
+
+    (void)state;
+    assert_non_null(r);
+    residual(&p);
+    memset(&st, 0, sizeof(st));
+    st.edge_available = true;
+    st.ul_rate_bps = st.dl_rate_bps = 1e6;
+    st.w_latency = 1;
+    s = policy_solver_create(POLICY_RANDOM, &p, &err);
+    assert_non_null(s);
+    n_cuts = policy_solver_cuts(s);
+    assert_int_equal(n_cuts, 9);
+    assert_int_equal(count_ideals(&p), 9);
+    for (i = 0; i < draws; i++) {
+        unsigned set = 0;
+
+        assert_core_rc(policy_decide(s, &st, r, &pl, &err), CORE_OK);
+        assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
+        for (k = 0; k < pl.n_ue; k++)
+            set |= 1u << pl.order[k];
+        assert_true(is_ideal(&p, set));
+        count[set]++;
+        opt1_l0 += pl.option[0] == 1;
+    }
+    expect = (double)draws / (double)n_cuts;
+    for (i = 0; i < 64; i++) {
+        if (!is_ideal(&p, i))
+            assert_int_equal(count[i], 0);
+        else
+            chi2 += (count[i] - expect) * (count[i] - expect) / expect;
+    }
+    /* 8 degrees of freedom: P(chi2 > 26.12) = 0.001 */
+    if (chi2 > 26.12) {
+        print_error("chi-square %g over 9 cuts exceeds 26.12\n", chi2);
+        fail();
+    }
+    /* layer 0 has two options on either side: about half the draws each */
+    assert_in_range(opt1_l0, draws / 2 - 300, draws / 2 + 300);
+    policy_solver_destroy(s);
+    compute_problem_fini(&p);
+    core_rng_destroy(r);
+}
+
+/* ---- the zoo's DAGs ------------------------------------------------------ */
+
+/* Problem from zoo model z's graph: 2 UE options (one without fc support) and
+ * 2 edge options, latencies from the layers' FLOPs. */
+static void zoo_problem(enum nn_zoo_model z, struct compute_problem *p)
+{
+    struct nn_model *m = NULL;
+    size_t n, i, j, o;
+    int s;
+
+    assert_core_rc(nn_zoo_build(z, 1, &m, &err), CORE_OK);
+    n = nn_model_n_layers(m);
+    assert_core_rc(compute_problem_init(p, n, 2, 2, &err), CORE_OK);
+    p->input_bytes = (double)nn_model_tensor_bytes(m, NN_INPUT);
+    p->msg_header_bytes = 40;
+    for (i = 0; i < n; i++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(m, (int)i, &n_in);
+        struct nn_cost c;
+
+        nn_model_layer_cost(m, (int)i, &c);
+        p->layers[i].n_inputs = (uint32_t)n_in;
+        for (j = 0; j < n_in; j++)
+            p->layers[i].inputs[j] = in[j];
+        p->layers[i].out_bytes = (double)c.output_bytes;
+        for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+            for (o = 0; o < 2; o++) {
+                double rate = (s ? 1e12 : 5e10) * (o ? 2 : 1);
+
+                set_cost(p, s, o, i, 1e-5 + (double)c.flops / rate, 1e-11 * (double)c.flops);
+            }
+        if (nn_model_layer_op(m, (int)i) == NN_OP_FC)
+            set_cost(p, COMPUTE_SIDE_UE, 1, i, INFINITY, 0);
+    }
+    p->options[COMPUTE_SIDE_UE][1].resource = 1;
+    p->options[COMPUTE_SIDE_EDGE][1].resource = 1;
+    p->copy_bytes_per_s[0] = 1e10;
+    p->copy_bytes_per_s[1] = 5e10;
+    p->copy_latency_s[0] = p->copy_latency_s[1] = 1e-4;
+    nn_model_destroy(m);
+    assert_core_rc(compute_problem_check(p, &err), CORE_OK);
+}
+
+static void test_zoo_dags_are_solved_exactly_without_allocation(void **state)
+{
+    static const enum nn_zoo_model zoo[] = {NN_ZOO_RESNET18, NN_ZOO_MOBILENETV2};
+    struct core_rng *r = core_rng_create(19, 0, CORE_RNG_POLICY);
+    size_t z;
+
+    (void)state;
+    assert_non_null(r);
+    for (z = 0; z < ARRAY_LEN(zoo); z++) {
+        struct compute_problem p;
+        struct policy_solver *s[POLICY_KIND_COUNT];
+        enum policy_kind kind;
+        unsigned long allocs;
+        int k;
+
+        zoo_problem(zoo[z], &p);
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            s[kind] = policy_solver_create(kind, &p, &err);
+            assert_non_null(s[kind]);
+        }
+        assert_true(policy_solver_exact(s[POLICY_ORACLE]));
+        if (zoo[z] == NN_ZOO_RESNET18) {
+            /* downsample branches beside the main path: more cuts than prefixes */
+            assert_false(policy_solver_exact(s[POLICY_SPLIT]));
+            assert_true(policy_solver_cuts(s[POLICY_ORACLE]) > p.n_layers + 1);
+        } else {
+            /* each layer reads the one before (a residual add reads the block
+             * input as well): the cuts are the prefixes */
+            assert_true(policy_solver_exact(s[POLICY_SPLIT]));
+            assert_int_equal(policy_solver_cuts(s[POLICY_ORACLE]), p.n_layers + 1);
+        }
+        allocs = core_alloc_count();
+        for (k = 0; k < 200; k++) {
+            struct compute_state st;
+            struct compute_plan best, pl;
+            double best_v;
+
+            random_state(&st, r, &p);
+            assert_core_rc(policy_decide(s[POLICY_ORACLE], &st, r, &best, &err), CORE_OK);
+            best_v = plan_objective(&p, &st, &best);
+            for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
+                assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+                assert_not_below(plan_objective(&p, &st, &pl), best_v, policy_kind_name(kind));
+            }
+        }
+        assert_int_equal(core_alloc_count(), allocs);
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+            policy_solver_destroy(s[kind]);
+        compute_problem_fini(&p);
+    }
+    core_rng_destroy(r);
+}
+
+/* A DAG with more than POLICY_CUTS_MAX cuts: 20 independent branches off
+ * the input (2^20 ways to take some of them). */
+static void test_wide_dag_falls_back_to_the_chain_relaxation(void **state)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+    size_t i;
+
+    (void)state;
+    /* concat reads at most 8 tensors: a tree of three concats joined by a fourth */
+    assert_core_rc(compute_problem_init(&p, 24, 1, 1, &err), CORE_OK);
+    p.input_bytes = 100;
+    for (i = 0; i < 20; i++) {
+        p.layers[i].n_inputs = 1;
+        p.layers[i].inputs[0] = -1;
+        p.layers[i].out_bytes = 10;
+    }
+    for (i = 20; i < 23; i++)
+        p.layers[i].out_bytes = 10;
+    for (i = 0; i < 20; i++) {
+        struct compute_problem_layer *l = &p.layers[20 + i / 7];
+
+        l->inputs[l->n_inputs++] = (int32_t)i;
+    }
+    p.layers[23].n_inputs = 3;
+    p.layers[23].inputs[0] = 20;
+    p.layers[23].inputs[1] = 21;
+    p.layers[23].inputs[2] = 22;
+    for (i = 0; i < 24; i++) {
+        set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.01, 0.01);
+        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0);
+    }
+    p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
+    assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
+    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    assert_non_null(s);
+    assert_false(policy_solver_exact(s));
+    assert_int_equal(policy_solver_cuts(s), 25);
+    memset(&st, 0, sizeof(st));
+    st.edge_available = true;
+    st.ul_rate_bps = st.dl_rate_bps = 1e9;
+    st.w_latency = 1;
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
+    for (i = 0; i < pl.n_layers; i++)
+        assert_int_equal(pl.order[i], i); /* prefixes of the layer order only */
+    assert_int_equal(pl.n_ue, 0);
+    policy_solver_destroy(s);
+    compute_problem_fini(&p);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void test_errors_are_reported(void **state)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl;
+    struct policy_solver *s;
+    size_t i;
+
+    (void)state;
+    slow_ue_fast_edge(&p, &st);
+    /* a problem that fails its check */
+    p.copy_bytes_per_s[0] = 0;
+    assert_null(policy_solver_create(POLICY_ORACLE, &p, &err));
+    assert_int_equal(err.rc, CORE_E_INPUT);
+    assert_non_null(strstr(err.msg, "copy bandwidth"));
+    p.copy_bytes_per_s[0] = 1e9;
+    /* layer 2 only on the edge: local cannot run, oracle runs it but not
+     * without the edge */
+    set_cost(&p, COMPUTE_SIDE_UE, 0, 2, INFINITY, 0);
+    assert_null(policy_solver_create(POLICY_LOCAL, &p, &err));
+    assert_int_equal(err.rc, CORE_E_INPUT);
+    assert_non_null(strstr(err.msg, "layer 2 on the ue"));
+    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    assert_non_null(s);
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    assert_true(pl.n_ue <= 2);
+    st.edge_available = false;
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_E_RUNTIME);
+    assert_non_null(strstr(err.msg, "layer 2 has no UE option"));
+    policy_solver_destroy(s);
+    /* layer 1 only on the UE: edge cannot run; nor can any plan with layer 2
+     * edge-only after it and layer 1 UE-only... */
+    set_cost(&p, COMPUTE_SIDE_UE, 0, 2, 0.05, 0.1);
+    set_cost(&p, COMPUTE_SIDE_EDGE, 0, 1, INFINITY, 0);
+    assert_null(policy_solver_create(POLICY_EDGE, &p, &err));
+    assert_non_null(strstr(err.msg, "layer 1 on the edge"));
+    /* ... while layer 0 edge-only before it leaves no valid cut at all */
+    set_cost(&p, COMPUTE_SIDE_UE, 0, 0, INFINITY, 0);
+    for (i = 0; i < POLICY_KIND_COUNT; i++) {
+        assert_null(policy_solver_create((enum policy_kind)i, &p, &err));
+        assert_int_equal(err.rc, CORE_E_INPUT);
+    }
+    compute_problem_fini(&p);
+}
+
+static void test_create_out_of_memory_leaks_nothing(void **state)
+{
+    struct compute_problem p;
+    struct policy_solver *s;
+    enum policy_kind kind;
+    unsigned long k;
+
+    (void)state;
+    residual(&p);
+    for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+        for (k = 1;; k++) {
+            core_alloc_fail_after(k);
+            s = policy_solver_create(kind, &p, &err);
+            core_alloc_fail_after(0);
+            if (s)
+                break;
+            assert_int_equal(err.rc, CORE_E_NOMEM);
+        }
+        assert_true(k > 5);
+        policy_solver_destroy(s);
+    }
+    policy_solver_destroy(NULL);
+    compute_problem_fini(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        TEST(test_kind_names_round_trip),
+        TEST(test_oracle_sends_everything_to_a_fast_edge),
+        TEST(test_oracle_splits_where_the_tensor_is_small),
+        TEST(test_unavailable_edge_gives_every_policy_the_local_plan),
+        TEST(test_split_uses_default_options_with_fallback),
+        TEST(test_oracle_equals_brute_force_on_small_problems),
+        TEST(test_each_policy_is_optimal_over_its_own_space),
+        TEST(test_no_policy_beats_the_oracle),
+        TEST(test_random_cuts_are_uniform_and_plans_valid),
+        TEST(test_zoo_dags_are_solved_exactly_without_allocation),
+        TEST(test_wide_dag_falls_back_to_the_chain_relaxation),
+        TEST(test_errors_are_reported),
+        TEST(test_create_out_of_memory_leaks_nothing),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
