@@ -338,6 +338,7 @@ enum core_rng_purpose {
     CORE_RNG_BENCH,
     CORE_RNG_JITTER,     /* compute-time jitter of a UE's layers */
     CORE_RNG_BACKGROUND, /* background work at an edge resource */
+    CORE_RNG_INPUT,      /* real-mode input data of a UE */
     CORE_RNG_PURPOSE_COUNT
 };
 

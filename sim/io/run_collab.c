@@ -52,6 +52,8 @@ static enum core_rc deciders_create(struct deciders *d, enum policy_kind kind,
     *exact = true;
     for (size_t i = 0; i < cfg->n_devices; i++)
         for (size_t j = 0; j < cfg->n_models; j++) {
+            if (!cfg->problem[i][j])
+                continue; /* no UE of class i runs model j */
             d->solver[i][j] = policy_solver_create(kind, cfg->problem[i][j], e);
             if (!d->solver[i][j]) {
                 deciders_destroy(d);
@@ -197,6 +199,9 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
         goto out_end_run;
     }
     cfg.ue_power = rcfg.power;
+    if (cfg.inference.mode == PROTO_INFER_REAL)
+        for (size_t m = 0; m < cfg.n_models; m++)
+            cfg.real_model[m] = io_collab_model(c, m);
     world = proto_collab_world_create(&cfg, eng, radio, decide, &deciders, &records, e);
     if (!world) {
         rc = e->rc;

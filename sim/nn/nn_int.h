@@ -76,6 +76,11 @@ static inline size_t nn_shape_elems(const struct nn_shape *s)
  * data). */
 typedef float nn_v4 __attribute__((vector_size(16)));
 typedef int32_t nn_v4i __attribute__((vector_size(16)));
+/* Eight floats, the block of the kernels compiled twice (depthwise.c,
+ * bias_act.c): two SSE registers, or one AVX2 register in their AVX2 copy.
+ * Kept out of function signatures, where its ABI depends on the target. */
+typedef float nn_v8 __attribute__((vector_size(32)));
+typedef int32_t nn_v8i __attribute__((vector_size(32)));
 
 static inline nn_v4 nn_v4_load(const float *p)
 {
@@ -88,6 +93,26 @@ static inline nn_v4 nn_v4_load(const float *p)
 static inline void nn_v4_store(float *p, nn_v4 v)
 {
     memcpy(p, &v, sizeof(v));
+}
+
+/* dst[i] = src[2 i] for i < count (the stride-2 column gathers of im2col,
+ * the depthwise kernel and the pools), four at a time with one shuffle. A
+ * block reads eight floats, so the vector loop stops one block and one
+ * float short of src[2 count - 2], the last float read. */
+static inline void nn_gather_stride2(float *restrict dst, const float *restrict src, size_t count)
+{
+    size_t i = 0;
+
+    for (; i + 5 <= count; i += 4) {
+        const nn_v4 a = nn_v4_load(src + 2 * i), b = nn_v4_load(src + 2 * i + 4);
+#if defined(__clang__)
+        nn_v4_store(dst + i, __builtin_shufflevector(a, b, 0, 2, 4, 6));
+#else
+        nn_v4_store(dst + i, __builtin_shuffle(a, b, (nn_v4i){0, 2, 4, 6}));
+#endif
+    }
+    for (; i < count; i++)
+        dst[i] = src[2 * i];
 }
 
 /* y[i] = act(x[i] + b) for i < n; x may be y. NaN becomes 0 under an
@@ -118,6 +143,11 @@ static inline void nn_bias_act(float *y, const float *x, size_t n, float b, enum
     }
 }
 
+/* Rows k < n_rows of n floats at y + k ld: y = act(y + bias[k]) in place
+ * (bias NULL: no bias), the same bits as nn_bias_act (layers/bias_act.c). */
+void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
+                      enum nn_act act);
+
 /* Output size of a sliding window: floor((in + 2 pad - k) / stride) + 1;
  * 0 when the window does not fit. */
 static inline uint32_t nn_window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t pad)
@@ -129,10 +159,29 @@ static inline uint32_t nn_window_out(uint32_t in, uint32_t k, uint32_t stride, u
     return (uint32_t)((span - k) / stride + 1);
 }
 
-/* Shape inference of the pooling layers (layers/pool_shape.c): checks
- * kernel and padding, sets l->out and zero weights and workspace. False
- * with why[] filled when the window does not fit. */
+/* The pooling layers' shared parts (layers/pool.c): shape inference
+ * (checks kernel and padding, sets l->out, no weights, a workspace of one
+ * input and one output row; false with why[] filled when the window does
+ * not fit), and the forward pass of pooling layer l, x -> y, max (true) or
+ * average (false). */
 bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size);
+void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max);
+
+/* Whether the AVX2 copies of the vector kernels run (cpu.c): x86-64 with
+ * AVX2, unless the tests turned them off to check the baseline copies. */
+bool nn_cpu_avx2(void);
+void nn_cpu_avx2_off(bool off);
+
+/* Most kernel taps (kh kw) the direct depthwise kernel takes; larger
+ * depthwise kernels go through im2col. */
+#define NN_DW_MAX_TAPS 64
+
+/* The depthwise conv2d kernel (layers/depthwise.c): workspace floats it
+ * needs for input *in, parameters *p and output width wo, and the forward
+ * pass of depthwise layer l on one batch item x (C, H, W) -> y (C, Ho, Wo),
+ * bias and activation included. */
+size_t nn_depthwise_ws(const struct nn_shape *in, const struct nn_params *p, uint32_t wo);
+void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, float *ws);
 
 /* Fill w[0..n) with U(-a, a), a = sqrt(6 / fan_in): He initialisation. */
 void nn_he_uniform(float *w, size_t n, size_t fan_in, struct core_rng *r);

@@ -67,6 +67,9 @@ struct collab_inf {
     double downlink_s;         /* result download, s */
     double ue_energy_j;        /* UE compute and radio, J */
     double edge_energy_j;      /* edge compute, J */
+    float *real_buf;           /* real mode: the input, then the crossing tensors (owned) */
+    double real_cross_bytes;   /* real mode: bytes of the crossing tensors, B */
+    int32_t real_class;        /* real mode: the result's class (-1: none yet) */
 };
 
 /* A message on the air. */
@@ -94,6 +97,7 @@ struct collab_ue {
     struct core_rng *arrivals[PROTO_MAX_WORKLOADS]; /* one stream per workload */
     struct core_rng *decision; /* the decision maker's draws */
     struct core_rng *jitter;   /* segment-time jitter */
+    struct core_rng *input;    /* real mode: input images */
     double last_sinr_db;       /* UL SINR of the state it last used, dB */
     uint32_t in_flight;        /* inferences of this UE in flight */
 };
@@ -181,6 +185,24 @@ void collab_ue_job_done(void *ctx, const struct compute_job *job, double t_done_
 void collab_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t from_cell,
                         uint32_t to_cell, double t_s);
 
+/* ---- collab_real.c ---------------------------------------------------------- */
+
+/* Real mode. Draw inf's input (an 8-bit image) into its buffer. */
+enum core_rc collab_real_input(struct proto_collab_world *w, struct collab_inf *inf,
+                               struct core_err *e);
+/* Run inf's UE part on its input, keeping the crossing tensors; their bytes
+ * (the model input at the problem's input bytes) in *crossing_bytes. With
+ * the whole model on the UE, sets the result's class. */
+enum core_rc collab_real_ue_part(struct proto_collab_world *w, struct collab_inf *inf,
+                                 double *crossing_bytes, struct core_err *e);
+/* Run inf's edge part on the crossing tensors; sets the result's class. */
+enum core_rc collab_real_edge_part(struct proto_collab_world *w, struct collab_inf *inf,
+                                   struct core_err *e);
+/* The index of the largest element of m's output after a run. */
+int32_t collab_real_argmax(const struct nn_model *m);
+/* Free inf's buffer (NULL: no-op). */
+void collab_real_free(struct collab_inf *inf);
+
 /* ---- collab_net.c ----------------------------------------------------------- */
 
 extern const struct core_entity_type collab_net_type;
@@ -197,7 +219,7 @@ void collab_net_job_done(void *ctx, const struct compute_job *job, double t_done
 /* The state the network reports to ue now (RRM, CRM; CPMM tables are the
  * problem's): fills st's radio figures and edge waits, and edge_available by
  * admission. */
-void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue,
+void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                       struct compute_state *st);
 
 #endif /* COINFER_PROTO_COLLAB_INT_H */

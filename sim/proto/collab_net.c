@@ -135,7 +135,7 @@ static void check_load_push(struct proto_collab_world *w, struct collab_net *net
         push_state(w, net);
 }
 
-void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue,
+void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                       struct compute_state *st)
 {
     const struct proto_side *edge = &w->cfg.edge;
@@ -146,9 +146,7 @@ void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue,
     struct core_err e;
     double now = core_engine_now(w->eng), best = INFINITY;
 
-    /* Every problem of a device has the same options (io builds them from the
-     * sides), so model 0's names the edge instances for all of them. */
-    p = w->cfg.problem[u->device][0];
+    p = w->cfg.problem[u->device][model];
     *st = (struct compute_state){0};
     if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
         core_engine_fail(w->eng, e.rc, e.msg);
@@ -231,6 +229,14 @@ static void edge_next(struct proto_collab_world *w, struct collab_net *net, stru
     const struct compute_problem *p = w->cfg.problem[inf->device][inf->model];
 
     if (inf->edge_pos >= inf->plan.n_layers) {
+        if (inf->real_buf) {
+            struct core_err e;
+
+            if (collab_real_edge_part(w, inf, &e) != CORE_OK) {
+                core_engine_fail(w->eng, e.rc, e.msg);
+                return;
+            }
+        }
         inf->phase = PH_RESULT;
         collab_send(w, inf->ue, net->cell, PROTO_MSG_RESULT,
                     pc->header_bytes + w->cfg.model_output_bytes[inf->model], inf);
@@ -287,7 +293,7 @@ void collab_net_receive(struct proto_collab_world *w, const struct collab_msg *m
         return;
     switch (m->type) {
     case PROTO_MSG_REQUEST:
-        collab_net_state(w, net->cell, inf->ue, &inf->state);
+        collab_net_state(w, net->cell, inf->ue, inf->model, &inf->state);
         inf->declined = !inf->state.edge_available;
         inf->phase = PH_REPLY;
         collab_send(w, inf->ue, net->cell, PROTO_MSG_REPLY, pc->header_bytes + pc->reply_bytes,

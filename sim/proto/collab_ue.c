@@ -91,6 +91,15 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
     inf->device = ue->device;
     inf->deadline_s = wl->deadline_s;
     inf->t_request_s = ev->time_s;
+    inf->real_class = -1;
+    if (w->cfg.real_model[inf->model]) {
+        struct core_err e;
+
+        if (collab_real_input(w, inf, &e) != CORE_OK) {
+            core_engine_fail(eng, e.rc, e.msg);
+            return;
+        }
+    }
     ue->in_flight++;
     w->stats.requests++;
     send_request(w, inf);
@@ -131,6 +140,7 @@ static void finish(struct proto_collab_world *w, struct collab_inf *inf, double 
         row->ue_energy_j = inf->ue_energy_j;
         row->edge_energy_j = inf->edge_energy_j;
         row->correct = -1;
+        row->result_class = inf->real_class;
         row->declined = inf->declined;
         row->overridden = inf->overridden;
         row->deadline_met = latency <= inf->deadline_s;
@@ -142,6 +152,7 @@ static void finish(struct proto_collab_world *w, struct collab_inf *inf, double 
             core_engine_request_stop(w->eng);
     }
     inf->phase = PH_DONE;
+    collab_real_free(inf);
     collab_inf_put(w, inf);
 }
 
@@ -161,7 +172,8 @@ static void try_upload(struct proto_collab_world *w, struct collab_inf *inf)
     inf->uploading = true;
     collab_send(w, inf->ue, inf->cell, PROTO_MSG_INTERMEDIATE,
                 w->cfg.protocol.header_bytes +
-                    compute_plan_crossing_bytes(p, &inf->plan, inf->plan.n_ue),
+                    (inf->real_buf ? inf->real_cross_bytes
+                                   : compute_plan_crossing_bytes(p, &inf->plan, inf->plan.n_ue)),
                 inf);
 }
 
@@ -199,6 +211,14 @@ static void ue_next(struct proto_collab_world *w, struct collab_inf *inf)
         return;
     if (inf->ue_pos >= inf->plan.n_ue) {
         inf->ue_part_done = true;
+        if (inf->real_buf) {
+            struct core_err e;
+
+            if (collab_real_ue_part(w, inf, &inf->real_cross_bytes, &e) != CORE_OK) {
+                core_engine_fail(w->eng, e.rc, e.msg);
+                return;
+            }
+        }
         try_upload(w, inf);
         return;
     }
@@ -316,7 +336,7 @@ static void on_state_update(struct proto_collab_world *w, struct collab_inf *inf
 
     if (inf->phase != PH_RUNNING || inf->uploading || inf->withdrawn)
         return;
-    collab_net_state(w, inf->cell, inf->ue, &st);
+    collab_net_state(w, inf->cell, inf->ue, inf->model, &st);
     if (!decide(w, inf, &st, &pl))
         return;
     if (pl.n_ue < inf->ue_pos)

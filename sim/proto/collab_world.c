@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn/nn.h"
+
 static const char *const msg_names[] = {
     "request", "reply", "decision", "intermediate", "update",
     "result", "state-update", "state-request", "energy-report",
@@ -342,14 +344,25 @@ static enum core_rc check_config(const struct proto_collab_config *c, size_t n_u
         return core_err(e, CORE_E_INPUT,
                         "collaborative world: the groups hold %zu UEs, the radio world %zu",
                         total, n_ues);
+    for (size_t g = 0; g < c->n_groups; g++)
+        for (size_t k = 0; k < c->groups[g].n_workloads; k++)
+            if (!c->problem[c->groups[g].device][c->groups[g].workloads[k].model])
+                return core_err(e, CORE_E_INPUT, "collaborative world: no problem for device "
+                                                 "%u, model %u, which group %zu runs",
+                                (unsigned)c->groups[g].device,
+                                (unsigned)c->groups[g].workloads[k].model, g);
     for (size_t d = 0; d < c->n_devices; d++)
         for (size_t m = 0; m < c->n_models; m++) {
             const struct compute_problem *p = c->problem[d][m];
             const char *why;
 
             if (!p)
-                return core_err(e, CORE_E_INPUT, "collaborative world: no problem for device "
-                                                 "%zu, model %zu", d, m);
+                continue; /* no UE of this class runs this model */
+            if (c->inference.mode == PROTO_INFER_REAL &&
+                (!c->real_model[m] || nn_model_n_layers(c->real_model[m]) != p->n_layers))
+                return core_err(e, CORE_E_INPUT, "collaborative world: real mode needs model %zu "
+                                                 "('%s') as the problems describe it", m,
+                                c->model_name[m]);
             why = check_side(&c->device[d], COMPUTE_SIDE_UE, p);
             if (!why)
                 why = check_side(&c->edge, COMPUTE_SIDE_EDGE, p);
@@ -438,7 +451,8 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_collab_c
             }
             ue->decision = core_rng_create(seed, ue_index, CORE_RNG_POLICY);
             ue->jitter = core_rng_create(seed, ue_index, CORE_RNG_JITTER);
-            if (!ue->decision || !ue->jitter)
+            ue->input = core_rng_create(seed, ue_index, CORE_RNG_INPUT);
+            if (!ue->decision || !ue->jitter || !ue->input)
                 goto out_nomem;
         }
     }
@@ -471,6 +485,7 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
                 core_rng_destroy(ue->arrivals[j]);
             core_rng_destroy(ue->decision);
             core_rng_destroy(ue->jitter);
+            core_rng_destroy(ue->input);
         }
     if (w->nets)
         for (size_t c = 0; c < w->n_cells; c++)
@@ -478,8 +493,10 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
                 compute_server_destroy(w->nets[c].server[i]);
                 core_rng_destroy(w->nets[c].background[i]);
             }
-    for (size_t i = 0; i < w->n_infs; i++)
+    for (size_t i = 0; i < w->n_infs; i++) {
+        collab_real_free(w->infs[i]);
         core_free(w->infs[i]);
+    }
     for (size_t i = 0; i < w->n_msgs; i++)
         core_free(w->msgs[i]);
     if (w->radio)

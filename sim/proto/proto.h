@@ -19,6 +19,8 @@
 #include "core/core.h"
 #include "radio/radio.h"
 
+struct nn_model;
+
 /* ---- simulation-wide settings: element <simulation> ---------------------- */
 
 struct proto_sim_config {
@@ -233,6 +235,9 @@ struct proto_collab_config {
     struct proto_side edge;                 /* every cell's edge node */
     struct radio_power_model ue_power;      /* the radio world's UE power model (for the
                                                decision state's radio powers) */
+    /* Real mode (inference.mode PROTO_INFER_REAL): each model, finalized,
+     * that the world runs (borrowed; NULL in costed mode). */
+    struct nn_model *real_model[PROTO_MAX_MODELS];
     /* problem[d][m]: device class d running model m with the edge (borrowed;
      * built by the caller from the CPMM; options match device[d] and edge). */
     const struct compute_problem *problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
@@ -265,7 +270,8 @@ struct proto_inference_record {
     double signaling_s;      /* the rest: request, reply, waiting for a2 / a3, s */
     double ue_energy_j;      /* UE compute, copies, radio, J */
     double edge_energy_j;    /* edge compute and copies, J */
-    int correct;             /* -1: not known (costed mode); 0/1 in real mode */
+    int correct;             /* -1: not known (no label); 0/1 when the input has one */
+    int32_t result_class;    /* real mode: the result's argmax; -1 in costed mode */
     bool declined;           /* the network declined: run locally */
     bool overridden;         /* the network sent a3 */
     bool deadline_met;       /* latency_s <= deadline */

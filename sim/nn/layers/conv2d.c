@@ -11,11 +11,12 @@
  * each multiplied into its columns of the output. Three paths:
  *   - 1x1 kernel, stride 1, no padding: the input channels of a group already
  *     are the (C/g) x (H W) matrix, so the GEMM reads the input directly;
- *   - depthwise (C/g = K/g = 1): a direct kernel, each output row accumulated
- *     from kh kw shifted input rows (an im2col GEMM with one row is all
- *     overhead);
+ *   - depthwise (C/g = K/g = 1): the direct kernel of depthwise.c, each
+ *     output row accumulated from kh kw shifted input rows, bias and
+ *     activation included (an im2col GEMM with one row is all overhead);
  *   - otherwise im2col + GEMM per group.
- * The bias and the fused activation are applied in one pass after the GEMM.
+ * The bias and the fused activation are applied in one pass after each GEMM
+ * (layers/bias_act.c), for im2col while the strip's output is in cache.
  * Storage always holds a bias (zero unless p.bias) so that a batch norm can
  * be folded in; bias_live says whether it is added.
  */
@@ -31,17 +32,11 @@ static uint32_t kdim(const struct nn_layer *l)
     return l->in[0].c / l->p.groups * l->p.kernel_h * l->p.kernel_w;
 }
 
-/* Most kernel taps (kh kw) the direct depthwise kernel takes; larger
- * depthwise kernels go through im2col. */
-#define NN_DW_MAX_TAPS 64
-
 /* The im2col matrix is built and multiplied in strips of output rows of at
  * most this many floats (4 MB), so it stays in cache between im2col and the
  * GEMM and the workspace stays small (VGG-16's second conv would otherwise
  * need 115 MB). */
 #define NN_CONV_STRIP_FLOATS (1u << 20)
-
-static size_t depthwise_ws(const struct nn_shape *in, const struct nn_params *p);
 
 /* Output rows per im2col strip: as many as fit NN_CONV_STRIP_FLOATS, >= 1. */
 static uint32_t strip_rows(uint32_t kd, uint32_t ho, uint32_t wo)
@@ -87,7 +82,7 @@ static bool conv2d_infer(struct nn_layer *l, char *why, size_t why_size)
     l->n_params = l->n_visible;
     l->bias_live = p->bias;
     if (is_depthwise(x, p))
-        l->ws_floats = depthwise_ws(x, p);
+        l->ws_floats = nn_depthwise_ws(x, p, wo);
     else if (p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0)
         l->ws_floats = 0;
     else
@@ -157,6 +152,8 @@ static void im2col(const float *x, const struct nn_shape *in, uint32_t c_n,
                     memset(dst, 0, lo * sizeof(*dst));
                     if (s == 1) {
                         memcpy(dst + lo, src, (hi - lo) * sizeof(*dst));
+                    } else if (s == 2) {
+                        nn_gather_stride2(dst + lo, src, hi - lo);
                     } else {
                         for (ox = lo; ox < hi; ox++)
                             dst[ox] = src[(size_t)(ox - lo) * s];
@@ -168,91 +165,14 @@ static void im2col(const float *x, const struct nn_shape *in, uint32_t c_n,
     }
 }
 
-/* Workspace floats of one depthwise channel: the zero-padded plane split by
- * column phase (stride s), s planes of (H + 2 pad) x ceil((W + 2 pad) / s). */
-static size_t depthwise_ws(const struct nn_shape *in, const struct nn_params *p)
+/* Bias and activation of a strip just multiplied: output channels k0 ..
+ * k0 + n_k, each n columns at y + (k - k0) ld. */
+static void strip_bias_act(const struct nn_layer *l, uint32_t k0, uint32_t n_k, float *y, size_t ld,
+                           size_t n)
 {
-    const size_t wq = (in->w + 2 * (size_t)p->pad + p->stride - 1) / p->stride;
+    const float *bias = l->w + (size_t)l->out.c * kdim(l);
 
-    return (size_t)p->stride * (in->h + 2 * (size_t)p->pad) * wq;
-}
-
-/* One depthwise channel: y (Ho, Wo) = bias + sum_{ky,kx} k[ky][kx] x(shifted).
- * The input plane is first copied, zero-padded, into s phase planes, phase
- * q holding padded columns q, q + s, q + 2s, ...: input column ox s + kx is
- * then element ox + kx / s of phase kx % s, contiguous in ox for any stride,
- * and the output row is accumulated four columns at a time over all taps. */
-static void depthwise_channel(const float *x, const struct nn_shape *in, const float *k, float bias,
-                              const struct nn_params *p, uint32_t ho, uint32_t wo, float *y,
-                              float *ws)
-{
-    const uint32_t s = p->stride, taps = p->kernel_h * p->kernel_w;
-    const size_t pad = p->pad, hp = in->h + 2 * pad, wp = in->w + 2 * pad;
-    const size_t wq = (wp + s - 1) / s, plane = hp * wq;
-    size_t off[NN_DW_MAX_TAPS];
-    nn_v4 wv[NN_DW_MAX_TAPS];
-    uint32_t oy, ox, t, q;
-    size_t r, jj;
-
-    for (r = 0; r < hp; r++) {
-        const bool inside = r >= pad && r < pad + in->h;
-        const float *xr = inside ? x + (r - pad) * in->w : NULL;
-        for (q = 0; q < s; q++) {
-            float *dst = ws + q * plane + r * wq;
-            if (!inside) {
-                memset(dst, 0, wq * sizeof(*dst));
-            } else if (s == 1) {
-                memset(dst, 0, pad * sizeof(*dst));
-                memcpy(dst + pad, xr, in->w * sizeof(*dst));
-                memset(dst + pad + in->w, 0, pad * sizeof(*dst));
-            } else {
-                memset(dst, 0, wq * sizeof(*dst));
-            }
-        }
-        if (inside && s > 1) {
-            /* Padded column j = pad + ix goes to phase j % s, slot j / s. */
-            size_t ix;
-            q = (uint32_t)(pad % s);
-            jj = pad / s;
-            for (ix = 0; ix < in->w; ix++) {
-                ws[q * plane + r * wq + jj] = xr[ix];
-                if (++q == s) {
-                    q = 0;
-                    jj++;
-                }
-            }
-        }
-    }
-    for (t = 0; t < taps; t++) {
-        const uint32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
-        off[t] = (kx % s) * plane + ky * wq + kx / s;
-        wv[t] = (nn_v4){k[t], k[t], k[t], k[t]};
-    }
-    for (oy = 0; oy < ho; oy++) {
-        float *yr = y + (size_t)oy * wo;
-        const float *rows = ws + (size_t)oy * s * wq;
-        for (ox = 0; ox + 8 <= wo; ox += 8) {
-            nn_v4 a0 = {bias, bias, bias, bias}, a1 = a0;
-            for (t = 0; t < taps; t++) {
-                a0 += wv[t] * nn_v4_load(rows + off[t] + ox);
-                a1 += wv[t] * nn_v4_load(rows + off[t] + ox + 4);
-            }
-            nn_v4_store(yr + ox, a0);
-            nn_v4_store(yr + ox + 4, a1);
-        }
-        for (; ox + 4 <= wo; ox += 4) {
-            nn_v4 a0 = {bias, bias, bias, bias};
-            for (t = 0; t < taps; t++)
-                a0 += wv[t] * nn_v4_load(rows + off[t] + ox);
-            nn_v4_store(yr + ox, a0);
-        }
-        for (; ox < wo; ox++) {
-            float acc = bias;
-            for (t = 0; t < taps; t++)
-                acc += k[t] * rows[off[t] + ox];
-            yr[ox] = acc;
-        }
-    }
+    nn_rows_bias_act(y, ld, n_k, n, l->bias_live ? bias + k0 : NULL, l->act_live);
 }
 
 /* in: (N, C, H, W) -> out: (N, K, Ho, Wo) */
@@ -263,22 +183,16 @@ static void conv2d_forward(const struct nn_layer *l, const float *const *in, flo
     const uint32_t groups = p->groups, cg = is->c / groups, kg = os->c / groups;
     const size_t hw_in = (size_t)is->h * is->w, hw_out = (size_t)os->h * os->w;
     const uint32_t kd = kdim(l);
-    const float *bias = l->w + (size_t)os->c * kd;
     const bool direct = p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0;
     const bool depthwise = is_depthwise(is, p);
     const uint32_t rows = strip_rows(kdim(l), os->h, os->w);
-    uint32_t n, g, k;
+    uint32_t n, g;
 
     for (n = 0; n < is->n; n++) {
         const float *x = in[0] + (size_t)n * is->c * hw_in;
         float *y = out + (size_t)n * os->c * hw_out;
         if (depthwise) {
-            for (g = 0; g < groups; g++)
-                depthwise_channel(x + g * hw_in, is, l->w + (size_t)g * kd,
-                                  l->bias_live ? bias[g] : 0.0f, p, os->h, os->w, y + g * hw_out,
-                                  ws);
-            if (l->act_live != NN_ACT_NONE)
-                nn_bias_act(y, y, os->c * hw_out, 0.0f, l->act_live);
+            nn_depthwise_forward(l, x, y, ws);
             continue;
         }
         for (g = 0; g < groups; g++) {
@@ -289,6 +203,7 @@ static void conv2d_forward(const struct nn_layer *l, const float *const *in, flo
             if (direct) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)kg, (int)hw_out,
                             (int)kd, 1.0f, wg, (int)kd, xg, (int)hw_out, 0.0f, yg, (int)hw_out);
+                strip_bias_act(l, g * kg, kg, yg, hw_out, hw_out);
                 continue;
             }
             for (oy0 = 0; oy0 < os->h; oy0 += rows) {
@@ -297,12 +212,9 @@ static void conv2d_forward(const struct nn_layer *l, const float *const *in, flo
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)kg, (int)(nr * os->w),
                             (int)kd, 1.0f, wg, (int)kd, ws, (int)(nr * os->w), 0.0f,
                             yg + (size_t)oy0 * os->w, (int)hw_out);
+                strip_bias_act(l, g * kg, kg, yg + (size_t)oy0 * os->w, hw_out, (size_t)nr * os->w);
             }
         }
-        if (l->bias_live || l->act_live != NN_ACT_NONE)
-            for (k = 0; k < os->c; k++)
-                nn_bias_act(y + k * hw_out, y + k * hw_out, hw_out, l->bias_live ? bias[k] : 0.0f,
-                            l->act_live);
     }
 }
 

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 
+#include "nn/nn_int.h"
 #include "unit/nn/ref_nn.h"
 
 #define TOL 1e-4
@@ -210,6 +211,76 @@ static void test_conv2d_matches_reference_on_random_shapes(void **state)
     assert_int_equal(core_alloc_live(), 0);
 }
 
+/* The vector paths of the kernels: depthwise rows of 16 columns and more
+ * with a tail (and the last channel's short block stored lane by lane),
+ * the stride-2 deinterleave, stride 3, the bias-activation pass after a 1x1
+ * GEMM over rows of 16 and a tail, and im2col's stride-2 gather. */
+static void test_conv2d_vector_paths_match_reference(void **state)
+{
+    static const struct conv_case cases[] = {
+        {1, 5, 40, 37, 5, 3, 3, 1, 1, 5, true, NN_ACT_RELU6},   /* dw: 16s, 8, tail 5 */
+        {1, 3, 16, 16, 3, 3, 3, 1, 1, 3, true, NN_ACT_NONE},    /* dw: one 16 block */
+        {2, 6, 41, 45, 6, 3, 3, 2, 1, 6, true, NN_ACT_RELU6},   /* dw stride 2, batch 2 */
+        {1, 4, 30, 52, 4, 3, 3, 2, 0, 4, false, NN_ACT_RELU},   /* dw stride 2, no pad */
+        {1, 4, 33, 50, 4, 5, 3, 3, 2, 4, true, NN_ACT_RELU},    /* dw stride 3, 5x3 */
+        {1, 2, 9, 70, 2, 7, 7, 1, 3, 2, true, NN_ACT_RELU6},    /* dw 7x7 */
+        {1, 16, 30, 31, 12, 1, 1, 1, 0, 1, true, NN_ACT_RELU6}, /* 1x1 + bias, relu6 */
+        {1, 8, 7, 9, 20, 1, 1, 1, 0, 1, false, NN_ACT_RELU},    /* 1x1, relu, no bias */
+        {1, 3, 30, 50, 8, 3, 3, 2, 1, 1, true, NN_ACT_RELU6},   /* im2col stride 2 */
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++)
+        check_conv(&cases[i], 300 + i);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+/* The baseline (SSE2) and AVX2 copies of the vector kernels give the same
+ * bits: depthwise at strides 1 and 2 and the bias-activation pass after a
+ * 1x1 and an im2col GEMM. (On a CPU without AVX2 both runs use the
+ * baseline; the comparison then holds trivially and says so.) */
+static void test_baseline_and_avx2_kernels_give_the_same_bits(void **state)
+{
+    static const struct conv_case cases[] = {
+        {1, 5, 40, 37, 5, 3, 3, 1, 1, 5, true, NN_ACT_RELU6},
+        {2, 6, 41, 45, 6, 3, 3, 2, 1, 6, true, NN_ACT_RELU},
+        {1, 16, 30, 31, 12, 1, 1, 1, 0, 1, true, NN_ACT_RELU6},
+        {1, 3, 30, 50, 8, 3, 3, 2, 1, 1, true, NN_ACT_NONE},
+    };
+    size_t i;
+
+    print_message("AVX2 copies %s\n", nn_cpu_avx2() ? "available" : "not available here");
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        const struct conv_case *cc = &cases[i];
+        const struct nn_shape is = {cc->n, cc->c, cc->h, cc->w};
+        const struct nn_params p = {.out_channels = cc->k,
+                                    .kernel_h = cc->kh,
+                                    .kernel_w = cc->kw,
+                                    .stride = cc->stride,
+                                    .pad = cc->pad,
+                                    .groups = cc->groups,
+                                    .bias = cc->bias,
+                                    .act = cc->act};
+        struct nn_shape os;
+        struct rig g;
+        float *fast;
+        size_t n;
+        rig_build(&g, NN_OP_CONV2D, &p, &is, 1, 450 + i);
+        os = nn_model_shape(g.m, g.layer);
+        n = ref_elems(&os);
+        fast = core_malloc(n * sizeof(float));
+        assert_non_null(fast);
+        memcpy(fast, rig_run(&g), n * sizeof(float));
+        nn_cpu_avx2_off(true);
+        assert_false(nn_cpu_avx2());
+        assert_memory_equal(rig_run(&g), fast, n * sizeof(float));
+        nn_cpu_avx2_off(false);
+        core_free(fast);
+        rig_free(&g);
+    }
+    assert_int_equal(core_alloc_live(), 0);
+}
+
 /* ---- fc ---------------------------------------------------------------- */
 
 static void test_fc_matches_reference_at_batch_1_and_3(void **state)
@@ -285,9 +356,14 @@ struct pool_case {
     uint32_t kh, kw, stride, pad;
 };
 
+/* The last four have rows wide enough for the vector paths of the window
+ * loop (stride 1, the stride-2 deinterleave, stride 3) and edge outputs on
+ * both sides. */
 static const struct pool_case pool_cases[] = {
-    {{1, 3, 8, 8}, 2, 2, 2, 0}, {{2, 4, 9, 7}, 3, 3, 2, 1},   {{1, 2, 6, 11}, 3, 3, 1, 1},
-    {{1, 5, 7, 5}, 2, 3, 1, 1}, {{1, 2, 13, 13}, 3, 3, 2, 0}, {{1, 1, 5, 5}, 5, 5, 1, 2},
+    {{1, 3, 8, 8}, 2, 2, 2, 0},   {{2, 4, 9, 7}, 3, 3, 2, 1},   {{1, 2, 6, 11}, 3, 3, 1, 1},
+    {{1, 5, 7, 5}, 2, 3, 1, 1},   {{1, 2, 13, 13}, 3, 3, 2, 0}, {{1, 1, 5, 5}, 5, 5, 1, 2},
+    {{1, 3, 20, 57}, 3, 3, 2, 1}, {{1, 2, 10, 64}, 2, 2, 2, 0}, {{1, 2, 9, 40}, 3, 3, 3, 1},
+    {{2, 2, 8, 33}, 3, 2, 1, 1},
 };
 
 static void check_pools(bool is_max)
@@ -424,6 +500,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv2d_matches_reference_on_fixed_shapes),
         cmocka_unit_test(test_conv2d_matches_reference_on_random_shapes),
+        cmocka_unit_test(test_conv2d_vector_paths_match_reference),
+        cmocka_unit_test(test_baseline_and_avx2_kernels_give_the_same_bits),
         cmocka_unit_test(test_fc_matches_reference_at_batch_1_and_3),
         cmocka_unit_test(test_batchnorm_not_after_conv_runs_as_affine),
         cmocka_unit_test(test_relu_and_relu6_clip_as_defined),

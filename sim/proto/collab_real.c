@@ -1,0 +1,159 @@
+/*
+ * collab_real.c — real mode (<inference mode="real">): the UE part and the
+ * edge part of each inference are actually run by the nn engine, on the
+ * host, on a real input, and the tensors that cross the cut are the ones
+ * sent.
+ *
+ * Times and energies still come from the plan's costs (the CPMM), so a run
+ * stays reproducible to the byte; what real mode adds is the computation
+ * itself: when the UE's part is done (in simulated time) the engine runs
+ * those layers on the inference's input and keeps the crossing tensors; the
+ * intermediate result's size is theirs (the model input, when the UE
+ * computed nothing, goes as the problem prices it: input-element bytes per
+ * element); when the edge's part is done the engine runs the rest on those
+ * tensors, and the output is the result that goes down. The input is an
+ * 8-bit image drawn from the UE's INPUT stream (each element k / 255): the
+ * zoo's weights are random until the training issue, so there is no label
+ * and `correct` stays unknown; the result's class is the output's argmax.
+ *
+ * Models run one pass at a time (the engine is sequential), with one
+ * OpenBLAS thread. The crossing tensors live in a buffer of the inference
+ * from its UE part to its edge part; that allocation is the price of real
+ * mode, which is meant for small models.
+ */
+#include "proto/collab_int.h"
+
+#include <string.h>
+
+#include "nn/nn.h"
+
+#define REAL_ALIGN 64 /* bytes: entry buffers aligned as nn asks */
+
+void collab_real_free(struct collab_inf *inf)
+{
+    core_free(inf->real_buf);
+    inf->real_buf = NULL;
+}
+
+/* Floats a tensor of bytes takes in the buffer, rounded up to REAL_ALIGN. */
+static size_t slot_floats(uint64_t bytes)
+{
+    return (size_t)((bytes + REAL_ALIGN - 1) / REAL_ALIGN * REAL_ALIGN / sizeof(float));
+}
+
+/* The part of inf's plan on the UE (member[l]: layer l is at a position
+ * < n_ue). */
+static void ue_member(const struct collab_inf *inf, bool *member)
+{
+    memset(member, 0, inf->plan.n_layers * sizeof(*member));
+    for (uint32_t k = 0; k < inf->plan.n_ue; k++)
+        member[inf->plan.order[k]] = true;
+}
+
+/* Where each crossing tensor of a | rest sits in the buffer: the model input
+ * at 0, the others after it in nn_model_split_crossing's order. Returns the
+ * buffer's size in floats. */
+static size_t layout(struct nn_model *m, const int *ids, size_t n_cross, size_t *off)
+{
+    size_t end = slot_floats(nn_model_tensor_bytes(m, NN_INPUT));
+
+    for (size_t j = 0; j < n_cross; j++) {
+        if (ids[j] == NN_INPUT) {
+            off[j] = 0;
+            continue;
+        }
+        off[j] = end;
+        end += slot_floats(nn_model_tensor_bytes(m, ids[j]));
+    }
+    return end;
+}
+
+enum core_rc collab_real_input(struct proto_collab_world *w, struct collab_inf *inf,
+                               struct core_err *e)
+{
+    struct nn_model *m = w->cfg.real_model[inf->model];
+    size_t n = nn_model_tensor_bytes(m, NN_INPUT) / sizeof(float);
+
+    collab_real_free(inf);
+    inf->real_buf = core_aligned_alloc(REAL_ALIGN, slot_floats(n * sizeof(float)) * sizeof(float));
+    if (!inf->real_buf)
+        return core_err(e, CORE_E_NOMEM, "out of memory for a real-mode input");
+    for (size_t i = 0; i < n; i++)
+        inf->real_buf[i] = (float)core_rng_below(w->ues[inf->ue].input, 256) / 255.0f;
+    return CORE_OK;
+}
+
+enum core_rc collab_real_ue_part(struct proto_collab_world *w, struct collab_inf *inf,
+                                 double *crossing_bytes, struct core_err *e)
+{
+    const struct compute_problem *p = w->cfg.problem[inf->device][inf->model];
+    struct nn_model *m = w->cfg.real_model[inf->model];
+    bool member[COMPUTE_PLAN_MAX_LAYERS];
+    int ids[COMPUTE_PLAN_MAX_LAYERS + 1];
+    size_t off[COMPUTE_PLAN_MAX_LAYERS + 1], n_cross, total, k = 0;
+    float *exits[COMPUTE_PLAN_MAX_LAYERS + 1], *buf;
+    const float *entries[1];
+    enum core_rc rc;
+
+    CORE_ASSERT(inf->real_buf != NULL);
+    ue_member(inf, member);
+    n_cross = nn_model_split_crossing(m, member, ids);
+    total = layout(m, ids, n_cross, off);
+    *crossing_bytes = 0;
+    for (size_t j = 0; j < n_cross; j++)
+        *crossing_bytes += ids[j] == NN_INPUT ? p->input_bytes /* as the UE holds it */
+                                              : (double)nn_model_tensor_bytes(m, ids[j]);
+    if (inf->plan.n_ue == 0)
+        return CORE_OK; /* nothing to run: the input goes as it is */
+    buf = core_aligned_alloc(REAL_ALIGN, total * sizeof(float));
+    if (!buf)
+        return core_err(e, CORE_E_NOMEM, "out of memory for real-mode tensors");
+    memcpy(buf, inf->real_buf, nn_model_tensor_bytes(m, NN_INPUT));
+    core_free(inf->real_buf);
+    inf->real_buf = buf;
+    for (size_t j = 0; j < n_cross; j++)
+        if (ids[j] != NN_INPUT)
+            exits[k++] = buf + off[j];
+    entries[0] = buf;
+    rc = nn_model_forward_part(m, member, entries, exits, 1, e);
+    if (rc == CORE_OK && inf->plan.n_ue == inf->plan.n_layers)
+        inf->real_class = collab_real_argmax(m);
+    return rc;
+}
+
+enum core_rc collab_real_edge_part(struct proto_collab_world *w, struct collab_inf *inf,
+                                   struct core_err *e)
+{
+    struct nn_model *m = w->cfg.real_model[inf->model];
+    bool member[COMPUTE_PLAN_MAX_LAYERS], a[COMPUTE_PLAN_MAX_LAYERS];
+    int ids[COMPUTE_PLAN_MAX_LAYERS + 1];
+    size_t off[COMPUTE_PLAN_MAX_LAYERS + 1], n_cross;
+    const float *entries[COMPUTE_PLAN_MAX_LAYERS + 1];
+    enum core_rc rc;
+
+    CORE_ASSERT(inf->real_buf != NULL);
+    ue_member(inf, a);
+    for (uint32_t l = 0; l < inf->plan.n_layers; l++)
+        member[l] = !a[l];
+    n_cross = nn_model_split_crossing(m, a, ids);
+    layout(m, ids, n_cross, off);
+    for (size_t j = 0; j < n_cross; j++)
+        entries[j] = inf->real_buf + off[j];
+    rc = nn_model_forward_part(m, member, entries, NULL, 1, e);
+    if (rc == CORE_OK)
+        inf->real_class = collab_real_argmax(m);
+    return rc;
+}
+
+int32_t collab_real_argmax(const struct nn_model *m)
+{
+    struct nn_shape s = nn_model_shape(m, (int)nn_model_n_layers(m) - 1);
+    size_t n = (size_t)s.c * s.h * s.w;
+    const float *out = nn_model_output(m);
+    size_t best = 0;
+
+    for (size_t i = 1; i < n; i++)
+        if (out[i] > out[best])
+            best = i;
+    return (int32_t)best;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Collaborative scenarios through the binary: every policy side by side on one
+# seed, the inferences and messages tables, reproducibility, real mode, the
+# report, and bad input (exit 2, FILE:LINE, no database).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SC=scenarios/collab-small.xml
+
+# ---- validate -------------------------------------------------------------------
+expect_exit 0 "validate accepts the collaborative scenarios" "$COINFER" validate \
+    scenarios/default.xml $SC scenarios/bench-1000ues.xml tests/data/scenarios/collab-real.xml
+expect_match "validate prints ok for collab-small" "$OUT" "collab-small.xml: ok"
+
+# ---- every policy on one seed -------------------------------------------------------
+db="$TMP/all.db"
+expect_exit 0 "run --policy all --trace" "$COINFER" run --policy all --trace --db "$db" $SC
+for p in local edge split oracle random; do
+    expect_match "the summary has a column for $p" "$OUT" "^policy .* $p"
+done
+expect_match "the summary gives p95 latencies" "$OUT" "^p95_latency_s "
+expect_match "the oracle says it was exact" "$OUT" "policy oracle, exact"
+expect_eq "one run per policy" "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "5"
+expect_eq "every policy recorded inferences" \
+    "$(sql "$db" "SELECT count(DISTINCT policy) FROM inferences")" "5"
+expect_eq "the same requests for every policy (common random numbers)" \
+    "$(sql "$db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences WHERE policy <> 'random' GROUP BY run_id)")" "1"
+expect_eq "the latency components add up to the latency" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE abs(ue_compute_s + uplink_s + edge_queue_s + edge_compute_s + downlink_s + signaling_s - latency_s) > 1e-9")" "0"
+expect_eq "local plans send nothing up but signalling" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'local' AND (uplink_s <> 0 OR edge_alloc <> '')")" "0"
+expect_eq "edge plans compute nothing on the UE" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
+expect_eq "--trace records the messages of every inference" \
+    "$(sql "$db" "SELECT count(*) FROM (SELECT DISTINCT run_id, inference_id FROM messages WHERE type = 'request')")" \
+    "$(sql "$db" "SELECT count(*) FROM inferences")"
+expect_match "messages go between UEs and cells" \
+    "$(sql "$db" "SELECT src || '>' || dst FROM messages WHERE type = 'request' LIMIT 1")" "^ue:[0-9]+>cell:[0-9]+$"
+expect_exit 0 "report on the database" "$COINFER" report "$db"
+expect_match "report prints the per-policy table" "$OUT" "mean_latency_s"
+
+# ---- reproducible to the byte ---------------------------------------------------------
+expect_exit 0 "a second split run on the same seed" "$COINFER" run -q --policy split --db "$db" $SC
+expect_eq "the same seed reproduces every inference row" \
+    "$(sql "$db" "SELECT count(*) FROM (SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 3 EXCEPT SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 6)")" "0"
+expect_exit 0 "a split run on another seed" "$COINFER" run -q --policy split --seed 99 --db "$db" $SC
+expect_match "another seed gives other rows" \
+    "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = 3 EXCEPT SELECT t_request_s FROM inferences WHERE run_id = 7)")" "^[1-9]"
+
+# ---- real mode ---------------------------------------------------------------------------
+expect_exit 0 "real mode runs LeNet-5's parts on the engine" \
+    "$COINFER" run -q --policy edge --trace --db "$TMP/real.db" tests/data/scenarios/collab-real.xml
+expect_eq "real mode's edge plans send the 8-bit input (64 B header + 784 B)" \
+    "$(sql "$TMP/real.db" "SELECT DISTINCT bytes FROM messages WHERE type = 'intermediate'")" "848.0"
+
+# ---- bad input ----------------------------------------------------------------------------
+expect_exit 2 "an unknown --policy is a usage error" "$COINFER" run --policy best --db "$TMP/u.db" $SC
+expect_match "the usage error lists the policies" "$ERR" "local, edge, split, oracle, random, all"
+expect_exit 2 "an unknown model is exit 2" "$COINFER" run --db "$TMP/bad.db" \
+    tests/data/scenarios/collab-unknown-model.xml
+expect_match "the error is FILE:LINE" "$ERR" "collab-unknown-model.xml:[0-9]+: "
+if [ ! -e "$TMP/u.db" ] && [ ! -e "$TMP/bad.db" ]; then pass "bad input creates no database"
+else fail "bad input creates no database"; fi
