@@ -36,12 +36,14 @@ static void print_run(const struct io_scenario *sc, const struct io_collab_resul
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
     printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
-           "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions\n",
+           "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions, "
+           "%llu batteries emptied\n",
            (long long)r->run_id, r->status, sc->name, (unsigned long long)r->seed, r->policy,
            strcmp(r->policy, "oracle") == 0 ? (r->exact ? ", exact" : ", chain relaxation") : "",
            r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
            (unsigned long long)r->stats.done, (unsigned long long)r->stats.overridden,
-           (unsigned long long)r->stats.redecisions);
+           (unsigned long long)r->stats.redecisions,
+           (unsigned long long)r->stats.batteries_out);
 }
 
 int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_collab_options *opt,

@@ -14,7 +14,11 @@
  *             + overhead,     energy = active power x share used x latency,
  * INFINITY where the resource does not run the layer's type. A layer that
  * moves no data (a reshape, or an alias left by folding and fusing) costs
- * ALIAS_LATENCY_S on any option and no energy: it must never force a copy.
+ * ALIAS_LATENCY_S on any option and no energy; when it is the only reader of
+ * its producer it joins the producer's problem layer (struct model_layers),
+ * which halves MobileNetV2's and ResNet-18's problems and every per-layer
+ * loop of the policies and the world: a cut between a conv and its fused
+ * activation sends the same tensor at the same cost as the cut after it.
  *
  * Layout: struct io_collab owns everything its config points to (model
  * names, problems, models, radio groups and positions), so the config
@@ -36,6 +40,7 @@ struct io_collab {
     struct proto_collab_config cfg;                          /* what the world is built from */
     char model_name[PROTO_MAX_MODELS][CORE_KNOB_STRING_MAX]; /* cfg.model_name points here */
     struct nn_model *model[PROTO_MAX_MODELS];                /* loaded, folded, fused (owned) */
+    uint16_t *layer_group[PROTO_MAX_MODELS];                 /* nn layer -> problem layer (owned) */
     struct compute_problem problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS]; /* cfg.problem's */
     struct radio_world_config radio;                                     /* groups point below */
     struct radio_ue_group_config groups[IO_RADIO_MAX_GROUPS];            /* traffic zeroed */
@@ -43,11 +48,20 @@ struct io_collab {
     double pos_y_m[IO_RADIO_MAX_POSITIONS];                              /* positions, m */
 };
 
-/* One model's layers as the CPMM sees them. */
+/* One model's layers as the CPMM sees them, and as the problem groups them:
+ * an alias that is the only reader of its producer (a folded batch norm, a
+ * fused activation, a flatten) joins its producer's group, since no cut
+ * between them changes what crosses or what it costs; every other layer
+ * heads a group of its own. Groups are numbered in order of their heads, a
+ * topological order. */
 struct model_layers {
     size_t n;                        /* layers */
     struct compute_layer_desc *desc; /* [n] (owned) */
     bool *alias;                     /* [n]: moves no data (owned) */
+    uint16_t *group_of;              /* [n]: the problem layer each is part of (owned) */
+    int *head;                       /* [n_groups]: its first layer (owned) */
+    int *last;                       /* [n_groups]: its last layer, whose output it is (owned) */
+    size_t n_groups;                 /* problem layers */
 };
 
 /* ---- models --------------------------------------------------------------- */
@@ -154,7 +168,32 @@ static void model_layers_fini(struct model_layers *ml)
 {
     core_free(ml->desc);
     core_free(ml->alias);
+    core_free(ml->group_of);
+    core_free(ml->head);
+    core_free(ml->last);
     memset(ml, 0, sizeof(*ml));
+}
+
+/* Group ml's layers (see struct model_layers). */
+static void group_layers(const struct nn_model *m, struct model_layers *ml)
+{
+    ml->n_groups = 0;
+    for (size_t i = 0; i < ml->n; i++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(m, (int)i, &n_in);
+
+        if (ml->alias[i] && n_in == 1 && in[0] >= 0 && reads_alone(m, in[0])) {
+            uint16_t g = ml->group_of[in[0]];
+
+            ml->group_of[i] = g;
+            ml->last[g] = (int)i;
+            continue;
+        }
+        ml->group_of[i] = (uint16_t)ml->n_groups;
+        ml->head[ml->n_groups] = (int)i;
+        ml->last[ml->n_groups] = (int)i;
+        ml->n_groups++;
+    }
 }
 
 static enum core_rc model_layers_init(const struct io_scenario *sc, size_t mi,
@@ -166,7 +205,11 @@ static enum core_rc model_layers_init(const struct io_scenario *sc, size_t mi,
     ml->n = nn_model_n_layers(m);
     ml->desc = core_calloc(ml->n, sizeof(*ml->desc));
     ml->alias = core_calloc(ml->n, sizeof(*ml->alias));
-    if (ml->desc == NULL || ml->alias == NULL) {
+    ml->group_of = core_calloc(ml->n, sizeof(*ml->group_of));
+    ml->head = core_calloc(ml->n, sizeof(*ml->head));
+    ml->last = core_calloc(ml->n, sizeof(*ml->last));
+    if (ml->desc == NULL || ml->alias == NULL || ml->group_of == NULL || ml->head == NULL ||
+        ml->last == NULL) {
         model_layers_fini(ml);
         return core_err(e, CORE_E_NOMEM, "%s:%ld: out of memory for the layers of model '%s'",
                         sc->path, sc->collab.model_line[mi], sc->collab.model[mi].name);
@@ -185,6 +228,7 @@ static enum core_rc model_layers_init(const struct io_scenario *sc, size_t mi,
         }
         ml->alias[i] = is_alias(m, (int)i) || ml->desc[i].type == COMPUTE_LAYER_RESHAPE;
     }
+    group_layers(m, ml);
     return CORE_OK;
 }
 
@@ -208,6 +252,8 @@ static void side_from_spec(const struct io_collab_spec *s, const struct io_colla
             u->idle_power_w >= 0.0 ? u->idle_power_w : (double)u->count * r->idle_power_w;
         out->background_load[i] = u->background_load;
         out->background_job_s[i] = u->background_job_s;
+        out->withdrawn_from_s[i] = u->withdrawn_from_s;
+        out->withdrawn_until_s[i] = u->withdrawn_until_s;
     }
     out->n_options = opts->n;
     for (size_t o = 0; o < opts->n; o++)
@@ -241,12 +287,11 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct mod
         for (size_t i = 0; i < ml->n; i++) {
             struct compute_cpmm_request q;
             struct compute_cpmm_reply r;
-            double *lat = &p->latency_s[s][o * p->n_layers + i];
-            double *en = &p->energy_j[s][o * p->n_layers + i];
+            double *lat = &p->latency_s[s][o * p->n_layers + ml->group_of[i]];
+            double *en = &p->energy_j[s][o * p->n_layers + ml->group_of[i]];
 
             if (ml->alias[i]) {
-                *lat = ALIAS_LATENCY_S;
-                *en = 0.0;
+                *lat += ALIAS_LATENCY_S;
                 continue;
             }
             memset(&q, 0, sizeof(q));
@@ -256,8 +301,8 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct mod
             rc = compute_cpmm_predict(cpmm, &q, &r, e);
             if (rc != CORE_OK)
                 return rc;
-            *lat = r.source == COMPUTE_CPMM_UNSUPPORTED ? INFINITY : r.latency_s;
-            *en = r.source == COMPUTE_CPMM_UNSUPPORTED ? 0.0 : r.energy_j;
+            *lat += r.source == COMPUTE_CPMM_UNSUPPORTED ? INFINITY : r.latency_s;
+            *en += r.source == COMPUTE_CPMM_UNSUPPORTED ? 0.0 : r.energy_j;
         }
     }
     return CORE_OK;
@@ -285,41 +330,42 @@ static enum core_rc build_problem(const struct io_scenario *sc, const struct com
     const struct io_collab_spec *s = &sc->collab;
     enum core_rc rc;
 
-    rc = compute_problem_init(p, ml->n, ue->opts.n, edge->opts.n, e);
+    rc = compute_problem_init(p, ml->n_groups, ue->opts.n, edge->opts.n, e);
     if (rc != CORE_OK)
         return rc;
     /* The input as the UE holds it (an 8-bit image, say), not as float32. */
     p->input_bytes = (double)nn_model_tensor_bytes(nm, NN_INPUT) / sizeof(float) *
                      s->model[mi].input_element_bytes;
     p->msg_header_bytes = s->protocol.header_bytes;
-    for (size_t i = 0; i < ml->n; i++) {
+    for (size_t g = 0; g < ml->n_groups; g++) {
         size_t n_in;
-        const int *in = nn_model_layer_inputs(nm, (int)i, &n_in);
+        const int *in = nn_model_layer_inputs(nm, ml->head[g], &n_in);
 
-        p->layers[i].n_inputs = (uint32_t)n_in;
+        p->layers[g].n_inputs = (uint32_t)n_in;
         for (size_t k = 0; k < n_in; k++)
-            p->layers[i].inputs[k] = in[k];
-        p->layers[i].out_bytes = (double)nn_model_tensor_bytes(nm, (int)i);
+            p->layers[g].inputs[k] = in[k] < 0 ? in[k] : (int32_t)ml->group_of[in[k]];
+        p->layers[g].out_bytes = (double)nn_model_tensor_bytes(nm, ml->last[g]);
     }
     rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, p, e);
     if (rc == CORE_OK)
         rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, p, e);
     if (rc != CORE_OK)
         return rc;
-    for (size_t i = 0; i < ml->n; i++) {
+    for (size_t g = 0; g < ml->n_groups; g++) {
+        int i = ml->head[g];
         bool runs = false;
         for (int side = 0; side < COMPUTE_SIDE_COUNT; side++)
             for (size_t o = 0; o < p->n_options[side]; o++)
                 runs =
-                    runs || isfinite(compute_problem_latency_s(p, (enum compute_side)side, o, i));
+                    runs || isfinite(compute_problem_latency_s(p, (enum compute_side)side, o, g));
         if (!runs)
             return core_err(e, CORE_E_INPUT,
                             "%s:%ld: element 'workload': device '%s' runs model '%s', whose layer "
-                            "%zu '%s' is of type %s, which none of its resources supports, with "
+                            "%d '%s' is of type %s, which none of its resources supports, with "
                             "no edge resource to fall back on",
                             sc->path, workload_line(s, sc->radio.n_groups, d, mi),
                             s->device[d].name, s->model[mi].name, i,
-                            nn_model_layer_name(nm, (int)i),
+                            nn_model_layer_name(nm, i),
                             compute_layer_type_name(ml->desc[i].type));
     }
     return compute_problem_check(p, e);
@@ -431,6 +477,7 @@ static enum core_rc build_all(const struct io_scenario *sc, struct io_collab *c,
         if (rc != CORE_OK)
             return rc;
         side_from_spec(s, &s->device_side[d], &ue[d].opts, &c->cfg.device[d]);
+        c->cfg.device[d].battery_j = s->device[d].battery_j;
     }
     for (size_t m = 0; m < s->n_models; m++) {
         rc = load_model(sc, m, &c->model[m], e);
@@ -452,6 +499,8 @@ static enum core_rc build_all(const struct io_scenario *sc, struct io_collab *c,
             if (rc == CORE_OK)
                 c->cfg.problem[d][m] = &c->problem[d][m];
         }
+        c->layer_group[m] = ml.group_of; /* kept for real mode */
+        ml.group_of = NULL;
         model_layers_fini(&ml);
         if (rc != CORE_OK)
             return rc;
@@ -496,8 +545,10 @@ void io_collab_destroy(struct io_collab *c)
     for (size_t d = 0; d < PROTO_MAX_DEVICES; d++)
         for (size_t m = 0; m < PROTO_MAX_MODELS; m++)
             compute_problem_fini(&c->problem[d][m]);
-    for (size_t m = 0; m < PROTO_MAX_MODELS; m++)
+    for (size_t m = 0; m < PROTO_MAX_MODELS; m++) {
         nn_model_destroy(c->model[m]);
+        core_free(c->layer_group[m]);
+    }
     core_free(c);
 }
 
@@ -515,4 +566,10 @@ struct nn_model *io_collab_model(const struct io_collab *c, size_t m)
 {
     CORE_ASSERT(m < c->cfg.n_models);
     return c->model[m];
+}
+
+const uint16_t *io_collab_layer_groups(const struct io_collab *c, size_t m)
+{
+    CORE_ASSERT(m < c->cfg.n_models);
+    return c->layer_group[m];
 }

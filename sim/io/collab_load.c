@@ -308,11 +308,19 @@ static enum core_rc uses_from_node(const char *path, xmlNodePtr parent, bool is_
         if (rc != CORE_OK)
             return rc;
         if (!is_edge && (xmlHasProp(n, (const xmlChar *)"background-load") != NULL ||
-                         xmlHasProp(n, (const xmlChar *)"background-job") != NULL))
+                         xmlHasProp(n, (const xmlChar *)"background-job") != NULL ||
+                         xmlHasProp(n, (const xmlChar *)"withdrawn-from") != NULL ||
+                         xmlHasProp(n, (const xmlChar *)"withdrawn-until") != NULL))
             return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: element 'use': background-load and background-job belong "
-                            "to the edge's resources, not a device's",
+                            "%s:%ld: element 'use': background-load, background-job and "
+                            "withdrawn-from/-until belong to the edge's resources, not a "
+                            "device's",
                             path, line);
+        if (u->withdrawn_until_s < u->withdrawn_from_s)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%ld: element 'use': withdrawn-until (%g s) is before "
+                            "withdrawn-from (%g s)",
+                            path, line, u->withdrawn_until_s, u->withdrawn_from_s);
         for (size_t r = 0; r < s->n_resources; r++) {
             if (strcmp(s->resource[r].name, u->resource) == 0) {
                 side->use_resource[side->n_uses] = (uint32_t)r;

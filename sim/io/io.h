@@ -462,5 +462,9 @@ const struct proto_collab_config *io_collab_config(const struct io_collab *c);
 const struct radio_world_config *io_collab_radio(const struct io_collab *c);
 /* Model m as loaded, folded and fused (borrowed; for real-mode runs). */
 struct nn_model *io_collab_model(const struct io_collab *c, size_t m);
+/* For each layer of model m, the problem layer it is part of: a problem
+ * groups an alias (folded batch norm, fused activation, flatten) with the
+ * layer it is the only reader of (borrowed; nn_model_n_layers entries). */
+const uint16_t *io_collab_layer_groups(const struct io_collab *c, size_t m);
 
 #endif /* COINFER_IO_H */

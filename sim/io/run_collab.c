@@ -200,8 +200,10 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     }
     cfg.ue_power = rcfg.power;
     if (cfg.inference.mode == PROTO_INFER_REAL)
-        for (size_t m = 0; m < cfg.n_models; m++)
+        for (size_t m = 0; m < cfg.n_models; m++) {
             cfg.real_model[m] = io_collab_model(c, m);
+            cfg.real_group[m] = io_collab_layer_groups(c, m);
+        }
     world = proto_collab_world_create(&cfg, eng, radio, decide, &deciders, &records, e);
     if (!world) {
         rc = e->rc;

@@ -69,6 +69,13 @@ struct policy_solver {
     uint16_t local_mask[COMPUTE_PLAN_MAX_LAYERS]; /* every supporting UE option (local plan) */
     int16_t split_opt[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* split: each layer's one
                                                                       option (-1: none) */
+    /* split: the state-independent terms for the weights split_w, kept
+     * between decisions (a scenario's weights do not change). */
+    bool split_cached;                                   /* the arrays below are for split_w */
+    double split_w[2];                                   /* w_latency, w_energy */
+    double split_layer[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* layer k's term */
+    double split_copy[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS];  /* copy into position k
+                                                                        (0: none) */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
@@ -767,43 +774,69 @@ static void decide_split(struct policy_solver *s, const struct compute_state *st
     const struct compute_problem *p = s->p;
     double f[COMPUTE_PLAN_MAX_LAYERS + 1], h[COMPUTE_PLAN_MAX_LAYERS + 1];
     const int16_t *ou = s->split_opt[COMPUTE_SIDE_UE], *oe = s->split_opt[COMPUTE_SIDE_EDGE];
+    const double *lu = s->split_layer[COMPUTE_SIDE_UE], *le = s->split_layer[COMPUTE_SIDE_EDGE];
+    const double *cu_ = s->split_copy[COMPUTE_SIDE_UE], *ce = s->split_copy[COMPUTE_SIDE_EDGE];
     double best = INFINITY;
     uint32_t best_c = NO_CUT;
     size_t k, i;
+
+    if (!s->split_cached || s->split_w[0] != st->w_latency || s->split_w[1] != st->w_energy) {
+        for (k = 0; k < s->n; k++) {
+            int o = ou[k], q = oe[k];
+
+            s->split_layer[COMPUTE_SIDE_UE][k] =
+                o < 0 ? 0
+                      : st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, k) +
+                            st->w_energy * compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, k);
+            s->split_layer[COMPUTE_SIDE_EDGE][k] =
+                q < 0 ? 0 : st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, q, k);
+            s->split_copy[COMPUTE_SIDE_UE][k] =
+                k > 0 && o >= 0 && ou[k - 1] >= 0 &&
+                        p->options[COMPUTE_SIDE_UE][ou[k - 1]].resource !=
+                            p->options[COMPUTE_SIDE_UE][o].resource
+                    ? copy_cost(s, pr, COMPUTE_SIDE_UE, s->cuts[s->prefix[k]].cross_bytes)
+                    : 0;
+            s->split_copy[COMPUTE_SIDE_EDGE][k] =
+                k > 0 && q >= 0 && oe[k - 1] >= 0 &&
+                        p->options[COMPUTE_SIDE_EDGE][oe[k - 1]].resource !=
+                            p->options[COMPUTE_SIDE_EDGE][q].resource
+                    ? copy_cost(s, pr, COMPUTE_SIDE_EDGE, s->cuts[s->prefix[k]].cross_bytes)
+                    : 0;
+        }
+        s->split_w[0] = st->w_latency;
+        s->split_w[1] = st->w_energy;
+        s->split_cached = true;
+    }
     for (k = 1; k <= s->n && ou[k - 1] >= 0; k++) {
         int o = ou[k - 1];
-        double layer = st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, k - 1) +
-                       st->w_energy * compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, k - 1);
         double v;
 
         if (k == 1) {
-            f[k] = pr->wait[COMPUTE_SIDE_UE][o] + layer;
+            f[k] = pr->wait[COMPUTE_SIDE_UE][o] + lu[0];
             continue;
         }
         v = f[k - 1];
         if (ou[k - 2] != o)
             v += pr->wait[COMPUTE_SIDE_UE][o];
-        if (p->options[COMPUTE_SIDE_UE][ou[k - 2]].resource !=
-            p->options[COMPUTE_SIDE_UE][o].resource)
-            v += copy_cost(s, pr, COMPUTE_SIDE_UE, s->cuts[s->prefix[k - 1]].cross_bytes);
-        f[k] = v + layer;
+        if (cu_[k - 1] != 0)
+            v += cu_[k - 1];
+        f[k] = v + lu[k - 1];
     }
     for (i = s->n; i-- > 0 && oe[i] >= 0;) {
         int o = oe[i], q;
-        double layer = st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, o, i);
         double v;
 
         if (i == s->n - 1) {
-            h[i] = layer + pr->downlink;
+            h[i] = le[i] + pr->downlink;
             continue;
         }
         q = oe[i + 1];
         v = h[i + 1];
         if (q != o)
             v += pr->wait[COMPUTE_SIDE_EDGE][q];
-        if (p->options[COMPUTE_SIDE_EDGE][q].resource != p->options[COMPUTE_SIDE_EDGE][o].resource)
-            v += copy_cost(s, pr, COMPUTE_SIDE_EDGE, s->cuts[s->prefix[i + 1]].cross_bytes);
-        h[i] = layer + v;
+        if (ce[i + 1] != 0)
+            v += ce[i + 1];
+        h[i] = le[i] + v;
     }
     for (i = 0; i < s->n_valid; i++) {
         uint32_t c = s->valid[i];

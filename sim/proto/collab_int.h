@@ -99,6 +99,7 @@ struct collab_ue {
     struct core_rng *jitter;   /* segment-time jitter */
     struct core_rng *input;    /* real mode: input images */
     double last_sinr_db;       /* UL SINR of the state it last used, dB */
+    double battery_j;          /* energy left, J (INFINITY: unlimited) */
     uint32_t in_flight;        /* inferences of this UE in flight */
 };
 

@@ -4,7 +4,8 @@
  * On an inference request it gathers its state (DESIGN.md step 2): the RRM's
  * view of the UE's channel (radio_world_rrm: SINR, CQI, the rate one more
  * flow would get), the CRM's view of its compute resources (each edge
- * option's expected wait: the backlog of its instance's queue), and the
+ * option's expected wait: the backlog of its instance's queue, infinite
+ * while the scenario withdraws the instance), and the
  * CPMM's per-(resource, layer) predictions, which are the problem's tables.
  * It admits the request when some edge option can start within
  * admission_wait_s, and replies agree or decline with the state.
@@ -87,6 +88,18 @@ static void net_background(void *state, const struct core_event *ev, struct core
                      net->entity, NET_EV_BACKGROUND, 0, ev->data);
 }
 
+/* The expected wait at edge instance i now: its backlog, or INFINITY while
+ * the scenario withdraws it. */
+static double instance_wait_s(const struct proto_collab_world *w, const struct collab_net *net,
+                              uint32_t i, double now)
+{
+    const struct proto_side *edge = &w->cfg.edge;
+
+    if (now >= edge->withdrawn_from_s[i] && now < edge->withdrawn_until_s[i])
+        return INFINITY;
+    return compute_server_backlog_s(net->server[i], now);
+}
+
 /* Busy units over all units of the cell's edge node. */
 static double net_load(const struct proto_collab_world *w, const struct collab_net *net)
 {
@@ -160,7 +173,7 @@ void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, 
     u->last_sinr_db = rr.ul_sinr_db;
     for (size_t o = 0; o < edge->n_options; o++) {
         uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
-        double wait = compute_server_backlog_s(net->server[res], now);
+        double wait = instance_wait_s(w, net, res, now);
 
         st->wait_s[COMPUTE_SIDE_EDGE][o] = wait;
         if (wait < best)
@@ -183,8 +196,7 @@ static bool make_a3(struct proto_collab_world *w, struct collab_net *net, struct
     uint8_t choice[COMPUTE_PLAN_MAX_LAYERS];
 
     for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++)
-        wait[o] = compute_server_backlog_s(net->server[p->options[COMPUTE_SIDE_EDGE][o].resource],
-                                           now);
+        wait[o] = instance_wait_s(w, net, p->options[COMPUTE_SIDE_EDGE][o].resource, now);
     for (uint32_t k = pl->n_ue; k < pl->n_layers; k++)
         if (wait[pl->option[pl->order[k]]] > th)
             busy = true;

@@ -41,13 +41,20 @@ static size_t slot_floats(uint64_t bytes)
     return (size_t)((bytes + REAL_ALIGN - 1) / REAL_ALIGN * REAL_ALIGN / sizeof(float));
 }
 
-/* The part of inf's plan on the UE (member[l]: layer l is at a position
- * < n_ue). */
-static void ue_member(const struct collab_inf *inf, bool *member)
+/* The part of inf's plan on the UE, over the model's layers (member[l]:
+ * layer l's problem layer is at a position < n_ue). */
+static void ue_member(const struct proto_collab_world *w, const struct collab_inf *inf,
+                      bool *member)
 {
-    memset(member, 0, inf->plan.n_layers * sizeof(*member));
+    const struct nn_model *m = w->cfg.real_model[inf->model];
+    const uint16_t *group = w->cfg.real_group[inf->model];
+    bool on_ue[COMPUTE_PLAN_MAX_LAYERS] = {0};
+    size_t n = nn_model_n_layers(m);
+
     for (uint32_t k = 0; k < inf->plan.n_ue; k++)
-        member[inf->plan.order[k]] = true;
+        on_ue[inf->plan.order[k]] = true;
+    for (size_t l = 0; l < n; l++)
+        member[l] = on_ue[group ? group[l] : l];
 }
 
 /* Where each crossing tensor of a | rest sits in the buffer: the model input
@@ -96,7 +103,7 @@ enum core_rc collab_real_ue_part(struct proto_collab_world *w, struct collab_inf
     enum core_rc rc;
 
     CORE_ASSERT(inf->real_buf != NULL);
-    ue_member(inf, member);
+    ue_member(w, inf, member);
     n_cross = nn_model_split_crossing(m, member, ids);
     total = layout(m, ids, n_cross, off);
     *crossing_bytes = 0;
@@ -132,8 +139,8 @@ enum core_rc collab_real_edge_part(struct proto_collab_world *w, struct collab_i
     enum core_rc rc;
 
     CORE_ASSERT(inf->real_buf != NULL);
-    ue_member(inf, a);
-    for (uint32_t l = 0; l < inf->plan.n_layers; l++)
+    ue_member(w, inf, a);
+    for (size_t l = 0; l < nn_model_n_layers(m); l++)
         member[l] = !a[l];
     n_cross = nn_model_split_crossing(m, a, ids);
     layout(m, ids, n_cross, off);

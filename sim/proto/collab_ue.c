@@ -79,8 +79,11 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
     struct proto_collab_world *w = ue->world;
     size_t j = (size_t)ev->data.u64;
     const struct proto_workload *wl = workload(w, ue, j);
-    struct collab_inf *inf = collab_inf_get(w);
+    struct collab_inf *inf;
 
+    if (!(ue->battery_j > 0))
+        return; /* its battery ran out: no more requests from it */
+    inf = collab_inf_get(w);
     if (!inf) {
         core_engine_fail(eng, CORE_E_NOMEM, "out of memory for inferences in flight");
         return;
@@ -118,6 +121,11 @@ static void finish(struct proto_collab_world *w, struct collab_inf *inf, double 
     w->stats.declined += inf->declined;
     w->stats.overridden += inf->overridden;
     w->ues[inf->ue].in_flight--;
+    if (w->ues[inf->ue].battery_j > 0) {
+        w->ues[inf->ue].battery_j -= inf->ue_energy_j;
+        if (!(w->ues[inf->ue].battery_j > 0))
+            w->stats.batteries_out++;
+    }
     if (inf->t_request_s >= w->cfg.sim.warmup_s) {
         CORE_ASSERT(r->n_inferences < r->cap_inferences);
         row = &r->inferences[r->n_inferences++];

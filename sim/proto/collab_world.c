@@ -359,7 +359,9 @@ static enum core_rc check_config(const struct proto_collab_config *c, size_t n_u
             if (!p)
                 continue; /* no UE of this class runs this model */
             if (c->inference.mode == PROTO_INFER_REAL &&
-                (!c->real_model[m] || nn_model_n_layers(c->real_model[m]) != p->n_layers))
+                (!c->real_model[m] ||
+                 (c->real_group[m] ? nn_model_n_layers(c->real_model[m]) < p->n_layers
+                                   : nn_model_n_layers(c->real_model[m]) != p->n_layers)))
                 return core_err(e, CORE_E_INPUT, "collaborative world: real mode needs model %zu "
                                                  "('%s') as the problems describe it", m,
                                 c->model_name[m]);
@@ -434,6 +436,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_collab_c
             ue->device = cfg->groups[g].device;
             ue->group = (uint32_t)g;
             ue->last_sinr_db = NAN;
+            ue->battery_j = dev->battery_j > 0 ? dev->battery_j : INFINITY;
             ue->entity = core_engine_add_entity(eng, w->ue_type, ue);
             if (ue->entity == UINT32_MAX)
                 goto out_nomem;

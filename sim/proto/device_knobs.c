@@ -52,6 +52,9 @@ static const struct core_knob device_knobs[] = {
     {"default", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, DEV(default_option),
      "Option of the split policy's fixed choice: a label (npu, cpu:4) or a use's name (its "
      "largest amount); empty: the first option."},
+    {"battery", CORE_KNOB_REAL, CORE_DIM_ENERGY, "15 Wh", 0, 1e9, NULL, DEV(battery_j),
+     "Battery capacity: the UE's inferences (compute, copies, radio) drain it, and a UE whose "
+     "battery is empty sends no more requests; 0: unlimited."},
 };
 
 const struct core_knob_table proto_device_knobs = {"device", device_knobs, ARRAY_LEN(device_knobs)};
@@ -94,6 +97,12 @@ static const struct core_knob use_knobs[] = {
      "Edge only: share of the instance's capacity taken by other work."},
     {"background-job", CORE_KNOB_REAL, CORE_DIM_TIME, "10 ms", 1e-9, 1e6, NULL,
      USE(background_job_s), "Edge only: mean service time of one background job."},
+    {"withdrawn-from", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 1e12, NULL,
+     USE(withdrawn_from_s),
+     "Edge only: the scenario withdraws the instance from this time (the network then reports it "
+     "unavailable, declines or overrides what would need it; work already queued finishes)."},
+    {"withdrawn-until", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 1e12, NULL,
+     USE(withdrawn_until_s), "Edge only: end of the withdrawal; equal to withdrawn-from: never."},
 };
 
 const struct core_knob_table proto_use_knobs = {"use", use_knobs, ARRAY_LEN(use_knobs)};

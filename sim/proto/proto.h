@@ -198,6 +198,10 @@ struct proto_side {
     double background_load[PROTO_MAX_INSTANCES];        /* edge: share of capacity used by
                                                             other work, 0..1 */
     double background_job_s[PROTO_MAX_INSTANCES];        /* mean service of a background job, s */
+    double withdrawn_from_s[PROTO_MAX_INSTANCES];        /* edge: withdrawn by the scenario
+                                                            from this time, s */
+    double withdrawn_until_s[PROTO_MAX_INSTANCES];       /* ...until this one, s (equal: never) */
+    double battery_j;                                    /* UE: battery capacity, J (0: none) */
     size_t n_options;                                    /* = the problems' n_options[side] */
     uint32_t option_units[COMPUTE_PLAN_MAX_OPTIONS];     /* units one job takes */
 };
@@ -238,6 +242,9 @@ struct proto_collab_config {
     /* Real mode (inference.mode PROTO_INFER_REAL): each model, finalized,
      * that the world runs (borrowed; NULL in costed mode). */
     struct nn_model *real_model[PROTO_MAX_MODELS];
+    /* For each of real_model[m]'s layers, the problem layer it belongs to (a
+     * problem may group aliases with their producer); NULL: the same index. */
+    const uint16_t *real_group[PROTO_MAX_MODELS];
     /* problem[d][m]: device class d running model m with the edge (borrowed;
      * built by the caller from the CPMM; options match device[d] and edge). */
     const struct compute_problem *problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
@@ -351,6 +358,7 @@ struct proto_collab_stats {
     uint64_t state_pushes;  /* state updates pushed by the network */
     uint64_t state_requests; /* state updates asked for by UEs */
     uint64_t redecisions;   /* a changed a2 sent after a state update */
+    uint64_t batteries_out; /* UEs whose battery ran out (they stop requesting) */
 };
 void proto_collab_world_stats(const struct proto_collab_world *w, struct proto_collab_stats *s);
 
@@ -379,6 +387,7 @@ struct proto_device_config {
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
     char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+    double battery_j;                   /* battery capacity, J (0: unlimited) */
 };
 extern const struct core_knob_table proto_device_knobs;
 
@@ -400,6 +409,8 @@ struct proto_use_config {
     double idle_power_w;                 /* idle power of the instance, W (-1: count x type's) */
     double background_load;              /* edge only: share used by other work, 0..1 */
     double background_job_s;             /* edge only: mean background job, s */
+    double withdrawn_from_s;             /* edge only: the instance is withdrawn from... s */
+    double withdrawn_until_s;            /* ...until this time, s (equal: never) */
 };
 extern const struct core_knob_table proto_use_knobs;
 

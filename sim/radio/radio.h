@@ -689,6 +689,8 @@ struct radio_rrm_request {
     /* The other cells' terms, when the caller kept them from an earlier
      * query with the same coupling losses to them, serving cell and loads
      * (radio_rrm_other_cells): the query then skips its loop over cells. */
+    const struct radio_rrm_consts *consts; /* the terms that depend only on the carrier and
+                                              the configuration (NULL: computed here) */
     bool others_given;                   /* use dl_interf_w and ul_load_sum */
     double dl_interf_w;                  /* sum of load x per-PRB power received from the
                                             other cells, W */
@@ -725,6 +727,21 @@ struct radio_rrm_reply {
  * n_cells 0 or above RADIO_RRM_MAX_CELLS or serving out of range. */
 enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
                              struct core_err *e);
+
+/* The terms of a query that depend only on the carrier, the powers, the
+ * noise figures and power control, not on the UE: a caller that queries
+ * often computes them once (radio_rrm_consts_init) and passes them in
+ * req->consts. The query's results are the same bit for bit. */
+struct radio_rrm_consts {
+    double p_prb_dbm;     /* gNB power per PRB, dBm */
+    double ue_noise_w;    /* UE receiver noise per PRB, W */
+    double gnb_noise_w;   /* gNB receiver noise per PRB, W */
+    double iot_factor;    /* 10^(ul_iot_db / 10) - 1, 1 */
+    double p_max_w;       /* UE maximum power, W */
+    double p0_prb_dbm;    /* P0 + 10 log10(2^mu): power control per PRB before alpha PL, dBm */
+    double p0_band_dbm;   /* P0 + 10 log10(N_PRB 2^mu): the same on the full band, dBm */
+};
+void radio_rrm_consts_init(const struct radio_rrm_request *req, struct radio_rrm_consts *k);
 
 /* The other cells' terms of req (what others_given skips): the sum over
  * cells other than the serving one of dl_load x per-PRB power received, W,

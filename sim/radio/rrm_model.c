@@ -35,9 +35,25 @@ void radio_rrm_other_cells(const struct radio_rrm_request *req, double *dl_inter
     }
 }
 
+void radio_rrm_consts_init(const struct radio_rrm_request *req, struct radio_rrm_consts *k)
+{
+    const struct radio_carrier *c = req->carrier;
+    double prb_bw_hz = 12.0 * c->scs_hz;
+
+    k->p_prb_dbm = radio_dl_prb_power_dbm(req->gnb_power_dbm, c->n_prb);
+    k->ue_noise_w = radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->ue_noise_figure_db));
+    k->gnb_noise_w = radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->gnb_noise_figure_db));
+    k->iot_factor = radio_db_to_lin(req->ul_iot_db) - 1.0;
+    k->p_max_w = radio_dbm_to_w(req->ul_pc.p_max_dbm);
+    k->p0_prb_dbm = req->ul_pc.p0_dbm + 10.0 * log10(ldexp(1.0, (int)c->mu));
+    k->p0_band_dbm = req->ul_pc.p0_dbm + 10.0 * log10(ldexp((double)c->n_prb, (int)c->mu));
+}
+
 enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_rrm_reply *rep,
                              struct core_err *e)
 {
+    struct radio_rrm_consts own;
+    const struct radio_rrm_consts *k = req->consts;
     const struct radio_carrier *c = req->carrier;
 
     if (req->n_cells == 0 || req->n_cells > RADIO_RRM_MAX_CELLS)
@@ -47,29 +63,30 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
         return core_err(e, CORE_E_INPUT, "serving cell %u is out of range [0, %zu]",
                         (unsigned)req->serving, req->n_cells - 1);
 
-    double prb_bw_hz = 12.0 * c->scs_hz;
-    double p_prb_dbm = radio_dl_prb_power_dbm(req->gnb_power_dbm, c->n_prb);
+    if (!k) {
+        radio_rrm_consts_init(req, &own);
+        k = &own;
+    }
     double cl_db = req->coupling_loss_db[req->serving];
     double dl_interf_w = req->dl_interf_w, ul_load_sum = req->ul_load_sum;
     size_t n_int = req->n_cells - 1;
 
     if (!req->others_given)
         radio_rrm_other_cells(req, &dl_interf_w, &ul_load_sum);
-    double dl_sinr = radio_dbm_to_w(p_prb_dbm - cl_db) /
-                     (radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->ue_noise_figure_db)) +
-                      dl_interf_w);
+    double dl_sinr = radio_dbm_to_w(k->p_prb_dbm - cl_db) / (k->ue_noise_w + dl_interf_w);
 
-    double ul_p_dbm = radio_ul_tx_power_dbm(&req->ul_pc, c->mu, c->n_prb, cl_db);
-    double ul_noise_w = radio_dbm_to_w(radio_noise_dbm(prb_bw_hz, req->gnb_noise_figure_db));
+    double ul_p_dbm = k->p0_band_dbm + req->ul_pc.alpha * cl_db;
+    double ul_noise_w = k->gnb_noise_w;
     double ul_mean_load = n_int ? ul_load_sum / (double)n_int : 0.0;
-    double ul_interf_w = req->ul_interf_given
-                             ? req->ul_interf_prb_w
-                             : ul_noise_w * (radio_db_to_lin(req->ul_iot_db) - 1.0) * ul_mean_load;
+    double ul_interf_w = req->ul_interf_given ? req->ul_interf_prb_w
+                                              : ul_noise_w * k->iot_factor * ul_mean_load;
+
+    if (ul_p_dbm >= req->ul_pc.p_max_dbm)
+        ul_p_dbm = req->ul_pc.p_max_dbm; /* radio_ul_tx_power_dbm's cap */
     rep->ul_link = (struct radio_ul_link){
         .carrier = c,
-        .p_prb_w = radio_dbm_to_w(req->ul_pc.p0_dbm + 10.0 * log10(ldexp(1.0, (int)c->mu)) +
-                                  req->ul_pc.alpha * cl_db),
-        .p_max_w = radio_dbm_to_w(req->ul_pc.p_max_dbm),
+        .p_prb_w = radio_dbm_to_w(k->p0_prb_dbm + req->ul_pc.alpha * cl_db),
+        .p_max_w = k->p_max_w,
         .gain_per_w = radio_db_to_lin(-cl_db) / (ul_noise_w + ul_interf_w),
     };
     double ul_sinr = radio_ul_link_sinr(&rep->ul_link, (double)c->n_prb, NULL);

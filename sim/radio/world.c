@@ -131,6 +131,8 @@ struct radio_world {
     double area_radius_m;      /* disc covering every cell around the centre site, m */
     double peak_rate_bps;      /* full band at the highest CQI, bit/s */
     double floor_rate_bps;     /* lowest rate a flow is served at, bit/s */
+    struct radio_rrm_consts rrm_consts; /* the RRM's UE-independent terms */
+    bool rrm_consts_ready;     /* rrm_consts is set (at the first query) */
     double prb_power_dbm;      /* gNB power per PRB, dBm */
     size_t n_sites;            /* sites, 1 */
     size_t n_cells;            /* cells: sites x sectors, 1 */
@@ -287,6 +289,11 @@ static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
     };
     enum core_rc rc;
 
+    if (!w->rrm_consts_ready) {
+        radio_rrm_consts_init(&req, &w->rrm_consts);
+        w->rrm_consts_ready = true;
+    }
+    req.consts = &w->rrm_consts;
     memcpy(w->scratch_db, &w->cl_db[(size_t)ue * w->n_cells], w->n_cells * sizeof(double));
     if (!u->rrm_valid || u->rrm_serving != serving) {
         radio_rrm_other_cells(&req, &u->rrm_dl_interf_w, &u->rrm_ul_load_sum);

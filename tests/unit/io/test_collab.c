@@ -180,10 +180,17 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
     const struct proto_collab_config *cfg = io_collab_config(c);
     const struct compute_problem *p = cfg->problem[0][0]; /* phone, lenet5 */
     const struct nn_model *m = io_collab_model(c, 0);
+    const uint16_t *group = io_collab_layer_groups(c, 0);
+    static const uint16_t want_group[9] = {0, 1, 2, 3, 3, 4, 5, 6, 7};
     struct nn_cost conv, fc;
     double t;
 
-    assert_int_equal(p->n_layers, 9);
+    /* flatten4 moves no data and is maxpool3's only reader: they are one
+     * problem layer, whose output is the flattened tensor. */
+    assert_int_equal(nn_model_n_layers(m), 9);
+    assert_memory_equal(group, want_group, sizeof(want_group));
+    assert_int_equal(p->n_layers, 8);
+    assert_true(p->layers[3].out_bytes == 1600.0);
     assert_true(p->input_bytes == 784.0); /* 1x28x28 8-bit pixels (input-element 1 B) */
     assert_int_equal(p->layers[0].n_inputs, 1);
     assert_int_equal(p->layers[0].inputs[0], -1);
@@ -218,40 +225,47 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
     assert_int_equal(fc.flops, 96240);
     assert_int_equal(fc.params, 48120);
     t = fmax(96240.0 / (8.1e12 * 0.6), 194560.0 / 320e9) + 20e-6;
-    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 5), t, "fc5 on gpu");
-    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 0, 5), 70.0 * t,
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 4), t, "fc5 on gpu");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 0, 4), 70.0 * t,
                  "fc5 energy on gpu");
     /* On cpu:16 (xeon: 121.6 GFLOP/s per core, efficiency 0.5, 140.8 GB/s, 5 us): */
     t = fmax(96240.0 / (121.6e9 * 16 * 0.5), 194560.0 / 140.8e9) + 5e-6;
-    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 2, 5), t, "fc5 on cpu:16");
-    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 2, 5), 150.0 * t,
+    assert_close(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 2, 4), t, "fc5 on cpu:16");
+    assert_close(compute_problem_energy_j(p, COMPUTE_SIDE_EDGE, 2, 4), 150.0 * t,
                  "fc5 energy on cpu:16");
 
-    /* flatten4 moves no data: 1 ns anywhere, no energy; softmax8 does not run on the npu. */
-    for (size_t o = 0; o < 4; o++) {
-        assert_true(compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, 4) == 1e-9);
-        assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, 4) == 0.0);
-    }
-    assert_true(isinf(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 3, 8)));
-    assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 3, 8) == 0.0);
-    assert_true(isfinite(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 2, 8)));
+    /* softmax8 (problem layer 7) does not run on the npu. */
+    assert_true(isinf(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 3, 7)));
+    assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 3, 7) == 0.0);
+    assert_true(isfinite(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 2, 7)));
     io_collab_destroy(c);
 }
 
-static void test_collab_folded_and_fused_layers_cost_nothing(void **unused)
+/* ResNet-18's folded batch norms and fused ReLUs join the layer they read:
+ * conv2d0 + batchnorm1 + relu2 are problem layer 0, costing the conv's price
+ * plus 1 ns per alias; maxpool3 is problem layer 1. */
+static void test_collab_folded_and_fused_layers_join_their_producer(void **unused)
 {
     struct io_collab *c = build_ok(SMALL);
     const struct compute_problem *p = io_collab_config(c)->problem[0][1]; /* resnet18 */
     const struct nn_model *m = io_collab_model(c, 1);
+    const uint16_t *group = io_collab_layer_groups(c, 1);
+    size_t aliases = 0;
 
     assert_string_equal(nn_model_layer_name(m, 1), "batchnorm1");
     assert_string_equal(nn_model_layer_name(m, 2), "relu2");
+    assert_int_equal(group[0], 0);
+    assert_int_equal(group[1], 0);
+    assert_int_equal(group[2], 0);
+    assert_int_equal(group[3], 1);
+    for (size_t i = 1; i < nn_model_n_layers(m); i++)
+        aliases += group[i] == group[i - 1];
+    assert_int_equal(p->n_layers + aliases, nn_model_n_layers(m));
+    assert_true(p->layers[1].inputs[0] == 0); /* maxpool3 reads relu2: group 0 */
     for (int side = 0; side < COMPUTE_SIDE_COUNT; side++) {
         for (size_t o = 0; o < p->n_options[side]; o++) {
-            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 1) == 1e-9);
-            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 2) == 1e-9);
-            /* maxpool3 computes */
-            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 3) > 1e-6);
+            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 0) > 1e-6);
+            assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 1) > 1e-6);
         }
     }
     io_collab_destroy(c);
@@ -262,7 +276,7 @@ static void test_collab_zoo_model_builds_like_its_file(void **unused)
     struct io_collab *c = build_ok(DATA "valid-collab-zoo.xml");
     const struct compute_problem *p = io_collab_config(c)->problem[0][0];
 
-    assert_int_equal(p->n_layers, 9);
+    assert_int_equal(p->n_layers, 8);
     assert_true(p->layers[0].out_bytes == 18816.0);
     assert_int_equal(p->n_options[COMPUTE_SIDE_UE], 2);
     assert_string_equal(p->options[COMPUTE_SIDE_UE][0].label, "cpu:4");
@@ -390,7 +404,7 @@ int main(void)
         cmocka_unit_test(test_collab_radio_world_has_no_traffic_and_its_own_positions),
         cmocka_unit_test(test_collab_options_labels_and_units_are_as_declared),
         cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
-        cmocka_unit_test(test_collab_folded_and_fused_layers_cost_nothing),
+        cmocka_unit_test(test_collab_folded_and_fused_layers_join_their_producer),
         cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
         cmocka_unit_test(test_collab_each_broken_file_gives_file_line_and_plain_message),
         cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),

@@ -974,6 +974,76 @@ static void test_collab_ue_option_units_reach_the_server_in_strict_fifo(void **s
     fixture_end(&f);
 }
 
+/* ---- battery and withdrawal ------------------------------------------------------------- */
+
+/* A battery of about three inferences' UE energy: the UE stops requesting
+ * once it is empty, and the world counts it. */
+static void test_collab_an_empty_battery_stops_the_ue_requesting(void **state)
+{
+    struct fixture f = {0};
+    struct proto_collab_stats st;
+    uint32_t k = N_LAYERS; /* local: energy = the UE layers' + request and reply radio */
+    double per_inf_j;
+
+    (void)state;
+    chain_problem(&f.p, edge_lat_s);
+    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    fixture_start(&f, 1, 0, fixed_split, &k);
+    run_ok(f.eng, 20.0);
+    assert_true(f.rec.n_inferences >= 19);
+    per_inf_j = f.rec.inferences[0].ue_energy_j;
+    fixture_end(&f);
+
+    memset(&f, 0, sizeof(f));
+    chain_problem(&f.p, edge_lat_s);
+    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    f.c.device[0].battery_j = 2.5 * per_inf_j;
+    fixture_start(&f, 1, 0, fixed_split, &k);
+    {
+        struct core_run_limits lim = {.until_s = 20.0, .has_until = true};
+
+        /* With its only UE silent, the world runs out of events. */
+        assert_int_equal(core_engine_run(f.eng, &lim), CORE_STOP_EMPTY);
+    }
+    proto_collab_world_stats(f.w, &st);
+    assert_int_equal(f.rec.n_inferences, 3); /* the third empties it */
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.batteries_out, 1);
+    fixture_end(&f);
+}
+
+/* The scenario withdraws the only edge instance from 4 s to 8 s: requests
+ * the network answers in that window are declined (run locally), the others
+ * go to the edge as planned. */
+static void test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone(void **state)
+{
+    struct fixture f = {0};
+    uint32_t k = 0; /* edge-only while the edge is available */
+    size_t inside = 0, outside = 0;
+
+    (void)state;
+    chain_problem(&f.p, edge_lat_s);
+    protocol_config(&f.c, &f.p, 12.0, PROTO_ARRIVAL_PERIODIC, 2.0, 1);
+    f.c.edge.withdrawn_from_s[0] = 4.0;
+    f.c.edge.withdrawn_until_s[0] = 8.0;
+    fixture_start(&f, 1, 0, fixed_split, &k);
+    run_ok(f.eng, 12.0);
+    for (size_t i = 0; i < f.rec.n_inferences; i++) {
+        const struct proto_inference_record *row = &f.rec.inferences[i];
+        bool gone = row->t_request_s >= 4.0 && row->t_request_s < 7.99; /* reply well inside */
+
+        if (row->t_request_s > 3.99 && row->t_request_s < 4.0)
+            continue; /* the request may reach the network on either side of 4 s */
+        assert_int_equal(row->declined, gone);
+        assert_int_equal(row->split, gone ? N_LAYERS : 0);
+        assert_consistent(row);
+        inside += gone;
+        outside += !gone;
+    }
+    assert_true(inside >= 7 && outside >= 14);
+    fixture_end(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1063,8 @@ int main(void)
         TEST(test_collab_create_rejects_a_protocol_with_empty_messages),
         TEST(test_collab_create_out_of_memory_fails_cleanly_at_every_allocation),
         TEST(test_collab_ue_option_units_reach_the_server_in_strict_fifo),
+        TEST(test_collab_an_empty_battery_stops_the_ue_requesting),
+        TEST(test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone),
     };
 
     core_init();
