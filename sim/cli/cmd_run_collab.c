@@ -67,6 +67,16 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_c
         for (size_t i = 0; i < N_POLICIES; i++)
             which[n++] = all_policies[i];
     } else {
+        bool known = false;
+
+        for (size_t i = 0; i < N_POLICIES; i++)
+            known = known || strcmp(policy, all_policies[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "coinfer run: --policy %s: unknown policy (local, edge, split, "
+                            "oracle, random, all)\n",
+                    policy);
+            return 2;
+        }
         which[n++] = policy;
     }
     rc = io_collab_build(sc, &c, &e);
@@ -83,7 +93,10 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_c
         opt->progress_ctx = &progress;
         rc = io_run_collab(sc, c, which[i], opt, &res, &e);
         cli_progress_finish(&progress);
-        done = i + 1;
+        if (rc == CORE_OK || rc == CORE_E_INTERRUPTED)
+            done = i + 1; /* it has a run and rows to summarise */
+        else
+            io_collab_summary_fini(&sums[i]);
         sums[i].run_id = res.run_id;
         if (rc == CORE_OK && rows.rc != CORE_OK)
             rc = core_err(&e, CORE_E_NOMEM, "out of memory for the summary's latencies");

@@ -30,6 +30,8 @@ enum collab_phase {
 struct collab_inf {
     uint32_t slot;             /* index in the pool */
     uint32_t gen;              /* bumped on recycle and restart */
+    uint32_t next_of_ue;       /* next in-flight inference of its UE (UINT32_MAX: last) */
+    uint32_t prev_of_ue;       /* previous one (UINT32_MAX: first) */
     bool live;                 /* in flight */
     enum collab_phase phase;   /* where it is */
     uint64_t id;               /* inference_id */
@@ -100,7 +102,9 @@ struct collab_ue {
     struct core_rng *input;    /* real mode: input images */
     double last_sinr_db;       /* UL SINR of the state it last used, dB */
     double battery_j;          /* energy left, J (INFINITY: unlimited) */
+    double last_load;          /* its own load (busy units / units) at its last decision */
     uint32_t in_flight;        /* inferences of this UE in flight */
+    uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
 };
 
 struct collab_net {

@@ -47,8 +47,8 @@ static const struct core_knob protocol_knobs[] = {
     {"push-period", CORE_KNOB_REAL, CORE_DIM_TIME, "1 s", 0, 1e6, NULL, PROT(push_period_s),
      "Period of the network's state pushes to its UEs (0: no periodic push)."},
     {"load-threshold", CORE_KNOB_REAL, CORE_DIM_NONE, "0.2", 0, 1, NULL, PROT(load_threshold),
-     "The network pushes its state when an edge resource's load changes by this share (0: "
-     "never)."},
+     "The network pushes its state when its edge load (busy units over all units) moves by this "
+     "share, and a UE asks for it when its own load moves by this share (0: never)."},
     {"channel-threshold", CORE_KNOB_REAL, CORE_DIM_DB, "3 dB", 0, 100, NULL,
      PROT(channel_threshold_db),
      "A UE asks for the network state when its SINR moved this far since it last decided (0: "

@@ -104,6 +104,11 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
         }
     }
     ue->in_flight++;
+    inf->prev_of_ue = UINT32_MAX;
+    inf->next_of_ue = ue->first_inf;
+    if (ue->first_inf != UINT32_MAX)
+        w->infs[ue->first_inf]->prev_of_ue = inf->slot;
+    ue->first_inf = inf->slot;
     w->stats.requests++;
     send_request(w, inf);
     core_schedule_in(eng, interarrival_s(wl, ue->arrivals[j]), ue->entity, UE_EV_ARRIVAL, 0,
@@ -121,6 +126,12 @@ static void finish(struct proto_collab_world *w, struct collab_inf *inf, double 
     w->stats.declined += inf->declined;
     w->stats.overridden += inf->overridden;
     w->ues[inf->ue].in_flight--;
+    if (inf->prev_of_ue != UINT32_MAX)
+        w->infs[inf->prev_of_ue]->next_of_ue = inf->next_of_ue;
+    else
+        w->ues[inf->ue].first_inf = inf->next_of_ue;
+    if (inf->next_of_ue != UINT32_MAX)
+        w->infs[inf->next_of_ue]->prev_of_ue = inf->prev_of_ue;
     if (w->ues[inf->ue].battery_j > 0) {
         w->ues[inf->ue].battery_j -= inf->ue_energy_j;
         if (!(w->ues[inf->ue].battery_j > 0))
@@ -185,24 +196,55 @@ static void try_upload(struct proto_collab_world *w, struct collab_inf *inf)
                 inf);
 }
 
-/* Ask for the network's state when the channel moved enough. */
+/* The UE's own load: busy units over all units of its resources. */
+static double ue_load(const struct proto_collab_world *w, const struct collab_ue *ue)
+{
+    const struct proto_side *dev = &w->cfg.device[ue->device];
+    uint32_t busy = 0, units = 0;
+
+    for (size_t i = 0; i < dev->n_instances; i++) {
+        busy += compute_server_busy(ue->server[i]);
+        units += compute_server_units(ue->server[i]);
+    }
+    return (double)busy / (double)units;
+}
+
+/* Whether inf could still change its a2: deciding done, its UE part not
+ * yet uploaded, an edge part to re-plan. */
+static bool can_redecide(const struct collab_inf *inf)
+{
+    return inf->phase == PH_RUNNING && !inf->uploading && !inf->withdrawn &&
+           inf->plan.n_ue < inf->plan.n_layers;
+}
+
+/* Ask for the network's state when the UE's channel (its UL SINR) or its
+ * own load moved enough since the state it decided on. The channel is read
+ * at the inference's segment boundaries; the load at every change of it
+ * (collab_ue_job_done). */
 static void check_channel(struct proto_collab_world *w, struct collab_inf *inf)
 {
     struct collab_ue *ue = &w->ues[inf->ue];
     struct radio_rrm_reply rr;
     struct core_err e;
-    double th = w->cfg.protocol.channel_threshold_db;
+    double th = w->cfg.protocol.channel_threshold_db, lth = w->cfg.protocol.load_threshold;
+    bool moved = false;
 
-    if (!(th > 0) || inf->plan.n_ue == inf->plan.n_layers || inf->uploading ||
-        isnan(ue->last_sinr_db))
+    if (!can_redecide(inf))
         return;
-    if (radio_world_rrm(w->radio, inf->ue, &rr, &e) != CORE_OK) {
-        core_engine_fail(w->eng, e.rc, e.msg);
-        return;
+    if (lth > 0 && fabs(ue_load(w, ue) - ue->last_load) >= lth)
+        moved = true;
+    if (!moved && th > 0 && !isnan(ue->last_sinr_db)) {
+        if (radio_world_rrm(w->radio, inf->ue, &rr, &e) != CORE_OK) {
+            core_engine_fail(w->eng, e.rc, e.msg);
+            return;
+        }
+        moved = fabs(rr.ul_sinr_db - ue->last_sinr_db) >= th;
+        if (moved)
+            ue->last_sinr_db = rr.ul_sinr_db;
     }
-    if (fabs(rr.ul_sinr_db - ue->last_sinr_db) < th)
+    if (!moved)
         return;
-    ue->last_sinr_db = rr.ul_sinr_db;
+    ue->last_load = ue_load(w, ue);
     collab_send(w, inf->ue, inf->cell, PROTO_MSG_STATE_REQUEST, w->cfg.protocol.header_bytes,
                 inf);
 }
@@ -255,12 +297,19 @@ void collab_ue_job_done(void *ctx, const struct compute_job *job, double t_done_
     struct collab_inf *inf = collab_inf_find(w, (uint32_t)job->id, job->owner);
 
     (void)eng;
-    if (!inf)
-        return; /* re-planned after a handover: the work is lost */
-    inf->ue_busy = false;
-    inf->ue_compute_s += t_done_s - job->t_arrival_s;
-    inf->ue_energy_j += inf->seg_energy_j;
-    ue_next(w, inf);
+    if (inf) {
+        inf->ue_busy = false;
+        inf->ue_compute_s += t_done_s - job->t_arrival_s;
+        inf->ue_energy_j += inf->seg_energy_j;
+    } /* else: re-planned after a handover, the work is lost */
+    /* The UE's load changed: its other inferences that can still re-plan
+     * check whether it moved enough to ask for the network's state. */
+    if (w->cfg.protocol.load_threshold > 0)
+        for (uint32_t s = ue->first_inf; s != UINT32_MAX; s = w->infs[s]->next_of_ue)
+            if (w->infs[s] != inf && can_redecide(w->infs[s]))
+                check_channel(w, w->infs[s]);
+    if (inf)
+        ue_next(w, inf);
 }
 
 /* Ask the decision maker for a plan under st; false when the run failed. */
@@ -276,6 +325,7 @@ static bool decide(struct proto_collab_world *w, struct collab_inf *inf,
     for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
         s.wait_s[COMPUTE_SIDE_UE][o] =
             compute_server_backlog_s(ue->server[p->options[COMPUTE_SIDE_UE][o].resource], now);
+    ue->last_load = ue_load(w, ue);
     if (w->decide(w->decide_ctx, inf->device, inf->model, p, &s, ue->decision, out, &e) !=
             CORE_OK ||
         compute_plan_check(p, out, s.edge_available, &e) != CORE_OK) {
@@ -433,8 +483,8 @@ void collab_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t
     (void)t_s;
     if (w->cfg.protocol.on_handover != PROTO_HO_REPLAN)
         return; /* in flight inferences finish with the edge they started with */
-    for (size_t i = 0; i < w->n_infs; i++) {
-        struct collab_inf *inf = w->infs[i];
+    for (uint32_t s = w->ues[ue].first_inf; s != UINT32_MAX; s = w->infs[s]->next_of_ue) {
+        struct collab_inf *inf = w->infs[s];
 
         if (!inf->live || inf->ue != ue || inf->phase >= PH_AT_EDGE ||
             (inf->phase == PH_RUNNING && inf->plan.n_ue == inf->plan.n_layers))

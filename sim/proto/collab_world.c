@@ -436,6 +436,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_collab_c
             ue->device = cfg->groups[g].device;
             ue->group = (uint32_t)g;
             ue->last_sinr_db = NAN;
+            ue->first_inf = UINT32_MAX;
             ue->battery_j = dev->battery_j > 0 ? dev->battery_j : INFINITY;
             ue->entity = core_engine_add_entity(eng, w->ue_type, ue);
             if (ue->entity == UINT32_MAX)

@@ -150,8 +150,8 @@ struct proto_protocol_config {
     double admission_wait_s;      /* decline when the best edge wait exceeds this, s */
     double override_wait_s;       /* override a2 when its options' wait exceeds this, s */
     double push_period_s;         /* network state pushes, s (0: none) */
-    double load_threshold;        /* push when a cell's edge load moves this far, 0..1
-                                     (0: never) */
+    double load_threshold;        /* network pushes / UE asks when the edge's / its own
+                                     load moves this far, 0..1 (0: never) */
     double channel_threshold_db;  /* UE asks for state when its SINR moves this far, dB
                                      (0: never) */
     int on_handover;              /* enum proto_handover_mode */

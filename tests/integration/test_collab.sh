@@ -31,9 +31,10 @@ expect_eq "local plans send nothing up but signalling" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'local' AND (uplink_s <> 0 OR edge_alloc <> '')")" "0"
 expect_eq "edge plans compute nothing on the UE" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
-expect_eq "--trace records the messages of every inference" \
-    "$(sql "$db" "SELECT count(*) FROM (SELECT DISTINCT run_id, inference_id FROM messages WHERE type = 'request')")" \
-    "$(sql "$db" "SELECT count(*) FROM inferences")"
+expect_eq "--trace records the request and result of every finished inference" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
+expect_eq "every edge-computing inference's result went down" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
 expect_match "messages go between UEs and cells" \
     "$(sql "$db" "SELECT src || '>' || dst FROM messages WHERE type = 'request' LIMIT 1")" "^ue:[0-9]+>cell:[0-9]+$"
 expect_exit 0 "report on the database" "$COINFER" report "$db"

@@ -1044,6 +1044,42 @@ static void test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone(void
     fixture_end(&f);
 }
 
+/* The UE asks for the network's state when its own load (busy cores over
+ * cores) moved by load-threshold since it decided: on two cores, 12 ms of
+ * UE work per request and Poisson requests at 125 Hz, an inference that
+ * decided with both cores busy often runs on alone a moment later. */
+static void test_collab_ue_load_change_makes_the_ue_ask_for_state(void **state)
+{
+    struct fixture f = {0};
+    struct proto_collab_stats st;
+    uint32_t k = 3; /* 12 ms on the UE */
+
+    (void)state;
+    chain_problem(&f.p, edge_lat_s);
+    protocol_config(&f.c, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
+    f.c.device[0].instance_units[0] = 2;
+    f.c.protocol.load_threshold = 0.5;
+    fixture_start(&f, 1, 0, fixed_split, &k);
+    run_ok(f.eng, 2.0);
+    proto_collab_world_stats(f.w, &st);
+    printf("%llu state requests over %llu inferences\n", (unsigned long long)st.state_requests,
+           (unsigned long long)st.done);
+    assert_true(st.state_requests > 0);
+    for (size_t i = 0; i < f.rec.n_inferences; i++)
+        assert_consistent(&f.rec.inferences[i]);
+    fixture_end(&f);
+
+    memset(&f, 0, sizeof(f));
+    chain_problem(&f.p, edge_lat_s);
+    protocol_config(&f.c, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
+    f.c.device[0].instance_units[0] = 2;
+    fixture_start(&f, 1, 0, fixed_split, &k); /* load-threshold 0: never */
+    run_ok(f.eng, 2.0);
+    proto_collab_world_stats(f.w, &st);
+    assert_int_equal(st.state_requests, 0);
+    fixture_end(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1065,6 +1101,7 @@ int main(void)
         TEST(test_collab_ue_option_units_reach_the_server_in_strict_fifo),
         TEST(test_collab_an_empty_battery_stops_the_ue_requesting),
         TEST(test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone),
+        TEST(test_collab_ue_load_change_makes_the_ue_ask_for_state),
     };
 
     core_init();
