@@ -480,6 +480,10 @@ static int cpmm_check(const struct profile_options *o)
             for (z = 0; z < NN_ZOO_COUNT; z++)
                 print_check(models[z].name, &per[z]);
             print_check("overall", &all);
+            if (all.n_unpriced > 0)
+                printf("  unpriced: layers of a type only the held-out model has (no fit of the "
+                       "others prices it), so at most %.1f %% can be within +-10 %%\n",
+                       100.0 * (double)(all.n_counted - all.n_unpriced) / (double)all.n_counted);
         }
     }
     for (z = 0; z < NN_ZOO_COUNT; z++) {

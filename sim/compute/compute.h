@@ -115,10 +115,14 @@ struct compute_layer_desc {
     double gemm_k;                /* inner dimension, elements */
     double gemm_count;            /* GEMMs per pass (batch x groups) */
     uint32_t kernel_area;         /* kh kw of a conv or pool, elements (0: none) */
+    uint32_t kernel_h;            /* kh of a conv or pool, elements (0: none) */
+    uint32_t out_h;               /* output rows of a conv or pool, elements (0: none) */
     uint32_t stride;              /* stride of a conv or pool, elements (0: none) */
     uint32_t c_in;                /* input channels */
     uint32_t c_out;               /* output channels */
     uint32_t groups;              /* conv groups (0: 1) */
+    double im2col_elems;          /* conv2d: elements im2col writes per pass (0: the GEMM
+                                     reads its input in place, a 1x1 stride-1 unpadded conv) */
 };
 
 /* Kinds of compute resource. */

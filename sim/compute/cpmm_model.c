@@ -4,30 +4,60 @@
  * reply pricing of one layer.
  *
  * The regression. A layer's latency on a CPU is a sum of costs, each the
- * amount of something the layer does times a time per unit: for a conv2d
- * run as im2col + GEMM (C m x n += A m x k . B k x n, per group and batch
- * item), the multiply-adds m n k at the GEMM's rate, writing the m x n
- * output, the im2col copy of the k x n matrix (none for a 1x1 stride-1 conv,
- * whose GEMM reads its input in place), packing the m x k weights, and a
- * fixed cost; for a batch-1 fully connected layer (a matrix-vector product)
- * streaming its weights once; for memory-bound layers the bytes they move
- * and the operations they do. So the model is linear in those features,
- * t A = sum_j c_j x_j, with every c_j >= 0 (a negative time per unit would
- * make extrapolated layers cheaper than free: a column whose coefficient
- * comes out negative is dropped and the rest refitted). The fit is weighted
- * least squares with weight 1 / (t A)^2, i.e. it minimises *relative*
- * residuals, what the +-10 % criterion counts; an unweighted fit is driven
- * by the few largest layers and misses the small ones by factors. Tried and
- * dropped: a log-space power law in the same quantities (ln t linear in
- * ln FLOPs, ln m, ln n, ln k, ln bytes), which cannot represent a sum of a
- * compute and a memory term and fit the cross-model check worse (about 35 %
- * of layers within +-10 % against 56-61 %). Features are listed most telling
- * first, and a fit on n profiles uses at most the first n / 2 of them, so a
- * type profiled only a few times gets a proportional model, not an
- * interpolation of noise. A type without profiles of its own falls back to
- * its family's fit (streaming layers: elementwise, global pooling, concat,
- * softmax; window layers: max and average pooling); GEMMs, depthwise convs
- * and reshapes have no family: nothing else predicts them.
+ * amount of something the layer does times a time per unit, so the model is
+ * linear in features computed from the layer's shapes alone (it must price
+ * layers nobody ran): t A = sum_j c_j x_j.
+ *
+ * A conv2d runs one OpenBLAS sgemm per group and batch item (C m x n = A
+ * m x k . B k x n: weights times the input's im2col matrix) on one of two
+ * code paths, which the descriptor tells apart (im2col_elems): a 1x1
+ * stride-1 unpadded conv multiplies its input in place; any other first
+ * writes the k x n im2col matrix, one memcpy'd row of Wo elements per
+ * (input channel, ky, kx, output row). Its features: the multiply-adds
+ * m n k; the m x n outputs (the GEMM's C tiles, the bias / activation
+ * pass); the im2col elements written (0 on the in-place path); the m x k
+ * weights the GEMM packs; the im2col row copies (k Ho: each costs a call
+ * and the padding it zeroes, whatever its length); the k x n elements of B
+ * the GEMM packs (on both paths); the multiply-adds again for a stem conv
+ * (c_in <= 4: it reads the model's image, and its GEMM, k = c_in kh kw
+ * tiny, runs below the rate of the body convs'). The last is a kernel
+ * family of its own: without it the stems run 5-30 % slower than
+ * predicted, and fitting them with the body convs inflates the per-output
+ * cost every conv pays, which the in-place 1x1 convs of MobileNetV2 (no
+ * other model has one) then inherit. A pooling layer has the features of
+ * its window loop (window_features). A batch-1 fully connected layer (a
+ * matrix-vector product) streams its weights once; other memory-bound
+ * layers cost the bytes they move and the operations they do.
+ *
+ * Every c_j >= 0 (a negative time per unit would make extrapolated layers
+ * cheaper than free: a column whose coefficient comes out negative is
+ * dropped and the rest refitted). The fit is weighted least squares with
+ * weight 1 / (t A)^2, i.e. it minimises *relative* residuals, what the
+ * +-10 % criterion counts; an unweighted fit is driven by the few largest
+ * layers and misses the small ones by factors. Features are listed most
+ * telling first, and a fit on n profiles uses at most the first n / 2 of
+ * them, so a type profiled only a few times gets a proportional model, not
+ * an interpolation of noise.
+ *
+ * Tried and dropped, by the cross-model check (coinfer profile
+ * --cpmm-check): a log-space power law in the same quantities (about 35 %
+ * of layers within +-10 %); a fixed cost per layer, the strided im2col
+ * elements apart, OpenBLAS micro-tile padding of m and n (16 x 4 tiles),
+ * the sgemm calls per pass (im2col strips), outputs beyond the L2 cache,
+ * and the in-place path's output pass priced by the streaming fit (each no
+ * better, or worse, over several measurements); robust (Huber, bisquare)
+ * reweighting, which moved the fit between equally good optima from one
+ * measurement to the next.
+ *
+ * A type without profiles of its own falls back to its family's fit
+ * (streaming layers: elementwise, global pooling, concat, softmax; window
+ * layers: max and average pooling); GEMMs, depthwise convs and reshapes have
+ * no family: nothing else predicts them. A depthwise conv runs a direct
+ * kernel (shifted-row multiply-adds), not a GEMM and not a pooling loop:
+ * priced as per-group GEMMs (m = 1) by the conv2d fit it comes out 76 % low
+ * to 50 % high, as a window layer by the pooling fit 150-340 % high, never
+ * once within +-10 % (MobileNetV2's 17, held out), so only its own
+ * profiles price it.
  *
  * Amount: a profile taken with A cores is stored as core-seconds t A and a
  * prediction for A' divides by A' (ideal scaling); a measurement at the
@@ -48,6 +78,10 @@
 #include <string.h>
 
 #define KEY_MAX 64
+
+/* A conv2d with at most this many input channels is a stem conv: it reads
+ * the model's image (RGB, grey or RGBA). */
+#define STEM_MAX_CHANNELS 4
 
 static const char *const layer_type_names[] = {
     "conv2d",  "dwconv", "fc",  "batchnorm", "relu",    "relu6",   "maxpool",
@@ -104,28 +138,58 @@ double compute_energy_j(const struct compute_resource *r, double amount, double 
 
 /* ---- features ---------------------------------------------------------- */
 
+/* Families of memory-bound types, for types no profile covers: streaming
+ * layers touch each element a fixed number of times (elementwise ops, global
+ * pooling, concat, softmax), window layers slide a kernel over their input
+ * (max and average pooling). */
+enum cpmm_family { FAMILY_STREAM, FAMILY_WINDOW, FAMILY_COUNT, FAMILY_NONE = FAMILY_COUNT };
+
+/* A pooling layer (pool.c in sim/nn) pools each output row in two steps:
+ * it reduces the kh input rows of its window column by column into one row
+ * (about in x kh / stride elements over the layer), then for each of the kw
+ * taps gathers the strided tap and reduces it into the output row (out x kw
+ * elements). Its features: the row operations (C Ho (kh + 2 kw) calls, whose
+ * set-up and scalar tails dominate small planes), those two element counts,
+ * a fixed cost, and the bytes it moves. Counted in bytes, as the descriptor
+ * is. */
+static size_t window_features(const struct compute_layer_desc *d, double *x)
+{
+    const double kh = d->kernel_h ? (double)d->kernel_h : 1.0;
+    const double s = d->stride ? (double)d->stride : 1.0;
+
+    x[0] = (double)d->c_out * (double)d->out_h * (kh + 2.0 * (double)d->kernel_area / kh);
+    x[1] = d->in_bytes * kh / s;
+    x[2] = d->out_bytes * (double)d->kernel_area / kh;
+    x[3] = 1.0;
+    x[4] = d->in_bytes + d->out_bytes;
+    return 5;
+}
+
 size_t compute_cpmm_features(const struct compute_layer_desc *d, double *x)
 {
     const double count = d->gemm_count > 0.0 ? d->gemm_count : 1.0;
-    const bool direct = d->kernel_area == 1 && d->stride == 1;
     size_t n = 0;
 
     if (d->type == COMPUTE_LAYER_CONV2D) {
-        /* The GEMM's multiply-adds, then its three operands' sizes: packing
-         * B (k x n, the im2col matrix), packing A (m x k, the weights),
-         * writing C (m x n, the output); then the im2col copy itself (none
-         * for a 1x1 stride-1 conv, whose GEMM reads its input in place). */
-        x[n++] = d->gemm_m * d->gemm_n * d->gemm_k * count;
+        /* What its code path does (see the file comment): multiply-adds,
+         * outputs, im2col elements, weights packed, im2col row copies, B
+         * panel elements packed, stem multiply-adds. */
+        const double macs = d->gemm_m * d->gemm_n * d->gemm_k * count;
+        x[n++] = macs;
         x[n++] = d->gemm_m * d->gemm_n * count;
-        x[n++] = direct ? 0.0 : d->gemm_k * d->gemm_n * count;
+        x[n++] = d->im2col_elems;
         x[n++] = d->gemm_m * d->gemm_k * count;
-        x[n++] = 1.0;
+        x[n++] = d->gemm_n > 0.0 ? d->im2col_elems * d->out_h / d->gemm_n : 0.0;
+        x[n++] = d->gemm_k * d->gemm_n * count;
+        x[n++] = d->c_in <= STEM_MAX_CHANNELS ? macs : 0.0;
     } else if (d->type == COMPUTE_LAYER_FC) {
         /* Batch 1 is a matrix-vector product: the weights stream once. */
         x[n++] = d->param_bytes;
         x[n++] = 1.0;
         x[n++] = d->flops;
         x[n++] = d->in_bytes + d->out_bytes;
+    } else if (d->type == COMPUTE_LAYER_MAXPOOL || d->type == COMPUTE_LAYER_AVGPOOL) {
+        n = window_features(d, x);
     } else {
         x[n++] = d->in_bytes + d->out_bytes;
         x[n++] = d->flops;
@@ -137,10 +201,12 @@ size_t compute_cpmm_features(const struct compute_layer_desc *d, double *x)
     return n;
 }
 
-/* Features of a family fallback: bytes moved and operations, then the fixed
- * cost. */
-static size_t family_features(const struct compute_layer_desc *d, double *x)
+/* Features of a family fallback: a window layer's (above); for streaming
+ * layers the bytes moved and operations, then the fixed cost. */
+static size_t family_features(enum cpmm_family f, const struct compute_layer_desc *d, double *x)
 {
+    if (f == FAMILY_WINDOW)
+        return window_features(d, x);
     x[0] = d->in_bytes + d->out_bytes;
     x[1] = d->flops;
     x[2] = 1.0;
@@ -173,12 +239,6 @@ struct cpmm_fit {
     size_t n;                               /* coefficients used */
     double coef[COMPUTE_CPMM_MAX_FEATURES]; /* on compute_cpmm_features (or family's) */
 };
-
-/* Families of memory-bound types, for types no profile covers: streaming
- * layers touch each element a fixed number of times (elementwise ops, global
- * pooling, concat, softmax), window layers slide a kernel over their input
- * (max and average pooling). */
-enum cpmm_family { FAMILY_STREAM, FAMILY_WINDOW, FAMILY_COUNT, FAMILY_NONE = FAMILY_COUNT };
 
 /* Fits of one resource: one per type, then one per family. */
 struct cpmm_fits {
@@ -314,7 +374,9 @@ static bool sample_in(const struct cpmm_sample *s, size_t res, size_t t)
 
 static size_t features_for(size_t t, const struct compute_layer_desc *d, double *x)
 {
-    return t < COMPUTE_LAYER_TYPE_COUNT ? compute_cpmm_features(d, x) : family_features(d, x);
+    return t < COMPUTE_LAYER_TYPE_COUNT
+               ? compute_cpmm_features(d, x)
+               : family_features((enum cpmm_family)(t - COMPUTE_LAYER_TYPE_COUNT), d, x);
 }
 
 /* Weighted least squares of y on the active columns of x (n rows of
@@ -521,7 +583,7 @@ enum core_rc compute_cpmm_predict(const struct compute_cpmm *c,
         reply->source = COMPUTE_CPMM_REGRESSION;
         reply->latency_s = apply_fit(&fits->type[t], x, q->amount);
     } else if (fam != FAMILY_NONE && fits->family[fam].ok) {
-        family_features(&q->layer, x);
+        family_features(fam, &q->layer, x);
         reply->source = COMPUTE_CPMM_REGRESSION;
         reply->latency_s = apply_fit(&fits->family[fam], x, q->amount);
     } else if (t == COMPUTE_LAYER_RESHAPE) {

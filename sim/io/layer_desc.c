@@ -9,6 +9,13 @@
  * flatten and dropout are reshapes (no copy); every other op maps to the CPMM
  * type of the same name. Costs come from the profile (nn_model_layer_cost),
  * inputs' bytes from the model's tensors.
+ *
+ * A conv2d also says which code path it takes (sim/nn/layers/conv2d.c),
+ * because the paths cost differently for one GEMM shape: a 1x1 stride-1
+ * unpadded conv multiplies its input in place, any other non-depthwise conv
+ * first writes its (C/g kh kw) x (Ho Wo) im2col matrix per group and batch
+ * item (im2col_elems counts those elements). Convs and poolings carry their
+ * kernel (area and rows), stride and output rows, what their loops run over.
  */
 #include "io/io.h"
 
@@ -47,10 +54,14 @@ enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_laye
     d->gemm_count = lp->gemm.count;
     if (op == NN_OP_CONV2D || op == NN_OP_MAXPOOL || op == NN_OP_AVGPOOL) {
         d->kernel_area = p->kernel_h * (p->kernel_w ? p->kernel_w : p->kernel_h);
+        d->kernel_h = p->kernel_h;
+        d->out_h = y.h;
         d->stride = p->stride ? p->stride : 1;
     }
     d->c_in = x.c;
     d->c_out = y.c;
     d->groups = groups;
+    if (d->type == COMPUTE_LAYER_CONV2D && !(d->kernel_area == 1 && d->stride == 1 && p->pad == 0))
+        d->im2col_elems = d->gemm_k * d->gemm_n * d->gemm_count;
     return CORE_OK;
 }

@@ -17,17 +17,28 @@
  * the tests is shared, and the minimum is the figure least disturbed by
  * other processes; the median-based figures are printed next to it.
  *
- * What it reaches. On this 2-core host, quiet, over runs: 56-61 % of ~113
- * layers within +-10 %, median |error| 7-8 % (AlexNet 64-82 %, VGG-16
- * 81-86 %, ResNet-18 67-78 %, MobileNetV2 38-41 %); with another CPU-bound
- * process running: 41 %, 13.8 %.
- * The issue's goal is 90 %; it is not reached, and the floor asserted is
- * what is reached under load, with margin: >= 35 % within +-10 % and a
- * median error <= 20 %. The misses are mostly what a leave-one-model-out
- * fit cannot know: MobileNetV2's 17 depthwise convs (no other model has one:
- * reported as unpriced, counted as misses) and its 1x1 stride-1 convs with a
- * small k (the direct GEMM path, which no other model exercises:
- * over-predicted by 10-50 %).
+ * What it reaches. On this 2-core host, quiet: 75-79 % of ~112 layers
+ * within +-10 %, median |error| 3-4 % (AlexNet 73-91 %, VGG-16 86-91 %,
+ * ResNet-18 81-96 %, MobileNetV2 64-68 %); with the other processes of a
+ * shared machine (load about 2): 72-76 %; without OPENBLAS_CORETYPE (the
+ * AVX-512 kernels) 48-73 %, median 6-10 %. Before the conv2d features
+ * followed the code path (cpmm_model.c) the same measurements gave 50-61 %
+ * (40-49 % without OPENBLAS_CORETYPE). With one more CPU-bound process:
+ * 48-74 %, median |error| 4-11 % - and once 19 %, when the load changed
+ * between the models' profiles, which no floor survives.
+ * The issue's goal is 90 %; it is not reachable here: MobileNetV2's 17
+ * depthwise convs (no other model has one) stay unpriced and count as
+ * misses, which caps the share at 95/112 = 85 %; of the layers priced,
+ * 86-94 % are within +-10 % (63-86 % without OPENBLAS_CORETYPE). The rest
+ * of the misses: VGG-16's 2x2 poolings predicted from the others' 3x3 ones
+ * and back, the stem convs (each predicted from the other three stems),
+ * the largest fc layers (over 150 MB of weights: 10-20 % slower per byte
+ * than the smaller ones) and, with the AVX-512 kernels, MobileNetV2's
+ * expanding 1x1 convs (13-21 % over: no other model has an in-place conv).
+ * The run-to-run spread is not the limit: 99 % of the layers' fastest runs
+ * agree within +-10 % from one run to the next (94 % without
+ * OPENBLAS_CORETYPE). The floor asserted is what is reached under load,
+ * with margin: >= 40 % within +-10 % and a median error <= 15 %.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,8 +69,8 @@
 #else
 #define ACCURACY_ASSERTED 1
 #endif
-#define MIN_SHARE_WITHIN 0.35
-#define MAX_MEDIAN_ERROR 0.20
+#define MIN_SHARE_WITHIN 0.40
+#define MAX_MEDIAN_ERROR 0.15
 
 struct zoo_data {
     struct compute_layer_desc *d[NN_ZOO_COUNT];

@@ -1,7 +1,8 @@
 /*
  * test_cpmm.c — the CPMM's logic against hand-computed answers: the roofline
  * (compute-bound, memory-bound, overhead, amount scaling), the energy model,
- * measurements winning over the model, the regression recovering known
+ * measurements winning over the model, the conv2d features of each code
+ * path (in place, im2col, strided, stem) and of pooling, the regression recovering known
  * coefficients from synthetic data, unsupported types flagged, the resource
  * declaration's checks, the cross-model check on an exact model, and every
  * out-of-memory path without leaks.
@@ -10,12 +11,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "testutil.h"
 
 #include "compute/compute.h"
+
+/* Features of a conv2d (compute_cpmm_features). */
+#define CONV_FEATURES 7
 
 #define assert_rc(expr, want)                                                                      \
     do {                                                                                           \
@@ -89,8 +94,12 @@ static struct compute_layer_desc layer(enum compute_layer_type t, double flops, 
     return d;
 }
 
-/* A conv layer of GEMM shape (m, n, k) reading in_elems input elements. */
-static struct compute_layer_desc conv(double m, double n, double k, double in_elems)
+/* A conv layer of GEMM shape (m, n, k) with c_in input channels, kernel
+ * area ka, stride and out_h output rows, reading in_elems input elements:
+ * on the in-place path when 1x1 stride 1, else through an im2col matrix of
+ * k x n elements. */
+static struct compute_layer_desc conv_on(double m, double n, double k, double in_elems, uint32_t ka,
+                                         uint32_t stride, uint32_t c_in, uint32_t out_h)
 {
     struct compute_layer_desc d;
 
@@ -104,9 +113,21 @@ static struct compute_layer_desc conv(double m, double n, double k, double in_el
     d.in_bytes = 4 * in_elems;
     d.out_bytes = 4 * m * n;
     d.param_bytes = 4 * m * k;
-    d.kernel_area = 9;
-    d.stride = 1;
+    d.kernel_area = ka;
+    d.kernel_h = ka == 1 ? 1 : 3;
+    d.stride = stride;
+    d.c_in = c_in;
+    d.c_out = (uint32_t)m;
+    d.out_h = out_h;
+    d.im2col_elems = ka == 1 && stride == 1 ? 0.0 : k * n;
     return d;
+}
+
+/* A 3x3 stride-1 body conv (64 input channels, square output) of GEMM
+ * shape (m, n, k). */
+static struct compute_layer_desc conv(double m, double n, double k, double in_elems)
+{
+    return conv_on(m, n, k, in_elems, 9, 1, 64, (uint32_t)sqrt(n));
 }
 
 static double dot(const double *a, const double *b, size_t n)
@@ -274,7 +295,7 @@ static void test_measurement_wins_over_the_model_only_at_its_amount(void **state
 
 static void test_regression_recovers_known_coefficients_exactly(void **state)
 {
-    const double want[5] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6};
+    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10};
     struct compute_cpmm *c = compute_cpmm_create();
     struct compute_resource r;
     struct compute_cpmm_request q = {0};
@@ -288,16 +309,20 @@ static void test_regression_recovers_known_coefficients_exactly(void **state)
     host(&r);
     assert_rc(compute_cpmm_add_resource(c, &r, &idx, &e), CORE_OK);
     for (i = 0; i < 40; i++) {
-        const struct compute_layer_desc d = conv(
+        /* Body 3x3, in-place 1x1, strided 3x3 and stem convs in turn. */
+        const uint32_t ka = i % 4 == 1 ? 1 : 9, stride = i % 4 >= 2 ? 2 : 1;
+        const struct compute_layer_desc d = conv_on(
             (double)(16 + core_rng_below(rng, 500)), (double)(49 + core_rng_below(rng, 10000)),
-            (double)(9 + core_rng_below(rng, 4000)), (double)(1000 + core_rng_below(rng, 100000)));
-        assert_int_equal(compute_cpmm_features(&d, x), 5);
-        assert_rc(compute_cpmm_add_profile(c, idx, 1.0, NULL, &d, dot(want, x, 5), &e), CORE_OK);
+            (double)(9 + core_rng_below(rng, 4000)), (double)(1000 + core_rng_below(rng, 100000)),
+            ka, stride, i % 4 == 3 ? 3 : 64, 1 + (uint32_t)core_rng_below(rng, 100));
+        assert_int_equal(compute_cpmm_features(&d, x), CONV_FEATURES);
+        assert_rc(compute_cpmm_add_profile(c, idx, 1.0, NULL, &d, dot(want, x, CONV_FEATURES), &e),
+                  CORE_OK);
     }
     assert_rc(compute_cpmm_fit(c, &e), CORE_OK);
     assert_true(compute_cpmm_coefficients(c, idx, COMPUTE_LAYER_CONV2D, coef, &n));
-    assert_int_equal(n, 5);
-    for (i = 0; i < 5; i++)
+    assert_int_equal(n, CONV_FEATURES);
+    for (i = 0; i < CONV_FEATURES; i++)
         assert_near(coef[i], want[i], 1e-9 * want[i]);
     assert_false(compute_cpmm_coefficients(c, idx, COMPUTE_LAYER_FC, coef, &n));
     /* An unseen layer: predicted as coef . features, on 2 cores half of it. */
@@ -307,9 +332,69 @@ static void test_regression_recovers_known_coefficients_exactly(void **state)
     compute_cpmm_features(&q.layer, x);
     assert_rc(compute_cpmm_predict(c, &q, &reply, &e), CORE_OK);
     assert_int_equal(reply.source, COMPUTE_CPMM_REGRESSION);
-    assert_near(reply.latency_s, dot(want, x, 5) / 2.0, 1e-9 * reply.latency_s);
+    assert_near(reply.latency_s, dot(want, x, CONV_FEATURES) / 2.0, 1e-9 * reply.latency_s);
     core_rng_destroy(rng);
     compute_cpmm_destroy(c);
+}
+
+static void test_conv_features_follow_its_code_path(void **state)
+{
+    /* Features: MACs, outputs, im2col elements, weights, im2col rows, B
+     * elements packed, stem MACs. */
+    const struct compute_layer_desc body = conv_on(64, 3136, 576, 200704, 9, 1, 64, 56);
+    const struct compute_layer_desc in_place = conv_on(96, 3136, 24, 75264, 1, 1, 24, 56);
+    const struct compute_layer_desc strided = conv_on(128, 784, 64, 200704, 1, 2, 64, 28);
+    const struct compute_layer_desc stem = conv_on(32, 12544, 27, 150528, 9, 2, 3, 112);
+    double x[COMPUTE_CPMM_MAX_FEATURES];
+    const double want_body[CONV_FEATURES] = {
+        64.0 * 3136 * 576, 64.0 * 3136, 576.0 * 3136, 64.0 * 576, 576.0 * 56, 576.0 * 3136, 0};
+    const double want_in_place[CONV_FEATURES] = {
+        96.0 * 3136 * 24, 96.0 * 3136, 0, 96.0 * 24, 0, 24.0 * 3136, 0};
+    const double want_strided[CONV_FEATURES] = {
+        128.0 * 784 * 64, 128.0 * 784, 64.0 * 784, 128.0 * 64, 64.0 * 28, 64.0 * 784, 0};
+    const double want_stem[CONV_FEATURES] = {32.0 * 12544 * 27, 32.0 * 12544, 27.0 * 12544,
+                                             32.0 * 27,         27.0 * 112,   27.0 * 12544,
+                                             32.0 * 12544 * 27};
+    const double *want[4] = {want_body, want_in_place, want_strided, want_stem};
+    const struct compute_layer_desc *d[4] = {&body, &in_place, &strided, &stem};
+    size_t l, j;
+
+    (void)state;
+    for (l = 0; l < 4; l++) {
+        assert_int_equal(compute_cpmm_features(d[l], x), CONV_FEATURES);
+        for (j = 0; j < CONV_FEATURES; j++)
+            if (x[j] != want[l][j]) {
+                print_error("layer %zu feature %zu = %g, expected %g\n", l, j, x[j], want[l][j]);
+                fail();
+            }
+    }
+}
+
+static void test_pool_features_count_row_calls_and_window_taps(void **state)
+{
+    /* 3x3 stride-2 max pooling, 64 x 112 x 112 -> 64 x 56 x 56. */
+    struct compute_layer_desc d;
+    const double in_b = 4.0 * 64 * 112 * 112, out_b = 4.0 * 64 * 56 * 56;
+    const double want[5] = {64.0 * 56 * (3 + 2 * 3), in_b * 3 / 2, out_b * 3, 1, in_b + out_b};
+    double x[COMPUTE_CPMM_MAX_FEATURES];
+    size_t j;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    d.type = COMPUTE_LAYER_MAXPOOL;
+    d.in_bytes = in_b;
+    d.out_bytes = out_b;
+    d.kernel_area = 9;
+    d.kernel_h = 3;
+    d.stride = 2;
+    d.c_in = d.c_out = 64;
+    d.out_h = 56;
+    assert_int_equal(compute_cpmm_features(&d, x), 5);
+    for (j = 0; j < 5; j++)
+        if (x[j] != want[j]) {
+            print_error("feature %zu = %g, expected %g\n", j, x[j], want[j]);
+            fail();
+        }
 }
 
 static void test_regression_keeps_coefficients_non_negative(void **state)
@@ -538,7 +623,7 @@ struct check_data {
  * model, plus one layer under the floor that must not be counted. */
 static void make_check_data(struct check_data *cd)
 {
-    const double want[5] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6};
+    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10};
     struct core_rng *rng = core_rng_create(11, 0, CORE_RNG_BENCH);
     double x[COMPUTE_CPMM_MAX_FEATURES];
     size_t j, i;
@@ -550,7 +635,7 @@ static void make_check_data(struct check_data *cd)
                                (double)(9 + core_rng_below(rng, 4000)),
                                (double)(1000 + core_rng_below(rng, 100000)));
             compute_cpmm_features(&cd->d[j][i], x);
-            cd->t_s[j][i] = dot(want, x, 5);
+            cd->t_s[j][i] = dot(want, x, CONV_FEATURES);
         }
         cd->d[j][0] = layer(COMPUTE_LAYER_RELU, 10, 80);
         cd->t_s[j][0] = 1e-7;
@@ -666,6 +751,8 @@ int main(void)
         TEST(test_unsupported_type_is_flagged_not_priced),
         TEST(test_measurement_wins_over_the_model_only_at_its_amount),
         TEST(test_regression_recovers_known_coefficients_exactly),
+        TEST(test_conv_features_follow_its_code_path),
+        TEST(test_pool_features_count_row_calls_and_window_taps),
         TEST(test_regression_keeps_coefficients_non_negative),
         TEST(test_family_fit_prices_types_never_profiled),
         TEST(test_bad_requests_are_input_errors),
