@@ -5,9 +5,11 @@
  * the radio world without traffic of its own.
  *
  * Each model is loaded (its file relative to the scenario's directory, or
- * the zoo's), finalized with seed 1, its batch norms folded and activations
- * fused as an inference engine deploys it; only its shapes and costs are
- * used in costed mode. A side's options come from its <use> elements
+ * the zoo's). Costed mode needs only its graph, shapes and costs, so it is
+ * not finalized (VGG-16 takes kilobytes, not its 553 MB of weights); real
+ * mode finalizes it with seed 1, folds its batch norms and fuses its
+ * activations as an inference engine deploys it. Either way the layers that
+ * folding and fusing make aliases are found from the graph (is_alias). A side's options come from its <use> elements
  * (io_collab_side_options); every option of every side prices every layer
  * through the CPMM's roofline on the declared figures:
  *   latency = max(FLOPs / (peak x amount x efficiency), bytes / bandwidth)
@@ -39,7 +41,8 @@
 struct io_collab {
     struct proto_collab_config cfg;                          /* what the world is built from */
     char model_name[PROTO_MAX_MODELS][CORE_KNOB_STRING_MAX]; /* cfg.model_name points here */
-    struct nn_model *model[PROTO_MAX_MODELS];                /* loaded, folded, fused (owned) */
+    struct nn_model *model[PROTO_MAX_MODELS];                /* shapes only (costed) or finalized,
+                                                                folded, fused (real) (owned) */
     uint16_t *layer_group[PROTO_MAX_MODELS];                 /* nn layer -> problem layer (owned) */
     struct compute_problem problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS]; /* cfg.problem's */
     struct radio_world_config radio;                                     /* groups point below */
@@ -81,27 +84,32 @@ static enum core_rc load_model(const struct io_scenario *sc, size_t i, struct nn
                                struct core_err *e)
 {
     const struct proto_model_config *mc = &sc->collab.model[i];
+    bool real = sc->collab.inference.mode == PROTO_INFER_REAL;
     char path[IO_PATH_MAX + CORE_KNOB_STRING_MAX];
     struct nn_model *m = NULL;
     enum core_rc rc;
 
+    /* Costed mode prices shapes and costs only: no weights, no arena. Real
+     * mode runs the model, finalized, folded and fused. */
     if (mc->file[0] != '\0') {
         model_path(sc->path, mc->file, path, sizeof(path));
-        rc = io_model_load(path, 1, &m, e);
+        rc = real ? io_model_load(path, 1, &m, e) : io_model_load_shapes(path, &m, e);
     } else {
         int z = 0;
         while (strcmp(nn_zoo_name((enum nn_zoo_model)z), mc->zoo) != 0)
             z++;
         rc = nn_zoo_build((enum nn_zoo_model)z, 1, &m, e);
-        if (rc == CORE_OK)
+        if (rc == CORE_OK && real)
             rc = nn_model_finalize(m, 1, e);
     }
     if (rc != CORE_OK) {
         nn_model_destroy(m);
         return rc;
     }
-    nn_model_fold_batchnorm(m);
-    nn_model_fuse_activations(m);
+    if (real) {
+        nn_model_fold_batchnorm(m);
+        nn_model_fuse_activations(m);
+    }
     if (nn_model_n_layers(m) > COMPUTE_PLAN_MAX_LAYERS) {
         size_t n = nn_model_n_layers(m);
         nn_model_destroy(m);

@@ -436,6 +436,11 @@ enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **ou
     return load(path, true, seed, out, e);
 }
 
+enum core_rc io_model_load_shapes(const char *path, struct nn_model **out, struct core_err *e)
+{
+    return load(path, false, 0, out, e);
+}
+
 enum core_rc io_model_validate(const char *path, struct core_err *e)
 {
     struct nn_model *m;

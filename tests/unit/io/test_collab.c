@@ -188,6 +188,7 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
     /* flatten4 moves no data and is maxpool3's only reader: they are one
      * problem layer, whose output is the flattened tensor. */
     assert_int_equal(nn_model_n_layers(m), 9);
+    assert_false(nn_model_is_finalized(m)); /* costed mode: shapes only, no weights */
     assert_memory_equal(group, want_group, sizeof(want_group));
     assert_int_equal(p->n_layers, 8);
     assert_true(p->layers[3].out_bytes == 1600.0);
@@ -268,6 +269,20 @@ static void test_collab_folded_and_fused_layers_join_their_producer(void **unuse
             assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 1) > 1e-6);
         }
     }
+    io_collab_destroy(c);
+}
+
+/* Real mode runs the models: they come finalized, folded and fused, with the
+ * same problem layers as costed mode's shapes-only models. */
+static void test_collab_real_mode_loads_runnable_models(void **unused)
+{
+    struct io_collab *c = build_ok(DATA "collab-real.xml");
+    const struct nn_model *m = io_collab_model(c, 0);
+    const struct compute_problem *p = io_collab_config(c)->problem[0][0];
+
+    assert_int_equal(io_collab_config(c)->inference.mode, PROTO_INFER_REAL);
+    assert_true(nn_model_is_finalized(m));
+    assert_int_equal(p->n_layers, 8); /* LeNet-5, flatten with its pool, as in costed mode */
     io_collab_destroy(c);
 }
 
@@ -406,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
         cmocka_unit_test(test_collab_folded_and_fused_layers_join_their_producer),
         cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
+        cmocka_unit_test(test_collab_real_mode_loads_runnable_models),
         cmocka_unit_test(test_collab_each_broken_file_gives_file_line_and_plain_message),
         cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),
         cmocka_unit_test(test_collab_build_of_another_kind_is_a_usage_error),
