@@ -9,9 +9,11 @@
  * not finalized (VGG-16 takes kilobytes, not its 553 MB of weights); real
  * mode finalizes it with seed 1, folds its batch norms and fuses its
  * activations as an inference engine deploys it. Either way the layers that
- * folding and fusing make aliases are found from the graph (is_alias). A side's options come from its <use> elements
- * (io_collab_side_options); every option of every side prices every layer
- * through the CPMM's roofline on the declared figures:
+ * folding and fusing make aliases are found from the graph (is_alias).
+ *
+ * A side's options come from its <use> elements (io_collab_side_options);
+ * every option of every side prices every layer through the CPMM's roofline
+ * on the declared figures:
  *   latency = max(FLOPs / (peak x amount x efficiency), bytes / bandwidth)
  *             + overhead,     energy = active power x share used x latency,
  * INFINITY where the resource does not run the layer's type. A layer that
