@@ -70,6 +70,7 @@ struct nn_model {
     int input_edge;      /* first edge reading the model input, -1: none */
     double *layer_s;     /* where runs record each layer's wall time, s (borrowed) */
     const float *output; /* the last run's output, or NULL */
+    struct nn_par *par;  /* worker of runs at >= 2 threads, started by the first, owned */
 };
 
 const char *nn_op_name(enum nn_op op)
@@ -140,6 +141,7 @@ void nn_model_destroy(struct nn_model *m)
     if (!m)
         return;
     release_plan(m);
+    nn_par_destroy(m->par);
     core_free(m->layers);
     core_free(m);
 }
@@ -714,8 +716,13 @@ enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
     if (threads < 1 || threads > cores)
         return core_err(e, CORE_E_INPUT, "thread count %d is outside 1..%d (the cores)", threads,
                         cores);
-    openblas_set_num_threads(threads);
     m->output = NULL;
+    if (threads > 1 && !m->par) {
+        m->par = nn_par_create();
+        if (!m->par)
+            return core_err(e, CORE_E_NOMEM, "cannot start the forward pass's worker thread");
+    }
+    openblas_set_num_threads(1);
     for (t = NN_INPUT; t < (int)m->n_layers; t++)
         if (is_entry(m, member, t))
             m->data[t + 1] = entries[n_entry++];
@@ -732,7 +739,7 @@ enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
             const double t0_s = m->layer_s ? core_wall_s() : 0.0;
             for (k = 0; k < l->n_inputs; k++)
                 in[k] = m->data[l->inputs[k] + 1];
-            op_table[l->op]->forward(l, in, out, m->ws);
+            op_table[l->op]->forward(l, in, out, m->ws, threads > 1 ? m->par : NULL);
             m->data[i + 1] = out;
             if (m->layer_s)
                 m->layer_s[i] = core_wall_s() - t0_s;

@@ -223,10 +223,16 @@ uint64_t nn_model_split_bytes(const struct nn_model *m, const bool *a);
 
 /* ---- running ---------------------------------------------------------- */
 
-/* Run the whole model on input (nn_model_shape(m, NN_INPUT), borrowed) with
- * the OpenBLAS thread count set to threads (1 .. cores). The result is at
- * nn_model_output until the next run. CORE_E_INPUT for a bad thread count
- * or an unfinalized model. Allocates nothing. */
+/* Run the whole model on input (nn_model_shape(m, NN_INPUT), borrowed) on
+ * threads threads (1 .. cores). One thread: OpenBLAS on one thread, nothing
+ * else. More: the model's worker thread, started by the first such run and
+ * kept until nn_model_destroy, shares the layers' loops and GEMMs with the
+ * caller (two threads however many are asked), OpenBLAS on one thread in
+ * each. The result is at nn_model_output until the next run: the bits of
+ * one thread except where a GEMM is cut by columns (sim/nn/par.c,
+ * layers/conv2d.c), the same from run to run. CORE_E_INPUT for a bad thread
+ * count or an unfinalized model, CORE_E_NOMEM when the worker cannot start.
+ * Allocates nothing except the worker's one block on its first run. */
 enum core_rc nn_model_forward(struct nn_model *m, const float *input, int threads,
                               struct core_err *e);
 
@@ -235,9 +241,9 @@ enum core_rc nn_model_forward(struct nn_model *m, const float *input, int thread
  * nn_model_part_entries; exits[j] (caller's memory, nn_model_tensor_bytes
  * each) receives the j-th exit tensor (exits NULL: not copied, as for
  * timing a part). Entry buffers should be 64-byte aligned for results
- * bit-identical to a whole run. Allocates nothing.
- * A model runs one pass at a time, and the OpenBLAS thread count it sets is
- * process-wide. */
+ * bit-identical to a whole run. Threads and allocation as nn_model_forward.
+ * A model runs one pass at a time, and the OpenBLAS thread count it sets
+ * (one) is process-wide. */
 enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
                                    const float *const *entries, float *const *exits, int threads,
                                    struct core_err *e);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <string.h>
 
+struct nn_par;
+
 struct nn_layer {
     enum nn_op op;                     /* layer type */
     struct nn_params p;                /* hyper-parameters, defaults applied */
@@ -56,8 +58,10 @@ struct nn_layer_ops {
     void (*cost)(const struct nn_layer *l, struct nn_cost *c);
     /* Draw l->w[0..n_weights) (NULL when the op has no weights). */
     void (*init)(struct nn_layer *l, struct core_rng *r);
-    /* out = op(in[0..n_inputs)); ws: the model's workspace (>= ws_floats). */
-    void (*forward)(const struct nn_layer *l, const float *const *in, float *out, float *ws);
+    /* out = op(in[0..n_inputs)); ws: the model's workspace (>= ws_floats);
+     * par: the second thread for element-wise loops, NULL at one thread. */
+    void (*forward)(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                    struct nn_par *par);
 };
 
 extern const struct nn_layer_ops nn_conv2d_ops, nn_fc_ops, nn_batchnorm_ops, nn_relu_ops,
@@ -143,6 +147,10 @@ static inline void nn_bias_act(float *y, const float *x, size_t n, float b, enum
     }
 }
 
+/* Elements per chunk of the element-wise layers' loops (add, relu, relu6)
+ * shared with the worker. */
+#define NN_ELEMWISE_CHUNK 16384u
+
 /* Rows k < n_rows of n floats at y + k ld: y = act(y + bias[k]) in place
  * (bias NULL: no bias), the same bits as nn_bias_act (layers/bias_act.c). */
 void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
@@ -161,11 +169,12 @@ static inline uint32_t nn_window_out(uint32_t in, uint32_t k, uint32_t stride, u
 
 /* The pooling layers' shared parts (layers/pool.c): shape inference
  * (checks kernel and padding, sets l->out, no weights, a workspace of one
- * input and one output row; false with why[] filled when the window does
+ * input and one output row per thread; false with why[] filled when the window does
  * not fit), and the forward pass of pooling layer l, x -> y, max (true) or
- * average (false). */
+ * average (false), by planes shared with the worker par (NULL: none). */
 bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size);
-void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max);
+void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max,
+                     struct nn_par *par);
 
 /* Whether the AVX2 copies of the vector kernels run (cpu.c): x86-64 with
  * AVX2, unless the tests turned them off to check the baseline copies. */
@@ -176,12 +185,14 @@ void nn_cpu_avx2_off(bool off);
  * depthwise kernels go through im2col. */
 #define NN_DW_MAX_TAPS 64
 
-/* The depthwise conv2d kernel (layers/depthwise.c): workspace floats it
- * needs for input *in, parameters *p and output width wo, and the forward
- * pass of depthwise layer l on one batch item x (C, H, W) -> y (C, Ho, Wo),
- * bias and activation included. */
+/* The depthwise conv2d kernel (layers/depthwise.c): workspace floats one
+ * thread needs for input *in, parameters *p and output width wo (the layer
+ * reserves two, each rounded up to 16 floats), and the forward pass of depthwise layer l on one
+ * batch item x (C, H, W) -> y (C, Ho, Wo), bias and activation included, by channel ranges shared
+ * with the worker par (NULL: none). */
 size_t nn_depthwise_ws(const struct nn_shape *in, const struct nn_params *p, uint32_t wo);
-void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, float *ws);
+void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, float *ws,
+                          struct nn_par *par);
 
 /* Fill w[0..n) with U(-a, a), a = sqrt(6 / fan_in): He initialisation. */
 void nn_he_uniform(float *w, size_t n, size_t fan_in, struct core_rng *r);
@@ -189,5 +200,18 @@ void nn_he_uniform(float *w, size_t n, size_t fan_in, struct core_rng *r);
 /* Fold a batch norm (scale s_k = gamma_k / sqrt(var_k + eps), shift
  * beta_k - mean_k s_k) into conv or fc layer l's weights and bias. */
 void nn_conv2d_fold_bn(struct nn_layer *conv, const struct nn_layer *bn);
+
+/* The worker thread of a model's forward pass at two or more threads
+ * (par.c). nn_par_for(p, n, grain, fn, arg) runs fn(arg, lo, hi, who) over
+ * disjoint ranges [lo, hi) covering 0 .. n, in chunks of grain items shared
+ * between the caller (who = 0) and the worker (who = 1), and returns when
+ * all are done; p NULL or a single chunk: one call fn(arg, 0, n, 0) on the
+ * caller. fn must give each item the same result whichever thread runs it
+ * and must not allocate (the counted allocator is single-threaded).
+ * nn_par_create returns NULL when the thread cannot start. */
+typedef void nn_par_fn(void *arg, size_t lo, size_t hi, int who);
+struct nn_par *nn_par_create(void);
+void nn_par_destroy(struct nn_par *p);
+void nn_par_for(struct nn_par *p, size_t n, size_t grain, nn_par_fn *fn, void *arg);
 
 #endif /* COINFER_NN_INT_H */

@@ -35,21 +35,37 @@ static void add_cost(const struct nn_layer *l, struct nn_cost *c)
     c->macs = 0;
 }
 
-/* in: k x (N, C, H, W) -> out: (N, C, H, W) */
-static void add_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+/* An add shared with the worker, by element ranges. */
+struct add_job {
+    const struct nn_layer *l; /* the layer */
+    const float *const *in;   /* its inputs */
+    float *out;               /* its output */
+};
+
+static void add_range(void *arg, size_t lo, size_t hi, int who)
 {
-    const size_t n = nn_shape_elems(&l->out);
-    const float *a = in[0], *b = in[1];
+    const struct add_job *jb = arg;
+    const float *a = jb->in[0], *b = jb->in[1];
+    float *out = jb->out;
     size_t i;
     uint32_t k;
 
-    for (i = 0; i < n; i++)
+    for (i = lo; i < hi; i++)
         out[i] = a[i] + b[i];
-    for (k = 2; k < l->n_inputs; k++) {
-        const float *c = in[k];
-        for (i = 0; i < n; i++)
+    for (k = 2; k < jb->l->n_inputs; k++) {
+        const float *c = jb->in[k];
+        for (i = lo; i < hi; i++)
             out[i] += c[i];
     }
+}
+
+/* in: k x (N, C, H, W) -> out: (N, C, H, W) */
+static void add_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                        struct nn_par *par)
+{
+    struct add_job jb = {.l = l, .in = in, .out = out};
+
+    nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, add_range, &jb);
 }
 
 const struct nn_layer_ops nn_add_ops = {

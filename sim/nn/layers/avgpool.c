@@ -16,9 +16,10 @@ static void avgpool_cost(const struct nn_layer *l, struct nn_cost *c)
 }
 
 /* in: (N, C, H, W) -> out: (N, C, Ho, Wo) */
-static void avgpool_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void avgpool_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                            struct nn_par *par)
 {
-    nn_pool_forward(l, in[0], out, ws, false);
+    nn_pool_forward(l, in[0], out, ws, false, par);
 }
 
 const struct nn_layer_ops nn_avgpool_ops = {

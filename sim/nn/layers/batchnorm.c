@@ -49,7 +49,7 @@ static void batchnorm_init(struct nn_layer *l, struct core_rng *r)
 
 /* in: (N, C, H, W) -> out: (N, C, H, W) */
 static void batchnorm_forward(const struct nn_layer *l, const float *const *in, float *out,
-                              float *ws)
+                              float *ws, struct nn_par *par)
 {
     const struct nn_shape *s = &l->out;
     const size_t hw = (size_t)s->h * s->w;

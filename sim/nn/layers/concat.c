@@ -44,7 +44,8 @@ static void concat_cost(const struct nn_layer *l, struct nn_cost *c)
 }
 
 /* in: k x (N, C_i, H, W) -> out: (N, sum C_i, H, W) */
-static void concat_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void concat_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                           struct nn_par *par)
 {
     const size_t hw = (size_t)l->out.h * l->out.w;
     uint32_t n, i;

@@ -17,6 +17,10 @@
  *   - otherwise im2col + GEMM per group.
  * The bias and the fused activation are applied in one pass after each GEMM
  * (layers/bias_act.c), for im2col while the strip's output is in cache.
+ * With the model's worker thread (two threads) a strip's im2col is shared
+ * by rows of the matrix, and its GEMM and bias pass are cut in two, by
+ * output channels where that keeps one thread's bits, else by columns
+ * (strip_multiply); OpenBLAS then runs on one thread in each part.
  * Storage always holds a bias (zero unless p.bias) so that a batch norm can
  * be folded in; bias_live says whether it is added.
  */
@@ -82,7 +86,7 @@ static bool conv2d_infer(struct nn_layer *l, char *why, size_t why_size)
     l->n_params = l->n_visible;
     l->bias_live = p->bias;
     if (is_depthwise(x, p))
-        l->ws_floats = nn_depthwise_ws(x, p, wo);
+        l->ws_floats = 2 * ((nn_depthwise_ws(x, p, wo) + 15) / 16 * 16);
     else if (p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0)
         l->ws_floats = 0;
     else
@@ -124,59 +128,147 @@ static void valid_cols(uint32_t w, uint32_t wo, uint32_t k, uint32_t s, uint32_t
     *hi = b;
 }
 
-/* Output rows oy0 .. oy0 + n_rows of the im2col matrix of x (C, H, W): col is
+/* Output rows oy0 .. oy0 + n_rows of the im2col matrix of x (C, H, W), its
+ * rows (c, ky, kx) for c ky in [r0, r1) (c = r / kh, ky = r % kh): col is
  * (C kh kw) x (n_rows Wo), row (c, ky, kx) contiguous. */
-static void im2col(const float *x, const struct nn_shape *in, uint32_t c_n,
-                   const struct nn_params *p, uint32_t oy0, uint32_t n_rows, uint32_t wo,
-                   float *col)
+static void im2col(const float *x, const struct nn_shape *in, const struct nn_params *p,
+                   uint32_t r0, uint32_t r1, uint32_t oy0, uint32_t n_rows, uint32_t wo, float *col)
 {
-    uint32_t c, ky, kx, oy, ox, lo, hi;
+    uint32_t r, kx, oy, ox, lo, hi;
     const uint32_t s = p->stride;
     const size_t row_len = (size_t)n_rows * wo;
 
-    for (c = 0; c < c_n; c++) {
+    for (r = r0; r < r1; r++) {
+        const uint32_t c = r / p->kernel_h, ky = r % p->kernel_h;
         const float *xc = x + (size_t)c * in->h * in->w;
-        for (ky = 0; ky < p->kernel_h; ky++) {
-            for (kx = 0; kx < p->kernel_w; kx++) {
-                float *row = col + (((size_t)c * p->kernel_h + ky) * p->kernel_w + kx) * row_len;
-                valid_cols(in->w, wo, kx, s, p->pad, &lo, &hi);
-                for (oy = oy0; oy < oy0 + n_rows; oy++) {
-                    float *dst = row + (size_t)(oy - oy0) * wo;
-                    long iy = (long)oy * s - (long)p->pad + ky;
-                    const float *src;
-                    if (iy < 0 || iy >= (long)in->h || lo == hi) {
-                        memset(dst, 0, wo * sizeof(*dst));
-                        continue;
-                    }
-                    src = xc + (size_t)iy * in->w + ((long)lo * s + kx - (long)p->pad);
-                    memset(dst, 0, lo * sizeof(*dst));
-                    if (s == 1) {
-                        memcpy(dst + lo, src, (hi - lo) * sizeof(*dst));
-                    } else if (s == 2) {
-                        nn_gather_stride2(dst + lo, src, hi - lo);
-                    } else {
-                        for (ox = lo; ox < hi; ox++)
-                            dst[ox] = src[(size_t)(ox - lo) * s];
-                    }
-                    memset(dst + hi, 0, (wo - hi) * sizeof(*dst));
+        for (kx = 0; kx < p->kernel_w; kx++) {
+            float *row = col + ((size_t)r * p->kernel_w + kx) * row_len;
+            valid_cols(in->w, wo, kx, s, p->pad, &lo, &hi);
+            for (oy = oy0; oy < oy0 + n_rows; oy++) {
+                float *dst = row + (size_t)(oy - oy0) * wo;
+                long iy = (long)oy * s - (long)p->pad + ky;
+                const float *src;
+                if (iy < 0 || iy >= (long)in->h || lo == hi) {
+                    memset(dst, 0, wo * sizeof(*dst));
+                    continue;
                 }
+                src = xc + (size_t)iy * in->w + ((long)lo * s + kx - (long)p->pad);
+                memset(dst, 0, lo * sizeof(*dst));
+                if (s == 1) {
+                    memcpy(dst + lo, src, (hi - lo) * sizeof(*dst));
+                } else if (s == 2) {
+                    nn_gather_stride2(dst + lo, src, hi - lo);
+                } else {
+                    for (ox = lo; ox < hi; ox++)
+                        dst[ox] = src[(size_t)(ox - lo) * s];
+                }
+                memset(dst + hi, 0, (wo - hi) * sizeof(*dst));
             }
         }
     }
 }
 
-/* Bias and activation of a strip just multiplied: output channels k0 ..
- * k0 + n_k, each n columns at y + (k - k0) ld. */
-static void strip_bias_act(const struct nn_layer *l, uint32_t k0, uint32_t n_k, float *y, size_t ld,
-                           size_t n)
-{
-    const float *bias = l->w + (size_t)l->out.c * kdim(l);
+/* One strip's work shared with the worker: its im2col matrix, then its
+ * GEMM and bias pass split by output channels. */
+struct strip {
+    const struct nn_layer *l; /* the convolution */
+    const float *x;           /* the group's input channels (C/g, H, W) */
+    uint32_t oy0, n_rows;     /* the strip's output rows */
+    float *col;               /* the im2col matrix */
+    const float *wg;          /* the group's weights, (K/g) x kd */
+    const float *b;           /* the GEMM's right operand: col, or x for 1x1 */
+    uint32_t k0;              /* first output channel of the group */
+    float *y;                 /* the strip's output, channel k0 */
+    size_t ld, n;             /* output row stride and strip columns, floats */
+};
 
-    nn_rows_bias_act(y, ld, n_k, n, l->bias_live ? bias + k0 : NULL, l->act_live);
+static void strip_im2col(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct strip *t = arg;
+
+    im2col(t->x, &t->l->in[0], &t->l->p, (uint32_t)lo, (uint32_t)hi, t->oy0, t->n_rows, t->l->out.w,
+           t->col);
+}
+
+/* Output channels k0 + k_lo .. k0 + k_hi, columns c_lo .. c_hi of a strip:
+ * their GEMM, then their bias and activation (row k - k0 at y + (k - k0)
+ * ld, the GEMM's right operand b of n columns a row). */
+static void strip_block(const struct strip *t, size_t k_lo, size_t k_hi, size_t c_lo, size_t c_hi)
+{
+    const struct nn_layer *l = t->l;
+    const uint32_t kd = kdim(l);
+    const float *bias = l->w + (size_t)l->out.c * kd + t->k0;
+    float *y = t->y + k_lo * t->ld + c_lo;
+
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(k_hi - k_lo), (int)(c_hi - c_lo),
+                (int)kd, 1.0f, t->wg + k_lo * kd, (int)kd, t->b + c_lo, (int)t->n, 0.0f, y,
+                (int)t->ld);
+    nn_rows_bias_act(y, t->ld, (uint32_t)(k_hi - k_lo), c_hi - c_lo,
+                     l->bias_live ? bias + k_lo : NULL, l->act_live);
+}
+
+/* Items of an im2col given to one chunk: about NN_CONV_CHUNK_FLOATS floats
+ * written, >= 1 item of item_floats. */
+#define NN_CONV_CHUNK_FLOATS (1u << 14)
+
+static size_t grain(size_t item_floats)
+{
+    return item_floats >= NN_CONV_CHUNK_FLOATS ? 1 : NN_CONV_CHUNK_FLOATS / item_floats;
+}
+
+/* Two threads split a strip's GEMM by output channels (rows) at a multiple
+ * of NN_CONV_M_BLOCK, or when that would leave them unbalanced by columns at
+ * a multiple of NN_CONV_N_BLOCK. OpenBLAS's sgemm kernel takes rows in
+ * blocks of 24 where it can (x86-64 AVX-512) and columns in blocks of at
+ * most 16: cutting elsewhere changes the blocks outputs fall in and with
+ * them the rounding, so these cuts keep two threads' bits those of one. */
+#define NN_CONV_M_BLOCK 24u
+#define NN_CONV_N_BLOCK 64u
+
+/* Multiple of block nearest n / 2. */
+static size_t half_at(size_t n, size_t block)
+{
+    return (n / 2 + block / 2) / block * block;
+}
+
+/* Split the rows: the cut is within 1/8 of the middle. */
+static bool split_rows(size_t kg)
+{
+    const size_t mid = half_at(kg, NN_CONV_M_BLOCK);
+
+    return mid > 0 && mid < kg && 8 * (mid > kg - mid ? mid - (kg - mid) : kg - 2 * mid) <= kg;
+}
+
+/* One of the two parts of a strip's GEMM (items [0, 2) are the whole). */
+static void strip_part(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct strip *t = arg;
+    const size_t kg = t->l->out.c / t->l->p.groups;
+
+    if (split_rows(kg)) {
+        const size_t mid = half_at(kg, NN_CONV_M_BLOCK);
+        strip_block(t, lo == 0 ? 0 : mid, hi == 2 ? kg : mid, 0, t->n);
+    } else {
+        const size_t mid = half_at(t->n, NN_CONV_N_BLOCK);
+        strip_block(t, 0, kg, lo == 0 ? 0 : mid, hi == 2 ? t->n : mid);
+    }
+}
+
+/* The GEMM of a strip, in two parts when a worker runs and it is large
+ * enough to cut. */
+static void strip_multiply(struct nn_par *par, struct strip *t)
+{
+    const size_t kg = t->l->out.c / t->l->p.groups;
+
+    if (split_rows(kg) || t->n >= 2 * NN_CONV_N_BLOCK)
+        nn_par_for(par, 2, 1, strip_part, t);
+    else
+        strip_block(t, 0, kg, 0, t->n);
 }
 
 /* in: (N, C, H, W) -> out: (N, K, Ho, Wo) */
-static void conv2d_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void conv2d_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                           struct nn_par *par)
 {
     const struct nn_shape *is = &l->in[0], *os = &l->out;
     const struct nn_params *p = &l->p;
@@ -186,33 +278,39 @@ static void conv2d_forward(const struct nn_layer *l, const float *const *in, flo
     const bool direct = p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0;
     const bool depthwise = is_depthwise(is, p);
     const uint32_t rows = strip_rows(kdim(l), os->h, os->w);
-    uint32_t n, g;
+    uint32_t n, g, oy0;
 
     for (n = 0; n < is->n; n++) {
         const float *x = in[0] + (size_t)n * is->c * hw_in;
         float *y = out + (size_t)n * os->c * hw_out;
         if (depthwise) {
-            nn_depthwise_forward(l, x, y, ws);
+            nn_depthwise_forward(l, x, y, ws, par);
             continue;
         }
         for (g = 0; g < groups; g++) {
-            const float *xg = x + (size_t)g * cg * hw_in;
-            const float *wg = l->w + (size_t)g * kg * kd;
+            struct strip t = {.l = l,
+                              .x = x + (size_t)g * cg * hw_in,
+                              .col = ws,
+                              .wg = l->w + (size_t)g * kg * kd,
+                              .k0 = g * kg,
+                              .ld = hw_out};
             float *yg = y + (size_t)g * kg * hw_out;
-            uint32_t oy0, nr;
             if (direct) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)kg, (int)hw_out,
-                            (int)kd, 1.0f, wg, (int)kd, xg, (int)hw_out, 0.0f, yg, (int)hw_out);
-                strip_bias_act(l, g * kg, kg, yg, hw_out, hw_out);
+                t.b = t.x;
+                t.y = yg;
+                t.n = hw_out;
+                strip_multiply(par, &t);
                 continue;
             }
+            t.b = ws;
             for (oy0 = 0; oy0 < os->h; oy0 += rows) {
-                nr = os->h - oy0 < rows ? os->h - oy0 : rows;
-                im2col(xg, is, cg, p, oy0, nr, os->w, ws);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)kg, (int)(nr * os->w),
-                            (int)kd, 1.0f, wg, (int)kd, ws, (int)(nr * os->w), 0.0f,
-                            yg + (size_t)oy0 * os->w, (int)hw_out);
-                strip_bias_act(l, g * kg, kg, yg + (size_t)oy0 * os->w, hw_out, (size_t)nr * os->w);
+                t.oy0 = oy0;
+                t.n_rows = os->h - oy0 < rows ? os->h - oy0 : rows;
+                t.y = yg + (size_t)oy0 * os->w;
+                t.n = (size_t)t.n_rows * os->w;
+                nn_par_for(par, (size_t)cg * p->kernel_h, grain(p->kernel_w * t.n), strip_im2col,
+                           &t);
+                strip_multiply(par, &t);
             }
         }
     }

@@ -17,9 +17,11 @@
  * The sums are taken tap by tap in order, bias first, with no fused
  * multiply-add, so every code path gives the same bits. On x86-64 the
  * kernel is compiled twice, for the baseline (SSE2) and for AVX2, and the
- * AVX2 copy runs where the CPU has it (cpu.c). It runs on one thread:
- * split by channel over a second, started per layer, it lost more to the
- * start and to OpenBLAS's idle workers than it gained.
+ * AVX2 copy runs where the CPU has it (cpu.c). With the model's worker
+ * thread (par.c) the channels are shared in chunks, each thread with its
+ * own half of the workspace, zeroed per chunk; a channel's bits do not
+ * depend on which chunk or thread computes it. (A thread started per
+ * layer lost more to the start than it gained.)
  */
 #include "nn/nn_int.h"
 
@@ -218,35 +220,68 @@ __attribute__((target("avx2"))) static void dw_channels_avx2(const struct dw_geo
 }
 #endif
 
-void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, float *ws)
+/* A depthwise pass shared with the worker, by channel ranges. */
+struct dw_job {
+    struct dw_geom g;  /* the geometry */
+    const float *x;    /* input (C, H, W) */
+    const float *k;    /* kernels, taps floats a channel */
+    const float *bias; /* bias (C), or NULL */
+    float *y;          /* output (C, Ho, Wo) */
+    float *ws;         /* the workspace: one part per thread */
+    size_t ws_part;    /* floats of one thread's part */
+};
+
+static void dw_range(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct dw_job *jb = arg;
+    const struct dw_geom *g = &jb->g;
+    const float *x = jb->x + lo * g->h * g->w, *k = jb->k + lo * g->taps;
+    const float *bias = jb->bias != NULL ? jb->bias + lo : NULL;
+    float *y = jb->y + lo * g->ho * g->wo, *ws = jb->ws + (size_t)who * jb->ws_part;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (nn_cpu_avx2()) {
+        dw_channels_avx2(g, x, k, bias, (uint32_t)(hi - lo), y, ws);
+        return;
+    }
+#endif
+    dw_channels_base(g, x, k, bias, (uint32_t)(hi - lo), y, ws);
+}
+
+/* Channels of a depthwise chunk: about 16 K output floats, >= 1. */
+#define NN_DW_CHUNK_FLOATS (1u << 14)
+
+void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, float *ws,
+                          struct nn_par *par)
 {
     const struct nn_shape *is = &l->in[0], *os = &l->out;
     const struct nn_params *p = &l->p;
     const uint32_t taps = p->kernel_h * p->kernel_w;
-    struct dw_geom g;
+    const size_t hw_out = (size_t)os->h * os->w;
+    struct dw_job jb = {.x = x,
+                        .k = l->w,
+                        .bias = l->bias_live ? l->w + (size_t)os->c * taps : NULL,
+                        .y = y,
+                        .ws = ws,
+                        .ws_part = (nn_depthwise_ws(is, p, os->w) + 15) / 16 * 16};
+    struct dw_geom *g = &jb.g;
     uint32_t t;
 
     CORE_ASSERT(taps <= NN_DW_MAX_TAPS);
-    g.s = p->stride;
-    g.pad = p->pad;
-    g.taps = taps;
-    g.h = is->h;
-    g.w = is->w;
-    g.ho = os->h;
-    g.wo = os->w;
-    g.act = l->act_live;
-    g.wq = dw_row_floats(is, p, os->w);
-    g.plane = (is->h + 2 * (size_t)p->pad) * g.wq;
+    g->s = p->stride;
+    g->pad = p->pad;
+    g->taps = taps;
+    g->h = is->h;
+    g->w = is->w;
+    g->ho = os->h;
+    g->wo = os->w;
+    g->act = l->act_live;
+    g->wq = dw_row_floats(is, p, os->w);
+    g->plane = (is->h + 2 * (size_t)p->pad) * g->wq;
     for (t = 0; t < taps; t++) {
         const uint32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
-        g.off[t] = (kx % g.s) * g.plane + ky * g.wq + kx / g.s;
+        g->off[t] = (kx % g->s) * g->plane + ky * g->wq + kx / g->s;
     }
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (nn_cpu_avx2()) {
-        dw_channels_avx2(&g, x, l->w, l->bias_live ? l->w + (size_t)os->c * taps : NULL, os->c, y,
-                         ws);
-        return;
-    }
-#endif
-    dw_channels_base(&g, x, l->w, l->bias_live ? l->w + (size_t)os->c * taps : NULL, os->c, y, ws);
+    nn_par_for(par, os->c, hw_out >= NN_DW_CHUNK_FLOATS ? 1 : NN_DW_CHUNK_FLOATS / hw_out, dw_range,
+               &jb);
 }

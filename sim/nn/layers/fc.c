@@ -6,7 +6,8 @@
  * row-major GEMV with no transpose. At batch 1 the layer is memory-bound
  * (every weight is read once for one multiply-add) and cblas_sgemv is the
  * fast path; a batch runs as one cblas_sgemm, Y (N, K) = X (N, F) W^T. The
- * bias and the fused activation follow in one pass.
+ * bias and the fused activation follow in one pass. With the model's worker
+ * thread the output features are cut in two halves, one call each.
  */
 #include "nn/nn_int.h"
 
@@ -57,25 +58,47 @@ static void fc_init(struct nn_layer *l, struct core_rng *r)
     memset(l->w + nw, 0, l->p.out_channels * sizeof(*l->w));
 }
 
-/* in: (N, C, H, W) as (N, F) -> out: (N, K, 1, 1) */
-static void fc_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+/* The work of one forward pass, split by output features. */
+struct fc_job {
+    const struct nn_layer *l; /* the layer */
+    const float *x;           /* input, (N, F) */
+    float *y;                 /* output, (N, K) */
+};
+
+/* Output features lo .. hi of every batch item. */
+static void fc_range(void *arg, size_t lo, size_t hi, int who)
 {
-    const int f = (int)features(l), k = (int)l->out.c, n = (int)l->out.n;
-    const float *bias = l->w + (size_t)k * f;
-    int i, j;
+    const struct fc_job *jb = arg;
+    const struct nn_layer *l = jb->l;
+    const int f = (int)features(l), k = (int)l->out.c, n = (int)l->out.n, m = (int)(hi - lo);
+    const float *w = l->w + lo * (size_t)f, *bias = l->w + (size_t)k * f;
+    int i;
+    size_t j;
 
     if (n == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, k, f, 1.0f, l->w, f, in[0], 1, 0.0f, out, 1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, m, f, 1.0f, w, f, jb->x, 1, 0.0f, jb->y + lo, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, f, 1.0f, in[0], f, l->w, f, 0.0f,
-                    out, k);
-    if (l->bias_live) {
-        for (i = 0; i < n; i++)
-            for (j = 0; j < k; j++)
-                out[(size_t)i * k + j] += bias[j];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, f, 1.0f, jb->x, f, w, f, 0.0f,
+                    jb->y + lo, k);
+    for (i = 0; i < n; i++) {
+        float *yi = jb->y + (size_t)i * k;
+        if (l->bias_live)
+            for (j = lo; j < hi; j++)
+                yi[j] += bias[j];
+        if (l->act_live != NN_ACT_NONE)
+            nn_bias_act(yi + lo, yi + lo, hi - lo, 0.0f, l->act_live);
     }
-    if (l->act_live != NN_ACT_NONE)
-        nn_bias_act(out, out, (size_t)n * k, 0.0f, l->act_live);
+}
+
+/* in: (N, C, H, W) as (N, F) -> out: (N, K, 1, 1); with a worker, the
+ * output features in two halves (a multiple of 16). */
+static void fc_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                       struct nn_par *par)
+{
+    struct fc_job jb = {.l = l, .x = in[0], .y = out};
+    const size_t k = l->out.c;
+
+    nn_par_for(par, k, (k / 2 + 15) / 16 * 16, fc_range, &jb);
 }
 
 const struct nn_layer_ops nn_fc_ops = {

@@ -21,7 +21,8 @@ static void gap_cost(const struct nn_layer *l, struct nn_cost *c)
 }
 
 /* in: (N, C, H, W) -> out: (N, C, 1, 1) */
-static void gap_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void gap_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                        struct nn_par *par)
 {
     const size_t planes = (size_t)l->in[0].n * l->in[0].c;
     const size_t hw = (size_t)l->in[0].h * l->in[0].w;

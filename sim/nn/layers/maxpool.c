@@ -16,9 +16,10 @@ static void maxpool_cost(const struct nn_layer *l, struct nn_cost *c)
 }
 
 /* in: (N, C, H, W) -> out: (N, C, Ho, Wo) */
-static void maxpool_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void maxpool_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                            struct nn_par *par)
 {
-    nn_pool_forward(l, in[0], out, ws, true);
+    nn_pool_forward(l, in[0], out, ws, true, par);
 }
 
 const struct nn_layer_ops nn_maxpool_ops = {

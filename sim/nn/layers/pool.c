@@ -41,7 +41,7 @@ bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size)
     l->out = (struct nn_shape){x->n, x->c, ho, wo};
     l->n_weights = l->n_visible = 0;
     l->n_params = 0;
-    l->ws_floats = (size_t)x->w + wo;
+    l->ws_floats = 2 * ((size_t)x->w + wo);
     return true;
 }
 
@@ -139,18 +139,30 @@ static void pool_row(const struct nn_layer *l, const float *r, float *yr, float 
     }
 }
 
-void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max)
+/* A pooling pass shared with the worker, by planes (batch item, channel). */
+struct pool_job {
+    const struct nn_layer *l; /* the layer */
+    const float *x;           /* input (N, C, H, W) */
+    float *y;                 /* output (N, C, Ho, Wo) */
+    float *ws;                /* the workspace: one half per thread */
+    bool max;                 /* max (true) or average pooling */
+};
+
+static void pool_planes(void *arg, size_t lo, size_t hi, int who)
 {
+    const struct pool_job *jb = arg;
+    const struct nn_layer *l = jb->l;
     const struct nn_shape *is = &l->in[0], *os = &l->out;
     const struct nn_params *p = &l->p;
-    const size_t planes = (size_t)is->n * is->c, w = is->w;
+    const size_t w = is->w;
     const float inv = 1.0f / (float)(p->kernel_h * p->kernel_w);
+    float *ws = jb->ws + (size_t)who * (w + os->w);
     size_t pl, i;
     uint32_t oy;
 
-    for (pl = 0; pl < planes; pl++) {
-        const float *xp = x + pl * is->h * w;
-        float *yp = y + pl * os->h * os->w;
+    for (pl = lo; pl < hi; pl++) {
+        const float *xp = jb->x + pl * is->h * w;
+        float *yp = jb->y + pl * os->h * os->w;
         for (oy = 0; oy < os->h; oy++) {
             /* Valid window rows iy0 .. iy1 (at least one: the last window
              * starts at (Ho - 1) s - pad <= H + pad - kh < H). */
@@ -161,11 +173,24 @@ void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *
             float *yr = yp + (size_t)oy * os->w;
             long iy;
             for (iy = iy0; iy < iy1; iy++)
-                reduce_row(ws, xp + (size_t)iy * w, w, max, iy == iy0);
-            pool_row(l, ws, yr, ws + w, max);
-            if (!max)
+                reduce_row(ws, xp + (size_t)iy * w, w, jb->max, iy == iy0);
+            pool_row(l, ws, yr, ws + w, jb->max);
+            if (!jb->max)
                 for (i = 0; i < os->w; i++)
                     yr[i] *= inv;
         }
     }
+}
+
+/* Planes of a pooling chunk: about 16 K input floats, >= 1. */
+#define NN_POOL_CHUNK_FLOATS (1u << 14)
+
+void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max,
+                     struct nn_par *par)
+{
+    struct pool_job jb = {.l = l, .x = x, .y = y, .ws = ws, .max = max};
+    const size_t plane = (size_t)l->in[0].h * l->in[0].w;
+
+    nn_par_for(par, (size_t)l->in[0].n * l->in[0].c,
+               plane >= NN_POOL_CHUNK_FLOATS ? 1 : NN_POOL_CHUNK_FLOATS / plane, pool_planes, &jb);
 }

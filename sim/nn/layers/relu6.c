@@ -21,10 +21,26 @@ static void relu6_cost(const struct nn_layer *l, struct nn_cost *c)
     c->macs = 0;
 }
 
-/* in: (N, C, H, W) -> out: (N, C, H, W) */
-static void relu6_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+/* The input and output of a forward pass shared with the worker. */
+struct relu6_job {
+    const float *x; /* input */
+    float *y;       /* output */
+};
+
+static void relu6_range(void *arg, size_t lo, size_t hi, int who)
 {
-    nn_bias_act(out, in[0], nn_shape_elems(&l->out), 0.0f, NN_ACT_RELU6);
+    const struct relu6_job *jb = arg;
+
+    nn_bias_act(jb->y + lo, jb->x + lo, hi - lo, 0.0f, NN_ACT_RELU6);
+}
+
+/* in: (N, C, H, W) -> out: (N, C, H, W) */
+static void relu6_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                          struct nn_par *par)
+{
+    struct relu6_job jb = {.x = in[0], .y = out};
+
+    nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, relu6_range, &jb);
 }
 
 const struct nn_layer_ops nn_relu6_ops = {

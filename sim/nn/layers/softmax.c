@@ -25,7 +25,8 @@ static void softmax_cost(const struct nn_layer *l, struct nn_cost *c)
 }
 
 /* in: (N, C, H, W) -> out: (N, C, H, W) */
-static void softmax_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws)
+static void softmax_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                            struct nn_par *par)
 {
     const size_t f = (size_t)l->out.c * l->out.h * l->out.w;
     uint32_t n;

@@ -487,6 +487,8 @@ static void test_forward_passes_allocate_nothing(void **state)
     crossing[1] = core_aligned_alloc(64, 4 * 64 * 4);
     crossing[2] = core_aligned_alloc(64, 4 * 64 * 4);
     assert_rc(nn_model_forward(m, x, 1, &err), CORE_OK);
+    /* The first run at two threads starts the worker thread (one block). */
+    assert_rc(nn_model_forward(m, x, 2, &err), CORE_OK);
     before = core_alloc_count();
     assert_rc(nn_model_forward(m, x, 1, &err), CORE_OK);
     assert_rc(nn_model_forward(m, x, 2, &err), CORE_OK);
@@ -585,6 +587,131 @@ static void test_two_threads_agree_with_one_within_1e_5(void **state)
     core_free(x);
     core_rng_destroy(r);
     nn_model_destroy(m);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+/* A model of one conv2d with params *c on input *in: its output at 1
+ * thread into one, at 2 threads into two (n_out floats each, caller's
+ * core_free). */
+static size_t conv_at_one_and_two_threads(const struct nn_shape *in, const struct nn_params *c,
+                                          float **one, float **two)
+{
+    const size_t n_in = nn_shape_bytes(in) / sizeof(float);
+    struct nn_model *m;
+    struct core_rng *r = core_rng_create(5, 0, CORE_RNG_BENCH);
+    float *x = core_aligned_alloc(64, n_in * sizeof(float));
+    size_t n_out;
+
+    assert_rc(nn_model_create(in, &m, &err), CORE_OK);
+    add1_ok(m, NN_OP_CONV2D, c, NN_INPUT);
+    assert_rc(nn_model_finalize(m, 9, &err), CORE_OK);
+    ref_fill(x, n_in, r, -1.0, 1.0);
+    n_out = nn_model_tensor_bytes(m, 0) / sizeof(float);
+    *one = core_malloc(n_out * sizeof(float));
+    *two = core_malloc(n_out * sizeof(float));
+    assert_rc(nn_model_forward(m, x, 1, &err), CORE_OK);
+    memcpy(*one, nn_model_output(m), n_out * sizeof(float));
+    assert_rc(nn_model_forward(m, x, 2, &err), CORE_OK);
+    memcpy(*two, nn_model_output(m), n_out * sizeof(float));
+    core_free(x);
+    core_rng_destroy(r);
+    nn_model_destroy(m);
+    return n_out;
+}
+
+static void expect_conv_bits_at_two_threads(const struct nn_shape *in, const struct nn_params *c)
+{
+    float *one, *two;
+    const size_t n_out = conv_at_one_and_two_threads(in, c, &one, &two);
+    size_t i, differ = 0;
+
+    for (i = 0; i < n_out; i++)
+        differ += memcmp(&one[i], &two[i], sizeof(float)) != 0;
+    print_message("%ux%u conv, %u -> %u channels: %zu of %zu outputs differ at 2 threads\n",
+                  c->kernel_h, c->kernel_h, in->c, c->out_channels, differ, n_out);
+    assert_int_equal(differ, 0);
+    core_free(one);
+    core_free(two);
+}
+
+static void test_two_threads_give_the_bits_of_one_for_convs(void **state)
+{
+    /* im2col in two strips (kd Wo rows > NN_CONV_STRIP_FLOATS) shared by
+     * rows, output channels cut at a multiple of 24 (128 = 72 + 56, 96 = 48
+     * + 48, groups of 48 = 24 + 24), stride 2, a 1x1 conv read directly, a
+     * grouped conv on two batch items, a depthwise conv shared by channels.
+     * The GEMMs keep one thread's bits because each output channel's dot
+     * products are the same whichever rows a call is given, when the cut
+     * falls on a multiple of 24 (OpenBLAS's row blocking): checked with the
+     * Prescott, Nehalem, Sandybridge, Haswell, Zen, SkylakeX and Cooperlake
+     * kernels (OPENBLAS_CORETYPE). */
+    const struct nn_shape big = {1, 64, 56, 56}, small = {2, 24, 15, 15};
+    const struct nn_params c3 = {
+        .out_channels = 128, .kernel_h = 3, .pad = 1, .bias = true, .act = NN_ACT_RELU};
+    const struct nn_params c7 = {
+        .out_channels = 96, .kernel_h = 7, .stride = 2, .pad = 3, .act = NN_ACT_RELU6};
+    const struct nn_params c1 = {.out_channels = 96, .kernel_h = 1, .bias = true};
+    const struct nn_params grouped = {
+        .out_channels = 96, .kernel_h = 3, .groups = 2, .bias = true, .act = NN_ACT_RELU};
+    const struct nn_params dw = {.out_channels = 64,
+                                 .kernel_h = 3,
+                                 .stride = 2,
+                                 .pad = 1,
+                                 .groups = 64,
+                                 .bias = true,
+                                 .act = NN_ACT_RELU6};
+
+    expect_conv_bits_at_two_threads(&big, &c3);
+    expect_conv_bits_at_two_threads(&big, &c7);
+    expect_conv_bits_at_two_threads(&big, &c1);
+    expect_conv_bits_at_two_threads(&small, &grouped);
+    expect_conv_bits_at_two_threads(&big, &dw);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_worker_that_cannot_start_is_nomem_and_a_later_run_starts_it(void **state)
+{
+    struct nn_model *m = dag_instance(true);
+    float *x = dag_input(), want[5];
+
+    assert_rc(nn_model_forward(m, x, 1, &err), CORE_OK);
+    memcpy(want, nn_model_output(m), sizeof(want));
+    core_alloc_fail_after(1);
+    assert_rc(nn_model_forward(m, x, 2, &err), CORE_E_NOMEM);
+    core_alloc_fail_after(0);
+    assert_non_null(strstr(err.msg, "worker thread"));
+    assert_null(nn_model_output(m));
+    assert_rc(nn_model_forward(m, x, 2, &err), CORE_OK);
+    print_message("after a failed start: output[0] %.9g, one thread %.9g\n",
+                  (double)nn_model_output(m)[0], (double)want[0]);
+    assert_true(ref_rel_err(nn_model_output(m), want, 5) <= 1e-5);
+    core_free(x);
+    nn_model_destroy(m);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
+static void test_two_threads_cutting_columns_repeat_their_bits_within_1e_5_of_one(void **state)
+{
+    /* 64 output channels do not cut evenly at a multiple of 24: the GEMM is
+     * cut by columns, which changes the rounding (as OpenBLAS's own threads
+     * did) but not from run to run. */
+    const struct nn_shape in = {1, 64, 56, 56};
+    const struct nn_params c = {
+        .out_channels = 64, .kernel_h = 3, .pad = 1, .bias = true, .act = NN_ACT_RELU};
+    float *one, *two, *one_b, *two_b;
+    size_t n_out = conv_at_one_and_two_threads(&in, &c, &one, &two);
+    double rel;
+
+    assert_int_equal(conv_at_one_and_two_threads(&in, &c, &one_b, &two_b), n_out);
+    assert_memory_equal(two, two_b, n_out * sizeof(float));
+    assert_memory_equal(one, one_b, n_out * sizeof(float));
+    rel = ref_rel_err(two, one, n_out);
+    print_message("64-channel conv, 2 threads vs 1: relative error %.3g (allowed 1e-5)\n", rel);
+    assert_true(rel <= 1e-5);
+    core_free(one);
+    core_free(two);
+    core_free(one_b);
+    core_free(two_b);
     assert_int_equal(core_alloc_live(), 0);
 }
 
@@ -696,6 +823,9 @@ int main(void)
         cmocka_unit_test(test_forward_passes_allocate_nothing),
         cmocka_unit_test(test_allocation_failures_while_building_leak_nothing),
         cmocka_unit_test(test_two_threads_agree_with_one_within_1e_5),
+        cmocka_unit_test(test_two_threads_give_the_bits_of_one_for_convs),
+        cmocka_unit_test(test_worker_that_cannot_start_is_nomem_and_a_later_run_starts_it),
+        cmocka_unit_test(test_two_threads_cutting_columns_repeat_their_bits_within_1e_5_of_one),
         cmocka_unit_test(test_bad_layers_are_input_errors_naming_the_layer),
     };
 
