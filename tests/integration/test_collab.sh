@@ -62,3 +62,26 @@ expect_exit 2 "an unknown model is exit 2" "$COINFER" run --db "$TMP/bad.db" \
 expect_match "the error is FILE:LINE" "$ERR" "collab-unknown-model.xml:[0-9]+: "
 if [ ! -e "$TMP/u.db" ] && [ ! -e "$TMP/bad.db" ]; then pass "bad input creates no database"
 else fail "bad input creates no database"; fi
+
+# ---- an interrupted run keeps its rows -----------------------------------------------------
+wait_inferences() { # db: wait until inferences has rows (at most 30 s)
+    local i n
+    for i in $(seq 300); do
+        n=$(sql "$1" "SELECT count(*) FROM inferences" 2>/dev/null || echo 0)
+        [ "${n:-0}" -gt 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+idb="$TMP/int.db"
+"$COINFER" run --policy all --db "$idb" scenarios/bench-1000ues.xml >"$TMP/int.out" 2>"$TMP/int.err" &
+pid=$!
+wait_inferences "$idb"
+kill -INT "$pid"
+wait "$pid"
+expect_eq "SIGINT ends a collaborative run with exit code 1" "$?" "1"
+expect_eq "the run is marked interrupted and no later policy starts" \
+    "$(sql "$idb" "SELECT group_concat(status) FROM runs")" "interrupted"
+expect_match "the rows written before the signal are kept" \
+    "$(sql "$idb" "SELECT count(*) FROM inferences")" "^[1-9][0-9]*$"
+expect_eq "the interrupted database is intact" "$(sql "$idb" "PRAGMA integrity_check")" "ok"
