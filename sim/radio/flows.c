@@ -331,10 +331,21 @@ static void set_channel(const struct radio_flows *fs, struct flow *fl, double ra
     fl->power_w = power_draw_w(fs, tx_power_w);
 }
 
+/* How a new flow is rated: a SINR on a carrier with a rate floor
+ * (radio_flows_add_sinr), else a fixed rate and power or an uplink link. */
+struct sinr_spec {
+    const struct radio_carrier *c; /* the carrier */
+    double sinr;                   /* linear SINR, 1 */
+    double floor_bps;              /* rate floor, bit/s */
+};
+
+static void set_sinr(const struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
+                     double sinr, double floor_bps);
+
 static enum core_rc add_flow(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
                              double size_bytes, double rate_bps, double tx_power_w,
-                             const struct radio_ul_link *link, uint32_t *handle,
-                             struct core_err *e)
+                             const struct radio_ul_link *link, const struct sinr_spec *by_sinr,
+                             uint32_t *handle, struct core_err *e)
 {
     uint32_t h;
 
@@ -361,7 +372,10 @@ static enum core_rc add_flow(struct radio_flows *fs, double t_s, uint64_t id, ui
     fl->pos = (uint32_t)fs->n_active;
     fl->size_bytes = size_bytes;
     fl->remaining_bits = 8.0 * size_bytes;
-    set_channel(fs, fl, rate_bps, tx_power_w, link);
+    if (by_sinr)
+        set_sinr(fs, fl, by_sinr->c, by_sinr->sinr, by_sinr->floor_bps);
+    else
+        set_channel(fs, fl, rate_bps, tx_power_w, link);
     fl->t_start_s = t_s;
     fl->t_s = t_s;
     fs->act[fs->n_active++] = h;
@@ -375,7 +389,7 @@ enum core_rc radio_flows_add(struct radio_flows *fs, double t_s, uint64_t id, ui
                              uint32_t *handle, struct core_err *e)
 {
     CORE_ASSERT(rate_bps > 0.0);
-    return add_flow(fs, t_s, id, ue, size_bytes, rate_bps, tx_power_w, NULL, handle, e);
+    return add_flow(fs, t_s, id, ue, size_bytes, rate_bps, tx_power_w, NULL, NULL, handle, e);
 }
 
 static void check_link(const struct radio_flows *fs, const struct radio_ul_link *link)
@@ -392,7 +406,7 @@ enum core_rc radio_flows_add_ul(struct radio_flows *fs, double t_s, uint64_t id,
                                 uint32_t *handle, struct core_err *e)
 {
     check_link(fs, link);
-    return add_flow(fs, t_s, id, ue, size_bytes, 0.0, 0.0, link, handle, e);
+    return add_flow(fs, t_s, id, ue, size_bytes, 0.0, 0.0, link, NULL, handle, e);
 }
 
 void radio_flows_set_ul_link(struct radio_flows *fs, double t_s, uint32_t handle,
@@ -437,17 +451,11 @@ enum core_rc radio_flows_add_sinr(struct radio_flows *fs, double t_s, uint64_t i
                                   double size_bytes, const struct radio_carrier *c, double sinr,
                                   double floor_bps, uint32_t *handle, struct core_err *e)
 {
-    enum core_rc rc;
+    const struct sinr_spec spec = {c, sinr, floor_bps};
 
     CORE_ASSERT(c != NULL && sinr >= 0.0 && floor_bps >= 0.0);
     CORE_ASSERT(floor_bps > 0.0 || radio_link_rate_bps(c, sinr, c->n_prb) > 0.0);
-    rc = add_flow(fs, t_s, id, ue, size_bytes, 1.0, 0.0, NULL, handle, e);
-    if (rc != CORE_OK)
-        return rc;
-    /* add_flow rated it with a placeholder: set its channel and rate now. */
-    set_sinr(fs, &fs->f[*handle], c, sinr, floor_bps);
-    rerate_one(fs, *handle);
-    return CORE_OK;
+    return add_flow(fs, t_s, id, ue, size_bytes, 0.0, 0.0, NULL, &spec, handle, e);
 }
 
 void radio_flows_set_sinr(struct radio_flows *fs, double t_s, uint32_t handle, double sinr)
