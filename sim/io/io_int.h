@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "io/io.h"
 
 /* ---- SHA-256 (sha256.c), FIPS 180-4 ------------------------------------- */
 
@@ -23,6 +24,26 @@ void io_sha256_init(struct io_sha256 *s);
 void io_sha256_update(struct io_sha256 *s, const void *data, size_t n_bytes);
 /* Finish and write the digest as 64 lower-case hex digits and a NUL. */
 void io_sha256_final_hex(struct io_sha256 *s, char hex[65]);
+
+/* ---- run drivers (run_slices.c) ------------------------------------------- */
+
+/* Write the rows a world has buffered (called between slices). */
+typedef enum core_rc (*io_drain_fn)(void *ctx, struct core_err *e);
+
+/* Run eng to duration_s in slices, calling drain after each (and after the
+ * last) and progress about ten times a wall second. CORE_OK when the run
+ * reached its end (or ran out of events); CORE_E_INTERRUPTED when
+ * *stop_flag was set ("interrupted at t=..."); the engine's failure with
+ * "PATH: the run failed at t=...: why"; or drain's error. */
+enum core_rc io_run_slices(const char *path, struct core_engine *eng, double duration_s,
+                           volatile int *stop_flag, io_progress_fn progress, void *progress_ctx,
+                           io_drain_fn drain, void *drain_ctx, struct core_err *e);
+
+/* Write the status rc means ("complete", "interrupted", "failed") into
+ * status and into the run's row (db NULL: status only); returns rc, or the
+ * database's error when only writing the status failed. */
+enum core_rc io_run_end(struct io_db *db, int64_t run_id, enum core_rc rc, char *status,
+                        size_t status_size, struct core_err *e);
 
 /* ---- libxml2 messages (xml_errors.c) ------------------------------------ */
 

@@ -1,22 +1,20 @@
 /*
  * run.c — the run driver: scenario -> world -> engine -> records -> database.
  *
- * The engine runs in slices (a bounded number of events, or until the
- * world's record buffer fills); between slices the driver drains the buffer
- * into the database in one transaction, updates the summary statistics and
- * reports progress. Handlers therefore never do I/O, and a stop (signal,
+ * The engine runs in slices (io_run_slices: a bounded number of events, or
+ * until the world's record buffer fills); between slices the driver drains
+ * the buffer into the database in one transaction and updates the summary
+ * statistics. Handlers therefore never do I/O, and a stop (signal,
  * failure) loses nothing already recorded: the last slice is drained before
  * the run's status is written.
  */
-#include "io/io.h"
+#include "io/io_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #define RECORD_BUFFER_ROWS 65536     /* rows between database transactions */
-#define SLICE_EVENTS (1u << 18)      /* events between progress checks */
-#define PROGRESS_PERIOD_S 0.1        /* wall time between progress reports */
 
 /* Policies a scenario kind accepts; the first is its default. */
 static const char *const queue_policies[] = {"fifo", NULL};
@@ -78,46 +76,18 @@ static void result_init(struct io_run_result *res)
     snprintf(res->status, sizeof(res->status), "failed");
 }
 
-/* Run the engine to the end of the scenario, draining records as it goes.
- * Returns CORE_OK (complete), CORE_E_INTERRUPTED or another failure. */
-static enum core_rc run_loop(const struct io_scenario *sc, const struct io_run_options *opt,
-                             struct core_engine *eng, struct io_db *db,
-                             struct proto_records *records, struct io_run_result *res,
-                             struct core_err *e)
+/* io_run_slices' drain: the queue world's rows into the database. */
+struct queue_drain {
+    struct io_db *db;              /* the database */
+    struct proto_records *records; /* the world's buffer */
+    struct io_run_result *res;     /* run id, summary */
+};
+
+static enum core_rc drain_queue(void *ctx, struct core_err *e)
 {
-    struct core_run_limits lim = {0};
-    double wall0_s = core_wall_s(), last_report_s = wall0_s;
-    enum core_rc rc;
+    struct queue_drain *d = ctx;
 
-    lim.has_until = true;
-    lim.until_s = sc->sim.duration_s;
-    lim.max_events = SLICE_EVENTS;
-    lim.stop_flag = opt->stop_flag;
-    for (;;) {
-        enum core_stop why = core_engine_run(eng, &lim);
-        double now_wall_s;
-
-        rc = drain(db, res->run_id, records, res, e);
-        if (rc != CORE_OK)
-            return rc;
-        if (why == CORE_STOP_FAILED) {
-            const struct core_err *ee = core_engine_error(eng);
-
-            return core_err(e, ee->rc, "%s: the run failed at t=%.9g s: %s", sc->path,
-                            core_engine_now(eng), ee->msg);
-        }
-        if (opt->stop_flag && *opt->stop_flag)
-            return core_err(e, CORE_E_INTERRUPTED, "interrupted at t=%.9g s of %.9g s",
-                            core_engine_now(eng), sc->sim.duration_s);
-        if (why == CORE_STOP_EMPTY || why == CORE_STOP_TIME)
-            return CORE_OK;
-        now_wall_s = core_wall_s();
-        if (opt->progress && now_wall_s - last_report_s >= PROGRESS_PERIOD_S) {
-            opt->progress(opt->progress_ctx, core_engine_now(eng), sc->sim.duration_s,
-                          core_engine_events_run(eng), now_wall_s - wall0_s);
-            last_report_s = now_wall_s;
-        }
-    }
+    return drain(d->db, d->res->run_id, d->records, d->res, e);
 }
 
 enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
@@ -131,7 +101,7 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
     struct io_db *db = NULL;
     const char *policy;
     double wall0_s = core_wall_s();
-    enum core_rc rc, end_rc;
+    enum core_rc rc;
 
     result_init(res);
     if (sc->kind != IO_SCENARIO_QUEUE)
@@ -178,23 +148,17 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
         rc = e->rc;
         goto out_end_run;
     }
-    rc = run_loop(sc, opt, eng, db, &records, res, e);
+    {
+        struct queue_drain d = {db, &records, res};
+
+        rc = io_run_slices(sc->path, eng, sc->sim.duration_s, opt->stop_flag, opt->progress,
+                           opt->progress_ctx, drain_queue, &d, e);
+    }
     res->events = core_engine_events_run(eng);
     res->sim_end_s = core_engine_now(eng);
 
 out_end_run:
-    snprintf(res->status, sizeof(res->status), "%s",
-             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
-    {
-        struct core_err end_e;
-
-        core_err_clear(&end_e);
-        end_rc = io_db_run_end(db, res->run_id, res->status, &end_e);
-        if (end_rc != CORE_OK && rc == CORE_OK) {
-            *e = end_e;
-            rc = end_rc;
-        }
-    }
+    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
     proto_queue_world_destroy(world);
     core_engine_destroy(eng);
     proto_records_fini(&records);

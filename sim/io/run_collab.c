@@ -10,7 +10,7 @@
  * the run, one transaction per batch, exactly as the queue model's driver
  * does; a stop keeps every row drained so far.
  */
-#include "io/io.h"
+#include "io/io_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,8 +20,6 @@
 
 #define INFERENCE_BUFFER_ROWS 4096 /* inference rows between two drains */
 #define MESSAGE_BUFFER_ROWS 16384  /* message rows between two drains (--trace) */
-#define SLICE_EVENTS 200000        /* events between progress checks */
-#define PROGRESS_PERIOD_S 0.1      /* wall seconds between progress reports */
 
 struct deciders {
     struct policy_solver *solver[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
@@ -92,45 +90,21 @@ static enum core_rc drain(struct io_db *db, int64_t run_id, const char *policy,
     return CORE_OK;
 }
 
-static enum core_rc run_loop(const struct io_scenario *sc, double duration_s,
-                             const char *policy, const struct proto_collab_config *cfg,
-                             const struct io_collab_options *opt, struct core_engine *eng,
-                             struct io_db *db, struct proto_collab_records *records,
-                             struct io_collab_result *res, struct core_err *e)
+/* io_run_slices' drain: the collaborative world's rows into the database. */
+struct collab_drain {
+    struct io_db *db;                       /* the database */
+    const char *policy;                     /* the run's policy */
+    const struct proto_collab_config *cfg;  /* model names */
+    struct proto_collab_records *records;   /* the world's buffers */
+    const struct io_collab_options *opt;    /* on_rows */
+    struct io_collab_result *res;           /* run id, counts */
+};
+
+static enum core_rc drain_collab(void *ctx, struct core_err *e)
 {
-    struct core_run_limits lim = {0};
-    double wall0_s = core_wall_s(), last_report_s = wall0_s;
-    enum core_rc rc;
+    struct collab_drain *d = ctx;
 
-    lim.has_until = true;
-    lim.until_s = duration_s;
-    lim.max_events = SLICE_EVENTS;
-    lim.stop_flag = opt->stop_flag;
-    for (;;) {
-        enum core_stop why = core_engine_run(eng, &lim);
-        double now_wall_s;
-
-        rc = drain(db, res->run_id, policy, cfg, records, opt, res, e);
-        if (rc != CORE_OK)
-            return rc;
-        if (why == CORE_STOP_FAILED) {
-            const struct core_err *ee = core_engine_error(eng);
-
-            return core_err(e, ee->rc, "%s: the run failed at t=%.9g s: %s", sc->path,
-                            core_engine_now(eng), ee->msg);
-        }
-        if (opt->stop_flag && *opt->stop_flag)
-            return core_err(e, CORE_E_INTERRUPTED, "interrupted at t=%.9g s of %.9g s",
-                            core_engine_now(eng), duration_s);
-        if (why == CORE_STOP_EMPTY || why == CORE_STOP_TIME)
-            return CORE_OK;
-        now_wall_s = core_wall_s();
-        if (opt->progress && now_wall_s - last_report_s >= PROGRESS_PERIOD_S) {
-            opt->progress(opt->progress_ctx, core_engine_now(eng), duration_s,
-                          core_engine_events_run(eng), now_wall_s - wall0_s);
-            last_report_s = now_wall_s;
-        }
-    }
+    return drain(d->db, d->res->run_id, d->policy, d->cfg, d->records, d->opt, d->res, e);
 }
 
 enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab *c,
@@ -148,7 +122,7 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     struct io_run_info info;
     enum policy_kind kind;
     double wall0_s = core_wall_s();
-    enum core_rc rc, end_rc;
+    enum core_rc rc;
 
     memset(res, 0, sizeof(*res));
     res->run_id = -1;
@@ -209,24 +183,18 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
         rc = e->rc;
         goto out_end_run;
     }
-    rc = run_loop(sc, cfg.sim.duration_s, policy, &cfg, opt, eng, db, &records, res, e);
+    {
+        struct collab_drain d = {db, policy, &cfg, &records, opt, res};
+
+        rc = io_run_slices(sc->path, eng, cfg.sim.duration_s, opt->stop_flag, opt->progress,
+                           opt->progress_ctx, drain_collab, &d, e);
+    }
     res->events = core_engine_events_run(eng);
     res->sim_end_s = core_engine_now(eng);
     proto_collab_world_stats(world, &res->stats);
 
 out_end_run:
-    snprintf(res->status, sizeof(res->status), "%s",
-             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
-    {
-        struct core_err end_e;
-
-        core_err_clear(&end_e);
-        end_rc = io_db_run_end(db, res->run_id, res->status, &end_e);
-        if (end_rc != CORE_OK && rc == CORE_OK) {
-            *e = end_e;
-            rc = end_rc;
-        }
-    }
+    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
     proto_collab_world_destroy(world);
     radio_world_destroy(radio);
     core_engine_destroy(eng);

@@ -10,7 +10,7 @@
  * scheduled (static UEs without traffic). A stop (signal, failure) keeps
  * every row written so far and marks the run as io_run_scenario does.
  */
-#include "io/io.h"
+#include "io/io_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -165,17 +165,7 @@ enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_op
             goto out_close_db;
     }
     rc = run_world(sc, opt, db, res, e);
-    snprintf(res->status, sizeof(res->status), "%s",
-             rc == CORE_OK ? "complete" : rc == CORE_E_INTERRUPTED ? "interrupted" : "failed");
-    if (db != NULL) {
-        struct core_err end_e;
-
-        core_err_clear(&end_e);
-        if (io_db_run_end(db, res->run_id, res->status, &end_e) != CORE_OK && rc == CORE_OK) {
-            *e = end_e;
-            rc = end_e.rc;
-        }
-    }
+    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
 out_close_db:
     io_db_close(db);
     res->wall_s = core_wall_s() - wall0_s;
