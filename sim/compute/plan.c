@@ -240,23 +240,11 @@ static void tensor_spans(const struct compute_problem *p, const struct compute_p
     }
 }
 
-static double crossing_at(const struct compute_problem *p, const int32_t *from,
-                          const int32_t *last, uint32_t k)
-{
-    double bytes = 0;
-    size_t i;
-
-    if (last[0] >= (int32_t)k)
-        bytes += p->input_bytes;
-    for (i = 0; i < p->n_layers; i++)
-        if (from[1 + i] < (int32_t)k && last[1 + i] >= (int32_t)k)
-            bytes += p->layers[i].out_bytes;
-    return bytes;
-}
-
-/* crossing_at for every boundary k = 0..n at once, in O(n + inputs): each
- * tensor adds its bytes to the boundaries in (from, last]. Byte counts are
- * integers (or eighths), so the running sum is exact and equals crossing_at. */
+/* The bytes crossing every boundary k = 0..n, in O(n + inputs): each tensor
+ * (the model input, from = -1, or a layer's output, from = its position)
+ * adds its bytes to the boundaries in (from, last], last its last reader's
+ * position. Byte counts are integers (or eighths), so the running sum is
+ * exact. */
 static void crossing_all(const struct compute_problem *p, const int32_t *from,
                          const int32_t *last, uint32_t n, double *out)
 {
@@ -283,10 +271,12 @@ double compute_plan_crossing_bytes(const struct compute_problem *p,
                                    const struct compute_plan *pl, uint32_t k)
 {
     int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
+    double cross[COMPUTE_PLAN_MAX_LAYERS + 1];
 
     CORE_ASSERT(k <= pl->n_layers);
     tensor_spans(p, pl, from, last);
-    return crossing_at(p, from, last, k);
+    crossing_all(p, from, last, k, cross);
+    return cross[k];
 }
 
 /* Does position k start a segment (a new side, or another option)? Does it

@@ -160,8 +160,9 @@ void collab_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
 
 /* The segment of inf's plan in force that starts at position pos: the
  * plan's segment (compute_plan_segments) when one starts there, else the
- * rest of the segment holding pos (no copy: the same option continues). */
-void collab_segment_at(struct proto_collab_world *w, const struct collab_inf *inf, uint32_t pos,
+ * rest of the segment holding pos (no copy: the same option continues).
+ * Fills inf's segment cache when the plan has changed. */
+void collab_segment_at(struct proto_collab_world *w, struct collab_inf *inf, uint32_t pos,
                        struct compute_segment *out);
 
 /* Jitter factor of one segment (1 without jitter): log-normal, mean 1. */

@@ -228,7 +228,7 @@ void collab_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
 
 /* ---- plans ------------------------------------------------------------------------ */
 
-void collab_segment_at(struct proto_collab_world *w, const struct collab_inf *inf, uint32_t pos,
+void collab_segment_at(struct proto_collab_world *w, struct collab_inf *inf, uint32_t pos,
                        struct compute_segment *out)
 {
     const struct compute_problem *p = w->cfg.problem[inf->device][inf->model];
@@ -239,11 +239,9 @@ void collab_segment_at(struct proto_collab_world *w, const struct collab_inf *in
         n = compute_plan_segments(p, &inf->plan, w->segs);
         segs = w->segs;
         if (n <= COLLAB_SEG_CACHE) {
-            struct collab_inf *m = (struct collab_inf *)inf; /* the cache only */
-
-            memcpy(m->segs, w->segs, n * sizeof(*w->segs));
-            m->n_segs = (uint32_t)n;
-            m->segs_valid = true;
+            memcpy(inf->segs, w->segs, n * sizeof(*w->segs));
+            inf->n_segs = (uint32_t)n;
+            inf->segs_valid = true;
         }
     }
     for (size_t i = 0; i < n; i++) {
