@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlutil.h"
 #include "testutil.h"
 
 #include "io/io.h"
@@ -38,50 +39,6 @@ static int teardown(void **state)
     core_alloc_fail_after(0);
     testutil_dir_destroy(*state);
     return 0;
-}
-
-static sqlite3 *raw_open(const char *path)
-{
-    sqlite3 *conn = NULL;
-
-    if (sqlite3_open(path, &conn) != SQLITE_OK) {
-        fprintf(stderr, "raw_open %s: %s\n", path, sqlite3_errmsg(conn));
-        fail();
-    }
-    return conn;
-}
-
-static void raw_exec(sqlite3 *conn, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "raw_exec '%s': %s\n", sql, msg);
-        sqlite3_free(msg);
-        fail();
-    }
-}
-
-/* sqlite3_exec's result code for sql (which may be meant to fail). */
-static int raw_try(sqlite3 *conn, const char *sql)
-{
-    return sqlite3_exec(conn, sql, NULL, NULL, NULL);
-}
-
-static int64_t raw_int(sqlite3 *conn, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v;
-
-    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        fprintf(stderr, "raw_int '%s': %s\n", sql, sqlite3_errmsg(conn));
-        sqlite3_finalize(st);
-        fail();
-    }
-    v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
 }
 
 static int64_t count_rows(const char *path, const char *table)
