@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "io/io.h"
+#include "policy/policy.h"
 
-static const char *const all_policies[] = {"local", "edge", "split", "oracle", "random"};
-#define N_POLICIES (sizeof(all_policies) / sizeof(all_policies[0]))
+#define N_POLICIES ((size_t)POLICY_KIND_COUNT)
 
 struct rows_ctx {
     struct io_collab_summary *sum; /* the running policy's summary */
@@ -65,13 +65,11 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_c
         policy = "oracle";
     if (strcmp(policy, "all") == 0) {
         for (size_t i = 0; i < N_POLICIES; i++)
-            which[n++] = all_policies[i];
+            which[n++] = policy_kind_name((enum policy_kind)i);
     } else {
-        bool known = false;
+        enum policy_kind k;
 
-        for (size_t i = 0; i < N_POLICIES; i++)
-            known = known || strcmp(policy, all_policies[i]) == 0;
-        if (!known) {
+        if (!policy_kind_find(policy, &k)) {
             fprintf(stderr, "coinfer run: --policy %s: unknown policy (local, edge, split, "
                             "oracle, random, all)\n",
                     policy);
