@@ -19,8 +19,12 @@ CXX     ?= c++
 SAN     ?=
 
 # --- configuration: packages, flags, version -------------------------------
-# build/config.mk is regenerated on every invocation that builds something
-# (after scripts/install-deps.sh has run) but only rewritten when it changes.
+# build/config.mk (compiler and linker flags from pkg-config) is regenerated on
+# every invocation that builds something (after scripts/install-deps.sh has
+# run) but only rewritten when it changes, so objects rebuild only when the
+# flags do. The version (git describe) lives apart, in build/gen/version.h,
+# rewritten only when it changes and included by sim/cli/main.c alone: a commit
+# rebuilds one object and relinks.
 NOCONFIG_GOALS := clean help deps
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
@@ -73,31 +77,44 @@ all: $(BIN)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/gen/version.h: $(BUILD)/config.mk
+$(BUILD)/gen/version.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define COINFER_VERSION "%s"\n' '$(COINFER_VERSION)' > $@.tmp && \
+	@printf '#define COINFER_VERSION "%s"\n' \
+	  "$$(git describe --always --dirty --tags 2>/dev/null || echo unknown)" > $@.tmp && \
 	  { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
+
+# Quiet lines ("  CC  sim/core/engine.c"); `make V=1` prints every command whole.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-5s %s\n' $(1) $(2);
+endif
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk | $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(LIBS_ALL)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(LIBS_ALL)
 
 # Each test file is one program; tests/<kind>/<sub>/test_x.c -> build/tests/...
+# Its header dependencies (tests/*.h, sim/*) are tracked like the library's.
 $(BUILD)/tests/%: tests/%.c $(LIB) $(BUILD)/config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS_ALL) $(CMOCKA_LIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MF $@.d -MT $@ -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) \
+	  $(LIBS_ALL) $(CMOCKA_LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) $(BUILD)/config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS_ALL)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MF $@.d -MT $@ -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) \
+	  $(LIBS_ALL)
 
 # The ns-3 reference PHOLD: built only where ns-3 is installed; never part of coinfer.
 $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
@@ -129,11 +146,11 @@ install: $(BIN)
 	install -m 644 models/*.xml models/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/models/
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 help:
 	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(VAL_BIN:=.d) $(BENCH_BIN:=.d)
