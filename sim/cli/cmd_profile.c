@@ -107,7 +107,7 @@ static bool is_model_file(const char *arg)
 static int load_model(const char *arg, struct nn_model **out, char *name, size_t size)
 {
     struct core_err e;
-    size_t z;
+    enum nn_zoo_model z;
 
     core_err_clear(&e);
     *out = NULL;
@@ -123,18 +123,15 @@ static int load_model(const char *arg, struct nn_model **out, char *name, size_t
         if (io_model_load(arg, MODEL_SEED, out, &e) != CORE_OK)
             return cli_fail(&e);
     } else {
-        for (z = 0; z < NN_ZOO_COUNT; z++)
-            if (strcmp(arg, nn_zoo_name((enum nn_zoo_model)z)) == 0)
-                break;
-        if (z == NN_ZOO_COUNT) {
+        if (!nn_zoo_find(arg, &z)) {
             fprintf(stderr, "coinfer profile: unknown model '%s' (zoo:", arg);
-            for (z = 0; z < NN_ZOO_COUNT; z++)
-                fprintf(stderr, "%s %s", z ? "," : "", nn_zoo_name((enum nn_zoo_model)z));
+            for (int i = 0; nn_zoo_names[i]; i++)
+                fprintf(stderr, "%s %s", i ? "," : "", nn_zoo_names[i]);
             fprintf(stderr, "; or a model file such as models/resnet18.xml)\n");
             return 2;
         }
-        snprintf(name, size, "%s", nn_zoo_name((enum nn_zoo_model)z));
-        if (nn_zoo_build((enum nn_zoo_model)z, 1, out, &e) != CORE_OK ||
+        snprintf(name, size, "%s", nn_zoo_name(z));
+        if (nn_zoo_build(z, 1, out, &e) != CORE_OK ||
             nn_model_finalize(*out, MODEL_SEED, &e) != CORE_OK) {
             nn_model_destroy(*out);
             *out = NULL;

@@ -342,6 +342,13 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
 #define COMPUTE_PLAN_MAX_OPTIONS 16 /* options per side */
 #define COMPUTE_PLAN_MAX_INPUTS 8   /* inputs of one layer (add, concat) */
 
+/* Seconds to send bytes over a link of rate_bps: bytes x 8 / rate_bps. The
+ * one link-time formula: plans, policies and the protocol all call it. */
+static inline double compute_link_time_s(double bytes, double rate_bps)
+{
+    return bytes * 8 / rate_bps;
+}
+
 enum compute_side {
     COMPUTE_SIDE_UE,   /* the UE's own resources */
     COMPUTE_SIDE_EDGE, /* the edge node of the UE's cell */

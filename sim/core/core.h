@@ -419,6 +419,24 @@ enum core_rc core_batch_means(const double *x, size_t n, size_t n_batches, doubl
                               double *mean_out, double *half_width_out);
 
 /* ======================================================================== */
+/* SHA-256 (sha256.c), FIPS 180-4                                            */
+/* ======================================================================== */
+
+/* Fingerprints of files and configurations (the results database keys runs
+ * and configurations by them). Feed bytes in any pieces; the digest depends
+ * only on their concatenation. */
+struct core_sha256 {
+    uint32_t h[8];     /* chaining state */
+    uint64_t n_bytes;  /* bytes hashed so far */
+    uint8_t block[64]; /* pending input, n_bytes % 64 of it filled */
+};
+
+void core_sha256_init(struct core_sha256 *s);
+void core_sha256_update(struct core_sha256 *s, const void *data, size_t n_bytes);
+/* Finish and write the digest as 64 lower-case hex digits and a NUL. */
+void core_sha256_final_hex(struct core_sha256 *s, char hex[65]);
+
+/* ======================================================================== */
 /* Start-up (init.c)                                                         */
 /* ======================================================================== */
 

@@ -9,7 +9,7 @@
  * not finalized (VGG-16 takes kilobytes, not its 553 MB of weights); real
  * mode finalizes it with seed 1, folds its batch norms and fuses its
  * activations as an inference engine deploys it. Either way the layers that
- * folding and fusing make aliases are found from the graph (is_alias).
+ * folding and fusing make aliases are nn's answer (nn_model_layer_alias).
  *
  * A side's options come from its <use> elements (io_collab_side_options);
  * every option of every side prices every layer through the CPMM's roofline
@@ -97,10 +97,11 @@ static enum core_rc load_model(const struct io_scenario *sc, size_t i, struct nn
         model_path(sc->path, mc->file, path, sizeof(path));
         rc = real ? io_model_load(path, 1, &m, e) : io_model_load_shapes(path, &m, e);
     } else {
-        int z = 0;
-        while (strcmp(nn_zoo_name((enum nn_zoo_model)z), mc->zoo) != 0)
-            z++;
-        rc = nn_zoo_build((enum nn_zoo_model)z, 1, &m, e);
+        enum nn_zoo_model z = NN_ZOO_COUNT;
+
+        if (!nn_zoo_find(mc->zoo, &z))
+            CORE_ASSERT(!"a zoo name the loader checked");
+        rc = nn_zoo_build(z, 1, &m, e);
         if (rc == CORE_OK && real)
             rc = nn_model_finalize(m, 1, e);
     }
@@ -124,12 +125,7 @@ static enum core_rc load_model(const struct io_scenario *sc, size_t i, struct nn
     return CORE_OK;
 }
 
-/* Whether layer i of m runs as a no-op alias after nn_model_fold_batchnorm
- * and nn_model_fuse_activations: the rules of sim/nn/model.c (foldable,
- * fusion_target) read through nn.h. A batch norm folds into a conv2d
- * without activation that nothing else reads; a relu / relu6 fuses into a
- * conv2d or fc without activation that nothing else reads (or into the
- * conv of such a folded batch norm). */
+/* Whether producer's output has exactly one reader. */
 static bool reads_alone(const struct nn_model *m, int producer)
 {
     size_t n_layers = nn_model_n_layers(m), readers = 0;
@@ -141,37 +137,6 @@ static bool reads_alone(const struct nn_model *m, int producer)
             readers += in[k] == producer;
     }
     return readers == 1;
-}
-
-static bool folded(const struct nn_model *m, int i)
-{
-    size_t n_in;
-    const int *in = nn_model_layer_inputs(m, i, &n_in);
-
-    return nn_model_layer_op(m, i) == NN_OP_BATCHNORM && in[0] >= 0 &&
-           nn_model_layer_op(m, in[0]) == NN_OP_CONV2D &&
-           nn_model_layer_params(m, in[0])->act == NN_ACT_NONE && reads_alone(m, in[0]);
-}
-
-static bool is_alias(const struct nn_model *m, int i)
-{
-    const enum nn_op op = nn_model_layer_op(m, i);
-    size_t n_in;
-    const int *in = nn_model_layer_inputs(m, i, &n_in);
-    int t;
-
-    if (op == NN_OP_BATCHNORM)
-        return folded(m, i);
-    if ((op != NN_OP_RELU && op != NN_OP_RELU6) || in[0] < 0 || !reads_alone(m, in[0]))
-        return false;
-    t = in[0];
-    if (nn_model_layer_op(m, t) == NN_OP_BATCHNORM) {
-        if (!folded(m, t))
-            return false;
-        t = nn_model_layer_inputs(m, t, &n_in)[0];
-    }
-    return (nn_model_layer_op(m, t) == NN_OP_CONV2D || nn_model_layer_op(m, t) == NN_OP_FC) &&
-           nn_model_layer_params(m, t)->act == NN_ACT_NONE;
 }
 
 static void model_layers_fini(struct model_layers *ml)
@@ -236,7 +201,7 @@ static enum core_rc model_layers_init(const struct io_scenario *sc, size_t mi,
             return core_err(e, CORE_E_INPUT, "%s:%ld: element 'model': model '%s': %s", sc->path,
                             sc->collab.model_line[mi], sc->collab.model[mi].name, why.msg);
         }
-        ml->alias[i] = is_alias(m, (int)i) || ml->desc[i].type == COMPUTE_LAYER_RESHAPE;
+        ml->alias[i] = nn_model_layer_alias(m, (int)i) || ml->desc[i].type == COMPUTE_LAYER_RESHAPE;
     }
     group_layers(m, ml);
     return CORE_OK;

@@ -241,19 +241,12 @@ static enum core_rc resource_from_node(const char *path, xmlNodePtr n, struct io
     return CORE_OK;
 }
 
-static bool zoo_find(const char *name)
-{
-    for (int z = 0; z < NN_ZOO_COUNT; z++)
-        if (strcmp(nn_zoo_name((enum nn_zoo_model)z), name) == 0)
-            return true;
-    return false;
-}
-
 static enum core_rc model_from_node(const char *path, xmlNodePtr n, struct io_collab_spec *s,
                                     struct core_err *e)
 {
     struct proto_model_config *m;
     long line = io_xml_node_line(n);
+    enum nn_zoo_model z;
     enum core_rc rc;
 
     if (s->n_models == PROTO_MAX_MODELS)
@@ -272,11 +265,17 @@ static enum core_rc model_from_node(const char *path, xmlNodePtr n, struct io_co
         return core_err(e, CORE_E_INPUT,
                         "%s:%ld: element 'model': give either 'file' or 'zoo' (one of them)", path,
                         line);
-    if (m->zoo[0] != '\0' && !zoo_find(m->zoo))
+    if (m->zoo[0] != '\0' && !nn_zoo_find(m->zoo, &z)) {
+        char list[512] = "";
+        size_t at = 0;
+
+        for (int i = 0; nn_zoo_names[i] && at < sizeof(list); i++)
+            at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "",
+                                   nn_zoo_names[i]);
         return core_err(e, CORE_E_INPUT,
-                        "%s:%ld: element 'model': attribute 'zoo': '%s' is not one of: lenet5, "
-                        "alexnet, vgg16, resnet18, mobilenetv2",
-                        path, line, m->zoo);
+                        "%s:%ld: element 'model': attribute 'zoo': '%s' is not one of: %s", path,
+                        line, m->zoo, list);
+    }
     s->model_line[s->n_models++] = line;
     return CORE_OK;
 }

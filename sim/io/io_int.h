@@ -1,6 +1,6 @@
 /*
- * io_int.h — shared between the files of sim/io only: SHA-256 of scenario
- * files and the translation of libxml2's messages into plain ones.
+ * io_int.h — shared between the files of sim/io only: the run drivers' slice
+ * loop and the translation of libxml2's messages into plain ones.
  */
 #ifndef COINFER_IO_INT_H
 #define COINFER_IO_INT_H
@@ -11,19 +11,6 @@
 
 #include "core/core.h"
 #include "io/io.h"
-
-/* ---- SHA-256 (sha256.c), FIPS 180-4 ------------------------------------- */
-
-struct io_sha256 {
-    uint32_t h[8];     /* chaining state */
-    uint64_t n_bytes;  /* bytes hashed so far */
-    uint8_t block[64]; /* pending input, n_bytes % 64 of it filled */
-};
-
-void io_sha256_init(struct io_sha256 *s);
-void io_sha256_update(struct io_sha256 *s, const void *data, size_t n_bytes);
-/* Finish and write the digest as 64 lower-case hex digits and a NUL. */
-void io_sha256_final_hex(struct io_sha256 *s, char hex[65]);
 
 /* ---- run drivers (run_slices.c) ------------------------------------------- */
 

@@ -195,12 +195,11 @@ static enum core_rc check_layer_attrs(const struct builder *b, xmlNodePtr node, 
 /* The op named text (the XSD allows only op names). */
 static enum nn_op op_named(const char *text)
 {
-    for (int op = 0; op < NN_OP_COUNT; op++) {
-        if (strcmp(nn_op_name((enum nn_op)op), text) == 0)
-            return (enum nn_op)op;
-    }
-    CORE_ASSERT(!"layer type outside the schema's enumeration");
-    return NN_OP_COUNT;
+    enum nn_op op = NN_OP_COUNT;
+
+    if (!nn_op_find(text, &op))
+        CORE_ASSERT(!"layer type outside the schema's enumeration");
+    return op;
 }
 
 /* The parameters of <layer> node into *p. */

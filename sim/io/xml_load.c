@@ -196,7 +196,7 @@ enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDo
                          char sha256[65], struct core_err *e)
 {
     struct xml_capture cap = {0};
-    struct io_sha256 hash;
+    struct core_sha256 hash;
     xmlParserCtxtPtr pctx;
     xmlDocPtr doc;
     xmlNodePtr root, ref;
@@ -208,9 +208,9 @@ enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDo
     rc = read_file(path, kind->root, &buf, &len, e);
     if (rc != CORE_OK)
         return rc;
-    io_sha256_init(&hash);
-    io_sha256_update(&hash, buf, len);
-    io_sha256_final_hex(&hash, sha256);
+    core_sha256_init(&hash);
+    core_sha256_update(&hash, buf, len);
+    core_sha256_final_hex(&hash, sha256);
 
     xmlSetStructuredErrorFunc(&cap, on_xml_error);
     pctx = xmlNewParserCtxt();

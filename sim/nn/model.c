@@ -73,6 +73,16 @@ struct nn_model {
     struct nn_par *par;  /* worker of runs at >= 2 threads, started by the first, owned */
 };
 
+bool nn_op_find(const char *name, enum nn_op *op)
+{
+    for (int i = 0; i < NN_OP_COUNT; i++)
+        if (strcmp(nn_op_name((enum nn_op)i), name) == 0) {
+            *op = (enum nn_op)i;
+            return true;
+        }
+    return false;
+}
+
 const char *nn_op_name(enum nn_op op)
 {
     CORE_ASSERT((unsigned)op < NN_OP_COUNT);
@@ -261,7 +271,7 @@ static bool foldable(const struct nn_model *m, const struct nn_layer *bn)
 /* The conv2d or fc layer an activation layer may be fused into (now or
  * later), or NULL: its input, or the conv of a foldable batch norm, with no
  * activation of its own and read by nothing else. */
-static struct nn_layer *fusion_target(struct nn_model *m, const struct nn_layer *act)
+static struct nn_layer *fusion_target(const struct nn_model *m, const struct nn_layer *act)
 {
     struct nn_layer *t;
 
@@ -454,6 +464,15 @@ size_t nn_model_fold_batchnorm(struct nn_model *m)
         folded++;
     }
     return folded;
+}
+
+bool nn_model_layer_alias(const struct nn_model *m, int i)
+{
+    const struct nn_layer *l;
+
+    CORE_ASSERT(i >= 0 && (size_t)i < m->n_layers);
+    l = &m->layers[i];
+    return foldable(m, l) || fusion_target(m, l) != NULL;
 }
 
 size_t nn_model_fuse_activations(struct nn_model *m)

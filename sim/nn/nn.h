@@ -106,6 +106,8 @@ struct nn_model;
 
 /* Stable lower-case name of an op ("conv2d", "fc", "batchnorm", ...). */
 const char *nn_op_name(enum nn_op op);
+/* The op named name: true with it in *op, else false. */
+bool nn_op_find(const char *name, enum nn_op *op);
 
 /* Bytes of a float32 tensor of shape s. */
 uint64_t nn_shape_bytes(const struct nn_shape *s);
@@ -156,6 +158,15 @@ size_t nn_model_fold_batchnorm(struct nn_model *m);
  * activated tensor (same size; both sides must use the same fused model).
  * The model must be finalized. */
 size_t nn_model_fuse_activations(struct nn_model *m);
+
+/* Whether layer i becomes a no-op alias of its input once the model is
+ * folded and fused (nn_model_fold_batchnorm, then nn_model_fuse_activations):
+ * a batch norm folded into its conv2d, or a relu / relu6 fused into the
+ * conv2d or fc it reads (through such a batch norm). The same rules the two
+ * functions apply, answered from the graph alone: any model, finalized or
+ * not. Pricing a model as it will be deployed reads this; nothing restates
+ * the rules. */
+bool nn_model_layer_alias(const struct nn_model *m, int i);
 
 /* ---- inspecting ------------------------------------------------------- */
 
@@ -272,6 +283,10 @@ enum nn_zoo_model {
 
 /* Lower-case name ("lenet5", "alexnet", "vgg16", "resnet18", "mobilenetv2"). */
 const char *nn_zoo_name(enum nn_zoo_model z);
+/* The zoo model named name: true with it in *z, else false. */
+bool nn_zoo_find(const char *name, enum nn_zoo_model *z);
+/* Every zoo name in enum order, then NULL (for messages and choices). */
+extern const char *const nn_zoo_names[NN_ZOO_COUNT + 1];
 
 /* Build zoo model z at batch size batch (>= 1), not finalized: *out is
  * returned owned. CORE_E_NOMEM (nothing leaks), CORE_E_INPUT for batch 0. */

@@ -13,6 +13,8 @@
  */
 #include "nn/nn_int.h"
 
+#include <string.h>
+
 /* Building state: stops at the first error, so a builder is a plain list of
  * calls and checks once at the end. */
 struct zb {
@@ -204,23 +206,42 @@ static void mobilenetv2(struct zb *b)
     fc(b, x, 1000, NN_ACT_NONE);
 }
 
+/* How to build each model; its name is nn_zoo_names'. */
 static const struct {
-    const char *name;            /* nn_zoo_name */
     struct nn_shape item;        /* input of one batch item (n ignored) */
     void (*build)(struct zb *b); /* adds the layers */
 } zoo[] = {
-    [NN_ZOO_LENET5] = {"lenet5", {1, 1, 28, 28}, lenet5},
-    [NN_ZOO_ALEXNET] = {"alexnet", {1, 3, 224, 224}, alexnet},
-    [NN_ZOO_VGG16] = {"vgg16", {1, 3, 224, 224}, vgg16},
-    [NN_ZOO_RESNET18] = {"resnet18", {1, 3, 224, 224}, resnet18},
-    [NN_ZOO_MOBILENETV2] = {"mobilenetv2", {1, 3, 224, 224}, mobilenetv2},
+    [NN_ZOO_LENET5] = {{1, 1, 28, 28}, lenet5},
+    [NN_ZOO_ALEXNET] = {{1, 3, 224, 224}, alexnet},
+    [NN_ZOO_VGG16] = {{1, 3, 224, 224}, vgg16},
+    [NN_ZOO_RESNET18] = {{1, 3, 224, 224}, resnet18},
+    [NN_ZOO_MOBILENETV2] = {{1, 3, 224, 224}, mobilenetv2},
 };
 static_assert(ARRAY_LEN(zoo) == NN_ZOO_COUNT, "one zoo entry per enum nn_zoo_model");
+
+const char *const nn_zoo_names[NN_ZOO_COUNT + 1] = {
+    [NN_ZOO_LENET5] = "lenet5",
+    [NN_ZOO_ALEXNET] = "alexnet",
+    [NN_ZOO_VGG16] = "vgg16",
+    [NN_ZOO_RESNET18] = "resnet18",
+    [NN_ZOO_MOBILENETV2] = "mobilenetv2",
+    [NN_ZOO_COUNT] = NULL,
+};
 
 const char *nn_zoo_name(enum nn_zoo_model z)
 {
     CORE_ASSERT((unsigned)z < NN_ZOO_COUNT);
-    return zoo[z].name;
+    return nn_zoo_names[z];
+}
+
+bool nn_zoo_find(const char *name, enum nn_zoo_model *z)
+{
+    for (int i = 0; i < NN_ZOO_COUNT; i++)
+        if (strcmp(nn_zoo_names[i], name) == 0) {
+            *z = (enum nn_zoo_model)i;
+            return true;
+        }
+    return false;
 }
 
 enum core_rc nn_zoo_build(enum nn_zoo_model z, uint32_t batch, struct nn_model **out,
@@ -233,7 +254,8 @@ enum core_rc nn_zoo_build(enum nn_zoo_model z, uint32_t batch, struct nn_model *
     CORE_ASSERT((unsigned)z < NN_ZOO_COUNT);
     *out = NULL;
     if (batch == 0)
-        return core_err(e, CORE_E_INPUT, "%s: batch size must be at least 1", zoo[z].name);
+        return core_err(e, CORE_E_INPUT, "%s: batch size must be at least 1",
+                        nn_zoo_names[z]);
     in = zoo[z].item;
     in.n = batch;
     rc = nn_model_create(&in, &b.m, e);

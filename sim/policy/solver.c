@@ -531,8 +531,9 @@ static void set_prices(const struct policy_solver *s, const struct compute_state
     pr->dl_per_s = st->w_latency + st->w_energy * st->dl_power_w;
     pr->downlink = 0;
     if (st->edge_available)
-        pr->downlink = pr->dl_per_s * (p->layers[s->n - 1].out_bytes + p->msg_header_bytes) * 8 /
-                       st->dl_rate_bps;
+        pr->downlink = pr->dl_per_s * compute_link_time_s(p->layers[s->n - 1].out_bytes +
+                                                              p->msg_header_bytes,
+                                                          st->dl_rate_bps);
 }
 
 static double copy_cost(const struct policy_solver *s, const struct prices *pr,
@@ -844,7 +845,8 @@ static void decide_split(struct policy_solver *s, const struct compute_state *st
         double v = cu->size > 0 ? f[cu->size] : 0;
 
         if (cu->size < s->n)
-            v += pr->ul_per_s * (cu->cross_bytes + p->msg_header_bytes) * 8 / st->ul_rate_bps +
+            v += pr->ul_per_s *
+                     compute_link_time_s(cu->cross_bytes + p->msg_header_bytes, st->ul_rate_bps) +
                  (pr->wait[COMPUTE_SIDE_EDGE][oe[cu->size]] + h[cu->size]);
         if (best_c == NO_CUT || v < best) {
             best = v;
@@ -906,7 +908,8 @@ enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *
             oe = best_edge_start(s, &pr, c, &edge);
             if (oe < 0)
                 continue;
-            v += pr.ul_per_s * (k->cross_bytes + s->p->msg_header_bytes) * 8 / st->ul_rate_bps +
+            v += pr.ul_per_s *
+                     compute_link_time_s(k->cross_bytes + s->p->msg_header_bytes, st->ul_rate_bps) +
                  edge;
         }
         if (best_c == NO_CUT || v < best) {

@@ -167,9 +167,9 @@ void collab_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, 
     }
     st->ul_rate_bps = rr.ul_rate_bps;
     st->dl_rate_bps = rr.dl_rate_bps;
-    st->ul_power_w = w->cfg.ue_power.p_on_w +
-                     pow(10.0, (rr.ul_tx_power_dbm - 30.0) / 10.0) / w->cfg.ue_power.pa_efficiency;
-    st->dl_power_w = w->cfg.ue_power.p_on_w + w->cfg.ue_power.p_rx_w;
+    st->ul_power_w = radio_ue_power_w(&w->cfg.ue_power, RADIO_DIR_UL,
+                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
+    st->dl_power_w = radio_ue_power_w(&w->cfg.ue_power, RADIO_DIR_DL, 0.0);
     u->last_sinr_db = rr.ul_sinr_db;
     for (size_t o = 0; o < edge->n_options; o++) {
         uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;

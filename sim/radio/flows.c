@@ -283,11 +283,17 @@ static void rerate_one(struct radio_flows *fs, uint32_t handle)
         fs->best = handle;
 }
 
+double radio_ue_power_w(const struct radio_power_model *pm, enum radio_dir dir,
+                        double tx_power_w)
+{
+    if (dir == RADIO_DIR_UL)
+        return pm->p_on_w + tx_power_w / pm->pa_efficiency;
+    return pm->p_on_w + pm->p_rx_w;
+}
+
 static double power_draw_w(const struct radio_flows *fs, double tx_power_w)
 {
-    if (fs->dir == RADIO_DIR_UL)
-        return fs->power.p_on_w + tx_power_w / fs->power.pa_efficiency;
-    return fs->power.p_on_w + fs->power.p_rx_w;
+    return radio_ue_power_w(&fs->power, fs->dir, tx_power_w);
 }
 
 static enum core_rc grow(struct radio_flows *fs, struct core_err *e)

@@ -507,6 +507,13 @@ enum radio_dir {
     RADIO_DIR_COUNT
 };
 
+/* The UE's power draw while a flow of direction dir is active, W: uplink
+ * p_on_w + tx_power_w / pa_efficiency, downlink p_on_w + p_rx_w (tx_power_w
+ * ignored). The one place the model is written: flows charge it, and the
+ * network quotes it to a deciding UE. */
+double radio_ue_power_w(const struct radio_power_model *pm, enum radio_dir dir,
+                        double tx_power_w);
+
 struct radio_flows;
 
 /* What a finished (or removed) flow reports. */

@@ -1,9 +1,9 @@
 /*
- * sha256.c — SHA-256 (FIPS 180-4), to fingerprint scenario files in the
+ * sha256.c — SHA-256 (FIPS 180-4), to fingerprint files and configurations in the
  * results database. Nothing in coinfer's dependencies provides one; this is
  * the textbook algorithm on 64-byte blocks, big-endian words.
  */
-#include "io/io_int.h"
+#include "core/core.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +46,7 @@ static void compress(uint32_t h[8], const uint8_t *p)
     h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
-void io_sha256_init(struct io_sha256 *s)
+void core_sha256_init(struct core_sha256 *s)
 {
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -54,7 +54,7 @@ void io_sha256_init(struct io_sha256 *s)
     s->n_bytes = 0;
 }
 
-void io_sha256_update(struct io_sha256 *s, const void *data, size_t n_bytes)
+void core_sha256_update(struct core_sha256 *s, const void *data, size_t n_bytes)
 {
     const uint8_t *p = data;
 
@@ -70,7 +70,7 @@ void io_sha256_update(struct io_sha256 *s, const void *data, size_t n_bytes)
     }
 }
 
-void io_sha256_final_hex(struct io_sha256 *s, char hex[65])
+void core_sha256_final_hex(struct core_sha256 *s, char hex[65])
 {
     uint64_t n_bits = s->n_bytes * 8;
     uint8_t pad[72] = {0x80};
@@ -81,8 +81,8 @@ void io_sha256_final_hex(struct io_sha256 *s, char hex[65])
 
     for (i = 0; i < 8; i++)
         len[i] = (uint8_t)(n_bits >> (56 - 8 * i));
-    io_sha256_update(s, pad, n_pad);
-    io_sha256_update(s, len, 8);
+    core_sha256_update(s, pad, n_pad);
+    core_sha256_update(s, len, 8);
     for (i = 0; i < 8; i++)
         snprintf(hex + 8 * i, 9, "%08x", (unsigned)s->h[i]);
 }

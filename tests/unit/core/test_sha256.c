@@ -11,15 +11,15 @@
 
 #include <string.h>
 
-#include "io/io_int.h"
+#include "core/core.h"
 
 static void hex_of(const char *data, size_t n, char hex[65])
 {
-    struct io_sha256 s;
+    struct core_sha256 s;
 
-    io_sha256_init(&s);
-    io_sha256_update(&s, data, n);
-    io_sha256_final_hex(&s, hex);
+    core_sha256_init(&s);
+    core_sha256_update(&s, data, n);
+    core_sha256_final_hex(&s, hex);
 }
 
 static void test_sha256_known_answers(void **unused)
@@ -47,19 +47,19 @@ static void test_sha256_known_answers(void **unused)
 static void test_sha256_million_a_fed_in_uneven_pieces(void **unused)
 {
     static char a[1000];
-    struct io_sha256 s;
+    struct core_sha256 s;
     char hex[65];
     size_t done = 0, piece = 1;
 
     memset(a, 'a', sizeof(a));
-    io_sha256_init(&s);
+    core_sha256_init(&s);
     while (done < 1000000) {
         size_t n = piece < 1000000 - done ? piece : 1000000 - done;
-        io_sha256_update(&s, a, n);
+        core_sha256_update(&s, a, n);
         done += n;
         piece = piece % 900 + 63; /* 1, 64, 127, ...: pieces of every alignment */
     }
-    io_sha256_final_hex(&s, hex);
+    core_sha256_final_hex(&s, hex);
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
@@ -72,12 +72,12 @@ static void test_sha256_padding_boundaries_match_one_shot(void **unused)
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (char)('A' + i % 26);
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-        struct io_sha256 s;
+        struct core_sha256 s;
         hex_of(data, lens[i], one);
-        io_sha256_init(&s);
-        io_sha256_update(&s, data, 7);
-        io_sha256_update(&s, data + 7, lens[i] - 7);
-        io_sha256_final_hex(&s, split);
+        core_sha256_init(&s);
+        core_sha256_update(&s, data, 7);
+        core_sha256_update(&s, data + 7, lens[i] - 7);
+        core_sha256_final_hex(&s, split);
         assert_string_equal(one, split);
     }
     hex_of(data, 56, one); /* python3: hashlib.sha256(b"ABC...Z" * 2 + b"ABCD") */
