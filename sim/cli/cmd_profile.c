@@ -21,13 +21,18 @@
  * for the whole model, resource "host-cpu"); without it no database is
  * touched.
  *
- * --cpmm-check profiles the five zoo models on one thread and runs the
- * CPMM's cross-model check (compute_cpmm_check: fit on four, predict the
- * fifth) on their layers' fastest runs, as tests/validation/test_cpmm_check.c
- * does.
+ * --cpmm-check profiles the zoo models on one thread and runs the CPMM's
+ * cross-model check (compute_cpmm_check: fit on all but one, predict the one
+ * left out) on their layers' fastest runs. --save-timings FILE also writes
+ * those timings as CSV (model,layer_index,latency_s); --timings FILE runs
+ * the check on such a file instead of profiling (the models it names, their
+ * descriptors built as for a profile), which makes the check reproducible:
+ * tests/validation/test_cpmm_check.c runs it on a recorded fixture, and the
+ * live accuracy is a benchmark (tests/bench/cpmm.bench.sh).
  */
 #include "cli/cli_int.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -55,6 +60,8 @@ struct profile_options {
     bool verbose;       /* efficiency per conv / fc layer */
     bool quiet;         /* only the total line */
     bool cpmm_check;    /* the CPMM cross-model check instead of one model */
+    const char *save_timings; /* --cpmm-check: write the measured timings here (NULL: no) */
+    const char *timings;      /* --cpmm-check: check these recorded timings (NULL: profile) */
 };
 
 static void help(FILE *out)
@@ -62,7 +69,8 @@ static void help(FILE *out)
     fprintf(out,
             "usage: coinfer profile MODEL [--threads N] [--reps R] [--db FILE] [--csv]\n"
             "                             [--verbose] [--quiet]\n"
-            "       coinfer profile --cpmm-check [--reps R]\n"
+            "       coinfer profile --cpmm-check [--reps R] [--save-timings FILE]\n"
+            "       coinfer profile --cpmm-check --timings FILE\n"
             "\n"
             "Run MODEL layer by layer on this host's CPU (OpenBLAS) and print, per layer,\n"
             "its output shape, FLOPs, parameters, output bytes, the median, fastest and\n"
@@ -82,9 +90,14 @@ static void help(FILE *out)
             "  --verbose, -v  per conv / fc layer, its efficiency: achieved GFLOP/s over\n"
             "                 cblas_sgemm's on the same GEMM shape (aim: >= 80 %%)\n"
             "  --quiet, -q    only the total line, on stdout (also with --csv)\n"
-            "  --cpmm-check   profile the five zoo models on one thread and check the\n"
-            "                 CPMM: fit on four, predict each layer of the fifth; prints\n"
-            "                 the share within +-10 %% and the median |error|\n"
+            "  --cpmm-check   profile the zoo models on one thread and check the CPMM:\n"
+            "                 fit on all but one, predict each layer of the one left\n"
+            "                 out; prints the share within +-10 %% and the median |error|\n"
+            "  --save-timings FILE  with --cpmm-check: also write the fastest run of\n"
+            "                 every layer as CSV (model,layer_index,latency_s)\n"
+            "  --timings FILE with --cpmm-check: check the timings recorded in FILE (by\n"
+            "                 --save-timings) instead of profiling: the same figures\n"
+            "                 on any machine\n"
             "  --help, -h     this text\n"
             "\n"
             "Energy comes from the package counters (powercap / RAPL, amd_energy) read\n"
@@ -420,61 +433,198 @@ static void print_check(const char *name, const struct compute_cpmm_check_result
            r->n_unpriced);
 }
 
-/* Profile the zoo on one thread and run the CPMM cross-model check. */
+/* Timings recorded by --save-timings, read by --timings: per model (a zoo
+ * name, each once, its rows together), the fastest run of each layer. */
+struct timings {
+    size_t n_models;                            /* models in the file */
+    enum nn_zoo_model model[NN_ZOO_COUNT];      /* which, in file order */
+    double *latency_s[NN_ZOO_COUNT];            /* [layers], s (owned) */
+    size_t n_layers[NN_ZOO_COUNT];              /* rows of each */
+};
+
+static void timings_fini(struct timings *t)
+{
+    for (size_t j = 0; j < t->n_models; j++)
+        core_free(t->latency_s[j]);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Read path into *t. Returns an exit code (2: FILE:LINE on stderr). */
+static int timings_read(const char *path, struct timings *t)
+{
+    FILE *f = fopen(path, "r");
+    char line[256], name[64];
+    long lineno = 0;
+    int code = 0;
+
+    memset(t, 0, sizeof(*t));
+    if (!f) {
+        fprintf(stderr, "coinfer profile: %s:0: cannot open: %s\n", path, strerror(errno));
+        return 2;
+    }
+    while (code == 0 && fgets(line, sizeof(line), f)) {
+        enum nn_zoo_model z;
+        unsigned long index;
+        double lat;
+        size_t j;
+        char tail;
+
+        lineno++;
+        if (lineno == 1 && strncmp(line, "model,", 6) == 0)
+            continue;
+        if (sscanf(line, "%63[^,],%lu,%lf%c", name, &index, &lat, &tail) != 4 || tail != '\n' ||
+            !(lat >= 0) || !isfinite(lat)) {
+            fprintf(stderr, "coinfer profile: %s:%ld: expected 'model,layer_index,latency_s' "
+                            "with a latency >= 0\n", path, lineno);
+            code = 2;
+            break;
+        }
+        if (!nn_zoo_find(name, &z)) {
+            fprintf(stderr, "coinfer profile: %s:%ld: '%s' is not a zoo model\n", path, lineno,
+                    name);
+            code = 2;
+            break;
+        }
+        j = t->n_models;
+        if (j == 0 || t->model[j - 1] != z) {
+            for (size_t k = 0; k < j; k++)
+                if (t->model[k] == z) {
+                    fprintf(stderr, "coinfer profile: %s:%ld: the rows of '%s' are not "
+                                    "together\n", path, lineno, name);
+                    code = 2;
+                }
+            if (code != 0)
+                break;
+            t->model[j] = z;
+            t->n_models++;
+        } else {
+            j--;
+        }
+        if (index != t->n_layers[j]) {
+            fprintf(stderr, "coinfer profile: %s:%ld: layer %lu of '%s' where layer %zu comes "
+                            "next\n", path, lineno, index, name, t->n_layers[j]);
+            code = 2;
+            break;
+        }
+        double *grown = core_realloc(t->latency_s[j], (index + 1) * sizeof(double));
+        if (!grown) {
+            fprintf(stderr, "coinfer profile: out of memory\n");
+            code = 1;
+            break;
+        }
+        t->latency_s[j] = grown;
+        t->latency_s[j][t->n_layers[j]++] = lat;
+    }
+    fclose(f);
+    if (code == 0 && t->n_models < 2) {
+        fprintf(stderr, "coinfer profile: %s: the check needs the timings of at least two "
+                        "models\n", path);
+        code = 2;
+    }
+    if (code != 0)
+        timings_fini(t);
+    return code;
+}
+
+/* The CPMM cross-model check on the zoo (profiled on one thread, or the
+ * timings of o->timings). */
 static int cpmm_check(const struct profile_options *o)
 {
     struct compute_layer_desc *desc[NN_ZOO_COUNT] = {0};
     double *lat[NN_ZOO_COUNT] = {0};
     struct compute_cpmm_check_model models[NN_ZOO_COUNT];
     struct compute_cpmm_check_result per[NN_ZOO_COUNT], all;
+    struct timings rec = {0};
+    FILE *save = NULL;
     struct core_err e;
-    size_t z, i;
+    size_t n_models = NN_ZOO_COUNT, z, i;
     int code = 0;
 
     core_err_clear(&e);
-    printf("CPMM cross-model check on %s, 1 thread, fastest of %zu runs per layer "
-           "(batch norms folded, activations fused; layers >= %.0f us counted):\n",
-           RESOURCE_NAME, o->reps, CHECK_FLOOR_S * 1e6);
-    for (z = 0; z < NN_ZOO_COUNT && code == 0; z++) {
+    if (o->timings) {
+        code = timings_read(o->timings, &rec);
+        if (code != 0)
+            return code;
+        n_models = rec.n_models;
+        printf("CPMM cross-model check on the timings of %s (batch norms folded, activations "
+               "fused; layers >= %.0f us counted):\n", o->timings, CHECK_FLOOR_S * 1e6);
+    } else {
+        printf("CPMM cross-model check on %s, 1 thread, fastest of %zu runs per layer "
+               "(batch norms folded, activations fused; layers >= %.0f us counted):\n",
+               RESOURCE_NAME, o->reps, CHECK_FLOOR_S * 1e6);
+    }
+    if (o->save_timings) {
+        save = fopen(o->save_timings, "w");
+        if (!save) {
+            fprintf(stderr, "coinfer profile: %s: cannot write: %s\n", o->save_timings,
+                    strerror(errno));
+            timings_fini(&rec);
+            return 1;
+        }
+        fprintf(save, "model,layer_index,latency_s\n");
+    }
+    for (z = 0; z < n_models && code == 0; z++) {
+        enum nn_zoo_model zm = o->timings ? rec.model[z] : (enum nn_zoo_model)z;
         struct nn_profile *p = NULL;
         struct nn_model *m = NULL;
         char name[IO_NAME_MAX];
+        size_t n;
 
-        code = load_model(nn_zoo_name((enum nn_zoo_model)z), &m, name, sizeof(name));
+        code = load_model(nn_zoo_name(zm), &m, name, sizeof(name));
         if (code != 0)
             break;
-        if (nn_profile_run(m, 1, WARMUP_PASSES, o->reps, &p, &e) != CORE_OK) {
+        n = nn_model_n_layers(m);
+        if (o->timings && rec.n_layers[z] != n) {
+            fprintf(stderr, "coinfer profile: %s: '%s' has %zu layers, the file times %zu\n",
+                    o->timings, name, n, rec.n_layers[z]);
+            code = 2;
+        } else if (!o->timings && nn_profile_run(m, 1, WARMUP_PASSES, o->reps, &p, &e) != CORE_OK) {
             code = cli_fail(&e);
-            nn_model_destroy(m);
-            break;
         }
-        desc[z] = core_calloc(p->n_layers ? p->n_layers : 1, sizeof(*desc[z]));
-        lat[z] = core_calloc(p->n_layers ? p->n_layers : 1, sizeof(*lat[z]));
-        if (!desc[z] || !lat[z]) {
-            fprintf(stderr, "coinfer profile: out of memory\n");
-            code = 1;
+        if (code == 0) {
+            desc[z] = core_calloc(n ? n : 1, sizeof(*desc[z]));
+            lat[z] = core_calloc(n ? n : 1, sizeof(*lat[z]));
+            if (!desc[z] || !lat[z]) {
+                fprintf(stderr, "coinfer profile: out of memory\n");
+                code = 1;
+            }
         }
-        for (i = 0; code == 0 && i < p->n_layers; i++) {
-            if (io_layer_desc(m, (int)i, &p->layers[i], &desc[z][i], &e) != CORE_OK)
+        for (i = 0; code == 0 && i < n; i++) {
+            struct nn_layer_profile lp = {0};
+
+            if (p) {
+                lp = p->layers[i];
+            } else {
+                nn_model_layer_cost(m, (int)i, &lp.cost);
+                nn_model_layer_gemm(m, (int)i, &lp.gemm);
+            }
+            if (io_layer_desc(m, (int)i, &lp, &desc[z][i], &e) != CORE_OK)
                 code = cli_fail(&e);
-            lat[z][i] = p->layers[i].min_s;
+            lat[z][i] = p ? p->layers[i].min_s : rec.latency_s[z][i];
+            if (save)
+                fprintf(save, "%s,%zu,%.17g\n", name, i, lat[z][i]);
         }
-        models[z].name = nn_zoo_name((enum nn_zoo_model)z);
+        models[z].name = nn_zoo_name(zm);
         models[z].layers = desc[z];
         models[z].latency_s = lat[z];
-        models[z].n_layers = p->n_layers;
-        if (!o->quiet)
-            printf("  profiled %-12s %3zu layers, whole pass %.6g s\n", name, p->n_layers,
+        models[z].n_layers = n;
+        if (p && !o->quiet)
+            printf("  profiled %-12s %3zu layers, whole pass %.6g s\n", name, n,
                    p->total.median_s);
         nn_profile_destroy(p);
         nn_model_destroy(m);
     }
+    if (save && fclose(save) != 0 && code == 0) {
+        fprintf(stderr, "coinfer profile: %s: cannot write: %s\n", o->save_timings,
+                strerror(errno));
+        code = 1;
+    }
     if (code == 0) {
-        if (compute_cpmm_check(models, NN_ZOO_COUNT, CHECK_TOL, CHECK_FLOOR_S, per, &all, &e) !=
+        if (compute_cpmm_check(models, n_models, CHECK_TOL, CHECK_FLOOR_S, per, &all, &e) !=
             CORE_OK) {
             code = cli_fail(&e);
         } else {
-            for (z = 0; z < NN_ZOO_COUNT; z++)
+            for (z = 0; z < n_models; z++)
                 print_check(models[z].name, &per[z]);
             print_check("overall", &all);
             if (all.n_unpriced > 0)
@@ -487,6 +637,7 @@ static int cpmm_check(const struct profile_options *o)
         core_free(desc[z]);
         core_free(lat[z]);
     }
+    timings_fini(&rec);
     return code;
 }
 
@@ -497,6 +648,8 @@ int cli_profile(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},      {"csv", no_argument, NULL, 'c'},
         {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
         {"cpmm-check", no_argument, NULL, 'k'},    {"help", no_argument, NULL, 'h'},
+        {"save-timings", required_argument, NULL, 'S'},
+        {"timings", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     struct profile_options o = {.threads = 1, .reps = DEFAULT_REPS};
@@ -540,6 +693,12 @@ int cli_profile(int argc, char **argv)
         case 'k':
             o.cpmm_check = true;
             break;
+        case 'S':
+            o.save_timings = optarg;
+            break;
+        case 'T':
+            o.timings = optarg;
+            break;
         case 'h':
             help(stdout);
             return 0;
@@ -553,10 +712,16 @@ int cli_profile(int argc, char **argv)
             return 2;
         }
     }
+    if ((o.timings || o.save_timings) && !o.cpmm_check) {
+        fprintf(stderr, "coinfer profile: --timings and --save-timings go with --cpmm-check\n");
+        return 2;
+    }
     if (o.cpmm_check) {
-        if (argc - optind != 0 || threads_given || o.db || o.csv || o.verbose) {
-            fprintf(stderr, "coinfer profile: --cpmm-check takes no MODEL and only --reps and "
-                            "--quiet (it profiles the zoo on one thread)\n");
+        if (argc - optind != 0 || threads_given || o.db || o.csv || o.verbose ||
+            (o.timings && o.save_timings)) {
+            fprintf(stderr, "coinfer profile: --cpmm-check takes no MODEL and only --reps, "
+                            "--quiet and one of --save-timings and --timings (it profiles the "
+                            "zoo on one thread)\n");
             return 2;
         }
         return cpmm_check(&o);

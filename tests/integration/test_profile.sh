@@ -70,3 +70,23 @@ expect_exit 0 "profile --cpmm-check" "$COINFER" profile --cpmm-check --reps 2
 expect_match "--cpmm-check: a line per zoo model" "$OUT" "^  mobilenetv2 +layers +[0-9]+ +within"
 expect_match "--cpmm-check: the overall share and median error" "$OUT" \
     "^  overall +layers +[0-9]+ +within \+-10 % +[0-9]+ \( *[0-9.]+ %\) +median \|error\| +[0-9.]+ %"
+
+# ---- --save-timings / --timings: the check on recorded timings -------------------------
+expect_exit 0 "profile --cpmm-check --save-timings" "$COINFER" profile --cpmm-check --reps 2 \
+    --save-timings "$TMP/timings.csv"
+first=$(grep '^  overall' <<<"$OUT")
+expect_eq "--save-timings: a header and one row per layer of every zoo model" \
+    "$(head -1 "$TMP/timings.csv")" "model,layer_index,latency_s"
+expect_exit 0 "profile --cpmm-check --timings" "$COINFER" profile --cpmm-check \
+    --timings "$TMP/timings.csv"
+expect_eq "--timings reproduces the figures of the run that saved them" \
+    "$(grep '^  overall' <<<"$OUT")" "$first"
+printf 'model,layer_index,latency_s\nlenet5,0,1e-5\nlenet5,2,1e-5\n' >"$TMP/gap.csv"
+expect_exit 2 "--timings: a missing layer is bad input" "$COINFER" profile --cpmm-check \
+    --timings "$TMP/gap.csv"
+expect_match "--timings: FILE:LINE names the gap" "$ERR" "gap.csv:3: layer 2 of 'lenet5'"
+printf 'model,layer_index,latency_s\nnot-a-model,0,1e-5\n' >"$TMP/bad.csv"
+expect_exit 2 "--timings: an unknown model is bad input" "$COINFER" profile --cpmm-check \
+    --timings "$TMP/bad.csv"
+expect_match "--timings: FILE:LINE names the model" "$ERR" "bad.csv:2: 'not-a-model' is not a zoo"
+expect_exit 2 "--timings needs --cpmm-check" "$COINFER" profile lenet5 --timings "$TMP/bad.csv"
