@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Reject an #include that breaks the layering of DESIGN.md:
-#   core <- radio, compute, nn <- proto, policy <- io <- cli
+#   core <- radio, compute, nn <- proto, policy <- io, db <- run <- cli, api
 # A folder of sim/ may include its own headers and those of lower tiers only,
 # never a sibling of its own tier nor anything above. Third-party regimes stay
-# at their border: only io/ includes sqlite3.h and libxml2; only nn/ includes
+# at their border: only db/ includes sqlite3.h, only io/ libxml2, only nn/
 # cblas.h; GSL random-number headers only core/.
 set -u
 cd "$(dirname "$0")/.."
@@ -13,8 +13,9 @@ tier() {
         core) echo 0 ;;
         radio|compute|nn) echo 1 ;;
         proto|policy) echo 2 ;;
-        io) echo 3 ;;
-        cli) echo 4 ;;
+        io|db) echo 3 ;;
+        run) echo 4 ;;
+        cli|api) echo 5 ;;
         *) echo "" ;;
     esac
 }
@@ -44,7 +45,9 @@ while IFS= read -r f; do
                 ;;
         esac
         case "$target" in
-            sqlite3.h|libxml/*)
+            sqlite3.h)
+                [ "$sub" = db ] || complain "$f" "$line" "only sim/db/ includes $target" ;;
+            libxml/*)
                 [ "$sub" = io ] || complain "$f" "$line" "only sim/io/ includes $target" ;;
             cblas.h|openblas*)
                 [ "$sub" = nn ] || complain "$f" "$line" "only sim/nn/ includes $target" ;;

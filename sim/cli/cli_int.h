@@ -20,12 +20,12 @@ int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
 
 struct io_scenario;
-struct io_collab_options;
+struct run_collab_options;
 /* `coinfer run` on a collaborative scenario (cmd_run_collab.c): policy NULL
  * is oracle, "all" runs every policy on the seed; opt's db, seed, trace, stop
  * flag and version are set by the caller. Returns the exit code. */
 int cli_run_collab(const struct io_scenario *sc, const char *policy,
-                   struct io_collab_options *opt, bool quiet);
+                   struct run_collab_options *opt, bool quiet);
 
 /* The binary's version (git describe at build time). */
 const char *cli_version(void);

@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "compute/compute.h"
-#include "io/io.h"
+#include "run/run.h"
 #include "nn/nn.h"
 
 #define DEFAULT_REPS     10
@@ -311,9 +311,9 @@ static void print_energy(FILE *out, const struct nn_energy_reading *before,
 static int record_profile(const struct profile_options *o, const char *model,
                           const struct nn_model *m, const struct nn_profile *p)
 {
-    struct io_profile_row *rows;
+    struct db_profile_row *rows;
     struct core_err e;
-    struct io_db *db;
+    struct db *db;
     size_t i;
     int code = 0;
 
@@ -325,7 +325,7 @@ static int record_profile(const struct profile_options *o, const char *model,
     }
     for (i = 0; i <= p->n_layers; i++) {
         const struct nn_layer_profile *lp = i < p->n_layers ? &p->layers[i] : &p->total;
-        struct io_profile_row *r = &rows[i];
+        struct db_profile_row *r = &rows[i];
 
         r->model = model;
         r->layer_index = i < p->n_layers ? (int)i : -1;
@@ -341,10 +341,10 @@ static int record_profile(const struct profile_options *o, const char *model,
         r->latency_min_s = lp->min_s;
         r->latency_max_s = lp->max_s;
     }
-    db = io_db_open(o->db, &e);
-    if (!db || io_db_insert_profiles(db, rows, p->n_layers + 1, &e) != CORE_OK)
+    db = db_open(o->db, &e);
+    if (!db || db_insert_profiles(db, rows, p->n_layers + 1, &e) != CORE_OK)
         code = cli_fail(&e);
-    io_db_close(db);
+    db_close(db);
     core_free(rows);
     return code;
 }

@@ -2,7 +2,7 @@
  * cmd_radio.c — `coinfer radio SCENARIO [--db FILE] [--csv] [--seed N] [--quiet]` and
  * `coinfer radio --link-budget SCENARIO`.
  *
- * The first runs, through io_run_radio, a radio scenario's world (mobility,
+ * The first runs, through run_radio, a radio scenario's world (mobility,
  * channel, handovers and the groups' optional traffic; no inference) and
  * records, every sample-period from t = 0 to the duration, one radio_samples
  * row per UE:
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define BUDGET_STEP_M 10.0 /* distance between link-budget rows, m */
 
@@ -98,7 +98,7 @@ static enum core_rc print_link_budget(const struct io_scenario *sc, struct core_
     }
 }
 
-/* io_radio_rows_fn: each sampling instant's rows as CSV on stdout. */
+/* run_radio_rows_fn: each sampling instant's rows as CSV on stdout. */
 static void print_csv_rows(void *ctx, const struct radio_sample *rows, size_t n)
 {
     (void)ctx;
@@ -112,7 +112,7 @@ static void print_csv_rows(void *ctx, const struct radio_sample *rows, size_t n)
 }
 
 static void print_summary(FILE *f, const struct io_scenario *sc,
-                          const struct io_radio_result *o)
+                          const struct run_radio_result *o)
 {
     fprintf(f,
             "radio run %lld %s: %s (seed %llu), %.9g s simulated in %.2f s wall, %zu UEs in "
@@ -134,8 +134,8 @@ static void print_summary(FILE *f, const struct io_scenario *sc,
 static int radio_main(const char *path, const struct radio_opts *o)
 {
     struct io_scenario *sc = core_calloc(1, sizeof(*sc));
-    struct io_radio_result *out = core_calloc(1, sizeof(*out));
-    struct io_radio_options opt = {0};
+    struct run_radio_result *out = core_calloc(1, sizeof(*out));
+    struct run_radio_options opt = {0};
     char db_path[IO_PATH_MAX] = "";
     struct cli_progress progress;
     struct core_err e;
@@ -180,7 +180,7 @@ static int radio_main(const char *path, const struct radio_opts *o)
                "dl_rate_bps\n");
     cli_progress_init(&progress, o->quiet || o->csv);
     cli_install_signals();
-    rc = io_run_radio(sc, &opt, out, &e);
+    rc = run_radio(sc, &opt, out, &e);
     cli_progress_finish(&progress);
     if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !o->quiet)
         print_summary(o->csv ? stderr : stdout, sc, out);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "run/run.h"
 
 static void help(FILE *out)
 {
@@ -32,7 +32,7 @@ int cli_report(int argc, char **argv)
         return 2;
     }
     core_err_clear(&e);
-    if (io_report(argv[1], stdout, &e) != CORE_OK)
+    if (run_report(argv[1], stdout, &e) != CORE_OK)
         return cli_fail(&e);
     return 0;
 }

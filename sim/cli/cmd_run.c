@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define DEFAULT_SCENARIO "scenarios/default.xml"
 
@@ -45,7 +45,7 @@ static void help(FILE *out)
             "Exit codes: 0 complete, 1 runtime failure or interrupted, 2 bad input/usage.\n");
 }
 
-static void print_summary(const struct io_scenario *sc, const struct io_run_result *r)
+static void print_summary(const struct io_scenario *sc, const struct run_queue_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
@@ -76,9 +76,9 @@ int cli_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
-    struct io_collab_options copt = {0};
-    struct io_run_options opt = {0};
-    struct io_run_result *res = NULL;
+    struct run_collab_options copt = {0};
+    struct run_queue_options opt = {0};
+    struct run_queue_result *res = NULL;
     struct io_scenario *sc = NULL;
     struct cli_progress progress;
     struct core_err e;
@@ -170,7 +170,7 @@ int cli_run(int argc, char **argv)
     opt.progress_ctx = &progress;
     opt.version = cli_version();
     cli_install_signals();
-    rc = io_run_scenario(sc, &opt, res, &e);
+    rc = run_queue(sc, &opt, res, &e);
     cli_progress_finish(&progress);
     if (rc == CORE_OK || rc == CORE_E_INTERRUPTED) {
         if (!quiet)

@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "run/run.h"
 #include "policy/policy.h"
 
 #define N_POLICIES ((size_t)POLICY_KIND_COUNT)
 
 struct rows_ctx {
-    struct io_collab_summary *sum; /* the running policy's summary */
+    struct run_summary *sum; /* the running policy's summary */
     enum core_rc rc;               /* CORE_E_NOMEM if a batch could not be added */
 };
 
@@ -28,10 +28,10 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
     struct core_err e;
 
     if (r->rc == CORE_OK)
-        r->rc = io_collab_summary_add(r->sum, rows, n, &e);
+        r->rc = run_summary_add(r->sum, rows, n, &e);
 }
 
-static void print_run(const struct io_scenario *sc, const struct io_collab_result *r)
+static void print_run(const struct io_scenario *sc, const struct run_collab_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
@@ -46,11 +46,11 @@ static void print_run(const struct io_scenario *sc, const struct io_collab_resul
            (unsigned long long)r->stats.batteries_out);
 }
 
-int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_collab_options *opt,
+int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_collab_options *opt,
                    bool quiet)
 {
-    struct io_collab_summary sums[N_POLICIES];
-    struct io_collab_result res;
+    struct run_summary sums[N_POLICIES];
+    struct run_collab_result res;
     struct io_collab *c = NULL;
     struct cli_progress progress;
     struct rows_ctx rows;
@@ -83,18 +83,18 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_c
     opt->on_rows = on_rows;
     opt->rows_ctx = &rows;
     for (size_t i = 0; i < n; i++) {
-        io_collab_summary_init(&sums[i], which[i], 0);
+        run_summary_init(&sums[i], which[i], 0);
         rows.sum = &sums[i];
         rows.rc = CORE_OK;
         cli_progress_init(&progress, quiet);
         opt->progress = cli_progress_update;
         opt->progress_ctx = &progress;
-        rc = io_run_collab(sc, c, which[i], opt, &res, &e);
+        rc = run_collab(sc, c, which[i], opt, &res, &e);
         cli_progress_finish(&progress);
         if (rc == CORE_OK || rc == CORE_E_INTERRUPTED)
             done = i + 1; /* it has a run and rows to summarise */
         else
-            io_collab_summary_fini(&sums[i]);
+            run_summary_fini(&sums[i]);
         sums[i].run_id = res.run_id;
         if (rc == CORE_OK && rows.rc != CORE_OK)
             rc = core_err(&e, CORE_E_NOMEM, "out of memory for the summary's latencies");
@@ -107,16 +107,16 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct io_c
     }
     if (!quiet && done > 0) {
         for (size_t i = 0; i < done; i++)
-            io_collab_summary_finish(&sums[i]);
+            run_summary_finish(&sums[i]);
         printf("\n");
         if (done > 1)
-            io_collab_summary_print_columns(stdout, sums, done);
+            run_summary_print_columns(stdout, sums, done);
         else
-            io_collab_summary_print(stdout, sums, done);
+            run_summary_print(stdout, sums, done);
         printf("results: %s (see: coinfer report %s)\n", res.db_path, res.db_path);
     }
     for (size_t i = 0; i < done; i++)
-        io_collab_summary_fini(&sums[i]);
+        run_summary_fini(&sums[i]);
     io_collab_destroy(c);
     return code;
 }

@@ -1,6 +1,6 @@
 /*
- * io_int.h — shared between the files of sim/io only: the run drivers' slice
- * loop and the translation of libxml2's messages into plain ones.
+ * io_int.h — shared between the files of sim/io only: loading XML files and
+ * the translation of libxml2's messages into plain ones.
  */
 #ifndef COINFER_IO_INT_H
 #define COINFER_IO_INT_H
@@ -11,26 +11,6 @@
 
 #include "core/core.h"
 #include "io/io.h"
-
-/* ---- run drivers (run_slices.c) ------------------------------------------- */
-
-/* Write the rows a world has buffered (called between slices). */
-typedef enum core_rc (*io_drain_fn)(void *ctx, struct core_err *e);
-
-/* Run eng to duration_s in slices, calling drain after each (and after the
- * last) and progress about ten times a wall second. CORE_OK when the run
- * reached its end (or ran out of events); CORE_E_INTERRUPTED when
- * *stop_flag was set ("interrupted at t=..."); the engine's failure with
- * "PATH: the run failed at t=...: why"; or drain's error. */
-enum core_rc io_run_slices(const char *path, struct core_engine *eng, double duration_s,
-                           volatile int *stop_flag, io_progress_fn progress, void *progress_ctx,
-                           io_drain_fn drain, void *drain_ctx, struct core_err *e);
-
-/* Write the status rc means ("complete", "interrupted", "failed") into
- * status and into the run's row (db NULL: status only); returns rc, or the
- * database's error when only writing the status failed. */
-enum core_rc io_run_end(struct io_db *db, int64_t run_id, enum core_rc rc, char *status,
-                        size_t status_size, struct core_err *e);
 
 /* ---- libxml2 messages (xml_errors.c) ------------------------------------ */
 

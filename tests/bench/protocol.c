@@ -12,7 +12,7 @@
  * end. The last line is
  *   inferences_per_s=<inferences per wall s> events_per_s=<events per wall s>
  */
-#include "io/io.h"
+#include "run/run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,8 @@ int main(int argc, char **argv)
 {
     static struct io_scenario sc;
     const char *path = DEFAULT_SCENARIO, *policy = "split", *db = NULL;
-    struct io_collab_options opt = {0};
-    struct io_collab_result res;
+    struct run_collab_options opt = {0};
+    struct run_collab_result res;
     struct io_collab *c = NULL;
     struct core_err e;
     char dir[] = "/tmp/coinfer-bench-XXXXXX", db_path[64] = "";
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     }
     opt.db_path = db;
     opt.version = "bench";
-    if (io_run_collab(&sc, c, policy, &opt, &res, &e) != CORE_OK) {
+    if (run_collab(&sc, c, policy, &opt, &res, &e) != CORE_OK) {
         fprintf(stderr, "protocol: %s\n", e.msg);
         code = 1;
     } else {

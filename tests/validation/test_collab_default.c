@@ -22,14 +22,14 @@
 
 #include "testutil.h"
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define GOAL_GAIN 0.20 /* the goal: oracle at least 20 % below split */
 
 struct per_model {
     double sum_s[PROTO_MAX_MODELS]; /* latency sums, s */
     uint64_t n[PROTO_MAX_MODELS];   /* inferences */
-    struct io_collab_summary all;   /* every inference */
+    struct run_summary all;   /* every inference */
 };
 
 static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t n)
@@ -40,26 +40,26 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
         pm->sum_s[rows[i].model] += rows[i].latency_s;
         pm->n[rows[i].model]++;
     }
-    assert_int_equal(io_collab_summary_add(&pm->all, rows, n, NULL), CORE_OK);
+    assert_int_equal(run_summary_add(&pm->all, rows, n, NULL), CORE_OK);
 }
 
 static void run_policy(const struct io_scenario *sc, const struct io_collab *c,
                        const char *policy, const char *db, struct per_model *pm)
 {
-    struct io_collab_options opt = {0};
-    struct io_collab_result res;
+    struct run_collab_options opt = {0};
+    struct run_collab_result res;
     struct core_err e;
 
     memset(pm, 0, sizeof(*pm));
-    io_collab_summary_init(&pm->all, policy, 0);
+    run_summary_init(&pm->all, policy, 0);
     opt.db_path = db;
     opt.on_rows = on_rows;
     opt.rows_ctx = pm;
     opt.version = "test";
-    if (io_run_collab(sc, c, policy, &opt, &res, &e) != CORE_OK)
+    if (run_collab(sc, c, policy, &opt, &res, &e) != CORE_OK)
         fail_msg("%s: %s", policy, e.msg);
     assert_true(res.n_inferences > 10000);
-    io_collab_summary_finish(&pm->all);
+    run_summary_finish(&pm->all);
 }
 
 static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
@@ -92,8 +92,8 @@ static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
            100.0 * GOAL_GAIN, 1e3 * split.all.p95_latency_s, 1e3 * oracle.all.p95_latency_s,
            split.all.deadline_ratio, oracle.all.deadline_ratio);
     assert_true(gain >= GOAL_GAIN);
-    io_collab_summary_fini(&split.all);
-    io_collab_summary_fini(&oracle.all);
+    run_summary_fini(&split.all);
+    run_summary_fini(&oracle.all);
     io_collab_destroy(c);
     testutil_dir_destroy(d);
 }

@@ -27,7 +27,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define TOLERANCE 0.02
 #define N_BATCHES 30
@@ -112,8 +112,8 @@ static double little_error(const struct rows *r, double t0, double t1, double *l
 static void check_queue(const char *scenario, double rho, double n_requests)
 {
     struct io_scenario *sc = calloc(1, sizeof(*sc));
-    struct io_run_result *res = calloc(1, sizeof(*res));
-    struct io_run_options opt = {0};
+    struct run_queue_result *res = calloc(1, sizeof(*res));
+    struct run_queue_options opt = {0};
     struct core_err e;
     struct rows rows;
     char dir[] = "/tmp/coinfer-val-XXXXXX", db_path[256];
@@ -137,7 +137,7 @@ static void check_queue(const char *scenario, double rho, double n_requests)
         theory_s = rho / (2.0 * mu * (1.0 - rho)) + 1.0 / mu;
 
     opt.db_path = db_path;
-    if (io_run_scenario(sc, &opt, res, &e) != CORE_OK)
+    if (run_queue(sc, &opt, res, &e) != CORE_OK)
         fail_msg("run failed: %s", e.msg);
     assert_string_equal(res->status, "complete");
     read_rows(db_path, res->run_id, &rows);

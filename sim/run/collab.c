@@ -1,5 +1,5 @@
 /*
- * run_collab.c — running a collaborative-inference scenario into the
+ * collab.c — running a collaborative-inference scenario into the
  * database: the radio world, the protocol world on top of it, and a policy
  * as the UEs' decision maker.
  *
@@ -10,7 +10,7 @@
  * the run, one transaction per batch, exactly as the queue model's driver
  * does; a stop keeps every row drained so far.
  */
-#include "io/io_int.h"
+#include "run/run_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -63,16 +63,16 @@ static enum core_rc deciders_create(struct deciders *d, enum policy_kind kind,
     return CORE_OK;
 }
 
-static enum core_rc drain(struct io_db *db, int64_t run_id, const char *policy,
+static enum core_rc drain(struct db *db, int64_t run_id, const char *policy,
                           const struct proto_collab_config *cfg, struct proto_collab_records *r,
-                          const struct io_collab_options *opt, struct io_collab_result *res,
+                          const struct run_collab_options *opt, struct run_collab_result *res,
                           struct core_err *e)
 {
     enum core_rc rc;
 
     if (r->n_inferences > 0) {
-        rc = io_db_insert_inferences(db, run_id, policy, cfg->model_name, r->inferences,
-                                     r->n_inferences, e);
+        rc = db_insert_inferences(db, run_id, policy, cfg->model_name, r->inferences,
+                                  r->n_inferences, e);
         if (rc != CORE_OK)
             return rc;
         if (opt->on_rows)
@@ -81,7 +81,7 @@ static enum core_rc drain(struct io_db *db, int64_t run_id, const char *policy,
         r->n_inferences = 0;
     }
     if (r->n_messages > 0) {
-        rc = io_db_insert_messages(db, run_id, r->messages, r->n_messages, e);
+        rc = db_insert_messages(db, run_id, r->messages, r->n_messages, e);
         if (rc != CORE_OK)
             return rc;
         res->n_messages += r->n_messages;
@@ -90,14 +90,14 @@ static enum core_rc drain(struct io_db *db, int64_t run_id, const char *policy,
     return CORE_OK;
 }
 
-/* io_run_slices' drain: the collaborative world's rows into the database. */
+/* run_slices' drain: the collaborative world's rows into the database. */
 struct collab_drain {
-    struct io_db *db;                       /* the database */
+    struct db *db;                       /* the database */
     const char *policy;                     /* the run's policy */
     const struct proto_collab_config *cfg;  /* model names */
     struct proto_collab_records *records;   /* the world's buffers */
-    const struct io_collab_options *opt;    /* on_rows */
-    struct io_collab_result *res;           /* run id, counts */
+    const struct run_collab_options *opt;    /* on_rows */
+    struct run_collab_result *res;           /* run id, counts */
 };
 
 static enum core_rc drain_collab(void *ctx, struct core_err *e)
@@ -107,9 +107,9 @@ static enum core_rc drain_collab(void *ctx, struct core_err *e)
     return drain(d->db, d->res->run_id, d->policy, d->cfg, d->records, d->opt, d->res, e);
 }
 
-enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab *c,
-                           const char *policy, const struct io_collab_options *opt,
-                           struct io_collab_result *res, struct core_err *e)
+enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
+                           const char *policy, const struct run_collab_options *opt,
+                           struct run_collab_result *res, struct core_err *e)
 {
     struct proto_collab_config cfg = *io_collab_config(c);
     struct radio_world_config rcfg = *io_collab_radio(c);
@@ -118,8 +118,8 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     struct core_engine *eng = NULL;
     struct radio_world *radio = NULL;
     struct proto_collab_world *world = NULL;
-    struct io_db *db = NULL;
-    struct io_run_info info;
+    struct db *db = NULL;
+    struct db_run_info info;
     enum policy_kind kind;
     double wall0_s = core_wall_s();
     enum core_rc rc;
@@ -138,12 +138,12 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     if (opt->db_path)
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
-        snprintf(res->db_path, sizeof(res->db_path), "results/%s.db", sc->name);
+        run_default_db_path(sc->name, res->db_path, sizeof(res->db_path));
     rc = deciders_create(&deciders, kind, &cfg, &res->exact, e);
     if (rc != CORE_OK)
         return rc;
 
-    db = io_db_open(res->db_path, e);
+    db = db_open(res->db_path, e);
     if (!db) {
         deciders_destroy(&deciders);
         return e->rc;
@@ -153,7 +153,7 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     info.policy = policy;
     info.seed = cfg.sim.seed;
     info.version = opt->version ? opt->version : "unknown";
-    rc = io_db_run_begin(db, &info, &res->run_id, e);
+    rc = db_run_begin(db, &info, &res->run_id, e);
     if (rc != CORE_OK)
         goto out_close_db;
     rc = proto_collab_records_init(&records, INFERENCE_BUFFER_ROWS,
@@ -186,7 +186,7 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     {
         struct collab_drain d = {db, policy, &cfg, &records, opt, res};
 
-        rc = io_run_slices(sc->path, eng, cfg.sim.duration_s, opt->stop_flag, opt->progress,
+        rc = run_slices(sc->path, eng, cfg.sim.duration_s, opt->stop_flag, opt->progress,
                            opt->progress_ctx, drain_collab, &d, e);
     }
     res->events = core_engine_events_run(eng);
@@ -194,13 +194,13 @@ enum core_rc io_run_collab(const struct io_scenario *sc, const struct io_collab 
     proto_collab_world_stats(world, &res->stats);
 
 out_end_run:
-    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
+    rc = run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
     proto_collab_world_destroy(world);
     radio_world_destroy(radio);
     core_engine_destroy(eng);
     proto_collab_records_fini(&records);
 out_close_db:
-    io_db_close(db);
+    db_close(db);
     deciders_destroy(&deciders);
     res->wall_s = core_wall_s() - wall0_s;
     return rc;

@@ -1,5 +1,5 @@
 /*
- * run_radio.c — the run driver of radio scenarios: scenario -> radio world ->
+ * radio.c — the run driver of radio scenarios: scenario -> radio world ->
  * engine -> radio_samples rows -> database and/or the caller's row callback.
  *
  * The world runs from one sampling instant to the next (every
@@ -8,9 +8,9 @@
  * the caller's callback (the CLI prints CSV from it). The instants are events
  * of their own, so the clock reaches them even when nothing else is
  * scheduled (static UEs without traffic). A stop (signal, failure) keeps
- * every row written so far and marks the run as io_run_scenario does.
+ * every row written so far and marks the run as run_queue does.
  */
-#include "io/io_int.h"
+#include "run/run_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,9 +29,9 @@ static const core_handler_fn tick_handlers[] = {on_tick};
 static const struct core_entity_type tick_type = {"radio_sampler", tick_handlers, 1};
 
 /* Sample every UE now into rows; write them to db (if any) and the callback. */
-static enum core_rc record_samples(struct radio_world *w, struct io_db *db,
-                                   const struct io_radio_options *opt,
-                                   struct radio_sample *rows, struct io_radio_result *res,
+static enum core_rc record_samples(struct radio_world *w, struct db *db,
+                                   const struct run_radio_options *opt,
+                                   struct radio_sample *rows, struct run_radio_result *res,
                                    struct core_err *e)
 {
     size_t n = radio_world_n_ues(w);
@@ -43,7 +43,7 @@ static enum core_rc record_samples(struct radio_world *w, struct io_db *db,
             return rc;
     }
     if (db != NULL) {
-        rc = io_db_insert_radio_samples(db, res->run_id, rows, n, e);
+        rc = db_insert_radio_samples(db, res->run_id, rows, n, e);
         if (rc != CORE_OK)
             return rc;
     }
@@ -54,8 +54,8 @@ static enum core_rc record_samples(struct radio_world *w, struct io_db *db,
 }
 
 /* Run the world to the scenario's duration, sampling every period. */
-static enum core_rc run_world(const struct io_scenario *sc, const struct io_radio_options *opt,
-                              struct io_db *db, struct io_radio_result *res, struct core_err *e)
+static enum core_rc run_world(const struct io_scenario *sc, const struct run_radio_options *opt,
+                              struct db *db, struct run_radio_result *res, struct core_err *e)
 {
     const double period_s = sc->radio.sample_period_s, end_s = sc->sim.duration_s;
     double t0_wall_s = core_wall_s(), last_report_s = t0_wall_s;
@@ -132,10 +132,10 @@ out_free:
     return rc;
 }
 
-enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_options *opt,
-                          struct io_radio_result *res, struct core_err *e)
+enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_options *opt,
+                          struct run_radio_result *res, struct core_err *e)
 {
-    struct io_db *db = NULL;
+    struct db *db = NULL;
     double wall0_s = core_wall_s();
     enum core_rc rc;
 
@@ -148,7 +148,7 @@ enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_op
                         sc->path, sc->path);
     res->seed = opt->has_seed ? opt->seed : sc->sim.seed;
     if (opt->db_path != NULL) {
-        struct io_run_info info = {
+        struct db_run_info info = {
             .scenario = sc->name,
             .scenario_sha256 = sc->sha256,
             .policy = "radio",
@@ -157,17 +157,17 @@ enum core_rc io_run_radio(const struct io_scenario *sc, const struct io_radio_op
         };
 
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
-        db = io_db_open(res->db_path, e);
+        db = db_open(res->db_path, e);
         if (db == NULL)
             return e->rc;
-        rc = io_db_run_begin(db, &info, &res->run_id, e);
+        rc = db_run_begin(db, &info, &res->run_id, e);
         if (rc != CORE_OK)
             goto out_close_db;
     }
     rc = run_world(sc, opt, db, res, e);
-    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
+    rc = run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
 out_close_db:
-    io_db_close(db);
+    db_close(db);
     res->wall_s = core_wall_s() - wall0_s;
     return rc;
 }

@@ -28,7 +28,8 @@
 #include "sqlutil.h"
 #include "testutil.h"
 
-#include "io/io.h"
+#include "db/db.h"
+#include "run/run.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -46,7 +47,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static const struct io_run_info run_info = {
+static const struct db_run_info run_info = {
     .scenario = "mm1",
     .scenario_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     .policy = "fifo",
@@ -54,15 +55,15 @@ static const struct io_run_info run_info = {
     .version = "test",
 };
 
-static struct io_db *open_ok(const char *path)
+static struct db *open_ok(const char *path)
 {
     struct core_err e;
-    struct io_db *db;
+    struct db *db;
 
     core_err_clear(&e);
-    db = io_db_open(path, &e);
+    db = db_open(path, &e);
     if (!db)
-        fprintf(stderr, "io_db_open: %s\n", e.msg);
+        fprintf(stderr, "db_open: %s\n", e.msg);
     assert_non_null(db);
     return db;
 }
@@ -113,11 +114,11 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
 {
     struct testutil_dir *f = *state;
     long live0 = core_alloc_live();
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     char cols[512], mode[32];
     sqlite3 *conn;
 
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(core_alloc_live(), live0);
     conn = raw_open(f->path);
     raw_columns(conn, "runs", cols, sizeof(cols));
@@ -142,8 +143,8 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
-    assert_int_equal(io_db_schema_version(), 4);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), io_db_schema_version());
+    assert_int_equal(db_schema_version(), 4);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
     /* Every table of DESIGN.md, and requests: seven. */
@@ -158,7 +159,7 @@ static void test_db_open_creates_parent_directories(void **state)
     struct stat sb;
 
     snprintf(path, sizeof(path), "%s/a/b/c/results.db", f->dir);
-    io_db_close(open_ok(path));
+    db_close(open_ok(path));
     assert_int_equal(stat(path, &sb), 0);
     assert_true(S_ISREG(sb.st_mode));
 }
@@ -176,7 +177,7 @@ static void test_db_open_under_a_file_fails_with_io_error(void **state)
     fclose(fp);
     snprintf(path, sizeof(path), "%s/sub/results.db", file);
     core_err_clear(&e);
-    assert_null(io_db_open(path, &e));
+    assert_null(db_open(path, &e));
     assert_int_equal(e.rc, CORE_E_IO);
     assert_non_null(strstr(e.msg, path));
 }
@@ -185,21 +186,21 @@ static void test_db_reopen_keeps_runs_and_rows(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_request_record rows[10];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id, again;
     char status[32];
 
     make_rows(rows, 10, 0);
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
-    assert_int_equal(io_db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
-    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
+    assert_int_equal(db_run_end(db, run_id, "complete", &e), CORE_OK);
+    db_close(db);
 
     db = open_ok(f->path);
-    assert_int_equal(io_db_run_begin(db, &run_info, &again, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &again, &e), CORE_OK);
     assert_int_equal(again, run_id + 1);
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(count_requests(f->path, run_id), 10);
     run_status(f->path, run_id, status, sizeof(status));
     assert_string_equal(status, "complete");
@@ -215,7 +216,7 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 0);
     sqlite3_close(conn);
 
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     raw_columns(conn, "requests", cols, sizeof(cols));
@@ -230,7 +231,7 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     struct testutil_dir *f = *state;
     struct radio_sample row = {.ue = 3, .t_s = 1.0, .cell = 2, .ul_cqi = 7, .dl_cqi = 9};
     sqlite3 *conn = raw_open(f->path);
-    struct io_db *db;
+    struct db *db;
     struct core_err e;
 
     /* Version 1 exactly as release 1 wrote it, with one run and one request. */
@@ -251,8 +252,8 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     sqlite3_close(conn);
 
     db = open_ok(f->path);
-    assert_int_equal(io_db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
@@ -263,7 +264,7 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     sqlite3_close(conn);
 }
 
-static const struct io_profile_row profile_rows[] = {
+static const struct db_profile_row profile_rows[] = {
     {.model = "lenet5", .layer_index = 0, .layer_name = "conv1", .layer_type = "conv2d",
      .resource = "host-cpu", .threads = 1, .flops = 235200, .params = 156, .out_bytes = 18816,
      .latency_s = 1.25e-5, .reps = 3, .latency_min_s = 1.0e-5, .latency_max_s = 2.5e-5},
@@ -277,7 +278,7 @@ static void test_db_migrates_version2_database_keeping_radio_samples(void **stat
 {
     struct testutil_dir *f = *state;
     sqlite3 *conn = raw_open(f->path);
-    struct io_db *db;
+    struct db *db;
     struct core_err e;
 
     /* Version 2 as the previous release wrote it, with one run and one sample. */
@@ -304,9 +305,9 @@ static void test_db_migrates_version2_database_keeping_radio_samples(void **stat
     sqlite3_close(conn);
 
     db = open_ok(f->path);
-    assert_int_equal(io_db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
+    assert_int_equal(db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
                      CORE_OK);
-    io_db_close(db);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
@@ -319,16 +320,16 @@ static void test_db_profiles_read_back_exact_with_one_profiled_at(void **state)
 {
     struct testutil_dir *f = *state;
     long live0 = core_alloc_live();
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     sqlite3_stmt *st = NULL;
     struct core_err e;
     sqlite3 *conn;
     size_t i = 0;
 
-    assert_int_equal(io_db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
+    assert_int_equal(db_insert_profiles(db, profile_rows, ARRAY_LEN(profile_rows), &e),
                      CORE_OK);
-    assert_int_equal(io_db_insert_profiles(db, profile_rows, 0, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_insert_profiles(db, profile_rows, 0, &e), CORE_OK);
+    db_close(db);
     assert_int_equal(core_alloc_live(), live0);
     conn = raw_open(f->path);
     assert_int_equal(sqlite3_prepare_v2(conn,
@@ -339,7 +340,7 @@ static void test_db_profiles_read_back_exact_with_one_profiled_at(void **state)
                                         -1, &st, NULL),
                      SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const struct io_profile_row *r = &profile_rows[i++];
+        const struct db_profile_row *r = &profile_rows[i++];
 
         assert_string_equal((const char *)sqlite3_column_text(st, 0), r->model);
         assert_int_equal(sqlite3_column_int(st, 1), r->layer_index);
@@ -367,22 +368,22 @@ static void test_db_profiles_read_back_exact_with_one_profiled_at(void **state)
 static void test_db_profile_batch_with_a_bad_row_is_refused_whole(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_profile_row rows[2] = {profile_rows[0], profile_rows[1]};
-    struct io_db *db = open_ok(f->path);
+    struct db_profile_row rows[2] = {profile_rows[0], profile_rows[1]};
+    struct db *db = open_ok(f->path);
     struct core_err e;
     sqlite3 *conn;
 
     rows[1].layer_index = -2; /* the CHECK refuses it */
     core_err_clear(&e);
-    assert_int_equal(io_db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
+    assert_int_equal(db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
     if (!strstr(e.msg, "the profile of lenet5 layer -2 (total)")) {
         print_error("message: %s\n", e.msg);
         fail();
     }
     rows[1].layer_index = -1;
     rows[0].model = NULL; /* NOT NULL refuses it */
-    assert_int_equal(io_db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
-    io_db_close(db);
+    assert_int_equal(db_insert_profiles(db, rows, 2, &e), CORE_E_DB);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 0);
     sqlite3_close(conn);
@@ -396,7 +397,7 @@ static void test_db_migrates_empty_file(void **state)
 
     assert_non_null(fp);
     fclose(fp);
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
@@ -408,13 +409,13 @@ static void test_db_opens_current_version_without_migrating(void **state)
     struct testutil_dir *f = *state;
     sqlite3 *conn;
 
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
     /* A marker row proves the second open did not recreate anything. */
     conn = raw_open(f->path);
     raw_exec(conn, "INSERT INTO runs (scenario, policy, seed, started_at) "
                    "VALUES ('marker', 'fifo', 1, '2026-01-01T00:00:00.000Z')");
     sqlite3_close(conn);
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
@@ -432,7 +433,7 @@ static void test_db_rejects_newer_schema_version(void **state)
     raw_exec(conn, "PRAGMA user_version = 99");
     sqlite3_close(conn);
     core_err_clear(&e);
-    assert_null(io_db_open(f->path, &e));
+    assert_null(db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     snprintf(want, sizeof(want),
              "%s: results database schema version 99 is newer than this coinfer (4)", f->path);
@@ -453,7 +454,7 @@ static void test_db_rejects_file_that_is_not_a_database(void **state)
         fputs("<scenario name='not a database'/>\n", fp);
     fclose(fp);
     core_err_clear(&e);
-    assert_null(io_db_open(f->path, &e));
+    assert_null(db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     assert_non_null(strstr(e.msg, f->path));
     assert_non_null(strstr(e.msg, "not a SQLite database"));
@@ -470,7 +471,7 @@ static void test_db_failed_migration_leaves_the_file_unchanged(void **state)
     raw_exec(conn, "CREATE TABLE runs (x INTEGER)");
     sqlite3_close(conn);
     core_err_clear(&e);
-    assert_null(io_db_open(f->path, &e));
+    assert_null(db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     assert_non_null(strstr(e.msg, "not a coinfer results database"));
     assert_non_null(strstr(e.msg, "already exists"));
@@ -486,13 +487,13 @@ static void test_db_failed_migration_leaves_the_file_unchanged(void **state)
 static void test_db_run_is_running_until_ended_complete(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     char sql[256], started[64], finished[64], text[128];
     int64_t run_id;
     sqlite3 *conn;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     /* Committed at once: visible to another connection while the run is on. */
     conn = raw_open(f->path);
     snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
@@ -510,7 +511,7 @@ static void test_db_run_is_running_until_ended_complete(void **state)
     assert_string_equal(text, "mm1|9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
                               "|fifo|42|test");
 
-    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_OK);
+    assert_int_equal(db_run_end(db, run_id, "complete", &e), CORE_OK);
     snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE run_id = %lld", (long long)run_id);
     raw_text(conn, sql, text, sizeof(text));
     assert_string_equal(text, "complete");
@@ -528,15 +529,15 @@ static void test_db_run_is_running_until_ended_complete(void **state)
     assert_int_equal(strlen(finished), 24);
     assert_true(strcmp(started, finished) <= 0);
     sqlite3_close(conn);
-    io_db_close(db);
+    db_close(db);
 }
 
 static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_request_record rows[30];
-    struct io_db *db = open_ok(f->path);
-    struct io_run_info other = run_info;
+    struct db *db = open_ok(f->path);
+    struct db_run_info other = run_info;
     int64_t id[3];
     struct core_err e;
     char status[32];
@@ -545,14 +546,14 @@ static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
     make_rows(rows, 30, 0);
     other.seed = UINT64_MAX; /* stored as the int64 with the same bits */
     for (i = 0; i < 3; i++) {
-        assert_int_equal(io_db_run_begin(db, i == 1 ? &other : &run_info, &id[i], &e), CORE_OK);
+        assert_int_equal(db_run_begin(db, i == 1 ? &other : &run_info, &id[i], &e), CORE_OK);
         /* The same request ids in each run: the key is (run_id, request_id). */
-        assert_int_equal(io_db_insert_requests(db, id[i], rows, (size_t)(10 * (i + 1)), &e),
+        assert_int_equal(db_insert_requests(db, id[i], rows, (size_t)(10 * (i + 1)), &e),
                          CORE_OK);
     }
-    assert_int_equal(io_db_run_end(db, id[0], "complete", &e), CORE_OK);
-    assert_int_equal(io_db_run_end(db, id[2], "failed", &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_run_end(db, id[0], "complete", &e), CORE_OK);
+    assert_int_equal(db_run_end(db, id[2], "failed", &e), CORE_OK);
+    db_close(db);
     assert_true(id[0] < id[1] && id[1] < id[2]);
     for (i = 0; i < 3; i++)
         assert_int_equal(count_requests(f->path, id[i]), 10 * (i + 1));
@@ -573,21 +574,21 @@ static void test_db_several_runs_get_their_own_ids_and_rows(void **state)
 static void test_db_run_end_rejects_a_status_that_is_not_final(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     static const char *const bad[] = {"bogus", "running", "Complete", ""};
     struct core_err e;
     char status[32];
     int64_t run_id;
     size_t i;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     for (i = 0; i < ARRAY_LEN(bad); i++) {
         core_err_clear(&e);
-        assert_int_equal(io_db_run_end(db, run_id, bad[i], &e), CORE_E_DB);
+        assert_int_equal(db_run_end(db, run_id, bad[i], &e), CORE_E_DB);
         assert_non_null(strstr(e.msg, "is not a final run status"));
         assert_non_null(strstr(e.msg, f->path));
     }
-    io_db_close(db);
+    db_close(db);
     run_status(f->path, run_id, status, sizeof(status));
     assert_string_equal(status, "running");
 }
@@ -598,7 +599,7 @@ static void test_db_schema_check_rejects_an_unknown_status(void **state)
     sqlite3 *conn;
     int rc;
 
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
     conn = raw_open(f->path);
     rc = sqlite3_exec(conn,
                       "INSERT INTO runs (scenario, policy, seed, started_at, status) "
@@ -612,19 +613,19 @@ static void test_db_schema_check_rejects_an_unknown_status(void **state)
 static void test_db_run_end_on_unknown_or_ended_run_fails(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     core_err_clear(&e);
-    assert_int_equal(io_db_run_end(db, run_id + 100, "complete", &e), CORE_E_DB);
+    assert_int_equal(db_run_end(db, run_id + 100, "complete", &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "does not exist or has already ended"));
-    assert_int_equal(io_db_run_end(db, run_id, "interrupted", &e), CORE_OK);
+    assert_int_equal(db_run_end(db, run_id, "interrupted", &e), CORE_OK);
     core_err_clear(&e);
-    assert_int_equal(io_db_run_end(db, run_id, "complete", &e), CORE_E_DB);
+    assert_int_equal(db_run_end(db, run_id, "complete", &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "has already ended"));
-    io_db_close(db);
+    db_close(db);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -638,7 +639,7 @@ static void test_db_requests_read_back_bit_exact(void **state)
         {2, 3, 0, 123456.789, 123456.7890000001, 1e9 + 0.5},
         {(uint64_t)1 << 62, 1, 0, 0.0, 0.0, 0.0},
     };
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     sqlite3_stmt *st;
     sqlite3 *conn;
@@ -646,9 +647,9 @@ static void test_db_requests_read_back_bit_exact(void **state)
     size_t i;
 
     rows[3].t_done_s = nextafter(1.0, 2.0);
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
-    assert_int_equal(io_db_insert_requests(db, run_id, rows, 4, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 4, &e), CORE_OK);
+    db_close(db);
 
     conn = raw_open(f->path);
     assert_int_equal(sqlite3_prepare_v2(conn,
@@ -690,19 +691,19 @@ static void test_db_batch_for_unknown_run_is_refused_whole(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_request_record rows[5];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id;
 
     make_rows(rows, 5, 0);
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     core_err_clear(&e);
-    assert_int_equal(io_db_insert_requests(db, run_id + 1, rows, 5, &e), CORE_E_DB);
+    assert_int_equal(db_insert_requests(db, run_id + 1, rows, 5, &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "FOREIGN KEY constraint failed"));
     assert_non_null(strstr(e.msg, f->path));
     /* The handle is still usable after the failed batch. */
-    assert_int_equal(io_db_insert_requests(db, run_id, rows, 5, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 5, &e), CORE_OK);
+    db_close(db);
     assert_int_equal(count_requests(f->path, run_id + 1), 0);
     assert_int_equal(count_requests(f->path, run_id), 5);
 }
@@ -715,16 +716,16 @@ static void test_db_radio_samples_read_back_bit_exact(void **state)
         {UINT32_MAX, 0.0, 63, -1e-300, 1e6, -INFINITY, -7.75, 0, 1, 0.0, 1e-3},
         {0, 1e9 + 0.5, 7, 0.1, 0.2, 0.30000000000000004, 40.0, 15, 15, 9.9e8, 1e9},
     };
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     sqlite3_stmt *st;
     sqlite3 *conn;
     int64_t run_id;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
-    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 3, &e), CORE_OK);
-    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 0, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_radio_samples(db, run_id, rows, 3, &e), CORE_OK);
+    assert_int_equal(db_insert_radio_samples(db, run_id, rows, 0, &e), CORE_OK);
+    db_close(db);
 
     conn = raw_open(f->path);
     assert_int_equal(sqlite3_prepare_v2(conn,
@@ -762,21 +763,21 @@ static void test_db_radio_batch_for_unknown_run_or_duplicate_is_refused_whole(vo
 {
     struct testutil_dir *f = *state;
     struct radio_sample rows[2] = {{.ue = 0, .t_s = 1.0}, {.ue = 1, .t_s = 1.0}};
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id;
     sqlite3 *conn;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     core_err_clear(&e);
-    assert_int_equal(io_db_insert_radio_samples(db, run_id + 1, rows, 2, &e), CORE_E_DB);
+    assert_int_equal(db_insert_radio_samples(db, run_id + 1, rows, 2, &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "FOREIGN KEY constraint failed"));
     assert_non_null(strstr(e.msg, "recording the radio sample of UE 0 at 1 s"));
-    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 1, &e), CORE_OK);
+    assert_int_equal(db_insert_radio_samples(db, run_id, rows, 1, &e), CORE_OK);
     core_err_clear(&e);
-    assert_int_equal(io_db_insert_radio_samples(db, run_id, rows, 2, &e), CORE_E_DB);
+    assert_int_equal(db_insert_radio_samples(db, run_id, rows, 2, &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
-    io_db_close(db);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM radio_samples"), 1);
     sqlite3_close(conn);
@@ -786,20 +787,20 @@ static void test_db_batch_with_a_duplicate_keeps_earlier_batches_only(void **sta
 {
     struct testutil_dir *f = *state;
     struct proto_request_record rows[20];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     int64_t run_id;
 
     make_rows(rows, 20, 0);
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
-    assert_int_equal(io_db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 10, &e), CORE_OK);
     /* Rows 5..19: 10..19 are new but 5..9 repeat, so none of them lands. */
     core_err_clear(&e);
-    assert_int_equal(io_db_insert_requests(db, run_id, rows + 5, 15, &e), CORE_E_DB);
+    assert_int_equal(db_insert_requests(db, run_id, rows + 5, 15, &e), CORE_E_DB);
     assert_non_null(strstr(e.msg, "recording request 5"));
     assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
-    assert_int_equal(io_db_insert_requests(db, run_id, rows, 0, &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 0, &e), CORE_OK);
+    db_close(db);
     assert_int_equal(count_requests(f->path, run_id), 10);
 }
 
@@ -807,19 +808,19 @@ static void test_db_interrupted_run_keeps_all_rows(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_request_record rows[100];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err e;
     char status[32];
     int64_t run_id;
     uint64_t b;
 
-    assert_int_equal(io_db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_run_begin(db, &run_info, &run_id, &e), CORE_OK);
     for (b = 0; b < 7; b++) {
         make_rows(rows, 100, b * 100);
-        assert_int_equal(io_db_insert_requests(db, run_id, rows, 100, &e), CORE_OK);
+        assert_int_equal(db_insert_requests(db, run_id, rows, 100, &e), CORE_OK);
     }
-    assert_int_equal(io_db_run_end(db, run_id, "interrupted", &e), CORE_OK);
-    io_db_close(db);
+    assert_int_equal(db_run_end(db, run_id, "interrupted", &e), CORE_OK);
+    db_close(db);
     assert_int_equal(count_requests(f->path, run_id), 700);
     run_status(f->path, run_id, status, sizeof(status));
     assert_string_equal(status, "interrupted");
@@ -842,17 +843,17 @@ static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **s
     if (pid == 0) {
         struct proto_request_record rows[ROWS];
         struct core_err e;
-        struct io_db *db;
+        struct db *db;
         int64_t id;
         uint64_t b;
 
         close(pipefd[0]);
-        db = io_db_open(f->path, &e);
-        if (!db || io_db_run_begin(db, &run_info, &id, &e) != CORE_OK)
+        db = db_open(f->path, &e);
+        if (!db || db_run_begin(db, &run_info, &id, &e) != CORE_OK)
             _exit(3);
         for (b = 0; b < BATCHES; b++) {
             make_rows(rows, ROWS, b * ROWS);
-            if (io_db_insert_requests(db, id, rows, ROWS, &e) != CORE_OK)
+            if (db_insert_requests(db, id, rows, ROWS, &e) != CORE_OK)
                 _exit(4);
         }
         if (write(pipefd[1], &id, sizeof(id)) != (ssize_t)sizeof(id))
@@ -881,8 +882,8 @@ static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **s
 
         assert_non_null(fp);
         core_err_clear(&e);
-        if (io_report(f->path, fp, &e) != CORE_OK)
-            fprintf(stderr, "io_report: %s\n", e.msg);
+        if (run_report(f->path, fp, &e) != CORE_OK)
+            fprintf(stderr, "run_report: %s\n", e.msg);
         fclose(fp);
         assert_int_equal(e.rc, CORE_OK);
         assert_non_null(strstr(out, " running "));
@@ -901,7 +902,7 @@ static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **s
     assert_int_equal(raw_int(conn, sql), BATCHES * ROWS);
     assert_int_equal(raw_int(conn, "SELECT max(request_id) FROM requests"), BATCHES * ROWS - 1);
     sqlite3_close(conn);
-    io_db_close(open_ok(f->path));
+    db_close(open_ok(f->path));
 }
 
 /* ---- out of memory -------------------------------------------------------- */
@@ -912,14 +913,14 @@ static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **
     char path[256];
     long live0 = core_alloc_live();
     unsigned long k;
-    struct io_db *db = NULL;
+    struct db *db = NULL;
     struct core_err e;
 
     snprintf(path, sizeof(path), "%s/nested/results.db", f->dir);
     for (k = 1; k < 100; k++) {
         core_err_clear(&e);
         core_alloc_fail_after(k);
-        db = io_db_open(path, &e);
+        db = db_open(path, &e);
         core_alloc_fail_after(0);
         if (db)
             break;
@@ -930,14 +931,14 @@ static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **
     }
     assert_non_null(db);
     assert_true(k > 3); /* the handle, its path, the directory walk */
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(core_alloc_live(), live0);
 }
 
 static void test_db_close_null_is_a_no_op(void **state)
 {
     (void)state;
-    io_db_close(NULL);
+    db_close(NULL);
 }
 
 int main(void)

@@ -15,13 +15,13 @@
 
 #include "testutil.h"
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define FIXTURE "tests/data/scenarios/valid-radio.xml"
 
 static struct io_scenario scenario;
 static struct core_err err; /* assert_core_rc prints it */
-static struct io_radio_result result;
+static struct run_radio_result result;
 
 struct collected {
     uint64_t rows;         /* rows seen by the callback */
@@ -58,7 +58,7 @@ static long long count_rows(const char *db_path, const char *sql)
 static void test_run_radio_samples_every_ue_every_period(void **unused)
 {
     struct testutil_dir *d = testutil_dir_create("run-radio", "r.db");
-    struct io_radio_options opt = {0};
+    struct run_radio_options opt = {0};
     struct collected c = {0};
     
     assert_non_null(d);
@@ -66,7 +66,7 @@ static void test_run_radio_samples_every_ue_every_period(void **unused)
     opt.db_path = d->path;
     opt.on_rows = collect;
     opt.rows_ctx = &c;
-    if (io_run_radio(&scenario, &opt, &result, &err) != CORE_OK)
+    if (run_radio(&scenario, &opt, &result, &err) != CORE_OK)
         fail_msg("%s", err.msg);
     assert_string_equal(result.status, "complete");
     /* 22 UEs, 10 s every 0.5 s from 0 s: 21 instants */
@@ -83,36 +83,36 @@ static void test_run_radio_samples_every_ue_every_period(void **unused)
 
 static void test_run_radio_same_seed_same_rows_without_a_database(void **unused)
 {
-    struct io_radio_options opt = {0};
+    struct run_radio_options opt = {0};
     struct collected a = {0}, b = {0};
     
     assert_core_rc(io_scenario_load(FIXTURE, &scenario, &err), CORE_OK);
     opt.on_rows = collect;
     opt.rows_ctx = &a;
-    assert_core_rc(io_run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
     assert_string_equal(result.db_path, "");
     opt.rows_ctx = &b;
-    assert_core_rc(io_run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
     assert_int_equal(a.rows, b.rows);
     assert_true(a.sum_sinr_db == b.sum_sinr_db);
     opt.has_seed = true;
     opt.seed = 5;
     b.rows = 0;
     b.sum_sinr_db = 0;
-    assert_core_rc(io_run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
     assert_int_equal(result.seed, 5);
     assert_true(a.sum_sinr_db != b.sum_sinr_db);
 }
 
 static void test_run_radio_refuses_a_queue_scenario_before_the_database(void **unused)
 {
-    struct io_radio_options opt = {0};
+    struct run_radio_options opt = {0};
         char path[] = "/tmp/coinfer-run-radio-never.db";
 
     unlink(path);
     assert_core_rc(io_scenario_load("scenarios/validation-mm1.xml", &scenario, &err), CORE_OK);
     opt.db_path = path;
-    assert_int_equal(io_run_radio(&scenario, &opt, &result, &err), CORE_E_USAGE);
+    assert_int_equal(run_radio(&scenario, &opt, &result, &err), CORE_E_USAGE);
     assert_non_null(strstr(err.msg, "not a radio scenario"));
     assert_int_equal(access(path, F_OK), -1);
 }
@@ -120,7 +120,7 @@ static void test_run_radio_refuses_a_queue_scenario_before_the_database(void **u
 static void test_run_radio_stop_flag_interrupts_and_keeps_rows(void **unused)
 {
     struct testutil_dir *d = testutil_dir_create("run-radio-stop", "s.db");
-    struct io_radio_options opt = {0};
+    struct run_radio_options opt = {0};
     volatile int stop = 0;
     struct collected c = {.stop = &stop};
     
@@ -130,7 +130,7 @@ static void test_run_radio_stop_flag_interrupts_and_keeps_rows(void **unused)
     opt.stop_flag = &stop;
     opt.on_rows = collect;
     opt.rows_ctx = &c;
-    assert_int_equal(io_run_radio(&scenario, &opt, &result, &err), CORE_E_INTERRUPTED);
+    assert_int_equal(run_radio(&scenario, &opt, &result, &err), CORE_E_INTERRUPTED);
     assert_string_equal(result.status, "interrupted");
     assert_int_equal(result.n_samples, 22); /* the instant at 0 s, then the stop */
     assert_int_equal(count_rows(d->path, "SELECT count(*) FROM radio_samples"), 22);

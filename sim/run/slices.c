@@ -1,8 +1,8 @@
 /*
- * run_slices.c — what every run driver that records rows does the same way:
+ * slices.c — what every run driver that records rows does the same way:
  * run the engine in slices, drain the world's record buffers into the
  * database between them, report progress, and turn the way the run stopped
- * into a status in `runs`.
+ * into a status in `runs`; and the default database path of a run.
  *
  * A slice ends after a bounded number of events or when a world asks the
  * engine to stop because a record buffer is full; the driver's drain then
@@ -10,16 +10,16 @@
  * before the status is written, so a stop (signal, failure) loses nothing
  * already recorded.
  */
-#include "io/io_int.h"
+#include "run/run_int.h"
 
 #include <stdio.h>
 
 #define SLICE_EVENTS (1u << 18) /* events between progress checks */
 #define PROGRESS_PERIOD_S 0.1   /* wall time between progress reports, s */
 
-enum core_rc io_run_slices(const char *path, struct core_engine *eng, double duration_s,
-                           volatile int *stop_flag, io_progress_fn progress, void *progress_ctx,
-                           io_drain_fn drain, void *drain_ctx, struct core_err *e)
+enum core_rc run_slices(const char *path, struct core_engine *eng, double duration_s,
+                        volatile int *stop_flag, run_progress_fn progress, void *progress_ctx,
+                        run_drain_fn drain, void *drain_ctx, struct core_err *e)
 {
     struct core_run_limits lim = {0};
     double wall0_s = core_wall_s(), last_report_s = wall0_s;
@@ -56,8 +56,13 @@ enum core_rc io_run_slices(const char *path, struct core_engine *eng, double dur
     }
 }
 
-enum core_rc io_run_end(struct io_db *db, int64_t run_id, enum core_rc rc, char *status,
-                        size_t status_size, struct core_err *e)
+void run_default_db_path(const char *scenario_name, char *buf, size_t size)
+{
+    snprintf(buf, size, "results/%s.db", scenario_name);
+}
+
+enum core_rc run_end(struct db *db, int64_t run_id, enum core_rc rc, char *status,
+                     size_t status_size, struct core_err *e)
 {
     struct core_err end_e;
     enum core_rc end_rc;
@@ -67,7 +72,7 @@ enum core_rc io_run_end(struct io_db *db, int64_t run_id, enum core_rc rc, char 
     if (db == NULL)
         return rc;
     core_err_clear(&end_e);
-    end_rc = io_db_run_end(db, run_id, status, &end_e);
+    end_rc = db_run_end(db, run_id, status, &end_e);
     if (end_rc != CORE_OK && rc == CORE_OK) {
         *e = end_e;
         return end_rc;

@@ -21,7 +21,7 @@
 
 #include "testutil.h"
 
-#include "io/io.h"
+#include "run/run.h"
 
 #define MAX_TOKENS 16
 
@@ -56,7 +56,7 @@ static void make_rows(struct proto_inference_record rows[10])
     }
 }
 
-static void expect_known_figures(const struct io_collab_summary *s)
+static void expect_known_figures(const struct run_summary *s)
 {
     assert_int_equal(s->count, 10);
     assert_int_equal(s->declined, 2);
@@ -77,13 +77,13 @@ static void expect_known_figures(const struct io_collab_summary *s)
 static void test_collab_summary_known_rows_give_hand_computed_figures(void **state)
 {
     struct proto_inference_record rows[10];
-    struct io_collab_summary s;
+    struct run_summary s;
 
     make_rows(rows);
-    io_collab_summary_init(&s, "oracle", 3);
-    assert_core_rc(io_collab_summary_add(&s, rows, 10, &err), CORE_OK);
-    io_collab_summary_finish(&s);
-    io_collab_summary_fini(&s);
+    run_summary_init(&s, "oracle", 3);
+    assert_core_rc(run_summary_add(&s, rows, 10, &err), CORE_OK);
+    run_summary_finish(&s);
+    run_summary_fini(&s);
     /* The figures outlive the latencies. */
     assert_null(s.latency_s);
     assert_string_equal(s.policy, "oracle");
@@ -94,31 +94,31 @@ static void test_collab_summary_known_rows_give_hand_computed_figures(void **sta
 static void test_collab_summary_batches_in_any_split_give_the_same_figures(void **state)
 {
     struct proto_inference_record rows[10];
-    struct io_collab_summary s;
+    struct run_summary s;
     size_t i;
 
     make_rows(rows);
-    io_collab_summary_init(&s, "split", 0);
+    run_summary_init(&s, "split", 0);
     /* One row, then three, then none, then six; finish in between changes nothing. */
-    assert_core_rc(io_collab_summary_add(&s, rows, 1, &err), CORE_OK);
-    assert_core_rc(io_collab_summary_add(&s, rows + 1, 3, &err), CORE_OK);
-    io_collab_summary_finish(&s);
+    assert_core_rc(run_summary_add(&s, rows, 1, &err), CORE_OK);
+    assert_core_rc(run_summary_add(&s, rows + 1, 3, &err), CORE_OK);
+    run_summary_finish(&s);
     assert_near(s.mean_latency_s, (8.0 + 3.0 + 10.0 + 1.0) / 4.0, 1e-12);
-    assert_core_rc(io_collab_summary_add(&s, rows + 4, 0, &err), CORE_OK);
-    assert_core_rc(io_collab_summary_add(&s, rows + 4, 6, &err), CORE_OK);
-    io_collab_summary_finish(&s);
+    assert_core_rc(run_summary_add(&s, rows + 4, 0, &err), CORE_OK);
+    assert_core_rc(run_summary_add(&s, rows + 4, 6, &err), CORE_OK);
+    run_summary_finish(&s);
     expect_known_figures(&s);
     for (i = 1; i < s.count; i++)
         assert_true(s.latency_s[i - 1] <= s.latency_s[i]);
-    io_collab_summary_fini(&s);
+    run_summary_fini(&s);
 }
 
 static void test_collab_summary_empty_has_no_figures(void **state)
 {
-    struct io_collab_summary s;
+    struct run_summary s;
 
-    io_collab_summary_init(&s, "local", 0);
-    io_collab_summary_finish(&s);
+    run_summary_init(&s, "local", 0);
+    run_summary_finish(&s);
     assert_int_equal(s.count, 0);
     assert_true(isnan(s.mean_latency_s));
     assert_true(isnan(s.p50_latency_s));
@@ -126,14 +126,14 @@ static void test_collab_summary_empty_has_no_figures(void **state)
     assert_true(isnan(s.mean_ue_energy_j));
     assert_true(isnan(s.deadline_ratio));
     assert_true(isnan(s.accuracy));
-    io_collab_summary_fini(&s);
+    run_summary_fini(&s);
 }
 
 static void test_collab_summary_grows_past_its_first_allocation(void **state)
 {
     enum { N = 5000 };
     struct proto_inference_record *rows = calloc(N, sizeof(*rows));
-    struct io_collab_summary s;
+    struct run_summary s;
     long live0 = core_alloc_live();
     size_t i;
 
@@ -142,11 +142,11 @@ static void test_collab_summary_grows_past_its_first_allocation(void **state)
         rows[i].latency_s = (double)(N - 1 - i); /* descending: 4999 .. 0 */
         rows[i].correct = -1;
     }
-    io_collab_summary_init(&s, "random", 0);
+    run_summary_init(&s, "random", 0);
     for (i = 0; i < N; i += 700)
-        assert_core_rc(io_collab_summary_add(&s, rows + i, i + 700 <= N ? 700 : N - i, &err),
+        assert_core_rc(run_summary_add(&s, rows + i, i + 700 <= N ? 700 : N - i, &err),
                        CORE_OK);
-    io_collab_summary_finish(&s);
+    run_summary_finish(&s);
     assert_int_equal(s.count, N);
     assert_true(s.capacity >= N);
     /* 0 .. 4999: h = 4999 p. */
@@ -156,7 +156,7 @@ static void test_collab_summary_grows_past_its_first_allocation(void **state)
     assert_near(s.mean_latency_s, 2499.5, 1e-9);
     assert_true(isnan(s.accuracy));
     assert_int_equal(core_alloc_live(), live0 + 1);
-    io_collab_summary_fini(&s);
+    run_summary_fini(&s);
     assert_int_equal(core_alloc_live(), live0);
     free(rows);
 }
@@ -164,14 +164,14 @@ static void test_collab_summary_grows_past_its_first_allocation(void **state)
 static void test_collab_summary_out_of_memory_adds_nothing(void **state)
 {
     struct proto_inference_record rows[10];
-    struct io_collab_summary s;
+    struct run_summary s;
     long live0 = core_alloc_live();
 
     make_rows(rows);
-    io_collab_summary_init(&s, "edge", 0);
+    run_summary_init(&s, "edge", 0);
     core_alloc_fail_after(1);
     core_err_clear(&err);
-    assert_core_rc(io_collab_summary_add(&s, rows, 10, &err), CORE_E_NOMEM);
+    assert_core_rc(run_summary_add(&s, rows, 10, &err), CORE_E_NOMEM);
     core_alloc_fail_after(0);
     assert_non_null(strstr(err.msg, "out of memory"));
     assert_int_equal(s.count, 0);
@@ -179,21 +179,21 @@ static void test_collab_summary_out_of_memory_adds_nothing(void **state)
     assert_near(s.sum_latency_s, 0.0, 0.0);
     assert_int_equal(core_alloc_live(), live0);
     /* And it works afterwards. */
-    assert_core_rc(io_collab_summary_add(&s, rows, 10, &err), CORE_OK);
-    io_collab_summary_finish(&s);
+    assert_core_rc(run_summary_add(&s, rows, 10, &err), CORE_OK);
+    run_summary_finish(&s);
     expect_known_figures(&s);
-    io_collab_summary_fini(&s);
+    run_summary_fini(&s);
     assert_int_equal(core_alloc_live(), live0);
 }
 
 static void test_collab_summary_long_policy_name_is_truncated(void **state)
 {
-    struct io_collab_summary s;
+    struct run_summary s;
 
-    io_collab_summary_init(&s, "a-policy-name-much-longer-than-the-field-holds", 0);
-    assert_int_equal(strlen(s.policy), IO_POLICY_NAME_MAX - 1);
-    assert_memory_equal(s.policy, "a-policy-name-much-longer-than-", IO_POLICY_NAME_MAX - 1);
-    io_collab_summary_fini(&s);
+    run_summary_init(&s, "a-policy-name-much-longer-than-the-field-holds", 0);
+    assert_int_equal(strlen(s.policy), RUN_POLICY_NAME_MAX - 1);
+    assert_memory_equal(s.policy, "a-policy-name-much-longer-than-", RUN_POLICY_NAME_MAX - 1);
+    run_summary_fini(&s);
 }
 
 /* ---- printing ---------------------------------------------------------------- */
@@ -203,8 +203,8 @@ static char *captured;
 static size_t captured_len;
 
 /* Print with fn into a string (malloc'd; the caller frees it). */
-static char *capture(void (*fn)(FILE *, const struct io_collab_summary *, size_t),
-                     const struct io_collab_summary *s, size_t n)
+static char *capture(void (*fn)(FILE *, const struct run_summary *, size_t),
+                     const struct run_summary *s, size_t n)
 {
     FILE *fp;
 
@@ -258,17 +258,17 @@ static void expect_line(const char *text, const char *first, const char *const *
 }
 
 /* The known summary as "oracle" (run 3) and an empty one as "local" (run 4). */
-static void make_two(struct io_collab_summary s[2])
+static void make_two(struct run_summary s[2])
 {
     struct proto_inference_record rows[10];
 
     make_rows(rows);
-    io_collab_summary_init(&s[0], "oracle", 3);
-    assert_core_rc(io_collab_summary_add(&s[0], rows, 10, &err), CORE_OK);
-    io_collab_summary_finish(&s[0]);
-    io_collab_summary_fini(&s[0]);
-    io_collab_summary_init(&s[1], "local", 4);
-    io_collab_summary_finish(&s[1]);
+    run_summary_init(&s[0], "oracle", 3);
+    assert_core_rc(run_summary_add(&s[0], rows, 10, &err), CORE_OK);
+    run_summary_finish(&s[0]);
+    run_summary_fini(&s[0]);
+    run_summary_init(&s[1], "local", 4);
+    run_summary_finish(&s[1]);
 }
 
 static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
@@ -290,12 +290,12 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
                                          "0.55", "2",      "0.7", "2",   "1",   "0.666667"};
     static const char *const local[] = {"4", "local", "0", "-", "-", "-", "-",
                                         "-", "-",     "-", "0", "0", "-"};
-    struct io_collab_summary s[2];
+    struct run_summary s[2];
     char *text, *second;
     const char *p95;
 
     make_two(s);
-    text = capture(io_collab_summary_print, s, 2);
+    text = capture(run_summary_print, s, 2);
     expect_line(text, "run_id", header, ARRAY_LEN(header));
     expect_line(text, "3", oracle, ARRAY_LEN(oracle));
     expect_line(text, "4", local, ARRAY_LEN(local));
@@ -310,7 +310,7 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
     /* Without run ids there is no run_id column. */
     s[0].run_id = 0;
     s[1].run_id = 0;
-    text = capture(io_collab_summary_print, s, 2);
+    text = capture(run_summary_print, s, 2);
     expect_line(text, "policy", header + 1, ARRAY_LEN(header) - 1);
     expect_line(text, "oracle", oracle + 1, ARRAY_LEN(oracle) - 1);
     free(text);
@@ -322,11 +322,11 @@ static void test_collab_summary_prints_policies_side_by_side(void **state)
     static const char *const p95[] = {"p95_latency_s", "9.55", "-"};
     static const char *const declined[] = {"declined", "2", "0"};
     static const char *const accuracy[] = {"accuracy", "0.666667", "-"};
-    struct io_collab_summary s[2];
+    struct run_summary s[2];
     char *text;
 
     make_two(s);
-    text = capture(io_collab_summary_print_columns, s, 2);
+    text = capture(run_summary_print_columns, s, 2);
     expect_line(text, "run_id", (const char *const[]){"run_id", "3", "4"}, 3);
     expect_line(text, "policy", policy, ARRAY_LEN(policy));
     expect_line(text, "p95_latency_s", p95, ARRAY_LEN(p95));

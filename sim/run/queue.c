@@ -1,14 +1,15 @@
 /*
- * run.c — the run driver: scenario -> world -> engine -> records -> database.
+ * queue.c — the run driver of the validation queue: scenario -> world ->
+ * engine -> records -> database.
  *
- * The engine runs in slices (io_run_slices: a bounded number of events, or
+ * The engine runs in slices (run_slices: a bounded number of events, or
  * until the world's record buffer fills); between slices the driver drains
  * the buffer into the database in one transaction and updates the summary
  * statistics. Handlers therefore never do I/O, and a stop (signal,
  * failure) loses nothing already recorded: the last slice is drained before
  * the run's status is written.
  */
-#include "io/io_int.h"
+#include "run/run_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static const char *pick_policy(const char *const *allowed, const char *asked)
     return NULL;
 }
 
-static void summarise(struct io_run_result *res, const struct proto_records *r)
+static void summarise(struct run_queue_result *res, const struct proto_records *r)
 {
     size_t i;
 
@@ -47,14 +48,14 @@ static void summarise(struct io_run_result *res, const struct proto_records *r)
     }
 }
 
-static enum core_rc drain(struct io_db *db, int64_t run_id, struct proto_records *r,
-                          struct io_run_result *res, struct core_err *e)
+static enum core_rc drain(struct db *db, int64_t run_id, struct proto_records *r,
+                          struct run_queue_result *res, struct core_err *e)
 {
     enum core_rc rc;
 
     if (r->n == 0)
         return CORE_OK;
-    rc = io_db_insert_requests(db, run_id, r->rows, r->n, e);
+    rc = db_insert_requests(db, run_id, r->rows, r->n, e);
     if (rc != CORE_OK)
         return rc;
     summarise(res, r);
@@ -63,7 +64,7 @@ static enum core_rc drain(struct io_db *db, int64_t run_id, struct proto_records
     return CORE_OK;
 }
 
-static void result_init(struct io_run_result *res)
+static void result_init(struct run_queue_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->run_id = -1;
@@ -76,11 +77,11 @@ static void result_init(struct io_run_result *res)
     snprintf(res->status, sizeof(res->status), "failed");
 }
 
-/* io_run_slices' drain: the queue world's rows into the database. */
+/* run_slices' drain: the queue world's rows into the database. */
 struct queue_drain {
-    struct io_db *db;              /* the database */
+    struct db *db;              /* the database */
     struct proto_records *records; /* the world's buffer */
-    struct io_run_result *res;     /* run id, summary */
+    struct run_queue_result *res;     /* run id, summary */
 };
 
 static enum core_rc drain_queue(void *ctx, struct core_err *e)
@@ -90,15 +91,15 @@ static enum core_rc drain_queue(void *ctx, struct core_err *e)
     return drain(d->db, d->res->run_id, d->records, d->res, e);
 }
 
-enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_options *opt,
-                             struct io_run_result *res, struct core_err *e)
+enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_options *opt,
+                             struct run_queue_result *res, struct core_err *e)
 {
-    struct io_run_info info;
+    struct db_run_info info;
     struct proto_sim_config sim = sc->sim;
     struct proto_records records = {0};
     struct core_engine *eng = NULL;
     struct proto_queue_world *world = NULL;
-    struct io_db *db = NULL;
+    struct db *db = NULL;
     const char *policy;
     double wall0_s = core_wall_s();
     enum core_rc rc;
@@ -118,10 +119,10 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
     if (opt->db_path)
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
-        snprintf(res->db_path, sizeof(res->db_path), "results/%s.db", sc->name);
+        run_default_db_path(sc->name, res->db_path, sizeof(res->db_path));
     res->theory_sojourn_s = proto_queue_theory_sojourn_s(&sc->queue);
 
-    db = io_db_open(res->db_path, e);
+    db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
     info.scenario = sc->name;
@@ -129,7 +130,7 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
     info.policy = policy;
     info.seed = sim.seed;
     info.version = opt->version ? opt->version : "unknown";
-    rc = io_db_run_begin(db, &info, &res->run_id, e);
+    rc = db_run_begin(db, &info, &res->run_id, e);
     if (rc != CORE_OK)
         goto out_close_db;
 
@@ -151,19 +152,19 @@ enum core_rc io_run_scenario(const struct io_scenario *sc, const struct io_run_o
     {
         struct queue_drain d = {db, &records, res};
 
-        rc = io_run_slices(sc->path, eng, sc->sim.duration_s, opt->stop_flag, opt->progress,
+        rc = run_slices(sc->path, eng, sc->sim.duration_s, opt->stop_flag, opt->progress,
                            opt->progress_ctx, drain_queue, &d, e);
     }
     res->events = core_engine_events_run(eng);
     res->sim_end_s = core_engine_now(eng);
 
 out_end_run:
-    rc = io_run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
+    rc = run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
     proto_queue_world_destroy(world);
     core_engine_destroy(eng);
     proto_records_fini(&records);
 out_close_db:
-    io_db_close(db);
+    db_close(db);
     res->wall_s = core_wall_s() - wall0_s;
     return rc;
 }

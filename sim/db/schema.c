@@ -12,7 +12,7 @@
  * Every table of DESIGN.md exists from version 4 on; later columns and
  * tables arrive as new steps.
  */
-#include "io/db_int.h"
+#include "db/db_int.h"
 
 #include <stdio.h>
 
@@ -156,10 +156,10 @@ static const struct migration migrations[] = {
      "    PRIMARY KEY (run_id, inference_id)\n"
      ");\n"},
 };
-static_assert(ARRAY_LEN(migrations) == IO_DB_SCHEMA_VERSION,
+static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");
 
-enum core_rc io_db_read_version(sqlite3 *conn, const char *path, int *version, struct core_err *e)
+enum core_rc db_read_version(sqlite3 *conn, const char *path, int *version, struct core_err *e)
 {
     sqlite3_stmt *st = NULL;
     enum core_rc rc = CORE_OK;
@@ -173,14 +173,14 @@ enum core_rc io_db_read_version(sqlite3 *conn, const char *path, int *version, s
             rc = core_err(e, CORE_E_INPUT, "%s: not a SQLite database (%s)", path,
                           sqlite3_errmsg(conn));
         else
-            rc = io_db_err(e, conn, path, "reading the schema version");
+            rc = db_err(e, conn, path, "reading the schema version");
         goto out_finalize;
     }
     *version = sqlite3_column_int(st, 0);
-    if (*version > IO_DB_SCHEMA_VERSION)
+    if (*version > DB_SCHEMA_VERSION)
         rc = core_err(e, CORE_E_INPUT,
                       "%s: results database schema version %d is newer than this coinfer (%d)",
-                      path, *version, IO_DB_SCHEMA_VERSION);
+                      path, *version, DB_SCHEMA_VERSION);
     else if (*version < 0)
         rc = core_err(e, CORE_E_INPUT, "%s: not a coinfer results database (schema version %d)",
                       path, *version);
@@ -189,24 +189,24 @@ out_finalize:
     return rc;
 }
 
-enum core_rc io_db_migrate(sqlite3 *conn, const char *path, struct core_err *e)
+enum core_rc db_migrate(sqlite3 *conn, const char *path, struct core_err *e)
 {
     char set_version[64];
     enum core_rc rc;
     int version;
 
-    rc = io_db_read_version(conn, path, &version, e);
-    if (rc != CORE_OK || version == IO_DB_SCHEMA_VERSION)
+    rc = db_read_version(conn, path, &version, e);
+    if (rc != CORE_OK || version == DB_SCHEMA_VERSION)
         return rc;
 
     /* IMMEDIATE takes the write lock now; the version is read again inside
      * the transaction in case another process migrated it meanwhile. */
     if (sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return io_db_err(e, conn, path, "locking the database to migrate it");
-    rc = io_db_read_version(conn, path, &version, e);
+        return db_err(e, conn, path, "locking the database to migrate it");
+    rc = db_read_version(conn, path, &version, e);
     if (rc != CORE_OK)
         goto out_rollback;
-    for (; version < IO_DB_SCHEMA_VERSION; version++) {
+    for (; version < DB_SCHEMA_VERSION; version++) {
         if (sqlite3_exec(conn, migrations[version].sql, NULL, NULL, NULL) == SQLITE_OK)
             continue;
         /* A plain SQL error here means the file holds tables of its own that
@@ -218,18 +218,18 @@ enum core_rc io_db_migrate(sqlite3 *conn, const char *path, struct core_err *e)
                           path, version, version + 1, migrations[version].what,
                           sqlite3_errmsg(conn));
         else
-            rc = io_db_err(e, conn, path,
+            rc = db_err(e, conn, path,
                            "migrating the results database from schema version %d to %d (%s)",
                            version, version + 1, migrations[version].what);
         goto out_rollback;
     }
-    snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", IO_DB_SCHEMA_VERSION);
+    snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", DB_SCHEMA_VERSION);
     if (sqlite3_exec(conn, set_version, NULL, NULL, NULL) != SQLITE_OK) {
-        rc = io_db_err(e, conn, path, "setting the schema version");
+        rc = db_err(e, conn, path, "setting the schema version");
         goto out_rollback;
     }
     if (sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = io_db_err(e, conn, path, "committing the schema migration");
+        rc = db_err(e, conn, path, "committing the schema migration");
         goto out_rollback;
     }
     return CORE_OK;

@@ -24,7 +24,7 @@
 #include "sqlutil.h"
 #include "testutil.h"
 
-#include "io/io.h"
+#include "db/db.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -53,7 +53,7 @@ static int64_t count_rows(const char *path, const char *table)
     return n;
 }
 
-static const struct io_run_info run_info = {
+static const struct db_run_info run_info = {
     .scenario = "default",
     .scenario_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     .policy = "oracle",
@@ -61,26 +61,26 @@ static const struct io_run_info run_info = {
     .version = "test",
 };
 
-static struct io_db *open_ok(const char *path)
+static struct db *open_ok(const char *path)
 {
     struct core_err e;
-    struct io_db *db;
+    struct db *db;
 
     core_err_clear(&e);
-    db = io_db_open(path, &e);
+    db = db_open(path, &e);
     if (!db)
-        fprintf(stderr, "io_db_open: %s\n", e.msg);
+        fprintf(stderr, "db_open: %s\n", e.msg);
     assert_non_null(db);
     return db;
 }
 
-static int64_t begin_run(struct io_db *db)
+static int64_t begin_run(struct db *db)
 {
     struct core_err err;
     int64_t run_id = 0;
 
     core_err_clear(&err);
-    assert_core_rc(io_db_run_begin(db, &run_info, &run_id, &err), CORE_OK);
+    assert_core_rc(db_run_begin(db, &run_info, &run_id, &err), CORE_OK);
     return run_id;
 }
 
@@ -136,7 +136,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         "ue_alloc, edge_alloc FROM inferences ORDER BY inference_id";
     struct proto_inference_record rows[3];
     long live0 = core_alloc_live();
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     sqlite3_stmt *st = NULL;
     sqlite3 *conn;
@@ -145,9 +145,9 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
 
     make_inferences(rows, 40);
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
                    CORE_OK);
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(core_alloc_live(), live0);
 
     conn = raw_open(f->path);
@@ -196,18 +196,18 @@ static void test_db_collab_each_batch_carries_its_own_policy(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_inference_record rows[3];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_a = begin_run(db), run_b = begin_run(db);
     sqlite3 *conn;
 
     core_err_clear(&err);
     make_inferences(rows, 0);
-    assert_core_rc(io_db_insert_inferences(db, run_a, "split", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_a, "split", model_names, rows, 3, &err),
                    CORE_OK);
-    assert_core_rc(io_db_insert_inferences(db, run_b, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_b, "oracle", model_names, rows, 3, &err),
                    CORE_OK);
-    io_db_close(db);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 1 AND "
                                    "policy = 'split'"),
@@ -222,22 +222,22 @@ static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void
 {
     struct testutil_dir *f = *state;
     struct proto_inference_record rows[3];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
 
     make_inferences(rows, 0);
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id + 98, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id + 98, "oracle", model_names, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "FOREIGN KEY"));
     assert_non_null(strstr(err.msg, "inference 0 (UE 10) of run 99"));
     assert_non_null(strstr(err.msg, f->path));
     /* The statement is usable again at once. */
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
                    CORE_OK);
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 3);
 }
 
@@ -245,20 +245,20 @@ static void test_db_collab_batch_with_a_duplicate_keeps_earlier_batches_only(voi
 {
     struct testutil_dir *f = *state;
     struct proto_inference_record first[3], second[3];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
 
     make_inferences(first, 0);
     make_inferences(second, 2); /* ids 2, 3, 4: the first one repeats */
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, first, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, first, 3, &err),
                    CORE_OK);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, second, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, second, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 2"));
     assert_non_null(strstr(err.msg, "UNIQUE"));
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 3);
 }
 
@@ -267,39 +267,39 @@ static void test_db_collab_bad_correct_or_nameless_model_fails_the_whole_batch(v
     struct testutil_dir *f = *state;
     static const char *const no_second_name[] = {"lenet5", NULL};
     struct proto_inference_record rows[3];
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
 
     make_inferences(rows, 0);
     rows[2].correct = 2; /* neither unknown (-1) nor 0/1: the CHECK refuses it */
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 2"));
     assert_non_null(strstr(err.msg, "CHECK"));
 
     make_inferences(rows, 0); /* row 1 runs model 1, which has no name */
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, run_id, "oracle", no_second_name, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, "oracle", no_second_name, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 1"));
     assert_non_null(strstr(err.msg, "NOT NULL"));
-    io_db_close(db);
+    db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 0);
 }
 
 static void test_db_collab_empty_batches_succeed_and_write_nothing(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
 
     /* No rows: not even the run is looked at. */
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, 5, "oracle", model_names, NULL, 0, &err), CORE_OK);
-    assert_core_rc(io_db_insert_messages(db, 5, NULL, 0, &err), CORE_OK);
-    io_db_close(db);
+    assert_core_rc(db_insert_inferences(db, 5, "oracle", model_names, NULL, 0, &err), CORE_OK);
+    assert_core_rc(db_insert_messages(db, 5, NULL, 0, &err), CORE_OK);
+    db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 0);
     assert_int_equal(count_rows(f->path, "messages"), 0);
 }
@@ -344,7 +344,7 @@ static void test_db_collab_messages_read_back_with_direction_and_type(void **sta
     static const char *const want_src[] = {"ue:4", "cell:1", "cell:3", "ue:0"};
     static const char *const want_dst[] = {"cell:1", "ue:4", "ue:12", "cell:0"};
     long live0 = core_alloc_live();
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     sqlite3_stmt *st = NULL;
     sqlite3 *conn;
@@ -352,8 +352,8 @@ static void test_db_collab_messages_read_back_with_direction_and_type(void **sta
     size_t i = 0;
 
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_OK);
-    io_db_close(db);
+    assert_core_rc(db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_OK);
+    db_close(db);
     assert_int_equal(core_alloc_live(), live0);
     conn = raw_open(f->path);
     assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
@@ -399,22 +399,22 @@ static void test_db_collab_message_batch_with_a_bad_row_is_refused_whole(void **
          .bytes = -1,
          .inference_id = 0}, /* a negative size: the CHECK refuses it */
     };
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
 
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_messages(db, run_id + 1, rows, 1, &err), CORE_E_DB);
+    assert_core_rc(db_insert_messages(db, run_id + 1, rows, 1, &err), CORE_E_DB);
     assert_non_null(strstr(err.msg, "FOREIGN KEY"));
     assert_non_null(strstr(err.msg, "of run 2"));
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_E_DB);
+    assert_core_rc(db_insert_messages(db, run_id, rows, ARRAY_LEN(rows), &err), CORE_E_DB);
     assert_non_null(strstr(err.msg, "message of UE 1 at 0.2 s"));
     assert_non_null(strstr(err.msg, "CHECK"));
     assert_int_equal(count_rows(f->path, "messages"), 0);
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_messages(db, run_id, rows, 1, &err), CORE_OK);
-    io_db_close(db);
+    assert_core_rc(db_insert_messages(db, run_id, rows, 1, &err), CORE_OK);
+    db_close(db);
     assert_int_equal(count_rows(f->path, "messages"), 1);
 }
 
@@ -423,11 +423,11 @@ static void test_db_collab_message_batch_with_a_bad_row_is_refused_whole(void **
 static void test_db_collab_samples_table_takes_rows_of_known_runs_only(void **state)
 {
     struct testutil_dir *f = *state;
-    struct io_db *db = open_ok(f->path);
+    struct db *db = open_ok(f->path);
     sqlite3 *conn;
 
     begin_run(db);
-    io_db_close(db);
+    db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn, "PRAGMA foreign_keys = ON");
     raw_exec(conn, "INSERT INTO samples VALUES (1, 0, '[0.5,1]', 'split=3', -0.25, NULL)");
@@ -453,7 +453,7 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     struct proto_inference_record rows[3];
     sqlite3 *conn = raw_open(f->path);
     struct core_err err;
-    struct io_db *db;
+    struct db *db;
 
     /* Version 3 exactly as the previous release wrote it, one row in each table. */
     raw_exec(conn,
@@ -492,8 +492,8 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     db = open_ok(f->path);
     make_inferences(rows, 0);
     core_err_clear(&err);
-    assert_core_rc(io_db_insert_inferences(db, 1, "oracle", model_names, rows, 3, &err), CORE_OK);
-    io_db_close(db);
+    assert_core_rc(db_insert_inferences(db, 1, "oracle", model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "

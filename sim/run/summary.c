@@ -1,5 +1,5 @@
 /*
- * collab_summary.c — the per-policy summary of collaborative inferences that
+ * summary.c — the per-policy summary of collaborative inferences that
  * `coinfer run` prints after a run and `coinfer report` prints from the
  * database: count, latency mean and p50 / p95 / p99, mean UE and edge energy
  * per inference, deadline hit ratio, declines, overrides and, where the
@@ -7,7 +7,7 @@
  *
  * Quantiles are exact: every latency is kept in one growable array of
  * doubles (counted allocator, doubling from SUMMARY_INITIAL), sorted by
- * io_collab_summary_finish and read with core_quantile_sorted (R type 7).
+ * run_summary_finish and read with core_quantile_sorted (R type 7).
  * A run of a few hundred thousand inferences costs a few MB. Means are plain
  * sums over the rows in the order they were added, divided by the count.
  *
@@ -15,7 +15,7 @@
  * a table of strings, so it allocates nothing; numbers have six significant
  * digits, "-" marks a figure that does not exist (NAN).
  */
-#include "io/io.h"
+#include "run/run.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,15 +59,15 @@ static const char *const col_names[] = {
 };
 static_assert(ARRAY_LEN(col_names) == COL_COUNT, "one name per summary column");
 
-void io_collab_summary_init(struct io_collab_summary *s, const char *policy, int64_t run_id)
+void run_summary_init(struct run_summary *s, const char *policy, int64_t run_id)
 {
     memset(s, 0, sizeof(*s));
     snprintf(s->policy, sizeof(s->policy), "%s", policy ? policy : "");
     s->run_id = run_id;
-    io_collab_summary_finish(s);
+    run_summary_finish(s);
 }
 
-enum core_rc io_collab_summary_add(struct io_collab_summary *s,
+enum core_rc run_summary_add(struct run_summary *s,
                                    const struct proto_inference_record *rows, size_t n,
                                    struct core_err *e)
 {
@@ -104,7 +104,7 @@ enum core_rc io_collab_summary_add(struct io_collab_summary *s,
     return CORE_OK;
 }
 
-void io_collab_summary_finish(struct io_collab_summary *s)
+void run_summary_finish(struct run_summary *s)
 {
     double n = (double)s->count;
 
@@ -119,7 +119,7 @@ void io_collab_summary_finish(struct io_collab_summary *s)
     s->accuracy = s->correct_known ? (double)s->correct / (double)s->correct_known : NAN;
 }
 
-void io_collab_summary_fini(struct io_collab_summary *s)
+void run_summary_fini(struct run_summary *s)
 {
     core_free(s->latency_s);
     s->latency_s = NULL;
@@ -135,7 +135,7 @@ static void format_number(double x, char cell[SUMMARY_CELL_MAX])
 }
 
 /* Figure c of s as text. */
-static void format_cell(const struct io_collab_summary *s, enum summary_col c,
+static void format_cell(const struct run_summary *s, enum summary_col c,
                         char cell[SUMMARY_CELL_MAX])
 {
     switch (c) {
@@ -183,7 +183,7 @@ static void format_cell(const struct io_collab_summary *s, enum summary_col c,
 }
 
 /* Whether any summary has a run (then the run_id column is printed). */
-static bool any_run_id(const struct io_collab_summary *s, size_t n)
+static bool any_run_id(const struct run_summary *s, size_t n)
 {
     size_t i;
 
@@ -206,7 +206,7 @@ static void print_cell(FILE *out, const char *text, size_t width, bool right, bo
     fputs(last ? "\n" : "  ", out);
 }
 
-void io_collab_summary_print(FILE *out, const struct io_collab_summary *s, size_t n)
+void run_summary_print(FILE *out, const struct run_summary *s, size_t n)
 {
     size_t widths[COL_COUNT];
     char cell[SUMMARY_CELL_MAX];
@@ -232,7 +232,7 @@ void io_collab_summary_print(FILE *out, const struct io_collab_summary *s, size_
     }
 }
 
-void io_collab_summary_print_columns(FILE *out, const struct io_collab_summary *s, size_t n)
+void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n)
 {
     enum summary_col first = any_run_id(s, n) ? COL_RUN_ID : COL_POLICY;
     size_t name_width = 0, width = 0, i;

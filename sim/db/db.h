@@ -1,0 +1,175 @@
+/*
+ * db.h — the whole public face of sim/db: the results database.
+ *
+ * One SQLite file holds every run a user makes: a `runs` row per run, the
+ * rows each run records (requests of the validation queue, radio samples,
+ * inferences and protocol messages of collaborative runs), and profiles
+ * (not tied to a run). Its tables and the columns DESIGN.md fixes are the
+ * user contract; later columns and tables arrive as numbered migrations
+ * (schema.c), so a database written by an older coinfer opens in a newer
+ * one. Every physical quantity is SI with its unit in the column's name.
+ *
+ * Writing: db_open, then per run db_run_begin (the row is committed at once
+ * as 'running', so a killed run stays visible), any number of db_insert
+ * batches (one transaction each: all of a batch or none of it), db_run_end
+ * with the final status. Reading: db_reader_open takes a read-only snapshot
+ * (one read transaction) and db_query runs the queries reports need, from
+ * one table of them indexed by enum db_query.
+ *
+ * Only sim/db includes sqlite3.h; SQLite's result codes become core codes
+ * here (db_int.h). Not thread-safe: one handle per thread.
+ */
+#ifndef COINFER_DB_H
+#define COINFER_DB_H
+
+#include "core/core.h"
+#include "proto/proto.h"
+#include "radio/radio.h"
+
+struct db;
+
+/* The tables rows are inserted into, each with its prepared INSERT, its row
+ * type and how it names a row in messages (tables.c). */
+enum db_table {
+    DB_REQUESTS,      /* struct proto_request_record, per run */
+    DB_RADIO_SAMPLES, /* struct radio_sample, per run */
+    DB_PROFILES,      /* struct db_profile_row, no run */
+    DB_INFERENCES,    /* struct proto_inference_record, per run; ctx struct db_inference_ctx */
+    DB_MESSAGES,      /* struct proto_message_record, per run */
+    DB_TABLE_COUNT
+};
+
+/* What a run is, for its row in `runs` (strings borrowed for the call). */
+struct db_run_info {
+    const char *scenario;        /* scenario name */
+    const char *scenario_sha256; /* SHA-256 of the scenario file's bytes */
+    const char *policy;          /* decision policy ("fifo", "radio" for the other models) */
+    uint64_t seed;               /* master seed */
+    const char *version;         /* coinfer --version */
+};
+
+/* Open (creating if needed) a results database: WAL journal, schema at the
+ * current version (migrating an older one), foreign keys on. Creates parent
+ * directories. NULL with e set on failure: CORE_E_INPUT for a file that is
+ * not a coinfer database (or one too new), CORE_E_IO, CORE_E_DB, NOMEM. */
+struct db *db_open(const char *path, struct core_err *e);
+void db_close(struct db *db); /* NULL is a no-op; rolls back an open batch */
+const char *db_path(const struct db *db);
+
+/* Schema version this build writes (PRAGMA user_version). */
+int db_schema_version(void);
+
+/* Insert a `runs` row, status 'running', started_at now; *run_id out.
+ * Committed at once so that a killed run is visible. */
+enum core_rc db_run_begin(struct db *db, const struct db_run_info *info, int64_t *run_id,
+                          struct core_err *e);
+
+/* Set the run's final status ("complete", "failed", "interrupted") and
+ * finished_at. CORE_E_DB for another status or a run not 'running'. */
+enum core_rc db_run_end(struct db *db, int64_t run_id, const char *status, struct core_err *e);
+
+/* The inferences table's batch context: the run's policy and the model
+ * names its records' model indices name (both borrowed for the call). */
+struct db_inference_ctx {
+    const char *policy;
+    const char *const *model_names;
+};
+
+/* One row of `profiles`: a layer of a profiled model, or the whole forward
+ * pass (layer_index -1). Strings are borrowed for the call. */
+struct db_profile_row {
+    const char *model;      /* model name (zoo name or the model file's name) */
+    int layer_index;        /* layer index from 0, or -1 for the whole model */
+    const char *layer_name; /* the layer's name ("total" for the whole model) */
+    const char *layer_type; /* nn_op_name of the layer ("total" for the whole model) */
+    const char *resource;   /* what ran it, e.g. "host-cpu" */
+    int threads;            /* OpenBLAS threads */
+    uint64_t flops;         /* floating-point operations, multiply-add = 2 */
+    uint64_t params;        /* learnable parameters */
+    uint64_t out_bytes;     /* bytes of the output tensor */
+    double latency_s;       /* median of reps timed runs, s */
+    uint64_t reps;          /* timed runs */
+    double latency_min_s;   /* fastest of them, s */
+    double latency_max_s;   /* slowest of them, s */
+};
+
+/* Append rows[0..n) (of table t's row type) in one transaction: all or, on
+ * any error, none. run_id is the run they belong to (ignored by tables not
+ * per run); ctx is the table's batch context (NULL where it has none).
+ * Profiles of one batch share one profiled_at (now). Messages and errors
+ * name the row that failed: "PATH: recording inference 7 of run 3: ...". */
+enum core_rc db_insert(struct db *db, enum db_table t, int64_t run_id, const void *rows, size_t n,
+                       const void *ctx, struct core_err *e);
+
+/* The same, typed: one per table (tables.c). */
+enum core_rc db_insert_requests(struct db *db, int64_t run_id,
+                                const struct proto_request_record *rows, size_t n,
+                                struct core_err *e);
+enum core_rc db_insert_radio_samples(struct db *db, int64_t run_id,
+                                     const struct radio_sample *rows, size_t n,
+                                     struct core_err *e);
+enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows, size_t n,
+                                struct core_err *e);
+enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
+                                  const char *const *model_names,
+                                  const struct proto_inference_record *rows, size_t n,
+                                  struct core_err *e);
+enum core_rc db_insert_messages(struct db *db, int64_t run_id,
+                                const struct proto_message_record *rows, size_t n,
+                                struct core_err *e);
+
+/* ======================================================================== */
+/* Reading (reader.c)                                                         */
+/* ======================================================================== */
+
+/* A read-only snapshot of a results database: opened without creating or
+ * migrating anything, inside one read transaction, so that what it reads is
+ * consistent even while a run writes (WAL). */
+struct db_reader;
+
+/* CORE_E_INPUT for a missing file, a directory, a file that is not SQLite
+ * or a coinfer database newer than this build; CORE_E_IO, NOMEM. */
+enum core_rc db_reader_open(const char *path, struct db_reader **out, struct core_err *e);
+void db_reader_close(struct db_reader *r); /* NULL is a no-op */
+/* Its schema version (0: no coinfer tables yet). */
+int db_reader_version(const struct db_reader *r);
+const char *db_reader_path(const struct db_reader *r);
+
+/* The queries reports need, one table of them (reader.c). Each lists its
+ * columns in the comment; "of a run" queries take the run's id. */
+enum db_query {
+    DB_Q_RUNS,               /* run_id, scenario, policy, seed, status, started_at,
+                                finished_at, requests, version; by run_id */
+    DB_Q_RUNS_WITH_REQUESTS, /* run_id */
+    DB_Q_REQUESTS_OF_RUN,    /* t_arrival_s, t_start_s, t_done_s, wait_s, service_s,
+                                sojourn_s */
+    DB_Q_RUNS_WITH_RADIO,    /* run_id, distinct UEs */
+    DB_Q_RADIO_OF_RUN,       /* ul_sinr_db, dl_sinr_db, ul_rate_bps, dl_rate_bps */
+    DB_Q_RUNS_WITH_INFERENCES, /* run_id, policy */
+    DB_Q_INFERENCES_OF_RUN,  /* latency_s, ue_energy_j, edge_energy_j, declined, overridden,
+                                deadline_met, correct */
+    DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
+                                model), flops, params, profiled_at; oldest first */
+    DB_QUERY_COUNT
+};
+
+/* One column of a row a query returns (valid only during the callback). */
+struct db_value {
+    bool null;          /* SQL NULL */
+    int64_t i;          /* as an integer */
+    double d;           /* as a real */
+    const char *text;   /* as text ("" for NULL) */
+};
+
+/* Called once per row; a code other than CORE_OK stops the query and is
+ * returned by db_query. */
+typedef enum core_rc (*db_row_fn)(void *ctx, const struct db_value *cols, size_t n_cols,
+                                  struct core_err *e);
+
+/* Run query q (run_id for the "of a run" ones) and call fn with every row.
+ * A query whose tables the database's schema version predates returns no
+ * row. CORE_E_DB / IO with "PATH: reading ...: why". */
+enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
+                      void *ctx, struct core_err *e);
+
+#endif /* COINFER_DB_H */

@@ -1,0 +1,175 @@
+/*
+ * reader.c — reading a results database: a read-only snapshot and the
+ * queries reports need, one table of them indexed by enum db_query.
+ *
+ * The file is opened read-only (nothing is created or migrated) and read
+ * inside one transaction, so every query of a reader sees the same
+ * snapshot even while a run writes (WAL). Each query names the schema
+ * version its tables arrived in; on an older database it returns no row.
+ * Per-run queries scan the run's key range in key order and let the caller
+ * sort: a third of the time of ORDER BY, whose sorter spills to temporary
+ * files on large runs.
+ */
+#include "db/db_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct db_reader {
+    sqlite3 *conn;  /* read-only connection (owned) */
+    char *path;     /* the file (owned) */
+    int version;    /* its schema version */
+    bool in_txn;    /* the read transaction is open */
+};
+
+static const struct {
+    int since;       /* schema version its tables arrived in */
+    bool per_run;    /* binds ?1 to a run id */
+    const char *what; /* for error messages: "reading <what>" */
+    const char *sql;
+} queries[] = {
+    [DB_Q_RUNS] = {1, false, "the runs",
+                   "SELECT run_id, scenario, policy, seed, status, started_at, finished_at, "
+                   "(SELECT count(*) FROM requests q WHERE q.run_id = r.run_id), version "
+                   "FROM runs r ORDER BY run_id"},
+    [DB_Q_RUNS_WITH_REQUESTS] = {1, false, "the runs",
+                                 "SELECT run_id FROM runs r WHERE EXISTS "
+                                 "(SELECT 1 FROM requests q WHERE q.run_id = r.run_id) "
+                                 "ORDER BY run_id"},
+    [DB_Q_REQUESTS_OF_RUN] = {1, true, "the requests of a run",
+                              "SELECT t_arrival_s, t_start_s, t_done_s, wait_s, service_s, "
+                              "sojourn_s FROM requests WHERE run_id = ?1"},
+    [DB_Q_RUNS_WITH_RADIO] = {2, false, "the radio samples",
+                              "SELECT run_id, (SELECT count(DISTINCT ue_id) FROM radio_samples s "
+                              "WHERE s.run_id = r.run_id) FROM runs r WHERE EXISTS "
+                              "(SELECT 1 FROM radio_samples s WHERE s.run_id = r.run_id) "
+                              "ORDER BY run_id"},
+    [DB_Q_RADIO_OF_RUN] = {2, true, "the radio samples of a run",
+                           "SELECT ul_sinr_db, dl_sinr_db, ul_rate_bps, dl_rate_bps "
+                           "FROM radio_samples WHERE run_id = ?1"},
+    [DB_Q_RUNS_WITH_INFERENCES] = {4, false, "the inferences",
+                                   "SELECT run_id, policy FROM runs r WHERE EXISTS "
+                                   "(SELECT 1 FROM inferences i WHERE i.run_id = r.run_id) "
+                                   "ORDER BY run_id"},
+    [DB_Q_INFERENCES_OF_RUN] = {4, true, "the inferences of a run",
+                                "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
+                                "overridden, deadline_met, correct FROM inferences "
+                                "WHERE run_id = ?1"},
+    [DB_Q_PROFILES] = {3, false, "the profiles",
+                       "SELECT model, resource, threads, sum(layer_index >= 0), max(reps), "
+                       "max(CASE WHEN layer_index = -1 THEN latency_s END), "
+                       "max(CASE WHEN layer_index = -1 THEN flops END), "
+                       "max(CASE WHEN layer_index = -1 THEN params END), profiled_at "
+                       "FROM profiles GROUP BY profiled_at, model, resource, threads "
+                       "ORDER BY profiled_at, model, resource, threads"},
+};
+static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
+
+#define MAX_COLUMNS 16 /* columns of the widest query */
+
+enum core_rc db_reader_open(const char *path, struct db_reader **out, struct core_err *e)
+{
+    struct db_reader *r;
+    struct stat sb;
+    enum core_rc rc;
+
+    *out = NULL;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT)
+            return core_err(e, CORE_E_INPUT, "%s: no such results database", path);
+        return core_err(e, CORE_E_IO, "%s: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(sb.st_mode))
+        return core_err(e, CORE_E_INPUT, "%s: is a directory, not a results database", path);
+    r = core_calloc(1, sizeof(*r));
+    if (r)
+        r->path = core_strdup(path);
+    if (!r || !r->path) {
+        core_free(r);
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory opening the database", path);
+    }
+    if (sqlite3_open_v2(path, &r->conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        if (!r->conn)
+            rc = core_err(e, CORE_E_NOMEM, "%s: out of memory opening the database", path);
+        else
+            rc = db_err(e, r->conn, path, "cannot open the results database");
+        goto out_close;
+    }
+    sqlite3_extended_result_codes(r->conn, 1);
+    sqlite3_busy_timeout(r->conn, (int)(DB_BUSY_TIMEOUT_S * 1000.0));
+    if (sqlite3_exec(r->conn, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(e, r->conn, path, "starting a read transaction");
+        goto out_close;
+    }
+    r->in_txn = true;
+    rc = db_read_version(r->conn, path, &r->version, e);
+    if (rc != CORE_OK)
+        goto out_close;
+    *out = r;
+    return CORE_OK;
+
+out_close:
+    db_reader_close(r);
+    return rc;
+}
+
+void db_reader_close(struct db_reader *r)
+{
+    if (!r)
+        return;
+    if (r->in_txn)
+        sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(r->conn);
+    core_free(r->path);
+    core_free(r);
+}
+
+int db_reader_version(const struct db_reader *r)
+{
+    return r->version;
+}
+
+const char *db_reader_path(const struct db_reader *r)
+{
+    return r->path;
+}
+
+enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
+                      void *ctx, struct core_err *e)
+{
+    struct db_value cols[MAX_COLUMNS];
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src, n;
+
+    CORE_ASSERT((unsigned)q < DB_QUERY_COUNT);
+    if (r->version < queries[q].since)
+        return CORE_OK;
+    if (sqlite3_prepare_v2(r->conn, queries[q].sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, r->conn, r->path, "reading %s", queries[q].what);
+    if (queries[q].per_run)
+        sqlite3_bind_int64(st, 1, run_id);
+    n = sqlite3_column_count(st);
+    CORE_ASSERT(n <= MAX_COLUMNS);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < n; c++) {
+            const unsigned char *text;
+
+            cols[c].null = sqlite3_column_type(st, c) == SQLITE_NULL;
+            cols[c].i = sqlite3_column_int64(st, c);
+            cols[c].d = sqlite3_column_double(st, c);
+            text = sqlite3_column_text(st, c);
+            cols[c].text = text ? (const char *)text : "";
+        }
+        rc = fn(ctx, cols, (size_t)n, e);
+        if (rc != CORE_OK)
+            break;
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = db_err(e, r->conn, r->path, "reading %s", queries[q].what);
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,297 @@
+/*
+ * tables.c — the tables rows are inserted into, one entry each in db_tables
+ * (indexed by enum db_table): the INSERT, the row type, how a row's fields
+ * become columns and how a row is named when its insert fails. db_insert
+ * (db.c) runs a batch through its entry in one transaction.
+ *
+ *   requests: the validation queue's rows; wait, service and sojourn are
+ *     stored derived so that queries need no arithmetic;
+ *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
+ *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
+ *   inferences: model is the batch's model_names[record.model]; policy is
+ *     the batch's; correct -1 (not known) is NULL; the three flags are 0 or
+ *     1; the allocation texts are read up to their NUL (or
+ *     PROTO_ALLOC_TEXT_MAX bytes);
+ *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
+ *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
+ *     (a state message) is NULL.
+ */
+#include "db/db_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- requests, radio samples, profiles ------------------------------------ */
+
+static void bind_request(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct proto_request_record *r = row;
+
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->request_id);
+    sqlite3_bind_int64(st, 3, r->ue_id);
+    sqlite3_bind_int64(st, 4, r->server_id);
+    sqlite3_bind_double(st, 5, r->t_arrival_s);
+    sqlite3_bind_double(st, 6, r->t_start_s);
+    sqlite3_bind_double(st, 7, r->t_done_s);
+    sqlite3_bind_double(st, 8, r->t_start_s - r->t_arrival_s);
+    sqlite3_bind_double(st, 9, r->t_done_s - r->t_start_s);
+    sqlite3_bind_double(st, 10, r->t_done_s - r->t_arrival_s);
+}
+
+static void describe_request(const void *row, char *buf, size_t size)
+{
+    const struct proto_request_record *r = row;
+
+    snprintf(buf, size, "request %llu", (unsigned long long)r->request_id);
+}
+
+static void bind_radio_sample(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct radio_sample *r = row;
+
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, r->ue);
+    sqlite3_bind_double(st, 3, r->t_s);
+    sqlite3_bind_int64(st, 4, r->cell);
+    sqlite3_bind_double(st, 5, r->x_m);
+    sqlite3_bind_double(st, 6, r->y_m);
+    sqlite3_bind_double(st, 7, r->ul_sinr_db);
+    sqlite3_bind_double(st, 8, r->dl_sinr_db);
+    sqlite3_bind_int64(st, 9, r->ul_cqi);
+    sqlite3_bind_int64(st, 10, r->dl_cqi);
+    sqlite3_bind_double(st, 11, r->ul_rate_bps);
+    sqlite3_bind_double(st, 12, r->dl_rate_bps);
+}
+
+static void describe_radio_sample(const void *row, char *buf, size_t size)
+{
+    const struct radio_sample *r = row;
+
+    snprintf(buf, size, "the radio sample of UE %u at %g s", (unsigned)r->ue, r->t_s);
+}
+
+/* Profile rows bind ?2..?14; ?1 (profiled_at, now) is bound once per batch. */
+static void bind_profile_batch(struct db *db, sqlite3_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    db_now_text(db->batch_text, sizeof(db->batch_text));
+    sqlite3_bind_text(st, 1, db->batch_text, -1, SQLITE_STATIC);
+}
+
+static void bind_profile(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_profile_row *r = row;
+
+    (void)run_id;
+    sqlite3_bind_text(st, 2, r->model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, r->layer_index);
+    sqlite3_bind_text(st, 4, r->layer_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->layer_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->resource, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->threads);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->flops);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->params);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->out_bytes);
+    sqlite3_bind_double(st, 11, r->latency_s);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)r->reps);
+    sqlite3_bind_double(st, 13, r->latency_min_s);
+    sqlite3_bind_double(st, 14, r->latency_max_s);
+}
+
+static void describe_profile(const void *row, char *buf, size_t size)
+{
+    const struct db_profile_row *r = row;
+
+    snprintf(buf, size, "the profile of %s layer %d (%s)", r->model ? r->model : "(null)",
+             r->layer_index, r->layer_name ? r->layer_name : "(null)");
+}
+
+/* ---- inferences ---------------------------------------------------------- */
+
+/* Rows bind ?1 and ?3..?24; ?2 (the policy) is bound once per batch. ctx is
+ * a struct db_inference_ctx. */
+static void bind_inference_batch(struct db *db, sqlite3_stmt *st, const void *ctx)
+{
+    const struct db_inference_ctx *c = ctx;
+
+    (void)db;
+    CORE_ASSERT(c && c->policy && c->model_names);
+    sqlite3_bind_text(st, 2, c->policy, -1, SQLITE_STATIC);
+}
+
+static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct proto_inference_record *r = row;
+    const char *const *model_names = ((const struct db_inference_ctx *)ctx)->model_names;
+
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->inference_id);
+    sqlite3_bind_int64(st, 4, r->ue_id);
+    sqlite3_bind_int64(st, 5, r->cell_id);
+    sqlite3_bind_text(st, 6, model_names[r->model], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->split);
+    sqlite3_bind_double(st, 8, r->t_request_s);
+    sqlite3_bind_double(st, 9, r->t_done_s);
+    sqlite3_bind_double(st, 10, r->latency_s);
+    sqlite3_bind_double(st, 11, r->ue_compute_s);
+    sqlite3_bind_double(st, 12, r->uplink_s);
+    sqlite3_bind_double(st, 13, r->edge_queue_s);
+    sqlite3_bind_double(st, 14, r->edge_compute_s);
+    sqlite3_bind_double(st, 15, r->downlink_s);
+    sqlite3_bind_double(st, 16, r->signaling_s);
+    sqlite3_bind_double(st, 17, r->ue_energy_j);
+    sqlite3_bind_double(st, 18, r->edge_energy_j);
+    if (r->correct < 0)
+        sqlite3_bind_null(st, 19);
+    else
+        sqlite3_bind_int64(st, 19, r->correct);
+    sqlite3_bind_int(st, 20, r->declined);
+    sqlite3_bind_int(st, 21, r->overridden);
+    sqlite3_bind_int(st, 22, r->deadline_met);
+    sqlite3_bind_text(st, 23, r->ue_alloc, (int)strnlen(r->ue_alloc, PROTO_ALLOC_TEXT_MAX),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 24, r->edge_alloc, (int)strnlen(r->edge_alloc, PROTO_ALLOC_TEXT_MAX),
+                      SQLITE_STATIC);
+}
+
+static void describe_inference(const void *row, char *buf, size_t size)
+{
+    const struct proto_inference_record *r = row;
+
+    snprintf(buf, size, "inference %llu (UE %u)", (unsigned long long)r->inference_id,
+             (unsigned)r->ue_id);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+#define ENDPOINT_MAX 24 /* "cell:4294967295" and its NUL fit */
+
+/* The endpoints are texts of the row's own, so SQLite copies them
+ * (SQLITE_TRANSIENT). */
+static void bind_message(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct proto_message_record *r = row;
+    char ue[ENDPOINT_MAX], cell[ENDPOINT_MAX];
+    int n_ue = snprintf(ue, sizeof(ue), "ue:%u", (unsigned)r->ue_id);
+    int n_cell = snprintf(cell, sizeof(cell), "cell:%u", (unsigned)r->cell_id);
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_double(st, 2, r->t_s);
+    sqlite3_bind_text(st, 3, r->uplink ? ue : cell, r->uplink ? n_ue : n_cell, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, r->uplink ? cell : ue, r->uplink ? n_cell : n_ue, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, proto_msg_type_name(r->type), -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 6, r->bytes);
+    if (r->inference_id < 0)
+        sqlite3_bind_null(st, 7);
+    else
+        sqlite3_bind_int64(st, 7, r->inference_id);
+}
+
+static void describe_message(const void *row, char *buf, size_t size)
+{
+    const struct proto_message_record *r = row;
+
+    snprintf(buf, size, "the %s message of UE %u at %g s", proto_msg_type_name(r->type),
+             (unsigned)r->ue_id, r->t_s);
+}
+
+/* ---- the table of tables ----------------------------------------------------- */
+
+const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
+    [DB_REQUESTS] = {
+        .rows_name = "requests",
+        .insert_sql = "INSERT INTO requests (run_id, request_id, ue_id, server_id, t_arrival_s, "
+                      "t_start_s, t_done_s, wait_s, service_s, sojourn_s) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        .row_size = sizeof(struct proto_request_record),
+        .per_run = true,
+        .bind = bind_request,
+        .describe = describe_request,
+    },
+    [DB_RADIO_SAMPLES] = {
+        .rows_name = "radio samples",
+        .insert_sql = "INSERT INTO radio_samples (run_id, ue_id, t_s, cell_id, x_m, y_m, "
+                      "ul_sinr_db, dl_sinr_db, ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        .row_size = sizeof(struct radio_sample),
+        .per_run = true,
+        .bind = bind_radio_sample,
+        .describe = describe_radio_sample,
+    },
+    [DB_PROFILES] = {
+        .rows_name = "profile rows",
+        .insert_sql = "INSERT INTO profiles (model, layer_index, layer_name, layer_type, "
+                      "resource, threads, flops, params, out_bytes, latency_s, reps, "
+                      "latency_min_s, latency_max_s, profiled_at) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)",
+        .row_size = sizeof(struct db_profile_row),
+        .per_run = false,
+        .bind_batch = bind_profile_batch,
+        .bind = bind_profile,
+        .describe = describe_profile,
+    },
+    [DB_INFERENCES] = {
+        .rows_name = "inferences",
+        .insert_sql = "INSERT INTO inferences (run_id, inference_id, ue_id, cell_id, model, "
+                      "policy, split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
+                      "edge_queue_s, edge_compute_s, downlink_s, signaling_s, ue_energy_j, "
+                      "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
+                      "edge_alloc) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7, ?8, ?9, ?10, ?11, ?12, "
+                      "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+        .row_size = sizeof(struct proto_inference_record),
+        .per_run = true,
+        .bind_batch = bind_inference_batch,
+        .bind = bind_inference,
+        .describe = describe_inference,
+    },
+    [DB_MESSAGES] = {
+        .rows_name = "messages",
+        .insert_sql = "INSERT INTO messages (run_id, t_s, src, dst, type, bytes, inference_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        .row_size = sizeof(struct proto_message_record),
+        .per_run = true,
+        .bind = bind_message,
+        .describe = describe_message,
+    },
+};
+
+/* ---- typed entry points --------------------------------------------------------- */
+
+enum core_rc db_insert_requests(struct db *db, int64_t run_id,
+                                const struct proto_request_record *rows, size_t n,
+                                struct core_err *e)
+{
+    return db_insert(db, DB_REQUESTS, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_radio_samples(struct db *db, int64_t run_id,
+                                     const struct radio_sample *rows, size_t n,
+                                     struct core_err *e)
+{
+    return db_insert(db, DB_RADIO_SAMPLES, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows, size_t n,
+                                struct core_err *e)
+{
+    return db_insert(db, DB_PROFILES, 0, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
+                                  const char *const *model_names,
+                                  const struct proto_inference_record *rows, size_t n,
+                                  struct core_err *e)
+{
+    const struct db_inference_ctx ctx = {policy, model_names};
+
+    return db_insert(db, DB_INFERENCES, run_id, rows, n, &ctx, e);
+}
+
+enum core_rc db_insert_messages(struct db *db, int64_t run_id,
+                                const struct proto_message_record *rows, size_t n,
+                                struct core_err *e)
+{
+    return db_insert(db, DB_MESSAGES, run_id, rows, n, NULL, e);
+}

@@ -1,0 +1,222 @@
+/*
+ * run.h — the whole public face of sim/run: running scenarios into results
+ * databases, and what is printed about them.
+ *
+ * A run driver takes a loaded scenario (sim/io), builds its world on the
+ * event engine (sim/proto, sim/radio), runs it in slices and drains the rows
+ * its handlers buffered into the results database (sim/db) between slices,
+ * so a stop (signal, failure) loses nothing already recorded. Summaries are
+ * what `coinfer run` and `coinfer report` print.
+ */
+#ifndef COINFER_RUN_H
+#define COINFER_RUN_H
+
+#include <stdio.h>
+
+#include "core/core.h"
+#include "db/db.h"
+#include "io/io.h"
+#include "proto/proto.h"
+#include "radio/radio.h"
+
+#define RUN_PATH_MAX 4096 /* a database path */
+
+/* Where a run's rows go without --db: results/<scenario-name>.db, in buf.
+ * The one place that default is written. */
+void run_default_db_path(const char *scenario_name, char *buf, size_t size);
+
+/* Print, per run in the database at path: scenario, policy, seed, status,
+ * row counts and summary statistics of what it recorded (report.c). */
+enum core_rc run_report(const char *path, FILE *out, struct core_err *e);
+
+/* ======================================================================== */
+/* Per-policy summary of collaborative inferences (summary.c)              */
+/* ======================================================================== */
+
+/* What `coinfer run` and `coinfer report` print for each policy's run.
+ * Latency quantiles are exact (R type 7 over every latency, kept in a
+ * growable array), not P-square estimates. Fill with _init, _add (any
+ * number of batches), then _finish for the figures; _fini frees the
+ * latencies and leaves the figures readable. */
+#define RUN_POLICY_NAME_MAX 32
+struct run_summary {
+    char policy[RUN_POLICY_NAME_MAX]; /* the decision policy (truncated to fit) */
+    int64_t run_id;                  /* its row in runs; 0: none */
+    uint64_t count;                  /* inferences */
+    uint64_t declined;               /* of those, declined by the network */
+    uint64_t overridden;             /* of those, overridden by the network (a3) */
+    uint64_t deadline_met;           /* of those, finished within their deadline */
+    uint64_t correct_known;          /* of those, with a known outcome (real mode) */
+    uint64_t correct;                /* of those, correct */
+    double sum_latency_s;            /* sum of latencies, s */
+    double sum_ue_energy_j;          /* sum of UE energies, J */
+    double sum_edge_energy_j;        /* sum of edge energies, J */
+    double *latency_s;               /* every latency added (owned; freed by _fini), s */
+    size_t capacity;                 /* doubles allocated in latency_s */
+    /* Figures, set by run_summary_finish; NAN when count is 0 (and
+     * accuracy when no outcome is known). */
+    double mean_latency_s;           /* s */
+    double p50_latency_s;            /* s */
+    double p95_latency_s;            /* s */
+    double p99_latency_s;            /* s */
+    double mean_ue_energy_j;         /* UE energy per inference, J */
+    double mean_edge_energy_j;       /* edge energy per inference, J */
+    double deadline_ratio;           /* deadline_met / count, 1 */
+    double accuracy;                 /* correct / correct_known, 1 */
+};
+
+/* Start an empty summary of policy's run (run_id 0: not in a database). */
+void run_summary_init(struct run_summary *s, const char *policy, int64_t run_id);
+
+/* Add rows[0..n): all of them, or (CORE_E_NOMEM when the latency array
+ * cannot grow) none. */
+enum core_rc run_summary_add(struct run_summary *s,
+                                   const struct proto_inference_record *rows, size_t n,
+                                   struct core_err *e);
+
+/* Compute the figures from what was added (sorts the latencies; more rows
+ * may be added and _finish called again). */
+void run_summary_finish(struct run_summary *s);
+
+/* Free the latencies; the counts and figures stay. */
+void run_summary_fini(struct run_summary *s);
+
+/* Print s[0..n) (finished) as an aligned table, one line per policy: a
+ * run_id column when any summary has one, then policy, inferences, the
+ * latency mean and quantiles (s), mean UE and edge energy per inference
+ * (J), deadline hit ratio, declined, overridden, accuracy; "-" for a
+ * figure that does not exist. */
+void run_summary_print(FILE *out, const struct run_summary *s, size_t n);
+
+/* The same figures side by side, one column per policy and one line per
+ * figure (what `coinfer run --policy all` prints). */
+void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n);
+
+/* ======================================================================== */
+/* Running a queue scenario into the database (queue.c)                     */
+/* ======================================================================== */
+
+/* Called about ten times a second of wall time during a run. */
+typedef void (*run_progress_fn)(void *ctx, double sim_now_s, double sim_end_s,
+                               uint64_t events, double wall_s);
+
+struct run_queue_options {
+    const char *db_path;        /* results database; NULL: results/<name>.db */
+    const char *policy;         /* NULL: the scenario kind's only policy */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    run_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct run_queue_result {
+    int64_t run_id;             /* row in runs */
+    char db_path[RUN_PATH_MAX];  /* where the rows went */
+    char status[16];            /* complete, interrupted or failed */
+    uint64_t events;            /* engine events run */
+    uint64_t n_recorded;        /* rows written */
+    double sim_end_s;           /* simulated time reached, s */
+    double wall_s;              /* wall-clock time of the run, s */
+    struct core_stats sojourn;  /* sojourn of recorded requests, s */
+    struct core_stats wait;     /* wait in queue of recorded requests, s */
+    struct core_p2 p50, p95, p99; /* sojourn quantiles, s */
+    double theory_sojourn_s;    /* queueing theory's mean sojourn, s; NAN if none */
+};
+
+/* Run a loaded scenario to its end (or a stop), recording into the database.
+ * The run's row is 'running' from the start, then 'complete', 'interrupted'
+ * (stop_flag; CORE_E_INTERRUPTED returned) or 'failed'. Rows recorded before
+ * a stop are all kept. A bad --policy is CORE_E_USAGE before the database is
+ * touched. */
+enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_options *opt,
+                             struct run_queue_result *res, struct core_err *e);
+
+/* ======================================================================== */
+/* Running a radio scenario (radio.c)                                        */
+/* ======================================================================== */
+
+/* Called with each sampling instant's rows (valid only during the call). */
+typedef void (*run_radio_rows_fn)(void *ctx, const struct radio_sample *rows, size_t n);
+
+struct run_radio_options {
+    const char *db_path;        /* results database; NULL: none (rows go to on_rows only) */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    run_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    run_radio_rows_fn on_rows;   /* NULL: rows go to the database only */
+    void *rows_ctx;             /* passed to on_rows */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct run_radio_result {
+    char db_path[RUN_PATH_MAX];       /* where the rows went ("" without a database) */
+    int64_t run_id;                  /* row in runs (0 without a database) */
+    char status[16];                 /* complete, interrupted or failed */
+    uint64_t seed;                   /* the master seed used */
+    uint64_t n_samples;              /* rows produced */
+    size_t n_ues, n_cells;           /* the world's size */
+    double sim_end_s;                /* last sampling instant reached, s */
+    double wall_s;                   /* wall-clock time of the run, s */
+    struct radio_world_stats stats;  /* handovers, channel updates, transfers */
+};
+
+/* Run a radio scenario's world (mobility, channel, handovers, the groups'
+ * traffic) to its duration, sampling every UE every sample period into
+ * radio_samples (a runs row with policy 'radio' when opt->db_path is set)
+ * and opt->on_rows. Statuses and stops as run_queue; a scenario that
+ * is not a radio one is CORE_E_USAGE before the database is touched. */
+enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_options *opt,
+                          struct run_radio_result *res, struct core_err *e);
+
+/* ======================================================================== */
+/* Running a collaborative scenario (collab.c)                               */
+/* ======================================================================== */
+
+struct io_collab;
+
+/* Called with each batch of finished inferences (valid only during the call). */
+typedef void (*run_collab_rows_fn)(void *ctx, const struct proto_inference_record *rows,
+                                  size_t n);
+
+struct run_collab_options {
+    const char *db_path;        /* results database; NULL: results/<name>.db */
+    bool has_seed;              /* seed overrides the scenario's seed */
+    uint64_t seed;              /* master seed when has_seed */
+    bool trace;                 /* record every message in `messages` */
+    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
+    run_progress_fn progress;    /* NULL: no progress reports */
+    void *progress_ctx;         /* passed to progress */
+    run_collab_rows_fn on_rows;  /* NULL: rows go to the database only */
+    void *rows_ctx;             /* passed to on_rows */
+    const char *version;        /* recorded in runs.version */
+};
+
+struct run_collab_result {
+    int64_t run_id;                  /* row in runs */
+    char db_path[RUN_PATH_MAX];       /* where the rows went */
+    char policy[32];                 /* the policy run */
+    char status[16];                 /* complete, interrupted or failed */
+    uint64_t seed;                   /* the master seed used */
+    bool exact;                      /* every problem solved exactly (oracle: no chain
+                                        relaxation) */
+    uint64_t events;                 /* engine events run */
+    uint64_t n_inferences;           /* inference rows written */
+    uint64_t n_messages;             /* message rows written (--trace) */
+    double sim_end_s;                /* simulated time reached, s */
+    double wall_s;                   /* wall-clock time of the run, s */
+    struct proto_collab_stats stats; /* the world's counters */
+};
+
+/* Run collaborative scenario c (built from sc by io_collab_build) with the
+ * named policy ("local", "edge", "split", "oracle", "random") into the
+ * database, one `runs` row per call. Statuses and stops as run_queue;
+ * an unknown policy is CORE_E_USAGE before the database is touched. */
+enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
+                           const char *policy, const struct run_collab_options *opt,
+                           struct run_collab_result *res, struct core_err *e);
+
+#endif /* COINFER_RUN_H */
