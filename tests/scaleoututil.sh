@@ -1,6 +1,6 @@
 # Helpers shared by the scale-out tests (tests/integration/test_mpi.sh,
-# test_slurm.sh). Source after tests/integration/lib.sh (or with BUILD set),
-# from the repository root.
+# test_slurm.sh) and their benchmark (tests/bench/scaleout.bench.sh). Source
+# after tests/integration/lib.sh (or with BUILD set), from the repository root.
 #
 # MPIRUN: how mpirun runs here. --allow-run-as-root because the tests run as
 # root; --oversubscribe because 3 ranks on a 2-core machine exceed Open MPI's
