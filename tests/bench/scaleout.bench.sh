@@ -53,9 +53,10 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "slurm: not measured: the test cluster runs its daemons as root, and this is uid $(id -u)"
     exit 0
 fi
-CL=$(mktemp -d /tmp/coinfer-slurm-XXXXXX)
-trap 'scripts/slurm/test-cluster.sh stop "$CL" >/dev/null 2>&1; rm -rf "$CL"' EXIT
+CL=""
+trap '[ -z "$CL" ] || { scripts/slurm/test-cluster.sh stop "$CL" >/dev/null 2>&1; rm -rf "$CL"; }' EXIT
 trap 'exit 1' INT TERM
+CL=$(mktemp -d /tmp/coinfer-slurm-XXXXXX) || exit 1
 export SLURM_CONF=$CL/slurm.conf
 t0=$(now)
 scripts/slurm/test-cluster.sh start "$CL" >/dev/null || exit 1

@@ -20,13 +20,17 @@ fi
 
 CLUSTER=scripts/slurm/test-cluster.sh
 # Not under $TMP: munged wants every directory above its socket searchable by all.
-CL=$(mktemp -d /tmp/coinfer-slurm-XXXXXX)
+CL=""
 cleanup() {
-    "$CLUSTER" stop "$CL" >/dev/null 2>&1
-    rm -rf "$CL" "$TMP"
+    if [ -n "$CL" ]; then
+        "$CLUSTER" stop "$CL" >/dev/null 2>&1
+        rm -rf "$CL"
+    fi
+    rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+CL=$(mktemp -d /tmp/coinfer-slurm-XXXXXX) || { fail "mktemp -d /tmp/coinfer-slurm-XXXXXX"; exit 1; }
 export SLURM_CONF=$CL/slurm.conf
 
 # What the system had before: the test must leave it as it was.
