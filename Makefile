@@ -9,7 +9,8 @@
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
 #
-# CI=true adds -Werror. Libraries come from pkg-config.
+# CI=true adds -Werror. Libraries come from pkg-config. MPI=1 compiles everything
+# with mpicc (MPICC=...) and defines COINFER_MPI; it also builds tests/mpi/.
 
 BUILD   ?= build
 .DEFAULT_GOAL := all
@@ -17,6 +18,15 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 CXX     ?= c++
 SAN     ?=
+MPI     ?= 0
+MPICC   ?= mpicc
+ifeq ($(filter 0 1,$(MPI)),)
+$(error MPI must be 0 or 1, not '$(MPI)')
+endif
+ifeq ($(MPI),1)
+CC      := $(MPICC)
+endif
+DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 
 # --- configuration: packages, flags, version -------------------------------
 # build/config.mk (compiler and linker flags from pkg-config) is regenerated on
@@ -36,9 +46,9 @@ include $(BUILD)/config.mk
 endif
 
 $(BUILD)/config.mk: FORCE
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh $(DEPS_OPTS)
 	@mkdir -p $(BUILD)
-	@scripts/gen-config.sh > $@.tmp && { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
+	@MPI=$(MPI) MPICC='$(MPICC)' scripts/gen-config.sh > $@.tmp && { cmp -s $@.tmp $@ || mv $@.tmp $@; }; rm -f $@.tmp
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
@@ -47,11 +57,15 @@ WARN     += -Werror
 endif
 OPT      ?= -O2
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+MPIFLAGS :=
+ifeq ($(MPI),1)
+MPIFLAGS := -DCOINFER_MPI
+endif
 SANFLAGS :=
 ifneq ($(SAN),)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
-CFLAGS_ALL = $(CSTD) $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP -Isim -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(OPT) -g $(WARN) $(MPIFLAGS) $(SANFLAGS) -MMD -MP -Isim -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread -lm
 
@@ -70,12 +84,16 @@ VAL_BIN  := $(VAL_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+# MPI programs (tests/mpi/test_*.c): built only with MPI=1, run under mpirun by
+# tests/integration/test_mpi.sh (scripts/run-tests.sh does not run them itself).
+MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
+MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
 .PHONY: all test run bench asan valgrind clean install deps help FORCE
 all: $(BIN)
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh $(DEPS_OPTS)
 
 $(BUILD)/gen/version.h: FORCE
 	@mkdir -p $(@D)
@@ -111,6 +129,13 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(BUILD)/config.mk
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MF $@.d -MT $@ -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) \
 	  $(LIBS_ALL) $(CMOCKA_LIBS)
 
+# An MPI test needs only Open MPI, not libcoinfer.a: it proves the MPI=1 toolchain.
+ifeq ($(MPI),1)
+$(BUILD)/tests/mpi/%: tests/mpi/%.c $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL)
+endif
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) $(BUILD)/config.mk
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MF $@.d -MT $@ -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) \
@@ -121,7 +146,7 @@ $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core gsl) -o $@ $< $$(pkg-config --libs ns3-core gsl)
 
-test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN)
+test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
 run: $(BIN)
@@ -149,7 +174,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 

@@ -2,8 +2,11 @@
 # Install the Debian packages coinfer builds, tests and benchmarks with, when
 # they are missing. Does nothing (and needs no network) when all are present.
 #
-#   scripts/install-deps.sh            build and test dependencies
-#   scripts/install-deps.sh --bench    also the reference stacks for `make bench`
+#   scripts/install-deps.sh             build and test dependencies
+#   scripts/install-deps.sh --bench     also the reference stacks for `make bench`
+#   scripts/install-deps.sh --scaleout  also Open MPI (for `make MPI=1`) and Slurm
+#                                       with munge (scripts/slurm/test-cluster.sh)
+# The options combine. The scale-out tests call it with --scaleout themselves.
 #
 # Runs apt-get as root (or through sudo); on a machine that is not Debian, or
 # without the rights to install, it lists what is missing and exits 1.
@@ -11,10 +14,18 @@ set -eu
 
 pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-config
       sqlite3 valgrind procps)
-if [ "${1:-}" = "--bench" ]; then
-    # References only: never linked into coinfer.
-    pkgs+=(libns3-dev python3-torch python3-torchvision)
-fi
+for opt in "$@"; do
+    case "$opt" in
+        # References only: never linked into coinfer.
+        --bench) pkgs+=(libns3-dev python3-torch python3-torchvision) ;;
+        # Installing slurm-wlm and munge does not configure or start them here
+        # (where systemd runs, Debian starts their system units; the test
+        # cluster uses its own key, sockets and ports and ignores those).
+        # iproute2 gives the test cluster `ss` to find free ports.
+        --scaleout) pkgs+=(openmpi-bin libopenmpi-dev slurm-wlm munge iproute2) ;;
+        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -39,5 +50,7 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# Other jobs on a shared machine may hold dpkg's lock for a while: wait for it.
+lock=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get "${lock[@]}" update -qq
+$sudo apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -7,7 +7,8 @@
 #
 # Unit and validation tests are cmocka programs under $BUILD/tests/; each case
 # counts once. Integration tests are tests/integration/test_*.sh; each prints
-# "PASS: ..." or "FAIL: ..." lines that count once each. $TEST_WRAPPER (for
+# "PASS: ..." or "FAIL: ..." lines that count once each, and "SKIP: reason"
+# when it cannot run here (shown, counted neither way). $TEST_WRAPPER (for
 # example valgrind) prefixes every program. Logs land in $BUILD/test-logs/.
 set -u
 cd "$(dirname "$0")/.."
@@ -78,6 +79,8 @@ if [ "$unit_only" -eq 0 ]; then
             failures+=("$name"); echo "FAIL $name ($p passed, $f failed; log: $log)"
             grep -E '^FAIL: ' -A6 "$log" | sed 's/^/    /' | head -60
             [ "$rc" -ne 0 ] && tail -20 "$log" | sed 's/^/    /'
+        elif grep -q '^SKIP: ' "$log"; then
+            echo "skip $name ($p passed; $(grep -m1 '^SKIP: ' "$log" | cut -c7-))"
         else
             echo "ok   $name ($p)"
         fi
