@@ -19,13 +19,28 @@ int cli_report(int argc, char **argv);
 int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
 
-struct io_scenario;
+struct run_assembly;
 struct run_collab_options;
 /* `coinfer run` on a collaborative scenario (cmd_run_collab.c): policy NULL
- * is oracle, "all" runs every policy on the seed; opt's db, seed, trace, stop
- * flag and version are set by the caller. Returns the exit code. */
-int cli_run_collab(const struct io_scenario *sc, const char *policy,
+ * is oracle, "all" runs every policy on the seed; opt's db, trace, stop flag
+ * and version are set by the caller. Returns the exit code. */
+int cli_run_collab(const struct run_assembly *a, const char *policy,
                    struct run_collab_options *opt, bool quiet);
+
+/* The knob overrides of a command line (sets.c): every --set PATH=VALUE and
+ * --seed N (as simulation@seed=N), in the order given, for
+ * io_scenario_load. */
+struct cli_sets {
+    const char **v;     /* [n] (owned array; the strings are argv's or seed_text) */
+    size_t n;           /* overrides */
+    char seed_text[48]; /* "simulation@seed=N" of --seed ("": none) */
+};
+/* Room for argc overrides; false (message printed) when out of memory. */
+bool cli_sets_init(struct cli_sets *s, int argc, const char *command);
+void cli_sets_fini(struct cli_sets *s);
+void cli_sets_add(struct cli_sets *s, const char *assignment);
+/* --seed N: false (usage message printed) when N is not in [0, 2^64-1]. */
+bool cli_sets_seed(struct cli_sets *s, const char *value, const char *command);
 
 /* The binary's version (git describe at build time). */
 const char *cli_version(void);

@@ -356,7 +356,7 @@ static int profile_one(const struct profile_options *o, const char *arg)
     struct nn_model *m = NULL;
     struct core_err e;
     double *eff = NULL;
-    char name[IO_NAME_MAX];
+    char name[CORE_KNOB_STRING_MAX];
     FILE *info = o->csv ? stderr : stdout; /* where the lines around the table go */
     int code;
 
@@ -567,7 +567,7 @@ static int cpmm_check(const struct profile_options *o)
         enum nn_zoo_model zm = o->timings ? rec.model[z] : (enum nn_zoo_model)z;
         struct nn_profile *p = NULL;
         struct nn_model *m = NULL;
-        char name[IO_NAME_MAX];
+        char name[CORE_KNOB_STRING_MAX];
         size_t n;
 
         code = load_model(nn_zoo_name(zm), &m, name, sizeof(name));
@@ -598,7 +598,7 @@ static int cpmm_check(const struct profile_options *o)
                 nn_model_layer_cost(m, (int)i, &lp.cost);
                 nn_model_layer_gemm(m, (int)i, &lp.gemm);
             }
-            if (io_layer_desc(m, (int)i, &lp, &desc[z][i], &e) != CORE_OK)
+            if (proto_layer_desc(m, (int)i, &lp, &desc[z][i], &e) != CORE_OK)
                 code = cli_fail(&e);
             lat[z][i] = p ? p->layers[i].min_s : rec.latency_s[z][i];
             if (save)

@@ -1,5 +1,6 @@
 /*
- * cmd_radio.c — `coinfer radio SCENARIO [--db FILE] [--csv] [--seed N] [--quiet]` and
+ * cmd_radio.c — `coinfer radio SCENARIO [--db FILE] [--csv] [--seed N] [--set PATH=VALUE]...
+ * [--quiet]` and
  * `coinfer radio --link-budget SCENARIO`.
  *
  * The first runs, through run_radio, a radio scenario's world (mobility,
@@ -30,7 +31,8 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer radio SCENARIO [--db FILE] [--csv] [--seed N] [--quiet]\n"
+            "usage: coinfer radio SCENARIO [--db FILE] [--csv] [--seed N] [--set PATH=VALUE]...\n"
+            "                              [--quiet]\n"
             "       coinfer radio --link-budget SCENARIO\n"
             "\n"
             "Run the radio world of SCENARIO (a scenario with a <radio> section): UEs\n"
@@ -46,6 +48,7 @@ static void help(FILE *out)
             "                 dl_rate_bps) instead of writing the database; with --db,\n"
             "                 both. The summary then goes to stderr.\n"
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
+            "  --set PATH=VALUE  override one knob of the scenario (see coinfer run --help)\n"
             "  --quiet, -q    no progress bar and no summary (errors still go to stderr)\n"
             "  --link-budget  print the first cell's link budget as CSV and exit: a lone\n"
             "                 UE on its boresight from 10 m to the cell edge every 10 m,\n"
@@ -66,14 +69,13 @@ struct radio_opts {
     bool csv;             /* --csv */
     bool quiet;           /* --quiet */
     bool link_budget;     /* --link-budget */
-    bool has_seed;        /* --seed given */
-    uint64_t seed;        /* its value */
+    struct cli_sets sets; /* --set and --seed */
 };
 
 /* What a run did, for the summary. */
-static enum core_rc print_link_budget(const struct io_scenario *sc, struct core_err *e)
+static enum core_rc print_link_budget(const struct run_assembly *a, struct core_err *e)
 {
-    const struct radio_world_config *cfg = &sc->radio;
+    const struct radio_world_config *cfg = &a->radio;
     double edge_m = radio_cell_edge_m(&cfg->deploy), min_m, max_m, d_m;
     struct radio_budget_row r;
     enum core_rc rc;
@@ -87,7 +89,8 @@ static enum core_rc print_link_budget(const struct io_scenario *sc, struct core_
     for (;;) {
         rc = radio_link_budget(cfg, d_m, &r, e);
         if (rc != CORE_OK)
-            return core_err(e, rc, "%s: link budget at %g m: %s", sc->path, d_m, e->msg);
+            return core_err(e, rc, "%s: link budget at %g m: %s", io_config_path(a->cfg), d_m,
+                            e->msg);
         printf("%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%u,%u,%.9g,%.9g\n", r.distance_m,
                r.los_probability, r.pathloss_los_db, r.pathloss_nlos_db, r.ul_sinr_db,
                r.dl_sinr_db, (unsigned)r.ul_cqi, (unsigned)r.dl_cqi, r.ul_rate_bps,
@@ -111,13 +114,14 @@ static void print_csv_rows(void *ctx, const struct radio_sample *rows, size_t n)
     }
 }
 
-static void print_summary(FILE *f, const struct io_scenario *sc,
+static void print_summary(FILE *f, const struct run_assembly *a,
                           const struct run_radio_result *o)
 {
     fprintf(f,
             "radio run %lld %s: %s (seed %llu), %.9g s simulated in %.2f s wall, %zu UEs in "
             "%zu cells\n",
-            (long long)o->run_id, o->status, sc->name, (unsigned long long)o->seed, o->sim_end_s,
+            (long long)o->run_id, o->status, io_config_name(a->cfg), (unsigned long long)o->seed,
+            o->sim_end_s,
             o->wall_s, o->n_ues, o->n_cells);
     fprintf(f, "  %-22s %llu\n", "samples recorded", (unsigned long long)o->n_samples);
     fprintf(f, "  %-22s %llu\n", "handovers", (unsigned long long)o->stats.handovers);
@@ -133,7 +137,8 @@ static void print_summary(FILE *f, const struct io_scenario *sc,
 /* Load, check the kind, then run or print the link budget. */
 static int radio_main(const char *path, const struct radio_opts *o)
 {
-    struct io_scenario *sc = core_calloc(1, sizeof(*sc));
+    struct io_config *cfg = NULL;
+    struct run_assembly *a = NULL;
     struct run_radio_result *out = core_calloc(1, sizeof(*out));
     struct run_radio_options opt = {0};
     char db_path[IO_PATH_MAX] = "";
@@ -143,33 +148,33 @@ static int radio_main(const char *path, const struct radio_opts *o)
     int code;
 
     core_err_clear(&e);
-    if (sc == NULL || out == NULL) {
+    if (out == NULL) {
         fprintf(stderr, "coinfer radio: out of memory\n");
         code = 1;
         goto out_free;
     }
-    rc = io_scenario_load(path, sc, &e);
-    if (rc == CORE_OK && sc->kind != IO_SCENARIO_RADIO && sc->kind != IO_SCENARIO_COLLAB)
+    rc = io_scenario_load(path, o->sets.v, o->sets.n, &cfg, &e);
+    if (rc == CORE_OK && io_config_kind(cfg) == IO_SCENARIO_QUEUE)
         rc = core_err(&e, CORE_E_INPUT,
                       "%s:0: not a radio scenario (it has no <radio> section; run it with "
                       "coinfer run)",
                       path);
+    if (rc == CORE_OK)
+        rc = run_assemble_radio(cfg, &a, &e);
     if (rc != CORE_OK) {
         code = cli_fail(&e);
         goto out_free;
     }
     if (o->link_budget) {
-        rc = print_link_budget(sc, &e);
+        rc = print_link_budget(a, &e);
         code = rc == CORE_OK ? 0 : cli_fail(&e);
         goto out_free;
     }
     if (o->db_path != NULL)
         snprintf(db_path, sizeof(db_path), "%s", o->db_path);
     else if (!o->csv)
-        snprintf(db_path, sizeof(db_path), "results/%s.db", sc->name);
+        run_default_db_path(io_config_name(cfg), db_path, sizeof(db_path));
     opt.db_path = db_path[0] ? db_path : NULL;
-    opt.has_seed = o->has_seed;
-    opt.seed = o->seed;
     opt.stop_flag = &cli_stop_requested;
     opt.progress = cli_progress_update;
     opt.progress_ctx = &progress;
@@ -180,15 +185,16 @@ static int radio_main(const char *path, const struct radio_opts *o)
                "dl_rate_bps\n");
     cli_progress_init(&progress, o->quiet || o->csv);
     cli_install_signals();
-    rc = run_radio(sc, &opt, out, &e);
+    rc = run_radio(a, &opt, out, &e);
     cli_progress_finish(&progress);
     if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !o->quiet)
-        print_summary(o->csv ? stderr : stdout, sc, out);
+        print_summary(o->csv ? stderr : stdout, a, out);
     fflush(stdout);
     code = rc == CORE_OK ? 0 : cli_fail(&e);
 out_free:
     core_free(out);
-    core_free(sc);
+    run_assembly_destroy(a);
+    io_config_destroy(cfg);
     return code;
 }
 
@@ -198,14 +204,16 @@ int cli_radio(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},   {"csv", no_argument, NULL, 'c'},
         {"seed", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
         {"link-budget", no_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 'S'},   {NULL, 0, NULL, 0},
     };
     struct radio_opts o = {0};
-    int c;
+    int c, code = 2;
 
+    if (!cli_sets_init(&o.sets, argc, "radio"))
+        return 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:s:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:s:qhS:", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o.db_path = optarg;
@@ -214,12 +222,11 @@ int cli_radio(int argc, char **argv)
             o.csv = true;
             break;
         case 's':
-            if (!cli_parse_u64(optarg, &o.seed)) {
-                fprintf(stderr, "coinfer radio: --seed '%s' is not an integer in [0, 2^64-1]\n",
-                        optarg);
-                return 2;
-            }
-            o.has_seed = true;
+            if (!cli_sets_seed(&o.sets, optarg, "radio"))
+                goto out_free;
+            break;
+        case 'S':
+            cli_sets_add(&o.sets, optarg);
             break;
         case 'q':
             o.quiet = true;
@@ -229,26 +236,30 @@ int cli_radio(int argc, char **argv)
             break;
         case 'h':
             help(stdout);
-            return 0;
+            code = 0;
+            goto out_free;
         case ':':
             fprintf(stderr, "coinfer radio: %s needs a value (see coinfer radio --help)\n",
                     argv[optind - 1]);
-            return 2;
+            goto out_free;
         default:
             fprintf(stderr, "coinfer radio: unknown option '%s' (see coinfer radio --help)\n",
                     argv[optind - 1]);
-            return 2;
+            goto out_free;
         }
     }
     if (argc - optind != 1) {
         fprintf(stderr, "coinfer radio: one scenario, please (got %d; see --help)\n",
                 argc - optind);
-        return 2;
+        goto out_free;
     }
-    if (o.link_budget && (o.db_path || o.csv || o.has_seed)) {
+    if (o.link_budget && (o.db_path || o.csv || o.sets.seed_text[0])) {
         fprintf(stderr, "coinfer radio: --link-budget takes no --db, --csv or --seed (see "
                         "--help)\n");
-        return 2;
+        goto out_free;
     }
-    return radio_main(argv[optind], &o);
+    code = radio_main(argv[optind], &o);
+out_free:
+    cli_sets_fini(&o.sets);
+    return code;
 }

@@ -1,8 +1,10 @@
 /*
- * cmd_run.c — `coinfer run [SCENARIO] [--policy NAME] [--seed N] [--db FILE]`.
+ * cmd_run.c — `coinfer run [SCENARIO] [--policy NAME] [--seed N] [--set PATH=VALUE]...
+ * [--db FILE]`.
  *
- * Loads and validates the scenario before touching the database (a bad file
- * leaves nothing behind), runs it, and prints the summary. SIGINT and SIGTERM
+ * Loads and validates the scenario, with its overrides, before touching the
+ * database (a bad file or override leaves nothing behind), runs it, and
+ * prints the summary. SIGINT and SIGTERM
  * stop the run cleanly: every row recorded so far is kept and the run is
  * marked 'interrupted'; a second signal kills the process at once.
  */
@@ -21,8 +23,8 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer run [SCENARIO] [--policy NAME] [--seed N] [--db FILE] [--trace]\n"
-            "                   [--quiet]\n"
+            "usage: coinfer run [SCENARIO] [--policy NAME] [--seed N] [--set PATH=VALUE]...\n"
+            "                   [--db FILE] [--trace] [--quiet]\n"
             "\n"
             "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every inference (or\n"
             "request of a validation queue) in a SQLite results database, then print a\n"
@@ -33,6 +35,13 @@ static void help(FILE *out)
             "                 the same seed and prints them side by side. The validation\n"
             "                 queue model has one policy: fifo\n"
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
+            "                 (the same as --set simulation@seed=N)\n"
+            "  --set PATH=VALUE  override one knob of the scenario, as the file would\n"
+            "                 write it: PATH is ELEMENT[/ELEMENT...]@ATTRIBUTE, an element\n"
+            "                 written name, name[INDEX] (from 0) or name[NAME] (e.g.\n"
+            "                 radio/deployment@isd=300m, radio/ue-group[1]@count=40,\n"
+            "                 edge/use[gpu]@count=4, simulation@duration=60s); the same\n"
+            "                 units and range checks as the file; repeatable, in order\n"
             "  --db FILE      results database (default results/<scenario-name>.db);\n"
             "                 several runs may share one database\n"
             "  --trace        also record every protocol message in the messages table\n"
@@ -45,14 +54,14 @@ static void help(FILE *out)
             "Exit codes: 0 complete, 1 runtime failure or interrupted, 2 bad input/usage.\n");
 }
 
-static void print_summary(const struct io_scenario *sc, const struct run_queue_result *r)
+static void print_summary(const struct run_assembly *a, const struct run_queue_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
     printf("run %lld %s: %s (seed %llu, policy fifo), %.9g s simulated in %.2f s wall, "
            "%llu events (%.3g events/s)\n",
-           (long long)r->run_id, r->status, sc->name,
-           (unsigned long long)sc->sim.seed, r->sim_end_s, r->wall_s,
+           (long long)r->run_id, r->status, io_config_name(a->cfg),
+           (unsigned long long)a->sim.seed, r->sim_end_s, r->wall_s,
            (unsigned long long)r->events, ev_rate);
     printf("  %-22s %llu\n", "requests recorded", (unsigned long long)r->n_recorded);
     if (r->n_recorded > 0) {
@@ -74,34 +83,37 @@ int cli_run(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'}, {"seed", required_argument, NULL, 's'},
         {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
-        {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
     struct run_collab_options copt = {0};
     struct run_queue_options opt = {0};
     struct run_queue_result *res = NULL;
-    struct io_scenario *sc = NULL;
+    struct run_assembly *a = NULL;
+    struct io_config *cfg = NULL;
+    struct cli_sets sets;
     struct cli_progress progress;
     struct core_err e;
-    const char *path = DEFAULT_SCENARIO;
+    const char *path = DEFAULT_SCENARIO, *policy = NULL;
     bool quiet = false;
-    int c, code;
+    int c, code = 2;
     enum core_rc rc;
 
     core_err_clear(&e);
+    if (!cli_sets_init(&sets, argc, "run"))
+        return 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:d:qht", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:d:qhtS:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            opt.policy = optarg;
+            policy = optarg;
             break;
         case 's':
-            if (!cli_parse_u64(optarg, &opt.seed)) {
-                fprintf(stderr, "coinfer run: --seed '%s' is not an integer in [0, 2^64-1]\n",
-                        optarg);
-                return 2;
-            }
-            opt.has_seed = true;
+            if (!cli_sets_seed(&sets, optarg, "run"))
+                goto out_free;
+            break;
+        case 'S':
+            cli_sets_add(&sets, optarg);
             break;
         case 'd':
             opt.db_path = optarg;
@@ -114,71 +126,66 @@ int cli_run(int argc, char **argv)
             break;
         case 'h':
             help(stdout);
-            return 0;
+            code = 0;
+            goto out_free;
         case ':':
             fprintf(stderr, "coinfer run: %s needs a value (see coinfer run --help)\n",
                     argv[optind - 1]);
-            return 2;
+            goto out_free;
         default:
             fprintf(stderr, "coinfer run: unknown option '%s' (see coinfer run --help)\n",
                     argv[optind - 1]);
-            return 2;
+            goto out_free;
         }
     }
     if (argc - optind > 1) {
         fprintf(stderr, "coinfer run: one scenario at a time (got %d; see --help)\n",
                 argc - optind);
-        return 2;
+        goto out_free;
     }
     if (argc - optind == 1)
         path = argv[optind];
 
-    sc = core_calloc(1, sizeof(*sc));
-    res = core_calloc(1, sizeof(*res));
-    if (!sc || !res) {
-        core_free(sc);
-        core_free(res);
-        fprintf(stderr, "coinfer run: out of memory\n");
-        return 1;
-    }
-    rc = io_scenario_load(path, sc, &e);
+    rc = io_scenario_load(path, sets.v, sets.n, &cfg, &e);
+    if (rc == CORE_OK && io_config_kind(cfg) != IO_SCENARIO_COLLAB && copt.trace)
+        rc = core_err(&e, CORE_E_USAGE, "--trace needs a collaborative scenario (%s is not)",
+                      path);
+    if (rc == CORE_OK)
+        rc = run_assemble(cfg, &a, &e);
     if (rc != CORE_OK) {
         code = cli_fail(&e);
         goto out_free;
     }
-    if (opt.has_seed)
-        sc->sim.seed = opt.seed;
-    if (sc->kind == IO_SCENARIO_COLLAB) {
+    if (a->kind == IO_SCENARIO_COLLAB) {
         copt.db_path = opt.db_path;
-        copt.has_seed = opt.has_seed;
-        copt.seed = opt.seed;
         copt.stop_flag = &cli_stop_requested;
         copt.version = cli_version();
         cli_install_signals();
-        code = cli_run_collab(sc, opt.policy, &copt, quiet);
+        code = cli_run_collab(a, policy, &copt, quiet);
         goto out_free;
     }
-    if (copt.trace) {
-        fprintf(stderr, "coinfer run: --trace needs a collaborative scenario (%s is not)\n",
-                path);
-        code = 2;
+    res = core_calloc(1, sizeof(*res));
+    if (!res) {
+        fprintf(stderr, "coinfer run: out of memory\n");
+        code = 1;
         goto out_free;
     }
+    opt.policy = policy;
     cli_progress_init(&progress, quiet);
     opt.stop_flag = &cli_stop_requested;
     opt.progress = cli_progress_update;
     opt.progress_ctx = &progress;
     opt.version = cli_version();
     cli_install_signals();
-    rc = run_queue(sc, &opt, res, &e);
+    rc = run_queue(a, &opt, res, &e);
     cli_progress_finish(&progress);
-    if (rc == CORE_OK || rc == CORE_E_INTERRUPTED) {
-        if (!quiet)
-            print_summary(sc, res);
-    }
+    if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !quiet)
+        print_summary(a, res);
     code = rc == CORE_OK ? 0 : cli_fail(&e);
 out_free:
-    core_free(sc);
     core_free(res);
+    run_assembly_destroy(a);
+    io_config_destroy(cfg);
+    cli_sets_fini(&sets);
     return code;
 }

@@ -31,14 +31,14 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
         r->rc = run_summary_add(r->sum, rows, n, &e);
 }
 
-static void print_run(const struct io_scenario *sc, const struct run_collab_result *r)
+static void print_run(const struct run_assembly *a, const struct run_collab_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
     printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
            "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions, "
            "%llu batteries emptied\n",
-           (long long)r->run_id, r->status, sc->name, (unsigned long long)r->seed, r->policy,
+           (long long)r->run_id, r->status, io_config_name(a->cfg), (unsigned long long)r->seed, r->policy,
            strcmp(r->policy, "oracle") == 0 ? (r->exact ? ", exact" : ", chain relaxation") : "",
            r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
            (unsigned long long)r->stats.done, (unsigned long long)r->stats.overridden,
@@ -46,12 +46,11 @@ static void print_run(const struct io_scenario *sc, const struct run_collab_resu
            (unsigned long long)r->stats.batteries_out);
 }
 
-int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_collab_options *opt,
-                   bool quiet)
+int cli_run_collab(const struct run_assembly *a, const char *policy,
+                   struct run_collab_options *opt, bool quiet)
 {
     struct run_summary sums[N_POLICIES];
     struct run_collab_result res;
-    struct io_collab *c = NULL;
     struct cli_progress progress;
     struct rows_ctx rows;
     struct core_err e;
@@ -77,9 +76,6 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_
         }
         which[n++] = policy;
     }
-    rc = io_collab_build(sc, &c, &e);
-    if (rc != CORE_OK)
-        return cli_fail(&e);
     opt->on_rows = on_rows;
     opt->rows_ctx = &rows;
     for (size_t i = 0; i < n; i++) {
@@ -89,7 +85,7 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_
         cli_progress_init(&progress, quiet);
         opt->progress = cli_progress_update;
         opt->progress_ctx = &progress;
-        rc = run_collab(sc, c, which[i], opt, &res, &e);
+        rc = run_collab(a, which[i], opt, &res, &e);
         cli_progress_finish(&progress);
         if (rc == CORE_OK || rc == CORE_E_INTERRUPTED)
             done = i + 1; /* it has a run and rows to summarise */
@@ -99,7 +95,7 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_
         if (rc == CORE_OK && rows.rc != CORE_OK)
             rc = core_err(&e, CORE_E_NOMEM, "out of memory for the summary's latencies");
         if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !quiet)
-            print_run(sc, &res);
+            print_run(a, &res);
         if (rc != CORE_OK) {
             code = cli_fail(&e);
             break;
@@ -117,6 +113,5 @@ int cli_run_collab(const struct io_scenario *sc, const char *policy, struct run_
     }
     for (size_t i = 0; i < done; i++)
         run_summary_fini(&sums[i]);
-    io_collab_destroy(c);
     return code;
 }

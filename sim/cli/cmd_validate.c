@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "run/run.h"
 
 static void help(FILE *out)
 {
@@ -46,7 +46,7 @@ int cli_validate(int argc, char **argv)
             continue;
         n_files++;
         core_err_clear(&e);
-        if (io_validate_file(argv[i], &e) == CORE_OK) {
+        if (run_validate(argv[i], &e) == CORE_OK) {
             if (!quiet)
                 printf("%s: ok\n", argv[i]);
             continue;

@@ -182,6 +182,13 @@ enum core_rc core_knobs_defaults(const struct core_knob_table *t, void *config,
 enum core_rc core_knob_set(const struct core_knob *k, const char *text, void *config,
                            char *why, size_t why_size);
 
+/* Write knob k's value in config as text that core_knob_set reads back to
+ * the very same value: a REAL as the shortest exact number in its SI unit
+ * (no unit written: a bare number is SI), INT and UINT64 as digits, BOOL as
+ * true or false, ENUM as its name, STRING as it is. The canonical form of a
+ * configuration (two configs with equal values write equal texts). */
+void core_knob_format(const struct core_knob *k, const void *config, char *buf, size_t size);
+
 /* Find a knob by attribute name in a table; NULL if absent. */
 const struct core_knob *core_knob_find(const struct core_knob_table *t, const char *name);
 

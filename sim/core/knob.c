@@ -243,6 +243,51 @@ enum core_rc core_knobs_defaults(const struct core_knob_table *t, void *config, 
     return CORE_OK;
 }
 
+void core_knob_format(const struct core_knob *k, const void *config, char *buf, size_t size)
+{
+    const char *field = (const char *)config + k->offset;
+
+    switch (k->kind) {
+    case CORE_KNOB_REAL: {
+        double v;
+        memcpy(&v, field, sizeof(v));
+        core_format_shortest(v, buf, size);
+        return;
+    }
+    case CORE_KNOB_INT: {
+        long l;
+        memcpy(&l, field, sizeof(l));
+        snprintf(buf, size, "%ld", l);
+        return;
+    }
+    case CORE_KNOB_UINT64: {
+        uint64_t u;
+        memcpy(&u, field, sizeof(u));
+        snprintf(buf, size, "%" PRIu64, u);
+        return;
+    }
+    case CORE_KNOB_BOOL: {
+        bool b;
+        memcpy(&b, field, sizeof(b));
+        snprintf(buf, size, "%s", b ? "true" : "false");
+        return;
+    }
+    case CORE_KNOB_ENUM: {
+        int i;
+        memcpy(&i, field, sizeof(i));
+        CORE_ASSERT(k->choices != NULL && i >= 0);
+        snprintf(buf, size, "%s", k->choices[i]);
+        return;
+    }
+    case CORE_KNOB_STRING:
+        snprintf(buf, size, "%s", field);
+        return;
+    case CORE_KNOB_KIND_COUNT:
+        break;
+    }
+    CORE_ASSERT(!"a knob of a known kind");
+}
+
 const struct core_knob *core_knob_find(const struct core_knob_table *t, const char *name)
 {
     for (size_t i = 0; i < t->n_knobs; i++) {

@@ -3,8 +3,12 @@
  *
  * Scenario and model files are XML validated against their schemas
  * (scenarios/schema.xsd, models/schema.xsd; libxml2) before anything runs;
- * every error names the user's file and line. Only this folder includes
- * libxml2.
+ * every error names the user's file and line. A scenario is read once into
+ * a configuration tree (struct io_config) that owns every value, holds no
+ * fixed maxima a user can reach, names every knob by a path, takes --set
+ * overrides through the same knob tables as the file, and has a canonical
+ * text whose SHA-256 identifies the configuration of a run. Only this folder
+ * includes libxml2.
  */
 #ifndef COINFER_IO_H
 #define COINFER_IO_H
@@ -16,77 +20,150 @@
 #include "proto/proto.h"
 #include "radio/radio.h"
 
+#define IO_PATH_MAX 4096 /* a file path */
+
 /* ======================================================================== */
-/* Scenario files (scenario.c)                                              */
+/* The configuration tree (config.c)                                         */
 /* ======================================================================== */
+
+/* A tree of elements read from a file through a grammar: each node is one
+ * element, its values the structs of its grammar entry's knob tables (the
+ * very structs the modules declare their knobs for), defaults first. Nodes
+ * are named by index (io_node); the root is node 0. */
+struct io_config;
+typedef uint32_t io_node;
+#define IO_NODE_NONE UINT32_MAX
+#define IO_NODE_ROOT ((io_node)0)
+#define IO_ELEMENT_TABLES 2 /* knob tables one element may have */
+
+/* One element kind of a grammar. */
+struct io_element {
+    const char *name;         /* element name in the file */
+    uint16_t parent;          /* index of its parent's entry (the root: its own) */
+    uint8_t n_tables;         /* knob tables its attributes fill, 0..IO_ELEMENT_TABLES */
+    const struct core_knob_table *table[IO_ELEMENT_TABLES]; /* those tables (static) */
+    size_t size[IO_ELEMENT_TABLES];                          /* bytes of each one's struct */
+    void (*init)(void *blob);  /* fills table 0's struct before its defaults (NULL: zeros) */
+    const char *key;           /* string knob naming an instance in paths ([name]); NULL */
+    const char *key_fallback;  /* knob naming it when key is empty; NULL */
+    /* Rewrite a knob's canonical text (a path made absolute, say); NULL: as is. */
+    void (*canonical_value)(const struct io_config *c, io_node n, const char *knob, char *value,
+                            size_t size);
+};
 
 /* What a scenario file describes. */
 enum io_scenario_kind {
-    IO_SCENARIO_QUEUE, /* <queue>: the validation queueing model */
-    IO_SCENARIO_RADIO, /* <radio> and no <queue>: mobility, channel and transfers only */
+    IO_SCENARIO_QUEUE,  /* <queue>: the validation queueing model */
+    IO_SCENARIO_RADIO,  /* <radio> alone: mobility, channel and transfers only */
     IO_SCENARIO_COLLAB, /* <radio> with models, devices and an edge: collaborative inference */
     IO_SCENARIO_KIND_COUNT
 };
 
-#define IO_NAME_MAX 128
-#define IO_PATH_MAX 4096
-#define IO_RADIO_MAX_GROUPS 16      /* <ue-group> elements in one <radio> */
-#define IO_RADIO_MAX_POSITIONS 1024 /* <position> elements in one <radio>, all groups */
+void io_config_destroy(struct io_config *c); /* NULL is a no-op */
 
-/* The elements of a collaborative scenario (IO_SCENARIO_COLLAB) as written,
- * with their lines and the names resolved into indices; io_collab_build
- * turns them into a struct proto_collab_config. No pointers: a struct
- * io_scenario copies with memcpy as far as these go. */
-#define IO_COLLAB_MAX_RESOURCES 32 /* <resource> elements */
+/* The file it was read from, the SHA-256 of its bytes, what it describes. */
+const char *io_config_path(const struct io_config *c);
+const char *io_config_file_sha256(const struct io_config *c);
+enum io_scenario_kind io_config_kind(const struct io_config *c);
+/* The scenario's name (<scenario name>, else the file's base name). */
+const char *io_config_name(const struct io_config *c);
 
-struct io_collab_side_spec {
-    long line;                                   /* the <device> or <edge> element */
-    size_t n_uses;                               /* its <use> children */
-    struct proto_use_config use[PROTO_MAX_INSTANCES]; /* as written */
-    long use_line[PROTO_MAX_INSTANCES];          /* their lines */
-    uint32_t use_resource[PROTO_MAX_INSTANCES];  /* index of each one's <resource> */
+/* Navigation. Children are in document order; element is an index of the
+ * tree's grammar (for scenarios, enum io_element_id). */
+io_node io_config_first(const struct io_config *c, io_node parent);   /* NONE: none */
+io_node io_config_next(const struct io_config *c, io_node node);      /* NONE: last */
+io_node io_config_parent(const struct io_config *c, io_node node);    /* NONE: root */
+size_t io_config_count(const struct io_config *c, io_node parent, uint16_t element);
+/* The i-th child of parent that is element, or IO_NODE_NONE. */
+io_node io_config_child(const struct io_config *c, io_node parent, uint16_t element, size_t i);
+/* The first child of parent that is element with key key (its key knob's
+ * value, or its fallback's when that is empty), or IO_NODE_NONE. */
+io_node io_config_find(const struct io_config *c, io_node parent, uint16_t element,
+                       const char *key);
+/* Its position among its parent's children of its element. */
+size_t io_config_index(const struct io_config *c, io_node node);
+/* Its key ("" when its element has none). */
+const char *io_config_key(const struct io_config *c, io_node node);
+uint16_t io_config_element_index(const struct io_config *c, io_node node);
+const struct io_element *io_config_element(const struct io_config *c, io_node node);
+/* Its line in the file (a node of defaults: its parent's line). */
+long io_config_line(const struct io_config *c, io_node node);
+/* The struct table `table` of its element fills (borrowed; valid while the
+ * tree lives and does not grow). */
+const void *io_config_data(const struct io_config *c, io_node node, size_t table);
+/* Whether attribute name was written in the file or set by --set. */
+bool io_config_given(const struct io_config *c, io_node node, const char *name);
+
+/* Set one knob by path: "PATH=VALUE" where PATH is ELEMENT[/ELEMENT...]@ATTRIBUTE,
+ * an element written name, name[INDEX] (from 0) or name[KEY] (its key, as
+ * edge/use[gpu]@count), and VALUE as a file would write it. The same
+ * parsing, units and range checks as the file; the override is recorded
+ * (io_config_override) and named in later error messages about its
+ * element. CORE_E_USAGE "--set PATH=VALUE: why" for a bad path or value. */
+enum core_rc io_config_set(struct io_config *c, const char *assignment, struct core_err *e);
+size_t io_config_n_overrides(const struct io_config *c);
+const char *io_config_override(const struct io_config *c, size_t i); /* "PATH=VALUE" */
+
+/* A cross-check's error about node: "FILE:LINE: element 'E': message", with
+ * "(after --set PATH=VALUE)" when an override changed that element. Returns
+ * CORE_E_INPUT. */
+enum core_rc io_config_err(const struct io_config *c, io_node node, struct core_err *e,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The canonical text (every node in grammar order, every knob written
+ * exactly in its SI unit: the same for two trees with the same values) into
+ * *text_out (owned, core_free) and its SHA-256 into sha256. It is a file of
+ * the same kind, which reads back to the same values. CORE_E_NOMEM. */
+enum core_rc io_config_canonical(const struct io_config *c, char **text_out, char sha256[65],
+                                 struct core_err *e);
+
+/* ======================================================================== */
+/* Scenario files (scenario.c, check.c)                                      */
+/* ======================================================================== */
+
+/* The elements of a scenario file (scenario.c has the grammar: parents,
+ * knob tables, keys). */
+enum io_element_id {
+    IO_EL_SCENARIO,      /* the root: io_scenario_knobs, struct io_scenario_attrs */
+    IO_EL_SIMULATION,    /* proto_sim_config */
+    IO_EL_QUEUE,         /* no attributes */
+    IO_EL_SERVER,        /* proto_queue_server_config */
+    IO_EL_UES,           /* proto_queue_ues_config */
+    IO_EL_RADIO,         /* radio_world_config (sample period; defaults elsewhere) */
+    IO_EL_CARRIER,       /* radio_carrier_config */
+    IO_EL_DEPLOYMENT,    /* radio_deployment_config */
+    IO_EL_POWER_CONTROL, /* radio_pc_config */
+    IO_EL_HANDOVER,      /* radio_handover_config */
+    IO_EL_UE_GROUP,      /* radio_ue_group_config, proto_ue_group_config */
+    IO_EL_POSITION,      /* io_position */
+    IO_EL_WORKLOAD,      /* proto_workload_config; key: model */
+    IO_EL_RESOURCE,      /* compute_resource_config; key: name */
+    IO_EL_MODEL,         /* proto_model_config; key: name */
+    IO_EL_DEVICE,        /* proto_device_config; key: name */
+    IO_EL_DEVICE_USE,    /* proto_use_config under a device; key: name, else resource */
+    IO_EL_EDGE,          /* proto_edge_config */
+    IO_EL_EDGE_USE,      /* proto_use_config under the edge; key: name, else resource */
+    IO_EL_PROTOCOL,      /* proto_protocol_config */
+    IO_EL_OBJECTIVE,     /* proto_objective_config */
+    IO_EL_INFERENCE,     /* proto_inference_config */
+    IO_EL_COUNT
 };
 
-struct io_collab_spec {
-    size_t n_resources;                                         /* <resource> elements */
-    struct compute_resource_config resource[IO_COLLAB_MAX_RESOURCES]; /* as written */
-    long resource_line[IO_COLLAB_MAX_RESOURCES];                /* their lines */
-    size_t n_models;                                            /* <model> elements */
-    struct proto_model_config model[PROTO_MAX_MODELS];          /* as written */
-    long model_line[PROTO_MAX_MODELS];                          /* their lines */
-    size_t n_devices;                                           /* <device> elements */
-    struct proto_device_config device[PROTO_MAX_DEVICES];       /* as written */
-    struct io_collab_side_spec device_side[PROTO_MAX_DEVICES];  /* their <use>s */
-    struct proto_edge_config edge;                              /* <edge> */
-    struct io_collab_side_spec edge_side;                       /* its <use>s */
-    struct proto_protocol_config protocol;                      /* <protocol> or defaults */
-    struct proto_objective_config objective;                    /* <objective> or defaults */
-    long objective_line;                                        /* its line (0: absent) */
-    struct proto_inference_config inference;                    /* <inference> or defaults */
-    struct proto_ue_group_config group[IO_RADIO_MAX_GROUPS];    /* <ue-group device> */
-    uint32_t group_device[IO_RADIO_MAX_GROUPS];                 /* its device index */
-    size_t n_workloads[IO_RADIO_MAX_GROUPS];                    /* <workload>s per group */
-    struct proto_workload_config workload[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS];
-    long workload_line[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS]; /* their lines */
-    uint32_t workload_model[IO_RADIO_MAX_GROUPS][PROTO_MAX_WORKLOADS]; /* model indices */
+/* <scenario>'s own attributes. */
+struct io_scenario_attrs {
+    char name[CORE_KNOB_STRING_MAX]; /* the scenario's name */
 };
+extern const struct core_knob_table io_scenario_knobs;
 
-struct io_scenario {
-    char path[IO_PATH_MAX];    /* the file as given */
-    char name[IO_NAME_MAX];    /* <scenario name=...>, else the file's base name */
-    char sha256[65];           /* hex SHA-256 of the file's bytes */
-    enum io_scenario_kind kind;
-    struct proto_sim_config sim;
-    struct proto_queue_config queue; /* when kind == IO_SCENARIO_QUEUE */
-    /* When kind == IO_SCENARIO_RADIO: the radio world. radio.groups points
-     * into radio_groups and their positions into radio_pos_*_m of this very
-     * struct, so a copy of the struct must repoint them (io_scenario_copy). */
-    struct radio_world_config radio;
-    struct radio_ue_group_config radio_groups[IO_RADIO_MAX_GROUPS];
-    double radio_pos_x_m[IO_RADIO_MAX_POSITIONS]; /* <position x>, m */
-    double radio_pos_y_m[IO_RADIO_MAX_POSITIONS]; /* <position y>, m */
-    struct io_collab_spec collab; /* when kind == IO_SCENARIO_COLLAB (radio as above) */
+/* <position>: one UE's starting point (placement="positions"). */
+struct io_position {
+    double x_m; /* m */
+    double y_m; /* m */
 };
+extern const struct core_knob_table io_position_knobs;
+
+/* The scenario grammar, indexed by enum io_element_id. */
+extern const struct io_element io_scenario_grammar[IO_EL_COUNT];
 
 /* Where the scenario schema lives: $COINFER_SCHEMA_DIR/schema.xsd if that
  * variable is set; else ../scenarios/schema.xsd from the directory of the
@@ -97,17 +174,35 @@ struct io_scenario {
  * directory. A schema that cannot be read is CORE_E_IO with
  * "SCHEMA:0: cannot open the scenario schema: ..." in e. */
 
-/* Load, validate (XSD, then ranges and cross-checks) and convert a scenario
- * file into *out. Bad input: CORE_E_INPUT with "FILE:LINE: message" in e. */
-enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct core_err *e);
+/* Load the scenario file at path: validate it (XSD), read it into a tree,
+ * apply sets[0..n_sets) ("PATH=VALUE", io_config_set) in order, then run
+ * every cross-check (io_scenario_check). *out returned owned. Bad input:
+ * CORE_E_INPUT with "FILE:LINE: message"; a bad --set CORE_E_USAGE. */
+enum core_rc io_scenario_load(const char *path, const char *const *sets, size_t n_sets,
+                              struct io_config **out, struct core_err *e);
 
-/* Copy *src into *dst and repoint dst's radio groups and positions into dst. */
-void io_scenario_copy(struct io_scenario *dst, const struct io_scenario *src);
+/* The checks that need several values, other elements or the radio's and
+ * compute's validity rules (check.c): names that resolve (a group's device,
+ * a workload's model, a use's resource), unique names, side options, radio
+ * checks, positions, warm-up before the end, objective weights. What needs
+ * the models (layers no resource runs) is checked when the problems are
+ * built. "FILE:LINE: element 'E': why". */
+enum core_rc io_scenario_check(const struct io_config *c, struct core_err *e);
 
-/* Validate any coinfer file by its root element: <model> files as
- * io_model_validate does, everything else as a scenario (io_scenario_load's
- * errors, including a root that is neither). */
-enum core_rc io_validate_file(const char *path, struct core_err *e);
+/* The knob of attribute attr of element (any grammar entry of that name),
+ * or NULL; and the list of its attributes, comma-separated, into buf (for
+ * messages). */
+const struct core_knob *io_scenario_knob(const char *element, const char *attr);
+void io_scenario_attributes(const char *element, char *buf, size_t size);
+
+/* path as written in the file base_file: itself if absolute, else joined to
+ * base_file's directory (how model files, weights files and the like are
+ * found). */
+void io_resolve_beside(const char *base_file, const char *path, char *out, size_t size);
+
+/* Whether the file at path is a model file (its root element is <model>,
+ * read up to it only; no error is reported). */
+bool io_file_is_model(const char *path);
 
 /* ======================================================================== */
 /* Model files (model_file.c)                                               */
@@ -140,59 +235,5 @@ enum core_rc io_model_load_shapes(const char *path, struct nn_model **out, struc
 /* Check the model file at path as io_model_load does (weights file
  * included) without allocating the model's weights or activations. */
 enum core_rc io_model_validate(const char *path, struct core_err *e);
-
-/* ======================================================================== */
-/* Layers as the CPMM sees them (layer_desc.c)                              */
-/* ======================================================================== */
-
-struct nn_layer_profile;
-struct compute_layer_desc;
-
-/* Describe layer i of finalized model m, profiled as *lp (nn_profile_run),
- * as a CPMM layer in *d: a conv2d with groups = input = output channels is a
- * depthwise conv, flatten and dropout are reshapes, every other op the CPMM
- * type of its name. CORE_E_INPUT (naming the layer) for an op the CPMM has
- * no type for. */
-enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
-                           struct compute_layer_desc *d, struct core_err *e);
-
-/* ======================================================================== */
-/* Collaborative scenarios (collab.c, collab_load.c)                         */
-/* ======================================================================== */
-
-/* A loaded collaborative scenario: the proto config, the problems, the
- * models. io_collab_build loads each model (a file relative to the
- * scenario, or a zoo model), finalizes it with seed 1, folds its batch
- * norms and fuses its activations, resolves the resource types, builds
- * each side's instances and options (a CPU <use> gives one option per
- * amount, labelled "name:cores", with cores units; an accelerator one,
- * labelled "name", share 1, 1 unit) and, for each (device class, model)
- * that some ue-group runs, a compute_problem priced by the CPMM's roofline
- * (unsupported: INFINITY; layers that move no data, as reshapes and the
- * folded or fused aliases, 1 ns and no energy). */
-struct io_collab;
-
-/* Build *out from sc (kind IO_SCENARIO_COLLAB; sc is not kept). Bad input:
- * CORE_E_INPUT with "FILE:LINE: message" (a model file's own errors keep
- * its FILE:LINE; a device given a layer type that none of its resources
- * nor the edge supports names the <workload>); CORE_E_USAGE for a scenario
- * of another kind; CORE_E_NOMEM. *out is returned owned. */
-enum core_rc io_collab_build(const struct io_scenario *sc, struct io_collab **out,
-                             struct core_err *e);
-void io_collab_destroy(struct io_collab *c); /* NULL is a no-op */
-
-/* The resolved config (borrowed, valid while c lives; its problems and
- * model names point into c). */
-const struct proto_collab_config *io_collab_config(const struct io_collab *c);
-/* The radio world of the scenario with the groups' traffic fields zero
- * (borrowed, valid while c lives). */
-const struct radio_world_config *io_collab_radio(const struct io_collab *c);
-/* Model m (borrowed): in costed mode its graph and shapes only, not
- * finalized (no weights); in real mode finalized, folded and fused. */
-struct nn_model *io_collab_model(const struct io_collab *c, size_t m);
-/* For each layer of model m, the problem layer it is part of: a problem
- * groups an alias (folded batch norm, fused activation, flatten) with the
- * layer it is the only reader of (borrowed; nn_model_n_layers entries). */
-const uint16_t *io_collab_layer_groups(const struct io_collab *c, size_t m);
 
 #endif /* COINFER_IO_H */

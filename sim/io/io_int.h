@@ -22,11 +22,31 @@
  * from_parser: msg is a well-formedness error of the XML parser. */
 void io_xml_translate(const char *msg, bool from_parser, char *out, size_t out_size);
 
-/* ---- scenario elements (scenario.c) -------------------------------------- */
+/* ---- building a configuration tree (config.c) ---------------------------- */
 
-/* The knob table of a scenario element ("simulation", "server", "ues"), or
- * NULL for an element without knobs. */
-const struct core_knob_table *io_scenario_knobs(const char *element);
+/* An empty tree of grammar (static; n_elements entries) read from path. NULL
+ * on allocation failure. */
+struct io_config *io_config_create(const struct io_element *grammar, size_t n_elements,
+                                   const char *path);
+
+/* Add a node of element under parent (IO_NODE_NONE: the root, the first
+ * node), at line of the file, its structs initialised and set to their
+ * defaults; *out its index. CORE_E_NOMEM; CORE_E_INPUT past 2^32 - 2 nodes. */
+enum core_rc io_config_add(struct io_config *c, io_node parent, uint16_t element, long line,
+                           io_node *out, struct core_err *e);
+
+/* The knob of attribute name of node's element (and which of its tables
+ * holds it), or NULL. */
+const struct core_knob *io_config_knob(const struct io_config *c, io_node node, const char *name,
+                                       size_t *table);
+
+/* Set attribute name of node from text (core_knob_set) and mark it given.
+ * CORE_E_INPUT with why[] (no file or line). */
+enum core_rc io_config_apply(struct io_config *c, io_node node, const char *name,
+                             const char *value, char *why, size_t why_size);
+
+void io_config_set_file_sha256(struct io_config *c, const char sha256[65]);
+void io_config_set_kind(struct io_config *c, enum io_scenario_kind kind);
 
 /* ---- loading XML files (xml_load.c) -------------------------------------- */
 

@@ -1,471 +1,408 @@
 /*
- * scenario.c — scenario files in: read, parse, validate, convert.
+ * scenario.c — scenario files in: read, parse, validate, and read into a
+ * configuration tree (config.c) through the scenario's grammar.
  *
  * A scenario is read whole (for its SHA-256), parsed by libxml2 without
- * network access or external entities (XML_PARSE_NONET, no NOENT or DTDLOAD)
- * and with line numbers past 65535 (XML_PARSE_BIG_LINES), validated against
- * scenarios/schema.xsd, and only then converted: each element's attributes
- * are set through its module's knob table (units to SI, ranges checked) and
- * cross-checks run last. Every libxml2 message is caught by a structured
- * error handler and rewritten (xml_errors.c); the first error is reported as
- * "FILE:LINE: message" with CORE_E_INPUT.
+ * network access or external entities and validated against
+ * scenarios/schema.xsd (xml_load.c); only then is it read into the tree:
+ * each element becomes a node of its grammar entry below, its attributes set
+ * through that entry's knob tables (units to SI, ranges checked), defaults
+ * first. Every libxml2 message is rewritten (xml_errors.c) and every error
+ * is "FILE:LINE: message" with CORE_E_INPUT.
  *
- * The file's structure for now:
+ * The grammar — which elements exist, under which parent, which module's
+ * knob tables read their attributes — is the table `grammar` below, in the
+ * schema's order of elements (so that a canonical text lists them as a file
+ * would):
  *
- *   <scenario name="...">          name optional (default: the file's base name)
- *     <description>...</description>   optional
- *     <simulation duration=".." seed=".." warmup=".."/>
- *     <queue>                          either the validation queue ...
- *       <server servers=".." service=".." mean-service=".."/>
- *       <ues count=".." arrival=".." rate=".."/>
- *     </queue>
- *     <radio sample-period="..">       ... or a radio world (IO_SCENARIO_RADIO)
- *       <carrier .../> <deployment .../> <power-control .../> <handover .../>
- *                                      each optional, at most once, in this order
- *       <ue-group ...>                 one or more
- *         <position x=".." y=".."/>    with placement="positions": one per UE
+ *   <scenario name="...">                           root; name default: the file's base name
+ *     <description>...</description>                free text, not configuration
+ *     <simulation duration seed warmup/>
+ *     <queue> <server .../> <ues .../> </queue>     the validation queue, or
+ *     <radio sample-period>                         a radio world:
+ *       <carrier/> <deployment/> <power-control/> <handover/>   at most once each
+ *       <ue-group ... device="...">                 one or more
+ *         <position x y/>                           placement="positions": one per UE
+ *         <workload model rate deadline/>           collaborative scenarios
  *       </ue-group>
  *     </radio>
- *     <resource/> <model/> <device/> <edge/> <protocol/> <objective/> <inference/>
- *                                      with <radio>: a collaborative scenario
- *                                      (IO_SCENARIO_COLLAB), read by collab_load.c
+ *     <resource/>* <model/>* <device> <use/>+ </device>* <edge> <use/>+ </edge>
+ *     <protocol/> <objective/> <inference/>        with any of these: collaborative
  *   </scenario>
  *
- * The radio elements' knobs live in sim/radio/radio_knobs.c; the checks that
- * need several values or the radio model's validity ranges are radio's
- * *_check functions, reported here with the element's FILE:LINE.
- *
- * The schema is found at $COINFER_SCHEMA_DIR/schema.xsd if that variable is
- * set, else at ../scenarios/schema.xsd from the directory of the running
- * binary (/proc/self/exe: build/coinfer finds scenarios/) or from one of its
- * two parents (build/asan/coinfer), else at scenarios/schema.xsd from the
- * current directory.
+ * A singleton an element may leave out (carrier, deployment, power-control,
+ * handover; protocol, objective, inference of a collaborative scenario)
+ * becomes a node of defaults at the line of its parent, so that every knob
+ * has a node, a path and a canonical value. The checks that need several
+ * values, other elements or the models are check.c's (io_scenario_check),
+ * run after any --set.
  */
-#include "io/io.h"
 #include "io/io_int.h"
-#include "io/collab_int.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <libxml/parser.h>
+#include <limits.h>
+
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-#include <libxml/xmlschemas.h>
 
-/* ---- knob tables of the scenario's elements ------------------------------ */
+/* ---- the scenario's own knobs ---------------------------------------------- */
+
+static const struct core_knob scenario_knob_list[] = {
+    {"name", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, offsetof(struct io_scenario_attrs,
+                                                                       name),
+     "Name of the scenario, of its runs and of its default database (results/NAME.db): 1 "
+     "to 127 characters, no '/', not '.' or '..'; empty: the file's base name without .xml."},
+};
+const struct core_knob_table io_scenario_knobs = {"scenario", scenario_knob_list,
+                                                  ARRAY_LEN(scenario_knob_list)};
 
 /* <position>: one UE's starting point (placement="positions"). */
-struct position {
-    double x_m; /* m */
-    double y_m; /* m */
+static const struct core_knob position_knob_list[] = {
+    {"x", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL,
+     offsetof(struct io_position, x_m), "x of the UE's starting point."},
+    {"y", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL,
+     offsetof(struct io_position, y_m), "y of the UE's starting point."},
 };
+const struct core_knob_table io_position_knobs = {"position", position_knob_list,
+                                                  ARRAY_LEN(position_knob_list)};
 
-static const struct core_knob position_knobs[] = {
-    {"x", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL, offsetof(struct position, x_m),
-     "x of the UE's starting point."},
-    {"y", CORE_KNOB_REAL, CORE_DIM_LENGTH, NULL, -1e6, 1e6, NULL, offsetof(struct position, y_m),
-     "y of the UE's starting point."},
-};
-
-static const struct core_knob_table position_table = {
-    "position", position_knobs, ARRAY_LEN(position_knobs)
-};
-
-static const struct core_knob_table *const element_tables[] = {
-    &proto_sim_knobs,
-    &proto_queue_server_knobs,
-    &proto_queue_ues_knobs,
-    &radio_section_knobs,
-    &radio_carrier_knobs,
-    &radio_deployment_knobs,
-    &radio_pc_knobs,
-    &radio_handover_knobs,
-    &radio_ue_group_knobs,
-    &position_table,
-    &compute_resource_knobs,
-    &proto_model_knobs,
-    &proto_device_knobs,
-    &proto_edge_knobs,
-    &proto_use_knobs,
-    &proto_protocol_knobs,
-    &proto_objective_knobs,
-    &proto_inference_knobs,
-    &proto_workload_knobs,
-};
-
-const struct core_knob_table *io_scenario_knobs(const char *element)
+static void radio_init(void *blob)
 {
-    for (size_t i = 0; i < ARRAY_LEN(element_tables); i++) {
-        if (strcmp(element_tables[i]->element, element) == 0)
-            return element_tables[i];
+    struct core_err e;
+
+    CORE_ASSERT(radio_world_config_defaults(blob, &e) == CORE_OK);
+}
+
+/* A model file's path, canonically: absolute (the scenario's directory
+ * resolved, links followed), so that the canonical text reads back from
+ * anywhere on this machine. */
+static void model_canonical(const struct io_config *c, io_node n, const char *knob, char *value,
+                            size_t size)
+{
+    char joined[IO_PATH_MAX], real[PATH_MAX];
+
+    (void)n;
+    if (strcmp(knob, "file") != 0 || value[0] == '\0')
+        return;
+    io_resolve_beside(io_config_path(c), value, joined, sizeof(joined));
+    if (realpath(joined, real) && strlen(real) < size)
+        snprintf(value, size, "%s", real);
+}
+
+#define TABLE1(t, s) 1, {&(t), NULL}, {sizeof(s), 0}
+
+/* The grammar, in the schema's order. */
+const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
+    [IO_EL_SCENARIO] = {"scenario", IO_EL_SCENARIO, TABLE1(io_scenario_knobs,
+                                                           struct io_scenario_attrs),
+                        NULL, NULL, NULL, NULL},
+    [IO_EL_SIMULATION] = {"simulation", IO_EL_SCENARIO,
+                          TABLE1(proto_sim_knobs, struct proto_sim_config), NULL, NULL, NULL,
+                          NULL},
+    [IO_EL_QUEUE] = {"queue", IO_EL_SCENARIO, 0, {NULL, NULL}, {0, 0}, NULL, NULL, NULL, NULL},
+    [IO_EL_SERVER] = {"server", IO_EL_QUEUE,
+                      TABLE1(proto_queue_server_knobs, struct proto_queue_server_config), NULL,
+                      NULL, NULL, NULL},
+    [IO_EL_UES] = {"ues", IO_EL_QUEUE, TABLE1(proto_queue_ues_knobs, struct proto_queue_ues_config),
+                   NULL, NULL, NULL, NULL},
+    [IO_EL_RADIO] = {"radio", IO_EL_SCENARIO,
+                     TABLE1(radio_section_knobs, struct radio_world_config), radio_init, NULL,
+                     NULL, NULL},
+    [IO_EL_CARRIER] = {"carrier", IO_EL_RADIO,
+                       TABLE1(radio_carrier_knobs, struct radio_carrier_config), NULL, NULL, NULL,
+                       NULL},
+    [IO_EL_DEPLOYMENT] = {"deployment", IO_EL_RADIO,
+                          TABLE1(radio_deployment_knobs, struct radio_deployment_config), NULL,
+                          NULL, NULL, NULL},
+    [IO_EL_POWER_CONTROL] = {"power-control", IO_EL_RADIO,
+                             TABLE1(radio_pc_knobs, struct radio_pc_config), NULL, NULL, NULL,
+                             NULL},
+    [IO_EL_HANDOVER] = {"handover", IO_EL_RADIO,
+                        TABLE1(radio_handover_knobs, struct radio_handover_config), NULL, NULL,
+                        NULL, NULL},
+    [IO_EL_UE_GROUP] = {"ue-group", IO_EL_RADIO, 2,
+                        {&radio_ue_group_knobs, &proto_ue_group_knobs},
+                        {sizeof(struct radio_ue_group_config), sizeof(struct proto_ue_group_config)},
+                        NULL, NULL, NULL, NULL},
+    [IO_EL_POSITION] = {"position", IO_EL_UE_GROUP, TABLE1(io_position_knobs, struct io_position),
+                        NULL, NULL, NULL, NULL},
+    [IO_EL_WORKLOAD] = {"workload", IO_EL_UE_GROUP,
+                        TABLE1(proto_workload_knobs, struct proto_workload_config), NULL, "model",
+                        NULL, NULL},
+    [IO_EL_RESOURCE] = {"resource", IO_EL_SCENARIO,
+                        TABLE1(compute_resource_knobs, struct compute_resource_config), NULL,
+                        "name", NULL, NULL},
+    [IO_EL_MODEL] = {"model", IO_EL_SCENARIO, TABLE1(proto_model_knobs, struct proto_model_config),
+                     NULL, "name", NULL, model_canonical},
+    [IO_EL_DEVICE] = {"device", IO_EL_SCENARIO,
+                      TABLE1(proto_device_knobs, struct proto_device_config), NULL, "name", NULL,
+                      NULL},
+    [IO_EL_DEVICE_USE] = {"use", IO_EL_DEVICE, TABLE1(proto_use_knobs, struct proto_use_config),
+                          NULL, "name", "resource", NULL},
+    [IO_EL_EDGE] = {"edge", IO_EL_SCENARIO, TABLE1(proto_edge_knobs, struct proto_edge_config),
+                    NULL, NULL, NULL, NULL},
+    [IO_EL_EDGE_USE] = {"use", IO_EL_EDGE, TABLE1(proto_use_knobs, struct proto_use_config), NULL,
+                        "name", "resource", NULL},
+    [IO_EL_PROTOCOL] = {"protocol", IO_EL_SCENARIO,
+                        TABLE1(proto_protocol_knobs, struct proto_protocol_config), NULL, NULL,
+                        NULL, NULL},
+    [IO_EL_OBJECTIVE] = {"objective", IO_EL_SCENARIO,
+                         TABLE1(proto_objective_knobs, struct proto_objective_config), NULL, NULL,
+                         NULL, NULL},
+    [IO_EL_INFERENCE] = {"inference", IO_EL_SCENARIO,
+                         TABLE1(proto_inference_knobs, struct proto_inference_config), NULL, NULL,
+                         NULL, NULL},
+};
+static_assert(ARRAY_LEN(io_scenario_grammar) == IO_EL_COUNT, "one grammar entry per element");
+
+const struct core_knob *io_scenario_knob(const char *element, const char *attr)
+{
+    for (size_t i = 0; i < IO_EL_COUNT; i++) {
+        const struct io_element *el = &io_scenario_grammar[i];
+
+        if (strcmp(el->name, element) != 0)
+            continue;
+        for (size_t t = 0; t < el->n_tables; t++) {
+            const struct core_knob *k = core_knob_find(el->table[t], attr);
+
+            if (k)
+                return k;
+        }
     }
     return NULL;
 }
 
-/* ---- reading, parsing and validating ------------------------------------- */
+void io_scenario_attributes(const char *element, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < IO_EL_COUNT && used < size; i++) {
+        const struct io_element *el = &io_scenario_grammar[i];
+
+        if (strcmp(el->name, element) != 0)
+            continue;
+        for (size_t t = 0; t < el->n_tables; t++)
+            for (size_t k = 0; k < el->table[t]->n_knobs && used < size; k++) {
+                snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                         el->table[t]->knobs[k].name);
+                used += strlen(buf + used);
+            }
+        break; /* both <use> entries have the same attributes */
+    }
+}
+
+/* ---- reading the file into the tree ------------------------------------------ */
 
 static const struct io_xml_kind scenario_kind = {"scenario", "scenarios", "COINFER_SCHEMA_DIR"};
 
-/* ---- converting ------------------------------------------------------------ */
-
-/* Set config from node's attributes through table t: defaults first, then
- * each attribute (which must be a knob), then check that required knobs were
- * given. */
-static enum core_rc apply_element(const char *path, xmlNodePtr node,
-                                  const struct core_knob_table *t, void *config, struct core_err *e)
+/* The grammar entry of element name under parent kind p, or IO_EL_COUNT. */
+static enum io_element_id entry_of(enum io_element_id p, const char *name)
 {
-    bool seen[64] = {false};
+    for (size_t i = 1; i < IO_EL_COUNT; i++)
+        if (io_scenario_grammar[i].parent == p && strcmp(io_scenario_grammar[i].name, name) == 0)
+            return (enum io_element_id)i;
+    return IO_EL_COUNT;
+}
+
+/* node's attributes into the tree; every one a knob of the entry. */
+static enum core_rc read_attributes(struct io_config *c, io_node node, xmlNodePtr x,
+                                    struct core_err *e)
+{
     char why[768];
-    long line = io_xml_node_line(node);
-    enum core_rc rc;
+    long line = io_xml_node_line(x);
 
-    CORE_ASSERT(t->n_knobs <= ARRAY_LEN(seen));
-    rc = core_knobs_defaults(t, config, e);
-    if (rc != CORE_OK)
-        return rc;
-    for (xmlAttrPtr a = node->properties; a != NULL; a = a->next) {
-        const char *name = (const char *)a->name;
-        const struct core_knob *k = core_knob_find(t, name);
-        xmlChar *value;
+    for (xmlAttrPtr a = x->properties; a != NULL; a = a->next) {
+        xmlChar *value = xmlNodeListGetString(x->doc, a->children, 1);
+        enum core_rc rc;
 
-        /* <ue-group device> is proto's knob, read with the collaborative elements. */
-        if (k == NULL && t == &radio_ue_group_knobs &&
-            core_knob_find(&proto_ue_group_knobs, name) != NULL)
-            continue;
-        if (k == NULL)
-            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': unknown attribute '%s'", path,
-                            line, t->element, name);
-        value = xmlNodeListGetString(node->doc, a->children, 1);
         if (value == NULL)
             value = xmlStrdup((const xmlChar *)"");
         if (value == NULL)
-            return core_err(e, CORE_E_NOMEM, "%s:%ld: out of memory", path, line);
-        rc = core_knob_set(k, (const char *)value, config, why, sizeof(why));
+            return core_err(e, CORE_E_NOMEM, "%s:%ld: out of memory", io_config_path(c), line);
+        if (!io_config_knob(c, node, (const char *)a->name, NULL)) {
+            xmlFree(value);
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': unknown attribute '%s'",
+                            io_config_path(c), line, (const char *)x->name,
+                            (const char *)a->name);
+        }
+        rc = io_config_apply(c, node, (const char *)a->name, (const char *)value, why,
+                             sizeof(why));
         xmlFree(value);
         if (rc != CORE_OK)
-            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': attribute '%s': %s", path, line,
-                            t->element, name, why);
-        seen[k - t->knobs] = true;
-    }
-    for (size_t i = 0; i < t->n_knobs; i++) {
-        if (t->knobs[i].def == NULL && !seen[i])
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: element '%s': attribute '%s' is required but missing", path,
-                            line, t->element, t->knobs[i].name);
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s': attribute '%s': %s",
+                            io_config_path(c), line, (const char *)x->name, (const char *)a->name,
+                            why);
     }
     return CORE_OK;
 }
 
-enum core_rc io_scenario_apply(const char *path, xmlNodePtr node, const struct core_knob_table *t,
-                               void *config, struct core_err *e)
-{
-    return apply_element(path, node, t, config, e);
-}
+static enum core_rc read_element(struct io_config *c, io_node parent, enum io_element_id id,
+                                 xmlNodePtr x, struct core_err *e);
 
-static bool is_element(xmlNodePtr n, const char *name)
+static enum core_rc read_children(struct io_config *c, io_node node, enum io_element_id id,
+                                  xmlNodePtr x, struct core_err *e)
 {
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
+    for (xmlNodePtr k = x->children; k != NULL; k = k->next) {
+        enum io_element_id kid;
+        enum core_rc rc;
 
-/* The one child element of parent named name; an error if it is absent. */
-static enum core_rc child(const char *path, xmlNodePtr parent, const char *name, xmlNodePtr *out,
-                          struct core_err *e)
-{
-    for (xmlNodePtr n = parent->children; n != NULL; n = n->next) {
-        if (is_element(n, name)) {
-            *out = n;
-            return CORE_OK;
-        }
-    }
-    return core_err(e, CORE_E_INPUT,
-                    "%s:%ld: element '%s' is missing a child element (expected <%s>)", path,
-                    io_xml_node_line(parent), (const char *)parent->name, name);
-}
-
-/* Every child element of parent is one of names (NULL-terminated). */
-static enum core_rc only_children(const char *path, xmlNodePtr parent, const char *const *names,
-                                  struct core_err *e)
-{
-    for (xmlNodePtr n = parent->children; n != NULL; n = n->next) {
-        bool known = false;
-        if (n->type != XML_ELEMENT_NODE)
+        if (k->type != XML_ELEMENT_NODE)
             continue;
-        for (size_t i = 0; names[i] != NULL; i++)
-            known = known || is_element(n, names[i]);
-        if (!known)
-            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s' is not expected here", path,
-                            io_xml_node_line(n), (const char *)n->name);
+        if (id == IO_EL_SCENARIO && strcmp((const char *)k->name, "description") == 0)
+            continue;
+        kid = entry_of(id, (const char *)k->name);
+        if (kid == IO_EL_COUNT)
+            return core_err(e, CORE_E_INPUT, "%s:%ld: element '%s' is not expected here",
+                            io_config_path(c), io_xml_node_line(k), (const char *)k->name);
+        rc = read_element(c, node, kid, k, e);
+        if (rc != CORE_OK)
+            return rc;
     }
     return CORE_OK;
 }
 
-/* The scenario's name: name="..." or the file's base name without ".xml". */
-static enum core_rc scenario_name(const char *path, xmlNodePtr root, char *out, struct core_err *e)
+static enum core_rc read_element(struct io_config *c, io_node parent, enum io_element_id id,
+                                 xmlNodePtr x, struct core_err *e)
 {
-    xmlChar *name = xmlGetProp(root, (const xmlChar *)"name");
-    const char *base;
+    io_node node;
+    enum core_rc rc = io_config_add(c, parent, (uint16_t)id, io_xml_node_line(x), &node, e);
+
+    if (rc == CORE_OK)
+        rc = read_attributes(c, node, x, e);
+    if (rc == CORE_OK)
+        rc = read_children(c, node, id, x, e);
+    return rc;
+}
+
+/* Add a node of defaults for each singleton of kinds[] that parent lacks. */
+static enum core_rc add_defaults(struct io_config *c, io_node parent, const enum io_element_id *ids,
+                                 size_t n, struct core_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        io_node node;
+
+        if (io_config_count(c, parent, (uint16_t)ids[i]) > 0)
+            continue;
+        if (io_config_add(c, parent, (uint16_t)ids[i], io_config_line(c, parent), &node, e) !=
+            CORE_OK)
+            return e->rc;
+    }
+    return CORE_OK;
+}
+
+/* The scenario's name when the file gives none: its base name without
+ * ".xml". */
+static void default_name(struct io_config *c)
+{
+    struct io_scenario_attrs *a = (struct io_scenario_attrs *)io_config_data(c, IO_NODE_ROOT, 0);
+    const char *path = io_config_path(c), *base = strrchr(path, '/');
     size_t n;
 
-    if (name != NULL) {
-        n = strlen((const char *)name);
-        if (n == 0 || n >= IO_NAME_MAX) {
-            xmlFree(name);
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: element 'scenario': attribute 'name' must have 1 to %d "
-                            "characters",
-                            path, io_xml_node_line(root), IO_NAME_MAX - 1);
-        }
-        memcpy(out, name, n + 1);
-        xmlFree(name);
-        return CORE_OK;
-    }
-    base = strrchr(path, '/');
+    if (a->name[0] != '\0')
+        return;
     base = base ? base + 1 : path;
     n = strlen(base);
     if (n > 4 && strcmp(base + n - 4, ".xml") == 0)
         n -= 4;
-    if (n >= IO_NAME_MAX)
-        n = IO_NAME_MAX - 1;
-    memcpy(out, base, n);
-    out[n] = '\0';
-    return CORE_OK;
+    if (n >= sizeof(a->name))
+        n = sizeof(a->name) - 1;
+    memcpy(a->name, base, n);
+    a->name[n] = '\0';
 }
 
-/* A radio check's verdict on node as FILE:LINE: element '...': why. */
-static enum core_rc radio_check(const char *path, xmlNodePtr node, enum core_rc rc,
-                                const struct core_err *why, struct core_err *e)
+static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err *e)
 {
+    static const enum io_element_id radio_singletons[] = {IO_EL_CARRIER, IO_EL_DEPLOYMENT,
+                                                          IO_EL_POWER_CONTROL, IO_EL_HANDOVER};
+    static const enum io_element_id collab_singletons[] = {IO_EL_PROTOCOL, IO_EL_OBJECTIVE,
+                                                           IO_EL_INFERENCE};
+    static const enum io_element_id collab_elements[] = {
+        IO_EL_RESOURCE, IO_EL_MODEL, IO_EL_DEVICE, IO_EL_EDGE,
+        IO_EL_PROTOCOL, IO_EL_OBJECTIVE, IO_EL_INFERENCE};
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    io_node node, radio;
+    enum core_rc rc;
+
+    rc = io_config_add(c, IO_NODE_NONE, IO_EL_SCENARIO, io_xml_node_line(root), &node, e);
     if (rc == CORE_OK)
+        rc = read_attributes(c, IO_NODE_ROOT, root, e);
+    if (rc == CORE_OK)
+        rc = read_children(c, IO_NODE_ROOT, IO_EL_SCENARIO, root, e);
+    if (rc != CORE_OK)
+        return rc;
+    default_name(c);
+    radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    if (radio == IO_NODE_NONE) {
+        io_config_set_kind(c, IO_SCENARIO_QUEUE);
         return CORE_OK;
-    return core_err(e, rc, "%s:%ld: element '%s': %s", path, io_xml_node_line(node),
-                    (const char *)node->name, why->msg);
-}
-
-/* One <ue-group> and its <position> children into out->radio_groups[i]. */
-static enum core_rc ue_group_from_node(const char *path, xmlNodePtr node, struct io_scenario *out,
-                                       size_t i, size_t *n_pos, struct core_err *e)
-{
-    static const char *const in_group[] = {"position", "workload", NULL};
-    struct radio_ue_group_config *g = &out->radio_groups[i];
-    size_t first = *n_pos, n = 0;
-    struct core_err why;
-    enum core_rc rc;
-
-    rc = apply_element(path, node, &radio_ue_group_knobs, g, e);
-    if (rc == CORE_OK)
-        rc = only_children(path, node, in_group, e);
-    for (xmlNodePtr c = node->children; rc == CORE_OK && c != NULL; c = c->next) {
-        struct position p;
-
-        if (!is_element(c, "position"))
-            continue;
-        if (g->placement != RADIO_PLACE_POSITIONS)
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: element 'position' is allowed only in a group with "
-                            "placement=\"positions\"",
-                            path, io_xml_node_line(c));
-        if (*n_pos == IO_RADIO_MAX_POSITIONS)
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: more than %d <position> elements in one <radio>", path,
-                            io_xml_node_line(c), IO_RADIO_MAX_POSITIONS);
-        rc = apply_element(path, c, &position_table, &p, e);
-        out->radio_pos_x_m[*n_pos] = p.x_m;
-        out->radio_pos_y_m[*n_pos] = p.y_m;
-        (*n_pos)++;
-        n++;
     }
+    rc = add_defaults(c, radio, radio_singletons, ARRAY_LEN(radio_singletons), e);
     if (rc != CORE_OK)
         return rc;
-    if (g->placement == RADIO_PLACE_POSITIONS) {
-        if ((long)n != g->n_ues)
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%ld: element 'ue-group': placement 'positions' needs one "
-                            "<position> per UE: count is %ld, found %zu",
-                            path, io_xml_node_line(node), g->n_ues, n);
-        g->pos_x_m = &out->radio_pos_x_m[first];
-        g->pos_y_m = &out->radio_pos_y_m[first];
-    }
-    core_err_clear(&why);
-    return radio_check(path, node, radio_ue_group_config_check(g, &why), &why, e);
-}
-
-/* The <radio> section into out->radio. */
-static enum core_rc radio_from_node(const char *path, xmlNodePtr radio, struct io_scenario *out,
-                                    struct core_err *e)
-{
-    static const char *const in_radio[] = {"carrier",  "deployment", "power-control",
-                                           "handover", "ue-group",   NULL};
-    struct radio_world_config *cfg = &out->radio;
-    size_t n_pos = 0;
-    struct core_err why;
-    enum core_rc rc;
-
-    core_err_clear(&why);
-    rc = radio_world_config_defaults(cfg, e);
-    if (rc == CORE_OK)
-        rc = apply_element(path, radio, &radio_section_knobs, cfg, e);
-    if (rc == CORE_OK)
-        rc = only_children(path, radio, in_radio, e);
-    for (xmlNodePtr n = radio->children; rc == CORE_OK && n != NULL; n = n->next) {
-        if (is_element(n, "carrier")) {
-            rc = apply_element(path, n, &radio_carrier_knobs, &cfg->carrier, e);
-            if (rc == CORE_OK)
-                rc = radio_check(path, n, radio_carrier_config_check(&cfg->carrier, &why), &why,
-                                 e);
-        } else if (is_element(n, "deployment")) {
-            rc = apply_element(path, n, &radio_deployment_knobs, &cfg->deploy, e);
-            if (rc == CORE_OK)
-                rc = radio_check(path, n, radio_deployment_config_check(&cfg->deploy, &why),
-                                 &why, e);
-        } else if (is_element(n, "power-control")) {
-            rc = apply_element(path, n, &radio_pc_knobs, &cfg->pc, e);
-        } else if (is_element(n, "handover")) {
-            rc = apply_element(path, n, &radio_handover_knobs, &cfg->ho, e);
-        } else if (is_element(n, "ue-group")) {
-            if (cfg->n_groups == IO_RADIO_MAX_GROUPS)
-                return core_err(e, CORE_E_INPUT,
-                                "%s:%ld: more than %d <ue-group> elements in one <radio>", path,
-                                io_xml_node_line(n), IO_RADIO_MAX_GROUPS);
-            rc = ue_group_from_node(path, n, out, cfg->n_groups, &n_pos, e);
-            cfg->n_groups++;
+    io_config_set_kind(c, IO_SCENARIO_RADIO);
+    for (size_t i = 0; i < ARRAY_LEN(collab_elements); i++)
+        if (io_config_count(c, IO_NODE_ROOT, (uint16_t)collab_elements[i]) > 0) {
+            io_config_set_kind(c, IO_SCENARIO_COLLAB);
+            return add_defaults(c, IO_NODE_ROOT, collab_singletons, ARRAY_LEN(collab_singletons),
+                                e);
         }
-    }
-    if (rc != CORE_OK)
-        return rc;
-    if (cfg->n_groups == 0)
-        return core_err(e, CORE_E_INPUT,
-                        "%s:%ld: element 'radio' is missing a child element (expected "
-                        "<ue-group>)",
-                        path, io_xml_node_line(radio));
-    cfg->groups = out->radio_groups;
-    /* The carrier is checked again with the deployment's defaults in place when
-     * <carrier> was left out. */
-    rc = radio_check(path, radio, radio_carrier_config_check(&cfg->carrier, &why), &why, e);
-    if (rc == CORE_OK)
-        rc = radio_check(path, radio, radio_deployment_config_check(&cfg->deploy, &why), &why,
-                         e);
-    return rc;
-}
-
-static bool has_child(xmlNodePtr parent, const char *name)
-{
-    for (xmlNodePtr n = parent->children; n != NULL; n = n->next)
-        if (is_element(n, name))
-            return true;
-    return false;
-}
-
-static enum core_rc scenario_from_doc(const char *path, xmlDocPtr doc, struct io_scenario *out,
-                                      struct core_err *e)
-{
-    static const char *const top[] = {"description", "simulation", "queue",     "radio",
-                                      "resource",    "model",      "device",    "edge",
-                                      "protocol",    "objective",  "inference", NULL};
-    static const char *const in_queue[] = {"server", "ues", NULL};
-    xmlNodePtr root = xmlDocGetRootElement(doc), sim, queue, server, ues, radio;
-    enum core_rc rc;
-
-    rc = scenario_name(path, root, out->name, e);
-    if (rc == CORE_OK)
-        rc = only_children(path, root, top, e);
-    if (rc == CORE_OK)
-        rc = child(path, root, "simulation", &sim, e);
-    if (rc == CORE_OK)
-        rc = apply_element(path, sim, &proto_sim_knobs, &out->sim, e);
-    if (rc != CORE_OK)
-        return rc;
-    if (has_child(root, "radio") && !has_child(root, "queue")) {
-        rc = child(path, root, "radio", &radio, e);
-        if (rc == CORE_OK)
-            rc = radio_from_node(path, radio, out, e);
-        if (rc != CORE_OK)
-            return rc;
-        out->kind = IO_SCENARIO_RADIO;
-        rc = io_collab_from_doc(path, root, out, e);
-        if (rc != CORE_OK)
-            return rc;
-    } else {
-        rc = child(path, root, "queue", &queue, e);
-        if (rc == CORE_OK)
-            rc = only_children(path, queue, in_queue, e);
-        if (rc == CORE_OK)
-            rc = child(path, queue, "server", &server, e);
-        if (rc == CORE_OK)
-            rc = child(path, queue, "ues", &ues, e);
-        if (rc == CORE_OK)
-            rc = apply_element(path, server, &proto_queue_server_knobs, &out->queue.server, e);
-        if (rc == CORE_OK)
-            rc = apply_element(path, ues, &proto_queue_ues_knobs, &out->queue.ues, e);
-        if (rc != CORE_OK)
-            return rc;
-        out->kind = IO_SCENARIO_QUEUE;
-    }
-
-    if (out->sim.warmup_s >= out->sim.duration_s)
-        return core_err(e, CORE_E_INPUT,
-                        "%s:%ld: element 'simulation': 'warmup' (%g s) must be less than "
-                        "'duration' (%g s)",
-                        path, io_xml_node_line(sim), out->sim.warmup_s, out->sim.duration_s);
     return CORE_OK;
 }
 
-/* ---- the public face ------------------------------------------------------- */
-
-enum core_rc io_scenario_load(const char *path, struct io_scenario *out, struct core_err *e)
+enum core_rc io_scenario_load(const char *path, const char *const *sets, size_t n_sets,
+                              struct io_config **out, struct core_err *e)
 {
+    struct io_config *c;
     xmlDocPtr doc = NULL;
+    char sha256[65];
     enum core_rc rc;
 
-    memset(out, 0, sizeof(*out));
+    *out = NULL;
     if (strlen(path) >= IO_PATH_MAX)
         return core_err(e, CORE_E_INPUT, "%.64s...:0: the path is longer than %d characters", path,
                         IO_PATH_MAX - 1);
-    memcpy(out->path, path, strlen(path) + 1);
-    rc = io_xml_load(path, &scenario_kind, &doc, out->sha256, e);
+    rc = io_xml_load(path, &scenario_kind, &doc, sha256, e);
     if (rc != CORE_OK)
         return rc;
-    rc = scenario_from_doc(path, doc, out, e);
-    xmlFreeDoc(doc);
-    return rc;
-}
-
-void io_scenario_copy(struct io_scenario *dst, const struct io_scenario *src)
-{
-    memcpy(dst, src, sizeof(*dst));
-    if (src->radio.groups == NULL)
-        return;
-    dst->radio.groups = dst->radio_groups;
-    for (size_t i = 0; i < src->radio.n_groups; i++) {
-        if (src->radio_groups[i].pos_x_m == NULL)
-            continue;
-        dst->radio_groups[i].pos_x_m =
-            dst->radio_pos_x_m + (src->radio_groups[i].pos_x_m - src->radio_pos_x_m);
-        dst->radio_groups[i].pos_y_m =
-            dst->radio_pos_y_m + (src->radio_groups[i].pos_y_m - src->radio_pos_y_m);
-    }
-}
-
-enum core_rc io_validate_file(const char *path, struct core_err *e)
-{
-    struct io_scenario *s;
-    enum core_rc rc;
-
-    if (io_xml_root_is(path, "model"))
-        return io_model_validate(path, e);
-    s = core_malloc(sizeof(*s));
-    if (s == NULL)
+    c = io_config_create(io_scenario_grammar, IO_EL_COUNT, path);
+    if (!c) {
+        xmlFreeDoc(doc);
         return core_err(e, CORE_E_NOMEM, "%s:0: out of memory", path);
-    rc = io_scenario_load(path, s, e);
-    if (rc == CORE_OK && s->kind == IO_SCENARIO_COLLAB) {
-        struct io_collab *c = NULL;
-        rc = io_collab_build(s, &c, e);
-        io_collab_destroy(c);
     }
-    core_free(s);
-    return rc;
+    io_config_set_file_sha256(c, sha256);
+    rc = read_doc(c, doc, e);
+    xmlFreeDoc(doc);
+    for (size_t i = 0; rc == CORE_OK && i < n_sets; i++)
+        rc = io_config_set(c, sets[i], e);
+    if (rc == CORE_OK)
+        rc = io_scenario_check(c, e);
+    if (rc != CORE_OK) {
+        io_config_destroy(c);
+        return rc;
+    }
+    *out = c;
+    return CORE_OK;
+}
+
+const char *io_config_name(const struct io_config *c)
+{
+    return ((const struct io_scenario_attrs *)io_config_data(c, IO_NODE_ROOT, 0))->name;
+}
+
+void io_resolve_beside(const char *base_file, const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(base_file, '/');
+
+    if (path[0] == '/' || slash == NULL)
+        snprintf(out, size, "%s", path);
+    else
+        snprintf(out, size, "%.*s/%s", (int)(slash - base_file), base_file, path);
+}
+
+bool io_file_is_model(const char *path)
+{
+    return io_xml_root_is(path, "model");
 }

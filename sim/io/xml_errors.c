@@ -105,8 +105,7 @@ static void enum_set(const char *set, char *buf, size_t size)
  * table; false when no knob explains it. */
 static bool knob_why(const char *elem, const char *attr, const char *value, char *why, size_t size)
 {
-    const struct core_knob_table *t = io_scenario_knobs(elem);
-    const struct core_knob *k = t ? core_knob_find(t, attr) : NULL;
+    const struct core_knob *k = io_scenario_knob(elem, attr);
     double v;
 
     if (k == NULL || k->kind != CORE_KNOB_REAL)
@@ -124,16 +123,11 @@ static void attribute_message(const char *elem, const char *attr, const char *re
     const char *p = rest;
 
     if (eat(&p, "The attribute '") && strstr(p, "' is not allowed") != NULL) {
-        const struct core_knob_table *t = io_scenario_knobs(elem);
-        char allowed[512] = "";
-        size_t used = 0;
-        for (size_t i = 0; t != NULL && i < t->n_knobs && used < sizeof(allowed); i++) {
-            snprintf(allowed + used, sizeof(allowed) - used, "%s%s",
-                     i ? ", " : " (allowed: ", t->knobs[i].name);
-            used += strlen(allowed + used);
-        }
-        snprintf(out, size, "element '%s': unknown attribute '%s'%s%s", elem, attr, allowed,
-                 allowed[0] ? ")" : "");
+        char allowed[512];
+
+        io_scenario_attributes(elem, allowed, sizeof(allowed));
+        snprintf(out, size, "element '%s': unknown attribute '%s'%s%s%s", elem, attr,
+                 allowed[0] ? " (allowed: " : "", allowed, allowed[0] ? ")" : "");
         return;
     }
     p = rest;

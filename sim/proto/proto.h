@@ -421,4 +421,89 @@ struct proto_ue_group_config {
 };
 extern const struct core_knob_table proto_ue_group_knobs;
 
+
+/* ======================================================================== */
+/* Building a world's problems (side.c, layer_desc.c, problem.c)             */
+/* ======================================================================== */
+
+struct nn_layer_profile;
+
+/* The options of one compute side (a UE device class or the edge node): what
+ * a decision may give a layer there. An accelerator instance is one option
+ * (label: its name, share 1, 1 unit); a CPU instance one option per amount
+ * it allows (label "name:cores", that many units). */
+struct proto_side_options {
+    size_t n;                                               /* options */
+    struct compute_option option[COMPUTE_PLAN_MAX_OPTIONS]; /* instance, amount, label */
+    uint32_t units[COMPUTE_PLAN_MAX_OPTIONS];               /* units one job takes */
+    uint32_t default_option;                                /* the split policy's choice */
+};
+
+/* The name of a <use> in labels: its name, else its resource's. */
+const char *proto_use_name(const struct proto_use_config *u);
+
+/* The options of a side of n_uses instances, uses[i] of resource type
+ * resources[i] (both borrowed), with the default named def ("": the first
+ * option; a label, or an instance's name for its largest amount); owner
+ * names the side in messages ("device 'phone'", "the edge"). CORE_E_INPUT
+ * with why[] (no file or line) and *bad the index of the use at fault, or
+ * n_uses when the default is: a bad amount, more than
+ * COMPUTE_PLAN_MAX_OPTIONS options, an unknown default. */
+enum core_rc proto_side_options(const struct proto_use_config *const *uses,
+                                const struct compute_resource_config *const *resources,
+                                size_t n_uses, const char *def, const char *owner,
+                                struct proto_side_options *out, size_t *bad, char *why,
+                                size_t why_size);
+
+/* Describe layer i of model m, profiled as *lp (nn_profile_run, or its cost
+ * and GEMM shape alone), as a CPMM layer in *d: a conv2d with groups = input
+ * = output channels is a depthwise conv, flatten and dropout are reshapes,
+ * every other op the CPMM type of its name. CORE_E_INPUT (naming the layer)
+ * for an op the CPMM has no type for. (layer_desc.c) */
+enum core_rc proto_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
+                              struct compute_layer_desc *d, struct core_err *e);
+
+/* A model's layers as the CPMM sees them and as problems group them: a
+ * layer that moves no data (a reshape, or an alias once nn folds and fuses
+ * the model) and is the only reader of its producer joins its producer's
+ * group; every other layer heads a group of its own, numbered in order of
+ * their heads (a topological order). */
+struct proto_layers {
+    size_t n;                        /* nn layers */
+    struct compute_layer_desc *desc; /* [n] (owned) */
+    bool *alias;                     /* [n]: moves no data (owned) */
+    uint16_t *group_of;              /* [n]: the problem layer each is part of (owned) */
+    int *head;                       /* [n_groups]: its first nn layer (owned) */
+    int *last;                       /* [n_groups]: its last, whose output it is (owned) */
+    size_t n_groups;                 /* problem layers */
+};
+
+/* Fill *out for model m (finalized or shapes only). CORE_E_INPUT (message
+ * without file or line: a layer the CPMM cannot describe, more layers than
+ * a plan holds), CORE_E_NOMEM. */
+enum core_rc proto_layers_init(const struct nn_model *m, struct proto_layers *out,
+                               struct core_err *e);
+void proto_layers_fini(struct proto_layers *l); /* zeroed: a no-op */
+
+/* One side as a problem prices it. */
+struct proto_side_price {
+    const struct proto_side_options *opts; /* its options (borrowed) */
+    const size_t *cpmm_resource;           /* [instances]: each instance's CPMM resource */
+    double copy_latency_s;                 /* fixed cost of a copy between resources, s */
+    double copy_bytes_per_s;               /* copy bandwidth, B/s */
+    double copy_power_w;                   /* power while copying, W */
+};
+
+/* Build *p (compute_problem_init'ed here; the caller finis it) for model m,
+ * grouped as l, with the UE side ue and the edge side edge, every layer
+ * priced by cpmm; the input sent as input_element_bytes per element, every
+ * message with header_bytes. CORE_E_INPUT (message without file or line)
+ * for a layer no option of either side runs, or a CPMM that cannot price a
+ * layer; CORE_E_NOMEM. */
+enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct nn_model *m,
+                                 const struct proto_layers *l, const struct proto_side_price *ue,
+                                 const struct proto_side_price *edge, double input_element_bytes,
+                                 double header_bytes, struct compute_problem *p,
+                                 struct core_err *e);
+
 #endif /* COINFER_PROTO_H */

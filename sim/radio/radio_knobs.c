@@ -335,7 +335,5 @@ enum core_rc radio_ue_group_config_check(const struct radio_ue_group_config *g,
         return core_err(e, CORE_E_INPUT,
                         "attribute 'speed-min': a moving UE needs a positive speed (got %g m/s)",
                         g->speed_min_mps);
-    if (g->placement == RADIO_PLACE_POSITIONS && (g->pos_x_m == NULL || g->pos_y_m == NULL))
-        return core_err(e, CORE_E_INPUT, "placement 'positions' needs one position per UE");
     return CORE_OK;
 }

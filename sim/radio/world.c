@@ -857,8 +857,16 @@ static enum core_rc check_config(const struct radio_world_config *cfg, struct co
 
     if (rc == CORE_OK)
         rc = radio_deployment_config_check(&cfg->deploy, e);
-    for (size_t i = 0; rc == CORE_OK && i < cfg->n_groups; i++)
-        rc = radio_ue_group_config_check(&cfg->groups[i], e);
+    for (size_t i = 0; rc == CORE_OK && i < cfg->n_groups; i++) {
+        const struct radio_ue_group_config *g = &cfg->groups[i];
+
+        rc = radio_ue_group_config_check(g, e);
+        /* The positions are the caller's arrays, not knobs: the loader
+         * checks their count, the world that they are there. */
+        if (rc == CORE_OK && g->placement == RADIO_PLACE_POSITIONS &&
+            (g->pos_x_m == NULL || g->pos_y_m == NULL))
+            rc = core_err(e, CORE_E_INPUT, "placement 'positions' needs one position per UE");
+    }
     return rc;
 }
 

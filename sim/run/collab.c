@@ -107,12 +107,11 @@ static enum core_rc drain_collab(void *ctx, struct core_err *e)
     return drain(d->db, d->res->run_id, d->policy, d->cfg, d->records, d->opt, d->res, e);
 }
 
-enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
-                           const char *policy, const struct run_collab_options *opt,
-                           struct run_collab_result *res, struct core_err *e)
+enum core_rc run_collab(const struct run_assembly *a, const char *policy,
+                        const struct run_collab_options *opt, struct run_collab_result *res,
+                        struct core_err *e)
 {
-    struct proto_collab_config cfg = *io_collab_config(c);
-    struct radio_world_config rcfg = *io_collab_radio(c);
+    const struct proto_collab_config *cfg = &a->collab;
     struct proto_collab_records records = {0};
     struct deciders deciders;
     struct core_engine *eng = NULL;
@@ -132,14 +131,12 @@ enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
                         "--policy %s: unknown policy (local, edge, split, oracle, random, all)",
                         policy);
     snprintf(res->policy, sizeof(res->policy), "%s", policy);
-    if (opt->has_seed)
-        cfg.sim.seed = opt->seed;
-    res->seed = cfg.sim.seed;
+    res->seed = cfg->sim.seed;
     if (opt->db_path)
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
-        run_default_db_path(sc->name, res->db_path, sizeof(res->db_path));
-    rc = deciders_create(&deciders, kind, &cfg, &res->exact, e);
+        run_default_db_path(io_config_name(a->cfg), res->db_path, sizeof(res->db_path));
+    rc = deciders_create(&deciders, kind, cfg, &res->exact, e);
     if (rc != CORE_OK)
         return rc;
 
@@ -148,10 +145,10 @@ enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
         deciders_destroy(&deciders);
         return e->rc;
     }
-    info.scenario = sc->name;
-    info.scenario_sha256 = sc->sha256;
+    info.scenario = io_config_name(a->cfg);
+    info.scenario_sha256 = io_config_file_sha256(a->cfg);
     info.policy = policy;
-    info.seed = cfg.sim.seed;
+    info.seed = cfg->sim.seed;
     info.version = opt->version ? opt->version : "unknown";
     rc = db_run_begin(db, &info, &res->run_id, e);
     if (rc != CORE_OK)
@@ -167,26 +164,20 @@ enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
         rc = core_err(e, CORE_E_NOMEM, "out of memory creating the engine");
         goto out_end_run;
     }
-    radio = radio_world_create(&rcfg, eng, cfg.sim.seed, e);
+    radio = radio_world_create(&a->radio, eng, cfg->sim.seed, e);
     if (!radio) {
         rc = e->rc;
         goto out_end_run;
     }
-    cfg.ue_power = rcfg.power;
-    if (cfg.inference.mode == PROTO_INFER_REAL)
-        for (size_t m = 0; m < cfg.n_models; m++) {
-            cfg.real_model[m] = io_collab_model(c, m);
-            cfg.real_group[m] = io_collab_layer_groups(c, m);
-        }
-    world = proto_collab_world_create(&cfg, eng, radio, decide, &deciders, &records, e);
+    world = proto_collab_world_create(cfg, eng, radio, decide, &deciders, &records, e);
     if (!world) {
         rc = e->rc;
         goto out_end_run;
     }
     {
-        struct collab_drain d = {db, policy, &cfg, &records, opt, res};
+        struct collab_drain d = {db, policy, cfg, &records, opt, res};
 
-        rc = run_slices(sc->path, eng, cfg.sim.duration_s, opt->stop_flag, opt->progress,
+        rc = run_slices(io_config_path(a->cfg), eng, cfg->sim.duration_s, opt->stop_flag, opt->progress,
                            opt->progress_ctx, drain_collab, &d, e);
     }
     res->events = core_engine_events_run(eng);

@@ -91,11 +91,11 @@ static enum core_rc drain_queue(void *ctx, struct core_err *e)
     return drain(d->db, d->res->run_id, d->records, d->res, e);
 }
 
-enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_options *opt,
+enum core_rc run_queue(const struct run_assembly *a, const struct run_queue_options *opt,
                              struct run_queue_result *res, struct core_err *e)
 {
     struct db_run_info info;
-    struct proto_sim_config sim = sc->sim;
+    const struct proto_sim_config *sim = &a->sim;
     struct proto_records records = {0};
     struct core_engine *eng = NULL;
     struct proto_queue_world *world = NULL;
@@ -105,30 +105,28 @@ enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_opti
     enum core_rc rc;
 
     result_init(res);
-    if (sc->kind != IO_SCENARIO_QUEUE)
+    if (a->kind != IO_SCENARIO_QUEUE)
         return core_err(e, CORE_E_USAGE,
                         "%s: a radio scenario (mobility, channel and transfers only): "
-                        "run it with `coinfer radio %s`", sc->path, sc->path);
+                        "run it with `coinfer radio %s`", io_config_path(a->cfg), io_config_path(a->cfg));
     policy = pick_policy(queue_policies, opt->policy);
     if (!policy)
         return core_err(e, CORE_E_USAGE,
                         "--policy %s: the queue model '%s' has one policy: fifo", opt->policy,
-                        sc->name);
-    if (opt->has_seed)
-        sim.seed = opt->seed;
+                        io_config_name(a->cfg));
     if (opt->db_path)
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
-        run_default_db_path(sc->name, res->db_path, sizeof(res->db_path));
-    res->theory_sojourn_s = proto_queue_theory_sojourn_s(&sc->queue);
+        run_default_db_path(io_config_name(a->cfg), res->db_path, sizeof(res->db_path));
+    res->theory_sojourn_s = proto_queue_theory_sojourn_s(&a->queue);
 
     db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
-    info.scenario = sc->name;
-    info.scenario_sha256 = sc->sha256;
+    info.scenario = io_config_name(a->cfg);
+    info.scenario_sha256 = io_config_file_sha256(a->cfg);
     info.policy = policy;
-    info.seed = sim.seed;
+    info.seed = sim->seed;
     info.version = opt->version ? opt->version : "unknown";
     rc = db_run_begin(db, &info, &res->run_id, e);
     if (rc != CORE_OK)
@@ -144,7 +142,7 @@ enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_opti
         rc = core_err(e, CORE_E_NOMEM, "out of memory creating the engine");
         goto out_end_run;
     }
-    world = proto_queue_world_create(&sim, &sc->queue, eng, &records, e);
+    world = proto_queue_world_create(sim, &a->queue, eng, &records, e);
     if (!world) {
         rc = e->rc;
         goto out_end_run;
@@ -152,7 +150,7 @@ enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_opti
     {
         struct queue_drain d = {db, &records, res};
 
-        rc = run_slices(sc->path, eng, sc->sim.duration_s, opt->stop_flag, opt->progress,
+        rc = run_slices(io_config_path(a->cfg), eng, a->sim.duration_s, opt->stop_flag, opt->progress,
                            opt->progress_ctx, drain_queue, &d, e);
     }
     res->events = core_engine_events_run(eng);

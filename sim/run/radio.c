@@ -54,10 +54,10 @@ static enum core_rc record_samples(struct radio_world *w, struct db *db,
 }
 
 /* Run the world to the scenario's duration, sampling every period. */
-static enum core_rc run_world(const struct io_scenario *sc, const struct run_radio_options *opt,
+static enum core_rc run_world(const struct run_assembly *a, const struct run_radio_options *opt,
                               struct db *db, struct run_radio_result *res, struct core_err *e)
 {
-    const double period_s = sc->radio.sample_period_s, end_s = sc->sim.duration_s;
+    const double period_s = a->radio.sample_period_s, end_s = a->sim.duration_s;
     double t0_wall_s = core_wall_s(), last_report_s = t0_wall_s;
     struct core_engine *eng = core_engine_create(0);
     struct radio_sample *rows = NULL;
@@ -67,24 +67,24 @@ static enum core_rc run_world(const struct io_scenario *sc, const struct run_rad
     int type;
 
     if (eng == NULL)
-        return core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", sc->path);
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", io_config_path(a->cfg));
     type = core_engine_register_type(eng, &tick_type);
     if (type >= 0)
         ticker = core_engine_add_entity(eng, type, NULL);
     if (ticker == UINT32_MAX) {
-        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", sc->path);
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for the engine", io_config_path(a->cfg));
         goto out_free;
     }
-    w = radio_world_create(&sc->radio, eng, res->seed, e);
+    w = radio_world_create(&a->radio, eng, res->seed, e);
     if (w == NULL) {
-        rc = core_err(e, e->rc, "%s: %s", sc->path, e->msg);
+        rc = core_err(e, e->rc, "%s: %s", io_config_path(a->cfg), e->msg);
         goto out_free;
     }
     res->n_ues = radio_world_n_ues(w);
     res->n_cells = radio_world_n_cells(w);
     rows = core_calloc(res->n_ues ? res->n_ues : 1, sizeof(*rows));
     if (rows == NULL) {
-        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu samples", sc->path,
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu samples", io_config_path(a->cfg),
                       res->n_ues);
         goto out_free;
     }
@@ -97,19 +97,19 @@ static enum core_rc run_world(const struct io_scenario *sc, const struct run_rad
         if (t_s > end_s * (1.0 + 1e-12))
             break;
         if (core_schedule_at(eng, t_s, ticker, 0, 255, (union core_payload){0}) == 0) {
-            rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for events", sc->path);
+            rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for events", io_config_path(a->cfg));
             break;
         }
         why = core_engine_run(eng, &lim);
         if (why == CORE_STOP_FAILED) {
             const struct core_err *fe = core_engine_error(eng);
 
-            rc = core_err(e, fe->rc, "%s: the radio world failed at %g s: %s", sc->path,
+            rc = core_err(e, fe->rc, "%s: the radio world failed at %g s: %s", io_config_path(a->cfg),
                           core_engine_now(eng), fe->msg);
             break;
         }
         if (why == CORE_STOP_REQUESTED || (opt->stop_flag && *opt->stop_flag)) {
-            rc = core_err(e, CORE_E_INTERRUPTED, "%s: interrupted at %g s simulated", sc->path,
+            rc = core_err(e, CORE_E_INTERRUPTED, "%s: interrupted at %g s simulated", io_config_path(a->cfg),
                           core_engine_now(eng));
             break;
         }
@@ -132,7 +132,7 @@ out_free:
     return rc;
 }
 
-enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_options *opt,
+enum core_rc run_radio(const struct run_assembly *a, const struct run_radio_options *opt,
                           struct run_radio_result *res, struct core_err *e)
 {
     struct db *db = NULL;
@@ -141,16 +141,16 @@ enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_opti
 
     memset(res, 0, sizeof(*res));
     snprintf(res->status, sizeof(res->status), "failed");
-    if (sc->kind != IO_SCENARIO_RADIO && sc->kind != IO_SCENARIO_COLLAB)
+    if (a->kind != IO_SCENARIO_RADIO && a->kind != IO_SCENARIO_COLLAB)
         return core_err(e, CORE_E_USAGE,
                         "%s: not a radio scenario (it has no <radio> section; run it with "
                         "`coinfer run %s`)",
-                        sc->path, sc->path);
-    res->seed = opt->has_seed ? opt->seed : sc->sim.seed;
+                        io_config_path(a->cfg), io_config_path(a->cfg));
+    res->seed = a->sim.seed;
     if (opt->db_path != NULL) {
         struct db_run_info info = {
-            .scenario = sc->name,
-            .scenario_sha256 = sc->sha256,
+            .scenario = io_config_name(a->cfg),
+            .scenario_sha256 = io_config_file_sha256(a->cfg),
             .policy = "radio",
             .seed = res->seed,
             .version = opt->version ? opt->version : "unknown",
@@ -164,7 +164,7 @@ enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_opti
         if (rc != CORE_OK)
             goto out_close_db;
     }
-    rc = run_world(sc, opt, db, res, e);
+    rc = run_world(a, opt, db, res, e);
     rc = run_end(db, res->run_id, rc, res->status, sizeof(res->status), e);
 out_close_db:
     db_close(db);

@@ -21,6 +21,48 @@
 
 #define RUN_PATH_MAX 4096 /* a database path */
 
+/* ======================================================================== */
+/* A scenario made runnable (assemble.c)                                     */
+/* ======================================================================== */
+
+/* The configurations of a scenario's worlds, built once from its tree and
+ * never patched afterwards, with what they point to: the radio groups and
+ * their positions, and for a collaborative scenario the models (shapes only
+ * in costed mode; finalized, folded and fused in real mode) and one priced
+ * problem per (device class, model) that some group runs. Owned; the tree
+ * is borrowed and must outlive it. */
+struct run_assembly {
+    const struct io_config *cfg;        /* the scenario (borrowed) */
+    enum io_scenario_kind kind;         /* what it describes */
+    struct proto_sim_config sim;        /* duration, seed, warm-up */
+    struct proto_queue_config queue;    /* IO_SCENARIO_QUEUE */
+    struct radio_world_config radio;    /* RADIO and COLLAB; groups point below */
+    struct radio_ue_group_config *groups; /* [radio.n_groups] (owned) */
+    double *pos_x_m, *pos_y_m;          /* the groups' <position>s, m (owned) */
+    struct proto_collab_config collab;  /* COLLAB; problems and models point below */
+    struct nn_model *models[PROTO_MAX_MODELS];  /* (owned) */
+    uint16_t *layer_group[PROTO_MAX_MODELS];    /* nn layer -> problem layer (owned) */
+    struct compute_problem problems[PROTO_MAX_DEVICES * PROTO_MAX_MODELS]; /* [d x MAX + m] */
+};
+
+/* Assemble scenario c (loaded and checked by io_scenario_load). Bad input
+ * only the models reveal — a model file's own errors (its FILE:LINE), a
+ * layer no resource of a device nor the edge runs (the <workload>'s
+ * FILE:LINE) — is CORE_E_INPUT; CORE_E_NOMEM. *out returned owned. */
+enum core_rc run_assemble(const struct io_config *c, struct run_assembly **out,
+                          struct core_err *e);
+void run_assembly_destroy(struct run_assembly *a); /* NULL is a no-op */
+
+/* Only the radio world of scenario c (a radio or collaborative scenario):
+ * what `coinfer radio` runs, without loading models. */
+enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly **out,
+                                struct core_err *e);
+
+/* Everything `coinfer validate FILE` checks: a model file (io_model_validate),
+ * or a scenario loaded, checked and assembled (models and problems built)
+ * without running it. */
+enum core_rc run_validate(const char *path, struct core_err *e);
+
 /* Where a run's rows go without --db: results/<scenario-name>.db, in buf.
  * The one place that default is written. */
 void run_default_db_path(const char *scenario_name, char *buf, size_t size);
@@ -103,8 +145,6 @@ typedef void (*run_progress_fn)(void *ctx, double sim_now_s, double sim_end_s,
 struct run_queue_options {
     const char *db_path;        /* results database; NULL: results/<name>.db */
     const char *policy;         /* NULL: the scenario kind's only policy */
-    bool has_seed;              /* seed overrides the scenario's seed */
-    uint64_t seed;              /* master seed when has_seed */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
     run_progress_fn progress;    /* NULL: no progress reports */
     void *progress_ctx;         /* passed to progress */
@@ -130,7 +170,7 @@ struct run_queue_result {
  * (stop_flag; CORE_E_INTERRUPTED returned) or 'failed'. Rows recorded before
  * a stop are all kept. A bad --policy is CORE_E_USAGE before the database is
  * touched. */
-enum core_rc run_queue(const struct io_scenario *sc, const struct run_queue_options *opt,
+enum core_rc run_queue(const struct run_assembly *a, const struct run_queue_options *opt,
                              struct run_queue_result *res, struct core_err *e);
 
 /* ======================================================================== */
@@ -142,8 +182,6 @@ typedef void (*run_radio_rows_fn)(void *ctx, const struct radio_sample *rows, si
 
 struct run_radio_options {
     const char *db_path;        /* results database; NULL: none (rows go to on_rows only) */
-    bool has_seed;              /* seed overrides the scenario's seed */
-    uint64_t seed;              /* master seed when has_seed */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
     run_progress_fn progress;    /* NULL: no progress reports */
     void *progress_ctx;         /* passed to progress */
@@ -169,14 +207,12 @@ struct run_radio_result {
  * radio_samples (a runs row with policy 'radio' when opt->db_path is set)
  * and opt->on_rows. Statuses and stops as run_queue; a scenario that
  * is not a radio one is CORE_E_USAGE before the database is touched. */
-enum core_rc run_radio(const struct io_scenario *sc, const struct run_radio_options *opt,
+enum core_rc run_radio(const struct run_assembly *a, const struct run_radio_options *opt,
                           struct run_radio_result *res, struct core_err *e);
 
 /* ======================================================================== */
 /* Running a collaborative scenario (collab.c)                               */
 /* ======================================================================== */
-
-struct io_collab;
 
 /* Called with each batch of finished inferences (valid only during the call). */
 typedef void (*run_collab_rows_fn)(void *ctx, const struct proto_inference_record *rows,
@@ -184,8 +220,6 @@ typedef void (*run_collab_rows_fn)(void *ctx, const struct proto_inference_recor
 
 struct run_collab_options {
     const char *db_path;        /* results database; NULL: results/<name>.db */
-    bool has_seed;              /* seed overrides the scenario's seed */
-    uint64_t seed;              /* master seed when has_seed */
     bool trace;                 /* record every message in `messages` */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
     run_progress_fn progress;    /* NULL: no progress reports */
@@ -211,12 +245,12 @@ struct run_collab_result {
     struct proto_collab_stats stats; /* the world's counters */
 };
 
-/* Run collaborative scenario c (built from sc by io_collab_build) with the
- * named policy ("local", "edge", "split", "oracle", "random") into the
- * database, one `runs` row per call. Statuses and stops as run_queue;
- * an unknown policy is CORE_E_USAGE before the database is touched. */
-enum core_rc run_collab(const struct io_scenario *sc, const struct io_collab *c,
-                           const char *policy, const struct run_collab_options *opt,
-                           struct run_collab_result *res, struct core_err *e);
+/* Run collaborative scenario a with the named policy ("local", "edge",
+ * "split", "oracle", "random") into the database, one `runs` row per call.
+ * Statuses and stops as run_queue; an unknown policy is CORE_E_USAGE before
+ * the database is touched. */
+enum core_rc run_collab(const struct run_assembly *a, const char *policy,
+                        const struct run_collab_options *opt, struct run_collab_result *res,
+                        struct core_err *e);
 
 #endif /* COINFER_RUN_H */

@@ -4,7 +4,7 @@
  * devices and workloads with 1,000 UEs) run in costed mode with one policy,
  * every inference written to a results database as `coinfer run` does.
  *
- *   protocol [SCENARIO] [--policy P] [--seed N] [--db FILE]
+ *   protocol [SCENARIO] [--policy P] [--seed N] [--set PATH=VALUE]... [--db FILE]
  *
  * Building the models and the problems is not timed; the run is (the
  * engine, the radio, the protocol, the policy and the database writes).
@@ -13,6 +13,7 @@
  *   inferences_per_s=<inferences per wall s> events_per_s=<events per wall s>
  */
 #include "run/run.h"
+#include "scenarioutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +24,20 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: protocol [SCENARIO] [--policy P] [--seed N] [--db FILE]\n");
+    fprintf(stderr, "usage: protocol [SCENARIO] [--policy P] [--seed N] [--set PATH=VALUE]... "
+                    "[--db FILE]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    static struct io_scenario sc;
+    struct tu_scenario sc;
     const char *path = DEFAULT_SCENARIO, *policy = "split", *db = NULL;
+    const char *sets[64];
+    char seed[64];
+    size_t n_sets = 0;
     struct run_collab_options opt = {0};
     struct run_collab_result res;
-    struct io_collab *c = NULL;
     struct core_err e;
     char dir[] = "/tmp/coinfer-bench-XXXXXX", db_path[64] = "";
     int code = 0;
@@ -42,9 +46,11 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
             policy = argv[++i];
-        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            opt.has_seed = true;
-            opt.seed = strtoull(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc && n_sets < 64) {
+            snprintf(seed, sizeof(seed), "simulation@seed=%s", argv[++i]);
+            sets[n_sets++] = seed;
+        } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && n_sets < 64) {
+            sets[n_sets++] = argv[++i];
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
         } else if (argv[i][0] == '-') {
@@ -53,14 +59,14 @@ int main(int argc, char **argv)
             path = argv[i];
         }
     }
-    if (io_scenario_load(path, &sc, &e) != CORE_OK || io_collab_build(&sc, &c, &e) != CORE_OK) {
+    if (tu_scenario_open(&sc, path, sets, n_sets, &e) != CORE_OK) {
         fprintf(stderr, "protocol: %s\n", e.msg);
         return 2;
     }
     if (!db) {
         if (!mkdtemp(dir)) {
             perror("protocol: mkdtemp");
-            io_collab_destroy(c);
+            tu_scenario_close(&sc);
             return 1;
         }
         snprintf(db_path, sizeof(db_path), "%s/bench.db", dir);
@@ -68,13 +74,13 @@ int main(int argc, char **argv)
     }
     opt.db_path = db;
     opt.version = "bench";
-    if (run_collab(&sc, c, policy, &opt, &res, &e) != CORE_OK) {
+    if (run_collab(sc.a, policy, &opt, &res, &e) != CORE_OK) {
         fprintf(stderr, "protocol: %s\n", e.msg);
         code = 1;
     } else {
         printf("scenario %s, policy %s%s: %llu inferences (%llu declined, %llu overridden), "
                "%llu events, %.4g s simulated in %.3f s wall\n",
-               sc.name, policy,
+               io_config_name(sc.cfg), policy,
                strcmp(policy, "oracle") == 0 ? (res.exact ? " (exact)" : " (chain relaxation)")
                                              : "",
                (unsigned long long)res.stats.done, (unsigned long long)res.stats.declined,
@@ -83,7 +89,7 @@ int main(int argc, char **argv)
         printf("inferences_per_s=%.0f events_per_s=%.0f\n",
                (double)res.stats.done / res.wall_s, (double)res.events / res.wall_s);
     }
-    io_collab_destroy(c);
+    tu_scenario_close(&sc);
     if (db_path[0]) {
         char f[96];
 

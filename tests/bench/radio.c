@@ -14,6 +14,7 @@
  *   realtime_factor=<simulated s per wall s> flows_per_s=<flows completed per wall s>
  */
 #include "io/io.h"
+#include "scenarioutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static void uplink_capacity(struct radio_world *w, const struct radio_world_conf
 
 int main(int argc, char **argv)
 {
-    static struct io_scenario sc;
+    struct tu_scenario sc;
     const char *path = DEFAULT_SCENARIO;
     struct radio_world_stats st;
     struct core_run_limits lim = {0};
@@ -92,25 +93,25 @@ int main(int argc, char **argv)
         }
     }
     core_err_clear(&e);
-    if (io_scenario_load(path, &sc, &e) != CORE_OK) {
+    if (tu_scenario_open(&sc, path, NULL, 0, &e) != CORE_OK) {
         fprintf(stderr, "radio: %s\n", e.msg);
         return core_rc_exit_code(e.rc);
     }
-    if (sc.kind != IO_SCENARIO_RADIO) {
+    if (sc.a->kind != IO_SCENARIO_RADIO) {
         fprintf(stderr, "radio: %s is not a radio scenario\n", path);
         return 2;
     }
     if (!has_seed)
-        seed = sc.sim.seed;
+        seed = sc.a->sim.seed;
     eng = core_engine_create(0);
-    w = eng ? radio_world_create(&sc.radio, eng, seed, &e) : NULL;
+    w = eng ? radio_world_create(&sc.a->radio, eng, seed, &e) : NULL;
     if (w == NULL) {
         fprintf(stderr, "radio: %s\n", eng ? e.msg : "out of memory");
         core_engine_destroy(eng);
         return 1;
     }
-    uplink_capacity(w, &sc.radio);
-    lim.until_s = sc.sim.duration_s;
+    uplink_capacity(w, &sc.a->radio);
+    lim.until_s = sc.a->sim.duration_s;
     lim.has_until = true;
     t0_s = core_wall_s();
     if (core_engine_run(eng, &lim) == CORE_STOP_FAILED) {
@@ -119,8 +120,8 @@ int main(int argc, char **argv)
     }
     wall_s = core_wall_s() - t0_s;
     radio_world_stats(w, &st);
-    printf("%s: %zu UEs, %zu cells, %.9g s simulated in %.3f s wall, %llu events\n", sc.name,
-           radio_world_n_ues(w), radio_world_n_cells(w), sc.sim.duration_s, wall_s,
+    printf("%s: %zu UEs, %zu cells, %.9g s simulated in %.3f s wall, %llu events\n", io_config_name(sc.cfg),
+           radio_world_n_ues(w), radio_world_n_cells(w), sc.a->sim.duration_s, wall_s,
            (unsigned long long)core_engine_events_run(eng));
     printf("requests %llu, flows %llu started / %llu done (%.6g B), handovers %llu, "
            "channel updates %llu\n",
@@ -132,14 +133,14 @@ int main(int argc, char **argv)
 
         printf("uplink busy fraction per cell:");
         for (uint32_t c = 0; c < radio_world_n_cells(w); c++) {
-            double f = radio_world_busy_s(w, c, RADIO_DIR_UL) / sc.sim.duration_s;
+            double f = radio_world_busy_s(w, c, RADIO_DIR_UL) / sc.a->sim.duration_s;
 
             busy_sum += f;
             printf(" %.3f", f);
         }
         printf(" (mean %.3f)\n", busy_sum / (double)radio_world_n_cells(w));
     }
-    printf("realtime_factor=%.6g flows_per_s=%.6g\n", sc.sim.duration_s / wall_s,
+    printf("realtime_factor=%.6g flows_per_s=%.6g\n", sc.a->sim.duration_s / wall_s,
            (double)st.flows_done / wall_s);
     radio_world_destroy(w);
     core_engine_destroy(eng);

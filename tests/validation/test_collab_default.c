@@ -23,6 +23,7 @@
 #include "testutil.h"
 
 #include "run/run.h"
+#include "scenarioutil.h"
 
 #define GOAL_GAIN 0.20 /* the goal: oracle at least 20 % below split */
 
@@ -43,8 +44,8 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
     assert_int_equal(run_summary_add(&pm->all, rows, n, NULL), CORE_OK);
 }
 
-static void run_policy(const struct io_scenario *sc, const struct io_collab *c,
-                       const char *policy, const char *db, struct per_model *pm)
+static void run_policy(const struct run_assembly *a, const char *policy, const char *db,
+                       struct per_model *pm)
 {
     struct run_collab_options opt = {0};
     struct run_collab_result res;
@@ -56,7 +57,7 @@ static void run_policy(const struct io_scenario *sc, const struct io_collab *c,
     opt.on_rows = on_rows;
     opt.rows_ctx = pm;
     opt.version = "test";
-    if (run_collab(sc, c, policy, &opt, &res, &e) != CORE_OK)
+    if (run_collab(a, policy, &opt, &res, &e) != CORE_OK)
         fail_msg("%s: %s", policy, e.msg);
     assert_true(res.n_inferences > 10000);
     run_summary_finish(&pm->all);
@@ -64,19 +65,17 @@ static void run_policy(const struct io_scenario *sc, const struct io_collab *c,
 
 static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
 {
-    static struct io_scenario sc;
+    struct tu_scenario sc;
     struct testutil_dir *d = testutil_dir_create("collab-default", "v.db");
     const struct proto_collab_config *cfg;
-    struct io_collab *c = NULL;
     struct per_model split, oracle;
     double gain;
 
     (void)state;
-    assert_int_equal(io_scenario_load("scenarios/default.xml", &sc, NULL), CORE_OK);
-    assert_int_equal(io_collab_build(&sc, &c, NULL), CORE_OK);
-    cfg = io_collab_config(c);
-    run_policy(&sc, c, "split", d->path, &split);
-    run_policy(&sc, c, "oracle", d->path, &oracle);
+    assert_int_equal(tu_scenario_open(&sc, "scenarios/default.xml", NULL, 0, NULL), CORE_OK);
+    cfg = &sc.a->collab;
+    run_policy(sc.a, "split", d->path, &split);
+    run_policy(sc.a, "oracle", d->path, &oracle);
     for (size_t m = 0; m < cfg->n_models; m++) {
         double s = split.sum_s[m] / (double)split.n[m], o = oracle.sum_s[m] / (double)oracle.n[m];
 
@@ -94,7 +93,7 @@ static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
     assert_true(gain >= GOAL_GAIN);
     run_summary_fini(&split.all);
     run_summary_fini(&oracle.all);
-    io_collab_destroy(c);
+    tu_scenario_close(&sc);
     testutil_dir_destroy(d);
 }
 

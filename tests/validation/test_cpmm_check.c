@@ -2,7 +2,7 @@
  * test_cpmm_check.c — the CPMM's cross-model check on the host CPU (what
  * `coinfer profile --cpmm-check` will print): profile the five zoo models
  * (batch norms folded, activations fused, as the benchmark runs them; one
- * thread), turn their layers into CPMM descriptors (io_layer_desc), fit the
+ * thread), turn their layers into CPMM descriptors (proto_layer_desc), fit the
  * per-type regressions on four models and predict every layer of the fifth,
  * in turn.
  *
@@ -53,7 +53,7 @@
 #include "testutil.h"
 
 #include "compute/compute.h"
-#include "io/io.h"
+#include "proto/proto.h"
 #include "nn/nn.h"
 
 #define REPS    7
@@ -105,7 +105,7 @@ static void profile_zoo(struct zoo_data *z)
         assert_non_null(z->min_s[j]);
         assert_non_null(z->med_s[j]);
         for (i = 0; i < p->n_layers; i++) {
-            assert_int_equal(io_layer_desc(m, (int)i, &p->layers[i], &z->d[j][i], &e), CORE_OK);
+            assert_int_equal(proto_layer_desc(m, (int)i, &p->layers[i], &z->d[j][i], &e), CORE_OK);
             z->min_s[j][i] = p->layers[i].min_s;
             z->med_s[j][i] = p->layers[i].median_s;
             z->total_s[j] += p->layers[i].min_s;

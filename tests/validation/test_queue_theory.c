@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "run/run.h"
+#include "scenarioutil.h"
 
 #define TOLERANCE 0.02
 #define N_BATCHES 30
@@ -111,7 +112,7 @@ static double little_error(const struct rows *r, double t0, double t1, double *l
 
 static void check_queue(const char *scenario, double rho, double n_requests)
 {
-    struct io_scenario *sc = calloc(1, sizeof(*sc));
+    struct tu_scenario sc;
     struct run_queue_result *res = calloc(1, sizeof(*res));
     struct run_queue_options opt = {0};
     struct core_err e;
@@ -124,20 +125,31 @@ static void check_queue(const char *scenario, double rho, double n_requests)
     core_err_clear(&e);
     assert_non_null(mkdtemp(dir));
     snprintf(db_path, sizeof(db_path), "%s/val.db", dir);
-    if (io_scenario_load(scenario, sc, &e) != CORE_OK)
+    if (tu_scenario_open(&sc, scenario, NULL, 0, &e) != CORE_OK)
         fail_msg("%s", e.msg);
-    /* Set the offered load: lambda = rho * mu spread over the UEs. */
-    mu = 1.0 / sc->queue.server.mean_service_s;
+    /* Set the offered load, lambda = rho * mu spread over the UEs, and the
+     * duration, through the knobs as --set would. */
+    mu = 1.0 / sc.a->queue.server.mean_service_s;
     lambda = rho * mu;
-    sc->queue.ues.rate_hz = lambda / (double)sc->queue.ues.n_ues;
-    sc->sim.duration_s = n_requests / lambda + sc->sim.warmup_s;
-    if (sc->queue.server.service == PROTO_SERVICE_EXPONENTIAL)
+    {
+        char rate[80], duration[80];
+        const char *sets[] = {rate, duration};
+
+        snprintf(rate, sizeof(rate), "queue/ues@rate=%.17g",
+                 lambda / (double)sc.a->queue.ues.n_ues);
+        snprintf(duration, sizeof(duration), "simulation@duration=%.17g",
+                 n_requests / lambda + sc.a->sim.warmup_s);
+        tu_scenario_close(&sc);
+        if (tu_scenario_open(&sc, scenario, sets, 2, &e) != CORE_OK)
+            fail_msg("%s", e.msg);
+    }
+    if (sc.a->queue.server.service == PROTO_SERVICE_EXPONENTIAL)
         theory_s = 1.0 / (mu - lambda);
     else
         theory_s = rho / (2.0 * mu * (1.0 - rho)) + 1.0 / mu;
 
     opt.db_path = db_path;
-    if (run_queue(sc, &opt, res, &e) != CORE_OK)
+    if (run_queue(sc.a, &opt, res, &e) != CORE_OK)
         fail_msg("run failed: %s", e.msg);
     assert_string_equal(res->status, "complete");
     read_rows(db_path, res->run_id, &rows);
@@ -183,7 +195,7 @@ static void check_queue(const char *scenario, double rho, double n_requests)
         unlink(side);
     }
     rmdir(dir);
-    free(sc);
+    tu_scenario_close(&sc);
     free(res);
     assert_int_equal(core_alloc_live(), live);
 }

@@ -21,15 +21,61 @@
 #include "testutil.h"
 
 #include "io/io.h"
+#include "run/run.h"
 
 #define DATA "tests/data/scenarios/"
 
-static struct io_scenario scenario; /* 4 kB path: not on the stack */
+/* What a loaded scenario says, as the run tier assembles it (radio groups
+ * with their positions), for the assertions below. */
+static struct {
+    struct io_config *cfg;        /* the tree (owned) */
+    struct run_assembly *a;       /* assembled from it, models aside (owned) */
+    const char *path, *name, *sha256;
+    enum io_scenario_kind kind;
+    struct proto_sim_config sim;
+    struct proto_queue_config queue;
+    struct radio_world_config radio;
+    struct {
+        size_t n_devices, n_models;
+    } collab;
+} scenario;
+
+static void unload(void)
+{
+    run_assembly_destroy(scenario.a);
+    io_config_destroy(scenario.cfg);
+    memset(&scenario, 0, sizeof(scenario));
+}
+
+/* io_scenario_load into the view; the tree kept until the next load. */
+static enum core_rc load(const char *path, struct core_err *e)
+{
+    enum core_rc rc;
+
+    unload();
+    rc = io_scenario_load(path, NULL, 0, &scenario.cfg, e);
+    if (rc != CORE_OK)
+        return rc;
+    scenario.path = io_config_path(scenario.cfg);
+    scenario.name = io_config_name(scenario.cfg);
+    scenario.sha256 = io_config_file_sha256(scenario.cfg);
+    scenario.kind = io_config_kind(scenario.cfg);
+    scenario.collab.n_devices = io_config_count(scenario.cfg, IO_NODE_ROOT, IO_EL_DEVICE);
+    scenario.collab.n_models = io_config_count(scenario.cfg, IO_NODE_ROOT, IO_EL_MODEL);
+    rc = scenario.kind == IO_SCENARIO_QUEUE ? run_assemble(scenario.cfg, &scenario.a, e)
+                                            : run_assemble_radio(scenario.cfg, &scenario.a, e);
+    if (rc != CORE_OK)
+        return rc;
+    scenario.sim = scenario.a->sim;
+    scenario.queue = scenario.a->queue;
+    scenario.radio = scenario.a->radio;
+    return CORE_OK;
+}
 
 static void load_ok(const char *path)
 {
     struct core_err e = {0};
-    enum core_rc rc = io_scenario_load(path, &scenario, &e);
+    enum core_rc rc = load(path, &e);
 
     if (rc != CORE_OK) {
         print_error("%s: rc %d: %s\n", path, rc, e.msg);
@@ -39,8 +85,10 @@ static void load_ok(const char *path)
 
 static void test_scenario_loads_values_with_units_as_si(void **unused)
 {
-    long live = core_alloc_live();
+    long live;
 
+    unload();
+    live = core_alloc_live();
     load_ok(DATA "valid-units.xml");
     assert_string_equal(scenario.path, DATA "valid-units.xml");
     assert_string_equal(scenario.name, "units test");
@@ -57,6 +105,7 @@ static void test_scenario_loads_values_with_units_as_si(void **unused)
     /* sha256sum tests/data/scenarios/valid-units.xml */
     assert_string_equal(scenario.sha256,
                         "82eb2ca86d8b1af628f05bb70b18fe30d245e95a4f97d92d7abd871312bb29e7");
+    unload();
     assert_int_equal(core_alloc_live(), live);
 }
 
@@ -100,10 +149,11 @@ static void test_scenario_shipped_scenarios_load_at_their_documented_load(void *
 
 static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(void **unused)
 {
-    static struct io_scenario copy;
-    long live = core_alloc_live();
     const struct radio_world_config *r = &scenario.radio;
+    long live;
 
+    unload();
+    live = core_alloc_live();
     load_ok(DATA "valid-radio.xml");
     assert_int_equal(scenario.kind, IO_SCENARIO_RADIO);
     assert_string_equal(scenario.name, "radio-small");
@@ -121,7 +171,7 @@ static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(vo
     assert_true(r->pc.p0_dbm == -85.0 && r->pc.alpha == 0.7 && r->pc.p_max_dbm == 23.0);
     assert_true(r->ho.hysteresis_db == 2.0 && r->ho.time_to_trigger_s == 0.32);
     assert_int_equal(r->n_groups, 2);
-    assert_ptr_equal(r->groups, scenario.radio_groups);
+    assert_ptr_equal(r->groups, scenario.a->groups);
     assert_int_equal(r->groups[0].n_ues, 20);
     assert_int_equal(r->groups[0].placement, RADIO_PLACE_UNIFORM_CELL);
     assert_int_equal(r->groups[0].mobility, RADIO_MOBILITY_WAYPOINT);
@@ -131,13 +181,13 @@ static void test_scenario_radio_section_loads_as_si_with_groups_and_positions(vo
     assert_near(r->groups[1].speed_min_mps, 30.0 / 3.6, 1e-12);
     assert_true(r->groups[1].pos_x_m[0] == 10.0 && r->groups[1].pos_y_m[0] == -20.0);
     assert_true(r->groups[1].pos_x_m[1] == 100.0 && r->groups[1].pos_y_m[1] == 50.0);
-    /* A copy points into itself. */
-    io_scenario_copy(&copy, &scenario);
-    assert_ptr_equal(copy.radio.groups, copy.radio_groups);
-    assert_ptr_equal(copy.radio.groups[1].pos_x_m, copy.radio_pos_x_m);
-    assert_ptr_equal(copy.radio.groups[1].pos_y_m, copy.radio_pos_y_m);
-    assert_true(copy.radio.groups[1].pos_x_m[1] == 100.0);
-    assert_null(copy.radio.groups[0].pos_x_m);
+    assert_null(r->groups[0].pos_x_m);
+    /* Each group's values are its node's in the tree, by index and by path. */
+    assert_int_equal(io_config_count(scenario.cfg,
+                                     io_config_child(scenario.cfg, IO_NODE_ROOT, IO_EL_RADIO, 0),
+                                     IO_EL_UE_GROUP),
+                     2);
+    unload();
     assert_int_equal(core_alloc_live(), live);
 }
 
@@ -227,7 +277,7 @@ static const struct broken broken_files[] = {
     {"no-such-file.xml", "no-such-file.xml:0: cannot open: No such file or directory"},
 };
 
-static void check_broken(enum core_rc (*load)(const char *, struct core_err *))
+static void check_broken(enum core_rc (*load_fn)(const char *, struct core_err *))
 {
     char path[256], want[1024];
     long live = core_alloc_live();
@@ -238,7 +288,7 @@ static void check_broken(enum core_rc (*load)(const char *, struct core_err *))
         enum core_rc rc;
         snprintf(path, sizeof(path), DATA "%s", broken_files[i].file);
         snprintf(want, sizeof(want), DATA "%s", broken_files[i].message);
-        rc = load(path, &e);
+        rc = load_fn(path, &e);
         if (rc != CORE_E_INPUT || core_rc_exit_code(rc) != 2 || strcmp(e.msg, want) != 0) {
             print_error("%s: rc %d\n  got      \"%s\"\n  expected \"%s\"\n", path, rc, e.msg, want);
             bad++;
@@ -250,7 +300,10 @@ static void check_broken(enum core_rc (*load)(const char *, struct core_err *))
 
 static enum core_rc load_into_static(const char *path, struct core_err *e)
 {
-    return io_scenario_load(path, &scenario, e);
+    enum core_rc rc = load(path, e);
+
+    unload();
+    return rc;
 }
 
 static void test_scenario_each_broken_file_gives_file_line_and_plain_message(void **unused)
@@ -262,16 +315,16 @@ static void test_validate_file_gives_the_same_errors_as_load(void **unused)
 {
     struct core_err e = {0};
 
-    check_broken(io_validate_file);
-    assert_int_equal(io_validate_file("scenarios/default.xml", &e), CORE_OK);
+    check_broken(run_validate);
+    assert_int_equal(run_validate("scenarios/default.xml", &e), CORE_OK);
 }
 
 static void test_validate_file_checks_model_files_as_models(void **unused)
 {
     struct core_err e = {0};
 
-    assert_int_equal(io_validate_file("models/lenet5.xml", &e), CORE_OK);
-    assert_int_equal(io_scenario_load("models/lenet5.xml", &scenario, &e), CORE_E_INPUT);
+    assert_int_equal(run_validate("models/lenet5.xml", &e), CORE_OK);
+    assert_int_equal(load("models/lenet5.xml", &e), CORE_E_INPUT);
     assert_string_equal(e.msg, "models/lenet5.xml:12: root element 'model' is not a coinfer scenario file "
                                "(expected <scenario>)");
 }
@@ -282,7 +335,7 @@ static void test_scenario_missing_schema_is_an_io_error_naming_it(void **unused)
     enum core_rc rc;
 
     setenv("COINFER_SCHEMA_DIR", "tests/data/no-such-dir", 1);
-    rc = io_scenario_load(DATA "valid-units.xml", &scenario, &e);
+    rc = load(DATA "valid-units.xml", &e);
     unsetenv("COINFER_SCHEMA_DIR");
     assert_int_equal(rc, CORE_E_IO);
     assert_string_equal(e.msg, "tests/data/no-such-dir/schema.xsd:0: cannot open the scenario "
@@ -296,7 +349,7 @@ static void test_scenario_schema_dir_from_environment_is_used(void **unused)
     enum core_rc rc;
 
     setenv("COINFER_SCHEMA_DIR", "scenarios", 1);
-    rc = io_scenario_load(DATA "valid-units.xml", &scenario, &e);
+    rc = load(DATA "valid-units.xml", &e);
     unsetenv("COINFER_SCHEMA_DIR");
     assert_int_equal(rc, CORE_OK);
 }
@@ -304,18 +357,20 @@ static void test_scenario_schema_dir_from_environment_is_used(void **unused)
 static void test_scenario_out_of_memory_reading_the_file_is_reported(void **unused)
 {
     struct core_err e = {0};
-    long live = core_alloc_live();
+    long live;
     enum core_rc rc;
 
+    unload();
+    live = core_alloc_live();
     core_alloc_fail_after(1);
-    rc = io_scenario_load(DATA "valid-units.xml", &scenario, &e);
+    rc = load(DATA "valid-units.xml", &e);
     core_alloc_fail_after(0);
     assert_int_equal(rc, CORE_E_NOMEM);
     assert_string_equal(e.msg, DATA "valid-units.xml:0: out of memory reading the file");
     assert_int_equal(core_alloc_live(), live);
 
     core_alloc_fail_after(1);
-    rc = io_validate_file(DATA "valid-units.xml", &e);
+    rc = run_validate(DATA "valid-units.xml", &e);
     core_alloc_fail_after(0);
     assert_int_equal(rc, CORE_E_NOMEM);
     assert_int_equal(core_alloc_live(), live);
@@ -327,7 +382,7 @@ static void test_scenario_too_long_a_path_is_rejected(void **unused)
     struct core_err e = {0};
 
     memset(path, 'a', sizeof(path) - 1);
-    assert_int_equal(io_scenario_load(path, &scenario, &e), CORE_E_INPUT);
+    assert_int_equal(load(path, &e), CORE_E_INPUT);
     assert_non_null(strstr(e.msg, ":0: the path is longer than 4095 characters"));
 }
 
@@ -348,7 +403,7 @@ static void test_scenario_lines_past_65535_are_reported_exactly(void **unused)
           "<ues count=\"0\" rate=\"1 Hz\"/>\n</queue>\n</scenario>\n",
           f);
     fclose(f);
-    assert_int_equal(io_scenario_load(path, &scenario, &e), CORE_E_INPUT);
+    assert_int_equal(load(path, &e), CORE_E_INPUT);
     remove(path);
     snprintf(want, sizeof(want),
              "%s:70006: element 'ues': attribute 'count': '0' is not a positive integer", path);
@@ -372,10 +427,12 @@ static void test_scenario_every_truncation_of_a_valid_file_fails_cleanly(void **
 {
     static char text[4096];
     char path[128];
-    long live = core_alloc_live();
+    long live;
     size_t len;
     FILE *f = fopen(DATA "valid-units.xml", "rb");
 
+    unload();
+    live = core_alloc_live();
     assert_non_null(f);
     len = fread(text, 1, sizeof(text), f);
     fclose(f);
@@ -387,7 +444,7 @@ static void test_scenario_every_truncation_of_a_valid_file_fails_cleanly(void **
         assert_non_null(f);
         assert_int_equal(fwrite(text, 1, n, f), n);
         fclose(f);
-        rc = io_scenario_load(path, &scenario, &e);
+        rc = load(path, &e);
         /* Only the final newline may go. */
         if (n + 1 < len ? rc != CORE_E_INPUT || !has_file_line(e.msg, path) : rc != CORE_OK) {
             print_error("first %zu bytes: rc %d: %s\n", n, rc, e.msg);
@@ -396,6 +453,7 @@ static void test_scenario_every_truncation_of_a_valid_file_fails_cleanly(void **
         }
     }
     remove(path);
+    unload();
     assert_int_equal(core_alloc_live(), live);
 }
 
@@ -416,5 +474,8 @@ int main(void)
         cmocka_unit_test(test_scenario_lines_past_65535_are_reported_exactly),
         cmocka_unit_test(test_scenario_every_truncation_of_a_valid_file_fails_cleanly),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+    unload();
+    return failed;
 }

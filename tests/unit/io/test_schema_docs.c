@@ -31,20 +31,28 @@
 
 #define SCHEMA "scenarios/schema.xsd"
 
-static const struct core_knob_table *const tables[] = {
-    &proto_sim_knobs,        &proto_queue_server_knobs, &proto_queue_ues_knobs,
-    &radio_section_knobs,    &radio_carrier_knobs,      &radio_deployment_knobs,
-    &radio_pc_knobs,         &radio_handover_knobs,     &radio_ue_group_knobs,
-    &compute_resource_knobs, &proto_model_knobs,        &proto_device_knobs,
-    &proto_edge_knobs,       &proto_use_knobs,          &proto_protocol_knobs,
-    &proto_objective_knobs,  &proto_inference_knobs,    &proto_workload_knobs,
-};
+/* Every knob table of the scenario grammar (io_scenario_grammar: the one
+ * list of what a scenario's elements read), each once (the two <use>
+ * elements share theirs), into tables[]; returns the count. */
+#define MAX_TABLES (2 * IO_EL_COUNT)
+static const struct core_knob_table *tables[MAX_TABLES];
 
-/* Tables that add attributes to an element whose main table is another
- * (io_scenario_knobs gives the main one): <ue-group device> is proto's. */
-static const struct core_knob_table *const extra_tables[] = {
-    &proto_ue_group_knobs,
-};
+static size_t grammar_tables(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < IO_EL_COUNT; i++)
+        for (size_t t = 0; t < io_scenario_grammar[i].n_tables; t++) {
+            const struct core_knob_table *kt = io_scenario_grammar[i].table[t];
+            bool seen = false;
+
+            for (size_t j = 0; j < n; j++)
+                seen = seen || tables[j] == kt;
+            if (!seen)
+                tables[n++] = kt;
+        }
+    return n;
+}
 
 /* The XSD simple type of each dimension's quantities. */
 static const char *const dim_types[] = {
@@ -220,42 +228,21 @@ static int check_knob(const struct core_knob_table *t, const struct core_knob *k
     return bad;
 }
 
-/* The tables above plus the loader's own (<position>), as the loader sees them. */
-static const struct core_knob_table *table_at(size_t i)
-{
-    return i < ARRAY_LEN(tables) ? tables[i] : io_scenario_knobs("position");
-}
-#define N_TABLES (ARRAY_LEN(tables) + 1)
-
-/* Whether the attribute name of element is a knob of its main or an extra table. */
+/* Whether attribute name of element is a knob of one of its tables. */
 static bool is_knob(const struct core_knob_table *t, const char *name)
 {
-    if (core_knob_find(t, name) != NULL)
-        return true;
-    for (size_t i = 0; i < ARRAY_LEN(extra_tables); i++) {
-        if (strcmp(extra_tables[i]->element, t->element) == 0 &&
-            core_knob_find(extra_tables[i], name) != NULL)
-            return true;
-    }
-    return false;
+    return io_scenario_knob(t->element, name) != NULL;
 }
 
 static void test_schema_documents_every_knob_with_unit_default_and_range(void **unused)
 {
+    size_t n = grammar_tables();
     int bad = 0;
 
-    for (size_t i = 0; i < N_TABLES; i++) {
-        const struct core_knob_table *t = table_at(i);
+    assert_true(n >= 20);
+    for (size_t i = 0; i < n; i++) {
+        const struct core_knob_table *t = tables[i];
 
-        assert_non_null(t);
-        assert_ptr_equal(io_scenario_knobs(t->element), t);
-        for (size_t j = 0; j < t->n_knobs; j++)
-            bad += check_knob(t, &t->knobs[j]);
-    }
-    for (size_t i = 0; i < ARRAY_LEN(extra_tables); i++) {
-        const struct core_knob_table *t = extra_tables[i];
-
-        assert_non_null(io_scenario_knobs(t->element));
         for (size_t j = 0; j < t->n_knobs; j++)
             bad += check_knob(t, &t->knobs[j]);
     }
@@ -267,8 +254,10 @@ static void test_schema_declares_no_attribute_without_a_knob(void **unused)
     char name[256];
     int bad = 0;
 
-    for (size_t i = 0; i < N_TABLES; i++) {
-        const struct core_knob_table *t = table_at(i);
+    size_t n = grammar_tables();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct core_knob_table *t = tables[i];
         xmlNodePtr ct = element_type(t->element);
         if (ct == NULL) {
             print_error("element '%s' has no complexType in " SCHEMA "\n", t->element);

@@ -60,7 +60,7 @@ static const struct translation cases[] = {
     {"Element 'ues', attribute 'speed': The attribute 'speed' is not allowed.\n", false,
      "element 'ues': unknown attribute 'speed' (allowed: count, arrival, rate)"},
     {"Element 'scenario', attribute 'x': The attribute 'x' is not allowed.\n", false,
-     "element 'scenario': unknown attribute 'x'"},
+     "element 'scenario': unknown attribute 'x' (allowed: name)"},
     {"Element 'server': The attribute 'mean-service' is required but missing.\n", false,
      "element 'server': attribute 'mean-service' is required but missing"},
     {"Element 'foo': This element is not expected. Expected is one of ( simulation, queue "
@@ -106,12 +106,23 @@ static void test_xml_translate_truncates_to_the_buffer(void **unused)
     assert_memory_equal(out, "element 'ues': ", 15);
 }
 
-static void test_xml_scenario_knobs_maps_element_names_to_tables(void **unused)
+static void test_xml_scenario_knob_finds_attributes_through_the_grammar(void **unused)
 {
-    assert_ptr_equal(io_scenario_knobs("simulation"), &proto_sim_knobs);
-    assert_ptr_equal(io_scenario_knobs("server"), &proto_queue_server_knobs);
-    assert_ptr_equal(io_scenario_knobs("ues"), &proto_queue_ues_knobs);
-    assert_null(io_scenario_knobs("queue"));
+    char list[256];
+
+    assert_ptr_equal(io_scenario_knob("simulation", "seed"),
+                     core_knob_find(&proto_sim_knobs, "seed"));
+    assert_ptr_equal(io_scenario_knob("server", "servers"),
+                     core_knob_find(&proto_queue_server_knobs, "servers"));
+    /* <ue-group> reads two tables: radio's and proto's device attribute. */
+    assert_ptr_equal(io_scenario_knob("ue-group", "count"),
+                     core_knob_find(&radio_ue_group_knobs, "count"));
+    assert_ptr_equal(io_scenario_knob("ue-group", "device"),
+                     core_knob_find(&proto_ue_group_knobs, "device"));
+    assert_null(io_scenario_knob("queue", "anything"));
+    assert_null(io_scenario_knob("server", "speed"));
+    io_scenario_attributes("server", list, sizeof(list));
+    assert_string_equal(list, "servers, service, mean-service");
 }
 
 int main(void)
@@ -119,7 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xml_translate_each_known_form_and_the_fallback),
         cmocka_unit_test(test_xml_translate_truncates_to_the_buffer),
-        cmocka_unit_test(test_xml_scenario_knobs_maps_element_names_to_tables),
+        cmocka_unit_test(test_xml_scenario_knob_finds_attributes_through_the_grammar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

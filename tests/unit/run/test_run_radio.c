@@ -16,10 +16,11 @@
 #include "testutil.h"
 
 #include "run/run.h"
+#include "scenarioutil.h"
 
 #define FIXTURE "tests/data/scenarios/valid-radio.xml"
 
-static struct io_scenario scenario;
+static struct tu_scenario scenario;
 static struct core_err err; /* assert_core_rc prints it */
 static struct run_radio_result result;
 
@@ -62,11 +63,11 @@ static void test_run_radio_samples_every_ue_every_period(void **unused)
     struct collected c = {0};
     
     assert_non_null(d);
-    assert_core_rc(io_scenario_load(FIXTURE, &scenario, &err), CORE_OK);
+    assert_core_rc(tu_scenario_open(&scenario, FIXTURE, NULL, 0, &err), CORE_OK);
     opt.db_path = d->path;
     opt.on_rows = collect;
     opt.rows_ctx = &c;
-    if (run_radio(&scenario, &opt, &result, &err) != CORE_OK)
+    if (run_radio(scenario.a, &opt, &result, &err) != CORE_OK)
         fail_msg("%s", err.msg);
     assert_string_equal(result.status, "complete");
     /* 22 UEs, 10 s every 0.5 s from 0 s: 21 instants */
@@ -79,6 +80,7 @@ static void test_run_radio_samples_every_ue_every_period(void **unused)
                                         "AND policy = 'radio' AND seed = 4"),
                      1);
     testutil_dir_destroy(d);
+    tu_scenario_close(&scenario);
 }
 
 static void test_run_radio_same_seed_same_rows_without_a_database(void **unused)
@@ -86,22 +88,28 @@ static void test_run_radio_same_seed_same_rows_without_a_database(void **unused)
     struct run_radio_options opt = {0};
     struct collected a = {0}, b = {0};
     
-    assert_core_rc(io_scenario_load(FIXTURE, &scenario, &err), CORE_OK);
+    tu_scenario_close(&scenario);
+    assert_core_rc(tu_scenario_open(&scenario, FIXTURE, NULL, 0, &err), CORE_OK);
     opt.on_rows = collect;
     opt.rows_ctx = &a;
-    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(scenario.a, &opt, &result, &err), CORE_OK);
     assert_string_equal(result.db_path, "");
     opt.rows_ctx = &b;
-    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(scenario.a, &opt, &result, &err), CORE_OK);
     assert_int_equal(a.rows, b.rows);
     assert_true(a.sum_sinr_db == b.sum_sinr_db);
-    opt.has_seed = true;
-    opt.seed = 5;
+    {
+        static const char *const seed5[] = {"simulation@seed=5"};
+
+        tu_scenario_close(&scenario);
+        assert_core_rc(tu_scenario_open(&scenario, FIXTURE, seed5, 1, &err), CORE_OK);
+    }
     b.rows = 0;
     b.sum_sinr_db = 0;
-    assert_core_rc(run_radio(&scenario, &opt, &result, &err), CORE_OK);
+    assert_core_rc(run_radio(scenario.a, &opt, &result, &err), CORE_OK);
     assert_int_equal(result.seed, 5);
     assert_true(a.sum_sinr_db != b.sum_sinr_db);
+    tu_scenario_close(&scenario);
 }
 
 static void test_run_radio_refuses_a_queue_scenario_before_the_database(void **unused)
@@ -110,11 +118,14 @@ static void test_run_radio_refuses_a_queue_scenario_before_the_database(void **u
         char path[] = "/tmp/coinfer-run-radio-never.db";
 
     unlink(path);
-    assert_core_rc(io_scenario_load("scenarios/validation-mm1.xml", &scenario, &err), CORE_OK);
+    tu_scenario_close(&scenario);
+    assert_core_rc(tu_scenario_open(&scenario, "scenarios/validation-mm1.xml", NULL, 0, &err),
+                   CORE_OK);
     opt.db_path = path;
-    assert_int_equal(run_radio(&scenario, &opt, &result, &err), CORE_E_USAGE);
+    assert_int_equal(run_radio(scenario.a, &opt, &result, &err), CORE_E_USAGE);
     assert_non_null(strstr(err.msg, "not a radio scenario"));
     assert_int_equal(access(path, F_OK), -1);
+    tu_scenario_close(&scenario);
 }
 
 static void test_run_radio_stop_flag_interrupts_and_keeps_rows(void **unused)
@@ -125,12 +136,13 @@ static void test_run_radio_stop_flag_interrupts_and_keeps_rows(void **unused)
     struct collected c = {.stop = &stop};
     
     assert_non_null(d);
-    assert_core_rc(io_scenario_load(FIXTURE, &scenario, &err), CORE_OK);
+    tu_scenario_close(&scenario);
+    assert_core_rc(tu_scenario_open(&scenario, FIXTURE, NULL, 0, &err), CORE_OK);
     opt.db_path = d->path;
     opt.stop_flag = &stop;
     opt.on_rows = collect;
     opt.rows_ctx = &c;
-    assert_int_equal(run_radio(&scenario, &opt, &result, &err), CORE_E_INTERRUPTED);
+    assert_int_equal(run_radio(scenario.a, &opt, &result, &err), CORE_E_INTERRUPTED);
     assert_string_equal(result.status, "interrupted");
     assert_int_equal(result.n_samples, 22); /* the instant at 0 s, then the stop */
     assert_int_equal(count_rows(d->path, "SELECT count(*) FROM radio_samples"), 22);
@@ -138,6 +150,7 @@ static void test_run_radio_stop_flag_interrupts_and_keeps_rows(void **unused)
                                         "'interrupted'"),
                      1);
     testutil_dir_destroy(d);
+    tu_scenario_close(&scenario);
 }
 
 int main(void)

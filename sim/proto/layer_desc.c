@@ -1,8 +1,8 @@
 /*
  * layer_desc.c — an nn layer as the CPMM sees it: the one conversion from a
  * profiled layer of sim/nn to a struct compute_layer_desc of sim/compute,
- * shared by `coinfer profile --cpmm-check` and the validation test of the
- * cross-model check.
+ * shared by the problems a world prices (problem.c), `coinfer profile
+ * --cpmm-check` and the validation test of the cross-model check.
  *
  * A conv2d whose groups equal both its input and output channels is a
  * depthwise conv (its own CPMM type: it runs a direct kernel, not a GEMM);
@@ -17,14 +17,14 @@
  * item (im2col_elems counts those elements). Convs and poolings carry their
  * kernel (area and rows), stride and output rows, what their loops run over.
  */
-#include "io/io.h"
+#include "proto/proto.h"
 
 #include <string.h>
 
 #include "compute/compute.h"
 #include "nn/nn.h"
 
-enum core_rc io_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
+enum core_rc proto_layer_desc(const struct nn_model *m, int i, const struct nn_layer_profile *lp,
                            struct compute_layer_desc *d, struct core_err *e)
 {
     const enum nn_op op = nn_model_layer_op(m, i);

@@ -1,14 +1,14 @@
 /*
- * test_collab.c — collaborative scenarios: scenarios/collab-small.xml loads
- * as IO_SCENARIO_COLLAB and builds into a proto_collab_config whose sides,
+ * test_assemble.c — collaborative scenarios assembled: scenarios/collab-small.xml
+ * loads as IO_SCENARIO_COLLAB and assembles into a proto_collab_config whose sides,
  * options, labels and units are those declared; its problem tables hold the
  * CPMM roofline computed here by hand for two layers of LeNet-5 (a
  * compute-bound conv on the phone, a memory-bound fc at the edge), INFINITY
  * where a resource does not run a type and 1 ns where a layer moves no
  * data; each broken fixture under tests/data/scenarios/ gives exactly the
  * `FILE:LINE: message` a user reads (exit code 2), through io_scenario_load
- * and io_collab_build as through io_validate_file; out-of-memory anywhere in
- * the build is reported and nothing leaks. Run from the repository root.
+ * and run_assemble as through run_validate; out-of-memory anywhere in the
+ * assembly is reported and nothing leaks. Run from the repository root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,25 +26,33 @@
 
 #include "io/io.h"
 #include "nn/nn.h"
+#include "run/run.h"
 
 #define DATA  "tests/data/scenarios/"
 #define SMALL "scenarios/collab-small.xml"
 
-static struct io_scenario scenario; /* large: not on the stack */
+static struct io_config *scenario; /* the tree of the last build_ok */
 
-static struct io_collab *build_ok(const char *path)
+static struct run_assembly *build_ok(const char *path)
 {
     struct core_err e = {0};
-    struct io_collab *c = NULL;
-    enum core_rc rc = io_scenario_load(path, &scenario, &e);
+    struct run_assembly *c = NULL;
+    enum core_rc rc = io_scenario_load(path, NULL, 0, &scenario, &e);
 
     if (rc == CORE_OK)
-        rc = io_collab_build(&scenario, &c, &e);
+        rc = run_assemble(scenario, &c, &e);
     if (rc != CORE_OK) {
         print_error("%s: rc %d: %s\n", path, rc, e.msg);
         fail();
     }
     return c;
+}
+
+static void destroy(struct run_assembly *c)
+{
+    run_assembly_destroy(c);
+    io_config_destroy(scenario);
+    scenario = NULL;
 }
 
 /* |got - want| <= 1e-12 |want|, printing both when not. */
@@ -59,10 +67,10 @@ static void assert_close(double got, double want, const char *what)
 static void test_collab_small_scenario_builds_its_config(void **unused)
 {
     long live = core_alloc_live();
-    struct io_collab *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = io_collab_config(c);
+    struct run_assembly *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = (&c->collab);
 
-    assert_int_equal(scenario.kind, IO_SCENARIO_COLLAB);
+    assert_int_equal(io_config_kind(scenario), IO_SCENARIO_COLLAB);
     assert_true(cfg->sim.duration_s == 30.0);
     assert_true(cfg->sim.seed == 7);
     assert_true(cfg->protocol.header_bytes == 64.0);
@@ -91,15 +99,15 @@ static void test_collab_small_scenario_builds_its_config(void **unused)
     assert_non_null(cfg->problem[0][0]);
     assert_non_null(cfg->problem[0][1]);
     assert_null(cfg->problem[1][0]);
-    assert_int_equal(nn_model_n_layers(io_collab_model(c, 1)), 69);
-    io_collab_destroy(c);
+    assert_int_equal(nn_model_n_layers(c->models[1]), 69);
+    destroy(c);
     assert_int_equal(core_alloc_live(), live);
 }
 
 static void test_collab_radio_world_has_no_traffic_and_its_own_positions(void **unused)
 {
-    struct io_collab *c = build_ok(SMALL);
-    const struct radio_world_config *r = io_collab_radio(c);
+    struct run_assembly *c = build_ok(SMALL);
+    const struct radio_world_config *r = (&c->radio);
 
     assert_int_equal(r->n_groups, 1);
     assert_int_equal(r->deploy.scenario, RADIO_SCENARIO_UMI);
@@ -112,7 +120,7 @@ static void test_collab_radio_world_has_no_traffic_and_its_own_positions(void **
     /* The world outlives the scenario it came from. */
     memset(&scenario, 0, sizeof(scenario));
     assert_true(r->groups[0].pos_x_m[0] == 30.0);
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 static void test_collab_options_labels_and_units_are_as_declared(void **unused)
@@ -123,8 +131,8 @@ static void test_collab_options_labels_and_units_are_as_declared(void **unused)
     static const char *const edge_labels[] = {"gpu", "cpu:4", "cpu:16"};
     static const double edge_amounts[] = {1, 4, 16};
     static const uint32_t edge_resources[] = {0, 1, 1};
-    struct io_collab *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = io_collab_config(c);
+    struct run_assembly *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = (&c->collab);
     const struct proto_side *ue = &cfg->device[0], *edge = &cfg->edge;
     const struct compute_problem *p = cfg->problem[0][0];
 
@@ -171,16 +179,16 @@ static void test_collab_options_labels_and_units_are_as_declared(void **unused)
     assert_close(p->copy_bytes_per_s[COMPUTE_SIDE_EDGE], 12e9, "edge copy bandwidth");
     assert_true(p->copy_power_w[COMPUTE_SIDE_EDGE] == 10.0);
     assert_true(p->msg_header_bytes == 64.0);
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
 {
-    struct io_collab *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = io_collab_config(c);
+    struct run_assembly *c = build_ok(SMALL);
+    const struct proto_collab_config *cfg = (&c->collab);
     const struct compute_problem *p = cfg->problem[0][0]; /* phone, lenet5 */
-    const struct nn_model *m = io_collab_model(c, 0);
-    const uint16_t *group = io_collab_layer_groups(c, 0);
+    const struct nn_model *m = c->models[0];
+    const uint16_t *group = c->layer_group[0];
     static const uint16_t want_group[9] = {0, 1, 2, 3, 3, 4, 5, 6, 7};
     struct nn_cost conv, fc;
     double t;
@@ -239,7 +247,7 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
     assert_true(isinf(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 3, 7)));
     assert_true(compute_problem_energy_j(p, COMPUTE_SIDE_UE, 3, 7) == 0.0);
     assert_true(isfinite(compute_problem_latency_s(p, COMPUTE_SIDE_UE, 2, 7)));
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 /* ResNet-18's folded batch norms and fused ReLUs join the layer they read:
@@ -247,10 +255,10 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
  * plus 1 ns per alias; maxpool3 is problem layer 1. */
 static void test_collab_folded_and_fused_layers_join_their_producer(void **unused)
 {
-    struct io_collab *c = build_ok(SMALL);
-    const struct compute_problem *p = io_collab_config(c)->problem[0][1]; /* resnet18 */
-    const struct nn_model *m = io_collab_model(c, 1);
-    const uint16_t *group = io_collab_layer_groups(c, 1);
+    struct run_assembly *c = build_ok(SMALL);
+    const struct compute_problem *p = (&c->collab)->problem[0][1]; /* resnet18 */
+    const struct nn_model *m = c->models[1];
+    const uint16_t *group = c->layer_group[1];
     size_t aliases = 0;
 
     assert_string_equal(nn_model_layer_name(m, 1), "batchnorm1");
@@ -269,34 +277,34 @@ static void test_collab_folded_and_fused_layers_join_their_producer(void **unuse
             assert_true(compute_problem_latency_s(p, (enum compute_side)side, o, 1) > 1e-6);
         }
     }
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 /* Real mode runs the models: they come finalized, folded and fused, with the
  * same problem layers as costed mode's shapes-only models. */
 static void test_collab_real_mode_loads_runnable_models(void **unused)
 {
-    struct io_collab *c = build_ok(DATA "collab-real.xml");
-    const struct nn_model *m = io_collab_model(c, 0);
-    const struct compute_problem *p = io_collab_config(c)->problem[0][0];
+    struct run_assembly *c = build_ok(DATA "collab-real.xml");
+    const struct nn_model *m = c->models[0];
+    const struct compute_problem *p = (&c->collab)->problem[0][0];
 
-    assert_int_equal(io_collab_config(c)->inference.mode, PROTO_INFER_REAL);
+    assert_int_equal((&c->collab)->inference.mode, PROTO_INFER_REAL);
     assert_true(nn_model_is_finalized(m));
     assert_int_equal(p->n_layers, 8); /* LeNet-5, flatten with its pool, as in costed mode */
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 static void test_collab_zoo_model_builds_like_its_file(void **unused)
 {
-    struct io_collab *c = build_ok(DATA "valid-collab-zoo.xml");
-    const struct compute_problem *p = io_collab_config(c)->problem[0][0];
+    struct run_assembly *c = build_ok(DATA "valid-collab-zoo.xml");
+    const struct compute_problem *p = (&c->collab)->problem[0][0];
 
     assert_int_equal(p->n_layers, 8);
     assert_true(p->layers[0].out_bytes == 18816.0);
     assert_int_equal(p->n_options[COMPUTE_SIDE_UE], 2);
     assert_string_equal(p->options[COMPUTE_SIDE_UE][0].label, "cpu:4");
     assert_string_equal(p->options[COMPUTE_SIDE_EDGE][0].label, "gpu");
-    io_collab_destroy(c);
+    destroy(c);
 }
 
 static const struct {
@@ -335,12 +343,12 @@ static const struct {
 
 static enum core_rc load_and_build(const char *path, struct core_err *e)
 {
-    struct io_collab *c = NULL;
-    enum core_rc rc = io_scenario_load(path, &scenario, e);
+    struct run_assembly *c = NULL;
+    enum core_rc rc = io_scenario_load(path, NULL, 0, &scenario, e);
 
     if (rc == CORE_OK)
-        rc = io_collab_build(&scenario, &c, e);
-    io_collab_destroy(c);
+        rc = run_assemble(scenario, &c, e);
+    destroy(c);
     return rc;
 }
 
@@ -374,20 +382,8 @@ static void test_collab_validate_file_gives_the_same_errors(void **unused)
 {
     struct core_err e = {0};
 
-    check_broken(io_validate_file);
-    assert_int_equal(io_validate_file(SMALL, &e), CORE_OK);
-}
-
-static void test_collab_build_of_another_kind_is_a_usage_error(void **unused)
-{
-    struct core_err e = {0};
-    struct io_collab *c = (struct io_collab *)&e;
-
-    assert_int_equal(io_scenario_load(DATA "valid-radio.xml", &scenario, &e), CORE_OK);
-    assert_int_equal(scenario.kind, IO_SCENARIO_RADIO);
-    assert_int_equal(io_collab_build(&scenario, &c, &e), CORE_E_USAGE);
-    assert_null(c);
-    assert_non_null(strstr(e.msg, "not a collaborative scenario"));
+    check_broken(run_validate);
+    assert_int_equal(run_validate(SMALL, &e), CORE_OK);
 }
 
 static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
@@ -397,15 +393,16 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
     enum core_rc rc = CORE_E_NOMEM;
     unsigned long k;
 
-    assert_int_equal(io_scenario_load(DATA "valid-collab-zoo.xml", &scenario, &e), CORE_OK);
     for (k = 1; rc == CORE_E_NOMEM && k < 1000; k++) {
-        struct io_collab *c = NULL;
+        struct run_assembly *c = NULL;
         core_alloc_fail_after(k);
-        rc = io_collab_build(&scenario, &c, &e);
+        rc = io_scenario_load(DATA "valid-collab-zoo.xml", NULL, 0, &scenario, &e);
+        if (rc == CORE_OK)
+            rc = run_assemble(scenario, &c, &e);
         core_alloc_fail_after(0);
         if (rc == CORE_E_NOMEM)
             assert_null(c);
-        io_collab_destroy(c);
+        destroy(c);
         assert_int_equal(core_alloc_live(), live);
     }
     assert_int_equal(rc, CORE_OK);
@@ -424,7 +421,6 @@ int main(void)
         cmocka_unit_test(test_collab_real_mode_loads_runnable_models),
         cmocka_unit_test(test_collab_each_broken_file_gives_file_line_and_plain_message),
         cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),
-        cmocka_unit_test(test_collab_build_of_another_kind_is_a_usage_error),
         cmocka_unit_test(test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing),
     };
 

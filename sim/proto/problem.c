@@ -1,0 +1,204 @@
+/*
+ * problem.c — a world's allocation problems, built from a model and the two
+ * sides that may run it, every layer priced by the CPMM (compute.h).
+ *
+ * The layers. Each nn layer becomes a CPMM descriptor (layer_desc.c). A
+ * layer that moves no data — a reshape (flatten, dropout), or a layer nn
+ * makes an alias when it folds batch norms and fuses activations
+ * (nn_model_layer_alias) — costs ALIAS_LATENCY_S on any option and no
+ * energy; when it is the only reader of its producer it joins the producer's
+ * problem layer (struct proto_layers), which halves MobileNetV2's and
+ * ResNet-18's problems and every per-layer loop of the policies and the
+ * world: a cut between a conv and its fused activation sends the same tensor
+ * at the same cost as the cut after it. Problem layers are numbered in the
+ * order of their first nn layers, a topological order.
+ *
+ * The prices. Every option of every side prices every layer through the
+ * CPMM (its roofline on the declared figures):
+ *   latency = max(FLOPs / (peak x amount x efficiency), bytes / bandwidth)
+ *             + overhead,     energy = active power x share used x latency,
+ * INFINITY where the resource does not run the layer's type. A problem
+ * layer's price is the sum of its nn layers'.
+ */
+#include "proto/proto.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+/* The cost of a layer that moves no data: a pointer hand-off, s. Positive
+ * because a problem's latencies are (compute_problem_check). */
+#define ALIAS_LATENCY_S 1e-9
+
+/* Whether producer's output has exactly one reader. */
+static bool reads_alone(const struct nn_model *m, int producer)
+{
+    size_t n_layers = nn_model_n_layers(m), readers = 0;
+
+    for (size_t j = 0; j < n_layers; j++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(m, (int)j, &n_in);
+
+        for (size_t k = 0; k < n_in; k++)
+            readers += in[k] == producer;
+    }
+    return readers == 1;
+}
+
+void proto_layers_fini(struct proto_layers *ml)
+{
+    core_free(ml->desc);
+    core_free(ml->alias);
+    core_free(ml->group_of);
+    core_free(ml->head);
+    core_free(ml->last);
+    memset(ml, 0, sizeof(*ml));
+}
+
+/* Group ml's layers (see struct proto_layers). */
+static void group_layers(const struct nn_model *m, struct proto_layers *ml)
+{
+    ml->n_groups = 0;
+    for (size_t i = 0; i < ml->n; i++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(m, (int)i, &n_in);
+
+        if (ml->alias[i] && n_in == 1 && in[0] >= 0 && reads_alone(m, in[0])) {
+            uint16_t g = ml->group_of[in[0]];
+
+            ml->group_of[i] = g;
+            ml->last[g] = (int)i;
+            continue;
+        }
+        ml->group_of[i] = (uint16_t)ml->n_groups;
+        ml->head[ml->n_groups] = (int)i;
+        ml->last[ml->n_groups] = (int)i;
+        ml->n_groups++;
+    }
+}
+
+enum core_rc proto_layers_init(const struct nn_model *m, struct proto_layers *ml,
+                               struct core_err *e)
+{
+    memset(ml, 0, sizeof(*ml));
+    ml->n = nn_model_n_layers(m);
+    if (ml->n > COMPUTE_PLAN_MAX_LAYERS)
+        return core_err(e, CORE_E_INPUT, "%zu layers, more than the %d a plan can hold",
+                        ml->n, COMPUTE_PLAN_MAX_LAYERS);
+    ml->desc = core_calloc(ml->n, sizeof(*ml->desc));
+    ml->alias = core_calloc(ml->n, sizeof(*ml->alias));
+    ml->group_of = core_calloc(ml->n, sizeof(*ml->group_of));
+    ml->head = core_calloc(ml->n, sizeof(*ml->head));
+    ml->last = core_calloc(ml->n, sizeof(*ml->last));
+    if (!ml->desc || !ml->alias || !ml->group_of || !ml->head || !ml->last) {
+        proto_layers_fini(ml);
+        return core_err(e, CORE_E_NOMEM, "out of memory for its layers");
+    }
+    for (size_t i = 0; i < ml->n; i++) {
+        struct nn_layer_profile lp;
+        enum core_rc rc;
+
+        memset(&lp, 0, sizeof(lp));
+        nn_model_layer_cost(m, (int)i, &lp.cost);
+        nn_model_layer_gemm(m, (int)i, &lp.gemm);
+        rc = proto_layer_desc(m, (int)i, &lp, &ml->desc[i], e);
+        if (rc != CORE_OK) {
+            proto_layers_fini(ml);
+            return rc;
+        }
+        ml->alias[i] =
+            nn_model_layer_alias(m, (int)i) || ml->desc[i].type == COMPUTE_LAYER_RESHAPE;
+    }
+    group_layers(m, ml);
+    return CORE_OK;
+}
+
+/* Price every layer of ml on every option of side sp into p's side s. */
+static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
+                               const struct proto_side_price *sp, enum compute_side s,
+                               struct compute_problem *p, struct core_err *e)
+{
+    const struct proto_side_options *opts = sp->opts;
+
+    p->n_options[s] = opts->n;
+    p->default_option[s] = opts->default_option;
+    p->copy_latency_s[s] = sp->copy_latency_s;
+    p->copy_bytes_per_s[s] = sp->copy_bytes_per_s;
+    p->copy_power_w[s] = sp->copy_power_w;
+    for (size_t o = 0; o < opts->n; o++) {
+        const struct compute_option *opt = &opts->option[o];
+
+        p->options[s][o] = *opt;
+        for (size_t i = 0; i < ml->n; i++) {
+            struct compute_cpmm_request q;
+            struct compute_cpmm_reply r;
+            double *lat = &p->latency_s[s][o * p->n_layers + ml->group_of[i]];
+            double *en = &p->energy_j[s][o * p->n_layers + ml->group_of[i]];
+            enum core_rc rc;
+
+            if (ml->alias[i]) {
+                *lat += ALIAS_LATENCY_S;
+                continue;
+            }
+            memset(&q, 0, sizeof(q));
+            q.resource = sp->cpmm_resource[opt->resource];
+            q.amount = opt->amount;
+            q.layer = ml->desc[i];
+            rc = compute_cpmm_predict(cpmm, &q, &r, e);
+            if (rc != CORE_OK)
+                return rc;
+            *lat += r.source == COMPUTE_CPMM_UNSUPPORTED ? INFINITY : r.latency_s;
+            *en += r.source == COMPUTE_CPMM_UNSUPPORTED ? 0.0 : r.energy_j;
+        }
+    }
+    return CORE_OK;
+}
+
+enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct nn_model *m,
+                                 const struct proto_layers *ml,
+                                 const struct proto_side_price *ue,
+                                 const struct proto_side_price *edge, double input_element_bytes,
+                                 double header_bytes, struct compute_problem *p,
+                                 struct core_err *e)
+{
+    enum core_rc rc;
+
+    rc = compute_problem_init(p, ml->n_groups, ue->opts->n, edge->opts->n, e);
+    if (rc != CORE_OK)
+        return rc;
+    /* The input as the UE holds it (an 8-bit image, say), not as float32. */
+    p->input_bytes =
+        (double)nn_model_tensor_bytes(m, NN_INPUT) / sizeof(float) * input_element_bytes;
+    p->msg_header_bytes = header_bytes;
+    for (size_t g = 0; g < ml->n_groups; g++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(m, ml->head[g], &n_in);
+
+        p->layers[g].n_inputs = (uint32_t)n_in;
+        for (size_t k = 0; k < n_in; k++)
+            p->layers[g].inputs[k] = in[k] < 0 ? in[k] : (int32_t)ml->group_of[in[k]];
+        p->layers[g].out_bytes = (double)nn_model_tensor_bytes(m, ml->last[g]);
+    }
+    rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, p, e);
+    if (rc == CORE_OK)
+        rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, p, e);
+    if (rc != CORE_OK)
+        return rc;
+    for (size_t g = 0; g < ml->n_groups; g++) {
+        int i = ml->head[g];
+        bool runs = false;
+
+        for (int side = 0; side < COMPUTE_SIDE_COUNT; side++)
+            for (size_t o = 0; o < p->n_options[side]; o++)
+                runs = runs || isfinite(compute_problem_latency_s(p, (enum compute_side)side, o, g));
+        if (!runs)
+            return core_err(e, CORE_E_INPUT,
+                            "layer %d '%s' is of type %s, which none of its resources supports, "
+                            "with no edge resource to fall back on",
+                            i, nn_model_layer_name(m, i),
+                            compute_layer_type_name(ml->desc[i].type));
+    }
+    return compute_problem_check(p, e);
+}

@@ -1,0 +1,431 @@
+/*
+ * assemble.c — a scenario made runnable: from its configuration tree
+ * (sim/io), the configurations of its worlds, built once and never patched
+ * afterwards, and, for a collaborative scenario, its models loaded and its
+ * problems priced (sim/proto).
+ *
+ * The radio world: the <radio> section's values, the groups in document
+ * order with their positions (a collaborative scenario's groups carry no
+ * traffic of the radio world's own: their traffic is the protocol's).
+ *
+ * A collaborative world: each model loaded — a file beside the scenario, or
+ * the zoo's — as its graph and shapes only in costed mode (VGG-16 takes
+ * kilobytes, not its 553 MB of weights), finalized with seed 1, folded and
+ * fused in real mode, as an inference engine deploys it; the resource types
+ * into one CPMM (declared figures: the roofline prices every layer); each
+ * side's instances and options; and one problem per (device class, model)
+ * that some group runs. Errors carry the FILE:LINE of the element at fault
+ * (a model file's own errors keep its FILE:LINE).
+ */
+#include "run/run_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+#define DATA(c, n, type) ((const type *)io_config_data((c), (n), 0))
+
+/* ---- the radio world ---------------------------------------------------------- */
+
+static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    size_t n_groups = io_config_count(c, radio, IO_EL_UE_GROUP), n_pos = 0, at = 0;
+
+    a->radio = *DATA(c, radio, struct radio_world_config);
+    a->radio.carrier =
+        *DATA(c, io_config_child(c, radio, IO_EL_CARRIER, 0), struct radio_carrier_config);
+    a->radio.deploy =
+        *DATA(c, io_config_child(c, radio, IO_EL_DEPLOYMENT, 0), struct radio_deployment_config);
+    a->radio.pc = *DATA(c, io_config_child(c, radio, IO_EL_POWER_CONTROL, 0),
+                        struct radio_pc_config);
+    a->radio.ho =
+        *DATA(c, io_config_child(c, radio, IO_EL_HANDOVER, 0), struct radio_handover_config);
+    for (size_t g = 0; g < n_groups; g++)
+        n_pos += io_config_count(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), IO_EL_POSITION);
+    a->groups = core_calloc(n_groups, sizeof(*a->groups));
+    a->pos_x_m = core_calloc(n_pos ? n_pos : 1, sizeof(double));
+    a->pos_y_m = core_calloc(n_pos ? n_pos : 1, sizeof(double));
+    if (!a->groups || !a->pos_x_m || !a->pos_y_m)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory for the radio world",
+                        io_config_path(c));
+    for (size_t g = 0; g < n_groups; g++) {
+        io_node gn = io_config_child(c, radio, IO_EL_UE_GROUP, g);
+        struct radio_ue_group_config *gc = &a->groups[g];
+        size_t first = at;
+
+        *gc = *DATA(c, gn, struct radio_ue_group_config);
+        for (io_node p = io_config_child(c, gn, IO_EL_POSITION, 0); p != IO_NODE_NONE;
+             p = io_config_next(c, p)) {
+            if (io_config_element_index(c, p) != IO_EL_POSITION)
+                continue;
+            a->pos_x_m[at] = DATA(c, p, struct io_position)->x_m;
+            a->pos_y_m[at] = DATA(c, p, struct io_position)->y_m;
+            at++;
+        }
+        gc->pos_x_m = at > first ? &a->pos_x_m[first] : NULL;
+        gc->pos_y_m = at > first ? &a->pos_y_m[first] : NULL;
+        if (a->kind == IO_SCENARIO_COLLAB) {
+            gc->ul_bytes = 0.0;
+            gc->dl_bytes = 0.0;
+            gc->request_rate_hz = 0.0;
+        }
+    }
+    a->radio.groups = a->groups;
+    a->radio.n_groups = n_groups;
+    return CORE_OK;
+}
+
+/* ---- the collaborative world ---------------------------------------------------- */
+
+/* One side's instances as the problems and the world see them. */
+struct side_build {
+    io_node node;                         /* the <device> or <edge> */
+    uint16_t use_el;                      /* its <use> element */
+    size_t n_uses;                        /* instances */
+    struct proto_side_options opts;       /* its options */
+    size_t cpmm_resource[PROTO_MAX_INSTANCES]; /* each instance's resource in the CPMM */
+    struct proto_side_price price;        /* for proto_problem_build */
+};
+
+static enum core_rc side_build(const struct run_assembly *a, io_node node, bool is_edge,
+                               const char *def, const char *owner, double copy_latency_s,
+                               double copy_bandwidth_bps, double copy_power_w,
+                               struct side_build *sb, struct proto_side *out, struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    const struct proto_use_config *uses[PROTO_MAX_INSTANCES];
+    const struct compute_resource_config *res[PROTO_MAX_INSTANCES];
+    char why[768];
+    size_t bad;
+
+    memset(sb, 0, sizeof(*sb));
+    memset(out, 0, sizeof(*out));
+    sb->node = node;
+    sb->use_el = is_edge ? IO_EL_EDGE_USE : IO_EL_DEVICE_USE;
+    sb->n_uses = io_config_count(c, node, sb->use_el);
+    if (sb->n_uses > PROTO_MAX_INSTANCES)
+        return io_config_err(c, node, e, "more than %d <use> elements", PROTO_MAX_INSTANCES);
+    for (size_t i = 0; i < sb->n_uses; i++) {
+        io_node un = io_config_child(c, node, sb->use_el, i);
+        const struct proto_use_config *u = DATA(c, un, struct proto_use_config);
+        io_node rn = io_config_find(c, IO_NODE_ROOT, IO_EL_RESOURCE, u->resource);
+        const struct compute_resource_config *r = DATA(c, rn, struct compute_resource_config);
+
+        uses[i] = u;
+        res[i] = r;
+        sb->cpmm_resource[i] = io_config_index(c, rn);
+        snprintf(out->instance_name[i], sizeof(out->instance_name[i]), "%s", proto_use_name(u));
+        out->instance_units[i] =
+            (uint32_t)(r->kind == COMPUTE_RES_CPU ? u->count * r->units : u->count);
+        out->idle_power_w[i] =
+            u->idle_power_w >= 0.0 ? u->idle_power_w : (double)u->count * r->idle_power_w;
+        out->background_load[i] = u->background_load;
+        out->background_job_s[i] = u->background_job_s;
+        out->withdrawn_from_s[i] = u->withdrawn_from_s;
+        out->withdrawn_until_s[i] = u->withdrawn_until_s;
+    }
+    out->n_instances = sb->n_uses;
+    /* io_scenario_check derived these options already: they cannot fail now. */
+    if (proto_side_options(uses, res, sb->n_uses, def, owner, &sb->opts, &bad, why,
+                           sizeof(why)) != CORE_OK)
+        return io_config_err(c, node, e, "%s", why);
+    out->n_options = sb->opts.n;
+    for (size_t o = 0; o < sb->opts.n; o++)
+        out->option_units[o] = sb->opts.units[o];
+    sb->price.opts = &sb->opts;
+    sb->price.cpmm_resource = sb->cpmm_resource;
+    sb->price.copy_latency_s = copy_latency_s;
+    sb->price.copy_bytes_per_s = copy_bandwidth_bps / 8.0;
+    sb->price.copy_power_w = copy_power_w;
+    return CORE_OK;
+}
+
+/* Model m of the scenario: a file beside the scenario or the zoo's; shapes
+ * only in costed mode, finalized, folded and fused in real mode. */
+static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool real,
+                               struct nn_model **out, struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    struct nn_model *m = NULL;
+    enum core_rc rc;
+
+    if (mc->file[0] != '\0') {
+        char path[IO_PATH_MAX];
+
+        io_resolve_beside(io_config_path(a->cfg), mc->file, path, sizeof(path));
+        rc = real ? io_model_load(path, 1, &m, e) : io_model_load_shapes(path, &m, e);
+    } else {
+        enum nn_zoo_model z = NN_ZOO_COUNT;
+
+        if (!nn_zoo_find(mc->zoo, &z))
+            CORE_ASSERT(!"a zoo name io_scenario_check accepted");
+        rc = nn_zoo_build(z, 1, &m, e);
+        if (rc == CORE_OK && real)
+            rc = nn_model_finalize(m, 1, e);
+    }
+    if (rc != CORE_OK) {
+        nn_model_destroy(m);
+        return rc;
+    }
+    if (real) {
+        nn_model_fold_batchnorm(m);
+        nn_model_fuse_activations(m);
+    }
+    *out = m;
+    return CORE_OK;
+}
+
+/* The first workload of a group of device d that runs model m, or
+ * IO_NODE_NONE. */
+static io_node workload_of(const struct io_config *c, io_node radio, const char *device,
+                           const char *model)
+{
+    for (size_t g = 0; g < io_config_count(c, radio, IO_EL_UE_GROUP); g++) {
+        io_node gn = io_config_child(c, radio, IO_EL_UE_GROUP, g);
+        const struct proto_ue_group_config *gc = io_config_data(c, gn, 1);
+
+        if (strcmp(gc->device, device) != 0)
+            continue;
+        for (size_t w = 0; w < io_config_count(c, gn, IO_EL_WORKLOAD); w++) {
+            io_node wn = io_config_child(c, gn, IO_EL_WORKLOAD, w);
+
+            if (strcmp(DATA(c, wn, struct proto_workload_config)->model, model) == 0)
+                return wn;
+        }
+    }
+    return IO_NODE_NONE;
+}
+
+static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm *cpmm,
+                                    struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    struct proto_collab_config *cfg = &a->collab;
+    io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    io_node edge = io_config_child(c, IO_NODE_ROOT, IO_EL_EDGE, 0);
+    const struct proto_edge_config *ec = DATA(c, edge, struct proto_edge_config);
+    const size_t n_res = io_config_count(c, IO_NODE_ROOT, IO_EL_RESOURCE);
+    const size_t n_models = io_config_count(c, IO_NODE_ROOT, IO_EL_MODEL);
+    const size_t n_devices = io_config_count(c, IO_NODE_ROOT, IO_EL_DEVICE);
+    struct side_build *ue = NULL, edge_sb;
+    bool real;
+    enum core_rc rc;
+
+    if (n_models > PROTO_MAX_MODELS || n_devices > PROTO_MAX_DEVICES ||
+        a->radio.n_groups > PROTO_MAX_GROUPS)
+        return core_err(e, CORE_E_INPUT,
+                        "%s: a collaborative scenario holds at most %d models, %d devices and "
+                        "%d ue-groups",
+                        io_config_path(c), PROTO_MAX_MODELS, PROTO_MAX_DEVICES, PROTO_MAX_GROUPS);
+    cfg->sim = a->sim;
+    cfg->protocol = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_PROTOCOL, 0),
+                          struct proto_protocol_config);
+    cfg->objective = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_OBJECTIVE, 0),
+                           struct proto_objective_config);
+    cfg->inference = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_INFERENCE, 0),
+                           struct proto_inference_config);
+    cfg->ue_power = a->radio.power;
+    real = cfg->inference.mode == PROTO_INFER_REAL;
+    for (size_t r = 0; r < n_res; r++) {
+        io_node rn = io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r);
+        struct compute_resource res;
+        size_t index;
+
+        rc = compute_resource_from_config(DATA(c, rn, struct compute_resource_config), &res, e);
+        if (rc == CORE_OK)
+            rc = compute_cpmm_add_resource(cpmm, &res, &index, e);
+        if (rc != CORE_OK)
+            return rc;
+        CORE_ASSERT(index == r);
+    }
+    /* No profiles: the fit is empty, and every price comes from the roofline. */
+    rc = compute_cpmm_fit(cpmm, e);
+    if (rc != CORE_OK)
+        return rc;
+    rc = side_build(a, edge, true, ec->default_option, "the edge", ec->copy_latency_s,
+                    ec->copy_bandwidth_bps, ec->copy_power_w, &edge_sb, &cfg->edge, e);
+    if (rc != CORE_OK)
+        return rc;
+    ue = core_calloc(n_devices, sizeof(*ue));
+    if (!ue)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
+    cfg->n_devices = n_devices;
+    for (size_t d = 0; rc == CORE_OK && d < n_devices; d++) {
+        io_node dn = io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d);
+        const struct proto_device_config *dc = DATA(c, dn, struct proto_device_config);
+        char owner[CORE_KNOB_STRING_MAX + 16];
+
+        snprintf(owner, sizeof(owner), "device '%.255s'", dc->name);
+        rc = side_build(a, dn, false, dc->default_option, owner, dc->copy_latency_s,
+                        dc->copy_bandwidth_bps, dc->copy_power_w, &ue[d], &cfg->device[d], e);
+        cfg->device[d].battery_j = dc->battery_j;
+    }
+    cfg->n_models = n_models;
+    for (size_t m = 0; rc == CORE_OK && m < n_models; m++) {
+        io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
+        const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
+        struct proto_layers ml;
+        struct core_err why;
+
+        cfg->model_name[m] = mc->name;
+        rc = load_model(a, mn, real, &a->models[m], e);
+        if (rc != CORE_OK)
+            break;
+        cfg->model_output_bytes[m] = (double)nn_model_tensor_bytes(
+            a->models[m], (int)nn_model_n_layers(a->models[m]) - 1);
+        core_err_clear(&why);
+        if (proto_layers_init(a->models[m], &ml, &why) != CORE_OK) {
+            rc = why.rc == CORE_E_NOMEM
+                     ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
+                     : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+            break;
+        }
+        for (size_t d = 0; rc == CORE_OK && d < n_devices; d++) {
+            const struct proto_device_config *dc =
+                DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
+                     struct proto_device_config);
+            io_node wn = workload_of(c, radio, dc->name, mc->name);
+            struct compute_problem *p = &a->problems[d * PROTO_MAX_MODELS + m];
+
+            if (wn == IO_NODE_NONE)
+                continue; /* no UE of this class runs this model */
+            core_err_clear(&why);
+            rc = proto_problem_build(cpmm, a->models[m], &ml, &ue[d].price, &edge_sb.price,
+                                     mc->input_element_bytes, cfg->protocol.header_bytes, p,
+                                     &why);
+            if (rc == CORE_E_INPUT)
+                rc = io_config_err(c, wn, e, "device '%s' runs model '%s', whose %s", dc->name,
+                                   mc->name, why.msg);
+            else if (rc != CORE_OK)
+                *e = why;
+            else
+                cfg->problem[d][m] = p;
+        }
+        a->layer_group[m] = ml.group_of; /* kept for real mode */
+        ml.group_of = NULL;
+        proto_layers_fini(&ml);
+        if (real) {
+            cfg->real_model[m] = a->models[m];
+            cfg->real_group[m] = a->layer_group[m];
+        }
+    }
+    core_free(ue);
+    if (rc != CORE_OK)
+        return rc;
+    cfg->n_groups = a->radio.n_groups;
+    for (size_t g = 0; g < cfg->n_groups; g++) {
+        io_node gn = io_config_child(c, radio, IO_EL_UE_GROUP, g);
+        const struct proto_ue_group_config *gc = io_config_data(c, gn, 1);
+        struct proto_ue_group *ug = &cfg->groups[g];
+        size_t n_w = io_config_count(c, gn, IO_EL_WORKLOAD);
+
+        if (n_w > PROTO_MAX_WORKLOADS)
+            return io_config_err(c, gn, e, "more than %d <workload> elements",
+                                 PROTO_MAX_WORKLOADS);
+        cfg->group_n_ues[g] = (size_t)a->groups[g].n_ues;
+        ug->device = (uint32_t)io_config_index(
+            c, io_config_find(c, IO_NODE_ROOT, IO_EL_DEVICE, gc->device));
+        ug->n_workloads = n_w;
+        for (size_t w = 0; w < n_w; w++) {
+            const struct proto_workload_config *wc =
+                DATA(c, io_config_child(c, gn, IO_EL_WORKLOAD, w), struct proto_workload_config);
+
+            ug->workloads[w].model = (uint32_t)io_config_index(
+                c, io_config_find(c, IO_NODE_ROOT, IO_EL_MODEL, wc->model));
+            ug->workloads[w].arrival = wc->arrival;
+            ug->workloads[w].rate_hz = wc->rate_hz;
+            ug->workloads[w].deadline_s = wc->deadline_s;
+        }
+    }
+    return CORE_OK;
+}
+
+/* ---- the public face ----------------------------------------------------------------- */
+
+static enum core_rc assemble(const struct io_config *c, bool models, struct run_assembly **out,
+                             struct core_err *e)
+{
+    struct run_assembly *a = core_calloc(1, sizeof(*a));
+    enum core_rc rc = CORE_OK;
+
+    *out = NULL;
+    if (!a)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
+    a->cfg = c;
+    a->kind = io_config_kind(c);
+    a->sim = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_SIMULATION, 0),
+                   struct proto_sim_config);
+    if (a->kind == IO_SCENARIO_QUEUE) {
+        io_node q = io_config_child(c, IO_NODE_ROOT, IO_EL_QUEUE, 0);
+
+        a->queue.server =
+            *DATA(c, io_config_child(c, q, IO_EL_SERVER, 0), struct proto_queue_server_config);
+        a->queue.ues = *DATA(c, io_config_child(c, q, IO_EL_UES, 0), struct proto_queue_ues_config);
+    } else {
+        rc = assemble_radio(a, e);
+    }
+    if (rc == CORE_OK && a->kind == IO_SCENARIO_COLLAB && models) {
+        struct compute_cpmm *cpmm = compute_cpmm_create();
+
+        if (!cpmm)
+            rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
+        else
+            rc = assemble_collab(a, cpmm, e);
+        compute_cpmm_destroy(cpmm);
+    }
+    if (rc != CORE_OK) {
+        run_assembly_destroy(a);
+        return rc;
+    }
+    *out = a;
+    return CORE_OK;
+}
+
+enum core_rc run_assemble(const struct io_config *c, struct run_assembly **out,
+                          struct core_err *e)
+{
+    return assemble(c, true, out, e);
+}
+
+enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly **out,
+                                struct core_err *e)
+{
+    CORE_ASSERT(io_config_kind(c) != IO_SCENARIO_QUEUE);
+    return assemble(c, false, out, e);
+}
+
+void run_assembly_destroy(struct run_assembly *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(a->problems); i++)
+        compute_problem_fini(&a->problems[i]);
+    for (size_t m = 0; m < PROTO_MAX_MODELS; m++) {
+        nn_model_destroy(a->models[m]);
+        core_free(a->layer_group[m]);
+    }
+    core_free(a->groups);
+    core_free(a->pos_x_m);
+    core_free(a->pos_y_m);
+    core_free(a);
+}
+
+enum core_rc run_validate(const char *path, struct core_err *e)
+{
+    struct io_config *c = NULL;
+    struct run_assembly *a = NULL;
+    enum core_rc rc;
+
+    if (io_file_is_model(path))
+        return io_model_validate(path, e);
+    rc = io_scenario_load(path, NULL, 0, &c, e);
+    if (rc == CORE_OK)
+        rc = run_assemble(c, &a, e);
+    run_assembly_destroy(a);
+    io_config_destroy(c);
+    return rc;
+}
