@@ -1,6 +1,8 @@
 /*
- * cmd_report.c — `coinfer report DB`: print, per run stored in a results
- * database, its scenario, policy, seed, status, counts and summary statistics.
+ * cmd_report.c — `coinfer report DB [--config RUN]`: print, per run stored in
+ * a results database, its scenario, policy, seed, status, counts, the knobs
+ * its --set overrides changed and summary statistics; or the whole
+ * configuration one run ran with, a scenario file that makes the run again.
  */
 #include "cli/cli_int.h"
 
@@ -12,27 +14,59 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer report DB\n"
+            "usage: coinfer report DB [--config RUN]\n"
             "\n"
             "Summarise every run stored in the results database DB: scenario, policy,\n"
-            "seed, status, times, row counts and the statistics of what it recorded.\n"
-            "The database is opened read-only. Exit codes: 0 ok, 1 unreadable, 2 usage.\n");
+            "seed, status, times, row counts, the values --set changed from the scenario\n"
+            "file, and the statistics of what each run recorded.\n"
+            "\n"
+            "  --config RUN   print instead the whole configuration run RUN ran with: a\n"
+            "                 scenario file with every knob written (model files by\n"
+            "                 absolute path); `coinfer run` on it makes the run again\n"
+            "  --help, -h     this text\n"
+            "\n"
+            "The database is opened read-only. Exit codes: 0 ok, 1 unreadable, 2 usage or\n"
+            "no such run.\n");
 }
 
 int cli_report(int argc, char **argv)
 {
+    const char *db = NULL, *run = NULL;
     struct core_err e;
+    uint64_t run_id = 0;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        help(stdout);
-        return 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            help(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "coinfer report: --config needs a run id (see --help)\n");
+                return 2;
+            }
+            run = argv[++i];
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "coinfer report: unknown option '%s' (see --help)\n", argv[i]);
+            return 2;
+        } else if (db) {
+            fprintf(stderr, "coinfer report: expected one database (see coinfer report --help)\n");
+            return 2;
+        } else {
+            db = argv[i];
+        }
     }
-    if (argc != 2 || argv[1][0] == '-') {
+    if (!db) {
         fprintf(stderr, "coinfer report: expected one database (see coinfer report --help)\n");
         return 2;
     }
+    if (run && (!cli_parse_u64(run, &run_id) || run_id == 0 || run_id > INT64_MAX)) {
+        fprintf(stderr, "coinfer report: --config '%s' is not a run id\n", run);
+        return 2;
+    }
     core_err_clear(&e);
-    if (run_report(argv[1], stdout, &e) != CORE_OK)
+    if ((run ? run_report_config(db, (int64_t)run_id, stdout, &e)
+             : run_report(db, stdout, &e)) != CORE_OK)
         return cli_fail(&e);
     return 0;
 }

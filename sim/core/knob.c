@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,8 +250,21 @@ void core_knob_format(const struct core_knob *k, const void *config, char *buf, 
 
     switch (k->kind) {
     case CORE_KNOB_REAL: {
-        double v;
+        double v, a;
         memcpy(&v, field, sizeof(v));
+        a = fabs(v);
+        /* Plain decimals where they read well (200, 0.14, 3500000000),
+         * the shortest exact exponent form elsewhere (5e-6, 1e20). */
+        if (a >= 1e-3 && a < 1e16)
+            for (int d = 0; d <= 17; d++) {
+                char tmp[64];
+
+                snprintf(tmp, sizeof(tmp), "%.*f", d, v);
+                if (strtod(tmp, NULL) == v) {
+                    snprintf(buf, size, "%s", tmp);
+                    return;
+                }
+            }
         core_format_shortest(v, buf, size);
         return;
     }

@@ -38,10 +38,12 @@ static const struct {
 } db_statements[] = {
     [DB_STMT_BEGIN] = {"BEGIN", "BEGIN IMMEDIATE"},
     [DB_STMT_COMMIT] = {"COMMIT", "COMMIT"},
+    [DB_STMT_CONFIG] = {"the configs insert",
+                        "INSERT OR IGNORE INTO configs (config_sha256, config) VALUES (?1, ?2)"},
     [DB_STMT_RUN_BEGIN] = {"the runs insert",
                            "INSERT INTO runs (scenario, scenario_sha256, policy, seed, version, "
-                           "started_at, status) VALUES (?1, ?2, ?3, ?4, ?5, " DB_NOW_SQL
-                           ", 'running')"},
+                           "started_at, status, config_sha256, overrides) VALUES (?1, ?2, ?3, "
+                           "?4, ?5, " DB_NOW_SQL ", 'running', ?6, ?7)"},
     [DB_STMT_RUN_END] = {"the runs update",
                          "UPDATE runs SET status = ?2, finished_at = " DB_NOW_SQL
                          " WHERE run_id = ?1 AND status = 'running'"},
@@ -238,16 +240,42 @@ enum core_rc db_run_begin(struct db *db, const struct db_run_info *info, int64_t
     sqlite3_stmt *st = db->stmt[DB_STMT_RUN_BEGIN];
 
     CORE_ASSERT(info->scenario && info->policy);
+    CORE_ASSERT(!info->config == !info->config_sha256);
+    if (db_step_done(db->stmt[DB_STMT_BEGIN]) != SQLITE_DONE)
+        return db_err(e, db->conn, db->path, "recording the start of a run of %s",
+                      info->scenario);
+    if (info->config) {
+        sqlite3_stmt *cs = db->stmt[DB_STMT_CONFIG];
+
+        sqlite3_bind_text(cs, 1, info->config_sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cs, 2, info->config, -1, SQLITE_STATIC);
+        if (db_step_done(cs) != SQLITE_DONE)
+            goto out_rollback;
+    }
     sqlite3_bind_text(st, 1, info->scenario, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, info->scenario_sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, info->policy, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)info->seed);
     sqlite3_bind_text(st, 5, info->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, info->config_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, info->overrides && info->overrides[0] ? info->overrides : NULL, -1,
+                      SQLITE_STATIC);
     if (db_step_done(st) != SQLITE_DONE)
-        return db_err(e, db->conn, db->path, "recording the start of a run of %s",
-                         info->scenario);
+        goto out_rollback;
     *run_id = sqlite3_last_insert_rowid(db->conn);
+    if (db_step_done(db->stmt[DB_STMT_COMMIT]) != SQLITE_DONE)
+        goto out_rollback;
     return CORE_OK;
+
+out_rollback:
+    {
+        enum core_rc rc = db_err(e, db->conn, db->path, "recording the start of a run of %s",
+                                 info->scenario);
+
+        if (!sqlite3_get_autocommit(db->conn))
+            sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
 }
 
 static void db_rollback(struct db *db)

@@ -46,6 +46,10 @@ struct db_run_info {
     const char *policy;          /* decision policy ("fifo", "radio" for the other models) */
     uint64_t seed;               /* master seed */
     const char *version;         /* coinfer --version */
+    const char *config;          /* canonical configuration text (NULL: none recorded) */
+    const char *config_sha256;   /* its SHA-256 (NULL with config) */
+    const char *overrides;       /* --set PATH=VALUE of the run, one per line (NULL, "":
+                                    none) */
 };
 
 /* Open (creating if needed) a results database: WAL journal, schema at the
@@ -59,8 +63,9 @@ const char *db_path(const struct db *db);
 /* Schema version this build writes (PRAGMA user_version). */
 int db_schema_version(void);
 
-/* Insert a `runs` row, status 'running', started_at now; *run_id out.
- * Committed at once so that a killed run is visible. */
+/* Insert a `runs` row, status 'running', started_at now, and its
+ * configuration in `configs` (once per text); *run_id out. Committed at
+ * once so that a killed run is visible. */
 enum core_rc db_run_begin(struct db *db, const struct db_run_info *info, int64_t *run_id,
                           struct core_err *e);
 
@@ -150,6 +155,9 @@ enum db_query {
                                 deadline_met, correct */
     DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
                                 model), flops, params, profiled_at; oldest first */
+    DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */
+    DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
+                                none recorded, or no such run) */
     DB_QUERY_COUNT
 };
 

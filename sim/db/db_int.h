@@ -15,7 +15,7 @@
 
 /* Schema version this build writes and reads (PRAGMA user_version). Version 0
  * is an empty database; each migration step takes version n to n + 1. */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /* How long a statement waits for another connection's lock before failing
  * with "database is locked", s. */
@@ -49,6 +49,7 @@ enum core_rc db_migrate(sqlite3 *conn, const char *path, struct core_err *e);
 enum db_stmt {
     DB_STMT_BEGIN,     /* BEGIN IMMEDIATE */
     DB_STMT_COMMIT,    /* COMMIT */
+    DB_STMT_CONFIG,    /* INSERT OR IGNORE INTO configs */
     DB_STMT_RUN_BEGIN, /* INSERT INTO runs, status 'running' */
     DB_STMT_RUN_END,   /* UPDATE runs: final status, finished_at */
     DB_STMT_COUNT

@@ -64,6 +64,12 @@ static const struct {
                        "max(CASE WHEN layer_index = -1 THEN params END), profiled_at "
                        "FROM profiles GROUP BY profiled_at, model, resource, threads "
                        "ORDER BY profiled_at, model, resource, threads"},
+    [DB_Q_RUN_OVERRIDES] = {5, false, "the overrides",
+                            "SELECT run_id, overrides FROM runs WHERE overrides IS NOT NULL "
+                            "ORDER BY run_id"},
+    [DB_Q_RUN_CONFIG] = {5, true, "the configuration of a run",
+                         "SELECT c.config FROM runs r JOIN configs c USING (config_sha256) "
+                         "WHERE r.run_id = ?1"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

@@ -155,6 +155,20 @@ static const struct migration migrations[] = {
      "    next_state TEXT,\n"
      "    PRIMARY KEY (run_id, inference_id)\n"
      ");\n"},
+    /* 4 -> 5: the configuration of each run, so that a run can be made again
+     * from the database alone. configs holds each canonical configuration
+     * text once, keyed by its SHA-256 (a scenario file with every knob
+     * written, --set applied: `coinfer report DB --config RUN` prints it);
+     * runs gains that key and the --set overrides of the run (one
+     * "PATH=VALUE" per line, NULL without any): what differs from the
+     * scenario file. Runs recorded before keep NULL in both. */
+    {"create configs, add runs.config_sha256 and runs.overrides",
+     "CREATE TABLE configs (\n"
+     "    config_sha256 TEXT PRIMARY KEY,\n"
+     "    config TEXT NOT NULL\n"
+     ") WITHOUT ROWID;\n"
+     "ALTER TABLE runs ADD COLUMN config_sha256 TEXT REFERENCES configs(config_sha256);\n"
+     "ALTER TABLE runs ADD COLUMN overrides TEXT;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -124,7 +124,7 @@ static enum core_rc check_radio_only(const struct io_config *c, io_node radio, s
         io_node g = io_config_child(c, radio, IO_EL_UE_GROUP, i);
         io_node w = io_config_child(c, g, IO_EL_WORKLOAD, 0);
 
-        if (io_config_given(c, g, "device"))
+        if (((const struct proto_ue_group_config *)io_config_data(c, g, 1))->device[0] != '\0')
             return io_config_err(c, g, e,
                                  "attribute 'device' is allowed only in a collaborative "
                                  "scenario (with <model>, <device> and <edge>)");
@@ -237,10 +237,9 @@ static enum core_rc check_side(const struct io_config *c, io_node side, bool is_
         io_node r = io_config_find(c, IO_NODE_ROOT, IO_EL_RESOURCE, u->resource);
         const char *name = proto_use_name(u);
 
-        if (!is_edge && (io_config_given(c, n, "background-load") ||
-                         io_config_given(c, n, "background-job") ||
-                         io_config_given(c, n, "withdrawn-from") ||
-                         io_config_given(c, n, "withdrawn-until"))) {
+        /* By value, not by presence: a canonical text writes every knob. */
+        if (!is_edge && (u->background_load != 0.0 ||
+                         u->withdrawn_until_s != u->withdrawn_from_s)) {
             rc = io_config_err(c, n, e,
                                "background-load, background-job and withdrawn-from/-until "
                                "belong to the edge's resources, not a device's");

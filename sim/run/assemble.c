@@ -346,6 +346,37 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
 
 /* ---- the public face ----------------------------------------------------------------- */
 
+/* The overrides of c, one "PATH=VALUE" per line, into *out (owned). */
+static enum core_rc join_overrides(const struct io_config *c, char **out, struct core_err *e)
+{
+    size_t n = 1, at = 0;
+
+    for (size_t i = 0; i < io_config_n_overrides(c); i++)
+        n += strlen(io_config_override(c, i)) + 1;
+    *out = core_malloc(n);
+    if (!*out)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
+    (*out)[0] = '\0';
+    for (size_t i = 0; i < io_config_n_overrides(c); i++)
+        at += (size_t)snprintf(*out + at, n - at, "%s%s", at ? "\n" : "",
+                               io_config_override(c, i));
+    return CORE_OK;
+}
+
+void run_info(const struct run_assembly *a, const char *policy, const char *version,
+              struct db_run_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->scenario = io_config_name(a->cfg);
+    info->scenario_sha256 = io_config_file_sha256(a->cfg);
+    info->policy = policy;
+    info->seed = a->sim.seed;
+    info->version = version ? version : "unknown";
+    info->config = a->config_text;
+    info->config_sha256 = a->config_sha256;
+    info->overrides = a->overrides;
+}
+
 static enum core_rc assemble(const struct io_config *c, bool models, struct run_assembly **out,
                              struct core_err *e)
 {
@@ -357,6 +388,13 @@ static enum core_rc assemble(const struct io_config *c, bool models, struct run_
         return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
     a->cfg = c;
     a->kind = io_config_kind(c);
+    rc = io_config_canonical(c, &a->config_text, a->config_sha256, e);
+    if (rc == CORE_OK)
+        rc = join_overrides(c, &a->overrides, e);
+    if (rc != CORE_OK) {
+        run_assembly_destroy(a);
+        return rc;
+    }
     a->sim = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_SIMULATION, 0),
                    struct proto_sim_config);
     if (a->kind == IO_SCENARIO_QUEUE) {
@@ -408,6 +446,8 @@ void run_assembly_destroy(struct run_assembly *a)
         nn_model_destroy(a->models[m]);
         core_free(a->layer_group[m]);
     }
+    core_free(a->config_text);
+    core_free(a->overrides);
     core_free(a->groups);
     core_free(a->pos_x_m);
     core_free(a->pos_y_m);

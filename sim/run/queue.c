@@ -123,11 +123,7 @@ enum core_rc run_queue(const struct run_assembly *a, const struct run_queue_opti
     db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
-    info.scenario = io_config_name(a->cfg);
-    info.scenario_sha256 = io_config_file_sha256(a->cfg);
-    info.policy = policy;
-    info.seed = sim->seed;
-    info.version = opt->version ? opt->version : "unknown";
+    run_info(a, policy, opt->version, &info);
     rc = db_run_begin(db, &info, &res->run_id, e);
     if (rc != CORE_OK)
         goto out_close_db;

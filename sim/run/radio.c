@@ -148,14 +148,10 @@ enum core_rc run_radio(const struct run_assembly *a, const struct run_radio_opti
                         io_config_path(a->cfg), io_config_path(a->cfg));
     res->seed = a->sim.seed;
     if (opt->db_path != NULL) {
-        struct db_run_info info = {
-            .scenario = io_config_name(a->cfg),
-            .scenario_sha256 = io_config_file_sha256(a->cfg),
-            .policy = "radio",
-            .seed = res->seed,
-            .version = opt->version ? opt->version : "unknown",
-        };
+        struct db_run_info info;
 
+
+        run_info(a, "radio", opt->version, &info);
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
         db = db_open(res->db_path, e);
         if (db == NULL)

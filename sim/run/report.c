@@ -545,6 +545,66 @@ static enum core_rc print_profiles(struct db_reader *r, FILE *out, struct core_e
     return rc;
 }
 
+/* ---- overrides and configurations ------------------------------------------------------ */
+
+struct overrides_ctx {
+    FILE *out;   /* where lines go */
+    size_t n;    /* runs printed */
+};
+
+static enum core_rc override_row(void *ctx, const struct db_value *cols, size_t n,
+                                 struct core_err *e)
+{
+    struct overrides_ctx *o = ctx;
+    const char *p = cols[1].text;
+
+    (void)n;
+    (void)e;
+    if (o->n++ == 0)
+        fprintf(o->out, "\noverrides (knobs --set changed from the scenario file):\n");
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+
+        fprintf(o->out, "  run %lld: %.*s\n", (long long)cols[0].i, (int)len, p);
+        p += len + (p[len] == '\n');
+    }
+    return CORE_OK;
+}
+
+struct config_ctx {
+    FILE *out;   /* where the text goes */
+    bool found;  /* the run has one */
+};
+
+static enum core_rc config_row(void *ctx, const struct db_value *cols, size_t n,
+                               struct core_err *e)
+{
+    struct config_ctx *c = ctx;
+
+    (void)n;
+    (void)e;
+    fputs(cols[0].text, c->out);
+    c->found = true;
+    return CORE_OK;
+}
+
+enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, struct core_err *e)
+{
+    struct db_reader *r = NULL;
+    struct config_ctx c = {out, false};
+    enum core_rc rc = db_reader_open(path, &r, e);
+
+    if (rc == CORE_OK)
+        rc = db_query(r, DB_Q_RUN_CONFIG, run_id, config_row, &c, e);
+    if (rc == CORE_OK && !c.found)
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s: run %lld does not exist or recorded no configuration (runs recorded "
+                      "before schema version 5 do not)",
+                      path, (long long)run_id);
+    db_reader_close(r);
+    return rc;
+}
+
 /* ---- the report ---------------------------------------------------------------------- */
 
 static enum core_rc report(struct db_reader *r, FILE *out, struct core_err *e)
@@ -571,6 +631,13 @@ static enum core_rc report(struct db_reader *r, FILE *out, struct core_err *e)
     if (n_runs == 0) {
         fprintf(out, "no runs\n");
         return print_profiles(r, out, e);
+    }
+    {
+        struct overrides_ctx o = {out, 0};
+
+        rc = db_query(r, DB_Q_RUN_OVERRIDES, 0, override_row, &o, e);
+        if (rc != CORE_OK)
+            return rc;
     }
     if (runs.any_requests)
         rc = print_requests(r, out, e);

@@ -43,6 +43,9 @@ struct run_assembly {
     struct nn_model *models[PROTO_MAX_MODELS];  /* (owned) */
     uint16_t *layer_group[PROTO_MAX_MODELS];    /* nn layer -> problem layer (owned) */
     struct compute_problem problems[PROTO_MAX_DEVICES * PROTO_MAX_MODELS]; /* [d x MAX + m] */
+    char *config_text;                  /* the tree's canonical text (owned) */
+    char config_sha256[65];             /* its SHA-256 */
+    char *overrides;                    /* its --set overrides, one per line (owned) */
 };
 
 /* Assemble scenario c (loaded and checked by io_scenario_load). Bad input
@@ -70,6 +73,11 @@ void run_default_db_path(const char *scenario_name, char *buf, size_t size);
 /* Print, per run in the database at path: scenario, policy, seed, status,
  * row counts and summary statistics of what it recorded (report.c). */
 enum core_rc run_report(const char *path, FILE *out, struct core_err *e);
+
+/* Print the canonical configuration run run_id of the database at path ran
+ * with (a scenario file that makes the run again). CORE_E_INPUT when the run
+ * does not exist or recorded none (a database older than schema 5). */
+enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, struct core_err *e);
 
 /* ======================================================================== */
 /* Per-policy summary of collaborative inferences (summary.c)              */

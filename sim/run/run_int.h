@@ -25,4 +25,10 @@ enum core_rc run_slices(const char *path, struct core_engine *eng, double durati
 enum core_rc run_end(struct db *db, int64_t run_id, enum core_rc rc, char *status,
                      size_t status_size, struct core_err *e);
 
+/* The runs row of a run of a with policy (version NULL: "unknown"): the
+ * scenario's name and file hash, the seed, the canonical configuration and
+ * the overrides (borrowed from a). (assemble.c) */
+void run_info(const struct run_assembly *a, const char *policy, const char *version,
+              struct db_run_info *info);
+
 #endif /* COINFER_RUN_INT_H */

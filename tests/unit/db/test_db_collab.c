@@ -495,7 +495,7 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     assert_core_rc(db_insert_inferences(db, 1, "oracle", model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 4);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);

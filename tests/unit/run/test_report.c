@@ -514,7 +514,7 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (4)"));
+    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (5)"));
 }
 
 static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)
