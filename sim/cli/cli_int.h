@@ -20,12 +20,12 @@ int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
 
 struct run_assembly;
-struct run_collab_options;
+struct run_options;
 /* `coinfer run` on a collaborative scenario (cmd_run_collab.c): policy NULL
- * is oracle, "all" runs every policy on the seed; opt's db, trace, stop flag
- * and version are set by the caller. Returns the exit code. */
-int cli_run_collab(const struct run_assembly *a, const char *policy,
-                   struct run_collab_options *opt, bool quiet);
+ * is the default, "all" runs every policy on the seed; opt's db, trace, stop
+ * flag and version are set by the caller. Returns the exit code. */
+int cli_run_collab(const struct run_assembly *a, const char *policy, struct run_options *opt,
+                   bool quiet);
 
 /* The knob overrides of a command line (sets.c): every --set PATH=VALUE and
  * --seed N (as simulation@seed=N), in the order given, for

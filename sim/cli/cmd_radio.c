@@ -3,7 +3,7 @@
  * [--quiet]` and
  * `coinfer radio --link-budget SCENARIO`.
  *
- * The first runs, through run_radio, a radio scenario's world (mobility,
+ * The first runs, through run_scenario, a radio scenario's world (mobility,
  * channel, handovers and the groups' optional traffic; no inference) and
  * records, every sample-period from t = 0 to the duration, one radio_samples
  * row per UE:
@@ -101,21 +101,7 @@ static enum core_rc print_link_budget(const struct run_assembly *a, struct core_
     }
 }
 
-/* run_radio_rows_fn: each sampling instant's rows as CSV on stdout. */
-static void print_csv_rows(void *ctx, const struct radio_sample *rows, size_t n)
-{
-    (void)ctx;
-    for (size_t i = 0; i < n; i++) {
-        const struct radio_sample *r = &rows[i];
-
-        printf("%u,%.9g,%u,%.9g,%.9g,%.9g,%.9g,%u,%u,%.9g,%.9g\n", (unsigned)r->ue, r->t_s,
-               (unsigned)r->cell, r->x_m, r->y_m, r->ul_sinr_db, r->dl_sinr_db,
-               (unsigned)r->ul_cqi, (unsigned)r->dl_cqi, r->ul_rate_bps, r->dl_rate_bps);
-    }
-}
-
-static void print_summary(FILE *f, const struct run_assembly *a,
-                          const struct run_radio_result *o)
+static void print_summary(FILE *f, const struct run_assembly *a, const struct run_result *o)
 {
     fprintf(f,
             "radio run %lld %s: %s (seed %llu), %.9g s simulated in %.2f s wall, %zu UEs in "
@@ -123,13 +109,13 @@ static void print_summary(FILE *f, const struct run_assembly *a,
             (long long)o->run_id, o->status, io_config_name(a->cfg), (unsigned long long)o->seed,
             o->sim_end_s,
             o->wall_s, o->n_ues, o->n_cells);
-    fprintf(f, "  %-22s %llu\n", "samples recorded", (unsigned long long)o->n_samples);
-    fprintf(f, "  %-22s %llu\n", "handovers", (unsigned long long)o->stats.handovers);
-    fprintf(f, "  %-22s %llu\n", "channel updates", (unsigned long long)o->stats.channel_updates);
-    if (o->stats.flows_started > 0)
+    fprintf(f, "  %-22s %llu\n", "samples recorded", (unsigned long long)o->n_rows);
+    fprintf(f, "  %-22s %llu\n", "handovers", (unsigned long long)o->radio.handovers);
+    fprintf(f, "  %-22s %llu\n", "channel updates", (unsigned long long)o->radio.channel_updates);
+    if (o->radio.flows_started > 0)
         fprintf(f, "  %-22s %llu started, %llu done (%.6g B)\n", "transfers",
-                (unsigned long long)o->stats.flows_started,
-                (unsigned long long)o->stats.flows_done, o->stats.bytes_done);
+                (unsigned long long)o->radio.flows_started,
+                (unsigned long long)o->radio.flows_done, o->radio.bytes_done);
     if (o->db_path[0] != '\0')
         fprintf(f, "results: %s (see: coinfer report %s)\n", o->db_path, o->db_path);
 }
@@ -139,9 +125,8 @@ static int radio_main(const char *path, const struct radio_opts *o)
 {
     struct io_config *cfg = NULL;
     struct run_assembly *a = NULL;
-    struct run_radio_result *out = core_calloc(1, sizeof(*out));
-    struct run_radio_options opt = {0};
-    char db_path[IO_PATH_MAX] = "";
+    struct run_result *out = core_calloc(1, sizeof(*out));
+    struct run_options opt = {0};
     struct cli_progress progress;
     struct core_err e;
     enum core_rc rc;
@@ -170,22 +155,19 @@ static int radio_main(const char *path, const struct radio_opts *o)
         code = rc == CORE_OK ? 0 : cli_fail(&e);
         goto out_free;
     }
-    if (o->db_path != NULL)
-        snprintf(db_path, sizeof(db_path), "%s", o->db_path);
-    else if (!o->csv)
-        run_default_db_path(io_config_name(cfg), db_path, sizeof(db_path));
-    opt.db_path = db_path[0] ? db_path : NULL;
+    opt.db_path = o->db_path;
+    opt.no_db = o->csv && !o->db_path;
     opt.stop_flag = &cli_stop_requested;
     opt.progress = cli_progress_update;
     opt.progress_ctx = &progress;
-    opt.on_rows = o->csv ? print_csv_rows : NULL;
+    opt.observer.samples = o->csv ? run_csv_samples : NULL;
+    opt.observer.ctx = stdout;
     opt.version = cli_version();
     if (o->csv)
-        printf("ue_id,t_s,cell_id,x_m,y_m,ul_sinr_db,dl_sinr_db,ul_cqi,dl_cqi,ul_rate_bps,"
-               "dl_rate_bps\n");
+        fputs(run_csv_samples_header, stdout);
     cli_progress_init(&progress, o->quiet || o->csv);
     cli_install_signals();
-    rc = run_radio(a, &opt, out, &e);
+    rc = run_scenario(a, &opt, out, &e);
     cli_progress_finish(&progress);
     if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !o->quiet)
         print_summary(o->csv ? stderr : stdout, a, out);

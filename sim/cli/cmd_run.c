@@ -54,7 +54,7 @@ static void help(FILE *out)
             "Exit codes: 0 complete, 1 runtime failure or interrupted, 2 bad input/usage.\n");
 }
 
-static void print_summary(const struct run_assembly *a, const struct run_queue_result *r)
+static void print_summary(const struct run_assembly *a, const struct run_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
@@ -63,8 +63,8 @@ static void print_summary(const struct run_assembly *a, const struct run_queue_r
            (long long)r->run_id, r->status, io_config_name(a->cfg),
            (unsigned long long)a->sim.seed, r->sim_end_s, r->wall_s,
            (unsigned long long)r->events, ev_rate);
-    printf("  %-22s %llu\n", "requests recorded", (unsigned long long)r->n_recorded);
-    if (r->n_recorded > 0) {
+    printf("  %-22s %llu\n", "requests recorded", (unsigned long long)r->n_rows);
+    if (r->n_rows > 0) {
         printf("  %-22s %.6g s", "sojourn mean", r->sojourn.mean);
         if (!isnan(r->theory_sojourn_s))
             printf("   (theory %.6g s, error %+.2f %%)", r->theory_sojourn_s,
@@ -85,9 +85,8 @@ int cli_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
         {"set", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
-    struct run_collab_options copt = {0};
-    struct run_queue_options opt = {0};
-    struct run_queue_result *res = NULL;
+    struct run_options opt = {0};
+    struct run_result *res = NULL;
     struct run_assembly *a = NULL;
     struct io_config *cfg = NULL;
     struct cli_sets sets;
@@ -122,7 +121,7 @@ int cli_run(int argc, char **argv)
             quiet = true;
             break;
         case 't':
-            copt.trace = true;
+            opt.trace = true;
             break;
         case 'h':
             help(stdout);
@@ -147,9 +146,14 @@ int cli_run(int argc, char **argv)
         path = argv[optind];
 
     rc = io_scenario_load(path, sets.v, sets.n, &cfg, &e);
-    if (rc == CORE_OK && io_config_kind(cfg) != IO_SCENARIO_COLLAB && copt.trace)
+    if (rc == CORE_OK && io_config_kind(cfg) != IO_SCENARIO_COLLAB && opt.trace)
         rc = core_err(&e, CORE_E_USAGE, "--trace needs a collaborative scenario (%s is not)",
                       path);
+    if (rc == CORE_OK && io_config_kind(cfg) == IO_SCENARIO_RADIO)
+        rc = core_err(&e, CORE_E_USAGE,
+                      "%s: a radio scenario (mobility, channel and transfers only): run it with "
+                      "`coinfer radio %s`",
+                      path, path);
     if (rc == CORE_OK)
         rc = run_assemble(cfg, &a, &e);
     if (rc != CORE_OK) {
@@ -157,11 +161,10 @@ int cli_run(int argc, char **argv)
         goto out_free;
     }
     if (a->kind == IO_SCENARIO_COLLAB) {
-        copt.db_path = opt.db_path;
-        copt.stop_flag = &cli_stop_requested;
-        copt.version = cli_version();
+        opt.stop_flag = &cli_stop_requested;
+        opt.version = cli_version();
         cli_install_signals();
-        code = cli_run_collab(a, policy, &copt, quiet);
+        code = cli_run_collab(a, policy, &opt, quiet);
         goto out_free;
     }
     res = core_calloc(1, sizeof(*res));
@@ -177,7 +180,7 @@ int cli_run(int argc, char **argv)
     opt.progress_ctx = &progress;
     opt.version = cli_version();
     cli_install_signals();
-    rc = run_queue(a, &opt, res, &e);
+    rc = run_scenario(a, &opt, res, &e);
     cli_progress_finish(&progress);
     if ((rc == CORE_OK || rc == CORE_E_INTERRUPTED) && !quiet)
         print_summary(a, res);

@@ -22,7 +22,7 @@ struct rows_ctx {
     enum core_rc rc;               /* CORE_E_NOMEM if a batch could not be added */
 };
 
-static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t n)
+static void on_rows(void *ctx, const struct proto_outcome *rows, size_t n)
 {
     struct rows_ctx *r = ctx;
     struct core_err e;
@@ -31,26 +31,27 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
         r->rc = run_summary_add(r->sum, rows, n, &e);
 }
 
-static void print_run(const struct run_assembly *a, const struct run_collab_result *r)
+static void print_run(const struct run_assembly *a, const struct run_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
 
     printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
            "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions, "
            "%llu batteries emptied\n",
-           (long long)r->run_id, r->status, io_config_name(a->cfg), (unsigned long long)r->seed, r->policy,
+           (long long)r->run_id, r->status, io_config_name(a->cfg), (unsigned long long)r->seed,
+           r->policy,
            strcmp(r->policy, "oracle") == 0 ? (r->exact ? ", exact" : ", chain relaxation") : "",
            r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
-           (unsigned long long)r->stats.done, (unsigned long long)r->stats.overridden,
-           (unsigned long long)r->stats.redecisions,
-           (unsigned long long)r->stats.batteries_out);
+           (unsigned long long)r->collab.done, (unsigned long long)r->collab.overridden,
+           (unsigned long long)r->collab.redecisions,
+           (unsigned long long)r->collab.batteries_out);
 }
 
-int cli_run_collab(const struct run_assembly *a, const char *policy,
-                   struct run_collab_options *opt, bool quiet)
+int cli_run_collab(const struct run_assembly *a, const char *policy, struct run_options *opt,
+                   bool quiet)
 {
     struct run_summary sums[N_POLICIES];
-    struct run_collab_result res;
+    struct run_result res;
     struct cli_progress progress;
     struct rows_ctx rows;
     struct core_err e;
@@ -60,24 +61,14 @@ int cli_run_collab(const struct run_assembly *a, const char *policy,
     int code = 0;
 
     core_err_clear(&e);
-    if (!policy)
-        policy = "oracle";
-    if (strcmp(policy, "all") == 0) {
-        for (size_t i = 0; i < N_POLICIES; i++)
-            which[n++] = policy_kind_name((enum policy_kind)i);
+    if (policy && strcmp(policy, "all") == 0) {
+        for (const char *const *p = run_policies(a->kind); *p; p++)
+            which[n++] = *p;
     } else {
-        enum policy_kind k;
-
-        if (!policy_kind_find(policy, &k)) {
-            fprintf(stderr, "coinfer run: --policy %s: unknown policy (local, edge, split, "
-                            "oracle, random, all)\n",
-                    policy);
-            return 2;
-        }
-        which[n++] = policy;
+        which[n++] = policy ? policy : policy_kind_name(policy_default());
     }
-    opt->on_rows = on_rows;
-    opt->rows_ctx = &rows;
+    opt->observer.outcomes = on_rows;
+    opt->observer.ctx = &rows;
     for (size_t i = 0; i < n; i++) {
         run_summary_init(&sums[i], which[i], 0);
         rows.sum = &sums[i];
@@ -85,12 +76,15 @@ int cli_run_collab(const struct run_assembly *a, const char *policy,
         cli_progress_init(&progress, quiet);
         opt->progress = cli_progress_update;
         opt->progress_ctx = &progress;
-        rc = run_collab(a, which[i], opt, &res, &e);
+        opt->policy = which[i];
+        rc = run_scenario(a, opt, &res, &e);
         cli_progress_finish(&progress);
         if (rc == CORE_OK || rc == CORE_E_INTERRUPTED)
             done = i + 1; /* it has a run and rows to summarise */
         else
             run_summary_fini(&sums[i]);
+        if (rc == CORE_E_USAGE) /* an unknown policy: before any run */
+            return cli_fail(&e);
         sums[i].run_id = res.run_id;
         if (rc == CORE_OK && rows.rc != CORE_OK)
             rc = core_err(&e, CORE_E_NOMEM, "out of memory for the summary's latencies");

@@ -500,4 +500,46 @@ size_t compute_plan_segments(const struct compute_problem *p, const struct compu
 size_t compute_plan_alloc_text(const struct compute_problem *p, const struct compute_plan *pl,
                                enum compute_side side, char *out, size_t cap);
 
+/* ======================================================================== */
+/* A decision request (plan.c's types): what a decider is asked             */
+/* ======================================================================== */
+
+/* Why a plan is asked for. The same request serves the UE's first decision
+ * (a1 + a2), its re-decisions on a new state, the network's override (a3)
+ * and the UE's adaptation to it (a4): DESIGN.md's decision seam. */
+enum compute_decision_kind {
+    COMPUTE_DECIDE_INITIAL,  /* after the network's reply: a1 + a2 (UE only after a decline) */
+    COMPUTE_DECIDE_UPDATE,   /* a new network state: a changed plan may follow */
+    COMPUTE_DECIDE_OVERRIDE, /* the network cannot honour a2: its a3 (same split; or no edge
+                                part: n_ue = n_layers, the UE then adapts) */
+    COMPUTE_DECIDE_ADAPT,    /* the UE after an a3 that took the edge part away: a4, every
+                                layer on the UE */
+    COMPUTE_DECIDE_KIND_COUNT
+};
+const char *compute_decision_kind_name(enum compute_decision_kind k); /* "initial", ... */
+
+/* A decision request: the problem, the state of the moment, and for a
+ * re-decision the plan in force and how much of it has started (a new plan
+ * must begin with those positions, in order, on their options). The
+ * identity fields say who asks about what (for learning agents and
+ * records); policies need only the problem, the state and the constraint. */
+struct compute_decision {
+    enum compute_decision_kind kind;       /* why */
+    const struct compute_problem *problem; /* the (device class, model) problem (borrowed) */
+    struct compute_state state;            /* the UE's own waits and the network's report */
+    const struct compute_plan *current;    /* the plan in force (NULL: INITIAL) (borrowed) */
+    uint32_t started;                      /* positions of current already started: kept */
+    uint64_t inference_id;                 /* the inference */
+    uint32_t ue;                           /* the UE deciding (or decided for) */
+    uint32_t cell;                         /* its serving cell */
+    uint32_t device;                       /* its device class */
+    uint32_t model;                        /* the model */
+    uint32_t workload;                     /* the UE's workload it came from */
+    double t_s;                            /* when, s */
+    double deadline_s;                     /* the inference's deadline, s */
+    double ue_load;                        /* the UE's busy units over its units, 0..1 */
+    double battery_j;                      /* energy left in its battery, J (INFINITY: none) */
+    double ul_sinr_db;                     /* its uplink SINR as last reported, dB */
+};
+
 #endif /* COINFER_COMPUTE_H */

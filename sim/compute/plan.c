@@ -414,3 +414,13 @@ size_t compute_plan_alloc_text(const struct compute_problem *p, const struct com
         out[cap - 1] = '\0';
     return len;
 }
+
+static const char *const decision_kind_names[] = {"initial", "update", "override", "adapt"};
+static_assert(ARRAY_LEN(decision_kind_names) == COMPUTE_DECIDE_KIND_COUNT,
+              "one name per decision kind");
+
+const char *compute_decision_kind_name(enum compute_decision_kind k)
+{
+    CORE_ASSERT((unsigned)k < COMPUTE_DECIDE_KIND_COUNT);
+    return decision_kind_names[k];
+}

@@ -34,7 +34,7 @@ enum db_table {
     DB_REQUESTS,      /* struct proto_request_record, per run */
     DB_RADIO_SAMPLES, /* struct radio_sample, per run */
     DB_PROFILES,      /* struct db_profile_row, no run */
-    DB_INFERENCES,    /* struct proto_inference_record, per run; ctx struct db_inference_ctx */
+    DB_INFERENCES,    /* struct proto_outcome, per run; ctx struct db_inference_ctx */
     DB_MESSAGES,      /* struct proto_message_record, per run */
     DB_TABLE_COUNT
 };
@@ -117,7 +117,7 @@ enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows
                                 struct core_err *e);
 enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
                                   const char *const *model_names,
-                                  const struct proto_inference_record *rows, size_t n,
+                                  const struct proto_outcome *rows, size_t n,
                                   struct core_err *e);
 enum core_rc db_insert_messages(struct db *db, int64_t run_id,
                                 const struct proto_message_record *rows, size_t n,

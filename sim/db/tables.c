@@ -8,10 +8,11 @@
  *     stored derived so that queries need no arithmetic;
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
- *   inferences: model is the batch's model_names[record.model]; policy is
- *     the batch's; correct -1 (not known) is NULL; the three flags are 0 or
- *     1; the allocation texts are read up to their NUL (or
- *     PROTO_ALLOC_TEXT_MAX bytes);
+ *   inferences (struct proto_outcome): model is the batch's
+ *     model_names[outcome.model]; policy is the batch's; correct -1 (not
+ *     known) is NULL; the three flags are 0 or 1; ue_alloc and edge_alloc
+ *     are the plan's allocation texts (compute_plan_alloc_text, at most
+ *     DB_ALLOC_TEXT_MAX - 1 characters);
  *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
  *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
  *     (a state message) is NULL.
@@ -20,6 +21,8 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#define DB_ALLOC_TEXT_MAX 256 /* bytes of an allocation text, NUL included */
 
 /* ---- requests, radio samples, profiles ------------------------------------ */
 
@@ -122,8 +125,9 @@ static void bind_inference_batch(struct db *db, sqlite3_stmt *st, const void *ct
 
 static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
-    const struct proto_inference_record *r = row;
+    const struct proto_outcome *r = row;
     const char *const *model_names = ((const struct db_inference_ctx *)ctx)->model_names;
+    char alloc[DB_ALLOC_TEXT_MAX];
 
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)r->inference_id);
@@ -149,15 +153,15 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     sqlite3_bind_int(st, 20, r->declined);
     sqlite3_bind_int(st, 21, r->overridden);
     sqlite3_bind_int(st, 22, r->deadline_met);
-    sqlite3_bind_text(st, 23, r->ue_alloc, (int)strnlen(r->ue_alloc, PROTO_ALLOC_TEXT_MAX),
-                      SQLITE_STATIC);
-    sqlite3_bind_text(st, 24, r->edge_alloc, (int)strnlen(r->edge_alloc, PROTO_ALLOC_TEXT_MAX),
-                      SQLITE_STATIC);
+    compute_plan_alloc_text(r->problem, &r->plan, COMPUTE_SIDE_UE, alloc, sizeof(alloc));
+    sqlite3_bind_text(st, 23, alloc, -1, SQLITE_TRANSIENT);
+    compute_plan_alloc_text(r->problem, &r->plan, COMPUTE_SIDE_EDGE, alloc, sizeof(alloc));
+    sqlite3_bind_text(st, 24, alloc, -1, SQLITE_TRANSIENT);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
 {
-    const struct proto_inference_record *r = row;
+    const struct proto_outcome *r = row;
 
     snprintf(buf, size, "inference %llu (UE %u)", (unsigned long long)r->inference_id,
              (unsigned)r->ue_id);
@@ -240,7 +244,7 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
                       "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
                       "edge_alloc) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7, ?8, ?9, ?10, ?11, ?12, "
                       "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
-        .row_size = sizeof(struct proto_inference_record),
+        .row_size = sizeof(struct proto_outcome),
         .per_run = true,
         .bind_batch = bind_inference_batch,
         .bind = bind_inference,
@@ -281,7 +285,7 @@ enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows
 
 enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
                                   const char *const *model_names,
-                                  const struct proto_inference_record *rows, size_t n,
+                                  const struct proto_outcome *rows, size_t n,
                                   struct core_err *e)
 {
     const struct db_inference_ctx ctx = {policy, model_names};

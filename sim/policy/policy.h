@@ -70,6 +70,10 @@ enum policy_kind {
 
 /* "local", "edge", "split", "oracle", "random". */
 const char *policy_kind_name(enum policy_kind k);
+/* Every policy's name in enum order, then NULL. */
+const char *const *policy_names(void);
+/* The policy a run takes when none is named: oracle. */
+enum policy_kind policy_default(void);
 /* The kind named name: true with it in *k, else false. */
 bool policy_kind_find(const char *name, enum policy_kind *k);
 
@@ -95,5 +99,13 @@ enum policy_kind policy_solver_kind(const struct policy_solver *s);
 bool policy_solver_exact(const struct policy_solver *s);
 /* Cuts in the solver's family (ideals, or n + 1 prefixes). */
 size_t policy_solver_cuts(const struct policy_solver *s);
+
+/* a4 (ADAPT): the plan in force req->current with every position from
+ * req->started on moved to the UE, each layer there on the UE option of
+ * least latency alone that supports it (the first of equals); earlier
+ * positions as they were. What every policy answers after an a3 withdrew
+ * the edge part. CORE_E_RUNTIME without a plan in force. (adapt.c) */
+enum core_rc policy_adapt(const struct compute_decision *req, struct compute_plan *out,
+                          struct core_err *e);
 
 #endif /* COINFER_POLICY_H */

@@ -37,8 +37,18 @@
 static_assert(COMPUTE_PLAN_MAX_OPTIONS <= 16, "option masks are 16 bits");
 static_assert(COMPUTE_PLAN_MAX_LAYERS <= UINT16_MAX, "layers fit uint16_t");
 
-static const char *const kind_names[] = {"local", "edge", "split", "oracle", "random"};
-static_assert(ARRAY_LEN(kind_names) == POLICY_KIND_COUNT, "one name per policy");
+static const char *const kind_names[] = {"local", "edge", "split", "oracle", "random", NULL};
+static_assert(ARRAY_LEN(kind_names) == POLICY_KIND_COUNT + 1, "one name per policy");
+
+const char *const *policy_names(void)
+{
+    return kind_names;
+}
+
+enum policy_kind policy_default(void)
+{
+    return POLICY_ORACLE;
+}
 
 /* One cut of the family. */
 struct cut {

@@ -1,16 +1,13 @@
 /*
  * proto.h — the whole public face of sim/proto: the entities that talk to
- * each other (UEs, network devices) and the worlds built from them.
- *
- * For now it holds the validation queueing model: UEs that send requests as
- * Poisson (or periodic) processes to one edge server with deterministic or
- * exponential service times. It proves the engine against queueing theory
- * before the radio and DNN models arrive.
+ * each other (UEs, network devices) and the worlds built from them: the
+ * validation queueing model, and the collaborative-inference protocol.
  *
  * Configuration comes from knob tables (one per scenario element) that the
- * scenario loader in io/ applies; the world writes one record per finished
- * request into a caller-provided buffer that the run driver drains to the
- * results database between slices of the run.
+ * scenario loader in io/ applies; the run tier assembles a world's
+ * configuration from them once and hands it over by const pointer. Worlds
+ * report what happened through callbacks (a sink): handlers never do I/O,
+ * the run tier's sinks buffer and write between slices of the run.
  */
 #ifndef COINFER_PROTO_H
 #define COINFER_PROTO_H
@@ -84,28 +81,22 @@ struct proto_request_record {
     double t_done_s;      /* service end, s */
 };
 
-/* A bounded buffer of records, filled by handlers (which never allocate) and
- * drained by the run driver. When it is full the world asks the engine to
- * stop so the driver can drain it; nothing is ever dropped. */
-struct proto_records {
-    struct proto_request_record *rows; /* owned */
-    size_t n;                          /* rows filled */
-    size_t capacity;                   /* rows allocated */
-};
-enum core_rc proto_records_init(struct proto_records *r, size_t capacity);
-void proto_records_fini(struct proto_records *r);
+/* Hears every recorded request (valid only during the call; from a
+ * handler: no I/O, no allocation but the sink's own buffering). */
+typedef void (*proto_request_fn)(void *ctx, const struct proto_request_record *r);
 
 /* ---- the queue world ----------------------------------------------------- */
 
 struct proto_queue_world;
 
 /* Build the world on eng: UEs with their own RNG streams (seed, ue, purpose)
- * and the server; schedules the first arrivals. records is borrowed and must
- * outlive the world. NULL on allocation failure (e says so). */
+ * and the server; schedules the first arrivals. on_request(ctx, ...) hears
+ * every request that arrives after the warm-up, when it completes. NULL on
+ * allocation failure (e says so). */
 struct proto_queue_world *proto_queue_world_create(const struct proto_sim_config *sim,
                                                    const struct proto_queue_config *q,
                                                    struct core_engine *eng,
-                                                   struct proto_records *records,
+                                                   proto_request_fn on_request, void *ctx,
                                                    struct core_err *e);
 void proto_queue_world_destroy(struct proto_queue_world *w);
 
@@ -115,7 +106,7 @@ uint64_t proto_queue_world_completions(const struct proto_queue_world *w);
 
 /* ======================================================================== */
 /* Collaborative inference: UEs, network devices and their protocol          */
-/* (collab_knobs.c, collab_world.c, collab_ue.c, collab_net.c)               */
+/* (collab_knobs.c; world.c, inference.c, transport.c, decide.c, ue.c, net.c) */
 /* ======================================================================== */
 
 /* The protocol of DESIGN.md on the event engine. A UE of a device class
@@ -127,12 +118,13 @@ uint64_t proto_queue_world_completions(const struct proto_queue_world *w);
  * result, the edge runs its part on resources shared by every UE of the cell
  * and returns the result. Every message is a radio flow of the radio world
  * (uplink or downlink of the UE), so signalling costs time and energy. The
- * decision maker is a callback (proto_decide_fn) that the layer above wires
- * to a policy: proto never sees sim/policy.
+ * decision maker is a decider (struct proto_decider) that the run tier wires
+ * to a policy, or to an agent that answers later: proto never sees
+ * sim/policy. Every inference that ends emits an outcome to a sink.
  *
- * Configuration comes from knob tables, one per scenario element; the layer
- * above (io) resolves names (resources, models, devices) into the indices of
- * struct proto_collab_config. */
+ * Configuration comes from knob tables, one per scenario element; the run
+ * tier resolves names (resources, models, devices) into the indices of
+ * struct proto_world_config. */
 
 /* <protocol>: message sizes, state updates, handover, overrides. */
 enum proto_handover_mode {
@@ -186,85 +178,100 @@ struct proto_workload_config {
 };
 extern const struct core_knob_table proto_workload_knobs;
 
-/* One compute side (a UE device class, or the edge node of every cell) as
- * proto runs it: resource instances as servers, and options = (instance,
- * units a job takes). The problem's options of that side index these. */
-#define PROTO_MAX_INSTANCES 16
-struct proto_side {
-    size_t n_instances;                                  /* resource instances */
-    char instance_name[PROTO_MAX_INSTANCES][CORE_KNOB_STRING_MAX]; /* their names */
-    uint32_t instance_units[PROTO_MAX_INSTANCES];        /* units of each (cores, devices) */
-    double idle_power_w[PROTO_MAX_INSTANCES];            /* idle power of each, W */
-    double background_load[PROTO_MAX_INSTANCES];        /* edge: share of capacity used by
-                                                            other work, 0..1 */
-    double background_job_s[PROTO_MAX_INSTANCES];        /* mean service of a background job, s */
-    double withdrawn_from_s[PROTO_MAX_INSTANCES];        /* edge: withdrawn by the scenario
-                                                            from this time, s */
-    double withdrawn_until_s[PROTO_MAX_INSTANCES];       /* ...until this one, s (equal: never) */
-    double battery_j;                                    /* UE: battery capacity, J (0: none) */
-    size_t n_options;                                    /* = the problems' n_options[side] */
-    uint32_t option_units[COMPUTE_PLAN_MAX_OPTIONS];     /* units one job takes */
+/* ---- the world's configuration ------------------------------------------- */
+
+/* The world is built from one struct proto_world_config, assembled by the
+ * run tier from a scenario once and never patched: counted arrays it
+ * borrows (they must outlive the world), no fixed maxima. */
+
+/* One resource instance of a side (a <use>): a server of units. */
+struct proto_instance {
+    const char *name;          /* instance name in labels (borrowed) */
+    uint32_t units;            /* units: cores of a CPU instance, devices of an accelerator */
+    double idle_power_w;       /* idle power of the whole instance, W */
+    double background_load;    /* edge: share of its capacity other work takes, 0..1 */
+    double background_job_s;   /* edge: mean service of a background job, s */
+    double withdrawn_from_s;   /* edge: the scenario withdraws it from this time, s */
+    double withdrawn_until_s;  /* ...until this one, s (equal: never) */
 };
 
-/* One stream of requests, resolved. */
+/* One compute side (a UE device class, or the edge node of every cell):
+ * its instances, and its options' units (the problems' options of that
+ * side index them; an option's resource is an instance index). */
+struct proto_side {
+    size_t n_instances;                     /* instances, >= 1 */
+    const struct proto_instance *instances; /* [n_instances] (borrowed) */
+    double battery_j;                       /* UE: battery capacity, J (0: none) */
+    size_t n_options;                       /* = the problems' n_options of the side */
+    const uint32_t *option_units;           /* [n_options]: units one job takes */
+};
+
+/* One stream of requests of each UE of a group. */
 struct proto_workload {
-    uint32_t model;         /* index into the models */
+    uint32_t model;         /* model index */
     int arrival;            /* enum proto_arrival_process */
     double rate_hz;         /* per UE, Hz */
     double deadline_s;      /* s */
 };
 
-#define PROTO_MAX_WORKLOADS 8
-#define PROTO_MAX_DEVICES 8
-#define PROTO_MAX_MODELS 16
-#define PROTO_MAX_GROUPS 16
-
-/* The UEs of one radio group, resolved. */
-struct proto_ue_group {
-    uint32_t device;                                   /* device class index */
-    size_t n_workloads;                                /* streams per UE */
-    struct proto_workload workloads[PROTO_MAX_WORKLOADS];
+/* The UEs of one radio group (the radio world numbers UEs group by group). */
+struct proto_group {
+    uint32_t device;                       /* device class index */
+    size_t n_ues;                          /* UEs */
+    size_t n_workloads;                    /* streams per UE, >= 1 */
+    const struct proto_workload *workloads; /* [n_workloads] (borrowed) */
 };
 
-struct proto_collab_config {
+/* A model the UEs run. */
+struct proto_model {
+    const char *name;          /* its name (borrowed) */
+    double output_bytes;       /* the result tensor, B */
+    /* Real mode: the model, finalized (borrowed), and for each of its
+     * layers the problem layer it is part of (NULL: the same index). NULL in
+     * costed mode. */
+    struct nn_model *real;
+    const uint16_t *real_group;
+};
+
+struct proto_world_config {
     struct proto_sim_config sim;            /* duration, seed, warmup */
     struct proto_protocol_config protocol;  /* messages and rules */
     struct proto_objective_config objective;
     struct proto_inference_config inference;
-    size_t n_models;                        /* models */
-    const char *model_name[PROTO_MAX_MODELS]; /* names (borrowed) */
-    double model_output_bytes[PROTO_MAX_MODELS]; /* the result tensor, B */
-    size_t n_devices;                       /* UE device classes */
-    struct proto_side device[PROTO_MAX_DEVICES]; /* each class's side */
+    struct radio_power_model ue_power;      /* the radio world's UE power model */
+    size_t n_models;                        /* models, >= 1 */
+    const struct proto_model *models;       /* [n_models] (borrowed) */
+    size_t n_devices;                       /* UE device classes, >= 1 */
+    const struct proto_side *devices;       /* [n_devices] (borrowed) */
     struct proto_side edge;                 /* every cell's edge node */
-    struct radio_power_model ue_power;      /* the radio world's UE power model (for the
-                                               decision state's radio powers) */
-    /* Real mode (inference.mode PROTO_INFER_REAL): each model, finalized,
-     * that the world runs (borrowed; NULL in costed mode). */
-    struct nn_model *real_model[PROTO_MAX_MODELS];
-    /* For each of real_model[m]'s layers, the problem layer it belongs to (a
-     * problem may group aliases with their producer); NULL: the same index. */
-    const uint16_t *real_group[PROTO_MAX_MODELS];
-    /* problem[d][m]: device class d running model m with the edge (borrowed;
-     * built by the caller from the CPMM; options match device[d] and edge). */
-    const struct compute_problem *problem[PROTO_MAX_DEVICES][PROTO_MAX_MODELS];
+    /* [device x n_models + model]: device class running model with the edge,
+     * its options matching devices[device] and edge; NULL where no group
+     * runs it (borrowed). */
+    const struct compute_problem *const *problems;
     size_t n_groups;                        /* = the radio world's groups, in order */
-    size_t group_n_ues[PROTO_MAX_GROUPS];   /* UEs of each (the radio world numbers
-                                               UEs group by group) */
-    struct proto_ue_group groups[PROTO_MAX_GROUPS];
+    const struct proto_group *groups;       /* [n_groups] (borrowed) */
 };
 
-/* ---- records of the collaborative world ----------------------------------- */
+/* The problem of device class d running model m (NULL: none). */
+static inline const struct compute_problem *proto_problem(const struct proto_world_config *c,
+                                                          size_t d, size_t m)
+{
+    return c->problems[d * c->n_models + m];
+}
 
-#define PROTO_ALLOC_TEXT_MAX 256
+/* ---- what the world reports: outcomes and messages -------------------------- */
 
-/* One finished inference: a row of DESIGN.md's `inferences` table. Times
- * are simulated seconds; the components add up to latency_s. */
-struct proto_inference_record {
+/* How an inference ended. Times are simulated seconds; the components add
+ * up to latency_s. Every inference that ends emits one (DESIGN.md's outcome
+ * seam); the run tier's sinks make the `inferences` rows, summaries and
+ * training samples of them. */
+struct proto_outcome {
     uint64_t inference_id;   /* 0, 1, 2, ... in request order */
     uint32_t ue_id;          /* the UE */
     uint32_t cell_id;        /* its serving cell at the request */
-    uint32_t model;          /* model index (proto_collab_config.model_name) */
+    uint32_t device;         /* its device class */
+    uint32_t model;          /* model index */
+    uint32_t workload;       /* the UE's workload it came from */
     int32_t split;           /* layers the UE computed (n_layers: local) */
     double t_request_s;      /* request issued, s */
     double t_done_s;         /* result at the UE, s */
@@ -277,13 +284,15 @@ struct proto_inference_record {
     double signaling_s;      /* the rest: request, reply, waiting for a2 / a3, s */
     double ue_energy_j;      /* UE compute, copies, radio, J */
     double edge_energy_j;    /* edge compute and copies, J */
+    double deadline_s;       /* its deadline, s */
     int correct;             /* -1: not known (no label); 0/1 when the input has one */
     int32_t result_class;    /* real mode: the result's argmax; -1 in costed mode */
     bool declined;           /* the network declined: run locally */
     bool overridden;         /* the network sent a3 */
-    bool deadline_met;       /* latency_s <= deadline */
-    char ue_alloc[PROTO_ALLOC_TEXT_MAX];   /* compute_plan_alloc_text, UE side */
-    char edge_alloc[PROTO_ALLOC_TEXT_MAX]; /* same, edge side */
+    bool deadline_met;       /* latency_s <= deadline_s */
+    const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
+    struct compute_plan plan;              /* the plan executed */
+    struct compute_state state;            /* the state it was decided on */
 };
 
 enum proto_msg_type {
@@ -311,42 +320,80 @@ struct proto_message_record {
     int64_t inference_id;    /* -1 for state messages */
 };
 
-/* Record buffers, filled by handlers and drained by the driver; when either
- * is full the world asks the engine to stop. Nothing is dropped. */
-struct proto_collab_records {
-    struct proto_inference_record *inferences; /* owned */
-    size_t n_inferences, cap_inferences;
-    struct proto_message_record *messages;     /* owned (NULL without trace) */
-    size_t n_messages, cap_messages;
+/* Where the world reports. Called from handlers: a sink buffers (it may
+ * ask the engine to stop so that its owner drains it between slices) and
+ * never does I/O. message may be NULL (no trace). */
+struct proto_sink {
+    void (*outcome)(void *ctx, const struct proto_outcome *o);
+    void (*message)(void *ctx, const struct proto_message_record *m);
+    void *ctx;
 };
-enum core_rc proto_collab_records_init(struct proto_collab_records *r, size_t cap_inferences,
-                                       size_t cap_messages);
-void proto_collab_records_fini(struct proto_collab_records *r);
+
+/* ---- who decides: the decision seam ----------------------------------------- */
+
+/* A decider answers a decision request now (*later false: *out is the
+ * plan) or later (*later true: the world parks the request and its
+ * inference; proto_collab_world_answer submits the plan). The UE's decider
+ * gets INITIAL, UPDATE and ADAPT requests, the network's OVERRIDE ones;
+ * OVERRIDE and ADAPT must be answered now. rng is the deciding UE's POLICY
+ * stream (its own purpose: no other stream moves). A failure fails the run. */
+typedef enum core_rc (*proto_decide_fn)(void *ctx, const struct compute_decision *req,
+                                        struct core_rng *rng, struct compute_plan *out,
+                                        bool *later, struct core_err *e);
+
+struct proto_decider {
+    proto_decide_fn decide;
+    void *ctx;
+};
+
+/* The network device's own rule for a3 (net.c), what a world uses when no
+ * other network decider is given: when some edge option of the plan in
+ * force waits longer than the protocol's override-wait, every edge layer
+ * moves to the supporting edge option of least wait + latency among those
+ * within it; when some layer has none, the edge part is withdrawn (n_ue =
+ * n_layers) if the UE can run all of it, else a2 stands. Answers the plan
+ * in force itself when a2 stands. ctx: the world's protocol config. */
+enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
+                                struct core_rng *rng, struct compute_plan *out, bool *later,
+                                struct core_err *e);
 
 /* ---- the collaborative world ---------------------------------------------- */
-
-/* The decision maker: fill *out with a plan for problem p under state s
- * (s->edge_available false: a UE-only plan). device and model say which
- * problem it is; rng is the deciding UE's DECISION stream. */
-typedef enum core_rc (*proto_decide_fn)(void *ctx, uint32_t device, uint32_t model,
-                                        const struct compute_problem *p,
-                                        const struct compute_state *s, struct core_rng *rng,
-                                        struct compute_plan *out, struct core_err *e);
 
 struct proto_collab_world;
 
 /* Build the world on eng over radio (borrowed, built from the same
  * scenario with no traffic of its own): one network device per cell, the
  * UEs' workloads, background load; schedules the first requests. cfg is
- * copied (the problems stay borrowed). CORE_E_INPUT for an inconsistent
- * cfg, CORE_E_NOMEM; NULL then. */
-struct proto_collab_world *proto_collab_world_create(const struct proto_collab_config *cfg,
+ * borrowed (it and everything it points to must outlive the world), as are
+ * ue (the UEs' decider), net (the network's; NULL: proto_net_override) and
+ * sink. CORE_E_INPUT for an inconsistent cfg, CORE_E_NOMEM; NULL then. */
+struct proto_collab_world *proto_collab_world_create(const struct proto_world_config *cfg,
                                                      struct core_engine *eng,
                                                      struct radio_world *radio,
-                                                     proto_decide_fn decide, void *decide_ctx,
-                                                     struct proto_collab_records *records,
+                                                     const struct proto_decider *ue,
+                                                     const struct proto_decider *net,
+                                                     const struct proto_sink *sink,
                                                      struct core_err *e);
 void proto_collab_world_destroy(struct proto_collab_world *w); /* NULL is a no-op */
+
+/* Decisions parked by a decider that answered later, oldest first: their
+ * count, and request i with its ticket. The world asks the engine to stop
+ * after the event that parks one, so a driver can answer at that very
+ * event boundary. The request pointed to is valid until the next answer or
+ * the engine's next run; a parked request is dropped when its inference
+ * restarts (a handover) or ends, or when the same inference asks again. */
+size_t proto_collab_world_parked(const struct proto_collab_world *w);
+const struct compute_decision *proto_collab_world_parked_at(const struct proto_collab_world *w,
+                                                            size_t i, uint64_t *ticket);
+
+/* Answer the parked decision ticket with plan (checked against its problem
+ * and constraint); the inference goes on at the current simulated time (a
+ * re-decision's plan is dropped, as an immediate one would be, if the
+ * inference can no longer re-plan or the plan does not keep its started
+ * layers). CORE_E_INPUT for an unknown or dropped ticket, or a plan that
+ * does not fit. */
+enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ticket,
+                                       const struct compute_plan *plan, struct core_err *e);
 
 struct proto_collab_stats {
     uint64_t requests;      /* inference requests issued */
@@ -359,6 +406,7 @@ struct proto_collab_stats {
     uint64_t state_requests; /* state updates asked for by UEs */
     uint64_t redecisions;   /* a changed a2 sent after a state update */
     uint64_t batteries_out; /* UEs whose battery ran out (they stop requesting) */
+    uint64_t parked;        /* decisions answered later */
 };
 void proto_collab_world_stats(const struct proto_collab_world *w, struct proto_collab_stats *s);
 
@@ -369,7 +417,7 @@ void proto_collab_world_stats(const struct proto_collab_world *w, struct proto_c
  * edge node of every cell), each side listing its resource instances as
  * <use> children that name a <resource> type (compute.h), and the
  * device="..." attribute that <ue-group> gains in a collaborative
- * scenario. io resolves the names into struct proto_collab_config. */
+ * scenario. The run tier resolves the names into struct proto_world_config. */
 
 /* <model>: one model the UEs run, from a model file or the zoo. */
 struct proto_model_config {

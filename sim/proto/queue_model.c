@@ -8,9 +8,8 @@
  * are keyed (seed, ue, purpose), so a change of server count or of warm-up
  * never shifts what a UE draws (common random numbers).
  *
- * Finished requests that arrived at or after the warm-up are appended to the
- * caller's record buffer; when the buffer is full the world asks the engine
- * to stop, the driver drains it and the run resumes. Nothing is dropped.
+ * Finished requests that arrived at or after the warm-up go to the caller's
+ * sink (on_request), which buffers them for its driver.
  */
 #include "proto/proto.h"
 
@@ -32,7 +31,8 @@ struct proto_queue_world {
     struct queue_ue *ues;            /* q.ues.n_ues of them, owned */
     size_t n_ues;                    /* UEs created (for cleanup) */
     struct compute_server *server;   /* owned */
-    struct proto_records *records;   /* borrowed */
+    proto_request_fn on_request;     /* the sink */
+    void *on_request_ctx;            /* its context */
     uint64_t arrivals;               /* requests arrived so far */
     uint64_t completions;            /* requests finished so far */
 };
@@ -85,44 +85,25 @@ static void request_done(void *ctx, const struct compute_job *job, double t_done
                          struct core_engine *eng)
 {
     struct proto_queue_world *w = ctx;
-    struct proto_records *r = w->records;
-    struct proto_request_record *row;
+    struct proto_request_record row;
 
+    (void)eng;
     w->completions++;
     if (job->t_arrival_s < w->sim.warmup_s)
         return;
-    CORE_ASSERT(r->n < r->capacity);
-    row = &r->rows[r->n++];
-    row->request_id = job->id;
-    row->ue_id = job->owner;
-    row->server_id = 0;
-    row->t_arrival_s = job->t_arrival_s;
-    row->t_start_s = job->t_start_s;
-    row->t_done_s = t_done_s;
-    if (r->n == r->capacity)
-        core_engine_request_stop(eng); /* the driver drains, then resumes */
-}
-
-enum core_rc proto_records_init(struct proto_records *r, size_t capacity)
-{
-    CORE_ASSERT(capacity > 0);
-    r->rows = core_malloc(capacity * sizeof(*r->rows));
-    r->n = 0;
-    r->capacity = r->rows ? capacity : 0;
-    return r->rows ? CORE_OK : CORE_E_NOMEM;
-}
-
-void proto_records_fini(struct proto_records *r)
-{
-    core_free(r->rows);
-    r->rows = NULL;
-    r->n = r->capacity = 0;
+    row.request_id = job->id;
+    row.ue_id = job->owner;
+    row.server_id = 0;
+    row.t_arrival_s = job->t_arrival_s;
+    row.t_start_s = job->t_start_s;
+    row.t_done_s = t_done_s;
+    w->on_request(w->on_request_ctx, &row);
 }
 
 struct proto_queue_world *proto_queue_world_create(const struct proto_sim_config *sim,
                                                    const struct proto_queue_config *q,
                                                    struct core_engine *eng,
-                                                   struct proto_records *records,
+                                                   proto_request_fn on_request, void *ctx,
                                                    struct core_err *e)
 {
     struct proto_queue_world *w;
@@ -134,7 +115,8 @@ struct proto_queue_world *proto_queue_world_create(const struct proto_sim_config
         goto out_nomem;
     w->sim = *sim;
     w->q = *q;
-    w->records = records;
+    w->on_request = on_request;
+    w->on_request_ctx = ctx;
     w->ues = core_calloc((size_t)q->ues.n_ues, sizeof(*w->ues));
     if (!w->ues)
         goto out_nomem;

@@ -81,67 +81,84 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
 
 /* ---- the collaborative world ---------------------------------------------------- */
 
-/* One side's instances as the problems and the world see them. */
-struct side_build {
-    io_node node;                         /* the <device> or <edge> */
-    uint16_t use_el;                      /* its <use> element */
-    size_t n_uses;                        /* instances */
-    struct proto_side_options opts;       /* its options */
-    size_t cpmm_resource[PROTO_MAX_INSTANCES]; /* each instance's resource in the CPMM */
-    struct proto_side_price price;        /* for proto_problem_build */
-};
+/* Allocate n zeroed elements of size into *p (n 0: one), or report. */
+static enum core_rc alloc_array(const struct run_assembly *a, void *p, size_t n, size_t size,
+                                struct core_err *e)
+{
+    void **out = p;
 
-static enum core_rc side_build(const struct run_assembly *a, io_node node, bool is_edge,
+    *out = core_calloc(n ? n : 1, size);
+    if (!*out)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory for the collaborative world",
+                        io_config_path(a->cfg));
+    return CORE_OK;
+}
+
+/* One side's instances, options and prices, from its <use> elements. The
+ * arrays go into *sd (owned by the assembly through sd's fields). */
+static enum core_rc side_build(struct run_assembly *a, io_node node, bool is_edge,
                                const char *def, const char *owner, double copy_latency_s,
                                double copy_bandwidth_bps, double copy_power_w,
-                               struct side_build *sb, struct proto_side *out, struct core_err *e)
+                               struct run_side *sd, struct core_err *e)
 {
     const struct io_config *c = a->cfg;
-    const struct proto_use_config *uses[PROTO_MAX_INSTANCES];
-    const struct compute_resource_config *res[PROTO_MAX_INSTANCES];
+    const uint16_t use_el = is_edge ? IO_EL_EDGE_USE : IO_EL_DEVICE_USE;
+    const size_t n_uses = io_config_count(c, node, use_el);
+    const struct proto_use_config **uses = NULL;
+    const struct compute_resource_config **res = NULL;
+    struct proto_instance *instances;
     char why[768];
     size_t bad;
+    enum core_rc rc;
 
-    memset(sb, 0, sizeof(*sb));
-    memset(out, 0, sizeof(*out));
-    sb->node = node;
-    sb->use_el = is_edge ? IO_EL_EDGE_USE : IO_EL_DEVICE_USE;
-    sb->n_uses = io_config_count(c, node, sb->use_el);
-    if (sb->n_uses > PROTO_MAX_INSTANCES)
-        return io_config_err(c, node, e, "more than %d <use> elements", PROTO_MAX_INSTANCES);
-    for (size_t i = 0; i < sb->n_uses; i++) {
-        io_node un = io_config_child(c, node, sb->use_el, i);
+    rc = alloc_array(a, &sd->instances, n_uses, sizeof(*sd->instances), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &sd->cpmm_resource, n_uses, sizeof(*sd->cpmm_resource), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &uses, n_uses, sizeof(*uses), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &res, n_uses, sizeof(*res), e);
+    if (rc != CORE_OK)
+        goto out_free;
+    instances = sd->instances;
+    for (size_t i = 0; i < n_uses; i++) {
+        io_node un = io_config_child(c, node, use_el, i);
         const struct proto_use_config *u = DATA(c, un, struct proto_use_config);
         io_node rn = io_config_find(c, IO_NODE_ROOT, IO_EL_RESOURCE, u->resource);
         const struct compute_resource_config *r = DATA(c, rn, struct compute_resource_config);
 
         uses[i] = u;
         res[i] = r;
-        sb->cpmm_resource[i] = io_config_index(c, rn);
-        snprintf(out->instance_name[i], sizeof(out->instance_name[i]), "%s", proto_use_name(u));
-        out->instance_units[i] =
+        sd->cpmm_resource[i] = io_config_index(c, rn);
+        instances[i].name = proto_use_name(u);
+        instances[i].units =
             (uint32_t)(r->kind == COMPUTE_RES_CPU ? u->count * r->units : u->count);
-        out->idle_power_w[i] =
+        instances[i].idle_power_w =
             u->idle_power_w >= 0.0 ? u->idle_power_w : (double)u->count * r->idle_power_w;
-        out->background_load[i] = u->background_load;
-        out->background_job_s[i] = u->background_job_s;
-        out->withdrawn_from_s[i] = u->withdrawn_from_s;
-        out->withdrawn_until_s[i] = u->withdrawn_until_s;
+        instances[i].background_load = u->background_load;
+        instances[i].background_job_s = u->background_job_s;
+        instances[i].withdrawn_from_s = u->withdrawn_from_s;
+        instances[i].withdrawn_until_s = u->withdrawn_until_s;
     }
-    out->n_instances = sb->n_uses;
-    /* io_scenario_check derived these options already: they cannot fail now. */
-    if (proto_side_options(uses, res, sb->n_uses, def, owner, &sb->opts, &bad, why,
-                           sizeof(why)) != CORE_OK)
-        return io_config_err(c, node, e, "%s", why);
-    out->n_options = sb->opts.n;
-    for (size_t o = 0; o < sb->opts.n; o++)
-        out->option_units[o] = sb->opts.units[o];
-    sb->price.opts = &sb->opts;
-    sb->price.cpmm_resource = sb->cpmm_resource;
-    sb->price.copy_latency_s = copy_latency_s;
-    sb->price.copy_bytes_per_s = copy_bandwidth_bps / 8.0;
-    sb->price.copy_power_w = copy_power_w;
-    return CORE_OK;
+    /* io_scenario_check derived these options already: this cannot fail. */
+    if (proto_side_options(uses, res, n_uses, def, owner, &sd->opts, &bad, why, sizeof(why)) !=
+        CORE_OK) {
+        rc = io_config_err(c, node, e, "%s", why);
+        goto out_free;
+    }
+    sd->side.n_instances = n_uses;
+    sd->side.instances = sd->instances;
+    sd->side.n_options = sd->opts.n;
+    sd->side.option_units = sd->opts.units;
+    sd->price.opts = &sd->opts;
+    sd->price.cpmm_resource = sd->cpmm_resource;
+    sd->price.copy_latency_s = copy_latency_s;
+    sd->price.copy_bytes_per_s = copy_bandwidth_bps / 8.0;
+    sd->price.copy_power_w = copy_power_w;
+out_free:
+    core_free(uses);
+    core_free(res);
+    return rc;
 }
 
 /* Model m of the scenario: a file beside the scenario or the zoo's; shapes
@@ -200,27 +217,120 @@ static io_node workload_of(const struct io_config *c, io_node radio, const char 
     return IO_NODE_NONE;
 }
 
+/* The models and one problem per (device class, model) some group runs. */
+static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cpmm, bool real,
+                                 struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    struct proto_world_config *cfg = &a->collab;
+    io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    enum core_rc rc = CORE_OK;
+
+    for (size_t m = 0; rc == CORE_OK && m < a->n_models; m++) {
+        io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
+        const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
+        struct proto_model *pm = &a->models[m];
+        struct proto_layers ml;
+        struct core_err why;
+
+        pm->name = mc->name;
+        rc = load_model(a, mn, real, &a->nn_models[m], e);
+        if (rc != CORE_OK)
+            break;
+        pm->output_bytes = (double)nn_model_tensor_bytes(
+            a->nn_models[m], (int)nn_model_n_layers(a->nn_models[m]) - 1);
+        core_err_clear(&why);
+        if (proto_layers_init(a->nn_models[m], &ml, &why) != CORE_OK) {
+            rc = why.rc == CORE_E_NOMEM
+                     ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
+                     : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+            break;
+        }
+        for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
+            const struct proto_device_config *dc =
+                DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
+                     struct proto_device_config);
+            io_node wn = workload_of(c, radio, dc->name, mc->name);
+            struct compute_problem *p = &a->problems[d * a->n_models + m];
+
+            if (wn == IO_NODE_NONE)
+                continue; /* no UE of this class runs this model */
+            core_err_clear(&why);
+            rc = proto_problem_build(cpmm, a->nn_models[m], &ml, &a->devices[d].price,
+                                     &a->edge.price, mc->input_element_bytes,
+                                     cfg->protocol.header_bytes, p, &why);
+            if (rc == CORE_E_INPUT)
+                rc = io_config_err(c, wn, e, "device '%s' runs model '%s', whose %s", dc->name,
+                                   mc->name, why.msg);
+            else if (rc != CORE_OK)
+                *e = why;
+            else
+                a->problem_of[d * a->n_models + m] = p;
+        }
+        a->layer_group[m] = ml.group_of; /* kept for real mode */
+        ml.group_of = NULL;
+        proto_layers_fini(&ml);
+        if (real) {
+            pm->real = a->nn_models[m];
+            pm->real_group = a->layer_group[m];
+        }
+    }
+    return rc;
+}
+
+/* The groups and their workloads, names resolved to indices. */
+static enum core_rc build_groups(struct run_assembly *a, struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    size_t n_workloads = 0, at = 0;
+    enum core_rc rc;
+
+    for (size_t g = 0; g < a->radio.n_groups; g++)
+        n_workloads +=
+            io_config_count(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), IO_EL_WORKLOAD);
+    rc = alloc_array(a, &a->proto_groups, a->radio.n_groups, sizeof(*a->proto_groups), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->workloads, n_workloads, sizeof(*a->workloads), e);
+    if (rc != CORE_OK)
+        return rc;
+    for (size_t g = 0; g < a->radio.n_groups; g++) {
+        io_node gn = io_config_child(c, radio, IO_EL_UE_GROUP, g);
+        const struct proto_ue_group_config *gc = io_config_data(c, gn, 1);
+        struct proto_group *pg = &a->proto_groups[g];
+        size_t n_w = io_config_count(c, gn, IO_EL_WORKLOAD);
+
+        pg->n_ues = (size_t)a->groups[g].n_ues;
+        pg->device = (uint32_t)io_config_index(
+            c, io_config_find(c, IO_NODE_ROOT, IO_EL_DEVICE, gc->device));
+        pg->n_workloads = n_w;
+        pg->workloads = &a->workloads[at];
+        for (size_t w = 0; w < n_w; w++, at++) {
+            const struct proto_workload_config *wc =
+                DATA(c, io_config_child(c, gn, IO_EL_WORKLOAD, w), struct proto_workload_config);
+
+            a->workloads[at].model = (uint32_t)io_config_index(
+                c, io_config_find(c, IO_NODE_ROOT, IO_EL_MODEL, wc->model));
+            a->workloads[at].arrival = wc->arrival;
+            a->workloads[at].rate_hz = wc->rate_hz;
+            a->workloads[at].deadline_s = wc->deadline_s;
+        }
+    }
+    return CORE_OK;
+}
+
 static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm *cpmm,
                                     struct core_err *e)
 {
     const struct io_config *c = a->cfg;
-    struct proto_collab_config *cfg = &a->collab;
-    io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
+    struct proto_world_config *cfg = &a->collab;
     io_node edge = io_config_child(c, IO_NODE_ROOT, IO_EL_EDGE, 0);
     const struct proto_edge_config *ec = DATA(c, edge, struct proto_edge_config);
     const size_t n_res = io_config_count(c, IO_NODE_ROOT, IO_EL_RESOURCE);
-    const size_t n_models = io_config_count(c, IO_NODE_ROOT, IO_EL_MODEL);
-    const size_t n_devices = io_config_count(c, IO_NODE_ROOT, IO_EL_DEVICE);
-    struct side_build *ue = NULL, edge_sb;
-    bool real;
     enum core_rc rc;
 
-    if (n_models > PROTO_MAX_MODELS || n_devices > PROTO_MAX_DEVICES ||
-        a->radio.n_groups > PROTO_MAX_GROUPS)
-        return core_err(e, CORE_E_INPUT,
-                        "%s: a collaborative scenario holds at most %d models, %d devices and "
-                        "%d ue-groups",
-                        io_config_path(c), PROTO_MAX_MODELS, PROTO_MAX_DEVICES, PROTO_MAX_GROUPS);
+    a->n_models = io_config_count(c, IO_NODE_ROOT, IO_EL_MODEL);
+    a->n_devices = io_config_count(c, IO_NODE_ROOT, IO_EL_DEVICE);
     cfg->sim = a->sim;
     cfg->protocol = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_PROTOCOL, 0),
                           struct proto_protocol_config);
@@ -229,8 +339,21 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     cfg->inference = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_INFERENCE, 0),
                            struct proto_inference_config);
     cfg->ue_power = a->radio.power;
-    real = cfg->inference.mode == PROTO_INFER_REAL;
-    for (size_t r = 0; r < n_res; r++) {
+    rc = alloc_array(a, &a->models, a->n_models, sizeof(*a->models), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->nn_models, a->n_models, sizeof(*a->nn_models), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->layer_group, a->n_models, sizeof(*a->layer_group), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->devices, a->n_devices, sizeof(*a->devices), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->device_sides, a->n_devices, sizeof(*a->device_sides), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->problems, a->n_devices * a->n_models, sizeof(*a->problems), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->problem_of, a->n_devices * a->n_models, sizeof(*a->problem_of),
+                         e);
+    for (size_t r = 0; rc == CORE_OK && r < n_res; r++) {
         io_node rn = io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r);
         struct compute_resource res;
         size_t index;
@@ -238,109 +361,39 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
         rc = compute_resource_from_config(DATA(c, rn, struct compute_resource_config), &res, e);
         if (rc == CORE_OK)
             rc = compute_cpmm_add_resource(cpmm, &res, &index, e);
-        if (rc != CORE_OK)
-            return rc;
-        CORE_ASSERT(index == r);
+        CORE_ASSERT(rc != CORE_OK || index == r);
     }
     /* No profiles: the fit is empty, and every price comes from the roofline. */
-    rc = compute_cpmm_fit(cpmm, e);
-    if (rc != CORE_OK)
-        return rc;
-    rc = side_build(a, edge, true, ec->default_option, "the edge", ec->copy_latency_s,
-                    ec->copy_bandwidth_bps, ec->copy_power_w, &edge_sb, &cfg->edge, e);
-    if (rc != CORE_OK)
-        return rc;
-    ue = core_calloc(n_devices, sizeof(*ue));
-    if (!ue)
-        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
-    cfg->n_devices = n_devices;
-    for (size_t d = 0; rc == CORE_OK && d < n_devices; d++) {
+    if (rc == CORE_OK)
+        rc = compute_cpmm_fit(cpmm, e);
+    if (rc == CORE_OK)
+        rc = side_build(a, edge, true, ec->default_option, "the edge", ec->copy_latency_s,
+                        ec->copy_bandwidth_bps, ec->copy_power_w, &a->edge, e);
+    for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
         io_node dn = io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d);
         const struct proto_device_config *dc = DATA(c, dn, struct proto_device_config);
         char owner[CORE_KNOB_STRING_MAX + 16];
 
         snprintf(owner, sizeof(owner), "device '%.255s'", dc->name);
         rc = side_build(a, dn, false, dc->default_option, owner, dc->copy_latency_s,
-                        dc->copy_bandwidth_bps, dc->copy_power_w, &ue[d], &cfg->device[d], e);
-        cfg->device[d].battery_j = dc->battery_j;
+                        dc->copy_bandwidth_bps, dc->copy_power_w, &a->devices[d], e);
+        a->devices[d].side.battery_j = dc->battery_j;
+        a->device_sides[d] = a->devices[d].side;
     }
-    cfg->n_models = n_models;
-    for (size_t m = 0; rc == CORE_OK && m < n_models; m++) {
-        io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
-        const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
-        struct proto_layers ml;
-        struct core_err why;
-
-        cfg->model_name[m] = mc->name;
-        rc = load_model(a, mn, real, &a->models[m], e);
-        if (rc != CORE_OK)
-            break;
-        cfg->model_output_bytes[m] = (double)nn_model_tensor_bytes(
-            a->models[m], (int)nn_model_n_layers(a->models[m]) - 1);
-        core_err_clear(&why);
-        if (proto_layers_init(a->models[m], &ml, &why) != CORE_OK) {
-            rc = why.rc == CORE_E_NOMEM
-                     ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
-                     : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
-            break;
-        }
-        for (size_t d = 0; rc == CORE_OK && d < n_devices; d++) {
-            const struct proto_device_config *dc =
-                DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
-                     struct proto_device_config);
-            io_node wn = workload_of(c, radio, dc->name, mc->name);
-            struct compute_problem *p = &a->problems[d * PROTO_MAX_MODELS + m];
-
-            if (wn == IO_NODE_NONE)
-                continue; /* no UE of this class runs this model */
-            core_err_clear(&why);
-            rc = proto_problem_build(cpmm, a->models[m], &ml, &ue[d].price, &edge_sb.price,
-                                     mc->input_element_bytes, cfg->protocol.header_bytes, p,
-                                     &why);
-            if (rc == CORE_E_INPUT)
-                rc = io_config_err(c, wn, e, "device '%s' runs model '%s', whose %s", dc->name,
-                                   mc->name, why.msg);
-            else if (rc != CORE_OK)
-                *e = why;
-            else
-                cfg->problem[d][m] = p;
-        }
-        a->layer_group[m] = ml.group_of; /* kept for real mode */
-        ml.group_of = NULL;
-        proto_layers_fini(&ml);
-        if (real) {
-            cfg->real_model[m] = a->models[m];
-            cfg->real_group[m] = a->layer_group[m];
-        }
-    }
-    core_free(ue);
+    if (rc == CORE_OK)
+        rc = build_models(a, cpmm, cfg->inference.mode == PROTO_INFER_REAL, e);
+    if (rc == CORE_OK)
+        rc = build_groups(a, e);
     if (rc != CORE_OK)
         return rc;
+    cfg->n_models = a->n_models;
+    cfg->models = a->models;
+    cfg->n_devices = a->n_devices;
+    cfg->devices = a->device_sides;
+    cfg->edge = a->edge.side;
+    cfg->problems = (const struct compute_problem *const *)a->problem_of;
     cfg->n_groups = a->radio.n_groups;
-    for (size_t g = 0; g < cfg->n_groups; g++) {
-        io_node gn = io_config_child(c, radio, IO_EL_UE_GROUP, g);
-        const struct proto_ue_group_config *gc = io_config_data(c, gn, 1);
-        struct proto_ue_group *ug = &cfg->groups[g];
-        size_t n_w = io_config_count(c, gn, IO_EL_WORKLOAD);
-
-        if (n_w > PROTO_MAX_WORKLOADS)
-            return io_config_err(c, gn, e, "more than %d <workload> elements",
-                                 PROTO_MAX_WORKLOADS);
-        cfg->group_n_ues[g] = (size_t)a->groups[g].n_ues;
-        ug->device = (uint32_t)io_config_index(
-            c, io_config_find(c, IO_NODE_ROOT, IO_EL_DEVICE, gc->device));
-        ug->n_workloads = n_w;
-        for (size_t w = 0; w < n_w; w++) {
-            const struct proto_workload_config *wc =
-                DATA(c, io_config_child(c, gn, IO_EL_WORKLOAD, w), struct proto_workload_config);
-
-            ug->workloads[w].model = (uint32_t)io_config_index(
-                c, io_config_find(c, IO_NODE_ROOT, IO_EL_MODEL, wc->model));
-            ug->workloads[w].arrival = wc->arrival;
-            ug->workloads[w].rate_hz = wc->rate_hz;
-            ug->workloads[w].deadline_s = wc->deadline_s;
-        }
-    }
+    cfg->groups = a->proto_groups;
     return CORE_OK;
 }
 
@@ -387,7 +440,9 @@ static enum core_rc assemble(const struct io_config *c, bool models, struct run_
     if (!a)
         return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
     a->cfg = c;
-    a->kind = io_config_kind(c);
+    /* Without the models, a collaborative scenario is its radio world. */
+    a->kind = !models && io_config_kind(c) == IO_SCENARIO_COLLAB ? IO_SCENARIO_RADIO
+                                                                 : io_config_kind(c);
     rc = io_config_canonical(c, &a->config_text, a->config_sha256, e);
     if (rc == CORE_OK)
         rc = join_overrides(c, &a->overrides, e);
@@ -436,16 +491,35 @@ enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly *
     return assemble(c, false, out, e);
 }
 
+static void side_fini(struct run_side *sd)
+{
+    core_free(sd->instances);
+    core_free(sd->cpmm_resource);
+}
+
 void run_assembly_destroy(struct run_assembly *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < ARRAY_LEN(a->problems); i++)
-        compute_problem_fini(&a->problems[i]);
-    for (size_t m = 0; m < PROTO_MAX_MODELS; m++) {
-        nn_model_destroy(a->models[m]);
+    if (a->problems)
+        for (size_t i = 0; i < a->n_devices * a->n_models; i++)
+            compute_problem_fini(&a->problems[i]);
+    for (size_t m = 0; a->nn_models && m < a->n_models; m++)
+        nn_model_destroy(a->nn_models[m]);
+    for (size_t m = 0; a->layer_group && m < a->n_models; m++)
         core_free(a->layer_group[m]);
-    }
+    for (size_t d = 0; a->devices && d < a->n_devices; d++)
+        side_fini(&a->devices[d]);
+    side_fini(&a->edge);
+    core_free(a->problems);
+    core_free(a->problem_of);
+    core_free(a->nn_models);
+    core_free(a->layer_group);
+    core_free(a->models);
+    core_free(a->devices);
+    core_free(a->device_sides);
+    core_free(a->proto_groups);
+    core_free(a->workloads);
     core_free(a->config_text);
     core_free(a->overrides);
     core_free(a->groups);

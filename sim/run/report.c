@@ -455,7 +455,7 @@ static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t
                                   struct core_err *e)
 {
     struct inference_rows *ir = ctx;
-    struct proto_inference_record rec;
+    struct proto_outcome rec;
 
     (void)n;
     memset(&rec, 0, sizeof(rec));

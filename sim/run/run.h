@@ -25,6 +25,15 @@
 /* A scenario made runnable (assemble.c)                                     */
 /* ======================================================================== */
 
+/* One compute side as assembled: its instances, options and prices. */
+struct run_side {
+    struct proto_instance *instances;      /* [side.n_instances] (owned) */
+    size_t *cpmm_resource;                 /* [side.n_instances]: resource in the CPMM (owned) */
+    struct proto_side_options opts;        /* its options */
+    struct proto_side side;                /* proto's view (points at the above) */
+    struct proto_side_price price;         /* the problems' view */
+};
+
 /* The configurations of a scenario's worlds, built once from its tree and
  * never patched afterwards, with what they point to: the radio groups and
  * their positions, and for a collaborative scenario the models (shapes only
@@ -39,10 +48,18 @@ struct run_assembly {
     struct radio_world_config radio;    /* RADIO and COLLAB; groups point below */
     struct radio_ue_group_config *groups; /* [radio.n_groups] (owned) */
     double *pos_x_m, *pos_y_m;          /* the groups' <position>s, m (owned) */
-    struct proto_collab_config collab;  /* COLLAB; problems and models point below */
-    struct nn_model *models[PROTO_MAX_MODELS];  /* (owned) */
-    uint16_t *layer_group[PROTO_MAX_MODELS];    /* nn layer -> problem layer (owned) */
-    struct compute_problem problems[PROTO_MAX_DEVICES * PROTO_MAX_MODELS]; /* [d x MAX + m] */
+    struct proto_world_config collab;   /* COLLAB; its arrays are the ones below */
+    size_t n_models, n_devices;         /* COLLAB: models, device classes */
+    struct proto_model *models;         /* [n_models] (owned) */
+    struct nn_model **nn_models;        /* [n_models]: shapes or finalized (owned) */
+    uint16_t **layer_group;             /* [n_models]: nn layer -> problem layer (owned) */
+    struct run_side *devices;           /* [n_devices]: each class's side (owned) */
+    struct proto_side *device_sides;    /* [n_devices]: their proto views (owned) */
+    struct run_side edge;               /* the edge's side */
+    struct compute_problem *problems;   /* [n_devices x n_models] (owned) */
+    struct compute_problem **problem_of; /* [n_devices x n_models]: NULL where unused (owned) */
+    struct proto_group *proto_groups;   /* [radio.n_groups] (owned) */
+    struct proto_workload *workloads;   /* every group's, in order (owned) */
     char *config_text;                  /* the tree's canonical text (owned) */
     char config_sha256[65];             /* its SHA-256 */
     char *overrides;                    /* its --set overrides, one per line (owned) */
@@ -56,8 +73,9 @@ enum core_rc run_assemble(const struct io_config *c, struct run_assembly **out,
                           struct core_err *e);
 void run_assembly_destroy(struct run_assembly *a); /* NULL is a no-op */
 
-/* Only the radio world of scenario c (a radio or collaborative scenario):
- * what `coinfer radio` runs, without loading models. */
+/* Only the radio world of scenario c (a radio or collaborative scenario),
+ * kind IO_SCENARIO_RADIO, its groups' traffic as written: what `coinfer
+ * radio` runs, without loading models. */
 enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly **out,
                                 struct core_err *e);
 
@@ -120,9 +138,8 @@ void run_summary_init(struct run_summary *s, const char *policy, int64_t run_id)
 
 /* Add rows[0..n): all of them, or (CORE_E_NOMEM when the latency array
  * cannot grow) none. */
-enum core_rc run_summary_add(struct run_summary *s,
-                                   const struct proto_inference_record *rows, size_t n,
-                                   struct core_err *e);
+enum core_rc run_summary_add(struct run_summary *s, const struct proto_outcome *rows, size_t n,
+                             struct core_err *e);
 
 /* Compute the figures from what was added (sorts the latencies; more rows
  * may be added and _finish called again). */
@@ -143,122 +160,83 @@ void run_summary_print(FILE *out, const struct run_summary *s, size_t n);
 void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n);
 
 /* ======================================================================== */
-/* Running a queue scenario into the database (queue.c)                     */
+/* Running a scenario: the one run driver (driver.c, sinks.c, decider.c)    */
 /* ======================================================================== */
 
 /* Called about ten times a second of wall time during a run. */
 typedef void (*run_progress_fn)(void *ctx, double sim_now_s, double sim_end_s,
                                uint64_t events, double wall_s);
 
-struct run_queue_options {
+/* What a run records, for the caller's own use (an in-memory sink): called
+ * between slices of the run with each batch (valid only during the call).
+ * Any callback may be NULL. */
+struct run_observer {
+    void (*requests)(void *ctx, const struct proto_request_record *rows, size_t n);
+    void (*samples)(void *ctx, const struct radio_sample *rows, size_t n);
+    void (*outcomes)(void *ctx, const struct proto_outcome *rows, size_t n);
+    void *ctx;
+};
+
+struct run_options {
     const char *db_path;        /* results database; NULL: results/<name>.db */
-    const char *policy;         /* NULL: the scenario kind's only policy */
+    bool no_db;                 /* record nothing in a database (the observer only) */
+    const char *policy;         /* decision policy; NULL: the scenario kind's default (fifo,
+                                   radio, oracle) */
+    bool trace;                 /* collaborative: record every message in `messages` */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
-    run_progress_fn progress;    /* NULL: no progress reports */
+    run_progress_fn progress;   /* NULL: no progress reports */
     void *progress_ctx;         /* passed to progress */
+    struct run_observer observer; /* the caller's sink */
     const char *version;        /* recorded in runs.version */
 };
 
-struct run_queue_result {
-    int64_t run_id;             /* row in runs */
-    char db_path[RUN_PATH_MAX];  /* where the rows went */
-    char status[16];            /* complete, interrupted or failed */
-    uint64_t events;            /* engine events run */
-    uint64_t n_recorded;        /* rows written */
-    double sim_end_s;           /* simulated time reached, s */
-    double wall_s;              /* wall-clock time of the run, s */
-    struct core_stats sojourn;  /* sojourn of recorded requests, s */
-    struct core_stats wait;     /* wait in queue of recorded requests, s */
-    struct core_p2 p50, p95, p99; /* sojourn quantiles, s */
-    double theory_sojourn_s;    /* queueing theory's mean sojourn, s; NAN if none */
-};
-
-/* Run a loaded scenario to its end (or a stop), recording into the database.
- * The run's row is 'running' from the start, then 'complete', 'interrupted'
- * (stop_flag; CORE_E_INTERRUPTED returned) or 'failed'. Rows recorded before
- * a stop are all kept. A bad --policy is CORE_E_USAGE before the database is
- * touched. */
-enum core_rc run_queue(const struct run_assembly *a, const struct run_queue_options *opt,
-                             struct run_queue_result *res, struct core_err *e);
-
-/* ======================================================================== */
-/* Running a radio scenario (radio.c)                                        */
-/* ======================================================================== */
-
-/* Called with each sampling instant's rows (valid only during the call). */
-typedef void (*run_radio_rows_fn)(void *ctx, const struct radio_sample *rows, size_t n);
-
-struct run_radio_options {
-    const char *db_path;        /* results database; NULL: none (rows go to on_rows only) */
-    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
-    run_progress_fn progress;    /* NULL: no progress reports */
-    void *progress_ctx;         /* passed to progress */
-    run_radio_rows_fn on_rows;   /* NULL: rows go to the database only */
-    void *rows_ctx;             /* passed to on_rows */
-    const char *version;        /* recorded in runs.version */
-};
-
-struct run_radio_result {
-    char db_path[RUN_PATH_MAX];       /* where the rows went ("" without a database) */
+struct run_result {
     int64_t run_id;                  /* row in runs (0 without a database) */
-    char status[16];                 /* complete, interrupted or failed */
-    uint64_t seed;                   /* the master seed used */
-    uint64_t n_samples;              /* rows produced */
-    size_t n_ues, n_cells;           /* the world's size */
-    double sim_end_s;                /* last sampling instant reached, s */
-    double wall_s;                   /* wall-clock time of the run, s */
-    struct radio_world_stats stats;  /* handovers, channel updates, transfers */
-};
-
-/* Run a radio scenario's world (mobility, channel, handovers, the groups'
- * traffic) to its duration, sampling every UE every sample period into
- * radio_samples (a runs row with policy 'radio' when opt->db_path is set)
- * and opt->on_rows. Statuses and stops as run_queue; a scenario that
- * is not a radio one is CORE_E_USAGE before the database is touched. */
-enum core_rc run_radio(const struct run_assembly *a, const struct run_radio_options *opt,
-                          struct run_radio_result *res, struct core_err *e);
-
-/* ======================================================================== */
-/* Running a collaborative scenario (collab.c)                               */
-/* ======================================================================== */
-
-/* Called with each batch of finished inferences (valid only during the call). */
-typedef void (*run_collab_rows_fn)(void *ctx, const struct proto_inference_record *rows,
-                                  size_t n);
-
-struct run_collab_options {
-    const char *db_path;        /* results database; NULL: results/<name>.db */
-    bool trace;                 /* record every message in `messages` */
-    volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
-    run_progress_fn progress;    /* NULL: no progress reports */
-    void *progress_ctx;         /* passed to progress */
-    run_collab_rows_fn on_rows;  /* NULL: rows go to the database only */
-    void *rows_ctx;             /* passed to on_rows */
-    const char *version;        /* recorded in runs.version */
-};
-
-struct run_collab_result {
-    int64_t run_id;                  /* row in runs */
-    char db_path[RUN_PATH_MAX];       /* where the rows went */
+    char db_path[RUN_PATH_MAX];      /* where the rows went ("" without a database) */
     char policy[32];                 /* the policy run */
     char status[16];                 /* complete, interrupted or failed */
     uint64_t seed;                   /* the master seed used */
-    bool exact;                      /* every problem solved exactly (oracle: no chain
-                                        relaxation) */
     uint64_t events;                 /* engine events run */
-    uint64_t n_inferences;           /* inference rows written */
-    uint64_t n_messages;             /* message rows written (--trace) */
+    uint64_t n_rows;                 /* rows recorded: requests, samples or inferences */
+    uint64_t n_messages;             /* message rows recorded (--trace) */
     double sim_end_s;                /* simulated time reached, s */
     double wall_s;                   /* wall-clock time of the run, s */
-    struct proto_collab_stats stats; /* the world's counters */
+    /* The queue model: statistics of the recorded requests. */
+    struct core_stats sojourn;       /* sojourn, s */
+    struct core_stats wait;          /* wait in queue, s */
+    struct core_p2 p50, p95, p99;    /* sojourn quantiles, s */
+    double theory_sojourn_s;         /* queueing theory's mean sojourn, s; NAN if none */
+    /* Radio and collaborative worlds. */
+    size_t n_ues, n_cells;           /* the world's size */
+    struct radio_world_stats radio;  /* handovers, channel updates, transfers */
+    /* The collaborative world. */
+    bool exact;                      /* every problem solved exactly (no chain relaxation) */
+    struct proto_collab_stats collab; /* the world's counters */
 };
 
-/* Run collaborative scenario a with the named policy ("local", "edge",
- * "split", "oracle", "random") into the database, one `runs` row per call.
- * Statuses and stops as run_queue; an unknown policy is CORE_E_USAGE before
- * the database is touched. */
-enum core_rc run_collab(const struct run_assembly *a, const char *policy,
-                        const struct run_collab_options *opt, struct run_collab_result *res,
-                        struct core_err *e);
+/* The policies a scenario of kind accepts, NULL-terminated (the queue: fifo;
+ * radio: radio; collaborative: the policy module's, in its order: what
+ * --policy all runs). Without one, a run takes the first, or for a
+ * collaborative scenario the policy module's default (oracle). */
+const char *const *run_policies(enum io_scenario_kind kind);
+
+/* Run scenario a to its end (or a stop), recording into the results database
+ * and the observer: the queue model's requests, a radio world's samples
+ * (every UE every <radio sample-period>, from 0 s), or a collaborative
+ * world's inferences (and messages with trace), decided by opt->policy. The
+ * run's row is 'running' from the start, then 'complete', 'interrupted'
+ * (stop_flag; CORE_E_INTERRUPTED returned) or 'failed'. Rows recorded before
+ * a stop are all kept. A policy the scenario's kind does not have, or trace
+ * outside a collaborative scenario, is CORE_E_USAGE before the database is
+ * touched. */
+enum core_rc run_scenario(const struct run_assembly *a, const struct run_options *opt,
+                          struct run_result *res, struct core_err *e);
+
+/* Write radio samples as CSV lines (ue_id,t_s,cell_id,x_m,y_m,ul_sinr_db,
+ * dl_sinr_db,ul_cqi,dl_cqi,ul_rate_bps,dl_rate_bps) to out: the CSV sink,
+ * usable as a run_observer's samples callback with ctx the FILE *. */
+void run_csv_samples(void *out, const struct radio_sample *rows, size_t n);
+/* The header line of those rows, newline included. */
+extern const char run_csv_samples_header[];
 
 #endif /* COINFER_RUN_H */

@@ -5,6 +5,7 @@
 #ifndef COINFER_RUN_INT_H
 #define COINFER_RUN_INT_H
 
+#include "policy/policy.h"
 #include "run/run.h"
 
 /* Write the rows a world has buffered (called between slices). */
@@ -30,5 +31,54 @@ enum core_rc run_end(struct db *db, int64_t run_id, enum core_rc rc, char *statu
  * the overrides (borrowed from a). (assemble.c) */
 void run_info(const struct run_assembly *a, const char *policy, const char *version,
               struct db_run_info *info);
+
+/* ---- a policy as the UEs' decider (decider.c) ---------------------------------- */
+
+struct run_decider {
+    struct policy_solver **solver; /* [n_problems]: NULL where no problem (owned) */
+    size_t n_problems;             /* device classes x models */
+    size_t n_models;               /* models */
+    bool exact;                    /* every solver's cuts are every cut of its model */
+    struct proto_decider decider;  /* what the world calls (ctx: this) */
+};
+
+/* Prepare policy kind for every problem of a. CORE_E_INPUT (a policy with
+ * no valid plan for some problem), CORE_E_NOMEM. */
+enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
+                              const struct run_assembly *a, struct core_err *e);
+void run_decider_fini(struct run_decider *d); /* zeroed: a no-op */
+
+/* ---- the sinks of a run (sinks.c) ---------------------------------------------- */
+
+/* What a run's handlers record, buffered until the next drain: the rows
+ * grow (never dropped, never asserted on) and past a high-water mark the
+ * engine is asked to stop so that the driver drains them. The drain writes
+ * each kind to the database (when there is one) in one transaction and
+ * hands it to the observer. */
+struct run_sinks {
+    struct core_engine *eng;        /* asked to stop at the high-water mark (borrowed) */
+    struct db *db;                  /* NULL: no database (borrowed) */
+    int64_t run_id;                 /* the run's row */
+    const char *policy;             /* inferences' policy column (borrowed) */
+    const char *const *model_names; /* inferences' model column, by index (owned) */
+    struct run_observer observer;   /* the caller's */
+    struct run_result *res;         /* counts and the queue's statistics (borrowed) */
+    struct proto_request_record *requests; size_t n_requests, cap_requests;
+    struct radio_sample *samples; size_t n_samples, cap_samples;
+    struct proto_outcome *outcomes; size_t n_outcomes, cap_outcomes;
+    struct proto_message_record *messages; size_t n_messages, cap_messages;
+    bool nomem;                     /* a buffer could not grow (the run fails) */
+};
+
+/* Buffer one row of each kind (from handlers). */
+void run_sinks_request(void *ctx, const struct proto_request_record *r);
+void run_sinks_outcome(void *ctx, const struct proto_outcome *o);
+void run_sinks_message(void *ctx, const struct proto_message_record *m);
+/* n samples of one instant. */
+void run_sinks_samples(struct run_sinks *s, const struct radio_sample *rows, size_t n);
+
+/* Write and hand over everything buffered (run_drain_fn). */
+enum core_rc run_sinks_drain(void *ctx, struct core_err *e);
+void run_sinks_fini(struct run_sinks *s);
 
 #endif /* COINFER_RUN_INT_H */

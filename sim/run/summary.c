@@ -68,7 +68,7 @@ void run_summary_init(struct run_summary *s, const char *policy, int64_t run_id)
 }
 
 enum core_rc run_summary_add(struct run_summary *s,
-                                   const struct proto_inference_record *rows, size_t n,
+                                   const struct proto_outcome *rows, size_t n,
                                    struct core_err *e)
 {
     size_t i;
@@ -87,7 +87,7 @@ enum core_rc run_summary_add(struct run_summary *s,
         s->capacity = capacity;
     }
     for (i = 0; i < n; i++) {
-        const struct proto_inference_record *r = &rows[i];
+        const struct proto_outcome *r = &rows[i];
 
         s->latency_s[s->count++] = r->latency_s;
         s->sum_latency_s += r->latency_s;

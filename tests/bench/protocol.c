@@ -36,8 +36,8 @@ int main(int argc, char **argv)
     const char *sets[64];
     char seed[64];
     size_t n_sets = 0;
-    struct run_collab_options opt = {0};
-    struct run_collab_result res;
+    struct run_options opt = {0};
+    struct run_result res;
     struct core_err e;
     char dir[] = "/tmp/coinfer-bench-XXXXXX", db_path[64] = "";
     int code = 0;
@@ -73,8 +73,9 @@ int main(int argc, char **argv)
         db = db_path;
     }
     opt.db_path = db;
+    opt.policy = policy;
     opt.version = "bench";
-    if (run_collab(sc.a, policy, &opt, &res, &e) != CORE_OK) {
+    if (run_scenario(sc.a, &opt, &res, &e) != CORE_OK) {
         fprintf(stderr, "protocol: %s\n", e.msg);
         code = 1;
     } else {
@@ -83,11 +84,11 @@ int main(int argc, char **argv)
                io_config_name(sc.cfg), policy,
                strcmp(policy, "oracle") == 0 ? (res.exact ? " (exact)" : " (chain relaxation)")
                                              : "",
-               (unsigned long long)res.stats.done, (unsigned long long)res.stats.declined,
-               (unsigned long long)res.stats.overridden, (unsigned long long)res.events,
+               (unsigned long long)res.collab.done, (unsigned long long)res.collab.declined,
+               (unsigned long long)res.collab.overridden, (unsigned long long)res.events,
                res.sim_end_s, res.wall_s);
         printf("inferences_per_s=%.0f events_per_s=%.0f\n",
-               (double)res.stats.done / res.wall_s, (double)res.events / res.wall_s);
+               (double)res.collab.done / res.wall_s, (double)res.events / res.wall_s);
     }
     tu_scenario_close(&sc);
     if (db_path[0]) {

@@ -27,17 +27,20 @@
 
 #define GOAL_GAIN 0.20 /* the goal: oracle at least 20 % below split */
 
+#define MAX_MODELS 8 /* models of default.xml, with room */
+
 struct per_model {
-    double sum_s[PROTO_MAX_MODELS]; /* latency sums, s */
-    uint64_t n[PROTO_MAX_MODELS];   /* inferences */
+    double sum_s[MAX_MODELS]; /* latency sums, s */
+    uint64_t n[MAX_MODELS];   /* inferences */
     struct run_summary all;   /* every inference */
 };
 
-static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t n)
+static void on_rows(void *ctx, const struct proto_outcome *rows, size_t n)
 {
     struct per_model *pm = ctx;
 
     for (size_t i = 0; i < n; i++) {
+        assert_true(rows[i].model < MAX_MODELS);
         pm->sum_s[rows[i].model] += rows[i].latency_s;
         pm->n[rows[i].model]++;
     }
@@ -47,19 +50,20 @@ static void on_rows(void *ctx, const struct proto_inference_record *rows, size_t
 static void run_policy(const struct run_assembly *a, const char *policy, const char *db,
                        struct per_model *pm)
 {
-    struct run_collab_options opt = {0};
-    struct run_collab_result res;
+    struct run_options opt = {0};
+    struct run_result res;
     struct core_err e;
 
     memset(pm, 0, sizeof(*pm));
     run_summary_init(&pm->all, policy, 0);
     opt.db_path = db;
-    opt.on_rows = on_rows;
-    opt.rows_ctx = pm;
+    opt.policy = policy;
+    opt.observer.outcomes = on_rows;
+    opt.observer.ctx = pm;
     opt.version = "test";
-    if (run_collab(a, policy, &opt, &res, &e) != CORE_OK)
+    if (run_scenario(a, &opt, &res, &e) != CORE_OK)
         fail_msg("%s: %s", policy, e.msg);
-    assert_true(res.n_inferences > 10000);
+    assert_true(res.n_rows > 10000);
     run_summary_finish(&pm->all);
 }
 
@@ -67,7 +71,7 @@ static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
 {
     struct tu_scenario sc;
     struct testutil_dir *d = testutil_dir_create("collab-default", "v.db");
-    const struct proto_collab_config *cfg;
+    const struct proto_world_config *cfg;
     struct per_model split, oracle;
     double gain;
 
@@ -81,7 +85,7 @@ static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
 
         assert_int_equal(split.n[m], oracle.n[m]); /* the same requests */
         printf("%-12s %6llu inferences: split %.3f ms, oracle %.3f ms (%+.1f %%)\n",
-               cfg->model_name[m], (unsigned long long)split.n[m], 1e3 * s, 1e3 * o,
+               cfg->models[m].name, (unsigned long long)split.n[m], 1e3 * s, 1e3 * o,
                100.0 * (o - s) / s);
     }
     gain = 1.0 - oracle.all.mean_latency_s / split.all.mean_latency_s;

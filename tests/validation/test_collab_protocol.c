@@ -35,7 +35,8 @@
 static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void **state)
 {
     struct compute_problem p = {0};
-    struct proto_collab_config c;
+    struct tu_world t;
+    struct tu_decider d;
     struct radio_ue_group_config g;
     double x[1], y[1], worst_s = 0.0, worst_j = 0.0;
 
@@ -44,7 +45,7 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
     for (uint32_t k = 0; k <= N_LAYERS; k++) {
         struct core_engine *eng = core_engine_create(0);
         struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
-        struct proto_collab_records rec;
+        struct tu_records rec;
         struct proto_collab_world *w;
         struct radio_rrm_reply rr;
         double ul_bps, dl_bps, p_ul_w, p_dl_w, t_msg, ue_s = 0, edge_s = 0, ue_j = 0, edge_j = 0;
@@ -54,12 +55,12 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
         assert_int_equal(radio_world_rrm(radio, 0, &rr, NULL), CORE_OK);
         ul_bps = rr.ul_rate_bps;
         dl_bps = rr.dl_rate_bps;
-        protocol_config(&c, &p, 25.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
-        p_ul_w = c.ue_power.p_on_w +
-                 pow(10.0, (rr.ul_tx_power_dbm - 30.0) / 10.0) / c.ue_power.pa_efficiency;
-        p_dl_w = c.ue_power.p_on_w + c.ue_power.p_rx_w;
-        assert_int_equal(proto_collab_records_init(&rec, 64, 0), CORE_OK);
-        w = proto_collab_world_create(&c, eng, radio, fixed_split, &k, &rec, NULL);
+        protocol_config(&t, &p, 25.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
+        p_ul_w = t.c.ue_power.p_on_w +
+                 pow(10.0, (rr.ul_tx_power_dbm - 30.0) / 10.0) / t.c.ue_power.pa_efficiency;
+        p_dl_w = t.c.ue_power.p_on_w + t.c.ue_power.p_rx_w;
+        tu_records_init(&rec, false);
+        w = tu_world_create(&t, eng, radio, &d, fixed_split, &k, &rec, NULL);
         assert_non_null(w);
         run_to(eng, 25.0);
 
@@ -83,7 +84,7 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
         want_j = ue_j + (req_s + a2_s + up_s) * p_ul_w + (reply_s + res_s) * p_dl_w;
         assert_true(rec.n_inferences >= 4);
         for (size_t r = 0; r < rec.n_inferences; r++) {
-            const struct proto_inference_record *row = &rec.inferences[r];
+            const struct proto_outcome *row = &rec.inferences[r].o;
             double sum = row->ue_compute_s + row->uplink_s + row->edge_queue_s +
                          row->edge_compute_s + row->downlink_s + row->signaling_s;
 
@@ -105,10 +106,10 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
         }
         printf("split %u: %zu inferences, latency %.9f s (hand %.9f s), UE energy %.9f J "
                "(hand %.9f J)\n",
-               k, rec.n_inferences, rec.inferences[0].latency_s, want_s,
-               rec.inferences[0].ue_energy_j, want_j);
+               k, rec.n_inferences, rec.inferences[0].o.latency_s, want_s,
+               rec.inferences[0].o.ue_energy_j, want_j);
         proto_collab_world_destroy(w);
-        proto_collab_records_fini(&rec);
+        tu_records_fini(&rec);
         radio_world_destroy(radio);
         core_engine_destroy(eng);
     }
@@ -117,54 +118,60 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
     compute_problem_fini(&p);
 }
 
+/* Sums the edge queueing delays of the outcomes as they come. */
+struct md1_sum {
+    double sum_q;   /* s */
+    uint64_t n;     /* outcomes */
+    double worst_compute_err_s; /* largest |edge_compute_s - D| */
+    double d_s;     /* D */
+};
+
+static void md1_outcome(void *ctx, const struct proto_outcome *o)
+{
+    struct md1_sum *m = ctx;
+
+    m->sum_q += o->edge_queue_s;
+    m->n++;
+    m->worst_compute_err_s = fmax(m->worst_compute_err_s, fabs(o->edge_compute_s - m->d_s));
+}
+
 /* Edge-only at load rho: every inference's edge part is one job of D s. */
 static void edge_queue_matches_md1(double rho)
 {
     enum { N_UES = 20 };
     const double d_s = 10e-3, lambda = rho / d_s, duration_s = 400000.0 / lambda;
-    double edge_s[N_LAYERS], x[N_UES], y[N_UES], sum_q = 0.0, want;
+    double edge_s[N_LAYERS], x[N_UES], y[N_UES], want, mean;
     struct compute_problem p = {0};
-    struct proto_collab_config c;
+    struct tu_world t;
+    struct tu_decider d;
     struct radio_ue_group_config g;
     struct core_engine *eng = core_engine_create(0);
     struct radio_world *radio = fixed_radio(eng, N_UES, &g, x, y);
-    struct proto_collab_records rec;
+    struct md1_sum sum = {.d_s = d_s};
+    struct proto_sink sink = {md1_outcome, NULL, &sum};
     struct proto_collab_world *w;
-    struct core_run_limits lim = {.until_s = duration_s, .has_until = true};
     uint32_t k = 0;
-    uint64_t n = 0;
 
     for (size_t i = 0; i < N_LAYERS; i++)
         edge_s[i] = d_s / N_LAYERS;
     chain_problem(&p, edge_s);
     p.input_bytes = 2e3; /* a small input: the radio delay stays small */
-    protocol_config(&c, &p, duration_s, PROTO_ARRIVAL_POISSON, lambda / N_UES, N_UES);
-    c.sim.warmup_s = 100.0;
+    protocol_config(&t, &p, duration_s, PROTO_ARRIVAL_POISSON, lambda / N_UES, N_UES);
+    t.c.sim.warmup_s = 100.0;
     assert_non_null(radio);
-    assert_int_equal(proto_collab_records_init(&rec, 4096, 0), CORE_OK);
-    w = proto_collab_world_create(&c, eng, radio, fixed_split, &k, &rec, NULL);
+    w = proto_collab_world_create(&t.c, eng, radio, tu_decider(&d, fixed_split, &k), NULL, &sink,
+                                  NULL);
     assert_non_null(w);
-    for (;;) {
-        enum core_stop why = core_engine_run(eng, &lim);
-
-        for (size_t r = 0; r < rec.n_inferences; r++) {
-            sum_q += rec.inferences[r].edge_queue_s;
-            assert_near(rec.inferences[r].edge_compute_s, d_s, 1e-9); /* t ~ 1e5 s: ulp 1e-11 */
-        }
-        n += rec.n_inferences;
-        rec.n_inferences = 0;
-        if (why != CORE_STOP_REQUESTED)
-            break;
-    }
+    run_to(eng, duration_s);
     want = rho * d_s / (2.0 * (1.0 - rho));
+    mean = sum.sum_q / (double)sum.n;
     printf("rho %.1f: %llu inferences, mean edge queueing delay %.6g s, M/D/1 %.6g s, "
            "error %+.2f %%\n",
-           rho, (unsigned long long)n, sum_q / (double)n, want,
-           100.0 * (sum_q / (double)n - want) / want);
-    assert_true(n > 300000);
-    assert_near(sum_q / (double)n, want, 0.03 * want);
+           rho, (unsigned long long)sum.n, mean, want, 100.0 * (mean - want) / want);
+    assert_true(sum.n > 300000);
+    assert_true(sum.worst_compute_err_s < 1e-9); /* t ~ 1e5 s: ulp 1e-11 */
+    assert_near(mean, want, 0.03 * want);
     proto_collab_world_destroy(w);
-    proto_collab_records_fini(&rec);
     radio_world_destroy(radio);
     core_engine_destroy(eng);
     compute_problem_fini(&p);

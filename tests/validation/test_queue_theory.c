@@ -113,8 +113,8 @@ static double little_error(const struct rows *r, double t0, double t1, double *l
 static void check_queue(const char *scenario, double rho, double n_requests)
 {
     struct tu_scenario sc;
-    struct run_queue_result *res = calloc(1, sizeof(*res));
-    struct run_queue_options opt = {0};
+    struct run_result *res = calloc(1, sizeof(*res));
+    struct run_options opt = {0};
     struct core_err e;
     struct rows rows;
     char dir[] = "/tmp/coinfer-val-XXXXXX", db_path[256];
@@ -149,11 +149,11 @@ static void check_queue(const char *scenario, double rho, double n_requests)
         theory_s = rho / (2.0 * mu * (1.0 - rho)) + 1.0 / mu;
 
     opt.db_path = db_path;
-    if (run_queue(sc.a, &opt, res, &e) != CORE_OK)
+    if (run_scenario(sc.a, &opt, res, &e) != CORE_OK)
         fail_msg("run failed: %s", e.msg);
     assert_string_equal(res->status, "complete");
     read_rows(db_path, res->run_id, &rows);
-    assert_int_equal(rows.n, res->n_recorded);
+    assert_int_equal(rows.n, res->n_rows);
     assert_true(rows.n > (size_t)(0.95 * n_requests));
 
     assert_int_equal(core_batch_means(rows.sojourn_s, rows.n, N_BATCHES, 0.95, &mean_s, &hw_s),

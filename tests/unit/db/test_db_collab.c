@@ -1,6 +1,6 @@
 /*
  * test_db_collab.c — the collaborative-inference rows of the results
- * database (schema version 4): inferences and messages read back with every
+ * database (schema version 5): inferences and messages read back with every
  * column checked bit-exact (correct -1 as NULL, model names, the policy of
  * the batch, allocation texts), messages' direction and state messages'
  * NULL inference, the samples table's constraints, migration from version 3
@@ -86,16 +86,35 @@ static int64_t begin_run(struct db *db)
 
 static const char *const model_names[] = {"lenet5", "mobilenet_v2"};
 
+/* The problem the rows' plans belong to: a 10-layer chain, one UE option
+ * "npu", edge options "gpu0" to "gpu2" (built in main). */
+static struct compute_problem problem;
+
+static void make_problem(void)
+{
+    assert_int_equal(compute_problem_init(&problem, 10, 1, 3, NULL), CORE_OK);
+    snprintf(problem.options[COMPUTE_SIDE_UE][0].label, sizeof(problem.options[0][0].label),
+             "npu");
+    for (int o = 0; o < 3; o++)
+        snprintf(problem.options[COMPUTE_SIDE_EDGE][o].label,
+                 sizeof(problem.options[0][0].label), "gpu%d", o);
+}
+
+/* The allocation texts of row i's plan. */
+static const char *const want_ue_alloc[3] = {"", "npu:0-2", "npu:0-5"};
+static const char *const want_edge_alloc[3] = {"gpu0:0-9", "gpu1:3-9", "gpu2:6-9"};
+
 /* Three inferences whose every field differs from the others' and from its
  * neighbours' in the row: correct unknown, wrong and right; each flag set in
- * one row. Times are not round in binary, to check bit-exact storage. */
-static void make_inferences(struct proto_inference_record rows[3], uint64_t first_id)
+ * one row; row i's plan has 3 i layers on the UE and the rest on edge
+ * option i. Times are not round in binary, to check bit-exact storage. */
+static void make_inferences(struct proto_outcome rows[3], uint64_t first_id)
 {
     int i;
 
     memset(rows, 0, 3 * sizeof(*rows));
     for (i = 0; i < 3; i++) {
-        struct proto_inference_record *r = &rows[i];
+        struct proto_outcome *r = &rows[i];
         double k = (double)i + 1.0;
 
         r->inference_id = first_id + (uint64_t)i;
@@ -119,8 +138,13 @@ static void make_inferences(struct proto_inference_record rows[3], uint64_t firs
         r->declined = i == 0;
         r->overridden = i == 1;
         r->deadline_met = i != 2;
-        snprintf(r->ue_alloc, sizeof(r->ue_alloc), "0-%d:npu/1", 3 * i);
-        snprintf(r->edge_alloc, sizeof(r->edge_alloc), "%d-9:gpu%d/1", 3 * i + 1, i);
+        r->problem = &problem;
+        r->plan.n_layers = 10;
+        r->plan.n_ue = (uint32_t)(3 * i);
+        for (uint32_t l = 0; l < 10; l++) {
+            r->plan.order[l] = (uint16_t)l;
+            r->plan.option[l] = l < r->plan.n_ue ? 0 : (uint8_t)i;
+        }
     }
 }
 
@@ -134,7 +158,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         "t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, downlink_s, "
         "signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, deadline_met, "
         "ue_alloc, edge_alloc FROM inferences ORDER BY inference_id";
-    struct proto_inference_record rows[3];
+    struct proto_outcome rows[3];
     long live0 = core_alloc_live();
     struct db *db = open_ok(f->path);
     struct core_err err;
@@ -153,7 +177,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
     conn = raw_open(f->path);
     assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        const struct proto_inference_record *r = &rows[i];
+        const struct proto_outcome *r = &rows[i];
         const double times[] = {r->t_request_s, r->t_done_s,     r->latency_s,      r->ue_compute_s,
                                 r->uplink_s,    r->edge_queue_s, r->edge_compute_s, r->downlink_s,
                                 r->signaling_s, r->ue_energy_j,  r->edge_energy_j};
@@ -183,8 +207,8 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         assert_int_equal(sqlite3_column_int(st, 19), r->declined);
         assert_int_equal(sqlite3_column_int(st, 20), r->overridden);
         assert_int_equal(sqlite3_column_int(st, 21), r->deadline_met);
-        assert_string_equal((const char *)sqlite3_column_text(st, 22), r->ue_alloc);
-        assert_string_equal((const char *)sqlite3_column_text(st, 23), r->edge_alloc);
+        assert_string_equal((const char *)sqlite3_column_text(st, 22), want_ue_alloc[i]);
+        assert_string_equal((const char *)sqlite3_column_text(st, 23), want_edge_alloc[i]);
         i++;
     }
     assert_int_equal(i, 3);
@@ -195,7 +219,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
 static void test_db_collab_each_batch_carries_its_own_policy(void **state)
 {
     struct testutil_dir *f = *state;
-    struct proto_inference_record rows[3];
+    struct proto_outcome rows[3];
     struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_a = begin_run(db), run_b = begin_run(db);
@@ -221,7 +245,7 @@ static void test_db_collab_each_batch_carries_its_own_policy(void **state)
 static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void **state)
 {
     struct testutil_dir *f = *state;
-    struct proto_inference_record rows[3];
+    struct proto_outcome rows[3];
     struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
@@ -244,7 +268,7 @@ static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void
 static void test_db_collab_batch_with_a_duplicate_keeps_earlier_batches_only(void **state)
 {
     struct testutil_dir *f = *state;
-    struct proto_inference_record first[3], second[3];
+    struct proto_outcome first[3], second[3];
     struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
@@ -266,7 +290,7 @@ static void test_db_collab_bad_correct_or_nameless_model_fails_the_whole_batch(v
 {
     struct testutil_dir *f = *state;
     static const char *const no_second_name[] = {"lenet5", NULL};
-    struct proto_inference_record rows[3];
+    struct proto_outcome rows[3];
     struct db *db = open_ok(f->path);
     struct core_err err;
     int64_t run_id = begin_run(db);
@@ -450,7 +474,7 @@ static void test_db_collab_samples_table_takes_rows_of_known_runs_only(void **st
 static void test_db_collab_migrates_version3_database_keeping_old_rows(void **state)
 {
     struct testutil_dir *f = *state;
-    struct proto_inference_record rows[3];
+    struct proto_outcome rows[3];
     sqlite3 *conn = raw_open(f->path);
     struct core_err err;
     struct db *db;
@@ -534,5 +558,10 @@ int main(void)
                                         setup, teardown),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed;
+
+    make_problem();
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    compute_problem_fini(&problem);
+    return failed;
 }

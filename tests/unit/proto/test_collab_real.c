@@ -102,34 +102,31 @@ static void test_collab_real_mode_parts_give_the_whole_model_result_and_send_the
         struct radio_ue_group_config g;
         double x[1], y[1];
         struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
-        struct proto_collab_config c;
-        struct proto_collab_records rec;
+        struct tu_world t;
+        struct tu_decider d;
+        struct tu_records rec;
         struct proto_collab_world *w;
         struct core_rng *r = core_rng_create(11, 0, CORE_RNG_INPUT);
         bool member[COMPUTE_PLAN_MAX_LAYERS];
         double cut_bytes;
         size_t n_inter = 0;
 
-        protocol_config(&c, &p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-        c.model_output_bytes[0] = (double)nn_model_tensor_bytes(m, (int)n - 1);
-        c.inference.mode = PROTO_INFER_REAL;
-        c.real_model[0] = m;
-        assert_int_equal(proto_collab_records_init(&rec, 64, 256), CORE_OK);
-        w = proto_collab_world_create(&c, eng, radio, fixed_split, &k, &rec, NULL);
+        protocol_config(&t, &p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+        t.model[0].output_bytes = (double)nn_model_tensor_bytes(m, (int)n - 1);
+        t.c.inference.mode = PROTO_INFER_REAL;
+        t.model[0].real = m;
+        tu_records_init(&rec, true);
+        w = tu_world_create(&t, eng, radio, &d, fixed_split, &k, &rec, NULL);
         assert_non_null(w);
-        {
-            struct core_run_limits lim = {.until_s = 5.0, .has_until = true};
-
-            core_engine_run(eng, &lim);
-        }
+        run_to(eng, 5.0);
         nn_model_part_prefix(m, k, member);
         cut_bytes = k == 0 ? p.input_bytes : (double)nn_model_split_bytes(m, member);
         assert_true(rec.n_inferences >= 4);
         for (size_t i = 0; i < rec.n_inferences; i++) {
-            assert_int_equal(rec.inferences[i].inference_id, i); /* in request order */
-            assert_int_equal(rec.inferences[i].result_class, expected_class(ref, r, input, n_in));
-            assert_int_equal(rec.inferences[i].correct, -1);
-            seen |= 1u << rec.inferences[i].result_class;
+            assert_int_equal(rec.inferences[i].o.inference_id, i); /* in request order */
+            assert_int_equal(rec.inferences[i].o.result_class, expected_class(ref, r, input, n_in));
+            assert_int_equal(rec.inferences[i].o.correct, -1);
+            seen |= 1u << rec.inferences[i].o.result_class;
             checked++;
         }
         for (size_t i = 0; i < rec.n_messages; i++)
@@ -152,7 +149,7 @@ static void test_collab_real_mode_parts_give_the_whole_model_result_and_send_the
         }
         core_rng_destroy(r);
         proto_collab_world_destroy(w);
-        proto_collab_records_fini(&rec);
+        tu_records_fini(&rec);
         radio_world_destroy(radio);
         core_engine_destroy(eng);
     }
@@ -175,20 +172,21 @@ static void test_collab_real_mode_needs_the_models(void **st)
     struct radio_ue_group_config g;
     double x[1], y[1];
     struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
-    struct proto_collab_config c;
-    struct proto_collab_records rec;
+    struct tu_world t;
+    struct tu_decider d;
+    struct tu_records rec;
     struct core_err e;
     uint32_t k = 2;
 
     (void)st;
     lenet_problem(m, &p);
-    protocol_config(&c, &p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    c.inference.mode = PROTO_INFER_REAL;
-    assert_int_equal(proto_collab_records_init(&rec, 8, 0), CORE_OK);
-    assert_null(proto_collab_world_create(&c, eng, radio, fixed_split, &k, &rec, &e));
+    protocol_config(&t, &p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    t.c.inference.mode = PROTO_INFER_REAL;
+    tu_records_init(&rec, false);
+    assert_null(tu_world_create(&t, eng, radio, &d, fixed_split, &k, &rec, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     assert_non_null(strstr(e.msg, "real mode needs model 0"));
-    proto_collab_records_fini(&rec);
+    tu_records_fini(&rec);
     radio_world_destroy(radio);
     core_engine_destroy(eng);
     compute_problem_fini(&p);

@@ -34,60 +34,6 @@
 
 /* ---- problems and sides ---------------------------------------------------- */
 
-/* The 5-layer chain of collabutil with n_ue UE options (all on UE instance
- * 0, the same latencies ue_s) and n_edge edge options (option o on edge
- * instance o with the latencies edge_s[o]). Labels: UE "cpu" (or "cpu:N"
- * from ue_label), edge "gpu-a", "gpu-b", ... */
-static void options_problem(struct compute_problem *p, size_t n_ue, const double *ue_s,
-                            const char *const *ue_label, size_t n_edge,
-                            const double (*edge_s)[N_LAYERS])
-{
-    assert_int_equal(compute_problem_init(p, N_LAYERS, n_ue, n_edge, NULL), CORE_OK);
-    p->input_bytes = input_bytes;
-    for (size_t i = 0; i < N_LAYERS; i++) {
-        p->layers[i].n_inputs = 1;
-        p->layers[i].inputs[0] = (int32_t)i - 1;
-        p->layers[i].out_bytes = out_bytes[i];
-        for (size_t o = 0; o < n_ue; o++) {
-            p->latency_s[COMPUTE_SIDE_UE][o * N_LAYERS + i] = ue_s[i];
-            p->energy_j[COMPUTE_SIDE_UE][o * N_LAYERS + i] = ue_s[i] * ue_power_w;
-        }
-        for (size_t o = 0; o < n_edge; o++) {
-            p->latency_s[COMPUTE_SIDE_EDGE][o * N_LAYERS + i] = edge_s[o][i];
-            p->energy_j[COMPUTE_SIDE_EDGE][o * N_LAYERS + i] = edge_s[o][i] * edge_power_w;
-        }
-    }
-    for (size_t o = 0; o < n_ue; o++) {
-        p->options[COMPUTE_SIDE_UE][o].resource = 0;
-        p->options[COMPUTE_SIDE_UE][o].amount = 1.0;
-        snprintf(p->options[COMPUTE_SIDE_UE][o].label, sizeof(p->options[0][0].label), "%s",
-                 ue_label ? ue_label[o] : "cpu");
-    }
-    for (size_t o = 0; o < n_edge; o++) {
-        p->options[COMPUTE_SIDE_EDGE][o].resource = (uint32_t)o;
-        p->options[COMPUTE_SIDE_EDGE][o].amount = 1.0;
-        snprintf(p->options[COMPUTE_SIDE_EDGE][o].label, sizeof(p->options[0][0].label),
-                 "gpu-%c", (char)('a' + o));
-    }
-    for (int s = 0; s < COMPUTE_SIDE_COUNT; s++)
-        p->copy_bytes_per_s[s] = 1e10;
-    p->msg_header_bytes = 64.0;
-    assert_int_equal(compute_problem_check(p, NULL), CORE_OK);
-}
-
-/* An edge side of n one-unit instances, option o on instance o. */
-static void edge_side(struct proto_side *s, size_t n)
-{
-    memset(s, 0, sizeof(*s));
-    s->n_instances = n;
-    s->n_options = n;
-    for (size_t i = 0; i < n; i++) {
-        snprintf(s->instance_name[i], sizeof(s->instance_name[i]), "gpu%zu", i);
-        s->instance_units[i] = 1;
-        s->option_units[i] = 1;
-    }
-}
-
 /* ---- decision makers -------------------------------------------------------- */
 
 /* A scripted decision maker: call i (0, 1, ...) returns step min(i, n - 1):
@@ -104,14 +50,14 @@ struct script {
     uint32_t declined_calls;        /* calls with edge_available false */
 };
 
-static enum core_rc scripted(void *ctx, uint32_t device, uint32_t model,
-                             const struct compute_problem *p, const struct compute_state *s,
-                             struct core_rng *rng, struct compute_plan *out, struct core_err *e)
+static enum core_rc scripted(void *ctx, const struct compute_problem *p,
+                             const struct compute_state *s, struct core_rng *rng,
+                             struct compute_plan *out, struct core_err *e)
 {
     struct script *sc = ctx;
     size_t step = sc->calls < sc->n_steps ? sc->calls : sc->n_steps - 1;
 
-    (void)device, (void)model, (void)rng, (void)e;
+    (void)rng, (void)e;
     sc->calls++;
     memset(out, 0, sizeof(*out));
     out->n_layers = (uint32_t)p->n_layers;
@@ -125,40 +71,24 @@ static enum core_rc scripted(void *ctx, uint32_t device, uint32_t model,
     return CORE_OK;
 }
 
-/* A random split from the deciding UE's stream (local when declined). */
-static enum core_rc random_split(void *ctx, uint32_t device, uint32_t model,
-                                 const struct compute_problem *p, const struct compute_state *s,
-                                 struct core_rng *rng, struct compute_plan *out,
-                                 struct core_err *e)
-{
-    (void)ctx, (void)device, (void)model, (void)e;
-    memset(out, 0, sizeof(*out));
-    out->n_layers = (uint32_t)p->n_layers;
-    out->n_ue = (uint32_t)core_rng_below(rng, p->n_layers + 1);
-    if (!s->edge_available)
-        out->n_ue = out->n_layers;
-    for (uint32_t i = 0; i < out->n_layers; i++)
-        out->order[i] = (uint16_t)i;
-    return CORE_OK;
-}
-
 /* ---- worlds ---------------------------------------------------------------------- */
 
 /* One world under test and everything it stands on. */
 struct fixture {
     struct compute_problem p;       /* the problem of device 0, model 0 */
-    struct proto_collab_config c;   /* the configuration */
+    struct tu_world t;              /* the configuration */
     struct radio_ue_group_config g; /* the radio group */
     double x[8], y[8];              /* static UEs' positions, m */
     struct core_engine *eng;        /* owned */
     struct radio_world *radio;      /* owned */
-    struct proto_collab_records rec; /* the world's records */
+    struct tu_records rec;          /* the world's records */
+    struct tu_decider d;            /* its decider */
     struct proto_collab_world *w;   /* the world under test */
 };
 
-/* Build the world of f->c (problem f->p) with n_ues static UEs, room for
- * cap_msgs traced messages (0: no trace). */
-static void fixture_start(struct fixture *f, size_t n_ues, size_t cap_msgs, proto_decide_fn fn,
+/* Build the world of f->t (problem f->p) with n_ues static UEs, keeping
+ * traced messages when trace. */
+static void fixture_start(struct fixture *f, size_t n_ues, bool trace, tu_decide_fn fn,
                           void *ctx)
 {
     struct core_err err = {0};
@@ -167,8 +97,8 @@ static void fixture_start(struct fixture *f, size_t n_ues, size_t cap_msgs, prot
     assert_non_null(f->eng);
     f->radio = fixed_radio(f->eng, n_ues, &f->g, f->x, f->y);
     assert_non_null(f->radio);
-    assert_int_equal(proto_collab_records_init(&f->rec, 4096, cap_msgs), CORE_OK);
-    f->w = proto_collab_world_create(&f->c, f->eng, f->radio, fn, ctx, &f->rec, &err);
+    tu_records_init(&f->rec, trace);
+    f->w = tu_world_create(&f->t, f->eng, f->radio, &f->d, fn, ctx, &f->rec, &err);
     if (!f->w)
         print_error("proto_collab_world_create: %s\n", err.msg);
     assert_non_null(f->w);
@@ -177,54 +107,43 @@ static void fixture_start(struct fixture *f, size_t n_ues, size_t cap_msgs, prot
 static void fixture_end(struct fixture *f)
 {
     proto_collab_world_destroy(f->w);
-    proto_collab_records_fini(&f->rec);
+    tu_records_fini(&f->rec);
     radio_world_destroy(f->radio);
     core_engine_destroy(f->eng);
     compute_problem_fini(&f->p);
 }
 
-/* Run to t_s; the run must not have failed. */
-static void run_ok(struct core_engine *eng, double t_s)
-{
-    struct core_run_limits lim = {.until_s = t_s, .has_until = true};
-    enum core_stop why = core_engine_run(eng, &lim);
-
-    if (why == CORE_STOP_FAILED)
-        print_error("the run failed: %s\n", core_engine_error(eng)->msg);
-    assert_int_equal(why, CORE_STOP_TIME);
-}
-
 /* The record of inference id, or NULL. */
-static const struct proto_inference_record *record_of(const struct proto_collab_records *r,
+static const struct tu_row *record_of(const struct tu_records *r,
                                                       uint64_t id)
 {
     for (size_t i = 0; i < r->n_inferences; i++)
-        if (r->inferences[i].inference_id == id)
+        if (r->inferences[i].o.inference_id == id)
             return &r->inferences[i];
     return NULL;
 }
 
 /* A record is consistent: components non-negative and adding up to the
  * latency, the split in range, times in order. */
-static void assert_consistent(const struct proto_inference_record *row)
+static void assert_consistent(const struct tu_row *row)
 {
-    double sum = row->ue_compute_s + row->uplink_s + row->edge_queue_s + row->edge_compute_s +
-                 row->downlink_s + row->signaling_s;
+    double sum = row->o.ue_compute_s + row->o.uplink_s + row->o.edge_queue_s + row->o.edge_compute_s +
+                 row->o.downlink_s + row->o.signaling_s;
 
-    if (!(row->ue_compute_s >= 0 && row->uplink_s >= 0 && row->edge_queue_s >= 0 &&
-          row->edge_compute_s >= 0 && row->downlink_s >= 0 && row->signaling_s >= -1e-9))
+    if (!(row->o.ue_compute_s >= 0 && row->o.uplink_s >= 0 && row->o.edge_queue_s >= 0 &&
+          row->o.edge_compute_s >= 0 && row->o.downlink_s >= 0 && row->o.signaling_s >= -1e-9))
         print_error("inference %llu: a negative component: ue %g up %g eq %g ec %g down %g "
                     "sig %g\n",
-                    (unsigned long long)row->inference_id, row->ue_compute_s, row->uplink_s,
-                    row->edge_queue_s, row->edge_compute_s, row->downlink_s, row->signaling_s);
-    assert_true(row->ue_compute_s >= 0 && row->uplink_s >= 0 && row->edge_queue_s >= 0 &&
-                row->edge_compute_s >= 0 && row->downlink_s >= 0 && row->signaling_s >= -1e-9);
-    assert_near(sum, row->latency_s, 1e-9);
-    assert_near(row->t_done_s - row->t_request_s, row->latency_s, 1e-9);
-    assert_true(row->latency_s > 0);
-    assert_in_range(row->split, 0, N_LAYERS);
-    assert_true(row->ue_energy_j > 0);
-    assert_true(row->edge_energy_j >= 0);
+                    (unsigned long long)row->o.inference_id, row->o.ue_compute_s, row->o.uplink_s,
+                    row->o.edge_queue_s, row->o.edge_compute_s, row->o.downlink_s, row->o.signaling_s);
+    assert_true(row->o.ue_compute_s >= 0 && row->o.uplink_s >= 0 && row->o.edge_queue_s >= 0 &&
+                row->o.edge_compute_s >= 0 && row->o.downlink_s >= 0 && row->o.signaling_s >= -1e-9);
+    assert_near(sum, row->o.latency_s, 1e-9);
+    assert_near(row->o.t_done_s - row->o.t_request_s, row->o.latency_s, 1e-9);
+    assert_true(row->o.latency_s > 0);
+    assert_in_range(row->o.split, 0, N_LAYERS);
+    assert_true(row->o.ue_energy_j > 0);
+    assert_true(row->o.edge_energy_j >= 0);
 }
 
 /* Sum of lat[first..last]. */
@@ -248,45 +167,45 @@ static void test_collab_override_remaps_edge_part_to_the_idle_option(void **stat
     struct script sc = {.n_steps = 1, .split = {2}, .edge_option = {0}};
     struct fixture f = {0};
     struct proto_collab_stats st;
-    const struct proto_inference_record *first;
+    const struct tu_row *first;
 
     (void)state;
     options_problem(&f.p, 1, ue_lat_s, NULL, 2, edge_s);
-    protocol_config(&f.c, &f.p, 14.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    edge_side(&f.c.edge, 2);
-    f.c.protocol.override_wait_s = 0.5;
-    fixture_start(&f, 1, 0, scripted, &sc);
-    run_ok(f.eng, 14.0);
+    protocol_config(&f.t, &f.p, 14.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    edge_side(&f.t, 2);
+    f.t.c.protocol.override_wait_s = 0.5;
+    fixture_start(&f, 1, false, scripted, &sc);
+    run_to(f.eng, 14.0);
 
     /* Inference 0 finds gpu-a idle and holds it for 12 s: a2 stands. */
     first = record_of(&f.rec, 0);
     assert_non_null(first);
-    assert_false(first->overridden);
+    assert_false(first->o.overridden);
     assert_string_equal(first->edge_alloc, "gpu-a:2-4");
-    assert_near(first->edge_compute_s, 3 * SLOW_LAYER_S, 1e-9);
+    assert_near(first->o.edge_compute_s, 3 * SLOW_LAYER_S, 1e-9);
     assert_consistent(first);
     /* Inferences 1..10 arrive while gpu-a is busy for more than 0.5 s: a3
      * moves their edge part to gpu-b, where it runs at once. */
     for (uint64_t id = 1; id <= 10; id++) {
-        const struct proto_inference_record *row = record_of(&f.rec, id);
+        const struct tu_row *row = record_of(&f.rec, id);
 
         assert_non_null(row);
-        if (!row->overridden || strcmp(row->edge_alloc, "gpu-b:2-4") != 0)
+        if (!row->o.overridden || strcmp(row->edge_alloc, "gpu-b:2-4") != 0)
             print_error("inference %llu: overridden %d, edge_alloc '%s', expected 1, "
                         "'gpu-b:2-4'\n",
-                        (unsigned long long)id, row->overridden, row->edge_alloc);
-        assert_true(row->overridden);
-        assert_false(row->declined);
-        assert_int_equal(row->split, 2);
+                        (unsigned long long)id, row->o.overridden, row->edge_alloc);
+        assert_true(row->o.overridden);
+        assert_false(row->o.declined);
+        assert_int_equal(row->o.split, 2);
         assert_string_equal(row->ue_alloc, "cpu:0-1");
         assert_string_equal(row->edge_alloc, "gpu-b:2-4");
-        assert_near(row->edge_queue_s, 0.0, 1e-12);
-        assert_near(row->edge_compute_s, layers_s(edge_s[1], 2, 4), 1e-9);
-        assert_near(row->ue_compute_s, layers_s(ue_lat_s, 0, 1), 1e-9);
-        assert_true(row->uplink_s > 0);
-        assert_near(row->edge_energy_j, layers_s(edge_s[1], 2, 4) * edge_power_w, 1e-9);
+        assert_near(row->o.edge_queue_s, 0.0, 1e-12);
+        assert_near(row->o.edge_compute_s, layers_s(edge_s[1], 2, 4), 1e-9);
+        assert_near(row->o.ue_compute_s, layers_s(ue_lat_s, 0, 1), 1e-9);
+        assert_true(row->o.uplink_s > 0);
+        assert_near(row->o.edge_energy_j, layers_s(edge_s[1], 2, 4) * edge_power_w, 1e-9);
         assert_consistent(row);
-        assert_true(row->t_done_s < first->t_done_s);
+        assert_true(row->o.t_done_s < first->o.t_done_s);
     }
     proto_collab_world_stats(f.w, &st);
     assert_true(st.overridden >= 10);
@@ -308,15 +227,15 @@ static void override_withdraws(uint32_t split, double input_b)
     struct script sc = {.n_steps = 1, .split = {split}, .edge_option = {0}};
     struct fixture f = {0};
     struct proto_collab_stats st;
-    const struct proto_inference_record *row;
+    const struct tu_row *row;
 
     options_problem(&f.p, 1, ue_lat_s, NULL, 2, edge_s);
     f.p.input_bytes = input_b;
-    protocol_config(&f.c, &f.p, 6.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    edge_side(&f.c.edge, 2);
-    f.c.protocol.override_wait_s = 0.5;
-    fixture_start(&f, 1, 0, scripted, &sc);
-    run_ok(f.eng, 6.0);
+    protocol_config(&f.t, &f.p, 6.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    edge_side(&f.t, 2);
+    f.t.c.protocol.override_wait_s = 0.5;
+    fixture_start(&f, 1, false, scripted, &sc);
+    run_to(f.eng, 6.0);
 
     assert_null(record_of(&f.rec, 0)); /* still on gpu-a */
     assert_null(record_of(&f.rec, 1)); /* still on gpu-b */
@@ -326,17 +245,17 @@ static void override_withdraws(uint32_t split, double input_b)
             print_error("split %u: inference %llu never finished\n", split,
                         (unsigned long long)id);
         assert_non_null(row);
-        assert_true(row->overridden);
-        assert_false(row->declined);
-        assert_int_equal(row->split, N_LAYERS);
-        assert_near(row->uplink_s, 0.0, 0.0);
-        assert_near(row->edge_queue_s, 0.0, 0.0);
-        assert_near(row->edge_compute_s, 0.0, 0.0);
-        assert_near(row->downlink_s, 0.0, 0.0);
-        assert_near(row->edge_energy_j, 0.0, 0.0);
+        assert_true(row->o.overridden);
+        assert_false(row->o.declined);
+        assert_int_equal(row->o.split, N_LAYERS);
+        assert_near(row->o.uplink_s, 0.0, 0.0);
+        assert_near(row->o.edge_queue_s, 0.0, 0.0);
+        assert_near(row->o.edge_compute_s, 0.0, 0.0);
+        assert_near(row->o.downlink_s, 0.0, 0.0);
+        assert_near(row->o.edge_energy_j, 0.0, 0.0);
         assert_string_equal(row->ue_alloc, "cpu:0-4");
         assert_string_equal(row->edge_alloc, "");
-        assert_near(row->ue_compute_s, layers_s(ue_lat_s, 0, N_LAYERS - 1), 1e-9);
+        assert_near(row->o.ue_compute_s, layers_s(ue_lat_s, 0, N_LAYERS - 1), 1e-9);
         assert_consistent(row);
     }
     proto_collab_world_stats(f.w, &st);
@@ -373,14 +292,14 @@ static void test_collab_busy_edge_declines_and_the_ue_runs_locally(void **state)
     struct script sc = {.n_steps = 1, .split = {0}};
     struct fixture f = {0};
     struct proto_collab_stats st;
-    const struct proto_inference_record *row;
+    const struct tu_row *row;
 
     (void)state;
     options_problem(&f.p, 1, ue_lat_s, NULL, 1, edge_s);
-    protocol_config(&f.c, &f.p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    f.c.protocol.admission_wait_s = 1e-3;
-    fixture_start(&f, 1, 1024, scripted, &sc);
-    run_ok(f.eng, 5.0);
+    protocol_config(&f.t, &f.p, 5.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    f.t.c.protocol.admission_wait_s = 1e-3;
+    fixture_start(&f, 1, true, scripted, &sc);
+    run_to(f.eng, 5.0);
 
     /* The decision maker heard edge_available false from inference 1 on. */
     assert_true(sc.declined_calls >= 3);
@@ -390,15 +309,15 @@ static void test_collab_busy_edge_declines_and_the_ue_runs_locally(void **state)
     for (uint64_t id = 1; id <= 3; id++) {
         row = record_of(&f.rec, id);
         assert_non_null(row);
-        assert_true(row->declined);
-        assert_false(row->overridden);
-        assert_int_equal(row->split, N_LAYERS);
-        assert_near(row->uplink_s, 0.0, 0.0);
-        assert_near(row->edge_compute_s, 0.0, 0.0);
-        assert_near(row->edge_energy_j, 0.0, 0.0);
+        assert_true(row->o.declined);
+        assert_false(row->o.overridden);
+        assert_int_equal(row->o.split, N_LAYERS);
+        assert_near(row->o.uplink_s, 0.0, 0.0);
+        assert_near(row->o.edge_compute_s, 0.0, 0.0);
+        assert_near(row->o.edge_energy_j, 0.0, 0.0);
         assert_string_equal(row->ue_alloc, "cpu:0-4");
         assert_string_equal(row->edge_alloc, "");
-        assert_near(row->ue_compute_s, layers_s(ue_lat_s, 0, N_LAYERS - 1), 1e-9);
+        assert_near(row->o.ue_compute_s, layers_s(ue_lat_s, 0, N_LAYERS - 1), 1e-9);
         assert_consistent(row);
     }
     /* A declined inference sends no a2 and no intermediate result. */
@@ -437,9 +356,9 @@ static void test_collab_trace_lists_one_inference_messages_in_protocol_order(voi
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 6.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
-    fixture_start(&f, 1, 1024, fixed_split, &k);
-    run_ok(f.eng, 6.0);
+    protocol_config(&f.t, &f.p, 6.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
+    fixture_start(&f, 1, true, fixed_split, &k);
+    run_to(f.eng, 6.0);
 
     assert_non_null(record_of(&f.rec, 0));
     for (size_t i = 0; i < f.rec.n_messages; i++) {
@@ -467,81 +386,19 @@ static void test_collab_trace_lists_one_inference_messages_in_protocol_order(voi
 
 /* ---- 5. determinism ----------------------------------------------------------------- */
 
-/* Moving UEs (random waypoint at 40 to 60 m/s) over 7 cells, with
- * background load at the edge, jitter, state pushes and random splits; the
- * chain's tensors are 10 times larger, so that transfers last long enough
- * for handovers to catch inferences in flight. */
-struct moving {
-    struct compute_problem p;        /* the chain, tensors x 10 */
-    struct proto_collab_config c;    /* the configuration */
-    struct radio_ue_group_config g;  /* the moving group */
-    struct core_engine *eng;         /* owned */
-    struct radio_world *radio;       /* owned, 7 cells */
-    struct proto_collab_records rec; /* the world's records */
-    struct proto_collab_world *w;    /* the world under test */
-};
-
-/* Build the moving world (seed for the radio and the world, n_ues UEs each
- * sending Poisson requests at rate_hz) and run it for duration_s. */
-static void moving_start(struct moving *m, uint64_t seed, size_t n_ues, double rate_hz,
+/* The moving world of collabutil (tu_moving) with random splits, run for
+ * duration_s. */
+static void moving_start(struct tu_moving *m, uint64_t seed, size_t n_ues, double rate_hz,
                          double duration_s, int on_handover, double channel_db)
 {
-    struct radio_world_config rc;
-    struct core_err err = {0};
-
-    chain_problem(&m->p, edge_lat_s);
-    m->p.input_bytes *= 10.0;
-    for (size_t i = 0; i < N_LAYERS; i++)
-        m->p.layers[i].out_bytes *= 10.0;
-    protocol_config(&m->c, &m->p, duration_s, PROTO_ARRIVAL_POISSON, rate_hz, n_ues);
-    m->c.sim.seed = seed;
-    m->c.protocol.on_handover = on_handover;
-    m->c.protocol.channel_threshold_db = channel_db;
-    m->c.protocol.push_period_s = 0.05;
-    m->c.protocol.admission_wait_s = 0.05;
-    m->c.protocol.override_wait_s = 0.02;
-    m->c.inference.jitter = 0.2;
-    m->c.edge.background_load[0] = 0.3;
-    m->c.edge.background_job_s[0] = 5e-3;
-    assert_int_equal(radio_world_config_defaults(&rc, NULL), CORE_OK);
-    rc.deploy.n_sites = 7;
-    memset(&m->g, 0, sizeof(m->g));
-    assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, &m->g, NULL), CORE_OK);
-    m->g.n_ues = (long)n_ues;
-    m->g.mobility = RADIO_MOBILITY_WAYPOINT;
-    m->g.speed_min_mps = 40.0;
-    m->g.speed_max_mps = 60.0;
-    rc.groups = &m->g;
-    rc.n_groups = 1;
-    m->eng = core_engine_create(0);
-    assert_non_null(m->eng);
-    m->radio = radio_world_create(&rc, m->eng, seed, &err);
-    if (!m->radio)
-        print_error("radio_world_create: %s\n", err.msg);
-    assert_non_null(m->radio);
-    assert_int_equal(proto_collab_records_init(&m->rec, 1 << 16, 0), CORE_OK);
-    /* Rows are compared byte by byte: start from zeros so that bytes the
-     * world never writes (padding, text after its NUL) compare equal. */
-    memset(m->rec.inferences, 0, m->rec.cap_inferences * sizeof(*m->rec.inferences));
-    m->w = proto_collab_world_create(&m->c, m->eng, m->radio, random_split, NULL, &m->rec, &err);
-    if (!m->w)
-        print_error("proto_collab_world_create: %s\n", err.msg);
-    assert_non_null(m->w);
-    run_ok(m->eng, duration_s);
-}
-
-static void moving_end(struct moving *m)
-{
-    proto_collab_world_destroy(m->w);
-    proto_collab_records_fini(&m->rec);
-    radio_world_destroy(m->radio);
-    core_engine_destroy(m->eng);
-    compute_problem_fini(&m->p);
+    tu_moving_start(m, seed, n_ues, rate_hz, duration_s, on_handover, channel_db,
+                    tu_decider(&m->d, random_split, NULL));
+    run_to(m->eng, duration_s);
 }
 
 static void test_collab_same_seed_same_records_other_seed_other_ones(void **state)
 {
-    struct moving a = {0}, b = {0}, c = {0};
+    struct tu_moving a = {0}, b = {0}, c = {0};
     size_t n;
 
     (void)state;
@@ -557,10 +414,10 @@ static void test_collab_same_seed_same_records_other_seed_other_ones(void **stat
     assert_true(n > 0);
     assert_true(a.rec.n_inferences != c.rec.n_inferences ||
                 memcmp(a.rec.inferences, c.rec.inferences, n * sizeof(*a.rec.inferences)) != 0);
-    assert_true(a.rec.inferences[0].t_request_s != c.rec.inferences[0].t_request_s);
-    moving_end(&a);
-    moving_end(&b);
-    moving_end(&c);
+    assert_true(a.rec.inferences[0].o.t_request_s != c.rec.inferences[0].o.t_request_s);
+    tu_moving_end(&a);
+    tu_moving_end(&b);
+    tu_moving_end(&c);
 }
 
 /* ---- 6. state pushes and re-decisions ------------------------------------------------- */
@@ -573,13 +430,13 @@ static void redecide(uint32_t second_split, struct fixture *f, struct script *sc
     sc->split[0] = 3;
     sc->split[1] = second_split;
     chain_problem(&f->p, edge_lat_s);
-    protocol_config(&f->c, &f->p, 5.5, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
-    f->c.protocol.push_period_s = 2e-3;
-    fixture_start(f, 1, 1 << 14, scripted, sc);
-    run_ok(f->eng, 5.5);
+    protocol_config(&f->t, &f->p, 5.5, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
+    f->t.c.protocol.push_period_s = 2e-3;
+    fixture_start(f, 1, true, scripted, sc);
+    run_to(f->eng, 5.5);
 }
 
-static size_t count_messages(const struct proto_collab_records *r, int64_t id,
+static size_t count_messages(const struct tu_records *r, int64_t id,
                              enum proto_msg_type type)
 {
     size_t n = 0;
@@ -594,7 +451,7 @@ static void test_collab_state_push_redecides_to_a_compatible_larger_split(void *
     struct script sc = {0};
     struct fixture f = {0};
     struct proto_collab_stats st;
-    const struct proto_inference_record *row;
+    const struct tu_row *row;
 
     (void)state;
     redecide(4, &f, &sc);
@@ -606,11 +463,11 @@ static void test_collab_state_push_redecides_to_a_compatible_larger_split(void *
     assert_int_equal(st.redecisions, 1);
     assert_int_equal(count_messages(&f.rec, 0, PROTO_MSG_DECISION), 2);
     assert_true(count_messages(&f.rec, 0, PROTO_MSG_STATE_UPDATE) > 0);
-    assert_int_equal(row->split, 4);
+    assert_int_equal(row->o.split, 4);
     assert_string_equal(row->ue_alloc, "cpu:0-3");
     assert_string_equal(row->edge_alloc, "gpu:4-4");
-    assert_near(row->ue_compute_s, layers_s(ue_lat_s, 0, 3), 1e-9);
-    assert_near(row->edge_compute_s, edge_lat_s[4], 1e-9);
+    assert_near(row->o.ue_compute_s, layers_s(ue_lat_s, 0, 3), 1e-9);
+    assert_near(row->o.edge_compute_s, edge_lat_s[4], 1e-9);
     assert_consistent(row);
     fixture_end(&f);
 }
@@ -620,7 +477,7 @@ static void test_collab_state_push_ignores_a_split_before_the_started_layers(voi
     struct script sc = {0};
     struct fixture f = {0};
     struct proto_collab_stats st;
-    const struct proto_inference_record *row;
+    const struct tu_row *row;
 
     (void)state;
     redecide(1, &f, &sc);
@@ -631,10 +488,10 @@ static void test_collab_state_push_ignores_a_split_before_the_started_layers(voi
     assert_true(sc.calls >= 2); /* it was asked, and its answer was dropped */
     assert_int_equal(st.redecisions, 0);
     assert_int_equal(count_messages(&f.rec, 0, PROTO_MSG_DECISION), 1);
-    assert_int_equal(row->split, 3);
+    assert_int_equal(row->o.split, 3);
     assert_string_equal(row->ue_alloc, "cpu:0-2");
-    assert_near(row->ue_compute_s, layers_s(ue_lat_s, 0, 2), 1e-9);
-    assert_near(row->edge_compute_s, layers_s(edge_lat_s, 3, 4), 1e-9);
+    assert_near(row->o.ue_compute_s, layers_s(ue_lat_s, 0, 2), 1e-9);
+    assert_near(row->o.edge_compute_s, layers_s(edge_lat_s, 3, 4), 1e-9);
     assert_consistent(row);
     fixture_end(&f);
 }
@@ -651,12 +508,12 @@ static void test_collab_background_load_change_pushes_state(void **state)
 
     (void)state;
     options_problem(&f.p, 1, slow_ue_s, NULL, 1, (const double(*)[N_LAYERS])edge_lat_s);
-    protocol_config(&f.c, &f.p, 60.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
-    f.c.protocol.load_threshold = 0.5;
-    f.c.edge.background_load[0] = 0.5;
-    f.c.edge.background_job_s[0] = 0.5;
-    fixture_start(&f, 1, 1 << 14, scripted, &sc);
-    run_ok(f.eng, 60.0);
+    protocol_config(&f.t, &f.p, 60.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
+    f.t.c.protocol.load_threshold = 0.5;
+    f.t.edge_inst[0].background_load = 0.5;
+    f.t.edge_inst[0].background_job_s = 0.5;
+    fixture_start(&f, 1, true, scripted, &sc);
+    run_to(f.eng, 60.0);
     proto_collab_world_stats(f.w, &st);
     printf("%llu pushes to %llu inferences\n", (unsigned long long)st.state_pushes,
            (unsigned long long)st.done);
@@ -675,7 +532,7 @@ static void test_collab_background_load_change_pushes_state(void **state)
 
 static void handovers(int mode, struct proto_collab_stats *st, struct radio_world_stats *rs)
 {
-    struct moving m = {0};
+    struct tu_moving m = {0};
 
     moving_start(&m, 21, 12, 4.0, 40.0, mode, 0.0);
     proto_collab_world_stats(m.w, st);
@@ -690,11 +547,11 @@ static void handovers(int mode, struct proto_collab_stats *st, struct radio_worl
     assert_int_equal(m.rec.n_inferences, st->done); /* no warm-up: each one recorded once */
     for (size_t i = 0; i < m.rec.n_inferences; i++) {
         assert_consistent(&m.rec.inferences[i]);
-        assert_in_range(m.rec.inferences[i].cell_id, 0, 6);
+        assert_in_range(m.rec.inferences[i].o.cell_id, 0, 6);
     }
     /* Nothing is stuck: at most about the last two seconds' requests are in flight. */
     assert_true(st->done + 12 * 4 * 2 >= st->requests);
-    moving_end(&m);
+    tu_moving_end(&m);
 }
 
 static void test_collab_handover_replans_inferences_not_yet_at_the_edge(void **state)
@@ -725,7 +582,7 @@ static void test_collab_handover_complete_mode_never_replans(void **state)
  * consistent; without a threshold it never asks. */
 static void test_collab_channel_change_makes_the_ue_ask_for_state(void **state)
 {
-    struct moving m = {0};
+    struct tu_moving m = {0};
     struct proto_collab_stats st;
 
     (void)state;
@@ -741,96 +598,94 @@ static void test_collab_channel_change_makes_the_ue_ask_for_state(void **state)
     for (size_t i = 0; i < m.rec.n_inferences; i++)
         assert_consistent(&m.rec.inferences[i]);
     assert_true(st.done + 12 * 4 * 2 >= st.requests);
-    moving_end(&m);
+    tu_moving_end(&m);
 
     memset(&m, 0, sizeof(m));
     moving_start(&m, 9, 12, 4.0, 20.0, PROTO_HO_REPLAN, 0.0);
     proto_collab_world_stats(m.w, &st);
     assert_int_equal(st.state_requests, 0);
-    moving_end(&m);
+    tu_moving_end(&m);
 }
 
 /* ---- 8. configuration and out-of-memory errors -------------------------------------------- */
 
-/* Create with f->c and expect CORE_E_INPUT with a message containing what. */
+/* Create with f->t and expect CORE_E_INPUT with a message containing
+ * what; then f->t is made good again. */
 static void expect_input_error(struct fixture *f, const char *what)
 {
     struct core_err err = {0};
     struct proto_collab_world *w;
+    uint32_t k = 2;
 
-    w = proto_collab_world_create(&f->c, f->eng, f->radio, fixed_split, NULL, &f->rec, &err);
+    w = tu_world_create(&f->t, f->eng, f->radio, &f->d, fixed_split, &k, &f->rec, &err);
     assert_null(w);
     assert_int_equal(err.rc, CORE_E_INPUT);
     if (!strstr(err.msg, what))
         print_error("message '%s' lacks '%s'\n", err.msg, what);
     assert_non_null(strstr(err.msg, what));
+    protocol_config(&f->t, &f->p, 1.0, PROTO_ARRIVAL_PERIODIC, 1.0, 2);
 }
 
 static void test_collab_create_rejects_inconsistent_configs(void **state)
 {
     struct fixture f = {0};
-    struct proto_collab_config good;
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 1.0, PROTO_ARRIVAL_PERIODIC, 1.0, 2);
-    good = f.c;
+    protocol_config(&f.t, &f.p, 1.0, PROTO_ARRIVAL_PERIODIC, 1.0, 2);
     f.eng = core_engine_create(0);
     f.radio = fixed_radio(f.eng, 2, &f.g, f.x, f.y);
     assert_non_null(f.radio);
-    assert_int_equal(proto_collab_records_init(&f.rec, 16, 0), CORE_OK);
+    tu_records_init(&f.rec, false);
 
-    f.c.group_n_ues[0] = 3;
+    f.t.group[0].n_ues = 3;
     expect_input_error(&f, "the groups hold 3 UEs, the radio world 2");
-    f.c = good;
-    f.c.groups[0].workloads[0].model = 1;
+    f.t.workload[0].model = 1;
     expect_input_error(&f, "group 0 workload 0 is inconsistent");
-    f.c = good;
-    f.c.objective.latency_weight = 0.0;
-    f.c.objective.energy_weight = 0.0;
+    f.t.workload[0].rate_hz = 0.0;
+    expect_input_error(&f, "group 0 workload 0 is inconsistent");
+    f.t.c.objective.latency_weight = 0.0;
+    f.t.c.objective.energy_weight = 0.0;
     expect_input_error(&f, "objective weights");
-    f.c = good;
-    f.c.objective.latency_weight = -1.0;
-    f.c.objective.energy_weight = 2.0;
+    f.t.c.objective.latency_weight = -1.0;
+    f.t.c.objective.energy_weight = 2.0;
     expect_input_error(&f, "objective weights");
-    f.c = good;
-    f.c.device[0].option_units[0] = 2;
+    f.t.ue_units[0] = 2;
     expect_input_error(&f, "an option takes more units than its instance has");
-    f.c = good;
-    f.c.edge.option_units[0] = 0;
+    f.t.edge_units[0] = 0;
     expect_input_error(&f, "an option takes more units than its instance has");
-    f.c = good;
-    f.c.device[0].n_instances = 0;
-    expect_input_error(&f, "a side needs 1 to 16 resource instances");
-    f.c = good;
+    f.t.device[0].n_instances = 0;
+    expect_input_error(&f, "a side needs at least one resource instance");
+    f.t.c.edge.instances = NULL;
+    expect_input_error(&f, "a side needs at least one resource instance");
     f.p.options[COMPUTE_SIDE_EDGE][0].resource = 3;
     expect_input_error(&f, "an option names a resource instance that does not exist");
     f.p.options[COMPUTE_SIDE_EDGE][0].resource = 0;
-    f.c = good;
-    f.c.edge.n_instances = 2; /* the second instance has no unit */
+    f.t.c.edge.n_instances = 2; /* the second instance has no unit */
     expect_input_error(&f, "a resource instance needs at least one unit");
-    f.c = good;
-    f.c.edge.background_load[0] = 0.5; /* no background_job_s */
+    f.t.edge_inst[0].background_load = 0.5; /* no background_job_s */
     expect_input_error(&f, "background work needs a load in [0, 1) and a mean job time > 0");
-    f.c = good;
-    f.c.edge.background_load[0] = 1.0;
-    f.c.edge.background_job_s[0] = 1e-3;
+    f.t.edge_inst[0].background_load = 1.0;
+    f.t.edge_inst[0].background_job_s = 1e-3;
     expect_input_error(&f, "background work needs a load in [0, 1) and a mean job time > 0");
-    f.c = good;
-    f.c.protocol.header_bytes = 0.0;
+    f.t.c.protocol.header_bytes = 0.0;
     expect_input_error(&f, "the message header must be > 0 B");
-    f.c = good;
-    f.c.edge.n_options = 2;
+    f.t.c.edge.n_options = 2;
     expect_input_error(&f, "a problem's options do not match its side");
-    f.c = good;
-    f.c.problem[0][0] = NULL;
+    f.t.c.edge.option_units = NULL;
+    expect_input_error(&f, "a problem's options do not match its side");
+    f.t.problems[0] = NULL;
     expect_input_error(&f, "no problem for device 0, model 0");
-    f.c = good;
-    f.c.groups[0].device = 1;
+    f.t.group[0].device = 1;
     expect_input_error(&f, "group 0 is inconsistent");
-    f.c = good;
-    f.c.n_models = 0;
-    expect_input_error(&f, "bad model, device or group count");
+    f.t.group[0].workloads = NULL;
+    expect_input_error(&f, "group 0 is inconsistent");
+    f.t.c.n_models = 0;
+    expect_input_error(&f, "no models, devices or problems");
+    f.t.c.devices = NULL;
+    expect_input_error(&f, "no models, devices or problems");
+    f.t.c.groups = NULL;
+    expect_input_error(&f, "no models, devices or problems");
     fixture_end(&f);
 }
 
@@ -846,14 +701,14 @@ static void test_collab_create_rejects_a_protocol_with_empty_messages(void **sta
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 1.0, PROTO_ARRIVAL_PERIODIC, 2.0, 1);
-    f.c.protocol.header_bytes = 0.0;
-    f.c.protocol.energy_report_bytes = 0.0;
+    protocol_config(&f.t, &f.p, 1.0, PROTO_ARRIVAL_PERIODIC, 2.0, 1);
+    f.t.c.protocol.header_bytes = 0.0;
+    f.t.c.protocol.energy_report_bytes = 0.0;
     f.eng = core_engine_create(0);
     f.radio = fixed_radio(f.eng, 1, &f.g, f.x, f.y);
     assert_non_null(f.radio);
-    assert_int_equal(proto_collab_records_init(&f.rec, 16, 0), CORE_OK);
-    f.w = proto_collab_world_create(&f.c, f.eng, f.radio, fixed_split, &k, &f.rec, &err);
+    tu_records_init(&f.rec, false);
+    f.w = tu_world_create(&f.t, f.eng, f.radio, &f.d, fixed_split, &k, &f.rec, &err);
     if (f.w) {
         struct core_run_limits lim = {.until_s = 1.0, .has_until = true};
 
@@ -869,7 +724,8 @@ static void test_collab_create_rejects_a_protocol_with_empty_messages(void **sta
 static void test_collab_create_out_of_memory_fails_cleanly_at_every_allocation(void **state)
 {
     struct compute_problem p = {0};
-    struct proto_collab_config c;
+    struct tu_world t;
+    struct tu_decider d;
     struct radio_ue_group_config g;
     double x[2], y[2];
     bool made = false;
@@ -877,24 +733,24 @@ static void test_collab_create_out_of_memory_fails_cleanly_at_every_allocation(v
 
     (void)state;
     chain_problem(&p, edge_lat_s);
-    protocol_config(&c, &p, 1.0, PROTO_ARRIVAL_POISSON, 1.0, 2);
-    c.protocol.push_period_s = 0.1;
-    c.edge.background_load[0] = 0.5;
-    c.edge.background_job_s[0] = 1e-3;
-    c.groups[0].n_workloads = 2;
-    c.groups[0].workloads[1] = c.groups[0].workloads[0];
+    protocol_config(&t, &p, 1.0, PROTO_ARRIVAL_POISSON, 1.0, 2);
+    t.c.protocol.push_period_s = 0.1;
+    t.edge_inst[0].background_load = 0.5;
+    t.edge_inst[0].background_job_s = 1e-3;
+    t.group[0].n_workloads = 2;
+    t.workload[1] = t.workload[0];
     for (k = 1; !made && k < 1000; k++) {
         long live = core_alloc_live();
         struct core_engine *eng = core_engine_create(0);
         struct radio_world *radio = fixed_radio(eng, 2, &g, x, y);
-        struct proto_collab_records rec;
+        struct tu_records rec;
         struct proto_collab_world *w;
         struct core_err err = {0};
 
         assert_non_null(radio);
-        assert_int_equal(proto_collab_records_init(&rec, 64, 0), CORE_OK);
+        tu_records_init(&rec, false);
         core_alloc_fail_after(k);
-        w = proto_collab_world_create(&c, eng, radio, fixed_split, &(uint32_t){2}, &rec, &err);
+        w = tu_world_create(&t, eng, radio, &d, fixed_split, &(uint32_t){2}, &rec, &err);
         core_alloc_fail_after(0);
         if (!w) {
             if (err.rc != CORE_E_NOMEM)
@@ -902,11 +758,11 @@ static void test_collab_create_out_of_memory_fails_cleanly_at_every_allocation(v
             assert_int_equal(err.rc, CORE_E_NOMEM);
         } else {
             made = true;
-            run_ok(eng, 1.0); /* the world that finally got built works */
+            run_to(eng, 1.0); /* the world that finally got built works */
             assert_true(rec.n_inferences > 0);
         }
         proto_collab_world_destroy(w);
-        proto_collab_records_fini(&rec);
+        tu_records_fini(&rec);
         radio_world_destroy(radio);
         core_engine_destroy(eng);
         if (core_alloc_live() != live)
@@ -939,20 +795,20 @@ static void test_collab_ue_option_units_reach_the_server_in_strict_fifo(void **s
 
     (void)state;
     options_problem(&f.p, 2, slow_ue_s, labels, 1, (const double(*)[N_LAYERS])edge_lat_s);
-    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    f.c.device[0].instance_units[0] = 4;
-    f.c.device[0].n_options = 2;
-    f.c.device[0].option_units[0] = 3;
-    f.c.device[0].option_units[1] = 1;
-    fixture_start(&f, 1, 0, scripted, &sc);
-    run_ok(f.eng, 20.0);
+    protocol_config(&f.t, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    f.t.ue_inst[0].units = 4;
+    f.t.device[0].n_options = 2;
+    f.t.ue_units[0] = 3;
+    f.t.ue_units[1] = 1;
+    fixture_start(&f, 1, false, scripted, &sc);
+    run_to(f.eng, 20.0);
     for (uint64_t id = 0; id < 3; id++) {
-        const struct proto_inference_record *row = record_of(&f.rec, id);
+        const struct tu_row *row = record_of(&f.rec, id);
 
         assert_non_null(row);
-        assert_int_equal(row->split, N_LAYERS);
+        assert_int_equal(row->o.split, N_LAYERS);
         assert_string_equal(row->ue_alloc, id < 2 ? "cpu:3:0-4" : "cpu:1:0-4");
-        assert_near(row->ue_compute_s, want_s[id], 1e-9);
+        assert_near(row->o.ue_compute_s, want_s[id], 1e-9);
         assert_consistent(row);
     }
     fixture_end(&f);
@@ -963,14 +819,14 @@ static void test_collab_ue_option_units_reach_the_server_in_strict_fifo(void **s
     sc.split[0] = N_LAYERS;
     memset(&f, 0, sizeof(f));
     options_problem(&f.p, 1, slow_ue_s, labels, 1, (const double(*)[N_LAYERS])edge_lat_s);
-    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    f.c.device[0].instance_units[0] = 4;
-    f.c.device[0].option_units[0] = 2;
-    fixture_start(&f, 1, 0, scripted, &sc);
-    run_ok(f.eng, 20.0);
-    assert_near(record_of(&f.rec, 0)->ue_compute_s, 5.0, 1e-9);
-    assert_near(record_of(&f.rec, 1)->ue_compute_s, 5.0, 1e-9);
-    assert_near(record_of(&f.rec, 2)->ue_compute_s, 8.0, 1e-9); /* waits for inference 0 */
+    protocol_config(&f.t, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    f.t.ue_inst[0].units = 4;
+    f.t.ue_units[0] = 2;
+    fixture_start(&f, 1, false, scripted, &sc);
+    run_to(f.eng, 20.0);
+    assert_near(record_of(&f.rec, 0)->o.ue_compute_s, 5.0, 1e-9);
+    assert_near(record_of(&f.rec, 1)->o.ue_compute_s, 5.0, 1e-9);
+    assert_near(record_of(&f.rec, 2)->o.ue_compute_s, 8.0, 1e-9); /* waits for inference 0 */
     fixture_end(&f);
 }
 
@@ -987,18 +843,18 @@ static void test_collab_an_empty_battery_stops_the_ue_requesting(void **state)
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    fixture_start(&f, 1, 0, fixed_split, &k);
-    run_ok(f.eng, 20.0);
+    protocol_config(&f.t, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    fixture_start(&f, 1, false, fixed_split, &k);
+    run_to(f.eng, 20.0);
     assert_true(f.rec.n_inferences >= 19);
-    per_inf_j = f.rec.inferences[0].ue_energy_j;
+    per_inf_j = f.rec.inferences[0].o.ue_energy_j;
     fixture_end(&f);
 
     memset(&f, 0, sizeof(f));
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    f.c.device[0].battery_j = 2.5 * per_inf_j;
-    fixture_start(&f, 1, 0, fixed_split, &k);
+    protocol_config(&f.t, &f.p, 20.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    f.t.device[0].battery_j = 2.5 * per_inf_j;
+    fixture_start(&f, 1, false, fixed_split, &k);
     {
         struct core_run_limits lim = {.until_s = 20.0, .has_until = true};
 
@@ -1023,19 +879,19 @@ static void test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone(void
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 12.0, PROTO_ARRIVAL_PERIODIC, 2.0, 1);
-    f.c.edge.withdrawn_from_s[0] = 4.0;
-    f.c.edge.withdrawn_until_s[0] = 8.0;
-    fixture_start(&f, 1, 0, fixed_split, &k);
-    run_ok(f.eng, 12.0);
+    protocol_config(&f.t, &f.p, 12.0, PROTO_ARRIVAL_PERIODIC, 2.0, 1);
+    f.t.edge_inst[0].withdrawn_from_s = 4.0;
+    f.t.edge_inst[0].withdrawn_until_s = 8.0;
+    fixture_start(&f, 1, false, fixed_split, &k);
+    run_to(f.eng, 12.0);
     for (size_t i = 0; i < f.rec.n_inferences; i++) {
-        const struct proto_inference_record *row = &f.rec.inferences[i];
-        bool gone = row->t_request_s >= 4.0 && row->t_request_s < 7.99; /* reply well inside */
+        const struct tu_row *row = &f.rec.inferences[i];
+        bool gone = row->o.t_request_s >= 4.0 && row->o.t_request_s < 7.99; /* reply well inside */
 
-        if (row->t_request_s > 3.99 && row->t_request_s < 4.0)
+        if (row->o.t_request_s > 3.99 && row->o.t_request_s < 4.0)
             continue; /* the request may reach the network on either side of 4 s */
-        assert_int_equal(row->declined, gone);
-        assert_int_equal(row->split, gone ? N_LAYERS : 0);
+        assert_int_equal(row->o.declined, gone);
+        assert_int_equal(row->o.split, gone ? N_LAYERS : 0);
         assert_consistent(row);
         inside += gone;
         outside += !gone;
@@ -1056,11 +912,11 @@ static void test_collab_ue_load_change_makes_the_ue_ask_for_state(void **state)
 
     (void)state;
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
-    f.c.device[0].instance_units[0] = 2;
-    f.c.protocol.load_threshold = 0.5;
-    fixture_start(&f, 1, 0, fixed_split, &k);
-    run_ok(f.eng, 2.0);
+    protocol_config(&f.t, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
+    f.t.ue_inst[0].units = 2;
+    f.t.c.protocol.load_threshold = 0.5;
+    fixture_start(&f, 1, false, fixed_split, &k);
+    run_to(f.eng, 2.0);
     proto_collab_world_stats(f.w, &st);
     printf("%llu state requests over %llu inferences\n", (unsigned long long)st.state_requests,
            (unsigned long long)st.done);
@@ -1071,10 +927,10 @@ static void test_collab_ue_load_change_makes_the_ue_ask_for_state(void **state)
 
     memset(&f, 0, sizeof(f));
     chain_problem(&f.p, edge_lat_s);
-    protocol_config(&f.c, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
-    f.c.device[0].instance_units[0] = 2;
-    fixture_start(&f, 1, 0, fixed_split, &k); /* load-threshold 0: never */
-    run_ok(f.eng, 2.0);
+    protocol_config(&f.t, &f.p, 2.0, PROTO_ARRIVAL_POISSON, 125.0, 1);
+    f.t.ue_inst[0].units = 2;
+    fixture_start(&f, 1, false, fixed_split, &k); /* load-threshold 0: never */
+    run_to(f.eng, 2.0);
     proto_collab_world_stats(f.w, &st);
     assert_int_equal(st.state_requests, 0);
     fixture_end(&f);

@@ -1,6 +1,6 @@
 /*
  * test_queue_model.c — the validation world: reproducibility, common random
- * numbers, warm-up, the record buffer's stop-and-drain protocol, periodic
+ * numbers, warm-up, stopping and resuming as a draining sink does, periodic
  * sources, theory's closed forms on hand-computed cases, and the knob tables.
  */
 #include <setjmp.h>
@@ -40,22 +40,38 @@ static void base_config(struct proto_sim_config *sim, struct proto_queue_config 
     q->ues.rate_hz = 0.15;
 }
 
-/* Run the world, draining a buffer of buf_rows rows into out as the run
- * driver does. */
+/* A sink as the run tier's: it keeps rows and asks the engine to stop
+ * each time buf_rows of them wait to be drained. */
+struct sink {
+    struct run_out *out;
+    struct core_engine *eng;
+    size_t buf_rows, pending;
+};
+
+static void on_request(void *ctx, const struct proto_request_record *r)
+{
+    struct sink *s = ctx;
+
+    assert_true(s->out->n < MAX_ROWS);
+    s->out->rows[s->out->n++] = *r;
+    if (++s->pending == s->buf_rows)
+        core_engine_request_stop(s->eng);
+}
+
+/* Run the world, stopping it whenever buf_rows rows wait, as the run
+ * driver does to drain them. */
 static void run_world(const struct proto_sim_config *sim, const struct proto_queue_config *q,
                       size_t buf_rows, struct run_out *out)
 {
     struct core_engine *eng = core_engine_create(0);
-    struct proto_records rec;
+    struct sink s = {.out = out, .eng = eng, .buf_rows = buf_rows};
     struct proto_queue_world *w;
     struct core_run_limits lim = {0};
     struct core_err e;
-    long live = core_alloc_live();
     enum core_stop why;
 
     assert_non_null(eng);
-    assert_int_equal(proto_records_init(&rec, buf_rows), CORE_OK);
-    w = proto_queue_world_create(sim, q, eng, &rec, &e);
+    w = proto_queue_world_create(sim, q, eng, on_request, &s, &e);
     assert_non_null(w);
     out->n = 0;
     out->drains = 0;
@@ -63,21 +79,16 @@ static void run_world(const struct proto_sim_config *sim, const struct proto_que
     lim.until_s = sim->duration_s;
     do {
         why = core_engine_run(eng, &lim);
-        assert_true(out->n + rec.n <= MAX_ROWS);
-        memcpy(out->rows + out->n, rec.rows, rec.n * sizeof(*rec.rows));
-        out->n += rec.n;
         if (why == CORE_STOP_REQUESTED) {
-            assert_int_equal(rec.n, rec.capacity);
+            assert_int_equal(s.pending, buf_rows);
             out->drains++;
         }
-        rec.n = 0;
+        s.pending = 0;
     } while (why == CORE_STOP_REQUESTED);
     assert_int_equal(why, CORE_STOP_TIME);
     assert_true(proto_queue_world_completions(w) <= proto_queue_world_arrivals(w));
     proto_queue_world_destroy(w);
-    proto_records_fini(&rec);
     core_engine_destroy(eng);
-    (void)live;
 }
 
 static void test_queue_world_same_seed_gives_same_rows(void **state)
@@ -107,7 +118,7 @@ static void test_queue_world_other_seed_gives_other_rows(void **state)
     assert_true(out_a.rows[0].t_arrival_s != out_b.rows[0].t_arrival_s);
 }
 
-static void test_queue_world_small_buffer_drains_without_loss(void **state)
+static void test_queue_world_stopped_every_7_rows_gives_the_same_rows(void **state)
 {
     struct proto_sim_config sim;
     struct proto_queue_config q;
@@ -225,20 +236,18 @@ static void test_queue_world_create_fails_cleanly_without_memory(void **state)
     base_config(&sim, &q);
     for (k = 1; k <= 20; k++) {
         struct core_engine *eng = core_engine_create(0);
-        struct proto_records rec;
+        struct sink s = {.out = &out_a, .eng = eng, .buf_rows = 16};
         struct proto_queue_world *w;
         struct core_err e;
 
         assert_non_null(eng);
-        assert_int_equal(proto_records_init(&rec, 16), CORE_OK);
         core_err_clear(&e);
         core_alloc_fail_after(k);
-        w = proto_queue_world_create(&sim, &q, eng, &rec, &e);
+        w = proto_queue_world_create(&sim, &q, eng, on_request, &s, &e);
         core_alloc_fail_after(0);
         if (!w)
             assert_int_equal(e.rc, CORE_E_NOMEM);
         proto_queue_world_destroy(w);
-        proto_records_fini(&rec);
         core_engine_destroy(eng);
         assert_int_equal(core_alloc_live(), live);
     }
@@ -293,7 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_world_same_seed_gives_same_rows),
         cmocka_unit_test(test_queue_world_other_seed_gives_other_rows),
-        cmocka_unit_test(test_queue_world_small_buffer_drains_without_loss),
+        cmocka_unit_test(test_queue_world_stopped_every_7_rows_gives_the_same_rows),
         cmocka_unit_test(test_queue_world_arrivals_do_not_depend_on_the_server),
         cmocka_unit_test(test_queue_world_warmup_drops_early_arrivals),
         cmocka_unit_test(test_queue_world_periodic_deterministic_never_waits),

@@ -1,6 +1,6 @@
 /*
  * test_assemble.c — collaborative scenarios assembled: scenarios/collab-small.xml
- * loads as IO_SCENARIO_COLLAB and assembles into a proto_collab_config whose sides,
+ * loads as IO_SCENARIO_COLLAB and assembles into a proto_world_config whose sides,
  * options, labels and units are those declared; its problem tables hold the
  * CPMM roofline computed here by hand for two layers of LeNet-5 (a
  * compute-bound conv on the phone, a memory-bound fc at the edge), INFINITY
@@ -68,7 +68,7 @@ static void test_collab_small_scenario_builds_its_config(void **unused)
 {
     long live = core_alloc_live();
     struct run_assembly *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = (&c->collab);
+    const struct proto_world_config *cfg = &c->collab;
 
     assert_int_equal(io_config_kind(scenario), IO_SCENARIO_COLLAB);
     assert_true(cfg->sim.duration_s == 30.0);
@@ -80,13 +80,14 @@ static void test_collab_small_scenario_builds_its_config(void **unused)
     assert_true(cfg->objective.energy_weight == 0.0);
     assert_int_equal(cfg->inference.mode, PROTO_INFER_COSTED);
     assert_int_equal(cfg->n_models, 2);
-    assert_string_equal(cfg->model_name[0], "lenet5");
-    assert_string_equal(cfg->model_name[1], "resnet18");
-    assert_true(cfg->model_output_bytes[0] == 40.0);   /* 10 float32 */
-    assert_true(cfg->model_output_bytes[1] == 4000.0); /* 1000 float32 */
+    assert_string_equal(cfg->models[0].name, "lenet5");
+    assert_string_equal(cfg->models[1].name, "resnet18");
+    assert_true(cfg->models[0].output_bytes == 40.0);   /* 10 float32 */
+    assert_true(cfg->models[1].output_bytes == 4000.0); /* 1000 float32 */
+    assert_null(cfg->models[0].real); /* costed */
     assert_int_equal(cfg->n_devices, 1);
     assert_int_equal(cfg->n_groups, 1);
-    assert_int_equal(cfg->group_n_ues[0], 3);
+    assert_int_equal(cfg->groups[0].n_ues, 3);
     assert_int_equal(cfg->groups[0].device, 0);
     assert_int_equal(cfg->groups[0].n_workloads, 2);
     assert_int_equal(cfg->groups[0].workloads[0].model, 0);
@@ -96,10 +97,9 @@ static void test_collab_small_scenario_builds_its_config(void **unused)
     assert_int_equal(cfg->groups[0].workloads[1].model, 1);
     assert_true(cfg->groups[0].workloads[1].rate_hz == 0.5);
     assert_true(cfg->groups[0].workloads[1].deadline_s == 0.2);
-    assert_non_null(cfg->problem[0][0]);
-    assert_non_null(cfg->problem[0][1]);
-    assert_null(cfg->problem[1][0]);
-    assert_int_equal(nn_model_n_layers(c->models[1]), 69);
+    assert_non_null(proto_problem(cfg, 0, 0));
+    assert_non_null(proto_problem(cfg, 0, 1));
+    assert_int_equal(nn_model_n_layers(c->nn_models[1]), 69);
     destroy(c);
     assert_int_equal(core_alloc_live(), live);
 }
@@ -118,7 +118,8 @@ static void test_collab_radio_world_has_no_traffic_and_its_own_positions(void **
     assert_true(r->groups[0].pos_x_m[1] == -20.0);
     assert_true(r->groups[0].pos_y_m[2] == -90.0);
     /* The world outlives the scenario it came from. */
-    memset(&scenario, 0, sizeof(scenario));
+    io_config_destroy(scenario);
+    scenario = NULL;
     assert_true(r->groups[0].pos_x_m[0] == 30.0);
     destroy(c);
 }
@@ -132,17 +133,17 @@ static void test_collab_options_labels_and_units_are_as_declared(void **unused)
     static const double edge_amounts[] = {1, 4, 16};
     static const uint32_t edge_resources[] = {0, 1, 1};
     struct run_assembly *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = (&c->collab);
-    const struct proto_side *ue = &cfg->device[0], *edge = &cfg->edge;
-    const struct compute_problem *p = cfg->problem[0][0];
+    const struct proto_world_config *cfg = &c->collab;
+    const struct proto_side *ue = &cfg->devices[0], *edge = &cfg->edge;
+    const struct compute_problem *p = proto_problem(cfg, 0, 0);
 
     assert_int_equal(ue->n_instances, 2);
-    assert_string_equal(ue->instance_name[0], "cpu");
-    assert_string_equal(ue->instance_name[1], "npu");
-    assert_int_equal(ue->instance_units[0], 4);
-    assert_int_equal(ue->instance_units[1], 1);
-    assert_true(ue->idle_power_w[0] == 0.1);
-    assert_true(ue->idle_power_w[1] == 0.05);
+    assert_string_equal(ue->instances[0].name, "cpu");
+    assert_string_equal(ue->instances[1].name, "npu");
+    assert_int_equal(ue->instances[0].units, 4);
+    assert_int_equal(ue->instances[1].units, 1);
+    assert_true(ue->instances[0].idle_power_w == 0.1);
+    assert_true(ue->instances[1].idle_power_w == 0.05);
     assert_int_equal(ue->n_options, 4);
     assert_int_equal(p->n_options[COMPUTE_SIDE_UE], 4);
     for (size_t o = 0; o < 4; o++) {
@@ -154,14 +155,14 @@ static void test_collab_options_labels_and_units_are_as_declared(void **unused)
     assert_int_equal(p->default_option[COMPUTE_SIDE_UE], 2); /* default="cpu:4" */
 
     assert_int_equal(edge->n_instances, 2);
-    assert_string_equal(edge->instance_name[0], "gpu");
-    assert_string_equal(edge->instance_name[1], "cpu");
-    assert_int_equal(edge->instance_units[0], 1);
-    assert_int_equal(edge->instance_units[1], 16);
-    assert_true(edge->idle_power_w[1] == 40.0);
-    assert_true(edge->background_load[0] == 0.0);
-    assert_true(edge->background_load[1] == 0.2);
-    assert_close(edge->background_job_s[1], 0.005, "background job");
+    assert_string_equal(edge->instances[0].name, "gpu");
+    assert_string_equal(edge->instances[1].name, "cpu");
+    assert_int_equal(edge->instances[0].units, 1);
+    assert_int_equal(edge->instances[1].units, 16);
+    assert_true(edge->instances[1].idle_power_w == 40.0);
+    assert_true(edge->instances[0].background_load == 0.0);
+    assert_true(edge->instances[1].background_load == 0.2);
+    assert_close(edge->instances[1].background_job_s, 0.005, "background job");
     assert_int_equal(edge->n_options, 3);
     for (size_t o = 0; o < 3; o++) {
         assert_string_equal(p->options[COMPUTE_SIDE_EDGE][o].label, edge_labels[o]);
@@ -185,9 +186,9 @@ static void test_collab_options_labels_and_units_are_as_declared(void **unused)
 static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
 {
     struct run_assembly *c = build_ok(SMALL);
-    const struct proto_collab_config *cfg = (&c->collab);
-    const struct compute_problem *p = cfg->problem[0][0]; /* phone, lenet5 */
-    const struct nn_model *m = c->models[0];
+    const struct proto_world_config *cfg = &c->collab;
+    const struct compute_problem *p = proto_problem(cfg, 0, 0); /* phone, lenet5 */
+    const struct nn_model *m = c->nn_models[0];
     const uint16_t *group = c->layer_group[0];
     static const uint16_t want_group[9] = {0, 1, 2, 3, 3, 4, 5, 6, 7};
     struct nn_cost conv, fc;
@@ -256,8 +257,8 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
 static void test_collab_folded_and_fused_layers_join_their_producer(void **unused)
 {
     struct run_assembly *c = build_ok(SMALL);
-    const struct compute_problem *p = (&c->collab)->problem[0][1]; /* resnet18 */
-    const struct nn_model *m = c->models[1];
+    const struct compute_problem *p = proto_problem(&c->collab, 0, 1); /* resnet18 */
+    const struct nn_model *m = c->nn_models[1];
     const uint16_t *group = c->layer_group[1];
     size_t aliases = 0;
 
@@ -285,11 +286,12 @@ static void test_collab_folded_and_fused_layers_join_their_producer(void **unuse
 static void test_collab_real_mode_loads_runnable_models(void **unused)
 {
     struct run_assembly *c = build_ok(DATA "collab-real.xml");
-    const struct nn_model *m = c->models[0];
-    const struct compute_problem *p = (&c->collab)->problem[0][0];
+    const struct nn_model *m = c->nn_models[0];
+    const struct compute_problem *p = proto_problem(&c->collab, 0, 0);
 
-    assert_int_equal((&c->collab)->inference.mode, PROTO_INFER_REAL);
+    assert_int_equal(c->collab.inference.mode, PROTO_INFER_REAL);
     assert_true(nn_model_is_finalized(m));
+    assert_ptr_equal(c->collab.models[0].real, m);
     assert_int_equal(p->n_layers, 8); /* LeNet-5, flatten with its pool, as in costed mode */
     destroy(c);
 }
@@ -297,7 +299,7 @@ static void test_collab_real_mode_loads_runnable_models(void **unused)
 static void test_collab_zoo_model_builds_like_its_file(void **unused)
 {
     struct run_assembly *c = build_ok(DATA "valid-collab-zoo.xml");
-    const struct compute_problem *p = (&c->collab)->problem[0][0];
+    const struct compute_problem *p = proto_problem(&c->collab, 0, 0);
 
     assert_int_equal(p->n_layers, 8);
     assert_true(p->layers[0].out_bytes == 18816.0);

@@ -355,7 +355,7 @@ static void test_report_profiles_show_one_line_per_profile_with_or_without_runs(
  *     0.25 + 0.95 * 0.5 = 0.725, p99 0.745; UE energy 0.1 and 0.3 J: 0.2;
  *     edge 0 J; both within the deadline (1); correct 1 and 0: 0.5. */
 static const char *const collab_models[] = {"lenet5"};
-static const struct proto_inference_record split_rows[] = {
+static const struct proto_outcome split_rows[] = {
     {.inference_id = 0, .latency_s = 1, .ue_energy_j = 0.5, .edge_energy_j = 0, .correct = -1,
      .declined = true, .deadline_met = true},
     {.inference_id = 1, .latency_s = 2, .ue_energy_j = 0.5, .edge_energy_j = 1, .correct = -1,
@@ -365,7 +365,7 @@ static const struct proto_inference_record split_rows[] = {
     {.inference_id = 3, .latency_s = 3, .ue_energy_j = 0.5, .edge_energy_j = 2, .correct = -1,
      .deadline_met = true},
 };
-static const struct proto_inference_record oracle_rows[] = {
+static const struct proto_outcome oracle_rows[] = {
     {.inference_id = 0, .latency_s = 0.75, .ue_energy_j = 0.3, .correct = 1,
      .deadline_met = true},
     {.inference_id = 1, .latency_s = 0.25, .ue_energy_j = 0.1, .correct = 0,
@@ -374,7 +374,7 @@ static const struct proto_inference_record oracle_rows[] = {
 
 /* A run of policy recording rows as inferences, ended 'complete'. */
 static int64_t make_collab_run(const char *path, const char *policy,
-                               const struct proto_inference_record *rows, size_t n)
+                               const struct proto_outcome *rows, size_t n)
 {
     struct db_run_info info = run_info;
     struct core_err e;

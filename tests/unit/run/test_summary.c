@@ -35,14 +35,14 @@ static struct core_err err;
  *   correct known for latencies 3 (1), 4 (0), 5 (1): accuracy 2/3.
  * Sorted latencies 1..10, R type 7 at h = 9 p: p50 5.5, p95 9.55, p99 9.91;
  * mean 5.5 s. */
-static void make_rows(struct proto_inference_record rows[10])
+static void make_rows(struct proto_outcome rows[10])
 {
     static const int order[10] = {7, 2, 9, 0, 5, 1, 8, 3, 6, 4};
     int k;
 
     memset(rows, 0, 10 * sizeof(*rows));
     for (k = 0; k < 10; k++) {
-        struct proto_inference_record *r = &rows[k];
+        struct proto_outcome *r = &rows[k];
         int i = order[k];
 
         r->inference_id = (uint64_t)k;
@@ -76,7 +76,7 @@ static void expect_known_figures(const struct run_summary *s)
 
 static void test_collab_summary_known_rows_give_hand_computed_figures(void **state)
 {
-    struct proto_inference_record rows[10];
+    struct proto_outcome rows[10];
     struct run_summary s;
 
     make_rows(rows);
@@ -93,7 +93,7 @@ static void test_collab_summary_known_rows_give_hand_computed_figures(void **sta
 
 static void test_collab_summary_batches_in_any_split_give_the_same_figures(void **state)
 {
-    struct proto_inference_record rows[10];
+    struct proto_outcome rows[10];
     struct run_summary s;
     size_t i;
 
@@ -132,7 +132,7 @@ static void test_collab_summary_empty_has_no_figures(void **state)
 static void test_collab_summary_grows_past_its_first_allocation(void **state)
 {
     enum { N = 5000 };
-    struct proto_inference_record *rows = calloc(N, sizeof(*rows));
+    struct proto_outcome *rows = calloc(N, sizeof(*rows));
     struct run_summary s;
     long live0 = core_alloc_live();
     size_t i;
@@ -163,7 +163,7 @@ static void test_collab_summary_grows_past_its_first_allocation(void **state)
 
 static void test_collab_summary_out_of_memory_adds_nothing(void **state)
 {
-    struct proto_inference_record rows[10];
+    struct proto_outcome rows[10];
     struct run_summary s;
     long live0 = core_alloc_live();
 
@@ -260,7 +260,7 @@ static void expect_line(const char *text, const char *first, const char *const *
 /* The known summary as "oracle" (run 3) and an empty one as "local" (run 4). */
 static void make_two(struct run_summary s[2])
 {
-    struct proto_inference_record rows[10];
+    struct proto_outcome rows[10];
 
     make_rows(rows);
     run_summary_init(&s[0], "oracle", 3);

@@ -1,5 +1,5 @@
 /*
- * collab_real.c — real mode (<inference mode="real">): the UE part and the
+ * real.c — real mode (<inference mode="real">): the UE part and the
  * edge part of each inference are actually run by the nn engine, on the
  * host, on a real input, and the tensors that cross the cut are the ones
  * sent.
@@ -21,7 +21,7 @@
  * from its UE part to its edge part; that allocation is the price of real
  * mode, which is meant for small models.
  */
-#include "proto/collab_int.h"
+#include "proto/proto_int.h"
 
 #include <string.h>
 
@@ -29,7 +29,7 @@
 
 #define REAL_ALIGN 64 /* bytes: entry buffers aligned as nn asks */
 
-void collab_real_free(struct collab_inf *inf)
+void proto_real_free(struct proto_inf *inf)
 {
     core_free(inf->real_buf);
     inf->real_buf = NULL;
@@ -43,11 +43,11 @@ static size_t slot_floats(uint64_t bytes)
 
 /* The part of inf's plan on the UE, over the model's layers (member[l]:
  * layer l's problem layer is at a position < n_ue). */
-static void ue_member(const struct proto_collab_world *w, const struct collab_inf *inf,
+static void ue_member(const struct proto_collab_world *w, const struct proto_inf *inf,
                       bool *member)
 {
-    const struct nn_model *m = w->cfg.real_model[inf->model];
-    const uint16_t *group = w->cfg.real_group[inf->model];
+    const struct nn_model *m = w->cfg->models[inf->model].real;
+    const uint16_t *group = w->cfg->models[inf->model].real_group;
     bool on_ue[COMPUTE_PLAN_MAX_LAYERS] = {0};
     size_t n = nn_model_n_layers(m);
 
@@ -75,13 +75,27 @@ static size_t layout(struct nn_model *m, const int *ids, size_t n_cross, size_t 
     return end;
 }
 
-enum core_rc collab_real_input(struct proto_collab_world *w, struct collab_inf *inf,
+/* The index of the largest element of m's output after a run. */
+static int32_t real_argmax(const struct nn_model *m)
+{
+    struct nn_shape s = nn_model_shape(m, (int)nn_model_n_layers(m) - 1);
+    size_t n = (size_t)s.c * s.h * s.w;
+    const float *out = nn_model_output(m);
+    size_t best = 0;
+
+    for (size_t i = 1; i < n; i++)
+        if (out[i] > out[best])
+            best = i;
+    return (int32_t)best;
+}
+
+enum core_rc proto_real_input(struct proto_collab_world *w, struct proto_inf *inf,
                                struct core_err *e)
 {
-    struct nn_model *m = w->cfg.real_model[inf->model];
+    struct nn_model *m = w->cfg->models[inf->model].real;
     size_t n = nn_model_tensor_bytes(m, NN_INPUT) / sizeof(float);
 
-    collab_real_free(inf);
+    proto_real_free(inf);
     inf->real_buf = core_aligned_alloc(REAL_ALIGN, slot_floats(n * sizeof(float)) * sizeof(float));
     if (!inf->real_buf)
         return core_err(e, CORE_E_NOMEM, "out of memory for a real-mode input");
@@ -90,11 +104,11 @@ enum core_rc collab_real_input(struct proto_collab_world *w, struct collab_inf *
     return CORE_OK;
 }
 
-enum core_rc collab_real_ue_part(struct proto_collab_world *w, struct collab_inf *inf,
+enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *inf,
                                  double *crossing_bytes, struct core_err *e)
 {
-    const struct compute_problem *p = w->cfg.problem[inf->device][inf->model];
-    struct nn_model *m = w->cfg.real_model[inf->model];
+    const struct compute_problem *p = proto_inf_problem(w, inf);
+    struct nn_model *m = w->cfg->models[inf->model].real;
     bool member[COMPUTE_PLAN_MAX_LAYERS];
     int ids[COMPUTE_PLAN_MAX_LAYERS + 1];
     size_t off[COMPUTE_PLAN_MAX_LAYERS + 1], n_cross, total, k = 0;
@@ -124,14 +138,14 @@ enum core_rc collab_real_ue_part(struct proto_collab_world *w, struct collab_inf
     entries[0] = buf;
     rc = nn_model_forward_part(m, member, entries, exits, 1, e);
     if (rc == CORE_OK && inf->plan.n_ue == inf->plan.n_layers)
-        inf->real_class = collab_real_argmax(m);
+        inf->real_class = real_argmax(m);
     return rc;
 }
 
-enum core_rc collab_real_edge_part(struct proto_collab_world *w, struct collab_inf *inf,
+enum core_rc proto_real_edge_part(struct proto_collab_world *w, struct proto_inf *inf,
                                    struct core_err *e)
 {
-    struct nn_model *m = w->cfg.real_model[inf->model];
+    struct nn_model *m = w->cfg->models[inf->model].real;
     bool member[COMPUTE_PLAN_MAX_LAYERS], a[COMPUTE_PLAN_MAX_LAYERS];
     int ids[COMPUTE_PLAN_MAX_LAYERS + 1];
     size_t off[COMPUTE_PLAN_MAX_LAYERS + 1], n_cross;
@@ -148,19 +162,7 @@ enum core_rc collab_real_edge_part(struct proto_collab_world *w, struct collab_i
         entries[j] = inf->real_buf + off[j];
     rc = nn_model_forward_part(m, member, entries, NULL, 1, e);
     if (rc == CORE_OK)
-        inf->real_class = collab_real_argmax(m);
+        inf->real_class = real_argmax(m);
     return rc;
 }
 
-int32_t collab_real_argmax(const struct nn_model *m)
-{
-    struct nn_shape s = nn_model_shape(m, (int)nn_model_n_layers(m) - 1);
-    size_t n = (size_t)s.c * s.h * s.w;
-    const float *out = nn_model_output(m);
-    size_t best = 0;
-
-    for (size_t i = 1; i < n; i++)
-        if (out[i] > out[best])
-            best = i;
-    return (int32_t)best;
-}

@@ -1,0 +1,213 @@
+/*
+ * decide.c — the decision seam: a decision request built from what the UE
+ * knows, handed to a decider, answered now or parked until answered.
+ *
+ * A request carries the problem, the state (the network's report with the
+ * waits the UE measures at its own options), the UE's own load, battery and
+ * channel, and for a re-decision the plan in force with how much of it has
+ * started (DESIGN.md "Decision"). The UE's decider answers INITIAL, UPDATE
+ * and ADAPT requests; the network device's answers OVERRIDE ones. Every plan
+ * must pass compute_plan_check, or the run fails: a decider that breaks its
+ * contract is a bug, not input.
+ *
+ * Parking. A decider may answer INITIAL and UPDATE requests later. The
+ * request is kept (oldest first) with a ticket; the inference waits
+ * (DECIDING) or goes on under its plan in force (UPDATE), and the engine is
+ * asked to stop after the event, so that a driver can have the answer at
+ * that very boundary. proto_collab_world_answer takes it back in: the first
+ * plan starts the inference, a re-decision's plan is adopted as any other.
+ * An inference that restarts or ends drops its parked request, and a newer
+ * request of the same inference supersedes it: answering a dropped ticket
+ * is an input error, never a broken invariant.
+ */
+#include "proto/proto_int.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The UE's own load: busy units over all units of its resources. */
+static double ue_load(const struct proto_collab_world *w, const struct proto_ue *ue)
+{
+    const struct proto_side *dev = &w->cfg->devices[ue->device];
+    uint32_t busy = 0, units = 0;
+
+    for (size_t i = 0; i < dev->n_instances; i++) {
+        busy += compute_server_busy(ue->server[i]);
+        units += compute_server_units(ue->server[i]);
+    }
+    return (double)busy / (double)units;
+}
+
+double proto_ue_load(const struct proto_collab_world *w, const struct proto_ue *ue)
+{
+    return ue_load(w, ue);
+}
+
+void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
+                            enum compute_decision_kind kind, const struct compute_state *st,
+                            struct compute_decision *req)
+{
+    const struct compute_problem *p = proto_inf_problem(w, inf);
+    struct proto_ue *ue = &w->ues[inf->ue];
+    double now = core_engine_now(w->eng);
+
+    memset(req, 0, sizeof(*req));
+    req->kind = kind;
+    req->problem = p;
+    req->state = *st;
+    if (kind != COMPUTE_DECIDE_OVERRIDE)
+        for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
+            req->state.wait_s[COMPUTE_SIDE_UE][o] = compute_server_backlog_s(
+                ue->server[p->options[COMPUTE_SIDE_UE][o].resource], now);
+    req->current = kind == COMPUTE_DECIDE_INITIAL ? NULL : &inf->plan;
+    req->started = kind == COMPUTE_DECIDE_UPDATE   ? inf->ue_pos
+                   : kind == COMPUTE_DECIDE_ADAPT  ? inf->plan.n_ue
+                   : kind == COMPUTE_DECIDE_OVERRIDE ? inf->plan.n_ue
+                                                   : 0;
+    req->inference_id = inf->id;
+    req->ue = inf->ue;
+    req->cell = inf->cell;
+    req->device = inf->device;
+    req->model = inf->model;
+    req->workload = inf->workload;
+    req->t_s = now;
+    req->deadline_s = inf->deadline_s;
+    req->ue_load = ue_load(w, ue);
+    req->battery_j = ue->battery_j;
+    req->ul_sinr_db = ue->last_sinr_db;
+}
+
+/* Park req for inf; false (the run failed) when out of memory. */
+static bool park(struct proto_collab_world *w, struct proto_inf *inf,
+                 const struct compute_decision *req)
+{
+    struct proto_parked *p;
+
+    proto_decision_drop(w, inf); /* a newer request supersedes one still parked */
+    if (w->n_parked == w->cap_parked) {
+        size_t cap = w->cap_parked ? 2 * w->cap_parked : 16;
+        struct proto_parked *grown = core_realloc(w->parked, cap * sizeof(*grown));
+
+        if (!grown) {
+            core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory for parked decisions");
+            return false;
+        }
+        w->parked = grown;
+        w->cap_parked = cap;
+    }
+    p = &w->parked[w->n_parked++];
+    p->ticket = w->next_ticket++;
+    p->inf_slot = inf->slot;
+    p->inf_gen = inf->gen;
+    p->req = *req;
+    if (req->current) {
+        p->cur = *req->current;
+        p->req.current = NULL; /* set when read: the array may move */
+    }
+    inf->ticket = p->ticket;
+    w->stats.parked++;
+    core_engine_request_stop(w->eng);
+    return true;
+}
+
+bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
+                  const struct compute_decision *req, struct compute_plan *out, bool *parked)
+{
+    const struct proto_decider *d =
+        req->kind == COMPUTE_DECIDE_OVERRIDE ? &w->net_decider : &w->ue_decider;
+    struct core_err e;
+    bool later = false;
+
+    core_err_clear(&e);
+    *parked = false;
+    if (d->decide(d->ctx, req, w->ues[inf->ue].decision, out, &later, &e) != CORE_OK) {
+        core_engine_fail(w->eng, e.rc == CORE_OK ? CORE_E_RUNTIME : e.rc, e.msg);
+        return false;
+    }
+    if (later) {
+        if (req->kind == COMPUTE_DECIDE_OVERRIDE || req->kind == COMPUTE_DECIDE_ADAPT) {
+            core_engine_fail(w->eng, CORE_E_RUNTIME,
+                             "a decider asked to answer an override or adaptation later");
+            return false;
+        }
+        *parked = true;
+        return park(w, inf, req);
+    }
+    /* An a3 that withdraws the edge part answers n_ue = n_layers and leaves
+     * the options to the UE's a4: nothing to check in it. */
+    if (req->kind == COMPUTE_DECIDE_OVERRIDE && out->n_ue == out->n_layers)
+        return true;
+    if (compute_plan_check(req->problem, out,
+                           req->kind != COMPUTE_DECIDE_ADAPT && req->state.edge_available,
+                           &e) != CORE_OK) {
+        core_engine_fail(w->eng, e.rc == CORE_OK ? CORE_E_RUNTIME : e.rc, e.msg);
+        return false;
+    }
+    return true;
+}
+
+/* ---- answering later ---------------------------------------------------------------- */
+
+size_t proto_collab_world_parked(const struct proto_collab_world *w)
+{
+    return w->n_parked;
+}
+
+const struct compute_decision *proto_collab_world_parked_at(const struct proto_collab_world *w,
+                                                            size_t i, uint64_t *ticket)
+{
+    struct proto_parked *p;
+
+    CORE_ASSERT(i < w->n_parked);
+    p = &w->parked[i];
+    p->req.current = p->req.kind == COMPUTE_DECIDE_INITIAL ? NULL : &p->cur;
+    if (ticket)
+        *ticket = p->ticket;
+    return &p->req;
+}
+
+/* Drop parked entry i (keeping the order of the rest). */
+static void unpark(struct proto_collab_world *w, size_t i)
+{
+    memmove(&w->parked[i], &w->parked[i + 1], (w->n_parked - i - 1) * sizeof(*w->parked));
+    w->n_parked--;
+}
+
+void proto_decision_drop(struct proto_collab_world *w, struct proto_inf *inf)
+{
+    for (size_t i = 0; inf->ticket != 0 && i < w->n_parked; i++)
+        if (w->parked[i].ticket == inf->ticket) {
+            unpark(w, i);
+            break;
+        }
+    inf->ticket = 0;
+}
+
+enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ticket,
+                                       const struct compute_plan *plan, struct core_err *e)
+{
+    struct compute_decision req;
+    struct proto_inf *inf;
+    size_t i;
+
+    for (i = 0; i < w->n_parked && w->parked[i].ticket != ticket; i++)
+        ;
+    if (i == w->n_parked)
+        return core_err(e, CORE_E_INPUT, "no parked decision has ticket %llu",
+                        (unsigned long long)ticket);
+    req = w->parked[i].req;
+    inf = proto_inf_find(w, w->parked[i].inf_slot, w->parked[i].inf_gen);
+    CORE_ASSERT(inf != NULL && inf->ticket == ticket); /* an inference drops its own */
+    if (compute_plan_check(req.problem, plan, req.state.edge_available, e) != CORE_OK)
+        return e->rc;
+    unpark(w, i);
+    inf->ticket = 0;
+    if (req.kind == COMPUTE_DECIDE_INITIAL) {
+        inf->state_used = req.state;
+        proto_ue_run_plan(w, inf, plan);
+    } else if (proto_inf_may_replan(inf)) {
+        inf->state_used = req.state;
+        proto_ue_adopt_plan(w, inf, plan);
+    }
+    return CORE_OK;
+}

@@ -1,0 +1,226 @@
+/*
+ * inference.c — one collaborative inference: its states and the one way from
+ * one to another, the segments of its plan, and its end.
+ *
+ * The states (proto_int.h) follow an inference from its request to its
+ * result: the request and the reply on the air, the UE deciding (or waiting
+ * for a decider that answers later), the UE computing its part while its a2
+ * is on the uplink or after the network holds it, the upload, the edge's
+ * part and the result on the downlink. A local plan (or a decline) is one
+ * state, LOCAL, until the UE's part is done. When the network withdraws the
+ * edge part on receiving a2 (a3), the UE does not know until a3 arrives: the
+ * W_ states are those, and the TAKEN_BACK ones the UE computing the rest
+ * itself (a4), possibly while an upload nobody uses is still on the air.
+ *
+ * proto_inf_to checks every move against the table below; a move it does not
+ * list is a broken invariant (a bug), never something a scenario can cause.
+ */
+#include "proto/proto_int.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+static const char *const state_names[] = {
+    [PROTO_INF_FREE] = "free",
+    [PROTO_INF_REQUESTING] = "requesting",
+    [PROTO_INF_REPLYING] = "replying",
+    [PROTO_INF_DECIDING] = "deciding",
+    [PROTO_INF_COMPUTING] = "computing",
+    [PROTO_INF_COMPUTING_A2_IN] = "computing-a2-in",
+    [PROTO_INF_AWAITING_A2] = "awaiting-a2",
+    [PROTO_INF_LOCAL] = "local",
+    [PROTO_INF_UPLOADING] = "uploading",
+    [PROTO_INF_AT_EDGE] = "at-edge",
+    [PROTO_INF_RETURNING] = "returning",
+    [PROTO_INF_W_COMPUTING] = "withdrawn-computing",
+    [PROTO_INF_W_UPLOADING] = "withdrawn-uploading",
+    [PROTO_INF_W_IDLE] = "withdrawn-idle",
+    [PROTO_INF_TAKEN_BACK] = "taken-back",
+    [PROTO_INF_TAKEN_BACK_UPLOADING] = "taken-back-uploading",
+    [PROTO_INF_TAKEN_BACK_DONE] = "taken-back-done",
+};
+static_assert(ARRAY_LEN(state_names) == PROTO_INF_STATE_COUNT, "one name per state");
+
+#define S(x) (1u << PROTO_INF_##x)
+/* The states a handover may restart from (its data has not reached the
+ * edge and the UE does not compute everything itself). */
+#define RESTARTABLE                                                                              \
+    (S(REQUESTING) | S(REPLYING) | S(DECIDING) | S(COMPUTING) | S(COMPUTING_A2_IN) |            \
+     S(AWAITING_A2) | S(UPLOADING) | S(W_COMPUTING) | S(W_UPLOADING) | S(W_IDLE))
+
+/* allowed[from]: the states from may move to. */
+static const uint32_t allowed[] = {
+    [PROTO_INF_FREE] = S(REQUESTING),
+    [PROTO_INF_REQUESTING] = S(REPLYING) | S(REQUESTING),
+    [PROTO_INF_REPLYING] = S(DECIDING) | S(COMPUTING) | S(LOCAL) | S(REQUESTING),
+    [PROTO_INF_DECIDING] = S(COMPUTING) | S(LOCAL) | S(REQUESTING),
+    [PROTO_INF_COMPUTING] = S(COMPUTING_A2_IN) | S(AWAITING_A2) | S(COMPUTING) | S(LOCAL) |
+                            S(W_COMPUTING) | S(REQUESTING),
+    [PROTO_INF_COMPUTING_A2_IN] = S(UPLOADING) | S(COMPUTING) | S(LOCAL) | S(W_COMPUTING) |
+                                  S(REQUESTING),
+    [PROTO_INF_AWAITING_A2] = S(UPLOADING) | S(COMPUTING) | S(LOCAL) | S(W_IDLE) | S(REQUESTING),
+    [PROTO_INF_LOCAL] = S(FREE) | S(COMPUTING) | S(LOCAL),
+    [PROTO_INF_UPLOADING] = S(AT_EDGE) | S(W_UPLOADING) | S(REQUESTING),
+    [PROTO_INF_AT_EDGE] = S(RETURNING),
+    [PROTO_INF_RETURNING] = S(FREE),
+    [PROTO_INF_W_COMPUTING] = S(W_UPLOADING) | S(TAKEN_BACK) | S(REQUESTING),
+    [PROTO_INF_W_UPLOADING] = S(W_IDLE) | S(TAKEN_BACK_UPLOADING) | S(REQUESTING),
+    [PROTO_INF_W_IDLE] = S(W_UPLOADING) | S(TAKEN_BACK) | S(REQUESTING),
+    [PROTO_INF_TAKEN_BACK] = S(FREE),
+    [PROTO_INF_TAKEN_BACK_UPLOADING] = S(TAKEN_BACK) | S(TAKEN_BACK_DONE),
+    [PROTO_INF_TAKEN_BACK_DONE] = S(FREE),
+};
+static_assert(ARRAY_LEN(allowed) == PROTO_INF_STATE_COUNT, "one row per state");
+static_assert(PROTO_INF_STATE_COUNT <= 32, "state sets are 32 bits");
+
+const char *proto_inf_state_name(enum proto_inf_state s)
+{
+    CORE_ASSERT((unsigned)s < PROTO_INF_STATE_COUNT);
+    return state_names[s];
+}
+
+bool proto_inf_move_allowed(enum proto_inf_state from, enum proto_inf_state to)
+{
+    return (unsigned)from < PROTO_INF_STATE_COUNT && (unsigned)to < PROTO_INF_STATE_COUNT &&
+           (allowed[from] >> to) & 1u;
+}
+
+void proto_inf_to(struct proto_collab_world *w, struct proto_inf *inf, enum proto_inf_state to)
+{
+    CORE_ASSERT(proto_inf_move_allowed(inf->state, to));
+    w->moves[inf->state][to]++;
+    inf->state = to;
+}
+
+bool proto_inf_may_replan(const struct proto_inf *inf)
+{
+    return ((S(COMPUTING) | S(COMPUTING_A2_IN) | S(AWAITING_A2) | S(LOCAL)) >> inf->state) & 1u;
+}
+
+bool proto_inf_withdrawn(const struct proto_inf *inf)
+{
+    return ((S(W_COMPUTING) | S(W_UPLOADING) | S(W_IDLE) | S(TAKEN_BACK) |
+             S(TAKEN_BACK_UPLOADING) | S(TAKEN_BACK_DONE)) >>
+            inf->state) &
+           1u;
+}
+
+bool proto_inf_restartable(const struct proto_inf *inf)
+{
+    return (RESTARTABLE >> inf->state) & 1u;
+}
+
+/* ---- segments ------------------------------------------------------------------- */
+
+void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint32_t pos,
+                      struct compute_segment *out)
+{
+    const struct compute_problem *p = proto_inf_problem(w, inf);
+    const struct compute_segment *segs = inf->segs;
+    size_t n = inf->n_segs;
+
+    if (n == 0) {
+        n = compute_plan_segments(p, &inf->plan, w->segs);
+        segs = w->segs;
+        if (n <= PROTO_SEG_CACHE) {
+            memcpy(inf->segs, w->segs, n * sizeof(*w->segs));
+            inf->n_segs = (uint32_t)n;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct compute_segment *sg = &segs[i];
+
+        if (pos < sg->first || pos >= sg->first + sg->count)
+            continue;
+        *out = *sg;
+        if (sg->first == pos)
+            return;
+        out->first = pos;
+        out->count = sg->first + sg->count - pos;
+        out->copy_s = 0.0;
+        out->compute_s = 0.0;
+        out->energy_j = 0.0;
+        for (uint32_t k = pos; k < sg->first + sg->count; k++) {
+            uint32_t layer = inf->plan.order[k];
+
+            out->compute_s += compute_problem_latency_s(p, sg->side, sg->option, layer);
+            out->energy_j += compute_problem_energy_j(p, sg->side, sg->option, layer);
+        }
+        return;
+    }
+    CORE_ASSERT(!"a plan position outside every segment");
+}
+
+double proto_jitter(struct proto_collab_world *w, struct core_rng *r)
+{
+    double j = w->cfg->inference.jitter, sigma;
+
+    if (!(j > 0))
+        return 1.0;
+    sigma = sqrt(log1p(j * j));
+    return core_rng_lognormal(r, -0.5 * sigma * sigma, sigma);
+}
+
+/* ---- the end --------------------------------------------------------------------- */
+
+void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s)
+{
+    struct proto_ue *ue = &w->ues[inf->ue];
+    double latency = t_s - inf->t_request_s;
+
+    w->stats.done++;
+    w->stats.declined += inf->declined;
+    w->stats.overridden += inf->overridden;
+    ue->in_flight--;
+    if (inf->prev_of_ue != UINT32_MAX)
+        w->infs[inf->prev_of_ue]->next_of_ue = inf->next_of_ue;
+    else
+        ue->first_inf = inf->next_of_ue;
+    if (inf->next_of_ue != UINT32_MAX)
+        w->infs[inf->next_of_ue]->prev_of_ue = inf->prev_of_ue;
+    if (ue->battery_j > 0) {
+        ue->battery_j -= inf->ue_energy_j;
+        if (!(ue->battery_j > 0))
+            w->stats.batteries_out++;
+    }
+    if (inf->t_request_s >= w->cfg->sim.warmup_s && w->sink.outcome) {
+        struct proto_outcome o;
+
+        memset(&o, 0, sizeof(o)); /* padding too: outcomes compare byte for byte */
+        o.inference_id = inf->id;
+        o.ue_id = inf->ue;
+        o.cell_id = inf->cell;
+        o.device = inf->device;
+        o.model = inf->model;
+        o.workload = inf->workload;
+        o.split = (int32_t)inf->plan.n_ue;
+        o.t_request_s = inf->t_request_s;
+        o.t_done_s = t_s;
+        o.latency_s = latency;
+        o.ue_compute_s = inf->ue_compute_s;
+        o.uplink_s = inf->uplink_s;
+        o.edge_queue_s = inf->edge_queue_s;
+        o.edge_compute_s = inf->edge_compute_s;
+        o.downlink_s = inf->downlink_s;
+        o.signaling_s = latency - (inf->ue_compute_s + inf->uplink_s + inf->edge_queue_s +
+                                   inf->edge_compute_s + inf->downlink_s);
+        o.ue_energy_j = inf->ue_energy_j;
+        o.edge_energy_j = inf->edge_energy_j;
+        o.deadline_s = inf->deadline_s;
+        o.correct = -1;
+        o.result_class = inf->real_class;
+        o.declined = inf->declined;
+        o.overridden = inf->overridden;
+        o.deadline_met = latency <= inf->deadline_s;
+        o.problem = proto_inf_problem(w, inf);
+        o.plan = inf->plan;
+        o.state = inf->state_used;
+        w->sink.outcome(w->sink.ctx, &o);
+    }
+    proto_decision_drop(w, inf); /* a re-decision still parked has nothing to change */
+    proto_inf_to(w, inf, PROTO_INF_FREE);
+    proto_real_free(inf);
+    proto_inf_put(w, inf);
+}

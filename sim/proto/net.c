@@ -1,0 +1,377 @@
+/*
+ * net.c — the network device of one cell: the gNB and its edge node.
+ *
+ * On an inference request it gathers its state (DESIGN.md step 2): the RRM's
+ * view of the UE's channel (radio_world_rrm: SINR, CQI, the rate one more
+ * flow would get), the CRM's view of its compute resources (each edge
+ * option's expected wait: the backlog of its instance's queue, infinite
+ * while the scenario withdraws the instance), and the CPMM's per-(resource,
+ * layer) predictions, which are the problem's tables. It admits the request
+ * when some edge option can start within admission_wait_s, and replies agree
+ * or decline with the state.
+ *
+ * On a2 it asks its own decider for an a3 (an OVERRIDE request through the
+ * decision seam; by default proto_net_override below): a plan identical to
+ * a2 lets a2 stand; one with the same split and other edge options remaps
+ * the edge part; one with n_ue = n_layers withdraws the edge part, and the
+ * UE adapts. Edge segments run on the cell's shared servers in FIFO order,
+ * with optional background work (Poisson jobs at a given share of an
+ * instance's capacity). It pushes its state every push_period_s, and
+ * whenever its load (busy units over all units) has moved by load_threshold
+ * since the last push, to the UEs whose inferences may still re-plan an
+ * edge part.
+ */
+#include "proto/proto_int.h"
+
+#include <math.h>
+#include <string.h>
+
+static void net_push(void *state, const struct core_event *ev, struct core_engine *eng);
+static void net_background(void *state, const struct core_event *ev, struct core_engine *eng);
+static void check_load_push(struct proto_collab_world *w, struct proto_net *net);
+
+static const core_handler_fn net_handlers[] = {
+    [PROTO_NET_EV_PUSH] = net_push,
+    [PROTO_NET_EV_BACKGROUND] = net_background,
+};
+static_assert(ARRAY_LEN(net_handlers) == PROTO_NET_EV_COUNT, "one handler per event");
+
+const struct core_entity_type proto_net_type = {"proto_net", net_handlers, PROTO_NET_EV_COUNT};
+
+#define BACKGROUND_JOB UINT64_MAX /* job id of background work */
+
+static double background_rate_hz(const struct proto_side *edge, size_t i)
+{
+    const struct proto_instance *in = &edge->instances[i];
+
+    return in->background_load * (double)in->units / in->background_job_s;
+}
+
+enum core_rc proto_net_start(struct proto_collab_world *w, struct proto_net *net)
+{
+    const struct proto_side *edge = &w->cfg->edge;
+    union core_payload p = {0};
+
+    if (w->cfg->protocol.push_period_s > 0 &&
+        core_schedule_in(w->eng, w->cfg->protocol.push_period_s, net->entity, PROTO_NET_EV_PUSH,
+                         0, p) == 0)
+        return CORE_E_NOMEM;
+    for (size_t i = 0; i < edge->n_instances; i++) {
+        if (!(edge->instances[i].background_load > 0))
+            continue;
+        p.u64 = i;
+        if (core_schedule_in(w->eng,
+                             core_rng_exponential(net->background[i],
+                                                  1.0 / background_rate_hz(edge, i)),
+                             net->entity, PROTO_NET_EV_BACKGROUND, 0, p) == 0)
+            return CORE_E_NOMEM;
+    }
+    return CORE_OK;
+}
+
+static void net_background(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct proto_net *net = state;
+    struct proto_collab_world *w = net->world;
+    size_t i = (size_t)ev->data.u64;
+    struct compute_job job = {0};
+
+    job.id = BACKGROUND_JOB;
+    job.t_arrival_s = ev->time_s;
+    job.service_s =
+        core_rng_exponential(net->background[i], w->cfg->edge.instances[i].background_job_s);
+    job.units = 1;
+    if (compute_server_submit(net->server[i], eng, &job) != CORE_OK) {
+        core_engine_fail(eng, CORE_E_NOMEM, "out of memory growing an edge queue");
+        return;
+    }
+    check_load_push(w, net); /* an arrival on a free unit moves the load too */
+    core_schedule_in(eng, core_rng_exponential(net->background[i],
+                                               1.0 / background_rate_hz(&w->cfg->edge, i)),
+                     net->entity, PROTO_NET_EV_BACKGROUND, 0, ev->data);
+}
+
+/* The expected wait at edge instance i now: its backlog, or INFINITY while
+ * the scenario withdraws it. */
+static double instance_wait_s(const struct proto_collab_world *w, const struct proto_net *net,
+                              uint32_t i, double now)
+{
+    const struct proto_instance *in = &w->cfg->edge.instances[i];
+
+    if (now >= in->withdrawn_from_s && now < in->withdrawn_until_s)
+        return INFINITY;
+    return compute_server_backlog_s(net->server[i], now);
+}
+
+/* Busy units over all units of the cell's edge node. */
+static double net_load(const struct proto_collab_world *w, const struct proto_net *net)
+{
+    uint32_t busy = 0, units = 0;
+
+    for (size_t i = 0; i < w->cfg->edge.n_instances; i++) {
+        busy += compute_server_busy(net->server[i]);
+        units += compute_server_units(net->server[i]);
+    }
+    return (double)busy / (double)units;
+}
+
+/* Send a state update to every inference of this cell that may still
+ * re-plan an edge part. */
+static void push_state(struct proto_collab_world *w, struct proto_net *net)
+{
+    net->pushed_load = net_load(w, net);
+    for (size_t i = 0; i < w->n_infs; i++) {
+        struct proto_inf *inf = w->infs[i];
+
+        if (inf->state == PROTO_INF_FREE || inf->cell != net->cell ||
+            !proto_inf_may_replan(inf) || !proto_inf_has_edge_part(inf))
+            continue;
+        w->stats.state_pushes++;
+        proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+    }
+}
+
+static void net_push(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct proto_net *net = state;
+    struct proto_collab_world *w = net->world;
+
+    push_state(w, net);
+    core_schedule_in(eng, w->cfg->protocol.push_period_s, net->entity, PROTO_NET_EV_PUSH, 0,
+                     ev->data);
+}
+
+static void check_load_push(struct proto_collab_world *w, struct proto_net *net)
+{
+    double th = w->cfg->protocol.load_threshold;
+
+    if (th > 0 && fabs(net_load(w, net) - net->pushed_load) >= th)
+        push_state(w, net);
+}
+
+void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
+                     struct compute_state *st)
+{
+    const struct proto_side *edge = &w->cfg->edge;
+    const struct compute_problem *p;
+    struct proto_net *net = &w->nets[cell];
+    struct proto_ue *u = &w->ues[ue];
+    struct radio_rrm_reply rr;
+    struct core_err e;
+    double now = core_engine_now(w->eng), best = INFINITY;
+
+    p = proto_problem(w->cfg, u->device, model);
+    *st = (struct compute_state){0};
+    if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
+        core_engine_fail(w->eng, e.rc, e.msg);
+        return;
+    }
+    st->ul_rate_bps = rr.ul_rate_bps;
+    st->dl_rate_bps = rr.dl_rate_bps;
+    st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
+                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
+    st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
+    u->last_sinr_db = rr.ul_sinr_db;
+    for (size_t o = 0; o < edge->n_options; o++) {
+        uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
+        double wait = instance_wait_s(w, net, res, now);
+
+        st->wait_s[COMPUTE_SIDE_EDGE][o] = wait;
+        if (wait < best)
+            best = wait;
+    }
+    st->edge_available = best <= w->cfg->protocol.admission_wait_s && rr.ul_rate_bps > 0 &&
+                         rr.dl_rate_bps > 0;
+    st->w_latency = w->cfg->objective.latency_weight;
+    st->w_energy = w->cfg->objective.energy_weight;
+}
+
+/* ---- a3: the network's rule ---------------------------------------------------------- */
+
+enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
+                                struct core_rng *rng, struct compute_plan *out, bool *later,
+                                struct core_err *e)
+{
+    const struct proto_protocol_config *pc = ctx;
+    const struct compute_problem *p = req->problem;
+    const struct compute_plan *pl = req->current;
+    const double *wait = req->state.wait_s[COMPUTE_SIDE_EDGE];
+    double th = pc->override_wait_s;
+    uint8_t choice[COMPUTE_PLAN_MAX_LAYERS];
+    bool busy = false, ue_can = true, withdraw = false;
+
+    (void)rng, (void)e;
+    *later = false;
+    *out = *pl;
+    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++)
+        if (wait[pl->option[pl->order[k]]] > th)
+            busy = true;
+    if (!busy)
+        return CORE_OK; /* a2 stands */
+    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++) {
+        uint32_t layer = pl->order[k];
+        double best = INFINITY, ue_best = INFINITY;
+
+        for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++) {
+            double c = wait[o] + compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, o, layer);
+
+            if (wait[o] <= th && c < best) {
+                best = c;
+                choice[layer] = (uint8_t)o;
+            }
+        }
+        for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
+            ue_best = fmin(ue_best, compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, layer));
+        if (!isfinite(ue_best))
+            ue_can = false;
+        if (!isfinite(best))
+            withdraw = true;
+    }
+    if (withdraw) {
+        if (ue_can)
+            out->n_ue = out->n_layers; /* the UE computes it all (a4) */
+        return CORE_OK;                /* else the UE cannot take it: a2 stands */
+    }
+    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++)
+        out->option[pl->order[k]] = choice[pl->order[k]];
+    return CORE_OK;
+}
+
+/* Move inf to the withdrawn state of where the UE is. */
+static void withdraw(struct proto_collab_world *w, struct proto_inf *inf)
+{
+    switch (inf->state) {
+    case PROTO_INF_COMPUTING:
+    case PROTO_INF_COMPUTING_A2_IN:
+        proto_inf_to(w, inf, PROTO_INF_W_COMPUTING);
+        break;
+    case PROTO_INF_AWAITING_A2:
+        proto_inf_to(w, inf, PROTO_INF_W_IDLE);
+        break;
+    case PROTO_INF_UPLOADING:
+        proto_inf_to(w, inf, PROTO_INF_W_UPLOADING);
+        break;
+    default:
+        CORE_ASSERT(!"the edge part withdrawn in a state without one");
+    }
+}
+
+/* ---- the edge's part ----------------------------------------------------------------- */
+
+/* Start the edge segment at inf->edge_pos, or send the result. */
+static void edge_next(struct proto_collab_world *w, struct proto_net *net, struct proto_inf *inf)
+{
+    struct compute_segment sg;
+    struct compute_job job = {0};
+    const struct compute_problem *p = proto_inf_problem(w, inf);
+
+    if (inf->edge_pos >= inf->plan.n_layers) {
+        if (inf->real_buf) {
+            struct core_err e;
+
+            if (proto_real_edge_part(w, inf, &e) != CORE_OK) {
+                core_engine_fail(w->eng, e.rc, e.msg);
+                return;
+            }
+        }
+        proto_inf_to(w, inf, PROTO_INF_RETURNING);
+        proto_send(w, inf->ue, net->cell, PROTO_MSG_RESULT, inf);
+        return;
+    }
+    proto_segment_at(w, inf, inf->edge_pos, &sg);
+    CORE_ASSERT(sg.side == COMPUTE_SIDE_EDGE);
+    inf->seg_scale = proto_jitter(w, w->ues[inf->ue].jitter);
+    inf->seg_energy_j = sg.energy_j * inf->seg_scale;
+    job.id = inf->slot;
+    job.owner = inf->gen;
+    job.t_arrival_s = core_engine_now(w->eng);
+    job.service_s = (sg.copy_s + sg.compute_s) * inf->seg_scale;
+    job.units = w->cfg->edge.option_units[sg.option];
+    inf->edge_pos = sg.first + sg.count;
+    if (compute_server_submit(net->server[p->options[COMPUTE_SIDE_EDGE][sg.option].resource],
+                              w->eng, &job) != CORE_OK) {
+        core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory growing an edge queue");
+        return;
+    }
+    check_load_push(w, net);
+}
+
+void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_s,
+                        struct core_engine *eng)
+{
+    struct proto_net *net = ctx;
+    struct proto_collab_world *w = net->world;
+    struct proto_inf *inf;
+
+    (void)eng;
+    if (job->id == BACKGROUND_JOB) {
+        check_load_push(w, net);
+        return;
+    }
+    inf = proto_inf_find(w, (uint32_t)job->id, job->owner);
+    if (!inf)
+        return;
+    inf->edge_queue_s += job->t_start_s - job->t_arrival_s;
+    inf->edge_compute_s += t_done_s - job->t_start_s;
+    inf->edge_energy_j += inf->seg_energy_j;
+    check_load_push(w, net);
+    edge_next(w, net, inf);
+}
+
+/* ---- messages from the UE ---------------------------------------------------------------- */
+
+void proto_net_on_request(struct proto_collab_world *w, struct proto_net *net,
+                          struct proto_inf *inf)
+{
+    proto_net_state(w, net->cell, inf->ue, inf->model, &inf->state_used);
+    inf->declined = !inf->state_used.edge_available;
+    proto_inf_to(w, inf, PROTO_INF_REPLYING);
+    proto_send(w, inf->ue, net->cell, PROTO_MSG_REPLY, inf);
+}
+
+void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
+                           struct proto_inf *inf)
+{
+    struct compute_decision req;
+    struct compute_plan a3;
+    bool parked;
+    double now = core_engine_now(w->eng);
+
+    if (proto_inf_withdrawn(inf) || !proto_inf_has_edge_part(inf) ||
+        inf->state == PROTO_INF_AT_EDGE || inf->state == PROTO_INF_RETURNING)
+        return; /* an a2 that no longer applies */
+    proto_decision_request(w, inf, COMPUTE_DECIDE_OVERRIDE, &inf->state_used, &req);
+    req.state.edge_available = true;
+    for (size_t o = 0; o < req.problem->n_options[COMPUTE_SIDE_EDGE]; o++)
+        req.state.wait_s[COMPUTE_SIDE_EDGE][o] = instance_wait_s(
+            w, net, req.problem->options[COMPUTE_SIDE_EDGE][o].resource, now);
+    if (!proto_decide(w, inf, &req, &a3, &parked))
+        return;
+    if (a3.n_ue == inf->plan.n_ue &&
+        memcmp(a3.option, inf->plan.option, a3.n_layers * sizeof(a3.option[0])) == 0)
+        return; /* a2 stands */
+    inf->overridden = true;
+    inf->n_segs = 0;
+    if (a3.n_ue == a3.n_layers)
+        withdraw(w, inf);
+    else
+        memcpy(inf->plan.option, a3.option, a3.n_layers * sizeof(a3.option[0]));
+    proto_send(w, inf->ue, net->cell, PROTO_MSG_UPDATE, inf);
+}
+
+void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *net,
+                               struct proto_inf *inf)
+{
+    if (inf->state != PROTO_INF_UPLOADING)
+        return; /* the edge gave this inference up in a3 */
+    proto_inf_to(w, inf, PROTO_INF_AT_EDGE);
+    inf->edge_pos = inf->plan.n_ue;
+    edge_next(w, net, inf);
+}
+
+void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *net,
+                                struct proto_inf *inf)
+{
+    w->stats.state_requests++;
+    proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+}

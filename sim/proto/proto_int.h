@@ -1,0 +1,364 @@
+/*
+ * proto_int.h — what the collaborative world's files share inside sim/proto:
+ * the world, its UEs, its network devices (one per cell), the inferences and
+ * messages in flight, the inference's states and the message table. Not part
+ * of proto's public face (proto.h).
+ *
+ * Inferences and messages in flight live in pools of individually allocated
+ * objects recycled through free lists, so a callback may hold a pointer to
+ * one across events; pools only grow when more are in flight than ever
+ * before. A generation number, bumped when an object is recycled or an
+ * inference restarts, lets late callbacks (a segment that ends after its
+ * inference was re-planned) recognise they are stale.
+ *
+ * Files: world.c (building, pools, the config's checks), transport.c (the
+ * message table, sending, delivering, tracing), inference.c (the states and
+ * their one transition function, segments, jitter, outcomes), decide.c (the
+ * decision seam: requests, deciders, parking), ue.c (the UE: workload, CRM,
+ * re-decisions), net.c (the network device: RRM, CRM, admission, a3, edge
+ * CRM, pushes), real.c (real mode).
+ */
+#ifndef COINFER_PROTO_INT_H
+#define COINFER_PROTO_INT_H
+
+#include "proto/proto.h"
+
+/* ---- the inference's states (inference.c) ---------------------------------- */
+
+/* Where an inference is in the protocol, as one state: the UE's progress
+ * and what the network did to its plan (the network takes the edge part
+ * away when it withdraws: the W_ states, until the UE learns it from a3).
+ * proto_inf_to is the only way from one to another (a table of the allowed
+ * moves). */
+enum proto_inf_state {
+    PROTO_INF_FREE,            /* in the pool, no inference */
+    PROTO_INF_REQUESTING,      /* the request is on the uplink */
+    PROTO_INF_REPLYING,        /* the network's reply is on the downlink */
+    PROTO_INF_DECIDING,        /* the UE's decider will answer later (parked) */
+    PROTO_INF_COMPUTING,       /* the UE computes its part; its latest a2 is on the uplink */
+    PROTO_INF_COMPUTING_A2_IN, /* the UE computes its part; the network holds an a2 */
+    PROTO_INF_AWAITING_A2,     /* the UE's part is done; its a2 is still on the uplink */
+    PROTO_INF_LOCAL,           /* the UE computes every layer (a local plan or a decline) */
+    PROTO_INF_UPLOADING,       /* the intermediate result is on the uplink */
+    PROTO_INF_AT_EDGE,         /* the edge computes its part */
+    PROTO_INF_RETURNING,       /* the result is on the downlink */
+    PROTO_INF_W_COMPUTING,     /* the network withdrew the edge part (a3 on its way); the UE,
+                                  unaware, computes its part */
+    PROTO_INF_W_UPLOADING,     /* withdrawn; an upload nobody will use is on the uplink */
+    PROTO_INF_W_IDLE,          /* withdrawn; the UE's part done, its upload over: it waits
+                                  for a3 */
+    PROTO_INF_TAKEN_BACK,      /* a3 came: the UE computes the rest itself (a4) */
+    PROTO_INF_TAKEN_BACK_UPLOADING, /* the same while the unused upload is still on the air */
+    PROTO_INF_TAKEN_BACK_DONE, /* the UE computed all; the unused upload is still on the air */
+    PROTO_INF_STATE_COUNT
+};
+
+const char *proto_inf_state_name(enum proto_inf_state s);
+
+#define PROTO_SEG_CACHE 8 /* segments an inference keeps */
+
+struct proto_inf {
+    uint32_t slot;             /* index in the pool */
+    uint32_t gen;              /* bumped on recycle and restart */
+    uint32_t next_of_ue;       /* next in-flight inference of its UE (UINT32_MAX: last) */
+    uint32_t prev_of_ue;       /* previous one (UINT32_MAX: first) */
+    enum proto_inf_state state; /* where it is (proto_inf_to) */
+    uint64_t id;               /* inference_id */
+    uint32_t ue;               /* UE index */
+    uint32_t cell;             /* network device serving it */
+    uint32_t model;            /* model index */
+    uint32_t device;           /* the UE's device class */
+    uint32_t workload;         /* the UE's workload it came from */
+    double deadline_s;         /* its deadline, s */
+    struct compute_state state_used; /* the state the plan was decided on */
+    struct compute_plan plan;  /* a1 + a2 (after a3: the plan in force) */
+    uint32_t ue_pos;           /* next plan position the UE starts (those before: done
+                                  or running) */
+    uint32_t edge_pos;         /* next plan position the edge starts */
+    /* The plan's segments (compute_plan_segments) while the plan does not
+     * change, when there are at most PROTO_SEG_CACHE of them (n_segs 0: not
+     * cached). */
+    struct compute_segment segs[PROTO_SEG_CACHE];
+    uint32_t n_segs;           /* segments in segs[] (0: recompute) */
+    double seg_scale;          /* the running segment's jitter factor */
+    double seg_energy_j;       /* the running segment's energy, J */
+    bool declined;             /* outcome: the network declined */
+    bool overridden;           /* outcome: the network sent a3 */
+    double t_request_s;        /* request issued, s */
+    double ue_compute_s;       /* UE segments, waits included, s */
+    double uplink_s;           /* the intermediate upload that counted, s */
+    double edge_queue_s;       /* waits at edge resources, s */
+    double edge_compute_s;     /* edge service, s */
+    double downlink_s;         /* result download, s */
+    double ue_energy_j;        /* UE compute and radio, J */
+    double edge_energy_j;      /* edge compute, J */
+    uint64_t ticket;           /* DECIDING or a pending re-decision: its ticket (0: none) */
+    float *real_buf;           /* real mode: the input, then the crossing tensors (owned) */
+    double real_cross_bytes;   /* real mode: bytes of the crossing tensors, B */
+    int32_t real_class;        /* real mode: the result's class (-1: none yet) */
+};
+
+/* Move inf to state to (an allowed move: a broken invariant aborts),
+ * counting the move in w->moves. */
+void proto_inf_to(struct proto_collab_world *w, struct proto_inf *inf, enum proto_inf_state to);
+
+/* Whether the table allows a move from one state to another. */
+bool proto_inf_move_allowed(enum proto_inf_state from, enum proto_inf_state to);
+
+/* The one question every re-decision asks: may inf still change its plan?
+ * Deciding is done, its UE part is not uploaded, the network has not taken
+ * its edge part away. (COMPUTING, COMPUTING_A2_IN, AWAITING_A2, LOCAL.) */
+bool proto_inf_may_replan(const struct proto_inf *inf);
+
+/* Whether a handover may restart inf at the new cell: its data has not
+ * reached the edge and the UE does not compute everything itself. */
+bool proto_inf_restartable(const struct proto_inf *inf);
+
+/* Whether inf's plan in force has an edge part. */
+static inline bool proto_inf_has_edge_part(const struct proto_inf *inf)
+{
+    return inf->plan.n_ue < inf->plan.n_layers;
+}
+
+/* Whether the network has withdrawn inf's edge part and the UE does not know
+ * yet, or knows and computes the rest itself. */
+bool proto_inf_withdrawn(const struct proto_inf *inf);
+
+/* ---- messages in flight ------------------------------------------------------ */
+
+struct proto_msg {
+    uint32_t slot;            /* index in the pool */
+    bool live;                /* on the air */
+    struct proto_collab_world *world; /* back pointer */
+    enum proto_msg_type type; /* what it is */
+    uint32_t ue;              /* the UE */
+    uint32_t cell;            /* the network device it goes to or comes from */
+    double bytes;             /* size, B */
+    uint32_t inf_slot;        /* its inference (UINT32_MAX: none) */
+    uint32_t inf_gen;         /* the inference's generation when sent */
+    int64_t inf_id;           /* its inference_id (-1: none) */
+};
+
+/* ---- the entities ---------------------------------------------------------------- */
+
+struct proto_ue {
+    struct proto_collab_world *world; /* back pointer */
+    uint32_t index;           /* UE index */
+    uint32_t entity;          /* engine entity */
+    uint32_t device;          /* device class */
+    uint32_t group;           /* radio / proto group */
+    struct compute_server **server; /* [its device's n_instances] (in the world's arena) */
+    struct core_rng **arrivals; /* [its group's n_workloads] (in the world's arena) */
+    struct core_rng *decision; /* the decision maker's draws */
+    struct core_rng *jitter;   /* segment-time jitter */
+    struct core_rng *input;    /* real mode: input images */
+    double last_sinr_db;       /* UL SINR of the state it last used, dB */
+    double battery_j;          /* energy left, J (INFINITY: unlimited) */
+    double last_load;          /* its own load (busy units / units) at its last decision */
+    uint32_t in_flight;        /* inferences of this UE in flight */
+    uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
+};
+
+struct proto_net {
+    struct proto_collab_world *world; /* back pointer */
+    uint32_t cell;            /* its cell */
+    uint32_t entity;          /* engine entity (pushes, background arrivals) */
+    struct compute_server **server;   /* [edge n_instances] (in the world's arena) */
+    struct core_rng **background;     /* [edge n_instances] (in the world's arena) */
+    double pushed_load;       /* load at the last push, 0..1 */
+};
+
+/* A decision parked until its decider answers. */
+struct proto_parked {
+    uint64_t ticket;              /* its ticket (> 0) */
+    uint32_t inf_slot, inf_gen;   /* its inference */
+    struct compute_decision req;  /* the request (req.current points into cur) */
+    struct compute_plan cur;      /* the plan in force when it was asked (UPDATE) */
+};
+
+struct proto_collab_world {
+    const struct proto_world_config *cfg; /* borrowed */
+    struct core_engine *eng;          /* borrowed */
+    struct radio_world *radio;        /* borrowed */
+    struct proto_decider ue_decider;  /* the UEs' decider */
+    struct proto_decider net_decider; /* the network's */
+    struct proto_sink sink;           /* where outcomes and messages go */
+    struct proto_ue *ues;             /* [n_ues] */
+    size_t n_ues;                     /* UEs */
+    struct proto_net *nets;           /* [n_cells] */
+    size_t n_cells;                   /* cells */
+    void *arena;                      /* the UEs' and nets' pointer arrays (owned) */
+    struct proto_inf **infs;          /* pool, [n_infs] */
+    size_t n_infs, cap_infs;          /* pool size, array capacity */
+    uint32_t *free_infs;              /* free slots (stack), [cap_infs] */
+    size_t n_free_infs;               /* entries */
+    struct proto_msg **msgs;          /* pool, [n_msgs] */
+    size_t n_msgs, cap_msgs;          /* pool size, array capacity */
+    uint32_t *free_msgs;              /* free slots (stack), [cap_msgs] */
+    size_t n_free_msgs;               /* entries */
+    struct proto_parked *parked;      /* [n_parked], oldest first (owned) */
+    size_t n_parked, cap_parked;      /* entries, allocated */
+    uint64_t next_ticket;             /* the next parked decision's ticket */
+    struct compute_segment *segs;     /* scratch, [COMPUTE_PLAN_MAX_LAYERS] */
+    uint64_t next_id;                 /* next inference_id */
+    struct proto_collab_stats stats;  /* counters */
+    /* Moves made, [from][to] (proto_inf_to): what white-box tests read to
+     * see which of the table's moves a world exercised. */
+    uint64_t moves[PROTO_INF_STATE_COUNT][PROTO_INF_STATE_COUNT];
+    int ue_type, net_type;            /* engine entity types */
+};
+
+/* The problem of inf. */
+static inline const struct compute_problem *proto_inf_problem(const struct proto_collab_world *w,
+                                                              const struct proto_inf *inf)
+{
+    return proto_problem(w->cfg, inf->device, inf->model);
+}
+
+/* Events of a UE entity and of a network entity. */
+enum proto_ue_event { PROTO_UE_EV_ARRIVAL, PROTO_UE_EV_COUNT };
+enum proto_net_event { PROTO_NET_EV_PUSH, PROTO_NET_EV_BACKGROUND, PROTO_NET_EV_COUNT };
+
+/* ---- world.c --------------------------------------------------------------------- */
+
+/* A fresh inference (NULL: out of memory, the run fails). */
+struct proto_inf *proto_inf_get(struct proto_collab_world *w);
+void proto_inf_put(struct proto_collab_world *w, struct proto_inf *inf);
+/* The live inference of (slot, gen), or NULL if it is gone or restarted. */
+struct proto_inf *proto_inf_find(struct proto_collab_world *w, uint32_t slot, uint32_t gen);
+struct proto_msg *proto_msg_get(struct proto_collab_world *w);
+void proto_msg_put(struct proto_collab_world *w, struct proto_msg *m);
+
+/* ---- transport.c ------------------------------------------------------------------- */
+
+/* Send a message of type now over the UE's radio, its size from the message
+ * table (for inf, which may be NULL for state messages); its delivery goes
+ * to the receiver's handler and, for an uplink message, the sender's
+ * acknowledgement handler. Fails the run on out of memory. */
+void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
+                enum proto_msg_type type, struct proto_inf *inf);
+
+/* ---- inference.c -------------------------------------------------------------------- */
+
+/* The segment of inf's plan in force that starts at position pos: the
+ * plan's segment (compute_plan_segments) when one starts there, else the
+ * rest of the segment holding pos (no copy: the same option continues).
+ * Fills inf's segment cache when the plan has changed. */
+void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint32_t pos,
+                      struct compute_segment *out);
+
+/* Jitter factor of one segment (1 without jitter): log-normal, mean 1. */
+double proto_jitter(struct proto_collab_world *w, struct core_rng *r);
+
+/* inf ended at t_s: its outcome to the sink, the UE's bookkeeping, the
+ * inference back to the pool. */
+void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s);
+
+/* ---- decide.c ----------------------------------------------------------------------- */
+
+/* Fill req for inf: kind, problem, identity, the UE's own state, with st the
+ * state (its UE waits are measured here) and, for a re-decision, the plan in
+ * force and how much of it has started. */
+void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
+                            enum compute_decision_kind kind, const struct compute_state *st,
+                            struct compute_decision *req);
+
+/* Ask the UE's decider (the network's for OVERRIDE) about req: true with
+ * *out filled (*parked false), or with *parked true when the decider answers
+ * later (the request parked, its ticket in inf->ticket). False when the run
+ * failed (the decider failed, or its plan breaks its contract). */
+bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
+                  const struct compute_decision *req, struct compute_plan *out, bool *parked);
+
+/* Forget inf's parked request, if any (it restarts). */
+void proto_decision_drop(struct proto_collab_world *w, struct proto_inf *inf);
+
+/* The UE's own load: busy units over all units of its resources, 0..1. */
+double proto_ue_load(const struct proto_collab_world *w, const struct proto_ue *ue);
+
+/* ---- ue.c ------------------------------------------------------------------------------ */
+
+extern const struct core_entity_type proto_ue_type;
+
+/* Schedule ue's first arrival of each workload. */
+enum core_rc proto_ue_start(struct proto_collab_world *w, struct proto_ue *ue);
+
+/* Send inf's request now from its UE's serving cell. */
+void proto_ue_send_request(struct proto_collab_world *w, struct proto_inf *inf);
+
+/* Downlink messages reaching the UE, and the UE learning its uplink message
+ * was delivered (link-layer acknowledgement, the same instant). */
+void proto_ue_on_reply(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                       double duration_s);
+void proto_ue_on_update(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                        double duration_s);
+void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                              double duration_s);
+void proto_ue_on_result(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                        double duration_s);
+void proto_ue_on_energy_report(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                               double duration_s);
+void proto_ue_sent_decision(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                            double duration_s);
+void proto_ue_sent_intermediate(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
+                                double duration_s);
+
+/* A UE resource finished a job. */
+void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s,
+                       struct core_engine *eng);
+/* The UE changed cell. */
+void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t from_cell,
+                       uint32_t to_cell, double t_s);
+
+/* The first decision's plan has come (now or from a parked answer): the
+ * inference starts running it. */
+void proto_ue_run_plan(struct proto_collab_world *w, struct proto_inf *inf,
+                       const struct compute_plan *plan);
+/* A re-decision's plan has come: adopted when the started layers are its
+ * first ones and it differs. */
+void proto_ue_adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
+                         const struct compute_plan *plan);
+
+/* ---- net.c ------------------------------------------------------------------------------ */
+
+extern const struct core_entity_type proto_net_type;
+
+/* Schedule the network device's pushes and background work. */
+enum core_rc proto_net_start(struct proto_collab_world *w, struct proto_net *net);
+
+/* Uplink messages reaching the network device of m's cell. */
+void proto_net_on_request(struct proto_collab_world *w, struct proto_net *net,
+                          struct proto_inf *inf);
+void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
+                           struct proto_inf *inf);
+void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *net,
+                               struct proto_inf *inf);
+void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *net,
+                                struct proto_inf *inf);
+
+/* An edge resource finished a job. */
+void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_s,
+                        struct core_engine *eng);
+/* The state the network reports to ue now (RRM, CRM; CPMM tables are the
+ * problem's): fills st's radio figures and edge waits, edge_available by
+ * admission, and *ul_sinr_db. */
+void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
+                     struct compute_state *st);
+
+/* ---- real.c ------------------------------------------------------------------------------- */
+
+/* Real mode. Draw inf's input (an 8-bit image) into its buffer. */
+enum core_rc proto_real_input(struct proto_collab_world *w, struct proto_inf *inf,
+                              struct core_err *e);
+/* Run inf's UE part on its input, keeping the crossing tensors; their bytes
+ * (the model input at the problem's input bytes) in *crossing_bytes. With
+ * the whole model on the UE, sets the result's class. */
+enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *inf,
+                                double *crossing_bytes, struct core_err *e);
+/* Run inf's edge part on the crossing tensors; sets the result's class. */
+enum core_rc proto_real_edge_part(struct proto_collab_world *w, struct proto_inf *inf,
+                                  struct core_err *e);
+/* Free inf's buffer (NULL: no-op). */
+void proto_real_free(struct proto_inf *inf);
+
+#endif /* COINFER_PROTO_INT_H */

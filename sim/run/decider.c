@@ -1,0 +1,57 @@
+/*
+ * decider.c — a policy as the UEs' decider (proto's decision seam): one
+ * solver per (device class, model) problem, prepared once at the start of a
+ * run (policy_solver_create: the oracle enumerates a DAG's cuts there);
+ * INITIAL and UPDATE requests are the policy's decisions, ADAPT requests
+ * (a4) the plan every policy answers (policy_adapt). Built-in policies
+ * always answer at once.
+ */
+#include "run/run_int.h"
+
+#include <string.h>
+
+static enum core_rc decide(void *ctx, const struct compute_decision *req, struct core_rng *rng,
+                           struct compute_plan *out, bool *later, struct core_err *e)
+{
+    struct run_decider *d = ctx;
+
+    *later = false;
+    if (req->kind == COMPUTE_DECIDE_ADAPT)
+        return policy_adapt(req, out, e);
+    return policy_decide(d->solver[req->device * d->n_models + req->model], &req->state, rng,
+                         out, e);
+}
+
+enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
+                              const struct run_assembly *a, struct core_err *e)
+{
+    memset(d, 0, sizeof(*d));
+    d->exact = true;
+    d->n_models = a->n_models;
+    d->n_problems = a->n_devices * a->n_models;
+    d->solver = core_calloc(d->n_problems ? d->n_problems : 1, sizeof(*d->solver));
+    if (!d->solver)
+        return core_err(e, CORE_E_NOMEM, "out of memory for the policy");
+    for (size_t i = 0; i < d->n_problems; i++) {
+        if (!a->problem_of[i])
+            continue; /* no UE of this class runs this model */
+        d->solver[i] = policy_solver_create(kind, a->problem_of[i], e);
+        if (!d->solver[i]) {
+            run_decider_fini(d);
+            return e->rc;
+        }
+        if (!policy_solver_exact(d->solver[i]))
+            d->exact = false;
+    }
+    d->decider.decide = decide;
+    d->decider.ctx = d;
+    return CORE_OK;
+}
+
+void run_decider_fini(struct run_decider *d)
+{
+    for (size_t i = 0; d->solver && i < d->n_problems; i++)
+        policy_solver_destroy(d->solver[i]);
+    core_free(d->solver);
+    memset(d, 0, sizeof(*d));
+}
