@@ -12,16 +12,16 @@ python3-torchvision; run with /usr/bin/python3).
         (C / groups) kh kw for every Conv2d, in x out features for every
         Linear, nothing else.
 
-    torchvision_zoo.py export MODEL DIR
-        For the logits check (tests/validation/test_zoo_torch.c): build MODEL
-        with weights drawn from seed 1 (He normal for convs and linears, small
-        biases, batch norms with random affine parameters and running
-        statistics, so that folding them is exercised), eval mode, and write
-        DIR/tensors.bin, its state_dict in order (num_batches_tracked left
-        out), each tensor as u32 name length, the name, u32 rank, the
+    torchvision_zoo.py export DIR MODEL...
+        For the logits check (tests/validation/test_zoo_torch.c): build each
+        MODEL with weights drawn from seed 1 (He normal for convs and
+        linears, small biases, batch norms with random affine parameters and
+        running statistics, so that folding them is exercised), eval mode, and
+        write DIR/MODEL.tensors, its state_dict in order (num_batches_tracked
+        left out), each tensor as u32 name length, the name, u32 rank, the
         dimensions (u32 each) and the float32 data, little-endian;
-        DIR/input.f32, one input from seed 2 in [-1, 1) (float32); and
-        DIR/logits.f32, the model's output on it (float32).
+        DIR/MODEL.input, one input from seed 2 in [-1, 1) (float32); and
+        DIR/MODEL.logits, the model's output on it (float32).
 
 MODEL is a zoo name: lenet5 alexnet vgg16 resnet18 mobilenetv2 googlenet
 squeezenet shufflenetv2 mobilenetv3small efficientnetb0. torchvision has no
@@ -122,44 +122,45 @@ def randomise(model):
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
+                m.weight.normal_(0.0, (2.0 / m.weight[0].numel()) ** 0.5, generator=g)
                 if m.bias is not None:
-                    m.bias.copy_((torch.rand(m.bias.shape, generator=g) - 0.5) * 0.2)
+                    m.bias.uniform_(-0.1, 0.1, generator=g)
             elif isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.weight.copy_(0.5 + torch.rand(c, generator=g))
-                m.bias.copy_((torch.rand(c, generator=g) - 0.5) * 0.4)
-                m.running_mean.copy_((torch.rand(c, generator=g) - 0.5) * 0.4)
-                m.running_var.copy_(0.5 + 1.5 * torch.rand(c, generator=g))
+                m.weight.uniform_(0.5, 1.5, generator=g)
+                m.bias.uniform_(-0.2, 0.2, generator=g)
+                m.running_mean.uniform_(-0.2, 0.2, generator=g)
+                m.running_var.uniform_(0.5, 2.0, generator=g)
 
 
 def export(name, out_dir):
+    """One model's tensors, input and logits into out_dir/name.*."""
     model, shape = build(name)
     randomise(model)
-    with open(out_dir + "/tensors.bin", "wb") as f:
+    base = "%s/%s" % (out_dir, name)
+    with open(base + ".tensors", "wb") as f:
         for key, t in model.state_dict().items():
             if key.endswith("num_batches_tracked"):
                 continue
-            a = t.detach().contiguous().numpy().astype("<f4")
+            a = t.detach().contiguous().numpy().astype("<f4", copy=False)
             f.write(struct.pack("<I", len(key)) + key.encode() + struct.pack("<I", a.ndim))
             f.write(struct.pack("<%dI" % a.ndim, *a.shape))
-            f.write(a.tobytes())
+            a.tofile(f)
     x = torch.rand(shape, generator=torch.Generator().manual_seed(2)) * 2 - 1
     with torch.no_grad():
         y = model(x)
-    with open(out_dir + "/input.f32", "wb") as f:
+    with open(base + ".input", "wb") as f:
         f.write(x.contiguous().numpy().astype("<f4").tobytes())
-    with open(out_dir + "/logits.f32", "wb") as f:
+    with open(base + ".logits", "wb") as f:
         f.write(y.contiguous().numpy().astype("<f4").tobytes())
 
 
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "figures":
         figures()
-    elif len(sys.argv) == 4 and sys.argv[1] == "export" and sys.argv[2] in MODELS:
+    elif len(sys.argv) >= 4 and sys.argv[1] == "export" and all(m in MODELS for m in sys.argv[3:]):
         torch.set_num_threads(1)
-        export(sys.argv[2], sys.argv[3])
+        for name in sys.argv[3:]:
+            export(name, sys.argv[2])
     else:
         sys.exit(__doc__)
 
