@@ -11,8 +11,9 @@
  * relu and relu6 are nn_bias_act's (a bias of 0), bit for bit.
  *
  * exp is Cephes' single-precision expf: x clamped to [-87.3, 89], x = n ln 2
- * + r with |r| <= ln 2 / 2 (ln 2 in two parts, so r is exact), exp(r) by a
- * degree-7 polynomial, times 2^n built in the exponent bits: within 2 ulp
+ * + r with n the nearest integer (rounded by adding 1.5 2^23) and |r| <=
+ * ln 2 / 2 (ln 2 in two parts, so r is exact), exp(r) by a degree-7
+ * polynomial, times 2^n built in the exponent bits: within 2 ulp
  * of exp from -87.3 to 88.3, a normal float at least as large as
  * exp(-87.3) below, infinity from 88.4 up (n = 128), so that sigmoid and
  * silu of a large negative x are 0, of a large positive x 1 and x.
@@ -35,42 +36,37 @@
  * passed by value has an ABI of its own. */
 static inline __attribute__((always_inline)) void exp8(nn_v8 *v)
 {
-    const nn_v8 hi = {89.0f, 89.0f, 89.0f, 89.0f, 89.0f, 89.0f, 89.0f, 89.0f};
-    const nn_v8 lo = {-87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f};
-    const nn_v8 log2e = {1.44269504088896341f, 1.44269504088896341f, 1.44269504088896341f,
-                         1.44269504088896341f, 1.44269504088896341f, 1.44269504088896341f,
-                         1.44269504088896341f, 1.44269504088896341f};
-    const nn_v8 half = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
-    const nn_v8 one = {1, 1, 1, 1, 1, 1, 1, 1};
-    const nn_v8 c1 = {0.693359375f, 0.693359375f, 0.693359375f, 0.693359375f,
-                      0.693359375f, 0.693359375f, 0.693359375f, 0.693359375f};
-    const nn_v8 c2 = {-2.12194440e-4f, -2.12194440e-4f, -2.12194440e-4f, -2.12194440e-4f,
-                      -2.12194440e-4f, -2.12194440e-4f, -2.12194440e-4f, -2.12194440e-4f};
-    static const float poly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                                  4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
-    const nn_v8i bias = {127, 127, 127, 127, 127, 127, 127, 127};
-    nn_v8 x = *v, fx, r, p;
-    nn_v8i n, lt;
-    int k;
+#define ACT_SPLAT(c)                                                                               \
+    {                                                                                              \
+        c, c, c, c, c, c, c, c                                                                     \
+    }
+    const nn_v8 hi = ACT_SPLAT(89.0f), lo = ACT_SPLAT(-87.3f);
+    const nn_v8 log2e = ACT_SPLAT(1.44269504088896341f), one = ACT_SPLAT(1.0f);
+    const nn_v8 c1 = ACT_SPLAT(0.693359375f), c2 = ACT_SPLAT(-2.12194440e-4f);
+    /* 1.5 2^23: adding it rounds to an integer, held in the low mantissa
+     * bits. */
+    const nn_v8 magic = ACT_SPLAT(12582912.0f);
+    const nn_v8 p0 = ACT_SPLAT(1.9875691500e-4f), p1 = ACT_SPLAT(1.3981999507e-3f);
+    const nn_v8 p2 = ACT_SPLAT(8.3334519073e-3f), p3 = ACT_SPLAT(4.1665795894e-2f);
+    const nn_v8 p4 = ACT_SPLAT(1.6666665459e-1f), p5 = ACT_SPLAT(5.0000001201e-1f);
+    const nn_v8i bias = ACT_SPLAT(127);
+#undef ACT_SPLAT
+    nn_v8 x = *v, t, fx, r, p;
+    nn_v8i lt;
 
     lt = x < lo;
     x = (nn_v8)(((nn_v8i)lo & lt) | ((nn_v8i)x & ~lt));
     lt = x > hi;
     x = (nn_v8)(((nn_v8i)hi & lt) | ((nn_v8i)x & ~lt));
-    /* n = floor(x log2(e) + 1/2): truncation, one less where it rounded up. */
-    fx = x * log2e + half;
-    n = __builtin_convertvector(fx, nn_v8i);
-    n += (nn_v8i)(__builtin_convertvector(n, nn_v8) > fx); /* true is -1 */
-    fx = __builtin_convertvector(n, nn_v8);
+    /* n = x log2(e) rounded to the nearest integer: t's low bits, fx as a
+     * float. */
+    t = x * log2e + magic;
+    fx = t - magic;
     r = x - fx * c1;
     r = r - fx * c2;
-    p = (nn_v8){poly[0], poly[0], poly[0], poly[0], poly[0], poly[0], poly[0], poly[0]};
-    for (k = 1; k < 6; k++) {
-        const float c = poly[k];
-        p = p * r + (nn_v8){c, c, c, c, c, c, c, c};
-    }
+    p = ((((p0 * r + p1) * r + p2) * r + p3) * r + p4) * r + p5;
     p = p * (r * r) + r + one;
-    *v = p * (nn_v8)((n + bias) << 23);
+    *v = p * (nn_v8)(((nn_v8i)t - (nn_v8i)magic + bias) << 23);
 }
 
 /* *v = act(*v) for an act other than none, relu and relu6. */
@@ -95,13 +91,22 @@ static inline __attribute__((always_inline)) void act8(nn_v8 *v, enum nn_act act
     *v = act == NN_ACT_HARDSWISH ? x * t / six : t / six;
 }
 
-/* y[0..n) = act(x[0..n)), act a constant after inlining. */
+/* y[0..n) = act(x[0..n)), act a constant after inlining; two blocks a step
+ * (two chains in flight), then one, then the tail. */
 static inline __attribute__((always_inline)) void act_row(float *y, const float *x, size_t n,
                                                           enum nn_act act)
 {
-    nn_v8 v;
+    nn_v8 v, w;
     size_t i = 0;
 
+    for (; i + 2 * ACT_BLOCK <= n; i += 2 * ACT_BLOCK) {
+        memcpy(&v, x + i, sizeof(v));
+        memcpy(&w, x + i + ACT_BLOCK, sizeof(w));
+        act8(&v, act);
+        act8(&w, act);
+        memcpy(y + i, &v, sizeof(v));
+        memcpy(y + i + ACT_BLOCK, &w, sizeof(w));
+    }
     for (; i + ACT_BLOCK <= n; i += ACT_BLOCK) {
         memcpy(&v, x + i, sizeof(v));
         act8(&v, act);
