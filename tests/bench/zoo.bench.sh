@@ -67,9 +67,13 @@ stats() { sort -g | awk '{ v[NR] = $1 } END {
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%.6f %.0f\n", m, (v[1] > 0 ? 100 * (v[NR] / v[1] - 1) : 0) }'; }
 
+# The machine's load average (1, 5, 15 min), or "-" where /proc has none.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo -; }
+
 declare -A c_runs t_runs
 cmds=()
 status=0
+load_start=$(loadavg)
 for e in "${envs[@]}"; do
     for threads in 1 2; do
         args=(--threads "$threads" --reps "$REPS" "${MODELS[@]}")
@@ -98,7 +102,8 @@ figure() {
 }
 
 echo "Zoo models, batch 1: median over $ROUNDS alternating rounds of the median of $REPS runs,"
-echo "seconds per inference (wall clock; spread: slowest round over fastest)."
+echo "seconds per inference (wall clock; spread: slowest round over fastest). Load average"
+echo "(1, 5, 15 min) at the start: $load_start; at the end: $(loadavg); on $(nproc) cores."
 echo "ratio = PyTorch / coinfer (>= 1: coinfer no slower). Main figures: OPENBLAS_CORETYPE and"
 echo "OPENBLAS_L2_SIZE unset for both sides; the environment has $env_desc."
 if [ "${#envs[@]}" -gt 1 ]; then
