@@ -77,9 +77,9 @@ static void help(FILE *out)
             "slowest latency over R timed runs (after one warm-up pass) and the achieved\n"
             "GFLOP/s; then the whole model, the energy, and last the line\n"
             "  total latency_s=<median> flops=<n> params=<n>\n"
-            "MODEL is a model file (e.g. models/resnet18.xml) or a zoo name: lenet5,\n"
-            "alexnet, vgg16, resnet18, mobilenetv2. Batch norms are folded into their\n"
-            "convolutions and activations fused before profiling, as coinfer runs models.\n"
+            "MODEL is a model file (e.g. models/resnet18.xml) or a zoo name (listed\n"
+            "below). Batch norms are folded into their convolutions and activations\n"
+            "fused before profiling, as coinfer runs models.\n"
             "\n"
             "  --threads N    OpenBLAS threads, 1 .. cores (default 1)\n"
             "  --reps R       timed runs per figure (default %d)\n"
@@ -104,6 +104,10 @@ static void help(FILE *out)
             "before and after; where none is readable the line says so.\n"
             "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.\n",
             DEFAULT_REPS);
+    fprintf(out, "\nThe zoo:");
+    for (int i = 0; nn_zoo_names[i]; i++)
+        fprintf(out, "%s %s", i ? "," : "", nn_zoo_names[i]);
+    fprintf(out, "\n");
 }
 
 /* Whether arg names a model file rather than a zoo model. */

@@ -95,10 +95,18 @@ enum compute_layer_type {
     COMPUTE_LAYER_CONCAT,    /* channel concatenation */
     COMPUTE_LAYER_SOFTMAX,   /* softmax */
     COMPUTE_LAYER_RESHAPE,   /* flatten, dropout: no data moved */
+    COMPUTE_LAYER_SIGMOID,   /* elementwise 1 / (1 + exp(-x)) */
+    /* elementwise min(max(x + 3, 0), 6) / 6 */
+    COMPUTE_LAYER_HARDSIGMOID,
+    COMPUTE_LAYER_HARDSWISH, /* elementwise x min(max(x + 3, 0), 6) / 6 */
+    COMPUTE_LAYER_SILU,      /* elementwise x / (1 + exp(-x)) */
+    COMPUTE_LAYER_MUL,       /* elementwise product, the second input maybe broadcast */
+    COMPUTE_LAYER_SLICE,     /* a range of channels copied */
+    COMPUTE_LAYER_SHUFFLE,   /* channels permuted (channel shuffle) */
     COMPUTE_LAYER_TYPE_COUNT
 };
 
-/* "conv2d", "dwconv", "fc", ..., "reshape". */
+/* "conv2d", "dwconv", "fc", ..., "reshape", "sigmoid", ..., "shuffle". */
 const char *compute_layer_type_name(enum compute_layer_type t);
 /* The type named name: true with it in *t, else false. */
 bool compute_layer_type_find(const char *name, enum compute_layer_type *t);
@@ -229,8 +237,9 @@ enum core_rc compute_cpmm_add_profile(struct compute_cpmm *c, size_t res, double
 
 /* Fit every (resource, layer type) regression from the profiles, and one
  * per family of memory-bound types (streaming: batchnorm, relu, relu6, gap,
- * add, concat, softmax; window: maxpool, avgpool) for types of that family
- * with no profile of their own. CORE_E_RUNTIME if GSL fails; CORE_E_NOMEM. */
+ * add, concat, softmax, sigmoid, hardsigmoid, hardswish, silu, mul, slice,
+ * shuffle; window: maxpool, avgpool) for types of that family with no
+ * profile of their own. CORE_E_RUNTIME if GSL fails; CORE_E_NOMEM. */
 enum core_rc compute_cpmm_fit(struct compute_cpmm *c, struct core_err *e);
 
 /* Coefficients of resource res's regression for type t: true with their

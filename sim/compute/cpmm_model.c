@@ -84,8 +84,9 @@
 #define STEM_MAX_CHANNELS 4
 
 static const char *const layer_type_names[] = {
-    "conv2d",  "dwconv", "fc",  "batchnorm", "relu",    "relu6",   "maxpool",
-    "avgpool", "gap",    "add", "concat",    "softmax", "reshape",
+    "conv2d",      "dwconv",    "fc",   "batchnorm", "relu",    "relu6",   "maxpool",
+    "avgpool",     "gap",       "add",  "concat",    "softmax", "reshape", "sigmoid",
+    "hardsigmoid", "hardswish", "silu", "mul",       "slice",   "shuffle",
 };
 static_assert(ARRAY_LEN(layer_type_names) == COMPUTE_LAYER_TYPE_COUNT, "one name per type");
 
@@ -355,6 +356,13 @@ static enum cpmm_family family_of(enum compute_layer_type t)
     case COMPUTE_LAYER_ADD:
     case COMPUTE_LAYER_CONCAT:
     case COMPUTE_LAYER_SOFTMAX:
+    case COMPUTE_LAYER_SIGMOID:
+    case COMPUTE_LAYER_HARDSIGMOID:
+    case COMPUTE_LAYER_HARDSWISH:
+    case COMPUTE_LAYER_SILU:
+    case COMPUTE_LAYER_MUL:
+    case COMPUTE_LAYER_SLICE:
+    case COMPUTE_LAYER_SHUFFLE:
         return FAMILY_STREAM;
     default:
         return FAMILY_NONE;

@@ -12,7 +12,7 @@
  *     <input channels=".." height=".." width=".." batch=".."/>
  *     <layer name=".." type=".." inputs=".." out-channels=".." kernel=".."
  *            kernel-w=".." stride=".." pad=".." groups=".." bias=".."
- *            activation=".." eps=".."/>    one or more
+ *            activation=".." eps=".." ceil-mode=".." offset=".."/>  one or more
  *   </model>
  *
  * A layer reads the layer above it (the model input for the first) unless
@@ -44,17 +44,19 @@ enum {
     A_GROUPS = 1 << 2, /* groups */
     A_BIAS = 1 << 3,   /* bias, activation */
     A_EPS = 1 << 4,    /* eps */
+    A_CEIL = 1 << 5,   /* ceil-mode */
+    A_OFFSET = 1 << 6, /* offset */
 };
 
 /* Which attribute groups each op takes; required: out-channels where A_OUT,
- * kernel where A_KERNEL. */
+ * kernel where A_KERNEL (slice takes out-channels as its channel count). */
 static const unsigned attrs_of[] = {
     [NN_OP_CONV2D] = A_OUT | A_KERNEL | A_GROUPS | A_BIAS,
     [NN_OP_FC] = A_OUT | A_BIAS,
     [NN_OP_BATCHNORM] = A_EPS,
     [NN_OP_RELU] = 0,
     [NN_OP_RELU6] = 0,
-    [NN_OP_MAXPOOL] = A_KERNEL,
+    [NN_OP_MAXPOOL] = A_KERNEL | A_CEIL,
     [NN_OP_AVGPOOL] = A_KERNEL,
     [NN_OP_GAP] = 0,
     [NN_OP_ADD] = 0,
@@ -62,6 +64,13 @@ static const unsigned attrs_of[] = {
     [NN_OP_FLATTEN] = 0,
     [NN_OP_SOFTMAX] = 0,
     [NN_OP_DROPOUT] = 0,
+    [NN_OP_SIGMOID] = 0,
+    [NN_OP_HARDSIGMOID] = 0,
+    [NN_OP_HARDSWISH] = 0,
+    [NN_OP_SILU] = 0,
+    [NN_OP_MUL] = 0,
+    [NN_OP_SLICE] = A_OUT | A_OFFSET,
+    [NN_OP_SHUFFLE] = A_GROUPS,
 };
 static_assert(ARRAY_LEN(attrs_of) == NN_OP_COUNT, "one attribute set per enum nn_op");
 
@@ -81,6 +90,8 @@ static const struct {
     {"bias", A_BIAS},
     {"activation", A_BIAS},
     {"eps", A_EPS},
+    {"ceil-mode", A_CEIL},
+    {"offset", A_OFFSET},
 };
 
 /* Building state. */
@@ -222,6 +233,8 @@ static enum core_rc layer_params(const struct builder *b, xmlNodePtr node, enum 
         rc = count_attr(b, node, "pad", &p->pad);
     if (rc == CORE_OK)
         rc = count_attr(b, node, "groups", &p->groups);
+    if (rc == CORE_OK)
+        rc = count_attr(b, node, "offset", &p->offset);
     if (rc != CORE_OK)
         return rc;
     if ((text = attr(node, "bias")) != NULL) {
@@ -229,10 +242,15 @@ static enum core_rc layer_params(const struct builder *b, xmlNodePtr node, enum 
         p->bias = strpbrk(text, "t1") != NULL;
         xmlFree(text);
     }
+    if ((text = attr(node, "ceil-mode")) != NULL) {
+        p->ceil = strpbrk(text, "t1") != NULL;
+        xmlFree(text);
+    }
     if ((text = attr(node, "activation")) != NULL) {
-        p->act = strcmp(text, "relu") == 0    ? NN_ACT_RELU
-                 : strcmp(text, "relu6") == 0 ? NN_ACT_RELU6
-                                              : NN_ACT_NONE;
+        /* The XSD allows only nn_act_name's names. */
+        for (int a = 0; a < NN_ACT_COUNT; a++)
+            if (strcmp(text, nn_act_name((enum nn_act)a)) == 0)
+                p->act = (enum nn_act)a;
         xmlFree(text);
     }
     if ((text = attr(node, "eps")) != NULL) {

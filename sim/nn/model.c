@@ -51,6 +51,13 @@ static const struct nn_layer_ops *const op_table[] = {
     [NN_OP_FLATTEN] = &nn_flatten_ops,
     [NN_OP_SOFTMAX] = &nn_softmax_ops,
     [NN_OP_DROPOUT] = &nn_dropout_ops,
+    [NN_OP_SIGMOID] = &nn_sigmoid_ops,
+    [NN_OP_HARDSIGMOID] = &nn_hardsigmoid_ops,
+    [NN_OP_HARDSWISH] = &nn_hardswish_ops,
+    [NN_OP_SILU] = &nn_silu_ops,
+    [NN_OP_MUL] = &nn_mul_ops,
+    [NN_OP_SLICE] = &nn_slice_ops,
+    [NN_OP_SHUFFLE] = &nn_shuffle_ops,
 };
 static_assert(ARRAY_LEN(op_table) == NN_OP_COUNT, "one ops entry per enum nn_op");
 
@@ -275,7 +282,7 @@ static struct nn_layer *fusion_target(const struct nn_model *m, const struct nn_
 {
     struct nn_layer *t;
 
-    if ((act->op != NN_OP_RELU && act->op != NN_OP_RELU6) || act->inputs[0] < 0)
+    if (nn_act_of_op(act->op) == NN_ACT_NONE || act->inputs[0] < 0)
         return NULL;
     t = &m->layers[act->inputs[0]];
     if (t->n_consumers != 1)
@@ -488,7 +495,7 @@ size_t nn_model_fuse_activations(struct nn_model *m)
         in = &m->layers[l->inputs[0]];
         if (in->op == NN_OP_BATCHNORM && !in->folded)
             continue;
-        t->act_live = l->op == NN_OP_RELU ? NN_ACT_RELU : NN_ACT_RELU6;
+        t->act_live = nn_act_of_op(l->op);
         l->fused = true;
         fused++;
     }

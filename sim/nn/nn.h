@@ -35,7 +35,9 @@
  * for a fused activation; batchnorm 2 per element; relu 1 and relu6 2 per
  * element; maxpool kh kw per output, avgpool kh kw + 1; gap one per input
  * and one per output element; add k - 1 per output; softmax 4 per element;
- * concat, flatten and dropout 0.
+ * concat, flatten and dropout 0; sigmoid and hardsigmoid 4 per element
+ * (an exponential or a clamp counted as two), silu and hardswish 5; mul one
+ * per output; slice and shuffle 0 (copies).
  */
 #ifndef COINFER_NN_H
 #define COINFER_NN_H
@@ -44,24 +46,44 @@
 
 /* The layer types. New ops are appended before NN_OP_COUNT. */
 enum nn_op {
-    NN_OP_CONV2D,    /* (N, C, H, W) -> (N, K, Ho, Wo); groups; optional bias, activation */
-    NN_OP_FC,        /* (N, C, H, W) -> (N, K, 1, 1), input read as (N, C*H*W) */
-    NN_OP_BATCHNORM, /* (N, C, H, W) -> (N, C, H, W), per-channel affine */
-    NN_OP_RELU,      /* (N, C, H, W) -> same: max(x, 0) */
-    NN_OP_RELU6,     /* (N, C, H, W) -> same: min(max(x, 0), 6) */
-    NN_OP_MAXPOOL,   /* (N, C, H, W) -> (N, C, Ho, Wo); padding never wins */
-    NN_OP_AVGPOOL,   /* (N, C, H, W) -> (N, C, Ho, Wo); divides by kh*kw (padding counts) */
-    NN_OP_GAP,       /* (N, C, H, W) -> (N, C, 1, 1): global average pool */
-    NN_OP_ADD,       /* k inputs of one shape (N, C, H, W) -> their sum */
-    NN_OP_CONCAT,    /* k inputs (N, C_i, H, W) -> (N, sum C_i, H, W) */
-    NN_OP_FLATTEN,   /* (N, C, H, W) -> (N, C*H*W, 1, 1), no copy */
-    NN_OP_SOFTMAX,   /* (N, C, H, W) -> same, softmax over each item's C*H*W values */
-    NN_OP_DROPOUT,   /* (N, C, H, W) -> same: identity at inference, no copy */
+    NN_OP_CONV2D,      /* (N, C, H, W) -> (N, K, Ho, Wo); groups; optional bias, activation */
+    NN_OP_FC,          /* (N, C, H, W) -> (N, K, 1, 1), input read as (N, C*H*W) */
+    NN_OP_BATCHNORM,   /* (N, C, H, W) -> (N, C, H, W), per-channel affine */
+    NN_OP_RELU,        /* (N, C, H, W) -> same: max(x, 0) */
+    NN_OP_RELU6,       /* (N, C, H, W) -> same: min(max(x, 0), 6) */
+    NN_OP_MAXPOOL,     /* (N, C, H, W) -> (N, C, Ho, Wo); padding never wins */
+    NN_OP_AVGPOOL,     /* (N, C, H, W) -> (N, C, Ho, Wo); divides by kh*kw (padding counts) */
+    NN_OP_GAP,         /* (N, C, H, W) -> (N, C, 1, 1): global average pool */
+    NN_OP_ADD,         /* k inputs of one shape (N, C, H, W) -> their sum */
+    NN_OP_CONCAT,      /* k inputs (N, C_i, H, W) -> (N, sum C_i, H, W) */
+    NN_OP_FLATTEN,     /* (N, C, H, W) -> (N, C*H*W, 1, 1), no copy */
+    NN_OP_SOFTMAX,     /* (N, C, H, W) -> same, softmax over each item's C*H*W values */
+    NN_OP_DROPOUT,     /* (N, C, H, W) -> same: identity at inference, no copy */
+    NN_OP_SIGMOID,     /* (N, C, H, W) -> same: 1 / (1 + exp(-x)) */
+    NN_OP_HARDSIGMOID, /* (N, C, H, W) -> same: min(max(x + 3, 0), 6) / 6 */
+    NN_OP_HARDSWISH,   /* (N, C, H, W) -> same: x min(max(x + 3, 0), 6) / 6 */
+    NN_OP_SILU,        /* (N, C, H, W) -> same: x / (1 + exp(-x)) (swish) */
+    NN_OP_MUL,         /* (N, C, H, W) x (N, C, H, W) or (N, C, 1, 1) -> (N, C, H, W): product,
+                          the second broadcast over H W (squeeze-and-excitation's scaling) */
+    NN_OP_SLICE,       /* (N, C, H, W) -> (N, K, H, W): channels offset .. offset + K - 1 */
+    NN_OP_SHUFFLE,     /* (N, C, H, W) -> same: channel shuffle in groups g, channel
+                          j (C / g) + i to i g + j (ShuffleNet) */
     NN_OP_COUNT
 };
 
-/* An activation fused into a conv2d or fc layer (applied after the bias). */
-enum nn_act { NN_ACT_NONE, NN_ACT_RELU, NN_ACT_RELU6, NN_ACT_COUNT };
+/* An activation fused into a conv2d or fc layer (applied after the bias):
+ * each is the op of the same name. New ones are appended before
+ * NN_ACT_COUNT. */
+enum nn_act {
+    NN_ACT_NONE,
+    NN_ACT_RELU,
+    NN_ACT_RELU6,
+    NN_ACT_SIGMOID,
+    NN_ACT_HARDSIGMOID,
+    NN_ACT_HARDSWISH,
+    NN_ACT_SILU,
+    NN_ACT_COUNT
+};
 
 /* The model input, as a layer's input index or a tensor id. */
 #define NN_INPUT (-1)
@@ -80,8 +102,10 @@ struct nn_shape {
 
 /* A layer's hyper-parameters. Fields an op does not use are ignored; a zero
  * stride or group count means 1, and a zero kernel_w means kernel_h (square).
- * conv2d uses all but eps; fc uses out_channels, bias, act; batchnorm uses
- * eps (0 means 1e-5); the pools use kernel, stride and pad. */
+ * conv2d uses out_channels to act; fc uses out_channels, bias, act;
+ * batchnorm uses eps (0 means 1e-5); the pools use kernel, stride and pad,
+ * and maxpool ceil; slice uses out_channels and offset; shuffle uses
+ * groups. */
 struct nn_params {
     uint32_t out_channels; /* conv2d: output channels K; fc: output features */
     uint32_t kernel_h;     /* kernel rows, elements */
@@ -92,6 +116,9 @@ struct nn_params {
     bool bias;             /* conv2d / fc carry a bias */
     enum nn_act act;       /* conv2d / fc fused activation */
     float eps;             /* batchnorm epsilon (0: 1e-5) */
+    bool ceil;             /* maxpool: output size rounded up (PyTorch's ceil_mode): a last
+                              window that starts inside the input or its left padding counts */
+    uint32_t offset;       /* slice: first input channel taken */
 };
 
 /* What one layer (or a whole model) costs. */
@@ -108,6 +135,12 @@ struct nn_model;
 const char *nn_op_name(enum nn_op op);
 /* The op named name: true with it in *op, else false. */
 bool nn_op_find(const char *name, enum nn_op *op);
+/* Name of an activation: "none", else the name of its op ("relu", "silu", ...). */
+const char *nn_act_name(enum nn_act act);
+/* The activation an activation op computes (relu, relu6, sigmoid,
+ * hardsigmoid, hardswish, silu), NN_ACT_NONE for any other op: the ops
+ * nn_model_fuse_activations fuses. */
+enum nn_act nn_act_of_op(enum nn_op op);
 
 /* Bytes of a float32 tensor of shape s. */
 uint64_t nn_shape_bytes(const struct nn_shape *s);
@@ -149,7 +182,8 @@ enum core_rc nn_model_finalize(struct nn_model *m, uint64_t seed, struct core_er
  * model must be finalized. */
 size_t nn_model_fold_batchnorm(struct nn_model *m);
 
-/* Fuse every relu / relu6 whose input is a conv2d or fc without activation
+/* Fuse every activation layer (relu, relu6, sigmoid, hardsigmoid, hardswish,
+ * silu) whose input is a conv2d or fc without activation
  * read by it alone (or such a conv's folded batch norm) into that layer, which
  * then applies the activation in its own output pass; the activation layer
  * runs as a no-op alias. Call after nn_model_fold_batchnorm; idempotent.
@@ -273,15 +307,21 @@ const float *nn_model_output(const struct nn_model *m);
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {
-    NN_ZOO_LENET5,      /* 1x28x28, LeCun et al. 1998 with ReLU and max pooling */
-    NN_ZOO_ALEXNET,     /* 3x224x224, torchvision's AlexNet */
-    NN_ZOO_VGG16,       /* 3x224x224, torchvision's VGG-16 (no batch norm) */
-    NN_ZOO_RESNET18,    /* 3x224x224, torchvision's ResNet-18 */
-    NN_ZOO_MOBILENETV2, /* 3x224x224, torchvision's MobileNetV2 (width 1.0) */
+    NN_ZOO_LENET5,           /* 1x28x28, LeCun et al. 1998 with ReLU and max pooling */
+    NN_ZOO_ALEXNET,          /* 3x224x224, torchvision's AlexNet */
+    NN_ZOO_VGG16,            /* 3x224x224, torchvision's VGG-16 (no batch norm) */
+    NN_ZOO_RESNET18,         /* 3x224x224, torchvision's ResNet-18 */
+    NN_ZOO_MOBILENETV2,      /* 3x224x224, torchvision's MobileNetV2 (width 1.0) */
+    NN_ZOO_GOOGLENET,        /* 3x224x224, torchvision's GoogLeNet (Inception v1), no aux heads */
+    NN_ZOO_SQUEEZENET,       /* 3x224x224, torchvision's SqueezeNet 1.1 */
+    NN_ZOO_SHUFFLENETV2,     /* 3x224x224, torchvision's ShuffleNetV2 x1.0 */
+    NN_ZOO_MOBILENETV3SMALL, /* 3x224x224, torchvision's MobileNetV3-Small */
+    NN_ZOO_EFFICIENTNETB0,   /* 3x224x224, torchvision's EfficientNet-B0 */
     NN_ZOO_COUNT
 };
 
-/* Lower-case name ("lenet5", "alexnet", "vgg16", "resnet18", "mobilenetv2"). */
+/* Lower-case name ("lenet5", "alexnet", "vgg16", "resnet18", "mobilenetv2",
+ * "googlenet", "squeezenet", "shufflenetv2", "mobilenetv3small", "efficientnetb0"). */
 const char *nn_zoo_name(enum nn_zoo_model z);
 /* The zoo model named name: true with it in *z, else false. */
 bool nn_zoo_find(const char *name, enum nn_zoo_model *z);
@@ -332,7 +372,6 @@ enum core_rc nn_weights_check(const struct nn_model *m, const char *path, struct
  * error the weights are unchanged (unless the file changes while it is
  * read). */
 enum core_rc nn_weights_load(struct nn_model *m, const char *path, struct core_err *e);
-
 
 /* ---- profiling (profile.c) -------------------------------------------- */
 

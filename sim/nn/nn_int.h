@@ -66,7 +66,8 @@ struct nn_layer_ops {
 
 extern const struct nn_layer_ops nn_conv2d_ops, nn_fc_ops, nn_batchnorm_ops, nn_relu_ops,
     nn_relu6_ops, nn_maxpool_ops, nn_avgpool_ops, nn_gap_ops, nn_add_ops, nn_concat_ops,
-    nn_flatten_ops, nn_softmax_ops, nn_dropout_ops;
+    nn_flatten_ops, nn_softmax_ops, nn_dropout_ops, nn_sigmoid_ops, nn_hardsigmoid_ops,
+    nn_hardswish_ops, nn_silu_ops, nn_mul_ops, nn_slice_ops, nn_shuffle_ops;
 
 /* Elements of a shape. */
 static inline size_t nn_shape_elems(const struct nn_shape *s)
@@ -152,9 +153,21 @@ static inline void nn_bias_act(float *y, const float *x, size_t n, float b, enum
 #define NN_ELEMWISE_CHUNK 16384u
 
 /* Rows k < n_rows of n floats at y + k ld: y = act(y + bias[k]) in place
- * (bias NULL: no bias), the same bits as nn_bias_act (layers/bias_act.c). */
+ * (bias NULL: no bias), the same bits as nn_bias_act (layers/bias_act.c)
+ * for none, relu and relu6, and as the bias add then nn_act_apply for the
+ * other activations. */
 void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
                       enum nn_act act);
+
+/* The activation kernel (layers/act.c): y[i] = act(x[i]) for i < n (x may
+ * be y), every element the same bits wherever it sits in the array, relu
+ * and relu6 those of nn_bias_act with a bias of 0. nn_act_infer and
+ * nn_act_forward: the shape inference and forward pass the activation
+ * layers share (sigmoid.c, hardsigmoid.c, hardswish.c, silu.c). */
+void nn_act_apply(float *y, const float *x, size_t n, enum nn_act act);
+bool nn_act_infer(struct nn_layer *l, char *why, size_t why_size);
+void nn_act_forward(const struct nn_layer *l, const float *const *in, float *out, float *ws,
+                    struct nn_par *par);
 
 /* Output size of a sliding window: floor((in + 2 pad - k) / stride) + 1;
  * 0 when the window does not fit. */

@@ -27,7 +27,7 @@ static const struct core_knob model_knobs[] = {
      "Model file (models/schema.xsd), relative to the scenario file; this or zoo."},
     {"zoo", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL,
      offsetof(struct proto_model_config, zoo),
-     "A zoo model instead of a file: lenet5, alexnet, vgg16, resnet18 or mobilenetv2."},
+     "A zoo model instead of a file, by name (`coinfer profile --help` lists the zoo)."},
     {"input-element", CORE_KNOB_REAL, CORE_DIM_BYTES, "1 B", 0.125, 8, NULL,
      offsetof(struct proto_model_config, input_element_bytes),
      "Bytes per element of the model input when the UE sends it as it is (edge-only "

@@ -2,10 +2,11 @@
  * zoo.c — batch-1 inference time of the zoo models on coinfer's nn.
  *
  *   zoo [--threads N] [--reps R] [--warmup W] [MODEL...]
+ *   zoo --list
  *
- * Each MODEL (default: alexnet vgg16 resnet18 mobilenetv2; lenet5 on
- * request) is built at batch 1, finalized with seed 1, its batch norms folded
- * and its activations fused (as an inference engine deploys it), then run W
+ * Each MODEL (default: every zoo model) is built at batch 1, finalized with
+ * seed 1, its batch norms folded and its activations fused (as an inference
+ * engine deploys it), then run W
  * times untimed (default 2) and R times timed (default 5) on one input drawn
  * from core_rng_create(1, 0, CORE_RNG_BENCH) with N OpenBLAS threads (default
  * 1). Per model it prints the timed reps, then the line
@@ -13,7 +14,8 @@
  *   model=<name> threads=<n> median_s=<x>
  *
  * as tests/bench/ref/torch_zoo.py does for PyTorch, so tests/bench/zoo.bench.sh
- * can set the two side by side. Times are wall clock.
+ * can set the two side by side. Times are wall clock. --list prints the zoo's
+ * model names, one a line.
  */
 #include "core/core.h"
 #include "nn/nn.h"
@@ -26,10 +28,13 @@
 
 static int usage(const char *why)
 {
-    fprintf(stderr,
-            "zoo: %s\nusage: zoo [--threads N] [--reps R] [--warmup W] [MODEL...]\n"
-            "models: lenet5 alexnet vgg16 resnet18 mobilenetv2\n",
-            why);
+    fprintf(
+        stderr,
+        "zoo: %s\nusage: zoo [--threads N] [--reps R] [--warmup W] [MODEL...] | --list\nmodels:",
+        why);
+    for (int z = 0; z < NN_ZOO_COUNT; z++)
+        fprintf(stderr, " %s", nn_zoo_name((enum nn_zoo_model)z));
+    fprintf(stderr, "\n");
     return 2;
 }
 
@@ -107,13 +112,16 @@ out_destroy:
 
 int main(int argc, char **argv)
 {
-    static const enum nn_zoo_model defaults[] = {NN_ZOO_ALEXNET, NN_ZOO_VGG16, NN_ZOO_RESNET18,
-                                                 NN_ZOO_MOBILENETV2};
     enum nn_zoo_model chosen[NN_ZOO_COUNT * 4];
     size_t n_chosen = 0;
     int threads = 1, reps = 5, warmup = 2, status = 0;
 
     core_init();
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (int z = 0; z < NN_ZOO_COUNT; z++)
+            printf("%s\n", nn_zoo_name((enum nn_zoo_model)z));
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         int *dst = !strcmp(argv[i], "--threads")  ? &threads
                    : !strcmp(argv[i], "--reps")   ? &reps
@@ -138,10 +146,9 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (n_chosen == 0) {
-        memcpy(chosen, defaults, sizeof(defaults));
-        n_chosen = ARRAY_LEN(defaults);
-    }
+    if (n_chosen == 0)
+        for (int z = 0; z < NN_ZOO_COUNT; z++)
+            chosen[n_chosen++] = (enum nn_zoo_model)z;
     for (size_t i = 0; i < n_chosen; i++) {
         struct core_err e;
         double median_s = 0.0;

@@ -1,7 +1,9 @@
 /*
  * bias_act.c — the bias and activation pass after a convolution's GEMM:
  * rows of a (K, Ho Wo) output, each shifted by its channel's bias and
- * clamped, in place.
+ * clamped, in place. The activations that are not clamps (sigmoid,
+ * hardsigmoid, hardswish, silu) follow the bias row by row in act.c's
+ * kernel.
  *
  * The same arithmetic as nn_bias_act (one add, then the activation's masks;
  * NaN becomes 0 under an activation), sixteen floats a step with the
@@ -77,8 +79,9 @@ __attribute__((target("avx2"))) static void rows_bias_act_avx2(float *y, size_t 
 }
 #endif
 
-void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
-                      enum nn_act act)
+/* The masks' activations (none, relu, relu6) in this file's pass. */
+static void rows_masked(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
+                        enum nn_act act)
 {
     if (bias == NULL && act == NN_ACT_NONE)
         return;
@@ -89,4 +92,21 @@ void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const floa
     }
 #endif
     rows_bias_act_base(y, ld, n_rows, n, bias, act);
+}
+
+void nn_rows_bias_act(float *y, size_t ld, uint32_t n_rows, size_t n, const float *bias,
+                      enum nn_act act)
+{
+    uint32_t k;
+
+    if (act == NN_ACT_NONE || act == NN_ACT_RELU || act == NN_ACT_RELU6) {
+        rows_masked(y, ld, n_rows, n, bias, act);
+        return;
+    }
+    /* The others row by row, the bias pass and act.c's while the row is in
+     * cache. */
+    for (k = 0; k < n_rows; k++) {
+        rows_masked(y + k * ld, ld, 1, n, bias != NULL ? bias + k : NULL, NN_ACT_NONE);
+        nn_act_apply(y + k * ld, y + k * ld, n, act);
+    }
 }

@@ -8,7 +8,9 @@
  * q + 2s, ...: input column ox s + kx is then slot ox + kx / s of phase
  * kx % s, contiguous in ox for any stride. Output rows are accumulated
  * sixteen columns at a time (eight for the last few) over all taps, the bias
- * and the activation applied in the same registers before the store. Phase
+ * and the activation applied in the same registers before the store (an
+ * activation that is not a clamp: by act.c's kernel over each output plane
+ * right after it is written, while it is in cache). Phase
  * rows are wide enough for the last block to read past Wo without leaving
  * the plane, and the padding is zeroed once per call: a channel rewrites
  * only its interior. The stride-2 phase split deinterleaves four
@@ -37,7 +39,8 @@ struct dw_geom {
     uint32_t taps;              /* kh kw */
     uint32_t h, w;              /* input plane, elements */
     uint32_t ho, wo;            /* output plane, elements */
-    enum nn_act act;            /* activation applied */
+    enum nn_act act;            /* activation applied in registers: none, relu, relu6 */
+    enum nn_act post;           /* activation applied to each plane after it (act.c), or none */
     size_t wq;                  /* phase row length, floats */
     size_t plane;               /* phase plane, floats: (H + 2 pad) wq */
     size_t off[NN_DW_MAX_TAPS]; /* tap t's offset from an output row's first slot, floats */
@@ -201,6 +204,8 @@ static inline __attribute__((always_inline)) void dw_channels(const struct dw_ge
             dw_plane(ws, g, 9, k + (size_t)c * 9, b, y + c * hw_out, y_end);
         else
             dw_plane(ws, g, g->taps, k + (size_t)c * g->taps, b, y + c * hw_out, y_end);
+        if (g->post != NN_ACT_NONE)
+            nn_act_apply(y + c * hw_out, y + c * hw_out, hw_out, g->post);
     }
 }
 
@@ -275,7 +280,13 @@ void nn_depthwise_forward(const struct nn_layer *l, const float *x, float *y, fl
     g->w = is->w;
     g->ho = os->h;
     g->wo = os->w;
-    g->act = l->act_live;
+    if (l->act_live == NN_ACT_NONE || l->act_live == NN_ACT_RELU || l->act_live == NN_ACT_RELU6) {
+        g->act = l->act_live;
+        g->post = NN_ACT_NONE;
+    } else {
+        g->act = NN_ACT_NONE;
+        g->post = l->act_live;
+    }
     g->wq = dw_row_floats(is, p, os->w);
     g->plane = (is->h + 2 * (size_t)p->pad) * g->wq;
     for (t = 0; t < taps; t++) {

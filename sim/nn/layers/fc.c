@@ -86,7 +86,7 @@ static void fc_range(void *arg, size_t lo, size_t hi, int who)
             for (j = lo; j < hi; j++)
                 yi[j] += bias[j];
         if (l->act_live != NN_ACT_NONE)
-            nn_bias_act(yi + lo, yi + lo, hi - lo, 0.0f, l->act_live);
+            nn_act_apply(yi + lo, yi + lo, hi - lo, l->act_live);
     }
 }
 

@@ -2,7 +2,10 @@
  * maxpool.c — max pooling: (N, C, H, W) -> (N, C, Ho, Wo), each output the largest
  * input in its kh x kw window; padded positions never win (they are skipped,
  * as in PyTorch).
- * Ho = floor((H + 2 pad - kh) / stride) + 1, Wo likewise; pad <= k / 2.
+ * Ho = floor((H + 2 pad - kh) / stride) + 1, Wo likewise; pad <= k / 2. In
+ * ceil mode (nn_params.ceil, PyTorch's ceil_mode) the division rounds up,
+ * unless that last window would start in the right padding, and windows
+ * hanging over the right or bottom edge take the inputs they cover.
  */
 #include "nn/nn_int.h"
 

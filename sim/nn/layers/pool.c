@@ -1,7 +1,9 @@
 /*
  * pool.c — what the pooling layers (max and average) share: shape inference,
  * (N, C, H, W) -> (N, C, Ho, Wo) with Ho = floor((H + 2 pad - kh) / stride)
- * + 1, Wo likewise, pad <= k / 2, no weights; and the window loop.
+ * + 1, Wo likewise (maxpool's ceil mode: rounded up, as long as the last
+ * window starts inside the input or its left padding, so that it holds an
+ * input), pad <= k / 2, no weights; and the window loop.
  *
  * An output row is pooled in two steps: the valid input rows of its window
  * are reduced column by column into one row of the workspace (W floats,
@@ -18,6 +20,19 @@
 #include <math.h>
 #include <stdio.h>
 
+/* Windows along a dimension of in elements: nn_window_out, or with ceil
+ * PyTorch's ceil_mode: ceil((in + 2 pad - k) / stride) + 1, less one when
+ * that last window would start in the right padding. */
+static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t pad, bool ceil)
+{
+    const uint32_t floor_out = nn_window_out(in, k, stride, pad);
+    const uint64_t span = (uint64_t)in + 2u * (uint64_t)pad;
+
+    if (!ceil || floor_out == 0 || (span - k) % stride == 0)
+        return floor_out;
+    return (uint64_t)floor_out * stride >= (uint64_t)in + pad ? floor_out : floor_out + 1;
+}
+
 bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size)
 {
     const struct nn_shape *x = &l->in[0];
@@ -31,8 +46,12 @@ bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size)
                  p->kernel_h, p->kernel_w, p->pad);
         return false;
     }
-    ho = nn_window_out(x->h, p->kernel_h, p->stride, p->pad);
-    wo = nn_window_out(x->w, p->kernel_w, p->stride, p->pad);
+    if (p->ceil && l->op != NN_OP_MAXPOOL) {
+        snprintf(why, why_size, "ceil mode applies to maxpool only");
+        return false;
+    }
+    ho = window_out(x->h, p->kernel_h, p->stride, p->pad, p->ceil);
+    wo = window_out(x->w, p->kernel_w, p->stride, p->pad, p->ceil);
     if (ho == 0 || wo == 0) {
         snprintf(why, why_size, "window %ux%u does not fit input %ux%u with padding %u",
                  p->kernel_h, p->kernel_w, x->h, x->w, p->pad);
@@ -165,7 +184,7 @@ static void pool_planes(void *arg, size_t lo, size_t hi, int who)
         float *yp = jb->y + pl * os->h * os->w;
         for (oy = 0; oy < os->h; oy++) {
             /* Valid window rows iy0 .. iy1 (at least one: the last window
-             * starts at (Ho - 1) s - pad <= H + pad - kh < H). */
+             * starts at (Ho - 1) s - pad < H, in ceil mode too). */
             const long top = (long)oy * p->stride - (long)p->pad;
             const long iy0 = top < 0 ? 0 : top;
             const long bottom = top + (long)p->kernel_h;

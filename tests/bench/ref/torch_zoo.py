@@ -6,30 +6,27 @@ the zoo models on PyTorch. A reference only, never a dependency of coinfer
 
     torch_zoo.py [--threads N] [--reps R] [--warmup W] [MODEL...]
 
-Each MODEL (default: alexnet vgg16 resnet18 mobilenetv2) is torchvision's
-network with random weights (weights=None), in eval mode under
+Each MODEL (default: every zoo model) is torchvision's network as
+tests/ref/torchvision_zoo.py builds it (LeNet-5 written there as coinfer
+builds it), with its default random weights, in eval mode under
 torch.no_grad(), run W times untimed (default 2) and R times timed (default
-5) on one 1x3x224x224 input with torch.set_num_threads(N) (default 1). Per
-model it prints the timed reps, then
+5) on one input of the model's shape with torch.set_num_threads(N) (default
+1). Per model it prints the timed reps, then
 
     model=<name> threads=<n> median_s=<x>
 
 the line format of zoo.c. Times are wall clock (time.perf_counter).
 """
 import argparse
+import os
 import statistics
 import sys
 import time
 
 import torch
-import torchvision
 
-BUILDERS = {
-    "alexnet": torchvision.models.alexnet,
-    "vgg16": torchvision.models.vgg16,
-    "resnet18": torchvision.models.resnet18,
-    "mobilenetv2": torchvision.models.mobilenet_v2,
-}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "ref"))
+from torchvision_zoo import MODELS, build  # noqa: E402
 
 
 def main():
@@ -37,17 +34,17 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("models", nargs="*", default=list(BUILDERS))
+    p.add_argument("models", nargs="*", default=list(MODELS))
     a = p.parse_args()
     if a.threads < 1 or a.reps < 1 or a.warmup < 0:
         p.error("--threads and --reps must be positive, --warmup non-negative")
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     for name in a.models:
-        if name not in BUILDERS:
-            p.error("unknown model %r (known: %s)" % (name, " ".join(BUILDERS)))
-        model = BUILDERS[name](weights=None).eval()
-        x = torch.rand(1, 3, 224, 224) * 2 - 1
+        if name not in MODELS:
+            p.error("unknown model %r (known: %s)" % (name, " ".join(MODELS)))
+        model, shape = build(name)
+        x = torch.rand(shape) * 2 - 1
         times = []
         with torch.no_grad():
             for _ in range(a.warmup):

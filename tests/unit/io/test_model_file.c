@@ -32,6 +32,11 @@ static const char *const zoo_files[NN_ZOO_COUNT] = {
     [NN_ZOO_VGG16] = "models/vgg16.xml",
     [NN_ZOO_RESNET18] = "models/resnet18.xml",
     [NN_ZOO_MOBILENETV2] = "models/mobilenetv2.xml",
+    [NN_ZOO_GOOGLENET] = "models/googlenet.xml",
+    [NN_ZOO_SQUEEZENET] = "models/squeezenet.xml",
+    [NN_ZOO_SHUFFLENETV2] = "models/shufflenetv2.xml",
+    [NN_ZOO_MOBILENETV3SMALL] = "models/mobilenetv3small.xml",
+    [NN_ZOO_EFFICIENTNETB0] = "models/efficientnetb0.xml",
 };
 
 /* The zoo files, loaded once for the tests that only read them. */
@@ -83,7 +88,8 @@ static void test_model_files_build_the_zoo_networks_layer_by_layer(void **unused
                         pf->out_channels == pz->out_channels && pf->kernel_h == pz->kernel_h &&
                         pf->kernel_w == pz->kernel_w && pf->stride == pz->stride &&
                         pf->pad == pz->pad && pf->groups == pz->groups && pf->bias == pz->bias &&
-                        pf->act == pz->act && pf->eps == pz->eps && nf == nz &&
+                        pf->act == pz->act && pf->eps == pz->eps && pf->ceil == pz->ceil &&
+                        pf->offset == pz->offset && nf == nz &&
                         memcmp(inf, inz, nf * sizeof(*inf)) == 0 &&
                         same_shape(nn_model_shape(file, i), nn_model_shape(zoo, i));
             if (!same)
@@ -110,7 +116,7 @@ static void test_model_files_build_the_zoo_networks_layer_by_layer(void **unused
 
 /* torchvision's counts: parameters exactly, MACs within 2 % of the figures
  * usually quoted (AlexNet 0.72 G, VGG-16 15.5 G, ResNet-18 1.8 G,
- * MobileNetV2 0.30 G). */
+ * MobileNetV2 0.30 G; the newer five: tests/data/zoo/torchvision.txt). */
 static void test_model_files_have_the_published_parameter_and_mac_counts(void **unused)
 {
     static const struct {
@@ -118,9 +124,16 @@ static void test_model_files_have_the_published_parameter_and_mac_counts(void **
         uint64_t params;   /* exact */
         double macs_pub_m; /* published, millions */
     } want[] = {
-        {NN_ZOO_LENET5, 61706, 0.4165},       {NN_ZOO_ALEXNET, 61100840, 720.0},
-        {NN_ZOO_VGG16, 138357544, 15500.0},   {NN_ZOO_RESNET18, 11689512, 1800.0},
+        {NN_ZOO_LENET5, 61706, 0.4165},
+        {NN_ZOO_ALEXNET, 61100840, 720.0},
+        {NN_ZOO_VGG16, 138357544, 15500.0},
+        {NN_ZOO_RESNET18, 11689512, 1800.0},
         {NN_ZOO_MOBILENETV2, 3504872, 300.0},
+        {NN_ZOO_GOOGLENET, 6624904, 1498.4},
+        {NN_ZOO_SQUEEZENET, 1235496, 349.2},
+        {NN_ZOO_SHUFFLENETV2, 2278604, 144.9},
+        {NN_ZOO_MOBILENETV3SMALL, 2542856, 56.51},
+        {NN_ZOO_EFFICIENTNETB0, 5288548, 385.8},
     };
 
     for (size_t i = 0; i < ARRAY_LEN(want); i++) {
@@ -159,6 +172,8 @@ static const struct {
      ":5: element 'layer': attribute 'eps': '-1' is not a positive finite float32 number"},
     {"bad_shape.xml", ":6: layer 1 'c2' (conv2d): kernel 7x7 does not fit input 3x3 with "
                       "padding 0"},
+    {"ceil_avgpool.xml",
+     ":5: layer 'pool' (avgpool): attribute 'ceil-mode' does not apply to avgpool layers"},
     {"duplicate_name.xml", ":6: layer 1 'a' (relu6): the name is already layer 0's"},
     {"forward_input.xml", ":5: layer 'c1': unknown input 'r1' (not \"input\" nor a layer above "
                           "this one)"},
@@ -171,10 +186,14 @@ static const struct {
     {"missing_weights.xml", ":3: element 'model': attribute 'weights': "
                             "tests/data/models/no-such-file.cwt: cannot open the weights file: No "
                             "such file or directory"},
+    {"mul_shape.xml", ":6: layer 1 'gate' (mul): input 1 has shape (1, 4, 4, 4); it must be "
+                      "input 0's (1, 4, 8, 8) or (1, 4, 1, 1)"},
     {"no_layers.xml", ":3: element 'model' is missing a child element (expected <layer>)"},
     {"reserved_name.xml", ":5: layer 'input': the name \"input\" is reserved for the model input"},
     {"scenario_root.xml", ":3: root element 'scenario' is not a coinfer model file (expected "
                           "<model>)"},
+    {"slice_range.xml", ":5: layer 0 'half' (slice): needs 1 <= out_channels and offset + "
+                        "out_channels <= the input's 4 channels (got offset 3, out_channels 2)"},
     {"tiny_eps.xml",
      ":5: element 'layer': attribute 'eps': '1e-60' is not a positive finite float32 number"},
     {"too_many_inputs.xml",
@@ -184,7 +203,8 @@ static const struct {
                           "this one)"},
     {"unknown_type.xml", ":5: element 'layer': attribute 'type': 'conv3d' is not one of: conv2d, "
                          "fc, batchnorm, relu, relu6, maxpool, avgpool, gap, add, concat, "
-                         "flatten, softmax, dropout"},
+                         "flatten, softmax, dropout, sigmoid, hardsigmoid, hardswish, silu, mul, "
+                         "slice, shuffle"},
     {"unused_layer.xml", ":5: layer 'c1': its output is never used (only the last layer, the "
                          "model output, may be unused)"},
     {"wrong_attribute.xml",

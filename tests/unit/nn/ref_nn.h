@@ -49,12 +49,23 @@ static inline void ref_fill(float *x, size_t n, struct core_rng *r, double lo, d
         x[i] = (float)core_rng_uniform_in(r, lo, hi);
 }
 
+/* The activations from their definitions, in double. */
 static inline float ref_act(double v, enum nn_act act)
 {
+    const double clamp6 = fmin(fmax(v + 3.0, 0.0), 6.0);
+
     if (act == NN_ACT_RELU || act == NN_ACT_RELU6)
         v = v > 0.0 ? v : 0.0;
     if (act == NN_ACT_RELU6)
         v = v < 6.0 ? v : 6.0;
+    if (act == NN_ACT_SIGMOID)
+        v = 1.0 / (1.0 + exp(-v));
+    if (act == NN_ACT_HARDSIGMOID)
+        v = clamp6 / 6.0;
+    if (act == NN_ACT_HARDSWISH)
+        v = v * clamp6 / 6.0;
+    if (act == NN_ACT_SILU)
+        v = v / (1.0 + exp(-v));
     return (float)v;
 }
 
@@ -123,12 +134,28 @@ static inline void ref_batchnorm(const float *x, const struct nn_shape *s, const
             }
 }
 
-/* Max (is_max) or average (divisor kh kw, padding counts) pooling. */
-static inline void ref_pool(const float *x, const struct nn_shape *is, uint32_t kh, uint32_t kw,
-                            uint32_t stride, uint32_t pad, bool is_max, float *y)
+/* Windows of a pool along a dimension of in elements: floor, or with ceil
+ * PyTorch's ceil_mode (rounded up, less one if the last window starts in
+ * the right padding). */
+static inline uint32_t ref_pool_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t pad,
+                                    bool ceil)
 {
-    const uint32_t ho = (is->h + 2 * pad - kh) / stride + 1;
-    const uint32_t wo = (is->w + 2 * pad - kw) / stride + 1;
+    uint32_t out = (in + 2 * pad - k + (ceil ? stride - 1 : 0)) / stride + 1;
+
+    if (ceil && (out - 1) * stride >= in + pad)
+        out--;
+    return out;
+}
+
+/* Max (is_max) or average (divisor kh kw, padding counts) pooling; ceil:
+ * PyTorch's ceil_mode (windows hanging over the bottom and right edges take
+ * what they cover). */
+static inline void ref_pool_ceil(const float *x, const struct nn_shape *is, uint32_t kh,
+                                 uint32_t kw, uint32_t stride, uint32_t pad, bool is_max,
+                                 bool ceil, float *y)
+{
+    const uint32_t ho = ref_pool_out(is->h, kh, stride, pad, ceil);
+    const uint32_t wo = ref_pool_out(is->w, kw, stride, pad, ceil);
     uint32_t p, oy, ox, ky, kx;
 
     for (p = 0; p < is->n * is->c; p++)
@@ -147,6 +174,13 @@ static inline void ref_pool(const float *x, const struct nn_shape *is, uint32_t 
                     }
                 y[((size_t)p * ho + oy) * wo + ox] = (float)(is_max ? acc : acc / (kh * kw));
             }
+}
+
+/* Max (is_max) or average (divisor kh kw, padding counts) pooling. */
+static inline void ref_pool(const float *x, const struct nn_shape *is, uint32_t kh, uint32_t kw,
+                            uint32_t stride, uint32_t pad, bool is_max, float *y)
+{
+    ref_pool_ceil(x, is, kh, kw, stride, pad, is_max, false, y);
 }
 
 /* Softmax over each item's C H W values. */
