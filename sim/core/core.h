@@ -349,9 +349,32 @@ enum core_rng_purpose {
     CORE_RNG_PURPOSE_COUNT
 };
 
+/* Whose stream it is. An entity id is namespaced by kind,
+ *   (kind << 56) | (sub << 32) | index,
+ * so that no two entities of a simulation share an id (and, with the
+ * purpose, a stream): a UE's, a cell's and a layer's streams never
+ * coincide however many there are. New kinds are appended (never
+ * reordered: the number is part of the stream's identity). */
+enum core_rng_entity_kind {
+    CORE_RNG_ENTITY_UE,    /* a UE, index: its number in the world (radio, protocol and queue
+                              see the same UE); sub: 0 for the UE's own streams, j for its
+                              protocol workload j, CORE_RNG_UE_RADIO_TRAFFIC */
+    CORE_RNG_ENTITY_CELL,  /* a cell and its network device, index: the cell; sub: its edge
+                              resource instance */
+    CORE_RNG_ENTITY_LAYER, /* a model's layer, index: the layer; sub 0 */
+    CORE_RNG_ENTITY_KIND_COUNT
+};
+
+#define CORE_RNG_SUB_MAX 0xFFFFFFu          /* the largest sub (24 bits) */
+#define CORE_RNG_UE_RADIO_TRAFFIC 0xFFFFFFu /* sub: the radio world's own traffic of a UE */
+
+/* The id of entity index (sub-stream sub, at most CORE_RNG_SUB_MAX) of kind. */
+uint64_t core_rng_entity(enum core_rng_entity_kind kind, uint32_t index, uint32_t sub);
+
 struct core_rng;
 
-/* Create the stream for (seed, entity, purpose). NULL on allocation failure. */
+/* Create the stream for (seed, entity, purpose), entity from
+ * core_rng_entity. NULL on allocation failure. */
 struct core_rng *core_rng_create(uint64_t seed, uint64_t entity, enum core_rng_purpose purpose);
 void core_rng_destroy(struct core_rng *r); /* NULL is a no-op */
 

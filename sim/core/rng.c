@@ -80,6 +80,12 @@ static uint64_t stream_key(uint64_t seed, uint64_t entity, uint64_t purpose)
     return mix64(k + purpose + RNG_GOLDEN);
 }
 
+uint64_t core_rng_entity(enum core_rng_entity_kind kind, uint32_t index, uint32_t sub)
+{
+    CORE_ASSERT((unsigned)kind < CORE_RNG_ENTITY_KIND_COUNT && sub <= CORE_RNG_SUB_MAX);
+    return (uint64_t)kind << 56 | (uint64_t)sub << 32 | index;
+}
+
 struct core_rng *core_rng_create(uint64_t seed, uint64_t entity, enum core_rng_purpose purpose)
 {
     struct core_rng *r;

@@ -316,7 +316,8 @@ static enum core_rc draw_weights(struct nn_model *m, uint64_t seed, struct core_
         l->fused = false;
         if (!ops->init)
             continue;
-        r = core_rng_create(seed, i, CORE_RNG_WEIGHTS);
+        r = core_rng_create(seed, core_rng_entity(CORE_RNG_ENTITY_LAYER, (uint32_t)i, 0),
+                            CORE_RNG_WEIGHTS);
         if (!r)
             return core_err(e, CORE_E_NOMEM, "out of memory drawing weights of layer %zu", i);
         ops->init(l, r);

@@ -168,7 +168,8 @@ enum core_rc nn_model_add(struct nn_model *m, enum nn_op op, const struct nn_par
 /* Finish the model: check that every layer but the last is used, allocate
  * all weights in one block and draw them (He initialisation, uniform
  * variant: U(-a, a) with a = sqrt(6 / fan_in), one stream per layer from
- * core_rng_create(seed, layer_index, CORE_RNG_WEIGHTS); biases and batch-norm
+ * core_rng_create(seed, core_rng_entity(CORE_RNG_ENTITY_LAYER, layer_index, 0),
+ * CORE_RNG_WEIGHTS); biases and batch-norm
  * beta and mean 0, gamma and variance 1), plan the activation arena and
  * allocate it and the workspace. CORE_E_INPUT for an empty model or an
  * unused layer, CORE_E_NOMEM (the model is then left unfinalized and

@@ -131,12 +131,13 @@ struct proto_queue_world *proto_queue_world_create(const struct proto_sim_config
     for (i = 0; i < (size_t)q->ues.n_ues; i++) {
         struct queue_ue *ue = &w->ues[i];
         union core_payload none = {0};
+        uint64_t id = core_rng_entity(CORE_RNG_ENTITY_UE, (uint32_t)i, 0);
         double first_s;
 
         ue->world = w;
         ue->ue_id = (uint32_t)i;
-        ue->arrivals = core_rng_create(sim->seed, i, CORE_RNG_ARRIVALS);
-        ue->service = core_rng_create(sim->seed, i, CORE_RNG_SERVICE);
+        ue->arrivals = core_rng_create(sim->seed, id, CORE_RNG_ARRIVALS);
+        ue->service = core_rng_create(sim->seed, id, CORE_RNG_SERVICE);
         w->n_ues = i + 1;
         if (!ue->arrivals || !ue->service)
             goto out_nomem;

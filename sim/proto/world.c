@@ -240,6 +240,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
     struct core_rng **rngs = NULL;
     uint64_t seed = cfg->sim.seed;
     size_t ue_index = 0;
+    uint64_t id;
 
     CORE_ASSERT(ue_decider && ue_decider->decide && sink);
     if (check_config(cfg, radio_world_n_ues(radio), e) != CORE_OK)
@@ -282,8 +283,9 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
         for (size_t i = 0; i < cfg->edge.n_instances; i++) {
             net->server[i] = compute_server_create(eng, cfg->edge.instances[i].units, 64,
                                                    proto_net_job_done, net);
-            net->background[i] = core_rng_create(seed, ((uint64_t)c << 32) | i,
-                                                 CORE_RNG_BACKGROUND);
+            net->background[i] = core_rng_create(
+                seed, core_rng_entity(CORE_RNG_ENTITY_CELL, (uint32_t)c, (uint32_t)i),
+                CORE_RNG_BACKGROUND);
             if (!net->server[i] || !net->background[i])
                 goto out_nomem;
         }
@@ -316,14 +318,16 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
                     goto out_nomem;
             }
             for (size_t j = 0; j < gr->n_workloads; j++) {
-                ue->arrivals[j] = core_rng_create(seed, ((uint64_t)j << 32) | ue_index,
-                                                  CORE_RNG_ARRIVALS);
+                ue->arrivals[j] = core_rng_create(
+                    seed, core_rng_entity(CORE_RNG_ENTITY_UE, (uint32_t)ue_index, (uint32_t)j),
+                    CORE_RNG_ARRIVALS);
                 if (!ue->arrivals[j])
                     goto out_nomem;
             }
-            ue->decision = core_rng_create(seed, ue_index, CORE_RNG_POLICY);
-            ue->jitter = core_rng_create(seed, ue_index, CORE_RNG_JITTER);
-            ue->input = core_rng_create(seed, ue_index, CORE_RNG_INPUT);
+            id = core_rng_entity(CORE_RNG_ENTITY_UE, (uint32_t)ue_index, 0);
+            ue->decision = core_rng_create(seed, id, CORE_RNG_POLICY);
+            ue->jitter = core_rng_create(seed, id, CORE_RNG_JITTER);
+            ue->input = core_rng_create(seed, id, CORE_RNG_INPUT);
             if (!ue->decision || !ue->jitter || !ue->input)
                 goto out_nomem;
         }

@@ -736,6 +736,7 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
                             struct core_err *e)
 {
     struct ue *u = &w->ues[ue];
+    const uint64_t id = core_rng_entity(CORE_RNG_ENTITY_UE, ue, 0);
     double now_s = core_engine_now(w->eng), x_m, y_m, *rsrp = w->rsrp_dbm;
     double area_r_m = g->radius_m > 0.0 ? g->radius_m : w->area_radius_m;
     const struct radio_deployment_config *d = &w->cfg.deploy;
@@ -745,11 +746,13 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
     size_t serving_site;
 
     u->flow_head = NONE;
-    u->r_mob = core_rng_create(seed, ue, CORE_RNG_MOBILITY);
-    u->r_fade = core_rng_create(seed, ue, CORE_RNG_FADING);
-    u->r_shadow = core_rng_create(seed, ue, CORE_RNG_SHADOWING);
-    u->r_arr = core_rng_create(seed, ue, CORE_RNG_ARRIVALS);
-    r_place = core_rng_create(seed, ue, CORE_RNG_PLACEMENT);
+    u->r_mob = core_rng_create(seed, id, CORE_RNG_MOBILITY);
+    u->r_fade = core_rng_create(seed, id, CORE_RNG_FADING);
+    u->r_shadow = core_rng_create(seed, id, CORE_RNG_SHADOWING);
+    u->r_arr = core_rng_create(
+        seed, core_rng_entity(CORE_RNG_ENTITY_UE, ue, CORE_RNG_UE_RADIO_TRAFFIC),
+        CORE_RNG_ARRIVALS);
+    r_place = core_rng_create(seed, id, CORE_RNG_PLACEMENT);
     if (!u->r_mob || !u->r_fade || !u->r_shadow || !u->r_arr || !r_place) {
         core_rng_destroy(r_place);
         return core_err(e, CORE_E_NOMEM, "no memory for the random streams of UE %u",

@@ -393,6 +393,44 @@ static void test_rng_neighbouring_streams_are_uncorrelated(void **unused)
     core_rng_destroy(c);
 }
 
+/* Entity ids are namespaced by kind: a UE's own streams keep the plain
+ * index as id; its workloads and the radio's traffic are other sub-streams;
+ * a cell or a layer of the same number is another entity. */
+static void test_rng_entity_ids_are_namespaced_by_kind(void **unused)
+{
+    const uint64_t ue7 = core_rng_entity(CORE_RNG_ENTITY_UE, 7, 0);
+    const uint64_t ids[] = {
+        ue7,
+        core_rng_entity(CORE_RNG_ENTITY_UE, 7, 1),
+        core_rng_entity(CORE_RNG_ENTITY_UE, 7, CORE_RNG_UE_RADIO_TRAFFIC),
+        core_rng_entity(CORE_RNG_ENTITY_UE, 8, 0),
+        core_rng_entity(CORE_RNG_ENTITY_CELL, 7, 0),
+        core_rng_entity(CORE_RNG_ENTITY_CELL, 0, 7),
+        core_rng_entity(CORE_RNG_ENTITY_LAYER, 7, 0),
+    };
+
+    (void)unused;
+    assert_int_equal(ue7, 7);
+    assert_int_equal(core_rng_entity(CORE_RNG_ENTITY_UE, 7, 2), (2ull << 32) | 7);
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++)
+        for (size_t j = i + 1; j < ARRAY_LEN(ids); j++)
+            assert_true(ids[i] != ids[j]);
+    /* the largest index and sub stay inside their fields */
+    assert_int_equal(core_rng_entity(CORE_RNG_ENTITY_UE, UINT32_MAX, CORE_RNG_SUB_MAX) >> 56,
+                     CORE_RNG_ENTITY_UE);
+    assert_int_equal(core_rng_entity(CORE_RNG_ENTITY_LAYER, UINT32_MAX, CORE_RNG_SUB_MAX) >> 56,
+                     CORE_RNG_ENTITY_LAYER);
+    /* and they name other streams */
+    {
+        struct core_rng *a = core_rng_create(1, ids[0], CORE_RNG_ARRIVALS);
+        struct core_rng *b = core_rng_create(1, ids[2], CORE_RNG_ARRIVALS);
+
+        assert_true(core_rng_u64(a) != core_rng_u64(b));
+        core_rng_destroy(a);
+        core_rng_destroy(b);
+    }
+}
+
 static void test_rng_create_returns_null_when_allocation_fails(void **unused)
 {
     long live = core_alloc_live();
@@ -425,6 +463,7 @@ int main(void)
         TEST(test_rng_below_small_n_is_uniform),
         TEST(test_rng_u64_bits_are_balanced),
         TEST(test_rng_neighbouring_streams_are_uncorrelated),
+        TEST(test_rng_entity_ids_are_namespaced_by_kind),
         TEST(test_rng_create_returns_null_when_allocation_fails),
     };
 
