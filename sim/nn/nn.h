@@ -259,6 +259,153 @@ void nn_model_time_layers(struct nn_model *m, double *layer_s);
  * nn_model_shape(m, last) elements; valid until the next run). */
 const float *nn_model_output(const struct nn_model *m);
 
+/* ---- copies (clone.c) ------------------------------------------------- */
+
+/* Build a copy of m's graph (layers, names, parameters) whose input has batch
+ * size batch (>= 1): what training at a batch size needs from a model built
+ * or loaded at another. When m is finalized the copy is finalized too and
+ * holds m's weights; else it is not finalized. *out is returned owned.
+ * CORE_E_INPUT for batch 0 or a model whose batch norms are folded or
+ * activations fused (its weights no longer are the unfolded network's);
+ * CORE_E_NOMEM (nothing leaks). */
+enum core_rc nn_model_clone(const struct nn_model *m, uint32_t batch, struct nn_model **out,
+                            struct core_err *e);
+
+/* ---- training (train.c) ----------------------------------------------- */
+
+/*
+ * A model in training mode: nn_train_create binds a finalized model (neither
+ * folded nor fused; borrowed, it must outlive the train object) at the batch
+ * size of its input (nn_model_clone makes a copy at another batch size).
+ *
+ *   nn_train_forward   runs every layer in training mode and keeps what the
+ *                      backward pass needs: batch norms normalise with the
+ *                      batch's statistics (and update their running mean and
+ *                      variance, momentum 0.1, the variance unbiased, as
+ *                      PyTorch), dropout zeroes each value with probability
+ *                      0.5 and scales the others by 2;
+ *   nn_train_backward  from dL/d(a layer's output) computes dL/d(every
+ *                      parameter) (nn_train_grads) and, when asked at create,
+ *                      dL/d(input) (nn_train_input_grad);
+ *   nn_optim_step      (optim.c) updates the model's weights from them.
+ *
+ * Plan: in training every activation stays in a second arena, one slot per
+ * tensor (a layer's backward reads its input or output, so no slot can be
+ * shared), and the gradients of the tensors live in a third, planned like
+ * the inference arena: the gradient of tensor t is live from its last
+ * reader's backward to t's own, the interval of t's activation at inference
+ * run backwards, so gradients whose intervals do not overlap share memory. A
+ * tensor read by several layers has its gradient summed. Parameter
+ * gradients are one block, a layer's in the order of its weights (as
+ * nn_model_layer_weights shows them; conv2d and fc bias only when they have
+ * one; batch norm gamma then beta). Every pass allocates nothing.
+ *
+ * Threads: as nn_model_forward (the model's worker thread at two). The
+ * backward passes cut their work into two fixed halves (batch items,
+ * channels, rows) whoever runs them, so a backward gives the same bits at
+ * one and two threads; runs repeat bit for bit at a given thread count.
+ */
+struct nn_train;
+
+/* Bind finalized model m for training. seed seeds the dropout masks (one
+ * stream, core_rng_create(seed, 0, CORE_RNG_DROPOUT)); input_grad: also
+ * compute dL/d(input). *out is returned owned (nn_train_destroy).
+ * CORE_E_INPUT for an unfinalized, folded or fused model or a layer whose
+ * type cannot be trained ("layer 3 'x': layer type T cannot be trained");
+ * CORE_E_NOMEM (nothing leaks). */
+enum core_rc nn_train_create(struct nn_model *m, uint64_t seed, bool input_grad,
+                             struct nn_train **out, struct core_err *e);
+void nn_train_destroy(struct nn_train *t); /* NULL is a no-op */
+
+/* The bound model (borrowed). */
+struct nn_model *nn_train_model(const struct nn_train *t);
+
+/* Run the model in training mode on input (nn_model_shape(m, NN_INPUT),
+ * copied) with threads threads (1 .. cores). CORE_E_INPUT for a bad thread
+ * count, CORE_E_NOMEM when the worker thread cannot start. */
+enum core_rc nn_train_forward(struct nn_train *t, const float *input, int threads,
+                              struct core_err *e);
+
+/* Layer i's output after the last nn_train_forward (borrowed, valid until
+ * the next forward). */
+const float *nn_train_tensor(const struct nn_train *t, int i);
+
+/* The layer whose output is the model's logits: the last layer, or its input
+ * when the last layer is a softmax (train on logits: softmax cross-entropy
+ * on the logits is exact where a softmax's log underflows). */
+int nn_train_logits_layer(const struct nn_train *t);
+
+/* Backward from grad = dL/d(output of layer from) (nn_model_shape(m, from)
+ * floats, borrowed) after nn_train_forward: layers after from take no part,
+ * and layers whose output does not reach from get zero gradients.
+ * CORE_E_INPUT for a bad layer or thread count or no forward since
+ * create; CORE_E_NOMEM when the worker thread cannot start. */
+enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, int threads,
+                               struct core_err *e);
+
+/* dL/d(layer i's parameters) after the last backward (borrowed; *n floats,
+ * the layer's learnable parameters; NULL with *n = 0 when it has none). */
+const float *nn_train_grads(const struct nn_train *t, int i, size_t *n);
+/* dL/d(input) after the last backward (borrowed), or NULL when t was created
+ * without input_grad. */
+const float *nn_train_input_grad(const struct nn_train *t);
+/* Learnable parameters of the model, floats. */
+size_t nn_train_n_params(const struct nn_train *t);
+
+/* ---- losses (loss.c) -------------------------------------------------- */
+
+/* Softmax cross-entropy of n rows of k logits against labels (each < k):
+ * returns the mean over the rows of -log softmax(row)[label]; writes
+ * d_logits = (softmax - onehot) / n (n x k floats; may be NULL) and the
+ * count of rows whose largest logit is the label's (the first one on ties)
+ * to *correct (may be NULL). As PyTorch's cross_entropy(reduction="mean"). */
+double nn_loss_xent(const float *logits, const uint32_t *labels, size_t n, size_t k,
+                    float *d_logits, size_t *correct);
+
+/* Mean squared error over count values: returns mean((y - target)^2) and
+ * writes dy = 2 (y - target) / count (may be NULL). As PyTorch's mse_loss. */
+double nn_loss_mse(const float *y, const float *target, size_t count, float *dy);
+
+/* ---- optimisers (optim.c) --------------------------------------------- */
+
+enum nn_optim_kind {
+    NN_OPTIM_SGD,  /* SGD with momentum, PyTorch's torch.optim.SGD */
+    NN_OPTIM_ADAM, /* Adam (Kingma & Ba 2015), PyTorch's torch.optim.Adam */
+    NN_OPTIM_COUNT
+};
+
+/* "sgd", "adam". */
+const char *nn_optim_name(enum nn_optim_kind k);
+
+/* Hyper-parameters. With g the gradient plus weight_decay times the
+ * parameter w, step t = 1, 2, ...:
+ *   SGD:  v = momentum v + g (v = g at t = 1), w -= lr v
+ *   Adam: m = beta1 m + (1 - beta1) g, s = beta2 s + (1 - beta2) g^2,
+ *         w -= lr (m / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps) */
+struct nn_optim_config {
+    enum nn_optim_kind kind; /* the rule */
+    double lr;               /* learning rate, > 0 */
+    double momentum;         /* SGD momentum, in [0, 1) */
+    double beta1;            /* Adam first-moment decay, in [0, 1) (0.9 is usual) */
+    double beta2;            /* Adam second-moment decay, in [0, 1) (0.999 is usual) */
+    double eps;              /* Adam denominator floor, > 0 (1e-8 is usual) */
+    double weight_decay;     /* L2 penalty on every learnable parameter, >= 0 */
+};
+
+struct nn_optim;
+
+/* An optimiser for the learnable parameters of t's model (its state sized
+ * from t, zero). *out is returned owned (nn_optim_destroy). CORE_E_INPUT for
+ * a hyper-parameter out of range (the message names it), CORE_E_NOMEM. */
+enum core_rc nn_optim_create(const struct nn_train *t, const struct nn_optim_config *c,
+                             struct nn_optim **out, struct core_err *e);
+void nn_optim_destroy(struct nn_optim *o); /* NULL is a no-op */
+/* Change the learning rate (schedules); lr > 0. */
+void nn_optim_set_lr(struct nn_optim *o, double lr);
+/* One step: update the weights of t's model (the train object o was made
+ * for) from t's parameter gradients. Allocates nothing. */
+void nn_optim_step(struct nn_optim *o, struct nn_train *t);
+
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {

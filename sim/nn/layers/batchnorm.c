@@ -70,6 +70,143 @@ static void batchnorm_forward(const struct nn_layer *l, const float *const *in, 
     }
 }
 
+/* ---- training ------------------------------------------------------------
+ * Forward: per channel c over its M = N H W values, mean_c and the biased
+ * variance var_c (two passes, in double), y = gamma_c xhat + beta_c with
+ * xhat = (x - mean_c) inv_c, inv_c = 1 / sqrt(var_c + eps); the running
+ * statistics move by momentum 0.1 towards mean_c and the unbiased variance
+ * var_c M / (M - 1) (PyTorch's rule). aux keeps mean (C) then inv (C).
+ * Backward, with sums over the channel's M values:
+ *   dbeta_c = sum dy      dgamma_c = sum dy xhat
+ *   dx = gamma_c inv_c / M (M dy - dbeta_c - xhat dgamma_c)
+ * Channels are cut in two halves, each channel computed whole by one thread. */
+
+#define NN_BN_MOMENTUM 0.1
+
+static size_t batchnorm_aux(const struct nn_layer *l)
+{
+    return 2 * (size_t)l->out.c;
+}
+
+struct bn_job {
+    const struct nn_layer *l; /* the layer */
+    const float *x;           /* input */
+    float *y;                 /* output (forward) */
+    float *aux;               /* mean (C), inv (C) */
+    const struct nn_bwd *b;   /* the backward pass (backward) */
+};
+
+static void bn_fwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct bn_job *jb = arg;
+    const struct nn_layer *l = jb->l;
+    const struct nn_shape *s = &l->out;
+    const size_t hw = (size_t)s->h * s->w, m = (size_t)s->n * hw;
+    float *gamma = l->w, *beta = l->w + s->c, *rmean = l->w + 2 * s->c, *rvar = l->w + 3 * s->c;
+    size_t h, c0, c1, c, n, i;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(s->c, h, &c0, &c1);
+        for (c = c0; c < c1; c++) {
+            double sum = 0.0, ss = 0.0, mean, var;
+            float inv, g, bt;
+            for (n = 0; n < s->n; n++) {
+                const float *x = jb->x + (n * s->c + c) * hw;
+                for (i = 0; i < hw; i++)
+                    sum += x[i];
+            }
+            mean = sum / (double)m;
+            for (n = 0; n < s->n; n++) {
+                const float *x = jb->x + (n * s->c + c) * hw;
+                for (i = 0; i < hw; i++)
+                    ss += ((double)x[i] - mean) * ((double)x[i] - mean);
+            }
+            var = ss / (double)m;
+            inv = (float)(1.0 / sqrt(var + l->p.eps));
+            g = gamma[c];
+            bt = beta[c];
+            for (n = 0; n < s->n; n++) {
+                const float *x = jb->x + (n * s->c + c) * hw;
+                float *y = jb->y + (n * s->c + c) * hw;
+                for (i = 0; i < hw; i++)
+                    y[i] = g * (((float)(x[i] - mean)) * inv) + bt;
+            }
+            jb->aux[c] = (float)mean;
+            jb->aux[s->c + c] = inv;
+            rmean[c] = (float)((1.0 - NN_BN_MOMENTUM) * rmean[c] + NN_BN_MOMENTUM * mean);
+            rvar[c] = (float)((1.0 - NN_BN_MOMENTUM) * rvar[c] +
+                              NN_BN_MOMENTUM * (m > 1 ? var * (double)m / (double)(m - 1) : var));
+        }
+    }
+}
+
+static void batchnorm_train_forward(const struct nn_layer *l, const float *const *in, float *out,
+                                    float *aux, float *ws, struct core_rng *r, struct nn_par *par)
+{
+    struct bn_job jb = {.l = l, .x = in[0], .y = out, .aux = aux};
+
+    nn_par_for(par, 2, 1, bn_fwd_half, &jb);
+}
+
+static void bn_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct bn_job *jb = arg;
+    const struct nn_bwd *b = jb->b;
+    const struct nn_layer *l = b->l;
+    const struct nn_shape *s = &l->out;
+    const size_t hw = (size_t)s->h * s->w, m = (size_t)s->n * hw;
+    const float *gamma = l->w, *mean = b->aux, *invs = b->aux + s->c;
+    float *dx = b->dx[0];
+    size_t h, c0, c1, c, n, i;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(s->c, h, &c0, &c1);
+        for (c = c0; c < c1; c++) {
+            const float mu = mean[c], inv = invs[c];
+            double sdy = 0.0, sdyx = 0.0;
+            float k, dbeta, dgamma;
+            for (n = 0; n < s->n; n++) {
+                const size_t at = (n * s->c + c) * hw;
+                const float *x = b->in[0] + at, *dy = b->dy + at;
+                for (i = 0; i < hw; i++) {
+                    sdy += dy[i];
+                    sdyx += (double)dy[i] * ((x[i] - mu) * inv);
+                }
+            }
+            dbeta = (float)sdy;
+            dgamma = (float)sdyx;
+            b->dw[c] = dgamma;
+            b->dw[s->c + c] = dbeta;
+            if (!dx)
+                continue;
+            k = gamma[c] * inv / (float)m;
+            for (n = 0; n < s->n; n++) {
+                const size_t at = (n * s->c + c) * hw;
+                const float *x = b->in[0] + at, *dy = b->dy + at;
+                float *d = dx + at;
+                for (i = 0; i < hw; i++) {
+                    const float v =
+                        k * ((float)m * dy[i] - dbeta - ((x[i] - mu) * inv) * dgamma);
+                    d[i] = b->dx_add[0] ? d[i] + v : v;
+                }
+            }
+        }
+    }
+}
+
+static void batchnorm_backward(const struct nn_bwd *b)
+{
+    struct bn_job jb = {.l = b->l, .b = b};
+
+    nn_par_for(b->par, 2, 1, bn_bwd_half, &jb);
+}
+
+static const struct nn_layer_train batchnorm_train = {
+    .aux_floats = batchnorm_aux,
+    .forward = batchnorm_train_forward,
+    .backward = batchnorm_backward,
+};
+
 const struct nn_layer_ops nn_batchnorm_ops = {
     .name = "batchnorm",
     .min_inputs = 1,
@@ -79,4 +216,5 @@ const struct nn_layer_ops nn_batchnorm_ops = {
     .cost = batchnorm_cost,
     .init = batchnorm_init,
     .forward = batchnorm_forward,
+    .train = &batchnorm_train,
 };

@@ -338,6 +338,184 @@ void nn_conv2d_fold_bn(struct nn_layer *conv, const struct nn_layer *bn)
     conv->bias_live = true;
 }
 
+/* ======================================================================== */
+/* Training                                                                  */
+/* ======================================================================== */
+
+/* The backward pass, per batch item n and group g, with dz = dy times the
+ * derivative of the fused activation (read off the output: relu passes
+ * where y > 0, relu6 where 0 < y < 6) and col the item's im2col matrix
+ * (kd x Ho Wo, the group's input itself on the 1x1 path):
+ *   dW_g += dz_g (K/g x Ho Wo) col^T       one GEMM (NoTrans, Trans)
+ *   db   += the row sums of dz
+ *   dcol  = W_g^T dz_g (kd x Ho Wo)        one GEMM (Trans, NoTrans)
+ *   dx_g += col2im(dcol)                    the scatter-add inverse of im2col
+ * The batch is cut into two halves, each with its own workspace part and
+ * its own dW accumulator; half 1's is added to half 0's at the end, so one
+ * and two threads sum in the same order. */
+
+/* Floats of one half's workspace: dz (K Ho Wo, when an activation is
+ * fused), col and dcol (kd Ho Wo each, off the 1x1 path), and a dW
+ * accumulator (K kd + K). */
+static size_t conv2d_half_floats(const struct nn_layer *l)
+{
+    const struct nn_params *p = &l->p;
+    const size_t hw = (size_t)l->out.h * l->out.w, kd = kdim(l);
+    const bool direct = p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0;
+    size_t f = (size_t)l->out.c * kd + l->out.c;
+
+    if (l->act_live != NN_ACT_NONE)
+        f += (size_t)l->out.c * hw;
+    if (!direct)
+        f += 2 * kd * hw;
+    return (f + 15) / 16 * 16;
+}
+
+static size_t conv2d_train_ws(const struct nn_layer *l)
+{
+    return 2 * conv2d_half_floats(l);
+}
+
+/* dx (C/g, H, W) += the scatter of dcol ((C/g) kh kw x Ho Wo), the adjoint of
+ * im2col over the whole output. */
+static void col2im(const float *dcol, const struct nn_shape *in, const struct nn_params *p,
+                   uint32_t cg, uint32_t ho, uint32_t wo, float *dx)
+{
+    const uint32_t s = p->stride;
+    const size_t row_len = (size_t)ho * wo;
+    uint32_t r, kx, oy, ox, lo, hi;
+
+    for (r = 0; r < cg * p->kernel_h; r++) {
+        const uint32_t c = r / p->kernel_h, ky = r % p->kernel_h;
+        float *xc = dx + (size_t)c * in->h * in->w;
+        for (kx = 0; kx < p->kernel_w; kx++) {
+            const float *row = dcol + ((size_t)r * p->kernel_w + kx) * row_len;
+            valid_cols(in->w, wo, kx, s, p->pad, &lo, &hi);
+            if (lo == hi)
+                continue;
+            for (oy = 0; oy < ho; oy++) {
+                const long iy = (long)oy * s - (long)p->pad + ky;
+                const float *src = row + (size_t)oy * wo;
+                float *dst;
+                if (iy < 0 || iy >= (long)in->h)
+                    continue;
+                dst = xc + (size_t)iy * in->w + ((long)lo * s + kx - (long)p->pad);
+                if (s == 1)
+                    for (ox = lo; ox < hi; ox++)
+                        dst[ox - lo] += src[ox];
+                else
+                    for (ox = lo; ox < hi; ox++)
+                        dst[(size_t)(ox - lo) * s] += src[ox];
+            }
+        }
+    }
+}
+
+/* dz = dy where the fused activation passes (read off y), else 0. */
+static void act_grad(const float *y, const float *dy, float *dz, size_t n, enum nn_act act)
+{
+    size_t i;
+
+    if (act == NN_ACT_RELU)
+        for (i = 0; i < n; i++)
+            dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    else
+        for (i = 0; i < n; i++)
+            dz[i] = y[i] > 0.0f && y[i] < 6.0f ? dy[i] : 0.0f;
+}
+
+/* Half h of the batch: its items' gradients into dx and its dW accumulator
+ * in its workspace part. */
+static void conv2d_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    const struct nn_layer *l = b->l;
+    const struct nn_shape *is = &l->in[0], *os = &l->out;
+    const struct nn_params *p = &l->p;
+    const uint32_t groups = p->groups, cg = is->c / groups, kg = os->c / groups, kd = kdim(l);
+    const size_t hw_in = (size_t)is->h * is->w, hw = (size_t)os->h * os->w;
+    const bool direct = p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0;
+    float *const dx = b->dx[0];
+    size_t h, n0, n1, n, i;
+    uint32_t g, k;
+
+    for (h = lo; h < hi; h++) {
+        float *part = b->ws + h * conv2d_half_floats(l);
+        float *dw = part, *db = part + (size_t)os->c * kd, *next = db + os->c;
+        float *dzbuf = NULL, *col = NULL, *dcol = NULL;
+        if (l->act_live != NN_ACT_NONE) {
+            dzbuf = next;
+            next += (size_t)os->c * hw;
+        }
+        if (!direct) {
+            col = next;
+            dcol = col + (size_t)kd * hw;
+        }
+        memset(dw, 0, ((size_t)os->c * kd + os->c) * sizeof(*dw));
+        nn_half(is->n, h, &n0, &n1);
+        for (n = n0; n < n1; n++) {
+            const float *x = b->in[0] + n * is->c * hw_in;
+            const float *dz = b->dy + n * os->c * hw;
+            float *dxn = dx ? dx + n * is->c * hw_in : NULL;
+            if (dzbuf) {
+                act_grad(b->out + n * os->c * hw, dz, dzbuf, (size_t)os->c * hw, l->act_live);
+                dz = dzbuf;
+            }
+            for (k = 0; k < os->c; k++) {
+                float acc = 0.0f;
+                for (i = 0; i < hw; i++)
+                    acc += dz[(size_t)k * hw + i];
+                db[k] += acc;
+            }
+            if (dxn && !direct && !b->dx_add[0])
+                memset(dxn, 0, (size_t)is->c * hw_in * sizeof(*dxn));
+            for (g = 0; g < groups; g++) {
+                const float *xg = x + (size_t)g * cg * hw_in, *dzg = dz + (size_t)g * kg * hw;
+                const float *wg = l->w + (size_t)g * kg * kd;
+                const float *cm = xg;
+                if (!direct) {
+                    im2col(xg, is, p, 0, cg * p->kernel_h, 0, os->h, os->w, col);
+                    cm = col;
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)kg, (int)kd, (int)hw,
+                            1.0f, dzg, (int)hw, cm, (int)hw, 1.0f, dw + (size_t)g * kg * kd,
+                            (int)kd);
+                if (!dxn)
+                    continue;
+                if (direct) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kd, (int)hw, (int)kg,
+                                1.0f, wg, (int)kd, dzg, (int)hw, b->dx_add[0] ? 1.0f : 0.0f,
+                                dxn + (size_t)g * cg * hw_in, (int)hw);
+                } else {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kd, (int)hw, (int)kg,
+                                1.0f, wg, (int)kd, dzg, (int)hw, 0.0f, dcol, (int)hw);
+                    col2im(dcol, is, p, cg, os->h, os->w, dxn + (size_t)g * cg * hw_in);
+                }
+            }
+        }
+    }
+}
+
+static void conv2d_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    const size_t nw = (size_t)l->out.c * kdim(l), half = conv2d_half_floats(l);
+    const float *w0 = b->ws, *w1 = b->ws + half;
+    size_t i;
+
+    nn_par_for(b->par, 2, 1, conv2d_bwd_half, (void *)b);
+    for (i = 0; i < nw; i++)
+        b->dw[i] = w0[i] + w1[i];
+    if (l->p.bias)
+        for (i = 0; i < l->out.c; i++)
+            b->dw[nw + i] = w0[nw + i] + w1[nw + i];
+}
+
+static const struct nn_layer_train conv2d_train = {
+    .ws_floats = conv2d_train_ws,
+    .backward = conv2d_backward,
+};
+
 const struct nn_layer_ops nn_conv2d_ops = {
     .name = "conv2d",
     .min_inputs = 1,
@@ -347,4 +525,5 @@ const struct nn_layer_ops nn_conv2d_ops = {
     .cost = conv2d_cost,
     .init = conv2d_init,
     .forward = conv2d_forward,
+    .train = &conv2d_train,
 };

@@ -43,6 +43,38 @@ static void relu_forward(const struct nn_layer *l, const float *const *in, float
     nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, relu_range, &jb);
 }
 
+/* ---- training: dx = dy where y > 0 (read off the output), else 0; by
+ * element halves. */
+static void relu_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    const size_t count = nn_shape_elems(&b->l->out);
+    const float *y = b->out, *dy = b->dy;
+    float *dx = b->dx[0];
+    size_t h, i0, i1, i;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(count, h, &i0, &i1);
+        if (b->dx_add[0]) {
+            for (i = i0; i < i1; i++)
+                dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+        } else {
+            for (i = i0; i < i1; i++)
+                dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        }
+    }
+}
+
+static void relu_backward(const struct nn_bwd *b)
+{
+    if (b->dx[0])
+        nn_par_for(b->par, 2, 1, relu_bwd_half, (void *)b);
+}
+
+static const struct nn_layer_train relu_train = {
+    .backward = relu_backward,
+};
+
 const struct nn_layer_ops nn_relu_ops = {
     .name = "relu",
     .min_inputs = 1,
@@ -52,4 +84,5 @@ const struct nn_layer_ops nn_relu_ops = {
     .cost = relu_cost,
     .init = NULL,
     .forward = relu_forward,
+    .train = &relu_train,
 };

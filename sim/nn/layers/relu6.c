@@ -43,6 +43,38 @@ static void relu6_forward(const struct nn_layer *l, const float *const *in, floa
     nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, relu6_range, &jb);
 }
 
+/* ---- training: dx = dy where 0 < y < 6 (read off the output), else 0; by
+ * element halves. */
+static void relu6_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    const size_t count = nn_shape_elems(&b->l->out);
+    const float *y = b->out, *dy = b->dy;
+    float *dx = b->dx[0];
+    size_t h, i0, i1, i;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(count, h, &i0, &i1);
+        if (b->dx_add[0]) {
+            for (i = i0; i < i1; i++)
+                dx[i] += y[i] > 0.0f && y[i] < 6.0f ? dy[i] : 0.0f;
+        } else {
+            for (i = i0; i < i1; i++)
+                dx[i] = y[i] > 0.0f && y[i] < 6.0f ? dy[i] : 0.0f;
+        }
+    }
+}
+
+static void relu6_backward(const struct nn_bwd *b)
+{
+    if (b->dx[0])
+        nn_par_for(b->par, 2, 1, relu6_bwd_half, (void *)b);
+}
+
+static const struct nn_layer_train relu6_train = {
+    .backward = relu6_backward,
+};
+
 const struct nn_layer_ops nn_relu6_ops = {
     .name = "relu6",
     .min_inputs = 1,
@@ -52,4 +84,5 @@ const struct nn_layer_ops nn_relu6_ops = {
     .cost = relu6_cost,
     .init = NULL,
     .forward = relu6_forward,
+    .train = &relu6_train,
 };
