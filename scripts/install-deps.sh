@@ -10,7 +10,7 @@
 set -eu
 
 pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-config
-      sqlite3 valgrind procps)
+      sqlite3 valgrind procps zlib1g-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--bench" ]; then
     # References only: never linked into coinfer.
     pkgs+=(libns3-dev python3-torch python3-torchvision)

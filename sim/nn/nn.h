@@ -406,6 +406,125 @@ void nn_optim_set_lr(struct nn_optim *o, double lr);
  * for) from t's parameter gradients. Allocates nothing. */
 void nn_optim_step(struct nn_optim *o, struct nn_train *t);
 
+/* ---- datasets (dataset.c) --------------------------------------------- */
+
+/* Where the Debian package dataset-fashion-mnist puts its IDX files. */
+#define NN_FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+/* Fashion-MNIST's classes: 0 T-shirt/top, 1 trouser, 2 pullover, 3 dress,
+ * 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag, 9 ankle boot. */
+#define NN_FMNIST_CLASSES 10
+
+/* Labelled images, pixels as bytes. The model input of item i is its
+ * pixels / 255 as (1, C, H, W) floats (PyTorch's ToTensor()). */
+struct nn_dataset {
+    size_t n;          /* items (a caller may lower it to use the first n only) */
+    uint32_t c, h, w;  /* one item's channels, rows, columns, elements */
+    uint32_t classes;  /* every label is below this */
+    uint8_t *pixels;   /* n C H W bytes, item by item, row-major, owned */
+    uint8_t *labels;   /* n labels, owned */
+};
+
+/* Read the IDX files images (unsigned bytes, 3 dimensions: items, rows,
+ * columns) and labels (1 dimension: items), plain or gzip-compressed, into
+ * *out (owned, nn_dataset_destroy), with classes (1 .. 256) classes.
+ * CORE_E_INPUT naming the file and what is wrong: it cannot be opened, is
+ * not IDX, holds another type or dimension count, is truncated or has bytes
+ * after its data, a corrupt gzip stream, item counts that differ, a label
+ * not below classes; CORE_E_NOMEM. */
+enum core_rc nn_dataset_load_idx(const char *images, const char *labels, uint32_t classes,
+                                 struct nn_dataset **out, struct core_err *e);
+
+/* Fashion-MNIST's training (train) or test set from directory dir (e.g.
+ * NN_FMNIST_DIR): <prefix>-images-idx3-ubyte and <prefix>-labels-idx1-ubyte,
+ * each plain or with ".gz", prefix "train" or "t10k". Errors as
+ * nn_dataset_load_idx, and CORE_E_INPUT when the files are not there or the
+ * images are not 28x28. */
+enum core_rc nn_dataset_load_fmnist(const char *dir, bool train, struct nn_dataset **out,
+                                    struct core_err *e);
+void nn_dataset_destroy(struct nn_dataset *d); /* NULL is a no-op */
+
+/* Items idx[0..n) (each < d->n) as model input x (n C H W floats, pixel /
+ * 255) and their labels y (n; may be NULL). */
+void nn_dataset_batch(const struct nn_dataset *d, const size_t *idx, size_t n, float *x,
+                      uint32_t *y);
+
+/* ---- supervised training of a classifier (fit.c) ----------------------- */
+
+/* How the learning rate moves over the run. */
+enum nn_schedule {
+    NN_SCHEDULE_COSINE,   /* lr (1 + cos(pi s / S)) / 2 at step s of S: to 0 at the end */
+    NN_SCHEDULE_CONSTANT, /* lr throughout */
+    NN_SCHEDULE_COUNT
+};
+/* "cosine", "constant". */
+const char *nn_schedule_name(enum nn_schedule s);
+
+/* Where a run stands, for a progress display. */
+struct nn_fit_status {
+    uint32_t epoch;       /* the current epoch, 1-based */
+    uint32_t epochs;      /* epochs of the run */
+    size_t step;          /* batches done in this epoch */
+    size_t steps;         /* batches per epoch */
+    double loss;          /* mean training loss of this epoch's batches so far */
+    double accuracy;      /* training accuracy of this epoch's batches so far, 0..1 */
+    double epoch_s;       /* wall time of this epoch's training so far, s */
+    double elapsed_s;     /* wall time since the run started, evaluations included, s */
+    bool epoch_end;       /* the epoch is over and evaluated: the test figures are set */
+    double test_loss;     /* after the epoch: mean loss on the test set (NAN before) */
+    double test_accuracy; /* after the epoch: accuracy on the test set, 0..1 (NAN before) */
+};
+
+/* A training run. The model is trained at its own batch size (each epoch
+ * runs floor(items / batch) batches of a fresh shuffle, the remainder
+ * left out of that epoch). */
+struct nn_fit_config {
+    uint32_t epochs;              /* passes over the training set, >= 1 */
+    uint64_t seed;                /* shuffles (CORE_RNG_SHUFFLE, entity = epoch),
+                                   * augmentation (CORE_RNG_AUGMENT) and dropout */
+    int threads;                  /* 1 .. cores, as nn_model_forward */
+    struct nn_optim_config optim; /* the optimiser and its initial learning rate */
+    enum nn_schedule schedule;    /* how the learning rate moves */
+    bool augment;                 /* random horizontal flips (p = 0.5) and shifts by up
+                                   * to 2 pixels each way (zero fill) of training items */
+    volatile int *stop;           /* when non-NULL and set, stop after the batch */
+    /* Called after every batch and after each epoch's evaluation (NULL:
+     * none); must not call back into the run. */
+    void (*progress)(void *ctx, const struct nn_fit_status *s);
+    void *ctx;                    /* passed to progress */
+};
+
+/* What a run reached. */
+struct nn_fit_result {
+    uint32_t epochs;        /* epochs completed */
+    double train_loss;      /* last epoch's mean training loss */
+    double train_accuracy;  /* last epoch's training accuracy, 0..1 */
+    double test_loss;       /* test loss after the last epoch */
+    double test_accuracy;   /* test accuracy after the last epoch, 0..1 */
+    double epoch_s;         /* mean wall time of an epoch's training (no evaluation), s */
+};
+
+/* Train classifier m (finalized, unfolded; its input (B, C, H, W) with the
+ * datasets' items' shape, its output B rows of the datasets' class count,
+ * logits or a softmax) on train with softmax cross-entropy on the logits,
+ * evaluating on test (may be NULL) after each epoch. Deterministic for a seed
+ * at a given thread count. The trained weights are m's. CORE_E_INPUT for a
+ * model that does not fit the data, fewer training items than a batch, bad
+ * hyper-parameters, or a layer that cannot be trained; CORE_E_INTERRUPTED
+ * when *stop was set (m holds the weights reached); CORE_E_NOMEM. */
+enum core_rc nn_fit(struct nn_model *m, const struct nn_dataset *train,
+                    const struct nn_dataset *test, const struct nn_fit_config *c,
+                    struct nn_fit_result *r, struct core_err *e);
+
+/* Run m (finalized; inference mode: batch norms on their running
+ * statistics, dropout the identity) over the first d->n items of d in
+ * batches of m's batch size (the last one padded) on threads threads;
+ * the accuracy (0..1) in *accuracy, the mean cross-entropy in *loss (may
+ * be NULL; from the softmax output's log when the model ends in one).
+ * CORE_E_INPUT for a model that does not fit the data or a bad thread
+ * count, CORE_E_NOMEM. */
+enum core_rc nn_evaluate(struct nn_model *m, const struct nn_dataset *d, int threads,
+                         double *accuracy, double *loss, struct core_err *e);
+
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {

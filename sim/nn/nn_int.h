@@ -198,6 +198,58 @@ static inline void nn_bias_act(float *y, const float *x, size_t n, float b, enum
     }
 }
 
+/* The element-wise kernels of the backward passes, four floats a step. */
+
+/* dst[i] += src[i] for i < n. */
+static inline void nn_vec_add(float *restrict dst, const float *restrict src, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4)
+        nn_v4_store(dst + i, nn_v4_load(dst + i) + nn_v4_load(src + i));
+    for (; i < n; i++)
+        dst[i] += src[i];
+}
+
+/* The sum of x[0..n), four running float sums added at the end. */
+static inline float nn_vec_sum(const float *x, size_t n)
+{
+    nn_v4 acc = {0.0f, 0.0f, 0.0f, 0.0f};
+    float tail = 0.0f;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4)
+        acc += nn_v4_load(x + i);
+    for (; i < n; i++)
+        tail += x[i];
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail;
+}
+
+/* The gradient through activation act read off its output y: dx = dy where
+ * it passes (none: everywhere; relu: y > 0; relu6: 0 < y < 6), else 0; set
+ * or (add) added to dx. dx may be dy. */
+static inline void nn_act_grad(float *dx, const float *y, const float *dy, size_t n,
+                               enum nn_act act, bool add)
+{
+    const nn_v4 zero = {0.0f, 0.0f, 0.0f, 0.0f}, six = {6.0f, 6.0f, 6.0f, 6.0f};
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        const nn_v4 v = nn_v4_load(y + i);
+        nn_v4 g = nn_v4_load(dy + i);
+        if (act != NN_ACT_NONE)
+            g = (nn_v4)((nn_v4i)g & (v > zero));
+        if (act == NN_ACT_RELU6)
+            g = (nn_v4)((nn_v4i)g & (v < six));
+        nn_v4_store(dx + i, add ? nn_v4_load(dx + i) + g : g);
+    }
+    for (; i < n; i++) {
+        const bool pass = act == NN_ACT_NONE || (y[i] > 0.0f && (act == NN_ACT_RELU || y[i] < 6.0f));
+        const float g = pass ? dy[i] : 0.0f;
+        dx[i] = add ? dx[i] + g : g;
+    }
+}
+
 /* Elements per chunk of the element-wise layers' loops (add, relu, relu6)
  * shared with the worker. */
 #define NN_ELEMWISE_CHUNK 16384u

@@ -152,15 +152,9 @@ static void fc_backward(const struct nn_bwd *b)
 {
     const struct nn_layer *l = b->l;
     struct fc_bwd jb = {.b = b, .dz = b->dy};
-    const size_t count = nn_shape_elems(&l->out);
-    size_t i;
 
     if (l->act_live != NN_ACT_NONE) {
-        for (i = 0; i < count; i++) {
-            const float y = b->out[i];
-            const bool pass = l->act_live == NN_ACT_RELU ? y > 0.0f : y > 0.0f && y < 6.0f;
-            b->ws[i] = pass ? b->dy[i] : 0.0f;
-        }
+        nn_act_grad(b->ws, b->out, b->dy, nn_shape_elems(&l->out), l->act_live, false);
         jb.dz = b->ws;
     }
     nn_par_for(b->par, 2, 1, fc_bwd_half, &jb);

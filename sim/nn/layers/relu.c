@@ -48,20 +48,11 @@ static void relu_forward(const struct nn_layer *l, const float *const *in, float
 static void relu_bwd_half(void *arg, size_t lo, size_t hi, int who)
 {
     const struct nn_bwd *b = arg;
-    const size_t count = nn_shape_elems(&b->l->out);
-    const float *y = b->out, *dy = b->dy;
-    float *dx = b->dx[0];
-    size_t h, i0, i1, i;
+    size_t h, i0, i1;
 
     for (h = lo; h < hi; h++) {
-        nn_half(count, h, &i0, &i1);
-        if (b->dx_add[0]) {
-            for (i = i0; i < i1; i++)
-                dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
-        } else {
-            for (i = i0; i < i1; i++)
-                dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-        }
+        nn_half(nn_shape_elems(&b->l->out), h, &i0, &i1);
+        nn_act_grad(b->dx[0] + i0, b->out + i0, b->dy + i0, i1 - i0, NN_ACT_RELU, b->dx_add[0]);
     }
 }
 

@@ -455,6 +455,57 @@ static void test_residual_network_gradients_match_finite_differences(void **stat
     fd_fini(&f);
 }
 
+/* The training forward of every layer but batch norm and dropout (whose
+ * training differs by definition) gives the inference forward's outputs:
+ * conv2d runs its own batched path in training. */
+static void test_training_forward_matches_inference(void **state)
+{
+    const struct nn_params convs[] = {
+        {.out_channels = 8, .kernel_h = 3, .pad = 1, .bias = true, .act = NN_ACT_RELU},
+        {.out_channels = 6, .kernel_h = 3, .stride = 2, .pad = 1, .groups = 2},
+        {.out_channels = 5, .kernel_h = 1, .bias = true, .act = NN_ACT_RELU6},
+        {.out_channels = 4, .kernel_h = 3, .stride = 2, .pad = 1, .groups = 4, .bias = true},
+        {.out_channels = 3, .kernel_h = 5, .kernel_w = 3, .stride = 3, .pad = 2},
+    };
+    const struct nn_params fc = {.out_channels = 7, .bias = true, .act = NN_ACT_RELU};
+    const struct nn_params pool = {.kernel_h = 3, .stride = 2, .pad = 1};
+    struct core_rng *r = core_rng_create(1, 2, CORE_RNG_BENCH);
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(convs) + 5; i++) {
+        struct nn_model *m = model_at(5, 4, 11, 9);
+        struct nn_train *t;
+        float x[5 * 4 * 11 * 9];
+        size_t n;
+        if (i < ARRAY_LEN(convs))
+            add1(m, NN_OP_CONV2D, &convs[i], NN_INPUT);
+        else if (i == ARRAY_LEN(convs))
+            add1(m, NN_OP_FC, &fc, NN_INPUT);
+        else
+            add1(m, (enum nn_op[]){NN_OP_MAXPOOL, NN_OP_AVGPOOL, NN_OP_GAP, NN_OP_SOFTMAX}
+                        [i - ARRAY_LEN(convs) - 1],
+                 &pool, NN_INPUT);
+        assert_core_rc(nn_model_finalize(m, 9, &err), CORE_OK);
+        ref_fill(x, ARRAY_LEN(x), r, -1, 1);
+        n = shape_elems(nn_model_shape(m, 0));
+        assert_core_rc(nn_model_forward(m, x, 1, &err), CORE_OK);
+        assert_core_rc(nn_train_create(m, 1, false, &t, &err), CORE_OK);
+        for (int threads = 1; threads <= 2; threads++) {
+            double e;
+            assert_core_rc(nn_train_forward(t, x, threads, &err), CORE_OK);
+            e = ref_rel_err(nn_train_tensor(t, 0), nn_model_output(m), n);
+            if (!(e < 1e-5)) {
+                print_error("%s case %zu, %d threads: relative error %.3g\n",
+                            nn_op_name(nn_model_layer_op(m, 0)), i, threads, e);
+                fail();
+            }
+        }
+        nn_train_destroy(t);
+        nn_model_destroy(m);
+    }
+    core_rng_destroy(r);
+}
+
 /* ---- losses ----------------------------------------------------------------- */
 
 static void test_xent_matches_definition_and_its_gradient(void **state)
@@ -872,6 +923,7 @@ int main(void)
         TEST(test_add_and_concat_gradients_sum_over_readers),
         TEST(test_flatten_and_dropout_gradients_match_finite_differences),
         TEST(test_residual_network_gradients_match_finite_differences),
+        TEST(test_training_forward_matches_inference),
         TEST(test_xent_matches_definition_and_its_gradient),
         TEST(test_mse_matches_definition_and_its_gradient),
         TEST(test_backward_from_a_middle_layer_leaves_later_layers_out),
