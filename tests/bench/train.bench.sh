@@ -25,6 +25,9 @@ python=/usr/bin/python3
 COMMON=(--epochs 1 --batch 64 --optim sgd --lr 0.05 --momentum 0.9 --weight-decay 5e-4
         --train-items "$ITEMS")
 
+TMP=$(mktemp -d /tmp/coinfer-train-bench-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
 if [ ! -x "$coinfer" ]; then
     echo "train: $coinfer is missing (make BUILD=$BUILD)" >&2
     exit 1
@@ -38,7 +41,7 @@ fi
 run_coinfer() { # env-prefix model threads
     local out
     out=$($1 "$coinfer" train-model "models/$2.xml" --data fashion-mnist "${COMMON[@]}" \
-        --test-items 100 --threads "$3" --quiet) || return 1
+        --test-items 100 --threads "$3" --out "$TMP/w" --quiet) || return 1
     sed -nE 's/.* epoch_s=([0-9.]+) .*/\1/p' <<<"$out"
 }
 run_torch() { # env-prefix model threads
@@ -100,6 +103,6 @@ if [ "$have_torch" -eq 0 ]; then
     echo "with: scripts/install-deps.sh --bench   (Debian: python3-torch)"
 fi
 echo "Reproduce with (THREADS = 1 or 2):"
-echo "  $CLEAN $coinfer train-model models/MODEL.xml --data fashion-mnist ${COMMON[*]} --test-items 100 --threads THREADS"
+echo "  $CLEAN $coinfer train-model models/MODEL.xml --data fashion-mnist ${COMMON[*]} --test-items 100 --threads THREADS --out W"
 [ "$have_torch" -eq 1 ] && echo "  $CLEAN $python $torch_py models/MODEL.xml ${COMMON[*]} --threads THREADS"
 exit $status

@@ -55,7 +55,7 @@ expect_exit 0 "a residual network with batch norm" "$COINFER" train-model models
 expect_match "the residual network's last line" "$OUT" "$LAST_RE"
 
 # ---- the shipped models ------------------------------------------------------------
-for m in lenet5-fmnist; do
+for m in lenet5-fmnist resnet-fmnist; do
     expect_exit 0 "models/$m.xml and its weights validate" "$COINFER" validate "models/$m.xml"
 done
 

@@ -371,10 +371,12 @@ static size_t train_group(const struct nn_layer *l)
     return g < 1 ? 1 : g > half ? half : g;
 }
 
-/* The parts of one half's workspace, floats: z (K x G Ho Wo: the GEMM's
- * output, or dz), col and dcol (kd x G Ho Wo), the dW accumulator (K kd + K). */
+/* The parts of one half's workspace. */
 struct conv_ws {
-    float *z, *col, *dcol, *dw;
+    float *z;    /* K x G Ho Wo: the forward GEMM's output, or dz */
+    float *col;  /* kd x G Ho Wo: the group's im2col matrices side by side */
+    float *dcol; /* kd x G Ho Wo: W^T dz */
+    float *dw;   /* K kd + K: the half's dW and db accumulator */
 };
 
 static size_t conv2d_half_floats(const struct nn_layer *l)
