@@ -138,7 +138,7 @@ static void expect_bad_images(const unsigned char *b, size_t n, bool gz, const c
 static void test_malformed_files_are_errors_naming_the_file(void **state)
 {
     const uint32_t isz[3] = {3, 2, 3}, isz2[2] = {3, 6};
-    unsigned char b[64];
+    unsigned char b[128]; /* the longest: a header and 18 floats */
     size_t h;
 
     memset(b, 0, sizeof(b));

@@ -629,6 +629,8 @@ static void test_backward_gives_the_same_bits_at_one_and_two_threads(void **stat
         at = 0;
         for (i = 0; i < 6; i++) {
             const float *g = nn_train_grads(t, (int)i, &n);
+            if (n == 0)
+                continue;
             if (threads == 1)
                 memcpy(g1 + at, g, n * sizeof(float));
             else
