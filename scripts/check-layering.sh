@@ -4,7 +4,7 @@
 # A folder of sim/ may include its own headers and those of lower tiers only,
 # never a sibling of its own tier nor anything above. Third-party regimes stay
 # at their border: only db/ includes sqlite3.h, only io/ libxml2, only nn/
-# cblas.h; GSL random-number headers only core/.
+# cblas.h and zlib.h (the datasets' IDX files); GSL random-number headers only core/.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -49,7 +49,7 @@ while IFS= read -r f; do
                 [ "$sub" = db ] || complain "$f" "$line" "only sim/db/ includes $target" ;;
             libxml/*)
                 [ "$sub" = io ] || complain "$f" "$line" "only sim/io/ includes $target" ;;
-            cblas.h|openblas*)
+            cblas.h|openblas*|zlib.h)
                 [ "$sub" = nn ] || complain "$f" "$line" "only sim/nn/ includes $target" ;;
             gsl/gsl_rng.h|gsl/gsl_randist.h)
                 [ "$sub" = core ] || complain "$f" "$line" "GSL random numbers only through core/rng ($target)" ;;

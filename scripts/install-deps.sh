@@ -13,7 +13,7 @@
 set -eu
 
 pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-config
-      sqlite3 valgrind procps)
+      sqlite3 valgrind procps zlib1g-dev dataset-fashion-mnist)
 for opt in "$@"; do
     case "$opt" in
         # References only: never linked into coinfer.

@@ -18,6 +18,7 @@ int cli_validate(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
+int cli_train_model(int argc, char **argv);
 
 struct run_assembly;
 struct run_options;
@@ -67,5 +68,8 @@ void cli_progress_init(struct cli_progress *p, bool quiet);
 void cli_progress_update(void *ctx, double sim_now_s, double sim_end_s, uint64_t events,
                          double wall_s);
 void cli_progress_finish(struct cli_progress *p);
+/* The same bar for any long job: "TEXT [bar] pct  ETA ..." with frac (0..1)
+ * of the job done after wall_s seconds, under the same conditions. */
+void cli_progress_draw(struct cli_progress *p, double frac, const char *text, double wall_s);
 
 #endif /* COINFER_CLI_INT_H */

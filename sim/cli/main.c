@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
     {"report", cli_report, "summarise the runs stored in a results database"},
     {"radio", cli_radio, "run a radio scenario's channel and mobility, or its link budget"},
     {"profile", cli_profile, "time a DNN model layer by layer on this host's CPU"},
+    {"train-model", cli_train_model, "train a DNN classifier on Fashion-MNIST, write its weights"},
 };
 
 const char *cli_version(void)
@@ -43,7 +44,7 @@ static void usage(FILE *out)
             "coinfer simulates device-edge collaborative DNN inference on a discrete-event\n"
             "engine. Commands:\n\n");
     for (i = 0; i < ARRAY_LEN(subcommands); i++)
-        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+        fprintf(out, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(out,
             "\n"
             "`coinfer COMMAND --help` describes each. Exit codes: 0 success, 1 runtime\n"

@@ -59,3 +59,21 @@ void cli_progress_finish(struct cli_progress *p)
         fputc('\n', stderr);
     p->drawn = false;
 }
+
+void cli_progress_draw(struct cli_progress *p, double frac, const char *text, double wall_s)
+{
+    char bar[BAR_WIDTH + 1], eta[32];
+    int i, filled;
+
+    if (!p->enabled || wall_s < SILENT_FIRST_S)
+        return;
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    filled = (int)(frac * BAR_WIDTH);
+    for (i = 0; i < BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[BAR_WIDTH] = '\0';
+    format_eta(eta, sizeof(eta), frac > 0 ? wall_s * (1 - frac) / frac : -1);
+    fprintf(stderr, "\r%s [%s] %5.1f%%  ETA %s   ", text, bar, 100 * frac, eta);
+    fflush(stderr);
+    p->drawn = true;
+}

@@ -346,6 +346,9 @@ enum core_rng_purpose {
     CORE_RNG_JITTER,     /* compute-time jitter of a UE's layers */
     CORE_RNG_BACKGROUND, /* background work at an edge resource */
     CORE_RNG_INPUT,      /* real-mode input data of a UE */
+    CORE_RNG_DROPOUT,    /* dropout masks of a model in training (sim/nn/train.c) */
+    CORE_RNG_SHUFFLE,    /* the order of a training epoch's items (sim/nn/fit.c) */
+    CORE_RNG_AUGMENT,    /* random flips and shifts of training images (sim/nn/fit.c) */
     CORE_RNG_PURPOSE_COUNT
 };
 

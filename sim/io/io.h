@@ -232,6 +232,11 @@ enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **ou
  * needs, at a fraction of the memory (VGG-16: kilobytes, not 553 MB). */
 enum core_rc io_model_load_shapes(const char *path, struct nn_model **out, struct core_err *e);
 
+/* Load the model file at path as io_model_load_shapes does, without looking
+ * at its weights file at all: the graph a training run starts from (coinfer
+ * train-model writes that file). */
+enum core_rc io_model_load_graph(const char *path, struct nn_model **out, struct core_err *e);
+
 /* Check the model file at path as io_model_load does (weights file
  * included) without allocating the model's weights or activations. */
 enum core_rc io_model_validate(const char *path, struct core_err *e);

@@ -403,9 +403,10 @@ static bool weights_path(const char *path, xmlNodePtr root, char *buf, size_t si
 }
 
 /* Load the file; with finalize, also finalize the model with seed and load
- * its weights file, else only check the weights file against the model. */
-static enum core_rc load(const char *path, bool finalize, uint64_t seed, struct nn_model **out,
-                         struct core_err *e)
+ * its weights file, else only check the weights file against the model
+ * (unless skip_weights: the graph alone). */
+static enum core_rc load_file(const char *path, bool finalize, bool skip_weights, uint64_t seed,
+                              struct nn_model **out, struct core_err *e)
 {
     struct builder b = {path, NULL, e, NULL, 0};
     char sha256[65], wpath[PATH_MAX];
@@ -430,7 +431,7 @@ static enum core_rc load(const char *path, bool finalize, uint64_t seed, struct 
             goto out_fail;
         }
     }
-    if (weights_path(path, root, wpath, sizeof(wpath))) {
+    if (!skip_weights && weights_path(path, root, wpath, sizeof(wpath))) {
         rc = finalize ? nn_weights_load(b.m, wpath, &why) : nn_weights_check(b.m, wpath, &why);
         if (rc != CORE_OK) {
             rc = core_err(e, rc, "%s:%ld: element 'model': attribute 'weights': %s", path,
@@ -445,6 +446,17 @@ out_fail:
     core_free(b.lines);
     xmlFreeDoc(doc);
     return rc;
+}
+
+static enum core_rc load(const char *path, bool finalize, uint64_t seed, struct nn_model **out,
+                         struct core_err *e)
+{
+    return load_file(path, finalize, false, seed, out, e);
+}
+
+enum core_rc io_model_load_graph(const char *path, struct nn_model **out, struct core_err *e)
+{
+    return load_file(path, false, true, 0, out, e);
 }
 
 enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **out,

@@ -794,3 +794,26 @@ const float *nn_model_output(const struct nn_model *m)
 {
     return m->output;
 }
+
+/* ======================================================================== */
+/* Internal access for training (nn_int.h)                                   */
+/* ======================================================================== */
+
+const struct nn_layer_ops *nn_op_ops(enum nn_op op)
+{
+    CORE_ASSERT((unsigned)op < NN_OP_COUNT);
+    return op_table[op];
+}
+
+struct nn_layer *nn_model_layer_int(struct nn_model *m, int i)
+{
+    CORE_ASSERT(i >= 0 && (size_t)i < m->n_layers);
+    return &m->layers[i];
+}
+
+struct nn_par *nn_model_worker(struct nn_model *m)
+{
+    if (!m->par)
+        m->par = nn_par_create();
+    return m->par;
+}

@@ -305,6 +305,272 @@ void nn_model_time_layers(struct nn_model *m, double *layer_s);
  * nn_model_shape(m, last) elements; valid until the next run). */
 const float *nn_model_output(const struct nn_model *m);
 
+/* ---- copies (clone.c) ------------------------------------------------- */
+
+/* Build a copy of m's graph (layers, names, parameters) whose input has batch
+ * size batch (>= 1): what training at a batch size needs from a model built
+ * or loaded at another. When m is finalized the copy is finalized too and
+ * holds m's weights; else it is not finalized. *out is returned owned.
+ * CORE_E_INPUT for batch 0 or a model whose batch norms are folded or
+ * activations fused (its weights no longer are the unfolded network's);
+ * CORE_E_NOMEM (nothing leaks). */
+enum core_rc nn_model_clone(const struct nn_model *m, uint32_t batch, struct nn_model **out,
+                            struct core_err *e);
+
+/* ---- training (train.c) ----------------------------------------------- */
+
+/*
+ * A model in training mode: nn_train_create binds a finalized model (neither
+ * folded nor fused; borrowed, it must outlive the train object) at the batch
+ * size of its input (nn_model_clone makes a copy at another batch size).
+ *
+ *   nn_train_forward   runs every layer in training mode and keeps what the
+ *                      backward pass needs: batch norms normalise with the
+ *                      batch's statistics (and update their running mean and
+ *                      variance, momentum 0.1, the variance unbiased, as
+ *                      PyTorch), dropout zeroes each value with probability
+ *                      0.5 and scales the others by 2;
+ *   nn_train_backward  from dL/d(a layer's output) computes dL/d(every
+ *                      parameter) (nn_train_grads) and, when asked at create,
+ *                      dL/d(input) (nn_train_input_grad);
+ *   nn_optim_step      (optim.c) updates the model's weights from them.
+ *
+ * Plan: in training every activation stays in a second arena, one slot per
+ * tensor (a layer's backward reads its input or output, so no slot can be
+ * shared), and the gradients of the tensors live in a third, planned like
+ * the inference arena: the gradient of tensor t is live from its last
+ * reader's backward to t's own, the interval of t's activation at inference
+ * run backwards, so gradients whose intervals do not overlap share memory. A
+ * tensor read by several layers has its gradient summed. Parameter
+ * gradients are one block, a layer's in the order of its weights (as
+ * nn_model_layer_weights shows them; conv2d and fc bias only when they have
+ * one; batch norm gamma then beta). Every pass allocates nothing.
+ *
+ * Threads: as nn_model_forward (the model's worker thread at two). The
+ * backward passes cut their work into two fixed halves (batch items,
+ * channels, rows) whoever runs them, so a backward gives the same bits at
+ * one and two threads; runs repeat bit for bit at a given thread count.
+ */
+struct nn_train;
+
+/* Bind finalized model m for training. seed seeds the dropout masks (one
+ * stream, core_rng_create(seed, 0, CORE_RNG_DROPOUT)); input_grad: also
+ * compute dL/d(input). *out is returned owned (nn_train_destroy).
+ * CORE_E_INPUT for an unfinalized, folded or fused model or a layer whose
+ * type cannot be trained ("layer 3 'x': layer type T cannot be trained");
+ * CORE_E_NOMEM (nothing leaks). */
+enum core_rc nn_train_create(struct nn_model *m, uint64_t seed, bool input_grad,
+                             struct nn_train **out, struct core_err *e);
+void nn_train_destroy(struct nn_train *t); /* NULL is a no-op */
+
+/* The bound model (borrowed). */
+struct nn_model *nn_train_model(const struct nn_train *t);
+
+/* Run the model in training mode on input (nn_model_shape(m, NN_INPUT),
+ * copied) with threads threads (1 .. cores). CORE_E_INPUT for a bad thread
+ * count, CORE_E_NOMEM when the worker thread cannot start. */
+enum core_rc nn_train_forward(struct nn_train *t, const float *input, int threads,
+                              struct core_err *e);
+
+/* Layer i's output after the last nn_train_forward (borrowed, valid until
+ * the next forward). */
+const float *nn_train_tensor(const struct nn_train *t, int i);
+
+/* The layer whose output is the model's logits: the last layer, or its input
+ * when the last layer is a softmax (train on logits: softmax cross-entropy
+ * on the logits is exact where a softmax's log underflows). */
+int nn_train_logits_layer(const struct nn_train *t);
+
+/* Backward from grad = dL/d(output of layer from) (nn_model_shape(m, from)
+ * floats, borrowed) after nn_train_forward: layers after from take no part,
+ * and layers whose output does not reach from get zero gradients.
+ * CORE_E_INPUT for a bad layer or thread count or no forward since
+ * create; CORE_E_NOMEM when the worker thread cannot start. */
+enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, int threads,
+                               struct core_err *e);
+
+/* dL/d(layer i's parameters) after the last backward (borrowed; *n floats,
+ * the layer's learnable parameters; NULL with *n = 0 when it has none). */
+const float *nn_train_grads(const struct nn_train *t, int i, size_t *n);
+/* dL/d(input) after the last backward (borrowed), or NULL when t was created
+ * without input_grad. */
+const float *nn_train_input_grad(const struct nn_train *t);
+/* Learnable parameters of the model, floats. */
+size_t nn_train_n_params(const struct nn_train *t);
+
+/* ---- losses (loss.c) -------------------------------------------------- */
+
+/* Softmax cross-entropy of n rows of k logits against labels (each < k):
+ * returns the mean over the rows of -log softmax(row)[label]; writes
+ * d_logits = (softmax - onehot) / n (n x k floats; may be NULL) and the
+ * count of rows whose largest logit is the label's (the first one on ties)
+ * to *correct (may be NULL). As PyTorch's cross_entropy(reduction="mean"). */
+double nn_loss_xent(const float *logits, const uint32_t *labels, size_t n, size_t k,
+                    float *d_logits, size_t *correct);
+
+/* Mean squared error over count values: returns mean((y - target)^2) and
+ * writes dy = 2 (y - target) / count (may be NULL). As PyTorch's mse_loss. */
+double nn_loss_mse(const float *y, const float *target, size_t count, float *dy);
+
+/* ---- optimisers (optim.c) --------------------------------------------- */
+
+enum nn_optim_kind {
+    NN_OPTIM_SGD,  /* SGD with momentum, PyTorch's torch.optim.SGD */
+    NN_OPTIM_ADAM, /* Adam (Kingma & Ba 2015), PyTorch's torch.optim.Adam */
+    NN_OPTIM_COUNT
+};
+
+/* "sgd", "adam". */
+const char *nn_optim_name(enum nn_optim_kind k);
+
+/* Hyper-parameters. With g the gradient plus weight_decay times the
+ * parameter w, step t = 1, 2, ...:
+ *   SGD:  v = momentum v + g (v = g at t = 1), w -= lr v
+ *   Adam: m = beta1 m + (1 - beta1) g, s = beta2 s + (1 - beta2) g^2,
+ *         w -= lr (m / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps) */
+struct nn_optim_config {
+    enum nn_optim_kind kind; /* the rule */
+    double lr;               /* learning rate, > 0 */
+    double momentum;         /* SGD momentum, in [0, 1) */
+    double beta1;            /* Adam first-moment decay, in [0, 1) (0.9 is usual) */
+    double beta2;            /* Adam second-moment decay, in [0, 1) (0.999 is usual) */
+    double eps;              /* Adam denominator floor, > 0 (1e-8 is usual) */
+    double weight_decay;     /* L2 penalty on every learnable parameter, >= 0 */
+};
+
+struct nn_optim;
+
+/* An optimiser for the learnable parameters of t's model (its state sized
+ * from t, zero). *out is returned owned (nn_optim_destroy). CORE_E_INPUT for
+ * a hyper-parameter out of range (the message names it), CORE_E_NOMEM. */
+enum core_rc nn_optim_create(const struct nn_train *t, const struct nn_optim_config *c,
+                             struct nn_optim **out, struct core_err *e);
+void nn_optim_destroy(struct nn_optim *o); /* NULL is a no-op */
+/* Change the learning rate (schedules); lr > 0. */
+void nn_optim_set_lr(struct nn_optim *o, double lr);
+/* One step: update the weights of t's model (the train object o was made
+ * for) from t's parameter gradients. Allocates nothing. */
+void nn_optim_step(struct nn_optim *o, struct nn_train *t);
+
+/* ---- datasets (dataset.c) --------------------------------------------- */
+
+/* Where the Debian package dataset-fashion-mnist puts its IDX files. */
+#define NN_FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+/* Fashion-MNIST's classes: 0 T-shirt/top, 1 trouser, 2 pullover, 3 dress,
+ * 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag, 9 ankle boot. */
+#define NN_FMNIST_CLASSES 10
+
+/* Labelled images, pixels as bytes. The model input of item i is its
+ * pixels / 255 as (1, C, H, W) floats (PyTorch's ToTensor()). */
+struct nn_dataset {
+    size_t n;          /* items (a caller may lower it to use the first n only) */
+    uint32_t c, h, w;  /* one item's channels, rows, columns, elements */
+    uint32_t classes;  /* every label is below this */
+    uint8_t *pixels;   /* n C H W bytes, item by item, row-major, owned */
+    uint8_t *labels;   /* n labels, owned */
+};
+
+/* Read the IDX files images (unsigned bytes, 3 dimensions: items, rows,
+ * columns) and labels (1 dimension: items), plain or gzip-compressed, into
+ * *out (owned, nn_dataset_destroy), with classes (1 .. 256) classes.
+ * CORE_E_INPUT naming the file and what is wrong: it cannot be opened, is
+ * not IDX, holds another type or dimension count, is truncated or has bytes
+ * after its data, a corrupt gzip stream, item counts that differ, a label
+ * not below classes; CORE_E_NOMEM. */
+enum core_rc nn_dataset_load_idx(const char *images, const char *labels, uint32_t classes,
+                                 struct nn_dataset **out, struct core_err *e);
+
+/* Fashion-MNIST's training (train) or test set from directory dir (e.g.
+ * NN_FMNIST_DIR): <prefix>-images-idx3-ubyte and <prefix>-labels-idx1-ubyte,
+ * each plain or with ".gz", prefix "train" or "t10k". Errors as
+ * nn_dataset_load_idx, and CORE_E_INPUT when the files are not there or the
+ * images are not 28x28. */
+enum core_rc nn_dataset_load_fmnist(const char *dir, bool train, struct nn_dataset **out,
+                                    struct core_err *e);
+void nn_dataset_destroy(struct nn_dataset *d); /* NULL is a no-op */
+
+/* Items idx[0..n) (each < d->n) as model input x (n C H W floats, pixel /
+ * 255) and their labels y (n; may be NULL). */
+void nn_dataset_batch(const struct nn_dataset *d, const size_t *idx, size_t n, float *x,
+                      uint32_t *y);
+
+/* ---- supervised training of a classifier (fit.c) ----------------------- */
+
+/* How the learning rate moves over the run. */
+enum nn_schedule {
+    NN_SCHEDULE_COSINE,   /* lr (1 + cos(pi s / S)) / 2 at step s of S: to 0 at the end */
+    NN_SCHEDULE_CONSTANT, /* lr throughout */
+    NN_SCHEDULE_COUNT
+};
+/* "cosine", "constant". */
+const char *nn_schedule_name(enum nn_schedule s);
+
+/* Where a run stands, for a progress display. */
+struct nn_fit_status {
+    uint32_t epoch;       /* the current epoch, 1-based */
+    uint32_t epochs;      /* epochs of the run */
+    size_t step;          /* batches done in this epoch */
+    size_t steps;         /* batches per epoch */
+    double loss;          /* mean training loss of this epoch's batches so far */
+    double accuracy;      /* training accuracy of this epoch's batches so far, 0..1 */
+    double epoch_s;       /* wall time of this epoch's training so far, s */
+    double elapsed_s;     /* wall time since the run started, evaluations included, s */
+    bool epoch_end;       /* the epoch is over and evaluated: the test figures are set */
+    double test_loss;     /* after the epoch: mean loss on the test set (NAN before) */
+    double test_accuracy; /* after the epoch: accuracy on the test set, 0..1 (NAN before) */
+};
+
+/* A training run. The model is trained at its own batch size (each epoch
+ * runs floor(items / batch) batches of a fresh shuffle, the remainder
+ * left out of that epoch). */
+struct nn_fit_config {
+    uint32_t epochs;              /* passes over the training set, >= 1 */
+    uint64_t seed;                /* shuffles (CORE_RNG_SHUFFLE, entity = epoch),
+                                   * augmentation (CORE_RNG_AUGMENT) and dropout */
+    int threads;                  /* 1 .. cores, as nn_model_forward */
+    struct nn_optim_config optim; /* the optimiser and its initial learning rate */
+    enum nn_schedule schedule;    /* how the learning rate moves */
+    bool augment;                 /* random horizontal flips (p = 0.5) and shifts by up
+                                   * to 2 pixels each way (zero fill) of training items */
+    volatile int *stop;           /* when non-NULL and set, stop after the batch */
+    /* Called after every batch and after each epoch's evaluation (NULL:
+     * none); must not call back into the run. */
+    void (*progress)(void *ctx, const struct nn_fit_status *s);
+    void *ctx;                    /* passed to progress */
+};
+
+/* What a run reached. */
+struct nn_fit_result {
+    uint32_t epochs;        /* epochs completed */
+    double train_loss;      /* last epoch's mean training loss */
+    double train_accuracy;  /* last epoch's training accuracy, 0..1 */
+    double test_loss;       /* test loss after the last epoch */
+    double test_accuracy;   /* test accuracy after the last epoch, 0..1 */
+    double epoch_s;         /* mean wall time of an epoch's training (no evaluation), s */
+};
+
+/* Train classifier m (finalized, unfolded; its input (B, C, H, W) with the
+ * datasets' items' shape, its output B rows of the datasets' class count,
+ * logits or a softmax) on train with softmax cross-entropy on the logits,
+ * evaluating on test (may be NULL) after each epoch. Deterministic for a seed
+ * at a given thread count. The trained weights are m's. CORE_E_INPUT for a
+ * model that does not fit the data, fewer training items than a batch, bad
+ * hyper-parameters, or a layer that cannot be trained; CORE_E_INTERRUPTED
+ * when *stop was set (m holds the weights reached); CORE_E_NOMEM. */
+enum core_rc nn_fit(struct nn_model *m, const struct nn_dataset *train,
+                    const struct nn_dataset *test, const struct nn_fit_config *c,
+                    struct nn_fit_result *r, struct core_err *e);
+
+/* Run m (finalized; inference mode: batch norms on their running
+ * statistics, dropout the identity) over the first d->n items of d in
+ * batches of m's batch size (the last one padded) on threads threads;
+ * the accuracy (0..1) in *accuracy, the mean cross-entropy in *loss (may
+ * be NULL; from the softmax output's log when the model ends in one).
+ * CORE_E_INPUT for a model that does not fit the data or a bad thread
+ * count, CORE_E_NOMEM. */
+enum core_rc nn_evaluate(struct nn_model *m, const struct nn_dataset *d, int threads,
+                         double *accuracy, double *loss, struct core_err *e);
+
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {

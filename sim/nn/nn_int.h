@@ -62,7 +62,58 @@ struct nn_layer_ops {
      * par: the second thread for element-wise loops, NULL at one thread. */
     void (*forward)(const struct nn_layer *l, const float *const *in, float *out, float *ws,
                     struct nn_par *par);
+    /* What training the op needs (train.c); NULL: the op cannot be trained. */
+    const struct nn_layer_train *train;
 };
+
+/* One layer's backward pass (struct nn_layer_train.backward): everything as
+ * the training forward left it, and where the gradients go. */
+struct nn_bwd {
+    const struct nn_layer *l; /* the layer */
+    const float *const *in;   /* its inputs, as the forward read them */
+    const float *out;         /* its output */
+    const float *dy;          /* dL/d out, nn_shape_elems(&l->out) floats */
+    float *const *dx;         /* dL/d in[k] for k < n_inputs; NULL: not wanted */
+    const bool *dx_add;       /* add[k]: add into dx[k] (true) or overwrite it */
+    float *dw;                /* dL/d parameters: l->n_params floats in the order of l->w, set */
+    const float *aux;         /* the state the training forward kept (aux_floats) */
+    float *ws;                /* workspace, >= ws_floats */
+    struct nn_par *par;       /* the second thread, NULL at one thread */
+};
+
+/* What an op provides for training. Every hook may be NULL. A backward
+ * handles its inputs in order, k = 0 first: two inputs may be one tensor, and
+ * then dx[0] and dx[1] are one buffer (dx_add[1] true). Backward passes give
+ * the same bits at one and two threads (their two halves are cut the same
+ * way whoever runs them) and never allocate. */
+struct nn_layer_train {
+    /* Floats the training forward keeps for backward (aux); NULL: none. */
+    size_t (*aux_floats)(const struct nn_layer *l);
+    /* Workspace floats the training forward and backward need; NULL: 0. */
+    size_t (*ws_floats)(const struct nn_layer *l);
+    /* The forward of training when it is not the inference forward (batch
+     * norm's batch statistics, dropout's mask drawn from r); NULL: ops->forward.
+     * An op that is an alias at inference but has one owns its output in
+     * training. */
+    void (*forward)(const struct nn_layer *l, const float *const *in, float *out, float *aux,
+                    float *ws, struct core_rng *r, struct nn_par *par);
+    /* The backward pass; NULL for an alias whose gradient is its input's
+     * (flatten: the two share one gradient buffer). */
+    void (*backward)(const struct nn_bwd *b);
+};
+
+/* The training hooks of an alias op that passes gradients through (flatten). */
+extern const struct nn_layer_train nn_alias_train;
+
+/* Split [0, n) into two halves and return half h's bounds (h = 0, 1): the
+ * fixed cut of the backward passes, the same at one and two threads. */
+static inline void nn_half(size_t n, size_t h, size_t *lo, size_t *hi)
+{
+    const size_t mid = (n + 1) / 2;
+
+    *lo = h == 0 ? 0 : mid;
+    *hi = h == 0 ? mid : n;
+}
 
 extern const struct nn_layer_ops nn_conv2d_ops, nn_fc_ops, nn_batchnorm_ops, nn_relu_ops,
     nn_relu6_ops, nn_maxpool_ops, nn_avgpool_ops, nn_gap_ops, nn_add_ops, nn_concat_ops,
@@ -148,6 +199,58 @@ static inline void nn_bias_act(float *y, const float *x, size_t n, float b, enum
     }
 }
 
+/* The element-wise kernels of the backward passes, four floats a step. */
+
+/* dst[i] += src[i] for i < n. */
+static inline void nn_vec_add(float *restrict dst, const float *restrict src, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4)
+        nn_v4_store(dst + i, nn_v4_load(dst + i) + nn_v4_load(src + i));
+    for (; i < n; i++)
+        dst[i] += src[i];
+}
+
+/* The sum of x[0..n), four running float sums added at the end. */
+static inline float nn_vec_sum(const float *x, size_t n)
+{
+    nn_v4 acc = {0.0f, 0.0f, 0.0f, 0.0f};
+    float tail = 0.0f;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4)
+        acc += nn_v4_load(x + i);
+    for (; i < n; i++)
+        tail += x[i];
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail;
+}
+
+/* The gradient through activation act read off its output y: dx = dy where
+ * it passes (none: everywhere; relu: y > 0; relu6: 0 < y < 6), else 0; set
+ * or (add) added to dx. dx may be dy. */
+static inline void nn_act_grad(float *dx, const float *y, const float *dy, size_t n,
+                               enum nn_act act, bool add)
+{
+    const nn_v4 zero = {0.0f, 0.0f, 0.0f, 0.0f}, six = {6.0f, 6.0f, 6.0f, 6.0f};
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        const nn_v4 v = nn_v4_load(y + i);
+        nn_v4 g = nn_v4_load(dy + i);
+        if (act != NN_ACT_NONE)
+            g = (nn_v4)((nn_v4i)g & (v > zero));
+        if (act == NN_ACT_RELU6)
+            g = (nn_v4)((nn_v4i)g & (v < six));
+        nn_v4_store(dx + i, add ? nn_v4_load(dx + i) + g : g);
+    }
+    for (; i < n; i++) {
+        const bool pass = act == NN_ACT_NONE || (y[i] > 0.0f && (act == NN_ACT_RELU || y[i] < 6.0f));
+        const float g = pass ? dy[i] : 0.0f;
+        dx[i] = add ? dx[i] + g : g;
+    }
+}
+
 /* Elements per chunk of the element-wise layers' loops (add, relu, relu6)
  * shared with the worker. */
 #define NN_ELEMWISE_CHUNK 16384u
@@ -188,6 +291,8 @@ static inline uint32_t nn_window_out(uint32_t in, uint32_t k, uint32_t stride, u
 bool nn_pool_infer(struct nn_layer *l, char *why, size_t why_size);
 void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *ws, bool max,
                      struct nn_par *par);
+/* The backward pass of pooling layer l (max or average), by plane halves. */
+void nn_pool_backward(const struct nn_bwd *b, bool max);
 
 /* Whether the AVX2 copies of the vector kernels run (cpu.c): x86-64 with
  * AVX2, unless the tests turned them off to check the baseline copies. */
@@ -213,6 +318,13 @@ void nn_he_uniform(float *w, size_t n, size_t fan_in, struct core_rng *r);
 /* Fold a batch norm (scale s_k = gamma_k / sqrt(var_k + eps), shift
  * beta_k - mean_k s_k) into conv or fc layer l's weights and bias. */
 void nn_conv2d_fold_bn(struct nn_layer *conv, const struct nn_layer *bn);
+
+/* Internal access for training (model.c): the op table entry of op, layer
+ * i (a valid index) of m, writable, and m's worker thread, started on the
+ * first call (NULL when it cannot start). */
+const struct nn_layer_ops *nn_op_ops(enum nn_op op);
+struct nn_layer *nn_model_layer_int(struct nn_model *m, int i);
+struct nn_par *nn_model_worker(struct nn_model *m);
 
 /* The worker thread of a model's forward pass at two or more threads
  * (par.c). nn_par_for(p, n, grain, fn, arg) runs fn(arg, lo, hi, who) over

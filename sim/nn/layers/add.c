@@ -68,6 +68,30 @@ static void add_forward(const struct nn_layer *l, const float *const *in, float 
     nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, add_range, &jb);
 }
 
+/* ---- training: every input's gradient is dy; inputs in order (one tensor
+ * may be two inputs: the second adds). */
+static void add_backward(const struct nn_bwd *b)
+{
+    const size_t count = nn_shape_elems(&b->l->out);
+    uint32_t k;
+    size_t i;
+
+    for (k = 0; k < b->l->n_inputs; k++) {
+        float *dx = b->dx[k];
+        if (!dx)
+            continue;
+        if (b->dx_add[k])
+            for (i = 0; i < count; i++)
+                dx[i] += b->dy[i];
+        else
+            memcpy(dx, b->dy, count * sizeof(*dx));
+    }
+}
+
+static const struct nn_layer_train add_train = {
+    .backward = add_backward,
+};
+
 const struct nn_layer_ops nn_add_ops = {
     .name = "add",
     .min_inputs = 2,
@@ -77,4 +101,5 @@ const struct nn_layer_ops nn_add_ops = {
     .cost = add_cost,
     .init = NULL,
     .forward = add_forward,
+    .train = &add_train,
 };

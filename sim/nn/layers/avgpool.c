@@ -22,6 +22,15 @@ static void avgpool_forward(const struct nn_layer *l, const float *const *in, fl
     nn_pool_forward(l, in[0], out, ws, false, par);
 }
 
+static void avgpool_backward(const struct nn_bwd *b)
+{
+    nn_pool_backward(b, false);
+}
+
+static const struct nn_layer_train avgpool_train = {
+    .backward = avgpool_backward,
+};
+
 const struct nn_layer_ops nn_avgpool_ops = {
     .name = "avgpool",
     .min_inputs = 1,
@@ -31,4 +40,5 @@ const struct nn_layer_ops nn_avgpool_ops = {
     .cost = avgpool_cost,
     .init = NULL,
     .forward = avgpool_forward,
+    .train = &avgpool_train,
 };

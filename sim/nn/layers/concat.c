@@ -60,6 +60,35 @@ static void concat_forward(const struct nn_layer *l, const float *const *in, flo
     }
 }
 
+/* ---- training: input k's gradient is its block of each item of dy. */
+static void concat_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    const size_t hw = (size_t)l->out.h * l->out.w;
+    size_t at = 0, i;
+    uint32_t n, k;
+
+    for (k = 0; k < l->n_inputs; k++) {
+        const size_t block = (size_t)l->in[k].c * hw;
+        float *dx = b->dx[k];
+        if (dx)
+            for (n = 0; n < l->out.n; n++) {
+                const float *dy = b->dy + (size_t)n * l->out.c * hw + at;
+                float *d = dx + (size_t)n * block;
+                if (b->dx_add[k])
+                    for (i = 0; i < block; i++)
+                        d[i] += dy[i];
+                else
+                    memcpy(d, dy, block * sizeof(*d));
+            }
+        at += block;
+    }
+}
+
+static const struct nn_layer_train concat_train = {
+    .backward = concat_backward,
+};
+
 const struct nn_layer_ops nn_concat_ops = {
     .name = "concat",
     .min_inputs = 2,
@@ -69,4 +98,5 @@ const struct nn_layer_ops nn_concat_ops = {
     .cost = concat_cost,
     .init = NULL,
     .forward = concat_forward,
+    .train = &concat_train,
 };

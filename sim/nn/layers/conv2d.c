@@ -338,6 +338,317 @@ void nn_conv2d_fold_bn(struct nn_layer *conv, const struct nn_layer *bn)
     conv->bias_live = true;
 }
 
+/* ======================================================================== */
+/* Training                                                                  */
+/* ======================================================================== */
+
+/* In training the batch is cut into two halves (one per thread), and each
+ * half into groups of G items whose matrices sit side by side, so that every
+ * GEMM has G Ho Wo columns (about NN_CONV_TRAIN_COLS: a 7x7 layer's GEMMs
+ * would otherwise be 49 columns wide). Per group and conv group g, with
+ * col the items' im2col matrices (kd x G Ho Wo; on the 1x1 path their input
+ * channels) and z = W col + b:
+ *   forward:   Z = W_g col                        one GEMM, then y = act(Z + b)
+ *              scattered to each item's (K, Ho Wo)
+ *   backward:  dz = dy where the fused activation passes (read off y: relu
+ *              where y > 0, relu6 where 0 < y < 6), gathered as (K, G Ho Wo)
+ *              dW_g += dz_g col^T                  one GEMM (NoTrans, Trans)
+ *              db += the row sums of dz
+ *              dcol = W_g^T dz_g                   one GEMM (Trans, NoTrans)
+ *              dx += col2im(dcol), item by item   the adjoint of im2col
+ * Each half has its own workspace part and dW accumulator, half 1's added to
+ * half 0's at the end: one and two threads sum in the same order. */
+
+/* Columns a training GEMM aims at. */
+#define NN_CONV_TRAIN_COLS 2048u
+
+/* Items per group: enough for NN_CONV_TRAIN_COLS columns, at most a half. */
+static size_t train_group(const struct nn_layer *l)
+{
+    const size_t hw = (size_t)l->out.h * l->out.w, half = (l->in[0].n + 1) / 2;
+    const size_t g = (NN_CONV_TRAIN_COLS + hw - 1) / hw;
+
+    return g < 1 ? 1 : g > half ? half : g;
+}
+
+/* The parts of one half's workspace. */
+struct conv_ws {
+    float *z;    /* K x G Ho Wo: the forward GEMM's output, or dz */
+    float *col;  /* kd x G Ho Wo: the group's im2col matrices side by side */
+    float *dcol; /* kd x G Ho Wo: W^T dz */
+    float *dw;   /* K kd + K: the half's dW and db accumulator */
+};
+
+static size_t conv2d_half_floats(const struct nn_layer *l)
+{
+    const size_t cols = train_group(l) * l->out.h * l->out.w, kd = kdim(l);
+    const size_t k = l->out.c;
+
+    return ((k * cols + 2 * kd * cols + k * kd + k) + 15) / 16 * 16;
+}
+
+static struct conv_ws half_ws(const struct nn_layer *l, float *ws, size_t h)
+{
+    const size_t cols = train_group(l) * l->out.h * l->out.w, kd = kdim(l);
+    struct conv_ws w;
+
+    w.z = ws + h * conv2d_half_floats(l);
+    w.col = w.z + l->out.c * cols;
+    w.dcol = w.col + kd * cols;
+    w.dw = w.dcol + kd * cols;
+    return w;
+}
+
+static size_t conv2d_train_ws(const struct nn_layer *l)
+{
+    return 2 * conv2d_half_floats(l);
+}
+
+/* dx (C/g, H, W) += the scatter of dcol ((C/g) kh kw x Ho Wo, rows ld floats
+ * apart), the adjoint of im2col over the whole output. */
+static void col2im(const float *dcol, size_t ld, const struct nn_shape *in,
+                   const struct nn_params *p, uint32_t cg, uint32_t ho, uint32_t wo, float *dx)
+{
+    const uint32_t s = p->stride;
+    uint32_t r, kx, oy, ox, lo, hi;
+
+    for (r = 0; r < cg * p->kernel_h; r++) {
+        const uint32_t c = r / p->kernel_h, ky = r % p->kernel_h;
+        float *xc = dx + (size_t)c * in->h * in->w;
+        for (kx = 0; kx < p->kernel_w; kx++) {
+            const float *row = dcol + ((size_t)r * p->kernel_w + kx) * ld;
+            valid_cols(in->w, wo, kx, s, p->pad, &lo, &hi);
+            if (lo == hi)
+                continue;
+            for (oy = 0; oy < ho; oy++) {
+                const long iy = (long)oy * s - (long)p->pad + ky;
+                const float *src = row + (size_t)oy * wo;
+                float *dst;
+                if (iy < 0 || iy >= (long)in->h)
+                    continue;
+                dst = xc + (size_t)iy * in->w + ((long)lo * s + kx - (long)p->pad);
+                if (s == 1)
+                    nn_vec_add(dst, src + lo, hi - lo);
+                else
+                    for (ox = lo; ox < hi; ox++)
+                        dst[(size_t)(ox - lo) * s] += src[ox];
+            }
+        }
+    }
+}
+
+/* dst[0..n) = src[0..n): four floats a step with no libc call (the rows
+ * of a small image are too short for one). */
+static inline void copy_short(float *restrict dst, const float *restrict src, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4)
+        nn_v4_store(dst + i, nn_v4_load(src + i));
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* The whole im2col matrix of x (C/g, H, W), rows ld floats apart: im2col's
+ * layout and values, written for the short rows of training's small images
+ * (no libc call per output row). */
+static void im2col_small(const float *x, const struct nn_shape *in, const struct nn_params *p,
+                         uint32_t cg, uint32_t ho, uint32_t wo, size_t ld, float *col)
+{
+    const uint32_t s = p->stride;
+    uint32_t r, kx, oy, ox, lo, hi;
+
+    for (r = 0; r < cg * p->kernel_h; r++) {
+        const uint32_t c = r / p->kernel_h, ky = r % p->kernel_h;
+        const float *xc = x + (size_t)c * in->h * in->w;
+        for (kx = 0; kx < p->kernel_w; kx++) {
+            float *row = col + ((size_t)r * p->kernel_w + kx) * ld;
+            valid_cols(in->w, wo, kx, s, p->pad, &lo, &hi);
+            for (oy = 0; oy < ho; oy++) {
+                float *dst = row + (size_t)oy * wo;
+                const long iy = (long)oy * s - (long)p->pad + ky;
+                const float *src;
+                if (iy < 0 || iy >= (long)in->h || lo == hi) {
+                    for (ox = 0; ox < wo; ox++)
+                        dst[ox] = 0.0f;
+                    continue;
+                }
+                src = xc + (size_t)iy * in->w + ((long)lo * s + kx - (long)p->pad);
+                for (ox = 0; ox < lo; ox++)
+                    dst[ox] = 0.0f;
+                if (s == 1)
+                    copy_short(dst + lo, src, hi - lo);
+                else if (s == 2)
+                    nn_gather_stride2(dst + lo, src, hi - lo);
+                else
+                    for (ox = lo; ox < hi; ox++)
+                        dst[ox] = src[(size_t)(ox - lo) * s];
+                for (ox = hi; ox < wo; ox++)
+                    dst[ox] = 0.0f;
+            }
+        }
+    }
+}
+
+static bool is_direct(const struct nn_params *p)
+{
+    return p->kernel_h == 1 && p->kernel_w == 1 && p->stride == 1 && p->pad == 0;
+}
+
+/* The im2col matrices (or, on the 1x1 path, the input channels) of conv
+ * group g of items n0 .. n1 side by side in col (rows cols floats apart). */
+static void group_col(const struct nn_layer *l, const float *x, size_t n0, size_t n1, uint32_t g,
+                      size_t cols, float *col)
+{
+    const struct nn_shape *is = &l->in[0], *os = &l->out;
+    const uint32_t cg = is->c / l->p.groups;
+    const size_t hw_in = (size_t)is->h * is->w, hw = (size_t)os->h * os->w;
+    size_t n;
+    uint32_t c;
+
+    for (n = n0; n < n1; n++) {
+        const float *xg = x + (n * is->c + (size_t)g * cg) * hw_in;
+        float *dst = col + (n - n0) * hw;
+        if (is_direct(&l->p))
+            for (c = 0; c < cg; c++)
+                memcpy(dst + c * cols, xg + c * hw_in, hw * sizeof(*dst));
+        else
+            im2col_small(xg, is, &l->p, cg, os->h, os->w, cols, dst);
+    }
+}
+
+/* A training forward pass shared with the worker by halves. */
+struct conv_fwd {
+    const struct nn_layer *l; /* the layer */
+    const float *x;           /* input (N, C, H, W) */
+    float *y;                 /* output (N, K, Ho, Wo) */
+    float *ws;                /* the workspace: one part per half */
+};
+
+/* The forward pass of half h of the batch. */
+static void conv2d_fwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct conv_fwd *b = arg;
+    const struct nn_layer *l = b->l;
+    const struct nn_shape *os = &l->out;
+    const uint32_t groups = l->p.groups, kg = os->c / groups, kd = kdim(l);
+    const size_t hw = (size_t)os->h * os->w, gsize = train_group(l);
+    const float *bias = l->w + (size_t)os->c * kd;
+    size_t h, n0, n1, a, z, n;
+    uint32_t g, k;
+
+    for (h = lo; h < hi; h++) {
+        const struct conv_ws w = half_ws(l, b->ws, h);
+        nn_half(l->in[0].n, h, &n0, &n1);
+        for (a = n0; a < n1; a = z) {
+            const size_t cols = ((z = a + gsize < n1 ? a + gsize : n1) - a) * hw;
+            for (g = 0; g < groups; g++) {
+                group_col(l, b->x, a, z, g, cols, w.col);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)kg, (int)cols, (int)kd,
+                            1.0f, l->w + (size_t)g * kg * kd, (int)kd, w.col, (int)cols, 0.0f,
+                            w.z, (int)cols);
+                for (n = a; n < z; n++)
+                    for (k = 0; k < kg; k++) {
+                        const uint32_t kk = g * kg + k;
+                        nn_bias_act(b->y + (n * os->c + kk) * hw,
+                                    w.z + (size_t)k * cols + (n - a) * hw, hw,
+                                    l->bias_live ? bias[kk] : 0.0f, l->act_live);
+                    }
+            }
+        }
+    }
+}
+
+static void conv2d_train_forward(const struct nn_layer *l, const float *const *in, float *out,
+                                 float *aux, float *ws, struct core_rng *r, struct nn_par *par)
+{
+    struct conv_fwd b = {.l = l, .x = in[0], .y = out, .ws = ws};
+
+    nn_par_for(par, 2, 1, conv2d_fwd_half, &b);
+}
+
+/* The backward pass of half h of the batch into dx and its dW accumulator. */
+static void conv2d_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    const struct nn_layer *l = b->l;
+    const struct nn_shape *is = &l->in[0], *os = &l->out;
+    const struct nn_params *p = &l->p;
+    const uint32_t groups = p->groups, cg = is->c / groups, kg = os->c / groups, kd = kdim(l);
+    const size_t hw_in = (size_t)is->h * is->w, hw = (size_t)os->h * os->w;
+    const size_t gsize = train_group(l);
+    float *const dx = b->dx[0];
+    size_t h, n0, n1, a, z, n;
+    uint32_t g, k, c;
+
+    for (h = lo; h < hi; h++) {
+        const struct conv_ws w = half_ws(l, b->ws, h);
+        float *db = w.dw + (size_t)os->c * kd;
+        memset(w.dw, 0, ((size_t)os->c * kd + os->c) * sizeof(*w.dw));
+        nn_half(is->n, h, &n0, &n1);
+        for (a = n0; a < n1; a = z) {
+            const size_t cols = ((z = a + gsize < n1 ? a + gsize : n1) - a) * hw;
+            for (n = a; n < z; n++)
+                for (k = 0; k < os->c; k++) {
+                    const size_t at = (n * os->c + k) * hw;
+                    nn_act_grad(w.z + (size_t)k * cols + (n - a) * hw, b->out + at, b->dy + at, hw,
+                                l->act_live, false);
+                }
+            for (k = 0; k < os->c; k++)
+                db[k] += nn_vec_sum(w.z + (size_t)k * cols, cols);
+            if (dx && !b->dx_add[0] && !is_direct(p))
+                memset(dx + a * is->c * hw_in, 0, (z - a) * is->c * hw_in * sizeof(*dx));
+            for (g = 0; g < groups; g++) {
+                const float *dzg = w.z + (size_t)g * kg * cols;
+                const float *wg = l->w + (size_t)g * kg * kd;
+                group_col(l, b->in[0], a, z, g, cols, w.col);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)kg, (int)kd, (int)cols,
+                            1.0f, dzg, (int)cols, w.col, (int)cols, 1.0f,
+                            w.dw + (size_t)g * kg * kd, (int)kd);
+                if (!dx)
+                    continue;
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kd, (int)cols, (int)kg,
+                            1.0f, wg, (int)kd, dzg, (int)cols, 0.0f, w.dcol, (int)cols);
+                for (n = a; n < z; n++) {
+                    float *dxg = dx + (n * is->c + (size_t)g * cg) * hw_in;
+                    const float *src = w.dcol + (n - a) * hw;
+                    if (!is_direct(p)) {
+                        col2im(src, cols, is, p, cg, os->h, os->w, dxg);
+                        continue;
+                    }
+                    for (c = 0; c < cg; c++) {
+                        if (b->dx_add[0])
+                            nn_vec_add(dxg + c * hw_in, src + c * cols, hw);
+                        else
+                            memcpy(dxg + c * hw_in, src + c * cols, hw * sizeof(*dxg));
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void conv2d_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    const size_t nw = (size_t)l->out.c * kdim(l);
+    const float *w0 = half_ws(l, b->ws, 0).dw, *w1 = half_ws(l, b->ws, 1).dw;
+    size_t i;
+
+    nn_par_for(b->par, 2, 1, conv2d_bwd_half, (void *)b);
+    for (i = 0; i < nw; i++)
+        b->dw[i] = w0[i] + w1[i];
+    if (l->p.bias)
+        for (i = 0; i < l->out.c; i++)
+            b->dw[nw + i] = w0[nw + i] + w1[nw + i];
+}
+
+static const struct nn_layer_train conv2d_train = {
+    .ws_floats = conv2d_train_ws,
+    .forward = conv2d_train_forward,
+    .backward = conv2d_backward,
+};
+
 const struct nn_layer_ops nn_conv2d_ops = {
     .name = "conv2d",
     .min_inputs = 1,
@@ -347,4 +658,5 @@ const struct nn_layer_ops nn_conv2d_ops = {
     .cost = conv2d_cost,
     .init = conv2d_init,
     .forward = conv2d_forward,
+    .train = &conv2d_train,
 };

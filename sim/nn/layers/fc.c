@@ -101,6 +101,70 @@ static void fc_forward(const struct nn_layer *l, const float *const *in, float *
     nn_par_for(par, k, (k / 2 + 15) / 16 * 16, fc_range, &jb);
 }
 
+/* ---- training ------------------------------------------------------------
+ * With dz = dy times the derivative of the fused activation (read off the
+ * output) as an (N, K) matrix:
+ *   dW (K, F) = dz^T X      db = the column sums of dz      dX (N, F) = dz W
+ * Half h computes rows h of dW and db and columns h of dX (cut by nn_half),
+ * each one GEMM, so one and two threads give the same bits. */
+
+/* dz, when an activation is fused: N K floats. */
+static size_t fc_train_ws(const struct nn_layer *l)
+{
+    return l->act_live != NN_ACT_NONE ? nn_shape_elems(&l->out) : 0;
+}
+
+struct fc_bwd {
+    const struct nn_bwd *b; /* the pass */
+    const float *dz;        /* dL/d pre-activation, (N, K) */
+};
+
+static void fc_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct fc_bwd *jb = arg;
+    const struct nn_bwd *b = jb->b;
+    const struct nn_layer *l = b->l;
+    const size_t f = features(l), k = l->out.c, n = l->out.n;
+    size_t h, k0, k1, f0, f1, i, j;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(k, h, &k0, &k1);
+        nn_half(f, h, &f0, &f1);
+        if (k1 > k0) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(k1 - k0), (int)f, (int)n,
+                        1.0f, jb->dz + k0, (int)k, b->in[0], (int)f, 0.0f, b->dw + k0 * f, (int)f);
+            if (l->p.bias)
+                for (j = k0; j < k1; j++) {
+                    float acc = 0.0f;
+                    for (i = 0; i < n; i++)
+                        acc += jb->dz[i * k + j];
+                    b->dw[k * f + j] = acc;
+                }
+        }
+        if (b->dx[0] && f1 > f0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(f1 - f0), (int)k,
+                        1.0f, jb->dz, (int)k, l->w + f0, (int)f, b->dx_add[0] ? 1.0f : 0.0f,
+                        b->dx[0] + f0, (int)f);
+    }
+}
+
+static void fc_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    struct fc_bwd jb = {.b = b, .dz = b->dy};
+
+    if (l->act_live != NN_ACT_NONE) {
+        nn_act_grad(b->ws, b->out, b->dy, nn_shape_elems(&l->out), l->act_live, false);
+        jb.dz = b->ws;
+    }
+    nn_par_for(b->par, 2, 1, fc_bwd_half, &jb);
+}
+
+static const struct nn_layer_train fc_train = {
+    .ws_floats = fc_train_ws,
+    .backward = fc_backward,
+};
+
 const struct nn_layer_ops nn_fc_ops = {
     .name = "fc",
     .min_inputs = 1,
@@ -110,4 +174,5 @@ const struct nn_layer_ops nn_fc_ops = {
     .cost = fc_cost,
     .init = fc_init,
     .forward = fc_forward,
+    .train = &fc_train,
 };

@@ -1,7 +1,8 @@
 /*
  * flatten.c — (N, C, H, W) -> (N, C H W, 1, 1). Row-major storage makes this
  * a change of shape only: the layer is an alias of its input's memory, and
- * the model never calls a forward for it.
+ * the model never calls a forward for it. In training its gradient is its
+ * input's gradient buffer: nothing to compute.
  */
 #include "nn/nn_int.h"
 
@@ -39,4 +40,5 @@ const struct nn_layer_ops nn_flatten_ops = {
     .cost = flatten_cost,
     .init = NULL,
     .forward = NULL,
+    .train = &nn_alias_train,
 };

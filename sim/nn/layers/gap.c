@@ -88,6 +88,33 @@ static void gap_forward(const struct nn_layer *l, const float *const *in, float 
                hw >= NN_GAP_CHUNK_FLOATS ? 1 : NN_GAP_CHUNK_FLOATS / hw, gap_planes, &jb);
 }
 
+/* ---- training: dx = dy / (H W) over each channel's plane. */
+static void gap_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    const size_t planes = (size_t)l->in[0].n * l->in[0].c;
+    const size_t hw = (size_t)l->in[0].h * l->in[0].w;
+    float *dx = b->dx[0];
+    size_t pl, i;
+
+    if (!dx)
+        return;
+    for (pl = 0; pl < planes; pl++) {
+        const float g = b->dy[pl] / (float)hw;
+        float *d = dx + pl * hw;
+        if (b->dx_add[0])
+            for (i = 0; i < hw; i++)
+                d[i] += g;
+        else
+            for (i = 0; i < hw; i++)
+                d[i] = g;
+    }
+}
+
+static const struct nn_layer_train gap_train = {
+    .backward = gap_backward,
+};
+
 const struct nn_layer_ops nn_gap_ops = {
     .name = "gap",
     .min_inputs = 1,
@@ -97,4 +124,5 @@ const struct nn_layer_ops nn_gap_ops = {
     .cost = gap_cost,
     .init = NULL,
     .forward = gap_forward,
+    .train = &gap_train,
 };

@@ -25,6 +25,15 @@ static void maxpool_forward(const struct nn_layer *l, const float *const *in, fl
     nn_pool_forward(l, in[0], out, ws, true, par);
 }
 
+static void maxpool_backward(const struct nn_bwd *b)
+{
+    nn_pool_backward(b, true);
+}
+
+static const struct nn_layer_train maxpool_train = {
+    .backward = maxpool_backward,
+};
+
 const struct nn_layer_ops nn_maxpool_ops = {
     .name = "maxpool",
     .min_inputs = 1,
@@ -34,4 +43,5 @@ const struct nn_layer_ops nn_maxpool_ops = {
     .cost = maxpool_cost,
     .init = NULL,
     .forward = maxpool_forward,
+    .train = &maxpool_train,
 };

@@ -213,3 +213,71 @@ void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *
     nn_par_for(par, (size_t)l->in[0].n * l->in[0].c,
                plane >= NN_POOL_CHUNK_FLOATS ? 1 : NN_POOL_CHUNK_FLOATS / plane, pool_planes, &jb);
 }
+
+/* ---- training --------------------------------------------------------------
+ * Max: each output's gradient goes to the input that won its window, the
+ * first largest in row-major window order (as PyTorch; a NaN never wins, and
+ * a window of NaNs passes none). Average: each output's gradient divided by
+ * kh kw goes to every valid input of its window. By plane halves. */
+
+struct pool_bwd {
+    const struct nn_bwd *b; /* the pass */
+    bool max;               /* max (true) or average pooling */
+};
+
+static void pool_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct pool_bwd *jb = arg;
+    const struct nn_bwd *b = jb->b;
+    const struct nn_layer *l = b->l;
+    const struct nn_shape *is = &l->in[0], *os = &l->out;
+    const struct nn_params *p = &l->p;
+    const size_t in_plane = (size_t)is->h * is->w, out_plane = (size_t)os->h * os->w;
+    const float inv = 1.0f / (float)(p->kernel_h * p->kernel_w);
+    size_t h, p0, p1, pl;
+    uint32_t oy, ox;
+
+    for (h = lo; h < hi; h++) {
+        nn_half((size_t)is->n * is->c, h, &p0, &p1);
+        for (pl = p0; pl < p1; pl++) {
+            const float *x = b->in[0] + pl * in_plane, *dy = b->dy + pl * out_plane;
+            float *dx = b->dx[0] + pl * in_plane;
+            if (!b->dx_add[0])
+                memset(dx, 0, in_plane * sizeof(*dx));
+            for (oy = 0; oy < os->h; oy++) {
+                const long top = (long)oy * p->stride - (long)p->pad;
+                const long iy0 = top < 0 ? 0 : top;
+                const long iy1 = top + (long)p->kernel_h > (long)is->h ? (long)is->h
+                                                                       : top + (long)p->kernel_h;
+                for (ox = 0; ox < os->w; ox++) {
+                    const long left = (long)ox * p->stride - (long)p->pad;
+                    const long ix0 = left < 0 ? 0 : left;
+                    const long ix1 = left + (long)p->kernel_w > (long)is->w
+                                         ? (long)is->w
+                                         : left + (long)p->kernel_w;
+                    const float g = dy[(size_t)oy * os->w + ox];
+                    long iy, ix, win = -1;
+                    float best = -INFINITY;
+                    for (iy = iy0; iy < iy1; iy++)
+                        for (ix = ix0; ix < ix1; ix++) {
+                            const size_t at = (size_t)iy * is->w + (size_t)ix;
+                            if (!jb->max)
+                                dx[at] += g * inv;
+                            else if (x[at] > best || (win < 0 && x[at] == best))
+                                best = x[at], win = (long)at;
+                        }
+                    if (jb->max && win >= 0)
+                        dx[win] += g;
+                }
+            }
+        }
+    }
+}
+
+void nn_pool_backward(const struct nn_bwd *b, bool max)
+{
+    struct pool_bwd jb = {.b = b, .max = max};
+
+    if (b->dx[0])
+        nn_par_for(b->par, 2, 1, pool_bwd_half, &jb);
+}

@@ -43,6 +43,29 @@ static void relu_forward(const struct nn_layer *l, const float *const *in, float
     nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, relu_range, &jb);
 }
 
+/* ---- training: dx = dy where y > 0 (read off the output), else 0; by
+ * element halves. */
+static void relu_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    size_t h, i0, i1;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(nn_shape_elems(&b->l->out), h, &i0, &i1);
+        nn_act_grad(b->dx[0] + i0, b->out + i0, b->dy + i0, i1 - i0, NN_ACT_RELU, b->dx_add[0]);
+    }
+}
+
+static void relu_backward(const struct nn_bwd *b)
+{
+    if (b->dx[0])
+        nn_par_for(b->par, 2, 1, relu_bwd_half, (void *)b);
+}
+
+static const struct nn_layer_train relu_train = {
+    .backward = relu_backward,
+};
+
 const struct nn_layer_ops nn_relu_ops = {
     .name = "relu",
     .min_inputs = 1,
@@ -52,4 +75,5 @@ const struct nn_layer_ops nn_relu_ops = {
     .cost = relu_cost,
     .init = NULL,
     .forward = relu_forward,
+    .train = &relu_train,
 };

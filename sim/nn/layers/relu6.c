@@ -43,6 +43,29 @@ static void relu6_forward(const struct nn_layer *l, const float *const *in, floa
     nn_par_for(par, nn_shape_elems(&l->out), NN_ELEMWISE_CHUNK, relu6_range, &jb);
 }
 
+/* ---- training: dx = dy where 0 < y < 6 (read off the output), else 0; by
+ * element halves. */
+static void relu6_bwd_half(void *arg, size_t lo, size_t hi, int who)
+{
+    const struct nn_bwd *b = arg;
+    size_t h, i0, i1;
+
+    for (h = lo; h < hi; h++) {
+        nn_half(nn_shape_elems(&b->l->out), h, &i0, &i1);
+        nn_act_grad(b->dx[0] + i0, b->out + i0, b->dy + i0, i1 - i0, NN_ACT_RELU6, b->dx_add[0]);
+    }
+}
+
+static void relu6_backward(const struct nn_bwd *b)
+{
+    if (b->dx[0])
+        nn_par_for(b->par, 2, 1, relu6_bwd_half, (void *)b);
+}
+
+static const struct nn_layer_train relu6_train = {
+    .backward = relu6_backward,
+};
+
 const struct nn_layer_ops nn_relu6_ops = {
     .name = "relu6",
     .min_inputs = 1,
@@ -52,4 +75,5 @@ const struct nn_layer_ops nn_relu6_ops = {
     .cost = relu6_cost,
     .init = NULL,
     .forward = relu6_forward,
+    .train = &relu6_train,
 };

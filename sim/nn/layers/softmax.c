@@ -50,6 +50,36 @@ static void softmax_forward(const struct nn_layer *l, const float *const *in, fl
     }
 }
 
+/* ---- training: per item, dx = y (dy - sum_j dy_j y_j) (the sum in double). */
+static void softmax_backward(const struct nn_bwd *b)
+{
+    const struct nn_layer *l = b->l;
+    const size_t f = (size_t)l->out.c * l->out.h * l->out.w;
+    float *dx = b->dx[0];
+    uint32_t n;
+    size_t i;
+
+    if (!dx)
+        return;
+    for (n = 0; n < l->out.n; n++) {
+        const float *y = b->out + n * f, *dy = b->dy + n * f;
+        float *d = dx + n * f;
+        double dot = 0.0;
+        float s;
+        for (i = 0; i < f; i++)
+            dot += (double)dy[i] * y[i];
+        s = (float)dot;
+        for (i = 0; i < f; i++) {
+            const float v = y[i] * (dy[i] - s);
+            d[i] = b->dx_add[0] ? d[i] + v : v;
+        }
+    }
+}
+
+static const struct nn_layer_train softmax_train = {
+    .backward = softmax_backward,
+};
+
 const struct nn_layer_ops nn_softmax_ops = {
     .name = "softmax",
     .min_inputs = 1,
@@ -59,4 +89,5 @@ const struct nn_layer_ops nn_softmax_ops = {
     .cost = softmax_cost,
     .init = NULL,
     .forward = softmax_forward,
+    .train = &softmax_train,
 };
