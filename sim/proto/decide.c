@@ -183,11 +183,10 @@ void proto_decision_drop(struct proto_collab_world *w, struct proto_inf *inf)
     inf->ticket = 0;
 }
 
-enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ticket,
-                                       const struct compute_plan *plan, struct core_err *e)
+enum core_rc proto_decision_take(struct proto_collab_world *w, uint64_t ticket,
+                                 const struct compute_plan *plan, struct compute_decision *req,
+                                 struct proto_inf **inf, struct core_err *e)
 {
-    struct compute_decision req;
-    struct proto_inf *inf;
     size_t i;
 
     for (i = 0; i < w->n_parked && w->parked[i].ticket != ticket; i++)
@@ -195,19 +194,12 @@ enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ti
     if (i == w->n_parked)
         return core_err(e, CORE_E_INPUT, "no parked decision has ticket %llu",
                         (unsigned long long)ticket);
-    req = w->parked[i].req;
-    inf = proto_inf_find(w, w->parked[i].inf_slot, w->parked[i].inf_gen);
-    CORE_ASSERT(inf != NULL && inf->ticket == ticket); /* an inference drops its own */
-    if (compute_plan_check(req.problem, plan, req.state.edge_available, e) != CORE_OK)
+    *req = w->parked[i].req;
+    *inf = proto_inf_find(w, w->parked[i].inf_slot, w->parked[i].inf_gen);
+    CORE_ASSERT(*inf != NULL && (*inf)->ticket == ticket); /* an inference drops its own */
+    if (compute_plan_check(req->problem, plan, req->state.edge_available, e) != CORE_OK)
         return e->rc;
     unpark(w, i);
-    inf->ticket = 0;
-    if (req.kind == COMPUTE_DECIDE_INITIAL) {
-        inf->state_used = req.state;
-        proto_ue_run_plan(w, inf, plan);
-    } else if (proto_inf_may_replan(inf)) {
-        inf->state_used = req.state;
-        proto_ue_adopt_plan(w, inf, plan);
-    }
+    (*inf)->ticket = 0;
     return CORE_OK;
 }

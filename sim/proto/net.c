@@ -91,35 +91,11 @@ static void net_background(void *state, const struct core_event *ev, struct core
                      net->entity, PROTO_NET_EV_BACKGROUND, 0, ev->data);
 }
 
-/* The expected wait at edge instance i now: its backlog, or INFINITY while
- * the scenario withdraws it. */
-static double instance_wait_s(const struct proto_collab_world *w, const struct proto_net *net,
-                              uint32_t i, double now)
-{
-    const struct proto_instance *in = &w->cfg->edge.instances[i];
-
-    if (now >= in->withdrawn_from_s && now < in->withdrawn_until_s)
-        return INFINITY;
-    return compute_server_backlog_s(net->server[i], now);
-}
-
-/* Busy units over all units of the cell's edge node. */
-static double net_load(const struct proto_collab_world *w, const struct proto_net *net)
-{
-    uint32_t busy = 0, units = 0;
-
-    for (size_t i = 0; i < w->cfg->edge.n_instances; i++) {
-        busy += compute_server_busy(net->server[i]);
-        units += compute_server_units(net->server[i]);
-    }
-    return (double)busy / (double)units;
-}
-
 /* Send a state update to every inference of this cell that may still
  * re-plan an edge part. */
 static void push_state(struct proto_collab_world *w, struct proto_net *net)
 {
-    net->pushed_load = net_load(w, net);
+    net->pushed_load = proto_net_load(w, net);
     for (size_t i = 0; i < w->n_infs; i++) {
         struct proto_inf *inf = w->infs[i];
 
@@ -145,45 +121,8 @@ static void check_load_push(struct proto_collab_world *w, struct proto_net *net)
 {
     double th = w->cfg->protocol.load_threshold;
 
-    if (th > 0 && fabs(net_load(w, net) - net->pushed_load) >= th)
+    if (th > 0 && fabs(proto_net_load(w, net) - net->pushed_load) >= th)
         push_state(w, net);
-}
-
-void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
-                     struct compute_state *st)
-{
-    const struct proto_side *edge = &w->cfg->edge;
-    const struct compute_problem *p;
-    struct proto_net *net = &w->nets[cell];
-    struct proto_ue *u = &w->ues[ue];
-    struct radio_rrm_reply rr;
-    struct core_err e;
-    double now = core_engine_now(w->eng), best = INFINITY;
-
-    p = proto_problem(w->cfg, u->device, model);
-    *st = (struct compute_state){0};
-    if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
-        core_engine_fail(w->eng, e.rc, e.msg);
-        return;
-    }
-    st->ul_rate_bps = rr.ul_rate_bps;
-    st->dl_rate_bps = rr.dl_rate_bps;
-    st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
-                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
-    st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
-    u->last_sinr_db = rr.ul_sinr_db;
-    for (size_t o = 0; o < edge->n_options; o++) {
-        uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
-        double wait = instance_wait_s(w, net, res, now);
-
-        st->wait_s[COMPUTE_SIDE_EDGE][o] = wait;
-        if (wait < best)
-            best = wait;
-    }
-    st->edge_available = best <= w->cfg->protocol.admission_wait_s && rr.ul_rate_bps > 0 &&
-                         rr.dl_rate_bps > 0;
-    st->w_latency = w->cfg->objective.latency_weight;
-    st->w_energy = w->cfg->objective.energy_weight;
 }
 
 /* ---- a3: the network's rule ---------------------------------------------------------- */
@@ -343,7 +282,7 @@ void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
     proto_decision_request(w, inf, COMPUTE_DECIDE_OVERRIDE, &inf->state_used, &req);
     req.state.edge_available = true;
     for (size_t o = 0; o < req.problem->n_options[COMPUTE_SIDE_EDGE]; o++)
-        req.state.wait_s[COMPUTE_SIDE_EDGE][o] = instance_wait_s(
+        req.state.wait_s[COMPUTE_SIDE_EDGE][o] = proto_net_instance_wait_s(
             w, net, req.problem->options[COMPUTE_SIDE_EDGE][o].resource, now);
     if (!proto_decide(w, inf, &req, &a3, &parked))
         return;

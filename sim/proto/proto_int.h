@@ -11,12 +11,23 @@
  * inference restarts, lets late callbacks (a segment that ends after its
  * inference was re-planned) recognise they are stale.
  *
- * Files: world.c (building, pools, the config's checks), transport.c (the
- * message table, sending, delivering, tracing), inference.c (the states and
- * their one transition function, segments, jitter, outcomes), decide.c (the
- * decision seam: requests, deciders, parking), ue.c (the UE: workload, CRM,
- * re-decisions), net.c (the network device: RRM, CRM, admission, a3, edge
- * CRM, pushes), real.c (real mode).
+ * Files, and who calls whom (no other call crosses between them):
+ *   pool.c       the pools of inferences and messages in flight;
+ *   inference.c  the states and their one transition function, segments,
+ *                jitter, the outcome (-> pool, decide, real);
+ *   decide.c     the decision seam: requests, deciders, parking (-> pool);
+ *   state.c      what a network device reports: RRM, CRM, load;
+ *   transport.c  the message table: sending, delivering to the receiver's
+ *                handler, acknowledging, tracing (-> pool, ue and net
+ *                handlers: the one way between a UE and a network device);
+ *   ue.c         the UE: workloads, its CRM, decisions and re-decisions,
+ *                answers to parked decisions (-> inference, decide, state,
+ *                transport, pool, real);
+ *   net.c        the network device: admission, a3, the edge's CRM,
+ *                background work, pushes (-> the same);
+ *   real.c       real mode: the parts run on the nn engine;
+ *   world.c      checking the configuration, building and tearing down
+ *                (-> ue and net to start them, pool, real).
  */
 #ifndef COINFER_PROTO_INT_H
 #define COINFER_PROTO_INT_H
@@ -219,7 +230,7 @@ static inline const struct compute_problem *proto_inf_problem(const struct proto
 enum proto_ue_event { PROTO_UE_EV_ARRIVAL, PROTO_UE_EV_COUNT };
 enum proto_net_event { PROTO_NET_EV_PUSH, PROTO_NET_EV_BACKGROUND, PROTO_NET_EV_COUNT };
 
-/* ---- world.c --------------------------------------------------------------------- */
+/* ---- pool.c ---------------------------------------------------------------------- */
 
 /* A fresh inference (NULL: out of memory, the run fails). */
 struct proto_inf *proto_inf_get(struct proto_collab_world *w);
@@ -270,8 +281,16 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
 bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
                   const struct compute_decision *req, struct compute_plan *out, bool *parked);
 
-/* Forget inf's parked request, if any (it restarts). */
+/* Forget inf's parked request, if any (it restarts or ends). */
 void proto_decision_drop(struct proto_collab_world *w, struct proto_inf *inf);
+
+/* Take parked decision ticket out if plan answers it (compute_plan_check
+ * against its problem and constraint): *req is its request, *inf its
+ * inference. CORE_E_INPUT for an unknown ticket or a plan that does not
+ * fit (the decision stays parked). */
+enum core_rc proto_decision_take(struct proto_collab_world *w, uint64_t ticket,
+                                 const struct compute_plan *plan, struct compute_decision *req,
+                                 struct proto_inf **inf, struct core_err *e);
 
 /* The UE's own load: busy units over all units of its resources, 0..1. */
 double proto_ue_load(const struct proto_collab_world *w, const struct proto_ue *ue);
@@ -310,14 +329,6 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
 void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t from_cell,
                        uint32_t to_cell, double t_s);
 
-/* The first decision's plan has come (now or from a parked answer): the
- * inference starts running it. */
-void proto_ue_run_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                       const struct compute_plan *plan);
-/* A re-decision's plan has come: adopted when the started layers are its
- * first ones and it differs. */
-void proto_ue_adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                         const struct compute_plan *plan);
 
 /* ---- net.c ------------------------------------------------------------------------------ */
 
@@ -339,11 +350,20 @@ void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *
 /* An edge resource finished a job. */
 void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_s,
                         struct core_engine *eng);
-/* The state the network reports to ue now (RRM, CRM; CPMM tables are the
- * problem's): fills st's radio figures and edge waits, edge_available by
- * admission, and *ul_sinr_db. */
+
+/* ---- state.c ------------------------------------------------------------------------------ */
+
+/* The state the network of cell reports to ue about model now (RRM, CRM;
+ * the CPMM's tables are the problem's): st's radio figures and edge waits,
+ * edge_available by admission; the UE's last_sinr_db too. */
 void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                      struct compute_state *st);
+/* The expected wait at edge instance i of net at now: its backlog, or
+ * INFINITY while the scenario withdraws it, s. */
+double proto_net_instance_wait_s(const struct proto_collab_world *w,
+                                 const struct proto_net *net, uint32_t i, double now);
+/* Busy units over all units of net's edge node, 0..1. */
+double proto_net_load(const struct proto_collab_world *w, const struct proto_net *net);
 
 /* ---- real.c ------------------------------------------------------------------------------- */
 

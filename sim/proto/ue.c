@@ -284,8 +284,10 @@ static void send_a2(struct proto_collab_world *w, struct proto_inf *inf)
     proto_send(w, inf->ue, inf->cell, PROTO_MSG_DECISION, inf);
 }
 
-void proto_ue_run_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                       const struct compute_plan *plan)
+/* The first decision's plan has come (now or from a parked answer): the
+ * inference starts running it. */
+static void run_plan(struct proto_collab_world *w, struct proto_inf *inf,
+                     const struct compute_plan *plan)
 {
     inf->plan = *plan;
     inf->n_segs = 0;
@@ -308,15 +310,17 @@ void proto_ue_on_reply(struct proto_collab_world *w, struct proto_inf *inf, doub
         return;
     inf->n_segs = 0;
     if (decide(w, inf, COMPUTE_DECIDE_INITIAL, &inf->state_used, &plan)) {
-        proto_ue_run_plan(w, inf, &plan);
+        run_plan(w, inf, &plan);
         return;
     }
     if (inf->ticket != 0)
         proto_inf_to(w, inf, PROTO_INF_DECIDING);
 }
 
-void proto_ue_adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                         const struct compute_plan *pl)
+/* A re-decision's plan has come: adopted when the started layers are its
+ * first ones and it differs. */
+static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
+                       const struct compute_plan *pl)
 {
     bool busy = computing(inf->state);
 
@@ -354,7 +358,7 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
         return;
     proto_net_state(w, inf->cell, inf->ue, inf->model, &st);
     if (decide(w, inf, COMPUTE_DECIDE_UPDATE, &st, &pl))
-        proto_ue_adopt_plan(w, inf, &pl);
+        adopt_plan(w, inf, &pl);
 }
 
 /* a3 took the edge part away: the UE decides its a4 (every layer on the
@@ -468,4 +472,25 @@ void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t 
         w->stats.replanned++;
         proto_ue_send_request(w, inf);
     }
+}
+
+/* ---- a decision answered later ----------------------------------------------------- */
+
+enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ticket,
+                                       const struct compute_plan *plan, struct core_err *e)
+{
+    struct compute_decision req;
+    struct proto_inf *inf;
+    enum core_rc rc = proto_decision_take(w, ticket, plan, &req, &inf, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    if (req.kind == COMPUTE_DECIDE_INITIAL) {
+        inf->state_used = req.state;
+        run_plan(w, inf, plan);
+    } else if (proto_inf_may_replan(inf)) {
+        inf->state_used = req.state;
+        adopt_plan(w, inf, plan);
+    }
+    return CORE_OK;
 }

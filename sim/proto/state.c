@@ -1,0 +1,71 @@
+/*
+ * state.c — what a network device knows and reports (DESIGN.md step 2): the
+ * RRM's view of a UE's channel (radio_world_rrm: SINR, CQI, the rate one
+ * more flow would get), the CRM's view of its compute resources (each edge
+ * option's expected wait: the backlog of its instance's queue, infinite
+ * while the scenario withdraws the instance) and its load. The CPMM's
+ * per-(resource, layer) predictions are the problem's tables. Read by the
+ * network device when it replies or decides an a3, and by the UE when a
+ * state update reaches it (the state as of its delivery).
+ */
+#include "proto/proto_int.h"
+
+#include <math.h>
+
+double proto_net_instance_wait_s(const struct proto_collab_world *w,
+                                 const struct proto_net *net, uint32_t i, double now)
+{
+    const struct proto_instance *in = &w->cfg->edge.instances[i];
+
+    if (now >= in->withdrawn_from_s && now < in->withdrawn_until_s)
+        return INFINITY;
+    return compute_server_backlog_s(net->server[i], now);
+}
+
+double proto_net_load(const struct proto_collab_world *w, const struct proto_net *net)
+{
+    uint32_t busy = 0, units = 0;
+
+    for (size_t i = 0; i < w->cfg->edge.n_instances; i++) {
+        busy += compute_server_busy(net->server[i]);
+        units += compute_server_units(net->server[i]);
+    }
+    return (double)busy / (double)units;
+}
+
+void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
+                     struct compute_state *st)
+{
+    const struct proto_side *edge = &w->cfg->edge;
+    const struct compute_problem *p;
+    struct proto_net *net = &w->nets[cell];
+    struct proto_ue *u = &w->ues[ue];
+    struct radio_rrm_reply rr;
+    struct core_err e;
+    double now = core_engine_now(w->eng), best = INFINITY;
+
+    p = proto_problem(w->cfg, u->device, model);
+    *st = (struct compute_state){0};
+    if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
+        core_engine_fail(w->eng, e.rc, e.msg);
+        return;
+    }
+    st->ul_rate_bps = rr.ul_rate_bps;
+    st->dl_rate_bps = rr.dl_rate_bps;
+    st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
+                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
+    st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
+    u->last_sinr_db = rr.ul_sinr_db;
+    for (size_t o = 0; o < edge->n_options; o++) {
+        uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
+        double wait = proto_net_instance_wait_s(w, net, res, now);
+
+        st->wait_s[COMPUTE_SIDE_EDGE][o] = wait;
+        if (wait < best)
+            best = wait;
+    }
+    st->edge_available = best <= w->cfg->protocol.admission_wait_s && rr.ul_rate_bps > 0 &&
+                         rr.dl_rate_bps > 0;
+    st->w_latency = w->cfg->objective.latency_weight;
+    st->w_energy = w->cfg->objective.energy_weight;
+}
