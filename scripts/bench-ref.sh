@@ -16,7 +16,8 @@
 # (5) each, alternating (ref, cur, ref, cur, ...), under nice -n 10:
 #   protocol split, protocol oracle: build/bench/protocol on SCENARIO
 #     (scenarios/bench-1000ues.xml) with its <simulation duration> rewritten to
-#     BENCH_DURATION ("20 s"; empty keeps the file's) so a run takes seconds;
+#     BENCH_DURATION ("30 s"; empty keeps the file's 60 s) so a run takes
+#     seconds;
 #     figure: inferences per wall second;
 #   PHOLD N LPs: build/bench/phold --lps N --events-per-lp 10 --events
 #     PHOLD_EVENTS (10,000,000), N in PHOLD_LPS ("1000 100000"); figure:
@@ -35,14 +36,16 @@
 # Printed per figure: median, min and max of each side, the ratio
 # current/reference of the medians (throughput: > 1 means current is faster)
 # and a verdict (no slower; slower within noise when the two sides' ranges
-# overlap; SLOWER when they do not), then the commands that reproduce it.
+# overlap; SLOWER when they do not), then the commands that reproduce it. A
+# program whose two binaries have byte-identical code and data (.text,
+# .rodata, .data; objcopy) is named: its ratio shows the noise alone.
 # Figures are wall clock: other work on the machine makes them noisy.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 SCENARIO=${SCENARIO:-scenarios/bench-1000ues.xml}
-DURATION=${BENCH_DURATION-20 s}
+DURATION=${BENCH_DURATION-30 s}
 PHOLD_LPS=${PHOLD_LPS-1000 100000}
 PHOLD_EVENTS=${PHOLD_EVENTS:-10000000}
 PHOLD_M=10
@@ -164,6 +167,23 @@ if printf '%s\n' "${progs[@]}" | grep -qx protocol; then
     fi
 fi
 
+# same_code A B: whether binaries A and B have byte-identical .text, .rodata
+# and .data (then they run the same instructions at the same addresses).
+same_code() {
+    local s
+    command -v objcopy >/dev/null 2>&1 || return 1
+    for s in .text .rodata .data; do
+        objcopy -O binary --only-section="$s" "$1" "$work/a.sec" 2>/dev/null &&
+            objcopy -O binary --only-section="$s" "$2" "$work/b.sec" 2>/dev/null &&
+            cmp -s "$work/a.sec" "$work/b.sec" || { rm -f "$work/a.sec" "$work/b.sec"; return 1; }
+    done
+    rm -f "$work/a.sec" "$work/b.sec"
+}
+same=()
+for p in "${progs[@]}"; do
+    same_code "$tree/build/bench/$p" "$BUILD/bench/$p" && same+=("$p")
+done
+
 # --- the figures -----------------------------------------------------------------
 # A figure: "protocol POLICY" or "phold N".
 figures=()
@@ -254,6 +274,10 @@ echo "ratio = current / reference throughput (> 1: current faster). clean = OPEN
 echo "and OPENBLAS_L2_SIZE unset in the measured command; default = the environment as given"
 echo "($env_desc)."
 [ -n "$inputs_note" ] && echo "$inputs_note"
+for p in "${same[@]}"; do
+    echo "$p: both binaries have byte-identical code and data (.text, .rodata, .data): its"
+    echo "ratios show the measurement's noise alone."
+done
 printf '%-7s  %-18s  %-12s  %10s %-23s  %10s %-23s  %6s  %s\n' env figure unit \
     "ref median" "(min-max)" "cur median" "(min-max)" ratio verdict
 for e in "${envs[@]}"; do
@@ -265,6 +289,9 @@ for e in "${envs[@]}"; do
         read -r cm clo chi <<<"$(stats ${vals[$e,$f,cur]:-})"
         if [ "$rmed" = - ] || [ "$cm" = - ]; then
             ratio="-"; verdict="(no figure: a side failed)"
+        elif [ "$RUNS" -lt 3 ]; then
+            ratio=$(awk -v c="$cm" -v r="$rmed" 'BEGIN { printf "%.3f", c / r }')
+            verdict="(no verdict: RUNS < 3)"
         else
             ratio=$(awk -v c="$cm" -v r="$rmed" 'BEGIN { printf "%.3f", c / r }')
             verdict=$(awk -v c="$cm" -v r="$rmed" -v chi="$chi" -v rlo="$rlo" 'BEGIN {
