@@ -13,12 +13,13 @@
 # revision that does not build stops the comparison with exit 1.
 #
 # Then, for each figure, the reference and the current binary run RUNS times
-# (5) each, alternating (ref, cur, ref, cur, ...), under nice -n 10:
+# (5) each, alternating (ref, cur, ref, cur, ...; with the default-environment
+# figures below, each round is ref, cur clean then ref, cur default), under
+# nice -n 10:
 #   protocol split, protocol oracle: build/bench/protocol on SCENARIO
 #     (scenarios/bench-1000ues.xml) with its <simulation duration> rewritten to
 #     BENCH_DURATION ("30 s"; empty keeps the file's 60 s) so a run takes
-#     seconds;
-#     figure: inferences per wall second;
+#     seconds; figure: inferences per wall second;
 #   PHOLD N LPs: build/bench/phold --lps N --events-per-lp 10 --events
 #     PHOLD_EVENTS (10,000,000), N in PHOLD_LPS ("1000 100000"); figure:
 #     events per wall second.
@@ -30,8 +31,8 @@
 # that revision's tree); the printout says whether they are identical.
 #
 # OpenBLAS: the main figures run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
-# unset in the measured command alone; when the environment sets either, the
-# whole alternation runs again in the environment as it is ("default" rows).
+# unset in the measured command alone; when the environment sets either, every
+# round also runs both sides in the environment as it is ("default" rows).
 #
 # Printed per figure: median, min and max of each side, the ratio
 # current/reference of the medians (throughput: > 1 means current is faster)
@@ -231,11 +232,13 @@ declare -A vals
 status=0
 load_start=$(loadavg)
 errf=$work/run.err
-for e in "${envs[@]}"; do
-    for f in "${figures[@]}"; do
-        read -r kind arg <<<"$f"
-        fld=$(field_of "$kind")
-        for ((i = 0; i < RUNS; i++)); do
+# Per figure, RUNS rounds; a round runs ref then cur in each environment, so
+# that both sides and both environments share the machine's drifts alike.
+for f in "${figures[@]}"; do
+    read -r kind arg <<<"$f"
+    fld=$(field_of "$kind")
+    for ((i = 0; i < RUNS; i++)); do
+        for e in "${envs[@]}"; do
             for side in ref cur; do
                 mapfile -t cmd < <(command_of "$side" "$kind" "$arg")
                 if ! out=$(run_in "$e" "${cmd[@]}" 2>"$errf"); then
