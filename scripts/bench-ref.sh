@@ -139,10 +139,10 @@ scenario_copy() {
 inputs_differ() {
     local f rel
     cmp -s "$SCENARIO" "$tree/$SCENARIO" || echo "$SCENARIO"
-    for f in $(sed -nE 's/.*file="([^/"][^"]*)".*/\1/p' "$SCENARIO" | sort -u); do
+    while IFS= read -r f; do
         rel=$(dirname "$SCENARIO")/$f
         cmp -s "$rel" "$tree/$rel" || echo "$rel"
-    done
+    done < <(sed -nE 's/.*file="([^/"][^"]*)".*/\1/p' "$SCENARIO" | sort -u)
 }
 name=$(basename "$SCENARIO" .xml)
 scen_cur=$work/$name.xml
@@ -171,14 +171,18 @@ fi
 # same_code A B: whether binaries A and B have byte-identical .text, .rodata
 # and .data (then they run the same instructions at the same addresses).
 same_code() {
-    local s
+    local s rc=0
     command -v objcopy >/dev/null 2>&1 || return 1
     for s in .text .rodata .data; do
-        objcopy -O binary --only-section="$s" "$1" "$work/a.sec" 2>/dev/null &&
-            objcopy -O binary --only-section="$s" "$2" "$work/b.sec" 2>/dev/null &&
-            cmp -s "$work/a.sec" "$work/b.sec" || { rm -f "$work/a.sec" "$work/b.sec"; return 1; }
+        if ! objcopy -O binary --only-section="$s" "$1" "$work/a.sec" 2>/dev/null ||
+            ! objcopy -O binary --only-section="$s" "$2" "$work/b.sec" 2>/dev/null ||
+            ! cmp -s "$work/a.sec" "$work/b.sec"; then
+            rc=1
+            break
+        fi
     done
     rm -f "$work/a.sec" "$work/b.sec"
+    return $rc
 }
 same=()
 for p in "${progs[@]}"; do

@@ -30,6 +30,7 @@ mkdir -p "$repo/build/bench"
 for p in protocol phold; do
     ln -s "$PWD/$BUILD/bench/$p" "$repo/build/bench/$p"
 done
+# shellcheck disable=SC2016 # a make function, written as such
 echo '$(error broken on purpose by test_bench_ref)' >>"$repo/Makefile"
 git -C "$repo" -c user.name=test -c user.email=test@invalid commit -qam "broken build" ||
     fail "bench-ref: commit the broken Makefile in the clone"
