@@ -4,6 +4,7 @@
 #   make test       build and run every test (layering, unit, integration, validation)
 #   make run        run scenarios/default.xml with every policy and print them side by side
 #   make bench      build and run the benchmarks, print their figures
+#   make bench REF=<rev>  protocol and PHOLD side by side with revision <rev>, built apart
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
@@ -154,7 +155,8 @@ run: $(BIN)
 
 bench: $(BIN) $(BENCH_BIN)
 	@if pkg-config --exists ns3-core 2>/dev/null; then $(MAKE) --no-print-directory $(BUILD)/bench/ref/phold_ns3; fi
-	@BUILD=$(BUILD) scripts/run-bench.sh
+	@BUILD=$(BUILD) REF='$(REF)' BENCH_CC='$(CC)' BENCH_OPT='$(OPT)' BENCH_CFLAGS='$(CFLAGS)' \
+	  BENCH_LDFLAGS='$(LDFLAGS)' BENCH_SAN='$(SAN)' scripts/run-bench.sh
 
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
@@ -174,7 +176,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 
