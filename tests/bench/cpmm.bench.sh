@@ -65,7 +65,7 @@ floor() {
         'BEGIN { print (s != "-" && s >= fs && m <= fm) ? "met" : "NOT met" }'
 }
 
-declare -A share err
+declare -A share err counted
 names=()
 status=0
 load_start=$(loadavg)
@@ -76,13 +76,16 @@ for ((r = 1; r <= RUNS; r++)); do
             status=1
             continue
         fi
-        while read -r name _ _ s m; do
-            [ "$r" -eq 1 ] && [ "$e" = clean ] && names+=("$name")
+        while read -r name c _ s m; do
+            # every model that had a layer >= 20 us in some round, in zoo order
+            [ "$name" = overall ] || [[ " ${names[*]} " == *" $name "* ]] || names+=("$name")
+            counted[$e,$name]+="$c "
             share[$e,$name]+="$s "
             err[$e,$name]+="$m "
         done < <(figures "$out")
     done
 done
+names+=(overall)
 fixture_out="  (no $FIXTURE here)"
 if [ -f "$FIXTURE" ]; then
     fixture_out=$("$coinfer" profile --cpmm-check --timings "$FIXTURE" 2>&1) || status=1
@@ -92,21 +95,25 @@ echo "CPMM cross-model check, live on this host: 1 thread, fastest of $REPS runs
 echo "median over $RUNS rounds of the share of layers (>= 20 us) within +-10 % and of the"
 echo "median |error|. Load average (1, 5, 15 min) at the start: $load_start; at the end:"
 echo "$(loadavg); on $(nproc) cores. Main figures: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset;"
-echo "the environment has $env_desc. A model with no layer >= 20 us (LeNet-5) has no row."
+echo "the environment has $env_desc."
+echo "layers: median count of layers >= 20 us (a model with none in any round has no row;"
+echo "LeNet-5's are faster, and its share, over one layer or none, means little)."
 if [ "${#envs[@]}" -gt 1 ]; then
-    printf '%-16s  %9s %9s  |  %-22s\n' model "within %" "median %" "default env: within median"
+    printf '%-16s  %6s %9s %9s  |  %6s %9s %9s  (default env)\n' model layers "within %" \
+        "median %" layers "within %" "median %"
 else
-    printf '%-16s  %9s %9s\n' model "within %" "median %"
+    printf '%-16s  %6s %9s %9s\n' model layers "within %" "median %"
 fi
+# shellcheck disable=SC2086
 for n in "${names[@]}"; do
-    # shellcheck disable=SC2086
-    s=$(median ${share[clean,$n]}); m=$(median ${err[clean,$n]})
+    c=$(median ${counted[clean,$n]:-}); s=$(median ${share[clean,$n]:-})
+    m=$(median ${err[clean,$n]:-})
     if [ "${#envs[@]}" -gt 1 ]; then
-        # shellcheck disable=SC2086
-        printf '%-16s  %9s %9s  |  %10s %10s\n' "$n" "$s" "$m" \
-            "$(median ${share[default,$n]:-})" "$(median ${err[default,$n]:-})"
+        printf '%-16s  %6s %9s %9s  |  %6s %9s %9s\n' "$n" "$c" "$s" "$m" \
+            "$(median ${counted[default,$n]:-})" "$(median ${share[default,$n]:-})" \
+            "$(median ${err[default,$n]:-})"
     else
-        printf '%-16s  %9s %9s\n' "$n" "$s" "$m"
+        printf '%-16s  %6s %9s %9s\n' "$n" "$c" "$s" "$m"
     fi
 done
 # shellcheck disable=SC2086
