@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh --bench     also the reference stacks for `make bench`
 #   scripts/install-deps.sh --scaleout  also Open MPI (for `make MPI=1`) and Slurm
 #                                       with munge (scripts/slurm/test-cluster.sh)
+#   scripts/install-deps.sh --stress    also stress-ng (scripts/stress-check.sh)
 # The options combine. The scale-out tests call it with --scaleout themselves.
 #
 # Runs apt-get as root (or through sudo); on a machine that is not Debian, or
@@ -23,7 +24,9 @@ for opt in "$@"; do
         # cluster uses its own key, sockets and ports and ignores those).
         # iproute2 gives the test cluster `ss` to find free ports.
         --scaleout) pkgs+=(openmpi-bin libopenmpi-dev slurm-wlm munge iproute2) ;;
-        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout)" >&2; exit 2 ;;
+        # The load `make test` must withstand (scripts/stress-check.sh).
+        --stress) pkgs+=(stress-ng) ;;
+        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout, --stress)" >&2; exit 2 ;;
     esac
 done
 

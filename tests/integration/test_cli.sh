@@ -75,21 +75,12 @@ expect_eq "the default scenario is recorded" \
     "$(sql "$TMP/d.db" "SELECT status FROM runs")" "complete"
 
 # ---- interrupted runs ---------------------------------------------------------------
-wait_rows() { # db: wait until requests has rows (at most 20 s)
-    local i
-    for i in $(seq 200); do
-        n=$(sql "$1" "SELECT count(*) FROM requests" 2>/dev/null || echo 0)
-        [ "${n:-0}" -gt 0 ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
+# long.xml runs for 1e9 simulated seconds: it is still running when signalled.
 for sig in INT TERM; do
     idb=$TMP/int-$sig.db
     "$COINFER" run --db "$idb" tests/data/cli/long.xml >"$TMP/int.out" 2>"$TMP/int.err" &
     pid=$!
-    wait_rows "$idb"
+    wait_until --pid "$pid" "the run to record requests before SIG$sig" has_rows "$idb" requests
     kill -"$sig" "$pid"
     wait "$pid"
     rc=$?
@@ -105,8 +96,11 @@ done
 kdb=$TMP/kill.db
 "$COINFER" run --quiet --db "$kdb" tests/data/cli/long.xml >/dev/null 2>&1 &
 pid=$!
-wait_rows "$kdb"
-sleep 0.3
+# Killed while it writes: after its first commit of rows and a later one.
+wait_until --pid "$pid" "the run to record requests before kill -9" has_rows "$kdb" requests
+first=$(sql "$kdb" "SELECT count(*) FROM requests" 2>/dev/null)
+wait_until --pid "$pid" "the run to commit more than $first requests before kill -9" \
+    has_rows "$kdb" requests "${first:-0}"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 expect_eq "after kill -9 the database opens and is intact" \
@@ -122,10 +116,19 @@ expect_match "report shows the killed run as running" "$OUT" "running"
 # ---- the progress bar: on a terminal, after the first second; never in a pipe -------
 if command -v script >/dev/null 2>&1; then
     tdb=$TMP/tty.db
-    script -qefc "$COINFER run --db $tdb tests/data/cli/long.xml" /dev/null >"$TMP/tty.out" 2>&1 &
+    # script(1) runs the command in a shell, which writes its own PID to
+    # tty.pid and then becomes coinfer (exec): the PID file names the run,
+    # and the SIGINT goes to it alone.
+    script -qefc "echo \$\$ >$TMP/tty.pid; exec $COINFER run --db $tdb tests/data/cli/long.xml" \
+        /dev/null >"$TMP/tty.out" 2>&1 &
     spid=$!
-    sleep 2.5
-    pkill -INT -f "^$COINFER run --db $tdb"
+    bar_shown() { grep -q 'events/s  ETA' "$TMP/tty.out"; }
+    if wait_until --pid "$spid" "the run under script(1) to show its progress bar" bar_shown; then
+        kill -INT "$(cat "$TMP/tty.pid")"
+    else
+        [ -s "$TMP/tty.pid" ] && kill -TERM "$(cat "$TMP/tty.pid")"
+        kill -TERM "$spid"
+    fi
     wait "$spid" 2>/dev/null
     tty_out=$(tr '\r' '\n' <"$TMP/tty.out")
     expect_match "a terminal shows a progress bar" "$tty_out" '^\[#*\.*\] +[0-9.]+%  [0-9.e+]+ events/s  ETA '

@@ -64,19 +64,11 @@ if [ ! -e "$TMP/u.db" ] && [ ! -e "$TMP/bad.db" ]; then pass "bad input creates 
 else fail "bad input creates no database"; fi
 
 # ---- an interrupted run keeps its rows -----------------------------------------------------
-wait_inferences() { # db: wait until inferences has rows (at most 30 s)
-    local i n
-    for i in $(seq 300); do
-        n=$(sql "$1" "SELECT count(*) FROM inferences" 2>/dev/null || echo 0)
-        [ "${n:-0}" -gt 0 ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 idb="$TMP/int.db"
 "$COINFER" run --policy all --db "$idb" scenarios/bench-1000ues.xml >"$TMP/int.out" 2>"$TMP/int.err" &
 pid=$!
-wait_inferences "$idb"
+wait_until --pid "$pid" "the collaborative run to record inferences before SIGINT" \
+    has_rows "$idb" inferences
 kill -INT "$pid"
 wait "$pid"
 expect_eq "SIGINT ends a collaborative run with exit code 1" "$?" "1"

@@ -2,7 +2,9 @@
 # coinfer profile as a user meets it: help, a zoo model by name and by file,
 # the last line scripts parse, --csv, rows in the profiles table with --db,
 # the usage errors (unknown model, bad --threads) and the output of
-# --cpmm-check. LeNet-5 with --reps 3 keeps it fast.
+# --cpmm-check, live and on the recorded fixture (tests/data/cpmm/, the same
+# figures as tests/validation/test_cpmm_check.c expects). LeNet-5 with --reps 3
+# keeps it fast.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -90,3 +92,15 @@ expect_exit 2 "--timings: an unknown model is bad input" "$COINFER" profile --cp
     --timings "$TMP/bad.csv"
 expect_match "--timings: FILE:LINE names the model" "$ERR" "bad.csv:2: 'not-a-model' is not a zoo"
 expect_exit 2 "--timings needs --cpmm-check" "$COINFER" profile lenet5 --timings "$TMP/bad.csv"
+
+# ---- the check on the recorded fixture: the CLI gives what test_cpmm_check expects ----------
+FIXTURE=tests/data/cpmm/zoo-host-timings.csv
+EXPECTED=tests/data/cpmm/zoo-host-expected.txt
+expect_exit 0 "profile --cpmm-check --timings on the recorded fixture" "$COINFER" profile \
+    --cpmm-check --timings "$FIXTURE"
+want=$(awk '!/^#/ && NF == 5 {
+    if ($2 == 0) printf "  %-12s layers   0  (none at or above the floor)\n", $1
+    else printf "  %-12s layers %3d  within +-10 %% %3d (%5.1f %%)  median |error| %6.1f %%  unpriced %d\n",
+        $1, $2, $3, 100 * ($3 / $2), 100 * $5, $4 }' "$EXPECTED")
+expect_eq "--timings on the fixture: every model's and the overall figures are $EXPECTED's" \
+    "$(grep -E '^  [a-z0-9]+ +layers ' <<<"$OUT")" "$want"

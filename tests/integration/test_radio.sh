@@ -113,10 +113,8 @@ expect_eq "radio: --link-budget path loss rises and DL SINR falls with distance"
 sed -e 's/duration="60 s"/duration="100000 s"/' scenarios/radio-7cells.xml >"$TMP/long.xml"
 "$COINFER" radio --quiet --db "$TMP/int.db" "$TMP/long.xml" >/dev/null 2>"$TMP/int.err" &
 pid=$!
-for _ in $(seq 1 50); do
-    [ -s "$TMP/int.db" ] && [ "$(sql "$TMP/int.db" 'SELECT count(*) FROM radio_samples' 2>/dev/null)" != "0" ] && break
-    sleep 0.1
-done
+wait_until --pid "$pid" "the radio run to record samples before SIGINT" \
+    has_rows "$TMP/int.db" radio_samples
 kill -INT "$pid"
 wait "$pid"
 code=$?

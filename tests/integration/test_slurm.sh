@@ -19,6 +19,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 CLUSTER=scripts/slurm/test-cluster.sh
+# test-cluster.sh waits for conditions (munge answering, the node idle, the
+# daemons gone) up to COINFER_SLURM_TIMEOUT s each (60 by default); the test
+# gives it the integration tests' generous limit, so a loaded machine never
+# reaches it.
+export COINFER_SLURM_TIMEOUT=${COINFER_SLURM_TIMEOUT:-$WAIT_TIMEOUT_S}
 # Not under $TMP: munged wants every directory above its socket searchable by all.
 CL=""
 cleanup() {

@@ -66,7 +66,7 @@ static void test_profile_of_lenet_orders_latencies_and_matches_costs(void **stat
         } else {
             assert_near(l->gflops, 0.0, 0.0);
         }
-        sum_s += l->median_s;
+        sum_s += l->min_s;
     }
     /* Conv, pool, conv, pool, three fc and softmax compute; flatten and the
      * fused relus are aliases. */
@@ -76,9 +76,14 @@ static void test_profile_of_lenet_orders_latencies_and_matches_costs(void **stat
     assert_int_equal(p->total.cost.params, c.params);
     assert_true(p->total.min_s > 0.0 && p->total.min_s <= p->total.median_s &&
                 p->total.median_s <= p->total.max_s);
-    /* The layers' sum and the whole pass time the same work. */
-    if (!(sum_s > 0.2 * p->total.median_s && sum_s < 5.0 * p->total.median_s)) {
-        print_error("layers sum to %g s, the whole pass takes %g s\n", sum_s, p->total.median_s);
+    /* The layers' sum and the whole pass time the same work. Compared on the
+     * fastest of the 7 runs of each, which other processes on a loaded
+     * machine almost never all disturb (a median is disturbed as soon as 4
+     * of 7 runs are), so the factor-5 margin holds under any load; how fast
+     * the machine is does not enter. */
+    if (!(sum_s > 0.2 * p->total.min_s && sum_s < 5.0 * p->total.min_s)) {
+        print_error("the layers' fastest runs sum to %g s, the fastest whole pass takes %g s\n",
+                    sum_s, p->total.min_s);
         fail();
     }
     nn_profile_destroy(p);
