@@ -25,46 +25,44 @@
 
 /* ---- policies --------------------------------------------------------------------- */
 
-static const char *const queue_policies[] = {"fifo", NULL};
-static const char *const radio_policies[] = {"radio", NULL};
-
-const char *const *run_policies(enum io_scenario_kind kind)
+const char *run_policy_name(enum io_scenario_kind kind, size_t i)
 {
     switch (kind) {
     case IO_SCENARIO_QUEUE:
-        return queue_policies;
+        return i == 0 ? "fifo" : NULL;
     case IO_SCENARIO_RADIO:
-        return radio_policies;
+        return i == 0 ? "radio" : NULL;
     default:
-        return policy_names();
+        return i < POLICY_KIND_COUNT ? policy_kind_name((enum policy_kind)i) : NULL;
     }
 }
 
 /* The policy asked (NULL: the kind's default) among the kind's, or NULL. */
 static const char *pick_policy(enum io_scenario_kind kind, const char *asked)
 {
-    const char *const *allowed = run_policies(kind);
+    const char *p;
 
     if (!asked)
-        return kind == IO_SCENARIO_COLLAB ? policy_kind_name(policy_default()) : allowed[0];
-    for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(allowed[i], asked) == 0)
-            return allowed[i];
+        return kind == IO_SCENARIO_COLLAB ? policy_kind_name(policy_default())
+                                          : run_policy_name(kind, 0);
+    for (size_t i = 0; (p = run_policy_name(kind, i)); i++)
+        if (strcmp(p, asked) == 0)
+            return p;
     return NULL;
 }
 
 static enum core_rc unknown_policy(const struct run_assembly *a, const char *asked,
                                    struct core_err *e)
 {
-    const char *const *allowed = run_policies(a->kind);
     char list[256] = "";
+    const char *p;
     size_t at = 0;
 
     if (a->kind == IO_SCENARIO_QUEUE)
-        return core_err(e, CORE_E_USAGE, "--policy %s: the queue model '%s' has one policy: fifo",
-                        asked, io_config_name(a->cfg));
-    for (size_t i = 0; allowed[i] && at < sizeof(list); i++)
-        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", allowed[i]);
+        return core_err(e, CORE_E_USAGE, "--policy %s: the queue model '%s' has one policy: %s",
+                        asked, io_config_name(a->cfg), run_policy_name(a->kind, 0));
+    for (size_t i = 0; (p = run_policy_name(a->kind, i)) && at < sizeof(list); i++)
+        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", p);
     return core_err(e, CORE_E_USAGE, "--policy %s: unknown policy (%s, all)", asked, list);
 }
 
