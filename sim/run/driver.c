@@ -15,7 +15,9 @@
  * instants are events of their own, priority 255, after every other event
  * of their instant, so the clock reaches them even when nothing else is
  * scheduled); a collaborative world on a radio world with no traffic of
- * its own, its UEs deciding by a policy (decider.c).
+ * its own, its UEs deciding by a policy (decider.c) that hears every
+ * outcome when it learns (the world's sink is then
+ * run_sinks_outcome_observed).
  */
 #include "run/run_int.h"
 
@@ -152,8 +154,10 @@ static enum core_rc build_worlds(const struct run_assembly *a, const struct run_
                                  struct run_decider *decider, struct run_sinks *sinks,
                                  struct worlds *w, struct core_err *e)
 {
-    const struct proto_sink sink = {run_sinks_outcome, opt->trace ? run_sinks_message : NULL,
-                                    sinks};
+    /* outcomes reach the policy only when it listens: no cost per outcome otherwise */
+    const struct proto_sink sink = {
+        decider->observes ? run_sinks_outcome_observed : run_sinks_outcome,
+        opt->trace ? run_sinks_message : NULL, sinks};
 
     w->eng = core_engine_create(a->kind == IO_SCENARIO_RADIO ? 0 : 4096);
     if (!w->eng)
@@ -169,6 +173,7 @@ static enum core_rc build_worlds(const struct run_assembly *a, const struct run_
         return core_err(e, e->rc, "%s: %s", io_config_path(a->cfg), e->msg);
     if (a->kind == IO_SCENARIO_RADIO)
         return sampler_start(&w->sampler, w->eng, w->radio, sinks, a, e);
+    sinks->decider = decider;
     w->collab = proto_collab_world_create(&a->collab, w->eng, w->radio, &decider->decider, NULL,
                                           &sink, e);
     return w->collab ? CORE_OK : e->rc;
