@@ -16,9 +16,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/policy.h"
 #include "run/run.h"
 
 #define DEFAULT_SCENARIO "scenarios/default.xml"
+
+/* The --policy paragraph: every policy of the policy module's table with its
+ * help, then `all` and the queue model's one. */
+static void help_policies(FILE *out)
+{
+    int width = 3; /* "all" */
+    enum policy_kind k;
+
+    for (k = 0; k < POLICY_KIND_COUNT; k++)
+        if ((int)strlen(policy_kind_name(k)) > width)
+            width = (int)strlen(policy_kind_name(k));
+    fprintf(out, "  --policy NAME  decision policy of a collaborative scenario (default %s):\n",
+            policy_kind_name(policy_default()));
+    for (k = 0; k < POLICY_KIND_COUNT; k++)
+        fprintf(out, "                   %-*s  %s\n", width, policy_kind_name(k), policy_help(k));
+    fprintf(out,
+            "                   %-*s  every one on the same seed, printed side by side\n"
+            "                 The validation queue model has one policy: %s\n",
+            width, "all", run_policy_name(IO_SCENARIO_QUEUE, 0));
+}
 
 static void help(FILE *out)
 {
@@ -29,11 +50,9 @@ static void help(FILE *out)
             "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every inference (or\n"
             "request of a validation queue) in a SQLite results database, then print a\n"
             "summary.\n"
-            "\n"
-            "  --policy NAME  decision policy of a collaborative scenario: local, edge,\n"
-            "                 split, oracle (default) or random; `all` runs every one on\n"
-            "                 the same seed and prints them side by side. The validation\n"
-            "                 queue model has one policy: fifo\n"
+            "\n");
+    help_policies(out);
+    fprintf(out,
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
             "                 (the same as --set simulation@seed=N)\n"
             "  --set PATH=VALUE  override one knob of the scenario, as the file would\n"

@@ -34,13 +34,15 @@ static void on_rows(void *ctx, const struct proto_outcome *rows, size_t n)
 static void print_run(const struct run_assembly *a, const struct run_result *r)
 {
     double ev_rate = r->wall_s > 0 ? (double)r->events / r->wall_s : 0.0;
+    enum policy_kind k;
+    /* whether the best of its cuts is the optimum is worth saying */
+    bool optimal = policy_kind_find(r->policy, &k) && policy_optimal(k);
 
     printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
            "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions, "
            "%llu batteries emptied\n",
            (long long)r->run_id, r->status, io_config_name(a->cfg), (unsigned long long)r->seed,
-           r->policy,
-           strcmp(r->policy, "oracle") == 0 ? (r->exact ? ", exact" : ", chain relaxation") : "",
+           r->policy, optimal ? (r->exact ? ", exact" : ", chain relaxation") : "",
            r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
            (unsigned long long)r->collab.done, (unsigned long long)r->collab.overridden,
            (unsigned long long)r->collab.redecisions,
@@ -62,8 +64,10 @@ int cli_run_collab(const struct run_assembly *a, const char *policy, struct run_
 
     core_err_clear(&e);
     if (policy && strcmp(policy, "all") == 0) {
-        for (const char *const *p = run_policies(a->kind); *p; p++)
-            which[n++] = *p;
+        const char *p;
+
+        while (n < N_POLICIES && (p = run_policy_name(a->kind, n)))
+            which[n++] = p;
     } else {
         which[n++] = policy ? policy : policy_kind_name(policy_default());
     }

@@ -4,7 +4,10 @@
  * of the moment into a compute_plan — which layers the UE runs, which the
  * edge runs, and on which option of its side each layer runs.
  *
- * Policies, by name:
+ * Policies. Each is one row of a table indexed by enum policy_kind (ops.c:
+ * its name, its one-line help, whether it is the default, and its create /
+ * decide / observe / destroy); every list of names, the default and the help
+ * `coinfer run --help` prints come from it. The built-ins:
  *  - local:  everything on the UE, the best UE option per layer (copies
  *            counted);
  *  - edge:   everything on the edge, the raw input sent uplink, the best edge
@@ -13,7 +16,8 @@
  *            the problem's topological order, each layer on its side's
  *            default option or, where that option does not support it, on
  *            the side's fastest option that does (fewest seconds alone);
- *  - oracle: the best cut AND per-layer option mapping on both sides;
+ *  - oracle: the best cut AND per-layer option mapping on both sides (the
+ *            default);
  *  - random: a uniform valid cut, then a uniform supporting option per layer
  *            on its side.
  * When the state says the edge is not available every policy returns the
@@ -68,14 +72,23 @@ enum policy_kind {
     POLICY_KIND_COUNT
 };
 
-/* "local", "edge", "split", "oracle", "random". */
+/* ---- the table's facts (ops.c) -------------------------------------------------- */
+
+/* "local", "edge", "split", "oracle", "random"; "?" for no kind. Every
+ * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
-/* Every policy's name in enum order, then NULL. */
-const char *const *policy_names(void);
+/* One line saying what policy k does (what `coinfer run --help` prints). */
+const char *policy_help(enum policy_kind k);
 /* The policy a run takes when none is named: oracle. */
 enum policy_kind policy_default(void);
 /* The kind named name: true with it in *k, else false. */
 bool policy_kind_find(const char *name, enum policy_kind *k);
+/* True when policy k's plan is the best of its family of cuts, so that
+ * policy_solver_exact says whether it is the exact optimum (oracle). */
+bool policy_optimal(enum policy_kind k);
+/* True when policy k learns from how its decisions turned out (it has an
+ * observe; no built-in does): only then is it worth handing it outcomes. */
+bool policy_observes(enum policy_kind k);
 
 struct policy_solver;
 
@@ -99,6 +112,25 @@ enum policy_kind policy_solver_kind(const struct policy_solver *s);
 bool policy_solver_exact(const struct policy_solver *s);
 /* Cuts in the solver's family (ideals, or n + 1 prefixes). */
 size_t policy_solver_cuts(const struct policy_solver *s);
+
+/* How one decision turned out, in compute's terms: what a learning policy
+ * hears (the outcome seam, as the run tier hands it over). Everything
+ * pointed to is borrowed for the call only. */
+struct policy_feedback {
+    const struct compute_problem *problem; /* the problem decided (the solver's) */
+    const struct compute_state *state;     /* the state the plan was decided on */
+    const struct compute_plan *plan;       /* the plan executed (after a decline, a3, a4) */
+    double latency_s;                      /* request to result at the UE, s */
+    double ue_energy_j;                    /* UE compute, copies and radio, J */
+    double edge_energy_j;                  /* edge compute and copies, J */
+    int correct;                           /* -1: not known; 0 / 1 when the input had a label */
+};
+
+/* Tell s how one of the decisions for its problem turned out, as the
+ * inference ends (from an event handler: no blocking, no I/O). A no-op for
+ * a policy that does not observe (policy_observes false: every built-in).
+ * Allocates nothing. */
+void policy_observe(struct policy_solver *s, const struct policy_feedback *fb);
 
 /* a4 (ADAPT): the plan in force req->current with every position from
  * req->started on moved to the UE, each layer there on the UE option of

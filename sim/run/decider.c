@@ -4,7 +4,9 @@
  * run (policy_solver_create: the oracle enumerates a DAG's cuts there);
  * INITIAL and UPDATE requests are the policy's decisions, ADAPT requests
  * (a4) the plan every policy answers (policy_adapt). Built-in policies
- * always answer at once.
+ * always answer at once. A policy that learns (policy_observes) hears every
+ * outcome of its problems as it happens, in compute's terms
+ * (run_decider_observe; the sinks call it).
  */
 #include "run/run_int.h"
 
@@ -43,6 +45,7 @@ enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
         if (!policy_solver_exact(d->solver[i]))
             d->exact = false;
     }
+    d->observes = policy_observes(kind);
     d->decider.decide = decide;
     d->decider.ctx = d;
     return CORE_OK;
@@ -54,4 +57,21 @@ void run_decider_fini(struct run_decider *d)
         policy_solver_destroy(d->solver[i]);
     core_free(d->solver);
     memset(d, 0, sizeof(*d));
+}
+
+void run_decider_observe(struct run_decider *d, const struct proto_outcome *o)
+{
+    struct policy_solver *s = d->solver[o->device * d->n_models + o->model];
+    const struct policy_feedback fb = {
+        .problem = o->problem,
+        .state = &o->state,
+        .plan = &o->plan,
+        .latency_s = o->latency_s,
+        .ue_energy_j = o->ue_energy_j,
+        .edge_energy_j = o->edge_energy_j,
+        .correct = o->correct,
+    };
+
+    CORE_ASSERT(s != NULL); /* an inference of a problem the run prepared */
+    policy_observe(s, &fb);
 }

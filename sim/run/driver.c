@@ -15,7 +15,9 @@
  * instants are events of their own, priority 255, after every other event
  * of their instant, so the clock reaches them even when nothing else is
  * scheduled); a collaborative world on a radio world with no traffic of
- * its own, its UEs deciding by a policy (decider.c).
+ * its own, its UEs deciding by a policy (decider.c) that hears every
+ * outcome when it learns (the world's sink is then
+ * run_sinks_outcome_observed).
  */
 #include "run/run_int.h"
 
@@ -25,46 +27,44 @@
 
 /* ---- policies --------------------------------------------------------------------- */
 
-static const char *const queue_policies[] = {"fifo", NULL};
-static const char *const radio_policies[] = {"radio", NULL};
-
-const char *const *run_policies(enum io_scenario_kind kind)
+const char *run_policy_name(enum io_scenario_kind kind, size_t i)
 {
     switch (kind) {
     case IO_SCENARIO_QUEUE:
-        return queue_policies;
+        return i == 0 ? "fifo" : NULL;
     case IO_SCENARIO_RADIO:
-        return radio_policies;
+        return i == 0 ? "radio" : NULL;
     default:
-        return policy_names();
+        return i < POLICY_KIND_COUNT ? policy_kind_name((enum policy_kind)i) : NULL;
     }
 }
 
 /* The policy asked (NULL: the kind's default) among the kind's, or NULL. */
 static const char *pick_policy(enum io_scenario_kind kind, const char *asked)
 {
-    const char *const *allowed = run_policies(kind);
+    const char *p;
 
     if (!asked)
-        return kind == IO_SCENARIO_COLLAB ? policy_kind_name(policy_default()) : allowed[0];
-    for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(allowed[i], asked) == 0)
-            return allowed[i];
+        return kind == IO_SCENARIO_COLLAB ? policy_kind_name(policy_default())
+                                          : run_policy_name(kind, 0);
+    for (size_t i = 0; (p = run_policy_name(kind, i)); i++)
+        if (strcmp(p, asked) == 0)
+            return p;
     return NULL;
 }
 
 static enum core_rc unknown_policy(const struct run_assembly *a, const char *asked,
                                    struct core_err *e)
 {
-    const char *const *allowed = run_policies(a->kind);
     char list[256] = "";
+    const char *p;
     size_t at = 0;
 
     if (a->kind == IO_SCENARIO_QUEUE)
-        return core_err(e, CORE_E_USAGE, "--policy %s: the queue model '%s' has one policy: fifo",
-                        asked, io_config_name(a->cfg));
-    for (size_t i = 0; allowed[i] && at < sizeof(list); i++)
-        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", allowed[i]);
+        return core_err(e, CORE_E_USAGE, "--policy %s: the queue model '%s' has one policy: %s",
+                        asked, io_config_name(a->cfg), run_policy_name(a->kind, 0));
+    for (size_t i = 0; (p = run_policy_name(a->kind, i)) && at < sizeof(list); i++)
+        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", p);
     return core_err(e, CORE_E_USAGE, "--policy %s: unknown policy (%s, all)", asked, list);
 }
 
@@ -154,8 +154,10 @@ static enum core_rc build_worlds(const struct run_assembly *a, const struct run_
                                  struct run_decider *decider, struct run_sinks *sinks,
                                  struct worlds *w, struct core_err *e)
 {
-    const struct proto_sink sink = {run_sinks_outcome, opt->trace ? run_sinks_message : NULL,
-                                    sinks};
+    /* outcomes reach the policy only when it listens: no cost per outcome otherwise */
+    const struct proto_sink sink = {
+        decider->observes ? run_sinks_outcome_observed : run_sinks_outcome,
+        opt->trace ? run_sinks_message : NULL, sinks};
 
     w->eng = core_engine_create(a->kind == IO_SCENARIO_RADIO ? 0 : 4096);
     if (!w->eng)
@@ -171,6 +173,7 @@ static enum core_rc build_worlds(const struct run_assembly *a, const struct run_
         return core_err(e, e->rc, "%s: %s", io_config_path(a->cfg), e->msg);
     if (a->kind == IO_SCENARIO_RADIO)
         return sampler_start(&w->sampler, w->eng, w->radio, sinks, a, e);
+    sinks->decider = decider;
     w->collab = proto_collab_world_create(&a->collab, w->eng, w->radio, &decider->decider, NULL,
                                           &sink, e);
     return w->collab ? CORE_OK : e->rc;

@@ -214,11 +214,11 @@ struct run_result {
     struct proto_collab_stats collab; /* the world's counters */
 };
 
-/* The policies a scenario of kind accepts, NULL-terminated (the queue: fifo;
- * radio: radio; collaborative: the policy module's, in its order: what
- * --policy all runs). Without one, a run takes the first, or for a
- * collaborative scenario the policy module's default (oracle). */
-const char *const *run_policies(enum io_scenario_kind kind);
+/* The i-th policy a scenario of kind accepts, NULL past the last (the
+ * queue: fifo; radio: radio; collaborative: the policy module's table, in
+ * its order: what --policy all runs). Without one, a run takes the first,
+ * or for a collaborative scenario the policy module's default (oracle). */
+const char *run_policy_name(enum io_scenario_kind kind, size_t i);
 
 /* Run scenario a to its end (or a stop), recording into the results database
  * and the observer: the queue model's requests, a radio world's samples

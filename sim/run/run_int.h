@@ -39,6 +39,7 @@ struct run_decider {
     size_t n_problems;             /* device classes x models */
     size_t n_models;               /* models */
     bool exact;                    /* every solver's cuts are every cut of its model */
+    bool observes;                 /* the policy hears outcomes (policy_observes) */
     struct proto_decider decider;  /* what the world calls (ctx: this) */
 };
 
@@ -47,6 +48,9 @@ struct run_decider {
 enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
                               const struct run_assembly *a, struct core_err *e);
 void run_decider_fini(struct run_decider *d); /* zeroed: a no-op */
+/* Hand outcome o to the policy of its problem (policy_observe): how its
+ * decision turned out. Only worth calling when d->observes. */
+void run_decider_observe(struct run_decider *d, const struct proto_outcome *o);
 
 /* ---- the sinks of a run (sinks.c) ---------------------------------------------- */
 
@@ -62,6 +66,8 @@ struct run_sinks {
     const char *policy;             /* inferences' policy column (borrowed) */
     const char *const *model_names; /* inferences' model column, by index (owned) */
     struct run_observer observer;   /* the caller's */
+    struct run_decider *decider;    /* hears each outcome at once, with
+                                       run_sinks_outcome_observed (borrowed) */
     struct run_result *res;         /* counts and the queue's statistics (borrowed) */
     struct proto_request_record *requests; size_t n_requests, cap_requests;
     struct radio_sample *samples; size_t n_samples, cap_samples;
@@ -73,6 +79,10 @@ struct run_sinks {
 /* Buffer one row of each kind (from handlers). */
 void run_sinks_request(void *ctx, const struct proto_request_record *r);
 void run_sinks_outcome(void *ctx, const struct proto_outcome *o);
+/* run_sinks_outcome after handing o to the decider's policy: the world's
+ * outcome sink when the policy observes (run_decider_observe), so that a run
+ * whose policy does not pays nothing per outcome. */
+void run_sinks_outcome_observed(void *ctx, const struct proto_outcome *o);
 void run_sinks_message(void *ctx, const struct proto_message_record *m);
 /* n samples of one instant. */
 void run_sinks_samples(struct run_sinks *s, const struct radio_sample *rows, size_t n);

@@ -5,6 +5,9 @@
  * per kind per drain: all of a batch or none of it) and handed to the
  * caller's observer (its in-memory sink: summaries, CSV).
  *
+ * When the run's policy learns, each outcome goes to it first, at once
+ * (run_sinks_outcome_observed: the world's sink only then).
+ *
  * Handlers never do I/O and never fail on a full buffer: a buffer grows
  * (amortised doubling, the only allocation, and only past the largest batch
  * so far) and, from its high-water mark on, asks the engine to stop so that
@@ -63,6 +66,14 @@ void run_sinks_outcome(void *ctx, const struct proto_outcome *o)
     if (room(s, (void **)&s->outcomes, s->n_outcomes, &s->cap_outcomes, sizeof(*o),
              HIGH_OUTCOMES))
         s->outcomes[s->n_outcomes++] = *o;
+}
+
+void run_sinks_outcome_observed(void *ctx, const struct proto_outcome *o)
+{
+    struct run_sinks *s = ctx;
+
+    run_decider_observe(s->decider, o);
+    run_sinks_outcome(ctx, o);
 }
 
 void run_sinks_message(void *ctx, const struct proto_message_record *m)

@@ -12,6 +12,7 @@
  * end. The last line is
  *   inferences_per_s=<inferences per wall s> events_per_s=<events per wall s>
  */
+#include "policy/policy.h"
 #include "run/run.h"
 #include "scenarioutil.h"
 
@@ -79,11 +80,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "protocol: %s\n", e.msg);
         code = 1;
     } else {
+        enum policy_kind k;
+        bool optimal = policy_kind_find(policy, &k) && policy_optimal(k);
+
         printf("scenario %s, policy %s%s: %llu inferences (%llu declined, %llu overridden), "
                "%llu events, %.4g s simulated in %.3f s wall\n",
                io_config_name(sc.cfg), policy,
-               strcmp(policy, "oracle") == 0 ? (res.exact ? " (exact)" : " (chain relaxation)")
-                                             : "",
+               optimal ? (res.exact ? " (exact)" : " (chain relaxation)") : "",
                (unsigned long long)res.collab.done, (unsigned long long)res.collab.declined,
                (unsigned long long)res.collab.overridden, (unsigned long long)res.events,
                res.sim_end_s, res.wall_s);

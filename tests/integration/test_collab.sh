@@ -12,17 +12,40 @@ expect_exit 0 "validate accepts the collaborative scenarios" "$COINFER" validate
     scenarios/default.xml $SC scenarios/bench-1000ues.xml tests/data/scenarios/collab-real.xml
 expect_match "validate prints ok for collab-small" "$OUT" "collab-small.xml: ok"
 
+# ---- the policies: one table, which --help lists -------------------------------------
+expect_exit 0 "run --help" "$COINFER" run --help
+# the lines under "--policy NAME", one per policy: 19 spaces, the name, two spaces, its help
+policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
+    sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
+n_policies=$(wc -l <<<"$policies")
+expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
+    "^local edge split oracle random $"
+expect_match "run --help names the default policy" "$OUT" \
+    "--policy NAME +decision policy of a collaborative scenario \\(default oracle\\):"
+expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
+expect_exit 2 "an unknown --policy is a usage error" \
+    "$COINFER" run --policy best --db "$TMP/u.db" $SC
+expect_eq "the usage error lists exactly the policies --help lists, then all" \
+    "$(sed -nE 's/.*unknown policy \((.*)\)$/\1/p' <<<"$ERR")" \
+    "$(paste -sd, <<<"$policies" | sed 's/,/, /g'), all"
+expect_eq "README's Policies section describes exactly the policies --help lists" \
+    "$(sed -n '/^### Policies/,/^### [^P]/p' README.md |
+        sed -nE 's/^- `([a-z][a-z0-9-]*)`:.*/\1/p')" "$policies"
+
 # ---- every policy on one seed -------------------------------------------------------
 db="$TMP/all.db"
 expect_exit 0 "run --policy all --trace" "$COINFER" run --policy all --trace --db "$db" $SC
-for p in local edge split oracle random; do
+for p in $policies; do
     expect_match "the summary has a column for $p" "$OUT" "^policy .* $p"
 done
 expect_match "the summary gives p95 latencies" "$OUT" "^p95_latency_s "
 expect_match "the oracle says it was exact" "$OUT" "policy oracle, exact"
-expect_eq "one run per policy" "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "5"
+expect_eq "only the oracle, the optimal policy, speaks of exactness" \
+    "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "1"
+expect_eq "one run per policy" \
+    "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "$n_policies"
 expect_eq "every policy recorded inferences" \
-    "$(sql "$db" "SELECT count(DISTINCT policy) FROM inferences")" "5"
+    "$(sql "$db" "SELECT count(DISTINCT policy) FROM inferences")" "$n_policies"
 expect_eq "the same requests for every policy (common random numbers)" \
     "$(sql "$db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences WHERE policy <> 'random' GROUP BY run_id)")" "1"
 expect_eq "the latency components add up to the latency" \
@@ -55,8 +78,6 @@ expect_eq "real mode's edge plans send the 8-bit input (64 B header + 784 B)" \
     "$(sql "$TMP/real.db" "SELECT DISTINCT bytes FROM messages WHERE type = 'intermediate'")" "848.0"
 
 # ---- bad input ----------------------------------------------------------------------------
-expect_exit 2 "an unknown --policy is a usage error" "$COINFER" run --policy best --db "$TMP/u.db" $SC
-expect_match "the usage error lists the policies" "$ERR" "local, edge, split, oracle, random, all"
 expect_exit 2 "an unknown model is exit 2" "$COINFER" run --db "$TMP/bad.db" \
     tests/data/scenarios/collab-unknown-model.xml
 expect_match "the error is FILE:LINE" "$ERR" "collab-unknown-model.xml:[0-9]+: "

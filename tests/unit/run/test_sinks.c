@@ -4,7 +4,9 @@
  * stop so that the driver drains them; a drain hands every row, in order,
  * to the observer and counts it; a buffer that cannot grow fails the engine
  * with CORE_E_NOMEM instead of dropping a row or asserting; a drain into a
- * database that refuses the batch returns its error.
+ * database that refuses the batch returns its error; with a policy that
+ * observes (a fake row of the policy table, here only), each outcome reaches
+ * the solver of its (device class, model) at once, before it is buffered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include "testutil.h"
 
 #include "db/db.h"
+#include "policy/policy_int.h"
 #include "run/run_int.h"
 
 struct seen {
@@ -131,12 +134,83 @@ static void test_sinks_a_refused_batch_is_the_drain_error(void **state)
     testutil_dir_destroy(d);
 }
 
+/* A fake learning policy: what it heard, from which solver, and how many
+ * rows the sinks held then. */
+static struct {
+    const struct run_sinks *sinks;    /* the sinks under test */
+    const struct policy_solver *from; /* the solver that heard */
+    struct policy_feedback fb;        /* what it heard (pointers as given) */
+    size_t buffered;                  /* the sinks' outcomes at that moment */
+    int calls;
+} heard;
+
+static void fake_observe(struct policy_solver *s, const struct policy_feedback *fb)
+{
+    heard.from = s;
+    heard.fb = *fb;
+    heard.buffered = heard.sinks->n_outcomes;
+    heard.calls++;
+}
+
+static void test_sinks_hand_each_outcome_to_an_observing_policy_first(void **state)
+{
+    static const struct policy_ops listening = {.name = "fake", .observe = fake_observe};
+    struct policy_solver solvers[4] = {{.ops = &listening}, {.ops = &listening},
+                                       {.ops = &listening}, {.ops = &listening}};
+    struct policy_solver *by_problem[4] = {&solvers[0], &solvers[1], &solvers[2], &solvers[3]};
+    struct run_decider d = {.solver = by_problem, .n_problems = 4, .n_models = 2, .observes = true};
+    struct core_engine *eng = core_engine_create(0);
+    struct run_result res = {0};
+    struct run_sinks s = {.eng = eng, .res = &res, .decider = &d};
+    struct compute_problem problem;
+    struct proto_outcome o;
+
+    (void)state;
+    memset(&heard, 0, sizeof(heard));
+    heard.sinks = &s;
+    memset(&o, 0, sizeof(o));
+    o.device = 1; /* problem 1 x 2 + 0 */
+    o.model = 0;
+    o.problem = &problem;
+    o.latency_s = 0.125;
+    o.ue_energy_j = 0.5;
+    o.edge_energy_j = 2.0;
+    o.correct = 1;
+    run_sinks_outcome_observed(&s, &o);
+    assert_int_equal(heard.calls, 1);
+    assert_ptr_equal(heard.from, &solvers[2]);
+    assert_int_equal(heard.buffered, 0);
+    assert_int_equal(s.n_outcomes, 1);
+    assert_ptr_equal(heard.fb.problem, &problem);
+    assert_ptr_equal(heard.fb.state, &o.state);
+    assert_ptr_equal(heard.fb.plan, &o.plan);
+    assert_near(heard.fb.latency_s, 0.125, 0);
+    assert_near(heard.fb.ue_energy_j, 0.5, 0);
+    assert_near(heard.fb.edge_energy_j, 2.0, 0);
+    assert_int_equal(heard.fb.correct, 1);
+    o.device = 0;
+    o.model = 1;
+    o.correct = -1;
+    run_sinks_outcome_observed(&s, &o);
+    assert_int_equal(heard.calls, 2);
+    assert_ptr_equal(heard.from, &solvers[1]);
+    assert_int_equal(heard.fb.correct, -1);
+    assert_int_equal(heard.buffered, 1);
+    /* the plain sink, what a run whose policy does not observe gets: nothing heard */
+    run_sinks_outcome(&s, &o);
+    assert_int_equal(heard.calls, 2);
+    assert_int_equal(s.n_outcomes, 3);
+    run_sinks_fini(&s);
+    core_engine_destroy(eng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_sinks_keep_rows_past_the_high_water_and_ask_for_a_drain),
         TEST(test_sinks_a_buffer_that_cannot_grow_fails_the_engine),
         TEST(test_sinks_a_refused_batch_is_the_drain_error),
+        TEST(test_sinks_hand_each_outcome_to_an_observing_policy_first),
     };
 
     core_init();

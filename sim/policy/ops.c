@@ -1,0 +1,112 @@
+/*
+ * ops.c — the policies' table: one row per enum policy_kind with its name,
+ * its one-line help, whether it is the default, whether it is optimal over
+ * its family of cuts, and its create / decide / observe / destroy. The one
+ * owner of these facts: the names --policy takes, the default, the help
+ * `coinfer run --help` prints and the run tier's list of policies all read
+ * them here. Adding a policy is adding its enum value and its row.
+ */
+#include "policy/policy_int.h"
+
+#include <string.h>
+
+/* The built-ins do not learn: observe is NULL in each of their rows. */
+static const struct policy_ops table[] = {
+    [POLICY_LOCAL] = {
+        .name = "local",
+        .help = "everything on the UE, each layer's best UE option",
+        .is_default = false,
+        .optimal = false,
+        .create = policy_local_create,
+        .decide = policy_local_decide,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
+    [POLICY_EDGE] = {
+        .name = "edge",
+        .help = "everything on the edge; the raw input goes uplink",
+        .is_default = false,
+        .optimal = false,
+        .create = policy_edge_create,
+        .decide = policy_edge_decide,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
+    [POLICY_SPLIT] = {
+        .name = "split",
+        .help = "Neurosurgeon: the best split, default options",
+        .is_default = false,
+        .optimal = false,
+        .create = policy_split_create,
+        .decide = policy_split_decide,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
+    [POLICY_ORACLE] = {
+        .name = "oracle",
+        .help = "the best cut and option per layer, both sides",
+        .is_default = true,
+        .optimal = true,
+        .create = policy_oracle_create,
+        .decide = policy_oracle_decide,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
+    [POLICY_RANDOM] = {
+        .name = "random",
+        .help = "a uniform valid cut, uniform options",
+        .is_default = false,
+        .optimal = false,
+        .create = policy_random_create,
+        .decide = policy_random_decide,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
+};
+static_assert(ARRAY_LEN(table) == POLICY_KIND_COUNT, "one row per policy");
+
+const struct policy_ops *policy_ops_of(enum policy_kind k)
+{
+    CORE_ASSERT((unsigned)k < POLICY_KIND_COUNT);
+    return &table[k];
+}
+
+const char *policy_kind_name(enum policy_kind k)
+{
+    return (unsigned)k < POLICY_KIND_COUNT ? table[k].name : "?";
+}
+
+const char *policy_help(enum policy_kind k)
+{
+    return policy_ops_of(k)->help;
+}
+
+enum policy_kind policy_default(void)
+{
+    size_t i;
+
+    for (i = 0; i < POLICY_KIND_COUNT && !table[i].is_default; i++)
+        continue;
+    CORE_ASSERT(i < POLICY_KIND_COUNT);
+    return (enum policy_kind)i;
+}
+
+bool policy_kind_find(const char *name, enum policy_kind *k)
+{
+    for (size_t i = 0; i < POLICY_KIND_COUNT; i++)
+        if (strcmp(name, table[i].name) == 0) {
+            *k = (enum policy_kind)i;
+            return true;
+        }
+    return false;
+}
+
+bool policy_optimal(enum policy_kind k)
+{
+    return policy_ops_of(k)->optimal;
+}
+
+bool policy_observes(enum policy_kind k)
+{
+    return policy_ops_of(k)->observe != NULL;
+}

@@ -1,0 +1,237 @@
+/*
+ * policy_int.h — shared between the files of sim/policy only: the ops table
+ * every policy is one row of, the solver they all work in, and the pieces
+ * the built-in policies share.
+ *
+ * The files, one job each:
+ *   ops.c      the table (name, help, default, create / decide / observe /
+ *              destroy per enum policy_kind) and the functions that read it;
+ *   solver.c   the solver object: create, destroy, decide and observe through
+ *              the table, and its accessors;
+ *   prepare.c  what the built-ins prepare at creation: option masks, the
+ *              family of cuts, the DP's scratch, the cuts a policy may choose;
+ *   cuts.c     the family of cuts: ideals by bounded enumeration, or prefixes;
+ *   dp.c       the forward and backward dynamic programmes over the family,
+ *              the best cut of them, and the plan a cut gives;
+ *   local.c, edge.c, split.c, oracle.c, random.c   one built-in policy each;
+ *   adapt.c    a4, the plan every policy answers to an ADAPT request.
+ *
+ * Data layout of a solver. cuts[] holds the family sorted by size (so a
+ * cut's forward parent, one layer smaller, comes before it, and its backward
+ * parent, one layer larger, after it). For cut c and option o of a side:
+ *   f[c x n_ue_opt + o]   least objective of running c on the UE in index
+ *                         order with c's highest layer on option o, copies
+ *                         and waits included; farg the option of the
+ *                         position before (POLICY_ARG_START: none);
+ *   h[c x n_edge_opt + o] least objective of running the layers outside c
+ *                         on the edge in index order with the lowest on
+ *                         option o, from its compute on (its own wait
+ *                         excluded: it depends on the position before),
+ *                         the downlink included; harg the option of the
+ *                         position after (POLICY_ARG_END: none).
+ * POLICY_ARG_NONE marks an option that cannot run there (unsupported, or no
+ * way to reach it). Objective terms: UE layer w_latency t + w_energy E, edge
+ * layer w_latency t, a copy (w_latency + w_energy P_copy) t on the UE and
+ * w_latency t on the edge, a wait w_latency wait (INFINITY when the wait
+ * is), the radio (w_latency + w_energy P) t; signalling adds the same to
+ * every plan and is left out.
+ */
+#ifndef COINFER_POLICY_INT_H
+#define COINFER_POLICY_INT_H
+
+#include "policy/policy.h"
+
+#include <math.h>
+
+#define POLICY_ARG_NONE 0xff  /* unreachable */
+#define POLICY_ARG_START 0xfe /* first UE position */
+#define POLICY_ARG_END 0xfd   /* last edge position */
+#define POLICY_NO_CUT UINT32_MAX
+
+static_assert(COMPUTE_PLAN_MAX_OPTIONS <= 16, "option masks are 16 bits");
+static_assert(COMPUTE_PLAN_MAX_LAYERS <= UINT16_MAX, "layers fit uint16_t");
+
+/* ---- the table (ops.c) ----------------------------------------------------------- */
+
+/* One policy: a row of the table, indexed by its enum policy_kind. Every
+ * function gets the solver policy_solver_create made for it, with kind, ops,
+ * p, n and n_opt set and everything else zero. */
+struct policy_ops {
+    const char *name;   /* what --policy takes; unique */
+    const char *help;   /* what `coinfer run --help` prints for it: one line, at most
+                           52 characters */
+    bool is_default;    /* the policy a run takes when none is named (exactly one) */
+    bool optimal;       /* its plan is the best of its family of cuts: exact when the
+                           family is every cut, which a run reports */
+    /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
+     * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
+     * there. */
+    enum core_rc (*create)(struct policy_solver *s, struct core_err *e);
+    /* Decide with the edge available (policy_decide answers the local plan
+     * itself otherwise, so create must leave the local plan's machinery
+     * prepared: policy_prepare). Allocates nothing. */
+    enum core_rc (*decide)(struct policy_solver *s, const struct compute_state *st,
+                           struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+    /* Hear how a decision turned out (policy_observe); NULL: the policy does
+     * not learn, and a run hands it nothing. Allocates nothing. */
+    void (*observe)(struct policy_solver *s, const struct policy_feedback *fb);
+    /* Free what create got (also after a create that failed half-way); not
+     * the solver itself. */
+    void (*destroy)(struct policy_solver *s);
+};
+
+/* Row k of the table (k < POLICY_KIND_COUNT). */
+const struct policy_ops *policy_ops_of(enum policy_kind k);
+
+/* ---- the solver (solver.c) -------------------------------------------------------- */
+
+/* One cut of the family. */
+struct policy_cut {
+    uint32_t fparent;   /* the cut minus its highest layer (POLICY_NO_CUT: empty cut) */
+    uint32_t gparent;   /* the cut plus the lowest layer outside (POLICY_NO_CUT: full cut) */
+    uint16_t size;      /* layers in it */
+    uint16_t last;      /* its highest layer (size > 0) */
+    uint16_t next;      /* the lowest layer outside it (size < n) */
+    bool ue_ok;         /* every layer in it has a UE option in the policy's mask */
+    bool edge_ok;       /* every layer outside has an edge option in the policy's mask */
+    double cross_bytes; /* bytes crossing from it to the rest, B */
+};
+
+struct policy_solver {
+    enum policy_kind kind;            /* which policy */
+    const struct policy_ops *ops;     /* its row of the table */
+    const struct compute_problem *p;  /* borrowed */
+    size_t n;                         /* layers */
+    size_t n_opt[COMPUTE_SIDE_COUNT]; /* options per side */
+    bool exact;                       /* the family is every cut */
+    bool local_ok;                    /* every layer has a UE option */
+    size_t n_cuts;                    /* cuts in the family */
+    struct policy_cut *cuts;          /* [n_cuts], by size (owned) */
+    uint32_t prefix[COMPUTE_PLAN_MAX_LAYERS + 1]; /* cut index of the prefix of k layers */
+    uint32_t *valid;                  /* [n_valid] cuts the policy may choose (owned) */
+    size_t n_valid;                   /* count of valid[] */
+    uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options the policy may give
+                                                                  each layer, bit o: option o */
+    uint16_t local_mask[COMPUTE_PLAN_MAX_LAYERS]; /* every supporting UE option (local plan) */
+    int16_t fixed_opt[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* a policy that fixes each
+                                                                      layer's one option per
+                                                                      side (split; -1: none) */
+    /* split: the state-independent terms for the weights split_w, kept
+     * between decisions (a scenario's weights do not change). */
+    bool split_cached;                                   /* the arrays below are for split_w */
+    double split_w[2];                                   /* w_latency, w_energy */
+    double split_layer[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* layer k's term */
+    double split_copy[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS];  /* copy into position k
+                                                                        (0: none) */
+    double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
+    uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
+    double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
+    uint8_t *harg;                    /* [n_cuts x n_opt[EDGE]] option after (owned) */
+};
+
+/* ---- the built-ins' preparation (prepare.c) --------------------------------------- */
+
+/* The cuts a policy may choose, besides every layer having an option there. */
+enum policy_keep {
+    POLICY_KEEP_ALL,   /* any cut of the family */
+    POLICY_KEEP_EMPTY, /* the empty cut only: everything on the edge */
+    POLICY_KEEP_FULL   /* the full cut only: everything on the UE */
+};
+
+/* What a built-in's create asks of policy_prepare. */
+struct policy_prep {
+    bool ideals;      /* every ideal when few enough (else the n + 1 prefixes) */
+    enum policy_keep keep; /* which cuts besides */
+    bool fixed;       /* each layer on its one option s->fixed_opt[side][layer], set before
+                         (-1: none); else on any option of its side that supports it */
+};
+
+/* Prepare s as how says: option masks, the family, the DP's scratch and the
+ * valid cuts. CORE_E_INPUT when no cut is valid, CORE_E_NOMEM; what it got
+ * stays in s for policy_release. */
+enum core_rc policy_prepare(struct policy_solver *s, const struct policy_prep *how,
+                            struct core_err *e);
+/* Free what policy_prepare got (the built-ins' destroy). */
+void policy_release(struct policy_solver *s);
+
+/* Option o of side sd can run layer i. */
+static inline bool policy_supports(const struct compute_problem *p, enum compute_side sd,
+                                   size_t o, size_t i)
+{
+    return !isinf(compute_problem_latency_s(p, sd, o, i));
+}
+
+/* ---- the family of cuts (cuts.c) -------------------------------------------------- */
+
+/* Fill s->cuts, n_cuts, prefix[] and exact (s->mask set): every ideal when
+ * ideals, the model is no chain and it has at most POLICY_CUTS_MAX of them,
+ * else the n + 1 prefixes. CORE_E_NOMEM. */
+enum core_rc policy_cuts_build(struct policy_solver *s, bool ideals, struct core_err *e);
+
+/* ---- the dynamic programmes (dp.c) ------------------------------------------------- */
+
+/* The objective's prices under one state (objective units: w_latency s +
+ * w_energy J). */
+struct policy_prices {
+    double wait[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS]; /* of one wait at each option */
+    double copy_per_s[COMPUTE_SIDE_COUNT]; /* of one second of copying, 1/s */
+    double ul_per_s;                       /* of one second of uplink, 1/s */
+    double dl_per_s;                       /* of one second of downlink, 1/s */
+    double downlink;                       /* of the result's downlink */
+};
+
+void policy_prices_set(const struct policy_solver *s, const struct compute_state *st,
+                       struct policy_prices *pr);
+
+/* Of one copy of bytes B on side sd. */
+static inline double policy_copy_cost(const struct policy_solver *s,
+                                      const struct policy_prices *pr, enum compute_side sd,
+                                      double bytes)
+{
+    return pr->copy_per_s[sd] *
+           (s->p->copy_latency_s[sd] + bytes / s->p->copy_bytes_per_s[sd]);
+}
+
+/* Forward DP of cut c (its parent done) with UE options mask[]. */
+void policy_dp_forward(struct policy_solver *s, const struct compute_state *st,
+                       const struct policy_prices *pr, const uint16_t *mask, uint32_t c);
+/* Backward DP of cut c (its parent done) with edge options mask[]. */
+void policy_dp_backward(struct policy_solver *s, const struct compute_state *st,
+                        const struct policy_prices *pr, const uint16_t *mask, uint32_t c);
+/* Best UE end option of cut c (c nonempty, forward DP done): -1 when none
+ * is reachable; its objective in *cost. */
+int policy_dp_best_ue_end(const struct policy_solver *s, uint32_t c, double *cost);
+/* The valid cut of least objective, from the DP over every valid cut's UE
+ * part and edge part, written into out with its options. */
+void policy_dp_best(const struct policy_solver *s, const struct compute_state *st,
+                    const struct policy_prices *pr, struct compute_plan *out);
+/* Write cut c's order into out; with options when ue_o / edge_o >= 0 (from
+ * the DP's arguments), else leave them for the caller. */
+void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
+                 struct compute_plan *out);
+
+/* ---- the built-in policies (local.c, edge.c, split.c, oracle.c, random.c) ---------- */
+
+enum core_rc policy_local_create(struct policy_solver *s, struct core_err *e);
+/* The local plan; also every policy's answer when the edge is not available. */
+enum core_rc policy_local_decide(struct policy_solver *s, const struct compute_state *st,
+                                 struct core_rng *rng, struct compute_plan *out,
+                                 struct core_err *e);
+enum core_rc policy_edge_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_edge_decide(struct policy_solver *s, const struct compute_state *st,
+                                struct core_rng *rng, struct compute_plan *out,
+                                struct core_err *e);
+enum core_rc policy_split_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_split_decide(struct policy_solver *s, const struct compute_state *st,
+                                 struct core_rng *rng, struct compute_plan *out,
+                                 struct core_err *e);
+enum core_rc policy_oracle_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_oracle_decide(struct policy_solver *s, const struct compute_state *st,
+                                  struct core_rng *rng, struct compute_plan *out,
+                                  struct core_err *e);
+enum core_rc policy_random_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_random_decide(struct policy_solver *s, const struct compute_state *st,
+                                  struct core_rng *rng, struct compute_plan *out,
+                                  struct core_err *e);
+
+#endif /* COINFER_POLICY_INT_H */
