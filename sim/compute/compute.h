@@ -45,6 +45,12 @@ void compute_server_destroy(struct compute_server *s); /* NULL is a no-op */
 enum core_rc compute_server_submit(struct compute_server *s, struct core_engine *eng,
                                    const struct compute_job *job);
 
+/* The job (id, owner) at s, in service (t_start_s set) or waiting
+ * (t_start_s NAN): true with a copy in *out, false when s has none. O(units
+ * + jobs waiting): for the end of a run, not for handlers. */
+bool compute_server_job(const struct compute_server *s, uint64_t id, uint32_t owner,
+                        struct compute_job *out);
+
 /* Jobs waiting (not in service) and units busy, now. */
 size_t compute_server_queued(const struct compute_server *s);
 uint32_t compute_server_busy(const struct compute_server *s);

@@ -17,6 +17,7 @@
  */
 #include "compute/compute.h"
 
+#include <math.h>
 #include <string.h>
 
 enum server_event { SLOT_DONE, SERVER_EVENT_COUNT };
@@ -256,4 +257,24 @@ double compute_server_backlog_s(const struct compute_server *s, double now_s)
             work += (sl->t_end_s - now_s) * (double)job_units(&sl->job);
     }
     return work / (double)s->n_units;
+}
+
+bool compute_server_job(const struct compute_server *s, uint64_t id, uint32_t owner,
+                        struct compute_job *out)
+{
+    for (uint32_t i = 0; i < s->n_units; i++)
+        if (s->slots[i].busy && s->slots[i].job.id == id && s->slots[i].job.owner == owner) {
+            *out = s->slots[i].job;
+            return true;
+        }
+    for (size_t k = 0; k < s->q_len; k++) {
+        const struct compute_job *j = &s->queue[(s->q_head + k) & (s->q_cap - 1)];
+
+        if (j->id == id && j->owner == owner) {
+            *out = *j;
+            out->t_start_s = NAN; /* still waiting */
+            return true;
+        }
+    }
+    return false;
 }

@@ -73,10 +73,9 @@ enum core_rc db_run_begin(struct db *db, const struct db_run_info *info, int64_t
  * finished_at. CORE_E_DB for another status or a run not 'running'. */
 enum core_rc db_run_end(struct db *db, int64_t run_id, const char *status, struct core_err *e);
 
-/* The inferences table's batch context: the run's policy and the model
- * names its records' model indices name (both borrowed for the call). */
+/* The inferences table's batch context: the model names its records'
+ * model indices name (borrowed for the call). */
 struct db_inference_ctx {
-    const char *policy;
     const char *const *model_names;
 };
 
@@ -115,8 +114,7 @@ enum core_rc db_insert_radio_samples(struct db *db, int64_t run_id,
                                      struct core_err *e);
 enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows, size_t n,
                                 struct core_err *e);
-enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
-                                  const char *const *model_names,
+enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *const *model_names,
                                   const struct proto_outcome *rows, size_t n,
                                   struct core_err *e);
 enum core_rc db_insert_messages(struct db *db, int64_t run_id,

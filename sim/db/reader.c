@@ -55,8 +55,8 @@ static const struct {
                                    "ORDER BY run_id"},
     [DB_Q_INFERENCES_OF_RUN] = {4, true, "the inferences of a run",
                                 "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
-                                "overridden, deadline_met, correct FROM inferences "
-                                "WHERE run_id = ?1"},
+                                "overridden, deadline_met, correct, t_done_s IS NOT NULL "
+                                "FROM inferences WHERE run_id = ?1"},
     [DB_Q_PROFILES] = {3, false, "the profiles",
                        "SELECT model, resource, threads, sum(layer_index >= 0), max(reps), "
                        "max(CASE WHEN layer_index = -1 THEN latency_s END), "

@@ -169,6 +169,51 @@ static const struct migration migrations[] = {
      ") WITHOUT ROWID;\n"
      "ALTER TABLE runs ADD COLUMN config_sha256 TEXT REFERENCES configs(config_sha256);\n"
      "ALTER TABLE runs ADD COLUMN overrides TEXT;\n"},
+    /* 5 -> 6: inferences unfinished when a run stops are rows too:
+     * t_done_s and latency_s NULL, the components reached so far, stage
+     * the protocol state it stood in (NULL for a finished one), deadline_met
+     * NULL while its deadline had not yet passed. policy goes: it is the
+     * run's (runs.policy), and two tables naming one column alike made
+     * runs JOIN inferences ambiguous. SQLite cannot relax NOT NULL in place:
+     * the table is rebuilt, its rows copied. */
+    {"inferences: unfinished rows (nullable end, stage), no policy column",
+     "CREATE TABLE inferences_v6 (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
+     "    ue_id INTEGER NOT NULL,\n"
+     "    cell_id INTEGER NOT NULL,\n"
+     "    model TEXT NOT NULL,\n"
+     "    split INTEGER NOT NULL,\n"
+     "    t_request_s REAL NOT NULL,\n"
+     "    t_done_s REAL,\n"
+     "    latency_s REAL,\n"
+     "    ue_compute_s REAL NOT NULL,\n"
+     "    uplink_s REAL NOT NULL,\n"
+     "    edge_queue_s REAL NOT NULL,\n"
+     "    edge_compute_s REAL NOT NULL,\n"
+     "    downlink_s REAL NOT NULL,\n"
+     "    signaling_s REAL NOT NULL,\n"
+     "    ue_energy_j REAL NOT NULL,\n"
+     "    edge_energy_j REAL NOT NULL,\n"
+     "    correct INTEGER CHECK (correct IN (0, 1)),\n"
+     "    declined INTEGER NOT NULL CHECK (declined IN (0, 1)),\n"
+     "    overridden INTEGER NOT NULL CHECK (overridden IN (0, 1)),\n"
+     "    deadline_met INTEGER CHECK (deadline_met IN (0, 1)),\n"
+     "    ue_alloc TEXT NOT NULL,\n"
+     "    edge_alloc TEXT NOT NULL,\n"
+     "    stage TEXT,\n"
+     "    CHECK ((t_done_s IS NULL) = (stage IS NOT NULL)),\n"
+     "    PRIMARY KEY (run_id, inference_id)\n"
+     ");\n"
+     "INSERT INTO inferences_v6 (run_id, inference_id, ue_id, cell_id, model, split, "
+     "t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, "
+     "downlink_s, signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, "
+     "deadline_met, ue_alloc, edge_alloc) SELECT run_id, inference_id, ue_id, cell_id, model, "
+     "split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, "
+     "edge_compute_s, downlink_s, signaling_s, ue_energy_j, edge_energy_j, correct, declined, "
+     "overridden, deadline_met, ue_alloc, edge_alloc FROM inferences;\n"
+     "DROP TABLE inferences;\n"
+     "ALTER TABLE inferences_v6 RENAME TO inferences;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

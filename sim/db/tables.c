@@ -9,16 +9,18 @@
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
  *   inferences (struct proto_outcome): model is the batch's
- *     model_names[outcome.model]; policy is the batch's; correct -1 (not
- *     known) is NULL; the three flags are 0 or 1; ue_alloc and edge_alloc
- *     are the plan's allocation texts (compute_plan_alloc_text, at most
- *     DB_ALLOC_TEXT_MAX - 1 characters);
+ *     model_names[outcome.model]; correct -1 (not known) is NULL; the
+ *     flags are 0 or 1; ue_alloc and edge_alloc are the plan's allocation
+ *     texts (compute_plan_alloc_text, at most DB_ALLOC_TEXT_MAX - 1
+ *     characters); an unfinished outcome has t_done_s, latency_s NULL, its
+ *     stage, and deadline_met 0 when its deadline has passed, else NULL;
  *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
  *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
  *     (a state message) is NULL.
  */
 #include "db/db_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,15 +114,13 @@ static void describe_profile(const void *row, char *buf, size_t size)
 
 /* ---- inferences ---------------------------------------------------------- */
 
-/* Rows bind ?1 and ?3..?24; ?2 (the policy) is bound once per batch. ctx is
- * a struct db_inference_ctx. */
-static void bind_inference_batch(struct db *db, sqlite3_stmt *st, const void *ctx)
+/* A double, NULL when NAN. */
+static void bind_real_or_null(sqlite3_stmt *st, int col, double v)
 {
-    const struct db_inference_ctx *c = ctx;
-
-    (void)db;
-    CORE_ASSERT(c && c->policy && c->model_names);
-    sqlite3_bind_text(st, 2, c->policy, -1, SQLITE_STATIC);
+    if (isnan(v))
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_double(st, col, v);
 }
 
 static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
@@ -128,35 +128,46 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     const struct proto_outcome *r = row;
     const char *const *model_names = ((const struct db_inference_ctx *)ctx)->model_names;
     char alloc[DB_ALLOC_TEXT_MAX];
+    double elapsed = r->ue_compute_s + r->uplink_s + r->edge_queue_s + r->edge_compute_s +
+                     r->downlink_s + r->signaling_s;
 
     sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->inference_id);
-    sqlite3_bind_int64(st, 4, r->ue_id);
-    sqlite3_bind_int64(st, 5, r->cell_id);
-    sqlite3_bind_text(st, 6, model_names[r->model], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, r->split);
-    sqlite3_bind_double(st, 8, r->t_request_s);
-    sqlite3_bind_double(st, 9, r->t_done_s);
-    sqlite3_bind_double(st, 10, r->latency_s);
-    sqlite3_bind_double(st, 11, r->ue_compute_s);
-    sqlite3_bind_double(st, 12, r->uplink_s);
-    sqlite3_bind_double(st, 13, r->edge_queue_s);
-    sqlite3_bind_double(st, 14, r->edge_compute_s);
-    sqlite3_bind_double(st, 15, r->downlink_s);
-    sqlite3_bind_double(st, 16, r->signaling_s);
-    sqlite3_bind_double(st, 17, r->ue_energy_j);
-    sqlite3_bind_double(st, 18, r->edge_energy_j);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->inference_id);
+    sqlite3_bind_int64(st, 3, r->ue_id);
+    sqlite3_bind_int64(st, 4, r->cell_id);
+    sqlite3_bind_text(st, 5, model_names[r->model], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, r->split);
+    sqlite3_bind_double(st, 7, r->t_request_s);
+    bind_real_or_null(st, 8, r->finished ? r->t_done_s : NAN);
+    bind_real_or_null(st, 9, r->finished ? r->latency_s : NAN);
+    sqlite3_bind_double(st, 10, r->ue_compute_s);
+    sqlite3_bind_double(st, 11, r->uplink_s);
+    sqlite3_bind_double(st, 12, r->edge_queue_s);
+    sqlite3_bind_double(st, 13, r->edge_compute_s);
+    sqlite3_bind_double(st, 14, r->downlink_s);
+    sqlite3_bind_double(st, 15, r->signaling_s);
+    sqlite3_bind_double(st, 16, r->ue_energy_j);
+    sqlite3_bind_double(st, 17, r->edge_energy_j);
     if (r->correct < 0)
-        sqlite3_bind_null(st, 19);
+        sqlite3_bind_null(st, 18);
     else
-        sqlite3_bind_int64(st, 19, r->correct);
-    sqlite3_bind_int(st, 20, r->declined);
-    sqlite3_bind_int(st, 21, r->overridden);
-    sqlite3_bind_int(st, 22, r->deadline_met);
+        sqlite3_bind_int64(st, 18, r->correct);
+    sqlite3_bind_int(st, 19, r->declined);
+    sqlite3_bind_int(st, 20, r->overridden);
+    if (r->finished)
+        sqlite3_bind_int(st, 21, r->deadline_met);
+    else if (elapsed > r->deadline_s)
+        sqlite3_bind_int(st, 21, 0); /* unfinished, and already late */
+    else
+        sqlite3_bind_null(st, 21);
     compute_plan_alloc_text(r->problem, &r->plan, COMPUTE_SIDE_UE, alloc, sizeof(alloc));
-    sqlite3_bind_text(st, 23, alloc, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 22, alloc, -1, SQLITE_TRANSIENT);
     compute_plan_alloc_text(r->problem, &r->plan, COMPUTE_SIDE_EDGE, alloc, sizeof(alloc));
-    sqlite3_bind_text(st, 24, alloc, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 23, alloc, -1, SQLITE_TRANSIENT);
+    if (r->finished)
+        sqlite3_bind_null(st, 24);
+    else
+        sqlite3_bind_text(st, 24, r->stage ? r->stage : "?", -1, SQLITE_STATIC);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
@@ -239,14 +250,13 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_INFERENCES] = {
         .rows_name = "inferences",
         .insert_sql = "INSERT INTO inferences (run_id, inference_id, ue_id, cell_id, model, "
-                      "policy, split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
+                      "split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
                       "edge_queue_s, edge_compute_s, downlink_s, signaling_s, ue_energy_j, "
                       "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
-                      "edge_alloc) VALUES (?1, ?3, ?4, ?5, ?6, ?2, ?7, ?8, ?9, ?10, ?11, ?12, "
-                      "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                      "edge_alloc, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                      "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
         .row_size = sizeof(struct proto_outcome),
         .per_run = true,
-        .bind_batch = bind_inference_batch,
         .bind = bind_inference,
         .describe = describe_inference,
     },
@@ -283,12 +293,11 @@ enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows
     return db_insert(db, DB_PROFILES, 0, rows, n, NULL, e);
 }
 
-enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *policy,
-                                  const char *const *model_names,
+enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *const *model_names,
                                   const struct proto_outcome *rows, size_t n,
                                   struct core_err *e)
 {
-    const struct db_inference_ctx ctx = {policy, model_names};
+    const struct db_inference_ctx ctx = {model_names};
 
     return db_insert(db, DB_INFERENCES, run_id, rows, n, &ctx, e);
 }

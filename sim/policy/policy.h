@@ -120,6 +120,7 @@ struct policy_feedback {
     const struct compute_problem *problem; /* the problem decided (the solver's) */
     const struct compute_state *state;     /* the state the plan was decided on */
     const struct compute_plan *plan;       /* the plan executed (after a decline, a3, a4) */
+    bool finished;                         /* false: the run ended first (latency NAN) */
     double latency_s;                      /* request to result at the UE, s */
     double ue_energy_j;                    /* UE compute, copies and radio, J */
     double edge_energy_j;                  /* edge compute and copies, J */

@@ -165,10 +165,71 @@ double proto_jitter(struct proto_collab_world *w, struct core_rng *r)
 
 /* ---- the end --------------------------------------------------------------------- */
 
+/* Emit inf's outcome to the sink (when it was requested after the warm-up):
+ * finished at t_s, or (finished false) unfinished when the run stops at t_s. */
+static void emit(struct proto_collab_world *w, const struct proto_inf *inf, double t_s,
+                 bool finished)
+{
+    struct proto_outcome o;
+    double elapsed = t_s - inf->t_request_s;
+
+    if (!(inf->t_request_s >= w->cfg->sim.warmup_s) || !w->sink.outcome)
+        return;
+    memset(&o, 0, sizeof(o)); /* padding too: outcomes compare byte for byte */
+    o.inference_id = inf->id;
+    o.finished = finished;
+    o.stage = finished ? NULL : state_names[inf->state];
+    o.ue_id = inf->ue;
+    o.cell_id = inf->cell;
+    o.device = inf->device;
+    o.model = inf->model;
+    o.workload = inf->workload;
+    o.split = (int32_t)inf->plan.n_ue;
+    o.t_request_s = inf->t_request_s;
+    o.t_done_s = finished ? t_s : NAN;
+    o.latency_s = finished ? elapsed : NAN;
+    o.ue_compute_s = inf->ue_compute_s;
+    o.uplink_s = inf->uplink_s;
+    o.edge_queue_s = inf->edge_queue_s;
+    o.edge_compute_s = inf->edge_compute_s;
+    if (!finished && inf->state == PROTO_INF_UPLOADING) /* the upload under way */
+        o.uplink_s += t_s - inf->t_sent_s;
+    if (!finished && inf->state == PROTO_INF_RETURNING) /* the result under way */
+        o.downlink_s += t_s - inf->t_sent_s;
+    if (!finished && inf->seg_server) { /* the segment under way: its time so far */
+        struct compute_job job;
+
+        if (compute_server_job(inf->seg_server, inf->slot, inf->gen, &job)) {
+            if (inf->seg_side == COMPUTE_SIDE_UE) {
+                o.ue_compute_s += t_s - job.t_arrival_s;
+            } else if (isnan(job.t_start_s)) {
+                o.edge_queue_s += t_s - job.t_arrival_s;
+            } else {
+                o.edge_queue_s += job.t_start_s - job.t_arrival_s;
+                o.edge_compute_s += t_s - job.t_start_s;
+            }
+        }
+    }
+    o.downlink_s = inf->downlink_s;
+    o.signaling_s = elapsed - (o.ue_compute_s + o.uplink_s + o.edge_queue_s + o.edge_compute_s +
+                               o.downlink_s);
+    o.ue_energy_j = inf->ue_energy_j;
+    o.edge_energy_j = inf->edge_energy_j;
+    o.deadline_s = inf->deadline_s;
+    o.correct = -1;
+    o.result_class = finished ? inf->real_class : -1;
+    o.declined = inf->declined;
+    o.overridden = inf->overridden;
+    o.deadline_met = finished && elapsed <= inf->deadline_s;
+    o.problem = proto_inf_problem(w, inf);
+    o.plan = inf->plan;
+    o.state = inf->state_used;
+    w->sink.outcome(w->sink.ctx, &o);
+}
+
 void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s)
 {
     struct proto_ue *ue = &w->ues[inf->ue];
-    double latency = t_s - inf->t_request_s;
 
     w->stats.done++;
     w->stats.declined += inf->declined;
@@ -185,42 +246,23 @@ void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, doubl
         if (!(ue->battery_j > 0))
             w->stats.batteries_out++;
     }
-    if (inf->t_request_s >= w->cfg->sim.warmup_s && w->sink.outcome) {
-        struct proto_outcome o;
-
-        memset(&o, 0, sizeof(o)); /* padding too: outcomes compare byte for byte */
-        o.inference_id = inf->id;
-        o.ue_id = inf->ue;
-        o.cell_id = inf->cell;
-        o.device = inf->device;
-        o.model = inf->model;
-        o.workload = inf->workload;
-        o.split = (int32_t)inf->plan.n_ue;
-        o.t_request_s = inf->t_request_s;
-        o.t_done_s = t_s;
-        o.latency_s = latency;
-        o.ue_compute_s = inf->ue_compute_s;
-        o.uplink_s = inf->uplink_s;
-        o.edge_queue_s = inf->edge_queue_s;
-        o.edge_compute_s = inf->edge_compute_s;
-        o.downlink_s = inf->downlink_s;
-        o.signaling_s = latency - (inf->ue_compute_s + inf->uplink_s + inf->edge_queue_s +
-                                   inf->edge_compute_s + inf->downlink_s);
-        o.ue_energy_j = inf->ue_energy_j;
-        o.edge_energy_j = inf->edge_energy_j;
-        o.deadline_s = inf->deadline_s;
-        o.correct = -1;
-        o.result_class = inf->real_class;
-        o.declined = inf->declined;
-        o.overridden = inf->overridden;
-        o.deadline_met = latency <= inf->deadline_s;
-        o.problem = proto_inf_problem(w, inf);
-        o.plan = inf->plan;
-        o.state = inf->state_used;
-        w->sink.outcome(w->sink.ctx, &o);
-    }
+    emit(w, inf, t_s, true);
     proto_decision_drop(w, inf); /* a re-decision still parked has nothing to change */
     proto_inf_to(w, inf, PROTO_INF_FREE);
     proto_real_free(inf);
     proto_inf_put(w, inf);
+}
+
+void proto_collab_world_end(struct proto_collab_world *w)
+{
+    double now = core_engine_now(w->eng);
+
+    if (w->ended)
+        return;
+    w->ended = true;
+    for (size_t i = 0; i < w->n_infs; i++)
+        if (w->infs[i]->state != PROTO_INF_FREE) {
+            emit(w, w->infs[i], now, false);
+            w->stats.unfinished++;
+        }
 }

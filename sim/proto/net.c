@@ -214,6 +214,7 @@ static void edge_next(struct proto_collab_world *w, struct proto_net *net, struc
             }
         }
         proto_inf_to(w, inf, PROTO_INF_RETURNING);
+        inf->t_sent_s = core_engine_now(w->eng);
         proto_send(w, inf->ue, net->cell, PROTO_MSG_RESULT, inf);
         return;
     }
@@ -227,8 +228,9 @@ static void edge_next(struct proto_collab_world *w, struct proto_net *net, struc
     job.service_s = (sg.copy_s + sg.compute_s) * inf->seg_scale;
     job.units = w->cfg->edge.option_units[sg.option];
     inf->edge_pos = sg.first + sg.count;
-    if (compute_server_submit(net->server[p->options[COMPUTE_SIDE_EDGE][sg.option].resource],
-                              w->eng, &job) != CORE_OK) {
+    inf->seg_server = net->server[p->options[COMPUTE_SIDE_EDGE][sg.option].resource];
+    inf->seg_side = COMPUTE_SIDE_EDGE;
+    if (compute_server_submit(inf->seg_server, w->eng, &job) != CORE_OK) {
         core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory growing an edge queue");
         return;
     }
@@ -250,6 +252,7 @@ void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_
     inf = proto_inf_find(w, (uint32_t)job->id, job->owner);
     if (!inf)
         return;
+    inf->seg_server = NULL;
     inf->edge_queue_s += job->t_start_s - job->t_arrival_s;
     inf->edge_compute_s += t_done_s - job->t_start_s;
     inf->edge_energy_j += inf->seg_energy_j;

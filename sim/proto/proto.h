@@ -263,10 +263,16 @@ static inline const struct compute_problem *proto_problem(const struct proto_wor
 
 /* How an inference ended. Times are simulated seconds; the components add
  * up to latency_s. Every inference that ends emits one (DESIGN.md's outcome
- * seam); the run tier's sinks make the `inferences` rows, summaries and
- * training samples of them. */
+ * seam), and so does every inference still in flight when the run stops
+ * (proto_collab_world_end: unfinished, t_done_s and latency_s NAN, the
+ * components reached so far, signaling_s the rest of the time elapsed);
+ * the run tier's sinks make the `inferences` rows, summaries and training
+ * samples of them. */
 struct proto_outcome {
     uint64_t inference_id;   /* 0, 1, 2, ... in request order */
+    bool finished;           /* false: the run stopped first (see stage) */
+    const char *stage;       /* unfinished: where it stood ("uploading", ...); NULL when
+                                finished (static text) */
     uint32_t ue_id;          /* the UE */
     uint32_t cell_id;        /* its serving cell at the request */
     uint32_t device;         /* its device class */
@@ -274,8 +280,8 @@ struct proto_outcome {
     uint32_t workload;       /* the UE's workload it came from */
     int32_t split;           /* layers the UE computed (n_layers: local) */
     double t_request_s;      /* request issued, s */
-    double t_done_s;         /* result at the UE, s */
-    double latency_s;        /* t_done_s - t_request_s, s */
+    double t_done_s;         /* result at the UE, s (NAN: unfinished) */
+    double latency_s;        /* t_done_s - t_request_s, s (NAN: unfinished) */
     double ue_compute_s;     /* UE segments incl. their waits and copies, s */
     double uplink_s;         /* intermediate result upload, s */
     double edge_queue_s;     /* waits at edge resources, s */
@@ -289,7 +295,7 @@ struct proto_outcome {
     int32_t result_class;    /* real mode: the result's argmax; -1 in costed mode */
     bool declined;           /* the network declined: run locally */
     bool overridden;         /* the network sent a3 */
-    bool deadline_met;       /* latency_s <= deadline_s */
+    bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
     const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
     struct compute_plan plan;              /* the plan executed */
     struct compute_state state;            /* the state it was decided on */
@@ -376,6 +382,12 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
                                                      struct core_err *e);
 void proto_collab_world_destroy(struct proto_collab_world *w); /* NULL is a no-op */
 
+/* The run stops: emit an unfinished outcome for every inference still in
+ * flight (requested after the warm-up), in the pool's order (deterministic).
+ * The world must not run after this; destroy it. A second call does
+ * nothing. */
+void proto_collab_world_end(struct proto_collab_world *w);
+
 /* Decisions parked by a decider that answered later, oldest first: their
  * count, and request i with its ticket. The world asks the engine to stop
  * after the event that parks one, so a driver can answer at that very
@@ -398,6 +410,7 @@ enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ti
 struct proto_collab_stats {
     uint64_t requests;      /* inference requests issued */
     uint64_t done;          /* inferences finished */
+    uint64_t unfinished;    /* inferences in flight when the run stopped (proto_collab_world_end) */
     uint64_t declined;      /* of those, declined by the network */
     uint64_t overridden;    /* of those, overridden (a3) */
     uint64_t replanned;     /* restarted at a new cell after a handover */

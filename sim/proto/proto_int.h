@@ -93,6 +93,9 @@ struct proto_inf {
     uint32_t n_segs;           /* segments in segs[] (0: recompute) */
     double seg_scale;          /* the running segment's jitter factor */
     double seg_energy_j;       /* the running segment's energy, J */
+    double t_sent_s;           /* when its intermediate result or result was sent, s */
+    struct compute_server *seg_server; /* where its segment job is (NULL: none) */
+    enum compute_side seg_side;        /* and on which side */
     bool declined;             /* outcome: the network declined */
     bool overridden;           /* outcome: the network sent a3 */
     double t_request_s;        /* request issued, s */
@@ -213,6 +216,7 @@ struct proto_collab_world {
     struct compute_segment *segs;     /* scratch, [COMPUTE_PLAN_MAX_LAYERS] */
     uint64_t next_id;                 /* next inference_id */
     struct proto_collab_stats stats;  /* counters */
+    bool ended;                       /* proto_collab_world_end was called */
     /* Moves made, [from][to] (proto_inf_to): what white-box tests read to
      * see which of the table's moves a world exercised. */
     uint64_t moves[PROTO_INF_STATE_COUNT][PROTO_INF_STATE_COUNT];

@@ -128,6 +128,7 @@ static void ue_continue(struct proto_collab_world *w, struct proto_inf *inf);
 static void upload(struct proto_collab_world *w, struct proto_inf *inf, enum proto_inf_state to)
 {
     proto_inf_to(w, inf, to);
+    inf->t_sent_s = core_engine_now(w->eng);
     proto_send(w, inf->ue, inf->cell, PROTO_MSG_INTERMEDIATE, inf);
 }
 
@@ -221,8 +222,9 @@ static void ue_continue(struct proto_collab_world *w, struct proto_inf *inf)
     job.service_s = (sg.copy_s + sg.compute_s) * inf->seg_scale;
     job.units = w->cfg->devices[inf->device].option_units[sg.option];
     inf->ue_pos = sg.first + sg.count;
-    if (compute_server_submit(ue->server[p->options[COMPUTE_SIDE_UE][sg.option].resource],
-                              w->eng, &job) != CORE_OK)
+    inf->seg_server = ue->server[p->options[COMPUTE_SIDE_UE][sg.option].resource];
+    inf->seg_side = COMPUTE_SIDE_UE;
+    if (compute_server_submit(inf->seg_server, w->eng, &job) != CORE_OK)
         core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory growing a UE queue");
 }
 
@@ -235,6 +237,7 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
 
     (void)eng;
     if (inf) {
+        inf->seg_server = NULL;
         inf->ue_compute_s += t_done_s - job->t_arrival_s;
         inf->ue_energy_j += inf->seg_energy_j;
     } /* else: re-planned after a handover, the work is lost */

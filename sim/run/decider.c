@@ -66,6 +66,7 @@ void run_decider_observe(struct run_decider *d, const struct proto_outcome *o)
         .problem = o->problem,
         .state = &o->state,
         .plan = &o->plan,
+        .finished = o->finished,
         .latency_s = o->latency_s,
         .ue_energy_j = o->ue_energy_j,
         .edge_energy_j = o->edge_energy_j,

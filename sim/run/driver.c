@@ -262,13 +262,25 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
     }
     sinks.db = db;
     sinks.run_id = res->run_id;
-    sinks.policy = policy;
     sinks.observer = opt->observer;
     sinks.res = res;
     rc = build_worlds(a, opt, &decider, &sinks, &w, e);
     if (rc == CORE_OK)
         rc = run_slices(io_config_path(a->cfg), w.eng, a->sim.duration_s, opt->stop_flag,
                         opt->progress, opt->progress_ctx, run_sinks_drain, &sinks, e);
+    /* The run stopped (at its end, or interrupted): what is in flight is
+     * recorded unfinished. A failed run's world is left as it was. */
+    if (w.collab && (rc == CORE_OK || rc == CORE_E_INTERRUPTED)) {
+        struct core_err de = {0};
+        enum core_rc drc;
+
+        proto_collab_world_end(w.collab);
+        drc = run_sinks_drain(&sinks, &de);
+        if (drc != CORE_OK && rc == CORE_OK) {
+            rc = drc;
+            *e = de;
+        }
+    }
     if (w.eng) {
         res->events = core_engine_events_run(w.eng);
         res->sim_end_s = a->kind == IO_SCENARIO_RADIO ? w.sampler.last_s : core_engine_now(w.eng);

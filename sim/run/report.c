@@ -464,8 +464,9 @@ static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t
     rec.edge_energy_j = cols[2].d;
     rec.declined = cols[3].i != 0;
     rec.overridden = cols[4].i != 0;
-    rec.deadline_met = cols[5].i != 0;
+    rec.deadline_met = !cols[5].null && cols[5].i != 0;
     rec.correct = cols[6].null ? -1 : (int)cols[6].i;
+    rec.finished = cols[7].i != 0;
     if (run_summary_add(ir->s, &rec, 1, e) != CORE_OK)
         return core_err(e, CORE_E_NOMEM, "%s: out of memory for the inferences of run %lld",
                         ir->path, (long long)ir->s->run_id);

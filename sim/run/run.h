@@ -110,19 +110,23 @@ enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, stru
 struct run_summary {
     char policy[RUN_POLICY_NAME_MAX]; /* the decision policy (truncated to fit) */
     int64_t run_id;                  /* its row in runs; 0: none */
-    uint64_t count;                  /* inferences */
+    uint64_t count;                  /* inferences, finished or not */
+    uint64_t unfinished;             /* of those, in flight when the run stopped */
     uint64_t declined;               /* of those, declined by the network */
     uint64_t overridden;             /* of those, overridden by the network (a3) */
-    uint64_t deadline_met;           /* of those, finished within their deadline */
+    uint64_t deadline_met;           /* of those, finished within their deadline (an
+                                        unfinished one never is) */
     uint64_t correct_known;          /* of those, with a known outcome (real mode) */
     uint64_t correct;                /* of those, correct */
-    double sum_latency_s;            /* sum of latencies, s */
-    double sum_ue_energy_j;          /* sum of UE energies, J */
-    double sum_edge_energy_j;        /* sum of edge energies, J */
-    double *latency_s;               /* every latency added (owned; freed by _fini), s */
+    double sum_latency_s;            /* sum of finished inferences' latencies, s */
+    double sum_ue_energy_j;          /* sum of finished inferences' UE energies, J */
+    double sum_edge_energy_j;        /* sum of finished inferences' edge energies, J */
+    double *latency_s;               /* every finished latency (owned; freed by _fini), s */
+    size_t n_finished;               /* latencies in latency_s: finished inferences */
     size_t capacity;                 /* doubles allocated in latency_s */
-    /* Figures, set by run_summary_finish; NAN when count is 0 (and
-     * accuracy when no outcome is known). */
+    /* Figures, set by run_summary_finish: latency and energy over the
+     * finished inferences (NAN when none), the deadline ratio over all
+     * (NAN when count is 0), accuracy over those with a known outcome. */
     double mean_latency_s;           /* s */
     double p50_latency_s;            /* s */
     double p95_latency_s;            /* s */
@@ -149,10 +153,12 @@ void run_summary_finish(struct run_summary *s);
 void run_summary_fini(struct run_summary *s);
 
 /* Print s[0..n) (finished) as an aligned table, one line per policy: a
- * run_id column when any summary has one, then policy, inferences, the
- * latency mean and quantiles (s), mean UE and edge energy per inference
- * (J), deadline hit ratio, declined, overridden, accuracy; "-" for a
- * figure that does not exist. */
+ * run_id column when any summary has one, then policy, inferences,
+ * unfinished, the latency mean and quantiles (s), mean UE and edge energy
+ * per inference (J), deadline hit ratio, declined, overridden, accuracy;
+ * "-" for a figure that does not exist. When some inference is
+ * unfinished, a line under the table says the latency and energy figures
+ * are over the finished ones. */
 void run_summary_print(FILE *out, const struct run_summary *s, size_t n);
 
 /* The same figures side by side, one column per policy and one line per

@@ -63,7 +63,6 @@ struct run_sinks {
     struct core_engine *eng;        /* asked to stop at the high-water mark (borrowed) */
     struct db *db;                  /* NULL: no database (borrowed) */
     int64_t run_id;                 /* the run's row */
-    const char *policy;             /* inferences' policy column (borrowed) */
     const char *const *model_names; /* inferences' model column, by index (owned) */
     struct run_observer observer;   /* the caller's */
     struct run_decider *decider;    /* hears each outcome at once, with

@@ -140,7 +140,7 @@ enum core_rc run_sinks_drain(void *ctx, struct core_err *e)
     }
     if (s->n_outcomes > 0) {
         if (s->db)
-            rc = db_insert_inferences(s->db, s->run_id, s->policy, s->model_names, s->outcomes,
+            rc = db_insert_inferences(s->db, s->run_id, s->model_names, s->outcomes,
                                       s->n_outcomes, e);
         if (rc != CORE_OK)
             return rc;

@@ -29,6 +29,7 @@ enum summary_col {
     COL_RUN_ID,
     COL_POLICY,
     COL_INFERENCES,
+    COL_UNFINISHED,
     COL_MEAN_LATENCY,
     COL_P50_LATENCY,
     COL_P95_LATENCY,
@@ -46,6 +47,7 @@ static const char *const col_names[] = {
     [COL_RUN_ID] = "run_id",
     [COL_POLICY] = "policy",
     [COL_INFERENCES] = "inferences",
+    [COL_UNFINISHED] = "unfinished",
     [COL_MEAN_LATENCY] = "mean_latency_s",
     [COL_P50_LATENCY] = "p50_latency_s",
     [COL_P95_LATENCY] = "p95_latency_s",
@@ -73,26 +75,31 @@ enum core_rc run_summary_add(struct run_summary *s,
 {
     size_t i;
 
-    if (s->count + n > s->capacity) {
+    if (s->n_finished + n > s->capacity) {
         size_t capacity = s->capacity ? s->capacity : SUMMARY_INITIAL;
         double *p;
 
-        while (capacity < s->count + n)
+        while (capacity < s->n_finished + n)
             capacity *= 2;
         p = core_realloc(s->latency_s, capacity * sizeof(*p));
         if (!p)
             return core_err(e, CORE_E_NOMEM, "out of memory for the latencies of %llu inferences",
-                            (unsigned long long)(s->count + n));
+                            (unsigned long long)(s->n_finished + n));
         s->latency_s = p;
         s->capacity = capacity;
     }
     for (i = 0; i < n; i++) {
         const struct proto_outcome *r = &rows[i];
 
-        s->latency_s[s->count++] = r->latency_s;
-        s->sum_latency_s += r->latency_s;
-        s->sum_ue_energy_j += r->ue_energy_j;
-        s->sum_edge_energy_j += r->edge_energy_j;
+        s->count++;
+        if (r->finished) {
+            s->latency_s[s->n_finished++] = r->latency_s;
+            s->sum_latency_s += r->latency_s;
+            s->sum_ue_energy_j += r->ue_energy_j;
+            s->sum_edge_energy_j += r->edge_energy_j;
+        } else {
+            s->unfinished++;
+        }
         s->declined += r->declined;
         s->overridden += r->overridden;
         s->deadline_met += r->deadline_met;
@@ -106,16 +113,16 @@ enum core_rc run_summary_add(struct run_summary *s,
 
 void run_summary_finish(struct run_summary *s)
 {
-    double n = (double)s->count;
+    double nf = (double)s->n_finished;
 
-    core_sort_doubles(s->latency_s, s->count);
-    s->mean_latency_s = s->count ? s->sum_latency_s / n : NAN;
-    s->p50_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.50);
-    s->p95_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.95);
-    s->p99_latency_s = core_quantile_sorted(s->latency_s, s->count, 0.99);
-    s->mean_ue_energy_j = s->count ? s->sum_ue_energy_j / n : NAN;
-    s->mean_edge_energy_j = s->count ? s->sum_edge_energy_j / n : NAN;
-    s->deadline_ratio = s->count ? (double)s->deadline_met / n : NAN;
+    core_sort_doubles(s->latency_s, s->n_finished);
+    s->mean_latency_s = s->n_finished ? s->sum_latency_s / nf : NAN;
+    s->p50_latency_s = core_quantile_sorted(s->latency_s, s->n_finished, 0.50);
+    s->p95_latency_s = core_quantile_sorted(s->latency_s, s->n_finished, 0.95);
+    s->p99_latency_s = core_quantile_sorted(s->latency_s, s->n_finished, 0.99);
+    s->mean_ue_energy_j = s->n_finished ? s->sum_ue_energy_j / nf : NAN;
+    s->mean_edge_energy_j = s->n_finished ? s->sum_edge_energy_j / nf : NAN;
+    s->deadline_ratio = s->count ? (double)s->deadline_met / (double)s->count : NAN;
     s->accuracy = s->correct_known ? (double)s->correct / (double)s->correct_known : NAN;
 }
 
@@ -147,6 +154,9 @@ static void format_cell(const struct run_summary *s, enum summary_col c,
         return;
     case COL_INFERENCES:
         snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->count);
+        return;
+    case COL_UNFINISHED:
+        snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->unfinished);
         return;
     case COL_MEAN_LATENCY:
         format_number(s->mean_latency_s, cell);
@@ -180,6 +190,18 @@ static void format_cell(const struct run_summary *s, enum summary_col c,
         format_number(s->accuracy, cell);
         return;
     }
+}
+
+/* Under a table: what its means are over, when some inference is
+ * unfinished. */
+static void print_note(FILE *out, const struct run_summary *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i].unfinished > 0) {
+            fprintf(out, "(latency and energy figures are over the finished inferences only; "
+                         "an unfinished one counts as a missed deadline)\n");
+            return;
+        }
 }
 
 /* Whether any summary has a run (then the run_id column is printed). */
@@ -230,6 +252,7 @@ void run_summary_print(FILE *out, const struct run_summary *s, size_t n)
             print_cell(out, cell, widths[c], c != COL_POLICY, c + 1 == COL_COUNT);
         }
     }
+    print_note(out, s, n);
 }
 
 void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n)
@@ -256,4 +279,5 @@ void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n)
             print_cell(out, cell, width, true, i + 1 == n);
         }
     }
+    print_note(out, s, n);
 }

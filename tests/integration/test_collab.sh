@@ -45,15 +45,15 @@ expect_eq "only the oracle, the optimal policy, speaks of exactness" \
 expect_eq "one run per policy" \
     "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "$n_policies"
 expect_eq "every policy recorded inferences" \
-    "$(sql "$db" "SELECT count(DISTINCT policy) FROM inferences")" "$n_policies"
-expect_eq "the same requests for every policy (common random numbers)" \
-    "$(sql "$db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences WHERE policy <> 'random' GROUP BY run_id)")" "1"
+    "$(sql "$db" "SELECT count(DISTINCT r.policy) FROM inferences JOIN runs r USING (run_id)")" "$n_policies"
+expect_eq "the same requests, one row each, for every policy (common random numbers)" \
+    "$(sql "$db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"
 expect_eq "the latency components add up to the latency" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE abs(ue_compute_s + uplink_s + edge_queue_s + edge_compute_s + downlink_s + signaling_s - latency_s) > 1e-9")" "0"
 expect_eq "local plans send nothing up but signalling" \
-    "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'local' AND (uplink_s <> 0 OR edge_alloc <> '')")" "0"
+    "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'local' AND (uplink_s <> 0 OR edge_alloc <> '')")" "0"
 expect_eq "edge plans compute nothing on the UE" \
-    "$(sql "$db" "SELECT count(*) FROM inferences WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
+    "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
 expect_eq "--trace records the request and result of every finished inference" \
     "$(sql "$db" "SELECT count(*) FROM inferences i WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
 expect_eq "every edge-computing inference's result went down" \

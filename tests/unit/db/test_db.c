@@ -137,15 +137,16 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "params,out_bytes,latency_s,reps,latency_min_s,latency_max_s,"
                               "profiled_at");
     raw_columns(conn, "inferences", cols, sizeof(cols));
-    assert_string_equal(cols, "run_id,inference_id,ue_id,cell_id,model,policy,split,t_request_s,"
+    assert_string_equal(cols, "run_id,inference_id,ue_id,cell_id,model,split,t_request_s,"
                               "t_done_s,latency_s,ue_compute_s,uplink_s,edge_queue_s,"
                               "edge_compute_s,downlink_s,signaling_s,ue_energy_j,edge_energy_j,"
-                              "correct,declined,overridden,deadline_met,ue_alloc,edge_alloc");
+                              "correct,declined,overridden,deadline_met,ue_alloc,edge_alloc,"
+                              "stage");
     raw_columns(conn, "messages", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
-    assert_int_equal(db_schema_version(), 5);
+    assert_int_equal(db_schema_version(), 6);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -220,7 +221,7 @@ static void test_db_migrates_version0_database_keeping_its_content(void **state)
 
     db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_columns(conn, "requests", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,request_id,ue_id,server_id,t_arrival_s,t_start_s,"
                               "t_done_s,wait_s,service_s,sojourn_s");
@@ -257,7 +258,7 @@ static void test_db_migrates_version1_database_keeping_runs_and_requests(void **
     assert_int_equal(db_insert_radio_samples(db, 1, &row, 1, &e), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
@@ -311,7 +312,7 @@ static void test_db_migrates_version2_database_keeping_radio_samples(void **stat
                      CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
     assert_int_equal(raw_int(conn, "SELECT dl_rate_bps FROM radio_samples WHERE ue_id = 4"), 8);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 2);
@@ -401,7 +402,7 @@ static void test_db_migrates_empty_file(void **state)
     fclose(fp);
     db_close(open_ok(f->path));
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
     sqlite3_close(conn);
 }
@@ -420,7 +421,7 @@ static void test_db_opens_current_version_without_migrating(void **state)
     db_close(open_ok(f->path));
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'marker'"), 1);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     sqlite3_close(conn);
 }
 
@@ -438,7 +439,8 @@ static void test_db_rejects_newer_schema_version(void **state)
     assert_null(db_open(f->path, &e));
     assert_int_equal(e.rc, CORE_E_INPUT);
     snprintf(want, sizeof(want),
-             "%s: results database schema version 99 is newer than this coinfer (5)", f->path);
+             "%s: results database schema version 99 is newer than this coinfer (%d)", f->path,
+             db_schema_version());
     assert_string_equal(e.msg, want);
     assert_int_equal(core_alloc_live(), live0);
 }

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "sqlutil.h"
@@ -118,6 +119,7 @@ static void make_inferences(struct proto_outcome rows[3], uint64_t first_id)
         double k = (double)i + 1.0;
 
         r->inference_id = first_id + (uint64_t)i;
+        r->finished = true;
         r->ue_id = 10u + (uint32_t)i;
         r->cell_id = 2u + (uint32_t)i;
         r->model = (uint32_t)(i % 2);
@@ -154,7 +156,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
 {
     struct testutil_dir *f = *state;
     static const char sql[] =
-        "SELECT run_id, inference_id, ue_id, cell_id, model, policy, split, t_request_s, "
+        "SELECT run_id, inference_id, ue_id, cell_id, model, stage, split, t_request_s, "
         "t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, downlink_s, "
         "signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, deadline_met, "
         "ue_alloc, edge_alloc FROM inferences ORDER BY inference_id";
@@ -169,7 +171,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
 
     make_inferences(rows, 40);
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err),
                    CORE_OK);
     db_close(db);
     assert_int_equal(core_alloc_live(), live0);
@@ -189,7 +191,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         assert_int_equal(sqlite3_column_int64(st, 2), r->ue_id);
         assert_int_equal(sqlite3_column_int64(st, 3), r->cell_id);
         assert_string_equal((const char *)sqlite3_column_text(st, 4), model_names[r->model]);
-        assert_string_equal((const char *)sqlite3_column_text(st, 5), "oracle");
+        assert_int_equal(sqlite3_column_type(st, 5), SQLITE_NULL); /* finished: no stage */
         assert_int_equal(sqlite3_column_int64(st, 6), r->split);
         for (c = 0; c < ARRAY_LEN(times); c++) {
             assert_int_equal(sqlite3_column_type(st, 7 + (int)c), SQLITE_FLOAT);
@@ -216,29 +218,51 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
     sqlite3_close(conn);
 }
 
-static void test_db_collab_each_batch_carries_its_own_policy(void **state)
+/* Unfinished inferences: no end (t_done_s, latency_s NULL), their stage,
+ * the components reached; deadline_met 0 once the deadline has passed,
+ * NULL while it has not. */
+static void test_db_collab_unfinished_inferences_have_no_end_and_a_stage(void **state)
 {
     struct testutil_dir *f = *state;
     struct proto_outcome rows[3];
     struct db *db = open_ok(f->path);
     struct core_err err;
-    int64_t run_a = begin_run(db), run_b = begin_run(db);
+    int64_t run_id = begin_run(db);
     sqlite3 *conn;
 
     core_err_clear(&err);
     make_inferences(rows, 0);
-    assert_core_rc(db_insert_inferences(db, run_a, "split", model_names, rows, 3, &err),
-                   CORE_OK);
-    assert_core_rc(db_insert_inferences(db, run_b, "oracle", model_names, rows, 3, &err),
-                   CORE_OK);
+    for (int i = 1; i < 3; i++) {
+        rows[i].finished = false;
+        rows[i].stage = i == 1 ? "uploading" : "at-edge";
+        rows[i].t_done_s = NAN;
+        rows[i].latency_s = NAN;
+        rows[i].deadline_met = false;
+        /* elapsed: the components' sum; row 1 within its deadline, row 2 past it */
+        rows[i].deadline_s = i == 1 ? 1.0 : 1e-3;
+    }
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 1 AND "
-                                   "policy = 'split'"),
-                     3);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE run_id = 2 AND "
-                                   "policy = 'oracle'"),
-                     3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE t_done_s IS NULL AND "
+                                   "latency_s IS NULL AND stage IS NOT NULL"),
+                     2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "stage = 'uploading' AND deadline_met IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "stage = 'at-edge' AND deadline_met = 0"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "stage IS NULL AND t_done_s IS NOT NULL"),
+                     1);
+    /* a row cannot be both finished and unfinished */
+    assert_int_equal(raw_try(conn, "UPDATE inferences SET stage = 'x' WHERE inference_id = 0"),
+                     SQLITE_CONSTRAINT);
+    /* runs JOIN inferences names no column twice but the key */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM pragma_table_info('inferences') i "
+                                   "JOIN pragma_table_info('runs') r ON i.name = r.name"),
+                     1);
     sqlite3_close(conn);
 }
 
@@ -252,14 +276,14 @@ static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void
 
     make_inferences(rows, 0);
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id + 98, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id + 98, model_names, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "FOREIGN KEY"));
     assert_non_null(strstr(err.msg, "inference 0 (UE 10) of run 99"));
     assert_non_null(strstr(err.msg, f->path));
     /* The statement is usable again at once. */
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err),
                    CORE_OK);
     db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 3);
@@ -276,9 +300,9 @@ static void test_db_collab_batch_with_a_duplicate_keeps_earlier_batches_only(voi
     make_inferences(first, 0);
     make_inferences(second, 2); /* ids 2, 3, 4: the first one repeats */
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, first, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, first, 3, &err),
                    CORE_OK);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, second, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, second, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 2"));
     assert_non_null(strstr(err.msg, "UNIQUE"));
@@ -298,14 +322,14 @@ static void test_db_collab_bad_correct_or_nameless_model_fails_the_whole_batch(v
     make_inferences(rows, 0);
     rows[2].correct = 2; /* neither unknown (-1) nor 0/1: the CHECK refuses it */
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", model_names, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 2"));
     assert_non_null(strstr(err.msg, "CHECK"));
 
     make_inferences(rows, 0); /* row 1 runs model 1, which has no name */
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, "oracle", no_second_name, rows, 3, &err),
+    assert_core_rc(db_insert_inferences(db, run_id, no_second_name, rows, 3, &err),
                    CORE_E_DB);
     assert_non_null(strstr(err.msg, "inference 1"));
     assert_non_null(strstr(err.msg, "NOT NULL"));
@@ -321,7 +345,7 @@ static void test_db_collab_empty_batches_succeed_and_write_nothing(void **state)
 
     /* No rows: not even the run is looked at. */
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, 5, "oracle", model_names, NULL, 0, &err), CORE_OK);
+    assert_core_rc(db_insert_inferences(db, 5, model_names, NULL, 0, &err), CORE_OK);
     assert_core_rc(db_insert_messages(db, 5, NULL, 0, &err), CORE_OK);
     db_close(db);
     assert_int_equal(count_rows(f->path, "inferences"), 0);
@@ -516,10 +540,10 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     db = open_ok(f->path);
     make_inferences(rows, 0);
     core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, 1, "oracle", model_names, rows, 3, &err), CORE_OK);
+    assert_core_rc(db_insert_inferences(db, 1, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 6);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
@@ -533,12 +557,57 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     sqlite3_close(conn);
 }
 
+/* Version 5's inferences (with their policy column, NOT NULL ends) keep
+ * their rows through the step to version 6. */
+static void test_db_collab_migrates_version5_inferences_keeping_rows(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct db *db = open_ok(f->path);
+    int64_t run_id = begin_run(db);
+    sqlite3 *conn;
+
+    db_close(db);
+    conn = raw_open(f->path);
+    raw_exec(conn,
+             "DROP TABLE inferences;"
+             "CREATE TABLE inferences (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "inference_id INTEGER NOT NULL CHECK (inference_id >= 0), ue_id INTEGER NOT NULL, "
+             "cell_id INTEGER NOT NULL, model TEXT NOT NULL, policy TEXT NOT NULL, "
+             "split INTEGER NOT NULL, t_request_s REAL NOT NULL, t_done_s REAL NOT NULL, "
+             "latency_s REAL NOT NULL, ue_compute_s REAL NOT NULL, uplink_s REAL NOT NULL, "
+             "edge_queue_s REAL NOT NULL, edge_compute_s REAL NOT NULL, "
+             "downlink_s REAL NOT NULL, signaling_s REAL NOT NULL, ue_energy_j REAL NOT NULL, "
+             "edge_energy_j REAL NOT NULL, correct INTEGER CHECK (correct IN (0, 1)), "
+             "declined INTEGER NOT NULL CHECK (declined IN (0, 1)), "
+             "overridden INTEGER NOT NULL CHECK (overridden IN (0, 1)), "
+             "deadline_met INTEGER NOT NULL CHECK (deadline_met IN (0, 1)), "
+             "ue_alloc TEXT NOT NULL, edge_alloc TEXT NOT NULL, "
+             "PRIMARY KEY (run_id, inference_id));"
+             "INSERT INTO inferences VALUES (1, 7, 2, 0, 'lenet5', 'oracle', 3, 0.5, 0.75, 0.25, "
+             "0.1, 0.05, 0, 0.05, 0.02, 0.03, 0.5, 1.5, NULL, 0, 1, 1, 'npu:0-2', 'gpu:3-9');"
+             "PRAGMA user_version = 5");
+    sqlite3_close(conn);
+    assert_int_equal(run_id, 1);
+    db = open_ok(f->path);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 6);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 7 AND "
+                                   "t_done_s = 0.75 AND latency_s = 0.25 AND overridden = 1 AND "
+                                   "edge_alloc = 'gpu:3-9' AND stage IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM pragma_table_info('inferences') "
+                                   "WHERE name = 'policy'"),
+                     0);
+    sqlite3_close(conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_db_collab_inferences_read_back_every_column_exact,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_collab_each_batch_carries_its_own_policy, setup,
+        cmocka_unit_test_setup_teardown(test_db_collab_unfinished_inferences_have_no_end_and_a_stage, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),
@@ -555,6 +624,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_collab_samples_table_takes_rows_of_known_runs_only,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_migrates_version3_database_keeping_old_rows,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_migrates_version5_inferences_keeping_rows,
                                         setup, teardown),
     };
 

@@ -830,6 +830,55 @@ static void test_collab_ue_option_units_reach_the_server_in_strict_fifo(void **s
     fixture_end(&f);
 }
 
+/* ---- the end of a run ------------------------------------------------------------------- */
+
+/* One request a second, each holding the one slow edge unit for 15 s: when
+ * the run stops at 10.5 s, inference 0 is at the edge and the rest wait
+ * behind it. proto_collab_world_end reports every one of them unfinished
+ * (no end, the stage it stood in, the time so far in its components), so
+ * that every request has exactly one outcome; a second call adds none. */
+static void test_collab_end_reports_every_inference_in_flight_unfinished(void **state)
+{
+    static const double edge_s[1][N_LAYERS] = {{5.0, 5.0, 5.0, 5.0, 5.0}};
+    uint32_t k = 2;
+    struct fixture f = {0};
+    struct proto_collab_stats st;
+    size_t unfinished = 0;
+
+    (void)state;
+    options_problem(&f.p, 1, ue_lat_s, NULL, 1, edge_s);
+    protocol_config(&f.t, &f.p, 10.5, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    fixture_start(&f, 1, false, fixed_split, &k);
+    run_to(f.eng, 10.5);
+    assert_int_equal(f.rec.n_inferences, 0); /* nothing finished */
+    proto_collab_world_end(f.w);
+    proto_collab_world_end(f.w);
+    proto_collab_world_stats(f.w, &st);
+    assert_true(st.requests >= 10);
+    assert_int_equal(f.rec.n_inferences, st.requests); /* one outcome per request */
+    assert_int_equal(st.unfinished, st.requests);
+    assert_int_equal(st.done, 0);
+    for (size_t i = 0; i < f.rec.n_inferences; i++) {
+        const struct proto_outcome *o = &f.rec.inferences[i].o;
+        double sum = o->ue_compute_s + o->uplink_s + o->edge_queue_s + o->edge_compute_s +
+                     o->downlink_s + o->signaling_s;
+
+        assert_false(o->finished);
+        assert_non_null(o->stage);
+        assert_true(isnan(o->t_done_s) && isnan(o->latency_s));
+        assert_false(o->deadline_met);
+        assert_near(sum, 10.5 - o->t_request_s, 1e-9); /* the time so far, all of it */
+        assert_true(o->edge_queue_s >= 0 && o->signaling_s >= -1e-9);
+        if (o->inference_id == 0) {
+            assert_string_equal(o->stage, "at-edge");
+            assert_true(o->edge_compute_s > 0);
+        }
+        unfinished++;
+    }
+    assert_true(unfinished >= 10);
+    fixture_end(&f);
+}
+
 /* ---- battery and withdrawal ------------------------------------------------------------- */
 
 /* A battery of about three inferences' UE energy: the UE stops requesting
@@ -955,6 +1004,7 @@ int main(void)
         TEST(test_collab_create_rejects_a_protocol_with_empty_messages),
         TEST(test_collab_create_out_of_memory_fails_cleanly_at_every_allocation),
         TEST(test_collab_ue_option_units_reach_the_server_in_strict_fifo),
+        TEST(test_collab_end_reports_every_inference_in_flight_unfinished),
         TEST(test_collab_an_empty_battery_stops_the_ue_requesting),
         TEST(test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone),
         TEST(test_collab_ue_load_change_makes_the_ue_ask_for_state),

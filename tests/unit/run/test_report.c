@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -347,28 +348,31 @@ static void test_report_profiles_show_one_line_per_profile_with_or_without_runs(
 }
 
 /* Two policies on one seed, by hand:
- *   split, 4 inferences: latencies 1 2 3 4 s: mean 2.5, p50 2.5, p95 3 +
- *     0.85 = 3.85, p99 3 + 0.97 = 3.97; UE energy 0.5 J each; edge energy
- *     0 1 2 3 J: mean 1.5; deadline met 3 of 4 (0.75); 1 declined, 2
- *     overridden; correct unknown: accuracy "-";
+ *   split, 5 inferences, one unfinished: latencies of the 4 finished 1 2 3 4
+ *     s: mean 2.5, p50 2.5, p95 3 + 0.85 = 3.85, p99 3 + 0.97 = 3.97; UE
+ *     energy 0.5 J each; edge energy 0 1 2 3 J: mean 1.5 (the unfinished
+ *     one's 9 J counted in neither); deadline met 3 of 5 (0.6); 1 declined,
+ *     2 overridden; correct unknown: accuracy "-";
  *   oracle, 2 inferences: latencies 0.25 0.75 s: mean and p50 0.5, p95
  *     0.25 + 0.95 * 0.5 = 0.725, p99 0.745; UE energy 0.1 and 0.3 J: 0.2;
  *     edge 0 J; both within the deadline (1); correct 1 and 0: 0.5. */
 static const char *const collab_models[] = {"lenet5"};
 static const struct proto_outcome split_rows[] = {
-    {.inference_id = 0, .latency_s = 1, .ue_energy_j = 0.5, .edge_energy_j = 0, .correct = -1,
-     .declined = true, .deadline_met = true},
-    {.inference_id = 1, .latency_s = 2, .ue_energy_j = 0.5, .edge_energy_j = 1, .correct = -1,
-     .overridden = true, .deadline_met = true},
-    {.inference_id = 2, .latency_s = 4, .ue_energy_j = 0.5, .edge_energy_j = 3, .correct = -1,
-     .overridden = true},
-    {.inference_id = 3, .latency_s = 3, .ue_energy_j = 0.5, .edge_energy_j = 2, .correct = -1,
-     .deadline_met = true},
+    {.inference_id = 0, .finished = true, .latency_s = 1, .ue_energy_j = 0.5,
+     .edge_energy_j = 0, .correct = -1, .declined = true, .deadline_met = true},
+    {.inference_id = 1, .finished = true, .latency_s = 2, .ue_energy_j = 0.5,
+     .edge_energy_j = 1, .correct = -1, .overridden = true, .deadline_met = true},
+    {.inference_id = 2, .finished = true, .latency_s = 4, .ue_energy_j = 0.5,
+     .edge_energy_j = 3, .correct = -1, .overridden = true},
+    {.inference_id = 3, .finished = true, .latency_s = 3, .ue_energy_j = 0.5,
+     .edge_energy_j = 2, .correct = -1, .deadline_met = true},
+    {.inference_id = 4, .finished = false, .stage = "uploading", .latency_s = NAN,
+     .t_done_s = NAN, .ue_energy_j = 9, .edge_energy_j = 9, .correct = -1, .deadline_s = 1},
 };
 static const struct proto_outcome oracle_rows[] = {
-    {.inference_id = 0, .latency_s = 0.75, .ue_energy_j = 0.3, .correct = 1,
+    {.inference_id = 0, .finished = true, .latency_s = 0.75, .ue_energy_j = 0.3, .correct = 1,
      .deadline_met = true},
-    {.inference_id = 1, .latency_s = 0.25, .ue_energy_j = 0.1, .correct = 0,
+    {.inference_id = 1, .finished = true, .latency_s = 0.25, .ue_energy_j = 0.1, .correct = 0,
      .deadline_met = true},
 };
 
@@ -385,7 +389,7 @@ static int64_t make_collab_run(const char *path, const char *policy,
     info.scenario = "default";
     info.policy = policy;
     assert_int_equal(db_run_begin(db, &info, &run_id, &e), CORE_OK);
-    assert_int_equal(db_insert_inferences(db, run_id, policy, collab_models, rows, n, &e),
+    assert_int_equal(db_insert_inferences(db, run_id, collab_models, rows, n, &e),
                      CORE_OK);
     assert_int_equal(db_run_end(db, run_id, "complete", &e), CORE_OK);
     db_close(db);
@@ -394,10 +398,10 @@ static int64_t make_collab_run(const char *path, const char *policy,
 
 static void test_report_inference_runs_show_the_per_policy_summary(void **state)
 {
-    static const char *const want_split[] = {"2",   "split", "4",    "2.5", "2.5", "3.85", "3.97",
-                                             "0.5", "1.5",   "0.75", "1",   "2",   "-"};
-    static const char *const want_oracle[] = {"3",   "oracle", "2", "0.5", "0.5", "0.725", "0.745",
-                                              "0.2", "0",      "1", "0",   "0",   "0.5"};
+    static const char *const want_split[] = {"2",   "split", "5",   "1", "2.5", "2.5", "3.85",
+                                             "3.97", "0.5", "1.5", "0.6", "1",  "2",   "-"};
+    static const char *const want_oracle[] = {"3",     "oracle", "2",   "0", "0.5", "0.5", "0.725",
+                                              "0.745", "0.2",    "0",   "1", "0",   "0",   "0.5"};
     static const char *const want_run[] = {"2",  "default", "split", "42", "complete",
                                            NULL, NULL,      "0",     "v-test"};
     struct fixture *f = *state;
@@ -413,7 +417,8 @@ static void test_report_inference_runs_show_the_per_policy_summary(void **state)
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\ninferences", "2", want_split, ARRAY_LEN(want_split));
     expect_tokens(f->out, "\ninferences", "3", want_oracle, ARRAY_LEN(want_oracle));
-    assert_non_null(strstr(f->out, "run_id  policy  inferences  mean_latency_s"));
+    assert_non_null(strstr(f->out, "run_id  policy  inferences  unfinished  mean_latency_s"));
+    assert_non_null(strstr(f->out, "over the finished inferences only"));
     /* The queue run keeps its requests line and has none among the inferences. */
     expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));
     assert_int_equal(line_tokens(f->out, "\ninferences", "1", got), 0);
@@ -511,10 +516,11 @@ static void test_report_newer_schema_is_an_input_error(void **state)
     struct core_err e;
 
     assert_int_equal(sqlite3_open(f->tmp->path, &conn), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(conn, "PRAGMA user_version = 99", NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(conn);
     assert_int_equal(report(f, &e), CORE_E_INPUT);
-    assert_non_null(strstr(e.msg, "schema version 7 is newer than this coinfer (5)"));
+    assert_non_null(strstr(e.msg, "schema version 99 is newer than this coinfer"));
 }
 
 static void test_report_reads_a_snapshot_while_a_writer_holds_a_transaction(void **state)

@@ -122,7 +122,6 @@ static void test_sinks_a_refused_batch_is_the_drain_error(void **state)
     s.db = db_open(d->path, &e);
     assert_non_null(s.db);
     s.run_id = 99; /* no such run: the inferences' foreign key refuses the batch */
-    s.policy = "split";
     s.model_names = names; /* not owned here: cleared before fini */
     outcome(&s, 0);
     assert_int_equal(run_sinks_drain(&s, &e), CORE_E_DB);

@@ -46,6 +46,7 @@ static void make_rows(struct proto_outcome rows[10])
         int i = order[k];
 
         r->inference_id = (uint64_t)k;
+        r->finished = true;
         r->latency_s = (double)(i + 1);
         r->ue_energy_j = 0.1 * (double)(i + 1);
         r->edge_energy_j = 2.0;
@@ -139,6 +140,7 @@ static void test_collab_summary_grows_past_its_first_allocation(void **state)
 
     assert_non_null(rows);
     for (i = 0; i < N; i++) {
+        rows[i].finished = true;
         rows[i].latency_s = (double)(N - 1 - i); /* descending: 4999 .. 0 */
         rows[i].correct = -1;
     }
@@ -276,6 +278,7 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
     static const char *const header[] = {"run_id",
                                          "policy",
                                          "inferences",
+                                         "unfinished",
                                          "mean_latency_s",
                                          "p50_latency_s",
                                          "p95_latency_s",
@@ -286,10 +289,10 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
                                          "declined",
                                          "overridden",
                                          "accuracy"};
-    static const char *const oracle[] = {"3",    "oracle", "10",  "5.5", "5.5", "9.55",    "9.91",
-                                         "0.55", "2",      "0.7", "2",   "1",   "0.666667"};
-    static const char *const local[] = {"4", "local", "0", "-", "-", "-", "-",
-                                        "-", "-",     "-", "0", "0", "-"};
+    static const char *const oracle[] = {"3",    "oracle", "10", "0",   "5.5", "5.5", "9.55",
+                                         "9.91", "0.55",   "2",  "0.7", "2",   "1",   "0.666667"};
+    static const char *const local[] = {"4", "local", "0", "0", "-", "-", "-",
+                                        "-", "-",     "-", "-", "0", "0", "-"};
     struct run_summary s[2];
     char *text, *second;
     const char *p95;
@@ -332,7 +335,7 @@ static void test_collab_summary_prints_policies_side_by_side(void **state)
     expect_line(text, "p95_latency_s", p95, ARRAY_LEN(p95));
     expect_line(text, "declined", declined, ARRAY_LEN(declined));
     expect_line(text, "accuracy", accuracy, ARRAY_LEN(accuracy));
-    /* Thirteen lines, all of one length. */
+    /* Fourteen lines, all of one length. */
     {
         const char *p = text, *end;
         size_t lines = 0, width = strchr(text, '\n') - text;
@@ -342,9 +345,50 @@ static void test_collab_summary_prints_policies_side_by_side(void **state)
             lines++;
             p = end + 1;
         }
-        assert_int_equal(lines, 13);
+        assert_int_equal(lines, 14);
     }
     free(text);
+}
+
+/* The ten known rows and three unfinished ones (latency NAN, 9 J each): the
+ * count and the deadline ratio take all thirteen (an unfinished inference
+ * missed its deadline), latency and energy the ten finished; the printed
+ * table says so. */
+static void test_collab_summary_counts_unfinished_but_averages_the_finished(void **state)
+{
+    struct proto_outcome rows[13];
+    struct run_summary s;
+    char *text;
+
+    make_rows(rows);
+    memset(&rows[10], 0, 3 * sizeof(rows[0]));
+    for (int k = 10; k < 13; k++) {
+        rows[k].inference_id = (uint64_t)k;
+        rows[k].stage = "at-edge";
+        rows[k].latency_s = NAN;
+        rows[k].t_done_s = NAN;
+        rows[k].ue_energy_j = 9.0;
+        rows[k].edge_energy_j = 9.0;
+        rows[k].correct = -1;
+    }
+    run_summary_init(&s, "random", 5);
+    assert_core_rc(run_summary_add(&s, rows, 13, &err), CORE_OK);
+    run_summary_finish(&s);
+    assert_int_equal(s.count, 13);
+    assert_int_equal(s.unfinished, 3);
+    assert_near(s.mean_latency_s, 5.5, 1e-12);
+    assert_near(s.p99_latency_s, 9.91, 1e-12);
+    assert_near(s.mean_ue_energy_j, 0.55, 1e-12);
+    assert_near(s.mean_edge_energy_j, 2.0, 1e-12);
+    assert_near(s.deadline_ratio, 7.0 / 13.0, 1e-12);
+    text = capture(run_summary_print, &s, 1);
+    expect_line(text, "5", (const char *const[]){"5", "random", "13", "3", "5.5", "5.5", "9.55",
+                                                 "9.91", "0.55", "2", "0.538462", "2", "1",
+                                                 "0.666667"},
+                14);
+    assert_non_null(strstr(text, "over the finished inferences only"));
+    free(text);
+    run_summary_fini(&s);
 }
 
 int main(void)
@@ -355,6 +399,7 @@ int main(void)
         TEST(test_collab_summary_empty_has_no_figures),
         TEST(test_collab_summary_grows_past_its_first_allocation),
         TEST(test_collab_summary_out_of_memory_adds_nothing),
+        TEST(test_collab_summary_counts_unfinished_but_averages_the_finished),
         TEST(test_collab_summary_long_policy_name_is_truncated),
         TEST(test_collab_summary_prints_one_aligned_line_per_policy),
         TEST(test_collab_summary_prints_policies_side_by_side),
