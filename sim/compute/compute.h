@@ -480,6 +480,10 @@ struct compute_plan_cost {
 enum core_rc compute_plan_check(const struct compute_problem *p, const struct compute_plan *pl,
                                 bool edge_ok, struct core_err *e);
 
+/* Whether plans a and b are the same: the same layers, cut, order and
+ * options (the bytes past n_layers do not count). */
+bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b);
+
 /* Bytes crossing boundary k (0..n) of the plan's order (see above). */
 double compute_plan_crossing_bytes(const struct compute_problem *p,
                                    const struct compute_plan *pl, uint32_t k);

@@ -165,6 +165,13 @@ static enum compute_side side_at(const struct compute_plan *pl, uint32_t k)
     return k < pl->n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
 }
 
+bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b)
+{
+    return a->n_layers == b->n_layers && a->n_ue == b->n_ue &&
+           memcmp(a->order, b->order, a->n_layers * sizeof(a->order[0])) == 0 &&
+           memcmp(a->option, b->option, a->n_layers * sizeof(a->option[0])) == 0;
+}
+
 enum core_rc compute_plan_check(const struct compute_problem *p, const struct compute_plan *pl,
                                 bool edge_ok, struct core_err *e)
 {
@@ -381,37 +388,56 @@ size_t compute_plan_segments(const struct compute_problem *p, const struct compu
     return n;
 }
 
+/* Append n bytes of s at out[*len] while room is left (cap counts the NUL);
+ * *len counts every byte, written or not. */
+static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+    if (*len + 1 < cap)
+        memcpy(out + *len, s, *len + n < cap ? n : cap - 1 - *len);
+    *len += n;
+}
+
+/* Append the decimal digits of v. */
+static void put_u(char *out, size_t cap, size_t *len, uint32_t v)
+{
+    char d[10];
+    size_t n = 0;
+
+    do
+        d[sizeof(d) - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put(out, cap, len, d + sizeof(d) - n, n);
+}
+
+/* One run "label:first-last" per stretch of equal options, comma-separated,
+ * written by hand: it runs once per recorded inference and side. */
 size_t compute_plan_alloc_text(const struct compute_problem *p, const struct compute_plan *pl,
                                enum compute_side side, char *out, size_t cap)
 {
-    uint32_t k = side == COMPUTE_SIDE_UE ? 0 : pl->n_ue;
+    uint32_t begin = side == COMPUTE_SIDE_UE ? 0 : pl->n_ue;
     uint32_t end = side == COMPUTE_SIDE_UE ? pl->n_ue : pl->n_layers;
     size_t len = 0;
 
-    if (cap > 0)
-        out[0] = '\0';
-    while (k < end) {
+    for (uint32_t k = begin; k < end; k++) {
         uint8_t o = pl->option[pl->order[k]];
         const char *label = p->options[side][o].label;
-        char idx[16];
         uint32_t first = k;
-        int w;
 
         while (k + 1 < end && pl->option[pl->order[k + 1]] == o)
             k++;
-        if (label[0] == '\0') {
-            snprintf(idx, sizeof(idx), "%u", (unsigned)o);
-            label = idx;
-        }
-        w = snprintf(len < cap ? out + len : NULL, len < cap ? cap - len : 0, "%s%.*s:%u-%u",
-                     first == (side == COMPUTE_SIDE_UE ? 0 : pl->n_ue) ? "" : ",",
-                     (int)sizeof(p->options[side][o].label), label, first, k);
-        CORE_ASSERT(w >= 0);
-        len += (size_t)w;
-        k++;
+        if (first != begin)
+            put(out, cap, &len, ",", 1);
+        if (label[0] == '\0')
+            put_u(out, cap, &len, o);
+        else
+            put(out, cap, &len, label, strnlen(label, sizeof(p->options[side][o].label)));
+        put(out, cap, &len, ":", 1);
+        put_u(out, cap, &len, first);
+        put(out, cap, &len, "-", 1);
+        put_u(out, cap, &len, k);
     }
-    if (cap > 0 && len >= cap)
-        out[cap - 1] = '\0';
+    if (cap > 0)
+        out[len < cap ? len : cap - 1] = '\0';
     return len;
 }
 

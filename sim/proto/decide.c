@@ -137,6 +137,11 @@ bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
      * the options to the UE's a4: nothing to check in it. */
     if (req->kind == COMPUTE_DECIDE_OVERRIDE && out->n_ue == out->n_layers)
         return true;
+    /* An override that confirms the plan in force, checked when it was
+     * decided, needs no second check while the edge is still offered. */
+    if (req->kind == COMPUTE_DECIDE_OVERRIDE && req->current && req->state.edge_available &&
+        compute_plan_equal(out, req->current))
+        return true;
     if (compute_plan_check(req->problem, out,
                            req->kind != COMPUTE_DECIDE_ADAPT && req->state.edge_available,
                            &e) != CORE_OK) {

@@ -415,6 +415,29 @@ static void test_alloc_text_lists_segments_by_position(void **state)
     compute_problem_fini(&p);
 }
 
+static void test_plan_equal_compares_cut_order_and_options(void **state)
+{
+    static const uint16_t order[] = {0, 1, 2};
+    static const uint16_t order_b[] = {0, 2, 1};
+    static const uint8_t opt[] = {1, 0, 1};
+    static const uint8_t opt_b[] = {1, 0, 0};
+    struct compute_plan a, b;
+
+    (void)state;
+    plan_set(&a, 3, 1, order, opt);
+    plan_set(&b, 3, 1, order, opt);
+    b.option[3] = 7; /* past n_layers: does not count */
+    assert_true(compute_plan_equal(&a, &b));
+    plan_set(&b, 3, 2, order, opt);
+    assert_false(compute_plan_equal(&a, &b));
+    plan_set(&b, 3, 1, order_b, opt);
+    assert_false(compute_plan_equal(&a, &b));
+    plan_set(&b, 3, 1, order, opt_b);
+    assert_false(compute_plan_equal(&a, &b));
+    plan_set(&b, 2, 1, order, opt);
+    assert_false(compute_plan_equal(&a, &b));
+}
+
 static void test_problem_init_rejects_bad_sizes(void **state)
 {
     struct compute_problem p;
@@ -544,6 +567,7 @@ int main(void)
         TEST(test_crossing_bytes_count_each_tensor_once),
         TEST(test_segments_sum_to_the_cost),
         TEST(test_alloc_text_lists_segments_by_position),
+        TEST(test_plan_equal_compares_cut_order_and_options),
         TEST(test_problem_init_rejects_bad_sizes),
         TEST(test_problem_check_names_every_fault),
         TEST(test_plan_check_names_every_fault),
