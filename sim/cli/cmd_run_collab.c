@@ -39,13 +39,14 @@ static void print_run(const struct run_assembly *a, const struct run_result *r)
     bool optimal = policy_kind_find(r->policy, &k) && policy_optimal(k);
 
     printf("run %lld %s: %s (seed %llu, policy %s%s), %.9g s simulated in %.2f s wall, "
-           "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions, "
-           "%llu batteries emptied\n",
+           "%llu events (%.3g events/s), %llu inferences, %llu overrides, %llu re-decisions "
+           "(%llu to local), %llu batteries emptied\n",
            (long long)r->run_id, r->status, io_config_name(a->cfg), (unsigned long long)r->seed,
            r->policy, optimal ? (r->exact ? ", exact" : ", chain relaxation") : "",
            r->sim_end_s, r->wall_s, (unsigned long long)r->events, ev_rate,
            (unsigned long long)r->collab.done, (unsigned long long)r->collab.overridden,
            (unsigned long long)r->collab.redecisions,
+           (unsigned long long)r->collab.a2_cancels,
            (unsigned long long)r->collab.batteries_out);
 }
 

@@ -484,6 +484,12 @@ enum core_rc compute_plan_check(const struct compute_problem *p, const struct co
  * options (the bytes past n_layers do not count). */
 bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b);
 
+/* The first layer no option of side sd supports (an infinite latency on
+ * every one): among the layers at positions from.. of pl's order, or among
+ * all layers when pl is NULL. -1 when every one has an option. */
+int32_t compute_problem_unsupported(const struct compute_problem *p, enum compute_side sd,
+                                    const struct compute_plan *pl, uint32_t from);
+
 /* Bytes crossing boundary k (0..n) of the plan's order (see above). */
 double compute_plan_crossing_bytes(const struct compute_problem *p,
                                    const struct compute_plan *pl, uint32_t k);

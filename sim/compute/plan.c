@@ -78,6 +78,22 @@ static bool finite_nonneg(double x)
     return isfinite(x) && x >= 0;
 }
 
+int32_t compute_problem_unsupported(const struct compute_problem *p, enum compute_side sd,
+                                    const struct compute_plan *pl, uint32_t from)
+{
+    size_t n = pl ? pl->n_layers : p->n_layers;
+
+    for (size_t k = from; k < n; k++) {
+        size_t i = pl ? pl->order[k] : k, o;
+
+        for (o = 0; o < p->n_options[sd] && isinf(compute_problem_latency_s(p, sd, o, i)); o++)
+            continue;
+        if (o == p->n_options[sd])
+            return (int32_t)i;
+    }
+    return -1;
+}
+
 enum core_rc compute_problem_check(const struct compute_problem *p, struct core_err *e)
 {
     bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};

@@ -150,7 +150,10 @@ enum db_query {
     DB_Q_RADIO_OF_RUN,       /* ul_sinr_db, dl_sinr_db, ul_rate_bps, dl_rate_bps */
     DB_Q_RUNS_WITH_INFERENCES, /* run_id, policy */
     DB_Q_INFERENCES_OF_RUN,  /* latency_s, ue_energy_j, edge_energy_j, declined, overridden,
-                                deadline_met, correct */
+                                deadline_met, correct, finished, no_plan_layer (-1: none);
+                                schema 6 on */
+    DB_Q_INFERENCES_OF_RUN_V4, /* the same from a schema 4 or 5 database (no_plan_layer
+                                  always -1) */
     DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
                                 model), flops, params, profiled_at; oldest first */
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */

@@ -53,10 +53,14 @@ static const struct {
                                    "SELECT run_id, policy FROM runs r WHERE EXISTS "
                                    "(SELECT 1 FROM inferences i WHERE i.run_id = r.run_id) "
                                    "ORDER BY run_id"},
-    [DB_Q_INFERENCES_OF_RUN] = {4, true, "the inferences of a run",
+    [DB_Q_INFERENCES_OF_RUN] = {6, true, "the inferences of a run",
                                 "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
-                                "overridden, deadline_met, correct, t_done_s IS NOT NULL "
-                                "FROM inferences WHERE run_id = ?1"},
+                                "overridden, deadline_met, correct, t_done_s IS NOT NULL, "
+                                "coalesce(no_plan_layer, -1) FROM inferences WHERE run_id = ?1"},
+    [DB_Q_INFERENCES_OF_RUN_V4] = {4, true, "the inferences of a run",
+                                   "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
+                                   "overridden, deadline_met, correct, t_done_s IS NOT NULL, -1 "
+                                   "FROM inferences WHERE run_id = ?1"},
     [DB_Q_PROFILES] = {3, false, "the profiles",
                        "SELECT model, resource, threads, sum(layer_index >= 0), max(reps), "
                        "max(CASE WHEN layer_index = -1 THEN latency_s END), "

@@ -174,9 +174,14 @@ static const struct migration migrations[] = {
      * the protocol state it stood in (NULL for a finished one), deadline_met
      * NULL while its deadline had not yet passed. policy goes: it is the
      * run's (runs.policy), and two tables naming one column alike made
-     * runs JOIN inferences ambiguous. SQLite cannot relax NOT NULL in place:
-     * the table is rebuilt, its rows copied. */
-    {"inferences: unfinished rows (nullable end, stage), no policy column",
+     * runs JOIN inferences ambiguous. decline_reason says why the network
+     * declined (NULL in rows copied from v5: not known); no_plan_layer the
+     * layer no UE option runs when an inference ended with no plan (stage
+     * "no-plan"); the decided_ and predicted_ columns explain the decision:
+     * the state it saw, its predicted cost, and the plan the UE decided
+     * where an a3 changed it (NULL in rows copied from v5). SQLite cannot relax NOT NULL in place: the table is
+     * rebuilt, its rows copied. */
+    {"inferences: unfinished and no-plan rows, decline reasons, no policy column",
      "CREATE TABLE inferences_v6 (\n"
      "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
      "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
@@ -202,7 +207,23 @@ static const struct migration migrations[] = {
      "    ue_alloc TEXT NOT NULL,\n"
      "    edge_alloc TEXT NOT NULL,\n"
      "    stage TEXT,\n"
+     "    decline_reason TEXT CHECK (decline_reason IN ('no-uplink', 'no-downlink', "
+     "'edge-withdrawn', 'admission-wait')),\n"
+     "    no_plan_layer INTEGER CHECK (no_plan_layer >= 0),\n"
+     "    decided_split INTEGER CHECK (decided_split >= 0),\n"
+     "    decided_ue_alloc TEXT,\n"
+     "    decided_edge_alloc TEXT,\n"
+     "    decided_ue_load REAL,\n"
+     "    decided_battery_j REAL,\n"
+     "    decided_ul_rate_bps REAL,\n"
+     "    decided_dl_rate_bps REAL,\n"
+     "    decided_edge_waits_s TEXT,\n"
+     "    predicted_latency_s REAL,\n"
+     "    predicted_ue_energy_j REAL,\n"
+     "    predicted_edge_energy_j REAL,\n"
      "    CHECK ((t_done_s IS NULL) = (stage IS NOT NULL)),\n"
+     "    CHECK (decline_reason IS NULL OR declined = 1),\n"
+     "    CHECK ((no_plan_layer IS NOT NULL) = (stage IS 'no-plan')),\n"
      "    PRIMARY KEY (run_id, inference_id)\n"
      ");\n"
      "INSERT INTO inferences_v6 (run_id, inference_id, ue_id, cell_id, model, split, "

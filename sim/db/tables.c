@@ -24,7 +24,64 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DB_ALLOC_TEXT_MAX 256 /* bytes of an allocation text, NUL included */
+/* Bytes of the longest allocation text, NUL included: a segment per layer,
+ * each a label (at most 31 characters), ':', two positions of at most five
+ * digits, '-' and ','. */
+#define DB_ALLOC_TEXT_MAX                                                                    \
+    (COMPUTE_PLAN_MAX_LAYERS * (sizeof(((struct compute_option *)0)->label) + 13) + 1)
+/* Bytes of an edge-waits text: per option its label, '=', a %.9g number
+ * (at most 16 characters) and ',' */
+#define DB_WAITS_TEXT_MAX                                                                    \
+    (COMPUTE_PLAN_MAX_OPTIONS * (sizeof(((struct compute_option *)0)->label) + 18) + 1)
+
+static void bind_real_or_null(sqlite3_stmt *st, int col, double v);
+
+/* The decision columns (27..37) of an outcome: the state its plan was
+ * decided on, what that plan was predicted to cost, and the plan itself
+ * where an a3 changed it (NULL where the plan executed is the one
+ * decided). All NULL for an inference that never had a plan (no-plan). */
+static void bind_decision(sqlite3_stmt *st, const struct proto_outcome *r, char *text)
+{
+    const struct compute_problem *p = r->problem;
+    struct compute_plan_cost c;
+    size_t len = 0;
+
+    if (r->plan_decided.n_layers == 0) {
+        for (int col = 27; col <= 37; col++)
+            sqlite3_bind_null(st, col);
+        return;
+    }
+    if (compute_plan_equal(&r->plan_decided, &r->plan)) {
+        sqlite3_bind_null(st, 27);
+        sqlite3_bind_null(st, 28);
+        sqlite3_bind_null(st, 29);
+    } else {
+        sqlite3_bind_int64(st, 27, r->plan_decided.n_ue);
+        compute_plan_alloc_text(p, &r->plan_decided, COMPUTE_SIDE_UE, text, DB_ALLOC_TEXT_MAX);
+        sqlite3_bind_text(st, 28, text, -1, SQLITE_TRANSIENT);
+        compute_plan_alloc_text(p, &r->plan_decided, COMPUTE_SIDE_EDGE, text, DB_ALLOC_TEXT_MAX);
+        sqlite3_bind_text(st, 29, text, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_double(st, 30, r->ue_load);
+    bind_real_or_null(st, 31, isinf(r->battery_j) ? NAN : r->battery_j);
+    sqlite3_bind_double(st, 32, r->state.ul_rate_bps);
+    sqlite3_bind_double(st, 33, r->state.dl_rate_bps);
+    for (size_t o = 0; r->state.edge_available && o < p->n_options[COMPUTE_SIDE_EDGE]; o++) {
+        int w = snprintf(text + len, DB_WAITS_TEXT_MAX - len, "%s%.*s=%.9g", o ? "," : "",
+                         (int)sizeof(p->options[COMPUTE_SIDE_EDGE][o].label),
+                         p->options[COMPUTE_SIDE_EDGE][o].label,
+                         r->state.wait_s[COMPUTE_SIDE_EDGE][o]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (r->state.edge_available)
+        sqlite3_bind_text(st, 34, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 34);
+    compute_plan_cost(p, &r->state, &r->plan_decided, &c);
+    bind_real_or_null(st, 35, c.latency_s);
+    bind_real_or_null(st, 36, c.ue_energy_j);
+    bind_real_or_null(st, 37, c.edge_energy_j);
+}
 
 /* ---- requests, radio samples, profiles ------------------------------------ */
 
@@ -128,6 +185,8 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     const struct proto_outcome *r = row;
     const char *const *model_names = ((const struct db_inference_ctx *)ctx)->model_names;
     char alloc[DB_ALLOC_TEXT_MAX];
+
+    static_assert(DB_WAITS_TEXT_MAX <= DB_ALLOC_TEXT_MAX, "one buffer holds either text");
     double elapsed = r->ue_compute_s + r->uplink_s + r->edge_queue_s + r->edge_compute_s +
                      r->downlink_s + r->signaling_s;
 
@@ -156,8 +215,8 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     sqlite3_bind_int(st, 20, r->overridden);
     if (r->finished)
         sqlite3_bind_int(st, 21, r->deadline_met);
-    else if (elapsed > r->deadline_s)
-        sqlite3_bind_int(st, 21, 0); /* unfinished, and already late */
+    else if (elapsed > r->deadline_s || r->no_plan)
+        sqlite3_bind_int(st, 21, 0); /* already late, or never to finish */
     else
         sqlite3_bind_null(st, 21);
     compute_plan_alloc_text(r->problem, &r->plan, COMPUTE_SIDE_UE, alloc, sizeof(alloc));
@@ -168,6 +227,15 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
         sqlite3_bind_null(st, 24);
     else
         sqlite3_bind_text(st, 24, r->stage ? r->stage : "?", -1, SQLITE_STATIC);
+    if (r->decline == PROTO_DECLINE_NONE)
+        sqlite3_bind_null(st, 25);
+    else
+        sqlite3_bind_text(st, 25, proto_decline_name(r->decline), -1, SQLITE_STATIC);
+    if (!r->no_plan)
+        sqlite3_bind_null(st, 26);
+    else
+        sqlite3_bind_int(st, 26, r->no_plan_layer);
+    bind_decision(st, r, alloc);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
@@ -253,8 +321,13 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
                       "split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
                       "edge_queue_s, edge_compute_s, downlink_s, signaling_s, ue_energy_j, "
                       "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
-                      "edge_alloc, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                      "edge_alloc, stage, decline_reason, no_plan_layer, decided_split, "
+                      "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
+                      "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
+                      "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
         .row_size = sizeof(struct proto_outcome),
         .per_run = true,
         .bind = bind_inference,

@@ -46,6 +46,9 @@ static const struct core_knob protocol_knobs[] = {
      "The network overrides a2 with a3 when the expected wait at its options exceeds this."},
     {"push-period", CORE_KNOB_REAL, CORE_DIM_TIME, "1 s", 0, 1e6, NULL, PROT(push_period_s),
      "Period of the network's state pushes to its UEs (0: no periodic push)."},
+    {"push-gap", CORE_KNOB_REAL, CORE_DIM_TIME, "100 ms", 0, 1e6, NULL, PROT(push_gap_s),
+     "The network pushes its state to one UE at most once per this interval, and at most once "
+     "per instant in any case (0: once per instant only)."},
     {"load-threshold", CORE_KNOB_REAL, CORE_DIM_NONE, "0.2", 0, 1, NULL, PROT(load_threshold),
      "The network pushes its state when its edge load (busy units over all units) moves by this "
      "share, and a UE asks for it when its own load moves by this share (0: never)."},
@@ -53,6 +56,10 @@ static const struct core_knob protocol_knobs[] = {
      PROT(channel_threshold_db),
      "A UE asks for the network state when its SINR moved this far since it last decided (0: "
      "never)."},
+    {"battery-threshold", CORE_KNOB_REAL, CORE_DIM_NONE, "0.05", 0, 1, NULL,
+     PROT(battery_threshold),
+     "A UE asks for the network state when its battery moved by this share of its capacity "
+     "since it last decided (0: never)."},
     {"on-handover", CORE_KNOB_ENUM, CORE_DIM_NONE, "complete", 0, 0, handover_names,
      PROT(on_handover),
      "An inference in flight at a handover: complete (with the old cell's edge) or replan (at "

@@ -110,45 +110,58 @@ static bool park(struct proto_collab_world *w, struct proto_inf *inf,
     return true;
 }
 
-bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
-                  const struct compute_decision *req, struct compute_plan *out, bool *parked)
+/* The layer a UE-only request leaves to the UE that no UE option runs
+ * (-1: none, or the request is not UE-only). */
+static int32_t ue_cannot_run(const struct compute_decision *req)
+{
+    if (req->kind == COMPUTE_DECIDE_ADAPT)
+        return compute_problem_unsupported(req->problem, COMPUTE_SIDE_UE, req->current,
+                                           req->started);
+    if (req->kind != COMPUTE_DECIDE_OVERRIDE && !req->state.edge_available)
+        return compute_problem_unsupported(req->problem, COMPUTE_SIDE_UE, NULL, 0);
+    return -1;
+}
+
+enum proto_decided proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
+                                const struct compute_decision *req, struct compute_plan *out)
 {
     const struct proto_decider *d =
         req->kind == COMPUTE_DECIDE_OVERRIDE ? &w->net_decider : &w->ue_decider;
     struct core_err e;
     bool later = false;
 
+    inf->no_plan_layer = ue_cannot_run(req);
+    if (inf->no_plan_layer >= 0)
+        return PROTO_NO_PLAN;
     core_err_clear(&e);
-    *parked = false;
     if (d->decide(d->ctx, req, w->ues[inf->ue].decision, out, &later, &e) != CORE_OK) {
         core_engine_fail(w->eng, e.rc == CORE_OK ? CORE_E_RUNTIME : e.rc, e.msg);
-        return false;
+        return PROTO_RUN_FAILED;
     }
     if (later) {
         if (req->kind == COMPUTE_DECIDE_OVERRIDE || req->kind == COMPUTE_DECIDE_ADAPT) {
             core_engine_fail(w->eng, CORE_E_RUNTIME,
                              "a decider asked to answer an override or adaptation later");
-            return false;
+            return PROTO_RUN_FAILED;
         }
-        *parked = true;
-        return park(w, inf, req);
+        return park(w, inf, req) ? PROTO_PARKED : PROTO_RUN_FAILED;
     }
     /* An a3 that withdraws the edge part answers n_ue = n_layers and leaves
      * the options to the UE's a4: nothing to check in it. */
     if (req->kind == COMPUTE_DECIDE_OVERRIDE && out->n_ue == out->n_layers)
-        return true;
+        return PROTO_DECIDED;
     /* An override that confirms the plan in force, checked when it was
      * decided, needs no second check while the edge is still offered. */
     if (req->kind == COMPUTE_DECIDE_OVERRIDE && req->current && req->state.edge_available &&
         compute_plan_equal(out, req->current))
-        return true;
+        return PROTO_DECIDED;
     if (compute_plan_check(req->problem, out,
                            req->kind != COMPUTE_DECIDE_ADAPT && req->state.edge_available,
                            &e) != CORE_OK) {
         core_engine_fail(w->eng, e.rc == CORE_OK ? CORE_E_RUNTIME : e.rc, e.msg);
-        return false;
+        return PROTO_RUN_FAILED;
     }
-    return true;
+    return PROTO_DECIDED;
 }
 
 /* ---- answering later ---------------------------------------------------------------- */

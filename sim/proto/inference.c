@@ -54,14 +54,14 @@ static_assert(ARRAY_LEN(state_names) == PROTO_INF_STATE_COUNT, "one name per sta
 static const uint32_t allowed[] = {
     [PROTO_INF_FREE] = S(REQUESTING),
     [PROTO_INF_REQUESTING] = S(REPLYING) | S(REQUESTING),
-    [PROTO_INF_REPLYING] = S(DECIDING) | S(COMPUTING) | S(LOCAL) | S(REQUESTING),
+    [PROTO_INF_REPLYING] = S(DECIDING) | S(COMPUTING) | S(LOCAL) | S(REQUESTING) | S(FREE),
     [PROTO_INF_DECIDING] = S(COMPUTING) | S(LOCAL) | S(REQUESTING),
     [PROTO_INF_COMPUTING] = S(COMPUTING_A2_IN) | S(AWAITING_A2) | S(COMPUTING) | S(LOCAL) |
                             S(W_COMPUTING) | S(REQUESTING),
     [PROTO_INF_COMPUTING_A2_IN] = S(UPLOADING) | S(COMPUTING) | S(LOCAL) | S(W_COMPUTING) |
                                   S(REQUESTING),
     [PROTO_INF_AWAITING_A2] = S(UPLOADING) | S(COMPUTING) | S(LOCAL) | S(W_IDLE) | S(REQUESTING),
-    [PROTO_INF_LOCAL] = S(FREE) | S(COMPUTING) | S(LOCAL),
+    [PROTO_INF_LOCAL] = S(FREE),
     [PROTO_INF_UPLOADING] = S(AT_EDGE) | S(W_UPLOADING) | S(REQUESTING),
     [PROTO_INF_AT_EDGE] = S(RETURNING),
     [PROTO_INF_RETURNING] = S(FREE),
@@ -69,7 +69,7 @@ static const uint32_t allowed[] = {
     [PROTO_INF_W_UPLOADING] = S(W_IDLE) | S(TAKEN_BACK_UPLOADING) | S(REQUESTING),
     [PROTO_INF_W_IDLE] = S(W_UPLOADING) | S(TAKEN_BACK) | S(REQUESTING),
     [PROTO_INF_TAKEN_BACK] = S(FREE),
-    [PROTO_INF_TAKEN_BACK_UPLOADING] = S(TAKEN_BACK) | S(TAKEN_BACK_DONE),
+    [PROTO_INF_TAKEN_BACK_UPLOADING] = S(TAKEN_BACK) | S(TAKEN_BACK_DONE) | S(FREE),
     [PROTO_INF_TAKEN_BACK_DONE] = S(FREE),
 };
 static_assert(ARRAY_LEN(allowed) == PROTO_INF_STATE_COUNT, "one row per state");
@@ -96,7 +96,7 @@ void proto_inf_to(struct proto_collab_world *w, struct proto_inf *inf, enum prot
 
 bool proto_inf_may_replan(const struct proto_inf *inf)
 {
-    return ((S(COMPUTING) | S(COMPUTING_A2_IN) | S(AWAITING_A2) | S(LOCAL)) >> inf->state) & 1u;
+    return ((S(COMPUTING) | S(COMPUTING_A2_IN) | S(AWAITING_A2)) >> inf->state) & 1u;
 }
 
 bool proto_inf_withdrawn(const struct proto_inf *inf)
@@ -178,7 +178,7 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     memset(&o, 0, sizeof(o)); /* padding too: outcomes compare byte for byte */
     o.inference_id = inf->id;
     o.finished = finished;
-    o.stage = finished ? NULL : state_names[inf->state];
+    o.stage = finished ? NULL : inf->no_plan_layer >= 0 ? "no-plan" : state_names[inf->state];
     o.ue_id = inf->ue;
     o.cell_id = inf->cell;
     o.device = inf->device;
@@ -192,6 +192,7 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.uplink_s = inf->uplink_s;
     o.edge_queue_s = inf->edge_queue_s;
     o.edge_compute_s = inf->edge_compute_s;
+    o.downlink_s = inf->downlink_s;
     if (!finished && inf->state == PROTO_INF_UPLOADING) /* the upload under way */
         o.uplink_s += t_s - inf->t_sent_s;
     if (!finished && inf->state == PROTO_INF_RETURNING) /* the result under way */
@@ -210,7 +211,6 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
             }
         }
     }
-    o.downlink_s = inf->downlink_s;
     o.signaling_s = elapsed - (o.ue_compute_s + o.uplink_s + o.edge_queue_s + o.edge_compute_s +
                                o.downlink_s);
     o.ue_energy_j = inf->ue_energy_j;
@@ -218,21 +218,43 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.deadline_s = inf->deadline_s;
     o.correct = -1;
     o.result_class = finished ? inf->real_class : -1;
-    o.declined = inf->declined;
+    o.declined = inf->decline != PROTO_DECLINE_NONE;
+    o.decline = inf->decline;
+    o.no_plan = inf->no_plan_layer >= 0;
+    o.no_plan_layer = o.no_plan ? (uint32_t)inf->no_plan_layer : 0;
     o.overridden = inf->overridden;
     o.deadline_met = finished && elapsed <= inf->deadline_s;
     o.problem = proto_inf_problem(w, inf);
     o.plan = inf->plan;
+    o.plan_decided = inf->plan_decided;
+    o.ue_load = inf->decided_ue_load;
+    o.battery_j = inf->decided_battery_j;
     o.state = inf->state_used;
     w->sink.outcome(w->sink.ctx, &o);
 }
 
-void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s)
+void proto_ue_drain(struct proto_collab_world *w, uint32_t ue, double energy_j)
+{
+    struct proto_ue *u = &w->ues[ue];
+
+    if (!(u->battery_j > 0))
+        return;
+    u->battery_j -= energy_j;
+    if (!(u->battery_j > 0))
+        w->stats.batteries_out++;
+}
+
+/* inf ends at t_s (finished: its result is in; else it failed, "no-plan"):
+ * counted, off its UE's list, its outcome emitted, back to the pool. */
+static void end(struct proto_collab_world *w, struct proto_inf *inf, double t_s, bool finished)
 {
     struct proto_ue *ue = &w->ues[inf->ue];
 
-    w->stats.done++;
-    w->stats.declined += inf->declined;
+    if (finished)
+        w->stats.done++;
+    else
+        w->stats.no_plan++;
+    w->stats.declined += inf->decline != PROTO_DECLINE_NONE;
     w->stats.overridden += inf->overridden;
     ue->in_flight--;
     if (inf->prev_of_ue != UINT32_MAX)
@@ -241,16 +263,22 @@ void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, doubl
         ue->first_inf = inf->next_of_ue;
     if (inf->next_of_ue != UINT32_MAX)
         w->infs[inf->next_of_ue]->prev_of_ue = inf->prev_of_ue;
-    if (ue->battery_j > 0) {
-        ue->battery_j -= inf->ue_energy_j;
-        if (!(ue->battery_j > 0))
-            w->stats.batteries_out++;
-    }
-    emit(w, inf, t_s, true);
+    emit(w, inf, t_s, finished);
     proto_decision_drop(w, inf); /* a re-decision still parked has nothing to change */
     proto_inf_to(w, inf, PROTO_INF_FREE);
     proto_real_free(inf);
     proto_inf_put(w, inf);
+}
+
+void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s)
+{
+    end(w, inf, t_s, true);
+}
+
+void proto_inf_fail(struct proto_collab_world *w, struct proto_inf *inf, double t_s)
+{
+    CORE_ASSERT(inf->no_plan_layer >= 0);
+    end(w, inf, t_s, false);
 }
 
 void proto_collab_world_end(struct proto_collab_world *w)

@@ -28,11 +28,16 @@
 
 static void net_push(void *state, const struct core_event *ev, struct core_engine *eng);
 static void net_background(void *state, const struct core_event *ev, struct core_engine *eng);
+static void net_withdraw(void *state, const struct core_event *ev, struct core_engine *eng);
 static void check_load_push(struct proto_collab_world *w, struct proto_net *net);
+static bool a3_may_apply(const struct proto_inf *inf);
+static void consider_a3(struct proto_collab_world *w, struct proto_net *net,
+                        struct proto_inf *inf);
 
 static const core_handler_fn net_handlers[] = {
     [PROTO_NET_EV_PUSH] = net_push,
     [PROTO_NET_EV_BACKGROUND] = net_background,
+    [PROTO_NET_EV_WITHDRAW] = net_withdraw,
 };
 static_assert(ARRAY_LEN(net_handlers) == PROTO_NET_EV_COUNT, "one handler per event");
 
@@ -57,7 +62,14 @@ enum core_rc proto_net_start(struct proto_collab_world *w, struct proto_net *net
                          0, p) == 0)
         return CORE_E_NOMEM;
     for (size_t i = 0; i < edge->n_instances; i++) {
-        if (!(edge->instances[i].background_load > 0))
+        const struct proto_instance *in = &edge->instances[i];
+
+        /* the moment the scenario withdraws an instance, the network reacts */
+        if (in->withdrawn_until_s > in->withdrawn_from_s &&
+            core_schedule_at(w->eng, fmax(in->withdrawn_from_s, core_engine_now(w->eng)),
+                             net->entity, PROTO_NET_EV_WITHDRAW, 0, p) == 0)
+            return CORE_E_NOMEM;
+        if (!(in->background_load > 0))
             continue;
         p.u64 = i;
         if (core_schedule_in(w->eng,
@@ -91,19 +103,47 @@ static void net_background(void *state, const struct core_event *ev, struct core
                      net->entity, PROTO_NET_EV_BACKGROUND, 0, ev->data);
 }
 
+void proto_net_send_state(struct proto_collab_world *w, struct proto_net *net,
+                          struct proto_inf *inf)
+{
+    proto_net_state(w, net->cell, inf->ue, inf->model, &inf->pushed);
+    inf->push_on_air = true;
+    proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+}
+
 /* Send a state update to every inference of this cell that may still
- * re-plan an edge part. */
+ * re-plan an edge part: once per instant at most, to a UE at most once per
+ * push_gap_s, never a second one for an inference while one is on the air.
+ * The edge's state moved: the a3 rule runs again on every a2 the network
+ * holds whose edge part has not started (an a3 may come at any time before
+ * it starts, not only as the a2 arrives). */
 static void push_state(struct proto_collab_world *w, struct proto_net *net)
 {
+    double now = core_engine_now(w->eng), gap = w->cfg->protocol.push_gap_s;
+
+    if (now == net->last_push_s)
+        return;
+    net->last_push_s = now;
     net->pushed_load = proto_net_load(w, net);
     for (size_t i = 0; i < w->n_infs; i++) {
         struct proto_inf *inf = w->infs[i];
+        struct proto_ue *ue;
 
-        if (inf->state == PROTO_INF_FREE || inf->cell != net->cell ||
-            !proto_inf_may_replan(inf) || !proto_inf_has_edge_part(inf))
+        if (inf->state == PROTO_INF_FREE || inf->cell != net->cell)
             continue;
+        if (a3_may_apply(inf) && proto_inf_has_edge_part(inf)) {
+            consider_a3(w, net, inf);
+            if (proto_inf_withdrawn(inf))
+                continue;
+        }
+        if (inf->push_on_air || !proto_inf_may_replan(inf) || !proto_inf_has_edge_part(inf))
+            continue;
+        ue = &w->ues[inf->ue];
+        if (ue->last_push_s != now && now - ue->last_push_s < gap)
+            continue;
+        ue->last_push_s = now;
         w->stats.state_pushes++;
-        proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+        proto_net_send_state(w, net, inf);
     }
 }
 
@@ -115,6 +155,16 @@ static void net_push(void *state, const struct core_event *ev, struct core_engin
     push_state(w, net);
     core_schedule_in(eng, w->cfg->protocol.push_period_s, net->entity, PROTO_NET_EV_PUSH, 0,
                      ev->data);
+}
+
+/* An edge instance is withdrawn now: push the state, and the a3 rule runs
+ * on the a2s the network holds. */
+static void net_withdraw(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct proto_net *net = state;
+
+    (void)ev, (void)eng;
+    push_state(net->world, net);
 }
 
 static void check_load_push(struct proto_collab_world *w, struct proto_net *net)
@@ -266,28 +316,33 @@ void proto_net_on_request(struct proto_collab_world *w, struct proto_net *net,
                           struct proto_inf *inf)
 {
     proto_net_state(w, net->cell, inf->ue, inf->model, &inf->state_used);
-    inf->declined = !inf->state_used.edge_available;
+    inf->decline = proto_net_decline(w, &inf->state_used);
     proto_inf_to(w, inf, PROTO_INF_REPLYING);
     proto_send(w, inf->ue, net->cell, PROTO_MSG_REPLY, inf);
 }
 
-void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
-                           struct proto_inf *inf)
+/* Whether the network holds inf's a2 and its edge part has not started:
+ * the a3 rule may still apply. */
+static bool a3_may_apply(const struct proto_inf *inf)
+{
+    return inf->state == PROTO_INF_COMPUTING_A2_IN || inf->state == PROTO_INF_UPLOADING;
+}
+
+/* The network's a3 rule on inf's edge part, under the edge's waits now: a3
+ * sent when it changes the plan. */
+static void consider_a3(struct proto_collab_world *w, struct proto_net *net,
+                        struct proto_inf *inf)
 {
     struct compute_decision req;
     struct compute_plan a3;
-    bool parked;
     double now = core_engine_now(w->eng);
 
-    if (proto_inf_withdrawn(inf) || !proto_inf_has_edge_part(inf) ||
-        inf->state == PROTO_INF_AT_EDGE || inf->state == PROTO_INF_RETURNING)
-        return; /* an a2 that no longer applies */
     proto_decision_request(w, inf, COMPUTE_DECIDE_OVERRIDE, &inf->state_used, &req);
     req.state.edge_available = true;
     for (size_t o = 0; o < req.problem->n_options[COMPUTE_SIDE_EDGE]; o++)
         req.state.wait_s[COMPUTE_SIDE_EDGE][o] = proto_net_instance_wait_s(
             w, net, req.problem->options[COMPUTE_SIDE_EDGE][o].resource, now);
-    if (!proto_decide(w, inf, &req, &a3, &parked))
+    if (proto_decide(w, inf, &req, &a3) != PROTO_DECIDED)
         return;
     if (a3.n_ue == inf->plan.n_ue &&
         memcmp(a3.option, inf->plan.option, a3.n_layers * sizeof(a3.option[0])) == 0)
@@ -299,6 +354,15 @@ void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
     else
         memcpy(inf->plan.option, a3.option, a3.n_layers * sizeof(a3.option[0]));
     proto_send(w, inf->ue, net->cell, PROTO_MSG_UPDATE, inf);
+}
+
+void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
+                           struct proto_inf *inf)
+{
+    if (proto_inf_withdrawn(inf) || !proto_inf_has_edge_part(inf) ||
+        inf->state == PROTO_INF_AT_EDGE || inf->state == PROTO_INF_RETURNING)
+        return; /* an a2 that no longer applies */
+    consider_a3(w, net, inf);
 }
 
 void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *net,
@@ -315,5 +379,6 @@ void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *
                                 struct proto_inf *inf)
 {
     w->stats.state_requests++;
-    proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+    if (!inf->push_on_air)
+        proto_net_send_state(w, net, inf);
 }

@@ -142,10 +142,13 @@ struct proto_protocol_config {
     double admission_wait_s;      /* decline when the best edge wait exceeds this, s */
     double override_wait_s;       /* override a2 when its options' wait exceeds this, s */
     double push_period_s;         /* network state pushes, s (0: none) */
+    double push_gap_s;            /* least time between pushes to one UE, s */
     double load_threshold;        /* network pushes / UE asks when the edge's / its own
                                      load moves this far, 0..1 (0: never) */
     double channel_threshold_db;  /* UE asks for state when its SINR moves this far, dB
                                      (0: never) */
+    double battery_threshold;     /* UE asks for state when its battery moved this share of
+                                     its capacity since it last decided, 0..1 (0: never) */
     int on_handover;              /* enum proto_handover_mode */
 };
 extern const struct core_knob_table proto_protocol_knobs;
@@ -268,6 +271,18 @@ static inline const struct compute_problem *proto_problem(const struct proto_wor
  * components reached so far, signaling_s the rest of the time elapsed);
  * the run tier's sinks make the `inferences` rows, summaries and training
  * samples of them. */
+/* Why the network declined a request (the state it replied with). */
+enum proto_decline {
+    PROTO_DECLINE_NONE,          /* it did not */
+    PROTO_DECLINE_NO_UPLINK,     /* the UE has no uplink rate */
+    PROTO_DECLINE_NO_DOWNLINK,   /* the UE has no downlink rate */
+    PROTO_DECLINE_EDGE_WITHDRAWN, /* no edge option is offered (every one withdrawn) */
+    PROTO_DECLINE_ADMISSION_WAIT, /* the shortest expected edge wait exceeds admission-wait */
+    PROTO_DECLINE_COUNT
+};
+/* "no-uplink", ...; NULL for PROTO_DECLINE_NONE. */
+const char *proto_decline_name(enum proto_decline d);
+
 struct proto_outcome {
     uint64_t inference_id;   /* 0, 1, 2, ... in request order */
     bool finished;           /* false: the run stopped first (see stage) */
@@ -294,11 +309,18 @@ struct proto_outcome {
     int correct;             /* -1: not known (no label); 0/1 when the input has one */
     int32_t result_class;    /* real mode: the result's argmax; -1 in costed mode */
     bool declined;           /* the network declined: run locally */
+    enum proto_decline decline; /* and why (PROTO_DECLINE_NONE: it did not) */
+    bool no_plan;            /* ended with no plan (stage "no-plan"): the UE had to run
+                                a layer no UE option runs */
+    uint32_t no_plan_layer;  /* no_plan: that problem layer */
     bool overridden;         /* the network sent a3 */
     bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
     const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
     struct compute_plan plan;              /* the plan executed */
     struct compute_state state;            /* the state it was decided on */
+    struct compute_plan plan_decided;      /* the UE's plan (its last a2) before any a3 */
+    double ue_load;                        /* the UE's own load it decided on, 0..1 */
+    double battery_j;                      /* the battery it decided on, J (INFINITY: none) */
 };
 
 enum proto_msg_type {
@@ -411,6 +433,8 @@ struct proto_collab_stats {
     uint64_t requests;      /* inference requests issued */
     uint64_t done;          /* inferences finished */
     uint64_t unfinished;    /* inferences in flight when the run stopped (proto_collab_world_end) */
+    uint64_t no_plan;       /* inferences ended with no plan (a layer the UE had to run has no
+                               UE option) */
     uint64_t declined;      /* of those, declined by the network */
     uint64_t overridden;    /* of those, overridden (a3) */
     uint64_t replanned;     /* restarted at a new cell after a handover */
@@ -418,6 +442,7 @@ struct proto_collab_stats {
     uint64_t state_pushes;  /* state updates pushed by the network */
     uint64_t state_requests; /* state updates asked for by UEs */
     uint64_t redecisions;   /* a changed a2 sent after a state update */
+    uint64_t a2_cancels;    /* of those, an a2 with no edge layer: the plan went local */
     uint64_t batteries_out; /* UEs whose battery ran out (they stop requesting) */
     uint64_t parked;        /* decisions answered later */
 };

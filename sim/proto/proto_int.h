@@ -82,7 +82,16 @@ struct proto_inf {
     uint32_t workload;         /* the UE's workload it came from */
     double deadline_s;         /* its deadline, s */
     struct compute_state state_used; /* the state the plan was decided on */
+    struct compute_state pushed; /* the state an update on the air carries, as at
+                                    its sending */
+    bool push_on_air;          /* a state update for it is on the air */
+    int32_t no_plan_layer;     /* PROTO_NO_PLAN: the layer no UE option runs (-1: none) */
+    enum proto_decline decline; /* why the network declined (PROTO_DECLINE_NONE: it did
+                                   not) */
     struct compute_plan plan;  /* a1 + a2 (after a3: the plan in force) */
+    struct compute_plan plan_decided; /* the UE's last decided plan, before any a3 */
+    double decided_ue_load;    /* the UE's own load its last decision saw, 0..1 */
+    double decided_battery_j;  /* the battery its last decision saw, J */
     uint32_t ue_pos;           /* next plan position the UE starts (those before: done
                                   or running) */
     uint32_t edge_pos;         /* next plan position the edge starts */
@@ -96,7 +105,6 @@ struct proto_inf {
     double t_sent_s;           /* when its intermediate result or result was sent, s */
     struct compute_server *seg_server; /* where its segment job is (NULL: none) */
     enum compute_side seg_side;        /* and on which side */
-    bool declined;             /* outcome: the network declined */
     bool overridden;           /* outcome: the network sent a3 */
     double t_request_s;        /* request issued, s */
     double ue_compute_s;       /* UE segments, waits included, s */
@@ -121,7 +129,10 @@ bool proto_inf_move_allowed(enum proto_inf_state from, enum proto_inf_state to);
 
 /* The one question every re-decision asks: may inf still change its plan?
  * Deciding is done, its UE part is not uploaded, the network has not taken
- * its edge part away. (COMPUTING, COMPUTING_A2_IN, AWAITING_A2, LOCAL.) */
+ * its edge part away, and the plan has an edge part: (COMPUTING,
+ * COMPUTING_A2_IN, AWAITING_A2). A local plan is final: the network pushes
+ * only to inferences with an edge part, one update on the air at a time, so
+ * none reaches it, and an answer parked before it went local is dropped. */
 bool proto_inf_may_replan(const struct proto_inf *inf);
 
 /* Whether a handover may restart inf at the new cell: its data has not
@@ -169,6 +180,9 @@ struct proto_ue {
     double last_sinr_db;       /* UL SINR of the state it last used, dB */
     double battery_j;          /* energy left, J (INFINITY: unlimited) */
     double last_load;          /* its own load (busy units / units) at its last decision */
+    double last_battery_j;     /* its battery at its last decision, J */
+    double last_push_s;        /* when the network last sent it a state update, s
+                                  (-INFINITY: never) */
     uint32_t in_flight;        /* inferences of this UE in flight */
     uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
 };
@@ -180,7 +194,18 @@ struct proto_net {
     struct compute_server **server;   /* [edge n_instances] (in the world's arena) */
     struct core_rng **background;     /* [edge n_instances] (in the world's arena) */
     double pushed_load;       /* load at the last push, 0..1 */
+    double last_push_s;       /* when it last pushed, s (-INFINITY: never) */
 };
+
+/* Why a network that replied with st declined (PROTO_DECLINE_NONE when
+ * st offers the edge). */
+enum proto_decline proto_net_decline(const struct proto_collab_world *w,
+                                     const struct compute_state *st);
+
+/* Send inf's UE a state update now, carrying the network's state as it is
+ * at sending (a push or the answer to a state request). */
+void proto_net_send_state(struct proto_collab_world *w, struct proto_net *net,
+                          struct proto_inf *inf);
 
 /* A decision parked until its decider answers. */
 struct proto_parked {
@@ -232,7 +257,12 @@ static inline const struct compute_problem *proto_inf_problem(const struct proto
 
 /* Events of a UE entity and of a network entity. */
 enum proto_ue_event { PROTO_UE_EV_ARRIVAL, PROTO_UE_EV_COUNT };
-enum proto_net_event { PROTO_NET_EV_PUSH, PROTO_NET_EV_BACKGROUND, PROTO_NET_EV_COUNT };
+enum proto_net_event {
+    PROTO_NET_EV_PUSH,       /* the periodic state push */
+    PROTO_NET_EV_BACKGROUND, /* a background job arrives at an edge instance */
+    PROTO_NET_EV_WITHDRAW,   /* the scenario withdraws an edge instance */
+    PROTO_NET_EV_COUNT
+};
 
 /* ---- pool.c ---------------------------------------------------------------------- */
 
@@ -269,6 +299,15 @@ double proto_jitter(struct proto_collab_world *w, struct core_rng *r);
  * inference back to the pool. */
 void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s);
 
+/* UE ue spent energy_j (a compute segment, a transfer): off its battery as
+ * it is spent, so that the battery moves while an inference runs (a
+ * state-request trigger). The UE whose battery runs out is counted. */
+void proto_ue_drain(struct proto_collab_world *w, uint32_t ue, double energy_j);
+
+/* inf ends at t_s with no plan (proto_decide said PROTO_NO_PLAN; its
+ * no_plan_layer set): an outcome of stage "no-plan", never finished. */
+void proto_inf_fail(struct proto_collab_world *w, struct proto_inf *inf, double t_s);
+
 /* ---- decide.c ----------------------------------------------------------------------- */
 
 /* Fill req for inf: kind, problem, identity, the UE's own state, with st the
@@ -278,12 +317,21 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
                             enum compute_decision_kind kind, const struct compute_state *st,
                             struct compute_decision *req);
 
-/* Ask the UE's decider (the network's for OVERRIDE) about req: true with
- * *out filled (*parked false), or with *parked true when the decider answers
- * later (the request parked, its ticket in inf->ticket). False when the run
- * failed (the decider failed, or its plan breaks its contract). */
-bool proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
-                  const struct compute_decision *req, struct compute_plan *out, bool *parked);
+/* What proto_decide came to. */
+enum proto_decided {
+    PROTO_DECIDED,     /* *out holds the plan */
+    PROTO_PARKED,      /* the decider answers later (its ticket in inf->ticket) */
+    PROTO_NO_PLAN,     /* no plan exists: a layer the UE must run has no UE option
+                          (the edge unavailable, or a4); inf->no_plan_layer names it */
+    PROTO_RUN_FAILED,  /* the run failed: the decider failed or broke its contract */
+};
+
+/* Ask the UE's decider (the network's for OVERRIDE) about req. A request
+ * that leaves the UE every layer from its start on (the edge unavailable,
+ * or a4) when one of those layers runs on no UE option is PROTO_NO_PLAN,
+ * the decider not asked. */
+enum proto_decided proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
+                                const struct compute_decision *req, struct compute_plan *out);
 
 /* Forget inf's parked request, if any (it restarts or ends). */
 void proto_decision_drop(struct proto_collab_world *w, struct proto_inf *inf);

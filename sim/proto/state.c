@@ -33,6 +33,37 @@ double proto_net_load(const struct proto_collab_world *w, const struct proto_net
     return (double)busy / (double)units;
 }
 
+static const char *const decline_names[] = {
+    [PROTO_DECLINE_NONE] = NULL,
+    [PROTO_DECLINE_NO_UPLINK] = "no-uplink",
+    [PROTO_DECLINE_NO_DOWNLINK] = "no-downlink",
+    [PROTO_DECLINE_EDGE_WITHDRAWN] = "edge-withdrawn",
+    [PROTO_DECLINE_ADMISSION_WAIT] = "admission-wait",
+};
+static_assert(ARRAY_LEN(decline_names) == PROTO_DECLINE_COUNT, "one name per decline reason");
+
+const char *proto_decline_name(enum proto_decline d)
+{
+    CORE_ASSERT((unsigned)d < PROTO_DECLINE_COUNT);
+    return decline_names[d];
+}
+
+enum proto_decline proto_net_decline(const struct proto_collab_world *w,
+                                     const struct compute_state *st)
+{
+    double best = INFINITY;
+
+    if (st->edge_available)
+        return PROTO_DECLINE_NONE;
+    if (!(st->ul_rate_bps > 0))
+        return PROTO_DECLINE_NO_UPLINK;
+    if (!(st->dl_rate_bps > 0))
+        return PROTO_DECLINE_NO_DOWNLINK;
+    for (size_t o = 0; o < w->cfg->edge.n_options; o++)
+        best = fmin(best, st->wait_s[COMPUTE_SIDE_EDGE][o]);
+    return isinf(best) ? PROTO_DECLINE_EDGE_WITHDRAWN : PROTO_DECLINE_ADMISSION_WAIT;
+}
+
 void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                      struct compute_state *st)
 {

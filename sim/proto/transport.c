@@ -185,6 +185,7 @@ static void msg_done(void *ctx, struct radio_world *rw, const struct radio_world
     (void)rw;
     proto_msg_put(w, m);
     trace(w, &copy, d->t_end_s);
+    proto_ue_drain(w, copy.ue, d->ue_energy_j); /* spent, whoever it was for */
     if (copy.inf_slot != UINT32_MAX) {
         inf = proto_inf_find(w, copy.inf_slot, copy.inf_gen);
         if (inf)

@@ -98,6 +98,7 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
     inf->deadline_s = wl->deadline_s;
     inf->t_request_s = ev->time_s;
     inf->real_class = -1;
+    inf->no_plan_layer = -1;
     if (w->cfg->models[inf->model].real) {
         struct core_err e;
 
@@ -167,22 +168,29 @@ static void part_done(struct proto_collab_world *w, struct proto_inf *inf)
     }
 }
 
-/* Ask for the network's state when the UE's channel (its UL SINR) or its
- * own load moved enough since the state it decided on. The channel is read
- * at the inference's segment boundaries; the load at every change of it
- * (proto_ue_job_done). */
+/* Ask for the network's state when the UE's channel (its UL SINR), its own
+ * load or its battery moved enough since the state it decided on. The
+ * channel and the battery are read at the inference's segment boundaries;
+ * the load at every change of it (proto_ue_job_done). */
 static void check_channel(struct proto_collab_world *w, struct proto_inf *inf)
 {
     struct proto_ue *ue = &w->ues[inf->ue];
     struct radio_rrm_reply rr;
     struct core_err e;
     double th = w->cfg->protocol.channel_threshold_db, lth = w->cfg->protocol.load_threshold;
+    double bth = w->cfg->protocol.battery_threshold;
+    double capacity = w->cfg->devices[ue->device].battery_j;
     bool moved = false;
 
     if (!proto_inf_may_replan(inf) || !proto_inf_has_edge_part(inf))
         return;
     if (lth > 0 && fabs(proto_ue_load(w, ue) - ue->last_load) >= lth)
         moved = true;
+    if (!moved && bth > 0 && capacity > 0 && isfinite(ue->battery_j) &&
+        fabs(ue->battery_j - ue->last_battery_j) >= bth * capacity) {
+        moved = true;
+        ue->last_battery_j = ue->battery_j;
+    }
     if (!moved && th > 0 && !isnan(ue->last_sinr_db)) {
         if (radio_world_rrm(w->radio, inf->ue, &rr, &e) != CORE_OK) {
             core_engine_fail(w->eng, e.rc, e.msg);
@@ -240,6 +248,7 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
         inf->seg_server = NULL;
         inf->ue_compute_s += t_done_s - job->t_arrival_s;
         inf->ue_energy_j += inf->seg_energy_j;
+        proto_ue_drain(w, inf->ue, inf->seg_energy_j);
     } /* else: re-planned after a handover, the work is lost */
     /* The UE's load changed: its other inferences that can still re-plan
      * check whether it moved enough to ask for the network's state. */
@@ -265,21 +274,37 @@ static bool computing(enum proto_inf_state s)
 }
 
 /* Decide about inf (kind) under st: the plan in *out and true, or false
- * when the request was parked or the run failed. */
+ * when the request was parked or the run failed, or when no plan exists
+ * (then an initial decision or an a4 ends the inference, "no-plan"; a
+ * re-decision keeps the plan in force). After false inf may be gone. */
 static bool decide(struct proto_collab_world *w, struct proto_inf *inf,
                    enum compute_decision_kind kind, const struct compute_state *st,
                    struct compute_plan *out)
 {
     struct compute_decision req;
-    bool parked;
 
     proto_decision_request(w, inf, kind, st, &req);
-    if (kind != COMPUTE_DECIDE_ADAPT) /* the load a re-plan is measured against */
+    if (kind != COMPUTE_DECIDE_ADAPT) { /* what a re-plan is measured against */
         w->ues[inf->ue].last_load = req.ue_load;
-    if (!proto_decide(w, inf, &req, out, &parked) || parked)
+        w->ues[inf->ue].last_battery_j = req.battery_j;
+    }
+    switch (proto_decide(w, inf, &req, out)) {
+    case PROTO_DECIDED:
+        inf->state_used = req.state;
+        if (kind != COMPUTE_DECIDE_ADAPT) {
+            inf->decided_ue_load = req.ue_load;
+            inf->decided_battery_j = req.battery_j;
+        }
+        return true;
+    case PROTO_NO_PLAN:
+        if (kind == COMPUTE_DECIDE_UPDATE)
+            inf->no_plan_layer = -1; /* the plan in force stands */
+        else
+            proto_inf_fail(w, inf, core_engine_now(w->eng));
         return false;
-    inf->state_used = req.state;
-    return true;
+    default:
+        return false;
+    }
 }
 
 static void send_a2(struct proto_collab_world *w, struct proto_inf *inf)
@@ -293,6 +318,7 @@ static void run_plan(struct proto_collab_world *w, struct proto_inf *inf,
                      const struct compute_plan *plan)
 {
     inf->plan = *plan;
+    inf->plan_decided = *plan;
     inf->n_segs = 0;
     if (proto_inf_has_edge_part(inf)) {
         proto_inf_to(w, inf, PROTO_INF_COMPUTING);
@@ -316,12 +342,14 @@ void proto_ue_on_reply(struct proto_collab_world *w, struct proto_inf *inf, doub
         run_plan(w, inf, &plan);
         return;
     }
-    if (inf->ticket != 0)
+    if (inf->state == PROTO_INF_REPLYING && inf->ticket != 0) /* parked */
         proto_inf_to(w, inf, PROTO_INF_DECIDING);
 }
 
 /* A re-decision's plan has come: adopted when the started layers are its
- * first ones and it differs. */
+ * first ones and it differs. The changed a2 goes to the network; a plan
+ * gone local sends one too, with no edge layer: it cancels the edge part
+ * the earlier a2 asked for. */
 static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
                        const struct compute_plan *pl)
 {
@@ -339,13 +367,15 @@ static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
         return; /* unchanged */
     w->stats.redecisions++;
     inf->plan = *pl;
+    inf->plan_decided = *pl;
     inf->n_segs = 0;
     if (proto_inf_has_edge_part(inf)) {
         proto_inf_to(w, inf, PROTO_INF_COMPUTING);
-        send_a2(w, inf);
     } else {
         proto_inf_to(w, inf, PROTO_INF_LOCAL);
+        w->stats.a2_cancels++;
     }
+    send_a2(w, inf);
     if (!busy)
         ue_continue(w, inf);
 }
@@ -357,9 +387,10 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
     struct compute_plan pl;
 
     (void)t_s, (void)duration_s;
+    inf->push_on_air = false;
     if (!proto_inf_may_replan(inf))
         return;
-    proto_net_state(w, inf->cell, inf->ue, inf->model, &st);
+    st = inf->pushed; /* the network's state as it sent it */
     if (decide(w, inf, COMPUTE_DECIDE_UPDATE, &st, &pl))
         adopt_plan(w, inf, &pl);
 }
@@ -471,7 +502,9 @@ void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t 
         proto_decision_drop(w, inf);
         inf->gen++;
         inf->ue_pos = inf->edge_pos = 0;
-        inf->overridden = inf->declined = false;
+        inf->overridden = false;
+        inf->decline = PROTO_DECLINE_NONE;
+        inf->push_on_air = false; /* an update on the air is stale now */
         w->stats.replanned++;
         proto_ue_send_request(w, inf);
     }
@@ -488,12 +521,14 @@ enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ti
 
     if (rc != CORE_OK)
         return rc;
-    if (req.kind == COMPUTE_DECIDE_INITIAL) {
-        inf->state_used = req.state;
+    if (req.kind != COMPUTE_DECIDE_INITIAL && !proto_inf_may_replan(inf))
+        return CORE_OK;
+    inf->state_used = req.state;
+    inf->decided_ue_load = req.ue_load;
+    inf->decided_battery_j = req.battery_j;
+    if (req.kind == COMPUTE_DECIDE_INITIAL)
         run_plan(w, inf, plan);
-    } else if (proto_inf_may_replan(inf)) {
-        inf->state_used = req.state;
+    else
         adopt_plan(w, inf, plan);
-    }
     return CORE_OK;
 }

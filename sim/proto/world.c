@@ -184,6 +184,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
 
         net->world = w;
         net->cell = (uint32_t)c;
+        net->last_push_s = -INFINITY;
         net->server = servers;
         net->background = rngs;
         servers += cfg->edge.n_instances;
@@ -214,7 +215,9 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
             ue->group = (uint32_t)g;
             ue->last_sinr_db = NAN;
             ue->first_inf = UINT32_MAX;
+            ue->last_push_s = -INFINITY;
             ue->battery_j = dev->battery_j > 0 ? dev->battery_j : INFINITY;
+            ue->last_battery_j = ue->battery_j;
             ue->server = servers;
             ue->arrivals = rngs;
             servers += dev->n_instances;

@@ -467,6 +467,7 @@ static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t
     rec.deadline_met = !cols[5].null && cols[5].i != 0;
     rec.correct = cols[6].null ? -1 : (int)cols[6].i;
     rec.finished = cols[7].i != 0;
+    rec.no_plan = cols[8].i >= 0;
     if (run_summary_add(ir->s, &rec, 1, e) != CORE_OK)
         return core_err(e, CORE_E_NOMEM, "%s: out of memory for the inferences of run %lld",
                         ir->path, (long long)ir->s->run_id);
@@ -481,7 +482,9 @@ static enum core_rc print_inferences(struct db_reader *r, FILE *out, struct core
     for (size_t i = 0; rc == CORE_OK && i < ir.n; i++) {
         struct inference_rows rows = {&ir.sums[i], ir.path};
 
-        rc = db_query(r, DB_Q_INFERENCES_OF_RUN, ir.sums[i].run_id, inference_row, &rows, e);
+        rc = db_query(r, db_reader_version(r) >= 6 ? DB_Q_INFERENCES_OF_RUN
+                                                    : DB_Q_INFERENCES_OF_RUN_V4,
+                      ir.sums[i].run_id, inference_row, &rows, e);
         run_summary_finish(&ir.sums[i]);
         run_summary_fini(&ir.sums[i]);
     }

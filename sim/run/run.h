@@ -112,6 +112,8 @@ struct run_summary {
     int64_t run_id;                  /* its row in runs; 0: none */
     uint64_t count;                  /* inferences, finished or not */
     uint64_t unfinished;             /* of those, in flight when the run stopped */
+    uint64_t no_plan;                /* of those, ended with no plan: a layer the UE had to
+                                        run has no UE option */
     uint64_t declined;               /* of those, declined by the network */
     uint64_t overridden;             /* of those, overridden by the network (a3) */
     uint64_t deadline_met;           /* of those, finished within their deadline (an

@@ -30,6 +30,7 @@ enum summary_col {
     COL_POLICY,
     COL_INFERENCES,
     COL_UNFINISHED,
+    COL_NO_PLAN,
     COL_MEAN_LATENCY,
     COL_P50_LATENCY,
     COL_P95_LATENCY,
@@ -48,6 +49,7 @@ static const char *const col_names[] = {
     [COL_POLICY] = "policy",
     [COL_INFERENCES] = "inferences",
     [COL_UNFINISHED] = "unfinished",
+    [COL_NO_PLAN] = "no_plan",
     [COL_MEAN_LATENCY] = "mean_latency_s",
     [COL_P50_LATENCY] = "p50_latency_s",
     [COL_P95_LATENCY] = "p95_latency_s",
@@ -97,6 +99,8 @@ enum core_rc run_summary_add(struct run_summary *s,
             s->sum_latency_s += r->latency_s;
             s->sum_ue_energy_j += r->ue_energy_j;
             s->sum_edge_energy_j += r->edge_energy_j;
+        } else if (r->no_plan) {
+            s->no_plan++;
         } else {
             s->unfinished++;
         }
@@ -158,6 +162,9 @@ static void format_cell(const struct run_summary *s, enum summary_col c,
     case COL_UNFINISHED:
         snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->unfinished);
         return;
+    case COL_NO_PLAN:
+        snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->no_plan);
+        return;
     case COL_MEAN_LATENCY:
         format_number(s->mean_latency_s, cell);
         return;
@@ -197,9 +204,9 @@ static void format_cell(const struct run_summary *s, enum summary_col c,
 static void print_note(FILE *out, const struct run_summary *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i].unfinished > 0) {
+        if (s[i].unfinished > 0 || s[i].no_plan > 0) {
             fprintf(out, "(latency and energy figures are over the finished inferences only; "
-                         "an unfinished one counts as a missed deadline)\n");
+                         "an unfinished or no-plan one counts as a missed deadline)\n");
             return;
         }
 }

@@ -63,6 +63,75 @@ expect_match "messages go between UEs and cells" \
 expect_exit 0 "report on the database" "$COINFER" report "$db"
 expect_match "report prints the per-policy table" "$OUT" "mean_latency_s"
 
+# ---- the default scenario under the method, traced ----------------------------------------
+same_instant_updates='SELECT count(*) FROM (SELECT 1 FROM messages WHERE type = '"'state-update'"'
+    GROUP BY run_id, t_s, dst, inference_id HAVING count(*) > 1)'
+for gap in 100ms 0; do
+    db="$TMP/default-$gap.db"
+    expect_exit 0 "default.xml, oracle, --trace, push-gap $gap" "$COINFER" run scenarios/default.xml \
+        --policy oracle --trace --set protocol@push-gap=$gap --db "$db" --quiet
+    expect_eq "push-gap $gap: no inference gets two state updates in one instant" \
+        "$(sql "$db" "$same_instant_updates")" "0"
+    expect_eq "push-gap $gap: one row per inference requested, finished or not" \
+        "$(sql "$db" "SELECT count(*) FROM inferences")" \
+        "$(sql "$db" "SELECT count(DISTINCT inference_id) FROM messages WHERE type = 'request'")"
+done
+db="$TMP/default-100ms.db"
+n_cancel=$(sql "$db" "SELECT count(*) FROM messages WHERE type = 'decision' AND bytes = 64")
+expect_eq "some re-decisions went local and cancelled their a2 ($n_cancel a2 of a bare header)" \
+    "$((n_cancel > 0))" "1"
+expect_eq "every inference that sent an a2 and ended local cancelled it" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc = '' AND EXISTS
+        (SELECT 1 FROM messages m WHERE m.inference_id = i.inference_id AND m.type = 'decision')
+        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.inference_id = i.inference_id AND
+        m.type = 'decision' AND m.bytes = 64)")" "0"
+expect_eq "every finished inference says what its plan was predicted to cost and on what state" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND
+        (predicted_latency_s IS NULL OR decided_ul_rate_bps IS NULL OR decided_ue_load IS NULL)")" "0"
+expect_eq "an inference no a3 changed keeps no second plan" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE overridden = 0 AND decided_split IS NOT NULL")" "0"
+n_gap=$(sql "$TMP/default-100ms.db" "SELECT count(*) FROM messages WHERE type = 'state-update'")
+n_nogap=$(sql "$TMP/default-0.db" "SELECT count(*) FROM messages WHERE type = 'state-update'")
+expect_eq "the push gap holds pushes back ($n_gap updates with 100 ms, $n_nogap with 0)" \
+    "$((n_gap < n_nogap))" "1"
+
+# ---- the battery asks for the network's state too (DESIGN step 10) ------------------------
+# 20 J phones, the channel and load triggers off: only the battery asks.
+for th in 0 0.001; do
+    db="$TMP/battery-$th.db"
+    expect_exit 0 "default.xml with 20 J phones, battery-threshold $th" "$COINFER" run \
+        scenarios/default.xml --policy oracle --trace --quiet --db "$db" \
+        --set "device[flagship]@battery=20 J" --set "device[midrange]@battery=20 J" \
+        --set protocol@channel-threshold=0 --set protocol@load-threshold=0 \
+        --set protocol@battery-threshold=$th
+done
+expect_eq "with the battery trigger off the UEs never ask" \
+    "$(sql "$TMP/battery-0.db" "SELECT count(*) FROM messages WHERE type = 'state-request'")" "0"
+n_ask=$(sql "$TMP/battery-0.001.db" "SELECT count(*) FROM messages WHERE type = 'state-request'")
+expect_eq "a battery moved by 0.1 % of its capacity makes the UE ask ($n_ask requests)" \
+    "$((n_ask > 0))" "1"
+
+# ---- a phone that cannot finish the model alone ---------------------------------------------
+# Its NPU lacks softmax: a declined request has no plan. The run goes on; the
+# inference is a row of stage no-plan naming the layer, the decline its reason.
+NP=tests/data/scenarios/collab-npu-only-phone.xml
+db="$TMP/npu-only.db"
+expect_exit 0 "validate accepts a phone that needs the edge for one layer" "$COINFER" validate $NP
+expect_exit 0 "a run where declined requests have no plan completes" "$COINFER" run $NP \
+    --policy oracle --set protocol@admission-wait=0 --db "$db"
+expect_match "the summary counts the no-plan inferences" "$OUT" "^run_id +policy +inferences +unfinished +no_plan "
+n_np=$(sql "$db" "SELECT count(*) FROM inferences WHERE stage = 'no-plan'")
+expect_eq "some declined requests ended with no plan ($n_np)" "$((n_np > 0))" "1"
+expect_eq "every no-plan row was declined, names why, and names lenet5's softmax group" \
+    "$(sql "$db" "SELECT DISTINCT declined, decline_reason, no_plan_layer FROM inferences WHERE stage = 'no-plan'")" \
+    "1|admission-wait|7"
+expect_eq "the requests the network accepted finished" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE declined = 0 AND t_done_s IS NULL AND t_request_s < 19")" "0"
+expect_eq "an accepted request has no decline reason" \
+    "$(sql "$db" "SELECT count(*) FROM inferences WHERE declined = 0 AND decline_reason IS NOT NULL")" "0"
+expect_exit 0 "report reads the no-plan rows" "$COINFER" report "$db"
+expect_match "report counts them" "$OUT" "^ +1 +oracle +[0-9]+ +[0-9]+ +$n_np "
+
 # ---- reproducible to the byte ---------------------------------------------------------
 expect_exit 0 "a second split run on the same seed" "$COINFER" run -q --policy split --db "$db" $SC
 expect_eq "the same seed reproduces every inference row" \

@@ -141,7 +141,10 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "t_done_s,latency_s,ue_compute_s,uplink_s,edge_queue_s,"
                               "edge_compute_s,downlink_s,signaling_s,ue_energy_j,edge_energy_j,"
                               "correct,declined,overridden,deadline_met,ue_alloc,edge_alloc,"
-                              "stage");
+                              "stage,decline_reason,no_plan_layer,decided_split,decided_ue_alloc,"
+                              "decided_edge_alloc,decided_ue_load,decided_battery_j,"
+                              "decided_ul_rate_bps,decided_dl_rate_bps,decided_edge_waits_s,"
+                              "predicted_latency_s,predicted_ue_energy_j,predicted_edge_energy_j");
     raw_columns(conn, "messages", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));

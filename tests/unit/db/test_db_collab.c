@@ -266,6 +266,119 @@ static void test_db_collab_unfinished_inferences_have_no_end_and_a_stage(void **
     sqlite3_close(conn);
 }
 
+/* A declined request's reason, and an inference that ended with no plan:
+ * its stage, its layer, a missed deadline even though not late yet. */
+static void test_db_collab_decline_reasons_and_no_plan_rows(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    make_inferences(rows, 0);
+    rows[0].declined = false; /* make_inferences declines row 0 */
+    rows[1].declined = true;
+    rows[1].decline = PROTO_DECLINE_EDGE_WITHDRAWN;
+    rows[2].declined = true;
+    rows[2].decline = PROTO_DECLINE_ADMISSION_WAIT;
+    rows[2].finished = false;
+    rows[2].stage = "no-plan";
+    rows[2].no_plan = true;
+    rows[2].no_plan_layer = 5;
+    rows[2].t_done_s = NAN;
+    rows[2].latency_s = NAN;
+    rows[2].deadline_s = 1e6;
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "decline_reason IS NULL AND no_plan_layer IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "decline_reason = 'edge-withdrawn' AND stage IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "decline_reason = 'admission-wait' AND stage = 'no-plan' AND "
+                                   "no_plan_layer = 5 AND deadline_met = 0"),
+                     1);
+    /* a reason without a decline, a layer without no-plan: refused */
+    assert_int_equal(raw_try(conn, "UPDATE inferences SET decline_reason = 'no-uplink' "
+                                   "WHERE inference_id = 0"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(raw_try(conn, "UPDATE inferences SET no_plan_layer = 1 WHERE inference_id = 1"),
+                     SQLITE_CONSTRAINT);
+    sqlite3_close(conn);
+}
+
+/* The decision columns: row 0 never had a plan (all NULL); row 1 ran the
+ * plan it decided (no second plan), row 2 was overridden from a split of 2
+ * on gpu0 to its executed plan. The prediction is compute_plan_cost's on
+ * the state decided on; the waits list every edge option by label. */
+static void test_db_collab_decision_columns_explain_the_plan(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+    struct compute_plan_cost c;
+    sqlite3 *conn;
+    char sql[256];
+
+    core_err_clear(&err);
+    make_inferences(rows, 0);
+    for (int o = 0; o < 3; o++)
+        for (size_t l = 0; l < 10; l++) {
+            problem.latency_s[COMPUTE_SIDE_EDGE][o * 10 + l] = 1e-3 * (double)(o + 1);
+            problem.latency_s[COMPUTE_SIDE_UE][l] = 4e-3;
+        }
+    for (int i = 1; i < 3; i++) {
+        struct proto_outcome *r = &rows[i];
+
+        r->state.edge_available = true;
+        r->state.ul_rate_bps = 2e7 * i;
+        r->state.dl_rate_bps = 5e7;
+        r->state.w_latency = 1.0;
+        r->state.wait_s[COMPUTE_SIDE_EDGE][0] = 0.25;
+        r->state.wait_s[COMPUTE_SIDE_EDGE][1] = 0.5;
+        r->state.wait_s[COMPUTE_SIDE_EDGE][2] = 0.125;
+        r->ue_load = 0.5;
+        r->battery_j = i == 1 ? INFINITY : 1234.5;
+        r->plan_decided = r->plan;
+    }
+    rows[2].plan_decided.n_ue = 2;
+    for (uint32_t l = 2; l < 10; l++)
+        rows[2].plan_decided.option[l] = 0;
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "decided_ue_load IS NULL AND predicted_latency_s IS NULL AND "
+                                   "decided_edge_waits_s IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "decided_split IS NULL AND decided_ue_alloc IS NULL AND "
+                                   "decided_battery_j IS NULL AND decided_ue_load = 0.5 AND "
+                                   "decided_ul_rate_bps = 2e7 AND decided_dl_rate_bps = 5e7 AND "
+                                   "decided_edge_waits_s = 'gpu0=0.25,gpu1=0.5,gpu2=0.125'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "decided_split = 2 AND decided_ue_alloc = 'npu:0-1' AND "
+                                   "decided_edge_alloc = 'gpu0:2-9' AND decided_battery_j = 1234.5"),
+                     1);
+    compute_plan_cost(&problem, &rows[2].state, &rows[2].plan_decided, &c);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM inferences WHERE inference_id = 2 AND predicted_latency_s = "
+             "%.17g AND predicted_ue_energy_j = %.17g",
+             c.latency_s, c.ue_energy_j);
+    assert_true(isfinite(c.latency_s) && c.latency_s > 0.25);
+    assert_int_equal(raw_int(conn, sql), 1);
+    sqlite3_close(conn);
+}
+
 static void test_db_collab_inference_batch_for_unknown_run_is_refused_whole(void **state)
 {
     struct testutil_dir *f = *state;
@@ -608,6 +721,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_collab_inferences_read_back_every_column_exact,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_unfinished_inferences_have_no_end_and_a_stage, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_decline_reasons_and_no_plan_rows, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_decision_columns_explain_the_plan, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),

@@ -949,6 +949,62 @@ static void test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone(void
     fixture_end(&f);
 }
 
+/* The edge instance is withdrawn while the UE computes its part, after the
+ * network holds a2: a3 comes then, not only as an a2 arrives. UE layers a
+ * thousand times slower (18 s for all five), split 2, one request per 100 s
+ * (its phase found by a first run of the same seed without withdrawal),
+ * the edge gone from 1 s after the first request: the network takes the
+ * edge part back at that moment and the UE computes everything. */
+static void a3_world(struct fixture *f, uint32_t *k, double withdraw_s)
+{
+    chain_problem(&f->p, edge_lat_s);
+    for (size_t i = 0; i < N_LAYERS; i++)
+        f->p.latency_s[COMPUTE_SIDE_UE][i] *= 1000.0;
+    protocol_config(&f->t, &f->p, 200.0, PROTO_ARRIVAL_PERIODIC, 0.01, 1);
+    f->t.edge_inst[0].withdrawn_from_s = withdraw_s;
+    f->t.edge_inst[0].withdrawn_until_s = withdraw_s > 0 ? 1e9 : withdraw_s;
+    fixture_start(f, 1, true, fixed_split, k);
+    run_to(f->eng, 200.0);
+}
+
+static void test_collab_a3_comes_when_the_edge_goes_after_a2(void **state)
+{
+    struct fixture f = {0};
+    uint32_t k = 2;
+    const struct tu_row *row;
+    double t0, gone_s;
+    size_t i;
+
+    (void)state;
+    a3_world(&f, &k, 0.0);
+    row = record_of(&f.rec, 0);
+    assert_non_null(row);
+    assert_false(row->o.overridden);
+    assert_int_equal(row->o.split, 2);
+    t0 = row->o.t_request_s;
+    fixture_end(&f);
+
+    memset(&f, 0, sizeof(f));
+    gone_s = t0 + 1.0;
+    a3_world(&f, &k, gone_s);
+    row = record_of(&f.rec, 0);
+    assert_non_null(row);
+    assert_near(row->o.t_request_s, t0, 0.0);
+    assert_true(row->o.overridden);
+    assert_false(row->o.declined);
+    assert_int_equal(row->o.split, N_LAYERS);
+    assert_string_equal(row->edge_alloc, "");
+    assert_near(row->o.uplink_s, 0.0, 0.0);
+    /* the a3 went out as the edge went, the UE still on its first layer */
+    for (i = 0; i < f.rec.n_messages; i++)
+        if (f.rec.messages[i].type == PROTO_MSG_UPDATE && f.rec.messages[i].inference_id == 0)
+            break;
+    assert_true(i < f.rec.n_messages);
+    assert_true(f.rec.messages[i].t_s >= gone_s && f.rec.messages[i].t_s < gone_s + 0.1);
+    assert_consistent(row);
+    fixture_end(&f);
+}
+
 /* The UE asks for the network's state when its own load (busy cores over
  * cores) moved by load-threshold since it decided: on two cores, 12 ms of
  * UE work per request and Poisson requests at 125 Hz, an inference that
@@ -1007,6 +1063,7 @@ int main(void)
         TEST(test_collab_end_reports_every_inference_in_flight_unfinished),
         TEST(test_collab_an_empty_battery_stops_the_ue_requesting),
         TEST(test_collab_a_withdrawn_edge_instance_declines_while_it_is_gone),
+        TEST(test_collab_a3_comes_when_the_edge_goes_after_a2),
         TEST(test_collab_ue_load_change_makes_the_ue_ask_for_state),
     };
 

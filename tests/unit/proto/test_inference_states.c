@@ -255,48 +255,66 @@ static void withdrawing(uint32_t split, double input_b, double decision_b, doubl
     compute_problem_fini(&p);
 }
 
-/* A local plan changed to another local plan: an inference computing
- * its 3 UE layers hears state pushes (every ms, each 8 ms on the air, so
- * that several are in flight): the first makes it local on UE option 0,
- * the next one moves its layers not yet started to option 1. */
-struct script3 {
-    uint32_t calls;
-};
-
-static enum core_rc three_plans(void *ctx, const struct compute_problem *p,
-                                const struct compute_state *s, struct core_rng *rng,
-                                struct compute_plan *out, struct core_err *e)
+/* Worlds where the UE cannot run layer N_LAYERS - 1 on any option. In the
+ * first the edge is withdrawn for good: every request is declined and ends
+ * with no plan at once (REPLYING -> FREE). In the second the network's
+ * decider takes every edge part back (an a3 that withdraws it while the
+ * 2 MB upload is on the air): the a4 has no plan (TAKEN_BACK_UPLOADING ->
+ * FREE). */
+static enum core_rc withdraw_all(void *ctx, const struct compute_decision *req,
+                                 struct core_rng *rng, struct compute_plan *out, bool *later,
+                                 struct core_err *e)
 {
-    struct script3 *sc = ctx;
-    uint32_t call = sc->calls++;
-
-    (void)s, (void)rng, (void)e;
-    memset(out, 0, sizeof(*out));
-    out->n_layers = (uint32_t)p->n_layers;
-    out->n_ue = call == 0 ? 3 : out->n_layers;
-    for (uint32_t i = 0; i < out->n_layers; i++) {
-        out->order[i] = (uint16_t)i;
-        out->option[i] = call >= 2 && i >= 3 ? 1 : 0;
-    }
+    (void)ctx, (void)rng, (void)e;
+    *later = false;
+    *out = *req->current;
+    out->n_ue = out->n_layers;
     return CORE_OK;
 }
 
-static void local_to_local(void)
+static void no_plan_worlds(void)
 {
-    static const char *const labels[] = {"cpu:1", "cpu:1b"};
-    struct compute_problem p = {0};
-    struct tu_world t;
-    struct script3 sc = {0};
+    for (int world = 0; world < 2; world++) {
+        struct compute_problem p = {0};
+        struct tu_world t;
+        struct tu_decider d;
+        struct tu_records rec;
+        struct radio_ue_group_config g;
+        double x[1], y[1];
+        struct core_engine *eng = core_engine_create(0);
+        struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
+        const struct proto_decider net = {withdraw_all, NULL};
+        struct proto_collab_world *w;
+        uint32_t split = 0;
 
-    options_problem(&p, 2, ue_lat_s, labels, 1, (const double(*)[N_LAYERS])edge_lat_s);
-    protocol_config(&t, &p, 2.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
-    t.device[0].n_options = 2;
-    t.ue_units[1] = 1;
-    t.c.protocol.push_period_s = 1e-3;
-    t.c.protocol.reply_bytes = 1e5;
-    run_static(&t, 2.0, three_plans, &sc);
-    assert_true(sc.calls >= 3);
-    compute_problem_fini(&p);
+        chain_problem(&p, edge_lat_s);
+        p.latency_s[COMPUTE_SIDE_UE][N_LAYERS - 1] = INFINITY;
+        p.input_bytes = world == 0 ? p.input_bytes : 2e6;
+        protocol_config(&t, &p, 4.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+        if (world == 0) {
+            t.edge_inst[0].withdrawn_from_s = 0.0;
+            t.edge_inst[0].withdrawn_until_s = 1e9;
+        }
+        tu_records_init(&rec, false);
+        w = proto_collab_world_create(&t.c, eng, radio, tu_decider(&d, fixed_split, &split),
+                                      world == 0 ? NULL : &net, &rec.sink, NULL);
+        assert_non_null(w);
+        run_to(eng, 4.0);
+        assert_true(rec.n_inferences >= 3);
+        for (size_t i = 0; i < rec.n_inferences; i++) {
+            assert_true(rec.inferences[i].o.no_plan);
+            assert_int_equal(rec.inferences[i].o.no_plan_layer, N_LAYERS - 1);
+            assert_string_equal(rec.inferences[i].o.stage, "no-plan");
+            assert_int_equal(rec.inferences[i].o.decline, world == 0 ? PROTO_DECLINE_EDGE_WITHDRAWN
+                                                                   : PROTO_DECLINE_NONE);
+        }
+        add_moves(w);
+        proto_collab_world_destroy(w);
+        tu_records_fini(&rec);
+        radio_world_destroy(radio);
+        core_engine_destroy(eng);
+        compute_problem_fini(&p);
+    }
 }
 
 static void test_states_the_worlds_make_every_allowed_move(void **state)
@@ -312,7 +330,7 @@ static void test_states_the_worlds_make_every_allowed_move(void **state)
     moving(6, PROTO_HO_REPLAN, 1.0, true, 0.01, HEAVY);
     moving(7, PROTO_HO_REPLAN, 0.0, false, 0.0, WITHDRAWING);
     moving(8, PROTO_HO_REPLAN, 0.0, false, 0.0, WITHDRAWING_SLOW_UE);
-    local_to_local();
+    no_plan_worlds();
     withdrawing(2, 150e3, 8.0, 1.0);
     withdrawing(0, 2e6, 8.0, 1.0);     /* a3 comes during the upload: taken back uploading */
     withdrawing(0, 2e6, 8.0, 100.0);   /* ...which ends before the UE's part */

@@ -398,10 +398,10 @@ static int64_t make_collab_run(const char *path, const char *policy,
 
 static void test_report_inference_runs_show_the_per_policy_summary(void **state)
 {
-    static const char *const want_split[] = {"2",   "split", "5",   "1", "2.5", "2.5", "3.85",
-                                             "3.97", "0.5", "1.5", "0.6", "1",  "2",   "-"};
-    static const char *const want_oracle[] = {"3",     "oracle", "2",   "0", "0.5", "0.5", "0.725",
-                                              "0.745", "0.2",    "0",   "1", "0",   "0",   "0.5"};
+    static const char *const want_split[] = {"2",    "split", "5",   "1",   "0", "2.5", "2.5", "3.85",
+                                             "3.97", "0.5",   "1.5", "0.6", "1", "2",   "-"};
+    static const char *const want_oracle[] = {"3",     "oracle", "2", "0", "0", "0.5", "0.5", "0.725",
+                                              "0.745", "0.2",    "0", "1", "0", "0",   "0.5"};
     static const char *const want_run[] = {"2",  "default", "split", "42", "complete",
                                            NULL, NULL,      "0",     "v-test"};
     struct fixture *f = *state;
@@ -417,7 +417,8 @@ static void test_report_inference_runs_show_the_per_policy_summary(void **state)
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\ninferences", "2", want_split, ARRAY_LEN(want_split));
     expect_tokens(f->out, "\ninferences", "3", want_oracle, ARRAY_LEN(want_oracle));
-    assert_non_null(strstr(f->out, "run_id  policy  inferences  unfinished  mean_latency_s"));
+    assert_non_null(
+        strstr(f->out, "run_id  policy  inferences  unfinished  no_plan  mean_latency_s"));
     assert_non_null(strstr(f->out, "over the finished inferences only"));
     /* The queue run keeps its requests line and has none among the inferences. */
     expect_tokens(f->out, "\nrequests", "1", known_stats, ARRAY_LEN(known_stats));

@@ -279,6 +279,7 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
                                          "policy",
                                          "inferences",
                                          "unfinished",
+                                         "no_plan",
                                          "mean_latency_s",
                                          "p50_latency_s",
                                          "p95_latency_s",
@@ -289,9 +290,9 @@ static void test_collab_summary_prints_one_aligned_line_per_policy(void **state)
                                          "declined",
                                          "overridden",
                                          "accuracy"};
-    static const char *const oracle[] = {"3",    "oracle", "10", "0",   "5.5", "5.5", "9.55",
-                                         "9.91", "0.55",   "2",  "0.7", "2",   "1",   "0.666667"};
-    static const char *const local[] = {"4", "local", "0", "0", "-", "-", "-",
+    static const char *const oracle[] = {"3",    "oracle", "10", "0",   "0", "5.5", "5.5", "9.55",
+                                         "9.91", "0.55",   "2",  "0.7", "2", "1",   "0.666667"};
+    static const char *const local[] = {"4", "local", "0", "0", "0", "-", "-", "-",
                                         "-", "-",     "-", "-", "0", "0", "-"};
     struct run_summary s[2];
     char *text, *second;
@@ -335,7 +336,7 @@ static void test_collab_summary_prints_policies_side_by_side(void **state)
     expect_line(text, "p95_latency_s", p95, ARRAY_LEN(p95));
     expect_line(text, "declined", declined, ARRAY_LEN(declined));
     expect_line(text, "accuracy", accuracy, ARRAY_LEN(accuracy));
-    /* Fourteen lines, all of one length. */
+    /* Fifteen lines, all of one length. */
     {
         const char *p = text, *end;
         size_t lines = 0, width = strchr(text, '\n') - text;
@@ -345,7 +346,7 @@ static void test_collab_summary_prints_policies_side_by_side(void **state)
             lines++;
             p = end + 1;
         }
-        assert_int_equal(lines, 14);
+        assert_int_equal(lines, 15);
     }
     free(text);
 }
@@ -382,10 +383,47 @@ static void test_collab_summary_counts_unfinished_but_averages_the_finished(void
     assert_near(s.mean_edge_energy_j, 2.0, 1e-12);
     assert_near(s.deadline_ratio, 7.0 / 13.0, 1e-12);
     text = capture(run_summary_print, &s, 1);
-    expect_line(text, "5", (const char *const[]){"5", "random", "13", "3", "5.5", "5.5", "9.55",
-                                                 "9.91", "0.55", "2", "0.538462", "2", "1",
-                                                 "0.666667"},
-                14);
+    expect_line(text, "5", (const char *const[]){"5", "random", "13", "3", "0", "5.5", "5.5",
+                                                 "9.55", "9.91", "0.55", "2", "0.538462", "2",
+                                                 "1", "0.666667"},
+                15);
+    assert_non_null(strstr(text, "over the finished inferences only"));
+    free(text);
+    run_summary_fini(&s);
+}
+
+/* Two rows that ended with no plan beside the ten known ones: counted apart
+ * from the unfinished, missed deadlines, out of the means. */
+static void test_collab_summary_counts_no_plan_apart(void **state)
+{
+    struct proto_outcome rows[12];
+    struct run_summary s;
+    char *text;
+
+    make_rows(rows);
+    memset(&rows[10], 0, 2 * sizeof(rows[0]));
+    for (int k = 10; k < 12; k++) {
+        rows[k].inference_id = (uint64_t)k;
+        rows[k].stage = "no-plan";
+        rows[k].no_plan = true;
+        rows[k].no_plan_layer = 7;
+        rows[k].declined = true;
+        rows[k].latency_s = NAN;
+        rows[k].t_done_s = NAN;
+        rows[k].ue_energy_j = 9.0;
+        rows[k].correct = -1;
+    }
+    run_summary_init(&s, "joint", 6);
+    assert_core_rc(run_summary_add(&s, rows, 12, &err), CORE_OK);
+    run_summary_finish(&s);
+    assert_int_equal(s.count, 12);
+    assert_int_equal(s.unfinished, 0);
+    assert_int_equal(s.no_plan, 2);
+    assert_int_equal(s.declined, 4);
+    assert_near(s.mean_latency_s, 5.5, 1e-12);
+    assert_near(s.mean_ue_energy_j, 0.55, 1e-12);
+    assert_near(s.deadline_ratio, 7.0 / 12.0, 1e-12);
+    text = capture(run_summary_print, &s, 1);
     assert_non_null(strstr(text, "over the finished inferences only"));
     free(text);
     run_summary_fini(&s);
@@ -400,6 +438,7 @@ int main(void)
         TEST(test_collab_summary_grows_past_its_first_allocation),
         TEST(test_collab_summary_out_of_memory_adds_nothing),
         TEST(test_collab_summary_counts_unfinished_but_averages_the_finished),
+        TEST(test_collab_summary_counts_no_plan_apart),
         TEST(test_collab_summary_long_policy_name_is_truncated),
         TEST(test_collab_summary_prints_one_aligned_line_per_policy),
         TEST(test_collab_summary_prints_policies_side_by_side),
