@@ -1,7 +1,8 @@
 /*
- * cmd_report.c — `coinfer report DB [--config RUN]`: print, per run stored in
- * a results database, its scenario, policy, seed, status, counts, the knobs
- * its --set overrides changed and summary statistics; or the whole
+ * cmd_report.c — `coinfer report DB [--by model|device] | --config RUN`: print,
+ * per run stored in a results database, its scenario, policy, seed, status,
+ * counts, the knobs its --set overrides changed and summary statistics (the
+ * inferences' per model or device class with --by); or the whole
  * configuration one run ran with, a scenario file that makes the run again.
  */
 #include "cli/cli_int.h"
@@ -14,12 +15,15 @@
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer report DB [--config RUN]\n"
+            "usage: coinfer report DB [--by model|device]\n"
+            "       coinfer report DB --config RUN\n"
             "\n"
             "Summarise every run stored in the results database DB: scenario, policy,\n"
             "seed, status, times, row counts, the values --set changed from the scenario\n"
             "file, and the statistics of what each run recorded.\n"
             "\n"
+            "  --by model     the inferences' summary per run and model\n"
+            "  --by device    the inferences' summary per run and UE device class\n"
             "  --config RUN   print instead the whole configuration run RUN ran with: a\n"
             "                 scenario file with every knob written (model files by\n"
             "                 absolute path); `coinfer run` on it makes the run again\n"
@@ -32,6 +36,8 @@ static void help(FILE *out)
 int cli_report(int argc, char **argv)
 {
     const char *db = NULL, *run = NULL;
+    enum run_report_by by = RUN_REPORT_BY_RUN;
+    bool by_given = false;
     struct core_err e;
     uint64_t run_id = 0;
 
@@ -46,6 +52,14 @@ int cli_report(int argc, char **argv)
                 return 2;
             }
             run = argv[++i];
+        } else if (strcmp(argv[i], "--by") == 0) {
+            if (i + 1 == argc || (strcmp(argv[i + 1], "model") != 0 &&
+                                  strcmp(argv[i + 1], "device") != 0)) {
+                fprintf(stderr, "coinfer report: --by needs model or device (see --help)\n");
+                return 2;
+            }
+            by = strcmp(argv[++i], "model") == 0 ? RUN_REPORT_BY_MODEL : RUN_REPORT_BY_DEVICE;
+            by_given = true;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "coinfer report: unknown option '%s' (see --help)\n", argv[i]);
             return 2;
@@ -60,13 +74,17 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "coinfer report: expected one database (see coinfer report --help)\n");
         return 2;
     }
+    if (run && by_given) {
+        fprintf(stderr, "coinfer report: --by and --config do not go together (see --help)\n");
+        return 2;
+    }
     if (run && (!cli_parse_u64(run, &run_id) || run_id == 0 || run_id > INT64_MAX)) {
         fprintf(stderr, "coinfer report: --config '%s' is not a run id\n", run);
         return 2;
     }
     core_err_clear(&e);
     if ((run ? run_report_config(db, (int64_t)run_id, stdout, &e)
-             : run_report(db, stdout, &e)) != CORE_OK)
+             : run_report(db, by, stdout, &e)) != CORE_OK)
         return cli_fail(&e);
     return 0;
 }

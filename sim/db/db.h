@@ -36,6 +36,7 @@ enum db_table {
     DB_PROFILES,      /* struct db_profile_row, no run */
     DB_INFERENCES,    /* struct proto_outcome, per run; ctx struct db_inference_ctx */
     DB_MESSAGES,      /* struct proto_message_record, per run */
+    DB_UES,           /* struct db_ue_row, per run */
     DB_TABLE_COUNT
 };
 
@@ -97,6 +98,16 @@ struct db_profile_row {
     double latency_max_s;   /* slowest of them, s */
 };
 
+/* One row of `ues`: a UE of a collaborative run as the run starts. The
+ * device name is borrowed for the call. */
+struct db_ue_row {
+    uint32_t ue_id;      /* the UE */
+    const char *device;  /* its device class */
+    uint32_t group;      /* its <ue-group>, from 0 in file order */
+    uint32_t cell_id;    /* its serving cell at the start */
+    double x_m, y_m;     /* its position at the start, m */
+};
+
 /* Append rows[0..n) (of table t's row type) in one transaction: all or, on
  * any error, none. run_id is the run they belong to (ignored by tables not
  * per run); ctx is the table's batch context (NULL where it has none).
@@ -120,6 +131,8 @@ enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *con
 enum core_rc db_insert_messages(struct db *db, int64_t run_id,
                                 const struct proto_message_record *rows, size_t n,
                                 struct core_err *e);
+enum core_rc db_insert_ues(struct db *db, int64_t run_id, const struct db_ue_row *rows, size_t n,
+                           struct core_err *e);
 
 /* ======================================================================== */
 /* Reading (reader.c)                                                         */
@@ -154,6 +167,8 @@ enum db_query {
                                 schema 6 on */
     DB_Q_INFERENCES_OF_RUN_V4, /* the same from a schema 4 or 5 database (no_plan_layer
                                   always -1) */
+    DB_Q_INFERENCES_BY_MODEL,  /* DB_Q_INFERENCES_OF_RUN's columns, then the model name */
+    DB_Q_INFERENCES_BY_DEVICE, /* ... then the UE's device class ('-' where ues has none) */
     DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
                                 model), flops, params, profiled_at; oldest first */
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */

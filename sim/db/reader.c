@@ -57,6 +57,18 @@ static const struct {
                                 "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
                                 "overridden, deadline_met, correct, t_done_s IS NOT NULL, "
                                 "coalesce(no_plan_layer, -1) FROM inferences WHERE run_id = ?1"},
+    [DB_Q_INFERENCES_BY_MODEL] = {6, true, "the inferences of a run",
+                                  "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
+                                  "overridden, deadline_met, correct, t_done_s IS NOT NULL, "
+                                  "coalesce(no_plan_layer, -1), model FROM inferences "
+                                  "WHERE run_id = ?1"},
+    [DB_Q_INFERENCES_BY_DEVICE] = {6, true, "the inferences of a run",
+                                   "SELECT i.latency_s, i.ue_energy_j, i.edge_energy_j, "
+                                   "i.declined, i.overridden, i.deadline_met, i.correct, "
+                                   "i.t_done_s IS NOT NULL, coalesce(i.no_plan_layer, -1), "
+                                   "coalesce(u.device, '-') FROM inferences i LEFT JOIN ues u "
+                                   "ON u.run_id = i.run_id AND u.ue_id = i.ue_id "
+                                   "WHERE i.run_id = ?1"},
     [DB_Q_INFERENCES_OF_RUN_V4] = {4, true, "the inferences of a run",
                                    "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
                                    "overridden, deadline_met, correct, t_done_s IS NOT NULL, -1 "

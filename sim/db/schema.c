@@ -179,9 +179,11 @@ static const struct migration migrations[] = {
      * layer no UE option runs when an inference ended with no plan (stage
      * "no-plan"); the decided_ and predicted_ columns explain the decision:
      * the state it saw, its predicted cost, and the plan the UE decided
-     * where an a3 changed it (NULL in rows copied from v5). SQLite cannot relax NOT NULL in place: the table is
+     * where an a3 changed it (NULL in rows copied from v5). ues names
+     * each UE's device class, group, and start cell and position, so that
+     * results break down by device class. SQLite cannot relax NOT NULL in place: the table is
      * rebuilt, its rows copied. */
-    {"inferences: unfinished and no-plan rows, decline reasons, no policy column",
+    {"inferences: unfinished and no-plan rows, decisions explained, no policy column; ues",
      "CREATE TABLE inferences_v6 (\n"
      "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
      "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
@@ -234,7 +236,17 @@ static const struct migration migrations[] = {
      "edge_compute_s, downlink_s, signaling_s, ue_energy_j, edge_energy_j, correct, declined, "
      "overridden, deadline_met, ue_alloc, edge_alloc FROM inferences;\n"
      "DROP TABLE inferences;\n"
-     "ALTER TABLE inferences_v6 RENAME TO inferences;\n"},
+     "ALTER TABLE inferences_v6 RENAME TO inferences;\n"
+     "CREATE TABLE ues (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    ue_id INTEGER NOT NULL CHECK (ue_id >= 0),\n"
+     "    device TEXT NOT NULL,\n"
+     "    ue_group INTEGER NOT NULL CHECK (ue_group >= 0),\n"
+     "    cell_id INTEGER NOT NULL CHECK (cell_id >= 0),\n"
+     "    x_m REAL NOT NULL,\n"
+     "    y_m REAL NOT NULL,\n"
+     "    PRIMARY KEY (run_id, ue_id)\n"
+     ");\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

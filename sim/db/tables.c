@@ -272,6 +272,27 @@ static void bind_message(sqlite3_stmt *st, int64_t run_id, const void *row, cons
         sqlite3_bind_int64(st, 7, r->inference_id);
 }
 
+/* ---- UEs ------------------------------------------------------------------ */
+
+static void bind_ue(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_ue_row *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, r->ue_id);
+    sqlite3_bind_text(st, 3, r->device, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->group);
+    sqlite3_bind_int64(st, 5, r->cell_id);
+    sqlite3_bind_double(st, 6, r->x_m);
+    sqlite3_bind_double(st, 7, r->y_m);
+}
+
+static void describe_ue(const void *row, char *buf, size_t size)
+{
+    snprintf(buf, size, "UE %u", (unsigned)((const struct db_ue_row *)row)->ue_id);
+}
+
 static void describe_message(const void *row, char *buf, size_t size)
 {
     const struct proto_message_record *r = row;
@@ -342,6 +363,15 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .bind = bind_message,
         .describe = describe_message,
     },
+    [DB_UES] = {
+        .rows_name = "UEs",
+        .insert_sql = "INSERT INTO ues (run_id, ue_id, device, ue_group, cell_id, x_m, y_m) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        .row_size = sizeof(struct db_ue_row),
+        .per_run = true,
+        .bind = bind_ue,
+        .describe = describe_ue,
+    },
 };
 
 /* ---- typed entry points --------------------------------------------------------- */
@@ -380,4 +410,10 @@ enum core_rc db_insert_messages(struct db *db, int64_t run_id,
                                 struct core_err *e)
 {
     return db_insert(db, DB_MESSAGES, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_ues(struct db *db, int64_t run_id, const struct db_ue_row *rows, size_t n,
+                           struct core_err *e)
+{
+    return db_insert(db, DB_UES, run_id, rows, n, NULL, e);
 }

@@ -1022,6 +1022,8 @@ const struct radio_carrier *radio_world_carrier(const struct radio_world *w);
 /* Position of cell c's site, m, and its serving UE's current cell. */
 void radio_world_cell_site(const struct radio_world *w, uint32_t cell, double *x_m, double *y_m);
 uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue);
+/* Where ue is now, m (reads only: nothing advances, nothing is drawn). */
+void radio_world_ue_position(const struct radio_world *w, uint32_t ue, double *x_m, double *y_m);
 
 /* Start a transfer of size_bytes (> 0) for ue in direction dir now, in the
  * serving cell; fn(ctx, ...) is called when it completes (fn may be NULL).

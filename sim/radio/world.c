@@ -1043,6 +1043,12 @@ uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue)
     return w->ues[ue].ho.serving;
 }
 
+void radio_world_ue_position(const struct radio_world *w, uint32_t ue, double *x_m, double *y_m)
+{
+    CORE_ASSERT(ue < w->n_ues);
+    position_at(&w->ues[ue], core_engine_now(w->eng), x_m, y_m);
+}
+
 size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir)
 {
     CORE_ASSERT(ue < w->n_ues && dir < RADIO_DIR_COUNT);

@@ -424,40 +424,79 @@ struct inference_runs {
     size_t n, cap;                 /* used, allocated */
 };
 
+/* Room for one more summary in ir. */
+static enum core_rc grow_sums(struct inference_runs *ir, struct core_err *e)
+{
+    size_t cap;
+    struct run_summary *p;
+
+    if (ir->n < ir->cap)
+        return CORE_OK;
+    cap = ir->cap ? 2 * ir->cap : 8;
+    p = core_realloc(ir->sums, cap * sizeof(*p));
+    if (!p)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu run summaries", ir->path,
+                        cap);
+    ir->sums = p;
+    ir->cap = cap;
+    return CORE_OK;
+}
+
 static enum core_rc inference_run(void *ctx, const struct db_value *cols, size_t n,
                                   struct core_err *e)
 {
     struct inference_runs *ir = ctx;
 
     (void)n;
-    if (ir->n == ir->cap) {
-        size_t cap = ir->cap ? 2 * ir->cap : 8;
-        struct run_summary *p = core_realloc(ir->sums, cap * sizeof(*p));
-
-        if (!p)
-            return core_err(e, CORE_E_NOMEM, "%s: out of memory for %zu run summaries",
-                            ir->path, cap);
-        ir->sums = p;
-        ir->cap = cap;
-    }
+    if (grow_sums(ir, e) != CORE_OK)
+        return e->rc;
     run_summary_init(&ir->sums[ir->n++], cols[1].null ? "-" : cols[1].text, cols[0].i);
     return CORE_OK;
 }
 
-/* One run's inferences going into its summary. */
+/* One run's inferences going into its summary, or, grouped, into the
+ * summaries of its groups (groups[first..] of out, made as they appear). */
 struct inference_rows {
-    struct run_summary *s; /* the run's summary */
-    const char *path;      /* for messages */
+    struct run_summary *s;       /* the run's summary */
+    const char *path;            /* for messages */
+    const char *group_kind;      /* NULL: one summary; else what column 9 names */
+    struct inference_runs *out;  /* grouped: where the groups' summaries go */
+    size_t first;                /* grouped: the run's first group in out */
 };
+
+/* The summary of the row's group (column 9), made when new. */
+static struct run_summary *group_of(struct inference_rows *ir, const struct db_value *key,
+                                    struct core_err *e)
+{
+    const char *name = key->null ? "-" : key->text;
+    struct run_summary *g;
+
+    for (size_t i = ir->first; i < ir->out->n; i++)
+        if (strcmp(ir->out->sums[i].group, name) == 0)
+            return &ir->out->sums[i];
+    if (grow_sums(ir->out, e) != CORE_OK)
+        return NULL;
+    g = &ir->out->sums[ir->out->n++];
+    run_summary_init(g, ir->s->policy, ir->s->run_id);
+    g->group_kind = ir->group_kind;
+    snprintf(g->group, sizeof(g->group), "%s", name);
+    return g;
+}
 
 /* One inference into the summary (only the columns it reads are filled). */
 static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t n,
                                   struct core_err *e)
 {
     struct inference_rows *ir = ctx;
+    struct run_summary *s = ir->s;
     struct proto_outcome rec;
 
-    (void)n;
+    if (ir->group_kind) {
+        CORE_ASSERT(n >= 10);
+        s = group_of(ir, &cols[9], e);
+        if (!s)
+            return e->rc;
+    }
     memset(&rec, 0, sizeof(rec));
     rec.latency_s = cols[0].d;
     rec.ue_energy_j = cols[1].d;
@@ -468,34 +507,54 @@ static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t
     rec.correct = cols[6].null ? -1 : (int)cols[6].i;
     rec.finished = cols[7].i != 0;
     rec.no_plan = cols[8].i >= 0;
-    if (run_summary_add(ir->s, &rec, 1, e) != CORE_OK)
+    if (run_summary_add(s, &rec, 1, e) != CORE_OK)
         return core_err(e, CORE_E_NOMEM, "%s: out of memory for the inferences of run %lld",
                         ir->path, (long long)ir->s->run_id);
     return CORE_OK;
 }
 
-static enum core_rc print_inferences(struct db_reader *r, FILE *out, struct core_err *e)
+static enum core_rc print_inferences(struct db_reader *r, enum run_report_by by, FILE *out,
+                                     struct core_err *e)
 {
+    static const char *const kinds[] = {
+        [RUN_REPORT_BY_RUN] = NULL, [RUN_REPORT_BY_MODEL] = "model",
+        [RUN_REPORT_BY_DEVICE] = "device"};
     struct inference_runs ir = {.path = db_reader_path(r)};
-    enum core_rc rc = db_query(r, DB_Q_RUNS_WITH_INFERENCES, 0, inference_run, &ir, e);
+    struct inference_runs groups = {.path = ir.path};
+    struct inference_runs *shown = by == RUN_REPORT_BY_RUN ? &ir : &groups;
+    enum db_query q = by == RUN_REPORT_BY_MODEL    ? DB_Q_INFERENCES_BY_MODEL
+                      : by == RUN_REPORT_BY_DEVICE ? DB_Q_INFERENCES_BY_DEVICE
+                      : db_reader_version(r) >= 6  ? DB_Q_INFERENCES_OF_RUN
+                                                   : DB_Q_INFERENCES_OF_RUN_V4;
+    enum core_rc rc;
 
+    if (by != RUN_REPORT_BY_RUN && db_reader_version(r) < 6)
+        return core_err(e, CORE_E_INPUT, "%s: schema version %d has no %s of an inference "
+                        "(schema 6 on)", ir.path, db_reader_version(r), kinds[by]);
+    rc = db_query(r, DB_Q_RUNS_WITH_INFERENCES, 0, inference_run, &ir, e);
     for (size_t i = 0; rc == CORE_OK && i < ir.n; i++) {
-        struct inference_rows rows = {&ir.sums[i], ir.path};
+        struct inference_rows rows = {&ir.sums[i], ir.path, kinds[by], &groups, groups.n};
 
-        rc = db_query(r, db_reader_version(r) >= 6 ? DB_Q_INFERENCES_OF_RUN
-                                                    : DB_Q_INFERENCES_OF_RUN_V4,
-                      ir.sums[i].run_id, inference_row, &rows, e);
+        rc = db_query(r, q, ir.sums[i].run_id, inference_row, &rows, e);
         run_summary_finish(&ir.sums[i]);
         run_summary_fini(&ir.sums[i]);
+        for (size_t g = rows.first; g < groups.n; g++) {
+            run_summary_finish(&groups.sums[g]);
+            run_summary_fini(&groups.sums[g]);
+        }
     }
-    if (rc == CORE_OK && ir.n > 0) {
-        fprintf(out, "\ninferences (latencies in s with exact quantiles, energies in J per "
-                     "inference):\n");
-        run_summary_print(out, ir.sums, ir.n);
+    if (rc == CORE_OK && shown->n > 0) {
+        fprintf(out, "\ninferences%s%s (latencies in s with exact quantiles, energies in J per "
+                     "inference):\n",
+                kinds[by] ? " by " : "", kinds[by] ? kinds[by] : "");
+        run_summary_print(out, shown->sums, shown->n);
     }
     for (size_t i = 0; i < ir.n; i++)
         run_summary_fini(&ir.sums[i]);
+    for (size_t i = 0; i < groups.n; i++)
+        run_summary_fini(&groups.sums[i]);
     core_free(ir.sums);
+    core_free(groups.sums);
     return rc;
 }
 
@@ -611,7 +670,8 @@ enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, stru
 
 /* ---- the report ---------------------------------------------------------------------- */
 
-static enum core_rc report(struct db_reader *r, FILE *out, struct core_err *e)
+static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out,
+                           struct core_err *e)
 {
     const char *path = db_reader_path(r);
     struct runs_ctx runs = {{run_columns, ARRAY_LEN(run_columns), NULL, 0, 0, 0}, path, false};
@@ -648,7 +708,7 @@ static enum core_rc report(struct db_reader *r, FILE *out, struct core_err *e)
     if (rc == CORE_OK)
         rc = print_radio(r, out, e);
     if (rc == CORE_OK)
-        rc = print_inferences(r, out, e);
+        rc = print_inferences(r, by, out, e);
     if (rc == CORE_OK)
         rc = print_profiles(r, out, e);
     if (rc == CORE_OK)
@@ -656,13 +716,13 @@ static enum core_rc report(struct db_reader *r, FILE *out, struct core_err *e)
     return rc;
 }
 
-enum core_rc run_report(const char *path, FILE *out, struct core_err *e)
+enum core_rc run_report(const char *path, enum run_report_by by, FILE *out, struct core_err *e)
 {
     struct db_reader *r = NULL;
     enum core_rc rc = db_reader_open(path, &r, e);
 
     if (rc == CORE_OK)
-        rc = report(r, out, e);
+        rc = report(r, by, out, e);
     db_reader_close(r);
     return rc;
 }

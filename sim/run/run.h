@@ -88,9 +88,17 @@ enum core_rc run_validate(const char *path, struct core_err *e);
  * The one place that default is written. */
 void run_default_db_path(const char *scenario_name, char *buf, size_t size);
 
+/* How a report breaks a run's inferences down. */
+enum run_report_by {
+    RUN_REPORT_BY_RUN,    /* one summary line per run */
+    RUN_REPORT_BY_MODEL,  /* one per run and model */
+    RUN_REPORT_BY_DEVICE, /* one per run and UE device class (schema 6 on: the ues table) */
+};
+
 /* Print, per run in the database at path: scenario, policy, seed, status,
- * row counts and summary statistics of what it recorded (report.c). */
-enum core_rc run_report(const char *path, FILE *out, struct core_err *e);
+ * row counts and summary statistics of what it recorded, the inferences'
+ * broken down as by says (report.c). */
+enum core_rc run_report(const char *path, enum run_report_by by, FILE *out, struct core_err *e);
 
 /* Print the canonical configuration run run_id of the database at path ran
  * with (a scenario file that makes the run again). CORE_E_INPUT when the run
@@ -109,6 +117,9 @@ enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, stru
 #define RUN_POLICY_NAME_MAX 32
 struct run_summary {
     char policy[RUN_POLICY_NAME_MAX]; /* the decision policy (truncated to fit) */
+    const char *group_kind;          /* what group names ("model", "device"; static text;
+                                        NULL: the summary is the whole run's) */
+    char group[RUN_POLICY_NAME_MAX]; /* the model or device class it covers */
     int64_t run_id;                  /* its row in runs; 0: none */
     uint64_t count;                  /* inferences, finished or not */
     uint64_t unfinished;             /* of those, in flight when the run stopped */

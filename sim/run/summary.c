@@ -28,6 +28,7 @@
 enum summary_col {
     COL_RUN_ID,
     COL_POLICY,
+    COL_GROUP,
     COL_INFERENCES,
     COL_UNFINISHED,
     COL_NO_PLAN,
@@ -47,6 +48,7 @@ enum summary_col {
 static const char *const col_names[] = {
     [COL_RUN_ID] = "run_id",
     [COL_POLICY] = "policy",
+    [COL_GROUP] = "group",
     [COL_INFERENCES] = "inferences",
     [COL_UNFINISHED] = "unfinished",
     [COL_NO_PLAN] = "no_plan",
@@ -156,6 +158,9 @@ static void format_cell(const struct run_summary *s, enum summary_col c,
     case COL_POLICY:
         snprintf(cell, SUMMARY_CELL_MAX, "%s", s->policy[0] ? s->policy : "-");
         return;
+    case COL_GROUP:
+        snprintf(cell, SUMMARY_CELL_MAX, "%s", s->group[0] ? s->group : "-");
+        return;
     case COL_INFERENCES:
         snprintf(cell, SUMMARY_CELL_MAX, "%llu", (unsigned long long)s->count);
         return;
@@ -222,6 +227,27 @@ static bool any_run_id(const struct run_summary *s, size_t n)
     return false;
 }
 
+/* What the summaries are grouped by ("model", ...), or NULL. */
+static const char *group_kind(const struct run_summary *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i].group_kind)
+            return s[i].group_kind;
+    return NULL;
+}
+
+/* Whether column c is printed: the group column only when grouped. */
+static bool shown(const struct run_summary *s, size_t n, int c)
+{
+    return c != COL_GROUP || group_kind(s, n) != NULL;
+}
+
+/* Column c's heading: the group column is named for what it groups by. */
+static const char *heading(const struct run_summary *s, size_t n, int c)
+{
+    return c == COL_GROUP ? group_kind(s, n) : col_names[c];
+}
+
 /* Pad text to width (right-aligned, or left-aligned unless last), then the
  * separator or the end of the line. */
 static void print_cell(FILE *out, const char *text, size_t width, bool right, bool last)
@@ -244,7 +270,9 @@ void run_summary_print(FILE *out, const struct run_summary *s, size_t n)
     int c;
 
     for (c = first; c < COL_COUNT; c++) {
-        widths[c] = strlen(col_names[c]);
+        if (!shown(s, n, c))
+            continue;
+        widths[c] = strlen(heading(s, n, c));
         for (i = 0; i < n; i++) {
             format_cell(&s[i], (enum summary_col)c, cell);
             if (strlen(cell) > widths[c])
@@ -252,11 +280,16 @@ void run_summary_print(FILE *out, const struct run_summary *s, size_t n)
         }
     }
     for (c = first; c < COL_COUNT; c++)
-        print_cell(out, col_names[c], widths[c], c != COL_POLICY, c + 1 == COL_COUNT);
+        if (shown(s, n, c))
+            print_cell(out, heading(s, n, c), widths[c], c != COL_POLICY && c != COL_GROUP,
+                       c + 1 == COL_COUNT);
     for (i = 0; i < n; i++) {
         for (c = first; c < COL_COUNT; c++) {
+            if (!shown(s, n, c))
+                continue;
             format_cell(&s[i], (enum summary_col)c, cell);
-            print_cell(out, cell, widths[c], c != COL_POLICY, c + 1 == COL_COUNT);
+            print_cell(out, cell, widths[c], c != COL_POLICY && c != COL_GROUP,
+                       c + 1 == COL_COUNT);
         }
     }
     print_note(out, s, n);
@@ -271,8 +304,10 @@ void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n)
 
     /* One width for every policy column keeps the figures in a grid. */
     for (c = first; c < COL_COUNT; c++) {
-        if (strlen(col_names[c]) > name_width)
-            name_width = strlen(col_names[c]);
+        if (!shown(s, n, c))
+            continue;
+        if (strlen(heading(s, n, c)) > name_width)
+            name_width = strlen(heading(s, n, c));
         for (i = 0; i < n; i++) {
             format_cell(&s[i], (enum summary_col)c, cell);
             if (strlen(cell) > width)
@@ -280,7 +315,9 @@ void run_summary_print_columns(FILE *out, const struct run_summary *s, size_t n)
         }
     }
     for (c = first; c < COL_COUNT; c++) {
-        print_cell(out, col_names[c], name_width, false, n == 0);
+        if (!shown(s, n, c))
+            continue;
+        print_cell(out, heading(s, n, c), name_width, false, n == 0);
         for (i = 0; i < n; i++) {
             format_cell(&s[i], (enum summary_col)c, cell);
             print_cell(out, cell, width, true, i + 1 == n);

@@ -90,6 +90,24 @@ expect_eq "every finished inference says what its plan was predicted to cost and
         (predicted_latency_s IS NULL OR decided_ul_rate_bps IS NULL OR decided_ue_load IS NULL)")" "0"
 expect_eq "an inference no a3 changed keeps no second plan" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE overridden = 0 AND decided_split IS NOT NULL")" "0"
+expect_eq "ues names every UE's device class, group and start" \
+    "$(sql "$db" "SELECT device || ':' || count(*) FROM ues GROUP BY device ORDER BY device" | paste -sd' ')" \
+    "flagship:10 midrange:10"
+expect_eq "every inference's UE is in ues" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i LEFT JOIN ues u USING (run_id, ue_id) WHERE u.device IS NULL")" "0"
+n_all=$(sql "$db" "SELECT count(*) FROM inferences")
+for by in model device; do
+    expect_exit 0 "report --by $by" "$COINFER" report "$db" --by $by
+    expect_match "report --by $by heads its table so" "$OUT" "^inferences by $by "
+    expect_eq "report --by $by: the groups' inferences add up to the run's ($n_all)" \
+        "$(sed -nE "/^run_id +policy +$by /,/^\$/p" <<<"$OUT" | awk 'NR > 1 && NF > 3 { s += $4 } END { print s }')" \
+        "$n_all"
+done
+expect_eq "report --by device lists both device classes" \
+    "$(sed -nE '/^run_id +policy +device /,/^$/p' <<<"$OUT" | awk 'NR > 1 && NF > 3 { print $3 }' | sort | paste -sd' ')" \
+    "flagship midrange"
+expect_exit 2 "report --by something else is a usage error" "$COINFER" report "$db" --by cell
+expect_match "it names the choices" "$ERR" "--by needs model or device"
 n_gap=$(sql "$TMP/default-100ms.db" "SELECT count(*) FROM messages WHERE type = 'state-update'")
 n_nogap=$(sql "$TMP/default-0.db" "SELECT count(*) FROM messages WHERE type = 'state-update'")
 expect_eq "the push gap holds pushes back ($n_gap updates with 100 ms, $n_nogap with 0)" \

@@ -72,7 +72,7 @@ static enum core_rc report(struct fixture *f, struct core_err *e)
     fp = open_memstream(&f->out, &f->out_len);
     assert_non_null(fp);
     core_err_clear(e);
-    rc = run_report(f->tmp->path, fp, e);
+    rc = run_report(f->tmp->path, RUN_REPORT_BY_RUN, fp, e);
     fclose(fp);
     return rc;
 }
