@@ -42,13 +42,13 @@ static const struct policy_ops table[] = {
         .observe = NULL,
         .destroy = policy_release,
     },
-    [POLICY_ORACLE] = {
-        .name = "oracle",
-        .help = "the best cut and option per layer, both sides",
+    [POLICY_JOINT] = {
+        .name = "joint",
+        .help = "the method: best cut and option per layer, exact",
         .is_default = true,
         .optimal = true,
-        .create = policy_oracle_create,
-        .decide = policy_oracle_decide,
+        .create = policy_joint_create,
+        .decide = policy_joint_decide,
         .observe = NULL,
         .destroy = policy_release,
     },

@@ -16,8 +16,8 @@
  *            the problem's topological order, each layer on its side's
  *            default option or, where that option does not support it, on
  *            the side's fastest option that does (fewest seconds alone);
- *  - oracle: the best cut AND per-layer option mapping on both sides (the
- *            default);
+ *  - joint:  the method's own: the best cut AND per-layer option mapping
+ *            on both sides, decided together (the default);
  *  - random: a uniform valid cut, then a uniform supporting option per layer
  *            on its side.
  * When the state says the edge is not available every policy returns the
@@ -26,14 +26,14 @@
  * Cuts. The UE's part is a set of layers closed under predecessors (an
  * ideal of the DAG); a plan runs it in increasing layer index, then the rest
  * in increasing layer index. A solver works over a family of cuts prepared
- * at creation: every ideal for oracle and random when the model has at most
+ * at creation: every ideal for joint and random when the model has at most
  * POLICY_CUTS_MAX of them (counted by a bounded enumeration), else (and
  * always for local, edge and split) the n + 1 prefixes of the layer order,
  * the chain relaxation. policy_solver_exact says whether the family is every
  * cut of the model (always so for a chain, where every layer i > 0 reads
  * layer i - 1).
  *
- * Exactness of the oracle. For a fixed order every term of the cost model
+ * Exactness of joint. For a fixed order every term of the cost model
  * is local to one position or one boundary: a layer's latency and energy
  * depend on its own option; a copy at boundary k on the options at k - 1
  * and k and on the bytes crossing k, which the cut and order fix; a wait on
@@ -67,24 +67,24 @@ enum policy_kind {
     POLICY_LOCAL,
     POLICY_EDGE,
     POLICY_SPLIT,
-    POLICY_ORACLE,
+    POLICY_JOINT,
     POLICY_RANDOM,
     POLICY_KIND_COUNT
 };
 
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
-/* "local", "edge", "split", "oracle", "random"; "?" for no kind. Every
+/* "local", "edge", "split", "joint", "random"; "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */
 const char *policy_help(enum policy_kind k);
-/* The policy a run takes when none is named: oracle. */
+/* The policy a run takes when none is named: joint. */
 enum policy_kind policy_default(void);
 /* The kind named name: true with it in *k, else false. */
 bool policy_kind_find(const char *name, enum policy_kind *k);
 /* True when policy k's plan is the best of its family of cuts, so that
- * policy_solver_exact says whether it is the exact optimum (oracle). */
+ * policy_solver_exact says whether it is the exact optimum (joint). */
 bool policy_optimal(enum policy_kind k);
 /* True when policy k learns from how its decisions turned out (it has an
  * observe; no built-in does): only then is it worth handing it outcomes. */

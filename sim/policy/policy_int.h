@@ -13,7 +13,7 @@
  *   cuts.c     the family of cuts: ideals by bounded enumeration, or prefixes;
  *   dp.c       the forward and backward dynamic programmes over the family,
  *              the best cut of them, and the plan a cut gives;
- *   local.c, edge.c, split.c, oracle.c, random.c   one built-in policy each;
+ *   local.c, edge.c, split.c, joint.c, random.c   one built-in policy each;
  *   adapt.c    a4, the plan every policy answers to an ADAPT request.
  *
  * Data layout of a solver. cuts[] holds the family sorted by size (so a
@@ -210,7 +210,7 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
 void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
                  struct compute_plan *out);
 
-/* ---- the built-in policies (local.c, edge.c, split.c, oracle.c, random.c) ---------- */
+/* ---- the built-in policies (local.c, edge.c, split.c, joint.c, random.c) ---------- */
 
 enum core_rc policy_local_create(struct policy_solver *s, struct core_err *e);
 /* The local plan; also every policy's answer when the edge is not available. */
@@ -225,8 +225,8 @@ enum core_rc policy_split_create(struct policy_solver *s, struct core_err *e);
 enum core_rc policy_split_decide(struct policy_solver *s, const struct compute_state *st,
                                  struct core_rng *rng, struct compute_plan *out,
                                  struct core_err *e);
-enum core_rc policy_oracle_create(struct policy_solver *s, struct core_err *e);
-enum core_rc policy_oracle_decide(struct policy_solver *s, const struct compute_state *st,
+enum core_rc policy_joint_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_joint_decide(struct policy_solver *s, const struct compute_state *st,
                                   struct core_rng *rng, struct compute_plan *out,
                                   struct core_err *e);
 enum core_rc policy_random_create(struct policy_solver *s, struct core_err *e);

@@ -1,7 +1,7 @@
 /*
  * decider.c — a policy as the UEs' decider (proto's decision seam): one
  * solver per (device class, model) problem, prepared once at the start of a
- * run (policy_solver_create: the oracle enumerates a DAG's cuts there);
+ * run (policy_solver_create: joint enumerates a DAG's cuts there);
  * INITIAL and UPDATE requests are the policy's decisions, ADAPT requests
  * (a4) the plan every policy answers (policy_adapt). Built-in policies
  * always answer at once. A policy that learns (policy_observes) hears every

@@ -187,7 +187,7 @@ struct run_options {
     const char *db_path;        /* results database; NULL: results/<name>.db */
     bool no_db;                 /* record nothing in a database (the observer only) */
     const char *policy;         /* decision policy; NULL: the scenario kind's default (fifo,
-                                   radio, oracle) */
+                                   radio, joint) */
     bool trace;                 /* collaborative: record every message in `messages` */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
     run_progress_fn progress;   /* NULL: no progress reports */
@@ -223,7 +223,7 @@ struct run_result {
 /* The i-th policy a scenario of kind accepts, NULL past the last (the
  * queue: fifo; radio: radio; collaborative: the policy module's table, in
  * its order: what --policy all runs). Without one, a run takes the first,
- * or for a collaborative scenario the policy module's default (oracle). */
+ * or for a collaborative scenario the policy module's default (joint). */
 const char *run_policy_name(enum io_scenario_kind kind, size_t i);
 
 /* Run scenario a to its end (or a stop), recording into the results database

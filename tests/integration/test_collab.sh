@@ -19,9 +19,9 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge split oracle random $"
+    "^local edge split joint random $"
 expect_match "run --help names the default policy" "$OUT" \
-    "--policy NAME +decision policy of a collaborative scenario \\(default oracle\\):"
+    "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
 expect_exit 2 "an unknown --policy is a usage error" \
     "$COINFER" run --policy best --db "$TMP/u.db" $SC
@@ -39,8 +39,8 @@ for p in $policies; do
     expect_match "the summary has a column for $p" "$OUT" "^policy .* $p"
 done
 expect_match "the summary gives p95 latencies" "$OUT" "^p95_latency_s "
-expect_match "the oracle says it was exact" "$OUT" "policy oracle, exact"
-expect_eq "only the oracle, the optimal policy, speaks of exactness" \
+expect_match "joint says it was exact" "$OUT" "policy joint, exact"
+expect_eq "only joint, the optimal policy, speaks of exactness" \
     "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "1"
 expect_eq "one run per policy" \
     "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "$n_policies"

@@ -65,7 +65,7 @@ static void test_names_are_unique_well_formed_and_not_all(void **state)
     }
 }
 
-static void test_exactly_one_default_and_it_is_the_oracle(void **state)
+static void test_exactly_one_default_and_it_is_joint(void **state)
 {
     int n_default = 0;
 
@@ -76,7 +76,7 @@ static void test_exactly_one_default_and_it_is_the_oracle(void **state)
             assert_int_equal(policy_default(), k);
         }
     assert_int_equal(n_default, 1);
-    assert_string_equal(policy_kind_name(policy_default()), "oracle");
+    assert_string_equal(policy_kind_name(policy_default()), "joint");
 }
 
 static void test_kind_names_round_trip(void **state)
@@ -89,9 +89,9 @@ static void test_kind_names_round_trip(void **state)
         assert_int_equal(got, k);
     }
     assert_string_equal(policy_kind_name(POLICY_SPLIT), "split");
-    assert_string_equal(policy_kind_name(POLICY_ORACLE), "oracle");
+    assert_string_equal(policy_kind_name(POLICY_JOINT), "joint");
     assert_false(policy_kind_find("neurosurgeon", &got));
-    assert_false(policy_kind_find("Oracle", &got));
+    assert_false(policy_kind_find("Joint", &got));
     assert_false(policy_kind_find("all", &got));
     assert_false(policy_kind_find("", &got));
 }
@@ -114,12 +114,12 @@ static void fake_observe(struct policy_solver *s, const struct policy_feedback *
 
 static void test_observe_reaches_a_policy_that_listens(void **state)
 {
-    struct policy_ops listening = *policy_ops_of(POLICY_ORACLE);
-    struct policy_solver s = {.kind = POLICY_ORACLE, .ops = &listening};
+    struct policy_ops listening = *policy_ops_of(POLICY_JOINT);
+    struct policy_solver s = {.kind = POLICY_JOINT, .ops = &listening};
     struct compute_problem p;
     struct compute_state st;
     struct compute_plan pl;
-    const struct policy_feedback fb = {&p, &st, &pl, 0.25, 0.5, 0.75, -1};
+    const struct policy_feedback fb = {&p, &st, &pl, true, 0.25, 0.5, 0.75, -1};
 
     (void)state;
     listening.observe = fake_observe;
@@ -128,8 +128,8 @@ static void test_observe_reaches_a_policy_that_listens(void **state)
     assert_int_equal(heard.calls, 1);
     assert_ptr_equal(heard.s, &s);
     assert_ptr_equal(heard.fb, &fb);
-    /* the oracle's own row does not observe: nothing heard */
-    s.ops = policy_ops_of(POLICY_ORACLE);
+    /* joint's own row does not observe: nothing heard */
+    s.ops = policy_ops_of(POLICY_JOINT);
     policy_observe(&s, &fb);
     assert_int_equal(heard.calls, 1);
 }
@@ -139,7 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_every_kind_has_a_complete_row),
         TEST(test_names_are_unique_well_formed_and_not_all),
-        TEST(test_exactly_one_default_and_it_is_the_oracle),
+        TEST(test_exactly_one_default_and_it_is_joint),
         TEST(test_kind_names_round_trip),
         TEST(test_observe_reaches_a_policy_that_listens),
     };

@@ -2,10 +2,10 @@
  * test_policy.c — the decision makers (their table: test_ops.c): obvious
  * answers on hand-built problems (a slow UE beside a fast edge and link goes
  * to the edge, a dead link stays local, an unavailable edge gives every
- * policy the local plan, split's fixed options and their fallback); the
- * oracle against brute force (every cut x every option assignment) on small
- * chains and DAGs; the property that no policy beats the oracle (or any
- * policy the table calls optimal) on the state it decided for, over
+ * policy the local plan, split's fixed options and their fallback); joint
+ * against brute force (every cut x every option assignment) on small
+ * chains and DAGs; the property that no policy beats joint (or any policy
+ * the table calls optimal) on the state it decided for, over
  * thousands of random problems and states; random's plans valid and its cuts
  * uniform (chi-square); the zoo's ResNet-18 and MobileNetV2 DAGs solved
  * exactly; no allocation per decision; outcomes heard change no built-in's
@@ -33,7 +33,7 @@ static struct core_err err;
     do {                                                                                           \
         double o_ = (obs), e_ = (exp);                                                             \
         if (!(o_ >= e_ - REL * fabs(e_) || (isinf(o_) && isinf(e_)))) {                            \
-            print_error("%s: %.17g below the oracle's %.17g\n", (what), o_, e_);                   \
+            print_error("%s: %.17g below joint's %.17g\n", (what), o_, e_);                   \
             fail();                                                                                \
         }                                                                                          \
     } while (0)
@@ -197,7 +197,7 @@ static int split_option(const struct compute_problem *p, enum compute_side sd, s
     return best;
 }
 
-/* The least objective of policy kind's space by enumeration: the oracle's
+/* The least objective of policy kind's space by enumeration: joint's
  * (and random's) every cut (closed set, in index order, then the rest in
  * index order) x every supporting option assignment; local's full cut, edge's
  * empty cut (each with every assignment); split's prefixes with its fixed
@@ -262,7 +262,7 @@ static double brute_force_of(const struct compute_problem *p, const struct compu
 
 static double brute_force(const struct compute_problem *p, const struct compute_state *st)
 {
-    return brute_force_of(p, st, POLICY_ORACLE);
+    return brute_force_of(p, st, POLICY_JOINT);
 }
 
 /* ---- obvious answers ----------------------------------------------------- */
@@ -292,7 +292,7 @@ static void slow_ue_fast_edge(struct compute_problem *p, struct compute_state *s
     st->w_energy = 0.1;
 }
 
-static void test_oracle_sends_everything_to_a_fast_edge(void **state)
+static void test_joint_sends_everything_to_a_fast_edge(void **state)
 {
     struct compute_problem p;
     struct compute_state st;
@@ -301,7 +301,7 @@ static void test_oracle_sends_everything_to_a_fast_edge(void **state)
 
     (void)state;
     slow_ue_fast_edge(&p, &st);
-    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    s = policy_solver_create(POLICY_JOINT, &p, &err);
     assert_non_null(s);
     assert_true(policy_solver_exact(s));
     assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
@@ -320,7 +320,7 @@ static void test_oracle_sends_everything_to_a_fast_edge(void **state)
 }
 
 /* A large input and a small first output at a slow link: split after layer 0. */
-static void test_oracle_splits_where_the_tensor_is_small(void **state)
+static void test_joint_splits_where_the_tensor_is_small(void **state)
 {
     struct compute_problem p;
     struct compute_state st;
@@ -333,7 +333,7 @@ static void test_oracle_splits_where_the_tensor_is_small(void **state)
     p.input_bytes = 1e6;
     p.layers[0].out_bytes = 10;
     st.ul_rate_bps = 1e6; /* input 8 s, layer 0's output 80 us */
-    for (k = POLICY_SPLIT; k <= POLICY_ORACLE; k++) {
+    for (k = POLICY_SPLIT; k <= POLICY_JOINT; k++) {
         s = policy_solver_create(k, &p, &err);
         assert_non_null(s);
         assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
@@ -432,9 +432,9 @@ static void test_split_uses_default_options_with_fallback(void **state)
     compute_problem_fini(&p);
 }
 
-/* ---- the oracle against brute force and the others ----------------------- */
+/* ---- joint against brute force and the others ----------------------- */
 
-static void test_oracle_equals_brute_force_on_small_problems(void **state)
+static void test_joint_equals_brute_force_on_small_problems(void **state)
 {
     struct core_rng *r = core_rng_create(11, 0, CORE_RNG_POLICY);
     int trial, k;
@@ -448,7 +448,7 @@ static void test_oracle_equals_brute_force_on_small_problems(void **state)
 
         random_problem(&p, r, 1 + core_rng_below(r, 6), dag, 1 + core_rng_below(r, 2),
                        1 + core_rng_below(r, 2), 0.25, false);
-        s = policy_solver_create(POLICY_ORACLE, &p, &err);
+        s = policy_solver_create(POLICY_JOINT, &p, &err);
         if (!s) {
             /* some random problems have no valid cut (a UE-only layer after
              * an edge-only one): brute force agrees */
@@ -541,9 +541,9 @@ static void test_each_policy_is_optimal_over_its_own_space(void **state)
     core_rng_destroy(r);
 }
 
-/* Neither the oracle nor any policy beats one the table says is optimal
+/* Neither joint nor any policy beats one the table says is optimal
  * (policy_optimal), on the small problems where its family is every cut. */
-static void test_no_policy_beats_the_oracle(void **state)
+static void test_no_policy_beats_joint(void **state)
 {
     struct core_rng *r = core_rng_create(13, 0, CORE_RNG_POLICY);
     int trial, k, cases = 0, n_optimal = 0;
@@ -551,7 +551,7 @@ static void test_no_policy_beats_the_oracle(void **state)
 
     (void)state;
     assert_non_null(r);
-    assert_true(policy_optimal(POLICY_ORACLE));
+    assert_true(policy_optimal(POLICY_JOINT));
     for (trial = 0; trial < 300; trial++) {
         struct compute_problem p;
         struct policy_solver *s[POLICY_KIND_COUNT];
@@ -742,16 +742,16 @@ static void test_zoo_dags_are_solved_exactly_without_allocation(void **state)
             s[kind] = policy_solver_create(kind, &p, &err);
             assert_non_null(s[kind]);
         }
-        assert_true(policy_solver_exact(s[POLICY_ORACLE]));
+        assert_true(policy_solver_exact(s[POLICY_JOINT]));
         if (zoo[z] == NN_ZOO_RESNET18) {
             /* downsample branches beside the main path: more cuts than prefixes */
             assert_false(policy_solver_exact(s[POLICY_SPLIT]));
-            assert_true(policy_solver_cuts(s[POLICY_ORACLE]) > p.n_layers + 1);
+            assert_true(policy_solver_cuts(s[POLICY_JOINT]) > p.n_layers + 1);
         } else {
             /* each layer reads the one before (a residual add reads the block
              * input as well): the cuts are the prefixes */
             assert_true(policy_solver_exact(s[POLICY_SPLIT]));
-            assert_int_equal(policy_solver_cuts(s[POLICY_ORACLE]), p.n_layers + 1);
+            assert_int_equal(policy_solver_cuts(s[POLICY_JOINT]), p.n_layers + 1);
         }
         allocs = core_alloc_count();
         for (k = 0; k < 200; k++) {
@@ -760,7 +760,7 @@ static void test_zoo_dags_are_solved_exactly_without_allocation(void **state)
             double best_v;
 
             random_state(&st, r, &p);
-            assert_core_rc(policy_decide(s[POLICY_ORACLE], &st, r, &best, &err), CORE_OK);
+            assert_core_rc(policy_decide(s[POLICY_JOINT], &st, r, &best, &err), CORE_OK);
             best_v = plan_objective(&p, &st, &best);
             for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
                 assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
@@ -812,7 +812,7 @@ static void test_wide_dag_falls_back_to_the_chain_relaxation(void **state)
     }
     p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
     assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
-    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    s = policy_solver_create(POLICY_JOINT, &p, &err);
     assert_non_null(s);
     assert_false(policy_solver_exact(s));
     assert_int_equal(policy_solver_cuts(s), 25);
@@ -843,7 +843,7 @@ static void test_builtins_decide_the_same_after_hearing_outcomes(void **state)
         struct core_rng *r1 = core_rng_create(5, 0, CORE_RNG_POLICY);
         struct core_rng *r2 = core_rng_create(5, 0, CORE_RNG_POLICY);
         struct compute_plan before, after;
-        struct policy_feedback fb = {&p, &st, &before, 0.5, 1.0, 2.0, 1};
+        struct policy_feedback fb = {&p, &st, &before, true, 0.5, 1.0, 2.0, 1};
 
         assert_non_null(s);
         assert_non_null(r1);
@@ -878,17 +878,17 @@ static void test_errors_are_reported(void **state)
     slow_ue_fast_edge(&p, &st);
     /* a problem that fails its check */
     p.copy_bytes_per_s[0] = 0;
-    assert_null(policy_solver_create(POLICY_ORACLE, &p, &err));
+    assert_null(policy_solver_create(POLICY_JOINT, &p, &err));
     assert_int_equal(err.rc, CORE_E_INPUT);
     assert_non_null(strstr(err.msg, "copy bandwidth"));
     p.copy_bytes_per_s[0] = 1e9;
-    /* layer 2 only on the edge: local cannot run, oracle runs it but not
+    /* layer 2 only on the edge: local cannot run, joint runs it but not
      * without the edge */
     set_cost(&p, COMPUTE_SIDE_UE, 0, 2, INFINITY, 0);
     assert_null(policy_solver_create(POLICY_LOCAL, &p, &err));
     assert_int_equal(err.rc, CORE_E_INPUT);
     assert_non_null(strstr(err.msg, "layer 2 on the ue"));
-    s = policy_solver_create(POLICY_ORACLE, &p, &err);
+    s = policy_solver_create(POLICY_JOINT, &p, &err);
     assert_non_null(s);
     assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
     assert_true(pl.n_ue <= 2);
@@ -939,13 +939,13 @@ static void test_create_out_of_memory_leaks_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TEST(test_oracle_sends_everything_to_a_fast_edge),
-        TEST(test_oracle_splits_where_the_tensor_is_small),
+        TEST(test_joint_sends_everything_to_a_fast_edge),
+        TEST(test_joint_splits_where_the_tensor_is_small),
         TEST(test_unavailable_edge_gives_every_policy_the_local_plan),
         TEST(test_split_uses_default_options_with_fallback),
-        TEST(test_oracle_equals_brute_force_on_small_problems),
+        TEST(test_joint_equals_brute_force_on_small_problems),
         TEST(test_each_policy_is_optimal_over_its_own_space),
-        TEST(test_no_policy_beats_the_oracle),
+        TEST(test_no_policy_beats_joint),
         TEST(test_random_cuts_are_uniform_and_plans_valid),
         TEST(test_zoo_dags_are_solved_exactly_without_allocation),
         TEST(test_wide_dag_falls_back_to_the_chain_relaxation),
