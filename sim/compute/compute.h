@@ -399,7 +399,7 @@ struct compute_problem {
     double copy_latency_s[COMPUTE_SIDE_COUNT];         /* fixed cost of a copy, s */
     double copy_bytes_per_s[COMPUTE_SIDE_COUNT];       /* copy bandwidth, B/s (> 0) */
     double copy_power_w[COMPUTE_SIDE_COUNT];           /* power while copying, W */
-    uint32_t default_option[COMPUTE_SIDE_COUNT];       /* the split policy's fixed choice */
+    uint32_t default_option[COMPUTE_SIDE_COUNT];       /* split-default's fixed choice */
     double msg_header_bytes;                           /* added to the uplink and result, B */
 };
 

@@ -8,27 +8,44 @@
  * its name, its one-line help, whether it is the default, and its create /
  * decide / observe / destroy); every list of names, the default and the help
  * `coinfer run --help` prints come from it. The built-ins:
- *  - local:  everything on the UE, the best UE option per layer (copies
- *            counted);
- *  - edge:   everything on the edge, the raw input sent uplink, the best edge
- *            option per layer;
- *  - split:  Neurosurgeon-style: the best split point among the prefixes of
- *            the problem's topological order, each layer on its side's
- *            default option or, where that option does not support it, on
- *            the side's fastest option that does (fewest seconds alone);
- *  - joint:  the method's own: the best cut AND per-layer option mapping
- *            on both sides, decided together (the default);
- *  - random: a uniform valid cut, then a uniform supporting option per layer
- *            on its side.
- * When the state says the edge is not available every policy returns the
- * local plan. Every plan passes compute_plan_check.
+ *  - local:         everything on the UE, the best UE option per layer
+ *                   (copies counted);
+ *  - edge:          everything on the edge, the raw input sent uplink, the
+ *                   best edge option per layer;
+ *  - resource:      no split: the whole model on one option of either
+ *                   side, the best (AutoScale-style);
+ *  - split:         Neurosurgeon as published: the best split point among
+ *                   the prefixes of the problem's topological order, each
+ *                   side's part on one option of that side, the best pair
+ *                   chosen per decision;
+ *  - split-default: the same split with each side's part on its declared
+ *                   default option;
+ *  - joint:         the method's own: the best cut AND per-layer option
+ *                   mapping on both sides, decided together (the default);
+ *  - random:        a uniform valid cut, then a uniform supporting option
+ *                   per layer on its side.
+ * Where the option resource, split or split-default put a part on cannot
+ * run one of its layers, that layer runs on the side's fastest option that
+ * can (fewest seconds alone), as a mobile framework hands what its delegate
+ * cannot run back to another processor.
+ *
+ * The ablation lattice. Under the predictions and the state a decision is
+ * made on (each policy's objective as compute_plan_cost prices it):
+ * joint <= every other policy (its family holds every prefix and random's
+ * every cut, and it minimises over every supporting option of every
+ * layer); split <= split-default and split <= resource (their plans are
+ * among split's, priced by the same code); min(local, edge) <= resource
+ * (local and edge give each layer the best option of their side, resource
+ * one option to all). local, edge, resource and split are otherwise
+ * unordered. When the state says the edge is not available every policy
+ * returns the local plan. Every plan passes compute_plan_check.
  *
  * Cuts. The UE's part is a set of layers closed under predecessors (an
  * ideal of the DAG); a plan runs it in increasing layer index, then the rest
  * in increasing layer index. A solver works over a family of cuts prepared
  * at creation: every ideal for joint and random when the model has at most
  * POLICY_CUTS_MAX of them (counted by a bounded enumeration), else (and
- * always for local, edge and split) the n + 1 prefixes of the layer order,
+ * always for the others) the n + 1 prefixes of the layer order,
  * the chain relaxation. policy_solver_exact says whether the family is every
  * cut of the model (always so for a chain, where every layer i > 0 reads
  * layer i - 1).
@@ -66,7 +83,9 @@
 enum policy_kind {
     POLICY_LOCAL,
     POLICY_EDGE,
+    POLICY_RESOURCE,
     POLICY_SPLIT,
+    POLICY_SPLIT_DEFAULT,
     POLICY_JOINT,
     POLICY_RANDOM,
     POLICY_KIND_COUNT
@@ -74,7 +93,8 @@ enum policy_kind {
 
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
-/* "local", "edge", "split", "joint", "random"; "?" for no kind. Every
+/* "local", "edge", "resource", "split", "split-default", "joint", "random";
+ * "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */

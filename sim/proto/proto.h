@@ -447,7 +447,7 @@ struct proto_device_config {
     double copy_latency_s;              /* fixed cost of a copy between resources, s */
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
-    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split-default's option label ("": first) */
     double battery_j;                   /* battery capacity, J (0: unlimited) */
 };
 extern const struct core_knob_table proto_device_knobs;
@@ -457,7 +457,7 @@ struct proto_edge_config {
     double copy_latency_s;              /* fixed cost of a copy between resources, s */
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
-    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split-default's option label ("": first) */
 };
 extern const struct core_knob_table proto_edge_knobs;
 
@@ -497,7 +497,7 @@ struct proto_side_options {
     size_t n;                                               /* options */
     struct compute_option option[COMPUTE_PLAN_MAX_OPTIONS]; /* instance, amount, label */
     uint32_t units[COMPUTE_PLAN_MAX_OPTIONS];               /* units one job takes */
-    uint32_t default_option;                                /* the split policy's choice */
+    uint32_t default_option;                                /* split-default's choice */
 };
 
 /* The name of a <use> in labels: its name, else its resource's. */

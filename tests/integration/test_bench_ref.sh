@@ -71,8 +71,8 @@ num='[0-9]+ +\([0-9]+-[0-9]+\)'
 expect_match "bench-ref: the joint row is said to run the reference's oracle" "$OUT" \
     "has no policy 'joint': its row runs the reference's 'oracle'"
 for env in clean default; do
-    expect_match "bench-ref: a $env protocol split row with both medians and the ratio" "$OUT" \
-        "^$env +protocol split +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
+    expect_match "bench-ref: a $env protocol split-default row with both medians and the ratio" \
+        "$OUT" "^$env +protocol split-default +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
     expect_match "bench-ref: a $env protocol joint row" "$OUT" \
         "^$env +protocol joint +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
     expect_match "bench-ref: a $env PHOLD row" "$OUT" \
@@ -83,7 +83,7 @@ expect_match "bench-ref: the inputs are said to be identical" "$OUT" \
 expect_match "bench-ref: the reproducing make command is printed" "$OUT" \
     "^Reproduce: make bench REF=$old "
 expect_match "bench-ref: the current side's command uses the shortened copy" "$OUT" \
-    "build/bench/protocol $TMP/build/bench-ref/collab-small.xml --policy split"
+    "build/bench/protocol $TMP/build/bench-ref/collab-small.xml --policy split-default"
 expect_match "bench-ref: the copy is shortened" "$(cat "$TMP/build/bench-ref/collab-small.xml")" \
     '<simulation duration="2 s"'
 expect_eq "bench-ref: the temporary tree is removed after a run" \

@@ -19,7 +19,7 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge split joint random $"
+    "^local edge resource split split-default joint random $"
 expect_match "run --help names the default policy" "$OUT" \
     "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
@@ -64,12 +64,16 @@ expect_exit 0 "report on the database" "$COINFER" report "$db"
 expect_match "report prints the per-policy table" "$OUT" "mean_latency_s"
 
 # ---- reproducible to the byte ---------------------------------------------------------
+# the runs of split: the one of --policy all, then these
+first_split=$(sql "$db" "SELECT min(run_id) FROM runs WHERE policy = 'split'")
 expect_exit 0 "a second split run on the same seed" "$COINFER" run -q --policy split --db "$db" $SC
+second_split=$(sql "$db" "SELECT max(run_id) FROM runs WHERE policy = 'split'")
 expect_eq "the same seed reproduces every inference row" \
-    "$(sql "$db" "SELECT count(*) FROM (SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 3 EXCEPT SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 6)")" "0"
+    "$(sql "$db" "SELECT count(*) FROM (SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = $first_split EXCEPT SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = $second_split)")" "0"
 expect_exit 0 "a split run on another seed" "$COINFER" run -q --policy split --seed 99 --db "$db" $SC
+other_seed=$(sql "$db" "SELECT max(run_id) FROM runs WHERE policy = 'split'")
 expect_match "another seed gives other rows" \
-    "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = 3 EXCEPT SELECT t_request_s FROM inferences WHERE run_id = 7)")" "^[1-9]"
+    "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = $first_split EXCEPT SELECT t_request_s FROM inferences WHERE run_id = $other_seed)")" "^[1-9]"
 
 # ---- real mode ---------------------------------------------------------------------------
 expect_exit 0 "real mode runs LeNet-5's parts on the engine" \
