@@ -313,6 +313,7 @@ static inline const struct proto_decider *tu_decider(struct tu_decider *t, tu_de
     t->ctx = ctx;
     t->d.decide = tu_decide;
     t->d.ctx = t;
+    t->d.truth = false;
     return &t->d;
 }
 

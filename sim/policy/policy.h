@@ -22,6 +22,10 @@
  *                   default option;
  *  - joint:         the method's own: the best cut AND per-layer option
  *                   mapping on both sides, decided together (the default);
+ *  - oracle:        joint on the truth (DESIGN.md "Truth and model"): its
+ *                   solver is prepared on the problem as the world executes
+ *                   it and decides on the state as it is (policy_truth; the
+ *                   caller hands them over: compute_decision's truth);
  *  - random:        a uniform valid cut, then a uniform supporting option
  *                   per layer on its side.
  * Where the option resource, split or split-default put a part on cannot
@@ -29,8 +33,9 @@
  * can (fewest seconds alone), as a mobile framework hands what its delegate
  * cannot run back to another processor.
  *
- * The ablation lattice. Under the predictions and the state a decision is
- * made on (each policy's objective as compute_plan_cost prices it):
+ * The ablation lattice. Under the problem and the state a decision is made
+ * on (each policy's objective as compute_plan_cost prices it; the oracle is
+ * joint, on the truth):
  * joint <= every other policy (its family holds every prefix and random's
  * every cut, and it minimises over every supporting option of every
  * layer); split <= split-default and split <= resource (their plans are
@@ -87,14 +92,15 @@ enum policy_kind {
     POLICY_SPLIT,
     POLICY_SPLIT_DEFAULT,
     POLICY_JOINT,
+    POLICY_ORACLE,
     POLICY_RANDOM,
     POLICY_KIND_COUNT
 };
 
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
-/* "local", "edge", "resource", "split", "split-default", "joint", "random";
- * "?" for no kind. Every
+/* "local", "edge", "resource", "split", "split-default", "joint", "oracle",
+ * "random"; "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */
@@ -109,6 +115,11 @@ bool policy_optimal(enum policy_kind k);
 /* True when policy k learns from how its decisions turned out (it has an
  * observe; no built-in does): only then is it worth handing it outcomes. */
 bool policy_observes(enum policy_kind k);
+/* True when policy k decides on the truth (the oracle): create its solver on
+ * a problem's truth (the same layers and options priced as the world
+ * executes them) and hand policy_decide the true state. Its decisions then
+ * follow the ablation lattice under the truth, not the predictions. */
+bool policy_truth(enum policy_kind k);
 
 struct policy_solver;
 

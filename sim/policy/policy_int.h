@@ -64,6 +64,8 @@ struct policy_ops {
     bool is_default;    /* the policy a run takes when none is named (exactly one) */
     bool optimal;       /* its plan is the best of its family of cuts: exact when the
                            family is every cut, which a run reports */
+    bool truth;         /* it decides on the truth: its solver is created on a problem's
+                           truth and handed the true state (policy_truth) */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */

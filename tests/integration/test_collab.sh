@@ -19,7 +19,7 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge resource split split-default joint random $"
+    "^local edge resource split split-default joint oracle random $"
 expect_match "run --help names the default policy" "$OUT" \
     "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
@@ -40,8 +40,9 @@ for p in $policies; do
 done
 expect_match "the summary gives p95 latencies" "$OUT" "^p95_latency_s "
 expect_match "joint says it was exact" "$OUT" "policy joint, exact"
-expect_eq "only joint, the optimal policy, speaks of exactness" \
-    "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "1"
+expect_match "the oracle says it was exact" "$OUT" "policy oracle, exact"
+expect_eq "only joint and the oracle, the optimal policies, speak of exactness" \
+    "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "2"
 expect_eq "one run per policy" \
     "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "$n_policies"
 expect_eq "every policy recorded inferences" \

@@ -2,7 +2,8 @@
  * test_ops.c — the policies' table (ops.c), white-box: every kind has a
  * complete row (name, a one-line help, create, decide, destroy); names are
  * unique, well-formed and not `all`; exactly one policy is the default and
- * policy_default names it; names round-trip through policy_kind_find;
+ * policy_default names it; only the oracle decides on the truth, with
+ * joint's optimiser; names round-trip through policy_kind_find;
  * policy_observe reaches a policy that observes (a fake row, here only)
  * with the feedback as given, and passes over one that does not.
  */
@@ -39,6 +40,7 @@ static void test_every_kind_has_a_complete_row(void **state)
         assert_non_null(o->destroy);
         assert_int_equal(policy_observes(k), o->observe != NULL);
         assert_int_equal(policy_optimal(k), o->optimal);
+        assert_int_equal(policy_truth(k), o->truth);
     }
     assert_string_equal(policy_kind_name(POLICY_KIND_COUNT), "?");
 }
@@ -96,6 +98,23 @@ static void test_kind_names_round_trip(void **state)
     assert_false(policy_kind_find("", &got));
 }
 
+/* The oracle alone decides on the truth, and it is joint's optimiser: the
+ * same create and decide, optimal like it. */
+static void test_only_the_oracle_decides_on_the_truth(void **state)
+{
+    const struct policy_ops *oracle = policy_ops_of(POLICY_ORACLE);
+    const struct policy_ops *joint = policy_ops_of(POLICY_JOINT);
+
+    (void)state;
+    for (enum policy_kind k = 0; k < POLICY_KIND_COUNT; k++)
+        assert_int_equal(policy_truth(k), k == POLICY_ORACLE);
+    assert_string_equal(policy_kind_name(POLICY_ORACLE), "oracle");
+    assert_ptr_equal(oracle->create, joint->create);
+    assert_ptr_equal(oracle->decide, joint->decide);
+    assert_true(oracle->optimal && joint->optimal);
+    assert_false(oracle->is_default);
+}
+
 /* ---- observe ----------------------------------------------------------------- */
 
 /* A fake learner: what it heard, and from which solver. */
@@ -141,6 +160,7 @@ int main(void)
         TEST(test_names_are_unique_well_formed_and_not_all),
         TEST(test_exactly_one_default_and_it_is_joint),
         TEST(test_kind_names_round_trip),
+        TEST(test_only_the_oracle_decides_on_the_truth),
         TEST(test_observe_reaches_a_policy_that_listens),
     };
 

@@ -145,7 +145,7 @@ static void moving(uint64_t seed, int mode, double channel_db, bool park, double
                    enum variant v)
 {
     struct later l = {.park = park};
-    struct proto_decider d = {maybe_later, &l};
+    struct proto_decider d = {maybe_later, &l, false};
     struct tu_moving m = {0};
     struct core_rng *r = core_rng_create(seed, 0, CORE_RNG_POLICY);
     const double end_s = 20.0;
