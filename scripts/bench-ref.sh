@@ -16,10 +16,13 @@
 # (5) each, alternating (ref, cur, ref, cur, ...; with the default-environment
 # figures below, each round is ref, cur clean then ref, cur default), under
 # nice -n 10:
-#   protocol split, protocol oracle: build/bench/protocol on SCENARIO
+#   protocol split-default, protocol joint: build/bench/protocol on SCENARIO
 #     (scenarios/bench-1000ues.xml) with its <simulation duration> rewritten to
 #     BENCH_DURATION ("30 s"; empty keeps the file's 60 s) so a run takes
-#     seconds; figure: inferences per wall second;
+#     seconds; figure: inferences per wall second. A figure is named by the
+#     current policy; a reference whose C sources do not name that policy runs
+#     the one it was called there (OLD_NAME below: split-default was `split`
+#     and joint `oracle` before issue 10), and the printout says so;
 #   PHOLD N LPs: build/bench/phold --lps N --events-per-lp 10 --events
 #     PHOLD_EVENTS (10,000,000), N in PHOLD_LPS ("1000 100000"); figure:
 #     events per wall second.
@@ -53,7 +56,7 @@ PHOLD_M=10
 
 usage() {
     echo "usage: scripts/bench-ref.sh REV   (or: make bench REF=REV)" >&2
-    echo "  compares build/bench/protocol (split, oracle) and build/bench/phold with the" >&2
+    echo "  compares build/bench/protocol (split-default, joint) and build/bench/phold with the" >&2
     echo "  same programs built from git revision REV; see the head of this script." >&2
     exit 2
 }
@@ -194,15 +197,38 @@ done
 figures=()
 for p in "${progs[@]}"; do
     case $p in
-        protocol) figures+=("protocol split" "protocol oracle") ;;
+        protocol) figures+=("protocol split-default" "protocol joint") ;;
         phold) for n in $PHOLD_LPS; do figures+=("phold $n"); done ;;
     esac
+done
+
+# A policy's name in revisions older than its current name: before issue 10,
+# split-default (the best split on the default options) was `split` and joint
+# (the method with its exact optimiser) was `oracle`.
+declare -A OLD_NAME=([split-default]=split [joint]=oracle)
+# ref_policy P: P as the reference calls it: P when a C file of its sim/ has
+# the string "P" (its policy table; comments in headers do not count), else
+# its old name (when it has one).
+ref_policy() {
+    if grep -rqF --include='*.c' "\"$1\"" "$tree/sim" 2>/dev/null || [ -z "${OLD_NAME[$1]:-}" ]; then
+        echo "$1"
+    else
+        echo "${OLD_NAME[$1]}"
+    fi
+}
+policy_notes=()
+for f in "${figures[@]}"; do
+    read -r kind arg <<<"$f"
+    if [ "$kind" = protocol ] && [ "$(ref_policy "$arg")" != "$arg" ]; then
+        policy_notes+=("$REF has no policy '$arg': its row runs the reference's '$(ref_policy "$arg")' (the same policy under its old name).")
+    fi
 done
 
 # command SIDE FIGURE: the argument vector of one run, one word a line
 command_of() {
     local side=$1 kind=$2 arg=$3 bin scen
     if [ "$side" = ref ]; then bin=$tree/build/bench; scen=$scen_ref; else bin=$BUILD/bench; scen=$scen_cur; fi
+    if [ "$side" = ref ] && [ "$kind" = protocol ]; then arg=$(ref_policy "$arg"); fi
     case $kind in
         protocol) printf '%s\n' "$bin/protocol" "$scen" --policy "$arg" ;;
         phold) printf '%s\n' "$bin/phold" --lps "$arg" --events-per-lp "$PHOLD_M" --events "$PHOLD_EVENTS" ;;
@@ -281,11 +307,12 @@ echo "ratio = current / reference throughput (> 1: current faster). clean = OPEN
 echo "and OPENBLAS_L2_SIZE unset in the measured command; default = the environment as given"
 echo "($env_desc)."
 [ -n "$inputs_note" ] && echo "$inputs_note"
+for n in "${policy_notes[@]}"; do echo "$n"; done
 for p in "${same[@]}"; do
     echo "$p: both binaries have byte-identical code and data (.text, .rodata, .data): its"
     echo "ratios show the measurement's noise alone."
 done
-printf '%-7s  %-18s  %-12s  %10s %-23s  %10s %-23s  %6s  %s\n' env figure unit \
+printf '%-7s  %-22s  %-12s  %10s %-23s  %10s %-23s  %6s  %s\n' env figure unit \
     "ref median" "(min-max)" "cur median" "(min-max)" ratio verdict
 for e in "${envs[@]}"; do
     for f in "${figures[@]}"; do
@@ -306,7 +333,7 @@ for e in "${envs[@]}"; do
                 else if (chi >= rlo) print "slower within noise"
                 else print "SLOWER (ranges apart)" }')
         fi
-        printf '%-7s  %-18s  %-12s  %10s %-23s  %10s %-23s  %6s  %s\n' "$e" \
+        printf '%-7s  %-22s  %-12s  %10s %-23s  %10s %-23s  %6s  %s\n' "$e" \
             "$(label_of "$kind" "$arg")" "$(unit_of "$kind")" "$rmed" "($rlo-$rhi)" \
             "$cm" "($clo-$chi)" "$ratio" "$verdict"
     done
@@ -320,7 +347,8 @@ for f in "${figures[@]}"; do
     mapfile -t cmd < <(command_of cur "$kind" "$arg")
     echo "  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 ${cmd[*]}"
 done
-echo "The reference side runs the same arguments with the binaries of $short, rebuilt by:"
+echo "The reference side runs the same arguments (policies under their old names, as noted)"
+echo "with the binaries of $short, rebuilt by:"
 echo "  mkdir DIR && git archive $short | tar -x -C DIR && make -C DIR ${targets[*]}"
 if printf '%s\n' "${progs[@]}" | grep -qx protocol; then
     echo "and the protocol scenario copy made the same way from DIR/$SCENARIO ($scen_cur is the"

@@ -313,6 +313,8 @@ static inline const struct proto_decider *tu_decider(struct tu_decider *t, tu_de
     t->ctx = ctx;
     t->d.decide = tu_decide;
     t->d.ctx = t;
+    t->d.truth = false;
+    t->d.on_device = false;
     return &t->d;
 }
 

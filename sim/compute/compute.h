@@ -164,6 +164,8 @@ struct compute_resource_config {
     char efficiency_by_type[CORE_KNOB_STRING_MAX]; /* "conv2d=0.7 fc=0.3": overrides */
     char supports[CORE_KNOB_STRING_MAX];           /* "all" or space-separated type names */
     bool measured;                                 /* figures measured by the profiler (host CPU) */
+    double bias;                                   /* truth over prediction, any type, > 0 */
+    char bias_by_type[CORE_KNOB_STRING_MAX];       /* "conv2d=1.3 fc=0.8": overrides */
 };
 extern const struct core_knob_table compute_resource_knobs;
 
@@ -180,13 +182,16 @@ struct compute_resource {
     double efficiency[COMPUTE_LAYER_TYPE_COUNT]; /* achieved / peak per type, 0..1 */
     bool supports[COMPUTE_LAYER_TYPE_COUNT];     /* runs this type */
     bool measured;                               /* figures measured, not declared */
+    double bias[COMPUTE_LAYER_TYPE_COUNT];       /* the truth's factor on the prediction per
+                                                    type, > 0 (1: the CPMM is right) */
 };
 
-/* Resolve a config into *r: parse efficiency_by_type and supports, convert
- * units. CORE_E_INPUT (message names the resource and what is wrong) for an
- * unknown kind or type name, a malformed override, an efficiency outside
- * (0, 1], an accelerator with units != 1, active power below idle power, or
- * a declared (not measured) resource without peak and bandwidth. */
+/* Resolve a config into *r: parse efficiency_by_type, bias_by_type and
+ * supports, convert units. CORE_E_INPUT (message names the resource and
+ * what is wrong) for an unknown kind or type name, a malformed override, an
+ * efficiency outside (0, 1], a bias outside [1e-3, 1e3], an accelerator with
+ * units != 1, active power below idle power, or a declared (not measured)
+ * resource without peak and bandwidth. */
 enum core_rc compute_resource_from_config(const struct compute_resource_config *c,
                                           struct compute_resource *r, struct core_err *e);
 
@@ -229,7 +234,9 @@ struct compute_cpmm;
 struct compute_cpmm *compute_cpmm_create(void);
 void compute_cpmm_destroy(struct compute_cpmm *c); /* NULL is a no-op */
 
-/* Add resource type *r (copied); its index in *index. CORE_E_NOMEM. */
+/* Add resource type *r (copied; resolved by compute_resource_from_config,
+ * or every field set by hand, its biases > 0 included); its index in
+ * *index. CORE_E_NOMEM. */
 enum core_rc compute_cpmm_add_resource(struct compute_cpmm *c, const struct compute_resource *r,
                                        size_t *index, struct core_err *e);
 
@@ -275,6 +282,19 @@ struct compute_cpmm_reply {
 enum core_rc compute_cpmm_predict(const struct compute_cpmm *c,
                                   const struct compute_cpmm_request *q,
                                   struct compute_cpmm_reply *reply, struct core_err *e);
+
+/* The truth of one layer (DESIGN.md "Truth and model"): what the world
+ * executes when it runs the layer, where compute_cpmm_predict is what
+ * deciders are told. The prediction times the resource's declared bias for
+ * the layer's type, latency and energy alike (energy is power x time), so
+ * a bias of 1 gives the prediction bit for bit. The same request, sources
+ * and return codes as compute_cpmm_predict. */
+enum core_rc compute_cpmm_truth(const struct compute_cpmm *c, const struct compute_cpmm_request *q,
+                                struct compute_cpmm_reply *reply, struct core_err *e);
+
+/* Whether some resource of c declares a bias other than 1 for some type:
+ * when none does, the truth is the prediction. */
+bool compute_cpmm_biased(const struct compute_cpmm *c);
 
 /* The cross-model check: model j's n_layers[j] layers layers[j][i] took
  * latency_s[j][i] on one resource at amount 1. For each model in turn, fit on
@@ -399,7 +419,7 @@ struct compute_problem {
     double copy_latency_s[COMPUTE_SIDE_COUNT];         /* fixed cost of a copy, s */
     double copy_bytes_per_s[COMPUTE_SIDE_COUNT];       /* copy bandwidth, B/s (> 0) */
     double copy_power_w[COMPUTE_SIDE_COUNT];           /* power while copying, W */
-    uint32_t default_option[COMPUTE_SIDE_COUNT];       /* the split policy's fixed choice */
+    uint32_t default_option[COMPUTE_SIDE_COUNT];       /* split-default's fixed choice */
     double msg_header_bytes;                           /* added to the uplink and result, B */
 };
 
@@ -547,11 +567,25 @@ const char *compute_decision_kind_name(enum compute_decision_kind k); /* "initia
  * re-decision the plan in force and how much of it has started (a new plan
  * must begin with those positions, in order, on their options). The
  * identity fields say who asks about what (for learning agents and
- * records); policies need only the problem, the state and the constraint. */
+ * records); policies need only the problem, the state and the constraint.
+ *
+ * Truth and model (DESIGN.md). problem and state are what the decider is
+ * told: the CPMM's predictions, the network's report. The world executes
+ * the truth, which a request also carries for a decider that decides on it
+ * (an oracle; the world fills it only for such a decider, NULL otherwise):
+ * truth_problem, the same layers and options priced as the world runs them
+ * (each resource's declared bias on the prediction; the mean of the
+ * execution's jitter, whose draws come later), and truth, the state as it
+ * is at the request: every option's wait from its server's backlog now,
+ * the radio's rates and the UE's powers now; admission, signalling and
+ * weights as in state. */
 struct compute_decision {
     enum compute_decision_kind kind;       /* why */
     const struct compute_problem *problem; /* the (device class, model) problem (borrowed) */
     struct compute_state state;            /* the UE's own waits and the network's report */
+    const struct compute_problem *truth_problem; /* the problem as the world executes it
+                                                    (borrowed; NULL: not asked for) */
+    struct compute_state truth;            /* the state as it is (when truth_problem) */
     const struct compute_plan *current;    /* the plan in force (NULL: INITIAL) (borrowed) */
     uint32_t started;                      /* positions of current already started: kept */
     uint64_t inference_id;                 /* the inference */

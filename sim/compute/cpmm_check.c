@@ -23,6 +23,7 @@ static void host_resource(struct compute_resource *r)
     for (t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++) {
         r->efficiency[t] = 1.0;
         r->supports[t] = true;
+        r->bias[t] = 1.0;
     }
 }
 

@@ -2,7 +2,9 @@
  * cpmm_knobs.c — the <resource .../> element, declared once: attribute name,
  * type, unit, default, valid range, help; and its resolution into a
  * struct compute_resource (type lists parsed, units converted, figures
- * checked for consistency).
+ * checked for consistency). bias and bias-by-type are not the CPMM's: they
+ * say how far the truth the world executes is from what the CPMM predicts
+ * (compute_cpmm_truth), so that a scenario can make the model wrong.
  *
  * Memory bandwidth is written as a bit rate (the unit system has no bytes
  * per second): "200 Gbps" is 25 GB/s.
@@ -48,6 +50,11 @@ static const struct core_knob resource_knobs[] = {
      "Layer types it runs: all, or space-separated type names (conv2d dwconv fc ...)."},
     {"measured", CORE_KNOB_BOOL, CORE_DIM_NONE, "false", 0, 0, NULL, OFF(measured),
      "Figures come from profiling this host (its CPU), not from the declaration."},
+    {"bias", CORE_KNOB_REAL, CORE_DIM_NONE, "1", 1e-3, 1e3, NULL, OFF(bias),
+     "The truth over the CPMM's prediction: each layer really takes bias times the time (and "
+     "energy) predicted, for every type without an override; 1: the prediction is right."},
+    {"bias-by-type", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, OFF(bias_by_type),
+     "Per-type overrides of bias, space-separated type=value (conv2d=1.3 fc=0.8)."},
 };
 
 const struct core_knob_table compute_resource_knobs = {"resource", resource_knobs,
@@ -77,8 +84,12 @@ static enum core_rc parse_supports(const struct compute_resource_config *c,
     return CORE_OK;
 }
 
-static enum core_rc parse_efficiency(const struct compute_resource_config *c,
-                                     struct compute_resource *r, struct core_err *e)
+/* Fill out[type] with all for every type, then the overrides of by_type
+ * ("type=value ..."), each within (lo, hi] (lo_incl: [lo, hi]); attr names
+ * the attribute and what in messages. */
+static enum core_rc parse_by_type(const struct compute_resource_config *c, const char *attr,
+                                  const char *what, const char *by_type, double all, double lo,
+                                  bool lo_incl, double hi, double *out, struct core_err *e)
 {
     char buf[CORE_KNOB_STRING_MAX], *tok, *save = NULL, *eq, *end;
     enum compute_layer_type t;
@@ -86,25 +97,23 @@ static enum core_rc parse_efficiency(const struct compute_resource_config *c,
     size_t i;
 
     for (i = 0; i < COMPUTE_LAYER_TYPE_COUNT; i++)
-        r->efficiency[i] = c->efficiency;
-    snprintf(buf, sizeof(buf), "%s", c->efficiency_by_type);
+        out[i] = all;
+    snprintf(buf, sizeof(buf), "%s", by_type);
     for (tok = strtok_r(buf, separators, &save); tok; tok = strtok_r(NULL, separators, &save)) {
         eq = strchr(tok, '=');
         if (!eq)
-            return core_err(e, CORE_E_INPUT,
-                            "resource '%s': efficiency-by-type entry '%s' is not type=value",
-                            c->name, tok);
+            return core_err(e, CORE_E_INPUT, "resource '%s': %s entry '%s' is not type=value",
+                            c->name, attr, tok);
         *eq = '\0';
         if (!compute_layer_type_find(tok, &t))
-            return core_err(e, CORE_E_INPUT,
-                            "resource '%s': efficiency-by-type names unknown layer type '%s'",
-                            c->name, tok);
+            return core_err(e, CORE_E_INPUT, "resource '%s': %s names unknown layer type '%s'",
+                            c->name, attr, tok);
         v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end != '\0' || !(v > 0.0 && v <= 1.0))
+        if (end == eq + 1 || *end != '\0' || !((lo_incl ? v >= lo : v > lo) && v <= hi))
             return core_err(e, CORE_E_INPUT,
-                            "resource '%s': efficiency of %s is '%s', expected a number in (0, 1]",
-                            c->name, tok, eq + 1);
-        r->efficiency[t] = v;
+                            "resource '%s': %s of %s is '%s', expected a number in %c%g, %g]",
+                            c->name, what, tok, eq + 1, lo_incl ? '[' : '(', lo, hi);
+        out[t] = v;
     }
     return CORE_OK;
 }
@@ -127,6 +136,9 @@ enum core_rc compute_resource_from_config(const struct compute_resource_config *
     if (!(c->efficiency > 0.0 && c->efficiency <= 1.0))
         return core_err(e, CORE_E_INPUT, "resource '%s': efficiency %g outside (0, 1]", c->name,
                         c->efficiency);
+    if (!(c->bias >= 1e-3 && c->bias <= 1e3))
+        return core_err(e, CORE_E_INPUT, "resource '%s': bias %g outside [0.001, 1000]", c->name,
+                        c->bias);
     if (c->active_power_w < c->idle_power_w)
         return core_err(e, CORE_E_INPUT,
                         "resource '%s': active power %g W is below idle power %g W", c->name,
@@ -146,7 +158,11 @@ enum core_rc compute_resource_from_config(const struct compute_resource_config *
     r->active_power_w = c->active_power_w;
     r->measured = c->measured;
     rc = parse_supports(c, r, e);
-    if (rc != CORE_OK)
-        return rc;
-    return parse_efficiency(c, r, e);
+    if (rc == CORE_OK)
+        rc = parse_by_type(c, "efficiency-by-type", "efficiency", c->efficiency_by_type,
+                           c->efficiency, 0.0, false, 1.0, r->efficiency, e);
+    if (rc == CORE_OK)
+        rc = parse_by_type(c, "bias-by-type", "bias", c->bias_by_type, c->bias, 1e-3, true, 1e3,
+                           r->bias, e);
+    return rc;
 }

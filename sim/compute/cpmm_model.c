@@ -274,6 +274,8 @@ void compute_cpmm_destroy(struct compute_cpmm *c)
 enum core_rc compute_cpmm_add_resource(struct compute_cpmm *c, const struct compute_resource *r,
                                        size_t *index, struct core_err *e)
 {
+    for (size_t t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++)
+        CORE_ASSERT(r->bias[t] > 0.0 && isfinite(r->bias[t])); /* a resolved resource */
     if (c->n_res == c->cap_res) {
         const size_t cap = c->cap_res ? 2 * c->cap_res : 4;
         struct compute_resource *nr = core_realloc(c->res, cap * sizeof(*nr));
@@ -609,4 +611,27 @@ enum core_rc compute_cpmm_predict(const struct compute_cpmm *c,
     }
     reply->energy_j = compute_energy_j(r, q->amount, reply->latency_s);
     return CORE_OK;
+}
+
+enum core_rc compute_cpmm_truth(const struct compute_cpmm *c, const struct compute_cpmm_request *q,
+                                struct compute_cpmm_reply *reply, struct core_err *e)
+{
+    enum core_rc rc = compute_cpmm_predict(c, q, reply, e);
+    double bias;
+
+    if (rc != CORE_OK || reply->source == COMPUTE_CPMM_UNSUPPORTED)
+        return rc;
+    bias = c->res[q->resource].bias[q->layer.type];
+    reply->latency_s *= bias;
+    reply->energy_j *= bias;
+    return CORE_OK;
+}
+
+bool compute_cpmm_biased(const struct compute_cpmm *c)
+{
+    for (size_t i = 0; i < c->n_res; i++)
+        for (size_t t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++)
+            if (c->res[i].bias[t] != 1.0)
+                return true;
+    return false;
 }

@@ -1,7 +1,8 @@
 /*
  * ops.c — the policies' table: one row per enum policy_kind with its name,
  * its one-line help, whether it is the default, whether it is optimal over
- * its family of cuts, and its create / decide / observe / destroy. The one
+ * its family of cuts, whether it decides on the truth, and its create /
+ * decide / observe / destroy. The one
  * owner of these facts: the names --policy takes, the default, the help
  * `coinfer run --help` prints and the run tier's list of policies all read
  * them here. Adding a policy is adding its enum value and its row.
@@ -17,6 +18,8 @@ static const struct policy_ops table[] = {
         .help = "everything on the UE, each layer's best UE option",
         .is_default = false,
         .optimal = false,
+        .truth = false,
+        .on_device = true,
         .create = policy_local_create,
         .decide = policy_local_decide,
         .observe = NULL,
@@ -27,28 +30,70 @@ static const struct policy_ops table[] = {
         .help = "everything on the edge; the raw input goes uplink",
         .is_default = false,
         .optimal = false,
+        .truth = false,
+        .on_device = false,
         .create = policy_edge_create,
         .decide = policy_edge_decide,
         .observe = NULL,
         .destroy = policy_release,
     },
-    [POLICY_SPLIT] = {
-        .name = "split",
-        .help = "Neurosurgeon: the best split, default options",
+    [POLICY_RESOURCE] = {
+        .name = "resource",
+        .help = "no split: the whole model on the best one option",
         .is_default = false,
         .optimal = false,
+        .truth = false,
+        .on_device = false,
+        .create = policy_resource_create,
+        .decide = policy_candidates_decide,
+        .observe = NULL,
+        .destroy = policy_candidates_release,
+    },
+    [POLICY_SPLIT] = {
+        .name = "split",
+        .help = "Neurosurgeon: best split, one best option a side",
+        .is_default = false,
+        .optimal = false,
+        .truth = false,
+        .on_device = false,
         .create = policy_split_create,
-        .decide = policy_split_decide,
+        .decide = policy_candidates_decide,
+        .observe = NULL,
+        .destroy = policy_candidates_release,
+    },
+    [POLICY_SPLIT_DEFAULT] = {
+        .name = "split-default",
+        .help = "the best split, each side on its default option",
+        .is_default = false,
+        .optimal = false,
+        .truth = false,
+        .on_device = false,
+        .create = policy_split_default_create,
+        .decide = policy_candidates_decide,
+        .observe = NULL,
+        .destroy = policy_candidates_release,
+    },
+    [POLICY_JOINT] = {
+        .name = "joint",
+        .help = "the method: best cut and option per layer, exact",
+        .is_default = true,
+        .optimal = true,
+        .truth = false,
+        .on_device = false,
+        .create = policy_joint_create,
+        .decide = policy_joint_decide,
         .observe = NULL,
         .destroy = policy_release,
     },
     [POLICY_ORACLE] = {
         .name = "oracle",
-        .help = "the best cut and option per layer, both sides",
-        .is_default = true,
+        .help = "joint on the truth: true costs, queues and rates",
+        .is_default = false,
         .optimal = true,
-        .create = policy_oracle_create,
-        .decide = policy_oracle_decide,
+        .truth = true,
+        .on_device = false,
+        .create = policy_joint_create,
+        .decide = policy_joint_decide,
         .observe = NULL,
         .destroy = policy_release,
     },
@@ -57,6 +102,8 @@ static const struct policy_ops table[] = {
         .help = "a uniform valid cut, uniform options",
         .is_default = false,
         .optimal = false,
+        .truth = false,
+        .on_device = false,
         .create = policy_random_create,
         .decide = policy_random_decide,
         .observe = NULL,
@@ -109,4 +156,14 @@ bool policy_optimal(enum policy_kind k)
 bool policy_observes(enum policy_kind k)
 {
     return policy_ops_of(k)->observe != NULL;
+}
+
+bool policy_truth(enum policy_kind k)
+{
+    return policy_ops_of(k)->truth;
+}
+
+bool policy_on_device(enum policy_kind k)
+{
+    return policy_ops_of(k)->on_device;
 }

@@ -8,32 +8,54 @@
  * its name, its one-line help, whether it is the default, and its create /
  * decide / observe / destroy); every list of names, the default and the help
  * `coinfer run --help` prints come from it. The built-ins:
- *  - local:  everything on the UE, the best UE option per layer (copies
- *            counted);
- *  - edge:   everything on the edge, the raw input sent uplink, the best edge
- *            option per layer;
- *  - split:  Neurosurgeon-style: the best split point among the prefixes of
- *            the problem's topological order, each layer on its side's
- *            default option or, where that option does not support it, on
- *            the side's fastest option that does (fewest seconds alone);
- *  - oracle: the best cut AND per-layer option mapping on both sides (the
- *            default);
- *  - random: a uniform valid cut, then a uniform supporting option per layer
- *            on its side.
- * When the state says the edge is not available every policy returns the
- * local plan. Every plan passes compute_plan_check.
+ *  - local:         everything on the UE, the best UE option per layer
+ *                   (copies counted);
+ *  - edge:          everything on the edge, the raw input sent uplink, the
+ *                   best edge option per layer;
+ *  - resource:      no split: the whole model on one option of either
+ *                   side, the best (AutoScale-style);
+ *  - split:         Neurosurgeon as published: the best split point among
+ *                   the prefixes of the problem's topological order, each
+ *                   side's part on one option of that side, the best pair
+ *                   chosen per decision;
+ *  - split-default: the same split with each side's part on its declared
+ *                   default option;
+ *  - joint:         the method's own: the best cut AND per-layer option
+ *                   mapping on both sides, decided together (the default);
+ *  - oracle:        joint on the truth (DESIGN.md "Truth and model"): its
+ *                   solver is prepared on the problem as the world executes
+ *                   it and decides on the state as it is (policy_truth; the
+ *                   caller hands them over: compute_decision's truth);
+ *  - random:        a uniform valid cut, then a uniform supporting option
+ *                   per layer on its side.
+ * Where the option resource, split or split-default put a part on cannot
+ * run one of its layers, that layer runs on the side's fastest option that
+ * can (fewest seconds alone), as a mobile framework hands what its delegate
+ * cannot run back to another processor.
+ *
+ * The ablation lattice. Under the problem and the state a decision is made
+ * on (each policy's objective as compute_plan_cost prices it; the oracle is
+ * joint, on the truth):
+ * joint <= every other policy (its family holds every prefix and random's
+ * every cut, and it minimises over every supporting option of every
+ * layer); split <= split-default and split <= resource (their plans are
+ * among split's, priced by the same code); min(local, edge) <= resource
+ * (local and edge give each layer the best option of their side, resource
+ * one option to all). local, edge, resource and split are otherwise
+ * unordered. When the state says the edge is not available every policy
+ * returns the local plan. Every plan passes compute_plan_check.
  *
  * Cuts. The UE's part is a set of layers closed under predecessors (an
  * ideal of the DAG); a plan runs it in increasing layer index, then the rest
  * in increasing layer index. A solver works over a family of cuts prepared
- * at creation: every ideal for oracle and random when the model has at most
+ * at creation: every ideal for joint and random when the model has at most
  * POLICY_CUTS_MAX of them (counted by a bounded enumeration), else (and
- * always for local, edge and split) the n + 1 prefixes of the layer order,
+ * always for the others) the n + 1 prefixes of the layer order,
  * the chain relaxation. policy_solver_exact says whether the family is every
  * cut of the model (always so for a chain, where every layer i > 0 reads
  * layer i - 1).
  *
- * Exactness of the oracle. For a fixed order every term of the cost model
+ * Exactness of joint. For a fixed order every term of the cost model
  * is local to one position or one boundary: a layer's latency and energy
  * depend on its own option; a copy at boundary k on the options at k - 1
  * and k and on the bytes crossing k, which the cut and order fix; a wait on
@@ -66,7 +88,10 @@
 enum policy_kind {
     POLICY_LOCAL,
     POLICY_EDGE,
+    POLICY_RESOURCE,
     POLICY_SPLIT,
+    POLICY_SPLIT_DEFAULT,
+    POLICY_JOINT,
     POLICY_ORACLE,
     POLICY_RANDOM,
     POLICY_KIND_COUNT
@@ -74,21 +99,30 @@ enum policy_kind {
 
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
-/* "local", "edge", "split", "oracle", "random"; "?" for no kind. Every
+/* "local", "edge", "resource", "split", "split-default", "joint", "oracle",
+ * "random"; "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */
 const char *policy_help(enum policy_kind k);
-/* The policy a run takes when none is named: oracle. */
+/* The policy a run takes when none is named: joint. */
 enum policy_kind policy_default(void);
 /* The kind named name: true with it in *k, else false. */
 bool policy_kind_find(const char *name, enum policy_kind *k);
 /* True when policy k's plan is the best of its family of cuts, so that
- * policy_solver_exact says whether it is the exact optimum (oracle). */
+ * policy_solver_exact says whether it is the exact optimum (joint). */
 bool policy_optimal(enum policy_kind k);
 /* True when policy k learns from how its decisions turned out (it has an
  * observe; no built-in does): only then is it worth handing it outcomes. */
 bool policy_observes(enum policy_kind k);
+/* True when policy k decides on the truth (the oracle): create its solver on
+ * a problem's truth (the same layers and options priced as the world
+ * executes them) and hand policy_decide the true state. Its decisions then
+ * follow the ablation lattice under the truth, not the predictions. */
+bool policy_truth(enum policy_kind k);
+/* True when policy k never uses the network (local): its UE decides at once
+ * on its own state, the edge not offered, and sends no message. */
+bool policy_on_device(enum policy_kind k);
 
 struct policy_solver;
 

@@ -13,7 +13,8 @@
  *   cuts.c     the family of cuts: ideals by bounded enumeration, or prefixes;
  *   dp.c       the forward and backward dynamic programmes over the family,
  *              the best cut of them, and the plan a cut gives;
- *   local.c, edge.c, split.c, oracle.c, random.c   one built-in policy each;
+ *   local.c, edge.c, joint.c, random.c   one built-in policy each;
+ *   split.c    split, split-default and resource: one option per side's part;
  *   adapt.c    a4, the plan every policy answers to an ADAPT request.
  *
  * Data layout of a solver. cuts[] holds the family sorted by size (so a
@@ -63,6 +64,10 @@ struct policy_ops {
     bool is_default;    /* the policy a run takes when none is named (exactly one) */
     bool optimal;       /* its plan is the best of its family of cuts: exact when the
                            family is every cut, which a run reports */
+    bool truth;         /* it decides on the truth: its solver is created on a problem's
+                           truth and handed the true state (policy_truth) */
+    bool on_device;     /* it never uses the network: the UE decides alone and sends
+                           nothing (policy_on_device) */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */
@@ -115,14 +120,20 @@ struct policy_solver {
     uint16_t local_mask[COMPUTE_PLAN_MAX_LAYERS]; /* every supporting UE option (local plan) */
     int16_t fixed_opt[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* a policy that fixes each
                                                                       layer's one option per
-                                                                      side (split; -1: none) */
-    /* split: the state-independent terms for the weights split_w, kept
-     * between decisions (a scenario's weights do not change). */
-    bool split_cached;                                   /* the arrays below are for split_w */
-    double split_w[2];                                   /* w_latency, w_energy */
-    double split_layer[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* layer k's term */
-    double split_copy[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS];  /* copy into position k
-                                                                        (0: none) */
+                                                                      side (split-default's;
+                                                                      -1: none) */
+    /* split, split-default, resource (split.c): the candidate option
+     * vectors of each side and their state-independent terms for the
+     * weights cand_w, kept between decisions (a scenario's weights do not
+     * change). NULL for the other policies. */
+    size_t n_cand[COMPUTE_SIDE_COUNT];     /* candidates per side */
+    int16_t *cand_opt[COMPUTE_SIDE_COUNT]; /* [n_cand x n]: candidate c's option of layer i
+                                              (-1: none) (owned) */
+    double *cand_layer[COMPUTE_SIDE_COUNT]; /* [n_cand x n]: layer k's term on it (owned) */
+    double *cand_copy[COMPUTE_SIDE_COUNT];  /* [n_cand x n]: the copy into position k (0:
+                                               none) (owned) */
+    bool cand_cached;                       /* the terms are for cand_w */
+    double cand_w[2];                       /* w_latency, w_energy */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
@@ -135,7 +146,8 @@ struct policy_solver {
 enum policy_keep {
     POLICY_KEEP_ALL,   /* any cut of the family */
     POLICY_KEEP_EMPTY, /* the empty cut only: everything on the edge */
-    POLICY_KEEP_FULL   /* the full cut only: everything on the UE */
+    POLICY_KEEP_FULL,  /* the full cut only: everything on the UE */
+    POLICY_KEEP_ENDS   /* the empty and the full cut: no split */
 };
 
 /* What a built-in's create asks of policy_prepare. */
@@ -210,7 +222,17 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
 void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
                  struct compute_plan *out);
 
-/* ---- the built-in policies (local.c, edge.c, split.c, oracle.c, random.c) ---------- */
+/* ---- the built-in policies (local.c, edge.c, split.c, joint.c, random.c) ---------- */
+
+/* split.c: split, split-default and resource share their decide and
+ * destroy (one option vector per side among candidates). */
+enum core_rc policy_split_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_split_default_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_resource_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_candidates_decide(struct policy_solver *s, const struct compute_state *st,
+                                      struct core_rng *rng, struct compute_plan *out,
+                                      struct core_err *e);
+void policy_candidates_release(struct policy_solver *s);
 
 enum core_rc policy_local_create(struct policy_solver *s, struct core_err *e);
 /* The local plan; also every policy's answer when the edge is not available. */
@@ -221,12 +243,8 @@ enum core_rc policy_edge_create(struct policy_solver *s, struct core_err *e);
 enum core_rc policy_edge_decide(struct policy_solver *s, const struct compute_state *st,
                                 struct core_rng *rng, struct compute_plan *out,
                                 struct core_err *e);
-enum core_rc policy_split_create(struct policy_solver *s, struct core_err *e);
-enum core_rc policy_split_decide(struct policy_solver *s, const struct compute_state *st,
-                                 struct core_rng *rng, struct compute_plan *out,
-                                 struct core_err *e);
-enum core_rc policy_oracle_create(struct policy_solver *s, struct core_err *e);
-enum core_rc policy_oracle_decide(struct policy_solver *s, const struct compute_state *st,
+enum core_rc policy_joint_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_joint_decide(struct policy_solver *s, const struct compute_state *st,
                                   struct core_rng *rng, struct compute_plan *out,
                                   struct core_err *e);
 enum core_rc policy_random_create(struct policy_solver *s, struct core_err *e);

@@ -5,7 +5,8 @@
  * UE's every supporting option for the local plan every policy falls back
  * to, the family of cuts (cuts.c), the dynamic programmes' scratch (dp.c),
  * and the cuts it may choose: those where every layer has an option on its
- * side, narrowed to the empty or the full cut for edge and local. Nothing
+ * side, narrowed to the empty or the full cut for edge and local, to both
+ * for resource. Nothing
  * is allocated after this: a decision works in what is prepared here.
  */
 #include "policy/policy_int.h"
@@ -51,6 +52,8 @@ static bool valid_cut(const struct policy_solver *s, const struct policy_prep *h
         return ct->size == 0;
     case POLICY_KEEP_FULL:
         return ct->size == s->n;
+    case POLICY_KEEP_ENDS:
+        return ct->size == 0 || ct->size == s->n;
     default:
         return true;
     }
@@ -67,7 +70,7 @@ static enum core_rc no_valid_cut(const struct policy_solver *s, const struct pol
 
     for (c = 0; c < s->n && s->mask[sd][c] != 0; c++)
         continue;
-    if (how->keep != POLICY_KEEP_ALL && c < s->n)
+    if ((how->keep == POLICY_KEEP_EMPTY || how->keep == POLICY_KEEP_FULL) && c < s->n)
         return core_err(e, CORE_E_INPUT, "the %s policy must run layer %zu on the %s, and no "
                         "option there supports it", name, c, compute_side_name(sd));
     return core_err(e, CORE_E_INPUT, "the %s policy has no plan that runs every layer on an "
@@ -95,7 +98,9 @@ enum core_rc policy_prepare(struct policy_solver *s, const struct policy_prep *h
     for (c = 0; c < s->n_cuts; c++)
         if (valid_cut(s, how, c))
             s->valid[s->n_valid++] = (uint32_t)c;
-    if (s->n_valid == 0)
+    /* Local with a layer no UE option runs: no plan exists, and the world
+     * ends each of its inferences "no-plan" before asking (proto_decide). */
+    if (s->n_valid == 0 && !(how->keep == POLICY_KEEP_FULL && !s->local_ok))
         return no_valid_cut(s, how, e);
     return CORE_OK;
 }

@@ -5,7 +5,10 @@
  * A request carries the problem, the state (the network's report with the
  * waits the UE measures at its own options), the UE's own load, battery and
  * channel, and for a re-decision the plan in force with how much of it has
- * started (DESIGN.md "Decision"). The UE's decider answers INITIAL, UPDATE
+ * started (DESIGN.md "Decision"); for a UE decider that decides on the truth
+ * (an oracle: proto_decider.truth), the truth as well: the problem as the
+ * world executes it and the state as it is at the request (DESIGN.md "Truth
+ * and model"). The UE's decider answers INITIAL, UPDATE
  * and ADAPT requests; the network device's answers OVERRIDE ones. Every plan
  * must pass compute_plan_check, or the run fails: a decider that breaks its
  * contract is a bug, not input.
@@ -43,6 +46,25 @@ double proto_ue_load(const struct proto_collab_world *w, const struct proto_ue *
     return ue_load(w, ue);
 }
 
+/* req's truth (compute_decision): the problem as the world executes it, and
+ * the state as it is now: the edge's waits from its servers' backlogs, the
+ * radio's figures (req's UE waits are measured now already); the rest as
+ * req's state. */
+static void fill_truth(struct proto_collab_world *w, const struct proto_inf *inf,
+                       struct compute_decision *req)
+{
+    const struct compute_problem *p = req->problem;
+    const struct proto_net *net = &w->nets[inf->cell];
+    double now = core_engine_now(w->eng), sinr_db;
+
+    req->truth_problem = proto_inf_truth(w, inf);
+    req->truth = req->state;
+    for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++)
+        req->truth.wait_s[COMPUTE_SIDE_EDGE][o] = proto_net_instance_wait_s(
+            w, net, p->options[COMPUTE_SIDE_EDGE][o].resource, now);
+    proto_net_radio(w, inf->ue, &req->truth, &sinr_db);
+}
+
 void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
                             enum compute_decision_kind kind, const struct compute_state *st,
                             struct compute_decision *req)
@@ -75,6 +97,8 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
     req->ue_load = ue_load(w, ue);
     req->battery_j = ue->battery_j;
     req->ul_sinr_db = ue->last_sinr_db;
+    if (kind != COMPUTE_DECIDE_OVERRIDE && w->ue_decider.truth)
+        fill_truth(w, inf, req);
 }
 
 /* Park req for inf; false (the run failed) when out of memory. */

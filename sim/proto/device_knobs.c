@@ -50,7 +50,8 @@ static const struct core_knob device_knobs[] = {
     {"copy-power", CORE_KNOB_REAL, CORE_DIM_POWER, "1 W", 0, 1e6, NULL, DEV(copy_power_w),
      "Power the device draws while copying."},
     {"default", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, DEV(default_option),
-     "Option of the split policy's fixed choice: a label (npu, cpu:4) or a use's name (its "
+     "Option of the split-default policy's fixed choice: a label (npu, cpu:4) or a use's name "
+     "(its "
      "largest amount); empty: the first option."},
     {"battery", CORE_KNOB_REAL, CORE_DIM_ENERGY, "15 Wh", 0, 1e9, NULL, DEV(battery_j),
      "Battery capacity: the UE's inferences (compute, copies, radio) drain it, and a UE whose "
@@ -71,7 +72,8 @@ static const struct core_knob edge_knobs[] = {
     {"copy-power", CORE_KNOB_REAL, CORE_DIM_POWER, "10 W", 0, 1e6, NULL, EDGE(copy_power_w),
      "Power the edge node draws while copying."},
     {"default", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, EDGE(default_option),
-     "Option of the split policy's fixed choice: a label (gpu, cpu:8) or a use's name (its "
+     "Option of the split-default policy's fixed choice: a label (gpu, cpu:8) or a use's name "
+     "(its "
      "largest amount); empty: the first option."},
 };
 

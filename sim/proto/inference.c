@@ -117,7 +117,7 @@ bool proto_inf_restartable(const struct proto_inf *inf)
 void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint32_t pos,
                       struct compute_segment *out)
 {
-    const struct compute_problem *p = proto_inf_problem(w, inf);
+    const struct compute_problem *p = proto_inf_truth(w, inf);
     const struct compute_segment *segs = inf->segs;
     size_t n = inf->n_segs;
 

@@ -19,6 +19,13 @@
  *             + overhead,     energy = active power x share used x latency,
  * INFINITY where the resource does not run the layer's type. A problem
  * layer's price is the sum of its nn layers'.
+ *
+ * The truth. A world executes each layer at the CPMM's price times its
+ * resource's declared bias for the layer's type (compute_cpmm_truth;
+ * DESIGN.md "Truth and model"; an alias keeps its nanosecond, which is no
+ * CPMM price), and a problem built with truth holds those prices: the
+ * problem the world's segments take their times from, and what an oracle
+ * decides on. Deciders are told the prediction.
  */
 #include "proto/proto.h"
 
@@ -115,9 +122,10 @@ enum core_rc proto_layers_init(const struct nn_model *m, struct proto_layers *ml
     return CORE_OK;
 }
 
-/* Price every layer of ml on every option of side sp into p's side s. */
+/* Price every layer of ml on every option of side sp into p's side s: the
+ * prediction, or with truth the truth. */
 static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
-                               const struct proto_side_price *sp, enum compute_side s,
+                               const struct proto_side_price *sp, enum compute_side s, bool truth,
                                struct compute_problem *p, struct core_err *e)
 {
     const struct proto_side_options *opts = sp->opts;
@@ -146,7 +154,8 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct pro
             q.resource = sp->cpmm_resource[opt->resource];
             q.amount = opt->amount;
             q.layer = ml->desc[i];
-            rc = compute_cpmm_predict(cpmm, &q, &r, e);
+            rc = truth ? compute_cpmm_truth(cpmm, &q, &r, e)
+                       : compute_cpmm_predict(cpmm, &q, &r, e);
             if (rc != CORE_OK)
                 return rc;
             *lat += r.source == COMPUTE_CPMM_UNSUPPORTED ? INFINITY : r.latency_s;
@@ -160,7 +169,7 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
                                  const struct proto_layers *ml,
                                  const struct proto_side_price *ue,
                                  const struct proto_side_price *edge, double input_element_bytes,
-                                 double header_bytes, struct compute_problem *p,
+                                 double header_bytes, bool truth, struct compute_problem *p,
                                  struct core_err *e)
 {
     enum core_rc rc;
@@ -181,9 +190,9 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
             p->layers[g].inputs[k] = in[k] < 0 ? in[k] : (int32_t)ml->group_of[in[k]];
         p->layers[g].out_bytes = (double)nn_model_tensor_bytes(m, ml->last[g]);
     }
-    rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, p, e);
+    rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, truth, p, e);
     if (rc == CORE_OK)
-        rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, p, e);
+        rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, truth, p, e);
     if (rc != CORE_OK)
         return rc;
     for (size_t g = 0; g < ml->n_groups; g++) {

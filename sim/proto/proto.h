@@ -251,6 +251,12 @@ struct proto_world_config {
      * its options matching devices[device] and edge; NULL where no group
      * runs it (borrowed). */
     const struct compute_problem *const *problems;
+    /* The same, priced as the world executes them (the truth: each
+     * resource's declared bias on the CPMM's prediction): what segments
+     * take, and what a decider that decides on the truth is told. Each has
+     * its problem's layers and options; an entry may be its problem itself
+     * (no bias). NULL: the truth is the predictions (borrowed). */
+    const struct compute_problem *const *truths;
     size_t n_groups;                        /* = the radio world's groups, in order */
     const struct proto_group *groups;       /* [n_groups] (borrowed) */
 };
@@ -260,6 +266,13 @@ static inline const struct compute_problem *proto_problem(const struct proto_wor
                                                           size_t d, size_t m)
 {
     return c->problems[d * c->n_models + m];
+}
+
+/* Its truth: what the world executes (NULL: none). */
+static inline const struct compute_problem *proto_truth(const struct proto_world_config *c,
+                                                        size_t d, size_t m)
+{
+    return c->truths ? c->truths[d * c->n_models + m] : proto_problem(c, d, m);
 }
 
 /* ---- what the world reports: outcomes and messages -------------------------- */
@@ -372,6 +385,10 @@ typedef enum core_rc (*proto_decide_fn)(void *ctx, const struct compute_decision
 struct proto_decider {
     proto_decide_fn decide;
     void *ctx;
+    bool truth; /* it decides on the truth: the world fills each request's truth fields
+                   (compute_decision; an RRM query per request) */
+    bool on_device; /* the UEs' decider never uses the network: a UE decides at once, the
+                       edge not offered, and sends no request (a pure on-device baseline) */
 };
 
 /* The network device's own rule for a3 (net.c), what a world uses when no
@@ -472,7 +489,7 @@ struct proto_device_config {
     double copy_latency_s;              /* fixed cost of a copy between resources, s */
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
-    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split-default's option label ("": first) */
     double battery_j;                   /* battery capacity, J (0: unlimited) */
 };
 extern const struct core_knob_table proto_device_knobs;
@@ -482,7 +499,7 @@ struct proto_edge_config {
     double copy_latency_s;              /* fixed cost of a copy between resources, s */
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
-    char default_option[CORE_KNOB_STRING_MAX]; /* split policy's option label ("": first) */
+    char default_option[CORE_KNOB_STRING_MAX]; /* split-default's option label ("": first) */
 };
 extern const struct core_knob_table proto_edge_knobs;
 
@@ -522,7 +539,7 @@ struct proto_side_options {
     size_t n;                                               /* options */
     struct compute_option option[COMPUTE_PLAN_MAX_OPTIONS]; /* instance, amount, label */
     uint32_t units[COMPUTE_PLAN_MAX_OPTIONS];               /* units one job takes */
-    uint32_t default_option;                                /* the split policy's choice */
+    uint32_t default_option;                                /* split-default's choice */
 };
 
 /* The name of a <use> in labels: its name, else its resource's. */
@@ -582,14 +599,16 @@ struct proto_side_price {
 
 /* Build *p (compute_problem_init'ed here; the caller finis it) for model m,
  * grouped as l, with the UE side ue and the edge side edge, every layer
- * priced by cpmm; the input sent as input_element_bytes per element, every
- * message with header_bytes. CORE_E_INPUT (message without file or line)
- * for a layer no option of either side runs, or a CPMM that cannot price a
- * layer; CORE_E_NOMEM. */
+ * priced by cpmm: its prediction (compute_cpmm_predict), or with truth what
+ * the world executes (compute_cpmm_truth: the resources' declared bias on
+ * it; otherwise the same problem); the input sent as input_element_bytes
+ * per element, every message with header_bytes. CORE_E_INPUT (message
+ * without file or line) for a layer no option of either side runs, or a
+ * CPMM that cannot price a layer; CORE_E_NOMEM. */
 enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct nn_model *m,
                                  const struct proto_layers *l, const struct proto_side_price *ue,
                                  const struct proto_side_price *edge, double input_element_bytes,
-                                 double header_bytes, struct compute_problem *p,
+                                 double header_bytes, bool truth, struct compute_problem *p,
                                  struct core_err *e);
 
 #endif /* COINFER_PROTO_H */

@@ -255,6 +255,13 @@ static inline const struct compute_problem *proto_inf_problem(const struct proto
     return proto_problem(w->cfg, inf->device, inf->model);
 }
 
+/* Its truth: the problem priced as the world executes it (segments' times). */
+static inline const struct compute_problem *proto_inf_truth(const struct proto_collab_world *w,
+                                                            const struct proto_inf *inf)
+{
+    return proto_truth(w->cfg, inf->device, inf->model);
+}
+
 /* Events of a UE entity and of a network entity. */
 enum proto_ue_event { PROTO_UE_EV_ARRIVAL, PROTO_UE_EV_COUNT };
 enum proto_net_event {
@@ -287,8 +294,9 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
 
 /* The segment of inf's plan in force that starts at position pos: the
  * plan's segment (compute_plan_segments) when one starts there, else the
- * rest of the segment holding pos (no copy: the same option continues).
- * Fills inf's segment cache when the plan has changed. */
+ * rest of the segment holding pos (no copy: the same option continues),
+ * priced by the truth (proto_inf_truth): what it takes when it runs, before
+ * jitter. Fills inf's segment cache when the plan has changed. */
 void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint32_t pos,
                       struct compute_segment *out);
 
@@ -312,7 +320,8 @@ void proto_inf_fail(struct proto_collab_world *w, struct proto_inf *inf, double 
 
 /* Fill req for inf: kind, problem, identity, the UE's own state, with st the
  * state (its UE waits are measured here) and, for a re-decision, the plan in
- * force and how much of it has started. */
+ * force and how much of it has started; for a UE decider that decides on the
+ * truth, the truth too (compute_decision). */
 void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
                             enum compute_decision_kind kind, const struct compute_state *st,
                             struct compute_decision *req);
@@ -408,6 +417,11 @@ void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_
 /* The state the network of cell reports to ue about model now (RRM, CRM;
  * the CPMM's tables are the problem's): st's radio figures and edge waits,
  * edge_available by admission; the UE's last_sinr_db too. */
+/* The radio's figures of ue now into st (rates, the UE's powers while
+ * sending and receiving) and its uplink SINR into *ul_sinr_db: false (the
+ * run failed) when the RRM cannot answer. */
+bool proto_net_radio(struct proto_collab_world *w, uint32_t ue, struct compute_state *st,
+                     double *ul_sinr_db);
 void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                      struct compute_state *st);
 /* The expected wait at edge instance i of net at now: its backlog, or

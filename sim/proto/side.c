@@ -6,9 +6,9 @@
  * instance is one option, labelled with the instance's name, share 1, one
  * unit. A CPU instance is one option per amount it allows (amounts="1 2 4";
  * none given: all its cores), labelled "name:cores", each job holding that
- * many cores. The side's default option (the split policy's fixed choice) is
- * named by a label ("cpu:4"), or by an instance's name (its largest amount),
- * or left empty (the first option).
+ * many cores. The side's default option (the split-default policy's fixed
+ * choice) is named by a label ("cpu:4"), or by an instance's name (its
+ * largest amount), or left empty (the first option).
  */
 #include "proto/proto.h"
 

@@ -64,6 +64,25 @@ enum proto_decline proto_net_decline(const struct proto_collab_world *w,
     return isinf(best) ? PROTO_DECLINE_EDGE_WITHDRAWN : PROTO_DECLINE_ADMISSION_WAIT;
 }
 
+bool proto_net_radio(struct proto_collab_world *w, uint32_t ue, struct compute_state *st,
+                     double *ul_sinr_db)
+{
+    struct radio_rrm_reply rr;
+    struct core_err e;
+
+    if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
+        core_engine_fail(w->eng, e.rc, e.msg);
+        return false;
+    }
+    st->ul_rate_bps = rr.ul_rate_bps;
+    st->dl_rate_bps = rr.dl_rate_bps;
+    st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
+                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
+    st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
+    *ul_sinr_db = rr.ul_sinr_db;
+    return true;
+}
+
 void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, uint32_t model,
                      struct compute_state *st)
 {
@@ -71,22 +90,12 @@ void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, u
     const struct compute_problem *p;
     struct proto_net *net = &w->nets[cell];
     struct proto_ue *u = &w->ues[ue];
-    struct radio_rrm_reply rr;
-    struct core_err e;
     double now = core_engine_now(w->eng), best = INFINITY;
 
     p = proto_problem(w->cfg, u->device, model);
     *st = (struct compute_state){0};
-    if (radio_world_rrm(w->radio, ue, &rr, &e) != CORE_OK) {
-        core_engine_fail(w->eng, e.rc, e.msg);
+    if (!proto_net_radio(w, ue, st, &u->last_sinr_db))
         return;
-    }
-    st->ul_rate_bps = rr.ul_rate_bps;
-    st->dl_rate_bps = rr.dl_rate_bps;
-    st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
-                                      radio_dbm_to_w(rr.ul_tx_power_dbm));
-    st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
-    u->last_sinr_db = rr.ul_sinr_db;
     for (size_t o = 0; o < edge->n_options; o++) {
         uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
         double wait = proto_net_instance_wait_s(w, net, res, now);
@@ -95,8 +104,8 @@ void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, u
         if (wait < best)
             best = wait;
     }
-    st->edge_available = best <= w->cfg->protocol.admission_wait_s && rr.ul_rate_bps > 0 &&
-                         rr.dl_rate_bps > 0;
+    st->edge_available = best <= w->cfg->protocol.admission_wait_s && st->ul_rate_bps > 0 &&
+                         st->dl_rate_bps > 0;
     st->w_latency = w->cfg->objective.latency_weight;
     st->w_energy = w->cfg->objective.energy_weight;
 }

@@ -72,6 +72,18 @@ void proto_ue_send_request(struct proto_collab_world *w, struct proto_inf *inf)
 {
     proto_inf_to(w, inf, PROTO_INF_REQUESTING);
     inf->cell = radio_world_serving(w->radio, inf->ue);
+    if (w->ue_decider.on_device) {
+        /* Nothing goes to the network: the UE decides now on its own state,
+         * the edge not offered (no rates, every edge option unavailable). */
+        memset(&inf->state_used, 0, sizeof(inf->state_used));
+        for (size_t o = 0; o < COMPUTE_PLAN_MAX_OPTIONS; o++)
+            inf->state_used.wait_s[COMPUTE_SIDE_EDGE][o] = INFINITY;
+        inf->state_used.w_latency = w->cfg->objective.latency_weight;
+        inf->state_used.w_energy = w->cfg->objective.energy_weight;
+        proto_inf_to(w, inf, PROTO_INF_REPLYING);
+        proto_ue_on_reply(w, inf, core_engine_now(w->eng), 0.0);
+        return;
+    }
     proto_send(w, inf->ue, inf->cell, PROTO_MSG_REQUEST, inf);
 }
 

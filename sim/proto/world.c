@@ -48,6 +48,47 @@ static const char *check_side(const struct proto_side *s, enum compute_side side
     return NULL;
 }
 
+/* Whether truth t describes the same problem as p: its layers, options and
+ * copies, and the same layers runnable on the same options (only prices
+ * may differ). NULL when it does, else why not. */
+static const char *check_truth(const struct compute_problem *p, const struct compute_problem *t)
+{
+    if (!t)
+        return "a problem without its truth";
+    if (t == p)
+        return NULL;
+    if (t->n_layers != p->n_layers || t->input_bytes != p->input_bytes ||
+        t->msg_header_bytes != p->msg_header_bytes)
+        return "a truth whose layers are not its problem's";
+    for (size_t i = 0; i < p->n_layers; i++) {
+        const struct compute_problem_layer *a = &t->layers[i], *b = &p->layers[i];
+
+        if (a->n_inputs != b->n_inputs || b->n_inputs > COMPUTE_PLAN_MAX_INPUTS ||
+            a->out_bytes != b->out_bytes ||
+            memcmp(a->inputs, b->inputs, b->n_inputs * sizeof(b->inputs[0])) != 0)
+            return "a truth whose layers are not its problem's";
+    }
+    for (int sd = 0; sd < COMPUTE_SIDE_COUNT; sd++) {
+        if (t->n_options[sd] != p->n_options[sd])
+            return "a truth whose options are not its problem's";
+        for (size_t o = 0; o < p->n_options[sd]; o++)
+            if (t->options[sd][o].resource != p->options[sd][o].resource ||
+                t->options[sd][o].amount != p->options[sd][o].amount)
+                return "a truth whose options are not its problem's";
+        if (t->copy_latency_s[sd] != p->copy_latency_s[sd] ||
+            t->copy_bytes_per_s[sd] != p->copy_bytes_per_s[sd] ||
+            t->copy_power_w[sd] != p->copy_power_w[sd] ||
+            t->default_option[sd] != p->default_option[sd])
+            return "a truth whose options are not its problem's";
+        for (size_t o = 0; o < p->n_options[sd]; o++)
+            for (size_t i = 0; i < p->n_layers; i++)
+                if (isinf(compute_problem_latency_s(t, sd, o, i)) !=
+                    isinf(compute_problem_latency_s(p, sd, o, i)))
+                    return "a truth that runs other layers than its problem on an option";
+    }
+    return NULL;
+}
+
 static enum core_rc check_config(const struct proto_world_config *c, size_t n_ues,
                                  struct core_err *e)
 {
@@ -108,6 +149,8 @@ static enum core_rc check_config(const struct proto_world_config *c, size_t n_ue
             why = check_side(&c->devices[d], COMPUTE_SIDE_UE, p);
             if (!why)
                 why = check_side(&c->edge, COMPUTE_SIDE_EDGE, p);
+            if (!why && c->truths)
+                why = check_truth(p, c->truths[d * c->n_models + m]);
             if (why)
                 return core_err(e, CORE_E_INPUT, "collaborative world (device %zu, model %zu): %s",
                                 d, m, why);
@@ -163,9 +206,10 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
     w->eng = eng;
     w->radio = radio;
     w->ue_decider = *ue_decider;
-    w->net_decider = net_decider && net_decider->decide
-                         ? *net_decider
-                         : (struct proto_decider){proto_net_override, (void *)&cfg->protocol};
+    w->net_decider =
+        net_decider && net_decider->decide
+            ? *net_decider
+            : (struct proto_decider){.decide = proto_net_override, .ctx = (void *)&cfg->protocol};
     w->sink = *sink;
     w->next_ticket = 1;
     w->n_ues = radio_world_n_ues(radio);

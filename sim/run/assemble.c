@@ -14,7 +14,9 @@
  * fused in real mode, as an inference engine deploys it; the resource types
  * into one CPMM (declared figures: the roofline prices every layer); each
  * side's instances and options; and one problem per (device class, model)
- * that some group runs. Errors carry the FILE:LINE of the element at fault
+ * that some group runs, with its truth (the problem priced as the world
+ * executes it: compute_cpmm_truth) when some resource declares a bias.
+ * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
 #include "run/run_int.h"
@@ -217,7 +219,8 @@ static io_node workload_of(const struct io_config *c, io_node radio, const char 
     return IO_NODE_NONE;
 }
 
-/* The models and one problem per (device class, model) some group runs. */
+/* The models and one problem per (device class, model) some group runs,
+ * and its truth (its own when no resource declares a bias). */
 static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cpmm, bool real,
                                  struct core_err *e)
 {
@@ -258,14 +261,22 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             core_err_clear(&why);
             rc = proto_problem_build(cpmm, a->nn_models[m], &ml, &a->devices[d].price,
                                      &a->edge.price, mc->input_element_bytes,
-                                     cfg->protocol.header_bytes, p, &why);
+                                     cfg->protocol.header_bytes, false, p, &why);
+            if (rc == CORE_OK && a->truths)
+                rc = proto_problem_build(cpmm, a->nn_models[m], &ml, &a->devices[d].price,
+                                         &a->edge.price, mc->input_element_bytes,
+                                         cfg->protocol.header_bytes, true,
+                                         &a->truths[d * a->n_models + m], &why);
             if (rc == CORE_E_INPUT)
                 rc = io_config_err(c, wn, e, "device '%s' runs model '%s', whose %s", dc->name,
                                    mc->name, why.msg);
             else if (rc != CORE_OK)
                 *e = why;
-            else
+            else {
                 a->problem_of[d * a->n_models + m] = p;
+                a->truth_of[d * a->n_models + m] =
+                    a->truths ? &a->truths[d * a->n_models + m] : p;
+            }
         }
         a->layer_group[m] = ml.group_of; /* kept for real mode */
         ml.group_of = NULL;
@@ -353,6 +364,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     if (rc == CORE_OK)
         rc = alloc_array(a, &a->problem_of, a->n_devices * a->n_models, sizeof(*a->problem_of),
                          e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->truth_of, a->n_devices * a->n_models, sizeof(*a->truth_of), e);
     for (size_t r = 0; rc == CORE_OK && r < n_res; r++) {
         io_node rn = io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r);
         struct compute_resource res;
@@ -366,6 +379,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     /* No profiles: the fit is empty, and every price comes from the roofline. */
     if (rc == CORE_OK)
         rc = compute_cpmm_fit(cpmm, e);
+    if (rc == CORE_OK && compute_cpmm_biased(cpmm))
+        rc = alloc_array(a, &a->truths, a->n_devices * a->n_models, sizeof(*a->truths), e);
     if (rc == CORE_OK)
         rc = side_build(a, edge, true, ec->default_option, "the edge", ec->copy_latency_s,
                         ec->copy_bandwidth_bps, ec->copy_power_w, &a->edge, e);
@@ -392,6 +407,7 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     cfg->devices = a->device_sides;
     cfg->edge = a->edge.side;
     cfg->problems = (const struct compute_problem *const *)a->problem_of;
+    cfg->truths = (const struct compute_problem *const *)a->truth_of;
     cfg->n_groups = a->radio.n_groups;
     cfg->groups = a->proto_groups;
     return CORE_OK;
@@ -504,6 +520,9 @@ void run_assembly_destroy(struct run_assembly *a)
     if (a->problems)
         for (size_t i = 0; i < a->n_devices * a->n_models; i++)
             compute_problem_fini(&a->problems[i]);
+    if (a->truths)
+        for (size_t i = 0; i < a->n_devices * a->n_models; i++)
+            compute_problem_fini(&a->truths[i]);
     for (size_t m = 0; a->nn_models && m < a->n_models; m++)
         nn_model_destroy(a->nn_models[m]);
     for (size_t m = 0; a->layer_group && m < a->n_models; m++)
@@ -513,6 +532,8 @@ void run_assembly_destroy(struct run_assembly *a)
     side_fini(&a->edge);
     core_free(a->problems);
     core_free(a->problem_of);
+    core_free(a->truths);
+    core_free(a->truth_of);
     core_free(a->nn_models);
     core_free(a->layer_group);
     core_free(a->models);

@@ -1,9 +1,12 @@
 /*
  * decider.c — a policy as the UEs' decider (proto's decision seam): one
  * solver per (device class, model) problem, prepared once at the start of a
- * run (policy_solver_create: the oracle enumerates a DAG's cuts there);
+ * run (policy_solver_create: joint enumerates a DAG's cuts there);
  * INITIAL and UPDATE requests are the policy's decisions, ADAPT requests
- * (a4) the plan every policy answers (policy_adapt). Built-in policies
+ * (a4) the plan every policy answers (policy_adapt). A policy that decides
+ * on the truth (policy_truth: the oracle) has its solvers prepared on the
+ * problems' truths and is handed each request's truth (the world fills it,
+ * told so by the decider), its a4 included. Built-in policies
  * always answer at once. A policy that learns (policy_observes) hears every
  * outcome of its problems as it happens, in compute's terms
  * (run_decider_observe; the sinks call it).
@@ -16,8 +19,16 @@ static enum core_rc decide(void *ctx, const struct compute_decision *req, struct
                            struct compute_plan *out, bool *later, struct core_err *e)
 {
     struct run_decider *d = ctx;
+    struct compute_decision truth;
 
     *later = false;
+    if (d->truth) { /* the same request, told the truth */
+        CORE_ASSERT(req->truth_problem != NULL); /* the world fills it: decider.truth */
+        truth = *req;
+        truth.problem = req->truth_problem;
+        truth.state = req->truth;
+        req = &truth;
+    }
     if (req->kind == COMPUTE_DECIDE_ADAPT)
         return policy_adapt(req, out, e);
     return policy_decide(d->solver[req->device * d->n_models + req->model], &req->state, rng,
@@ -34,10 +45,11 @@ enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
     d->solver = core_calloc(d->n_problems ? d->n_problems : 1, sizeof(*d->solver));
     if (!d->solver)
         return core_err(e, CORE_E_NOMEM, "out of memory for the policy");
+    d->truth = policy_truth(kind);
     for (size_t i = 0; i < d->n_problems; i++) {
         if (!a->problem_of[i])
             continue; /* no UE of this class runs this model */
-        d->solver[i] = policy_solver_create(kind, a->problem_of[i], e);
+        d->solver[i] = policy_solver_create(kind, d->truth ? a->truth_of[i] : a->problem_of[i], e);
         if (!d->solver[i]) {
             run_decider_fini(d);
             return e->rc;
@@ -48,6 +60,8 @@ enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
     d->observes = policy_observes(kind);
     d->decider.decide = decide;
     d->decider.ctx = d;
+    d->decider.truth = d->truth;
+    d->decider.on_device = policy_on_device(kind);
     return CORE_OK;
 }
 

@@ -38,7 +38,8 @@ struct run_side {
  * never patched afterwards, with what they point to: the radio groups and
  * their positions, and for a collaborative scenario the models (shapes only
  * in costed mode; finalized, folded and fused in real mode) and one priced
- * problem per (device class, model) that some group runs. Owned; the tree
+ * problem per (device class, model) that some group runs, with its truth.
+ * Owned; the tree
  * is borrowed and must outlive it. */
 struct run_assembly {
     const struct io_config *cfg;        /* the scenario (borrowed) */
@@ -58,6 +59,11 @@ struct run_assembly {
     struct run_side edge;               /* the edge's side */
     struct compute_problem *problems;   /* [n_devices x n_models] (owned) */
     struct compute_problem **problem_of; /* [n_devices x n_models]: NULL where unused (owned) */
+    /* The same priced as the world executes them (compute_cpmm_truth):
+     * built only when some resource declares a bias, else each entry of
+     * truth_of is its problem_of. */
+    struct compute_problem *truths;     /* [n_devices x n_models] (owned; NULL: no bias) */
+    struct compute_problem **truth_of;  /* [n_devices x n_models]: NULL where unused (owned) */
     struct proto_group *proto_groups;   /* [radio.n_groups] (owned) */
     struct proto_workload *workloads;   /* every group's, in order (owned) */
     char *config_text;                  /* the tree's canonical text (owned) */
@@ -200,7 +206,7 @@ struct run_options {
     const char *db_path;        /* results database; NULL: results/<name>.db */
     bool no_db;                 /* record nothing in a database (the observer only) */
     const char *policy;         /* decision policy; NULL: the scenario kind's default (fifo,
-                                   radio, oracle) */
+                                   radio, joint) */
     bool trace;                 /* collaborative: record every message in `messages` */
     volatile int *stop_flag;    /* nonzero (from a signal handler) interrupts */
     run_progress_fn progress;   /* NULL: no progress reports */
@@ -236,7 +242,7 @@ struct run_result {
 /* The i-th policy a scenario of kind accepts, NULL past the last (the
  * queue: fifo; radio: radio; collaborative: the policy module's table, in
  * its order: what --policy all runs). Without one, a run takes the first,
- * or for a collaborative scenario the policy module's default (oracle). */
+ * or for a collaborative scenario the policy module's default (joint). */
 const char *run_policy_name(enum io_scenario_kind kind, size_t i);
 
 /* Run scenario a to its end (or a stop), recording into the results database

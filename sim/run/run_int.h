@@ -40,6 +40,7 @@ struct run_decider {
     size_t n_models;               /* models */
     bool exact;                    /* every solver's cuts are every cut of its model */
     bool observes;                 /* the policy hears outcomes (policy_observes) */
+    bool truth;                    /* the policy decides on the truth (policy_truth) */
     struct proto_decider decider;  /* what the world calls (ctx: this) */
 };
 

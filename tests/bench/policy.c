@@ -9,7 +9,7 @@
  *
  *   policy [--decisions N] [--batches B]
  *
- *   model=resnet18 layers=69 cuts=<n> exact=1 policy=oracle median_s=<s>
+ *   model=resnet18 layers=69 cuts=<n> exact=1 policy=joint median_s=<s>
  *
  * and, last, the slowest policy's figure as decisions_per_s=<n>.
  */

@@ -2,7 +2,7 @@
 # The collaborative-inference benchmark: build/bench/protocol on
 # scenarios/bench-1000ues.xml (the default scenario scaled to 1,000 UEs in 37
 # cells, 60 s of network time, costed mode, every inference written to a
-# results database) with the split and the oracle policies, RUNS times each
+# results database) with the split and the joint policies, RUNS times each
 # (5), alternating; prints the median inferences and events per wall second.
 # Goal: >= 100,000 collaborative inferences simulated per wall second with
 # split on one core (the run is single-threaded).
@@ -24,7 +24,7 @@ median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 declare -A ips eps
 for ((i = 0; i < RUNS; i++)); do
-    for p in split oracle; do
+    for p in split joint; do
         out=$("$bin" "$SCENARIO" --policy "$p") || { echo "protocol: '$bin $SCENARIO --policy $p' failed" >&2; exit 1; }
         last=$(tail -n 1 <<<"$out")
         ips[$p]+="$(field inferences_per_s "$last") "
@@ -33,7 +33,7 @@ for ((i = 0; i < RUNS; i++)); do
 done
 echo "Collaborative inference: $SCENARIO, median of $RUNS runs (wall clock: noisy when other work runs)."
 printf '%-8s  %18s  %14s  %s\n' policy "inferences/wall s" "events/wall s" "goal (split >= 100,000)"
-for p in split oracle; do
+for p in split joint; do
     # shellcheck disable=SC2086
     mi=$(median ${ips[$p]}); me=$(median ${eps[$p]})
     goal=""
@@ -42,4 +42,4 @@ for p in split oracle; do
     fi
     printf '%-8s  %18.0f  %14.0f  %s\n' "$p" "$mi" "$me" "$goal"
 done
-echo "single run: $bin $SCENARIO --policy split|oracle"
+echo "single run: $bin $SCENARIO --policy split|joint"

@@ -46,32 +46,44 @@ expect_eq "bench-ref: the temporary tree is removed" \
 expect_match "bench-ref: the build log is kept" "$(cat "$repo/build/bench-ref/ref-build.log")" \
     "broken on purpose by test_bench_ref"
 
-# The whole comparison against HEAD on a tiny configuration (collab-small for
-# 2 s, PHOLD with 10 LPs; the reference compiled with -O0 to build faster):
-# the table's rows and the temporary tree's removal, never a figure's value.
-# Its own BUILD keeps its files apart from a `make bench REF=...` in build/.
+# The whole comparison on a tiny configuration (collab-small for 2 s, PHOLD
+# with 10 LPs; the reference compiled with -O0 to build faster): the table's
+# rows and the temporary tree's removal, never a figure's value. The
+# reference is the clone's HEAD with the joint policy under its old name,
+# oracle, as in revisions before issue 10: its joint row runs `oracle`. Its
+# own BUILD keeps its files apart from a `make bench REF=...` in build/.
+git -C "$repo" reset -q --hard HEAD~1
+cp "$script" "$repo/$script"
+sed -i 's/"joint"/"oracle"/' "$repo/sim/policy/ops.c"
+git -C "$repo" -c user.name=test -c user.email=test@invalid commit -q --allow-empty -am \
+    "joint under its old name" || fail "bench-ref: commit the renamed policy in the clone"
+old=$(git -C "$repo" rev-parse --short HEAD)
 mkdir -p "$TMP/build/bench"
 for p in protocol phold; do
     ln -s "$PWD/$BUILD/bench/$p" "$TMP/build/bench/$p"
 done
-BUILD=$TMP/build RUNS=2 SCENARIO=scenarios/collab-small.xml BENCH_DURATION="2 s" PHOLD_LPS=10 \
-    PHOLD_EVENTS=1000 BENCH_OPT=-O0 OPENBLAS_CORETYPE=Haswell \
-    expect_exit 0 "bench-ref: REF=HEAD on a tiny configuration runs" "$script" HEAD
+(cd "$repo" && BUILD=$TMP/build RUNS=2 SCENARIO=scenarios/collab-small.xml BENCH_DURATION="2 s" \
+    PHOLD_LPS=10 PHOLD_EVENTS=1000 BENCH_OPT=-O0 OPENBLAS_CORETYPE=Haswell \
+    expect_exit 0 "bench-ref: a tiny configuration against a revision with oracle runs" \
+    "$script" "$old")
+OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err")
 num='[0-9]+ +\([0-9]+-[0-9]+\)'
+expect_match "bench-ref: the joint row is said to run the reference's oracle" "$OUT" \
+    "has no policy 'joint': its row runs the reference's 'oracle'"
 for env in clean default; do
-    expect_match "bench-ref: a $env protocol split row with both medians and the ratio" "$OUT" \
-        "^$env +protocol split +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
-    expect_match "bench-ref: a $env protocol oracle row" "$OUT" \
-        "^$env +protocol oracle +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
+    expect_match "bench-ref: a $env protocol split-default row with both medians and the ratio" \
+        "$OUT" "^$env +protocol split-default +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
+    expect_match "bench-ref: a $env protocol joint row" "$OUT" \
+        "^$env +protocol joint +inferences/s +$num +$num +[0-9]+\.[0-9]{3} "
     expect_match "bench-ref: a $env PHOLD row" "$OUT" \
         "^$env +PHOLD 10 LPs +events/s +$num +$num +[0-9]+\.[0-9]{3} "
 done
 expect_match "bench-ref: the inputs are said to be identical" "$OUT" \
     "scenarios/collab-small.xml and the model files it names are identical in both revisions"
 expect_match "bench-ref: the reproducing make command is printed" "$OUT" \
-    "^Reproduce: make bench REF=HEAD "
+    "^Reproduce: make bench REF=$old "
 expect_match "bench-ref: the current side's command uses the shortened copy" "$OUT" \
-    "build/bench/protocol $TMP/build/bench-ref/collab-small.xml --policy split"
+    "build/bench/protocol $TMP/build/bench-ref/collab-small.xml --policy split-default"
 expect_match "bench-ref: the copy is shortened" "$(cat "$TMP/build/bench-ref/collab-small.xml")" \
     '<simulation duration="2 s"'
 expect_eq "bench-ref: the temporary tree is removed after a run" \

@@ -19,9 +19,9 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge split oracle random $"
+    "^local edge resource split split-default joint oracle random $"
 expect_match "run --help names the default policy" "$OUT" \
-    "--policy NAME +decision policy of a collaborative scenario \\(default oracle\\):"
+    "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
 expect_exit 2 "an unknown --policy is a usage error" \
     "$COINFER" run --policy best --db "$TMP/u.db" $SC
@@ -39,9 +39,10 @@ for p in $policies; do
     expect_match "the summary has a column for $p" "$OUT" "^policy .* $p"
 done
 expect_match "the summary gives p95 latencies" "$OUT" "^p95_latency_s "
+expect_match "joint says it was exact" "$OUT" "policy joint, exact"
 expect_match "the oracle says it was exact" "$OUT" "policy oracle, exact"
-expect_eq "only the oracle, the optimal policy, speaks of exactness" \
-    "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "1"
+expect_eq "only joint and the oracle, the optimal policies, speak of exactness" \
+    "$(grep -cE 'policy [a-z0-9-]+, (exact|chain relaxation)\)' <<<"$OUT")" "2"
 expect_eq "one run per policy" \
     "$(sql "$db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "$n_policies"
 expect_eq "every policy recorded inferences" \
@@ -50,12 +51,16 @@ expect_eq "the same requests, one row each, for every policy (common random numb
     "$(sql "$db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"
 expect_eq "the latency components add up to the latency" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE abs(ue_compute_s + uplink_s + edge_queue_s + edge_compute_s + downlink_s + signaling_s - latency_s) > 1e-9")" "0"
-expect_eq "local plans send nothing up but signalling" \
+expect_eq "local plans send nothing up" \
     "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'local' AND (uplink_s <> 0 OR edge_alloc <> '')")" "0"
+expect_eq "local, the on-device baseline, sends no message at all" \
+    "$(sql "$db" "SELECT count(*) FROM messages JOIN runs USING (run_id) WHERE policy = 'local'")" "0"
+expect_eq "local spends its time computing: no signalling" \
+    "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'local' AND t_done_s IS NOT NULL AND abs(signaling_s) > 1e-12")" "0"
 expect_eq "edge plans compute nothing on the UE" \
     "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
-expect_eq "--trace records the request and result of every finished inference" \
-    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
+expect_eq "--trace records the request of every inference but local's" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i JOIN runs r USING (run_id) WHERE r.policy <> 'local' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
 expect_eq "every edge-computing inference's result went down" \
     "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
 expect_match "messages go between UEs and cells" \
@@ -147,16 +152,25 @@ expect_eq "the requests the network accepted finished" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE declined = 0 AND t_done_s IS NULL AND t_request_s < 19")" "0"
 expect_eq "an accepted request has no decline reason" \
     "$(sql "$db" "SELECT count(*) FROM inferences WHERE declined = 0 AND decline_reason IS NOT NULL")" "0"
+expect_exit 0 "local on that phone runs to the end" "$COINFER" run $NP --policy local --db "$db" -q
+expect_eq "and every one of its inferences ends no-plan, naming the softmax group" \
+    "$(sql "$db" "SELECT count(*) = sum(stage = 'no-plan' AND no_plan_layer = 7 AND declined = 0)
+        FROM inferences JOIN runs USING (run_id) WHERE policy = 'local'")" "1"
 expect_exit 0 "report reads the no-plan rows" "$COINFER" report "$db"
 expect_match "report counts them" "$OUT" "^ +1 +oracle +[0-9]+ +[0-9]+ +$n_np "
 
 # ---- reproducible to the byte ---------------------------------------------------------
+# the runs of split: the one of --policy all, then these
+db="$TMP/all.db"
+first_split=$(sql "$db" "SELECT min(run_id) FROM runs WHERE policy = 'split'")
 expect_exit 0 "a second split run on the same seed" "$COINFER" run -q --policy split --db "$db" $SC
+second_split=$(sql "$db" "SELECT max(run_id) FROM runs WHERE policy = 'split'")
 expect_eq "the same seed reproduces every inference row" \
-    "$(sql "$db" "SELECT count(*) FROM (SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 3 EXCEPT SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = 6)")" "0"
+    "$(sql "$db" "SELECT count(*) FROM (SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = $first_split EXCEPT SELECT inference_id, ue_id, split, t_request_s, t_done_s, ue_energy_j, ue_alloc, edge_alloc FROM inferences WHERE run_id = $second_split)")" "0"
 expect_exit 0 "a split run on another seed" "$COINFER" run -q --policy split --seed 99 --db "$db" $SC
+other_seed=$(sql "$db" "SELECT max(run_id) FROM runs WHERE policy = 'split'")
 expect_match "another seed gives other rows" \
-    "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = 3 EXCEPT SELECT t_request_s FROM inferences WHERE run_id = 7)")" "^[1-9]"
+    "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = $first_split EXCEPT SELECT t_request_s FROM inferences WHERE run_id = $other_seed)")" "^[1-9]"
 
 # ---- real mode ---------------------------------------------------------------------------
 expect_exit 0 "real mode runs LeNet-5's parts on the engine" \

@@ -1,15 +1,20 @@
 /*
  * test_collab_default.c — the project's claim on scenarios/default.xml:
  * deciding the split point together with the compute resource of every
- * layer on both sides (the oracle) beats deciding the split point alone on
- * fixed default resources (split, Neurosurgeon-style).
+ * layer on both sides (joint, the method) beats deciding the split point
+ * alone on fixed default resources (split-default: the variant the goal
+ * was set against), and how it fares against the fairer baselines: split
+ * (Neurosurgeon as published, each side's part on its best one option,
+ * chosen per decision) and resource (no split, the best one option).
  *
- * Both policies run the default scenario (300 s, 20 phones of two classes,
- * one cell with its edge node) on the same seed, so they see the same
- * requests and the same channels. The issue's goal is a mean latency at
- * least 20 % lower with the oracle; the figure is printed, per model and
- * overall. The scenario's devices come from published specifications (see
- * the file) and were not tuned for this test.
+ * The four policies run the default scenario (300 s, 20 phones of two
+ * classes, one cell with its edge node) on the same seed, so they see the
+ * same requests and the same channels. The issue's goal is a mean latency
+ * at least 20 % lower with joint than with split-default; the figures
+ * against split and resource are printed, per model and overall, and not
+ * held to a goal (scripts/ablation.sh reports them over seeds). The
+ * scenario's devices come from published specifications (see the file) and
+ * were not tuned for this test.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -25,7 +30,7 @@
 #include "run/run.h"
 #include "scenarioutil.h"
 
-#define GOAL_GAIN 0.20 /* the goal: oracle at least 20 % below split */
+#define GOAL_GAIN 0.20 /* the goal: joint at least 20 % below split-default */
 
 #define MAX_MODELS 8 /* models of default.xml, with room */
 
@@ -67,36 +72,48 @@ static void run_policy(const struct run_assembly *a, const char *policy, const c
     run_summary_finish(&pm->all);
 }
 
-static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
+static void test_collab_default_joint_beats_split_default_by_the_goal(void **state)
 {
+    static const char *const names[] = {"split-default", "split", "resource", "joint"};
+    enum { SPLIT_DEFAULT, SPLIT, RESOURCE, JOINT, N };
     struct tu_scenario sc;
     struct testutil_dir *d = testutil_dir_create("collab-default", "v.db");
     const struct proto_world_config *cfg;
-    struct per_model split, oracle;
+    struct per_model pm[N];
     double gain;
 
     (void)state;
     assert_int_equal(tu_scenario_open(&sc, "scenarios/default.xml", NULL, 0, NULL), CORE_OK);
     cfg = &sc.a->collab;
-    run_policy(sc.a, "split", d->path, &split);
-    run_policy(sc.a, "oracle", d->path, &oracle);
+    for (int k = 0; k < N; k++)
+        run_policy(sc.a, names[k], d->path, &pm[k]);
     for (size_t m = 0; m < cfg->n_models; m++) {
-        double s = split.sum_s[m] / (double)split.n[m], o = oracle.sum_s[m] / (double)oracle.n[m];
+        double j = pm[JOINT].sum_s[m] / (double)pm[JOINT].n[m];
 
-        assert_int_equal(split.n[m], oracle.n[m]); /* the same requests */
-        printf("%-12s %6llu inferences: split %.3f ms, oracle %.3f ms (%+.1f %%)\n",
-               cfg->models[m].name, (unsigned long long)split.n[m], 1e3 * s, 1e3 * o,
-               100.0 * (o - s) / s);
+        printf("%-12s %6llu inferences: joint %.3f ms;", cfg->models[m].name,
+               (unsigned long long)pm[JOINT].n[m], 1e3 * j);
+        for (int k = 0; k < JOINT; k++) {
+            double b = pm[k].sum_s[m] / (double)pm[k].n[m];
+
+            assert_int_equal(pm[k].n[m], pm[JOINT].n[m]); /* the same requests */
+            printf(" %s %.3f ms (%+.1f %%)%s", names[k], 1e3 * b, 100.0 * (j - b) / b,
+                   k + 1 < JOINT ? "," : "\n");
+        }
     }
-    gain = 1.0 - oracle.all.mean_latency_s / split.all.mean_latency_s;
-    printf("mean latency: split %.3f ms, oracle %.3f ms: the oracle is %.1f %% lower "
+    gain = 1.0 - pm[JOINT].all.mean_latency_s / pm[SPLIT_DEFAULT].all.mean_latency_s;
+    printf("mean latency: split-default %.3f ms, joint %.3f ms: joint is %.1f %% lower "
            "(goal >= %.0f %%); p95 %.3f vs %.3f ms; deadlines met %.4f vs %.4f\n",
-           1e3 * split.all.mean_latency_s, 1e3 * oracle.all.mean_latency_s, 100.0 * gain,
-           100.0 * GOAL_GAIN, 1e3 * split.all.p95_latency_s, 1e3 * oracle.all.p95_latency_s,
-           split.all.deadline_ratio, oracle.all.deadline_ratio);
+           1e3 * pm[SPLIT_DEFAULT].all.mean_latency_s, 1e3 * pm[JOINT].all.mean_latency_s,
+           100.0 * gain, 100.0 * GOAL_GAIN, 1e3 * pm[SPLIT_DEFAULT].all.p95_latency_s,
+           1e3 * pm[JOINT].all.p95_latency_s, pm[SPLIT_DEFAULT].all.deadline_ratio,
+           pm[JOINT].all.deadline_ratio);
+    for (int k = SPLIT; k < JOINT; k++)
+        printf("against %s: %.3f ms, joint %.1f %% lower (no goal)\n", names[k],
+               1e3 * pm[k].all.mean_latency_s,
+               100.0 * (1.0 - pm[JOINT].all.mean_latency_s / pm[k].all.mean_latency_s));
     assert_true(gain >= GOAL_GAIN);
-    run_summary_fini(&split.all);
-    run_summary_fini(&oracle.all);
+    for (int k = 0; k < N; k++)
+        run_summary_fini(&pm[k].all);
     tu_scenario_close(&sc);
     testutil_dir_destroy(d);
 }
@@ -104,7 +121,7 @@ static void test_collab_default_oracle_beats_split_by_the_goal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TEST(test_collab_default_oracle_beats_split_by_the_goal),
+        TEST(test_collab_default_joint_beats_split_default_by_the_goal),
     };
 
     core_init();

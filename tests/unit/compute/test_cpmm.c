@@ -49,6 +49,7 @@ static void gpu(struct compute_resource *r)
     for (t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++) {
         r->efficiency[t] = 0.5;
         r->supports[t] = t != COMPUTE_LAYER_SOFTMAX;
+        r->bias[t] = 1.0;
     }
     r->efficiency[COMPUTE_LAYER_FC] = 0.25;
 }
@@ -70,6 +71,7 @@ static void cpu(struct compute_resource *r)
     for (t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++) {
         r->efficiency[t] = 1.0;
         r->supports[t] = true;
+        r->bias[t] = 1.0;
     }
 }
 
@@ -495,6 +497,54 @@ static void test_bad_requests_are_input_errors(void **state)
     compute_cpmm_destroy(c);
 }
 
+/* ---- the truth --------------------------------------------------------- */
+
+/* compute_cpmm_truth is the prediction times the resource's bias for the
+ * layer's type, latency and energy alike, bit for bit the prediction at
+ * bias 1; an unsupported type stays unsupported. */
+static void test_truth_is_the_prediction_times_the_declared_bias(void **state)
+{
+    struct compute_resource r;
+    struct compute_cpmm *c = compute_cpmm_create();
+    struct compute_cpmm_request q = {0};
+    struct compute_cpmm_reply pred, truth;
+    struct core_err e = {0};
+    size_t idx;
+
+    (void)state;
+    assert_non_null(c);
+    gpu(&r);
+    r.bias[COMPUTE_LAYER_CONV2D] = 1.25;
+    assert_rc(compute_cpmm_add_resource(c, &r, &idx, &e), CORE_OK);
+    assert_rc(compute_cpmm_fit(c, &e), CORE_OK);
+    assert_true(compute_cpmm_biased(c));
+    q.resource = idx;
+    q.amount = 1.0;
+    q.layer = layer(COMPUTE_LAYER_CONV2D, 1e9, 1e6);
+    assert_rc(compute_cpmm_predict(c, &q, &pred, &e), CORE_OK);
+    assert_rc(compute_cpmm_truth(c, &q, &truth, &e), CORE_OK);
+    assert_int_equal(truth.source, COMPUTE_CPMM_ROOFLINE);
+    assert_near(truth.latency_s, 1.25 * pred.latency_s, 1e-18);
+    assert_near(truth.energy_j, 1.25 * pred.energy_j, 1e-15);
+    q.layer = layer(COMPUTE_LAYER_FC, 1e6, 1e6); /* bias 1: the same bits */
+    assert_rc(compute_cpmm_predict(c, &q, &pred, &e), CORE_OK);
+    assert_rc(compute_cpmm_truth(c, &q, &truth, &e), CORE_OK);
+    assert_memory_equal(&truth, &pred, sizeof(truth));
+    q.layer = layer(COMPUTE_LAYER_SOFTMAX, 1e3, 1e3); /* the GPU does not run it */
+    assert_rc(compute_cpmm_truth(c, &q, &truth, &e), CORE_OK);
+    assert_int_equal(truth.source, COMPUTE_CPMM_UNSUPPORTED);
+    q.amount = 2.0; /* errors as the prediction's */
+    assert_rc(compute_cpmm_truth(c, &q, &truth, &e), CORE_E_INPUT);
+    compute_cpmm_destroy(c);
+    /* no bias anywhere: the truth is the prediction */
+    c = compute_cpmm_create();
+    assert_non_null(c);
+    gpu(&r);
+    assert_rc(compute_cpmm_add_resource(c, &r, &idx, &e), CORE_OK);
+    assert_false(compute_cpmm_biased(c));
+    compute_cpmm_destroy(c);
+}
+
 /* ---- the resource declaration ----------------------------------------- */
 
 static enum core_rc set_knobs(struct compute_resource_config *cfg, const char *const *kv, size_t n)
@@ -534,7 +584,11 @@ static void test_resource_declaration_resolves_units_types_and_efficiencies(void
                                      "efficiency-by-type",
                                      "fc=0.2 dwconv=0.3",
                                      "supports",
-                                     "conv2d dwconv fc relu"};
+                                     "conv2d dwconv fc relu",
+                                     "bias",
+                                     "1.5",
+                                     "bias-by-type",
+                                     "fc=0.5 conv2d=2"};
     struct compute_resource_config cfg;
     struct compute_resource r;
     struct core_err e = {0};
@@ -554,6 +608,15 @@ static void test_resource_declaration_resolves_units_types_and_efficiencies(void
     assert_true(r.supports[COMPUTE_LAYER_RELU]);
     assert_false(r.supports[COMPUTE_LAYER_SOFTMAX]);
     assert_false(r.measured);
+    assert_near(r.bias[COMPUTE_LAYER_CONV2D], 2.0, 0.0);
+    assert_near(r.bias[COMPUTE_LAYER_FC], 0.5, 0.0);
+    assert_near(r.bias[COMPUTE_LAYER_RELU], 1.5, 0.0);
+    /* undeclared, the truth is the prediction */
+    assert_rc(set_knobs(&cfg, kv, 2), CORE_OK);
+    cfg.measured = true;
+    assert_rc(compute_resource_from_config(&cfg, &r, &e), CORE_OK);
+    for (size_t t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++)
+        assert_near(r.bias[t], 1.0, 0.0);
 }
 
 static void test_resource_declaration_errors_name_the_resource(void **state)
@@ -574,10 +637,21 @@ static void test_resource_declaration_errors_name_the_resource(void **state)
     static const char *const power[] = {"name",       "n",   "measured",     "true",
                                         "idle-power", "5 W", "active-power", "1 W"};
     static const char *const host_ok[] = {"name", "n", "measured", "true", "units", "2"};
-    const char *const *cases[] = {bad_type, bad_eff, no_eq, eff_type, gpu_units, undeclared, power};
-    const size_t lens[] = {ARRAY_LEN(bad_type), ARRAY_LEN(bad_eff),   ARRAY_LEN(no_eq),
-                           ARRAY_LEN(eff_type), ARRAY_LEN(gpu_units), ARRAY_LEN(undeclared),
-                           ARRAY_LEN(power)};
+    static const char *const bias_zero[] = {"name", "n", "measured", "true", "bias-by-type",
+                                            "fc=0"};
+    static const char *const bias_big[] = {"name", "n", "measured", "true", "bias-by-type",
+                                           "conv2d=2000"};
+    static const char *const bias_type[] = {"name", "n", "measured", "true", "bias-by-type",
+                                            "lstm=2"};
+    static const char *const bias_text[] = {"name", "n", "measured", "true", "bias-by-type",
+                                            "fc=slow"};
+    const char *const *cases[] = {bad_type,   bad_eff,  no_eq,    eff_type,  gpu_units,
+                                  undeclared, power,    bias_zero, bias_big, bias_type,
+                                  bias_text};
+    const size_t lens[] = {ARRAY_LEN(bad_type),  ARRAY_LEN(bad_eff),   ARRAY_LEN(no_eq),
+                           ARRAY_LEN(eff_type),  ARRAY_LEN(gpu_units), ARRAY_LEN(undeclared),
+                           ARRAY_LEN(power),     ARRAY_LEN(bias_zero), ARRAY_LEN(bias_big),
+                           ARRAY_LEN(bias_type), ARRAY_LEN(bias_text)};
     struct compute_resource_config cfg;
     struct compute_resource r;
     struct core_err e = {0};
@@ -756,6 +830,7 @@ int main(void)
         TEST(test_regression_keeps_coefficients_non_negative),
         TEST(test_family_fit_prices_types_never_profiled),
         TEST(test_bad_requests_are_input_errors),
+        TEST(test_truth_is_the_prediction_times_the_declared_bias),
         TEST(test_resource_declaration_resolves_units_types_and_efficiencies),
         TEST(test_resource_declaration_errors_name_the_resource),
         TEST(test_layer_type_names_round_trip),

@@ -2,7 +2,8 @@
  * test_ops.c — the policies' table (ops.c), white-box: every kind has a
  * complete row (name, a one-line help, create, decide, destroy); names are
  * unique, well-formed and not `all`; exactly one policy is the default and
- * policy_default names it; names round-trip through policy_kind_find;
+ * policy_default names it; only the oracle decides on the truth, with
+ * joint's optimiser; names round-trip through policy_kind_find;
  * policy_observe reaches a policy that observes (a fake row, here only)
  * with the feedback as given, and passes over one that does not.
  */
@@ -39,6 +40,7 @@ static void test_every_kind_has_a_complete_row(void **state)
         assert_non_null(o->destroy);
         assert_int_equal(policy_observes(k), o->observe != NULL);
         assert_int_equal(policy_optimal(k), o->optimal);
+        assert_int_equal(policy_truth(k), o->truth);
     }
     assert_string_equal(policy_kind_name(POLICY_KIND_COUNT), "?");
 }
@@ -65,7 +67,7 @@ static void test_names_are_unique_well_formed_and_not_all(void **state)
     }
 }
 
-static void test_exactly_one_default_and_it_is_the_oracle(void **state)
+static void test_exactly_one_default_and_it_is_joint(void **state)
 {
     int n_default = 0;
 
@@ -76,7 +78,7 @@ static void test_exactly_one_default_and_it_is_the_oracle(void **state)
             assert_int_equal(policy_default(), k);
         }
     assert_int_equal(n_default, 1);
-    assert_string_equal(policy_kind_name(policy_default()), "oracle");
+    assert_string_equal(policy_kind_name(policy_default()), "joint");
 }
 
 static void test_kind_names_round_trip(void **state)
@@ -89,11 +91,28 @@ static void test_kind_names_round_trip(void **state)
         assert_int_equal(got, k);
     }
     assert_string_equal(policy_kind_name(POLICY_SPLIT), "split");
-    assert_string_equal(policy_kind_name(POLICY_ORACLE), "oracle");
+    assert_string_equal(policy_kind_name(POLICY_JOINT), "joint");
     assert_false(policy_kind_find("neurosurgeon", &got));
-    assert_false(policy_kind_find("Oracle", &got));
+    assert_false(policy_kind_find("Joint", &got));
     assert_false(policy_kind_find("all", &got));
     assert_false(policy_kind_find("", &got));
+}
+
+/* The oracle alone decides on the truth, and it is joint's optimiser: the
+ * same create and decide, optimal like it. */
+static void test_only_the_oracle_decides_on_the_truth(void **state)
+{
+    const struct policy_ops *oracle = policy_ops_of(POLICY_ORACLE);
+    const struct policy_ops *joint = policy_ops_of(POLICY_JOINT);
+
+    (void)state;
+    for (enum policy_kind k = 0; k < POLICY_KIND_COUNT; k++)
+        assert_int_equal(policy_truth(k), k == POLICY_ORACLE);
+    assert_string_equal(policy_kind_name(POLICY_ORACLE), "oracle");
+    assert_ptr_equal(oracle->create, joint->create);
+    assert_ptr_equal(oracle->decide, joint->decide);
+    assert_true(oracle->optimal && joint->optimal);
+    assert_false(oracle->is_default);
 }
 
 /* ---- observe ----------------------------------------------------------------- */
@@ -114,12 +133,12 @@ static void fake_observe(struct policy_solver *s, const struct policy_feedback *
 
 static void test_observe_reaches_a_policy_that_listens(void **state)
 {
-    struct policy_ops listening = *policy_ops_of(POLICY_ORACLE);
-    struct policy_solver s = {.kind = POLICY_ORACLE, .ops = &listening};
+    struct policy_ops listening = *policy_ops_of(POLICY_JOINT);
+    struct policy_solver s = {.kind = POLICY_JOINT, .ops = &listening};
     struct compute_problem p;
     struct compute_state st;
     struct compute_plan pl;
-    const struct policy_feedback fb = {&p, &st, &pl, 0.25, 0.5, 0.75, -1};
+    const struct policy_feedback fb = {&p, &st, &pl, true, 0.25, 0.5, 0.75, -1};
 
     (void)state;
     listening.observe = fake_observe;
@@ -128,8 +147,8 @@ static void test_observe_reaches_a_policy_that_listens(void **state)
     assert_int_equal(heard.calls, 1);
     assert_ptr_equal(heard.s, &s);
     assert_ptr_equal(heard.fb, &fb);
-    /* the oracle's own row does not observe: nothing heard */
-    s.ops = policy_ops_of(POLICY_ORACLE);
+    /* joint's own row does not observe: nothing heard */
+    s.ops = policy_ops_of(POLICY_JOINT);
     policy_observe(&s, &fb);
     assert_int_equal(heard.calls, 1);
 }
@@ -139,8 +158,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_every_kind_has_a_complete_row),
         TEST(test_names_are_unique_well_formed_and_not_all),
-        TEST(test_exactly_one_default_and_it_is_the_oracle),
+        TEST(test_exactly_one_default_and_it_is_joint),
         TEST(test_kind_names_round_trip),
+        TEST(test_only_the_oracle_decides_on_the_truth),
         TEST(test_observe_reaches_a_policy_that_listens),
     };
 

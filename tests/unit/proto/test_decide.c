@@ -137,7 +137,8 @@ static size_t drive(struct tu_moving *m, double duration_s, double delay_s)
 static void test_decide_parked_and_answered_at_once_give_the_same_outcomes(void **state)
 {
     struct hashed now = {.later = false}, later = {.later = true};
-    struct proto_decider dn = {hashed_decide, &now}, dl = {hashed_decide, &later};
+    struct proto_decider dn = {.decide = hashed_decide, .ctx = &now};
+    struct proto_decider dl = {.decide = hashed_decide, .ctx = &later};
     struct tu_moving a = {0}, b = {0};
     struct proto_collab_stats sa, sb;
     size_t answered, ue_waits_differ = 0;
@@ -192,7 +193,7 @@ static void test_decide_parked_and_answered_at_once_give_the_same_outcomes(void 
 static void test_decide_answers_20_ms_later_delay_every_inference(void **state)
 {
     struct hashed later = {.later = true};
-    struct proto_decider dl = {hashed_decide, &later};
+    struct proto_decider dl = {.decide = hashed_decide, .ctx = &later};
     struct tu_moving m = {0};
     struct proto_collab_stats st;
     size_t answered;
@@ -260,7 +261,7 @@ static void lone_end(struct lone *l)
 static void test_decide_bad_answers_are_input_errors_that_change_nothing(void **state)
 {
     struct hashed later = {.later = true};
-    struct proto_decider d = {hashed_decide, &later};
+    struct proto_decider d = {.decide = hashed_decide, .ctx = &later};
     struct core_run_limits lim = {.until_s = 3.0, .has_until = true};
     struct lone l = {0};
     const struct compute_decision *req;
@@ -310,7 +311,7 @@ static void test_decide_parking_an_adaptation_fails_the_run_cleanly(void **state
 {
     static const double slow_s[N_LAYERS] = {4.0, 4.0, 4.0, 4.0, 4.0};
     struct hashed h = {.later = false, .park_adapt = true};
-    struct proto_decider d = {hashed_decide, &h};
+    struct proto_decider d = {.decide = hashed_decide, .ctx = &h};
     struct core_run_limits lim = {.until_s = 10.0, .has_until = true};
     struct lone l = {0};
     struct core_err e = {0};
@@ -356,7 +357,7 @@ static enum core_rc drawing(void *ctx, const struct compute_decision *req, struc
 static void test_decide_draws_only_from_the_ue_policy_stream(void **state)
 {
     int none = 0, many = 1000;
-    struct proto_decider d0 = {drawing, &none}, d1 = {drawing, &many};
+    struct proto_decider d0 = {drawing, &none, false}, d1 = {drawing, &many, false};
     struct tu_moving a = {0}, b = {0};
 
     (void)state;

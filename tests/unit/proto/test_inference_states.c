@@ -145,7 +145,7 @@ static void moving(uint64_t seed, int mode, double channel_db, bool park, double
                    enum variant v)
 {
     struct later l = {.park = park};
-    struct proto_decider d = {maybe_later, &l};
+    struct proto_decider d = {.decide = maybe_later, .ctx = &l};
     struct tu_moving m = {0};
     struct core_rng *r = core_rng_create(seed, 0, CORE_RNG_POLICY);
     const double end_s = 20.0;
@@ -283,7 +283,7 @@ static void no_plan_worlds(void)
         double x[1], y[1];
         struct core_engine *eng = core_engine_create(0);
         struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
-        const struct proto_decider net = {withdraw_all, NULL};
+        const struct proto_decider net = {.decide = withdraw_all, .ctx = NULL};
         struct proto_collab_world *w;
         uint32_t split = 0;
 

@@ -5,7 +5,8 @@
  * CPMM roofline computed here by hand for two layers of LeNet-5 (a
  * compute-bound conv on the phone, a memory-bound fc at the edge), INFINITY
  * where a resource does not run a type and 1 ns where a layer moves no
- * data; each broken fixture under tests/data/scenarios/ gives exactly the
+ * data; their truths are themselves, or with a declared bias the
+ * prediction times it; each broken fixture under tests/data/scenarios/ gives exactly the
  * `FILE:LINE: message` a user reads (exit code 2), through io_scenario_load
  * and run_assemble as through run_validate; out-of-memory anywhere in the
  * assembly is reported and nothing leaks. Run from the repository root.
@@ -251,6 +252,66 @@ static void test_collab_problem_holds_the_roofline_of_each_layer(void **unused)
     destroy(c);
 }
 
+/* The truth (DESIGN.md "Truth and model"): with no bias declared, each
+ * problem is its own truth; with `bias` and `bias-by-type` on a resource,
+ * the truth is the problem with the layers of that resource's options
+ * priced bias times the prediction (latency and energy), everything else
+ * the same, and the problems themselves (the prediction) unchanged. */
+static void test_collab_truth_is_the_prediction_times_each_resource_bias(void **unused)
+{
+    static const char *const sets[] = {"resource[npu]@bias=2",
+                                       "resource[t4]@bias-by-type=fc=0.5 conv2d=1.5"};
+    struct run_assembly *plain = build_ok(SMALL), *c = NULL;
+    struct core_err e = {0};
+    struct io_config *tree = NULL;
+    const struct compute_problem *p, *t, *q;
+
+    for (size_t i = 0; i < plain->n_devices * plain->n_models; i++)
+        assert_ptr_equal(plain->truth_of[i], plain->problem_of[i]);
+    assert_null(plain->truths);
+    assert_ptr_equal(plain->collab.truths, plain->truth_of);
+    q = proto_problem(&plain->collab, 0, 0);
+    assert_int_equal(io_scenario_load(SMALL, sets, ARRAY_LEN(sets), &tree, &e), CORE_OK);
+    assert_int_equal(run_assemble(tree, &c, &e), CORE_OK);
+    p = proto_problem(&c->collab, 0, 0); /* phone, lenet5 */
+    t = proto_truth(&c->collab, 0, 0);
+    assert_ptr_not_equal(p, t);
+    assert_int_equal(t->n_layers, p->n_layers);
+    for (int sd = 0; sd < COMPUTE_SIDE_COUNT; sd++)
+        for (size_t o = 0; o < p->n_options[sd]; o++)
+            for (size_t i = 0; i < p->n_layers; i++) {
+                double lp = compute_problem_latency_s(p, sd, o, i);
+                double lt = compute_problem_latency_s(t, sd, o, i);
+
+                /* the prediction does not move */
+                assert_true(lp == compute_problem_latency_s(q, sd, o, i));
+                if (isinf(lp)) {
+                    assert_true(isinf(lt));
+                    continue;
+                }
+                if (sd == COMPUTE_SIDE_UE && strcmp(p->options[sd][o].label, "npu") == 0) {
+                    /* a layer's aliases (1 ns each, not the CPMM's) are not biased */
+                    assert_true(fabs(lt - 2.0 * lp) <= 4e-9);
+                    assert_close(compute_problem_energy_j(t, sd, o, i),
+                                 2.0 * compute_problem_energy_j(p, sd, o, i), "npu energy");
+                } else if (sd == COMPUTE_SIDE_UE || strcmp(p->options[sd][o].label, "gpu") != 0) {
+                    assert_true(lt == lp); /* bias 1: the same bits */
+                }
+            }
+    /* lenet5 on the T4 (the edge's option 0): its convs (problem layers 0
+     * and 2) 1.5x, its fcs (4, 5, 6) 0.5x, its pools (1, 3) as predicted;
+     * layer 3 holds an alias (flatten, 1 ns), which no bias touches */
+    assert_close(compute_problem_latency_s(t, COMPUTE_SIDE_EDGE, 0, 0),
+                 1.5 * compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 0), "conv on t4");
+    assert_close(compute_problem_latency_s(t, COMPUTE_SIDE_EDGE, 0, 5),
+                 0.5 * compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 5), "fc on t4");
+    assert_true(compute_problem_latency_s(t, COMPUTE_SIDE_EDGE, 0, 1) ==
+                compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, 1));
+    run_assembly_destroy(c);
+    io_config_destroy(tree);
+    destroy(plain);
+}
+
 /* ResNet-18's folded batch norms and fused ReLUs join the layer they read:
  * conv2d0 + batchnorm1 + relu2 are problem layer 0, costing the conv's price
  * plus 1 ns per alias; maxpool3 is problem layer 1. */
@@ -418,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_collab_radio_world_has_no_traffic_and_its_own_positions),
         cmocka_unit_test(test_collab_options_labels_and_units_are_as_declared),
         cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
+        cmocka_unit_test(test_collab_truth_is_the_prediction_times_each_resource_bias),
         cmocka_unit_test(test_collab_folded_and_fused_layers_join_their_producer),
         cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
         cmocka_unit_test(test_collab_real_mode_loads_runnable_models),

@@ -1,6 +1,7 @@
 /*
- * oracle.c — the oracle: the best cut and the best option of every layer on
- * both sides for the state decided in. The forward programme over every
+ * joint.c — the joint policy, the method's own (DESIGN.md): the best cut
+ * and the best option of every layer on both sides, decided together, for
+ * the state decided in. The forward programme over every
  * cut's UE part, the backward one over every cut's edge part, then the
  * valid cut of least objective: exact over its family (every ideal when
  * there are few enough, policy.h), the optimum over every plan when the
@@ -8,14 +9,14 @@
  */
 #include "policy/policy_int.h"
 
-enum core_rc policy_oracle_create(struct policy_solver *s, struct core_err *e)
+enum core_rc policy_joint_create(struct policy_solver *s, struct core_err *e)
 {
     const struct policy_prep how = {.ideals = true, .keep = POLICY_KEEP_ALL};
 
     return policy_prepare(s, &how, e);
 }
 
-enum core_rc policy_oracle_decide(struct policy_solver *s, const struct compute_state *st,
+enum core_rc policy_joint_decide(struct policy_solver *s, const struct compute_state *st,
                                   struct core_rng *rng, struct compute_plan *out,
                                   struct core_err *e)
 {
