@@ -116,7 +116,8 @@ enum core_dim {
     CORE_DIM_DB,        /* dB: dB (a ratio in decibels) */
     CORE_DIM_ENERGY,    /* J: J, mJ, kJ, Wh, mWh */
     CORE_DIM_BYTES,     /* bytes: B, kB, MB, GB, KiB, MiB, GiB */
-    CORE_DIM_BITRATE,   /* bit/s: bps, kbps, Mbps, Gbps */
+    CORE_DIM_BITRATE,   /* bit/s: bit/s, bps, kbit/s, kbps, Mbit/s, Mbps, Gbit/s, Gbps, and
+                           bytes per second B/s, kB/s, MB/s, GB/s (x 8; decimal prefixes) */
     CORE_DIM_FLOPS,     /* FLOP/s: FLOPS, GFLOPS, TFLOPS, TOPS */
     CORE_DIM_COUNT
 };

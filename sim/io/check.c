@@ -9,7 +9,8 @@
  * In order: the simulation (warm-up before the end); the radio world (the
  * carrier for its numerology, the deployment's geometry, each group's
  * speeds and its <position> children); then, in a collaborative scenario,
- * the resource types, the models (a file or a zoo name), the device classes
+ * the resource types, the models (a file or a zoo name; a file, resolved
+ * beside the scenario, must exist and be readable), the device classes
  * and the edge (their <use> instances and the options they give), each
  * group's device and workloads, and the objective's weights. In a radio-only
  * scenario no group may carry a device or a workload. What needs the
@@ -18,8 +19,12 @@
  */
 #include "io/io_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nn/nn.h"
 
@@ -192,6 +197,19 @@ static enum core_rc check_models(const struct io_config *c, struct core_err *e)
 
         if ((m->file[0] == '\0') == (m->zoo[0] == '\0'))
             return io_config_err(c, n, e, "give either 'file' or 'zoo' (one of them)");
+        if (m->file[0] != '\0') {
+            char path[IO_PATH_MAX];
+            struct stat st;
+
+            /* Here, not when the run loads it: the error names the scenario's line. */
+            io_resolve_beside(io_config_path(c), m->file, path, sizeof(path));
+            if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+                return io_config_err(c, n, e, "attribute 'file': cannot read '%s' (%s): %s",
+                                     m->file, path, strerror(errno));
+            if (!S_ISREG(st.st_mode))
+                return io_config_err(c, n, e, "attribute 'file': '%s' (%s) is not a file",
+                                     m->file, path);
+        }
         if (m->zoo[0] != '\0' && !nn_zoo_find(m->zoo, &z)) {
             char list[512] = "";
             size_t at = 0;

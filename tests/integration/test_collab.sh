@@ -84,6 +84,27 @@ expect_match "the error is FILE:LINE" "$ERR" "collab-unknown-model.xml:[0-9]+: "
 if [ ! -e "$TMP/u.db" ] && [ ! -e "$TMP/bad.db" ]; then pass "bad input creates no database"
 else fail "bad input creates no database"; fi
 
+# ---- model files resolve beside the scenario ------------------------------------------------
+mkdir -p "$TMP/beside/nets" "$TMP/elsewhere"
+cp models/lenet5.xml models/resnet18.xml "$TMP/beside/nets/"
+sed 's#file="../models/#file="nets/#' scenarios/collab-small.xml >"$TMP/beside/small.xml"
+expect_exit 0 "a model file path resolves against the scenario's directory, not the cwd" \
+    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' validate ../beside/small.xml"
+expect_exit 0 "... and the run finds the models from any directory" \
+    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' run -q --policy local \
+        --set simulation@duration=2 --db m.db ../beside/small.xml"
+for cmd in validate run; do
+    expect_exit 2 "$cmd: a missing model file is exit 2" "$COINFER" $cmd \
+        $([ $cmd = run ] && echo "--db $TMP/missing.db") \
+        tests/data/scenarios/collab-missing-model-file.xml
+    expect_match "$cmd: ... a FILE:LINE error at the <model> line naming the attribute and path" \
+        "$ERR" "^coinfer: tests/data/scenarios/collab-missing-model-file.xml:17: element 'model': \
+attribute 'file': cannot read '../models/no-such-model.xml' \
+\(tests/data/scenarios/../models/no-such-model.xml\): No such file or directory$"
+done
+if [ ! -e "$TMP/missing.db" ]; then pass "a missing model file creates no database"
+else fail "a missing model file creates no database"; fi
+
 # ---- an interrupted run keeps its rows -----------------------------------------------------
 idb="$TMP/int.db"
 "$COINFER" run --policy all --db "$idb" scenarios/bench-1000ues.xml >"$TMP/int.out" 2>"$TMP/int.err" &
