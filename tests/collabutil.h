@@ -180,14 +180,20 @@ static inline void protocol_config(struct tu_world *t, const struct compute_prob
     c->groups = t->group;
 }
 
-/* UEs static at fixed positions in one cell without shadowing or fading. */
-static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_ues,
-                                              struct radio_ue_group_config *g, double *x,
-                                              double *y)
+/* UEs static at fixed positions in one cell without shadowing or fading,
+ * the rest of the radio's configuration *base (NULL: the defaults); base's
+ * groups are replaced by g. */
+static inline struct radio_world *fixed_radio_with(struct core_engine *eng, size_t n_ues,
+                                                   struct radio_ue_group_config *g, double *x,
+                                                   double *y,
+                                                   const struct radio_world_config *base)
 {
     struct radio_world_config cfg;
 
-    assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+    if (base)
+        cfg = *base;
+    else
+        assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
     cfg.deploy.shadowing = false;
     cfg.deploy.fading = false;
     memset(g, 0, sizeof(*g));
@@ -203,6 +209,14 @@ static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_
     cfg.groups = g;
     cfg.n_groups = 1;
     return radio_world_create(&cfg, eng, 3, NULL);
+}
+
+/* fixed_radio_with the default radio. */
+static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_ues,
+                                              struct radio_ue_group_config *g, double *x,
+                                              double *y)
+{
+    return fixed_radio_with(eng, n_ues, g, x, y, NULL);
 }
 
 /* ---- what the world reports ------------------------------------------------------- */

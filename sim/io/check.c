@@ -7,8 +7,8 @@
  * touched it, io_config_err).
  *
  * In order: the simulation (warm-up before the end); the radio world (the
- * carrier for its numerology, the deployment's geometry, each group's
- * speeds and its <position> children); then, in a collaborative scenario,
+ * carrier for its numerology, the deployment's geometry, the UE power
+ * model, each group's speeds and its <position> children); then, in a collaborative scenario,
  * the resource types, the models (a file or a zoo name; a file, resolved
  * beside the scenario, must exist and be readable), the device classes
  * and the edge (their <use> instances and the options they give), each
@@ -97,6 +97,7 @@ static enum core_rc check_radio(const struct io_config *c, io_node radio, struct
 {
     io_node carrier = io_config_child(c, radio, IO_EL_CARRIER, 0);
     io_node deploy = io_config_child(c, radio, IO_EL_DEPLOYMENT, 0);
+    io_node power = io_config_child(c, radio, IO_EL_UE_POWER, 0);
     struct core_err why;
     enum core_rc rc;
 
@@ -110,6 +111,10 @@ static enum core_rc check_radio(const struct io_config *c, io_node radio, struct
             c, deploy,
             radio_deployment_config_check(DATA(c, deploy, struct radio_deployment_config), &why),
             &why, e);
+    if (rc == CORE_OK)
+        rc = radio_verdict(c, power,
+                           radio_power_model_check(DATA(c, power, struct radio_power_model), &why),
+                           &why, e);
     if (rc == CORE_OK && io_config_count(c, radio, IO_EL_UE_GROUP) == 0)
         return core_err(e, CORE_E_INPUT,
                         "%s:%ld: element 'radio' is missing a child element (expected "

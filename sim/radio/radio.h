@@ -4,7 +4,8 @@
  * loss and LOS probability, spatially correlated shadowing, Doppler-correlated
  * small-scale fading, noise, power control and SINR, the TS 38.214 CQI tables,
  * NR link rates and a Shannon mode, flow-level sharing of a cell's PRBs
- * (event-driven processor sharing) and the RRM's logic.
+ * (event-driven processor sharing), the UE's radio energy (its base power
+ * and RRC tail, once per UE: ledger.c) and the RRM's logic.
  *
  * Mobility (static, straight line, random waypoint) and handover with
  * hysteresis and time-to-trigger are here too.
@@ -454,14 +455,70 @@ double radio_pf_rate_bps(const struct radio_carrier *c, double sinr, size_t n);
  * examination of performance and power characteristics of 4G LTE networks",
  * MobiSys 2012 (their beta = 1288.04 mW); pa_efficiency = 0.3, a handset PA
  * near maximum output; p_rx_w = 0.1 W for the receive chain and decoding
- * (Jensen et al., "LTE UE power consumption model", IEEE Commun. Lett. 2012,
- * measure a few tens to a hundred mW for RX RF and baseband). */
+ * (Jensen et al., "LTE UE power consumption model: for system level energy
+ * and performance optimization", IEEE VTC-Fall 2012, measure a few tens to a
+ * hundred mW for RX RF and baseband).
+ *
+ * p_on_w is the UE's, not a transfer's: a UE with several transfers active
+ * draws it once (radio_ue_ledger below splits it among them). After its
+ * last transfer ends the UE may stay connected for the RRC tail, tail_s at
+ * p_tail_w (Huang et al. measured 11.576 s at 1060 mW on LTE, their table
+ * 3); the default tail_s 0 leaves it out (see radio_ue_ledger). The
+ * scenario's <ue-power> element sets all five (radio_ue_power_knobs). */
 struct radio_power_model {
-    double p_on_w;         /* connected-mode base power while a flow is active, W */
+    double p_on_w;         /* connected-mode base power while a transfer is active, W */
     double pa_efficiency;  /* radiated / drawn power of the PA, 0..1 */
     double p_rx_w;         /* extra receive power on the downlink, W */
+    double tail_s;         /* RRC tail: connected after the last transfer, s (0: none) */
+    double p_tail_w;       /* power during the tail, W (at most p_on_w) */
 };
-#define RADIO_POWER_DEFAULTS {1.288, 0.3, 0.1}
+#define RADIO_POWER_DEFAULTS {1.288, 0.3, 0.1, 0.0, 1.06}
+
+/* The UE's shared radio costs, kept per UE by whoever sees all its
+ * transfers (the radio world): the base power p_on_w is drawn once while
+ * at least one transfer of the UE is active, split equally among the
+ * transfers active at each instant (n active: p_on_w / n each), and when the
+ * last one ends the UE stays connected for the RRC tail, whose energy
+ * p_tail_w x tail_s is charged at once to the transfer that ended last (the
+ * transfer that started the tail). A transfer that starts before that tail
+ * is over finds the UE already paid for at p_tail_w until the tail's end:
+ * the transfers active then share p_on_w - p_tail_w, and a tail that starts
+ * before the previous one is over is charged only for what it adds. So the
+ * UE's energy summed over its transfers is exactly p_on_w while any is
+ * active plus p_tail_w over the tails (the last tail counts in full even if
+ * the run stops first).
+ *
+ * The share of one transfer is the difference of a running sum (share_j:
+ * the base energy a transfer active throughout would have been charged),
+ * taken at its end and its start (the mark), so each start and end is O(1). */
+struct radio_ue_ledger {
+    uint32_t n_active;    /* transfers of the UE active now */
+    double t_s;           /* time share_j is summed up to, s */
+    double share_j;       /* running sum of the base power per active transfer, J */
+    double tail_until_s;  /* end of the tails charged so far, s (-INFINITY: none) */
+};
+
+/* An idle UE at t0_s. */
+void radio_ue_ledger_init(struct radio_ue_ledger *l, double t0_s);
+
+/* A transfer of the UE starts at t_s (non-decreasing across calls): returns
+ * its mark, for radio_ue_ledger_end. */
+double radio_ue_ledger_begin(struct radio_ue_ledger *l, const struct radio_power_model *pm,
+                             double t_s);
+
+/* The transfer of mark ends at t_s: returns its share of the base power
+ * since it began, J; *tail_j (may be NULL) gets the RRC tail it starts, J
+ * (0 unless it was the UE's last active transfer). */
+double radio_ue_ledger_end(struct radio_ue_ledger *l, const struct radio_power_model *pm,
+                           double t_s, double mark, double *tail_j);
+
+/* Whether pm is a valid model: p_on_w >= 0, 0 < pa_efficiency <= 1,
+ * p_rx_w >= 0, tail_s >= 0, 0 <= p_tail_w <= p_on_w. CORE_E_INPUT with the
+ * attribute's name otherwise. */
+enum core_rc radio_power_model_check(const struct radio_power_model *pm, struct core_err *e);
+
+/* <ue-power>: the UE radio power model. */
+extern const struct core_knob_table radio_ue_power_knobs;
 
 /* ======================================================================== */
 /* Flow-level sharing of one cell's PRBs in one direction (flows.c)         */
@@ -969,7 +1026,9 @@ struct radio_world_flow_done {
     double t_start_s;       /* start, s */
     double t_end_s;         /* completion, s */
     double duration_s;      /* t_end_s - t_start_s, s */
-    double ue_energy_j;     /* UE radio energy over the transfer, J */
+    double ue_energy_j;     /* UE radio energy charged to the transfer: its own draw, its
+                               share of the base power and any RRC tail it starts, J */
+    double ue_tail_j;       /* of which the RRC tail, J */
 };
 
 /* Called from the engine when a flow completes (may start new flows). */

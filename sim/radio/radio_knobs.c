@@ -1,9 +1,9 @@
 /*
  * radio_knobs.c — the knobs of a scenario's <radio> section, declared once:
  * attribute name, type, unit, default, valid range and help for <radio>,
- * <carrier>, <deployment>, <power-control>, <handover> and <ue-group>. The
- * scenario loader applies them; a test checks that scenarios/schema.xsd
- * documents each one with the same default and unit.
+ * <carrier>, <deployment>, <power-control>, <handover>, <ue-power> and
+ * <ue-group>. The scenario loader applies them; a test checks that
+ * scenarios/schema.xsd documents each one with the same default and unit.
  *
  * The checks that need more than one value, or the radio model's validity
  * ranges (TS 38.101-1 bandwidths per numerology, TR 38.901 heights and
@@ -155,6 +155,31 @@ const struct core_knob_table radio_handover_knobs = {
     "handover", handover_knobs, ARRAY_LEN(handover_knobs)
 };
 
+#define PWR(f) offsetof(struct radio_power_model, f)
+
+static const struct core_knob ue_power_knobs[] = {
+    {"on-power", CORE_KNOB_REAL, CORE_DIM_POWER, "1.288 W", 0, 10, NULL, PWR(p_on_w),
+     "Base power of a UE's radio while it has at least one transfer (RRC_CONNECTED), drawn "
+     "once however many it has and split equally among them (Huang et al., MobiSys 2012, LTE: "
+     "1288 mW)."},
+    {"pa-efficiency", CORE_KNOB_REAL, CORE_DIM_NONE, "0.3", 0.01, 1, NULL, PWR(pa_efficiency),
+     "Radiated over drawn power of the UE's power amplifier, which an uplink transfer adds "
+     "(a handset PA near full output; assumed)."},
+    {"rx-power", CORE_KNOB_REAL, CORE_DIM_POWER, "0.1 W", 0, 10, NULL, PWR(p_rx_w),
+     "Extra power of a downlink transfer, for the receive chain and decoding (Jensen et al., "
+     "IEEE VTC-Fall 2012: tens to a hundred mW)."},
+    {"tail", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 3600, NULL, PWR(tail_s),
+     "RRC tail: how long a UE stays connected after its last transfer ends (the inactivity "
+     "timer), charged to the transfer that ended last; 0: no tail. Huang et al., MobiSys "
+     "2012, measured 11.576 s on LTE."},
+    {"tail-power", CORE_KNOB_REAL, CORE_DIM_POWER, "1.06 W", 0, 10, NULL, PWR(p_tail_w),
+     "Power during the RRC tail, at most on-power (Huang et al., MobiSys 2012, LTE: 1060 mW)."},
+};
+
+const struct core_knob_table radio_ue_power_knobs = {
+    "ue-power", ue_power_knobs, ARRAY_LEN(ue_power_knobs)
+};
+
 static const char *const placement_names[] = {"uniform-cell", "disc", "positions", NULL};
 static_assert(ARRAY_LEN(placement_names) == RADIO_PLACE_COUNT + 1, "one name each");
 static const char *const mobility_names[] = {"static", "line", "random-waypoint", NULL};
@@ -208,7 +233,6 @@ const struct core_knob_table radio_ue_group_knobs = {
 
 enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct core_err *e)
 {
-    static const struct radio_power_model power = RADIO_POWER_DEFAULTS;
     enum core_rc rc;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -221,7 +245,8 @@ enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct 
         rc = core_knobs_defaults(&radio_pc_knobs, &cfg->pc, e);
     if (rc == CORE_OK)
         rc = core_knobs_defaults(&radio_handover_knobs, &cfg->ho, e);
-    cfg->power = power;
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_ue_power_knobs, &cfg->power, e);
     return rc;
 }
 

@@ -48,6 +48,13 @@
  * With deploy.ue_interference the uplink's interference is summed over the
  * active uplink flows of the other cells (ul_act lists them densely) at each
  * RRM evaluation instead of ul_iot scaled by load.
+ *
+ * UE energy: the cells' flow sets charge each flow its direction's own
+ * draw (the power amplifier's, or the receive chain's) with a power model
+ * whose p_on_w is 0; the base power p_on_w and the RRC tail are the UE's,
+ * charged once per UE through its ledger (radio_ue_ledger: split equally
+ * among the UE's active flows, the tail to the flow that ends last) and
+ * added to each flow's report.
  */
 #include "radio/radio_int.h"
 
@@ -87,6 +94,7 @@ struct wflow {
     double t_start_s;        /* start, s */
     double sent_before_bytes; /* bytes sent in cells left at handovers, B */
     double energy_before_j;  /* UE energy in cells left at handovers, J */
+    double base_mark;        /* its UE ledger's mark at its start (radio_ue_ledger_begin) */
     uint32_t ul_pos;         /* uplink: index in the world's ul_act */
     radio_world_flow_fn fn;  /* completion callback (may be NULL) */
     void *ctx;               /* its context */
@@ -108,6 +116,7 @@ struct ue {
     double rate_hz;            /* traffic: requests per second, Hz */
     uint32_t flow_head;        /* first active flow, NONE if none */
     uint32_t n_flows[RADIO_DIR_COUNT]; /* active flows per direction */
+    struct radio_ue_ledger ledger; /* its base power and RRC tail */
     core_event_id move_ev;     /* pending MOVE, 0 when none */
     core_event_id fade_ev;     /* pending FADE, 0 when none */
     /* The other cells' terms of this UE's RRM queries (radio_rrm_other_cells),
@@ -125,6 +134,7 @@ struct radio_world {
     struct radio_ue_group_config *groups; /* owned copies */
     double *positions;         /* owned copies of the positions, 2 per UE of such groups */
     struct radio_carrier carrier; /* the carrier */
+    struct radio_power_model flow_power; /* cfg.power without p_on_w: what the flow sets charge */
     enum radio_scenario scenario; /* TR 38.901 scenario */
     double h_bs_m;             /* BS height, m */
     double d_min_m, d_max_m;   /* path-loss distance range, m */
@@ -463,11 +473,13 @@ static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_fl
         .t_start_s = fl->t_start_s,
         .t_end_s = rep->t_end_s,
         .duration_s = rep->t_end_s - fl->t_start_s,
-        .ue_energy_j = fl->energy_before_j + rep->ue_energy_j,
     };
     radio_world_flow_fn fn = fl->fn;
     void *ctx = fl->ctx;
+    double base_j = radio_ue_ledger_end(&u->ledger, &w->cfg.power, rep->t_end_s, fl->base_mark,
+                                        &done.ue_tail_j);
 
+    done.ue_energy_j = fl->energy_before_j + rep->ue_energy_j + base_j + done.ue_tail_j;
     unlink_flow(w, f);
     if (u->flow_head == NONE && u->fade_ev != 0) {
         core_cancel(w->eng, u->fade_ev);
@@ -523,6 +535,7 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
         .active = true,
         .size_bytes = size_bytes,
         .t_start_s = now_s,
+        .base_mark = radio_ue_ledger_begin(&u->ledger, &w->cfg.power, now_s),
         .fn = fn,
         .ctx = ctx,
     };
@@ -746,6 +759,7 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
     size_t serving_site;
 
     u->flow_head = NONE;
+    radio_ue_ledger_init(&u->ledger, now_s);
     u->r_mob = core_rng_create(seed, id, CORE_RNG_MOBILITY);
     u->r_fade = core_rng_create(seed, id, CORE_RNG_FADING);
     u->r_shadow = core_rng_create(seed, id, CORE_RNG_SHADOWING);
@@ -860,6 +874,8 @@ static enum core_rc check_config(const struct radio_world_config *cfg, struct co
 
     if (rc == CORE_OK)
         rc = radio_deployment_config_check(&cfg->deploy, e);
+    if (rc == CORE_OK)
+        rc = radio_power_model_check(&cfg->power, e);
     for (size_t i = 0; rc == CORE_OK && i < cfg->n_groups; i++) {
         const struct radio_ue_group_config *g = &cfg->groups[i];
 
@@ -904,6 +920,8 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->floor_rate_bps =
         w->carrier.shannon ? 1.0 : radio_nr_rate_bps(&w->carrier, 1, w->carrier.n_prb);
     w->prb_power_dbm = radio_dl_prb_power_dbm(cfg->deploy.gnb_power_dbm, w->carrier.n_prb);
+    w->flow_power = cfg->power;
+    w->flow_power.p_on_w = 0.0;
     while (radio_hex_site_count(rings) < (size_t)cfg->deploy.n_sites)
         rings++;
     w->n_sites = (size_t)cfg->deploy.n_sites;
@@ -943,7 +961,7 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     for (size_t cd = 0; cd < 2 * w->n_cells; cd++) {
         w->cdirs[cd].fs = radio_flows_create(16, (enum radio_sched)cfg->deploy.scheduler,
                                              (enum radio_dir)(cd % 2), w->peak_rate_bps,
-                                             &cfg->power);
+                                             &w->flow_power);
         if (w->cdirs[cd].fs == NULL) {
             core_err(e, CORE_E_NOMEM, "no memory for the cells' flows");
             goto out_destroy;

@@ -44,6 +44,8 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
                         struct radio_pc_config);
     a->radio.ho =
         *DATA(c, io_config_child(c, radio, IO_EL_HANDOVER, 0), struct radio_handover_config);
+    a->radio.power =
+        *DATA(c, io_config_child(c, radio, IO_EL_UE_POWER, 0), struct radio_power_model);
     for (size_t g = 0; g < n_groups; g++)
         n_pos += io_config_count(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), IO_EL_POSITION);
     a->groups = core_calloc(n_groups, sizeof(*a->groups));

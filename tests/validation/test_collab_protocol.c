@@ -9,7 +9,9 @@
  *    crossing tensor + the edge layers + the result, each message taking
  *    bytes x 8 / rate at the rate the RRM reports for a lone flow; the UE
  *    energy is the UE layers' energy + the radio's power x each message's
- *    time; the edge energy the edge layers'. The components add up.
+ *    time (with an RRC tail, + tail power over the gaps between its
+ *    messages and the tail after its last one); the edge energy the edge
+ *    layers'. The components add up.
  * 2. Edge-only inference with Poisson requests at rho = 0.5 and 0.8 of one
  *    edge unit with a deterministic service D: the mean edge queueing delay
  *    matches M/D/1, Wq = rho D / (2 (1 - rho)), within 3 %. (The requests
@@ -32,30 +34,48 @@
 
 #include "collabutil.h"
 
-static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void **state)
+/* One lone-UE case: the radio's configuration beyond the defaults. */
+struct lone_case {
+    const char *name;     /* for the printout */
+    double tail_s;        /* RRC tail, s (0: none) */
+    double p_tail_w;      /* its power, W */
+};
+
+/* Every split point of the chain, one UE alone in the cell, against the hand computation of
+ * the header's case 1. With an RRC tail (c->tail_s > 0) every message that leaves the UE's
+ * radio idle starts a tail charged to it, and the next message inside that tail pays
+ * on-power less tail-power: so an inference pays tail power over its idle gaps and, after
+ * its last message (the result, or a local plan's reply), the whole tail. Requests come
+ * every 5 s and the tail is shorter, so no inference starts inside another's tail. */
+static void lone_ue_matches_hand_computation(const struct lone_case *c)
 {
     struct compute_problem p = {0};
+    struct radio_world_config rcfg;
     struct tu_world t;
     struct tu_decider d;
     struct radio_ue_group_config g;
     double x[1], y[1], worst_s = 0.0, worst_j = 0.0;
 
-    (void)state;
     chain_problem(&p, edge_lat_s);
+    assert_int_equal(radio_world_config_defaults(&rcfg, NULL), CORE_OK);
+    rcfg.power.tail_s = c->tail_s;
+    rcfg.power.p_tail_w = c->p_tail_w;
+    assert_true(c->tail_s < 4.0);
     for (uint32_t k = 0; k <= N_LAYERS; k++) {
         struct core_engine *eng = core_engine_create(0);
-        struct radio_world *radio = fixed_radio(eng, 1, &g, x, y);
+        struct radio_world *radio = fixed_radio_with(eng, 1, &g, x, y, &rcfg);
         struct tu_records rec;
         struct proto_collab_world *w;
         struct radio_rrm_reply rr;
         double ul_bps, dl_bps, p_ul_w, p_dl_w, t_msg, ue_s = 0, edge_s = 0, ue_j = 0, edge_j = 0;
-        double req_s, reply_s, a2_s, up_s, res_s, want_s, want_j, sig_s;
+        double req_s, reply_s, a2_s, up_s, res_s, want_s, want_j, sig_s, idle_s;
 
         assert_non_null(radio);
         assert_int_equal(radio_world_rrm(radio, 0, &rr, NULL), CORE_OK);
         ul_bps = rr.ul_rate_bps;
         dl_bps = rr.dl_rate_bps;
         protocol_config(&t, &p, 25.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
+        t.c.ue_power = rcfg.power;
         p_ul_w = t.c.ue_power.p_on_w +
                  pow(10.0, (rr.ul_tx_power_dbm - 30.0) / 10.0) / t.c.ue_power.pa_efficiency;
         p_dl_w = t.c.ue_power.p_on_w + t.c.ue_power.p_rx_w;
@@ -81,7 +101,14 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
         res_s = k < N_LAYERS ? (64.0 + out_bytes[N_LAYERS - 1]) * 8.0 / dl_bps : 0.0;
         sig_s = req_s + reply_s + fmax(0.0, a2_s - ue_s);
         want_s = sig_s + ue_s + up_s + edge_s + res_s;
+        /* The messages never overlap: each pays the base power alone. With a tail, the
+         * UE stays connected at tail power whenever its radio is idle after the request
+         * (while it computes with a2 already through, while the edge computes) and for the
+         * tail after the inference's last message. */
+        idle_s = k < N_LAYERS ? fmax(0.0, ue_s - a2_s) + edge_s : 0.0;
         want_j = ue_j + (req_s + a2_s + up_s) * p_ul_w + (reply_s + res_s) * p_dl_w;
+        if (c->tail_s > 0.0)
+            want_j += c->p_tail_w * (idle_s + c->tail_s);
         assert_true(rec.n_inferences >= 4);
         for (size_t r = 0; r < rec.n_inferences; r++) {
             const struct proto_outcome *row = &rec.inferences[r].o;
@@ -104,18 +131,34 @@ static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void *
             worst_s = fmax(worst_s, fabs(row->latency_s - want_s));
             worst_j = fmax(worst_j, fabs(row->ue_energy_j - want_j));
         }
-        printf("split %u: %zu inferences, latency %.9f s (hand %.9f s), UE energy %.9f J "
+        printf("%s, split %u: %zu inferences, latency %.9f s (hand %.9f s), UE energy %.9f J "
                "(hand %.9f J)\n",
-               k, rec.n_inferences, rec.inferences[0].o.latency_s, want_s,
+               c->name, k, rec.n_inferences, rec.inferences[0].o.latency_s, want_s,
                rec.inferences[0].o.ue_energy_j, want_j);
         proto_collab_world_destroy(w);
         tu_records_fini(&rec);
         radio_world_destroy(radio);
         core_engine_destroy(eng);
     }
-    printf("largest error over every split: latency %.3g s, UE energy %.3g J\n", worst_s,
-           worst_j);
+    printf("%s: largest error over every split: latency %.3g s, UE energy %.3g J\n", c->name,
+           worst_s, worst_j);
     compute_problem_fini(&p);
+}
+
+static void test_collab_lone_ue_latency_and_energy_match_hand_computation(void **state)
+{
+    static const struct lone_case c = {"no tail", 0.0, 1.06};
+
+    (void)state;
+    lone_ue_matches_hand_computation(&c);
+}
+
+static void test_collab_lone_ue_pays_the_rrc_tail_of_each_inference(void **state)
+{
+    static const struct lone_case c = {"1.5 s tail at 1.06 W", 1.5, 1.06};
+
+    (void)state;
+    lone_ue_matches_hand_computation(&c);
 }
 
 /* Sums the edge queueing delays of the outcomes as they come. */
@@ -193,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_collab_lone_ue_latency_and_energy_match_hand_computation),
+        TEST(test_collab_lone_ue_pays_the_rrc_tail_of_each_inference),
         TEST(test_collab_edge_queue_matches_md1_at_half_load),
         TEST(test_collab_edge_queue_matches_md1_at_0_8_load),
     };

@@ -2,7 +2,9 @@
  * test_world.c — the radio world on the engine: a lone transfer ends at
  * B 8 / rate exactly, flows of one cell share it (completions rescheduled
  * when a flow joins), a walking UE hands over with its transfer, fading
- * updates run only while a UE has flows, the groups' traffic, determinism
+ * updates run only while a UE has flows, a UE's flows pay its base power
+ * once and its RRC tail goes to the flow that ends last, the groups'
+ * traffic, determinism
  * by seed, the configuration checks' messages, and out-of-memory paths.
  */
 #include <setjmp.h>
@@ -125,6 +127,116 @@ static void test_world_lone_transfer_ends_at_size_over_rate(void **state)
     radio_world_destroy(w);
     core_engine_destroy(eng);
     assert_int_equal(core_alloc_live(), live);
+}
+
+static void test_world_concurrent_flows_of_one_ue_pay_the_base_power_once(void **state)
+{
+    /* One UE uploads 100 kB and downloads 300 kB from t = 0, each alone in its direction of
+     * the cell: each ends at its size over its full rate, and together they draw the base
+     * power once over the longer one, split in half while both are on. */
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 300e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 2);
+    const struct radio_world_flow_done *ul = &log.done[log.done[0].dir == RADIO_DIR_DL];
+    const struct radio_world_flow_done *dl = &log.done[log.done[0].dir == RADIO_DIR_UL];
+    double ul_s = 100e3 * 8.0 / rep.ul_full_rate_bps, dl_s = 300e3 * 8.0 / rep.dl_rate_bps;
+    double tx_w = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0);
+    double p_on = cfg.power.p_on_w, first_s = fmin(ul_s, dl_s), last_s = fmax(ul_s, dl_s);
+
+    assert_near(ul->duration_s, ul_s, 1e-12 * ul_s);
+    assert_near(dl->duration_s, dl_s, 1e-12 * dl_s);
+    printf("upload %.6g s, download %.6g s, base power once over %.6g s: %.6g J "
+           "(twice would be %.6g J)\n",
+           ul_s, dl_s, last_s, p_on * last_s, p_on * (ul_s + dl_s));
+    /* Each pays half the base power while both are on, all of it while alone. */
+    assert_near(ul->ue_energy_j,
+                tx_w / cfg.power.pa_efficiency * ul_s + p_on * (first_s / 2.0 + ul_s - first_s),
+                1e-12);
+    assert_near(dl->ue_energy_j,
+                cfg.power.p_rx_w * dl_s + p_on * (first_s / 2.0 + dl_s - first_s), 1e-12);
+    assert_near(ul->ue_energy_j + dl->ue_energy_j,
+                p_on * last_s + tx_w / cfg.power.pa_efficiency * ul_s + cfg.power.p_rx_w * dl_s,
+                1e-12);
+    assert_true(ul->ue_tail_j == 0.0 && dl->ue_tail_j == 0.0); /* no tail by default */
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_rrc_tail_is_charged_to_the_flow_that_ends_last(void **state)
+{
+    /* With a 2 s tail at 0.5 W: two uploads back to back; the first ends while the second
+     * is on (no tail), the second leaves the UE idle and is charged the whole tail. A third,
+     * 1 s later, starts inside that tail: it pays on-power less tail-power, and its own tail
+     * adds only the time beyond the first one's. */
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    double d_s, tx_j;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.power.tail_s = 2.0;
+    cfg.power.p_tail_w = 0.5;
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    d_s = 100e3 * 8.0 / rep.ul_full_rate_bps;
+    tx_j = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0) / cfg.power.pa_efficiency * d_s;
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, d_s / 2.0);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 1.0, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, d_s + 1.0);
+    assert_int_equal(log.n, 2);
+    /* The tiny download ended first, inside the upload: neither it nor its share idles. */
+    assert_true(log.done[0].dir == RADIO_DIR_DL && log.done[0].ue_tail_j == 0.0);
+    assert_near(log.done[1].ue_tail_j, 0.5 * 2.0, 1e-15);
+    double t3 = core_engine_now(eng);
+
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 20.0);
+    assert_int_equal(log.n, 3);
+    assert_near(log.done[2].t_start_s, t3, 0.0);
+    /* Inside the first tail (to d_s + 2 s) throughout: on less tail power. */
+    assert_true(t3 + d_s < d_s + 2.0);
+    assert_near(log.done[2].ue_energy_j - log.done[2].ue_tail_j,
+                tx_j + (cfg.power.p_on_w - 0.5) * d_s, 1e-12);
+    assert_near(log.done[2].ue_tail_j, 0.5 * ((t3 + d_s + 2.0) - (d_s + 2.0)), 1e-12);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
 }
 
 static void test_world_uplinks_at_p_max_share_in_frequency(void **state)
@@ -726,6 +838,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_lone_transfer_ends_at_size_over_rate),
+        cmocka_unit_test(test_world_concurrent_flows_of_one_ue_pay_the_base_power_once),
+        cmocka_unit_test(test_world_rrc_tail_is_charged_to_the_flow_that_ends_last),
         cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
         cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
