@@ -181,7 +181,8 @@ static inline void protocol_config(struct tu_world *t, const struct compute_prob
 }
 
 /* UEs static at fixed positions in one cell without shadowing or fading,
- * the rest of the radio's configuration *base (NULL: the defaults); base's
+ * the rest of the radio's configuration *base (NULL: the defaults without
+ * NR access delays or HARQ, transfers taking their air time alone); base's
  * groups are replaced by g. */
 static inline struct radio_world *fixed_radio_with(struct core_engine *eng, size_t n_ues,
                                                    struct radio_ue_group_config *g, double *x,
@@ -190,10 +191,14 @@ static inline struct radio_world *fixed_radio_with(struct core_engine *eng, size
 {
     struct radio_world_config cfg;
 
-    if (base)
+    if (base) {
         cfg = *base;
-    else
+    } else {
         assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+        cfg.access.uplink = RADIO_UL_NONE;
+        cfg.access.downlink = RADIO_DL_NONE;
+        cfg.access.bler = 0.0;
+    }
     cfg.deploy.shadowing = false;
     cfg.deploy.fading = false;
     memset(g, 0, sizeof(*g));

@@ -20,8 +20,8 @@
  *     <simulation duration seed warmup/>
  *     <queue> <server .../> <ues .../> </queue>     the validation queue, or
  *     <radio sample-period>                         a radio world:
- *       <carrier/> <deployment/> <power-control/> <handover/> <ue-power/>
- *                                                   at most once each
+ *       <carrier/> <deployment/> <power-control/> <handover/> <access/>
+ *       <ue-power/>                                 at most once each
  *       <ue-group ... device="...">                 one or more
  *         <position x y/>                           placement="positions": one per UE
  *         <workload model rate deadline/>           collaborative scenarios
@@ -32,7 +32,7 @@
  *   </scenario>
  *
  * A singleton an element may leave out (carrier, deployment, power-control,
- * handover, ue-power; protocol, objective, inference of a collaborative scenario)
+ * handover, access, ue-power; protocol, objective, inference of a collaborative scenario)
  * becomes a node of defaults at the line of its parent, so that every knob
  * has a node, a path and a canonical value. The checks that need several
  * values, other elements or the models are check.c's (io_scenario_check),
@@ -123,6 +123,9 @@ const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
     [IO_EL_HANDOVER] = {"handover", IO_EL_RADIO,
                         TABLE1(radio_handover_knobs, struct radio_handover_config), NULL, NULL,
                         NULL, NULL},
+    [IO_EL_ACCESS] = {"access", IO_EL_RADIO,
+                      TABLE1(radio_access_knobs, struct radio_access_config), NULL, NULL, NULL,
+                      NULL},
     [IO_EL_UE_POWER] = {"ue-power", IO_EL_RADIO,
                         TABLE1(radio_ue_power_knobs, struct radio_power_model), NULL, NULL, NULL,
                         NULL},
@@ -320,7 +323,8 @@ static void default_name(struct io_config *c)
 static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err *e)
 {
     static const enum io_element_id radio_singletons[] = {
-        IO_EL_CARRIER, IO_EL_DEPLOYMENT, IO_EL_POWER_CONTROL, IO_EL_HANDOVER, IO_EL_UE_POWER};
+        IO_EL_CARRIER, IO_EL_DEPLOYMENT, IO_EL_POWER_CONTROL, IO_EL_HANDOVER, IO_EL_ACCESS,
+        IO_EL_UE_POWER};
     static const enum io_element_id collab_singletons[] = {IO_EL_PROTOCOL, IO_EL_OBJECTIVE,
                                                            IO_EL_INFERENCE};
     static const enum io_element_id collab_elements[] = {

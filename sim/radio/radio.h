@@ -774,6 +774,10 @@ struct radio_rrm_reply {
     double ul_tx_power_dbm;   /* UE transmit power on the full band, dBm */
     struct radio_ul_link ul_link; /* the uplink for radio_flows_add_ul (floor_bps 0) */
     double dl_sinr;           /* downlink SINR, linear (what dl_sinr_db rounds from), 1 */
+    double ul_delay_s;        /* mean delay an uplink transfer adds to bytes / rate: NR access
+                                 and HARQ (radio_access_mean_delay_s), s (the radio world
+                                 fills it; radio_rrm_query leaves 0) */
+    double dl_delay_s;        /* the same for a downlink transfer, s */
 };
 
 /* Compute the reply. Downlink: the serving cell's per-PRB power over the
@@ -823,6 +827,113 @@ void radio_rrm_share(const struct radio_rrm_request *req, struct radio_rrm_reply
  * flows model's rule), bit/s. */
 double radio_sched_share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
                              double peak_rate_bps);
+
+/* ======================================================================== */
+/* NR medium access: scheduling delays and HARQ of a transfer (access.c)     */
+/* ======================================================================== */
+
+/* A transfer does not go on the air the instant its data is ready, and does
+ * not always arrive the first time. Per transfer (not per transport block),
+ * computed in closed form at its start and end (no per-slot events), on the
+ * carrier's slots of T = 1 ms / 2^mu:
+ *  - uplink, dynamic grant: the UE waits for its next scheduling-request
+ *    opportunity (every sr_period slots, its offset its index mod the
+ *    period: the gNB spreads its UEs over the period), sends the SR in that
+ *    slot s, the gNB answers with an uplink grant in slot s + 1 (its
+ *    processing time, one slot: an assumption, 3GPP leaves it to the
+ *    implementation) and the transfer starts k2 slots later, at the start of
+ *    slot s + 1 + k2 (TS 38.213 clause 9.2.4 SR, TS 38.214 clause 6.1.2.1
+ *    k2; the SR periodicity is TS 38.331's SchedulingRequestResourceConfig).
+ *    The grant carries the whole transfer: no buffer status report round.
+ *  - uplink, configured grant (TS 38.331 ConfiguredGrantConfig, type 1): no
+ *    SR, the transfer starts at the UE's next grant occasion, every
+ *    cg_period slots (offset: its index mod the period).
+ *  - downlink: the gNB schedules the transfer at the next slot boundary,
+ *    the PDSCH k0 slots after its PDCCH (TS 38.214 clause 5.1.2.1).
+ *  - HARQ: each transfer fails with probability bler, independently per
+ *    transmission, and is retransmitted one HARQ round trip later, up to
+ *    max_retx times (then delivered: RLC's retransmissions are not
+ *    modelled); a retransmission costs its round trip in time, not bytes on
+ *    the air. Uplink round trip (1 + k2) slots: the gNB decodes and grants
+ *    the retransmission in the next slot, k2 slots ahead; downlink
+ *    (k1 + 1 + k0) slots: the UE's HARQ-ACK k1 slots after the PDSCH (TS
+ *    38.213 clause 9.2.3), the gNB reschedules in the next slot.
+ * Every slot may carry either direction (FDD-like: no TDD pattern), and a
+ * transfer's end is not aligned to a slot: its air time is the flow
+ * model's. With uplink and downlink "none" and bler 0 a transfer starts at
+ * once and arrives at its air time's end, as before this model. */
+
+enum radio_ul_access {
+    RADIO_UL_DYNAMIC,    /* scheduling request, then a grant k2 slots ahead */
+    RADIO_UL_CONFIGURED, /* a periodic configured grant, no SR */
+    RADIO_UL_NONE,       /* no access delay */
+    RADIO_UL_ACCESS_COUNT
+};
+
+enum radio_dl_access {
+    RADIO_DL_SCHEDULED, /* next slot boundary, then k0 slots */
+    RADIO_DL_NONE,      /* no access delay */
+    RADIO_DL_ACCESS_COUNT
+};
+
+/* <access>: the NR medium access of every UE. */
+struct radio_access_config {
+    int uplink;            /* enum radio_ul_access */
+    long sr_period_slots;  /* scheduling-request periodicity, slots */
+    long cg_period_slots;  /* configured-grant periodicity, slots */
+    long k2_slots;         /* uplink grant to PUSCH, slots (-1: TS 38.214's j for mu) */
+    int downlink;          /* enum radio_dl_access */
+    long k0_slots;         /* PDCCH to PDSCH, slots */
+    long k1_slots;         /* PDSCH to HARQ-ACK, slots (-1: from TS 38.214's N1 for mu) */
+    double bler;           /* probability that one transmission of a transfer fails, 0..1
+                              (1: always, so max_retx retransmissions each) */
+    long max_retx;         /* HARQ retransmissions of a transfer at most */
+};
+extern const struct core_knob_table radio_access_knobs;
+
+/* The access of a carrier of numerology mu: the config resolved. */
+struct radio_access {
+    double slot_s;         /* slot duration 1e-3 / 2^mu, s */
+    int uplink;            /* enum radio_ul_access */
+    int downlink;          /* enum radio_dl_access */
+    uint32_t sr_period;    /* slots */
+    uint32_t cg_period;    /* slots */
+    uint32_t k2, k0, k1;   /* slots */
+    double bler;           /* failure probability of one transmission, 0..1 */
+    uint32_t max_retx;     /* retransmissions at most */
+    double ul_rtt_s;       /* uplink HARQ round trip (1 + k2) slots, s */
+    double dl_rtt_s;       /* downlink HARQ round trip (k1 + 1 + k0) slots, s */
+};
+
+/* TS 38.214 table 6.1.2.1.1-4: the j of the default PUSCH time-domain
+ * allocation (k2 = j, ...), 1, 1, 2 for mu 0, 1, 2; and table 5.3-1: the
+ * UE's PDSCH processing time N1 (capability 1, no additional DM-RS), 8,
+ * 10, 17 symbols, whose slots ceil(N1 / 14) are the earliest k1. */
+uint32_t radio_access_default_k2(uint32_t mu);
+uint32_t radio_access_default_k1(uint32_t mu);
+
+/* Resolve c for numerology mu (0..2). CORE_E_INPUT for a value out of its
+ * range (the knobs' ranges, for a config built by hand). */
+enum core_rc radio_access_init(struct radio_access *a, const struct radio_access_config *c,
+                               uint32_t mu, struct core_err *e);
+
+/* When a transfer of UE ue whose data is ready at t_s (>= 0) goes on the
+ * air: the start of the slot the rules above give, s (t_s itself with
+ * access "none"). */
+double radio_access_ul_start_s(const struct radio_access *a, uint32_t ue, double t_s);
+double radio_access_dl_start_s(const struct radio_access *a, double t_s);
+
+/* The retransmissions of one transfer: 0 when bler or max_retx is 0,
+ * max_retx when bler is 1 (r unused then), else the failures before the
+ * first success, at most max_retx, drawn from r (a CORE_RNG_HARQ stream). */
+uint32_t radio_access_retx(const struct radio_access *a, struct core_rng *r);
+
+/* The mean delay a transfer adds to its air time, s: the access wait over
+ * a ready time uniform in time, plus the mean retransmissions times the
+ * round trip. Uplink dynamic: (sr_period / 2 + 1 + k2) slots; configured:
+ * cg_period / 2 slots; downlink: 1/2 + k0 slots; HARQ: rtt (bler + ... +
+ * bler^max_retx). What the network quotes a deciding UE. */
+double radio_access_mean_delay_s(const struct radio_access *a, enum radio_dir dir);
 
 /* ======================================================================== */
 /* Configuration of a radio world and its knobs (radio_knobs.c)              */
@@ -918,6 +1029,7 @@ struct radio_world_config {
     struct radio_deployment_config deploy;     /* the cells */
     struct radio_pc_config pc;                 /* uplink power control */
     struct radio_handover_config ho;           /* handover */
+    struct radio_access_config access;         /* NR medium access */
     struct radio_power_model power;            /* UE radio power model */
     double sample_period_s;                    /* radio_samples period, s */
     const struct radio_ue_group_config *groups; /* n_groups groups (borrowed) */
@@ -1005,6 +1117,10 @@ enum core_rc radio_link_budget(const struct radio_world_config *cfg, double dist
  *    (proportional fair uses mean-SINR rates, radio.h's flows model);
  *  - one completion event per cell and direction for its earliest flow,
  *    cancelled and rescheduled whenever a rate in that set changes;
+ *  - per transfer, one event for its air start when its NR access (or the
+ *    caller's delay before it) makes it wait, and one for its delivery when
+ *    HARQ retransmissions (or the caller's delay after it) follow its air
+ *    time (radio_world_transfer; the access model is above);
  *  - the optional traffic of the groups (Poisson requests: upload, then
  *    download).
  * Fading is a closed-form function of time, so samples and RRM queries
@@ -1018,14 +1134,18 @@ struct radio_world;
 
 /* A finished transfer. */
 struct radio_world_flow_done {
-    uint64_t flow;          /* id from radio_world_start_flow */
+    uint64_t flow;          /* id from radio_world_transfer */
     uint32_t ue;            /* UE index */
     enum radio_dir dir;     /* direction */
     uint32_t cell;          /* cell that carried its last byte */
     double size_bytes;      /* bytes, B */
-    double t_start_s;       /* start, s */
-    double t_end_s;         /* completion, s */
+    double t_start_s;       /* when it was asked for, s */
+    double t_end_s;         /* delivery (after HARQ and the caller's delay after), s */
     double duration_s;      /* t_end_s - t_start_s, s */
+    double air_start_s;     /* on the air from (after the caller's delay before and the NR
+                               access wait), s */
+    double air_end_s;       /* its last byte sent, the first time, s */
+    uint32_t n_retx;        /* HARQ retransmissions */
     double ue_energy_j;     /* UE radio energy charged to the transfer: its own draw, its
                                share of the base power and any RRC tail it starts, J */
     double ue_tail_j;       /* of which the RRC tail, J */
@@ -1082,19 +1202,38 @@ const struct radio_carrier *radio_world_carrier(const struct radio_world *w);
 void radio_world_cell_site(const struct radio_world *w, uint32_t cell, double *x_m, double *y_m);
 uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue);
 
-/* Start a transfer of size_bytes (> 0) for ue in direction dir now, in the
- * serving cell; fn(ctx, ...) is called when it completes (fn may be NULL).
- * *flow_out (may be NULL) is its id. CORE_E_NOMEM if the flow tables could
- * not grow; CORE_E_INPUT for a UE out of range or a bad size. */
+/* Ask for a transfer of size_bytes (> 0) for ue in direction dir now. Its
+ * data is ready after before_s (>= 0: a wired delay on the way to the gNB,
+ * the caller's), then waits for the NR access (radio_access_ul_start_s /
+ * _dl_start_s), goes on the air as a flow of the serving cell at that time,
+ * is retransmitted as HARQ draws (one round trip each) and, after_s (>= 0:
+ * the wired delay beyond the gNB) later, is delivered: fn(ctx, ...) is
+ * called then (fn may be NULL). The UE's ledger counts an uplink transfer
+ * from now (the UE waits for its grant), a downlink one from its air start,
+ * each to its last retransmission. Events: one for the start when it is
+ * later than now, one for the delivery when it is later than the air's
+ * end. *flow_out (may be NULL) is its id. CORE_E_NOMEM if the flow tables
+ * could not grow; CORE_E_INPUT for a UE out of range, a bad size or a bad
+ * delay. */
+enum core_rc radio_world_transfer(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                  double size_bytes, double before_s, double after_s,
+                                  radio_world_flow_fn fn, void *ctx, uint64_t *flow_out,
+                                  struct core_err *e);
+
+/* radio_world_transfer with no wired delays. */
 enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
                                     double size_bytes, radio_world_flow_fn fn, void *ctx,
                                     uint64_t *flow_out, struct core_err *e);
 
-/* Flows of ue active in direction dir. */
+/* The medium access the world's transfers use (its carrier's numerology). */
+const struct radio_access *radio_world_access(const struct radio_world *w);
+
+/* Transfers of ue on the air in direction dir. */
 size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir);
 
 /* The RRM's view of ue now: SINR, CQI and rates with the current fading and
- * the serving cell's flows (radio_rrm_query). */
+ * the serving cell's flows (radio_rrm_query), and the mean delay the NR
+ * access and HARQ add to a transfer (radio_access_mean_delay_s). */
 enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rrm_reply *rep,
                              struct core_err *e);
 

@@ -1,8 +1,8 @@
 /*
  * radio_knobs.c — the knobs of a scenario's <radio> section, declared once:
  * attribute name, type, unit, default, valid range and help for <radio>,
- * <carrier>, <deployment>, <power-control>, <handover>, <ue-power> and
- * <ue-group>. The scenario loader applies them; a test checks that
+ * <carrier>, <deployment>, <power-control>, <handover>, <access>, <ue-power>
+ * and <ue-group>. The scenario loader applies them; a test checks that
  * scenarios/schema.xsd documents each one with the same default and unit.
  *
  * The checks that need more than one value, or the radio model's validity
@@ -155,6 +155,55 @@ const struct core_knob_table radio_handover_knobs = {
     "handover", handover_knobs, ARRAY_LEN(handover_knobs)
 };
 
+static const char *const ul_access_names[] = {"dynamic", "configured", "none", NULL};
+static_assert(ARRAY_LEN(ul_access_names) == RADIO_UL_ACCESS_COUNT + 1, "one name each");
+static const char *const dl_access_names[] = {"scheduled", "none", NULL};
+static_assert(ARRAY_LEN(dl_access_names) == RADIO_DL_ACCESS_COUNT + 1, "one name each");
+
+#define ACC(f) offsetof(struct radio_access_config, f)
+
+static const struct core_knob access_knobs[] = {
+    {"uplink", CORE_KNOB_ENUM, CORE_DIM_NONE, "dynamic", 0, 0, ul_access_names, ACC(uplink),
+     "How an uplink transfer gets on the air: dynamic (a scheduling request at the UE's next SR "
+     "opportunity, TS 38.213 clause 9.2.4; the grant in the next slot; the PUSCH k2 slots "
+     "later, TS 38.214 clause 6.1.2.1), configured (at the UE's next configured-grant "
+     "occasion, no SR; TS 38.331 ConfiguredGrantConfig) or none (at once)."},
+    {"sr-period", CORE_KNOB_INT, CORE_DIM_NONE, "10", 1, 640, NULL, ACC(sr_period_slots),
+     "Scheduling-request periodicity, in slots of the carrier's numerology (TS 38.331 "
+     "SchedulingRequestResourceConfig allows 1 to 640 slots; 10 slots, 5 ms at 30 kHz, is "
+     "assumed); each UE's SR offset is its index modulo the period."},
+    {"cg-period", CORE_KNOB_INT, CORE_DIM_NONE, "2", 1, 640, NULL, ACC(cg_period_slots),
+     "Configured-grant periodicity, in slots (TS 38.331 ConfiguredGrantConfig; 2 slots "
+     "assumed); each UE's offset is its index modulo the period."},
+    {"k2", CORE_KNOB_INT, CORE_DIM_NONE, "-1", -1, 32, NULL, ACC(k2_slots),
+     "Slots from an uplink grant to its PUSCH (TS 38.214 clause 6.1.2.1: 0 to 32); -1: the j "
+     "of TS 38.214 table 6.1.2.1.1-4, the default table's first entry: 1 slot at 15 and 30 "
+     "kHz, 2 at 60 kHz. Also sets the uplink HARQ round trip, 1 + k2 slots."},
+    {"downlink", CORE_KNOB_ENUM, CORE_DIM_NONE, "scheduled", 0, 0, dl_access_names,
+     ACC(downlink),
+     "How a downlink transfer gets on the air: scheduled (at the next slot boundary, the "
+     "PDSCH k0 slots after its PDCCH) or none (at once)."},
+    {"k0", CORE_KNOB_INT, CORE_DIM_NONE, "0", 0, 32, NULL, ACC(k0_slots),
+     "Slots from a downlink assignment to its PDSCH (TS 38.214 clause 5.1.2.1; 0 in the "
+     "default table A, table 5.1.2.1.1-2)."},
+    {"k1", CORE_KNOB_INT, CORE_DIM_NONE, "-1", -1, 15, NULL, ACC(k1_slots),
+     "Slots from a PDSCH to its HARQ-ACK (TS 38.213 clause 9.2.3, dl-DataToUL-ACK: up to 15); "
+     "-1: the earliest the UE's processing allows, ceil(N1 / 14) with N1 of TS 38.214 table "
+     "5.3-1 (8, 10, 17 symbols at 15, 30, 60 kHz): 1, 1, 2 slots. The downlink HARQ round "
+     "trip is k1 + 1 + k0 slots."},
+    {"bler", CORE_KNOB_REAL, CORE_DIM_NONE, "0.1", 0, 1, NULL, ACC(bler),
+     "Probability that one transmission of a transfer fails and is retransmitted one HARQ "
+     "round trip later (the 10 % block error rate TS 38.214 clause 5.2.2.1 picks the CQI "
+     "for); 0: no retransmissions; 1: every transfer takes max-retx of them."},
+    {"max-retx", CORE_KNOB_INT, CORE_DIM_NONE, "4", 0, 32, NULL, ACC(max_retx),
+     "HARQ retransmissions of a transfer at most (NR leaves the number to the gNB; LTE's "
+     "default maxHARQ-Tx n5 of TS 36.331 allows 4); 0: none."},
+};
+
+const struct core_knob_table radio_access_knobs = {
+    "access", access_knobs, ARRAY_LEN(access_knobs)
+};
+
 #define PWR(f) offsetof(struct radio_power_model, f)
 
 static const struct core_knob ue_power_knobs[] = {
@@ -245,6 +294,8 @@ enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct 
         rc = core_knobs_defaults(&radio_pc_knobs, &cfg->pc, e);
     if (rc == CORE_OK)
         rc = core_knobs_defaults(&radio_handover_knobs, &cfg->ho, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_access_knobs, &cfg->access, e);
     if (rc == CORE_OK)
         rc = core_knobs_defaults(&radio_ue_power_knobs, &cfg->power, e);
     return rc;

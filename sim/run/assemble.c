@@ -44,6 +44,8 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
                         struct radio_pc_config);
     a->radio.ho =
         *DATA(c, io_config_child(c, radio, IO_EL_HANDOVER, 0), struct radio_handover_config);
+    a->radio.access =
+        *DATA(c, io_config_child(c, radio, IO_EL_ACCESS, 0), struct radio_access_config);
     a->radio.power =
         *DATA(c, io_config_child(c, radio, IO_EL_UE_POWER, 0), struct radio_power_model);
     for (size_t g = 0; g < n_groups; g++)
@@ -393,6 +395,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     cfg->n_devices = a->n_devices;
     cfg->devices = a->device_sides;
     cfg->edge = a->edge.side;
+    cfg->backhaul.latency_s = ec->backhaul_latency_s;
+    cfg->backhaul.rate_bps = ec->backhaul_bandwidth_bps;
     cfg->problems = (const struct compute_problem *const *)a->problem_of;
     cfg->n_groups = a->radio.n_groups;
     cfg->groups = a->proto_groups;

@@ -56,8 +56,8 @@ expect_eq "edge plans compute nothing on the UE" \
     "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
 expect_eq "--trace records the request and result of every finished inference" \
     "$(sql "$db" "SELECT count(*) FROM inferences i WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
-expect_eq "every edge-computing inference's result went down" \
-    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
+expect_eq "every finished edge-computing inference's result went down" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND t_done_s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
 expect_match "messages go between UEs and cells" \
     "$(sql "$db" "SELECT src || '>' || dst FROM messages WHERE type = 'request' LIMIT 1")" "^ue:[0-9]+>cell:[0-9]+$"
 expect_exit 0 "report on the database" "$COINFER" report "$db"
@@ -70,6 +70,31 @@ expect_eq "the same seed reproduces every inference row" \
 expect_exit 0 "a split run on another seed" "$COINFER" run -q --policy split --seed 99 --db "$db" $SC
 expect_match "another seed gives other rows" \
     "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = 3 EXCEPT SELECT t_request_s FROM inferences WHERE run_id = 7)")" "^[1-9]"
+
+# ---- NR access and the backhaul ---------------------------------------------------------------
+off="--set radio/access@uplink=none --set radio/access@downlink=none --set radio/access@bler=0"
+off+=" --set edge@backhaul-latency=0 --set edge@backhaul-bandwidth=0"
+round_trip_ms() {  # mean request-to-reply time of a run's inferences, ms
+    sql "$1" "SELECT round(avg(m.t_s - i.t_request_s) * 1e3, 3) FROM inferences i JOIN messages m
+        ON m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'reply'"
+}
+# shellcheck disable=SC2086
+expect_exit 0 "a run with every access and backhaul term off" \
+    "$COINFER" run -q --policy split --trace --db "$TMP/off.db" $off $SC
+expect_exit 0 "a run with the default access and backhaul" \
+    "$COINFER" run -q --policy split --trace --db "$TMP/on.db" $SC
+rt_off=$(round_trip_ms "$TMP/off.db") rt_on=$(round_trip_ms "$TMP/on.db")
+expect_eq "request and reply take their air time alone with every term off (< 1 ms: $rt_off)" \
+    "$(awk -v t="$rt_off" 'BEGIN { print (t < 1) }')" "1"
+expect_eq "the SR wait, grant, HARQ and two backhaul crossings add over 5 ms ($rt_on ms)" \
+    "$(awk -v a="$rt_on" -v b="$rt_off" 'BEGIN { print (a - b > 5) }')" "1"
+expect_exit 0 "a configured grant instead of scheduling requests" \
+    "$COINFER" run -q --policy split --db "$TMP/cg.db" --set radio/access@uplink=configured $SC
+expect_exit 2 "an SR period out of TS 38.331's range is a usage error" \
+    "$COINFER" run -q --db "$TMP/bad-sr.db" --set radio/access@sr-period=641 $SC
+expect_match "... naming the knob and the range" "$ERR" "sr-period.*\[1, 640\]"
+expect_exit 0 "the backhaul's bandwidth in bytes per second" \
+    "$COINFER" run -q --policy split --db "$TMP/bh.db" --set "edge@backhaul-bandwidth=1.25 GB/s" $SC
 
 # ---- real mode ---------------------------------------------------------------------------
 expect_exit 0 "real mode runs LeNet-5's parts on the engine" \

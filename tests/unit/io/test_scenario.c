@@ -261,8 +261,8 @@ static const struct broken broken_files[] = {
                                    "attribute 'scenario': 'RMa' is not one of: UMa, UMi, "
                                    "InH-mixed, InH-open"},
     {"radio-no-group.xml", "radio-no-group.xml:4: element 'radio' is missing a child element "
-                           "(expected <deployment>, <power-control>, <handover>, <ue-power> or "
-                           "<ue-group>)"},
+                           "(expected <deployment>, <power-control>, <handover>, <access>, "
+                           "<ue-power> or <ue-group>)"},
     {"radio-tail-power.xml", "radio-tail-power.xml:5: element 'ue-power': attribute "
                              "'tail-power': 2 W must be between 0 W and 'on-power' (1.288 W): "
                              "the tail is the connected state without a transfer"},
