@@ -77,6 +77,7 @@ static enum core_rc check_group(const struct io_config *c, io_node g, struct cor
     const struct radio_ue_group_config *gc = DATA(c, g, struct radio_ue_group_config);
     size_t n_pos = io_config_count(c, g, IO_EL_POSITION);
     struct core_err why;
+    io_node link;
 
     core_err_clear(&why);
     if (gc->placement != RADIO_PLACE_POSITIONS && n_pos > 0)
@@ -90,7 +91,12 @@ static enum core_rc check_group(const struct io_config *c, io_node g, struct cor
                              "placement 'positions' needs one <position> per UE: count is %ld, "
                              "found %zu",
                              gc->n_ues, n_pos);
-    return radio_verdict(c, g, radio_ue_group_config_check(gc, &why), &why, e);
+    if (radio_ue_group_config_check(gc, &why) != CORE_OK)
+        return radio_verdict(c, g, why.rc, &why, e);
+    link = io_config_child(c, g, IO_EL_LINK, 0);
+    return radio_verdict(c, link,
+                         radio_link_config_check(DATA(c, link, struct radio_link_config), &why),
+                         &why, e);
 }
 
 static enum core_rc check_radio(const struct io_config *c, io_node radio, struct core_err *e)

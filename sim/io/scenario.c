@@ -23,6 +23,7 @@
  *       <carrier/> <deployment/> <power-control/> <handover/> <access/>
  *       <ue-power/>                                 at most once each
  *       <ue-group ... device="...">                 one or more
+ *         <link mode ul-rate dl-rate latency/>      at most once
  *         <position x y/>                           placement="positions": one per UE
  *         <workload model rate deadline/>           collaborative scenarios
  *       </ue-group>
@@ -32,8 +33,8 @@
  *   </scenario>
  *
  * A singleton an element may leave out (carrier, deployment, power-control,
- * handover, access, ue-power; protocol, objective, inference of a collaborative scenario)
- * becomes a node of defaults at the line of its parent, so that every knob
+ * handover, access, ue-power; a group's link; protocol, objective, inference
+ * of a collaborative scenario) becomes a node of defaults at the line of its parent, so that every knob
  * has a node, a path and a canonical value. The checks that need several
  * values, other elements or the models are check.c's (io_scenario_check),
  * run after any --set.
@@ -133,6 +134,8 @@ const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
                         {&radio_ue_group_knobs, &proto_ue_group_knobs},
                         {sizeof(struct radio_ue_group_config), sizeof(struct proto_ue_group_config)},
                         NULL, NULL, NULL, NULL},
+    [IO_EL_LINK] = {"link", IO_EL_UE_GROUP, TABLE1(radio_link_knobs, struct radio_link_config),
+                    NULL, NULL, NULL, NULL},
     [IO_EL_POSITION] = {"position", IO_EL_UE_GROUP, TABLE1(io_position_knobs, struct io_position),
                         NULL, NULL, NULL, NULL},
     [IO_EL_WORKLOAD] = {"workload", IO_EL_UE_GROUP,
@@ -348,6 +351,12 @@ static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err
         return CORE_OK;
     }
     rc = add_defaults(c, radio, radio_singletons, ARRAY_LEN(radio_singletons), e);
+    for (size_t g = 0; rc == CORE_OK && g < io_config_count(c, radio, IO_EL_UE_GROUP); g++) {
+        static const enum io_element_id group_singletons[] = {IO_EL_LINK};
+
+        rc = add_defaults(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), group_singletons,
+                          ARRAY_LEN(group_singletons), e);
+    }
     if (rc != CORE_OK)
         return rc;
     io_config_set_kind(c, IO_SCENARIO_RADIO);

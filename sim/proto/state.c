@@ -54,12 +54,13 @@ void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, u
     }
     st->ul_rate_bps = rr.ul_rate_bps;
     st->dl_rate_bps = rr.dl_rate_bps;
-    st->ul_delay_s = rr.ul_delay_s + w->cfg->backhaul.latency_s;
-    st->dl_delay_s = rr.dl_delay_s + w->cfg->backhaul.latency_s;
+    st->ul_delay_s = rr.ul_delay_s + (rr.fixed_link ? 0.0 : w->cfg->backhaul.latency_s);
+    st->dl_delay_s = rr.dl_delay_s + (rr.fixed_link ? 0.0 : w->cfg->backhaul.latency_s);
     st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
                                       radio_dbm_to_w(rr.ul_tx_power_dbm));
     st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
-    u->last_sinr_db = rr.ul_sinr_db;
+    /* A fixed-rate link has no channel to watch: no SINR triggers a state request. */
+    u->last_sinr_db = rr.fixed_link ? NAN : rr.ul_sinr_db;
     for (size_t o = 0; o < edge->n_options; o++) {
         uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
         double wait = proto_net_instance_wait_s(w, net, res, now);

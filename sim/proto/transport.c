@@ -9,10 +9,14 @@
  * the gNB and the edge node (the network device's compute and state live
  * there): latency + bytes / bandwidth of the world's proto_backhaul, after
  * the air for an uplink message, before it for a downlink one; nothing
- * queues on that link. When the transfer is delivered, the message reaches
- * the network device of its cell (uplink) or the UE (downlink); an uplink
- * sender learns of the delivery at the same instant (a link-layer
- * acknowledgement, no message of its own). Its times are the message's:
+ * queues on that link. A UE with a fixed-rate link (radio.h's
+ * radio_link_config) talks to the edge node over that link alone: its
+ * latency is the whole way, no backhaul is added. When the transfer is
+ * delivered, the message reaches the network device of its cell (uplink)
+ * or the UE (downlink); an uplink sender learns of the delivery at the same
+ * instant (an idealised acknowledgement, no message of its own: so a2
+ * always reaches the network before the intermediate result that follows
+ * it). Its times are the message's:
  * from the send to the delivery. The transfer's UE radio energy is the
  * inference's. A message whose inference restarted (a handover) or ended is
  * stale and goes nowhere, but for the energy report, which follows its
@@ -232,7 +236,9 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
     m->inf_slot = inf ? inf->slot : UINT32_MAX;
     m->inf_gen = inf ? inf->gen : 0;
     m->inf_id = inf ? (int64_t)inf->id : -1;
-    wired_s = backhaul_s(&w->cfg->backhaul, m->bytes);
+    /* A fixed-rate link runs from the UE to the edge node: no backhaul on top. */
+    wired_s = radio_world_ue_link_fixed(w->radio, ue) ? 0.0
+                                                      : backhaul_s(&w->cfg->backhaul, m->bytes);
     if (radio_world_transfer(w->radio, ue, spec->dir, m->bytes,
                              spec->dir == RADIO_DIR_DL ? wired_s : 0.0,
                              spec->dir == RADIO_DIR_UL ? wired_s : 0.0, msg_done, m, NULL,

@@ -778,6 +778,10 @@ struct radio_rrm_reply {
                                  and HARQ (radio_access_mean_delay_s), s (the radio world
                                  fills it; radio_rrm_query leaves 0) */
     double dl_delay_s;        /* the same for a downlink transfer, s */
+    bool fixed_link;          /* the UE's transfers take a fixed-rate link (radio_link_config):
+                                 the rates above are its, the delays its latency, the SINR and
+                                 CQI its NR cell's (for samples); radio_rrm_query leaves
+                                 false */
 };
 
 /* Compute the reply. Downlink: the serving cell's per-PRB power over the
@@ -998,6 +1002,35 @@ struct radio_handover_config {
 };
 extern const struct core_knob_table radio_handover_knobs;
 
+/* <link> in a <ue-group>: how its UEs' transfers travel. mode nr (the
+ * default) is the NR cell of this section. mode fixed bypasses the NR
+ * physical layer and medium access for Neurosurgeon-style experiments:
+ * each UE has a dedicated link of its own, ul_rate_bps up and dl_rate_bps
+ * down, that no other UE shares (its own concurrent transfers in one
+ * direction share it equally), with a one-way latency_s after each
+ * transfer's air time; no SINR, PRB sharing, scheduling request, grant,
+ * HARQ or backhaul, no handover of its transfers. The UE still has a
+ * position, moves and is served by a cell (whose network device and edge
+ * it talks to); its uplink draws on-power + P_max / pa-efficiency (the
+ * power-control's ue-max-power), its downlink on-power + rx-power. */
+enum radio_link_mode {
+    RADIO_LINK_NR,    /* the NR cell */
+    RADIO_LINK_FIXED, /* a dedicated fixed-rate link */
+    RADIO_LINK_MODE_COUNT
+};
+
+struct radio_link_config {
+    int mode;           /* enum radio_link_mode */
+    double ul_rate_bps; /* fixed: uplink rate, bit/s */
+    double dl_rate_bps; /* fixed: downlink rate, bit/s */
+    double latency_s;   /* fixed: one-way latency added to each transfer, s */
+};
+extern const struct core_knob_table radio_link_knobs;
+
+/* A fixed link needs both rates positive. CORE_E_INPUT naming the
+ * attribute otherwise. */
+enum core_rc radio_link_config_check(const struct radio_link_config *l, struct core_err *e);
+
 enum radio_placement {
     RADIO_PLACE_UNIFORM_CELL, /* UE k uniformly in cell k mod n_cells */
     RADIO_PLACE_DISC,         /* uniformly in a disc */
@@ -1020,6 +1053,7 @@ struct radio_ue_group_config {
     double request_rate_hz; /* traffic: Poisson requests per second per UE (0: no traffic) */
     const double *pos_x_m;  /* positions placement: n_ues x coordinates, m (borrowed) */
     const double *pos_y_m;  /* positions placement: n_ues y coordinates, m (borrowed) */
+    struct radio_link_config link; /* its <link>: NR or a fixed-rate link */
 };
 extern const struct core_knob_table radio_ue_group_knobs;
 
@@ -1227,6 +1261,9 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
 
 /* The medium access the world's transfers use (its carrier's numerology). */
 const struct radio_access *radio_world_access(const struct radio_world *w);
+
+/* Whether ue's group has a fixed-rate link (radio_link_config). */
+bool radio_world_ue_link_fixed(const struct radio_world *w, uint32_t ue);
 
 /* Transfers of ue on the air in direction dir. */
 size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir);

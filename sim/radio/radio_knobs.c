@@ -1,8 +1,8 @@
 /*
  * radio_knobs.c — the knobs of a scenario's <radio> section, declared once:
  * attribute name, type, unit, default, valid range and help for <radio>,
- * <carrier>, <deployment>, <power-control>, <handover>, <access>, <ue-power>
- * and <ue-group>. The scenario loader applies them; a test checks that
+ * <carrier>, <deployment>, <power-control>, <handover>, <access>, <ue-power>,
+ * <ue-group> and its <link>. The scenario loader applies them; a test checks that
  * scenarios/schema.xsd documents each one with the same default and unit.
  *
  * The checks that need more than one value, or the radio model's validity
@@ -228,6 +228,41 @@ static const struct core_knob ue_power_knobs[] = {
 const struct core_knob_table radio_ue_power_knobs = {
     "ue-power", ue_power_knobs, ARRAY_LEN(ue_power_knobs)
 };
+
+static const char *const link_mode_names[] = {"nr", "fixed", NULL};
+static_assert(ARRAY_LEN(link_mode_names) == RADIO_LINK_MODE_COUNT + 1, "one name each");
+
+#define LNK(f) offsetof(struct radio_link_config, f)
+
+static const struct core_knob link_knobs[] = {
+    {"mode", CORE_KNOB_ENUM, CORE_DIM_NONE, "nr", 0, 0, link_mode_names, LNK(mode),
+     "How the group's transfers travel: nr (the NR cell: channel, PRB sharing, access, HARQ, "
+     "backhaul) or fixed (a dedicated link per UE at ul-rate and dl-rate with a one-way "
+     "latency, bypassing the NR physical layer, for Neurosurgeon-style experiments)."},
+    {"ul-rate", CORE_KNOB_REAL, CORE_DIM_BITRATE, "0", 0, 1e15, NULL, LNK(ul_rate_bps),
+     "Fixed link: uplink rate of each UE's own link, in bits or bytes per second (its "
+     "concurrent uploads share it equally); positive when mode is fixed."},
+    {"dl-rate", CORE_KNOB_REAL, CORE_DIM_BITRATE, "0", 0, 1e15, NULL, LNK(dl_rate_bps),
+     "Fixed link: downlink rate of each UE's own link; positive when mode is fixed."},
+    {"latency", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 10, NULL, LNK(latency_s),
+     "Fixed link: one-way latency between the UE and the edge node, added to every transfer "
+     "after its bytes (no backhaul on top)."},
+};
+
+const struct core_knob_table radio_link_knobs = {"link", link_knobs, ARRAY_LEN(link_knobs)};
+
+enum core_rc radio_link_config_check(const struct radio_link_config *l, struct core_err *e)
+{
+    if (l->mode != RADIO_LINK_FIXED)
+        return CORE_OK;
+    if (!(l->ul_rate_bps > 0.0))
+        return core_err(e, CORE_E_INPUT, "attribute 'ul-rate': a fixed link needs a positive "
+                                         "uplink rate");
+    if (!(l->dl_rate_bps > 0.0))
+        return core_err(e, CORE_E_INPUT, "attribute 'dl-rate': a fixed link needs a positive "
+                                         "downlink rate");
+    return CORE_OK;
+}
 
 static const char *const placement_names[] = {"uniform-cell", "disc", "positions", NULL};
 static_assert(ARRAY_LEN(placement_names) == RADIO_PLACE_COUNT + 1, "one name each");

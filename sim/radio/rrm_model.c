@@ -101,6 +101,7 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     rep->ul_tx_power_dbm = ul_p_dbm;
     rep->ul_delay_s = 0.0;
     rep->dl_delay_s = 0.0;
+    rep->fixed_link = false;
     radio_rrm_share(req, rep);
     return CORE_OK;
 }

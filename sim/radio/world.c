@@ -49,6 +49,13 @@
  * active uplink flows of the other cells (ul_act lists them densely) at each
  * RRM evaluation instead of ul_iot scaled by load.
  *
+ * A UE of a group with a fixed-rate link (radio_link_config) has two flow
+ * sets of its own after the cells' (cdirs[link_cd + dir], round robin at
+ * its link's rate): its transfers skip the NR access and HARQ, wait its
+ * link's latency after their bytes, never move at a handover and take no
+ * part in the cells' sharing, interference or fading updates; the RRM
+ * reports its link's rates (and its NR cell's SINR, for samples).
+ *
  * UE energy: the cells' flow sets charge each flow its direction's own
  * draw (the power amplifier's, or the receive chain's) with a power model
  * whose p_on_w is 0; the base power p_on_w and the RRC tail are the UE's,
@@ -90,6 +97,7 @@ struct wflow {
     uint32_t dir;            /* enum radio_dir */
     uint32_t cell;           /* cell carrying it now */
     uint32_t handle;         /* handle in that cell's flow set */
+    uint32_t cd;             /* on the air: the flow set carrying it, index in cdirs */
     uint32_t next;           /* on the air: next flow of the UE; free: next free slot; NONE
                                 ends */
     bool active;             /* slot in use: a transfer waiting, on the air or after it */
@@ -126,6 +134,10 @@ struct ue {
     double ul_bytes;           /* traffic: upload per request, B */
     double dl_bytes;           /* traffic: download per request, B */
     double rate_hz;            /* traffic: requests per second, Hz */
+    bool fixed;                /* its group's link is fixed-rate (radio_link_config) */
+    double fixed_rate_bps[RADIO_DIR_COUNT]; /* fixed: its link's rates, bit/s */
+    double fixed_latency_s;    /* fixed: its link's one-way latency, s */
+    uint32_t link_cd;          /* fixed: its link's uplink set in cdirs (downlink: + 1) */
     uint32_t flow_head;        /* first flow on the air, NONE if none */
     uint32_t n_flows[RADIO_DIR_COUNT]; /* flows on the air per direction */
     struct radio_ue_ledger ledger; /* its base power and RRC tail */
@@ -171,7 +183,10 @@ struct radio_world {
     double *scratch_db;        /* [n_cells] coupling losses of one RRM query, dB */
     double *rsrp_dbm;          /* [n_cells] RSRP of one handover check, dBm */
     double *load;              /* [n_cells] interfering cells' load, 1 */
-    struct cdir *cdirs;        /* [2 n_cells], index 2 cell + dir */
+    struct cdir *cdirs;        /* [n_cdirs]: index 2 cell + dir, then 2 per fixed-link UE */
+    size_t n_cdirs;            /* 2 (n_cells + fixed-link UEs) */
+    size_t n_fixed;            /* fixed-link UEs given their sets so far */
+    double p_max_w;            /* UE maximum power (a fixed link's uplink), W */
     struct wflow *flows;       /* flow slots */
     size_t flows_cap;          /* slots allocated */
     uint32_t *ul_act;          /* [flows_cap] active uplink flow slots, n_ul_act of them */
@@ -396,12 +411,12 @@ static void update_rates(struct radio_world *w, uint32_t ue)
     double now_s = core_engine_now(w->eng);
     size_t cell = u->ho.serving;
 
-    if (u->flow_head == NONE)
+    if (u->flow_head == NONE || u->fixed)
         return;
     rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     for (uint32_t f = u->flow_head; f != NONE; f = w->flows[f].next) {
         struct wflow *fl = &w->flows[f];
-        struct radio_flows *fs = w->cdirs[2 * fl->cell + fl->dir].fs;
+        struct radio_flows *fs = w->cdirs[fl->cd].fs;
 
         if (fl->dir == RADIO_DIR_UL) {
             struct radio_ul_link l = ul_link(w, &rep);
@@ -422,7 +437,7 @@ static void arm_fading(struct radio_world *w, uint32_t ue)
     struct ue *u = &w->ues[ue];
     double coh_s;
 
-    if (!fading_drives_rates(w) || u->fade_ev != 0 || u->flow_head == NONE)
+    if (!fading_drives_rates(w) || u->fade_ev != 0 || u->flow_head == NONE || u->fixed)
         return;
     coh_s = radio_fading_coherence_s(radio_doppler_hz(u->speed_mps, w->cfg.carrier.carrier_hz));
     if (!isfinite(coh_s))
@@ -467,7 +482,7 @@ static void unlink_flow(struct radio_world *w, uint32_t f)
         p = &w->flows[*p].next;
     *p = fl->next;
     u->n_flows[fl->dir]--;
-    if (fl->dir == RADIO_DIR_UL) {
+    if (fl->dir == RADIO_DIR_UL && !u->fixed) {
         uint32_t last = w->ul_act[--w->n_ul_act];
 
         w->ul_act[fl->ul_pos] = last;
@@ -547,7 +562,7 @@ static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_fl
         core_cancel(w->eng, u->fade_ev);
         u->fade_ev = 0;
     }
-    fl->n_retx = radio_access_retx(&w->access, u->r_harq);
+    fl->n_retx = u->fixed ? 0 : radio_access_retx(&w->access, u->r_harq);
     harq_s = (double)fl->n_retx * (fl->dir == RADIO_DIR_UL ? w->access.ul_rtt_s
                                                            : w->access.dl_rtt_s);
     if (harq_s > 0.0)
@@ -564,17 +579,26 @@ static enum core_rc air_start(struct radio_world *w, uint32_t f, struct core_err
     uint32_t ue = fl->ue;
     struct ue *u = &w->ues[ue];
     double now_s = core_engine_now(w->eng);
-    uint32_t cell = u->ho.serving, handle;
+    uint32_t cell = u->ho.serving, handle, cd;
     struct radio_rrm_reply rep;
     enum core_rc rc;
 
-    if (u->flow_head == NONE)
-        u->fade_db = fading_db_at(w, u, now_s);
-    rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
-    rc = add_to_cell(w, cell, (enum radio_dir)fl->dir, f, ue, fl->size_bytes, &rep, &handle, e);
+    if (u->fixed) {
+        cd = u->link_cd + fl->dir;
+        rc = radio_flows_add(w->cdirs[cd].fs, now_s, f, ue, fl->size_bytes,
+                             u->fixed_rate_bps[fl->dir], w->p_max_w, &handle, e);
+    } else {
+        cd = 2 * cell + fl->dir;
+        if (u->flow_head == NONE)
+            u->fade_db = fading_db_at(w, u, now_s);
+        rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
+        rc = add_to_cell(w, cell, (enum radio_dir)fl->dir, f, ue, fl->size_bytes, &rep, &handle,
+                         e);
+    }
     if (rc != CORE_OK)
         return rc;
     fl->cell = cell;
+    fl->cd = cd;
     fl->handle = handle;
     fl->air_start_s = now_s;
     if (!fl->in_ledger) {
@@ -584,11 +608,11 @@ static enum core_rc air_start(struct radio_world *w, uint32_t f, struct core_err
     fl->next = u->flow_head;
     u->flow_head = f;
     u->n_flows[fl->dir]++;
-    if (fl->dir == RADIO_DIR_UL) {
+    if (fl->dir == RADIO_DIR_UL && !u->fixed) {
         fl->ul_pos = (uint32_t)w->n_ul_act;
         w->ul_act[w->n_ul_act++] = f;
     }
-    reschedule(w, 2 * cell + fl->dir);
+    reschedule(w, cd);
     arm_fading(w, ue);
     return CORE_OK;
 }
@@ -637,7 +661,11 @@ enum core_rc radio_world_transfer(struct radio_world *w, uint32_t ue, enum radio
         .fn = fn,
         .ctx = ctx,
     };
-    if (dir == RADIO_DIR_UL) {
+    if (u->fixed) {
+        /* No NR access: on the link at once, its latency after the bytes. */
+        start_s = now_s + before_s;
+        fl->after_s += u->fixed_latency_s;
+    } else if (dir == RADIO_DIR_UL) {
         /* The UE is awake from the moment it has data: it waits for its grant. */
         fl->base_mark = radio_ue_ledger_begin(&u->ledger, &w->cfg.power, now_s);
         fl->in_ledger = true;
@@ -682,6 +710,12 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
     bool moved = false;
 
     w->stats.handovers++;
+    if (u->fixed) {
+        /* Its link is its own: its transfers stay on it. */
+        if (w->on_handover != NULL)
+            w->on_handover(w->handover_ctx, w, ue, from, to, now_s);
+        return;
+    }
     if (u->flow_head != NONE)
         rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     for (f = u->flow_head; f != NONE; f = next) {
@@ -707,6 +741,7 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
             return;
         }
         fl->cell = to;
+        fl->cd = 2 * to + fl->dir;
         moved = true;
     }
     for (size_t d = 0; d < RADIO_DIR_COUNT; d++) {
@@ -911,6 +946,13 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
 
     u->flow_head = NONE;
     radio_ue_ledger_init(&u->ledger, now_s);
+    if (g->link.mode == RADIO_LINK_FIXED) {
+        u->fixed = true;
+        u->fixed_rate_bps[RADIO_DIR_UL] = g->link.ul_rate_bps;
+        u->fixed_rate_bps[RADIO_DIR_DL] = g->link.dl_rate_bps;
+        u->fixed_latency_s = g->link.latency_s;
+        u->link_cd = (uint32_t)(2 * (w->n_cells + w->n_fixed++));
+    }
     u->r_mob = core_rng_create(seed, id, CORE_RNG_MOBILITY);
     u->r_fade = core_rng_create(seed, id, CORE_RNG_FADING);
     u->r_shadow = core_rng_create(seed, id, CORE_RNG_SHADOWING);
@@ -1039,6 +1081,8 @@ static enum core_rc check_config(const struct radio_world_config *cfg, struct co
         const struct radio_ue_group_config *g = &cfg->groups[i];
 
         rc = radio_ue_group_config_check(g, e);
+        if (rc == CORE_OK)
+            rc = radio_link_config_check(&g->link, e);
         /* The positions are the caller's arrays, not knobs: the loader
          * checks their count, the world that they are there. */
         if (rc == CORE_OK && g->placement == RADIO_PLACE_POSITIONS &&
@@ -1081,6 +1125,7 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->prb_power_dbm = radio_dl_prb_power_dbm(cfg->deploy.gnb_power_dbm, w->carrier.n_prb);
     w->flow_power = cfg->power;
     w->flow_power.p_on_w = 0.0;
+    w->p_max_w = radio_dbm_to_w(cfg->pc.p_max_dbm);
     if (radio_access_init(&w->access, &cfg->access, w->carrier.mu, e) != CORE_OK)
         goto out_destroy;
     w->ul_delay_s = radio_access_mean_delay_s(&w->access, RADIO_DIR_UL);
@@ -1108,7 +1153,11 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->scratch_db = core_calloc(w->n_cells, sizeof(double));
     w->rsrp_dbm = core_calloc(w->n_cells, sizeof(double));
     w->load = core_calloc(w->n_cells, sizeof(double));
-    w->cdirs = core_calloc(2 * w->n_cells, sizeof(*w->cdirs));
+    w->n_cdirs = 2 * w->n_cells;
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (cfg->groups[i].link.mode == RADIO_LINK_FIXED)
+            w->n_cdirs += 2 * (size_t)cfg->groups[i].n_ues;
+    w->cdirs = core_calloc(w->n_cdirs, sizeof(*w->cdirs));
     if (!w->site_x_m || !w->site_y_m || !w->cells || !w->ues || !w->cl_db || !w->shadow ||
         !w->los_u || !w->scratch_db || !w->rsrp_dbm || !w->load || !w->cdirs) {
         core_err(e, CORE_E_NOMEM, "no memory for a radio world of %zu UEs", w->n_ues);
@@ -1121,15 +1170,19 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
         w->cells[c].sector = (uint32_t)(c % (size_t)cfg->deploy.n_sectors);
         w->load[c] = cfg->deploy.load;
     }
-    for (size_t cd = 0; cd < 2 * w->n_cells; cd++) {
-        w->cdirs[cd].fs = radio_flows_create(16, (enum radio_sched)cfg->deploy.scheduler,
+    for (size_t cd = 0; cd < w->n_cdirs; cd++) {
+        /* A fixed link shares itself among its UE's transfers equally. */
+        enum radio_sched sched =
+            cd < 2 * w->n_cells ? (enum radio_sched)cfg->deploy.scheduler : RADIO_SCHED_RR;
+
+        w->cdirs[cd].fs = radio_flows_create(cd < 2 * w->n_cells ? 16 : 4, sched,
                                              (enum radio_dir)(cd % 2), w->peak_rate_bps,
                                              &w->flow_power);
         if (w->cdirs[cd].fs == NULL) {
             core_err(e, CORE_E_NOMEM, "no memory for the cells' flows");
             goto out_destroy;
         }
-        radio_flows_set_fading(w->cdirs[cd].fs, cfg->deploy.fading);
+        radio_flows_set_fading(w->cdirs[cd].fs, cd < 2 * w->n_cells && cfg->deploy.fading);
     }
     w->type = (struct core_entity_type){"radio_world", world_handlers, EV_COUNT};
     type = core_engine_register_type(eng, &w->type);
@@ -1160,7 +1213,7 @@ void radio_world_destroy(struct radio_world *w)
     if (w == NULL)
         return;
     if (w->cdirs != NULL)
-        for (size_t cd = 0; cd < 2 * w->n_cells; cd++)
+        for (size_t cd = 0; cd < w->n_cdirs; cd++)
             radio_flows_destroy(w->cdirs[cd].fs);
     if (w->ues != NULL) {
         for (size_t i = 0; i < w->n_ues; i++) {
@@ -1237,10 +1290,31 @@ enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rr
     if (ue >= w->n_ues)
         return core_err(e, CORE_E_INPUT, "UE %u is out of range [0, %zu]", (unsigned)ue,
                         w->n_ues - 1);
-    rrm_with_fade(w, ue, fading_db_at(w, &w->ues[ue], core_engine_now(w->eng)), rep);
+    const struct ue *u = &w->ues[ue];
+
+    rrm_with_fade(w, ue, fading_db_at(w, u, core_engine_now(w->eng)), rep);
     rep->ul_delay_s = w->ul_delay_s;
     rep->dl_delay_s = w->dl_delay_s;
+    if (u->fixed) {
+        size_t n_ul = radio_flows_active(w->cdirs[u->link_cd + RADIO_DIR_UL].fs);
+        size_t n_dl = radio_flows_active(w->cdirs[u->link_cd + RADIO_DIR_DL].fs);
+
+        rep->fixed_link = true;
+        rep->ul_full_rate_bps = u->fixed_rate_bps[RADIO_DIR_UL];
+        rep->dl_full_rate_bps = u->fixed_rate_bps[RADIO_DIR_DL];
+        rep->ul_rate_bps = rep->ul_full_rate_bps / (double)(n_ul + 1);
+        rep->dl_rate_bps = rep->dl_full_rate_bps / (double)(n_dl + 1);
+        rep->ul_tx_power_dbm = w->cfg.pc.p_max_dbm;
+        rep->ul_delay_s = u->fixed_latency_s;
+        rep->dl_delay_s = u->fixed_latency_s;
+    }
     return CORE_OK;
+}
+
+bool radio_world_ue_link_fixed(const struct radio_world *w, uint32_t ue)
+{
+    CORE_ASSERT(ue < w->n_ues);
+    return w->ues[ue].fixed;
 }
 
 const struct radio_access *radio_world_access(const struct radio_world *w)

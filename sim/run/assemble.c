@@ -62,6 +62,7 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
         size_t first = at;
 
         *gc = *DATA(c, gn, struct radio_ue_group_config);
+        gc->link = *DATA(c, io_config_child(c, gn, IO_EL_LINK, 0), struct radio_link_config);
         for (io_node p = io_config_child(c, gn, IO_EL_POSITION, 0); p != IO_NODE_NONE;
              p = io_config_next(c, p)) {
             if (io_config_element_index(c, p) != IO_EL_POSITION)

@@ -96,6 +96,23 @@ expect_match "... naming the knob and the range" "$ERR" "sr-period.*\[1, 640\]"
 expect_exit 0 "the backhaul's bandwidth in bytes per second" \
     "$COINFER" run -q --policy split --db "$TMP/bh.db" --set "edge@backhaul-bandwidth=1.25 GB/s" $SC
 
+# ---- fixed-rate links ------------------------------------------------------------------------
+FL=scenarios/fixed-link.xml
+expect_exit 0 "validate accepts the fixed-link scenario" "$COINFER" validate $FL
+expect_exit 0 "the fixed-link scenario runs (local, traced)" \
+    "$COINFER" run -q --policy local --trace --db "$TMP/fl.db" $FL
+# UEs 0-3: 8 Mbit/s up, 10 ms; 4-7: 50 Mbit/s, 2 ms. A request alone on its link arrives
+# bytes x 8 / rate + latency after it is sent; sharing the UE's link only slows it.
+late="(m.t_s - i.t_request_s) - (m.bytes * 8 / (CASE WHEN i.ue_id < 4 THEN 8e6 ELSE 50e6 END)
+      + CASE WHEN i.ue_id < 4 THEN 0.01 ELSE 0.002 END)"
+from_fl="FROM inferences i JOIN messages m ON m.run_id = i.run_id
+         AND m.inference_id = i.inference_id AND m.type = 'request'"
+expect_eq "no request on a fixed link arrives before its bytes over the rate + the latency" \
+    "$(sql "$TMP/fl.db" "SELECT count(*) $from_fl WHERE $late < -1e-9")" "0"
+expect_eq "... and all but those sharing their UE's link arrive exactly then (no NR access)" \
+    "$(sql "$TMP/fl.db" "SELECT count(*) - sum(abs($late) < 1e-9) < 0.01 * count(*) $from_fl")" \
+    "1"
+
 # ---- real mode ---------------------------------------------------------------------------
 expect_exit 0 "real mode runs LeNet-5's parts on the engine" \
     "$COINFER" run -q --policy edge --trace --db "$TMP/real.db" tests/data/scenarios/collab-real.xml

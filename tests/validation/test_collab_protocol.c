@@ -19,6 +19,8 @@
  *    the edge energy the edge layers'. The components add up, and the
  *    network's quote of the delays is the access's mean. With every term
  *    off, the hand computation is the one before NR access was modelled.
+ *    On a fixed-rate link each message takes its bytes over the link's
+ *    rate plus its latency, nothing else.
  * 2. Edge-only inference with Poisson requests at rho = 0.5 and 0.8 of one
  *    edge unit with a deterministic service D: the mean edge queueing delay
  *    matches M/D/1, Wq = rho D / (2 (1 - rho)), within 3 %. (The requests
@@ -52,7 +54,12 @@ struct lone_case {
     double backhaul_rate_bps;          /* bit/s (0: unlimited) */
     double tail_s;                     /* RRC tail, s (0: none) */
     double p_tail_w;                   /* its power, W */
+    bool fixed;                        /* a fixed-rate link instead of NR (below) */
 };
+
+/* The fixed-rate link of the fixed cases: the issue's example, 8 Mbit/s up, 20 Mbit/s down,
+ * 10 ms one way (the backhaul and NR terms of the case are then ignored). */
+static const struct radio_link_config fixed_link = {RADIO_LINK_FIXED, 8e6, 20e6, 10e-3};
 
 /* The carrier is the default 30 kHz one: slots of T = 0.5 ms, and the access knobs at their
  * defaults otherwise: SR every 10 slots, configured grant every 2, k2 = j = 1 (TS 38.214
@@ -104,6 +111,11 @@ static struct hand_msg hand_ul(const struct lone_case *c, double t_s, double byt
         start_s = ceil(n / HAND_CG) * HAND_CG * HAND_T_S;
     m.air_s = bytes * 8 / rate_bps;
     m.active_s[0] = t_s;
+    if (c->fixed) { /* the link's bytes, then its latency */
+        m.active_s[1] = t_s + m.air_s;
+        m.deliver_s = m.active_s[1] + fixed_link.latency_s;
+        return m;
+    }
     m.active_s[1] = start_s + m.air_s + hand_retx(c) * (1.0 + HAND_K2) * HAND_T_S;
     m.deliver_s = m.active_s[1] + hand_backhaul_s(c, bytes);
     return m;
@@ -117,6 +129,12 @@ static struct hand_msg hand_dl(const struct lone_case *c, double t_s, double byt
     double ready_s = t_s + hand_backhaul_s(c, bytes);
 
     m.air_s = bytes * 8 / rate_bps;
+    if (c->fixed) {
+        m.active_s[0] = t_s;
+        m.active_s[1] = t_s + m.air_s;
+        m.deliver_s = m.active_s[1] + fixed_link.latency_s;
+        return m;
+    }
     m.active_s[0] =
         c->downlink == RADIO_DL_SCHEDULED ? (hand_slot(ready_s) + HAND_K0) * HAND_T_S : ready_s;
     m.active_s[1] =
@@ -134,6 +152,10 @@ static void hand_quote(const struct lone_case *c, double *ul_s, double *dl_s)
                                                          : 0.0;
     double dl_slots = c->downlink == RADIO_DL_SCHEDULED ? 0.5 + HAND_K0 : 0.0;
 
+    if (c->fixed) {
+        *ul_s = *dl_s = fixed_link.latency_s;
+        return;
+    }
     *ul_s = (ul_slots + hand_retx(c) * (1 + HAND_K2)) * HAND_T_S + c->backhaul_latency_s;
     *dl_s = (dl_slots + hand_retx(c) * (HAND_K1 + 1 + HAND_K0)) * HAND_T_S +
             c->backhaul_latency_s;
@@ -168,7 +190,8 @@ static void lone_ue_matches_hand_computation(const struct lone_case *c)
     hand_quote(c, &quote_ul_s, &quote_dl_s);
     for (uint32_t k = 0; k <= N_LAYERS; k++) {
         struct core_engine *eng = core_engine_create(0);
-        struct radio_world *radio = fixed_radio_with(eng, 1, &g, x, y, &rcfg);
+        struct radio_world *radio =
+            fixed_radio_with(eng, 1, &g, x, y, &rcfg, c->fixed ? &fixed_link : NULL);
         struct tu_records rec;
         struct proto_collab_world *w;
         struct radio_rrm_reply rr;
@@ -179,6 +202,11 @@ static void lone_ue_matches_hand_computation(const struct lone_case *c)
         assert_int_equal(radio_world_rrm(radio, 0, &rr, NULL), CORE_OK);
         ul_bps = rr.ul_rate_bps;
         dl_bps = rr.dl_rate_bps;
+        if (c->fixed) { /* the link's own rates, its UE's power at P_max */
+            assert_true(rr.fixed_link && ul_bps == fixed_link.ul_rate_bps &&
+                        dl_bps == fixed_link.dl_rate_bps);
+            assert_true(rr.ul_tx_power_dbm == rcfg.pc.p_max_dbm);
+        }
         protocol_config(&t, &p, 25.0, PROTO_ARRIVAL_PERIODIC, 0.2, 1);
         t.c.ue_power = rcfg.power;
         t.c.backhaul.latency_s = c->backhaul_latency_s;
@@ -275,7 +303,7 @@ static void test_collab_lone_ue_without_access_or_backhaul_matches_hand_computat
 {
     /* Every term off: a message takes its bytes over the rate, as before NR access. */
     static const struct lone_case c = {"no access", RADIO_UL_NONE, RADIO_DL_NONE, 0.0, 4,
-                                       0.0, 0.0, 0.0, 1.06};
+                                       0.0, 0.0, 0.0, 1.06, false};
 
     (void)s;
     lone_ue_matches_hand_computation(&c);
@@ -286,7 +314,8 @@ static void test_collab_lone_ue_with_nr_access_and_backhaul_matches_hand_computa
     /* The defaults (dynamic grant, scheduled downlink, 1 ms and 10 Gbit/s backhaul) with no
      * retransmission. */
     static const struct lone_case c = {"access, bler 0", RADIO_UL_DYNAMIC, RADIO_DL_SCHEDULED,
-                                       0.0, 4, 1e-3, 10e9, 0.0, 1.06};
+                                       0.0, 4, 1e-3, 10e9, 0.0, 1.06,
+                                       false};
 
     (void)s;
     lone_ue_matches_hand_computation(&c);
@@ -296,7 +325,7 @@ static void test_collab_lone_ue_with_two_harq_retransmissions_matches_hand_compu
 {
     /* Every transmission fails: each transfer is retransmitted max-retx = 2 times. */
     static const struct lone_case c = {"access, 2 retransmissions", RADIO_UL_DYNAMIC,
-                                       RADIO_DL_SCHEDULED, 1.0, 2, 1e-3, 10e9, 0.0, 1.06};
+                                       RADIO_DL_SCHEDULED, 1.0, 2, 1e-3, 10e9, 0.0, 1.06, false};
 
     (void)s;
     lone_ue_matches_hand_computation(&c);
@@ -305,7 +334,19 @@ static void test_collab_lone_ue_with_two_harq_retransmissions_matches_hand_compu
 static void test_collab_lone_ue_with_a_configured_grant_matches_hand_computation(void **s)
 {
     static const struct lone_case c = {"configured grant", RADIO_UL_CONFIGURED,
-                                       RADIO_DL_SCHEDULED, 0.0, 4, 2e-3, 1.25e9, 0.0, 1.06};
+                                       RADIO_DL_SCHEDULED, 0.0, 4, 2e-3, 1.25e9, 0.0, 1.06, false};
+
+    (void)s;
+    lone_ue_matches_hand_computation(&c);
+}
+
+static void test_collab_lone_ue_on_a_fixed_link_matches_hand_computation(void **s)
+{
+    /* 8 Mbit/s up, 20 Mbit/s down, 10 ms one way: each message takes its bytes over the
+     * link's rate and the latency, with no NR access, HARQ or backhaul (the case's NR and
+     * backhaul terms are on, and must not apply). */
+    static const struct lone_case c = {"fixed link", RADIO_UL_DYNAMIC, RADIO_DL_SCHEDULED,
+                                       1.0, 2, 1e-3, 10e9, 0.0, 1.06, true};
 
     (void)s;
     lone_ue_matches_hand_computation(&c);
@@ -314,7 +355,7 @@ static void test_collab_lone_ue_with_a_configured_grant_matches_hand_computation
 static void test_collab_lone_ue_pays_the_rrc_tail_of_each_inference(void **s)
 {
     static const struct lone_case c = {"access, 1.5 s tail at 1.06 W", RADIO_UL_DYNAMIC,
-                                       RADIO_DL_SCHEDULED, 0.0, 4, 1e-3, 10e9, 1.5, 1.06};
+                                       RADIO_DL_SCHEDULED, 0.0, 4, 1e-3, 10e9, 1.5, 1.06, false};
 
     (void)s;
     lone_ue_matches_hand_computation(&c);
@@ -398,6 +439,7 @@ int main(void)
         TEST(test_collab_lone_ue_with_nr_access_and_backhaul_matches_hand_computation),
         TEST(test_collab_lone_ue_with_two_harq_retransmissions_matches_hand_computation),
         TEST(test_collab_lone_ue_with_a_configured_grant_matches_hand_computation),
+        TEST(test_collab_lone_ue_on_a_fixed_link_matches_hand_computation),
         TEST(test_collab_lone_ue_pays_the_rrc_tail_of_each_inference),
         TEST(test_collab_edge_queue_matches_md1_at_half_load),
         TEST(test_collab_edge_queue_matches_md1_at_0_8_load),

@@ -4,7 +4,8 @@
  * when a flow joins), a walking UE hands over with its transfer, fading
  * updates run only while a UE has flows, a UE's flows pay its base power
  * once and its RRC tail goes to the flow that ends last, a transfer's NR
- * access wait, retransmissions and wired delays, the groups' traffic,
+ * access wait, retransmissions and wired delays, fixed-rate links
+ * dedicated to their UE, the groups' traffic,
  * determinism
  * by seed, the configuration checks' messages, and out-of-memory paths.
  */
@@ -306,6 +307,67 @@ static void test_world_transfer_waits_for_access_retransmits_and_adds_wired_dela
     assert_near(dl->t_end_s, 0.5e-3 + dl_s + 1e-3, 1e-12);
     assert_near(dl->ue_energy_j,
                 cfg.power.p_on_w * (dl_s + 1e-3) + cfg.power.p_rx_w * dl_s, 1e-12);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_fixed_links_are_dedicated_per_ue(void **state)
+{
+    /* Two UEs on fixed links of 8 Mbit/s up and 20 Mbit/s down, 10 ms one way, and one on
+     * NR, all in one cell. UE 0 uploads twice 100 kB at once: they share its link, 16e5 bits
+     * at 4 Mbit/s each; UE 1's upload has its own link, 8e5 bits at 8 Mbit/s; neither slows
+     * the NR UE's upload nor meets the NR access (the world's defaults: dynamic grant, HARQ
+     * at 10 %) or a handover. Each arrives 10 ms after its last byte. */
+    static const double x[] = {120.0, 120.0}, y[] = {40.0, 40.0}, xn[] = {120.0}, yn[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g[2];
+    struct radio_rrm_reply rep, nr;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    plain_config(&cfg);
+    assert_int_equal(core_knobs_defaults(&radio_access_knobs, &cfg.access, NULL), CORE_OK);
+    static_group(&g[0], 2, x, y);
+    g[0].link = (struct radio_link_config){RADIO_LINK_FIXED, 8e6, 20e6, 10e-3};
+    static_group(&g[1], 1, xn, yn);
+    cfg.groups = g;
+    cfg.n_groups = 2;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_true(radio_world_ue_link_fixed(w, 0) && radio_world_ue_link_fixed(w, 1));
+    assert_false(radio_world_ue_link_fixed(w, 2));
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_true(rep.fixed_link && rep.ul_rate_bps == 8e6 && rep.dl_rate_bps == 20e6);
+    assert_true(rep.ul_delay_s == 10e-3 && rep.dl_delay_s == 10e-3);
+    assert_int_equal(radio_world_rrm(w, 2, &nr, NULL), CORE_OK);
+    assert_false(nr.fixed_link);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log,
+                                                NULL, NULL),
+                         CORE_OK);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_near(rep.ul_rate_bps, 8e6 / 3.0, 1e-6); /* one more on UE 0's link: a third */
+    assert_int_equal(radio_world_start_flow(w, 1, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_rrm(w, 2, &rep, NULL), CORE_OK);
+    assert_true(rep.ul_rate_bps == nr.ul_rate_bps); /* the cell carries none of them */
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct radio_world_flow_done *d = &log.done[i];
+        double air_s = d->ue == 0 ? 8e5 / 4e6 : 8e5 / 8e6;
+
+        assert_true(d->air_start_s == 0.0 && d->n_retx == 0);
+        assert_near(d->air_end_s, air_s, 1e-12);
+        assert_near(d->t_end_s, air_s + 10e-3, 1e-12);
+        assert_near(d->ue_energy_j,
+                    (d->ue == 0 ? cfg.power.p_on_w / 2 : cfg.power.p_on_w) * air_s +
+                        radio_dbm_to_w(cfg.pc.p_max_dbm) / cfg.power.pa_efficiency * air_s,
+                    1e-12);
+    }
     radio_world_destroy(w);
     core_engine_destroy(eng);
 }
@@ -920,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_world_concurrent_flows_of_one_ue_pay_the_base_power_once),
         cmocka_unit_test(test_world_rrc_tail_is_charged_to_the_flow_that_ends_last),
         cmocka_unit_test(test_world_transfer_waits_for_access_retransmits_and_adds_wired_delays),
+        cmocka_unit_test(test_world_fixed_links_are_dedicated_per_ue),
         cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
         cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
