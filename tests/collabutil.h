@@ -180,14 +180,26 @@ static inline void protocol_config(struct tu_world *t, const struct compute_prob
     c->groups = t->group;
 }
 
-/* UEs static at fixed positions in one cell without shadowing or fading. */
-static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_ues,
-                                              struct radio_ue_group_config *g, double *x,
-                                              double *y)
+/* UEs static at fixed positions in one cell without shadowing or fading,
+ * the rest of the radio's configuration *base (NULL: the defaults without
+ * NR access delays or HARQ, transfers taking their air time alone); base's
+ * groups are replaced by g, whose link is *link (NULL: the NR cell). */
+static inline struct radio_world *fixed_radio_with(struct core_engine *eng, size_t n_ues,
+                                                   struct radio_ue_group_config *g, double *x,
+                                                   double *y,
+                                                   const struct radio_world_config *base,
+                                                   const struct radio_link_config *link)
 {
     struct radio_world_config cfg;
 
-    assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+    if (base) {
+        cfg = *base;
+    } else {
+        assert_int_equal(radio_world_config_defaults(&cfg, NULL), CORE_OK);
+        cfg.access.uplink = RADIO_UL_NONE;
+        cfg.access.downlink = RADIO_DL_NONE;
+        cfg.access.bler = 0.0;
+    }
     cfg.deploy.shadowing = false;
     cfg.deploy.fading = false;
     memset(g, 0, sizeof(*g));
@@ -200,9 +212,19 @@ static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_
     g->placement = RADIO_PLACE_POSITIONS;
     g->pos_x_m = x;
     g->pos_y_m = y;
+    if (link)
+        g->link = *link;
     cfg.groups = g;
     cfg.n_groups = 1;
     return radio_world_create(&cfg, eng, 3, NULL);
+}
+
+/* fixed_radio_with the default radio. */
+static inline struct radio_world *fixed_radio(struct core_engine *eng, size_t n_ues,
+                                              struct radio_ue_group_config *g, double *x,
+                                              double *y)
+{
+    return fixed_radio_with(eng, n_ues, g, x, y, NULL, NULL);
 }
 
 /* ---- what the world reports ------------------------------------------------------- */

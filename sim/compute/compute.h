@@ -460,6 +460,9 @@ struct compute_state {
     double dl_rate_bps;     /* expected downlink rate, bit/s (> 0 when edge_available) */
     double ul_power_w;      /* UE power while uploading, W */
     double dl_power_w;      /* UE power while receiving, W */
+    double ul_delay_s;      /* expected delay of an upload beyond its bytes / rate (NR access,
+                               HARQ, backhaul latency), s; paid at ul_power_w */
+    double dl_delay_s;      /* the same for the result's download, s; at dl_power_w */
     double signaling_s;     /* signalling on the critical path, added to any plan, s */
     double wait_s[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS]; /* expected wait, s
                                                                   (INFINITY: unavailable) */
@@ -481,11 +484,11 @@ struct compute_plan_cost {
     double ue_compute_s;   /* UE layers and UE copies, s */
     double ue_wait_s;      /* expected waits at UE options, s */
     double uplink_bytes;   /* crossing tensors + header, B (0: local) */
-    double uplink_s;       /* uplink_bytes x 8 / ul_rate_bps, s */
+    double uplink_s;       /* uplink_bytes x 8 / ul_rate_bps + ul_delay_s, s */
     double edge_wait_s;    /* expected waits at edge options, s */
     double edge_compute_s; /* edge layers and edge copies, s */
     double downlink_bytes; /* result + header, B (0: local) */
-    double downlink_s;     /* downlink_bytes x 8 / dl_rate_bps, s */
+    double downlink_s;     /* downlink_bytes x 8 / dl_rate_bps + dl_delay_s, s */
     double signaling_s;    /* the state's signaling_s, s */
     double latency_s;      /* the sum of the times above, s */
     double ue_energy_j;    /* UE compute, copies and radio, J */

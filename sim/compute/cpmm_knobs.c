@@ -6,8 +6,8 @@
  * say how far the truth the world executes is from what the CPMM predicts
  * (compute_cpmm_truth), so that a scenario can make the model wrong.
  *
- * Memory bandwidth is written as a bit rate (the unit system has no bytes
- * per second): "200 Gbps" is 25 GB/s.
+ * Memory bandwidth is a bit rate, written in bits or bytes per second:
+ * "200 Gbps" and "25 GB/s" are the same.
  */
 #include "compute/compute.h"
 
@@ -35,7 +35,8 @@ static const struct core_knob resource_knobs[] = {
     {"peak", CORE_KNOB_REAL, CORE_DIM_FLOPS, "0", 0, 1e18, NULL, OFF(peak_flops),
      "Peak FLOP/s per unit (per CPU core, or of the whole accelerator); 0: undeclared."},
     {"memory-bandwidth", CORE_KNOB_REAL, CORE_DIM_BITRATE, "0", 0, 1e16, NULL,
-     OFF(mem_bandwidth_bps), "Memory bandwidth of the device (200 Gbps = 25 GB/s); 0: undeclared."},
+     OFF(mem_bandwidth_bps), "Memory bandwidth of the device, in bits or bytes per second (200 Gbps = 25 GB/s); "
+     "0: undeclared."},
     {"overhead", CORE_KNOB_REAL, CORE_DIM_TIME, "0", 0, 1, NULL, OFF(overhead_s),
      "Fixed cost added to every layer (kernel launch, DMA set-up)."},
     {"idle-power", CORE_KNOB_REAL, CORE_DIM_POWER, "0", 0, 1e6, NULL, OFF(idle_power_w),

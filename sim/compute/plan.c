@@ -356,9 +356,9 @@ void compute_plan_cost(const struct compute_problem *p, const struct compute_sta
     c->edge_compute_s = compute_s[COMPUTE_SIDE_EDGE];
     if (pl->n_ue < pl->n_layers) {
         c->uplink_bytes = cross[pl->n_ue] + p->msg_header_bytes;
-        c->uplink_s = compute_link_time_s(c->uplink_bytes, s->ul_rate_bps);
+        c->uplink_s = compute_link_time_s(c->uplink_bytes, s->ul_rate_bps) + s->ul_delay_s;
         c->downlink_bytes = p->layers[p->n_layers - 1].out_bytes + p->msg_header_bytes;
-        c->downlink_s = compute_link_time_s(c->downlink_bytes, s->dl_rate_bps);
+        c->downlink_s = compute_link_time_s(c->downlink_bytes, s->dl_rate_bps) + s->dl_delay_s;
     }
     c->signaling_s = s->signaling_s;
     c->latency_s = c->ue_compute_s + c->ue_wait_s + c->uplink_s + c->edge_wait_s +

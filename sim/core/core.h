@@ -116,7 +116,8 @@ enum core_dim {
     CORE_DIM_DB,        /* dB: dB (a ratio in decibels) */
     CORE_DIM_ENERGY,    /* J: J, mJ, kJ, Wh, mWh */
     CORE_DIM_BYTES,     /* bytes: B, kB, MB, GB, KiB, MiB, GiB */
-    CORE_DIM_BITRATE,   /* bit/s: bps, kbps, Mbps, Gbps */
+    CORE_DIM_BITRATE,   /* bit/s: bit/s, bps, kbit/s, kbps, Mbit/s, Mbps, Gbit/s, Gbps, and
+                           bytes per second B/s, kB/s, MB/s, GB/s (x 8; decimal prefixes) */
     CORE_DIM_FLOPS,     /* FLOP/s: FLOPS, GFLOPS, TFLOPS, TOPS */
     CORE_DIM_COUNT
 };
@@ -349,6 +350,7 @@ enum core_rng_purpose {
     CORE_RNG_DROPOUT,    /* dropout masks of a model in training (sim/nn/train.c) */
     CORE_RNG_SHUFFLE,    /* the order of a training epoch's items (sim/nn/fit.c) */
     CORE_RNG_AUGMENT,    /* random flips and shifts of training images (sim/nn/fit.c) */
+    CORE_RNG_HARQ,       /* HARQ retransmissions of a UE's transfers (sim/radio/access.c) */
     CORE_RNG_PURPOSE_COUNT
 };
 

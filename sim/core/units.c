@@ -8,6 +8,10 @@
  * CORE_DIM_TIME is 0.5 and "3.5 GHz" of CORE_DIM_FREQUENCY is 3.5e9. A unit
  * of another dimension gets a message naming both dimensions and the units
  * that would do.
+ *
+ * Rates of data are bit rates (SI unit bit/s) but may be written in bytes
+ * per second as well: "25 GB/s" is 2e11 bit/s, with decimal prefixes (1 kB/s
+ * = 1000 B/s = 8000 bit/s), as memory and link bandwidths are quoted.
  */
 #include "core/core.h"
 
@@ -66,9 +70,13 @@ static const struct unit units[] = {
     {CORE_DIM_BYTES, "kB", 1e3},         {CORE_DIM_BYTES, "MB", 1e6},
     {CORE_DIM_BYTES, "GB", 1e9},         {CORE_DIM_BYTES, "KiB", 1024.0},
     {CORE_DIM_BYTES, "MiB", 1048576.0},  {CORE_DIM_BYTES, "GiB", 1073741824.0},
-    {CORE_DIM_BITRATE, "bps", 1.0},      {CORE_DIM_BITRATE, "bit/s", 1.0},
-    {CORE_DIM_BITRATE, "kbps", 1e3},     {CORE_DIM_BITRATE, "Mbps", 1e6},
-    {CORE_DIM_BITRATE, "Gbps", 1e9},     {CORE_DIM_FLOPS, "FLOPS", 1.0},
+    {CORE_DIM_BITRATE, "bit/s", 1.0},    {CORE_DIM_BITRATE, "bps", 1.0},
+    {CORE_DIM_BITRATE, "kbit/s", 1e3},   {CORE_DIM_BITRATE, "kbps", 1e3},
+    {CORE_DIM_BITRATE, "Mbit/s", 1e6},   {CORE_DIM_BITRATE, "Mbps", 1e6},
+    {CORE_DIM_BITRATE, "Gbit/s", 1e9},   {CORE_DIM_BITRATE, "Gbps", 1e9},
+    {CORE_DIM_BITRATE, "B/s", 8.0},      {CORE_DIM_BITRATE, "kB/s", 8e3},
+    {CORE_DIM_BITRATE, "MB/s", 8e6},     {CORE_DIM_BITRATE, "GB/s", 8e9},
+    {CORE_DIM_FLOPS, "FLOPS", 1.0},
     {CORE_DIM_FLOPS, "FLOP/s", 1.0},     {CORE_DIM_FLOPS, "GFLOPS", 1e9},
     {CORE_DIM_FLOPS, "TFLOPS", 1e12},    {CORE_DIM_FLOPS, "TOPS", 1e12},
 };

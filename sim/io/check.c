@@ -7,9 +7,10 @@
  * touched it, io_config_err).
  *
  * In order: the simulation (warm-up before the end); the radio world (the
- * carrier for its numerology, the deployment's geometry, each group's
- * speeds and its <position> children); then, in a collaborative scenario,
- * the resource types, the models (a file or a zoo name), the device classes
+ * carrier for its numerology, the deployment's geometry, the UE power
+ * model, each group's speeds and its <position> children); then, in a collaborative scenario,
+ * the resource types, the models (a file or a zoo name; a file, resolved
+ * beside the scenario, must exist and be readable), the device classes
  * and the edge (their <use> instances and the options they give), each
  * group's device and workloads, and the objective's weights. In a radio-only
  * scenario no group may carry a device or a workload. What needs the
@@ -18,8 +19,12 @@
  */
 #include "io/io_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nn/nn.h"
 
@@ -72,6 +77,7 @@ static enum core_rc check_group(const struct io_config *c, io_node g, struct cor
     const struct radio_ue_group_config *gc = DATA(c, g, struct radio_ue_group_config);
     size_t n_pos = io_config_count(c, g, IO_EL_POSITION);
     struct core_err why;
+    io_node link;
 
     core_err_clear(&why);
     if (gc->placement != RADIO_PLACE_POSITIONS && n_pos > 0)
@@ -85,13 +91,19 @@ static enum core_rc check_group(const struct io_config *c, io_node g, struct cor
                              "placement 'positions' needs one <position> per UE: count is %ld, "
                              "found %zu",
                              gc->n_ues, n_pos);
-    return radio_verdict(c, g, radio_ue_group_config_check(gc, &why), &why, e);
+    if (radio_ue_group_config_check(gc, &why) != CORE_OK)
+        return radio_verdict(c, g, why.rc, &why, e);
+    link = io_config_child(c, g, IO_EL_LINK, 0);
+    return radio_verdict(c, link,
+                         radio_link_config_check(DATA(c, link, struct radio_link_config), &why),
+                         &why, e);
 }
 
 static enum core_rc check_radio(const struct io_config *c, io_node radio, struct core_err *e)
 {
     io_node carrier = io_config_child(c, radio, IO_EL_CARRIER, 0);
     io_node deploy = io_config_child(c, radio, IO_EL_DEPLOYMENT, 0);
+    io_node power = io_config_child(c, radio, IO_EL_UE_POWER, 0);
     struct core_err why;
     enum core_rc rc;
 
@@ -105,6 +117,10 @@ static enum core_rc check_radio(const struct io_config *c, io_node radio, struct
             c, deploy,
             radio_deployment_config_check(DATA(c, deploy, struct radio_deployment_config), &why),
             &why, e);
+    if (rc == CORE_OK)
+        rc = radio_verdict(c, power,
+                           radio_power_model_check(DATA(c, power, struct radio_power_model), &why),
+                           &why, e);
     if (rc == CORE_OK && io_config_count(c, radio, IO_EL_UE_GROUP) == 0)
         return core_err(e, CORE_E_INPUT,
                         "%s:%ld: element 'radio' is missing a child element (expected "
@@ -192,6 +208,19 @@ static enum core_rc check_models(const struct io_config *c, struct core_err *e)
 
         if ((m->file[0] == '\0') == (m->zoo[0] == '\0'))
             return io_config_err(c, n, e, "give either 'file' or 'zoo' (one of them)");
+        if (m->file[0] != '\0') {
+            char path[IO_PATH_MAX];
+            struct stat st;
+
+            /* Here, not when the run loads it: the error names the scenario's line. */
+            io_resolve_beside(io_config_path(c), m->file, path, sizeof(path));
+            if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+                return io_config_err(c, n, e, "attribute 'file': cannot read '%s' (%s): %s",
+                                     m->file, path, strerror(errno));
+            if (!S_ISREG(st.st_mode))
+                return io_config_err(c, n, e, "attribute 'file': '%s' (%s) is not a file",
+                                     m->file, path);
+        }
         if (m->zoo[0] != '\0' && !nn_zoo_find(m->zoo, &z)) {
             char list[512] = "";
             size_t at = 0;

@@ -134,7 +134,10 @@ enum io_element_id {
     IO_EL_DEPLOYMENT,    /* radio_deployment_config */
     IO_EL_POWER_CONTROL, /* radio_pc_config */
     IO_EL_HANDOVER,      /* radio_handover_config */
+    IO_EL_ACCESS,        /* radio_access_config */
+    IO_EL_UE_POWER,      /* radio_power_model */
     IO_EL_UE_GROUP,      /* radio_ue_group_config, proto_ue_group_config */
+    IO_EL_LINK,          /* radio_link_config (a ue-group's link) */
     IO_EL_POSITION,      /* io_position */
     IO_EL_WORKLOAD,      /* proto_workload_config; key: model */
     IO_EL_RESOURCE,      /* compute_resource_config; key: name */

@@ -20,8 +20,10 @@
  *     <simulation duration seed warmup/>
  *     <queue> <server .../> <ues .../> </queue>     the validation queue, or
  *     <radio sample-period>                         a radio world:
- *       <carrier/> <deployment/> <power-control/> <handover/>   at most once each
+ *       <carrier/> <deployment/> <power-control/> <handover/> <access/>
+ *       <ue-power/>                                 at most once each
  *       <ue-group ... device="...">                 one or more
+ *         <link mode ul-rate dl-rate latency/>      at most once
  *         <position x y/>                           placement="positions": one per UE
  *         <workload model rate deadline/>           collaborative scenarios
  *       </ue-group>
@@ -31,8 +33,8 @@
  *   </scenario>
  *
  * A singleton an element may leave out (carrier, deployment, power-control,
- * handover; protocol, objective, inference of a collaborative scenario)
- * becomes a node of defaults at the line of its parent, so that every knob
+ * handover, access, ue-power; a group's link; protocol, objective, inference
+ * of a collaborative scenario) becomes a node of defaults at the line of its parent, so that every knob
  * has a node, a path and a canonical value. The checks that need several
  * values, other elements or the models are check.c's (io_scenario_check),
  * run after any --set.
@@ -122,10 +124,18 @@ const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
     [IO_EL_HANDOVER] = {"handover", IO_EL_RADIO,
                         TABLE1(radio_handover_knobs, struct radio_handover_config), NULL, NULL,
                         NULL, NULL},
+    [IO_EL_ACCESS] = {"access", IO_EL_RADIO,
+                      TABLE1(radio_access_knobs, struct radio_access_config), NULL, NULL, NULL,
+                      NULL},
+    [IO_EL_UE_POWER] = {"ue-power", IO_EL_RADIO,
+                        TABLE1(radio_ue_power_knobs, struct radio_power_model), NULL, NULL, NULL,
+                        NULL},
     [IO_EL_UE_GROUP] = {"ue-group", IO_EL_RADIO, 2,
                         {&radio_ue_group_knobs, &proto_ue_group_knobs},
                         {sizeof(struct radio_ue_group_config), sizeof(struct proto_ue_group_config)},
                         NULL, NULL, NULL, NULL},
+    [IO_EL_LINK] = {"link", IO_EL_UE_GROUP, TABLE1(radio_link_knobs, struct radio_link_config),
+                    NULL, NULL, NULL, NULL},
     [IO_EL_POSITION] = {"position", IO_EL_UE_GROUP, TABLE1(io_position_knobs, struct io_position),
                         NULL, NULL, NULL, NULL},
     [IO_EL_WORKLOAD] = {"workload", IO_EL_UE_GROUP,
@@ -315,8 +325,9 @@ static void default_name(struct io_config *c)
 
 static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err *e)
 {
-    static const enum io_element_id radio_singletons[] = {IO_EL_CARRIER, IO_EL_DEPLOYMENT,
-                                                          IO_EL_POWER_CONTROL, IO_EL_HANDOVER};
+    static const enum io_element_id radio_singletons[] = {
+        IO_EL_CARRIER, IO_EL_DEPLOYMENT, IO_EL_POWER_CONTROL, IO_EL_HANDOVER, IO_EL_ACCESS,
+        IO_EL_UE_POWER};
     static const enum io_element_id collab_singletons[] = {IO_EL_PROTOCOL, IO_EL_OBJECTIVE,
                                                            IO_EL_INFERENCE};
     static const enum io_element_id collab_elements[] = {
@@ -340,6 +351,12 @@ static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err
         return CORE_OK;
     }
     rc = add_defaults(c, radio, radio_singletons, ARRAY_LEN(radio_singletons), e);
+    for (size_t g = 0; rc == CORE_OK && g < io_config_count(c, radio, IO_EL_UE_GROUP); g++) {
+        static const enum io_element_id group_singletons[] = {IO_EL_LINK};
+
+        rc = add_defaults(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), group_singletons,
+                          ARRAY_LEN(group_singletons), e);
+    }
     if (rc != CORE_OK)
         return rc;
     io_config_set_kind(c, IO_SCENARIO_RADIO);

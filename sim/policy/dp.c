@@ -27,10 +27,14 @@ void policy_prices_set(const struct policy_solver *s, const struct compute_state
     pr->ul_per_s = st->w_latency + st->w_energy * st->ul_power_w;
     pr->dl_per_s = st->w_latency + st->w_energy * st->dl_power_w;
     pr->downlink = 0;
+    /* Every plan with an edge part downloads the result once and uploads once: the
+     * transfers' fixed delays count here, with the download. */
     if (st->edge_available)
-        pr->downlink = pr->dl_per_s * compute_link_time_s(p->layers[s->n - 1].out_bytes +
-                                                              p->msg_header_bytes,
-                                                          st->dl_rate_bps);
+        pr->downlink = pr->dl_per_s * (compute_link_time_s(p->layers[s->n - 1].out_bytes +
+                                                               p->msg_header_bytes,
+                                                           st->dl_rate_bps) +
+                                       st->dl_delay_s) +
+                       pr->ul_per_s * st->ul_delay_s;
 }
 
 void policy_dp_forward(struct policy_solver *s, const struct compute_state *st,

@@ -13,6 +13,12 @@
  *    a 64-bit bus, what memcpy reaches) drawing 1 W;
  *  - the edge: 10 us per copy (a CUDA memcpy call) at 96 Gbit/s (12 GB/s,
  *    PCIe 3.0 x16's 15.75 GB/s less protocol overhead) drawing 10 W.
+ *
+ * The edge node's link to its gNB (the backhaul every message and tensor
+ * crosses, transport.c) defaults to 1 ms one way, an edge node at the
+ * aggregation site (about 100 km of fibre at ITU-T G.114's 5 us/km plus a
+ * few switches; assumed) at 10 Gbit/s (a 10GBASE-R link, IEEE 802.3ae;
+ * assumed).
  */
 #include "proto/proto.h"
 
@@ -75,6 +81,16 @@ static const struct core_knob edge_knobs[] = {
      "Option of the split-default policy's fixed choice: a label (gpu, cpu:8) or a use's name "
      "(its "
      "largest amount); empty: the first option."},
+    {"backhaul-latency", CORE_KNOB_REAL, CORE_DIM_TIME, "1 ms", 0, 10, NULL,
+     EDGE(backhaul_latency_s),
+     "One-way latency of the link between each cell's gNB and its edge node, which every "
+     "message and tensor crosses (an edge node at the aggregation site: about 100 km of fibre "
+     "at 5 us/km, ITU-T G.114, and a few switches; assumed); 0: none."},
+    {"backhaul-bandwidth", CORE_KNOB_REAL, CORE_DIM_BITRATE, "10 Gbit/s", 0, 1e15, NULL,
+     EDGE(backhaul_bandwidth_bps),
+     "Bandwidth of that link, in bits or bytes per second: a message of B bytes takes its "
+     "latency + 8 B / bandwidth, no queueing between messages (a 10GBASE-R link, IEEE "
+     "802.3ae; assumed); 0: unlimited."},
 };
 
 const struct core_knob_table proto_edge_knobs = {"edge", edge_knobs, ARRAY_LEN(edge_knobs)};

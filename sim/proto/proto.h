@@ -183,6 +183,16 @@ extern const struct core_knob_table proto_workload_knobs;
 
 /* ---- the world's configuration ------------------------------------------- */
 
+/* The link between each cell's gNB and its edge node (<edge backhaul-latency
+ * backhaul-bandwidth>). Every protocol message crosses it once, on its way
+ * from the gNB to the network device or back (transport.c): B bytes take
+ * latency_s + 8 B / rate_bps, with no queueing between messages (a link
+ * provisioned for the cell's peak). */
+struct proto_backhaul {
+    double latency_s; /* one way, s (0: none) */
+    double rate_bps;  /* bit/s (0: unlimited) */
+};
+
 /* The world is built from one struct proto_world_config, assembled by the
  * run tier from a scenario once and never patched: counted arrays it
  * borrows (they must outlive the world), no fixed maxima. */
@@ -242,6 +252,7 @@ struct proto_world_config {
     struct proto_objective_config objective;
     struct proto_inference_config inference;
     struct radio_power_model ue_power;      /* the radio world's UE power model */
+    struct proto_backhaul backhaul;         /* every cell's gNB <-> edge node link */
     size_t n_models;                        /* models, >= 1 */
     const struct proto_model *models;       /* [n_models] (borrowed) */
     size_t n_devices;                       /* UE device classes, >= 1 */
@@ -500,6 +511,8 @@ struct proto_edge_config {
     double copy_bandwidth_bps;          /* copy bandwidth between resources, bit/s */
     double copy_power_w;                /* power while copying, W */
     char default_option[CORE_KNOB_STRING_MAX]; /* split-default's option label ("": first) */
+    double backhaul_latency_s;          /* gNB <-> edge node one-way latency, s */
+    double backhaul_bandwidth_bps;      /* gNB <-> edge node bandwidth, bit/s (0: unlimited) */
 };
 extern const struct core_knob_table proto_edge_knobs;
 

@@ -1,7 +1,9 @@
 /*
  * state.c — what a network device knows and reports (DESIGN.md step 2): the
  * RRM's view of a UE's channel (radio_world_rrm: SINR, CQI, the rate one
- * more flow would get), the CRM's view of its compute resources (each edge
+ * more flow would get, the mean delay the NR access and HARQ add to a
+ * transfer, to which the backhaul's latency is added; its serialisation,
+ * bytes / bandwidth, is left out of the quote), the CRM's view of its compute resources (each edge
  * option's expected wait: the backlog of its instance's queue, infinite
  * while the scenario withdraws the instance) and its load. The CPMM's
  * per-(resource, layer) predictions are the problem's tables. Read by the
@@ -76,10 +78,13 @@ bool proto_net_radio(struct proto_collab_world *w, uint32_t ue, struct compute_s
     }
     st->ul_rate_bps = rr.ul_rate_bps;
     st->dl_rate_bps = rr.dl_rate_bps;
+    st->ul_delay_s = rr.ul_delay_s + (rr.fixed_link ? 0.0 : w->cfg->backhaul.latency_s);
+    st->dl_delay_s = rr.dl_delay_s + (rr.fixed_link ? 0.0 : w->cfg->backhaul.latency_s);
     st->ul_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_UL,
                                       radio_dbm_to_w(rr.ul_tx_power_dbm));
     st->dl_power_w = radio_ue_power_w(&w->cfg->ue_power, RADIO_DIR_DL, 0.0);
-    *ul_sinr_db = rr.ul_sinr_db;
+    /* A fixed-rate link has no channel to watch: no SINR triggers a state request. */
+    *ul_sinr_db = rr.fixed_link ? NAN : rr.ul_sinr_db;
     return true;
 }
 

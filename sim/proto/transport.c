@@ -3,13 +3,24 @@
  * enum proto_msg_type (name, direction, size, who handles the delivery and
  * who learns of it), sending, delivering and tracing.
  *
- * Every message is a radio flow of its UE in its direction (radio.h). When
- * the flow completes, the message is delivered to the network device of its
- * cell (uplink) or to the UE (downlink); an uplink sender learns of the
- * delivery at the same instant (a link-layer acknowledgement, no message of
- * its own). The flow's UE radio energy is the inference's. A message whose
- * inference restarted (a handover) or ended is stale and goes nowhere, but
- * for the energy report, which follows its inference's end by design.
+ * Every message is a transfer of its UE's radio in its direction
+ * (radio_world_transfer): the NR access wait, the air time as a flow of the
+ * serving cell, HARQ retransmissions. It also crosses the backhaul between
+ * the gNB and the edge node (the network device's compute and state live
+ * there): latency + bytes / bandwidth of the world's proto_backhaul, after
+ * the air for an uplink message, before it for a downlink one; nothing
+ * queues on that link. A UE with a fixed-rate link (radio.h's
+ * radio_link_config) talks to the edge node over that link alone: its
+ * latency is the whole way, no backhaul is added. When the transfer is
+ * delivered, the message reaches the network device of its cell (uplink)
+ * or the UE (downlink); an uplink sender learns of the delivery at the same
+ * instant (an idealised acknowledgement, no message of its own: so a2
+ * always reaches the network before the intermediate result that follows
+ * it). Its times are the message's:
+ * from the send to the delivery. The transfer's UE radio energy is the
+ * inference's. A message whose inference restarted (a handover) or ended is
+ * stale and goes nowhere, but for the energy report, which follows its
+ * inference's end by design.
  *
  * Sizes (the <protocol> knobs, proto.h): every message carries the header;
  * a request describes each layer of the model; a reply and a state update
@@ -174,6 +185,12 @@ static void trace(struct proto_collab_world *w, const struct proto_msg *m, doubl
     w->sink.message(w->sink.ctx, &row);
 }
 
+/* The time size_bytes take on the backhaul b, s. */
+static double backhaul_s(const struct proto_backhaul *b, double size_bytes)
+{
+    return b->latency_s + (b->rate_bps > 0.0 ? size_bytes * 8.0 / b->rate_bps : 0.0);
+}
+
 static void msg_done(void *ctx, struct radio_world *rw, const struct radio_world_flow_done *d)
 {
     struct proto_msg *m = ctx;
@@ -206,6 +223,7 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
     const struct msg_spec *spec = &msg_table[type];
     struct proto_msg *m = proto_msg_get(w);
     struct core_err e;
+    double wired_s;
 
     if (!m) {
         core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory for messages in flight");
@@ -219,8 +237,13 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
     m->inf_slot = inf ? inf->slot : UINT32_MAX;
     m->inf_gen = inf ? inf->gen : 0;
     m->inf_id = inf ? (int64_t)inf->id : -1;
-    if (radio_world_start_flow(w->radio, ue, spec->dir, m->bytes, msg_done, m, NULL, &e) !=
-        CORE_OK) {
+    /* A fixed-rate link runs from the UE to the edge node: no backhaul on top. */
+    wired_s = radio_world_ue_link_fixed(w->radio, ue) ? 0.0
+                                                      : backhaul_s(&w->cfg->backhaul, m->bytes);
+    if (radio_world_transfer(w->radio, ue, spec->dir, m->bytes,
+                             spec->dir == RADIO_DIR_DL ? wired_s : 0.0,
+                             spec->dir == RADIO_DIR_UL ? wired_s : 0.0, msg_done, m, NULL,
+                             &e) != CORE_OK) {
         proto_msg_put(w, m);
         core_engine_fail(w->eng, e.rc, e.msg);
     }

@@ -28,8 +28,11 @@
  * depend on M) and the scheduler's rule is applied to that rate. Energy:
  * while a flow is active its UE draws p_on_w + tx_power_w / pa_efficiency
  * (uplink; tx_power_w as the caller last set it, or P(M) on the current
- * share for a linked flow) or p_on_w + p_rx_w (downlink); each flow is charged on its own, so
- * two simultaneous flows of one UE count p_on_w twice.
+ * share for a linked flow) or p_on_w + p_rx_w (downlink); each flow is
+ * charged on its own, so two simultaneous flows of one UE in a set count
+ * p_on_w twice. The base power is the UE's, not a flow's: the radio world,
+ * which sees a UE's flows in both directions, gives its sets a model with
+ * p_on_w 0 and charges p_on_w once per UE (radio_ue_ledger, ledger.c).
  */
 #include "radio/radio_int.h"
 

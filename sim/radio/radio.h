@@ -4,7 +4,8 @@
  * loss and LOS probability, spatially correlated shadowing, Doppler-correlated
  * small-scale fading, noise, power control and SINR, the TS 38.214 CQI tables,
  * NR link rates and a Shannon mode, flow-level sharing of a cell's PRBs
- * (event-driven processor sharing) and the RRM's logic.
+ * (event-driven processor sharing), the UE's radio energy (its base power
+ * and RRC tail, once per UE: ledger.c) and the RRM's logic.
  *
  * Mobility (static, straight line, random waypoint) and handover with
  * hysteresis and time-to-trigger are here too.
@@ -454,14 +455,70 @@ double radio_pf_rate_bps(const struct radio_carrier *c, double sinr, size_t n);
  * examination of performance and power characteristics of 4G LTE networks",
  * MobiSys 2012 (their beta = 1288.04 mW); pa_efficiency = 0.3, a handset PA
  * near maximum output; p_rx_w = 0.1 W for the receive chain and decoding
- * (Jensen et al., "LTE UE power consumption model", IEEE Commun. Lett. 2012,
- * measure a few tens to a hundred mW for RX RF and baseband). */
+ * (Jensen et al., "LTE UE power consumption model: for system level energy
+ * and performance optimization", IEEE VTC-Fall 2012, measure a few tens to a
+ * hundred mW for RX RF and baseband).
+ *
+ * p_on_w is the UE's, not a transfer's: a UE with several transfers active
+ * draws it once (radio_ue_ledger below splits it among them). After its
+ * last transfer ends the UE may stay connected for the RRC tail, tail_s at
+ * p_tail_w (Huang et al. measured 11.576 s at 1060 mW on LTE, their table
+ * 3); the default tail_s 0 leaves it out (see radio_ue_ledger). The
+ * scenario's <ue-power> element sets all five (radio_ue_power_knobs). */
 struct radio_power_model {
-    double p_on_w;         /* connected-mode base power while a flow is active, W */
+    double p_on_w;         /* connected-mode base power while a transfer is active, W */
     double pa_efficiency;  /* radiated / drawn power of the PA, 0..1 */
     double p_rx_w;         /* extra receive power on the downlink, W */
+    double tail_s;         /* RRC tail: connected after the last transfer, s (0: none) */
+    double p_tail_w;       /* power during the tail, W (at most p_on_w) */
 };
-#define RADIO_POWER_DEFAULTS {1.288, 0.3, 0.1}
+#define RADIO_POWER_DEFAULTS {1.288, 0.3, 0.1, 0.0, 1.06}
+
+/* The UE's shared radio costs, kept per UE by whoever sees all its
+ * transfers (the radio world): the base power p_on_w is drawn once while
+ * at least one transfer of the UE is active, split equally among the
+ * transfers active at each instant (n active: p_on_w / n each), and when the
+ * last one ends the UE stays connected for the RRC tail, whose energy
+ * p_tail_w x tail_s is charged at once to the transfer that ended last (the
+ * transfer that started the tail). A transfer that starts before that tail
+ * is over finds the UE already paid for at p_tail_w until the tail's end:
+ * the transfers active then share p_on_w - p_tail_w, and a tail that starts
+ * before the previous one is over is charged only for what it adds. So the
+ * UE's energy summed over its transfers is exactly p_on_w while any is
+ * active plus p_tail_w over the tails (the last tail counts in full even if
+ * the run stops first).
+ *
+ * The share of one transfer is the difference of a running sum (share_j:
+ * the base energy a transfer active throughout would have been charged),
+ * taken at its end and its start (the mark), so each start and end is O(1). */
+struct radio_ue_ledger {
+    uint32_t n_active;    /* transfers of the UE active now */
+    double t_s;           /* time share_j is summed up to, s */
+    double share_j;       /* running sum of the base power per active transfer, J */
+    double tail_until_s;  /* end of the tails charged so far, s (-INFINITY: none) */
+};
+
+/* An idle UE at t0_s. */
+void radio_ue_ledger_init(struct radio_ue_ledger *l, double t0_s);
+
+/* A transfer of the UE starts at t_s (non-decreasing across calls): returns
+ * its mark, for radio_ue_ledger_end. */
+double radio_ue_ledger_begin(struct radio_ue_ledger *l, const struct radio_power_model *pm,
+                             double t_s);
+
+/* The transfer of mark ends at t_s: returns its share of the base power
+ * since it began, J; *tail_j (may be NULL) gets the RRC tail it starts, J
+ * (0 unless it was the UE's last active transfer). */
+double radio_ue_ledger_end(struct radio_ue_ledger *l, const struct radio_power_model *pm,
+                           double t_s, double mark, double *tail_j);
+
+/* Whether pm is a valid model: p_on_w >= 0, 0 < pa_efficiency <= 1,
+ * p_rx_w >= 0, tail_s >= 0, 0 <= p_tail_w <= p_on_w. CORE_E_INPUT with the
+ * attribute's name otherwise. */
+enum core_rc radio_power_model_check(const struct radio_power_model *pm, struct core_err *e);
+
+/* <ue-power>: the UE radio power model. */
+extern const struct core_knob_table radio_ue_power_knobs;
 
 /* ======================================================================== */
 /* Flow-level sharing of one cell's PRBs in one direction (flows.c)         */
@@ -717,6 +774,14 @@ struct radio_rrm_reply {
     double ul_tx_power_dbm;   /* UE transmit power on the full band, dBm */
     struct radio_ul_link ul_link; /* the uplink for radio_flows_add_ul (floor_bps 0) */
     double dl_sinr;           /* downlink SINR, linear (what dl_sinr_db rounds from), 1 */
+    double ul_delay_s;        /* mean delay an uplink transfer adds to bytes / rate: NR access
+                                 and HARQ (radio_access_mean_delay_s), s (the radio world
+                                 fills it; radio_rrm_query leaves 0) */
+    double dl_delay_s;        /* the same for a downlink transfer, s */
+    bool fixed_link;          /* the UE's transfers take a fixed-rate link (radio_link_config):
+                                 the rates above are its, the delays its latency, the SINR and
+                                 CQI its NR cell's (for samples); radio_rrm_query leaves
+                                 false */
 };
 
 /* Compute the reply. Downlink: the serving cell's per-PRB power over the
@@ -766,6 +831,113 @@ void radio_rrm_share(const struct radio_rrm_request *req, struct radio_rrm_reply
  * flows model's rule), bit/s. */
 double radio_sched_share_bps(enum radio_sched sched, double full_rate_bps, size_t n_active,
                              double peak_rate_bps);
+
+/* ======================================================================== */
+/* NR medium access: scheduling delays and HARQ of a transfer (access.c)     */
+/* ======================================================================== */
+
+/* A transfer does not go on the air the instant its data is ready, and does
+ * not always arrive the first time. Per transfer (not per transport block),
+ * computed in closed form at its start and end (no per-slot events), on the
+ * carrier's slots of T = 1 ms / 2^mu:
+ *  - uplink, dynamic grant: the UE waits for its next scheduling-request
+ *    opportunity (every sr_period slots, its offset its index mod the
+ *    period: the gNB spreads its UEs over the period), sends the SR in that
+ *    slot s, the gNB answers with an uplink grant in slot s + 1 (its
+ *    processing time, one slot: an assumption, 3GPP leaves it to the
+ *    implementation) and the transfer starts k2 slots later, at the start of
+ *    slot s + 1 + k2 (TS 38.213 clause 9.2.4 SR, TS 38.214 clause 6.1.2.1
+ *    k2; the SR periodicity is TS 38.331's SchedulingRequestResourceConfig).
+ *    The grant carries the whole transfer: no buffer status report round.
+ *  - uplink, configured grant (TS 38.331 ConfiguredGrantConfig, type 1): no
+ *    SR, the transfer starts at the UE's next grant occasion, every
+ *    cg_period slots (offset: its index mod the period).
+ *  - downlink: the gNB schedules the transfer at the next slot boundary,
+ *    the PDSCH k0 slots after its PDCCH (TS 38.214 clause 5.1.2.1).
+ *  - HARQ: each transfer fails with probability bler, independently per
+ *    transmission, and is retransmitted one HARQ round trip later, up to
+ *    max_retx times (then delivered: RLC's retransmissions are not
+ *    modelled); a retransmission costs its round trip in time, not bytes on
+ *    the air. Uplink round trip (1 + k2) slots: the gNB decodes and grants
+ *    the retransmission in the next slot, k2 slots ahead; downlink
+ *    (k1 + 1 + k0) slots: the UE's HARQ-ACK k1 slots after the PDSCH (TS
+ *    38.213 clause 9.2.3), the gNB reschedules in the next slot.
+ * Every slot may carry either direction (FDD-like: no TDD pattern), and a
+ * transfer's end is not aligned to a slot: its air time is the flow
+ * model's. With uplink and downlink "none" and bler 0 a transfer starts at
+ * once and arrives at its air time's end, as before this model. */
+
+enum radio_ul_access {
+    RADIO_UL_DYNAMIC,    /* scheduling request, then a grant k2 slots ahead */
+    RADIO_UL_CONFIGURED, /* a periodic configured grant, no SR */
+    RADIO_UL_NONE,       /* no access delay */
+    RADIO_UL_ACCESS_COUNT
+};
+
+enum radio_dl_access {
+    RADIO_DL_SCHEDULED, /* next slot boundary, then k0 slots */
+    RADIO_DL_NONE,      /* no access delay */
+    RADIO_DL_ACCESS_COUNT
+};
+
+/* <access>: the NR medium access of every UE. */
+struct radio_access_config {
+    int uplink;            /* enum radio_ul_access */
+    long sr_period_slots;  /* scheduling-request periodicity, slots */
+    long cg_period_slots;  /* configured-grant periodicity, slots */
+    long k2_slots;         /* uplink grant to PUSCH, slots (-1: TS 38.214's j for mu) */
+    int downlink;          /* enum radio_dl_access */
+    long k0_slots;         /* PDCCH to PDSCH, slots */
+    long k1_slots;         /* PDSCH to HARQ-ACK, slots (-1: from TS 38.214's N1 for mu) */
+    double bler;           /* probability that one transmission of a transfer fails, 0..1
+                              (1: always, so max_retx retransmissions each) */
+    long max_retx;         /* HARQ retransmissions of a transfer at most */
+};
+extern const struct core_knob_table radio_access_knobs;
+
+/* The access of a carrier of numerology mu: the config resolved. */
+struct radio_access {
+    double slot_s;         /* slot duration 1e-3 / 2^mu, s */
+    int uplink;            /* enum radio_ul_access */
+    int downlink;          /* enum radio_dl_access */
+    uint32_t sr_period;    /* slots */
+    uint32_t cg_period;    /* slots */
+    uint32_t k2, k0, k1;   /* slots */
+    double bler;           /* failure probability of one transmission, 0..1 */
+    uint32_t max_retx;     /* retransmissions at most */
+    double ul_rtt_s;       /* uplink HARQ round trip (1 + k2) slots, s */
+    double dl_rtt_s;       /* downlink HARQ round trip (k1 + 1 + k0) slots, s */
+};
+
+/* TS 38.214 table 6.1.2.1.1-4: the j of the default PUSCH time-domain
+ * allocation (k2 = j, ...), 1, 1, 2 for mu 0, 1, 2; and table 5.3-1: the
+ * UE's PDSCH processing time N1 (capability 1, no additional DM-RS), 8,
+ * 10, 17 symbols, whose slots ceil(N1 / 14) are the earliest k1. */
+uint32_t radio_access_default_k2(uint32_t mu);
+uint32_t radio_access_default_k1(uint32_t mu);
+
+/* Resolve c for numerology mu (0..2). CORE_E_INPUT for a value out of its
+ * range (the knobs' ranges, for a config built by hand). */
+enum core_rc radio_access_init(struct radio_access *a, const struct radio_access_config *c,
+                               uint32_t mu, struct core_err *e);
+
+/* When a transfer of UE ue whose data is ready at t_s (>= 0) goes on the
+ * air: the start of the slot the rules above give, s (t_s itself with
+ * access "none"). */
+double radio_access_ul_start_s(const struct radio_access *a, uint32_t ue, double t_s);
+double radio_access_dl_start_s(const struct radio_access *a, double t_s);
+
+/* The retransmissions of one transfer: 0 when bler or max_retx is 0,
+ * max_retx when bler is 1 (r unused then), else the failures before the
+ * first success, at most max_retx, drawn from r (a CORE_RNG_HARQ stream). */
+uint32_t radio_access_retx(const struct radio_access *a, struct core_rng *r);
+
+/* The mean delay a transfer adds to its air time, s: the access wait over
+ * a ready time uniform in time, plus the mean retransmissions times the
+ * round trip. Uplink dynamic: (sr_period / 2 + 1 + k2) slots; configured:
+ * cg_period / 2 slots; downlink: 1/2 + k0 slots; HARQ: rtt (bler + ... +
+ * bler^max_retx). What the network quotes a deciding UE. */
+double radio_access_mean_delay_s(const struct radio_access *a, enum radio_dir dir);
 
 /* ======================================================================== */
 /* Configuration of a radio world and its knobs (radio_knobs.c)              */
@@ -830,6 +1002,35 @@ struct radio_handover_config {
 };
 extern const struct core_knob_table radio_handover_knobs;
 
+/* <link> in a <ue-group>: how its UEs' transfers travel. mode nr (the
+ * default) is the NR cell of this section. mode fixed bypasses the NR
+ * physical layer and medium access for Neurosurgeon-style experiments:
+ * each UE has a dedicated link of its own, ul_rate_bps up and dl_rate_bps
+ * down, that no other UE shares (its own concurrent transfers in one
+ * direction share it equally), with a one-way latency_s after each
+ * transfer's air time; no SINR, PRB sharing, scheduling request, grant,
+ * HARQ or backhaul, no handover of its transfers. The UE still has a
+ * position, moves and is served by a cell (whose network device and edge
+ * it talks to); its uplink draws on-power + P_max / pa-efficiency (the
+ * power-control's ue-max-power), its downlink on-power + rx-power. */
+enum radio_link_mode {
+    RADIO_LINK_NR,    /* the NR cell */
+    RADIO_LINK_FIXED, /* a dedicated fixed-rate link */
+    RADIO_LINK_MODE_COUNT
+};
+
+struct radio_link_config {
+    int mode;           /* enum radio_link_mode */
+    double ul_rate_bps; /* fixed: uplink rate, bit/s */
+    double dl_rate_bps; /* fixed: downlink rate, bit/s */
+    double latency_s;   /* fixed: one-way latency added to each transfer, s */
+};
+extern const struct core_knob_table radio_link_knobs;
+
+/* A fixed link needs both rates positive. CORE_E_INPUT naming the
+ * attribute otherwise. */
+enum core_rc radio_link_config_check(const struct radio_link_config *l, struct core_err *e);
+
 enum radio_placement {
     RADIO_PLACE_UNIFORM_CELL, /* UE k uniformly in cell k mod n_cells */
     RADIO_PLACE_DISC,         /* uniformly in a disc */
@@ -852,6 +1053,7 @@ struct radio_ue_group_config {
     double request_rate_hz; /* traffic: Poisson requests per second per UE (0: no traffic) */
     const double *pos_x_m;  /* positions placement: n_ues x coordinates, m (borrowed) */
     const double *pos_y_m;  /* positions placement: n_ues y coordinates, m (borrowed) */
+    struct radio_link_config link; /* its <link>: NR or a fixed-rate link */
 };
 extern const struct core_knob_table radio_ue_group_knobs;
 
@@ -861,6 +1063,7 @@ struct radio_world_config {
     struct radio_deployment_config deploy;     /* the cells */
     struct radio_pc_config pc;                 /* uplink power control */
     struct radio_handover_config ho;           /* handover */
+    struct radio_access_config access;         /* NR medium access */
     struct radio_power_model power;            /* UE radio power model */
     double sample_period_s;                    /* radio_samples period, s */
     const struct radio_ue_group_config *groups; /* n_groups groups (borrowed) */
@@ -948,6 +1151,10 @@ enum core_rc radio_link_budget(const struct radio_world_config *cfg, double dist
  *    (proportional fair uses mean-SINR rates, radio.h's flows model);
  *  - one completion event per cell and direction for its earliest flow,
  *    cancelled and rescheduled whenever a rate in that set changes;
+ *  - per transfer, one event for its air start when its NR access (or the
+ *    caller's delay before it) makes it wait, and one for its delivery when
+ *    HARQ retransmissions (or the caller's delay after it) follow its air
+ *    time (radio_world_transfer; the access model is above);
  *  - the optional traffic of the groups (Poisson requests: upload, then
  *    download).
  * Fading is a closed-form function of time, so samples and RRM queries
@@ -961,15 +1168,21 @@ struct radio_world;
 
 /* A finished transfer. */
 struct radio_world_flow_done {
-    uint64_t flow;          /* id from radio_world_start_flow */
+    uint64_t flow;          /* id from radio_world_transfer */
     uint32_t ue;            /* UE index */
     enum radio_dir dir;     /* direction */
     uint32_t cell;          /* cell that carried its last byte */
     double size_bytes;      /* bytes, B */
-    double t_start_s;       /* start, s */
-    double t_end_s;         /* completion, s */
+    double t_start_s;       /* when it was asked for, s */
+    double t_end_s;         /* delivery (after HARQ and the caller's delay after), s */
     double duration_s;      /* t_end_s - t_start_s, s */
-    double ue_energy_j;     /* UE radio energy over the transfer, J */
+    double air_start_s;     /* on the air from (after the caller's delay before and the NR
+                               access wait), s */
+    double air_end_s;       /* its last byte sent, the first time, s */
+    uint32_t n_retx;        /* HARQ retransmissions */
+    double ue_energy_j;     /* UE radio energy charged to the transfer: its own draw, its
+                               share of the base power and any RRC tail it starts, J */
+    double ue_tail_j;       /* of which the RRC tail, J */
 };
 
 /* Called from the engine when a flow completes (may start new flows). */
@@ -1025,19 +1238,41 @@ uint32_t radio_world_serving(const struct radio_world *w, uint32_t ue);
 /* Where ue is now, m (reads only: nothing advances, nothing is drawn). */
 void radio_world_ue_position(const struct radio_world *w, uint32_t ue, double *x_m, double *y_m);
 
-/* Start a transfer of size_bytes (> 0) for ue in direction dir now, in the
- * serving cell; fn(ctx, ...) is called when it completes (fn may be NULL).
- * *flow_out (may be NULL) is its id. CORE_E_NOMEM if the flow tables could
- * not grow; CORE_E_INPUT for a UE out of range or a bad size. */
+/* Ask for a transfer of size_bytes (> 0) for ue in direction dir now. Its
+ * data is ready after before_s (>= 0: a wired delay on the way to the gNB,
+ * the caller's), then waits for the NR access (radio_access_ul_start_s /
+ * _dl_start_s), goes on the air as a flow of the serving cell at that time,
+ * is retransmitted as HARQ draws (one round trip each) and, after_s (>= 0:
+ * the wired delay beyond the gNB) later, is delivered: fn(ctx, ...) is
+ * called then (fn may be NULL). The UE's ledger counts an uplink transfer
+ * from now (the UE waits for its grant), a downlink one from its air start,
+ * each to its last retransmission. Events: one for the start when it is
+ * later than now, one for the delivery when it is later than the air's
+ * end. *flow_out (may be NULL) is its id. CORE_E_NOMEM if the flow tables
+ * could not grow; CORE_E_INPUT for a UE out of range, a bad size or a bad
+ * delay. */
+enum core_rc radio_world_transfer(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                  double size_bytes, double before_s, double after_s,
+                                  radio_world_flow_fn fn, void *ctx, uint64_t *flow_out,
+                                  struct core_err *e);
+
+/* radio_world_transfer with no wired delays. */
 enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
                                     double size_bytes, radio_world_flow_fn fn, void *ctx,
                                     uint64_t *flow_out, struct core_err *e);
 
-/* Flows of ue active in direction dir. */
+/* The medium access the world's transfers use (its carrier's numerology). */
+const struct radio_access *radio_world_access(const struct radio_world *w);
+
+/* Whether ue's group has a fixed-rate link (radio_link_config). */
+bool radio_world_ue_link_fixed(const struct radio_world *w, uint32_t ue);
+
+/* Transfers of ue on the air in direction dir. */
 size_t radio_world_ue_flows(const struct radio_world *w, uint32_t ue, enum radio_dir dir);
 
 /* The RRM's view of ue now: SINR, CQI and rates with the current fading and
- * the serving cell's flows (radio_rrm_query). */
+ * the serving cell's flows (radio_rrm_query), and the mean delay the NR
+ * access and HARQ add to a transfer (radio_access_mean_delay_s). */
 enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rrm_reply *rep,
                              struct core_err *e);
 

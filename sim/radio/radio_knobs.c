@@ -1,9 +1,9 @@
 /*
  * radio_knobs.c — the knobs of a scenario's <radio> section, declared once:
  * attribute name, type, unit, default, valid range and help for <radio>,
- * <carrier>, <deployment>, <power-control>, <handover> and <ue-group>. The
- * scenario loader applies them; a test checks that scenarios/schema.xsd
- * documents each one with the same default and unit.
+ * <carrier>, <deployment>, <power-control>, <handover>, <access>, <ue-power>,
+ * <ue-group> and its <link>. The scenario loader applies them; a test checks that
+ * scenarios/schema.xsd documents each one with the same default and unit.
  *
  * The checks that need more than one value, or the radio model's validity
  * ranges (TS 38.101-1 bandwidths per numerology, TR 38.901 heights and
@@ -155,6 +155,115 @@ const struct core_knob_table radio_handover_knobs = {
     "handover", handover_knobs, ARRAY_LEN(handover_knobs)
 };
 
+static const char *const ul_access_names[] = {"dynamic", "configured", "none", NULL};
+static_assert(ARRAY_LEN(ul_access_names) == RADIO_UL_ACCESS_COUNT + 1, "one name each");
+static const char *const dl_access_names[] = {"scheduled", "none", NULL};
+static_assert(ARRAY_LEN(dl_access_names) == RADIO_DL_ACCESS_COUNT + 1, "one name each");
+
+#define ACC(f) offsetof(struct radio_access_config, f)
+
+static const struct core_knob access_knobs[] = {
+    {"uplink", CORE_KNOB_ENUM, CORE_DIM_NONE, "dynamic", 0, 0, ul_access_names, ACC(uplink),
+     "How an uplink transfer gets on the air: dynamic (a scheduling request at the UE's next SR "
+     "opportunity, TS 38.213 clause 9.2.4; the grant in the next slot; the PUSCH k2 slots "
+     "later, TS 38.214 clause 6.1.2.1), configured (at the UE's next configured-grant "
+     "occasion, no SR; TS 38.331 ConfiguredGrantConfig) or none (at once)."},
+    {"sr-period", CORE_KNOB_INT, CORE_DIM_NONE, "10", 1, 640, NULL, ACC(sr_period_slots),
+     "Scheduling-request periodicity, in slots of the carrier's numerology (TS 38.331 "
+     "SchedulingRequestResourceConfig allows 1 to 640 slots; 10 slots, 5 ms at 30 kHz, is "
+     "assumed); each UE's SR offset is its index modulo the period."},
+    {"cg-period", CORE_KNOB_INT, CORE_DIM_NONE, "2", 1, 640, NULL, ACC(cg_period_slots),
+     "Configured-grant periodicity, in slots (TS 38.331 ConfiguredGrantConfig; 2 slots "
+     "assumed); each UE's offset is its index modulo the period."},
+    {"k2", CORE_KNOB_INT, CORE_DIM_NONE, "-1", -1, 32, NULL, ACC(k2_slots),
+     "Slots from an uplink grant to its PUSCH (TS 38.214 clause 6.1.2.1: 0 to 32); -1: the j "
+     "of TS 38.214 table 6.1.2.1.1-4, the default table's first entry: 1 slot at 15 and 30 "
+     "kHz, 2 at 60 kHz. Also sets the uplink HARQ round trip, 1 + k2 slots."},
+    {"downlink", CORE_KNOB_ENUM, CORE_DIM_NONE, "scheduled", 0, 0, dl_access_names,
+     ACC(downlink),
+     "How a downlink transfer gets on the air: scheduled (at the next slot boundary, the "
+     "PDSCH k0 slots after its PDCCH) or none (at once)."},
+    {"k0", CORE_KNOB_INT, CORE_DIM_NONE, "0", 0, 32, NULL, ACC(k0_slots),
+     "Slots from a downlink assignment to its PDSCH (TS 38.214 clause 5.1.2.1; 0 in the "
+     "default table A, table 5.1.2.1.1-2)."},
+    {"k1", CORE_KNOB_INT, CORE_DIM_NONE, "-1", -1, 15, NULL, ACC(k1_slots),
+     "Slots from a PDSCH to its HARQ-ACK (TS 38.213 clause 9.2.3, dl-DataToUL-ACK: up to 15); "
+     "-1: the earliest the UE's processing allows, ceil(N1 / 14) with N1 of TS 38.214 table "
+     "5.3-1 (8, 10, 17 symbols at 15, 30, 60 kHz): 1, 1, 2 slots. The downlink HARQ round "
+     "trip is k1 + 1 + k0 slots."},
+    {"bler", CORE_KNOB_REAL, CORE_DIM_NONE, "0.1", 0, 1, NULL, ACC(bler),
+     "Probability that one transmission of a transfer fails and is retransmitted one HARQ "
+     "round trip later (the 10 % block error rate TS 38.214 clause 5.2.2.1 picks the CQI "
+     "for); 0: no retransmissions; 1: every transfer takes max-retx of them."},
+    {"max-retx", CORE_KNOB_INT, CORE_DIM_NONE, "4", 0, 32, NULL, ACC(max_retx),
+     "HARQ retransmissions of a transfer at most (NR leaves the number to the gNB; LTE's "
+     "default maxHARQ-Tx n5 of TS 36.331 allows 4); 0: none."},
+};
+
+const struct core_knob_table radio_access_knobs = {
+    "access", access_knobs, ARRAY_LEN(access_knobs)
+};
+
+#define PWR(f) offsetof(struct radio_power_model, f)
+
+static const struct core_knob ue_power_knobs[] = {
+    {"on-power", CORE_KNOB_REAL, CORE_DIM_POWER, "1.288 W", 0, 10, NULL, PWR(p_on_w),
+     "Base power of a UE's radio while it has at least one transfer (RRC_CONNECTED), drawn "
+     "once however many it has and split equally among them (Huang et al., MobiSys 2012, LTE: "
+     "1288 mW)."},
+    {"pa-efficiency", CORE_KNOB_REAL, CORE_DIM_NONE, "0.3", 0.01, 1, NULL, PWR(pa_efficiency),
+     "Radiated over drawn power of the UE's power amplifier, which an uplink transfer adds "
+     "(a handset PA near full output; assumed)."},
+    {"rx-power", CORE_KNOB_REAL, CORE_DIM_POWER, "0.1 W", 0, 10, NULL, PWR(p_rx_w),
+     "Extra power of a downlink transfer, for the receive chain and decoding (Jensen et al., "
+     "IEEE VTC-Fall 2012: tens to a hundred mW)."},
+    {"tail", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 3600, NULL, PWR(tail_s),
+     "RRC tail: how long a UE stays connected after its last transfer ends (the inactivity "
+     "timer), charged to the transfer that ended last; 0: no tail. Huang et al., MobiSys "
+     "2012, measured 11.576 s on LTE."},
+    {"tail-power", CORE_KNOB_REAL, CORE_DIM_POWER, "1.06 W", 0, 10, NULL, PWR(p_tail_w),
+     "Power during the RRC tail, at most on-power (Huang et al., MobiSys 2012, LTE: 1060 mW)."},
+};
+
+const struct core_knob_table radio_ue_power_knobs = {
+    "ue-power", ue_power_knobs, ARRAY_LEN(ue_power_knobs)
+};
+
+static const char *const link_mode_names[] = {"nr", "fixed", NULL};
+static_assert(ARRAY_LEN(link_mode_names) == RADIO_LINK_MODE_COUNT + 1, "one name each");
+
+#define LNK(f) offsetof(struct radio_link_config, f)
+
+static const struct core_knob link_knobs[] = {
+    {"mode", CORE_KNOB_ENUM, CORE_DIM_NONE, "nr", 0, 0, link_mode_names, LNK(mode),
+     "How the group's transfers travel: nr (the NR cell: channel, PRB sharing, access, HARQ, "
+     "backhaul) or fixed (a dedicated link per UE at ul-rate and dl-rate with a one-way "
+     "latency, bypassing the NR physical layer, for Neurosurgeon-style experiments)."},
+    {"ul-rate", CORE_KNOB_REAL, CORE_DIM_BITRATE, "0", 0, 1e15, NULL, LNK(ul_rate_bps),
+     "Fixed link: uplink rate of each UE's own link, in bits or bytes per second (its "
+     "concurrent uploads share it equally); positive when mode is fixed."},
+    {"dl-rate", CORE_KNOB_REAL, CORE_DIM_BITRATE, "0", 0, 1e15, NULL, LNK(dl_rate_bps),
+     "Fixed link: downlink rate of each UE's own link; positive when mode is fixed."},
+    {"latency", CORE_KNOB_REAL, CORE_DIM_TIME, "0 s", 0, 10, NULL, LNK(latency_s),
+     "Fixed link: one-way latency between the UE and the edge node, added to every transfer "
+     "after its bytes (no backhaul on top)."},
+};
+
+const struct core_knob_table radio_link_knobs = {"link", link_knobs, ARRAY_LEN(link_knobs)};
+
+enum core_rc radio_link_config_check(const struct radio_link_config *l, struct core_err *e)
+{
+    if (l->mode != RADIO_LINK_FIXED)
+        return CORE_OK;
+    if (!(l->ul_rate_bps > 0.0))
+        return core_err(e, CORE_E_INPUT, "attribute 'ul-rate': a fixed link needs a positive "
+                                         "uplink rate");
+    if (!(l->dl_rate_bps > 0.0))
+        return core_err(e, CORE_E_INPUT, "attribute 'dl-rate': a fixed link needs a positive "
+                                         "downlink rate");
+    return CORE_OK;
+}
+
 static const char *const placement_names[] = {"uniform-cell", "disc", "positions", NULL};
 static_assert(ARRAY_LEN(placement_names) == RADIO_PLACE_COUNT + 1, "one name each");
 static const char *const mobility_names[] = {"static", "line", "random-waypoint", NULL};
@@ -208,7 +317,6 @@ const struct core_knob_table radio_ue_group_knobs = {
 
 enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct core_err *e)
 {
-    static const struct radio_power_model power = RADIO_POWER_DEFAULTS;
     enum core_rc rc;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -221,7 +329,10 @@ enum core_rc radio_world_config_defaults(struct radio_world_config *cfg, struct 
         rc = core_knobs_defaults(&radio_pc_knobs, &cfg->pc, e);
     if (rc == CORE_OK)
         rc = core_knobs_defaults(&radio_handover_knobs, &cfg->ho, e);
-    cfg->power = power;
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_access_knobs, &cfg->access, e);
+    if (rc == CORE_OK)
+        rc = core_knobs_defaults(&radio_ue_power_knobs, &cfg->power, e);
     return rc;
 }
 

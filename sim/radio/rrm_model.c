@@ -99,6 +99,9 @@ enum core_rc radio_rrm_query(const struct radio_rrm_request *req, struct radio_r
     rep->ul_full_rate_bps = radio_link_rate_bps(c, ul_sinr, c->n_prb);
     rep->dl_sinr = dl_sinr;
     rep->ul_tx_power_dbm = ul_p_dbm;
+    rep->ul_delay_s = 0.0;
+    rep->dl_delay_s = 0.0;
+    rep->fixed_link = false;
     radio_rrm_share(req, rep);
     return CORE_OK;
 }

@@ -48,6 +48,20 @@
  * With deploy.ue_interference the uplink's interference is summed over the
  * active uplink flows of the other cells (ul_act lists them densely) at each
  * RRM evaluation instead of ul_iot scaled by load.
+ *
+ * A UE of a group with a fixed-rate link (radio_link_config) has two flow
+ * sets of its own after the cells' (cdirs[link_cd + dir], round robin at
+ * its link's rate): its transfers skip the NR access and HARQ, wait its
+ * link's latency after their bytes, never move at a handover and take no
+ * part in the cells' sharing, interference or fading updates; the RRM
+ * reports its link's rates (and its NR cell's SINR, for samples).
+ *
+ * UE energy: the cells' flow sets charge each flow its direction's own
+ * draw (the power amplifier's, or the receive chain's) with a power model
+ * whose p_on_w is 0; the base power p_on_w and the RRC tail are the UE's,
+ * charged once per UE through its ledger (radio_ue_ledger: split equally
+ * among the UE's active flows, the tail to the flow that ends last) and
+ * added to each flow's report.
  */
 #include "radio/radio_int.h"
 
@@ -61,6 +75,8 @@ enum world_event {
     EV_FADE,
     EV_ARRIVAL,
     EV_DONE,
+    EV_GRANT,
+    EV_AFTER,
     EV_COUNT
 };
 
@@ -81,12 +97,23 @@ struct wflow {
     uint32_t dir;            /* enum radio_dir */
     uint32_t cell;           /* cell carrying it now */
     uint32_t handle;         /* handle in that cell's flow set */
-    uint32_t next;           /* next flow of the UE, or next free slot; NONE ends */
-    bool active;             /* slot in use */
+    uint32_t cd;             /* on the air: the flow set carrying it, index in cdirs */
+    uint32_t next;           /* on the air: next flow of the UE; free: next free slot; NONE
+                                ends */
+    bool active;             /* slot in use: a transfer waiting, on the air or after it */
     double size_bytes;       /* bytes requested, B */
-    double t_start_s;        /* start, s */
+    double t_start_s;        /* asked for, s */
     double sent_before_bytes; /* bytes sent in cells left at handovers, B */
     double energy_before_j;  /* UE energy in cells left at handovers, J */
+    double air_j;            /* UE energy of its own draw in its last cell, J */
+    double base_j;           /* its share of the UE's base power, J */
+    double tail_j;           /* the RRC tail it started, J */
+    double base_mark;        /* its UE ledger's mark at its start (radio_ue_ledger_begin) */
+    bool in_ledger;          /* counted in its UE's ledger now */
+    double air_start_s;      /* on the air from, s */
+    double air_end_s;        /* off the air (last byte sent the first time), s */
+    uint32_t n_retx;         /* HARQ retransmissions */
+    double after_s;          /* the caller's delay after HARQ, s */
     uint32_t ul_pos;         /* uplink: index in the world's ul_act */
     radio_world_flow_fn fn;  /* completion callback (may be NULL) */
     void *ctx;               /* its context */
@@ -100,14 +127,20 @@ struct ue {
     struct core_rng *r_fade;   /* CORE_RNG_FADING stream */
     struct core_rng *r_shadow; /* CORE_RNG_SHADOWING stream */
     struct core_rng *r_arr;    /* CORE_RNG_ARRIVALS stream */
+    struct core_rng *r_harq;   /* CORE_RNG_HARQ stream (NULL: no retransmissions) */
     double h_e_m;              /* UMa effective environment height, m */
     double fade_db;            /* fading gain in the current rates, dB */
     double speed_mps;          /* speed the Doppler was set for, m/s */
     double ul_bytes;           /* traffic: upload per request, B */
     double dl_bytes;           /* traffic: download per request, B */
     double rate_hz;            /* traffic: requests per second, Hz */
-    uint32_t flow_head;        /* first active flow, NONE if none */
-    uint32_t n_flows[RADIO_DIR_COUNT]; /* active flows per direction */
+    bool fixed;                /* its group's link is fixed-rate (radio_link_config) */
+    double fixed_rate_bps[RADIO_DIR_COUNT]; /* fixed: its link's rates, bit/s */
+    double fixed_latency_s;    /* fixed: its link's one-way latency, s */
+    uint32_t link_cd;          /* fixed: its link's uplink set in cdirs (downlink: + 1) */
+    uint32_t flow_head;        /* first flow on the air, NONE if none */
+    uint32_t n_flows[RADIO_DIR_COUNT]; /* flows on the air per direction */
+    struct radio_ue_ledger ledger; /* its base power and RRC tail */
     core_event_id move_ev;     /* pending MOVE, 0 when none */
     core_event_id fade_ev;     /* pending FADE, 0 when none */
     /* The other cells' terms of this UE's RRM queries (radio_rrm_other_cells),
@@ -125,6 +158,10 @@ struct radio_world {
     struct radio_ue_group_config *groups; /* owned copies */
     double *positions;         /* owned copies of the positions, 2 per UE of such groups */
     struct radio_carrier carrier; /* the carrier */
+    struct radio_power_model flow_power; /* cfg.power without p_on_w: what the flow sets charge */
+    struct radio_access access; /* NR medium access on the carrier */
+    double ul_delay_s;         /* mean delay the access adds to an uplink transfer, s */
+    double dl_delay_s;         /* ... to a downlink one, s */
     enum radio_scenario scenario; /* TR 38.901 scenario */
     double h_bs_m;             /* BS height, m */
     double d_min_m, d_max_m;   /* path-loss distance range, m */
@@ -146,7 +183,10 @@ struct radio_world {
     double *scratch_db;        /* [n_cells] coupling losses of one RRM query, dB */
     double *rsrp_dbm;          /* [n_cells] RSRP of one handover check, dBm */
     double *load;              /* [n_cells] interfering cells' load, 1 */
-    struct cdir *cdirs;        /* [2 n_cells], index 2 cell + dir */
+    struct cdir *cdirs;        /* [n_cdirs]: index 2 cell + dir, then 2 per fixed-link UE */
+    size_t n_cdirs;            /* 2 (n_cells + fixed-link UEs) */
+    size_t n_fixed;            /* fixed-link UEs given their sets so far */
+    double p_max_w;            /* UE maximum power (a fixed link's uplink), W */
     struct wflow *flows;       /* flow slots */
     size_t flows_cap;          /* slots allocated */
     uint32_t *ul_act;          /* [flows_cap] active uplink flow slots, n_ul_act of them */
@@ -165,8 +205,11 @@ static void on_move(void *state, const struct core_event *ev, struct core_engine
 static void on_fade(void *state, const struct core_event *ev, struct core_engine *eng);
 static void on_arrival(void *state, const struct core_event *ev, struct core_engine *eng);
 static void on_done(void *state, const struct core_event *ev, struct core_engine *eng);
+static void on_grant(void *state, const struct core_event *ev, struct core_engine *eng);
+static void on_after(void *state, const struct core_event *ev, struct core_engine *eng);
 
-static const core_handler_fn world_handlers[] = {on_move, on_fade, on_arrival, on_done};
+static const core_handler_fn world_handlers[] = {on_move, on_fade, on_arrival,
+                                                 on_done, on_grant, on_after};
 static_assert(ARRAY_LEN(world_handlers) == EV_COUNT, "one handler per event kind");
 
 /* ---- channel ---------------------------------------------------------------- */
@@ -368,12 +411,12 @@ static void update_rates(struct radio_world *w, uint32_t ue)
     double now_s = core_engine_now(w->eng);
     size_t cell = u->ho.serving;
 
-    if (u->flow_head == NONE)
+    if (u->flow_head == NONE || u->fixed)
         return;
     rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     for (uint32_t f = u->flow_head; f != NONE; f = w->flows[f].next) {
         struct wflow *fl = &w->flows[f];
-        struct radio_flows *fs = w->cdirs[2 * fl->cell + fl->dir].fs;
+        struct radio_flows *fs = w->cdirs[fl->cd].fs;
 
         if (fl->dir == RADIO_DIR_UL) {
             struct radio_ul_link l = ul_link(w, &rep);
@@ -394,7 +437,7 @@ static void arm_fading(struct radio_world *w, uint32_t ue)
     struct ue *u = &w->ues[ue];
     double coh_s;
 
-    if (!fading_drives_rates(w) || u->fade_ev != 0 || u->flow_head == NONE)
+    if (!fading_drives_rates(w) || u->fade_ev != 0 || u->flow_head == NONE || u->fixed)
         return;
     coh_s = radio_fading_coherence_s(radio_doppler_hz(u->speed_mps, w->cfg.carrier.carrier_hz));
     if (!isfinite(coh_s))
@@ -428,6 +471,7 @@ static enum core_rc grow_flows(struct radio_world *w, struct core_err *e)
     return CORE_OK;
 }
 
+/* Flow f leaves the air: out of its UE's chain and the active uplinks. */
 static void unlink_flow(struct radio_world *w, uint32_t f)
 {
     struct wflow *fl = &w->flows[f];
@@ -438,22 +482,29 @@ static void unlink_flow(struct radio_world *w, uint32_t f)
         p = &w->flows[*p].next;
     *p = fl->next;
     u->n_flows[fl->dir]--;
-    if (fl->dir == RADIO_DIR_UL) {
+    if (fl->dir == RADIO_DIR_UL && !u->fixed) {
         uint32_t last = w->ul_act[--w->n_ul_act];
 
         w->ul_act[fl->ul_pos] = last;
         w->flows[last].ul_pos = fl->ul_pos;
     }
+}
+
+/* The slot of a transfer that is over goes back to the free list. */
+static void free_flow(struct radio_world *w, uint32_t f)
+{
+    struct wflow *fl = &w->flows[f];
+
     fl->active = false;
     fl->next = w->free_flow;
     w->free_flow = f;
 }
 
-/* Flow f's last byte was delivered now: report it and free its slot. */
-static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_flow_report *rep)
+/* Transfer f is delivered now: report it and free its slot. */
+static void deliver(struct radio_world *w, uint32_t f)
 {
     struct wflow *fl = &w->flows[f];
-    struct ue *u = &w->ues[fl->ue];
+    double now_s = core_engine_now(w->eng);
     struct radio_world_flow_done done = {
         .flow = fl->id,
         .ue = fl->ue,
@@ -461,33 +512,120 @@ static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_fl
         .cell = fl->cell,
         .size_bytes = fl->size_bytes,
         .t_start_s = fl->t_start_s,
-        .t_end_s = rep->t_end_s,
-        .duration_s = rep->t_end_s - fl->t_start_s,
-        .ue_energy_j = fl->energy_before_j + rep->ue_energy_j,
+        .t_end_s = now_s,
+        .duration_s = now_s - fl->t_start_s,
+        .air_start_s = fl->air_start_s,
+        .air_end_s = fl->air_end_s,
+        .n_retx = fl->n_retx,
+        .ue_energy_j = fl->energy_before_j + fl->air_j + fl->base_j + fl->tail_j,
+        .ue_tail_j = fl->tail_j,
     };
     radio_world_flow_fn fn = fl->fn;
     void *ctx = fl->ctx;
 
-    unlink_flow(w, f);
-    if (u->flow_head == NONE && u->fade_ev != 0) {
-        core_cancel(w->eng, u->fade_ev);
-        u->fade_ev = 0;
-    }
+    free_flow(w, f);
     w->stats.flows_done++;
     w->stats.bytes_done += done.size_bytes;
     if (fn != NULL)
         fn(ctx, w, &done);
 }
 
-enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
-                                    double size_bytes, radio_world_flow_fn fn, void *ctx,
-                                    uint64_t *flow_out, struct core_err *e)
+/* Transfer f's last retransmission is through now: its UE's ledger lets it
+ * go; then it is delivered now or after the caller's delay. */
+static void after_harq(struct radio_world *w, uint32_t f)
 {
-    struct radio_rrm_reply rep;
+    struct wflow *fl = &w->flows[f];
+    struct ue *u = &w->ues[fl->ue];
+
+    fl->base_j = radio_ue_ledger_end(&u->ledger, &w->cfg.power, core_engine_now(w->eng),
+                                     fl->base_mark, &fl->tail_j);
+    fl->in_ledger = false;
+    if (fl->after_s > 0.0)
+        core_schedule_in(w->eng, fl->after_s, w->entity, EV_AFTER, 0,
+                         (union core_payload){.u64 = f});
+    else
+        deliver(w, f);
+}
+
+/* Flow f's last byte went out now (rep: its last cell's report): off the
+ * air, then its HARQ retransmissions, one round trip each. */
+static void finish_flow(struct radio_world *w, uint32_t f, const struct radio_flow_report *rep)
+{
+    struct wflow *fl = &w->flows[f];
+    struct ue *u = &w->ues[fl->ue];
+    double harq_s;
+
+    fl->air_j = rep->ue_energy_j;
+    fl->air_end_s = rep->t_end_s;
+    unlink_flow(w, f);
+    if (u->flow_head == NONE && u->fade_ev != 0) {
+        core_cancel(w->eng, u->fade_ev);
+        u->fade_ev = 0;
+    }
+    fl->n_retx = u->fixed ? 0 : radio_access_retx(&w->access, u->r_harq);
+    harq_s = (double)fl->n_retx * (fl->dir == RADIO_DIR_UL ? w->access.ul_rtt_s
+                                                           : w->access.dl_rtt_s);
+    if (harq_s > 0.0)
+        core_schedule_in(w->eng, harq_s, w->entity, EV_AFTER, 0,
+                         (union core_payload){.u64 = f});
+    else
+        after_harq(w, f);
+}
+
+/* Transfer f goes on the air now, in its UE's serving cell. */
+static enum core_rc air_start(struct radio_world *w, uint32_t f, struct core_err *e)
+{
+    struct wflow *fl = &w->flows[f];
+    uint32_t ue = fl->ue;
+    struct ue *u = &w->ues[ue];
     double now_s = core_engine_now(w->eng);
+    uint32_t cell = u->ho.serving, handle, cd;
+    struct radio_rrm_reply rep;
+    enum core_rc rc;
+
+    if (u->fixed) {
+        cd = u->link_cd + fl->dir;
+        rc = radio_flows_add(w->cdirs[cd].fs, now_s, f, ue, fl->size_bytes,
+                             u->fixed_rate_bps[fl->dir], w->p_max_w, &handle, e);
+    } else {
+        cd = 2 * cell + fl->dir;
+        if (u->flow_head == NONE)
+            u->fade_db = fading_db_at(w, u, now_s);
+        rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
+        rc = add_to_cell(w, cell, (enum radio_dir)fl->dir, f, ue, fl->size_bytes, &rep, &handle,
+                         e);
+    }
+    if (rc != CORE_OK)
+        return rc;
+    fl->cell = cell;
+    fl->cd = cd;
+    fl->handle = handle;
+    fl->air_start_s = now_s;
+    if (!fl->in_ledger) {
+        fl->base_mark = radio_ue_ledger_begin(&u->ledger, &w->cfg.power, now_s);
+        fl->in_ledger = true;
+    }
+    fl->next = u->flow_head;
+    u->flow_head = f;
+    u->n_flows[fl->dir]++;
+    if (fl->dir == RADIO_DIR_UL && !u->fixed) {
+        fl->ul_pos = (uint32_t)w->n_ul_act;
+        w->ul_act[w->n_ul_act++] = f;
+    }
+    reschedule(w, cd);
+    arm_fading(w, ue);
+    return CORE_OK;
+}
+
+enum core_rc radio_world_transfer(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                  double size_bytes, double before_s, double after_s,
+                                  radio_world_flow_fn fn, void *ctx, uint64_t *flow_out,
+                                  struct core_err *e)
+{
+    double now_s = core_engine_now(w->eng), start_s;
     struct wflow *fl;
     struct ue *u;
-    uint32_t f, handle, cell;
+    uint32_t f;
     enum core_rc rc;
 
     if (ue >= w->n_ues)
@@ -496,6 +634,10 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
     if (!(size_bytes > 0.0) || !isfinite(size_bytes))
         return core_err(e, CORE_E_INPUT, "a transfer of %g B: the size must be positive",
                         size_bytes);
+    if (!(before_s >= 0.0) || !isfinite(before_s) || !(after_s >= 0.0) || !isfinite(after_s))
+        return core_err(e, CORE_E_INPUT,
+                        "a transfer's delays %g s and %g s must be finite and not negative",
+                        before_s, after_s);
     CORE_ASSERT(dir < RADIO_DIR_COUNT);
     if (w->free_flow == NONE) {
         rc = grow_flows(w, e);
@@ -503,41 +645,58 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
             return rc;
     }
     u = &w->ues[ue];
-    cell = u->ho.serving;
-    if (u->flow_head == NONE)
-        u->fade_db = fading_db_at(w, u, now_s);
-    rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     f = w->free_flow;
-    rc = add_to_cell(w, cell, dir, f, ue, size_bytes, &rep, &handle, e);
-    if (rc != CORE_OK)
-        return rc;
     fl = &w->flows[f];
     w->free_flow = fl->next;
     *fl = (struct wflow){
         .id = w->next_flow_id++,
         .ue = ue,
         .dir = dir,
-        .cell = cell,
-        .handle = handle,
-        .next = u->flow_head,
+        .cell = u->ho.serving,
+        .next = NONE,
         .active = true,
         .size_bytes = size_bytes,
         .t_start_s = now_s,
+        .after_s = after_s,
         .fn = fn,
         .ctx = ctx,
     };
-    u->flow_head = f;
-    u->n_flows[dir]++;
-    if (dir == RADIO_DIR_UL) {
-        fl->ul_pos = (uint32_t)w->n_ul_act;
-        w->ul_act[w->n_ul_act++] = f;
+    if (u->fixed) {
+        /* No NR access: on the link at once, its latency after the bytes. */
+        start_s = now_s + before_s;
+        fl->after_s += u->fixed_latency_s;
+    } else if (dir == RADIO_DIR_UL) {
+        /* The UE is awake from the moment it has data: it waits for its grant. */
+        fl->base_mark = radio_ue_ledger_begin(&u->ledger, &w->cfg.power, now_s);
+        fl->in_ledger = true;
+        start_s = radio_access_ul_start_s(&w->access, ue, now_s + before_s);
+    } else {
+        start_s = radio_access_dl_start_s(&w->access, now_s + before_s);
     }
     w->stats.flows_started++;
     if (flow_out != NULL)
         *flow_out = fl->id;
-    reschedule(w, 2 * cell + dir);
-    arm_fading(w, ue);
-    return CORE_OK;
+    if (start_s > now_s) {
+        core_schedule_at(w->eng, start_s, w->entity, EV_GRANT, 0,
+                         (union core_payload){.u64 = f});
+        return CORE_OK;
+    }
+    rc = air_start(w, f, e);
+    if (rc != CORE_OK) {
+        if (fl->in_ledger)
+            radio_ue_ledger_end(&u->ledger, &w->cfg.power, now_s, fl->base_mark, NULL);
+        free_flow(w, f);
+        w->stats.flows_started--;
+        w->next_flow_id--;
+    }
+    return rc;
+}
+
+enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
+                                    double size_bytes, radio_world_flow_fn fn, void *ctx,
+                                    uint64_t *flow_out, struct core_err *e)
+{
+    return radio_world_transfer(w, ue, dir, size_bytes, 0.0, 0.0, fn, ctx, flow_out, e);
 }
 
 /* ue's serving cell changed from `from` to u->ho.serving: move its flows
@@ -551,6 +710,12 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
     bool moved = false;
 
     w->stats.handovers++;
+    if (u->fixed) {
+        /* Its link is its own: its transfers stay on it. */
+        if (w->on_handover != NULL)
+            w->on_handover(w->handover_ctx, w, ue, from, to, now_s);
+        return;
+    }
     if (u->flow_head != NONE)
         rrm_with_fade(w, ue, fading_drives_rates(w) ? u->fade_db : 0.0, &rep);
     for (f = u->flow_head; f != NONE; f = next) {
@@ -576,6 +741,7 @@ static void hand_over(struct radio_world *w, uint32_t ue, uint32_t from)
             return;
         }
         fl->cell = to;
+        fl->cd = 2 * to + fl->dir;
         moved = true;
     }
     for (size_t d = 0; d < RADIO_DIR_COUNT; d++) {
@@ -691,13 +857,46 @@ static void on_done(void *state, const struct core_event *ev, struct core_engine
     uint32_t h;
 
     w->cdirs[cd].ev = 0;
-    while (radio_flows_next_completion(fs, &t_s, &h) && t_s <= now_s + 1e-9) {
+    if (radio_flows_next_completion(fs, &t_s, &h) && t_s <= now_s + 1e-9) {
         struct radio_flow_report r;
 
         radio_flows_remove(fs, now_s, h, &r);
         finish_flow(w, (uint32_t)r.id, &r);
     }
-    reschedule(w, cd);
+    /* One completion per event, so that a driver answering parked decisions
+     * between events sees each delivery alone; another due within a
+     * nanosecond completes now, in an event of its own. */
+    if (radio_flows_next_completion(fs, &t_s, &h) && t_s <= now_s + 1e-9) {
+        if (w->cdirs[cd].ev != 0)
+            core_cancel(w->eng, w->cdirs[cd].ev);
+        w->cdirs[cd].ev = core_schedule_at(w->eng, now_s, w->entity, EV_DONE, 0,
+                                           (union core_payload){.u64 = cd});
+    } else {
+        reschedule(w, cd);
+    }
+}
+
+static void on_grant(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    struct core_err err;
+
+    if (air_start(w, (uint32_t)ev->data.u64, &err) != CORE_OK)
+        core_engine_fail(eng, err.rc, err.msg);
+}
+
+/* A transfer's HARQ retransmissions are over (it is still in its UE's
+ * ledger), or the caller's delay after them. */
+static void on_after(void *state, const struct core_event *ev, struct core_engine *eng)
+{
+    struct radio_world *w = state;
+    uint32_t f = (uint32_t)ev->data.u64;
+
+    (void)eng;
+    if (w->flows[f].in_ledger)
+        after_harq(w, f);
+    else
+        deliver(w, f);
 }
 
 /* ---- creation ----------------------------------------------------------------- */
@@ -746,6 +945,14 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
     size_t serving_site;
 
     u->flow_head = NONE;
+    radio_ue_ledger_init(&u->ledger, now_s);
+    if (g->link.mode == RADIO_LINK_FIXED) {
+        u->fixed = true;
+        u->fixed_rate_bps[RADIO_DIR_UL] = g->link.ul_rate_bps;
+        u->fixed_rate_bps[RADIO_DIR_DL] = g->link.dl_rate_bps;
+        u->fixed_latency_s = g->link.latency_s;
+        u->link_cd = (uint32_t)(2 * (w->n_cells + w->n_fixed++));
+    }
     u->r_mob = core_rng_create(seed, id, CORE_RNG_MOBILITY);
     u->r_fade = core_rng_create(seed, id, CORE_RNG_FADING);
     u->r_shadow = core_rng_create(seed, id, CORE_RNG_SHADOWING);
@@ -753,6 +960,14 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
         seed, core_rng_entity(CORE_RNG_ENTITY_UE, ue, CORE_RNG_UE_RADIO_TRAFFIC),
         CORE_RNG_ARRIVALS);
     r_place = core_rng_create(seed, id, CORE_RNG_PLACEMENT);
+    if (w->access.bler > 0.0 && w->access.max_retx > 0) {
+        u->r_harq = core_rng_create(seed, id, CORE_RNG_HARQ);
+        if (!u->r_harq) {
+            core_rng_destroy(r_place);
+            return core_err(e, CORE_E_NOMEM, "no memory for the random streams of UE %u",
+                            (unsigned)ue);
+        }
+    }
     if (!u->r_mob || !u->r_fade || !u->r_shadow || !u->r_arr || !r_place) {
         core_rng_destroy(r_place);
         return core_err(e, CORE_E_NOMEM, "no memory for the random streams of UE %u",
@@ -860,10 +1075,14 @@ static enum core_rc check_config(const struct radio_world_config *cfg, struct co
 
     if (rc == CORE_OK)
         rc = radio_deployment_config_check(&cfg->deploy, e);
+    if (rc == CORE_OK)
+        rc = radio_power_model_check(&cfg->power, e);
     for (size_t i = 0; rc == CORE_OK && i < cfg->n_groups; i++) {
         const struct radio_ue_group_config *g = &cfg->groups[i];
 
         rc = radio_ue_group_config_check(g, e);
+        if (rc == CORE_OK)
+            rc = radio_link_config_check(&g->link, e);
         /* The positions are the caller's arrays, not knobs: the loader
          * checks their count, the world that they are there. */
         if (rc == CORE_OK && g->placement == RADIO_PLACE_POSITIONS &&
@@ -904,6 +1123,13 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->floor_rate_bps =
         w->carrier.shannon ? 1.0 : radio_nr_rate_bps(&w->carrier, 1, w->carrier.n_prb);
     w->prb_power_dbm = radio_dl_prb_power_dbm(cfg->deploy.gnb_power_dbm, w->carrier.n_prb);
+    w->flow_power = cfg->power;
+    w->flow_power.p_on_w = 0.0;
+    w->p_max_w = radio_dbm_to_w(cfg->pc.p_max_dbm);
+    if (radio_access_init(&w->access, &cfg->access, w->carrier.mu, e) != CORE_OK)
+        goto out_destroy;
+    w->ul_delay_s = radio_access_mean_delay_s(&w->access, RADIO_DIR_UL);
+    w->dl_delay_s = radio_access_mean_delay_s(&w->access, RADIO_DIR_DL);
     while (radio_hex_site_count(rings) < (size_t)cfg->deploy.n_sites)
         rings++;
     w->n_sites = (size_t)cfg->deploy.n_sites;
@@ -927,7 +1153,11 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->scratch_db = core_calloc(w->n_cells, sizeof(double));
     w->rsrp_dbm = core_calloc(w->n_cells, sizeof(double));
     w->load = core_calloc(w->n_cells, sizeof(double));
-    w->cdirs = core_calloc(2 * w->n_cells, sizeof(*w->cdirs));
+    w->n_cdirs = 2 * w->n_cells;
+    for (size_t i = 0; i < cfg->n_groups; i++)
+        if (cfg->groups[i].link.mode == RADIO_LINK_FIXED)
+            w->n_cdirs += 2 * (size_t)cfg->groups[i].n_ues;
+    w->cdirs = core_calloc(w->n_cdirs, sizeof(*w->cdirs));
     if (!w->site_x_m || !w->site_y_m || !w->cells || !w->ues || !w->cl_db || !w->shadow ||
         !w->los_u || !w->scratch_db || !w->rsrp_dbm || !w->load || !w->cdirs) {
         core_err(e, CORE_E_NOMEM, "no memory for a radio world of %zu UEs", w->n_ues);
@@ -940,15 +1170,19 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
         w->cells[c].sector = (uint32_t)(c % (size_t)cfg->deploy.n_sectors);
         w->load[c] = cfg->deploy.load;
     }
-    for (size_t cd = 0; cd < 2 * w->n_cells; cd++) {
-        w->cdirs[cd].fs = radio_flows_create(16, (enum radio_sched)cfg->deploy.scheduler,
+    for (size_t cd = 0; cd < w->n_cdirs; cd++) {
+        /* A fixed link shares itself among its UE's transfers equally. */
+        enum radio_sched sched =
+            cd < 2 * w->n_cells ? (enum radio_sched)cfg->deploy.scheduler : RADIO_SCHED_RR;
+
+        w->cdirs[cd].fs = radio_flows_create(cd < 2 * w->n_cells ? 16 : 4, sched,
                                              (enum radio_dir)(cd % 2), w->peak_rate_bps,
-                                             &cfg->power);
+                                             &w->flow_power);
         if (w->cdirs[cd].fs == NULL) {
             core_err(e, CORE_E_NOMEM, "no memory for the cells' flows");
             goto out_destroy;
         }
-        radio_flows_set_fading(w->cdirs[cd].fs, cfg->deploy.fading);
+        radio_flows_set_fading(w->cdirs[cd].fs, cd < 2 * w->n_cells && cfg->deploy.fading);
     }
     w->type = (struct core_entity_type){"radio_world", world_handlers, EV_COUNT};
     type = core_engine_register_type(eng, &w->type);
@@ -979,7 +1213,7 @@ void radio_world_destroy(struct radio_world *w)
     if (w == NULL)
         return;
     if (w->cdirs != NULL)
-        for (size_t cd = 0; cd < 2 * w->n_cells; cd++)
+        for (size_t cd = 0; cd < w->n_cdirs; cd++)
             radio_flows_destroy(w->cdirs[cd].fs);
     if (w->ues != NULL) {
         for (size_t i = 0; i < w->n_ues; i++) {
@@ -987,6 +1221,7 @@ void radio_world_destroy(struct radio_world *w)
             core_rng_destroy(w->ues[i].r_fade);
             core_rng_destroy(w->ues[i].r_shadow);
             core_rng_destroy(w->ues[i].r_arr);
+            core_rng_destroy(w->ues[i].r_harq);
         }
     }
     core_free(w->cdirs);
@@ -1061,8 +1296,36 @@ enum core_rc radio_world_rrm(struct radio_world *w, uint32_t ue, struct radio_rr
     if (ue >= w->n_ues)
         return core_err(e, CORE_E_INPUT, "UE %u is out of range [0, %zu]", (unsigned)ue,
                         w->n_ues - 1);
-    rrm_with_fade(w, ue, fading_db_at(w, &w->ues[ue], core_engine_now(w->eng)), rep);
+    const struct ue *u = &w->ues[ue];
+
+    rrm_with_fade(w, ue, fading_db_at(w, u, core_engine_now(w->eng)), rep);
+    rep->ul_delay_s = w->ul_delay_s;
+    rep->dl_delay_s = w->dl_delay_s;
+    if (u->fixed) {
+        size_t n_ul = radio_flows_active(w->cdirs[u->link_cd + RADIO_DIR_UL].fs);
+        size_t n_dl = radio_flows_active(w->cdirs[u->link_cd + RADIO_DIR_DL].fs);
+
+        rep->fixed_link = true;
+        rep->ul_full_rate_bps = u->fixed_rate_bps[RADIO_DIR_UL];
+        rep->dl_full_rate_bps = u->fixed_rate_bps[RADIO_DIR_DL];
+        rep->ul_rate_bps = rep->ul_full_rate_bps / (double)(n_ul + 1);
+        rep->dl_rate_bps = rep->dl_full_rate_bps / (double)(n_dl + 1);
+        rep->ul_tx_power_dbm = w->cfg.pc.p_max_dbm;
+        rep->ul_delay_s = u->fixed_latency_s;
+        rep->dl_delay_s = u->fixed_latency_s;
+    }
     return CORE_OK;
+}
+
+bool radio_world_ue_link_fixed(const struct radio_world *w, uint32_t ue)
+{
+    CORE_ASSERT(ue < w->n_ues);
+    return w->ues[ue].fixed;
+}
+
+const struct radio_access *radio_world_access(const struct radio_world *w)
+{
+    return &w->access;
 }
 
 enum core_rc radio_world_sample(struct radio_world *w, uint32_t ue, struct radio_sample *row,

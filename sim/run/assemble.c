@@ -46,6 +46,10 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
                         struct radio_pc_config);
     a->radio.ho =
         *DATA(c, io_config_child(c, radio, IO_EL_HANDOVER, 0), struct radio_handover_config);
+    a->radio.access =
+        *DATA(c, io_config_child(c, radio, IO_EL_ACCESS, 0), struct radio_access_config);
+    a->radio.power =
+        *DATA(c, io_config_child(c, radio, IO_EL_UE_POWER, 0), struct radio_power_model);
     for (size_t g = 0; g < n_groups; g++)
         n_pos += io_config_count(c, io_config_child(c, radio, IO_EL_UE_GROUP, g), IO_EL_POSITION);
     a->groups = core_calloc(n_groups, sizeof(*a->groups));
@@ -60,6 +64,7 @@ static enum core_rc assemble_radio(struct run_assembly *a, struct core_err *e)
         size_t first = at;
 
         *gc = *DATA(c, gn, struct radio_ue_group_config);
+        gc->link = *DATA(c, io_config_child(c, gn, IO_EL_LINK, 0), struct radio_link_config);
         for (io_node p = io_config_child(c, gn, IO_EL_POSITION, 0); p != IO_NODE_NONE;
              p = io_config_next(c, p)) {
             if (io_config_element_index(c, p) != IO_EL_POSITION)
@@ -406,6 +411,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     cfg->n_devices = a->n_devices;
     cfg->devices = a->device_sides;
     cfg->edge = a->edge.side;
+    cfg->backhaul.latency_s = ec->backhaul_latency_s;
+    cfg->backhaul.rate_bps = ec->backhaul_bandwidth_bps;
     cfg->problems = (const struct compute_problem *const *)a->problem_of;
     cfg->truths = (const struct compute_problem *const *)a->truth_of;
     cfg->n_groups = a->radio.n_groups;

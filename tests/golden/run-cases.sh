@@ -6,6 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$1 dir=$2
+# @OFF in a case: every NR access, HARQ and backhaul term off (see cases.txt).
+off="--set radio/access@uplink=none --set radio/access@downlink=none --set radio/access@bler=0"
+off+=" --set edge@backhaul-latency=0 --set edge@backhaul-bandwidth=0"
 mkdir -p "$dir"
 rc=0
 while IFS= read -r line; do
@@ -13,6 +16,7 @@ while IFS= read -r line; do
     name=${line%%:*}
     args=${line#*: }
     db="$dir/$name.db"
+    args=${args//@OFF/$off}
     # shellcheck disable=SC2086
     if ! "$bin" ${args//@DB/$db} --quiet >"$dir/$name.out" 2>&1; then
         echo "run-cases: '$bin $args' failed:" >&2

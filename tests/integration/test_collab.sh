@@ -61,20 +61,34 @@ expect_eq "edge plans compute nothing on the UE" \
     "$(sql "$db" "SELECT count(*) FROM inferences JOIN runs USING (run_id) WHERE policy = 'edge' AND declined = 0 AND (split <> 0 OR ue_alloc <> '')")" "0"
 expect_eq "--trace records the request of every inference but local's" \
     "$(sql "$db" "SELECT count(*) FROM inferences i JOIN runs r USING (run_id) WHERE r.policy <> 'local' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'request')")" "0"
-expect_eq "every edge-computing inference's result went down" \
-    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
+expect_eq "every finished edge-computing inference's result went down" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE edge_alloc <> '' AND t_done_s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'result')")" "0"
 expect_match "messages go between UEs and cells" \
     "$(sql "$db" "SELECT src || '>' || dst FROM messages WHERE type = 'request' LIMIT 1")" "^ue:[0-9]+>cell:[0-9]+$"
 expect_exit 0 "report on the database" "$COINFER" report "$db"
 expect_match "report prints the per-policy table" "$OUT" "mean_latency_s"
 
 # ---- the default scenario under the method, traced ----------------------------------------
+# With NR access's fixed delays the method splits nothing on default.xml, so
+# pushes, re-decisions and their cancels are rare: the protocol's mechanics
+# are checked with the access and backhaul terms off (the delays of the
+# model before them, where the method splits thousands of inferences), the
+# contract on default.xml as it is.
+OFF=(--set radio/access@uplink=none --set radio/access@downlink=none --set radio/access@bler=0
+    --set edge@backhaul-latency=0 --set edge@backhaul-bandwidth=0)
 same_instant_updates='SELECT count(*) FROM (SELECT 1 FROM messages WHERE type = '"'state-update'"'
     GROUP BY run_id, t_s, dst, inference_id HAVING count(*) > 1)'
+expect_exit 0 "default.xml (12 s), --policy all --trace" "$COINFER" run scenarios/default.xml \
+    --policy all --trace --set simulation@duration=12s --db "$TMP/default-all.db" --quiet
+expect_eq "default.xml, every policy: no inference gets two state updates in one instant" \
+    "$(sql "$TMP/default-all.db" "$same_instant_updates")" "0"
+expect_eq "default.xml, every policy: one row per request, finished or not" \
+    "$(sql "$TMP/default-all.db" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"
 for gap in 100ms 0; do
     db="$TMP/default-$gap.db"
-    expect_exit 0 "default.xml, oracle, --trace, push-gap $gap" "$COINFER" run scenarios/default.xml \
-        --policy oracle --trace --set protocol@push-gap=$gap --db "$db" --quiet
+    expect_exit 0 "default.xml, joint, access off, --trace, push-gap $gap" "$COINFER" run \
+        scenarios/default.xml --policy joint --trace --set protocol@push-gap=$gap "${OFF[@]}" \
+        --db "$db" --quiet
     expect_eq "push-gap $gap: no inference gets two state updates in one instant" \
         "$(sql "$db" "$same_instant_updates")" "0"
     expect_eq "push-gap $gap: one row per inference requested, finished or not" \
@@ -105,11 +119,11 @@ for by in model device; do
     expect_exit 0 "report --by $by" "$COINFER" report "$db" --by $by
     expect_match "report --by $by heads its table so" "$OUT" "^inferences by $by "
     expect_eq "report --by $by: the groups' inferences add up to the run's ($n_all)" \
-        "$(sed -nE "/^run_id +policy +$by /,/^\$/p" <<<"$OUT" | awk 'NR > 1 && NF > 3 { s += $4 } END { print s }')" \
+        "$(sed -nE "/^run_id +policy +$by /,/^\$/p" <<<"$OUT" | awk '$1 ~ /^[0-9]+$/ { s += $4 } END { print s }')" \
         "$n_all"
 done
 expect_eq "report --by device lists both device classes" \
-    "$(sed -nE '/^run_id +policy +device /,/^$/p' <<<"$OUT" | awk 'NR > 1 && NF > 3 { print $3 }' | sort | paste -sd' ')" \
+    "$(sed -nE '/^run_id +policy +device /,/^$/p' <<<"$OUT" | awk '$1 ~ /^[0-9]+$/ { print $3 }' | sort | paste -sd' ')" \
     "flagship midrange"
 expect_exit 2 "report --by something else is a usage error" "$COINFER" report "$db" --by cell
 expect_match "it names the choices" "$ERR" "--by needs model or device"
@@ -123,7 +137,7 @@ expect_eq "the push gap holds pushes back ($n_gap updates with 100 ms, $n_nogap 
 for th in 0 0.001; do
     db="$TMP/battery-$th.db"
     expect_exit 0 "default.xml with 20 J phones, battery-threshold $th" "$COINFER" run \
-        scenarios/default.xml --policy oracle --trace --quiet --db "$db" \
+        scenarios/default.xml --policy joint --trace --quiet --db "$db" "${OFF[@]}" \
         --set "device[flagship]@battery=20 J" --set "device[midrange]@battery=20 J" \
         --set protocol@channel-threshold=0 --set protocol@load-threshold=0 \
         --set protocol@battery-threshold=$th
@@ -172,6 +186,48 @@ other_seed=$(sql "$db" "SELECT max(run_id) FROM runs WHERE policy = 'split'")
 expect_match "another seed gives other rows" \
     "$(sql "$db" "SELECT count(*) FROM (SELECT t_request_s FROM inferences WHERE run_id = $first_split EXCEPT SELECT t_request_s FROM inferences WHERE run_id = $other_seed)")" "^[1-9]"
 
+# ---- NR access and the backhaul ---------------------------------------------------------------
+off="--set radio/access@uplink=none --set radio/access@downlink=none --set radio/access@bler=0"
+off+=" --set edge@backhaul-latency=0 --set edge@backhaul-bandwidth=0"
+round_trip_ms() {  # mean request-to-reply time of a run's inferences, ms
+    sql "$1" "SELECT round(avg(m.t_s - i.t_request_s) * 1e3, 3) FROM inferences i JOIN messages m
+        ON m.run_id = i.run_id AND m.inference_id = i.inference_id AND m.type = 'reply'"
+}
+# shellcheck disable=SC2086
+expect_exit 0 "a run with every access and backhaul term off" \
+    "$COINFER" run -q --policy split --trace --db "$TMP/off.db" $off $SC
+expect_exit 0 "a run with the default access and backhaul" \
+    "$COINFER" run -q --policy split --trace --db "$TMP/on.db" $SC
+rt_off=$(round_trip_ms "$TMP/off.db") rt_on=$(round_trip_ms "$TMP/on.db")
+expect_eq "request and reply take their air time alone with every term off (< 1 ms: $rt_off)" \
+    "$(awk -v t="$rt_off" 'BEGIN { print (t < 1) }')" "1"
+expect_eq "the SR wait, grant, HARQ and two backhaul crossings add over 5 ms ($rt_on ms)" \
+    "$(awk -v a="$rt_on" -v b="$rt_off" 'BEGIN { print (a - b > 5) }')" "1"
+expect_exit 0 "a configured grant instead of scheduling requests" \
+    "$COINFER" run -q --policy split --db "$TMP/cg.db" --set radio/access@uplink=configured $SC
+expect_exit 2 "an SR period out of TS 38.331's range is a usage error" \
+    "$COINFER" run -q --db "$TMP/bad-sr.db" --set radio/access@sr-period=641 $SC
+expect_match "... naming the knob and the range" "$ERR" "sr-period.*\[1, 640\]"
+expect_exit 0 "the backhaul's bandwidth in bytes per second" \
+    "$COINFER" run -q --policy split --db "$TMP/bh.db" --set "edge@backhaul-bandwidth=1.25 GB/s" $SC
+
+# ---- fixed-rate links ------------------------------------------------------------------------
+FL=scenarios/fixed-link.xml
+expect_exit 0 "validate accepts the fixed-link scenario" "$COINFER" validate $FL
+expect_exit 0 "the fixed-link scenario runs (joint, traced)" \
+    "$COINFER" run -q --policy joint --trace --db "$TMP/fl.db" $FL
+# UEs 0-3: 8 Mbit/s up, 10 ms; 4-7: 50 Mbit/s, 2 ms. A request alone on its link arrives
+# bytes x 8 / rate + latency after it is sent; sharing the UE's link only slows it.
+late="(m.t_s - i.t_request_s) - (m.bytes * 8 / (CASE WHEN i.ue_id < 4 THEN 8e6 ELSE 50e6 END)
+      + CASE WHEN i.ue_id < 4 THEN 0.01 ELSE 0.002 END)"
+from_fl="FROM inferences i JOIN messages m ON m.run_id = i.run_id
+         AND m.inference_id = i.inference_id AND m.type = 'request'"
+expect_eq "no request on a fixed link arrives before its bytes over the rate + the latency" \
+    "$(sql "$TMP/fl.db" "SELECT count(*) $from_fl WHERE $late < -1e-9")" "0"
+expect_eq "... and all but those sharing their UE's link arrive exactly then (no NR access)" \
+    "$(sql "$TMP/fl.db" "SELECT count(*) - sum(abs($late) < 1e-9) < 0.01 * count(*) $from_fl")" \
+    "1"
+
 # ---- real mode ---------------------------------------------------------------------------
 expect_exit 0 "real mode runs LeNet-5's parts on the engine" \
     "$COINFER" run -q --policy edge --trace --db "$TMP/real.db" tests/data/scenarios/collab-real.xml
@@ -184,6 +240,27 @@ expect_exit 2 "an unknown model is exit 2" "$COINFER" run --db "$TMP/bad.db" \
 expect_match "the error is FILE:LINE" "$ERR" "collab-unknown-model.xml:[0-9]+: "
 if [ ! -e "$TMP/u.db" ] && [ ! -e "$TMP/bad.db" ]; then pass "bad input creates no database"
 else fail "bad input creates no database"; fi
+
+# ---- model files resolve beside the scenario ------------------------------------------------
+mkdir -p "$TMP/beside/nets" "$TMP/elsewhere"
+cp models/lenet5.xml models/resnet18.xml "$TMP/beside/nets/"
+sed 's#file="../models/#file="nets/#' scenarios/collab-small.xml >"$TMP/beside/small.xml"
+expect_exit 0 "a model file path resolves against the scenario's directory, not the cwd" \
+    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' validate ../beside/small.xml"
+expect_exit 0 "... and the run finds the models from any directory" \
+    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' run -q --policy local \
+        --set simulation@duration=2 --db m.db ../beside/small.xml"
+for cmd in validate run; do
+    expect_exit 2 "$cmd: a missing model file is exit 2" "$COINFER" $cmd \
+        $([ $cmd = run ] && echo "--db $TMP/missing.db") \
+        tests/data/scenarios/collab-missing-model-file.xml
+    expect_match "$cmd: ... a FILE:LINE error at the <model> line naming the attribute and path" \
+        "$ERR" "^coinfer: tests/data/scenarios/collab-missing-model-file.xml:17: element 'model': \
+attribute 'file': cannot read '../models/no-such-model.xml' \
+\(tests/data/scenarios/../models/no-such-model.xml\): No such file or directory$"
+done
+if [ ! -e "$TMP/missing.db" ]; then pass "a missing model file creates no database"
+else fail "a missing model file creates no database"; fi
 
 # ---- an interrupted run keeps its rows -----------------------------------------------------
 idb="$TMP/int.db"

@@ -65,6 +65,8 @@ static void run_to(struct core_engine *eng, double t_s)
     assert_true(core_engine_now(eng) == t_s);
 }
 
+/* The flow model alone: no NR access waits or HARQ (test_collab_protocol.c
+ * checks those), no shadowing, fading or load. */
 static void config(struct radio_world_config *cfg, struct radio_ue_group_config *g, long n,
                    const double *x, const double *y)
 {
@@ -72,6 +74,9 @@ static void config(struct radio_world_config *cfg, struct radio_ue_group_config 
     cfg->deploy.shadowing = false;
     cfg->deploy.fading = false;
     cfg->deploy.load = 0.0;
+    cfg->access.uplink = RADIO_UL_NONE;
+    cfg->access.downlink = RADIO_DL_NONE;
+    cfg->access.bler = 0.0;
     memset(g, 0, sizeof(*g));
     assert_int_equal(core_knobs_defaults(&radio_ue_group_knobs, g, NULL), CORE_OK);
     g->n_ues = n;

@@ -1,6 +1,7 @@
 /*
- * test_units.c — physical quantities: every unit converts to SI, a bare
- * number is SI, and each kind of bad text (not a number, NaN, infinity,
+ * test_units.c — physical quantities: every unit converts to SI (bit rates
+ * written in bytes per second too), a bare number is SI, and each kind of
+ * bad text (not a number, NaN, infinity,
  * trailing junk, an unknown unit, a unit of another dimension) is rejected
  * with the exact message a user will read.
  */
@@ -57,6 +58,15 @@ static void test_quantity_converts_each_unit_to_si(void **unused)
         {"100 Mbps", CORE_DIM_BITRATE, 1e8},
         {"5 bit/s", CORE_DIM_BITRATE, 5.0},
         {"2 Gbps", CORE_DIM_BITRATE, 2e9},
+        {"8 Mbit/s", CORE_DIM_BITRATE, 8e6},
+        {"3 kbit/s", CORE_DIM_BITRATE, 3e3},
+        {"10 Gbit/s", CORE_DIM_BITRATE, 1e10},
+        {"7 kbps", CORE_DIM_BITRATE, 7e3},
+        {"1 B/s", CORE_DIM_BITRATE, 8.0},
+        {"2 kB/s", CORE_DIM_BITRATE, 16e3},
+        {"1.25 MB/s", CORE_DIM_BITRATE, 1e7},
+        {"25 GB/s", CORE_DIM_BITRATE, 2e11},
+        {"67.2 GB/s", CORE_DIM_BITRATE, 537.6e9},
         {"1.2 TFLOPS", CORE_DIM_FLOPS, 1.2e12},
         {"4 TOPS", CORE_DIM_FLOPS, 4e12},
         {"50 GFLOPS", CORE_DIM_FLOPS, 5e10},
@@ -128,6 +138,15 @@ static void test_quantity_rejects_bad_text_with_a_plain_message(void **unused)
         {"1 ms", CORE_DIM_FREQUENCY,
          "'1 ms' has unit 'ms' (a time) but a frequency is "
          "expected: use Hz, kHz, MHz, GHz or /s"},
+        {"5 GB", CORE_DIM_BITRATE,
+         "'5 GB' has unit 'GB' (a size) but a bit rate is expected: use bit/s, bps, kbit/s, "
+         "kbps, Mbit/s, Mbps, Gbit/s, Gbps, B/s, kB/s, MB/s or GB/s"},
+        {"5 GB/s", CORE_DIM_BYTES,
+         "'5 GB/s' has unit 'GB/s' (a bit rate) but a size is expected: use B, kB, MB, GB, "
+         "KiB, MiB or GiB"},
+        {"5 Gb/s", CORE_DIM_BITRATE,
+         "'5 Gb/s' has an unknown unit 'Gb/s': a bit rate uses bit/s, bps, kbit/s, kbps, "
+         "Mbit/s, Mbps, Gbit/s, Gbps, B/s, kB/s, MB/s or GB/s"},
     };
     char why[256], want[256];
 

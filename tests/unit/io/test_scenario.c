@@ -261,7 +261,14 @@ static const struct broken broken_files[] = {
                                    "attribute 'scenario': 'RMa' is not one of: UMa, UMi, "
                                    "InH-mixed, InH-open"},
     {"radio-no-group.xml", "radio-no-group.xml:4: element 'radio' is missing a child element "
-                           "(expected <deployment>, <power-control>, <handover> or <ue-group>)"},
+                           "(expected <deployment>, <power-control>, <handover>, <access>, "
+                           "<ue-power> or <ue-group>)"},
+    {"radio-fixed-link-no-rate.xml", "radio-fixed-link-no-rate.xml:6: element 'link': "
+                                     "attribute 'ul-rate': a fixed link needs a positive "
+                                     "uplink rate"},
+    {"radio-tail-power.xml", "radio-tail-power.xml:5: element 'ue-power': attribute "
+                             "'tail-power': 2 W must be between 0 W and 'on-power' (1.288 W): "
+                             "the tail is the connected state without a transfer"},
     {"radio-and-queue.xml", "radio-and-queue.xml:8: element 'radio' is not expected here"},
     {"unknown-enum.xml", "unknown-enum.xml:5: element 'server': attribute 'service': 'erlang' "
                          "is not one of: exponential, deterministic"},

@@ -357,7 +357,8 @@ static enum core_rc drawing(void *ctx, const struct compute_decision *req, struc
 static void test_decide_draws_only_from_the_ue_policy_stream(void **state)
 {
     int none = 0, many = 1000;
-    struct proto_decider d0 = {drawing, &none, false}, d1 = {drawing, &many, false};
+    struct proto_decider d0 = {.decide = drawing, .ctx = &none};
+    struct proto_decider d1 = {.decide = drawing, .ctx = &many};
     struct tu_moving a = {0}, b = {0};
 
     (void)state;

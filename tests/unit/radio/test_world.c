@@ -2,7 +2,11 @@
  * test_world.c — the radio world on the engine: a lone transfer ends at
  * B 8 / rate exactly, flows of one cell share it (completions rescheduled
  * when a flow joins), a walking UE hands over with its transfer, fading
- * updates run only while a UE has flows, the groups' traffic, determinism
+ * updates run only while a UE has flows, a UE's flows pay its base power
+ * once and its RRC tail goes to the flow that ends last, a transfer's NR
+ * access wait, retransmissions and wired delays, fixed-rate links
+ * dedicated to their UE, the groups' traffic,
+ * determinism
  * by seed, the configuration checks' messages, and out-of-memory paths.
  */
 #include <setjmp.h>
@@ -53,12 +57,16 @@ static void record_ho(void *ctx, struct radio_world *w, uint32_t ue, uint32_t fr
     log->t_s = t_s;
 }
 
-/* One site, one sector, no shadowing or fading: a deterministic link. */
+/* One site, one sector, no shadowing or fading: a deterministic link; no NR
+ * access delays or HARQ: a transfer is its flow alone. */
 static void plain_config(struct radio_world_config *cfg)
 {
     assert_int_equal(radio_world_config_defaults(cfg, NULL), CORE_OK);
     cfg->deploy.shadowing = false;
     cfg->deploy.fading = false;
+    cfg->access.uplink = RADIO_UL_NONE;
+    cfg->access.downlink = RADIO_DL_NONE;
+    cfg->access.bler = 0.0;
 }
 
 static void static_group(struct radio_ue_group_config *g, long n, const double *x,
@@ -125,6 +133,243 @@ static void test_world_lone_transfer_ends_at_size_over_rate(void **state)
     radio_world_destroy(w);
     core_engine_destroy(eng);
     assert_int_equal(core_alloc_live(), live);
+}
+
+static void test_world_concurrent_flows_of_one_ue_pay_the_base_power_once(void **state)
+{
+    /* One UE uploads 100 kB and downloads 300 kB from t = 0, each alone in its direction of
+     * the cell: each ends at its size over its full rate, and together they draw the base
+     * power once over the longer one, split in half while both are on. */
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    plain_config(&cfg);
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 300e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 2);
+    const struct radio_world_flow_done *ul = &log.done[log.done[0].dir == RADIO_DIR_DL];
+    const struct radio_world_flow_done *dl = &log.done[log.done[0].dir == RADIO_DIR_UL];
+    double ul_s = 100e3 * 8.0 / rep.ul_full_rate_bps, dl_s = 300e3 * 8.0 / rep.dl_rate_bps;
+    double tx_w = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0);
+    double p_on = cfg.power.p_on_w, first_s = fmin(ul_s, dl_s), last_s = fmax(ul_s, dl_s);
+
+    assert_near(ul->duration_s, ul_s, 1e-12 * ul_s);
+    assert_near(dl->duration_s, dl_s, 1e-12 * dl_s);
+    printf("upload %.6g s, download %.6g s, base power once over %.6g s: %.6g J "
+           "(twice would be %.6g J)\n",
+           ul_s, dl_s, last_s, p_on * last_s, p_on * (ul_s + dl_s));
+    /* Each pays half the base power while both are on, all of it while alone. */
+    assert_near(ul->ue_energy_j,
+                tx_w / cfg.power.pa_efficiency * ul_s + p_on * (first_s / 2.0 + ul_s - first_s),
+                1e-12);
+    assert_near(dl->ue_energy_j,
+                cfg.power.p_rx_w * dl_s + p_on * (first_s / 2.0 + dl_s - first_s), 1e-12);
+    assert_near(ul->ue_energy_j + dl->ue_energy_j,
+                p_on * last_s + tx_w / cfg.power.pa_efficiency * ul_s + cfg.power.p_rx_w * dl_s,
+                1e-12);
+    assert_true(ul->ue_tail_j == 0.0 && dl->ue_tail_j == 0.0); /* no tail by default */
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_rrc_tail_is_charged_to_the_flow_that_ends_last(void **state)
+{
+    /* With a 2 s tail at 0.5 W: two uploads back to back; the first ends while the second
+     * is on (no tail), the second leaves the UE idle and is charged the whole tail. A third,
+     * 1 s later, starts inside that tail: it pays on-power less tail-power, and its own tail
+     * adds only the time beyond the first one's. */
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    double d_s, tx_j;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.power.tail_s = 2.0;
+    cfg.power.p_tail_w = 0.5;
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    d_s = 100e3 * 8.0 / rep.ul_full_rate_bps;
+    tx_j = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0) / cfg.power.pa_efficiency * d_s;
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, d_s / 2.0);
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_DL, 1.0, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, d_s + 1.0);
+    assert_int_equal(log.n, 2);
+    /* The tiny download ended first, inside the upload: neither it nor its share idles. */
+    assert_true(log.done[0].dir == RADIO_DIR_DL && log.done[0].ue_tail_j == 0.0);
+    assert_near(log.done[1].ue_tail_j, 0.5 * 2.0, 1e-15);
+    double t3 = core_engine_now(eng);
+
+    assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    run_until(eng, 20.0);
+    assert_int_equal(log.n, 3);
+    assert_near(log.done[2].t_start_s, t3, 0.0);
+    /* Inside the first tail (to d_s + 2 s) throughout: on less tail power. */
+    assert_true(t3 + d_s < d_s + 2.0);
+    assert_near(log.done[2].ue_energy_j - log.done[2].ue_tail_j,
+                tx_j + (cfg.power.p_on_w - 0.5) * d_s, 1e-12);
+    assert_near(log.done[2].ue_tail_j, 0.5 * ((t3 + d_s + 2.0) - (d_s + 2.0)), 1e-12);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_transfer_waits_for_access_retransmits_and_adds_wired_delays(void **state)
+{
+    /* 30 kHz slots of 0.5 ms, SR every 10 slots, k2 = k1 = 1, k0 = 0, every transmission
+     * failing once (bler 1, max-retx 1). UE 0 uploads at 0: SR in slot 0, PUSCH from slot 2
+     * (1 ms), one retransmission (1 + k2 slots = 1 ms), then 2 ms of wired delay. UE 1
+     * downloads at 0 with 0.3 ms of wired delay before: ready inside slot 0, on the air at
+     * slot 1 (0.5 ms), one retransmission (k1 + 1 + k0 slots = 1 ms). */
+    static const double x[] = {120.0, 120.0}, y[] = {40.0, 40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct radio_rrm_reply rep;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+    double ul_s, dl_s, tx_w;
+
+    (void)state;
+    plain_config(&cfg);
+    cfg.access.uplink = RADIO_UL_DYNAMIC;
+    cfg.access.downlink = RADIO_DL_SCHEDULED;
+    cfg.access.bler = 1.0;
+    cfg.access.max_retx = 1;
+    static_group(&g, 2, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    /* The RRM quotes the mean delays: (10/2 + 1 + 1) slots + 1 round trip uplink, half a
+     * slot + 1 round trip downlink. */
+    assert_near(rep.ul_delay_s, 7 * 0.5e-3 + 1e-3, 1e-15);
+    assert_near(rep.dl_delay_s, 0.25e-3 + 1e-3, 1e-15);
+    ul_s = 100e3 * 8.0 / rep.ul_full_rate_bps;
+    dl_s = 50e3 * 8.0 / rep.dl_full_rate_bps;
+    tx_w = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0);
+    assert_int_equal(radio_world_transfer(w, 0, RADIO_DIR_UL, 100e3, 0.0, 2e-3, record_done, &log,
+                                          NULL, NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_transfer(w, 1, RADIO_DIR_DL, 50e3, 0.3e-3, 0.0, record_done,
+                                          &log, NULL, NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_ue_flows(w, 0, RADIO_DIR_UL), 0); /* waiting, not on air */
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 2);
+    const struct radio_world_flow_done *ul = &log.done[log.done[0].dir == RADIO_DIR_DL];
+    const struct radio_world_flow_done *dl = &log.done[log.done[0].dir == RADIO_DIR_UL];
+
+    assert_true(ul->ue == 0 && dl->ue == 1);
+    assert_near(ul->air_start_s, 1e-3, 1e-15);
+    assert_near(ul->air_end_s, 1e-3 + ul_s, 1e-12);
+    assert_int_equal(ul->n_retx, 1);
+    assert_near(ul->t_end_s, 1e-3 + ul_s + 1e-3 + 2e-3, 1e-12);
+    assert_near(ul->duration_s, ul->t_end_s, 1e-15); /* asked at 0 */
+    /* The UE is awake from its request to its retransmission's end, not over the wire. */
+    assert_near(ul->ue_energy_j,
+                cfg.power.p_on_w * (1e-3 + ul_s + 1e-3) + tx_w / cfg.power.pa_efficiency * ul_s,
+                1e-12);
+    assert_near(dl->air_start_s, 0.5e-3, 1e-15);
+    assert_int_equal(dl->n_retx, 1);
+    assert_near(dl->t_end_s, 0.5e-3 + dl_s + 1e-3, 1e-12);
+    assert_near(dl->ue_energy_j,
+                cfg.power.p_on_w * (dl_s + 1e-3) + cfg.power.p_rx_w * dl_s, 1e-12);
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+}
+
+static void test_world_fixed_links_are_dedicated_per_ue(void **state)
+{
+    /* Two UEs on fixed links of 8 Mbit/s up and 20 Mbit/s down, 10 ms one way, and one on
+     * NR, all in one cell. UE 0 uploads twice 100 kB at once: they share its link, 16e5 bits
+     * at 4 Mbit/s each; UE 1's upload has its own link, 8e5 bits at 8 Mbit/s; neither slows
+     * the NR UE's upload nor meets the NR access (the world's defaults: dynamic grant, HARQ
+     * at 10 %) or a handover. Each arrives 10 ms after its last byte. */
+    static const double x[] = {120.0, 120.0}, y[] = {40.0, 40.0}, xn[] = {120.0}, yn[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g[2];
+    struct radio_rrm_reply rep, nr;
+    struct done_log log = {0};
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world *w;
+
+    (void)state;
+    plain_config(&cfg);
+    assert_int_equal(core_knobs_defaults(&radio_access_knobs, &cfg.access, NULL), CORE_OK);
+    static_group(&g[0], 2, x, y);
+    g[0].link = (struct radio_link_config){RADIO_LINK_FIXED, 8e6, 20e6, 10e-3};
+    static_group(&g[1], 1, xn, yn);
+    cfg.groups = g;
+    cfg.n_groups = 2;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_true(radio_world_ue_link_fixed(w, 0) && radio_world_ue_link_fixed(w, 1));
+    assert_false(radio_world_ue_link_fixed(w, 2));
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_true(rep.fixed_link && rep.ul_rate_bps == 8e6 && rep.dl_rate_bps == 20e6);
+    assert_true(rep.ul_delay_s == 10e-3 && rep.dl_delay_s == 10e-3);
+    assert_int_equal(radio_world_rrm(w, 2, &nr, NULL), CORE_OK);
+    assert_false(nr.fixed_link);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 100e3, record_done, &log,
+                                                NULL, NULL),
+                         CORE_OK);
+    assert_int_equal(radio_world_rrm(w, 0, &rep, NULL), CORE_OK);
+    assert_near(rep.ul_rate_bps, 8e6 / 3.0, 1e-6); /* one more on UE 0's link: a third */
+    assert_int_equal(radio_world_start_flow(w, 1, RADIO_DIR_UL, 100e3, record_done, &log, NULL,
+                                            NULL),
+                     CORE_OK);
+    assert_int_equal(radio_world_rrm(w, 2, &rep, NULL), CORE_OK);
+    assert_true(rep.ul_rate_bps == nr.ul_rate_bps); /* the cell carries none of them */
+    run_until(eng, 10.0);
+    assert_int_equal(log.n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct radio_world_flow_done *d = &log.done[i];
+        double air_s = d->ue == 0 ? 8e5 / 4e6 : 8e5 / 8e6;
+
+        assert_true(d->air_start_s == 0.0 && d->n_retx == 0);
+        assert_near(d->air_end_s, air_s, 1e-12);
+        assert_near(d->t_end_s, air_s + 10e-3, 1e-12);
+        assert_near(d->ue_energy_j,
+                    (d->ue == 0 ? cfg.power.p_on_w / 2 : cfg.power.p_on_w) * air_s +
+                        radio_dbm_to_w(cfg.pc.p_max_dbm) / cfg.power.pa_efficiency * air_s,
+                    1e-12);
+    }
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
 }
 
 static void test_world_uplinks_at_p_max_share_in_frequency(void **state)
@@ -649,6 +894,14 @@ static void test_world_start_flow_rejects_bad_arguments(void **state)
     assert_int_equal(radio_world_start_flow(w, 0, RADIO_DIR_UL, 0.0, NULL, NULL, NULL, &e),
                      CORE_E_INPUT);
     assert_string_equal(e.msg, "a transfer of 0 B: the size must be positive");
+    assert_int_equal(radio_world_transfer(w, 0, RADIO_DIR_DL, 10.0, -1e-3, 0.0, NULL, NULL, NULL,
+                                          &e),
+                     CORE_E_INPUT);
+    assert_string_equal(e.msg, "a transfer's delays -0.001 s and 0 s must be finite and not "
+                               "negative");
+    assert_int_equal(radio_world_transfer(w, 0, RADIO_DIR_UL, 10.0, 0.0, INFINITY, NULL, NULL,
+                                          NULL, &e),
+                     CORE_E_INPUT);
     assert_int_equal(radio_world_rrm(w, 2, &rep, &e), CORE_E_INPUT);
     assert_int_equal(radio_world_sample(w, 2, &row, &e), CORE_E_INPUT);
     assert_int_equal(radio_world_n_ues(w), 1);
@@ -726,6 +979,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_lone_transfer_ends_at_size_over_rate),
+        cmocka_unit_test(test_world_concurrent_flows_of_one_ue_pay_the_base_power_once),
+        cmocka_unit_test(test_world_rrc_tail_is_charged_to_the_flow_that_ends_last),
+        cmocka_unit_test(test_world_transfer_waits_for_access_retransmits_and_adds_wired_delays),
+        cmocka_unit_test(test_world_fixed_links_are_dedicated_per_ue),
         cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
         cmocka_unit_test(test_world_walking_ue_hands_over_and_keeps_its_transfer),
