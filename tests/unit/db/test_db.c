@@ -889,7 +889,7 @@ static void test_db_kill_9_leaves_a_clean_database_with_the_run_running(void **s
 
         assert_non_null(fp);
         core_err_clear(&e);
-        if (run_report(f->path, fp, &e) != CORE_OK)
+        if (run_report(f->path, RUN_REPORT_BY_RUN, fp, &e) != CORE_OK)
             fprintf(stderr, "run_report: %s\n", e.msg);
         fclose(fp);
         assert_int_equal(e.rc, CORE_OK);
