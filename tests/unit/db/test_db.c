@@ -153,8 +153,10 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
-    /* Every table of DESIGN.md, and requests: seven. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 8);
+    raw_columns(conn, "ues", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,ue_id,device,ue_group,cell_id,x_m,y_m");
+    /* Every table of DESIGN.md, requests, configs and ues: nine. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 9);
     sqlite3_close(conn);
 }
 

@@ -682,6 +682,7 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP TABLE ues;"
              "DROP TABLE inferences;"
              "CREATE TABLE inferences (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
              "inference_id INTEGER NOT NULL CHECK (inference_id >= 0), ue_id INTEGER NOT NULL, "
@@ -712,6 +713,11 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM pragma_table_info('inferences') "
                                    "WHERE name = 'policy'"),
                      0);
+    /* the row's decision is not known: its columns are NULL */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 7 AND "
+                                   "decline_reason IS NULL AND predicted_latency_s IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'ues'"), 1);
     sqlite3_close(conn);
 }
 
