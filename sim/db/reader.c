@@ -24,6 +24,12 @@ struct db_reader {
     bool in_txn;    /* the read transaction is open */
 };
 
+/* The columns a run's summary reads from inferences i, in the order of
+ * the four inference queries below (their first eight). */
+#define SUMMARY_COLUMNS                                                                      \
+    "i.latency_s, i.ue_energy_j, i.edge_energy_j, i.declined, i.overridden, "               \
+    "i.deadline_met, i.correct, i.t_done_s IS NOT NULL"
+
 static const struct {
     int since;       /* schema version its tables arrived in */
     bool per_run;    /* binds ?1 to a run id */
@@ -54,25 +60,19 @@ static const struct {
                                    "(SELECT 1 FROM inferences i WHERE i.run_id = r.run_id) "
                                    "ORDER BY run_id"},
     [DB_Q_INFERENCES_OF_RUN] = {6, true, "the inferences of a run",
-                                "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
-                                "overridden, deadline_met, correct, t_done_s IS NOT NULL, "
-                                "coalesce(no_plan_layer, -1) FROM inferences WHERE run_id = ?1"},
+                                "SELECT " SUMMARY_COLUMNS ", coalesce(i.no_plan_layer, -1) "
+                                "FROM inferences i WHERE i.run_id = ?1"},
     [DB_Q_INFERENCES_BY_MODEL] = {6, true, "the inferences of a run",
-                                  "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
-                                  "overridden, deadline_met, correct, t_done_s IS NOT NULL, "
-                                  "coalesce(no_plan_layer, -1), model FROM inferences "
-                                  "WHERE run_id = ?1"},
+                                  "SELECT " SUMMARY_COLUMNS ", coalesce(i.no_plan_layer, -1), "
+                                  "i.model FROM inferences i WHERE i.run_id = ?1"},
     [DB_Q_INFERENCES_BY_DEVICE] = {6, true, "the inferences of a run",
-                                   "SELECT i.latency_s, i.ue_energy_j, i.edge_energy_j, "
-                                   "i.declined, i.overridden, i.deadline_met, i.correct, "
-                                   "i.t_done_s IS NOT NULL, coalesce(i.no_plan_layer, -1), "
+                                   "SELECT " SUMMARY_COLUMNS ", coalesce(i.no_plan_layer, -1), "
                                    "coalesce(u.device, '-') FROM inferences i LEFT JOIN ues u "
                                    "ON u.run_id = i.run_id AND u.ue_id = i.ue_id "
                                    "WHERE i.run_id = ?1"},
     [DB_Q_INFERENCES_OF_RUN_V4] = {4, true, "the inferences of a run",
-                                   "SELECT latency_s, ue_energy_j, edge_energy_j, declined, "
-                                   "overridden, deadline_met, correct, t_done_s IS NOT NULL, -1 "
-                                   "FROM inferences WHERE run_id = ?1"},
+                                   "SELECT " SUMMARY_COLUMNS ", -1 FROM inferences i "
+                                   "WHERE i.run_id = ?1"},
     [DB_Q_PROFILES] = {3, false, "the profiles",
                        "SELECT model, resource, threads, sum(layer_index >= 0), max(reps), "
                        "max(CASE WHEN layer_index = -1 THEN latency_s END), "

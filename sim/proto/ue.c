@@ -373,9 +373,7 @@ static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
         if (pl->order[k] != inf->plan.order[k] ||
             pl->option[pl->order[k]] != inf->plan.option[inf->plan.order[k]])
             return;
-    if (pl->n_ue == inf->plan.n_ue &&
-        memcmp(pl->order, inf->plan.order, pl->n_layers * sizeof(pl->order[0])) == 0 &&
-        memcmp(pl->option, inf->plan.option, pl->n_layers * sizeof(pl->option[0])) == 0)
+    if (compute_plan_equal(pl, &inf->plan))
         return; /* unchanged */
     w->stats.redecisions++;
     inf->plan = *pl;
