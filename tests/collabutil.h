@@ -246,6 +246,8 @@ struct tu_records {
     size_t n_inferences, cap_inferences;
     struct proto_message_record *messages;
     size_t n_messages, cap_messages;
+    struct proto_energy_row *energy;  /* the ledger's rows (at proto_collab_world_end) */
+    size_t n_energy, cap_energy;
     struct proto_sink sink; /* what the world is given */
 };
 
@@ -286,12 +288,21 @@ static inline void tu_on_message(void *ctx, const struct proto_message_record *m
     r->messages[r->n_messages++] = *m;
 }
 
+static inline void tu_on_energy(void *ctx, const struct proto_energy_row *row)
+{
+    struct tu_records *r = ctx;
+
+    r->energy = tu_grow(r->energy, &r->cap_energy, r->n_energy, sizeof(*row));
+    r->energy[r->n_energy++] = *row;
+}
+
 /* Records (trace: keep messages too); r->sink is what a world is given. */
 static inline void tu_records_init(struct tu_records *r, bool trace)
 {
     memset(r, 0, sizeof(*r));
     r->sink.outcome = tu_on_outcome;
     r->sink.message = trace ? tu_on_message : NULL;
+    r->sink.energy = tu_on_energy;
     r->sink.ctx = r;
 }
 
@@ -299,6 +310,7 @@ static inline void tu_records_fini(struct tu_records *r)
 {
     free(r->inferences);
     free(r->messages);
+    free(r->energy);
     memset(r, 0, sizeof(*r));
 }
 

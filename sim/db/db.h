@@ -37,6 +37,8 @@ enum db_table {
     DB_INFERENCES,    /* struct proto_outcome, per run; ctx struct db_inference_ctx */
     DB_MESSAGES,      /* struct proto_message_record, per run */
     DB_UES,           /* struct db_ue_row, per run */
+    DB_ENERGY,        /* struct proto_energy_row, per run */
+    DB_LAYERS,        /* struct db_layer_row, per run */
     DB_TABLE_COUNT
 };
 
@@ -108,6 +110,18 @@ struct db_ue_row {
     double x_m, y_m;     /* its position at the start, m */
 };
 
+/* One row of `layers`: a problem layer of a model (texts borrowed for the
+ * call). */
+struct db_layer_row {
+    const char *model;     /* the model's name */
+    uint32_t layer;        /* the problem layer's index (ue_alloc's positions follow the
+                              plan's order: plan_order, or these indices) */
+    const char *name;      /* the name of its first nn layer */
+    const char *op;        /* that layer's op */
+    const char *nn_layers; /* every nn layer it is, '+'-separated, in order */
+    double out_bytes;      /* its output tensor, B */
+};
+
 /* Append rows[0..n) (of table t's row type) in one transaction: all or, on
  * any error, none. run_id is the run they belong to (ignored by tables not
  * per run); ctx is the table's batch context (NULL where it has none).
@@ -133,6 +147,10 @@ enum core_rc db_insert_messages(struct db *db, int64_t run_id,
                                 struct core_err *e);
 enum core_rc db_insert_ues(struct db *db, int64_t run_id, const struct db_ue_row *rows, size_t n,
                            struct core_err *e);
+enum core_rc db_insert_energy(struct db *db, int64_t run_id, const struct proto_energy_row *rows,
+                              size_t n, struct core_err *e);
+enum core_rc db_insert_layers(struct db *db, int64_t run_id, const struct db_layer_row *rows,
+                              size_t n, struct core_err *e);
 
 /* ======================================================================== */
 /* Reading (reader.c)                                                         */

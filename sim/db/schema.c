@@ -247,6 +247,41 @@ static const struct migration migrations[] = {
      "    y_m REAL NOT NULL,\n"
      "    PRIMARY KEY (run_id, ue_id)\n"
      ");\n"},
+    /* 6 -> 7: restarts counts an inference's restarts at a new cell after
+     * a handover; plan_order the plan's order of layers where it is not
+     * the layers' own (a DAG cut that is no prefix), so that ue_alloc's
+     * positions name layers; energy is the run's energy ledger per UE and
+     * per edge instance of each cell (proto_energy_row); layers names each
+     * model's problem layers and the nn layers each one is. */
+    {"inferences: restarts, plan_order; energy ledger; layers",
+     "ALTER TABLE inferences ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0 "
+     "CHECK (restarts >= 0);\n"
+     "ALTER TABLE inferences ADD COLUMN plan_order TEXT;\n"
+     "CREATE TABLE energy (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    owner TEXT NOT NULL CHECK (owner IN ('ue', 'edge')),\n"
+     "    ue_id INTEGER CHECK (ue_id >= 0),\n"
+     "    cell_id INTEGER NOT NULL CHECK (cell_id >= 0),\n"
+     "    resource TEXT,\n"
+     "    idle_j REAL NOT NULL,\n"
+     "    compute_j REAL NOT NULL,\n"
+     "    background_j REAL NOT NULL,\n"
+     "    radio_j REAL NOT NULL,\n"
+     "    tail_j REAL NOT NULL,\n"
+     "    duration_s REAL NOT NULL,\n"
+     "    CHECK ((owner = 'ue') = (ue_id IS NOT NULL)),\n"
+     "    CHECK ((owner = 'edge') = (resource IS NOT NULL))\n"
+     ");\n"
+     "CREATE TABLE layers (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    model TEXT NOT NULL,\n"
+     "    layer INTEGER NOT NULL CHECK (layer >= 0),\n"
+     "    name TEXT NOT NULL,\n"
+     "    op TEXT NOT NULL,\n"
+     "    nn_layers TEXT NOT NULL,\n"
+     "    out_bytes REAL NOT NULL,\n"
+     "    PRIMARY KEY (run_id, model, layer)\n"
+     ");\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -14,6 +14,11 @@
  *     texts (compute_plan_alloc_text, at most DB_ALLOC_TEXT_MAX - 1
  *     characters); an unfinished outcome has t_done_s, latency_s NULL, its
  *     stage, and deadline_met 0 when its deadline has passed, else NULL;
+ *   energy: the ledger (proto_energy_row): owner 'ue' (ue_id set, resource
+ *     NULL) or 'edge' (resource set, ue_id NULL);
+ *   layers: a model's problem layers (db_layer_row);
+ *   inferences also: restarts; plan_order NULL where the plan's order is
+ *     the layers' own, else "i,j,..." (the layer at each position);
  *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
  *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
  *     (a state message) is NULL.
@@ -35,6 +40,29 @@
     (COMPUTE_PLAN_MAX_OPTIONS * (sizeof(((struct compute_option *)0)->label) + 18) + 1)
 
 static void bind_real_or_null(sqlite3_stmt *st, int col, double v);
+
+/* The plan's order as "i,j,k,..." into column col, NULL where it is the
+ * layers' own order (text: room for DB_ALLOC_TEXT_MAX bytes). */
+static void bind_order(sqlite3_stmt *st, int col, const struct compute_plan *pl, char *text)
+{
+    size_t len = 0;
+    uint32_t k;
+
+    static_assert(COMPUTE_PLAN_MAX_LAYERS * 7 < DB_ALLOC_TEXT_MAX, "an order fits the buffer");
+    for (k = 0; k < pl->n_layers && pl->order[k] == k; k++)
+        ;
+    if (k == pl->n_layers) {
+        sqlite3_bind_null(st, col);
+        return;
+    }
+    for (k = 0; k < pl->n_layers; k++) {
+        int w = snprintf(text + len, DB_ALLOC_TEXT_MAX - len, "%s%u", k ? "," : "",
+                         (unsigned)pl->order[k]);
+
+        len += w > 0 ? (size_t)w : 0;
+    }
+    sqlite3_bind_text(st, col, text, -1, SQLITE_TRANSIENT);
+}
 
 /* The decision columns (27..37) of an outcome: the state its plan was
  * decided on, what that plan was predicted to cost, and the plan itself
@@ -236,6 +264,8 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     else
         sqlite3_bind_int(st, 26, r->no_plan_layer);
     bind_decision(st, r, alloc);
+    sqlite3_bind_int64(st, 38, r->restarts);
+    bind_order(st, 39, &r->plan, alloc);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
@@ -303,6 +333,63 @@ static void describe_message(const void *row, char *buf, size_t size)
 
 /* ---- the table of tables ----------------------------------------------------- */
 
+/* ---- energy and layers ------------------------------------------------------------ */
+
+static void bind_energy(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct proto_energy_row *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, r->edge ? "edge" : "ue", -1, SQLITE_STATIC);
+    if (r->edge) {
+        sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 5, r->resource, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_int64(st, 3, r->ue_id);
+        sqlite3_bind_null(st, 5);
+    }
+    sqlite3_bind_int64(st, 4, r->cell_id);
+    sqlite3_bind_double(st, 6, r->idle_j);
+    sqlite3_bind_double(st, 7, r->compute_j);
+    sqlite3_bind_double(st, 8, r->background_j);
+    sqlite3_bind_double(st, 9, r->radio_j);
+    sqlite3_bind_double(st, 10, r->tail_j);
+    sqlite3_bind_double(st, 11, r->duration_s);
+}
+
+static void describe_energy(const void *row, char *buf, size_t size)
+{
+    const struct proto_energy_row *r = row;
+
+    if (r->edge)
+        snprintf(buf, size, "the energy of edge instance '%s' of cell %u", r->resource,
+                 (unsigned)r->cell_id);
+    else
+        snprintf(buf, size, "the energy of UE %u", (unsigned)r->ue_id);
+}
+
+static void bind_layer(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_layer_row *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, r->model, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, r->layer);
+    sqlite3_bind_text(st, 4, r->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, r->op, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, r->nn_layers, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 7, r->out_bytes);
+}
+
+static void describe_layer(const void *row, char *buf, size_t size)
+{
+    const struct db_layer_row *r = row;
+
+    snprintf(buf, size, "layer %u of model '%s'", (unsigned)r->layer, r->model);
+}
+
 const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_REQUESTS] = {
         .rows_name = "requests",
@@ -345,10 +432,11 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
                       "edge_alloc, stage, decline_reason, no_plan_layer, decided_split, "
                       "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
                       "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
-                      "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j) "
+                      "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j, "
+                      "restarts, plan_order) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                       "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
-                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
+                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
         .row_size = sizeof(struct proto_outcome),
         .per_run = true,
         .bind = bind_inference,
@@ -371,6 +459,25 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .per_run = true,
         .bind = bind_ue,
         .describe = describe_ue,
+    },
+    [DB_ENERGY] = {
+        .rows_name = "energy",
+        .insert_sql = "INSERT INTO energy (run_id, owner, ue_id, cell_id, resource, idle_j, "
+                      "compute_j, background_j, radio_j, tail_j, duration_s) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        .row_size = sizeof(struct proto_energy_row),
+        .per_run = true,
+        .bind = bind_energy,
+        .describe = describe_energy,
+    },
+    [DB_LAYERS] = {
+        .rows_name = "layers",
+        .insert_sql = "INSERT INTO layers (run_id, model, layer, name, op, nn_layers, out_bytes) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        .row_size = sizeof(struct db_layer_row),
+        .per_run = true,
+        .bind = bind_layer,
+        .describe = describe_layer,
     },
 };
 
@@ -416,4 +523,16 @@ enum core_rc db_insert_ues(struct db *db, int64_t run_id, const struct db_ue_row
                            struct core_err *e)
 {
     return db_insert(db, DB_UES, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_energy(struct db *db, int64_t run_id, const struct proto_energy_row *rows,
+                              size_t n, struct core_err *e)
+{
+    return db_insert(db, DB_ENERGY, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_layers(struct db *db, int64_t run_id, const struct db_layer_row *rows,
+                              size_t n, struct core_err *e)
+{
+    return db_insert(db, DB_LAYERS, run_id, rows, n, NULL, e);
 }

@@ -223,6 +223,7 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.no_plan = inf->no_plan_layer >= 0;
     o.no_plan_layer = o.no_plan ? (uint32_t)inf->no_plan_layer : 0;
     o.overridden = inf->overridden;
+    o.restarts = inf->restarts;
     o.deadline_met = finished && elapsed <= inf->deadline_s;
     o.problem = proto_inf_problem(w, inf);
     o.plan = inf->plan;
@@ -288,6 +289,7 @@ void proto_collab_world_end(struct proto_collab_world *w)
     if (w->ended)
         return;
     w->ended = true;
+    proto_ledger_emit(w);
     for (size_t i = 0; i < w->n_infs; i++)
         if (w->infs[i]->state != PROTO_INF_FREE) {
             emit(w, w->infs[i], now, false);

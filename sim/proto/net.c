@@ -89,6 +89,7 @@ static void net_background(void *state, const struct core_event *ev, struct core
     struct compute_job job = {0};
 
     job.id = BACKGROUND_JOB;
+    job.owner = (uint32_t)i; /* its instance */
     job.t_arrival_s = ev->time_s;
     job.service_s =
         core_rng_exponential(net->background[i], w->cfg->edge.instances[i].background_job_s);
@@ -296,12 +297,17 @@ void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_
 
     (void)eng;
     if (job->id == BACKGROUND_JOB) {
+        net->background_j[job->owner] +=
+            w->cfg->edge.instances[job->owner].unit_power_w * job->service_s;
         check_load_push(w, net);
         return;
     }
     inf = proto_inf_find(w, (uint32_t)job->id, job->owner);
     if (!inf)
         return;
+    for (size_t i = 0; i < w->cfg->edge.n_instances; i++)
+        if (net->server[i] == inf->seg_server)
+            net->compute_j[i] += inf->seg_energy_j;
     inf->seg_server = NULL;
     inf->edge_queue_s += job->t_start_s - job->t_arrival_s;
     inf->edge_compute_s += t_done_s - job->t_start_s;

@@ -202,6 +202,8 @@ struct proto_instance {
     const char *name;          /* instance name in labels (borrowed) */
     uint32_t units;            /* units: cores of a CPU instance, devices of an accelerator */
     double idle_power_w;       /* idle power of the whole instance, W */
+    double unit_power_w;       /* active power of one unit computing, W (a background job's
+                                  draw; 0: not costed) */
     double background_load;    /* edge: share of its capacity other work takes, 0..1 */
     double background_job_s;   /* edge: mean service of a background job, s */
     double withdrawn_from_s;   /* edge: the scenario withdraws it from this time, s */
@@ -338,6 +340,7 @@ struct proto_outcome {
                                 a layer no UE option runs */
     uint32_t no_plan_layer;  /* no_plan: that problem layer */
     bool overridden;         /* the network sent a3 */
+    uint32_t restarts;       /* restarts at a new cell after a handover */
     bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
     const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
     struct compute_plan plan;              /* the plan executed */
@@ -375,9 +378,33 @@ struct proto_message_record {
 /* Where the world reports. Called from handlers: a sink buffers (it may
  * ask the engine to stop so that its owner drains it between slices) and
  * never does I/O. message may be NULL (no trace). */
+/* One row of the energy ledger: what a UE, or one edge instance of a cell,
+ * spent over the whole run (warm-up included), by kind. Inferences are
+ * charged what they caused (their segments and transfers, lost work after a
+ * handover restart included); idle power, background work and the RRC tail
+ * belong to no inference and are only here. A segment or transfer counts
+ * when it ends (or is stopped): one still running at the end is not in. */
+struct proto_energy_row {
+    bool edge;             /* false: a UE (its resources and its radio); true: an edge
+                              instance of a cell */
+    uint32_t ue_id;        /* the UE (edge rows: UINT32_MAX) */
+    uint32_t cell_id;      /* edge rows: the cell; UE rows: its serving cell at the end */
+    uint32_t instance;     /* edge rows: the instance's index on the edge node */
+    const char *resource;  /* edge rows: the instance's name (borrowed); UE rows: NULL */
+    double idle_j;         /* idle power of its resource instances over the run, J */
+    double compute_j;      /* inference segments computed, copies included, J */
+    double background_j;   /* edge: background jobs computed, J */
+    double radio_j;        /* UE: its transfers' own draw and base power, RRC tail
+                              excluded, J */
+    double tail_j;         /* UE: the RRC tails its transfers started, J */
+    double duration_s;     /* the run the ledger covers, s */
+};
+
 struct proto_sink {
     void (*outcome)(void *ctx, const struct proto_outcome *o);
     void (*message)(void *ctx, const struct proto_message_record *m);
+    /* Each row of the energy ledger, at proto_collab_world_end (NULL: not wanted). */
+    void (*energy)(void *ctx, const struct proto_energy_row *r);
     void *ctx;
 };
 
@@ -466,6 +493,8 @@ struct proto_collab_stats {
     uint64_t declined;      /* of those, declined by the network */
     uint64_t overridden;    /* of those, overridden (a3) */
     uint64_t replanned;     /* restarted at a new cell after a handover */
+    uint64_t uploads_stopped; /* of those, with their intermediate upload on the air: it
+                                 stopped, its energy so far charged */
     uint64_t messages;      /* messages delivered */
     uint64_t state_pushes;  /* state updates pushed by the network */
     uint64_t state_requests; /* state updates asked for by UEs */

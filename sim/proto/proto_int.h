@@ -115,6 +115,9 @@ struct proto_inf {
     double ue_energy_j;        /* UE compute and radio, J */
     double edge_energy_j;      /* edge compute, J */
     uint64_t ticket;           /* DECIDING or a pending re-decision: its ticket (0: none) */
+    uint64_t upload_flow;      /* its intermediate result's transfer on the air (0: none) */
+    uint32_t upload_msg;       /* and that message's pool slot */
+    uint32_t restarts;         /* outcome: restarts at a new cell after a handover */
     float *real_buf;           /* real mode: the input, then the crossing tensors (owned) */
     double real_cross_bytes;   /* real mode: bytes of the crossing tensors, B */
     int32_t real_class;        /* real mode: the result's class (-1: none yet) */
@@ -162,6 +165,7 @@ struct proto_msg {
     uint32_t inf_slot;        /* its inference (UINT32_MAX: none) */
     uint32_t inf_gen;         /* the inference's generation when sent */
     int64_t inf_id;           /* its inference_id (-1: none) */
+    uint64_t flow;            /* its radio transfer (radio_world_transfer's id) */
 };
 
 /* ---- the entities ---------------------------------------------------------------- */
@@ -183,6 +187,9 @@ struct proto_ue {
     double last_battery_j;     /* its battery at its last decision, J */
     double last_push_s;        /* when the network last sent it a state update, s
                                   (-INFINITY: never) */
+    double compute_j;          /* ledger: its segments computed, J */
+    double radio_j;            /* ledger: its transfers, RRC tail excluded, J */
+    double tail_j;             /* ledger: the RRC tails, J */
     uint32_t in_flight;        /* inferences of this UE in flight */
     uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
 };
@@ -193,6 +200,8 @@ struct proto_net {
     uint32_t entity;          /* engine entity (pushes, background arrivals) */
     struct compute_server **server;   /* [edge n_instances] (in the world's arena) */
     struct core_rng **background;     /* [edge n_instances] (in the world's arena) */
+    double *compute_j;        /* ledger: [edge n_instances] inference segments, J */
+    double *background_j;     /* ledger: [edge n_instances] background jobs, J */
     double pushed_load;       /* load at the last push, 0..1 */
     double last_push_s;       /* when it last pushed, s (-INFINITY: never) */
 };
@@ -227,6 +236,9 @@ struct proto_collab_world {
     struct proto_net *nets;           /* [n_cells] */
     size_t n_cells;                   /* cells */
     void *arena;                      /* the UEs' and nets' pointer arrays (owned) */
+    double *edge_j;                   /* the nets' ledgers, 2 x n_cells x edge n_instances
+                                         (owned) */
+    double t_created_s;               /* when the world was built, s (the ledger's start) */
     struct proto_inf **infs;          /* pool, [n_infs] */
     size_t n_infs, cap_infs;          /* pool size, array capacity */
     uint32_t *free_infs;              /* free slots (stack), [cap_infs] */
@@ -286,9 +298,24 @@ void proto_msg_put(struct proto_collab_world *w, struct proto_msg *m);
 /* Send a message of type now over the UE's radio, its size from the message
  * table (for inf, which may be NULL for state messages); its delivery goes
  * to the receiver's handler and, for an uplink message, the sender's
- * acknowledgement handler. Fails the run on out of memory. */
-void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
+ * acknowledgement handler. The message on the air (NULL: out of memory, the
+ * run fails). */
+struct proto_msg *proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
                 enum proto_msg_type type, struct proto_inf *inf);
+
+/* ---- ledger.c ---------------------------------------------------------------------- */
+
+/* A transfer of UE ue ended or was stopped (d): its energy to the UE's
+ * ledger and off its battery. */
+void proto_ledger_radio(struct proto_collab_world *w, uint32_t ue,
+                        const struct radio_world_flow_done *d);
+/* Every row of the ledger to the sink (proto_collab_world_end). */
+void proto_ledger_emit(struct proto_collab_world *w);
+
+/* Stop inf's intermediate upload if it is on the air (a handover restart):
+ * the message goes nowhere, what the UE spent on it so far is charged to
+ * the inference and drained from its battery. */
+void proto_stop_upload(struct proto_collab_world *w, struct proto_inf *inf);
 
 /* ---- inference.c -------------------------------------------------------------------- */
 

@@ -202,13 +202,22 @@ static void msg_done(void *ctx, struct radio_world *rw, const struct radio_world
     (void)rw;
     proto_msg_put(w, m);
     trace(w, &copy, d->t_end_s);
-    proto_ue_drain(w, copy.ue, d->ue_energy_j); /* spent, whoever it was for */
+    proto_ledger_radio(w, copy.ue, d); /* spent, whoever it was for */
     if (copy.inf_slot != UINT32_MAX) {
         inf = proto_inf_find(w, copy.inf_slot, copy.inf_gen);
-        if (inf)
+        if (inf) {
             inf->ue_energy_j += d->ue_energy_j;
-        else if (copy.type != PROTO_MSG_ENERGY_REPORT)
-            return; /* its inference restarted: a stale message */
+            if (copy.type == PROTO_MSG_INTERMEDIATE)
+                inf->upload_flow = 0;
+        } else if (copy.type != PROTO_MSG_ENERGY_REPORT) {
+            /* Its inference restarted (a stale message, delivered nowhere):
+             * the energy is still the inference's. */
+            struct proto_inf *same = w->infs[copy.inf_slot];
+
+            if (same->state != PROTO_INF_FREE && (int64_t)same->id == copy.inf_id)
+                same->ue_energy_j += d->ue_energy_j;
+            return;
+        }
     }
     if (!inf)
         return; /* the energy report of an inference that has ended */
@@ -217,8 +226,8 @@ static void msg_done(void *ctx, struct radio_world *rw, const struct radio_world
         spec->ack(w, &copy, inf, d->t_end_s, d->duration_s);
 }
 
-void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
-                enum proto_msg_type type, struct proto_inf *inf)
+struct proto_msg *proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
+                             enum proto_msg_type type, struct proto_inf *inf)
 {
     const struct msg_spec *spec = &msg_table[type];
     struct proto_msg *m = proto_msg_get(w);
@@ -227,7 +236,7 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
 
     if (!m) {
         core_engine_fail(w->eng, CORE_E_NOMEM, "out of memory for messages in flight");
-        return;
+        return NULL;
     }
     m->world = w;
     m->type = type;
@@ -242,9 +251,24 @@ void proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t cell,
                                                       : backhaul_s(&w->cfg->backhaul, m->bytes);
     if (radio_world_transfer(w->radio, ue, spec->dir, m->bytes,
                              spec->dir == RADIO_DIR_DL ? wired_s : 0.0,
-                             spec->dir == RADIO_DIR_UL ? wired_s : 0.0, msg_done, m, NULL,
+                             spec->dir == RADIO_DIR_UL ? wired_s : 0.0, msg_done, m, &m->flow,
                              &e) != CORE_OK) {
         proto_msg_put(w, m);
         core_engine_fail(w->eng, e.rc, e.msg);
+        return NULL;
     }
+    return m;
+}
+
+void proto_stop_upload(struct proto_collab_world *w, struct proto_inf *inf)
+{
+    struct radio_world_flow_done d;
+
+    if (inf->upload_flow != 0 && radio_world_cancel(w->radio, inf->upload_flow, &d)) {
+        inf->ue_energy_j += d.ue_energy_j;
+        proto_ledger_radio(w, inf->ue, &d);
+        proto_msg_put(w, w->msgs[inf->upload_msg]);
+        w->stats.uploads_stopped++;
+    }
+    inf->upload_flow = 0;
 }

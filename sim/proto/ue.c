@@ -140,9 +140,15 @@ static void ue_continue(struct proto_collab_world *w, struct proto_inf *inf);
  * UE) and the intermediate result goes up. */
 static void upload(struct proto_collab_world *w, struct proto_inf *inf, enum proto_inf_state to)
 {
+    struct proto_msg *m;
+
     proto_inf_to(w, inf, to);
     inf->t_sent_s = core_engine_now(w->eng);
-    proto_send(w, inf->ue, inf->cell, PROTO_MSG_INTERMEDIATE, inf);
+    m = proto_send(w, inf->ue, inf->cell, PROTO_MSG_INTERMEDIATE, inf);
+    if (m) {
+        inf->upload_flow = m->flow;
+        inf->upload_msg = m->slot;
+    }
 }
 
 /* The UE's part is done (no job of it is running): real mode computes it,
@@ -260,6 +266,7 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
         inf->seg_server = NULL;
         inf->ue_compute_s += t_done_s - job->t_arrival_s;
         inf->ue_energy_j += inf->seg_energy_j;
+        ue->compute_j += inf->seg_energy_j;
         proto_ue_drain(w, inf->ue, inf->seg_energy_j);
     } /* else: re-planned after a handover, the work is lost */
     /* The UE's load changed: its other inferences that can still re-plan
@@ -507,14 +514,25 @@ void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t 
 
         if (inf->state == PROTO_INF_FREE || inf->ue != ue || !proto_inf_restartable(inf))
             continue;
-        /* Restart at the new cell: pending callbacks of the old attempt see
-         * a new generation and drop out; times and energy so far stay. */
+        /* Restart at the new cell: the old upload stops (its energy so far
+         * is the inference's); pending callbacks of the old attempt see a
+         * new generation and drop out; times and energy so far stay. */
+        proto_stop_upload(w, inf);
+        if (inf->seg_server && inf->seg_side == COMPUTE_SIDE_UE) {
+            /* Its segment runs on to its end for nothing: the work is lost,
+             * its energy spent for this inference. */
+            inf->ue_energy_j += inf->seg_energy_j;
+            w->ues[ue].compute_j += inf->seg_energy_j;
+            proto_ue_drain(w, ue, inf->seg_energy_j);
+            inf->seg_server = NULL;
+        }
         proto_decision_drop(w, inf);
         inf->gen++;
         inf->ue_pos = inf->edge_pos = 0;
         inf->overridden = false;
         inf->decline = PROTO_DECLINE_NONE;
         inf->push_on_air = false; /* an update on the air is stale now */
+        inf->restarts++;
         w->stats.replanned++;
         proto_ue_send_request(w, inf);
     }

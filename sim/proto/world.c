@@ -217,7 +217,11 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
     w->ues = core_calloc(w->n_ues ? w->n_ues : 1, sizeof(*w->ues));
     w->nets = core_calloc(w->n_cells, sizeof(*w->nets));
     w->segs = core_malloc(COMPUTE_PLAN_MAX_LAYERS * sizeof(*w->segs));
-    if (!w->ues || !w->nets || !w->segs || make_arena(w, &servers, &rngs) != CORE_OK)
+    w->edge_j = core_calloc(2 * w->n_cells * (cfg->edge.n_instances ? cfg->edge.n_instances : 1),
+                            sizeof(*w->edge_j));
+    w->t_created_s = core_engine_now(eng);
+    if (!w->ues || !w->nets || !w->segs || !w->edge_j ||
+        make_arena(w, &servers, &rngs) != CORE_OK)
         goto out_nomem;
     w->ue_type = core_engine_register_type(eng, &proto_ue_type);
     w->net_type = core_engine_register_type(eng, &proto_net_type);
@@ -231,6 +235,8 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
         net->last_push_s = -INFINITY;
         net->server = servers;
         net->background = rngs;
+        net->compute_j = &w->edge_j[2 * c * cfg->edge.n_instances];
+        net->background_j = net->compute_j + cfg->edge.n_instances;
         servers += cfg->edge.n_instances;
         rngs += cfg->edge.n_instances;
         net->entity = core_engine_add_entity(eng, w->net_type, net);
@@ -344,6 +350,7 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
         radio_world_on_handover(w->radio, NULL, NULL);
     core_free(w->parked);
     core_free(w->arena);
+    core_free(w->edge_j);
     core_free(w->infs);
     core_free(w->free_infs);
     core_free(w->msgs);

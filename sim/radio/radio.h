@@ -1211,6 +1211,7 @@ struct radio_world_stats {
     uint64_t requests;        /* requests started */
     uint64_t flows_started;   /* flows started (traffic and callers) */
     uint64_t flows_done;      /* flows completed */
+    uint64_t flows_cancelled; /* transfers stopped (radio_world_cancel) */
     uint64_t handovers;       /* serving-cell changes */
     uint64_t channel_updates; /* position and fading updates run */
     double bytes_done;        /* bytes of completed flows, B */
@@ -1260,6 +1261,14 @@ enum core_rc radio_world_transfer(struct radio_world *w, uint32_t ue, enum radio
 enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum radio_dir dir,
                                     double size_bytes, radio_world_flow_fn fn, void *ctx,
                                     uint64_t *flow_out, struct core_err *e);
+
+/* Stop transfer flow now wherever it is (waiting for its grant, on the
+ * air, in HARQ, in the caller's delay after): its callback is never called,
+ * its bytes stop, and what the UE spent on it so far (its own draw, its
+ * share of the base power to now and any RRC tail its end starts) is
+ * reported in *out, t_end_s being now. false when flow is not in progress
+ * (delivered, stopped, or never started). */
+bool radio_world_cancel(struct radio_world *w, uint64_t flow, struct radio_world_flow_done *out);
 
 /* The medium access the world's transfers use (its carrier's numerology). */
 const struct radio_access *radio_world_access(const struct radio_world *w);

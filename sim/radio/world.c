@@ -101,6 +101,9 @@ struct wflow {
     uint32_t next;           /* on the air: next flow of the UE; free: next free slot; NONE
                                 ends */
     bool active;             /* slot in use: a transfer waiting, on the air or after it */
+    bool on_air;             /* in its cell's flow set and its UE's chain */
+    bool cancelled;          /* stopped (radio_world_cancel): its pending event frees the
+                                slot */
     double size_bytes;       /* bytes requested, B */
     double t_start_s;        /* asked for, s */
     double sent_before_bytes; /* bytes sent in cells left at handovers, B */
@@ -481,6 +484,7 @@ static void unlink_flow(struct radio_world *w, uint32_t f)
     while (*p != f)
         p = &w->flows[*p].next;
     *p = fl->next;
+    fl->on_air = false;
     u->n_flows[fl->dir]--;
     if (fl->dir == RADIO_DIR_UL && !u->fixed) {
         uint32_t last = w->ul_act[--w->n_ul_act];
@@ -496,6 +500,7 @@ static void free_flow(struct radio_world *w, uint32_t f)
     struct wflow *fl = &w->flows[f];
 
     fl->active = false;
+    fl->cancelled = false;
     fl->next = w->free_flow;
     w->free_flow = f;
 }
@@ -606,6 +611,7 @@ static enum core_rc air_start(struct radio_world *w, uint32_t f, struct core_err
         fl->in_ledger = true;
     }
     fl->next = u->flow_head;
+    fl->on_air = true;
     u->flow_head = f;
     u->n_flows[fl->dir]++;
     if (fl->dir == RADIO_DIR_UL && !u->fixed) {
@@ -697,6 +703,68 @@ enum core_rc radio_world_start_flow(struct radio_world *w, uint32_t ue, enum rad
                                     uint64_t *flow_out, struct core_err *e)
 {
     return radio_world_transfer(w, ue, dir, size_bytes, 0.0, 0.0, fn, ctx, flow_out, e);
+}
+
+bool radio_world_cancel(struct radio_world *w, uint64_t flow, struct radio_world_flow_done *out)
+{
+    double now_s = core_engine_now(w->eng);
+    struct wflow *fl = NULL;
+    struct ue *u;
+    uint32_t f;
+    bool was_air;
+
+    for (f = 0; f < w->flows_cap; f++)
+        if (w->flows[f].active && !w->flows[f].cancelled && w->flows[f].id == flow) {
+            fl = &w->flows[f];
+            break;
+        }
+    if (fl == NULL)
+        return false;
+    u = &w->ues[fl->ue];
+    was_air = fl->on_air;
+    if (was_air) {
+        struct radio_flow_report r;
+        uint32_t cd = fl->cd;
+
+        radio_flows_remove(w->cdirs[cd].fs, now_s, fl->handle, &r);
+        fl->air_j = r.ue_energy_j;
+        fl->sent_before_bytes += r.sent_bytes;
+        fl->air_end_s = now_s;
+        unlink_flow(w, f);
+        if (u->flow_head == NONE && u->fade_ev != 0) {
+            core_cancel(w->eng, u->fade_ev);
+            u->fade_ev = 0;
+        }
+        reschedule(w, cd);
+    }
+    if (fl->in_ledger) {
+        fl->base_j = radio_ue_ledger_end(&u->ledger, &w->cfg.power, now_s, fl->base_mark,
+                                         &fl->tail_j);
+        fl->in_ledger = false;
+    }
+    *out = (struct radio_world_flow_done){
+        .flow = fl->id,
+        .ue = fl->ue,
+        .dir = (enum radio_dir)fl->dir,
+        .cell = fl->cell,
+        .size_bytes = fl->size_bytes,
+        .t_start_s = fl->t_start_s,
+        .t_end_s = now_s,
+        .duration_s = now_s - fl->t_start_s,
+        .air_start_s = fl->air_start_s,
+        .air_end_s = fl->air_end_s,
+        .n_retx = fl->n_retx,
+        .ue_energy_j = fl->energy_before_j + fl->air_j + fl->base_j + fl->tail_j,
+        .ue_tail_j = fl->tail_j,
+    };
+    w->stats.flows_cancelled++;
+    /* Off the air, a grant, HARQ or delay event still names the slot: it
+     * frees it. On the air, no event does. */
+    if (was_air)
+        free_flow(w, f);
+    else
+        fl->cancelled = true;
+    return true;
 }
 
 /* ue's serving cell changed from `from` to u->ho.serving: move its flows
@@ -879,9 +947,14 @@ static void on_done(void *state, const struct core_event *ev, struct core_engine
 static void on_grant(void *state, const struct core_event *ev, struct core_engine *eng)
 {
     struct radio_world *w = state;
+    uint32_t f = (uint32_t)ev->data.u64;
     struct core_err err;
 
-    if (air_start(w, (uint32_t)ev->data.u64, &err) != CORE_OK)
+    if (w->flows[f].cancelled) {
+        free_flow(w, f);
+        return;
+    }
+    if (air_start(w, f, &err) != CORE_OK)
         core_engine_fail(eng, err.rc, err.msg);
 }
 
@@ -893,7 +966,9 @@ static void on_after(void *state, const struct core_event *ev, struct core_engin
     uint32_t f = (uint32_t)ev->data.u64;
 
     (void)eng;
-    if (w->flows[f].in_ledger)
+    if (w->flows[f].cancelled)
+        free_flow(w, f);
+    else if (w->flows[f].in_ledger)
         after_harq(w, f);
     else
         deliver(w, f);

@@ -142,6 +142,9 @@ static enum core_rc side_build(struct run_assembly *a, io_node node, bool is_edg
             (uint32_t)(r->kind == COMPUTE_RES_CPU ? u->count * r->units : u->count);
         instances[i].idle_power_w =
             u->idle_power_w >= 0.0 ? u->idle_power_w : (double)u->count * r->idle_power_w;
+        /* One unit computing: a core of a CPU, a device of an accelerator. */
+        instances[i].unit_power_w =
+            r->kind == COMPUTE_RES_CPU ? r->active_power_w / (double)r->units : r->active_power_w;
         instances[i].background_load = u->background_load;
         instances[i].background_job_s = u->background_job_s;
         instances[i].withdrawn_from_s = u->withdrawn_from_s;

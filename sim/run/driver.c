@@ -156,8 +156,11 @@ static enum core_rc build_worlds(const struct run_assembly *a, const struct run_
 {
     /* outcomes reach the policy only when it listens: no cost per outcome otherwise */
     const struct proto_sink sink = {
-        decider->observes ? run_sinks_outcome_observed : run_sinks_outcome,
-        opt->trace ? run_sinks_message : NULL, sinks};
+        .outcome = decider->observes ? run_sinks_outcome_observed : run_sinks_outcome,
+        .message = opt->trace ? run_sinks_message : NULL,
+        .energy = run_sinks_energy,
+        .ctx = sinks,
+    };
 
     w->eng = core_engine_create(a->kind == IO_SCENARIO_RADIO ? 0 : 4096);
     if (!w->eng)
@@ -207,35 +210,6 @@ static enum core_rc model_names(const struct run_assembly *a, struct run_sinks *
         names[m] = a->models[m].name;
     s->model_names = names;
     return CORE_OK;
-}
-
-/* The ues rows of a collaborative run as it starts: each UE's device
- * class, group, serving cell and position. */
-static enum core_rc record_ues(const struct run_assembly *a, const struct worlds *w,
-                               struct db *db, int64_t run_id, struct core_err *e)
-{
-    size_t n = radio_world_n_ues(w->radio), ue = 0;
-    struct db_ue_row *rows = core_calloc(n ? n : 1, sizeof(*rows));
-    enum core_rc rc;
-
-    if (!rows)
-        return core_err(e, CORE_E_NOMEM, "out of memory for %zu UEs", n);
-    for (size_t g = 0; g < a->radio.n_groups; g++) {
-        const struct proto_group *gr = &a->collab.groups[g];
-        io_node dn = io_config_child(a->cfg, IO_NODE_ROOT, IO_EL_DEVICE, gr->device);
-        const struct proto_device_config *dc = io_config_data(a->cfg, dn, 0);
-
-        for (size_t k = 0; k < gr->n_ues && ue < n; k++, ue++) {
-            rows[ue].ue_id = (uint32_t)ue;
-            rows[ue].device = dc->name;
-            rows[ue].group = (uint32_t)g;
-            rows[ue].cell_id = radio_world_serving(w->radio, (uint32_t)ue);
-            radio_world_ue_position(w->radio, (uint32_t)ue, &rows[ue].x_m, &rows[ue].y_m);
-        }
-    }
-    rc = db_insert_ues(db, run_id, rows, ue, e);
-    core_free(rows);
-    return rc;
 }
 
 enum core_rc run_scenario(const struct run_assembly *a, const struct run_options *opt,
@@ -295,7 +269,9 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
     sinks.res = res;
     rc = build_worlds(a, opt, &decider, &sinks, &w, e);
     if (rc == CORE_OK && db && w.collab)
-        rc = record_ues(a, &w, db, res->run_id, e);
+        rc = run_record_ues(a, w.radio, db, res->run_id, e);
+    if (rc == CORE_OK && db && w.collab)
+        rc = run_record_layers(a, db, res->run_id, e);
     if (rc == CORE_OK)
         rc = run_slices(io_config_path(a->cfg), w.eng, a->sim.duration_s, opt->stop_flag,
                         opt->progress, opt->progress_ctx, run_sinks_drain, &sinks, e);

@@ -199,6 +199,8 @@ struct run_observer {
     void (*requests)(void *ctx, const struct proto_request_record *rows, size_t n);
     void (*samples)(void *ctx, const struct radio_sample *rows, size_t n);
     void (*outcomes)(void *ctx, const struct proto_outcome *rows, size_t n);
+    /* The energy ledger's rows (collaborative runs, at the end). */
+    void (*energy)(void *ctx, const struct proto_energy_row *rows, size_t n);
     void *ctx;
 };
 

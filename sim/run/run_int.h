@@ -73,6 +73,7 @@ struct run_sinks {
     struct radio_sample *samples; size_t n_samples, cap_samples;
     struct proto_outcome *outcomes; size_t n_outcomes, cap_outcomes;
     struct proto_message_record *messages; size_t n_messages, cap_messages;
+    struct proto_energy_row *energy; size_t n_energy, cap_energy;
     bool nomem;                     /* a buffer could not grow (the run fails) */
 };
 
@@ -84,8 +85,17 @@ void run_sinks_outcome(void *ctx, const struct proto_outcome *o);
  * whose policy does not pays nothing per outcome. */
 void run_sinks_outcome_observed(void *ctx, const struct proto_outcome *o);
 void run_sinks_message(void *ctx, const struct proto_message_record *m);
+void run_sinks_energy(void *ctx, const struct proto_energy_row *r);
 /* n samples of one instant. */
 void run_sinks_samples(struct run_sinks *s, const struct radio_sample *rows, size_t n);
+
+/* The rows that describe a collaborative run as it starts (describe.c):
+ * its UEs (device class, group, serving cell, position) into `ues`, its
+ * models' problem layers into `layers`. */
+enum core_rc run_record_ues(const struct run_assembly *a, struct radio_world *radio,
+                            struct db *db, int64_t run_id, struct core_err *e);
+enum core_rc run_record_layers(const struct run_assembly *a, struct db *db, int64_t run_id,
+                               struct core_err *e);
 
 /* Write and hand over everything buffered (run_drain_fn). */
 enum core_rc run_sinks_drain(void *ctx, struct core_err *e);

@@ -1,6 +1,7 @@
 /*
  * sinks.c — the record sinks of a run: the rows the world's handlers report
- * (requests, radio samples, outcomes of inferences, messages), buffered in
+ * (requests, radio samples, outcomes of inferences, messages, the energy
+ * ledger), buffered in
  * memory, written to the results database between slices (one transaction
  * per kind per drain: all of a batch or none of it) and handed to the
  * caller's observer (its in-memory sink: summaries, CSV).
@@ -27,6 +28,7 @@
 #define HIGH_SAMPLES 65536
 #define HIGH_OUTCOMES 4096
 #define HIGH_MESSAGES 16384
+#define HIGH_ENERGY 16384
 
 /* Make room for one more row of size bytes in *rows (n used, *cap held);
  * false when it cannot grow (the engine is then failed). */
@@ -83,6 +85,14 @@ void run_sinks_message(void *ctx, const struct proto_message_record *m)
     if (room(s, (void **)&s->messages, s->n_messages, &s->cap_messages, sizeof(*m),
              HIGH_MESSAGES))
         s->messages[s->n_messages++] = *m;
+}
+
+void run_sinks_energy(void *ctx, const struct proto_energy_row *r)
+{
+    struct run_sinks *s = ctx;
+
+    if (room(s, (void **)&s->energy, s->n_energy, &s->cap_energy, sizeof(*r), HIGH_ENERGY))
+        s->energy[s->n_energy++] = *r;
 }
 
 void run_sinks_samples(struct run_sinks *s, const struct radio_sample *rows, size_t n)
@@ -157,6 +167,15 @@ enum core_rc run_sinks_drain(void *ctx, struct core_err *e)
         s->res->n_messages += s->n_messages;
         s->n_messages = 0;
     }
+    if (s->n_energy > 0) {
+        if (s->db)
+            rc = db_insert_energy(s->db, s->run_id, s->energy, s->n_energy, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (ob->energy)
+            ob->energy(ob->ctx, s->energy, s->n_energy);
+        s->n_energy = 0;
+    }
     return CORE_OK;
 }
 
@@ -166,6 +185,7 @@ void run_sinks_fini(struct run_sinks *s)
     core_free(s->samples);
     core_free(s->outcomes);
     core_free(s->messages);
+    core_free(s->energy);
     core_free((void *)s->model_names);
     memset(s, 0, sizeof(*s));
 }

@@ -114,6 +114,22 @@ expect_eq "ues names every UE's device class, group and start" \
     "flagship:10 midrange:10"
 expect_eq "every inference's UE is in ues" \
     "$(sql "$db" "SELECT count(*) FROM inferences i LEFT JOIN ues u USING (run_id, ue_id) WHERE u.device IS NULL")" "0"
+expect_eq "the energy ledger has a row per UE and per edge instance of each cell" \
+    "$(sql "$db" "SELECT owner || ':' || count(*) FROM energy GROUP BY owner ORDER BY owner" | paste -sd' ')" \
+    "edge:$(sql "$db" "SELECT count(DISTINCT resource) FROM energy WHERE owner = 'edge'") ue:20"
+expect_eq "the edge's ledger holds at least the inferences' edge energy, the UEs' theirs" \
+    "$(sql "$db" "SELECT (SELECT sum(compute_j) FROM energy WHERE owner = 'edge') >=
+        (SELECT sum(edge_energy_j) FROM inferences) AND (SELECT sum(compute_j + radio_j + tail_j)
+        FROM energy WHERE owner = 'ue') >= (SELECT sum(ue_energy_j) FROM inferences)")" "1"
+expect_eq "idle power is charged over the run" \
+    "$(sql "$db" "SELECT count(*) FROM energy WHERE idle_j > 0 AND duration_s > 0")" \
+    "$(sql "$db" "SELECT count(*) FROM energy")"
+expect_eq "layers names mobilenetv2's problem layers from 0, each with its nn layers" \
+    "$(sql "$db" "SELECT min(layer) = 0 AND max(layer) = count(*) - 1 AND sum(nn_layers LIKE name || '%') = count(*)
+        FROM layers WHERE model = 'mobilenetv2'")" "1"
+expect_eq "every plan position maps to a layer of its model" \
+    "$(sql "$db" "SELECT count(*) FROM inferences i WHERE split > (SELECT count(*) FROM layers l
+        WHERE l.run_id = i.run_id AND l.model = i.model)")" "0"
 n_all=$(sql "$db" "SELECT count(*) FROM inferences")
 for by in model device; do
     expect_exit 0 "report --by $by" "$COINFER" report "$db" --by $by

@@ -391,7 +391,7 @@ static void edge_queue_matches_md1(double rho)
     struct core_engine *eng = core_engine_create(0);
     struct radio_world *radio = fixed_radio(eng, N_UES, &g, x, y);
     struct md1_sum sum = {.d_s = d_s};
-    struct proto_sink sink = {md1_outcome, NULL, &sum};
+    struct proto_sink sink = {.outcome = md1_outcome, .ctx = &sum};
     struct proto_collab_world *w;
     uint32_t k = 0;
 

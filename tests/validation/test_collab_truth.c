@@ -120,7 +120,7 @@ static void tally_rows(void *ctx, const struct proto_outcome *rows, size_t n)
 static void run_by_hand(const struct run_assembly *a, const struct proto_decider *d,
                         struct tally *t)
 {
-    const struct proto_sink sink = {tally_outcome, NULL, t};
+    const struct proto_sink sink = {.outcome = tally_outcome, .ctx = t};
     struct core_engine *eng = core_engine_create(4096);
     struct radio_world *radio;
     struct proto_collab_world *w;

@@ -144,19 +144,25 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "stage,decline_reason,no_plan_layer,decided_split,decided_ue_alloc,"
                               "decided_edge_alloc,decided_ue_load,decided_battery_j,"
                               "decided_ul_rate_bps,decided_dl_rate_bps,decided_edge_waits_s,"
-                              "predicted_latency_s,predicted_ue_energy_j,predicted_edge_energy_j");
+                              "predicted_latency_s,predicted_ue_energy_j,predicted_edge_energy_j,"
+                              "restarts,plan_order");
     raw_columns(conn, "messages", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
-    assert_int_equal(db_schema_version(), 6);
+    assert_int_equal(db_schema_version(), 7);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
     raw_columns(conn, "ues", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,ue_id,device,ue_group,cell_id,x_m,y_m");
-    /* Every table of DESIGN.md, requests, configs and ues: nine. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 9);
+    raw_columns(conn, "energy", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,owner,ue_id,cell_id,resource,idle_j,compute_j,background_j,"
+                              "radio_j,tail_j,duration_s");
+    raw_columns(conn, "layers", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,model,layer,name,op,nn_layers,out_bytes");
+    /* Every table of DESIGN.md, requests, configs, ues, energy and layers: eleven. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 11);
     sqlite3_close(conn);
 }
 

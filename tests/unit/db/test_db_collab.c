@@ -147,7 +147,11 @@ static void make_inferences(struct proto_outcome rows[3], uint64_t first_id)
             r->plan.order[l] = (uint16_t)l;
             r->plan.option[l] = l < r->plan.n_ue ? 0 : (uint8_t)i;
         }
+        r->restarts = (uint32_t)i;
     }
+    /* the last one's plan orders layers 7 and 8 the other way round */
+    rows[2].plan.order[7] = 8;
+    rows[2].plan.order[8] = 7;
 }
 
 /* ---- inferences ------------------------------------------------------------ */
@@ -159,7 +163,7 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         "SELECT run_id, inference_id, ue_id, cell_id, model, stage, split, t_request_s, "
         "t_done_s, latency_s, ue_compute_s, uplink_s, edge_queue_s, edge_compute_s, downlink_s, "
         "signaling_s, ue_energy_j, edge_energy_j, correct, declined, overridden, deadline_met, "
-        "ue_alloc, edge_alloc FROM inferences ORDER BY inference_id";
+        "ue_alloc, edge_alloc, restarts, plan_order FROM inferences ORDER BY inference_id";
     struct proto_outcome rows[3];
     long live0 = core_alloc_live();
     struct db *db = open_ok(f->path);
@@ -211,6 +215,12 @@ static void test_db_collab_inferences_read_back_every_column_exact(void **state)
         assert_int_equal(sqlite3_column_int(st, 21), r->deadline_met);
         assert_string_equal((const char *)sqlite3_column_text(st, 22), want_ue_alloc[i]);
         assert_string_equal((const char *)sqlite3_column_text(st, 23), want_edge_alloc[i]);
+        assert_int_equal(sqlite3_column_int(st, 24), r->restarts);
+        if (i < 2)
+            assert_int_equal(sqlite3_column_type(st, 25), SQLITE_NULL); /* the layers' order */
+        else
+            assert_string_equal((const char *)sqlite3_column_text(st, 25),
+                                "0,1,2,3,4,5,6,8,7,9");
         i++;
     }
     assert_int_equal(i, 3);
@@ -656,7 +666,7 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     assert_core_rc(db_insert_inferences(db, 1, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 6);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 7);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
@@ -683,6 +693,8 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     conn = raw_open(f->path);
     raw_exec(conn,
              "DROP TABLE ues;"
+             "DROP TABLE energy;"
+             "DROP TABLE layers;"
              "DROP TABLE inferences;"
              "CREATE TABLE inferences (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
              "inference_id INTEGER NOT NULL CHECK (inference_id >= 0), ue_id INTEGER NOT NULL, "
@@ -705,7 +717,7 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db = open_ok(f->path);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 6);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 7);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 7 AND "
                                    "t_done_s = 0.75 AND latency_s = 0.25 AND overridden = 1 AND "
                                    "edge_alloc = 'gpu:3-9' AND stage IS NULL"),
@@ -718,6 +730,56 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
                                    "decline_reason IS NULL AND predicted_latency_s IS NULL"),
                      1);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'ues'"), 1);
+    /* 6 -> 7: no restart known, the layers' own order */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 7 AND "
+                                   "restarts = 0 AND plan_order IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                   "('energy', 'layers')"),
+                     2);
+    sqlite3_close(conn);
+}
+
+static void test_db_collab_energy_and_layers_rows_read_back(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct db *db = open_ok(f->path);
+    int64_t run_id = begin_run(db);
+    const struct proto_energy_row energy[] = {
+        {.ue_id = 3, .cell_id = 1, .idle_j = 0.5, .compute_j = 1.25, .radio_j = 2.5,
+         .tail_j = 0.125, .duration_s = 10.0},
+        {.edge = true, .ue_id = UINT32_MAX, .cell_id = 2, .instance = 1, .resource = "gpu",
+         .idle_j = 300.0, .compute_j = 4.0, .background_j = 8.0, .duration_s = 10.0},
+    };
+    const struct db_layer_row layers[] = {
+        {.model = "lenet5", .layer = 0, .name = "conv1", .op = "conv2d",
+         .nn_layers = "conv1+relu1", .out_bytes = 4704.0},
+    };
+    struct core_err err;
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    assert_core_rc(db_insert_energy(db, run_id, energy, 2, &err), CORE_OK);
+    assert_core_rc(db_insert_layers(db, run_id, layers, 1, &err), CORE_OK);
+    /* a layer twice: the batch is refused, naming it */
+    assert_core_rc(db_insert_layers(db, run_id, layers, 1, &err), CORE_E_DB);
+    assert_non_null(strstr(err.msg, "layer 0 of model 'lenet5'"));
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM energy WHERE owner = 'ue' AND ue_id = 3 "
+                                   "AND cell_id = 1 AND resource IS NULL AND idle_j = 0.5 AND "
+                                   "compute_j = 1.25 AND background_j = 0 AND radio_j = 2.5 AND "
+                                   "tail_j = 0.125 AND duration_s = 10"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM energy WHERE owner = 'edge' AND "
+                                   "ue_id IS NULL AND cell_id = 2 AND resource = 'gpu' AND "
+                                   "idle_j = 300 AND compute_j = 4 AND background_j = 8 AND "
+                                   "radio_j = 0"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM layers WHERE model = 'lenet5' AND "
+                                   "layer = 0 AND name = 'conv1' AND op = 'conv2d' AND "
+                                   "nn_layers = 'conv1+relu1' AND out_bytes = 4704"),
+                     1);
     sqlite3_close(conn);
 }
 
@@ -748,6 +810,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_migrates_version3_database_keeping_old_rows,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_energy_and_layers_rows_read_back, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_migrates_version5_inferences_keeping_rows,
                                         setup, teardown),
     };

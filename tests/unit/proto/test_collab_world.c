@@ -537,12 +537,23 @@ static void handovers(int mode, struct proto_collab_stats *st, struct radio_worl
     moving_start(&m, 21, 12, 4.0, 40.0, mode, 0.0);
     proto_collab_world_stats(m.w, st);
     radio_world_stats(m.radio, rs);
-    printf("%s: %llu handovers, %llu requests, %llu done, %llu replanned, %llu overridden, "
-           "%llu declined\n",
+    uint64_t restarts = 0;
+
+    printf("%s: %llu handovers, %llu requests, %llu done, %llu replanned (%llu uploads "
+           "stopped), %llu overridden, %llu declined\n",
            mode == PROTO_HO_REPLAN ? "replan" : "complete", (unsigned long long)rs->handovers,
            (unsigned long long)st->requests, (unsigned long long)st->done,
-           (unsigned long long)st->replanned, (unsigned long long)st->overridden,
-           (unsigned long long)st->declined);
+           (unsigned long long)st->replanned, (unsigned long long)st->uploads_stopped,
+           (unsigned long long)st->overridden, (unsigned long long)st->declined);
+    /* Every stopped upload is a radio transfer cancelled, nothing else is. */
+    assert_int_equal(rs->flows_cancelled, st->uploads_stopped);
+    assert_true(st->uploads_stopped <= st->replanned);
+    for (size_t i = 0; i < m.rec.n_inferences; i++)
+        restarts += m.rec.inferences[i].o.restarts;
+    /* Each restart is counted on its inference (those still in flight at the end are not
+     * recorded here). */
+    assert_true(restarts <= st->replanned);
+    assert_true(st->replanned == 0 || restarts > 0);
     assert_true(m.rec.n_inferences > 1500);
     assert_int_equal(m.rec.n_inferences, st->done); /* no warm-up: each one recorded once */
     for (size_t i = 0; i < m.rec.n_inferences; i++) {
@@ -563,6 +574,65 @@ static void test_collab_handover_replans_inferences_not_yet_at_the_edge(void **s
     handovers(PROTO_HO_REPLAN, &st, &rs);
     assert_true(rs.handovers > 0);
     assert_true(st.replanned > 0);
+    assert_true(st.uploads_stopped > 0); /* no old upload runs on after a restart */
+}
+
+/* The energy ledger of the moving world (handovers, background load,
+ * re-plans): a row per UE and per edge instance of each cell; idle power
+ * charged over the whole run; the edge's inference segments exactly the
+ * inferences' edge energy; background jobs at their units' active power;
+ * the UEs' compute and radio at least what the inferences were charged
+ * (energy reports, which follow an inference's end, are the UE's alone). */
+static void test_collab_energy_ledger_accounts_idle_compute_background_and_radio(void **state)
+{
+    struct tu_moving m = {0};
+    double edge_inf_j = 0, edge_ledger_j = 0, ue_inf_j = 0, ue_ledger_j = 0, bg_j = 0;
+    double duration_s = 20.0;
+    size_t n_ue_rows = 0, n_edge_rows = 0;
+    static const uint32_t split2 = 2;
+
+    (void)state;
+    tu_moving_setup(&m, 21, 12, 4.0, duration_s, PROTO_HO_REPLAN, 0.0);
+    m.t.ue_inst[0].idle_power_w = 0.25;
+    m.t.edge_inst[0].idle_power_w = 30.0;
+    m.t.edge_inst[0].unit_power_w = 70.0;
+    tu_moving_create(&m, tu_decider(&m.d, fixed_split, (void *)&split2));
+    run_to(m.eng, duration_s);
+    proto_collab_world_end(m.w);
+    for (size_t i = 0; i < m.rec.n_inferences; i++) {
+        ue_inf_j += m.rec.inferences[i].o.ue_energy_j;
+        edge_inf_j += m.rec.inferences[i].o.edge_energy_j;
+    }
+    for (size_t i = 0; i < m.rec.n_energy; i++) {
+        const struct proto_energy_row *r = &m.rec.energy[i];
+
+        assert_near(r->duration_s, duration_s, 1e-12);
+        if (r->edge) {
+            n_edge_rows++;
+            assert_string_equal(r->resource, "gpu0");
+            assert_near(r->idle_j, 30.0 * duration_s, 1e-9);
+            assert_true(r->radio_j == 0 && r->tail_j == 0);
+            edge_ledger_j += r->compute_j;
+            bg_j += r->background_j;
+        } else {
+            assert_int_equal(r->ue_id, n_ue_rows);
+            n_ue_rows++;
+            assert_near(r->idle_j, 0.25 * duration_s, 1e-12);
+            assert_true(r->compute_j > 0 && r->radio_j > 0);
+            ue_ledger_j += r->compute_j + r->radio_j + r->tail_j;
+        }
+    }
+    printf("ledger: UEs %.6g J (inferences %.6g J), edge %.6g J (inferences %.6g J), "
+           "background %.6g J\n",
+           ue_ledger_j, ue_inf_j, edge_ledger_j, edge_inf_j, bg_j);
+    assert_int_equal(n_ue_rows, 12);
+    assert_int_equal(n_edge_rows, 7);
+    assert_near(edge_ledger_j, edge_inf_j, 1e-9 * edge_inf_j);
+    assert_true(ue_ledger_j >= ue_inf_j * (1 - 1e-12));
+    assert_true(ue_ledger_j <= 1.05 * ue_inf_j); /* energy reports are small */
+    /* Background work: 0.3 of one unit's time at 70 W over 7 cells. */
+    assert_true(fabs(bg_j - 0.3 * 70.0 * duration_s * 7) < 0.1 * 0.3 * 70.0 * duration_s * 7);
+    tu_moving_end(&m);
 }
 
 static void test_collab_handover_complete_mode_never_replans(void **state)
@@ -574,6 +644,7 @@ static void test_collab_handover_complete_mode_never_replans(void **state)
     handovers(PROTO_HO_COMPLETE, &st, &rs);
     assert_true(rs.handovers > 0);
     assert_int_equal(st.replanned, 0);
+    assert_int_equal(st.uploads_stopped, 0);
 }
 
 /* A UE whose uplink SINR moves by channel_threshold_db asks for the
@@ -1055,6 +1126,7 @@ int main(void)
         TEST(test_collab_background_load_change_pushes_state),
         TEST(test_collab_handover_replans_inferences_not_yet_at_the_edge),
         TEST(test_collab_handover_complete_mode_never_replans),
+        TEST(test_collab_energy_ledger_accounts_idle_compute_background_and_radio),
         TEST(test_collab_channel_change_makes_the_ue_ask_for_state),
         TEST(test_collab_create_rejects_inconsistent_configs),
         TEST(test_collab_create_rejects_a_protocol_with_empty_messages),

@@ -5,7 +5,8 @@
  * updates run only while a UE has flows, a UE's flows pay its base power
  * once and its RRC tail goes to the flow that ends last, a transfer's NR
  * access wait, retransmissions and wired delays, fixed-rate links
- * dedicated to their UE, the groups' traffic,
+ * dedicated to their UE, a transfer stopped in each of its phases, the
+ * groups' traffic,
  * determinism
  * by seed, the configuration checks' messages, and out-of-memory paths.
  */
@@ -309,6 +310,113 @@ static void test_world_transfer_waits_for_access_retransmits_and_adds_wired_dela
                 cfg.power.p_on_w * (dl_s + 1e-3) + cfg.power.p_rx_w * dl_s, 1e-12);
     radio_world_destroy(w);
     core_engine_destroy(eng);
+}
+
+/* The set-up of test_world_transfer_waits_...: one UE at (120, 40) uploads
+ * 100 kB at 0 with a dynamic grant (on the air at 1 ms), one HARQ
+ * retransmission (1 ms) and 2 ms of wired delay after; the engine runs to
+ * t_s, the transfer is cancelled then, and the engine runs on to 10 s.
+ * Returns what radio_world_cancel said; *out its report, *log the
+ * completions, *rep the RRM's view, *after the stats at the end. */
+static bool cancel_upload_at(double t_s, struct radio_world_flow_done *out, struct done_log *log,
+                             struct radio_rrm_reply *rep, struct radio_world_stats *after,
+                             double *p_on_w, double *pa)
+{
+    static const double x[] = {120.0}, y[] = {40.0};
+    struct radio_world_config cfg;
+    struct radio_ue_group_config g;
+    struct core_engine *eng = core_engine_create(0);
+    struct radio_world_flow_done again;
+    struct radio_world *w;
+    uint64_t id = 0;
+    bool stopped;
+
+    plain_config(&cfg);
+    cfg.access.uplink = RADIO_UL_DYNAMIC;
+    cfg.access.bler = 1.0;
+    cfg.access.max_retx = 1;
+    static_group(&g, 1, x, y);
+    cfg.groups = &g;
+    cfg.n_groups = 1;
+    w = radio_world_create(&cfg, eng, 7, NULL);
+    assert_non_null(w);
+    assert_int_equal(radio_world_rrm(w, 0, rep, NULL), CORE_OK);
+    assert_int_equal(radio_world_transfer(w, 0, RADIO_DIR_UL, 100e3, 0.0, 2e-3, record_done, log,
+                                          &id, NULL),
+                     CORE_OK);
+    run_until(eng, t_s);
+    stopped = radio_world_cancel(w, id, out);
+    assert_false(radio_world_cancel(w, id, &again)); /* never twice */
+    run_until(eng, 10.0);
+    assert_int_equal(radio_world_ue_flows(w, 0, RADIO_DIR_UL), 0);
+    radio_world_stats(w, after);
+    *p_on_w = cfg.power.p_on_w;
+    *pa = cfg.power.pa_efficiency;
+    radio_world_destroy(w);
+    core_engine_destroy(eng);
+    return stopped;
+}
+
+static void test_world_cancel_stops_a_transfer_wherever_it_is_and_reports_its_energy(void **state)
+{
+    struct radio_world_flow_done d;
+    struct radio_world_stats st;
+    struct radio_rrm_reply rep;
+    double p_on, pa, ul_s, tx_w, t_s;
+    long live = core_alloc_live();
+
+    (void)state;
+    /* Waiting for its grant (0.5 ms): the UE was awake from its request. */
+    {
+        struct done_log log = {0};
+
+        assert_true(cancel_upload_at(0.5e-3, &d, &log, &rep, &st, &p_on, &pa));
+        assert_int_equal(log.n, 0); /* its callback never comes */
+        assert_near(d.t_end_s, 0.5e-3, 1e-15);
+        assert_near(d.ue_energy_j, p_on * 0.5e-3, 1e-15);
+        assert_true(st.flows_cancelled == 1 && st.flows_done == 0);
+    }
+    ul_s = 100e3 * 8.0 / rep.ul_full_rate_bps;
+    tx_w = pow(10.0, (rep.ul_tx_power_dbm - 30.0) / 10.0);
+    /* On the air, half way: its own draw and the base power to now. */
+    {
+        struct done_log log = {0};
+
+        t_s = 1e-3 + ul_s / 2.0;
+        assert_true(cancel_upload_at(t_s, &d, &log, &rep, &st, &p_on, &pa));
+        assert_int_equal(log.n, 0);
+        assert_near(d.ue_energy_j, p_on * t_s + tx_w / pa * ul_s / 2.0, 1e-12);
+        assert_near(d.air_start_s, 1e-3, 1e-15);
+        assert_true(st.flows_cancelled == 1 && st.flows_done == 0);
+    }
+    /* In its HARQ retransmission: the base power to now, the first transmission's draw. */
+    {
+        struct done_log log = {0};
+
+        t_s = 1e-3 + ul_s + 0.5e-3;
+        assert_true(cancel_upload_at(t_s, &d, &log, &rep, &st, &p_on, &pa));
+        assert_int_equal(log.n, 0);
+        assert_near(d.ue_energy_j, p_on * t_s + tx_w / pa * ul_s, 1e-12);
+        assert_int_equal(d.n_retx, 1);
+    }
+    /* On the wire after the air: everything the delivery would have reported. */
+    {
+        struct done_log log = {0};
+
+        t_s = 1e-3 + ul_s + 1e-3 + 1e-3;
+        assert_true(cancel_upload_at(t_s, &d, &log, &rep, &st, &p_on, &pa));
+        assert_int_equal(log.n, 0);
+        assert_near(d.ue_energy_j, p_on * (1e-3 + ul_s + 1e-3) + tx_w / pa * ul_s, 1e-12);
+    }
+    /* Delivered (at 1 + ul_s + 1 + 2 ms): nothing to stop. */
+    {
+        struct done_log log = {0};
+
+        assert_false(cancel_upload_at(1.0, &d, &log, &rep, &st, &p_on, &pa));
+        assert_int_equal(log.n, 1);
+        assert_true(st.flows_cancelled == 0 && st.flows_done == 1);
+    }
+    assert_int_equal(core_alloc_live(), live);
 }
 
 static void test_world_fixed_links_are_dedicated_per_ue(void **state)
@@ -982,6 +1090,7 @@ int main(void)
         cmocka_unit_test(test_world_concurrent_flows_of_one_ue_pay_the_base_power_once),
         cmocka_unit_test(test_world_rrc_tail_is_charged_to_the_flow_that_ends_last),
         cmocka_unit_test(test_world_transfer_waits_for_access_retransmits_and_adds_wired_delays),
+        cmocka_unit_test(test_world_cancel_stops_a_transfer_wherever_it_is_and_reports_its_energy),
         cmocka_unit_test(test_world_fixed_links_are_dedicated_per_ue),
         cmocka_unit_test(test_world_uplinks_at_p_max_share_in_frequency),
         cmocka_unit_test(test_world_late_flow_reschedules_the_first_completion),
