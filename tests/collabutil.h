@@ -326,17 +326,24 @@ struct tu_decider {
     tu_decide_fn fn;
     void *ctx;
     struct proto_decider d; /* what a world is given */
+    size_t n_adapt;         /* ADAPT requests it answered */
+    uint32_t adapt_started; /* the last one's started positions */
+    uint32_t adapt_n_ue;    /* and its a3's cut */
 };
 
 static inline enum core_rc tu_decide(void *ctx, const struct compute_decision *req,
                                      struct core_rng *rng, struct compute_plan *out,
                                      bool *later, struct core_err *e)
 {
-    const struct tu_decider *t = ctx;
+    struct tu_decider *t = ctx;
 
     *later = false;
-    if (req->kind == COMPUTE_DECIDE_ADAPT)
+    if (req->kind == COMPUTE_DECIDE_ADAPT) {
+        t->n_adapt++;
+        t->adapt_started = req->started;
+        t->adapt_n_ue = req->current->n_ue;
         return policy_adapt(req, out, e);
+    }
     return t->fn(t->ctx, req->problem, &req->state, rng, out, e);
 }
 

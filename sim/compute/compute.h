@@ -512,6 +512,9 @@ bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan 
  * all layers when pl is NULL. -1 when every one has an option. */
 int32_t compute_problem_unsupported(const struct compute_problem *p, enum compute_side sd,
                                     const struct compute_plan *pl, uint32_t from);
+/* The same among the layers at positions from..to - 1 of pl's order. */
+int32_t compute_plan_unsupported(const struct compute_problem *p, enum compute_side sd,
+                                 const struct compute_plan *pl, uint32_t from, uint32_t to);
 
 /* Bytes crossing boundary k (0..n) of the plan's order (see above). */
 double compute_plan_crossing_bytes(const struct compute_problem *p,

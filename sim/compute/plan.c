@@ -81,9 +81,13 @@ static bool finite_nonneg(double x)
 int32_t compute_problem_unsupported(const struct compute_problem *p, enum compute_side sd,
                                     const struct compute_plan *pl, uint32_t from)
 {
-    size_t n = pl ? pl->n_layers : p->n_layers;
+    return compute_plan_unsupported(p, sd, pl, from, pl ? pl->n_layers : p->n_layers);
+}
 
-    for (size_t k = from; k < n; k++) {
+int32_t compute_plan_unsupported(const struct compute_problem *p, enum compute_side sd,
+                                 const struct compute_plan *pl, uint32_t from, uint32_t to)
+{
+    for (size_t k = from; k < to; k++) {
         size_t i = pl ? pl->order[k] : k, o;
 
         for (o = 0; o < p->n_options[sd] && isinf(compute_problem_latency_s(p, sd, o, i)); o++)

@@ -2,7 +2,7 @@
  * ops.c — the policies' table: one row per enum policy_kind with its name,
  * its one-line help, whether it is the default, whether it is optimal over
  * its family of cuts, whether it decides on the truth, and its create /
- * decide / observe / destroy. The one
+ * decide / adapt / observe / destroy. The one
  * owner of these facts: the names --policy takes, the default, the help
  * `coinfer run --help` prints and the run tier's list of policies all read
  * them here. Adding a policy is adding its enum value and its row.
@@ -46,6 +46,7 @@ static const struct policy_ops table[] = {
         .on_device = false,
         .create = policy_resource_create,
         .decide = policy_candidates_decide,
+        .adapt = policy_adapt_candidates,
         .observe = NULL,
         .destroy = policy_candidates_release,
     },
@@ -58,6 +59,7 @@ static const struct policy_ops table[] = {
         .on_device = false,
         .create = policy_split_create,
         .decide = policy_candidates_decide,
+        .adapt = policy_adapt_candidates,
         .observe = NULL,
         .destroy = policy_candidates_release,
     },
@@ -70,6 +72,7 @@ static const struct policy_ops table[] = {
         .on_device = false,
         .create = policy_split_default_create,
         .decide = policy_candidates_decide,
+        .adapt = policy_adapt_candidates,
         .observe = NULL,
         .destroy = policy_candidates_release,
     },
@@ -106,6 +109,7 @@ static const struct policy_ops table[] = {
         .on_device = false,
         .create = policy_random_create,
         .decide = policy_random_decide,
+        .adapt = policy_adapt_random,
         .observe = NULL,
         .destroy = policy_release,
     },

@@ -167,12 +167,25 @@ struct policy_feedback {
  * Allocates nothing. */
 void policy_observe(struct policy_solver *s, const struct policy_feedback *fb);
 
-/* a4 (ADAPT): the plan in force req->current with every position from
- * req->started on moved to the UE, each layer there on the UE option of
- * least latency alone that supports it (the first of equals); earlier
- * positions as they were. What every policy answers after an a3 withdrew
- * the edge part. CORE_E_RUNTIME without a plan in force. (adapt.c) */
+/* a4 (ADAPT), the exact re-plan: req->current is the network's a3, whose
+ * edge part (positions n_ue..) stands as it chose it; the positions
+ * req->started..n_ue are the UE's (its part not yet started, and any layers
+ * the a3 handed back), each given the UE option that makes the price of
+ * that run least under req->state: w_latency t + w_energy E per layer, a
+ * change of option its wait, a change of resource the copy of the tensors
+ * crossing there, from the option the last started position runs on
+ * (adapt.c). Positions before started as they were. CORE_E_RUNTIME without
+ * a plan in force, or when no UE option runs one of those layers. Needs no
+ * solver: what a decider that is no policy can answer too. */
 enum core_rc policy_adapt(const struct compute_decision *req, struct compute_plan *out,
                           struct core_err *e);
+
+/* a4 as s's policy answers it (the a3's constraint, as policy_adapt): the
+ * exact re-plan, but split, split-default and resource put the positions on
+ * one UE candidate (the one of least price that runs them all), random on
+ * uniform supported options (drawing from rng). Allocates nothing. */
+enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_decision *req,
+                                 struct core_rng *rng, struct compute_plan *out,
+                                 struct core_err *e);
 
 #endif /* COINFER_POLICY_H */

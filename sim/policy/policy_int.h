@@ -15,7 +15,7 @@
  *              the best cut of them, and the plan a cut gives;
  *   local.c, edge.c, joint.c, random.c   one built-in policy each;
  *   split.c    split, split-default and resource: one option per side's part;
- *   adapt.c    a4, the plan every policy answers to an ADAPT request.
+ *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's.
  *
  * Data layout of a solver. cuts[] holds the family sorted by size (so a
  * cut's forward parent, one layer smaller, comes before it, and its backward
@@ -77,6 +77,10 @@ struct policy_ops {
      * prepared: policy_prepare). Allocates nothing. */
     enum core_rc (*decide)(struct policy_solver *s, const struct compute_state *st,
                            struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+    /* a4 under the a3 in req (policy_solver_adapt); NULL: the exact re-plan,
+     * policy_adapt. Allocates nothing. */
+    enum core_rc (*adapt)(struct policy_solver *s, const struct compute_decision *req,
+                          struct core_rng *rng, struct compute_plan *out, struct core_err *e);
     /* Hear how a decision turned out (policy_observe); NULL: the policy does
      * not learn, and a run hands it nothing. Allocates nothing. */
     void (*observe)(struct policy_solver *s, const struct policy_feedback *fb);
@@ -221,6 +225,24 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
  * the DP's arguments), else leave them for the caller. */
 void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
                  struct compute_plan *out);
+
+/* ---- a4 (adapt.c) ---------------------------------------------------------------- */
+
+/* CORE_E_RUNTIME when req is no adaptation a decider can answer (no plan in
+ * force, more started than the UE's part). */
+enum core_rc policy_adapt_check(const struct compute_decision *req, struct core_err *e);
+/* The price of pl's positions req->started..n_ue on the UE under req's
+ * state (the terms policy_adapt minimises). */
+double policy_adapt_price(const struct compute_decision *req, const struct compute_plan *pl);
+/* random's a4: a uniform supported UE option per position. */
+enum core_rc policy_adapt_random(struct policy_solver *s, const struct compute_decision *req,
+                                 struct core_rng *rng, struct compute_plan *out,
+                                 struct core_err *e);
+/* split, split-default and resource's a4 (split.c): the positions on the
+ * UE candidate of least price that runs them all, else policy_adapt. */
+enum core_rc policy_adapt_candidates(struct policy_solver *s, const struct compute_decision *req,
+                                     struct core_rng *rng, struct compute_plan *out,
+                                     struct core_err *e);
 
 /* ---- the built-in policies (local.c, edge.c, split.c, joint.c, random.c) ---------- */
 

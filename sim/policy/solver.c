@@ -49,6 +49,15 @@ enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *
     return s->ops->decide(s, st, rng, out, e);
 }
 
+enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_decision *req,
+                                 struct core_rng *rng, struct compute_plan *out,
+                                 struct core_err *e)
+{
+    if (s->ops->adapt)
+        return s->ops->adapt(s, req, rng, out, e);
+    return policy_adapt(req, out, e);
+}
+
 void policy_observe(struct policy_solver *s, const struct policy_feedback *fb)
 {
     if (s->ops->observe)

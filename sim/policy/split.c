@@ -273,3 +273,40 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
     }
     return CORE_OK;
 }
+
+enum core_rc policy_adapt_candidates(struct policy_solver *s, const struct compute_decision *req,
+                                     struct core_rng *rng, struct compute_plan *out,
+                                     struct core_err *e)
+{
+    struct compute_plan pl;
+    double best = INFINITY;
+    enum core_rc rc = policy_adapt_check(req, e);
+
+    (void)rng;
+    if (rc != CORE_OK)
+        return rc;
+    for (size_t c = 0; c < s->n_cand[COMPUTE_SIDE_UE]; c++) {
+        const int16_t *opt = &s->cand_opt[COMPUTE_SIDE_UE][c * s->n];
+        uint32_t k;
+        double v;
+
+        pl = *req->current;
+        for (k = req->started; k < pl.n_ue; k++) {
+            int o = opt[pl.order[k]];
+
+            if (o < 0 || !policy_supports(s->p, COMPUTE_SIDE_UE, (size_t)o, pl.order[k]))
+                break;
+            pl.option[pl.order[k]] = (uint8_t)o;
+        }
+        if (k < pl.n_ue)
+            continue; /* the candidate does not run every one of them */
+        v = policy_adapt_price(req, &pl);
+        if (v < best) {
+            best = v;
+            *out = pl;
+        }
+    }
+    if (isinf(best))
+        return policy_adapt(req, out, e);
+    return CORE_OK;
+}

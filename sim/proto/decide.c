@@ -81,11 +81,14 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
         for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
             req->state.wait_s[COMPUTE_SIDE_UE][o] = compute_server_backlog_s(
                 ue->server[p->options[COMPUTE_SIDE_UE][o].resource], now);
-    req->current = kind == COMPUTE_DECIDE_INITIAL ? NULL : &inf->plan;
-    req->started = kind == COMPUTE_DECIDE_UPDATE   ? inf->ue_pos
-                   : kind == COMPUTE_DECIDE_ADAPT  ? inf->plan.n_ue
+    /* An adaptation answers the a3 that took layers back: its plan is the
+     * constraint, the positions the UE has started are kept. */
+    req->current = kind == COMPUTE_DECIDE_INITIAL ? NULL
+                   : kind == COMPUTE_DECIDE_ADAPT ? &inf->plan_a3
+                                                  : &inf->plan;
+    req->started = kind == COMPUTE_DECIDE_UPDATE || kind == COMPUTE_DECIDE_ADAPT ? inf->ue_pos
                    : kind == COMPUTE_DECIDE_OVERRIDE ? inf->plan.n_ue
-                                                   : 0;
+                                                     : 0;
     req->inference_id = inf->id;
     req->ue = inf->ue;
     req->cell = inf->cell;
@@ -139,11 +142,53 @@ static bool park(struct proto_collab_world *w, struct proto_inf *inf,
 static int32_t ue_cannot_run(const struct compute_decision *req)
 {
     if (req->kind == COMPUTE_DECIDE_ADAPT)
-        return compute_problem_unsupported(req->problem, COMPUTE_SIDE_UE, req->current,
-                                           req->started);
+        return compute_plan_unsupported(req->problem, COMPUTE_SIDE_UE, req->current,
+                                        req->started, req->current->n_ue);
     if (req->kind != COMPUTE_DECIDE_OVERRIDE && !req->state.edge_available)
         return compute_problem_unsupported(req->problem, COMPUTE_SIDE_UE, NULL, 0);
     return -1;
+}
+
+/* Whether a4 out keeps the constraint of its a3 req->current. */
+static bool a4_keeps(const struct compute_decision *req, const struct compute_plan *out)
+{
+    const struct compute_plan *a3 = req->current;
+
+    if (out->n_layers != a3->n_layers || out->n_ue != a3->n_ue ||
+        memcmp(out->order, a3->order, a3->n_layers * sizeof(a3->order[0])) != 0)
+        return false;
+    for (uint32_t k = 0; k < a3->n_layers; k++)
+        if ((k < req->started || k >= a3->n_ue) &&
+            out->option[a3->order[k]] != a3->option[a3->order[k]])
+            return false;
+    return true;
+}
+
+/* Check an a3 out that takes layers back: the plan's order, and every edge
+ * position on an edge option that runs it; false (the run failed) else. */
+static bool a3_check(struct proto_collab_world *w, const struct compute_decision *req,
+                     const struct compute_plan *out)
+{
+    const struct compute_problem *p = req->problem;
+
+    if (out->n_layers != req->current->n_layers || out->n_ue > out->n_layers ||
+        memcmp(out->order, req->current->order, out->n_layers * sizeof(out->order[0])) != 0) {
+        core_engine_fail(w->eng, CORE_E_RUNTIME,
+                         "a network decider's a3 changes the plan's order of layers");
+        return false;
+    }
+    for (uint32_t k = out->n_ue; k < out->n_layers; k++) {
+        uint32_t l = out->order[k];
+
+        if (out->option[l] >= p->n_options[COMPUTE_SIDE_EDGE] ||
+            isinf(compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, out->option[l], l))) {
+            core_engine_fail(w->eng, CORE_E_RUNTIME,
+                             "a network decider's a3 puts a layer on an edge option that does "
+                             "not run it");
+            return false;
+        }
+    }
+    return true;
 }
 
 enum proto_decided proto_decide(struct proto_collab_world *w, struct proto_inf *inf,
@@ -170,17 +215,25 @@ enum proto_decided proto_decide(struct proto_collab_world *w, struct proto_inf *
         }
         return park(w, inf, req) ? PROTO_PARKED : PROTO_RUN_FAILED;
     }
-    /* An a3 that withdraws the edge part answers n_ue = n_layers and leaves
-     * the options to the UE's a4: nothing to check in it. */
-    if (req->kind == COMPUTE_DECIDE_OVERRIDE && out->n_ue == out->n_layers)
-        return PROTO_DECIDED;
+    /* An a3 that takes layers back (a later cut) leaves their options to the
+     * UE's a4: its own part is checked, its order must be the plan's. */
+    if (req->kind == COMPUTE_DECIDE_OVERRIDE && out->n_ue > req->current->n_ue)
+        return a3_check(w, req, out) ? PROTO_DECIDED : PROTO_RUN_FAILED;
+    /* An a4 keeps its a3: the same order and cut, the edge part's options
+     * and the started positions' as they were. */
+    if (req->kind == COMPUTE_DECIDE_ADAPT && !a4_keeps(req, out)) {
+        core_engine_fail(w->eng, CORE_E_RUNTIME,
+                         "a decider's a4 does not keep the cut, order and edge part of its a3");
+        return PROTO_RUN_FAILED;
+    }
     /* An override that confirms the plan in force, checked when it was
      * decided, needs no second check while the edge is still offered. */
     if (req->kind == COMPUTE_DECIDE_OVERRIDE && req->current && req->state.edge_available &&
         compute_plan_equal(out, req->current))
         return PROTO_DECIDED;
     if (compute_plan_check(req->problem, out,
-                           req->kind != COMPUTE_DECIDE_ADAPT && req->state.edge_available,
+                           req->kind == COMPUTE_DECIDE_ADAPT ? out->n_ue < out->n_layers
+                                                             : req->state.edge_available,
                            &e) != CORE_OK) {
         core_engine_fail(w->eng, e.rc == CORE_OK ? CORE_E_RUNTIME : e.rc, e.msg);
         return PROTO_RUN_FAILED;

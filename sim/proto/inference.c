@@ -38,8 +38,6 @@ static const char *const state_names[] = {
     [PROTO_INF_W_UPLOADING] = "withdrawn-uploading",
     [PROTO_INF_W_IDLE] = "withdrawn-idle",
     [PROTO_INF_TAKEN_BACK] = "taken-back",
-    [PROTO_INF_TAKEN_BACK_UPLOADING] = "taken-back-uploading",
-    [PROTO_INF_TAKEN_BACK_DONE] = "taken-back-done",
 };
 static_assert(ARRAY_LEN(state_names) == PROTO_INF_STATE_COUNT, "one name per state");
 
@@ -66,11 +64,9 @@ static const uint32_t allowed[] = {
     [PROTO_INF_AT_EDGE] = S(RETURNING),
     [PROTO_INF_RETURNING] = S(FREE),
     [PROTO_INF_W_COMPUTING] = S(W_UPLOADING) | S(TAKEN_BACK) | S(REQUESTING),
-    [PROTO_INF_W_UPLOADING] = S(W_IDLE) | S(TAKEN_BACK_UPLOADING) | S(REQUESTING),
+    [PROTO_INF_W_UPLOADING] = S(W_IDLE) | S(REQUESTING),
     [PROTO_INF_W_IDLE] = S(W_UPLOADING) | S(TAKEN_BACK) | S(REQUESTING),
-    [PROTO_INF_TAKEN_BACK] = S(FREE),
-    [PROTO_INF_TAKEN_BACK_UPLOADING] = S(TAKEN_BACK) | S(TAKEN_BACK_DONE) | S(FREE),
-    [PROTO_INF_TAKEN_BACK_DONE] = S(FREE),
+    [PROTO_INF_TAKEN_BACK] = S(COMPUTING) | S(FREE),
 };
 static_assert(ARRAY_LEN(allowed) == PROTO_INF_STATE_COUNT, "one row per state");
 static_assert(PROTO_INF_STATE_COUNT <= 32, "state sets are 32 bits");
@@ -101,10 +97,7 @@ bool proto_inf_may_replan(const struct proto_inf *inf)
 
 bool proto_inf_withdrawn(const struct proto_inf *inf)
 {
-    return ((S(W_COMPUTING) | S(W_UPLOADING) | S(W_IDLE) | S(TAKEN_BACK) |
-             S(TAKEN_BACK_UPLOADING) | S(TAKEN_BACK_DONE)) >>
-            inf->state) &
-           1u;
+    return ((S(W_COMPUTING) | S(W_UPLOADING) | S(W_IDLE) | S(TAKEN_BACK)) >> inf->state) & 1u;
 }
 
 bool proto_inf_restartable(const struct proto_inf *inf)

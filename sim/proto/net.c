@@ -13,8 +13,10 @@
  * On a2 it asks its own decider for an a3 (an OVERRIDE request through the
  * decision seam; by default proto_net_override below): a plan identical to
  * a2 lets a2 stand; one with the same split and other edge options remaps
- * the edge part; one with n_ue = n_layers withdraws the edge part, and the
- * UE adapts. Edge segments run on the cell's shared servers in FIFO order,
+ * the edge part (the UE acknowledges it with an update-ack); one with a
+ * later cut hands the layers before it back (n_ue = n_layers: the whole
+ * edge part), and the UE adapts (a4, through its decider) and answers with
+ * the a2 of its a4, or an update-ack when it computes everything. Edge segments run on the cell's shared servers in FIFO order,
  * with optional background work (Poisson jobs at a given share of an
  * instance's capacity). It pushes its state every push_period_s, and
  * whenever its load (busy units over all units) has moved by load_threshold
@@ -188,7 +190,8 @@ enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
     const double *wait = req->state.wait_s[COMPUTE_SIDE_EDGE];
     double th = pc->override_wait_s;
     uint8_t choice[COMPUTE_PLAN_MAX_LAYERS];
-    bool busy = false, ue_can = true, withdraw = false;
+    bool busy = false;
+    uint32_t m;
 
     (void)rng, (void)e;
     *later = false;
@@ -198,9 +201,11 @@ enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
             busy = true;
     if (!busy)
         return CORE_OK; /* a2 stands */
-    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++) {
-        uint32_t layer = pl->order[k];
-        double best = INFINITY, ue_best = INFINITY;
+    /* m: the first position from which on every layer has an edge option
+     * within the threshold (its fastest such, waits included, in choice). */
+    for (m = pl->n_layers; m > pl->n_ue; m--) {
+        uint32_t layer = pl->order[m - 1];
+        double best = INFINITY;
 
         for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++) {
             double c = wait[o] + compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, o, layer);
@@ -210,19 +215,23 @@ enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
                 choice[layer] = (uint8_t)o;
             }
         }
-        for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
-            ue_best = fmin(ue_best, compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, layer));
-        if (!isfinite(ue_best))
-            ue_can = false;
         if (!isfinite(best))
-            withdraw = true;
+            break;
     }
-    if (withdraw) {
-        if (ue_can)
-            out->n_ue = out->n_layers; /* the UE computes it all (a4) */
-        return CORE_OK;                /* else the UE cannot take it: a2 stands */
+    /* The layers before m go back to the UE (all of them: the edge part
+     * withdrawn), if it can run them; else a2 stands. */
+    for (uint32_t k = pl->n_ue; k < m; k++) {
+        size_t o;
+
+        for (o = 0; o < p->n_options[COMPUTE_SIDE_UE] &&
+                    isinf(compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, pl->order[k]));
+             o++)
+            continue;
+        if (o == p->n_options[COMPUTE_SIDE_UE])
+            return CORE_OK;
     }
-    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++)
+    out->n_ue = m;
+    for (uint32_t k = m; k < pl->n_layers; k++)
         out->option[pl->order[k]] = choice[pl->order[k]];
     return CORE_OK;
 }
@@ -355,10 +364,16 @@ static void consider_a3(struct proto_collab_world *w, struct proto_net *net,
         return; /* a2 stands */
     inf->overridden = true;
     inf->n_segs = 0;
-    if (a3.n_ue == a3.n_layers)
+    if (a3.n_ue > inf->plan.n_ue) {
+        /* Layers taken back: the edge part is off (the W_ states) until the
+         * UE's a4 says what it computes; the network expects the upload
+         * at the a3's cut, or none. */
+        w->stats.handed_back += a3.n_ue < a3.n_layers;
+        inf->plan_a3 = a3;
         withdraw(w, inf);
-    else
+    } else {
         memcpy(inf->plan.option, a3.option, a3.n_layers * sizeof(a3.option[0]));
+    }
     proto_send(w, inf->ue, net->cell, PROTO_MSG_UPDATE, inf);
 }
 
@@ -379,6 +394,13 @@ void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *n
     proto_inf_to(w, inf, PROTO_INF_AT_EDGE);
     inf->edge_pos = inf->plan.n_ue;
     edge_next(w, net, inf);
+}
+
+void proto_net_on_update_ack(struct proto_collab_world *w, struct proto_net *net,
+                             struct proto_inf *inf)
+{
+    (void)net, (void)inf;
+    w->stats.a3_acks++;
 }
 
 void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *net,

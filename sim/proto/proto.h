@@ -360,6 +360,9 @@ enum proto_msg_type {
     PROTO_MSG_STATE_UPDATE,  /* network state push or answer, network -> UE */
     PROTO_MSG_STATE_REQUEST, /* UE asks for the network state, UE -> network */
     PROTO_MSG_ENERGY_REPORT, /* edge energy of an inference, network -> UE */
+    PROTO_MSG_UPDATE_ACK,    /* the UE took an a3 that left its part as it was (a remap) or
+                                left it every layer, UE -> network (an a3 that handed layers
+                                back is answered by the a2 of the UE's a4) */
     PROTO_MSG_TYPE_COUNT
 };
 const char *proto_msg_type_name(enum proto_msg_type t); /* "request", ... */
@@ -431,11 +434,15 @@ struct proto_decider {
 
 /* The network device's own rule for a3 (net.c), what a world uses when no
  * other network decider is given: when some edge option of the plan in
- * force waits longer than the protocol's override-wait, every edge layer
- * moves to the supporting edge option of least wait + latency among those
- * within it; when some layer has none, the edge part is withdrawn (n_ue =
- * n_layers) if the UE can run all of it, else a2 stands. Answers the plan
- * in force itself when a2 stands. ctx: the world's protocol config. */
+ * force waits longer than the protocol's override-wait, the network keeps
+ * the longest run of the edge part's last positions whose every layer has
+ * a supporting edge option within it, each on the one of least wait +
+ * latency, and hands the positions before that run back to the UE (a later
+ * cut: n_ue moves to the run's start; all of them when the last layer has
+ * none: n_ue = n_layers, the edge part withdrawn), if the UE can run them,
+ * else a2 stands. The options of the positions handed back are the UE's
+ * a4's to choose. Answers the plan in force itself when a2 stands. ctx: the
+ * world's protocol config. */
 enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
                                 struct core_rng *rng, struct compute_plan *out, bool *later,
                                 struct core_err *e);
@@ -493,13 +500,16 @@ struct proto_collab_stats {
     uint64_t declined;      /* of those, declined by the network */
     uint64_t overridden;    /* of those, overridden (a3) */
     uint64_t replanned;     /* restarted at a new cell after a handover */
-    uint64_t uploads_stopped; /* of those, with their intermediate upload on the air: it
-                                 stopped, its energy so far charged */
+    uint64_t uploads_stopped; /* intermediate uploads stopped (a handover restart, or an a3
+                                 that made them useless), their energy so far charged */
     uint64_t messages;      /* messages delivered */
     uint64_t state_pushes;  /* state updates pushed by the network */
     uint64_t state_requests; /* state updates asked for by UEs */
     uint64_t redecisions;   /* a changed a2 sent after a state update */
     uint64_t a2_cancels;    /* of those, an a2 with no edge layer: the plan went local */
+    uint64_t handed_back;   /* a3s that handed the first layers of the edge part back (the
+                               network kept the rest) */
+    uint64_t a3_acks;       /* update-acks the network received */
     uint64_t batteries_out; /* UEs whose battery ran out (they stop requesting) */
     uint64_t parked;        /* decisions answered later */
 };

@@ -56,11 +56,11 @@ enum proto_inf_state {
     PROTO_INF_W_COMPUTING,     /* the network withdrew the edge part (a3 on its way); the UE,
                                   unaware, computes its part */
     PROTO_INF_W_UPLOADING,     /* withdrawn; an upload nobody will use is on the uplink */
-    PROTO_INF_W_IDLE,          /* withdrawn; the UE's part done, its upload over: it waits
-                                  for a3 */
-    PROTO_INF_TAKEN_BACK,      /* a3 came: the UE computes the rest itself (a4) */
-    PROTO_INF_TAKEN_BACK_UPLOADING, /* the same while the unused upload is still on the air */
-    PROTO_INF_TAKEN_BACK_DONE, /* the UE computed all; the unused upload is still on the air */
+    PROTO_INF_W_IDLE,          /* withdrawn; the UE's part done, its upload over (or stopped
+                                  when a3 came): it waits for a3, or adapts */
+    PROTO_INF_TAKEN_BACK,      /* a3 came and took layers back: the UE adapts (a4); then it
+                                  computes the rest itself (or, when the a3 kept an edge
+                                  part, computes up to its new cut: COMPUTING) */
     PROTO_INF_STATE_COUNT
 };
 
@@ -90,6 +90,8 @@ struct proto_inf {
                                    not) */
     struct compute_plan plan;  /* a1 + a2 (after a3: the plan in force) */
     struct compute_plan plan_decided; /* the UE's last decided plan, before any a3 */
+    struct compute_plan plan_a3; /* the network's a3 that took layers back, on its way to the
+                                    UE (the W_ states) */
     double decided_ue_load;    /* the UE's own load its last decision saw, 0..1 */
     double decided_battery_j;  /* the battery its last decision saw, J */
     uint32_t ue_pos;           /* next plan position the UE starts (those before: done
@@ -434,6 +436,8 @@ void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *n
                                struct proto_inf *inf);
 void proto_net_on_state_request(struct proto_collab_world *w, struct proto_net *net,
                                 struct proto_inf *inf);
+void proto_net_on_update_ack(struct proto_collab_world *w, struct proto_net *net,
+                             struct proto_inf *inf);
 
 /* An edge resource finished a job. */
 void proto_net_job_done(void *ctx, const struct compute_job *job, double t_done_s,

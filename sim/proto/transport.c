@@ -25,7 +25,9 @@
  * Sizes (the <protocol> knobs, proto.h): every message carries the header;
  * a request describes each layer of the model; a reply and a state update
  * carry the network's state; a2 and a3 describe each layer the edge
- * computes; the intermediate result is the tensors crossing the cut (real
+ * computes (an a3, each layer of the a2's edge part: those it keeps or
+ * remaps and those it hands back); an update-ack is a bare header; the
+ * intermediate result is the tensors crossing the cut (real
  * mode: the ones really computed); the result is the model's output; an
  * energy report its body; a state request is a bare header.
  */
@@ -113,6 +115,13 @@ static void net_intermediate(struct proto_collab_world *w, const struct proto_ms
     proto_net_on_intermediate(w, NET_OF(w, m), inf);
 }
 
+static void net_update_ack(struct proto_collab_world *w, const struct proto_msg *m,
+                           struct proto_inf *inf, double t_s, double duration_s)
+{
+    (void)t_s, (void)duration_s;
+    proto_net_on_update_ack(w, NET_OF(w, m), inf);
+}
+
 static void net_state_request(struct proto_collab_world *w, const struct proto_msg *m,
                               struct proto_inf *inf, double t_s, double duration_s)
 {
@@ -157,6 +166,7 @@ static const struct msg_spec {
                                  NULL},
     [PROTO_MSG_ENERGY_REPORT] = {"energy-report", RADIO_DIR_DL, size_energy_report,
                                  ue_energy_report, NULL},
+    [PROTO_MSG_UPDATE_ACK] = {"update-ack", RADIO_DIR_UL, size_header, net_update_ack, NULL},
 };
 static_assert(ARRAY_LEN(msg_table) == PROTO_MSG_TYPE_COUNT, "one entry per message type");
 

@@ -12,10 +12,12 @@
  * delivered (so the network has allocated, or overridden, before data
  * arrives); the result comes down.
  *
- * An allocation update a3 that withdraws the edge part makes the UE decide
- * again under that constraint (a4, an ADAPT request: every remaining layer
- * on the UE); one that only remaps the edge's options changes nothing on the
- * UE. A state update while the UE may still re-plan (proto_inf_may_replan)
+ * An allocation update a3 that takes layers back (a later cut, or the whole
+ * edge part) makes the UE stop an upload the network will not use and
+ * decide again under that constraint (a4, an ADAPT request through its
+ * decider); its a4 goes up as a new a2 when an edge part remains. One that
+ * only remaps the edge's options changes nothing on the UE, which
+ * acknowledges it (update-ack), as it does an a3 that left it everything. A state update while the UE may still re-plan (proto_inf_may_replan)
  * makes it decide again (an UPDATE request); it adopts the new plan when the
  * layers it has started are the new plan's first ones, and sends the changed
  * a2. When the UL SINR has moved by channel_threshold_db since the state in
@@ -23,7 +25,7 @@
  * state.
  *
  * Invariant: in the states where the UE computes (COMPUTING,
- * COMPUTING_A2_IN, LOCAL, W_COMPUTING, TAKEN_BACK, TAKEN_BACK_UPLOADING) one
+ * COMPUTING_A2_IN, LOCAL, W_COMPUTING, TAKEN_BACK) one
  * segment job of the inference is at a UE server; in the others none is.
  */
 #include "proto/proto_int.h"
@@ -174,9 +176,6 @@ static void part_done(struct proto_collab_world *w, struct proto_inf *inf)
     case PROTO_INF_W_COMPUTING: /* the UE does not know the network withdrew */
         upload(w, inf, PROTO_INF_W_UPLOADING);
         return;
-    case PROTO_INF_TAKEN_BACK_UPLOADING: /* the unused upload must end first */
-        proto_inf_to(w, inf, PROTO_INF_TAKEN_BACK_DONE);
-        return;
     case PROTO_INF_LOCAL:
     case PROTO_INF_TAKEN_BACK:
         proto_inf_finish(w, inf, core_engine_now(w->eng));
@@ -288,8 +287,7 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
 static bool computing(enum proto_inf_state s)
 {
     return s == PROTO_INF_COMPUTING || s == PROTO_INF_COMPUTING_A2_IN || s == PROTO_INF_LOCAL ||
-           s == PROTO_INF_W_COMPUTING || s == PROTO_INF_TAKEN_BACK ||
-           s == PROTO_INF_TAKEN_BACK_UPLOADING;
+           s == PROTO_INF_W_COMPUTING || s == PROTO_INF_TAKEN_BACK;
 }
 
 /* Decide about inf (kind) under st: the plan in *out and true, or false
@@ -412,8 +410,14 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
         adopt_plan(w, inf, &pl);
 }
 
-/* a3 took the edge part away: the UE decides its a4 (every layer on the
- * UE, those started kept) and computes the rest. */
+/* a3 came. One that remapped the edge's options leaves the UE's part as it
+ * is: the UE acknowledges it. One that took layers back (the network
+ * withdrew them: a W_ state) makes the UE stop an upload the network will
+ * not use, and adapt through its decider (a4 under the a3: the positions
+ * handed back and those not started are its to place, the a3's edge part
+ * stands); the a4 goes to the network as the UE's new a2 when an edge
+ * part remains (the a3's answer), else the UE acknowledges and computes
+ * everything. */
 void proto_ue_on_update(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
                         double duration_s)
 {
@@ -423,21 +427,29 @@ void proto_ue_on_update(struct proto_collab_world *w, struct proto_inf *inf, dou
 
     (void)t_s, (void)duration_s;
     switch (inf->state) {
+    case PROTO_INF_W_UPLOADING: /* its upload is of no use now */
+        proto_stop_upload(w, inf);
+        proto_inf_to(w, inf, PROTO_INF_W_IDLE);
+        /* fall through */
     case PROTO_INF_W_COMPUTING:
     case PROTO_INF_W_IDLE:
         proto_inf_to(w, inf, PROTO_INF_TAKEN_BACK);
         break;
-    case PROTO_INF_W_UPLOADING:
-        proto_inf_to(w, inf, PROTO_INF_TAKEN_BACK_UPLOADING);
-        break;
-    default:
-        return; /* a3 remapped the edge's options: nothing changes on the UE */
+    default: /* a3 remapped the edge's options: nothing changes on the UE */
+        proto_send(w, inf->ue, inf->cell, PROTO_MSG_UPDATE_ACK, inf);
+        return;
     }
     st.edge_available = false;
     if (!decide(w, inf, COMPUTE_DECIDE_ADAPT, &st, &plan))
         return;
     inf->plan = plan;
     inf->n_segs = 0;
+    if (proto_inf_has_edge_part(inf)) {
+        proto_inf_to(w, inf, PROTO_INF_COMPUTING);
+        send_a2(w, inf);
+    } else {
+        proto_send(w, inf->ue, inf->cell, PROTO_MSG_UPDATE_ACK, inf);
+    }
     if (!busy)
         ue_continue(w, inf);
 }
@@ -489,12 +501,6 @@ void proto_ue_sent_intermediate(struct proto_collab_world *w, struct proto_inf *
         break;
     case PROTO_INF_W_UPLOADING:
         proto_inf_to(w, inf, PROTO_INF_W_IDLE);
-        break;
-    case PROTO_INF_TAKEN_BACK_UPLOADING:
-        proto_inf_to(w, inf, PROTO_INF_TAKEN_BACK);
-        break;
-    case PROTO_INF_TAKEN_BACK_DONE: /* computed everything meanwhile: the inference ends */
-        proto_inf_finish(w, inf, core_engine_now(w->eng));
         break;
     default:
         CORE_ASSERT(!"an upload acknowledged in a state without one on the air");

@@ -2,8 +2,8 @@
  * decider.c — a policy as the UEs' decider (proto's decision seam): one
  * solver per (device class, model) problem, prepared once at the start of a
  * run (policy_solver_create: joint enumerates a DAG's cuts there);
- * INITIAL and UPDATE requests are the policy's decisions, ADAPT requests
- * (a4) the plan every policy answers (policy_adapt). A policy that decides
+ * INITIAL, UPDATE and ADAPT requests (a4, under the a3's constraint:
+ * policy_solver_adapt) are the policy's decisions. A policy that decides
  * on the truth (policy_truth: the oracle) has its solvers prepared on the
  * problems' truths and is handed each request's truth (the world fills it,
  * told so by the decider), its a4 included. Built-in policies
@@ -30,7 +30,8 @@ static enum core_rc decide(void *ctx, const struct compute_decision *req, struct
         req = &truth;
     }
     if (req->kind == COMPUTE_DECIDE_ADAPT)
-        return policy_adapt(req, out, e);
+        return policy_solver_adapt(d->solver[req->device * d->n_models + req->model], req, rng,
+                                   out, e);
     return policy_decide(d->solver[req->device * d->n_models + req->model], &req->state, rng,
                          out, e);
 }

@@ -255,6 +255,28 @@ static void withdrawing(uint32_t split, double input_b, double decision_b, doubl
     compute_problem_fini(&p);
 }
 
+/* A world whose a3s hand layers back: edge option a (4 s a layer) runs
+ * every layer, option b (idle, 10 ms) only the last two. The first
+ * inference's edge part fills a's queue; from the second on the network
+ * keeps layers 3 and 4 on b and hands 1 and 2 back to the UE, whose a4
+ * keeps an edge part (TAKEN_BACK -> COMPUTING). */
+static void handing_back(void)
+{
+    static const double ue_s[N_LAYERS] = {0.05, 0.05, 0.05, 0.05, 0.05};
+    static const double edge_s[2][N_LAYERS] = {{4.0, 4.0, 4.0, 4.0, 4.0},
+                                               {INFINITY, INFINITY, INFINITY, 0.01, 0.01}};
+    struct compute_problem p = {0};
+    struct tu_world t;
+    uint32_t split = 1;
+
+    options_problem(&p, 1, ue_s, NULL, 2, edge_s);
+    protocol_config(&t, &p, 8.0, PROTO_ARRIVAL_PERIODIC, 1.0, 1);
+    edge_side(&t, 2);
+    t.c.protocol.override_wait_s = 0.5;
+    run_static(&t, 8.0, fixed_split, &split);
+    compute_problem_fini(&p);
+}
+
 /* Worlds where the UE cannot run layer N_LAYERS - 1 on any option. In the
  * first the edge is withdrawn for good: every request is declined and ends
  * with no plan at once (REPLYING -> FREE). In the second the network's
@@ -335,6 +357,7 @@ static void test_states_the_worlds_make_every_allowed_move(void **state)
     withdrawing(0, 2e6, 8.0, 1.0);     /* a3 comes during the upload: taken back uploading */
     withdrawing(0, 2e6, 8.0, 100.0);   /* ...which ends before the UE's part */
     withdrawing(4, 150e3, 1e6, 1.0);   /* the upload ends before a 1 MB a3: withdrawn idle */
+    handing_back();
     for (int s = 0; s < N_STATES; s++)
         for (int t = 0; t < N_STATES; t++) {
             if (!proto_inf_move_allowed(s, t)) {
