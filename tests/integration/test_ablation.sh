@@ -9,6 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 script=scripts/ablation.sh
+export COINFER # the binary under test (build/asan/coinfer under make asan), not build/coinfer
 
 # ---- usage ------------------------------------------------------------------------
 expect_exit 2 "ablation: --seeds 0 is refused" "$script" --seeds 0
