@@ -86,7 +86,8 @@ enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly *
                                 struct core_err *e);
 
 /* Everything `coinfer validate FILE` checks: a model file (io_model_validate),
- * or a scenario loaded, checked and assembled (models and problems built)
+ * a sweep file (io_sweep_load: its base scenario and every factor value), or a
+ * scenario loaded, checked and assembled (models and problems built)
  * without running it. */
 enum core_rc run_validate(const char *path, struct core_err *e);
 
