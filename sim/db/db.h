@@ -196,4 +196,49 @@ typedef enum core_rc (*db_row_fn)(void *ctx, const struct db_value *cols, size_t
 enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
                       void *ctx, struct core_err *e);
 
+/* ======================================================================== */
+/* Parameter studies (sweep.c)                                                */
+/* ======================================================================== */
+
+/* One point of a sweep as `sweep_points` and `sweep_values` record it
+ * (strings and arrays borrowed for the call). */
+struct db_sweep_point {
+    const char *key;            /* its content key (hex SHA-256) */
+    const char *sweep;          /* the sweep's name */
+    const char *sweep_file;     /* the sweep file */
+    uint64_t point_index;       /* its index among the sweep's points */
+    uint64_t combination;       /* its factor combination, among the kept ones */
+    uint64_t replication;       /* its replication, from 0 */
+    const char *policy;         /* its policy */
+    uint64_t seed;              /* its master seed */
+    const char *config_sha256;  /* its resolved configuration's SHA-256 */
+    const char *version;        /* coinfer's version */
+    size_t n_values;            /* its factors */
+    const char *const *factors; /* [n_values]: their names */
+    const char *const *paths;   /* [n_values]: their knob paths */
+    const char *const *values;  /* [n_values]: their values as written */
+    const double *value_num;    /* [n_values]: as numbers, SI (NAN: not a number) */
+};
+
+/* Record points p[0..n) as 'pending' with their factor values, in one
+ * transaction; a point whose key is there already keeps its row. status[i]
+ * is then each point's status ("pending", "running", "complete",
+ * "failed"). CORE_E_DB and the like with "PATH: why". */
+enum core_rc db_sweep_points_add(struct db *db, const struct db_sweep_point *p, size_t n,
+                                 char (*status)[16], struct core_err *e);
+
+/* Set point key's status: "pending", "running" or "failed" (with the
+ * worker's exit status, negative for a signal, and error, the end of its
+ * stderr or why; NULL: none). */
+enum core_rc db_sweep_point_set(struct db *db, const char *key, const char *status,
+                                int exit_status, const char *error, struct core_err *e);
+
+/* Import the one complete run of the results database at src_path (written
+ * by the point's worker, same schema version) and mark point key complete
+ * with it, in one transaction: the run's row (a new run_id, *run_id), its
+ * configuration, and the rows of every table with a run_id column. Nothing
+ * of it on failure. */
+enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
+                                   int64_t *run_id, struct core_err *e);
+
 #endif /* COINFER_DB_H */
