@@ -9,12 +9,15 @@
  * database, skipping the points already complete there. --filter keeps the
  * points an expression holds for (the language of <constraint>, over the
  * factors, policy, replication and seed). The sweep file is loaded and
- * checked whole before anything is printed or run. SIGINT or SIGTERM stops a
+ * checked whole before anything is printed or run. --shard I/N takes slice I
+ * of N (for job arrays), and `coinfer sweep merge DB SHARD-DB...` merges the
+ * shards' databases. SIGINT or SIGTERM stops a
  * running sweep cleanly (its running points go back to pending); a second
  * one kills at once.
  */
 #include "cli/cli_int.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -23,15 +26,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "io/io.h"
 #include "run/run.h"
 
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer sweep FILE [--jobs N] [--db FILE] [--filter EXPR] [--retry-failed]\n"
-            "                     [--timeout SECONDS] [--progress] [--quiet]\n"
-            "       coinfer sweep FILE (--list | --count) [--filter EXPR]\n"
+            "usage: coinfer sweep FILE [--jobs N] [--db FILE] [--filter EXPR] [--shard I/N]\n"
+            "                     [--retry-failed] [--timeout SECONDS] [--progress] [--quiet]\n"
+            "       coinfer sweep FILE (--list | --count) [--filter EXPR] [--shard I/N]\n"
+            "       coinfer sweep merge DB SHARD-DB...\n"
             "\n"
             "Run, list or count the points of the parameter study in sweep file FILE\n"
             "(scenarios/sweep.xsd): every combination of its factors' values its constraints\n"
@@ -43,6 +48,9 @@ static void help(FILE *out)
             "  --filter EXPR  only the points EXPR holds for: an expression over the factors'\n"
             "                 names, policy, replication and seed, in the language of\n"
             "                 <constraint> (e.g. \"policy == 'joint' and rate >= 5 Mbps\")\n"
+            "  --shard I/N    only slice I of N (0 <= I < N): the points whose index is I\n"
+            "                 modulo N; the N slices are disjoint and cover the sweep (for\n"
+            "                 Slurm job arrays: --shard $SLURM_ARRAY_TASK_ID/N)\n"
             "  --jobs N       worker processes running points at once (default: the number\n"
             "                 of processors, %ld here); each point is a `coinfer run` of its own\n"
             "  --db FILE      results database (default results/<sweep-name>.db); every point\n"
@@ -56,6 +64,10 @@ static void help(FILE *out)
             "                 when stderr is not a terminal\n"
             "  --quiet, -q    no progress bar and no closing summary\n"
             "  --help, -h     this text\n"
+            "\n"
+            "`coinfer sweep merge DB SHARD-DB...` merges the sweep points of shards' databases\n"
+            "into DB: each point complete in a shard and not in DB brings its run and rows;\n"
+            "merging a shard twice changes nothing.\n"
             "\n"
             "A point's content key is the SHA-256 of its resolved configuration, policy, seed\n"
             "and coinfer's version: running a sweep again skips every point already complete\n"
@@ -90,7 +102,8 @@ static void print_point(const struct io_sweep *s, const struct io_sweep_point *p
 }
 
 /* --list and --count. */
-static int list_points(const struct io_sweep *s, const struct io_expr *x, bool list)
+static int list_points(const struct io_sweep *s, const struct io_expr *x, bool list,
+                       uint64_t shard, uint64_t n_shards)
 {
     struct io_value *values = core_calloc(io_sweep_n_names(s), sizeof(*values));
     uint64_t n = 0;
@@ -104,6 +117,8 @@ static int list_points(const struct io_sweep *s, const struct io_expr *x, bool l
     for (uint64_t i = 0; i < io_sweep_n_points(s); i++) {
         struct io_sweep_point pt;
 
+        if (!io_sweep_in_shard(i, shard, n_shards))
+            continue;
         io_sweep_point(s, i, &pt);
         if (x) {
             io_sweep_point_values(s, &pt, values);
@@ -144,6 +159,69 @@ static void on_progress(void *ctx, const struct run_sweep_progress *p)
     /* cli_progress_draw stays silent for the first second; --progress draws at once */
     cli_progress_draw(&b->bar, p->total ? (double)(p->done + p->failed) / (double)p->total : 1,
                       text, b->forced ? fmax(p->wall_s, 1.0) : p->wall_s);
+}
+
+/* --shard I/N. */
+static bool parse_shard(const char *s, uint64_t *shard, uint64_t *n_shards)
+{
+    const char *slash = strchr(s, '/');
+    char first[32];
+
+    if (!slash || (size_t)(slash - s) >= sizeof(first))
+        return false;
+    memcpy(first, s, (size_t)(slash - s));
+    first[slash - s] = '\0';
+    return cli_parse_u64(first, shard) && cli_parse_u64(slash + 1, n_shards) && *n_shards >= 1 &&
+           *shard < *n_shards;
+}
+
+/* `coinfer sweep merge DB SHARD-DB...`. */
+static int merge(int argc, char **argv)
+{
+    struct db *db;
+    struct core_err e;
+    int code = 0;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        help(stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        fprintf(stderr, "coinfer sweep merge: give the database to merge into and at least one "
+                        "shard's database (see coinfer sweep --help)\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-') {
+            fprintf(stderr, "coinfer sweep merge: unknown option '%s' (see coinfer sweep "
+                            "--help)\n", argv[i]);
+            return 2;
+        }
+    for (int i = 2; i < argc; i++)
+        if (access(argv[i], R_OK) != 0) {
+            fprintf(stderr, "coinfer sweep merge: %s: cannot read it: %s\n", argv[i],
+                    strerror(errno));
+            return 2;
+        }
+    core_err_clear(&e);
+    db = db_open(argv[1], &e);
+    if (!db)
+        return cli_fail(&e);
+    for (int i = 2; i < argc; i++) {
+        struct db_sweep_merge r;
+
+        if (db_sweep_merge(db, argv[i], &r, &e) != CORE_OK) {
+            code = cli_fail(&e);
+            break;
+        }
+        printf("%s: %llu points imported, %llu not complete recorded, %llu skipped\n", argv[i],
+               (unsigned long long)r.imported, (unsigned long long)r.incomplete,
+               (unsigned long long)r.skipped);
+    }
+    db_close(db);
+    if (code == 0)
+        printf("merged into %s\n", argv[1]);
+    return code;
 }
 
 static bool parse_positive(const char *s, double *out)
@@ -220,7 +298,7 @@ int cli_sweep(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"retry-failed", no_argument, NULL, 'r'},
         {"timeout", required_argument, NULL, 't'}, {"progress", no_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"shard", required_argument, NULL, 'S'},  {NULL, 0, NULL, 0},
     };
     struct run_sweep_options opt = {0};
     enum sweep_action action = ACTION_RUN;
@@ -233,10 +311,12 @@ int cli_sweep(int argc, char **argv)
     int c, code = 2;
 
     core_err_clear(&e);
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+        return merge(argc - 1, argv + 1);
     opt.jobs = cpus > 0 ? (unsigned)cpus : 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:Pqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:PqhS:", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
         case 'c':
@@ -276,6 +356,13 @@ int cli_sweep(int argc, char **argv)
                 return 2;
             }
             run_only = "--timeout";
+            break;
+        case 'S':
+            if (!parse_shard(optarg, &opt.shard, &opt.n_shards)) {
+                fprintf(stderr, "coinfer sweep: --shard '%s' is not I/N with 0 <= I < N\n",
+                        optarg);
+                return 2;
+            }
             break;
         case 'P':
             progress = true;
@@ -327,7 +414,7 @@ int cli_sweep(int argc, char **argv)
     if (action == ACTION_RUN)
         code = run_points(s, x, &opt, quiet, progress);
     else
-        code = list_points(s, x, action == ACTION_LIST);
+        code = list_points(s, x, action == ACTION_LIST, opt.shard, opt.n_shards);
 out:
     io_expr_destroy(x);
     io_sweep_destroy(s);

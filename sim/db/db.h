@@ -174,6 +174,9 @@ enum db_query {
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */
     DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
                                 none recorded, or no such run) */
+    DB_Q_SWEEP_POINTS,       /* sweep, policy, run_id, values ("factor=value, ..." in factor
+                                order): the complete sweep points, by sweep and point index;
+                                schema 7 on */
     DB_QUERY_COUNT
 };
 
@@ -240,5 +243,21 @@ enum core_rc db_sweep_point_set(struct db *db, const char *key, const char *stat
  * of it on failure. */
 enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
                                    int64_t *run_id, struct core_err *e);
+
+/* What merging a shard's database did. */
+struct db_sweep_merge {
+    uint64_t imported;   /* points complete there and not here: their runs copied */
+    uint64_t incomplete; /* points not complete there and new here: recorded as they are */
+    uint64_t skipped;    /* points complete here already, or complete in neither */
+};
+
+/* Merge the sweep points of the results database at src_path (a shard's,
+ * same schema version) into db, in one transaction: each point complete
+ * there and not here brings its run (a new run_id), its rows and its values;
+ * a point new here that is not complete there is recorded as it is there
+ * ('running' becomes 'pending'). Merging the same shard twice changes
+ * nothing. CORE_E_INPUT when src_path is not a results database. */
+enum core_rc db_sweep_merge(struct db *db, const char *src_path, struct db_sweep_merge *r,
+                            struct core_err *e);
 
 #endif /* COINFER_DB_H */

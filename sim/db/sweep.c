@@ -304,8 +304,43 @@ static enum core_rc copy_tables(struct db *db, int64_t src_id, int64_t new_id, s
     return rc;
 }
 
-/* The worker database's one run: its id, after checking the schema and
- * that it is complete. */
+/* Attach the database at src_path as SRC, after checking that it is a
+ * results database of this schema version. */
+static enum core_rc attach(struct db *db, const char *src_path, struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+
+    if (sqlite3_prepare_v2(db->conn, "ATTACH DATABASE ?1 AS " SRC, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, db->conn, db->path, "attaching %s", src_path);
+    sqlite3_bind_text(st, 1, src_path, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = db_err(e, db->conn, db->path, "attaching %s", src_path);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db->conn, "PRAGMA " SRC ".user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        rc = db_err(e, db->conn, db->path, "reading the schema version of %s", src_path);
+    else if (sqlite3_column_int(st, 0) != DB_SCHEMA_VERSION)
+        rc = core_err(e, sqlite3_column_int(st, 0) == 0 ? CORE_E_INPUT : CORE_E_DB,
+                      "%s: schema version %d, not this coinfer's %d%s", src_path,
+                      sqlite3_column_int(st, 0), DB_SCHEMA_VERSION,
+                      sqlite3_column_int(st, 0) == 0 ? " (not a results database)" : "");
+    sqlite3_finalize(st);
+    if (rc != CORE_OK)
+        sqlite3_exec(db->conn, "DETACH DATABASE " SRC, NULL, NULL, NULL);
+    return rc;
+}
+
+static void detach(struct db *db)
+{
+    sqlite3_exec(db->conn, "DETACH DATABASE " SRC, NULL, NULL, NULL);
+}
+
+/* The attached database's one run: its id, after checking it is complete. */
 static enum core_rc source_run(struct db *db, const char *src_path, int64_t *src_id,
                                struct core_err *e)
 {
@@ -313,23 +348,9 @@ static enum core_rc source_run(struct db *db, const char *src_path, int64_t *src
     enum core_rc rc = CORE_OK;
     int n = 0;
 
-    if (sqlite3_prepare_v2(db->conn, "PRAGMA " SRC ".user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        rc = db_err(e, db->conn, db->path, "reading the schema version of %s", src_path);
-        goto out;
-    }
-    if (sqlite3_column_int(st, 0) != DB_SCHEMA_VERSION) {
-        rc = core_err(e, CORE_E_DB, "%s: schema version %d, not this coinfer's %d", src_path,
-                      sqlite3_column_int(st, 0), DB_SCHEMA_VERSION);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     if (sqlite3_prepare_v2(db->conn, "SELECT run_id, status FROM " SRC ".runs", -1, &st, NULL) !=
-        SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
-        goto out;
-    }
+        SQLITE_OK)
+        return db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
     while (sqlite3_step(st) == SQLITE_ROW) {
         n++;
         *src_id = sqlite3_column_int64(st, 0);
@@ -346,44 +367,17 @@ out:
     return rc;
 }
 
-enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
-                                   int64_t *run_id, struct core_err *e)
+/* Copy the attached database's run src_id (its row, and the rows of every
+ * per-run table) to a new run *new_id, inside the caller's transaction. */
+static enum core_rc copy_run(struct db *db, int64_t src_id, int64_t *new_id, struct core_err *e)
 {
-    static const char point_sql[] =
-        "UPDATE sweep_points SET status = 'complete', run_id = ?2, exit_status = 0, error = NULL, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE point_key = ?1";
     struct sql_text cols = {0}, q = {0};
-    sqlite3_stmt *st = NULL;
-    int64_t src_id = 0, new_id;
     enum core_rc rc;
     bool has_run_id;
 
-    if (sqlite3_prepare_v2(db->conn, "ATTACH DATABASE ?1 AS " SRC, -1, &st, NULL) != SQLITE_OK)
-        return db_err(e, db->conn, db->path, "attaching %s", src_path);
-    sqlite3_bind_text(st, 1, src_path, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = db_err(e, db->conn, db->path, "attaching %s", src_path);
-        sqlite3_finalize(st);
-        return rc;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = source_run(db, src_path, &src_id, e);
-    if (rc != CORE_OK)
-        goto out_detach;
     rc = columns_of(db, "main", "runs", &cols, &has_run_id, e);
     if (rc != CORE_OK)
-        goto out_detach;
-    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-        goto out_detach;
-    }
-    rc = exec_ids(db,
-                  "INSERT OR IGNORE INTO main.configs (config_sha256, config) SELECT "
-                  "config_sha256, config FROM " SRC ".configs",
-                  0, 0, "copying a sweep point's configuration", e);
-    if (rc != CORE_OK)
-        goto out_rollback;
+        goto out;
     sql_add(&q, "INSERT INTO main.runs (");
     sql_add(&q, cols.s);
     sql_add(&q, ") SELECT ");
@@ -391,41 +385,190 @@ enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *s
     sql_add(&q, " FROM " SRC ".runs WHERE run_id = ?1");
     if (q.nomem) {
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path);
-        goto out_rollback;
+        goto out;
     }
     rc = exec_ids(db, q.s, src_id, 0, "copying a sweep point's run", e);
     if (rc != CORE_OK)
-        goto out_rollback;
-    new_id = sqlite3_last_insert_rowid(db->conn);
-    rc = copy_tables(db, src_id, new_id, e);
-    if (rc != CORE_OK)
-        goto out_rollback;
-    if (sqlite3_prepare_v2(db->conn, point_sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "preparing the sweep_points update");
-        goto out_rollback;
-    }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, new_id);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = db_err(e, db->conn, db->path, "marking sweep point %.12s complete", key);
-        goto out_rollback;
-    }
-    if (sqlite3_changes(db->conn) != 1) {
-        rc = core_err(e, CORE_E_DB, "%s: sweep point %.12s is not recorded", db->path, key);
-        goto out_rollback;
-    }
-    if (sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-        goto out_rollback;
-    }
-    *run_id = new_id;
-    goto out_detach;
-out_rollback:
-    sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-out_detach:
-    sqlite3_finalize(st);
-    sqlite3_exec(db->conn, "DETACH DATABASE " SRC, NULL, NULL, NULL);
+        goto out;
+    *new_id = sqlite3_last_insert_rowid(db->conn);
+    rc = copy_tables(db, src_id, *new_id, e);
+out:
     core_free(cols.s);
     core_free(q.s);
+    return rc;
+}
+
+static enum core_rc copy_configs(struct db *db, struct core_err *e)
+{
+    return exec_ids(db,
+                    "INSERT OR IGNORE INTO main.configs (config_sha256, config) SELECT "
+                    "config_sha256, config FROM " SRC ".configs",
+                    0, 0, "copying configurations", e);
+}
+
+/* Mark point key complete with run run_id. */
+static enum core_rc complete_point(struct db *db, const char *key, int64_t run_id,
+                                   struct core_err *e)
+{
+    static const char sql[] =
+        "UPDATE main.sweep_points SET status = 'complete', run_id = ?2, exit_status = 0, "
+        "error = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE point_key = ?1";
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+
+    if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, db->conn, db->path, "preparing the sweep_points update");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(e, db->conn, db->path, "marking sweep point %.12s complete", key);
+    else if (sqlite3_changes(db->conn) != 1)
+        rc = core_err(e, CORE_E_DB, "%s: sweep point %.12s is not recorded", db->path, key);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
+                                   int64_t *run_id, struct core_err *e)
+{
+    int64_t src_id = 0, new_id = 0;
+    enum core_rc rc;
+
+    rc = attach(db, src_path, e);
+    if (rc != CORE_OK)
+        return rc;
+    rc = source_run(db, src_path, &src_id, e);
+    if (rc != CORE_OK)
+        goto out_detach;
+    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
+        goto out_detach;
+    }
+    rc = copy_configs(db, e);
+    if (rc == CORE_OK)
+        rc = copy_run(db, src_id, &new_id, e);
+    if (rc == CORE_OK)
+        rc = complete_point(db, key, new_id, e);
+    if (rc == CORE_OK && sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
+    if (rc != CORE_OK)
+        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+    else
+        *run_id = new_id;
+out_detach:
+    detach(db);
+    return rc;
+}
+
+/* ---- merging shards -------------------------------------------------------------- */
+
+/* The status of point key in the results database ("" when absent). */
+static enum core_rc dest_status(struct db *db, sqlite3_stmt *st, const char *key, char *status,
+                                size_t size, struct core_err *e)
+{
+    int src;
+
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    src = sqlite3_step(st);
+    status[0] = '\0';
+    if (src == SQLITE_ROW)
+        snprintf(status, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return db_err(e, db->conn, db->path, "reading a sweep point's status");
+    return CORE_OK;
+}
+
+enum core_rc db_sweep_merge(struct db *db, const char *src_path, struct db_sweep_merge *r,
+                            struct core_err *e)
+{
+    static const char points_sql[] =
+        "SELECT point_key, status, run_id FROM " SRC ".sweep_points ORDER BY point_index, "
+        "point_key";
+    static const char status_sql[] = "SELECT status FROM main.sweep_points WHERE point_key = ?1";
+    /* a point the results database lacks: its row as the shard has it (a point running
+     * there when the shard stopped is pending here), its run renumbered */
+    static const char insert_sql[] =
+        "INSERT INTO main.sweep_points (point_key, sweep, sweep_file, point_index, combination, "
+        "replication, policy, seed, config_sha256, version, status, run_id, exit_status, error, "
+        "updated_at) SELECT point_key, sweep, sweep_file, point_index, combination, "
+        "replication, policy, seed, config_sha256, version, CASE status WHEN 'running' THEN "
+        "'pending' ELSE status END, ?2, exit_status, error, updated_at FROM " SRC
+        ".sweep_points WHERE point_key = ?1";
+    static const char values_sql[] =
+        "INSERT OR IGNORE INTO main.sweep_values (point_key, factor_index, factor, path, value, "
+        "value_num) SELECT point_key, factor_index, factor, path, value, value_num FROM " SRC
+        ".sweep_values WHERE point_key = ?1";
+    sqlite3_stmt *pts = NULL, *sts = NULL, *ins = NULL, *vals = NULL;
+    enum core_rc rc;
+    int src;
+
+    memset(r, 0, sizeof(*r));
+    rc = attach(db, src_path, e);
+    if (rc != CORE_OK)
+        return rc;
+    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "merging %s", src_path);
+        goto out_detach;
+    }
+    if (sqlite3_prepare_v2(db->conn, points_sql, -1, &pts, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->conn, status_sql, -1, &sts, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->conn, insert_sql, -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->conn, values_sql, -1, &vals, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "preparing the merge of %s", src_path);
+        goto out_rollback;
+    }
+    rc = copy_configs(db, e);
+    while (rc == CORE_OK && (src = sqlite3_step(pts)) == SQLITE_ROW) {
+        char key[80], here[16];
+        bool complete = strcmp((const char *)sqlite3_column_text(pts, 1), "complete") == 0;
+        int64_t src_run = sqlite3_column_int64(pts, 2), new_id = 0;
+
+        snprintf(key, sizeof(key), "%s", (const char *)sqlite3_column_text(pts, 0));
+        rc = dest_status(db, sts, key, here, sizeof(here), e);
+        if (rc != CORE_OK)
+            break;
+        if (strcmp(here, "complete") == 0 || (!complete && here[0] != '\0')) {
+            r->skipped++;
+            continue;
+        }
+        if (complete) {
+            rc = copy_run(db, src_run, &new_id, e);
+            if (rc != CORE_OK)
+                break;
+            r->imported++;
+        } else {
+            r->incomplete++;
+        }
+        if (here[0] != '\0') {
+            rc = complete_point(db, key, new_id, e);
+        } else {
+            sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+            if (complete)
+                sqlite3_bind_int64(ins, 2, new_id);
+            else
+                sqlite3_bind_null(ins, 2);
+            sqlite3_bind_text(vals, 1, key, -1, SQLITE_STATIC);
+            if (step_done(ins) != SQLITE_DONE || step_done(vals) != SQLITE_DONE)
+                rc = db_err(e, db->conn, db->path, "merging sweep point %.12s of %s", key,
+                            src_path);
+        }
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = db_err(e, db->conn, db->path, "reading the sweep points of %s", src_path);
+    if (rc == CORE_OK && sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_err(e, db->conn, db->path, "merging %s", src_path);
+out_rollback:
+    sqlite3_finalize(pts);
+    sqlite3_finalize(sts);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(vals);
+    if (rc != CORE_OK) {
+        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+        memset(r, 0, sizeof(*r));
+    }
+out_detach:
+    detach(db);
     return rc;
 }

@@ -340,6 +340,12 @@ struct io_sweep_point {
     const char *policy;   /* borrowed from the sweep */
 };
 
+/* Whether point index i is in slice shard of n_shards (0 <= shard < n_shards;
+ * n_shards 0 or 1: every point is): i mod n_shards == shard, so that the
+ * slices are disjoint, cover every point and each takes a fair share of
+ * every combination. */
+bool io_sweep_in_shard(uint64_t i, uint64_t shard, uint64_t n_shards);
+
 /* Point i < io_sweep_n_points(s). */
 void io_sweep_point(const struct io_sweep *s, uint64_t i, struct io_sweep_point *pt);
 /* The value factor f takes at pt: its text (a knob value as a file writes

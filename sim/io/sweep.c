@@ -994,6 +994,11 @@ uint64_t io_sweep_n_points(const struct io_sweep *s)
     return s->n_kept * s->n_replications * s->n_policies;
 }
 
+bool io_sweep_in_shard(uint64_t i, uint64_t shard, uint64_t n_shards)
+{
+    return n_shards <= 1 || i % n_shards == shard;
+}
+
 void io_sweep_point(const struct io_sweep *s, uint64_t i, struct io_sweep_point *pt)
 {
     uint64_t per = (uint64_t)s->n_replications * s->n_policies;

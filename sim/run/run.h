@@ -287,6 +287,8 @@ struct run_sweep_options {
     double timeout_s;             /* a point's wall-clock limit, s (0: none) */
     bool retry_failed;            /* run the points that failed before again */
     const struct io_expr *filter; /* only the points it holds for (NULL: all) */
+    uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;
+                                     n_shards 0 or 1: all) */
     volatile int *stop_flag;      /* nonzero (from a signal handler) stops the sweep */
     run_sweep_progress_fn progress; /* called after each event and every 100 ms; NULL */
     void *progress_ctx;           /* passed to progress */

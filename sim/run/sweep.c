@@ -198,6 +198,8 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
         struct io_sweep_point pt;
         uint64_t cr;
 
+        if (!io_sweep_in_shard(i, opt->shard, opt->n_shards))
+            continue;
         io_sweep_point(s, i, &pt);
         io_sweep_point_values(s, &pt, v);
         if (opt->filter && !io_expr_eval(opt->filter, v))

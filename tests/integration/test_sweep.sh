@@ -248,3 +248,54 @@ expect_exit 2 "--timeout x" "$COINFER" sweep "$TMP/run.xml" --timeout x
 expect_match "names the option" "$ERR" "--timeout 'x'"
 expect_exit 2 "--list with --jobs" "$COINFER" sweep "$TMP/run.xml" --list --jobs 2
 expect_match "says --jobs runs points" "$ERR" "--jobs runs points; --list only lists them"
+
+# ---- shards and merge ---------------------------------------------------------------------
+expect_exit 0 "--shard 0/2 --count" "$COINFER" sweep "$TMP/run.xml" --count --shard 0/2
+expect_eq "takes half the points" "$OUT" "4"
+all=$("$COINFER" sweep "$TMP/run.xml" --list | sed 1d)
+s0=$("$COINFER" sweep "$TMP/run.xml" --list --shard 0/2 | sed 1d)
+s1=$("$COINFER" sweep "$TMP/run.xml" --list --shard 1/2 | sed 1d)
+expect_eq "the two slices are disjoint and cover the sweep" \
+    "$(printf '%s\n%s\n' "$s0" "$s1" | sort -n)" "$all"
+expect_exit 0 "shard 0 of 2 runs" "$COINFER" sweep "$TMP/run.xml" --shard 0/2 --db "$TMP/s0.db" \
+    --quiet --jobs 2
+expect_exit 0 "shard 1 of 2 runs" "$COINFER" sweep "$TMP/run.xml" --shard 1/2 --db "$TMP/s1.db" \
+    --quiet --jobs 1
+expect_exit 0 "sweep merge" "$COINFER" sweep merge "$TMP/merged.db" "$TMP/s0.db" "$TMP/s1.db"
+expect_match "reports each shard" "$OUT" "s1.db: 4 points imported, 0 not complete recorded, 0 skipped"
+expect_eq "the merged shards hold the rows of one --jobs 1 run" \
+    "$(rows "$TMP/merged.db" | sha256sum)" "$(sha256sum <<<"$rows1")"
+expect_exit 0 "merging a shard again" "$COINFER" sweep merge "$TMP/merged.db" "$TMP/s0.db"
+expect_match "changes nothing" "$OUT" "s0.db: 0 points imported, 0 not complete recorded, 4 skipped"
+expect_eq "8 runs in the merged database" "$(sql "$TMP/merged.db" "SELECT count(*) FROM runs")" "8"
+expect_exit 0 "the merged database resumes like any other" "$COINFER" sweep "$TMP/run.xml" \
+    --db "$TMP/merged.db"
+expect_match "nothing left to run" "$OUT" "0 run now, 0 failed now, 8 complete before"
+expect_exit 2 "--shard 2/2" "$COINFER" sweep "$TMP/run.xml" --count --shard 2/2
+expect_match "names the option" "$ERR" "--shard '2/2' is not I/N with 0 <= I < N"
+expect_exit 2 "merge of a missing shard" "$COINFER" sweep merge "$TMP/merged.db" "$TMP/none.db"
+expect_match "names it" "$ERR" "none.db: cannot read it"
+expect_exit 2 "merge of a file that is not a database" "$COINFER" sweep merge "$TMP/merged.db" \
+    "$TMP/run.xml"
+expect_exit 2 "merge without shards" "$COINFER" sweep merge "$TMP/merged.db"
+
+# ---- per-point statistics in coinfer report ----------------------------------------------
+expect_exit 0 "report of a sweep's database" "$COINFER" report "$db1"
+expect_match "prints the per-point statistics" "$OUT" \
+    "^sweep small: per point over its replications \(n, mean, sd, 95 % t-interval of the mean\):"
+line=$(grep -E "^gpus=1, dur=2 s +local +mean_latency_s " <<<"$OUT")
+expect_match "one line per point and metric, over the 2 replications" "$line" \
+    "^gpus=1, dur=2 s +local +mean_latency_s +2 "
+want=$(sql "$db1" "SELECT avg(m) FROM (SELECT avg(i.latency_s) AS m FROM sweep_points p
+    JOIN sweep_values v USING (point_key) JOIN inferences i USING (run_id)
+    WHERE v.factor = 'gpus' AND v.value = '1' AND p.policy = 'local'
+    AND i.t_done_s IS NOT NULL GROUP BY p.run_id)")
+expect_eq "its mean is the mean of the runs' mean latencies" \
+    "$(awk -v a="$(awk '{print $(NF-3)}' <<<"$line")" -v b="$want" \
+        'BEGIN { d = a - b; if (d < 0) d = -d; print (d <= 1e-5 * (b < 0 ? -b : b)) }')" "1"
+expect_eq "its interval is mean -+ t(0.975, 1) sd / sqrt(2)" \
+    "$(awk '{ m = $(NF-3); sd = $(NF-2); lo = $(NF-1); hi = $NF; h = 12.706204736 * sd / sqrt(2);
+        d1 = (m - lo) - h; d2 = (hi - m) - h; if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2;
+        print (d1 <= 1e-4 * h + 1e-12 && d2 <= 1e-4 * h + 1e-12) }' <<<"$line")" "1"
+expect_eq "every point and policy has its lines" \
+    "$(grep -cE '^gpus=[12], dur=2 s +(local|joint) +mean_latency_s +2 ' <<<"$OUT")" "4"

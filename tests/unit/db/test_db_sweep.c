@@ -4,7 +4,8 @@
  * status changes, and the import of a worker's run: its row, its
  * configuration and every per-run table's rows renumbered to a new run id
  * in the results database, the point complete in the same transaction; a
- * worker database with a run that is not complete imports nothing.
+ * worker database with a run that is not complete imports nothing; merging
+ * a shard's database brings its complete points once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -191,6 +192,55 @@ static void test_db_sweep_import_of_an_unfinished_run_leaves_nothing(void **stat
     sqlite3_close(conn);
 }
 
+static void test_db_sweep_merge_imports_complete_points_once(void **state)
+{
+    struct testutil_dir *d = *state;
+    struct db_sweep_point p[2] = {point("k0", 0), point("k1", 1)};
+    char worker[160], shard[160], status[2][16];
+    struct db_sweep_merge r;
+    struct core_err e;
+    struct db *db;
+    int64_t run_id = 0;
+    sqlite3 *conn;
+
+    snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
+    snprintf(shard, sizeof(shard), "%s/shard.db", d->dir);
+    make_worker_db(worker, "complete");
+    db = open_ok(shard);
+    core_err_clear(&e);
+    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_import(db, "k0", worker, &run_id, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_set(db, "k1", "running", 0, NULL, &e), CORE_OK);
+    db_close(db);
+
+    db = open_ok(d->path);
+    assert_int_equal(db_run_begin(db, &(struct db_run_info){.scenario = "other", .policy = "x"},
+                                  &run_id, &e),
+                     CORE_OK);
+    assert_int_equal(db_sweep_merge(db, shard, &r, &e), CORE_OK);
+    assert_int_equal(r.imported, 1);
+    assert_int_equal(r.incomplete, 1);
+    assert_int_equal(r.skipped, 0);
+    assert_int_equal(db_sweep_merge(db, shard, &r, &e), CORE_OK);
+    assert_int_equal(r.imported, 0);
+    assert_int_equal(r.skipped, 2);
+    assert_int_equal(db_sweep_merge(db, worker, &r, &e), CORE_OK); /* no sweep points there */
+    assert_int_equal(r.imported + r.incomplete + r.skipped, 0);
+    db_close(db);
+
+    conn = raw_open(d->path);
+    assert_int_equal(raw_int(conn, "SELECT run_id FROM sweep_points WHERE point_key = 'k0' AND "
+                                   "status = 'complete'"),
+                     2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE point_key = 'k1' AND "
+                                   "status = 'pending' AND run_id IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_values"), 4);
+    sqlite3_close(conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +250,8 @@ int main(void)
             test_db_sweep_import_renumbers_the_run_and_completes_the_point, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_sweep_import_of_an_unfinished_run_leaves_nothing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_sweep_merge_imports_complete_points_once, setup,
+                                        teardown),
     };
 
     core_init();
