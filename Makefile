@@ -167,9 +167,11 @@ valgrind: $(UNIT_BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
-	  $(DESTDIR)$(PREFIX)/share/coinfer/models
+	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies $(DESTDIR)$(PREFIX)/share/coinfer/models
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coinfer
-	install -m 644 scenarios/*.xml scenarios/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/
+	install -m 644 scenarios/*.xml scenarios/schema.xsd scenarios/sweep.xsd \
+	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/
+	install -m 644 scenarios/studies/*.xml $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies/
 	install -m 644 models/*.xml models/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/models/
 
 clean:

@@ -15,8 +15,10 @@ static void help(FILE *out)
     fprintf(out,
             "usage: coinfer validate [--quiet] FILE...\n"
             "\n"
-            "Check each FILE (a scenario file: root element <scenario>) against\n"
-            "scenarios/schema.xsd and the ranges of every value, without running it.\n"
+            "Check each FILE against its schema and the ranges of every value, without\n"
+            "running it: a scenario file (root element <scenario>, scenarios/schema.xsd), a\n"
+            "sweep file (<sweep>, scenarios/sweep.xsd: its base scenario and every factor\n"
+            "value on it) or a model file (<model>, models/schema.xsd).\n"
             "Prints 'FILE: ok' for each valid file (unless --quiet) and 'FILE:LINE: what is\n"
             "wrong' on stderr for each bad one. Exit codes: 0 all valid, 2 any invalid.\n");
 }

@@ -192,6 +192,9 @@ enum db_query {
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */
     DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
                                 none recorded, or no such run) */
+    DB_Q_SWEEP_POINTS,       /* sweep, policy, run_id, values ("factor=value, ..." in factor
+                                order): the complete sweep points, by sweep and point index;
+                                schema 7 on */
     DB_QUERY_COUNT
 };
 
@@ -213,5 +216,66 @@ typedef enum core_rc (*db_row_fn)(void *ctx, const struct db_value *cols, size_t
  * row. CORE_E_DB / IO with "PATH: reading ...: why". */
 enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
                       void *ctx, struct core_err *e);
+
+/* ======================================================================== */
+/* Parameter studies (sweep.c)                                                */
+/* ======================================================================== */
+
+/* One point of a sweep as `sweep_points` and `sweep_values` record it
+ * (strings and arrays borrowed for the call). */
+struct db_sweep_point {
+    const char *key;            /* its content key (hex SHA-256) */
+    const char *sweep;          /* the sweep's name */
+    const char *sweep_file;     /* the sweep file */
+    uint64_t point_index;       /* its index among the sweep's points */
+    uint64_t combination;       /* its factor combination, among the kept ones */
+    uint64_t replication;       /* its replication, from 0 */
+    const char *policy;         /* its policy */
+    uint64_t seed;              /* its master seed */
+    const char *config_sha256;  /* its resolved configuration's SHA-256 */
+    const char *version;        /* coinfer's version */
+    size_t n_values;            /* its factors */
+    const char *const *factors; /* [n_values]: their names */
+    const char *const *paths;   /* [n_values]: their knob paths */
+    const char *const *values;  /* [n_values]: their values as written */
+    const double *value_num;    /* [n_values]: as numbers, SI (NAN: not a number) */
+};
+
+/* Record points p[0..n) as 'pending' with their factor values, in one
+ * transaction; a point whose key is there already keeps its row. status[i]
+ * is then each point's status ("pending", "running", "complete",
+ * "failed"). CORE_E_DB and the like with "PATH: why". */
+enum core_rc db_sweep_points_add(struct db *db, const struct db_sweep_point *p, size_t n,
+                                 char (*status)[16], struct core_err *e);
+
+/* Set point key's status: "pending", "running" or "failed" (with the
+ * worker's exit status, negative for a signal, and error, the end of its
+ * stderr or why; NULL: none). */
+enum core_rc db_sweep_point_set(struct db *db, const char *key, const char *status,
+                                int exit_status, const char *error, struct core_err *e);
+
+/* Import the one complete run of the results database at src_path (written
+ * by the point's worker, same schema version) and mark point key complete
+ * with it, in one transaction: the run's row (a new run_id, *run_id), its
+ * configuration, and the rows of every table with a run_id column. Nothing
+ * of it on failure. */
+enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
+                                   int64_t *run_id, struct core_err *e);
+
+/* What merging a shard's database did. */
+struct db_sweep_merge {
+    uint64_t imported;   /* points complete there and not here: their runs copied */
+    uint64_t incomplete; /* points not complete there and new here: recorded as they are */
+    uint64_t skipped;    /* points complete here already, or complete in neither */
+};
+
+/* Merge the sweep points of the results database at src_path (a shard's,
+ * same schema version) into db, in one transaction: each point complete
+ * there and not here brings its run (a new run_id), its rows and its values;
+ * a point new here that is not complete there is recorded as it is there
+ * ('running' becomes 'pending'). Merging the same shard twice changes
+ * nothing. CORE_E_INPUT when src_path is not a results database. */
+enum core_rc db_sweep_merge(struct db *db, const char *src_path, struct db_sweep_merge *r,
+                            struct core_err *e);
 
 #endif /* COINFER_DB_H */

@@ -86,6 +86,12 @@ static const struct {
     [DB_Q_RUN_CONFIG] = {5, true, "the configuration of a run",
                          "SELECT c.config FROM runs r JOIN configs c USING (config_sha256) "
                          "WHERE r.run_id = ?1"},
+    [DB_Q_SWEEP_POINTS] = {7, false, "the sweep points",
+                           "SELECT p.sweep, p.policy, p.run_id, coalesce((SELECT "
+                           "group_concat(v.factor || '=' || v.value, ', ') FROM (SELECT factor, "
+                           "value FROM sweep_values w WHERE w.point_key = p.point_key ORDER BY "
+                           "factor_index) v), '') FROM sweep_points p WHERE p.status = "
+                           "'complete' ORDER BY p.sweep, p.point_index"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

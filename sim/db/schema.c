@@ -348,6 +348,44 @@ static const struct migration migrations[] = {
      "    out_bytes REAL NOT NULL,\n"
      "    PRIMARY KEY (run_id, model, layer)\n"
      ");\n"},
+    /* 7 -> 8: parameter studies. sweep_points has one row per point of a
+     * sweep (coinfer sweep), keyed by its content key: the SHA-256 of its
+     * resolved configuration, policy, seed and coinfer's version. Its status
+     * is 'pending' (recorded, not run or put back after a stop), 'running',
+     * 'complete' (run_id names its run, imported in the same transaction)
+     * or 'failed' (exit_status: the worker's exit status, negative for a
+     * signal; error: the end of its stderr). sweep_values holds each point's
+     * factor values as data: the text as the sweep writes it and, for
+     * numbers, the value in SI. */
+    {"create sweep_points and sweep_values",
+     "CREATE TABLE sweep_points (\n"
+     "    point_key TEXT PRIMARY KEY,\n"
+     "    sweep TEXT NOT NULL,\n"
+     "    sweep_file TEXT NOT NULL,\n"
+     "    point_index INTEGER NOT NULL CHECK (point_index >= 0),\n"
+     "    combination INTEGER NOT NULL CHECK (combination >= 0),\n"
+     "    replication INTEGER NOT NULL CHECK (replication >= 0),\n"
+     "    policy TEXT NOT NULL,\n"
+     "    seed INTEGER NOT NULL,\n"
+     "    config_sha256 TEXT NOT NULL,\n"
+     "    version TEXT NOT NULL,\n"
+     "    status TEXT NOT NULL DEFAULT 'pending'\n"
+     "        CHECK (status IN ('pending', 'running', 'complete', 'failed')),\n"
+     "    run_id INTEGER REFERENCES runs(run_id),\n"
+     "    exit_status INTEGER,\n"
+     "    error TEXT,\n"
+     "    updated_at TEXT NOT NULL,\n"
+     "    CHECK ((run_id IS NOT NULL) = (status = 'complete'))\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE TABLE sweep_values (\n"
+     "    point_key TEXT NOT NULL REFERENCES sweep_points(point_key),\n"
+     "    factor_index INTEGER NOT NULL CHECK (factor_index >= 0),\n"
+     "    factor TEXT NOT NULL,\n"
+     "    path TEXT NOT NULL,\n"
+     "    value TEXT NOT NULL,\n"
+     "    value_num REAL,\n"
+     "    PRIMARY KEY (point_key, factor_index)\n"
+     ") WITHOUT ROWID;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -467,6 +467,27 @@ static bool resolve_path(const struct io_config *c, const char *path, size_t len
     return true;
 }
 
+const struct core_knob *io_config_knob_at(const struct io_config *c, const char *path, char *why,
+                                         size_t why_size)
+{
+    const char *at = strchr(path, '@');
+    const struct core_knob *k;
+    io_node node;
+
+    if (!at || at[1] == '\0') {
+        snprintf(why, why_size, "the path names no attribute (write ELEMENT/...@ATTRIBUTE, "
+                                "e.g. radio/deployment@isd)");
+        return NULL;
+    }
+    if (!resolve_path(c, path, (size_t)(at - path), &node, why, why_size))
+        return NULL;
+    k = io_config_knob(c, node, at + 1, NULL);
+    if (!k)
+        snprintf(why, why_size, "element '%s' has no attribute '%s'",
+                 c->grammar[c->nodes[node].element].name, at + 1);
+    return k;
+}
+
 enum core_rc io_config_set(struct io_config *c, const char *assignment, struct core_err *e)
 {
     const char *eq = strchr(assignment, '='), *at;

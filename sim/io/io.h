@@ -14,6 +14,8 @@
 #define COINFER_IO_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -101,6 +103,10 @@ bool io_config_given(const struct io_config *c, io_node node, const char *name);
  * (io_config_override) and named in later error messages about its
  * element. CORE_E_USAGE "--set PATH=VALUE: why" for a bad path or value. */
 enum core_rc io_config_set(struct io_config *c, const char *assignment, struct core_err *e);
+/* The knob a path (ELEMENT[/ELEMENT...]@ATTRIBUTE, as io_config_set takes
+ * before '=') names in c, or NULL with why[] saying which part fails. */
+const struct core_knob *io_config_knob_at(const struct io_config *c, const char *path, char *why,
+                                         size_t why_size);
 size_t io_config_n_overrides(const struct io_config *c);
 const char *io_config_override(const struct io_config *c, size_t i); /* "PATH=VALUE" */
 
@@ -243,5 +249,118 @@ enum core_rc io_model_load_graph(const char *path, struct nn_model **out, struct
 /* Check the model file at path as io_model_load does (weights file
  * included) without allocating the model's weights or activations. */
 enum core_rc io_model_validate(const char *path, struct core_err *e);
+
+/* ======================================================================== */
+/* Expressions: constraints between factors and filters (sweep_expr.c)       */
+/* ======================================================================== */
+
+/* The types of the expression language. */
+enum io_type {
+    IO_TYPE_NUMBER, /* a double, in the SI unit of its dimension */
+    IO_TYPE_STRING, /* text */
+    IO_TYPE_BOOL,   /* true or false */
+    IO_TYPE_COUNT
+};
+
+/* One value, of the type its name declares (str borrowed). */
+struct io_value {
+    double num;      /* IO_TYPE_NUMBER, SI */
+    bool b;          /* IO_TYPE_BOOL */
+    const char *str; /* IO_TYPE_STRING */
+};
+
+/* A name an expression may use, and its type (a number also its dimension:
+ * CORE_DIM_COUNT for any). */
+struct io_expr_name {
+    const char *name;
+    enum io_type type;
+    enum core_dim dim;
+};
+
+/* A parsed, typed expression (an AST). */
+struct io_expr;
+
+/* Parse text into *out (owned, io_expr_destroy): names[0..n_names) are what
+ * it may name; it must be a condition (boolean). CORE_E_INPUT with why[]
+ * "column N: what is wrong" (syntax, an unknown name or unit, a type or
+ * dimension mismatch); CORE_E_NOMEM. The grammar is in sweep_expr.c and
+ * README's "Parameter studies". */
+enum core_rc io_expr_parse(const char *text, const struct io_expr_name *names, size_t n_names,
+                           struct io_expr **out, char *why, size_t why_size);
+void io_expr_destroy(struct io_expr *x); /* NULL is a no-op */
+/* Its value on values[0..n_names) (each of its name's type). */
+bool io_expr_eval(const struct io_expr *x, const struct io_value *values);
+/* Whether it uses name index name. */
+bool io_expr_uses(const struct io_expr *x, size_t name);
+
+/* ======================================================================== */
+/* Sweep files: parameter studies (sweep.c)                                  */
+/* ======================================================================== */
+
+/* A sweep file (scenarios/sweep.xsd) names a base scenario (relative to the
+ * sweep file) and factors over its knob paths: lists of values, ranges
+ * (linear or log, by step or count), zipped factors that move together;
+ * constraints between factors; the policies; and the replications (seeds,
+ * the same for every policy and combination: common random numbers). Its
+ * points are every kept combination x replication x policy, in that order
+ * of nesting (the last varies fastest). */
+struct io_sweep;
+
+/* Load the sweep file at path: validate it (XSD), load its base scenario,
+ * check every factor value against its knob on that scenario (range,
+ * cross-checks), parse the constraints and enumerate the combinations they
+ * keep. *out owned. Bad input: CORE_E_INPUT "FILE:LINE: message" (the
+ * sweep file's, or the base scenario's own); CORE_E_IO, CORE_E_NOMEM. */
+enum core_rc io_sweep_load(const char *path, struct io_sweep **out, struct core_err *e);
+void io_sweep_destroy(struct io_sweep *s); /* NULL is a no-op */
+
+/* Whether the file at path is a sweep file (its root element is <sweep>). */
+bool io_file_is_sweep(const char *path);
+
+const char *io_sweep_path(const struct io_sweep *s);        /* the sweep file */
+const char *io_sweep_file_sha256(const struct io_sweep *s); /* of its bytes */
+const char *io_sweep_name(const struct io_sweep *s);        /* <sweep name>, else the file's */
+const char *io_sweep_scenario(const struct io_sweep *s);    /* the base scenario's path */
+enum io_scenario_kind io_sweep_kind(const struct io_sweep *s); /* what that scenario is */
+size_t io_sweep_n_factors(const struct io_sweep *s);
+const char *io_sweep_factor_name(const struct io_sweep *s, size_t f);
+const char *io_sweep_factor_path(const struct io_sweep *s, size_t f); /* its knob path */
+size_t io_sweep_n_policies(const struct io_sweep *s);
+const char *io_sweep_policy(const struct io_sweep *s, size_t i);
+size_t io_sweep_n_replications(const struct io_sweep *s);
+uint64_t io_sweep_n_combinations(const struct io_sweep *s); /* kept by the constraints */
+uint64_t io_sweep_n_points(const struct io_sweep *s);
+
+/* One point of a sweep. */
+struct io_sweep_point {
+    uint64_t index;       /* its place among the sweep's points, from 0 */
+    uint64_t combination; /* its factor combination, among the kept ones, from 0 */
+    size_t replication;   /* from 0 */
+    uint64_t seed;        /* that replication's master seed */
+    const char *policy;   /* borrowed from the sweep */
+};
+
+/* Whether point index i is in slice shard of n_shards (0 <= shard < n_shards;
+ * n_shards 0 or 1: every point is): i mod n_shards == shard, so that the
+ * slices are disjoint, cover every point and each takes a fair share of
+ * every combination. */
+bool io_sweep_in_shard(uint64_t i, uint64_t shard, uint64_t n_shards);
+
+/* Point i < io_sweep_n_points(s). */
+void io_sweep_point(const struct io_sweep *s, uint64_t i, struct io_sweep_point *pt);
+/* The value factor f takes at pt: its text (a knob value as a file writes
+ * it), and "PATH=VALUE" as io_config_set takes it (borrowed from s). */
+const char *io_sweep_point_value(const struct io_sweep *s, const struct io_sweep_point *pt,
+                                 size_t f);
+const char *io_sweep_point_set(const struct io_sweep *s, const struct io_sweep_point *pt,
+                               size_t f);
+
+/* The names a filter over points may use: every factor (in file order),
+ * then policy (string), replication and seed (numbers); and their values at
+ * pt into values[0..io_sweep_n_names). */
+size_t io_sweep_n_names(const struct io_sweep *s);
+const struct io_expr_name *io_sweep_names(const struct io_sweep *s);
+void io_sweep_point_values(const struct io_sweep *s, const struct io_sweep_point *pt,
+                           struct io_value *values);
 
 #endif /* COINFER_IO_H */

@@ -57,6 +57,7 @@ struct io_xml_kind {
     const char *root;       /* root element name ("model") */
     const char *schema_dir; /* directory of schema.xsd in the source tree ("models") */
     const char *schema_env; /* variable naming another directory for it */
+    const char *schema_file; /* its file name in that directory (NULL: "schema.xsd") */
 };
 
 /* The line of node n (an element or attribute) in its file, 0 if unknown. */
@@ -67,6 +68,9 @@ long io_xml_node_line(const xmlNode *n);
  * ../share/coinfer/dir/schema.xsd from the binary's directory (an installed
  * coinfer), else dir/schema.xsd. */
 void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size);
+/* The same for a schema file named file ("sweep.xsd") instead of schema.xsd. */
+void io_xml_schema_file_path(const char *env, const char *dir, const char *file, char *buf,
+                             size_t size);
 
 /* Read, parse (no network, no entities) and validate the file at path against
  * kind's schema. *doc_out is returned owned (xmlFreeDoc), sha256 the file's

@@ -35,7 +35,8 @@
 
 #include <libxml/tree.h>
 
-static const struct io_xml_kind model_kind = {"model", "models", "COINFER_MODEL_SCHEMA_DIR"};
+static const struct io_xml_kind model_kind = {"model", "models", "COINFER_MODEL_SCHEMA_DIR",
+                                              NULL};
 
 /* The attributes of <layer> that depend on its type, as bits. */
 enum {

@@ -206,7 +206,8 @@ void io_scenario_attributes(const char *element, char *buf, size_t size)
 
 /* ---- reading the file into the tree ------------------------------------------ */
 
-static const struct io_xml_kind scenario_kind = {"scenario", "scenarios", "COINFER_SCHEMA_DIR"};
+static const struct io_xml_kind scenario_kind = {"scenario", "scenarios", "COINFER_SCHEMA_DIR",
+                                                 NULL};
 
 /* The grammar entry of element name under parent kind p, or IO_EL_COUNT. */
 static enum io_element_id entry_of(enum io_element_id p, const char *name)

@@ -104,14 +104,15 @@ static enum core_rc read_file(const char *path, const char *kind, char **buf_out
     return CORE_OK;
 }
 
-void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size)
+void io_xml_schema_file_path(const char *env, const char *dir, const char *file, char *buf,
+                             size_t size)
 {
     const char *env_dir = getenv(env);
     char exe[PATH_MAX];
     ssize_t n;
 
     if (env_dir != NULL && env_dir[0] != '\0') {
-        snprintf(buf, size, "%s/schema.xsd", env_dir);
+        snprintf(buf, size, "%s/%s", env_dir, file);
         return;
     }
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -120,17 +121,22 @@ void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size
         exe[n] = '\0';
         for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
             *slash = '\0';
-            snprintf(buf, size, "%s/../%s/schema.xsd", exe, dir);
+            snprintf(buf, size, "%s/../%s/%s", exe, dir, file);
             if (access(buf, R_OK) == 0)
                 return;
             /* where `make install` puts it: PREFIX/bin/coinfer and
-             * PREFIX/share/coinfer/DIR/schema.xsd */
-            snprintf(buf, size, "%s/../share/coinfer/%s/schema.xsd", exe, dir);
+             * PREFIX/share/coinfer/DIR/FILE */
+            snprintf(buf, size, "%s/../share/coinfer/%s/%s", exe, dir, file);
             if (up == 0 && access(buf, R_OK) == 0)
                 return;
         }
     }
-    snprintf(buf, size, "%s/schema.xsd", dir);
+    snprintf(buf, size, "%s/%s", dir, file);
+}
+
+void io_xml_schema_path(const char *env, const char *dir, char *buf, size_t size)
+{
+    io_xml_schema_file_path(env, dir, "schema.xsd", buf, size);
 }
 
 /* The first entity reference under n (libxml2 keeps them as nodes when
@@ -161,8 +167,9 @@ static enum core_rc validate_doc(const char *path, const char *xsd, const struct
     if (access(xsd, R_OK) != 0)
         return core_err(e, CORE_E_IO,
                         "%s:0: cannot open the %s schema: %s (set %s to the directory holding "
-                        "schema.xsd)",
-                        xsd, kind->root, strerror(errno), kind->schema_env);
+                        "%s)",
+                        xsd, kind->root, strerror(errno), kind->schema_env,
+                        kind->schema_file ? kind->schema_file : "schema.xsd");
     pctx = xmlSchemaNewParserCtxt(xsd);
     if (pctx == NULL)
         return core_err(e, CORE_E_NOMEM, "%s:0: out of memory loading the schema", xsd);
@@ -246,7 +253,8 @@ enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDo
                       (const char *)ref->name, kind->root);
         goto out_free_doc;
     }
-    io_xml_schema_path(kind->schema_env, kind->schema_dir, xsd, sizeof(xsd));
+    io_xml_schema_file_path(kind->schema_env, kind->schema_dir,
+                            kind->schema_file ? kind->schema_file : "schema.xsd", xsd, sizeof(xsd));
     rc = validate_doc(path, xsd, kind, doc, &cap, e);
     if (rc == CORE_OK) {
         *doc_out = doc;

@@ -567,6 +567,13 @@ enum core_rc run_validate(const char *path, struct core_err *e)
 
     if (io_file_is_model(path))
         return io_model_validate(path, e);
+    if (io_file_is_sweep(path)) {
+        struct io_sweep *sw = NULL;
+
+        rc = io_sweep_load(path, &sw, e);
+        io_sweep_destroy(sw);
+        return rc;
+    }
     rc = io_scenario_load(path, NULL, 0, &c, e);
     if (rc == CORE_OK)
         rc = run_assemble(c, &a, e);

@@ -34,7 +34,7 @@
  * Numbers print with six significant digits, times in seconds; "-" marks a
  * value that does not exist (no finish time yet, a zero span).
  */
-#include "run/run.h"
+#include "run/run_int.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -668,6 +668,18 @@ enum core_rc run_report_config(const char *path, int64_t run_id, FILE *out, stru
     return rc;
 }
 
+enum core_rc run_report_summary_of_run(struct db_reader *r, int64_t run_id, struct run_summary *s,
+                                       struct core_err *e)
+{
+    struct inference_rows rows = {s, db_reader_path(r), NULL, NULL, 0};
+    enum core_rc rc = db_query(r, db_reader_version(r) >= 6 ? DB_Q_INFERENCES_OF_RUN
+                                                            : DB_Q_INFERENCES_OF_RUN_V4,
+                               run_id, inference_row, &rows, e);
+
+    run_summary_finish(s);
+    return rc;
+}
+
 /* ---- the report ---------------------------------------------------------------------- */
 
 static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out,
@@ -709,6 +721,8 @@ static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out
         rc = print_radio(r, out, e);
     if (rc == CORE_OK)
         rc = print_inferences(r, by, out, e);
+    if (rc == CORE_OK)
+        rc = run_report_sweeps(r, out, e);
     if (rc == CORE_OK)
         rc = print_profiles(r, out, e);
     if (rc == CORE_OK)

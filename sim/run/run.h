@@ -86,7 +86,8 @@ enum core_rc run_assemble_radio(const struct io_config *c, struct run_assembly *
                                 struct core_err *e);
 
 /* Everything `coinfer validate FILE` checks: a model file (io_model_validate),
- * or a scenario loaded, checked and assembled (models and problems built)
+ * a sweep file (io_sweep_load: its base scenario and every factor value), or a
+ * scenario loaded, checked and assembled (models and problems built)
  * without running it. */
 enum core_rc run_validate(const char *path, struct core_err *e);
 
@@ -265,5 +266,61 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
 void run_csv_samples(void *out, const struct radio_sample *rows, size_t n);
 /* The header line of those rows, newline included. */
 extern const char run_csv_samples_header[];
+
+/* ======================================================================== */
+/* Parameter studies: a sweep's points in worker processes (sweep.c)        */
+/* ======================================================================== */
+
+/* Where a running sweep is. */
+struct run_sweep_progress {
+    uint64_t total;   /* points this invocation runs */
+    uint64_t done;    /* of those, complete */
+    uint64_t failed;  /* of those, failed */
+    size_t running;   /* workers running now */
+    double wall_s;    /* since the sweep started, s */
+};
+typedef void (*run_sweep_progress_fn)(void *ctx, const struct run_sweep_progress *p);
+
+struct run_sweep_options {
+    const char *db_path;          /* results database; NULL: results/<sweep-name>.db */
+    const char *exe;              /* the coinfer binary a worker runs (`EXE run ...`) */
+    const char *version;          /* coinfer's version: part of each point's key */
+    unsigned jobs;                /* worker processes at once, >= 1 */
+    double timeout_s;             /* a point's wall-clock limit, s (0: none) */
+    bool retry_failed;            /* run the points that failed before again */
+    const struct io_expr *filter; /* only the points it holds for (NULL: all) */
+    uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;
+                                     n_shards 0 or 1: all) */
+    volatile int *stop_flag;      /* nonzero (from a signal handler) stops the sweep */
+    run_sweep_progress_fn progress; /* called after each event and every 100 ms; NULL */
+    void *progress_ctx;           /* passed to progress */
+};
+
+struct run_sweep_result {
+    char db_path[RUN_PATH_MAX]; /* where the rows went */
+    uint64_t points;            /* points of the sweep (the filter's) */
+    uint64_t complete_before;   /* of those, complete already: skipped */
+    uint64_t failed_before;     /* of those, failed before and skipped (no retry_failed) */
+    uint64_t run;               /* run now and complete */
+    uint64_t failed;            /* run now and failed */
+    uint64_t left;              /* not run: the sweep stopped first (pending) */
+    double wall_s;              /* wall-clock time, s */
+};
+
+/* Run the points of sweep s (loaded by io_sweep_load) that the database at
+ * opt->db_path does not hold complete: each a `coinfer run` in a worker
+ * process of its own, opt->jobs at once, its run imported into the
+ * database when it succeeds, the point marked failed (exit status, stderr's
+ * end) when not; the sweep goes on. A combination the scenario's checks
+ * refuse is CORE_E_INPUT before anything runs; a stop is
+ * CORE_E_INTERRUPTED (running points back to pending). */
+enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
+                       struct run_sweep_result *res, struct core_err *e);
+
+/* The content key of point pt (hex SHA-256 of its resolved configuration's
+ * SHA-256, which goes to config_sha256, its policy, seed and version). */
+enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep_point *pt,
+                                 const char *version, char key[65], char config_sha256[65],
+                                 struct core_err *e);
 
 #endif /* COINFER_RUN_H */

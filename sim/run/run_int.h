@@ -8,6 +8,15 @@
 #include "policy/policy.h"
 #include "run/run.h"
 
+/* The summary of run run_id's inferences in the database r reads into s
+ * (initialised by the caller; finished here). (report.c) */
+enum core_rc run_report_summary_of_run(struct db_reader *r, int64_t run_id, struct run_summary *s,
+                                       struct core_err *e);
+
+/* Print the per-point statistics of every sweep in r (nothing when it has no
+ * complete sweep point). (sweep_report.c) */
+enum core_rc run_report_sweeps(struct db_reader *r, FILE *out, struct core_err *e);
+
 /* Write the rows a world has buffered (called between slices). */
 typedef enum core_rc (*run_drain_fn)(void *ctx, struct core_err *e);
 

@@ -150,7 +150,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
-    assert_int_equal(db_schema_version(), 7);
+    assert_int_equal(db_schema_version(), 8);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -161,8 +161,16 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "radio_j,tail_j,duration_s");
     raw_columns(conn, "layers", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,model,layer,name,op,nn_layers,out_bytes");
-    /* Every table of DESIGN.md, requests, configs, ues, energy and layers: eleven. */
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 11);
+    raw_columns(conn, "sweep_points", cols, sizeof(cols));
+    assert_string_equal(cols, "point_key,sweep,sweep_file,point_index,combination,replication,"
+                              "policy,seed,config_sha256,version,status,run_id,exit_status,"
+                              "error,updated_at");
+    raw_columns(conn, "sweep_values", cols, sizeof(cols));
+    assert_string_equal(cols, "point_key,factor_index,factor,path,value,value_num");
+    /* Every table of DESIGN.md, requests, configs, ues, energy, layers, sweep_points and
+     * sweep_values: 13. */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
+                     13);
     sqlite3_close(conn);
 }
 

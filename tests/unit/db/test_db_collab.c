@@ -666,7 +666,7 @@ static void test_db_collab_migrates_version3_database_keeping_old_rows(void **st
     assert_core_rc(db_insert_inferences(db, 1, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 7);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE scenario = 'old' AND "
                                    "status = 'complete'"),
                      1);
@@ -692,6 +692,8 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP TABLE sweep_values;"
+             "DROP TABLE sweep_points;"
              "DROP TABLE ues;"
              "DROP TABLE energy;"
              "DROP TABLE layers;"
@@ -717,7 +719,7 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db = open_ok(f->path);
     db_close(db);
     conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), 7);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 7 AND "
                                    "t_done_s = 0.75 AND latency_s = 0.25 AND overridden = 1 AND "
                                    "edge_alloc = 'gpu:3-9' AND stage IS NULL"),
