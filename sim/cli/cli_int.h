@@ -19,6 +19,8 @@ int cli_report(int argc, char **argv);
 int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
 int cli_train_model(int argc, char **argv);
+int cli_infer(int argc, char **argv);
+int cli_import(int argc, char **argv);
 
 struct run_assembly;
 struct run_options;
