@@ -1665,7 +1665,8 @@ static enum core_rc read_inputs(struct importer *im)
     }
     if (in == NULL)
         return core_err(im->e, CORE_E_INPUT, "%s: the graph has no input", im->path);
-    if (in->type == NULL || in->type->tensor_type == NULL ||
+    if (in->type == NULL || in->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+        in->type->tensor_type == NULL ||
         in->type->tensor_type->elem_type != DT_FLOAT || in->type->tensor_type->shape == NULL)
         return core_err(im->e, CORE_E_INPUT, "%s: graph input '%s' is not a float32 tensor of "
                         "known shape", im->path, in->name);
