@@ -73,7 +73,11 @@ LIBS_ALL = $(PKG_LIBS) -lpthread -lm
 # --- sources ----------------------------------------------------------------
 LIB_SRC  := $(sort $(filter-out sim/cli/%,$(wildcard sim/*/*.c sim/*/*/*.c)))
 CLI_SRC  := $(sort $(wildcard sim/cli/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The ONNX reader (sim/io/onnx_*.c) uses C code protoc-c generates at build time
+# from Debian's onnx.proto (libonnx-dev) into $(BUILD)/gen/; never committed.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+ONNX_GEN_OBJ := $(BUILD)/obj/gen/onnx.pb-c.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(ONNX_GEN_OBJ)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libcoinfer.a
 BIN      := $(BUILD)/coinfer
@@ -114,6 +118,18 @@ endif
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk | $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# onnx.pb-c.c and .h come from one protoc-c run; the header waits for the .c.
+$(BUILD)/gen/onnx.pb-c.c: $(ONNX_PROTO) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,PROTO,$<)cp $(ONNX_PROTO) $(BUILD)/gen/onnx.proto && \
+	  cd $(BUILD)/gen && protoc-c --c_out=. onnx.proto
+$(BUILD)/gen/onnx.pb-c.h: $(BUILD)/gen/onnx.pb-c.c
+# Generated code: compiled without our warning flags (it is not ours to fix).
+$(ONNX_GEN_OBJ): $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(CSTD) $(OPT) -g $(SANFLAGS) $(PKG_CFLAGS) -I$(BUILD)/gen -c $< -o $@
+$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard sim/io/onnx*.c)): $(BUILD)/gen/onnx.pb-c.h
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)

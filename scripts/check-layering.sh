@@ -3,7 +3,8 @@
 #   core <- radio, compute, nn <- proto, policy <- io, db <- run <- cli, api
 # A folder of sim/ may include its own headers and those of lower tiers only,
 # never a sibling of its own tier nor anything above. Third-party regimes stay
-# at their border: only db/ includes sqlite3.h, only io/ libxml2, only nn/
+# at their border: only db/ includes sqlite3.h, only io/ libxml2 and protobuf-c
+# (with the ONNX code protoc-c generates, onnx.pb-c.h), only nn/
 # cblas.h and zlib.h (the datasets' IDX files); GSL random-number headers only core/.
 set -u
 cd "$(dirname "$0")/.."
@@ -47,7 +48,7 @@ while IFS= read -r f; do
         case "$target" in
             sqlite3.h)
                 [ "$sub" = db ] || complain "$f" "$line" "only sim/db/ includes $target" ;;
-            libxml/*)
+            libxml/*|protobuf-c/*|onnx.pb-c.h)
                 [ "$sub" = io ] || complain "$f" "$line" "only sim/io/ includes $target" ;;
             cblas.h|openblas*|zlib.h)
                 [ "$sub" = nn ] || complain "$f" "$line" "only sim/nn/ includes $target" ;;

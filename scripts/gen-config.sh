@@ -8,8 +8,8 @@
 # rebuilds every object.
 set -eu
 pc() { pkg-config "$@" || { echo "gen-config: pkg-config $* failed" >&2; exit 1; }; }
-cflags=$(pc --cflags gsl sqlite3 libxml-2.0 openblas zlib)
-libs=$(pc --libs gsl sqlite3 libxml-2.0 openblas zlib | sed 's/-lgslcblas//g')
+cflags=$(pc --cflags gsl sqlite3 libxml-2.0 openblas zlib libprotobuf-c)
+libs=$(pc --libs gsl sqlite3 libxml-2.0 openblas zlib libprotobuf-c | sed 's/-lgslcblas//g')
 echo "PKG_CFLAGS := $cflags"
 echo "PKG_LIBS := $libs"
 echo "CMOCKA_LIBS := $(pc --libs cmocka)"

@@ -13,8 +13,11 @@
 # without the rights to install, it lists what is missing and exits 1.
 set -eu
 
+# libprotobuf-c-dev and protobuf-c-compiler read ONNX files (coinfer import), whose
+# schema, onnx.proto, comes from libonnx-dev (compiled by protoc-c at build time).
 pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-config
-      sqlite3 valgrind procps zlib1g-dev dataset-fashion-mnist)
+      sqlite3 valgrind procps zlib1g-dev dataset-fashion-mnist
+      libprotobuf-c-dev protobuf-c-compiler libonnx-dev)
 for opt in "$@"; do
     case "$opt" in
         # References only: never linked into coinfer.

@@ -20,6 +20,8 @@ int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
 int cli_train_model(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_infer(int argc, char **argv);
+int cli_import(int argc, char **argv);
 
 struct run_assembly;
 struct run_options;

@@ -22,6 +22,8 @@ static const struct subcommand subcommands[] = {
     {"profile", cli_profile, "time a DNN model layer by layer on this host's CPU"},
     {"sweep", cli_sweep, "run, list or count the points of a parameter study (a sweep file)"},
     {"train-model", cli_train_model, "train a DNN classifier on Fashion-MNIST, write its weights"},
+    {"infer", cli_infer, "run one forward pass of a model on a tensor from a file"},
+    {"import", cli_import, "convert an ONNX model into a model file and its weights"},
 };
 
 const char *cli_version(void)

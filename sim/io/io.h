@@ -362,5 +362,36 @@ size_t io_sweep_n_names(const struct io_sweep *s);
 const struct io_expr_name *io_sweep_names(const struct io_sweep *s);
 void io_sweep_point_values(const struct io_sweep *s, const struct io_sweep_point *pt,
                            struct io_value *values);
+/* Model files out (model_write.c) and ONNX in (onnx_import.c)               */
+/* ======================================================================== */
+
+/* Write model m's graph as a model file at path (created or truncated):
+ * <model name weights>, an optional <description> (text, may be NULL), the
+ * <input> and one <layer> per layer with every parameter its type takes
+ * that differs from the default; a layer's inputs written when they are not
+ * the layer above. weights (may be NULL) is written as given, relative to
+ * the file's directory. io_model_load reads it back to the same graph.
+ * CORE_E_IO naming path when it cannot be written (it is then removed). */
+enum core_rc io_model_write(const struct nn_model *m, const char *path, const char *name,
+                            const char *weights, const char *description, struct core_err *e);
+
+/* What an imported ONNX file was. */
+struct io_onnx_info {
+    int64_t opset;      /* the default domain's opset */
+    size_t n_nodes;     /* nodes of its graph */
+    char producer[128]; /* producer name and version ("pytorch 1.13.0"), may be empty */
+    char graph[128];    /* the graph's name, may be empty */
+};
+
+/* Read the ONNX file at path (opset 11 to 17; protobuf-c) into a new model:
+ * its graph mapped layer by layer onto nn ops (onnx_import.c lists the
+ * operators), finalized with seed (nothing is drawn that the file does not
+ * overwrite) and holding the file's weights, neither folded nor fused.
+ * *out returned owned; *info (may be NULL) filled. Bad input: CORE_E_INPUT
+ * with "FILE: node 'NAME' (OP): what is wrong" (an unsupported operator,
+ * attribute or value, shapes that do not fit) or "FILE: message";
+ * CORE_E_NOMEM. */
+enum core_rc io_onnx_import(const char *path, uint64_t seed, struct nn_model **out,
+                            struct io_onnx_info *info, struct core_err *e);
 
 #endif /* COINFER_IO_H */

@@ -23,6 +23,14 @@ python3-torchvision; run with /usr/bin/python3).
         DIR/MODEL.input, one input from seed 2 in [-1, 1) (float32); and
         DIR/MODEL.logits, the model's output on it (float32).
 
+    torchvision_zoo.py onnx DIR MODEL...
+        For the import check (tests/bench/onnx.bench.sh): each MODEL built and
+        randomised as for export, written as DIR/MODEL.onnx by
+        torch.onnx.export (opset 13, batch norms kept as they are:
+        TrainingMode.PRESERVE on the model in eval mode), with DIR/MODEL.input
+        and DIR/MODEL.logits as for export and DIR/MODEL.params, its
+        parameter count as text.
+
 MODEL is a zoo name: lenet5 alexnet vgg16 resnet18 mobilenetv2 googlenet
 squeezenet shufflenetv2 mobilenetv3small efficientnetb0. torchvision has no
 LeNet-5; it is written here as coinfer's zoo.c builds it.
@@ -154,6 +162,24 @@ def export(name, out_dir):
         f.write(y.contiguous().numpy().astype("<f4").tobytes())
 
 
+def export_onnx(name, out_dir):
+    """One model as ONNX with its input, logits and parameter count."""
+    model, shape = build(name)
+    randomise(model)
+    base = "%s/%s" % (out_dir, name)
+    x = torch.rand(shape, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, base + ".onnx", opset_version=13,
+                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+    with open(base + ".input", "wb") as f:
+        f.write(x.contiguous().numpy().astype("<f4").tobytes())
+    with open(base + ".logits", "wb") as f:
+        f.write(y.contiguous().numpy().astype("<f4").tobytes())
+    with open(base + ".params", "w") as f:
+        f.write("%d\n" % sum(p.numel() for p in model.parameters()))
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "figures":
         figures()
@@ -161,6 +187,10 @@ def main():
         torch.set_num_threads(1)
         for name in sys.argv[3:]:
             export(name, sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "onnx" and all(m in MODELS for m in sys.argv[3:]):
+        torch.set_num_threads(1)
+        for name in sys.argv[3:]:
+            export_onnx(name, sys.argv[2])
     else:
         sys.exit(__doc__)
 
