@@ -16,8 +16,9 @@
  * the edge part (the UE acknowledges it with an update-ack); one with a
  * later cut hands the layers before it back (n_ue = n_layers: the whole
  * edge part), and the UE adapts (a4, through its decider) and answers with
- * the a2 of its a4, or an update-ack when it computes everything. Edge segments run on the cell's shared servers in FIFO order,
- * with optional background work (Poisson jobs at a given share of an
+ * the a2 of its a4, or an update-ack when it computes everything. Edge
+ * segments run on the cell's shared servers in FIFO order, with optional
+ * background work (Poisson jobs at a given share of an
  * instance's capacity). It pushes its state every push_period_s, and
  * whenever its load (busy units over all units) has moved by load_threshold
  * since the last push, to the UEs whose inferences may still re-plan an

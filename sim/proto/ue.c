@@ -17,7 +17,8 @@
  * decide again under that constraint (a4, an ADAPT request through its
  * decider); its a4 goes up as a new a2 when an edge part remains. One that
  * only remaps the edge's options changes nothing on the UE, which
- * acknowledges it (update-ack), as it does an a3 that left it everything. A state update while the UE may still re-plan (proto_inf_may_replan)
+ * acknowledges it (update-ack), as it does an a3 that left it everything.
+ * A state update while the UE may still re-plan (proto_inf_may_replan)
  * makes it decide again (an UPDATE request); it adopts the new plan when the
  * layers it has started are the new plan's first ones, and sends the changed
  * a2. When the UL SINR has moved by channel_threshold_db since the state in
