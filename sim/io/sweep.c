@@ -231,6 +231,11 @@ static enum core_rc read_list(struct io_sweep *s, struct sweep_factor *f, const 
         if (len == 0)
             return core_err(e, CORE_E_INPUT, "%s:%ld: factor '%s': an empty value in values=\"%s\"",
                             s->path, f->line, f->name, list);
+        for (size_t v = 0; v < f->n_values; v++)
+            if (strlen(f->text[v]) == len && strncmp(f->text[v], item, len) == 0)
+                return core_err(e, CORE_E_INPUT,
+                                "%s:%ld: factor '%s': value '%.*s' is listed twice", s->path,
+                                f->line, f->name, (int)len, item);
         rc = add_value(s, f, item, len, e);
         if (rc != CORE_OK)
             return rc;

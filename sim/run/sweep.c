@@ -5,7 +5,9 @@
  * SHA-256 (the base scenario with the point's factor values and seed set:
  * io_config_canonical), its policy, its seed and coinfer's version. Before
  * anything runs, every point is resolved (a combination the scenario's
- * cross-checks refuse is bad input, named with its values) and recorded in
+ * cross-checks refuse is bad input, named with its values, and so are two
+ * points with one key: factor values written differently that mean the
+ * same) and recorded in
  * sweep_points as 'pending' unless its key is there already; points already
  * 'complete' are skipped (resume), 'failed' ones too unless retry_failed.
  *
@@ -156,6 +158,39 @@ enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep
 
 /* ---- resolving and recording every point ---------------------------------------- */
 
+static int by_key(const void *a, const void *b)
+{
+    const struct todo *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Two of todo[0..n) with one key would be one run twice (factor values that
+ * differ only in how they are written, "2 s" and "2000 ms"): bad input. */
+static enum core_rc check_unique(const struct io_sweep *s, const struct todo *todo, size_t n,
+                                 struct core_err *e)
+{
+    struct todo *sorted = core_calloc(n ? n : 1, sizeof(*sorted));
+    enum core_rc rc = CORE_OK;
+
+    if (!sorted)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
+    memcpy(sorted, todo, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), by_key);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(sorted[i].key, sorted[i - 1].key) == 0) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:0: points %llu and %llu are the same run (the same configuration, "
+                          "policy and seed): two factor values mean the same",
+                          io_sweep_path(s), (unsigned long long)sorted[i - 1].index,
+                          (unsigned long long)sorted[i].index);
+            break;
+        }
+    core_free(sorted);
+    return rc;
+}
+
 /* Resolve every point the filter keeps, record them all in sweep_points, and
  * list those to run in *todo_out (owned). */
 static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep_options *opt,
@@ -227,7 +262,9 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
             .values = &values[n * nf], .value_num = &nums[n * nf]};
         n++;
     }
-    rc = db_sweep_points_add(db, rec, n, status, e);
+    rc = check_unique(s, todo, n, e);
+    if (rc == CORE_OK)
+        rc = db_sweep_points_add(db, rec, n, status, e);
     if (rc != CORE_OK)
         goto out;
     res->points = n;

@@ -279,6 +279,12 @@ expect_exit 2 "merge of a file that is not a database" "$COINFER" sweep merge "$
     "$TMP/run.xml"
 expect_exit 2 "merge without shards" "$COINFER" sweep merge "$TMP/merged.db"
 
+sed 's/values="2 s"/values="2 s, 2000 ms"/' "$TMP/run.xml" >"$TMP/dup.xml"
+expect_exit 2 "two values that mean the same are bad input" "$COINFER" sweep "$TMP/dup.xml" \
+    --db "$TMP/dup.db"
+expect_match "naming the points" "$ERR" "dup.xml:0: points [0-9]+ and [0-9]+ are the same run"
+expect_eq "and nothing ran" "$(sql "$TMP/dup.db" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)" "0"
+
 # ---- per-point statistics in coinfer report ----------------------------------------------
 expect_exit 0 "report of a sweep's database" "$COINFER" report "$db1"
 expect_match "prints the per-point statistics" "$OUT" \

@@ -281,6 +281,8 @@ static void test_sweep_bad_factors_are_errors_at_their_line(void **unused)
             "factor 'x': value '-2': --set radio/ue-group[0]@count=-2:");
     rejects("<factor name=\"x\" path=\"radio/ue-group[0]@count\" values=\"1,,2\"/>\n", 3,
             "an empty value");
+    rejects("<factor name=\"x\" path=\"radio/ue-group[0]@count\" values=\"1, 2, 1\"/>\n", 3,
+            "factor 'x': value '1' is listed twice");
     rejects("<factor name=\"x\" path=\"radio/ue-group[0]@count\" values=\"1\" from=\"1\"/>\n", 3,
             "give its values either as values=");
     rejects("<factor name=\"x\" path=\"radio/ue-group[0]@count\" from=\"1\" to=\"2\"/>\n", 3,
