@@ -21,7 +21,9 @@
  *
  * The mapping: Conv -> conv2d; Gemm and MatMul with constant weights -> fc;
  * BatchNormalization -> batchnorm; Relu, Sigmoid, HardSigmoid (alpha 1/6,
- * beta 1/2), HardSwish -> the activation of that name; Clip [0, 6] -> relu6,
+ * beta 1/2), HardSwish -> the activation of that name, and x * Sigmoid(x),
+ * x * HardSigmoid(x) (torch's silu, and hardswish before opset 14) -> silu,
+ * hardswish; Clip [0, 6] -> relu6,
  * [0, inf) -> relu; MaxPool, AveragePool -> maxpool, avgpool; GlobalAveragePool
  * and ReduceMean over H and W -> gap; Add -> add; Mul -> mul (same shapes or
  * (N, C, 1, 1) broadcast); Concat on channels -> concat; Split and Slice on
@@ -103,6 +105,14 @@ struct layer_src {
     bool transpose; /* fc: w is (in, K), stored transposed */
 };
 
+/* A Mul node already computed by the gate before it (x * sigmoid(x) as one
+ * silu layer): its output is that layer's. */
+struct fused_mul {
+    const Onnx__NodeProto *mul; /* the Mul node */
+    int layer;                  /* the silu or hardswish layer */
+    uint32_t rank;              /* its ONNX rank */
+};
+
 /* Import state. */
 struct importer {
     const char *path;              /* the ONNX file, for messages */
@@ -116,6 +126,10 @@ struct importer {
     size_t n_src, cap_src;         /* used, room */
     const Onnx__NodeProto *node;   /* the node being converted (messages) */
     size_t node_index;             /* its index in the graph */
+    /* Mul nodes of x * sigmoid(x) and x * hardsigmoid(x) already computed as
+     * one silu or hardswish layer: their output is that layer's. */
+    struct fused_mul *fused;
+    size_t n_fused, cap_fused;     /* used, room */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -823,6 +837,99 @@ static enum core_rc op_unary(struct importer *im, enum nn_op op, const char *con
     return set_output(im, 0, layer, op == NN_OP_FLATTEN ? 2 : x->rank);
 }
 
+/* The one node that reads value name, if exactly one node (and not the graph
+ * output) does; its index in *at. */
+static const Onnx__NodeProto *sole_reader(const struct importer *im, const char *name, size_t *at)
+{
+    const Onnx__GraphProto *g = im->model->graph;
+    const Onnx__NodeProto *reader = NULL;
+
+    for (size_t k = 0; k < g->n_output; k++) {
+        if (strcmp(g->output[k]->name, name) == 0)
+            return NULL;
+    }
+    for (size_t k = 0; k < g->n_node; k++) {
+        for (size_t j = 0; j < g->node[k]->n_input; j++) {
+            if (strcmp(g->node[k]->input[j], name) != 0)
+                continue;
+            if (reader != NULL)
+                return NULL;
+            reader = g->node[k];
+            *at = k;
+        }
+    }
+    return reader;
+}
+
+/* Sigmoid or HardSigmoid (op) of x whose output only a Mul by x reads
+ * (x * sigmoid(x), x * hardsigmoid(x), as torch writes silu and, before
+ * opset 14, hardswish): one layer of act (silu, hardswish), the Mul
+ * recorded as done. *done false when the pattern is not there. */
+static enum core_rc gated(struct importer *im, enum nn_op act, bool *done)
+{
+    const Onnx__NodeProto *n = im->node, *mul;
+    struct value *x;
+    size_t at = 0;
+    enum core_rc rc;
+    uint32_t rank;
+    int layer;
+
+    *done = false;
+    if (n->n_input < 1 || n->n_output < 1 || n->output[0][0] == '\0')
+        return CORE_OK;
+    mul = sole_reader(im, n->output[0], &at);
+    if (mul == NULL || at <= im->node_index || strcmp(mul->op_type, "Mul") != 0 ||
+        (mul->domain != NULL && mul->domain[0] != '\0') || mul->n_input != 2 ||
+        mul->n_output < 1 ||
+        !((strcmp(mul->input[0], n->input[0]) == 0 && strcmp(mul->input[1], n->output[0]) == 0) ||
+          (strcmp(mul->input[1], n->input[0]) == 0 && strcmp(mul->input[0], n->output[0]) == 0)))
+        return CORE_OK;
+    if ((rc = input_value(im, 0, false, &x)) != CORE_OK)
+        return rc;
+    if (x->kind != V_TENSOR)
+        return CORE_OK;
+    if (im->n_fused == im->cap_fused) {
+        size_t cap = im->cap_fused ? 2 * im->cap_fused : 32;
+        struct fused_mul *grown = core_realloc(im->fused, cap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(im);
+        im->fused = grown;
+        im->cap_fused = cap;
+    }
+    rank = x->rank;
+    if ((rc = add_layer(im, act, NULL, &x->id, 1, NULL, NULL, &layer)) != CORE_OK ||
+        (rc = set_output(im, 0, layer, rank)) != CORE_OK)
+        return rc;
+    im->fused[im->n_fused++] = (struct fused_mul){mul, layer, rank};
+    *done = true;
+    return CORE_OK;
+}
+
+/* A Mul gated() computed already: its output is the gate's layer. */
+static bool fused_mul(struct importer *im, enum core_rc *rc)
+{
+    for (size_t k = 0; k < im->n_fused; k++) {
+        if (im->fused[k].mul == im->node) {
+            *rc = set_output(im, 0, im->fused[k].layer, im->fused[k].rank);
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum core_rc op_sigmoid(struct importer *im)
+{
+    static const char *const none[] = {NULL};
+    enum core_rc rc = check_attrs(im, none);
+    bool done;
+
+    if (rc == CORE_OK)
+        rc = gated(im, NN_OP_SILU, &done);
+    if (rc != CORE_OK || done)
+        return rc;
+    return op_unary(im, NN_OP_SIGMOID, none);
+}
+
 static enum core_rc op_hardsigmoid(struct importer *im)
 {
     static const char *const known[] = {"alpha", "beta", NULL};
@@ -832,9 +939,13 @@ static enum core_rc op_hardsigmoid(struct importer *im)
 
     if (rc != CORE_OK)
         return rc;
+    bool done;
+
     if (fabsf(alpha - 1.0f / 6.0f) > 1e-6f || fabsf(beta - 0.5f) > 1e-6f)
         return node_err(im, "unsupported attribute values alpha %g, beta %g (coinfer's "
                             "hardsigmoid is PyTorch's: alpha 1/6, beta 1/2)", alpha, beta);
+    if ((rc = gated(im, NN_OP_HARDSWISH, &done)) != CORE_OK || done)
+        return rc;
     return op_unary(im, NN_OP_HARDSIGMOID, known);
 }
 
@@ -1528,7 +1639,7 @@ static enum core_rc convert_node(struct importer *im)
     if (strcmp(op, "Relu") == 0)
         return op_unary(im, NN_OP_RELU, none);
     if (strcmp(op, "Sigmoid") == 0)
-        return op_unary(im, NN_OP_SIGMOID, none);
+        return op_sigmoid(im);
     if (strcmp(op, "HardSwish") == 0)
         return op_unary(im, NN_OP_HARDSWISH, none);
     if (strcmp(op, "HardSigmoid") == 0)
@@ -1547,8 +1658,10 @@ static enum core_rc convert_node(struct importer *im)
         return op_arith(im, '+');
     if (strcmp(op, "Sub") == 0)
         return op_arith(im, '-');
-    if (strcmp(op, "Mul") == 0)
-        return op_arith(im, '*');
+    if (strcmp(op, "Mul") == 0) {
+        enum core_rc rc;
+        return fused_mul(im, &rc) ? rc : op_arith(im, '*');
+    }
     if (strcmp(op, "Div") == 0)
         return op_arith(im, '/');
     if (strcmp(op, "Concat") == 0)
@@ -1785,6 +1898,7 @@ out:
     nn_model_destroy(im.m);
     free_values(&im);
     core_free(im.src);
+    core_free(im.fused);
     if (im.model != NULL)
         onnx__model_proto__free_unpacked(im.model, NULL);
     return rc;

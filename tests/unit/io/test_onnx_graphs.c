@@ -433,6 +433,41 @@ static void test_graph_symbolic_batch_is_one_item(void **unused)
     nn_model_destroy(m);
 }
 
+/* x * sigmoid(x) and x * hardsigmoid(x), either way round, are one silu
+ * or hardswish layer; a gate read by anything else stays a gate. */
+static void test_graph_gated_products_become_silu_and_hardswish(void **unused)
+{
+    struct graph g;
+    struct nn_model *m;
+    Onnx__NodeProto *n;
+
+    graph_init(&g, 13, X4, 4);
+    node(&g, "Sigmoid", "sig", "x", "s");
+    node(&g, "Mul", "mul", "s x", "y");
+    assert_core_rc(import(&g, &m), CORE_OK);
+    assert_string_equal(ops(m), "silu");
+    assert_string_equal(nn_model_layer_name(m, 0), "sig");
+    nn_model_destroy(m);
+
+    graph_init(&g, 13, X4, 4);
+    n = node(&g, "HardSigmoid", "hsig", "x", "h");
+    attr_f(&g, n, "alpha", 1.0f / 6.0f);
+    node(&g, "Relu", "relu", "x", "r");
+    node(&g, "Mul", "mul", "x h", "a");
+    node(&g, "Add", "add", "a r", "y");
+    assert_core_rc(import(&g, &m), CORE_OK);
+    assert_string_equal(ops(m), "hardswish relu add");
+    nn_model_destroy(m);
+
+    graph_init(&g, 13, X4, 4);
+    node(&g, "Sigmoid", "sig", "x", "s");
+    node(&g, "Mul", "mul", "x s", "a");
+    node(&g, "Add", "add", "a s", "y");
+    assert_core_rc(import(&g, &m), CORE_OK);
+    assert_string_equal(ops(m), "sigmoid mul add");
+    nn_model_destroy(m);
+}
+
 /* ---- what is refused, naming the node and its operator ---- */
 
 static void test_graph_conv_with_dilation_is_refused(void **unused)
@@ -591,6 +626,7 @@ int main(void)
         TEST(test_graph_split_becomes_slices_at_their_offsets),
         TEST(test_graph_shape_arithmetic_is_evaluated),
         TEST(test_graph_symbolic_batch_is_one_item),
+        TEST(test_graph_gated_products_become_silu_and_hardswish),
         TEST(test_graph_conv_with_dilation_is_refused),
         TEST(test_graph_conv_with_asymmetric_padding_is_refused),
         TEST(test_graph_unknown_attribute_is_refused),
