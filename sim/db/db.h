@@ -194,7 +194,7 @@ enum db_query {
                                 none recorded, or no such run) */
     DB_Q_SWEEP_POINTS,       /* sweep, policy, run_id, values ("factor=value, ..." in factor
                                 order): the complete sweep points, by sweep and point index;
-                                schema 7 on */
+                                schema 8 on */
     DB_QUERY_COUNT
 };
 
