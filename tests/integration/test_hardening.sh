@@ -103,7 +103,8 @@ mkdir "$TMP/cwd"
 for name in '..\\x' '.hidden' 'a..b'; do
     sed "s|<scenario name=\"[^\"]*\"|<scenario name=\"$name\"|" scenarios/validation-mm1.xml \
         >"$TMP/cwd/named.xml"
-    (cd "$TMP/cwd" && "$BIN" run named.xml >"$TMP/out" 2>"$TMP/err")
+    (cd "$TMP/cwd" && COINFER_SCHEMA_DIR="$SRC/scenarios" "$BIN" run named.xml \
+        >"$TMP/out" 2>"$TMP/err")
     expect_eq "name '$name': exit 2" "$?" 2
     expect_match "name '$name': FILE:LINE" "$(cat "$TMP/err")" \
         "^coinfer: named.xml:[0-9]+: element 'scenario': attribute 'name'"
@@ -175,7 +176,7 @@ for cmd in run radio profile; do
 done
 expect_eq "no journal beside /dev/zero" "$(ls /dev/zero-journal /dev/zero-wal 2>/dev/null)" ""
 mkdir "$TMP/def"
-(cd "$TMP/def" && "$BIN" run -q "$SRC/scenarios/validation-mm1.xml" \
+(cd "$TMP/def" && COINFER_SCHEMA_DIR="$SRC/scenarios" "$BIN" run -q "$SRC/scenarios/validation-mm1.xml" \
     --set 'simulation@duration=2000 s' >/dev/null 2>"$TMP/err")
 expect_eq "the default database goes to results/ (created)" "$(cd "$TMP/def" && ls -d results/*.db)" \
     "results/validation-mm1.db"
