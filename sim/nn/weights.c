@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -301,6 +302,7 @@ struct reader {
     long size;          /* file size, bytes */
     long limit;         /* offset reads must not pass (the checksum's, for records) */
     struct core_err *e; /* where errors go */
+    struct spec **by_name; /* the specs sorted by name, for find_spec (owned by read_file) */
 };
 
 /* Read n bytes before r->limit or report the file truncated inside what. */
@@ -367,13 +369,23 @@ static enum core_rc check_sum(struct reader *r, unsigned char *buf, size_t buf_b
     return CORE_OK;
 }
 
-static struct spec *find_spec(struct spec *specs, size_t n, const char *name)
+static int spec_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(specs[i].name, name) == 0)
-            return &specs[i];
-    }
-    return NULL;
+    return strcmp((*(struct spec *const *)a)->name, (*(struct spec *const *)b)->name);
+}
+
+static int spec_key_cmp(const void *key, const void *b)
+{
+    return strcmp(key, (*(struct spec *const *)b)->name);
+}
+
+/* The spec named name, by binary search (a scan per record made reading a
+ * model of n tensors O(n^2)). */
+static struct spec *find_spec(const struct reader *r, size_t n, const char *name)
+{
+    struct spec **found = bsearch(name, r->by_name, n, sizeof(*r->by_name), spec_key_cmp);
+
+    return found ? *found : NULL;
 }
 
 /* The first element of a tensor's data (n floats as stored, little-endian,
@@ -448,7 +460,7 @@ static enum core_rc read_records(struct reader *r, const struct nn_model *cm, st
                 return CORE_E_INPUT;
             n *= dims[d];
         }
-        s = find_spec(specs, n_specs, name);
+        s = find_spec(r, n_specs, name);
         if (s == NULL)
             return core_err(r->e, CORE_E_INPUT,
                             "%s: tensor %u '%s' is not a tensor of the model (no such layer or "
@@ -495,7 +507,7 @@ static enum core_rc read_records(struct reader *r, const struct nn_model *cm, st
 static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, const char *path,
                               struct core_err *e)
 {
-    struct reader r = {path, NULL, 0, 0, e};
+    struct reader r = {path, NULL, 0, 0, e, NULL};
     struct spec *specs;
     unsigned char *buf;
     size_t n_specs;
@@ -506,10 +518,14 @@ static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, con
     if (rc != CORE_OK)
         return rc;
     buf = core_malloc(CHUNK_FLOATS * sizeof(float));
-    if (buf == NULL) {
+    r.by_name = core_malloc((n_specs ? n_specs : 1) * sizeof(*r.by_name));
+    if (buf == NULL || r.by_name == NULL) {
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for the read buffer", path);
-        goto out_free_specs;
+        goto out_free_buf;
     }
+    for (size_t i = 0; i < n_specs; i++)
+        r.by_name[i] = &specs[i];
+    qsort(r.by_name, n_specs, sizeof(*r.by_name), spec_cmp);
     rc = core_file_open(path, "weights file", CORE_FILE_MAX_WEIGHTS, &r.f, &size, e);
     if (rc != CORE_OK)
         goto out_free_buf;
@@ -523,8 +539,8 @@ static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, con
         rc = read_records(&r, cm, specs, n_specs, m, buf, CHUNK_FLOATS * sizeof(float));
     fclose(r.f);
 out_free_buf:
+    core_free(r.by_name);
     core_free(buf);
-out_free_specs:
     core_free(specs);
     return rc;
 }
