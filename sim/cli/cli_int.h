@@ -57,6 +57,12 @@ void cli_install_signals(void);
 /* Parse a decimal integer in [0, 2^64-1] with nothing else around it. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* Check the value of --db (db_option.c): a name, not empty; a regular file
+ * if it exists; else a file in an existing directory (or in results/, which
+ * the database creates). false with "coinfer COMMAND: --db ..." printed
+ * (a usage error: exit 2). */
+bool cli_db_option(const char *command, const char *path);
+
 /* Print "coinfer: message" for e on stderr and return its exit code. */
 int cli_fail(const struct core_err *e);
 

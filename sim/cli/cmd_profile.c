@@ -456,15 +456,17 @@ static void timings_fini(struct timings *t)
 /* Read path into *t. Returns an exit code (2: FILE:LINE on stderr). */
 static int timings_read(const char *path, struct timings *t)
 {
-    FILE *f = fopen(path, "r");
     char line[256], name[64];
     long lineno = 0;
     int code = 0;
+    struct core_err e;
+    FILE *f;
 
     memset(t, 0, sizeof(*t));
-    if (!f) {
-        fprintf(stderr, "coinfer profile: %s:0: cannot open: %s\n", path, strerror(errno));
-        return 2;
+    core_err_clear(&e);
+    if (core_file_open(path, "timings file", CORE_FILE_MAX_TABLE, &f, NULL, &e) != CORE_OK) {
+        fprintf(stderr, "coinfer profile: %s\n", e.msg);
+        return core_rc_exit_code(e.rc);
     }
     while (code == 0 && fgets(line, sizeof(line), f)) {
         enum nn_zoo_model z;
@@ -683,6 +685,8 @@ int cli_profile(int argc, char **argv)
             o.reps = (size_t)v;
             break;
         case 'd':
+            if (!cli_db_option("profile", optarg))
+                return 2;
             o.db = optarg;
             break;
         case 'c':

@@ -198,6 +198,8 @@ int cli_radio(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":d:s:qhS:", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!cli_db_option("radio", optarg))
+                goto out_free;
             o.db_path = optarg;
             break;
         case 'c':

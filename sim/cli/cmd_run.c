@@ -134,6 +134,8 @@ int cli_run(int argc, char **argv)
             cli_sets_add(&sets, optarg);
             break;
         case 'd':
+            if (!cli_db_option("run", optarg))
+                goto out_free;
             opt.db_path = optarg;
             break;
         case 'q':

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nn/nn.h"
 #include "version.h"
 
 struct subcommand {
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
 {
     size_t i;
 
+    nn_blas_restart(argv);
     core_init();
     if (argc < 2) {
         usage(stderr);

@@ -144,11 +144,17 @@ enum core_rc compute_resource_from_config(const struct compute_resource_config *
         return core_err(e, CORE_E_INPUT,
                         "resource '%s': active power %g W is below idle power %g W", c->name,
                         c->active_power_w, c->idle_power_w);
-    if (!c->measured && !(c->peak_flops > 0.0 && c->mem_bandwidth_bps > 0.0))
+    if (!c->measured && !(c->peak_flops > 0.0 && c->mem_bandwidth_bps > 0.0)) {
+        const bool no_peak = !(c->peak_flops > 0.0), no_bw = !(c->mem_bandwidth_bps > 0.0);
+
         return core_err(e, CORE_E_INPUT,
-                        "resource '%s': a declared resource needs peak and memory-bandwidth (or "
-                        "measured=\"true\" for the profiled host)",
-                        c->name);
+                        "resource '%s': %s%s%s%s 0 (left out, or written as 0): a declared "
+                        "resource computes at a peak above 0 FLOP/s per unit from a memory "
+                        "bandwidth above 0 bit/s (or say measured=\"true\" for the profiled "
+                        "host)",
+                        c->name, no_peak ? "peak" : "", no_peak && no_bw ? " and " : "",
+                        no_bw ? "memory-bandwidth" : "", no_peak && no_bw ? " are" : " is");
+    }
     snprintf(r->name, sizeof(r->name), "%s", c->name);
     r->kind = (enum compute_resource_kind)c->kind;
     r->units = (uint32_t)c->units;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,6 +57,13 @@ enum core_rc core_err_at(struct core_err *e, enum core_rc rc, const char *origin
 /* Like core_err_at with a va_list. */
 enum core_rc core_verr_at(struct core_err *e, enum core_rc rc, const char *origin,
                           const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* Copy the message src into dst (dst_size bytes, NUL included) so that its
+ * reason survives: when it does not fit, every word (run of non-blanks)
+ * longer than 2k + 3 bytes becomes its first k bytes, "..." and its last k
+ * bytes, k as large as fits (120 down to 12); only then is the end cut,
+ * marked "...". core_err does this to every message. */
+void core_elide(char *dst, size_t dst_size, const char *src);
 
 /* Reset *e to "no error". */
 void core_err_clear(struct core_err *e);
@@ -470,6 +478,29 @@ void core_sha256_init(struct core_sha256 *s);
 void core_sha256_update(struct core_sha256 *s, const void *data, size_t n_bytes);
 /* Finish and write the digest as 64 lower-case hex digits and a NUL. */
 void core_sha256_final_hex(struct core_sha256 *s, char hex[65]);
+
+/* ======================================================================== */
+/* Input files (file.c)                                                      */
+/* ======================================================================== */
+
+/* The largest file of each kind coinfer reads, bytes (documented in the
+ * README, "Reliability"): far above any real one, so that a wrong path
+ * fails at once instead of filling memory. */
+#define CORE_FILE_MAX_SCENARIO (16u << 20)         /* a scenario file: 16 MiB */
+#define CORE_FILE_MAX_MODEL (64u << 20)            /* a model file: 64 MiB */
+#define CORE_FILE_MAX_WEIGHTS ((uint64_t)4 << 30)  /* a weights file: 4 GiB */
+#define CORE_FILE_MAX_DATASET ((uint64_t)1 << 30)  /* a dataset file (IDX): 1 GiB */
+#define CORE_FILE_MAX_TABLE (64u << 20)            /* a CSV a command reads: 64 MiB */
+
+/* Open the file at path for reading as a `what` ("model file") of at most
+ * max_bytes: a regular file only (a directory, FIFO, device or socket is
+ * refused without blocking: the open does not wait for a FIFO's writer).
+ * *f_out is returned owned (fclose), *size_out its size in bytes (may be
+ * NULL). CORE_E_INPUT "PATH:0: why" for a missing, unreadable, non-regular
+ * or too large file; CORE_E_NOMEM. A reader must still stop at max_bytes
+ * (the file may grow while it is read). */
+enum core_rc core_file_open(const char *path, const char *what, uint64_t max_bytes, FILE **f_out,
+                            uint64_t *size_out, struct core_err *e);
 
 /* ======================================================================== */
 /* Start-up (init.c)                                                         */

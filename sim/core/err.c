@@ -4,7 +4,10 @@
  * Every failure in coinfer passes through core_verr_at(): it records the code,
  * the function that raised it and the message in the caller's struct
  * core_err, and returns the code so the raise is a visible `return`.
- * A breakpoint on core_verr_at catches every error.
+ * A breakpoint on core_verr_at catches every error. A message longer than
+ * the struct's buffer is written whole into a temporary one and elided into
+ * it word by word (core_elide): a long value loses its middle, the reason
+ * around it stays.
  */
 #include "core/core.h"
 
@@ -27,11 +30,32 @@ static_assert(ARRAY_LEN(rc_names) == CORE_RC_COUNT, "one name per core_rc");
 enum core_rc core_verr_at(struct core_err *e, enum core_rc rc, const char *origin,
                           const char *fmt, va_list ap)
 {
-    if (e) {
-        e->rc = rc;
-        e->origin = origin;
-        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    char tmp[sizeof(e->msg)];
+    va_list again;
+    int n;
+
+    if (!e)
+        return rc;
+    /* Formatted apart first: an argument may be e->msg itself. */
+    va_copy(again, ap);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    if (n < 0) {
+        tmp[0] = '\0';
+    } else if (n >= (int)sizeof(tmp)) {
+        char *whole = core_malloc((size_t)n + 1);
+
+        if (whole) {
+            vsnprintf(whole, (size_t)n + 1, fmt, again);
+            core_elide(tmp, sizeof(tmp), whole);
+            core_free(whole);
+        } else {
+            memcpy(tmp + sizeof(tmp) - 4, "...", 4);
+        }
     }
+    va_end(again);
+    e->rc = rc;
+    e->origin = origin;
+    memcpy(e->msg, tmp, sizeof(tmp));
     return rc;
 }
 

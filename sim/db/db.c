@@ -95,26 +95,46 @@ const char *db_path(const struct db *db)
     return db->path;
 }
 
-/* mkdir -p of the directories above path (not path itself). */
-static enum core_rc make_parents(const char *path, struct core_err *e)
+/* Where the database may go: an existing regular file, or a new file in an
+ * existing directory; of directories only results/ is created (the home of
+ * the default databases, results/NAME.db), never one elsewhere. */
+static enum core_rc check_place(const char *path, struct core_err *e)
 {
-    char *dir = core_strdup(path);
-    enum core_rc rc = CORE_OK;
-    char *slash;
+    const char *slash = strrchr(path, '/');
+    struct stat st;
 
-    if (!dir)
-        return core_err(e, CORE_E_NOMEM, "%s: out of memory", path);
-    for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-            rc = core_err(e, CORE_E_IO, "%s: cannot create directory %s: %s", path, dir,
-                          strerror(errno));
-            break;
-        }
-        *slash = '/';
+    if (path[0] == '\0')
+        return core_err(e, CORE_E_INPUT, "an empty path cannot name a results database");
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return core_err(e, CORE_E_INPUT,
+                            "%s: not a regular file: a results database must be one", path);
+        return CORE_OK;
     }
-    core_free(dir);
-    return rc;
+    if (errno != ENOENT)
+        return core_err(e, CORE_E_IO, "%s: %s", path, strerror(errno));
+    if (slash == NULL || slash == path)
+        return CORE_OK;
+    if ((size_t)(slash - path) == strlen("results") && strncmp(path, "results", 7) == 0) {
+        if (mkdir("results", 0777) != 0 && errno != EEXIST)
+            return core_err(e, CORE_E_IO, "%s: cannot create directory results: %s", path,
+                            strerror(errno));
+        return CORE_OK;
+    }
+    {
+        char *dir = core_strdup(path);
+        enum core_rc rc = CORE_OK;
+
+        if (!dir)
+            return core_err(e, CORE_E_NOMEM, "%s: out of memory", path);
+        dir[slash - path] = '\0';
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s: directory %s does not exist (coinfer creates none but results/)",
+                          path, dir);
+        core_free(dir);
+        return rc;
+    }
 }
 
 /* Run a PRAGMA that returns nothing we need. */
@@ -176,7 +196,7 @@ struct db *db_open(const char *path, struct core_err *e)
         core_err(e, CORE_E_NOMEM, "%s: out of memory opening the results database", path);
         goto out_close;
     }
-    if (make_parents(path, e) != CORE_OK)
+    if (check_place(path, e) != CORE_OK)
         goto out_close;
 
     src = sqlite3_open_v2(path, &db->conn,

@@ -56,9 +56,12 @@ struct db_run_info {
 };
 
 /* Open (creating if needed) a results database: WAL journal, schema at the
- * current version (migrating an older one), foreign keys on. Creates parent
- * directories. NULL with e set on failure: CORE_E_INPUT for a file that is
- * not a coinfer database (or one too new), CORE_E_IO, CORE_E_DB, NOMEM. */
+ * current version (migrating an older one), foreign keys on. path must be
+ * a regular file or a new file in an existing directory; the one directory
+ * created is results/ (for results/NAME.db). NULL with e set on failure:
+ * CORE_E_INPUT for a file that is not a coinfer database (or one too new),
+ * a path that is not a regular file or whose directory is missing;
+ * CORE_E_IO, CORE_E_DB, NOMEM. */
 struct db *db_open(const char *path, struct core_err *e);
 void db_close(struct db *db); /* NULL is a no-op; rolls back an open batch */
 const char *db_path(const struct db *db);

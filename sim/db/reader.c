@@ -97,6 +97,35 @@ static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query
 
 #define MAX_COLUMNS 16 /* columns of the widest query */
 
+/* A coinfer database has a schema version and its runs table, or (an empty
+ * file) no table at all; an SQLite file with tables but not those is
+ * someone else's. */
+static enum core_rc has_schema(struct db_reader *r, struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    /* Version 0 with no table at all is an empty file: no runs yet. */
+    if (sqlite3_prepare_v2(r->conn,
+                           r->version == 0
+                               ? "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                               : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'runs'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, r->conn, r->path, "reading the schema");
+    src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r->version == 0 ? src == SQLITE_DONE : src == SQLITE_ROW)
+        return CORE_OK;
+    if (src == SQLITE_ROW || src == SQLITE_DONE)
+        return core_err(e, CORE_E_INPUT,
+                        "%s: not a coinfer results database (an SQLite file without coinfer's "
+                        "schema: %s)",
+                        r->path, r->version == 0 ? "tables of its own and no schema version"
+                                                 : "it has no runs table");
+    return db_err(e, r->conn, r->path, "reading the schema");
+}
+
 enum core_rc db_reader_open(const char *path, struct db_reader **out, struct core_err *e)
 {
     struct db_reader *r;
@@ -111,6 +140,8 @@ enum core_rc db_reader_open(const char *path, struct db_reader **out, struct cor
     }
     if (S_ISDIR(sb.st_mode))
         return core_err(e, CORE_E_INPUT, "%s: is a directory, not a results database", path);
+    if (!S_ISREG(sb.st_mode))
+        return core_err(e, CORE_E_INPUT, "%s: not a regular file, not a results database", path);
     r = core_calloc(1, sizeof(*r));
     if (r)
         r->path = core_strdup(path);
@@ -134,6 +165,8 @@ enum core_rc db_reader_open(const char *path, struct db_reader **out, struct cor
     }
     r->in_txn = true;
     rc = db_read_version(r->conn, path, &r->version, e);
+    if (rc == CORE_OK)
+        rc = has_schema(r, e);
     if (rc != CORE_OK)
         goto out_close;
     *out = r;

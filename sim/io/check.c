@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sys/stat.h>
@@ -37,17 +38,22 @@
 #define SCENARIO_NAME_MAX 127
 
 /* A name is a name: it becomes part of results/NAME.db, so it may not
- * climb out of results/ or name a directory. */
+ * climb out of results/, name a directory, hide itself or break a line:
+ * no path separator ('/', '\\'), no "..", no leading '.', no control
+ * character. */
 static enum core_rc check_name(const struct io_config *c, struct core_err *e)
 {
     const char *name = io_config_name(c);
     size_t n = strlen(name);
+    bool control = false;
 
-    if (n == 0 || n > SCENARIO_NAME_MAX || strchr(name, '/') || strcmp(name, ".") == 0 ||
-        strcmp(name, "..") == 0)
+    for (const char *p = name; *p; p++)
+        control |= (unsigned char)*p < 0x20 || *p == 0x7f;
+    if (n == 0 || n > SCENARIO_NAME_MAX || strchr(name, '/') || strchr(name, '\\') ||
+        strstr(name, "..") || name[0] == '.' || control)
         return io_config_err(c, IO_NODE_ROOT, e,
                              "attribute 'name': '%.64s%s' is not a name of 1 to %d characters "
-                             "without '/' (nor '.' or '..')",
+                             "without '/', '\\', '..', a leading '.' or control characters",
                              name, n > 64 ? "..." : "", SCENARIO_NAME_MAX);
     return CORE_OK;
 }
@@ -154,21 +160,55 @@ static enum core_rc check_radio_only(const struct io_config *c, io_node radio, s
 }
 
 /* No two children of element under the root share a key. */
+/* A key and where it is, for finding duplicates by sorting. */
+struct keyed {
+    const char *key; /* the node's key */
+    size_t i;        /* its index among its parent's children of its element */
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    int d = strcmp(x->key, y->key);
+
+    return d ? d : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first child (in document order) whose key an earlier one has: sort
+ * the keys (O(n log n); the n^2 comparisons of all pairs took seconds for
+ * a few thousand resources) and take, over each run of equal keys, its
+ * second occurrence. */
 static enum core_rc unique_keys(const struct io_config *c, io_node parent, uint16_t element,
                                 const char *what, struct core_err *e)
 {
-    size_t n = io_config_count(c, parent, element);
+    size_t n = io_config_count(c, parent, element), dup = SIZE_MAX, first = 0;
+    struct keyed *k;
 
-    for (size_t i = 1; i < n; i++) {
-        io_node a = io_config_child(c, parent, element, i);
-
-        for (size_t j = 0; j < i; j++) {
-            io_node b = io_config_child(c, parent, element, j);
-
-            if (strcmp(io_config_key(c, a), io_config_key(c, b)) == 0)
-                return io_config_err(c, a, e, "%s '%s' is already taken (line %ld)", what,
-                                     io_config_key(c, a), io_config_line(c, b));
+    if (n < 2)
+        return CORE_OK;
+    k = core_malloc(n * sizeof(*k));
+    if (!k)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory checking names",
+                        io_config_path(c));
+    for (size_t i = 0; i < n; i++) {
+        k[i].key = io_config_key(c, io_config_child(c, parent, element, i));
+        k[i].i = i;
+    }
+    qsort(k, n, sizeof(*k), keyed_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(k[i].key, k[i - 1].key) == 0 && (i < 2 || strcmp(k[i - 1].key,
+                                                                     k[i - 2].key) != 0) &&
+            k[i].i < dup) {
+            dup = k[i].i;
+            first = k[i - 1].i;
         }
+    core_free(k);
+    if (dup != SIZE_MAX) {
+        io_node a = io_config_child(c, parent, element, dup);
+        io_node b = io_config_child(c, parent, element, first);
+
+        return io_config_err(c, a, e, "%s '%s' is already taken (line %ld)", what,
+                             io_config_key(c, a), io_config_line(c, b));
     }
     return CORE_OK;
 }

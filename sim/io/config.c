@@ -57,6 +57,9 @@ struct config_override {
     uint32_t node; /* the node it set a knob of */
 };
 
+/* Entries of a tree's lookup cache (struct io_config.cursor). */
+#define CONFIG_CURSORS 8
+
 struct io_config {
     const struct io_element *grammar; /* borrowed, static */
     size_t n_elements;                /* entries of grammar */
@@ -69,11 +72,58 @@ struct io_config {
     size_t n_sets;                    /* overrides applied */
     char file_sha256[65];             /* of the file's bytes ("": none) */
     enum io_scenario_kind kind;       /* what the scenario describes */
+    /* Where io_config_child last stopped and what io_config_count last
+     * counted, per (parent, element) for the last CONFIG_CURSORS such
+     * pairs, so that a loop over the i-th children (i = 0, 1, 2, ... up to
+     * the count, nested in another such loop or not) costs O(n) in all,
+     * not O(n^2): a cache of lookups, emptied whenever a node is added. */
+    struct config_cursor {
+        io_node parent;   /* IO_NODE_NONE: empty */
+        uint16_t element; /* the element looked up */
+        size_t i;         /* the index of node among parent's children of element */
+        io_node node;     /* that child (IO_NODE_NONE: none yet) */
+        size_t count;     /* parent's children of element (SIZE_MAX: not counted) */
+        uint64_t used;    /* when it was last used (uses counts the uses) */
+    } cursor[CONFIG_CURSORS];
+    uint64_t uses; /* lookups through the cache so far: the least recently used
+                      entry is replaced */
 };
 
 static_assert(IO_ELEMENT_TABLES <= 2, "nodes record up to two tables");
 
 /* ---- building ------------------------------------------------------------- */
+
+static void forget_cursors(struct io_config *c)
+{
+    for (size_t k = 0; k < CONFIG_CURSORS; k++)
+        c->cursor[k].parent = IO_NODE_NONE;
+}
+
+/* The cache entry of (parent, element), made if there is none. The cache
+ * is not part of the tree's value: filling it through a const tree changes
+ * nothing a caller can see. */
+static struct config_cursor *cursor_of(const struct io_config *c, io_node parent,
+                                       uint16_t element)
+{
+    struct io_config *cache = (struct io_config *)c;
+    struct config_cursor *k = &cache->cursor[0];
+
+    cache->uses++;
+    for (size_t i = 0; i < CONFIG_CURSORS; i++) {
+        if (c->cursor[i].parent == parent && c->cursor[i].element == element) {
+            cache->cursor[i].used = cache->uses;
+            return &cache->cursor[i];
+        }
+        if (c->cursor[i].used < k->used)
+            k = &cache->cursor[i];
+    }
+    k->parent = parent;
+    k->element = element;
+    k->node = IO_NODE_NONE;
+    k->count = SIZE_MAX;
+    k->used = cache->uses;
+    return k;
+}
 
 struct io_config *io_config_create(const struct io_element *grammar, size_t n_elements,
                                    const char *path)
@@ -85,6 +135,7 @@ struct io_config *io_config_create(const struct io_element *grammar, size_t n_el
         return NULL;
     c->grammar = grammar;
     c->n_elements = n_elements;
+    forget_cursors(c);
     c->path = core_strdup(path);
     if (!c->path) {
         core_free(c);
@@ -133,6 +184,7 @@ enum core_rc io_config_add(struct io_config *c, io_node parent, uint16_t element
 
     CORE_ASSERT(element < c->n_elements);
     CORE_ASSERT(parent == IO_NODE_NONE ? c->n_nodes == 0 : parent < c->n_nodes);
+    forget_cursors(c);
     if (c->n_nodes >= IO_NODE_NONE - 1)
         return core_err(e, CORE_E_INPUT, "%s:%ld: more than %u elements", c->path, line,
                         (unsigned)(IO_NODE_NONE - 1));
@@ -296,18 +348,35 @@ static bool named(const struct io_config *c, io_node n, const char *element)
 
 size_t io_config_count(const struct io_config *c, io_node parent, uint16_t element)
 {
+    struct config_cursor *cur = cursor_of(c, parent, element);
     size_t k = 0;
 
+    if (cur->count != SIZE_MAX)
+        return cur->count;
     for (io_node n = io_config_first(c, parent); n != IO_NODE_NONE; n = c->nodes[n].next)
         k += c->nodes[n].element == element;
+    cur->count = k;
     return k;
 }
 
 io_node io_config_child(const struct io_config *c, io_node parent, uint16_t element, size_t i)
 {
-    for (io_node n = io_config_first(c, parent); n != IO_NODE_NONE; n = c->nodes[n].next)
-        if (c->nodes[n].element == element && i-- == 0)
+    struct config_cursor *k = cursor_of(c, parent, element);
+    io_node n = io_config_first(c, parent);
+    size_t skip = i;
+
+    if (k->node != IO_NODE_NONE && k->i <= i) {
+        if (k->i == i)
+            return k->node;
+        n = c->nodes[k->node].next;
+        skip = i - k->i - 1;
+    }
+    for (; n != IO_NODE_NONE; n = c->nodes[n].next)
+        if (c->nodes[n].element == element && skip-- == 0) {
+            k->i = i;
+            k->node = n;
             return n;
+        }
     return IO_NODE_NONE;
 }
 

@@ -58,7 +58,27 @@ struct io_xml_kind {
     const char *schema_dir; /* directory of schema.xsd in the source tree ("models") */
     const char *schema_env; /* variable naming another directory for it */
     const char *schema_file; /* its file name in that directory (NULL: "schema.xsd") */
+    const char *what;       /* its name in messages ("model file") */
+    uint64_t max_bytes;     /* the largest such file read, bytes (CORE_FILE_MAX_*) */
+    size_t max_elements;    /* the most elements it may have */
 };
+
+/* The most attributes one element of any coinfer XML file may have (the
+ * most any has is a few dozen). */
+#define IO_XML_MAX_ATTRIBUTES 256
+/* The longest attribute value, bytes (a knob's text is at most 255). */
+#define IO_XML_MAX_VALUE_BYTES 4096
+/* The most elements a scenario file may have, and a model file (its
+ * <layer>s, IO_MODEL_MAX_LAYERS, and a few more). */
+#define IO_SCENARIO_MAX_ELEMENTS 1000000
+#define IO_MODEL_MAX_LAYERS 100000
+
+/* Before the parse (xml_scan.c): refuse a file of kind with more elements
+ * than kind->max_elements or an element with more than
+ * IO_XML_MAX_ATTRIBUTES attributes, in one linear pass over its bytes
+ * (libxml2 is quadratic in attributes). CORE_E_INPUT "FILE:LINE: ...". */
+enum core_rc io_xml_scan_limits(const char *path, const struct io_xml_kind *kind, const char *buf,
+                                size_t len, struct core_err *e);
 
 /* The line of node n (an element or attribute) in its file, 0 if unknown. */
 long io_xml_node_line(const xmlNode *n);

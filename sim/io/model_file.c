@@ -36,7 +36,9 @@
 #include <libxml/tree.h>
 
 static const struct io_xml_kind model_kind = {"model", "models", "COINFER_MODEL_SCHEMA_DIR",
-                                              NULL};
+                                              NULL,
+                                             "model file", CORE_FILE_MAX_MODEL,
+                                             IO_MODEL_MAX_LAYERS + 16};
 
 /* The attributes of <layer> that depend on its type, as bits. */
 enum {
@@ -356,6 +358,7 @@ static enum core_rc build(struct builder *b, xmlDocPtr doc)
     xmlNodePtr root = xmlDocGetRootElement(doc), input = NULL;
     struct nn_shape shape = {1, 0, 0, 0};
     struct core_err why;
+    size_t n_layers = 0;
     enum core_rc rc;
 
     for (xmlNodePtr n = root->children; n != NULL && input == NULL; n = n->next) {
@@ -378,8 +381,14 @@ static enum core_rc build(struct builder *b, xmlDocPtr doc)
         return core_err(b->e, rc, "%s:%ld: element 'input': %s", b->path, io_xml_node_line(input),
                         why.msg);
     for (xmlNodePtr n = root->children; n != NULL && rc == CORE_OK; n = n->next) {
-        if (is_element(n, "layer"))
-            rc = add_layer(b, n);
+        if (!is_element(n, "layer"))
+            continue;
+        if (++n_layers > IO_MODEL_MAX_LAYERS)
+            return core_err(b->e, CORE_E_INPUT,
+                            "%s:%ld: layer %zu: a model may have at most %d layers (the limit; "
+                            "see README, Reliability)",
+                            b->path, io_xml_node_line(n), n_layers, IO_MODEL_MAX_LAYERS);
+        rc = add_layer(b, n);
     }
     if (rc == CORE_OK)
         rc = check_all_used(b);

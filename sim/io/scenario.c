@@ -55,7 +55,8 @@ static const struct core_knob scenario_knob_list[] = {
     {"name", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, offsetof(struct io_scenario_attrs,
                                                                        name),
      "Name of the scenario, of its runs and of its default database (results/NAME.db): 1 "
-     "to 127 characters, no '/', not '.' or '..'; empty: the file's base name without .xml."},
+     "to 127 characters, no '/', '\\', '..', leading '.' or control characters; empty: the "
+     "file's base name without .xml."},
 };
 const struct core_knob_table io_scenario_knobs = {"scenario", scenario_knob_list,
                                                   ARRAY_LEN(scenario_knob_list)};
@@ -207,7 +208,9 @@ void io_scenario_attributes(const char *element, char *buf, size_t size)
 /* ---- reading the file into the tree ------------------------------------------ */
 
 static const struct io_xml_kind scenario_kind = {"scenario", "scenarios", "COINFER_SCHEMA_DIR",
-                                                 NULL};
+                                                 NULL,
+                                                "scenario file", CORE_FILE_MAX_SCENARIO,
+                                                IO_SCENARIO_MAX_ELEMENTS};
 
 /* The grammar entry of element name under parent kind p, or IO_EL_COUNT. */
 static enum io_element_id entry_of(enum io_element_id p, const char *name)

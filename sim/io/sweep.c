@@ -39,7 +39,8 @@
 #define SWEEP_NAME_MAX 64                  /* a factor's name */
 
 static const struct io_xml_kind sweep_kind = {"sweep", "scenarios", "COINFER_SCHEMA_DIR",
-                                              "sweep.xsd"};
+                                              "sweep.xsd", "sweep file",
+                                              CORE_FILE_MAX_SCENARIO, IO_SCENARIO_MAX_ELEMENTS};
 
 /* One factor: a knob and the values it takes. */
 struct sweep_factor {

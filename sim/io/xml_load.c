@@ -61,33 +61,32 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
     if ((cap->line <= 0 || cap->line >= 65535) && err->node != NULL)
         cap->line = io_xml_node_line(err->node);
     cap->from_parser = err->domain != XML_FROM_SCHEMASV && err->domain != XML_FROM_SCHEMASP;
-    snprintf(cap->msg, sizeof(cap->msg), "%s", err->message ? err->message : "unknown error");
+    /* A value quoted in the message may be megabytes long: keep the reason. */
+    core_elide(cap->msg, sizeof(cap->msg), err->message ? err->message : "unknown error");
 }
 
-/* Read the whole file at path into a new buffer (core_free it). */
-static enum core_rc read_file(const char *path, const char *kind, char **buf_out, size_t *len_out,
-                              struct core_err *e)
+/* Read the whole file at path into a new buffer (core_free it): a regular
+ * file of at most kind->max_bytes (core_file_open), read up to one byte
+ * past its size so that a file growing meanwhile is refused too. */
+static enum core_rc read_file(const char *path, const struct io_xml_kind *kind, char **buf_out,
+                              size_t *len_out, struct core_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL, *grown;
-    size_t len = 0, cap = 0, got;
+    const uint64_t max = kind->max_bytes < INT_MAX ? kind->max_bytes : INT_MAX;
+    FILE *f;
+    char *buf;
+    uint64_t size;
+    size_t len;
+    enum core_rc rc;
 
-    if (f == NULL)
-        return core_err(e, CORE_E_INPUT, "%s:0: cannot open: %s", path, strerror(errno));
-    do {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 16384;
-            grown = core_realloc(buf, cap);
-            if (grown == NULL) {
-                core_free(buf);
-                fclose(f);
-                return core_err(e, CORE_E_NOMEM, "%s:0: out of memory reading the file", path);
-            }
-            buf = grown;
-        }
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-    } while (got > 0);
+    rc = core_file_open(path, kind->what, max, &f, &size, e);
+    if (rc != CORE_OK)
+        return rc;
+    buf = core_malloc((size_t)size + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return core_err(e, CORE_E_NOMEM, "%s:0: out of memory reading the file", path);
+    }
+    len = fread(buf, 1, (size_t)size + 1, f);
     if (ferror(f)) {
         int err = errno;
         core_free(buf);
@@ -95,9 +94,9 @@ static enum core_rc read_file(const char *path, const char *kind, char **buf_out
         return core_err(e, CORE_E_INPUT, "%s:0: cannot read: %s", path, strerror(err));
     }
     fclose(f);
-    if (len > INT_MAX) {
+    if (len > size) {
         core_free(buf);
-        return core_err(e, CORE_E_INPUT, "%s:0: file too large for a %s", path, kind);
+        return core_err(e, CORE_E_INPUT, "%s:0: the %s grew while it was read", path, kind->what);
     }
     *buf_out = buf;
     *len_out = len;
@@ -212,9 +211,12 @@ enum core_rc io_xml_load(const char *path, const struct io_xml_kind *kind, xmlDo
     enum core_rc rc;
 
     *doc_out = NULL;
-    rc = read_file(path, kind->root, &buf, &len, e);
+    rc = read_file(path, kind, &buf, &len, e);
     if (rc != CORE_OK)
         return rc;
+    rc = io_xml_scan_limits(path, kind, buf, len, e);
+    if (rc != CORE_OK)
+        goto out_free_buf;
     core_sha256_init(&hash);
     core_sha256_update(&hash, buf, len);
     core_sha256_final_hex(&hash, sha256);
@@ -277,11 +279,12 @@ out_free_buf:
  * that a file broken further down still shows its kind. */
 bool io_xml_root_is(const char *path, const char *root)
 {
-    FILE *f = fopen(path, "rb");
     char buf[SNIFF_BYTES + 1], *p, *end;
     size_t n, len = strlen(root);
+    FILE *f;
 
-    if (f == NULL)
+    /* Not a regular file (a FIFO would block, /dev/zero never end): no kind. */
+    if (core_file_open(path, root, UINT64_MAX, &f, NULL, NULL) != CORE_OK)
         return false;
     n = fread(buf, 1, SNIFF_BYTES, f);
     fclose(f);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* Largest IDX dimension count and item count read. */
@@ -69,15 +70,25 @@ static enum core_rc read_idx(const char *path, unsigned dims, uint32_t *size, ui
     char why[256];
     enum core_rc rc = CORE_E_INPUT;
     uint64_t total = 1;
+    FILE *plain;
     gzFile f;
     unsigned k;
-    int r;
+    int r, fd;
 
     *data = NULL;
-    f = gzopen(path, "rb");
-    if (!f)
+    rc = core_file_open(path, "dataset file", CORE_FILE_MAX_DATASET, &plain, NULL, e);
+    if (rc != CORE_OK)
+        return rc;
+    fd = dup(fileno(plain));
+    fclose(plain);
+    f = fd < 0 ? NULL : gzdopen(fd, "rb");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return core_err(e, CORE_E_INPUT, "%s: cannot open: %s", path,
                         errno ? strerror(errno) : "out of memory");
+    }
+    rc = CORE_E_INPUT;
     if (!read_exact(f, head, 4, "the IDX header", why, sizeof(why)))
         goto out_why;
     if (head[0] != 0 || head[1] != 0) {
@@ -100,7 +111,7 @@ static enum core_rc read_idx(const char *path, unsigned dims, uint32_t *size, ui
         size[k] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         total *= size[k];
     }
-    if (size[0] == 0 || size[0] > IDX_MAX_ITEMS || total == 0 || total > (1ull << 34)) {
+    if (size[0] == 0 || size[0] > IDX_MAX_ITEMS || total == 0 || total > CORE_FILE_MAX_DATASET) {
         snprintf(why, sizeof(why), "IDX sizes out of range (%u items, %llu bytes)", size[0],
                  (unsigned long long)total);
         goto out_why;

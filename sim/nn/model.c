@@ -78,6 +78,7 @@ struct nn_model {
     double *layer_s;     /* where runs record each layer's wall time, s (borrowed) */
     const float *output; /* the last run's output, or NULL */
     struct nn_par *par;  /* worker of runs at >= 2 threads, started by the first, owned */
+    struct nn_names names; /* layer index by name (names.c), owned */
 };
 
 bool nn_op_find(const char *name, enum nn_op *op)
@@ -159,21 +160,14 @@ void nn_model_destroy(struct nn_model *m)
         return;
     release_plan(m);
     nn_par_destroy(m->par);
+    nn_names_fini(&m->names);
     core_free(m->layers);
     core_free(m);
 }
 
 bool nn_model_find_layer(const struct nn_model *m, const char *name, int *index)
 {
-    size_t i;
-
-    for (i = 0; i < m->n_layers; i++) {
-        if (strcmp(m->layers[i].name, name) == 0) {
-            *index = (int)i;
-            return true;
-        }
-    }
-    return false;
+    return nn_names_find(&m->names, m->layers, name, index);
 }
 
 static const struct nn_shape *tensor_shape(const struct nn_model *m, int t)
@@ -246,6 +240,9 @@ enum core_rc nn_model_add(struct nn_model *m, enum nn_op op, const struct nn_par
         m->layers = grown;
         m->cap = cap;
     }
+    m->layers[index] = l;
+    if (!nn_names_add(&m->names, m->layers, index))
+        return core_err(e, CORE_E_NOMEM, "out of memory adding layer %d '%s'", index, l.name);
     l.first_edge = -1;
     for (i = 0; i < n_inputs; i++) {
         int *head = inputs[i] >= 0 ? &m->layers[inputs[i]].first_edge : &m->input_edge;
@@ -735,6 +732,7 @@ enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
     const float *in[NN_MAX_INPUTS];
     const int cores = openblas_get_num_procs();
     size_t n_entry = 0, n_exit = 0;
+    enum core_rc rc;
     int t, i;
     uint32_t k;
 
@@ -749,7 +747,9 @@ enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
         if (!m->par)
             return core_err(e, CORE_E_NOMEM, "cannot start the forward pass's worker thread");
     }
-    openblas_set_num_threads(1);
+    rc = nn_blas_prepare(1, threads > 1 ? 2 : 1, e);
+    if (rc != CORE_OK)
+        return rc;
     for (t = NN_INPUT; t < (int)m->n_layers; t++)
         if (is_entry(m, member, t))
             m->data[t + 1] = entries[n_entry++];

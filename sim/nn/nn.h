@@ -730,4 +730,15 @@ void nn_energy_read(const char *sysfs_root, struct nn_energy_reading *r);
 double nn_energy_delta_j(const struct nn_energy_reading *before,
                          const struct nn_energy_reading *after);
 
+/* ---- OpenBLAS's threads (blas.c) ------------------------------------------ */
+
+/* For a program's main() before anything else: when OpenBLAS started its
+ * worker threads (one per core, each mapping a 128 MiB work buffer and
+ * spinning for ever if the mapping fails under a memory limit), set
+ * OPENBLAS_NUM_THREADS=1 and execute /proc/self/exe again with argv.
+ * Returns when no restart is needed or when it cannot be done. Workers are
+ * then started only as thread counts are asked for, each after a check
+ * that its buffer fits (CORE_E_NOMEM otherwise). */
+void nn_blas_restart(char **argv);
+
 #endif /* COINFER_NN_H */

@@ -339,4 +339,36 @@ struct nn_par *nn_par_create(void);
 void nn_par_destroy(struct nn_par *p);
 void nn_par_for(struct nn_par *p, size_t n, size_t grain, nn_par_fn *fn, void *arg);
 
+/* ---- the index of layer names (names.c) ------------------------------------ */
+
+/* Which layer has a name, in O(1): a hash table of layer indices. */
+struct nn_names {
+    uint32_t *slot; /* cap slots: a layer index + 1, or 0 (empty); owned */
+    size_t cap;     /* slots, a power of two (0: none yet) */
+    size_t n;       /* layers indexed */
+};
+/* Whether a layer of layers[] (those indexed) is called name: *index. */
+bool nn_names_find(const struct nn_names *x, const struct nn_layer *layers, const char *name,
+                   int *index);
+/* Index layers[index] by its name (unique: checked by the caller); false
+ * when out of memory (the index is as before). */
+bool nn_names_add(struct nn_names *x, const struct nn_layer *layers, int index);
+void nn_names_fini(struct nn_names *x);
+
+/* ---- OpenBLAS's threads and buffers (blas.c) ------------------------------ */
+
+/* Address space of one OpenBLAS work buffer, bytes: its BUFFER_SIZE on
+ * x86-64 (128 MiB, mapped whole, touched only as used; checked by
+ * tests/integration/test_hardening.sh under ulimit -v). */
+#define NN_BLAS_BUFFER_BYTES ((size_t)128 << 20)
+
+/* Get OpenBLAS ready to run on `threads` threads of its own while `callers`
+ * threads of coinfer's (the caller, and a model's nn_par worker: 2) call it
+ * at once: check that the work buffers and worker stacks it has not mapped
+ * yet can be mapped, then set its thread count. Call right before the
+ * kernels, with no allocation in between. CORE_E_NOMEM "out of memory:
+ * OpenBLAS needs ..." when they cannot (a memory limit): OpenBLAS itself
+ * would retry such a mapping for ever. */
+enum core_rc nn_blas_prepare(int threads, int callers, struct core_err *e);
+
 #endif /* COINFER_NN_INT_H */

@@ -16,7 +16,7 @@
  * readable by root only; a reader that cannot open them reports that energy
  * must come from declared power x time instead of failing.
  */
-#include "nn/nn.h"
+#include "nn/nn_int.h"
 
 #include <cblas.h>
 #include <dirent.h>
@@ -202,7 +202,13 @@ enum core_rc nn_sgemm_gflops(uint32_t m, uint32_t n, uint32_t k, int threads, si
     }
     fill_input(a, (size_t)m * k);
     fill_input(b, (size_t)k * n);
-    openblas_set_num_threads(threads);
+    if (nn_blas_prepare(threads, 1, e) != CORE_OK) {
+        core_free(runs_s);
+        core_free(c);
+        core_free(b);
+        core_free(a);
+        return e->rc;
+    }
     for (r = 0; r <= reps; r++) {
         t0_s = core_wall_s();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a,

@@ -322,8 +322,7 @@ static enum core_rc threads_par(struct nn_train *t, int threads, struct nn_par *
         if (!*par)
             return core_err(e, CORE_E_NOMEM, "cannot start the model's worker thread");
     }
-    openblas_set_num_threads(1);
-    return CORE_OK;
+    return nn_blas_prepare(1, threads > 1 ? 2 : 1, e);
 }
 
 enum core_rc nn_train_forward(struct nn_train *t, const float *input, int threads,

@@ -25,13 +25,17 @@
  * Reading makes up to three passes over the file, so that an error never
  * leaves a model half loaded: (1) the checksum over the raw bytes, so that
  * corruption is reported as such; (2) the records' headers against the specs,
- * seeking over the data; (3) only for a load, the data into the weights.
+ * and every float checked finite (a NaN or an infinity is an error naming
+ * its tensor and layer); (3) only for a load, the data into the weights.
+ * The file must be a regular file of at most CORE_FILE_MAX_WEIGHTS bytes.
  * Plain stdio; no allocation but the spec list and one I/O buffer.
  */
 #include "nn/nn.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -298,6 +302,7 @@ struct reader {
     long size;          /* file size, bytes */
     long limit;         /* offset reads must not pass (the checksum's, for records) */
     struct core_err *e; /* where errors go */
+    struct spec **by_name; /* the specs sorted by name, for find_spec (owned by read_file) */
 };
 
 /* Read n bytes before r->limit or report the file truncated inside what. */
@@ -364,19 +369,61 @@ static enum core_rc check_sum(struct reader *r, unsigned char *buf, size_t buf_b
     return CORE_OK;
 }
 
-static struct spec *find_spec(struct spec *specs, size_t n, const char *name)
+static int spec_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(specs[i].name, name) == 0)
-            return &specs[i];
+    return strcmp((*(struct spec *const *)a)->name, (*(struct spec *const *)b)->name);
+}
+
+static int spec_key_cmp(const void *key, const void *b)
+{
+    return strcmp(key, (*(struct spec *const *)b)->name);
+}
+
+/* The spec named name, by binary search (a scan per record made reading a
+ * model of n tensors O(n^2)). */
+static struct spec *find_spec(const struct reader *r, size_t n, const char *name)
+{
+    struct spec **found = bsearch(name, r->by_name, n, sizeof(*r->by_name), spec_key_cmp);
+
+    return found ? *found : NULL;
+}
+
+/* The first element of a tensor's data (n floats as stored, little-endian,
+ * read through buf) that is NaN or infinite: pass 2 reads every tensor so
+ * that a check (validate) refuses what a load would. */
+static enum core_rc check_finite(struct reader *r, const struct nn_model *cm,
+                                 const struct spec *s, uint32_t t, unsigned char *buf,
+                                 size_t buf_bytes)
+{
+    const size_t per = buf_bytes / sizeof(float);
+    size_t done = 0;
+
+    while (done < s->n) {
+        size_t k = s->n - done < per ? s->n - done : per;
+        float *v = (float *)(void *)buf;
+
+        if (get(r, buf, k * sizeof(float), "a tensor's data") != CORE_OK)
+            return CORE_E_INPUT;
+        if (!host_is_little_endian())
+            swap_floats(v, k);
+        for (size_t i = 0; i < k; i++) {
+            if (!isfinite(v[i]))
+                return core_err(r->e, CORE_E_INPUT,
+                                "%s: tensor %u '%s' of layer '%s': element %zu is %s; weights "
+                                "must be finite numbers",
+                                r->path, t, s->name, nn_model_layer_name(cm, s->layer),
+                                done + i, isnan(v[i]) ? "NaN" : "infinite");
+        }
+        done += k;
     }
-    return NULL;
+    return CORE_OK;
 }
 
 /* Passes 2 and 3: the records against the specs; with m, their data into m's
- * weights, else seek over it. */
-static enum core_rc read_records(struct reader *r, struct spec *specs, size_t n_specs,
-                                 struct nn_model *m)
+ * weights, else through buf, checked finite. */
+static enum core_rc read_records(struct reader *r, const struct nn_model *cm, struct spec *specs,
+                                 size_t n_specs, struct nn_model *m, unsigned char *buf,
+                                 size_t buf_bytes)
 {
     const long end = r->size - (long)TRAILER_BYTES;
     unsigned char head[HEADER_BYTES];
@@ -413,7 +460,7 @@ static enum core_rc read_records(struct reader *r, struct spec *specs, size_t n_
                 return CORE_E_INPUT;
             n *= dims[d];
         }
-        s = find_spec(specs, n_specs, name);
+        s = find_spec(r, n_specs, name);
         if (s == NULL)
             return core_err(r->e, CORE_E_INPUT,
                             "%s: tensor %u '%s' is not a tensor of the model (no such layer or "
@@ -440,8 +487,8 @@ static enum core_rc read_records(struct reader *r, struct spec *specs, size_t n_
                 return CORE_E_INPUT;
             if (!host_is_little_endian())
                 swap_floats(dst, s->n);
-        } else if (fseek(r->f, (long)(s->n * sizeof(float)), SEEK_CUR) != 0) {
-            return core_err(r->e, CORE_E_INPUT, "%s: cannot seek: %s", r->path, strerror(errno));
+        } else if (check_finite(r, cm, s, t, buf, buf_bytes) != CORE_OK) {
+            return CORE_E_INPUT;
         }
     }
     if (ftell(r->f) != end)
@@ -460,43 +507,40 @@ static enum core_rc read_records(struct reader *r, struct spec *specs, size_t n_
 static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, const char *path,
                               struct core_err *e)
 {
-    struct reader r = {path, NULL, 0, 0, e};
+    struct reader r = {path, NULL, 0, 0, e, NULL};
     struct spec *specs;
     unsigned char *buf;
     size_t n_specs;
+    uint64_t size;
     enum core_rc rc;
 
     rc = make_specs(cm, &specs, &n_specs, e);
     if (rc != CORE_OK)
         return rc;
     buf = core_malloc(CHUNK_FLOATS * sizeof(float));
-    if (buf == NULL) {
+    r.by_name = core_malloc((n_specs ? n_specs : 1) * sizeof(*r.by_name));
+    if (buf == NULL || r.by_name == NULL) {
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory for the read buffer", path);
-        goto out_free_specs;
-    }
-    r.f = fopen(path, "rb");
-    if (r.f == NULL) {
-        rc = core_err(e, CORE_E_INPUT, "%s: cannot open the weights file: %s", path,
-                      strerror(errno));
         goto out_free_buf;
     }
-    if (fseek(r.f, 0, SEEK_END) != 0 || (r.size = ftell(r.f)) < 0 || fseek(r.f, 0, SEEK_SET) != 0) {
-        rc =
-            core_err(e, CORE_E_INPUT, "%s: cannot find the file's size: %s", path, strerror(errno));
-        goto out_close;
-    }
+    for (size_t i = 0; i < n_specs; i++)
+        r.by_name[i] = &specs[i];
+    qsort(r.by_name, n_specs, sizeof(*r.by_name), spec_cmp);
+    rc = core_file_open(path, "weights file", CORE_FILE_MAX_WEIGHTS, &r.f, &size, e);
+    if (rc != CORE_OK)
+        goto out_free_buf;
+    r.size = (long)size;
     r.limit = r.size;
     rc = check_sum(&r, buf, CHUNK_FLOATS * sizeof(float));
     r.limit = r.size - (long)TRAILER_BYTES;
     if (rc == CORE_OK)
-        rc = read_records(&r, specs, n_specs, NULL);
+        rc = read_records(&r, cm, specs, n_specs, NULL, buf, CHUNK_FLOATS * sizeof(float));
     if (rc == CORE_OK && m != NULL)
-        rc = read_records(&r, specs, n_specs, m);
-out_close:
+        rc = read_records(&r, cm, specs, n_specs, m, buf, CHUNK_FLOATS * sizeof(float));
     fclose(r.f);
 out_free_buf:
+    core_free(r.by_name);
     core_free(buf);
-out_free_specs:
     core_free(specs);
     return rc;
 }

@@ -174,16 +174,38 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     sqlite3_close(conn);
 }
 
-static void test_db_open_creates_parent_directories(void **state)
+/* results/ (the default databases' home) is the one directory db_open
+ * creates; a database anywhere else needs its directory to exist, and a
+ * path that is not a regular file is refused. */
+static void test_db_open_creates_results_but_no_other_directory(void **state)
 {
     struct testutil_dir *f = *state;
-    char path[256];
+    char path[256], cwd[4096];
+    struct core_err e;
     struct stat sb;
 
     snprintf(path, sizeof(path), "%s/a/b/c/results.db", f->dir);
-    db_close(open_ok(path));
-    assert_int_equal(stat(path, &sb), 0);
+    core_err_clear(&e);
+    assert_null(db_open(path, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "/a/b/c does not exist (coinfer creates none but results/)"));
+    snprintf(path, sizeof(path), "%s/a", f->dir);
+    assert_int_not_equal(stat(path, &sb), 0);
+
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(f->dir), 0);
+    db_close(open_ok("results/x.db"));
+    assert_int_equal(stat("results/x.db", &sb), 0);
     assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(chdir(cwd), 0);
+
+    core_err_clear(&e);
+    assert_null(db_open(f->dir, &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    core_err_clear(&e);
+    assert_null(db_open("", &e));
+    assert_int_equal(e.rc, CORE_E_INPUT);
 }
 
 static void test_db_open_under_a_file_fails_with_io_error(void **state)
@@ -939,7 +961,7 @@ static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **
     struct db *db = NULL;
     struct core_err e;
 
-    snprintf(path, sizeof(path), "%s/nested/results.db", f->dir);
+    snprintf(path, sizeof(path), "%s/results.db", f->dir);
     for (k = 1; k < 100; k++) {
         core_err_clear(&e);
         core_alloc_fail_after(k);
@@ -953,7 +975,7 @@ static void test_db_open_out_of_memory_fails_cleanly_at_every_allocation(void **
         assert_int_equal(core_alloc_live(), live0);
     }
     assert_non_null(db);
-    assert_true(k > 3); /* the handle, its path, the directory walk */
+    assert_true(k > 2); /* the handle, its path */
     db_close(db);
     assert_int_equal(core_alloc_live(), live0);
 }
@@ -969,7 +991,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_db_open_creates_schema_with_fixed_columns_and_version,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_open_creates_parent_directories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_open_creates_results_but_no_other_directory, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_db_open_under_a_file_fails_with_io_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_reopen_keeps_runs_and_rows, setup, teardown),

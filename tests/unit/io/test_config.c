@@ -267,10 +267,59 @@ static void test_config_out_of_memory_setting_and_writing_is_reported(void **unu
     assert_true(k > 10);
 }
 
+/* io_config_child and io_config_count remember where they last were (a
+ * cache that makes loops over children linear): whatever the order of the
+ * lookups — nested, interleaved across parents and elements, backwards —
+ * they answer as a walk of the children from the first one does. */
+static void test_config_child_lookups_in_any_order_match_a_plain_walk(void **unused)
+{
+    struct io_config *c = load(DEFAULT, NULL, 0);
+    io_node parents[64];
+    size_t n_parents = 0;
+    uint64_t draw = 12345;
+
+    /* Every node with children, the root's and its children's. */
+    parents[n_parents++] = IO_NODE_ROOT;
+    for (io_node n = io_config_first(c, IO_NODE_ROOT); n != IO_NODE_NONE;
+         n = io_config_next(c, n)) {
+        if (io_config_first(c, n) != IO_NODE_NONE && n_parents < ARRAY_LEN(parents))
+            parents[n_parents++] = n;
+        for (io_node m = io_config_first(c, n); m != IO_NODE_NONE; m = io_config_next(c, m))
+            if (io_config_first(c, m) != IO_NODE_NONE && n_parents < ARRAY_LEN(parents))
+                parents[n_parents++] = m;
+    }
+    assert_true(n_parents >= 3);
+    for (int k = 0; k < 20000; k++) {
+        io_node p, want = IO_NODE_NONE, got;
+        uint16_t el;
+        size_t i, count = 0, seen = 0;
+
+        draw = draw * 6364136223846793005ull + 1442695040888963407ull;
+        p = parents[(draw >> 33) % n_parents];
+        el = (uint16_t)((draw >> 20) % IO_EL_COUNT);
+        i = (size_t)((draw >> 8) % 6);
+        for (io_node n = io_config_first(c, p); n != IO_NODE_NONE; n = io_config_next(c, n)) {
+            if (io_config_element_index(c, n) != el)
+                continue;
+            if (seen++ == i)
+                want = n;
+            count++;
+        }
+        got = io_config_child(c, p, el, i);
+        if (got != want)
+            print_error("child(%u, %u, %zu) = %u, a walk gives %u\n", (unsigned)p, el, i,
+                        (unsigned)got, (unsigned)want);
+        assert_int_equal(got, want);
+        assert_int_equal(io_config_count(c, p, el), count);
+    }
+    io_config_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_config_set_reaches_every_form_of_path),
+        TEST(test_config_child_lookups_in_any_order_match_a_plain_walk),
         TEST(test_config_defaults_have_paths_too),
         TEST(test_config_bad_sets_are_usage_errors_naming_the_path),
         TEST(test_config_a_cross_check_after_set_names_the_override),

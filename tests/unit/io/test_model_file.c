@@ -184,8 +184,8 @@ static const struct {
     {"missing_kernel.xml", ":5: layer 'pool' (avgpool): attribute 'kernel' is required"},
     {"missing_out_channels.xml", ":5: layer 'c1' (conv2d): attribute 'out-channels' is required"},
     {"missing_weights.xml", ":3: element 'model': attribute 'weights': "
-                            "tests/data/models/no-such-file.cwt: cannot open the weights file: No "
-                            "such file or directory"},
+                            "tests/data/models/no-such-file.cwt:0: cannot open: No such file or "
+                            "directory"},
     {"mul_shape.xml", ":6: layer 1 'gate' (mul): input 1 has shape (1, 4, 4, 4); it must be "
                       "input 0's (1, 4, 8, 8) or (1, 4, 1, 1)"},
     {"no_layers.xml", ":3: element 'model' is missing a child element (expected <layer>)"},
