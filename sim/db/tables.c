@@ -106,6 +106,11 @@ static void bind_decision(sqlite3_stmt *st, const struct proto_outcome *r, char 
         memcpy(text + len, label, n);
         len += n;
         text[len++] = '=';
+        if (r->state.wait_s[COMPUTE_SIDE_EDGE][o] == 0.0) { /* an idle option: most of them */
+            text[len++] = '0';
+            text[len] = '\0';
+            continue;
+        }
         w = snprintf(text + len, DB_WAITS_TEXT_MAX - len, "%.9g",
                      r->state.wait_s[COMPUTE_SIDE_EDGE][o]);
         len += w > 0 ? (size_t)w : 0;
