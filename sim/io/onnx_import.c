@@ -1696,20 +1696,20 @@ static enum core_rc convert_node(struct importer *im)
 /* The file at path, unpacked into im->model. */
 static enum core_rc read_file(struct importer *im)
 {
-    FILE *f = fopen(im->path, "rb");
+    FILE *f = NULL;
     unsigned char *buf;
+    uint64_t size64 = 0;
     long size;
+    enum core_rc rc;
 
-    if (f == NULL)
-        return core_err(im->e, CORE_E_INPUT, "%s: cannot open: %s", im->path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    /* a regular file of at most protobuf's own limit, never a FIFO's wait */
+    rc = core_file_open(im->path, "model file (ONNX)", (uint64_t)ONNX_FILE_MAX, &f, &size64, im->e);
+    if (rc != CORE_OK)
+        return rc;
+    size = (long)size64;
+    if (size == 0) {
         fclose(f);
-        return core_err(im->e, CORE_E_INPUT, "%s: cannot read: not a regular file", im->path);
-    }
-    if (size == 0 || size > ONNX_FILE_MAX) {
-        fclose(f);
-        return core_err(im->e, CORE_E_INPUT, "%s: %s", im->path,
-                        size == 0 ? "empty file" : "larger than 2 GiB (protobuf's limit)");
+        return core_err(im->e, CORE_E_INPUT, "%s: empty file", im->path);
     }
     buf = core_malloc((size_t)size);
     if (buf == NULL) {

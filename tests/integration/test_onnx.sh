@@ -122,3 +122,12 @@ head -c 30000 "$DATA/lenet.onnx" >"$TMP/cut.onnx"
 expect_exit 2 "import: a truncated file is refused" "$COINFER" import "$TMP/cut.onnx" --out "$TMP/bad"
 expect_exit 2 "import: --out is required" "$COINFER" import "$DATA/lenet.onnx"
 expect_exit 2 "import: a missing file is refused" "$COINFER" import "$TMP/none.onnx" --out "$TMP/bad"
+# Regular files only (issue 15's rule for every loader): a FIFO is refused at once, not
+# waited on; a device is not read until memory runs out.
+mkfifo "$TMP/fifo.onnx"
+for bad in "$TMP/fifo.onnx" /dev/zero; do
+    expect_exit 2 "import: $bad is refused without blocking" \
+        timeout -k 5 "$WAIT_TIMEOUT_S" "$COINFER" import "$bad" --out "$TMP/bad"
+    expect_match "import: $bad: not a regular file" "$ERR" \
+        "a model file \\(ONNX\\) must be a regular file"
+done
