@@ -505,12 +505,13 @@ static void free_flow(struct radio_world *w, uint32_t f)
     w->free_flow = f;
 }
 
-/* Transfer f is delivered now: report it and free its slot. */
-static void deliver(struct radio_world *w, uint32_t f)
+/* What transfer f comes to, ending now (delivered or stopped). */
+static struct radio_world_flow_done flow_report(const struct radio_world *w, uint32_t f)
 {
-    struct wflow *fl = &w->flows[f];
+    const struct wflow *fl = &w->flows[f];
     double now_s = core_engine_now(w->eng);
-    struct radio_world_flow_done done = {
+
+    return (struct radio_world_flow_done){
         .flow = fl->id,
         .ue = fl->ue,
         .dir = (enum radio_dir)fl->dir,
@@ -525,6 +526,13 @@ static void deliver(struct radio_world *w, uint32_t f)
         .ue_energy_j = fl->energy_before_j + fl->air_j + fl->base_j + fl->tail_j,
         .ue_tail_j = fl->tail_j,
     };
+}
+
+/* Transfer f is delivered now: report it and free its slot. */
+static void deliver(struct radio_world *w, uint32_t f)
+{
+    struct wflow *fl = &w->flows[f];
+    struct radio_world_flow_done done = flow_report(w, f);
     radio_world_flow_fn fn = fl->fn;
     void *ctx = fl->ctx;
 
@@ -742,21 +750,7 @@ bool radio_world_cancel(struct radio_world *w, uint64_t flow, struct radio_world
                                          &fl->tail_j);
         fl->in_ledger = false;
     }
-    *out = (struct radio_world_flow_done){
-        .flow = fl->id,
-        .ue = fl->ue,
-        .dir = (enum radio_dir)fl->dir,
-        .cell = fl->cell,
-        .size_bytes = fl->size_bytes,
-        .t_start_s = fl->t_start_s,
-        .t_end_s = now_s,
-        .duration_s = now_s - fl->t_start_s,
-        .air_start_s = fl->air_start_s,
-        .air_end_s = fl->air_end_s,
-        .n_retx = fl->n_retx,
-        .ue_energy_j = fl->energy_before_j + fl->air_j + fl->base_j + fl->tail_j,
-        .ue_tail_j = fl->tail_j,
-    };
+    *out = flow_report(w, f);
     w->stats.flows_cancelled++;
     /* Off the air, a grant, HARQ or delay event still names the slot: it
      * frees it. On the air, no event does. */

@@ -51,7 +51,7 @@
 #define SWEEP_TAIL_BYTES 2000    /* stderr kept of a failed point */
 
 /* A point to run and what it resolved to. */
-struct todo {
+struct point_run {
     uint64_t index;            /* the point */
     char key[65];              /* its content key */
 };
@@ -59,7 +59,7 @@ struct todo {
 /* A worker process and its point. */
 struct worker {
     pid_t pid;                 /* 0: a free slot */
-    const struct todo *t;      /* its point */
+    const struct point_run *t;      /* its point */
     double started_s;          /* when it started (monotonic), s */
     bool killed;               /* timed out: sent SIGKILL */
 };
@@ -160,23 +160,23 @@ enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep
 
 static int by_key(const void *a, const void *b)
 {
-    const struct todo *x = a, *y = b;
+    const struct point_run *x = a, *y = b;
     int c = strcmp(x->key, y->key);
 
     return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
-/* Two of todo[0..n) with one key would be one run twice (factor values that
+/* Two of to_run[0..n) with one key would be one run twice (factor values that
  * differ only in how they are written, "2 s" and "2000 ms"): bad input. */
-static enum core_rc check_unique(const struct io_sweep *s, const struct todo *todo, size_t n,
+static enum core_rc check_unique(const struct io_sweep *s, const struct point_run *to_run, size_t n,
                                  struct core_err *e)
 {
-    struct todo *sorted = core_calloc(n ? n : 1, sizeof(*sorted));
+    struct point_run *sorted = core_calloc(n ? n : 1, sizeof(*sorted));
     enum core_rc rc = CORE_OK;
 
     if (!sorted)
         return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
-    memcpy(sorted, todo, n * sizeof(*sorted));
+    memcpy(sorted, to_run, n * sizeof(*sorted));
     qsort(sorted, n, sizeof(*sorted), by_key);
     for (size_t i = 1; i < n; i++)
         if (strcmp(sorted[i].key, sorted[i - 1].key) == 0) {
@@ -192,14 +192,14 @@ static enum core_rc check_unique(const struct io_sweep *s, const struct todo *to
 }
 
 /* Resolve every point the filter keeps, record them all in sweep_points, and
- * list those to run in *todo_out (owned). */
+ * list those to run in *to_run_out (owned). */
 static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                struct db *db, struct todo **todo_out, size_t *n_todo,
+                                struct db *db, struct point_run **to_run_out, size_t *n_to_run,
                                 struct run_sweep_result *res, struct core_err *e)
 {
     uint64_t n_points = io_sweep_n_points(s);
     size_t nf = io_sweep_n_factors(s), nn = io_sweep_n_names(s), n = 0;
-    struct todo *todo = NULL;
+    struct point_run *to_run = NULL;
     struct db_sweep_point *rec = NULL;
     char (*status)[16] = NULL, (*cfg)[65] = NULL;
     const char **factors = NULL, **paths = NULL, **values = NULL;
@@ -210,9 +210,9 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
     char sha[65] = "";
     enum core_rc rc = CORE_OK;
 
-    *todo_out = NULL;
-    *n_todo = 0;
-    todo = core_calloc(n_points ? (size_t)n_points : 1, sizeof(*todo));
+    *to_run_out = NULL;
+    *n_to_run = 0;
+    to_run = core_calloc(n_points ? (size_t)n_points : 1, sizeof(*to_run));
     rec = core_calloc(n_points ? (size_t)n_points : 1, sizeof(*rec));
     status = core_calloc(n_points ? (size_t)n_points : 1, sizeof(*status));
     cfg = core_calloc(n_points ? (size_t)n_points : 1, sizeof(*cfg));
@@ -221,7 +221,7 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
     values = core_calloc((size_t)n_points * nf + 1, sizeof(*values));
     nums = core_calloc((size_t)n_points * nf + 1, sizeof(*nums));
     v = core_calloc(nn, sizeof(*v));
-    if (!todo || !rec || !status || !cfg || !factors || !paths || !values || !nums || !v) {
+    if (!to_run || !rec || !status || !cfg || !factors || !paths || !values || !nums || !v) {
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
         goto out;
     }
@@ -248,27 +248,27 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
             last_cr = cr;
         }
         memcpy(cfg[n], sha, sizeof(sha));
-        todo[n].index = i;
-        point_key(sha, pt.policy, pt.seed, opt->version, todo[n].key);
+        to_run[n].index = i;
+        point_key(sha, pt.policy, pt.seed, opt->version, to_run[n].key);
         for (size_t f = 0; f < nf; f++) {
             values[n * nf + f] = io_sweep_point_value(s, &pt, f);
             nums[n * nf + f] = names[f].type == IO_TYPE_NUMBER ? v[f].num : NAN;
         }
         rec[n] = (struct db_sweep_point){
-            .key = todo[n].key, .sweep = io_sweep_name(s), .sweep_file = io_sweep_path(s),
+            .key = to_run[n].key, .sweep = io_sweep_name(s), .sweep_file = io_sweep_path(s),
             .point_index = i, .combination = pt.combination, .replication = pt.replication,
             .policy = pt.policy, .seed = pt.seed, .config_sha256 = cfg[n],
             .version = opt->version, .n_values = nf, .factors = factors, .paths = paths,
             .values = &values[n * nf], .value_num = &nums[n * nf]};
         n++;
     }
-    rc = check_unique(s, todo, n, e);
+    rc = check_unique(s, to_run, n, e);
     if (rc == CORE_OK)
         rc = db_sweep_points_add(db, rec, n, status, e);
     if (rc != CORE_OK)
         goto out;
     res->points = n;
-    *n_todo = 0;
+    *n_to_run = 0;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(status[i], "complete") == 0) {
             res->complete_before++;
@@ -278,12 +278,12 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
             res->failed_before++;
             continue;
         }
-        todo[(*n_todo)++] = todo[i];
+        to_run[(*n_to_run)++] = to_run[i];
     }
-    *todo_out = todo;
-    todo = NULL;
+    *to_run_out = to_run;
+    to_run = NULL;
 out:
-    core_free(todo);
+    core_free(to_run);
     core_free(rec);
     core_free(status);
     core_free(cfg);
@@ -339,7 +339,7 @@ static void read_tail(const char *path, char *buf, size_t size)
 
 /* Start point t in worker w: `exe run SCENARIO --policy P --set ... --seed N --db TMP --quiet`. */
 static enum core_rc start_worker(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                 const char *dir, const struct todo *t, struct worker *w,
+                                 const char *dir, const struct point_run *t, struct worker *w,
                                  const sigset_t *old_mask, struct core_err *e)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
@@ -473,10 +473,10 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
                        struct run_sweep_result *res, struct core_err *e)
 {
     struct worker *w = NULL;
-    struct todo *todo = NULL;
+    struct point_run *to_run = NULL;
     struct db *db = NULL;
     char dir[RUN_PATH_MAX + 16];
-    size_t n_todo = 0, next = 0, running = 0;
+    size_t n_to_run = 0, next = 0, running = 0;
     sigset_t chld, old_mask;
     bool stopping = false, masked = false;
     double t0 = now_s();
@@ -491,11 +491,11 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
     db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
-    rc = plan_points(s, opt, db, &todo, &n_todo, res, e);
+    rc = plan_points(s, opt, db, &to_run, &n_to_run, res, e);
     if (rc != CORE_OK)
         goto out;
     snprintf(dir, sizeof(dir), "%s.sweep-tmp", res->db_path);
-    if (n_todo > 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (n_to_run > 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
         rc = core_err(e, CORE_E_IO, "%s: cannot create the workers' directory: %s", dir,
                       strerror(errno));
         goto out;
@@ -509,7 +509,7 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old_mask);
     masked = true;
-    while (rc == CORE_OK && (next < n_todo || running > 0)) {
+    while (rc == CORE_OK && (next < n_to_run || running > 0)) {
         struct timespec tick = {0, SWEEP_TICK_NS};
         pid_t pid;
         int st;
@@ -520,12 +520,12 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
                 if (w[j].pid > 0)
                     kill(w[j].pid, SIGTERM);
         }
-        for (size_t j = 0; !stopping && j < opt->jobs && next < n_todo; j++) {
+        for (size_t j = 0; !stopping && j < opt->jobs && next < n_to_run; j++) {
             if (w[j].pid != 0)
                 continue;
-            rc = db_sweep_point_set(db, todo[next].key, "running", 0, NULL, e);
+            rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
             if (rc == CORE_OK)
-                rc = start_worker(s, opt, dir, &todo[next], &w[j], &old_mask, e);
+                rc = start_worker(s, opt, dir, &to_run[next], &w[j], &old_mask, e);
             if (rc != CORE_OK)
                 break;
             next++;
@@ -553,7 +553,7 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
                 }
         if (opt->progress) {
             struct run_sweep_progress p = {
-                .total = n_todo, .done = res->run, .failed = res->failed, .running = running,
+                .total = n_to_run, .done = res->run, .failed = res->failed, .running = running,
                 .wall_s = now_s() - t0};
             opt->progress(opt->progress_ctx, &p);
         }
@@ -569,8 +569,8 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
             remove_tmp(dir, w[j].t->key);
             res->left++;
         }
-    res->left += n_todo - next;
-    if (n_todo > 0)
+    res->left += n_to_run - next;
+    if (n_to_run > 0)
         rmdir(dir);
     if (rc == CORE_OK && stopping)
         rc = core_err(e, CORE_E_INTERRUPTED,
@@ -581,7 +581,7 @@ out:
         sigprocmask(SIG_SETMASK, &old_mask, NULL);
     res->wall_s = now_s() - t0;
     core_free(w);
-    core_free(todo);
+    core_free(to_run);
     db_close(db);
     return rc;
 }
