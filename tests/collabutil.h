@@ -157,6 +157,10 @@ static inline void protocol_config(struct tu_world *t, const struct compute_prob
     c->protocol.admission_wait_s = 1e9;
     c->protocol.override_wait_s = 1e9;
     c->objective.latency_weight = 1.0;
+    c->reward.latency_weight = 1.0; /* the reward: minus the latency, a window of 16 */
+    c->reward.latency_scale_s = 1.0;
+    c->reward.energy_scale_j = 1.0;
+    c->reward.window = 16;
     c->ue_power = (struct radio_power_model)RADIO_POWER_DEFAULTS;
     t->model[0].name = "chain5";
     t->model[0].output_bytes = out_bytes[N_LAYERS - 1];

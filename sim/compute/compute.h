@@ -558,6 +558,21 @@ size_t compute_plan_alloc_text(const struct compute_problem *p, const struct com
 /* Why a plan is asked for. The same request serves the UE's first decision
  * (a1 + a2), its re-decisions on a new state, the network's override (a3)
  * and the UE's adaptation to it (a4): DESIGN.md's decision seam. */
+/* What a UE measured over its last inferences (DESIGN.md step 9, the
+ * feedback window): the means of the inferences of the window that had
+ * finished when it decided, the network's energy reports as they had
+ * arrived. Part of the state a decider knows. */
+struct compute_window {
+    uint32_t n;            /* inferences in the window (0: none yet; every mean 0) */
+    double latency_s;      /* mean latency, s */
+    double ue_energy_j;    /* mean UE energy, J */
+    double edge_energy_j;  /* mean edge energy the network reported, J */
+    double accuracy;       /* share correct among those whose input had a label, 0..1
+                              (NAN: none had) */
+    double deadline_miss;  /* share that missed their deadline, 0..1 */
+    double reward;         /* the reward of these means (the scenario's <reward>) */
+};
+
 enum compute_decision_kind {
     COMPUTE_DECIDE_INITIAL,  /* after the network's reply: a1 + a2 (UE only after a decline) */
     COMPUTE_DECIDE_UPDATE,   /* a new network state: a changed plan may follow */
@@ -605,6 +620,7 @@ struct compute_decision {
     double ue_load;                        /* the UE's busy units over its units, 0..1 */
     double battery_j;                      /* energy left in its battery, J (INFINITY: none) */
     double ul_sinr_db;                     /* its uplink SINR as last reported, dB */
+    struct compute_window window;          /* its feedback window when it decides */
 };
 
 #endif /* COINFER_COMPUTE_H */

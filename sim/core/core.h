@@ -519,4 +519,14 @@ void core_init(void);
  * simulation itself). */
 double core_wall_s(void);
 
+/* ---- numbers as text (numtext.c) ------------------------------------------ */
+
+/* x (finite) as text into buf (room for CORE_NUM_TEXT_MAX, no NUL written):
+ * integers below 1e15 exactly, other numbers to 9 significant digits (what
+ * a float needs to read back the same: strtof gives back (float)x), plain
+ * for decimal exponents -5..8 and as d.ddde+XX beyond, trailing zeros
+ * dropped. Returns the length. */
+#define CORE_NUM_TEXT_MAX 32
+size_t core_num_text(double x, char *buf);
+
 #endif /* COINFER_CORE_H */

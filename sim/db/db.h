@@ -39,6 +39,8 @@ enum db_table {
     DB_UES,           /* struct db_ue_row, per run */
     DB_ENERGY,        /* struct proto_energy_row, per run */
     DB_LAYERS,        /* struct db_layer_row, per run */
+    DB_SAMPLES,       /* struct db_sample_row, per run (the table sample_rows) */
+    DB_SAMPLE_FIELDS, /* struct db_sample_field_row, per run */
     DB_TABLE_COUNT
 };
 
@@ -125,6 +127,32 @@ struct db_layer_row {
     double out_bytes;      /* its output tensor, B */
 };
 
+/* A training sample (the view `samples` adds each one's next state: the
+ * state of the next sample of the same UE and model). state and action are
+ * their encodings as text, comma-separated numbers (the fields described in
+ * sample_fields). */
+struct db_sample_row {
+    uint64_t inference_id; /* the inference */
+    uint32_t ue_id;        /* its UE */
+    const char *device;    /* the UE's device class (name) */
+    const char *model;     /* the model (name) */
+    const char *state;     /* what the UE knew when it decided */
+    const char *action;    /* the plan it decided */
+    double reward;         /* the inference's reward */
+    double window_reward;  /* the reward of the UE's feedback window when it decided */
+};
+
+/* One field of the encodings of a (device class, model)'s samples. */
+struct db_sample_field_row {
+    const char *device;      /* the device class (name) */
+    const char *model;       /* the model (name) */
+    const char *kind;        /* "state" or "action" */
+    uint32_t field;          /* its place in the encoding, 0.. */
+    const char *name;        /* e.g. "ul_rate_bps" */
+    const char *unit;        /* SI unit, "1" for a count or a share */
+    const char *description; /* what it is */
+};
+
 /* Append rows[0..n) (of table t's row type) in one transaction: all or, on
  * any error, none. run_id is the run they belong to (ignored by tables not
  * per run); ctx is the table's batch context (NULL where it has none).
@@ -154,6 +182,11 @@ enum core_rc db_insert_energy(struct db *db, int64_t run_id, const struct proto_
                               size_t n, struct core_err *e);
 enum core_rc db_insert_layers(struct db *db, int64_t run_id, const struct db_layer_row *rows,
                               size_t n, struct core_err *e);
+enum core_rc db_insert_samples(struct db *db, int64_t run_id, const struct db_sample_row *rows,
+                               size_t n, struct core_err *e);
+enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
+                                     const struct db_sample_field_row *rows, size_t n,
+                                     struct core_err *e);
 
 /* ======================================================================== */
 /* Reading (reader.c)                                                         */

@@ -15,7 +15,7 @@
 
 /* Schema version this build writes and reads (PRAGMA user_version). Version 0
  * is an empty database; each migration step takes version n to n + 1. */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /* How long a statement waits for another connection's lock before failing
  * with "database is locked", s. */

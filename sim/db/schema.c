@@ -387,6 +387,46 @@ static const struct migration migrations[] = {
      "    value_num REAL,\n"
      "    PRIMARY KEY (point_key, factor_index)\n"
      ") WITHOUT ROWID;\n"},
+    /* 8 -> 9: the learning agent's training samples (DESIGN.md step 9).
+     * samples (never filled before: dropped) becomes a view over
+     * sample_rows, one row per finished inference of a collaborative run:
+     * the state the UE decided on and the plan it decided (its last a2,
+     * before any a3) encoded as comma-separated numbers, the inference's
+     * reward and the reward of the UE's feedback window when it decided.
+     * Rows arrive in completion order: a rowid table with its key as a
+     * unique index, like inferences. The view adds next_state, the state of
+     * the next sample of the same UE and model (NULL for its last), so it is
+     * never stored twice. sample_fields names every field of the state and
+     * action encodings of each (device class, model) of a run, with units. */
+    {"create sample_rows, sample_fields and the samples view",
+     "DROP TABLE samples;\n"
+     "CREATE TABLE sample_rows (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    inference_id INTEGER NOT NULL CHECK (inference_id >= 0),\n"
+     "    ue_id INTEGER NOT NULL CHECK (ue_id >= 0),\n"
+     "    device TEXT NOT NULL,\n"
+     "    model TEXT NOT NULL,\n"
+     "    state TEXT NOT NULL,\n"
+     "    action TEXT NOT NULL,\n"
+     "    reward REAL NOT NULL,\n"
+     "    window_reward REAL NOT NULL\n"
+     ");\n"
+     "CREATE UNIQUE INDEX sample_rows_key ON sample_rows (run_id, inference_id);\n"
+     "CREATE INDEX sample_rows_by_ue ON sample_rows (run_id, ue_id, model, inference_id);\n"
+     "CREATE TABLE sample_fields (\n"
+     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+     "    device TEXT NOT NULL,\n"
+     "    model TEXT NOT NULL,\n"
+     "    kind TEXT NOT NULL CHECK (kind IN ('state', 'action')),\n"
+     "    field INTEGER NOT NULL CHECK (field >= 0),\n"
+     "    name TEXT NOT NULL,\n"
+     "    unit TEXT NOT NULL,\n"
+     "    description TEXT NOT NULL,\n"
+     "    PRIMARY KEY (run_id, device, model, kind, field)\n"
+     ") WITHOUT ROWID;\n"
+     "CREATE VIEW samples AS SELECT run_id, inference_id, ue_id, device, model, state, action, "
+     "reward, window_reward, LEAD(state) OVER (PARTITION BY run_id, ue_id, model "
+     "ORDER BY inference_id) AS next_state FROM sample_rows;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

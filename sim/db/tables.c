@@ -404,6 +404,52 @@ static void describe_layer(const void *row, char *buf, size_t size)
     snprintf(buf, size, "layer %u of model '%s'", (unsigned)r->layer, r->model);
 }
 
+static void bind_sample(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_sample_row *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->inference_id);
+    sqlite3_bind_int64(st, 3, r->ue_id);
+    sqlite3_bind_text(st, 4, r->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->action, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 8, r->reward);
+    sqlite3_bind_double(st, 9, r->window_reward);
+}
+
+static void describe_sample(const void *row, char *buf, size_t size)
+{
+    const struct db_sample_row *r = row;
+
+    snprintf(buf, size, "the sample of inference %llu", (unsigned long long)r->inference_id);
+}
+
+static void bind_sample_field(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_sample_field_row *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, r->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->field);
+    sqlite3_bind_text(st, 6, r->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->description, -1, SQLITE_STATIC);
+}
+
+static void describe_sample_field(const void *row, char *buf, size_t size)
+{
+    const struct db_sample_field_row *r = row;
+
+    snprintf(buf, size, "%s field %u of the samples of model '%s' on device '%s'", r->kind,
+             (unsigned)r->field, r->model, r->device);
+}
+
 const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_REQUESTS] = {
         .rows_name = "requests",
@@ -493,6 +539,25 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .bind = bind_layer,
         .describe = describe_layer,
     },
+    [DB_SAMPLES] = {
+        .rows_name = "samples",
+        .insert_sql = "INSERT INTO sample_rows (run_id, inference_id, ue_id, device, model, state, "
+                      "action, reward, window_reward) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        .row_size = sizeof(struct db_sample_row),
+        .per_run = true,
+        .bind = bind_sample,
+        .describe = describe_sample,
+    },
+    [DB_SAMPLE_FIELDS] = {
+        .rows_name = "sample fields",
+        .insert_sql = "INSERT INTO sample_fields (run_id, device, model, kind, field, name, unit, "
+                      "description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        .row_size = sizeof(struct db_sample_field_row),
+        .per_run = true,
+        .bind = bind_sample_field,
+        .describe = describe_sample_field,
+    },
 };
 
 /* ---- typed entry points --------------------------------------------------------- */
@@ -549,4 +614,17 @@ enum core_rc db_insert_layers(struct db *db, int64_t run_id, const struct db_lay
                               size_t n, struct core_err *e)
 {
     return db_insert(db, DB_LAYERS, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_samples(struct db *db, int64_t run_id, const struct db_sample_row *rows,
+                               size_t n, struct core_err *e)
+{
+    return db_insert(db, DB_SAMPLES, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
+                                     const struct db_sample_field_row *rows, size_t n,
+                                     struct core_err *e)
+{
+    return db_insert(db, DB_SAMPLE_FIELDS, run_id, rows, n, NULL, e);
 }

@@ -154,6 +154,8 @@ enum io_element_id {
     IO_EL_EDGE_USE,      /* proto_use_config under the edge; key: name, else resource */
     IO_EL_PROTOCOL,      /* proto_protocol_config */
     IO_EL_OBJECTIVE,     /* proto_objective_config */
+    IO_EL_REWARD,        /* proto_reward_config */
+    IO_EL_EXPLORATION,   /* policy_explore_config */
     IO_EL_INFERENCE,     /* proto_inference_config */
     IO_EL_COUNT
 };

@@ -40,6 +40,7 @@
  * run after any --set.
  */
 #include "io/io_int.h"
+#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,12 @@ const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
     [IO_EL_OBJECTIVE] = {"objective", IO_EL_SCENARIO,
                          TABLE1(proto_objective_knobs, struct proto_objective_config), NULL, NULL,
                          NULL, NULL},
+    [IO_EL_REWARD] = {"reward", IO_EL_SCENARIO,
+                      TABLE1(proto_reward_knobs, struct proto_reward_config), NULL, NULL, NULL,
+                      NULL},
+    [IO_EL_EXPLORATION] = {"exploration", IO_EL_SCENARIO,
+                           TABLE1(policy_explore_knobs, struct policy_explore_config), NULL, NULL,
+                           NULL, NULL},
     [IO_EL_INFERENCE] = {"inference", IO_EL_SCENARIO,
                          TABLE1(proto_inference_knobs, struct proto_inference_config), NULL, NULL,
                          NULL, NULL},
@@ -332,11 +339,11 @@ static enum core_rc read_doc(struct io_config *c, xmlDocPtr doc, struct core_err
     static const enum io_element_id radio_singletons[] = {
         IO_EL_CARRIER, IO_EL_DEPLOYMENT, IO_EL_POWER_CONTROL, IO_EL_HANDOVER, IO_EL_ACCESS,
         IO_EL_UE_POWER};
-    static const enum io_element_id collab_singletons[] = {IO_EL_PROTOCOL, IO_EL_OBJECTIVE,
-                                                           IO_EL_INFERENCE};
+    static const enum io_element_id collab_singletons[] = {
+        IO_EL_PROTOCOL, IO_EL_OBJECTIVE, IO_EL_REWARD, IO_EL_EXPLORATION, IO_EL_INFERENCE};
     static const enum io_element_id collab_elements[] = {
         IO_EL_RESOURCE, IO_EL_MODEL, IO_EL_DEVICE, IO_EL_EDGE,
-        IO_EL_PROTOCOL, IO_EL_OBJECTIVE, IO_EL_INFERENCE};
+        IO_EL_PROTOCOL, IO_EL_OBJECTIVE, IO_EL_REWARD, IO_EL_EXPLORATION, IO_EL_INFERENCE};
     xmlNodePtr root = xmlDocGetRootElement(doc);
     io_node node, radio;
     enum core_rc rc;

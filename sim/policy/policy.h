@@ -188,4 +188,73 @@ enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_d
                                  struct core_rng *rng, struct compute_plan *out,
                                  struct core_err *e);
 
+/* ---- exploration: behaviour policies for collecting samples (explore.c) ------------ */
+
+/* <exploration>: any policy explores with these probabilities, per decision
+ * component, so that the samples it leaves show actions it would not take
+ * (DESIGN.md step 9). Applied to the UE's INITIAL and UPDATE decisions (an
+ * a4 answers an a3's constraint and is never explored); every draw from the
+ * UE's own CORE_RNG_EXPLORATION stream, so exploring shifts no other
+ * stream. */
+struct policy_explore_config {
+    double split;  /* probability of a random cut (with the edge available), 0..1 */
+    double option; /* probability, per layer, of a random option on its side, 0..1 */
+};
+extern const struct core_knob_table policy_explore_knobs;
+
+/* Explore around s's plan *pl (decided under st) in place: with
+ * probability c->split a cut of s's family drawn uniformly among those the
+ * state allows (every layer before it has a supporting UE option, every one
+ * after a supporting edge option that is available), the layers that
+ * changed side on a uniform supporting option there; then each layer, with
+ * probability c->option, on a uniform supporting (and available) option of
+ * its side. The plan stays valid. Allocates nothing. */
+void policy_explore(const struct policy_solver *s, const struct compute_state *st,
+                    const struct policy_explore_config *c, struct core_rng *rng,
+                    struct compute_plan *pl);
+
+/* ---- the encodings of samples (encode.c) --------------------------------------- */
+
+/* A training sample's state is what the UE knows at decision time, as
+ * numbers: the fields of a decision request (compute_decision) in a fixed
+ * order per problem, named with their units by policy_state_field; its
+ * action is the plan (cut, order, option per layer), policy_action_field. */
+
+/* One field of an encoding: what the `sample_fields` table holds. */
+struct policy_field {
+    char name[64];        /* e.g. "ul_rate_bps", "edge_wait_s[gpu]", "option[conv1]" */
+    const char *unit;     /* SI unit ("s", "J", "bit/s", "W", "dB", "1"); static */
+    char description[96]; /* what it is */
+};
+
+#define POLICY_STATE_MAX 96 /* features of any problem's state, at most */
+
+/* Features of the state of a decision on problem p (<= POLICY_STATE_MAX). */
+size_t policy_state_size(const struct compute_problem *p);
+/* Field i (< policy_state_size) of p's state. layer names are not used. */
+void policy_state_field(const struct compute_problem *p, size_t i, struct policy_field *out);
+/* The state of req as policy_state_size(req->problem) numbers into out
+ * (float: what the agent reads). Infinite or undefined values are encoded
+ * as documented by their fields (a flag and 0). Allocates nothing. */
+void policy_state_encode(const struct compute_decision *req, float *out);
+
+/* The action on problem p is one number per layer (by layer index): its
+ * option's index o when the layer is in the UE's part, U + o when it is in
+ * the edge's (U the problem's UE options). The plan's order is the one
+ * every policy gives a cut: the UE's layers in index order, then the
+ * edge's (policy_action_plan rebuilds it). */
+size_t policy_action_size(const struct compute_problem *p);
+/* Field i of p's action; layer_name(ctx, i) names layer i (NULL: its index). */
+void policy_action_field(const struct compute_problem *p, size_t i,
+                         const char *(*layer_name)(void *ctx, size_t layer), void *ctx,
+                         struct policy_field *out);
+/* The action of plan pl on p as policy_action_size numbers. */
+void policy_action_encode(const struct compute_problem *p, const struct compute_plan *pl,
+                          int32_t *out);
+/* The plan of action a on p (n_layers numbers). CORE_E_INPUT naming the
+ * first field out of range, or a UE part that is no ideal (a layer on the
+ * UE reading one on the edge). Does not check support (compute_plan_check). */
+enum core_rc policy_action_plan(const struct compute_problem *p, const int32_t *a,
+                                struct compute_plan *out, struct core_err *e);
+
 #endif /* COINFER_POLICY_H */

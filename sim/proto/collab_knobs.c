@@ -1,6 +1,6 @@
 /*
  * collab_knobs.c — the knobs of a collaborative-inference scenario's
- * protocol, objective, inference mode and workloads, declared once:
+ * protocol, objective, reward, inference mode and workloads, declared once:
  * attribute name, type, unit, default, valid range, help. The scenario
  * loader applies them; a test checks scenarios/schema.xsd documents each
  * one with the same default, unit and range.
@@ -82,6 +82,33 @@ static const struct core_knob objective_knobs[] = {
 
 const struct core_knob_table proto_objective_knobs = {"objective", objective_knobs,
                                                       ARRAY_LEN(objective_knobs)};
+
+/* ---- <reward> ---------------------------------------------------------------- */
+
+#define REW(f) offsetof(struct proto_reward_config, f)
+
+static const struct core_knob reward_knobs[] = {
+    {"accuracy-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL, REW(accuracy_weight),
+     "Weight of a correct result (1 correct, 0 wrong; left out when the input has no label)."},
+    {"latency-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "1", 0, 1e12, NULL, REW(latency_weight),
+     "Weight of the latency over latency-scale."},
+    {"energy-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL, REW(energy_weight),
+     "Weight of the UE's energy over energy-scale."},
+    {"edge-energy-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL,
+     REW(edge_energy_weight), "Weight of the edge energy the network reports over energy-scale."},
+    {"latency-scale", CORE_KNOB_REAL, CORE_DIM_TIME, "1 s", 1e-12, 1e12, NULL,
+     REW(latency_scale_s), "Reference latency the latency term is measured in."},
+    {"energy-scale", CORE_KNOB_REAL, CORE_DIM_ENERGY, "1 J", 1e-12, 1e12, NULL,
+     REW(energy_scale_j), "Reference energy the energy terms are measured in."},
+    {"deadline-penalty", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL,
+     REW(deadline_penalty), "Subtracted when an inference misses its deadline."},
+    {"window", CORE_KNOB_INT, CORE_DIM_NONE, "16", 0, 4096, NULL, REW(window),
+     "Inferences in a UE's feedback window: the means it keeps of its last finished "
+     "inferences (0: none kept)."},
+};
+
+const struct core_knob_table proto_reward_knobs = {"reward", reward_knobs,
+                                                   ARRAY_LEN(reward_knobs)};
 
 /* ---- <inference> ------------------------------------------------------------ */
 

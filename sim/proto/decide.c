@@ -100,6 +100,7 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
     req->ue_load = ue_load(w, ue);
     req->battery_j = ue->battery_j;
     req->ul_sinr_db = ue->last_sinr_db;
+    proto_feedback_window(w, inf->ue, &req->window);
     if (kind != COMPUTE_DECIDE_OVERRIDE && w->ue_decider.truth)
         fill_truth(w, inf, req);
 }

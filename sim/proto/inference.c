@@ -221,9 +221,15 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.problem = proto_inf_problem(w, inf);
     o.plan = inf->plan;
     o.plan_decided = inf->plan_decided;
-    o.ue_load = inf->decided_ue_load;
-    o.battery_j = inf->decided_battery_j;
-    o.state = inf->state_used;
+    o.ue_load = inf->decided.ue_load;
+    o.battery_j = inf->decided.battery_j;
+    o.ul_sinr_db = inf->decided.ul_sinr_db;
+    o.window = inf->decided.window;
+    o.state = inf->decided.state;
+    o.reward = finished ? proto_reward(&w->cfg->reward, o.correct < 0 ? NAN : o.correct,
+                                       o.latency_s, o.ue_energy_j, o.edge_energy_j,
+                                       o.deadline_met ? 0.0 : 1.0)
+                        : NAN;
     w->sink.outcome(w->sink.ctx, &o);
 }
 
@@ -257,6 +263,9 @@ static void end(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
         ue->first_inf = inf->next_of_ue;
     if (inf->next_of_ue != UINT32_MAX)
         w->infs[inf->next_of_ue]->prev_of_ue = inf->prev_of_ue;
+    if (finished)
+        proto_feedback_finished(w, inf, t_s - inf->t_request_s, -1,
+                                t_s - inf->t_request_s <= inf->deadline_s);
     emit(w, inf, t_s, finished);
     proto_decision_drop(w, inf); /* a re-decision still parked has nothing to change */
     proto_inf_to(w, inf, PROTO_INF_FREE);

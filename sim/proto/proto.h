@@ -160,6 +160,30 @@ struct proto_objective_config {
 };
 extern const struct core_knob_table proto_objective_knobs;
 
+/* <reward>: how an inference's outcome is scored for learning (DESIGN.md
+ * step 9), and the UE's feedback window. With a = 1 when the result was
+ * correct, 0 when wrong (its term left out when the input had no label),
+ * t the latency, E_ue and E_edge the UE's and the network's energy and
+ * miss = 1 when the deadline was missed:
+ *   r = w_a a - w_t t / t_ref - w_e E_ue / E_ref - w_x E_edge / E_ref - P miss.
+ * The defaults make r minus the default objective (latency in seconds). */
+struct proto_reward_config {
+    double accuracy_weight;    /* w_a */
+    double latency_weight;     /* w_t */
+    double energy_weight;      /* w_e */
+    double edge_energy_weight; /* w_x */
+    double latency_scale_s;    /* t_ref, s (> 0) */
+    double energy_scale_j;     /* E_ref, J (> 0) */
+    double deadline_penalty;   /* P */
+    long window;               /* inferences in a UE's feedback window (0: none kept) */
+};
+extern const struct core_knob_table proto_reward_knobs;
+
+/* The reward of one outcome, or of a window's means (accuracy NAN: no label
+ * among them, the term left out; miss the share missed, 0..1). */
+double proto_reward(const struct proto_reward_config *c, double accuracy, double latency_s,
+                    double ue_energy_j, double edge_energy_j, double miss);
+
 /* <inference>: how layer costs are obtained. */
 enum proto_inference_mode {
     PROTO_INFER_COSTED, /* layer times from the CPMM */
@@ -252,6 +276,7 @@ struct proto_world_config {
     struct proto_sim_config sim;            /* duration, seed, warmup */
     struct proto_protocol_config protocol;  /* messages and rules */
     struct proto_objective_config objective;
+    struct proto_reward_config reward;      /* rewards and the UEs' feedback windows */
     struct proto_inference_config inference;
     struct radio_power_model ue_power;      /* the radio world's UE power model */
     struct proto_backhaul backhaul;         /* every cell's gNB <-> edge node link */
@@ -344,10 +369,13 @@ struct proto_outcome {
     bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
     const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
     struct compute_plan plan;              /* the plan executed */
-    struct compute_state state;            /* the state it was decided on */
+    struct compute_state state;            /* the state plan_decided was decided on */
     struct compute_plan plan_decided;      /* the UE's plan (its last a2) before any a3 */
     double ue_load;                        /* the UE's own load it decided on, 0..1 */
     double battery_j;                      /* the battery it decided on, J (INFINITY: none) */
+    double ul_sinr_db;                     /* the UL SINR it decided on, dB */
+    struct compute_window window;          /* the UE's feedback window it decided with */
+    double reward;                         /* proto_reward of this outcome (NAN: unfinished) */
 };
 
 enum proto_msg_type {

@@ -68,6 +68,18 @@ const char *proto_inf_state_name(enum proto_inf_state s);
 
 #define PROTO_SEG_CACHE 8 /* segments an inference keeps */
 
+/* What the UE knew when it decided an inference's plan_decided (its last
+ * INITIAL or UPDATE decision; an a4 adapts under it, it does not change
+ * it): the outcome's state, what samples are made of. */
+struct proto_seen {
+    struct compute_state state;   /* the state it decided on */
+    double ue_load;               /* its own load, 0..1 */
+    double battery_j;             /* its battery, J (INFINITY: none) */
+    double ul_sinr_db;            /* its UL SINR as last reported, dB */
+    struct compute_window window; /* its feedback window */
+};
+
+
 struct proto_inf {
     uint32_t slot;             /* index in the pool */
     uint32_t gen;              /* bumped on recycle and restart */
@@ -92,8 +104,7 @@ struct proto_inf {
     struct compute_plan plan_decided; /* the UE's last decided plan, before any a3 */
     struct compute_plan plan_a3; /* the network's a3 that took layers back, on its way to the
                                     UE (the W_ states) */
-    double decided_ue_load;    /* the UE's own load its last decision saw, 0..1 */
-    double decided_battery_j;  /* the battery its last decision saw, J */
+    struct proto_seen decided; /* what the UE's last decision of plan_decided saw */
     uint32_t ue_pos;           /* next plan position the UE starts (those before: done
                                   or running) */
     uint32_t edge_pos;         /* next plan position the edge starts */
@@ -168,9 +179,20 @@ struct proto_msg {
     uint32_t inf_gen;         /* the inference's generation when sent */
     int64_t inf_id;           /* its inference_id (-1: none) */
     uint64_t flow;            /* its radio transfer (radio_world_transfer's id) */
+    double energy_j;          /* an energy report's body: the edge energy it reports, J */
 };
 
 /* ---- the entities ---------------------------------------------------------------- */
+
+/* One finished inference in a UE's feedback window (feedback.c). */
+struct proto_window_entry {
+    uint64_t inference_id;   /* whose */
+    float latency_s;         /* its latency, s */
+    float ue_energy_j;       /* its UE energy, J */
+    float edge_energy_j;     /* the edge energy the network reported, J (0 until then) */
+    int8_t correct;          /* -1: no label; 0 / 1 */
+    uint8_t missed;          /* 1: it missed its deadline */
+};
 
 struct proto_ue {
     struct proto_collab_world *world; /* back pointer */
@@ -192,6 +214,10 @@ struct proto_ue {
     double compute_j;          /* ledger: its segments computed, J */
     double radio_j;            /* ledger: its transfers, RRC tail excluded, J */
     double tail_j;             /* ledger: the RRC tails, J */
+    struct proto_window_entry *window; /* [reward window] its feedback window, a ring
+                                          (in the world's windows block) */
+    uint32_t window_n;         /* entries in it */
+    uint32_t window_next;      /* where the next goes */
     uint32_t in_flight;        /* inferences of this UE in flight */
     uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
 };
@@ -238,6 +264,8 @@ struct proto_collab_world {
     struct proto_net *nets;           /* [n_cells] */
     size_t n_cells;                   /* cells */
     void *arena;                      /* the UEs' and nets' pointer arrays (owned) */
+    struct proto_window_entry *windows; /* the UEs' feedback windows, reward.window each
+                                           (owned; NULL: none kept) */
     double *edge_j;                   /* the nets' ledgers, 2 x n_cells x edge n_instances
                                          (owned) */
     double t_created_s;               /* when the world was built, s (the ledger's start) */
@@ -332,6 +360,28 @@ void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint3
 /* Jitter factor of one segment (1 without jitter): log-normal, mean 1. */
 double proto_jitter(struct proto_collab_world *w, struct core_rng *r);
 
+/* ---- the UE's feedback (feedback.c) ------------------------------------------ */
+
+/* Record what the UE knew when it decided inf's plan_decided (req: its
+ * INITIAL or UPDATE request). */
+void proto_inf_decided(struct proto_inf *inf, const struct compute_decision *req);
+
+/* inf finished: it enters its UE's feedback window (latency, UE energy,
+ * correctness, deadline; its edge energy when the network's report comes,
+ * at once when it had no edge part). */
+void proto_feedback_finished(struct proto_collab_world *w, const struct proto_inf *inf,
+                             double latency_s, int correct, bool deadline_met);
+
+/* The network's energy report of inference inference_id of UE ue came:
+ * the edge energy it reports enters the window, when that inference is
+ * still in it. */
+void proto_feedback_report(struct proto_collab_world *w, uint32_t ue, uint64_t inference_id,
+                           double edge_energy_j);
+
+/* UE ue's feedback window now: the means and their reward. */
+void proto_feedback_window(const struct proto_collab_world *w, uint32_t ue,
+                           struct compute_window *out);
+
 /* inf ended at t_s: its outcome to the sink, the UE's bookkeeping, the
  * inference back to the pool. */
 void proto_inf_finish(struct proto_collab_world *w, struct proto_inf *inf, double t_s);
@@ -405,8 +455,6 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
                               double duration_s);
 void proto_ue_on_result(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
                         double duration_s);
-void proto_ue_on_energy_report(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
-                               double duration_s);
 void proto_ue_sent_decision(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
                             double duration_s);
 void proto_ue_sent_intermediate(struct proto_collab_world *w, struct proto_inf *inf, double t_s,

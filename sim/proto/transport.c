@@ -20,7 +20,7 @@
  * from the send to the delivery. The transfer's UE radio energy is the
  * inference's. A message whose inference restarted (a handover) or ended is
  * stale and goes nowhere, but for the energy report, which follows its
- * inference's end by design.
+ * inference's end by design: it goes to the UE's feedback window.
  *
  * Sizes (the <protocol> knobs, proto.h): every message carries the header;
  * a request describes each layer of the model; a reply and a state update
@@ -140,9 +140,17 @@ UE_HANDLER(ue_reply, proto_ue_on_reply)
 UE_HANDLER(ue_update, proto_ue_on_update)
 UE_HANDLER(ue_result, proto_ue_on_result)
 UE_HANDLER(ue_state_update, proto_ue_on_state_update)
-UE_HANDLER(ue_energy_report, proto_ue_on_energy_report)
 UE_HANDLER(ue_sent_decision, proto_ue_sent_decision)
 UE_HANDLER(ue_sent_intermediate, proto_ue_sent_intermediate)
+
+/* The energy report comes after its inference ended (inf NULL): it goes to
+ * the UE's feedback window by the inference's identifier. */
+static void ue_energy_report(struct proto_collab_world *w, const struct proto_msg *m,
+                             struct proto_inf *inf, double t_s, double duration_s)
+{
+    (void)inf, (void)t_s, (void)duration_s;
+    proto_feedback_report(w, m->ue, (uint64_t)m->inf_id, m->energy_j);
+}
 
 /* ---- the message table ---------------------------------------------------------------- */
 
@@ -229,8 +237,8 @@ static void msg_done(void *ctx, struct radio_world *rw, const struct radio_world
             return;
         }
     }
-    if (!inf)
-        return; /* the energy report of an inference that has ended */
+    if (!inf && copy.type != PROTO_MSG_ENERGY_REPORT)
+        return; /* for an inference that has ended */
     spec->deliver(w, &copy, inf, d->t_end_s, d->duration_s);
     if (spec->ack && proto_inf_find(w, copy.inf_slot, copy.inf_gen))
         spec->ack(w, &copy, inf, d->t_end_s, d->duration_s);
@@ -256,6 +264,7 @@ struct proto_msg *proto_send(struct proto_collab_world *w, uint32_t ue, uint32_t
     m->inf_slot = inf ? inf->slot : UINT32_MAX;
     m->inf_gen = inf ? inf->gen : 0;
     m->inf_id = inf ? (int64_t)inf->id : -1;
+    m->energy_j = type == PROTO_MSG_ENERGY_REPORT && inf ? inf->edge_energy_j : 0.0;
     /* A fixed-rate link runs from the UE to the edge node: no backhaul on top. */
     wired_s = radio_world_ue_link_fixed(w->radio, ue) ? 0.0
                                                       : backhaul_s(&w->cfg->backhaul, m->bytes);

@@ -291,28 +291,23 @@ static bool computing(enum proto_inf_state s)
            s == PROTO_INF_W_COMPUTING || s == PROTO_INF_TAKEN_BACK;
 }
 
-/* Decide about inf (kind) under st: the plan in *out and true, or false
- * when the request was parked or the run failed, or when no plan exists
+/* Decide about inf (kind) under st, the request made in *req: the plan in
+ * *out and true, or false when the request was parked or the run failed,
+ * or when no plan exists
  * (then an initial decision or an a4 ends the inference, "no-plan"; a
  * re-decision keeps the plan in force). After false inf may be gone. */
 static bool decide(struct proto_collab_world *w, struct proto_inf *inf,
                    enum compute_decision_kind kind, const struct compute_state *st,
-                   struct compute_plan *out)
+                   struct compute_plan *out, struct compute_decision *req)
 {
-    struct compute_decision req;
-
-    proto_decision_request(w, inf, kind, st, &req);
+    proto_decision_request(w, inf, kind, st, req);
     if (kind != COMPUTE_DECIDE_ADAPT) { /* what a re-plan is measured against */
-        w->ues[inf->ue].last_load = req.ue_load;
-        w->ues[inf->ue].last_battery_j = req.battery_j;
+        w->ues[inf->ue].last_load = req->ue_load;
+        w->ues[inf->ue].last_battery_j = req->battery_j;
     }
-    switch (proto_decide(w, inf, &req, out)) {
+    switch (proto_decide(w, inf, req, out)) {
     case PROTO_DECIDED:
-        inf->state_used = req.state;
-        if (kind != COMPUTE_DECIDE_ADAPT) {
-            inf->decided_ue_load = req.ue_load;
-            inf->decided_battery_j = req.battery_j;
-        }
+        inf->state_used = req->state;
         return true;
     case PROTO_NO_PLAN:
         if (kind == COMPUTE_DECIDE_UPDATE)
@@ -333,10 +328,11 @@ static void send_a2(struct proto_collab_world *w, struct proto_inf *inf)
 /* The first decision's plan has come (now or from a parked answer): the
  * inference starts running it. */
 static void run_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                     const struct compute_plan *plan)
+                     const struct compute_plan *plan, const struct compute_decision *req)
 {
     inf->plan = *plan;
     inf->plan_decided = *plan;
+    proto_inf_decided(inf, req);
     inf->n_segs = 0;
     if (proto_inf_has_edge_part(inf)) {
         proto_inf_to(w, inf, PROTO_INF_COMPUTING);
@@ -351,13 +347,14 @@ void proto_ue_on_reply(struct proto_collab_world *w, struct proto_inf *inf, doub
                        double duration_s)
 {
     struct compute_plan plan;
+    struct compute_decision req;
 
     (void)t_s, (void)duration_s;
     if (inf->state != PROTO_INF_REPLYING)
         return;
     inf->n_segs = 0;
-    if (decide(w, inf, COMPUTE_DECIDE_INITIAL, &inf->state_used, &plan)) {
-        run_plan(w, inf, &plan);
+    if (decide(w, inf, COMPUTE_DECIDE_INITIAL, &inf->state_used, &plan, &req)) {
+        run_plan(w, inf, &plan, &req);
         return;
     }
     if (inf->state == PROTO_INF_REPLYING && inf->ticket != 0) /* parked */
@@ -367,9 +364,10 @@ void proto_ue_on_reply(struct proto_collab_world *w, struct proto_inf *inf, doub
 /* A re-decision's plan has come: adopted when the started layers are its
  * first ones and it differs. The changed a2 goes to the network; a plan
  * gone local sends one too, with no edge layer: it cancels the edge part
- * the earlier a2 asked for. */
+ * the earlier a2 asked for. A plan the same as the one in force is decided
+ * again on req's state (what the outcome records it was decided on). */
 static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
-                       const struct compute_plan *pl)
+                       const struct compute_plan *pl, const struct compute_decision *req)
 {
     bool busy = computing(inf->state);
 
@@ -379,8 +377,12 @@ static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
         if (pl->order[k] != inf->plan.order[k] ||
             pl->option[pl->order[k]] != inf->plan.option[inf->plan.order[k]])
             return;
-    if (compute_plan_equal(pl, &inf->plan))
+    if (compute_plan_equal(pl, &inf->plan)) {
+        if (compute_plan_equal(pl, &inf->plan_decided))
+            proto_inf_decided(inf, req);
         return; /* unchanged */
+    }
+    proto_inf_decided(inf, req);
     w->stats.redecisions++;
     inf->plan = *pl;
     inf->plan_decided = *pl;
@@ -401,14 +403,15 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
 {
     struct compute_state st;
     struct compute_plan pl;
+    struct compute_decision req;
 
     (void)t_s, (void)duration_s;
     inf->push_on_air = false;
     if (!proto_inf_may_replan(inf))
         return;
     st = inf->pushed; /* the network's state as it sent it */
-    if (decide(w, inf, COMPUTE_DECIDE_UPDATE, &st, &pl))
-        adopt_plan(w, inf, &pl);
+    if (decide(w, inf, COMPUTE_DECIDE_UPDATE, &st, &pl, &req))
+        adopt_plan(w, inf, &pl, &req);
 }
 
 /* a3 came. One that remapped the edge's options leaves the UE's part as it
@@ -424,6 +427,7 @@ void proto_ue_on_update(struct proto_collab_world *w, struct proto_inf *inf, dou
 {
     struct compute_state st = inf->state_used;
     struct compute_plan plan;
+    struct compute_decision req;
     bool busy = computing(inf->state);
 
     (void)t_s, (void)duration_s;
@@ -441,7 +445,7 @@ void proto_ue_on_update(struct proto_collab_world *w, struct proto_inf *inf, dou
         return;
     }
     st.edge_available = false;
-    if (!decide(w, inf, COMPUTE_DECIDE_ADAPT, &st, &plan))
+    if (!decide(w, inf, COMPUTE_DECIDE_ADAPT, &st, &plan, &req))
         return;
     inf->plan = plan;
     inf->n_segs = 0;
@@ -465,12 +469,6 @@ void proto_ue_on_result(struct proto_collab_world *w, struct proto_inf *inf, dou
      * own flow, so it never slows the result down). */
     proto_send(w, inf->ue, inf->cell, PROTO_MSG_ENERGY_REPORT, inf);
     proto_inf_finish(w, inf, t_s);
-}
-
-void proto_ue_on_energy_report(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
-                               double duration_s)
-{
-    (void)w, (void)inf, (void)t_s, (void)duration_s; /* feedback for the learning agent */
 }
 
 void proto_ue_sent_decision(struct proto_collab_world *w, struct proto_inf *inf, double t_s,
@@ -559,11 +557,9 @@ enum core_rc proto_collab_world_answer(struct proto_collab_world *w, uint64_t ti
     if (req.kind != COMPUTE_DECIDE_INITIAL && !proto_inf_may_replan(inf))
         return CORE_OK;
     inf->state_used = req.state;
-    inf->decided_ue_load = req.ue_load;
-    inf->decided_battery_j = req.battery_j;
     if (req.kind == COMPUTE_DECIDE_INITIAL)
-        run_plan(w, inf, plan);
+        run_plan(w, inf, plan, &req);
     else
-        adopt_plan(w, inf, plan);
+        adopt_plan(w, inf, plan, &req);
     return CORE_OK;
 }

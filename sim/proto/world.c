@@ -101,6 +101,10 @@ static enum core_rc check_config(const struct proto_world_config *c, size_t n_ue
           c->objective.latency_weight + c->objective.energy_weight > 0))
         return core_err(e, CORE_E_INPUT, "collaborative world: objective weights must be >= 0 "
                                          "and not both 0");
+    if (!(c->reward.latency_scale_s > 0 && c->reward.energy_scale_j > 0 &&
+          c->reward.window >= 0 && c->reward.window <= 4096))
+        return core_err(e, CORE_E_INPUT, "collaborative world: reward scales must be > 0 and "
+                                         "the window 0..4096 inferences");
     /* Every message is a radio transfer, which must carry at least a byte:
      * with no header, a state request (a bare header) or an energy report
      * with an empty body would make the run fail half-way. */
@@ -220,8 +224,11 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
     w->edge_j = core_calloc(2 * w->n_cells * (cfg->edge.n_instances ? cfg->edge.n_instances : 1),
                             sizeof(*w->edge_j));
     w->t_created_s = core_engine_now(eng);
+    if (cfg->reward.window > 0)
+        w->windows = core_calloc(w->n_ues ? w->n_ues * (size_t)cfg->reward.window : 1,
+                                 sizeof(*w->windows));
     if (!w->ues || !w->nets || !w->segs || !w->edge_j ||
-        make_arena(w, &servers, &rngs) != CORE_OK)
+        (cfg->reward.window > 0 && !w->windows) || make_arena(w, &servers, &rngs) != CORE_OK)
         goto out_nomem;
     w->ue_type = core_engine_register_type(eng, &proto_ue_type);
     w->net_type = core_engine_register_type(eng, &proto_net_type);
@@ -270,6 +277,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
             ue->last_battery_j = ue->battery_j;
             ue->server = servers;
             ue->arrivals = rngs;
+            ue->window = w->windows ? w->windows + ue_index * (size_t)cfg->reward.window : NULL;
             servers += dev->n_instances;
             rngs += gr->n_workloads;
             ue->entity = core_engine_add_entity(eng, w->ue_type, ue);
@@ -350,6 +358,7 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
         radio_world_on_handover(w->radio, NULL, NULL);
     core_free(w->parked);
     core_free(w->arena);
+    core_free(w->windows);
     core_free(w->edge_j);
     core_free(w->infs);
     core_free(w->free_infs);

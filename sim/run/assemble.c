@@ -355,6 +355,10 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
                           struct proto_protocol_config);
     cfg->objective = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_OBJECTIVE, 0),
                            struct proto_objective_config);
+    cfg->reward = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_REWARD, 0),
+                        struct proto_reward_config);
+    a->explore = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_EXPLORATION, 0),
+                       struct policy_explore_config);
     cfg->inference = *DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_INFERENCE, 0),
                            struct proto_inference_config);
     cfg->ue_power = a->radio.power;

@@ -7,13 +7,36 @@
  * on the truth (policy_truth: the oracle) has its solvers prepared on the
  * problems' truths and is handed each request's truth (the world fills it,
  * told so by the decider), its a4 included. Built-in policies
- * always answer at once. A policy that learns (policy_observes) hears every
+ * always answer at once. With <exploration>, any policy's INITIAL and
+ * UPDATE plans are explored around (policy_explore), each UE drawing from
+ * its own exploration stream. A policy that learns (policy_observes) hears every
  * outcome of its problems as it happens, in compute's terms
  * (run_decider_observe; the sinks call it).
  */
 #include "run/run_int.h"
 
 #include <string.h>
+
+/* Explore around the policy's plan (INITIAL and UPDATE requests) from the
+ * UE's own exploration stream, made at its first use (a stream is a
+ * function of seed, UE and purpose: when it is made changes nothing). */
+static enum core_rc explore(struct run_decider *d, const struct policy_solver *s,
+                            const struct compute_decision *req, struct compute_plan *out,
+                            struct core_err *e)
+{
+    struct core_rng **r;
+
+    CORE_ASSERT(req->ue < d->n_ues); /* the world's UEs are the scenario's */
+    r = &d->explore_rng[req->ue];
+    if (!*r) {
+        *r = core_rng_create(d->seed, core_rng_entity(CORE_RNG_ENTITY_UE, req->ue, 0),
+                             CORE_RNG_EXPLORATION);
+        if (!*r)
+            return core_err(e, CORE_E_NOMEM, "out of memory for exploration streams");
+    }
+    policy_explore(s, &req->state, &d->explore, *r, out);
+    return CORE_OK;
+}
 
 static enum core_rc decide(void *ctx, const struct compute_decision *req, struct core_rng *rng,
                            struct compute_plan *out, bool *later, struct core_err *e)
@@ -29,11 +52,15 @@ static enum core_rc decide(void *ctx, const struct compute_decision *req, struct
         truth.state = req->truth;
         req = &truth;
     }
+    struct policy_solver *s = d->solver[req->device * d->n_models + req->model];
+    enum core_rc rc;
+
     if (req->kind == COMPUTE_DECIDE_ADAPT)
-        return policy_solver_adapt(d->solver[req->device * d->n_models + req->model], req, rng,
-                                   out, e);
-    return policy_decide(d->solver[req->device * d->n_models + req->model], &req->state, rng,
-                         out, e);
+        return policy_solver_adapt(s, req, rng, out, e);
+    rc = policy_decide(s, &req->state, rng, out, e);
+    if (rc == CORE_OK && d->exploring)
+        rc = explore(d, s, req, out, e);
+    return rc;
 }
 
 enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
@@ -58,6 +85,18 @@ enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
         if (!policy_solver_exact(d->solver[i]))
             d->exact = false;
     }
+    d->explore = a->explore;
+    d->exploring = a->explore.split > 0 || a->explore.option > 0;
+    d->seed = a->sim.seed;
+    for (size_t g = 0; g < a->radio.n_groups; g++)
+        d->n_ues += (size_t)a->groups[g].n_ues;
+    if (d->exploring) {
+        d->explore_rng = core_calloc(d->n_ues ? d->n_ues : 1, sizeof(*d->explore_rng));
+        if (!d->explore_rng) {
+            run_decider_fini(d);
+            return core_err(e, CORE_E_NOMEM, "out of memory for exploration streams");
+        }
+    }
     d->observes = policy_observes(kind);
     d->decider.decide = decide;
     d->decider.ctx = d;
@@ -71,6 +110,9 @@ void run_decider_fini(struct run_decider *d)
     for (size_t i = 0; d->solver && i < d->n_problems; i++)
         policy_solver_destroy(d->solver[i]);
     core_free(d->solver);
+    for (size_t u = 0; d->explore_rng && u < d->n_ues; u++)
+        core_rng_destroy(d->explore_rng[u]);
+    core_free(d->explore_rng);
     memset(d, 0, sizeof(*d));
 }
 

@@ -264,6 +264,7 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
             goto out_close_db;
     }
     sinks.db = db;
+    sinks.assembly = a;
     sinks.run_id = res->run_id;
     sinks.observer = opt->observer;
     sinks.res = res;
@@ -272,6 +273,8 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
         rc = run_record_ues(a, w.radio, db, res->run_id, e);
     if (rc == CORE_OK && db && w.collab)
         rc = run_record_layers(a, db, res->run_id, e);
+    if (rc == CORE_OK && db && w.collab)
+        rc = run_record_sample_fields(a, db, res->run_id, e);
     if (rc == CORE_OK)
         rc = run_slices(io_config_path(a->cfg), w.eng, a->sim.duration_s, opt->stop_flag,
                         opt->progress, opt->progress_ctx, run_sinks_drain, &sinks, e);

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "db/db.h"
 #include "io/io.h"
+#include "policy/policy.h"
 #include "proto/proto.h"
 #include "radio/radio.h"
 
@@ -50,6 +51,7 @@ struct run_assembly {
     struct radio_ue_group_config *groups; /* [radio.n_groups] (owned) */
     double *pos_x_m, *pos_y_m;          /* the groups' <position>s, m (owned) */
     struct proto_world_config collab;   /* COLLAB; its arrays are the ones below */
+    struct policy_explore_config explore; /* COLLAB: every policy's exploration */
     size_t n_models, n_devices;         /* COLLAB: models, device classes */
     struct proto_model *models;         /* [n_models] (owned) */
     struct nn_model **nn_models;        /* [n_models]: shapes or finalized (owned) */

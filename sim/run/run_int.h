@@ -50,6 +50,12 @@ struct run_decider {
     bool exact;                    /* every solver's cuts are every cut of its model */
     bool observes;                 /* the policy hears outcomes (policy_observes) */
     bool truth;                    /* the policy decides on the truth (policy_truth) */
+    struct policy_explore_config explore; /* the scenario's exploration */
+    bool exploring;                /* explore has a probability above 0 */
+    uint64_t seed;                 /* the run's seed (its exploration streams') */
+    size_t n_ues;                  /* the scenario's UEs */
+    struct core_rng **explore_rng; /* [n_ues]: each UE's exploration stream, made at its
+                                      first use (owned; NULL when not exploring) */
     struct proto_decider decider;  /* what the world calls (ctx: this) */
 };
 
@@ -84,6 +90,12 @@ struct run_sinks {
     struct proto_message_record *messages; size_t n_messages, cap_messages;
     struct proto_energy_row *energy; size_t n_energy, cap_energy;
     bool nomem;                     /* a buffer could not grow (the run fails) */
+    /* The training samples (samples.c), written with the outcomes. */
+    const struct run_assembly *assembly; /* names, problems (borrowed) */
+    struct db_sample_row *sample_rows;   /* [cap_rows] (owned) */
+    size_t *sample_at;                   /* [2 cap_rows]: state and action text offsets (owned) */
+    size_t cap_rows;                     /* rows there is room for */
+    char *text; size_t n_text, cap_text; /* their encodings (owned) */
 };
 
 /* Buffer one row of each kind (from handlers). */
@@ -104,6 +116,14 @@ void run_sinks_samples(struct run_sinks *s, const struct radio_sample *rows, siz
 enum core_rc run_record_ues(const struct run_assembly *a, struct radio_world *radio,
                             struct db *db, int64_t run_id, struct core_err *e);
 enum core_rc run_record_layers(const struct run_assembly *a, struct db *db, int64_t run_id,
+                               struct core_err *e);
+
+/* The training samples (samples.c): the fields of each (device class,
+ * model)'s encodings, as the run starts; and the samples of the finished
+ * outcomes among rows, as they are written. */
+enum core_rc run_record_sample_fields(const struct run_assembly *a, struct db *db,
+                                      int64_t run_id, struct core_err *e);
+enum core_rc run_samples_write(struct run_sinks *s, const struct proto_outcome *rows, size_t n,
                                struct core_err *e);
 
 /* Write and hand over everything buffered (run_drain_fn). */

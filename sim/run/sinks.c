@@ -1,7 +1,7 @@
 /*
  * sinks.c — the record sinks of a run: the rows the world's handlers report
- * (requests, radio samples, outcomes of inferences, messages, the energy
- * ledger), buffered in
+ * (requests, radio samples, outcomes of inferences and their training
+ * samples, messages, the energy ledger), buffered in
  * memory, written to the results database between slices (one transaction
  * per kind per drain: all of a batch or none of it) and handed to the
  * caller's observer (its in-memory sink: summaries, CSV).
@@ -152,6 +152,8 @@ enum core_rc run_sinks_drain(void *ctx, struct core_err *e)
         if (s->db)
             rc = db_insert_inferences(s->db, s->run_id, s->model_names, s->outcomes,
                                       s->n_outcomes, e);
+        if (rc == CORE_OK && s->db)
+            rc = run_samples_write(s, s->outcomes, s->n_outcomes, e);
         if (rc != CORE_OK)
             return rc;
         if (ob->outcomes)
@@ -187,6 +189,9 @@ void run_sinks_fini(struct run_sinks *s)
     core_free(s->messages);
     core_free(s->energy);
     core_free((void *)s->model_names);
+    core_free(s->sample_rows);
+    core_free(s->sample_at);
+    core_free(s->text);
     memset(s, 0, sizeof(*s));
 }
 

@@ -149,8 +149,11 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     raw_columns(conn, "messages", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
-    assert_string_equal(cols, "run_id,inference_id,state,action,reward,next_state");
-    assert_int_equal(db_schema_version(), 8);
+    assert_string_equal(cols, "run_id,inference_id,ue_id,device,model,state,action,reward,"
+                              "window_reward,next_state");
+    raw_columns(conn, "sample_fields", cols, sizeof(cols));
+    assert_string_equal(cols, "run_id,device,model,kind,field,name,unit,description");
+    assert_int_equal(db_schema_version(), 9);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -167,10 +170,13 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "error,updated_at");
     raw_columns(conn, "sweep_values", cols, sizeof(cols));
     assert_string_equal(cols, "point_key,factor_index,factor,path,value,value_num");
-    /* Every table of DESIGN.md, requests, configs, ues, energy, layers, sweep_points and
-     * sweep_values: 13. */
+    /* Every table of DESIGN.md (samples a view over sample_rows), requests, configs, ues,
+     * energy, layers, sweep_points, sweep_values and sample_fields: 14. */
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-                     13);
+                     14);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
+                                   "name = 'samples'"),
+                     1);
     sqlite3_close(conn);
 }
 

@@ -595,24 +595,36 @@ static void test_db_collab_samples_table_takes_rows_of_known_runs_only(void **st
 {
     struct testutil_dir *f = *state;
     struct db *db = open_ok(f->path);
+    const struct db_sample_row rows[] = {
+        {5, 2, "phone", "lenet5", "0.5,1", "3,3,0", -0.25, -0.5},
+        {9, 2, "phone", "lenet5", "0.75,1", "3,0,0", -0.125, -0.375},
+        {7, 1, "phone", "lenet5", "0.25,0", "0,0,0", -1, 0},
+    };
+    struct core_err e;
     sqlite3 *conn;
 
     begin_run(db);
+    assert_int_equal(db_insert_samples(db, 1, rows, 3, &e), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn, "PRAGMA foreign_keys = ON");
-    raw_exec(conn, "INSERT INTO samples VALUES (1, 0, '[0.5,1]', 'split=3', -0.25, NULL)");
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples WHERE reward = -0.25 AND "
-                                   "next_state IS NULL AND typeof(state) = 'text'"),
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples WHERE inference_id = 5 AND "
+                                   "reward = -0.25 AND window_reward = -0.5 AND "
+                                   "next_state = '0.75,1' AND typeof(state) = 'text'"),
                      1);
+    /* the last sample of each UE and model has no next state */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples WHERE next_state IS NULL"), 2);
     /* Unknown run, missing state, duplicate key: all refused. */
-    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (2, 0, 's', 'a', 0, NULL)"),
+    assert_int_equal(raw_try(conn, "INSERT INTO sample_rows VALUES (2, 0, 0, 'd', 'm', 's', 'a', "
+                                   "0, 0)"),
                      SQLITE_CONSTRAINT);
-    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (1, 1, NULL, 'a', 0, NULL)"),
+    assert_int_equal(raw_try(conn, "INSERT INTO sample_rows VALUES (1, 1, 0, 'd', 'm', NULL, "
+                                   "'a', 0, 0)"),
                      SQLITE_CONSTRAINT);
-    assert_int_equal(raw_try(conn, "INSERT INTO samples VALUES (1, 0, 's', 'a', 0, 't')"),
+    assert_int_equal(raw_try(conn, "INSERT INTO sample_rows VALUES (1, 5, 0, 'd', 'm', 's', 'a', "
+                                   "0, 0)"),
                      SQLITE_CONSTRAINT);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples"), 1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM samples"), 3);
     sqlite3_close(conn);
 }
 
@@ -692,6 +704,12 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP VIEW samples;"
+             "DROP TABLE sample_rows;"
+             "DROP TABLE sample_fields;"
+             "CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs(run_id), "
+             "inference_id INTEGER NOT NULL, state TEXT NOT NULL, action TEXT NOT NULL, "
+             "reward REAL NOT NULL, next_state TEXT, PRIMARY KEY (run_id, inference_id));"
              "DROP TABLE sweep_values;"
              "DROP TABLE sweep_points;"
              "DROP TABLE ues;"
