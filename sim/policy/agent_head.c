@@ -85,6 +85,14 @@ enum core_rc policy_head_init(struct policy_head *h, const struct compute_proble
             h->child[h->n_child++] = child_key(k->fparent, k->last) | c;
     }
     qsort(h->child, h->n_child, sizeof(*h->child), cmp_u64);
+    for (c = 0; c < COMPUTE_SIDE_COUNT; c++) {
+        const size_t no = s->n_opt[c];
+        size_t q, o;
+
+        for (q = 0; q < no; q++)
+            for (o = 0; o < no; o++)
+                h->diff[c][q * no + o] = p->options[c][q].resource != p->options[c][o].resource;
+    }
     policy_head_masks(h, NULL);
     return CORE_OK;
 }
@@ -248,45 +256,49 @@ double policy_head_value(const struct policy_head *h, const float *out, uint32_t
 
 /* ---- the decode: dp.c's programmes with the heads as weights ---------------------- */
 
+/* The programmes read the change terms from h->seg and h->diff (set per
+ * decision), unreachable options as +infinity, so that the inner loops are
+ * branch-free sums. */
+
 static void forward_min(struct policy_head *h, const float *out, uint32_t c)
 {
     struct policy_solver *s = h->s;
     const struct policy_cut *k = &s->cuts[c];
     const size_t no = s->n_opt[COMPUTE_SIDE_UE];
+    const uint16_t mask = h->mask[COMPUTE_SIDE_UE][k->last];
+    const float *layer = out + h->off_ue + k->last * no;
     double *f = &s->f[c * no];
     uint8_t *fa = &s->farg[c * no];
-    const double *fp = k->size > 1 ? &s->f[k->fparent * no] : NULL;
-    const uint8_t *fpa = k->size > 1 ? &s->farg[k->fparent * no] : NULL;
-    const double copy = k->size > 1 ? h->bytes[k->fparent] * out[h->off_copy] : 0;
     size_t o, q;
 
-    for (o = 0; o < no; o++) {
-        const double layer = out[h->off_ue + k->last * no + o], seg = out[h->off_seg_ue + o];
-        double best = INFINITY;
-        int arg = POLICY_ARG_NONE;
+    if (k->size == 1) {
+        for (o = 0; o < no; o++) {
+            const bool ok = (mask >> o) & 1;
 
-        fa[o] = POLICY_ARG_NONE;
-        if (!((h->mask[COMPUTE_SIDE_UE][k->last] >> o) & 1))
-            continue;
-        if (!fp) {
-            f[o] = seg + layer;
-            fa[o] = POLICY_ARG_START;
-            continue;
+            f[o] = ok ? (double)out[h->off_seg_ue + o] + layer[o] : INFINITY;
+            fa[o] = ok ? POLICY_ARG_START : POLICY_ARG_NONE;
         }
-        for (q = 0; q < no; q++) {
-            double v;
+        return;
+    }
+    {
+        const double *fp = &s->f[k->fparent * no];
+        const double copy = h->bytes[k->fparent] * out[h->off_copy];
+        const double *seg = h->seg[COMPUTE_SIDE_UE], *diff = h->diff[COMPUTE_SIDE_UE];
 
-            if (fpa[q] == POLICY_ARG_NONE)
-                continue;
-            v = fp[q] + (q != o ? seg : 0) +
-                (other_resource(s, COMPUTE_SIDE_UE, q, o) ? copy : 0);
-            if (arg == POLICY_ARG_NONE || v < best) {
-                best = v;
-                arg = (int)q;
-            }
-        }
-        if (arg != POLICY_ARG_NONE) {
-            f[o] = best + layer;
+        for (o = 0; o < no; o++) {
+            double best = INFINITY;
+            int arg = POLICY_ARG_NONE;
+
+            if ((mask >> o) & 1)
+                for (q = 0; q < no; q++) {
+                    const double v = fp[q] + seg[q * no + o] + diff[q * no + o] * copy;
+
+                    if (v < best) {
+                        best = v;
+                        arg = (int)q;
+                    }
+                }
+            f[o] = arg == POLICY_ARG_NONE ? INFINITY : best + layer[o];
             fa[o] = (uint8_t)arg;
         }
     }
@@ -298,44 +310,59 @@ static void backward_min(struct policy_head *h, const float *out, uint32_t c)
     const struct policy_cut *k = &s->cuts[c];
     const struct policy_cut *g = &s->cuts[k->gparent];
     const size_t no = s->n_opt[COMPUTE_SIDE_EDGE];
-    const bool end = g->size == s->n;
+    const uint16_t mask = h->mask[COMPUTE_SIDE_EDGE][k->next];
+    const float *layer = out + h->off_edge + k->next * no;
     double *hv = &s->h[c * no];
     uint8_t *ha = &s->harg[c * no];
-    const double *hg = end ? NULL : &s->h[k->gparent * no];
-    const uint8_t *hga = end ? NULL : &s->harg[k->gparent * no];
-    const double copy = end ? 0 : h->bytes[k->gparent] * out[h->off_copy + 1];
     size_t o, q;
 
-    for (o = 0; o < no; o++) {
-        const double layer = out[h->off_edge + k->next * no + o];
-        double best = INFINITY;
-        int arg = POLICY_ARG_NONE;
+    if (g->size == s->n) {
+        for (o = 0; o < no; o++) {
+            const bool ok = (mask >> o) & 1;
 
-        ha[o] = POLICY_ARG_NONE;
-        if (!((h->mask[COMPUTE_SIDE_EDGE][k->next] >> o) & 1))
-            continue;
-        if (end) {
-            hv[o] = layer;
-            ha[o] = POLICY_ARG_END;
-            continue;
+            hv[o] = ok ? (double)layer[o] : INFINITY;
+            ha[o] = ok ? POLICY_ARG_END : POLICY_ARG_NONE;
         }
-        for (q = 0; q < no; q++) {
-            double v;
+        return;
+    }
+    {
+        const double *hg = &s->h[k->gparent * no];
+        const double copy = h->bytes[k->gparent] * out[h->off_copy + 1];
+        const double *seg = h->seg[COMPUTE_SIDE_EDGE], *diff = h->diff[COMPUTE_SIDE_EDGE];
 
-            if (hga[q] == POLICY_ARG_NONE)
-                continue;
-            v = hg[q] + (q != o ? out[h->off_seg_edge + q] : 0) +
-                (other_resource(s, COMPUTE_SIDE_EDGE, q, o) ? copy : 0);
-            if (arg == POLICY_ARG_NONE || v < best) {
-                best = v;
-                arg = (int)q;
-            }
-        }
-        if (arg != POLICY_ARG_NONE) {
-            hv[o] = layer + best;
+        for (o = 0; o < no; o++) {
+            double best = INFINITY;
+            int arg = POLICY_ARG_NONE;
+
+            if ((mask >> o) & 1)
+                for (q = 0; q < no; q++) {
+                    const double v = hg[q] + seg[q * no + o] + diff[q * no + o] * copy;
+
+                    if (v < best) {
+                        best = v;
+                        arg = (int)q;
+                    }
+                }
+            hv[o] = arg == POLICY_ARG_NONE ? INFINITY : best + layer[o];
             ha[o] = (uint8_t)arg;
         }
     }
+}
+
+/* The segment heads of a decision: a UE segment is charged at its first
+ * position (o), an edge segment where the later position's option (q)
+ * starts, as dp.c charges waits. */
+static void set_seg(struct policy_head *h, const float *out)
+{
+    const struct policy_solver *s = h->s;
+    size_t q, o, nu = s->n_opt[COMPUTE_SIDE_UE], ne = s->n_opt[COMPUTE_SIDE_EDGE];
+
+    for (q = 0; q < nu; q++)
+        for (o = 0; o < nu; o++)
+            h->seg[COMPUTE_SIDE_UE][q * nu + o] = q != o ? out[h->off_seg_ue + o] : 0;
+    for (q = 0; q < ne; q++)
+        for (o = 0; o < ne; o++)
+            h->seg[COMPUTE_SIDE_EDGE][q * ne + o] = q != o ? out[h->off_seg_edge + q] : 0;
 }
 
 bool policy_head_decode(struct policy_head *h, const float *out, struct compute_plan *pl,
@@ -348,6 +375,7 @@ bool policy_head_decode(struct policy_head *h, const float *out, struct compute_
     double best = INFINITY;
     size_t i, o;
 
+    set_seg(h, out);
     for (i = 0; i < s->n_cuts; i++)
         if (s->cuts[i].size > 0 && s->cuts[i].ue_ok)
             forward_min(h, out, (uint32_t)i);

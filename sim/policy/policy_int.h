@@ -298,6 +298,12 @@ struct policy_head {
     double *lf, *lh;           /* [n_cuts x n_opt[side]] log-space programmes (owned) */
     double *gf, *gh;           /* their adjoints (owned) */
     double *gacc;              /* [n_heads] gradient accumulator (owned) */
+    double diff[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
+                               /* [q x n_opt + o]: 1 when options q and o use different
+                                  resources, else 0 */
+    double seg[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
+                               /* [q x n_opt + o]: the decode's segment head from q to o
+                                  (0 when q == o) */
     bool edge_ok;              /* the decision may use the edge */
     uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options each layer may take
                                                                   now: supported and available */
