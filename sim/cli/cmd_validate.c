@@ -1,6 +1,7 @@
 /*
  * cmd_validate.c — `coinfer validate FILE...`: check files against their
- * schema without running anything. Exit 0 when every file is valid, 2 when
+ * schema without running anything; an agent file (recognised by its magic)
+ * against its format and checksum. Exit 0 when every file is valid, 2 when
  * any is not (each bad file is reported as FILE:LINE: message).
  */
 #include "cli/cli_int.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io/io.h"
 #include "run/run.h"
 
 static void help(FILE *out)
@@ -18,7 +20,9 @@ static void help(FILE *out)
             "Check each FILE against its schema and the ranges of every value, without\n"
             "running it: a scenario file (root element <scenario>, scenarios/schema.xsd), a\n"
             "sweep file (<sweep>, scenarios/sweep.xsd: its base scenario and every factor\n"
-            "value on it) or a model file (<model>, models/schema.xsd).\n"
+            "value on it), a model file (<model>, models/schema.xsd) or an agent file\n"
+            "(the learning agent's, recognised by its magic: its checksum, version and\n"
+            "every record).\n"
             "Prints 'FILE: ok' for each valid file (unless --quiet) and 'FILE:LINE: what is\n"
             "wrong' on stderr for each bad one. Exit codes: 0 all valid, 2 any invalid.\n");
 }
@@ -48,7 +52,8 @@ int cli_validate(int argc, char **argv)
             continue;
         n_files++;
         core_err_clear(&e);
-        if (run_validate(argv[i], &e) == CORE_OK) {
+        if ((io_file_is_agent(argv[i]) ? io_agent_validate(argv[i], &e)
+                                       : run_validate(argv[i], &e)) == CORE_OK) {
             if (!quiet)
                 printf("%s: ok\n", argv[i]);
             continue;

@@ -491,6 +491,7 @@ void core_sha256_final_hex(struct core_sha256 *s, char hex[65]);
 #define CORE_FILE_MAX_WEIGHTS ((uint64_t)4 << 30)  /* a weights file: 4 GiB */
 #define CORE_FILE_MAX_DATASET ((uint64_t)1 << 30)  /* a dataset file (IDX): 1 GiB */
 #define CORE_FILE_MAX_TABLE (64u << 20)            /* a CSV a command reads: 64 MiB */
+#define CORE_FILE_MAX_AGENT ((uint64_t)1 << 30)    /* an agent file: 1 GiB */
 
 /* Open the file at path for reading as a `what` ("model file") of at most
  * max_bytes: a regular file only (a directory, FIFO, device or socket is

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "policy/policy.h"
 #include "proto/proto.h"
 #include "radio/radio.h"
 
@@ -395,5 +396,36 @@ struct io_onnx_info {
  * CORE_E_NOMEM. */
 enum core_rc io_onnx_import(const char *path, uint64_t seed, struct nn_model **out,
                             struct io_onnx_info *info, struct core_err *e);
+
+/* ======================================================================== */
+/* Agent files (agent_file.c)                                               */
+/* ======================================================================== */
+
+/* The learning agent (policy.h) in a binary file: magic "COINFERA",
+ * version, the training configuration, per problem the action-space
+ * signature (model and device names, layers, options per side with their
+ * labels, the family of cuts, state features), the feature and cost
+ * normalisation and the weights, then a SHA-256 of it all (the layout:
+ * agent_file.c, and README "The learning agent"). */
+
+/* Write agent a to path (created or truncated). CORE_E_IO naming path when
+ * it cannot be written (it is then removed), CORE_E_NOMEM. */
+enum core_rc io_agent_write(const struct policy_agent *a, const char *path, struct core_err *e);
+
+/* Read the agent file at path into *out (owned, policy_agent_destroy; no
+ * problem bound: policy_agent_bind). CORE_E_INPUT "PATH:0: message" for a
+ * file that cannot be opened or is no regular file, is larger than
+ * CORE_FILE_MAX_AGENT, is foreign (bad magic), of another version,
+ * truncated or with bytes after its checksum, corrupted (checksum
+ * mismatch), or holds a record out of range or an agent that cannot be
+ * built; CORE_E_NOMEM. */
+enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct core_err *e);
+
+/* Check the agent file at path as io_agent_read does. */
+enum core_rc io_agent_validate(const char *path, struct core_err *e);
+
+/* Whether the file at path starts with the agent file's magic (no error
+ * is reported). */
+bool io_file_is_agent(const char *path);
 
 #endif /* COINFER_IO_H */

@@ -50,6 +50,18 @@
 
 #include <cblas.h>
 
+int nn_blas_cores(void)
+{
+    static _Atomic int cores;
+    int n = cores;
+
+    if (n == 0) {
+        n = openblas_get_num_procs();
+        cores = n;
+    }
+    return n;
+}
+
 void nn_blas_restart(char **argv)
 {
     const char *set = getenv("OPENBLAS_NUM_THREADS");

@@ -1,8 +1,8 @@
 /*
  * loss.c — the losses training starts its backward pass from: softmax
- * cross-entropy on logits (classification) and mean squared error
- * (regression), with their gradients, as PyTorch's cross_entropy and
- * mse_loss with reduction "mean".
+ * cross-entropy on logits (classification), mean squared error and the
+ * Huber loss (regression), with their gradients, as PyTorch's
+ * cross_entropy, mse_loss and huber_loss with reduction "mean".
  *
  * Cross-entropy is taken on the logits z of a row: log softmax(z)_y =
  * z_y - max - log sum_j exp(z_j - max), in double, which stays finite where
@@ -53,6 +53,22 @@ double nn_loss_mse(const float *y, const float *target, size_t count, float *dy)
         total += d * d;
         if (dy)
             dy[i] = (float)(2.0 * d / (double)count);
+    }
+    return count ? total / (double)count : 0.0;
+}
+
+double nn_loss_huber(const float *y, const float *target, size_t count, double delta, float *dy)
+{
+    double total = 0.0;
+    size_t i;
+
+    CORE_ASSERT(delta > 0);
+    for (i = 0; i < count; i++) {
+        const double d = (double)y[i] - target[i], a = fabs(d);
+
+        total += a <= delta ? 0.5 * d * d : delta * (a - 0.5 * delta);
+        if (dy)
+            dy[i] = (float)((a <= delta ? d : (d > 0 ? delta : -delta)) / (double)count);
     }
     return count ? total / (double)count : 0.0;
 }

@@ -730,7 +730,7 @@ enum core_rc nn_model_forward_part(struct nn_model *m, const bool *member,
                                    struct core_err *e)
 {
     const float *in[NN_MAX_INPUTS];
-    const int cores = openblas_get_num_procs();
+    const int cores = nn_blas_cores();
     size_t n_entry = 0, n_exit = 0;
     enum core_rc rc;
     int t, i;

@@ -412,6 +412,12 @@ double nn_loss_xent(const float *logits, const uint32_t *labels, size_t n, size_
  * writes dy = 2 (y - target) / count (may be NULL). As PyTorch's mse_loss. */
 double nn_loss_mse(const float *y, const float *target, size_t count, float *dy);
 
+/* Huber loss over count values with threshold delta (> 0): returns the mean
+ * of 0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) beyond, d = y -
+ * target; writes dy = clamp(d, -delta, delta) / count (may be NULL). As
+ * PyTorch's huber_loss (reduction "mean"). */
+double nn_loss_huber(const float *y, const float *target, size_t count, double delta, float *dy);
+
 /* ---- optimisers (optim.c) --------------------------------------------- */
 
 enum nn_optim_kind {

@@ -370,5 +370,8 @@ void nn_names_fini(struct nn_names *x);
  * OpenBLAS needs ..." when they cannot (a memory limit): OpenBLAS itself
  * would retry such a mapping for ever. */
 enum core_rc nn_blas_prepare(int threads, int callers, struct core_err *e);
+/* The cores OpenBLAS sees (openblas_get_num_procs, a system call each time:
+ * asked once per process, then kept), the most threads a pass may use. */
+int nn_blas_cores(void);
 
 #endif /* COINFER_NN_INT_H */

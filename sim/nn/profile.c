@@ -176,7 +176,7 @@ out_free:
 enum core_rc nn_sgemm_gflops(uint32_t m, uint32_t n, uint32_t k, int threads, size_t reps,
                              double *gflops, struct core_err *e)
 {
-    const int cores = openblas_get_num_procs();
+    const int cores = nn_blas_cores();
     float *a, *b, *c;
     double *runs_s, t0_s, med_s;
     size_t r;

@@ -311,7 +311,7 @@ size_t nn_train_n_params(const struct nn_train *t)
 static enum core_rc threads_par(struct nn_train *t, int threads, struct nn_par **par,
                                 struct core_err *e)
 {
-    const int cores = openblas_get_num_procs();
+    const int cores = nn_blas_cores();
 
     *par = NULL;
     if (threads < 1 || threads > cores)

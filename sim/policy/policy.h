@@ -257,4 +257,191 @@ void policy_action_encode(const struct compute_problem *p, const struct compute_
 enum core_rc policy_action_plan(const struct compute_problem *p, const int32_t *a,
                                 struct compute_plan *out, struct core_err *e);
 
+/* ---- the learning agent (agent*.c) ------------------------------------------------ */
+
+/* An agent is a trained value model of the cost of a plan, one per problem
+ * it decides for (a (device class, model) pair of a scenario), fitted
+ * offline to (state, plan, cost) samples (agent_train.c). For problem i,
+ * an MLP trunk (depth fc layers of hidden units with ReLU on the state's
+ * features, each normalised by the training set's mean and standard
+ * deviation, clipped to +-POLICY_AGENT_CLIP) ends in one linear layer whose
+ * outputs are the heads. The predicted cost of a plan, in units of the
+ * training costs' standard deviation about their mean, is the SUM of the
+ * heads its parts select, along the plan's canonical order (the cut's UE
+ * layers by index, then the rest by index), exactly as the cost model of
+ * compute.h adds up (agent_head.c):
+ *   split head  cut[c] for the plan's cut c (of the joint policy's family,
+ *               cuts.c), plus xb x bytes(c) when it has an edge part (xb a
+ *               head, bytes(c) its crossing bytes over the largest crossing
+ *               of the family);
+ *   layer heads ue[i][o] / edge[i][o] for layer i on option o of its side;
+ *   change terms seg_ue[o] / seg_edge[o] for each segment on option o
+ *               (its first position, and each position whose option differs
+ *               from the one before, on the same side), and copy_ue /
+ *               copy_edge x bytes(boundary) where consecutive positions of a
+ *               side use different resources.
+ * Every term depends on one position, one boundary or the cut, so the best
+ * plan is the shortest path of policy.h's "Exactness of joint" with these
+ * heads as edge weights: the same forward and backward programmes over the
+ * same family of cuts decode it exactly (no approximation), in O(cuts x
+ * options^2). The same programmes in log space give log sum over every
+ * valid plan of exp(-cost), the conservative term's softmin, and its
+ * gradient exactly.
+ *
+ * Training minimises, over batches of samples of each problem,
+ *   mean_b huber(Q(s_b, a_b) - y_b) + alpha mean_b (Q(s_b, a_b) + log sum_a exp(-Q(s_b, a)))
+ * with y_b the sample's cost normalised, a over every valid plan (supported
+ * options; under the sample's state, when it has one, available options and
+ * the edge only when available), alpha = conservative: the second term
+ * (CQL's) lowers the predicted cost of the plans the data shows and raises
+ * that of the plans it does not, weighted by how attractive the model finds
+ * them. Adam on the nn module's backward passes (sim/nn), learning rate on a
+ * cosine schedule to 0. Deterministic for a seed at one thread. */
+
+#define POLICY_AGENT_CLIP 8.0        /* normalised features are clipped to +-this */
+#define POLICY_AGENT_NAME_MAX 64     /* model and device names kept, NUL included */
+#define POLICY_AGENT_MAX_STATE 4096  /* state features of one problem */
+#define POLICY_AGENT_MAX_HIDDEN 4096 /* trunk width */
+#define POLICY_AGENT_MAX_DEPTH 16    /* trunk layers */
+
+struct policy_agent; /* a trained value model for one or more problems (owned) */
+
+/* One problem the agent decides for: a (device class, model) pair of a scenario. */
+struct policy_agent_problem {
+    const char *model;                     /* model name (< POLICY_AGENT_NAME_MAX bytes) */
+    const char *device;                    /* device class name (idem) */
+    const struct compute_problem *problem; /* its problem (predictions; borrowed) */
+    uint32_t n_state;                      /* state features of its samples, 1..MAX_STATE */
+};
+
+/* One training sample (borrowed arrays). */
+struct policy_sample {
+    uint32_t problem;              /* index into the problems given to training */
+    const float *state;            /* [n_state] raw features (the agent normalises them) */
+    struct compute_plan plan;      /* the action: the UE's plan (its cut must be of the
+                                      problem's family: every plan a policy makes is) */
+    double cost;                   /* what it cost: minus the reward (lower is better); finite */
+    const struct compute_state *st; /* the compute state it was decided on (borrowed; NULL:
+                                      not known): masks the conservative term's plans, and
+                                      held-out samples with one are scored for regret */
+};
+
+struct policy_train_config {
+    uint64_t seed;        /* weights (nn_model_finalize), hold-out split, batches */
+    uint64_t steps;       /* optimiser steps (each one batch of every problem), >= 1 */
+    uint32_t batch;       /* samples per batch, >= 1 */
+    double learning_rate; /* Adam's initial learning rate, > 0 */
+    uint32_t hidden;      /* trunk width, 1..POLICY_AGENT_MAX_HIDDEN */
+    uint32_t depth;       /* trunk layers, 0..POLICY_AGENT_MAX_DEPTH (0: linear heads) */
+    double conservative;  /* alpha, weight of the conservative term, >= 0 (0: none) */
+    double holdout;       /* share of each problem's samples held out, 0..0.5 */
+    int threads;          /* nn threads, 1..2 (deterministic per count) */
+};
+
+/* Where training stands (every `every` steps, and after the last). */
+struct policy_train_step {
+    uint64_t step;         /* steps done */
+    double loss;           /* mean training loss of the steps since the last report */
+    double heldout_loss;   /* the loss on the held-out samples (at most POLICY_AGENT_EVAL of
+                              each problem; NAN when none is held out) */
+    double heldout_regret; /* mean over held-out samples with a state of the objective of
+                              the agent's plan minus joint's under the problem's
+                              predictions (compute_plan_cost), objective units; NAN when none */
+};
+typedef void (*policy_train_progress_fn)(void *ctx, const struct policy_train_step *s);
+#define POLICY_AGENT_EVAL 8192 /* held-out samples of one problem evaluated */
+
+/* Train an agent on samples[0..n_samples) for problems[0..n_problems)
+ * (each with at least one sample; a problem may repeat no (model, device)
+ * pair). progress (may be NULL) hears every `every` steps (0: only the
+ * last). *out is returned owned, bound to the given problems (which must
+ * outlive it, or be rebound). CORE_E_INPUT naming the sample or problem
+ * for a bad configuration, a problem that fails compute_problem_check, a
+ * sample whose plan fails compute_plan_check, whose cut is not of its
+ * problem's family, or whose cost or problem index is bad; CORE_E_NOMEM. */
+enum core_rc policy_agent_train(const struct policy_agent_problem *problems, size_t n_problems,
+                                const struct policy_sample *samples, size_t n_samples,
+                                const struct policy_train_config *cfg,
+                                policy_train_progress_fn progress, void *ctx, uint64_t every,
+                                struct policy_agent **out, struct core_err *e);
+void policy_agent_destroy(struct policy_agent *a); /* NULL is a no-op */
+
+/* Problems of the agent, and problem i's model name, device name, state
+ * features (borrowed). */
+size_t policy_agent_n_problems(const struct policy_agent *a);
+const char *policy_agent_model(const struct policy_agent *a, size_t i);
+const char *policy_agent_device(const struct policy_agent *a, size_t i);
+uint32_t policy_agent_n_state(const struct policy_agent *a, size_t i);
+
+/* The agent's problem for (model, device): its index, or -1. */
+int policy_agent_find(const struct policy_agent *a, const char *model, const char *device);
+
+/* Bind problem i of the agent to scenario problem p (borrowed: it must
+ * outlive the binding) with n_state features: CORE_E_INPUT naming the
+ * first difference from the agent's action-space signature (layers and
+ * their inputs and bytes, options per side with their labels and resources,
+ * the family of cuts, n_state), or p failing compute_problem_check;
+ * CORE_E_NOMEM. An agent from training is bound to its problems. */
+enum core_rc policy_agent_bind(struct policy_agent *a, size_t i, const struct compute_problem *p,
+                               uint32_t n_state, struct core_err *e);
+
+/* The agent's best plan for its problem i (bound) under raw state
+ * features state[0..n_state) and compute state st: the plan of least
+ * predicted cost among those that give no layer an unsupported option
+ * (infinite latency) or an unavailable one (infinite wait in st), and none
+ * an edge part when st says the edge is not available. CORE_E_RUNTIME when
+ * i is not bound or no such plan exists. Allocates nothing. Not
+ * thread-safe: one agent per thread (the agent file reads into another). */
+enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const float *state,
+                                 const struct compute_state *st, struct compute_plan *out,
+                                 struct core_err *e);
+
+/* What an agent is, as its file holds it (io/agent_file.c): its
+ * configuration and, per problem, the action-space signature, the feature
+ * and cost normalisation and the weights. */
+struct policy_agent_signature {
+    char model[POLICY_AGENT_NAME_MAX];   /* model name */
+    char device[POLICY_AGENT_NAME_MAX];  /* device class name */
+    uint32_t n_state;                    /* state features */
+    uint32_t n_layers;                   /* layers, 1..COMPUTE_PLAN_MAX_LAYERS */
+    double input_bytes;                  /* the model input, B */
+    struct compute_problem_layer layers[COMPUTE_PLAN_MAX_LAYERS]; /* [n_layers]: inputs and
+                                                                     output bytes */
+    uint32_t n_options[COMPUTE_SIDE_COUNT]; /* options per side */
+    struct compute_option options[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS]; /* resource,
+                                                                     amount, label */
+    bool ideals;                         /* the family: every ideal (else the prefixes) */
+    uint32_t n_cuts;                     /* cuts in it */
+};
+
+struct policy_agent_part {
+    struct policy_agent_signature sig; /* the action space */
+    float *state_mean;                 /* [n_state] feature means (owned by the holder) */
+    float *state_sd;                   /* [n_state] their standard deviations, > 0 */
+    double cost_mean;                  /* the training costs' mean */
+    double cost_sd;                    /* their standard deviation, > 0 */
+    double bytes_scale;                /* the family's largest crossing, B (> 0) */
+    size_t n_weights;                  /* floats of weights[] */
+    float *weights;                    /* every fc layer's weights then bias, in order */
+};
+
+struct policy_agent_image {
+    struct policy_train_config config; /* how it was trained (hidden, depth shape it) */
+    size_t n_problems;                 /* parts */
+    struct policy_agent_part *parts;   /* [n_problems] */
+};
+
+/* The agent's image (borrowed, valid while a lives). */
+const struct policy_agent_image *policy_agent_image(const struct policy_agent *a);
+/* Heads (outputs of the last layer) and weights an agent of signature sig
+ * trained with hidden and depth has. */
+size_t policy_agent_heads(const struct policy_agent_signature *sig);
+size_t policy_agent_n_weights(const struct policy_agent_signature *sig, uint32_t hidden,
+                              uint32_t depth);
+/* Build an agent from an image (copied), no problem bound. CORE_E_INPUT
+ * naming what is wrong (counts out of range, a weight count that does not
+ * fit, a scale not > 0, names not unique); CORE_E_NOMEM. */
+enum core_rc policy_agent_create(const struct policy_agent_image *img, struct policy_agent **out,
+                                 struct core_err *e);
+
 #endif /* COINFER_POLICY_H */

@@ -15,7 +15,11 @@
  *              the best cut of them, and the plan a cut gives;
  *   local.c, edge.c, joint.c, random.c   one built-in policy each;
  *   split.c    split, split-default and resource: one option per side's part;
- *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's.
+ *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's;
+ *   agent_head.c  the learning agent's value model over a family of cuts: its
+ *              heads, the decode and the log-space programmes;
+ *   agent.c    the agent object: image, bind, decide;
+ *   agent_train.c  its offline training.
  *
  * Data layout of a solver. cuts[] holds the family sorted by size (so a
  * cut's forward parent, one layer smaller, comes before it, and its backward
@@ -273,5 +277,85 @@ enum core_rc policy_random_create(struct policy_solver *s, struct core_err *e);
 enum core_rc policy_random_decide(struct policy_solver *s, const struct compute_state *st,
                                   struct core_rng *rng, struct compute_plan *out,
                                   struct core_err *e);
+
+/* ---- the agent's value model over a family of cuts (agent_head.c) ----------------- */
+
+/* The additive value model of policy.h's "the learning agent" for one
+ * problem: joint's solver on it (the family of cuts, the support masks,
+ * the DP's scratch and policy_emit), where each head sits among the last
+ * layer's outputs, and the scratch of the log-space programmes. Heads, in
+ * order: cut[n_cuts], xb, ue[n x n_ue_opt] (layer-major), edge[n x
+ * n_edge_opt], seg_ue[n_ue_opt], seg_edge[n_edge_opt], copy_ue, copy_edge. */
+struct policy_head {
+    struct policy_solver *s;   /* joint's solver on the problem (owned) */
+    size_t n_heads;            /* outputs the model ends in */
+    size_t off_xb, off_ue, off_edge, off_seg_ue, off_seg_edge, off_copy; /* head offsets */
+    double bytes_scale;        /* the family's largest crossing, B */
+    double *bytes;             /* [n_cuts] cut c's crossing over bytes_scale (owned) */
+    uint64_t *child;           /* [n_cuts] (fparent << 16 | last) << 20 | c of every nonempty
+                                  cut, sorted: a plan's cut by its UE layers (owned) */
+    size_t n_child;            /* entries of child[] */
+    double *lf, *lh;           /* [n_cuts x n_opt[side]] log-space programmes (owned) */
+    double *gf, *gh;           /* their adjoints (owned) */
+    double *gacc;              /* [n_heads] gradient accumulator (owned) */
+    double diff[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
+                               /* [q x n_opt + o]: 1 when options q and o use different
+                                  resources, else 0 */
+    double seg[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
+                               /* [q x n_opt + o]: the decode's segment head from q to o
+                                  (0 when q == o) */
+    bool edge_ok;              /* the decision may use the edge */
+    uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options each layer may take
+                                                                  now: supported and available */
+};
+
+/* Prepare h for problem p (checked; borrowed). CORE_E_INPUT when joint has
+ * no plan for it, CORE_E_NOMEM; what it got is freed by policy_head_fini. */
+enum core_rc policy_head_init(struct policy_head *h, const struct compute_problem *p,
+                              struct core_err *e);
+void policy_head_fini(struct policy_head *h); /* zeroed h is a no-op */
+/* Heads of the model for a family of n_cuts cuts of a problem of n layers. */
+size_t policy_head_count(size_t n_cuts, size_t n, size_t n_ue_opt, size_t n_edge_opt);
+/* The cut of the family whose UE part is pl's (its first n_ue positions as
+ * a set), or POLICY_NO_CUT. */
+uint32_t policy_head_cut_of(const struct policy_head *h, const struct compute_plan *pl);
+/* Set h's masks for state st (NULL: every supported option, edge allowed). */
+void policy_head_masks(struct policy_head *h, const struct compute_state *st);
+/* The value of cut c with pl's options (by layer; its order is not read)
+ * under heads out[]: the sum of the heads it selects. When grad is not
+ * NULL, adds gscale x (how many times it selects each head, bytes for the
+ * byte heads) into grad[]. */
+double policy_head_value(const struct policy_head *h, const float *out, uint32_t c,
+                         const struct compute_plan *pl, float *grad, double gscale);
+/* The valid plan of least value under out[] and h's masks into pl, its
+ * value in *value: false when none exists. Allocates nothing. */
+bool policy_head_decode(struct policy_head *h, const float *out, struct compute_plan *pl,
+                        double *value);
+/* log sum over every plan valid under h's masks of exp(-value) (-INFINITY
+ * when none); when grad is not NULL, adds gscale x its gradient with
+ * respect to out[] into grad[] (minus each head's expected count under the
+ * plans' softmin distribution). */
+double policy_head_logz(struct policy_head *h, const float *out, float *grad, double gscale);
+
+/* ---- the agent's pieces shared by agent.c and agent_train.c ------------------------- */
+
+struct nn_model;
+
+/* The network of an agent problem of signature sig: input (batch, n_state,
+ * 1, 1), depth fc layers of hidden units with bias and ReLU, one fc layer
+ * with bias to the heads; finalized with seed. CORE_E_NOMEM. */
+enum core_rc policy_agent_net_build(const struct policy_agent_signature *sig, uint32_t hidden,
+                                    uint32_t depth, uint32_t batch, uint64_t seed,
+                                    struct nn_model **out, struct core_err *e);
+/* Copy the network's weights into w (load false) or from w (load true),
+ * layer by layer as nn_model_layer_weights lays them out. */
+void policy_agent_net_weights(struct nn_model *m, float *w, bool load);
+/* Normalise raw features: (raw - mean) / sd, clipped to +-POLICY_AGENT_CLIP,
+ * NaN to 0. */
+void policy_agent_normalise(const struct policy_agent_part *pt, const float *raw, float *x);
+/* The signature of h's problem for (model, device) with n_state features. */
+void policy_agent_signature_of(const struct policy_head *h, const char *model,
+                               const char *device, uint32_t n_state,
+                               struct policy_agent_signature *sig);
 
 #endif /* COINFER_POLICY_INT_H */

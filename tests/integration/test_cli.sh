@@ -43,6 +43,18 @@ expect_match "a missing file is named" "$ERR" "$TMP/nope.xml"
 printf 'this is not xml\n' >"$TMP/notxml.xml"
 expect_exit 2 "validate: non-XML input is exit 2" "$COINFER" validate "$TMP/notxml.xml"
 expect_match "non-XML input has FILE:LINE" "$ERR" "$TMP/notxml.xml:[0-9]+: "
+# An agent file (the learning agent's, tests/data/agents/tiny.agent) is
+# recognised by its magic and checked: a flipped byte is a checksum error.
+expect_exit 0 "validate accepts an agent file" "$COINFER" validate tests/data/agents/tiny.agent
+expect_match "validate prints ok for the agent file" "$OUT" "tiny.agent: ok"
+cp tests/data/agents/tiny.agent "$TMP/bad.agent"
+printf 'x' | dd of="$TMP/bad.agent" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_exit 2 "validate: a corrupted agent file is exit 2" "$COINFER" validate "$TMP/bad.agent"
+expect_match "a corrupted agent file is FILE:0: checksum mismatch" "$ERR" \
+    "^coinfer: $TMP/bad.agent:0: checksum mismatch"
+head -c 300 tests/data/agents/tiny.agent >"$TMP/short.agent"
+expect_exit 2 "validate: a truncated agent file is exit 2" "$COINFER" validate "$TMP/short.agent"
+expect_match "a truncated agent file says so" "$ERR" "$TMP/short.agent:0: truncated agent file"
 
 # ---- run and the database ---------------------------------------------------------
 db=$TMP/r.db

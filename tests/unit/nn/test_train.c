@@ -556,6 +556,31 @@ static void test_mse_matches_definition_and_its_gradient(void **state)
     assert_near(d[2], 0.0, 0.0);
 }
 
+static void test_huber_matches_definition_and_finite_differences(void **state)
+{
+    const float y[4] = {1.0f, -2.0f, 0.5f, 0.25f}, t[4] = {0.0f, 1.0f, 0.5f, -0.5f};
+    float d[4], yy[4];
+    size_t i;
+
+    /* d = 1, -3, 0, 0.75 with delta 1: 0.5, 2.5, 0, 0.28125 */
+    assert_near(nn_loss_huber(y, t, 4, 1.0, d), (0.5 + 2.5 + 0.0 + 0.28125) / 4.0, 1e-12);
+    assert_near(d[0], 0.25, 1e-7);
+    assert_near(d[1], -0.25, 1e-7);
+    assert_near(d[2], 0.0, 0.0);
+    assert_near(d[3], 0.75 / 4.0, 1e-7);
+    memcpy(yy, y, sizeof(yy));
+    for (i = 0; i < 4; i++) {
+        double lp, lm;
+
+        yy[i] = y[i] + 1e-3f;
+        lp = nn_loss_huber(yy, t, 4, 1.0, NULL);
+        yy[i] = y[i] - 1e-3f;
+        lm = nn_loss_huber(yy, t, 4, 1.0, NULL);
+        yy[i] = y[i];
+        assert_near(d[i], (lp - lm) / 2e-3, 1e-4);
+    }
+}
+
 /* ---- the plan, partial passes, threads -------------------------------------- */
 
 /* Backward from a middle layer: later layers take no part and get zero
@@ -928,6 +953,7 @@ int main(void)
         TEST(test_training_forward_matches_inference),
         TEST(test_xent_matches_definition_and_its_gradient),
         TEST(test_mse_matches_definition_and_its_gradient),
+        TEST(test_huber_matches_definition_and_finite_differences),
         TEST(test_backward_from_a_middle_layer_leaves_later_layers_out),
         TEST(test_backward_gives_the_same_bits_at_one_and_two_threads),
         TEST(test_batchnorm_training_updates_running_statistics),

@@ -1,0 +1,128 @@
+/*
+ * agentutil.h — what the learning agent's tests and benchmark share: random
+ * problems (chains and DAGs, with unsupported options) and states, as
+ * test_policy.c draws them.
+ */
+#ifndef COINFER_AGENTUTIL_H
+#define COINFER_AGENTUTIL_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "core/core.h"
+
+static inline void agentutil_set_cost(struct compute_problem *p, enum compute_side s, size_t o,
+                                      size_t i, double t_s, double e_j)
+{
+    p->latency_s[s][o * p->n_layers + i] = t_s;
+    p->energy_j[s][o * p->n_layers + i] = e_j;
+}
+
+/* A random problem of n layers (a chain, or a DAG where each layer reads
+ * one or two earlier ones), options on two resources a side, unsupported
+ * entries with probability p_unsup (every layer keeps an option on each
+ * side). CORE_OK or what compute_problem_init / check said. */
+static inline enum core_rc agentutil_problem(struct compute_problem *p, struct core_rng *r,
+                                             size_t n, bool dag, size_t n_ue, size_t n_edge,
+                                             double p_unsup, struct core_err *e)
+{
+    bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    enum core_rc rc;
+    size_t i, o, j;
+    int s;
+
+    rc = compute_problem_init(p, n, n_ue, n_edge, e);
+    if (rc != CORE_OK)
+        return rc;
+    p->input_bytes = core_rng_uniform_in(r, 1e3, 1e6);
+    p->msg_header_bytes = core_rng_uniform_in(r, 0, 1e5);
+    for (i = 0; i < n; i++) {
+        struct compute_problem_layer *l = &p->layers[i];
+
+        l->out_bytes = core_rng_uniform_in(r, 1e2, 2e6);
+        l->n_inputs = 1;
+        if (i == 0) {
+            l->inputs[0] = -1;
+        } else if (!dag) {
+            l->inputs[0] = (int32_t)i - 1;
+        } else {
+            l->inputs[0] = (int32_t)core_rng_below(r, i + 1) - 1;
+            if (core_rng_uniform(r) < 0.4)
+                l->inputs[l->n_inputs++] = (int32_t)core_rng_below(r, i + 1) - 1;
+        }
+        for (j = 0; j < l->n_inputs; j++)
+            if (l->inputs[j] >= 0)
+                used[l->inputs[j]] = true;
+    }
+    for (i = n - 1; i-- > 0;) {
+        struct compute_problem_layer *l;
+
+        if (used[i])
+            continue;
+        l = &p->layers[i + 1 + core_rng_below(r, n - 1 - i)];
+        if (l->n_inputs == COMPUTE_PLAN_MAX_INPUTS)
+            l = &p->layers[i + 1];
+        if (l->n_inputs < COMPUTE_PLAN_MAX_INPUTS)
+            l->inputs[l->n_inputs++] = (int32_t)i;
+        used[i] = true;
+    }
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+        p->copy_latency_s[s] = core_rng_uniform_in(r, 0, 1e-3);
+        p->copy_bytes_per_s[s] = core_rng_uniform_in(r, 1e8, 1e10);
+        p->copy_power_w[s] = core_rng_uniform_in(r, 0, 3);
+        p->default_option[s] = (uint32_t)core_rng_below(r, p->n_options[s]);
+        for (o = 0; o < p->n_options[s]; o++) {
+            double speed = core_rng_uniform_in(r, 0.2, 5) * (s == COMPUTE_SIDE_EDGE ? 5 : 1);
+
+            p->options[s][o].resource = (uint32_t)(o % 2);
+            p->options[s][o].amount = 1;
+            snprintf(p->options[s][o].label, sizeof(p->options[s][o].label), "%s%zu",
+                     s ? "e" : "u", o);
+            for (i = 0; i < n; i++) {
+                double t = core_rng_uniform_in(r, 1e-4, 2e-2) / speed;
+
+                if (core_rng_uniform(r) < p_unsup)
+                    t = INFINITY;
+                agentutil_set_cost(p, s, o, i, t, core_rng_uniform_in(r, 0, 0.05));
+            }
+        }
+    }
+    for (i = 0; i < n; i++)
+        for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
+            bool any = false;
+
+            for (o = 0; o < p->n_options[s]; o++)
+                any = any || !isinf(compute_problem_latency_s(p, s, o, i));
+            if (!any)
+                agentutil_set_cost(p, s, 0, i, 1e-3, 1e-3);
+        }
+    return compute_problem_check(p, e);
+}
+
+/* A random state: rates, powers, waits (an option unavailable with
+ * probability p_inf), weights; the edge available with probability
+ * p_edge. */
+static inline void agentutil_state(struct compute_state *st, struct core_rng *r,
+                                   const struct compute_problem *p, double p_edge, double p_inf)
+{
+    size_t o;
+    int s;
+
+    memset(st, 0, sizeof(*st));
+    st->edge_available = core_rng_uniform(r) < p_edge;
+    st->ul_rate_bps = exp(core_rng_uniform_in(r, log(1e5), log(1e9)));
+    st->dl_rate_bps = exp(core_rng_uniform_in(r, log(1e5), log(1e9)));
+    st->ul_power_w = core_rng_uniform_in(r, 0, 3);
+    st->dl_power_w = core_rng_uniform_in(r, 0, 2);
+    st->signaling_s = core_rng_uniform_in(r, 0, 0.01);
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        for (o = 0; o < p->n_options[s]; o++)
+            st->wait_s[s][o] = core_rng_uniform(r) < p_inf ? INFINITY
+                                                           : core_rng_uniform_in(r, 0, 0.02);
+    st->w_latency = core_rng_uniform_in(r, 0.1, 2);
+    st->w_energy = core_rng_uniform_in(r, 0, 2);
+}
+
+#endif /* COINFER_AGENTUTIL_H */

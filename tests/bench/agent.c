@@ -1,0 +1,207 @@
+/*
+ * agent.c — decision time of the learning agent (policy_agent_decide: the
+ * features normalised, the network run at batch 1, the heads decoded by the
+ * exact programme) on the zoo's VGG-16 (a chain) and ResNet-18 (a DAG: its
+ * ideals) with zoo_problem.h's cost table, against joint's decision on the
+ * same states in the same invocation. The agent is trained briefly on
+ * random plans (its weights do not change its decision time); its training
+ * speed is reported too. Batches of decisions alternate agent, joint; per
+ * model the medians over the batches:
+ *
+ *   agent [--decisions N] [--batches B] [--hidden H] [--depth D]
+ *
+ *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 agent_ns=<ns>
+ *     joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
+ */
+#include "compute/compute.h"
+#include "nn/nn.h"
+#include "policy/policy.h"
+#include "zoo_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BATCHES 64
+#define N_STATE 16
+#define N_SAMPLES 2000
+
+static void random_state(struct compute_state *st, struct core_rng *r,
+                         const struct compute_problem *p)
+{
+    size_t o;
+    int s;
+
+    memset(st, 0, sizeof(*st));
+    st->edge_available = true;
+    st->ul_rate_bps = exp(core_rng_uniform_in(r, log(1e6), log(5e8)));
+    st->dl_rate_bps = exp(core_rng_uniform_in(r, log(1e7), log(1e9)));
+    st->ul_power_w = 1.5;
+    st->dl_power_w = 1;
+    st->signaling_s = 0.002;
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        for (o = 0; o < p->n_options[s]; o++)
+            st->wait_s[s][o] = core_rng_uniform_in(r, 0, 0.02);
+    st->w_latency = 1;
+    st->w_energy = core_rng_uniform_in(r, 0, 0.5);
+}
+
+/* The state's features: log rates, every wait, the weights; the rest 0. */
+static void features(const struct compute_state *st, const struct compute_problem *p, float *f)
+{
+    size_t k = 0, o;
+    int s;
+
+    memset(f, 0, N_STATE * sizeof(*f));
+    f[k++] = (float)log(st->ul_rate_bps);
+    f[k++] = (float)log(st->dl_rate_bps);
+    f[k++] = (float)st->w_latency;
+    f[k++] = (float)st->w_energy;
+    for (s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        for (o = 0; o < p->n_options[s] && k < N_STATE; o++)
+            f[k++] = (float)st->wait_s[s][o];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    static const enum nn_zoo_model zoo[] = {NN_ZOO_VGG16, NN_ZOO_RESNET18};
+    long decisions = 1000, batches = 7, hidden = 64, depth = 2;
+    struct core_err err = {0};
+    struct core_rng *r;
+    struct compute_state *states;
+    float *feat;
+    struct policy_sample *samples;
+    size_t z;
+    int a;
+
+    core_init();
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--decisions") == 0 && a + 1 < argc) {
+            decisions = atol(argv[++a]);
+        } else if (strcmp(argv[a], "--batches") == 0 && a + 1 < argc) {
+            batches = atol(argv[++a]);
+        } else if (strcmp(argv[a], "--hidden") == 0 && a + 1 < argc) {
+            hidden = atol(argv[++a]);
+        } else if (strcmp(argv[a], "--depth") == 0 && a + 1 < argc) {
+            depth = atol(argv[++a]);
+        } else {
+            fprintf(stderr, "usage: agent [--decisions N] [--batches B] [--hidden H] "
+                            "[--depth D]\n");
+            return 2;
+        }
+    }
+    if (decisions < 1 || batches < 1 || batches > MAX_BATCHES || hidden < 1 || depth < 0) {
+        fprintf(stderr, "agent: --decisions >= 1, --batches 1..%d, --hidden >= 1, "
+                        "--depth >= 0\n", MAX_BATCHES);
+        return 2;
+    }
+    r = core_rng_create(1, 0, CORE_RNG_BENCH);
+    states = core_malloc((size_t)(decisions > N_SAMPLES ? decisions : N_SAMPLES) *
+                         sizeof(*states));
+    feat = core_malloc((size_t)(decisions > N_SAMPLES ? decisions : N_SAMPLES) * N_STATE *
+                       sizeof(*feat));
+    samples = core_calloc(N_SAMPLES, sizeof(*samples));
+    if (!r || !states || !feat || !samples) {
+        fprintf(stderr, "agent: out of memory\n");
+        return 1;
+    }
+    for (z = 0; z < sizeof(zoo) / sizeof(zoo[0]); z++) {
+        const struct policy_train_config cfg = {
+            .seed = 1, .steps = 100, .batch = 64, .learning_rate = 1e-3,
+            .hidden = (uint32_t)hidden, .depth = (uint32_t)depth, .conservative = 0.1,
+            .holdout = 0, .threads = 1};
+        struct policy_agent_problem pr = {.model = nn_zoo_name(zoo[z]), .device = "phone",
+                                          .n_state = N_STATE};
+        struct compute_problem p;
+        struct policy_solver *rnd, *joint;
+        struct policy_agent *ag = NULL;
+        double agent_s[MAX_BATCHES], joint_s[MAX_BATCHES], t0, train_s, sink = 0;
+        struct compute_plan pl;
+        long i, b;
+
+        if (zoo_problem(zoo[z], &p, &err) != CORE_OK) {
+            fprintf(stderr, "agent: %s: %s\n", nn_zoo_name(zoo[z]), err.msg);
+            return 1;
+        }
+        pr.problem = &p;
+        rnd = policy_solver_create(POLICY_RANDOM, &p, &err);
+        joint = policy_solver_create(POLICY_JOINT, &p, &err);
+        if (!rnd || !joint) {
+            fprintf(stderr, "agent: %s\n", err.msg);
+            return 1;
+        }
+        for (i = 0; i < N_SAMPLES; i++) {
+            struct compute_plan_cost c;
+
+            random_state(&states[i], r, &p);
+            features(&states[i], &p, feat + i * N_STATE);
+            if (policy_decide(rnd, &states[i], r, &samples[i].plan, &err) != CORE_OK) {
+                fprintf(stderr, "agent: %s\n", err.msg);
+                return 1;
+            }
+            compute_plan_cost(&p, &states[i], &samples[i].plan, &c);
+            samples[i].cost = c.objective;
+            samples[i].state = feat + i * N_STATE;
+            samples[i].st = &states[i];
+        }
+        t0 = core_wall_s();
+        if (policy_agent_train(&pr, 1, samples, N_SAMPLES, &cfg, NULL, NULL, 0, &ag, &err) !=
+            CORE_OK) {
+            fprintf(stderr, "agent: %s: %s\n", nn_zoo_name(zoo[z]), err.msg);
+            return 1;
+        }
+        train_s = core_wall_s() - t0;
+        for (i = 0; i < decisions; i++) {
+            random_state(&states[i], r, &p);
+            features(&states[i], &p, feat + i * N_STATE);
+        }
+        for (b = 0; b < batches; b++) {
+            double start = core_wall_s();
+
+            for (i = 0; i < decisions; i++) {
+                if (policy_agent_decide(ag, 0, feat + i * N_STATE, &states[i], &pl, &err) !=
+                    CORE_OK) {
+                    fprintf(stderr, "agent: %s\n", err.msg);
+                    return 1;
+                }
+                sink += pl.n_ue;
+            }
+            agent_s[b] = (core_wall_s() - start) / (double)decisions;
+            start = core_wall_s();
+            for (i = 0; i < decisions; i++) {
+                if (policy_decide(joint, &states[i], NULL, &pl, &err) != CORE_OK) {
+                    fprintf(stderr, "agent: joint: %s\n", err.msg);
+                    return 1;
+                }
+                sink += pl.n_ue;
+            }
+            joint_s[b] = (core_wall_s() - start) / (double)decisions;
+        }
+        qsort(agent_s, (size_t)batches, sizeof(agent_s[0]), cmp_double);
+        qsort(joint_s, (size_t)batches, sizeof(joint_s[0]), cmp_double);
+        printf("model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld agent_ns=%.0f "
+               "joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f mean_n_ue=%.1f\n",
+               nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
+               policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
+               agent_s[batches / 2] * 1e9, joint_s[batches / 2] * 1e9,
+               agent_s[batches / 2] / joint_s[batches / 2], (double)cfg.steps / train_s,
+               sink / (double)(2 * decisions * batches));
+        policy_agent_destroy(ag);
+        policy_solver_destroy(rnd);
+        policy_solver_destroy(joint);
+        compute_problem_fini(&p);
+    }
+    core_free(samples);
+    core_free(feat);
+    core_free(states);
+    core_rng_destroy(r);
+    return 0;
+}

@@ -1,0 +1,342 @@
+/*
+ * test_agent_file.c — the agent file (sim/io/agent_file.c): an agent read
+ * back decides exactly as the one written; two trainings with one seed
+ * write identical bytes (another seed other bytes); a truncated, corrupted
+ * (checksum), foreign, wrong-version or over-long file, and one whose
+ * records are out of range under a valid checksum, are each a clear
+ * "PATH:0: ..." CORE_E_INPUT; a missing file names its path; the magic is
+ * recognised.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agentutil.h"
+#include "testutil.h"
+
+#include "io/io.h"
+#include "policy/policy.h"
+
+static struct core_err err;
+
+#define N_STATE 3
+#define N_SAMPLES 400
+
+/* Problem 0 (a DAG) and problem 1 (a chain), samples of random plans
+ * costed by the problem under random states. */
+struct fixture {
+    struct compute_problem p[2];
+    struct compute_state st[N_SAMPLES];
+    float feat[N_SAMPLES][N_STATE];
+    struct policy_sample samples[N_SAMPLES];
+    struct policy_agent_problem pr[2];
+    char dir[64];
+};
+
+static void features(const struct compute_state *st, float *f)
+{
+    f[0] = (float)log(st->ul_rate_bps);
+    f[1] = (float)st->wait_s[COMPUTE_SIDE_EDGE][0];
+    f[2] = (float)st->w_energy;
+}
+
+static void fixture_make(struct fixture *x)
+{
+    struct core_rng *r = core_rng_create(17, 0, CORE_RNG_BENCH);
+    struct policy_solver *rnd[2];
+    size_t k;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        assert_core_rc(agentutil_problem(&x->p[i], r, 5, i == 0, 2, 2, 0.1, &err), CORE_OK);
+        rnd[i] = policy_solver_create(POLICY_RANDOM, &x->p[i], &err);
+        assert_non_null(rnd[i]);
+        x->pr[i].problem = &x->p[i];
+        x->pr[i].n_state = N_STATE;
+        x->pr[i].model = i ? "chain" : "dag";
+        x->pr[i].device = "phone";
+    }
+    for (k = 0; k < N_SAMPLES; k++) {
+        struct policy_sample *sm = &x->samples[k];
+        struct compute_plan_cost c;
+
+        sm->problem = (uint32_t)(k % 2);
+        agentutil_state(&x->st[k], r, &x->p[sm->problem], 1, 0);
+        assert_core_rc(policy_decide(rnd[sm->problem], &x->st[k], r, &sm->plan, &err), CORE_OK);
+        compute_plan_cost(&x->p[sm->problem], &x->st[k], &sm->plan, &c);
+        sm->cost = c.objective;
+        features(&x->st[k], x->feat[k]);
+        sm->state = x->feat[k];
+        sm->st = &x->st[k];
+    }
+    for (i = 0; i < 2; i++)
+        policy_solver_destroy(rnd[i]);
+    core_rng_destroy(r);
+    snprintf(x->dir, sizeof(x->dir), "/tmp/coinfer-agent-XXXXXX");
+    assert_non_null(mkdtemp(x->dir));
+}
+
+static void fixture_free(struct fixture *x)
+{
+    char cmd[128];
+
+    compute_problem_fini(&x->p[0]);
+    compute_problem_fini(&x->p[1]);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static struct policy_agent *train(struct fixture *x, uint64_t seed)
+{
+    const struct policy_train_config cfg = {
+        .seed = seed, .steps = 60, .batch = 16, .learning_rate = 3e-3, .hidden = 16,
+        .depth = 2, .conservative = 0.05, .holdout = 0.1, .threads = 1};
+    struct policy_agent *a = NULL;
+
+    assert_core_rc(policy_agent_train(x->pr, 2, x->samples, N_SAMPLES, &cfg, NULL, NULL, 0, &a,
+                                      &err),
+                   CORE_OK);
+    return a;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *b;
+    long len;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = test_malloc((size_t)len + 1);
+    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_read_back_agent_decides_as_the_written_one(void **state)
+{
+    struct fixture *x = test_malloc(sizeof(*x));
+    struct policy_agent *a, *b = NULL;
+    char path[128];
+    size_t k;
+    int i;
+
+    fixture_make(x);
+    a = train(x, 3);
+    snprintf(path, sizeof(path), "%s/a.agent", x->dir);
+    assert_core_rc(io_agent_write(a, path, &err), CORE_OK);
+    assert_true(io_file_is_agent(path));
+    assert_core_rc(io_agent_validate(path, &err), CORE_OK);
+    assert_core_rc(io_agent_read(path, &b, &err), CORE_OK);
+    assert_int_equal(policy_agent_n_problems(b), 2);
+    assert_int_equal(policy_agent_find(b, "chain", "phone"), 1);
+    {
+        const struct policy_train_config *ca = &policy_agent_image(a)->config;
+        const struct policy_train_config *cb = &policy_agent_image(b)->config;
+
+        assert_true(ca->seed == cb->seed && ca->steps == cb->steps && ca->batch == cb->batch &&
+                    ca->learning_rate == cb->learning_rate && ca->hidden == cb->hidden &&
+                    ca->depth == cb->depth && ca->conservative == cb->conservative &&
+                    ca->holdout == cb->holdout && ca->threads == cb->threads);
+    }
+    for (i = 0; i < 2; i++)
+        assert_core_rc(policy_agent_bind(b, (size_t)i, &x->p[i], N_STATE, &err), CORE_OK);
+    for (k = 0; k < N_SAMPLES; k++) {
+        struct compute_plan pa, pb;
+        uint32_t pi = x->samples[k].problem;
+
+        assert_core_rc(policy_agent_decide(a, pi, x->feat[k], &x->st[k], &pa, &err), CORE_OK);
+        assert_core_rc(policy_agent_decide(b, pi, x->feat[k], &x->st[k], &pb, &err), CORE_OK);
+        assert_true(compute_plan_equal(&pa, &pb));
+    }
+    policy_agent_destroy(a);
+    policy_agent_destroy(b);
+    fixture_free(x);
+    test_free(x);
+}
+
+static void test_training_twice_with_one_seed_writes_identical_bytes(void **state)
+{
+    struct fixture *x = test_malloc(sizeof(*x));
+    struct policy_agent *a;
+    char path[3][128];
+    unsigned char *b[3];
+    size_t n[3];
+    int i;
+
+    fixture_make(x);
+    for (i = 0; i < 3; i++) {
+        a = train(x, i < 2 ? 9 : 10);
+        snprintf(path[i], sizeof(path[i]), "%s/%d.agent", x->dir, i);
+        assert_core_rc(io_agent_write(a, path[i], &err), CORE_OK);
+        policy_agent_destroy(a);
+        b[i] = slurp(path[i], &n[i]);
+    }
+    assert_int_equal(n[0], n[1]);
+    assert_int_equal(memcmp(b[0], b[1], n[0]), 0);
+    assert_int_equal(n[0], n[2]);
+    assert_int_not_equal(memcmp(b[0], b[2], n[0]), 0);
+    for (i = 0; i < 3; i++)
+        test_free(b[i]);
+    fixture_free(x);
+    test_free(x);
+}
+
+/* Reading path fails with CORE_E_INPUT, "path:0: " and what. */
+static void assert_bad(const char *path, const char *what)
+{
+    struct policy_agent *a = NULL;
+    char want[256];
+
+    assert_core_rc(io_agent_read(path, &a, &err), CORE_E_INPUT);
+    assert_null(a);
+    snprintf(want, sizeof(want), "%s:0: ", path);
+    if (strncmp(err.msg, want, strlen(want)) != 0 || !strstr(err.msg, what)) {
+        print_error("message '%s' lacks '%s' or '%s'\n", err.msg, want, what);
+        fail();
+    }
+}
+
+/* Write b with its SHA-256 recomputed (a valid checksum over bad records). */
+static void spit_summed(const char *path, unsigned char *b, size_t n)
+{
+    struct core_sha256 h;
+    char sum[65];
+
+    core_sha256_init(&h);
+    core_sha256_update(&h, b, n - 64);
+    core_sha256_final_hex(&h, sum);
+    memcpy(b + n - 64, sum, 64);
+    spit(path, b, n);
+}
+
+static void test_every_corruption_is_a_clear_error(void **state)
+{
+    struct fixture *x = test_malloc(sizeof(*x));
+    struct policy_agent *a;
+    char path[128], bad[128];
+    unsigned char *b, *c;
+    size_t n;
+
+    fixture_make(x);
+    a = train(x, 3);
+    snprintf(path, sizeof(path), "%s/a.agent", x->dir);
+    snprintf(bad, sizeof(bad), "%s/bad.agent", x->dir);
+    assert_core_rc(io_agent_write(a, path, &err), CORE_OK);
+    policy_agent_destroy(a);
+    b = slurp(path, &n);
+    c = test_malloc(n + 16);
+
+    /* truncated anywhere */
+    spit(bad, b, 20);
+    assert_bad(bad, "truncated");
+    spit(bad, b, n / 2);
+    assert_bad(bad, "truncated");
+    spit(bad, b, n - 1);
+    assert_bad(bad, "truncated");
+    spit(bad, b, 4);
+    assert_bad(bad, "not an agent file");
+    /* bytes after the checksum */
+    memcpy(c, b, n);
+    c[n] = '\n';
+    spit(bad, c, n + 1);
+    assert_bad(bad, "1 bytes after");
+    /* one bit flipped in a weight, and in the checksum itself */
+    memcpy(c, b, n);
+    c[n - 100] ^= 0x10;
+    spit(bad, c, n);
+    assert_bad(bad, "checksum mismatch");
+    memcpy(c, b, n);
+    c[n - 1] ^= 0x01;
+    spit(bad, c, n);
+    assert_bad(bad, "checksum mismatch");
+    /* foreign: another magic, an XML file */
+    memcpy(c, b, n);
+    c[7] = 'W';
+    spit(bad, c, n);
+    assert_bad(bad, "not an agent file");
+    assert_false(io_file_is_agent(bad));
+    spit(bad, (const unsigned char *)"<?xml version=\"1.0\"?>\n<scenario/>\n", 34);
+    assert_bad(bad, "not an agent file");
+    /* another version */
+    memcpy(c, b, n);
+    c[8] = 2;
+    spit(bad, c, n);
+    assert_bad(bad, "version 2; this coinfer reads version 1");
+    /* a record out of range under a valid checksum: the trunk width (the
+     * weight count no longer fits), the problem count */
+    memcpy(c, b, n);
+    c[24 + 8 + 8 + 4 + 8] = 17;
+    spit_summed(bad, c, n);
+    assert_bad(bad, "weights where its network has");
+    memcpy(c, b, n);
+    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4, 0, 4);
+    spit_summed(bad, c, n);
+    assert_bad(bad, "0 problems");
+    /* a missing file, a directory */
+    snprintf(bad, sizeof(bad), "%s/none.agent", x->dir);
+    assert_bad(bad, "");
+    assert_bad(x->dir, "regular file");
+    test_free(b);
+    test_free(c);
+    fixture_free(x);
+    test_free(x);
+}
+
+/* The fixture written by this format's first version (3-layer chain, 2
+ * options a side, 2 features) still reads: the format is stable. */
+static void test_a_version_1_file_still_reads(void **state)
+{
+    struct policy_agent *a = NULL;
+
+    assert_core_rc(io_agent_read("tests/data/agents/tiny.agent", &a, &err), CORE_OK);
+    assert_int_equal(policy_agent_find(a, "tiny", "phone"), 0);
+    assert_int_equal(policy_agent_n_state(a, 0), 2);
+    assert_int_equal(policy_agent_image(a)->parts[0].sig.n_layers, 3);
+    policy_agent_destroy(a);
+}
+
+static void test_unwritable_path_is_an_io_error(void **state)
+{
+    struct fixture *x = test_malloc(sizeof(*x));
+    struct policy_agent *a;
+
+    fixture_make(x);
+    a = train(x, 3);
+    assert_core_rc(io_agent_write(a, "/nonexistent-dir/a.agent", &err), CORE_E_IO);
+    assert_non_null(strstr(err.msg, "/nonexistent-dir/a.agent"));
+    policy_agent_destroy(a);
+    fixture_free(x);
+    test_free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_back_agent_decides_as_the_written_one),
+        cmocka_unit_test(test_training_twice_with_one_seed_writes_identical_bytes),
+        cmocka_unit_test(test_every_corruption_is_a_clear_error),
+        cmocka_unit_test(test_a_version_1_file_still_reads),
+        cmocka_unit_test(test_unwritable_path_is_an_io_error),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

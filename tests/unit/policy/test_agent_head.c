@@ -1,0 +1,286 @@
+/*
+ * test_agent_head.c — the learning agent's value model over a family of
+ * cuts (agent_head.c): on hundreds of small random chains and DAGs with
+ * unsupported and unavailable options and random heads, the decode equals
+ * brute force over every (cut, options) plan, the log-space programme's log
+ * sum exp(-value) equals the brute-force sum, and its gradient equals minus
+ * every head's expected count under the softmin distribution and central
+ * finite differences; a plan's cut is found from its UE layers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agentutil.h"
+#include "testutil.h"
+
+#include "policy/policy_int.h"
+
+static struct core_err err;
+
+/* Every plan valid under h's masks, by brute force: the least value, log
+ * sum exp(-value) and (when grad) minus the expected head counts. */
+struct brute {
+    bool found;
+    double best;
+    double lz;
+    size_t n_plans;
+};
+
+typedef void (*plan_fn)(struct policy_head *h, const float *out, uint32_t c,
+                        const struct compute_plan *pl, void *ctx);
+
+static void each_plan(struct policy_head *h, const float *out, plan_fn fn, void *ctx)
+{
+    const struct policy_solver *s = h->s;
+    size_t i, k;
+
+    for (i = 0; i < s->n_valid; i++) {
+        const uint32_t c = s->valid[i];
+        size_t digit[COMPUTE_PLAN_MAX_LAYERS] = {0}, radix[COMPUTE_PLAN_MAX_LAYERS];
+        int side[COMPUTE_PLAN_MAX_LAYERS];
+        struct compute_plan pl;
+
+        if (s->cuts[c].size < s->n && !h->edge_ok)
+            continue;
+        policy_emit(s, c, -1, -1, &pl);
+        for (k = 0; k < s->n; k++) {
+            side[pl.order[k]] = k < pl.n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+            radix[pl.order[k]] = s->n_opt[side[pl.order[k]]];
+        }
+        for (;;) {
+            bool ok = true;
+
+            for (k = 0; k < s->n; k++) {
+                pl.option[k] = (uint8_t)digit[k];
+                ok = ok && ((h->mask[side[k]][k] >> digit[k]) & 1);
+            }
+            if (ok)
+                fn(h, out, c, &pl, ctx);
+            for (k = 0; k < s->n && ++digit[k] == radix[k]; k++)
+                digit[k] = 0;
+            if (k == s->n)
+                break;
+        }
+    }
+}
+
+static void brute_min_lse(struct policy_head *h, const float *out, uint32_t c,
+                          const struct compute_plan *pl, void *ctx)
+{
+    struct brute *b = ctx;
+    double v = policy_head_value(h, out, c, pl, NULL, 0);
+
+    assert_int_equal(policy_head_cut_of(h, pl), c);
+    if (!b->found || v < b->best)
+        b->best = v;
+    b->lz = b->found ? (b->lz > -v ? b->lz + log1p(exp(-v - b->lz)) : -v + log1p(exp(b->lz + v)))
+                     : -v;
+    b->found = true;
+    b->n_plans++;
+}
+
+struct expect {
+    double lz;
+    float *grad;
+};
+
+static void brute_expect(struct policy_head *h, const float *out, uint32_t c,
+                         const struct compute_plan *pl, void *ctx)
+{
+    struct expect *x = ctx;
+    double v = policy_head_value(h, out, c, pl, NULL, 0);
+
+    policy_head_value(h, out, c, pl, x->grad, -exp(-v - x->lz));
+}
+
+/* A random problem of at most 6 layers, a random state and random heads. */
+static void random_case(struct core_rng *r, struct compute_problem *p, struct compute_state *st,
+                        struct policy_head *h, float **out)
+{
+    size_t n = 1 + core_rng_below(r, 6), i;
+    bool dag = core_rng_uniform(r) < 0.6;
+
+    assert_core_rc(agentutil_problem(p, r, n, dag, 1 + core_rng_below(r, 3),
+                                     1 + core_rng_below(r, 3), 0.2, &err),
+                   CORE_OK);
+    agentutil_state(st, r, p, 0.8, 0.15);
+    assert_core_rc(policy_head_init(h, p, &err), CORE_OK);
+    policy_head_masks(h, st);
+    *out = test_malloc(h->n_heads * sizeof(**out));
+    for (i = 0; i < h->n_heads; i++)
+        (*out)[i] = (float)core_rng_normal(r, 0, 1);
+}
+
+static void test_decode_equals_brute_force_over_every_plan(void **state)
+{
+    struct core_rng *r = core_rng_create(11, 0, CORE_RNG_BENCH);
+    size_t t, none = 0;
+
+    for (t = 0; t < 400; t++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct policy_head h;
+        struct compute_plan pl;
+        struct brute b = {0};
+        double v;
+        float *out;
+        bool found;
+        size_t i;
+
+        random_case(r, &p, &st, &h, &out);
+        each_plan(&h, out, brute_min_lse, &b);
+        found = policy_head_decode(&h, out, &pl, &v);
+        assert_int_equal(found, b.found);
+        if (found) {
+            uint32_t c = policy_head_cut_of(&h, &pl);
+
+            assert_near(v, b.best, 1e-9 * (1 + fabs(b.best)));
+            assert_int_not_equal(c, POLICY_NO_CUT);
+            assert_near(policy_head_value(&h, out, c, &pl, NULL, 0), v, 1e-9 * (1 + fabs(v)));
+            assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+            for (i = 0; i < pl.n_layers; i++) {
+                int sd = i < pl.n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+
+                assert_false(isinf(st.wait_s[sd][pl.option[pl.order[i]]]));
+            }
+        } else {
+            none++;
+        }
+        test_free(out);
+        policy_head_fini(&h);
+        compute_problem_fini(&p);
+    }
+    /* Some cases have no plan (every option of a layer unavailable). */
+    assert_true(none > 0 && none < 100);
+    core_rng_destroy(r);
+}
+
+static void test_log_sum_and_gradient_equal_brute_force_softmin(void **state)
+{
+    struct core_rng *r = core_rng_create(12, 0, CORE_RNG_BENCH);
+    size_t t;
+
+    for (t = 0; t < 300; t++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct policy_head h;
+        struct brute b = {0};
+        struct expect x;
+        float *out, *grad, *want;
+        double lz;
+        size_t i;
+
+        random_case(r, &p, &st, &h, &out);
+        each_plan(&h, out, brute_min_lse, &b);
+        grad = test_calloc(h.n_heads, sizeof(*grad));
+        want = test_calloc(h.n_heads, sizeof(*want));
+        lz = policy_head_logz(&h, out, grad, 1.0);
+        if (!b.found) {
+            assert_true(lz == -INFINITY);
+        } else {
+            assert_near(lz, b.lz, 1e-9 * (1 + fabs(b.lz)));
+            x.lz = b.lz;
+            x.grad = want;
+            each_plan(&h, out, brute_expect, &x);
+            for (i = 0; i < h.n_heads; i++)
+                assert_near(grad[i], want[i], 1e-5);
+        }
+        test_free(grad);
+        test_free(want);
+        test_free(out);
+        policy_head_fini(&h);
+        compute_problem_fini(&p);
+    }
+    core_rng_destroy(r);
+}
+
+static void test_conservative_gradient_matches_finite_differences(void **state)
+{
+    struct core_rng *r = core_rng_create(13, 0, CORE_RNG_BENCH);
+    size_t t, checked = 0;
+
+    for (t = 0; t < 60; t++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct policy_head h;
+        float *out, *grad;
+        double lz;
+        size_t i;
+
+        random_case(r, &p, &st, &h, &out);
+        grad = test_calloc(h.n_heads, sizeof(*grad));
+        lz = policy_head_logz(&h, out, grad, 1.0);
+        if (lz != -INFINITY) {
+            for (i = 0; i < h.n_heads; i++) {
+                const float keep = out[i];
+                float up, down;
+                double lp, lm;
+
+                out[i] = up = keep + 1e-2f;
+                lp = policy_head_logz(&h, out, NULL, 0);
+                out[i] = down = keep - 1e-2f;
+                lm = policy_head_logz(&h, out, NULL, 0);
+                out[i] = keep;
+                assert_near(grad[i], (lp - lm) / ((double)up - down), 2e-4);
+                checked++;
+            }
+        }
+        test_free(grad);
+        test_free(out);
+        policy_head_fini(&h);
+        compute_problem_fini(&p);
+    }
+    assert_true(checked > 500);
+    core_rng_destroy(r);
+}
+
+/* A plan whose UE layers are no cut of the family has none. */
+static void test_a_plan_outside_the_family_has_no_cut(void **state)
+{
+    struct compute_problem p;
+    struct policy_head h;
+    struct compute_plan pl;
+    size_t i;
+
+    /* a chain of 3: {1} alone is no ideal */
+    assert_core_rc(compute_problem_init(&p, 3, 1, 1, &err), CORE_OK);
+    p.input_bytes = 100;
+    for (i = 0; i < 3; i++) {
+        p.layers[i].n_inputs = 1;
+        p.layers[i].inputs[0] = (int32_t)i - 1;
+        p.layers[i].out_bytes = 10;
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, i, 1e-3, 1e-3);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 1e-4, 0);
+    }
+    p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
+    assert_core_rc(policy_head_init(&h, &p, &err), CORE_OK);
+    memset(&pl, 0, sizeof(pl));
+    pl.n_layers = 3;
+    pl.n_ue = 1;
+    pl.order[0] = 1;
+    pl.order[1] = 0;
+    pl.order[2] = 2;
+    assert_int_equal(policy_head_cut_of(&h, &pl), POLICY_NO_CUT);
+    pl.order[0] = 0;
+    pl.order[1] = 1;
+    assert_int_equal(h.s->cuts[policy_head_cut_of(&h, &pl)].size, 1);
+    policy_head_fini(&h);
+    compute_problem_fini(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decode_equals_brute_force_over_every_plan),
+        cmocka_unit_test(test_log_sum_and_gradient_equal_brute_force_softmin),
+        cmocka_unit_test(test_conservative_gradient_matches_finite_differences),
+        cmocka_unit_test(test_a_plan_outside_the_family_has_no_cut),
+    };
+
+    core_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
