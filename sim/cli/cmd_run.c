@@ -44,8 +44,8 @@ static void help_policies(FILE *out)
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer run [SCENARIO] [--policy NAME] [--seed N] [--set PATH=VALUE]...\n"
-            "                   [--db FILE] [--trace] [--quiet]\n"
+            "usage: coinfer run [SCENARIO] [--policy NAME] [--agent FILE] [--seed N]\n"
+            "                   [--set PATH=VALUE]... [--db FILE] [--trace] [--quiet]\n"
             "\n"
             "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every inference (or\n"
             "request of a validation queue) in a SQLite results database, then print a\n"
@@ -53,6 +53,8 @@ static void help(FILE *out)
             "\n");
     help_policies(out);
     fprintf(out,
+            "  --agent FILE   the trained agent rl decides with (coinfer train writes it);\n"
+            "                 with it, --policy all runs rl too\n"
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
             "                 (the same as --set simulation@seed=N)\n"
             "  --set PATH=VALUE  override one knob of the scenario, as the file would\n"
@@ -102,7 +104,8 @@ int cli_run(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'}, {"seed", required_argument, NULL, 's'},
         {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
-        {"set", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 'S'},    {"agent", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
     };
     struct run_options opt = {0};
     struct run_result *res = NULL;
@@ -111,7 +114,8 @@ int cli_run(int argc, char **argv)
     struct cli_sets sets;
     struct cli_progress progress;
     struct core_err e;
-    const char *path = DEFAULT_SCENARIO, *policy = NULL;
+    const char *path = DEFAULT_SCENARIO, *policy = NULL, *agent_path = NULL;
+    struct policy_agent *agent = NULL;
     bool quiet = false;
     int c, code = 2;
     enum core_rc rc;
@@ -121,10 +125,18 @@ int cli_run(int argc, char **argv)
         return 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:d:qhtS:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:d:qhtS:a:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             policy = optarg;
+            break;
+        case 'a':
+            if (!optarg[0]) {
+                fprintf(stderr, "coinfer run: --agent needs a file name (see coinfer run "
+                                "--help)\n");
+                goto out_free;
+            }
+            agent_path = optarg;
             break;
         case 's':
             if (!cli_sets_seed(&sets, optarg, "run"))
@@ -167,6 +179,11 @@ int cli_run(int argc, char **argv)
         path = argv[optind];
 
     rc = io_scenario_load(path, sets.v, sets.n, &cfg, &e);
+    if (rc == CORE_OK && agent_path && io_config_kind(cfg) != IO_SCENARIO_COLLAB)
+        rc = core_err(&e, CORE_E_USAGE, "--agent needs a collaborative scenario (%s is not)",
+                      path);
+    if (rc == CORE_OK && agent_path)
+        rc = io_agent_read(agent_path, &agent, &e);
     if (rc == CORE_OK && io_config_kind(cfg) != IO_SCENARIO_COLLAB && opt.trace)
         rc = core_err(&e, CORE_E_USAGE, "--trace needs a collaborative scenario (%s is not)",
                       path);
@@ -184,6 +201,8 @@ int cli_run(int argc, char **argv)
     if (a->kind == IO_SCENARIO_COLLAB) {
         opt.stop_flag = &cli_stop_requested;
         opt.version = cli_version();
+        opt.agent = agent;
+        opt.agent_path = agent_path;
         cli_install_signals();
         code = cli_run_collab(a, policy, &opt, quiet);
         goto out_free;
@@ -210,6 +229,7 @@ out_free:
     core_free(res);
     run_assembly_destroy(a);
     io_config_destroy(cfg);
+    policy_agent_destroy(agent);
     cli_sets_fini(&sets);
     return code;
 }

@@ -1,8 +1,8 @@
 /*
  * cmd_run_collab.c — `coinfer run` on a collaborative-inference scenario:
  * one policy, or `--policy all` (every policy on the same seed, so they see
- * the same arrivals and the same channels: common random numbers), then the
- * per-policy summary.
+ * the same arrivals and the same channels: common random numbers; rl when
+ * an agent is given), then the per-policy summary.
  *
  * The scenario's models and problems are built once and shared by every
  * policy's run; each policy gets its own `runs` row.
@@ -67,8 +67,11 @@ int cli_run_collab(const struct run_assembly *a, const char *policy, struct run_
     if (policy && strcmp(policy, "all") == 0) {
         const char *p;
 
-        while (n < N_POLICIES && (p = run_policy_name(a->kind, n)))
-            which[n++] = p;
+        enum policy_kind k;
+
+        for (size_t i = 0; i < N_POLICIES && (p = run_policy_name(a->kind, i)); i++)
+            if (opt->agent || !policy_kind_find(p, &k) || !policy_needs_agent(k))
+                which[n++] = p; /* rl only with an agent */
     } else {
         which[n++] = policy ? policy : policy_kind_name(policy_default());
     }

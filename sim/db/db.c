@@ -29,7 +29,6 @@
 #include <time.h>
 
 /* ISO-8601 UTC with milliseconds, as SQL. */
-#define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 /* The control statements, indexed by enum db_stmt. */
 static const struct {

@@ -41,6 +41,7 @@ enum db_table {
     DB_LAYERS,        /* struct db_layer_row, per run */
     DB_SAMPLES,       /* struct db_sample_row, per run (the table sample_rows) */
     DB_SAMPLE_FIELDS, /* struct db_sample_field_row, per run */
+    DB_TRAINING_STEPS, /* struct db_training_step, per training (its id as the run id) */
     DB_TABLE_COUNT
 };
 
@@ -153,6 +154,33 @@ struct db_sample_field_row {
     const char *description; /* what it is */
 };
 
+/* A `coinfer train` (strings borrowed for the call). */
+struct db_training_info {
+    const char *agent;    /* the agent file it writes */
+    const char *sources;  /* the sample databases it reads, one per line */
+    uint64_t samples;     /* samples read */
+    uint64_t seed;        /* its seed */
+    uint64_t steps;       /* optimiser steps */
+    const char *settings; /* its other settings as "name=value ..." */
+    const char *version;  /* coinfer --version */
+};
+
+/* One report of a training's progress: a row of training_steps. */
+struct db_training_step {
+    uint64_t step;         /* steps done */
+    double loss;           /* mean training loss since the last report */
+    double heldout_loss;   /* NAN: none held out (NULL) */
+    double heldout_regret; /* NAN: not measured (NULL) */
+};
+
+/* Record the start of a training ('running', committed at once) and its
+ * end ("complete", "failed", "interrupted"); steps go in with db_insert
+ * (DB_TRAINING_STEPS, the training's id as the run id). (training.c) */
+enum core_rc db_training_begin(struct db *db, const struct db_training_info *info,
+                               int64_t *train_id, struct core_err *e);
+enum core_rc db_training_end(struct db *db, int64_t train_id, const char *status,
+                             struct core_err *e);
+
 /* Append rows[0..n) (of table t's row type) in one transaction: all or, on
  * any error, none. run_id is the run they belong to (ignored by tables not
  * per run); ctx is the table's batch context (NULL where it has none).
@@ -187,6 +215,9 @@ enum core_rc db_insert_samples(struct db *db, int64_t run_id, const struct db_sa
 enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
                                      const struct db_sample_field_row *rows, size_t n,
                                      struct core_err *e);
+enum core_rc db_insert_training_steps(struct db *db, int64_t train_id,
+                                      const struct db_training_step *rows, size_t n,
+                                      struct core_err *e);
 
 /* ======================================================================== */
 /* Reading (reader.c)                                                         */
@@ -231,6 +262,9 @@ enum db_query {
     DB_Q_SWEEP_POINTS,       /* sweep, policy, run_id, values ("factor=value, ..." in factor
                                 order): the complete sweep points, by sweep and point index;
                                 schema 8 on */
+    DB_Q_RUNS_WITH_SAMPLES,  /* run_id, config: complete runs with training samples and a
+                                recorded configuration, by run_id; schema 9 on */
+    DB_Q_SAMPLES_OF_RUN,     /* device, model, state, action, reward, by inference_id */
     DB_QUERY_COUNT
 };
 

@@ -17,6 +17,9 @@
  * is an empty database; each migration step takes version n to n + 1. */
 #define DB_SCHEMA_VERSION 9
 
+/* The current time as SQL writes it into started_at / finished_at: ISO-8601 UTC. */
+#define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
 /* How long a statement waits for another connection's lock before failing
  * with "database is locked", s. */
 #define DB_BUSY_TIMEOUT_S 10.0

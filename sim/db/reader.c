@@ -92,6 +92,14 @@ static const struct {
                            "value FROM sweep_values w WHERE w.point_key = p.point_key ORDER BY "
                            "factor_index) v), '') FROM sweep_points p WHERE p.status = "
                            "'complete' ORDER BY p.sweep, p.point_index"},
+    [DB_Q_RUNS_WITH_SAMPLES] = {9, false, "the runs with samples",
+                                "SELECT r.run_id, c.config FROM runs r JOIN configs c USING "
+                                "(config_sha256) WHERE r.status = 'complete' AND EXISTS "
+                                "(SELECT 1 FROM sample_rows s WHERE s.run_id = r.run_id) "
+                                "ORDER BY r.run_id"},
+    [DB_Q_SAMPLES_OF_RUN] = {9, true, "the samples of a run",
+                             "SELECT device, model, state, action, reward FROM sample_rows "
+                             "WHERE run_id = ?1 ORDER BY inference_id"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

@@ -397,7 +397,11 @@ static const struct migration migrations[] = {
      * unique index, like inferences. The view adds next_state, the state of
      * the next sample of the same UE and model (NULL for its last), so it is
      * never stored twice. sample_fields names every field of the state and
-     * action encodings of each (device class, model) of a run, with units. */
+     * action encodings of each (device class, model) of a run, with units.
+     * trainings records each `coinfer train` (the agent file it wrote, the
+     * databases and sample count it read, its settings and status) and
+     * training_steps its progress: the mean training loss since the last
+     * report, the held-out loss and regret (NULL when nothing is held out). */
     {"create sample_rows, sample_fields and the samples view",
      "DROP TABLE samples;\n"
      "CREATE TABLE sample_rows (\n"
@@ -426,7 +430,29 @@ static const struct migration migrations[] = {
      ") WITHOUT ROWID;\n"
      "CREATE VIEW samples AS SELECT run_id, inference_id, ue_id, device, model, state, action, "
      "reward, window_reward, LEAD(state) OVER (PARTITION BY run_id, ue_id, model "
-     "ORDER BY inference_id) AS next_state FROM sample_rows;\n"},
+     "ORDER BY inference_id) AS next_state FROM sample_rows;\n"
+     "CREATE TABLE trainings (\n"
+     "    train_id INTEGER PRIMARY KEY,\n"
+     "    agent TEXT NOT NULL,\n"
+     "    sources TEXT NOT NULL,\n"
+     "    samples INTEGER NOT NULL CHECK (samples >= 0),\n"
+     "    seed INTEGER NOT NULL,\n"
+     "    steps INTEGER NOT NULL CHECK (steps >= 1),\n"
+     "    settings TEXT NOT NULL,\n"
+     "    version TEXT NOT NULL,\n"
+     "    started_at TEXT NOT NULL,\n"
+     "    finished_at TEXT,\n"
+     "    status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', "
+     "'interrupted'))\n"
+     ");\n"
+     "CREATE TABLE training_steps (\n"
+     "    train_id INTEGER NOT NULL REFERENCES trainings(train_id),\n"
+     "    step INTEGER NOT NULL CHECK (step >= 1),\n"
+     "    loss REAL NOT NULL,\n"
+     "    heldout_loss REAL,\n"
+     "    heldout_regret REAL,\n"
+     "    PRIMARY KEY (train_id, step)\n"
+     ") WITHOUT ROWID;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -450,6 +450,26 @@ static void describe_sample_field(const void *row, char *buf, size_t size)
              (unsigned)r->field, r->model, r->device);
 }
 
+static void bind_training_step(sqlite3_stmt *st, int64_t train_id, const void *row,
+                               const void *ctx)
+{
+    const struct db_training_step *r = row;
+
+    (void)ctx;
+    sqlite3_bind_int64(st, 1, train_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->step);
+    sqlite3_bind_double(st, 3, r->loss);
+    bind_real_or_null(st, 4, r->heldout_loss);
+    bind_real_or_null(st, 5, r->heldout_regret);
+}
+
+static void describe_training_step(const void *row, char *buf, size_t size)
+{
+    const struct db_training_step *r = row;
+
+    snprintf(buf, size, "training step %llu", (unsigned long long)r->step);
+}
+
 const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_REQUESTS] = {
         .rows_name = "requests",
@@ -558,6 +578,15 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .bind = bind_sample_field,
         .describe = describe_sample_field,
     },
+    [DB_TRAINING_STEPS] = {
+        .rows_name = "training steps",
+        .insert_sql = "INSERT INTO training_steps (train_id, step, loss, heldout_loss, "
+                      "heldout_regret) VALUES (?1, ?2, ?3, ?4, ?5)",
+        .row_size = sizeof(struct db_training_step),
+        .per_run = true,
+        .bind = bind_training_step,
+        .describe = describe_training_step,
+    },
 };
 
 /* ---- typed entry points --------------------------------------------------------- */
@@ -627,4 +656,11 @@ enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
                                      struct core_err *e)
 {
     return db_insert(db, DB_SAMPLE_FIELDS, run_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_training_steps(struct db *db, int64_t train_id,
+                                      const struct db_training_step *rows, size_t n,
+                                      struct core_err *e)
+{
+    return db_insert(db, DB_TRAINING_STEPS, train_id, rows, n, NULL, e);
 }

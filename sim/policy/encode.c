@@ -13,6 +13,7 @@
  *   the radio:      edge_available, ul_rate_bps, dl_rate_bps, ul_delay_s,
  *                   dl_delay_s, ul_power_w, dl_power_w, signaling_s (0 and the
  *                   rest 0 when the edge is not available);
+ *   the objective:  objective_latency_weight, objective_energy_weight;
  *   the feedback window: window_n, window_latency_s, window_ue_energy_j,
  *                   window_edge_energy_j, window_labelled, window_accuracy (0
  *                   when none labelled), window_deadline_miss, window_reward;
@@ -47,6 +48,8 @@ enum {
     F_UL_POWER,
     F_DL_POWER,
     F_SIGNALING,
+    F_W_LATENCY,
+    F_W_ENERGY,
     F_WIN_N,
     F_WIN_LATENCY,
     F_WIN_UE_ENERGY,
@@ -78,6 +81,8 @@ static const struct {
     [F_UL_POWER] = {"ul_power_w", "W", "the UE's power while uploading"},
     [F_DL_POWER] = {"dl_power_w", "W", "the UE's power while receiving"},
     [F_SIGNALING] = {"signaling_s", "s", "signalling on the critical path of any plan"},
+    [F_W_LATENCY] = {"objective_latency_weight", "1/s", "the objective's weight of latency"},
+    [F_W_ENERGY] = {"objective_energy_weight", "1/J", "the objective's weight of UE energy"},
     [F_WIN_N] = {"window_n", "1", "inferences in the UE's feedback window"},
     [F_WIN_LATENCY] = {"window_latency_s", "s", "the window's mean latency"},
     [F_WIN_UE_ENERGY] = {"window_ue_energy_j", "J", "the window's mean UE energy"},
@@ -176,6 +181,8 @@ void policy_state_encode(const struct compute_decision *req, float *out)
     out[F_UL_POWER] = edge ? finite_or_0(st->ul_power_w) : 0.0f;
     out[F_DL_POWER] = edge ? finite_or_0(st->dl_power_w) : 0.0f;
     out[F_SIGNALING] = edge ? finite_or_0(st->signaling_s) : 0.0f;
+    out[F_W_LATENCY] = finite_or_0(st->w_latency);
+    out[F_W_ENERGY] = finite_or_0(st->w_energy);
     out[F_WIN_N] = (float)wd->n;
     out[F_WIN_LATENCY] = finite_or_0(wd->latency_s);
     out[F_WIN_UE_ENERGY] = finite_or_0(wd->ue_energy_j);
@@ -193,6 +200,30 @@ void policy_state_encode(const struct compute_decision *req, float *out)
         *o++ = offered ? 1.0f : 0.0f;
         *o++ = offered ? (float)st->wait_s[COMPUTE_SIDE_EDGE][k] : 0.0f;
     }
+}
+
+void policy_state_decode(const struct compute_problem *p, const float *x,
+                         struct compute_state *st)
+{
+    const float *o = x + F_FIXED;
+
+    memset(st, 0, sizeof(*st));
+    st->edge_available = x[F_EDGE_AVAILABLE] != 0.0f;
+    st->ul_rate_bps = x[F_UL_RATE];
+    st->dl_rate_bps = x[F_DL_RATE];
+    st->ul_delay_s = x[F_UL_DELAY];
+    st->dl_delay_s = x[F_DL_DELAY];
+    st->ul_power_w = x[F_UL_POWER];
+    st->dl_power_w = x[F_DL_POWER];
+    st->signaling_s = x[F_SIGNALING];
+    st->w_latency = x[F_W_LATENCY];
+    st->w_energy = x[F_W_ENERGY];
+    for (size_t k = 0; k < COMPUTE_PLAN_MAX_OPTIONS; k++)
+        st->wait_s[COMPUTE_SIDE_UE][k] = st->wait_s[COMPUTE_SIDE_EDGE][k] = INFINITY;
+    for (size_t k = 0; k < p->n_options[COMPUTE_SIDE_UE]; k++)
+        st->wait_s[COMPUTE_SIDE_UE][k] = *o++;
+    for (size_t k = 0; k < p->n_options[COMPUTE_SIDE_EDGE]; k++, o += 2)
+        st->wait_s[COMPUTE_SIDE_EDGE][k] = st->edge_available && o[0] != 0.0f ? o[1] : INFINITY;
 }
 
 size_t policy_action_size(const struct compute_problem *p)

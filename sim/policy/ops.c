@@ -113,6 +113,20 @@ static const struct policy_ops table[] = {
         .observe = NULL,
         .destroy = policy_release,
     },
+    [POLICY_RL] = {
+        .name = "rl",
+        .help = "the learning agent of --agent FILE",
+        .is_default = false,
+        .optimal = false,
+        .truth = false,
+        .on_device = false,
+        .needs_agent = true,
+        .create = policy_rl_create,
+        .decide = policy_rl_decide,
+        .decide_request = policy_rl_decide_request,
+        .observe = NULL,
+        .destroy = policy_release,
+    },
 };
 static_assert(ARRAY_LEN(table) == POLICY_KIND_COUNT, "one row per policy");
 
@@ -170,4 +184,9 @@ bool policy_truth(enum policy_kind k)
 bool policy_on_device(enum policy_kind k)
 {
     return policy_ops_of(k)->on_device;
+}
+
+bool policy_needs_agent(enum policy_kind k)
+{
+    return policy_ops_of(k)->needs_agent;
 }

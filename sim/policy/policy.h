@@ -94,13 +94,14 @@ enum policy_kind {
     POLICY_JOINT,
     POLICY_ORACLE,
     POLICY_RANDOM,
+    POLICY_RL,
     POLICY_KIND_COUNT
 };
 
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
 /* "local", "edge", "resource", "split", "split-default", "joint", "oracle",
- * "random"; "?" for no kind. Every
+ * "random", "rl"; "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */
@@ -124,7 +125,13 @@ bool policy_truth(enum policy_kind k);
  * on its own state, the edge not offered, and sends no message. */
 bool policy_on_device(enum policy_kind k);
 
+/* True when policy k decides with a trained agent (rl): its solver comes
+ * from policy_solver_create_agent, and it decides on whole requests
+ * (policy_decide_request). */
+bool policy_needs_agent(enum policy_kind k);
+
 struct policy_solver;
+struct policy_agent;
 
 /* Prepare policy k for problem p (borrowed). Returns it owned, or NULL with
  * *e set: CORE_E_INPUT when p fails compute_problem_check or the policy has
@@ -134,12 +141,30 @@ struct policy_solver;
 struct policy_solver *policy_solver_create(enum policy_kind k, const struct compute_problem *p,
                                            struct core_err *e);
 void policy_solver_destroy(struct policy_solver *s); /* NULL is a no-op */
+/* Prepare policy k, which needs an agent (policy_needs_agent), for problem
+ * p with the agent's problem i, bound to p (policy_agent_bind; both
+ * borrowed: they must outlive the solver). For k that needs none, as
+ * policy_solver_create. CORE_E_INPUT, CORE_E_NOMEM. policy_solver_create
+ * on such a k is CORE_E_USAGE ("policy rl needs an agent"). */
+struct policy_solver *policy_solver_create_agent(enum policy_kind k,
+                                                 const struct compute_problem *p,
+                                                 struct policy_agent *agent, uint32_t i,
+                                                 struct core_err *e);
 
 /* Decide under state st into *out. rng (borrowed) is drawn from by random
  * only (may be NULL for the others). CORE_E_RUNTIME when the edge is not
  * available and some layer has no UE option. Allocates nothing. */
 enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *st,
                            struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+
+/* Decide the request req (its problem s's, its kind INITIAL or UPDATE):
+ * what the run tier asks. A policy that reads the whole request (rl: the
+ * state encoding, policy_state_encode) decides on it; every other one is
+ * policy_decide on req->state. CORE_E_RUNTIME as policy_decide. Allocates
+ * nothing. */
+enum core_rc policy_decide_request(struct policy_solver *s, const struct compute_decision *req,
+                                   struct core_rng *rng, struct compute_plan *out,
+                                   struct core_err *e);
 
 enum policy_kind policy_solver_kind(const struct policy_solver *s);
 /* True when the solver's cuts are every cut of the model (see above). */
@@ -237,6 +262,12 @@ void policy_state_field(const struct compute_problem *p, size_t i, struct policy
  * (float: what the agent reads). Infinite or undefined values are encoded
  * as documented by their fields (a flag and 0). Allocates nothing. */
 void policy_state_encode(const struct compute_decision *req, float *out);
+/* The compute state a state x of problem p encodes (what a sample's
+ * decision saw: rates, delays, powers, signalling, weights and waits, float
+ * precision; options not offered, and every edge option when the edge was
+ * not available, at an infinite wait). */
+void policy_state_decode(const struct compute_problem *p, const float *x,
+                         struct compute_state *st);
 
 /* The action on problem p is one number per layer (by layer index): its
  * option's index o when the layer is in the UE's part, U + o when it is in

@@ -14,6 +14,9 @@
  *   dp.c       the forward and backward dynamic programmes over the family,
  *              the best cut of them, and the plan a cut gives;
  *   local.c, edge.c, joint.c, random.c   one built-in policy each;
+ *   rl.c       the learning agent (agent*.c) as a policy;
+ *   encode.c   the state and action encodings of samples and of rl;
+ *   explore.c  exploration around any policy's plans;
  *   split.c    split, split-default and resource: one option per side's part;
  *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's;
  *   agent_head.c  the learning agent's value model over a family of cuts: its
@@ -72,6 +75,7 @@ struct policy_ops {
                            truth and handed the true state (policy_truth) */
     bool on_device;     /* it never uses the network: the UE decides alone and sends
                            nothing (policy_on_device) */
+    bool needs_agent;   /* it decides with a trained agent (policy_needs_agent) */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */
@@ -85,6 +89,11 @@ struct policy_ops {
      * policy_adapt. Allocates nothing. */
     enum core_rc (*adapt)(struct policy_solver *s, const struct compute_decision *req,
                           struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+    /* Decide a whole request (policy_decide_request); NULL: decide on its
+     * state. Allocates nothing. */
+    enum core_rc (*decide_request)(struct policy_solver *s, const struct compute_decision *req,
+                                   struct core_rng *rng, struct compute_plan *out,
+                                   struct core_err *e);
     /* Hear how a decision turned out (policy_observe); NULL: the policy does
      * not learn, and a run hands it nothing. Allocates nothing. */
     void (*observe)(struct policy_solver *s, const struct policy_feedback *fb);
@@ -142,6 +151,8 @@ struct policy_solver {
                                                none) (owned) */
     bool cand_cached;                       /* the terms are for cand_w */
     double cand_w[2];                       /* w_latency, w_energy */
+    struct policy_agent *agent;       /* rl: the agent (borrowed; NULL for the others) */
+    uint32_t agent_problem;           /* rl: the agent's problem this solver decides */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
@@ -259,6 +270,14 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
                                       struct core_rng *rng, struct compute_plan *out,
                                       struct core_err *e);
 void policy_candidates_release(struct policy_solver *s);
+
+/* rl.c: the learning agent as a policy. */
+enum core_rc policy_rl_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_rl_decide(struct policy_solver *s, const struct compute_state *st,
+                              struct core_rng *rng, struct compute_plan *out, struct core_err *e);
+enum core_rc policy_rl_decide_request(struct policy_solver *s,
+                                      const struct compute_decision *req, struct core_rng *rng,
+                                      struct compute_plan *out, struct core_err *e);
 
 enum core_rc policy_local_create(struct policy_solver *s, struct core_err *e);
 /* The local plan; also every policy's answer when the edge is not available. */

@@ -10,9 +10,24 @@
 struct policy_solver *policy_solver_create(enum policy_kind k, const struct compute_problem *p,
                                            struct core_err *e)
 {
+    CORE_ASSERT((unsigned)k < POLICY_KIND_COUNT);
+    if (policy_needs_agent(k)) {
+        core_err(e, CORE_E_USAGE, "policy %s needs an agent (--agent FILE)",
+                 policy_kind_name(k));
+        return NULL;
+    }
+    return policy_solver_create_agent(k, p, NULL, 0, e);
+}
+
+struct policy_solver *policy_solver_create_agent(enum policy_kind k,
+                                                 const struct compute_problem *p,
+                                                 struct policy_agent *agent, uint32_t i,
+                                                 struct core_err *e)
+{
     struct policy_solver *s;
 
     CORE_ASSERT((unsigned)k < POLICY_KIND_COUNT);
+    CORE_ASSERT(!policy_needs_agent(k) || agent != NULL);
     if (compute_problem_check(p, e) != CORE_OK)
         return NULL;
     s = core_calloc(1, sizeof(*s));
@@ -26,6 +41,8 @@ struct policy_solver *policy_solver_create(enum policy_kind k, const struct comp
     s->n = p->n_layers;
     s->n_opt[COMPUTE_SIDE_UE] = p->n_options[COMPUTE_SIDE_UE];
     s->n_opt[COMPUTE_SIDE_EDGE] = p->n_options[COMPUTE_SIDE_EDGE];
+    s->agent = agent;
+    s->agent_problem = i;
     if (s->ops->create(s, e) != CORE_OK) {
         policy_solver_destroy(s);
         return NULL;
@@ -47,6 +64,15 @@ enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *
     if (!st->edge_available)
         return policy_local_decide(s, st, rng, out, e);
     return s->ops->decide(s, st, rng, out, e);
+}
+
+enum core_rc policy_decide_request(struct policy_solver *s, const struct compute_decision *req,
+                                   struct core_rng *rng, struct compute_plan *out,
+                                   struct core_err *e)
+{
+    if (s->ops->decide_request)
+        return s->ops->decide_request(s, req, rng, out, e);
+    return policy_decide(s, &req->state, rng, out, e);
 }
 
 enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_decision *req,

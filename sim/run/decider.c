@@ -9,7 +9,9 @@
  * told so by the decider), its a4 included. Built-in policies
  * always answer at once. With <exploration>, any policy's INITIAL and
  * UPDATE plans are explored around (policy_explore), each UE drawing from
- * its own exploration stream. A policy that learns (policy_observes) hears every
+ * its own exploration stream. rl decides with the run's agent, its network
+ * for each (model, device class) bound to the scenario's problem (the
+ * action-space signature checked). A policy that learns (policy_observes) hears every
  * outcome of its problems as it happens, in compute's terms
  * (run_decider_observe; the sinks call it).
  */
@@ -57,14 +59,40 @@ static enum core_rc decide(void *ctx, const struct compute_decision *req, struct
 
     if (req->kind == COMPUTE_DECIDE_ADAPT)
         return policy_solver_adapt(s, req, rng, out, e);
-    rc = policy_decide(s, &req->state, rng, out, e);
+    rc = policy_decide_request(s, req, rng, out, e);
     if (rc == CORE_OK && d->exploring)
         rc = explore(d, s, req, out, e);
     return rc;
 }
 
+/* The solver of policy kind for problem i (device d, model m) of a; with
+ * the agent's problem for (model, device), bound to it, when kind needs
+ * an agent. */
+static struct policy_solver *solver_for(enum policy_kind kind, const struct run_assembly *a,
+                                        const struct compute_problem *p, size_t d, size_t m,
+                                        struct policy_agent *agent, struct core_err *e)
+{
+    const char *model = a->models[m].name, *device = run_device_name(a, d);
+    int k;
+
+    if (!policy_needs_agent(kind))
+        return policy_solver_create(kind, p, e);
+    k = policy_agent_find(agent, model, device);
+    if (k < 0) {
+        core_err(e, CORE_E_INPUT,
+                 "the agent has no network for model '%s' on device class '%s' (train it on "
+                 "samples of this scenario)",
+                 model, device);
+        return NULL;
+    }
+    if (policy_agent_bind(agent, (size_t)k, p, (uint32_t)policy_state_size(p), e) != CORE_OK)
+        return NULL;
+    return policy_solver_create_agent(kind, p, agent, (uint32_t)k, e);
+}
+
 enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
-                              const struct run_assembly *a, struct core_err *e)
+                              const struct run_assembly *a, struct policy_agent *agent,
+                              struct core_err *e)
 {
     memset(d, 0, sizeof(*d));
     d->exact = true;
@@ -74,10 +102,16 @@ enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
     if (!d->solver)
         return core_err(e, CORE_E_NOMEM, "out of memory for the policy");
     d->truth = policy_truth(kind);
+    if (policy_needs_agent(kind) && !agent) {
+        run_decider_fini(d);
+        return core_err(e, CORE_E_USAGE, "policy %s needs an agent (--agent FILE)",
+                        policy_kind_name(kind));
+    }
     for (size_t i = 0; i < d->n_problems; i++) {
         if (!a->problem_of[i])
             continue; /* no UE of this class runs this model */
-        d->solver[i] = policy_solver_create(kind, d->truth ? a->truth_of[i] : a->problem_of[i], e);
+        d->solver[i] = solver_for(kind, a, d->truth ? a->truth_of[i] : a->problem_of[i],
+                                  i / a->n_models, i % a->n_models, agent, e);
         if (!d->solver[i]) {
             run_decider_fini(d);
             return e->rc;

@@ -245,7 +245,13 @@ enum core_rc run_scenario(const struct run_assembly *a, const struct run_options
         enum policy_kind kind;
 
         CORE_ASSERT(policy_kind_find(policy, &kind));
-        rc = run_decider_init(&decider, kind, a, e);
+        rc = run_decider_init(&decider, kind, a, opt->agent, e);
+        if (rc == CORE_E_INPUT && opt->agent && policy_needs_agent(kind)) {
+            char why[sizeof(e->msg)];
+
+            snprintf(why, sizeof(why), "%s", e->msg);
+            core_err(e, rc, "%s:0: %s", opt->agent_path ? opt->agent_path : "the agent", why);
+        }
         if (rc == CORE_OK)
             rc = model_names(a, &sinks, e);
         if (rc != CORE_OK)

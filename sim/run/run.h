@@ -218,6 +218,8 @@ struct run_options {
     void *progress_ctx;         /* passed to progress */
     struct run_observer observer; /* the caller's sink */
     const char *version;        /* recorded in runs.version */
+    struct policy_agent *agent; /* rl's agent (borrowed; NULL: none, rl not available) */
+    const char *agent_path;     /* its file, for messages */
 };
 
 struct run_result {
@@ -324,5 +326,43 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
 enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep_point *pt,
                                  const char *version, char key[65], char config_sha256[65],
                                  struct core_err *e);
+
+/* ======================================================================== */
+/* Training the learning agent offline (train.c)                             */
+/* ======================================================================== */
+
+/* Called after each progress report of a training (steps_total: its steps). */
+typedef void (*run_train_progress_fn)(void *ctx, const struct policy_train_step *s,
+                                      uint64_t steps_total);
+
+struct run_train_options {
+    const char *const *sources;      /* sample databases to read (borrowed) */
+    size_t n_sources;                /* >= 1 */
+    const char *out_path;            /* the agent file to write */
+    const char *db_path;             /* where the training is recorded (NULL: sources[0]) */
+    struct policy_train_config cfg;  /* the training's settings */
+    uint64_t every;                  /* steps between progress reports (0: the last only) */
+    run_train_progress_fn progress;  /* NULL: none */
+    void *progress_ctx;
+    const char *version;             /* recorded in trainings.version */
+};
+
+struct run_train_result {
+    uint64_t samples;              /* samples read */
+    size_t problems;               /* (model, device class) pairs among them */
+    int64_t train_id;              /* its row in trainings */
+    struct policy_train_step last; /* the last progress report */
+    double load_s;                 /* wall time reading and assembling, s */
+    double wall_s;                 /* wall time in all, s */
+};
+
+/* Train an agent on every sample of the complete runs of o->sources (each
+ * run's recorded configuration assembled again for its problems) and write
+ * it to o->out_path. CORE_E_INPUT naming the database and run for a
+ * database with no samples, a configuration that no longer assembles, or
+ * samples of one (model, device class) with different action spaces; the
+ * training's own errors; CORE_E_IO, NOMEM. */
+enum core_rc run_train(const struct run_train_options *o, struct run_train_result *res,
+                       struct core_err *e);
 
 #endif /* COINFER_RUN_H */

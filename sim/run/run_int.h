@@ -59,10 +59,14 @@ struct run_decider {
     struct proto_decider decider;  /* what the world calls (ctx: this) */
 };
 
-/* Prepare policy kind for every problem of a. CORE_E_INPUT (a policy with
- * no valid plan for some problem), CORE_E_NOMEM. */
+/* Prepare policy kind for every problem of a (rl with agent, whose
+ * networks are bound to a's problems; agent NULL for the others).
+ * CORE_E_INPUT (a policy with no valid plan for some problem; an agent
+ * with no network for a problem or one of another action space),
+ * CORE_E_USAGE (rl without an agent), CORE_E_NOMEM. */
 enum core_rc run_decider_init(struct run_decider *d, enum policy_kind kind,
-                              const struct run_assembly *a, struct core_err *e);
+                              const struct run_assembly *a, struct policy_agent *agent,
+                              struct core_err *e);
 void run_decider_fini(struct run_decider *d); /* zeroed: a no-op */
 /* Hand outcome o to the policy of its problem (policy_observe): how its
  * decision turned out. Only worth calling when d->observes. */
@@ -117,6 +121,9 @@ enum core_rc run_record_ues(const struct run_assembly *a, struct radio_world *ra
                             struct db *db, int64_t run_id, struct core_err *e);
 enum core_rc run_record_layers(const struct run_assembly *a, struct db *db, int64_t run_id,
                                struct core_err *e);
+
+/* The name of device class d of a's scenario (samples.c). */
+const char *run_device_name(const struct run_assembly *a, size_t d);
 
 /* The training samples (samples.c): the fields of each (device class,
  * model)'s encodings, as the run starts; and the samples of the finished

@@ -19,8 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The device class d's name. */
-static const char *device_name(const struct run_assembly *a, size_t d)
+const char *run_device_name(const struct run_assembly *a, size_t d)
 {
     io_node dn = io_config_child(a->cfg, IO_NODE_ROOT, IO_EL_DEVICE, d);
 
@@ -61,7 +60,7 @@ static size_t problem_fields(const struct run_assembly *a, size_t d, size_t m,
         else
             policy_action_field(p, i - n_state, layer_name, &ln, &fields[i]);
         rows[i] = (struct db_sample_field_row){
-            .device = device_name(a, d),
+            .device = run_device_name(a, d),
             .model = a->models[m].name,
             .kind = state ? "state" : "action",
             .field = (uint32_t)(state ? i : i - n_state),
@@ -206,7 +205,7 @@ enum core_rc run_samples_write(struct run_sinks *s, const struct proto_outcome *
         s->sample_rows[n_rows++] = (struct db_sample_row){
             .inference_id = o->inference_id,
             .ue_id = o->ue_id,
-            .device = device_name(s->assembly, o->device),
+            .device = run_device_name(s->assembly, o->device),
             .model = s->model_names[o->model],
             .reward = o->reward,
             .window_reward = o->window.reward,

@@ -19,7 +19,7 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge resource split split-default joint oracle random $"
+    "^local edge resource split split-default joint oracle random rl $"
 expect_match "run --help names the default policy" "$OUT" \
     "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"
@@ -33,6 +33,9 @@ expect_eq "README's Policies section describes exactly the policies --help lists
         sed -nE 's/^- `([a-z][a-z0-9-]*)`:.*/\1/p')" "$policies"
 
 # ---- every policy on one seed -------------------------------------------------------
+# (rl needs an agent: --policy all runs it only with --agent; test_rl.sh does)
+policies=$(grep -vx rl <<<"$policies")
+n_policies=$(wc -l <<<"$policies")
 db="$TMP/all.db"
 expect_exit 0 "run --policy all --trace" "$COINFER" run --policy all --trace --db "$db" $SC
 for p in $policies; do

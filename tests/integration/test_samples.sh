@@ -28,8 +28,8 @@ expect_eq "every state has as many numbers as its state fields" \
 expect_eq "every action has one number per layer of the model" \
     "$(sql "$db" "SELECT count(*) FROM sample_rows s WHERE length(action) - length(replace(action, ',', '')) + 1 <> (SELECT count(*) FROM layers l WHERE l.run_id = s.run_id AND l.model = s.model)")" "0"
 expect_eq "the state fields are named with units" \
-    "$(sql "$db" "SELECT name || ':' || unit FROM sample_fields WHERE run_id = 1 AND model = 'lenet5' AND kind = 'state' AND field IN (0, 10, 17) ORDER BY field" | paste -sd' ')" \
-    "device:1 ul_rate_bps:bit/s window_n:1"
+    "$(sql "$db" "SELECT name || ':' || unit FROM sample_fields WHERE run_id = 1 AND model = 'lenet5' AND kind = 'state' AND field IN (0, 10, 17, 19) ORDER BY field" | paste -sd' ')" \
+    "device:1 ul_rate_bps:bit/s objective_latency_weight:1/s window_n:1"
 expect_eq "an action field names its layer" \
     "$(sql "$db" "SELECT name FROM sample_fields WHERE run_id = 1 AND model = 'lenet5' AND kind = 'action' AND field = 0")" \
     "layer[$(sql "$db" "SELECT name FROM layers WHERE run_id = 1 AND model = 'lenet5' AND layer = 0")]"

@@ -170,10 +170,16 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "error,updated_at");
     raw_columns(conn, "sweep_values", cols, sizeof(cols));
     assert_string_equal(cols, "point_key,factor_index,factor,path,value,value_num");
+    raw_columns(conn, "trainings", cols, sizeof(cols));
+    assert_string_equal(cols, "train_id,agent,sources,samples,seed,steps,settings,version,"
+                              "started_at,finished_at,status");
+    raw_columns(conn, "training_steps", cols, sizeof(cols));
+    assert_string_equal(cols, "train_id,step,loss,heldout_loss,heldout_regret");
     /* Every table of DESIGN.md (samples a view over sample_rows), requests, configs, ues,
-     * energy, layers, sweep_points, sweep_values and sample_fields: 14. */
+     * energy, layers, sweep_points, sweep_values, sample_fields, trainings and
+     * training_steps: 16. */
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-                     14);
+                     16);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
                                    "name = 'samples'"),
                      1);

@@ -115,6 +115,23 @@ static void test_only_the_oracle_decides_on_the_truth(void **state)
     assert_false(oracle->is_default);
 }
 
+/* rl alone needs an agent: asked for without one, it is a usage error
+ * naming what is missing, and it decides on whole requests only. */
+static void test_only_rl_needs_an_agent(void **state)
+{
+    struct compute_problem p = {0}; /* refused before the problem is read */
+    struct core_err e;
+
+    (void)state;
+    for (enum policy_kind k = 0; k < POLICY_KIND_COUNT; k++)
+        assert_int_equal(policy_needs_agent(k), k == POLICY_RL);
+    assert_string_equal(policy_kind_name(POLICY_RL), "rl");
+    assert_non_null(policy_ops_of(POLICY_RL)->decide_request);
+    assert_null(policy_solver_create(POLICY_RL, &p, &e));
+    assert_int_equal(e.rc, CORE_E_USAGE);
+    assert_non_null(strstr(e.msg, "rl needs an agent (--agent FILE)"));
+}
+
 /* ---- observe ----------------------------------------------------------------- */
 
 /* A fake learner: what it heard, and from which solver. */
@@ -161,6 +178,7 @@ int main(void)
         TEST(test_exactly_one_default_and_it_is_joint),
         TEST(test_kind_names_round_trip),
         TEST(test_only_the_oracle_decides_on_the_truth),
+        TEST(test_only_rl_needs_an_agent),
         TEST(test_observe_reaches_a_policy_that_listens),
     };
 

@@ -10,7 +10,9 @@
  * (policy.h) on thousands more; random's plans valid and its cuts
  * uniform (chi-square); the zoo's ResNet-18 and MobileNetV2 DAGs solved
  * exactly; no allocation per decision; outcomes heard change no built-in's
- * decision; every error and out-of-memory path.
+ * decision; every error and out-of-memory path. rl, which decides with a
+ * trained agent, is left out of the loops over every policy: its tests
+ * are test_agent*.c, and test_rl.sh through the binary.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,6 +394,8 @@ static void test_unavailable_edge_gives_every_policy_the_local_plan(void **state
         assert_core_rc(compute_plan_check(&p, &local, false, &err), CORE_OK);
         policy_solver_destroy(s);
         for (k = 0; k < POLICY_KIND_COUNT; k++) {
+            if (policy_needs_agent(k))
+                continue; /* rl: test_agent*.c, with a trained agent */
             s = policy_solver_create(k, &p, &err);
             assert_non_null(s);
             assert_core_rc(policy_decide(s, &st, r, &pl, &err), CORE_OK);
@@ -674,6 +678,8 @@ static void test_no_policy_beats_joint(void **state)
         random_problem(&p, r, 1 + core_rng_below(r, 24), trial % 3 != 0,
                        1 + core_rng_below(r, 4), 1 + core_rng_below(r, 3), 0.2, true);
         for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue; /* rl: test_agent*.c, with a trained agent */
             s[kind] = policy_solver_create(kind, &p, &err);
             assert_non_null(s[kind]);
         }
@@ -684,12 +690,16 @@ static void test_no_policy_beats_joint(void **state)
 
             random_state(&st, r, &p);
             for (opt = 0; opt < POLICY_KIND_COUNT; opt++) {
+                if (policy_needs_agent(opt))
+                    continue; /* rl: test_agent*.c, with a trained agent */
                 if (!policy_optimal(opt))
                     continue;
                 assert_true(policy_solver_exact(s[opt]));
                 assert_core_rc(policy_decide(s[opt], &st, r, &best, &err), CORE_OK);
                 best_v = plan_objective(&p, &st, &best);
                 for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                    if (policy_needs_agent(kind))
+                        continue; /* rl: test_agent*.c, with a trained agent */
                     assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
                     assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err),
                                    CORE_OK);
@@ -699,13 +709,16 @@ static void test_no_policy_beats_joint(void **state)
                 }
             }
         }
-        for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue;
             policy_solver_destroy(s[kind]);
+        }
         compute_problem_fini(&p);
     }
     for (opt = 0; opt < POLICY_KIND_COUNT; opt++)
         n_optimal += policy_optimal(opt);
-    assert_int_equal(cases, 300 * 20 * n_optimal * POLICY_KIND_COUNT);
+    assert_int_equal(cases, 300 * 20 * n_optimal * (POLICY_KIND_COUNT - 1)); /* all but rl */
     core_rng_destroy(r);
 }
 
@@ -735,6 +748,8 @@ static void test_the_ablation_lattice_holds_on_random_states(void **state)
         random_problem(&p, r, 1 + core_rng_below(r, 40), trial % 2, 1 + core_rng_below(r, 6),
                        1 + core_rng_below(r, 4), 0.15, true);
         for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue; /* rl: test_agent*.c, with a trained agent */
             s[kind] = policy_solver_create(kind, &p, &err);
             assert_non_null(s[kind]);
         }
@@ -745,14 +760,19 @@ static void test_the_ablation_lattice_holds_on_random_states(void **state)
             random_state(&st, r, &p);
             st.edge_available = true;
             for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                if (policy_needs_agent(kind))
+                    continue; /* rl: test_agent*.c, with a trained agent */
                 struct compute_plan pl;
 
                 assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
                 assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
                 v[kind] = plan_objective(&p, &st, &pl);
             }
-            for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+            for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                if (policy_needs_agent(kind))
+                    continue;
                 assert_not_below(v[kind], v[POLICY_JOINT], policy_kind_name(kind));
+            }
             assert_not_below(v[POLICY_SPLIT_DEFAULT], v[POLICY_SPLIT], "split-default vs split");
             assert_not_below(v[POLICY_RESOURCE], v[POLICY_SPLIT], "resource vs split");
             assert_not_below(v[POLICY_RESOURCE], fmin(v[POLICY_LOCAL], v[POLICY_EDGE]),
@@ -769,8 +789,11 @@ static void test_the_ablation_lattice_holds_on_random_states(void **state)
             resource_above_best_side +=
                 fmin(v[POLICY_LOCAL], v[POLICY_EDGE]) < v[POLICY_RESOURCE] * (1 - 1e-9);
         }
-        for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue;
             policy_solver_destroy(s[kind]);
+        }
         compute_problem_fini(&p);
     }
     print_message("%d states: joint < split %d, split < split-default %d, split < resource %d, "
@@ -931,6 +954,8 @@ static void test_zoo_dags_are_solved_exactly_without_allocation(void **state)
 
         zoo_problem(zoo[z], &p);
         for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue; /* rl: test_agent*.c, with a trained agent */
             s[kind] = policy_solver_create(kind, &p, &err);
             assert_non_null(s[kind]);
         }
@@ -955,14 +980,19 @@ static void test_zoo_dags_are_solved_exactly_without_allocation(void **state)
             assert_core_rc(policy_decide(s[POLICY_JOINT], &st, r, &best, &err), CORE_OK);
             best_v = plan_objective(&p, &st, &best);
             for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+                if (policy_needs_agent(kind))
+                    continue; /* rl: test_agent*.c, with a trained agent */
                 assert_core_rc(policy_decide(s[kind], &st, r, &pl, &err), CORE_OK);
                 assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
                 assert_not_below(plan_objective(&p, &st, &pl), best_v, policy_kind_name(kind));
             }
         }
         assert_int_equal(core_alloc_count(), allocs);
-        for (kind = 0; kind < POLICY_KIND_COUNT; kind++)
+        for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+            if (policy_needs_agent(kind))
+                continue;
             policy_solver_destroy(s[kind]);
+        }
         compute_problem_fini(&p);
     }
     core_rng_destroy(r);
@@ -1031,6 +1061,8 @@ static void test_builtins_decide_the_same_after_hearing_outcomes(void **state)
     (void)state;
     slow_ue_fast_edge(&p, &st);
     for (enum policy_kind k = 0; k < POLICY_KIND_COUNT; k++) {
+        if (policy_needs_agent(k))
+            continue; /* rl: test_agent*.c, with a trained agent */
         struct policy_solver *s = policy_solver_create(k, &p, &err);
         struct core_rng *r1 = core_rng_create(5, 0, CORE_RNG_POLICY);
         struct core_rng *r2 = core_rng_create(5, 0, CORE_RNG_POLICY);
@@ -1102,6 +1134,8 @@ static void test_errors_are_reported(void **state)
      * world ends no-plan */
     set_cost(&p, COMPUTE_SIDE_UE, 0, 0, INFINITY, 0);
     for (i = 0; i < POLICY_KIND_COUNT; i++) {
+        if (policy_needs_agent(i))
+            continue; /* rl: test_agent*.c, with a trained agent */
         if (i == POLICY_LOCAL) {
             s = policy_solver_create(POLICY_LOCAL, &p, &err);
             assert_non_null(s);
@@ -1124,6 +1158,8 @@ static void test_create_out_of_memory_leaks_nothing(void **state)
     (void)state;
     residual(&p);
     for (kind = 0; kind < POLICY_KIND_COUNT; kind++) {
+        if (policy_needs_agent(kind))
+            continue; /* rl: test_agent*.c, with a trained agent */
         for (k = 1;; k++) {
             core_alloc_fail_after(k);
             s = policy_solver_create(kind, &p, &err);

@@ -79,7 +79,7 @@ static void test_state_fields_are_named_once_with_units(void **ctx)
     (void)ctx;
     branch_problem(&p);
     n = policy_state_size(&p);
-    assert_int_equal(n, 25 + N_UE + 2 * N_EDGE);
+    assert_int_equal(n, 27 + N_UE + 2 * N_EDGE);
     for (size_t i = 0; i < n; i++) {
         policy_state_field(&p, i, &f);
         assert_true(f.name[0] != '\0');
@@ -89,10 +89,10 @@ static void test_state_fields_are_named_once_with_units(void **ctx)
         for (size_t j = 0; j < i; j++)
             assert_string_not_equal(names[j], names[i]);
     }
-    policy_state_field(&p, 25, &f);
+    policy_state_field(&p, 27, &f);
     assert_string_equal(f.name, "ue_wait_s[u0]");
     assert_string_equal(f.unit, "s");
-    policy_state_field(&p, 25 + N_UE + 2, &f);
+    policy_state_field(&p, 27 + N_UE + 2, &f);
     assert_string_equal(f.name, "edge_available[e1]");
     compute_problem_fini(&p);
 }
@@ -126,18 +126,30 @@ static void test_state_encodes_the_request_and_flags_what_is_undefined(void **ct
     assert_float_equal(x[7], 0.0f, 0);      /* ul_sinr_known */
     assert_float_equal(x[9], 1.0f, 0);      /* edge_available */
     assert_float_equal(x[10], 5e7f, 0);     /* ul_rate_bps */
-    assert_float_equal(x[17], 3.0f, 0);     /* window_n */
-    assert_float_equal(x[18], 0.125f, 0);   /* window_latency_s */
-    assert_float_equal(x[21], 0.0f, 0);     /* window_labelled */
-    assert_float_equal(x[26], 0.5f, 0);     /* ue_wait_s[u1] */
-    assert_float_equal(x[27], 1.0f, 0);     /* edge_available[e0] */
-    assert_float_equal(x[29], 0.0f, 0);     /* edge_available[e1]: withdrawn */
-    assert_float_equal(x[30], 0.0f, 0);     /* its wait: 0 */
-    assert_float_equal(x[32], 2e-3f, 1e-9); /* edge_wait_s[e2] */
+    assert_float_equal(x[17], 1.0f, 0);     /* objective_latency_weight */
+    assert_float_equal(x[19], 3.0f, 0);     /* window_n */
+    assert_float_equal(x[20], 0.125f, 0);   /* window_latency_s */
+    assert_float_equal(x[23], 0.0f, 0);     /* window_labelled */
+    assert_float_equal(x[28], 0.5f, 0);     /* ue_wait_s[u1] */
+    assert_float_equal(x[29], 1.0f, 0);     /* edge_available[e0] */
+    assert_float_equal(x[31], 0.0f, 0);     /* edge_available[e1]: withdrawn */
+    assert_float_equal(x[32], 0.0f, 0);     /* its wait: 0 */
+    assert_float_equal(x[34], 2e-3f, 1e-9); /* edge_wait_s[e2] */
+    {
+        struct compute_state back;
+
+        policy_state_decode(&p, x, &back);
+        assert_true(back.edge_available);
+        assert_float_equal(back.ul_rate_bps, 5e7, 0);
+        assert_float_equal(back.w_latency, 1.0, 0);
+        assert_float_equal(back.wait_s[COMPUTE_SIDE_UE][1], 0.5, 0);
+        assert_true(isinf(back.wait_s[COMPUTE_SIDE_EDGE][1])); /* withdrawn */
+        assert_float_equal(back.wait_s[COMPUTE_SIDE_EDGE][2], 2e-3, 1e-9);
+    }
     req.state.edge_available = false;
     policy_state_encode(&req, x);
     assert_float_equal(x[10], 0.0f, 0);     /* no rate without the edge */
-    assert_float_equal(x[27], 0.0f, 0);     /* nothing offered */
+    assert_float_equal(x[29], 0.0f, 0);     /* nothing offered */
     compute_problem_fini(&p);
 }
 

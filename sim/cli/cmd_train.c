@@ -1,0 +1,241 @@
+/*
+ * cmd_train.c — `coinfer train SAMPLES.db... --out AGENT [--steps N]
+ * [--seed S] [--batch B] [--hidden H] [--depth D] [--lr X]
+ * [--conservative A] [--holdout F] [--threads T] [--every K] [--db FILE]
+ * [--quiet]`: the learning agent trained offline on the samples of the
+ * databases (run_train), written to AGENT. A progress bar with the step,
+ * the loss, the held-out loss and regret and the ETA on stderr when it is
+ * a terminal; the last line on stdout, for scripts:
+ *
+ *   samples=<n> problems=<n> steps=<n> loss=<x> heldout_loss=<x> heldout_regret=<x>
+ *   train_s=<x> train_id=<n> agent=<path>
+ */
+#include "cli/cli_int.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run.h"
+
+#define DEFAULT_STEPS 4000
+#define DEFAULT_BATCH 128
+#define DEFAULT_HIDDEN 64
+#define DEFAULT_DEPTH 2
+#define DEFAULT_LR 1e-3
+#define DEFAULT_CONSERVATIVE 0.1
+#define DEFAULT_HOLDOUT 0.1
+#define DEFAULT_SEED 1
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: coinfer train SAMPLES.db... --out AGENT [--steps N] [--seed S]\n"
+            "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
+            "                     [--conservative A] [--holdout F] [--threads T]\n"
+            "                     [--every K] [--db FILE] [--quiet]\n"
+            "\n"
+            "Train the learning agent offline on the training samples of the results\n"
+            "databases (every complete collaborative run records them; its recorded\n"
+            "configuration gives each sample's action space) and write it to AGENT, for\n"
+            "`coinfer run --policy rl --agent AGENT`.\n"
+            "\n"
+            "  --out AGENT        the agent file to write (required)\n"
+            "  --steps N          optimiser steps (default %d)\n"
+            "  --seed S           weights, hold-out split and batches (default %d)\n"
+            "  --batch B          samples per step of each (model, device) (default %d)\n"
+            "  --hidden H         trunk width (default %d)\n"
+            "  --depth D          trunk layers, 0..16 (default %d; 0: linear heads)\n"
+            "  --lr X             Adam's initial learning rate, cosine to 0 (default %g)\n"
+            "  --conservative A   weight of the conservative term against plans the data\n"
+            "                     never shows (default %g; 0: none)\n"
+            "  --holdout F        share of the samples held out for evaluation, 0..0.5\n"
+            "                     (default %g)\n"
+            "  --threads T        1 or 2 (default 1: deterministic for a seed)\n"
+            "  --every K          steps between progress reports (default steps / 100)\n"
+            "  --db FILE          record the training (trainings, training_steps) in FILE\n"
+            "                     (default the first SAMPLES.db)\n"
+            "  --quiet, -q        no progress bar\n"
+            "  --help, -h         this text\n"
+            "\n"
+            "Exit codes: 0 written, 1 runtime failure, 2 bad input or usage.\n",
+            DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH,
+            DEFAULT_LR, DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT);
+}
+
+struct bar {
+    struct cli_progress p;
+    double t0_s;
+};
+
+static void on_progress(void *ctx, const struct policy_train_step *s, uint64_t total)
+{
+    struct bar *b = ctx;
+    char text[160];
+
+    snprintf(text, sizeof(text), "step %llu/%llu loss %.4g held-out %.4g regret %.4g",
+             (unsigned long long)s->step, (unsigned long long)total, s->loss, s->heldout_loss,
+             s->heldout_regret);
+    cli_progress_draw(&b->p, (double)s->step / (double)total, text, core_wall_s() - b->t0_s);
+}
+
+/* A real option value in [lo, hi]; false (and a usage message) otherwise. */
+static bool real_option(const char *name, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+
+    if (end == v || *end || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "coinfer train: %s takes a number from %g to %g, not '%s'\n", name, lo,
+                hi, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* A whole option value in [lo, hi]; false (and a usage message) otherwise. */
+static bool whole_option(const char *name, const char *v, uint64_t lo, uint64_t hi,
+                         uint64_t *out)
+{
+    if (!cli_parse_u64(v, out) || *out < lo || *out > hi) {
+        fprintf(stderr, "coinfer train: %s takes a whole number from %llu to %llu, not '%s'\n",
+                name, (unsigned long long)lo, (unsigned long long)hi, v);
+        return false;
+    }
+    return true;
+}
+
+int cli_train(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},   {"steps", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},  {"batch", required_argument, NULL, 'b'},
+        {"hidden", required_argument, NULL, 'H'}, {"depth", required_argument, NULL, 'D'},
+        {"lr", required_argument, NULL, 'l'},    {"conservative", required_argument, NULL, 'c'},
+        {"holdout", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 't'},
+        {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct run_train_options o = {0};
+    struct run_train_result res;
+    struct bar bar;
+    struct core_err e;
+    uint64_t v, every = 0;
+    bool quiet = false, every_given = false;
+    int c;
+    enum core_rc rc;
+
+    o.cfg = (struct policy_train_config){
+        .seed = DEFAULT_SEED, .steps = DEFAULT_STEPS, .batch = DEFAULT_BATCH,
+        .learning_rate = DEFAULT_LR, .hidden = DEFAULT_HIDDEN, .depth = DEFAULT_DEPTH,
+        .conservative = DEFAULT_CONSERVATIVE, .holdout = DEFAULT_HOLDOUT, .threads = 1,
+    };
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (!optarg[0]) {
+                fprintf(stderr, "coinfer train: --out needs a file name\n");
+                return 2;
+            }
+            o.out_path = optarg;
+            break;
+        case 'n':
+            if (!whole_option("--steps", optarg, 1, 100000000, &o.cfg.steps))
+                return 2;
+            break;
+        case 's':
+            if (!whole_option("--seed", optarg, 0, UINT64_MAX, &o.cfg.seed))
+                return 2;
+            break;
+        case 'b':
+            if (!whole_option("--batch", optarg, 1, 65536, &v))
+                return 2;
+            o.cfg.batch = (uint32_t)v;
+            break;
+        case 'H':
+            if (!whole_option("--hidden", optarg, 1, POLICY_AGENT_MAX_HIDDEN, &v))
+                return 2;
+            o.cfg.hidden = (uint32_t)v;
+            break;
+        case 'D':
+            if (!whole_option("--depth", optarg, 0, POLICY_AGENT_MAX_DEPTH, &v))
+                return 2;
+            o.cfg.depth = (uint32_t)v;
+            break;
+        case 'l':
+            if (!real_option("--lr", optarg, 1e-9, 10, &o.cfg.learning_rate))
+                return 2;
+            break;
+        case 'c':
+            if (!real_option("--conservative", optarg, 0, 1e6, &o.cfg.conservative))
+                return 2;
+            break;
+        case 'f':
+            if (!real_option("--holdout", optarg, 0, 0.5, &o.cfg.holdout))
+                return 2;
+            break;
+        case 't':
+            if (!whole_option("--threads", optarg, 1, 2, &v))
+                return 2;
+            o.cfg.threads = (int)v;
+            break;
+        case 'e':
+            if (!whole_option("--every", optarg, 1, 100000000, &every))
+                return 2;
+            every_given = true;
+            break;
+        case 'd':
+            if (!cli_db_option("train", optarg))
+                return 2;
+            o.db_path = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
+        case ':':
+            fprintf(stderr, "coinfer train: %s needs a value (see coinfer train --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "coinfer train: unknown option '%s' (see coinfer train --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "coinfer train: name at least one samples database (see --help)\n");
+        return 2;
+    }
+    if (!o.out_path) {
+        fprintf(stderr, "coinfer train: --out AGENT is required (see --help)\n");
+        return 2;
+    }
+    o.sources = (const char *const *)(argv + optind);
+    o.n_sources = (size_t)(argc - optind);
+    o.every = every_given ? every : (o.cfg.steps >= 100 ? o.cfg.steps / 100 : 1);
+    o.version = cli_version();
+    cli_progress_init(&bar.p, quiet);
+    bar.t0_s = core_wall_s();
+    o.progress = on_progress;
+    o.progress_ctx = &bar;
+    core_err_clear(&e);
+    rc = run_train(&o, &res, &e);
+    cli_progress_finish(&bar.p);
+    if (rc != CORE_OK)
+        return cli_fail(&e);
+    printf("samples=%llu problems=%zu steps=%llu loss=%.6g heldout_loss=%.6g "
+           "heldout_regret=%.6g train_s=%.3f train_id=%lld agent=%s\n",
+           (unsigned long long)res.samples, res.problems, (unsigned long long)res.last.step,
+           res.last.loss, res.last.heldout_loss, res.last.heldout_regret, res.wall_s,
+           (long long)res.train_id, o.out_path);
+    return 0;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The learning agent through the binary (issue 11): samples collected under
+# exploration, `coinfer train` offline into an agent file (deterministic for a
+# seed, its progress in the database), `--policy rl --agent`, and every way a
+# user can get it wrong: exit 2 with the reason.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+SC=scenarios/collab-small.xml
+s="$TMP/samples.db"
+expect_exit 0 "collect samples exploring around joint" "$COINFER" run --policy joint --db "$s" \
+    --set 'exploration@split=0.3' --set 'exploration@option=0.2' \
+    --set 'simulation@duration=60 s' $SC
+expect_exit 0 "train --help" "$COINFER" train --help
+expect_match "train --help names its options" "$OUT" "--conservative A"
+
+a1="$TMP/a1.agent"; a2="$TMP/a2.agent"
+expect_exit 0 "train an agent" "$COINFER" train "$s" --out "$a1" --steps 200 --seed 3 -q
+expect_match "train prints its summary line" "$OUT" \
+    "^samples=[1-9][0-9]* problems=2 steps=200 loss=[0-9.e+-]+ heldout_loss=[0-9.e+-]+ heldout_regret=[0-9.e+-]+ train_s=[0-9.]+ train_id=1 agent=$a1$"
+expect_eq "it read every sample" "$(sed -nE 's/^samples=([0-9]+) .*/\1/p' <<<"$OUT")" \
+    "$(sql "$s" "SELECT count(*) FROM sample_rows")"
+expect_eq "the training is recorded, complete" \
+    "$(sql "$s" "SELECT status, samples, seed, steps, agent FROM trainings")" \
+    "complete|$(sql "$s" "SELECT count(*) FROM sample_rows")|3|200|$a1"
+expect_eq "its progress is recorded every 2 steps (1 % of 200)" \
+    "$(sql "$s" "SELECT count(*), max(step), count(heldout_loss) > 0 FROM training_steps WHERE train_id = 1")" \
+    "100|200|1"
+expect_exit 0 "the same training again" "$COINFER" train "$s" --out "$a2" --steps 200 --seed 3 -q
+expect_exit 0 "training is deterministic for a seed: the same agent file" cmp "$a1" "$a2"
+expect_exit 0 "another seed" "$COINFER" train "$s" --out "$a2" --steps 200 --seed 4 -q
+expect_exit 1 "another seed gives another agent" cmp -s "$a1" "$a2"
+expect_exit 0 "validate checks an agent file" "$COINFER" validate "$a1"
+expect_match "... and says ok" "$OUT" "ok"
+
+# rl decides.
+r="$TMP/rl.db"
+expect_exit 0 "run --policy rl --agent" "$COINFER" run --policy rl --agent "$a1" --db "$r" $SC
+expect_eq "rl's run records every inference, finished" \
+    "$(sql "$r" "SELECT count(*) = sum(t_done_s IS NOT NULL) AND count(*) > 0 FROM inferences")" "1"
+expect_eq "rl's run is named rl" "$(sql "$r" "SELECT policy FROM runs")" "rl"
+expect_eq "rl leaves samples too" \
+    "$(sql "$r" "SELECT count(*) > 0 FROM sample_rows")" "1"
+all="$TMP/all.db"
+expect_exit 0 "run --policy all --agent runs rl beside the others" "$COINFER" run --policy all \
+    --agent "$a1" --db "$all" $SC
+expect_eq "... nine policies, rl last" \
+    "$(sql "$all" "SELECT count(*), max(CASE WHEN run_id = (SELECT max(run_id) FROM runs) THEN policy END) FROM runs")" \
+    "9|rl"
+expect_match "the summary has a column for rl" "$OUT" "^policy .* rl"
+expect_eq "rl saw the same requests as joint (common random numbers)" \
+    "$(sql "$all" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"
+
+# What a user can get wrong.
+expect_exit 2 "rl without an agent is a usage error" "$COINFER" run --policy rl --db "$TMP/x.db" $SC
+expect_match "... that says what is missing" "$ERR" "rl needs an agent \\(--agent FILE\\)"
+expect_eq "... and leaves no run behind" "$(sql "$TMP/x.db" "SELECT count(*) FROM runs" 2>/dev/null || echo 0)" "0"
+expect_exit 2 "an agent of another scenario's models is refused" "$COINFER" run --policy rl \
+    --agent "$a1" --db "$TMP/y.db" scenarios/default.xml
+expect_match "... naming the model it has no network for" "$ERR" "$a1:0: the agent has no network for model '[a-z0-9]+'"
+expect_exit 2 "an agent whose action space differs is refused" "$COINFER" run --policy rl \
+    --agent "$a1" --db "$TMP/y.db" --set 'edge/use[cpu]@amounts=4 8 16' $SC
+expect_match "... naming the agent file and what differs" "$ERR" "^coinfer: $a1:0: .*(state features|option)"
+
+bad="$TMP/bad.agent"
+head -c 1000 "$a1" >"$bad"
+expect_exit 2 "a truncated agent file is bad input" "$COINFER" run --policy rl --agent "$bad" \
+    --db "$TMP/z.db" $SC
+expect_match "... named as FILE:0:" "$ERR" "$bad:0:"
+expect_exit 2 "validate refuses it too" "$COINFER" validate "$bad"
+expect_exit 2 "--agent with a missing file" "$COINFER" run --policy rl --agent "$TMP/none.agent" \
+    --db "$TMP/z.db" $SC
+expect_exit 2 "train without --out" "$COINFER" train "$s"
+expect_match "... says --out is required" "$ERR" "--out AGENT is required"
+expect_exit 2 "train without a database" "$COINFER" train --out "$TMP/n.agent"
+expect_exit 2 "train with a holdout above 0.5" "$COINFER" train "$s" --out "$TMP/n.agent" \
+    --holdout 0.7
+expect_match "... names the option" "$ERR" "--holdout"
+empty="$TMP/empty.db"
+expect_exit 0 "a database of a radio scenario" "$COINFER" radio scenarios/radio-7cells.xml \
+    --db "$empty" --set 'simulation@duration=2 s'
+expect_exit 2 "train on a database with no samples" "$COINFER" train "$empty" --out "$TMP/n.agent"
+expect_match "... says so" "$ERR" "no training samples"
+expect_exit 1 "no agent file was written" test -e "$TMP/n.agent"
