@@ -18,6 +18,7 @@ int cli_validate(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_radio(int argc, char **argv);
 int cli_profile(int argc, char **argv);
+int cli_regret(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_train_model(int argc, char **argv);
 int cli_sweep(int argc, char **argv);

@@ -22,6 +22,7 @@ static const struct subcommand subcommands[] = {
     {"radio", cli_radio, "run a radio scenario's channel and mobility, or its link budget"},
     {"profile", cli_profile, "time a DNN model layer by layer on this host's CPU"},
     {"sweep", cli_sweep, "run, list or count the points of a parameter study (a sweep file)"},
+    {"regret", cli_regret, "compare every policy with the exact optimum, decision by decision"},
     {"train", cli_train, "train the learning agent offline on the samples of results databases"},
     {"train-model", cli_train_model, "train a DNN classifier on Fashion-MNIST, write its weights"},
     {"infer", cli_infer, "run one forward pass of a model on a tensor from a file"},

@@ -264,7 +264,12 @@ enum db_query {
                                 schema 8 on */
     DB_Q_RUNS_WITH_SAMPLES,  /* run_id, config: complete runs with training samples and a
                                 recorded configuration, by run_id; schema 9 on */
-    DB_Q_SAMPLES_OF_RUN,     /* device, model, state, action, reward, by inference_id */
+    DB_Q_SAMPLES_OF_RUN,     /* device, model, state, action, reward, inference_id, by
+                                inference_id */
+    DB_Q_RUNS_FOR_REGRET,    /* run_id, policy, seed, config_sha256: complete runs with
+                                samples, by configuration, seed and run_id; schema 9 on */
+    DB_Q_UE_OPTIONS_OF_RUN,  /* device, model, UE options (the ue_wait_s fields of its
+                                samples' state) */
     DB_QUERY_COUNT
 };
 

@@ -98,8 +98,17 @@ static const struct {
                                 "(SELECT 1 FROM sample_rows s WHERE s.run_id = r.run_id) "
                                 "ORDER BY r.run_id"},
     [DB_Q_SAMPLES_OF_RUN] = {9, true, "the samples of a run",
-                             "SELECT device, model, state, action, reward FROM sample_rows "
-                             "WHERE run_id = ?1 ORDER BY inference_id"},
+                             "SELECT device, model, state, action, reward, inference_id "
+                             "FROM sample_rows WHERE run_id = ?1 ORDER BY inference_id"},
+    [DB_Q_RUNS_FOR_REGRET] = {9, false, "the runs with samples",
+                              "SELECT run_id, policy, seed, config_sha256 FROM runs r WHERE "
+                              "r.status = 'complete' AND r.config_sha256 IS NOT NULL AND EXISTS "
+                              "(SELECT 1 FROM sample_rows s WHERE s.run_id = r.run_id) "
+                              "ORDER BY config_sha256, seed, run_id"},
+    [DB_Q_UE_OPTIONS_OF_RUN] = {9, true, "the sample fields of a run",
+                                "SELECT device, model, sum(substr(name, 1, 10) = 'ue_wait_s[') FROM "
+                                "sample_fields WHERE run_id = ?1 AND kind = 'state' "
+                                "GROUP BY device, model"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

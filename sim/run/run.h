@@ -327,6 +327,16 @@ enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep
                                  const char *version, char key[65], char config_sha256[65],
                                  struct core_err *e);
 
+/* Every policy of each configuration and seed of the database at path
+ * against the reference policy's decisions on the same requests (regret.c):
+ * mean J (minus the reward), the normalised score (baseline 0, reference
+ * 100), mean and 95th-percentile regret, exact-match rates of plans, cuts
+ * and layers; then their means over the seeds with 95 % t-intervals.
+ * CORE_E_INPUT when no configuration and seed has both a reference and a
+ * baseline run with samples. */
+enum core_rc run_report_regret(const char *path, const char *reference, const char *baseline,
+                               FILE *out, struct core_err *e);
+
 /* ======================================================================== */
 /* Training the learning agent offline (train.c)                             */
 /* ======================================================================== */

@@ -82,3 +82,24 @@ expect_exit 0 "a database of a radio scenario" "$COINFER" radio scenarios/radio-
 expect_exit 2 "train on a database with no samples" "$COINFER" train "$empty" --out "$TMP/n.agent"
 expect_match "... says so" "$ERR" "no training samples"
 expect_exit 1 "no agent file was written" test -e "$TMP/n.agent"
+
+# coinfer regret: every policy against the exact optimum on the same requests.
+expect_exit 0 "regret compares the policies of --policy all" "$COINFER" regret "$all"
+expect_match "... oracle against itself: score 100, no regret, every plan its own" "$OUT" \
+    "^ +7  oracle +[0-9]+ +[0-9.e+-]+ +100\\.00 +0 +0 +1\\.000 +1\\.000 +1\\.000$"
+expect_match "... local is the score's zero" "$OUT" "^ +7  local +[0-9]+ +[0-9.e+-]+ +0\\.00 "
+expect_match "... rl has its line" "$OUT" "^ +7  rl +[0-9]+ "
+expect_eq "... joint's mean regret is that of its paired inferences" \
+    "$(sed -nE 's/^ +7  joint +[0-9]+ +[0-9.e+-]+ +[0-9.e+-]+ +([0-9.e+-]+) .*/\1/p' <<<"$OUT")" \
+    "$(sql "$all" "SELECT printf('%.6g', avg(-a.reward + b.reward)) FROM sample_rows a JOIN runs ra ON ra.run_id = a.run_id AND ra.policy = 'joint' JOIN sample_rows b ON b.inference_id = a.inference_id JOIN runs rb ON rb.run_id = b.run_id AND rb.policy = 'oracle'")"
+two="$TMP/two.db"
+for seed in 1 2; do
+    "$COINFER" run --policy all --agent "$a1" --seed $seed --db "$two" -q $SC
+done
+expect_exit 0 "regret over two seeds" "$COINFER" regret "$two" --reference joint
+expect_match "... gives the means over seeds with their intervals" "$OUT" \
+    "^over 2 configurations and seeds"
+expect_match "... joint against itself has a score of 100 +- 0" "$OUT" "^joint +2 .* 100 \\+- 0 "
+expect_exit 2 "regret with an unknown reference" "$COINFER" regret "$two" --reference best
+expect_exit 2 "regret on a database without the reference's runs" "$COINFER" regret "$r"
+expect_match "... says what is missing" "$ERR" "no configuration and seed with both"
