@@ -166,8 +166,10 @@ $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
+# The shipped agent joins the other policies when it is there (scripts/train-agent.sh).
+AGENT := models/agents/default.agent
 run: $(BIN)
-	$(BIN) run scenarios/default.xml --policy all
+	$(BIN) run scenarios/default.xml --policy all $(if $(wildcard $(AGENT)),--agent $(AGENT))
 
 bench: $(BIN) $(BENCH_BIN)
 	@if pkg-config --exists ns3-core 2>/dev/null; then $(MAKE) --no-print-directory $(BUILD)/bench/ref/phold_ns3; fi

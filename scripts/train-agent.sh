@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Train the shipped agent, models/agents/default.agent, reproducibly: samples
+# from scenarios/default.xml (joint exploring: 20 % random cuts, 10 % random
+# options per layer) on seeds 101..105, then `coinfer train` with seed 1 at
+# one thread (deterministic: the same file on the same machine type, since
+# OpenBLAS picks its kernels by CPU). The samples database is kept in
+# results/agent-samples.db, the training's output in results/train-agent.log.
+#
+#   scripts/train-agent.sh            (STEPS=N overrides the 4000 steps)
+#
+# The agent decides for default.xml's problems: `make run` runs it beside the
+# other policies (`coinfer run --policy all --agent models/agents/default.agent`).
+# A change to default.xml's devices, edge or models changes those problems:
+# run this again (the run says so, exit 2, naming the difference).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+STEPS=${STEPS:-4000}
+make --no-print-directory "$BUILD/coinfer" >/dev/null
+mkdir -p results models/agents
+db=results/agent-samples.db
+rm -f "$db" "$db-wal" "$db-shm"
+for seed in 101 102 103 104 105; do
+    echo "train-agent: samples of seed $seed" >&2
+    "$BUILD/coinfer" run scenarios/default.xml --policy joint --seed "$seed" --db "$db" -q \
+        --set exploration@split=0.2 --set exploration@option=0.1
+done
+nice -n 10 "$BUILD/coinfer" train "$db" --out models/agents/default.agent --steps "$STEPS" \
+    --seed 1 --threads 1 | tee results/train-agent.log
