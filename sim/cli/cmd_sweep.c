@@ -203,6 +203,8 @@ static int merge(int argc, char **argv)
                     strerror(errno));
             return 2;
         }
+    if (!cli_db_option("sweep merge", argv[1]))
+        return 2;
     core_err_clear(&e);
     db = db_open(argv[1], &e);
     if (!db)
@@ -342,6 +344,8 @@ int cli_sweep(int argc, char **argv)
             break;
         }
         case 'd':
+            if (!cli_db_option("sweep", optarg))
+                return 2;
             opt.db_path = optarg;
             run_only = "--db";
             break;

@@ -107,6 +107,29 @@ enum run_report_by {
  * broken down as by says (report.c). */
 enum core_rc run_report(const char *path, enum run_report_by by, FILE *out, struct core_err *e);
 
+/* Print only the per-point statistics of the sweeps in the database at path
+ * (what run_report ends with) and, with versus (a policy; NULL: none), the
+ * paired differences of every other policy against it over common random
+ * numbers: per point and metric, n, mean difference, sd and the 95 % paired
+ * t-interval. CORE_E_USAGE when no complete sweep point has policy versus. */
+enum core_rc run_report_sweep(const char *path, const char *versus, FILE *out,
+                              struct core_err *e);
+
+/* Write table of the database at path as delimited text to out (export.c):
+ * a header line, one line per row (run_id > 0: only that run's), fields
+ * separated by sep (',' or '\t') and quoted as RFC 4180 quotes them, NULL
+ * empty, reals exact. CORE_E_USAGE for a table the database does not have
+ * (the message lists those it has) or run_id > 0 on a table without a
+ * run_id column. */
+enum core_rc run_export_table(const char *path, const char *table, int64_t run_id, char sep,
+                              FILE *out, struct core_err *e);
+
+/* Write the per-point statistics of every sweep in the database at path as
+ * one tidy table (export.c): sweep, one column per factor (SI numbers),
+ * policy, metric, n, mean, sd, ci95_half_width, ci95_low, ci95_high.
+ * CORE_E_INPUT when it holds no complete sweep point. */
+enum core_rc run_export_sweep(const char *path, char sep, FILE *out, struct core_err *e);
+
 /* Print the canonical configuration run run_id of the database at path ran
  * with (a scenario file that makes the run again). CORE_E_INPUT when the run
  * does not exist or recorded none (a database older than schema 5). */
