@@ -130,6 +130,34 @@ enum core_rc run_export_table(const char *path, const char *table, int64_t run_i
  * CORE_E_INPUT when it holds no complete sweep point. */
 enum core_rc run_export_sweep(const char *path, char sep, FILE *out, struct core_err *e);
 
+/* The figures of coinfer plot (plot.c). */
+enum run_figure {
+    RUN_FIGURE_SWEEP,       /* a sweep metric against a factor, a line per policy, CI bars */
+    RUN_FIGURE_LATENCY_CDF, /* the latency CDF per policy */
+    RUN_FIGURE_BREAKDOWN,   /* the mean latency components per policy, stacked */
+    RUN_FIGURE_ENERGY,      /* the mean UE and edge energy per policy */
+    RUN_FIGURE_COUNT
+};
+extern const char *const run_plot_figures[RUN_FIGURE_COUNT]; /* their names */
+/* The figure called name; RUN_FIGURE_COUNT when none is. */
+enum run_figure run_plot_figure_of(const char *name);
+
+struct run_plot_options {
+    const char *figure; /* a figure's name */
+    const char *out;    /* the file to write: .png, .pdf or .svg (its format) */
+    const char *x;      /* sweep: the factor on the x axis (NULL: the first numeric factor
+                           that takes several values) */
+    const char *metric; /* sweep: the metric (NULL: mean_latency_s) */
+};
+
+/* Draw figure o->figure of the results database at db_path with gnuplot
+ * (a child process) into o->out. CORE_E_USAGE for an unknown figure, metric
+ * or factor, an output name without a known extension, or an output
+ * directory that does not exist; CORE_E_INPUT when the database lacks the
+ * figure's data (no sweep point, no finished inference); CORE_E_RUNTIME
+ * when gnuplot is missing or fails (with the end of its stderr). */
+enum core_rc run_plot(const char *db_path, const struct run_plot_options *o, struct core_err *e);
+
 /* Print the canonical configuration run run_id of the database at path ran
  * with (a scenario file that makes the run again). CORE_E_INPUT when the run
  * does not exist or recorded none (a database older than schema 5). */

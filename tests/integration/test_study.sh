@@ -112,3 +112,89 @@ expect_exit 2 "--versus a policy the sweep lacks" "$COINFER" report "$DB" --swee
 expect_match "names the sweep's policies" "$ERR" "--versus edge: .*policies: local, joint"
 expect_exit 2 "--versus without --sweep" "$COINFER" report "$DB" --versus joint
 expect_match "is a usage error" "$ERR" "--versus goes with --sweep"
+
+# ---- plot ------------------------------------------------------------------------------------
+expect_exit 0 "plot --help" "$COINFER" plot --help
+expect_match "lists the figures" "$OUT" "latency-cdf"
+expect_exit 2 "an unknown figure is a usage error" "$COINFER" plot "$DB" --figure pie --out "$TMP/p.png"
+expect_match "naming the figures there are" "$ERR" \
+    "^coinfer plot: --figure pie: no such figure \(figures: sweep, latency-cdf, breakdown, energy\)"
+expect_exit 2 "an output that is not .png, .pdf or .svg" "$COINFER" plot "$DB" --figure sweep \
+    --out "$TMP/p.gif"
+expect_match "says which are" "$ERR" "--out .*p.gif: name a .png, .pdf or .svg file"
+expect_exit 2 "an unknown metric" "$COINFER" plot "$DB" --figure sweep --metric speed --out "$TMP/p.png"
+expect_match "lists the metrics" "$ERR" "--metric speed: no such metric \(metrics: mean_latency_s, "
+expect_exit 2 "--x naming no factor" "$COINFER" plot "$DB" --figure sweep --x rate --out "$TMP/p.png"
+expect_match "lists the factors" "$ERR" "--x rate: no sweep in .* has that factor \(factors: gpus, dur\)"
+expect_exit 2 "--figure without --out" "$COINFER" plot "$DB" --figure sweep
+expect_exit 2 "an output directory that does not exist" "$COINFER" plot "$DB" --figure sweep \
+    --out "$TMP/nodir/p.png"
+expect_exit 2 "the sweep figure of a database without sweeps" "$COINFER" plot "$TMP/plain.db" \
+    --figure sweep --out "$TMP/p.png"
+expect_match "says the data is missing" "$ERR" "no complete sweep point to plot"
+"$COINFER" run scenarios/validation-mm1.xml --set "simulation@duration=100 s" \
+    --set "simulation@warmup=0 s" \
+    --db "$TMP/queue.db" --quiet >/dev/null 2>&1
+expect_exit 2 "the latency CDF of a database without inferences" "$COINFER" plot "$TMP/queue.db" \
+    --figure latency-cdf --out "$TMP/p.png"
+expect_match "says the data is missing" "$ERR" "no finished inference of a complete run to plot"
+expect_eq "and no figure is left behind" "$(ls "$TMP"/p.* 2>/dev/null)" ""
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+    echo "SKIP: the figures: gnuplot is not installed (Debian: gnuplot-nox; scripts/install-deps.sh installs it)"
+    exit 0
+fi
+expect_exit 1 "gnuplot missing from PATH is a runtime error" env PATH=/nonexistent \
+    "$COINFER" plot "$DB" --figure energy --out "$TMP/e.png"
+expect_match "that says how to install it" "$ERR" "cannot run gnuplot: .*gnuplot-nox"
+
+png_size() { # FILE -> "WIDTH HEIGHT" from the IHDR chunk
+    od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216 + $2*65536 + $3*256 + $4,
+        $5*16777216 + $6*65536 + $7*256 + $8 }'
+}
+for fig in sweep latency-cdf breakdown energy; do
+    expect_exit 0 "plot --figure $fig as PNG" "$COINFER" plot "$DB" --figure "$fig" \
+        --out "$TMP/$fig.png"
+    expect_eq "$fig.png starts with the PNG signature" \
+        "$(head -c 8 "$TMP/$fig.png" | od -An -tx1 | tr -d ' \n')" "89504e470d0a1a0a"
+    expect_eq "$fig.png is 1000 x 650 pixels" "$(png_size "$TMP/$fig.png")" "1000 650"
+    expect_eq "$fig.png has a picture's worth of bytes" "$(($(stat -c %s "$TMP/$fig.png") > 10000))" "1"
+done
+series() { grep -o 'id="gnuplot_plot_[0-9]*"' "$1" | sort -u | wc -l; }
+expect_exit 0 "plot --figure sweep as SVG" "$COINFER" plot "$DB" --figure sweep --out "$TMP/s.svg"
+expect_exit 0 "the SVG parses as XML" xmllint --noout "$TMP/s.svg"
+expect_eq "one series per policy (gpus varies, dur does not)" "$(series "$TMP/s.svg")" "2"
+expect_match "titled with the sweep, metric and factor" "$(cat "$TMP/s.svg")" \
+    "sweep small: mean latency per inference \(s\) against gpus"
+expect_match "the CI and the seeds are named" "$(cat "$TMP/s.svg")" \
+    "mean and 95 % t-interval over 3 seeds"
+expect_match "the legend names the policies" "$(tr -d '\n' <"$TMP/s.svg")" ">local</text>.*>joint</text>"
+expect_exit 0 "--x dur --metric p95_latency_s" "$COINFER" plot "$DB" --figure sweep --x dur \
+    --metric p95_latency_s --out "$TMP/s2.svg"
+expect_eq "one series per policy and gpus value" "$(series "$TMP/s2.svg")" "4"
+expect_match "labelled with the time unit" "$(cat "$TMP/s2.svg")" ">dur \(s\)</text>"
+expect_match "and the legend names the other factor's value" "$(cat "$TMP/s2.svg")" ">local, gpus=2</text>"
+expect_exit 0 "plot --figure breakdown as SVG" "$COINFER" plot "$DB" --figure breakdown \
+    --out "$TMP/b.svg"
+expect_exit 0 "it parses as XML" xmllint --noout "$TMP/b.svg"
+expect_eq "six stacked components" "$(series "$TMP/b.svg")" "6"
+expect_match "named in the legend" "$(cat "$TMP/b.svg")" ">edge compute</text>"
+expect_exit 0 "plot --figure energy as SVG" "$COINFER" plot "$DB" --figure energy --out "$TMP/en.svg"
+expect_eq "two series, UE and edge" "$(series "$TMP/en.svg")" "2"
+expect_match "the y axis names its unit" "$(cat "$TMP/en.svg")" "mean energy per inference \(J\)"
+expect_exit 0 "plot --figure latency-cdf as SVG" "$COINFER" plot "$DB" --figure latency-cdf \
+    --out "$TMP/c.svg"
+expect_eq "one line per policy" "$(series "$TMP/c.svg")" "2"
+expect_exit 0 "plot --figure latency-cdf as PDF" "$COINFER" plot "$DB" --figure latency-cdf \
+    --out "$TMP/c.pdf"
+expect_eq "a PDF file" "$(head -c 5 "$TMP/c.pdf")" "%PDF-"
+mkdir -p "$TMP/pt"
+expect_exit 0 "plot with TMPDIR set" env TMPDIR="$TMP/pt" "$COINFER" plot "$DB" --figure energy \
+    --out "$TMP/en2.png"
+expect_eq "leaves nothing behind in TMPDIR" "$(ls -A "$TMP/pt")" ""
+expect_exit 1 "a failing gnuplot is a runtime error" env TMPDIR="$TMP/pt" PATH="$TMP/fakebin:$PATH" \
+    bash -c 'mkdir -p "$0" && printf "#!/bin/sh\necho \"plot.gp, line 3: broken\" >&2\nexit 1\n" \
+        >"$0/gnuplot" && chmod +x "$0/gnuplot" && exec "$1" plot "$2" --figure energy --out "$3"' \
+    "$TMP/fakebin" "$COINFER" "$DB" "$TMP/en3.png"
+expect_match "quoting gnuplot's stderr" "$ERR" "gnuplot failed \(exit status 1\): plot.gp, line 3: broken"
+expect_eq "with no figure and nothing left behind" "$(ls "$TMP"/en3.* 2>/dev/null; ls -A "$TMP/pt")" ""
