@@ -342,9 +342,17 @@ struct run_sweep_options {
     const struct io_expr *filter; /* only the points it holds for (NULL: all) */
     uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;
                                      n_shards 0 or 1: all) */
+    const uint64_t *points;       /* only these point indices (NULL: every point; the
+                                     filter and the shard still apply) */
+    size_t n_given;               /* how many points names */
     volatile int *stop_flag;      /* nonzero (from a signal handler) stops the sweep */
     run_sweep_progress_fn progress; /* called after each event and every 100 ms; NULL */
     void *progress_ctx;           /* passed to progress */
+    /* Called as each point run now ends: complete, or failed with its exit
+     * status (negative: a signal) and why (borrowed for the call). NULL: none. */
+    void (*on_point)(void *ctx, uint64_t index, bool complete, int exit_status,
+                     const char *why);
+    void *on_point_ctx;           /* passed to on_point */
 };
 
 struct run_sweep_result {
@@ -367,6 +375,25 @@ struct run_sweep_result {
  * CORE_E_INTERRUPTED (running points back to pending). */
 enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
                        struct run_sweep_result *res, struct core_err *e);
+
+/* How many processes an MPI launcher (mpirun, srun) started this one among,
+ * from its environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE); 0 when
+ * none did. (sweep_mpi.c) */
+long run_mpi_launched(void);
+/* Whether this coinfer was built with MPI (make MPI=1). */
+bool run_mpi_built(void);
+
+/* Run the points of sweep s across the ranks of MPI_COMM_WORLD (MPI_Init
+ * and MPI_Finalize inside): rank 0 records them in the results database
+ * (opt->db_path) and hands them one at a time to the other ranks, each of
+ * which runs it as run_sweep would (opt->exe, opt->version, opt->timeout_s)
+ * into a database on its local disk; at the end rank 0 merges those into the
+ * results database. *root says whether this is rank 0, whose res and return
+ * code are the sweep's (the others' only their own). opt->jobs is not used
+ * (one point at a time per rank). CORE_E_USAGE with fewer than 2 ranks, or
+ * in a build without MPI. */
+enum core_rc run_sweep_mpi(const struct io_sweep *s, const struct run_sweep_options *opt,
+                           struct run_sweep_result *res, bool *root, struct core_err *e);
 
 /* The content key of point pt (hex SHA-256 of its resolved configuration's
  * SHA-256, which goes to config_sha256, its policy, seed and version). */

@@ -82,6 +82,23 @@ const struct run_sweep_group *run_sweep_reference(const struct run_sweep_stats *
 void run_sweep_paired(const struct run_sweep_group *g, const struct run_sweep_group *ref,
                       enum run_sweep_metric m, struct core_stats *d);
 
+/* ---- a sweep's points (sweep.c) ------------------------------------------------------ */
+
+/* A point to run and its content key. */
+struct run_sweep_point {
+    uint64_t index;            /* the point */
+    char key[65];              /* its content key */
+};
+
+/* Resolve every point opt keeps (its points, filter and shard), record them
+ * all in db's sweep_points (a point there already keeps its row), count
+ * those complete or failed before into res, and list the others to run in
+ * *to_run (owned), in point order. CORE_E_INPUT for a point the scenario's
+ * checks refuse or two points with one key. */
+enum core_rc run_sweep_plan(const struct io_sweep *s, const struct run_sweep_options *opt,
+                            struct db *db, struct run_sweep_point **to_run, size_t *n_to_run,
+                            struct run_sweep_result *res, struct core_err *e);
+
 /* Write the rows a world has buffered (called between slices). */
 typedef enum core_rc (*run_drain_fn)(void *ctx, struct core_err *e);
 
