@@ -303,6 +303,12 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
         else
             printf("; %.2f s with %u jobs, %.3g runs/s\n", res.wall_s, opt->jobs,
                    res.wall_s > 0 ? (double)(res.run + res.failed) / res.wall_s : 0.0);
+        if (io_sweep_stopping(s)->on && !opt->points)
+            printf("sequential stopping on %s: %llu combinations within %g x |mean|, %llu at %zu "
+                   "replications\n",
+                   io_sweep_stopping(s)->metric, (unsigned long long)res.within_target,
+                   io_sweep_stopping(s)->rel_half_width, (unsigned long long)res.at_max,
+                   io_sweep_n_replications(s));
         printf("results: %s (tables sweep_points, sweep_values, runs)\n", res.db_path);
     }
     if (rc == CORE_E_INTERRUPTED)

@@ -364,6 +364,9 @@ struct run_sweep_result {
     uint64_t failed;            /* run now and failed */
     uint64_t left;              /* not run: the sweep stopped first (pending) */
     double wall_s;              /* wall-clock time, s */
+    /* Sequential stopping: how each combination ended. */
+    uint64_t within_target;     /* combinations whose every policy met the target */
+    uint64_t at_max;            /* combinations that ran max replications without */
 };
 
 /* Run the points of sweep s (loaded by io_sweep_load) that the database at
@@ -375,6 +378,14 @@ struct run_sweep_result {
  * CORE_E_INTERRUPTED (running points back to pending). */
 enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
                        struct run_sweep_result *res, struct core_err *e);
+/* With sequential stopping (io_sweep_stopping) and no opt->points, run_sweep
+ * runs in rounds (sweep_stop.c): the first min replications of every
+ * combination, then, for each combination where some policy's metric has a
+ * 95 % t-interval half-width above rel_half_width times |mean| (over its
+ * complete replications in the database), its next replication, until every
+ * combination is within the target or at max. Each round waits for the one
+ * before, so what runs does not depend on opt->jobs. --shard (n_shards > 1)
+ * is CORE_E_USAGE: a combination's replications must be decided together. */
 
 /* How many processes an MPI launcher (mpirun, srun) started this one among,
  * from its environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE); 0 when

@@ -99,6 +99,10 @@ enum core_rc run_sweep_plan(const struct io_sweep *s, const struct run_sweep_opt
                             struct db *db, struct run_sweep_point **to_run, size_t *n_to_run,
                             struct run_sweep_result *res, struct core_err *e);
 
+/* run_sweep without sequential stopping: every point opt keeps, at once. */
+enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_options *opt,
+                              struct run_sweep_result *res, struct core_err *e);
+
 /* Write the rows a world has buffered (called between slices). */
 typedef enum core_rc (*run_drain_fn)(void *ctx, struct core_err *e);
 

@@ -469,8 +469,8 @@ static enum core_rc finish_worker(const struct io_sweep *s, const struct run_swe
 
 /* ---- the sweep ---------------------------------------------------------------------- */
 
-enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
-                       struct run_sweep_result *res, struct core_err *e)
+enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_options *opt,
+                              struct run_sweep_result *res, struct core_err *e)
 {
     struct worker *w = NULL;
     struct run_sweep_point *to_run = NULL;

@@ -445,6 +445,14 @@ enum core_rc run_sweep_mpi(const struct io_sweep *s, const struct run_sweep_opti
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     *root = rank == 0;
+    if (io_sweep_stopping(s)->on) {
+        MPI_Finalize();
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+        return core_err(e, CORE_E_USAGE,
+                        "sweep %s stops its replications sequentially (%s:%ld), which runs in "
+                        "rounds on one machine: run it without mpirun (--jobs N)",
+                        io_sweep_name(s), io_sweep_path(s), io_sweep_stopping(s)->line);
+    }
     if (size < 2) {
         MPI_Finalize();
         pthread_sigmask(SIG_SETMASK, &old_mask, NULL);

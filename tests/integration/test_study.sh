@@ -113,6 +113,100 @@ expect_match "names the sweep's policies" "$ERR" "--versus edge: .*policies: loc
 expect_exit 2 "--versus without --sweep" "$COINFER" report "$DB" --versus joint
 expect_match "is a usage error" "$ERR" "--versus goes with --sweep"
 
+# ---- sequential stopping ---------------------------------------------------------------
+seq_xml() { # REL MIN MAX
+    cat <<XML
+<sweep name="seq" scenario="$here/scenarios/collab-small.xml">
+  <factor name="gpus" path="edge/use[gpu]@count" values="1, 2"/>
+  <factor name="dur" path="simulation@duration" values="1 s, 2 s"/>
+  <policies>local joint</policies>
+  <replications min="$2" max="$3" metric="mean_latency_s" rel-half-width="$1" first-seed="5"/>
+</sweep>
+XML
+}
+seq_xml 1000 2 6 >"$TMP/seq-easy.xml"
+expect_exit 0 "validate accepts sequential stopping" "$COINFER" validate "$TMP/seq-easy.xml"
+expect_exit 0 "--count counts every replication up to max" "$COINFER" sweep "$TMP/seq-easy.xml" --count
+expect_eq "4 combinations x 6 x 2 policies" "$OUT" "48"
+expect_exit 0 "a target every point meets at once" "$COINFER" sweep "$TMP/seq-easy.xml" \
+    --db "$TMP/seq-easy.db" --jobs 2
+expect_match "runs min replications only" "$OUT" "^sweep seq: 16 points: 16 run now"
+expect_match "and says every combination is within the target" "$OUT" \
+    "^sequential stopping on mean_latency_s: 4 combinations within 1000 x \|mean\|, 0 at 6 replications"
+# joint's latency over the seeds from 5 on is within 10 % at 2 replications for
+# dur = 2 s and not within 5 for dur = 1 s: some combinations stop, others go on
+seq_xml 0.1 2 5 >"$TMP/seq.xml"
+expect_exit 0 "a target between: replications are added per combination" "$COINFER" sweep \
+    "$TMP/seq.xml" --db "$TMP/seq1.db" --jobs 1 --filter "policy == 'joint'"
+# Check each combination's stop against the rule, recomputed here: with the
+# replications it ran (n), every policy's half-width t(0.975, n-1) sd / sqrt(n)
+# is within 0.04 |mean|, or n is 5; with n - 1 (when n > 2) some policy's is not.
+means=$(sql "$TMP/seq1.db" "SELECT p.combination, p.policy, p.replication, avg(i.latency_s)
+    FROM sweep_points p JOIN inferences i USING (run_id) WHERE i.t_done_s IS NOT NULL
+    GROUP BY p.run_id ORDER BY p.combination, p.policy, p.replication")
+verdict=$(awk -F'|' -v rel=0.1 -v max=5 '
+    BEGIN { split("12.706204736 4.30265273 3.182446305 2.776445105 2.570581836", t, " ") }
+    { key = $1 "|" $2; n[key]++; x[key, n[key]] = $4; comb[$1] = 1; pols[$1, $2] = 1 }
+    function ok(c, k,    p, key, i, m, ss, h, all) {
+        all = 1
+        for (key in n) {
+            split(key, a, "|"); if (a[1] != c) continue
+            m = 0; for (i = 1; i <= k; i++) m += x[key, i]; m /= k
+            ss = 0; for (i = 1; i <= k; i++) ss += (x[key, i] - m) ^ 2
+            h = t[k - 1] * sqrt(ss / (k - 1)) / sqrt(k)
+            if (!(h <= rel * (m < 0 ? -m : m))) all = 0
+        }
+        return all
+    }
+    END {
+        bad = 0
+        for (c in comb) {
+            k = 0; for (key in n) { split(key, a, "|"); if (a[1] == c) k = n[key] }
+            if (!(ok(c, k) || k == max)) { print "comb " c ": stopped at " k " outside the target"; bad = 1 }
+            if (k > 2 && ok(c, k - 1)) { print "comb " c ": went on past " k - 1; bad = 1 }
+            ns[k] = 1
+        }
+        if (!bad) { s = ""; for (k in ns) s = s k " "; print "ok" }
+    }' <<<"$means")
+expect_eq "each combination stopped where the rule says" "$verdict" "ok"
+expect_eq "replications go on for some combinations and not for others" \
+    "$(sql "$TMP/seq1.db" "SELECT group_concat(n) FROM (SELECT combination, count(*) AS n
+        FROM sweep_points GROUP BY 1 ORDER BY 1)")" "5,2,5,2"
+expect_exit 0 "the same with --jobs 2" "$COINFER" sweep "$TMP/seq.xml" --db "$TMP/seq2.db" --jobs 2 \
+    --quiet --filter "policy == 'joint'"
+expect_eq "runs the same points" \
+    "$(sql "$TMP/seq2.db" "SELECT group_concat(point_key) FROM (SELECT point_key FROM sweep_points ORDER BY 1)")" \
+    "$(sql "$TMP/seq1.db" "SELECT group_concat(point_key) FROM (SELECT point_key FROM sweep_points ORDER BY 1)")"
+expect_exit 0 "run again" "$COINFER" sweep "$TMP/seq.xml" --db "$TMP/seq2.db" \
+    --filter "policy == 'joint'"
+expect_match "runs nothing more" "$OUT" " 0 run now, 0 failed now, "
+expect_exit 0 "every policy of a combination runs the same replications" "$COINFER" sweep \
+    "$TMP/seq-easy.xml" --db "$TMP/seq-easy.db" --quiet
+expect_eq "(each combination and replication: both policies)" \
+    "$(sql "$TMP/seq-easy.db" "SELECT count(*) FROM (SELECT combination, replication, count(*) AS k
+        FROM sweep_points GROUP BY 1, 2) WHERE k != 2")" "0"
+expect_exit 2 "--shard with sequential stopping" "$COINFER" sweep "$TMP/seq.xml" --db "$TMP/seq3.db" \
+    --shard 0/2
+expect_match "is a usage error saying why" "$ERR" "--shard: sweep seq stops its replications sequentially"
+seq_xml 0.05 1 5 >"$TMP/seq-bad.xml"
+expect_exit 2 "min below 2" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "is FILE:LINE" "$ERR" "seq-bad.xml:5: <replications>: min 1 is below 2"
+seq_xml 0.05 3 2 >"$TMP/seq-bad.xml"
+expect_exit 2 "max below min" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "is FILE:LINE" "$ERR" "seq-bad.xml:5: <replications>: max 2 is not in \[min, "
+seq_xml 0 2 5 >"$TMP/seq-bad.xml"
+expect_exit 2 "a target of 0" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "is FILE:LINE" "$ERR" "seq-bad.xml:5: <replications>: rel-half-width '0' is not a number > 0"
+seq_xml 0.05 2 5 | sed 's/metric="mean_latency_s"/metric="speed"/' >"$TMP/seq-bad.xml"
+expect_exit 2 "an unknown metric" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "is FILE:LINE naming the metrics" "$ERR" "seq-bad.xml:5: .*'speed' is not one of: mean_latency_s"
+seq_xml 0.05 2 5 | sed 's/ rel-half-width="0.05"//' >"$TMP/seq-bad.xml"
+expect_exit 2 "stopping without its target" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "names what is missing" "$ERR" "seq-bad.xml:5: .*rel-half-width missing"
+seq_xml 0.05 2 5 | sed 's/first-seed="5"/count="3"/' >"$TMP/seq-bad.xml"
+expect_exit 2 "stopping with count" "$COINFER" validate "$TMP/seq-bad.xml"
+expect_match "says they exclude each other" "$ERR" "seq-bad.xml:5: .*it takes no count"
+
 # ---- plot ------------------------------------------------------------------------------------
 expect_exit 0 "plot --help" "$COINFER" plot --help
 expect_match "lists the figures" "$OUT" "latency-cdf"
