@@ -363,6 +363,12 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
         }
         if (opt->stop_flag && *opt->stop_flag)
             stopping = true;
+        if (opt->progress) {
+            struct run_sweep_progress p = {.total = n_to_run, .done = res->run,
+                                           .failed = res->failed, .running = running,
+                                           .wall_s = now_s() - t0};
+            opt->progress(opt->progress_ctx, &p);
+        }
         if (!stopping && !fatal && rc == CORE_OK && next < n_to_run) {
             uint64_t index = to_run[next].index;
 
@@ -376,12 +382,6 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
         }
         MPI_Send(NULL, 0, MPI_UINT64_T, st.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
         active--;
-        if (opt->progress) {
-            struct run_sweep_progress p = {.total = n_to_run, .done = res->run,
-                                           .failed = res->failed, .running = running,
-                                           .wall_s = now_s() - t0};
-            opt->progress(opt->progress_ctx, &p);
-        }
     }
     /* the workers' databases, merged in rank order */
     snprintf(dir, sizeof(dir), "%s.mpi-tmp", res->db_path);
