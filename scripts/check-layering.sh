@@ -5,7 +5,8 @@
 # never a sibling of its own tier nor anything above. Third-party regimes stay
 # at their border: only db/ includes sqlite3.h, only io/ libxml2 and protobuf-c
 # (with the ONNX code protoc-c generates, onnx.pb-c.h), only nn/
-# cblas.h and zlib.h (the datasets' IDX files); GSL random-number headers only core/.
+# cblas.h and zlib.h (the datasets' IDX files); GSL random-number headers only core/;
+# mpi.h and COINFER_MPI only sim/run/sweep_mpi.c (the one file that differs under make MPI=1).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -52,11 +53,20 @@ while IFS= read -r f; do
                 [ "$sub" = io ] || complain "$f" "$line" "only sim/io/ includes $target" ;;
             cblas.h|openblas*|zlib.h)
                 [ "$sub" = nn ] || complain "$f" "$line" "only sim/nn/ includes $target" ;;
+            mpi.h)
+                [ "$f" = sim/run/sweep_mpi.c ] ||
+                    complain "$f" "$line" "only sim/run/sweep_mpi.c includes $target" ;;
             gsl/gsl_rng.h|gsl/gsl_randist.h)
                 [ "$sub" = core ] || complain "$f" "$line" "GSL random numbers only through core/rng ($target)" ;;
         esac
     done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' "$f" | sed -E 's/^([0-9]+):/\1:/')
 done < <(find sim -name '*.[ch]' | sort)
+
+# MPI stays in one file: the build without it must not depend on it anywhere else.
+while IFS=: read -r f line _; do
+    [ "$f" = sim/run/sweep_mpi.c ] ||
+        complain "$f" "$line" "COINFER_MPI belongs to sim/run/sweep_mpi.c alone"
+done < <(grep -rn 'COINFER_MPI' sim --include='*.[ch]')
 
 if [ "$bad" -ne 0 ]; then
     echo "check-layering: FAIL" >&2

@@ -13,11 +13,13 @@
 # without the rights to install, it lists what is missing and exits 1.
 set -eu
 
+# gnuplot-nox draws the figures of `coinfer plot` (run as a child process);
+# libxml2-utils gives the tests xmllint, which parses its SVG figures.
 # libprotobuf-c-dev and protobuf-c-compiler read ONNX files (coinfer import), whose
 # schema, onnx.proto, comes from libonnx-dev (compiled by protoc-c at build time).
 pkgs=(libgsl-dev libsqlite3-dev libxml2-dev libopenblas-dev libcmocka-dev pkg-config
       sqlite3 valgrind procps zlib1g-dev dataset-fashion-mnist
-      libprotobuf-c-dev protobuf-c-compiler libonnx-dev)
+      libprotobuf-c-dev protobuf-c-compiler libonnx-dev gnuplot-nox libxml2-utils)
 for opt in "$@"; do
     case "$opt" in
         # References only: never linked into coinfer.

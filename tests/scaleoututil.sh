@@ -37,3 +37,12 @@ mpi_hello_build() {
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u OPT \
         make --no-print-directory -B MPI=1 SAN= BUILD="$MPI_BUILD" "$MPI_HELLO"
 }
+
+# MPI_COINFER: coinfer built with MPI=1, by mpi_coinfer_build into the same
+# build directory (only what changed is rebuilt: no -B, the whole library is
+# minutes of compiling).
+MPI_COINFER=$MPI_BUILD/coinfer
+mpi_coinfer_build() {
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u OPT \
+        make --no-print-directory -j2 MPI=1 SAN= BUILD="$MPI_BUILD" "$MPI_COINFER"
+}

@@ -24,6 +24,8 @@ int cli_train_model(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_infer(int argc, char **argv);
 int cli_import(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_plot(int argc, char **argv);
 
 struct run_assembly;
 struct run_options;

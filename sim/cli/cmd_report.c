@@ -1,9 +1,12 @@
 /*
- * cmd_report.c — `coinfer report DB [--by model|device] | --config RUN`: print,
+ * cmd_report.c — `coinfer report DB [--by model|device] | --config RUN |
+ * --sweep [--versus POLICY]`: print,
  * per run stored in a results database, its scenario, policy, seed, status,
  * counts, the knobs its --set overrides changed and summary statistics (the
  * inferences' per model or device class with --by); or the whole
- * configuration one run ran with, a scenario file that makes the run again.
+ * configuration one run ran with, a scenario file that makes the run again;
+ * or only the sweeps' per-point statistics, with paired differences against
+ * a reference policy.
  */
 #include "cli/cli_int.h"
 
@@ -17,6 +20,7 @@ static void help(FILE *out)
     fprintf(out,
             "usage: coinfer report DB [--by model|device]\n"
             "       coinfer report DB --config RUN\n"
+            "       coinfer report DB --sweep [--versus POLICY]\n"
             "\n"
             "Summarise every run stored in the results database DB: scenario, policy,\n"
             "seed, status, times, row counts, the values --set changed from the scenario\n"
@@ -27,6 +31,13 @@ static void help(FILE *out)
             "  --config RUN   print instead the whole configuration run RUN ran with: a\n"
             "                 scenario file with every knob written (model files by\n"
             "                 absolute path); `coinfer run` on it makes the run again\n"
+            "  --sweep        print only the per-point statistics of the sweeps in DB (n,\n"
+            "                 mean, sd, 95 %% t-interval of each metric over a point's\n"
+            "                 replications)\n"
+            "  --versus POLICY  with --sweep: then, per point, the paired differences of\n"
+            "                 each other policy against POLICY (policy - POLICY on the same\n"
+            "                 seeds, common random numbers): n, mean difference, sd and the\n"
+            "                 95 %% paired t-interval mean -+ t(0.975, n-1) sd / sqrt(n)\n"
             "  --help, -h     this text\n"
             "\n"
             "The database is opened read-only. Exit codes: 0 ok, 1 unreadable, 2 usage or\n"
@@ -35,7 +46,8 @@ static void help(FILE *out)
 
 int cli_report(int argc, char **argv)
 {
-    const char *db = NULL, *run = NULL;
+    const char *db = NULL, *run = NULL, *versus = NULL;
+    bool sweep = false;
     enum run_report_by by = RUN_REPORT_BY_RUN;
     bool by_given = false;
     struct core_err e;
@@ -60,6 +72,14 @@ int cli_report(int argc, char **argv)
             }
             by = strcmp(argv[++i], "model") == 0 ? RUN_REPORT_BY_MODEL : RUN_REPORT_BY_DEVICE;
             by_given = true;
+        } else if (strcmp(argv[i], "--sweep") == 0) {
+            sweep = true;
+        } else if (strcmp(argv[i], "--versus") == 0) {
+            if (i + 1 == argc || argv[i + 1][0] == '\0') {
+                fprintf(stderr, "coinfer report: --versus needs a policy (see --help)\n");
+                return 2;
+            }
+            versus = argv[++i];
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "coinfer report: unknown option '%s' (see --help)\n", argv[i]);
             return 2;
@@ -77,6 +97,25 @@ int cli_report(int argc, char **argv)
     if (run && by_given) {
         fprintf(stderr, "coinfer report: --by and --config do not go together (see --help)\n");
         return 2;
+    }
+    if (versus && !sweep) {
+        fprintf(stderr, "coinfer report: --versus goes with --sweep (see --help)\n");
+        return 2;
+    }
+    if (sweep && (run || by_given)) {
+        fprintf(stderr, "coinfer report: --sweep goes with neither --config nor --by (see "
+                        "--help)\n");
+        return 2;
+    }
+    if (sweep) {
+        core_err_clear(&e);
+        if (run_report_sweep(db, versus, stdout, &e) == CORE_OK)
+            return 0;
+        if (e.rc == CORE_E_USAGE) {
+            fprintf(stderr, "coinfer report: %s\n", e.msg);
+            return 2;
+        }
+        return cli_fail(&e);
     }
     if (run && (!cli_parse_u64(run, &run_id) || run_id == 0 || run_id > INT64_MAX)) {
         fprintf(stderr, "coinfer report: --config '%s' is not a run id\n", run);

@@ -203,6 +203,8 @@ static int merge(int argc, char **argv)
                     strerror(errno));
             return 2;
         }
+    if (!cli_db_option("sweep merge", argv[1]))
+        return 2;
     core_err_clear(&e);
     db = db_open(argv[1], &e);
     if (!db)
@@ -236,7 +238,7 @@ static bool parse_positive(const char *s, double *out)
 }
 
 static int run_points(const struct io_sweep *s, const struct io_expr *x,
-                      struct run_sweep_options *opt, bool quiet, bool progress)
+                      struct run_sweep_options *opt, bool quiet, bool progress, bool jobs_given)
 {
     struct run_sweep_result res;
     struct sweep_bar bar = {0};
@@ -262,10 +264,30 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
     opt->progress = on_progress;
     opt->progress_ctx = &bar;
     cli_install_signals();
-    rc = run_sweep(s, opt, &res, &e);
+    if (run_mpi_launched() > 1) {
+        bool root = true;
+
+        if (jobs_given) {
+            fprintf(stderr, "coinfer sweep: --jobs does not go with mpirun: each rank but rank "
+                            "0 runs one point at a time (start more ranks)\n");
+            return 2;
+        }
+        rc = run_sweep_mpi(s, opt, &res, &root, &e);
+        if (!root) {
+            /* a worker rank: rank 0 reports the sweep */
+            return rc == CORE_OK ? 0 : cli_fail(&e);
+        }
+    } else {
+        rc = run_sweep(s, opt, &res, &e);
+    }
     cli_progress_finish(&bar.bar);
-    if (rc != CORE_OK && rc != CORE_E_INTERRUPTED)
+    if (rc != CORE_OK && rc != CORE_E_INTERRUPTED) {
+        if (rc == CORE_E_USAGE) {
+            fprintf(stderr, "coinfer sweep: %s\n", e.msg);
+            return 2;
+        }
         return cli_fail(&e);
+    }
     if (!quiet) {
         printf("sweep %s: %llu points: %llu run now, %llu failed now, %llu complete before",
                io_sweep_name(s), (unsigned long long)res.points, (unsigned long long)res.run,
@@ -275,8 +297,18 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
                    (unsigned long long)res.failed_before);
         if (res.left)
             printf(", %llu left pending", (unsigned long long)res.left);
-        printf("; %.2f s with %u jobs, %.3g runs/s\n", res.wall_s, opt->jobs,
-               res.wall_s > 0 ? (double)(res.run + res.failed) / res.wall_s : 0.0);
+        if (run_mpi_launched() > 1)
+            printf("; %.2f s on %ld MPI ranks, %.3g runs/s\n", res.wall_s, run_mpi_launched(),
+                   res.wall_s > 0 ? (double)(res.run + res.failed) / res.wall_s : 0.0);
+        else
+            printf("; %.2f s with %u jobs, %.3g runs/s\n", res.wall_s, opt->jobs,
+                   res.wall_s > 0 ? (double)(res.run + res.failed) / res.wall_s : 0.0);
+        if (io_sweep_stopping(s)->on && !opt->points)
+            printf("sequential stopping on %s: %llu combinations within %g x |mean|, %llu at %zu "
+                   "replications\n",
+                   io_sweep_stopping(s)->metric, (unsigned long long)res.within_target,
+                   io_sweep_stopping(s)->rel_half_width, (unsigned long long)res.at_max,
+                   io_sweep_n_replications(s));
         printf("results: %s (tables sweep_points, sweep_values, runs)\n", res.db_path);
     }
     if (rc == CORE_E_INTERRUPTED)
@@ -306,7 +338,7 @@ int cli_sweep(int argc, char **argv)
     struct io_sweep *s = NULL;
     struct io_expr *x = NULL;
     struct core_err e;
-    bool quiet = false, progress = false;
+    bool quiet = false, progress = false, jobs_given = false;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int c, code = 2;
 
@@ -338,10 +370,13 @@ int cli_sweep(int argc, char **argv)
                 return 2;
             }
             opt.jobs = (unsigned)j;
+            jobs_given = true;
             run_only = "--jobs";
             break;
         }
         case 'd':
+            if (!cli_db_option("sweep", optarg))
+                return 2;
             opt.db_path = optarg;
             run_only = "--db";
             break;
@@ -412,7 +447,7 @@ int cli_sweep(int argc, char **argv)
         }
     }
     if (action == ACTION_RUN)
-        code = run_points(s, x, &opt, quiet, progress);
+        code = run_points(s, x, &opt, quiet, progress, jobs_given);
     else
         code = list_points(s, x, action == ACTION_LIST, opt.shard, opt.n_shards);
 out:

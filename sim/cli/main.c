@@ -19,6 +19,8 @@ static const struct subcommand subcommands[] = {
     {"run", cli_run, "run a scenario and record its results in a database"},
     {"validate", cli_validate, "check scenario, sweep and model files against their schemas"},
     {"report", cli_report, "summarise the runs stored in a results database"},
+    {"plot", cli_plot, "draw a figure of a results database with gnuplot (PNG, PDF, SVG)"},
+    {"export", cli_export, "write a table of a results database (or a sweep's statistics) as CSV"},
     {"radio", cli_radio, "run a radio scenario's channel and mobility, or its link budget"},
     {"profile", cli_profile, "time a DNN model layer by layer on this host's CPU"},
     {"sweep", cli_sweep, "run, list or count the points of a parameter study (a sweep file)"},

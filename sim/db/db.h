@@ -260,8 +260,19 @@ enum db_query {
     DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
                                 none recorded, or no such run) */
     DB_Q_SWEEP_POINTS,       /* sweep, policy, run_id, values ("factor=value, ..." in factor
-                                order): the complete sweep points, by sweep and point index;
-                                schema 8 on */
+                                order), combination, replication, seed, point_index: the
+                                complete sweep points, by sweep and point index; schema 8 on */
+    DB_Q_SWEEP_VALUES_OF_RUN, /* factor, path, value, value_num (NULL: not a number): the
+                                 factor values of the sweep point whose run is run_id, in
+                                 factor order */
+    DB_Q_POLICY_MEANS,       /* policy, runs, finished inferences, then the means over them
+                                of ue_compute_s, uplink_s, edge_queue_s, edge_compute_s,
+                                downlink_s, signaling_s, latency_s, ue_energy_j,
+                                edge_energy_j, then the scenarios' names (comma-separated):
+                                the complete runs' finished inferences per policy, in the
+                                order of each policy's first run */
+    DB_Q_LATENCIES,          /* policy, latency_s: every finished inference of every
+                                complete run, by run */
     DB_Q_RUNS_WITH_SAMPLES,  /* run_id, config: complete runs with training samples and a
                                 recorded configuration, by run_id; schema 9 on */
     DB_Q_SAMPLES_OF_RUN,     /* device, model, state, action, reward, inference_id, by
@@ -291,6 +302,23 @@ typedef enum core_rc (*db_row_fn)(void *ctx, const struct db_value *cols, size_t
  * row. CORE_E_DB / IO with "PATH: reading ...: why". */
 enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
                       void *ctx, struct core_err *e);
+
+/* Call fn with every table of the database r reads (coinfer's, not SQLite's
+ * own), one column each, its name, in name order. */
+enum core_rc db_reader_tables(struct db_reader *r, db_row_fn fn, void *ctx, struct core_err *e);
+
+/* *has: table has a column named column. */
+enum core_rc db_reader_has_column(struct db_reader *r, const char *table, const char *column,
+                                  bool *has, struct core_err *e);
+
+/* Every row of table (a name db_reader_tables lists; the caller checks)
+ * in storage order, or with run_id > 0 only that run's (the table must have
+ * a run_id column): header once with the column names (each value's text),
+ * then fn once per row. Every column's text is exact: a real as the
+ * shortest decimal that reads back as the same double, a blob in
+ * hexadecimal, NULL as "" with null set. */
+enum core_rc db_read_table(struct db_reader *r, const char *table, int64_t run_id,
+                           db_row_fn header, db_row_fn fn, void *ctx, struct core_err *e);
 
 /* ======================================================================== */
 /* Parameter studies (sweep.c)                                                */

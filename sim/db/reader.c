@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -86,12 +87,29 @@ static const struct {
     [DB_Q_RUN_CONFIG] = {5, true, "the configuration of a run",
                          "SELECT c.config FROM runs r JOIN configs c USING (config_sha256) "
                          "WHERE r.run_id = ?1"},
-    [DB_Q_SWEEP_POINTS] = {7, false, "the sweep points",
+    [DB_Q_SWEEP_POINTS] = {8, false, "the sweep points",
                            "SELECT p.sweep, p.policy, p.run_id, coalesce((SELECT "
                            "group_concat(v.factor || '=' || v.value, ', ') FROM (SELECT factor, "
                            "value FROM sweep_values w WHERE w.point_key = p.point_key ORDER BY "
-                           "factor_index) v), '') FROM sweep_points p WHERE p.status = "
+                           "factor_index) v), ''), p.combination, p.replication, p.seed, "
+                           "p.point_index FROM sweep_points p WHERE p.status = "
                            "'complete' ORDER BY p.sweep, p.point_index"},
+    [DB_Q_SWEEP_VALUES_OF_RUN] = {8, true, "a sweep point's values",
+                                  "SELECT w.factor, w.path, w.value, w.value_num FROM "
+                                  "sweep_values w JOIN sweep_points p USING (point_key) "
+                                  "WHERE p.run_id = ?1 ORDER BY w.factor_index"},
+    [DB_Q_POLICY_MEANS] = {4, false, "the inferences per policy",
+                           "SELECT r.policy, count(DISTINCT r.run_id), count(*), "
+                           "avg(i.ue_compute_s), avg(i.uplink_s), avg(i.edge_queue_s), "
+                           "avg(i.edge_compute_s), avg(i.downlink_s), avg(i.signaling_s), "
+                           "avg(i.latency_s), avg(i.ue_energy_j), avg(i.edge_energy_j), "
+                           "group_concat(DISTINCT r.scenario) FROM inferences i JOIN runs r "
+                           "USING (run_id) WHERE i.t_done_s IS NOT NULL AND r.status = "
+                           "'complete' GROUP BY r.policy ORDER BY min(r.run_id)"},
+    [DB_Q_LATENCIES] = {4, false, "the latencies",
+                        "SELECT r.policy, i.latency_s FROM inferences i JOIN runs r "
+                        "USING (run_id) WHERE i.t_done_s IS NOT NULL AND r.status = "
+                        "'complete' ORDER BY r.run_id"},
     [DB_Q_RUNS_WITH_SAMPLES] = {9, false, "the runs with samples",
                                 "SELECT r.run_id, c.config FROM runs r JOIN configs c USING "
                                 "(config_sha256) WHERE r.status = 'complete' AND EXISTS "
@@ -249,5 +267,167 @@ enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_r
     if (rc == CORE_OK && src != SQLITE_DONE)
         rc = db_err(e, r->conn, r->path, "reading %s", queries[q].what);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- whole tables (coinfer export) ------------------------------------------------ */
+
+enum core_rc db_reader_tables(struct db_reader *r, db_row_fn fn, void *ctx, struct core_err *e)
+{
+    static const char sql[] = "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                              "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+    struct db_value col;
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    if (sqlite3_prepare_v2(r->conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, r->conn, r->path, "listing the tables");
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(st, 0);
+
+        col = (struct db_value){.text = name ? (const char *)name : ""};
+        rc = fn(ctx, &col, 1, e);
+        if (rc != CORE_OK)
+            break;
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = db_err(e, r->conn, r->path, "listing the tables");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Append identifier id to buf (of size) double-quoted, its quotes doubled;
+ * false when it does not fit. */
+static bool quote_ident(char *buf, size_t size, const char *id)
+{
+    size_t n = strlen(buf);
+
+    if (n + 1 >= size)
+        return false;
+    buf[n++] = '"';
+    for (const char *c = id; *c; c++) {
+        if (n + 3 >= size)
+            return false;
+        if (*c == '"')
+            buf[n++] = '"';
+        buf[n++] = *c;
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+    return true;
+}
+
+enum core_rc db_reader_has_column(struct db_reader *r, const char *table, const char *column,
+                                  bool *has, struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    *has = false;
+    if (sqlite3_prepare_v2(r->conn, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_err(e, r->conn, r->path, "reading the columns of %s", table);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    *has = src == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return db_err(e, r->conn, r->path, "reading the columns of %s", table);
+    return CORE_OK;
+}
+
+/* x as the shortest of %.15g, %.16g, %.17g that reads back as x. */
+static void real_text(double x, char *buf, size_t size)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}
+
+#define REAL_TEXT_MAX 32 /* "%.17g" of any double, with its NUL */
+
+enum core_rc db_read_table(struct db_reader *r, const char *table, int64_t run_id,
+                           db_row_fn header, db_row_fn fn, void *ctx, struct core_err *e)
+{
+    char sql[512] = "SELECT * FROM ";
+    struct db_value *cols = NULL;
+    char (*reals)[REAL_TEXT_MAX] = NULL, **hex = NULL;
+    size_t *hex_cap = NULL;
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src = SQLITE_DONE, n;
+
+    if (!quote_ident(sql, sizeof(sql), table) ||
+        (run_id > 0 && strlen(sql) + 32 >= sizeof(sql)))
+        return core_err(e, CORE_E_INPUT, "%s: no table named %.64s...", r->path, table);
+    if (run_id > 0)
+        strcat(sql, " WHERE run_id = ?1");
+    if (sqlite3_prepare_v2(r->conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, r->conn, r->path, "reading table %s", table);
+    if (run_id > 0)
+        sqlite3_bind_int64(st, 1, run_id);
+    n = sqlite3_column_count(st);
+    cols = core_calloc((size_t)n + 1, sizeof(*cols));
+    reals = core_calloc((size_t)n + 1, sizeof(*reals));
+    hex = core_calloc((size_t)n + 1, sizeof(*hex));
+    hex_cap = core_calloc((size_t)n + 1, sizeof(*hex_cap));
+    if (!cols || !reals || !hex || !hex_cap) {
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory reading table %s", r->path, table);
+        goto out;
+    }
+    for (int c = 0; c < n; c++)
+        cols[c] = (struct db_value){.text = sqlite3_column_name(st, c)};
+    rc = header(ctx, cols, (size_t)n, e);
+    while (rc == CORE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < n; c++) {
+            int type = sqlite3_column_type(st, c);
+            const unsigned char *text;
+
+            cols[c].null = type == SQLITE_NULL;
+            cols[c].i = sqlite3_column_int64(st, c);
+            cols[c].d = sqlite3_column_double(st, c);
+            if (type == SQLITE_FLOAT) {
+                real_text(cols[c].d, reals[c], sizeof(reals[c]));
+                cols[c].text = reals[c];
+            } else if (type == SQLITE_BLOB) {
+                const unsigned char *b = sqlite3_column_blob(st, c);
+                size_t len = (size_t)sqlite3_column_bytes(st, c);
+
+                if (2 * len + 1 > hex_cap[c]) {
+                    char *grown = core_realloc(hex[c], 2 * len + 1);
+
+                    if (!grown) {
+                        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory reading table %s",
+                                      r->path, table);
+                        goto out;
+                    }
+                    hex[c] = grown;
+                    hex_cap[c] = 2 * len + 1;
+                }
+                for (size_t k = 0; k < len; k++)
+                    snprintf(hex[c] + 2 * k, 3, "%02x", b[k]);
+                hex[c][2 * len] = '\0';
+                cols[c].text = hex[c];
+            } else {
+                text = sqlite3_column_text(st, c);
+                cols[c].text = text ? (const char *)text : "";
+            }
+        }
+        rc = fn(ctx, cols, (size_t)n, e);
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = db_err(e, r->conn, r->path, "reading table %s", table);
+out:
+    sqlite3_finalize(st);
+    core_free(cols);
+    core_free(reals);
+    for (int c = 0; hex && c < n; c++)
+        core_free(hex[c]);
+    core_free(hex);
+    core_free(hex_cap);
     return rc;
 }

@@ -330,7 +330,21 @@ const char *io_sweep_factor_name(const struct io_sweep *s, size_t f);
 const char *io_sweep_factor_path(const struct io_sweep *s, size_t f); /* its knob path */
 size_t io_sweep_n_policies(const struct io_sweep *s);
 const char *io_sweep_policy(const struct io_sweep *s, size_t i);
-size_t io_sweep_n_replications(const struct io_sweep *s);
+size_t io_sweep_n_replications(const struct io_sweep *s); /* with stopping: its max */
+
+/* Sequential stopping (<replications min max metric rel-half-width>): each
+ * combination runs min replications, then one more at a time while some
+ * policy's metric has a 95 % t-interval half-width above rel_half_width times
+ * its mean, up to max (io_sweep_n_replications). The metric's name is
+ * checked by the XSD and by the run tier that computes it. */
+struct io_sweep_stopping {
+    bool on;               /* sequential stopping was asked for */
+    size_t min;            /* replications every combination runs, >= 2 */
+    double rel_half_width; /* the target: half-width / |mean|, > 0 */
+    const char *metric;    /* the metric (borrowed from the sweep) */
+    long line;             /* the <replications> element's line, for messages */
+};
+const struct io_sweep_stopping *io_sweep_stopping(const struct io_sweep *s);
 uint64_t io_sweep_n_combinations(const struct io_sweep *s); /* kept by the constraints */
 uint64_t io_sweep_n_points(const struct io_sweep *s);
 

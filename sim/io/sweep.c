@@ -79,6 +79,8 @@ struct io_sweep {
     size_t n_policies;
     uint64_t *seeds;                 /* [n_replications] (owned) */
     size_t n_replications;
+    struct io_sweep_stopping stopping; /* <replications min max ...>: sequential stopping */
+    char stopping_metric[64];        /* its metric (stopping.metric points here) */
     uint64_t *kept;                  /* [n_kept]: combination numbers the constraints keep */
     uint64_t n_kept;
     struct io_expr_name *names;      /* [n_factors + 3]: for filters (owned) */
@@ -581,12 +583,75 @@ static enum core_rc parse_seed(struct io_sweep *s, long line, const char *what, 
     return CORE_OK;
 }
 
-/* <replications count first-seed> or <replications seeds="a, b">. */
+/* Sequential stopping: <replications min max metric rel-half-width>; *count
+ * becomes max (the replications that may run). */
+static enum core_rc read_stopping(struct io_sweep *s, xmlNodePtr x, long line, uint64_t *count,
+                                  struct core_err *e)
+{
+    char *min_t = attr(x, "min"), *max_t = attr(x, "max"), *metric_t = attr(x, "metric"),
+         *rel_t = attr(x, "rel-half-width");
+    uint64_t min = 0, max = 0;
+    enum core_rc rc = CORE_OK;
+    char *end;
+    double rel;
+
+    if (!min_t || !max_t || !metric_t || !rel_t) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: <replications>: sequential stopping needs min, max, metric and "
+                      "rel-half-width together (%s missing)",
+                      s->path, line,
+                      !min_t ? "min" : !max_t ? "max" : !metric_t ? "metric" : "rel-half-width");
+        goto out;
+    }
+    rc = parse_seed(s, line, "min", min_t, strlen(min_t), &min, e);
+    if (rc == CORE_OK)
+        rc = parse_seed(s, line, "max", max_t, strlen(max_t), &max, e);
+    if (rc != CORE_OK)
+        goto out;
+    if (min < 2) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: <replications>: min %s is below 2 (a t-interval needs two "
+                      "replications)",
+                      s->path, line, min_t);
+        goto out;
+    }
+    if (max < min || max > SWEEP_MAX_VALUES) {
+        rc = core_err(e, CORE_E_INPUT, "%s:%ld: <replications>: max %s is not in [min, %d]",
+                      s->path, line, max_t, SWEEP_MAX_VALUES);
+        goto out;
+    }
+    rel = strtod(rel_t, &end);
+    if (end == rel_t || *end != '\0' || !(rel > 0) || !(rel < 1e9)) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: <replications>: rel-half-width '%s' is not a number > 0 (0.05: "
+                      "the half-width within 5 %% of the mean)",
+                      s->path, line, rel_t);
+        goto out;
+    }
+    snprintf(s->stopping_metric, sizeof(s->stopping_metric), "%s", metric_t);
+    s->stopping = (struct io_sweep_stopping){.on = true, .min = (size_t)min,
+                                             .rel_half_width = rel,
+                                             .metric = s->stopping_metric, .line = line};
+    *count = max;
+out:
+    xmlFree(min_t);
+    xmlFree(max_t);
+    xmlFree(metric_t);
+    xmlFree(rel_t);
+    return rc;
+}
+
+/* <replications count first-seed>, <replications seeds="a, b">, or
+ * <replications min max metric rel-half-width first-seed>. */
 static enum core_rc read_replications(struct io_sweep *s, xmlNodePtr x, struct core_err *e)
 {
     char *count_t = attr(x, "count"), *first_t = attr(x, "first-seed"), *seeds_t = attr(x, "seeds");
     long line = io_xml_node_line(x);
     uint64_t first = s->base_seed, count = 1;
+    bool sequential = xmlHasProp(x, (const xmlChar *)"min") ||
+                      xmlHasProp(x, (const xmlChar *)"max") ||
+                      xmlHasProp(x, (const xmlChar *)"metric") ||
+                      xmlHasProp(x, (const xmlChar *)"rel-half-width");
     enum core_rc rc = CORE_OK;
 
     core_free(s->seeds);
@@ -598,6 +663,18 @@ static enum core_rc read_replications(struct io_sweep *s, xmlNodePtr x, struct c
                       "both",
                       s->path, line);
         goto out;
+    }
+    if (sequential && (seeds_t || count_t)) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%ld: <replications>: sequential stopping (min, max) runs seeds from "
+                      "first-seed on: it takes no %s",
+                      s->path, line, seeds_t ? "seeds" : "count");
+        goto out;
+    }
+    if (sequential) {
+        rc = read_stopping(s, x, line, &count, e);
+        if (rc != CORE_OK)
+            goto out;
     }
     if (seeds_t) {
         const char *p = seeds_t;
@@ -632,7 +709,7 @@ static enum core_rc read_replications(struct io_sweep *s, xmlNodePtr x, struct c
             rc = core_err(e, CORE_E_INPUT, "%s:%ld: seeds=\"\" names no seed", s->path, line);
         goto out;
     }
-    if (count_t)
+    if (count_t && !sequential)
         rc = parse_seed(s, line, "count", count_t, strlen(count_t), &count, e);
     if (rc == CORE_OK && (count < 1 || count > SWEEP_MAX_VALUES))
         rc = core_err(e, CORE_E_INPUT, "%s:%ld: count '%s' is not in [1, %d]", s->path, line,
@@ -988,6 +1065,11 @@ const char *io_sweep_policy(const struct io_sweep *s, size_t i)
 size_t io_sweep_n_replications(const struct io_sweep *s)
 {
     return s->n_replications;
+}
+
+const struct io_sweep_stopping *io_sweep_stopping(const struct io_sweep *s)
+{
+    return &s->stopping;
 }
 
 uint64_t io_sweep_n_combinations(const struct io_sweep *s)

@@ -722,7 +722,7 @@ static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out
     if (rc == CORE_OK)
         rc = print_inferences(r, by, out, e);
     if (rc == CORE_OK)
-        rc = run_report_sweeps(r, out, e);
+        rc = run_report_sweeps(r, NULL, out, e);
     if (rc == CORE_OK)
         rc = print_profiles(r, out, e);
     if (rc == CORE_OK)

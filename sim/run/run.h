@@ -109,6 +109,57 @@ enum run_report_by {
  * broken down as by says (report.c). */
 enum core_rc run_report(const char *path, enum run_report_by by, FILE *out, struct core_err *e);
 
+/* Print only the per-point statistics of the sweeps in the database at path
+ * (what run_report ends with) and, with versus (a policy; NULL: none), the
+ * paired differences of every other policy against it over common random
+ * numbers: per point and metric, n, mean difference, sd and the 95 % paired
+ * t-interval. CORE_E_USAGE when no complete sweep point has policy versus. */
+enum core_rc run_report_sweep(const char *path, const char *versus, FILE *out,
+                              struct core_err *e);
+
+/* Write table of the database at path as delimited text to out (export.c):
+ * a header line, one line per row (run_id > 0: only that run's), fields
+ * separated by sep (',' or '\t') and quoted as RFC 4180 quotes them, NULL
+ * empty, reals exact. CORE_E_USAGE for a table the database does not have
+ * (the message lists those it has) or run_id > 0 on a table without a
+ * run_id column. */
+enum core_rc run_export_table(const char *path, const char *table, int64_t run_id, char sep,
+                              FILE *out, struct core_err *e);
+
+/* Write the per-point statistics of every sweep in the database at path as
+ * one tidy table (export.c): sweep, one column per factor (SI numbers),
+ * policy, metric, n, mean, sd, ci95_half_width, ci95_low, ci95_high.
+ * CORE_E_INPUT when it holds no complete sweep point. */
+enum core_rc run_export_sweep(const char *path, char sep, FILE *out, struct core_err *e);
+
+/* The figures of coinfer plot (plot.c). */
+enum run_figure {
+    RUN_FIGURE_SWEEP,       /* a sweep metric against a factor, a line per policy, CI bars */
+    RUN_FIGURE_LATENCY_CDF, /* the latency CDF per policy */
+    RUN_FIGURE_BREAKDOWN,   /* the mean latency components per policy, stacked */
+    RUN_FIGURE_ENERGY,      /* the mean UE and edge energy per policy */
+    RUN_FIGURE_COUNT
+};
+extern const char *const run_plot_figures[RUN_FIGURE_COUNT]; /* their names */
+/* The figure called name; RUN_FIGURE_COUNT when none is. */
+enum run_figure run_plot_figure_of(const char *name);
+
+struct run_plot_options {
+    const char *figure; /* a figure's name */
+    const char *out;    /* the file to write: .png, .pdf or .svg (its format) */
+    const char *x;      /* sweep: the factor on the x axis (NULL: the first numeric factor
+                           that takes several values) */
+    const char *metric; /* sweep: the metric (NULL: mean_latency_s) */
+};
+
+/* Draw figure o->figure of the results database at db_path with gnuplot
+ * (a child process) into o->out. CORE_E_USAGE for an unknown figure, metric
+ * or factor, an output name without a known extension, or an output
+ * directory that does not exist; CORE_E_INPUT when the database lacks the
+ * figure's data (no sweep point, no finished inference); CORE_E_RUNTIME
+ * when gnuplot is missing or fails (with the end of its stderr). */
+enum core_rc run_plot(const char *db_path, const struct run_plot_options *o, struct core_err *e);
+
 /* Print the canonical configuration run run_id of the database at path ran
  * with (a scenario file that makes the run again). CORE_E_INPUT when the run
  * does not exist or recorded none (a database older than schema 5). */
@@ -295,9 +346,17 @@ struct run_sweep_options {
     const struct io_expr *filter; /* only the points it holds for (NULL: all) */
     uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;
                                      n_shards 0 or 1: all) */
+    const uint64_t *points;       /* only these point indices (NULL: every point; the
+                                     filter and the shard still apply) */
+    size_t n_given;               /* how many points names */
     volatile int *stop_flag;      /* nonzero (from a signal handler) stops the sweep */
     run_sweep_progress_fn progress; /* called after each event and every 100 ms; NULL */
     void *progress_ctx;           /* passed to progress */
+    /* Called as each point run now ends: complete, or failed with its exit
+     * status (negative: a signal) and why (borrowed for the call). NULL: none. */
+    void (*on_point)(void *ctx, uint64_t index, bool complete, int exit_status,
+                     const char *why);
+    void *on_point_ctx;           /* passed to on_point */
 };
 
 struct run_sweep_result {
@@ -309,6 +368,9 @@ struct run_sweep_result {
     uint64_t failed;            /* run now and failed */
     uint64_t left;              /* not run: the sweep stopped first (pending) */
     double wall_s;              /* wall-clock time, s */
+    /* Sequential stopping: how each combination ended. */
+    uint64_t within_target;     /* combinations whose every policy met the target */
+    uint64_t at_max;            /* combinations that ran max replications without */
 };
 
 /* Run the points of sweep s (loaded by io_sweep_load) that the database at
@@ -320,6 +382,33 @@ struct run_sweep_result {
  * CORE_E_INTERRUPTED (running points back to pending). */
 enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
                        struct run_sweep_result *res, struct core_err *e);
+/* With sequential stopping (io_sweep_stopping) and no opt->points, run_sweep
+ * runs in rounds (sweep_stop.c): the first min replications of every
+ * combination, then, for each combination where some policy's metric has a
+ * 95 % t-interval half-width above rel_half_width times |mean| (over its
+ * complete replications in the database), its next replication, until every
+ * combination is within the target or at max. Each round waits for the one
+ * before, so what runs does not depend on opt->jobs. --shard (n_shards > 1)
+ * is CORE_E_USAGE: a combination's replications must be decided together. */
+
+/* How many processes an MPI launcher (mpirun, srun) started this one among,
+ * from its environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_SIZE); 0 when
+ * none did. (sweep_mpi.c) */
+long run_mpi_launched(void);
+/* Whether this coinfer was built with MPI (make MPI=1). */
+bool run_mpi_built(void);
+
+/* Run the points of sweep s across the ranks of MPI_COMM_WORLD (MPI_Init
+ * and MPI_Finalize inside): rank 0 records them in the results database
+ * (opt->db_path) and hands them one at a time to the other ranks, each of
+ * which runs it as run_sweep would (opt->exe, opt->version, opt->timeout_s)
+ * into a database on its local disk; at the end rank 0 merges those into the
+ * results database. *root says whether this is rank 0, whose res and return
+ * code are the sweep's (the others' only their own). opt->jobs is not used
+ * (one point at a time per rank). CORE_E_USAGE with fewer than 2 ranks, or
+ * in a build without MPI. */
+enum core_rc run_sweep_mpi(const struct io_sweep *s, const struct run_sweep_options *opt,
+                           struct run_sweep_result *res, bool *root, struct core_err *e);
 
 /* The content key of point pt (hex SHA-256 of its resolved configuration's
  * SHA-256, which goes to config_sha256, its policy, seed and version). */

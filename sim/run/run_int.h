@@ -14,8 +14,94 @@ enum core_rc run_report_summary_of_run(struct db_reader *r, int64_t run_id, stru
                                        struct core_err *e);
 
 /* Print the per-point statistics of every sweep in r (nothing when it has no
- * complete sweep point). (sweep_report.c) */
-enum core_rc run_report_sweeps(struct db_reader *r, FILE *out, struct core_err *e);
+ * complete sweep point); with versus (a policy; NULL: none), then the paired
+ * differences of every other policy against it. CORE_E_USAGE when no
+ * complete point has policy versus. (sweep_report.c) */
+enum core_rc run_report_sweeps(struct db_reader *r, const char *versus, FILE *out,
+                               struct core_err *e);
+
+/* ---- the per-point statistics of sweeps (sweep_report.c) -------------------------- */
+
+/* The metrics of a sweep point: its run's summary figures. */
+enum run_sweep_metric {
+    RUN_M_MEAN_LATENCY, RUN_M_P95_LATENCY, RUN_M_UE_ENERGY, RUN_M_EDGE_ENERGY, RUN_M_DEADLINE,
+    RUN_M_ACCURACY, RUN_M_UNFINISHED, RUN_M_COUNT
+};
+/* Their names as printed and exported ("mean_latency_s", ...). */
+extern const char *const run_sweep_metric_names[RUN_M_COUNT];
+/* The metric called name; RUN_M_COUNT when none is. */
+enum run_sweep_metric run_sweep_metric_of(const char *name);
+/* Its SI unit ("s", "J", "1"). */
+const char *run_sweep_metric_unit(enum run_sweep_metric m);
+
+/* One factor value of a point (texts owned by the group). */
+struct run_sweep_value {
+    char *factor;  /* the factor's name */
+    char *path;    /* its knob path */
+    char *value;   /* the value as the sweep writes it */
+    double num;    /* as a number in SI (NAN: not a number) */
+};
+
+/* One replication of a point: its seed and metrics (NAN: the run has none). */
+struct run_sweep_rep {
+    uint64_t replication;          /* from 0 */
+    uint64_t seed;                 /* its master seed (shared by the point's policies) */
+    double m[RUN_M_COUNT];         /* each metric */
+};
+
+/* A point of a sweep (factor values and policy) over its complete replications. */
+struct run_sweep_group {
+    char sweep[RUN_POLICY_NAME_MAX * 2]; /* the sweep's name */
+    char values[512];                    /* "factor=value, ..." */
+    char policy[RUN_POLICY_NAME_MAX];    /* its policy */
+    uint64_t combination;                /* its factor combination */
+    struct run_sweep_value *v;           /* [n_v]: its factor values, in order (owned) */
+    size_t n_v;
+    struct core_stats m[RUN_M_COUNT];    /* each metric over the replications */
+    struct run_sweep_rep *reps;          /* [n_reps] (owned) */
+    size_t n_reps, cap_reps;
+};
+
+struct run_sweep_stats {
+    const char *path;         /* the database (borrowed from the reader) */
+    struct run_sweep_group *g; /* [n], by sweep and first point (owned) */
+    size_t n, cap;
+};
+
+/* Read every complete point of every sweep in r into st (_fini frees). */
+enum core_rc run_sweep_stats_read(struct db_reader *r, struct run_sweep_stats *st,
+                                  struct core_err *e);
+void run_sweep_stats_fini(struct run_sweep_stats *st);
+/* The 95 % t-interval's half-width of the mean of s (NAN when n < 2). */
+double run_ci95_half_width(const struct core_stats *s);
+/* The group of st with g's sweep and values and policy policy (NULL: none). */
+const struct run_sweep_group *run_sweep_reference(const struct run_sweep_stats *st,
+                                                  const struct run_sweep_group *g,
+                                                  const char *policy);
+/* The paired differences g - ref of metric m over the seeds both have, into d. */
+void run_sweep_paired(const struct run_sweep_group *g, const struct run_sweep_group *ref,
+                      enum run_sweep_metric m, struct core_stats *d);
+
+/* ---- a sweep's points (sweep.c) ------------------------------------------------------ */
+
+/* A point to run and its content key. */
+struct run_sweep_point {
+    uint64_t index;            /* the point */
+    char key[65];              /* its content key */
+};
+
+/* Resolve every point opt keeps (its points, filter and shard), record them
+ * all in db's sweep_points (a point there already keeps its row), count
+ * those complete or failed before into res, and list the others to run in
+ * *to_run (owned), in point order. CORE_E_INPUT for a point the scenario's
+ * checks refuse or two points with one key. */
+enum core_rc run_sweep_plan(const struct io_sweep *s, const struct run_sweep_options *opt,
+                            struct db *db, struct run_sweep_point **to_run, size_t *n_to_run,
+                            struct run_sweep_result *res, struct core_err *e);
+
+/* run_sweep without sequential stopping: every point opt keeps, at once. */
+enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_options *opt,
+                              struct run_sweep_result *res, struct core_err *e);
 
 /* Write the rows a world has buffered (called between slices). */
 typedef enum core_rc (*run_drain_fn)(void *ctx, struct core_err *e);

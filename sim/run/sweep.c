@@ -50,16 +50,10 @@
 #define SWEEP_TICK_NS 100000000L /* the longest wait between looks around, ns */
 #define SWEEP_TAIL_BYTES 2000    /* stderr kept of a failed point */
 
-/* A point to run and what it resolved to. */
-struct point_run {
-    uint64_t index;            /* the point */
-    char key[65];              /* its content key */
-};
-
 /* A worker process and its point. */
 struct worker {
     pid_t pid;                 /* 0: a free slot */
-    const struct point_run *t;      /* its point */
+    const struct run_sweep_point *t;      /* its point */
     double started_s;          /* when it started (monotonic), s */
     bool killed;               /* timed out: sent SIGKILL */
 };
@@ -160,7 +154,7 @@ enum core_rc run_sweep_point_key(const struct io_sweep *s, const struct io_sweep
 
 static int by_key(const void *a, const void *b)
 {
-    const struct point_run *x = a, *y = b;
+    const struct run_sweep_point *x = a, *y = b;
     int c = strcmp(x->key, y->key);
 
     return c ? c : (x->index > y->index) - (x->index < y->index);
@@ -168,10 +162,10 @@ static int by_key(const void *a, const void *b)
 
 /* Two of to_run[0..n) with one key would be one run twice (factor values that
  * differ only in how they are written, "2 s" and "2000 ms"): bad input. */
-static enum core_rc check_unique(const struct io_sweep *s, const struct point_run *to_run, size_t n,
+static enum core_rc check_unique(const struct io_sweep *s, const struct run_sweep_point *to_run, size_t n,
                                  struct core_err *e)
 {
-    struct point_run *sorted = core_calloc(n ? n : 1, sizeof(*sorted));
+    struct run_sweep_point *sorted = core_calloc(n ? n : 1, sizeof(*sorted));
     enum core_rc rc = CORE_OK;
 
     if (!sorted)
@@ -191,15 +185,13 @@ static enum core_rc check_unique(const struct io_sweep *s, const struct point_ru
     return rc;
 }
 
-/* Resolve every point the filter keeps, record them all in sweep_points, and
- * list those to run in *to_run_out (owned). */
-static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                struct db *db, struct point_run **to_run_out, size_t *n_to_run,
-                                struct run_sweep_result *res, struct core_err *e)
+enum core_rc run_sweep_plan(const struct io_sweep *s, const struct run_sweep_options *opt,
+                            struct db *db, struct run_sweep_point **to_run_out, size_t *n_to_run,
+                            struct run_sweep_result *res, struct core_err *e)
 {
     uint64_t n_points = io_sweep_n_points(s);
     size_t nf = io_sweep_n_factors(s), nn = io_sweep_n_names(s), n = 0;
-    struct point_run *to_run = NULL;
+    struct run_sweep_point *to_run = NULL;
     struct db_sweep_point *rec = NULL;
     char (*status)[16] = NULL, (*cfg)[65] = NULL;
     const char **factors = NULL, **paths = NULL, **values = NULL;
@@ -229,10 +221,12 @@ static enum core_rc plan_points(const struct io_sweep *s, const struct run_sweep
         factors[f] = io_sweep_factor_name(s, f);
         paths[f] = io_sweep_factor_path(s, f);
     }
-    for (uint64_t i = 0; i < n_points; i++) {
+    for (uint64_t j = 0; j < (opt->points ? opt->n_given : n_points); j++) {
+        uint64_t i = opt->points ? opt->points[j] : j, cr;
         struct io_sweep_point pt;
-        uint64_t cr;
 
+        if (i >= n_points)
+            continue;
         if (!io_sweep_in_shard(i, opt->shard, opt->n_shards))
             continue;
         io_sweep_point(s, i, &pt);
@@ -339,7 +333,7 @@ static void read_tail(const char *path, char *buf, size_t size)
 
 /* Start point t in worker w: `exe run SCENARIO --policy P --set ... --seed N --db TMP --quiet`. */
 static enum core_rc start_worker(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                 const char *dir, const struct point_run *t, struct worker *w,
+                                 const char *dir, const struct run_sweep_point *t, struct worker *w,
                                  const sigset_t *old_mask, struct core_err *e)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
@@ -434,12 +428,16 @@ static enum core_rc finish_worker(const struct io_sweep *s, const struct run_swe
         rc = db_sweep_point_import(db, key, db_path, &run_id, &ie);
         if (rc == CORE_OK) {
             res->run++;
+            if (opt->on_point)
+                opt->on_point(opt->on_point_ctx, w->t->index, true, 0, NULL);
         } else if (rc == CORE_E_NOMEM) {
             *e = ie;
         } else {
             /* a worker database that cannot be imported fails its point only */
             res->failed++;
             rc = db_sweep_point_set(db, key, "failed", 0, ie.msg, e);
+            if (opt->on_point)
+                opt->on_point(opt->on_point_ctx, w->t->index, false, 0, ie.msg);
         }
     } else if (stopping && !w->killed) {
         res->left++;
@@ -460,6 +458,8 @@ static enum core_rc finish_worker(const struct io_sweep *s, const struct run_swe
         }
         res->failed++;
         rc = db_sweep_point_set(db, key, "failed", code, why, e);
+        if (opt->on_point)
+            opt->on_point(opt->on_point_ctx, w->t->index, false, code, why);
     }
     remove_tmp(dir, key);
     (void)s;
@@ -469,11 +469,11 @@ static enum core_rc finish_worker(const struct io_sweep *s, const struct run_swe
 
 /* ---- the sweep ---------------------------------------------------------------------- */
 
-enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options *opt,
-                       struct run_sweep_result *res, struct core_err *e)
+enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_options *opt,
+                              struct run_sweep_result *res, struct core_err *e)
 {
     struct worker *w = NULL;
-    struct point_run *to_run = NULL;
+    struct run_sweep_point *to_run = NULL;
     struct db *db = NULL;
     char dir[RUN_PATH_MAX + 16];
     size_t n_to_run = 0, next = 0, running = 0;
@@ -491,7 +491,7 @@ enum core_rc run_sweep(const struct io_sweep *s, const struct run_sweep_options 
     db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
-    rc = plan_points(s, opt, db, &to_run, &n_to_run, res, e);
+    rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
     if (rc != CORE_OK)
         goto out;
     snprintf(dir, sizeof(dir), "%s.sweep-tmp", res->db_path);

@@ -26,3 +26,78 @@ if [ -x "$MPI_HELLO" ]; then
 else
     fail "the MPI test program exists after make MPI=1" "no $MPI_HELLO"
 fi
+
+# ---- coinfer sweep under mpirun ------------------------------------------------------
+expect_exit 0 "make MPI=1 builds coinfer" mpi_coinfer_build
+if [ ! -x "$MPI_COINFER" ]; then
+    fail "coinfer exists after make MPI=1" "no $MPI_COINFER"
+    exit 0
+fi
+here=$(pwd)
+cat >"$TMP/run.xml" <<XML
+<sweep name="small" scenario="$here/scenarios/collab-small.xml">
+  <factor name="gpus" path="edge/use[gpu]@count" values="1, 2"/>
+  <factor name="dur" path="simulation@duration" values="2 s"/>
+  <policies>local joint</policies>
+  <replications count="2" first-seed="3"/>
+</sweep>
+XML
+expect_exit 0 "the reference: sweep --jobs 1 (the plain build)" "$COINFER" sweep "$TMP/run.xml" \
+    --jobs 1 --db "$TMP/j1.db" --quiet
+mkdir -p "$TMP/ranks"
+expect_exit 0 "mpirun -n 3 coinfer sweep: rank 0 farms the points to ranks 1 and 2" \
+    env TMPDIR="$TMP/ranks" "${MPIRUN[@]}" -n 3 "$MPI_COINFER" sweep "$TMP/run.xml" \
+    --db "$TMP/m.db"
+expect_match "rank 0 alone reports the sweep" "$OUT" \
+    "^sweep small: 8 points: 8 run now, 0 failed now, 0 complete before; .* on 3 MPI ranks"
+expect_eq "one report only" "$(grep -c '^sweep small' <<<"$OUT")" "1"
+expect_eq "every point complete with a run of its own" \
+    "$(sql "$TMP/m.db" "SELECT count(*), count(DISTINCT run_id) FROM sweep_points
+        WHERE status = 'complete'")" "8|8"
+cols=$(sql "$TMP/j1.db" "SELECT group_concat('quote(i.' || name || ')', ' || ''|'' || ')
+    FROM pragma_table_info('inferences') WHERE name != 'run_id'")
+rows() {
+    sql "$1" "SELECT p.point_key || '|' || r.policy || '|' || r.seed || '|' || r.config_sha256
+        || '|' || $cols FROM sweep_points p JOIN runs r USING (run_id)
+        JOIN inferences i USING (run_id) ORDER BY p.point_key, i.inference_id"
+}
+rows1=$(rows "$TMP/j1.db")
+expect_eq "the rows are those of --jobs 1" "$(rows "$TMP/m.db" | sha256sum)" \
+    "$(sha256sum <<<"$rows1")"
+expect_eq "and there are rows to compare" "$(($(wc -l <<<"$rows1") > 8))" "1"
+expect_eq "the ranks' own databases are gone from local disk" "$(ls -A "$TMP/ranks")" ""
+expect_eq "and rank 0's merge directory too" "$(ls -d "$TMP/m.db.mpi-tmp" 2>/dev/null)" ""
+expect_exit 0 "mpirun again resumes" "${MPIRUN[@]}" -n 3 "$MPI_COINFER" sweep "$TMP/run.xml" \
+    --db "$TMP/m.db"
+expect_match "running nothing twice" "$OUT" "8 points: 0 run now, 0 failed now, 8 complete before"
+sed 's/values="1, 2"/values="1, 2, 3"/' "$TMP/run.xml" >"$TMP/run3.xml"
+expect_exit 0 "mpirun -n 2 with one more value" "${MPIRUN[@]}" -n 2 "$MPI_COINFER" sweep \
+    "$TMP/run3.xml" --db "$TMP/m.db"
+expect_match "runs the new points on the one worker rank" "$OUT" \
+    "12 points: 4 run now, 0 failed now, 8 complete before"
+expect_eq "12 runs" "$(sql "$TMP/m.db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "12"
+
+# a failing point is marked failed at once, the others go on
+mkdir -p "$TMP/m"
+echo "not a model" >"$TMP/m/lenet5.xml"
+cat >"$TMP/fail.xml" <<XML
+<sweep name="fail" scenario="$here/scenarios/collab-small.xml">
+  <factor name="dur" path="simulation@duration" values="1 s, 2 s"/>
+  <factor name="lenet" path="model[lenet5]@file" values="$TMP/m/lenet5.xml, $here/models/lenet5.xml"/>
+</sweep>
+XML
+expect_exit 1 "mpirun: a sweep with failing points exits 1" "${MPIRUN[@]}" -n 3 "$MPI_COINFER" \
+    sweep "$TMP/fail.xml" --db "$TMP/f.db"
+expect_match "saying how many failed" "$ERR" "sweep fail: 2 points failed"
+expect_eq "the failed points carry the worker's exit status and stderr" \
+    "$(sql "$TMP/f.db" "SELECT group_concat(status || ':' || coalesce(exit_status, '') || ':' ||
+        coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
+        (SELECT * FROM sweep_points ORDER BY point_index)")" \
+    "failed:2:1 complete:0:0 failed:2:1 complete:0:0"
+expect_exit 2 "--jobs under mpirun is a usage error" "${MPIRUN[@]}" -n 2 "$MPI_COINFER" sweep \
+    "$TMP/run.xml" --db "$TMP/m.db" --jobs 2
+expect_match "naming the option" "$ERR" "--jobs does not go with mpirun"
+expect_exit 2 "a coinfer built without MPI refuses to run under mpirun" "${MPIRUN[@]}" -n 2 \
+    "$COINFER" sweep "$TMP/run.xml" --db "$TMP/n.db"
+expect_match "saying how to build one that can" "$ERR" "built without MPI: build it with \`make MPI=1\`"
+expect_eq "and runs nothing" "$(ls "$TMP/n.db" 2>/dev/null)" ""

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# A real Slurm job array, as `scripts/slurm/sweep.sbatch` will submit one: the
+# A real Slurm job array, as `scripts/slurm/sweep.sbatch` submits one: the
 # test starts a single-node cluster (munged, slurmctld, slurmd from Debian) in
 # a private directory with scripts/slurm/test-cluster.sh, submits
 # `sbatch --array=0-3 --wait` of a script that writes its SLURM_ARRAY_TASK_ID
 # to a file, checks that the four tasks ran once each, that a failing task makes
-# `sbatch --wait` fail, and that `stop` ends every daemon it started and leaves
+# `sbatch --wait` fail, that scripts/slurm/sweep.sbatch runs a sweep as a
+# 2-task array and a dependent merge job whose database holds the rows of a
+# `--jobs 1` run, and that `stop` ends every daemon it started and leaves
 # the system's Slurm and munge configuration as it was.
 # Skips (SKIP:, counted neither way) only when the packages cannot be
 # installed or the test does not run as root (the daemons run as root).
@@ -78,6 +80,45 @@ exit "$((SLURM_ARRAY_TASK_ID * 3))"
 EOF
 expect_exit 3 "sbatch --wait exits with a failed task's status" \
     sbatch --array=0-1 --wait -o /dev/null "$CL/fail.sh"
+
+# ---- a sweep as a job array: scripts/slurm/sweep.sbatch ---------------------------------
+here=$(pwd)
+cat >"$CL/run.xml" <<XML
+<sweep name="small" scenario="$here/scenarios/collab-small.xml">
+  <factor name="gpus" path="edge/use[gpu]@count" values="1, 2"/>
+  <factor name="dur" path="simulation@duration" values="2 s"/>
+  <policies>local joint</policies>
+  <replications count="2" first-seed="3"/>
+</sweep>
+XML
+expect_exit 0 "the reference: sweep --jobs 1" "$COINFER" sweep "$CL/run.xml" --jobs 1 \
+    --db "$CL/j1.db" --quiet
+expect_exit 0 "sweep.sbatch submit 2: a 2-task array and a dependent merge job, waited for" \
+    env COINFER="$here/$COINFER" scripts/slurm/sweep.sbatch submit 2 "$CL/run.xml" "$CL/sw" --wait
+expect_match "it names the array job" "$OUT" "^array job [0-9]+: 2 shards of $CL/run.xml into $CL/sw$"
+expect_match "and the merge job after it" "$OUT" "^merge job [0-9]+: into $CL/sw/merged.db after job [0-9]+$"
+expect_eq "each task left its shard" "$(cd "$CL/sw" && ls shard-*.db | tr '\n' ' ')" "shard-0.db shard-1.db "
+expect_eq "each shard holds its half of the points" \
+    "$(sql "$CL/sw/shard-0.db" "SELECT group_concat(point_index) FROM (SELECT point_index FROM sweep_points WHERE status = 'complete' ORDER BY 1)") $(sql "$CL/sw/shard-1.db" "SELECT group_concat(point_index) FROM (SELECT point_index FROM sweep_points WHERE status = 'complete' ORDER BY 1)")" \
+    "0,2,4,6 1,3,5,7"
+expect_match "the merge job's log reports both shards" "$(cat "$CL"/sw/slurm-merge-*.out)" \
+    "shard-1.db: 4 points imported"
+cols=$(sql "$CL/j1.db" "SELECT group_concat('quote(i.' || name || ')', ' || ''|'' || ')
+    FROM pragma_table_info('inferences') WHERE name != 'run_id'")
+rows() {
+    sql "$1" "SELECT p.point_key || '|' || r.policy || '|' || r.seed || '|' || r.config_sha256
+        || '|' || $cols FROM sweep_points p JOIN runs r USING (run_id)
+        JOIN inferences i USING (run_id) ORDER BY p.point_key, i.inference_id"
+}
+rows1=$(rows "$CL/j1.db")
+expect_eq "the merged database holds the rows of --jobs 1" \
+    "$(rows "$CL/sw/merged.db" 2>/dev/null | sha256sum)" "$(sha256sum <<<"$rows1")"
+expect_eq "every point complete in it" \
+    "$(sql "$CL/sw/merged.db" "SELECT count(*) FROM sweep_points WHERE status = 'complete'" 2>/dev/null)" "8"
+expect_exit 2 "sweep.sbatch outside a job array is refused" scripts/slurm/sweep.sbatch \
+    "$CL/run.xml" "$CL/sw"
+expect_match "saying how to run it" "$ERR" "run it as a job array: sbatch --array=0-\(N-1\)"
+expect_exit 2 "submit with N = 0" scripts/slurm/sweep.sbatch submit 0 "$CL/run.xml" "$CL/sw"
 
 # ---- stop ----------------------------------------------------------------------------
 expect_exit 0 "test-cluster.sh stop stops the cluster" "$CLUSTER" stop "$CL"

@@ -246,6 +246,14 @@ expect_exit 2 "--jobs 0" "$COINFER" sweep "$TMP/run.xml" --jobs 0
 expect_match "names the option" "$ERR" "--jobs '0' is not an integer in \[1, 4096\]"
 expect_exit 2 "--timeout x" "$COINFER" sweep "$TMP/run.xml" --timeout x
 expect_match "names the option" "$ERR" "--timeout 'x'"
+expect_exit 2 "--db in a directory that does not exist" "$COINFER" sweep "$TMP/run.xml" \
+    --db "$TMP/nodir/x.db"
+expect_match "is the shared --db check's usage error" "$ERR" \
+    "^coinfer sweep: --db: directory .*nodir does not exist"
+expect_exit 2 "--db naming a directory" "$COINFER" sweep "$TMP/run.xml" --db "$TMP"
+expect_match "says it is one" "$ERR" "^coinfer sweep: --db .*: a directory, not a results database"
+expect_exit 2 "sweep merge into a character device" "$COINFER" sweep merge /dev/null "$db1"
+expect_match "is refused the same way" "$ERR" "^coinfer sweep merge: --db /dev/null: a character device"
 expect_exit 2 "--list with --jobs" "$COINFER" sweep "$TMP/run.xml" --list --jobs 2
 expect_match "says --jobs runs points" "$ERR" "--jobs runs points; --list only lists them"
 

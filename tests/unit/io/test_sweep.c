@@ -242,6 +242,68 @@ static void test_sweep_defaults_are_one_replication_on_the_scenario_seed_and_joi
     io_sweep_destroy(s);
 }
 
+static void test_sweep_sequential_stopping_runs_seeds_from_first_up_to_max(void **unused)
+{
+    struct io_sweep *s = load("<factor name=\"n\" path=\"radio/ue-group[0]@count\" "
+                              "values=\"1, 2\"/>\n<policies>local joint</policies>\n"
+                              "<replications min=\"3\" max=\"7\" metric=\"p95_latency_s\" "
+                              "rel-half-width=\"0.02\" first-seed=\"10\"/>\n");
+    const struct io_sweep_stopping *st = io_sweep_stopping(s);
+    struct io_sweep_point pt;
+
+    assert_true(st->on);
+    assert_int_equal(st->min, 3);
+    assert_true(st->rel_half_width == 0.02);
+    assert_string_equal(st->metric, "p95_latency_s");
+    assert_int_equal(st->line, 5);
+    assert_int_equal(io_sweep_n_replications(s), 7);
+    assert_int_equal(io_sweep_n_points(s), 2 * 7 * 2);
+    io_sweep_point(s, 2 * 7 * 2 - 1, &pt);
+    assert_int_equal(pt.replication, 6);
+    assert_int_equal(pt.seed, 16);
+    io_sweep_destroy(s);
+    s = load("<factor name=\"n\" path=\"radio/ue-group[0]@count\" values=\"1\"/>\n"
+             "<replications count=\"2\"/>\n");
+    assert_false(io_sweep_stopping(s)->on);
+    io_sweep_destroy(s);
+}
+
+static void test_sweep_bad_sequential_stopping_is_an_error_at_its_line(void **unused)
+{
+    static const char factor[] = "<factor name=\"n\" path=\"radio/ue-group[0]@count\" "
+                                 "values=\"1\"/>\n";
+    char body[512];
+
+    snprintf(body, sizeof(body), "%s<replications min=\"2\" max=\"4\" metric=\"accuracy\"/>\n",
+             factor);
+    rejects(body, 4, "rel-half-width missing");
+    snprintf(body, sizeof(body),
+             "%s<replications min=\"1\" max=\"4\" metric=\"accuracy\" "
+             "rel-half-width=\"0.1\"/>\n",
+             factor);
+    rejects(body, 4, "min 1 is below 2");
+    snprintf(body, sizeof(body),
+             "%s<replications min=\"5\" max=\"4\" metric=\"accuracy\" "
+             "rel-half-width=\"0.1\"/>\n",
+             factor);
+    rejects(body, 4, "max 4 is not in [min, ");
+    snprintf(body, sizeof(body),
+             "%s<replications min=\"2\" max=\"4\" metric=\"accuracy\" "
+             "rel-half-width=\"-1\"/>\n",
+             factor);
+    rejects(body, 4, "rel-half-width '-1' is not a number > 0");
+    snprintf(body, sizeof(body),
+             "%s<replications min=\"2\" max=\"4\" metric=\"accuracy\" "
+             "rel-half-width=\"0.1\" seeds=\"1 2\"/>\n",
+             factor);
+    rejects(body, 4, "it takes no seeds");
+    snprintf(body, sizeof(body),
+             "%s<replications min=\"2\" max=\"4\" metric=\"speed\" "
+             "rel-half-width=\"0.1\"/>\n",
+             factor);
+    rejects(body, 4, "'speed' is not one of: mean_latency_s");
+}
+
 static void test_sweep_filter_names_cover_factors_policy_replication_and_seed(void **unused)
 {
     struct io_sweep *s = load(
@@ -409,6 +471,8 @@ int main(void)
         TEST(test_sweep_constraints_keep_only_the_combinations_they_hold_for),
         TEST(test_sweep_policies_share_each_replications_seed),
         TEST(test_sweep_defaults_are_one_replication_on_the_scenario_seed_and_joint),
+        TEST(test_sweep_sequential_stopping_runs_seeds_from_first_up_to_max),
+        TEST(test_sweep_bad_sequential_stopping_is_an_error_at_its_line),
         TEST(test_sweep_filter_names_cover_factors_policy_replication_and_seed),
         TEST(test_sweep_bad_factors_are_errors_at_their_line),
         TEST(test_sweep_bad_zips_constraints_policies_and_seeds_are_errors),

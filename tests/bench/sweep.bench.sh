@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# What running a parameter study in parallel gains and what MPI costs, on a
+# sweep of short runs (scenarios/studies/uplink-rate.xml: 45 points of 20
+# simulated seconds each, a fraction of a second of wall time each):
+#   - parallel efficiency of `coinfer sweep --jobs 2` against `--jobs 1`:
+#     T(1) / (2 T(2)) (goal of issue 13: >= 90 % at 2 workers);
+#   - `mpirun -n 3` of the MPI build (rank 0 hands out points, ranks 1 and 2
+#     run them: 2 workers) against `--jobs 2`: the extra wall time per point,
+#     and mpirun's fixed cost, measured apart as a re-run with every point
+#     complete already (nothing to run: start, plan, merge nothing, end).
+# Median of REPS (3) runs of each, the sides alternating, each into a fresh
+# database. Wall clock, on a machine shared with other work: noisy; the
+# figures say what this machine did in this invocation.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build}
+REPS=${REPS:-3}
+COINFER=$BUILD/coinfer
+SW=scenarios/studies/uplink-rate.xml
+. tests/scaleoututil.sh
+
+now() { echo "$EPOCHREALTIME"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+TMP=$(mktemp -d /tmp/coinfer-bench-sweep-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+points=$("$COINFER" sweep "$SW" --count) || exit 1
+timed() { # DB CMD... -> seconds
+    local t0 t1
+    rm -f "$1"
+    shift
+    t0=$(now)
+    "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; echo "sweep.bench: $* failed" >&2; exit 1; }
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+have_mpi=0
+if scripts/install-deps.sh --scaleout >/dev/null 2>&1 && mpi_coinfer_build >/dev/null 2>&1; then
+    have_mpi=1
+fi
+t1=() t2=() tm=() tr=()
+for _ in $(seq 1 "$REPS"); do
+    t1+=("$(timed "$TMP/1.db" "$COINFER" sweep "$SW" --jobs 1 --db "$TMP/1.db" --quiet)")
+    t2+=("$(timed "$TMP/2.db" "$COINFER" sweep "$SW" --jobs 2 --db "$TMP/2.db" --quiet)")
+    if [ "$have_mpi" = 1 ]; then
+        tm+=("$(timed "$TMP/m.db" "${MPIRUN[@]}" -n 3 "$MPI_COINFER" sweep "$SW" --db "$TMP/m.db" --quiet)")
+        # the same again: every point complete, nothing runs
+        t0=$(now)
+        "${MPIRUN[@]}" -n 3 "$MPI_COINFER" sweep "$SW" --db "$TMP/m.db" --quiet >/dev/null 2>&1
+        tr+=("$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')")
+    fi
+done
+m1=$(median "${t1[@]}") m2=$(median "${t2[@]}")
+echo "sweep: $SW, $points points, median of $REPS runs each"
+printf '  --jobs 1          %7.2f s   (%s)\n' "$m1" "${t1[*]}"
+printf '  --jobs 2          %7.2f s   (%s)\n' "$m2" "${t2[*]}"
+awk -v a="$m1" -v b="$m2" 'BEGIN { printf "  parallel efficiency at 2 workers: %.0f %% (T1 / (2 T2); goal >= 90 %%)\n", 100 * a / (2 * b) }'
+if [ "$have_mpi" = 1 ]; then
+    mm=$(median "${tm[@]}") mr=$(median "${tr[@]}")
+    printf '  mpirun -n 3       %7.2f s   (%s)\n' "$mm" "${tm[*]}"
+    printf '  mpirun -n 3, nothing to run: %.2f s (mpirun, MPI_Init, plan, MPI_Finalize)\n' "$mr"
+    awk -v m="$mm" -v j="$m2" -v r="$mr" -v n="$points" 'BEGIN {
+        printf "  MPI against --jobs 2: %+.1f ms per point beyond the fixed cost ((T_mpi - fixed - T_jobs2) / points)\n",
+            1000 * (m - r - j) / n }'
+else
+    echo "  mpirun: not measured (Open MPI or make MPI=1 unavailable here)"
+fi
