@@ -9,6 +9,7 @@
 #   make valgrind   the unit tests under valgrind memcheck
 #   make fuzz TARGET=t [SECONDS=n] [ENGINE=afl]  fuzz one loader (tests/fuzz/t.c)
 #   make fuzz-all [SECONDS=n]  every fuzz target in turn, n seconds each
+#   make coverage   line and branch coverage (gcov, lcov) of sim/ per folder, with floors
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
 #
@@ -38,7 +39,7 @@ DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 # flags do. The version (git describe) lives apart, in build/gen/version.h,
 # rewritten only when it changes and included by sim/cli/main.c alone: a commit
 # rebuilds one object and relinks.
-NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build
+NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build coverage
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 SKIP_CONFIG := 1
@@ -113,8 +114,8 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build clean install deps help \
-        FORCE
+.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build coverage clean install deps \
+        help FORCE
 all: $(BIN)
 
 deps:
@@ -237,6 +238,14 @@ fuzz-all:
 	  $(MAKE) --no-print-directory fuzz TARGET=$$t ENGINE=$(ENGINE) SECONDS=$(SECONDS) || exit 1; \
 	done
 
+coverage:
+	@scripts/install-deps.sh --coverage
+	@$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 DEPS_OPTS=--coverage \
+	  CFLAGS='$(CFLAGS) --coverage' LDFLAGS='$(LDFLAGS) --coverage' \
+	  build/coverage/coinfer $(UNIT_BIN:$(BUILD)/%=build/coverage/%) \
+	  $(VAL_BIN:$(BUILD)/%=build/coverage/%)
+	@scripts/coverage.sh build/coverage
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
 	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies $(DESTDIR)$(PREFIX)/share/coinfer/models
@@ -250,7 +259,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 

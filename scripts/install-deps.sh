@@ -8,6 +8,7 @@
 #                                       with munge (scripts/slurm/test-cluster.sh)
 #   scripts/install-deps.sh --stress    also stress-ng (scripts/stress-check.sh)
 #   scripts/install-deps.sh --fuzz      also clang (libFuzzer) and AFL++ (`make fuzz`)
+#   scripts/install-deps.sh --coverage  also lcov (`make coverage`; gcov comes with gcc)
 # The options combine. The scale-out tests call it with --scaleout themselves.
 #
 # Runs apt-get as root (or through sudo); on a machine that is not Debian, or
@@ -33,8 +34,9 @@ for opt in "$@"; do
         # The fuzz engines (tests/fuzz/): clang's libFuzzer and its sanitizer
         # runtimes, and AFL++ (afl-clang-fast, afl-fuzz).
         --fuzz) pkgs+=(clang libclang-rt-dev afl++) ;;
-        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout, --stress, --fuzz)" >&2
-           exit 2 ;;
+        --coverage) pkgs+=(lcov) ;;
+        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout, --stress, --fuzz," \
+                "--coverage)" >&2; exit 2 ;;
     esac
 done
 
