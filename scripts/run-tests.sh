@@ -12,7 +12,8 @@
 # example valgrind) prefixes every program. Logs land in $BUILD/test-logs/.
 # Fuzz replay: each fuzz target's replay driver ($BUILD/fuzz/replay/T) reads
 # its seed corpus tests/fuzz/corpus/T and every past crash
-# tests/fuzz/crashes/T/; each target counts once.
+# tests/fuzz/crashes/T/, each input once as it is and once per allocation it
+# makes with that allocation failing (--alloc-walk); each target counts once.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -77,7 +78,7 @@ if [ "$unit_only" -eq 0 ]; then
         inputs=(tests/fuzz/corpus/"$t")
         [ -d tests/fuzz/crashes/"$t" ] && inputs+=(tests/fuzz/crashes/"$t")
         # shellcheck disable=SC2086
-        if ${TEST_WRAPPER:-} "$BUILD/fuzz/replay/$t" "${inputs[@]}" >"$log" 2>&1; then
+        if ${TEST_WRAPPER:-} "$BUILD/fuzz/replay/$t" --alloc-walk "${inputs[@]}" >"$log" 2>&1; then
             passed=$((passed + 1)); echo "ok   $name ($(tail -1 "$log" | cut -d' ' -f1) inputs)"
         else
             failed=$((failed + 1)); failures+=("$name")

@@ -24,6 +24,14 @@
  * as before it (fuzz_one must free what it got). A broken contract aborts,
  * which every engine reports as a crash.
  *
+ * The replay driver also walks allocation failures (`--alloc-walk`, `make
+ * alloc-walk`): for each input it counts the counted allocator's allocations
+ * of a clean run, then runs it again once per k = 1 .. that count with the
+ * k-th allocation failing (core_alloc_fail_after). Every failure must come
+ * back as CORE_E_NOMEM with a message (or the error the input earns anyway)
+ * and leave no block behind; fuzz_walking tells the harness that
+ * CORE_E_NOMEM is then allowed.
+ *
  * Loaders read paths, so inputs are written to files in a private sandbox
  * (fuzz_sandbox): a directory under $TMPDIR holding models/ and
  * scenarios/ (and scenarios/studies/) with symbolic links to every file of
@@ -36,6 +44,7 @@
 #define COINFER_TESTS_FUZZ_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +64,7 @@ static void fuzz_one(const uint8_t *data, size_t size);
 /* ---- the sandbox --------------------------------------------------------- */
 
 static char fuzz_dir[4096]; /* the sandbox directory, "" before fuzz_sandbox */
+static bool fuzz_walking;   /* an allocation-failure walk is on: CORE_E_NOMEM allowed */
 
 static void fuzz_die(const char *what, const char *detail)
 {
@@ -184,11 +194,26 @@ static inline void fuzz_check_rc(const char *loader, enum core_rc rc,
                 e->rc);
         abort();
     }
+    if (fuzz_walking && rc == CORE_E_NOMEM)
+        return;
     for (size_t i = 0; i < n; i++)
         if (allowed[i] == rc)
             return;
     fprintf(stderr, "fuzz: %s returned code %d, not one bad input may give: %s\n", loader, rc,
             e->msg);
+    abort();
+}
+
+/* A step that must succeed on an input the loader accepted (CORE_E_NOMEM
+ * only during an allocation-failure walk): true when it did. */
+static inline bool fuzz_must_succeed(const char *what, enum core_rc rc, const struct core_err *e)
+{
+    if (rc == CORE_OK)
+        return true;
+    fuzz_check_rc(what, rc, e, NULL, 0);
+    if (rc == CORE_E_NOMEM)
+        return false;
+    fprintf(stderr, "fuzz: %s failed on an input that was accepted: %s\n", what, e->msg);
     abort();
 }
 
@@ -262,6 +287,18 @@ static int fuzz_replay_file(const char *path)
     fclose(f);
     fprintf(stderr, "replay %s\n", path);
     fuzz_run(buf, (size_t)n);
+    if (fuzz_walking) {
+        unsigned long before = core_alloc_count(), allocs;
+
+        fuzz_run(buf, (size_t)n);
+        allocs = core_alloc_count() - before;
+        for (unsigned long k = 1; k <= allocs; k++) {
+            core_alloc_fail_after(k);
+            fuzz_run(buf, (size_t)n);
+            core_alloc_fail_after(0);
+        }
+        fprintf(stderr, "  failed each of its %lu allocations in turn\n", allocs);
+    }
     free(buf);
     return 1;
 }
@@ -314,19 +351,27 @@ int main(int argc, char **argv)
     struct stat st;
     int count = 0;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE|DIR...  (replay inputs through the harness)\n",
+    int first = 1;
+
+    if (argc > 1 && strcmp(argv[1], "--alloc-walk") == 0)
+        first = 2;
+    if (argc <= first) {
+        fprintf(stderr,
+                "usage: %s [--alloc-walk] FILE|DIR...  (replay inputs through the harness;\n"
+                "       --alloc-walk: fail each allocation of each input in turn)\n",
                 argv[0]);
         return 2;
     }
     fuzz_sandbox();
     fuzz_setup();
-    for (int i = 1; i < argc; i++) {
+    fuzz_walking = first == 2;
+    for (int i = first; i < argc; i++) {
         if (stat(argv[i], &st) != 0)
             fuzz_die("no such input", argv[i]);
         count += S_ISDIR(st.st_mode) ? fuzz_replay_dir(argv[i]) : fuzz_replay_file(argv[i]);
     }
-    printf("%d inputs replayed, none broke the loader's contract\n", count);
+    printf("%d inputs replayed%s, none broke the loader's contract\n", count,
+           fuzz_walking ? " with every allocation failed in turn" : "");
     return 0;
 }
 
