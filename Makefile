@@ -264,4 +264,4 @@ help:
 FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(VAL_BIN:=.d) $(BENCH_BIN:=.d) \
-  $(FUZZ_REPLAY_BIN:=.d)
+  $(FUZZ_REPLAY_BIN:=.d) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/bin/%.d)

@@ -11,7 +11,7 @@
 # ("FOLDER LINE% BRANCH%"); a folder below its floor, or one the file does not
 # name, fails the run (exit 1).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=${1:?usage: scripts/coverage.sh BUILD}
 floors=scripts/coverage-floors.txt
 info=$build/coverage.info

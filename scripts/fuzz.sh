@@ -17,7 +17,7 @@
 # when the fuzzer found a crash. Run it niced on a shared machine
 # (`nice -n 15 make fuzz ...`).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 engine=${1:?usage: scripts/fuzz.sh ENGINE TARGET SECONDS}
 target=${2:?usage: scripts/fuzz.sh ENGINE TARGET SECONDS}
 seconds=${3:?usage: scripts/fuzz.sh ENGINE TARGET SECONDS}
@@ -49,7 +49,7 @@ libfuzzer)
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log"
     if [ "$rc" -ne 0 ]; then
         grep -E 'ERROR|SUMMARY|fuzz:' "$log" | head -20
-        echo "fuzz: $target found a failure (rc $rc): $(ls "$crashes" | head -5) — see $log" >&2
+        echo "fuzz: $target found a failure (rc $rc): see $crashes/ and $log" >&2
         exit 1
     fi
     ;;

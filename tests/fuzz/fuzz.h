@@ -254,7 +254,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #elif defined(FUZZ_AFL)
 
-__AFL_FUZZ_INIT();
+/* AFL++'s macros are GNU C (statement expressions, a trailing ';'). */
+#pragma clang diagnostic ignored "-Wgnu-statement-expression"
+#pragma clang diagnostic ignored "-Wextra-semi"
+
+__AFL_FUZZ_INIT()
 
 int main(void)
 {
