@@ -7,6 +7,9 @@
 #   make bench REF=<rev>  protocol and PHOLD side by side with revision <rev>, built apart
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
+#   make fuzz TARGET=t [SECONDS=n] [ENGINE=afl]  fuzz one loader (tests/fuzz/t.c)
+#   make fuzz-all [SECONDS=n]  every fuzz target in turn, n seconds each
+#   make coverage   line and branch coverage (gcov, lcov) of sim/ per folder, with floors
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
 #
@@ -36,7 +39,7 @@ DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 # flags do. The version (git describe) lives apart, in build/gen/version.h,
 # rewritten only when it changes and included by sim/cli/main.c alone: a commit
 # rebuilds one object and relinks.
-NOCONFIG_GOALS := clean help deps
+NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build coverage
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 SKIP_CONFIG := 1
@@ -66,6 +69,20 @@ SANFLAGS :=
 ifneq ($(SAN),)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+# The fuzz builds (make fuzz runs them as sub-makes in build/fuzz/<engine>/):
+# everything instrumented for the engine and sanitized; each harness built with
+# the engine's entry points (tests/fuzz/fuzz.h).
+FUZZ_ENGINE ?=
+ifeq ($(FUZZ_ENGINE),libfuzzer)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+FUZZ_ENGINE_FLAGS := -DFUZZ_LIBFUZZER -fsanitize=fuzzer
+else ifeq ($(FUZZ_ENGINE),afl)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_ENGINE_FLAGS := -DFUZZ_AFL
+else ifneq ($(FUZZ_ENGINE),)
+$(error FUZZ_ENGINE must be libfuzzer or afl, not '$(FUZZ_ENGINE)')
+endif
 CFLAGS_ALL = $(CSTD) $(OPT) -g $(WARN) $(MPIFLAGS) $(SANFLAGS) -MMD -MP -Isim -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lpthread -lm
@@ -89,12 +106,16 @@ VAL_BIN  := $(VAL_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_TARGETS := $(basename $(notdir $(FUZZ_SRC)))
+# The replay drivers `make test` runs over the corpus and past crashes.
+FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 # MPI programs (tests/mpi/test_*.c): built only with MPI=1, run under mpirun by
 # tests/integration/test_mpi.sh (scripts/run-tests.sh does not run them itself).
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test run bench asan valgrind clean install deps help FORCE
+.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build coverage clean install deps \
+        help FORCE
 all: $(BIN)
 
 deps:
@@ -146,6 +167,18 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(BUILD)/config.mk
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MF $@.d -MT $@ -Itests -o $@ $< $(LIB) $(LDFLAGS_ALL) \
 	  $(LIBS_ALL) $(CMOCKA_LIBS)
 
+# A fuzz harness (tests/fuzz/<t>.c) as a replay driver (reads the files it is
+# given) or, in a FUZZ_ENGINE build, as that engine's target.
+FUZZ_CFLAGS = -DFUZZ_SRC_DIR='"$(CURDIR)"' -Itests/fuzz
+$(BUILD)/fuzz/replay/%: tests/fuzz/%.c $(LIB) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(FUZZ_CFLAGS) -MF $@.d -MT $@ -o $@ $< $(LIB) \
+	  $(LDFLAGS_ALL) $(LIBS_ALL)
+$(BUILD)/fuzz/bin/%: tests/fuzz/%.c $(LIB) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(FUZZ_CFLAGS) $(FUZZ_ENGINE_FLAGS) -MF $@.d -MT $@ \
+	  -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS_ALL)
+
 # An MPI test needs only Open MPI, not libcoinfer.a: it proves the MPI=1 toolchain.
 ifeq ($(MPI),1)
 $(BUILD)/tests/mpi/%: tests/mpi/%.c $(BUILD)/config.mk
@@ -163,7 +196,7 @@ $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core gsl) -o $@ $< $$(pkg-config --libs ns3-core gsl)
 
-test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN)
+test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN) $(FUZZ_REPLAY_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
 # The shipped agent joins the other policies when it is there (scripts/train-agent.sh).
@@ -183,6 +216,38 @@ valgrind: $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  scripts/run-tests.sh --unit-only
 
+# Fuzzing (tests/fuzz/, scripts/fuzz.sh): TARGET is one of $(FUZZ_TARGETS);
+# ENGINE libfuzzer (clang) or afl (AFL++, afl-clang-fast); SECONDS (or FUZZ_S)
+# per target. New corpus entries and crashes land under build/fuzz/.
+ENGINE  ?= libfuzzer
+FUZZ_S  ?= 600
+SECONDS ?= $(FUZZ_S)
+FUZZ_CC_libfuzzer := clang
+FUZZ_CC_afl := afl-clang-fast
+fuzz-build:
+	@[ -n "$(filter $(TARGET),$(FUZZ_TARGETS))" ] || \
+	  { echo "make fuzz: TARGET must be one of: $(FUZZ_TARGETS)" >&2; exit 2; }
+	@[ -n "$(FUZZ_CC_$(ENGINE))" ] || { echo "make fuzz: ENGINE must be libfuzzer or afl" >&2; exit 2; }
+	@scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz/$(ENGINE) FUZZ_ENGINE=$(ENGINE) \
+	  CC=$(FUZZ_CC_$(ENGINE)) OPT=-O1 DEPS_OPTS=--fuzz build/fuzz/$(ENGINE)/fuzz/bin/$(TARGET)
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(ENGINE) $(TARGET) $(SECONDS)
+
+fuzz-all:
+	@for t in $(FUZZ_TARGETS); do \
+	  $(MAKE) --no-print-directory fuzz TARGET=$$t ENGINE=$(ENGINE) SECONDS=$(SECONDS) || exit 1; \
+	done
+
+coverage:
+	@scripts/install-deps.sh --coverage
+	@$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 DEPS_OPTS=--coverage \
+	  CFLAGS='$(CFLAGS) --coverage' LDFLAGS='$(LDFLAGS) --coverage' \
+	  build/coverage/coinfer $(UNIT_BIN:$(BUILD)/%=build/coverage/%) \
+	  $(VAL_BIN:$(BUILD)/%=build/coverage/%)
+	@scripts/coverage.sh build/coverage
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
 	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies $(DESTDIR)$(PREFIX)/share/coinfer/models
@@ -196,8 +261,9 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(VAL_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(VAL_BIN:=.d) $(BENCH_BIN:=.d) \
+  $(FUZZ_REPLAY_BIN:=.d) $(FUZZ_TARGETS:%=$(BUILD)/fuzz/bin/%.d)

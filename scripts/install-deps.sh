@@ -7,6 +7,8 @@
 #   scripts/install-deps.sh --scaleout  also Open MPI (for `make MPI=1`) and Slurm
 #                                       with munge (scripts/slurm/test-cluster.sh)
 #   scripts/install-deps.sh --stress    also stress-ng (scripts/stress-check.sh)
+#   scripts/install-deps.sh --fuzz      also clang (libFuzzer) and AFL++ (`make fuzz`)
+#   scripts/install-deps.sh --coverage  also lcov (`make coverage`; gcov comes with gcc)
 # The options combine. The scale-out tests call it with --scaleout themselves.
 #
 # Runs apt-get as root (or through sudo); on a machine that is not Debian, or
@@ -31,7 +33,12 @@ for opt in "$@"; do
         --scaleout) pkgs+=(openmpi-bin libopenmpi-dev slurm-wlm munge iproute2) ;;
         # The load `make test` must withstand (scripts/stress-check.sh).
         --stress) pkgs+=(stress-ng) ;;
-        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout, --stress)" >&2; exit 2 ;;
+        # The fuzz engines (tests/fuzz/): clang's libFuzzer and its sanitizer
+        # runtimes, and AFL++ (afl-clang-fast, afl-fuzz).
+        --fuzz) pkgs+=(clang libclang-rt-dev afl++) ;;
+        --coverage) pkgs+=(lcov) ;;
+        *) echo "install-deps: unknown option '$opt' (--bench, --scaleout, --stress, --fuzz," \
+                "--coverage)" >&2; exit 2 ;;
     esac
 done
 

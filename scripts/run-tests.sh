@@ -10,6 +10,10 @@
 # "PASS: ..." or "FAIL: ..." lines that count once each, and "SKIP: reason"
 # when it cannot run here (shown, counted neither way). $TEST_WRAPPER (for
 # example valgrind) prefixes every program. Logs land in $BUILD/test-logs/.
+# Fuzz replay: each fuzz target's replay driver ($BUILD/fuzz/replay/T) reads
+# its seed corpus tests/fuzz/corpus/T and every past crash
+# tests/fuzz/crashes/T/, each input once as it is and once per allocation it
+# makes with that allocation failing (--alloc-walk); each target counts once.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -66,6 +70,23 @@ for bin in $(find "${dirs[@]}" -type f -perm -u+x 2>/dev/null | sort); do
 done
 
 if [ "$unit_only" -eq 0 ]; then
+    for src in tests/fuzz/*.c; do
+        [ -f "$src" ] || continue
+        t=$(basename "$src" .c)
+        name=fuzz/replay/$t
+        log=$logs/fuzz_replay_$t.log
+        inputs=(tests/fuzz/corpus/"$t")
+        [ -d tests/fuzz/crashes/"$t" ] && inputs+=(tests/fuzz/crashes/"$t")
+        # shellcheck disable=SC2086
+        if ${TEST_WRAPPER:-} "$BUILD/fuzz/replay/$t" --alloc-walk "${inputs[@]}" >"$log" 2>&1; then
+            passed=$((passed + 1)); echo "ok   $name ($(tail -1 "$log" | cut -d' ' -f1) inputs)"
+        else
+            failed=$((failed + 1)); failures+=("$name")
+            echo "FAIL $name (log: $log)"
+            grep -E '^replay |fuzz:|ERROR|runtime error' "$log" | tail -8 | sed 's/^/    /'
+        fi
+    done
+
     for t in tests/integration/test_*.sh; do
         [ -f "$t" ] || continue
         name=${t#tests/}

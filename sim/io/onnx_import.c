@@ -304,19 +304,20 @@ static enum core_rc set_output(struct importer *im, size_t k, int id, uint32_t r
 /* TensorProto t into constant c (borrowing its float data). */
 static enum core_rc read_tensor(struct importer *im, const Onnx__TensorProto *t, struct cval *c)
 {
+    const char *tname = t->name ? t->name : ""; /* a Constant's tensor may have none */
     size_t n = 1;
 
     memset(c, 0, sizeof(*c));
     if (t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL || t->n_external_data)
         return node_err(im, "tensor '%s' keeps its data in an external file (not supported: "
-                            "export the model with its weights inside)", t->name);
+                            "export the model with its weights inside)", tname);
     if (t->n_dims > MAX_DIMS)
-        return node_err(im, "tensor '%s' has %zu dimensions (at most %d)", t->name, t->n_dims,
+        return node_err(im, "tensor '%s' has %zu dimensions (at most %d)", tname, t->n_dims,
                         MAX_DIMS);
     c->rank = (uint32_t)t->n_dims;
     for (size_t k = 0; k < t->n_dims; k++) {
         if (t->dims[k] < 0 || (t->dims[k] > 0 && n > SIZE_MAX / 8 / (size_t)t->dims[k]))
-            return node_err(im, "tensor '%s': bad dimension %lld", t->name,
+            return node_err(im, "tensor '%s': bad dimension %lld", tname,
                             (long long)t->dims[k]);
         c->dims[k] = t->dims[k];
         n *= (size_t)t->dims[k];
@@ -328,11 +329,11 @@ static enum core_rc read_tensor(struct importer *im, const Onnx__TensorProto *t,
         if (t->raw_data.len > 0) {
             if (t->raw_data.len != 4 * n)
                 return node_err(im, "tensor '%s' holds %zu bytes of data, its shape %zu floats",
-                                t->name, t->raw_data.len, n);
+                                tname, t->raw_data.len, n);
             c->f = t->raw_data.data;
         } else {
             if (t->n_float_data != n)
-                return node_err(im, "tensor '%s' holds %zu floats, its shape %zu", t->name,
+                return node_err(im, "tensor '%s' holds %zu floats, its shape %zu", tname,
                                 t->n_float_data, n);
             c->f = (const unsigned char *)t->float_data;
         }
@@ -346,7 +347,7 @@ static enum core_rc read_tensor(struct importer *im, const Onnx__TensorProto *t,
                       : t->data_type == DT_INT64 ? t->n_int64_data : t->n_double_data;
 
         if (have != n || (t->raw_data.len > 0 && t->raw_data.len != n * elem))
-            return node_err(im, "tensor '%s': its data does not fill its shape", t->name);
+            return node_err(im, "tensor '%s': its data does not fill its shape", tname);
         if (t->data_type == DT_DOUBLE) {
             float *f = core_malloc(n * sizeof(*f) + 1);
             if (f == NULL)
@@ -383,7 +384,7 @@ static enum core_rc read_tensor(struct importer *im, const Onnx__TensorProto *t,
     }
     default:
         return node_err(im, "tensor '%s' has ONNX data type %d (float32, float64, int32 and "
-                            "int64 are read)", t->name, (int)t->data_type);
+                            "int64 are read)", tname, (int)t->data_type);
     }
 }
 
@@ -1730,6 +1731,35 @@ static enum core_rc read_file(struct importer *im)
     return CORE_OK;
 }
 
+/* ONNX requires these names, but protobuf leaves a missing string NULL:
+ * every node's op_type and attribute names, every initializer's and graph
+ * input's and output's name. A file without one is refused here, so that
+ * no later step reads a NULL name. */
+static enum core_rc check_names(struct importer *im)
+{
+    const Onnx__GraphProto *g = im->model->graph;
+
+    for (size_t k = 0; k < g->n_node; k++) {
+        const Onnx__NodeProto *n = g->node[k];
+        if (n->op_type == NULL)
+            return core_err(im->e, CORE_E_INPUT, "%s: node %zu has no op_type", im->path, k);
+        for (size_t j = 0; j < n->n_attribute; j++)
+            if (n->attribute[j]->name == NULL)
+                return core_err(im->e, CORE_E_INPUT, "%s: node %zu (%s): attribute %zu has no "
+                                "name", im->path, k, n->op_type, j);
+    }
+    for (size_t k = 0; k < g->n_initializer; k++)
+        if (g->initializer[k]->name == NULL)
+            return core_err(im->e, CORE_E_INPUT, "%s: initializer %zu has no name", im->path, k);
+    for (size_t k = 0; k < g->n_input; k++)
+        if (g->input[k]->name == NULL)
+            return core_err(im->e, CORE_E_INPUT, "%s: graph input %zu has no name", im->path, k);
+    for (size_t k = 0; k < g->n_output; k++)
+        if (g->output[k]->name == NULL)
+            return core_err(im->e, CORE_E_INPUT, "%s: graph output %zu has no name", im->path, k);
+    return CORE_OK;
+}
+
 /* The default domain's opset, checked. */
 static enum core_rc read_opset(struct importer *im)
 {
@@ -1852,8 +1882,8 @@ enum core_rc io_onnx_import(const char *path, uint64_t seed, struct nn_model **o
     *out = NULL;
     im.path = path;
     im.e = e;
-    if ((rc = read_file(&im)) != CORE_OK || (rc = read_opset(&im)) != CORE_OK ||
-        (rc = read_inputs(&im)) != CORE_OK)
+    if ((rc = read_file(&im)) != CORE_OK || (rc = check_names(&im)) != CORE_OK ||
+        (rc = read_opset(&im)) != CORE_OK || (rc = read_inputs(&im)) != CORE_OK)
         goto out;
     g = im.model->graph;
     for (size_t k = 0; k < g->n_node && rc == CORE_OK; k++) {

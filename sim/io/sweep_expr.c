@@ -24,6 +24,11 @@
  * are errors at parse time: "column N: what is wrong". Evaluation cannot
  * fail: arithmetic is IEEE double (x / 0 is infinite, and NaN compares
  * false).
+ *
+ * Parsing and evaluation recurse, so an expression may nest at most
+ * EXPR_MAX_DEPTH levels: its tree (a chain "1 + 1 + ... + 1" is as deep as
+ * it is long) and the parser's own nesting (parentheses, "-", "not") are
+ * refused past that at parse time, so that no text can overflow the stack.
  */
 #include "io/io.h"
 
@@ -44,6 +49,9 @@ enum expr_op {
 
 #define DIM_ANY CORE_DIM_COUNT /* a number that fits any dimension */
 
+/* The deepest an expression may nest (README, "Parameter studies"). */
+#define EXPR_MAX_DEPTH 256
+
 struct expr_node {
     enum expr_op op;       /* what it does */
     enum io_type type;     /* the type of its value */
@@ -53,6 +61,7 @@ struct expr_node {
     bool b;                /* OP_BOOL: its value */
     char *str;             /* OP_STRING: its text (owned) */
     size_t name;           /* OP_NAME: index into the names */
+    uint32_t depth;        /* levels of the tree it roots (a leaf: 1) */
 };
 
 struct io_expr {
@@ -72,6 +81,7 @@ struct parser {
     size_t why_size;
     bool failed;                     /* set with why */
     bool nomem;                      /* the failure was allocation */
+    unsigned nesting;                /* "(", "-" and "not" open around pos */
 };
 
 static bool fail(struct parser *p, size_t at, const char *fmt, ...)
@@ -126,9 +136,37 @@ static bool accept(struct parser *p, const char *tok)
     return true;
 }
 
+/* Its operands: leaves none, "-" and "not" the left one, the rest both. */
+static int n_operands(enum expr_op op)
+{
+    switch (op) {
+    case OP_NUMBER:
+    case OP_STRING:
+    case OP_BOOL:
+    case OP_NAME:
+        return 0;
+    case OP_NOT:
+    case OP_NEG:
+        return 1;
+    default:
+        return 2;
+    }
+}
+
 static bool add_node(struct parser *p, const struct expr_node *n, uint32_t *out)
 {
     struct io_expr *x = p->x;
+    uint32_t depth = 1;
+    int arity = n_operands(n->op);
+
+    if (arity >= 1)
+        depth = 1 + x->nodes[n->left].depth;
+    if (arity == 2 && x->nodes[n->right].depth + 1 > depth)
+        depth = 1 + x->nodes[n->right].depth;
+    if (depth > EXPR_MAX_DEPTH) {
+        core_free(n->str);
+        return fail(p, p->pos, "the expression nests more than %d levels deep", EXPR_MAX_DEPTH);
+    }
 
     if (x->n_nodes == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 16;
@@ -143,7 +181,18 @@ static bool add_node(struct parser *p, const struct expr_node *n, uint32_t *out)
         x->cap = cap;
     }
     x->nodes[x->n_nodes] = *n;
+    x->nodes[x->n_nodes].depth = depth;
     *out = (uint32_t)x->n_nodes++;
+    return true;
+}
+
+/* Enter one more level of the parser's recursion at column at; false (with
+ * why) past EXPR_MAX_DEPTH. Each true is matched by a p->nesting--. */
+static bool enter(struct parser *p, size_t at)
+{
+    if (p->nesting >= EXPR_MAX_DEPTH)
+        return fail(p, at, "the expression nests more than %d levels deep", EXPR_MAX_DEPTH);
+    p->nesting++;
     return true;
 }
 
@@ -241,8 +290,14 @@ static bool parse_primary(struct parser *p, uint32_t *out)
     at = p->pos;
     c = p->text[at];
     if (c == '(') {
+        bool ok;
+
         p->pos++;
-        if (!parse_or(p, out))
+        if (!enter(p, at))
+            return false;
+        ok = parse_or(p, out);
+        p->nesting--;
+        if (!ok)
             return false;
         if (!accept(p, ")"))
             return fail(p, p->pos, "expected ')' to close the '(' of column %zu", at + 1);
@@ -375,9 +430,14 @@ static bool parse_unary(struct parser *p, uint32_t *out)
     if (p->text[at] == '-') {
         struct expr_node n = {.op = OP_NEG, .type = IO_TYPE_NUMBER};
         uint32_t v;
+        bool ok;
 
         p->pos++;
-        if (!parse_unary(p, &v))
+        if (!enter(p, at))
+            return false;
+        ok = parse_unary(p, &v);
+        p->nesting--;
+        if (!ok)
             return false;
         if (node(p, v)->type != IO_TYPE_NUMBER)
             return fail(p, at, "'-' takes a number, not %s", type_name(node(p, v)->type));
@@ -477,8 +537,13 @@ static bool parse_not(struct parser *p, uint32_t *out)
     if (accept(p, "not") || accept(p, "!")) {
         struct expr_node n = {.op = OP_NOT, .type = IO_TYPE_BOOL, .dim = DIM_ANY};
         uint32_t v;
+        bool ok;
 
-        if (!parse_not(p, &v))
+        if (!enter(p, at))
+            return false;
+        ok = parse_not(p, &v);
+        p->nesting--;
+        if (!ok)
             return false;
         if (node(p, v)->type != IO_TYPE_BOOL)
             return fail(p, at, "'not' takes a boolean, not %s", type_name(node(p, v)->type));

@@ -12,14 +12,23 @@
  * variable is set, else at ../<dir>/schema.xsd from the directory of the
  * running binary or one of its two parents, else at <dir>/schema.xsd from
  * the current directory.
+ *
+ * Compiling a schema costs more than validating a file against it (the
+ * scenario XSD: most of a small scenario's load), and a sweep, a test or a
+ * fuzzer loads many files of one kind: compiled schemas are kept for the
+ * life of the process, one per schema file, and compiled again only when
+ * that file changes (its device, inode, size or modification time). One
+ * mutex guards the cache and every validation against a cached schema.
  */
 #include "io/io_int.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -152,23 +161,52 @@ static xmlNodePtr find_entity_ref(xmlNodePtr n)
     return NULL;
 }
 
-/* Validate doc against the schema at xsd; the first violation as FILE:LINE. */
-static enum core_rc validate_doc(const char *path, const char *xsd, const struct io_xml_kind *kind,
-                                 xmlDocPtr doc, struct xml_capture *cap, struct core_err *e)
-{
-    char plain[1024];
-    xmlSchemaParserCtxtPtr pctx;
-    xmlSchemaValidCtxtPtr vctx;
-    xmlSchemaPtr schema;
-    enum core_rc rc = CORE_OK;
-    int ret;
+/* One compiled schema and the identity of the file it came from. */
+struct schema_entry {
+    char path[PATH_MAX + 32]; /* the schema file as found ("" : a free slot) */
+    dev_t dev;                /* its device and inode, */
+    ino_t ino;
+    off_t size_bytes;         /* size, */
+    struct timespec mtime;    /* and modification time when compiled */
+    xmlSchemaPtr schema;      /* compiled (owned) */
+};
 
-    if (access(xsd, R_OK) != 0)
+/* One slot per schema coinfer has (scenario, sweep, model) and a spare. */
+#define SCHEMA_CACHE_SLOTS 4
+static struct schema_entry schema_cache[SCHEMA_CACHE_SLOTS];
+static unsigned schema_cache_next; /* the slot to reuse when none is free */
+static pthread_mutex_t schema_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_file(const struct schema_entry *c, const char *xsd, const struct stat *st)
+{
+    return strcmp(c->path, xsd) == 0 && c->dev == st->st_dev && c->ino == st->st_ino &&
+           c->size_bytes == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+           c->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* The compiled schema at xsd into *out, from the cache or compiled now (and
+ * kept): CORE_E_IO when it cannot be read or compiled, CORE_E_NOMEM. Call
+ * with the lock held; the schema stays valid while it is. */
+static enum core_rc cached_schema(const char *xsd, const struct io_xml_kind *kind,
+                                  struct xml_capture *cap, xmlSchemaPtr *out, struct core_err *e)
+{
+    struct schema_entry *slot = NULL;
+    xmlSchemaParserCtxtPtr pctx;
+    xmlSchemaPtr schema;
+    struct stat st;
+
+    if (access(xsd, R_OK) != 0 || stat(xsd, &st) != 0)
         return core_err(e, CORE_E_IO,
                         "%s:0: cannot open the %s schema: %s (set %s to the directory holding "
                         "%s)",
                         xsd, kind->root, strerror(errno), kind->schema_env,
                         kind->schema_file ? kind->schema_file : "schema.xsd");
+    for (size_t i = 0; i < SCHEMA_CACHE_SLOTS; i++) {
+        if (schema_cache[i].schema != NULL && same_file(&schema_cache[i], xsd, &st)) {
+            *out = schema_cache[i].schema;
+            return CORE_OK;
+        }
+    }
     pctx = xmlSchemaNewParserCtxt(xsd);
     if (pctx == NULL)
         return core_err(e, CORE_E_NOMEM, "%s:0: out of memory loading the schema", xsd);
@@ -178,10 +216,45 @@ static enum core_rc validate_doc(const char *path, const char *xsd, const struct
     if (schema == NULL)
         return core_err(e, CORE_E_IO, "%s:%ld: the %s schema is broken: %s", xsd, cap->line,
                         kind->root, cap->n_errors ? cap->msg : "cannot parse it");
+    /* The same path compiled before (the file changed), else a free slot,
+     * else the next in turn. */
+    for (size_t i = 0; i < SCHEMA_CACHE_SLOTS && slot == NULL; i++)
+        if (schema_cache[i].schema != NULL && strcmp(schema_cache[i].path, xsd) == 0)
+            slot = &schema_cache[i];
+    for (size_t i = 0; i < SCHEMA_CACHE_SLOTS && slot == NULL; i++)
+        if (schema_cache[i].schema == NULL)
+            slot = &schema_cache[i];
+    if (slot == NULL)
+        slot = &schema_cache[schema_cache_next++ % SCHEMA_CACHE_SLOTS];
+    xmlSchemaFree(slot->schema);
+    snprintf(slot->path, sizeof(slot->path), "%s", xsd);
+    slot->dev = st.st_dev;
+    slot->ino = st.st_ino;
+    slot->size_bytes = st.st_size;
+    slot->mtime = st.st_mtim;
+    slot->schema = schema;
+    *out = schema;
+    return CORE_OK;
+}
+
+/* Validate doc against the schema at xsd; the first violation as FILE:LINE. */
+static enum core_rc validate_doc(const char *path, const char *xsd, const struct io_xml_kind *kind,
+                                 xmlDocPtr doc, struct xml_capture *cap, struct core_err *e)
+{
+    char plain[1024];
+    xmlSchemaValidCtxtPtr vctx;
+    xmlSchemaPtr schema = NULL;
+    enum core_rc rc;
+    int ret;
+
+    pthread_mutex_lock(&schema_cache_lock);
+    rc = cached_schema(xsd, kind, cap, &schema, e);
+    if (rc != CORE_OK)
+        goto out_unlock;
     vctx = xmlSchemaNewValidCtxt(schema);
     if (vctx == NULL) {
         rc = core_err(e, CORE_E_NOMEM, "%s:0: out of memory validating", path);
-        goto out_free_schema;
+        goto out_unlock;
     }
     xmlSchemaSetValidStructuredErrors(vctx, on_xml_error, cap);
     ret = xmlSchemaValidateDoc(vctx, doc);
@@ -193,8 +266,8 @@ static enum core_rc validate_doc(const char *path, const char *xsd, const struct
                       path, ret);
     }
     xmlSchemaFreeValidCtxt(vctx);
-out_free_schema:
-    xmlSchemaFree(schema);
+out_unlock:
+    pthread_mutex_unlock(&schema_cache_lock);
     return rc;
 }
 

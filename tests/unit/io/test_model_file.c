@@ -267,6 +267,53 @@ static void test_model_schema_that_cannot_be_read_is_an_io_error(void **unused)
     assert_null(m);
 }
 
+/* Copy the file at from to to (the whole of it). */
+static void copy_file(const char *from, const char *to)
+{
+    char buf[4096];
+    size_t n;
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Compiled schemas are kept (xml_load.c), but a schema file that changes
+ * is compiled again: broken, then whole again. */
+static void test_model_schema_is_compiled_again_when_its_file_changes(void **unused)
+{
+    char dir[] = "/tmp/coinfer-schema-XXXXXX", xsd[64];
+    struct nn_model *m = NULL;
+    FILE *f;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(xsd, sizeof(xsd), "%s/schema.xsd", dir);
+    copy_file("models/schema.xsd", xsd);
+    setenv("COINFER_MODEL_SCHEMA_DIR", dir, 1);
+    assert_core_rc(io_model_load_shapes("models/lenet5.xml", &m, &err), CORE_OK);
+    nn_model_destroy(m);
+    assert_core_rc(io_model_load_shapes("models/lenet5.xml", &m, &err), CORE_OK);
+    nn_model_destroy(m);
+
+    f = fopen(xsd, "w");
+    assert_non_null(f);
+    fputs("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"><xs:element/>", f);
+    assert_int_equal(fclose(f), 0);
+    assert_core_rc(io_model_load_shapes("models/lenet5.xml", &m, &err), CORE_E_IO);
+    assert_non_null(strstr(err.msg, "the model schema is broken"));
+
+    copy_file("models/schema.xsd", xsd);
+    assert_core_rc(io_model_load_shapes("models/lenet5.xml", &m, &err), CORE_OK);
+    nn_model_destroy(m);
+    unsetenv("COINFER_MODEL_SCHEMA_DIR");
+    unlink(xsd);
+    rmdir(dir);
+}
+
 /* What io_validate_file dispatches on: the root element's name alone. */
 static void test_model_root_sniffing_tells_model_files_from_others(void **unused)
 {
@@ -427,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_model_boolean_attribute_may_carry_white_space),
         cmocka_unit_test(test_model_missing_file_is_an_input_error),
         cmocka_unit_test(test_model_schema_that_cannot_be_read_is_an_io_error),
+        cmocka_unit_test(test_model_schema_is_compiled_again_when_its_file_changes),
         cmocka_unit_test(test_model_root_sniffing_tells_model_files_from_others),
         cmocka_unit_test(test_model_weights_attribute_loads_the_named_file),
         cmocka_unit_test(test_model_load_survives_every_allocation_failure),

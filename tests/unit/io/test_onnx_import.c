@@ -237,6 +237,31 @@ static void test_onnx_bad_files_are_input_errors_naming_the_file(void **unused)
     testutil_dir_destroy(d);
 }
 
+/* A node without op_type (protobuf leaves the string NULL; a fuzzer's find:
+ * the importer compared it with strcmp). A 50-byte ModelProto: opset 13, a
+ * graph input x (float32, 1x1x4x4), one node x -> y without op_type, and
+ * output y. */
+static void test_onnx_node_without_op_type_is_an_input_error(void **unused)
+{
+    static const unsigned char file[] =
+        "\x08\x08\x3a\x2a\x0a\x06\x0a\x01\x78\x12\x01\x79\x5a\x1b\x0a\x01\x78\x12\x16"
+        "\x0a\x14\x08\x01\x12\x10\x0a\x02\x08\x01\x0a\x02\x08\x01\x0a\x02\x08\x04\x0a"
+        "\x02\x08\x04\x62\x03\x0a\x01\x79\x42\x02\x10\x0d";
+    struct testutil_dir *d = testutil_dir_create("onnx", "no-op-type.onnx");
+    struct nn_model *m = NULL;
+    FILE *out;
+
+    assert_non_null(d);
+    out = fopen(d->path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(file, 1, sizeof(file) - 1, out), sizeof(file) - 1);
+    assert_int_equal(fclose(out), 0);
+    assert_core_rc(io_onnx_import(d->path, 1, &m, NULL, &err), CORE_E_INPUT);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, ": node 0 has no op_type"));
+    testutil_dir_destroy(d);
+}
+
 static void test_onnx_import_survives_every_allocation_failure(void **unused)
 {
     bool done = false;
@@ -271,6 +296,7 @@ int main(void)
         TEST(test_onnx_shuffle_and_split_become_their_layers),
         TEST(test_onnx_unsupported_operator_names_the_node_and_its_type),
         TEST(test_onnx_bad_files_are_input_errors_naming_the_file),
+        TEST(test_onnx_node_without_op_type_is_an_input_error),
         TEST(test_onnx_import_survives_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

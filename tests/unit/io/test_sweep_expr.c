@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -188,6 +189,52 @@ static void test_expr_out_of_memory_is_reported_and_leaks_nothing(void **unused)
     fail_msg("the parse never succeeded");
 }
 
+/* prefix n times, middle, suffix n times, then tail (owned, free()). */
+static char *repeat(const char *prefix, size_t n, const char *middle, const char *suffix,
+                    const char *tail)
+{
+    size_t lp = strlen(prefix), lm = strlen(middle), ls = strlen(suffix), lt = strlen(tail);
+    char *t = malloc(n * (lp + ls) + lm + lt + 1), *q = t;
+
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++, q += lp)
+        memcpy(q, prefix, lp);
+    memcpy(q, middle, lm);
+    q += lm;
+    for (size_t i = 0; i < n; i++, q += ls)
+        memcpy(q, suffix, ls);
+    memcpy(q, tail, lt + 1);
+    return t;
+}
+
+/* The parser and the evaluation recurse: nesting (parentheses, "-", "not")
+ * and chains whose tree is as deep as they are long stop at 256 levels with
+ * an error, not a stack overflow (a fuzzer's find: 2,500 '(' crashed it). */
+static void test_expr_nesting_deeper_than_256_levels_is_an_error_not_a_crash(void **unused)
+{
+    static const struct {
+        const char *prefix, *middle, *suffix, *tail;
+        size_t n;
+    } deep[] = {
+        {"(", "true", ")", "", 100000},    {"not ", "trace", "", "", 100000},
+        {"-", "n == 1", "", "", 100000},   {"", "n", " + 1", " > 0", 100000},
+        {"", "true", " and true", "", 300}, {"(", "n > 1", ")", "", 257},
+    };
+    char *t;
+
+    for (size_t i = 0; i < ARRAY_LEN(deep); i++) {
+        t = repeat(deep[i].prefix, deep[i].n, deep[i].middle, deep[i].suffix, deep[i].tail);
+        rejects(t, "nests more than 256 levels deep");
+        free(t);
+    }
+    t = repeat("(", 200, "n > 1", ")", "");
+    assert_true(eval(t, base));
+    free(t);
+    t = repeat("", 200, "n", " + 1", " == 204");
+    assert_true(eval(t, base));
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +248,7 @@ int main(void)
         TEST(test_expr_types_and_dimensions_must_match),
         TEST(test_expr_uses_reports_the_names_it_reads),
         TEST(test_expr_out_of_memory_is_reported_and_leaks_nothing),
+        TEST(test_expr_nesting_deeper_than_256_levels_is_an_error_not_a_crash),
     };
 
     core_init();
