@@ -278,7 +278,7 @@ enum db_query {
     DB_Q_SAMPLES_OF_RUN,     /* device, model, state, action, reward, inference_id, by
                                 inference_id */
     DB_Q_RUNS_FOR_REGRET,    /* run_id, policy, seed, config_sha256: complete runs with
-                                samples, by configuration, seed and run_id; schema 9 on */
+                                samples, by seed, configuration and run_id; schema 9 on */
     DB_Q_UE_OPTIONS_OF_RUN,  /* device, model, UE options (the ue_wait_s fields of its
                                 samples' state) */
     DB_QUERY_COUNT

@@ -122,7 +122,7 @@ static const struct {
                               "SELECT run_id, policy, seed, config_sha256 FROM runs r WHERE "
                               "r.status = 'complete' AND r.config_sha256 IS NOT NULL AND EXISTS "
                               "(SELECT 1 FROM sample_rows s WHERE s.run_id = r.run_id) "
-                              "ORDER BY config_sha256, seed, run_id"},
+                              "ORDER BY seed, config_sha256, run_id"},
     [DB_Q_UE_OPTIONS_OF_RUN] = {9, true, "the sample fields of a run",
                                 "SELECT device, model, sum(substr(name, 1, 10) = 'ue_wait_s[') FROM "
                                 "sample_fields WHERE run_id = ?1 AND kind = 'state' "

@@ -99,7 +99,9 @@ done
 expect_exit 0 "regret over two seeds" "$COINFER" regret "$two" --reference joint
 expect_match "... gives the means over seeds with their intervals" "$OUT" \
     "^over 2 configurations and seeds"
-expect_match "... joint against itself has a score of 100 +- 0" "$OUT" "^joint +2 .* 100 \\+- 0 "
+expect_match "... joint against itself has a score of 100 +- 0 (to rounding)" "$OUT" \
+    "^joint +2 +[0-9.e+-]+ \\+- [0-9.e+-]+ +100 \\+- (0|[0-9.]+e-1[0-9]) "
+expect_match "... the seeds in order" "$(grep -E '^ +[0-9]+  joint ' <<<"$OUT" | awk '{ print $1 }' | paste -sd' ')" "^1 2$"
 expect_exit 2 "regret with an unknown reference" "$COINFER" regret "$two" --reference best
 expect_exit 2 "regret on a database without the reference's runs" "$COINFER" regret "$r"
 expect_match "... says what is missing" "$ERR" "no configuration and seed with both"
