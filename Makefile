@@ -10,6 +10,7 @@
 #   make fuzz TARGET=t [SECONDS=n] [ENGINE=afl]  fuzz one loader (tests/fuzz/t.c)
 #   make fuzz-all [SECONDS=n]  every fuzz target in turn, n seconds each
 #   make coverage   line and branch coverage (gcov, lcov) of sim/ per folder, with floors
+#   make fuzz-coverage [TARGET=t]  lines and branches of each loader its fuzz corpus reaches
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
 #
@@ -39,7 +40,7 @@ DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 # flags do. The version (git describe) lives apart, in build/gen/version.h,
 # rewritten only when it changes and included by sim/cli/main.c alone: a commit
 # rebuilds one object and relinks.
-NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build coverage
+NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build fuzz-coverage coverage
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 SKIP_CONFIG := 1
@@ -114,8 +115,8 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build coverage clean install deps \
-        help FORCE
+.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
+        clean install deps help FORCE
 all: $(BIN)
 
 deps:
@@ -227,7 +228,8 @@ FUZZ_CC_afl := afl-clang-fast
 fuzz-build:
 	@[ -n "$(filter $(TARGET),$(FUZZ_TARGETS))" ] || \
 	  { echo "make fuzz: TARGET must be one of: $(FUZZ_TARGETS)" >&2; exit 2; }
-	@[ -n "$(FUZZ_CC_$(ENGINE))" ] || { echo "make fuzz: ENGINE must be libfuzzer or afl" >&2; exit 2; }
+	@[ -n "$(FUZZ_CC_$(ENGINE))" ] || \
+	  { echo "make fuzz: ENGINE must be libfuzzer or afl" >&2; exit 2; }
 	@scripts/install-deps.sh --fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz/$(ENGINE) FUZZ_ENGINE=$(ENGINE) \
 	  CC=$(FUZZ_CC_$(ENGINE)) OPT=-O1 DEPS_OPTS=--fuzz build/fuzz/$(ENGINE)/fuzz/bin/$(TARGET)
@@ -239,6 +241,14 @@ fuzz-all:
 	@for t in $(FUZZ_TARGETS); do \
 	  $(MAKE) --no-print-directory fuzz TARGET=$$t ENGINE=$(ENGINE) SECONDS=$(SECONDS) || exit 1; \
 	done
+
+# How much of each loader the fuzz corpora reach (a figure, not a check).
+fuzz-coverage:
+	@scripts/install-deps.sh --coverage
+	@$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 DEPS_OPTS=--coverage \
+	  CFLAGS='$(CFLAGS) --coverage' LDFLAGS='$(LDFLAGS) --coverage' \
+	  $(FUZZ_TARGETS:%=build/coverage/fuzz/replay/%)
+	@scripts/fuzz-coverage.sh $(TARGET)
 
 coverage:
 	@scripts/install-deps.sh --coverage
@@ -261,7 +271,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,18p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 

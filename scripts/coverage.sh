@@ -47,7 +47,9 @@ awk -v floors="$floors" -v root="$PWD/sim/" '
             min_line[f[1]] = f[2]; min_branch[f[1]] = f[3]
         }
     }
-    /^SF:/ { path = substr($0, 4); sub(root, "", path); split(path, p, "/"); dir = p[1]; dirs[dir] = 1 }
+    /^SF:/ {
+        path = substr($0, 4); sub(root, "", path); split(path, p, "/"); dir = p[1]; dirs[dir] = 1
+    }
     /^LF:/ { lf[dir] += substr($0, 4) }
     /^LH:/ { lh[dir] += substr($0, 4) }
     /^BRF:/ { brf[dir] += substr($0, 5) }

@@ -69,7 +69,8 @@ afl)
         -- "$bin" >"build/fuzz/$target-afl.log" 2>&1
     rc=$?
     stats=$out/default/fuzzer_stats
-    [ -f "$stats" ] && grep -E '^(execs_done|execs_per_sec|bitmap_cvg|corpus_count|saved_crashes|saved_hangs)' "$stats"
+    [ -f "$stats" ] &&
+        grep -E '^(execs_done|execs_per_sec|bitmap_cvg|corpus_count|saved_(crashes|hangs))' "$stats"
     found=0
     for f in "$out"/default/crashes/id:*; do
         [ -f "$f" ] || continue
@@ -77,7 +78,8 @@ afl)
         found=1
     done
     if [ "$rc" -ne 0 ] || [ "$found" -eq 1 ]; then
-        echo "fuzz: $target: afl-fuzz rc $rc, crashes in $crashes (log build/fuzz/$target-afl.log)" >&2
+        echo "fuzz: $target: afl-fuzz rc $rc, crashes in $crashes" \
+             "(log build/fuzz/$target-afl.log)" >&2
         exit 1
     fi
     ;;
