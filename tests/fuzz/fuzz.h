@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -64,6 +65,7 @@ static void fuzz_one(const uint8_t *data, size_t size);
 /* ---- the sandbox --------------------------------------------------------- */
 
 static char fuzz_dir[4096]; /* the sandbox directory, "" before fuzz_sandbox */
+static pid_t fuzz_dir_owner; /* the process that made it (only it removes it) */
 static bool fuzz_walking;   /* an allocation-failure walk is on: CORE_E_NOMEM allowed */
 
 static void fuzz_die(const char *what, const char *detail)
@@ -97,7 +99,7 @@ static void fuzz_rm_tree(const char *dir)
 
 static void fuzz_remove_sandbox(void)
 {
-    if (fuzz_dir[0] != '\0')
+    if (fuzz_dir[0] != '\0' && getpid() == fuzz_dir_owner)
         fuzz_rm_tree(fuzz_dir);
 }
 
@@ -138,6 +140,7 @@ static void fuzz_sandbox(void)
              tmp && tmp[0] ? tmp : "/tmp");
     if (mkdtemp(fuzz_dir) == NULL)
         fuzz_die("cannot create a sandbox under", tmp && tmp[0] ? tmp : "/tmp");
+    fuzz_dir_owner = getpid();
     atexit(fuzz_remove_sandbox);
     fuzz_link_dir("models");
     fuzz_link_dir("scenarios");
@@ -260,13 +263,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 __AFL_FUZZ_INIT()
 
+/* The fork server forks each child at __AFL_INIT; a child runs up to 10,000
+ * inputs and exits. Each makes (and at exit removes) its own sandbox: one
+ * made before the fork would be removed by the first child to exit. */
 int main(void)
 {
     const unsigned char *buf;
 
+    __AFL_INIT();
     fuzz_sandbox();
     fuzz_setup();
-    __AFL_INIT();
     buf = __AFL_FUZZ_TESTCASE_BUF;
     while (__AFL_LOOP(10000))
         fuzz_run(buf, (size_t)__AFL_FUZZ_TESTCASE_LEN);
