@@ -762,6 +762,44 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     sqlite3_close(conn);
 }
 
+/* A training's row: 'running' at once, its steps (NULL where not measured),
+ * its end; an end of a training not running, and a step of no training,
+ * are refused. */
+static void test_db_collab_a_training_and_its_steps_are_recorded(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct db *db = open_ok(f->path);
+    const struct db_training_info info = {"a.agent", "s1.db\ns2.db", 1234, 7, 300,
+                                          "batch=128", "test"};
+    const struct db_training_step steps[] = {{100, 1.5, 2.5, 0.01}, {200, 1.25, NAN, NAN}};
+    struct core_err e;
+    int64_t id = 0;
+    sqlite3 *conn;
+
+    assert_int_equal(db_training_begin(db, &info, &id, &e), CORE_OK);
+    assert_int_equal(id, 1);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM trainings WHERE status = 'running' AND "
+                                   "finished_at IS NULL AND samples = 1234 AND seed = 7"),
+                     1);
+    assert_int_equal(db_insert_training_steps(db, id, steps, 2, &e), CORE_OK);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM training_steps WHERE train_id = 1 AND "
+                                   "((step = 100 AND heldout_regret = 0.01) OR (step = 200 AND "
+                                   "heldout_loss IS NULL AND heldout_regret IS NULL))"),
+                     2);
+    assert_int_equal(db_training_end(db, id, "complete", &e), CORE_OK);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM trainings WHERE status = 'complete' "
+                                   "AND finished_at IS NOT NULL"),
+                     1);
+    /* the same step twice, and a step of no training, are refused whole */
+    assert_int_not_equal(db_insert_training_steps(db, id, steps, 1, &e), CORE_OK);
+    raw_exec(conn, "PRAGMA foreign_keys = ON");
+    assert_int_equal(raw_try(conn, "INSERT INTO training_steps VALUES (9, 1, 0, NULL, NULL)"),
+                     SQLITE_CONSTRAINT);
+    sqlite3_close(conn);
+    db_close(db);
+}
+
 static void test_db_collab_energy_and_layers_rows_read_back(void **state)
 {
     struct testutil_dir *f = *state;
@@ -834,6 +872,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_energy_and_layers_rows_read_back, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_a_training_and_its_steps_are_recorded,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_migrates_version5_inferences_keeping_rows,
                                         setup, teardown),
     };
