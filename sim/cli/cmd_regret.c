@@ -62,7 +62,7 @@ int cli_regret(int argc, char **argv)
             }
             if (!policy_option(argv[i], argv[i + 1]))
                 return 2;
-            if (argv[i][2] == 'r')
+            if (strcmp(argv[i], "--reference") == 0)
                 reference = argv[++i];
             else
                 baseline = argv[++i];

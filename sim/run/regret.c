@@ -30,7 +30,13 @@ struct row {
     double j;          /* minus the reward */
     uint32_t ue_opts;  /* its problem's UE options (codes below are on the UE) */
     size_t n;          /* layers */
-    int32_t *codes;    /* [n] its action (owned by the run's block) */
+    size_t at;         /* its action's n codes: the run's codes[at..at + n) */
+};
+
+/* The UE options of one (device class, model) of a run. */
+struct pair_opts {
+    char device[64], model[64];
+    uint32_t u;
 };
 
 struct run {
@@ -42,7 +48,7 @@ struct run {
     size_t n_rows, cap_rows;
     int32_t *codes;            /* every row's codes (owned) */
     size_t n_codes, cap_codes;
-    struct { char device[64], model[64]; uint32_t u; } opts[64]; /* UE options per pair */
+    struct pair_opts *opts;    /* UE options per (device, model) (owned) */
     size_t n_opts;
 };
 
@@ -67,13 +73,15 @@ static enum core_rc on_run(void *ctx, const struct db_value *v, size_t n, struct
 static enum core_rc on_opts(void *ctx, const struct db_value *v, size_t n, struct core_err *e)
 {
     struct run *r = ctx;
+    struct pair_opts *g = core_realloc(r->opts, (r->n_opts + 1) * sizeof(*g));
 
-    (void)n, (void)e;
-    if (r->n_opts < ARRAY_LEN(r->opts)) {
-        snprintf(r->opts[r->n_opts].device, sizeof(r->opts[0].device), "%s", v[0].text);
-        snprintf(r->opts[r->n_opts].model, sizeof(r->opts[0].model), "%s", v[1].text);
-        r->opts[r->n_opts++].u = (uint32_t)v[2].i;
-    }
+    (void)n;
+    if (!g)
+        return core_err(e, CORE_E_NOMEM, "out of memory reading run %lld", (long long)r->run_id);
+    r->opts = g;
+    snprintf(g[r->n_opts].device, sizeof(g[0].device), "%s", v[0].text);
+    snprintf(g[r->n_opts].model, sizeof(g[0].model), "%s", v[1].text);
+    g[r->n_opts++].u = (uint32_t)v[2].i;
     return CORE_OK;
 }
 
@@ -82,13 +90,10 @@ static enum core_rc on_sample(void *ctx, const struct db_value *v, size_t n_cols
 {
     struct run *r = ctx;
     struct row *w;
-    const char *s = v[3].text;
-    size_t n = 1;
+    size_t n = run_sample_fields(v[3].text);
     uint32_t u = 0;
 
     (void)n_cols;
-    for (const char *c = s; *c; c++)
-        n += *c == ',';
     for (size_t k = 0; k < r->n_opts; k++)
         if (strcmp(r->opts[k].device, v[0].text) == 0 && strcmp(r->opts[k].model, v[1].text) == 0)
             u = r->opts[k].u;
@@ -115,18 +120,17 @@ static enum core_rc on_sample(void *ctx, const struct db_value *v, size_t n_cols
         r->codes = g;
         r->cap_codes = cap;
     }
+    if (!run_sample_numbers(v[3].text, n, NULL, r->codes + r->n_codes))
+        return core_err(e, CORE_E_INPUT, "run %lld: inference %lld: an action that is not what "
+                                         "its encoding says (sample_fields)",
+                        (long long)r->run_id, (long long)v[5].i);
     w = &r->rows[r->n_rows++];
     w->id = v[5].i;
     w->j = -v[4].d;
     w->ue_opts = u;
     w->n = n;
-    w->codes = (int32_t *)(uintptr_t)r->n_codes; /* an offset until the block stops moving */
-    for (size_t k = 0; k < n; k++) {
-        char *end;
-
-        r->codes[r->n_codes++] = (int32_t)strtol(s, &end, 10);
-        s = *end == ',' ? end + 1 : end;
-    }
+    w->at = r->n_codes;
+    r->n_codes += n;
     return CORE_OK;
 }
 
@@ -136,8 +140,6 @@ static enum core_rc load_run(struct db_reader *db, struct run *r, struct core_er
 
     if (rc == CORE_OK)
         rc = db_query(db, DB_Q_SAMPLES_OF_RUN, r->run_id, on_sample, r, e);
-    for (size_t i = 0; rc == CORE_OK && i < r->n_rows; i++)
-        r->rows[i].codes = r->codes + (uintptr_t)r->rows[i].codes;
     return rc;
 }
 
@@ -183,11 +185,12 @@ static void compare(const struct run *p, const struct run *ref, const struct run
         regrets[f->n++] = a->j - b->j;
         sj += a->j, sref += b->j, sbase += c->j, sreg += a->j - b->j;
         for (size_t k = 0; k < a->n; k++) {
-            bool ue_a = (uint32_t)a->codes[k] < a->ue_opts, ue_b = (uint32_t)b->codes[k] < b->ue_opts;
+            int32_t ca = p->codes[a->at + k], cb = ref->codes[b->at + k];
+            bool ue_a = (uint32_t)ca < a->ue_opts, ue_b = (uint32_t)cb < b->ue_opts;
 
-            same_plan = same_plan && a->codes[k] == b->codes[k];
+            same_plan = same_plan && ca == cb;
             same_split = same_split && ue_a == ue_b;
-            layer_same += a->codes[k] == b->codes[k];
+            layer_same += ca == cb;
         }
         layers += a->n;
         plan += same_plan;
@@ -226,6 +229,7 @@ static void free_runs(struct run *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         core_free(runs[i].rows);
         core_free(runs[i].codes);
+        core_free(runs[i].opts);
     }
     core_free(runs);
 }
@@ -254,36 +258,43 @@ enum core_rc run_report_regret(const char *path, const char *reference, const ch
     for (size_t g0 = 0; rc == CORE_OK && g0 < l.n;) {
         size_t g1 = g0;
         const struct run *ref = NULL, *base = NULL;
-        const struct run *members[POLICY_KIND_COUNT * 4];
+        const struct run **members;
         size_t n_members = 0, max_rows = 0;
         double *regrets;
 
         while (g1 < l.n && strcmp(l.runs[g1].config, l.runs[g0].config) == 0 &&
                l.runs[g1].seed == l.runs[g0].seed)
             g1++;
+        members = core_malloc((g1 - g0) * sizeof(*members));
+        if (!members) {
+            rc = core_err(e, CORE_E_NOMEM, "out of memory");
+            break;
+        }
         for (size_t i = g0; rc == CORE_OK && i < g1; i++) {
             rc = load_run(db, &l.runs[i], e);
             if (strcmp(l.runs[i].policy, reference) == 0 && !ref)
                 ref = &l.runs[i];
             if (strcmp(l.runs[i].policy, baseline) == 0 && !base)
                 base = &l.runs[i];
-            if (n_members < ARRAY_LEN(members))
-                members[n_members++] = &l.runs[i];
+            members[n_members++] = &l.runs[i];
             if (l.runs[i].n_rows > max_rows)
                 max_rows = l.runs[i].n_rows;
         }
-        if (rc != CORE_OK)
+        regrets = rc == CORE_OK && ref && base
+                      ? core_malloc((max_rows ? max_rows : 1) * sizeof(*regrets))
+                      : NULL;
+        if (rc == CORE_OK && ref && base && !regrets)
+            rc = core_err(e, CORE_E_NOMEM, "out of memory");
+        if (rc != CORE_OK) {
+            core_free(members);
             break;
+        }
         if (!ref || !base) {
             fprintf(out, "%20llu  (no %s run of this configuration and seed: skipped)\n",
                     (unsigned long long)l.runs[g0].seed, ref ? baseline : reference);
+            core_free(members);
             g0 = g1;
             continue;
-        }
-        regrets = core_malloc((max_rows ? max_rows : 1) * sizeof(*regrets));
-        if (!regrets) {
-            rc = core_err(e, CORE_E_NOMEM, "out of memory");
-            break;
         }
         groups++;
         for (size_t i = 0; i < n_members; i++) {
@@ -315,6 +326,7 @@ enum core_rc run_report_regret(const char *path, const char *reference, const ch
             a->n++;
         }
         core_free(regrets);
+        core_free(members);
         for (size_t i = g0; i < g1; i++) { /* a group's rows are not needed again */
             core_free(l.runs[i].rows);
             core_free(l.runs[i].codes);

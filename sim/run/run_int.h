@@ -218,6 +218,11 @@ enum core_rc run_record_sample_fields(const struct run_assembly *a, struct db *d
                                       int64_t run_id, struct core_err *e);
 enum core_rc run_samples_write(struct run_sinks *s, const struct proto_outcome *rows, size_t n,
                                struct core_err *e);
+/* Reading a sample's text back (samples.c owns the format): the count of
+ * its comma-separated fields, and its n numbers into fout (floats: a state)
+ * or iout (integers: an action); false when the text is not n such numbers. */
+size_t run_sample_fields(const char *text);
+bool run_sample_numbers(const char *text, size_t n, float *fout, int32_t *iout);
 
 /* Write and hand over everything buffered (run_drain_fn). */
 enum core_rc run_sinks_drain(void *ctx, struct core_err *e);

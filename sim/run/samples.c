@@ -15,8 +15,10 @@
 #include "nn/nn.h"
 #include "run/run_int.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *run_device_name(const struct run_assembly *a, size_t d)
@@ -218,4 +220,42 @@ enum core_rc run_samples_write(struct run_sinks *s, const struct proto_outcome *
     }
     rc = n_rows ? db_insert_samples(s->db, s->run_id, s->sample_rows, n_rows, e) : CORE_OK;
     return rc;
+}
+
+size_t run_sample_fields(const char *text)
+{
+    size_t n = 1;
+
+    for (const char *c = text; *c; c++)
+        n += *c == ',';
+    return n;
+}
+
+bool run_sample_numbers(const char *text, size_t n, float *fout, int32_t *iout)
+{
+    const char *s = text;
+
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        double x;
+
+        errno = 0;
+        x = strtod(s, &end);
+        if (end == s || errno == ERANGE || !isfinite(x))
+            return false;
+        if (fout) {
+            fout[i] = (float)x;
+        } else {
+            if (x != floor(x) || x < INT32_MIN || x > INT32_MAX)
+                return false;
+            iout[i] = (int32_t)x;
+        }
+        s = end;
+        if (i + 1 < n) {
+            if (*s != ',')
+                return false;
+            s++;
+        }
+    }
+    return *s == '\0';
 }

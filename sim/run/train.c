@@ -40,21 +40,16 @@ struct problem_entry {
     uint32_t n_state;                     /* its state's features */
 };
 
-/* A sample as read: offsets into the arenas, fixed into pointers at the end. */
-struct loaded {
-    uint32_t problem;   /* index into problems */
-    size_t state_at;    /* offset of its state in the floats */
-    struct compute_plan plan;
-    double cost;
-};
-
 struct loader {
     const char *db_path;              /* the database being read */
     int64_t run_id;                   /* the run being read */
     struct run_assembly *a;           /* its assembly */
     struct config_entry *configs; size_t n_configs;
     struct problem_entry *problems; size_t n_problems;
-    struct loaded *samples; size_t n_samples, cap_samples;
+    /* The samples as policy_agent_train takes them; their state pointers
+     * are set once the floats stop moving (state_at[i]: sample i's offset). */
+    struct policy_sample *samples; size_t n_samples, cap_samples;
+    size_t *state_at;
     float *floats; size_t n_floats, cap_floats;
     uint64_t skipped;                 /* samples of no bound problem (none today) */
 };
@@ -185,43 +180,13 @@ static enum core_rc problem_of(struct loader *l, const char *model, const char *
     return CORE_OK;
 }
 
-/* Parse n comma-separated numbers of text into out (as floats or ints). */
-static bool parse_numbers(const char *text, size_t n, float *fout, int32_t *iout)
-{
-    const char *s = text;
-
-    for (size_t i = 0; i < n; i++) {
-        char *end;
-        double x;
-
-        errno = 0;
-        x = strtod(s, &end);
-        if (end == s || errno == ERANGE || !isfinite(x))
-            return false;
-        if (fout)
-            fout[i] = (float)x;
-        else {
-            if (x != floor(x) || x < INT32_MIN || x > INT32_MAX)
-                return false;
-            iout[i] = (int32_t)x;
-        }
-        s = end;
-        if (i + 1 < n) {
-            if (*s != ',')
-                return false;
-            s++;
-        }
-    }
-    return *s == '\0';
-}
-
 static enum core_rc on_sample(void *ctx, const struct db_value *v, size_t n_cols,
                               struct core_err *e)
 {
     struct loader *l = ctx;
     const struct compute_problem *p;
     int32_t action[COMPUTE_PLAN_MAX_LAYERS];
-    struct loaded *s;
+    struct policy_sample *s;
     uint32_t k = 0;
     enum core_rc rc;
 
@@ -232,12 +197,15 @@ static enum core_rc on_sample(void *ctx, const struct db_value *v, size_t n_cols
     p = l->problems[k].p;
     if (l->n_samples == l->cap_samples) {
         size_t cap = l->cap_samples ? 2 * l->cap_samples : 4096;
-        struct loaded *g = core_realloc(l->samples, cap * sizeof(*g));
+        struct policy_sample *g = core_realloc(l->samples, cap * sizeof(*g));
+        size_t *at = g ? core_realloc(l->state_at, cap * sizeof(*at)) : NULL;
 
-        if (!g)
+        if (g)
+            l->samples = g;
+        if (!at)
             return core_err(e, CORE_E_NOMEM, "out of memory reading the samples of %s",
                             l->db_path);
-        l->samples = g;
+        l->state_at = at;
         l->cap_samples = cap;
     }
     if (l->n_floats + l->problems[k].n_state > l->cap_floats) {
@@ -254,10 +222,11 @@ static enum core_rc on_sample(void *ctx, const struct db_value *v, size_t n_cols
         l->cap_floats = cap;
     }
     s = &l->samples[l->n_samples];
+    memset(s, 0, sizeof(*s));
     s->problem = k;
-    s->state_at = l->n_floats;
-    if (!parse_numbers(v[2].text, l->problems[k].n_state, l->floats + l->n_floats, NULL) ||
-        !parse_numbers(v[3].text, policy_action_size(p), NULL, action) || v[4].null ||
+    l->state_at[l->n_samples] = l->n_floats;
+    if (!run_sample_numbers(v[2].text, l->problems[k].n_state, l->floats + l->n_floats, NULL) ||
+        !run_sample_numbers(v[3].text, policy_action_size(p), NULL, action) || v[4].null ||
         !isfinite(v[4].d))
         return core_err(e, CORE_E_INPUT,
                         "%s: run %lld: a sample of model '%s' whose state, action or reward is "
@@ -345,6 +314,7 @@ static void loader_fini(struct loader *l)
     core_free(l->configs);
     core_free(l->problems);
     core_free(l->samples);
+    core_free(l->state_at);
     core_free(l->floats);
 }
 
@@ -400,7 +370,6 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
 {
     struct loader l = {0};
     struct policy_agent_problem *problems = NULL;
-    struct policy_sample *samples = NULL;
     struct compute_state *states = NULL;
     struct policy_agent *agent = NULL;
     struct progress pr = {.o = o};
@@ -414,20 +383,19 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
         rc = load_db(&l, o->sources[i], e);
     if (rc == CORE_OK) {
         problems = core_calloc(l.n_problems, sizeof(*problems));
-        samples = core_calloc(l.n_samples, sizeof(*samples));
         states = core_calloc(l.n_samples, sizeof(*states));
-        if (!problems || !samples || !states)
+        if (!problems || !states)
             rc = core_err(e, CORE_E_NOMEM, "out of memory for %zu samples", l.n_samples);
     }
     for (size_t i = 0; rc == CORE_OK && i < l.n_problems; i++)
         problems[i] = (struct policy_agent_problem){l.problems[i].model, l.problems[i].device,
                                                     l.problems[i].p, l.problems[i].n_state};
-    for (size_t i = 0; rc == CORE_OK && i < l.n_samples; i++) {
-        const struct loaded *s = &l.samples[i];
+    for (size_t i = 0; rc == CORE_OK && i < l.n_samples; i++) { /* the floats stay put now */
+        struct policy_sample *s = &l.samples[i];
 
-        policy_state_decode(l.problems[s->problem].p, l.floats + s->state_at, &states[i]);
-        samples[i] = (struct policy_sample){s->problem, l.floats + s->state_at, s->plan, s->cost,
-                                            &states[i]};
+        s->state = l.floats + l.state_at[i];
+        policy_state_decode(l.problems[s->problem].p, s->state, &states[i]);
+        s->st = &states[i];
     }
     res->samples = l.n_samples;
     res->problems = l.n_problems;
@@ -454,7 +422,7 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
         pr.db = rc == CORE_OK ? db : NULL;
     }
     if (rc == CORE_OK)
-        rc = policy_agent_train(problems, l.n_problems, samples, l.n_samples, &o->cfg, on_step,
+        rc = policy_agent_train(problems, l.n_problems, l.samples, l.n_samples, &o->cfg, on_step,
                                 &pr, o->every, &agent, e);
     if (rc == CORE_OK && pr.rc != CORE_OK) {
         rc = pr.rc;
@@ -479,7 +447,6 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
     db_close(db);
     core_free(sources);
     core_free(problems);
-    core_free(samples);
     core_free(states);
     loader_fini(&l);
     return rc;
