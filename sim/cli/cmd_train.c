@@ -35,7 +35,8 @@ static void help(FILE *out)
             "usage: coinfer train SAMPLES.db... --out AGENT [--steps N] [--seed S]\n"
             "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
             "                     [--conservative A] [--holdout F] [--threads T]\n"
-            "                     [--every K] [--db FILE] [--quiet]\n"
+            "                     [--prior model|none] [--keep best|last] [--every K]\n"
+            "                     [--db FILE] [--quiet]\n"
             "\n"
             "Train the learning agent offline on the training samples of the results\n"
             "databases (every complete collaborative run records them; its recorded\n"
@@ -54,6 +55,15 @@ static void help(FILE *out)
             "  --holdout F        share of the samples held out for evaluation, 0..0.5\n"
             "                     (default %g)\n"
             "  --threads T        1 or 2 (default 1: deterministic for a seed)\n"
+            "  --prior P          what the network learns on top of: model (default), the\n"
+            "                     network's predicted objective of each plan under the\n"
+            "                     sample's state, so that it learns what the prediction\n"
+            "                     misses and an untrained agent decides as joint; none,\n"
+            "                     the whole cost from the data alone\n"
+            "  --keep K           best (default): each (model, device)'s weights at the\n"
+            "                     evaluation of least held-out loss (evaluated before the\n"
+            "                     first step and every K steps: early stopping); last: the\n"
+            "                     last step's (the only choice with --holdout 0)\n"
             "  --every K          steps between progress reports (default steps / 100)\n"
             "  --db FILE          record the training (trainings, training_steps) in FILE\n"
             "                     (default the first SAMPLES.db)\n"
@@ -117,6 +127,7 @@ int cli_train(int argc, char **argv)
         {"lr", required_argument, NULL, 'l'},    {"conservative", required_argument, NULL, 'c'},
         {"holdout", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 't'},
         {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
+        {"prior", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -125,7 +136,7 @@ int cli_train(int argc, char **argv)
     struct bar bar;
     struct core_err e;
     uint64_t v, every = 0;
-    bool quiet = false, every_given = false;
+    bool quiet = false, every_given = false, keep_given = false;
     int c;
     enum core_rc rc;
 
@@ -133,10 +144,11 @@ int cli_train(int argc, char **argv)
         .seed = DEFAULT_SEED, .steps = DEFAULT_STEPS, .batch = DEFAULT_BATCH,
         .learning_rate = DEFAULT_LR, .hidden = DEFAULT_HIDDEN, .depth = DEFAULT_DEPTH,
         .conservative = DEFAULT_CONSERVATIVE, .holdout = DEFAULT_HOLDOUT, .threads = 1,
+        .prior = POLICY_PRIOR_MODEL, .best_heldout = true,
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             if (!optarg[0]) {
@@ -195,6 +207,25 @@ int cli_train(int argc, char **argv)
                 return 2;
             o.db_path = optarg;
             break;
+        case 'p': {
+            enum policy_prior k;
+
+            if (!policy_prior_parse(optarg, &k)) {
+                fprintf(stderr, "coinfer train: --prior takes model or none, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            o.cfg.prior = (uint32_t)k;
+            break;
+        }
+        case 'k':
+            if (strcmp(optarg, "best") != 0 && strcmp(optarg, "last") != 0) {
+                fprintf(stderr, "coinfer train: --keep takes best or last, not '%s'\n", optarg);
+                return 2;
+            }
+            o.cfg.best_heldout = strcmp(optarg, "best") == 0;
+            keep_given = true;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -218,6 +249,13 @@ int cli_train(int argc, char **argv)
     if (!o.out_path) {
         fprintf(stderr, "coinfer train: --out AGENT is required (see --help)\n");
         return 2;
+    }
+    if (!(o.cfg.holdout > 0)) {
+        if (keep_given && o.cfg.best_heldout) {
+            fprintf(stderr, "coinfer train: --keep best needs samples held out (--holdout > 0)\n");
+            return 2;
+        }
+        o.cfg.best_heldout = false;
     }
     o.sources = (const char *const *)(argv + optind);
     o.n_sources = (size_t)(argc - optind);

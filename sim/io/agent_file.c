@@ -1,18 +1,20 @@
 /*
  * agent_file.c — the learning agent (policy.h) to and from its file.
  *
- * The format, version 1. Integers little-endian; f32 / f64 IEEE-754
+ * The format, version 2 (version 1, without the prior, is still read:
+ * its agents have none). Integers little-endian; f32 / f64 IEEE-754
  * binary32 / binary64 little-endian; a string is a u32 byte count and the
  * bytes, no NUL.
  *
  *   offset 0   magic "COINFERA" (8 bytes)
- *          8   u32 format version, 1
+ *          8   u32 format version, 2
  *         12   u32 0 (reserved)
  *         16   u64 payload bytes P
  *         24   the payload (P bytes):
  *                the training configuration: u64 seed, u64 steps, u32 batch,
  *                f64 learning rate, u32 hidden, u32 depth, f64 conservative,
- *                f64 holdout, u32 threads;
+ *                f64 holdout, u32 threads, then (not in version 1) u32 prior
+ *                (enum policy_prior) and u32 best held-out weights kept (0 or 1);
  *                u32 problems N (1..1024), then N problems, each:
  *                  the action-space signature: string model (1..63 bytes),
  *                  string device (1..63), u32 state features S (1..4096),
@@ -47,7 +49,8 @@
 
 #define MAGIC "COINFERA"
 #define MAGIC_BYTES 8
-#define VERSION 1u
+#define VERSION 2u
+#define VERSION_NO_PRIOR 1u /* the oldest version read: no prior */
 #define HEADER_BYTES 24u
 #define SUM_BYTES 64u
 #define MAX_PROBLEMS 1024u
@@ -187,6 +190,8 @@ enum core_rc io_agent_write(const struct policy_agent *a, const char *path, stru
     put_f64(&w, c->conservative);
     put_f64(&w, c->holdout);
     put_u32(&w, (uint32_t)c->threads);
+    put_u32(&w, c->prior);
+    put_u32(&w, c->best_heldout ? 1u : 0u);
     put_u32(&w, (uint32_t)img->n_problems);
     for (i = 0; i < img->n_problems; i++)
         put_part(&w, &img->parts[i]);
@@ -403,7 +408,7 @@ static void get_part(struct rd *r, const struct policy_train_config *c, size_t p
 
 /* The file's bytes (owned) after the checks of the header, size and sum. */
 static enum core_rc read_checked(const char *path, unsigned char **out, size_t *n_out,
-                                 struct core_err *e)
+                                 uint32_t *version_out, struct core_err *e)
 {
     unsigned char *b = NULL;
     struct core_sha256 h;
@@ -442,9 +447,9 @@ static enum core_rc read_checked(const char *path, unsigned char **out, size_t *
     }
     version = (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 |
               (uint32_t)b[11] << 24;
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_NO_PRIOR) {
         rc = core_err(e, CORE_E_INPUT, "%s:0: agent file version %u; this coinfer reads "
-                      "version %u", path, version, VERSION);
+                      "versions %u..%u", path, version, VERSION_NO_PRIOR, VERSION);
         goto out_free;
     }
     for (i = 0; i < 8; i++)
@@ -471,6 +476,7 @@ static enum core_rc read_checked(const char *path, unsigned char **out, size_t *
     }
     *out = b;
     *n_out = (size_t)payload;
+    *version_out = version;
     return CORE_OK;
 out_free:
     core_free(b);
@@ -497,10 +503,10 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
     unsigned char *b = NULL;
     struct rd r = {.path = path, .e = e};
     enum core_rc rc;
-    uint32_t n;
+    uint32_t n, version = 0;
     size_t i;
 
-    rc = read_checked(path, &b, &r.n, e);
+    rc = read_checked(path, &b, &r.n, &version, e);
     if (rc != CORE_OK)
         return rc;
     r.b = b + HEADER_BYTES;
@@ -513,6 +519,14 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
     c->conservative = get_f64(&r, "the conservative weight");
     c->holdout = get_f64(&r, "the held-out share");
     c->threads = (int)get_u32(&r, "the threads");
+    if (version != VERSION_NO_PRIOR) {
+        uint32_t best;
+
+        c->prior = get_u32(&r, "the prior");
+        best = get_u32(&r, "the best held-out flag");
+        range(&r, best <= 1, "best held-out flag %u (0 or 1)", best);
+        c->best_heldout = best == 1;
+    }
     n = get_u32(&r, "the problems");
     if (range(&r, n >= 1 && n <= MAX_PROBLEMS, "%u problems (1..%u)", n, MAX_PROBLEMS)) {
         img.parts = core_calloc(n, sizeof(*img.parts));

@@ -240,6 +240,9 @@ enum core_rc policy_agent_create(const struct policy_agent_image *img, struct po
         return core_err(e, CORE_E_INPUT, "trunk of %u layers of %u units (at most %d of 1..%d)",
                         img->config.depth, img->config.hidden, POLICY_AGENT_MAX_DEPTH,
                         POLICY_AGENT_MAX_HIDDEN);
+    if (img->config.prior >= POLICY_PRIOR_COUNT)
+        return core_err(e, CORE_E_INPUT, "prior %u is not one of 0..%d", img->config.prior,
+                        POLICY_PRIOR_COUNT - 1);
     for (i = 0; i < img->n_problems; i++) {
         rc = check_part(img, i, e);
         if (rc != CORE_OK)
@@ -393,6 +396,8 @@ enum core_rc policy_agent_bind(struct policy_agent *a, size_t i, const struct co
 
     CORE_ASSERT(i < a->img.n_problems);
     rc = policy_head_init(&h, p, e);
+    if (rc == CORE_OK && a->img.config.prior == POLICY_PRIOR_MODEL)
+        rc = policy_head_prior_enable(&h, e);
     if (rc != CORE_OK) {
         policy_head_fini(&h);
         return rc;
@@ -432,7 +437,10 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
     if (rc != CORE_OK)
         return rc;
     policy_head_masks(&ap->head, st);
-    if (!policy_head_decode(&ap->head, nn_model_output(ap->net), out, &v))
+    policy_head_prior(&ap->head, st, a->img.parts[problem].cost_mean,
+                      a->img.parts[problem].cost_sd);
+    if (!policy_head_decode(&ap->head, policy_head_effective(&ap->head, nn_model_output(ap->net)),
+                            out, &v))
         return core_err(e, CORE_E_RUNTIME, "agent problem %s on %s: no plan runs every layer on "
                         "a supported, available option%s", a->img.parts[problem].sig.model,
                         a->img.parts[problem].sig.device,

@@ -107,6 +107,10 @@ void policy_head_fini(struct policy_head *h)
     core_free(h->lh);
     core_free(h->gh);
     core_free(h->gacc);
+    core_free(h->prior);
+    core_free(h->eff);
+    core_free(h->pcopy[COMPUTE_SIDE_UE]);
+    core_free(h->pcopy[COMPUTE_SIDE_EDGE]);
     memset(h, 0, sizeof(*h));
 }
 
@@ -217,7 +221,7 @@ double policy_head_value(const struct policy_head *h, const float *out, uint32_t
                 add_grad(grad, h->off_seg_ue + o, gscale);
         }
         if (other_resource(s, COMPUTE_SIDE_UE, q, o)) {
-            v += h->bytes[k->fparent] * out[cp_ue];
+            v += policy_head_copy(h, out, COMPUTE_SIDE_UE, k->fparent);
             if (grad)
                 add_grad(grad, cp_ue, gscale * h->bytes[k->fparent]);
         }
@@ -246,7 +250,7 @@ double policy_head_value(const struct policy_head *h, const float *out, uint32_t
                 add_grad(grad, h->off_seg_edge + q, gscale);
         }
         if (other_resource(s, COMPUTE_SIDE_EDGE, q, o)) {
-            v += h->bytes[g] * out[cp_edge];
+            v += policy_head_copy(h, out, COMPUTE_SIDE_EDGE, g);
             if (grad)
                 add_grad(grad, cp_edge, gscale * h->bytes[g]);
         }
@@ -282,7 +286,7 @@ static void forward_min(struct policy_head *h, const float *out, uint32_t c)
     }
     {
         const double *fp = &s->f[k->fparent * no];
-        const double copy = h->bytes[k->fparent] * out[h->off_copy];
+        const double copy = policy_head_copy(h, out, COMPUTE_SIDE_UE, k->fparent);
         const double *seg = h->seg[COMPUTE_SIDE_UE], *diff = h->diff[COMPUTE_SIDE_UE];
 
         for (o = 0; o < no; o++) {
@@ -327,7 +331,7 @@ static void backward_min(struct policy_head *h, const float *out, uint32_t c)
     }
     {
         const double *hg = &s->h[k->gparent * no];
-        const double copy = h->bytes[k->gparent] * out[h->off_copy + 1];
+        const double copy = policy_head_copy(h, out, COMPUTE_SIDE_EDGE, k->gparent);
         const double *seg = h->seg[COMPUTE_SIDE_EDGE], *diff = h->diff[COMPUTE_SIDE_EDGE];
 
         for (o = 0; o < no; o++) {
@@ -454,7 +458,7 @@ static void forward_lse(struct policy_head *h, const float *out, uint32_t c)
     const size_t no = s->n_opt[COMPUTE_SIDE_UE];
     double *f = &h->lf[c * no];
     const double *fp = k->size > 1 ? &h->lf[k->fparent * no] : NULL;
-    const double copy = k->size > 1 ? h->bytes[k->fparent] * out[h->off_copy] : 0;
+    const double copy = k->size > 1 ? policy_head_copy(h, out, COMPUTE_SIDE_UE, k->fparent) : 0;
     size_t o, q;
 
     for (o = 0; o < no; o++) {
@@ -486,7 +490,7 @@ static void backward_lse(struct policy_head *h, const float *out, uint32_t c)
     const bool end = g->size == s->n;
     double *hv = &h->lh[c * no];
     const double *hg = end ? NULL : &h->lh[k->gparent * no];
-    const double copy = end ? 0 : h->bytes[k->gparent] * out[h->off_copy + 1];
+    const double copy = end ? 0 : policy_head_copy(h, out, COMPUTE_SIDE_EDGE, k->gparent);
     size_t o, q;
 
     for (o = 0; o < no; o++) {
@@ -567,7 +571,7 @@ static void reverse_forward(struct policy_head *h, const float *out)
 
     for (i = s->n_cuts; i-- > 0;) {
         const struct policy_cut *k = &s->cuts[i];
-        const double copy = k->size > 1 ? h->bytes[k->fparent] * out[h->off_copy] : 0;
+        const double copy = k->size > 1 ? policy_head_copy(h, out, COMPUTE_SIDE_UE, k->fparent) : 0;
 
         if (k->size == 0)
             continue;
@@ -616,7 +620,7 @@ static void reverse_backward(struct policy_head *h, const float *out)
         if (k->size == s->n)
             continue;
         gp = k->gparent;
-        copy = s->cuts[gp].size == s->n ? 0 : h->bytes[gp] * out[h->off_copy + 1];
+        copy = s->cuts[gp].size == s->n ? 0 : policy_head_copy(h, out, COMPUTE_SIDE_EDGE, gp);
         for (o = 0; o < no; o++) {
             const double g = h->gh[i * no + o], layer = out[h->off_edge + k->next * no + o];
             double l;

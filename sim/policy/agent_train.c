@@ -17,8 +17,14 @@
  *                           + alpha / B x dLZ_b / d(heads)
  * (policy_head_value and policy_head_logz: the counts of the heads the
  * taken plan selects, and minus their softmin expectation), then one Adam
- * step at lr (1 + cos(pi step / steps)) / 2. Nothing here depends on the
- * wall clock or on the thread count beyond the nn module's passes.
+ * step at lr (1 + cos(pi step / steps)) / 2. With best_heldout, the
+ * held-out loss is evaluated before the first step, every `every` steps and
+ * after the last, and each problem keeps the weights of its least (early
+ * stopping: a network that only overfits stays as it started, which with
+ * the model prior is joint). With the model prior, the heads scored are
+ * the network's plus the prior under the sample's state (agent_prior.c)
+ * and the last layer starts at zero. Nothing here depends on the wall
+ * clock or on the thread count beyond the nn module's passes.
  */
 #include "policy/policy_int.h"
 
@@ -45,6 +51,11 @@ struct tprob {
     float *q, *y, *dq;                     /* [B] predictions, targets, huber gradient */
     size_t *pick;                          /* [B] the batch's samples */
     int last;                              /* the network's last layer */
+    double heldout_loss;                   /* at the last evaluation (NAN: none held out) */
+    double best_loss;                      /* the least held-out loss evaluated */
+    float *best_w;                         /* [n_weights] the weights that gave it (owned;
+                                              NULL: not kept, or none yet) */
+    size_t n_weights;                      /* floats of best_w */
 };
 
 struct trainer {
@@ -75,6 +86,12 @@ static enum core_rc check_config(const struct policy_train_config *c, struct cor
         return core_err(e, CORE_E_INPUT, "held-out share %g is not in 0..0.5", c->holdout);
     if (c->threads < 1 || c->threads > 2)
         return core_err(e, CORE_E_INPUT, "threads %d: 1 or 2", c->threads);
+    if (c->best_heldout && !(c->holdout > 0))
+        return core_err(e, CORE_E_INPUT, "keeping the best held-out weights needs samples held "
+                        "out (holdout %g)", c->holdout);
+    if (c->prior >= POLICY_PRIOR_COUNT)
+        return core_err(e, CORE_E_INPUT, "prior %u is not one of 0..%d", c->prior,
+                        POLICY_PRIOR_COUNT - 1);
     return CORE_OK;
 }
 
@@ -100,6 +117,7 @@ static void trainer_fini(struct trainer *t)
         core_free(p->y);
         core_free(p->dq);
         core_free(p->pick);
+        core_free(p->best_w);
     }
     core_free(t->tp);
     core_free(t->cut);
@@ -129,6 +147,8 @@ static enum core_rc prepare_problems(struct trainer *t, const struct policy_agen
             return core_err(e, CORE_E_INPUT, "problem %s on %s: %u state features (1..%d)",
                             pr[i].model, pr[i].device, pr[i].n_state, POLICY_AGENT_MAX_STATE);
         rc = policy_head_init(&p->head, pr[i].problem, e);
+        if (rc == CORE_OK && t->cfg->prior == POLICY_PRIOR_MODEL)
+            rc = policy_head_prior_enable(&p->head, e);
         if (rc != CORE_OK)
             return rc;
         policy_agent_signature_of(&p->head, pr[i].model, pr[i].device, pr[i].n_state,
@@ -156,6 +176,9 @@ static enum core_rc check_samples(struct trainer *t, size_t n_samples, struct co
             return core_err(e, CORE_E_INPUT, "sample %zu: cost %g is not finite", k, sm->cost);
         if (!sm->state)
             return core_err(e, CORE_E_INPUT, "sample %zu: no state", k);
+        if (!sm->st && t->cfg->prior == POLICY_PRIOR_MODEL)
+            return core_err(e, CORE_E_INPUT, "sample %zu: the model prior needs the compute "
+                            "state it was decided on", k);
         if (compute_plan_check(p->ap->problem, &sm->plan, true, &le) != CORE_OK)
             return core_err(e, CORE_E_INPUT, "sample %zu (%s on %s): %s", k, p->ap->model,
                             p->ap->device, le.msg);
@@ -268,7 +291,9 @@ static enum core_rc build_net(struct trainer *t, size_t i, struct core_err *e)
     p->last = (int)nn_model_n_layers(p->net) - 1;
     w = nn_model_layer_weights(p->net, p->last, &n);
     for (k = 0; k < n; k++)
-        w[k] = (float)(w[k] / sqrt((double)p->part.sig.n_layers + 2));
+        w[k] = c->prior == POLICY_PRIOR_MODEL
+                   ? 0.0f /* the prior decides until the data says otherwise */
+                   : (float)(w[k] / sqrt((double)p->part.sig.n_layers + 2));
     rc = nn_train_create(p->net, c->seed, false, &p->train, e);
     if (rc == CORE_OK)
         rc = nn_optim_create(p->train, &oc, &p->optim, e);
@@ -283,7 +308,25 @@ static enum core_rc build_net(struct trainer *t, size_t i, struct core_err *e)
     p->pick = core_malloc(b * sizeof(*p->pick));
     if (!p->rng || !p->x || !p->dout || !p->q || !p->y || !p->dq || !p->pick)
         return core_err(e, CORE_E_NOMEM, "out of memory for a batch of %zu", b);
+    p->heldout_loss = NAN;
+    p->best_loss = INFINITY;
+    if (c->best_heldout) {
+        p->n_weights = policy_agent_n_weights(&p->part.sig, c->hidden, c->depth);
+        p->best_w = core_malloc(p->n_weights * sizeof(*p->best_w));
+        if (!p->best_w)
+            return core_err(e, CORE_E_NOMEM, "out of memory for %zu weights", p->n_weights);
+        policy_agent_net_weights(p->net, p->best_w, false);
+    }
     return CORE_OK;
+}
+
+/* The heads item sm is scored on: the network's out, plus the prior under
+ * its state when the agent has one (the gradient with respect to either is
+ * the same: the prior is a constant). */
+static const float *item_heads(struct tprob *p, const struct policy_sample *sm, const float *out)
+{
+    policy_head_prior(&p->head, sm->st, p->part.cost_mean, p->part.cost_sd);
+    return policy_head_effective(&p->head, out);
 }
 
 /* The loss of items sel[0..n) (n <= B) of problem p under the heads out
@@ -299,9 +342,9 @@ static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, 
 
     for (b = 0; b < n; b++) {
         const struct policy_sample *sm = &t->samples[sel[b]];
+        const float *o = item_heads(p, sm, out + b * heads);
 
-        p->q[b] = (float)policy_head_value(&p->head, out + b * heads, t->cut[sel[b]], &sm->plan,
-                                           NULL, 0);
+        p->q[b] = (float)policy_head_value(&p->head, o, t->cut[sel[b]], &sm->plan, NULL, 0);
         p->y[b] = (float)((sm->cost - p->part.cost_mean) / p->part.cost_sd);
     }
     loss = nn_loss_huber(p->q, p->y, n, HUBER_DELTA, p->dq);
@@ -310,15 +353,16 @@ static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, 
     for (b = 0; b < n; b++) {
         const struct policy_sample *sm = &t->samples[sel[b]];
         float *g = grad ? p->dout + b * heads : NULL;
+        const float *o = g || alpha > 0 ? item_heads(p, sm, out + b * heads) : NULL;
 
         if (g)
-            policy_head_value(&p->head, out + b * heads, t->cut[sel[b]], &sm->plan, g,
+            policy_head_value(&p->head, o, t->cut[sel[b]], &sm->plan, g,
                               (double)p->dq[b] * (double)n / bsz + alpha / bsz);
         if (alpha > 0) {
             double lz;
 
             policy_head_masks(&p->head, sm->st);
-            lz = policy_head_logz(&p->head, out + b * heads, g, alpha / bsz);
+            lz = policy_head_logz(&p->head, o, g, alpha / bsz);
             /* The taken plan is among the valid ones, unless its state
              * says otherwise (then the term is left out). */
             if (lz != -INFINITY)
@@ -363,6 +407,7 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
         struct tprob *p = &t->tp[i];
         const size_t ns = p->ap->n_state, heads = p->head.n_heads;
         const size_t n_eval = p->n_hold < POLICY_AGENT_EVAL ? p->n_hold : POLICY_AGENT_EVAL;
+        double ploss = 0;
         size_t at, b;
 
         for (at = 0; at < n_eval; at += c->batch) {
@@ -377,8 +422,7 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
             if (rc != CORE_OK)
                 return rc;
             out = nn_model_output(p->net);
-            loss += batch_loss(t, p, p->idx + at, n, out, false) * (double)n;
-            n_loss += n;
+            ploss += batch_loss(t, p, p->idx + at, n, out, false) * (double)n;
             for (b = 0; b < n; b++) {
                 const struct policy_sample *sm = &t->samples[p->idx[at + b]];
                 struct compute_plan mine, best;
@@ -388,7 +432,8 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
                 if (!sm->st)
                     continue;
                 policy_head_masks(&p->head, sm->st);
-                if (!policy_head_decode(&p->head, out + b * heads, &mine, &v) ||
+                if (!policy_head_decode(&p->head, item_heads(p, sm, out + b * heads), &mine,
+                                        &v) ||
                     policy_decide(p->head.s, sm->st, NULL, &best, NULL) != CORE_OK)
                     continue;
                 compute_plan_cost(p->ap->problem, sm->st, &mine, &cm);
@@ -399,9 +444,35 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
                 n_regret++;
             }
         }
+        p->heldout_loss = n_eval ? ploss / (double)n_eval : NAN;
+        loss += ploss;
+        n_loss += n_eval;
     }
     s->heldout_loss = n_loss ? loss / (double)n_loss : NAN;
     s->heldout_regret = n_regret ? regret / (double)n_regret : NAN;
+    return CORE_OK;
+}
+
+/* Evaluate every problem (into s) and, when the best held-out weights are
+ * kept, snapshot each problem's whose held-out loss is the least so far. */
+static enum core_rc evaluate_and_keep(struct trainer *t, struct policy_train_step *s,
+                                      struct core_err *e)
+{
+    enum core_rc rc = evaluate(t, s, e);
+    size_t i;
+
+    if (rc != CORE_OK || !t->cfg->best_heldout)
+        return rc;
+    for (i = 0; i < t->n_problems; i++) {
+        struct tprob *p = &t->tp[i];
+
+        /* A problem with nothing held out keeps its latest weights. */
+        if (isnan(p->heldout_loss) || p->heldout_loss < p->best_loss) {
+            if (!isnan(p->heldout_loss))
+                p->best_loss = p->heldout_loss;
+            policy_agent_net_weights(p->net, p->best_w, false);
+        }
+    }
     return CORE_OK;
 }
 
@@ -425,7 +496,10 @@ static enum core_rc finish(struct trainer *t, struct policy_agent **out, struct 
             rc = core_err(e, CORE_E_NOMEM, "out of memory for an agent's weights");
             break;
         }
-        policy_agent_net_weights(p->net, p->part.weights, false);
+        if (p->best_w)
+            memcpy(p->part.weights, p->best_w, p->part.n_weights * sizeof(float));
+        else
+            policy_agent_net_weights(p->net, p->part.weights, false);
         img.parts[i] = p->part;
     }
     if (rc == CORE_OK)
@@ -471,6 +545,11 @@ enum core_rc policy_agent_train(const struct policy_agent_problem *problems, siz
         rc = split_and_normalise(&t, i, n_samples, e);
     for (i = 0; i < n_problems && rc == CORE_OK; i++)
         rc = build_net(&t, i, e);
+    if (rc == CORE_OK && cfg->best_heldout) {
+        struct policy_train_step s0 = {0};
+
+        rc = evaluate_and_keep(&t, &s0, e); /* the untrained weights are a candidate too */
+    }
     for (step = 1; step <= cfg->steps && rc == CORE_OK; step++) {
         const double lr = cfg->learning_rate *
                           (1 + cos(M_PI * (double)(step - 1) / (double)cfg->steps)) / 2;
@@ -485,11 +564,12 @@ enum core_rc policy_agent_train(const struct policy_agent_problem *problems, siz
         }
         since += loss / (double)n_problems;
         n_since++;
-        if (rc == CORE_OK && progress && ((every && step % every == 0) || step == cfg->steps)) {
+        if (rc == CORE_OK && (progress || cfg->best_heldout) &&
+            ((every && step % every == 0) || step == cfg->steps)) {
             struct policy_train_step s = {.step = step, .loss = since / (double)n_since};
 
-            rc = evaluate(&t, &s, e);
-            if (rc == CORE_OK)
+            rc = evaluate_and_keep(&t, &s, e);
+            if (rc == CORE_OK && progress)
                 progress(ctx, &s);
             since = 0;
             n_since = 0;

@@ -357,6 +357,21 @@ struct policy_sample {
                                       held-out samples with one are scored for regret */
 };
 
+/* What the agent's heads add to (policy_train_config.prior). */
+enum policy_prior {
+    POLICY_PRIOR_NONE,  /* nothing: the network learns the whole cost */
+    POLICY_PRIOR_MODEL, /* the network's predicted objective of the plan under the decision's
+                           compute state (joint's programme, agent_prior.c): the network
+                           learns what the prediction misses, and an untrained agent
+                           decides as joint */
+    POLICY_PRIOR_COUNT
+};
+
+/* "none", "model"; NULL for others. */
+const char *policy_prior_name(enum policy_prior k);
+/* The prior named name into *out: false when there is none by that name. */
+bool policy_prior_parse(const char *name, enum policy_prior *out);
+
 struct policy_train_config {
     uint64_t seed;        /* weights (nn_model_finalize), hold-out split, batches */
     uint64_t steps;       /* optimiser steps (each one batch of every problem), >= 1 */
@@ -367,6 +382,10 @@ struct policy_train_config {
     double conservative;  /* alpha, weight of the conservative term, >= 0 (0: none) */
     double holdout;       /* share of each problem's samples held out, 0..0.5 */
     int threads;          /* nn threads, 1..2 (deterministic per count) */
+    uint32_t prior;       /* enum policy_prior (MODEL: every sample needs its state) */
+    bool best_heldout;    /* keep each problem's weights at the evaluation of least held-out
+                             loss (early stopping: evaluations every `every` steps and after
+                             the last; needs holdout > 0), else the last step's */
 };
 
 /* Where training stands (every `every` steps, and after the last). */

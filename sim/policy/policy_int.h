@@ -326,7 +326,23 @@ struct policy_head {
     bool edge_ok;              /* the decision may use the edge */
     uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options each layer may take
                                                                   now: supported and available */
+    /* The model prior (agent_prior.c; NULL when the agent has none). */
+    float *prior;              /* [n_heads] the prior's heads under the last state set (owned) */
+    float *eff;                /* [n_heads] learned heads plus the prior (owned) */
+    double *pcopy[COMPUTE_SIDE_COUNT]; /* [n_cuts] the prior's cost of a change of resource
+                                          at boundary cut x, normalised (owned) */
 };
+
+/* The copy term of side sd at boundary cut x under heads out: the copy
+ * head times the boundary's bytes, plus the prior's own copy cost when out
+ * is h->eff (policy_head_effective: the heads with the prior, whose copy
+ * cost is affine in the bytes and so kept beside them). */
+static inline double policy_head_copy(const struct policy_head *h, const float *out,
+                                      enum compute_side sd, uint32_t x)
+{
+    return h->bytes[x] * out[h->off_copy + (size_t)sd] +
+           (h->prior && out == h->eff ? h->pcopy[sd][x] : 0);
+}
 
 /* Prepare h for problem p (checked; borrowed). CORE_E_INPUT when joint has
  * no plan for it, CORE_E_NOMEM; what it got is freed by policy_head_fini. */
@@ -355,6 +371,15 @@ bool policy_head_decode(struct policy_head *h, const float *out, struct compute_
  * respect to out[] into grad[] (minus each head's expected count under the
  * plans' softmin distribution). */
 double policy_head_logz(struct policy_head *h, const float *out, float *grad, double gscale);
+/* Give h a model prior (agent_prior.c): CORE_E_NOMEM. */
+enum core_rc policy_head_prior_enable(struct policy_head *h, struct core_err *e);
+/* Set h's prior to the problem's predicted objective under st, normalised
+ * as (J - mean) / sd (sd > 0); NULL st: zero. No-op without a prior. */
+void policy_head_prior(struct policy_head *h, const struct compute_state *st, double mean,
+                       double sd);
+/* The heads to decode and score: out plus h's prior (h->eff), or out itself
+ * when h has none. */
+const float *policy_head_effective(struct policy_head *h, const float *out);
 
 /* ---- the agent's pieces shared by agent.c and agent_train.c ------------------------- */
 

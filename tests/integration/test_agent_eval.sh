@@ -8,10 +8,13 @@
 # the training is deterministic on one machine type, and the margin covers
 # another OpenBLAS kernel's rounding.
 #
-#   measured (3 seeds): rl mean J 0.010635 s, joint 0.0082862 s, split-default
-#   0.014308 s; rl's mean regret against joint 0.0023483 s, split match 0.944.
-#   asserted: rl's mean regret against joint <= 0.0047 s (twice the measured),
-#   rl's mean J below split-default's, rl's split match >= 0.85.
+#   measured (3 seeds; `coinfer train` defaults: the model prior, the
+#   weights of least held-out loss): rl mean J 0.0083287 s, joint 0.0082862 s,
+#   split 0.0083748 s, split-default 0.014308 s; rl's mean regret against
+#   joint 4.2434e-05 s, split match 1.0.
+#   asserted: rl's mean regret against joint <= 0.0001 s (2.4 times the
+#   measured), rl's mean J below split's and split-default's, rl's split
+#   match >= 0.95.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -34,9 +37,11 @@ expect_exit 0 "regret against joint over the held-out seeds" "$COINFER" regret "
 report=$OUT
 # policy n mean_J +- h score +- h mean_regret +- h p95 +- h plan +- h split +- h layer +- h
 field() { awk -v p="$1" -v k="$2" '$1 == p && $2 == 3 { print $k }' <<<"$report"; }
-expect_eq "rl's mean regret against joint is within the bound (<= 0.0047 s)" \
-    "$(awk -v x="$(field rl 9)" 'BEGIN { print (x != "" && x <= 0.0047) ? "yes" : "no: " x }')" "yes"
+expect_eq "rl's mean regret against joint is within the bound (<= 0.0001 s)" \
+    "$(awk -v x="$(field rl 9)" 'BEGIN { print (x != "" && x <= 0.0001) ? "yes" : "no: " x }')" "yes"
 expect_eq "rl beats split-default" \
     "$(awk -v a="$(field rl 3)" -v b="$(field split-default 3)" 'BEGIN { print (a != "" && a < b) ? "yes" : "no: " a " vs " b }')" "yes"
-expect_eq "rl takes joint's cut in most decisions (>= 0.85)" \
-    "$(awk -v x="$(field rl 18)" 'BEGIN { print (x != "" && x >= 0.85) ? "yes" : "no: " x }')" "yes"
+expect_eq "rl beats split" \
+    "$(awk -v a="$(field rl 3)" -v b="$(field split 3)" 'BEGIN { print (a != "" && a < b) ? "yes" : "no: " a " vs " b }')" "yes"
+expect_eq "rl takes joint's cut in most decisions (>= 0.95)" \
+    "$(awk -v x="$(field rl 18)" 'BEGIN { print (x != "" && x >= 0.95) ? "yes" : "no: " x }')" "yes"

@@ -95,7 +95,8 @@ static struct policy_agent *train(struct fixture *x, uint64_t seed)
 {
     const struct policy_train_config cfg = {
         .seed = seed, .steps = 60, .batch = 16, .learning_rate = 3e-3, .hidden = 16,
-        .depth = 2, .conservative = 0.05, .holdout = 0.1, .threads = 1};
+        .depth = 2, .conservative = 0.05, .holdout = 0.1, .threads = 1,
+        .prior = POLICY_PRIOR_MODEL, .best_heldout = true};
     struct policy_agent *a = NULL;
 
     assert_core_rc(policy_agent_train(x->pr, 2, x->samples, N_SAMPLES, &cfg, NULL, NULL, 0, &a,
@@ -277,9 +278,18 @@ static void test_every_corruption_is_a_clear_error(void **state)
     assert_bad(bad, "not an agent file");
     /* another version */
     memcpy(c, b, n);
-    c[8] = 2;
+    c[8] = 3;
     spit(bad, c, n);
-    assert_bad(bad, "version 2; this coinfer reads version 1");
+    assert_bad(bad, "version 3; this coinfer reads versions 1..2");
+    /* a prior that does not exist */
+    memcpy(c, b, n);
+    c[24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4] = 7;
+    spit_summed(bad, c, n);
+    assert_bad(bad, "prior 7");
+    memcpy(c, b, n);
+    c[24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4] = 2;
+    spit_summed(bad, c, n);
+    assert_bad(bad, "best held-out flag 2");
     /* a record out of range under a valid checksum: the trunk width (the
      * weight count no longer fits), the problem count */
     memcpy(c, b, n);
@@ -287,7 +297,7 @@ static void test_every_corruption_is_a_clear_error(void **state)
     spit_summed(bad, c, n);
     assert_bad(bad, "weights where its network has");
     memcpy(c, b, n);
-    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4, 0, 4);
+    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4, 0, 4);
     spit_summed(bad, c, n);
     assert_bad(bad, "0 problems");
     /* a missing file, a directory */
@@ -310,6 +320,7 @@ static void test_a_version_1_file_still_reads(void **state)
     assert_int_equal(policy_agent_find(a, "tiny", "phone"), 0);
     assert_int_equal(policy_agent_n_state(a, 0), 2);
     assert_int_equal(policy_agent_image(a)->parts[0].sig.n_layers, 3);
+    assert_int_equal(policy_agent_image(a)->config.prior, POLICY_PRIOR_NONE);
     policy_agent_destroy(a);
 }
 
