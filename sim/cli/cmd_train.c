@@ -36,7 +36,7 @@ static void help(FILE *out)
             "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
             "                     [--conservative A] [--holdout F] [--threads T]\n"
             "                     [--prior model|none] [--keep best|last] [--every K]\n"
-            "                     [--db FILE] [--quiet]\n"
+            "                     [--imitate] [--db FILE] [--quiet]\n"
             "\n"
             "Train the learning agent offline on the training samples of the results\n"
             "databases (every complete collaborative run records them; its recorded\n"
@@ -64,6 +64,10 @@ static void help(FILE *out)
             "                     evaluation of least held-out loss (evaluated before the\n"
             "                     first step and every K steps: early stopping); last: the\n"
             "                     last step's (the only choice with --holdout 0)\n"
+            "  --imitate          behaviour cloning: learn to take the samples' plans (the\n"
+            "                     cross-entropy of the plans' softmin against the taken\n"
+            "                     one), not their costs: a baseline, trained on a policy's\n"
+            "                     own decisions (no exploration)\n"
             "  --every K          steps between progress reports (default steps / 100)\n"
             "  --db FILE          record the training (trainings, training_steps) in FILE\n"
             "                     (default the first SAMPLES.db)\n"
@@ -128,6 +132,7 @@ int cli_train(int argc, char **argv)
         {"holdout", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 't'},
         {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
         {"prior", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'k'},
+        {"imitate", no_argument, NULL, 'I'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -148,7 +153,7 @@ int cli_train(int argc, char **argv)
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:Iqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             if (!optarg[0]) {
@@ -225,6 +230,9 @@ int cli_train(int argc, char **argv)
             }
             o.cfg.best_heldout = strcmp(optarg, "best") == 0;
             keep_given = true;
+            break;
+        case 'I':
+            o.cfg.imitate = true;
             break;
         case 'q':
             quiet = true;

@@ -14,7 +14,8 @@
  *                the training configuration: u64 seed, u64 steps, u32 batch,
  *                f64 learning rate, u32 hidden, u32 depth, f64 conservative,
  *                f64 holdout, u32 threads, then (not in version 1) u32 prior
- *                (enum policy_prior) and u32 best held-out weights kept (0 or 1);
+ *                (enum policy_prior), u32 best held-out weights kept (0 or 1) and
+ *                u32 imitation (0 or 1);
  *                u32 problems N (1..1024), then N problems, each:
  *                  the action-space signature: string model (1..63 bytes),
  *                  string device (1..63), u32 state features S (1..4096),
@@ -192,6 +193,7 @@ enum core_rc io_agent_write(const struct policy_agent *a, const char *path, stru
     put_u32(&w, (uint32_t)c->threads);
     put_u32(&w, c->prior);
     put_u32(&w, c->best_heldout ? 1u : 0u);
+    put_u32(&w, c->imitate ? 1u : 0u);
     put_u32(&w, (uint32_t)img->n_problems);
     for (i = 0; i < img->n_problems; i++)
         put_part(&w, &img->parts[i]);
@@ -526,6 +528,9 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
         best = get_u32(&r, "the best held-out flag");
         range(&r, best <= 1, "best held-out flag %u (0 or 1)", best);
         c->best_heldout = best == 1;
+        best = get_u32(&r, "the imitation flag");
+        range(&r, best <= 1, "imitation flag %u (0 or 1)", best);
+        c->imitate = best == 1;
     }
     n = get_u32(&r, "the problems");
     if (range(&r, n >= 1 && n <= MAX_PROBLEMS, "%u problems (1..%u)", n, MAX_PROBLEMS)) {

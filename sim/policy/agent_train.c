@@ -17,7 +17,9 @@
  *                           + alpha / B x dLZ_b / d(heads)
  * (policy_head_value and policy_head_logz: the counts of the heads the
  * taken plan selects, and minus their softmin expectation), then one Adam
- * step at lr (1 + cos(pi step / steps)) / 2. With best_heldout, the
+ * step at lr (1 + cos(pi step / steps)) / 2. Imitation (behaviour cloning)
+ * keeps the second term alone at alpha = 1: the cross-entropy of the
+ * softmin over plans against the taken plan. With best_heldout, the
  * held-out loss is evaluated before the first step, every `every` steps and
  * after the last, and each problem keeps the weights of its least (early
  * stopping: a network that only overfits stays as it started, which with
@@ -335,7 +337,8 @@ static const float *item_heads(struct tprob *p, const struct policy_sample *sm, 
 static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, size_t n,
                          const float *out, bool grad)
 {
-    const double alpha = t->cfg->conservative, bsz = (double)t->cfg->batch;
+    const bool bc = t->cfg->imitate;
+    const double alpha = bc ? 1.0 : t->cfg->conservative, bsz = (double)t->cfg->batch;
     const size_t heads = p->head.n_heads;
     double loss, cql = 0;
     size_t b;
@@ -347,7 +350,12 @@ static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, 
         p->q[b] = (float)policy_head_value(&p->head, o, t->cut[sel[b]], &sm->plan, NULL, 0);
         p->y[b] = (float)((sm->cost - p->part.cost_mean) / p->part.cost_sd);
     }
-    loss = nn_loss_huber(p->q, p->y, n, HUBER_DELTA, p->dq);
+    if (bc) { /* imitation: the cross-entropy term alone, the costs not read */
+        loss = 0;
+        memset(p->dq, 0, n * sizeof(*p->dq));
+    } else {
+        loss = nn_loss_huber(p->q, p->y, n, HUBER_DELTA, p->dq);
+    }
     if (grad)
         memset(p->dout, 0, t->cfg->batch * heads * sizeof(*p->dout));
     for (b = 0; b < n; b++) {

@@ -386,6 +386,9 @@ struct policy_train_config {
     bool best_heldout;    /* keep each problem's weights at the evaluation of least held-out
                              loss (early stopping: evaluations every `every` steps and after
                              the last; needs holdout > 0), else the last step's */
+    bool imitate;         /* behaviour cloning: minimise only the cross-entropy of the plans'
+                             softmin distribution against the sample's plan (the conservative
+                             term at alpha 1); the costs are not read */
 };
 
 /* Where training stands (every `every` steps, and after the last). */

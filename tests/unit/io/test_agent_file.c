@@ -290,6 +290,10 @@ static void test_every_corruption_is_a_clear_error(void **state)
     c[24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4] = 2;
     spit_summed(bad, c, n);
     assert_bad(bad, "best held-out flag 2");
+    memcpy(c, b, n);
+    c[24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4] = 3;
+    spit_summed(bad, c, n);
+    assert_bad(bad, "imitation flag 3");
     /* a record out of range under a valid checksum: the trunk width (the
      * weight count no longer fits), the problem count */
     memcpy(c, b, n);
@@ -297,7 +301,7 @@ static void test_every_corruption_is_a_clear_error(void **state)
     spit_summed(bad, c, n);
     assert_bad(bad, "weights where its network has");
     memcpy(c, b, n);
-    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4, 0, 4);
+    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4, 0, 4);
     spit_summed(bad, c, n);
     assert_bad(bad, "0 problems");
     /* a missing file, a directory */

@@ -12,7 +12,9 @@
  * untrained agent decides as joint (objective for objective, on random
  * states of chains and DAGs), and in a world whose cost model misses a
  * state-dependent term of the size of the objective, the trained agent's
- * regret is below half of joint's (measured: 0.3 % of it).
+ * regret is below half of joint's (measured: 0.3 % of it). Imitation of
+ * the optimal plans (behaviour cloning, costs unread) takes them on
+ * held-out states (regret 0.0073 % of chance's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 static struct core_err err;
 
 #define N_STATE 4
+#define BOUND_IMITATION 0.0002 /* imitation's held-out regret bound (measured 0.000073) */
 
 /* The synthetic world: problem p, and true heads A + B s0 + C s1 (as many
  * as the model has), the true cost of a plan the sum of the heads it
@@ -600,6 +603,41 @@ static void test_the_model_prior_learns_what_the_prediction_misses(void **state)
     core_rng_destroy(r);
 }
 
+static void test_imitation_learns_to_take_the_behaviour_plans(void **state)
+{
+    struct policy_agent_problem pr = {.model = "m", .device = "d", .n_state = N_STATE};
+    struct policy_train_config cfg = base_cfg;
+    struct policy_agent *a = NULL;
+    struct world w;
+    struct data d;
+    double regret;
+    size_t k;
+
+    world_init(&w, 23, 5, true);
+    pr.problem = &w.p;
+    data_make(&d, &w, 8000, 11, 0);
+    /* The behaviour: the optimal plan of each state; the costs are noise
+     * that imitation must not read. */
+    for (k = 0; k < d.n; k++) {
+        double v;
+
+        true_heads(&w, d.samples[k].state);
+        policy_head_masks(&w.h, NULL);
+        assert_true(policy_head_decode(&w.h, w.out, &d.samples[k].plan, &v));
+        d.samples[k].cost = (double)(k % 7);
+    }
+    cfg.imitate = true;
+    cfg.steps = 1500;
+    assert_core_rc(policy_agent_train(&pr, 1, d.samples, d.n, &cfg, NULL, NULL, 0, &a, &err),
+                   CORE_OK);
+    regret = heldout_regret(&w, a, 98);
+    print_message("imitation of the optimal plans: held-out regret %.6f of chance's\n", regret);
+    assert_true(regret < BOUND_IMITATION);
+    policy_agent_destroy(a);
+    data_free(&d);
+    world_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_bad_training_inputs_are_clear_errors),
         cmocka_unit_test(test_an_untrained_agent_with_the_model_prior_decides_as_joint),
         cmocka_unit_test(test_the_model_prior_learns_what_the_prediction_misses),
+        cmocka_unit_test(test_imitation_learns_to_take_the_behaviour_plans),
     };
 
     core_init();
