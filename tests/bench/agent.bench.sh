@@ -11,4 +11,5 @@ if [ ! -x "$bin" ]; then
     echo "agent: $bin is missing (make BUILD=$BUILD $bin)" >&2
     exit 1
 fi
-"$bin"
+"$bin" --prior model
+"$bin" --prior none

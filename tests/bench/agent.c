@@ -8,9 +8,12 @@
  * speed is reported too. Batches of decisions alternate agent, joint; per
  * model the medians over the batches:
  *
- *   agent [--decisions N] [--batches B] [--hidden H] [--depth D]
+ *   agent [--decisions N] [--batches B] [--hidden H] [--depth D] [--prior model|none]
  *
- *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 agent_ns=<ns>
+ * (the prior: `coinfer train`'s default, model, adds computing the
+ * prediction's heads to each decision)
+ *
+ *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 prior=model agent_ns=<ns>
  *     joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
  */
 #include "compute/compute.h"
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 {
     static const enum nn_zoo_model zoo[] = {NN_ZOO_VGG16, NN_ZOO_RESNET18};
     long decisions = 1000, batches = 7, hidden = 64, depth = 2;
+    enum policy_prior prior = POLICY_PRIOR_MODEL;
     struct core_err err = {0};
     struct core_rng *r;
     struct compute_state *states;
@@ -92,9 +96,12 @@ int main(int argc, char **argv)
             hidden = atol(argv[++a]);
         } else if (strcmp(argv[a], "--depth") == 0 && a + 1 < argc) {
             depth = atol(argv[++a]);
+        } else if (strcmp(argv[a], "--prior") == 0 && a + 1 < argc &&
+                   policy_prior_parse(argv[a + 1], &prior)) {
+            a++;
         } else {
             fprintf(stderr, "usage: agent [--decisions N] [--batches B] [--hidden H] "
-                            "[--depth D]\n");
+                            "[--depth D] [--prior model|none]\n");
             return 2;
         }
     }
@@ -117,7 +124,7 @@ int main(int argc, char **argv)
         const struct policy_train_config cfg = {
             .seed = 1, .steps = 100, .batch = 64, .learning_rate = 1e-3,
             .hidden = (uint32_t)hidden, .depth = (uint32_t)depth, .conservative = 0.1,
-            .holdout = 0, .threads = 1};
+            .holdout = 0, .threads = 1, .prior = (uint32_t)prior};
         struct policy_agent_problem pr = {.model = nn_zoo_name(zoo[z]), .device = "phone",
                                           .n_state = N_STATE};
         struct compute_problem p;
@@ -187,10 +194,12 @@ int main(int argc, char **argv)
         }
         qsort(agent_s, (size_t)batches, sizeof(agent_s[0]), cmp_double);
         qsort(joint_s, (size_t)batches, sizeof(joint_s[0]), cmp_double);
-        printf("model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld agent_ns=%.0f "
-               "joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f mean_n_ue=%.1f\n",
+        printf("model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld prior=%s "
+               "agent_ns=%.0f joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f "
+               "mean_n_ue=%.1f\n",
                nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
                policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
+               policy_prior_name(prior),
                agent_s[batches / 2] * 1e9, joint_s[batches / 2] * 1e9,
                agent_s[batches / 2] / joint_s[batches / 2], (double)cfg.steps / train_s,
                sink / (double)(2 * decisions * batches));
