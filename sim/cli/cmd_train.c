@@ -36,7 +36,7 @@ static void help(FILE *out)
             "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
             "                     [--conservative A] [--holdout F] [--threads T]\n"
             "                     [--prior model|none] [--keep best|last] [--every K]\n"
-            "                     [--imitate] [--db FILE] [--quiet]\n"
+            "                     [--imitate] [--max-samples N] [--db FILE] [--quiet]\n"
             "\n"
             "Train the learning agent offline on the training samples of the results\n"
             "databases (every complete collaborative run records them; its recorded\n"
@@ -68,6 +68,9 @@ static void help(FILE *out)
             "                     cross-entropy of the plans' softmin against the taken\n"
             "                     one), not their costs: a baseline, trained on a policy's\n"
             "                     own decisions (no exploration)\n"
+            "  --max-samples N    train on a uniform subset of N samples (by --seed; each\n"
+            "                     (model, device) in proportion, at least one): dataset-size\n"
+            "                     curves (default: every sample)\n"
             "  --every K          steps between progress reports (default steps / 100)\n"
             "  --db FILE          record the training (trainings, training_steps) in FILE\n"
             "                     (default the first SAMPLES.db)\n"
@@ -132,7 +135,7 @@ int cli_train(int argc, char **argv)
         {"holdout", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 't'},
         {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
         {"prior", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'k'},
-        {"imitate", no_argument, NULL, 'I'},
+        {"imitate", no_argument, NULL, 'I'}, {"max-samples", required_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -153,7 +156,7 @@ int cli_train(int argc, char **argv)
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:Iqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             if (!optarg[0]) {
@@ -234,6 +237,10 @@ int cli_train(int argc, char **argv)
         case 'I':
             o.cfg.imitate = true;
             break;
+        case 'M':
+            if (!whole_option("--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))
+                return 2;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -278,9 +285,9 @@ int cli_train(int argc, char **argv)
     cli_progress_finish(&bar.p);
     if (rc != CORE_OK)
         return cli_fail(&e);
-    printf("samples=%llu problems=%zu steps=%llu loss=%.6g heldout_loss=%.6g "
-           "heldout_regret=%.6g train_s=%.3f train_id=%lld agent=%s\n",
-           (unsigned long long)res.samples, res.problems, (unsigned long long)res.last.step,
+    printf("samples=%llu samples_read=%llu problems=%zu steps=%llu loss=%.6g "
+           "heldout_loss=%.6g heldout_regret=%.6g train_s=%.3f train_id=%lld agent=%s\n",
+           (unsigned long long)res.samples, (unsigned long long)res.samples_read, res.problems, (unsigned long long)res.last.step,
            res.last.loss, res.last.heldout_loss, res.last.heldout_regret, res.wall_s,
            (long long)res.train_id, o.out_path);
     return 0;

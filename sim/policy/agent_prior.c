@@ -8,7 +8,8 @@
  * Each term of dp.c's programme goes to the head that plays its part
  * (agent_head.c): a layer's compute to ue[i][o] / edge[i][o], a segment's
  * wait to seg_ue[o] / seg_edge[o], the uplink of cut c with the result's
- * download and the transfers' fixed delays to cut[c]; a change of resource
+ * download, the transfers' fixed delays and the signalling (the same for
+ * every plan) to cut[c]; a change of resource
  * costs copy_per_s x (latency + bytes / rate), affine in the bytes, so it
  * is kept per boundary cut in pcopy[side][x] beside the learned
  * copy x bytes(x). The prior is in the training costs' normalised units,
@@ -48,8 +49,10 @@ void policy_head_prior(struct policy_head *h, const struct compute_state *st, do
         const struct policy_cut *k = &s->cuts[c];
         double v = 0;
 
+        /* signalling: the same for every plan, here so that the prior is J itself */
+        v = st->w_latency * st->signaling_s;
         if (k->size < s->n)
-            v = pr.ul_per_s * compute_link_time_s(k->cross_bytes + p->msg_header_bytes,
+            v += pr.ul_per_s * compute_link_time_s(k->cross_bytes + p->msg_header_bytes,
                                                   st->ul_rate_bps) +
                 pr.downlink;
         h->prior[c] = finite_or_zero((v - mean) / sd);

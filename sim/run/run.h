@@ -444,10 +444,14 @@ struct run_train_options {
     run_train_progress_fn progress;  /* NULL: none */
     void *progress_ctx;
     const char *version;             /* recorded in trainings.version */
+    uint64_t max_samples;            /* train on at most this many, a uniform subset (seed)
+                                        in proportion within each (model, device), at least
+                                        one each (0: every sample) */
 };
 
 struct run_train_result {
-    uint64_t samples;              /* samples read */
+    uint64_t samples_read;         /* samples read */
+    uint64_t samples;              /* samples trained on (max_samples of them, or all) */
     size_t problems;               /* (model, device class) pairs among them */
     int64_t train_id;              /* its row in trainings */
     struct policy_train_step last; /* the last progress report */

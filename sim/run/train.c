@@ -300,6 +300,85 @@ static enum core_rc load_db(struct loader *l, const char *path, struct core_err 
     return rc;
 }
 
+#define SUBSET_ENTITY ((uint64_t)0x5b5e7 << 32) /* the subset's RNG entity */
+
+/* Keep at most max of l's samples, drawn uniformly (seed, CORE_RNG_SHUFFLE)
+ * within each (model, device) pair in proportion to its count, at least
+ * one each; the kept keep their order. */
+static enum core_rc subset(struct loader *l, uint64_t max, uint64_t seed, struct core_err *e)
+{
+    size_t *idx = NULL, *at = NULL, *keep_n = NULL, n = l->n_samples, i, k, kept = 0;
+    struct core_rng *r = NULL;
+    bool *keep = NULL;
+    enum core_rc rc = CORE_OK;
+
+    if (max == 0 || max >= n)
+        return CORE_OK;
+    idx = core_malloc(n * sizeof(*idx));
+    at = core_calloc(l->n_problems + 1, sizeof(*at));
+    keep = core_calloc(n, sizeof(*keep));
+    keep_n = core_calloc(l->n_problems, sizeof(*keep_n));
+    r = core_rng_create(seed, SUBSET_ENTITY, CORE_RNG_SHUFFLE);
+    if (!idx || !at || !keep || !keep_n || !r) {
+        rc = core_err(e, CORE_E_NOMEM, "out of memory choosing %llu of %zu samples",
+                      (unsigned long long)max, n);
+        goto out;
+    }
+    /* Bucket the samples by problem (counting sort), then shuffle each
+     * bucket's head. */
+    for (i = 0; i < n; i++)
+        at[l->samples[i].problem + 1]++;
+    for (k = 0; k < l->n_problems; k++)
+        at[k + 1] += at[k];
+    for (i = 0; i < n; i++)
+        idx[at[l->samples[i].problem]++] = i;
+    for (k = l->n_problems; k > 0; k--)
+        at[k] = at[k - 1];
+    at[0] = 0;
+    /* Each pair's share, rounded down but at least one, then what is left
+     * one at a time in pair order, so that max are kept in all (or one a
+     * pair when there are more pairs than max). */
+    for (k = 0; k < l->n_problems; k++) {
+        const size_t cnt = at[k + 1] - at[k];
+        size_t want = (size_t)((double)max * (double)cnt / (double)n);
+
+        want = want < 1 ? 1 : want > cnt ? cnt : want;
+        keep_n[k] = want;
+        kept += want;
+    }
+    for (k = 0; kept < max; k = (k + 1) % l->n_problems)
+        if (keep_n[k] < at[k + 1] - at[k]) {
+            keep_n[k]++;
+            kept++;
+        }
+    kept = 0;
+    for (k = 0; k < l->n_problems; k++) {
+        const size_t lo = at[k], cnt = at[k + 1] - at[k], want = keep_n[k];
+
+        for (i = 0; i < want; i++) {
+            size_t j = i + (size_t)core_rng_below(r, cnt - i), t = idx[lo + i];
+
+            idx[lo + i] = idx[lo + j];
+            idx[lo + j] = t;
+            keep[idx[lo + i]] = true;
+        }
+    }
+    for (i = 0; i < n; i++)
+        if (keep[i]) {
+            l->samples[kept] = l->samples[i];
+            l->state_at[kept] = l->state_at[i];
+            kept++;
+        }
+    l->n_samples = kept;
+out:
+    core_free(idx);
+    core_free(at);
+    core_free(keep);
+    core_free(keep_n);
+    core_rng_destroy(r);
+    return rc;
+}
+
 static void loader_fini(struct loader *l)
 {
     for (size_t i = 0; i < l->n_configs; i++) {
@@ -381,6 +460,9 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
     memset(res, 0, sizeof(*res));
     for (size_t i = 0; rc == CORE_OK && i < o->n_sources; i++)
         rc = load_db(&l, o->sources[i], e);
+    res->samples_read = l.n_samples;
+    if (rc == CORE_OK)
+        rc = subset(&l, o->max_samples, o->cfg.seed, e);
     if (rc == CORE_OK) {
         problems = core_calloc(l.n_problems, sizeof(*problems));
         states = core_calloc(l.n_samples, sizeof(*states));

@@ -17,7 +17,7 @@ expect_match "train --help names its options" "$OUT" "--conservative A"
 a1="$TMP/a1.agent"; a2="$TMP/a2.agent"
 expect_exit 0 "train an agent" "$COINFER" train "$s" --out "$a1" --steps 200 --seed 3 -q
 expect_match "train prints its summary line" "$OUT" \
-    "^samples=[1-9][0-9]* problems=2 steps=200 loss=[0-9.e+-]+ heldout_loss=[0-9.e+-]+ heldout_regret=[0-9.e+-]+ train_s=[0-9.]+ train_id=1 agent=$a1$"
+    "^samples=[1-9][0-9]* samples_read=[1-9][0-9]* problems=2 steps=200 loss=[0-9.e+-]+ heldout_loss=[0-9.e+-]+ heldout_regret=[0-9.e+-]+ train_s=[0-9.]+ train_id=1 agent=$a1$"
 expect_eq "it read every sample" "$(sed -nE 's/^samples=([0-9]+) .*/\1/p' <<<"$OUT")" \
     "$(sql "$s" "SELECT count(*) FROM sample_rows")"
 expect_eq "the training is recorded, complete" \
@@ -32,6 +32,30 @@ expect_exit 0 "another seed" "$COINFER" train "$s" --out "$a2" --steps 200 --see
 expect_exit 1 "another seed gives another agent" cmp -s "$a1" "$a2"
 expect_exit 0 "validate checks an agent file" "$COINFER" validate "$a1"
 expect_match "... and says ok" "$OUT" "ok"
+expect_exit 0 "train on a subset of 40 samples" "$COINFER" train "$s" --out "$a2" --steps 20 \
+    --seed 3 --max-samples 40 -q
+expect_eq "... trains on 40 of every sample read" \
+    "$(sed -nE 's/^samples=([0-9]+) samples_read=([0-9]+) .*/\1 \2/p' <<<"$OUT")" \
+    "40 $(sql "$s" "SELECT count(*) FROM sample_rows")"
+expect_eq "... and records 40 with its settings (prior, keep)" \
+    "$(sql "$s" "SELECT samples, settings LIKE '%prior=model keep=best%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "40|1"
+expect_exit 0 "train without the prior, keeping the last weights, imitating" "$COINFER" train "$s" \
+    --out "$a2" --steps 20 --seed 3 --prior none --keep last --imitate -q
+expect_eq "... recorded so" \
+    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "1"
+expect_exit 0 "... and that agent decides too" "$COINFER" run --policy rl --agent "$a2" \
+    --db "$TMP/imitate.db" $SC
+expect_exit 2 "--prior of another name" "$COINFER" train "$s" --out "$TMP/n.agent" --prior oracle
+expect_match "... names the choices" "$ERR" "--prior takes model or none"
+expect_exit 2 "--keep of another name" "$COINFER" train "$s" --out "$TMP/n.agent" --keep first
+expect_match "... names the choices" "$ERR" "--keep takes best or last"
+expect_exit 2 "--keep best with nothing held out" "$COINFER" train "$s" --out "$TMP/n.agent" \
+    --keep best --holdout 0
+expect_match "... says why" "$ERR" "needs samples held out"
+expect_exit 2 "--max-samples 0" "$COINFER" train "$s" --out "$TMP/n.agent" --max-samples 0
+expect_match "... names the option" "$ERR" "--max-samples"
 
 # rl decides.
 r="$TMP/rl.db"
