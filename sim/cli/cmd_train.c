@@ -156,7 +156,8 @@ int cli_train(int argc, char **argv)
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:qh", longopts,
+                            NULL)) != -1) {
         switch (c) {
         case 'o':
             if (!optarg[0]) {
@@ -287,7 +288,8 @@ int cli_train(int argc, char **argv)
         return cli_fail(&e);
     printf("samples=%llu samples_read=%llu problems=%zu steps=%llu loss=%.6g "
            "heldout_loss=%.6g heldout_regret=%.6g train_s=%.3f train_id=%lld agent=%s\n",
-           (unsigned long long)res.samples, (unsigned long long)res.samples_read, res.problems, (unsigned long long)res.last.step,
+           (unsigned long long)res.samples, (unsigned long long)res.samples_read, res.problems,
+           (unsigned long long)res.last.step,
            res.last.loss, res.last.heldout_loss, res.last.heldout_regret, res.wall_s,
            (long long)res.train_id, o.out_path);
     return 0;
