@@ -28,6 +28,7 @@
 #define DEFAULT_CONSERVATIVE 0.1
 #define DEFAULT_HOLDOUT 0.1
 #define DEFAULT_SEED 1
+#define DEFAULT_SHRINK 0.1
 
 static void help(FILE *out)
 {
@@ -36,7 +37,8 @@ static void help(FILE *out)
             "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
             "                     [--conservative A] [--holdout F] [--threads T]\n"
             "                     [--prior model|none] [--keep best|last] [--every K]\n"
-            "                     [--imitate] [--max-samples N] [--db FILE] [--quiet]\n"
+            "                     [--shrink L] [--imitate] [--max-samples N] [--db FILE]\n"
+            "                     [--quiet]\n"
             "\n"
             "Train the learning agent offline on the training samples of the results\n"
             "databases (every complete collaborative run records them; its recorded\n"
@@ -64,6 +66,9 @@ static void help(FILE *out)
             "                     evaluation of least held-out loss (evaluated before the\n"
             "                     first step and every K steps: early stopping); last: the\n"
             "                     last step's (the only choice with --holdout 0)\n"
+            "  --shrink L         add L x the sum of the squared heads the network adds\n"
+            "                     to the loss: heads the data rarely selects stay near\n"
+            "                     zero, the prediction's (default %g)\n"
             "  --imitate          behaviour cloning: learn to take the samples' plans (the\n"
             "                     cross-entropy of the plans' softmin against the taken\n"
             "                     one), not their costs: a baseline, trained on a policy's\n"
@@ -79,7 +84,7 @@ static void help(FILE *out)
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 bad input or usage.\n",
             DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH,
-            DEFAULT_LR, DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT);
+            DEFAULT_LR, DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK);
 }
 
 struct bar {
@@ -135,7 +140,7 @@ int cli_train(int argc, char **argv)
         {"holdout", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 't'},
         {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
         {"prior", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'k'},
-        {"imitate", no_argument, NULL, 'I'}, {"max-samples", required_argument, NULL, 'M'},
+        {"imitate", no_argument, NULL, 'I'}, {"shrink", required_argument, NULL, 'S'}, {"max-samples", required_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,11 +157,11 @@ int cli_train(int argc, char **argv)
         .seed = DEFAULT_SEED, .steps = DEFAULT_STEPS, .batch = DEFAULT_BATCH,
         .learning_rate = DEFAULT_LR, .hidden = DEFAULT_HIDDEN, .depth = DEFAULT_DEPTH,
         .conservative = DEFAULT_CONSERVATIVE, .holdout = DEFAULT_HOLDOUT, .threads = 1,
-        .prior = POLICY_PRIOR_MODEL, .best_heldout = true,
+        .prior = POLICY_PRIOR_MODEL, .best_heldout = true, .shrink = DEFAULT_SHRINK,
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:qh", longopts,
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:S:qh", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'o':
@@ -237,6 +242,10 @@ int cli_train(int argc, char **argv)
             break;
         case 'I':
             o.cfg.imitate = true;
+            break;
+        case 'S':
+            if (!real_option("--shrink", optarg, 0, 1e6, &o.cfg.shrink))
+                return 2;
             break;
         case 'M':
             if (!whole_option("--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))

@@ -15,7 +15,7 @@
  *                f64 learning rate, u32 hidden, u32 depth, f64 conservative,
  *                f64 holdout, u32 threads, then (not in version 1) u32 prior
  *                (enum policy_prior), u32 best held-out weights kept (0 or 1) and
- *                u32 imitation (0 or 1);
+ *                u32 imitation (0 or 1), f64 shrinkage;
  *                u32 problems N (1..1024), then N problems, each:
  *                  the action-space signature: string model (1..63 bytes),
  *                  string device (1..63), u32 state features S (1..4096),
@@ -27,7 +27,8 @@
  *                  when the family of cuts is every cut (else 0: prefixes),
  *                  u32 cuts in it;
  *                  the normalisation: f64 cost mean, f64 cost sd, f64 byte
- *                  scale, S x f32 feature means, S x f32 feature sds;
+ *                  scale, f64 the prior's shift (not in version 1), S x f32
+ *                  feature means, S x f32 feature sds;
  *                  u64 weights W, W x f32 (every fc layer of the network,
  *                  weights (K, in) row-major then K biases, in order; W
  *                  must be what the signature, hidden and depth give)
@@ -158,6 +159,7 @@ static void put_part(struct buf *w, const struct policy_agent_part *pt)
     put_f64(w, pt->cost_mean);
     put_f64(w, pt->cost_sd);
     put_f64(w, pt->bytes_scale);
+    put_f64(w, pt->prior_shift);
     for (i = 0; i < sig->n_state; i++)
         put_f32(w, pt->state_mean[i]);
     for (i = 0; i < sig->n_state; i++)
@@ -194,6 +196,7 @@ enum core_rc io_agent_write(const struct policy_agent *a, const char *path, stru
     put_u32(&w, c->prior);
     put_u32(&w, c->best_heldout ? 1u : 0u);
     put_u32(&w, c->imitate ? 1u : 0u);
+    put_f64(&w, c->shrink);
     put_u32(&w, (uint32_t)img->n_problems);
     for (i = 0; i < img->n_problems; i++)
         put_part(&w, &img->parts[i]);
@@ -231,6 +234,7 @@ struct rd {
     struct core_err *e;     /* where errors go (may be NULL) */
     bool bad;               /* an error is recorded */
     enum core_rc rc;        /* which, when bad */
+    uint32_t version;       /* the file's format version */
 };
 
 static bool need(struct rd *r, size_t n, const char *what)
@@ -372,6 +376,7 @@ static void get_part(struct rd *r, const struct policy_train_config *c, size_t p
     pt->cost_mean = get_f64(r, "the cost mean");
     pt->cost_sd = get_f64(r, "the cost sd");
     pt->bytes_scale = get_f64(r, "the byte scale");
+    pt->prior_shift = r->version == VERSION_NO_PRIOR ? 0 : get_f64(r, "the prior's shift");
     if (r->bad)
         return;
     pt->state_mean = core_malloc(sig->n_state * sizeof(float));
@@ -511,6 +516,7 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
     rc = read_checked(path, &b, &r.n, &version, e);
     if (rc != CORE_OK)
         return rc;
+    r.version = version;
     r.b = b + HEADER_BYTES;
     c->seed = get_u64(&r, "the seed");
     c->steps = get_u64(&r, "the steps");
@@ -531,6 +537,7 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
         best = get_u32(&r, "the imitation flag");
         range(&r, best <= 1, "imitation flag %u (0 or 1)", best);
         c->imitate = best == 1;
+        c->shrink = get_f64(&r, "the shrinkage");
     }
     n = get_u32(&r, "the problems");
     if (range(&r, n >= 1 && n <= MAX_PROBLEMS, "%u problems (1..%u)", n, MAX_PROBLEMS)) {

@@ -208,6 +208,7 @@ static enum core_rc check_part(const struct policy_agent_image *img, size_t i,
     if (sig->n_cuts < 1 || sig->n_cuts > POLICY_CUTS_MAX + COMPUTE_PLAN_MAX_LAYERS + 1)
         return core_err(e, CORE_E_INPUT, "problem %zu: %u cuts", i, sig->n_cuts);
     if (!(pt->cost_sd > 0) || !isfinite(pt->cost_sd) || !isfinite(pt->cost_mean) ||
+        !isfinite(pt->prior_shift) ||
         !(pt->bytes_scale > 0) || !isfinite(pt->bytes_scale))
         return core_err(e, CORE_E_INPUT, "problem %zu: a cost or byte scale is not positive and "
                         "finite", i);
@@ -437,7 +438,8 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
     if (rc != CORE_OK)
         return rc;
     policy_head_masks(&ap->head, st);
-    policy_head_prior(&ap->head, st, a->img.parts[problem].cost_mean,
+    policy_head_prior(&ap->head, st,
+                      a->img.parts[problem].cost_mean - a->img.parts[problem].prior_shift,
                       a->img.parts[problem].cost_sd);
     if (!policy_head_decode(&ap->head, policy_head_effective(&ap->head, nn_model_output(ap->net)),
                             out, &v))

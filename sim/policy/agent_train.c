@@ -91,6 +91,8 @@ static enum core_rc check_config(const struct policy_train_config *c, struct cor
     if (c->best_heldout && !(c->holdout > 0))
         return core_err(e, CORE_E_INPUT, "keeping the best held-out weights needs samples held "
                         "out (holdout %g)", c->holdout);
+    if (!(c->shrink >= 0) || !isfinite(c->shrink))
+        return core_err(e, CORE_E_INPUT, "shrinkage %g must be >= 0 and finite", c->shrink);
     if (c->prior >= POLICY_PRIOR_COUNT)
         return core_err(e, CORE_E_INPUT, "prior %u is not one of 0..%d", c->prior,
                         POLICY_PRIOR_COUNT - 1);
@@ -270,6 +272,25 @@ static enum core_rc split_and_normalise(struct trainer *t, size_t i, size_t n_sa
     p->part.cost_sd = sqrt(sq_c / (double)(p->n - p->n_hold));
     if (!(p->part.cost_sd > 1e-12 * (1 + fabs(p->part.cost_mean))) || !isfinite(p->part.cost_sd))
         p->part.cost_sd = 1;
+    /* The prediction's mean miss over the training part (plans whose
+     * prediction is infinite, an unavailable option taken, left out). */
+    p->part.prior_shift = 0;
+    if (c->prior == POLICY_PRIOR_MODEL) {
+        double miss = 0;
+        size_t cnt = 0;
+
+        for (k = p->n_hold; k < p->n; k++) {
+            const struct policy_sample *sm = &t->samples[p->idx[k]];
+            struct compute_plan_cost pc;
+
+            compute_plan_cost(p->ap->problem, sm->st, &sm->plan, &pc);
+            if (isfinite(pc.objective)) {
+                miss += sm->cost - pc.objective;
+                cnt++;
+            }
+        }
+        p->part.prior_shift = cnt ? miss / (double)cnt : 0;
+    }
     return CORE_OK;
 }
 
@@ -327,7 +348,8 @@ static enum core_rc build_net(struct trainer *t, size_t i, struct core_err *e)
  * the same: the prior is a constant). */
 static const float *item_heads(struct tprob *p, const struct policy_sample *sm, const float *out)
 {
-    policy_head_prior(&p->head, sm->st, p->part.cost_mean, p->part.cost_sd);
+    policy_head_prior(&p->head, sm->st, p->part.cost_mean - p->part.prior_shift,
+                      p->part.cost_sd);
     return policy_head_effective(&p->head, out);
 }
 
@@ -376,6 +398,25 @@ static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, 
             if (lz != -INFINITY)
                 cql += (double)p->q[b] + lz;
         }
+    }
+    /* Shrinkage: lambda x the mean over the batch of the sum of the squared
+     * network outputs, so that a head the data rarely selects stays near
+     * zero (with the prior: near the prediction). */
+    if (t->cfg->shrink > 0) {
+        double sq = 0;
+
+        for (b = 0; b < n; b++) {
+            const float *o = out + b * heads;
+            float *g = grad ? p->dout + b * heads : NULL;
+            size_t j;
+
+            for (j = 0; j < heads; j++) {
+                sq += (double)o[j] * (double)o[j];
+                if (g)
+                    g[j] = (float)((double)g[j] + 2 * t->cfg->shrink * (double)o[j] / bsz);
+            }
+        }
+        loss += t->cfg->shrink * sq / (double)n;
     }
     return loss + alpha * cql / (double)n;
 }

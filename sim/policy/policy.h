@@ -386,6 +386,9 @@ struct policy_train_config {
     bool best_heldout;    /* keep each problem's weights at the evaluation of least held-out
                              loss (early stopping: evaluations every `every` steps and after
                              the last; needs holdout > 0), else the last step's */
+    double shrink;        /* lambda >= 0: the loss adds lambda x the sum of the squared
+                             network outputs (the heads, without the prior), mean over the
+                             batch: heads the data rarely selects stay near zero */
     bool imitate;         /* behaviour cloning: minimise only the cross-entropy of the plans'
                              softmin distribution against the sample's plan (the conservative
                              term at alpha 1); the costs are not read */
@@ -474,6 +477,10 @@ struct policy_agent_part {
     double cost_mean;                  /* the training costs' mean */
     double cost_sd;                    /* their standard deviation, > 0 */
     double bytes_scale;                /* the family's largest crossing, B (> 0) */
+    double prior_shift;                /* with the model prior: the training costs' mean
+                                          miss of the prediction, mean(cost - J), added to
+                                          the prior so that the network learns departures
+                                          from it (0 without a prior) */
     size_t n_weights;                  /* floats of weights[] */
     float *weights;                    /* every fc layer's weights then bias, in order */
 };

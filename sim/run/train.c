@@ -493,11 +493,11 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
 
         snprintf(settings, sizeof(settings),
                  "batch=%u learning_rate=%g hidden=%u depth=%u conservative=%g holdout=%g "
-                 "threads=%d prior=%s keep=%s%s",
+                 "threads=%d prior=%s keep=%s shrink=%g%s",
                  (unsigned)c->batch, c->learning_rate, (unsigned)c->hidden, (unsigned)c->depth,
                  c->conservative, c->holdout, c->threads,
                  policy_prior_name((enum policy_prior)c->prior),
-                 c->best_heldout ? "best" : "last", c->imitate ? " imitate" : "");
+                 c->best_heldout ? "best" : "last", c->shrink, c->imitate ? " imitate" : "");
         sources = sources_text(o);
         info = (struct db_training_info){o->out_path, sources ? sources : "", l.n_samples,
                                          c->seed, c->steps, settings, o->version};

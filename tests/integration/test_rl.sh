@@ -43,7 +43,7 @@ expect_eq "... and records 40 with its settings (prior, keep)" \
 expect_exit 0 "train without the prior, keeping the last weights, imitating" "$COINFER" train "$s" \
     --out "$a2" --steps 20 --seed 3 --prior none --keep last --imitate -q
 expect_eq "... recorded so" \
-    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last shrink=0.1 imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
     "1"
 expect_exit 0 "... and that agent decides too" "$COINFER" run --policy rl --agent "$a2" \
     --db "$TMP/imitate.db" $SC
@@ -54,6 +54,8 @@ expect_match "... names the choices" "$ERR" "--keep takes best or last"
 expect_exit 2 "--keep best with nothing held out" "$COINFER" train "$s" --out "$TMP/n.agent" \
     --keep best --holdout 0
 expect_match "... says why" "$ERR" "needs samples held out"
+expect_exit 2 "--shrink -1" "$COINFER" train "$s" --out "$TMP/n.agent" --shrink -1
+expect_match "... names the option" "$ERR" "--shrink"
 expect_exit 2 "--max-samples 0" "$COINFER" train "$s" --out "$TMP/n.agent" --max-samples 0
 expect_match "... names the option" "$ERR" "--max-samples"
 

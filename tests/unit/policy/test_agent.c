@@ -12,7 +12,8 @@
  * untrained agent decides as joint (objective for objective, on random
  * states of chains and DAGs), and in a world whose cost model misses a
  * state-dependent term of the size of the objective, the trained agent's
- * regret is below half of joint's (measured: 0.3 % of it). Imitation of
+ * regret is 0.3 % of joint's without shrinkage, 42 % with coinfer train's
+ * default (0.1: the price of trusting the prediction where data are few). Imitation of
  * the optimal plans (behaviour cloning, costs unread) takes them on
  * held-out states (regret 0.0073 % of chance's).
  */
@@ -386,6 +387,11 @@ static void test_bad_training_inputs_are_clear_errors(void **state)
     assert_core_rc(policy_agent_train(pr, 1, d.samples, d.n, &cfg, NULL, NULL, 0, &a, &err),
                    CORE_E_INPUT);
     assert_non_null(strstr(err.msg, "prior"));
+    cfg.shrink = -1;
+    assert_core_rc(policy_agent_train(pr, 1, d.samples, d.n, &cfg, NULL, NULL, 0, &a, &err),
+                   CORE_E_INPUT);
+    assert_non_null(strstr(err.msg, "shrinkage"));
+    cfg.shrink = 0;
     cfg.prior = POLICY_PRIOR_MODEL;
     cfg.best_heldout = true;
     cfg.holdout = 0;
@@ -534,7 +540,7 @@ static double wrong_model_cost(struct world *w, const struct compute_state *st, 
            k * policy_head_value(&w->h, w->out, policy_head_cut_of(&w->h, pl), pl, NULL, 0);
 }
 
-static void test_the_model_prior_learns_what_the_prediction_misses(void **state)
+static void learns_the_misses(double shrink, double bound)
 {
     struct policy_agent_problem pr = {.model = "m", .device = "d", .n_state = N_STATE};
     struct policy_train_config cfg = base_cfg;
@@ -560,6 +566,7 @@ static void test_the_model_prior_learns_what_the_prediction_misses(void **state)
         d.samples[i].cost = wrong_model_cost(&w, &d.st, k, d.samples[i].state,
                                              &d.samples[i].plan);
     cfg.prior = POLICY_PRIOR_MODEL;
+    cfg.shrink = shrink;
     cfg.steps = 1500;
     assert_core_rc(policy_agent_train(&pr, 1, d.samples, d.n, &cfg, NULL, NULL, 0, &a, &err),
                    CORE_OK);
@@ -592,15 +599,22 @@ static void test_the_model_prior_learns_what_the_prediction_misses(void **state)
             fail();
         }
     }
-    print_message("wrong model: mean regret of the agent with the prior %.4g, of joint %.4g "
-                  "(objective scale %.4g)\n", regret_agent, regret_joint, scale);
+    print_message("wrong model, shrinkage %g: mean regret of the agent with the prior %.4g, of "
+                  "joint %.4g (objective scale %.4g)\n", shrink, regret_agent, regret_joint,
+                  scale);
     assert_true(regret_joint > 0);
-    assert_true(regret_agent < 0.5 * regret_joint);
+    assert_true(regret_agent < bound * regret_joint);
     policy_solver_destroy(joint);
     policy_agent_destroy(a);
     data_free(&d);
     world_fini(&w);
     core_rng_destroy(r);
+}
+
+static void test_the_model_prior_learns_what_the_prediction_misses(void **state)
+{
+    learns_the_misses(0, 0.01);  /* measured 0.003 of joint's regret */
+    learns_the_misses(0.1, 0.6); /* coinfer train's default shrinkage: measured 0.42 */
 }
 
 static void test_imitation_learns_to_take_the_behaviour_plans(void **state)
