@@ -8,11 +8,13 @@
 # the training is deterministic on one machine type, and the margin covers
 # another OpenBLAS kernel's rounding.
 #
-#   measured (3 seeds; `coinfer train` defaults: the model prior, the
-#   weights of least held-out loss): rl mean J 0.0083287 s, joint 0.0082862 s,
-#   split 0.0083748 s, split-default 0.014308 s; rl's mean regret against
-#   joint 4.2434e-05 s, split match 1.0.
-#   asserted: rl's mean regret against joint <= 0.0001 s (2.4 times the
+#   measured (3 seeds; `coinfer train` defaults: the model prior, shrinkage
+#   0.1 - chosen on this scenario's held-out seeds 1-3, so this test is where
+#   the default was tuned, default.xml where it is tested -, the weights of
+#   least held-out loss): rl mean J 0.008327 s, joint 0.0082862 s, split
+#   0.0083748 s, split-default 0.014308 s; rl's mean regret against joint
+#   4.0756e-05 s, split match 1.0.
+#   asserted: rl's mean regret against joint <= 0.0001 s (2.5 times the
 #   measured), rl's mean J below split's and split-default's, rl's split
 #   match >= 0.95.
 set -u
