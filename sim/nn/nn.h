@@ -636,6 +636,49 @@ bool nn_decode(const struct nn_encoding *enc, const uint8_t *in, size_t n, float
 uint16_t nn_half_from_float(float f);
 float nn_half_to_float(uint16_t h);
 
+/* ---- accuracy of a split under an encoding (accuracy.c) ---------------- */
+
+/* The prefixes of the layer order worth splitting after: k[0..count) (room
+ * for n_layers), each the number of layers the device runs, ascending from
+ * 0 (the input crosses), leaving at least the last layer to the edge. A
+ * prefix that stops just before a layer that joins its producer's problem
+ * layer (proto's grouping: an alias once folded and fused, flatten or
+ * dropout, reading only the layer before it, which it alone reads) is left
+ * out: it sends the same tensor as the prefix after it. Returns count. */
+size_t nn_model_cut_prefixes(const struct nn_model *m, size_t *k);
+
+/* Bytes one inference sends at split a (nn_model_split_crossing) with each
+ * crossing tensor encoded by enc, in *bytes. CORE_E_NOMEM. */
+enum core_rc nn_split_encoded_bytes(const struct nn_model *m, const bool *a,
+                                    const struct nn_encoding *enc, uint64_t *bytes,
+                                    struct core_err *e);
+
+/* How nn_split_accuracy runs. */
+struct nn_split_accuracy_config {
+    const struct nn_encoding *encs; /* [n_encs]: the encodings measured (borrowed) */
+    size_t n_encs;                  /* >= 1 */
+    int threads;                    /* 1 .. cores, as nn_model_forward */
+    volatile int *stop;             /* when non-NULL and set, stop after the batch */
+    /* Called after each batch with the items done (NULL: none). */
+    void (*progress)(void *ctx, size_t items_done);
+    void *ctx;                      /* passed to progress */
+};
+
+/* Classify the first d->n items of d with finalized model m (batch B: items
+ * in batches of B, the last padded) split at part a (closed under
+ * predecessors, without the last layer; empty: the input crosses): part a
+ * runs on each batch, then, per encoding, each crossing tensor of each item
+ * (one inference's tensor: its own scale or top-k) is encoded and decoded
+ * and the rest of the model runs on the decoded tensors. correct[k] (room
+ * for c->n_encs) is the count of items whose first largest output is their
+ * label under encs[k]. fp32 gives the whole model's bits. CORE_E_INPUT for
+ * an unfinalized model, one that does not fit the data, a part not closed
+ * or holding the last layer; CORE_E_INTERRUPTED when *stop was set;
+ * CORE_E_NOMEM. */
+enum core_rc nn_split_accuracy(struct nn_model *m, const struct nn_dataset *d, const bool *a,
+                               const struct nn_split_accuracy_config *c, size_t *correct,
+                               struct core_err *e);
+
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {
