@@ -3,7 +3,8 @@
 # encoding on the shipped LeNet-5 (the first 200 test images keep it quick),
 # fp32 and top-k of every value equal to the whole model at every split, the
 # byte counts of the encodings, the summary lines, the same table twice, the
-# rows of the accuracy table with --db, and the usage errors (exit 2).
+# rows of the accuracy table with --db (and coinfer export of them), and the
+# usage errors (exit 2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +53,10 @@ expect_eq "--db: the model, weights, items and the input row's bytes" \
 expect_eq "--db: the printed accuracy of each row" \
     "$(sql "$TMP/a.db" "SELECT printf('%d %s %.2f', split, encoding, 100.0 * accuracy) FROM accuracy ORDER BY rowid" | tr '\n' ' ')" \
     "$(awk '{printf "%s %s %s ", $1, $3, $5}' <<<"$ROWS")"
+
+expect_exit 0 "export --table accuracy" "$COINFER" export "$TMP/a.db" --table accuracy --csv
+expect_eq "export: the header and 18 rows" "$(head -n 1 <<<"$OUT"),$(tail -n +2 <<<"$OUT" | wc -l | tr -d ' ')" \
+    "model,weights,split,layer,encoding,crossing_bytes,items,correct,accuracy,fp32_accuracy,measured_at,18"
 
 # ---- the same table again ----------------------------------------------------------------
 expect_exit 0 "accuracy again, no --db" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
