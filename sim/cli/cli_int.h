@@ -26,6 +26,14 @@ int cli_infer(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_plot(int argc, char **argv);
+int cli_accuracy(int argc, char **argv);
+
+struct nn_model;
+/* MODEL of train-model and accuracy (model_arg.c): a model file's graph or
+ * a zoo model's, unfinalized, at batch 1, in *out (owned). Returns an exit
+ * code: 0, or 2 (message printed, "coinfer COMMAND: ..." for an unknown
+ * name) for a bad model. */
+int cli_load_graph(const char *command, const char *arg, struct nn_model **out);
 
 struct run_assembly;
 struct run_options;

@@ -128,34 +128,6 @@ static bool parse_real(const char *s, double lo, double hi, double *out)
     return true;
 }
 
-static bool is_model_file(const char *arg)
-{
-    size_t n = strlen(arg);
-
-    return strchr(arg, '/') != NULL || (n > 4 && strcmp(arg + n - 4, ".xml") == 0);
-}
-
-/* MODEL's graph, unfinalized, at batch 1 (file) or the zoo's. Returns an
- * exit code. */
-static int load_graph(const char *arg, struct nn_model **out)
-{
-    struct core_err e;
-    size_t z;
-
-    core_err_clear(&e);
-    *out = NULL;
-    if (is_model_file(arg))
-        return io_model_load_graph(arg, out, &e) == CORE_OK ? 0 : cli_fail(&e);
-    for (z = 0; z < NN_ZOO_COUNT; z++)
-        if (strcmp(arg, nn_zoo_name((enum nn_zoo_model)z)) == 0)
-            return nn_zoo_build((enum nn_zoo_model)z, 1, out, &e) == CORE_OK ? 0 : cli_fail(&e);
-    fprintf(stderr, "coinfer train-model: unknown model '%s' (zoo:", arg);
-    for (z = 0; z < NN_ZOO_COUNT; z++)
-        fprintf(stderr, "%s %s", z ? "," : "", nn_zoo_name((enum nn_zoo_model)z));
-    fprintf(stderr, "; or a model file such as models/lenet5-fmnist.xml)\n");
-    return 2;
-}
-
 /* The progress display: the bar while training, a line per epoch. */
 struct train_view {
     struct cli_progress bar; /* the bar on stderr */
@@ -203,7 +175,7 @@ static int train(struct train_options *o)
     int rc;
 
     core_err_clear(&e);
-    rc = load_graph(o->model, &graph);
+    rc = cli_load_graph("train-model", o->model, &graph);
     if (rc != 0)
         return rc;
     if (nn_model_clone(graph, o->batch, &m, &e) != CORE_OK ||

@@ -27,6 +27,7 @@ static const struct subcommand subcommands[] = {
     {"regret", cli_regret, "compare every policy with the exact optimum, decision by decision"},
     {"train", cli_train, "train the learning agent offline on the samples of results databases"},
     {"train-model", cli_train_model, "train a DNN classifier on Fashion-MNIST, write its weights"},
+    {"accuracy", cli_accuracy, "test accuracy of a classifier per split and feature encoding"},
     {"infer", cli_infer, "run one forward pass of a model on a tensor from a file"},
     {"import", cli_import, "convert an ONNX model into a model file and its weights"},
 };

@@ -42,6 +42,7 @@ enum db_table {
     DB_SAMPLES,       /* struct db_sample_row, per run (the table sample_rows) */
     DB_SAMPLE_FIELDS, /* struct db_sample_field_row, per run */
     DB_TRAINING_STEPS, /* struct db_training_step, per training (its id as the run id) */
+    DB_ACCURACY,      /* struct db_accuracy_row, no run */
     DB_TABLE_COUNT
 };
 
@@ -126,6 +127,21 @@ struct db_layer_row {
     const char *op;        /* that layer's op */
     const char *nn_layers; /* every nn layer it is, '+'-separated, in order */
     double out_bytes;      /* its output tensor, B */
+};
+
+/* One row of `accuracy`: a classifier's test accuracy at a split with an
+ * encoding of the crossing tensors (strings borrowed for the call). */
+struct db_accuracy_row {
+    const char *model;       /* the model's name */
+    const char *weights;     /* its weights file */
+    uint32_t split;          /* layers the device runs (a prefix; 0: the input crosses) */
+    const char *layer;       /* the last of them ("input" for 0) */
+    const char *encoding;    /* nn_encoding_text: "fp32", "int8", "topk:0.25", ... */
+    uint64_t crossing_bytes; /* bytes one inference sends, B */
+    uint64_t items;          /* test images classified, >= 1 */
+    uint64_t correct;        /* of them classified right */
+    double accuracy;         /* correct / items */
+    double fp32_accuracy;    /* the whole model's on the same images */
 };
 
 /* A training sample (the view `samples` adds each one's next state: the
@@ -215,6 +231,9 @@ enum core_rc db_insert_samples(struct db *db, int64_t run_id, const struct db_sa
 enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
                                      const struct db_sample_field_row *rows, size_t n,
                                      struct core_err *e);
+/* One batch is one measurement: its rows share one measured_at (now). */
+enum core_rc db_insert_accuracy(struct db *db, const struct db_accuracy_row *rows, size_t n,
+                                struct core_err *e);
 enum core_rc db_insert_training_steps(struct db *db, int64_t train_id,
                                       const struct db_training_step *rows, size_t n,
                                       struct core_err *e);

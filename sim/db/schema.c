@@ -453,6 +453,29 @@ static const struct migration migrations[] = {
      "    heldout_regret REAL,\n"
      "    PRIMARY KEY (train_id, step)\n"
      ") WITHOUT ROWID;\n"},
+    /* 9 -> 10: accuracy, what `coinfer accuracy` measures (issue 12): one row
+     * per (split, encoding) of a measurement, not tied to a run. split is the
+     * number of layers the device runs (a prefix of the layer order, 0: the
+     * input crosses), layer the last of them ('input' for 0); crossing_bytes
+     * what one inference sends with the encoding; correct of items test
+     * images; fp32_accuracy the whole model's on the same images, the
+     * reference of the difference; measured_at one value for all rows of a
+     * measurement, as profiles' profiled_at. */
+    {"create accuracy",
+     "CREATE TABLE accuracy (\n"
+     "    model TEXT NOT NULL,\n"
+     "    weights TEXT NOT NULL,\n"
+     "    split INTEGER NOT NULL CHECK (split >= 0),\n"
+     "    layer TEXT NOT NULL,\n"
+     "    encoding TEXT NOT NULL,\n"
+     "    crossing_bytes INTEGER NOT NULL CHECK (crossing_bytes >= 0),\n"
+     "    items INTEGER NOT NULL CHECK (items >= 1),\n"
+     "    correct INTEGER NOT NULL CHECK (correct >= 0 AND correct <= items),\n"
+     "    accuracy REAL NOT NULL,\n"
+     "    fp32_accuracy REAL NOT NULL,\n"
+     "    measured_at TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX accuracy_by_model ON accuracy (model, measured_at, split, encoding);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -8,6 +8,7 @@
  *     stored derived so that queries need no arithmetic;
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
+ *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch;
  *   inferences (struct proto_outcome): model is the batch's
  *     model_names[outcome.model]; correct -1 (not known) is NULL; the
  *     flags are 0 or 1; ue_alloc and edge_alloc are the plan's allocation
@@ -209,6 +210,34 @@ static void describe_profile(const void *row, char *buf, size_t size)
 
     snprintf(buf, size, "the profile of %s layer %d (%s)", r->model ? r->model : "(null)",
              r->layer_index, r->layer_name ? r->layer_name : "(null)");
+}
+
+/* Accuracy rows bind ?2..?11; ?1 (measured_at, now) is bound once per batch
+ * (bind_profile_batch: the same timestamp rule). */
+static void bind_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
+{
+    const struct db_accuracy_row *r = row;
+
+    (void)run_id;
+    (void)ctx;
+    sqlite3_bind_text(st, 2, r->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->weights, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->split);
+    sqlite3_bind_text(st, 5, r->layer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->encoding, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)r->crossing_bytes);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->items);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->correct);
+    sqlite3_bind_double(st, 10, r->accuracy);
+    sqlite3_bind_double(st, 11, r->fp32_accuracy);
+}
+
+static void describe_accuracy(const void *row, char *buf, size_t size)
+{
+    const struct db_accuracy_row *r = row;
+
+    snprintf(buf, size, "the accuracy of %s at split %u with %s", r->model ? r->model : "(null)",
+             (unsigned)r->split, r->encoding ? r->encoding : "(null)");
 }
 
 /* ---- inferences ---------------------------------------------------------- */
@@ -587,6 +616,17 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .bind = bind_training_step,
         .describe = describe_training_step,
     },
+    [DB_ACCURACY] = {
+        .rows_name = "accuracy rows",
+        .insert_sql = "INSERT INTO accuracy (model, weights, split, layer, encoding, "
+                      "crossing_bytes, items, correct, accuracy, fp32_accuracy, measured_at) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1)",
+        .row_size = sizeof(struct db_accuracy_row),
+        .per_run = false,
+        .bind_batch = bind_profile_batch,
+        .bind = bind_accuracy,
+        .describe = describe_accuracy,
+    },
 };
 
 /* ---- typed entry points --------------------------------------------------------- */
@@ -663,4 +703,10 @@ enum core_rc db_insert_training_steps(struct db *db, int64_t train_id,
                                       struct core_err *e)
 {
     return db_insert(db, DB_TRAINING_STEPS, train_id, rows, n, NULL, e);
+}
+
+enum core_rc db_insert_accuracy(struct db *db, const struct db_accuracy_row *rows, size_t n,
+                                struct core_err *e)
+{
+    return db_insert(db, DB_ACCURACY, 0, rows, n, NULL, e);
 }

@@ -577,6 +577,108 @@ enum core_rc nn_fit(struct nn_model *m, const struct nn_dataset *train,
 enum core_rc nn_evaluate(struct nn_model *m, const struct nn_dataset *d, int threads,
                          double *accuracy, double *loss, struct core_err *e);
 
+/* ---- feature encodings of a crossing tensor (encode.c) ------------------ */
+
+/* What crosses a split instead of the float32 tensor: the feature
+ * compressions of JALAD and BottleNet-style split inference. Per tensor (one
+ * inference's crossing tensor, n values):
+ *   fp32  the float32 values (4 n bytes), lossless;
+ *   fp16  IEEE half, round to nearest even, saturating at +-65504 (2 n);
+ *   int8, int4  linear quantisation, one scale s and zero point z per
+ *         tensor over [min(0, min x), max(0, max x)] with 255 or 15 steps:
+ *         q = clamp(round(x / s) + z), decoded (q - z) s, within s / 2 of x;
+ *         5 + n and 5 + ceil(n / 2) bytes;
+ *   topk  the k = ceil(f n) values of largest magnitude (ties: the lower
+ *         index) and their indices, zeros elsewhere: 4 + k (4 + w) bytes,
+ *         w = 1, 2 or 4 the index width for n <= 2^8, 2^16, more.
+ * The byte layouts are in encode.c. Decoded values are never NaN or infinite
+ * except under fp32 (the identity): a NaN encodes as 0, an infinity as the
+ * largest finite value of its sign. */
+enum nn_enc_kind {
+    NN_ENC_FP32,
+    NN_ENC_FP16,
+    NN_ENC_INT8,
+    NN_ENC_INT4,
+    NN_ENC_TOPK,
+    NN_ENC_KIND_COUNT
+};
+
+/* An encoding. */
+struct nn_encoding {
+    enum nn_enc_kind kind; /* which */
+    double topk_fraction;  /* topk: share of the values kept, (0, 1]; else unused */
+};
+
+/* "fp32", "fp16", "int8", "int4", "topk". */
+const char *nn_enc_kind_name(enum nn_enc_kind k);
+/* Parse "fp32", "fp16", "int8", "int4" or "topk:F" (0 < F <= 1): true with
+ * it in *out, else false. */
+bool nn_encoding_parse(const char *text, struct nn_encoding *out);
+/* The text nn_encoding_parse reads back ("topk:0.25"; %g of the fraction). */
+void nn_encoding_text(const struct nn_encoding *enc, char *buf, size_t size);
+/* Values kept by a topk encoding of n values: ceil(f n) within 1e-9,
+ * between 1 and n (0 for n = 0). */
+size_t nn_encoding_topk_count(const struct nn_encoding *enc, size_t n);
+/* Bytes of the encoding of n values (what crosses the link). */
+uint64_t nn_encoding_bytes(const struct nn_encoding *enc, size_t n);
+/* Encode x[0..n) (borrowed) into out (nn_encoding_bytes(enc, n) bytes);
+ * ws: n floats of scratch for topk (NULL for the others). Returns the
+ * bytes written. Allocates nothing. */
+size_t nn_encode(const struct nn_encoding *enc, const float *x, size_t n, uint8_t *out,
+                 float *ws);
+/* Decode the encoding in of n values into y[0..n). false (y then
+ * unspecified) when the bytes are not an encoding nn_encode writes for n
+ * values: a scale that is not positive and finite or a zero point beyond
+ * the steps (int8, int4), a count other than the encoding's, an index out
+ * of range or not ascending, or a value not finite (topk). */
+bool nn_decode(const struct nn_encoding *enc, const uint8_t *in, size_t n, float *y);
+/* IEEE binary16 of f as fp16 encodes it, and back (exact). */
+uint16_t nn_half_from_float(float f);
+float nn_half_to_float(uint16_t h);
+
+/* ---- accuracy of a split under an encoding (accuracy.c) ---------------- */
+
+/* The prefixes of the layer order worth splitting after: k[0..count) (room
+ * for n_layers), each the number of layers the device runs, ascending from
+ * 0 (the input crosses), leaving at least the last layer to the edge. A
+ * prefix that stops just before a layer that joins its producer's problem
+ * layer (proto's grouping: an alias once folded and fused, flatten or
+ * dropout, reading only the layer before it, which it alone reads) is left
+ * out: it sends the same tensor as the prefix after it. Returns count. */
+size_t nn_model_cut_prefixes(const struct nn_model *m, size_t *k);
+
+/* Bytes one inference sends at split a (nn_model_split_crossing) with each
+ * crossing tensor encoded by enc, in *bytes. CORE_E_NOMEM. */
+enum core_rc nn_split_encoded_bytes(const struct nn_model *m, const bool *a,
+                                    const struct nn_encoding *enc, uint64_t *bytes,
+                                    struct core_err *e);
+
+/* How nn_split_accuracy runs. */
+struct nn_split_accuracy_config {
+    const struct nn_encoding *encs; /* [n_encs]: the encodings measured (borrowed) */
+    size_t n_encs;                  /* >= 1 */
+    int threads;                    /* 1 .. cores, as nn_model_forward */
+    volatile int *stop;             /* when non-NULL and set, stop after the batch */
+    /* Called after each batch with the items done (NULL: none). */
+    void (*progress)(void *ctx, size_t items_done);
+    void *ctx;                      /* passed to progress */
+};
+
+/* Classify the first d->n items of d with finalized model m (batch B: items
+ * in batches of B, the last padded) split at part a (closed under
+ * predecessors, without the last layer; empty: the input crosses): part a
+ * runs on each batch, then, per encoding, each crossing tensor of each item
+ * (one inference's tensor: its own scale or top-k) is encoded and decoded
+ * and the rest of the model runs on the decoded tensors. correct[k] (room
+ * for c->n_encs) is the count of items whose first largest output is their
+ * label under encs[k]. fp32 gives the whole model's bits. CORE_E_INPUT for
+ * an unfinalized model, one that does not fit the data, a part not closed
+ * or holding the last layer; CORE_E_INTERRUPTED when *stop was set;
+ * CORE_E_NOMEM. */
+enum core_rc nn_split_accuracy(struct nn_model *m, const struct nn_dataset *d, const bool *a,
+                               const struct nn_split_accuracy_config *c, size_t *correct,
+                               struct core_err *e);
+
 /* ---- the zoo (zoo.c) -------------------------------------------------- */
 
 enum nn_zoo_model {

@@ -153,7 +153,10 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "window_reward,next_state");
     raw_columns(conn, "sample_fields", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,device,model,kind,field,name,unit,description");
-    assert_int_equal(db_schema_version(), 9);
+    raw_columns(conn, "accuracy", cols, sizeof(cols));
+    assert_string_equal(cols, "model,weights,split,layer,encoding,crossing_bytes,items,correct,"
+                              "accuracy,fp32_accuracy,measured_at");
+    assert_int_equal(db_schema_version(), 10);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -177,9 +180,9 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "train_id,step,loss,heldout_loss,heldout_regret");
     /* Every table of DESIGN.md (samples a view over sample_rows), requests, configs, ues,
      * energy, layers, sweep_points, sweep_values, sample_fields, trainings and
-     * training_steps: 16. */
+     * training_steps, accuracy: 17. */
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-                     16);
+                     17);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
                                    "name = 'samples'"),
                      1);
@@ -442,6 +445,40 @@ static void test_db_profile_batch_with_a_bad_row_is_refused_whole(void **state)
     db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM profiles"), 0);
+    sqlite3_close(conn);
+}
+
+static void test_db_accuracy_rows_read_back_with_one_measured_at(void **state)
+{
+    static const struct db_accuracy_row rows[] = {
+        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 0, "input", "fp32", 3136, 200, 183,
+         0.915, 0.915},
+        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 2, "pool1", "topk:0.25", 8644, 200,
+         180, 0.9, 0.915},
+    };
+    struct testutil_dir *f = *state;
+    struct db_accuracy_row bad = rows[1];
+    struct db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3 *conn;
+
+    assert_int_equal(db_insert_accuracy(db, rows, ARRAY_LEN(rows), &e), CORE_OK);
+    bad.correct = 201; /* more than the items: the CHECK refuses the batch */
+    core_err_clear(&e);
+    assert_int_equal(db_insert_accuracy(db, &bad, 1, &e), CORE_E_DB);
+    if (!strstr(e.msg, "the accuracy of lenet5-fmnist at split 2 with topk:0.25")) {
+        print_error("message: %s\n", e.msg);
+        fail();
+    }
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(DISTINCT measured_at) FROM accuracy"), 1);
+    assert_int_equal(raw_int(conn, "SELECT crossing_bytes FROM accuracy WHERE split = 2 AND "
+                                   "layer = 'pool1' AND encoding = 'topk:0.25' AND items = 200 "
+                                   "AND correct = 180 AND accuracy = 0.9 AND fp32_accuracy = "
+                                   "0.915 AND weights = 'models/lenet5-fmnist.weights'"),
+                     8644);
     sqlite3_close(conn);
 }
 
@@ -1025,6 +1062,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_opens_current_version_without_migrating, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_rejects_newer_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_accuracy_rows_read_back_with_one_measured_at,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_rejects_file_that_is_not_a_database, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_failed_migration_leaves_the_file_unchanged, setup,

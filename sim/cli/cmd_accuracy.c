@@ -1,0 +1,364 @@
+/*
+ * cmd_accuracy.c — `coinfer accuracy MODEL --weights W [--db FILE]
+ * [--encodings LIST] [--limit N] [--threads T] [--data D] [--quiet]`.
+ *
+ * What splitting a classifier and encoding the tensors that cross do to its
+ * test accuracy (issue 12: accuracy as a decision variable). MODEL's graph
+ * (a model file or a zoo name) is copied at batch BATCH, given the weights W,
+ * and folded and fused as a deployed model is (the problems the policies
+ * decide on price that model). For every cut point (nn_model_cut_prefixes:
+ * the input, and after each layer that ends a problem layer, the last left
+ * to the edge) and every encoding, the test set runs split there with each
+ * inference's crossing tensors encoded and decoded (nn_split_accuracy). One
+ * row per (split, encoding) on stdout as it is measured:
+ *
+ *   split layer encoding bytes accuracy vs_fp32
+ *
+ * bytes what one inference sends, vs_fp32 the difference in points from the
+ * whole model's accuracy on the same images; then per encoding its largest
+ * drop:
+ *
+ *   encoding=<e> max_drop_points=<x> split=<k> layer=<name>
+ *
+ * --db stores the rows in the `accuracy` table, one measured_at. A progress
+ * bar on stderr when it is a terminal. SIGINT or SIGTERM stops after the
+ * current batch, stores nothing, exit 1.
+ */
+#include "cli/cli_int.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "nn/nn.h"
+
+/* Items a forward pass classifies at once. */
+#define BATCH 100
+#define DEFAULT_ENCODINGS "fp32,fp16,int8,int4,topk:0.25"
+/* Most encodings one command measures. */
+#define MAX_ENCODINGS 16
+/* Room for an encoding's text ("topk:0.123456"). */
+#define ENC_TEXT 32
+/* Redraw the progress bar at most this often, s. */
+#define DRAW_PERIOD_S 0.1
+
+struct accuracy_options {
+    const char *model;   /* MODEL */
+    const char *weights; /* --weights */
+    const char *db;      /* --db, NULL: none */
+    const char *data;    /* --data: "fashion-mnist" or a directory */
+    size_t limit;        /* --limit: first N test items, 0: all */
+    int threads;         /* --threads */
+    bool quiet;          /* --quiet */
+    size_t n_encs;       /* encodings */
+    struct nn_encoding encs[MAX_ENCODINGS]; /* --encodings, in order */
+};
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: coinfer accuracy MODEL --weights W [--db FILE] [--encodings LIST]\n"
+            "                        [--limit N] [--threads T] [--data D] [--quiet]\n"
+            "\n"
+            "Measure a classifier's Fashion-MNIST test accuracy when it is split between a\n"
+            "device and the edge and the tensors that cross are encoded: for every cut\n"
+            "point (the input, and after each layer that ends a problem layer) and every\n"
+            "encoding, the bytes one inference sends and the accuracy, with its difference\n"
+            "from the whole model's in points. The model runs folded and fused, as deployed.\n"
+            "MODEL is a model file (its graph) or a zoo name; W its weights file.\n"
+            "\n"
+            "  --weights W       the weights (coinfer's format; required)\n"
+            "  --encodings LIST  comma-separated, from fp32, fp16, int8, int4 (linear, one\n"
+            "                    scale and zero point per tensor) and topk:F (the share F of\n"
+            "                    values of largest magnitude, with their indices)\n"
+            "                    (default %s)\n"
+            "  --limit N         the first N test images only (default: all 10,000)\n"
+            "  --threads T       1 .. cores (default 1)\n"
+            "  --data D          fashion-mnist (default; %s) or a directory\n"
+            "                    with the same IDX files\n"
+            "  --db FILE         also store the rows in FILE's table accuracy\n"
+            "  --quiet, -q       no progress bar\n"
+            "  --help, -h        this text\n"
+            "\n"
+            "Prints one row per (split, encoding):\n"
+            "  split layer encoding bytes accuracy vs_fp32\n"
+            "then per encoding: encoding=<e> max_drop_points=<x> split=<k> layer=<name>\n"
+            "Exit codes: 0 success, 1 runtime failure or interrupted, 2 bad input or usage.\n",
+            DEFAULT_ENCODINGS, NN_FMNIST_DIR);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "coinfer accuracy: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see coinfer accuracy --help)\n");
+    return 2;
+}
+
+/* Parse LIST into o->encs. Returns an exit code (2 with the message). */
+static int parse_encodings(const char *list, struct accuracy_options *o)
+{
+    char buf[512], *save = NULL, *item;
+
+    if (strlen(list) >= sizeof(buf))
+        return usage_error("--encodings '%s' is too long", list);
+    strcpy(buf, list);
+    o->n_encs = 0;
+    for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (o->n_encs == MAX_ENCODINGS)
+            return usage_error("--encodings: more than %d encodings", MAX_ENCODINGS);
+        if (!nn_encoding_parse(item, &o->encs[o->n_encs]))
+            return usage_error("--encodings: '%s' is not an encoding (fp32, fp16, int8, int4 "
+                               "or topk:F with 0 < F <= 1)",
+                               item);
+        o->n_encs++;
+    }
+    if (o->n_encs == 0)
+        return usage_error("%s", "--encodings lists no encoding");
+    return 0;
+}
+
+/* The model's name: a file's base name without ".xml", or the zoo name. */
+static void model_name(const char *arg, char *buf, size_t size)
+{
+    const char *base = strrchr(arg, '/');
+    size_t n;
+
+    snprintf(buf, size, "%s", base ? base + 1 : arg);
+    n = strlen(buf);
+    if (n > 4 && strcmp(buf + n - 4, ".xml") == 0)
+        buf[n - 4] = '\0';
+}
+
+static double wall_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The progress bar over all splits. */
+struct accuracy_view {
+    struct cli_progress bar; /* on stderr */
+    size_t split;            /* splits done */
+    size_t n_splits;         /* splits */
+    size_t items;            /* test items per split */
+    double start_s;          /* when measuring started (monotonic), s */
+    double drawn_s;          /* when the bar was last drawn, s */
+};
+
+static void on_progress(void *ctx, size_t items_done)
+{
+    struct accuracy_view *v = ctx;
+    const double now = wall_s() - v->start_s;
+    char text[64];
+
+    if (now - v->drawn_s < DRAW_PERIOD_S)
+        return;
+    v->drawn_s = now;
+    snprintf(text, sizeof(text), "split %zu/%zu", v->split + 1, v->n_splits);
+    cli_progress_draw(&v->bar,
+                      ((double)v->split + (double)items_done / (double)v->items) /
+                          (double)v->n_splits,
+                      text, now);
+}
+
+/* Measure every split and encoding, print, store. */
+static int measure(const struct accuracy_options *o)
+{
+    const char *dir = strcmp(o->data, "fashion-mnist") == 0 ? NN_FMNIST_DIR : o->data;
+    struct nn_model *graph = NULL, *m = NULL;
+    struct nn_dataset *test = NULL;
+    struct db_accuracy_row *rows = NULL;
+    char (*enc_text)[ENC_TEXT] = NULL;
+    size_t *cuts = NULL, *correct = NULL, n_cuts, n_layers;
+    bool *a = NULL;
+    struct accuracy_view view = {0};
+    struct nn_split_accuracy_config cfg = {0};
+    char name[256];
+    double fp32;
+    struct core_err e;
+    struct db *db = NULL;
+    int rc;
+
+    core_err_clear(&e);
+    rc = cli_load_graph("accuracy", o->model, &graph);
+    if (rc != 0)
+        return rc;
+    if (nn_model_clone(graph, BATCH, &m, &e) != CORE_OK ||
+        nn_model_finalize(m, 0, &e) != CORE_OK || nn_weights_load(m, o->weights, &e) != CORE_OK ||
+        nn_dataset_load_fmnist(dir, false, &test, &e) != CORE_OK)
+        goto fail;
+    nn_model_fold_batchnorm(m);
+    nn_model_fuse_activations(m);
+    if (o->limit && o->limit < test->n)
+        test->n = o->limit;
+    n_layers = nn_model_n_layers(m);
+    cuts = core_calloc(n_layers, sizeof(*cuts));
+    a = core_calloc(n_layers, sizeof(*a));
+    correct = core_calloc(o->n_encs, sizeof(*correct));
+    enc_text = core_calloc(o->n_encs, sizeof(*enc_text));
+    rows = core_calloc(n_layers * o->n_encs, sizeof(*rows));
+    if (!cuts || !a || !correct || !enc_text || !rows) {
+        core_err(&e, CORE_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    cli_install_signals();
+    if (nn_evaluate(m, test, o->threads, &fp32, NULL, &e) != CORE_OK)
+        goto fail;
+    model_name(o->model, name, sizeof(name));
+    n_cuts = nn_model_cut_prefixes(m, cuts);
+    for (size_t k = 0; k < o->n_encs; k++)
+        nn_encoding_text(&o->encs[k], enc_text[k], sizeof(enc_text[k]));
+    printf("# %s, weights %s: %zu test images, whole-model accuracy %.2f %%\n", name, o->weights,
+           test->n, 100.0 * fp32);
+    printf("%5s  %-16s %-12s %9s %10s %8s\n", "split", "layer", "encoding", "bytes", "accuracy",
+           "vs_fp32");
+    fflush(stdout);
+    cli_progress_init(&view.bar, o->quiet);
+    view.n_splits = n_cuts;
+    view.items = test->n;
+    view.start_s = wall_s();
+    view.drawn_s = -1;
+    cfg = (struct nn_split_accuracy_config){.encs = o->encs, .n_encs = o->n_encs,
+                                            .threads = o->threads, .stop = &cli_stop_requested,
+                                            .progress = on_progress, .ctx = &view};
+    for (size_t c = 0; c < n_cuts; c++) {
+        const char *layer = cuts[c] ? nn_model_layer_name(m, (int)cuts[c] - 1) : "input";
+
+        view.split = c;
+        nn_model_part_prefix(m, cuts[c], a);
+        if (nn_split_accuracy(m, test, a, &cfg, correct, &e) != CORE_OK) {
+            cli_progress_finish(&view.bar);
+            goto fail;
+        }
+        cli_progress_finish(&view.bar);
+        for (size_t k = 0; k < o->n_encs; k++) {
+            struct db_accuracy_row *r = &rows[c * o->n_encs + k];
+
+            if (nn_split_encoded_bytes(m, a, &o->encs[k], &r->crossing_bytes, &e) != CORE_OK)
+                goto fail;
+            r->model = name;
+            r->weights = o->weights;
+            r->split = (uint32_t)cuts[c];
+            r->layer = layer;
+            r->encoding = enc_text[k];
+            r->items = test->n;
+            r->correct = correct[k];
+            r->accuracy = (double)correct[k] / (double)test->n;
+            r->fp32_accuracy = fp32;
+            printf("%5u  %-16s %-12s %9llu %8.2f %% %+8.2f\n", r->split, r->layer, r->encoding,
+                   (unsigned long long)r->crossing_bytes, 100.0 * r->accuracy,
+                   100.0 * (r->accuracy - fp32));
+        }
+        fflush(stdout);
+    }
+    for (size_t k = 0; k < o->n_encs; k++) {
+        const struct db_accuracy_row *worst = &rows[k];
+
+        for (size_t c = 1; c < n_cuts; c++)
+            if (rows[c * o->n_encs + k].accuracy < worst->accuracy)
+                worst = &rows[c * o->n_encs + k];
+        printf("encoding=%s max_drop_points=%.2f split=%u layer=%s\n", enc_text[k],
+               100.0 * (fp32 - worst->accuracy), worst->split, worst->layer);
+    }
+    if (o->db) {
+        db = db_open(o->db, &e);
+        if (!db || db_insert_accuracy(db, rows, n_cuts * o->n_encs, &e) != CORE_OK)
+            goto fail;
+    }
+    rc = 0;
+    goto out;
+fail:
+    rc = cli_fail(&e);
+out:
+    db_close(db);
+    core_free(rows);
+    core_free(enc_text);
+    core_free(correct);
+    core_free(a);
+    core_free(cuts);
+    nn_dataset_destroy(test);
+    nn_model_destroy(m);
+    nn_model_destroy(graph);
+    return rc;
+}
+
+int cli_accuracy(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"weights", required_argument, NULL, 'w'}, {"db", required_argument, NULL, 'd'},
+        {"encodings", required_argument, NULL, 'e'}, {"limit", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct accuracy_options o = {.data = "fashion-mnist", .threads = 1};
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *encodings = DEFAULT_ENCODINGS;
+    uint64_t v;
+    int c, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w':
+            o.weights = optarg;
+            break;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'e':
+            encodings = optarg;
+            break;
+        case 'n':
+            if (!cli_parse_u64(optarg, &v) || v < 1)
+                return usage_error("--limit '%s' is not a positive integer", optarg);
+            o.limit = (size_t)v;
+            break;
+        case 't':
+            if (!cli_parse_u64(optarg, &v) || v < 1 || v > (uint64_t)(cores > 0 ? cores : 1))
+                return usage_error("--threads '%s' is not in 1..%ld (the cores)", optarg,
+                                   cores > 0 ? cores : 1);
+            o.threads = (int)v;
+            break;
+        case 'D':
+            o.data = optarg;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            help(stdout);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("%s", optind >= argc ? "MODEL is missing" : "exactly one MODEL");
+    o.model = argv[optind];
+    if (!o.weights)
+        return usage_error("%s", "--weights W is required");
+    rc = parse_encodings(encodings, &o);
+    if (rc != 0)
+        return rc;
+    if (o.db && !cli_db_option("accuracy", o.db))
+        return 2;
+    return measure(&o);
+}
