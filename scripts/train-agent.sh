@@ -6,7 +6,7 @@
 # OpenBLAS picks its kernels by CPU). The samples database is kept in
 # results/agent-samples.db, the training's output in results/train-agent.log.
 #
-#   scripts/train-agent.sh            (STEPS=N overrides the 4000 steps)
+#   scripts/train-agent.sh            (STEPS=N overrides the 1000 steps)
 #
 # The agent decides for default.xml's problems: `make run` runs it beside the
 # other policies (`coinfer run --policy all --agent models/agents/default.agent`).
@@ -15,7 +15,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-STEPS=${STEPS:-4000}
+STEPS=${STEPS:-1000}
 make --no-print-directory "$BUILD/coinfer" >/dev/null
 mkdir -p results models/agents
 db=results/agent-samples.db

@@ -131,3 +131,11 @@ expect_match "... the seeds in order" "$(grep -E '^ +[0-9]+  joint ' <<<"$OUT" |
 expect_exit 2 "regret with an unknown reference" "$COINFER" regret "$two" --reference best
 expect_exit 2 "regret on a database without the reference's runs" "$COINFER" regret "$r"
 expect_match "... says what is missing" "$ERR" "no configuration and seed with both"
+
+# The shipped agent (scripts/train-agent.sh) binds to default.xml's problems and decides.
+expect_exit 0 "the shipped agent validates" "$COINFER" validate models/agents/default.agent
+expect_exit 0 "the shipped agent runs on default.xml" "$COINFER" run scenarios/default.xml \
+    --policy rl --agent models/agents/default.agent --db "$TMP/shipped.db" -q \
+    --set 'simulation@duration=10 s'
+expect_eq "... and finishes inferences" \
+    "$(sql "$TMP/shipped.db" "SELECT count(t_done_s) > 0 FROM inferences")" "1"
