@@ -13,11 +13,15 @@
  * costs copy_per_s x (latency + bytes / rate), affine in the bytes, so it
  * is kept per boundary cut in pcopy[side][x] beside the learned
  * copy x bytes(x). The prior is in the training costs' normalised units,
- * (J - cost_mean) / cost_sd: the mean goes to the cut heads (every plan
+ * (J + prior_shift - cost_mean) / cost_sd (the caller passes mean =
+ * cost_mean - prior_shift): the constant goes to the cut heads (every plan
  * selects exactly one). With these heads and the learned ones at zero, the
- * decode is joint's plan, value for value. Terms that are infinite
- * (an unavailable option, an unsupported layer) are masked by
- * policy_head_masks and left at zero here.
+ * decode is joint's plan, value for value. Layer and segment terms that
+ * are infinite (an unavailable option, an unsupported layer) are masked by
+ * policy_head_masks and left at zero here; an infinite cut term (no uplink
+ * rate) cannot arise from a state with the edge available, whose rates are
+ * positive (compute.h), and without the edge every cut but the full one is
+ * masked.
  */
 #include "policy/policy_int.h"
 
@@ -102,7 +106,9 @@ enum core_rc policy_head_prior_enable(struct policy_head *h, struct core_err *e)
     return CORE_OK;
 }
 
-static const char *const PRIOR_NAMES[POLICY_PRIOR_COUNT] = {"none", "model"};
+static const char *const PRIOR_NAMES[] = {"none", "model"};
+_Static_assert(sizeof(PRIOR_NAMES) / sizeof(PRIOR_NAMES[0]) == POLICY_PRIOR_COUNT,
+               "a name for every prior");
 
 const char *policy_prior_name(enum policy_prior k)
 {

@@ -353,9 +353,23 @@ static const float *item_heads(struct tprob *p, const struct policy_sample *sm, 
     return policy_head_effective(&p->head, out);
 }
 
+/* Whether sm's plan is valid under its compute state (every layer on a
+ * supported, available option; an edge part only with the edge): its
+ * predicted objective is finite. Without a state, every plan is. */
+static bool plan_valid(struct tprob *p, const struct policy_sample *sm)
+{
+    struct compute_plan_cost c;
+
+    if (!sm->st)
+        return true;
+    compute_plan_cost(p->ap->problem, sm->st, &sm->plan, &c);
+    return !isnan(c.objective) && !isinf(c.objective);
+}
+
 /* The loss of items sel[0..n) (n <= B) of problem p under the heads out
  * (row b: item b), and with grad, its gradient scaled for a batch of B
- * into p->dout. */
+ * into p->dout; the shrinkage penalty only with grad (the held-out loss
+ * is the fit's alone). */
 static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, size_t n,
                          const float *out, bool grad)
 {
@@ -385,24 +399,28 @@ static double batch_loss(struct trainer *t, struct tprob *p, const size_t *sel, 
         float *g = grad ? p->dout + b * heads : NULL;
         const float *o = g || alpha > 0 ? item_heads(p, sm, out + b * heads) : NULL;
 
-        if (g)
+        if (g && !bc)
             policy_head_value(&p->head, o, t->cut[sel[b]], &sm->plan, g,
-                              (double)p->dq[b] * (double)n / bsz + alpha / bsz);
-        if (alpha > 0) {
+                              (double)p->dq[b] * (double)n / bsz);
+        /* The second term, only where the taken plan is among the valid
+         * ones under its state (else it would lower that plan's heads
+         * without bound while the softmin leaves it out). */
+        if (alpha > 0 && plan_valid(p, sm)) {
             double lz;
 
             policy_head_masks(&p->head, sm->st);
             lz = policy_head_logz(&p->head, o, g, alpha / bsz);
-            /* The taken plan is among the valid ones, unless its state
-             * says otherwise (then the term is left out). */
-            if (lz != -INFINITY)
+            if (lz != -INFINITY) {
                 cql += (double)p->q[b] + lz;
+                if (g)
+                    policy_head_value(&p->head, o, t->cut[sel[b]], &sm->plan, g, alpha / bsz);
+            }
         }
     }
     /* Shrinkage: lambda x the mean over the batch of the sum of the squared
      * network outputs, so that a head the data rarely selects stays near
      * zero (with the prior: near the prediction). */
-    if (t->cfg->shrink > 0) {
+    if (t->cfg->shrink > 0 && grad) {
         double sq = 0;
 
         for (b = 0; b < n; b++) {
@@ -515,9 +533,10 @@ static enum core_rc evaluate_and_keep(struct trainer *t, struct policy_train_ste
     for (i = 0; i < t->n_problems; i++) {
         struct tprob *p = &t->tp[i];
 
-        /* A problem with nothing held out keeps its latest weights. */
-        if (isnan(p->heldout_loss) || p->heldout_loss < p->best_loss) {
-            if (!isnan(p->heldout_loss))
+        /* A problem with nothing held out keeps its latest weights; a NaN
+         * loss (a diverged network) is never the best. */
+        if (p->n_hold == 0 || p->heldout_loss < p->best_loss) {
+            if (p->n_hold > 0)
                 p->best_loss = p->heldout_loss;
             policy_agent_net_weights(p->net, p->best_w, false);
         }

@@ -327,7 +327,15 @@ enum core_rc policy_action_plan(const struct compute_problem *p, const int32_t *
  * (CQL's) lowers the predicted cost of the plans the data shows and raises
  * that of the plans it does not, weighted by how attractive the model finds
  * them. Adam on the nn module's backward passes (sim/nn), learning rate on a
- * cosine schedule to 0. Deterministic for a seed at one thread. */
+ * cosine schedule to 0. Deterministic for a seed at one thread.
+ *
+ * With the model prior (policy_train_config.prior), the heads summed are
+ * the network's outputs plus the cost model's predicted objective of the
+ * plan under the decision's compute state, shifted by the training costs'
+ * mean miss of it (agent_prior.c): Q = prior + network. Shrinkage adds
+ * lambda x the squared outputs to the training loss; imitation keeps only
+ * the second term (at alpha 1); best_heldout keeps the weights of least
+ * held-out loss (the fit's, without the penalty). */
 
 #define POLICY_AGENT_CLIP 8.0        /* normalised features are clipped to +-this */
 #define POLICY_AGENT_NAME_MAX 64     /* model and device names kept, NUL included */
@@ -353,8 +361,9 @@ struct policy_sample {
                                       problem's family: every plan a policy makes is) */
     double cost;                   /* what it cost: minus the reward (lower is better); finite */
     const struct compute_state *st; /* the compute state it was decided on (borrowed; NULL:
-                                      not known): masks the conservative term's plans, and
-                                      held-out samples with one are scored for regret */
+                                      not known): masks the conservative term's plans, is
+                                      what the model prior predicts under (required then),
+                                      and held-out samples with one are scored for regret */
 };
 
 /* What the agent's heads add to (policy_train_config.prior). */
@@ -391,7 +400,8 @@ struct policy_train_config {
                              batch: heads the data rarely selects stay near zero */
     bool imitate;         /* behaviour cloning: minimise only the cross-entropy of the plans'
                              softmin distribution against the sample's plan (the conservative
-                             term at alpha 1); the costs are not read */
+                             term at alpha 1, `conservative` unused); the costs are read only
+                             to scale the model prior, when there is one */
 };
 
 /* Where training stands (every `every` steps, and after the last). */

@@ -444,9 +444,10 @@ struct run_train_options {
     run_train_progress_fn progress;  /* NULL: none */
     void *progress_ctx;
     const char *version;             /* recorded in trainings.version */
-    uint64_t max_samples;            /* train on at most this many, a uniform subset (seed)
-                                        in proportion within each (model, device), at least
-                                        one each (0: every sample) */
+    uint64_t max_samples;            /* train on this many, a uniform subset (seed) in
+                                        proportion within each (model, device), at least one
+                                        each (so more when there are more pairs); 0: every
+                                        sample */
 };
 
 struct run_train_result {

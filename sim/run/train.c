@@ -346,6 +346,19 @@ static enum core_rc subset(struct loader *l, uint64_t max, uint64_t seed, struct
         keep_n[k] = want;
         kept += want;
     }
+    /* Raising the small pairs to one may have taken more than max: give
+     * back from the largest shares (never below one). */
+    while (kept > max) {
+        size_t big = 0;
+
+        for (k = 1; k < l->n_problems; k++)
+            if (keep_n[k] > keep_n[big])
+                big = k;
+        if (keep_n[big] <= 1)
+            break; /* more pairs than max: one each */
+        keep_n[big]--;
+        kept--;
+    }
     for (k = 0; kept < max; k = (k + 1) % l->n_problems)
         if (keep_n[k] < at[k + 1] - at[k]) {
             keep_n[k]++;
@@ -493,11 +506,12 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
 
         snprintf(settings, sizeof(settings),
                  "batch=%u learning_rate=%g hidden=%u depth=%u conservative=%g holdout=%g "
-                 "threads=%d prior=%s keep=%s shrink=%g%s",
+                 "threads=%d prior=%s keep=%s every=%llu shrink=%g%s max_samples=%llu",
                  (unsigned)c->batch, c->learning_rate, (unsigned)c->hidden, (unsigned)c->depth,
                  c->conservative, c->holdout, c->threads,
                  policy_prior_name((enum policy_prior)c->prior),
-                 c->best_heldout ? "best" : "last", c->shrink, c->imitate ? " imitate" : "");
+                 c->best_heldout ? "best" : "last", (unsigned long long)o->every, c->shrink,
+                 c->imitate ? " imitate" : "", (unsigned long long)o->max_samples);
         sources = sources_text(o);
         info = (struct db_training_info){o->out_path, sources ? sources : "", l.n_samples,
                                          c->seed, c->steps, settings, o->version};

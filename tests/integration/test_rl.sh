@@ -38,12 +38,18 @@ expect_eq "... trains on 40 of every sample read" \
     "$(sed -nE 's/^samples=([0-9]+) samples_read=([0-9]+) .*/\1 \2/p' <<<"$OUT")" \
     "40 $(sql "$s" "SELECT count(*) FROM sample_rows")"
 expect_eq "... and records 40 with its settings (prior, keep)" \
-    "$(sql "$s" "SELECT samples, settings LIKE '%prior=model keep=best%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "$(sql "$s" "SELECT samples, settings LIKE '%prior=model keep=best every=1 shrink=0.1 max_samples=40%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
     "40|1"
+expect_exit 0 "a subset of 1 sample of 2 pairs keeps one of each" "$COINFER" train "$s" \
+    --out "$a2" --steps 2 --seed 3 --max-samples 1 -q
+expect_match "... 2 samples" "$OUT" "^samples=2 "
+expect_exit 0 "a subset larger than the samples keeps them all" "$COINFER" train "$s" \
+    --out "$a2" --steps 2 --seed 3 --max-samples 100000000 -q
+expect_match "... every sample" "$OUT" "^samples=$(sql "$s" "SELECT count(*) FROM sample_rows") "
 expect_exit 0 "train without the prior, keeping the last weights, imitating" "$COINFER" train "$s" \
     --out "$a2" --steps 20 --seed 3 --prior none --keep last --imitate -q
 expect_eq "... recorded so" \
-    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last shrink=0.1 imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last every=1 shrink=0.1 imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
     "1"
 expect_exit 0 "... and that agent decides too" "$COINFER" run --policy rl --agent "$a2" \
     --db "$TMP/imitate.db" $SC

@@ -96,7 +96,7 @@ static struct policy_agent *train(struct fixture *x, uint64_t seed)
     const struct policy_train_config cfg = {
         .seed = seed, .steps = 60, .batch = 16, .learning_rate = 3e-3, .hidden = 16,
         .depth = 2, .conservative = 0.05, .holdout = 0.1, .threads = 1,
-        .prior = POLICY_PRIOR_MODEL, .best_heldout = true};
+        .prior = POLICY_PRIOR_MODEL, .best_heldout = true, .shrink = 0.1};
     struct policy_agent *a = NULL;
 
     assert_core_rc(policy_agent_train(x->pr, 2, x->samples, N_SAMPLES, &cfg, NULL, NULL, 0, &a,
@@ -156,6 +156,14 @@ static void test_read_back_agent_decides_as_the_written_one(void **state)
                     ca->learning_rate == cb->learning_rate && ca->hidden == cb->hidden &&
                     ca->depth == cb->depth && ca->conservative == cb->conservative &&
                     ca->holdout == cb->holdout && ca->threads == cb->threads);
+        assert_true(ca->prior == POLICY_PRIOR_MODEL && cb->prior == ca->prior &&
+                    cb->best_heldout == ca->best_heldout && cb->imitate == ca->imitate &&
+                    cb->shrink == ca->shrink);
+        for (size_t q = 0; q < 2; q++) {
+            const struct policy_agent_part *pa = &policy_agent_image(a)->parts[q];
+
+            assert_true(policy_agent_image(b)->parts[q].prior_shift == pa->prior_shift);
+        }
     }
     for (i = 0; i < 2; i++)
         assert_core_rc(policy_agent_bind(b, (size_t)i, &x->p[i], N_STATE, &err), CORE_OK);
@@ -301,7 +309,7 @@ static void test_every_corruption_is_a_clear_error(void **state)
     spit_summed(bad, c, n);
     assert_bad(bad, "weights where its network has");
     memcpy(c, b, n);
-    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4, 0, 4);
+    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8, 0, 4);
     spit_summed(bad, c, n);
     assert_bad(bad, "0 problems");
     /* a missing file, a directory */
