@@ -12,7 +12,10 @@
  * samples, a state, an action or a reward that is not what its encoding
  * says, a configuration that no longer assembles, a sample of a model the
  * configuration does not run; a missing reference or baseline; and the
- * regret report fails cleanly at every allocation.
+ * regret report fails cleanly at every allocation. The same database's
+ * report breaks runs down by model and by device and lists the --set
+ * overrides; a run's recorded configuration prints as a scenario that
+ * loads, and a run that does not exist is bad input.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -377,6 +380,91 @@ static void test_regret_fails_cleanly_at_every_allocation(void **state)
     assert_true(k > 10);
 }
 
+struct report_args {
+    enum run_report_by by;
+    int64_t run_id;
+};
+
+static enum core_rc report(void *ctx, FILE *out)
+{
+    const struct report_args *a = ctx;
+
+    return run_report(samples_db, a->by, out, &err);
+}
+
+static enum core_rc report_config(void *ctx, FILE *out)
+{
+    const struct report_args *a = ctx;
+
+    return run_report_config(samples_db, a->run_id, out, &err);
+}
+
+static char *capture(enum core_rc (*fn)(void *ctx, FILE *out), void *ctx, enum core_rc *rc)
+{
+    char *text = NULL;
+    size_t size;
+    FILE *out = open_memstream(&text, &size);
+
+    assert_non_null(out);
+    *rc = fn(ctx, out);
+    fclose(out);
+    return text;
+}
+
+static void test_reports_break_runs_down_by_model_and_device_and_list_overrides(void **state)
+{
+    struct report_args a = {RUN_REPORT_BY_RUN, 0};
+    enum core_rc rc;
+    char *text;
+
+    (void)state;
+    text = capture(report, &a, &rc);
+    assert_core_rc(rc, CORE_OK);
+    assert_non_null(strstr(text, "overrides (knobs --set changed from the scenario file):"));
+    assert_non_null(strstr(text, "  run 1: simulation@duration=4 s"));
+    assert_non_null(strstr(text, "  run 7: simulation@seed=9"));
+    free(text);
+    a.by = RUN_REPORT_BY_MODEL;
+    text = capture(report, &a, &rc);
+    assert_core_rc(rc, CORE_OK);
+    assert_non_null(strstr(text, "lenet5"));
+    assert_non_null(strstr(text, "resnet18"));
+    free(text);
+    a.by = RUN_REPORT_BY_DEVICE;
+    text = capture(report, &a, &rc);
+    assert_core_rc(rc, CORE_OK);
+    assert_non_null(strstr(text, "phone"));
+    free(text);
+}
+
+static void test_a_runs_configuration_prints_as_a_scenario_that_loads(void **state)
+{
+    struct report_args a = {RUN_REPORT_BY_RUN, 2};
+    struct io_config *cfg = NULL;
+    enum core_rc rc;
+    char *text, path[200];
+    FILE *f;
+
+    (void)state;
+    text = capture(report_config, &a, &rc);
+    assert_core_rc(rc, CORE_OK);
+    assert_non_null(strstr(text, "<scenario name=\"collab-small\""));
+    snprintf(path, sizeof(path), "%s/config.xml", dir->dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_core_rc(io_scenario_load(path, NULL, 0, &cfg, &err), CORE_OK);
+    assert_string_equal(io_config_name(cfg), "collab-small");
+    io_config_destroy(cfg);
+    free(text);
+    a.run_id = 999;
+    text = capture(report_config, &a, &rc);
+    assert_core_rc(rc, CORE_E_INPUT);
+    assert_non_null(strstr(err.msg, "999"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +476,8 @@ int main(void)
         TEST(test_regret_without_the_reference_or_baseline_is_bad_input),
         TEST(test_regret_refuses_an_action_that_is_not_its_encoding),
         TEST(test_regret_fails_cleanly_at_every_allocation),
+        TEST(test_reports_break_runs_down_by_model_and_device_and_list_overrides),
+        TEST(test_a_runs_configuration_prints_as_a_scenario_that_loads),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
