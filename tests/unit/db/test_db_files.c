@@ -8,7 +8,9 @@
  * says its path; a table's blobs read back as hexadecimal and its reals
  * exactly; a query a database's version predates returns no row; a sweep
  * point's import refuses an empty file, a database of two runs and a point
- * not recorded, leaving nothing behind, and a merge refuses an empty file.
+ * not recorded, leaving nothing behind, and a merge refuses an empty file;
+ * a batch the database refuses names its first row as its table describes
+ * rows (UEs, edge and UE energy, samples, sample fields).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,6 +195,15 @@ static void test_a_table_reads_back_blobs_in_hex_and_reals_exactly(void **state)
     assert_core_rc(db_read_table(r, "extra", 0, on_header, on_row, &t, &err), CORE_OK);
     assert_int_equal(strncmp(t.row, "00ff10|0.1|NULL:|0000", 21), 0);
     assert_int_equal(strlen(t.row), strlen("00ff10|0.1|NULL:|") + 600); /* 300 bytes */
+    {
+        char long_name[1200];
+
+        memset(long_name, 't', sizeof(long_name) - 1);
+        long_name[sizeof(long_name) - 1] = '\0';
+        assert_core_rc(db_read_table(r, long_name, 0, on_header, on_row, &t, &err),
+                       CORE_E_INPUT);
+        assert_non_null(strstr(err.msg, "no table named tttt"));
+    }
     db_reader_close(r);
 }
 
@@ -255,6 +266,41 @@ static void test_a_sweep_import_refuses_a_source_it_cannot_take(void **state)
     }
 }
 
+/* A batch refused by the database (rows of a run that does not exist) names
+ * its first row as each table describes its rows. */
+static void refused_names(enum core_rc rc, const char *want)
+{
+    assert_core_rc(rc, CORE_E_DB);
+    if (!strstr(err.msg, want) || !strstr(err.msg, "of run 999"))
+        fail_msg("message '%s' lacks '%s' or the run", err.msg, want);
+}
+
+static void test_a_refused_batch_names_its_row_in_every_table(void **state)
+{
+    struct testutil_dir *d = *state;
+    struct db *db = db_open(d->path, &err);
+    const struct db_ue_row ue = {.ue_id = 3, .device = "phone"};
+    const struct proto_energy_row energy[2] = {
+        {.edge = true, .ue_id = UINT32_MAX, .cell_id = 2, .resource = "gpu"},
+        {.edge = false, .ue_id = 5, .cell_id = 0},
+    };
+    const struct db_sample_row sample = {.inference_id = 42, .device = "phone", .model = "m",
+                                         .state = "1", .action = "0"};
+    const struct db_sample_field_row field = {.device = "phone", .model = "m", .kind = "state",
+                                              .field = 7, .name = "x", .unit = "1",
+                                              .description = "x"};
+
+    assert_non_null(db);
+    refused_names(db_insert_ues(db, 999, &ue, 1, &err), "recording UE 3");
+    refused_names(db_insert_energy(db, 999, &energy[0], 1, &err),
+                  "the energy of edge instance 'gpu' of cell 2");
+    refused_names(db_insert_energy(db, 999, &energy[1], 1, &err), "the energy of UE 5");
+    refused_names(db_insert_samples(db, 999, &sample, 1, &err), "the sample of inference 42");
+    refused_names(db_insert_sample_fields(db, 999, &field, 1, &err),
+                  "state field 7 of the samples of model 'm' on device 'phone'");
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +316,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_sweep_import_refuses_a_source_it_cannot_take,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_batch_names_its_row_in_every_table, setup,
+                                        teardown),
     };
 
     core_init();
