@@ -178,14 +178,17 @@ static void test_a_table_reads_back_blobs_in_hex_and_reals_exactly(void **state)
     db_close(db);
     c = raw_open(d->path);
     raw_exec(c, "CREATE TABLE extra (b BLOB, x REAL, n TEXT, big BLOB)");
-    raw_exec(c, "INSERT INTO extra VALUES (x'00ff10', 0.1, NULL, zeroblob(300))");
-    raw_exec(c, "INSERT INTO extra VALUES (x'', 1e300, 'a', x'ab')");
+    /* reals computed in double arithmetic: SQLite parses literals with long
+     * double, which valgrind emulates at double precision */
+    raw_exec(c, "INSERT INTO extra VALUES (x'00ff10', CAST(1 AS REAL) / 10, NULL, "
+                "zeroblob(300))");
+    raw_exec(c, "INSERT INTO extra VALUES (x'', CAST(1 AS REAL) / 3, 'a', x'ab')");
     sqlite3_close(c);
     assert_core_rc(db_reader_open(d->path, &r, &err), CORE_OK);
     assert_core_rc(db_read_table(r, "extra", 0, on_header, on_row, &t, &err), CORE_OK);
     assert_string_equal(t.header, "b|x|n|big");
     assert_int_equal(t.rows, 2);
-    assert_string_equal(t.row, "|1e+300|a|ab");
+    assert_string_equal(t.row, "|0.3333333333333333|a|ab");
     db_reader_close(r);
     t = (struct table_text){0};
     c = raw_open(d->path);
