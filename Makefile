@@ -42,7 +42,7 @@ DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 # flags do. The version (git describe) lives apart, in build/gen/version.h,
 # rewritten only when it changes and included by sim/cli/main.c alone: a commit
 # rebuilds one object and relinks.
-NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build fuzz-coverage coverage
+NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build fuzz-coverage coverage check
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 SKIP_CONFIG := 1
