@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Line and branch coverage of sim/ per folder: scripts/coverage.sh BUILD
-# (`make coverage` builds everything with --coverage into BUILD=build/coverage
-# first, then calls this).
+# (`make coverage` builds everything with --coverage into $(BUILD)/coverage,
+# build/coverage by default, first, then calls this with that directory).
 #
 # Zeroes the counters, runs every unit and validation test program of BUILD
 # (a failing test fails the coverage run: its figures would mean nothing),
@@ -10,9 +10,9 @@
 # branches hit. Every compiled source of sim/ counts, those no test program
 # links or runs included (at 0: a zero baseline from the compiler's notes,
 # lcov --initial, is added to the counts); sim/cli is left out (the
-# integration scripts exercise it, and they are not run here). Each folder's floor is in scripts/coverage-floors.txt
-# ("FOLDER LINE% BRANCH%"); a folder below its floor, or one the file does not
-# name, fails the run (exit 1).
+# integration scripts exercise it, and they are not run here). Each folder's
+# floor is in scripts/coverage-floors.txt ("FOLDER LINE% BRANCH%"); a folder
+# below its floor, or one the file does not name, fails the run (exit 1).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 build=${1:?usage: scripts/coverage.sh BUILD}
@@ -34,8 +34,13 @@ for bin in $(find "$build/tests/unit" "$build/tests/validation" -type f -perm -u
 done
 [ "$failed" -eq 0 ] || { echo "coverage: a test failed; no figures" >&2; exit 1; }
 
-lcov -q "${rc_branch[@]}" --capture --initial --directory "$build/obj" --base-directory . \
-    --output-file "$info.base" || exit 1
+# Its warnings (the knob tables are data without code: "no functions found")
+# go to a log, shown only if the capture fails.
+if ! lcov -q "${rc_branch[@]}" --capture --initial --directory "$build/obj" \
+    --base-directory . --output-file "$info.base" 2>"$build/lcov-initial.log"; then
+    cat "$build/lcov-initial.log" >&2
+    exit 1
+fi
 lcov -q "${rc_branch[@]}" --capture --directory "$build/obj" --base-directory . \
     --output-file "$info.run" || exit 1
 lcov -q "${rc_branch[@]}" --add-tracefile "$info.base" --add-tracefile "$info.run" \
