@@ -7,9 +7,11 @@
 #   make bench REF=<rev>  protocol and PHOLD side by side with revision <rev>, built apart
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
+#   make check      test, asan (both with the fuzz replay), then valgrind
 #   make fuzz TARGET=t [SECONDS=n] [ENGINE=afl]  fuzz one loader (tests/fuzz/t.c)
 #   make fuzz-all [SECONDS=n]  every fuzz target in turn, n seconds each
 #   make coverage   line and branch coverage (gcov, lcov) of sim/ per folder, with floors
+#                   (in $(BUILD)/coverage/)
 #   make fuzz-coverage [TARGET=t]  lines and branches of each loader its fuzz corpus reaches
 #   make install    install coinfer, its schemas, scenarios and models under $(PREFIX)
 #   make clean      remove build/
@@ -40,7 +42,7 @@ DEPS_OPTS := $(if $(filter 1,$(MPI)),--scaleout)
 # flags do. The version (git describe) lives apart, in build/gen/version.h,
 # rewritten only when it changes and included by sim/cli/main.c alone: a commit
 # rebuilds one object and relinks.
-NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build fuzz-coverage coverage
+NOCONFIG_GOALS := clean help deps fuzz fuzz-all fuzz-build fuzz-coverage coverage check
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 SKIP_CONFIG := 1
@@ -115,7 +117,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test run bench asan valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
+.PHONY: all test check run bench asan valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
         clean install deps help FORCE
 all: $(BIN)
 
@@ -217,6 +219,15 @@ valgrind: $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  scripts/run-tests.sh --unit-only
 
+# Everything a change must pass before it merges, one after the other (stops at
+# the first failure): the suite with its fuzz replay (make test), the same under
+# AddressSanitizer and UBSan with the replay sanitized too (make asan), and the
+# unit programs under memcheck (make valgrind).
+check:
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
+
 # Fuzzing (tests/fuzz/, scripts/fuzz.sh): TARGET is one of $(FUZZ_TARGETS);
 # ENGINE libfuzzer (clang) or afl (AFL++, afl-clang-fast); SECONDS (or FUZZ_S)
 # per target. New corpus entries and crashes land under build/fuzz/.
@@ -250,13 +261,15 @@ fuzz-coverage:
 	  $(FUZZ_TARGETS:%=build/coverage/fuzz/replay/%)
 	@scripts/fuzz-coverage.sh $(TARGET)
 
+# The coverage build lives in $(BUILD)/coverage/ (build/coverage/ by default).
+COV_BUILD := $(BUILD)/coverage
 coverage:
 	@scripts/install-deps.sh --coverage
-	@$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 DEPS_OPTS=--coverage \
+	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) OPT=-O0 DEPS_OPTS=--coverage \
 	  CFLAGS='$(CFLAGS) --coverage' LDFLAGS='$(LDFLAGS) --coverage' \
-	  build/coverage/coinfer $(UNIT_BIN:$(BUILD)/%=build/coverage/%) \
-	  $(VAL_BIN:$(BUILD)/%=build/coverage/%)
-	@scripts/coverage.sh build/coverage
+	  $(COV_BUILD)/coinfer $(UNIT_BIN:$(BUILD)/%=$(COV_BUILD)/%) \
+	  $(VAL_BIN:$(BUILD)/%=$(COV_BUILD)/%)
+	@scripts/coverage.sh $(COV_BUILD)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
@@ -271,7 +284,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '1,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,20p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 

@@ -5,7 +5,8 @@
  * (checksum), foreign, wrong-version or over-long file, and one whose
  * records are out of range under a valid checksum, are each a clear
  * "PATH:0: ..." CORE_E_INPUT; a missing file names its path; the magic is
- * recognised.
+ * recognised; a file cut after any byte, under a valid checksum, is bad input;
+ * reading and writing fail cleanly at every allocation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -350,6 +351,79 @@ static void test_unwritable_path_is_an_io_error(void **state)
     test_free(x);
 }
 
+/* The fixture cut after each of its record bytes, under a valid checksum:
+ * every cut is bad input naming the file, never a crash or a leak. */
+static void test_a_file_cut_anywhere_under_a_valid_checksum_is_bad_input(void **state)
+{
+    struct testutil_dir *d = testutil_dir_create("agent-cut", "cut.agent");
+    size_t n, cuts = 0, truncated = 0;
+    unsigned char *b = slurp("tests/data/agents/tiny.agent", &n);
+    unsigned char *c = test_malloc(n);
+    long live = core_alloc_live();
+
+    for (size_t k = 8; k + 64 < n; k++) {
+        struct policy_agent *a = NULL;
+        char want[160];
+
+        memcpy(c, b, k);
+        spit_summed(d->path, c, k + 64);
+        assert_core_rc(io_agent_read(d->path, &a, &err), CORE_E_INPUT);
+        assert_null(a);
+        snprintf(want, sizeof(want), "%s:0: ", d->path);
+        assert_int_equal(strncmp(err.msg, want, strlen(want)), 0);
+        truncated += strstr(err.msg, "truncated") != NULL;
+        cuts++;
+    }
+    assert_int_equal(core_alloc_live(), live);
+    /* most cuts end inside a record; the others leave a count that no longer fits */
+    print_message("%zu cuts, %zu named truncated\n", cuts, truncated);
+    assert_true(truncated > cuts / 2);
+    test_free(b);
+    test_free(c);
+    testutil_dir_destroy(d);
+}
+
+static void test_reading_and_writing_fail_cleanly_at_every_allocation(void **state)
+{
+    struct testutil_dir *d = testutil_dir_create("agent-nomem", "w.agent");
+    struct policy_agent *a = NULL, *b = NULL;
+    unsigned long k;
+
+    for (k = 1; k < 10000; k++) {
+        long live = core_alloc_live();
+        enum core_rc rc;
+
+        core_alloc_fail_after(k);
+        rc = io_agent_read("tests/data/agents/tiny.agent", &a, &err);
+        core_alloc_fail_after(0);
+        if (rc == CORE_OK)
+            break;
+        assert_core_rc(rc, CORE_E_NOMEM);
+        assert_null(a);
+        assert_int_equal(core_alloc_live(), live);
+    }
+    assert_true(k > 3);
+    for (k = 1; k < 10000; k++) {
+        long live = core_alloc_live();
+        enum core_rc rc;
+
+        core_alloc_fail_after(k);
+        rc = io_agent_write(a, d->path, &err);
+        core_alloc_fail_after(0);
+        if (rc == CORE_OK)
+            break;
+        assert_core_rc(rc, CORE_E_NOMEM);
+        assert_int_equal(core_alloc_live(), live);
+        assert_int_equal(access(d->path, F_OK), -1); /* nothing left behind */
+    }
+    assert_true(k > 1);
+    assert_core_rc(io_agent_read(d->path, &b, &err), CORE_OK);
+    assert_int_equal(policy_agent_n_state(b, 0), 2);
+    policy_agent_destroy(b);
+    policy_agent_destroy(a);
+    testutil_dir_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_every_corruption_is_a_clear_error),
         cmocka_unit_test(test_a_version_1_file_still_reads),
         cmocka_unit_test(test_unwritable_path_is_an_io_error),
+        cmocka_unit_test(test_a_file_cut_anywhere_under_a_valid_checksum_is_bad_input),
+        cmocka_unit_test(test_reading_and_writing_fail_cleanly_at_every_allocation),
     };
 
     core_init();

@@ -315,9 +315,61 @@ static void test_config_child_lookups_in_any_order_match_a_plain_walk(void **unu
     io_config_destroy(c);
 }
 
+static void test_config_malformed_paths_say_which_part_is_wrong(void **unused)
+{
+    static const struct bad_set malformed[] = {
+        {"radio//deployment@isd=5 m", "an empty or overlong element name at offset 6"},
+        {"radio/ue-group[]@count=5", "an empty or overlong [...] after 'ue-group'"},
+        {"radio/ue-group[0]x@count=5", "'x' after 'ue-group' (expected '/' or '@')"},
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(malformed); i++) {
+        struct io_config *c = NULL;
+        struct core_err e = {0};
+
+        assert_int_equal(io_scenario_load(DEFAULT, &malformed[i].set, 1, &c, &e),
+                         CORE_E_USAGE);
+        assert_null(c);
+        if (!strstr(e.msg, malformed[i].message))
+            fail_msg("%s: '%s' lacks '%s'", malformed[i].set, e.msg, malformed[i].message);
+    }
+}
+
+static void test_config_canonical_text_escapes_what_xml_must_and_reads_back(void **unused)
+{
+    static const char *const sets[] = {"@name=a&b<c>d\"e"};
+    char path[128], sha[65], *text;
+    struct io_config *c;
+    io_node sim;
+
+    snprintf(path, sizeof(path), "/tmp/coinfer-test-escape-%ld.xml", (long)getpid());
+    c = load("tests/data/scenarios/valid-defaults.xml", NULL, 0);
+    sim = io_config_child(c, IO_NODE_ROOT, IO_EL_SIMULATION, 0);
+    assert_true(io_config_given(c, sim, "duration"));
+    assert_false(io_config_given(c, sim, "seed"));
+    assert_false(io_config_given(c, sim, "no-such-attribute"));
+    assert_int_equal(io_config_parent(c, sim), IO_NODE_ROOT);
+    assert_string_equal(io_config_element(c, sim)->name, "simulation");
+    io_config_destroy(c);
+
+    c = load("tests/data/scenarios/valid-defaults.xml", sets, 1);
+    assert_string_equal(io_config_name(c), "a&b<c>d\"e");
+    assert_core_rc(io_config_canonical(c, &text, sha, &err), CORE_OK);
+    assert_non_null(strstr(text, "name=\"a&amp;b&lt;c&gt;d&quot;e\""));
+    io_config_destroy(c);
+    write_file(path, text);
+    core_free(text);
+    c = load(path, NULL, 0);
+    assert_string_equal(io_config_name(c), "a&b<c>d\"e");
+    io_config_destroy(c);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_malformed_paths_say_which_part_is_wrong),
+        cmocka_unit_test(test_config_canonical_text_escapes_what_xml_must_and_reads_back),
         TEST(test_config_set_reaches_every_form_of_path),
         TEST(test_config_child_lookups_in_any_order_match_a_plain_walk),
         TEST(test_config_defaults_have_paths_too),

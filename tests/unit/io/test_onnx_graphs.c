@@ -618,6 +618,252 @@ static void test_graph_input_that_is_not_float_is_refused(void **unused)
     expect_refused(&g, "graph input 'x' is not a float32 tensor");
 }
 
+/* ---- more refusals: each operator's attributes and each tensor's form ---- */
+
+static void test_graph_mean_over_h_and_w_is_a_gap_and_other_means_are_refused(void **unused)
+{
+    static const int64_t hw[] = {2, 3}, c[] = {1, 2};
+    struct graph g;
+    struct nn_model *m;
+    Onnx__NodeProto *n;
+
+    graph_init(&g, 13, X4, 4);
+    n = node(&g, "ReduceMean", "mean", "x", "y");
+    attr_is(&g, n, "axes", hw, 2);
+    attr_i(&g, n, "keepdims", 0);
+    assert_core_rc(import(&g, &m), CORE_OK);
+    assert_string_equal(ops(m), "gap");
+    nn_model_destroy(m);
+    graph_init(&g, 13, X4, 4);
+    attr_is(&g, node(&g, "ReduceMean", "mean", "x", "y"), "axes", c, 2);
+    expect_refused(&g, "node 'mean' (ReduceMean): only the mean over H and W");
+}
+
+/* A Gemm of (1, 144) by fc.weight (3, 144) with attribute name = v. */
+static void gemm_with(struct graph *g, const char *name, int64_t v, const int64_t *x_dims,
+                      size_t x_rank, const int64_t *w)
+{
+    static const int64_t b[] = {3};
+    Onnx__NodeProto *n;
+
+    graph_init(g, 13, x_dims, x_rank);
+    init_f(g, "fc.weight", w, 2);
+    init_f(g, "fc.bias", b, 1);
+    n = node(g, "Gemm", "gemm", "x fc.weight fc.bias", "y");
+    attr_i(g, n, "transB", 1);
+    if (name && strcmp(name, "alpha") == 0)
+        attr_f(g, n, name, (float)v);
+    else if (name)
+        attr_i(g, n, name, v);
+}
+
+static void test_graph_gemm_refuses_scales_transposed_inputs_and_misfits(void **unused)
+{
+    static const int64_t x2[] = {1, 144}, w[] = {3, 144}, w_bad[] = {3, 100};
+    struct graph g;
+
+    gemm_with(&g, "alpha", 2, x2, 2, w);
+    expect_refused(&g, "node 'gemm' (Gemm): unsupported attribute 'alpha' or 'beta' (only 1)");
+    gemm_with(&g, "transA", 1, x2, 2, w);
+    expect_refused(&g, "unsupported attribute 'transA' (only 0)");
+    gemm_with(&g, NULL, 0, X4, 4, w);
+    expect_refused(&g, "input 'x' has rank 4 (a matrix product of (N, F) is supported");
+    gemm_with(&g, NULL, 0, x2, 2, w_bad);
+    expect_refused(&g, "weight 'fc.weight' (3 x 100) does not fit 144 input features");
+}
+
+/* A BatchNormalization of x with 4 channels, outputs out. */
+static Onnx__NodeProto *batchnorm(struct graph *g, const char *out)
+{
+    static const int64_t c[] = {4};
+
+    graph_init(g, 13, X4, 4);
+    init_f(g, "s", c, 1);
+    init_f(g, "b", c, 1);
+    init_f(g, "m", c, 1);
+    init_f(g, "v", c, 1);
+    return node(g, "BatchNormalization", "bn", "x s b m v", out);
+}
+
+static void test_graph_batchnorm_refuses_training_and_a_bad_epsilon(void **unused)
+{
+    struct graph g;
+
+    attr_i(&g, batchnorm(&g, "y"), "training_mode", 1);
+    expect_refused(&g, "node 'bn' (BatchNormalization): unsupported attribute 'training_mode'");
+    batchnorm(&g, "y mean_out");
+    expect_refused(&g, "only the first output is supported (inference)");
+    attr_f(&g, batchnorm(&g, "y"), "epsilon", 0.0f);
+    expect_refused(&g, "attribute 'epsilon' must be positive");
+}
+
+static void test_graph_pools_refuse_indices_storage_order_ceil_and_excluded_padding(void **unused)
+{
+    static const int64_t k2[] = {2, 2}, pads[] = {1, 1, 1, 1};
+    struct graph g;
+    Onnx__NodeProto *n;
+
+    graph_init(&g, 13, X4, 4);
+    attr_is(&g, node(&g, "MaxPool", "pool", "x", "y idx"), "kernel_shape", k2, 2);
+    expect_refused(&g, "node 'pool' (MaxPool): the indices output is not supported");
+    graph_init(&g, 13, X4, 4);
+    n = node(&g, "MaxPool", "pool", "x", "y");
+    attr_is(&g, n, "kernel_shape", k2, 2);
+    attr_i(&g, n, "storage_order", 1);
+    expect_refused(&g, "unsupported attribute 'storage_order' (only 0)");
+    graph_init(&g, 13, X4, 4);
+    n = node(&g, "AveragePool", "avg", "x", "y");
+    attr_is(&g, n, "kernel_shape", k2, 2);
+    attr_i(&g, n, "ceil_mode", 1);
+    expect_refused(&g, "unsupported attribute 'ceil_mode' = 1 for AveragePool");
+    graph_init(&g, 13, X4, 4);
+    n = node(&g, "AveragePool", "avg", "x", "y");
+    attr_is(&g, n, "kernel_shape", k2, 2);
+    attr_is(&g, n, "pads", pads, 4);
+    expect_refused(&g, "unsupported attribute 'count_include_pad' = 0 with padding");
+    graph_init(&g, 13, X4, 4);
+    node(&g, "MaxPool", "pool", "x", "y");
+    expect_refused(&g, "attribute 'kernel_shape' is required");
+}
+
+static void test_graph_conv_refuses_kernels_strides_and_weights_that_do_not_fit(void **unused)
+{
+    static const int64_t k5[] = {5, 5}, k3[] = {3, 3, 3}, st[] = {1, 2}, w_bad[] = {4, 3, 3, 3};
+    static const int64_t x2[] = {1, 4};
+    struct graph g;
+    Onnx__NodeProto *n;
+    Onnx__AttributeProto *a;
+
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", W44, 4);
+    attr_is(&g, node(&g, "Conv", "conv", "x w", "y"), "kernel_shape", k5, 2);
+    expect_refused(&g, "attribute 'kernel_shape' (5x5) does not match the weights' kernel (3x3)");
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", W44, 4);
+    attr_is(&g, node(&g, "Conv", "conv", "x w", "y"), "kernel_shape", k3, 3);
+    expect_refused(&g, "attribute 'kernel_shape': 3 dimensions (2 are supported)");
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", W44, 4);
+    attr_is(&g, node(&g, "Conv", "conv", "x w", "y"), "strides", st, 2);
+    expect_refused(&g, "unsupported attribute 'strides': coinfer takes one stride");
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", W44, 4);
+    n = node(&g, "Conv", "conv", "x w", "y");
+    a = attr(&g, n, "auto_pad");
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    a->has_s = 1;
+    a->s.data = (uint8_t *)"SAME_UPPER";
+    a->s.len = 10;
+    expect_refused(&g, "unsupported attribute 'auto_pad' = 'SAME_UPPER'");
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", w_bad, 4);
+    node(&g, "Conv", "conv", "x w", "y");
+    expect_refused(&g, "weight 'w' (4, 3, ...) does not fit 4 input channels in 1 groups");
+    graph_init(&g, 13, x2, 2);
+    init_f(&g, "w", W44, 4);
+    node(&g, "Conv", "conv", "x w", "y");
+    expect_refused(&g, "input 'x' has rank 2 (Conv2d on (N, C, H, W) is supported)");
+}
+
+/* A Conv whose weight "w" is then changed by how. */
+static void conv_weight(struct graph *g, void (*how)(Onnx__TensorProto *t))
+{
+    graph_init(g, 13, X4, 4);
+    init_f(g, "w", W44, 4);
+    node(g, "Conv", "conv", "x w", "y");
+    how(g->tensors[0]);
+}
+
+static void external(Onnx__TensorProto *t)
+{
+    t->has_data_location = 1;
+    t->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+}
+
+static void short_floats(Onnx__TensorProto *t)
+{
+    t->n_float_data -= 1;
+}
+
+static void short_raw(Onnx__TensorProto *t)
+{
+    t->raw_data.data = (uint8_t *)t->float_data;
+    t->raw_data.len = 4 * t->n_float_data - 4;
+    t->has_raw_data = 1;
+    t->n_float_data = 0;
+}
+
+static void half_floats(Onnx__TensorProto *t)
+{
+    t->data_type = 10; /* float16 */
+}
+
+static void negative_dim(Onnx__TensorProto *t)
+{
+    t->dims[1] = -4;
+}
+
+static void many_dims(Onnx__TensorProto *t)
+{
+    t->n_dims = 9;
+}
+
+static void test_graph_tensors_in_forms_it_cannot_read_are_refused(void **unused)
+{
+    struct graph g;
+
+    conv_weight(&g, external);
+    expect_refused(&g, "tensor 'w' keeps its data in an external file");
+    conv_weight(&g, short_floats);
+    expect_refused(&g, "tensor 'w' holds 143 floats, its shape 144");
+    conv_weight(&g, short_raw);
+    expect_refused(&g, "tensor 'w' holds 572 bytes of data, its shape 144 floats");
+    conv_weight(&g, half_floats);
+    expect_refused(&g, "tensor 'w' has ONNX data type 10");
+    conv_weight(&g, negative_dim);
+    expect_refused(&g, "tensor 'w': bad dimension -4");
+    conv_weight(&g, many_dims);
+    expect_refused(&g, "tensor 'w' has 9 dimensions");
+}
+
+static void test_graph_weights_in_float64_are_read_as_float32(void **unused)
+{
+    struct graph g;
+    struct nn_model *m;
+    Onnx__TensorProto *t;
+    double *d = calloc(144, sizeof(*d));
+
+    assert_non_null(d);
+    graph_init(&g, 13, X4, 4);
+    init_f(&g, "w", W44, 4);
+    node(&g, "Conv", "conv", "x w", "y");
+    t = g.tensors[0];
+    for (size_t k = 0; k < 144; k++)
+        d[k] = t->float_data[k];
+    t->data_type = 11; /* double */
+    t->n_double_data = 144;
+    t->double_data = d;
+    t->n_float_data = 0;
+    assert_core_rc(import(&g, &m), CORE_OK);
+    assert_string_equal(ops(m), "conv2d");
+    nn_model_destroy(m);
+    free(d);
+}
+
+static void test_graph_integer_division_by_zero_is_refused(void **unused)
+{
+    static const int64_t a[] = {6}, z[] = {0};
+    struct graph g;
+
+    graph_init(&g, 13, X4, 4);
+    init_i(&g, "a", a, 1);
+    init_i(&g, "z", z, 1);
+    node(&g, "Div", "div", "a z", "q");
+    node(&g, "Reshape", "reshape", "x q", "y");
+    expect_refused(&g, "node 'div' (Div): integer division by zero");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +874,14 @@ int main(void)
         TEST(test_graph_symbolic_batch_is_one_item),
         TEST(test_graph_gated_products_become_silu_and_hardswish),
         TEST(test_graph_conv_with_dilation_is_refused),
+        TEST(test_graph_mean_over_h_and_w_is_a_gap_and_other_means_are_refused),
+        TEST(test_graph_gemm_refuses_scales_transposed_inputs_and_misfits),
+        TEST(test_graph_batchnorm_refuses_training_and_a_bad_epsilon),
+        TEST(test_graph_pools_refuse_indices_storage_order_ceil_and_excluded_padding),
+        TEST(test_graph_conv_refuses_kernels_strides_and_weights_that_do_not_fit),
+        TEST(test_graph_tensors_in_forms_it_cannot_read_are_refused),
+        TEST(test_graph_weights_in_float64_are_read_as_float32),
+        TEST(test_graph_integer_division_by_zero_is_refused),
         TEST(test_graph_conv_with_asymmetric_padding_is_refused),
         TEST(test_graph_unknown_attribute_is_refused),
         TEST(test_graph_opset_outside_11_to_17_is_refused),

@@ -5,7 +5,9 @@
  * gives back its plan (policy_action_plan) on a branching model, and a bad
  * action is an error naming its field; exploration keeps every plan valid,
  * never takes an edge option that is not offered, reaches other cuts, and
- * with probabilities 0 changes nothing.
+ * with probabilities 0 changes nothing; option exploration alone keeps the
+ * cut and redraws some layers; an option without a label and a layer
+ * without a name are named by their index.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -234,6 +236,64 @@ static void test_exploration_keeps_plans_valid_and_reaches_other_cuts(void **ctx
     compute_problem_fini(&p);
 }
 
+static void test_option_exploration_alone_keeps_the_cut_and_moves_some_layers(void **ctx)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan base, pl;
+    struct policy_solver *s;
+    struct core_rng *r = core_rng_create(4, 0, CORE_RNG_EXPLORATION);
+    const struct policy_explore_config half = {0.0, 0.5};
+    size_t moved = 0, kept = 0;
+
+    (void)ctx;
+    branch_problem(&p);
+    state_of(&st, true);
+    s = policy_solver_create(POLICY_JOINT, &p, NULL);
+    assert_non_null(s);
+    assert_int_equal(policy_decide(s, &st, NULL, &base, NULL), CORE_OK);
+    for (int t = 0; t < 400; t++) {
+        pl = base;
+        policy_explore(s, &st, &half, r, &pl);
+        assert_int_equal(pl.n_ue, base.n_ue);
+        assert_int_equal(compute_plan_check(&p, &pl, true, NULL), CORE_OK);
+        for (size_t i = 0; i < N; i++) {
+            moved += pl.option[i] != base.option[i];
+            kept += pl.option[i] == base.option[i];
+        }
+    }
+    /* a layer is redrawn with probability 1/2 and lands elsewhere with some
+     * chance below 1: some move, most stay */
+    print_message("option 0.5: %zu layer options moved, %zu kept\n", moved, kept);
+    assert_true(moved > 0);
+    assert_true(kept > moved);
+    policy_solver_destroy(s);
+    core_rng_destroy(r);
+    compute_problem_fini(&p);
+}
+
+static void test_fields_without_labels_or_layer_names_are_named_by_index(void **ctx)
+{
+    struct compute_problem p;
+    struct policy_field f;
+    bool named_by_index = false;
+
+    (void)ctx;
+    branch_problem(&p);
+    p.options[COMPUTE_SIDE_EDGE][2].label[0] = '\0';
+    for (size_t i = 0; i < policy_state_size(&p); i++) {
+        policy_state_field(&p, i, &f);
+        named_by_index = named_by_index || strstr(f.name, "[2]") != NULL;
+        assert_null(strstr(f.name, "[e2]"));
+    }
+    assert_true(named_by_index);
+    policy_action_field(&p, 3, NULL, NULL, &f);
+    assert_string_equal(f.name, "layer[3]");
+    assert_string_equal(f.unit, "1");
+    assert_non_null(strstr(f.description, "edge option o as 2 + o"));
+    compute_problem_fini(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +301,8 @@ int main(void)
         cmocka_unit_test(test_state_encodes_the_request_and_flags_what_is_undefined),
         cmocka_unit_test(test_an_action_gives_back_its_plan),
         cmocka_unit_test(test_exploration_keeps_plans_valid_and_reaches_other_cuts),
+        cmocka_unit_test(test_option_exploration_alone_keeps_the_cut_and_moves_some_layers),
+        cmocka_unit_test(test_fields_without_labels_or_layer_names_are_named_by_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
