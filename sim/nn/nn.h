@@ -661,6 +661,11 @@ struct nn_gemm_shape {
 };
 void nn_model_layer_gemm(const struct nn_model *m, int i, struct nn_gemm_shape *g);
 
+/* The activation layer i (a conv2d or fc) applies to its outputs in the same
+ * pass: its declared one, or the one nn_model_fuse_activations fused into
+ * it; NN_ACT_NONE for any other op. */
+enum nn_act nn_model_layer_act(const struct nn_model *m, int i);
+
 /* One layer's (or the whole model's) profile over R timed runs. */
 struct nn_layer_profile {
     double median_s;           /* median wall time of the R runs, s (0 for aliases) */

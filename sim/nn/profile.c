@@ -1,7 +1,8 @@
 /*
  * profile.c — the profiler's measurement core: per-layer and whole-model
  * latency of a finalized model (median, min, max of R runs after warm-up),
- * its costs and achieved GFLOP/s, the GEMM shape of each conv2d / fc layer,
+ * its costs and achieved GFLOP/s, the GEMM shape and the applied (declared
+ * or fused) activation of each conv2d / fc layer,
  * what cblas_sgemm alone reaches on a shape, and the host's energy counters.
  *
  * Timing: per-layer figures come from R runs with nn_model_time_layers on
@@ -49,6 +50,16 @@ void nn_model_layer_gemm(const struct nn_model *m, int i, struct nn_gemm_shape *
         g->k = x.c * x.h * x.w;
         g->count = x.n;
     }
+}
+
+enum nn_act nn_model_layer_act(const struct nn_model *m, int i)
+{
+    const enum nn_op op = nn_model_layer_op(m, i);
+
+    /* nn_model_layer_int reads the layer only; it takes a mutable model. */
+    return op == NN_OP_CONV2D || op == NN_OP_FC
+               ? nn_model_layer_int((struct nn_model *)m, i)->act_live
+               : NN_ACT_NONE;
 }
 
 /* ---- profiling --------------------------------------------------------- */
