@@ -16,7 +16,10 @@
  *
  * --verbose adds, per conv2d and fc layer, its efficiency: its achieved
  * GFLOP/s over what cblas_sgemm alone reaches on the same GEMM shape with
- * the same threads (nn_sgemm_gflops), and the range of it. With --db the
+ * the same threads (nn_sgemm_gflops), and the range of it. A line names the
+ * OpenBLAS kernels the profile ran on (nn_blas_info_read), with a warning
+ * on stderr when OPENBLAS_CORETYPE forces a family older than the CPU's
+ * (also under --quiet, and once for --cpmm-check). With --db the
  * rows go to the profiles table (one per layer and one with layer_index -1
  * for the whole model, resource "host-cpu"); without it no database is
  * touched.
@@ -105,6 +108,10 @@ static void help(FILE *out)
             "\n"
             "Energy comes from the package counters (powercap / RAPL, amd_energy) read\n"
             "before and after; where none is readable the line says so.\n"
+            "A line names the OpenBLAS kernels the profile ran on (openblas_get_corename,\n"
+            "OPENBLAS_CORETYPE, openblas_get_config); when OPENBLAS_CORETYPE forces a\n"
+            "kernel family older than this CPU's, a warning goes to stderr (also with\n"
+            "--quiet).\n"
             "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.\n",
             DEFAULT_REPS);
     fprintf(out, "\nThe zoo:");
@@ -356,6 +363,21 @@ static int record_profile(const struct profile_options *o, const char *model,
     return code;
 }
 
+/* The OpenBLAS kernels a profile ran on, one line on out; a warning on
+ * stderr when OPENBLAS_CORETYPE forces a family older than the CPU's. */
+static void print_blas(FILE *out, const struct nn_blas_info *b)
+{
+    fprintf(out, "OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; this CPU runs up to %s's); %s\n",
+            b->corename, b->coretype_env[0] ? b->coretype_env : "(unset)", b->cpu_family,
+            b->config);
+    if (b->forced_older)
+        fprintf(stderr,
+                "coinfer profile: warning: OPENBLAS_CORETYPE=%s forces OpenBLAS kernels older "
+                "than this CPU's (%s): the profile is slower than the host can run; unset it "
+                "to profile the host's best\n",
+                b->coretype_env, b->cpu_family);
+}
+
 static int profile_one(const struct profile_options *o, const char *arg)
 {
     struct nn_energy_reading before, after;
@@ -409,6 +431,9 @@ static int profile_one(const struct profile_options *o, const char *arg)
         if (eff)
             print_efficiency_range(info, m, p, eff);
         print_energy(info, &before, &after, WARMUP_PASSES + 2 * p->reps, &p->total);
+        print_blas(info, &p->blas);
+    } else if (p->blas.forced_older) {
+        print_blas(stderr, &p->blas);
     }
     if (o->db) {
         code = record_profile(o, name, m, p);
@@ -645,6 +670,8 @@ static int cpmm_check(const struct profile_options *o)
         models[z].latency_s = lat[z];
         models[z].n_layers = n;
         models[z].predicted_s = pred[z];
+        if (p && z == 0 && (!o->quiet || p->blas.forced_older))
+            print_blas(o->quiet ? stderr : stdout, &p->blas);
         if (p && !o->quiet)
             printf("  profiled %-12s %3zu layers, whole pass %.6g s\n", name, n,
                    p->total.median_s);
