@@ -127,6 +127,19 @@ static const struct policy_ops table[] = {
         .observe = NULL,
         .destroy = policy_release,
     },
+    [POLICY_DADS] = {
+        .name = "dads",
+        .help = "DADS: min s-t cut of the DAG, default options",
+        .is_default = false,
+        .optimal = false,
+        .truth = false,
+        .on_device = false,
+        .create = policy_dads_create,
+        .decide = policy_dads_decide,
+        .adapt = policy_adapt_candidates,
+        .observe = NULL,
+        .destroy = policy_dads_release,
+    },
 };
 static_assert(ARRAY_LEN(table) == POLICY_KIND_COUNT, "one row per policy");
 
