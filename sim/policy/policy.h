@@ -98,8 +98,8 @@ enum policy_kind {
     POLICY_JOINT,
     POLICY_ORACLE,
     POLICY_RANDOM,
-    POLICY_RL,
     POLICY_DADS,
+    POLICY_RL,
     POLICY_KIND_COUNT
 };
 
