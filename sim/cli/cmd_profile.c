@@ -16,7 +16,10 @@
  *
  * --verbose adds, per conv2d and fc layer, its efficiency: its achieved
  * GFLOP/s over what cblas_sgemm alone reaches on the same GEMM shape with
- * the same threads (nn_sgemm_gflops), and the range of it. With --db the
+ * the same threads (nn_sgemm_gflops), and the range of it. A line names the
+ * OpenBLAS kernels the profile ran on (nn_blas_info_read), with a warning
+ * on stderr when OPENBLAS_CORETYPE forces a family older than the CPU's
+ * (also under --quiet, and once for --cpmm-check). With --db the
  * rows go to the profiles table (one per layer and one with layer_index -1
  * for the whole model, resource "host-cpu"); without it no database is
  * touched.
@@ -28,7 +31,8 @@
  * the check on such a file instead of profiling (the models it names, their
  * descriptors built as for a profile), which makes the check reproducible:
  * tests/validation/test_cpmm_check.c runs it on a recorded fixture, and the
- * live accuracy is a benchmark (tests/bench/cpmm.bench.sh).
+ * live accuracy is a benchmark (tests/bench/cpmm.bench.sh). With --verbose it
+ * also lists every counted layer it misses, its prediction beside its time.
  */
 #include "cli/cli_int.h"
 
@@ -69,8 +73,8 @@ static void help(FILE *out)
     fprintf(out,
             "usage: coinfer profile MODEL [--threads N] [--reps R] [--db FILE] [--csv]\n"
             "                             [--verbose] [--quiet]\n"
-            "       coinfer profile --cpmm-check [--reps R] [--save-timings FILE]\n"
-            "       coinfer profile --cpmm-check --timings FILE\n"
+            "       coinfer profile --cpmm-check [--reps R] [--save-timings FILE] [--verbose]\n"
+            "       coinfer profile --cpmm-check --timings FILE [--verbose]\n"
             "\n"
             "Run MODEL layer by layer on this host's CPU (OpenBLAS) and print, per layer,\n"
             "its output shape, FLOPs, parameters, output bytes, the median, fastest and\n"
@@ -93,6 +97,8 @@ static void help(FILE *out)
             "  --cpmm-check   profile the zoo models on one thread and check the CPMM:\n"
             "                 fit on all but one, predict each layer of the one left\n"
             "                 out; prints the share within +-10 %% and the median |error|\n"
+            "                 (with --verbose also every layer it misses, with its\n"
+            "                 prediction)\n"
             "  --save-timings FILE  with --cpmm-check: also write the fastest run of\n"
             "                 every layer as CSV (model,layer_index,latency_s)\n"
             "  --timings FILE with --cpmm-check: check the timings recorded in FILE (by\n"
@@ -102,6 +108,10 @@ static void help(FILE *out)
             "\n"
             "Energy comes from the package counters (powercap / RAPL, amd_energy) read\n"
             "before and after; where none is readable the line says so.\n"
+            "A line names the OpenBLAS kernels the profile ran on (openblas_get_corename,\n"
+            "OPENBLAS_CORETYPE, openblas_get_config); when OPENBLAS_CORETYPE forces a\n"
+            "kernel family older than this CPU's, a warning goes to stderr (also with\n"
+            "--quiet).\n"
             "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.\n",
             DEFAULT_REPS);
     fprintf(out, "\nThe zoo:");
@@ -353,6 +363,21 @@ static int record_profile(const struct profile_options *o, const char *model,
     return code;
 }
 
+/* The OpenBLAS kernels a profile ran on, one line on out; a warning on
+ * stderr when OPENBLAS_CORETYPE forces a family older than the CPU's. */
+static void print_blas(FILE *out, const struct nn_blas_info *b)
+{
+    fprintf(out, "OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s; this CPU runs up to %s's); %s\n",
+            b->corename, b->coretype_env[0] ? b->coretype_env : "(unset)", b->cpu_family,
+            b->config);
+    if (b->forced_older)
+        fprintf(stderr,
+                "coinfer profile: warning: OPENBLAS_CORETYPE=%s forces OpenBLAS kernels older "
+                "than this CPU's (%s): the profile is slower than the host can run; unset it "
+                "to profile the host's best\n",
+                b->coretype_env, b->cpu_family);
+}
+
 static int profile_one(const struct profile_options *o, const char *arg)
 {
     struct nn_energy_reading before, after;
@@ -406,6 +431,9 @@ static int profile_one(const struct profile_options *o, const char *arg)
         if (eff)
             print_efficiency_range(info, m, p, eff);
         print_energy(info, &before, &after, WARMUP_PASSES + 2 * p->reps, &p->total);
+        print_blas(info, &p->blas);
+    } else if (p->blas.forced_older) {
+        print_blas(stderr, &p->blas);
     }
     if (o->db) {
         code = record_profile(o, name, m, p);
@@ -435,6 +463,24 @@ static void print_check(const char *name, const struct compute_cpmm_check_result
            "  unpriced %zu\n",
            name, r->n_counted, r->n_within, 100.0 * r->share_within, 100.0 * r->median_rel_error,
            r->n_unpriced);
+}
+
+/* --verbose: every counted layer the check missed by more than +-10 %, with
+ * its type and the prediction made while its model was held out. */
+static void print_misses(const struct compute_cpmm_check_model *models, size_t n_models,
+                         char **const *names)
+{
+    printf("layers outside +-10 %% (model, index, name, type, measured, predicted, error):\n");
+    for (size_t z = 0; z < n_models; z++)
+        for (size_t i = 0; i < models[z].n_layers; i++) {
+            const double t_s = models[z].latency_s[i], p_s = models[z].predicted_s[i];
+
+            if (isnan(p_s) || fabs(p_s - t_s) <= CHECK_TOL * t_s)
+                continue;
+            printf("  %-16s %4zu %-28s %-11s %10.1f us %10.1f us %+7.1f %%\n", models[z].name, i,
+                   names[z][i], compute_layer_type_name(models[z].layers[i].type), t_s * 1e6,
+                   p_s * 1e6, 100.0 * (p_s - t_s) / t_s);
+        }
 }
 
 /* Timings recorded by --save-timings, read by --timings: per model (a zoo
@@ -537,7 +583,8 @@ static int timings_read(const char *path, struct timings *t)
 static int cpmm_check(const struct profile_options *o)
 {
     struct compute_layer_desc *desc[NN_ZOO_COUNT] = {0};
-    double *lat[NN_ZOO_COUNT] = {0};
+    double *lat[NN_ZOO_COUNT] = {0}, *pred[NN_ZOO_COUNT] = {0};
+    char **lname[NN_ZOO_COUNT] = {0};
     struct compute_cpmm_check_model models[NN_ZOO_COUNT];
     struct compute_cpmm_check_result per[NN_ZOO_COUNT], all;
     struct timings rec = {0};
@@ -547,6 +594,7 @@ static int cpmm_check(const struct profile_options *o)
     int code = 0;
 
     core_err_clear(&e);
+    memset(models, 0, sizeof(models));
     if (o->timings) {
         code = timings_read(o->timings, &rec);
         if (code != 0)
@@ -590,7 +638,9 @@ static int cpmm_check(const struct profile_options *o)
         if (code == 0) {
             desc[z] = core_calloc(n ? n : 1, sizeof(*desc[z]));
             lat[z] = core_calloc(n ? n : 1, sizeof(*lat[z]));
-            if (!desc[z] || !lat[z]) {
+            pred[z] = core_calloc(n ? n : 1, sizeof(*pred[z]));
+            lname[z] = core_calloc(n ? n : 1, sizeof(*lname[z]));
+            if (!desc[z] || !lat[z] || !pred[z] || !lname[z]) {
                 fprintf(stderr, "coinfer profile: out of memory\n");
                 code = 1;
             }
@@ -607,6 +657,11 @@ static int cpmm_check(const struct profile_options *o)
             if (proto_layer_desc(m, (int)i, &lp, &desc[z][i], &e) != CORE_OK)
                 code = cli_fail(&e);
             lat[z][i] = p ? p->layers[i].min_s : rec.latency_s[z][i];
+            lname[z][i] = core_strdup(nn_model_layer_name(m, (int)i));
+            if (!lname[z][i]) {
+                fprintf(stderr, "coinfer profile: out of memory\n");
+                code = 1;
+            }
             if (save)
                 fprintf(save, "%s,%zu,%.17g\n", name, i, lat[z][i]);
         }
@@ -614,6 +669,9 @@ static int cpmm_check(const struct profile_options *o)
         models[z].layers = desc[z];
         models[z].latency_s = lat[z];
         models[z].n_layers = n;
+        models[z].predicted_s = pred[z];
+        if (p && z == 0 && (!o->quiet || p->blas.forced_older))
+            print_blas(o->quiet ? stderr : stdout, &p->blas);
         if (p && !o->quiet)
             printf("  profiled %-12s %3zu layers, whole pass %.6g s\n", name, n,
                    p->total.median_s);
@@ -633,6 +691,8 @@ static int cpmm_check(const struct profile_options *o)
             for (z = 0; z < n_models; z++)
                 print_check(models[z].name, &per[z]);
             print_check("overall", &all);
+            if (o->verbose)
+                print_misses(models, n_models, lname);
             if (all.n_unpriced > 0)
                 printf("  unpriced: layers of a type only the held-out model has (no fit of the "
                        "others prices it), so at most %.1f %% can be within +-10 %%\n",
@@ -640,6 +700,10 @@ static int cpmm_check(const struct profile_options *o)
         }
     }
     for (z = 0; z < NN_ZOO_COUNT; z++) {
+        for (i = 0; lname[z] && i < models[z].n_layers; i++)
+            core_free(lname[z][i]);
+        core_free(lname[z]);
+        core_free(pred[z]);
         core_free(desc[z]);
         core_free(lat[z]);
     }
@@ -725,10 +789,10 @@ int cli_profile(int argc, char **argv)
         return 2;
     }
     if (o.cpmm_check) {
-        if (argc - optind != 0 || threads_given || o.db || o.csv || o.verbose ||
+        if (argc - optind != 0 || threads_given || o.db || o.csv ||
             (o.timings && o.save_timings)) {
             fprintf(stderr, "coinfer profile: --cpmm-check takes no MODEL and only --reps, "
-                            "--quiet and one of --save-timings and --timings (it profiles the "
+                            "--quiet, --verbose and one of --save-timings and --timings (it profiles the "
                             "zoo on one thread)\n");
             return 2;
         }

@@ -118,6 +118,19 @@ const char *compute_layer_type_name(enum compute_layer_type t);
 bool compute_layer_type_find(const char *name, enum compute_layer_type *t);
 
 /* One layer, as the CPMM sees it. Fields a type does not have are 0. */
+/* The activation a conv2d, depthwise conv or fc layer applies to its outputs
+ * in the same pass (fused), by what it costs: none, a clamp in registers
+ * (relu, relu6), an exponential per element (sigmoid, silu: a second pass
+ * over each output row), or a piecewise-linear clamp and product per element
+ * (hardsigmoid, hardswish: likewise a second pass). */
+enum compute_act {
+    COMPUTE_ACT_NONE,
+    COMPUTE_ACT_CLAMP,
+    COMPUTE_ACT_EXP,
+    COMPUTE_ACT_HARD,
+    COMPUTE_ACT_COUNT
+};
+
 struct compute_layer_desc {
     enum compute_layer_type type; /* its type */
     double flops;                 /* floating-point operations, multiply-add = 2 */
@@ -137,6 +150,7 @@ struct compute_layer_desc {
     uint32_t groups;              /* conv groups (0: 1) */
     double im2col_elems;          /* conv2d: elements im2col writes per pass (0: the GEMM
                                      reads its input in place, a 1x1 stride-1 unpadded conv) */
+    enum compute_act act;         /* conv2d / dwconv / fc: its fused activation */
 };
 
 /* Kinds of compute resource. */
@@ -309,6 +323,8 @@ struct compute_cpmm_check_model {
     const struct compute_layer_desc *layers; /* its layers (borrowed) */
     const double *latency_s;                 /* their measured latencies, s (borrowed) */
     size_t n_layers;                         /* entries of both */
+    double *predicted_s; /* NULL, or [n_layers] filled with each counted layer's prediction
+                            when held out, s (NAN: not counted, INFINITY: unpriced) */
 };
 
 struct compute_cpmm_check_result {

@@ -74,6 +74,8 @@ static enum core_rc leave_one_out(const struct compute_cpmm_check_model *models,
     }
     if (rc == CORE_OK)
         rc = compute_cpmm_fit(c, e);
+    for (i = 0; mo->predicted_s && i < mo->n_layers; i++)
+        mo->predicted_s[i] = NAN;
     for (i = 0; i < mo->n_layers && rc == CORE_OK; i++) {
         const double t_s = mo->latency_s[i];
         if (!(t_s >= floor_s) || t_s <= 0.0)
@@ -85,9 +87,13 @@ static enum core_rc leave_one_out(const struct compute_cpmm_check_model *models,
         if (compute_cpmm_predict(c, &q, &reply, &ignored) != CORE_OK) {
             err[(*n_err)++] = INFINITY;
             (*n_unpriced)++;
+            if (mo->predicted_s)
+                mo->predicted_s[i] = INFINITY;
             continue;
         }
         err[(*n_err)++] = fabs(reply.latency_s - t_s) / t_s;
+        if (mo->predicted_s)
+            mo->predicted_s[i] = reply.latency_s;
     }
     compute_cpmm_destroy(c);
     return rc;

@@ -20,7 +20,10 @@
  * and the padding it zeroes, whatever its length); the k x n elements of B
  * the GEMM packs (on both paths); the multiply-adds again for a stem conv
  * (c_in <= 4: it reads the model's image, and its GEMM, k = c_in kh kw
- * tiny, runs below the rate of the body convs'). The last is a kernel
+ * tiny, runs below the rate of the body convs'); the vector operations of
+ * the activation pass a fused sigmoid, silu or hardswish adds (act_ops: one
+ * cost per operation, so one model's activation prices another's). The
+ * stem multiply-adds are a kernel
  * family of its own: without it the stems run 5-30 % slower than
  * predicted, and fitting them with the body convs inflates the per-output
  * cost every conv pays, which the in-place 1x1 convs of MobileNetV2 (no
@@ -47,7 +50,12 @@
  * and the in-place path's output pass priced by the streaming fit (each no
  * better, or worse, over several measurements); robust (Huber, bisquare)
  * reweighting, which moved the fit between equally good optima from one
- * measurement to the next.
+ * measurement to the next. With the ten models, on the recorded timings
+ * (58.5 % within +-10 % as it is): the activation pass priced on each
+ * output row rounded up to whole 8-float blocks, as act.c runs a row of 1
+ * (a squeeze-and-excitation conv on a 1x1 plane) as a full block (57.2 %),
+ * and the conv's output rows as a feature of their own (59.0 %: no better
+ * than the noise between recordings).
  *
  * A type without profiles of its own falls back to its family's fit
  * (streaming layers: elementwise, global pooling, concat, softmax; window
@@ -57,7 +65,12 @@
  * priced as per-group GEMMs (m = 1) by the conv2d fit it comes out 76 % low
  * to 50 % high, as a window layer by the pooling fit 150-340 % high, never
  * once within +-10 % (MobileNetV2's 17, held out), so only its own
- * profiles price it.
+ * profiles price it, on the features of its kernel (dwconv_features). With
+ * the ten-model zoo, four models have them (MobileNetV2, ShuffleNetV2,
+ * MobileNetV3-Small, EfficientNet-B0); their fused activations differ
+ * (relu6, none, relu or hardswish, silu), which is why the activation pass
+ * is a feature of its own: priced on their streaming-layer features, the
+ * held-out model's depthwise convs came out 30-65 % off.
  *
  * Amount: a profile taken with A cores is stored as core-seconds t A and a
  * prediction for A' divides by A' (ideal scaling); a measurement at the
@@ -166,6 +179,51 @@ static size_t window_features(const struct compute_layer_desc *d, double *x)
     return 5;
 }
 
+/* Vector operations per element of the activation pass that follows a
+ * conv's outputs when its activation is not a clamp (act.c in sim/nn: eight
+ * floats a step, no fused multiply-add), counted from the kernel's code: a
+ * sigmoid or silu negates, takes exp (two clamps of four operations, the
+ * rounding in three, the reduction in four, the degree-7 polynomial in
+ * fourteen, the scaling by 2^n in four), adds one and divides: 36 per eight
+ * elements; a hardswish adds, clamps in five, multiplies and divides: 9
+ * (a hardsigmoid 8, priced as 9). A clamp (relu, relu6) costs nothing
+ * here: it rides in the bias pass every output pays. One coefficient then
+ * prices both kinds, so a model whose activation no other model fuses
+ * (EfficientNet-B0's silu) is priced from the others' (MobileNetV3's
+ * hardswish) by the operations its kernel runs. */
+static double act_ops(enum compute_act a)
+{
+    static const double ops[] = {0.0, 0.0, 36.0 / 8.0, 9.0 / 8.0};
+    static_assert(ARRAY_LEN(ops) == COMPUTE_ACT_COUNT, "one count per activation class");
+
+    return ops[a];
+}
+
+/* A depthwise conv (depthwise.c in sim/nn) copies each channel's plane,
+ * zero-padded, into its stride's phase planes, then accumulates each output
+ * row in blocks of eight columns over all kh kw taps, the bias and a clamp
+ * in registers; an activation that is not a clamp runs over each output
+ * plane after it. Its features: the tap multiply-adds of whole blocks (Wo
+ * rounded up to 8), the bytes of the planes copied, the activation pass's
+ * vector operations (act_ops), the output rows (each a loop set-up and a
+ * partial block), the outputs, and the planes (a copy set-up each). Its descriptor is a conv's: gemm_n = Ho Wo
+ * outputs per plane, gemm_count = batch x channels planes. */
+static size_t dwconv_features(const struct compute_layer_desc *d, double *x)
+{
+    const double planes = d->gemm_count > 0.0 ? d->gemm_count : (double)d->c_out;
+    const double rows = planes * (d->out_h ? (double)d->out_h : 1.0);
+    const double wo = d->out_h ? d->gemm_n / (double)d->out_h : d->gemm_n;
+    const double outs = planes * d->gemm_n;
+
+    x[0] = rows * 8.0 * ceil(wo / 8.0) * (double)d->kernel_area;
+    x[1] = d->in_bytes;
+    x[2] = outs * act_ops(d->act);
+    x[3] = rows;
+    x[4] = outs;
+    x[5] = planes;
+    return 6;
+}
+
 size_t compute_cpmm_features(const struct compute_layer_desc *d, double *x)
 {
     const double count = d->gemm_count > 0.0 ? d->gemm_count : 1.0;
@@ -183,6 +241,9 @@ size_t compute_cpmm_features(const struct compute_layer_desc *d, double *x)
         x[n++] = d->gemm_n > 0.0 ? d->im2col_elems * d->out_h / d->gemm_n : 0.0;
         x[n++] = d->gemm_k * d->gemm_n * count;
         x[n++] = d->c_in <= STEM_MAX_CHANNELS ? macs : 0.0;
+        x[n++] = d->gemm_m * d->gemm_n * count * act_ops(d->act);
+    } else if (d->type == COMPUTE_LAYER_DWCONV) {
+        n = dwconv_features(d, x);
     } else if (d->type == COMPUTE_LAYER_FC) {
         /* Batch 1 is a matrix-vector product: the weights stream once. */
         x[n++] = d->param_bytes;

@@ -763,6 +763,11 @@ struct nn_gemm_shape {
 };
 void nn_model_layer_gemm(const struct nn_model *m, int i, struct nn_gemm_shape *g);
 
+/* The activation layer i (a conv2d or fc) applies to its outputs in the same
+ * pass: its declared one, or the one nn_model_fuse_activations fused into
+ * it; NN_ACT_NONE for any other op. */
+enum nn_act nn_model_layer_act(const struct nn_model *m, int i);
+
 /* One layer's (or the whole model's) profile over R timed runs. */
 struct nn_layer_profile {
     double median_s;           /* median wall time of the R runs, s (0 for aliases) */
@@ -775,12 +780,41 @@ struct nn_layer_profile {
 
 /* A model's profile: per layer, and the whole forward pass timed apart (not
  * the sum of the layers, which leaves out the per-layer clock reads). */
+/* Which OpenBLAS kernels a profile ran on. OpenBLAS picks a kernel family
+ * for the CPU at start-up, unless OPENBLAS_CORETYPE names one; a family
+ * older than the CPU (Haswell's AVX2 kernels on an AVX-512 CPU, say) runs
+ * slower, and a profile taken under it prices another host wrongly. Each
+ * family needs an instruction-set level: 0 SSE2 (Prescott, Opteron, ...),
+ * 1 SSSE3 (Core2, Penryn, Atom, Barcelona, Bobcat, ...), 2 SSE4.2
+ * (Nehalem), 3 AVX (Sandybridge, Bulldozer, Piledriver, Steamroller),
+ * 4 AVX2 (Haswell, Excavator, Zen), 5 AVX-512 (SkylakeX), 6 AVX-512 with
+ * BF16 (Cooperlake), 7 AMX (SapphireRapids); the CPU's is the highest of
+ * 0..6 it supports (what OpenBLAS 0.3.21 itself picks on an AMD EPYC with
+ * AVX-512 BF16 is Cooperlake). */
+struct nn_blas_info {
+    char corename[32];     /* the family OpenBLAS runs (openblas_get_corename) */
+    char config[160];      /* its build (openblas_get_config) */
+    char coretype_env[32]; /* OPENBLAS_CORETYPE as set ("" when unset) */
+    int cpu_level;         /* the CPU's instruction-set level, 0..6 */
+    const char *cpu_family; /* the newest family of that level ("SkylakeX", ...) */
+    bool forced_older;     /* OPENBLAS_CORETYPE names a family below cpu_level */
+};
+
+/* Fill *i from OpenBLAS, the environment and the CPU. */
+void nn_blas_info_read(struct nn_blas_info *i);
+
+/* The instruction-set level a kernel family needs (the names of
+ * OPENBLAS_CORETYPE and openblas_get_corename, any case), -1 for a name it
+ * does not know. */
+int nn_blas_family_level(const char *family);
+
 struct nn_profile {
     size_t n_layers;                 /* entries of layers[] */
     struct nn_layer_profile *layers; /* per layer, owned */
     struct nn_layer_profile total;   /* the whole model */
     int threads;                     /* OpenBLAS threads used */
     size_t reps;                     /* timed runs per figure */
+    struct nn_blas_info blas;        /* the kernels it ran on */
 };
 
 /* Profile finalized model m with threads threads: warmup untimed forward

@@ -1,7 +1,10 @@
 /*
  * profile.c — the profiler's measurement core: per-layer and whole-model
  * latency of a finalized model (median, min, max of R runs after warm-up),
- * its costs and achieved GFLOP/s, the GEMM shape of each conv2d / fc layer,
+ * its costs and achieved GFLOP/s, the GEMM shape and the applied (declared
+ * or fused) activation of each conv2d / fc layer, which OpenBLAS kernels it
+ * ran on (the family, OPENBLAS_CORETYPE, and whether that forces a family
+ * older than the CPU),
  * what cblas_sgemm alone reaches on a shape, and the host's energy counters.
  *
  * Timing: per-layer figures come from R runs with nn_model_time_layers on
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- GEMM shapes ------------------------------------------------------- */
 
@@ -49,6 +53,93 @@ void nn_model_layer_gemm(const struct nn_model *m, int i, struct nn_gemm_shape *
         g->k = x.c * x.h * x.w;
         g->count = x.n;
     }
+}
+
+enum nn_act nn_model_layer_act(const struct nn_model *m, int i)
+{
+    const enum nn_op op = nn_model_layer_op(m, i);
+
+    /* nn_model_layer_int reads the layer only; it takes a mutable model. */
+    return op == NN_OP_CONV2D || op == NN_OP_FC
+               ? nn_model_layer_int((struct nn_model *)m, i)->act_live
+               : NN_ACT_NONE;
+}
+
+/* ---- which kernels ---------------------------------------------------- */
+
+/* OpenBLAS's x86-64 kernel families and the instruction-set level each
+ * needs (see struct nn_blas_info). */
+static const struct {
+    const char *name;
+    int level;
+} blas_families[] = {
+    {"Katmai", 0},      {"Coppermine", 0},  {"Northwood", 0},     {"Prescott", 0},
+    {"Banias", 0},      {"Athlon", 0},      {"Opteron", 0},       {"Opteron(SSE3)", 0},
+    {"Core2", 1},       {"Penryn", 1},      {"Dunnington", 1},    {"Atom", 1},
+    {"Nano", 1},        {"Barcelona", 1},   {"Bobcat", 1},        {"Nehalem", 2},
+    {"Sandybridge", 3}, {"Bulldozer", 3},   {"Piledriver", 3},    {"Steamroller", 3},
+    {"Haswell", 4},     {"Excavator", 4},   {"Zen", 4},           {"SkylakeX", 5},
+    {"Cooperlake", 6},  {"SapphireRapids", 7},
+};
+
+/* The newest family of each level, as the CPU's is named. */
+static const char *const level_family[] = {"Prescott", "Core2",    "Nehalem",   "Sandybridge",
+                                           "Haswell",  "SkylakeX", "Cooperlake"};
+static_assert(ARRAY_LEN(level_family) == 7, "one family per level a CPU is told by, 0..6");
+
+int nn_blas_family_level(const char *family)
+{
+    for (size_t k = 0; k < ARRAY_LEN(blas_families); k++)
+        if (strcasecmp(family, blas_families[k].name) == 0)
+            return blas_families[k].level;
+    return -1;
+}
+
+static int cpu_level(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx512bf16"))
+        return 6;
+    if (__builtin_cpu_supports("avx512f"))
+        return 5;
+    if (__builtin_cpu_supports("avx2"))
+        return 4;
+    if (__builtin_cpu_supports("avx"))
+        return 3;
+    if (__builtin_cpu_supports("sse4.2"))
+        return 2;
+    if (__builtin_cpu_supports("ssse3"))
+        return 1;
+#endif
+    return 0;
+}
+
+/* Copy src into dst[size], whitespace at its ends trimmed. */
+static void copy_trimmed(char *dst, size_t size, const char *src)
+{
+    size_t n;
+
+    while (src && (*src == ' ' || *src == '\n'))
+        src++;
+    snprintf(dst, size, "%s", src ? src : "");
+    n = strlen(dst);
+    while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\n'))
+        dst[--n] = '\0';
+}
+
+void nn_blas_info_read(struct nn_blas_info *i)
+{
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    int forced;
+
+    memset(i, 0, sizeof(*i));
+    copy_trimmed(i->corename, sizeof(i->corename), openblas_get_corename());
+    copy_trimmed(i->config, sizeof(i->config), openblas_get_config());
+    copy_trimmed(i->coretype_env, sizeof(i->coretype_env), env);
+    i->cpu_level = cpu_level();
+    i->cpu_family = level_family[i->cpu_level];
+    forced = i->coretype_env[0] ? nn_blas_family_level(i->coretype_env) : -1;
+    i->forced_older = forced >= 0 && forced < i->cpu_level;
 }
 
 /* ---- profiling --------------------------------------------------------- */
@@ -118,6 +209,7 @@ enum core_rc nn_profile_run(struct nn_model *m, int threads, size_t warmup, size
         goto out_nomem;
     p->n_layers = n_layers;
     p->threads = threads;
+    nn_blas_info_read(&p->blas);
     p->reps = reps;
     fill_input(input, in_floats);
 

@@ -27,8 +27,12 @@
  *                   it and decides on the state as it is (policy_truth; the
  *                   caller hands them over: compute_decision's truth);
  *  - random:        a uniform valid cut, then a uniform supporting option
- *                   per layer on its side.
- * Where the option resource, split or split-default put a part on cannot
+ *                   per layer on its side;
+ *  - dads:          DADS (INFOCOM'19): the minimum s-t cut of the model's
+ *                   DAG (any ideal, not only prefixes), each side's part on
+ *                   its default option as split-default's; exact for light
+ *                   load (its cut prices leave out waits and copies).
+ * Where the option resource, split, split-default or dads put a part on cannot
  * run one of its layers, that layer runs on the side's fastest option that
  * can (fewest seconds alone), as a mobile framework hands what its delegate
  * cannot run back to another processor.
@@ -94,6 +98,7 @@ enum policy_kind {
     POLICY_JOINT,
     POLICY_ORACLE,
     POLICY_RANDOM,
+    POLICY_DADS,
     POLICY_RL,
     POLICY_KIND_COUNT
 };

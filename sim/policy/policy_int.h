@@ -18,6 +18,7 @@
  *   encode.c   the state and action encodings of samples and of rl;
  *   explore.c  exploration around any policy's plans;
  *   split.c    split, split-default and resource: one option per side's part;
+ *   dads.c     dads: the minimum s-t cut of the DAG on the default options;
  *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's;
  *   agent_head.c  the learning agent's value model over a family of cuts: its
  *              heads, the decode and the log-space programmes;
@@ -107,6 +108,8 @@ const struct policy_ops *policy_ops_of(enum policy_kind k);
 
 /* ---- the solver (solver.c) -------------------------------------------------------- */
 
+struct policy_dads; /* dads's flow network (dads.c) */
+
 /* One cut of the family. */
 struct policy_cut {
     uint32_t fparent;   /* the cut minus its highest layer (POLICY_NO_CUT: empty cut) */
@@ -151,6 +154,8 @@ struct policy_solver {
                                                none) (owned) */
     bool cand_cached;                       /* the terms are for cand_w */
     double cand_w[2];                       /* w_latency, w_energy */
+    struct policy_dads *dads;         /* dads (dads.c): its flow network (owned; NULL for the
+                                         others) */
     struct policy_agent *agent;       /* rl: the agent (borrowed; NULL for the others) */
     uint32_t agent_problem;           /* rl: the agent's problem this solver decides */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
@@ -271,6 +276,13 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
                                       struct core_err *e);
 void policy_candidates_release(struct policy_solver *s);
 
+/* dads.c: the minimum s-t cut of the DAG, each side on its default option
+ * (split-default's preparation and a4, plus its flow network). */
+enum core_rc policy_dads_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_dads_decide(struct policy_solver *s, const struct compute_state *st,
+                                struct core_rng *rng, struct compute_plan *out,
+                                struct core_err *e);
+void policy_dads_release(struct policy_solver *s);
 /* rl.c: the learning agent as a policy. */
 enum core_rc policy_rl_create(struct policy_solver *s, struct core_err *e);
 enum core_rc policy_rl_decide(struct policy_solver *s, const struct compute_state *st,

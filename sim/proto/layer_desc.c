@@ -15,7 +15,9 @@
  * unpadded conv multiplies its input in place, any other non-depthwise conv
  * first writes its (C/g kh kw) x (Ho Wo) im2col matrix per group and batch
  * item (im2col_elems counts those elements). Convs and poolings carry their
- * kernel (area and rows), stride and output rows, what their loops run over.
+ * kernel (area and rows), stride and output rows, what their loops run over;
+ * convs and fc layers the cost class of the activation they apply in the
+ * same pass (declared or fused: it runs in their kernel, not as a layer).
  */
 #include "proto/proto.h"
 
@@ -61,6 +63,23 @@ enum core_rc proto_layer_desc(const struct nn_model *m, int i, const struct nn_l
     d->c_in = x.c;
     d->c_out = y.c;
     d->groups = groups;
+    switch (nn_model_layer_act(m, i)) {
+    case NN_ACT_RELU:
+    case NN_ACT_RELU6:
+        d->act = COMPUTE_ACT_CLAMP;
+        break;
+    case NN_ACT_SIGMOID:
+    case NN_ACT_SILU:
+        d->act = COMPUTE_ACT_EXP;
+        break;
+    case NN_ACT_HARDSIGMOID:
+    case NN_ACT_HARDSWISH:
+        d->act = COMPUTE_ACT_HARD;
+        break;
+    default:
+        d->act = COMPUTE_ACT_NONE;
+        break;
+    }
     if (d->type == COMPUTE_LAYER_CONV2D && !(d->kernel_area == 1 && d->stride == 1 && p->pad == 0))
         d->im2col_elems = d->gemm_k * d->gemm_n * d->gemm_count;
     return CORE_OK;

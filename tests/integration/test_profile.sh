@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # coinfer profile as a user meets it: help, a zoo model by name and by file,
-# the last line scripts parse, --csv, rows in the profiles table with --db,
+# the last line scripts parse, the OpenBLAS kernels line and warning, --csv, rows in the profiles table with --db,
 # the usage errors (unknown model, bad --threads) and the output of
 # --cpmm-check, live and on the recorded fixture (tests/data/cpmm/, the same
 # figures as tests/validation/test_cpmm_check.c expects). LeNet-5 with --reps 3
@@ -25,6 +25,16 @@ expect_match "the total line has LeNet-5's FLOPs and params" "$(tail -n 1 <<<"$O
 expect_match "the table names each layer with its output shape" "$OUT" \
     "^ +0  conv2d0 +conv2d +1x6x28x28 "
 expect_match "the energy line says where energy comes from" "$OUT" "^energy: (RAPL|not measurable)"
+expect_match "a line names the OpenBLAS kernels and OPENBLAS_CORETYPE" "$OUT" \
+    "^OpenBLAS kernels: [A-Za-z0-9()]+ \(OPENBLAS_CORETYPE=[^;]+; this CPU runs up to [A-Za-z0-9]+'s\); OpenBLAS "
+# The warning when the environment forces older kernels (the variable is never
+# changed here): none when it is unset; with Haswell's on an AVX-512 CPU, one.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    expect_eq "no OPENBLAS_CORETYPE: no kernel warning" "$(grep -c 'forces OpenBLAS kernels' <<<"$ERR")" 0
+elif [ "${OPENBLAS_CORETYPE,,}" = haswell ] && grep -qw avx512f /proc/cpuinfo; then
+    expect_match "OPENBLAS_CORETYPE=Haswell on AVX-512: the warning says so" "$ERR" \
+        "warning: OPENBLAS_CORETYPE=Haswell forces OpenBLAS kernels older than this CPU's"
+fi
 BY_NAME=$(tail -n 1 <<<"$OUT" | sed 's/latency_s=[^ ]* //')
 expect_exit 0 "profile lenet5 by file" "$COINFER" profile models/lenet5.xml --reps 3
 BY_FILE=$(tail -n 1 <<<"$OUT" | sed 's/latency_s=[^ ]* //')

@@ -20,7 +20,7 @@
 #include "compute/compute.h"
 
 /* Features of a conv2d (compute_cpmm_features). */
-#define CONV_FEATURES 7
+#define CONV_FEATURES 8
 
 #define assert_rc(expr, want)                                                                      \
     do {                                                                                           \
@@ -297,7 +297,7 @@ static void test_measurement_wins_over_the_model_only_at_its_amount(void **state
 
 static void test_regression_recovers_known_coefficients_exactly(void **state)
 {
-    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10};
+    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10, 3e-10};
     struct compute_cpmm *c = compute_cpmm_create();
     struct compute_resource r;
     struct compute_cpmm_request q = {0};
@@ -313,10 +313,11 @@ static void test_regression_recovers_known_coefficients_exactly(void **state)
     for (i = 0; i < 40; i++) {
         /* Body 3x3, in-place 1x1, strided 3x3 and stem convs in turn. */
         const uint32_t ka = i % 4 == 1 ? 1 : 9, stride = i % 4 >= 2 ? 2 : 1;
-        const struct compute_layer_desc d = conv_on(
+        struct compute_layer_desc d = conv_on(
             (double)(16 + core_rng_below(rng, 500)), (double)(49 + core_rng_below(rng, 10000)),
             (double)(9 + core_rng_below(rng, 4000)), (double)(1000 + core_rng_below(rng, 100000)),
             ka, stride, i % 4 == 3 ? 3 : 64, 1 + (uint32_t)core_rng_below(rng, 100));
+        d.act = (enum compute_act)(i % 3 + 1); /* clamp, exp, hard in turn */
         assert_int_equal(compute_cpmm_features(&d, x), CONV_FEATURES);
         assert_rc(compute_cpmm_add_profile(c, idx, 1.0, NULL, &d, dot(want, x, CONV_FEATURES), &e),
                   CORE_OK);
@@ -342,26 +343,30 @@ static void test_regression_recovers_known_coefficients_exactly(void **state)
 static void test_conv_features_follow_its_code_path(void **state)
 {
     /* Features: MACs, outputs, im2col elements, weights, im2col rows, B
-     * elements packed, stem MACs. */
+     * elements packed, stem MACs, the activation pass's vector operations
+     * (36 per 8 outputs through exp, 9 per 8 through a hardswish). */
     const struct compute_layer_desc body = conv_on(64, 3136, 576, 200704, 9, 1, 64, 56);
     const struct compute_layer_desc in_place = conv_on(96, 3136, 24, 75264, 1, 1, 24, 56);
-    const struct compute_layer_desc strided = conv_on(128, 784, 64, 200704, 1, 2, 64, 28);
-    const struct compute_layer_desc stem = conv_on(32, 12544, 27, 150528, 9, 2, 3, 112);
+    struct compute_layer_desc strided = conv_on(128, 784, 64, 200704, 1, 2, 64, 28);
+    struct compute_layer_desc stem = conv_on(32, 12544, 27, 150528, 9, 2, 3, 112);
     double x[COMPUTE_CPMM_MAX_FEATURES];
     const double want_body[CONV_FEATURES] = {
-        64.0 * 3136 * 576, 64.0 * 3136, 576.0 * 3136, 64.0 * 576, 576.0 * 56, 576.0 * 3136, 0};
+        64.0 * 3136 * 576, 64.0 * 3136, 576.0 * 3136, 64.0 * 576, 576.0 * 56, 576.0 * 3136, 0, 0};
     const double want_in_place[CONV_FEATURES] = {
-        96.0 * 3136 * 24, 96.0 * 3136, 0, 96.0 * 24, 0, 24.0 * 3136, 0};
+        96.0 * 3136 * 24, 96.0 * 3136, 0, 96.0 * 24, 0, 24.0 * 3136, 0, 0};
     const double want_strided[CONV_FEATURES] = {
-        128.0 * 784 * 64, 128.0 * 784, 64.0 * 784, 128.0 * 64, 64.0 * 28, 64.0 * 784, 0};
+        128.0 * 784 * 64, 128.0 * 784, 64.0 * 784, 128.0 * 64, 64.0 * 28, 64.0 * 784, 0,
+        128.0 * 784 * 36 / 8};
     const double want_stem[CONV_FEATURES] = {32.0 * 12544 * 27, 32.0 * 12544, 27.0 * 12544,
                                              32.0 * 27,         27.0 * 112,   27.0 * 12544,
-                                             32.0 * 12544 * 27};
+                                             32.0 * 12544 * 27, 32.0 * 12544 * 9 / 8};
     const double *want[4] = {want_body, want_in_place, want_strided, want_stem};
     const struct compute_layer_desc *d[4] = {&body, &in_place, &strided, &stem};
     size_t l, j;
 
     (void)state;
+    strided.act = COMPUTE_ACT_EXP;
+    stem.act = COMPUTE_ACT_HARD;
     for (l = 0; l < 4; l++) {
         assert_int_equal(compute_cpmm_features(d[l], x), CONV_FEATURES);
         for (j = 0; j < CONV_FEATURES; j++)
@@ -370,6 +375,45 @@ static void test_conv_features_follow_its_code_path(void **state)
                 fail();
             }
     }
+}
+
+static void test_dwconv_features_count_tap_blocks_rows_and_activation(void **state)
+{
+    /* 3x3 stride-1 depthwise, 144 x 56 x 56 -> 144 x 54 x 54 (Wo 54: seven
+     * blocks of 8), silu fused: tap multiply-adds of whole blocks, input
+     * bytes copied, the activation's vector operations, rows, outputs,
+     * planes. */
+    struct compute_layer_desc d;
+    const double in_b = 4.0 * 144 * 56 * 56, outs = 144.0 * 54 * 54;
+    const double want[6] = {144.0 * 54 * 56 * 9, in_b, outs * 36 / 8, 144.0 * 54, outs, 144};
+    double x[COMPUTE_CPMM_MAX_FEATURES];
+    size_t j;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    d.type = COMPUTE_LAYER_DWCONV;
+    d.in_bytes = in_b;
+    d.out_bytes = 4.0 * outs;
+    d.gemm_m = 1;
+    d.gemm_n = 54.0 * 54;
+    d.gemm_k = 9;
+    d.gemm_count = 144;
+    d.kernel_area = 9;
+    d.kernel_h = 3;
+    d.stride = 1;
+    d.c_in = d.c_out = d.groups = 144;
+    d.out_h = 54;
+    d.act = COMPUTE_ACT_EXP;
+    assert_int_equal(compute_cpmm_features(&d, x), 6);
+    for (j = 0; j < 6; j++)
+        if (x[j] != want[j]) {
+            print_error("feature %zu = %g, expected %g\n", j, x[j], want[j]);
+            fail();
+        }
+    /* Without an activation pass its operations are 0, with a clamp too. */
+    d.act = COMPUTE_ACT_CLAMP;
+    compute_cpmm_features(&d, x);
+    assert_true(x[2] == 0.0);
 }
 
 static void test_pool_features_count_row_calls_and_window_taps(void **state)
@@ -697,7 +741,7 @@ struct check_data {
  * model, plus one layer under the floor that must not be counted. */
 static void make_check_data(struct check_data *cd)
 {
-    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10};
+    const double want[CONV_FEATURES] = {1e-11, 3e-10, 5e-10, 2e-10, 2e-6, 4e-10, 1e-10, 3e-10};
     struct core_rng *rng = core_rng_create(11, 0, CORE_RNG_BENCH);
     double x[COMPUTE_CPMM_MAX_FEATURES];
     size_t j, i;
@@ -717,6 +761,7 @@ static void make_check_data(struct check_data *cd)
         cd->m[j].layers = cd->d[j];
         cd->m[j].latency_s = cd->t_s[j];
         cd->m[j].n_layers = CHECK_LAYERS;
+        cd->m[j].predicted_s = NULL;
     }
     core_rng_destroy(rng);
 }
@@ -739,6 +784,15 @@ static void test_check_on_an_exact_model_predicts_every_layer(void **state)
     }
     assert_int_equal(all.n_counted, 3 * (CHECK_LAYERS - 1));
     assert_near(all.share_within, 1.0, 0.0);
+    /* Asked for, each counted layer's prediction comes back (NAN for the
+     * relu under the floor). */
+    double pred[CHECK_LAYERS];
+    cd.m[1].predicted_s = pred;
+    assert_rc(compute_cpmm_check(cd.m, 3, 0.10, 1e-6, per, &all, &e), CORE_OK);
+    assert_true(isnan(pred[0]));
+    for (j = 1; j < CHECK_LAYERS; j++)
+        assert_near(pred[j], cd.t_s[1][j], 1e-9 * cd.t_s[1][j]);
+    cd.m[1].predicted_s = NULL;
     /* With the floor at 0 the relus count too, priced by the others'. */
     assert_rc(compute_cpmm_check(cd.m, 3, 0.10, 0.0, per, &all, &e), CORE_OK);
     assert_int_equal(all.n_counted, 3 * CHECK_LAYERS);
@@ -826,6 +880,7 @@ int main(void)
         TEST(test_measurement_wins_over_the_model_only_at_its_amount),
         TEST(test_regression_recovers_known_coefficients_exactly),
         TEST(test_conv_features_follow_its_code_path),
+        TEST(test_dwconv_features_count_tap_blocks_rows_and_activation),
         TEST(test_pool_features_count_row_calls_and_window_taps),
         TEST(test_regression_keeps_coefficients_non_negative),
         TEST(test_family_fit_prices_types_never_profiled),

@@ -1,7 +1,8 @@
 /*
  * test_profile.c — the profiler's measurement core on LeNet-5: ordered and
  * positive latencies, costs equal to the model's, GEMM shapes from the
- * layer shapes, the sgemm yardstick, the energy-counter reader on fake
+ * layer shapes, the activation a conv or fc applies once fused, which
+ * OpenBLAS kernels ran (and whether the environment forces older ones), the sgemm yardstick, the energy-counter reader on fake
  * sysfs trees (absent, powercap, amd_energy), error and out-of-memory paths.
  */
 #include <setjmp.h>
@@ -124,6 +125,75 @@ static void test_gemm_shapes_follow_layer_shapes(void **state)
     }
     assert_int_equal(n_gemm, 5);
     nn_model_destroy(m);
+}
+
+static void test_layer_act_is_the_fused_activation_of_convs_and_fcs(void **state)
+{
+    struct nn_model *m = NULL;
+    struct core_err e = {0};
+    size_t i, n_in, n_fused = 0;
+
+    (void)state;
+    /* MobileNetV3-Small: relu, hardswish and hardsigmoid layers after convs. */
+    assert_int_equal(nn_zoo_build(NN_ZOO_MOBILENETV3SMALL, 1, &m, &e), CORE_OK);
+    assert_int_equal(nn_model_finalize(m, 1, &e), CORE_OK);
+    nn_model_fold_batchnorm(m);
+    nn_model_fuse_activations(m);
+    for (i = 0; i < nn_model_n_layers(m); i++) {
+        const enum nn_op op = nn_model_layer_op(m, (int)i);
+        const int *in = nn_model_layer_inputs(m, (int)i, &n_in);
+
+        if (op != NN_OP_CONV2D && op != NN_OP_FC)
+            assert_int_equal(nn_model_layer_act(m, (int)i), NN_ACT_NONE);
+        /* A fused activation layer: the conv or fc before it applies it. */
+        if (nn_act_of_op(op) != NN_ACT_NONE && nn_model_layer_alias(m, (int)i)) {
+            int j = in[0];
+            while (nn_model_layer_op(m, j) == NN_OP_BATCHNORM) /* folded into the conv */
+                j = nn_model_layer_inputs(m, j, &n_in)[0];
+            assert_int_equal(nn_model_layer_act(m, j), nn_act_of_op(op));
+            n_fused++;
+        }
+    }
+    assert_true(n_fused > 0);
+    nn_model_destroy(m);
+}
+
+static void test_blas_family_levels_order_the_instruction_sets(void **state)
+{
+    (void)state;
+    assert_int_equal(nn_blas_family_level("Prescott"), 0);
+    assert_int_equal(nn_blas_family_level("core2"), 1);
+    assert_int_equal(nn_blas_family_level("NEHALEM"), 2);
+    assert_int_equal(nn_blas_family_level("Sandybridge"), 3);
+    assert_int_equal(nn_blas_family_level("haswell"), 4);
+    assert_int_equal(nn_blas_family_level("Zen"), 4);
+    assert_int_equal(nn_blas_family_level("SkylakeX"), 5);
+    assert_int_equal(nn_blas_family_level("Cooperlake"), 6);
+    assert_int_equal(nn_blas_family_level("SapphireRapids"), 7);
+    assert_int_equal(nn_blas_family_level("NoSuchCore"), -1);
+    assert_int_equal(nn_blas_family_level(""), -1);
+}
+
+/* Read as the environment is (tests never change OPENBLAS_CORETYPE): the
+ * fields agree with each other, the library and the variable. */
+static void test_blas_info_names_the_kernels_and_flags_an_older_forced_family(void **state)
+{
+    struct nn_blas_info b;
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    int forced;
+
+    (void)state;
+    nn_blas_info_read(&b);
+    assert_true(b.corename[0] != '\0');
+    assert_non_null(strstr(b.config, "OpenBLAS"));
+    assert_string_equal(b.coretype_env, env ? env : "");
+    assert_in_range(b.cpu_level, 0, 6);
+    assert_int_equal(nn_blas_family_level(b.cpu_family), b.cpu_level);
+    forced = env && *env ? nn_blas_family_level(env) : -1;
+    assert_int_equal(b.forced_older, forced >= 0 && forced < b.cpu_level);
+    /* OpenBLAS runs the family the variable names, when it names one. */
+    if (forced >= 0)
+        assert_int_equal(nn_blas_family_level(b.corename), forced);
 }
 
 static void test_profile_rejects_bad_arguments(void **state)
@@ -301,6 +371,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_profile_of_lenet_orders_latencies_and_matches_costs),
         TEST(test_gemm_shapes_follow_layer_shapes),
+        TEST(test_layer_act_is_the_fused_activation_of_convs_and_fcs),
+        TEST(test_blas_family_levels_order_the_instruction_sets),
+        TEST(test_blas_info_names_the_kernels_and_flags_an_older_forced_family),
         TEST(test_profile_rejects_bad_arguments),
         TEST(test_profile_allocation_failures_are_nomem_without_leaks),
         TEST(test_sgemm_gflops_measures_and_checks_arguments),

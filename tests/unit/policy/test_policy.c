@@ -3,6 +3,8 @@
  * answers on hand-built problems (a slow UE beside a fast edge and link goes
  * to the edge, a dead link stays local, an unavailable edge gives every
  * policy the local plan, split-default's fixed options and their fallback,
+ * dads's minimum cut where no prefix is best, and equal to joint under
+ * light load with one option a side,
  * split and resource choosing one option a side); joint against brute force (every cut x every option assignment) on small
  * chains and DAGs; the property that no policy beats joint (or any policy
  * the table calls optimal) on the state it decided for, over
@@ -402,6 +404,114 @@ static void test_unavailable_edge_gives_every_policy_the_local_plan(void **state
             assert_memory_equal(&pl, &local, sizeof(pl));
             policy_solver_destroy(s);
         }
+        compute_problem_fini(&p);
+    }
+    core_rng_destroy(r);
+}
+
+/* A diamond, 0 -> {1, 2} -> 3, whose best cut {0, 2} is no prefix of the
+ * layer order: layer 1 is slow on the UE, layer 2 slow on the edge, the
+ * input large and the inner tensors small. dads (a minimum cut of the DAG)
+ * finds it; split-default (the prefixes, the same options) cannot. */
+static void test_dads_finds_a_cut_that_is_no_prefix(void **state)
+{
+    /* per layer: UE latency, edge latency, s */
+    static const double t_s[4][2] = {{1e-3, 1e-3}, {0.1, 1e-3}, {1e-3, 0.5}, {0.1, 1e-3}};
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan pl, chain;
+    struct policy_solver *s;
+    size_t i;
+
+    (void)state;
+    assert_core_rc(compute_problem_init(&p, 4, 1, 1, &err), CORE_OK);
+    p.input_bytes = 1e6;
+    p.msg_header_bytes = 100;
+    for (i = 0; i < 4; i++) {
+        p.layers[i].out_bytes = 1e3;
+        set_cost(&p, COMPUTE_SIDE_UE, 0, i, t_s[i][0], 0);
+        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, t_s[i][1], 0);
+        snprintf(p.options[0][0].label, sizeof(p.options[0][0].label), "cpu");
+        snprintf(p.options[1][0].label, sizeof(p.options[1][0].label), "gpu");
+    }
+    p.layers[0] = (struct compute_problem_layer){.n_inputs = 1, .inputs = {-1}, .out_bytes = 1e3};
+    p.layers[1] = (struct compute_problem_layer){.n_inputs = 1, .inputs = {0}, .out_bytes = 1e3};
+    p.layers[2] = (struct compute_problem_layer){.n_inputs = 1, .inputs = {0}, .out_bytes = 1e3};
+    p.layers[3] = (struct compute_problem_layer){.n_inputs = 2, .inputs = {1, 2}, .out_bytes = 40};
+    for (i = 0; i < COMPUTE_SIDE_COUNT; i++) {
+        p.copy_latency_s[i] = 0;
+        p.copy_bytes_per_s[i] = 1e9;
+    }
+    assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
+    memset(&st, 0, sizeof(st));
+    st.edge_available = true;
+    st.ul_rate_bps = st.dl_rate_bps = 1e7;
+    st.w_latency = 1;
+
+    s = policy_solver_create(POLICY_DADS, &p, &err);
+    assert_non_null(s);
+    assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_OK);
+    policy_solver_destroy(s);
+    assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
+    assert_int_equal(pl.n_ue, 2);
+    assert_int_equal(pl.order[0], 0);
+    assert_int_equal(pl.order[1], 2);
+    assert_int_equal(pl.order[2], 1);
+    assert_int_equal(pl.order[3], 3);
+    s = policy_solver_create(POLICY_SPLIT_DEFAULT, &p, &err);
+    assert_non_null(s);
+    assert_core_rc(policy_decide(s, &st, NULL, &chain, &err), CORE_OK);
+    policy_solver_destroy(s);
+    /* UE 2 ms, 2 kB + header up (1.68 ms), edge 2 ms, 40 B + header down;
+     * the best prefix pays a 100 ms or 500 ms layer */
+    assert_true(plan_objective(&p, &st, &pl) < 6e-3);
+    assert_true(plan_objective(&p, &st, &chain) > 0.1);
+    compute_problem_fini(&p);
+}
+
+/* With one option a side and no waits (light load) the minimum cut is the
+ * best plan of every cut: dads equals joint, exact on these small DAGs, and
+ * never loses to split-default (the same options, prefixes only). */
+static void test_dads_is_joint_under_light_load_with_one_option_a_side(void **state)
+{
+    struct core_rng *r = core_rng_create(17, 0, CORE_RNG_POLICY);
+    int trial;
+
+    (void)state;
+    assert_non_null(r);
+    for (trial = 0; trial < 400; trial++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct compute_plan pd, pj, ps;
+        struct policy_solver *sd, *sj, *ss;
+        double vd, vj, vs;
+
+        random_problem(&p, r, 1 + core_rng_below(r, 12), trial % 4 != 0, 1, 1, 0.2, true);
+        random_state(&st, r, &p);
+        st.edge_available = true;
+        st.wait_s[COMPUTE_SIDE_UE][0] = st.wait_s[COMPUTE_SIDE_EDGE][0] = 0;
+        sd = policy_solver_create(POLICY_DADS, &p, &err);
+        sj = policy_solver_create(POLICY_JOINT, &p, &err);
+        ss = policy_solver_create(POLICY_SPLIT_DEFAULT, &p, &err);
+        assert_non_null(sd);
+        assert_non_null(sj);
+        assert_non_null(ss);
+        assert_true(policy_solver_exact(sj));
+        assert_core_rc(policy_decide(sd, &st, r, &pd, &err), CORE_OK);
+        assert_core_rc(policy_decide(sj, &st, r, &pj, &err), CORE_OK);
+        assert_core_rc(policy_decide(ss, &st, r, &ps, &err), CORE_OK);
+        assert_core_rc(compute_plan_check(&p, &pd, true, &err), CORE_OK);
+        vd = plan_objective(&p, &st, &pd);
+        vj = plan_objective(&p, &st, &pj);
+        vs = plan_objective(&p, &st, &ps);
+        if (!(fabs(vd - vj) <= 1e-9 * fabs(vj) || (isinf(vd) && isinf(vj)))) {
+            print_error("trial %d: dads %.17g, joint %.17g\n", trial, vd, vj);
+            fail();
+        }
+        assert_not_below(vs, vd, "split-default against dads");
+        policy_solver_destroy(ss);
+        policy_solver_destroy(sj);
+        policy_solver_destroy(sd);
         compute_problem_fini(&p);
     }
     core_rng_destroy(r);
@@ -1181,6 +1291,8 @@ int main(void)
         TEST(test_joint_sends_everything_to_a_fast_edge),
         TEST(test_joint_splits_where_the_tensor_is_small),
         TEST(test_unavailable_edge_gives_every_policy_the_local_plan),
+        TEST(test_dads_finds_a_cut_that_is_no_prefix),
+        TEST(test_dads_is_joint_under_light_load_with_one_option_a_side),
         TEST(test_split_default_uses_default_options_with_fallback),
         TEST(test_split_and_resource_choose_one_option_a_side),
         TEST(test_joint_equals_brute_force_on_small_problems),
