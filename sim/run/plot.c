@@ -305,6 +305,24 @@ static int by_x(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
+/* Whether the n >= 3 sorted, positive x of pts are closer to a geometric
+ * progression (1, 2, 5, 10, 20) than to an arithmetic one: the relative spread
+ * of their consecutive ratios is below that of their differences. */
+static bool geometric_spacing(const struct xy *pts, size_t n)
+{
+    double sr = 0, sr2 = 0, sd = 0, sd2 = 0, k = (double)(n - 1);
+
+    if (pts[0].x <= 0)
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        double r = pts[i].x / pts[i - 1].x, d = pts[i].x - pts[i - 1].x;
+
+        sr += r, sr2 += r * r, sd += d, sd2 += d * d;
+    }
+    sr /= k, sd /= k;
+    return sd > 0 && sqrt(fmax(sr2 / k - sr * sr, 0)) / sr < sqrt(fmax(sd2 / k - sd * sd, 0)) / sd;
+}
+
 /* Choose the x factor: opt's, else the first numeric factor that varies. */
 static enum core_rc choose_x(const struct run_sweep_stats *st, const char *want,
                              const char **x, const char **sweep, const char **path,
@@ -357,7 +375,8 @@ static enum core_rc figure_sweep(struct db_reader *r, const struct run_plot_opti
     struct xy *pts = NULL;
     bool *used = NULL;
     FILE *tidy = NULL;
-    double xmin = INFINITY, xmax = -INFINITY;
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = 0, ymax_bar = 0;
+    bool y_positive = true, geometric = false, geometric_known = false, log_x, log_y;
     uint64_t nmin = UINT64_MAX, nmax = 0;
     size_t n_series = 0;
     FILE *gp = NULL;
@@ -430,6 +449,18 @@ static enum core_rc figure_sweep(struct db_reader *r, const struct run_plot_opti
             nmax = h->m[m].n > nmax ? h->m[m].n : nmax;
         }
         qsort(pts, n_pts, sizeof(*pts), by_x);
+        for (size_t k = 0; k < n_pts; k++)
+            if (pts[k].mean > 0) {
+                ymin = fmin(ymin, pts[k].mean);
+                ymax = fmax(ymax, pts[k].mean);
+                ymax_bar = fmax(ymax_bar, pts[k].mean + (isnan(pts[k].half) ? 0 : pts[k].half));
+            } else {
+                y_positive = false;
+            }
+        if (n_pts >= 3 && !geometric_known) {
+            geometric = geometric_spacing(pts, n_pts);
+            geometric_known = true;
+        }
         snprintf(name, sizeof(name), "s%zu.dat", n_series);
         f = dir_open(d, name, e);
         if (!f) {
@@ -472,9 +503,19 @@ static enum core_rc figure_sweep(struct db_reader *r, const struct run_plot_opti
     fprintf(gp, "\nset ylabel ");
     put_string(gp, metric_label(m));
     fputc('\n', gp);
-    if (xmin > 0 && xmax / xmin >= 50)
-        fprintf(gp, "set logscale x\n");
-    fprintf(gp, "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\nplot ");
+    /* a log axis where the values span a wide range (or, on x, grow
+     * geometrically), its range a little wider than the data's: gnuplot's
+     * offsets would add decades to it */
+    log_x = xmin > 0 && (xmax / xmin >= 50 || (geometric && xmax / xmin >= 8));
+    log_y = y_positive && ymax / ymin >= 50;
+    if (log_x)
+        fprintf(gp, "set logscale x\nset xrange [%.17g:%.17g]\n", xmin / pow(xmax / xmin, 0.04),
+                xmax * pow(xmax / xmin, 0.04));
+    if (log_y)
+        fprintf(gp, "set logscale y\nset yrange [%.17g:%.17g]\n", ymin / 2, ymax_bar * 1.5);
+    fprintf(gp, "set offsets %s, %s\nplot ",
+            log_x ? "0, 0" : "graph 0.03, graph 0.03",
+            log_y ? "0, 0" : "graph 0.05, graph 0.05");
     for (size_t s = 0; s < n_series; s++)
         fprintf(gp, "%s's%zu.dat' using 1:2:3 with yerrorlines lw 2 pt 7 title label%zu",
                 s ? ", \\\n     " : "", s, s);
@@ -513,6 +554,8 @@ struct means {
     struct policy_means *p; /* [n] (owned) */
     size_t n;
     uint64_t runs, finished;
+    int64_t *seeds;         /* [n_seeds]: the complete runs' distinct seeds (owned) */
+    size_t n_seeds;
     char scenarios[256];    /* the runs' scenario names, comma-separated */
     const char *path;
 };
@@ -553,6 +596,24 @@ static enum core_rc means_row(void *ctx, const struct db_value *cols, size_t n,
     return CORE_OK;
 }
 
+static enum core_rc seed_row(void *ctx, const struct db_value *cols, size_t n,
+                             struct core_err *e)
+{
+    struct means *ms = ctx;
+    int64_t *grown;
+
+    CORE_ASSERT(n >= 4);
+    for (size_t i = 0; i < ms->n_seeds; i++)
+        if (ms->seeds[i] == cols[3].i)
+            return CORE_OK;
+    grown = core_realloc(ms->seeds, (ms->n_seeds + 1) * sizeof(*grown));
+    if (!grown)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", ms->path);
+    ms->seeds = grown;
+    ms->seeds[ms->n_seeds++] = cols[3].i;
+    return CORE_OK;
+}
+
 static enum core_rc read_means(struct db_reader *r, const char *figure, struct means *ms,
                                struct core_err *e)
 {
@@ -561,6 +622,8 @@ static enum core_rc read_means(struct db_reader *r, const char *figure, struct m
     memset(ms, 0, sizeof(*ms));
     ms->path = db_reader_path(r);
     rc = db_query(r, DB_Q_POLICY_MEANS, 0, means_row, ms, e);
+    if (rc == CORE_OK)
+        rc = db_query(r, DB_Q_PLOT_RUNS, 0, seed_row, ms, e);
     if (rc == CORE_OK && ms->n == 0)
         rc = core_err(e, CORE_E_INPUT,
                       "%s: no finished inference of a complete run to plot (figure %s needs "
@@ -571,9 +634,9 @@ static enum core_rc read_means(struct db_reader *r, const char *figure, struct m
 
 static void means_title(const struct means *ms, const char *what, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s per policy (%s; %llu runs, %llu finished inferences)", what,
-             ms->scenarios[0] ? ms->scenarios : "-", (unsigned long long)ms->runs,
-             (unsigned long long)ms->finished);
+    snprintf(buf, size, "%s per policy\n(%s; %llu runs, %zu seed%s, %llu finished inferences)",
+             what, ms->scenarios[0] ? ms->scenarios : "-", (unsigned long long)ms->runs,
+             ms->n_seeds, ms->n_seeds == 1 ? "" : "s", (unsigned long long)ms->finished);
 }
 
 /* One line per policy: "policy" v1 v2 ... into data.dat. */
@@ -664,6 +727,7 @@ out:
     if (gp)
         fclose(gp);
     core_free(ms.p);
+    core_free(ms.seeds);
     return rc;
 }
 
@@ -804,6 +868,7 @@ out:
     core_free(l.cap);
     core_free(l.policy);
     core_free(ms.p);
+    core_free(ms.seeds);
     return rc;
 }
 
