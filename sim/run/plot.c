@@ -131,6 +131,18 @@ static void put_data_string(FILE *f, const char *text)
     fputc('"', f);
 }
 
+/* Policies in the order of the policy table (local, edge, resource, split,
+ * split-default, joint, oracle, random, rl), others after them by name: a
+ * figure's series keep one order whatever order its runs finished in. */
+static int by_policy_name(const char *a, const char *b)
+{
+    enum policy_kind ka, kb;
+    int ra = policy_kind_find(a, &ka) ? (int)ka : POLICY_KIND_COUNT;
+    int rb = policy_kind_find(b, &kb) ? (int)kb : POLICY_KIND_COUNT;
+
+    return ra != rb ? ra - rb : strcmp(a, b);
+}
+
 /* ---- the temporary directory ---------------------------------------------------- */
 
 struct plot_dir {
@@ -596,6 +608,12 @@ static enum core_rc means_row(void *ctx, const struct db_value *cols, size_t n,
     return CORE_OK;
 }
 
+static int by_means_policy(const void *a, const void *b)
+{
+    return by_policy_name(((const struct policy_means *)a)->policy,
+                          ((const struct policy_means *)b)->policy);
+}
+
 static enum core_rc seed_row(void *ctx, const struct db_value *cols, size_t n,
                              struct core_err *e)
 {
@@ -624,6 +642,8 @@ static enum core_rc read_means(struct db_reader *r, const char *figure, struct m
     rc = db_query(r, DB_Q_POLICY_MEANS, 0, means_row, ms, e);
     if (rc == CORE_OK)
         rc = db_query(r, DB_Q_PLOT_RUNS, 0, seed_row, ms, e);
+    if (rc == CORE_OK)
+        qsort(ms->p, ms->n, sizeof(*ms->p), by_means_policy);
     if (rc == CORE_OK && ms->n == 0)
         rc = core_err(e, CORE_E_INPUT,
                       "%s: no finished inference of a complete run to plot (figure %s needs "
@@ -806,6 +826,25 @@ static enum core_rc figure_cdf(struct db_reader *r, struct plot_dir *d, int fmt,
 
     if (rc == CORE_OK)
         rc = db_query(r, DB_Q_LATENCIES, 0, latency_row, &l, e);
+    /* the policies in table order (a few: a selection sort of the parallel arrays) */
+    for (size_t i = 0; rc == CORE_OK && i < l.n; i++) {
+        size_t best = i;
+
+        for (size_t j = i + 1; j < l.n; j++)
+            if (by_policy_name(l.policy[j], l.policy[best]) < 0)
+                best = j;
+        if (best != i) {
+            char name_i[RUN_POLICY_NAME_MAX];
+            double *x = l.x[i];
+            size_t len = l.len[i], cap = l.cap[i];
+
+            memcpy(name_i, l.policy[i], sizeof(name_i));
+            memcpy(l.policy[i], l.policy[best], sizeof(name_i));
+            memcpy(l.policy[best], name_i, sizeof(name_i));
+            l.x[i] = l.x[best], l.len[i] = l.len[best], l.cap[i] = l.cap[best];
+            l.x[best] = x, l.len[best] = len, l.cap[best] = cap;
+        }
+    }
     if (rc == CORE_OK && !(tidy = dir_open(d, "data.tsv", e)))
         rc = e->rc;
     if (rc != CORE_OK)
@@ -1275,8 +1314,8 @@ static int by_int64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The order of the series: by policy (first appearance), then by the value
- * of --x (numerically where it is a number). */
+/* The order of the series: by policy (the policy table's order), then by
+ * the value of --x (numerically where it is a number). */
 static void series_order(const struct plans *p, size_t *order)
 {
     size_t n = p->series.n;
@@ -1296,8 +1335,8 @@ static void series_order(const struct plans *p, size_t *order)
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0; j--) {
             size_t a = order[j - 1], b = order[j];
-            bool swap = pol[a] > pol[b] ||
-                        (pol[a] == pol[b] && !isnan(x[a]) && !isnan(x[b]) && x[a] > x[b]);
+            int by = by_policy_name(p->policies.s[pol[a]], p->policies.s[pol[b]]);
+            bool swap = by > 0 || (by == 0 && !isnan(x[a]) && !isnan(x[b]) && x[a] > x[b]);
 
             if (!swap)
                 break;
@@ -1508,7 +1547,8 @@ static enum core_rc figure_layers(struct db_reader *r, const struct run_plot_opt
 {
     struct plans p;
     struct names options = {0};
-    size_t *colour = NULL, n_models = 0, panel = 0, layers_max = 0, rows = 0;
+    size_t *colour = NULL, *policy_order = NULL;
+    size_t n_models = 0, panel = 0, layers_max = 0, rows = 0;
     bool *shown = NULL;
     uint64_t *cells = NULL;
     FILE *gp = NULL, *tidy = NULL;
@@ -1537,13 +1577,22 @@ static enum core_rc figure_layers(struct db_reader *r, const struct run_plot_opt
     qsort(options.s, options.n, sizeof(*options.s), by_option);
     colour = core_calloc(options.n + 1, sizeof(*colour));
     shown = core_calloc(options.n + 1, sizeof(*shown));
+    policy_order = core_calloc(p.policies.n + 1, sizeof(*policy_order));
     cells = core_calloc((layers_max + 1) * (options.n + 1) * (p.policies.n + 1), sizeof(*cells));
-    if (!colour || !shown || !cells) {
+    if (!colour || !shown || !cells || !policy_order) {
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", p.path);
         goto out;
     }
     for (size_t k = 0, ue = 0, edge = 0; k < options.n; k++)
         colour[k] = strncmp(options.s[k], "UE ", 3) == 0 ? ue++ : edge++;
+    for (size_t i = 0; i < p.policies.n; i++) {
+        size_t j = i;
+
+        for (; j > 0 && by_policy_name(p.policies.s[policy_order[j - 1]], p.policies.s[i]) > 0;
+             j--)
+            policy_order[j] = policy_order[j - 1];
+        policy_order[j] = i;
+    }
     for (size_t m = 0; m < p.models.n; m++)
         n_models += model_drawn(o, &p, m);
     if (!(gp = dir_open(d, "plot.gp", e)) || !(tidy = dir_open(d, "data.tsv", e))) {
@@ -1589,7 +1638,8 @@ static enum core_rc figure_layers(struct db_reader *r, const struct run_plot_opt
         fprintf(gp, "set ytics (");
         memset(shown, 0, (options.n + 1) * sizeof(*shown));
         rows = 0;
-        for (size_t pol = 0; pol < p.policies.n; pol++) {
+        for (size_t j = 0; j < p.policies.n; j++) {
+            size_t pol = policy_order[j];
             bool any = false;
 
             for (size_t i = 0; i < p.n_runs && !any; i++)
@@ -1659,6 +1709,7 @@ out:
     if (tidy)
         fclose(tidy);
     core_free(colour);
+    core_free(policy_order);
     core_free(shown);
     core_free(cells);
     names_fini(&options);

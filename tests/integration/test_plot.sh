@@ -35,7 +35,9 @@ expect_exit 2 "an unknown model" "$COINFER" plot "$DB" --figure split --model vg
 expect_match "lists the models" "$ERR" "--model vgg99: .*\(models: lenet5, resnet18|\(models: resnet18, lenet5"
 expect_exit 2 "an unknown policy" "$COINFER" plot "$DB" --figure layers --policy joint,nope \
     --out "$TMP/p.png"
-expect_match "names it and lists the policies" "$ERR" "no complete run of policy 'nope' .*\(policies: local, edge, joint\)"
+expect_match "names it and lists the policies" "$ERR" "no complete run of policy 'nope' .*\(policies: [a-z, ]+\)"
+expect_eq "all three" "$(grep -o '(policies: .*)' <<<"$ERR" | tr -d '(),' | tr ' ' '\n' | sort | tr '\n' ' ')" \
+    "edge joint local policies: "
 expect_exit 2 "--x naming no factor" "$COINFER" plot "$DB" --figure split --x rate --out "$TMP/p.png"
 expect_match "says so" "$ERR" "--x rate: no complete sweep point"
 expect_exit 2 "the training figure of a database without training" "$COINFER" plot "$DB" \
@@ -99,6 +101,9 @@ expect_exit 0 "plot --figure split --x gpus --policy joint as SVG" "$COINFER" pl
 expect_exit 0 "it parses as XML" xmllint --noout "$TMP/split.svg"
 expect_match "a series per factor value, named in the legend" "$(tr -d '\n' <"$TMP/split.svg")" \
     ">joint, gpus=1</text>.*>joint, gpus=2</text>"
+expect_exit 0 "plot --figure split as SVG" "$COINFER" plot "$DB" --figure split --out "$TMP/split2.svg"
+expect_match "the policies in the policy table's order, whatever order their runs finished in" \
+    "$(tr -d '\n' <"$TMP/split2.svg")" ">local</text>.*>edge</text>.*>joint</text>"
 expect_match "the title names the scenario and the seed count" "$(cat "$TMP/split.svg")" \
     "collab-small; 4 runs, 2 seeds, [0-9]+ finished inferences"
 got=$(awk -F'\t' 'NR > 1 && $5 > 0 { print $1 "|" $2 "|" $3 "|" $5 }' "$TMP/splitx.tsv" | sort)
