@@ -1,7 +1,7 @@
 /*
  * cmd_plot.c — `coinfer plot DB --figure NAME --out FILE.png|.pdf|.svg
- * [--x FACTOR] [--metric M]`: a figure of a results database, drawn by
- * gnuplot (run_plot).
+ * [--x FACTOR] [--metric M] [--model M] [--policy P,...] [--data FILE]`: a
+ * figure of a results database, drawn by gnuplot (run_plot).
  */
 #include "cli/cli_int.h"
 
@@ -16,7 +16,8 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: coinfer plot DB --figure NAME --out FILE.png|FILE.pdf|FILE.svg\n"
-            "                       [--x FACTOR] [--metric METRIC]\n"
+            "                       [--x FACTOR] [--metric METRIC] [--model MODEL]\n"
+            "                       [--policy P[,P...]] [--data FILE.tsv]\n"
             "\n"
             "Draw a figure of the results database DB with gnuplot (Debian: gnuplot-nox;\n"
             "make installs it). The extension of FILE chooses the format.\n"
@@ -33,12 +34,25 @@ static void help(FILE *out)
             "                              compute, downlink, signaling), stacked, per policy\n"
             "                 energy       the mean UE and edge energy per finished inference,\n"
             "                              per policy\n"
+            "                 split        the share of the finished inferences at each split\n"
+            "                              point (layers run on the UE), one panel per model,\n"
+            "                              one bar per policy (and per value of --x)\n"
+            "                 layers       the compute option (side and resource) that ran\n"
+            "                              each layer in most finished inferences: a map of\n"
+            "                              layer x policy, one panel per model\n"
+            "                 training     the learning curves of coinfer train: training and\n"
+            "                              held-out loss, held-out regret, against the step\n"
             "  --out FILE     the figure to write (.png, .pdf or .svg)\n"
             "  --x FACTOR     sweep: the factor on the x axis (default: the first factor\n"
-            "                 whose values are numbers and vary)\n"
+            "                 whose values are numbers and vary); split: one series per\n"
+            "                 policy and value of that sweep factor\n"
             "  --metric M     sweep: mean_latency_s (default), p95_latency_s,\n"
             "                 mean_ue_energy_j, mean_edge_energy_j, deadline_hit_ratio,\n"
             "                 accuracy or unfinished_ratio\n"
+            "  --model MODEL  split, layers: draw that model only (default: every model)\n"
+            "  --policy P,... split, layers: draw those policies only (default: all)\n"
+            "  --data FILE    also write the figure's data into FILE, tab-separated under a\n"
+            "                 header line (what each point, bar or cell of the figure is)\n"
             "  --help, -h     this text\n"
             "\n"
             "The database is opened read-only. Exit codes: 0 ok, 1 gnuplot missing or\n"
@@ -68,6 +82,12 @@ int cli_plot(int argc, char **argv)
             slot = &o.x;
         else if (strcmp(a, "--metric") == 0)
             slot = &o.metric;
+        else if (strcmp(a, "--model") == 0)
+            slot = &o.model;
+        else if (strcmp(a, "--policy") == 0)
+            slot = &o.policy;
+        else if (strcmp(a, "--data") == 0)
+            slot = &o.data;
         if (slot) {
             if (i + 1 == argc || argv[i + 1][0] == '\0') {
                 fprintf(stderr, "coinfer plot: %s needs a value (see coinfer plot --help)\n", a);

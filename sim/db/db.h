@@ -300,6 +300,14 @@ enum db_query {
                                 samples, by seed, configuration and run_id; schema 9 on */
     DB_Q_UE_OPTIONS_OF_RUN,  /* device, model, UE options (the ue_wait_s fields of its
                                 samples' state) */
+    DB_Q_PLOT_RUNS,          /* run_id, policy, scenario, seed: the complete runs with a
+                                finished inference, by run_id */
+    DB_Q_PLANS_OF_RUN,       /* model, split, ue_alloc, edge_alloc, plan_order (NULL: the
+                                layers' own order), count: the finished inferences of a run
+                                per plan executed; schema 7 on */
+    DB_Q_TRAINING_STEPS,     /* train_id, agent, samples, seed, status, step, loss,
+                                heldout_loss, heldout_regret (NULL: none): every training's
+                                progress, by train_id and step; schema 9 on */
     DB_QUERY_COUNT
 };
 

@@ -127,6 +127,18 @@ static const struct {
                                 "SELECT device, model, sum(substr(name, 1, 10) = 'ue_wait_s[') FROM "
                                 "sample_fields WHERE run_id = ?1 AND kind = 'state' "
                                 "GROUP BY device, model"},
+    [DB_Q_PLOT_RUNS] = {4, false, "the runs",
+                        "SELECT run_id, policy, scenario, seed FROM runs r WHERE status = "
+                        "'complete' AND EXISTS (SELECT 1 FROM inferences i WHERE i.run_id = "
+                        "r.run_id AND i.t_done_s IS NOT NULL) ORDER BY run_id"},
+    [DB_Q_PLANS_OF_RUN] = {7, true, "the plans of a run",
+                           "SELECT model, split, ue_alloc, edge_alloc, plan_order, count(*) "
+                           "FROM inferences WHERE run_id = ?1 AND t_done_s IS NOT NULL "
+                           "GROUP BY model, split, ue_alloc, edge_alloc, plan_order"},
+    [DB_Q_TRAINING_STEPS] = {9, false, "the training steps",
+                             "SELECT t.train_id, t.agent, t.samples, t.seed, t.status, s.step, "
+                             "s.loss, s.heldout_loss, s.heldout_regret FROM trainings t JOIN "
+                             "training_steps s USING (train_id) ORDER BY t.train_id, s.step"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

@@ -138,6 +138,9 @@ enum run_figure {
     RUN_FIGURE_LATENCY_CDF, /* the latency CDF per policy */
     RUN_FIGURE_BREAKDOWN,   /* the mean latency components per policy, stacked */
     RUN_FIGURE_ENERGY,      /* the mean UE and edge energy per policy */
+    RUN_FIGURE_SPLIT,       /* the split points' histogram per policy (and factor value) */
+    RUN_FIGURE_LAYERS,      /* the option that ran each layer, per policy */
+    RUN_FIGURE_TRAINING,    /* the learning curves of coinfer train */
     RUN_FIGURE_COUNT
 };
 extern const char *const run_plot_figures[RUN_FIGURE_COUNT]; /* their names */
@@ -150,6 +153,10 @@ struct run_plot_options {
     const char *x;      /* sweep: the factor on the x axis (NULL: the first numeric factor
                            that takes several values) */
     const char *metric; /* sweep: the metric (NULL: mean_latency_s) */
+    const char *model;  /* split, layers: the one model to draw (NULL: every model) */
+    const char *policy; /* split, layers: the policies to draw, comma-separated (NULL: all) */
+    const char *data;   /* the file to write the figure's data into, tab-separated with a
+                           header (NULL: none) */
 };
 
 /* Draw figure o->figure of the results database at db_path with gnuplot

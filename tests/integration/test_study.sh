@@ -212,7 +212,7 @@ expect_exit 0 "plot --help" "$COINFER" plot --help
 expect_match "lists the figures" "$OUT" "latency-cdf"
 expect_exit 2 "an unknown figure is a usage error" "$COINFER" plot "$DB" --figure pie --out "$TMP/p.png"
 expect_match "naming the figures there are" "$ERR" \
-    "^coinfer plot: --figure pie: no such figure \(figures: sweep, latency-cdf, breakdown, energy\)"
+    "^coinfer plot: --figure pie: no such figure \(figures: sweep, latency-cdf, breakdown, energy, split, layers, training\)"
 expect_exit 2 "an output that is not .png, .pdf or .svg" "$COINFER" plot "$DB" --figure sweep \
     --out "$TMP/p.gif"
 expect_match "says which are" "$ERR" "--out .*p.gif: name a .png, .pdf or .svg file"
