@@ -308,7 +308,7 @@ static void test_tables_and_sweep_statistics_export_as_delimited_text(void **sta
 static void plot(const char *figure, const char *x, const char *metric, const char *out,
                  enum core_rc want)
 {
-    struct run_plot_options o = {figure, out, x, metric};
+    struct run_plot_options o = {.figure = figure, .out = out, .x = x, .metric = metric};
     struct stat sb;
 
     assert_core_rc(run_plot(sweep_db, &o, &err), want);
