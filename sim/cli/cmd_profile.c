@@ -483,6 +483,70 @@ static void print_misses(const struct compute_cpmm_check_model *models, size_t n
         }
 }
 
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The median of measured over predicted among the counted layers of type
+ * ty (scratch r holds every layer), NAN when none; *n gets their count. */
+static double type_median_ratio(const struct compute_cpmm_check_model *models, size_t n_models,
+                                int ty, double *r, size_t *n)
+{
+    *n = 0;
+    for (size_t z = 0; z < n_models; z++)
+        for (size_t i = 0; i < models[z].n_layers; i++) {
+            const double p_s = models[z].predicted_s[i];
+
+            if ((int)models[z].layers[i].type == ty && isfinite(p_s) && p_s > 0)
+                r[(*n)++] = models[z].latency_s[i] / p_s;
+        }
+    if (*n == 0)
+        return NAN;
+    qsort(r, *n, sizeof(*r), cmp_double);
+    return *n % 2 ? r[*n / 2] : (r[*n / 2 - 1] + r[*n / 2]) / 2;
+}
+
+/* --verbose: per layer type, the median of measured over predicted among
+ * the counted layers (each predicted with its model held out), then the
+ * same as a bias-by-type value for a scenario's resources (the truth over
+ * the CPMM's prediction; README, "The learning agent"). */
+static void print_type_bias(const struct compute_cpmm_check_model *models, size_t n_models)
+{
+    size_t total = 0, n;
+    double *r;
+    bool any = false;
+
+    for (size_t z = 0; z < n_models; z++)
+        total += models[z].n_layers;
+    r = core_malloc((total ? total : 1) * sizeof(*r));
+    if (!r)
+        return;
+    printf("measured over predicted by layer type (type, layers, median):\n");
+    for (int ty = 0; ty < COMPUTE_LAYER_TYPE_COUNT; ty++) {
+        const double m = type_median_ratio(models, n_models, ty, r, &n);
+
+        if (n)
+            printf("  %-11s %4zu %7.3f\n", compute_layer_type_name((enum compute_layer_type)ty),
+                   n, m);
+    }
+    printf("bias-by-type=\"");
+    for (int ty = 0; ty < COMPUTE_LAYER_TYPE_COUNT; ty++) {
+        const double m = type_median_ratio(models, n_models, ty, r, &n);
+
+        if (n) {
+            printf("%s%s=%.3f", any ? " " : "",
+                   compute_layer_type_name((enum compute_layer_type)ty), m);
+            any = true;
+        }
+    }
+    printf("\"\n");
+    core_free(r);
+}
+
 /* Timings recorded by --save-timings, read by --timings: per model (a zoo
  * name, each once, its rows together), the fastest run of each layer. */
 struct timings {
@@ -691,8 +755,10 @@ static int cpmm_check(const struct profile_options *o)
             for (z = 0; z < n_models; z++)
                 print_check(models[z].name, &per[z]);
             print_check("overall", &all);
-            if (o->verbose)
+            if (o->verbose) {
                 print_misses(models, n_models, lname);
+                print_type_bias(models, n_models);
+            }
             if (all.n_unpriced > 0)
                 printf("  unpriced: layers of a type only the held-out model has (no fit of the "
                        "others prices it), so at most %.1f %% can be within +-10 %%\n",

@@ -94,6 +94,14 @@ expect_exit 0 "profile --cpmm-check --timings" "$COINFER" profile --cpmm-check \
 expect_eq "--timings reproduces the figures of the run that saved them" \
     "$(grep '^  overall' <<<"$OUT")" "$first"
 printf 'model,layer_index,latency_s\nlenet5,0,1e-5\nlenet5,2,1e-5\n' >"$TMP/gap.csv"
+expect_exit 0 "--cpmm-check --verbose on the recorded timings" "$COINFER" profile --cpmm-check \
+    --timings tests/data/cpmm/zoo-host-timings.csv --verbose
+expect_match "... prints measured over predicted per layer type" "$OUT" \
+    "^  conv2d +[0-9]+ +[0-9]+\.[0-9]{3}$"
+bias=$(sed -nE 's/^bias-by-type="(.*)"$/\1/p' <<<"$OUT")
+expect_match "... and a bias-by-type value for a scenario" "$bias" "^conv2d=[0-9.]+ dwconv=[0-9.]+ fc="
+expect_exit 0 "... that a scenario's resource takes" "$COINFER" run scenarios/collab-small.xml \
+    --db "$TMP/bias.db" -q --set "resource[a77]@bias-by-type=$bias" --set 'simulation@duration=5 s'
 expect_exit 2 "--timings: a missing layer is bad input" "$COINFER" profile --cpmm-check \
     --timings "$TMP/gap.csv"
 expect_match "--timings: FILE:LINE names the gap" "$ERR" "gap.csv:3: layer 2 of 'lenet5'"
