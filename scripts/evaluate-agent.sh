@@ -11,7 +11,7 @@
 #   --scenario FILE    the scenario (default scenarios/default.xml)
 #   --train-seeds N    samples from seeds 101..100+N (default 5)
 #   --test-seeds N     held-out seeds 1..N (default 10)
-#   --steps N          training steps (default 4000)
+#   --steps N          training steps (default 1000)
 #   --behaviour NAME   the policy the samples come from (default joint)
 #   --explore-split P, --explore-option Q
 #                      its exploration (defaults 0.2 and 0.1)
@@ -19,6 +19,10 @@
 #                      edge instance 70 % busy with background work, twice
 #                      the UEs): the data of both settings in one agent
 #   --agent FILE       skip collecting and training: evaluate this agent
+#   --policies LIST    the policies run beside rl on the held-out seeds, space-
+#                      separated (default "local split split-default joint
+#                      oracle"; `random` and `edge` overload default.xml's uplink
+#                      and take minutes a run: issue 16)
 #
 # Held-out scenario: the same scenario with 15 UEs per group and a 60 MHz
 # carrier (the training data has its own counts and bandwidth). The report
@@ -36,7 +40,8 @@ usage() {
 die() { echo "evaluate-agent: $1" >&2; exit "${2:-1}"; }
 
 out=results/agent-eval scenario=scenarios/default.xml train_seeds=5 test_seeds=10
-steps=4000 behaviour=joint split=0.2 option=0.1 contention=0 agent=
+steps=1000 behaviour=joint split=0.2 option=0.1 contention=0 agent=
+policies="local split split-default joint oracle"
 while [ $# -gt 0 ]; do
     case "$1" in
     --out) out=${2:?}; shift 2 ;;
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
     --explore-option) option=${2:?}; shift 2 ;;
     --contention) contention=1; shift ;;
     --agent) agent=${2:?}; shift 2 ;;
+    --policies) policies=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "evaluate-agent: unknown option '$1'" >&2; usage ;;
     esac
@@ -88,8 +94,12 @@ test_db() { # NAME SETS...: every policy on the held-out seeds into DIR/NAME.db
     rm -f "$out/$name.db"
     for ((s = 1; s <= test_seeds; s++)); do
         echo "$name: seed $s" >&2
-        "$COINFER" run "$scenario" --policy all --agent "$agent" --seed $s \
-            --db "$out/$name.db" -q "$@" || die "$name: seed $s failed"
+        for p in $policies; do
+            "$COINFER" run "$scenario" --policy "$p" --seed $s --db "$out/$name.db" -q "$@" ||
+                die "$name: $p on seed $s failed"
+        done
+        "$COINFER" run "$scenario" --policy rl --agent "$agent" --seed $s \
+            --db "$out/$name.db" -q "$@" || die "$name: rl on seed $s failed"
     done
 }
 test_db test
