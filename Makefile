@@ -5,6 +5,7 @@
 #   make run        run scenarios/default.xml with every policy and print them side by side
 #   make bench      build and run the benchmarks, print their figures
 #   make bench REF=<rev>  protocol and PHOLD side by side with revision <rev>, built apart
+#   make bench QUICK=1    every benchmark with fewer repetitions (under 90 s each is the goal)
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind   the unit tests under valgrind memcheck
 #   make check      test, asan (both with the fuzz replay), then valgrind
@@ -209,7 +210,7 @@ run: $(BIN)
 
 bench: $(BIN) $(BENCH_BIN)
 	@if pkg-config --exists ns3-core 2>/dev/null; then $(MAKE) --no-print-directory $(BUILD)/bench/ref/phold_ns3; fi
-	@BUILD=$(BUILD) REF='$(REF)' BENCH_CC='$(CC)' BENCH_OPT='$(OPT)' BENCH_CFLAGS='$(CFLAGS)' \
+	@BUILD=$(BUILD) REF='$(REF)' QUICK='$(QUICK)' BENCH_CC='$(CC)' BENCH_OPT='$(OPT)' BENCH_CFLAGS='$(CFLAGS)' \
 	  BENCH_LDFLAGS='$(LDFLAGS)' BENCH_SAN='$(SAN)' scripts/run-bench.sh
 
 asan:

@@ -557,6 +557,15 @@ struct compute_segment {
 size_t compute_plan_segments(const struct compute_problem *p, const struct compute_plan *pl,
                              struct compute_segment *segs);
 
+/* The number of segments of a plan (compute_plan_segments' count), O(layers). */
+size_t compute_plan_n_segments(const struct compute_plan *pl);
+
+/* The one segment of a checked plan holding position pos (< n_layers), the
+ * same as compute_plan_segments gives it, bit for bit, without the others:
+ * O(layers + inputs) for its copy's crossing bytes. */
+void compute_plan_segment_at(const struct compute_problem *p, const struct compute_plan *pl,
+                             uint32_t pos, struct compute_segment *g);
+
 /* The allocations as compact text, per position in order: "label:first-last"
  * for each segment of the side, comma-separated, first and last being
  * positions in the plan's order (so the edge's text starts at n_ue; a

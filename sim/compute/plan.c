@@ -408,6 +408,42 @@ size_t compute_plan_segments(const struct compute_problem *p, const struct compu
     return n;
 }
 
+size_t compute_plan_n_segments(const struct compute_plan *pl)
+{
+    size_t n = 0;
+
+    for (uint32_t k = 0; k < pl->n_layers; k++)
+        n += starts_segment(pl, k);
+    return n;
+}
+
+void compute_plan_segment_at(const struct compute_problem *p, const struct compute_plan *pl,
+                             uint32_t pos, struct compute_segment *g)
+{
+    uint32_t first = pos, k;
+
+    CORE_ASSERT(pos < pl->n_layers);
+    while (!starts_segment(pl, first))
+        first--;
+    memset(g, 0, sizeof(*g));
+    g->side = side_at(pl, first);
+    g->option = pl->option[pl->order[first]];
+    g->first = first;
+    /* The same sums in the same order as compute_plan_segments. */
+    if (copies_at(p, pl, first)) {
+        g->copy_s = p->copy_latency_s[g->side] +
+                    compute_plan_crossing_bytes(p, pl, first) / p->copy_bytes_per_s[g->side];
+        g->energy_j = g->copy_s * p->copy_power_w[g->side];
+    }
+    for (k = first; k < pl->n_layers && (k == first || !starts_segment(pl, k)); k++) {
+        uint16_t l = pl->order[k];
+
+        g->count++;
+        g->compute_s += compute_problem_latency_s(p, g->side, g->option, l);
+        g->energy_j += compute_problem_energy_j(p, g->side, g->option, l);
+    }
+}
+
 /* Append n bytes of s at out[*len] while room is left (cap counts the NUL);
  * *len counts every byte, written or not. */
 static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)

@@ -115,11 +115,16 @@ void proto_segment_at(struct proto_collab_world *w, struct proto_inf *inf, uint3
     size_t n = inf->n_segs;
 
     if (n == 0) {
-        n = compute_plan_segments(p, &inf->plan, w->segs);
-        segs = w->segs;
-        if (n <= PROTO_SEG_CACHE) {
+        if (compute_plan_n_segments(&inf->plan) > PROTO_SEG_CACHE) {
+            /* Too many to keep: this one alone (a random plan's case). */
+            compute_plan_segment_at(p, &inf->plan, pos, w->segs);
+            segs = w->segs;
+            n = 1;
+        } else {
+            n = compute_plan_segments(p, &inf->plan, w->segs);
             memcpy(inf->segs, w->segs, n * sizeof(*w->segs));
             inf->n_segs = (uint32_t)n;
+            segs = inf->segs;
         }
     }
     for (size_t i = 0; i < n; i++) {

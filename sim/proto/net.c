@@ -35,7 +35,7 @@ static void net_withdraw(void *state, const struct core_event *ev, struct core_e
 static void check_load_push(struct proto_collab_world *w, struct proto_net *net);
 static bool a3_may_apply(const struct proto_inf *inf);
 static void consider_a3(struct proto_collab_world *w, struct proto_net *net,
-                        struct proto_inf *inf);
+                        struct proto_inf *inf, const double *inst_wait_s);
 
 static const core_handler_fn net_handlers[] = {
     [PROTO_NET_EV_PUSH] = net_push,
@@ -124,19 +124,28 @@ void proto_net_send_state(struct proto_collab_world *w, struct proto_net *net,
 static void push_state(struct proto_collab_world *w, struct proto_net *net)
 {
     double now = core_engine_now(w->eng), gap = w->cfg->protocol.push_gap_s;
+    bool a3_possible = w->net_decider.decide != proto_net_override;
 
     if (now == net->last_push_s)
         return;
     net->last_push_s = now;
     net->pushed_load = proto_net_load(w, net);
+    /* The a3 rule below neither starts nor ends an edge job: every a2 is
+     * judged on the same waits, evaluated once. The default rule lets every
+     * a2 stand while no instance waits longer than override_wait_s. */
+    for (size_t i = 0; i < w->cfg->edge.n_instances; i++) {
+        net->push_wait_s[i] = proto_net_instance_wait_s(w, net, (uint32_t)i, now);
+        if (net->push_wait_s[i] > w->cfg->protocol.override_wait_s)
+            a3_possible = true;
+    }
     for (size_t i = 0; i < w->n_infs; i++) {
         struct proto_inf *inf = w->infs[i];
         struct proto_ue *ue;
 
         if (inf->state == PROTO_INF_FREE || inf->cell != net->cell)
             continue;
-        if (a3_may_apply(inf) && proto_inf_has_edge_part(inf)) {
-            consider_a3(w, net, inf);
+        if (a3_possible && a3_may_apply(inf) && proto_inf_has_edge_part(inf)) {
+            consider_a3(w, net, inf, net->push_wait_s);
             if (proto_inf_withdrawn(inf))
                 continue;
         }
@@ -344,15 +353,48 @@ static bool a3_may_apply(const struct proto_inf *inf)
     return inf->state == PROTO_INF_COMPUTING_A2_IN || inf->state == PROTO_INF_UPLOADING;
 }
 
-/* The network's a3 rule on inf's edge part, under the edge's waits now: a3
- * sent when it changes the plan. */
+/* Whether the default rule (proto_net_override) lets inf's a2 stand now:
+ * none of the options of its edge part waits longer than override_wait_s.
+ * The same waits and the same test as the rule's first step, without
+ * building the request: push_state asks it of every a2 the network holds
+ * at every move of the edge's state, which in an overloaded cell is most
+ * of a run's work. inst_wait_s: each instance's wait now, or NULL to
+ * evaluate each used option's once. */
+static bool default_a2_stands(const struct proto_collab_world *w, const struct proto_net *net,
+                              const struct proto_inf *inf, const double *inst_wait_s,
+                              double now)
+{
+    const struct compute_problem *p = proto_inf_problem(w, inf);
+    const struct compute_plan *pl = &inf->plan;
+    double th = w->cfg->protocol.override_wait_s;
+    bool used[COMPUTE_PLAN_MAX_OPTIONS] = {false};
+
+    for (uint32_t k = pl->n_ue; k < pl->n_layers; k++)
+        used[pl->option[pl->order[k]]] = true;
+    for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++) {
+        uint32_t res = p->options[COMPUTE_SIDE_EDGE][o].resource;
+
+        if (used[o] &&
+            (inst_wait_s ? inst_wait_s[res] : proto_net_instance_wait_s(w, net, res, now)) > th)
+            return false;
+    }
+    return true;
+}
+
+/* The network's a3 rule on inf's edge part, under the edge's waits now
+ * (inst_wait_s: each instance's, or NULL): a3 sent when it changes the
+ * plan. */
 static void consider_a3(struct proto_collab_world *w, struct proto_net *net,
-                        struct proto_inf *inf)
+                        struct proto_inf *inf, const double *inst_wait_s)
 {
     struct compute_decision req;
     struct compute_plan a3;
     double now = core_engine_now(w->eng);
 
+    if (w->net_decider.decide == proto_net_override && default_a2_stands(w, net, inf, inst_wait_s, now)) {
+        inf->no_plan_layer = -1; /* as proto_decide sets it for an override */
+        return;
+    }
     proto_decision_request(w, inf, COMPUTE_DECIDE_OVERRIDE, &inf->state_used, &req);
     req.state.edge_available = true;
     for (size_t o = 0; o < req.problem->n_options[COMPUTE_SIDE_EDGE]; o++)
@@ -384,7 +426,7 @@ void proto_net_on_decision(struct proto_collab_world *w, struct proto_net *net,
     if (proto_inf_withdrawn(inf) || !proto_inf_has_edge_part(inf) ||
         inf->state == PROTO_INF_AT_EDGE || inf->state == PROTO_INF_RETURNING)
         return; /* an a2 that no longer applies */
-    consider_a3(w, net, inf);
+    consider_a3(w, net, inf, NULL);
 }
 
 void proto_net_on_intermediate(struct proto_collab_world *w, struct proto_net *net,

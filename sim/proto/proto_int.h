@@ -230,6 +230,8 @@ struct proto_net {
     struct core_rng **background;     /* [edge n_instances] (in the world's arena) */
     double *compute_j;        /* ledger: [edge n_instances] inference segments, J */
     double *background_j;     /* ledger: [edge n_instances] background jobs, J */
+    double *push_wait_s;      /* [edge n_instances] each instance's wait as push_state
+                                 started, s (scratch) */
     double pushed_load;       /* load at the last push, 0..1 */
     double last_push_s;       /* when it last pushed, s (-INFINITY: never) */
 };
@@ -266,8 +268,8 @@ struct proto_collab_world {
     void *arena;                      /* the UEs' and nets' pointer arrays (owned) */
     struct proto_window_entry *windows; /* the UEs' feedback windows, reward.window each
                                            (owned; NULL: none kept) */
-    double *edge_j;                   /* the nets' ledgers, 2 x n_cells x edge n_instances
-                                         (owned) */
+    double *edge_j;                   /* the nets' ledgers and push waits, 3 x n_cells x
+                                         edge n_instances (owned) */
     double t_created_s;               /* when the world was built, s (the ledger's start) */
     struct proto_inf **infs;          /* pool, [n_infs] */
     size_t n_infs, cap_infs;          /* pool size, array capacity */

@@ -221,7 +221,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
     w->ues = core_calloc(w->n_ues ? w->n_ues : 1, sizeof(*w->ues));
     w->nets = core_calloc(w->n_cells, sizeof(*w->nets));
     w->segs = core_malloc(COMPUTE_PLAN_MAX_LAYERS * sizeof(*w->segs));
-    w->edge_j = core_calloc(2 * w->n_cells * (cfg->edge.n_instances ? cfg->edge.n_instances : 1),
+    w->edge_j = core_calloc(3 * w->n_cells * (cfg->edge.n_instances ? cfg->edge.n_instances : 1),
                             sizeof(*w->edge_j));
     w->t_created_s = core_engine_now(eng);
     if (cfg->reward.window > 0)
@@ -242,8 +242,9 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
         net->last_push_s = -INFINITY;
         net->server = servers;
         net->background = rngs;
-        net->compute_j = &w->edge_j[2 * c * cfg->edge.n_instances];
+        net->compute_j = &w->edge_j[3 * c * cfg->edge.n_instances];
         net->background_j = net->compute_j + cfg->edge.n_instances;
+        net->push_wait_s = net->background_j + cfg->edge.n_instances;
         servers += cfg->edge.n_instances;
         rngs += cfg->edge.n_instances;
         net->entity = core_engine_add_entity(eng, w->net_type, net);

@@ -383,6 +383,42 @@ static void test_segments_sum_to_the_cost(void **state)
     compute_problem_fini(&p);
 }
 
+/* compute_plan_segment_at gives, at every position, the segment holding it
+ * exactly as compute_plan_segments does (the same sums in the same order),
+ * and compute_plan_n_segments their count. */
+static void test_segment_at_is_the_segments_entry_bit_for_bit(void **state)
+{
+    static const uint16_t order[] = {0, 3, 1, 2, 4, 5};
+    static const uint8_t option[] = {0, 1, 0, 0, 0, 1}; /* by layer */
+    struct compute_problem p;
+    struct compute_plan pl;
+    struct compute_segment seg[6], one;
+    size_t n, i;
+
+    (void)state;
+    residual(&p);
+    p.copy_latency_s[COMPUTE_SIDE_UE] = 0.002;
+    p.copy_power_w[COMPUTE_SIDE_UE] = 3;
+    p.copy_power_w[COMPUTE_SIDE_EDGE] = 7;
+    plan_set(&pl, 6, 3, order, option);
+    assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
+    n = compute_plan_segments(&p, &pl, seg);
+    assert_int_equal(compute_plan_n_segments(&pl), n);
+    for (i = 0; i < n; i++)
+        for (uint32_t k = seg[i].first; k < seg[i].first + seg[i].count; k++) {
+            compute_plan_segment_at(&p, &pl, k, &one);
+            if (memcmp(&one, &seg[i], sizeof(one)) != 0) {
+                print_error("position %u: segment (%u, %u, copy %.17g, compute %.17g, energy "
+                            "%.17g), want (%u, %u, %.17g, %.17g, %.17g)\n",
+                            k, one.first, one.count, one.copy_s, one.compute_s, one.energy_j,
+                            seg[i].first, seg[i].count, seg[i].copy_s, seg[i].compute_s,
+                            seg[i].energy_j);
+                fail();
+            }
+        }
+    compute_problem_fini(&p);
+}
+
 static void test_alloc_text_lists_segments_by_position(void **state)
 {
     static const uint16_t order[] = {0, 1, 2};
@@ -566,6 +602,7 @@ int main(void)
         TEST(test_crossing_bytes_at_every_boundary_of_two_orders),
         TEST(test_crossing_bytes_count_each_tensor_once),
         TEST(test_segments_sum_to_the_cost),
+        TEST(test_segment_at_is_the_segments_entry_bit_for_bit),
         TEST(test_alloc_text_lists_segments_by_position),
         TEST(test_plan_equal_compares_cut_order_and_options),
         TEST(test_problem_init_rejects_bad_sizes),

@@ -7,7 +7,8 @@
  * energy model, handle reuse and growth, out-of-memory paths, agreement
  * with the per-TTI round-robin reference scheduler, and the uplink's
  * frequency-domain sharing (a UE below P_max gets exactly rate(N) / n, one at
- * P_max more, with its power on N / n PRBs).
+ * P_max more, with its power on N / n PRBs, and one that a removal puts at
+ * P_max leaves the virtual clock for the power-limited rate).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -463,6 +464,53 @@ static void test_ul_at_p_max_concentrates_its_power_and_gets_more(void **state)
     assert_int_equal(core_alloc_live(), 0);
 }
 
+/* Six uplinks below P_max drain on the set's virtual clock; a removal that
+ * grows their share to 106 / 5 PRBs puts them at P_max, and from then on
+ * they drain at the power-limited rate: the completion and the energy of
+ * both stretches, by hand. */
+static void test_ul_put_at_p_max_by_a_removal_leaves_the_virtual_clock(void **state)
+{
+    struct radio_carrier c;
+    /* P_max 0.2 W, 10 mW per PRB: limited above 20 PRBs. */
+    struct radio_ul_link l = {&c, 0.01, 0.2, 530.0, 0.0};
+    struct radio_flow_report rep;
+    uint32_t h[6], next;
+    double t_s;
+
+    (void)state;
+    shannon_carrier(&c);
+    struct radio_flows *fs = make(RADIO_SCHED_RR, RADIO_DIR_UL, 4);
+
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal(radio_flows_add_ul(fs, 0.0, i, i, 1e6, &l, &h[i], NULL), CORE_OK);
+    /* 106 / 6 PRBs at 10 mW each (0.177 W), SINR 5.3: rate(N) / 6. */
+    double c_bps = 106 * 180e3 * log2(6.3);
+
+    assert_near(radio_flows_rate_bps(fs, h[0]), c_bps / 6.0, 1e-9 * c_bps);
+    radio_flows_remove(fs, 0.1, h[5], &rep);
+    /* Five left: 106 / 5 PRBs would need 0.212 W; at 0.2 W the SINR per PRB
+     * is 530 x 0.2 / 21.2 = 5. */
+    double m_prb = 106.0 / 5.0, r5_bps = m_prb * 180e3 * log2(6.0);
+    double left_bits = 8e6 - c_bps / 6.0 * 0.1, done_s = 0.1 + left_bits / r5_bps;
+
+    assert_near(radio_flows_rate_bps(fs, h[0]), r5_bps, 1e-9 * r5_bps);
+    assert_true(radio_flows_next_completion(fs, &t_s, &next));
+    assert_int_equal(next, h[0]);
+    if (fabs(t_s - done_s) > 1e-12) {
+        print_error("completion at %.17g s, want %.17g s\n", t_s, done_s);
+        fail();
+    }
+    radio_flows_remove(fs, t_s, h[0], &rep);
+    assert_near(rep.sent_bytes, 1e6, 1e-6);
+    assert_near(rep.ue_energy_j,
+                (1.288 + 0.01 * 106.0 / 6.0 / 0.3) * 0.1 + (1.288 + 0.2 / 0.3) * (done_s - 0.1),
+                1e-12);
+    for (uint32_t i = 1; i < 5; i++)
+        radio_flows_remove(fs, t_s, h[i], &rep);
+    radio_flows_destroy(fs);
+    assert_int_equal(core_alloc_live(), 0);
+}
+
 static void test_ul_pf_applies_its_gain_to_the_frequency_share_rate(void **state)
 {
     struct radio_carrier c;
@@ -541,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_flow_model_agrees_with_per_tti_round_robin),
         cmocka_unit_test(test_ul_below_p_max_gets_exactly_full_band_rate_over_n),
         cmocka_unit_test(test_ul_at_p_max_concentrates_its_power_and_gets_more),
+        cmocka_unit_test(test_ul_put_at_p_max_by_a_removal_leaves_the_virtual_clock),
         cmocka_unit_test(test_ul_pf_applies_its_gain_to_the_frequency_share_rate),
         cmocka_unit_test(test_pf_rate_is_selection_diversity_over_rayleigh),
     };
