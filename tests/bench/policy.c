@@ -11,7 +11,8 @@
  *
  *   model=resnet18 layers=69 cuts=<n> exact=1 policy=joint median_s=<s>
  *
- * and, last, the slowest policy's figure as decisions_per_s=<n>.
+ * and, last, the slowest policy's figure as decisions_per_s=<n>. rl, which
+ * decides with a trained agent, is timed by build/bench/agent.
  */
 #include "compute/compute.h"
 #include "nn/nn.h"
@@ -101,6 +102,9 @@ int main(int argc, char **argv)
             struct policy_solver *s;
             long b;
 
+            /* rl decides with a trained agent: build/bench/agent times it. */
+            if (policy_needs_agent(k))
+                continue;
             t0 = core_wall_s();
             s = policy_solver_create(k, &p, &err);
             t1 = core_wall_s();
