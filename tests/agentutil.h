@@ -1,7 +1,6 @@
 /*
- * agentutil.h — what the learning agent's tests and benchmark share: random
- * problems (chains and DAGs, with unsupported options) and states, as
- * test_policy.c draws them.
+ * agentutil.h — what the policy and learning agent's tests share: random
+ * problems (chains and DAGs, with unsupported options) and states.
  */
 #ifndef COINFER_AGENTUTIL_H
 #define COINFER_AGENTUTIL_H
@@ -20,13 +19,18 @@ static inline void agentutil_set_cost(struct compute_problem *p, enum compute_si
     p->energy_j[s][o * p->n_layers + i] = e_j;
 }
 
-/* A random problem of n layers (a chain, or a DAG where each layer reads
- * one or two earlier ones), options on two resources a side, unsupported
- * entries with probability p_unsup (every layer keeps an option on each
- * side). CORE_OK or what compute_problem_init / check said. */
-static inline enum core_rc agentutil_problem(struct compute_problem *p, struct core_rng *r,
-                                             size_t n, bool dag, size_t n_ue, size_t n_edge,
-                                             double p_unsup, struct core_err *e)
+/* A random problem of n layers: a chain, or a DAG where each layer reads
+ * one or two random earlier layers (then every unread layer but the last is
+ * given to a later reader); options on two resources a side (option o on
+ * resource o % 2, or one drawn at random when random_resource); unsupported
+ * entries with probability p_unsup, each layer keeping at least one option
+ * on each side when keep_both (else on the edge). CORE_OK or what
+ * compute_problem_init / check said. */
+static inline enum core_rc agentutil_problem_drawn(struct compute_problem *p, struct core_rng *r,
+                                                   size_t n, bool dag, size_t n_ue,
+                                                   size_t n_edge, double p_unsup,
+                                                   bool random_resource, bool keep_both,
+                                                   struct core_err *e)
 {
     bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};
     enum core_rc rc;
@@ -76,7 +80,8 @@ static inline enum core_rc agentutil_problem(struct compute_problem *p, struct c
         for (o = 0; o < p->n_options[s]; o++) {
             double speed = core_rng_uniform_in(r, 0.2, 5) * (s == COMPUTE_SIDE_EDGE ? 5 : 1);
 
-            p->options[s][o].resource = (uint32_t)(o % 2);
+            p->options[s][o].resource =
+                random_resource ? (uint32_t)core_rng_below(r, 2) : (uint32_t)(o % 2);
             p->options[s][o].amount = 1;
             snprintf(p->options[s][o].label, sizeof(p->options[s][o].label), "%s%zu",
                      s ? "e" : "u", o);
@@ -95,10 +100,19 @@ static inline enum core_rc agentutil_problem(struct compute_problem *p, struct c
 
             for (o = 0; o < p->n_options[s]; o++)
                 any = any || !isinf(compute_problem_latency_s(p, s, o, i));
-            if (!any)
+            if (!any && (keep_both || s == COMPUTE_SIDE_EDGE))
                 agentutil_set_cost(p, s, 0, i, 1e-3, 1e-3);
         }
     return compute_problem_check(p, e);
+}
+
+/* The agent tests' problems: option o on resource o % 2, every layer with an
+ * option on each side. */
+static inline enum core_rc agentutil_problem(struct compute_problem *p, struct core_rng *r,
+                                             size_t n, bool dag, size_t n_ue, size_t n_edge,
+                                             double p_unsup, struct core_err *e)
+{
+    return agentutil_problem_drawn(p, r, n, dag, n_ue, n_edge, p_unsup, false, true, e);
 }
 
 /* A random state: rates, powers, waits (an option unavailable with

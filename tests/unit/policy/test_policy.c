@@ -23,6 +23,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agentutil.h"
 #include "testutil.h"
 
 #include "compute/compute.h"
@@ -45,89 +46,13 @@ static struct core_err err;
 
 /* ---- problems ------------------------------------------------------------ */
 
-static void set_cost(struct compute_problem *p, enum compute_side s, size_t o, size_t i,
-                     double t_s, double e_j)
-{
-    p->latency_s[s][o * p->n_layers + i] = t_s;
-    p->energy_j[s][o * p->n_layers + i] = e_j;
-}
-
-/* A random problem of n layers: a chain, or a DAG where each layer reads one
- * or two random earlier layers (then every unread layer but the last is
- * given to a later reader); no_ue / no_edge unsupported entries at random
- * with probability p_unsup, each layer keeping at least one option on each
- * side when keep_both. */
+/* A random problem (agentutil.h), its resources drawn at random. */
 static void random_problem(struct compute_problem *p, struct core_rng *r, size_t n, bool dag,
                            size_t n_ue, size_t n_edge, double p_unsup, bool keep_both)
 {
-    bool used[COMPUTE_PLAN_MAX_LAYERS] = {false};
-    size_t i, o, j;
-    int s;
-
-    assert_core_rc(compute_problem_init(p, n, n_ue, n_edge, &err), CORE_OK);
-    p->input_bytes = core_rng_uniform_in(r, 1e3, 1e6);
-    p->msg_header_bytes = core_rng_uniform_in(r, 0, 1e5);
-    for (i = 0; i < n; i++) {
-        struct compute_problem_layer *l = &p->layers[i];
-
-        l->out_bytes = core_rng_uniform_in(r, 1e2, 2e6);
-        l->n_inputs = 1;
-        if (i == 0) {
-            l->inputs[0] = -1;
-        } else if (!dag) {
-            l->inputs[0] = (int32_t)i - 1;
-        } else {
-            l->inputs[0] = (int32_t)core_rng_below(r, i + 1) - 1;
-            if (core_rng_uniform(r) < 0.4)
-                l->inputs[l->n_inputs++] = (int32_t)core_rng_below(r, i + 1) - 1;
-        }
-        for (j = 0; j < l->n_inputs; j++)
-            if (l->inputs[j] >= 0)
-                used[l->inputs[j]] = true;
-    }
-    for (i = n - 1; i-- > 0;) {
-        struct compute_problem_layer *l;
-
-        if (used[i])
-            continue;
-        l = &p->layers[i + 1 + core_rng_below(r, n - 1 - i)];
-        if (l->n_inputs == COMPUTE_PLAN_MAX_INPUTS)
-            l = &p->layers[i + 1];
-        if (l->n_inputs < COMPUTE_PLAN_MAX_INPUTS)
-            l->inputs[l->n_inputs++] = (int32_t)i;
-        used[i] = true;
-    }
-    for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
-        p->copy_latency_s[s] = core_rng_uniform_in(r, 0, 1e-3);
-        p->copy_bytes_per_s[s] = core_rng_uniform_in(r, 1e8, 1e10);
-        p->copy_power_w[s] = core_rng_uniform_in(r, 0, 3);
-        p->default_option[s] = (uint32_t)core_rng_below(r, p->n_options[s]);
-        for (o = 0; o < p->n_options[s]; o++) {
-            double speed = core_rng_uniform_in(r, 0.2, 5) * (s == COMPUTE_SIDE_EDGE ? 5 : 1);
-
-            p->options[s][o].resource = (uint32_t)core_rng_below(r, 2);
-            p->options[s][o].amount = 1;
-            snprintf(p->options[s][o].label, sizeof(p->options[s][o].label), "%s%zu",
-                     s ? "e" : "u", o);
-            for (i = 0; i < n; i++) {
-                double t = core_rng_uniform_in(r, 1e-4, 2e-2) / speed;
-
-                if (core_rng_uniform(r) < p_unsup)
-                    t = INFINITY;
-                set_cost(p, s, o, i, t, core_rng_uniform_in(r, 0, 0.05));
-            }
-        }
-    }
-    for (i = 0; i < n; i++)
-        for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
-            bool any = false;
-
-            for (o = 0; o < p->n_options[s]; o++)
-                any = any || !isinf(compute_problem_latency_s(p, s, o, i));
-            if (!any && (keep_both || s == COMPUTE_SIDE_EDGE))
-                set_cost(p, s, 0, i, 1e-3, 1e-3);
-        }
-    assert_core_rc(compute_problem_check(p, &err), CORE_OK);
+    assert_core_rc(agentutil_problem_drawn(p, r, n, dag, n_ue, n_edge, p_unsup, true, keep_both,
+                                           &err),
+                   CORE_OK);
 }
 
 static void random_state(struct compute_state *st, struct core_rng *r,
@@ -309,8 +234,8 @@ static void slow_ue_fast_edge(struct compute_problem *p, struct compute_state *s
         p->layers[i].n_inputs = 1;
         p->layers[i].inputs[0] = (int32_t)i - 1;
         p->layers[i].out_bytes = 1e4;
-        set_cost(p, COMPUTE_SIDE_UE, 0, i, 0.05, 0.1);
-        set_cost(p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
+        agentutil_set_cost(p, COMPUTE_SIDE_UE, 0, i, 0.05, 0.1);
+        agentutil_set_cost(p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
     }
     p->copy_bytes_per_s[0] = p->copy_bytes_per_s[1] = 1e9;
     assert_core_rc(compute_problem_check(p, &err), CORE_OK);
@@ -429,8 +354,8 @@ static void test_dads_finds_a_cut_that_is_no_prefix(void **state)
     p.msg_header_bytes = 100;
     for (i = 0; i < 4; i++) {
         p.layers[i].out_bytes = 1e3;
-        set_cost(&p, COMPUTE_SIDE_UE, 0, i, t_s[i][0], 0);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, t_s[i][1], 0);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, i, t_s[i][0], 0);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, t_s[i][1], 0);
         snprintf(p.options[0][0].label, sizeof(p.options[0][0].label), "cpu");
         snprintf(p.options[1][0].label, sizeof(p.options[1][0].label), "gpu");
     }
@@ -534,13 +459,13 @@ static void test_split_default_uses_default_options_with_fallback(void **state)
         p.layers[i].n_inputs = 1;
         p.layers[i].inputs[0] = (int32_t)i - 1;
         p.layers[i].out_bytes = 1e3;
-        set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.010, 0.01); /* default, slow */
-        set_cost(&p, COMPUTE_SIDE_UE, 1, i, 0.002, 0.01); /* fast */
-        set_cost(&p, COMPUTE_SIDE_UE, 2, i, 0.005, 0.01);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 1, i, 0.0001, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.010, 0.01); /* default, slow */
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 1, i, 0.002, 0.01); /* fast */
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 2, i, 0.005, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 1, i, 0.0001, 0.01);
     }
-    set_cost(&p, COMPUTE_SIDE_UE, 0, 1, INFINITY, 0); /* the default cannot run layer 1 */
+    agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, 1, INFINITY, 0); /* the default cannot run layer 1 */
     for (i = 0; i < 3; i++)
         p.options[COMPUTE_SIDE_UE][i].resource = (uint32_t)i;
     p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
@@ -594,14 +519,14 @@ static void test_split_and_resource_choose_one_option_a_side(void **state)
         p.layers[i].n_inputs = 1;
         p.layers[i].inputs[0] = (int32_t)i - 1;
         p.layers[i].out_bytes = 1e3;
-        set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.010, 0.01);
-        set_cost(&p, COMPUTE_SIDE_UE, 1, i, 0.002, 0.01);
-        set_cost(&p, COMPUTE_SIDE_UE, 2, i, 0.005, 0.01);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 1, i, 0.0001, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.010, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 1, i, 0.002, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 2, i, 0.005, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 1, i, 0.0001, 0.01);
         p.options[COMPUTE_SIDE_UE][i].resource = (uint32_t)i;
     }
-    set_cost(&p, COMPUTE_SIDE_UE, 1, 1, INFINITY, 0);
+    agentutil_set_cost(&p, COMPUTE_SIDE_UE, 1, 1, INFINITY, 0);
     p.options[COMPUTE_SIDE_EDGE][1].resource = 1;
     p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
     assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
@@ -934,8 +859,8 @@ static void residual(struct compute_problem *p)
         p->layers[i].n_inputs = 1;
         p->layers[i].out_bytes = 100;
         for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
-            set_cost(p, s, 0, i, 0.001, 0.01);
-            set_cost(p, s, 1, i, 0.002, 0.01);
+            agentutil_set_cost(p, s, 0, i, 0.001, 0.01);
+            agentutil_set_cost(p, s, 1, i, 0.002, 0.01);
         }
     }
     p->layers[0].inputs[0] = -1;
@@ -946,7 +871,7 @@ static void residual(struct compute_problem *p)
     p->layers[4].inputs[0] = 2;
     p->layers[4].inputs[1] = 3;
     p->layers[5].inputs[0] = 4;
-    set_cost(p, COMPUTE_SIDE_UE, 1, 3, INFINITY, 0); /* UE option 1 cannot run layer 3 */
+    agentutil_set_cost(p, COMPUTE_SIDE_UE, 1, 3, INFINITY, 0); /* UE option 1 cannot run layer 3 */
     p->copy_bytes_per_s[0] = p->copy_bytes_per_s[1] = 1e9;
     assert_core_rc(compute_problem_check(p, &err), CORE_OK);
 }
@@ -1033,10 +958,11 @@ static void zoo_problem(enum nn_zoo_model z, struct compute_problem *p)
             for (o = 0; o < 2; o++) {
                 double rate = (s ? 1e12 : 5e10) * (o ? 2 : 1);
 
-                set_cost(p, s, o, i, 1e-5 + (double)c.flops / rate, 1e-11 * (double)c.flops);
+                agentutil_set_cost(p, s, o, i, 1e-5 + (double)c.flops / rate,
+                                   1e-11 * (double)c.flops);
             }
         if (nn_model_layer_op(m, (int)i) == NN_OP_FC)
-            set_cost(p, COMPUTE_SIDE_UE, 1, i, INFINITY, 0);
+            agentutil_set_cost(p, COMPUTE_SIDE_UE, 1, i, INFINITY, 0);
     }
     p->options[COMPUTE_SIDE_UE][1].resource = 1;
     p->options[COMPUTE_SIDE_EDGE][1].resource = 1;
@@ -1139,8 +1065,8 @@ static void test_wide_dag_falls_back_to_the_chain_relaxation(void **state)
     p.layers[23].inputs[1] = 21;
     p.layers[23].inputs[2] = 22;
     for (i = 0; i < 24; i++) {
-        set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.01, 0.01);
-        set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0);
+        agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, i, 0.01, 0.01);
+        agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, i, 0.001, 0);
     }
     p.copy_bytes_per_s[0] = p.copy_bytes_per_s[1] = 1e9;
     assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
@@ -1219,7 +1145,7 @@ static void test_errors_are_reported(void **state)
     /* layer 2 only on the edge: local has no plan (made all the same: the
      * world ends its inferences no-plan before asking; asked, it says
      * why), joint runs it but not without the edge */
-    set_cost(&p, COMPUTE_SIDE_UE, 0, 2, INFINITY, 0);
+    agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, 2, INFINITY, 0);
     s = policy_solver_create(POLICY_LOCAL, &p, &err);
     assert_non_null(s);
     assert_core_rc(policy_decide(s, &st, NULL, &pl, &err), CORE_E_RUNTIME);
@@ -1235,14 +1161,14 @@ static void test_errors_are_reported(void **state)
     policy_solver_destroy(s);
     /* layer 1 only on the UE: edge cannot run; nor can any plan with layer 2
      * edge-only after it and layer 1 UE-only... */
-    set_cost(&p, COMPUTE_SIDE_UE, 0, 2, 0.05, 0.1);
-    set_cost(&p, COMPUTE_SIDE_EDGE, 0, 1, INFINITY, 0);
+    agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, 2, 0.05, 0.1);
+    agentutil_set_cost(&p, COMPUTE_SIDE_EDGE, 0, 1, INFINITY, 0);
     assert_null(policy_solver_create(POLICY_EDGE, &p, &err));
     assert_non_null(strstr(err.msg, "layer 1 on the edge"));
     /* ... while layer 0 edge-only before it leaves no valid cut at all:
      * every policy refuses the problem but local, whose inferences the
      * world ends no-plan */
-    set_cost(&p, COMPUTE_SIDE_UE, 0, 0, INFINITY, 0);
+    agentutil_set_cost(&p, COMPUTE_SIDE_UE, 0, 0, INFINITY, 0);
     for (i = 0; i < POLICY_KIND_COUNT; i++) {
         if (policy_needs_agent(i))
             continue; /* rl: test_agent*.c, with a trained agent */
