@@ -12,6 +12,14 @@
  * softmax), backward from the logits, one optimiser step at the scheduled
  * learning rate. Then the test set is evaluated in inference mode. At one
  * thread every step is deterministic, so a run repeats bit for bit.
+ *
+ * With early exits (c->exits), each step also runs every branch in training
+ * mode on its attach point's training output, takes its cross-entropy times
+ * its loss weight, backs it through the branch to the attach point, and the
+ * main model's backward takes those gradients as extra seeds
+ * (nn_train_backward_seeds); each branch has its own optimiser with the
+ * main model's rule and learning rate. The reported loss and accuracy are
+ * the main output's.
  */
 #include "nn/nn_int.h"
 
@@ -164,10 +172,26 @@ struct fit_run {
     float *tmp;          /* one item, for augmentation */
     float *dlogits;      /* dL/d logits, B rows */
     uint32_t *y;         /* the batch's labels */
+    struct nn_exits *xs; /* the exits trained with the model (borrowed; NULL: none) */
+    size_t n_x;          /* their count */
+    struct nn_train **xt;   /* [n_x]: each branch in training */
+    struct nn_optim **xo;   /* [n_x]: its optimiser */
+    float *xd;              /* [n_x] x B rows: dL/d each branch's logits */
+    int *from;              /* [n_x + 1]: the main backward's seeds, logits first */
+    const float **seed;     /* [n_x + 1]: their gradients */
 };
 
 static void run_free(struct fit_run *u)
 {
+    for (size_t j = 0; j < u->n_x && u->xt; j++) {
+        nn_optim_destroy(u->xo[j]);
+        nn_train_destroy(u->xt[j]);
+    }
+    core_free(u->xt);
+    core_free(u->xo);
+    core_free(u->xd);
+    core_free(u->from);
+    core_free(u->seed);
     nn_optim_destroy(u->o);
     nn_train_destroy(u->t);
     core_free(u->order);
@@ -175,6 +199,72 @@ static void run_free(struct fit_run *u)
     core_free(u->tmp);
     core_free(u->dlogits);
     core_free(u->y);
+}
+
+/* The exits' part of a step after the main model's training forward: each
+ * branch forward on its attach point, its weighted cross-entropy, backward
+ * to its input; the seeds of the main backward set from them. */
+static enum core_rc exits_step(struct fit_run *u, size_t classes, int threads,
+                               struct core_err *e)
+{
+    const size_t b = nn_model_shape(nn_train_model(u->t), NN_INPUT).n;
+
+    for (size_t j = 0; j < u->n_x; j++) {
+        const struct nn_exit *ex = &u->xs->v[j];
+        const int logits = nn_train_logits_layer(u->xt[j]);
+        float *d = u->xd + j * b * classes;
+        enum core_rc rc = nn_train_forward(u->xt[j], nn_train_tensor(u->t, ex->attach), threads, e);
+        if (rc != CORE_OK)
+            return rc;
+        nn_loss_xent(nn_train_tensor(u->xt[j], logits), u->y, b, classes, d, NULL);
+        for (size_t q = 0; q < b * classes; q++)
+            d[q] = (float)(ex->loss_weight * d[q]);
+        rc = nn_train_backward(u->xt[j], logits, d, threads, e);
+        if (rc != CORE_OK)
+            return rc;
+        u->from[j + 1] = ex->attach;
+        u->seed[j + 1] = nn_train_input_grad(u->xt[j]);
+    }
+    return CORE_OK;
+}
+
+/* Bind the exits of c for training: a train object (with dL/d input) and
+ * an optimiser per branch, and the seed arrays. */
+static enum core_rc exits_bind(struct fit_run *u, const struct nn_fit_config *c, size_t b,
+                               size_t classes, struct core_err *e)
+{
+    const size_t n = c->exits ? c->exits->n : 0;
+
+    u->xs = c->exits;
+    u->from = core_calloc(n + 1, sizeof(*u->from));
+    u->seed = core_calloc(n + 1, sizeof(*u->seed));
+    if (!u->from || !u->seed)
+        return core_err(e, CORE_E_NOMEM, "out of memory for a training run");
+    if (n == 0)
+        return CORE_OK;
+    u->xt = core_calloc(n, sizeof(*u->xt));
+    u->xo = core_calloc(n, sizeof(*u->xo));
+    u->xd = core_malloc(n * b * classes * sizeof(*u->xd));
+    if (!u->xt || !u->xo || !u->xd)
+        return core_err(e, CORE_E_NOMEM, "out of memory for a training run's exits");
+    u->n_x = n;
+    for (size_t j = 0; j < n; j++) {
+        const struct nn_model *br = c->exits->v[j].branch;
+        const struct nn_shape o = nn_model_shape(br, (int)nn_model_n_layers(br) - 1);
+        enum core_rc rc;
+        if (nn_model_shape(br, NN_INPUT).n != b || (size_t)o.c * o.h * o.w != classes)
+            return core_err(e, CORE_E_INPUT,
+                            "exit '%s': the branch does not take the model's batch of %zu or "
+                            "give the dataset's %zu classes",
+                            c->exits->v[j].name, b, classes);
+        rc = nn_train_create(c->exits->v[j].branch, nn_exits_seed(c->seed, j), true, &u->xt[j],
+                             e);
+        if (rc == CORE_OK)
+            rc = nn_optim_create(u->xt[j], &c->optim, &u->xo[j], e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    return CORE_OK;
 }
 
 /* One epoch's training: the status is updated as it goes. */
@@ -210,16 +300,25 @@ static enum core_rc run_epoch(struct fit_run *u, const struct nn_dataset *d,
         if (aug)
             augment(u->x, b, in.c, in.h, in.w, u->tmp, aug);
         nn_optim_set_lr(u->o, scheduled_lr(c, (size_t)(epoch - 1) * steps + s, total));
+        for (size_t j = 0; j < u->n_x; j++)
+            nn_optim_set_lr(u->xo[j], scheduled_lr(c, (size_t)(epoch - 1) * steps + s, total));
         rc = nn_train_forward(u->t, u->x, c->threads, e);
         if (rc != CORE_OK)
             goto out;
         loss_sum += nn_loss_xent(nn_train_tensor(u->t, logits), u->y, b, d->classes, u->dlogits,
                                  &correct);
         hits += correct;
-        rc = nn_train_backward(u->t, logits, u->dlogits, c->threads, e);
+        rc = exits_step(u, d->classes, c->threads, e);
+        if (rc != CORE_OK)
+            goto out;
+        u->from[0] = logits;
+        u->seed[0] = u->dlogits;
+        rc = nn_train_backward_seeds(u->t, u->n_x + 1, u->from, u->seed, c->threads, e);
         if (rc != CORE_OK)
             goto out;
         nn_optim_step(u->o, u->t);
+        for (size_t j = 0; j < u->n_x; j++)
+            nn_optim_step(u->xo[j], u->xt[j]);
         st->step = s + 1;
         st->loss = loss_sum / (double)(s + 1);
         st->accuracy = (double)hits / (double)((s + 1) * b);
@@ -279,6 +378,9 @@ enum core_rc nn_fit(struct nn_model *m, const struct nn_dataset *train,
         rc = core_err(e, CORE_E_NOMEM, "out of memory for a training run");
         goto out;
     }
+    rc = exits_bind(&u, c, b, train->classes, e);
+    if (rc != CORE_OK)
+        goto out;
     st.epochs = c->epochs;
     st.steps = train->n / b;
     for (epoch = 1; epoch <= c->epochs; epoch++) {

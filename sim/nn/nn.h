@@ -389,6 +389,16 @@ int nn_train_logits_layer(const struct nn_train *t);
 enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, int threads,
                                struct core_err *e);
 
+/* Backward from several seeds at once: grad[s] = dL/d(output of layer
+ * from[s]) (nn_model_shape(m, from[s]) floats each, borrowed), n_seeds >= 1,
+ * summed into the gradient of each seed's tensor after every layer reading
+ * it has added its part (a loss on an intermediate tensor, as an early
+ * exit's branch gives its attach point). Layers after the largest from take
+ * no part. With one seed it is nn_train_backward, bit for bit. Errors as
+ * nn_train_backward. */
+enum core_rc nn_train_backward_seeds(struct nn_train *t, size_t n_seeds, const int *from,
+                                     const float *const *grad, int threads, struct core_err *e);
+
 /* dL/d(layer i's parameters) after the last backward (borrowed; *n floats,
  * the layer's learnable parameters; NULL with *n = 0 when it has none). */
 const float *nn_train_grads(const struct nn_train *t, int i, size_t *n);
@@ -543,6 +553,8 @@ struct nn_fit_config {
      * none); must not call back into the run. */
     void (*progress)(void *ctx, const struct nn_fit_status *s);
     void *ctx;                    /* passed to progress */
+    struct nn_exits *exits;       /* NULL or empty: none; else m's early exits (finalized,
+                                   * at m's batch size), trained jointly with m */
 };
 
 /* What a run reached. */
@@ -576,6 +588,128 @@ enum core_rc nn_fit(struct nn_model *m, const struct nn_dataset *train,
  * count, CORE_E_NOMEM. */
 enum core_rc nn_evaluate(struct nn_model *m, const struct nn_dataset *d, int threads,
                          double *accuracy, double *loss, struct core_err *e);
+
+/* ---- early exits (exits.c, exit_rule.c, exit_eval.c) -------------------- */
+
+/*
+ * Early exits (BranchyNet, Teerapittayanon et al., ICPR 2016): a small
+ * branch of layers reads the output of one layer of the main model (its
+ * attach point) and ends in logits over the main model's classes. At
+ * inference the exits are tried in order of their attach points: an item
+ * whose branch is confident enough leaves there, the others go on, and
+ * those that pass every exit get the main model's output. Training is
+ * joint: the loss is the main model's cross-entropy plus each exit's times
+ * its loss_weight (BranchyNet's weighted sum; 1 each by default), and an
+ * exit's gradient enters the main model at its attach point
+ * (nn_train_backward_seeds). A branch is a model of its own (its input
+ * the attach point's output, at the same batch size), so the main model's
+ * graph, plan and costs are those of the model without exits.
+ */
+
+/* One exit. */
+struct nn_exit {
+    char name[NN_NAME_MAX];  /* unique among the exits and the main model's layers */
+    int attach;              /* the main model's layer whose output the branch reads */
+    double loss_weight;      /* its cross-entropy's weight in joint training, >= 0 */
+    struct nn_model *branch; /* owned: input = attach's output shape, output its logits
+                                (or a softmax over them), one row per item */
+};
+
+/* A main model's exits, ascending attach points. */
+struct nn_exits {
+    size_t n;          /* exits */
+    struct nn_exit *v; /* [n], owned */
+};
+
+/* Free the branches and the array; *x becomes empty. NULL is a no-op. */
+void nn_exits_fini(struct nn_exits *x);
+
+/* Append an exit named name at layer attach of main model m with branch
+ * (taken on success only; not finalized or finalized at m's batch size).
+ * CORE_E_INPUT (the message names the exit) for a name taken by a layer of m
+ * or another exit, an attach that is not a layer before m's last or not
+ * after the previous exit's, a branch whose input shape is not attach's
+ * output shape or whose output row is not m's, a negative or non-finite
+ * loss_weight; CORE_E_NOMEM. */
+enum core_rc nn_exits_add(struct nn_exits *x, const struct nn_model *m, const char *name,
+                          int attach, double loss_weight, struct nn_model *branch,
+                          struct core_err *e);
+
+/* Copy every branch at batch size batch (nn_model_clone) into *out (empty
+ * before; nn_exits_fini). Errors as nn_model_clone; nothing leaks. */
+enum core_rc nn_exits_clone(const struct nn_exits *x, uint32_t batch, struct nn_exits *out,
+                            struct core_err *e);
+
+/* Finalize every branch, branch j's weights drawn from seed
+ * nn_exits_seed(seed, j). Errors as nn_model_finalize. */
+enum core_rc nn_exits_finalize(struct nn_exits *x, uint64_t seed, struct core_err *e);
+/* The seed of exit j's draws (weights, dropout) from a run's seed: not the
+ * main model's streams. */
+uint64_t nn_exits_seed(uint64_t seed, size_t j);
+
+/* MACs per item of an item that leaves at stage j (0 .. x->n - 1: exit j;
+ * x->n: the main output): the main model's layers up to exit j's attach
+ * point in layer order (all of them for the main output), plus the branches
+ * of exits 0 .. j (every exit an item passed was tried). */
+uint64_t nn_exits_stage_macs(const struct nn_model *m, const struct nn_exits *x, size_t j);
+
+/* How confident a branch is in its answer, from its logits. */
+enum nn_conf_kind {
+    NN_CONF_MAX_PROB, /* the largest softmax probability, in [1/k, 1]; leave when >= threshold */
+    NN_CONF_ENTROPY,  /* the softmax's entropy over log k, in [0, 1]; leave when <= threshold */
+    NN_CONF_COUNT
+};
+/* "max-prob", "entropy". */
+const char *nn_conf_name(enum nn_conf_kind k);
+/* The kind named name: true with it in *k, else false. */
+bool nn_conf_find(const char *name, enum nn_conf_kind *k);
+
+/* The score of kind k of one row of n >= 2 logits (or probabilities, when
+ * probs), computed in double with the largest logit subtracted. */
+double nn_conf_score(enum nn_conf_kind k, const float *row, size_t n, bool probs);
+/* Whether an item with score leaves at an exit of threshold thr. */
+bool nn_conf_leaves(enum nn_conf_kind k, double score, double thr);
+
+/* What each stage of a cascade saw. */
+struct nn_exit_stage {
+    size_t left;    /* items that left here */
+    size_t correct; /* of those, items whose answer was their label */
+};
+
+/* The cascade of n_exits exits over n items, given per item i and stage j
+ * (0 .. n_exits; the last the main output) its answer pred[i (n_exits + 1)
+ * + j] and score (kind k) score[same], with thresholds thr[0..n_exits) (one
+ * per exit) and labels[0..n): item i leaves at the first exit whose score
+ * passes its threshold, else at the main output. st[0..n_exits] receives the
+ * counts. Pure: the unit tests' known answers. */
+void nn_exit_cascade(enum nn_conf_kind k, size_t n, size_t n_exits, const double *thr,
+                     const uint32_t *pred, const float *score, const uint8_t *labels,
+                     struct nn_exit_stage *st);
+
+/* Run finalized model m and its finalized exits x (same batch size B) in
+ * inference mode over the first d->n items of d, B at a time (the last
+ * batch padded): per item i and stage j (0 .. x->n, the last the main
+ * output) the first largest output in pred[i (x->n + 1) + j] and its score
+ * of kind k in score[same] (rooms for d->n (x->n + 1)). threads, stop and
+ * progress (items done, may be NULL) as nn_split_accuracy. CORE_E_INPUT for
+ * a model or branch that does not fit the data, CORE_E_INTERRUPTED,
+ * CORE_E_NOMEM. */
+enum core_rc nn_exits_classify(struct nn_model *m, struct nn_exits *x, const struct nn_dataset *d,
+                               enum nn_conf_kind k, int threads, volatile int *stop,
+                               void (*progress)(void *ctx, size_t items_done), void *ctx,
+                               uint32_t *pred, float *score, struct core_err *e);
+
+/* Weights files with exits: the main model's tensors as nn_weights_save
+ * names them, then each exit's branch's tensors prefixed with its name,
+ * "<exit>.<layer>.<part>" (PyTorch's state_dict of a module holding the
+ * branch as submodule <exit>). The format is unchanged (version 1); with no
+ * exits (x NULL or empty) these are nn_weights_save, _check and _load. */
+enum core_rc nn_weights_save_exits(struct nn_model *m, const struct nn_exits *x,
+                                   const char *path, struct core_err *e);
+enum core_rc nn_weights_check_exits(const struct nn_model *m, const struct nn_exits *x,
+                                    const char *path, struct core_err *e);
+enum core_rc nn_weights_load_exits(struct nn_model *m, struct nn_exits *x, const char *path,
+                                   struct core_err *e);
 
 /* ---- feature encodings of a crossing tensor (encode.c) ------------------ */
 

@@ -381,40 +381,65 @@ static float *grad_of(const struct nn_train *t, int i)
     return t->grad_off[r + 1] == NO_SLOT ? NULL : t->grads + t->grad_off[r + 1];
 }
 
-enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, int threads,
-                               struct core_err *e)
+/* Add (or, when nothing wrote it yet, copy) seed grad into the gradient of
+ * tensor at's root. */
+static void seed_grad(struct nn_train *t, int at, const float *grad)
+{
+    const int r = t->root[at + 1];
+    float *g = grad_of(t, at);
+    const size_t n = tensor_elems(t, at);
+
+    if (g == NULL)
+        return;
+    if (t->written[r + 1]) {
+        for (size_t j = 0; j < n; j++)
+            g[j] += grad[j];
+    } else {
+        memcpy(g, grad, n * sizeof(*g));
+        t->written[r + 1] = true;
+    }
+}
+
+enum core_rc nn_train_backward_seeds(struct nn_train *t, size_t n_seeds, const int *from,
+                                     const float *const *grad, int threads, struct core_err *e)
 {
     float *dx[NN_MAX_INPUTS];
     const float *in[NN_MAX_INPUTS];
     bool add[NN_MAX_INPUTS];
     struct nn_par *par;
     enum core_rc rc;
-    float *g;
-    int i;
+    size_t s;
+    int i, top;
     uint32_t k;
 
-    if (from < 0 || from >= (int)t->n)
-        return core_err(e, CORE_E_INPUT, "backward from layer %d: the model has layers 0..%zu",
-                        from, t->n - 1);
+    CORE_ASSERT(n_seeds >= 1);
+    for (s = 0; s < n_seeds; s++)
+        if (from[s] < 0 || from[s] >= (int)t->n)
+            return core_err(e, CORE_E_INPUT,
+                            "backward from layer %d: the model has layers 0..%zu", from[s],
+                            t->n - 1);
     if (!t->forward_done)
         return core_err(e, CORE_E_INPUT, "backward before any training forward pass");
     rc = threads_par(t, threads, &par, e);
     if (rc != CORE_OK)
         return rc;
     memset(t->written, 0, (t->n + 1) * sizeof(*t->written));
-    g = grad_of(t, from);
-    if (g) {
-        memcpy(g, grad, tensor_elems(t, from) * sizeof(*g));
-        t->written[t->root[from + 1] + 1] = true;
-    }
+    top = from[0];
+    for (s = 1; s < n_seeds; s++)
+        top = from[s] > top ? from[s] : top;
     for (i = (int)t->n - 1; i >= 0; i--) {
         const struct nn_layer *l = layer(t, i);
         const struct nn_layer_train *tr = nn_op_ops(l->op)->train;
         float *pg = t->pgrads + t->pg_off[i];
         struct nn_bwd b;
+        /* A seed joins its root's gradient once every reader of the root has
+         * added to it: just before the root's own backward. */
+        for (s = 0; s < n_seeds; s++)
+            if (t->root[from[s] + 1] == i)
+                seed_grad(t, from[s], grad[s]);
         if (!owns(l))
             continue;
-        if (i > from || !t->written[i + 1] || !tr->backward) {
+        if (i > top || !t->written[i + 1] || !tr->backward) {
             memset(pg, 0, (size_t)l->n_params * sizeof(*pg));
             continue;
         }
@@ -438,9 +463,18 @@ enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, 
                             .par = par};
         tr->backward(&b);
     }
+    for (s = 0; s < n_seeds; s++)
+        if (t->root[from[s] + 1] == NN_INPUT)
+            seed_grad(t, from[s], grad[s]);
     if (t->input_grad && !t->written[0])
         memset(t->grads + t->grad_off[0], 0, tensor_elems(t, NN_INPUT) * sizeof(float));
     return CORE_OK;
+}
+
+enum core_rc nn_train_backward(struct nn_train *t, int from, const float *grad, int threads,
+                               struct core_err *e)
+{
+    return nn_train_backward_seeds(t, 1, &from, &grad, threads, e);
 }
 
 const float *nn_train_grads(const struct nn_train *t, int i, size_t *n)

@@ -18,7 +18,10 @@
  *
  * Tensor names follow PyTorch's state_dict: "<layer>.weight", "<layer>.bias"
  * and, for batch norm, "<layer>.running_mean" and "<layer>.running_var" (see
- * nn.h for the shapes). The list of a model's tensors (specs) is derived from
+ * nn.h for the shapes). A model with early exits adds its branches' tensors
+ * after the main model's, each prefixed with its exit's name
+ * ("<exit>.<layer>.weight"): a net here is the main model (no prefix) and
+ * its branches, in that order. The list of a model's tensors (specs) is derived from
  * the public layer parameters and input shapes, so it is known before
  * finalize and a file can be checked against an unfinalized model.
  *
@@ -51,9 +54,19 @@
 /* Floats per I/O chunk. */
 #define CHUNK_FLOATS 16384u
 
+/* The models whose tensors one file holds: the main model, then its exits'
+ * branches. */
+struct net {
+    size_t n;                       /* models */
+    const struct nn_model **cm;     /* [n] (borrowed) */
+    struct nn_model **m;            /* [n], writable for a load (borrowed), else NULL */
+    const char **prefix;            /* [n]: NULL for the main model, else the exit's name */
+};
+
 /* One parameter tensor of the model. */
 struct spec {
-    char name[NN_NAME_MAX + 16]; /* "<layer>.<part>" */
+    char name[2 * NN_NAME_MAX + 16]; /* "[<exit>.]<layer>.<part>" */
+    size_t model;                /* index in the net */
     uint32_t rank;               /* dimensions used */
     uint32_t dims[MAX_RANK];     /* elements per dimension */
     size_t n;                    /* elements, the product of dims */
@@ -107,10 +120,15 @@ static void put_u32(unsigned char *b, uint32_t v)
 
 /* ---- the model's tensors --------------------------------------------------- */
 
-static void add_spec(struct spec *t, int layer, const char *lname, const char *part, uint32_t rank,
-                     const uint32_t *dims, size_t *offset)
+static void add_spec(struct spec *t, const char *prefix, size_t model, int layer,
+                     const char *lname, const char *part, uint32_t rank, const uint32_t *dims,
+                     size_t *offset)
 {
-    snprintf(t->name, sizeof(t->name), "%s.%s", lname, part);
+    if (prefix != NULL)
+        snprintf(t->name, sizeof(t->name), "%s.%s.%s", prefix, lname, part);
+    else
+        snprintf(t->name, sizeof(t->name), "%s.%s", lname, part);
+    t->model = model;
     t->rank = rank;
     t->n = 1;
     for (uint32_t d = 0; d < rank; d++) {
@@ -123,10 +141,13 @@ static void add_spec(struct spec *t, int layer, const char *lname, const char *p
     *offset += t->n;
 }
 
-/* Fill s (NULL: only count) with m's tensors; returns their count. */
-static size_t list_specs(const struct nn_model *m, struct spec *s)
+/* Fill s (NULL: only count) with the tensors of model j of the net; returns
+ * their count. */
+static size_t list_specs(const struct net *net, size_t j, struct spec *s)
 {
     static const char *const bn_parts[] = {"weight", "bias", "running_mean", "running_var"};
+    const struct nn_model *m = net->cm[j];
+    const char *prefix = net->prefix[j];
     size_t k = 0, n_layers = nn_model_n_layers(m);
 
     for (size_t i = 0; i < n_layers; i++) {
@@ -140,9 +161,9 @@ static size_t list_specs(const struct nn_model *m, struct spec *s)
         uint32_t dims[4];
 
         if (op == NN_OP_BATCHNORM) {
-            for (size_t j = 0; j < ARRAY_LEN(bn_parts); j++) {
+            for (size_t b = 0; b < ARRAY_LEN(bn_parts); b++) {
                 if (s != NULL)
-                    add_spec(&s[k], li, name, bn_parts[j], 1, &x.c, &off);
+                    add_spec(&s[k], prefix, j, li, name, bn_parts[b], 1, &x.c, &off);
                 k++;
             }
             continue;
@@ -158,26 +179,79 @@ static size_t list_specs(const struct nn_model *m, struct spec *s)
             dims[1] = x.c * x.h * x.w;
         }
         if (s != NULL)
-            add_spec(&s[k], li, name, "weight", op == NN_OP_CONV2D ? 4 : 2, dims, &off);
+            add_spec(&s[k], prefix, j, li, name, "weight", op == NN_OP_CONV2D ? 4 : 2, dims,
+                     &off);
         k++;
         if (p->bias) {
             if (s != NULL)
-                add_spec(&s[k], li, name, "bias", 1, &p->out_channels, &off);
+                add_spec(&s[k], prefix, j, li, name, "bias", 1, &p->out_channels, &off);
             k++;
         }
     }
     return k;
 }
 
-static enum core_rc make_specs(const struct nn_model *m, struct spec **out, size_t *n,
+static enum core_rc make_specs(const struct net *net, struct spec **out, size_t *n,
                                struct core_err *e)
 {
-    *n = list_specs(m, NULL);
+    size_t j, k = 0;
+
+    *n = 0;
+    for (j = 0; j < net->n; j++)
+        *n += list_specs(net, j, NULL);
     *out = core_calloc(*n ? *n : 1, sizeof(**out));
     if (*out == NULL)
         return core_err(e, CORE_E_NOMEM, "out of memory listing %zu weight tensors", *n);
-    list_specs(m, *out);
+    for (j = 0; j < net->n; j++)
+        k += list_specs(net, j, *out + k);
     return CORE_OK;
+}
+
+/* The net of m and x (x NULL: m alone) in *net, its arrays owned (net_fini).
+ * m_w: m writable (a load or save), else NULL. */
+static enum core_rc net_init(struct net *net, const struct nn_model *m, struct nn_model *m_w,
+                             const struct nn_exits *x, struct core_err *e)
+{
+    const size_t n = 1 + (x ? x->n : 0);
+
+    net->n = n;
+    net->cm = core_calloc(n, sizeof(*net->cm));
+    net->m = core_calloc(n, sizeof(*net->m));
+    net->prefix = core_calloc(n, sizeof(*net->prefix));
+    if (!net->cm || !net->m || !net->prefix) {
+        core_free(net->cm);
+        core_free(net->m);
+        core_free(net->prefix);
+        return core_err(e, CORE_E_NOMEM, "out of memory listing %zu models' weights", n);
+    }
+    net->cm[0] = m;
+    net->m[0] = m_w;
+    for (size_t j = 1; j < n; j++) {
+        net->cm[j] = x->v[j - 1].branch;
+        net->m[j] = m_w ? x->v[j - 1].branch : NULL;
+        net->prefix[j] = x->v[j - 1].name;
+    }
+    if (m_w == NULL) {
+        core_free(net->m);
+        net->m = NULL;
+    }
+    return CORE_OK;
+}
+
+static void net_fini(struct net *net)
+{
+    core_free(net->cm);
+    core_free(net->m);
+    core_free(net->prefix);
+}
+
+/* Every model of the net finalized? */
+static bool net_finalized(const struct net *net)
+{
+    for (size_t j = 0; j < net->n; j++)
+        if (!nn_model_is_finalized(net->cm[j]))
+            return false;
+    return true;
 }
 
 static void shape_text(const uint32_t *dims, uint32_t rank, char *buf, size_t size)
@@ -220,7 +294,7 @@ static void put_word(struct writer *w, uint32_t v)
     put(w, b, 4);
 }
 
-enum core_rc nn_weights_save(struct nn_model *m, const char *path, struct core_err *e)
+static enum core_rc save_net(const struct net *net, const char *path, struct core_err *e)
 {
     struct writer w = {NULL, FNV_BASIS, false};
     struct spec *specs;
@@ -233,10 +307,10 @@ enum core_rc nn_weights_save(struct nn_model *m, const char *path, struct core_e
     /* Only a regular file (or a new one) is removed after a failed write. */
     const bool removable = stat(path, &st) != 0 || S_ISREG(st.st_mode);
 
-    if (!nn_model_is_finalized(m))
+    if (!net_finalized(net))
         return core_err(e, CORE_E_INPUT, "%s: cannot save the weights of an unfinalized model",
                         path);
-    rc = make_specs(m, &specs, &n_specs, e);
+    rc = make_specs(net, &specs, &n_specs, e);
     if (rc != CORE_OK)
         return rc;
     buf = core_malloc(CHUNK_FLOATS * sizeof(*buf));
@@ -255,7 +329,7 @@ enum core_rc nn_weights_save(struct nn_model *m, const char *path, struct core_e
     for (size_t i = 0; i < n_specs; i++) {
         const struct spec *s = &specs[i];
         size_t n_w;
-        const float *src = nn_model_layer_weights(m, s->layer, &n_w);
+        const float *src = nn_model_layer_weights(net->m[s->model], s->layer, &n_w);
 
         CORE_ASSERT(src != NULL && s->offset + s->n <= n_w);
         src += s->offset;
@@ -292,6 +366,24 @@ out_free_buf:
 out_free_specs:
     core_free(specs);
     return rc;
+}
+
+enum core_rc nn_weights_save_exits(struct nn_model *m, const struct nn_exits *x,
+                                   const char *path, struct core_err *e)
+{
+    struct net net;
+    enum core_rc rc = net_init(&net, m, m, x, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    rc = save_net(&net, path, e);
+    net_fini(&net);
+    return rc;
+}
+
+enum core_rc nn_weights_save(struct nn_model *m, const char *path, struct core_err *e)
+{
+    return nn_weights_save_exits(m, NULL, path, e);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -391,7 +483,7 @@ static struct spec *find_spec(const struct reader *r, size_t n, const char *name
 /* The first element of a tensor's data (n floats as stored, little-endian,
  * read through buf) that is NaN or infinite: pass 2 reads every tensor so
  * that a check (validate) refuses what a load would. */
-static enum core_rc check_finite(struct reader *r, const struct nn_model *cm,
+static enum core_rc check_finite(struct reader *r, const struct net *net,
                                  const struct spec *s, uint32_t t, unsigned char *buf,
                                  size_t buf_bytes)
 {
@@ -411,7 +503,8 @@ static enum core_rc check_finite(struct reader *r, const struct nn_model *cm,
                 return core_err(r->e, CORE_E_INPUT,
                                 "%s: tensor %u '%s' of layer '%s': element %zu is %s; weights "
                                 "must be finite numbers",
-                                r->path, t, s->name, nn_model_layer_name(cm, s->layer),
+                                r->path, t, s->name,
+                                nn_model_layer_name(net->cm[s->model], s->layer),
                                 done + i, isnan(v[i]) ? "NaN" : "infinite");
         }
         done += k;
@@ -421,9 +514,8 @@ static enum core_rc check_finite(struct reader *r, const struct nn_model *cm,
 
 /* Passes 2 and 3: the records against the specs; with m, their data into m's
  * weights, else through buf, checked finite. */
-static enum core_rc read_records(struct reader *r, const struct nn_model *cm, struct spec *specs,
-                                 size_t n_specs, struct nn_model *m, unsigned char *buf,
-                                 size_t buf_bytes)
+static enum core_rc read_records(struct reader *r, const struct net *net, struct spec *specs,
+                                 size_t n_specs, bool load, unsigned char *buf, size_t buf_bytes)
 {
     const long end = r->size - (long)TRAILER_BYTES;
     unsigned char head[HEADER_BYTES];
@@ -480,14 +572,14 @@ static enum core_rc read_records(struct reader *r, const struct nn_model *cm, st
         if (n * sizeof(float) > (uint64_t)(end - ftell(r->f)))
             return core_err(r->e, CORE_E_INPUT,
                             "%s: truncated: the file ends inside tensor %u '%s'", r->path, t, name);
-        if (m != NULL) {
+        if (load) {
             size_t n_w;
-            float *dst = nn_model_layer_weights(m, s->layer, &n_w) + s->offset;
+            float *dst = nn_model_layer_weights(net->m[s->model], s->layer, &n_w) + s->offset;
             if (get(r, dst, s->n * sizeof(float), "a tensor's data") != CORE_OK)
                 return CORE_E_INPUT;
             if (!host_is_little_endian())
                 swap_floats(dst, s->n);
-        } else if (check_finite(r, cm, s, t, buf, buf_bytes) != CORE_OK) {
+        } else if (check_finite(r, net, s, t, buf, buf_bytes) != CORE_OK) {
             return CORE_E_INPUT;
         }
     }
@@ -504,8 +596,7 @@ static enum core_rc read_records(struct reader *r, const struct nn_model *cm, st
     return CORE_OK;
 }
 
-static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, const char *path,
-                              struct core_err *e)
+static enum core_rc read_file(const struct net *net, const char *path, struct core_err *e)
 {
     struct reader r = {path, NULL, 0, 0, e, NULL};
     struct spec *specs;
@@ -514,7 +605,7 @@ static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, con
     uint64_t size;
     enum core_rc rc;
 
-    rc = make_specs(cm, &specs, &n_specs, e);
+    rc = make_specs(net, &specs, &n_specs, e);
     if (rc != CORE_OK)
         return rc;
     buf = core_malloc(CHUNK_FLOATS * sizeof(float));
@@ -534,9 +625,9 @@ static enum core_rc read_file(const struct nn_model *cm, struct nn_model *m, con
     rc = check_sum(&r, buf, CHUNK_FLOATS * sizeof(float));
     r.limit = r.size - (long)TRAILER_BYTES;
     if (rc == CORE_OK)
-        rc = read_records(&r, cm, specs, n_specs, NULL, buf, CHUNK_FLOATS * sizeof(float));
-    if (rc == CORE_OK && m != NULL)
-        rc = read_records(&r, cm, specs, n_specs, m, buf, CHUNK_FLOATS * sizeof(float));
+        rc = read_records(&r, net, specs, n_specs, false, buf, CHUNK_FLOATS * sizeof(float));
+    if (rc == CORE_OK && net->m != NULL)
+        rc = read_records(&r, net, specs, n_specs, true, buf, CHUNK_FLOATS * sizeof(float));
     fclose(r.f);
 out_free_buf:
     core_free(r.by_name);
@@ -545,14 +636,41 @@ out_free_buf:
     return rc;
 }
 
+enum core_rc nn_weights_check_exits(const struct nn_model *m, const struct nn_exits *x,
+                                    const char *path, struct core_err *e)
+{
+    struct net net;
+    enum core_rc rc = net_init(&net, m, NULL, x, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    rc = read_file(&net, path, e);
+    net_fini(&net);
+    return rc;
+}
+
+enum core_rc nn_weights_load_exits(struct nn_model *m, struct nn_exits *x, const char *path,
+                                   struct core_err *e)
+{
+    struct net net;
+    enum core_rc rc = net_init(&net, m, m, x, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    if (!net_finalized(&net))
+        rc = core_err(e, CORE_E_INPUT, "%s: cannot load weights into an unfinalized model", path);
+    else
+        rc = read_file(&net, path, e);
+    net_fini(&net);
+    return rc;
+}
+
 enum core_rc nn_weights_check(const struct nn_model *m, const char *path, struct core_err *e)
 {
-    return read_file(m, NULL, path, e);
+    return nn_weights_check_exits(m, NULL, path, e);
 }
 
 enum core_rc nn_weights_load(struct nn_model *m, const char *path, struct core_err *e)
 {
-    if (!nn_model_is_finalized(m))
-        return core_err(e, CORE_E_INPUT, "%s: cannot load weights into an unfinalized model", path);
-    return read_file(m, m, path, e);
+    return nn_weights_load_exits(m, NULL, path, e);
 }
