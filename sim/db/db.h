@@ -43,6 +43,7 @@ enum db_table {
     DB_SAMPLE_FIELDS, /* struct db_sample_field_row, per run */
     DB_TRAINING_STEPS, /* struct db_training_step, per training (its id as the run id) */
     DB_ACCURACY,      /* struct db_accuracy_row, no run */
+    DB_EXIT_ACCURACY, /* struct db_exit_accuracy_row, no run */
     DB_TABLE_COUNT
 };
 
@@ -144,6 +145,26 @@ struct db_accuracy_row {
     double fp32_accuracy;    /* the whole model's on the same images */
 };
 
+/* One row of `exit_accuracy`: one stage of an early-exit cascade at one
+ * confidence threshold (strings borrowed for the call). */
+struct db_exit_accuracy_row {
+    const char *model;       /* the model's name */
+    const char *weights;     /* its weights file */
+    const char *confidence;  /* nn_conf_name: "max-prob" or "entropy" */
+    double threshold;        /* every exit's threshold */
+    uint32_t stage;          /* 0 .. n_exits - 1: an exit; n_exits: the model's output */
+    const char *exit;        /* the exit's name (NULL: the model's output) */
+    const char *after_layer; /* its attach point (the model's last layer for the output) */
+    uint64_t items;          /* test images, >= 1 */
+    uint64_t exited;         /* of them, those that left here */
+    uint64_t correct;        /* of those, classified right */
+    uint64_t stage_macs;     /* MACs per image of an image leaving here */
+    double cascade_accuracy; /* the cascade's accuracy over all items, 0..1 */
+    double cascade_macs;     /* its mean MACs per image */
+    double model_accuracy;   /* the model without exits, 0..1 */
+    uint64_t model_macs;     /* its MACs per image */
+};
+
 /* A training sample (the view `samples` adds each one's next state: the
  * state of the next sample of the same UE and model). state and action are
  * their encodings as text, comma-separated numbers (the fields described in
@@ -234,6 +255,9 @@ enum core_rc db_insert_sample_fields(struct db *db, int64_t run_id,
 /* One batch is one measurement: its rows share one measured_at (now). */
 enum core_rc db_insert_accuracy(struct db *db, const struct db_accuracy_row *rows, size_t n,
                                 struct core_err *e);
+/* One batch is one measurement (one measured_at), as db_insert_accuracy. */
+enum core_rc db_insert_exit_accuracy(struct db *db, const struct db_exit_accuracy_row *rows,
+                                     size_t n, struct core_err *e);
 enum core_rc db_insert_training_steps(struct db *db, int64_t train_id,
                                       const struct db_training_step *rows, size_t n,
                                       struct core_err *e);

@@ -476,6 +476,38 @@ static const struct migration migrations[] = {
      "    measured_at TEXT NOT NULL\n"
      ");\n"
      "CREATE INDEX accuracy_by_model ON accuracy (model, measured_at, split, encoding);\n"},
+    /* 10 -> 11: exit_accuracy, what `coinfer accuracy --exits` measures (early
+     * exits): one row per (threshold, stage) of a measurement. stage 0 ..
+     * n - 1 are the exits in order, exit their name and after_layer their
+     * attach point; stage n is the model's own output (exit NULL,
+     * after_layer its last layer). exited of items test images left there,
+     * correct of them right (exit_accuracy NULL when none left); stage_macs
+     * what an image leaving there cost; the cascade_ figures are the whole
+     * cascade's at that threshold, repeated on its rows; model_ the model's
+     * without exits on the same images. */
+    {"create exit_accuracy",
+     "CREATE TABLE exit_accuracy (\n"
+     "    model TEXT NOT NULL,\n"
+     "    weights TEXT NOT NULL,\n"
+     "    confidence TEXT NOT NULL CHECK (confidence IN ('max-prob', 'entropy')),\n"
+     "    threshold REAL NOT NULL,\n"
+     "    stage INTEGER NOT NULL CHECK (stage >= 0),\n"
+     "    exit TEXT,\n"
+     "    after_layer TEXT NOT NULL,\n"
+     "    items INTEGER NOT NULL CHECK (items >= 1),\n"
+     "    exited INTEGER NOT NULL CHECK (exited >= 0 AND exited <= items),\n"
+     "    correct INTEGER NOT NULL CHECK (correct >= 0 AND correct <= exited),\n"
+     "    exit_rate REAL NOT NULL,\n"
+     "    exit_accuracy REAL,\n"
+     "    stage_macs INTEGER NOT NULL CHECK (stage_macs >= 0),\n"
+     "    cascade_accuracy REAL NOT NULL,\n"
+     "    cascade_macs REAL NOT NULL,\n"
+     "    model_accuracy REAL NOT NULL,\n"
+     "    model_macs INTEGER NOT NULL,\n"
+     "    measured_at TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX exit_accuracy_by_model ON exit_accuracy (model, measured_at, confidence, "
+     "threshold, stage);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -156,7 +156,12 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     raw_columns(conn, "accuracy", cols, sizeof(cols));
     assert_string_equal(cols, "model,weights,split,layer,encoding,crossing_bytes,items,correct,"
                               "accuracy,fp32_accuracy,measured_at");
-    assert_int_equal(db_schema_version(), 10);
+    raw_columns(conn, "exit_accuracy", cols, sizeof(cols));
+    assert_string_equal(cols, "model,weights,confidence,threshold,stage,exit,after_layer,items,"
+                              "exited,correct,exit_rate,exit_accuracy,stage_macs,"
+                              "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
+                              "measured_at");
+    assert_int_equal(db_schema_version(), 11);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -180,9 +185,9 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "train_id,step,loss,heldout_loss,heldout_regret");
     /* Every table of DESIGN.md (samples a view over sample_rows), requests, configs, ues,
      * energy, layers, sweep_points, sweep_values, sample_fields, trainings and
-     * training_steps, accuracy: 17. */
+     * training_steps, accuracy, exit_accuracy: 18. */
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-                     17);
+                     18);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND "
                                    "name = 'samples'"),
                      1);

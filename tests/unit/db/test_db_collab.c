@@ -704,6 +704,7 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP TABLE exit_accuracy;"
              "DROP TABLE accuracy;"
              "DROP TABLE training_steps;"
              "DROP TABLE trainings;"
