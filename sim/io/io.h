@@ -221,6 +221,7 @@ bool io_file_is_model(const char *path);
 /* ======================================================================== */
 
 struct nn_model;
+struct nn_exits;
 
 /* Where the model schema lives: $COINFER_MODEL_SCHEMA_DIR/schema.xsd if that
  * variable is set, else ../models/schema.xsd from the running binary's
@@ -248,6 +249,16 @@ enum core_rc io_model_load_shapes(const char *path, struct nn_model **out, struc
  * at its weights file at all: the graph a training run starts from (coinfer
  * train-model writes that file). */
 enum core_rc io_model_load_graph(const char *path, struct nn_model **out, struct core_err *e);
+
+/* io_model_load and io_model_load_graph that also give the model's early
+ * exits (<exit> elements, nn.h's nn_exits) in *exits (empty before; the
+ * caller nn_exits_fini's it): finalized and loaded from the weights file
+ * with the model, or graphs only. Without exits *exits stays empty. The
+ * other loaders build and check a file's exits too, then drop them. */
+enum core_rc io_model_load_exits(const char *path, uint64_t seed, struct nn_model **out,
+                                 struct nn_exits *exits, struct core_err *e);
+enum core_rc io_model_load_graph_exits(const char *path, struct nn_model **out,
+                                       struct nn_exits *exits, struct core_err *e);
 
 /* Check the model file at path as io_model_load does (weights file
  * included) without allocating the model's weights or activations. */

@@ -13,6 +13,9 @@
  *     <layer name=".." type=".." inputs=".." out-channels=".." kernel=".."
  *            kernel-w=".." stride=".." pad=".." groups=".." bias=".."
  *            activation=".." eps=".." ceil-mode=".." offset=".."/>  one or more
+ *     <exit name=".." after=".." loss-weight="..">   any number, among the layers
+ *       <layer .../>                                 one or more: the branch
+ *     </exit>
  *   </model>
  *
  * A layer reads the layer above it (the model input for the first) unless
@@ -21,6 +24,14 @@
  * <layer> element serves every type), so it is checked here. Sizes are
  * element counts. A weights path is taken from the model file's directory
  * when relative.
+ *
+ * An <exit> is an early exit (nn.h, nn_exits): its layers build a branch
+ * model of their own whose input ("input" inside the branch) is the output
+ * of the main layer named after, which must be above the exit. Exits are
+ * built once the whole main model is, so that the main model is the same
+ * with or without them; a weights file then holds the branches' tensors
+ * too (nn_weights_load_exits). Loading without asking for the exits still
+ * builds and checks them, and drops them.
  */
 #include "io/io.h"
 #include "io/io_int.h"
@@ -100,10 +111,11 @@ static const struct {
 /* Building state. */
 struct builder {
     const char *path;   /* the model file */
-    struct nn_model *m; /* model being built */
+    struct nn_model *m; /* model being built (the main model or a branch) */
     struct core_err *e; /* where errors go */
     long *lines;        /* line of each layer added (n_layers entries) */
     size_t cap;         /* room in lines[] */
+    struct nn_exits *exits; /* the main model's exits as they are built */
 };
 
 static bool is_element(const xmlNode *n, const char *name)
@@ -352,6 +364,92 @@ static enum core_rc check_all_used(const struct builder *b)
     return rc;
 }
 
+/* An <exit>'s after names a main layer above the exit (checked while the
+ * main model is built, when only those exist). */
+static enum core_rc note_exit(struct builder *b, xmlNodePtr node)
+{
+    char *name = attr(node, "name"), *after = attr(node, "after");
+    enum core_rc rc = CORE_OK;
+    int index;
+
+    CORE_ASSERT(name != NULL && after != NULL); /* required by the XSD */
+    if (!nn_model_find_layer(b->m, after, &index))
+        rc = core_err(b->e, CORE_E_INPUT,
+                      "%s:%ld: exit '%s': attribute 'after': '%s' is not a layer above the exit",
+                      b->path, io_xml_node_line(node), name, after);
+    xmlFree(name);
+    xmlFree(after);
+    return rc;
+}
+
+/* The loss-weight attribute of an <exit> (1 when absent). */
+static enum core_rc exit_weight(const struct builder *b, xmlNodePtr node, const char *name,
+                                double *w)
+{
+    char *text = attr(node, "loss-weight");
+    enum core_rc rc = CORE_OK;
+
+    *w = 1.0;
+    if (text == NULL)
+        return CORE_OK;
+    *w = strtod(text, NULL);
+    if (!(isfinite(*w) && *w >= 0.0))
+        rc = core_err(b->e, CORE_E_INPUT,
+                      "%s:%ld: exit '%s': attribute 'loss-weight': '%s' is not a finite number "
+                      ">= 0",
+                      b->path, io_xml_node_line(node), name, text);
+    xmlFree(text);
+    return rc;
+}
+
+/* One <exit> (noted by note_exit) into b->exits: its branch built layer by
+ * layer on the attach point's shape, then checked against the model. */
+static enum core_rc add_exit(struct builder *b, xmlNodePtr node)
+{
+    const long line = io_xml_node_line(node);
+    char *name = attr(node, "name"), *after = attr(node, "after");
+    int attach = 0;
+    struct nn_shape at;
+    struct builder br = {b->path, NULL, b->e, NULL, 0, NULL};
+    struct core_err why;
+    size_t n_layers = 0;
+    double w;
+    enum core_rc rc;
+
+    if (!nn_model_find_layer(b->m, after, &attach))
+        CORE_ASSERT(!"note_exit found the layer");
+    xmlFree(after);
+    at = nn_model_shape(b->m, attach);
+    rc = exit_weight(b, node, name, &w);
+    core_err_clear(&why);
+    if (rc == CORE_OK && nn_model_create(&at, &br.m, &why) != CORE_OK)
+        rc = core_err(b->e, CORE_E_NOMEM, "%s:%ld: exit '%s': %s", b->path, line, name,
+                      why.msg);
+    for (xmlNodePtr n = node->children; n != NULL && rc == CORE_OK; n = n->next) {
+        if (!is_element(n, "layer"))
+            continue;
+        if (++n_layers > IO_MODEL_MAX_LAYERS)
+            rc = core_err(b->e, CORE_E_INPUT,
+                          "%s:%ld: exit '%s': a branch may have at most %d layers", b->path,
+                          io_xml_node_line(n), name, IO_MODEL_MAX_LAYERS);
+        else
+            rc = add_layer(&br, n);
+    }
+    if (rc == CORE_OK)
+        rc = check_all_used(&br);
+    if (rc == CORE_OK) {
+        rc = nn_exits_add(b->exits, b->m, name, attach, w, br.m, &why);
+        if (rc == CORE_OK)
+            br.m = NULL;
+        else
+            rc = core_err(b->e, rc, "%s:%ld: %s", b->path, line, why.msg);
+    }
+    nn_model_destroy(br.m);
+    core_free(br.lines);
+    xmlFree(name);
+    return rc;
+}
+
 /* The model described by doc, not finalized, into b->m. */
 static enum core_rc build(struct builder *b, xmlDocPtr doc)
 {
@@ -381,6 +479,8 @@ static enum core_rc build(struct builder *b, xmlDocPtr doc)
         return core_err(b->e, rc, "%s:%ld: element 'input': %s", b->path, io_xml_node_line(input),
                         why.msg);
     for (xmlNodePtr n = root->children; n != NULL && rc == CORE_OK; n = n->next) {
+        if (is_element(n, "exit"))
+            rc = note_exit(b, n);
         if (!is_element(n, "layer"))
             continue;
         if (++n_layers > IO_MODEL_MAX_LAYERS)
@@ -392,6 +492,9 @@ static enum core_rc build(struct builder *b, xmlDocPtr doc)
     }
     if (rc == CORE_OK)
         rc = check_all_used(b);
+    for (xmlNodePtr n = root->children; n != NULL && rc == CORE_OK; n = n->next)
+        if (is_element(n, "exit"))
+            rc = add_exit(b, n);
     return rc;
 }
 
@@ -415,10 +518,15 @@ static bool weights_path(const char *path, xmlNodePtr root, char *buf, size_t si
 /* Load the file; with finalize, also finalize the model with seed and load
  * its weights file, else only check the weights file against the model
  * (unless skip_weights: the graph alone). */
+/* Load the file; with finalize, also finalize the model (and its exits)
+ * with seed and load its weights file, else only check the weights file
+ * against the model (unless skip_weights: the graph alone). The exits go to
+ * *exits when it is not NULL (empty before), else they are dropped. */
 static enum core_rc load_file(const char *path, bool finalize, bool skip_weights, uint64_t seed,
-                              struct nn_model **out, struct core_err *e)
+                              struct nn_model **out, struct nn_exits *exits, struct core_err *e)
 {
-    struct builder b = {path, NULL, e, NULL, 0};
+    struct nn_exits x = {0};
+    struct builder b = {path, NULL, e, NULL, 0, &x};
     char sha256[65], wpath[PATH_MAX];
     struct core_err why;
     xmlDocPtr doc;
@@ -436,13 +544,16 @@ static enum core_rc load_file(const char *path, bool finalize, bool skip_weights
     core_err_clear(&why);
     if (finalize) {
         rc = nn_model_finalize(b.m, seed, &why);
+        if (rc == CORE_OK)
+            rc = nn_exits_finalize(&x, seed, &why);
         if (rc != CORE_OK) {
             rc = core_err(e, rc, "%s:0: %s", path, why.msg);
             goto out_fail;
         }
     }
     if (!skip_weights && weights_path(path, root, wpath, sizeof(wpath))) {
-        rc = finalize ? nn_weights_load(b.m, wpath, &why) : nn_weights_check(b.m, wpath, &why);
+        rc = finalize ? nn_weights_load_exits(b.m, &x, wpath, &why)
+                      : nn_weights_check_exits(b.m, &x, wpath, &why);
         if (rc != CORE_OK) {
             rc = core_err(e, rc, "%s:%ld: element 'model': attribute 'weights': %s", path,
                           io_xml_node_line(root), why.msg);
@@ -451,7 +562,12 @@ static enum core_rc load_file(const char *path, bool finalize, bool skip_weights
     }
     *out = b.m;
     b.m = NULL;
+    if (exits != NULL) {
+        *exits = x;
+        x = (struct nn_exits){0};
+    }
 out_fail:
+    nn_exits_fini(&x);
     nn_model_destroy(b.m);
     core_free(b.lines);
     xmlFreeDoc(doc);
@@ -461,12 +577,24 @@ out_fail:
 static enum core_rc load(const char *path, bool finalize, uint64_t seed, struct nn_model **out,
                          struct core_err *e)
 {
-    return load_file(path, finalize, false, seed, out, e);
+    return load_file(path, finalize, false, seed, out, NULL, e);
 }
 
 enum core_rc io_model_load_graph(const char *path, struct nn_model **out, struct core_err *e)
 {
-    return load_file(path, false, true, 0, out, e);
+    return load_file(path, false, true, 0, out, NULL, e);
+}
+
+enum core_rc io_model_load_graph_exits(const char *path, struct nn_model **out,
+                                       struct nn_exits *exits, struct core_err *e)
+{
+    return load_file(path, false, true, 0, out, exits, e);
+}
+
+enum core_rc io_model_load_exits(const char *path, uint64_t seed, struct nn_model **out,
+                                 struct nn_exits *exits, struct core_err *e)
+{
+    return load_file(path, true, false, seed, out, exits, e);
 }
 
 enum core_rc io_model_load(const char *path, uint64_t seed, struct nn_model **out,

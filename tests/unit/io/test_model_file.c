@@ -175,6 +175,19 @@ static const struct {
     {"ceil_avgpool.xml",
      ":5: layer 'pool' (avgpool): attribute 'ceil-mode' does not apply to avgpool layers"},
     {"duplicate_name.xml", ":6: layer 1 'a' (relu6): the name is already layer 0's"},
+    {"exit_after_below.xml",
+     ":6: exit 'e1': attribute 'after': 'c2' is not a layer above the exit"},
+    {"exit_after_last.xml", ":7: exit 'e1': it must attach after a layer before the model's last"},
+    {"exit_bad_shape.xml",
+     ":7: layer 0 'c' (conv2d): kernel 7x7 does not fit input 6x6 with padding 0"},
+    {"exit_classes.xml", ":6: exit 'e1': the branch gives 5 outputs per item, the model 3"},
+    {"exit_empty.xml", ":6: element 'exit' is missing a child element (expected <layer>)"},
+    {"exit_name_taken.xml",
+     ":6: exit 'fc': the name is taken by a layer of the model or another exit"},
+    {"exit_unused.xml", ":7: layer 'r': its output is never used (only the last layer, the "
+                        "model output, may be unused)"},
+    {"exit_weight.xml",
+     ":6: exit 'e1': attribute 'loss-weight': '-0.5' is not a finite number >= 0"},
     {"forward_input.xml", ":5: layer 'c1': unknown input 'r1' (not \"input\" nor a layer above "
                           "this one)"},
     {"huge_kernel.xml", ":5: element 'layer': attribute 'kernel': '99999999999' is too large (at "

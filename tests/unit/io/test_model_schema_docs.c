@@ -74,7 +74,7 @@ static void test_model_schema_states_required_or_default_for_every_attribute(voi
     int n_attrs = 0;
 
     assert_int_equal(wrong_defaults(xsd_root()->children, &n_attrs), 0);
-    assert_int_equal(n_attrs, 20); /* 4 of <input>, 14 of <layer>, 2 of <model> */
+    assert_int_equal(n_attrs, 23); /* 4 of <input>, 14 of a layer, 3 of <exit>, 2 of <model> */
 }
 
 /* The enumeration values of the named simple type, into values[]. */
