@@ -3,8 +3,8 @@
 # next to their model files, with coinfer train-model (each run's output goes
 # to results/train-<model>.log too). One model at a time, at low priority:
 #
-#   scripts/train-models.sh                 both models
-#   scripts/train-models.sh lenet5-fmnist   one of them (or resnet-fmnist)
+#   scripts/train-models.sh                 every model
+#   scripts/train-models.sh lenet5-fmnist   one of them (or resnet-fmnist, lenet5-exits)
 #
 # Each recipe names its thread count (THREADS overrides it); a run repeats
 # the shipped weights bit for bit at that count on the same machine type
@@ -27,12 +27,15 @@ recipe() {
     case "$1" in
         lenet5-fmnist) echo "--epochs 20 --lr 0.05 --threads ${THREADS:-1}" ;;
         resnet-fmnist) echo "--epochs 20 --lr 0.05 --augment --threads ${THREADS:-2}" ;;
-        *) echo "train-models: unknown model '$1' (lenet5-fmnist, resnet-fmnist)" >&2; return 2 ;;
+        # LeNet-5 with two early exits, trained jointly (each exit's loss weight 1).
+        lenet5-exits) echo "--epochs 20 --lr 0.05 --threads ${THREADS:-1}" ;;
+        *) echo "train-models: unknown model '$1' (lenet5-fmnist, resnet-fmnist, lenet5-exits)" >&2
+           return 2 ;;
     esac
 }
 
 models=("$@")
-[ ${#models[@]} -eq 0 ] && models=(lenet5-fmnist resnet-fmnist)
+[ ${#models[@]} -eq 0 ] && models=(lenet5-fmnist resnet-fmnist lenet5-exits)
 for m in "${models[@]}"; do
     args=$(recipe "$m")
     # shellcheck disable=SC2086

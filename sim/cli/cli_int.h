@@ -28,12 +28,40 @@ int cli_export(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_accuracy(int argc, char **argv);
 
+/* Most thresholds one `accuracy --exits` measures. */
+#define CLI_MAX_THRESHOLDS 32
+/* What `coinfer accuracy MODEL --exits` measures (cmd_accuracy_exits.c). */
+struct cli_exits_options {
+    const char *model;                 /* MODEL: a model file with <exit> elements */
+    const char *weights;               /* --weights, with the exits' tensors */
+    const char *db;                    /* --db, NULL: none */
+    const char *dir;                   /* the Fashion-MNIST directory */
+    size_t limit;                      /* the first N test items, 0: all */
+    int threads;                       /* 1 .. cores */
+    bool quiet;                        /* no progress bar */
+    int confidence;                    /* enum nn_conf_kind */
+    size_t n_thr;                      /* thresholds, 0: the kind's default grid */
+    double thr[CLI_MAX_THRESHOLDS];    /* --thresholds, in order */
+};
+/* Measure, print and store the cascade per threshold; an exit code. */
+int cli_accuracy_exits(const struct cli_exits_options *o);
+
 struct nn_model;
+struct nn_exits;
 /* MODEL of train-model and accuracy (model_arg.c): a model file's graph or
- * a zoo model's, unfinalized, at batch 1, in *out (owned). Returns an exit
- * code: 0, or 2 (message printed, "coinfer COMMAND: ..." for an unknown
- * name) for a bad model. */
+ * a zoo model's, unfinalized, at its file's batch size (a zoo model's at
+ * 1), in *out (owned), and when exits is not NULL the file's early exits
+ * (unfinalized; empty for a zoo model or a file without them; the caller
+ * nn_exits_fini's it). Returns an exit code: 0, or 2 (message printed,
+ * "coinfer COMMAND: ..." for an unknown name) for a bad model. */
 int cli_load_graph(const char *command, const char *arg, struct nn_model **out);
+int cli_load_graph_exits(const char *command, const char *arg, struct nn_model **out,
+                         struct nn_exits *exits);
+/* Load the weights file at path into finalized model m, whose model file
+ * declared exits (borrowed; empty for none): their branches' tensors are
+ * checked and dropped, so that a model with exits runs as its main model.
+ * An exit code (0, or cli_fail's). */
+int cli_load_weights(struct nn_model *m, const struct nn_exits *exits, const char *path);
 
 struct run_assembly;
 struct run_options;

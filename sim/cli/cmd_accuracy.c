@@ -4,7 +4,8 @@
  *
  * What splitting a classifier and encoding the tensors that cross do to its
  * test accuracy (issue 12: accuracy as a decision variable). MODEL's graph
- * (a model file or a zoo name) is copied at batch BATCH, given the weights W,
+ * (a model file or a zoo name) is copied at batch BATCH, given the weights W
+ * (a model file's early exits' tensors in W are checked and left out),
  * and folded and fused as a deployed model is (the problems the policies
  * decide on price that model). For every cut point (nn_model_cut_prefixes:
  * the input, and after each layer that ends a problem layer, the last left
@@ -23,6 +24,9 @@
  * --db stores the rows in the `accuracy` table, one measured_at. A progress
  * bar on stderr when it is a terminal. SIGINT or SIGTERM stops after the
  * current batch, stores nothing, exit 1.
+ *
+ * With --exits it measures the model file's early exits instead
+ * (cmd_accuracy_exits.c): --confidence and --thresholds choose the rule.
  */
 #include "cli/cli_int.h"
 
@@ -64,6 +68,9 @@ static void help(FILE *out)
     fprintf(out,
             "usage: coinfer accuracy MODEL --weights W [--db FILE] [--encodings LIST]\n"
             "                        [--limit N] [--threads T] [--data D] [--quiet]\n"
+            "       coinfer accuracy MODEL --weights W --exits [--confidence max-prob|entropy]\n"
+            "                        [--thresholds LIST] [--db FILE] [--limit N] [--threads T]\n"
+            "                        [--data D] [--quiet]\n"
             "\n"
             "Measure a classifier's Fashion-MNIST test accuracy when it is split between a\n"
             "device and the edge and the tensors that cross are encoded: for every cut\n"
@@ -81,13 +88,25 @@ static void help(FILE *out)
             "  --threads T       1 .. cores (default 1)\n"
             "  --data D          fashion-mnist (default; %s) or a directory\n"
             "                    with the same IDX files\n"
-            "  --db FILE         also store the rows in FILE's table accuracy\n"
+            "  --db FILE         also store the rows in FILE's table accuracy (exit_accuracy\n"
+            "                    with --exits)\n"
+            "  --exits           measure the model file's early exits (<exit>) instead: per\n"
+            "                    threshold, each exit's exit rate and accuracy, and the\n"
+            "                    cascade's accuracy and mean MACs per image\n"
+            "  --confidence C    with --exits: max-prob (default: leave when the largest\n"
+            "                    softmax probability >= the threshold) or entropy (leave\n"
+            "                    when the softmax's entropy / log(classes) <= it)\n"
+            "  --thresholds LIST with --exits: comma-separated thresholds in [0, 1], each\n"
+            "                    applied at every exit (default: 0.5,0.6,0.7,0.8,0.9,0.95,\n"
+            "                    0.99,0.999 for max-prob, 0.6,0.5,0.4,0.3,0.2,0.1,0.05,0.01\n"
+            "                    for entropy)\n"
             "  --quiet, -q       no progress bar\n"
             "  --help, -h        this text\n"
             "\n"
             "Prints one row per (split, encoding):\n"
             "  split layer encoding bytes accuracy vs_fp32\n"
             "then per encoding: encoding=<e> max_drop_points=<x> split=<k> layer=<name>\n"
+            "With --exits: each stage alone, then one row per threshold.\n"
             "Exit codes: 0 success, 1 runtime failure or interrupted, 2 bad input or usage.\n",
             DEFAULT_ENCODINGS, NN_FMNIST_DIR);
 }
@@ -104,6 +123,28 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see coinfer accuracy --help)\n");
     return 2;
+}
+
+/* Parse the comma-separated thresholds of LIST into x. An exit code. */
+static int parse_thresholds(const char *list, struct cli_exits_options *x)
+{
+    char buf[512], *save = NULL, *item, *end;
+
+    if (strlen(list) >= sizeof(buf))
+        return usage_error("--thresholds '%s' is too long", list);
+    strcpy(buf, list);
+    x->n_thr = 0;
+    for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        double v = strtod(item, &end);
+        if (x->n_thr == CLI_MAX_THRESHOLDS)
+            return usage_error("--thresholds: more than %d thresholds", CLI_MAX_THRESHOLDS);
+        if (end == item || *end || !(v >= 0.0 && v <= 1.0))
+            return usage_error("--thresholds: '%s' is not a number in [0, 1]", item);
+        x->thr[x->n_thr++] = v;
+    }
+    if (x->n_thr == 0)
+        return usage_error("%s", "--thresholds lists no threshold");
+    return 0;
 }
 
 /* Parse LIST into o->encs. Returns an exit code (2 with the message). */
@@ -180,6 +221,7 @@ static int measure(const struct accuracy_options *o)
 {
     const char *dir = strcmp(o->data, "fashion-mnist") == 0 ? NN_FMNIST_DIR : o->data;
     struct nn_model *graph = NULL, *m = NULL;
+    struct nn_exits exits = {0};
     struct nn_dataset *test = NULL;
     struct db_accuracy_row *rows = NULL;
     char (*enc_text)[ENC_TEXT] = NULL;
@@ -194,12 +236,15 @@ static int measure(const struct accuracy_options *o)
     int rc;
 
     core_err_clear(&e);
-    rc = cli_load_graph("accuracy", o->model, &graph);
+    rc = cli_load_graph_exits("accuracy", o->model, &graph, &exits);
     if (rc != 0)
         return rc;
-    if (nn_model_clone(graph, BATCH, &m, &e) != CORE_OK ||
-        nn_model_finalize(m, 0, &e) != CORE_OK || nn_weights_load(m, o->weights, &e) != CORE_OK ||
-        nn_dataset_load_fmnist(dir, false, &test, &e) != CORE_OK)
+    if (nn_model_clone(graph, BATCH, &m, &e) != CORE_OK || nn_model_finalize(m, 0, &e) != CORE_OK)
+        goto fail;
+    rc = cli_load_weights(m, &exits, o->weights);
+    if (rc != 0)
+        goto out;
+    if (nn_dataset_load_fmnist(dir, false, &test, &e) != CORE_OK)
         goto fail;
     nn_model_fold_batchnorm(m);
     nn_model_fuse_activations(m);
@@ -292,6 +337,7 @@ out:
     core_free(cuts);
     nn_dataset_destroy(test);
     nn_model_destroy(m);
+    nn_exits_fini(&exits);
     nn_model_destroy(graph);
     return rc;
 }
@@ -303,8 +349,14 @@ int cli_accuracy(int argc, char **argv)
         {"encodings", required_argument, NULL, 'e'}, {"limit", required_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"exits", no_argument, NULL, 'x'},         {"confidence", required_argument, NULL, 'c'},
+        {"thresholds", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
+    struct cli_exits_options xo = {.confidence = NN_CONF_MAX_PROB};
+    enum nn_conf_kind conf;
+    const char *thresholds = NULL;
+    bool exits = false, confidence_given = false, encodings_given = false;
     struct accuracy_options o = {.data = "fashion-mnist", .threads = 1};
     const long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *encodings = DEFAULT_ENCODINGS;
@@ -323,6 +375,19 @@ int cli_accuracy(int argc, char **argv)
             break;
         case 'e':
             encodings = optarg;
+            encodings_given = true;
+            break;
+        case 'x':
+            exits = true;
+            break;
+        case 'c':
+            if (!nn_conf_find(optarg, &conf))
+                return usage_error("--confidence '%s' is neither max-prob nor entropy", optarg);
+            xo.confidence = (int)conf;
+            confidence_given = true;
+            break;
+        case 'T':
+            thresholds = optarg;
             break;
         case 'n':
             if (!cli_parse_u64(optarg, &v) || v < 1)
@@ -355,6 +420,24 @@ int cli_accuracy(int argc, char **argv)
     o.model = argv[optind];
     if (!o.weights)
         return usage_error("%s", "--weights W is required");
+    if (!exits && (confidence_given || thresholds))
+        return usage_error("%s", "--confidence and --thresholds need --exits");
+    if (exits) {
+        if (encodings_given)
+            return usage_error("%s", "--encodings does not apply with --exits");
+        if (thresholds && (rc = parse_thresholds(thresholds, &xo)) != 0)
+            return rc;
+        if (o.db && !cli_db_option("accuracy", o.db))
+            return 2;
+        xo.model = o.model;
+        xo.weights = o.weights;
+        xo.db = o.db;
+        xo.dir = strcmp(o.data, "fashion-mnist") == 0 ? NN_FMNIST_DIR : o.data;
+        xo.limit = o.limit;
+        xo.threads = o.threads;
+        xo.quiet = o.quiet;
+        return cli_accuracy_exits(&xo);
+    }
     rc = parse_encodings(encodings, &o);
     if (rc != 0)
         return rc;

@@ -68,14 +68,17 @@ static bool is_model_file(const char *arg)
 /* MODEL with its weights (or W), finalized, folded and fused, into *out. */
 static int load_model(const char *arg, const char *weights, struct nn_model **out)
 {
+    struct nn_exits exits = {0};
     struct core_err e;
     enum nn_zoo_model z;
     enum core_rc rc;
+    int code;
 
     core_err_clear(&e);
     *out = NULL;
     if (is_model_file(arg)) {
-        rc = weights ? io_model_load_graph(arg, out, &e) : io_model_load(arg, MODEL_SEED, out, &e);
+        rc = weights ? io_model_load_graph_exits(arg, out, &exits, &e)
+                     : io_model_load(arg, MODEL_SEED, out, &e);
     } else if (nn_zoo_find(arg, &z)) {
         rc = nn_zoo_build(z, 1, out, &e);
     } else {
@@ -88,12 +91,18 @@ static int load_model(const char *arg, const char *weights, struct nn_model **ou
     }
     if (rc == CORE_OK && !nn_model_is_finalized(*out))
         rc = nn_model_finalize(*out, MODEL_SEED, &e);
-    if (rc == CORE_OK && weights != NULL && nn_weights_load(*out, weights, &e) != CORE_OK)
-        rc = e.rc;
     if (rc != CORE_OK) {
+        nn_exits_fini(&exits);
         nn_model_destroy(*out);
         *out = NULL;
         return cli_fail(&e);
+    }
+    code = weights != NULL ? cli_load_weights(*out, &exits, weights) : 0;
+    nn_exits_fini(&exits);
+    if (code != 0) {
+        nn_model_destroy(*out);
+        *out = NULL;
+        return code;
     }
     nn_model_fold_batchnorm(*out);
     nn_model_fuse_activations(*out);

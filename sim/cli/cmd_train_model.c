@@ -11,6 +11,13 @@
  * from the seed, trained by nn_fit on the training set and evaluated on the
  * test set after each epoch; then the weights go to WEIGHTS in coinfer's
  * weights format (nn_weights_save), which a model file names to load them.
+ * A model file's early exits (<exit>) are trained jointly with the model
+ * (nn_fit: the model's cross-entropy plus each exit's times its
+ * loss-weight) and their branches' tensors written to WEIGHTS with the
+ * model's (nn_weights_save_exits); after training one line per exit gives
+ * its test accuracy when every item leaves there:
+ *
+ *   exit=<name> after=<layer> test_accuracy=<x>
  * Progress on stderr: a bar with the epoch, loss, accuracy and ETA when
  * stderr is a terminal; one line per epoch on stdout; the last line, for
  * scripts:
@@ -70,6 +77,8 @@ static void help(FILE *out)
             "MODEL is a model file (its graph: a weights file it names is not read) or a zoo\n"
             "name (lenet5, ...); it must take 1x28x28 inputs and give 10 outputs (logits, or\n"
             "a softmax). Inputs are pixel / 255. Weights start from the seed (He uniform).\n"
+            "A model file's early exits (<exit>) train jointly with it (loss: the model's\n"
+            "cross-entropy plus each exit's times its loss-weight) and go to WEIGHTS too.\n"
             "\n"
             "  --data D          fashion-mnist (the Debian package dataset-fashion-mnist, in\n"
             "                    %s) or a directory with the same IDX files\n"
@@ -91,7 +100,9 @@ static void help(FILE *out)
             "  --quiet, -q       only the last line\n"
             "  --help, -h        this text\n"
             "\n"
-            "Prints one line per epoch and last:\n"
+            "Prints one line per epoch, one per early exit\n"
+            "  exit=<name> after=<layer> test_accuracy=<x>\n"
+            "and last:\n"
             "  test_accuracy=<x> test_loss=<x> train_loss=<x> epochs=<n> epoch_s=<x> params=<n>\n"
             "SIGINT/SIGTERM stop after the current batch without writing weights.\n"
             "Exit codes: 0 success, 1 runtime failure or interrupted, 2 bad input or usage.\n",
@@ -162,12 +173,45 @@ static void on_progress(void *ctx, const struct nn_fit_status *s)
     cli_progress_draw(&v->bar, done, text, s->elapsed_s);
 }
 
+/* Each exit's test accuracy (every item leaving there), one line each. */
+static int report_exits(struct nn_model *m, struct nn_exits *x, const struct nn_dataset *test,
+                        int threads)
+{
+    const size_t stages = x->n + 1;
+    uint32_t *pred = core_calloc(test->n * stages, sizeof(*pred));
+    float *score = core_calloc(test->n * stages, sizeof(*score));
+    struct core_err e;
+    int rc = 0;
+
+    core_err_clear(&e);
+    if (!pred || !score) {
+        core_err(&e, CORE_E_NOMEM, "out of memory for %zu test items' exits", test->n);
+        rc = cli_fail(&e);
+    } else if (nn_exits_classify(m, x, test, NN_CONF_MAX_PROB, threads, &cli_stop_requested,
+                                 NULL, NULL, pred, score, &e) != CORE_OK) {
+        rc = cli_fail(&e);
+    } else {
+        for (size_t j = 0; j < x->n; j++) {
+            size_t hits = 0;
+            for (size_t i = 0; i < test->n; i++)
+                hits += pred[i * stages + j] == test->labels[i];
+            printf("exit=%s after=%s test_accuracy=%.4f\n", x->v[j].name,
+                   nn_model_layer_name(m, x->v[j].attach),
+                   test->n ? (double)hits / (double)test->n : 0.0);
+        }
+    }
+    core_free(pred);
+    core_free(score);
+    return rc;
+}
+
 /* Load the data, build the model at the batch size, train, save. */
 static int train(struct train_options *o)
 {
     const char *dir = strcmp(o->data, "fashion-mnist") == 0 ? NN_FMNIST_DIR : o->data;
     struct nn_dataset *train_set = NULL, *test_set = NULL;
     struct nn_model *graph = NULL, *m = NULL;
+    struct nn_exits gx = {0}, x = {0};
     struct nn_fit_result r;
     struct train_view view = {.quiet = o->quiet};
     struct nn_cost cost;
@@ -175,11 +219,13 @@ static int train(struct train_options *o)
     int rc;
 
     core_err_clear(&e);
-    rc = cli_load_graph("train-model", o->model, &graph);
+    rc = cli_load_graph_exits("train-model", o->model, &graph, &gx);
     if (rc != 0)
         return rc;
     if (nn_model_clone(graph, o->batch, &m, &e) != CORE_OK ||
         nn_model_finalize(m, o->fit.seed, &e) != CORE_OK ||
+        nn_exits_clone(&gx, o->batch, &x, &e) != CORE_OK ||
+        nn_exits_finalize(&x, o->fit.seed, &e) != CORE_OK ||
         nn_dataset_load_fmnist(dir, true, &train_set, &e) != CORE_OK ||
         nn_dataset_load_fmnist(dir, false, &test_set, &e) != CORE_OK) {
         rc = cli_fail(&e);
@@ -194,14 +240,20 @@ static int train(struct train_options *o)
     o->fit.stop = &cli_stop_requested;
     o->fit.progress = on_progress;
     o->fit.ctx = &view;
+    o->fit.exits = &x;
     if (nn_fit(m, train_set, test_set, &o->fit, &r, &e) != CORE_OK) {
         cli_progress_finish(&view.bar);
         rc = cli_fail(&e);
         goto out;
     }
-    if (nn_weights_save(m, o->out, &e) != CORE_OK) {
+    if (nn_weights_save_exits(m, &x, o->out, &e) != CORE_OK) {
         rc = cli_fail(&e);
         goto out;
+    }
+    if (x.n > 0 && !o->quiet) {
+        rc = report_exits(m, &x, test_set, o->fit.threads);
+        if (rc != 0)
+            goto out;
     }
     nn_model_cost(m, &cost);
     printf("test_accuracy=%.4f test_loss=%.4f train_loss=%.4f epochs=%u epoch_s=%.3f "
@@ -211,6 +263,8 @@ static int train(struct train_options *o)
 out:
     nn_dataset_destroy(train_set);
     nn_dataset_destroy(test_set);
+    nn_exits_fini(&x);
+    nn_exits_fini(&gx);
     nn_model_destroy(m);
     nn_model_destroy(graph);
     return rc;

@@ -246,6 +246,51 @@ static void test_model_broken_files_fail_with_file_line_messages(void **unused)
     }
 }
 
+/* The shipped model with exits: its main model is the file's layers alone,
+ * its exits attach where the file says with branches of the right shapes,
+ * and every loader (the main model alone included) reads its weights. */
+static void test_model_exits_load_with_their_branches_and_weights(void **unused)
+{
+    struct nn_model *m = NULL, *plain = NULL;
+    struct nn_exits x = {0};
+    long live = core_alloc_live();
+
+    assert_core_rc(io_model_load_exits("models/lenet5-exits.xml", 1, &m, &x, &err), CORE_OK);
+    assert_int_equal(nn_model_n_layers(m), 8);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.v[0].name, "exit1");
+    assert_string_equal(nn_model_layer_name(m, x.v[0].attach), "pool1");
+    assert_string_equal(x.v[1].name, "exit2");
+    assert_string_equal(nn_model_layer_name(m, x.v[1].attach), "flatten");
+    assert_int_equal(nn_model_n_layers(x.v[0].branch), 3);
+    assert_int_equal(nn_model_shape(x.v[0].branch, NN_INPUT).c, 6);
+    assert_int_equal(nn_model_shape(x.v[1].branch, NN_INPUT).c, 256);
+    assert_near(x.v[0].loss_weight, 1.0, 0.0);
+    assert_true(nn_model_is_finalized(x.v[1].branch));
+    nn_exits_fini(&x);
+    nn_model_destroy(m);
+    /* The main model alone: the same weights as with its exits. */
+    assert_core_rc(io_model_load("models/lenet5-exits.xml", 1, &plain, &err), CORE_OK);
+    assert_core_rc(io_model_load_exits("models/lenet5-exits.xml", 2, &m, &x, &err), CORE_OK);
+    for (size_t i = 0; i < nn_model_n_layers(m); i++) {
+        size_t na, nb;
+        const float *a = nn_model_layer_weights(m, (int)i, &na);
+        const float *b = nn_model_layer_weights(plain, (int)i, &nb);
+        assert_int_equal(na, nb);
+        if (na)
+            assert_memory_equal(a, b, na * sizeof(float));
+    }
+    nn_exits_fini(&x);
+    nn_model_destroy(m);
+    nn_model_destroy(plain);
+    assert_core_rc(io_model_validate("models/lenet5-exits.xml", &err), CORE_OK);
+    /* A file without exits gives none. */
+    assert_core_rc(io_model_load_graph_exits("models/lenet5.xml", &m, &x, &err), CORE_OK);
+    assert_int_equal(x.n, 0);
+    nn_model_destroy(m);
+    assert_int_equal(core_alloc_live(), live);
+}
+
 /* xs:boolean allows white space around the value. */
 static void test_model_boolean_attribute_may_carry_white_space(void **unused)
 {
@@ -484,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_model_files_have_the_published_parameter_and_mac_counts),
         cmocka_unit_test(test_model_validate_accepts_every_zoo_file_without_allocating_weights),
         cmocka_unit_test(test_model_broken_files_fail_with_file_line_messages),
+        cmocka_unit_test(test_model_exits_load_with_their_branches_and_weights),
         cmocka_unit_test(test_model_boolean_attribute_may_carry_white_space),
         cmocka_unit_test(test_model_missing_file_is_an_input_error),
         cmocka_unit_test(test_model_schema_that_cannot_be_read_is_an_io_error),
