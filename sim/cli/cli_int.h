@@ -28,8 +28,6 @@ int cli_export(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_accuracy(int argc, char **argv);
 
-/* Most thresholds one `accuracy --exits` measures. */
-#define CLI_MAX_THRESHOLDS 32
 /* What `coinfer accuracy MODEL --exits` measures (cmd_accuracy_exits.c). */
 struct cli_exits_options {
     const char *model;                 /* MODEL: a model file with <exit> elements */
@@ -40,8 +38,7 @@ struct cli_exits_options {
     int threads;                       /* 1 .. cores */
     bool quiet;                        /* no progress bar */
     int confidence;                    /* enum nn_conf_kind */
-    size_t n_thr;                      /* thresholds, 0: the kind's default grid */
-    double thr[CLI_MAX_THRESHOLDS];    /* --thresholds, in order */
+    const char *thresholds;            /* --thresholds LIST as given, NULL: the default grid */
 };
 /* Measure, print and store the cascade per threshold; an exit code. */
 int cli_accuracy_exits(const struct cli_exits_options *o);

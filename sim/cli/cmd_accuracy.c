@@ -96,10 +96,10 @@ static void help(FILE *out)
             "  --confidence C    with --exits: max-prob (default: leave when the largest\n"
             "                    softmax probability >= the threshold) or entropy (leave\n"
             "                    when the softmax's entropy / log(classes) <= it)\n"
-            "  --thresholds LIST with --exits: comma-separated thresholds in [0, 1], each\n"
-            "                    applied at every exit (default: 0.5,0.6,0.7,0.8,0.9,0.95,\n"
-            "                    0.99,0.999 for max-prob, 0.6,0.5,0.4,0.3,0.2,0.1,0.05,0.01\n"
-            "                    for entropy)\n"
+            "  --thresholds LIST with --exits: comma-separated grid points, each a threshold\n"
+            "                    in [0, 1] for every exit or one per exit separated by '/'\n"
+            "                    (0.9/0.8) (default: 0.5,0.6,0.7,0.8,0.9,0.95,0.99,0.999\n"
+            "                    for max-prob, 0.6,0.5,0.4,0.3,0.2,0.1,0.05,0.01 for entropy)\n"
             "  --quiet, -q       no progress bar\n"
             "  --help, -h        this text\n"
             "\n"
@@ -123,28 +123,6 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see coinfer accuracy --help)\n");
     return 2;
-}
-
-/* Parse the comma-separated thresholds of LIST into x. An exit code. */
-static int parse_thresholds(const char *list, struct cli_exits_options *x)
-{
-    char buf[512], *save = NULL, *item, *end;
-
-    if (strlen(list) >= sizeof(buf))
-        return usage_error("--thresholds '%s' is too long", list);
-    strcpy(buf, list);
-    x->n_thr = 0;
-    for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        double v = strtod(item, &end);
-        if (x->n_thr == CLI_MAX_THRESHOLDS)
-            return usage_error("--thresholds: more than %d thresholds", CLI_MAX_THRESHOLDS);
-        if (end == item || *end || !(v >= 0.0 && v <= 1.0))
-            return usage_error("--thresholds: '%s' is not a number in [0, 1]", item);
-        x->thr[x->n_thr++] = v;
-    }
-    if (x->n_thr == 0)
-        return usage_error("%s", "--thresholds lists no threshold");
-    return 0;
 }
 
 /* Parse LIST into o->encs. Returns an exit code (2 with the message). */
@@ -425,8 +403,7 @@ int cli_accuracy(int argc, char **argv)
     if (exits) {
         if (encodings_given)
             return usage_error("%s", "--encodings does not apply with --exits");
-        if (thresholds && (rc = parse_thresholds(thresholds, &xo)) != 0)
-            return rc;
+        xo.thresholds = thresholds;
         if (o.db && !cli_db_option("accuracy", o.db))
             return 2;
         xo.model = o.model;

@@ -7,20 +7,23 @@
  * batch BATCH and given the weights W (the model's tensors and the
  * branches'). Every test image runs once through every exit's branch and
  * the whole model (nn_exits_classify), which gives each stage's answer and
- * confidence; then for each threshold of the grid (the same threshold at
- * every exit) the cascade (nn_exit_cascade) sends each image out at the
- * first exit confident enough. Per threshold one row: per stage (each exit,
+ * confidence; then for each point of the threshold grid (one threshold for
+ * every exit, or one per exit: "0.9/0.8") the cascade (nn_exit_cascade)
+ * sends each image out at the first exit confident enough. Per point one
+ * row: per stage (each exit,
  * then the model's own output) the share of images that left there and
  * the accuracy of those, then the cascade's accuracy and mean MACs per
  * image (nn_exits_stage_macs of where each image left). The model runs
  * unfolded (a branch reads an attach point that folding could change into
  * an alias); its answers are a folded model's within rounding.
- * --db stores one row per (threshold, stage) in `exit_accuracy`.
+ * --db stores one row per (grid point, stage) in `exit_accuracy`.
  */
 #include "cli/cli_int.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
@@ -32,6 +35,107 @@
 /* The default grids, from the most images leaving early to the fewest. */
 static const double max_prob_grid[] = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999};
 static const double entropy_grid[] = {0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01};
+
+/* Room for one grid point's text. */
+#define POINT_TEXT 128
+
+/* A threshold grid: n points of n_exits thresholds each, and their texts. */
+struct grid {
+    size_t n;                /* points */
+    double *thr;             /* [n x n_exits] */
+    char (*text)[POINT_TEXT]; /* [n]: "0.9" or "0.9/0.8" */
+};
+
+static void grid_free(struct grid *g)
+{
+    core_free(g->thr);
+    core_free(g->text);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "coinfer accuracy: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see coinfer accuracy --help)\n");
+    return 2;
+}
+
+/* One grid point, item ("T" or "T1/T2/..."), into thr[0..n_exits) and
+ * text. An exit code. */
+static int parse_point(const char *item, size_t n_exits, double *thr, char *text)
+{
+    char buf[POINT_TEXT], *save = NULL, *tok, *end;
+    size_t k = 0, used = 0;
+
+    if (strlen(item) >= sizeof(buf))
+        return usage_error("--thresholds: '%s' is too long", item);
+    strcpy(buf, item);
+    text[0] = '\0';
+    for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+        const double v = strtod(tok, &end);
+        if (end == tok || *end || !(v >= 0.0 && v <= 1.0))
+            return usage_error("--thresholds: '%s' is not a number in [0, 1]", tok);
+        if (k == n_exits)
+            break;
+        thr[k++] = v;
+        used += (size_t)snprintf(text + used, POINT_TEXT - used, "%s%g", k > 1 ? "/" : "", v);
+    }
+    if (tok != NULL || (k != 1 && k != n_exits))
+        return usage_error("--thresholds: '%s' is neither one threshold nor one per exit (the "
+                           "model has %zu)",
+                           item, n_exits);
+    for (; k < n_exits; k++)
+        thr[k] = thr[0];
+    return 0;
+}
+
+/* The grid of LIST (NULL: the default of the confidence kind). An exit code. */
+static int make_grid(const char *list, int confidence, size_t n_exits, struct grid *g)
+{
+    const double *def = confidence == NN_CONF_MAX_PROB ? max_prob_grid : entropy_grid;
+    const size_t n_def = confidence == NN_CONF_MAX_PROB ? ARRAY_LEN(max_prob_grid)
+                                                        : ARRAY_LEN(entropy_grid);
+    char buf[1024], *save = NULL, *item;
+    size_t n = n_def;
+    int rc = 0;
+
+    if (list != NULL) {
+        if (strlen(list) >= sizeof(buf))
+            return usage_error("--thresholds '%s' is too long", list);
+        n = 1;
+        for (const char *c = list; *c; c++)
+            n += *c == ',';
+    }
+    g->n = 0;
+    g->thr = core_calloc(n * n_exits, sizeof(*g->thr));
+    g->text = core_calloc(n, sizeof(*g->text));
+    if (!g->thr || !g->text) {
+        fprintf(stderr, "coinfer accuracy: out of memory for %zu thresholds\n", n);
+        return 1;
+    }
+    if (list == NULL) {
+        for (; g->n < n_def; g->n++) {
+            for (size_t j = 0; j < n_exits; j++)
+                g->thr[g->n * n_exits + j] = def[g->n];
+            snprintf(g->text[g->n], POINT_TEXT, "%g", def[g->n]);
+        }
+        return 0;
+    }
+    strcpy(buf, list);
+    for (item = strtok_r(buf, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+        rc = parse_point(item, n_exits, g->thr + g->n * n_exits, g->text[g->n]);
+        g->n++;
+    }
+    if (rc == 0 && g->n == 0)
+        rc = usage_error("%s", "--thresholds lists no threshold");
+    return rc;
+}
 
 /* The model's name: a file's base name without ".xml". */
 static void model_name(const char *arg, char *buf, size_t size)
@@ -86,7 +190,7 @@ static void print_header(const char *name, const struct cli_exits_options *o,
     }
     printf("# the model without exits: %llu MACs per image\n",
            (unsigned long long)nn_exits_stage_macs(m, &(const struct nn_exits){0}, 0));
-    printf("%9s", "threshold");
+    printf("%-11s", "thresholds");
     for (size_t j = 0; j < stages; j++) {
         const char *s = j < x->n ? x->v[j].name : "output";
         printf("  %10.10s:rate %8.8s:acc", s, s);
@@ -94,13 +198,13 @@ static void print_header(const char *name, const struct cli_exits_options *o,
     printf("  %9s %12s\n", "accuracy", "mean_macs");
 }
 
-/* The cascade at every threshold: print, and fill rows (room for n_thr x
+/* The cascade at every grid point: print, and fill rows (room for g->n x
  * stages). */
 static void cascade_rows(const char *name, const struct cli_exits_options *o,
                          const struct nn_model *m, const struct nn_exits *x,
                          const struct nn_dataset *test, const uint32_t *pred, const float *score,
-                         const double *grid, size_t n_grid, struct nn_exit_stage *st,
-                         double *thr, struct db_exit_accuracy_row *rows)
+                         const struct grid *g, struct nn_exit_stage *st,
+                         struct db_exit_accuracy_row *rows)
 {
     const size_t stages = x->n + 1;
     const struct nn_exits none = {0};
@@ -110,12 +214,11 @@ static void cascade_rows(const char *name, const struct cli_exits_options *o,
 
     for (size_t i = 0; i < test->n; i++)
         hits += pred[i * stages + x->n] == test->labels[i];
-    for (size_t g = 0; g < n_grid; g++) {
+    for (size_t p = 0; p < g->n; p++) {
+        const double *thr = g->thr + p * x->n;
         double macs = 0.0;
         size_t correct = 0;
 
-        for (size_t j = 0; j < x->n; j++)
-            thr[j] = grid[g];
         nn_exit_cascade((enum nn_conf_kind)o->confidence, test->n, x->n, thr, pred, score,
                         test->labels, st);
         for (size_t j = 0; j < stages; j++) {
@@ -123,14 +226,15 @@ static void cascade_rows(const char *name, const struct cli_exits_options *o,
             correct += st[j].correct;
         }
         macs /= (double)test->n;
-        printf("%9g", grid[g]);
+        printf("%-11s", g->text[p]);
         for (size_t j = 0; j < stages; j++) {
-            struct db_exit_accuracy_row *r = &rows[g * stages + j];
+            struct db_exit_accuracy_row *r = &rows[p * stages + j];
             *r = (struct db_exit_accuracy_row){
                 .model = name,
                 .weights = o->weights,
                 .confidence = nn_conf_name((enum nn_conf_kind)o->confidence),
-                .threshold = grid[g],
+                .thresholds = g->text[p],
+                .threshold = j < x->n ? thr[j] : 0.0,
                 .stage = (uint32_t)j,
                 .exit = j < x->n ? x->v[j].name : NULL,
                 .after_layer = nn_model_layer_name(
@@ -156,12 +260,7 @@ static void cascade_rows(const char *name, const struct cli_exits_options *o,
 
 int cli_accuracy_exits(const struct cli_exits_options *o)
 {
-    const double *grid = o->n_thr ? o->thr
-                                  : o->confidence == NN_CONF_MAX_PROB ? max_prob_grid
-                                                                      : entropy_grid;
-    const size_t n_grid = o->n_thr ? o->n_thr
-                                   : o->confidence == NN_CONF_MAX_PROB ? ARRAY_LEN(max_prob_grid)
-                                                                       : ARRAY_LEN(entropy_grid);
+    struct grid grid = {0};
     struct nn_model *graph = NULL, *m = NULL;
     struct nn_exits gx = {0}, x = {0};
     struct nn_dataset *test = NULL;
@@ -170,7 +269,6 @@ int cli_accuracy_exits(const struct cli_exits_options *o)
     struct exits_view view = {0};
     uint32_t *pred = NULL;
     float *score = NULL;
-    double *thr = NULL;
     struct core_err e;
     struct db *db = NULL;
     char name[256];
@@ -187,6 +285,9 @@ int cli_accuracy_exits(const struct cli_exits_options *o)
         rc = 2;
         goto out;
     }
+    rc = make_grid(o->thresholds, o->confidence, gx.n, &grid);
+    if (rc != 0)
+        goto out;
     if (nn_model_clone(graph, BATCH, &m, &e) != CORE_OK ||
         nn_model_finalize(m, 0, &e) != CORE_OK || nn_exits_clone(&gx, BATCH, &x, &e) != CORE_OK ||
         nn_exits_finalize(&x, 0, &e) != CORE_OK ||
@@ -199,9 +300,8 @@ int cli_accuracy_exits(const struct cli_exits_options *o)
     pred = core_calloc(test->n * stages, sizeof(*pred));
     score = core_calloc(test->n * stages, sizeof(*score));
     st = core_calloc(stages, sizeof(*st));
-    thr = core_calloc(x.n, sizeof(*thr));
-    rows = core_calloc(n_grid * stages, sizeof(*rows));
-    if (!pred || !score || !st || !thr || !rows) {
+    rows = core_calloc(grid.n * stages, sizeof(*rows));
+    if (!pred || !score || !st || !rows) {
         core_err(&e, CORE_E_NOMEM, "out of memory for %zu test images' exits", test->n);
         goto fail;
     }
@@ -218,11 +318,11 @@ int cli_accuracy_exits(const struct cli_exits_options *o)
     cli_progress_finish(&view.bar);
     model_name(o->model, name, sizeof(name));
     print_header(name, o, m, &x, test, pred);
-    cascade_rows(name, o, m, &x, test, pred, score, grid, n_grid, st, thr, rows);
+    cascade_rows(name, o, m, &x, test, pred, score, &grid, st, rows);
     fflush(stdout);
     if (o->db) {
         db = db_open(o->db, &e);
-        if (!db || db_insert_exit_accuracy(db, rows, n_grid * stages, &e) != CORE_OK)
+        if (!db || db_insert_exit_accuracy(db, rows, grid.n * stages, &e) != CORE_OK)
             goto fail;
     }
     rc = 0;
@@ -232,7 +332,7 @@ fail:
 out:
     db_close(db);
     core_free(rows);
-    core_free(thr);
+    grid_free(&grid);
     core_free(st);
     core_free(score);
     core_free(pred);

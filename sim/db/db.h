@@ -151,7 +151,8 @@ struct db_exit_accuracy_row {
     const char *model;       /* the model's name */
     const char *weights;     /* its weights file */
     const char *confidence;  /* nn_conf_name: "max-prob" or "entropy" */
-    double threshold;        /* every exit's threshold */
+    const char *thresholds;  /* the grid point: "0.9" (every exit) or "0.9/0.8" (one each) */
+    double threshold;        /* this stage's exit's threshold (unused for the output) */
     uint32_t stage;          /* 0 .. n_exits - 1: an exit; n_exits: the model's output */
     const char *exit;        /* the exit's name (NULL: the model's output) */
     const char *after_layer; /* its attach point (the model's last layer for the output) */

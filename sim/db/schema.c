@@ -480,7 +480,9 @@ static const struct migration migrations[] = {
      * exits): one row per (threshold, stage) of a measurement. stage 0 ..
      * n - 1 are the exits in order, exit their name and after_layer their
      * attach point; stage n is the model's own output (exit NULL,
-     * after_layer its last layer). exited of items test images left there,
+     * after_layer its last layer). thresholds is the grid point, every
+     * exit's threshold ("0.9", one for all, or "0.9/0.8" one per exit),
+     * threshold this row's exit's (NULL for the output). exited of items test images left there,
      * correct of them right (exit_accuracy NULL when none left); stage_macs
      * what an image leaving there cost; the cascade_ figures are the whole
      * cascade's at that threshold, repeated on its rows; model_ the model's
@@ -490,7 +492,8 @@ static const struct migration migrations[] = {
      "    model TEXT NOT NULL,\n"
      "    weights TEXT NOT NULL,\n"
      "    confidence TEXT NOT NULL CHECK (confidence IN ('max-prob', 'entropy')),\n"
-     "    threshold REAL NOT NULL,\n"
+     "    thresholds TEXT NOT NULL,\n"
+     "    threshold REAL,\n"
      "    stage INTEGER NOT NULL CHECK (stage >= 0),\n"
      "    exit TEXT,\n"
      "    after_layer TEXT NOT NULL,\n"
@@ -507,7 +510,7 @@ static const struct migration migrations[] = {
      "    measured_at TEXT NOT NULL\n"
      ");\n"
      "CREATE INDEX exit_accuracy_by_model ON exit_accuracy (model, measured_at, confidence, "
-     "threshold, stage);\n"},
+     "thresholds, stage);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -9,8 +9,9 @@
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
  *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch;
- *   exit_accuracy: coinfer accuracy --exits's rows, the same; exit NULL for
- *     the model's own output, exit_accuracy NULL where nothing left;
+ *   exit_accuracy: coinfer accuracy --exits's rows, the same; exit and
+ *     threshold NULL for the model's own output, exit_accuracy NULL where
+ *     nothing left;
  *   inferences (struct proto_outcome): model is the batch's
  *     model_names[outcome.model]; correct -1 (not known) is NULL; the
  *     flags are 0 or 1; ue_alloc and edge_alloc are the plan's allocation
@@ -242,7 +243,7 @@ static void describe_accuracy(const void *row, char *buf, size_t size)
              (unsigned)r->split, r->encoding ? r->encoding : "(null)");
 }
 
-/* Exit-accuracy rows bind ?2..?18; ?1 (measured_at) once per batch. */
+/* Exit-accuracy rows bind ?2..?19; ?1 (measured_at) once per batch. */
 static void bind_exit_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row,
                                const void *ctx)
 {
@@ -253,34 +254,38 @@ static void bind_exit_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row
     sqlite3_bind_text(st, 2, r->model, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->weights, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, r->confidence, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 5, r->threshold);
-    sqlite3_bind_int64(st, 6, r->stage);
-    if (r->exit)
-        sqlite3_bind_text(st, 7, r->exit, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 7);
-    sqlite3_bind_text(st, 8, r->after_layer, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->items);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->exited);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->correct);
-    sqlite3_bind_double(st, 12, r->items ? (double)r->exited / (double)r->items : 0.0);
+    sqlite3_bind_text(st, 5, r->thresholds, -1, SQLITE_STATIC);
+    if (r->exit) {
+        sqlite3_bind_double(st, 6, r->threshold);
+        sqlite3_bind_text(st, 8, r->exit, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 6);
+        sqlite3_bind_null(st, 8);
+    }
+    sqlite3_bind_int64(st, 7, r->stage);
+    sqlite3_bind_text(st, 9, r->after_layer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->items);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->exited);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)r->correct);
+    sqlite3_bind_double(st, 13, r->items ? (double)r->exited / (double)r->items : 0.0);
     if (r->exited)
-        sqlite3_bind_double(st, 13, (double)r->correct / (double)r->exited);
+        sqlite3_bind_double(st, 14, (double)r->correct / (double)r->exited);
     else
-        sqlite3_bind_null(st, 13);
-    sqlite3_bind_int64(st, 14, (sqlite3_int64)r->stage_macs);
-    sqlite3_bind_double(st, 15, r->cascade_accuracy);
-    sqlite3_bind_double(st, 16, r->cascade_macs);
-    sqlite3_bind_double(st, 17, r->model_accuracy);
-    sqlite3_bind_int64(st, 18, (sqlite3_int64)r->model_macs);
+        sqlite3_bind_null(st, 14);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)r->stage_macs);
+    sqlite3_bind_double(st, 16, r->cascade_accuracy);
+    sqlite3_bind_double(st, 17, r->cascade_macs);
+    sqlite3_bind_double(st, 18, r->model_accuracy);
+    sqlite3_bind_int64(st, 19, (sqlite3_int64)r->model_macs);
 }
 
 static void describe_exit_accuracy(const void *row, char *buf, size_t size)
 {
     const struct db_exit_accuracy_row *r = row;
 
-    snprintf(buf, size, "the exit accuracy of %s at stage %u, threshold %g",
-             r->model ? r->model : "(null)", (unsigned)r->stage, r->threshold);
+    snprintf(buf, size, "the exit accuracy of %s at stage %u, thresholds %s",
+             r->model ? r->model : "(null)", (unsigned)r->stage,
+             r->thresholds ? r->thresholds : "(null)");
 }
 
 /* ---- inferences ---------------------------------------------------------- */
@@ -672,11 +677,11 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     },
     [DB_EXIT_ACCURACY] = {
         .rows_name = "exit accuracy rows",
-        .insert_sql = "INSERT INTO exit_accuracy (model, weights, confidence, threshold, stage, "
-                      "exit, after_layer, items, exited, correct, exit_rate, exit_accuracy, "
-                      "stage_macs, cascade_accuracy, cascade_macs, model_accuracy, model_macs, "
-                      "measured_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                      "?14, ?15, ?16, ?17, ?18, ?1)",
+        .insert_sql = "INSERT INTO exit_accuracy (model, weights, confidence, thresholds, "
+                      "threshold, stage, exit, after_layer, items, exited, correct, exit_rate, "
+                      "exit_accuracy, stage_macs, cascade_accuracy, cascade_macs, "
+                      "model_accuracy, model_macs, measured_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, "
+                      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1)",
         .row_size = sizeof(struct db_exit_accuracy_row),
         .per_run = false,
         .bind_batch = bind_profile_batch,

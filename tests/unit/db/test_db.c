@@ -157,7 +157,8 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "model,weights,split,layer,encoding,crossing_bytes,items,correct,"
                               "accuracy,fp32_accuracy,measured_at");
     raw_columns(conn, "exit_accuracy", cols, sizeof(cols));
-    assert_string_equal(cols, "model,weights,confidence,threshold,stage,exit,after_layer,items,"
+    assert_string_equal(cols, "model,weights,confidence,thresholds,threshold,stage,exit,"
+                              "after_layer,items,"
                               "exited,correct,exit_rate,exit_accuracy,stage_macs,"
                               "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
                               "measured_at");
