@@ -245,6 +245,11 @@ const char *db_reader_path(const struct db_reader *r)
     return r->path;
 }
 
+sqlite3 *db_reader_conn(struct db_reader *r)
+{
+    return r->conn;
+}
+
 enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,
                       void *ctx, struct core_err *e)
 {
