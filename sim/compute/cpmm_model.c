@@ -90,7 +90,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KEY_MAX 64
+#define KEY_MAX COMPUTE_CPMM_KEY_MAX
 
 /* A conv2d with at most this many input channels is a stem conv: it reads
  * the model's image (RGB, grey or RGBA). */
@@ -690,6 +690,8 @@ enum core_rc compute_cpmm_truth(const struct compute_cpmm *c, const struct compu
 
 bool compute_cpmm_biased(const struct compute_cpmm *c)
 {
+    if (c->n_samples > 0)
+        return true;
     for (size_t i = 0; i < c->n_res; i++)
         for (size_t t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++)
             if (c->res[i].bias[t] != 1.0)
