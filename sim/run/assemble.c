@@ -15,7 +15,13 @@
  * into one CPMM (declared figures: the roofline prices every layer); each
  * side's instances and options; and one problem per (device class, model)
  * that some group runs, with its truth (the problem priced as the world
- * executes it: compute_cpmm_truth) when some resource declares a bias.
+ * executes it: compute_cpmm_truth) when some resource declares a bias or
+ * names a stored profile (profile="FILE#KEY", FILE beside the scenario: a
+ * results database coinfer profile --db wrote). Such a resource's stored
+ * layers, matched to each model by its zoo name or file base name and by
+ * layer index and name, are added to the CPMM, whose regression is fitted
+ * on them before any problem is priced: the truth of each layer there is
+ * its measurement, the prediction the regression's.
  * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
