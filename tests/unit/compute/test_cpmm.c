@@ -382,10 +382,10 @@ static void test_dwconv_features_count_tap_blocks_rows_and_activation(void **sta
     /* 3x3 stride-1 depthwise, 144 x 56 x 56 -> 144 x 54 x 54 (Wo 54: seven
      * blocks of 8), silu fused: tap multiply-adds of whole blocks, input
      * bytes copied, the activation's vector operations, rows, outputs,
-     * planes. */
+     * planes, the call. */
     struct compute_layer_desc d;
     const double in_b = 4.0 * 144 * 56 * 56, outs = 144.0 * 54 * 54;
-    const double want[6] = {144.0 * 54 * 56 * 9, in_b, outs * 36 / 8, 144.0 * 54, outs, 144};
+    const double want[7] = {144.0 * 54 * 56 * 9, in_b, outs * 36 / 8, 144.0 * 54, outs, 144, 1};
     double x[COMPUTE_CPMM_MAX_FEATURES];
     size_t j;
 
@@ -404,8 +404,8 @@ static void test_dwconv_features_count_tap_blocks_rows_and_activation(void **sta
     d.c_in = d.c_out = d.groups = 144;
     d.out_h = 54;
     d.act = COMPUTE_ACT_EXP;
-    assert_int_equal(compute_cpmm_features(&d, x), 6);
-    for (j = 0; j < 6; j++)
+    assert_int_equal(compute_cpmm_features(&d, x), 7);
+    for (j = 0; j < 7; j++)
         if (x[j] != want[j]) {
             print_error("feature %zu = %g, expected %g\n", j, x[j], want[j]);
             fail();
