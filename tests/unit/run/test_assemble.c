@@ -605,17 +605,18 @@ static void test_collab_validate_file_gives_the_same_errors(void **unused)
     assert_int_equal(run_validate(SMALL, &e), CORE_OK);
 }
 
-static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
+/* Every allocation of path's assembly failed in turn. */
+static void out_of_memory_anywhere(const char *path, unsigned long max_k)
 {
     long live = core_alloc_live();
     struct core_err e = {0};
     enum core_rc rc = CORE_E_NOMEM;
     unsigned long k;
 
-    for (k = 1; rc == CORE_E_NOMEM && k < 1000; k++) {
+    for (k = 1; rc == CORE_E_NOMEM && k < max_k; k++) {
         struct run_assembly *c = NULL;
         core_alloc_fail_after(k);
-        rc = io_scenario_load(DATA "valid-collab-zoo.xml", NULL, 0, &scenario, &e);
+        rc = io_scenario_load(path, NULL, 0, &scenario, &e);
         if (rc == CORE_OK)
             rc = run_assemble(scenario, &c, &e);
         core_alloc_fail_after(0);
@@ -624,8 +625,17 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
         destroy(c);
         assert_int_equal(core_alloc_live(), live);
     }
+    if (rc != CORE_OK)
+        print_error("%s: rc %d after %lu allocations: %s\n", path, rc, k, e.msg);
     assert_int_equal(rc, CORE_OK);
     assert_true(k > 2);
+}
+
+static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
+{
+    out_of_memory_anywhere(DATA "valid-collab-zoo.xml", 1000);
+    /* with a stored profile: its store, its samples, the fit */
+    out_of_memory_anywhere(DATA "collab-profile-valid.xml", 5000);
 }
 
 int main(void)
