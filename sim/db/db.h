@@ -344,6 +344,8 @@ enum db_query {
     DB_Q_INFERENCES_BY_DEVICE, /* ... then the UE's device class ('-' where ues has none) */
     DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
                                 model), flops, params, profiled_at; oldest first */
+    DB_Q_PROFILES_BY_HOST,   /* DB_Q_PROFILES's columns, then host_key ('-' for a profile
+                                recorded without one); schema 11 on */
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */
     DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
                                 none recorded, or no such run) */

@@ -73,6 +73,8 @@ expect_match "--db: it says the key and how a scenario names it" "$DB_OUT" \
 expect_eq "--db: the CPU and OpenBLAS columns are the host's" \
     "$(sql "$TMP/p.db" "SELECT DISTINCT cpu_model, blas_coretype, blas_corename, blas_config LIKE 'OpenBLAS %' FROM profiles")" \
     "${cpu:-unknown}|${OPENBLAS_CORETYPE:-}|$kernels|1"
+expect_exit 0 "report on the keyed profiles" "$COINFER" report "$TMP/p.db"
+expect_match "report names each profile's host key" "$OUT" "^lenet5 +host-cpu +1 +9 +3 .* $key$"
 expect_exit 0 "profile --db again, same key" "$COINFER" profile lenet5 --reps 3 --db "$TMP/p.db" -q
 expect_eq "--db again: the key's profile is replaced, not added" \
     "$(sql "$TMP/p.db" "SELECT count(*), count(DISTINCT profiled_at) FROM profiles")" "10|1"
