@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measured host resources (issue 14) as a user meets them: scenarios/collab-measured.xml's
 # edge CPU names a stored profile (profile="profiles/amd-epyc.db#amd-epyc:haswell:1t");
-# it validates from any directory (the file is taken beside the scenario); under `edge`
+# it validates from any directory (the file is taken beside the scenario) and a run's
+# recorded configuration names the file by its absolute path; under `edge`
 # every inference not overridden back to the phone has an edge compute time equal to the
 # sum of the stored measurements of its model's layers (1 ns per alias, no jitter
 # declared), read straight from the profile file, to 1e-12 s (a difference of the run's
@@ -22,6 +23,11 @@ REPO=$(pwd)
     >"$TMP/v.out" 2>&1)
 expect_eq "validate from another directory: the profile is found beside the scenario" \
     "$?|$(cat "$TMP/v.out")" "0|$REPO/$SCEN: ok"
+
+# ---- the configuration a run records names the file absolutely ----------------------
+expect_exit 0 "run --policy local" "$COINFER" run "$SCEN" --policy local --db "$TMP/l.db" -q
+expect_eq "the run's configuration names the profile by its absolute path and key" \
+    "$(sql "$TMP/l.db" "SELECT instr(config, 'profile=\"$REPO/$PROF#$KEY\"') > 0 FROM configs")" 1
 
 # ---- the truth is the measurement ------------------------------------------------
 expect_exit 0 "run --policy edge" "$COINFER" run "$SCEN" --policy edge --db "$TMP/e.db" -q
