@@ -274,10 +274,12 @@ coverage:
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/coinfer/scenarios \
-	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies $(DESTDIR)$(PREFIX)/share/coinfer/models
+	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies $(DESTDIR)$(PREFIX)/share/coinfer/models \
+	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/profiles
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coinfer
 	install -m 644 scenarios/*.xml scenarios/schema.xsd scenarios/sweep.xsd \
 	  $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/
+	install -m 644 scenarios/profiles/*.db $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/profiles/
 	install -m 644 scenarios/studies/*.xml $(DESTDIR)$(PREFIX)/share/coinfer/scenarios/studies/
 	install -m 644 models/*.xml models/schema.xsd $(DESTDIR)$(PREFIX)/share/coinfer/models/
 

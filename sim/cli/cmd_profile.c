@@ -21,8 +21,11 @@
  * on stderr when OPENBLAS_CORETYPE forces a family older than the CPU's
  * (also under --quiet, and once for --cpmm-check). With --db the
  * rows go to the profiles table (one per layer and one with layer_index -1
- * for the whole model, resource "host-cpu"); without it no database is
- * touched.
+ * for the whole model, resource "host-cpu") under this host's key (the CPU
+ * model of /proc/cpuinfo, the kernel family OpenBLAS ran, the threads:
+ * db_profile_host_key), with the kernels' details in their columns,
+ * replacing the model's earlier profile under that key (db_replace_profile);
+ * without it no database is touched.
  *
  * --cpmm-check profiles the zoo models on one thread and runs the CPMM's
  * cross-model check (compute_cpmm_check: fit on all but one, predict the one
@@ -89,7 +92,9 @@ static void help(FILE *out)
             "  --reps R       timed runs per figure (default %d)\n"
             "  --db FILE      record the profile in the profiles table of results\n"
             "                 database FILE (one row per layer, layer_index -1 for the\n"
-            "                 whole model); default: no database\n"
+            "                 whole model) under this host's key, CPU:KERNELS:THREADSt\n"
+            "                 (e.g. amd-epyc:haswell:1t), replacing the model's earlier\n"
+            "                 profile under that key; default: no database\n"
             "  --csv          the per-layer table as CSV on stdout (the rest goes to stderr)\n"
             "  --verbose, -v  per conv / fc layer, its efficiency: achieved GFLOP/s over\n"
             "                 cblas_sgemm's on the same GEMM shape (aim: >= 80 %%)\n"
@@ -322,14 +327,70 @@ static void print_energy(FILE *out, const struct nn_energy_reading *before,
             total->median_s > 0.0 ? j / (double)passes / total->median_s : 0.0);
 }
 
-static int record_profile(const struct profile_options *o, const char *model,
-                          const struct nn_model *m, const struct nn_profile *p)
+/* This host's CPU model: the first "model name" line of cpuinfo (x86), or
+ * failing that its "Hardware" or "Processor" line (ARM), into buf;
+ * "unknown" when the file or the line is missing. */
+static void read_cpu_model(const char *cpuinfo, char *buf, size_t size)
 {
+    static const char *const fields[] = {"model name", "Hardware", "Processor"};
+    char line[256], found[ARRAY_LEN(fields)][256] = {{0}};
+    FILE *f = fopen(cpuinfo, "r");
+
+    snprintf(buf, size, "unknown");
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        char *colon = strchr(line, ':'), *v, *end;
+
+        if (!colon)
+            continue;
+        for (size_t k = 0; k < ARRAY_LEN(fields); k++) {
+            const size_t n = strlen(fields[k]);
+
+            if (found[k][0] || strncmp(line, fields[k], n) != 0 ||
+                strspn(line + n, " \t") != (size_t)(colon - line - (ptrdiff_t)n))
+                continue;
+            for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+                ;
+            end = v + strlen(v);
+            while (end > v && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+                *--end = '\0';
+            snprintf(found[k], sizeof(found[k]), "%s", v);
+        }
+    }
+    fclose(f);
+    for (size_t k = 0; k < ARRAY_LEN(fields); k++)
+        if (found[k][0]) {
+            const size_t n = strnlen(found[k], size - 1);
+
+            memcpy(buf, found[k], n);
+            buf[n] = '\0';
+            return;
+        }
+}
+
+/* The profile's rows, under the host key of this CPU, the kernels that ran
+ * and the threads, replacing what FILE held for that key and model. */
+static int record_profile(const struct profile_options *o, const char *model,
+                          const struct nn_model *m, const struct nn_profile *p, char *key,
+                          size_t key_size)
+{
+    struct db_profile_host host;
     struct db_profile_row *rows;
+    char cpu_model[256];
     struct core_err e;
     struct db *db;
     size_t i;
     int code = 0;
+
+    read_cpu_model("/proc/cpuinfo", cpu_model, sizeof(cpu_model));
+    db_profile_host_key(cpu_model, p->blas.corename, p->threads, key, key_size);
+    host.key = key;
+    host.cpu_model = cpu_model;
+    host.blas_coretype = p->blas.coretype_env;
+    host.blas_corename = p->blas.corename;
+    host.blas_cpu_family = p->blas.cpu_family ? p->blas.cpu_family : "";
+    host.blas_config = p->blas.config;
 
     core_err_clear(&e);
     rows = core_calloc(p->n_layers + 1, sizeof(*rows));
@@ -354,9 +415,10 @@ static int record_profile(const struct profile_options *o, const char *model,
         r->reps = p->reps;
         r->latency_min_s = lp->min_s;
         r->latency_max_s = lp->max_s;
+        r->host = &host;
     }
     db = db_open(o->db, &e);
-    if (!db || db_insert_profiles(db, rows, p->n_layers + 1, &e) != CORE_OK)
+    if (!db || db_replace_profile(db, rows, p->n_layers + 1, &e) != CORE_OK)
         code = cli_fail(&e);
     db_close(db);
     core_free(rows);
@@ -436,12 +498,17 @@ static int profile_one(const struct profile_options *o, const char *arg)
         print_blas(stderr, &p->blas);
     }
     if (o->db) {
-        code = record_profile(o, name, m, p);
+        char key[CORE_KNOB_STRING_MAX];
+
+        code = record_profile(o, name, m, p, key, sizeof(key));
         if (code != 0)
             goto out;
         if (!o->quiet)
-            fprintf(info, "recorded %zu rows in the profiles table of %s\n", p->n_layers + 1,
-                    o->db);
+            fprintf(info,
+                    "recorded %zu rows in the profiles table of %s under host key %s, "
+                    "replacing any earlier profile of %s under that key (a scenario "
+                    "resource reads them as profile=\"%s#%s\")\n",
+                    p->n_layers + 1, o->db, key, name, o->db, key);
     }
     fprintf(o->quiet ? stdout : info, "total latency_s=%.9g flops=%llu params=%llu\n",
             p->total.median_s, (unsigned long long)p->total.cost.flops,

@@ -180,8 +180,15 @@ struct compute_resource_config {
     bool measured;                                 /* figures measured by the profiler (host CPU) */
     double bias;                                   /* truth over prediction, any type, > 0 */
     char bias_by_type[CORE_KNOB_STRING_MAX];       /* "conv2d=1.3 fc=0.8": overrides */
+    char profile[CORE_KNOB_STRING_MAX]; /* "FILE#KEY": stored profile that is its truth
+                                           ("": none) */
 };
 extern const struct core_knob_table compute_resource_knobs;
+
+/* Split a resource's profile attribute "FILE#KEY" at its last '#' into
+ * file[] and key[] (sizes CORE_KNOB_STRING_MAX). false when there is no
+ * '#' or either side is empty. */
+bool compute_resource_profile_split(const char *profile, char *file, char *key);
 
 /* A resource type, checked and resolved. */
 struct compute_resource {
@@ -254,8 +261,11 @@ void compute_cpmm_destroy(struct compute_cpmm *c); /* NULL is a no-op */
 enum core_rc compute_cpmm_add_resource(struct compute_cpmm *c, const struct compute_resource *r,
                                        size_t *index, struct core_err *e);
 
+/* Bytes of a profile key, NUL included (longer keys are truncated). */
+#define COMPUTE_CPMM_KEY_MAX 64
+
 /* Record that the layer known as key (caller's name, e.g. "resnet18/12";
- * copied, truncated to 63 bytes) took latency_s on amount A of resource res.
+ * copied, truncated to COMPUTE_CPMM_KEY_MAX - 1 bytes) took latency_s on amount A of resource res.
  * Invalidates the fit until compute_cpmm_fit. CORE_E_INPUT for a bad amount
  * or a latency that is not > 0; CORE_E_NOMEM. */
 enum core_rc compute_cpmm_add_profile(struct compute_cpmm *c, size_t res, double amount,
@@ -306,8 +316,10 @@ enum core_rc compute_cpmm_predict(const struct compute_cpmm *c,
 enum core_rc compute_cpmm_truth(const struct compute_cpmm *c, const struct compute_cpmm_request *q,
                                 struct compute_cpmm_reply *reply, struct core_err *e);
 
-/* Whether some resource of c declares a bias other than 1 for some type:
- * when none does, the truth is the prediction. */
+/* Whether the truth may differ from the prediction: some resource of c
+ * declares a bias other than 1 for some type, or c holds profiled layers
+ * (a truth asked with a layer's key is its measurement, the prediction
+ * without it the regression's). When neither, the truth is the prediction. */
 bool compute_cpmm_biased(const struct compute_cpmm *c);
 
 /* The cross-model check: model j's n_layers[j] layers layers[j][i] took

@@ -4,7 +4,9 @@
  * struct compute_resource (type lists parsed, units converted, figures
  * checked for consistency). bias and bias-by-type are not the CPMM's: they
  * say how far the truth the world executes is from what the CPMM predicts
- * (compute_cpmm_truth), so that a scenario can make the model wrong.
+ * (compute_cpmm_truth), so that a scenario can make the model wrong;
+ * profile names a stored profile whose measurements are the truth (the
+ * caller reads it: sim/compute sees no database).
  *
  * Memory bandwidth is a bit rate, written in bits or bytes per second:
  * "200 Gbps" and "25 GB/s" are the same.
@@ -56,6 +58,13 @@ static const struct core_knob resource_knobs[] = {
      "energy) predicted, for every type without an override; 1: the prediction is right."},
     {"bias-by-type", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, OFF(bias_by_type),
      "Per-type overrides of bias, space-separated type=value (conv2d=1.3 fc=0.8)."},
+    {"profile", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL, OFF(profile),
+     "A stored profile that is this resource's truth, FILE#KEY: FILE a results database "
+     "coinfer profile --db wrote (relative to the scenario file), KEY a host key in it. Each "
+     "layer really takes its measured time (times bias), while the CPMM predicts from its "
+     "regression fitted on the stored layers; every option of the resource takes the "
+     "profile's threads as its cores, and the file must hold every layer of every model of "
+     "the scenario. Empty: none, the roofline of the declared figures is the truth's base."},
 };
 
 const struct core_knob_table compute_resource_knobs = {"resource", resource_knobs,
@@ -119,6 +128,20 @@ static enum core_rc parse_by_type(const struct compute_resource_config *c, const
     return CORE_OK;
 }
 
+bool compute_resource_profile_split(const char *profile, char *file, char *key)
+{
+    const char *hash = strrchr(profile, '#');
+    size_t n;
+
+    if (!hash || hash == profile || hash[1] == '\0')
+        return false;
+    n = (size_t)(hash - profile);
+    memcpy(file, profile, n);
+    file[n] = '\0';
+    snprintf(key, CORE_KNOB_STRING_MAX, "%s", hash + 1);
+    return true;
+}
+
 enum core_rc compute_resource_from_config(const struct compute_resource_config *c,
                                           struct compute_resource *r, struct core_err *e)
 {
@@ -144,14 +167,29 @@ enum core_rc compute_resource_from_config(const struct compute_resource_config *
         return core_err(e, CORE_E_INPUT,
                         "resource '%s': active power %g W is below idle power %g W", c->name,
                         c->active_power_w, c->idle_power_w);
-    if (!c->measured && !(c->peak_flops > 0.0 && c->mem_bandwidth_bps > 0.0)) {
+    if (c->profile[0] != '\0') {
+        char file[CORE_KNOB_STRING_MAX], key[CORE_KNOB_STRING_MAX];
+
+        if (!compute_resource_profile_split(c->profile, file, key))
+            return core_err(e, CORE_E_INPUT,
+                            "resource '%s': profile '%s' is not FILE#KEY (a results database "
+                            "written by coinfer profile --db, '#', and a host key in it)",
+                            c->name, c->profile);
+        if (c->measured)
+            return core_err(e, CORE_E_INPUT,
+                            "resource '%s': measured=\"true\" (profile at run time) and "
+                            "profile (a stored profile) exclude each other",
+                            c->name);
+    }
+    if (!c->measured && c->profile[0] == '\0' &&
+        !(c->peak_flops > 0.0 && c->mem_bandwidth_bps > 0.0)) {
         const bool no_peak = !(c->peak_flops > 0.0), no_bw = !(c->mem_bandwidth_bps > 0.0);
 
         return core_err(e, CORE_E_INPUT,
                         "resource '%s': %s%s%s%s 0 (left out, or written as 0): a declared "
                         "resource computes at a peak above 0 FLOP/s per unit from a memory "
-                        "bandwidth above 0 bit/s (or say measured=\"true\" for the profiled "
-                        "host)",
+                        "bandwidth above 0 bit/s (or name a stored profile of the host, "
+                        "profile=\"FILE#KEY\")",
                         c->name, no_peak ? "peak" : "", no_peak && no_bw ? " and " : "",
                         no_bw ? "memory-bandwidth" : "", no_peak && no_bw ? " are" : " is");
     }

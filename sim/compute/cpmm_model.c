@@ -51,11 +51,14 @@
  * better, or worse, over several measurements); robust (Huber, bisquare)
  * reweighting, which moved the fit between equally good optima from one
  * measurement to the next. With the ten models, on the recorded timings
- * (58.5 % within +-10 % as it is): the activation pass priced on each
+ * (58.5 % within +-10 % then): the activation pass priced on each
  * output row rounded up to whole 8-float blocks, as act.c runs a row of 1
  * (a squeeze-and-excitation conv on a 1x1 plane) as a full block (57.2 %),
  * and the conv's output rows as a feature of their own (59.0 %: no better
- * than the noise between recordings).
+ * than the noise between recordings). Kept: the depthwise kernel's fixed
+ * cost per call (60.8 % on the recorded timings, and on three fresh
+ * recordings under load, 46.6 -> 49.1 %, 59.6 -> 59.6 %, 55.2 -> 57.0 %:
+ * never worse, which the rows feature was not).
  *
  * A type without profiles of its own falls back to its family's fit
  * (streaming layers: elementwise, global pooling, concat, softmax; window
@@ -90,7 +93,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KEY_MAX 64
+#define KEY_MAX COMPUTE_CPMM_KEY_MAX
 
 /* A conv2d with at most this many input channels is a stem conv: it reads
  * the model's image (RGB, grey or RGBA). */
@@ -206,8 +209,11 @@ static double act_ops(enum compute_act a)
  * plane after it. Its features: the tap multiply-adds of whole blocks (Wo
  * rounded up to 8), the bytes of the planes copied, the activation pass's
  * vector operations (act_ops), the output rows (each a loop set-up and a
- * partial block), the outputs, and the planes (a copy set-up each). Its descriptor is a conv's: gemm_n = Ho Wo
- * outputs per plane, gemm_count = batch x channels planes. */
+ * partial block), the outputs, the planes (a copy set-up each), and the
+ * call (its geometry, the workspace's phase planes zeroed once, the chunk
+ * loop: a fixed cost per layer, as every other kernel's fit has one). Its
+ * descriptor is a conv's: gemm_n = Ho Wo outputs per plane, gemm_count =
+ * batch x channels planes. */
 static size_t dwconv_features(const struct compute_layer_desc *d, double *x)
 {
     const double planes = d->gemm_count > 0.0 ? d->gemm_count : (double)d->c_out;
@@ -221,7 +227,8 @@ static size_t dwconv_features(const struct compute_layer_desc *d, double *x)
     x[3] = rows;
     x[4] = outs;
     x[5] = planes;
-    return 6;
+    x[6] = 1.0;
+    return 7;
 }
 
 size_t compute_cpmm_features(const struct compute_layer_desc *d, double *x)
@@ -690,6 +697,8 @@ enum core_rc compute_cpmm_truth(const struct compute_cpmm *c, const struct compu
 
 bool compute_cpmm_biased(const struct compute_cpmm *c)
 {
+    if (c->n_samples > 0)
+        return true;
     for (size_t i = 0; i < c->n_res; i++)
         for (size_t t = 0; t < COMPUTE_LAYER_TYPE_COUNT; t++)
             if (c->res[i].bias[t] != 1.0)

@@ -303,8 +303,8 @@ static void db_rollback(struct db *db)
         sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 }
 
-enum core_rc db_insert(struct db *db, enum db_table t, int64_t run_id, const void *rows, size_t n,
-                       const void *ctx, struct core_err *e)
+enum core_rc db_insert_after(struct db *db, enum db_table t, int64_t run_id, const void *rows,
+                             size_t n, const void *ctx, sqlite3_stmt *before, struct core_err *e)
 {
     const struct db_table_spec *b = &db_tables[t];
     sqlite3_stmt *st;
@@ -321,6 +321,10 @@ enum core_rc db_insert(struct db *db, enum db_table t, int64_t run_id, const voi
     if (db_step_done(db->stmt[DB_STMT_BEGIN]) != SQLITE_DONE)
         return db_err(e, db->conn, db->path, "starting a batch of %zu %s%s", n, b->rows_name,
                       whose);
+    if (before && db_step_done(before) != SQLITE_DONE) {
+        rc = db_err(e, db->conn, db->path, "making room for %zu %s%s", n, b->rows_name, whose);
+        goto out_rollback;
+    }
     if (b->bind_batch)
         b->bind_batch(db, st, ctx);
     for (i = 0; i < n; i++) {
@@ -348,6 +352,12 @@ out_rollback:
     sqlite3_clear_bindings(st);
     db_rollback(db);
     return rc;
+}
+
+enum core_rc db_insert(struct db *db, enum db_table t, int64_t run_id, const void *rows, size_t n,
+                       const void *ctx, struct core_err *e)
+{
+    return db_insert_after(db, t, run_id, rows, n, ctx, NULL, e);
 }
 
 void db_now_text(char *buf, size_t size)

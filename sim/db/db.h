@@ -90,6 +90,17 @@ struct db_inference_ctx {
     const char *const *model_names;
 };
 
+/* The host a profile was taken on (strings borrowed for the call): the
+ * profiles table's host columns. */
+struct db_profile_host {
+    const char *key;             /* db_profile_host_key of the fields below */
+    const char *cpu_model;       /* /proc/cpuinfo's "model name" ("unknown" when none) */
+    const char *blas_coretype;   /* OPENBLAS_CORETYPE as set ("" when unset) */
+    const char *blas_corename;   /* the kernel family OpenBLAS ran */
+    const char *blas_cpu_family; /* the newest family the CPU's instruction set runs */
+    const char *blas_config;     /* the library's build (openblas_get_config) */
+};
+
 /* One row of `profiles`: a layer of a profiled model, or the whole forward
  * pass (layer_index -1). Strings are borrowed for the call. */
 struct db_profile_row {
@@ -106,6 +117,7 @@ struct db_profile_row {
     uint64_t reps;          /* timed runs */
     double latency_min_s;   /* fastest of them, s */
     double latency_max_s;   /* slowest of them, s */
+    const struct db_profile_host *host; /* the host (NULL: none, its columns NULL) */
 };
 
 /* One row of `ues`: a UE of a collaborative run as the run starts. The
@@ -236,6 +248,63 @@ enum core_rc db_insert_radio_samples(struct db *db, int64_t run_id,
                                      struct core_err *e);
 enum core_rc db_insert_profiles(struct db *db, const struct db_profile_row *rows, size_t n,
                                 struct core_err *e);
+
+/* ======================================================================== */
+/* The profile store: profiles keyed by host (profile_store.c)               */
+/* ======================================================================== */
+
+/* A host key: the host's CPU model, the OpenBLAS kernel family that ran and
+ * the threads, as "<cpu>:<kernel>:<threads>t", where <cpu> is cpu_model and
+ * <kernel> corename in lower case with every run of characters other than
+ * a-z and 0-9 written as one '-' (none at either end): "AMD EPYC" with
+ * Haswell kernels on 1 thread is "amd-epyc:haswell:1t". An empty part is
+ * "unknown". Two profiles with the same key ran the same kernels on the
+ * same CPU model with the same threads. Writes at most size bytes. */
+void db_profile_host_key(const char *cpu_model, const char *corename, int threads, char *buf,
+                         size_t size);
+
+/* Record the profile of one model on one host, replacing whatever the
+ * database held for that (host key, model): the n rows (every one with
+ * the same model and the same non-NULL host) are the model's profile under
+ * that key afterwards, with one profiled_at; one transaction, all or
+ * nothing. Profiles of other keys or models, and rows without a key, are
+ * untouched. Errors as db_insert. */
+enum core_rc db_replace_profile(struct db *db, const struct db_profile_row *rows, size_t n,
+                                struct core_err *e);
+
+/* One stored layer of a profile: what the measurement of a layer was. */
+struct db_stored_layer {
+    char *model;      /* the model's name (owned by the store) */
+    int layer_index;  /* its index from 0, or -1 for the whole model */
+    char *layer_name; /* its name (owned by the store) */
+    double latency_s; /* the median of its timed runs, s */
+};
+
+/* Every layer stored under one host key of a results database. */
+struct db_profile_store {
+    char *path;                     /* the database (owned) */
+    char *key;                      /* the host key (owned) */
+    char *cpu_model;                /* its CPU model (owned) */
+    char *blas_corename;            /* its kernel family (owned) */
+    int threads;                    /* its threads */
+    size_t n;                       /* entries of layers */
+    struct db_stored_layer *layers; /* by model, then layer index (owned) */
+};
+
+/* Read the profiles stored under key in the results database at path
+ * (read-only; nothing is created or migrated). CORE_E_INPUT for a missing
+ * file or one that is not a coinfer database (db_reader_open's messages),
+ * and for a key it does not hold: "PATH: no profile under key 'K' (its
+ * keys: ...)"; CORE_E_DB, IO, NOMEM. *out returned owned. */
+enum core_rc db_profile_store_load(const char *path, const char *key,
+                                   struct db_profile_store **out, struct core_err *e);
+void db_profile_store_destroy(struct db_profile_store *s); /* NULL is a no-op */
+
+/* The stored layer (model, layer_index), NULL when the store has none. */
+const struct db_stored_layer *db_profile_store_find(const struct db_profile_store *s,
+                                                    const char *model, int layer_index);
+/* Whether the store holds some layer of model. */
+bool db_profile_store_has_model(const struct db_profile_store *s, const char *model);
 enum core_rc db_insert_inferences(struct db *db, int64_t run_id, const char *const *model_names,
                                   const struct proto_outcome *rows, size_t n,
                                   struct core_err *e);
@@ -300,6 +369,8 @@ enum db_query {
     DB_Q_INFERENCES_BY_DEVICE, /* ... then the UE's device class ('-' where ues has none) */
     DB_Q_PROFILES,           /* model, resource, threads, layers, reps, latency_s (whole
                                 model), flops, params, profiled_at; oldest first */
+    DB_Q_PROFILES_BY_HOST,   /* DB_Q_PROFILES's columns, then host_key ('-' for a profile
+                                recorded without one); schema 12 on */
     DB_Q_RUN_OVERRIDES,      /* run_id, overrides; runs with --set overrides, by run_id */
     DB_Q_RUN_CONFIG,         /* config: the canonical configuration of a run (no row:
                                 none recorded, or no such run) */

@@ -15,7 +15,7 @@
 
 /* Schema version this build writes and reads (PRAGMA user_version). Version 0
  * is an empty database; each migration step takes version n to n + 1. */
-#define DB_SCHEMA_VERSION 11
+#define DB_SCHEMA_VERSION 12
 
 /* The current time as SQL writes it into started_at / finished_at: ISO-8601 UTC. */
 #define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -89,6 +89,17 @@ struct db_table_spec {
     db_bind_fn *bind;            /* binds a row's columns */
     db_describe_fn *describe;    /* names a row when its insert fails */
 };
+
+/* db_insert, with before (a prepared statement returning no row, its
+ * bindings set; NULL: none) stepped first inside the batch's transaction,
+ * so that what it changes and the rows commit or roll back together. The
+ * caller finalizes before. (db.c) */
+enum core_rc db_insert_after(struct db *db, enum db_table t, int64_t run_id, const void *rows,
+                             size_t n, const void *ctx, sqlite3_stmt *before, struct core_err *e);
+
+/* The read-only connection of a reader, inside its read transaction
+ * (reader.c). */
+sqlite3 *db_reader_conn(struct db_reader *r);
 
 /* Every table's, indexed by enum db_table (tables.c). */
 extern const struct db_table_spec db_tables[DB_TABLE_COUNT];

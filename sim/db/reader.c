@@ -81,6 +81,14 @@ static const struct {
                        "max(CASE WHEN layer_index = -1 THEN params END), profiled_at "
                        "FROM profiles GROUP BY profiled_at, model, resource, threads "
                        "ORDER BY profiled_at, model, resource, threads"},
+    [DB_Q_PROFILES_BY_HOST] = {11, false, "the profiles",
+                               "SELECT model, resource, threads, sum(layer_index >= 0), "
+                               "max(reps), max(CASE WHEN layer_index = -1 THEN latency_s END), "
+                               "max(CASE WHEN layer_index = -1 THEN flops END), "
+                               "max(CASE WHEN layer_index = -1 THEN params END), profiled_at, "
+                               "coalesce(host_key, '-') FROM profiles "
+                               "GROUP BY profiled_at, model, resource, threads, host_key "
+                               "ORDER BY profiled_at, model, resource, threads, host_key"},
     [DB_Q_RUN_OVERRIDES] = {5, false, "the overrides",
                             "SELECT run_id, overrides FROM runs WHERE overrides IS NOT NULL "
                             "ORDER BY run_id"},
@@ -243,6 +251,11 @@ int db_reader_version(const struct db_reader *r)
 const char *db_reader_path(const struct db_reader *r)
 {
     return r->path;
+}
+
+sqlite3 *db_reader_conn(struct db_reader *r)
+{
+    return r->conn;
 }
 
 enum core_rc db_query(struct db_reader *r, enum db_query q, int64_t run_id, db_row_fn fn,

@@ -511,6 +511,25 @@ static const struct migration migrations[] = {
      ");\n"
      "CREATE INDEX exit_accuracy_by_model ON exit_accuracy (model, measured_at, confidence, "
      "thresholds, stage);\n"},
+    /* 11 -> 12: profiles keyed by host (issue 14). host_key names the host a
+     * profile was taken on: its CPU model, the OpenBLAS kernel family that ran
+     * and the threads (db_profile_host_key), so that several hosts live in
+     * one file and a scenario names one (resource profile="FILE#KEY"); a
+     * re-profile of a model under the same key replaces its rows
+     * (db_replace_profile). cpu_model is /proc/cpuinfo's "model name",
+     * blas_coretype OPENBLAS_CORETYPE as set ('' when unset), blas_corename
+     * the family OpenBLAS ran (openblas_get_corename), blas_cpu_family the
+     * newest family the CPU's instruction set runs, blas_config the
+     * library's build (openblas_get_config). Rows recorded before have
+     * NULL in all six and belong to no key. */
+    {"profiles: host_key and the host's CPU and OpenBLAS kernels",
+     "ALTER TABLE profiles ADD COLUMN host_key TEXT;\n"
+     "ALTER TABLE profiles ADD COLUMN cpu_model TEXT;\n"
+     "ALTER TABLE profiles ADD COLUMN blas_coretype TEXT;\n"
+     "ALTER TABLE profiles ADD COLUMN blas_corename TEXT;\n"
+     "ALTER TABLE profiles ADD COLUMN blas_cpu_family TEXT;\n"
+     "ALTER TABLE profiles ADD COLUMN blas_config TEXT;\n"
+     "CREATE INDEX profiles_by_host ON profiles (host_key, model, layer_index);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -179,7 +179,8 @@ static void describe_radio_sample(const void *row, char *buf, size_t size)
     snprintf(buf, size, "the radio sample of UE %u at %g s", (unsigned)r->ue, r->t_s);
 }
 
-/* Profile rows bind ?2..?14; ?1 (profiled_at, now) is bound once per batch. */
+/* Profile rows bind ?2..?20 (?15..?20 the host's, NULL without one); ?1
+ * (profiled_at, now) is bound once per batch. */
 static void bind_profile_batch(struct db *db, sqlite3_stmt *st, const void *ctx)
 {
     (void)ctx;
@@ -205,6 +206,17 @@ static void bind_profile(sqlite3_stmt *st, int64_t run_id, const void *row, cons
     sqlite3_bind_int64(st, 12, (sqlite3_int64)r->reps);
     sqlite3_bind_double(st, 13, r->latency_min_s);
     sqlite3_bind_double(st, 14, r->latency_max_s);
+    if (r->host) {
+        sqlite3_bind_text(st, 15, r->host->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 16, r->host->cpu_model, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 17, r->host->blas_coretype, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 18, r->host->blas_corename, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 19, r->host->blas_cpu_family, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 20, r->host->blas_config, -1, SQLITE_STATIC);
+    } else {
+        for (int col = 15; col <= 20; col++)
+            sqlite3_bind_null(st, col);
+    }
 }
 
 static void describe_profile(const void *row, char *buf, size_t size)
@@ -572,8 +584,10 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .rows_name = "profile rows",
         .insert_sql = "INSERT INTO profiles (model, layer_index, layer_name, layer_type, "
                       "resource, threads, flops, params, out_bytes, latency_s, reps, "
-                      "latency_min_s, latency_max_s, profiled_at) "
-                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1)",
+                      "latency_min_s, latency_max_s, profiled_at, host_key, cpu_model, "
+                      "blas_coretype, blas_corename, blas_cpu_family, blas_config) "
+                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1, "
+                      "?15, ?16, ?17, ?18, ?19, ?20)",
         .row_size = sizeof(struct db_profile_row),
         .per_run = false,
         .bind_batch = bind_profile_batch,

@@ -229,9 +229,11 @@ static enum core_rc check_resources(const struct io_config *c, struct core_err *
             return io_config_err(c, n, e, "%s", why.msg);
         if (rc_->measured)
             return io_config_err(c, n, e,
-                                 "resource '%s' is measured, but a collaborative scenario needs "
-                                 "declared figures (peak, memory-bandwidth) for now: costed "
-                                 "runs must be reproducible byte for byte",
+                                 "resource '%s' is measured at run time, but a collaborative "
+                                 "run must be reproducible byte for byte from its files: "
+                                 "declare its figures (peak, memory-bandwidth) or name a "
+                                 "stored profile of the host (profile=\"FILE#KEY\", from "
+                                 "coinfer profile --db FILE)",
                                  rc_->name);
     }
     return rc;

@@ -95,6 +95,23 @@ static void model_canonical(const struct io_config *c, io_node n, const char *kn
         snprintf(value, size, "%s", real);
 }
 
+/* A resource's stored profile, canonically: its FILE absolute as a model
+ * file's path (model_canonical), "#KEY" as written; a value that is not
+ * FILE#KEY (an error the check reports) as written. */
+static void resource_canonical(const struct io_config *c, io_node n, const char *knob,
+                               char *value, size_t size)
+{
+    char file[CORE_KNOB_STRING_MAX], key[CORE_KNOB_STRING_MAX];
+    char joined[IO_PATH_MAX], real[PATH_MAX];
+
+    (void)n;
+    if (strcmp(knob, "profile") != 0 || !compute_resource_profile_split(value, file, key))
+        return;
+    io_resolve_beside(io_config_path(c), file, joined, sizeof(joined));
+    if (realpath(joined, real) && strlen(real) + 1 + strlen(key) < size)
+        snprintf(value, size, "%s#%s", real, key);
+}
+
 #define TABLE1(t, s) 1, {&(t), NULL}, {sizeof(s), 0}
 
 /* The grammar, in the schema's order. */
@@ -145,7 +162,7 @@ const struct io_element io_scenario_grammar[IO_EL_COUNT] = {
                         NULL, NULL},
     [IO_EL_RESOURCE] = {"resource", IO_EL_SCENARIO,
                         TABLE1(compute_resource_knobs, struct compute_resource_config), NULL,
-                        "name", NULL, NULL},
+                        "name", NULL, resource_canonical},
     [IO_EL_MODEL] = {"model", IO_EL_SCENARIO, TABLE1(proto_model_knobs, struct proto_model_config),
                      NULL, "name", NULL, model_canonical},
     [IO_EL_DEVICE] = {"device", IO_EL_SCENARIO,

@@ -23,7 +23,8 @@
  * The truth. A world executes each layer at the CPMM's price times its
  * resource's declared bias for the layer's type (compute_cpmm_truth;
  * DESIGN.md "Truth and model"; an alias keeps its nanosecond, which is no
- * CPMM price), and a problem built with truth holds those prices: the
+ * CPMM price) — on a resource with a stored profile, the layer's
+ * measurement (ml->measured keys it) — and a problem built with truth holds those prices: the
  * problem the world's segments take their times from, and what an oracle
  * decides on. Deciders are told the prediction.
  */
@@ -122,8 +123,14 @@ enum core_rc proto_layers_init(const struct nn_model *m, struct proto_layers *ml
     return CORE_OK;
 }
 
+void proto_layer_key(const char *model, size_t i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%zu", model, i);
+}
+
 /* Price every layer of ml on every option of side sp into p's side s: the
- * prediction, or with truth the truth. */
+ * prediction, or with truth the truth (with ml->measured, each layer under
+ * its key, so a stored measurement answers). */
 static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
                                const struct proto_side_price *sp, enum compute_side s, bool truth,
                                struct compute_problem *p, struct core_err *e)
@@ -142,6 +149,7 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct pro
         for (size_t i = 0; i < ml->n; i++) {
             struct compute_cpmm_request q;
             struct compute_cpmm_reply r;
+            char key[COMPUTE_CPMM_KEY_MAX];
             double *lat = &p->latency_s[s][o * p->n_layers + ml->group_of[i]];
             double *en = &p->energy_j[s][o * p->n_layers + ml->group_of[i]];
             enum core_rc rc;
@@ -154,6 +162,10 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct pro
             q.resource = sp->cpmm_resource[opt->resource];
             q.amount = opt->amount;
             q.layer = ml->desc[i];
+            if (truth && ml->measured) {
+                proto_layer_key(ml->measured, i, key, sizeof(key));
+                q.key = key;
+            }
             rc = truth ? compute_cpmm_truth(cpmm, &q, &r, e)
                        : compute_cpmm_predict(cpmm, &q, &r, e);
             if (rc != CORE_OK)

@@ -659,7 +659,17 @@ struct proto_layers {
     int *head;                       /* [n_groups]: its first nn layer (owned) */
     int *last;                       /* [n_groups]: its last, whose output it is (owned) */
     size_t n_groups;                 /* problem layers */
+    /* The model's name in stored profiles (borrowed; NULL: none): a truth
+     * prices each nn layer i with the CPMM key proto_layer_key(measured, i),
+     * so a resource whose profiles the caller added under those keys
+     * executes their measurements (DESIGN.md "Truth and model"); the
+     * prediction never uses them (its regression does). */
+    const char *measured;
 };
+
+/* The CPMM key of nn layer i of the model named model in stored profiles:
+ * "<model>/<i>", into buf (size bytes). */
+void proto_layer_key(const char *model, size_t i, char *buf, size_t size);
 
 /* Fill *out for model m (finalized or shapes only). CORE_E_INPUT (message
  * without file or line: a layer the CPMM cannot describe, more layers than

@@ -15,7 +15,13 @@
  * into one CPMM (declared figures: the roofline prices every layer); each
  * side's instances and options; and one problem per (device class, model)
  * that some group runs, with its truth (the problem priced as the world
- * executes it: compute_cpmm_truth) when some resource declares a bias.
+ * executes it: compute_cpmm_truth) when some resource declares a bias or
+ * names a stored profile (profile="FILE#KEY", FILE beside the scenario: a
+ * results database coinfer profile --db wrote). Such a resource's stored
+ * layers, matched to each model by its zoo name or file base name and by
+ * layer index and name, are added to the CPMM, whose regression is fitted
+ * on them before any problem is priced: the truth of each layer there is
+ * its measurement, the prediction the regression's.
  * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
@@ -227,21 +233,98 @@ static io_node workload_of(const struct io_config *c, io_node radio, const char 
     return IO_NODE_NONE;
 }
 
+/* The name model mc has in stored profiles, as coinfer profile names it:
+ * its zoo name, or its file's base name without ".xml". */
+static void measured_name(const struct proto_model_config *mc, char *buf, size_t size)
+{
+    const char *base;
+    size_t n;
+
+    if (mc->file[0] == '\0') {
+        snprintf(buf, size, "%s", mc->zoo);
+        return;
+    }
+    base = strrchr(mc->file, '/');
+    snprintf(buf, size, "%s", base ? base + 1 : mc->file);
+    n = strlen(buf);
+    if (n > 4 && strcmp(buf + n - 4, ".xml") == 0)
+        buf[n - 4] = '\0';
+}
+
+/* Add to the CPMM every layer of model m (its layers ml, its name in
+ * profiles name) that runs code, as stored under resource r's key: the
+ * samples its regression fits and its truth answers with. A model or a
+ * layer the store lacks, or a layer stored under another name (a
+ * different model of that name), is an error at the resource's line. */
+static enum core_rc add_measured(const struct run_assembly *a, struct compute_cpmm *cpmm,
+                                 size_t r, const struct db_profile_store *st,
+                                 const struct nn_model *m, const struct proto_layers *ml,
+                                 const char *name, struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    io_node rn = io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r);
+    const struct compute_resource_config *rc_ = DATA(c, rn, struct compute_resource_config);
+    char key[COMPUTE_CPMM_KEY_MAX];
+
+    if (!db_profile_store_has_model(st, name))
+        return io_config_err(c, rn, e,
+                             "resource '%s': profile \"%s\" holds no model '%s' (record it with "
+                             "coinfer profile %s --threads %d --db FILE on host %s)",
+                             rc_->name, rc_->profile, name, name, st->threads, st->key);
+    for (size_t i = 0; i < ml->n; i++) {
+        const struct db_stored_layer *l;
+        struct core_err why;
+
+        if (ml->alias[i])
+            continue;
+        l = db_profile_store_find(st, name, (int)i);
+        if (!l || strcmp(l->layer_name, nn_model_layer_name(m, (int)i)) != 0 ||
+            !(l->latency_s > 0.0))
+            return io_config_err(
+                c, rn, e, "resource '%s': profile \"%s\" %s layer %zu '%s' of model '%s'%s%s%s",
+                rc_->name, rc_->profile, l ? "does not time" : "holds no", i,
+                nn_model_layer_name(m, (int)i), name,
+                l ? " (it stores a layer '" : " (a profile of another model of that name?)",
+                l ? l->layer_name : "", l ? "' there with no time: another model of that name?)"
+                                          : "");
+        proto_layer_key(name, i, key, sizeof(key));
+        core_err_clear(&why);
+        if (compute_cpmm_add_profile(cpmm, r, (double)st->threads, key, &ml->desc[i],
+                                     l->latency_s, &why) != CORE_OK)
+            return why.rc == CORE_E_NOMEM
+                       ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
+                       : io_config_err(c, rn, e, "resource '%s': %s", rc_->name, why.msg);
+    }
+    return CORE_OK;
+}
+
 /* The models and one problem per (device class, model) some group runs,
- * and its truth (its own when no resource declares a bias). */
-static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cpmm, bool real,
+ * and its truth (its own when no resource declares a bias or a profile):
+ * first every model loaded and, for each resource with a stored profile
+ * (stores[r] non-NULL), its layers added to the CPMM, which is then
+ * fitted; then the problems priced. */
+static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cpmm,
+                                 struct db_profile_store *const *stores, bool real,
                                  struct core_err *e)
 {
     const struct io_config *c = a->cfg;
     struct proto_world_config *cfg = &a->collab;
     io_node radio = io_config_child(c, IO_NODE_ROOT, IO_EL_RADIO, 0);
-    enum core_rc rc = CORE_OK;
+    const size_t n_res = io_config_count(c, IO_NODE_ROOT, IO_EL_RESOURCE);
+    struct proto_layers *mls = NULL;
+    char (*names)[CORE_KNOB_STRING_MAX] = NULL;
+    bool any_store = false;
+    enum core_rc rc;
 
+    for (size_t r = 0; r < n_res; r++)
+        any_store = any_store || stores[r];
+    rc = alloc_array(a, &mls, a->n_models, sizeof(*mls), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &names, a->n_models, sizeof(*names), e);
     for (size_t m = 0; rc == CORE_OK && m < a->n_models; m++) {
         io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
         const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
         struct proto_model *pm = &a->models[m];
-        struct proto_layers ml;
         struct core_err why;
 
         pm->name = mc->name;
@@ -251,12 +334,31 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         pm->output_bytes = (double)nn_model_tensor_bytes(
             a->nn_models[m], (int)nn_model_n_layers(a->nn_models[m]) - 1);
         core_err_clear(&why);
-        if (proto_layers_init(a->nn_models[m], &ml, &why) != CORE_OK) {
+        if (proto_layers_init(a->nn_models[m], &mls[m], &why) != CORE_OK) {
             rc = why.rc == CORE_E_NOMEM
                      ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
                      : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
             break;
         }
+        measured_name(mc, names[m], sizeof(names[m]));
+        if (any_store)
+            mls[m].measured = names[m];
+        for (size_t r = 0; rc == CORE_OK && r < n_res; r++)
+            if (stores[r])
+                rc = add_measured(a, cpmm, r, stores[r], a->nn_models[m], &mls[m], names[m], e);
+    }
+    /* Without stored profiles the fit is empty, and every price comes from
+     * the roofline. */
+    if (rc == CORE_OK)
+        rc = compute_cpmm_fit(cpmm, e);
+    if (rc == CORE_OK && compute_cpmm_biased(cpmm))
+        rc = alloc_array(a, &a->truths, a->n_devices * a->n_models, sizeof(*a->truths), e);
+    for (size_t m = 0; rc == CORE_OK && m < a->n_models; m++) {
+        io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
+        const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
+        const struct proto_layers *ml = &mls[m];
+        struct core_err why;
+
         for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
             const struct proto_device_config *dc =
                 DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
@@ -267,11 +369,11 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             if (wn == IO_NODE_NONE)
                 continue; /* no UE of this class runs this model */
             core_err_clear(&why);
-            rc = proto_problem_build(cpmm, a->nn_models[m], &ml, &a->devices[d].price,
+            rc = proto_problem_build(cpmm, a->nn_models[m], ml, &a->devices[d].price,
                                      &a->edge.price, mc->input_element_bytes,
                                      cfg->protocol.header_bytes, false, p, &why);
             if (rc == CORE_OK && a->truths)
-                rc = proto_problem_build(cpmm, a->nn_models[m], &ml, &a->devices[d].price,
+                rc = proto_problem_build(cpmm, a->nn_models[m], ml, &a->devices[d].price,
                                          &a->edge.price, mc->input_element_bytes,
                                          cfg->protocol.header_bytes, true,
                                          &a->truths[d * a->n_models + m], &why);
@@ -286,14 +388,20 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                     a->truths ? &a->truths[d * a->n_models + m] : p;
             }
         }
-        a->layer_group[m] = ml.group_of; /* kept for real mode */
-        ml.group_of = NULL;
-        proto_layers_fini(&ml);
-        if (real) {
-            pm->real = a->nn_models[m];
-            pm->real_group = a->layer_group[m];
+    }
+    for (size_t m = 0; mls && m < a->n_models; m++) {
+        if (mls[m].n > 0) {
+            a->layer_group[m] = mls[m].group_of; /* kept for real mode */
+            mls[m].group_of = NULL;
+        }
+        proto_layers_fini(&mls[m]);
+        if (real && a->nn_models[m]) {
+            a->models[m].real = a->nn_models[m];
+            a->models[m].real_group = a->layer_group[m];
         }
     }
+    core_free(mls);
+    core_free(names);
     return rc;
 }
 
@@ -338,6 +446,65 @@ static enum core_rc build_groups(struct run_assembly *a, struct core_err *e)
     return CORE_OK;
 }
 
+/* Resource rn's stored profile into *out (owned; NULL when it names none):
+ * its FILE taken from the scenario file's directory. A missing file or key
+ * is an error at the resource's line. */
+static enum core_rc load_store(const struct run_assembly *a, io_node rn,
+                               struct db_profile_store **out, struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    const struct compute_resource_config *rc_ = DATA(c, rn, struct compute_resource_config);
+    char file[CORE_KNOB_STRING_MAX], key[CORE_KNOB_STRING_MAX], path[IO_PATH_MAX];
+    struct core_err why;
+
+    *out = NULL;
+    if (rc_->profile[0] == '\0')
+        return CORE_OK;
+    /* compute_resource_from_config checked the form already. */
+    if (!compute_resource_profile_split(rc_->profile, file, key))
+        CORE_ASSERT(!"a profile compute_resource_from_config accepted");
+    io_resolve_beside(io_config_path(c), file, path, sizeof(path));
+    core_err_clear(&why);
+    if (db_profile_store_load(path, key, out, &why) == CORE_OK)
+        return CORE_OK;
+    if (why.rc == CORE_E_NOMEM)
+        return core_err(e, why.rc, "%s", why.msg);
+    return io_config_err(c, rn, e, "resource '%s': profile \"%s\": %s", rc_->name,
+                         rc_->profile, why.msg);
+}
+
+/* Every option of side sd (its <use> elements under node) on a resource
+ * with a stored profile must take the profile's threads as its cores: the
+ * measurement is the truth at that amount only. */
+static enum core_rc check_measured_amounts(const struct run_assembly *a, io_node node,
+                                           bool is_edge, const struct run_side *sd,
+                                           struct db_profile_store *const *stores,
+                                           struct core_err *e)
+{
+    const struct io_config *c = a->cfg;
+    const uint16_t use_el = is_edge ? IO_EL_EDGE_USE : IO_EL_DEVICE_USE;
+
+    for (size_t o = 0; o < sd->opts.n; o++) {
+        const struct compute_option *opt = &sd->opts.option[o];
+        const size_t r = sd->cpmm_resource[opt->resource];
+        const struct db_profile_store *st = stores[r];
+
+        if (st && opt->amount != (double)st->threads)
+            return io_config_err(
+                c, io_config_child(c, node, use_el, opt->resource), e,
+                "option '%s' takes %g cores of resource '%s', whose profile \"%s\" was "
+                "measured on %d thread%s: its options take %d (amounts=\"%d\"; or profile it "
+                "again with --threads %g)",
+                opt->label, opt->amount,
+                DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r),
+                     struct compute_resource_config)->name,
+                DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r),
+                     struct compute_resource_config)->profile,
+                st->threads, st->threads == 1 ? "" : "s", st->threads, st->threads, opt->amount);
+    }
+    return CORE_OK;
+}
+
 static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm *cpmm,
                                     struct core_err *e)
 {
@@ -346,6 +513,7 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
     io_node edge = io_config_child(c, IO_NODE_ROOT, IO_EL_EDGE, 0);
     const struct proto_edge_config *ec = DATA(c, edge, struct proto_edge_config);
     const size_t n_res = io_config_count(c, IO_NODE_ROOT, IO_EL_RESOURCE);
+    struct db_profile_store **stores = NULL;
     enum core_rc rc;
 
     a->n_models = io_config_count(c, IO_NODE_ROOT, IO_EL_MODEL);
@@ -378,6 +546,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
                          e);
     if (rc == CORE_OK)
         rc = alloc_array(a, &a->truth_of, a->n_devices * a->n_models, sizeof(*a->truth_of), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &stores, n_res, sizeof(*stores), e);
     for (size_t r = 0; rc == CORE_OK && r < n_res; r++) {
         io_node rn = io_config_child(c, IO_NODE_ROOT, IO_EL_RESOURCE, r);
         struct compute_resource res;
@@ -387,12 +557,9 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
         if (rc == CORE_OK)
             rc = compute_cpmm_add_resource(cpmm, &res, &index, e);
         CORE_ASSERT(rc != CORE_OK || index == r);
+        if (rc == CORE_OK)
+            rc = load_store(a, rn, &stores[r], e);
     }
-    /* No profiles: the fit is empty, and every price comes from the roofline. */
-    if (rc == CORE_OK)
-        rc = compute_cpmm_fit(cpmm, e);
-    if (rc == CORE_OK && compute_cpmm_biased(cpmm))
-        rc = alloc_array(a, &a->truths, a->n_devices * a->n_models, sizeof(*a->truths), e);
     if (rc == CORE_OK)
         rc = side_build(a, edge, true, ec->default_option, "the edge", ec->copy_latency_s,
                         ec->copy_bandwidth_bps, ec->copy_power_w, &a->edge, e);
@@ -408,9 +575,17 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
         a->device_sides[d] = a->devices[d].side;
     }
     if (rc == CORE_OK)
-        rc = build_models(a, cpmm, cfg->inference.mode == PROTO_INFER_REAL, e);
+        rc = check_measured_amounts(a, edge, true, &a->edge, stores, e);
+    for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++)
+        rc = check_measured_amounts(a, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d), false,
+                                    &a->devices[d], stores, e);
+    if (rc == CORE_OK)
+        rc = build_models(a, cpmm, stores, cfg->inference.mode == PROTO_INFER_REAL, e);
     if (rc == CORE_OK)
         rc = build_groups(a, e);
+    for (size_t r = 0; stores && r < n_res; r++)
+        db_profile_store_destroy(stores[r]);
+    core_free(stores);
     if (rc != CORE_OK)
         return rc;
     cfg->n_models = a->n_models;

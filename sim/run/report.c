@@ -563,7 +563,7 @@ static enum core_rc print_inferences(struct db_reader *r, enum run_report_by by,
 static const struct column profile_columns[] = {
     {"model", false},   {"resource", false}, {"threads", true},     {"layers", true},
     {"reps", true},     {"latency_s", true}, {"flops", true},       {"params", true},
-    {"profiled_at", false},
+    {"profiled_at", false}, {"host_key", false},
 };
 
 struct profiles_ctx {
@@ -584,21 +584,25 @@ static enum core_rc profile_row(void *ctx, const struct db_value *cols, size_t n
             snprintf(row[c], CELL_MAX, "-");
         else if (c == 5)
             format_number(cols[c].d, row[c]);
-        else if (c == 0 || c == 1 || c == 8)
+        else if (c == 0 || c == 1 || c == 8 || c == 9)
             format_text(&cols[c], row[c]);
         else
             snprintf(row[c], CELL_MAX, "%lld", (long long)cols[c].i);
     }
+    for (size_t c = n; c < p->t.n_cols; c++)
+        snprintf(row[c], CELL_MAX, "-"); /* a database from before host keys */
     return CORE_OK;
 }
 
 /* The profiles table: one line per profile (model, resource, threads,
- * profiled_at), oldest first. Prints nothing when there is none. */
+ * profiled_at, host key), oldest first. Prints nothing when there is none. */
 static enum core_rc print_profiles(struct db_reader *r, FILE *out, struct core_err *e)
 {
     struct profiles_ctx p = {{profile_columns, ARRAY_LEN(profile_columns), NULL, 0, 0, 0},
                              db_reader_path(r)};
-    enum core_rc rc = db_query(r, DB_Q_PROFILES, 0, profile_row, &p, e);
+    enum core_rc rc = db_query(r,
+                               db_reader_version(r) >= 11 ? DB_Q_PROFILES_BY_HOST : DB_Q_PROFILES,
+                               0, profile_row, &p, e);
 
     if (rc == CORE_OK && p.t.n_rows > 0) {
         fprintf(out, "\nprofiles (latency_s: median of reps runs of the whole model):\n");

@@ -62,9 +62,10 @@ struct run_assembly {
     struct compute_problem *problems;   /* [n_devices x n_models] (owned) */
     struct compute_problem **problem_of; /* [n_devices x n_models]: NULL where unused (owned) */
     /* The same priced as the world executes them (compute_cpmm_truth):
-     * built only when some resource declares a bias, else each entry of
+     * built only when some resource declares a bias or names a stored
+     * profile (its measurements are its truth), else each entry of
      * truth_of is its problem_of. */
-    struct compute_problem *truths;     /* [n_devices x n_models] (owned; NULL: no bias) */
+    struct compute_problem *truths;     /* [n_devices x n_models] (owned; NULL: none) */
     struct compute_problem **truth_of;  /* [n_devices x n_models]: NULL where unused (owned) */
     struct proto_group *proto_groups;   /* [radio.n_groups] (owned) */
     struct proto_workload *workloads;   /* every group's, in order (owned) */
@@ -74,9 +75,12 @@ struct run_assembly {
 };
 
 /* Assemble scenario c (loaded and checked by io_scenario_load). Bad input
- * only the models reveal — a model file's own errors (its FILE:LINE), a
- * layer no resource of a device nor the edge runs (the <workload>'s
- * FILE:LINE) — is CORE_E_INPUT; CORE_E_NOMEM. *out returned owned. */
+ * only the models or stored profiles reveal — a model file's own errors
+ * (its FILE:LINE), a layer no resource of a device nor the edge runs (the
+ * <workload>'s FILE:LINE), a resource's profile file or key missing or
+ * lacking a model or layer (the <resource>'s), an option at other cores
+ * than its profile's threads (the <use>'s) — is CORE_E_INPUT; CORE_E_NOMEM.
+ * *out returned owned. */
 enum core_rc run_assemble(const struct io_config *c, struct run_assembly **out,
                           struct core_err *e);
 void run_assembly_destroy(struct run_assembly *a); /* NULL is a no-op */

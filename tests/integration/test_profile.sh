@@ -52,6 +52,7 @@ expect_match "--csv: the total line goes to stderr" "$(tail -n 1 <<<"$ERR")" "$T
 
 # ---- --db -------------------------------------------------------------------------
 expect_exit 0 "profile --db" "$COINFER" profile lenet5 --reps 3 --db "$TMP/p.db"
+DB_OUT=$OUT
 expect_eq "--db: layers + 1 rows" "$(sql "$TMP/p.db" "SELECT count(*) FROM profiles")" 10
 expect_eq "--db: the whole model is layer_index -1" \
     "$(sql "$TMP/p.db" "SELECT layer_name, flops, params, reps, resource, threads FROM profiles WHERE layer_index = -1")" \
@@ -60,6 +61,29 @@ expect_eq "--db: the whole model's latency is the printed one" \
     "$(sql "$TMP/p.db" "SELECT latency_s > 0 AND latency_min_s <= latency_s AND latency_s <= latency_max_s FROM profiles WHERE layer_index = -1")" 1
 expect_exit 0 "report reads a database with profiles only" "$COINFER" report "$TMP/p.db"
 expect_match "report lists the profile" "$OUT" "^lenet5 +host-cpu +1 +9 +3 "
+# The host key: this CPU's model (/proc/cpuinfo), the kernels that ran, the threads.
+cpu=$(sed -nE 's/^model name[[:space:]]*:[[:space:]]*(.*[^[:space:]])[[:space:]]*$/\1/p' /proc/cpuinfo | head -n 1)
+kernels=$(sed -nE 's/^OpenBLAS kernels: ([^ ]+) .*/\1/p' <<<"$DB_OUT" | head -n 1)
+key=$(printf '%s' "${cpu:-unknown}" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
+key="$key:$(printf '%s' "$kernels" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//'):1t"
+expect_eq "--db: every row carries the host key (CPU:kernels:threads)" \
+    "$(sql "$TMP/p.db" "SELECT DISTINCT host_key FROM profiles")" "$key"
+expect_match "--db: it says the key and how a scenario names it" "$DB_OUT" \
+    "under host key $key, replacing any earlier profile of lenet5 under that key \(a scenario resource reads them as profile=\"$TMP/p.db#$key\"\)"
+expect_eq "--db: the CPU and OpenBLAS columns are the host's" \
+    "$(sql "$TMP/p.db" "SELECT DISTINCT cpu_model, blas_coretype, blas_corename, blas_config LIKE 'OpenBLAS %' FROM profiles")" \
+    "${cpu:-unknown}|${OPENBLAS_CORETYPE:-}|$kernels|1"
+expect_exit 0 "report on the keyed profiles" "$COINFER" report "$TMP/p.db"
+expect_match "report names each profile's host key" "$OUT" "^lenet5 +host-cpu +1 +9 +3 .* $key$"
+expect_exit 0 "profile --db again, same key" "$COINFER" profile lenet5 --reps 3 --db "$TMP/p.db" -q
+expect_eq "--db again: the key's profile is replaced, not added" \
+    "$(sql "$TMP/p.db" "SELECT count(*), count(DISTINCT profiled_at) FROM profiles")" "10|1"
+if [ "$(nproc)" -ge 2 ]; then
+    expect_exit 0 "profile --db on 2 threads" "$COINFER" profile lenet5 --reps 3 --threads 2 --db "$TMP/p.db" -q
+    expect_eq "--db on 2 threads: another key beside the first" \
+        "$(sql "$TMP/p.db" "SELECT host_key, count(*) FROM profiles GROUP BY host_key ORDER BY host_key")" \
+        "$key|10"$'\n'"${key%:1t}:2t|10"
+fi
 expect_exit 0 "profile without --db" "$COINFER" profile lenet5 --reps 3 --quiet
 if [ ! -e results/lenet5.db ]; then pass "without --db no database is written"; else
     fail "without --db no database is written" "results/lenet5.db exists"; fi

@@ -382,10 +382,10 @@ static void test_dwconv_features_count_tap_blocks_rows_and_activation(void **sta
     /* 3x3 stride-1 depthwise, 144 x 56 x 56 -> 144 x 54 x 54 (Wo 54: seven
      * blocks of 8), silu fused: tap multiply-adds of whole blocks, input
      * bytes copied, the activation's vector operations, rows, outputs,
-     * planes. */
+     * planes, the call. */
     struct compute_layer_desc d;
     const double in_b = 4.0 * 144 * 56 * 56, outs = 144.0 * 54 * 54;
-    const double want[6] = {144.0 * 54 * 56 * 9, in_b, outs * 36 / 8, 144.0 * 54, outs, 144};
+    const double want[7] = {144.0 * 54 * 56 * 9, in_b, outs * 36 / 8, 144.0 * 54, outs, 144, 1};
     double x[COMPUTE_CPMM_MAX_FEATURES];
     size_t j;
 
@@ -404,8 +404,8 @@ static void test_dwconv_features_count_tap_blocks_rows_and_activation(void **sta
     d.c_in = d.c_out = d.groups = 144;
     d.out_h = 54;
     d.act = COMPUTE_ACT_EXP;
-    assert_int_equal(compute_cpmm_features(&d, x), 6);
-    for (j = 0; j < 6; j++)
+    assert_int_equal(compute_cpmm_features(&d, x), 7);
+    for (j = 0; j < 7; j++)
         if (x[j] != want[j]) {
             print_error("feature %zu = %g, expected %g\n", j, x[j], want[j]);
             fail();
@@ -589,6 +589,52 @@ static void test_truth_is_the_prediction_times_the_declared_bias(void **state)
     compute_cpmm_destroy(c);
 }
 
+/* A resource with stored profiles (a scenario's profile="FILE#KEY"): the
+ * truth asked with a layer's key is its measurement (times the bias), the
+ * prediction asked without it the regression fitted on the measurements;
+ * once a profile is added the truth may differ from the prediction. */
+static void test_truth_under_a_key_is_the_measurement_prediction_the_regression(void **state)
+{
+    struct compute_cpmm *c = compute_cpmm_create();
+    struct compute_resource r;
+    struct compute_cpmm_request q = {0};
+    struct compute_cpmm_reply pred, truth;
+    struct core_err e = {0};
+    size_t idx;
+
+    (void)state;
+    host(&r);
+    r.units = 1;
+    r.bias[COMPUTE_LAYER_FC] = 2.0;
+    assert_rc(compute_cpmm_add_resource(c, &r, &idx, &e), CORE_OK);
+    assert_true(compute_cpmm_biased(c)); /* the fc bias */
+    r.bias[COMPUTE_LAYER_FC] = 1.0;
+    compute_cpmm_destroy(c);
+    c = compute_cpmm_create();
+    assert_rc(compute_cpmm_add_resource(c, &r, &idx, &e), CORE_OK);
+    assert_false(compute_cpmm_biased(c));
+    /* Two relus of 1 and 3 MB measured at 1.0 and 2.0 ms: no line through
+     * the origin fits both, so the regression misses each. */
+    q.layer = layer(COMPUTE_LAYER_RELU, 1e6, 1e6);
+    assert_rc(compute_cpmm_add_profile(c, idx, 1.0, "net/0", &q.layer, 1e-3, &e), CORE_OK);
+    q.layer = layer(COMPUTE_LAYER_RELU, 3e6, 3e6);
+    assert_rc(compute_cpmm_add_profile(c, idx, 1.0, "net/1", &q.layer, 2e-3, &e), CORE_OK);
+    assert_rc(compute_cpmm_fit(c, &e), CORE_OK);
+    assert_true(compute_cpmm_biased(c));
+    q.resource = idx;
+    q.amount = 1.0;
+    q.key = NULL; /* what deciders are told */
+    assert_rc(compute_cpmm_predict(c, &q, &pred, &e), CORE_OK);
+    assert_int_equal(pred.source, COMPUTE_CPMM_REGRESSION);
+    q.key = "net/1"; /* what the world executes */
+    assert_rc(compute_cpmm_truth(c, &q, &truth, &e), CORE_OK);
+    assert_int_equal(truth.source, COMPUTE_CPMM_MEASURED);
+    assert_near(truth.latency_s, 2e-3, 0.0);
+    assert_near(truth.energy_j, 20.0 * 2e-3, 1e-15); /* all of its one core */
+    assert_true(fabs(pred.latency_s - truth.latency_s) > 1e-5);
+    compute_cpmm_destroy(c);
+}
+
 /* ---- the resource declaration ----------------------------------------- */
 
 static enum core_rc set_knobs(struct compute_resource_config *cfg, const char *const *kv, size_t n)
@@ -689,13 +735,20 @@ static void test_resource_declaration_errors_name_the_resource(void **state)
                                             "lstm=2"};
     static const char *const bias_text[] = {"name", "n", "measured", "true", "bias-by-type",
                                             "fc=slow"};
+    static const char *const no_hash[] = {"name", "n", "profile", "hosts.db"};
+    static const char *const no_key[] = {"name", "n", "profile", "hosts.db#"};
+    static const char *const no_file[] = {"name", "n", "profile", "#amd-epyc:haswell:1t"};
+    static const char *const both[] = {"name", "n", "measured", "true", "profile", "h.db#k"};
     const char *const *cases[] = {bad_type,   bad_eff,  no_eq,    eff_type,  gpu_units,
                                   undeclared, power,    bias_zero, bias_big, bias_type,
-                                  bias_text};
+                                  bias_text,  no_hash,  no_key,   no_file,   both};
     const size_t lens[] = {ARRAY_LEN(bad_type),  ARRAY_LEN(bad_eff),   ARRAY_LEN(no_eq),
                            ARRAY_LEN(eff_type),  ARRAY_LEN(gpu_units), ARRAY_LEN(undeclared),
                            ARRAY_LEN(power),     ARRAY_LEN(bias_zero), ARRAY_LEN(bias_big),
-                           ARRAY_LEN(bias_type), ARRAY_LEN(bias_text)};
+                           ARRAY_LEN(bias_type), ARRAY_LEN(bias_text), ARRAY_LEN(no_hash),
+                           ARRAY_LEN(no_key),    ARRAY_LEN(no_file),   ARRAY_LEN(both)};
+    static const char *const profiled[] = {"name", "n", "profile", "dir#x/hosts.db#a:b:1t"};
+    char file[CORE_KNOB_STRING_MAX], key[CORE_KNOB_STRING_MAX];
     struct compute_resource_config cfg;
     struct compute_resource r;
     struct core_err e = {0};
@@ -712,6 +765,14 @@ static void test_resource_declaration_errors_name_the_resource(void **state)
     assert_true(r.measured);
     assert_int_equal(r.units, 2);
     assert_true(r.supports[COMPUTE_LAYER_SOFTMAX]);
+    /* a stored profile stands for the declared figures; FILE#KEY splits at the last '#' */
+    assert_rc(set_knobs(&cfg, profiled, ARRAY_LEN(profiled)), CORE_OK);
+    assert_rc(compute_resource_from_config(&cfg, &r, &e), CORE_OK);
+    assert_false(r.measured);
+    assert_true(compute_resource_profile_split(cfg.profile, file, key));
+    assert_string_equal(file, "dir#x/hosts.db");
+    assert_string_equal(key, "a:b:1t");
+    assert_false(compute_resource_profile_split("hosts.db", file, key));
 }
 
 static void test_layer_type_names_round_trip(void **state)
@@ -886,6 +947,7 @@ int main(void)
         TEST(test_family_fit_prices_types_never_profiled),
         TEST(test_bad_requests_are_input_errors),
         TEST(test_truth_is_the_prediction_times_the_declared_bias),
+        TEST(test_truth_under_a_key_is_the_measurement_prediction_the_regression),
         TEST(test_resource_declaration_resolves_units_types_and_efficiencies),
         TEST(test_resource_declaration_errors_name_the_resource),
         TEST(test_layer_type_names_round_trip),

@@ -135,7 +135,8 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     raw_columns(conn, "profiles", cols, sizeof(cols));
     assert_string_equal(cols, "model,layer_index,layer_name,layer_type,resource,threads,flops,"
                               "params,out_bytes,latency_s,reps,latency_min_s,latency_max_s,"
-                              "profiled_at");
+                              "profiled_at,host_key,cpu_model,blas_coretype,blas_corename,"
+                              "blas_cpu_family,blas_config");
     raw_columns(conn, "inferences", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,inference_id,ue_id,cell_id,model,split,t_request_s,"
                               "t_done_s,latency_s,ue_compute_s,uplink_s,edge_queue_s,"
@@ -162,7 +163,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "exited,correct,exit_rate,exit_accuracy,stage_macs,"
                               "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
                               "measured_at");
-    assert_int_equal(db_schema_version(), 11);
+    assert_int_equal(db_schema_version(), 12);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");

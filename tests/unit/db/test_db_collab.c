@@ -704,6 +704,13 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP INDEX profiles_by_host;"
+             "ALTER TABLE profiles DROP COLUMN host_key;"
+             "ALTER TABLE profiles DROP COLUMN cpu_model;"
+             "ALTER TABLE profiles DROP COLUMN blas_coretype;"
+             "ALTER TABLE profiles DROP COLUMN blas_corename;"
+             "ALTER TABLE profiles DROP COLUMN blas_cpu_family;"
+             "ALTER TABLE profiles DROP COLUMN blas_config;"
              "DROP TABLE exit_accuracy;"
              "DROP TABLE accuracy;"
              "DROP TABLE training_steps;"

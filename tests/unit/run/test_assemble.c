@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
 
 #include "io/io.h"
@@ -312,6 +314,136 @@ static void test_collab_truth_is_the_prediction_times_each_resource_bias(void **
     destroy(plain);
 }
 
+/* Each stored layer of the profile file the fixtures name, sum per model
+ * over the problem layers: read straight from the file with SQLite. */
+#define PROFILE_DB  "scenarios/profiles/amd-epyc.db"
+#define PROFILE_KEY "amd-epyc:haswell:1t"
+static double stored_s(const char *model, int layer)
+{
+    sqlite3 *conn = NULL;
+    sqlite3_stmt *st = NULL;
+    double t = NAN;
+
+    assert_int_equal(sqlite3_open_v2(PROFILE_DB, &conn, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(conn,
+                                        "SELECT latency_s FROM profiles WHERE host_key = ?1 AND "
+                                        "model = ?2 AND layer_index = ?3",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, PROFILE_KEY, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, layer);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        t = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+    return t;
+}
+
+/* A resource with profile="FILE#KEY": the truth of each problem layer on
+ * its option is the sum of its nn layers' stored measurements (plus 1 ns
+ * per alias, which the profile times as 0), with energy its active power
+ * times that; the prediction is the CPMM's regression fitted on them,
+ * which misses some layers; the phone's declared CPU keeps its roofline
+ * as both prediction and truth. */
+static void test_collab_stored_profile_is_the_truth_and_the_regression_the_prediction(
+    void **unused)
+{
+    struct run_assembly *c = build_ok(DATA "collab-profile-valid.xml");
+    const struct compute_problem *p = proto_problem(&c->collab, 0, 0); /* phone, lenet5 */
+    const struct compute_problem *t = proto_truth(&c->collab, 0, 0);
+    size_t n_nn = nn_model_n_layers(c->nn_models[0]), missed = 0;
+
+    assert_ptr_not_equal(p, t);
+    assert_int_equal(p->n_options[COMPUTE_SIDE_EDGE], 1);
+    for (size_t g = 0; g < p->n_layers; g++) {
+        double want = 0.0, measured = 0.0;
+
+        for (size_t i = 0; i < n_nn; i++) {
+            const double s_i = stored_s("lenet5", (int)i);
+
+            if (c->layer_group[0][i] != g)
+                continue;
+            if (nn_model_layer_alias(c->nn_models[0], (int)i) || s_i == 0.0) {
+                want += 1e-9; /* a pointer hand-off, no energy */
+            } else {
+                want += s_i;
+                measured += s_i;
+            }
+        }
+        assert_false(isnan(want));
+        assert_close(compute_problem_latency_s(t, COMPUTE_SIDE_EDGE, 0, g), want, "stored");
+        assert_close(compute_problem_energy_j(t, COMPUTE_SIDE_EDGE, 0, g), 10.0 * measured,
+                     "stored energy");
+        missed += compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, 0, g) !=
+                  compute_problem_latency_s(t, COMPUTE_SIDE_EDGE, 0, g);
+        for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
+            assert_true(compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, g) ==
+                        compute_problem_latency_s(t, COMPUTE_SIDE_UE, o, g));
+    }
+    if (missed == 0) {
+        print_error("the regression priced every layer exactly as measured: no model error\n");
+        fail();
+    }
+    destroy(c);
+}
+
+/* A profile file that lacks one layer of a model the scenario runs is a
+ * FILE:LINE error at the resource naming the layer (a copy of the shipped
+ * file with lenet5's layer 0 deleted, beside a copy of the fixture). */
+static void test_collab_profile_missing_a_layer_names_it(void **unused)
+{
+    struct testutil_dir *d = testutil_dir_create("assemble", "hosts.db");
+    char scen[192], want[512];
+    struct core_err e = {0};
+    sqlite3 *conn = NULL;
+    FILE *in, *out;
+    char buf[4096];
+    size_t n;
+
+    assert_non_null(d);
+    in = fopen(PROFILE_DB, "rb");
+    out = fopen(d->path, "wb");
+    assert_true(in && out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    assert_int_equal(sqlite3_open(d->path, &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(conn,
+                                  "DELETE FROM profiles WHERE model = 'lenet5' AND "
+                                  "layer_index = 0 AND host_key = '" PROFILE_KEY "'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(conn);
+    snprintf(scen, sizeof(scen), "%s/s.xml", d->dir);
+    in = fopen(DATA "collab-profile-valid.xml", "r");
+    out = fopen(scen, "w");
+    assert_true(in && out);
+    while (fgets(buf, sizeof(buf), in)) {
+        char *at = strstr(buf, "../../../scenarios/profiles/amd-epyc.db");
+
+        if (at)
+            fprintf(out, "%.*shosts.db%s", (int)(at - buf), buf,
+                    at + strlen("../../../scenarios/profiles/amd-epyc.db"));
+        else
+            fputs(buf, out);
+    }
+    fclose(in);
+    fclose(out);
+    assert_int_equal(run_validate(scen, &e), CORE_E_INPUT);
+    snprintf(want, sizeof(want),
+             "%s:14: element 'resource': resource 'epyc': profile \"hosts.db#" PROFILE_KEY
+             "\" holds no layer 0 'conv2d0' of model 'lenet5' (a profile of another model of "
+             "that name?)",
+             scen);
+    if (strcmp(e.msg, want) != 0) {
+        print_error("got      \"%s\"\nexpected \"%s\"\n", e.msg, want);
+        fail();
+    }
+    testutil_dir_destroy(d);
+}
+
 /* ResNet-18's folded batch norms and fused ReLUs join the layer they read:
  * conv2d0 + batchnorm1 + relu2 are problem layer 0, costing the conv's price
  * plus 1 ns per alias; maxpool3 is problem layer 1. */
@@ -396,9 +528,33 @@ static const struct {
     {"collab-bad-model-file.xml", "../models/bad_shape.xml:6: layer 1 'c2' (conv2d): kernel 7x7 "
                                   "does not fit input 3x3 with padding 0"},
     {"collab-measured.xml", "collab-measured.xml:12: element 'resource': resource 'cpu' is "
-                            "measured, but a collaborative scenario needs declared figures "
-                            "(peak, memory-bandwidth) for now: costed runs must be reproducible "
-                            "byte for byte"},
+                            "measured at run time, but a collaborative run must be reproducible "
+                            "byte for byte from its files: declare its figures (peak, "
+                            "memory-bandwidth) or name a stored profile of the host "
+                            "(profile=\"FILE#KEY\", from coinfer profile --db FILE)"},
+    {"collab-profile-malformed.xml",
+     "collab-profile-malformed.xml:14: element 'resource': resource 'epyc': profile "
+     "'../../../scenarios/profiles/amd-epyc.db' is not FILE#KEY (a results database written "
+     "by coinfer profile --db, '#', and a host key in it)"},
+    {"collab-profile-missing-file.xml",
+     "collab-profile-missing-file.xml:14: element 'resource': resource 'epyc': profile "
+     "\"../profiles/none.db#amd-epyc:haswell:1t\": tests/data/scenarios/../profiles/none.db: "
+     "no such results database"},
+    {"collab-profile-unknown-key.xml",
+     "collab-profile-unknown-key.xml:14: element 'resource': resource 'epyc': profile "
+     "\"../../../scenarios/profiles/amd-epyc.db#intel-xeon:skylakex:1t\": "
+     "tests/data/scenarios/../../../scenarios/profiles/amd-epyc.db: no profile under key "
+     "'intel-xeon:skylakex:1t' (its keys: amd-epyc:haswell:1t, amd-epyc:haswell:2t)"},
+    {"collab-profile-missing-model.xml",
+     "collab-profile-missing-model.xml:14: element 'resource': resource 'epyc': profile "
+     "\"../../../scenarios/profiles/amd-epyc.db#amd-epyc:haswell:1t\" holds no model "
+     "'alexnet' (record it with coinfer profile alexnet --threads 1 --db FILE on host "
+     "amd-epyc:haswell:1t)"},
+    {"collab-profile-amounts.xml",
+     "collab-profile-amounts.xml:20: element 'use': option 'cpu:2' takes 2 cores of resource "
+     "'epyc', whose profile \"../../../scenarios/profiles/amd-epyc.db#amd-epyc:haswell:1t\" "
+     "was measured on 1 thread: its options take 1 (amounts=\"1\"; or profile it again with "
+     "--threads 2)"},
     {"collab-workload-in-radio.xml", "collab-workload-in-radio.xml:7: element 'workload' is "
                                      "allowed only in a collaborative scenario (with <model>, "
                                      "<device> and <edge>)"},
@@ -449,17 +605,18 @@ static void test_collab_validate_file_gives_the_same_errors(void **unused)
     assert_int_equal(run_validate(SMALL, &e), CORE_OK);
 }
 
-static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
+/* Every allocation of path's assembly failed in turn. */
+static void out_of_memory_anywhere(const char *path, unsigned long max_k)
 {
     long live = core_alloc_live();
     struct core_err e = {0};
     enum core_rc rc = CORE_E_NOMEM;
     unsigned long k;
 
-    for (k = 1; rc == CORE_E_NOMEM && k < 1000; k++) {
+    for (k = 1; rc == CORE_E_NOMEM && k < max_k; k++) {
         struct run_assembly *c = NULL;
         core_alloc_fail_after(k);
-        rc = io_scenario_load(DATA "valid-collab-zoo.xml", NULL, 0, &scenario, &e);
+        rc = io_scenario_load(path, NULL, 0, &scenario, &e);
         if (rc == CORE_OK)
             rc = run_assemble(scenario, &c, &e);
         core_alloc_fail_after(0);
@@ -468,8 +625,17 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
         destroy(c);
         assert_int_equal(core_alloc_live(), live);
     }
+    if (rc != CORE_OK)
+        print_error("%s: rc %d after %lu allocations: %s\n", path, rc, k, e.msg);
     assert_int_equal(rc, CORE_OK);
     assert_true(k > 2);
+}
+
+static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(void **unused)
+{
+    out_of_memory_anywhere(DATA "valid-collab-zoo.xml", 1000);
+    /* with a stored profile: its store, its samples, the fit */
+    out_of_memory_anywhere(DATA "collab-profile-valid.xml", 5000);
 }
 
 int main(void)
@@ -480,6 +646,9 @@ int main(void)
         cmocka_unit_test(test_collab_options_labels_and_units_are_as_declared),
         cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
         cmocka_unit_test(test_collab_truth_is_the_prediction_times_each_resource_bias),
+        cmocka_unit_test(
+            test_collab_stored_profile_is_the_truth_and_the_regression_the_prediction),
+        cmocka_unit_test(test_collab_profile_missing_a_layer_names_it),
         cmocka_unit_test(test_collab_folded_and_fused_layers_join_their_producer),
         cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
         cmocka_unit_test(test_collab_real_mode_loads_runnable_models),

@@ -329,18 +329,31 @@ static void test_report_profiles_show_one_line_per_profile_with_or_without_runs(
          .resource = "host-cpu", .threads = 2, .flops = 120, .params = 21, .out_bytes = 8,
          .latency_s = 0.75, .reps = 5, .latency_min_s = 0.5, .latency_max_s = 1.5},
     };
+    /* profiled_at, then the host key: none for rows recorded without one */
     static const char *const want[] = {"tiny", "host-cpu", "2", "2", "5", "0.75", "120", "21",
-                                       NULL};
+                                       NULL, "-"};
+    static const char *const want_keyed[] = {"small", "host-cpu", "2", "2", "5", "0.75", "120",
+                                             "21", NULL, "amd-epyc:haswell:2t"};
+    static const struct db_profile_host host = {"amd-epyc:haswell:2t", "AMD EPYC", "Haswell",
+                                                "Haswell", "Cooperlake", "OpenBLAS 0.3.21"};
+    struct db_profile_row keyed[ARRAY_LEN(rows)];
     struct fixture *f = *state;
     struct core_err e;
     struct db *db = db_open(f->tmp->path, &e);
 
     assert_non_null(db);
     assert_int_equal(db_insert_profiles(db, rows, ARRAY_LEN(rows), &e), CORE_OK);
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        keyed[i] = rows[i];
+        keyed[i].model = "small";
+        keyed[i].host = &host;
+    }
+    assert_int_equal(db_replace_profile(db, keyed, ARRAY_LEN(keyed), &e), CORE_OK);
     db_close(db);
     assert_int_equal(report(f, &e), CORE_OK);
     assert_non_null(strstr(f->out, "no runs"));
     expect_tokens(f->out, "\nprofiles", "tiny", want, ARRAY_LEN(want));
+    expect_tokens(f->out, "\nprofiles", "small", want_keyed, ARRAY_LEN(want_keyed));
     make_known_run(f->tmp->path, "complete");
     assert_int_equal(report(f, &e), CORE_OK);
     expect_tokens(f->out, "\nprofiles", "tiny", want, ARRAY_LEN(want));
