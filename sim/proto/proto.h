@@ -157,6 +157,7 @@ extern const struct core_knob_table proto_protocol_knobs;
 struct proto_objective_config {
     double latency_weight; /* weight of latency, 1/s */
     double energy_weight;  /* weight of UE energy, 1/J */
+    double accuracy_weight; /* weight of the plan's expected accuracy (0..1), 1 */
 };
 extern const struct core_knob_table proto_objective_knobs;
 
@@ -558,6 +559,9 @@ struct proto_model_config {
     char file[CORE_KNOB_STRING_MAX]; /* model file, relative to the scenario ("": zoo) */
     char zoo[CORE_KNOB_STRING_MAX];  /* nn_zoo_name of a zoo model ("": file) */
     double input_element_bytes;      /* bytes per element of the input as sent uplink, B */
+    char accuracy[CORE_KNOB_STRING_MAX]; /* `coinfer accuracy` output, relative to the
+                                            scenario ("": none) */
+    char encoding[CORE_KNOB_STRING_MAX]; /* the encoding policies that do not choose one send */
 };
 extern const struct core_knob_table proto_model_knobs;
 

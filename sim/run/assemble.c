@@ -206,6 +206,42 @@ static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool re
     return CORE_OK;
 }
 
+/* Model mn's accuracy file (its accuracy attribute) into *acc (zeroed
+ * when it names none), its path in path. Without one its encoding must be
+ * fp32; in real mode it is refused (the correctness of a real inference is
+ * its own). */
+static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn, bool real,
+                                  struct io_accuracy *acc, char *path, struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    struct nn_encoding want;
+    struct core_err why;
+    enum core_rc rc;
+
+    memset(acc, 0, sizeof(*acc));
+    path[0] = '\0';
+    if (mc->accuracy[0] == '\0') {
+        if (!nn_encoding_parse(mc->encoding, &want) || want.kind != NN_ENC_FP32)
+            return io_config_err(a->cfg, mn, e,
+                                 "model '%s': encoding '%s' needs the model's accuracy data "
+                                 "(accuracy=\"FILE\", what `coinfer accuracy` printed)",
+                                 mc->name, mc->encoding);
+        return CORE_OK;
+    }
+    if (real)
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': accuracy data is for costed mode (inference "
+                             "mode=\"costed\")", mc->name);
+    io_resolve_beside(io_config_path(a->cfg), mc->accuracy, path, IO_PATH_MAX);
+    core_err_clear(&why);
+    rc = io_accuracy_load(path, acc, &why);
+    if (rc == CORE_E_INPUT)
+        return io_config_err(a->cfg, mn, e, "model '%s': %s", mc->name, why.msg);
+    if (rc != CORE_OK)
+        *e = why;
+    return rc;
+}
+
 /* The first workload of a group of device d that runs model m, or
  * IO_NODE_NONE. */
 static io_node workload_of(const struct io_config *c, io_node radio, const char *device,
@@ -242,6 +278,8 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
         struct proto_model *pm = &a->models[m];
         struct proto_layers ml;
+        struct io_accuracy acc;
+        char acc_path[IO_PATH_MAX];
         struct core_err why;
 
         pm->name = mc->name;
@@ -255,6 +293,11 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             rc = why.rc == CORE_E_NOMEM
                      ? core_err(e, why.rc, "%s: out of memory", io_config_path(c))
                      : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+            break;
+        }
+        rc = load_accuracy(a, mn, real, &acc, acc_path, e);
+        if (rc != CORE_OK) {
+            proto_layers_fini(&ml);
             break;
         }
         for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
@@ -280,12 +323,25 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                                    mc->name, why.msg);
             else if (rc != CORE_OK)
                 *e = why;
-            else {
+            if (rc == CORE_OK && acc.n_rows > 0) {
+                core_err_clear(&why);
+                rc = run_accuracy_attach(&acc, acc_path, a->nn_models[m], &ml, mc->encoding, p,
+                                         &why);
+                if (rc == CORE_OK && a->truths)
+                    rc = run_accuracy_attach(&acc, acc_path, a->nn_models[m], &ml, mc->encoding,
+                                             &a->truths[d * a->n_models + m], &why);
+                if (rc == CORE_E_INPUT)
+                    rc = io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+                else if (rc != CORE_OK)
+                    *e = why;
+            }
+            if (rc == CORE_OK) {
                 a->problem_of[d * a->n_models + m] = p;
                 a->truth_of[d * a->n_models + m] =
                     a->truths ? &a->truths[d * a->n_models + m] : p;
             }
         }
+        io_accuracy_fini(&acc);
         a->layer_group[m] = ml.group_of; /* kept for real mode */
         ml.group_of = NULL;
         proto_layers_fini(&ml);
