@@ -17,6 +17,7 @@
 #include "radio/radio.h"
 
 struct nn_model;
+struct nn_dataset;
 
 /* ---- simulation-wide settings: element <simulation> ---------------------- */
 
@@ -271,6 +272,9 @@ struct proto_model {
      * costed mode. */
     struct nn_model *real;
     const uint16_t *real_group;
+    /* Real mode: labelled test images each input is drawn from, the result
+     * compared with the label (borrowed; NULL: random bytes, no label). */
+    const struct nn_dataset *test_set;
 };
 
 struct proto_world_config {

@@ -134,6 +134,7 @@ struct proto_inf {
     float *real_buf;           /* real mode: the input, then the crossing tensors (owned) */
     double real_cross_bytes;   /* real mode: bytes of the crossing tensors, B */
     int32_t real_class;        /* real mode: the result's class (-1: none yet) */
+    int32_t real_label;        /* real mode: the input's label (-1: none) */
     double correct_u;          /* costed mode with accuracy data: its uniform draw on (0, 1);
                                   correct when below its plan's expected accuracy (NAN: none) */
 };

@@ -114,10 +114,13 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
     inf->deadline_s = wl->deadline_s;
     inf->t_request_s = ev->time_s;
     inf->real_class = -1;
+    inf->real_label = -1;
     inf->no_plan_layer = -1;
     /* Drawn at the request, in each UE's arrival order, so that an
      * inference draws the same number under every policy. */
-    inf->correct_u = ue->correct ? core_rng_uniform(ue->correct) : NAN;
+    inf->correct_u = ue->correct && !w->cfg->models[inf->model].real
+                         ? core_rng_uniform(ue->correct)
+                         : NAN;
     if (w->cfg->models[inf->model].real) {
         struct core_err e;
 

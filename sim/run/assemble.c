@@ -16,6 +16,9 @@
  * side's instances and options; and one problem per (device class, model)
  * that some group runs, with its truth (the problem priced as the world
  * executes it: compute_cpmm_truth) when some resource declares a bias.
+ * A model with accuracy data (<model accuracy>) offers its encodings on its
+ * problems and their truths (run_accuracy_attach); in real mode its inputs
+ * are Fashion-MNIST's test images, loaded once per run.
  * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
@@ -208,9 +211,8 @@ static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool re
 
 /* Model mn's accuracy file (its accuracy attribute) into *acc (zeroed
  * when it names none), its path in path. Without one its encoding must be
- * fp32; in real mode it is refused (the correctness of a real inference is
- * its own). */
-static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn, bool real,
+ * fp32. */
+static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn,
                                   struct io_accuracy *acc, char *path, struct core_err *e)
 {
     const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
@@ -228,10 +230,6 @@ static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn, bool
                                  mc->name, mc->encoding);
         return CORE_OK;
     }
-    if (real)
-        return io_config_err(a->cfg, mn, e,
-                             "model '%s': accuracy data is for costed mode (inference "
-                             "mode=\"costed\")", mc->name);
     io_resolve_beside(io_config_path(a->cfg), mc->accuracy, path, IO_PATH_MAX);
     core_err_clear(&why);
     rc = io_accuracy_load(path, acc, &why);
@@ -240,6 +238,38 @@ static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn, bool
     if (rc != CORE_OK)
         *e = why;
     return rc;
+}
+
+/* Real mode, model mn (m) with accuracy data: its inputs are Fashion-MNIST's
+ * test images (NN_FMNIST_DIR, loaded once for every such model), which its
+ * input must fit. */
+static enum core_rc load_test_set(struct run_assembly *a, io_node mn, const struct nn_model *m,
+                                  struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    struct nn_shape in = nn_model_shape(m, NN_INPUT);
+    struct core_err why;
+    enum core_rc rc;
+
+    if (!a->test_set) {
+        core_err_clear(&why);
+        rc = nn_dataset_load_fmnist(NN_FMNIST_DIR, false, &a->test_set, &why);
+        if (rc == CORE_E_INPUT)
+            return io_config_err(a->cfg, mn, e,
+                                 "model '%s': real mode with accuracy data draws Fashion-MNIST "
+                                 "test images: %s", mc->name, why.msg);
+        if (rc != CORE_OK) {
+            *e = why;
+            return rc;
+        }
+    }
+    if (in.c != a->test_set->c || in.h != a->test_set->h || in.w != a->test_set->w)
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': real mode with accuracy data feeds it %ux%ux%u "
+                             "Fashion-MNIST images, and its input is %ux%ux%u", mc->name,
+                             a->test_set->c, a->test_set->h, a->test_set->w, (unsigned)in.c,
+                             (unsigned)in.h, (unsigned)in.w);
+    return CORE_OK;
 }
 
 /* The first workload of a group of device d that runs model m, or
@@ -295,7 +325,9 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                      : io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
             break;
         }
-        rc = load_accuracy(a, mn, real, &acc, acc_path, e);
+        rc = load_accuracy(a, mn, &acc, acc_path, e);
+        if (rc == CORE_OK && real && acc.n_rows > 0)
+            rc = load_test_set(a, mn, a->nn_models[m], e);
         if (rc != CORE_OK) {
             proto_layers_fini(&ml);
             break;
@@ -348,6 +380,7 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         if (real) {
             pm->real = a->nn_models[m];
             pm->real_group = a->layer_group[m];
+            pm->test_set = mc->accuracy[0] != '\0' ? a->test_set : NULL;
         }
     }
     return rc;
@@ -606,6 +639,7 @@ void run_assembly_destroy(struct run_assembly *a)
     core_free(a->truth_of);
     core_free(a->nn_models);
     core_free(a->layer_group);
+    nn_dataset_destroy(a->test_set);
     core_free(a->models);
     core_free(a->devices);
     core_free(a->device_sides);

@@ -78,3 +78,42 @@ expect_match "...naming its line" "$ERR" 'bad\.accuracy:3: expected a row'
 expect_exit 2 "an encoding the accuracy file does not have is refused" \
     "$COINFER" run "$S" --set 'model[lenet5-fmnist]@encoding=topk:0.5' --db "$TMP/c.db"
 expect_match "...saying so" "$ERR" 'encoding topk:0\.5 is not among'
+
+# Real mode: each UE feeds Fashion-MNIST test images drawn from its input stream, the
+# crossing tensor is really encoded and decoded, the class compared with the label.
+DB3="$TMP/r.db"
+for p in local split joint; do
+    expect_exit 0 "accuracy.xml runs in real mode under $p" \
+        "$COINFER" run "$S" --policy "$p" --set inference@mode=real --trace --db "$DB3" --quiet
+done
+DB=$DB3
+expect_eq "every finished real inference has correct set" \
+    "$(sql "$DB" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+expect_eq "real mode: local and split (fp32, the same images) are right on the same inferences" \
+    "$(pair local split 'a.correct <> b.correct')" 0
+expect_match "real mode: joint's int4 image changes some results (really encoded)" \
+    "$(pair joint split 'a.correct <> b.correct')" '^[1-9]'
+expect_eq "real mode: joint uploads the int4 image, at the costed mode's bytes" \
+    "$(bytes joint)" "461.0"
+# The real rate against the measured accuracy (91.92 %, fp32) and against costed mode's
+# draws on the same seed (the first database), each within 4 binomial standard deviations.
+read -r n k < <(sql -separator ' ' "$DB3" "SELECT count(*), sum(correct) FROM inferences i
+    JOIN runs r USING (run_id) WHERE r.policy = 'split' AND t_done_s IS NOT NULL")
+read -r n2 k2 < <(sql -separator ' ' "$TMP/a.db" "SELECT count(*), sum(correct) FROM inferences i
+    JOIN runs r USING (run_id) WHERE r.policy = 'split' AND t_done_s IS NOT NULL")
+ok=$(awk -v n="$n" -v k="$k" -v n2="$n2" -v k2="$k2" 'BEGIN { p = 0.9192;
+    sd = sqrt(p * (1 - p) / n); d = k / n - p; if (d < 0) d = -d;
+    sd2 = sqrt(p * (1 - p) / n + p * (1 - p) / n2); d2 = k / n - k2 / n2; if (d2 < 0) d2 = -d2;
+    print (n > 5000 && d <= 4 * sd && d2 <= 4 * sd2) ? "yes" : "no " k "/" n " " k2 "/" n2 }')
+expect_eq "real mode's accuracy is the measured one, and costed mode's within the intervals" \
+    "$ok" yes
+
+# A DAG: the residual network's accuracy data maps onto its grouped problem, splits inside
+# its blocks (two tensors crossing) included, the bytes of every row matching.
+expect_exit 0 "the residual network's accuracy data fits its problem" \
+    "$COINFER" validate tests/data/scenarios/accuracy-resnet.xml
+expect_exit 0 "and a run with it draws correctness" \
+    "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --policy joint \
+    --set simulation@duration=5s --db "$TMP/d.db" --quiet
+expect_eq "...for every finished inference" \
+    "$(sql "$TMP/d.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
