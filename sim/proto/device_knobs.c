@@ -41,8 +41,8 @@ static const struct core_knob model_knobs[] = {
     {"accuracy", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL,
      offsetof(struct proto_model_config, accuracy),
      "What `coinfer accuracy` printed for the model's weights, relative to the scenario file: "
-     "its encodings become choices and each inference's correctness is drawn from it (empty: "
-     "none, accuracy unknown)."},
+     "its encodings become choices, and each inference's correctness is drawn from it (costed "
+     "mode) or measured on a Fashion-MNIST test image (real mode) (empty: none, unknown)."},
     {"encoding", CORE_KNOB_STRING, CORE_DIM_NONE, "fp32", 0, 0, NULL,
      offsetof(struct proto_model_config, encoding),
      "Encoding of the tensors sent uplink by the policies that do not choose one (all but joint "
