@@ -399,9 +399,28 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
  *    the edge computes, then the result comes down) plus the state's
  *    signaling_s; UE energy is its layers' and copies' energy plus the
  *    radio's (ul_power_w while uploading, dl_power_w while receiving);
- *  - objective = w_latency x latency_s + w_energy x ue_energy_j. */
+ *  - objective = w_latency x latency_s + w_energy x ue_energy_j
+ *    - w_accuracy x accuracy, the last term only where the plan's expected
+ *    accuracy is known (below).
+ *
+ * Encodings and accuracy (issue 12: accuracy as a decision variable). A
+ * problem may offer encodings of the tensors that cross the uplink (fp32,
+ * fp16, int8, ... as `coinfer accuracy` measured them for the model's
+ * trained weights): a plan names one (its encoding), its uplink sends each
+ * crossing tensor at that encoding's bytes, and its expected accuracy is
+ * the measured accuracy of (split, encoding). Encoding 0 sends the
+ * problem's own bytes (input_bytes, out_bytes): with no encodings declared
+ * (n_encodings 0) every plan has encoding 0, accuracy unknown and costs
+ * what it did before encodings existed, bit for bit. The accuracy of a
+ * plan: unknown (NAN) without encodings; the whole model's when the UE runs
+ * every layer, or under encoding 0 (lossless: the split model gives the
+ * whole model's outputs bit for bit); under another encoding, the measured
+ * accuracy of the split when the UE's part is a prefix of the layer order
+ * (the splits `coinfer accuracy` measures), else unknown. Copies between
+ * resources of one side move the tensors unencoded. */
 
 #define COMPUTE_PLAN_MAX_LAYERS 256 /* layers of one model */
+#define COMPUTE_PLAN_MAX_ENCODINGS 8 /* encodings a problem offers */
 #define COMPUTE_PLAN_MAX_OPTIONS 16 /* options per side */
 #define COMPUTE_PLAN_MAX_INPUTS 8   /* inputs of one layer (add, concat) */
 
@@ -424,6 +443,18 @@ struct compute_option {
     uint32_t resource; /* the side's resource instance (caller's index) */
     double amount;     /* CPU: cores; accelerator: share, 1 */
     char label[32];    /* how allocations print it: "npu", "cpu-big:4" */
+};
+
+/* An encoding of the tensors that cross the uplink, with what it does to
+ * accuracy (see above). */
+struct compute_encoding {
+    char name[16];        /* how plans print it: "fp32", "int8", "topk:0.25" */
+    double *tensor_bytes; /* [1 + n_layers]: bytes it sends of the model input ([0]) and of
+                             each layer's output ([1 + i]), B (owned; NULL for encoding 0,
+                             which sends input_bytes and out_bytes) */
+    double *accuracy;     /* [n_layers]: [k] the expected accuracy, 0..1, when the UE runs
+                             layers 0..k-1 and the rest runs on the decoded tensors (NAN:
+                             not measured) (owned; NULL for encoding 0, lossless) */
 };
 
 /* A layer as the problem sees it. */
@@ -449,6 +480,13 @@ struct compute_problem {
     double copy_power_w[COMPUTE_SIDE_COUNT];           /* power while copying, W */
     uint32_t default_option[COMPUTE_SIDE_COUNT];       /* split-default's fixed choice */
     double msg_header_bytes;                           /* added to the uplink and result, B */
+    size_t n_encodings;          /* encodings offered, <= COMPUTE_PLAN_MAX_ENCODINGS (0: none,
+                                    plans send the problem's bytes, accuracy unknown) */
+    struct compute_encoding encodings[COMPUTE_PLAN_MAX_ENCODINGS]; /* [0] the lossless one */
+    double accuracy;             /* the whole model's expected accuracy, 0..1 (NAN: unknown;
+                                    known whenever n_encodings > 0) */
+    uint8_t fixed_encoding;      /* the encoding a policy that does not choose one sends
+                                    (< n_encodings, or 0) */
 };
 
 /* Allocate p's arrays for n_layers layers and the given option counts
@@ -458,6 +496,30 @@ enum core_rc compute_problem_init(struct compute_problem *p, size_t n_layers,
                                   size_t n_ue_options, size_t n_edge_options,
                                   struct core_err *e);
 void compute_problem_fini(struct compute_problem *p); /* frees the arrays; zeroed p is a no-op */
+
+/* Offer n encodings (2..COMPUTE_PLAN_MAX_ENCODINGS: the lossless encoding 0
+ * and at least one other) on an initialised problem whose layers are set:
+ * names empty, encoding 0 with no arrays, every other one's tensor_bytes
+ * zeroed and accuracy NAN, to fill; accuracy NAN and fixed_encoding 0.
+ * CORE_E_INPUT for a bad n, CORE_E_NOMEM. */
+enum core_rc compute_problem_encodings_init(struct compute_problem *p, size_t n,
+                                            struct core_err *e);
+
+/* Bytes encoding enc sends of tensor t (0: the model input; 1 + i: layer
+ * i's output). */
+static inline double compute_problem_tensor_bytes(const struct compute_problem *p, uint32_t enc,
+                                                  size_t t)
+{
+    if (enc == 0)
+        return t == 0 ? p->input_bytes : p->layers[t - 1].out_bytes;
+    return p->encodings[enc].tensor_bytes[t];
+}
+
+/* The expected accuracy of a plan under encoding enc whose UE runs n_ue
+ * layers, prefix saying whether they are layers 0..n_ue-1 (see above): NAN
+ * when unknown. */
+double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc, uint32_t n_ue,
+                                bool prefix);
 
 /* Latency and energy of layer i on option o of side s. */
 static inline double compute_problem_latency_s(const struct compute_problem *p,
@@ -496,6 +558,7 @@ struct compute_state {
                                                                   (INFINITY: unavailable) */
     double w_latency;       /* objective weight of latency, 1/s */
     double w_energy;        /* objective weight of UE energy, 1/J */
+    double w_accuracy;      /* objective weight of expected accuracy (0..1), 1 */
 };
 
 /* A decision: the order the layers run in, how many of the first run on the
@@ -505,6 +568,8 @@ struct compute_plan {
     uint32_t n_ue;                             /* order[0..n_ue) run on the UE */
     uint16_t order[COMPUTE_PLAN_MAX_LAYERS];   /* a topological order, UE part first */
     uint8_t option[COMPUTE_PLAN_MAX_LAYERS];   /* by layer index: option on its side */
+    uint8_t encoding;                          /* the problem's encoding the uplink sends
+                                                  (0: its own bytes; 0 for a local plan) */
 };
 
 /* The plan's predicted costs under a state. */
@@ -521,7 +586,9 @@ struct compute_plan_cost {
     double latency_s;      /* the sum of the times above, s */
     double ue_energy_j;    /* UE compute, copies and radio, J */
     double edge_energy_j;  /* edge compute and copies, J */
-    double objective;      /* w_latency latency_s + w_energy ue_energy_j */
+    double accuracy;       /* expected accuracy, 0..1 (NAN: unknown) */
+    double objective;      /* w_latency latency_s + w_energy ue_energy_j
+                              - w_accuracy accuracy (that term where accuracy is known) */
 };
 
 /* Check a plan against its problem: the order a permutation of the layers,
@@ -531,8 +598,8 @@ struct compute_plan_cost {
 enum core_rc compute_plan_check(const struct compute_problem *p, const struct compute_plan *pl,
                                 bool edge_ok, struct core_err *e);
 
-/* Whether plans a and b are the same: the same layers, cut, order and
- * options (the bytes past n_layers do not count). */
+/* Whether plans a and b are the same: the same layers, cut, order,
+ * options and encoding (the bytes past n_layers do not count). */
 bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b);
 
 /* The first layer no option of side sd supports (an infinite latency on
@@ -547,6 +614,15 @@ int32_t compute_plan_unsupported(const struct compute_problem *p, enum compute_s
 /* Bytes crossing boundary k (0..n) of the plan's order (see above). */
 double compute_plan_crossing_bytes(const struct compute_problem *p,
                                    const struct compute_plan *pl, uint32_t k);
+
+/* Bytes the uplink of a checked plan sends: the tensors crossing boundary
+ * n_ue at its encoding's bytes, header excluded (0 for a local plan); under
+ * encoding 0 compute_plan_crossing_bytes(p, pl, n_ue) bit for bit. */
+double compute_plan_uplink_bytes(const struct compute_problem *p, const struct compute_plan *pl);
+
+/* The expected accuracy of a checked plan (compute_problem_accuracy): NAN
+ * when unknown. */
+double compute_plan_accuracy(const struct compute_problem *p, const struct compute_plan *pl);
 
 /* Price a checked plan under state s (INFINITY objective where a wait is). */
 void compute_plan_cost(const struct compute_problem *p, const struct compute_state *s,

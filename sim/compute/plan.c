@@ -61,10 +61,36 @@ out_nomem:
     return core_err(e, CORE_E_NOMEM, "out of memory for a problem of %zu layers", n_layers);
 }
 
+enum core_rc compute_problem_encodings_init(struct compute_problem *p, size_t n,
+                                            struct core_err *e)
+{
+    if (n < 2 || n > COMPUTE_PLAN_MAX_ENCODINGS)
+        return core_err(e, CORE_E_INPUT, "%zu encodings, expected 2..%d", n,
+                        COMPUTE_PLAN_MAX_ENCODINGS);
+    for (size_t k = 1; k < n; k++) {
+        struct compute_encoding *en = &p->encodings[k];
+
+        en->tensor_bytes = core_calloc(1 + p->n_layers, sizeof(double));
+        en->accuracy = core_malloc(p->n_layers * sizeof(double));
+        p->n_encodings = k + 1; /* so that fini frees what this got */
+        if (!en->tensor_bytes || !en->accuracy)
+            return core_err(e, CORE_E_NOMEM, "out of memory for %zu encodings", n);
+        for (size_t i = 0; i < p->n_layers; i++)
+            en->accuracy[i] = NAN;
+    }
+    p->accuracy = NAN;
+    p->fixed_encoding = 0;
+    return CORE_OK;
+}
+
 void compute_problem_fini(struct compute_problem *p)
 {
     int s;
 
+    for (size_t k = 0; k < p->n_encodings; k++) {
+        core_free(p->encodings[k].tensor_bytes);
+        core_free(p->encodings[k].accuracy);
+    }
     core_free(p->layers);
     for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
         core_free(p->latency_s[s]);
@@ -96,6 +122,52 @@ int32_t compute_plan_unsupported(const struct compute_problem *p, enum compute_s
             return (int32_t)i;
     }
     return -1;
+}
+
+static bool unit_or_nan(double a)
+{
+    return isnan(a) || (a >= 0 && a <= 1);
+}
+
+/* The encodings' part of compute_problem_check. */
+static enum core_rc encodings_check(const struct compute_problem *p, struct core_err *e)
+{
+    if (p->n_encodings == 0)
+        return p->fixed_encoding == 0
+                   ? CORE_OK
+                   : core_err(e, CORE_E_INPUT, "fixed encoding %u, but no encodings",
+                              p->fixed_encoding);
+    if (p->n_encodings < 2 || p->n_encodings > COMPUTE_PLAN_MAX_ENCODINGS)
+        return core_err(e, CORE_E_INPUT, "%zu encodings, expected 0 or 2..%d", p->n_encodings,
+                        COMPUTE_PLAN_MAX_ENCODINGS);
+    if (p->fixed_encoding >= p->n_encodings)
+        return core_err(e, CORE_E_INPUT, "fixed encoding %u, expected < %zu", p->fixed_encoding,
+                        p->n_encodings);
+    if (!(p->accuracy >= 0 && p->accuracy <= 1))
+        return core_err(e, CORE_E_INPUT, "whole-model accuracy %g, expected 0..1", p->accuracy);
+    for (size_t k = 1; k < p->n_encodings; k++) {
+        const struct compute_encoding *en = &p->encodings[k];
+
+        for (size_t t = 0; t <= p->n_layers; t++)
+            if (!(isfinite(en->tensor_bytes[t]) && en->tensor_bytes[t] > 0))
+                return core_err(e, CORE_E_INPUT, "encoding %s sends %g bytes of tensor %zu, "
+                                "expected > 0", en->name, en->tensor_bytes[t], t);
+        for (size_t i = 0; i < p->n_layers; i++)
+            if (!unit_or_nan(en->accuracy[i]))
+                return core_err(e, CORE_E_INPUT, "encoding %s has accuracy %g at split %zu, "
+                                "expected 0..1", en->name, en->accuracy[i], i);
+    }
+    return CORE_OK;
+}
+
+double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc, uint32_t n_ue,
+                                bool prefix)
+{
+    if (p->n_encodings == 0)
+        return NAN;
+    if (enc == 0 || n_ue == p->n_layers)
+        return p->accuracy;
+    return prefix ? p->encodings[enc].accuracy[n_ue] : NAN;
 }
 
 enum core_rc compute_problem_check(const struct compute_problem *p, struct core_err *e)
@@ -175,7 +247,7 @@ enum core_rc compute_problem_check(const struct compute_problem *p, struct core_
             return core_err(e, CORE_E_INPUT,
                             "layer %zu is read by no later layer (only the last layer, the "
                             "model's output, may be)", i);
-    return CORE_OK;
+    return encodings_check(p, e);
 }
 
 /* ---- plans --------------------------------------------------------------- */
@@ -187,7 +259,7 @@ static enum compute_side side_at(const struct compute_plan *pl, uint32_t k)
 
 bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b)
 {
-    return a->n_layers == b->n_layers && a->n_ue == b->n_ue &&
+    return a->n_layers == b->n_layers && a->n_ue == b->n_ue && a->encoding == b->encoding &&
            memcmp(a->order, b->order, a->n_layers * sizeof(a->order[0])) == 0 &&
            memcmp(a->option, b->option, a->n_layers * sizeof(a->option[0])) == 0;
 }
@@ -209,6 +281,9 @@ enum core_rc compute_plan_check(const struct compute_problem *p, const struct co
         return core_err(e, CORE_E_INPUT,
                         "plan runs %u layers on the edge, which is not available",
                         pl->n_layers - pl->n_ue);
+    if (pl->encoding >= (p->n_encodings > 0 ? p->n_encodings : 1))
+        return core_err(e, CORE_E_INPUT, "plan sends encoding %u, the problem offers %zu",
+                        pl->encoding, p->n_encodings);
     for (i = 0; i < p->n_layers; i++)
         pos[i] = -1;
     for (k = 0; k < pl->n_layers; k++) {
@@ -306,6 +381,46 @@ double compute_plan_crossing_bytes(const struct compute_problem *p,
     return cross[k];
 }
 
+/* The bytes crossing boundary k under encoding enc > 0: each crossing
+ * tensor's encoded bytes, in the order of crossing_all (the model input,
+ * then layers by index; integers, so any order sums exactly). */
+static double crossing_encoded(const struct compute_problem *p, const int32_t *from,
+                               const int32_t *last, uint32_t enc, uint32_t k)
+{
+    double sum = 0;
+
+    for (size_t t = 0; t <= p->n_layers; t++)
+        if (from[t] < (int32_t)k && (int32_t)k <= last[t])
+            sum += compute_problem_tensor_bytes(p, enc, t);
+    return sum;
+}
+
+/* Whether the UE part of pl is layers 0..n_ue-1. */
+static bool ue_part_is_prefix(const struct compute_plan *pl)
+{
+    for (uint32_t k = 0; k < pl->n_ue; k++)
+        if (pl->order[k] >= pl->n_ue)
+            return false;
+    return true;
+}
+
+double compute_plan_uplink_bytes(const struct compute_problem *p, const struct compute_plan *pl)
+{
+    int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
+
+    if (pl->n_ue == pl->n_layers)
+        return 0;
+    if (pl->encoding == 0)
+        return compute_plan_crossing_bytes(p, pl, pl->n_ue);
+    tensor_spans(p, pl, from, last);
+    return crossing_encoded(p, from, last, pl->encoding, pl->n_ue);
+}
+
+double compute_plan_accuracy(const struct compute_problem *p, const struct compute_plan *pl)
+{
+    return compute_problem_accuracy(p, pl->encoding, pl->n_ue, ue_part_is_prefix(pl));
+}
+
 /* Does position k start a segment (a new side, or another option)? Does it
  * copy (same side, another resource)? */
 static bool starts_segment(const struct compute_plan *pl, uint32_t k)
@@ -359,7 +474,10 @@ void compute_plan_cost(const struct compute_problem *p, const struct compute_sta
     c->edge_wait_s = wait_s[COMPUTE_SIDE_EDGE];
     c->edge_compute_s = compute_s[COMPUTE_SIDE_EDGE];
     if (pl->n_ue < pl->n_layers) {
-        c->uplink_bytes = cross[pl->n_ue] + p->msg_header_bytes;
+        c->uplink_bytes = (pl->encoding == 0 ? cross[pl->n_ue]
+                                             : crossing_encoded(p, from, last, pl->encoding,
+                                                                pl->n_ue)) +
+                          p->msg_header_bytes;
         c->uplink_s = compute_link_time_s(c->uplink_bytes, s->ul_rate_bps) + s->ul_delay_s;
         c->downlink_bytes = p->layers[p->n_layers - 1].out_bytes + p->msg_header_bytes;
         c->downlink_s = compute_link_time_s(c->downlink_bytes, s->dl_rate_bps) + s->dl_delay_s;
@@ -370,8 +488,11 @@ void compute_plan_cost(const struct compute_problem *p, const struct compute_sta
     c->ue_energy_j = energy_j[COMPUTE_SIDE_UE] + s->ul_power_w * c->uplink_s +
                      s->dl_power_w * c->downlink_s;
     c->edge_energy_j = energy_j[COMPUTE_SIDE_EDGE];
+    c->accuracy = compute_plan_accuracy(p, pl);
     c->objective = wait_inf ? INFINITY
                             : s->w_latency * c->latency_s + s->w_energy * c->ue_energy_j;
+    if (!isnan(c->accuracy))
+        c->objective -= s->w_accuracy * c->accuracy;
 }
 
 size_t compute_plan_segments(const struct compute_problem *p, const struct compute_plan *pl,

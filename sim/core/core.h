@@ -359,6 +359,7 @@ enum core_rng_purpose {
     CORE_RNG_SHUFFLE,    /* the order of a training epoch's items (sim/nn/fit.c) */
     CORE_RNG_AUGMENT,    /* random flips and shifts of training images (sim/nn/fit.c) */
     CORE_RNG_HARQ,       /* HARQ retransmissions of a UE's transfers (sim/radio/access.c) */
+    CORE_RNG_CORRECT,    /* costed mode: whether a UE's inferences come out correct */
     CORE_RNG_PURPOSE_COUNT
 };
 

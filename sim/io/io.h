@@ -308,6 +308,34 @@ bool io_expr_eval(const struct io_expr *x, const struct io_value *values);
 bool io_expr_uses(const struct io_expr *x, size_t name);
 
 /* ======================================================================== */
+/* Accuracy files (accuracy_file.c)                                          */
+/* ======================================================================== */
+
+/* What `coinfer accuracy` printed for a model's weights (its standard
+ * output, kept as a file): the accuracy of each (split, encoding). */
+struct io_accuracy_row {
+    uint32_t split;      /* layers the device runs (in the model's layer order) */
+    char encoding[32];   /* the encoding's text, as nn_encoding_text writes it */
+    uint64_t bytes;      /* bytes one inference sends there, B */
+    double accuracy;     /* test accuracy, 0..1 */
+    int line;            /* its line in the file */
+};
+
+struct io_accuracy {
+    size_t n_images;             /* test images measured */
+    double whole;                /* the whole model's accuracy, 0..1 */
+    size_t n_rows;               /* rows */
+    struct io_accuracy_row *rows; /* [n_rows], in file order (owned) */
+};
+
+/* Read the accuracy file at path into *a (io_accuracy_fini frees it).
+ * CORE_E_INPUT "PATH:LINE: what is wrong" for a missing file, a first line
+ * or column line other than `coinfer accuracy`'s, a malformed row, a
+ * (split, encoding) twice or no rows; CORE_E_NOMEM. */
+enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e);
+void io_accuracy_fini(struct io_accuracy *a); /* zeroed: a no-op */
+
+/* ======================================================================== */
 /* Sweep files: parameter studies (sweep.c)                                  */
 /* ======================================================================== */
 

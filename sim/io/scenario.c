@@ -88,7 +88,7 @@ static void model_canonical(const struct io_config *c, io_node n, const char *kn
     char joined[IO_PATH_MAX], real[PATH_MAX];
 
     (void)n;
-    if (strcmp(knob, "file") != 0 || value[0] == '\0')
+    if ((strcmp(knob, "file") != 0 && strcmp(knob, "accuracy") != 0) || value[0] == '\0')
         return;
     io_resolve_beside(io_config_path(c), value, joined, sizeof(joined));
     if (realpath(joined, real) && strlen(real) < size)

@@ -152,7 +152,12 @@ static enum core_rc build_cuts(struct policy_solver *s, const struct bits *set, 
     while (cap < 2 * n_sets)
         cap *= 2;
     t.slot = core_malloc(cap * sizeof(*t.slot));
-    if (!sorted || !s->cuts || !t.slot) {
+    s->n_enc = p->n_encodings;
+    if (s->n_enc > 0) {
+        s->enc_bytes = core_malloc(n_sets * s->n_enc * sizeof(*s->enc_bytes));
+        s->enc_acc = core_malloc(n_sets * s->n_enc * sizeof(*s->enc_acc));
+    }
+    if (!sorted || !s->cuts || !t.slot || (s->n_enc > 0 && (!s->enc_bytes || !s->enc_acc))) {
         rc = core_err(e, CORE_E_NOMEM, "out of memory for %zu cuts", n_sets);
         goto out_free;
     }
@@ -193,6 +198,16 @@ static enum core_rc build_cuts(struct policy_solver *s, const struct bits *set, 
         for (j = 0; j < s->n; j++)
             if (bit_get(&b, j) && read_outside[1 + j])
                 k->cross_bytes += p->layers[j].out_bytes;
+        for (uint32_t en = 0; en < s->n_enc; en++) {
+            double bytes = read_outside[0] ? compute_problem_tensor_bytes(p, en, 0) : 0;
+
+            for (j = 0; j < s->n; j++)
+                if (bit_get(&b, j) && read_outside[1 + j])
+                    bytes += compute_problem_tensor_bytes(p, en, 1 + j);
+            s->enc_bytes[c * s->n_enc + en] = bytes;
+            s->enc_acc[c * s->n_enc + en] = compute_problem_accuracy(
+                p, en, k->size, k->size == 0 || k->last + 1u == k->size);
+        }
         if (k->size > 0) {
             bit_set(&b, k->last, false);
             k->fparent = table_find(&t, &b);

@@ -214,7 +214,7 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
                     const struct policy_prices *pr, struct compute_plan *out)
 {
     double best = INFINITY;
-    uint32_t best_c = POLICY_NO_CUT;
+    uint32_t best_c = POLICY_NO_CUT, best_en = 0, en;
     int best_ue = -1, best_edge = -1;
     size_t i;
 
@@ -231,20 +231,48 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
         }
         v = ue;
         if (k->size < s->n) {
+            double term;
+
             oe = best_edge_start(s, pr, c, &edge);
             if (oe < 0)
                 continue;
-            v += pr->ul_per_s *
-                     compute_link_time_s(k->cross_bytes + s->p->msg_header_bytes, st->ul_rate_bps) +
-                 edge;
+            en = policy_best_encoding(s, st, pr->ul_per_s, c, edge, &term);
+            v += term;
+        } else {
+            en = 0;
+            v -= policy_local_term(s, st);
         }
         if (best_c == POLICY_NO_CUT || v < best) {
             best = v;
             best_c = c;
             best_ue = ou;
             best_edge = oe;
+            best_en = en;
         }
     }
     CORE_ASSERT(best_c != POLICY_NO_CUT);
     policy_emit(s, best_c, best_ue, best_edge, out);
+    out->encoding = (uint8_t)best_en;
+}
+
+uint32_t policy_best_encoding(const struct policy_solver *s, const struct compute_state *st,
+                              double ul_per_s, uint32_t c, double edge, double *term)
+{
+    uint32_t best = s->ops->encodes ? 0 : s->p->fixed_encoding;
+
+    *term = policy_ul_term(s, st, ul_per_s, c, best, edge);
+    if (!s->ops->encodes)
+        return best;
+    for (uint32_t en = 1; en < s->n_enc; en++) {
+        double v;
+
+        if (isnan(policy_cut_accuracy(s, c, en)))
+            continue;
+        v = policy_ul_term(s, st, ul_per_s, c, en, edge);
+        if (v < *term || (v == *term && en < best)) {
+            *term = v;
+            best = en;
+        }
+    }
+    return best;
 }

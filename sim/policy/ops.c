@@ -83,6 +83,7 @@ static const struct policy_ops table[] = {
         .optimal = true,
         .truth = false,
         .on_device = false,
+        .encodes = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -95,6 +96,7 @@ static const struct policy_ops table[] = {
         .optimal = true,
         .truth = true,
         .on_device = false,
+        .encodes = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -192,6 +194,11 @@ bool policy_observes(enum policy_kind k)
 bool policy_truth(enum policy_kind k)
 {
     return policy_ops_of(k)->truth;
+}
+
+bool policy_encodes(enum policy_kind k)
+{
+    return policy_ops_of(k)->encodes;
 }
 
 bool policy_on_device(enum policy_kind k)

@@ -130,6 +130,13 @@ bool policy_truth(enum policy_kind k);
  * on its own state, the edge not offered, and sends no message. */
 bool policy_on_device(enum policy_kind k);
 
+/* True when policy k chooses the encoding of the tensors its plans send
+ * uplink (joint, oracle): it minimises the objective over the problem's
+ * encodings of known accuracy (compute.h, "Encodings and accuracy") with the
+ * cut and the options. Every other policy sends the problem's fixed
+ * encoding (fp32 unless the scenario says otherwise). */
+bool policy_encodes(enum policy_kind k);
+
 /* True when policy k decides with a trained agent (rl): its solver comes
  * from policy_solver_create_agent, and it decides on whole requests
  * (policy_decide_request). */

@@ -77,6 +77,8 @@ struct policy_ops {
     bool on_device;     /* it never uses the network: the UE decides alone and sends
                            nothing (policy_on_device) */
     bool needs_agent;   /* it decides with a trained agent (policy_needs_agent) */
+    bool encodes;       /* it chooses the uplink's encoding with the plan (policy_encodes);
+                           the others send the problem's fixed encoding */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */
@@ -158,6 +160,11 @@ struct policy_solver {
                                          others) */
     struct policy_agent *agent;       /* rl: the agent (borrowed; NULL for the others) */
     uint32_t agent_problem;           /* rl: the agent's problem this solver decides */
+    size_t n_enc;                     /* encodings priced per cut: the problem's (0: none) */
+    double *enc_bytes;                /* [n_cuts x n_enc]: cut c's uplink bytes under encoding e,
+                                         B (e = 0: cross_bytes) (owned; NULL: no encodings) */
+    double *enc_acc;                  /* [n_cuts x n_enc]: its expected accuracy, 0..1 (NAN:
+                                         unknown) (owned; NULL: no encodings) */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
@@ -203,6 +210,52 @@ static inline bool policy_supports(const struct compute_problem *p, enum compute
  * ideals, the model is no chain and it has at most POLICY_CUTS_MAX of them,
  * else the n + 1 prefixes. CORE_E_NOMEM. */
 enum core_rc policy_cuts_build(struct policy_solver *s, bool ideals, struct core_err *e);
+
+/* The bytes cut c's uplink sends under the problem's encoding e, header
+ * excluded (compute_plan_uplink_bytes of its plans). */
+static inline double policy_ul_bytes(const struct policy_solver *s, uint32_t c, uint32_t e)
+{
+    return e == 0 ? s->cuts[c].cross_bytes : s->enc_bytes[(size_t)c * s->n_enc + e];
+}
+
+/* The expected accuracy of cut c's plans under encoding e
+ * (compute_plan_accuracy): NAN when unknown. */
+static inline double policy_cut_accuracy(const struct policy_solver *s, uint32_t c, uint32_t e)
+{
+    return s->enc_acc ? s->enc_acc[(size_t)c * s->n_enc + e] : NAN;
+}
+
+/* The objective's term of the uplink of cut c (c not full) under encoding
+ * e, the first edge segment's cost edge added (its wait included), and the
+ * accuracy term where the accuracy is known: what a plan's objective adds
+ * past its UE part. */
+static inline double policy_ul_term(const struct policy_solver *s,
+                                    const struct compute_state *st, double ul_per_s, uint32_t c,
+                                    uint32_t e, double edge)
+{
+    double a = policy_cut_accuracy(s, c, e);
+    double v = ul_per_s * compute_link_time_s(policy_ul_bytes(s, c, e) + s->p->msg_header_bytes,
+                                              st->ul_rate_bps) +
+               edge;
+
+    if (!isnan(a))
+        v -= st->w_accuracy * a;
+    return v;
+}
+
+/* The encoding of least uplink term (policy_ul_term) for cut c under edge
+ * cost edge: encoding 0 and every encoding of known accuracy there for a
+ * policy that encodes (the first of equals), else the problem's fixed
+ * encoding; its term in *term. */
+uint32_t policy_best_encoding(const struct policy_solver *s, const struct compute_state *st,
+                              double ul_per_s, uint32_t c, double edge, double *term);
+
+/* The accuracy term of a local plan (0 when unknown). */
+static inline double policy_local_term(const struct policy_solver *s,
+                                       const struct compute_state *st)
+{
+    return s->enc_acc ? st->w_accuracy * s->p->accuracy : 0;
+}
 
 /* ---- the dynamic programmes (dp.c) ------------------------------------------------- */
 

@@ -108,6 +108,8 @@ enum core_rc policy_prepare(struct policy_solver *s, const struct policy_prep *h
 void policy_release(struct policy_solver *s)
 {
     core_free(s->cuts);
+    core_free(s->enc_bytes);
+    core_free(s->enc_acc);
     core_free(s->valid);
     core_free(s->f);
     core_free(s->farg);

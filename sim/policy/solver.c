@@ -58,12 +58,26 @@ void policy_solver_destroy(struct policy_solver *s)
     core_free(s);
 }
 
+/* The encoding of a decided plan: none for a local plan; the problem's
+ * fixed one from a policy that does not choose. */
+static enum core_rc settle_encoding(const struct policy_solver *s, enum core_rc rc,
+                                    struct compute_plan *out)
+{
+    if (rc != CORE_OK)
+        return rc;
+    if (out->n_ue == out->n_layers)
+        out->encoding = 0;
+    else if (!s->ops->encodes)
+        out->encoding = s->p->fixed_encoding;
+    return CORE_OK;
+}
+
 enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *st,
                            struct core_rng *rng, struct compute_plan *out, struct core_err *e)
 {
     if (!st->edge_available)
-        return policy_local_decide(s, st, rng, out, e);
-    return s->ops->decide(s, st, rng, out, e);
+        return settle_encoding(s, policy_local_decide(s, st, rng, out, e), out);
+    return settle_encoding(s, s->ops->decide(s, st, rng, out, e), out);
 }
 
 enum core_rc policy_decide_request(struct policy_solver *s, const struct compute_decision *req,
@@ -71,7 +85,7 @@ enum core_rc policy_decide_request(struct policy_solver *s, const struct compute
                                    struct core_err *e)
 {
     if (s->ops->decide_request)
-        return s->ops->decide_request(s, req, rng, out, e);
+        return settle_encoding(s, s->ops->decide_request(s, req, rng, out, e), out);
     return policy_decide(s, &req->state, rng, out, e);
 }
 
@@ -80,8 +94,8 @@ enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_d
                                  struct core_err *e)
 {
     if (s->ops->adapt)
-        return s->ops->adapt(s, req, rng, out, e);
-    return policy_adapt(req, out, e);
+        return settle_encoding(s, s->ops->adapt(s, req, rng, out, e), out);
+    return settle_encoding(s, policy_adapt(req, out, e), out);
 }
 
 void policy_observe(struct policy_solver *s, const struct policy_feedback *fb)

@@ -251,9 +251,10 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
         double v = cu->size > 0 ? fbest[cu->size] : 0;
 
         if (cu->size < s->n)
-            v += pr.ul_per_s *
-                     compute_link_time_s(cu->cross_bytes + p->msg_header_bytes, st->ul_rate_bps) +
-                 gbest[cu->size];
+            v += policy_ul_term(s, st, pr.ul_per_s, s->valid[i], p->fixed_encoding,
+                                gbest[cu->size]);
+        else
+            v -= policy_local_term(s, st);
         if (best_c == POLICY_NO_CUT || v < best) {
             best = v;
             best_c = s->valid[i];
@@ -261,6 +262,7 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
     }
     CORE_ASSERT(best_c != POLICY_NO_CUT);
     policy_emit(s, best_c, -1, -1, out);
+    out->encoding = out->n_ue < out->n_layers ? p->fixed_encoding : 0;
     for (k = 0; k < s->n; k++) {
         uint16_t l = out->order[k];
 

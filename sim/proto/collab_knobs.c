@@ -78,6 +78,10 @@ static const struct core_knob objective_knobs[] = {
     {"energy-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL,
      offsetof(struct proto_objective_config, energy_weight),
      "Weight of the UE's energy per inference in joules (per joule)."},
+    {"accuracy-weight", CORE_KNOB_REAL, CORE_DIM_NONE, "0", 0, 1e12, NULL,
+     offsetof(struct proto_objective_config, accuracy_weight),
+     "Weight of a plan's expected accuracy (0..1; subtracted), where its model has accuracy "
+     "data."},
 };
 
 const struct core_knob_table proto_objective_knobs = {"objective", objective_knobs,

@@ -38,6 +38,15 @@ static const struct core_knob model_knobs[] = {
      offsetof(struct proto_model_config, input_element_bytes),
      "Bytes per element of the model input when the UE sends it as it is (edge-only "
      "plans): 1 for an 8-bit image as a camera gives it, 4 to send float32."},
+    {"accuracy", CORE_KNOB_STRING, CORE_DIM_NONE, "", 0, 0, NULL,
+     offsetof(struct proto_model_config, accuracy),
+     "What `coinfer accuracy` printed for the model's weights, relative to the scenario file: "
+     "its encodings become choices, and each inference's correctness is drawn from it (costed "
+     "mode) or measured on a Fashion-MNIST test image (real mode) (empty: none, unknown)."},
+    {"encoding", CORE_KNOB_STRING, CORE_DIM_NONE, "fp32", 0, 0, NULL,
+     offsetof(struct proto_model_config, encoding),
+     "Encoding of the tensors sent uplink by the policies that do not choose one (all but joint "
+     "and oracle): fp32 or one of the accuracy file's."},
 };
 
 const struct core_knob_table proto_model_knobs = {"model", model_knobs, ARRAY_LEN(model_knobs)};

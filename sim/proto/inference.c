@@ -215,6 +215,15 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.edge_energy_j = inf->edge_energy_j;
     o.deadline_s = inf->deadline_s;
     o.correct = -1;
+    if (finished && inf->real_label >= 0) /* real mode: the class against the label */
+        o.correct = inf->real_class == inf->real_label;
+    if (finished && !isnan(inf->correct_u)) {
+        /* Costed mode: correct with the measured accuracy of what ran. */
+        double a = compute_plan_accuracy(proto_inf_problem(w, inf), &inf->plan);
+
+        if (!isnan(a))
+            o.correct = inf->correct_u < a;
+    }
     o.result_class = finished ? inf->real_class : -1;
     o.declined = inf->decline != PROTO_DECLINE_NONE;
     o.decline = inf->decline;

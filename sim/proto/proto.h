@@ -17,6 +17,7 @@
 #include "radio/radio.h"
 
 struct nn_model;
+struct nn_dataset;
 
 /* ---- simulation-wide settings: element <simulation> ---------------------- */
 
@@ -157,6 +158,7 @@ extern const struct core_knob_table proto_protocol_knobs;
 struct proto_objective_config {
     double latency_weight; /* weight of latency, 1/s */
     double energy_weight;  /* weight of UE energy, 1/J */
+    double accuracy_weight; /* weight of the plan's expected accuracy (0..1), 1 */
 };
 extern const struct core_knob_table proto_objective_knobs;
 
@@ -270,6 +272,9 @@ struct proto_model {
      * costed mode. */
     struct nn_model *real;
     const uint16_t *real_group;
+    /* Real mode: labelled test images each input is drawn from, the result
+     * compared with the label (borrowed; NULL: random bytes, no label). */
+    const struct nn_dataset *test_set;
 };
 
 struct proto_world_config {
@@ -558,6 +563,9 @@ struct proto_model_config {
     char file[CORE_KNOB_STRING_MAX]; /* model file, relative to the scenario ("": zoo) */
     char zoo[CORE_KNOB_STRING_MAX];  /* nn_zoo_name of a zoo model ("": file) */
     double input_element_bytes;      /* bytes per element of the input as sent uplink, B */
+    char accuracy[CORE_KNOB_STRING_MAX]; /* `coinfer accuracy` output, relative to the
+                                            scenario ("": none) */
+    char encoding[CORE_KNOB_STRING_MAX]; /* the encoding policies that do not choose one send */
 };
 extern const struct core_knob_table proto_model_knobs;
 

@@ -134,6 +134,9 @@ struct proto_inf {
     float *real_buf;           /* real mode: the input, then the crossing tensors (owned) */
     double real_cross_bytes;   /* real mode: bytes of the crossing tensors, B */
     int32_t real_class;        /* real mode: the result's class (-1: none yet) */
+    int32_t real_label;        /* real mode: the input's label (-1: none) */
+    double correct_u;          /* costed mode with accuracy data: its uniform draw on (0, 1);
+                                  correct when below its plan's expected accuracy (NAN: none) */
 };
 
 /* Move inf to state to (an allowed move: a broken invariant aborts),
@@ -205,6 +208,8 @@ struct proto_ue {
     struct core_rng *decision; /* the decision maker's draws */
     struct core_rng *jitter;   /* segment-time jitter */
     struct core_rng *input;    /* real mode: input images */
+    struct core_rng *correct;  /* costed mode: correctness draws (NULL: no model has accuracy
+                                  data) */
     double last_sinr_db;       /* UL SINR of the state it last used, dB */
     double battery_j;          /* energy left, J (INFINITY: unlimited) */
     double last_load;          /* its own load (busy units / units) at its last decision */

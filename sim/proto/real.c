@@ -12,9 +12,18 @@
  * computed nothing, goes as the problem prices it: input-element bytes per
  * element); when the edge's part is done the engine runs the rest on those
  * tensors, and the output is the result that goes down. The input is an
- * 8-bit image drawn from the UE's INPUT stream (each element k / 255): the
- * zoo's weights are random until the training issue, so there is no label
- * and `correct` stays unknown; the result's class is the output's argmax.
+ * 8-bit image drawn from the UE's INPUT stream (each element k / 255), with
+ * no label, so `correct` stays unknown; or, for a model with a test set
+ * (proto_model.test_set: a trained model with accuracy data), a test image
+ * drawn uniformly from it by the same stream, and the result is correct
+ * when its class (the output's first argmax) is the image's label.
+ *
+ * Encodings. When the plan names an encoding other than 0 (compute.h,
+ * "Encodings and accuracy"), every crossing tensor (the input too, when the
+ * UE computed nothing) is really encoded and decoded (nn_encode,
+ * nn_decode) before the edge part runs on it, and the intermediate result's
+ * size is the encoded bytes: the problem's prices of that encoding, bit for
+ * bit (both are nn_encoding_bytes).
  *
  * Models run one pass at a time (the engine is sequential), with one
  * OpenBLAS thread. The crossing tensors live in a buffer of the inference
@@ -99,8 +108,62 @@ enum core_rc proto_real_input(struct proto_collab_world *w, struct proto_inf *in
     inf->real_buf = core_aligned_alloc(REAL_ALIGN, slot_floats(n * sizeof(float)) * sizeof(float));
     if (!inf->real_buf)
         return core_err(e, CORE_E_NOMEM, "out of memory for a real-mode input");
+    if (w->cfg->models[inf->model].test_set) {
+        const struct nn_dataset *d = w->cfg->models[inf->model].test_set;
+        size_t idx = (size_t)core_rng_below(w->ues[inf->ue].input, d->n);
+        uint32_t label;
+
+        CORE_ASSERT((size_t)d->c * d->h * d->w == n);
+        nn_dataset_batch(d, &idx, 1, inf->real_buf, &label);
+        inf->real_label = (int32_t)label;
+        return CORE_OK;
+    }
     for (size_t i = 0; i < n; i++)
         inf->real_buf[i] = (float)core_rng_below(w->ues[inf->ue].input, 256) / 255.0f;
+    return CORE_OK;
+}
+
+/* Encode and decode the n_cross crossing tensors ids[] at buf + off[] with
+ * the plan's encoding enc (not 0); their encoded bytes in *bytes. Real
+ * mode's allocation: the encoded bytes and top-k's scratch, per call. */
+static enum core_rc code_crossing(struct nn_model *m, const struct compute_problem *p,
+                                  uint32_t enc, const int *ids, size_t n_cross,
+                                  const size_t *off, float *buf, double *bytes,
+                                  struct core_err *e)
+{
+    struct nn_encoding en;
+    uint8_t *coded;
+    float *ws;
+    size_t most = 0;
+
+    if (!nn_encoding_parse(p->encodings[enc].name, &en))
+        CORE_ASSERT(!"a problem's encoding that nn does not know");
+    for (size_t j = 0; j < n_cross; j++) {
+        size_t n = nn_model_tensor_bytes(m, ids[j]) / sizeof(float);
+
+        if (n > most)
+            most = n;
+    }
+    coded = core_malloc(nn_encoding_bytes(&en, most) + 1);
+    ws = core_malloc((most + 1) * sizeof(float));
+    if (!coded || !ws) {
+        core_free(coded);
+        core_free(ws);
+        return core_err(e, CORE_E_NOMEM, "out of memory for an encoded tensor");
+    }
+    *bytes = 0;
+    for (size_t j = 0; j < n_cross; j++) {
+        size_t n = nn_model_tensor_bytes(m, ids[j]) / sizeof(float);
+        float *x = buf + off[j];
+        bool ok;
+
+        nn_encode(&en, x, n, coded, ws);
+        ok = nn_decode(&en, coded, n, x);
+        CORE_ASSERT(ok); /* what nn_encode wrote decodes */
+        *bytes += (double)nn_encoding_bytes(&en, n);
+    }
+    core_free(coded);
+    core_free(ws);
     return CORE_OK;
 }
 
@@ -124,8 +187,11 @@ enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *
     for (size_t j = 0; j < n_cross; j++)
         *crossing_bytes += ids[j] == NN_INPUT ? p->input_bytes /* as the UE holds it */
                                               : (double)nn_model_tensor_bytes(m, ids[j]);
-    if (inf->plan.n_ue == 0)
-        return CORE_OK; /* nothing to run: the input goes as it is */
+    if (inf->plan.n_ue == 0) /* nothing to run: the input goes as it is, or encoded */
+        return inf->plan.encoding == 0 || inf->plan.n_ue == inf->plan.n_layers
+                   ? CORE_OK
+                   : code_crossing(m, p, inf->plan.encoding, ids, n_cross, off, inf->real_buf,
+                                   crossing_bytes, e);
     buf = core_aligned_alloc(REAL_ALIGN, total * sizeof(float));
     if (!buf)
         return core_err(e, CORE_E_NOMEM, "out of memory for real-mode tensors");
@@ -139,6 +205,8 @@ enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *
     rc = nn_model_forward_part(m, member, entries, exits, 1, e);
     if (rc == CORE_OK && inf->plan.n_ue == inf->plan.n_layers)
         inf->real_class = real_argmax(m);
+    else if (rc == CORE_OK && inf->plan.encoding != 0)
+        rc = code_crossing(m, p, inf->plan.encoding, ids, n_cross, off, buf, crossing_bytes, e);
     return rc;
 }
 

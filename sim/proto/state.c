@@ -113,4 +113,5 @@ void proto_net_state(struct proto_collab_world *w, uint32_t cell, uint32_t ue, u
                          st->dl_rate_bps > 0;
     st->w_latency = w->cfg->objective.latency_weight;
     st->w_energy = w->cfg->objective.energy_weight;
+    st->w_accuracy = w->cfg->objective.accuracy_weight;
 }

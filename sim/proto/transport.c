@@ -69,8 +69,7 @@ static double size_intermediate(const struct proto_collab_world *w, const struct
 {
     return w->cfg->protocol.header_bytes +
            (inf->real_buf ? inf->real_cross_bytes
-                          : compute_plan_crossing_bytes(proto_inf_problem(w, inf), &inf->plan,
-                                                        inf->plan.n_ue));
+                          : compute_plan_uplink_bytes(proto_inf_problem(w, inf), &inf->plan));
 }
 
 static double size_result(const struct proto_collab_world *w, const struct proto_inf *inf)

@@ -83,6 +83,7 @@ void proto_ue_send_request(struct proto_collab_world *w, struct proto_inf *inf)
             inf->state_used.wait_s[COMPUTE_SIDE_EDGE][o] = INFINITY;
         inf->state_used.w_latency = w->cfg->objective.latency_weight;
         inf->state_used.w_energy = w->cfg->objective.energy_weight;
+        inf->state_used.w_accuracy = w->cfg->objective.accuracy_weight;
         proto_inf_to(w, inf, PROTO_INF_REPLYING);
         proto_ue_on_reply(w, inf, core_engine_now(w->eng), 0.0);
         return;
@@ -113,7 +114,13 @@ static void ue_arrival(void *state, const struct core_event *ev, struct core_eng
     inf->deadline_s = wl->deadline_s;
     inf->t_request_s = ev->time_s;
     inf->real_class = -1;
+    inf->real_label = -1;
     inf->no_plan_layer = -1;
+    /* Drawn at the request, in each UE's arrival order, so that an
+     * inference draws the same number under every policy. */
+    inf->correct_u = ue->correct && !w->cfg->models[inf->model].real
+                         ? core_rng_uniform(ue->correct)
+                         : NAN;
     if (w->cfg->models[inf->model].real) {
         struct core_err e;
 

@@ -80,6 +80,8 @@ static const char *check_truth(const struct compute_problem *p, const struct com
             t->copy_power_w[sd] != p->copy_power_w[sd] ||
             t->default_option[sd] != p->default_option[sd])
             return "a truth whose options are not its problem's";
+        if (t->n_encodings != p->n_encodings || t->fixed_encoding != p->fixed_encoding)
+            return "a truth whose encodings are not its problem's";
         for (size_t o = 0; o < p->n_options[sd]; o++)
             for (size_t i = 0; i < p->n_layers; i++)
                 if (isinf(compute_problem_latency_s(t, sd, o, i)) !=
@@ -87,6 +89,16 @@ static const char *check_truth(const struct compute_problem *p, const struct com
                     return "a truth that runs other layers than its problem on an option";
     }
     return NULL;
+}
+
+/* Whether some problem of c offers encodings with accuracy data: then
+ * each UE draws its inferences' correctness. */
+static bool any_accuracy(const struct proto_world_config *c)
+{
+    for (size_t i = 0; i < c->n_devices * c->n_models; i++)
+        if (c->problems[i] && c->problems[i]->n_encodings > 0)
+            return true;
+    return false;
 }
 
 static enum core_rc check_config(const struct proto_world_config *c, size_t n_ues,
@@ -303,6 +315,11 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
             ue->input = core_rng_create(seed, id, CORE_RNG_INPUT);
             if (!ue->decision || !ue->jitter || !ue->input)
                 goto out_nomem;
+            if (any_accuracy(cfg)) {
+                ue->correct = core_rng_create(seed, id, CORE_RNG_CORRECT);
+                if (!ue->correct)
+                    goto out_nomem;
+            }
         }
     }
     radio_world_on_handover(radio, proto_ue_handover, w);
@@ -339,6 +356,7 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
             core_rng_destroy(ue->decision);
             core_rng_destroy(ue->jitter);
             core_rng_destroy(ue->input);
+            core_rng_destroy(ue->correct);
         }
     if (w->nets)
         for (size_t c = 0; c < w->n_cells; c++) {

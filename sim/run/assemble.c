@@ -22,6 +22,9 @@
  * layer index and name, are added to the CPMM, whose regression is fitted
  * on them before any problem is priced: the truth of each layer there is
  * its measurement, the prediction the regression's.
+ * A model with accuracy data (<model accuracy>) offers its encodings on its
+ * problems and their truths (run_accuracy_attach); in real mode its inputs
+ * are Fashion-MNIST's test images, loaded once per run.
  * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
@@ -212,6 +215,69 @@ static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool re
     return CORE_OK;
 }
 
+/* Model mn's accuracy file (its accuracy attribute) into *acc (zeroed
+ * when it names none), its path in path. Without one its encoding must be
+ * fp32. */
+static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn,
+                                  struct io_accuracy *acc, char *path, struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    struct nn_encoding want;
+    struct core_err why;
+    enum core_rc rc;
+
+    memset(acc, 0, sizeof(*acc));
+    path[0] = '\0';
+    if (mc->accuracy[0] == '\0') {
+        if (!nn_encoding_parse(mc->encoding, &want) || want.kind != NN_ENC_FP32)
+            return io_config_err(a->cfg, mn, e,
+                                 "model '%s': encoding '%s' needs the model's accuracy data "
+                                 "(accuracy=\"FILE\", what `coinfer accuracy` printed)",
+                                 mc->name, mc->encoding);
+        return CORE_OK;
+    }
+    io_resolve_beside(io_config_path(a->cfg), mc->accuracy, path, IO_PATH_MAX);
+    core_err_clear(&why);
+    rc = io_accuracy_load(path, acc, &why);
+    if (rc == CORE_E_INPUT)
+        return io_config_err(a->cfg, mn, e, "model '%s': %s", mc->name, why.msg);
+    if (rc != CORE_OK)
+        *e = why;
+    return rc;
+}
+
+/* Real mode, model mn (m) with accuracy data: its inputs are Fashion-MNIST's
+ * test images (NN_FMNIST_DIR, loaded once for every such model), which its
+ * input must fit. */
+static enum core_rc load_test_set(struct run_assembly *a, io_node mn, const struct nn_model *m,
+                                  struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    struct nn_shape in = nn_model_shape(m, NN_INPUT);
+    struct core_err why;
+    enum core_rc rc;
+
+    if (!a->test_set) {
+        core_err_clear(&why);
+        rc = nn_dataset_load_fmnist(NN_FMNIST_DIR, false, &a->test_set, &why);
+        if (rc == CORE_E_INPUT)
+            return io_config_err(a->cfg, mn, e,
+                                 "model '%s': real mode with accuracy data draws Fashion-MNIST "
+                                 "test images: %s", mc->name, why.msg);
+        if (rc != CORE_OK) {
+            *e = why;
+            return rc;
+        }
+    }
+    if (in.c != a->test_set->c || in.h != a->test_set->h || in.w != a->test_set->w)
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': real mode with accuracy data feeds it %ux%ux%u "
+                             "Fashion-MNIST images, and its input is %ux%ux%u", mc->name,
+                             a->test_set->c, a->test_set->h, a->test_set->w, (unsigned)in.c,
+                             (unsigned)in.h, (unsigned)in.w);
+    return CORE_OK;
+}
+
 /* The first workload of a group of device d that runs model m, or
  * IO_NODE_NONE. */
 static io_node workload_of(const struct io_config *c, io_node radio, const char *device,
@@ -357,8 +423,15 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
         const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
         const struct proto_layers *ml = &mls[m];
+        struct io_accuracy acc;
+        char acc_path[IO_PATH_MAX];
         struct core_err why;
 
+        rc = load_accuracy(a, mn, &acc, acc_path, e);
+        if (rc == CORE_OK && real && acc.n_rows > 0)
+            rc = load_test_set(a, mn, a->nn_models[m], e);
+        if (rc != CORE_OK)
+            break;
         for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
             const struct proto_device_config *dc =
                 DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
@@ -382,12 +455,25 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                                    mc->name, why.msg);
             else if (rc != CORE_OK)
                 *e = why;
-            else {
+            if (rc == CORE_OK && acc.n_rows > 0) {
+                core_err_clear(&why);
+                rc = run_accuracy_attach(&acc, acc_path, a->nn_models[m], ml, mc->encoding, p,
+                                         &why);
+                if (rc == CORE_OK && a->truths)
+                    rc = run_accuracy_attach(&acc, acc_path, a->nn_models[m], ml, mc->encoding,
+                                             &a->truths[d * a->n_models + m], &why);
+                if (rc == CORE_E_INPUT)
+                    rc = io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+                else if (rc != CORE_OK)
+                    *e = why;
+            }
+            if (rc == CORE_OK) {
                 a->problem_of[d * a->n_models + m] = p;
                 a->truth_of[d * a->n_models + m] =
                     a->truths ? &a->truths[d * a->n_models + m] : p;
             }
         }
+        io_accuracy_fini(&acc);
     }
     for (size_t m = 0; mls && m < a->n_models; m++) {
         if (mls[m].n > 0) {
@@ -398,6 +484,11 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         if (real && a->nn_models[m]) {
             a->models[m].real = a->nn_models[m];
             a->models[m].real_group = a->layer_group[m];
+            const struct proto_model_config *mc = DATA(
+                a->cfg, io_config_child(a->cfg, IO_NODE_ROOT, IO_EL_MODEL, m),
+                struct proto_model_config);
+
+            a->models[m].test_set = mc->accuracy[0] != '\0' ? a->test_set : NULL;
         }
     }
     core_free(mls);
@@ -725,6 +816,7 @@ void run_assembly_destroy(struct run_assembly *a)
     core_free(a->truth_of);
     core_free(a->nn_models);
     core_free(a->layer_group);
+    nn_dataset_destroy(a->test_set);
     core_free(a->models);
     core_free(a->devices);
     core_free(a->device_sides);

@@ -56,6 +56,8 @@ struct run_assembly {
     struct proto_model *models;         /* [n_models] (owned) */
     struct nn_model **nn_models;        /* [n_models]: shapes or finalized (owned) */
     uint16_t **layer_group;             /* [n_models]: nn layer -> problem layer (owned) */
+    struct nn_dataset *test_set;        /* real mode with accuracy data: Fashion-MNIST's test
+                                           set, the UEs' inputs (owned; NULL: none) */
     struct run_side *devices;           /* [n_devices]: each class's side (owned) */
     struct proto_side *device_sides;    /* [n_devices]: their proto views (owned) */
     struct run_side edge;               /* the edge's side */

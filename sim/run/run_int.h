@@ -8,6 +8,24 @@
 #include "policy/policy.h"
 #include "run/run.h"
 
+struct io_accuracy;
+struct nn_model;
+struct proto_layers;
+
+/* Offer the encodings of accuracy file acc (read from path) on problem p,
+ * built for model m grouped as ml (compute.h "Encodings and accuracy"): fp32
+ * as encoding 0, every other encoding of the file after it in file order,
+ * their bytes from nn_encoding_bytes, each row's accuracy on the problem
+ * prefix of its split, the whole model's accuracy, and fixed (an encoding's
+ * text) as the fixed encoding. CORE_E_INPUT naming the file and line for a
+ * row of another model (a split that is no problem prefix, other bytes) or
+ * an unknown encoding, naming fixed when it is not offered; CORE_E_NOMEM.
+ * (accuracy.c) */
+enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path,
+                                 const struct nn_model *m, const struct proto_layers *ml,
+                                 const char *fixed, struct compute_problem *p,
+                                 struct core_err *e);
+
 /* The summary of run run_id's inferences in the database r reads into s
  * (initialised by the caller; finished here). (report.c) */
 enum core_rc run_report_summary_of_run(struct db_reader *r, int64_t run_id, struct run_summary *s,

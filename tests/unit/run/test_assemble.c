@@ -638,6 +638,60 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
     out_of_memory_anywhere(DATA "collab-profile-valid.xml", 5000);
 }
 
+/* scenarios/accuracy.xml: LeNet-5's accuracy file becomes its problem's
+ * encodings, fp32 first, each split's measured accuracy on the problem
+ * prefix that runs the same layers, the bytes nn_encoding_bytes gives. */
+static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unused)
+{
+    static const char *const names[] = {"fp32", "fp16", "int8", "int4", "topk:0.25"};
+    /* the file's int8 accuracy after 0 (input), 1 (conv1), 2 (pool1), 3 (conv2),
+     * 5 (flatten: pool2's problem layer) and 7 (drop: fc1's) nn layers */
+    static const double int8_acc[] = {0.9192, 0.9192, 0.9192, 0.9194, 0.9194, 0.9192};
+    struct run_assembly *c = build_ok("scenarios/accuracy.xml");
+    const struct compute_problem *p = c->collab.problems[0];
+
+    (void)unused;
+    assert_non_null(p);
+    assert_int_equal(p->n_encodings, 5);
+    for (size_t k = 0; k < 5; k++)
+        assert_string_equal(p->encodings[k].name, names[k]);
+    assert_close(p->accuracy, 0.9192, "whole-model accuracy");
+    assert_int_equal(p->fixed_encoding, 0);
+    assert_int_equal(p->n_layers, 6);
+    assert_close(p->encodings[2].tensor_bytes[0], 789, "int8 input bytes");
+    assert_close(p->encodings[3].tensor_bytes[0], 397, "int4 input bytes");
+    for (size_t g = 0; g < p->n_layers; g++)
+        assert_close(p->encodings[2].accuracy[g], int8_acc[g], "int8 accuracy of a prefix");
+    assert_close(p->encodings[4].accuracy[0], 0.7514, "topk accuracy at the input");
+    /* the truth carries the same encodings */
+    assert_int_equal(c->collab.truths ? c->collab.truths[0]->n_encodings : 5, 5);
+    destroy(c);
+}
+
+static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
+{
+    long live = core_alloc_live();
+    struct core_err e = {0};
+    enum core_rc rc = CORE_E_NOMEM;
+    unsigned long k;
+
+    (void)unused;
+    for (k = 1; rc == CORE_E_NOMEM && k < 2000; k++) {
+        struct run_assembly *c = NULL;
+        core_alloc_fail_after(k);
+        rc = io_scenario_load("scenarios/accuracy.xml", NULL, 0, &scenario, &e);
+        if (rc == CORE_OK)
+            rc = run_assemble(scenario, &c, &e);
+        core_alloc_fail_after(0);
+        if (rc == CORE_E_NOMEM)
+            assert_null(c);
+        destroy(c);
+        assert_int_equal(core_alloc_live(), live);
+    }
+    assert_int_equal(rc, CORE_OK);
+    assert_true(k > 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +709,8 @@ int main(void)
         cmocka_unit_test(test_collab_each_broken_file_gives_file_line_and_plain_message),
         cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),
         cmocka_unit_test(test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing),
+        cmocka_unit_test(test_collab_accuracy_data_offers_encodings_on_the_problem),
+        cmocka_unit_test(test_collab_accuracy_data_out_of_memory_leaks_nothing),
     };
 
     core_init();

@@ -1,0 +1,184 @@
+/*
+ * accuracy_file.c — accuracy files: what `coinfer accuracy` printed for a
+ * model's trained weights, read back so that a scenario's model can name
+ * the accuracy of each (split, encoding) (issue 12: accuracy as a decision
+ * variable). The file is that command's standard output, kept beside the
+ * model (models/lenet5-fmnist.accuracy), so a run is reproducible from its
+ * files alone:
+ *
+ *   # NAME, weights W: N test images, whole-model accuracy X %
+ *   split  layer            encoding         bytes   accuracy  vs_fp32
+ *       0  input            fp32              3136    91.92 %    +0.00
+ *   ...
+ *   encoding=fp32 max_drop_points=0.00 split=0 layer=input
+ *
+ * The first line gives the image count and the whole model's accuracy; each
+ * row a split (layers the device runs, nn_model_cut_prefixes), the layer
+ * after which it cuts, the encoding's text, the bytes one inference sends,
+ * the accuracy in percent and its difference from the whole model's; the
+ * closing `encoding=` lines are a summary and are skipped, as are blank
+ * lines. Anything else is an error naming the file and line.
+ */
+#include "io/io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest line read, B (a row is about 70). */
+#define LINE_MAX_BYTES 1024
+
+void io_accuracy_fini(struct io_accuracy *a)
+{
+    core_free(a->rows);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Append row r to a, growing the array. */
+static enum core_rc push_row(struct io_accuracy *a, const struct io_accuracy_row *r, size_t *cap,
+                             struct core_err *e)
+{
+    if (a->n_rows == *cap) {
+        size_t n = *cap ? 2 * *cap : 32;
+        struct io_accuracy_row *grown = core_realloc(a->rows, n * sizeof(*grown));
+
+        if (!grown)
+            return core_err(e, CORE_E_NOMEM, "out of memory for accuracy rows");
+        a->rows = grown;
+        *cap = n;
+    }
+    a->rows[a->n_rows++] = *r;
+    return CORE_OK;
+}
+
+static bool blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* The header line: N test images and the whole model's accuracy. */
+static bool parse_header(const char *line, struct io_accuracy *a)
+{
+    const char *p = strstr(line, ": ");
+    unsigned long n;
+    double x;
+    char pct;
+
+    if (line[0] != '#' || !p)
+        return false;
+    if (sscanf(p, ": %lu test images, whole-model accuracy %lf %c", &n, &x, &pct) != 3 ||
+        pct != '%' || n == 0 || !(x >= 0 && x <= 100))
+        return false;
+    a->n_images = n;
+    a->whole = x / 100;
+    return true;
+}
+
+/* A row: split layer encoding bytes accuracy % vs_fp32. */
+static bool parse_row(const char *line, struct io_accuracy_row *r)
+{
+    unsigned long split;
+    unsigned long long bytes;
+    double pct, vs;
+    char layer[64], enc[sizeof(r->encoding)], unit;
+    int used = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (sscanf(line, "%lu %63s %31s %llu %lf %c %lf %n", &split, layer, enc, &bytes, &pct, &unit,
+               &vs, &used) != 7 ||
+        unit != '%' || line[used] != '\0' || !(pct >= 0 && pct <= 100) || bytes == 0 ||
+        split > UINT32_MAX)
+        return false;
+    r->split = (uint32_t)split;
+    snprintf(r->encoding, sizeof(r->encoding), "%s", enc);
+    r->bytes = bytes;
+    r->accuracy = pct / 100;
+    return true;
+}
+
+enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e)
+{
+    char line[LINE_MAX_BYTES];
+    size_t cap = 0;
+    int n_line = 0;
+    bool header = false, columns = false;
+    enum core_rc rc;
+    FILE *f;
+
+    memset(a, 0, sizeof(*a));
+    rc = core_file_open(path, "accuracy file", CORE_FILE_MAX_MODEL, &f, NULL, e);
+    if (rc != CORE_OK)
+        return rc;
+    while (fgets(line, sizeof(line), f)) {
+        struct io_accuracy_row r;
+        size_t len = strlen(line);
+
+        n_line++;
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        else if (!feof(f)) {
+            rc = core_err(e, CORE_E_INPUT, "%s:%d: line longer than %d bytes", path, n_line,
+                          LINE_MAX_BYTES - 2);
+            goto out_fail;
+        }
+        if (blank(line) || strncmp(line, "encoding=", 9) == 0)
+            continue;
+        if (!header) {
+            if (!parse_header(line, a)) {
+                rc = core_err(e, CORE_E_INPUT,
+                              "%s:%d: expected `# MODEL, weights W: N test images, whole-model "
+                              "accuracy X %%` (the first line `coinfer accuracy` prints)",
+                              path, n_line);
+                goto out_fail;
+            }
+            header = true;
+            continue;
+        }
+        if (!columns) {
+            char w[6][16];
+
+            if (sscanf(line, "%15s %15s %15s %15s %15s %15s", w[0], w[1], w[2], w[3], w[4],
+                       w[5]) != 6 || strcmp(w[0], "split") != 0 || strcmp(w[2], "encoding") != 0 ||
+                strcmp(w[4], "accuracy") != 0) {
+                rc = core_err(e, CORE_E_INPUT,
+                              "%s:%d: expected the column line `split layer encoding bytes "
+                              "accuracy vs_fp32`", path, n_line);
+                goto out_fail;
+            }
+            columns = true;
+            continue;
+        }
+        if (!parse_row(line, &r)) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: expected a row `SPLIT LAYER ENCODING BYTES ACCURACY %% "
+                          "VS_FP32` (accuracy 0 to 100, bytes > 0)", path, n_line);
+            goto out_fail;
+        }
+        r.line = n_line;
+        for (size_t i = 0; i < a->n_rows; i++)
+            if (a->rows[i].split == r.split && strcmp(a->rows[i].encoding, r.encoding) == 0) {
+                rc = core_err(e, CORE_E_INPUT, "%s:%d: split %u with %s again (line %d)", path,
+                              n_line, r.split, r.encoding, a->rows[i].line);
+                goto out_fail;
+            }
+        rc = push_row(a, &r, &cap, e);
+        if (rc != CORE_OK)
+            goto out_fail;
+    }
+    if (ferror(f)) {
+        rc = core_err(e, CORE_E_INPUT, "%s:%d: read error: %s", path, n_line, strerror(errno));
+        goto out_fail;
+    }
+    if (a->n_rows == 0) {
+        rc = core_err(e, CORE_E_INPUT, "%s:%d: no accuracy rows", path, n_line);
+        goto out_fail;
+    }
+    fclose(f);
+    return CORE_OK;
+
+out_fail:
+    fclose(f);
+    io_accuracy_fini(a);
+    return rc;
+}

@@ -1,0 +1,148 @@
+/*
+ * accuracy.c — a scenario model's accuracy data on its problems (issue 12:
+ * accuracy as a decision variable): the encodings an accuracy file
+ * (io_accuracy_load: what `coinfer accuracy` measured for the model's
+ * weights) names become the problem's encodings (compute.h, "Encodings and
+ * accuracy"), each layer's output and the model input priced at that
+ * encoding's bytes (nn_encoding_bytes), and each measured split's accuracy
+ * put on the problem prefix that runs the same layers.
+ *
+ * Splits. A row's split k is a prefix of the model's layer order (the
+ * device runs layers 0..k-1, nn_model_cut_prefixes); problem prefix g (its
+ * problem layers 0..g-1, proto_layers' groups) runs the nn layers whose
+ * group is below g, which is that prefix when they are layers 0..k-1. Every
+ * row must fall on such a prefix, and the bytes it says one inference sends
+ * must be what the problem's tensors send there under its encoding: a file
+ * measured on another model is refused, naming its line. (Under fp32 the
+ * model input is left out of that check: the problem sends it as the UE
+ * holds it, input-element bytes an element, where `coinfer accuracy` counts
+ * float32.)
+ */
+#include "run/run_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "nn/nn.h"
+
+/* Problem prefix g's nn split: the count of nn layers in groups below g
+ * when they are the first ones, else -1. */
+static long nn_split_of(const struct proto_layers *ml, size_t g)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < ml->n; i++)
+        k += ml->group_of[i] < g;
+    for (size_t i = 0; i < k; i++)
+        if (ml->group_of[i] >= g)
+            return -1;
+    return (long)k;
+}
+
+/* Bytes crossing problem prefix g under encoding en: every tensor made
+ * before it (the model input, a layer below g) read at or after it. */
+static double prefix_bytes(const struct compute_problem *p, size_t g, uint32_t en)
+{
+    bool read_after[COMPUTE_PLAN_MAX_LAYERS + 1] = {false};
+    double sum = 0;
+
+    for (size_t i = g; i < p->n_layers; i++)
+        for (uint32_t j = 0; j < p->layers[i].n_inputs; j++)
+            read_after[1 + p->layers[i].inputs[j]] = true;
+    for (size_t t = 0; t <= g; t++)
+        if (read_after[t])
+            sum += compute_problem_tensor_bytes(p, en, t);
+    return sum;
+}
+
+enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path,
+                                 const struct nn_model *m, const struct proto_layers *ml,
+                                 const char *fixed, struct compute_problem *p,
+                                 struct core_err *e)
+{
+    struct nn_encoding encs[COMPUTE_PLAN_MAX_ENCODINGS], want;
+    char text[32];
+    size_t n = 1;
+    long splits[COMPUTE_PLAN_MAX_LAYERS];
+    enum core_rc rc;
+
+    encs[0].kind = NN_ENC_FP32;
+    encs[0].topk_fraction = 0;
+    for (size_t r = 0; r < acc->n_rows; r++) {
+        struct nn_encoding en;
+        size_t k;
+
+        if (!nn_encoding_parse(acc->rows[r].encoding, &en))
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: unknown encoding '%s' (fp32, fp16, int8, int4, topk:F)", path,
+                            acc->rows[r].line, acc->rows[r].encoding);
+        for (k = 0; k < n; k++)
+            if (encs[k].kind == en.kind &&
+                (en.kind != NN_ENC_TOPK || encs[k].topk_fraction == en.topk_fraction))
+                break;
+        if (k < n)
+            continue;
+        if (n == COMPUTE_PLAN_MAX_ENCODINGS)
+            return core_err(e, CORE_E_INPUT, "%s:%d: more than %d encodings besides fp32", path,
+                            acc->rows[r].line, COMPUTE_PLAN_MAX_ENCODINGS - 1);
+        encs[n++] = en;
+    }
+    if (n < 2)
+        return core_err(e, CORE_E_INPUT, "%s: no encoding but fp32: nothing to choose", path);
+    rc = compute_problem_encodings_init(p, n, e);
+    if (rc != CORE_OK)
+        return rc;
+    p->accuracy = acc->whole;
+    for (size_t k = 0; k < n; k++) {
+        struct compute_encoding *ce = &p->encodings[k];
+
+        nn_encoding_text(&encs[k], ce->name, sizeof(ce->name));
+        if (k == 0)
+            continue;
+        ce->tensor_bytes[0] = (double)nn_encoding_bytes(
+            &encs[k], nn_model_tensor_bytes(m, NN_INPUT) / sizeof(float));
+        for (size_t g = 0; g < p->n_layers; g++)
+            ce->tensor_bytes[1 + g] = (double)nn_encoding_bytes(
+                &encs[k], nn_model_tensor_bytes(m, ml->last[g]) / sizeof(float));
+    }
+    for (size_t g = 0; g < p->n_layers; g++)
+        splits[g] = nn_split_of(ml, g);
+    for (size_t r = 0; r < acc->n_rows; r++) {
+        const struct io_accuracy_row *row = &acc->rows[r];
+        struct nn_encoding en;
+        size_t g, k;
+        double bytes;
+
+        nn_encoding_parse(row->encoding, &en);
+        for (k = 0; k < n; k++)
+            if (encs[k].kind == en.kind &&
+                (en.kind != NN_ENC_TOPK || encs[k].topk_fraction == en.topk_fraction))
+                break;
+        for (g = 0; g < p->n_layers && splits[g] != (long)row->split; g++)
+            continue;
+        if (g == p->n_layers)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: split %u is no cut of this model's problem (its layers "
+                            "grouped as the policies see them): measured on another model?",
+                            path, row->line, row->split);
+        bytes = prefix_bytes(p, g, (uint32_t)k);
+        if ((k != 0 || g != 0) && bytes != (double)row->bytes)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: split %u sends %llu B under %s, but this model sends %.0f B "
+                            "there: measured on another model?", path, row->line, row->split,
+                            (unsigned long long)row->bytes, row->encoding, bytes);
+        if (k > 0)
+            p->encodings[k].accuracy[g] = row->accuracy;
+    }
+    if (!nn_encoding_parse(fixed, &want))
+        return core_err(e, CORE_E_INPUT, "encoding '%s' is not fp32, fp16, int8, int4 or topk:F",
+                        fixed);
+    nn_encoding_text(&want, text, sizeof(text));
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(p->encodings[k].name, text) == 0) {
+            p->fixed_encoding = (uint8_t)k;
+            return CORE_OK;
+        }
+    return core_err(e, CORE_E_INPUT, "encoding %s is not among %s's", text, path);
+}

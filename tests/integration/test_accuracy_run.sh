@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Accuracy as a decision variable through the binary (issue 12): scenarios/accuracy.xml,
+# shortened, run under every policy. Each inference's correctness is drawn from the
+# measured accuracy of what it ran (models/lenet5-fmnist.accuracy) with the same draw under
+# every policy: the policies that send fp32 (whole-model accuracy at any split) agree on
+# every inference, joint (int4 at the input: 91.87 % against 91.92 %) is right only where
+# they are; joint's upload is the int4 image, theirs the 8-bit one; a forced lossy encoding
+# (top-25 % at the input, 75.14 %) gives its measured rate within a binomial interval.
+# Bad accuracy data and encodings are usage errors naming the file and line.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+S=scenarios/accuracy.xml
+DB="$TMP/a.db"
+expect_exit 0 "accuracy.xml runs under every policy" \
+    "$COINFER" run "$S" --policy all --set simulation@duration=30s --trace --db "$DB" --quiet
+
+# Every finished inference of every policy has its correctness.
+expect_eq "every finished inference has correct set" \
+    "$(sql "$DB" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+expect_match "the report's accuracy column is filled for joint" \
+    "$("$COINFER" report "$DB" | grep -E '^ +[0-9]+  joint ')" ' 0\.9[0-9]+$'
+
+# policy P's correct by inference_id, for the inferences every fp32 policy finished.
+pair() {
+    sql "$DB" "SELECT count(*) FROM inferences a JOIN runs ra ON ra.run_id = a.run_id
+               JOIN inferences b ON b.inference_id = a.inference_id
+               JOIN runs rb ON rb.run_id = b.run_id
+               WHERE ra.policy = '$1' AND rb.policy = '$2' AND a.t_done_s IS NOT NULL
+                 AND b.t_done_s IS NOT NULL AND $3"
+}
+expect_eq "local and split (both fp32) are right on the same inferences" \
+    "$(pair local split 'a.correct <> b.correct')" 0
+expect_eq "edge and split (both fp32) are right on the same inferences" \
+    "$(pair edge split 'a.correct <> b.correct')" 0
+expect_eq "joint (int4, lower accuracy) is never right where split is wrong" \
+    "$(pair joint split 'a.correct = 1 AND b.correct = 0')" 0
+expect_match "the fp32 policies are wrong on some inferences (the draw is not all 1)" \
+    "$(pair local split 'a.correct = 0')" '^[1-9]'
+
+# What crosses the uplink: joint the int4 image (64 B header + 397 B), split the 8-bit one.
+bytes() {
+    sql "$DB" "SELECT group_concat(DISTINCT m.bytes) FROM messages m JOIN runs r USING (run_id)
+               WHERE r.policy = '$1' AND m.type = 'intermediate'"
+}
+expect_eq "joint uploads the int4 image" "$(bytes joint)" "461.0"
+expect_eq "split uploads the 8-bit image" "$(bytes split)" "848.0"
+
+# A forced encoding: edge sends top-25 % of the input, measured at 75.14 %.
+DB2="$TMP/b.db"
+expect_exit 0 "a lossy fixed encoding runs" \
+    "$COINFER" run "$S" --policy edge --set simulation@duration=60s \
+    --set 'model[lenet5-fmnist]@encoding=topk:0.25' --db "$DB2" --quiet
+read -r n k < <(sql -separator ' ' "$DB2" \
+    "SELECT count(*), sum(correct) FROM inferences WHERE t_done_s IS NOT NULL")
+# |k/n - 0.7514| within 4 binomial standard deviations.
+ok=$(awk -v n="$n" -v k="$k" 'BEGIN { p = 0.7514; sd = sqrt(p * (1 - p) / n);
+    d = k / n - p; if (d < 0) d = -d; print (n > 500 && d <= 4 * sd) ? "yes" : "no " k "/" n }')
+expect_eq "edge with top-25 % is right at its measured rate" "$ok" yes
+
+# Errors: exit 2, naming where.
+expect_exit 2 "an encoding without accuracy data is refused" \
+    "$COINFER" run scenarios/collab-small.xml --set 'model[lenet5]@encoding=int8' \
+    --db "$TMP/c.db"
+expect_match "...naming the scenario's model line" "$ERR" 'collab-small\.xml:[0-9]+: .*needs the model'
+sed 's/^\(    3  conv2            fp32             \)12800/\112804/' \
+    models/lenet5-fmnist.accuracy >"$TMP/other.accuracy"
+expect_exit 2 "accuracy data of another model is refused" \
+    "$COINFER" run "$S" --set "model[lenet5-fmnist]@accuracy=$TMP/other.accuracy" \
+    --db "$TMP/c.db"
+expect_match "...naming its file and line" "$ERR" 'other\.accuracy:[0-9]+: split 3 sends 12804 B'
+printf '# x, weights y: 10 test images, whole-model accuracy 90.00 %%\nsplit layer encoding bytes accuracy vs_fp32\n    0  input  int8  789  hello\n' \
+    >"$TMP/bad.accuracy"
+expect_exit 2 "a malformed accuracy row is refused" \
+    "$COINFER" run "$S" --set "model[lenet5-fmnist]@accuracy=$TMP/bad.accuracy" \
+    --db "$TMP/c.db"
+expect_match "...naming its line" "$ERR" 'bad\.accuracy:3: expected a row'
+expect_exit 2 "an encoding the accuracy file does not have is refused" \
+    "$COINFER" run "$S" --set 'model[lenet5-fmnist]@encoding=topk:0.5' --db "$TMP/c.db"
+expect_match "...saying so" "$ERR" 'encoding topk:0\.5 is not among'
+
+# Real mode: each UE feeds Fashion-MNIST test images drawn from its input stream, the
+# crossing tensor is really encoded and decoded, the class compared with the label.
+DB3="$TMP/r.db"
+for p in local split joint; do
+    expect_exit 0 "accuracy.xml runs in real mode under $p" \
+        "$COINFER" run "$S" --policy "$p" --set inference@mode=real --trace --db "$DB3" --quiet
+done
+DB=$DB3
+expect_eq "every finished real inference has correct set" \
+    "$(sql "$DB" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+expect_eq "real mode: local and split (fp32, the same images) are right on the same inferences" \
+    "$(pair local split 'a.correct <> b.correct')" 0
+expect_match "real mode: joint's int4 image changes some results (really encoded)" \
+    "$(pair joint split 'a.correct <> b.correct')" '^[1-9]'
+expect_eq "real mode: joint uploads the int4 image, at the costed mode's bytes" \
+    "$(bytes joint)" "461.0"
+# The real rate against the measured accuracy (91.92 %, fp32) and against costed mode's
+# draws on the same seed (the first database), each within 4 binomial standard deviations.
+read -r n k < <(sql -separator ' ' "$DB3" "SELECT count(*), sum(correct) FROM inferences i
+    JOIN runs r USING (run_id) WHERE r.policy = 'split' AND t_done_s IS NOT NULL")
+read -r n2 k2 < <(sql -separator ' ' "$TMP/a.db" "SELECT count(*), sum(correct) FROM inferences i
+    JOIN runs r USING (run_id) WHERE r.policy = 'split' AND t_done_s IS NOT NULL")
+ok=$(awk -v n="$n" -v k="$k" -v n2="$n2" -v k2="$k2" 'BEGIN { p = 0.9192;
+    sd = sqrt(p * (1 - p) / n); d = k / n - p; if (d < 0) d = -d;
+    sd2 = sqrt(p * (1 - p) / n + p * (1 - p) / n2); d2 = k / n - k2 / n2; if (d2 < 0) d2 = -d2;
+    print (n > 5000 && d <= 4 * sd && d2 <= 4 * sd2) ? "yes" : "no " k "/" n " " k2 "/" n2 }')
+expect_eq "real mode's accuracy is the measured one, and costed mode's within the intervals" \
+    "$ok" yes
+
+# A DAG: the residual network's accuracy data maps onto its grouped problem, splits inside
+# its blocks (two tensors crossing) included, the bytes of every row matching.
+expect_exit 0 "the residual network's accuracy data fits its problem" \
+    "$COINFER" validate tests/data/scenarios/accuracy-resnet.xml
+expect_exit 0 "and a run with it draws correctness" \
+    "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --policy joint \
+    --set simulation@duration=5s --db "$TMP/d.db" --quiet
+expect_eq "...for every finished inference" \
+    "$(sql "$TMP/d.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
