@@ -3,7 +3,7 @@
 # scenarios/bench-1000ues.xml scaled, the cells growing with the UEs at the
 # file's density (27 UEs a cell): 189 UEs in 7 cells, 999 in 37, 10,719 in
 # 397 (SCALES, "sites:UEs" pairs; 102,087 in 3,781 is "3781:102087", which
-# needs about 20 GB: see README, Speed at city scale). Each point runs
+# needs about 22 GB: see README, Speed at city scale). Each point runs
 # BENCH_DURATION of network time (10 s; QUICK: 2 s) and three times that
 # with split-default, RUNS times (3), the points alternating; the steady
 # state is the difference of the two runs (the scenario's loading and the
