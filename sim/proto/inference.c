@@ -88,6 +88,7 @@ void proto_inf_to(struct proto_collab_world *w, struct proto_inf *inf, enum prot
     CORE_ASSERT(proto_inf_move_allowed(inf->state, to));
     w->moves[inf->state][to]++;
     inf->state = to;
+    proto_push_index_sync(w, inf);
 }
 
 bool proto_inf_may_replan(const struct proto_inf *inf)

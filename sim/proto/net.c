@@ -27,6 +27,7 @@
 #include "proto/proto_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void net_push(void *state, const struct core_event *ev, struct core_engine *eng);
@@ -111,8 +112,49 @@ void proto_net_send_state(struct proto_collab_world *w, struct proto_net *net,
                           struct proto_inf *inf)
 {
     proto_net_state(w, net->cell, inf->ue, inf->model, &inf->pushed);
-    inf->push_on_air = true;
+    proto_inf_set_push_on_air(w, inf, true);
     proto_send(w, inf->ue, net->cell, PROTO_MSG_STATE_UPDATE, inf);
+}
+
+static int slot_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Gather into w->push_scratch, in pool-slot order, the inferences of net's
+ * cell that push_state's walk below may act on: with a3_possible, every a2
+ * the network holds before its edge part starts; and those that may
+ * re-plan with no update on the air, of UEs open to a push (the gap since
+ * their last push passed, or pushed at this instant). A UE closed now stays
+ * closed through the walk (only a push to it moves its last push), and the
+ * walk changes no inference but the one it is at, so the walk over these
+ * in slot order does what a walk over the whole pool does. Returns how
+ * many. */
+static size_t gather(struct proto_collab_world *w, const struct proto_net *net,
+                     bool a3_possible, double now, double gap)
+{
+    size_t n = 0;
+
+    for (uint32_t gi = net->first_grp; gi != UINT32_MAX; gi = w->grps[gi].next_in_cell) {
+        const struct proto_push_group *g = &w->grps[gi];
+        const struct proto_ue *ue = &w->ues[g->ue];
+        bool open = !(ue->last_push_s != now && now - ue->last_push_s < gap);
+
+        if (a3_possible)
+            for (uint32_t s = g->first[PROTO_PUSH_HELD]; s != UINT32_MAX;
+                 s = w->infs[s]->grp_next[PROTO_PUSH_HELD])
+                w->push_scratch[n++] = s;
+        if (open)
+            for (uint32_t s = g->first[PROTO_PUSH_READY]; s != UINT32_MAX;
+                 s = w->infs[s]->grp_next[PROTO_PUSH_READY])
+                /* COMPUTING_A2_IN is in both lists: gathered once */
+                if (!(a3_possible && (w->infs[s]->in_list >> PROTO_PUSH_HELD) & 1u))
+                    w->push_scratch[n++] = s;
+    }
+    qsort(w->push_scratch, n, sizeof(*w->push_scratch), slot_cmp);
+    return n;
 }
 
 /* Send a state update to every inference of this cell that may still
@@ -125,6 +167,7 @@ static void push_state(struct proto_collab_world *w, struct proto_net *net)
 {
     double now = core_engine_now(w->eng), gap = w->cfg->protocol.push_gap_s;
     bool a3_possible = w->net_decider.decide != proto_net_override;
+    size_t n;
 
     if (now == net->last_push_s)
         return;
@@ -138,8 +181,9 @@ static void push_state(struct proto_collab_world *w, struct proto_net *net)
         if (net->push_wait_s[i] > w->cfg->protocol.override_wait_s)
             a3_possible = true;
     }
-    for (size_t i = 0; i < w->n_infs; i++) {
-        struct proto_inf *inf = w->infs[i];
+    n = gather(w, net, a3_possible, now, gap);
+    for (size_t i = 0; i < n; i++) {
+        struct proto_inf *inf = w->infs[w->push_scratch[i]];
         struct proto_ue *ue;
 
         if (inf->state == PROTO_INF_FREE || inf->cell != net->cell)

@@ -37,6 +37,8 @@ struct proto_inf *proto_inf_get(struct proto_collab_world *w)
         if (w->n_infs == w->cap_infs &&
             !pool_grow((void ***)&w->infs, &w->free_infs, &w->cap_infs))
             return NULL;
+        if (!proto_push_index_reserve(w, w->cap_infs))
+            return NULL;
         inf = core_calloc(1, sizeof(*inf));
         if (!inf)
             return NULL;
@@ -51,6 +53,7 @@ struct proto_inf *proto_inf_get(struct proto_collab_world *w)
     inf->slot = slot;
     inf->gen = gen;
     inf->state = PROTO_INF_FREE;
+    inf->grp = UINT32_MAX;
     return inf;
 }
 

@@ -137,6 +137,14 @@ struct proto_inf {
     int32_t real_label;        /* real mode: the input's label (-1: none) */
     double correct_u;          /* costed mode with accuracy data: its uniform draw on (0, 1);
                                   correct when below its plan's expected accuracy (NAN: none) */
+    uint32_t grp;              /* push index: its group while in a list (UINT32_MAX: none) */
+    unsigned in_list;          /* push index: the lists it is in, 1 << proto_push_list */
+    uint32_t grp_next[2];      /* next inference of each list of its group, slot
+                                  (UINT32_MAX: last) */
+    uint32_t grp_prev[2];      /* previous one (UINT32_MAX: first) */
+    bool in_replan;            /* in its UE's re-planning list (push_index.c) */
+    uint32_t rp_next;          /* next (older) one there, slot (UINT32_MAX: last) */
+    uint32_t rp_prev;          /* previous (newer) one (UINT32_MAX: first) */
 };
 
 /* Move inf to state to (an allowed move: a broken invariant aborts),
@@ -225,6 +233,9 @@ struct proto_ue {
     uint32_t window_next;      /* where the next goes */
     uint32_t in_flight;        /* inferences of this UE in flight */
     uint32_t first_inf;        /* its in-flight inferences: first pool slot (UINT32_MAX: none) */
+    uint32_t first_grp;        /* its push-index groups, one per cell (UINT32_MAX: none) */
+    uint32_t first_replan;     /* its inferences that may re-plan, newest first: first pool
+                                  slot (UINT32_MAX: none; push_index.c) */
 };
 
 struct proto_net {
@@ -239,6 +250,7 @@ struct proto_net {
                                  started, s (scratch) */
     double pushed_load;       /* load at the last push, 0..1 */
     double last_push_s;       /* when it last pushed, s (-INFINITY: never) */
+    uint32_t first_grp;       /* its push-index groups, one per UE (UINT32_MAX: none) */
 };
 
 /* Why a network that replied with st declined (PROTO_DECLINE_NONE when
@@ -250,6 +262,51 @@ enum proto_decline proto_net_decline(const struct proto_collab_world *w,
  * at sending (a push or the answer to a state request). */
 void proto_net_send_state(struct proto_collab_world *w, struct proto_net *net,
                           struct proto_inf *inf);
+
+/* ---- the push index (push_index.c) ------------------------------------------ */
+
+/* The push index's two lists (push_index.c). */
+enum proto_push_list {
+    PROTO_PUSH_READY, /* it may re-plan and no update for it is on the air */
+    PROTO_PUSH_HELD,  /* the network holds its a2 before its edge part starts */
+    PROTO_PUSH_LISTS
+};
+
+/* One (cell, UE) pair of the push index: the UE's inferences served by the
+ * cell in either list. */
+struct proto_push_group {
+    uint32_t ue;                       /* its UE */
+    uint32_t cell;                     /* its cell */
+    uint32_t first[PROTO_PUSH_LISTS];  /* each list's first inference, slot (UINT32_MAX:
+                                          empty) */
+    uint32_t n[PROTO_PUSH_LISTS];      /* inferences in each (not both 0 while used) */
+    uint32_t next_in_cell;             /* next group of the cell (UINT32_MAX: last) */
+    uint32_t prev_in_cell;             /* previous one (UINT32_MAX: first) */
+    uint32_t next_of_ue;               /* next group of the UE (UINT32_MAX: last) */
+};
+
+/* Whether inf belongs in list l, from its own fields. */
+bool proto_push_member(const struct proto_inf *inf, enum proto_push_list l);
+
+/* Make room for cap inferences in the index (the inference pool's
+ * capacity): groups and the push's scratch. false: out of memory (the
+ * index still as it was). */
+bool proto_push_index_reserve(struct proto_collab_world *w, size_t cap);
+
+/* Bring inf's place in the index and in its UE's re-planning list up to
+ * date after its state or push_on_air changed (proto_inf_to and
+ * proto_inf_set_push_on_air call it). */
+void proto_push_index_sync(struct proto_collab_world *w, struct proto_inf *inf);
+
+/* Set whether a state update for inf is on the air (the one way to). */
+void proto_inf_set_push_on_air(struct proto_collab_world *w, struct proto_inf *inf, bool on_air);
+
+/* Whether the index holds exactly what a walk over the whole pool finds
+ * (each inference in the lists proto_push_member names, in the group of its
+ * (cell, UE)), every list well linked, every group used or free, and each
+ * UE's re-planning list is its in-flight list's inferences that may
+ * re-plan, in the same order (for tests). */
+bool proto_push_index_consistent(const struct proto_collab_world *w);
 
 /* A decision parked until its decider answers. */
 struct proto_parked {
@@ -280,6 +337,11 @@ struct proto_collab_world {
     size_t n_infs, cap_infs;          /* pool size, array capacity */
     uint32_t *free_infs;              /* free slots (stack), [cap_infs] */
     size_t n_free_infs;               /* entries */
+    struct proto_push_group *grps;    /* the push index's groups, [cap_grps] (owned) */
+    size_t cap_grps;                  /* groups allocated (= cap_infs) */
+    uint32_t *free_grps;              /* free groups (stack), [cap_grps] (owned) */
+    size_t n_free_grps;               /* entries */
+    uint32_t *push_scratch;           /* a push's gathered slots, [cap_grps] (owned) */
     struct proto_msg **msgs;          /* pool, [n_msgs] */
     size_t n_msgs, cap_msgs;          /* pool size, array capacity */
     uint32_t *free_msgs;              /* free slots (stack), [cap_msgs] */

@@ -196,8 +196,10 @@ static void part_done(struct proto_collab_world *w, struct proto_inf *inf)
 /* Ask for the network's state when the UE's channel (its UL SINR), its own
  * load or its battery moved enough since the state it decided on. The
  * channel and the battery are read at the inference's segment boundaries;
- * the load at every change of it (proto_ue_job_done). */
-static void check_channel(struct proto_collab_world *w, struct proto_inf *inf)
+ * the load at every change of it (proto_ue_job_done). Returns whether it
+ * asked; false changes nothing, so a second check of another inference
+ * of the UE at the same instant would not ask either. */
+static bool check_channel(struct proto_collab_world *w, struct proto_inf *inf)
 {
     struct proto_ue *ue = &w->ues[inf->ue];
     struct radio_rrm_reply rr;
@@ -208,7 +210,7 @@ static void check_channel(struct proto_collab_world *w, struct proto_inf *inf)
     bool moved = false;
 
     if (!proto_inf_may_replan(inf) || !proto_inf_has_edge_part(inf))
-        return;
+        return false;
     if (lth > 0 && fabs(proto_ue_load(w, ue) - ue->last_load) >= lth)
         moved = true;
     if (!moved && bth > 0 && capacity > 0 && isfinite(ue->battery_j) &&
@@ -219,16 +221,17 @@ static void check_channel(struct proto_collab_world *w, struct proto_inf *inf)
     if (!moved && th > 0 && !isnan(ue->last_sinr_db)) {
         if (radio_world_rrm(w->radio, inf->ue, &rr, &e) != CORE_OK) {
             core_engine_fail(w->eng, e.rc, e.msg);
-            return;
+            return false;
         }
         moved = fabs(rr.ul_sinr_db - ue->last_sinr_db) >= th;
         if (moved)
             ue->last_sinr_db = rr.ul_sinr_db;
     }
     if (!moved)
-        return;
+        return false;
     ue->last_load = proto_ue_load(w, ue);
     proto_send(w, inf->ue, inf->cell, PROTO_MSG_STATE_REQUEST, inf);
+    return true;
 }
 
 /* No job of inf is running: start the UE segment at inf->ue_pos, or the
@@ -277,13 +280,17 @@ void proto_ue_job_done(void *ctx, const struct compute_job *job, double t_done_s
         proto_ue_drain(w, inf->ue, inf->seg_energy_j);
     } /* else: re-planned after a handover, the work is lost */
     /* The UE's load changed: its other inferences that can still re-plan
-     * check whether it moved enough to ask for the network's state. */
+     * check whether it moved enough to ask for the network's state. A check
+     * that does not ask changes nothing, so none after it would ask: the
+     * walk stops there. They are the UE's re-planning list, in the order of
+     * its list of inferences in flight (an overloaded UE has hundreds of
+     * uploads in flight and one or two of these). */
     if (w->cfg->protocol.load_threshold > 0)
-        for (uint32_t s = ue->first_inf; s != UINT32_MAX; s = w->infs[s]->next_of_ue) {
+        for (uint32_t s = ue->first_replan; s != UINT32_MAX; s = w->infs[s]->rp_next) {
             struct proto_inf *other = w->infs[s];
 
-            if (other != inf && proto_inf_may_replan(other) && proto_inf_has_edge_part(other))
-                check_channel(w, other);
+            if (other != inf && proto_inf_has_edge_part(other) && !check_channel(w, other))
+                break;
         }
     if (inf)
         ue_continue(w, inf);
@@ -413,7 +420,7 @@ void proto_ue_on_state_update(struct proto_collab_world *w, struct proto_inf *in
     struct compute_decision req;
 
     (void)t_s, (void)duration_s;
-    inf->push_on_air = false;
+    proto_inf_set_push_on_air(w, inf, false);
     if (!proto_inf_may_replan(inf))
         return;
     st = inf->pushed; /* the network's state as it sent it */
@@ -543,7 +550,7 @@ void proto_ue_handover(void *ctx, struct radio_world *rw, uint32_t ue, uint32_t 
         inf->ue_pos = inf->edge_pos = 0;
         inf->overridden = false;
         inf->decline = PROTO_DECLINE_NONE;
-        inf->push_on_air = false; /* an update on the air is stale now */
+        proto_inf_set_push_on_air(w, inf, false); /* an update on the air is stale now */
         inf->restarts++;
         w->stats.replanned++;
         proto_ue_send_request(w, inf);

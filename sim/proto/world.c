@@ -252,6 +252,7 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
         net->world = w;
         net->cell = (uint32_t)c;
         net->last_push_s = -INFINITY;
+        net->first_grp = UINT32_MAX;
         net->server = servers;
         net->background = rngs;
         net->compute_j = &w->edge_j[3 * c * cfg->edge.n_instances];
@@ -285,6 +286,8 @@ struct proto_collab_world *proto_collab_world_create(const struct proto_world_co
             ue->group = (uint32_t)g;
             ue->last_sinr_db = NAN;
             ue->first_inf = UINT32_MAX;
+            ue->first_grp = UINT32_MAX;
+            ue->first_replan = UINT32_MAX;
             ue->last_push_s = -INFINITY;
             ue->battery_j = dev->battery_j > 0 ? dev->battery_j : INFINITY;
             ue->last_battery_j = ue->battery_j;
@@ -381,6 +384,9 @@ void proto_collab_world_destroy(struct proto_collab_world *w)
     core_free(w->edge_j);
     core_free(w->infs);
     core_free(w->free_infs);
+    core_free(w->grps);
+    core_free(w->free_grps);
+    core_free(w->push_scratch);
     core_free(w->msgs);
     core_free(w->free_msgs);
     core_free(w->segs);

@@ -105,6 +105,15 @@ struct radio_flows {
     double h_n;              /* H_n of the current n_active (PF), 1 */
     bool rayleigh;           /* PF: channels Rayleigh-faded (radio_flows_set_fading) */
     uint32_t best;           /* eager flow with the earliest t_done_s, NO_FLOW if none */
+    /* The last link's rate below P_max (set_channel): a UE's uplink flows
+     * are re-linked together, all to one link, at each of its channel
+     * updates, and the rate is a function of the link alone. */
+    struct radio_ul_link pc_link; /* the link it was computed for (carrier NULL: none) */
+    double pc_rate_bps;           /* its rate below P_max, at least its floor, bit/s */
+    /* Likewise the last SINR's full-band rate (set_sinr: a UE's downlinks). */
+    const struct radio_carrier *sinr_carrier; /* its carrier (NULL: none) */
+    double sinr_key;              /* the SINR, 1 */
+    double sinr_rate_bps;         /* radio_link_rate_bps on all PRBs, bit/s */
 };
 
 double radio_harmonic(size_t n)
@@ -591,17 +600,24 @@ static struct flow *active_flow(const struct radio_flows *fs, uint32_t handle)
 }
 
 /* Set fl's channel: a fixed full-band rate, or (link not NULL) a link. */
-static void set_channel(const struct radio_flows *fs, struct flow *fl, double rate_bps,
+static void set_channel(struct radio_flows *fs, struct flow *fl, double rate_bps,
                         double tx_power_w, const struct radio_ul_link *link)
 {
     fl->has_link = link != NULL;
     fl->has_sinr = false;
     if (link != NULL) {
+        struct radio_ul_link *c = &fs->pc_link;
+
         fl->link = *link;
-        fl->rate_pc_bps = radio_link_rate_bps(link->carrier, link->p_prb_w * link->gain_per_w,
-                                              link->carrier->n_prb);
-        if (fl->rate_pc_bps < link->floor_bps)
-            fl->rate_pc_bps = link->floor_bps;
+        if (c->carrier != link->carrier || c->p_prb_w != link->p_prb_w ||
+            c->gain_per_w != link->gain_per_w || c->floor_bps != link->floor_bps) {
+            fs->pc_rate_bps = radio_link_rate_bps(
+                link->carrier, link->p_prb_w * link->gain_per_w, link->carrier->n_prb);
+            if (fs->pc_rate_bps < link->floor_bps)
+                fs->pc_rate_bps = link->floor_bps;
+            *c = *link;
+        }
+        fl->rate_pc_bps = fs->pc_rate_bps;
         return;
     }
     fl->full_rate_bps = rate_bps;
@@ -616,7 +632,7 @@ struct sinr_spec {
     double floor_bps;              /* rate floor, bit/s */
 };
 
-static void set_sinr(const struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
+static void set_sinr(struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
                      double sinr, double floor_bps);
 
 static enum core_rc add_flow(struct radio_flows *fs, double t_s, uint64_t id, uint32_t ue,
@@ -712,10 +728,17 @@ void radio_flows_set_channel(struct radio_flows *fs, double t_s, uint32_t handle
 
 /* A flow known by its mean SINR on c: full-band rate rate(c, sinr, N) with
  * the floor. */
-static void set_sinr(const struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
+static void set_sinr(struct radio_flows *fs, struct flow *fl, const struct radio_carrier *c,
                      double sinr, double floor_bps)
 {
-    double r_bps = radio_link_rate_bps(c, sinr, c->n_prb);
+    double r_bps;
+
+    if (fs->sinr_carrier != c || fs->sinr_key != sinr) {
+        fs->sinr_rate_bps = radio_link_rate_bps(c, sinr, c->n_prb);
+        fs->sinr_carrier = c;
+        fs->sinr_key = sinr;
+    }
+    r_bps = fs->sinr_rate_bps;
 
     set_channel(fs, fl, r_bps > floor_bps ? r_bps : floor_bps, 0.0, NULL);
     fl->has_sinr = true;

@@ -40,7 +40,7 @@
  * the site's own hexagon (circumradius isd/sqrt(3)) and the antenna is
  * omnidirectional with 0 dBi gain. */
 
-#define RADIO_MAX_RINGS 8u /* 217 sites; more is a user error */
+#define RADIO_MAX_RINGS 36u /* 3,997 sites (a city at 200 m isd); more is a user error */
 
 /* Number of sites for n_rings rings around the centre: 1 + 3 n (n + 1). */
 size_t radio_hex_site_count(uint32_t n_rings);
@@ -727,7 +727,8 @@ enum core_rc radio_tti_reference(struct radio_tti_ref_flow *flows, size_t n,
 /* RRM logic (rrm_model.c)                                                   */
 /* ======================================================================== */
 
-#define RADIO_RRM_MAX_CELLS 64
+/* Cells of the largest deployment: 3 sectors on every site of RADIO_MAX_RINGS rings. */
+#define RADIO_RRM_MAX_CELLS (3 * (1 + 3 * RADIO_MAX_RINGS * (RADIO_MAX_RINGS + 1)))
 
 /* What the RRM knows about one UE: its coupling loss to every cell (path
  * loss + shadowing - antenna gain - fading, dB; from the same channel state

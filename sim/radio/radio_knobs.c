@@ -74,7 +74,7 @@ static const struct core_knob deployment_knobs[] = {
      offsetof(struct radio_deployment_config, scenario),
      "TR 38.901 scenario: UMa (urban macro), UMi (urban micro street canyon), InH-mixed or "
      "InH-open (indoor office)."},
-    {"sites", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 217, NULL,
+    {"sites", CORE_KNOB_INT, CORE_DIM_NONE, "1", 1, 3997, NULL,
      offsetof(struct radio_deployment_config, n_sites),
      "Sites on a hexagonal grid: 1, 7, 19, 37, ... (a centre site and whole rings)."},
     {"isd", CORE_KNOB_REAL, CORE_DIM_LENGTH, "500 m", 1, 50000, NULL,
@@ -394,16 +394,12 @@ enum core_rc radio_deployment_config_check(const struct radio_deployment_config 
         rings++;
     if (rings > RADIO_MAX_RINGS || radio_hex_site_count(rings) != (size_t)d->n_sites)
         return core_err(e, CORE_E_INPUT,
-                        "attribute 'sites': %ld is not a hexagonal count (1, 7, 19, 37, 61, "
-                        "91, 127, 169 or 217)",
-                        d->n_sites);
+                        "attribute 'sites': %ld is not a hexagonal count 1 + 3 k (k + 1) (1, 7, "
+                        "19, 37, 61, 91, ..., %zu)",
+                        d->n_sites, radio_hex_site_count(RADIO_MAX_RINGS));
     if (d->n_sectors != 1 && d->n_sectors != 3)
         return core_err(e, CORE_E_INPUT, "attribute 'sectors': %ld is not 1 or 3",
                         d->n_sectors);
-    if (d->n_sites * d->n_sectors > RADIO_RRM_MAX_CELLS)
-        return core_err(e, CORE_E_INPUT,
-                        "%ld sites x %ld sectors is %ld cells, more than the %d supported",
-                        d->n_sites, d->n_sectors, d->n_sites * d->n_sectors, RADIO_RRM_MAX_CELLS);
     if (is_indoor(sc)) {
         if (d->ue_height_m > 2.5)
             return core_err(e, CORE_E_INPUT,

@@ -248,8 +248,8 @@ static const struct broken broken_files[] = {
      "173.205 m from its site, beyond the InH-open path-loss range of 149.987 m (isd at most "
      "259.785 m with 1 sector)"},
     {"radio-sites-not-hex.xml", "radio-sites-not-hex.xml:5: element 'deployment': attribute "
-                                "'sites': 5 is not a hexagonal count (1, 7, 19, 37, 61, 91, 127, "
-                                "169 or 217)"},
+                                "'sites': 5 is not a hexagonal count 1 + 3 k (k + 1) (1, 7, 19, "
+                                "37, 61, 91, ..., 3997)"},
     {"radio-positions-count.xml", "radio-positions-count.xml:5: element 'ue-group': placement "
                                   "'positions' needs one <position> per UE: count is 3, found 2"},
     {"radio-position-wrong-group.xml", "radio-position-wrong-group.xml:6: element 'position' is "
