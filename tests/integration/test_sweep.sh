@@ -238,6 +238,40 @@ else
     kill -9 $pid 2>/dev/null
 fi
 
+# kill -9 of the sweep before it imported a point its worker completed: the run is in the
+# worker's database under DB.sweep-tmp/, and the next run of the sweep imports it
+shard_runs() { # DIR N: N complete runs in the workers' databases in DIR
+    local n=0 f
+    for f in "$1"/shard-*.db; do
+        [ -f "$f" ] && n=$((n + $(sql "$f" "SELECT count(*) FROM runs WHERE status = 'complete'" 2>/dev/null || echo 0)))
+    done
+    [ "$n" = "$2" ]
+}
+"$COINFER" sweep "$TMP/long.xml" --db "$TMP/r.db" --jobs 1 --import-every 100000 \
+    >"$TMP/r.out" 2>"$TMP/r.err" &
+pid=$!
+if wait_until --pid $pid "the first point's run in its worker's database" \
+    shard_runs "$TMP/r.db.sweep-tmp" 1 &&
+    wait_until --pid $pid "its worker" has_worker $pid; then
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    expect_eq "before the import, the results database has no run" \
+        "$(sql "$TMP/r.db" "SELECT count(*) FROM runs")" "0"
+    expect_exit 0 "the sweep resumes" "$COINFER" sweep "$TMP/long.xml" --db "$TMP/r.db" \
+        --filter "dur < 10 s"
+    expect_match "importing the point the killed sweep completed instead of running it" "$OUT" \
+        "0 run now, 0 failed now, 1 complete before"
+    expect_eq "with its run" \
+        "$(sql "$TMP/r.db" "SELECT count(*) FROM sweep_points p JOIN runs r USING (run_id)
+            WHERE p.status = 'complete' AND r.status = 'complete' AND p.point_index = 0")" "1"
+    expect_eq "and its rows" \
+        "$(sql "$TMP/r.db" "SELECT count(*) > 0 FROM inferences i JOIN sweep_points p
+            USING (run_id) WHERE p.point_index = 0")" "1"
+    expect_eq "and the workers' directory is gone" "$(ls -A "$TMP/r.db.sweep-tmp" 2>/dev/null)" ""
+else
+    kill -9 $pid 2>/dev/null
+fi
+
 # ---- progress, usage ---------------------------------------------------------------------
 expect_exit 0 "--progress draws the bar off a terminal" "$COINFER" sweep "$TMP/run.xml" \
     --db "$TMP/p.db" --jobs 2 --progress --filter "replication == 0"
@@ -246,6 +280,8 @@ expect_exit 2 "--jobs 0" "$COINFER" sweep "$TMP/run.xml" --jobs 0
 expect_match "names the option" "$ERR" "--jobs '0' is not an integer in \[1, 4096\]"
 expect_exit 2 "--timeout x" "$COINFER" sweep "$TMP/run.xml" --timeout x
 expect_match "names the option" "$ERR" "--timeout 'x'"
+expect_exit 2 "--import-every 0" "$COINFER" sweep "$TMP/run.xml" --import-every 0
+expect_match "names the option" "$ERR" "--import-every '0'"
 expect_exit 2 "--db in a directory that does not exist" "$COINFER" sweep "$TMP/run.xml" \
     --db "$TMP/nodir/x.db"
 expect_match "is the shared --db check's usage error" "$ERR" \
