@@ -11,19 +11,24 @@
  * sweep_points as 'pending' unless its key is there already; points already
  * 'complete' are skipped (resume), 'failed' ones too unless retry_failed.
  *
- * Each point runs in a process of its own, forked from the sweep: it runs
- * `coinfer run` on the base scenario with the point's --set values, seed and
- * policy, in the forked process itself (opt->run_point: no exec, so the
- * binary's start-up is not paid per point) or by exec of opt->exe, stdout to
- * /dev/null and stderr to a file of its slot in DB.sweep-tmp/. At most
- * opt->jobs run at once, started in point order. The worker is in a process
- * group of its own (a terminal's ^C reaches only the sweep, which stops its
- * workers itself) and dies with the sweep (PR_SET_PDEATHSIG).
+ * Each point runs in a process of its own, forked from a template: a child
+ * the sweep forks once its points are planned (template_main), which forks
+ * a worker for each point the sweep names over a pipe and reports back each
+ * worker's pid and wait status. The worker runs `coinfer run` on the base
+ * scenario with the point's --set values, seed and policy, in the forked
+ * process itself (opt->run_point: no exec, so the binary's start-up is not
+ * paid per point) or by exec of opt->exe, stdout to /dev/null and stderr to
+ * a file of its slot in DB.sweep-tmp/. At most opt->jobs run at once,
+ * started in point order. The template and the workers are each in a
+ * process group of their own (a terminal's ^C reaches only the sweep, which
+ * stops its workers itself); a worker dies with the template and the
+ * template with the sweep (PR_SET_PDEATHSIG). If the template dies, the
+ * sweep stops with an error, its running points pending again.
  *
  * Each slot's workers write their runs, one point after another, into one
  * database of the slot's own (DB.sweep-tmp/shard-PID-SLOT-GEN.db), so the
- * sweep does almost nothing per point: it marks the point 'running', forks
- * and reaps. The slot's runs are imported into the results database in one
+ * sweep does almost nothing per point: it marks the point 'running' and
+ * exchanges a few bytes with the template. The slot's runs are imported into the results database in one
  * transaction (db_sweep_import_runs: each run recognised by its point's
  * configuration, policy and seed) every opt->import_s seconds while the
  * slot works on, and when the slot has SWEEP_IMPORT_POINTS points or nothing
@@ -40,9 +45,8 @@
  * to the running workers, imports what completed and puts the other points
  * back to 'pending'.
  *
- * The parent waits for SIGCHLD with sigtimedwait (blocked while the sweep
- * runs, so no exit is missed), waking at least every 100 ms for timeouts,
- * progress and the stop flag.
+ * The sweep waits for the template's reports with poll, waking at least
+ * every 100 ms for imports, timeouts, progress and the stop flag.
  */
 #include "run/run_int.h"
 
@@ -50,17 +54,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SWEEP_TICK_NS 100000000L /* the longest wait between looks around, ns */
+#define SWEEP_TICK_MS 100 /* the longest wait between looks around, ms */
 #define SWEEP_TAIL_BYTES 2000    /* stderr kept of a failed point */
 
 #define SWEEP_IMPORT_POINTS 256 /* a slot imports its database after this many points */
@@ -69,7 +75,9 @@
 /* A worker slot: its process and point, and its database. */
 struct worker {
     unsigned slot;                         /* its index, in its files' names */
-    pid_t pid;                             /* 0: free */
+    pid_t owner;                           /* the sweep's process, in its files' names */
+    pid_t pid;                             /* its worker; 0: free, -1: asked for, not
+                                              started yet */
     const struct run_sweep_point *t;       /* its point */
     double started_s;                      /* when it started (monotonic), s */
     bool killed;                           /* timed out: sent SIGKILL */
@@ -318,12 +326,12 @@ out:
  * DIR/err-<pid>-<slot>.txt: the stderr of its latest point. */
 static void shard_path(const char *dir, const struct worker *w, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/shard-%ld-%u-%u.db", dir, (long)getpid(), w->slot, w->gen);
+    snprintf(buf, size, "%s/shard-%ld-%u-%u.db", dir, (long)w->owner, w->slot, w->gen);
 }
 
 static void err_path(const char *dir, const struct worker *w, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/err-%ld-%u.txt", dir, (long)getpid(), w->slot);
+    snprintf(buf, size, "%s/err-%ld-%u.txt", dir, (long)w->owner, w->slot);
 }
 
 /* Remove the database at path and its WAL and shared-memory files. */
@@ -360,23 +368,63 @@ static void read_tail(const char *path, char *buf, size_t size)
         buf[--got] = '\0';
 }
 
-/* Start point t in worker w: `run SCENARIO --policy P --set ... --seed N --db SHARD --quiet`,
- * by opt->run_point in the forked process itself, else by exec of opt->exe. */
-static enum core_rc start_worker(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                 const char *dir, const struct run_sweep_point *t, struct worker *w,
-                                 const sigset_t *old_mask, struct core_err *e)
+/* ---- the template: the process that forks the workers ------------------------------ */
+
+/* What the sweep asks the template: run point index in slot slot, generation gen. */
+struct tmpl_cmd {
+    uint64_t index;      /* the point */
+    uint32_t slot, gen;  /* its worker slot and that slot's database generation */
+};
+
+/* What the template tells the sweep about a slot's worker. */
+enum tmpl_what { TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START };
+struct tmpl_report {
+    int32_t what;    /* enum tmpl_what */
+    uint32_t slot;   /* the slot */
+    int32_t pid;     /* the worker */
+    int32_t status;  /* TMPL_ENDED: its wait status; TMPL_CANNOT_START: errno */
+};
+
+/* In a fresh fork of the template: run point index of w's slot as `run SCENARIO
+ * --policy P --set ... --seed N --db SHARD --quiet`, by opt->run_point in this
+ * process, else by exec of opt->exe. Never returns. */
+static void worker_main(const struct io_sweep *s, const struct run_sweep_options *opt,
+                        const char *dir, const struct worker *w, uint64_t index,
+                        pid_t template, const sigset_t *old_mask, const int *close_fds)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
     const char **argv = core_calloc(2 * nf + 14, sizeof(*argv));
     char db_path[RUN_PATH_MAX + 96], err[RUN_PATH_MAX + 96], seed[32];
     struct io_sweep_point pt;
-    pid_t parent = getpid(), pid;
+    int fd, code;
 
-    if (!argv)
-        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
-    io_sweep_point(s, t->index, &pt);
-    shard_path(dir, w, db_path, sizeof(db_path));
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != template)
+        _exit(127);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    for (; *close_fds >= 0; close_fds++)
+        close(*close_fds);
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+    }
     err_path(dir, w, err, sizeof(err));
+    fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    if (!argv) {
+        fprintf(stderr, "%s: out of memory\n", io_sweep_path(s));
+        _exit(1);
+    }
+    io_sweep_point(s, index, &pt);
+    shard_path(dir, w, db_path, sizeof(db_path));
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)pt.seed);
     argv[n++] = "coinfer";
     argv[n++] = "run";
@@ -393,47 +441,126 @@ static enum core_rc start_worker(const struct io_sweep *s, const struct run_swee
     argv[n++] = db_path;
     argv[n++] = "--quiet";
     argv[n] = NULL;
-
-    fflush(NULL); /* nothing buffered twice */
-    pid = fork();
-    if (pid < 0) {
-        int en = errno;
-        core_free(argv);
-        return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: %s", io_sweep_path(s),
-                        strerror(en));
+    if (opt->run_point) {
+        code = opt->run_point(opt->run_point_ctx, (int)n, (char **)argv);
+        fflush(NULL);
+        _exit(code);
     }
-    if (pid == 0) {
-        int fd, code;
+    execv(opt->exe, (char *const *)argv);
+    fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
+    _exit(127);
+}
 
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        sigprocmask(SIG_SETMASK, old_mask, NULL);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, STDIN_FILENO);
-            dup2(fd, STDOUT_FILENO);
-            close(fd);
-        }
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        if (opt->run_point) {
-            code = opt->run_point(opt->run_point_ctx, (int)n, (char **)argv);
-            fflush(NULL);
-            _exit(code);
-        }
-        execv(opt->exe, (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
+static bool write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* The template, forked from the sweep once its points are planned: it forks
+ * a worker for each command read from cmd_fd and reports on rep_fd each
+ * worker's start and wait status, until cmd_fd closes. The sweep itself then
+ * never forks per point: its pages are not made copy-on-write again for each
+ * worker, and its per-point work is a few bytes over two pipes. The template
+ * writes almost nothing to its own memory, so forking from it stays cheap.
+ * It dies with the sweep, and its workers with it. Never returns. */
+static void template_main(const struct io_sweep *s, const struct run_sweep_options *opt,
+                          const char *dir, struct worker *w, int cmd_fd, int rep_fd,
+                          pid_t sweep, const sigset_t *old_mask)
+{
+    const int close_fds[] = {cmd_fd, rep_fd, -1};
+    pid_t me = getpid();
+    struct pollfd pfd[2];
+    sigset_t chld;
+    int sfd;
+
+    setpgid(0, 0); /* a terminal's ^C is the sweep's to handle */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != sweep)
         _exit(127);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+    if (sfd < 0)
+        _exit(1);
+    pfd[0] = (struct pollfd){.fd = cmd_fd, .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    for (;;) {
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        if (pfd[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            pid_t pid;
+            int st;
+
+            if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+                _exit(1);
+            while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+                for (size_t j = 0; j < opt->jobs; j++)
+                    if (w[j].pid == pid) {
+                        struct tmpl_report r = {TMPL_ENDED, (uint32_t)j, pid, st};
+
+                        w[j].pid = 0;
+                        if (!write_all(rep_fd, &r, sizeof(r)))
+                            _exit(1);
+                        break;
+                    }
+        }
+        if (pfd[0].revents & (POLLIN | POLLHUP)) {
+            struct tmpl_cmd c;
+            struct tmpl_report r;
+            ssize_t k = read(cmd_fd, &c, sizeof(c));
+            pid_t pid;
+
+            if (k == 0)
+                _exit(0); /* the sweep is done; any worker left dies with us */
+            if (k != (ssize_t)sizeof(c) || c.slot >= opt->jobs) {
+                if (k < 0 && errno == EINTR)
+                    continue;
+                _exit(1);
+            }
+            w[c.slot].gen = c.gen;
+            pid = fork();
+            if (pid == 0)
+                worker_main(s, opt, dir, &w[c.slot], c.index, me, old_mask, close_fds);
+            r = pid > 0 ? (struct tmpl_report){TMPL_STARTED, c.slot, pid, 0}
+                        : (struct tmpl_report){TMPL_CANNOT_START, c.slot, 0, errno};
+            if (pid > 0)
+                w[c.slot].pid = pid;
+            if (!write_all(rep_fd, &r, sizeof(r)))
+                _exit(1);
+        }
     }
-    core_free(argv);
-    w->pid = pid;
+}
+
+/* Ask the template to start point t in worker w. */
+static enum core_rc start_worker(const struct io_sweep *s, int cmd_fd,
+                                 const struct run_sweep_point *t, struct worker *w,
+                                 struct core_err *e)
+{
+    struct tmpl_cmd c = {.index = t->index, .slot = w->slot, .gen = w->gen};
+
+    if (!write_all(cmd_fd, &c, sizeof(c)))
+        return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: the template is gone: %s",
+                        io_sweep_path(s), strerror(errno));
+    w->pid = -1;
     w->t = t;
     w->started_s = now_s();
     w->killed = false;
@@ -609,8 +736,10 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     struct db *db = NULL;
     char dir[RUN_PATH_MAX + 16];
     size_t n_to_run = 0, next = 0, running = 0;
-    sigset_t chld, old_mask;
-    bool stopping = false, masked = false;
+    sigset_t old_mask;
+    int cmd[2] = {-1, -1}, rep[2] = {-1, -1};
+    pid_t template = 0;
+    bool stopping = false;
     double t0 = now_s(), import_s = opt->import_s > 0 ? opt->import_s : SWEEP_IMPORT_S;
     enum core_rc rc;
 
@@ -627,9 +756,9 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     rc = recover(opt, db, dir, e);
     if (rc == CORE_OK)
         rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
-    if (rc != CORE_OK)
+    if (rc != CORE_OK || n_to_run == 0)
         goto out;
-    if (n_to_run > 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         rc = core_err(e, CORE_E_IO, "%s: cannot create the workers' directory: %s", dir,
                       strerror(errno));
         goto out;
@@ -641,16 +770,35 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     }
     for (unsigned j = 0; j < opt->jobs; j++) {
         w[j].slot = j;
+        w[j].owner = getpid();
         w[j].imported_s = t0;
     }
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old_mask);
-    masked = true;
+    sigprocmask(SIG_SETMASK, NULL, &old_mask);
+    if (pipe(cmd) != 0 || pipe(rep) != 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start the workers: %s", io_sweep_path(s),
+                      strerror(errno));
+        goto out;
+    }
+    fflush(NULL); /* nothing buffered twice */
+    template = fork();
+    if (template < 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start the workers: %s", io_sweep_path(s),
+                      strerror(errno));
+        template = 0;
+        goto out;
+    }
+    if (template == 0) {
+        close(cmd[1]);
+        close(rep[0]);
+        template_main(s, opt, dir, w, cmd[0], rep[1], getppid(), &old_mask);
+    }
+    close(cmd[0]);
+    close(rep[1]);
+    cmd[0] = rep[1] = -1;
     while (rc == CORE_OK && (next < n_to_run || running > 0)) {
-        struct timespec tick = {0, SWEEP_TICK_NS};
-        pid_t pid;
-        int st;
+        struct pollfd pfd = {.fd = rep[0], .events = POLLIN};
+        struct tmpl_report r[16];
+        ssize_t got;
 
         if (opt->stop_flag && *opt->stop_flag && !stopping) {
             stopping = true;
@@ -663,7 +811,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
                 continue;
             rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
             if (rc == CORE_OK)
-                rc = start_worker(s, opt, dir, &to_run[next], &w[j], &old_mask, e);
+                rc = start_worker(s, cmd[1], &to_run[next], &w[j], e);
             if (rc != CORE_OK)
                 break;
             next++;
@@ -671,24 +819,48 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         }
         if (rc != CORE_OK || running == 0)
             break;
-        if (sigtimedwait(&chld, NULL, &tick) < 0 && errno != EAGAIN && errno != EINTR) {
+        if (poll(&pfd, 1, SWEEP_TICK_MS) < 0 && errno != EINTR) {
             rc = core_err(e, CORE_E_RUNTIME, "waiting for the sweep's workers: %s",
                           strerror(errno));
             break;
         }
-        while (rc == CORE_OK && (pid = waitpid(-1, &st, WNOHANG)) > 0)
-            for (size_t j = 0; j < opt->jobs; j++)
-                if (w[j].pid == pid) {
-                    rc = finish_worker(opt, db, dir, &w[j], st, stopping, res, e);
-                    running--;
-                    /* a slot's database is imported and replaced when it holds many
-                     * points, and when nothing is left for the slot to run (while the
-                     * other slots still work) */
-                    if (rc == CORE_OK && w[j].n_ran > 0 &&
-                        (w[j].n_ran >= SWEEP_IMPORT_POINTS || next >= n_to_run || stopping))
-                        rc = import_slot(opt, db, dir, &w[j], true, res, e);
-                    break;
-                }
+        got = pfd.revents ? read(rep[0], r, sizeof(r)) : -1;
+        if (got == 0 || (got > 0 && got % (ssize_t)sizeof(r[0]) != 0)) {
+            int st = 0;
+
+            /* its workers die with it: their points go back to pending below */
+            waitpid(template, &st, 0);
+            template = 0;
+            rc = core_err(e, CORE_E_RUNTIME,
+                          "%s: the process that starts the sweep's workers ended (%s %d); "
+                          "the points that were running are pending again (run the sweep "
+                          "again to resume)",
+                          io_sweep_path(s), WIFSIGNALED(st) ? "signal" : "exit status",
+                          WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            break;
+        }
+        for (ssize_t k = 0; rc == CORE_OK && got > 0 && k < got / (ssize_t)sizeof(r[0]); k++) {
+            struct worker *x = &w[r[k].slot < opt->jobs ? r[k].slot : 0];
+
+            if (r[k].what == TMPL_STARTED) {
+                x->pid = r[k].pid;
+                if (stopping)
+                    kill(x->pid, SIGTERM);
+                continue;
+            }
+            if (r[k].what == TMPL_CANNOT_START) {
+                rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: %s",
+                              io_sweep_path(s), strerror(r[k].status));
+                break;
+            }
+            rc = finish_worker(opt, db, dir, x, r[k].status, stopping, res, e);
+            running--;
+            /* a slot's database is imported and replaced when it holds many points, and
+             * when nothing is left for the slot to run (while the other slots still work) */
+            if (rc == CORE_OK && x->n_ran > 0 &&
+                (x->n_ran >= SWEEP_IMPORT_POINTS || next >= n_to_run || stopping))
+                rc = import_slot(opt, db, dir, x, true, res, e);
+        }
         /* and what a slot completed is in the results database within a few seconds,
          * even while its next point runs */
         for (size_t j = 0; rc == CORE_OK && j < opt->jobs; j++)
@@ -707,17 +879,24 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             opt->progress(opt->progress_ctx, &p);
         }
     }
-    /* an error above leaves workers behind: stop them and put their points back */
+    /* an error above leaves workers behind: stop them (the template's end ends them too)
+     * and put their points back */
     for (size_t j = 0; w && j < opt->jobs; j++)
-        if (w[j].pid > 0) {
-            int st;
-
-            kill(w[j].pid, SIGKILL);
-            waitpid(w[j].pid, &st, 0);
+        if (w[j].pid != 0) {
+            if (w[j].pid > 0)
+                kill(w[j].pid, SIGKILL);
             db_sweep_point_set(db, w[j].t->key, "pending", 0, NULL, &(struct core_err){0});
             w[j].pid = 0;
             res->left++;
         }
+    close(cmd[1]);
+    cmd[1] = -1;
+    if (template > 0) {
+        int st;
+
+        waitpid(template, &st, 0);
+        template = 0;
+    }
     /* what the workers completed goes in (after an error too, as far as it can) */
     for (size_t j = 0; w && j < opt->jobs; j++) {
         struct core_err ie;
@@ -731,14 +910,24 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         unlink(path);
     }
     res->left += n_to_run - next;
-    rmdir(dir); /* when empty: another sweep's workers may be using it */
     if (rc == CORE_OK && stopping)
         rc = core_err(e, CORE_E_INTERRUPTED,
                       "sweep %s interrupted: %llu points left pending (run it again to resume)",
                       io_sweep_name(s), (unsigned long long)res->left);
 out:
-    if (masked)
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    for (int k = 0; k < 2; k++) {
+        if (cmd[k] >= 0)
+            close(cmd[k]);
+        if (rep[k] >= 0)
+            close(rep[k]);
+    }
+    if (template > 0) {
+        int st;
+
+        kill(template, SIGKILL);
+        waitpid(template, &st, 0);
+    }
+    rmdir(dir); /* when empty: another sweep's workers may be using it */
     res->wall_s = now_s() - t0;
     for (size_t j = 0; w && j < opt->jobs; j++)
         core_free(w[j].ran);

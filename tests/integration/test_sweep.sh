@@ -179,7 +179,12 @@ expect_eq "and marks it failed" \
     "failed:-9:timed out after 1 s (kil,failed:-9:timed out after 1 s (kil"
 
 point_status() { [ "$(sql "$1" "SELECT count(*) FROM sweep_points WHERE status = '$2'" 2>/dev/null)" = "$3" ]; }
-worker_of() { ps -o pid= --ppid "$1" | tr -d ' ' | head -1; }
+# the sweep's child is the template that forks the workers: a worker is its child
+worker_of() {
+    local t
+    t=$(ps -o pid= --ppid "$1" | tr -d ' ' | head -1)
+    [ -n "$t" ] && ps -o pid= --ppid "$t" | tr -d ' ' | head -1
+}
 has_worker() { [ -n "$(worker_of "$1")" ]; }
 
 sed 's/values="2 s, 100000 s, 100001 s"/values="100000 s, 2 s"/' "$TMP/long.xml" >"$TMP/long2.xml"
@@ -234,6 +239,28 @@ if wait_until --pid $pid "the first point complete" point_status "$TMP/9.db" com
     expect_exit 0 "the sweep resumes" "$COINFER" sweep "$TMP/long.xml" --db "$TMP/9.db" \
         --filter "dur < 10 s"
     expect_match "without running the complete point again" "$OUT" "0 run now, 0 failed now, 1 complete before"
+else
+    kill -9 $pid 2>/dev/null
+fi
+
+# kill -9 of the process that forks the workers (the sweep's child): the sweep stops with
+# an error, its running point pending again, and the next run resumes
+"$COINFER" sweep "$TMP/long2.xml" --db "$TMP/tk.db" --jobs 1 >"$TMP/tk.out" 2>"$TMP/tk.err" &
+pid=$!
+if wait_until --pid $pid "a point running" point_status "$TMP/tk.db" running 1 &&
+    wait_until --pid $pid "its worker" has_worker $pid; then
+    worker=$(worker_of $pid)
+    kill -9 "$(ps -o pid= --ppid $pid | tr -d ' ' | head -1)"
+    wait $pid
+    rc=$?
+    expect_eq "kill -9 of the workers' template stops the sweep with exit code 1" "$rc" "1"
+    expect_match "saying what ended" "$(cat "$TMP/tk.err")" \
+        "the process that starts the sweep's workers ended \(signal 9\)"
+    expect_eq "its point is pending again" \
+        "$(sql "$TMP/tk.db" "SELECT group_concat(status) FROM sweep_points")" "pending,pending"
+    if wait_until "the worker to die with its template" eval '! running '"$worker"; then
+        pass "the worker died with its template"
+    fi
 else
     kill -9 $pid 2>/dev/null
 fi
