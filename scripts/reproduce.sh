@@ -98,7 +98,10 @@ study() {
     local name=$1 src=scenarios/studies/$1.xml
     [ -f "$src" ] || src=$work/$1.xml
     if [ "$quick" = 0 ]; then
-        echo "$ROOT/$src"
+        case $src in
+            /*) echo "$src" ;;
+            *) echo "$ROOT/$src" ;;
+        esac
         return
     fi
     sed -e "s|scenario=\"\.\./|scenario=\"$ROOT/scenarios/|" \
@@ -255,8 +258,13 @@ step "figure ablation-layers.png" plot ablation --figure layers \
     --policy local,edge,split,split-default,joint,oracle --out "$out/ablation-layers.png"
 step "figure learning-curves.png" plot samples --figure training --out "$out/learning-curves.png"
 
-step "table ablation.txt (scripts/ablation.sh --from)" \
-    to ablation.txt env COINFER="$COINFER" scripts/ablation.sh --from "$work/ablation.db"
+# the report names its database: by its name alone, so the file does not depend on --keep
+ablation_table() {
+    local t
+    t=$(env COINFER="$COINFER" scripts/ablation.sh --from "$work/ablation.db") || return 1
+    printf '%s\n' "$t" | sed "s|$work/||g"
+}
+step "table ablation.txt (scripts/ablation.sh --from)" to ablation.txt ablation_table
 for s in uplink-rate ue-count; do
     step "table $s.txt (coinfer report --sweep --versus joint)" \
         to "$s.txt" "$COINFER" report "$work/$s.db" --sweep --versus joint
