@@ -39,6 +39,9 @@ for f in latency-vs-uplink-rate ue-energy-vs-uplink-rate split-vs-uplink-rate la
 done
 expect_match "ablation.txt is the ablation report, joint's gains included" \
     "$(cat "$F/ablation.txt")" "^over split-default "
+expect_eq "ablation.txt lists the policies in the sweep's order, whatever order the workers' runs came in" \
+    "$(awk '/^policy / { on = 1; next } on && NF == 0 || /^gain/ { exit } on { printf "%s ", $1 }' "$F/ablation.txt")" \
+    "local edge resource split split-default joint oracle "
 expect_match "uplink-rate.txt holds the paired differences against joint" \
     "$(cat "$F/uplink-rate.txt")" "sweep uplink-rate: paired differences against joint"
 expect_match "ue-count.txt too" "$(cat "$F/ue-count.txt")" "sweep ue-count: paired differences against joint"
