@@ -13,8 +13,10 @@
 #   --db FILE          keep the runs in FILE (default: a temporary database,
 #                      removed at exit); its earlier runs are left out of the report
 #   --from DB          no runs: report every complete run of DB (seeds and
-#                      policies as recorded), e.g. runs made by hand with
-#                      `coinfer run SCENARIO --policy all --seed N --db DB`
+#                      policies as recorded, in the order of their first run,
+#                      or of a sweep's points when DB holds a sweep), e.g. runs
+#                      made by hand with `coinfer run SCENARIO --policy all
+#                      --seed N --db DB`
 #
 # For each seed, `coinfer run SCENARIO --policy P --seed N --db DB --quiet` per
 # policy (build/coinfer, or $COINFER); every policy of a seed sees the same
@@ -95,7 +97,14 @@ q() { sqlite3 -batch -noheader -separator ' ' "$db" "$1"; }
 n_runs=$(q "SELECT count(*) FROM runs WHERE run_id > $after AND status = 'complete'") ||
     die "$db is not a results database"
 [ "$n_runs" -gt 0 ] || die "$db has no complete run to report"
-if [ -n "$from" ] || [ "$policies" = all ]; then
+if [ -n "$from" ] && [ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'sweep_points'")" = 1 ] &&
+    [ "$(q "SELECT count(*) FROM sweep_points WHERE status = 'complete'")" != 0 ]; then
+    # a sweep's database: the sweep's order of policies (its points' order), which does not
+    # depend on the order its workers' runs were imported in; runs of no point after them
+    order=$(q "SELECT r.policy FROM runs r LEFT JOIN sweep_points p USING (run_id)
+               WHERE r.status = 'complete' GROUP BY r.policy
+               ORDER BY min(coalesce(p.point_index, 9e18)), min(r.run_id)" | tr '\n' ' ')
+elif [ -n "$from" ] || [ "$policies" = all ]; then
     order=$(q "SELECT policy FROM runs WHERE run_id > $after AND status = 'complete'
                GROUP BY policy ORDER BY min(run_id)" | tr '\n' ' ')
 else

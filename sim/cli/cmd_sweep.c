@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -34,7 +35,8 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: coinfer sweep FILE [--jobs N] [--db FILE] [--filter EXPR] [--shard I/N]\n"
-            "                     [--retry-failed] [--timeout SECONDS] [--progress] [--quiet]\n"
+            "                     [--retry-failed] [--timeout SECONDS] [--import-every SECONDS]\n"
+            "                     [--progress] [--quiet]\n"
             "       coinfer sweep FILE (--list | --count) [--filter EXPR] [--shard I/N]\n"
             "       coinfer sweep merge DB SHARD-DB...\n"
             "\n"
@@ -60,6 +62,11 @@ static void help(FILE *out)
             "                 failed and are skipped, like the complete ones)\n"
             "  --timeout SECONDS  a point still running after SECONDS of wall time is killed\n"
             "                 and marked failed (default: no limit)\n"
+            "  --import-every SECONDS  how often the points the workers completed go into\n"
+            "                 the results database while they run on (default 5; each worker\n"
+            "                 writes its runs into a database of its own under DB.sweep-tmp/,\n"
+            "                 imported many points at a time; a sweep killed before an import\n"
+            "                 leaves them there, and its next run imports them)\n"
             "  --progress     draw the progress bar (points done, failed, runs/s, ETA) even\n"
             "                 when stderr is not a terminal\n"
             "  --quiet, -q    no progress bar and no closing summary\n"
@@ -237,10 +244,27 @@ static bool parse_positive(const char *s, double *out)
     return true;
 }
 
+/* A point in a worker forked from the sweep: `coinfer run` as if exec'd, with
+ * the stop flag cleared (cli_run resets getopt; the rest is the fork's copy). */
+static int run_point(void *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    cli_stop_requested = 0;
+    return cli_run(argc - 1, argv + 1);
+}
+
+/* User plus system CPU time of u, s. */
+static double cpu_s(const struct rusage *u)
+{
+    return (double)u->ru_utime.tv_sec + 1e-6 * (double)u->ru_utime.tv_usec +
+           (double)u->ru_stime.tv_sec + 1e-6 * (double)u->ru_stime.tv_usec;
+}
+
 static int run_points(const struct io_sweep *s, const struct io_expr *x,
                       struct run_sweep_options *opt, bool quiet, bool progress, bool jobs_given)
 {
     struct run_sweep_result res;
+    struct rusage self0 = {0}, self1 = {0}, kids0 = {0}, kids1 = {0};
     struct sweep_bar bar = {0};
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -258,6 +282,7 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
     if (progress && !quiet)
         bar.bar.enabled = bar.forced = true;
     opt->exe = exe;
+    opt->run_point = run_point;
     opt->version = cli_version();
     opt->filter = x;
     opt->stop_flag = &cli_stop_requested;
@@ -278,7 +303,11 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
             return rc == CORE_OK ? 0 : cli_fail(&e);
         }
     } else {
+        getrusage(RUSAGE_SELF, &self0);
+        getrusage(RUSAGE_CHILDREN, &kids0);
         rc = run_sweep(s, opt, &res, &e);
+        getrusage(RUSAGE_SELF, &self1);
+        getrusage(RUSAGE_CHILDREN, &kids1);
     }
     cli_progress_finish(&bar.bar);
     if (rc != CORE_OK && rc != CORE_E_INTERRUPTED) {
@@ -309,6 +338,14 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
                    io_sweep_stopping(s)->metric, (unsigned long long)res.within_target,
                    io_sweep_stopping(s)->rel_half_width, (unsigned long long)res.at_max,
                    io_sweep_n_replications(s));
+        if (run_mpi_launched() <= 1 && res.run + res.failed > 0) {
+            double self_s = cpu_s(&self1) - cpu_s(&self0), kids_s = cpu_s(&kids1) - cpu_s(&kids0);
+            double ran = (double)(res.run + res.failed);
+
+            printf("cpu: the sweep %.3g s (%.3g ms a point), its workers %.3g s (%.3g ms a "
+                   "point)\n",
+                   self_s, 1e3 * self_s / ran, kids_s, 1e3 * kids_s / ran);
+        }
         printf("results: %s (tables sweep_points, sweep_values, runs)\n", res.db_path);
     }
     if (rc == CORE_E_INTERRUPTED)
@@ -330,7 +367,8 @@ int cli_sweep(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"retry-failed", no_argument, NULL, 'r'},
         {"timeout", required_argument, NULL, 't'}, {"progress", no_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"shard", required_argument, NULL, 'S'},  {NULL, 0, NULL, 0},
+        {"shard", required_argument, NULL, 'S'},  {"import-every", required_argument, NULL, 'I'},
+        {NULL, 0, NULL, 0},
     };
     struct run_sweep_options opt = {0};
     enum sweep_action action = ACTION_RUN;
@@ -348,7 +386,7 @@ int cli_sweep(int argc, char **argv)
     opt.jobs = cpus > 0 ? (unsigned)cpus : 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:PqhS:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:PqhS:I:", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
         case 'c':
@@ -391,6 +429,15 @@ int cli_sweep(int argc, char **argv)
                 return 2;
             }
             run_only = "--timeout";
+            break;
+        case 'I':
+            if (!parse_positive(optarg, &opt.import_s)) {
+                fprintf(stderr,
+                        "coinfer sweep: --import-every '%s' is not a number of seconds > 0\n",
+                        optarg);
+                return 2;
+            }
+            run_only = "--import-every";
             break;
         case 'S':
             if (!parse_shard(optarg, &opt.shard, &opt.n_shards)) {

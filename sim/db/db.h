@@ -488,6 +488,24 @@ enum core_rc db_sweep_point_set(struct db *db, const char *key, const char *stat
 enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
                                    int64_t *run_id, struct core_err *e);
 
+/* Import the runs of a sweep worker's database at src_path (same schema
+ * version; written by `coinfer run` for one point after another) into db,
+ * in one transaction: each complete run there whose configuration SHA-256,
+ * policy and seed are those of a point of version version that db holds
+ * 'pending' or 'running' (the first such run of a point) gets a new run_id
+ * with its configuration and the rows of every table with a run_id column,
+ * and the point is marked complete with it. *imported: how many. Runs that
+ * match no such point (incomplete, or of points complete already) are left
+ * out, so importing the same database twice changes nothing. Nothing of it on
+ * failure; CORE_E_INPUT when src_path is not a results database. */
+enum core_rc db_sweep_import_runs(struct db *db, const char *src_path, const char *version,
+                                  uint64_t *imported, struct core_err *e);
+
+/* Point key's status in db ("pending", "running", "complete", "failed"; ""
+ * when db does not hold it). */
+enum core_rc db_sweep_point_status(struct db *db, const char *key, char status[16],
+                                   struct core_err *e);
+
 /* What merging a shard's database did. */
 struct db_sweep_merge {
     uint64_t imported;   /* points complete there and not here: their runs copied */

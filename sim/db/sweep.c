@@ -11,7 +11,11 @@
  * configuration, every row of every table that has a run_id column (whatever
  * tables the schema has) renumbered to the run's new id, and the point's
  * status; so a point is complete exactly when its rows are all in, whatever
- * is killed when.
+ * is killed when. A sweep's worker processes write their runs, many points
+ * each, into databases of their own; db_sweep_import_runs brings all of one
+ * such database's runs in at once (one transaction, one INSERT ... SELECT
+ * per table), recognising each run's point by its configuration's SHA-256,
+ * policy and seed (the parts of the point's content key a run records).
  */
 #include "db/db_int.h"
 
@@ -460,6 +464,202 @@ out_detach:
     return rc;
 }
 
+/* ---- importing a sweep worker's shard --------------------------------------------- */
+
+/* The runs of the attached database that belong to a point of db waiting
+ * to run, as (source run, point key) in source run order. */
+struct run_match {
+    int64_t src_id; /* the run in the worker's database */
+    char key[65];   /* the point it is */
+};
+
+/* Every complete run of SRC whose (config_sha256, policy, seed) is a point
+ * of version version in db not complete (pending or running); the first run
+ * of a point when it has several. Owned array in *out. */
+static enum core_rc match_runs(struct db *db, const char *src_path, const char *version,
+                               struct run_match **out, size_t *n_out, struct core_err *e)
+{
+    static const char sql[] =
+        "SELECT min(r.run_id), p.point_key FROM " SRC ".runs AS r JOIN main.sweep_points AS p "
+        "ON p.config_sha256 = r.config_sha256 AND p.policy = r.policy AND p.seed = r.seed "
+        "AND p.version = ?1 AND p.status IN ('pending', 'running') WHERE r.status = 'complete' "
+        "GROUP BY p.point_key ORDER BY 1";
+    struct run_match *m = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    *out = NULL;
+    *n_out = 0;
+    if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
+    sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t grown_cap = cap ? 2 * cap : 64;
+            struct run_match *grown = core_realloc(m, grown_cap * sizeof(*m));
+
+            if (!grown) {
+                rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path);
+                goto out;
+            }
+            m = grown;
+            cap = grown_cap;
+        }
+        m[n].src_id = sqlite3_column_int64(st, 0);
+        snprintf(m[n].key, sizeof(m[n].key), "%s", (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
+out:
+    sqlite3_finalize(st);
+    if (rc != CORE_OK) {
+        core_free(m);
+        return rc;
+    }
+    *out = m;
+    *n_out = n;
+    return CORE_OK;
+}
+
+/* Copy the rows of every per-run table of the runs in temp.sweep_import
+ * (src_id -> new_id), one statement per table (inside the caller's
+ * transaction). */
+static enum core_rc copy_tables_mapped(struct db *db, struct core_err *e)
+{
+    static const char tables_sql[] =
+        "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT IN ('runs', 'configs', 'sweep_points', 'sweep_values') ORDER BY name";
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc = CORE_OK;
+    int src;
+
+    if (sqlite3_prepare_v2(db->conn, tables_sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, db->conn, db->path, "listing the tables");
+    while (rc == CORE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *table = (const char *)sqlite3_column_text(st, 0);
+        struct sql_text cols = {0}, q = {0};
+        bool has_run_id;
+        char what[160];
+
+        rc = columns_of(db, "main", table, &cols, &has_run_id, e);
+        if (rc == CORE_OK && has_run_id) {
+            /* the source's columns are named as they are in main: unambiguous as s.x
+             * because the map's columns (src_id, new_id) are qualified */
+            sql_add(&q, "INSERT INTO main.");
+            sql_add_ident(&q, table);
+            sql_add(&q, " (run_id, ");
+            sql_add(&q, cols.s ? cols.s : "");
+            sql_add(&q, ") SELECT m.new_id, ");
+            sql_add(&q, cols.s ? cols.s : "");
+            sql_add(&q, " FROM temp.sweep_import AS m JOIN " SRC ".");
+            sql_add_ident(&q, table);
+            sql_add(&q, " AS s ON s.run_id = m.src_id ORDER BY m.new_id");
+            snprintf(what, sizeof(what), "copying the %s rows of a sweep worker's runs", table);
+            rc = q.nomem ? core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path)
+                         : exec_ids(db, q.s, 0, 0, what, e);
+        }
+        core_free(cols.s);
+        core_free(q.s);
+    }
+    if (rc == CORE_OK && src != SQLITE_DONE)
+        rc = db_err(e, db->conn, db->path, "listing the tables");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Copy run src_id's row of SRC.runs to a new run of main (cols: the runs
+ * columns but run_id), recording src_id -> new id in temp.sweep_import. */
+static enum core_rc copy_run_row(struct db *db, sqlite3_stmt *ins, sqlite3_stmt *map,
+                                 int64_t src_id, int64_t *new_id, struct core_err *e)
+{
+    sqlite3_bind_int64(ins, 1, src_id);
+    if (step_done(ins) != SQLITE_DONE)
+        return db_err(e, db->conn, db->path, "copying a sweep worker's run");
+    *new_id = sqlite3_last_insert_rowid(db->conn);
+    sqlite3_bind_int64(map, 1, src_id);
+    sqlite3_bind_int64(map, 2, *new_id);
+    if (step_done(map) != SQLITE_DONE)
+        return db_err(e, db->conn, db->path, "mapping a sweep worker's run");
+    return CORE_OK;
+}
+
+enum core_rc db_sweep_import_runs(struct db *db, const char *src_path, const char *version,
+                                  uint64_t *imported, struct core_err *e)
+{
+    struct sql_text cols = {0}, q = {0};
+    struct run_match *m = NULL;
+    sqlite3_stmt *ins = NULL, *map = NULL;
+    size_t n = 0;
+    bool has_run_id;
+    enum core_rc rc;
+
+    *imported = 0;
+    rc = attach(db, src_path, e);
+    if (rc != CORE_OK)
+        return rc;
+    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
+        goto out_detach;
+    }
+    rc = match_runs(db, src_path, version, &m, &n, e);
+    if (rc != CORE_OK || n == 0)
+        goto out_end;
+    if (sqlite3_exec(db->conn,
+                     "CREATE TEMP TABLE IF NOT EXISTS sweep_import (src_id INTEGER PRIMARY KEY, "
+                     "new_id INTEGER NOT NULL); DELETE FROM temp.sweep_import",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
+        goto out_end;
+    }
+    rc = columns_of(db, "main", "runs", &cols, &has_run_id, e);
+    if (rc != CORE_OK)
+        goto out_end;
+    sql_add(&q, "INSERT INTO main.runs (");
+    sql_add(&q, cols.s);
+    sql_add(&q, ") SELECT ");
+    sql_add(&q, cols.s);
+    sql_add(&q, " FROM " SRC ".runs WHERE run_id = ?1");
+    if (q.nomem) {
+        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path);
+        goto out_end;
+    }
+    if (sqlite3_prepare_v2(db->conn, q.s, -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->conn,
+                           "INSERT INTO temp.sweep_import (src_id, new_id) VALUES (?1, ?2)", -1,
+                           &map, NULL) != SQLITE_OK) {
+        rc = db_err(e, db->conn, db->path, "preparing the import of %s", src_path);
+        goto out_end;
+    }
+    rc = copy_configs(db, e);
+    for (size_t i = 0; rc == CORE_OK && i < n; i++) {
+        int64_t new_id = 0;
+
+        rc = copy_run_row(db, ins, map, m[i].src_id, &new_id, e);
+        if (rc == CORE_OK)
+            rc = complete_point(db, m[i].key, new_id, e);
+    }
+    if (rc == CORE_OK)
+        rc = copy_tables_mapped(db, e);
+out_end:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(map);
+    if (rc == CORE_OK && sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
+    if (rc != CORE_OK)
+        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+    else
+        *imported = n;
+out_detach:
+    detach(db);
+    core_free(m);
+    core_free(cols.s);
+    core_free(q.s);
+    return rc;
+}
+
 /* ---- merging shards -------------------------------------------------------------- */
 
 /* The status of point key in the results database ("" when absent). */
@@ -570,5 +770,19 @@ out_rollback:
     }
 out_detach:
     detach(db);
+    return rc;
+}
+
+enum core_rc db_sweep_point_status(struct db *db, const char *key, char status[16],
+                                   struct core_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    enum core_rc rc;
+
+    if (sqlite3_prepare_v2(db->conn, "SELECT status FROM main.sweep_points WHERE point_key = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, db->conn, db->path, "reading a sweep point's status");
+    rc = dest_status(db, st, key, status, 16, e);
+    sqlite3_finalize(st);
     return rc;
 }

@@ -351,10 +351,19 @@ typedef void (*run_sweep_progress_fn)(void *ctx, const struct run_sweep_progress
 
 struct run_sweep_options {
     const char *db_path;          /* results database; NULL: results/<sweep-name>.db */
-    const char *exe;              /* the coinfer binary a worker runs (`EXE run ...`) */
+    const char *exe;              /* the coinfer binary a worker runs (`EXE run ...`) when
+                                     run_point is NULL */
+    /* Runs a point in the worker process itself, forked from the sweep (no
+     * exec): argv is `coinfer run SCENARIO --policy P --set ... --seed N --db
+     * FILE --quiet` (argv[0] "coinfer", argv[argc] NULL); returns what the
+     * command's exit code would be. NULL: exec opt->exe instead. */
+    int (*run_point)(void *ctx, int argc, char **argv);
+    void *run_point_ctx;          /* passed to run_point */
     const char *version;          /* coinfer's version: part of each point's key */
     unsigned jobs;                /* worker processes at once, >= 1 */
     double timeout_s;             /* a point's wall-clock limit, s (0: none) */
+    double import_s;              /* the longest a completed point waits in its worker's
+                                     database while the sweep runs on, s (0: 5 s) */
     bool retry_failed;            /* run the points that failed before again */
     const struct io_expr *filter; /* only the points it holds for (NULL: all) */
     uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;

@@ -11,51 +11,82 @@
  * sweep_points as 'pending' unless its key is there already; points already
  * 'complete' are skipped (resume), 'failed' ones too unless retry_failed.
  *
- * Each point runs in a process of its own: fork, then exec of coinfer's own
- * `run` (opt->exe) on the base scenario with the point's --set values, seed
- * and policy, into a database of its own in DB.sweep-tmp/ beside the results
- * database, stdout to /dev/null and stderr to a file there. At most
- * opt->jobs run at once, started in point order. The worker is in a process
- * group of its own (a terminal's ^C reaches only the sweep, which stops its
- * workers itself) and dies with the sweep (PR_SET_PDEATHSIG). When it exits
- * 0, the parent imports its run into the results database and marks the
- * point complete in one transaction (db_sweep_point_import); any other end —
- * an exit status, a signal, a timeout (SIGKILL after opt->timeout_s) — marks
- * the point 'failed' with the status and the tail of its stderr, and the
- * sweep goes on. Only the parent writes the results database, so a kill -9
- * of the sweep or of a worker loses no completed point: a point is complete
- * exactly when its rows are in. A stop (opt->stop_flag) starts nothing more,
- * sends SIGTERM to the running workers and puts their points back to
- * 'pending'.
+ * Each point runs in a process of its own, forked from a template: a child
+ * the sweep forks once its points are planned (template_main), which forks
+ * a worker for each point the sweep names over a pipe and reports back each
+ * worker's pid and wait status. The worker runs `coinfer run` on the base
+ * scenario with the point's --set values, seed and policy, in the forked
+ * process itself (opt->run_point: no exec, so the binary's start-up is not
+ * paid per point) or by exec of opt->exe, stdout to /dev/null and stderr to
+ * a file of its slot in DB.sweep-tmp/. At most opt->jobs run at once,
+ * started in point order. The template and the workers are each in a
+ * process group of their own (a terminal's ^C reaches only the sweep, which
+ * stops its workers itself); a worker dies with the template and the
+ * template with the sweep (PR_SET_PDEATHSIG). If the template dies, the
+ * sweep stops with an error, its running points pending again.
  *
- * The parent waits for SIGCHLD with sigtimedwait (blocked while the sweep
- * runs, so no exit is missed), waking at least every 100 ms for timeouts,
- * progress and the stop flag.
+ * Each slot's workers write their runs, one point after another, into one
+ * database of the slot's own (DB.sweep-tmp/shard-PID-SLOT-GEN.db), so the
+ * sweep does almost nothing per point: it marks the point 'running' and
+ * exchanges a few bytes with the template. The slot's runs are imported into the results database in one
+ * transaction (db_sweep_import_runs: each run recognised by its point's
+ * configuration, policy and seed) every opt->import_s seconds while the
+ * slot works on, and when the slot has SWEEP_IMPORT_POINTS points or nothing
+ * more to run, after which its database is removed and a new one begun. A
+ * worker that exits non-zero, is killed or times out (SIGKILL after
+ * opt->timeout_s) marks its point 'failed' with the status and the tail of
+ * its stderr, and the sweep goes on. Only the sweep writes the results
+ * database; a point is complete there exactly when its rows are in. A kill
+ * -9 of a worker fails its point only; a kill -9 of the sweep leaves the
+ * completed points not yet imported in their slots' databases, and the next
+ * run of the sweep on that database imports them before anything else
+ * (recover: the databases of sweeps whose process is gone), so no completed
+ * point is lost. A stop (opt->stop_flag) starts nothing more, sends SIGTERM
+ * to the running workers, imports what completed and puts the other points
+ * back to 'pending'.
+ *
+ * The sweep waits for the template's reports with poll, waking at least
+ * every 100 ms for imports, timeouts, progress and the stop flag.
  */
 #include "run/run_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SWEEP_TICK_NS 100000000L /* the longest wait between looks around, ns */
+#define SWEEP_TICK_MS 100 /* the longest wait between looks around, ms */
 #define SWEEP_TAIL_BYTES 2000    /* stderr kept of a failed point */
 
-/* A worker process and its point. */
+#define SWEEP_IMPORT_POINTS 256 /* a slot imports its database after this many points */
+#define SWEEP_IMPORT_S 5.0       /* what it completed is imported this often (default), s */
+
+/* A worker slot: its process and point, and its database. */
 struct worker {
-    pid_t pid;                 /* 0: a free slot */
-    const struct run_sweep_point *t;      /* its point */
-    double started_s;          /* when it started (monotonic), s */
-    bool killed;               /* timed out: sent SIGKILL */
+    unsigned slot;                         /* its index, in its files' names */
+    pid_t owner;                           /* the sweep's process, in its files' names */
+    pid_t pid;                             /* its worker; 0: free, -1: asked for, not
+                                              started yet */
+    const struct run_sweep_point *t;       /* its point */
+    double started_s;                      /* when it started (monotonic), s */
+    bool killed;                           /* timed out: sent SIGKILL */
+    unsigned gen;                          /* its database's generation, in its name */
+    const struct run_sweep_point **ran;    /* [n_ran]: points that exited 0 since the last
+                                              import (owned array) */
+    size_t n_ran, cap_ran;                 /* used and allocated entries of ran */
+    size_t n_imported;                     /* runs imported from its database so far */
+    double imported_s;                     /* when it last imported (monotonic), s */
 };
 
 static double now_s(void)
@@ -291,21 +322,27 @@ out:
 
 /* ---- workers ---------------------------------------------------------------------- */
 
-/* dir/<key><suffix> into buf. */
-static void tmp_path(const char *dir, const char *key, const char *suffix, char *buf,
-                     size_t size)
+/* DIR/shard-<pid>-<slot>-<gen>.db: the database slot's workers write, and
+ * DIR/err-<pid>-<slot>.txt: the stderr of its latest point. */
+static void shard_path(const char *dir, const struct worker *w, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s%s", dir, key, suffix);
+    snprintf(buf, size, "%s/shard-%ld-%u-%u.db", dir, (long)w->owner, w->slot, w->gen);
 }
 
-static void remove_tmp(const char *dir, const char *key)
+static void err_path(const char *dir, const struct worker *w, char *buf, size_t size)
 {
-    static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".err"};
-    char path[RUN_PATH_MAX + 96];
+    snprintf(buf, size, "%s/err-%ld-%u.txt", dir, (long)w->owner, w->slot);
+}
+
+/* Remove the database at path and its WAL and shared-memory files. */
+static void remove_db_files(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char p[RUN_PATH_MAX + 512];
 
     for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        tmp_path(dir, key, suffixes[i], path, sizeof(path));
-        unlink(path);
+        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+        unlink(p);
     }
 }
 
@@ -331,23 +368,63 @@ static void read_tail(const char *path, char *buf, size_t size)
         buf[--got] = '\0';
 }
 
-/* Start point t in worker w: `exe run SCENARIO --policy P --set ... --seed N --db TMP --quiet`. */
-static enum core_rc start_worker(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                 const char *dir, const struct run_sweep_point *t, struct worker *w,
-                                 const sigset_t *old_mask, struct core_err *e)
+/* ---- the template: the process that forks the workers ------------------------------ */
+
+/* What the sweep asks the template: run point index in slot slot, generation gen. */
+struct tmpl_cmd {
+    uint64_t index;      /* the point */
+    uint32_t slot, gen;  /* its worker slot and that slot's database generation */
+};
+
+/* What the template tells the sweep about a slot's worker. */
+enum tmpl_what { TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START };
+struct tmpl_report {
+    int32_t what;    /* enum tmpl_what */
+    uint32_t slot;   /* the slot */
+    int32_t pid;     /* the worker */
+    int32_t status;  /* TMPL_ENDED: its wait status; TMPL_CANNOT_START: errno */
+};
+
+/* In a fresh fork of the template: run point index of w's slot as `run SCENARIO
+ * --policy P --set ... --seed N --db SHARD --quiet`, by opt->run_point in this
+ * process, else by exec of opt->exe. Never returns. */
+static void worker_main(const struct io_sweep *s, const struct run_sweep_options *opt,
+                        const char *dir, const struct worker *w, uint64_t index,
+                        pid_t template, const sigset_t *old_mask, const int *close_fds)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
     const char **argv = core_calloc(2 * nf + 14, sizeof(*argv));
-    char db_path[RUN_PATH_MAX + 96], err_path[RUN_PATH_MAX + 96], seed[32];
+    char db_path[RUN_PATH_MAX + 96], err[RUN_PATH_MAX + 96], seed[32];
     struct io_sweep_point pt;
-    pid_t parent = getpid(), pid;
+    int fd, code;
 
-    if (!argv)
-        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
-    io_sweep_point(s, t->index, &pt);
-    remove_tmp(dir, t->key);
-    tmp_path(dir, t->key, ".db", db_path, sizeof(db_path));
-    tmp_path(dir, t->key, ".err", err_path, sizeof(err_path));
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != template)
+        _exit(127);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    for (; *close_fds >= 0; close_fds++)
+        close(*close_fds);
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
+    }
+    err_path(dir, w, err, sizeof(err));
+    fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    if (!argv) {
+        fprintf(stderr, "%s: out of memory\n", io_sweep_path(s));
+        _exit(1);
+    }
+    io_sweep_point(s, index, &pt);
+    shard_path(dir, w, db_path, sizeof(db_path));
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)pt.seed);
     argv[n++] = "coinfer";
     argv[n++] = "run";
@@ -364,106 +441,288 @@ static enum core_rc start_worker(const struct io_sweep *s, const struct run_swee
     argv[n++] = db_path;
     argv[n++] = "--quiet";
     argv[n] = NULL;
-
-    pid = fork();
-    if (pid < 0) {
-        int err = errno;
-        core_free(argv);
-        return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: %s", io_sweep_path(s),
-                        strerror(err));
+    if (opt->run_point) {
+        code = opt->run_point(opt->run_point_ctx, (int)n, (char **)argv);
+        fflush(NULL);
+        _exit(code);
     }
-    if (pid == 0) {
-        int fd;
+    execv(opt->exe, (char *const *)argv);
+    fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
+    _exit(127);
+}
 
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        sigprocmask(SIG_SETMASK, old_mask, NULL);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, STDIN_FILENO);
-            dup2(fd, STDOUT_FILENO);
-            close(fd);
-        }
-        fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execv(opt->exe, (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
+static bool write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* The template, forked from the sweep once its points are planned: it forks
+ * a worker for each command read from cmd_fd and reports on rep_fd each
+ * worker's start and wait status, until cmd_fd closes. The sweep itself then
+ * never forks per point: its pages are not made copy-on-write again for each
+ * worker, and its per-point work is a few bytes over two pipes. The template
+ * writes almost nothing to its own memory, so forking from it stays cheap.
+ * It dies with the sweep, and its workers with it. Never returns. */
+static void template_main(const struct io_sweep *s, const struct run_sweep_options *opt,
+                          const char *dir, struct worker *w, int cmd_fd, int rep_fd,
+                          pid_t sweep, const sigset_t *old_mask)
+{
+    const int close_fds[] = {cmd_fd, rep_fd, -1};
+    pid_t me = getpid();
+    struct pollfd pfd[2];
+    sigset_t chld;
+    int sfd;
+
+    setpgid(0, 0); /* a terminal's ^C is the sweep's to handle */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != sweep)
         _exit(127);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+    if (sfd < 0)
+        _exit(1);
+    pfd[0] = (struct pollfd){.fd = cmd_fd, .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    for (;;) {
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        if (pfd[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            pid_t pid;
+            int st;
+
+            if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+                _exit(1);
+            while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+                for (size_t j = 0; j < opt->jobs; j++)
+                    if (w[j].pid == pid) {
+                        struct tmpl_report r = {TMPL_ENDED, (uint32_t)j, pid, st};
+
+                        w[j].pid = 0;
+                        if (!write_all(rep_fd, &r, sizeof(r)))
+                            _exit(1);
+                        break;
+                    }
+        }
+        if (pfd[0].revents & (POLLIN | POLLHUP)) {
+            struct tmpl_cmd c;
+            struct tmpl_report r;
+            ssize_t k = read(cmd_fd, &c, sizeof(c));
+            pid_t pid;
+
+            if (k == 0)
+                _exit(0); /* the sweep is done; any worker left dies with us */
+            if (k != (ssize_t)sizeof(c) || c.slot >= opt->jobs) {
+                if (k < 0 && errno == EINTR)
+                    continue;
+                _exit(1);
+            }
+            w[c.slot].gen = c.gen;
+            pid = fork();
+            if (pid == 0)
+                worker_main(s, opt, dir, &w[c.slot], c.index, me, old_mask, close_fds);
+            r = pid > 0 ? (struct tmpl_report){TMPL_STARTED, c.slot, pid, 0}
+                        : (struct tmpl_report){TMPL_CANNOT_START, c.slot, 0, errno};
+            if (pid > 0)
+                w[c.slot].pid = pid;
+            if (!write_all(rep_fd, &r, sizeof(r)))
+                _exit(1);
+        }
     }
-    core_free(argv);
-    w->pid = pid;
+}
+
+/* Ask the template to start point t in worker w. */
+static enum core_rc start_worker(const struct io_sweep *s, int cmd_fd,
+                                 const struct run_sweep_point *t, struct worker *w,
+                                 struct core_err *e)
+{
+    struct tmpl_cmd c = {.index = t->index, .slot = w->slot, .gen = w->gen};
+
+    if (!write_all(cmd_fd, &c, sizeof(c)))
+        return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: the template is gone: %s",
+                        io_sweep_path(s), strerror(errno));
+    w->pid = -1;
     w->t = t;
     w->started_s = now_s();
     w->killed = false;
     return CORE_OK;
 }
 
-/* Worker w ended with wait status st: import its run, or mark it failed, or
- * (stopping) put it back. */
-static enum core_rc finish_worker(const struct io_sweep *s, const struct run_sweep_options *opt,
-                                  struct db *db, const char *dir, struct worker *w, int st,
-                                  bool stopping, struct run_sweep_result *res,
-                                  struct core_err *e)
+/* Worker w ended with wait status st: note its point ran (its run is in
+ * the slot's database until import_slot), or mark it failed, or (stopping)
+ * put it back. */
+static enum core_rc finish_worker(const struct run_sweep_options *opt, struct db *db,
+                                  const char *dir, struct worker *w, int st, bool stopping,
+                                  struct run_sweep_result *res, struct core_err *e)
 {
-    char db_path[RUN_PATH_MAX + 96], err_path[RUN_PATH_MAX + 96];
+    char err[RUN_PATH_MAX + 96];
     char tail[SWEEP_TAIL_BYTES + 1], why[SWEEP_TAIL_BYTES + 256];
     const char *key = w->t->key;
     enum core_rc rc = CORE_OK;
     int code;
 
-    tmp_path(dir, key, ".db", db_path, sizeof(db_path));
-    tmp_path(dir, key, ".err", err_path, sizeof(err_path));
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        struct core_err ie;
-        int64_t run_id;
-
-        core_err_clear(&ie);
-        rc = db_sweep_point_import(db, key, db_path, &run_id, &ie);
-        if (rc == CORE_OK) {
-            res->run++;
-            if (opt->on_point)
-                opt->on_point(opt->on_point_ctx, w->t->index, true, 0, NULL);
-        } else if (rc == CORE_E_NOMEM) {
-            *e = ie;
-        } else {
-            /* a worker database that cannot be imported fails its point only */
-            res->failed++;
-            rc = db_sweep_point_set(db, key, "failed", 0, ie.msg, e);
-            if (opt->on_point)
-                opt->on_point(opt->on_point_ctx, w->t->index, false, 0, ie.msg);
-        }
-    } else if (stopping && !w->killed) {
-        res->left++;
-        rc = db_sweep_point_set(db, key, "pending", 0, NULL, e);
-    } else {
-        read_tail(err_path, tail, sizeof(tail));
-        if (w->killed) {
-            code = -SIGKILL;
-            snprintf(why, sizeof(why), "timed out after %g s (killed)%s%s", opt->timeout_s,
-                     tail[0] ? "; stderr: " : "", tail);
-        } else if (WIFSIGNALED(st)) {
-            code = -WTERMSIG(st);
-            snprintf(why, sizeof(why), "killed by signal %d (%s)%s%s", WTERMSIG(st),
-                     strsignal(WTERMSIG(st)), tail[0] ? "; stderr: " : "", tail);
-        } else {
-            code = WEXITSTATUS(st);
-            snprintf(why, sizeof(why), "%s", tail[0] ? tail : "exited with no message");
-        }
-        res->failed++;
-        rc = db_sweep_point_set(db, key, "failed", code, why, e);
-        if (opt->on_point)
-            opt->on_point(opt->on_point_ctx, w->t->index, false, code, why);
-    }
-    remove_tmp(dir, key);
-    (void)s;
     w->pid = 0;
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) && w->imported_s > w->started_s) {
+        /* an import while it ran may have found its run complete already: then it is */
+        char status[16];
+
+        rc = db_sweep_point_status(db, key, status, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (strcmp(status, "complete") == 0)
+            st = 0;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        if (w->n_ran == w->cap_ran) {
+            size_t cap = w->cap_ran ? 2 * w->cap_ran : 16;
+            const struct run_sweep_point **grown =
+                core_realloc(w->ran, cap * sizeof(*grown));
+
+            if (!grown)
+                return core_err(e, CORE_E_NOMEM, "out of memory");
+            w->ran = grown;
+            w->cap_ran = cap;
+        }
+        w->ran[w->n_ran++] = w->t;
+        res->run++;
+        return CORE_OK;
+    }
+    if (stopping && !w->killed) {
+        res->left++;
+        return db_sweep_point_set(db, key, "pending", 0, NULL, e);
+    }
+    err_path(dir, w, err, sizeof(err));
+    read_tail(err, tail, sizeof(tail));
+    if (w->killed) {
+        code = -SIGKILL;
+        snprintf(why, sizeof(why), "timed out after %g s (killed)%s%s", opt->timeout_s,
+                 tail[0] ? "; stderr: " : "", tail);
+    } else if (WIFSIGNALED(st)) {
+        code = -WTERMSIG(st);
+        snprintf(why, sizeof(why), "killed by signal %d (%s)%s%s", WTERMSIG(st),
+                 strsignal(WTERMSIG(st)), tail[0] ? "; stderr: " : "", tail);
+    } else {
+        code = WEXITSTATUS(st);
+        snprintf(why, sizeof(why), "%s", tail[0] ? tail : "exited with no message");
+    }
+    res->failed++;
+    rc = db_sweep_point_set(db, key, "failed", code, why, e);
+    if (opt->on_point)
+        opt->on_point(opt->on_point_ctx, w->t->index, false, code, why);
+    return rc;
+}
+
+/* Import the runs of w's database into db in one transaction: the points its
+ * workers completed since the last import (a point whose worker still runs
+ * may come along; its import later finds it complete). With rotate (w has
+ * no worker now): report each point that exited 0 since the last rotation
+ * to opt->on_point, mark failed any whose run is not there, remove the
+ * database and start a new one. */
+static enum core_rc import_slot(const struct run_sweep_options *opt, struct db *db,
+                                const char *dir, struct worker *w, bool rotate,
+                                struct run_sweep_result *res, struct core_err *e)
+{
+    static const char why[] = "it exited 0 but left no complete run for its point";
+    char path[RUN_PATH_MAX + 96];
+    uint64_t imported = 0;
+    enum core_rc rc = CORE_OK;
+    bool exists;
+
+    CORE_ASSERT(!rotate || w->pid == 0);
+    shard_path(dir, w, path, sizeof(path));
+    exists = access(path, F_OK) == 0;
+    if (exists && (w->n_ran > w->n_imported || rotate))
+        rc = db_sweep_import_runs(db, path, opt->version, &imported, e);
+    if (rc != CORE_OK)
+        return rc; /* the database stays, for the next run of the sweep to import */
+    w->n_imported += imported;
+    w->imported_s = now_s();
+    if (!rotate)
+        return CORE_OK;
+    for (size_t i = 0; i < w->n_ran; i++) {
+        const struct run_sweep_point *t = w->ran[i];
+        char status[16] = "complete";
+
+        if (w->n_imported < w->n_ran) {
+            rc = db_sweep_point_status(db, t->key, status, e);
+            if (rc != CORE_OK)
+                return rc;
+        }
+        if (strcmp(status, "complete") == 0) {
+            if (opt->on_point)
+                opt->on_point(opt->on_point_ctx, t->index, true, 0, NULL);
+            continue;
+        }
+        res->run--;
+        res->failed++;
+        rc = db_sweep_point_set(db, t->key, "failed", 0, why, e);
+        if (rc != CORE_OK)
+            return rc;
+        if (opt->on_point)
+            opt->on_point(opt->on_point_ctx, t->index, false, 0, why);
+    }
+    if (exists)
+        remove_db_files(path);
+    w->n_ran = 0;
+    w->n_imported = 0;
+    w->gen++;
+    return CORE_OK;
+}
+
+/* Import the workers' databases that a sweep on db left behind in dir when it
+ * was killed (their process is gone), then remove them: the points they
+ * completed are complete, whatever killed the sweep. */
+static enum core_rc recover(const struct run_sweep_options *opt, struct db *db, const char *dir,
+                            struct core_err *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    enum core_rc rc = CORE_OK;
+
+    if (!d)
+        return CORE_OK;
+    while (rc == CORE_OK && (ent = readdir(d)) != NULL) {
+        char path[RUN_PATH_MAX + 300], tail[8];
+        long pid;
+        unsigned slot, gen;
+        uint64_t imported;
+        bool shard = sscanf(ent->d_name, "shard-%ld-%u-%u.d%1[b]", &pid, &slot, &gen, tail) == 4 &&
+                     strcmp(strrchr(ent->d_name, '.'), ".db") == 0;
+        bool err = !shard && sscanf(ent->d_name, "err-%ld-%u.tx%1[t]", &pid, &slot, tail) == 3;
+
+        if (!shard && !err)
+            continue;
+        if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue; /* another sweep, running */
+        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+        if (shard) {
+            rc = db_sweep_import_runs(db, path, opt->version, &imported, e);
+            if (rc == CORE_OK)
+                remove_db_files(path);
+        } else {
+            unlink(path);
+        }
+    }
+    closedir(d);
     return rc;
 }
 
@@ -477,12 +736,14 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     struct db *db = NULL;
     char dir[RUN_PATH_MAX + 16];
     size_t n_to_run = 0, next = 0, running = 0;
-    sigset_t chld, old_mask;
-    bool stopping = false, masked = false;
-    double t0 = now_s();
+    sigset_t old_mask;
+    int cmd[2] = {-1, -1}, rep[2] = {-1, -1};
+    pid_t template = 0;
+    bool stopping = false;
+    double t0 = now_s(), import_s = opt->import_s > 0 ? opt->import_s : SWEEP_IMPORT_S;
     enum core_rc rc;
 
-    CORE_ASSERT(opt->jobs >= 1 && opt->exe && opt->version);
+    CORE_ASSERT(opt->jobs >= 1 && (opt->exe || opt->run_point) && opt->version);
     memset(res, 0, sizeof(*res));
     if (opt->db_path)
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
@@ -491,11 +752,13 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     db = db_open(res->db_path, e);
     if (!db)
         return e->rc;
-    rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
-    if (rc != CORE_OK)
-        goto out;
     snprintf(dir, sizeof(dir), "%s.sweep-tmp", res->db_path);
-    if (n_to_run > 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    rc = recover(opt, db, dir, e);
+    if (rc == CORE_OK)
+        rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
+    if (rc != CORE_OK || n_to_run == 0)
+        goto out;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         rc = core_err(e, CORE_E_IO, "%s: cannot create the workers' directory: %s", dir,
                       strerror(errno));
         goto out;
@@ -505,14 +768,37 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
         goto out;
     }
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old_mask);
-    masked = true;
+    for (unsigned j = 0; j < opt->jobs; j++) {
+        w[j].slot = j;
+        w[j].owner = getpid();
+        w[j].imported_s = t0;
+    }
+    sigprocmask(SIG_SETMASK, NULL, &old_mask);
+    if (pipe(cmd) != 0 || pipe(rep) != 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start the workers: %s", io_sweep_path(s),
+                      strerror(errno));
+        goto out;
+    }
+    fflush(NULL); /* nothing buffered twice */
+    template = fork();
+    if (template < 0) {
+        rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start the workers: %s", io_sweep_path(s),
+                      strerror(errno));
+        template = 0;
+        goto out;
+    }
+    if (template == 0) {
+        close(cmd[1]);
+        close(rep[0]);
+        template_main(s, opt, dir, w, cmd[0], rep[1], getppid(), &old_mask);
+    }
+    close(cmd[0]);
+    close(rep[1]);
+    cmd[0] = rep[1] = -1;
     while (rc == CORE_OK && (next < n_to_run || running > 0)) {
-        struct timespec tick = {0, SWEEP_TICK_NS};
-        pid_t pid;
-        int st;
+        struct pollfd pfd = {.fd = rep[0], .events = POLLIN};
+        struct tmpl_report r[16];
+        ssize_t got;
 
         if (opt->stop_flag && *opt->stop_flag && !stopping) {
             stopping = true;
@@ -525,7 +811,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
                 continue;
             rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
             if (rc == CORE_OK)
-                rc = start_worker(s, opt, dir, &to_run[next], &w[j], &old_mask, e);
+                rc = start_worker(s, cmd[1], &to_run[next], &w[j], e);
             if (rc != CORE_OK)
                 break;
             next++;
@@ -533,18 +819,53 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         }
         if (rc != CORE_OK || running == 0)
             break;
-        if (sigtimedwait(&chld, NULL, &tick) < 0 && errno != EAGAIN && errno != EINTR) {
+        if (poll(&pfd, 1, SWEEP_TICK_MS) < 0 && errno != EINTR) {
             rc = core_err(e, CORE_E_RUNTIME, "waiting for the sweep's workers: %s",
                           strerror(errno));
             break;
         }
-        while (rc == CORE_OK && (pid = waitpid(-1, &st, WNOHANG)) > 0)
-            for (size_t j = 0; j < opt->jobs; j++)
-                if (w[j].pid == pid) {
-                    rc = finish_worker(s, opt, db, dir, &w[j], st, stopping, res, e);
-                    running--;
-                    break;
-                }
+        got = pfd.revents ? read(rep[0], r, sizeof(r)) : -1;
+        if (got == 0 || (got > 0 && got % (ssize_t)sizeof(r[0]) != 0)) {
+            int st = 0;
+
+            /* its workers die with it: their points go back to pending below */
+            waitpid(template, &st, 0);
+            template = 0;
+            rc = core_err(e, CORE_E_RUNTIME,
+                          "%s: the process that starts the sweep's workers ended (%s %d); "
+                          "the points that were running are pending again (run the sweep "
+                          "again to resume)",
+                          io_sweep_path(s), WIFSIGNALED(st) ? "signal" : "exit status",
+                          WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            break;
+        }
+        for (ssize_t k = 0; rc == CORE_OK && got > 0 && k < got / (ssize_t)sizeof(r[0]); k++) {
+            struct worker *x = &w[r[k].slot < opt->jobs ? r[k].slot : 0];
+
+            if (r[k].what == TMPL_STARTED) {
+                x->pid = r[k].pid;
+                if (stopping)
+                    kill(x->pid, SIGTERM);
+                continue;
+            }
+            if (r[k].what == TMPL_CANNOT_START) {
+                rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: %s",
+                              io_sweep_path(s), strerror(r[k].status));
+                break;
+            }
+            rc = finish_worker(opt, db, dir, x, r[k].status, stopping, res, e);
+            running--;
+            /* a slot's database is imported and replaced when it holds many points, and
+             * when nothing is left for the slot to run (while the other slots still work) */
+            if (rc == CORE_OK && x->n_ran > 0 &&
+                (x->n_ran >= SWEEP_IMPORT_POINTS || next >= n_to_run || stopping))
+                rc = import_slot(opt, db, dir, x, true, res, e);
+        }
+        /* and what a slot completed is in the results database within a few seconds,
+         * even while its next point runs */
+        for (size_t j = 0; rc == CORE_OK && j < opt->jobs; j++)
+            if (w[j].n_ran > w[j].n_imported && now_s() - w[j].imported_s >= import_s)
+                rc = import_slot(opt, db, dir, &w[j], w[j].pid == 0, res, e);
         if (opt->timeout_s > 0)
             for (size_t j = 0; j < opt->jobs; j++)
                 if (w[j].pid > 0 && !w[j].killed && now_s() - w[j].started_s > opt->timeout_s) {
@@ -558,28 +879,58 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             opt->progress(opt->progress_ctx, &p);
         }
     }
-    /* an error above leaves workers behind: stop them and put their points back */
+    /* an error above leaves workers behind: stop them (the template's end ends them too)
+     * and put their points back */
     for (size_t j = 0; w && j < opt->jobs; j++)
-        if (w[j].pid > 0) {
-            int st;
-
-            kill(w[j].pid, SIGKILL);
-            waitpid(w[j].pid, &st, 0);
+        if (w[j].pid != 0) {
+            if (w[j].pid > 0)
+                kill(w[j].pid, SIGKILL);
             db_sweep_point_set(db, w[j].t->key, "pending", 0, NULL, &(struct core_err){0});
-            remove_tmp(dir, w[j].t->key);
+            w[j].pid = 0;
             res->left++;
         }
+    close(cmd[1]);
+    cmd[1] = -1;
+    if (template > 0) {
+        int st;
+
+        waitpid(template, &st, 0);
+        template = 0;
+    }
+    /* what the workers completed goes in (after an error too, as far as it can) */
+    for (size_t j = 0; w && j < opt->jobs; j++) {
+        struct core_err ie;
+        char path[RUN_PATH_MAX + 96];
+
+        core_err_clear(&ie);
+        if (import_slot(opt, db, dir, &w[j], true, res, rc == CORE_OK ? e : &ie) != CORE_OK &&
+            rc == CORE_OK)
+            rc = e->rc;
+        err_path(dir, &w[j], path, sizeof(path));
+        unlink(path);
+    }
     res->left += n_to_run - next;
-    if (n_to_run > 0)
-        rmdir(dir);
     if (rc == CORE_OK && stopping)
         rc = core_err(e, CORE_E_INTERRUPTED,
                       "sweep %s interrupted: %llu points left pending (run it again to resume)",
                       io_sweep_name(s), (unsigned long long)res->left);
 out:
-    if (masked)
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    for (int k = 0; k < 2; k++) {
+        if (cmd[k] >= 0)
+            close(cmd[k]);
+        if (rep[k] >= 0)
+            close(rep[k]);
+    }
+    if (template > 0) {
+        int st;
+
+        kill(template, SIGKILL);
+        waitpid(template, &st, 0);
+    }
+    rmdir(dir); /* when empty: another sweep's workers may be using it */
     res->wall_s = now_s() - t0;
+    for (size_t j = 0; w && j < opt->jobs; j++)
+        core_free(w[j].ran);
     core_free(w);
     core_free(to_run);
     db_close(db);

@@ -8,9 +8,14 @@
 #     run them: 2 workers) against `--jobs 2`: the extra wall time per point,
 #     and mpirun's fixed cost, measured apart as a re-run with every point
 #     complete already (nothing to run: start, plan, merge nothing, end).
+#   - the CPU time per point run of the sweep process itself and of its
+#     workers (the `cpu:` line of the summary), which does not depend on
+#     other work on the machine as wall time does: the sweep's share bounds
+#     the efficiency on 2 cores at about workers / (workers + sweep).
 # Median of REPS (3) runs of each, the sides alternating, each into a fresh
 # database. Wall clock, on a machine shared with other work: noisy; the
-# figures say what this machine did in this invocation.
+# figures say what this machine did in this invocation (the load average is
+# printed with them).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -25,12 +30,12 @@ TMP=$(mktemp -d /tmp/coinfer-bench-sweep-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 points=$("$COINFER" sweep "$SW" --count) || exit 1
-timed() { # DB CMD... -> seconds
+timed() { # DB CMD... -> seconds (the command's stdout kept in $TMP/out)
     local t0 t1
     rm -f "$1"
     shift
     t0=$(now)
-    "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; echo "sweep.bench: $* failed" >&2; exit 1; }
+    "$@" >"$TMP/out" 2>"$TMP/err" || { cat "$TMP/err" >&2; echo "sweep.bench: $* failed" >&2; exit 1; }
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
@@ -39,10 +44,15 @@ have_mpi=0
 if scripts/install-deps.sh --scaleout >/dev/null 2>&1 && mpi_coinfer_build >/dev/null 2>&1; then
     have_mpi=1
 fi
-t1=() t2=() tm=() tr=()
+# the sweep's and the workers' CPU ms per point, from the summary's cpu: line
+cpu_of() { sed -n 's/^cpu: the sweep .* (\([0-9.e+]*\) ms a point), its workers .* (\([0-9.e+]*\) ms a point)$/\1 \2/p' "$TMP/out"; }
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+t1=() t2=() tm=() tr=() c1s=() c1w=() c2s=() c2w=()
 for _ in $(seq 1 "$REPS"); do
-    t1+=("$(timed "$TMP/1.db" "$COINFER" sweep "$SW" --jobs 1 --db "$TMP/1.db" --quiet)")
-    t2+=("$(timed "$TMP/2.db" "$COINFER" sweep "$SW" --jobs 2 --db "$TMP/2.db" --quiet)")
+    t1+=("$(timed "$TMP/1.db" "$COINFER" sweep "$SW" --jobs 1 --db "$TMP/1.db")")
+    read -r a b <<<"$(cpu_of)"; c1s+=("$a") c1w+=("$b")
+    t2+=("$(timed "$TMP/2.db" "$COINFER" sweep "$SW" --jobs 2 --db "$TMP/2.db")")
+    read -r a b <<<"$(cpu_of)"; c2s+=("$a") c2w+=("$b")
     if [ "$have_mpi" = 1 ]; then
         tm+=("$(timed "$TMP/m.db" "${MPIRUN[@]}" -n 3 "$MPI_COINFER" sweep "$SW" --db "$TMP/m.db" --quiet)")
         # the same again: every point complete, nothing runs
@@ -56,6 +66,11 @@ echo "sweep: $SW, $points points, median of $REPS runs each"
 printf '  --jobs 1          %7.2f s   (%s)\n' "$m1" "${t1[*]}"
 printf '  --jobs 2          %7.2f s   (%s)\n' "$m2" "${t2[*]}"
 awk -v a="$m1" -v b="$m2" 'BEGIN { printf "  parallel efficiency at 2 workers: %.0f %% (T1 / (2 T2); goal >= 90 %%)\n", 100 * a / (2 * b) }'
+printf '  CPU per point run, median: --jobs 1: sweep %s ms, workers %s ms; --jobs 2: sweep %s ms, workers %s ms\n' \
+    "$(median "${c1s[@]}")" "$(median "${c1w[@]}")" "$(median "${c2s[@]}")" "$(median "${c2w[@]}")"
+awk -v s="$(median "${c2s[@]}")" -v w="$(median "${c2w[@]}")" 'BEGIN {
+    printf "  the bound the sweep'"'"'s own CPU sets at 2 workers on 2 cores: %.0f %% (workers / (workers + sweep))\n", 100 * w / (w + s) }'
+echo "  load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$have_mpi" = 1 ]; then
     mm=$(median "${tm[@]}") mr=$(median "${tr[@]}")
     printf '  mpirun -n 3       %7.2f s   (%s)\n' "$mm" "${tm[*]}"

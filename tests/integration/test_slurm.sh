@@ -94,7 +94,8 @@ XML
 expect_exit 0 "the reference: sweep --jobs 1" "$COINFER" sweep "$CL/run.xml" --jobs 1 \
     --db "$CL/j1.db" --quiet
 expect_exit 0 "sweep.sbatch submit 2: a 2-task array and a dependent merge job, waited for" \
-    env COINFER="$here/$COINFER" scripts/slurm/sweep.sbatch submit 2 "$CL/run.xml" "$CL/sw" --wait
+    env COINFER="$(cd "$(dirname "$COINFER")" && pwd)/$(basename "$COINFER")" \
+    scripts/slurm/sweep.sbatch submit 2 "$CL/run.xml" "$CL/sw" --wait
 expect_match "it names the array job" "$OUT" "^array job [0-9]+: 2 shards of $CL/run.xml into $CL/sw$"
 expect_match "and the merge job after it" "$OUT" "^merge job [0-9]+: into $CL/sw/merged.db after job [0-9]+$"
 expect_eq "each task left its shard" "$(cd "$CL/sw" && ls shard-*.db | tr '\n' ' ')" "shard-0.db shard-1.db "

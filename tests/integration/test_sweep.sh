@@ -179,7 +179,12 @@ expect_eq "and marks it failed" \
     "failed:-9:timed out after 1 s (kil,failed:-9:timed out after 1 s (kil"
 
 point_status() { [ "$(sql "$1" "SELECT count(*) FROM sweep_points WHERE status = '$2'" 2>/dev/null)" = "$3" ]; }
-worker_of() { ps -o pid= --ppid "$1" | tr -d ' ' | head -1; }
+# the sweep's child is the template that forks the workers: a worker is its child
+worker_of() {
+    local t
+    t=$(ps -o pid= --ppid "$1" | tr -d ' ' | head -1)
+    [ -n "$t" ] && ps -o pid= --ppid "$t" | tr -d ' ' | head -1
+}
 has_worker() { [ -n "$(worker_of "$1")" ]; }
 
 sed 's/values="2 s, 100000 s, 100001 s"/values="100000 s, 2 s"/' "$TMP/long.xml" >"$TMP/long2.xml"
@@ -238,6 +243,62 @@ else
     kill -9 $pid 2>/dev/null
 fi
 
+# kill -9 of the process that forks the workers (the sweep's child): the sweep stops with
+# an error, its running point pending again, and the next run resumes
+"$COINFER" sweep "$TMP/long2.xml" --db "$TMP/tk.db" --jobs 1 >"$TMP/tk.out" 2>"$TMP/tk.err" &
+pid=$!
+if wait_until --pid $pid "a point running" point_status "$TMP/tk.db" running 1 &&
+    wait_until --pid $pid "its worker" has_worker $pid; then
+    worker=$(worker_of $pid)
+    kill -9 "$(ps -o pid= --ppid $pid | tr -d ' ' | head -1)"
+    wait $pid
+    rc=$?
+    expect_eq "kill -9 of the workers' template stops the sweep with exit code 1" "$rc" "1"
+    expect_match "saying what ended" "$(cat "$TMP/tk.err")" \
+        "the process that starts the sweep's workers ended \(signal 9\)"
+    expect_eq "its point is pending again" \
+        "$(sql "$TMP/tk.db" "SELECT group_concat(status) FROM sweep_points")" "pending,pending"
+    if wait_until "the worker to die with its template" eval '! running '"$worker"; then
+        pass "the worker died with its template"
+    fi
+else
+    kill -9 $pid 2>/dev/null
+fi
+
+# kill -9 of the sweep before it imported a point its worker completed: the run is in the
+# worker's database under DB.sweep-tmp/, and the next run of the sweep imports it
+shard_runs() { # DIR N: N complete runs in the workers' databases in DIR
+    local n=0 f
+    for f in "$1"/shard-*.db; do
+        [ -f "$f" ] && n=$((n + $(sql "$f" "SELECT count(*) FROM runs WHERE status = 'complete'" 2>/dev/null || echo 0)))
+    done
+    [ "$n" = "$2" ]
+}
+"$COINFER" sweep "$TMP/long.xml" --db "$TMP/r.db" --jobs 1 --import-every 100000 \
+    >"$TMP/r.out" 2>"$TMP/r.err" &
+pid=$!
+if wait_until --pid $pid "the first point's run in its worker's database" \
+    shard_runs "$TMP/r.db.sweep-tmp" 1 &&
+    wait_until --pid $pid "its worker" has_worker $pid; then
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    expect_eq "before the import, the results database has no run" \
+        "$(sql "$TMP/r.db" "SELECT count(*) FROM runs")" "0"
+    expect_exit 0 "the sweep resumes" "$COINFER" sweep "$TMP/long.xml" --db "$TMP/r.db" \
+        --filter "dur < 10 s"
+    expect_match "importing the point the killed sweep completed instead of running it" "$OUT" \
+        "0 run now, 0 failed now, 1 complete before"
+    expect_eq "with its run" \
+        "$(sql "$TMP/r.db" "SELECT count(*) FROM sweep_points p JOIN runs r USING (run_id)
+            WHERE p.status = 'complete' AND r.status = 'complete' AND p.point_index = 0")" "1"
+    expect_eq "and its rows" \
+        "$(sql "$TMP/r.db" "SELECT count(*) > 0 FROM inferences i JOIN sweep_points p
+            USING (run_id) WHERE p.point_index = 0")" "1"
+    expect_eq "and the workers' directory is gone" "$(ls -A "$TMP/r.db.sweep-tmp" 2>/dev/null)" ""
+else
+    kill -9 $pid 2>/dev/null
+fi
+
 # ---- progress, usage ---------------------------------------------------------------------
 expect_exit 0 "--progress draws the bar off a terminal" "$COINFER" sweep "$TMP/run.xml" \
     --db "$TMP/p.db" --jobs 2 --progress --filter "replication == 0"
@@ -246,6 +307,8 @@ expect_exit 2 "--jobs 0" "$COINFER" sweep "$TMP/run.xml" --jobs 0
 expect_match "names the option" "$ERR" "--jobs '0' is not an integer in \[1, 4096\]"
 expect_exit 2 "--timeout x" "$COINFER" sweep "$TMP/run.xml" --timeout x
 expect_match "names the option" "$ERR" "--timeout 'x'"
+expect_exit 2 "--import-every 0" "$COINFER" sweep "$TMP/run.xml" --import-every 0
+expect_match "names the option" "$ERR" "--import-every '0'"
 expect_exit 2 "--db in a directory that does not exist" "$COINFER" sweep "$TMP/run.xml" \
     --db "$TMP/nodir/x.db"
 expect_match "is the shared --db check's usage error" "$ERR" \

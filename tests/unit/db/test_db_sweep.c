@@ -5,7 +5,9 @@
  * configuration and every per-run table's rows renumbered to a new run id
  * in the results database, the point complete in the same transaction; a
  * worker database with a run that is not complete imports nothing; merging
- * a shard's database brings its complete points once.
+ * a shard's database brings its complete points once; importing a sweep
+ * worker's database brings the first complete run of each point waiting to
+ * run (recognised by configuration, policy, seed and version), once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -241,6 +243,92 @@ static void test_db_sweep_merge_imports_complete_points_once(void **state)
     sqlite3_close(conn);
 }
 
+/* Append to the worker database at path a run of policy joint, configuration
+ * abc123 and seed seed with two request rows, ending status status. */
+static void add_worker_run(const char *path, uint64_t seed, const char *status)
+{
+    struct db_run_info info = {.scenario = "w", .policy = "joint", .seed = seed,
+                               .version = "test", .config = "<scenario/>\n",
+                               .config_sha256 = "abc123"};
+    struct proto_request_record rows[2] = {
+        {.request_id = 0, .t_arrival_s = 1, .t_start_s = 1, .t_done_s = (double)seed},
+        {.request_id = 1, .t_arrival_s = 3, .t_start_s = 3.5, .t_done_s = 4}};
+    struct db *db = open_ok(path);
+    struct core_err e;
+    int64_t run_id;
+
+    core_err_clear(&e);
+    assert_int_equal(db_run_begin(db, &info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 2, &e), CORE_OK);
+    if (strcmp(status, "running") != 0)
+        assert_int_equal(db_run_end(db, run_id, status, &e), CORE_OK);
+    db_close(db);
+}
+
+static void test_db_sweep_import_runs_brings_each_waiting_points_complete_run_once(void **state)
+{
+    struct testutil_dir *d = *state;
+    /* k0: seed 7, its run complete; k1: seed 8, its run unfinished; k2: seed 9, failed
+     * here (it is not waiting); k3: seed 10, of another version */
+    struct db_sweep_point p[4] = {point("k0", 0), point("k1", 1), point("k2", 2), point("k3", 3)};
+    char worker[160], status[4][16];
+    uint64_t imported = 99;
+    struct core_err e;
+    struct db *db;
+    int64_t run_id = 0;
+    sqlite3 *conn;
+
+    for (size_t i = 0; i < 4; i++)
+        p[i].config_sha256 = "abc123";
+    p[3].version = "other";
+    snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
+    add_worker_run(worker, 8, "running");
+    add_worker_run(worker, 7, "complete");
+    add_worker_run(worker, 7, "complete"); /* a point's second run: only the first comes */
+    add_worker_run(worker, 9, "complete");
+    add_worker_run(worker, 10, "complete");
+    add_worker_run(worker, 42, "complete"); /* no point's */
+    db = open_ok(d->path);
+    core_err_clear(&e);
+    assert_int_equal(db_run_begin(db, &(struct db_run_info){.scenario = "other", .policy = "x"},
+                                  &run_id, &e),
+                     CORE_OK);
+    assert_int_equal(db_sweep_points_add(db, p, 4, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_set(db, "k1", "running", 0, NULL, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_set(db, "k2", "failed", 1, "boom", &e), CORE_OK);
+    assert_int_equal(db_sweep_import_runs(db, worker, "test", &imported, &e), CORE_OK);
+    assert_int_equal(imported, 1);
+    assert_int_equal(db_sweep_point_status(db, "k0", status[0], &e), CORE_OK);
+    assert_string_equal(status[0], "complete");
+    assert_int_equal(db_sweep_point_status(db, "k1", status[1], &e), CORE_OK);
+    assert_string_equal(status[1], "running");
+    assert_int_equal(db_sweep_point_status(db, "nope", status[2], &e), CORE_OK);
+    assert_string_equal(status[2], "");
+    /* importing it again changes nothing */
+    assert_int_equal(db_sweep_import_runs(db, worker, "test", &imported, &e), CORE_OK);
+    assert_int_equal(imported, 0);
+    assert_int_equal(db_sweep_import_runs(db, "/nonexistent/dir/w.db", "test", &imported, &e),
+                     CORE_E_IO);
+    db_close(db);
+
+    conn = raw_open(d->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(raw_int(conn, "SELECT run_id FROM sweep_points WHERE point_key = 'k0' AND "
+                                   "status = 'complete' AND exit_status = 0"),
+                     2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE run_id = 2 AND seed = 7 AND "
+                                   "status = 'complete' AND config_sha256 = 'abc123'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2 AND "
+                                   "request_id = 0 AND t_done_s = 7"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE status = 'complete'"),
+                     1);
+    sqlite3_close(conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +340,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_sweep_merge_imports_complete_points_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_sweep_import_runs_brings_each_waiting_points_complete_run_once, setup,
+            teardown),
     };
 
     core_init();
