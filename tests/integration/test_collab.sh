@@ -265,9 +265,9 @@ mkdir -p "$TMP/beside/nets" "$TMP/elsewhere"
 cp models/lenet5.xml models/resnet18.xml "$TMP/beside/nets/"
 sed 's#file="../models/#file="nets/#' scenarios/collab-small.xml >"$TMP/beside/small.xml"
 expect_exit 0 "a model file path resolves against the scenario's directory, not the cwd" \
-    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' validate ../beside/small.xml"
+    sh -c "cd '$TMP/elsewhere' && COINFER_SCHEMA_DIR='$PWD/scenarios' COINFER_MODEL_SCHEMA_DIR='$PWD/models' '$(realpath "$COINFER")' validate ../beside/small.xml"
 expect_exit 0 "... and the run finds the models from any directory" \
-    sh -c "cd '$TMP/elsewhere' && '$PWD/$COINFER' run -q --policy local \
+    sh -c "cd '$TMP/elsewhere' && COINFER_SCHEMA_DIR='$PWD/scenarios' COINFER_MODEL_SCHEMA_DIR='$PWD/models' '$(realpath "$COINFER")' run -q --policy local \
         --set simulation@duration=2 --db m.db ../beside/small.xml"
 for cmd in validate run; do
     expect_exit 2 "$cmd: a missing model file is exit 2" "$COINFER" $cmd \

@@ -18,8 +18,9 @@ KEY=amd-epyc:haswell:1t
 
 expect_exit 0 "validate $SCEN" "$COINFER" validate "$SCEN"
 REPO=$(pwd)
+BIN=$(realpath "$COINFER") # absolute: the check runs from another directory
 (cd "$TMP" && COINFER_SCHEMA_DIR="$REPO/scenarios" COINFER_MODEL_SCHEMA_DIR="$REPO/models" \
-    "$COINFER" validate "$REPO/$SCEN" \
+    "$BIN" validate "$REPO/$SCEN" \
     >"$TMP/v.out" 2>&1)
 expect_eq "validate from another directory: the profile is found beside the scenario" \
     "$?|$(cat "$TMP/v.out")" "0|$REPO/$SCEN: ok"
