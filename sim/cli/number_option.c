@@ -54,8 +54,8 @@ static bool parse_real(const char *s, double *out)
 
 static void complain(const char *command, const char *option, const char *what, const char *text)
 {
-    fprintf(stderr, "coinfer %s: %s takes %s, not '%s' (see coinfer %s --help)\n", command,
-            option, what, text, command);
+    fprintf(stderr, "coinfer %s: %s takes %s, not '%s' (see coinfer %s --help)\n", command, option,
+            what, text, command);
 }
 
 bool cli_whole_option(const char *command, const char *option, const char *text, uint64_t lo,

@@ -24,7 +24,7 @@
 /* What the last call printed on stderr. */
 static char said[512];
 
-static FILE *capture_file; /* stderr while capturing */
+static FILE *capture_file;   /* stderr while capturing */
 static int capture_saved_fd; /* the real stderr */
 
 static void capture_begin(void)
