@@ -91,8 +91,23 @@ const char *cli_version(void);
 extern volatile int cli_stop_requested;
 /* SIGINT and SIGTERM set cli_stop_requested; a second one kills at once. */
 void cli_install_signals(void);
-/* Parse a decimal integer in [0, 2^64-1] with nothing else around it. */
+
+/* Number options (number_option.c), the one parser every command uses.
+ * cli_parse_u64: decimal digits alone (no sign, no space), in [0, 2^64-1];
+ * false, printing nothing, otherwise (for the parts of compound options).
+ * The others read option's value text into *out when it is in range, or
+ * print "coinfer COMMAND: OPTION takes ... from LO to HI, not 'TEXT' (see
+ * coinfer COMMAND --help)" and return false (a usage error: exit 2):
+ * cli_whole_option a whole number in [lo, hi]; cli_real_option a finite
+ * number in [lo, hi]; cli_positive_option a finite number > 0;
+ * cli_threads_option --threads, a whole number from 1 to the online cores. */
 bool cli_parse_u64(const char *s, uint64_t *out);
+bool cli_whole_option(const char *command, const char *option, const char *text, uint64_t lo,
+                      uint64_t hi, uint64_t *out);
+bool cli_real_option(const char *command, const char *option, const char *text, double lo,
+                     double hi, double *out);
+bool cli_positive_option(const char *command, const char *option, const char *text, double *out);
+bool cli_threads_option(const char *command, const char *text, int *out);
 
 /* Check the value of --db (db_option.c): a name, not empty; a regular file
  * if it exists; else a file in an existing directory (or in results/, which

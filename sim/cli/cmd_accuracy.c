@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "db/db.h"
 #include "nn/nn.h"
@@ -336,7 +335,6 @@ int cli_accuracy(int argc, char **argv)
     const char *thresholds = NULL;
     bool exits = false, confidence_given = false, encodings_given = false;
     struct accuracy_options o = {.data = "fashion-mnist", .threads = 1};
-    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *encodings = DEFAULT_ENCODINGS;
     uint64_t v;
     int c, rc;
@@ -368,15 +366,13 @@ int cli_accuracy(int argc, char **argv)
             thresholds = optarg;
             break;
         case 'n':
-            if (!cli_parse_u64(optarg, &v) || v < 1)
-                return usage_error("--limit '%s' is not a positive integer", optarg);
+            if (!cli_whole_option("accuracy", "--limit", optarg, 1, SIZE_MAX, &v))
+                return 2;
             o.limit = (size_t)v;
             break;
         case 't':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > (uint64_t)(cores > 0 ? cores : 1))
-                return usage_error("--threads '%s' is not in 1..%ld (the cores)", optarg,
-                                   cores > 0 ? cores : 1);
-            o.threads = (int)v;
+            if (!cli_threads_option("accuracy", optarg, &o.threads))
+                return 2;
             break;
         case 'D':
             o.data = optarg;

@@ -70,7 +70,7 @@ static int usage_error(const char *fmt, ...)
  * text. An exit code. */
 static int parse_point(const char *item, size_t n_exits, double *thr, char *text)
 {
-    char buf[POINT_TEXT], *save = NULL, *tok, *end;
+    char buf[POINT_TEXT], *save = NULL, *tok;
     size_t k = 0, used = 0;
 
     if (strlen(item) >= sizeof(buf))
@@ -78,9 +78,10 @@ static int parse_point(const char *item, size_t n_exits, double *thr, char *text
     strcpy(buf, item);
     text[0] = '\0';
     for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-        const double v = strtod(tok, &end);
-        if (end == tok || *end || !(v >= 0.0 && v <= 1.0))
-            return usage_error("--thresholds: '%s' is not a number in [0, 1]", tok);
+        double v;
+
+        if (!cli_real_option("accuracy", "--thresholds", tok, 0.0, 1.0, &v))
+            return 2;
         if (k == n_exits)
             break;
         thr[k++] = v;

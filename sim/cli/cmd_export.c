@@ -107,8 +107,8 @@ int cli_export(int argc, char **argv)
         return usage("%s", "--table and --sweep exclude each other");
     if (run && !table)
         return usage("%s", "--run goes with --table");
-    if (run && (!cli_parse_u64(run, &run_id) || run_id == 0 || run_id > INT64_MAX))
-        return usage("--run '%s' is not a run id (an integer >= 1)", run);
+    if (run && !cli_whole_option("export", "--run", run, 1, INT64_MAX, &run_id))
+        return 2;
     if (table && table[0] == '\0')
         return usage("%s", "--table needs a table name, not an empty one");
     if (out_path) {

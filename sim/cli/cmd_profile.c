@@ -45,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "compute/compute.h"
 #include "run/run.h"
@@ -856,7 +855,6 @@ int cli_profile(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct profile_options o = {.threads = 1, .reps = DEFAULT_REPS};
-    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
     bool threads_given = false;
     uint64_t v;
     int c;
@@ -866,19 +864,13 @@ int cli_profile(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":t:r:d:cvqh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > (uint64_t)(cores > 0 ? cores : 1)) {
-                fprintf(stderr, "coinfer profile: --threads '%s' is not in 1..%ld (the cores)\n",
-                        optarg, cores > 0 ? cores : 1);
+            if (!cli_threads_option("profile", optarg, &o.threads))
                 return 2;
-            }
-            o.threads = (int)v;
             threads_given = true;
             break;
         case 'r':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > 1000000) {
-                fprintf(stderr, "coinfer profile: --reps '%s' is not in 1..1000000\n", optarg);
+            if (!cli_whole_option("profile", "--reps", optarg, 1, 1000000, &v))
                 return 2;
-            }
             o.reps = (size_t)v;
             break;
         case 'd':

@@ -117,10 +117,8 @@ int cli_report(int argc, char **argv)
         }
         return cli_fail(&e);
     }
-    if (run && (!cli_parse_u64(run, &run_id) || run_id == 0 || run_id > INT64_MAX)) {
-        fprintf(stderr, "coinfer report: --config '%s' is not a run id\n", run);
+    if (run && !cli_whole_option("report", "--config", run, 1, INT64_MAX, &run_id))
         return 2;
-    }
     core_err_clear(&e);
     if ((run ? run_report_config(db, (int64_t)run_id, stdout, &e)
              : run_report(db, by, stdout, &e)) != CORE_OK)

@@ -233,17 +233,6 @@ static int merge(int argc, char **argv)
     return code;
 }
 
-static bool parse_positive(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-
-    if (end == s || *end || !(v > 0) || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
 /* A point in a worker forked from the sweep: `coinfer run` as if exec'd, with
  * the stop flag cleared (cli_run resets getopt; the rest is the fork's copy). */
 static int run_point(void *ctx, int argc, char **argv)
@@ -402,11 +391,8 @@ int cli_sweep(int argc, char **argv)
         case 'j': {
             uint64_t j;
 
-            if (!cli_parse_u64(optarg, &j) || j < 1 || j > 4096) {
-                fprintf(stderr, "coinfer sweep: --jobs '%s' is not an integer in [1, 4096]\n",
-                        optarg);
+            if (!cli_whole_option("sweep", "--jobs", optarg, 1, 4096, &j))
                 return 2;
-            }
             opt.jobs = (unsigned)j;
             jobs_given = true;
             run_only = "--jobs";
@@ -423,20 +409,13 @@ int cli_sweep(int argc, char **argv)
             run_only = "--retry-failed";
             break;
         case 't':
-            if (!parse_positive(optarg, &opt.timeout_s)) {
-                fprintf(stderr, "coinfer sweep: --timeout '%s' is not a number of seconds > 0\n",
-                        optarg);
+            if (!cli_positive_option("sweep", "--timeout", optarg, &opt.timeout_s))
                 return 2;
-            }
             run_only = "--timeout";
             break;
         case 'I':
-            if (!parse_positive(optarg, &opt.import_s)) {
-                fprintf(stderr,
-                        "coinfer sweep: --import-every '%s' is not a number of seconds > 0\n",
-                        optarg);
+            if (!cli_positive_option("sweep", "--import-every", optarg, &opt.import_s))
                 return 2;
-            }
             run_only = "--import-every";
             break;
         case 'S':

@@ -105,33 +105,6 @@ static void on_progress(void *ctx, const struct policy_train_step *s, uint64_t t
     cli_progress_draw(&b->p, (double)s->step / (double)total, text, core_wall_s() - b->t0_s);
 }
 
-/* A real option value in [lo, hi]; false (and a usage message) otherwise. */
-static bool real_option(const char *name, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    double x = strtod(v, &end);
-
-    if (end == v || *end || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "coinfer train: %s takes a number from %g to %g, not '%s'\n", name, lo,
-                hi, v);
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
-/* A whole option value in [lo, hi]; false (and a usage message) otherwise. */
-static bool whole_option(const char *name, const char *v, uint64_t lo, uint64_t hi,
-                         uint64_t *out)
-{
-    if (!cli_parse_u64(v, out) || *out < lo || *out > hi) {
-        fprintf(stderr, "coinfer train: %s takes a whole number from %llu to %llu, not '%s'\n",
-                name, (unsigned long long)lo, (unsigned long long)hi, v);
-        return false;
-    }
-    return true;
-}
-
 int cli_train(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -174,47 +147,47 @@ int cli_train(int argc, char **argv)
             o.out_path = optarg;
             break;
         case 'n':
-            if (!whole_option("--steps", optarg, 1, 100000000, &o.cfg.steps))
+            if (!cli_whole_option("train", "--steps", optarg, 1, 100000000, &o.cfg.steps))
                 return 2;
             break;
         case 's':
-            if (!whole_option("--seed", optarg, 0, UINT64_MAX, &o.cfg.seed))
+            if (!cli_whole_option("train", "--seed", optarg, 0, UINT64_MAX, &o.cfg.seed))
                 return 2;
             break;
         case 'b':
-            if (!whole_option("--batch", optarg, 1, 65536, &v))
+            if (!cli_whole_option("train", "--batch", optarg, 1, 65536, &v))
                 return 2;
             o.cfg.batch = (uint32_t)v;
             break;
         case 'H':
-            if (!whole_option("--hidden", optarg, 1, POLICY_AGENT_MAX_HIDDEN, &v))
+            if (!cli_whole_option("train", "--hidden", optarg, 1, POLICY_AGENT_MAX_HIDDEN, &v))
                 return 2;
             o.cfg.hidden = (uint32_t)v;
             break;
         case 'D':
-            if (!whole_option("--depth", optarg, 0, POLICY_AGENT_MAX_DEPTH, &v))
+            if (!cli_whole_option("train", "--depth", optarg, 0, POLICY_AGENT_MAX_DEPTH, &v))
                 return 2;
             o.cfg.depth = (uint32_t)v;
             break;
         case 'l':
-            if (!real_option("--lr", optarg, 1e-9, 10, &o.cfg.learning_rate))
+            if (!cli_real_option("train", "--lr", optarg, 1e-9, 10, &o.cfg.learning_rate))
                 return 2;
             break;
         case 'c':
-            if (!real_option("--conservative", optarg, 0, 1e6, &o.cfg.conservative))
+            if (!cli_real_option("train", "--conservative", optarg, 0, 1e6, &o.cfg.conservative))
                 return 2;
             break;
         case 'f':
-            if (!real_option("--holdout", optarg, 0, 0.5, &o.cfg.holdout))
+            if (!cli_real_option("train", "--holdout", optarg, 0, 0.5, &o.cfg.holdout))
                 return 2;
             break;
         case 't':
-            if (!whole_option("--threads", optarg, 1, 2, &v))
+            if (!cli_whole_option("train", "--threads", optarg, 1, 2, &v))
                 return 2;
             o.cfg.threads = (int)v;
             break;
         case 'e':
-            if (!whole_option("--every", optarg, 1, 100000000, &every))
+            if (!cli_whole_option("train", "--every", optarg, 1, 100000000, &every))
                 return 2;
             every_given = true;
             break;
@@ -246,11 +219,11 @@ int cli_train(int argc, char **argv)
             o.cfg.imitate = true;
             break;
         case 'S':
-            if (!real_option("--shrink", optarg, 0, 1e6, &o.cfg.shrink))
+            if (!cli_real_option("train", "--shrink", optarg, 0, 1e6, &o.cfg.shrink))
                 return 2;
             break;
         case 'M':
-            if (!whole_option("--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))
+            if (!cli_whole_option("train", "--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))
                 return 2;
             break;
         case 'q':

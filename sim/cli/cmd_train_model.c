@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "io/io.h"
 #include "nn/nn.h"
@@ -122,21 +121,6 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see coinfer train-model --help)\n");
     return 2;
-}
-
-/* A finite number with nothing around it, in [lo, hi]. */
-static bool parse_real(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v;
-
-    if (!*s)
-        return false;
-    v = strtod(s, &end);
-    if (*end || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
 }
 
 /* The progress display: the bar while training, a line per epoch. */
@@ -296,7 +280,6 @@ int cli_train_model(int argc, char **argv)
                           .weight_decay = DEFAULT_WEIGHT_DECAY},
                 .schedule = NN_SCHEDULE_COSINE},
     };
-    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
     uint64_t v;
     double x;
     int c;
@@ -312,26 +295,21 @@ int cli_train_model(int argc, char **argv)
             o.out = optarg;
             break;
         case 'E':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > 100000)
-                return usage_error("--epochs '%s' is not in 1..100000", optarg);
+            if (!cli_whole_option("train-model", "--epochs", optarg, 1, 100000, &v))
+                return 2;
             o.fit.epochs = (uint32_t)v;
             break;
         case 's':
-            if (!cli_parse_u64(optarg, &v))
-                return usage_error("--seed '%s' is not an integer in 0..2^64-1", optarg);
-            o.fit.seed = v;
+            if (!cli_whole_option("train-model", "--seed", optarg, 0, UINT64_MAX, &o.fit.seed))
+                return 2;
             break;
         case 't':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > (uint64_t)(cores > 0 ? cores : 1)) {
-                fprintf(stderr, "coinfer train-model: --threads '%s' is not in 1..%ld (the cores)\n",
-                        optarg, cores > 0 ? cores : 1);
+            if (!cli_threads_option("train-model", optarg, &o.fit.threads))
                 return 2;
-            }
-            o.fit.threads = (int)v;
             break;
         case 'b':
-            if (!cli_parse_u64(optarg, &v) || v < 1 || v > 65536)
-                return usage_error("--batch '%s' is not in 1..65536", optarg);
+            if (!cli_whole_option("train-model", "--batch", optarg, 1, 65536, &v))
+                return 2;
             o.batch = (uint32_t)v;
             break;
         case 'O':
@@ -343,19 +321,19 @@ int cli_train_model(int argc, char **argv)
                 return usage_error("--optim '%s' is neither sgd nor adam", optarg);
             break;
         case 'l':
-            if (!parse_real(optarg, 1e-12, 100.0, &x))
-                return usage_error("--lr '%s' is not a number in 1e-12..100", optarg);
+            if (!cli_real_option("train-model", "--lr", optarg, 1e-12, 100.0, &x))
+                return 2;
             o.fit.optim.lr = x;
             o.lr_given = true;
             break;
         case 'm':
-            if (!parse_real(optarg, 0.0, 0.999999, &x))
-                return usage_error("--momentum '%s' is not a number in [0, 1)", optarg);
+            if (!cli_real_option("train-model", "--momentum", optarg, 0.0, 0.999999, &x))
+                return 2;
             o.fit.optim.momentum = x;
             break;
         case 'w':
-            if (!parse_real(optarg, 0.0, 1.0, &x))
-                return usage_error("--weight-decay '%s' is not a number in 0..1", optarg);
+            if (!cli_real_option("train-model", "--weight-decay", optarg, 0.0, 1.0, &x))
+                return 2;
             o.fit.optim.weight_decay = x;
             break;
         case 'S':
@@ -371,9 +349,9 @@ int cli_train_model(int argc, char **argv)
             break;
         case 'T':
         case 'V':
-            if (!cli_parse_u64(optarg, &v) || v < 1)
-                return usage_error("%s '%s' is not a positive integer",
-                                   c == 'T' ? "--train-items" : "--test-items", optarg);
+            if (!cli_whole_option("train-model", c == 'T' ? "--train-items" : "--test-items",
+                                  optarg, 1, SIZE_MAX, &v))
+                return 2;
             *(c == 'T' ? &o.train_items : &o.test_items) = (size_t)v;
             break;
         case 'q':

@@ -35,11 +35,8 @@ bool cli_sets_seed(struct cli_sets *s, const char *value, const char *command)
 {
     uint64_t seed;
 
-    if (!cli_parse_u64(value, &seed)) {
-        fprintf(stderr, "coinfer %s: --seed '%s' is not an integer in [0, 2^64-1]\n", command,
-                value);
+    if (!cli_whole_option(command, "--seed", value, 0, UINT64_MAX, &seed))
         return false;
-    }
     snprintf(s->seed_text, sizeof(s->seed_text), "simulation@seed=%llu",
              (unsigned long long)seed);
     cli_sets_add(s, s->seed_text);

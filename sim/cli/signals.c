@@ -1,13 +1,10 @@
 /*
  * signals.c — what every long-running subcommand shares: a clean stop on
- * SIGINT/SIGTERM (the flag the engine polls; a second signal kills at once)
- * and strict parsing of 64-bit seeds.
+ * SIGINT/SIGTERM (the flag the engine polls; a second signal kills at once).
  */
 #include "cli/cli_int.h"
 
-#include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
 static_assert(sizeof(sig_atomic_t) == sizeof(int), "the engine polls a volatile int");
@@ -29,19 +26,4 @@ void cli_install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-}
-
-bool cli_parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = (uint64_t)v;
-    return true;
 }

@@ -21,7 +21,7 @@ done
 # ---- usage errors -------------------------------------------------------------
 expect_exit 2 "run: unknown option" "$COINFER" run --frob tests/data/cli/small.xml
 expect_exit 2 "run: --seed must be an integer" "$COINFER" run --seed abc tests/data/cli/small.xml
-expect_match "run: --seed error names the value" "$ERR" "--seed 'abc'"
+expect_match "run: --seed error names the value" "$ERR" "--seed takes a whole number from 0 to 18446744073709551615, not 'abc'"
 expect_exit 2 "run: --db needs a value" "$COINFER" run tests/data/cli/small.xml --db
 expect_exit 2 "run: --policy unknown for the queue model" \
     "$COINFER" run --policy oracle --db "$TMP/p.db" tests/data/cli/small.xml

@@ -100,7 +100,7 @@ expect_exit 2 "a bad confidence" "$COINFER" accuracy "$MODEL" --weights "$WEIGHT
 expect_match "a bad confidence: named" "$ERR" "'margin' is neither max-prob nor entropy"
 expect_exit 2 "a threshold beyond 1" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --exits \
     --thresholds 0.5,1.5
-expect_match "a bad threshold: named" "$ERR" "'1.5' is not a number in \[0, 1\]"
+expect_match "a bad threshold: named" "$ERR" "--thresholds takes a number from 0 to 1, not '1.5'"
 expect_exit 2 "three thresholds for two exits" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
     --exits --thresholds 0.9/0.8/0.7
 expect_match "three for two: says so" "$ERR" "neither one threshold nor one per exit \(the model has 2\)"

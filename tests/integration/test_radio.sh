@@ -18,7 +18,7 @@ expect_match "coinfer radio --help documents --link-budget" "$OUT" "--link-budge
 expect_exit 2 "radio: no scenario is a usage error" "$COINFER" radio
 expect_exit 2 "radio: unknown option" "$COINFER" radio --frob "$SC"
 expect_exit 2 "radio: --seed must be an integer" "$COINFER" radio --seed x "$SC"
-expect_match "radio: --seed error names the value" "$ERR" "--seed 'x'"
+expect_match "radio: --seed error names the value" "$ERR" "--seed takes a whole number from 0 to 18446744073709551615, not 'x'"
 expect_exit 2 "radio: --db needs a value" "$COINFER" radio "$SC" --db
 expect_exit 2 "radio: --link-budget takes no --db" "$COINFER" radio --link-budget --db "$TMP/x.db" "$SC"
 

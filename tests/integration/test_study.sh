@@ -53,7 +53,7 @@ expect_exit 2 "--csv and --tsv together" "$COINFER" export "$DB" --table runs --
 expect_exit 2 "nothing to export" "$COINFER" export "$DB"
 expect_match "names the options" "$ERR" "--table T or --sweep"
 expect_exit 2 "--run x" "$COINFER" export "$DB" --table runs --run x
-expect_match "names the option" "$ERR" "--run 'x' is not a run id"
+expect_match "names the option" "$ERR" "--run takes a whole number from 1 to 9223372036854775807, not 'x'"
 expect_exit 2 "a missing database" "$COINFER" export "$TMP/none.db" --table runs
 expect_exit 0 "export --help" "$COINFER" export --help
 expect_match "documents --sweep" "$OUT" "--sweep +one tidy table"

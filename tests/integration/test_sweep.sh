@@ -304,11 +304,11 @@ expect_exit 0 "--progress draws the bar off a terminal" "$COINFER" sweep "$TMP/r
     --db "$TMP/p.db" --jobs 2 --progress --filter "replication == 0"
 expect_match "with points, failures and runs/s" "$ERR" "4/4 points, 0 failed, [0-9.e+]+ runs/s"
 expect_exit 2 "--jobs 0" "$COINFER" sweep "$TMP/run.xml" --jobs 0
-expect_match "names the option" "$ERR" "--jobs '0' is not an integer in \[1, 4096\]"
+expect_match "names the option" "$ERR" "--jobs takes a whole number from 1 to 4096, not '0'"
 expect_exit 2 "--timeout x" "$COINFER" sweep "$TMP/run.xml" --timeout x
-expect_match "names the option" "$ERR" "--timeout 'x'"
+expect_match "names the option" "$ERR" "--timeout takes a number above 0, not 'x'"
 expect_exit 2 "--import-every 0" "$COINFER" sweep "$TMP/run.xml" --import-every 0
-expect_match "names the option" "$ERR" "--import-every '0'"
+expect_match "names the option" "$ERR" "--import-every takes a number above 0, not '0'"
 expect_exit 2 "--db in a directory that does not exist" "$COINFER" sweep "$TMP/run.xml" \
     --db "$TMP/nodir/x.db"
 expect_match "is the shared --db check's usage error" "$ERR" \

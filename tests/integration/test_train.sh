@@ -82,7 +82,7 @@ expect_match "the message asks for --data" "$ERR" "--data is required"
 expect_exit 2 "no --out" "$COINFER" train-model lenet5 --data fashion-mnist
 expect_match "the message asks for --out" "$ERR" "--out WEIGHTS is required"
 expect_exit 2 "--epochs 0" "$COINFER" train-model lenet5 --data fashion-mnist --out "$TMP/x" --epochs 0
-expect_match "the message names --epochs" "$ERR" "--epochs '0' is not in 1..100000"
+expect_match "the message names --epochs" "$ERR" "--epochs takes a whole number from 1 to 100000, not '0'"
 expect_exit 2 "--optim sgdx" "$COINFER" train-model lenet5 --data fashion-mnist --out "$TMP/x" --optim sgdx
 expect_exit 2 "--lr abc" "$COINFER" train-model lenet5 --data fashion-mnist --out "$TMP/x" --lr abc
 expect_exit 2 "--momentum 1" "$COINFER" train-model lenet5 --data fashion-mnist --out "$TMP/x" --momentum 1
