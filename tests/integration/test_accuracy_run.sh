@@ -62,6 +62,12 @@ expect_eq "split's inferences record fp32" "$(encodings "$DB" split)" "fp32"
 expect_eq "edge's inferences record fp32" "$(encodings "$DB" edge)" "fp32"
 expect_eq "local's inferences record no encoding (nothing crosses)" \
     "$(encodings "$DB" local)" "(none)"
+expect_match "coinfer report shows joint's encoding share" \
+    "$("$COINFER" report "$DB" | sed -n '/^uplink encodings:/,/^$/p' | grep -E '^ +[0-9]+  joint ')" \
+    'joint +int4 100\.00 %$'
+expect_match "...and split's" \
+    "$("$COINFER" report "$DB" | sed -n '/^uplink encodings:/,/^$/p' | grep -E '^ +[0-9]+  split ')" \
+    'split +fp32 [0-9.]+ %'
 expect_eq "an inference records an encoding exactly when it uploaded" \
     "$(sql "$DB" "SELECT count(*) FROM inferences i WHERE i.t_done_s IS NOT NULL AND
                   (i.encoding IS NOT NULL) <> EXISTS (SELECT 1 FROM messages m WHERE
