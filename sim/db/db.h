@@ -404,6 +404,11 @@ enum db_query {
     DB_Q_TRAINING_STEPS,     /* train_id, agent, samples, seed, status, step, loss,
                                 heldout_loss, heldout_regret (NULL: none): every training's
                                 progress, by train_id and step; schema 9 on */
+    DB_Q_ENCODINGS,          /* run_id, policy, encoding ('none' where nothing crossed the
+                                uplink), finished inferences, the run's finished inferences:
+                                per run and encoding, by run_id then count (largest first);
+                                no row unless some inference sent an encoding other than
+                                fp32; schema 13 on */
     DB_QUERY_COUNT
 };
 

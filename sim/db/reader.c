@@ -147,6 +147,13 @@ static const struct {
                              "SELECT t.train_id, t.agent, t.samples, t.seed, t.status, s.step, "
                              "s.loss, s.heldout_loss, s.heldout_regret FROM trainings t JOIN "
                              "training_steps s USING (train_id) ORDER BY t.train_id, s.step"},
+    [DB_Q_ENCODINGS] = {13, false, "the inferences' encodings",
+                        "SELECT i.run_id, r.policy, coalesce(i.encoding, 'none') AS e, "
+                        "count(*) AS n, sum(count(*)) OVER (PARTITION BY i.run_id) "
+                        "FROM inferences i JOIN runs r ON r.run_id = i.run_id "
+                        "WHERE i.t_done_s IS NOT NULL AND EXISTS (SELECT 1 FROM inferences x "
+                        "WHERE x.encoding <> 'fp32') GROUP BY i.run_id, i.encoding "
+                        "ORDER BY i.run_id, n DESC, e"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

@@ -530,6 +530,16 @@ static const struct migration migrations[] = {
      "ALTER TABLE profiles ADD COLUMN blas_cpu_family TEXT;\n"
      "ALTER TABLE profiles ADD COLUMN blas_config TEXT;\n"
      "CREATE INDEX profiles_by_host ON profiles (host_key, model, layer_index);\n"},
+    /* 12 -> 13: the uplink's feature encoding of each inference (issue 12's
+     * plans carry one: fp32, fp16, int8, int4, topk:F). encoding is the
+     * executed plan's (nn_encoding_text's name; NULL where the plan sends
+     * nothing across the uplink: a local plan, a declined request run
+     * locally, no plan at all); decided_encoding the decided plan's where
+     * an a3 changed the plan, NULL otherwise, as decided_split. Rows
+     * recorded before have both NULL. */
+    {"inferences: encoding, decided_encoding",
+     "ALTER TABLE inferences ADD COLUMN encoding TEXT;\n"
+     "ALTER TABLE inferences ADD COLUMN decided_encoding TEXT;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

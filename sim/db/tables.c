@@ -23,6 +23,10 @@
  *   layers: a model's problem layers (db_layer_row);
  *   inferences also: restarts; plan_order NULL where the plan's order is
  *     the layers' own, else "i,j,..." (the layer at each position);
+ *     encoding the executed plan's uplink encoding by name ("fp32" for a
+ *     problem that offers none), NULL where the plan sends nothing (local,
+ *     no plan); decided_encoding the decided plan's where an a3 changed
+ *     the plan, as decided_split;
  *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
  *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
  *     (a state message) is NULL.
@@ -44,6 +48,28 @@
     (COMPUTE_PLAN_MAX_OPTIONS * (sizeof(((struct compute_option *)0)->label) + 18) + 1)
 
 static void bind_real_or_null(sqlite3_stmt *st, int col, double v);
+
+/* The name of the encoding plan pl sends its crossing tensors at into
+ * column col: the problem's encoding name, "fp32" (encoding 0, the
+ * problem's own bytes) for a problem that offers none; NULL for a plan
+ * that sends nothing across the uplink (no plan, or local). */
+static void bind_encoding(sqlite3_stmt *st, int col, const struct compute_problem *p,
+                          const struct compute_plan *pl)
+{
+    const char *name;
+
+    if (pl->n_layers == 0 || pl->n_ue >= pl->n_layers) {
+        sqlite3_bind_null(st, col);
+        return;
+    }
+    if (p->n_encodings == 0) {
+        sqlite3_bind_text(st, col, "fp32", -1, SQLITE_STATIC);
+        return;
+    }
+    name = p->encodings[pl->encoding].name;
+    sqlite3_bind_text(st, col, name, (int)strnlen(name, sizeof(p->encodings[0].name)),
+                      SQLITE_TRANSIENT);
+}
 
 /* The plan's order as "i,j,k,..." into column col, NULL where it is the
  * layers' own order (text: room for DB_ALLOC_TEXT_MAX bytes). */
@@ -68,8 +94,8 @@ static void bind_order(sqlite3_stmt *st, int col, const struct compute_plan *pl,
     sqlite3_bind_text(st, col, text, -1, SQLITE_TRANSIENT);
 }
 
-/* The decision columns (27..37) of an outcome: the state its plan was
- * decided on, what that plan was predicted to cost, and the plan itself
+/* The decision columns (27..37 and 41) of an outcome: the state its plan
+ * was decided on, what that plan was predicted to cost, and the plan itself
  * where an a3 changed it (NULL where the plan executed is the one
  * decided). All NULL for an inference that never had a plan (no-plan). */
 static void bind_decision(sqlite3_stmt *st, const struct proto_outcome *r, char *text)
@@ -81,13 +107,16 @@ static void bind_decision(sqlite3_stmt *st, const struct proto_outcome *r, char 
     if (r->plan_decided.n_layers == 0) {
         for (int col = 27; col <= 37; col++)
             sqlite3_bind_null(st, col);
+        sqlite3_bind_null(st, 41);
         return;
     }
     if (compute_plan_equal(&r->plan_decided, &r->plan)) {
         sqlite3_bind_null(st, 27);
         sqlite3_bind_null(st, 28);
         sqlite3_bind_null(st, 29);
+        sqlite3_bind_null(st, 41);
     } else {
+        bind_encoding(st, 41, p, &r->plan_decided);
         sqlite3_bind_int64(st, 27, r->plan_decided.n_ue);
         compute_plan_alloc_text(p, &r->plan_decided, COMPUTE_SIDE_UE, text, DB_ALLOC_TEXT_MAX);
         sqlite3_bind_text(st, 28, text, -1, SQLITE_TRANSIENT);
@@ -369,6 +398,10 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
     bind_decision(st, r, alloc);
     sqlite3_bind_int64(st, 38, r->restarts);
     bind_order(st, 39, &r->plan, alloc);
+    if (r->no_plan)
+        sqlite3_bind_null(st, 40);
+    else
+        bind_encoding(st, 40, r->problem, &r->plan);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
@@ -604,10 +637,10 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
                       "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
                       "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
                       "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j, "
-                      "restarts, plan_order) "
+                      "restarts, plan_order, encoding, decided_encoding) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                       "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
-                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)",
+                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
         .row_size = sizeof(struct proto_outcome),
         .per_run = true,
         .bind = bind_inference,

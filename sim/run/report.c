@@ -27,6 +27,11 @@
  * edge energy per inference (J), deadline hit ratio, declines, overrides
  * and accuracy where outcomes are known ("-" otherwise).
  *
+ * A fifth, for databases where some inference sent an encoding other than
+ * fp32 (schema version 13 on: a scenario with accuracy data): per run with
+ * finished inferences, the share of them each encoding of the uplink was
+ * ("none": nothing crossed), largest first.
+ *
  * Then, from schema version 3 on, one line per profile `coinfer profile
  * --db` recorded (runs or none): model, resource, threads, layers, reps,
  * and the whole model's median latency, FLOPs and parameters.
@@ -513,6 +518,55 @@ static enum core_rc inference_row(void *ctx, const struct db_value *cols, size_t
     return CORE_OK;
 }
 
+/* The encodings table being filled: one line per run. */
+struct encodings_ctx {
+    const char *path; /* for messages */
+    struct table t;   /* the lines */
+    int64_t run_id;   /* the run of the last line (-1: none yet) */
+};
+
+/* One (run, encoding): a new line for a new run, the encoding's share
+ * appended to the run's cell. */
+static enum core_rc encoding_row(void *ctx, const struct db_value *cols, size_t n,
+                                 struct core_err *e)
+{
+    struct encodings_ctx *q = ctx;
+    char(*row)[CELL_MAX];
+    size_t len;
+
+    (void)n;
+    if (q->t.n_rows == 0 || cols[0].i != q->run_id) {
+        row = table_row(&q->t, q->path, e);
+        if (!row)
+            return e->rc;
+        q->run_id = cols[0].i;
+        snprintf(row[0], CELL_MAX, "%lld", (long long)cols[0].i);
+        format_text(&cols[1], row[1]);
+    }
+    row = &q->t.cells[(q->t.n_rows - 1) * q->t.n_cols];
+    len = strlen(row[2]);
+    snprintf(row[2] + len, CELL_MAX - len, "%s%s %.2f %%", len ? ", " : "", cols[2].text,
+             100.0 * (double)cols[3].i / (double)cols[4].i);
+    return CORE_OK;
+}
+
+/* The share of each run's finished inferences per uplink encoding, when
+ * some inference sent one other than fp32. */
+static enum core_rc print_encodings(struct db_reader *r, FILE *out, struct core_err *e)
+{
+    static const struct column cols[] = {{"run_id", true}, {"policy", false},
+                                         {"encodings (share of finished inferences)", false}};
+    struct encodings_ctx q = {db_reader_path(r), {cols, ARRAY_LEN(cols), NULL, 0, 0, 0}, -1};
+    enum core_rc rc = db_query(r, DB_Q_ENCODINGS, 0, encoding_row, &q, e);
+
+    if (rc == CORE_OK && q.t.n_rows > 0) {
+        fprintf(out, "\nuplink encodings:\n");
+        table_print(out, &q.t);
+    }
+    table_fini(&q.t);
+    return rc;
+}
+
 static enum core_rc print_inferences(struct db_reader *r, enum run_report_by by, FILE *out,
                                      struct core_err *e)
 {
@@ -725,6 +779,8 @@ static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out
         rc = print_radio(r, out, e);
     if (rc == CORE_OK)
         rc = print_inferences(r, by, out, e);
+    if (rc == CORE_OK && by == RUN_REPORT_BY_RUN)
+        rc = print_encodings(r, out, e);
     if (rc == CORE_OK)
         rc = run_report_sweeps(r, NULL, out, e);
     if (rc == CORE_OK)

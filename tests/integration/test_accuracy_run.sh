@@ -6,6 +6,8 @@
 # every inference, joint (int4 at the input: 91.87 % against 91.92 %) is right only where
 # they are; joint's upload is the int4 image, theirs the 8-bit one; a forced lossy encoding
 # (top-25 % at the input, 75.14 %) gives its measured rate within a binomial interval.
+# inferences.encoding names what each inference sent: int4 for joint (int8 at
+# accuracy-weight 1000), fp32 for the fixed policies, none for local, the forced one.
 # Bad accuracy data and encodings are usage errors naming the file and line.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +48,45 @@ bytes() {
 expect_eq "joint uploads the int4 image" "$(bytes joint)" "461.0"
 expect_eq "split uploads the 8-bit image" "$(bytes split)" "848.0"
 
+# The same in inferences.encoding (schema 13): the encodings a policy's finished
+# inferences sent, NULL (nothing sent: run locally) left out.
+encodings() {
+    sql "$1" "SELECT coalesce(group_concat(e, ','), '(none)') FROM (SELECT DISTINCT
+              i.encoding AS e FROM inferences i JOIN runs r USING (run_id)
+              WHERE r.policy = '$2' AND i.t_done_s IS NOT NULL AND i.encoding IS NOT NULL
+              ORDER BY e)"
+}
+expect_eq "joint's inferences record int4" "$(encodings "$DB" joint)" "int4"
+expect_eq "oracle's inferences record int4" "$(encodings "$DB" oracle)" "int4"
+expect_eq "split's inferences record fp32" "$(encodings "$DB" split)" "fp32"
+expect_eq "edge's inferences record fp32" "$(encodings "$DB" edge)" "fp32"
+expect_eq "local's inferences record no encoding (nothing crosses)" \
+    "$(encodings "$DB" local)" "(none)"
+expect_match "coinfer report shows joint's encoding share" \
+    "$("$COINFER" report "$DB" | sed -n '/^uplink encodings:/,/^$/p' | grep -E '^ +[0-9]+  joint ')" \
+    'joint +int4 100\.00 %$'
+expect_match "...and split's" \
+    "$("$COINFER" report "$DB" | sed -n '/^uplink encodings:/,/^$/p' | grep -E '^ +[0-9]+  split ')" \
+    'split +fp32 [0-9.]+ %'
+expect_eq "an inference records an encoding exactly when it uploaded" \
+    "$(sql "$DB" "SELECT count(*) FROM inferences i WHERE i.t_done_s IS NOT NULL AND
+                  (i.encoding IS NOT NULL) <> EXISTS (SELECT 1 FROM messages m WHERE
+                  m.run_id = i.run_id AND m.inference_id = i.inference_id AND
+                  m.type = 'intermediate')")" 0
+expect_eq "the encoding recorded is what crossed (joint int4: 461 B, split fp32: 848 B)" \
+    "$(sql "$DB" "SELECT group_concat(p, ',') FROM (SELECT DISTINCT i.encoding || '=' ||
+                  m.bytes AS p FROM inferences i JOIN messages m ON m.run_id = i.run_id AND
+                  m.inference_id = i.inference_id JOIN runs r ON r.run_id = i.run_id
+                  WHERE r.policy IN ('joint', 'split') AND m.type = 'intermediate' ORDER BY p)")" \
+    "fp32=848.0,int4=461.0"
+DB1k="$TMP/w.db"
+expect_exit 0 "joint runs at accuracy-weight 1000" \
+    "$COINFER" run "$S" --policy joint --set simulation@duration=30s \
+    --set objective@accuracy-weight=1000 --db "$DB1k" --quiet
+expect_eq "...and most of its inferences record int8 (after flatten, split 4)" \
+    "$(sql "$DB1k" "SELECT encoding || ' ' || split FROM inferences WHERE t_done_s IS NOT NULL
+                    GROUP BY encoding, split ORDER BY count(*) DESC LIMIT 1")" "int8 4"
+
 # A forced encoding: edge sends top-25 % of the input, measured at 75.14 %.
 DB2="$TMP/b.db"
 expect_exit 0 "a lossy fixed encoding runs" \
@@ -57,6 +98,7 @@ read -r n k < <(sql -separator ' ' "$DB2" \
 ok=$(awk -v n="$n" -v k="$k" 'BEGIN { p = 0.7514; sd = sqrt(p * (1 - p) / n);
     d = k / n - p; if (d < 0) d = -d; print (n > 500 && d <= 4 * sd) ? "yes" : "no " k "/" n }')
 expect_eq "edge with top-25 % is right at its measured rate" "$ok" yes
+expect_eq "...and its inferences record topk:0.25" "$(encodings "$DB2" edge)" "topk:0.25"
 
 # Errors: exit 2, naming where.
 expect_exit 2 "an encoding without accuracy data is refused" \
@@ -95,6 +137,7 @@ expect_match "real mode: joint's int4 image changes some results (really encoded
     "$(pair joint split 'a.correct <> b.correct')" '^[1-9]'
 expect_eq "real mode: joint uploads the int4 image, at the costed mode's bytes" \
     "$(bytes joint)" "461.0"
+expect_eq "real mode: joint's inferences record int4" "$(encodings "$DB" joint)" "int4"
 # The real rate against the measured accuracy (91.92 %, fp32) and against costed mode's
 # draws on the same seed (the first database), each within 4 binomial standard deviations.
 read -r n k < <(sql -separator ' ' "$DB3" "SELECT count(*), sum(correct) FROM inferences i

@@ -3,8 +3,10 @@
  * database (schema version 5): inferences and messages read back with every
  * column checked bit-exact (correct -1 as NULL, model names, the policy of
  * the batch, allocation texts), messages' direction and state messages'
- * NULL inference, the samples table's constraints, migration from version 3
- * keeping the older rows, and batches that fail as a whole (a run that does
+ * NULL inference, the samples table's constraints, the encoding columns
+ * (the executed plan's uplink encoding by name, fp32 without encodings,
+ * NULL for local and no-plan rows, the decided one where an a3 changed the
+ * plan), migration from versions 3, 5 and 12 keeping the older rows, and batches that fail as a whole (a run that does
  * not exist, a duplicate inference, a value a CHECK refuses, a model with no
  * name) while earlier batches stay and the statements keep working. Each
  * test works in its own directory under /tmp; what was written is read
@@ -386,6 +388,141 @@ static void test_db_collab_decision_columns_explain_the_plan(void **state)
              c.latency_s, c.ue_energy_j);
     assert_true(isfinite(c.latency_s) && c.latency_s > 0.25);
     assert_int_equal(raw_int(conn, sql), 1);
+    sqlite3_close(conn);
+}
+
+/* The encoding columns without accuracy data (the problem offers no
+ * encodings): every plan that sends something across the uplink sends the
+ * problem's own bytes, fp32; a local plan (row 1) and an inference with no
+ * plan (row 2) name none. decided_encoding follows decided_split: NULL
+ * where the plan executed is the one decided, or none was. */
+static void test_db_collab_encoding_is_fp32_without_encodings_and_null_for_local_or_no_plan(
+    void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    make_inferences(rows, 0);
+    rows[1].split = 10;
+    rows[1].plan.n_ue = 10;
+    for (uint32_t l = 0; l < 10; l++)
+        rows[1].plan.option[l] = 0;
+    rows[1].plan_decided = rows[1].plan;
+    rows[2].finished = false;
+    rows[2].stage = "no-plan";
+    rows[2].no_plan = true;
+    rows[2].no_plan_layer = 4;
+    rows[2].t_done_s = NAN;
+    rows[2].latency_s = NAN;
+    rows[2].deadline_s = 1e6;
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "encoding = 'fp32' AND decided_encoding IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "encoding IS NULL AND decided_encoding IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "encoding IS NULL AND decided_encoding IS NULL"),
+                     1);
+    sqlite3_close(conn);
+}
+
+/* With encodings offered (fp32, int8, int4): each row names its executed
+ * plan's encoding by name, the input crossing (row 0, int4) included; row 2
+ * was overridden from an int4 plan with a split of 2 to its executed int8
+ * plan, so decided_encoding names int4 beside decided_split, while row 1
+ * ran what it decided (decided_encoding NULL). */
+static void test_db_collab_encoding_names_the_plans_encoding_and_the_decided_one(void **state)
+{
+    static const char *const names[3] = {"fp32", "int8", "int4"};
+    struct testutil_dir *f = *state;
+    struct compute_problem pe = {0};
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    assert_core_rc(compute_problem_init(&pe, 10, 1, 3, &err), CORE_OK);
+    assert_core_rc(compute_problem_encodings_init(&pe, 3, &err), CORE_OK);
+    for (int k = 0; k < 3; k++)
+        snprintf(pe.encodings[k].name, sizeof(pe.encodings[k].name), "%s", names[k]);
+    snprintf(pe.options[COMPUTE_SIDE_UE][0].label, sizeof(pe.options[0][0].label), "npu");
+    for (int o = 0; o < 3; o++)
+        snprintf(pe.options[COMPUTE_SIDE_EDGE][o].label, sizeof(pe.options[0][0].label),
+                 "gpu%d", o);
+    make_inferences(rows, 0);
+    for (int i = 0; i < 3; i++)
+        rows[i].problem = &pe;
+    rows[0].plan.encoding = 2;
+    rows[1].plan.encoding = 1;
+    rows[1].plan_decided = rows[1].plan;
+    rows[2].plan.encoding = 1;
+    rows[2].plan_decided = rows[2].plan;
+    rows[2].plan_decided.n_ue = 2;
+    rows[2].plan_decided.encoding = 2;
+    rows[2].overridden = true;
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    compute_problem_fini(&pe);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "encoding = 'int4' AND decided_encoding IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "encoding = 'int8' AND decided_encoding IS NULL AND "
+                                   "decided_split IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "encoding = 'int8' AND decided_encoding = 'int4' AND "
+                                   "decided_split = 2"),
+                     1);
+    sqlite3_close(conn);
+}
+
+/* A version 12 database (no encoding columns) keeps its inferences through
+ * the step to 13, both new columns NULL in them, and takes new rows with
+ * the columns written. */
+static void test_db_collab_migrates_version12_inferences_with_null_encodings(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    int64_t run_id = begin_run(db);
+    struct core_err err;
+    sqlite3 *conn;
+
+    make_inferences(rows, 0);
+    core_err_clear(&err);
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN decided_encoding;"
+                   "ALTER TABLE inferences DROP COLUMN encoding;"
+                   "PRAGMA user_version = 12");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    make_inferences(rows, 3);
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id < 3 AND "
+                                   "encoding IS NULL AND decided_encoding IS NULL"),
+                     3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id >= 3 AND "
+                                   "encoding = 'fp32'"),
+                     3);
     sqlite3_close(conn);
 }
 
@@ -863,6 +1000,14 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_decision_columns_explain_the_plan, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_encoding_is_fp32_without_encodings_and_null_for_local_or_no_plan,
+            setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_encoding_names_the_plans_encoding_and_the_decided_one, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_migrates_version12_inferences_with_null_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(

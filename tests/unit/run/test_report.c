@@ -3,7 +3,8 @@
  * known by hand: the runs table, the requests table's mean, quantiles,
  * throughput and utilisation, several runs with their statuses, an empty
  * database, the profiles, the per-policy summary of runs that recorded
- * inferences (next to a queue run whose output stays as it was), and the
+ * inferences (next to a queue run whose output stays as it was), the
+ * uplink encodings' shares per run (only once one is not fp32), and the
  * errors (missing file, not a database, newer schema, out of memory). The
  * report is captured with open_memstream and checked token by token on the
  * line of each run.
@@ -442,6 +443,66 @@ static void test_report_inference_runs_show_the_per_policy_summary(void **state)
     assert_int_equal(core_alloc_live(), live0);
 }
 
+/* Offloading plans (one layer on the UE of two) of a problem without
+ * encodings (fp32) or with fp32, int8 and int4; row 1 of a run with
+ * encodings runs locally (no encoding), row 3 is unfinished (not counted). */
+static void encoding_rows(struct proto_outcome rows[4], const struct compute_problem *p,
+                          uint8_t enc)
+{
+    memset(rows, 0, 4 * sizeof(*rows));
+    for (int i = 0; i < 4; i++) {
+        rows[i].inference_id = (uint64_t)i;
+        rows[i].finished = i < 3;
+        rows[i].stage = i < 3 ? NULL : "uploading";
+        rows[i].latency_s = i < 3 ? 0.5 : NAN;
+        rows[i].t_done_s = i < 3 ? 1.0 : NAN;
+        rows[i].correct = -1;
+        rows[i].deadline_s = 1e6;
+        rows[i].problem = p;
+        rows[i].plan.n_layers = 2;
+        rows[i].plan.n_ue = 1;
+        rows[i].plan.order[1] = 1;
+        rows[i].plan.encoding = enc;
+    }
+    if (p->n_encodings > 0)
+        rows[1].plan.n_ue = 2;
+}
+
+/* The encodings table: absent while every inference sent fp32 (or nothing),
+ * then, once one sent another encoding, each run's shares of its finished
+ * inferences, largest first. */
+static void test_report_encodings_show_each_runs_shares_once_one_is_not_fp32(void **state)
+{
+    static const char *const want_fp32[] = {"1", "edge", "fp32", "100.00", "%"};
+    static const char *const want_int4[] = {"2", "joint", "int4", "66.67", "%,", "none",
+                                            "33.33", "%"};
+    struct fixture *f = *state;
+    struct compute_problem plain = {0}, enc = {0};
+    struct proto_outcome rows[4];
+    struct core_err e;
+
+    core_err_clear(&e);
+    assert_int_equal(compute_problem_init(&plain, 2, 1, 1, &e), CORE_OK);
+    assert_int_equal(compute_problem_init(&enc, 2, 1, 1, &e), CORE_OK);
+    assert_int_equal(compute_problem_encodings_init(&enc, 3, &e), CORE_OK);
+    snprintf(enc.encodings[0].name, sizeof(enc.encodings[0].name), "fp32");
+    snprintf(enc.encodings[1].name, sizeof(enc.encodings[1].name), "int8");
+    snprintf(enc.encodings[2].name, sizeof(enc.encodings[2].name), "int4");
+    encoding_rows(rows, &plain, 0);
+    make_collab_run(f->tmp->path, "edge", rows, 4);
+    assert_int_equal(report(f, &e), CORE_OK);
+    assert_null(strstr(f->out, "uplink encodings"));
+    encoding_rows(rows, &enc, 2);
+    make_collab_run(f->tmp->path, "joint", rows, 4);
+    assert_int_equal(report(f, &e), CORE_OK);
+    assert_non_null(strstr(f->out, "\nuplink encodings:\nrun_id  policy  encodings (share of "
+                                   "finished inferences)\n"));
+    expect_tokens(f->out, "\nuplink encodings", "1", want_fp32, ARRAY_LEN(want_fp32));
+    expect_tokens(f->out, "\nuplink encodings", "2", want_int4, ARRAY_LEN(want_int4));
+    compute_problem_fini(&plain);
+    compute_problem_fini(&enc);
+}
+
 static void test_report_inferences_out_of_memory_fails_cleanly(void **state)
 {
     struct fixture *f = *state;
@@ -589,6 +650,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report_radio_samples_show_sinr_and_rate_percentiles,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_report_encodings_show_each_runs_shares_once_one_is_not_fp32, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_known_run_prints_its_statistics, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_utilisation_divides_by_units_seen_busy_at_once,
