@@ -153,7 +153,8 @@ static size_t gather(struct proto_collab_world *w, const struct proto_net *net,
                 if (!(a3_possible && (w->infs[s]->in_list >> PROTO_PUSH_HELD) & 1u))
                     w->push_scratch[n++] = s;
     }
-    qsort(w->push_scratch, n, sizeof(*w->push_scratch), slot_cmp);
+    if (n > 1) /* qsort's base may not be NULL, which the scratch is before first use */
+        qsort(w->push_scratch, n, sizeof(*w->push_scratch), slot_cmp);
     return n;
 }
 
