@@ -460,7 +460,8 @@ static enum core_rc figure_sweep(struct db_reader *r, const struct run_plot_opti
             nmin = h->m[m].n < nmin ? h->m[m].n : nmin;
             nmax = h->m[m].n > nmax ? h->m[m].n : nmax;
         }
-        qsort(pts, n_pts, sizeof(*pts), by_x);
+        if (n_pts > 1) /* qsort's base may be NULL when empty */
+            qsort(pts, n_pts, sizeof(*pts), by_x);
         for (size_t k = 0; k < n_pts; k++)
             if (pts[k].mean > 0) {
                 ymin = fmin(ymin, pts[k].mean);
@@ -642,7 +643,7 @@ static enum core_rc read_means(struct db_reader *r, const char *figure, struct m
     rc = db_query(r, DB_Q_POLICY_MEANS, 0, means_row, ms, e);
     if (rc == CORE_OK)
         rc = db_query(r, DB_Q_PLOT_RUNS, 0, seed_row, ms, e);
-    if (rc == CORE_OK)
+    if (rc == CORE_OK && ms->n > 1) /* qsort's base may not be NULL (no row) */
         qsort(ms->p, ms->n, sizeof(*ms->p), by_means_policy);
     if (rc == CORE_OK && ms->n == 0)
         rc = core_err(e, CORE_E_INPUT,
@@ -854,7 +855,8 @@ static enum core_rc figure_cdf(struct db_reader *r, struct plot_dir *d, int fmt,
         size_t n = l.len[i], k = n < CDF_POINTS ? n : CDF_POINTS;
         FILE *f;
 
-        qsort(l.x[i], n, sizeof(double), by_value);
+        if (n > 1) /* qsort's base may be NULL when empty */
+            qsort(l.x[i], n, sizeof(double), by_value);
         max_s = fmax(max_s, l.x[i][n - 1]);
         snprintf(name, sizeof(name), "s%zu.dat", i);
         if (!(f = dir_open(d, name, e))) {
@@ -1407,7 +1409,8 @@ static enum core_rc figure_split(struct db_reader *r, const struct run_plot_opti
             if (!seen)
                 splits[n_splits++] = w->split;
         }
-        qsort(splits, n_splits, sizeof(*splits), by_int64);
+        if (n_splits > 1) /* qsort's base may be NULL when empty */
+            qsort(splits, n_splits, sizeof(*splits), by_int64);
         for (size_t i = 0; i < p.n_rows; i++) {
             const struct plan_row *w = &p.rows[i];
             size_t k = 0, s = p.runs[w->run].series;
@@ -1574,7 +1577,8 @@ static enum core_rc figure_layers(struct db_reader *r, const struct run_plot_opt
                 goto out;
             }
         }
-    qsort(options.s, options.n, sizeof(*options.s), by_option);
+    if (options.n > 1) /* qsort's base may be NULL when empty */
+        qsort(options.s, options.n, sizeof(*options.s), by_option);
     colour = core_calloc(options.n + 1, sizeof(*colour));
     shown = core_calloc(options.n + 1, sizeof(*shown));
     policy_order = core_calloc(p.policies.n + 1, sizeof(*policy_order));
