@@ -265,9 +265,13 @@ static enum core_rc exec_ids(struct db *db, const char *sql, int64_t a, int64_t 
     return rc;
 }
 
-/* Copy every per-run table's rows of run src_id to run new_id (inside the
- * caller's transaction). */
-static enum core_rc copy_tables(struct db *db, int64_t src_id, int64_t new_id, struct core_err *e)
+/* Copy the rows of every per-run table of SRC into main (inside the caller's
+ * transaction), one statement per table: INSERT ... (run_id, cols) SELECT
+ * <new_id>, cols <from>TABLE<tail>, with ?1 and ?2 bound to src_id and
+ * new_id; whose names the runs in errors. */
+static enum core_rc copy_run_tables(struct db *db, const char *new_id, const char *from,
+                                    const char *tail, int64_t src_id, int64_t new_id_value,
+                                    const char *whose, struct core_err *e)
 {
     static const char tables_sql[] =
         "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
@@ -290,14 +294,16 @@ static enum core_rc copy_tables(struct db *db, int64_t src_id, int64_t new_id, s
             sql_add_ident(&q, table);
             sql_add(&q, " (run_id, ");
             sql_add(&q, cols.s ? cols.s : "");
-            sql_add(&q, ") SELECT ?2, ");
+            sql_add(&q, ") SELECT ");
+            sql_add(&q, new_id);
+            sql_add(&q, ", ");
             sql_add(&q, cols.s ? cols.s : "");
-            sql_add(&q, " FROM " SRC ".");
+            sql_add(&q, from);
             sql_add_ident(&q, table);
-            sql_add(&q, " WHERE run_id = ?1");
-            snprintf(what, sizeof(what), "copying the %s rows of a sweep point's run", table);
+            sql_add(&q, tail);
+            snprintf(what, sizeof(what), "copying the %s rows of %s", table, whose);
             rc = q.nomem ? core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path)
-                         : exec_ids(db, q.s, src_id, new_id, what, e);
+                         : exec_ids(db, q.s, src_id, new_id_value, what, e);
         }
         core_free(cols.s);
         core_free(q.s);
@@ -306,6 +312,13 @@ static enum core_rc copy_tables(struct db *db, int64_t src_id, int64_t new_id, s
         rc = db_err(e, db->conn, db->path, "listing the tables");
     sqlite3_finalize(st);
     return rc;
+}
+
+/* Copy every per-run table's rows of run src_id to run new_id. */
+static enum core_rc copy_tables(struct db *db, int64_t src_id, int64_t new_id, struct core_err *e)
+{
+    return copy_run_tables(db, "?2", " FROM " SRC ".", " WHERE run_id = ?1", src_id, new_id,
+                           "a sweep point's run", e);
 }
 
 /* Attach the database at src_path as SRC, after checking that it is a
@@ -525,49 +538,13 @@ out:
 }
 
 /* Copy the rows of every per-run table of the runs in temp.sweep_import
- * (src_id -> new_id), one statement per table (inside the caller's
- * transaction). */
+ * (src_id -> new_id); the source's columns are named as they are in main:
+ * unambiguous as s.x because the map's columns are qualified. */
 static enum core_rc copy_tables_mapped(struct db *db, struct core_err *e)
 {
-    static const char tables_sql[] =
-        "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT IN ('runs', 'configs', 'sweep_points', 'sweep_values') ORDER BY name";
-    sqlite3_stmt *st = NULL;
-    enum core_rc rc = CORE_OK;
-    int src;
-
-    if (sqlite3_prepare_v2(db->conn, tables_sql, -1, &st, NULL) != SQLITE_OK)
-        return db_err(e, db->conn, db->path, "listing the tables");
-    while (rc == CORE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *table = (const char *)sqlite3_column_text(st, 0);
-        struct sql_text cols = {0}, q = {0};
-        bool has_run_id;
-        char what[160];
-
-        rc = columns_of(db, "main", table, &cols, &has_run_id, e);
-        if (rc == CORE_OK && has_run_id) {
-            /* the source's columns are named as they are in main: unambiguous as s.x
-             * because the map's columns (src_id, new_id) are qualified */
-            sql_add(&q, "INSERT INTO main.");
-            sql_add_ident(&q, table);
-            sql_add(&q, " (run_id, ");
-            sql_add(&q, cols.s ? cols.s : "");
-            sql_add(&q, ") SELECT m.new_id, ");
-            sql_add(&q, cols.s ? cols.s : "");
-            sql_add(&q, " FROM temp.sweep_import AS m JOIN " SRC ".");
-            sql_add_ident(&q, table);
-            sql_add(&q, " AS s ON s.run_id = m.src_id ORDER BY m.new_id");
-            snprintf(what, sizeof(what), "copying the %s rows of a sweep worker's runs", table);
-            rc = q.nomem ? core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path)
-                         : exec_ids(db, q.s, 0, 0, what, e);
-        }
-        core_free(cols.s);
-        core_free(q.s);
-    }
-    if (rc == CORE_OK && src != SQLITE_DONE)
-        rc = db_err(e, db->conn, db->path, "listing the tables");
-    sqlite3_finalize(st);
-    return rc;
+    return copy_run_tables(db, "m.new_id", " FROM temp.sweep_import AS m JOIN " SRC ".",
+                           " AS s ON s.run_id = m.src_id ORDER BY m.new_id", 0, 0,
+                           "a sweep worker's runs", e);
 }
 
 /* Copy run src_id's row of SRC.runs to a new run of main (cols: the runs
