@@ -11,19 +11,26 @@
  * sweep_points as 'pending' unless its key is there already; points already
  * 'complete' are skipped (resume), 'failed' ones too unless retry_failed.
  *
- * Each point runs in a process of its own, forked from a template: a child
- * the sweep forks once its points are planned (template_main), which forks
- * a worker for each point the sweep names over a pipe and reports back each
- * worker's pid and wait status. The worker runs `coinfer run` on the base
- * scenario with the point's --set values, seed and policy, in the forked
- * process itself (opt->run_point: no exec, so the binary's start-up is not
- * paid per point) or by exec of opt->exe, stdout to /dev/null and stderr to
- * a file of its slot in DB.sweep-tmp/. At most opt->jobs run at once,
- * started in point order. The template and the workers are each in a
- * process group of their own (a terminal's ^C reaches only the sweep, which
- * stops its workers itself); a worker dies with the template and the
- * template with the sweep (PR_SET_PDEATHSIG). If the template dies, the
- * sweep stops with an error, its running points pending again.
+ * The points run in worker processes, one per slot (opt->jobs slots), forked
+ * from a template: a child the sweep forks once its points are planned
+ * (template_main). The sweep names each point and its slot to the template
+ * over a pipe; the template passes it to the slot's worker, forking the
+ * worker first when the slot has none, and reports each worker's pid and,
+ * when a worker ends, its wait status. A worker (worker_main) runs its slot's
+ * points one after another, each as `coinfer run` on the base scenario with
+ * the point's --set values, seed and policy, in the worker process itself
+ * (opt->run_point: neither an exec nor a fork per point, so neither the
+ * binary's start-up nor a fresh copy-on-write address space is paid per
+ * point) or by exec of opt->exe in a child, stdout to /dev/null and stderr to
+ * a file of its slot in DB.sweep-tmp/ (emptied before each point); it
+ * reports each point's end to the sweep itself. A worker killed (a timeout)
+ * or crashed ends its point with its wait status, and the slot's next point
+ * starts a new worker. At most opt->jobs points run at once, started in
+ * point order. The template and the workers are each in a process group of
+ * their own (a terminal's ^C reaches only the sweep, which stops its
+ * workers itself); a worker dies with the template and the template with
+ * the sweep (PR_SET_PDEATHSIG). If the template dies, the sweep stops with
+ * an error, its running points pending again.
  *
  * Each slot's workers write their runs, one point after another, into one
  * database of the slot's own (DB.sweep-tmp/shard-PID-SLOT-GEN.db), so the
@@ -76,8 +83,13 @@
 struct worker {
     unsigned slot;                         /* its index, in its files' names */
     pid_t owner;                           /* the sweep's process, in its files' names */
-    pid_t pid;                             /* its worker; 0: free, -1: asked for, not
-                                              started yet */
+    pid_t pid;                             /* the worker of its point; 0: no point, -1:
+                                              asked for, not started yet (the template's
+                                              copy: its worker, 0: none) */
+    pid_t dying;                           /* a worker the sweep killed whose end the
+                                              template has not reported yet; 0: none */
+    int to_worker;                         /* the template's: its worker's command pipe
+                                              (write end), -1: none */
     const struct run_sweep_point *t;       /* its point */
     double started_s;                      /* when it started (monotonic), s */
     bool killed;                           /* timed out: sent SIGKILL */
@@ -370,59 +382,82 @@ static void read_tail(const char *path, char *buf, size_t size)
 
 /* ---- the template: the process that forks the workers ------------------------------ */
 
-/* What the sweep asks the template: run point index in slot slot, generation gen. */
+/* What the sweep asks the template, and the template a slot's worker: run
+ * point index in slot slot, its database being generation gen. */
 struct tmpl_cmd {
-    uint64_t index;      /* the point */
-    uint32_t slot, gen;  /* its worker slot and that slot's database generation */
+    uint64_t index;     /* the point */
+    uint32_t slot, gen; /* its worker slot and that slot's database generation */
 };
 
-/* What the template tells the sweep about a slot's worker. */
-enum tmpl_what { TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START };
+/* What the template (TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START) or a
+ * worker (TMPL_POINT_DONE) tells the sweep about a slot. Each is one write of
+ * a few bytes to the one report pipe, which POSIX keeps whole (< PIPE_BUF). */
+enum tmpl_what { TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START, TMPL_POINT_DONE };
 struct tmpl_report {
-    int32_t what;    /* enum tmpl_what */
-    uint32_t slot;   /* the slot */
-    int32_t pid;     /* the worker */
-    int32_t status;  /* TMPL_ENDED: its wait status; TMPL_CANNOT_START: errno */
+    int32_t what;   /* enum tmpl_what */
+    uint32_t slot;  /* the slot */
+    int32_t pid;    /* the worker */
+    int32_t status; /* TMPL_ENDED: the worker's wait status; TMPL_POINT_DONE: the point's,
+                       as a wait status; TMPL_CANNOT_START: errno */
 };
 
-/* In a fresh fork of the template: run point index of w's slot as `run SCENARIO
- * --policy P --set ... --seed N --db SHARD --quiet`, by opt->run_point in this
- * process, else by exec of opt->exe. Never returns. */
-static void worker_main(const struct io_sweep *s, const struct run_sweep_options *opt,
-                        const char *dir, const struct worker *w, uint64_t index,
-                        pid_t template, const sigset_t *old_mask, const int *close_fds)
+static bool write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Read exactly n bytes from fd: false at end of file or on an error. */
+static bool read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+
+    while (n > 0) {
+        ssize_t k = read(fd, p, n);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Send sig to worker pid and what it started (its process group: an exec'd
+ * point runs in it); to pid alone if the group is not there yet. */
+static void signal_worker(pid_t pid, int sig)
+{
+    if (kill(-pid, sig) != 0)
+        kill(pid, sig);
+}
+
+/* Run one point in a worker as `coinfer run SCENARIO --policy P --set ...
+ * --seed N --db SHARD --quiet`: by opt->run_point in this process, else by
+ * exec of opt->exe in a child of this process (its stop signals go to the
+ * child, whose exit status is the point's). Returns the point's wait status. */
+static int run_one_point(const struct io_sweep *s, const struct run_sweep_options *opt,
+                         const char *dir, const struct worker *w, uint64_t index,
+                         const sigset_t *old_mask, const char **argv)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
-    const char **argv = core_calloc(2 * nf + 14, sizeof(*argv));
-    char db_path[RUN_PATH_MAX + 96], err[RUN_PATH_MAX + 96], seed[32];
+    char db_path[RUN_PATH_MAX + 96], seed[32];
     struct io_sweep_point pt;
-    int fd, code;
+    pid_t child;
+    int st;
 
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != template)
-        _exit(127);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    sigprocmask(SIG_SETMASK, old_mask, NULL);
-    for (; *close_fds >= 0; close_fds++)
-        close(*close_fds);
-    fd = open("/dev/null", O_RDWR);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        close(fd);
-    }
-    err_path(dir, w, err, sizeof(err));
-    fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-    }
-    if (!argv) {
-        fprintf(stderr, "%s: out of memory\n", io_sweep_path(s));
-        _exit(1);
-    }
     io_sweep_point(s, index, &pt);
     shard_path(dir, w, db_path, sizeof(db_path));
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)pt.seed);
@@ -442,44 +477,101 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
     argv[n++] = "--quiet";
     argv[n] = NULL;
     if (opt->run_point) {
+        int code;
+
+        signal(SIGINT, SIG_DFL); /* the point's run installs its own handlers */
+        signal(SIGTERM, SIG_DFL);
         code = opt->run_point(opt->run_point_ctx, (int)n, (char **)argv);
         fflush(NULL);
-        _exit(code);
+        return (code & 0xff) << 8; /* as wait() reports an exit with that code */
     }
-    execv(opt->exe, (char *const *)argv);
-    fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
-    _exit(127);
+    signal(SIGINT, SIG_IGN); /* a stop is the point's to act on */
+    signal(SIGTERM, SIG_IGN);
+    child = fork();
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        sigprocmask(SIG_SETMASK, old_mask, NULL);
+        execv(opt->exe, (char *const *)argv);
+        fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
+        _exit(127);
+    }
+    if (child < 0) {
+        fprintf(stderr, "cannot start %s: %s\n", opt->exe, strerror(errno));
+        return 127 << 8;
+    }
+    while (waitpid(child, &st, 0) < 0)
+        if (errno != EINTR)
+            return 127 << 8;
+    return st;
 }
 
-static bool write_all(int fd, const void *buf, size_t n)
+/* A slot's worker, forked by the template the first time the slot has a
+ * point to run: it runs the points the template passes it over cmd_fd, one
+ * after another in this one process (its memory, its mapped pages and its
+ * compiled schemas serve every point: no fork per point), truncating its
+ * stderr file before each, and reports each point's end on rep_fd itself.
+ * It ends at the end of cmd_fd, and dies with the template. Never returns. */
+static void worker_main(const struct io_sweep *s, const struct run_sweep_options *opt,
+                        const char *dir, struct worker *w, int cmd_fd, int rep_fd, pid_t template,
+                        const sigset_t *old_mask)
 {
-    const char *p = buf;
+    const char **argv = core_calloc(2 * io_sweep_n_factors(s) + 14, sizeof(*argv));
+    char err[RUN_PATH_MAX + 96];
+    struct tmpl_cmd c;
+    int fd;
 
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= (size_t)k;
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != template)
+        _exit(127);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        close(fd);
     }
-    return true;
+    err_path(dir, w, err, sizeof(err));
+    fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    if (!argv) {
+        fprintf(stderr, "%s: out of memory\n", io_sweep_path(s));
+        _exit(1);
+    }
+    while (read_all(cmd_fd, &c, sizeof(c))) {
+        struct tmpl_report r = {TMPL_POINT_DONE, w->slot, (int32_t)getpid(), 0};
+
+        if (ftruncate(STDERR_FILENO, 0) == 0)
+            lseek(STDERR_FILENO, 0, SEEK_SET);
+        w->gen = c.gen;
+        r.status = run_one_point(s, opt, dir, w, c.index, old_mask, argv);
+        if (!write_all(rep_fd, &r, sizeof(r)))
+            _exit(1);
+    }
+    _exit(0);
 }
 
-/* The template, forked from the sweep once its points are planned: it forks
- * a worker for each command read from cmd_fd and reports on rep_fd each
- * worker's start and wait status, until cmd_fd closes. The sweep itself then
- * never forks per point: its pages are not made copy-on-write again for each
- * worker, and its per-point work is a few bytes over two pipes. The template
- * writes almost nothing to its own memory, so forking from it stays cheap.
- * It dies with the sweep, and its workers with it. Never returns. */
+/* The template, forked from the sweep once its points are planned: for each
+ * command read from cmd_fd it passes the point to its slot's worker, forking
+ * that worker first when the slot has none (the first point, or the last
+ * worker ended: killed at a timeout, crashed), and reports each worker it
+ * starts and each worker's end on rep_fd. The sweep itself then never forks
+ * per point: its pages are not made copy-on-write again for each worker, and
+ * its per-point work is a few bytes over two pipes. The template writes
+ * almost nothing to its own memory, so forking from it stays cheap. At the
+ * end of cmd_fd it ends its workers' command pipes, waits for them and
+ * exits. It dies with the sweep, and its workers with it. Never returns. */
 static void template_main(const struct io_sweep *s, const struct run_sweep_options *opt,
-                          const char *dir, struct worker *w, int cmd_fd, int rep_fd,
-                          pid_t sweep, const sigset_t *old_mask)
+                          const char *dir, struct worker *w, int cmd_fd, int rep_fd, pid_t sweep,
+                          const sigset_t *old_mask)
 {
-    const int close_fds[] = {cmd_fd, rep_fd, -1};
     pid_t me = getpid();
     struct pollfd pfd[2];
     sigset_t chld;
@@ -491,6 +583,9 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
         _exit(127);
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN); /* a worker gone: its end is reported below */
+    for (size_t j = 0; j < opt->jobs; j++)
+        w[j].to_worker = -1;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -518,6 +613,8 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
                         struct tmpl_report r = {TMPL_ENDED, (uint32_t)j, pid, st};
 
                         w[j].pid = 0;
+                        close(w[j].to_worker);
+                        w[j].to_worker = -1;
                         if (!write_all(rep_fd, &r, sizeof(r)))
                             _exit(1);
                         break;
@@ -527,25 +624,66 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
             struct tmpl_cmd c;
             struct tmpl_report r;
             ssize_t k = read(cmd_fd, &c, sizeof(c));
-            pid_t pid;
+            struct worker *x;
 
-            if (k == 0)
-                _exit(0); /* the sweep is done; any worker left dies with us */
+            if (k == 0) {
+                /* the sweep is done: its workers end at the end of their commands */
+                for (size_t j = 0; j < opt->jobs; j++)
+                    if (w[j].to_worker >= 0)
+                        close(w[j].to_worker);
+                for (size_t j = 0; j < opt->jobs; j++)
+                    if (w[j].pid > 0)
+                        while (waitpid(w[j].pid, NULL, 0) < 0 && errno == EINTR) {
+                        }
+                _exit(0);
+            }
             if (k != (ssize_t)sizeof(c) || c.slot >= opt->jobs) {
                 if (k < 0 && errno == EINTR)
                     continue;
                 _exit(1);
             }
-            w[c.slot].gen = c.gen;
-            pid = fork();
-            if (pid == 0)
-                worker_main(s, opt, dir, &w[c.slot], c.index, me, old_mask, close_fds);
-            r = pid > 0 ? (struct tmpl_report){TMPL_STARTED, c.slot, pid, 0}
-                        : (struct tmpl_report){TMPL_CANNOT_START, c.slot, 0, errno};
-            if (pid > 0)
-                w[c.slot].pid = pid;
+            x = &w[c.slot];
+            if (x->pid == 0) {
+                int p[2];
+                pid_t pid;
+
+                if (pipe(p) != 0) {
+                    r = (struct tmpl_report){TMPL_CANNOT_START, c.slot, 0, errno};
+                    if (!write_all(rep_fd, &r, sizeof(r)))
+                        _exit(1);
+                    continue;
+                }
+                /* not left open in an exec'd point (cannot fail on new descriptors) */
+                fcntl(p[0], F_SETFD, FD_CLOEXEC);
+                fcntl(p[1], F_SETFD, FD_CLOEXEC);
+                x->gen = c.gen;
+                pid = fork();
+                if (pid == 0) {
+                    /* only its own command pipe and the report pipe stay open */
+                    for (size_t j = 0; j < opt->jobs; j++)
+                        if (w[j].to_worker >= 0)
+                            close(w[j].to_worker);
+                    close(p[1]);
+                    close(cmd_fd);
+                    close(sfd);
+                    worker_main(s, opt, dir, x, p[0], rep_fd, me, old_mask);
+                }
+                close(p[0]);
+                if (pid < 0) {
+                    r = (struct tmpl_report){TMPL_CANNOT_START, c.slot, 0, errno};
+                    close(p[1]);
+                    if (!write_all(rep_fd, &r, sizeof(r)))
+                        _exit(1);
+                    continue;
+                }
+                x->pid = pid;
+                x->to_worker = p[1];
+            }
+            r = (struct tmpl_report){TMPL_STARTED, c.slot, x->pid, 0};
             if (!write_all(rep_fd, &r, sizeof(r)))
                 _exit(1);
+            /* a worker that died since is reported by its SIGCHLD: the point with it */
+            write_all(x->to_worker, &c, sizeof(c));
         }
     }
 }
@@ -804,10 +942,10 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             stopping = true;
             for (size_t j = 0; j < opt->jobs; j++)
                 if (w[j].pid > 0)
-                    kill(w[j].pid, SIGTERM);
+                    signal_worker(w[j].pid, SIGTERM);
         }
         for (size_t j = 0; !stopping && j < opt->jobs && next < n_to_run; j++) {
-            if (w[j].pid != 0)
+            if (w[j].pid != 0 || w[j].dying != 0)
                 continue;
             rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
             if (rc == CORE_OK)
@@ -845,7 +983,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             if (r[k].what == TMPL_STARTED) {
                 x->pid = r[k].pid;
                 if (stopping)
-                    kill(x->pid, SIGTERM);
+                    signal_worker(x->pid, SIGTERM);
                 continue;
             }
             if (r[k].what == TMPL_CANNOT_START) {
@@ -853,6 +991,13 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
                               io_sweep_path(s), strerror(r[k].status));
                 break;
             }
+            if (r[k].what == TMPL_ENDED && x->dying == r[k].pid)
+                x->dying = 0;
+            /* a point ends with its worker's report, or with its worker's end; a
+             * worker that ends between points (killed after its point was done) ends
+             * no point */
+            if (x->pid <= 0 || x->pid != r[k].pid)
+                continue;
             rc = finish_worker(opt, db, dir, x, r[k].status, stopping, res, e);
             running--;
             /* a slot's database is imported and replaced when it holds many points, and
@@ -869,8 +1014,9 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         if (opt->timeout_s > 0)
             for (size_t j = 0; j < opt->jobs; j++)
                 if (w[j].pid > 0 && !w[j].killed && now_s() - w[j].started_s > opt->timeout_s) {
-                    kill(w[j].pid, SIGKILL);
+                    signal_worker(w[j].pid, SIGKILL);
                     w[j].killed = true;
+                    w[j].dying = w[j].pid; /* its slot waits for its end */
                 }
         if (opt->progress) {
             struct run_sweep_progress p = {
@@ -884,7 +1030,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     for (size_t j = 0; w && j < opt->jobs; j++)
         if (w[j].pid != 0) {
             if (w[j].pid > 0)
-                kill(w[j].pid, SIGKILL);
+                signal_worker(w[j].pid, SIGKILL);
             db_sweep_point_set(db, w[j].t->key, "pending", 0, NULL, &(struct core_err){0});
             w[j].pid = 0;
             res->left++;

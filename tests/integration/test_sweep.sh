@@ -156,6 +156,15 @@ expect_match "and the end of its stderr" \
     "$(sql "$TMP/fail.db" "SELECT error FROM sweep_points LIMIT 1")" \
     "$TMP/m/lenet5.xml:1: not well-formed XML"
 expect_eq "no run of theirs is in the database" "$(sql "$TMP/fail.db" "SELECT count(*) FROM runs")" "0"
+# one worker runs both points, one after the other: each point's error is its own stderr
+echo "not a model either" >"$TMP/m/other.xml"
+sed "s|values=\"$TMP/m/lenet5.xml\"|values=\"$TMP/m/lenet5.xml, $TMP/m/other.xml\"|; s|values=\"1 s, 2 s\"|values=\"1 s\"|" \
+    "$TMP/fail.xml" >"$TMP/fail1.xml"
+expect_exit 1 "two failing points in one worker" "$COINFER" sweep "$TMP/fail1.xml" \
+    --db "$TMP/fail1.db" --jobs 1
+expect_eq "each point's error names its own model file, and only that" \
+    "$(sql "$TMP/fail1.db" "SELECT group_concat((instr(error, 'lenet5.xml') > 0) || (instr(error,
+        'other.xml') > 0)) FROM (SELECT error FROM sweep_points ORDER BY point_index)")" "10,01"
 expect_exit 1 "run again, failed points are skipped" "$COINFER" sweep "$TMP/fail.xml" \
     --db "$TMP/fail.db"
 expect_match "and said so" "$OUT" "2 failed before \(skipped; --retry-failed runs them\)"
