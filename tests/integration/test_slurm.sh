@@ -6,7 +6,8 @@
 # to a file, checks that the four tasks ran once each, that a failing task makes
 # `sbatch --wait` fail, that scripts/slurm/sweep.sbatch runs a sweep as a
 # 2-task array and a dependent merge job whose database holds the rows of a
-# `--jobs 1` run, and that `stop` ends every daemon it started and leaves
+# `--jobs 1` run, that its `submit --wait` returns with an error when a task
+# fails (Slurm cancels the merge job), and that `stop` ends every daemon it started and leaves
 # the system's Slurm and munge configuration as it was.
 # Skips (SKIP:, counted neither way) only when the packages cannot be
 # installed or the test does not run as root (the daemons run as root).
@@ -116,6 +117,14 @@ expect_eq "the merged database holds the rows of --jobs 1" \
     "$(rows "$CL/sw/merged.db" 2>/dev/null | sha256sum)" "$(sha256sum <<<"$rows1")"
 expect_eq "every point complete in it" \
     "$(sql "$CL/sw/merged.db" "SELECT count(*) FROM sweep_points WHERE status = 'complete'" 2>/dev/null)" "8"
+# a task that fails: the merge job is cancelled and --wait returns (it used to wait forever
+# with the merge job pending on DependencyNeverSatisfied); timeout 300 only guards the test
+expect_exit 1 "submit --wait with failing tasks returns, non-zero" \
+    env COINFER="$CL/no-such-coinfer" timeout 300 scripts/slurm/sweep.sbatch submit 2 "$CL/run.xml" \
+    "$CL/swf" --wait
+expect_match "saying the merge job did not run because a task failed" "$ERR" \
+    "the merge job [0-9]+ did not run: a task of array job [0-9]+ failed"
+expect_eq "and no merged database exists" "$(ls "$CL/swf"/merged.db 2>/dev/null)" ""
 expect_exit 2 "sweep.sbatch outside a job array is refused" scripts/slurm/sweep.sbatch \
     "$CL/run.xml" "$CL/sw"
 expect_match "saying how to run it" "$ERR" "run it as a job array: sbatch --array=0-\(N-1\)"
