@@ -109,6 +109,12 @@ bool cli_real_option(const char *command, const char *option, const char *text, 
 bool cli_positive_option(const char *command, const char *option, const char *text, double *out);
 bool cli_threads_option(const char *command, const char *text, int *out);
 
+/* Print "coinfer COMMAND: message (see coinfer COMMAND --help)" on stderr,
+ * the message formatted as printf's fmt; returns 2, a usage error's exit
+ * code (usage_error.c). */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Check the value of --db (db_option.c): a name, not empty; a regular file
  * if it exists; else a file in an existing directory (or in results/, which
  * the database creates). false with "coinfer COMMAND: --db ..." printed

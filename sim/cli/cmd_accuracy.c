@@ -110,40 +110,28 @@ static void help(FILE *out)
             DEFAULT_ENCODINGS, NN_FMNIST_DIR);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "coinfer accuracy: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see coinfer accuracy --help)\n");
-    return 2;
-}
-
 /* Parse LIST into o->encs. Returns an exit code (2 with the message). */
 static int parse_encodings(const char *list, struct accuracy_options *o)
 {
     char buf[512], *save = NULL, *item;
 
     if (strlen(list) >= sizeof(buf))
-        return usage_error("--encodings '%s' is too long", list);
+        return cli_usage_error("accuracy", "--encodings '%s' is too long", list);
     strcpy(buf, list);
     o->n_encs = 0;
     for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         if (o->n_encs == MAX_ENCODINGS)
-            return usage_error("--encodings: more than %d encodings", MAX_ENCODINGS);
+            return cli_usage_error("accuracy", "--encodings: more than %d encodings",
+                                   MAX_ENCODINGS);
         if (!nn_encoding_parse(item, &o->encs[o->n_encs]))
-            return usage_error("--encodings: '%s' is not an encoding (fp32, fp16, int8, int4 "
-                               "or topk:F with 0 < F <= 1)",
-                               item);
+            return cli_usage_error("accuracy",
+                                   "--encodings: '%s' is not an encoding (fp32, fp16, int8, int4 "
+                                   "or topk:F with 0 < F <= 1)",
+                                   item);
         o->n_encs++;
     }
     if (o->n_encs == 0)
-        return usage_error("%s", "--encodings lists no encoding");
+        return cli_usage_error("accuracy", "%s", "--encodings lists no encoding");
     return 0;
 }
 
@@ -358,7 +346,8 @@ int cli_accuracy(int argc, char **argv)
             break;
         case 'c':
             if (!nn_conf_find(optarg, &conf))
-                return usage_error("--confidence '%s' is neither max-prob nor entropy", optarg);
+                return cli_usage_error("accuracy",
+                                       "--confidence '%s' is neither max-prob nor entropy", optarg);
             xo.confidence = (int)conf;
             confidence_given = true;
             break;
@@ -384,21 +373,22 @@ int cli_accuracy(int argc, char **argv)
             help(stdout);
             return 0;
         case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
+            return cli_usage_error("accuracy", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("accuracy", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
-        return usage_error("%s", optind >= argc ? "MODEL is missing" : "exactly one MODEL");
+        return cli_usage_error("accuracy", "%s",
+                               optind >= argc ? "MODEL is missing" : "exactly one MODEL");
     o.model = argv[optind];
     if (!o.weights)
-        return usage_error("%s", "--weights W is required");
+        return cli_usage_error("accuracy", "%s", "--weights W is required");
     if (!exits && (confidence_given || thresholds))
-        return usage_error("%s", "--confidence and --thresholds need --exits");
+        return cli_usage_error("accuracy", "%s", "--confidence and --thresholds need --exits");
     if (exits) {
         if (encodings_given)
-            return usage_error("%s", "--encodings does not apply with --exits");
+            return cli_usage_error("accuracy", "%s", "--encodings does not apply with --exits");
         xo.thresholds = thresholds;
         if (o.db && !cli_db_option("accuracy", o.db))
             return 2;

@@ -52,20 +52,6 @@ static void grid_free(struct grid *g)
     core_free(g->text);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "coinfer accuracy: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see coinfer accuracy --help)\n");
-    return 2;
-}
-
 /* One grid point, item ("T" or "T1/T2/..."), into thr[0..n_exits) and
  * text. An exit code. */
 static int parse_point(const char *item, size_t n_exits, double *thr, char *text)
@@ -74,7 +60,7 @@ static int parse_point(const char *item, size_t n_exits, double *thr, char *text
     size_t k = 0, used = 0;
 
     if (strlen(item) >= sizeof(buf))
-        return usage_error("--thresholds: '%s' is too long", item);
+        return cli_usage_error("accuracy", "--thresholds: '%s' is too long", item);
     strcpy(buf, item);
     text[0] = '\0';
     for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
@@ -88,9 +74,10 @@ static int parse_point(const char *item, size_t n_exits, double *thr, char *text
         used += (size_t)snprintf(text + used, POINT_TEXT - used, "%s%g", k > 1 ? "/" : "", v);
     }
     if (tok != NULL || (k != 1 && k != n_exits))
-        return usage_error("--thresholds: '%s' is neither one threshold nor one per exit (the "
-                           "model has %zu)",
-                           item, n_exits);
+        return cli_usage_error("accuracy",
+                               "--thresholds: '%s' is neither one threshold nor one per exit (the "
+                               "model has %zu)",
+                               item, n_exits);
     for (; k < n_exits; k++)
         thr[k] = thr[0];
     return 0;
@@ -108,7 +95,7 @@ static int make_grid(const char *list, int confidence, size_t n_exits, struct gr
 
     if (list != NULL) {
         if (strlen(list) >= sizeof(buf))
-            return usage_error("--thresholds '%s' is too long", list);
+            return cli_usage_error("accuracy", "--thresholds '%s' is too long", list);
         n = 1;
         for (const char *c = list; *c; c++)
             n += *c == ',';
@@ -134,7 +121,7 @@ static int make_grid(const char *list, int confidence, size_t n_exits, struct gr
         g->n++;
     }
     if (rc == 0 && g->n == 0)
-        rc = usage_error("%s", "--thresholds lists no threshold");
+        rc = cli_usage_error("accuracy", "%s", "--thresholds lists no threshold");
     return rc;
 }
 

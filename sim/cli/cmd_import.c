@@ -49,13 +49,6 @@ static void help(FILE *out)
             "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage.\n");
 }
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "coinfer import: %s%s%s (see coinfer import --help)\n", what, arg ? " " : "",
-            arg ? arg : "");
-    return 2;
-}
-
 /* NAME: path's base name without ".onnx". */
 static void base_name(const char *path, char *out, size_t size)
 {
@@ -90,20 +83,23 @@ int cli_import(int argc, char **argv)
         switch (c) {
         case 'o': dir = optarg; break;
         case 'h': help(stdout); return 0;
-        case ':': return usage_error("option needs a value:", argv[optind - 1]);
-        default: return usage_error("unknown option", argv[optind - 1]);
+        case ':':
+            return cli_usage_error("import", "option needs a value: %s", argv[optind - 1]);
+        default:
+            return cli_usage_error("import", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return usage_error("no MODEL.onnx given", NULL);
+        return cli_usage_error("import", "no MODEL.onnx given");
     if (optind + 1 < argc)
-        return usage_error("one MODEL.onnx only; extra argument", argv[optind + 1]);
+        return cli_usage_error("import", "one MODEL.onnx only; extra argument %s",
+                               argv[optind + 1]);
     if (dir == NULL)
-        return usage_error("--out DIR is required", NULL);
+        return cli_usage_error("import", "--out DIR is required");
     onnx = argv[optind];
     base_name(onnx, name, sizeof(name));
     if (name[0] == '\0')
-        return usage_error("MODEL.onnx has no base name:", onnx);
+        return cli_usage_error("import", "MODEL.onnx has no base name: %s", onnx);
     if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
         fprintf(stderr, "coinfer import: %s: cannot create: %s\n", dir, strerror(errno));
         return 1;

@@ -51,13 +51,6 @@ static void help(FILE *out)
             MODEL_SEED);
 }
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "coinfer infer: %s%s%s (see coinfer infer --help)\n", what, arg ? " " : "",
-            arg ? arg : "");
-    return 2;
-}
-
 static bool is_model_file(const char *arg)
 {
     size_t n = strlen(arg);
@@ -187,19 +180,21 @@ int cli_infer(int argc, char **argv)
         case 'i': input = optarg; break;
         case 'o': output = optarg; break;
         case 'h': help(stdout); return 0;
-        case ':': return usage_error("option needs a value:", argv[optind - 1]);
-        default: return usage_error("unknown option", argv[optind - 1]);
+        case ':':
+            return cli_usage_error("infer", "option needs a value: %s", argv[optind - 1]);
+        default:
+            return cli_usage_error("infer", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return usage_error("no MODEL given", NULL);
+        return cli_usage_error("infer", "no MODEL given");
     if (optind + 1 < argc)
-        return usage_error("one MODEL only; extra argument", argv[optind + 1]);
+        return cli_usage_error("infer", "one MODEL only; extra argument %s", argv[optind + 1]);
     model = argv[optind];
     if (input == NULL)
-        return usage_error("--input FILE is required", NULL);
+        return cli_usage_error("infer", "--input FILE is required");
     if (output == NULL)
-        return usage_error("--output FILE is required", NULL);
+        return cli_usage_error("infer", "--output FILE is required");
     if ((code = load_model(model, weights, &m)) != 0)
         return code;
     in_s = nn_model_shape(m, NN_INPUT);

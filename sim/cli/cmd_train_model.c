@@ -109,20 +109,6 @@ static void help(FILE *out)
             DEFAULT_LR_ADAM, DEFAULT_MOMENTUM, DEFAULT_WEIGHT_DECAY);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "coinfer train-model: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see coinfer train-model --help)\n");
-    return 2;
-}
-
 /* The progress display: the bar while training, a line per epoch. */
 struct train_view {
     struct cli_progress bar; /* the bar on stderr */
@@ -318,7 +304,8 @@ int cli_train_model(int argc, char **argv)
             else if (strcmp(optarg, nn_optim_name(NN_OPTIM_ADAM)) == 0)
                 o.fit.optim.kind = NN_OPTIM_ADAM;
             else
-                return usage_error("--optim '%s' is neither sgd nor adam", optarg);
+                return cli_usage_error("train-model", "--optim '%s' is neither sgd nor adam",
+                                       optarg);
             break;
         case 'l':
             if (!cli_real_option("train-model", "--lr", optarg, 1e-12, 100.0, &x))
@@ -342,7 +329,8 @@ int cli_train_model(int argc, char **argv)
             else if (strcmp(optarg, nn_schedule_name(NN_SCHEDULE_CONSTANT)) == 0)
                 o.fit.schedule = NN_SCHEDULE_CONSTANT;
             else
-                return usage_error("--schedule '%s' is neither cosine nor constant", optarg);
+                return cli_usage_error("train-model",
+                                       "--schedule '%s' is neither cosine nor constant", optarg);
             break;
         case 'a':
             o.fit.augment = true;
@@ -361,19 +349,20 @@ int cli_train_model(int argc, char **argv)
             help(stdout);
             return 0;
         case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
+            return cli_usage_error("train-model", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("train-model", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
-        return usage_error("%s", optind >= argc ? "MODEL is missing"
-                                                : "exactly one MODEL");
+        return cli_usage_error("train-model", "%s",
+                               optind >= argc ? "MODEL is missing" : "exactly one MODEL");
     o.model = argv[optind];
     if (!o.data)
-        return usage_error("%s", "--data is required (fashion-mnist or a directory)");
+        return cli_usage_error("train-model", "%s",
+                               "--data is required (fashion-mnist or a directory)");
     if (!o.out)
-        return usage_error("%s", "--out WEIGHTS is required");
+        return cli_usage_error("train-model", "%s", "--out WEIGHTS is required");
     if (!o.lr_given)
         o.fit.optim.lr = o.fit.optim.kind == NN_OPTIM_ADAM ? DEFAULT_LR_ADAM : DEFAULT_LR_SGD;
     return train(&o);
