@@ -12,6 +12,9 @@
 #     workers (the `cpu:` line of the summary), which does not depend on
 #     other work on the machine as wall time does: the sweep's share bounds
 #     the efficiency on 2 cores at about workers / (workers + sweep).
+#   - the machine's own efficiency for two processes that share nothing
+#     (one point's run twice, one after the other and at once), the ceiling
+#     for any way of running points two at a time here.
 # Median of REPS (3) runs of each, the sides alternating, each into a fresh
 # database. Wall clock, on a machine shared with other work: noisy; the
 # figures say what this machine did in this invocation (the load average is
@@ -40,6 +43,29 @@ timed() { # DB CMD... -> seconds (the command's stdout kept in $TMP/out)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
+# The machine's own ceiling: one point's run (200 simulated seconds of the
+# sweep's joint point, a few hundred ms) twice one after the other against
+# twice at once, as two independent processes: T(seq) / (2 T(par)) is what
+# two cores give two processes that share nothing, the sweep's or not.
+REF_RUN=("$COINFER" run scenarios/fixed-link.xml --policy joint --set "simulation@duration=200 s" --quiet)
+pair_seq() {
+    local t0
+    rm -f "$TMP"/ra.db* "$TMP"/rb.db*
+    t0=$(now)
+    "${REF_RUN[@]}" --db "$TMP/ra.db" >/dev/null && "${REF_RUN[@]}" --db "$TMP/rb.db" >/dev/null ||
+        { echo "sweep.bench: ${REF_RUN[*]} failed" >&2; exit 1; }
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+pair_par() {
+    local t0 p1 p2
+    rm -f "$TMP"/ra.db* "$TMP"/rb.db*
+    t0=$(now)
+    "${REF_RUN[@]}" --db "$TMP/ra.db" >/dev/null & p1=$!
+    "${REF_RUN[@]}" --db "$TMP/rb.db" >/dev/null & p2=$!
+    wait $p1 && wait $p2 || { echo "sweep.bench: ${REF_RUN[*]} failed" >&2; exit 1; }
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+
 have_mpi=0
 if scripts/install-deps.sh --scaleout >/dev/null 2>&1 && mpi_coinfer_build >/dev/null 2>&1; then
     have_mpi=1
@@ -47,8 +73,10 @@ fi
 # the sweep's and the workers' CPU ms per point, from the summary's cpu: line
 cpu_of() { sed -n 's/^cpu: the sweep .* (\([0-9.e+]*\) ms a point), its workers .* (\([0-9.e+]*\) ms a point)$/\1 \2/p' "$TMP/out"; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-t1=() t2=() tm=() tr=() c1s=() c1w=() c2s=() c2w=()
+t1=() t2=() tm=() tr=() c1s=() c1w=() c2s=() c2w=() ps=() pp=()
 for _ in $(seq 1 "$REPS"); do
+    ps+=("$(pair_seq)")
+    pp+=("$(pair_par)")
     t1+=("$(timed "$TMP/1.db" "$COINFER" sweep "$SW" --jobs 1 --db "$TMP/1.db")")
     read -r a b <<<"$(cpu_of)"; c1s+=("$a") c1w+=("$b")
     t2+=("$(timed "$TMP/2.db" "$COINFER" sweep "$SW" --jobs 2 --db "$TMP/2.db")")
@@ -70,6 +98,10 @@ printf '  CPU per point run, median: --jobs 1: sweep %s ms, workers %s ms; --job
     "$(median "${c1s[@]}")" "$(median "${c1w[@]}")" "$(median "${c2s[@]}")" "$(median "${c2w[@]}")"
 awk -v s="$(median "${c2s[@]}")" -v w="$(median "${c2w[@]}")" 'BEGIN {
     printf "  the bound the sweep'"'"'s own CPU sets at 2 workers on 2 cores: %.0f %% (workers / (workers + sweep))\n", 100 * w / (w + s) }'
+msq=$(median "${ps[@]}") mpa=$(median "${pp[@]}")
+printf '  the machine, two independent runs of one point (%s): one after the other %.2f s, at once %.2f s\n' \
+    "joint, fixed-link.xml, 200 s" "$msq" "$mpa"
+awk -v a="$msq" -v b="$mpa" 'BEGIN { printf "  the machine'"'"'s own efficiency for two processes that share nothing: %.0f %% (T(seq) / (2 T(par)))\n", 100 * a / (2 * b) }'
 echo "  load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$have_mpi" = 1 ]; then
     mm=$(median "${tm[@]}") mr=$(median "${tr[@]}")
