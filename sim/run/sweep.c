@@ -418,22 +418,17 @@ static bool write_all(int fd, const void *buf, size_t n)
     return true;
 }
 
-/* Read exactly n bytes from fd: false at end of file or on an error. */
-static bool read_all(int fd, void *buf, size_t n)
+/* Read one command from fd: false at its end or on an error. A command is
+ * written whole (write_all of fewer than PIPE_BUF bytes is one atomic write),
+ * so a read gets all of it or nothing. */
+static bool read_cmd(int fd, struct tmpl_cmd *c)
 {
-    char *p = buf;
+    ssize_t k;
 
-    while (n > 0) {
-        ssize_t k = read(fd, p, n);
-
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= (size_t)k;
-    }
-    return true;
+    do
+        k = read(fd, c, sizeof(*c));
+    while (k < 0 && errno == EINTR);
+    return k == (ssize_t)sizeof(*c);
 }
 
 /* Send sig to worker pid and what it started (its process group: an exec'd
@@ -545,7 +540,7 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
         fprintf(stderr, "%s: out of memory\n", io_sweep_path(s));
         _exit(1);
     }
-    while (read_all(cmd_fd, &c, sizeof(c))) {
+    while (read_cmd(cmd_fd, &c)) {
         struct tmpl_report r = {TMPL_POINT_DONE, w->slot, (int32_t)getpid(), 0};
 
         if (ftruncate(STDERR_FILENO, 0) == 0)
