@@ -6,12 +6,20 @@ a dependency of coinfer).
     net.eval()
     logits = net(x)       # x: (N, 1, 28, 28) float32, pixel / 255
 
+    net = coinfer_torch.load("models/lenet5-exits.xml")    # a model with early exits
+    logits, exits = net(x, exits=True)   # exits: {exit name: its logits}, in file order
+
 build(model_xml) builds the graph of a coinfer model file (models/schema.xsd)
 as a torch.nn.Module whose state_dict keys are coinfer's tensor names
 ("<layer>.weight", "<layer>.bias", "<layer>.running_mean", ...);
 read_weights(path) reads a coinfer weights file (its checksum verified) into
 {name: numpy array}; load(model_xml, weights=None) does both, taking the
-weights file the model names when weights is None. The layer semantics are
+weights file the model names when weights is None. A model file's early
+exits (<exit name after>) become submodules named after the exits, each
+holding its branch's layers, so that their tensors are "<exit>.<layer>.weight"
+and so on, as coinfer's weights files name them (README, "Early exits"); a
+branch reads the output of the main layer `after`, and net(x, exits=True)
+gives the exits' logits too. The layer semantics are
 coinfer's (README, "Training"): conv2d and fc with an optional fused
 activation after the bias; fc reads its input as (N, C*H*W); flatten gives
 (N, C*H*W, 1, 1); pools with explicit stride (1 unless given) and padding,
@@ -68,34 +76,43 @@ def read_weights(path):
     return out
 
 
+def _graph_layers(parent):
+    """The <layer> children of parent as attribute dicts, unnamed ones named."""
+    layers = []
+    for i, el in enumerate(parent.findall("layer")):
+        a = dict(el.attrib)
+        a.setdefault("name", f"{a['type']}{i}")
+        layers.append(a)
+    return layers
+
+
 def _layers(model_xml):
     root = ET.parse(model_xml).getroot()
     inp = root.find("input")
     shape = (int(inp.get("channels")), int(inp.get("height")), int(inp.get("width")))
-    layers = []
-    for i, el in enumerate(root.findall("layer")):
-        a = dict(el.attrib)
-        a.setdefault("name", f"{a['type']}{i}")
-        layers.append(a)
-    return root, shape, layers
+    return root, shape, _graph_layers(root)
 
 
-def build(model_xml):
-    """The model file's graph as a torch.nn.Module (weights as PyTorch draws them)."""
+def _exits(root):
+    """[(name, after, layers)] of the model file's <exit> elements, in file order."""
+    return [(el.get("name"), el.get("after"), _graph_layers(el)) for el in root.findall("exit")]
+
+
+def _graph_class():
+    """The torch module of one coinfer graph (the model, or an exit's branch)."""
     import torch
     from torch import nn
     import torch.nn.functional as F
 
-    _, (c0, h0, w0), layers = _layers(model_xml)
-
     def out_size(n, k, s, p):
         return (n + 2 * p - k) // s + 1
 
-    class Net(nn.Module):
-        def __init__(self):
+    class Graph(nn.Module):
+        def __init__(self, in_shape, layers):
             super().__init__()
             self.plan = []  # (name, type, inputs, attrs)
-            shapes = {"input": (c0, h0, w0)}
+            self.shapes = {"input": in_shape}
+            shapes = self.shapes
             prev = "input"
             for a in layers:
                 name, typ = a["name"], a["type"]
@@ -131,7 +148,8 @@ def build(model_xml):
                 self.plan.append((name, typ, ins, a))
                 prev = name
 
-        def forward(self, x):
+        def tensors(self, x):
+            """{name: output} of every layer, "input" for x."""
             t = {"input": x}
             for name, typ, ins, a in self.plan:
                 x = t[ins[0]]
@@ -173,7 +191,39 @@ def build(model_xml):
                 elif act == "relu6":
                     y = F.relu6(y)
                 t[name] = y
-            return t[self.plan[-1][0]]
+            return t
+
+        def forward(self, x):
+            return self.tensors(x)[self.plan[-1][0]]
+
+    return Graph
+
+
+def build(model_xml):
+    """The model file's graph, with its exits' branches, as a torch.nn.Module
+    (weights as PyTorch draws them): net(x) gives the model's output, net(x,
+    exits=True) that and {exit name: the exit's output} in file order."""
+    import torch  # noqa: F401 (the classes below need it)
+
+    root, in_shape, layers = _layers(model_xml)
+    Graph = _graph_class()
+
+    class Net(Graph):
+        def __init__(self):
+            super().__init__(in_shape, layers)
+            self.exits = []  # (name, after)
+            for name, after, branch in _exits(root):
+                if after not in self.shapes or after == "input":
+                    raise ValueError(f"exit {name}: after='{after}' is no layer of the model")
+                self.add_module(name, Graph(self.shapes[after], branch))
+                self.exits.append((name, after))
+
+        def forward(self, x, exits=False):
+            t = self.tensors(x)
+            out = t[self.plan[-1][0]]
+            if not exits:
+                return out
+            return out, {name: getattr(self, name)(t[after]) for name, after in self.exits}
 
     return Net()
 
@@ -218,7 +268,8 @@ def main(argv):
     usage = ("usage: coinfer_torch.py WEIGHTS                 list a weights file's tensors\n"
              "       coinfer_torch.py logits MODEL.xml COUNT [DIR]\n"
              "           the outputs of MODEL (eval mode, its weights) on the first COUNT\n"
-             "           Fashion-MNIST test images of DIR (default %s), one row each")
+             "           Fashion-MNIST test images of DIR (default %s), one row each:\n"
+             "           the model's outputs, then each early exit's (file order)")
     if len(argv) == 2 and argv[1] not in ("-h", "--help"):
         for k, v in read_weights(argv[1]).items():
             print(k, v.shape)
@@ -233,7 +284,9 @@ def main(argv):
         net.eval()
         with torch.no_grad():
             x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
-            out = net(x).reshape(x.shape[0], -1)
+            out, exits = net(x, exits=True)
+            out = torch.cat([out.reshape(x.shape[0], -1)] +
+                            [e.reshape(x.shape[0], -1) for e in exits.values()], dim=1)
         for row in out.numpy():
             print(" ".join(f"{v:.9g}" for v in row))
         return 0

@@ -1,6 +1,7 @@
 /*
  * cmd_accuracy.c — `coinfer accuracy MODEL --weights W [--db FILE]
- * [--encodings LIST] [--limit N] [--threads T] [--data D] [--quiet]`.
+ * [--encodings LIST] [--cuts prefixes|all] [--limit N] [--threads T]
+ * [--data D] [--quiet]`.
  *
  * What splitting a classifier and encoding the tensors that cross do to its
  * test accuracy (issue 12: accuracy as a decision variable). MODEL's graph
@@ -10,8 +11,12 @@
  * decide on price that model). For every cut point (nn_model_cut_prefixes:
  * the input, and after each layer that ends a problem layer, the last left
  * to the edge) and every encoding, the test set runs split there with each
- * inference's crossing tensors encoded and decoded (nn_split_accuracy). One
- * row per (split, encoding) on stdout as it is measured:
+ * inference's crossing tensors encoded and decoded (nn_split_accuracy).
+ * With --cuts all, then every cut that is no prefix of the layer order
+ * (nn_model_cut_dag: a DAG cut across branches), its split written as the
+ * device's layers (io_accuracy_cut_text) and its layer as the crossing
+ * tensors' layers joined by '+'. One row per (split, encoding) on stdout as
+ * it is measured:
  *
  *   split layer encoding bytes accuracy vs_fp32
  *
@@ -38,6 +43,7 @@
 #include <time.h>
 
 #include "db/db.h"
+#include "io/io.h"
 #include "nn/nn.h"
 
 /* Items a forward pass classifies at once. */
@@ -49,6 +55,9 @@
 #define ENC_TEXT 32
 /* Redraw the progress bar at most this often, s. */
 #define DRAW_PERIOD_S 0.1
+/* Most cuts that are no prefix --cuts all measures (each one is a pass over
+ * the test set per encoding). */
+#define MAX_DAG_CUTS 256
 
 struct accuracy_options {
     const char *model;   /* MODEL */
@@ -58,6 +67,7 @@ struct accuracy_options {
     size_t limit;        /* --limit: first N test items, 0: all */
     int threads;         /* --threads */
     bool quiet;          /* --quiet */
+    bool all_cuts;       /* --cuts all: also the cuts that are no prefix */
     size_t n_encs;       /* encodings */
     struct nn_encoding encs[MAX_ENCODINGS]; /* --encodings, in order */
 };
@@ -66,7 +76,8 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: coinfer accuracy MODEL --weights W [--db FILE] [--encodings LIST]\n"
-            "                        [--limit N] [--threads T] [--data D] [--quiet]\n"
+            "                        [--cuts prefixes|all] [--limit N] [--threads T]\n"
+            "                        [--data D] [--quiet]\n"
             "       coinfer accuracy MODEL --weights W --exits [--confidence max-prob|entropy]\n"
             "                        [--thresholds LIST] [--db FILE] [--limit N] [--threads T]\n"
             "                        [--data D] [--quiet]\n"
@@ -83,6 +94,11 @@ static void help(FILE *out)
             "                    scale and zero point per tensor) and topk:F (the share F of\n"
             "                    values of largest magnitude, with their indices)\n"
             "                    (default %s)\n"
+            "  --cuts C          prefixes (default: the cut points above) or all: also every\n"
+            "                    cut of a DAG model that is no prefix of its layer order\n"
+            "                    (a cut across branches, as dads may choose; at most %d),\n"
+            "                    its split written as the device's layers (0-13,16-17)\n"
+            "                    and its layer as the crossing tensors' (a+b); not with --db\n"
             "  --limit N         the first N test images only (default: all 10,000)\n"
             "  --threads T       1 .. cores (default 1)\n"
             "  --data D          fashion-mnist (default; %s) or a directory\n"
@@ -107,7 +123,7 @@ static void help(FILE *out)
             "then per encoding: encoding=<e> max_drop_points=<x> split=<k> layer=<name>\n"
             "With --exits: each stage alone, then one row per threshold.\n"
             "Exit codes: 0 success, 1 runtime failure or interrupted, 2 bad input or usage.\n",
-            DEFAULT_ENCODINGS, NN_FMNIST_DIR);
+            DEFAULT_ENCODINGS, MAX_DAG_CUTS, NN_FMNIST_DIR);
 }
 
 /* Parse LIST into o->encs. Returns an exit code (2 with the message). */
@@ -181,6 +197,114 @@ static void on_progress(void *ctx, size_t items_done)
                       text, now);
 }
 
+/* The cuts measured: the prefixes, then (--cuts all) the others. */
+struct cut_list {
+    size_t n;          /* cuts */
+    size_t n_prefix;   /* of them prefixes, first */
+    size_t *prefix;    /* [n_prefix]: their layer counts (nn_model_cut_prefixes) */
+    bool *dag;         /* [(n - n_prefix) x n_layers]: the others' members (nn_model_cut_dag) */
+    char **split_text; /* [n]: each one's split as printed (owned) */
+    char **layer_text; /* [n]: each one's layer as printed (owned) */
+};
+
+static void cuts_free(struct cut_list *c)
+{
+    for (size_t i = 0; c->split_text && c->layer_text && i < c->n; i++) {
+        core_free(c->split_text[i]);
+        core_free(c->layer_text[i]);
+    }
+    core_free(c->split_text);
+    core_free(c->layer_text);
+    core_free(c->prefix);
+    core_free(c->dag);
+}
+
+/* The crossing tensors' layers of split a joined by '+' (allocated). */
+static char *crossing_names(const struct nn_model *m, const bool *a)
+{
+    const size_t n = nn_model_n_layers(m);
+    int *ids = core_calloc(n + 1, sizeof(*ids));
+    size_t count, len = 1;
+    char *out = NULL;
+
+    if (!ids)
+        return NULL;
+    count = nn_model_split_crossing(m, a, ids);
+    for (size_t j = 0; j < count; j++)
+        len += strlen(ids[j] == NN_INPUT ? "input" : nn_model_layer_name(m, ids[j])) + 1;
+    out = core_malloc(len);
+    if (out) {
+        out[0] = '\0';
+        for (size_t j = 0; j < count; j++) {
+            if (j > 0)
+                strcat(out, "+");
+            strcat(out, ids[j] == NN_INPUT ? "input" : nn_model_layer_name(m, ids[j]));
+        }
+    }
+    core_free(ids);
+    return out;
+}
+
+/* Every cut to measure, with its texts. */
+static enum core_rc cuts_make(const struct nn_model *m, bool all, struct cut_list *c,
+                              struct core_err *e)
+{
+    const size_t n_layers = nn_model_n_layers(m);
+    size_t n_dag = 0;
+    enum core_rc rc;
+
+    memset(c, 0, sizeof(*c));
+    c->prefix = core_calloc(n_layers, sizeof(*c->prefix));
+    if (!c->prefix)
+        return core_err(e, CORE_E_NOMEM, "out of memory");
+    c->n_prefix = nn_model_cut_prefixes(m, c->prefix);
+    if (all) {
+        rc = nn_model_cut_dag(m, MAX_DAG_CUTS, &c->dag, &n_dag, e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    c->split_text = core_calloc(c->n_prefix + n_dag, sizeof(*c->split_text));
+    c->layer_text = core_calloc(c->n_prefix + n_dag, sizeof(*c->layer_text));
+    if (!c->split_text || !c->layer_text)
+        return core_err(e, CORE_E_NOMEM, "out of memory");
+    c->n = c->n_prefix + n_dag;
+    for (size_t i = 0; i < c->n; i++) {
+        if (i < c->n_prefix) {
+            const char *layer =
+                c->prefix[i] ? nn_model_layer_name(m, (int)c->prefix[i] - 1) : "input";
+
+            c->split_text[i] = core_malloc(24);
+            c->layer_text[i] = core_malloc(strlen(layer) + 1);
+            if (c->split_text[i])
+                snprintf(c->split_text[i], 24, "%zu", c->prefix[i]);
+            if (c->layer_text[i])
+                strcpy(c->layer_text[i], layer);
+        } else {
+            const bool *a = c->dag + (i - c->n_prefix) * n_layers;
+            size_t len = io_accuracy_cut_text(a, n_layers, NULL, 0);
+
+            c->split_text[i] = core_malloc(len + 1);
+            if (c->split_text[i])
+                io_accuracy_cut_text(a, n_layers, c->split_text[i], len + 1);
+            c->layer_text[i] = crossing_names(m, a);
+        }
+        if (!c->split_text[i] || !c->layer_text[i])
+            return core_err(e, CORE_E_NOMEM, "out of memory");
+    }
+    return CORE_OK;
+}
+
+/* Cut i's device part in a. */
+static void cut_member(const struct nn_model *m, const struct cut_list *c, size_t i, bool *a)
+{
+    const size_t n_layers = nn_model_n_layers(m);
+
+    if (i < c->n_prefix)
+        nn_model_part_prefix(m, c->prefix[i], a);
+    else
+        memcpy(a, c->dag + (i - c->n_prefix) * n_layers, n_layers * sizeof(*a));
+}
+
 /* Measure every split and encoding, print, store. */
 static int measure(const struct accuracy_options *o)
 {
@@ -190,7 +314,8 @@ static int measure(const struct accuracy_options *o)
     struct nn_dataset *test = NULL;
     struct db_accuracy_row *rows = NULL;
     char (*enc_text)[ENC_TEXT] = NULL;
-    size_t *cuts = NULL, *correct = NULL, n_cuts, n_layers;
+    struct cut_list cuts = {0};
+    size_t *correct = NULL, n_layers;
     bool *a = NULL;
     struct accuracy_view view = {0};
     struct nn_split_accuracy_config cfg = {0};
@@ -216,12 +341,13 @@ static int measure(const struct accuracy_options *o)
     if (o->limit && o->limit < test->n)
         test->n = o->limit;
     n_layers = nn_model_n_layers(m);
-    cuts = core_calloc(n_layers, sizeof(*cuts));
+    if (cuts_make(m, o->all_cuts, &cuts, &e) != CORE_OK)
+        goto fail;
     a = core_calloc(n_layers, sizeof(*a));
     correct = core_calloc(o->n_encs, sizeof(*correct));
     enc_text = core_calloc(o->n_encs, sizeof(*enc_text));
-    rows = core_calloc(n_layers * o->n_encs, sizeof(*rows));
-    if (!cuts || !a || !correct || !enc_text || !rows) {
+    rows = core_calloc(cuts.n * o->n_encs, sizeof(*rows));
+    if (!a || !correct || !enc_text || !rows) {
         core_err(&e, CORE_E_NOMEM, "out of memory");
         goto fail;
     }
@@ -229,7 +355,6 @@ static int measure(const struct accuracy_options *o)
     if (nn_evaluate(m, test, o->threads, &fp32, NULL, &e) != CORE_OK)
         goto fail;
     model_name(o->model, name, sizeof(name));
-    n_cuts = nn_model_cut_prefixes(m, cuts);
     for (size_t k = 0; k < o->n_encs; k++)
         nn_encoding_text(&o->encs[k], enc_text[k], sizeof(enc_text[k]));
     printf("# %s, weights %s: %zu test images, whole-model accuracy %.2f %%\n", name, o->weights,
@@ -238,18 +363,16 @@ static int measure(const struct accuracy_options *o)
            "vs_fp32");
     fflush(stdout);
     cli_progress_init(&view.bar, o->quiet);
-    view.n_splits = n_cuts;
+    view.n_splits = cuts.n;
     view.items = test->n;
     view.start_s = wall_s();
     view.drawn_s = -1;
     cfg = (struct nn_split_accuracy_config){.encs = o->encs, .n_encs = o->n_encs,
                                             .threads = o->threads, .stop = &cli_stop_requested,
                                             .progress = on_progress, .ctx = &view};
-    for (size_t c = 0; c < n_cuts; c++) {
-        const char *layer = cuts[c] ? nn_model_layer_name(m, (int)cuts[c] - 1) : "input";
-
+    for (size_t c = 0; c < cuts.n; c++) {
         view.split = c;
-        nn_model_part_prefix(m, cuts[c], a);
+        cut_member(m, &cuts, c, a);
         if (nn_split_accuracy(m, test, a, &cfg, correct, &e) != CORE_OK) {
             cli_progress_finish(&view.bar);
             goto fail;
@@ -262,31 +385,33 @@ static int measure(const struct accuracy_options *o)
                 goto fail;
             r->model = name;
             r->weights = o->weights;
-            r->split = (uint32_t)cuts[c];
-            r->layer = layer;
+            r->split = c < cuts.n_prefix ? (uint32_t)cuts.prefix[c] : 0;
+            r->layer = cuts.layer_text[c];
             r->encoding = enc_text[k];
             r->items = test->n;
             r->correct = correct[k];
             r->accuracy = (double)correct[k] / (double)test->n;
             r->fp32_accuracy = fp32;
-            printf("%5u  %-16s %-12s %9llu %8.2f %% %+8.2f\n", r->split, r->layer, r->encoding,
-                   (unsigned long long)r->crossing_bytes, 100.0 * r->accuracy,
+            printf("%5s  %-16s %-12s %9llu %8.2f %% %+8.2f\n", cuts.split_text[c], r->layer,
+                   r->encoding, (unsigned long long)r->crossing_bytes, 100.0 * r->accuracy,
                    100.0 * (r->accuracy - fp32));
         }
         fflush(stdout);
     }
     for (size_t k = 0; k < o->n_encs; k++) {
-        const struct db_accuracy_row *worst = &rows[k];
+        size_t worst = 0;
 
-        for (size_t c = 1; c < n_cuts; c++)
-            if (rows[c * o->n_encs + k].accuracy < worst->accuracy)
-                worst = &rows[c * o->n_encs + k];
-        printf("encoding=%s max_drop_points=%.2f split=%u layer=%s\n", enc_text[k],
-               100.0 * (fp32 - worst->accuracy), worst->split, worst->layer);
+        for (size_t c = 1; c < cuts.n; c++)
+            if (rows[c * o->n_encs + k].accuracy < rows[worst * o->n_encs + k].accuracy)
+                worst = c;
+        printf("encoding=%s max_drop_points=%.2f split=%s layer=%s\n", enc_text[k],
+               100.0 * (fp32 - rows[worst * o->n_encs + k].accuracy), cuts.split_text[worst],
+               cuts.layer_text[worst]);
     }
     if (o->db) {
+        /* --cuts all is refused with --db: every row here is a prefix */
         db = db_open(o->db, &e);
-        if (!db || db_insert_accuracy(db, rows, n_cuts * o->n_encs, &e) != CORE_OK)
+        if (!db || db_insert_accuracy(db, rows, cuts.n * o->n_encs, &e) != CORE_OK)
             goto fail;
     }
     rc = 0;
@@ -299,7 +424,7 @@ out:
     core_free(enc_text);
     core_free(correct);
     core_free(a);
-    core_free(cuts);
+    cuts_free(&cuts);
     nn_dataset_destroy(test);
     nn_model_destroy(m);
     nn_exits_fini(&exits);
@@ -310,18 +435,24 @@ out:
 int cli_accuracy(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"weights", required_argument, NULL, 'w'}, {"db", required_argument, NULL, 'd'},
-        {"encodings", required_argument, NULL, 'e'}, {"limit", required_argument, NULL, 'n'},
-        {"threads", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {"exits", no_argument, NULL, 'x'},         {"confidence", required_argument, NULL, 'c'},
+        {"weights", required_argument, NULL, 'w'},
+        {"db", required_argument, NULL, 'd'},
+        {"encodings", required_argument, NULL, 'e'},
+        {"limit", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'},
+        {"data", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"exits", no_argument, NULL, 'x'},
+        {"confidence", required_argument, NULL, 'c'},
         {"thresholds", required_argument, NULL, 'T'},
+        {"cuts", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     struct cli_exits_options xo = {.confidence = NN_CONF_MAX_PROB};
     enum nn_conf_kind conf;
     const char *thresholds = NULL;
-    bool exits = false, confidence_given = false, encodings_given = false;
+    bool exits = false, confidence_given = false, encodings_given = false, cuts_given = false;
     struct accuracy_options o = {.data = "fashion-mnist", .threads = 1};
     const char *encodings = DEFAULT_ENCODINGS;
     uint64_t v;
@@ -353,6 +484,13 @@ int cli_accuracy(int argc, char **argv)
             break;
         case 'T':
             thresholds = optarg;
+            break;
+        case 'C':
+            if (strcmp(optarg, "prefixes") != 0 && strcmp(optarg, "all") != 0)
+                return cli_usage_error("accuracy", "--cuts '%s' is neither prefixes nor all",
+                                       optarg);
+            o.all_cuts = strcmp(optarg, "all") == 0;
+            cuts_given = true;
             break;
         case 'n':
             if (!cli_whole_option("accuracy", "--limit", optarg, 1, SIZE_MAX, &v))
@@ -389,6 +527,8 @@ int cli_accuracy(int argc, char **argv)
     if (exits) {
         if (encodings_given)
             return cli_usage_error("accuracy", "%s", "--encodings does not apply with --exits");
+        if (cuts_given)
+            return cli_usage_error("accuracy", "%s", "--cuts does not apply with --exits");
         xo.thresholds = thresholds;
         if (o.db && !cli_db_option("accuracy", o.db))
             return 2;
@@ -404,6 +544,10 @@ int cli_accuracy(int argc, char **argv)
     rc = parse_encodings(encodings, &o);
     if (rc != 0)
         return rc;
+    if (o.db && o.all_cuts)
+        return cli_usage_error("accuracy", "%s",
+                               "--db stores prefix cuts only (its accuracy table has no "
+                               "column for a cut across branches): not with --cuts all");
     if (o.db && !cli_db_option("accuracy", o.db))
         return 2;
     return measure(&o);

@@ -415,8 +415,10 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
  * plan: unknown (NAN) without encodings; the whole model's when the UE runs
  * every layer, or under encoding 0 (lossless: the split model gives the
  * whole model's outputs bit for bit); under another encoding, the measured
- * accuracy of the split when the UE's part is a prefix of the layer order
- * (the splits `coinfer accuracy` measures), else unknown. Copies between
+ * accuracy of the split: of the UE's part when it is a prefix of the layer
+ * order (compute_encoding.accuracy), or when it is one of the problem's
+ * measured cuts that are no prefix (cut_accuracies: a DAG cut across
+ * branches, `coinfer accuracy --cuts all`), else unknown. Copies between
  * resources of one side move the tensors unencoded. */
 
 #define COMPUTE_PLAN_MAX_LAYERS 256 /* layers of one model */
@@ -457,6 +459,32 @@ struct compute_encoding {
                              not measured) (owned; NULL for encoding 0, lossless) */
 };
 
+/* A set of a problem's layers: bit i (word i / 64, bit i % 64) is layer i. */
+struct compute_layer_set {
+    uint64_t w[(COMPUTE_PLAN_MAX_LAYERS + 63) / 64]; /* 64 layers a word */
+};
+
+static inline bool compute_layer_set_has(const struct compute_layer_set *s, size_t i)
+{
+    return (s->w[i / 64] >> (i % 64)) & 1;
+}
+static inline void compute_layer_set_add(struct compute_layer_set *s, size_t i)
+{
+    s->w[i / 64] |= (uint64_t)1 << (i % 64);
+}
+/* Whether s, of n layers, is layers 0..n-1. */
+bool compute_layer_set_is_prefix(const struct compute_layer_set *s, size_t n);
+
+/* The measured accuracy of a cut that is no prefix of the layer order (see
+ * above): the UE runs the layers of ue, the edge the rest on the decoded
+ * tensors. */
+struct compute_cut_accuracy {
+    struct compute_layer_set ue; /* the UE's layers: closed under predecessors, not a prefix,
+                                    without the last layer */
+    double accuracy[COMPUTE_PLAN_MAX_ENCODINGS]; /* [enc]: expected accuracy, 0..1 (NAN: not
+                                                    measured; [0] unused: lossless) */
+};
+
 /* A layer as the problem sees it. */
 struct compute_problem_layer {
     uint32_t n_inputs;                       /* inputs, 1..COMPUTE_PLAN_MAX_INPUTS */
@@ -487,6 +515,8 @@ struct compute_problem {
                                     known whenever n_encodings > 0) */
     uint8_t fixed_encoding;      /* the encoding a policy that does not choose one sends
                                     (< n_encodings, or 0) */
+    size_t n_cut_accuracies;     /* measured cuts that are no prefix (0 without encodings) */
+    struct compute_cut_accuracy *cut_accuracies; /* [n_cut_accuracies] (owned) */
 };
 
 /* Allocate p's arrays for n_layers layers and the given option counts
@@ -515,11 +545,17 @@ static inline double compute_problem_tensor_bytes(const struct compute_problem *
     return p->encodings[enc].tensor_bytes[t];
 }
 
-/* The expected accuracy of a plan under encoding enc whose UE runs n_ue
- * layers, prefix saying whether they are layers 0..n_ue-1 (see above): NAN
- * when unknown. */
-double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc, uint32_t n_ue,
-                                bool prefix);
+/* The measured cut whose UE layers are ue, made when p has none (every
+ * accuracy NAN, to fill), in *out; on a problem with encodings. Not for a
+ * prefix (compute_encoding.accuracy holds those). CORE_E_NOMEM. */
+enum core_rc compute_problem_cut_accuracy(struct compute_problem *p,
+                                          const struct compute_layer_set *ue,
+                                          struct compute_cut_accuracy **out, struct core_err *e);
+
+/* The expected accuracy of a plan under encoding enc whose UE runs the
+ * n_ue layers of ue (see above): NAN when unknown. */
+double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc,
+                                const struct compute_layer_set *ue, uint32_t n_ue);
 
 /* Latency and energy of layer i on option o of side s. */
 static inline double compute_problem_latency_s(const struct compute_problem *p,

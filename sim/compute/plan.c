@@ -91,6 +91,7 @@ void compute_problem_fini(struct compute_problem *p)
         core_free(p->encodings[k].tensor_bytes);
         core_free(p->encodings[k].accuracy);
     }
+    core_free(p->cut_accuracies);
     core_free(p->layers);
     for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
         core_free(p->latency_s[s]);
@@ -156,18 +157,71 @@ static enum core_rc encodings_check(const struct compute_problem *p, struct core
             if (!unit_or_nan(en->accuracy[i]))
                 return core_err(e, CORE_E_INPUT, "encoding %s has accuracy %g at split %zu, "
                                 "expected 0..1", en->name, en->accuracy[i], i);
+        for (size_t c = 0; c < p->n_cut_accuracies; c++)
+            if (!unit_or_nan(p->cut_accuracies[c].accuracy[k]))
+                return core_err(e, CORE_E_INPUT, "encoding %s has accuracy %g at measured cut "
+                                "%zu, expected 0..1", en->name,
+                                p->cut_accuracies[c].accuracy[k], c);
     }
     return CORE_OK;
 }
 
-double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc, uint32_t n_ue,
-                                bool prefix)
+bool compute_layer_set_is_prefix(const struct compute_layer_set *s, size_t n)
+{
+    const size_t words = sizeof(s->w) / sizeof(s->w[0]);
+
+    for (size_t j = 0; j < words; j++) {
+        uint64_t want = n >= 64 * (j + 1) ? ~(uint64_t)0
+                        : n > 64 * j      ? ((uint64_t)1 << (n - 64 * j)) - 1
+                                          : 0;
+
+        if (s->w[j] != want)
+            return false;
+    }
+    return true;
+}
+
+static bool set_equal(const struct compute_layer_set *a, const struct compute_layer_set *b)
+{
+    return memcmp(a->w, b->w, sizeof(a->w)) == 0;
+}
+
+enum core_rc compute_problem_cut_accuracy(struct compute_problem *p,
+                                          const struct compute_layer_set *ue,
+                                          struct compute_cut_accuracy **out, struct core_err *e)
+{
+    struct compute_cut_accuracy *grown, *c;
+
+    for (size_t k = 0; k < p->n_cut_accuracies; k++)
+        if (set_equal(&p->cut_accuracies[k].ue, ue)) {
+            *out = &p->cut_accuracies[k];
+            return CORE_OK;
+        }
+    grown = core_realloc(p->cut_accuracies, (p->n_cut_accuracies + 1) * sizeof(*grown));
+    if (!grown)
+        return core_err(e, CORE_E_NOMEM, "out of memory for a measured cut");
+    p->cut_accuracies = grown;
+    c = &grown[p->n_cut_accuracies++];
+    c->ue = *ue;
+    for (size_t k = 0; k < COMPUTE_PLAN_MAX_ENCODINGS; k++)
+        c->accuracy[k] = NAN;
+    *out = c;
+    return CORE_OK;
+}
+
+double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc,
+                                const struct compute_layer_set *ue, uint32_t n_ue)
 {
     if (p->n_encodings == 0)
         return NAN;
     if (enc == 0 || n_ue == p->n_layers)
         return p->accuracy;
-    return prefix ? p->encodings[enc].accuracy[n_ue] : NAN;
+    if (compute_layer_set_is_prefix(ue, n_ue))
+        return p->encodings[enc].accuracy[n_ue];
+    for (size_t k = 0; k < p->n_cut_accuracies; k++)
+        if (set_equal(&p->cut_accuracies[k].ue, ue))
+            return p->cut_accuracies[k].accuracy[enc];
+    return NAN;
 }
 
 enum core_rc compute_problem_check(const struct compute_problem *p, struct core_err *e)
@@ -395,15 +449,6 @@ static double crossing_encoded(const struct compute_problem *p, const int32_t *f
     return sum;
 }
 
-/* Whether the UE part of pl is layers 0..n_ue-1. */
-static bool ue_part_is_prefix(const struct compute_plan *pl)
-{
-    for (uint32_t k = 0; k < pl->n_ue; k++)
-        if (pl->order[k] >= pl->n_ue)
-            return false;
-    return true;
-}
-
 double compute_plan_uplink_bytes(const struct compute_problem *p, const struct compute_plan *pl)
 {
     int32_t from[COMPUTE_PLAN_MAX_LAYERS + 1], last[COMPUTE_PLAN_MAX_LAYERS + 1];
@@ -418,7 +463,13 @@ double compute_plan_uplink_bytes(const struct compute_problem *p, const struct c
 
 double compute_plan_accuracy(const struct compute_problem *p, const struct compute_plan *pl)
 {
-    return compute_problem_accuracy(p, pl->encoding, pl->n_ue, ue_part_is_prefix(pl));
+    struct compute_layer_set ue = {{0}};
+
+    if (p->n_encodings == 0)
+        return NAN;
+    for (uint32_t k = 0; k < pl->n_ue; k++)
+        compute_layer_set_add(&ue, pl->order[k]);
+    return compute_problem_accuracy(p, pl->encoding, &ue, pl->n_ue);
 }
 
 /* Does position k start a segment (a new side, or another option)? Does it

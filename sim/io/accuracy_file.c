@@ -13,8 +13,11 @@
  *   encoding=fp32 max_drop_points=0.00 split=0 layer=input
  *
  * The first line gives the image count and the whole model's accuracy; each
- * row a split (layers the device runs, nn_model_cut_prefixes), the layer
- * after which it cuts, the encoding's text, the bytes one inference sends,
+ * row a split (layers the device runs, nn_model_cut_prefixes; or, for a cut
+ * that is no prefix of the layer order, `coinfer accuracy --cuts all`, the
+ * device's layers as ranges, io_accuracy_cut_text), the layer after which
+ * it cuts (for such a cut, the crossing tensors' layers joined by '+'), the
+ * encoding's text, the bytes one inference sends,
  * the accuracy in percent and its difference from the whole model's; the
  * closing `encoding=` lines are a summary and are skipped, as are blank
  * lines. Anything else is an error naming the file and line.
@@ -28,9 +31,14 @@
 
 /* Longest line read, B (a row is about 70). */
 #define LINE_MAX_BYTES 1024
+/* Layers a cut's text may name (io_accuracy_cut_parse's bound when the
+ * model is not known yet). */
+#define MAX_CUT_LAYERS (1u << 20)
 
 void io_accuracy_fini(struct io_accuracy *a)
 {
+    for (size_t i = 0; i < a->n_rows; i++)
+        core_free(a->rows[i].cut);
     core_free(a->rows);
     memset(a, 0, sizeof(*a));
 }
@@ -75,26 +83,150 @@ static bool parse_header(const char *line, struct io_accuracy *a)
     return true;
 }
 
-/* A row: split layer encoding bytes accuracy % vs_fp32. */
-static bool parse_row(const char *line, struct io_accuracy_row *r)
+size_t io_accuracy_cut_text(const bool *member, size_t n, char *buf, size_t size)
 {
-    unsigned long split;
+    size_t len = 0, ranges = 0, single = 0;
+    bool one = false; /* the last range is one layer */
+
+    if (size > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        int w;
+
+        if (!member[i]) {
+            i++;
+            continue;
+        }
+        while (j + 1 < n && member[j + 1])
+            j++;
+        w = j > i ? snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0,
+                             "%s%zu-%zu", ranges ? "," : "", i, j)
+                  : snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0,
+                             "%s%zu", ranges ? "," : "", i);
+        single = i;
+        one = j == i;
+        len += (size_t)w;
+        ranges++;
+        i = j + 1;
+    }
+    if (ranges == 1 && one) /* one layer: "a-a" */
+        len = (size_t)snprintf(buf, size, "%zu-%zu", single, single);
+    return len;
+}
+
+bool io_accuracy_cut_parse(const char *text, size_t n, bool *member)
+{
+    unsigned long prev_b = 0;
+    size_t ranges = 0;
+    bool single_as_range = false;
+
+    if (strpbrk(text, ",-") == NULL)
+        return false;
+    /* canonical as io_accuracy_cut_text writes it: ascending ranges, neither
+     * overlapping nor adjacent, "a" for one layer but "a-a" when it is all */
+    for (const char *p = text; *p;) {
+        char *end;
+        unsigned long a, b;
+
+        if (*p < '0' || *p > '9')
+            return false;
+        a = strtoul(p, &end, 10);
+        b = a;
+        if (*end == '-') {
+            if (end[1] < '0' || end[1] > '9')
+                return false;
+            b = strtoul(end + 1, &end, 10);
+            if (b == a)
+                single_as_range = true;
+        }
+        if (b < a || b >= n || (ranges > 0 && a <= prev_b + 1))
+            return false;
+        prev_b = b;
+        ranges++;
+        if (*end == ',' && end[1] != '\0')
+            end++;
+        else if (*end != '\0')
+            return false;
+        p = end;
+    }
+    if (single_as_range && ranges > 1)
+        return false;
+    if (member) {
+        for (size_t i = 0; i < n; i++)
+            member[i] = false;
+        for (const char *p = text; *p;) {
+            char *end;
+            unsigned long a = strtoul(p, &end, 10), b = a;
+
+            if (*end == '-')
+                b = strtoul(end + 1, &end, 10);
+            for (unsigned long i = a; i <= b; i++)
+                member[i] = true;
+            p = *end ? end + 1 : end;
+        }
+    }
+    return true;
+}
+
+/* A row: split layer encoding bytes accuracy % vs_fp32. The split is a
+ * prefix's layer count, or a cut's text (r->cut, allocated). Returns false
+ * for a malformed row; *nomem when the cut's text could not be kept. */
+static bool parse_row(const char *line, struct io_accuracy_row *r, bool *nomem)
+{
+    char split[LINE_MAX_BYTES], layer[LINE_MAX_BYTES], enc[sizeof(r->encoding)], unit;
     unsigned long long bytes;
     double pct, vs;
-    char layer[64], enc[sizeof(r->encoding)], unit;
     int used = 0;
 
     memset(r, 0, sizeof(*r));
-    if (sscanf(line, "%lu %63s %31s %llu %lf %c %lf %n", &split, layer, enc, &bytes, &pct, &unit,
-               &vs, &used) != 7 ||
-        unit != '%' || line[used] != '\0' || !(pct >= 0 && pct <= 100) || bytes == 0 ||
-        split > UINT32_MAX)
+    *nomem = false;
+    if (sscanf(line, "%1023s %1023s %31s %llu %lf %c %lf %n", split, layer, enc, &bytes, &pct,
+               &unit, &vs, &used) != 7 ||
+        unit != '%' || line[used] != '\0' || !(pct >= 0 && pct <= 100) || bytes == 0)
         return false;
-    r->split = (uint32_t)split;
+    if (split[strspn(split, "0123456789")] == '\0') {
+        unsigned long long k = strtoull(split, NULL, 10);
+
+        if (strlen(split) > 10 || k > UINT32_MAX)
+            return false;
+        r->split = (uint32_t)k;
+    } else {
+        size_t count = 0;
+
+        if (!io_accuracy_cut_parse(split, MAX_CUT_LAYERS, NULL))
+            return false;
+        for (const char *p = split; *p;) {
+            char *end;
+            unsigned long a = strtoul(p, &end, 10), b = a;
+
+            if (*end == '-')
+                b = strtoul(end + 1, &end, 10);
+            count += b - a + 1;
+            p = *end ? end + 1 : end;
+        }
+        if (count > UINT32_MAX)
+            return false;
+        r->split = (uint32_t)count;
+        r->cut = core_malloc(strlen(split) + 1);
+        if (!r->cut) {
+            *nomem = true;
+            return false;
+        }
+        strcpy(r->cut, split);
+    }
     snprintf(r->encoding, sizeof(r->encoding), "%s", enc);
     r->bytes = bytes;
     r->accuracy = pct / 100;
     return true;
+}
+
+/* Whether rows a and b name the same cut. */
+static bool same_cut(const struct io_accuracy_row *a, const struct io_accuracy_row *b)
+{
+    if ((a->cut == NULL) != (b->cut == NULL))
+        return false;
+    return a->cut ? strcmp(a->cut, b->cut) == 0 : a->split == b->split;
 }
 
 enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e)
@@ -102,7 +234,7 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
     char line[LINE_MAX_BYTES];
     size_t cap = 0;
     int n_line = 0;
-    bool header = false, columns = false;
+    bool header = false, columns = false, nomem;
     enum core_rc rc;
     FILE *f;
 
@@ -149,22 +281,31 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
             columns = true;
             continue;
         }
-        if (!parse_row(line, &r)) {
-            rc = core_err(e, CORE_E_INPUT,
-                          "%s:%d: expected a row `SPLIT LAYER ENCODING BYTES ACCURACY %% "
-                          "VS_FP32` (accuracy 0 to 100, bytes > 0)", path, n_line);
+        if (!parse_row(line, &r, &nomem)) {
+            rc = nomem ? core_err(e, CORE_E_NOMEM, "out of memory for accuracy rows")
+                       : core_err(e, CORE_E_INPUT,
+                                  "%s:%d: expected a row `SPLIT LAYER ENCODING BYTES ACCURACY %% "
+                                  "VS_FP32` (SPLIT a layer count or ranges of layers such as "
+                                  "0-13,16-17; accuracy 0 to 100, bytes > 0)", path, n_line);
             goto out_fail;
         }
         r.line = n_line;
         for (size_t i = 0; i < a->n_rows; i++)
-            if (a->rows[i].split == r.split && strcmp(a->rows[i].encoding, r.encoding) == 0) {
-                rc = core_err(e, CORE_E_INPUT, "%s:%d: split %u with %s again (line %d)", path,
-                              n_line, r.split, r.encoding, a->rows[i].line);
+            if (same_cut(&a->rows[i], &r) && strcmp(a->rows[i].encoding, r.encoding) == 0) {
+                if (r.cut)
+                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %s with %s again (line %d)",
+                                  path, n_line, r.cut, r.encoding, a->rows[i].line);
+                else
+                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %u with %s again (line %d)",
+                                  path, n_line, r.split, r.encoding, a->rows[i].line);
+                core_free(r.cut);
                 goto out_fail;
             }
         rc = push_row(a, &r, &cap, e);
-        if (rc != CORE_OK)
+        if (rc != CORE_OK) {
+            core_free(r.cut);
             goto out_fail;
+        }
     }
     if (ferror(f)) {
         rc = core_err(e, CORE_E_INPUT, "%s:%d: read error: %s", path, n_line, strerror(errno));

@@ -314,7 +314,10 @@ bool io_expr_uses(const struct io_expr *x, size_t name);
 /* What `coinfer accuracy` printed for a model's weights (its standard
  * output, kept as a file): the accuracy of each (split, encoding). */
 struct io_accuracy_row {
-    uint32_t split;      /* layers the device runs (in the model's layer order) */
+    uint32_t split;      /* layers the device runs (in the model's layer order: a prefix, or
+                            how many layers cut holds) */
+    char *cut;           /* a cut that is no prefix of the layer order: the device's layers
+                            as io_accuracy_cut_text writes them; NULL for a prefix (owned) */
     char encoding[32];   /* the encoding's text, as nn_encoding_text writes it */
     uint64_t bytes;      /* bytes one inference sends there, B */
     double accuracy;     /* test accuracy, 0..1 */
@@ -329,11 +332,26 @@ struct io_accuracy {
 };
 
 /* Read the accuracy file at path into *a (io_accuracy_fini frees it).
+ * A row's split is a prefix's layer count, or a cut that is no prefix
+ * (`coinfer accuracy --cuts all`) written as io_accuracy_cut_text does.
  * CORE_E_INPUT "PATH:LINE: what is wrong" for a missing file, a first line
  * or column line other than `coinfer accuracy`'s, a malformed row, a
  * (split, encoding) twice or no rows; CORE_E_NOMEM. */
 enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e);
 void io_accuracy_fini(struct io_accuracy *a); /* zeroed: a no-op */
+
+/* A cut that is no prefix of the layer order as an accuracy file's split:
+ * the device's layers member[0..n) (ascending indices) as comma-separated
+ * ranges "a-b" of consecutive layers ("a" for one layer; "a-a" when the cut
+ * is that one layer, so that the text always holds ',' or '-' and no
+ * number of a prefix reads the same), e.g. "0-13,16-17". Written to buf
+ * (size bytes, truncated as snprintf does); returns the length it needs. At
+ * least one member. */
+size_t io_accuracy_cut_text(const bool *member, size_t n, char *buf, size_t size);
+/* Parse such a text: false unless it is ranges as written above (ascending,
+ * disjoint, holding ',' or '-') of layers below n. member NULL: only the
+ * check; else member[0..n) set to the layers it names. */
+bool io_accuracy_cut_parse(const char *text, size_t n, bool *member);
 
 /* ======================================================================== */
 /* Sweep files: parameter studies (sweep.c)                                  */

@@ -25,32 +25,165 @@ static size_t item_elems(const struct nn_model *m, int t)
     return (size_t)s.c * s.h * s.w;
 }
 
+/* Whether layer j joins its producer's problem layer (nn_model_cut_prefixes):
+ * it reads only layer j - 1, which it alone reads, and is an alias once
+ * folded and fused, a flatten or a dropout. */
+static bool joins_previous(const struct nn_model *m, size_t j)
+{
+    const size_t n = nn_model_n_layers(m);
+    size_t n_in, readers = 0;
+    const int *in;
+    enum nn_op op;
+
+    if (j == 0)
+        return false;
+    in = nn_model_layer_inputs(m, (int)j, &n_in);
+    op = nn_model_layer_op(m, (int)j);
+    for (size_t r = j; r < n; r++) {
+        size_t n_r;
+        const int *ri = nn_model_layer_inputs(m, (int)r, &n_r);
+
+        for (size_t q = 0; q < n_r; q++)
+            readers += ri[q] == (int)j - 1;
+    }
+    return n_in == 1 && in[0] == (int)j - 1 && readers == 1 &&
+           (nn_model_layer_alias(m, (int)j) || op == NN_OP_FLATTEN || op == NN_OP_DROPOUT);
+}
+
 size_t nn_model_cut_prefixes(const struct nn_model *m, size_t *k)
 {
     const size_t n = nn_model_n_layers(m);
     size_t count = 0;
 
-    for (size_t j = 0; j < n; j++) {
-        size_t n_in, readers = 0;
-        const int *in = nn_model_layer_inputs(m, (int)j, &n_in);
-        const enum nn_op op = nn_model_layer_op(m, (int)j);
-        bool joins;
-
-        if (j > 0) {
-            for (size_t r = j; r < n; r++) {
-                size_t n_r;
-                const int *ri = nn_model_layer_inputs(m, (int)r, &n_r);
-
-                for (size_t q = 0; q < n_r; q++)
-                    readers += ri[q] == (int)j - 1;
-            }
-        }
-        joins = j > 0 && n_in == 1 && in[0] == (int)j - 1 && readers == 1 &&
-                (nn_model_layer_alias(m, (int)j) || op == NN_OP_FLATTEN || op == NN_OP_DROPOUT);
-        if (!joins)
+    for (size_t j = 0; j < n; j++)
+        if (!joins_previous(m, j))
             k[count++] = j;
-    }
     return count;
+}
+
+/* The enumeration of nn_model_cut_dag over units (problem layers): unit u
+ * is layers head[u] .. head[u + 1] - 1. */
+struct dag_enum {
+    const struct nn_model *m; /* borrowed */
+    size_t n;                 /* layers */
+    size_t n_units;           /* units */
+    size_t *head;             /* [n_units + 1]: each unit's first layer, then n */
+    size_t *unit_of;          /* [n]: each layer's unit */
+    bool *in;                 /* [n_units]: the units of the set being built */
+    bool *sets;               /* [cap x n]: the cuts found */
+    size_t count;             /* cuts found */
+    size_t cap;               /* room in sets, cuts */
+    size_t limit;             /* most cuts wanted */
+    bool over;                /* more than limit exist */
+    bool nomem;               /* sets could not grow */
+};
+
+/* Whether every input of unit u's layers is the model input, in u or in
+ * a unit of the set. */
+static bool unit_ready(const struct dag_enum *d, size_t u)
+{
+    for (size_t j = d->head[u]; j < d->head[u + 1]; j++) {
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(d->m, (int)j, &n_in);
+
+        for (size_t q = 0; q < n_in; q++)
+            if (in[q] != NN_INPUT && d->unit_of[in[q]] != u && !d->in[d->unit_of[in[q]]])
+                return false;
+    }
+    return true;
+}
+
+/* Keep the set of units in d->in when it is a cut worth measuring. */
+static void dag_leaf(struct dag_enum *d)
+{
+    size_t k = 0;
+    bool *set;
+
+    if (d->in[d->n_units - 1])
+        return; /* the last layer stays at the edge */
+    while (k < d->n_units && d->in[k])
+        k++;
+    for (size_t u = k; u < d->n_units; u++)
+        if (d->in[u])
+            break;
+        else if (u == d->n_units - 1)
+            return; /* units 0..k-1: a prefix */
+    if (d->count == d->limit) {
+        d->over = true;
+        return;
+    }
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 16;
+        bool *grown = core_realloc(d->sets, cap * d->n * sizeof(*grown));
+
+        if (!grown) {
+            d->nomem = true;
+            return;
+        }
+        d->sets = grown;
+        d->cap = cap;
+    }
+    set = d->sets + d->count++ * d->n;
+    for (size_t j = 0; j < d->n; j++)
+        set[j] = d->in[d->unit_of[j]];
+}
+
+/* Decide units u.. in order: out, then in when its inputs are. */
+static void dag_walk(struct dag_enum *d, size_t u)
+{
+    if (d->over || d->nomem)
+        return;
+    if (u == d->n_units) {
+        dag_leaf(d);
+        return;
+    }
+    dag_walk(d, u + 1);
+    if (unit_ready(d, u)) {
+        d->in[u] = true;
+        dag_walk(d, u + 1);
+        d->in[u] = false;
+    }
+}
+
+enum core_rc nn_model_cut_dag(const struct nn_model *m, size_t limit, bool **sets, size_t *count,
+                              struct core_err *e)
+{
+    struct dag_enum d = {.m = m, .n = nn_model_n_layers(m), .limit = limit};
+    enum core_rc rc = CORE_OK;
+
+    *sets = NULL;
+    *count = 0;
+    d.head = core_calloc(d.n + 1, sizeof(*d.head));
+    d.unit_of = core_calloc(d.n, sizeof(*d.unit_of));
+    d.in = core_calloc(d.n, sizeof(*d.in));
+    if (!d.head || !d.unit_of || !d.in) {
+        rc = core_err(e, CORE_E_NOMEM, "out of memory for a model's cuts");
+        goto out;
+    }
+    for (size_t j = 0; j < d.n; j++) {
+        if (!joins_previous(m, j))
+            d.head[d.n_units++] = j;
+        d.unit_of[j] = d.n_units - 1;
+    }
+    d.head[d.n_units] = d.n;
+    dag_walk(&d, 0);
+    if (d.nomem)
+        rc = core_err(e, CORE_E_NOMEM, "out of memory for a model's cuts");
+    else if (d.over)
+        rc = core_err(e, CORE_E_INPUT,
+                      "the model has more than %zu cuts that are no prefix of its layer order",
+                      limit);
+    if (rc != CORE_OK) {
+        core_free(d.sets);
+        goto out;
+    }
+    *sets = d.sets;
+    *count = d.count;
+out:
+    core_free(d.head);
+    core_free(d.unit_of);
+    core_free(d.in);
+    return rc;
 }
 
 enum core_rc nn_split_encoded_bytes(const struct nn_model *m, const bool *a,

@@ -781,6 +781,18 @@ float nn_half_to_float(uint16_t h);
  * out: it sends the same tensor as the prefix after it. Returns count. */
 size_t nn_model_cut_prefixes(const struct nn_model *m, size_t *k);
 
+/* The cuts worth splitting at that are no prefix of the layer order (a DAG
+ * cut across branches: what DAG-cutting policies such as dads choose): every
+ * set of layers closed under predecessors and made of whole problem layers
+ * (the units nn_model_cut_prefixes groups), without the last layer, that is
+ * no prefix. *sets (allocated, core_free) holds *count of them, n_layers
+ * bools each (member[] as nn_split_accuracy takes it), in the order of a
+ * walk deciding problem layers in layer order, each left out before it is
+ * taken. CORE_E_INPUT when more than limit exist, CORE_E_NOMEM. A chain has
+ * none. */
+enum core_rc nn_model_cut_dag(const struct nn_model *m, size_t limit, bool **sets, size_t *count,
+                              struct core_err *e);
+
 /* Bytes one inference sends at split a (nn_model_split_crossing) with each
  * crossing tensor encoded by enc, in *bytes. CORE_E_NOMEM. */
 enum core_rc nn_split_encoded_bytes(const struct nn_model *m, const bool *a,

@@ -179,8 +179,12 @@ static enum core_rc build_cuts(struct policy_solver *s, const struct bits *set, 
         struct policy_cut *k = &s->cuts[c];
         struct bits b = sorted[c];
         bool read_outside[COMPUTE_PLAN_MAX_LAYERS + 1] = {false}; /* [0]: model input */
+        struct compute_layer_set ue;
         size_t j;
         uint32_t q;
+
+        static_assert(sizeof(ue.w) == sizeof(b.w), "a cut's bits are a compute_layer_set");
+        memcpy(ue.w, b.w, sizeof(ue.w));
 
         k->size = (uint16_t)popcount_bits(&b);
         k->fparent = k->gparent = POLICY_NO_CUT;
@@ -205,8 +209,7 @@ static enum core_rc build_cuts(struct policy_solver *s, const struct bits *set, 
                 if (bit_get(&b, j) && read_outside[1 + j])
                     bytes += compute_problem_tensor_bytes(p, en, 1 + j);
             s->enc_bytes[c * s->n_enc + en] = bytes;
-            s->enc_acc[c * s->n_enc + en] = compute_problem_accuracy(
-                p, en, k->size, k->size == 0 || k->last + 1u == k->size);
+            s->enc_acc[c * s->n_enc + en] = compute_problem_accuracy(p, en, &ue, k->size);
         }
         if (k->size > 0) {
             bit_set(&b, k->last, false);

@@ -10,9 +10,14 @@
  * Splits. A row's split k is a prefix of the model's layer order (the
  * device runs layers 0..k-1, nn_model_cut_prefixes); problem prefix g (its
  * problem layers 0..g-1, proto_layers' groups) runs the nn layers whose
- * group is below g, which is that prefix when they are layers 0..k-1. Every
- * row must fall on such a prefix, and the bytes it says one inference sends
- * must be what the problem's tensors send there under its encoding: a file
+ * group is below g, which is that prefix when they are layers 0..k-1. A
+ * row's split may also be a cut that is no prefix (`coinfer accuracy --cuts
+ * all`: a DAG cut across branches, the device's nn layers listed): it must
+ * hold whole groups, closed under predecessors, and becomes the problem's
+ * measured cut of those groups (compute_problem_cut_accuracy; a prefix of
+ * the problem's order when the groups are its first ones). Every row must
+ * fall on such a cut, and the bytes it says one inference sends must be
+ * what the problem's tensors send there under its encoding: a file
  * measured on another model is refused, naming its line. (Under fp32 the
  * model input is left out of that check: the problem sends it as the UE
  * holds it, input-element bytes an element, where `coinfer accuracy` counts
@@ -40,20 +45,67 @@ static long nn_split_of(const struct proto_layers *ml, size_t g)
     return (long)k;
 }
 
-/* Bytes crossing problem prefix g under encoding en: every tensor made
- * before it (the model input, a layer below g) read at or after it. */
-static double prefix_bytes(const struct compute_problem *p, size_t g, uint32_t en)
+/* Bytes crossing from the problem layers in[] (the UE's) to the rest under
+ * encoding en: every tensor made in it (or the model input) read outside
+ * it; *input whether the model input is among them. */
+static double cut_bytes(const struct compute_problem *p, const bool *in, uint32_t en, bool *input)
 {
     bool read_after[COMPUTE_PLAN_MAX_LAYERS + 1] = {false};
     double sum = 0;
 
-    for (size_t i = g; i < p->n_layers; i++)
-        for (uint32_t j = 0; j < p->layers[i].n_inputs; j++)
-            read_after[1 + p->layers[i].inputs[j]] = true;
-    for (size_t t = 0; t <= g; t++)
-        if (read_after[t])
+    for (size_t i = 0; i < p->n_layers; i++)
+        if (!in[i])
+            for (uint32_t j = 0; j < p->layers[i].n_inputs; j++)
+                read_after[1 + p->layers[i].inputs[j]] = true;
+    *input = read_after[0];
+    for (size_t t = 0; t <= p->n_layers; t++)
+        if (read_after[t] && (t == 0 || in[t - 1]))
             sum += compute_problem_tensor_bytes(p, en, t);
     return sum;
+}
+
+/* The problem layers of a row's cut that is no prefix (row->cut) in in[],
+ * checked: whole groups, closed under predecessors, the last left out. */
+static enum core_rc cut_groups(const struct io_accuracy_row *row, const char *path,
+                               const struct proto_layers *ml, const struct compute_problem *p,
+                               bool *in, struct core_err *e)
+{
+    bool *member = core_calloc(ml->n, sizeof(*member));
+    enum core_rc rc = CORE_OK;
+
+    if (!member)
+        return core_err(e, CORE_E_NOMEM, "out of memory for a cut");
+    if (!io_accuracy_cut_parse(row->cut, ml->n, member)) {
+        rc = core_err(e, CORE_E_INPUT,
+                      "%s:%d: split %s names layers beyond this model's %zu: measured on "
+                      "another model?", path, row->line, row->cut, ml->n);
+        goto out;
+    }
+    for (size_t g = 0; g < p->n_layers; g++)
+        in[g] = member[ml->last[g]];
+    for (size_t i = 0; i < ml->n; i++)
+        if (member[i] != in[ml->group_of[i]]) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: split %s cuts through a problem layer (layers grouped as the "
+                          "policies see them): measured on another model?",
+                          path, row->line, row->cut);
+            goto out;
+        }
+    for (size_t g = 0; g < p->n_layers && rc == CORE_OK; g++)
+        for (uint32_t j = 0; in[g] && j < p->layers[g].n_inputs; j++)
+            if (p->layers[g].inputs[j] >= 0 && !in[p->layers[g].inputs[j]]) {
+                rc = core_err(e, CORE_E_INPUT,
+                              "%s:%d: split %s is no cut of this model (a layer on the device "
+                              "reads one that is not): measured on another model?",
+                              path, row->line, row->cut);
+                break;
+            }
+    if (rc == CORE_OK && in[p->n_layers - 1])
+        rc = core_err(e, CORE_E_INPUT, "%s:%d: split %s leaves nothing to the edge", path,
+                      row->line, row->cut);
+out:
+    core_free(member);
+    return rc;
 }
 
 enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path,
@@ -111,7 +163,11 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
     for (size_t r = 0; r < acc->n_rows; r++) {
         const struct io_accuracy_row *row = &acc->rows[r];
         struct nn_encoding en;
-        size_t g, k;
+        struct compute_layer_set ue = {{0}};
+        bool in[COMPUTE_PLAN_MAX_LAYERS], input;
+        char num[16];
+        const char *split_text = row->cut ? row->cut : num;
+        size_t g, k, n_in;
         double bytes;
 
         nn_encoding_parse(row->encoding, &en);
@@ -119,21 +175,47 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
             if (encs[k].kind == en.kind &&
                 (en.kind != NN_ENC_TOPK || encs[k].topk_fraction == en.topk_fraction))
                 break;
-        for (g = 0; g < p->n_layers && splits[g] != (long)row->split; g++)
-            continue;
-        if (g == p->n_layers)
+        if (row->cut) {
+            rc = cut_groups(row, path, ml, p, in, e);
+            if (rc != CORE_OK)
+                return rc;
+            for (g = 0; g < p->n_layers; g++)
+                if (in[g])
+                    compute_layer_set_add(&ue, g);
+            n_in = 0;
+            for (g = 0; g < p->n_layers; g++)
+                n_in += in[g];
+        } else {
+            for (g = 0; g < p->n_layers && splits[g] != (long)row->split; g++)
+                continue;
+            if (g == p->n_layers)
+                return core_err(e, CORE_E_INPUT,
+                                "%s:%d: split %u is no cut of this model's problem (its layers "
+                                "grouped as the policies see them): measured on another model?",
+                                path, row->line, row->split);
+            for (size_t i = 0; i < p->n_layers; i++)
+                in[i] = i < g;
+            n_in = g;
+            snprintf(num, sizeof(num), "%u", row->split);
+        }
+        bytes = cut_bytes(p, in, (uint32_t)k, &input);
+        if ((k != 0 || !input) && bytes != (double)row->bytes)
             return core_err(e, CORE_E_INPUT,
-                            "%s:%d: split %u is no cut of this model's problem (its layers "
-                            "grouped as the policies see them): measured on another model?",
-                            path, row->line, row->split);
-        bytes = prefix_bytes(p, g, (uint32_t)k);
-        if ((k != 0 || g != 0) && bytes != (double)row->bytes)
-            return core_err(e, CORE_E_INPUT,
-                            "%s:%d: split %u sends %llu B under %s, but this model sends %.0f B "
-                            "there: measured on another model?", path, row->line, row->split,
+                            "%s:%d: split %s sends %llu B under %s, but this model sends %.0f B "
+                            "there: measured on another model?", path, row->line, split_text,
                             (unsigned long long)row->bytes, row->encoding, bytes);
-        if (k > 0)
-            p->encodings[k].accuracy[g] = row->accuracy;
+        if (k == 0)
+            continue;
+        if (!row->cut || compute_layer_set_is_prefix(&ue, n_in)) {
+            p->encodings[k].accuracy[n_in] = row->accuracy;
+        } else {
+            struct compute_cut_accuracy *ca;
+
+            rc = compute_problem_cut_accuracy(p, &ue, &ca, e);
+            if (rc != CORE_OK)
+                return rc;
+            ca->accuracy[k] = row->accuracy;
+        }
     }
     if (!nn_encoding_parse(fixed, &want))
         return core_err(e, CORE_E_INPUT, "encoding '%s' is not fp32, fp16, int8, int4 or topk:F",

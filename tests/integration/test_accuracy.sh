@@ -3,8 +3,9 @@
 # encoding on the shipped LeNet-5 (the first 200 test images keep it quick),
 # fp32 and top-k of every value equal to the whole model at every split, the
 # byte counts of the encodings, the summary lines, the same table twice, the
-# rows of the accuracy table with --db (and coinfer export of them), and the
-# usage errors (exit 2).
+# rows of the accuracy table with --db (and coinfer export of them), --cuts
+# all's cuts across the residual network's branches (and none more on a
+# chain), and the usage errors (exit 2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -63,6 +64,24 @@ expect_exit 0 "accuracy again, no --db" "$COINFER" accuracy "$MODEL" --weights "
     --limit 200 --encodings fp32,int8,topk:1 --quiet
 expect_eq "the same table twice" "$OUT" "$FIRST"
 
+# ---- --cuts all: the residual network's cuts across branches -----------------------------
+RMODEL=models/resnet-fmnist.xml
+expect_exit 0 "accuracy --cuts all on resnet-fmnist, 100 images" "$COINFER" accuracy "$RMODEL" \
+    --weights models/resnet-fmnist.weights --cuts all --limit 100 --encodings fp32,int8 --quiet
+DAG=$(grep -E '^[0-9]+-' <<<"$OUT")
+# blocks 2 and 3 (1x1 shortcut convolutions): the shortcut alone, or it with the first conv
+expect_eq "four cuts across branches, after the 17 prefixes, two encodings each" \
+    "$(grep -cE '^ +[0-9]+  ' <<<"$OUT") $(awk '{print $1 ":" $2}' <<<"$DAG" | uniq | tr '\n' ' ')" \
+    "34 0-9,15-16:b1_relu+b2_down_bn 0-12,15-16:b2_relu1+b2_down_bn 0-18,24-25:b2_relu+b3_down_bn 0-21,24-25:b3_relu1+b3_down_bn "
+expect_eq "fp32 is the whole model at every cut across branches" \
+    "$(awk '$3 == "fp32" && $7 != "+0.00"' <<<"$DAG")" ""
+# b1_relu 16x28x28 and b2_down_bn 48x14x14: fp32 4 B a value, int8 5 + 1 B a value each
+expect_eq "the bytes of both crossing tensors" \
+    "$(awk '$1 == "0-9,15-16" {print $4}' <<<"$DAG" | tr '\n' ' ')" "87808 21962 "
+expect_exit 0 "accuracy --cuts all on a chain" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
+    --limit 200 --encodings fp32,int8,topk:1 --cuts all --quiet
+expect_eq "a chain has no cut but its prefixes: the same table" "$OUT" "$FIRST"
+
 # ---- usage errors ------------------------------------------------------------------------
 expect_exit 2 "no MODEL" "$COINFER" accuracy
 expect_match "no MODEL: says so" "$ERR" "MODEL is missing"
@@ -72,6 +91,13 @@ expect_exit 2 "a bad encoding" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS"
 expect_match "a bad encoding: named" "$ERR" "'int9' is not an encoding"
 expect_exit 2 "topk beyond 1" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --encodings topk:1.5
 expect_exit 2 "--limit 0" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --limit 0
+expect_exit 2 "--cuts some" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --cuts some
+expect_match "--cuts some: named" "$ERR" "--cuts 'some' is neither prefixes nor all"
+expect_exit 2 "--cuts all with --db" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
+    --cuts all --db "$TMP/b.db"
+expect_match "--cuts all with --db: says why" "$ERR" "not with --cuts all"
+expect_exit 2 "--cuts with --exits" "$COINFER" accuracy models/lenet5-exits.xml \
+    --weights models/lenet5-exits.weights --exits --cuts all
 expect_exit 2 "--threads 999" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --threads 999
 expect_exit 2 "an unknown option" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --bogus
 expect_exit 2 "an unknown model" "$COINFER" accuracy nosuchmodel --weights "$WEIGHTS"

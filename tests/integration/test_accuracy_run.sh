@@ -8,7 +8,9 @@
 # (top-25 % at the input, 75.14 %) gives its measured rate within a binomial interval.
 # inferences.encoding names what each inference sent: int4 for joint (int8 at
 # accuracy-weight 1000), fp32 for the fixed policies, none for local, the forced one.
-# Bad accuracy data and encodings are usage errors naming the file and line.
+# Bad accuracy data and encodings are usage errors naming the file and line. On the
+# residual network, the cuts across branches `coinfer accuracy --cuts all` measures give
+# the inferences that random sends there their correctness.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -160,3 +162,43 @@ expect_exit 0 "and a run with it draws correctness" \
     --set simulation@duration=5s --db "$TMP/d.db" --quiet
 expect_eq "...for every finished inference" \
     "$(sql "$TMP/d.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+
+# Cuts across branches: random sends the fixed int8 at whatever cut it draws. With data of
+# the prefixes only, its inferences at a cut that is no prefix (plan_order set) have no
+# known accuracy; with `coinfer accuracy --cuts all`'s data every one has it.
+"$COINFER" accuracy models/resnet-fmnist.xml --weights models/resnet-fmnist.weights \
+    --cuts all --limit 100 --quiet >"$TMP/dag.accuracy" 2>/dev/null
+grep -vE '^[0-9]+-|^encoding=' "$TMP/dag.accuracy" >"$TMP/prefix.accuracy"
+for f in prefix dag; do
+    expect_exit 0 "random with int8 on the residual network, $f accuracy data" \
+        "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --policy random \
+        --set simulation@duration=20s --set "model[resnet-fmnist]@accuracy=$TMP/$f.accuracy" \
+        --set 'model[resnet-fmnist]@encoding=int8' --db "$TMP/$f.db" --quiet
+done
+across() {
+    sql "$TMP/$1.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND
+                      encoding = 'int8' AND plan_order IS NOT NULL AND $2"
+}
+expect_match "random sends int8 at cuts across branches" "$(across dag 1)" '^[1-9]'
+expect_eq "...the same inferences under both data" "$(across prefix 1)" "$(across dag 1)"
+expect_eq "...whose correctness is unknown with the prefixes' data" \
+    "$(across prefix 'correct IS NULL')" "$(across dag 1)"
+expect_eq "...and known with --cuts all's" "$(across dag 'correct IS NULL')" 0
+expect_eq "every finished inference has correct set with --cuts all's data" \
+    "$(sql "$TMP/dag.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+sed 's/^\(0-9,15-16  b1_relu+b2_down_bn fp32 *\)87808/\187812/' "$TMP/dag.accuracy" \
+    >"$TMP/other.accuracy"
+expect_exit 2 "a cut across branches that sends other bytes is refused" \
+    "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --set simulation@duration=5s \
+    --set "model[resnet-fmnist]@accuracy=$TMP/other.accuracy" --db "$TMP/e.db" --quiet
+expect_match "...naming its file, line and cut" "$ERR" 'other\.accuracy:[0-9]+: split 0-9,15-16 sends 87812 B'
+sed 's/^0-9,15-16 /0-10,15-16 /' "$TMP/dag.accuracy" >"$TMP/other.accuracy"
+expect_exit 2 "a cut through a problem layer is refused" \
+    "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --set simulation@duration=5s \
+    --set "model[resnet-fmnist]@accuracy=$TMP/other.accuracy" --db "$TMP/e.db" --quiet
+expect_match "...saying so" "$ERR" 'other\.accuracy:[0-9]+: split 0-10,15-16 cuts through a problem layer'
+sed 's/^0-9,15-16 /0-8,15-16 /' "$TMP/dag.accuracy" >"$TMP/other.accuracy"
+expect_exit 2 "a set that is not closed under predecessors is refused" \
+    "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --set simulation@duration=5s \
+    --set "model[resnet-fmnist]@accuracy=$TMP/other.accuracy" --db "$TMP/e.db" --quiet
+expect_match "...saying so" "$ERR" 'other\.accuracy:[0-9]+: split 0-8,15-16 is no cut of this model'

@@ -1,7 +1,8 @@
 /*
  * test_accuracy.c — a split classifier's accuracy under an encoding
  * (sim/nn/accuracy.c): the cut points of a graph with fused and reshaping
- * layers and of a residual block; fp32 and top-k of every value giving the
+ * layers and of a residual block; the cuts across the branches of a
+ * diamond (nn_model_cut_dag), its split's bytes and fp32 accuracy; fp32 and top-k of every value giving the
  * whole model's predictions at every split; the bytes that cross; and the
  * errors (a part holding the last layer, an unclosed part, a stop).
  */
@@ -113,6 +114,62 @@ static void test_accuracy_cut_points_skip_layers_that_join_their_producer(void *
     nn_model_destroy(r);
 }
 
+/* conv 0 of the input; two branches, conv 1 and conv 2 of it; add 3 of
+ * both; flatten 4 (joins the add); fc 5: the cuts are the prefixes and one
+ * across the branches, {0, 2}. */
+static struct nn_model *diamond(void)
+{
+    const struct nn_shape s = {BATCH, 1, 8, 8};
+    const struct nn_params conv = {.out_channels = 2, .kernel_h = 3, .pad = 1, .bias = true};
+    struct nn_model *m;
+
+    assert_int_equal(nn_model_create(&s, &m, &err), CORE_OK);
+    add(m, NN_OP_CONV2D, &conv, NN_INPUT, -2);
+    add(m, NN_OP_CONV2D, &conv, 0, -2);
+    add(m, NN_OP_CONV2D, &conv, 0, -2);
+    add(m, NN_OP_ADD, NULL, 1, 2);
+    add(m, NN_OP_FLATTEN, NULL, 3, -2);
+    add(m, NN_OP_FC, &(struct nn_params){.out_channels = CLASSES, .bias = true}, 4, -2);
+    assert_int_equal(nn_model_finalize(m, 6, &err), CORE_OK);
+    return m;
+}
+
+static void test_accuracy_dag_cuts_are_the_cuts_across_branches(void **state)
+{
+    const bool across[] = {true, false, true, false, false, false};
+    const struct nn_encoding encs[] = {{NN_ENC_FP32, 0}, {NN_ENC_INT8, 0}};
+    const struct nn_split_accuracy_config c = {.encs = encs, .n_encs = 2, .threads = 1};
+    struct nn_model *m = diamond(), *ch = chain();
+    struct nn_dataset *d = data_for(m);
+    size_t count, correct[2];
+    bool *sets;
+    uint64_t bytes;
+
+    (void)state;
+    assert_int_equal(nn_model_cut_dag(m, 16, &sets, &count, &err), CORE_OK);
+    assert_int_equal(count, 1);
+    assert_memory_equal(sets, across, sizeof(across));
+    /* split there: conv 1's input (conv 0's output) and conv 2's output cross, 2x8x8 each */
+    assert_int_equal(nn_split_encoded_bytes(m, sets, &encs[0], &bytes, &err), CORE_OK);
+    assert_int_equal(bytes, 2 * 2 * 64 * sizeof(float));
+    assert_int_equal(nn_split_encoded_bytes(m, sets, &encs[1], &bytes, &err), CORE_OK);
+    assert_int_equal(bytes, 2 * (5 + 2 * 64));
+    /* fp32 gives the whole model's predictions (the labels) */
+    assert_int_equal(nn_split_accuracy(m, d, sets, &c, correct, &err), CORE_OK);
+    assert_int_equal(correct[0], ITEMS);
+    core_free(sets);
+    /* more than the limit: an error */
+    assert_int_equal(nn_model_cut_dag(m, 0, &sets, &count, &err), CORE_E_INPUT);
+    assert_null(sets);
+    /* a chain has none */
+    assert_int_equal(nn_model_cut_dag(ch, 16, &sets, &count, &err), CORE_OK);
+    assert_int_equal(count, 0);
+    core_free(sets);
+    nn_dataset_destroy(d);
+    nn_model_destroy(ch);
+    nn_model_destroy(m);
+}
+
 static void test_accuracy_fp32_and_all_of_topk_give_the_whole_model(void **state)
 {
     const struct nn_encoding encs[] = {{NN_ENC_FP32, 0}, {NN_ENC_TOPK, 1.0}, {NN_ENC_INT4, 0}};
@@ -181,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         ATEST(test_accuracy_cut_points_skip_layers_that_join_their_producer),
         ATEST(test_accuracy_fp32_and_all_of_topk_give_the_whole_model),
+        ATEST(test_accuracy_dag_cuts_are_the_cuts_across_branches),
         ATEST(test_accuracy_refuses_bad_parts_and_stops_when_asked),
     };
 

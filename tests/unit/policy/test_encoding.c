@@ -88,6 +88,31 @@ static void random_encodings(struct compute_problem *p, struct core_rng *r, size
                                   ? NAN
                                   : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
     }
+    /* a DAG's measured cuts across branches: random ideals that are no prefix */
+    for (int tries = 0; tries < 4; tries++) {
+        struct compute_layer_set ue = {{0}};
+        struct compute_cut_accuracy *c;
+        size_t n_ue = 0;
+
+        for (size_t i = 0; i + 1 < p->n_layers; i++) {
+            bool ready = core_rng_uniform(r) < 0.6;
+
+            for (uint32_t j = 0; ready && j < p->layers[i].n_inputs; j++)
+                ready = p->layers[i].inputs[j] < 0 ||
+                        compute_layer_set_has(&ue, (size_t)p->layers[i].inputs[j]);
+            if (ready) {
+                compute_layer_set_add(&ue, i);
+                n_ue++;
+            }
+        }
+        if (compute_layer_set_is_prefix(&ue, n_ue))
+            continue;
+        assert_core_rc(compute_problem_cut_accuracy(p, &ue, &c, &err), CORE_OK);
+        for (size_t k = 1; k < n_enc; k++)
+            c->accuracy[k] = core_rng_uniform(r) < 0.2
+                                 ? NAN
+                                 : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
+    }
     p->fixed_encoding = (uint8_t)core_rng_below(r, n_enc);
     assert_core_rc(compute_problem_check(p, &err), CORE_OK);
 }
@@ -207,24 +232,99 @@ static void test_plan_cost_prices_the_encoded_bytes_and_the_accuracy(void **stat
     compute_problem_fini(&p);
 }
 
-static void test_accuracy_of_a_cut_that_is_no_prefix_is_unknown_but_under_fp32(void **state)
+/* The set of layers listed in l[0..n). */
+static struct compute_layer_set layer_set(const size_t *l, size_t n)
+{
+    struct compute_layer_set s = {{0}};
+
+    for (size_t i = 0; i < n; i++)
+        compute_layer_set_add(&s, l[i]);
+    return s;
+}
+
+static void test_accuracy_of_an_unmeasured_cut_that_is_no_prefix_is_unknown_but_under_fp32(
+    void **state)
 {
     struct compute_problem p;
+    struct compute_layer_set l0 = layer_set((size_t[]){0}, 1), l1 = layer_set((size_t[]){1}, 1);
+    struct compute_layer_set all = layer_set((size_t[]){0, 1, 2}, 3);
+    struct compute_layer_set l01 = layer_set((size_t[]){0, 1}, 2);
 
     (void)state;
     assert_core_rc(compute_problem_init(&p, 3, 1, 1, &err), CORE_OK);
     assert_core_rc(compute_problem_encodings_init(&p, 2, &err), CORE_OK);
     p.accuracy = 0.9;
     p.encodings[1].accuracy[1] = 0.8;
-    assert_true(isnan(compute_problem_accuracy(&p, 1, 1, false)));
-    assert_near(compute_problem_accuracy(&p, 1, 1, true), 0.8, 0);
-    assert_near(compute_problem_accuracy(&p, 0, 1, false), 0.9, 0);
-    assert_near(compute_problem_accuracy(&p, 1, 3, false), 0.9, 0);
-    assert_true(isnan(compute_problem_accuracy(&p, 1, 2, true))); /* not measured */
+    assert_true(isnan(compute_problem_accuracy(&p, 1, &l1, 1)));
+    assert_near(compute_problem_accuracy(&p, 1, &l0, 1), 0.8, 0);
+    assert_near(compute_problem_accuracy(&p, 0, &l1, 1), 0.9, 0);
+    assert_near(compute_problem_accuracy(&p, 1, &all, 3), 0.9, 0);
+    assert_true(isnan(compute_problem_accuracy(&p, 1, &l01, 2))); /* not measured */
     compute_problem_fini(&p);
     /* no encodings: unknown everywhere */
     assert_core_rc(compute_problem_init(&p, 3, 1, 1, &err), CORE_OK);
-    assert_true(isnan(compute_problem_accuracy(&p, 0, 3, true)));
+    assert_true(isnan(compute_problem_accuracy(&p, 0, &all, 3)));
+    compute_problem_fini(&p);
+}
+
+static void test_a_measured_cut_that_is_no_prefix_gives_its_accuracy_to_plans_and_solvers(
+    void **state)
+{
+    /* a diamond: 0 reads the input, 1 and 2 read 0, 3 reads 1 and 2 */
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_cut_accuracy *c, *again;
+    struct compute_layer_set l02 = layer_set((size_t[]){0, 2}, 2);
+    struct compute_layer_set l01 = layer_set((size_t[]){0, 1}, 2);
+    struct compute_plan pl = {.n_layers = 4, .n_ue = 2, .order = {0, 2, 1, 3}, .encoding = 1};
+    struct compute_plan_cost cost;
+
+    (void)state;
+    assert_false(compute_layer_set_is_prefix(&l02, 2));
+    assert_true(compute_layer_set_is_prefix(&l01, 2));
+    assert_core_rc(compute_problem_init(&p, 4, 1, 1, &err), CORE_OK);
+    p.input_bytes = 1000;
+    for (size_t i = 0; i < 4; i++) {
+        p.layers[i].n_inputs = 1;
+        p.layers[i].inputs[0] = i == 0 ? -1 : 0;
+        p.layers[i].out_bytes = 1000;
+        p.latency_s[COMPUTE_SIDE_UE][i] = p.latency_s[COMPUTE_SIDE_EDGE][i] = 0.001;
+    }
+    p.layers[3].n_inputs = 2;
+    p.layers[3].inputs[0] = 1;
+    p.layers[3].inputs[1] = 2;
+    p.copy_bytes_per_s[COMPUTE_SIDE_UE] = p.copy_bytes_per_s[COMPUTE_SIDE_EDGE] = 1e9;
+    assert_core_rc(compute_problem_encodings_init(&p, 2, &err), CORE_OK);
+    snprintf(p.encodings[0].name, sizeof(p.encodings[0].name), "fp32");
+    snprintf(p.encodings[1].name, sizeof(p.encodings[1].name), "int8");
+    for (size_t t = 0; t <= 4; t++)
+        p.encodings[1].tensor_bytes[t] = 250;
+    p.accuracy = 0.9;
+    p.encodings[1].accuracy[2] = 0.85; /* the prefix {0, 1} */
+    assert_core_rc(compute_problem_cut_accuracy(&p, &l02, &c, &err), CORE_OK);
+    c->accuracy[1] = 0.7;
+    assert_core_rc(compute_problem_cut_accuracy(&p, &l02, &again, &err), CORE_OK);
+    assert_ptr_equal(again, c); /* one entry per cut */
+    assert_int_equal(p.n_cut_accuracies, 1);
+    assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
+    assert_near(compute_problem_accuracy(&p, 1, &l02, 2), 0.7, 0);
+    assert_near(compute_problem_accuracy(&p, 1, &l01, 2), 0.85, 0);
+    assert_near(compute_problem_accuracy(&p, 0, &l02, 2), 0.9, 0); /* fp32: lossless */
+    /* a plan whose UE runs {0, 2}: the cut's accuracy, in its cost too */
+    memset(&st, 0, sizeof(st));
+    st.edge_available = true;
+    st.ul_rate_bps = st.dl_rate_bps = 1e6;
+    st.w_latency = 1;
+    st.w_accuracy = 1;
+    for (size_t k = 0; k < COMPUTE_PLAN_MAX_OPTIONS; k++)
+        st.wait_s[COMPUTE_SIDE_UE][k] = st.wait_s[COMPUTE_SIDE_EDGE][k] = 0;
+    assert_core_rc(compute_plan_check(&p, &pl, true, &err), CORE_OK);
+    assert_near(compute_plan_accuracy(&p, &pl), 0.7, 0);
+    compute_plan_cost(&p, &st, &pl, &cost);
+    assert_near(cost.accuracy, 0.7, 0);
+    /* out of range: refused by the check */
+    c->accuracy[1] = -0.1;
+    assert_core_rc(compute_problem_check(&p, &err), CORE_E_INPUT);
     compute_problem_fini(&p);
 }
 
@@ -468,7 +568,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_plan_cost_prices_the_encoded_bytes_and_the_accuracy),
-        TEST(test_accuracy_of_a_cut_that_is_no_prefix_is_unknown_but_under_fp32),
+        TEST(test_accuracy_of_an_unmeasured_cut_that_is_no_prefix_is_unknown_but_under_fp32),
+        TEST(test_a_measured_cut_that_is_no_prefix_gives_its_accuracy_to_plans_and_solvers),
         TEST(test_problem_check_refuses_bad_encodings),
         TEST(test_joint_chooses_int8_on_a_scarce_uplink_and_fp32_on_a_plentiful_one),
         TEST(test_fixed_encoding_is_what_the_other_policies_send),
