@@ -84,6 +84,7 @@ static const struct policy_ops table[] = {
         .truth = false,
         .on_device = false,
         .encodes = true,
+        .exits = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -97,6 +98,7 @@ static const struct policy_ops table[] = {
         .truth = true,
         .on_device = false,
         .encodes = true,
+        .exits = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -199,6 +201,11 @@ bool policy_truth(enum policy_kind k)
 bool policy_encodes(enum policy_kind k)
 {
     return policy_ops_of(k)->encodes;
+}
+
+bool policy_chooses_exit(enum policy_kind k)
+{
+    return policy_ops_of(k)->exits;
 }
 
 bool policy_on_device(enum policy_kind k)

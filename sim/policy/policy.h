@@ -137,6 +137,15 @@ bool policy_on_device(enum policy_kind k);
  * encoding (fp32 unless the scenario says otherwise). */
 bool policy_encodes(enum policy_kind k);
 
+/* True when policy k chooses where each inference ends among a problem's
+ * early exits (compute.h, "Early exits"): joint and oracle minimise the
+ * objective over the exit with the cut, options and encoding (exact: the
+ * best plan of each exit's right-sized problem, then the best of those);
+ * edgent maximises accuracy under the deadline. Every other policy ends at
+ * the problem's fixed exit (the model's output unless the scenario says
+ * otherwise), deciding on that exit's problem as on any other. */
+bool policy_chooses_exit(enum policy_kind k);
+
 /* True when policy k decides with a trained agent (rl): its solver comes
  * from policy_solver_create_agent, and it decides on whole requests
  * (policy_decide_request). */

@@ -79,6 +79,8 @@ struct policy_ops {
     bool needs_agent;   /* it decides with a trained agent (policy_needs_agent) */
     bool encodes;       /* it chooses the uplink's encoding with the plan (policy_encodes);
                            the others send the problem's fixed encoding */
+    bool exits;         /* it chooses where the inference ends among the problem's early
+                           exits (policy_chooses_exit); the others end at its fixed exit */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */
@@ -165,6 +167,9 @@ struct policy_solver {
                                          B (e = 0: cross_bytes) (owned; NULL: no encodings) */
     double *enc_acc;                  /* [n_cuts x n_enc]: its expected accuracy, 0..1 (NAN:
                                          unknown) (owned; NULL: no encodings) */
+    struct policy_solver *exit_solver[COMPUTE_PLAN_MAX_EXITS]; /* the same policy on each
+                                         early exit's right-sized problem (owned; NULL without
+                                         exits, or where it has no valid plan there) */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
