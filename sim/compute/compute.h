@@ -774,6 +774,8 @@ struct compute_decision {
     uint32_t workload;                     /* the UE's workload it came from */
     double t_s;                            /* when, s */
     double deadline_s;                     /* the inference's deadline, s */
+    double t_request_s;                    /* when the inference was requested, s (its
+                                              deadline counts from then) */
     double ue_load;                        /* the UE's busy units over its units, 0..1 */
     double battery_j;                      /* energy left in its battery, J (INFINITY: none) */
     double ul_sinr_db;                     /* its uplink SINR as last reported, dB */

@@ -19,6 +19,7 @@
  *   explore.c  exploration around any policy's plans;
  *   split.c    split, split-default and resource: one option per side's part;
  *   dads.c     dads: the minimum s-t cut of the DAG on the default options;
+ *   edgent.c   edgent: the most accurate (exit, split) within the deadline;
  *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's;
  *   agent_head.c  the learning agent's value model over a family of cuts: its
  *              heads, the decode and the log-space programmes;
@@ -333,6 +334,21 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
                                       struct core_rng *rng, struct compute_plan *out,
                                       struct core_err *e);
 void policy_candidates_release(struct policy_solver *s);
+/* The plan of cut c of s's family with each side's part on its first
+ * candidate (split-default's vector: the side's default option, the
+ * fastest that runs a layer it cannot), the problem's fixed encoding when
+ * it sends, no exit. */
+void policy_candidates_plan(const struct policy_solver *s, uint32_t c, struct compute_plan *out);
+
+/* edgent.c: Edgent, on split-default's preparation and a4. */
+enum core_rc policy_edgent_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_edgent_decide(struct policy_solver *s, const struct compute_state *st,
+                                  struct core_rng *rng, struct compute_plan *out,
+                                  struct core_err *e);
+enum core_rc policy_edgent_decide_request(struct policy_solver *s,
+                                          const struct compute_decision *req,
+                                          struct core_rng *rng, struct compute_plan *out,
+                                          struct core_err *e);
 
 /* dads.c: the minimum s-t cut of the DAG, each side on its default option
  * (split-default's preparation and a4, plus its flow network). */

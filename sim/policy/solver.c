@@ -113,10 +113,15 @@ enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *
     double best;
     enum core_rc rc;
 
+    if (s->ops->exits && s->ops->decide_request) /* edgent: it weighs the exits itself */
+        return settle_encoding(s, s->ops->decide(s, st, rng, out, e), out);
     if (s->p->n_exits == 0)
         return decide_here(s, st, rng, out, e);
     if (!s->ops->exits) {
         uint8_t x = s->p->fixed_exit;
+
+        if (x > 0 && !s->exit_solver[x - 1])
+            x = 0; /* rl: it has no exit solvers, and ends at the output */
 
         rc = decide_here(x ? s->exit_solver[x - 1] : s, st, rng, out, e);
         out->exit = x;

@@ -97,6 +97,7 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
     req->workload = inf->workload;
     req->t_s = now;
     req->deadline_s = inf->deadline_s;
+    req->t_request_s = inf->t_request_s;
     req->ue_load = ue_load(w, ue);
     req->battery_j = ue->battery_j;
     req->ul_sinr_db = ue->last_sinr_db;

@@ -8,7 +8,9 @@
  * encoding on random chains and DAGs with random exits; every other policy
  * ends at the problem's fixed exit and none beats joint (where its plan's
  * accuracy is known: a lossy encoding at an exit has none, so no accuracy
- * term, and is no plan joint may choose).
+ * term, and is no plan joint may choose); edgent takes what brute force over
+ * every (exit, prefix split) on the default options ranks first: the most
+ * accurate plan that meets the deadline, else the fastest.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -412,11 +414,134 @@ static void test_other_policies_end_at_the_fixed_exit_and_none_beats_joint(void 
     core_rng_destroy(r);
 }
 
-static void test_only_joint_and_oracle_choose_the_exit(void **state)
+static void test_only_joint_oracle_and_edgent_choose_the_exit(void **state)
 {
     (void)state;
     for (enum policy_kind k = 0; k < POLICY_KIND_COUNT; k++)
-        assert_int_equal(policy_chooses_exit(k), k == POLICY_JOINT || k == POLICY_ORACLE);
+        assert_int_equal(policy_chooses_exit(k),
+                         k == POLICY_JOINT || k == POLICY_ORACLE || k == POLICY_EDGENT);
+    assert_string_equal(policy_kind_name(POLICY_EDGENT), "edgent");
+}
+
+/* ---- edgent ------------------------------------------------------------------ */
+
+/* Edgent's ranking by brute force over every exit x prefix split of p with
+ * each side on its default option (p has no unsupported entries; the UE
+ * alone: the local plan), under st and deadline: the best plan's (meets,
+ * accuracy, latency). */
+static void edgent_brute_force(const struct compute_problem *p, const struct compute_state *st,
+                               double deadline, bool *meets, double *acc, double *lat)
+{
+    bool any = false;
+
+    for (uint8_t x = 0; x <= p->n_exits; x++) {
+        const struct compute_problem *q = x ? p->exits[x - 1].problem : p;
+
+        for (uint32_t k = 0; k <= q->n_layers; k++) {
+            struct compute_plan pl;
+            struct compute_plan_cost c;
+            double a;
+            bool m, better;
+
+            memset(&pl, 0, sizeof(pl));
+            pl.n_layers = (uint32_t)q->n_layers;
+            pl.n_ue = k;
+            pl.exit = x;
+            for (uint32_t i = 0; i < pl.n_layers; i++) {
+                pl.order[i] = (uint16_t)i;
+                pl.option[i] = (uint8_t)q->default_option[i < k ? COMPUTE_SIDE_UE
+                                                                : COMPUTE_SIDE_EDGE];
+            }
+            pl.encoding = k < pl.n_layers ? p->fixed_encoding : 0;
+            if (k == pl.n_layers) { /* the UE alone: the branch's local plan */
+                struct policy_solver *loc = policy_solver_create(POLICY_LOCAL, q, &err);
+
+                assert_non_null(loc);
+                assert_core_rc(policy_decide(loc, st, NULL, &pl, &err), CORE_OK);
+                policy_solver_destroy(loc);
+                pl.exit = x;
+            }
+            if (compute_plan_check(p, &pl, st->edge_available, NULL) != CORE_OK)
+                continue; /* not a cut of a DAG, or the edge is not offered */
+            compute_plan_cost(p, st, &pl, &c);
+            a = isnan(c.accuracy) ? -INFINITY : c.accuracy;
+            m = c.latency_s <= deadline;
+            better = !any || m != *meets ? (!any || m) : m && a != *acc ? a > *acc
+                                                                         : c.latency_s < *lat;
+            if (better) {
+                any = true;
+                *meets = m;
+                *acc = a;
+                *lat = c.latency_s;
+            }
+        }
+    }
+    assert_true(any);
+}
+
+static void test_edgent_takes_the_most_accurate_plan_in_the_deadline_else_the_fastest(
+    void **state)
+{
+    struct core_rng *r = core_rng_create(25, 0, CORE_RNG_BENCH);
+    size_t exited = 0, missed = 0, checked = 0;
+
+    (void)state;
+    for (int trial = 0; trial < 300; trial++) {
+        struct compute_problem p;
+        struct compute_decision req;
+        struct policy_solver *s;
+        struct compute_plan pl;
+        struct compute_plan_cost c;
+        size_t n = 2 + core_rng_below(r, 4), n_exits = 1 + core_rng_below(r, 3);
+        bool meets;
+        double acc, lat, deadline;
+
+        /* chains: edgent's partition points are the prefixes */
+        assert_core_rc(agentutil_problem_drawn(&p, r, n, false, 1 + core_rng_below(r, 2),
+                                               1 + core_rng_below(r, 2), 0, true, true, &err),
+                       CORE_OK);
+        random_encodings(&p, r, 2);
+        p.fixed_encoding = 0;
+        for (size_t k = 0; k < n_exits; k++)
+            add_exit(&p, r, core_rng_below(r, n - 1), 1 + core_rng_below(r, 2),
+                     p.accuracy - core_rng_uniform_in(r, 0, 0.1));
+        assert_core_rc(compute_problem_check(&p, &err), CORE_OK);
+        s = policy_solver_create(POLICY_EDGENT, &p, &err);
+        assert_non_null(s);
+        memset(&req, 0, sizeof(req));
+        req.kind = COMPUTE_DECIDE_INITIAL;
+        req.problem = &p;
+        agentutil_state(&req.state, r, &p, 0.9, 0);
+        req.t_request_s = 10;
+        req.t_s = 10 + core_rng_uniform_in(r, 0, 0.01);
+        deadline = core_rng_uniform_in(r, 0, 0.08);
+        req.deadline_s = deadline + (req.t_s - req.t_request_s);
+        assert_core_rc(policy_decide_request(s, &req, NULL, &pl, &err), CORE_OK);
+        assert_core_rc(compute_plan_check(&p, &pl, req.state.edge_available, &err), CORE_OK);
+        compute_plan_cost(&p, &req.state, &pl, &c);
+        edgent_brute_force(&p, &req.state, deadline, &meets, &acc, &lat);
+        assert_int_equal(c.latency_s <= deadline, meets);
+        if (meets)
+            assert_near(c.accuracy, acc, 0);
+        assert_near(c.latency_s, lat, 0);
+        exited += pl.exit != 0;
+        missed += !meets;
+        checked++;
+        /* without a deadline: the most accurate plan, the model's output */
+        assert_core_rc(policy_decide(s, &req.state, NULL, &pl, &err), CORE_OK);
+        edgent_brute_force(&p, &req.state, INFINITY, &meets, &acc, &lat);
+        compute_plan_cost(&p, &req.state, &pl, &c);
+        assert_near(c.accuracy, acc, 0);
+        assert_near(c.latency_s, lat, 0);
+        policy_solver_destroy(s);
+        compute_problem_fini(&p);
+    }
+    /* the draws exercised exits, plans in the deadline and plans past it */
+    if (!(exited > checked / 10 && missed > checked / 20 && missed < checked)) {
+        print_error("%zu of %zu at an exit, %zu missed\n", exited, checked, missed);
+        fail();
+    }
+    core_rng_destroy(r);
 }
 
 int main(void)
@@ -426,7 +551,8 @@ int main(void)
         TEST(test_checks_refuse_bad_exits),
         TEST(test_joint_and_oracle_equal_brute_force_over_exits),
         TEST(test_other_policies_end_at_the_fixed_exit_and_none_beats_joint),
-        TEST(test_only_joint_and_oracle_choose_the_exit),
+        TEST(test_only_joint_oracle_and_edgent_choose_the_exit),
+        TEST(test_edgent_takes_the_most_accurate_plan_in_the_deadline_else_the_fastest),
     };
 
     core_init();
