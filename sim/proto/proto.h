@@ -372,7 +372,9 @@ struct proto_outcome {
     bool overridden;         /* the network sent a3 */
     uint32_t restarts;       /* restarts at a new cell after a handover */
     bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
-    const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
+    const struct compute_problem *problem; /* its (device, model) problem, on which the
+                                              plans name their exit (borrowed, lives with
+                                              the world) */
     struct compute_plan plan;              /* the plan executed */
     struct compute_state state;            /* the state plan_decided was decided on */
     struct compute_plan plan_decided;      /* the UE's plan (its last a2) before any a3 */

@@ -7,7 +7,8 @@
 # the same draw under every policy). A fixed exit (<model exit>) moves the other policies
 # there, at its measured accuracy within a binomial interval. Missing exit accuracy data,
 # an unknown exit, an exit without exits="on" and real mode are errors naming the file and
-# line, exit 2.
+# line, exit 2. inferences.exit records where each inference ended; coinfer report prints
+# the shares per run.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -80,3 +81,25 @@ expect_match "... saying so" "$ERR" 'costed mode only'
 expect_exit 0 "exits=off runs as the model without exits" \
     "$COINFER" run "$S" --policy joint --set 'model[lenet5-exits]@exits=off' \
     --set simulation@duration=10s --db "$TMP/d.db" --quiet
+
+# Where each inference ended (inferences.exit, schema 14) and the report's shares.
+exits() {
+    sql "$DB" "SELECT coalesce(group_concat(x, ','), '(none)') FROM (SELECT DISTINCT i.exit AS x
+               FROM inferences i JOIN runs r USING (run_id) WHERE r.policy = '$1'
+               AND i.t_done_s IS NOT NULL ORDER BY x)"
+}
+expect_eq "split's inferences end at the output" "$(exits split)" "output"
+expect_eq "edgent's end at exit1 (the most accurate within 100 ms)" "$(exits edgent)" "exit1"
+expect_match "joint's end at exit1, some at the output" "$(exits joint)" '^exit1(,output)?$'
+expect_exit 0 "report runs" "$COINFER" report "$DB"
+expect_match "the report prints the exits' shares per run" "$OUT" \
+    '^ +[0-9]+  edgent +exit1 100\.00 %$'
+expect_eq "a fixed exit records exit1 on every finished inference" \
+    "$(sql "$DB2" "SELECT group_concat(DISTINCT exit) FROM inferences WHERE t_done_s IS NOT NULL")" \
+    "exit1"
+expect_exit 0 "report on a run without exits" "$COINFER" report "$TMP/d.db"
+if grep -q '^exits:' <<<"$OUT"; then
+    fail "a database where no inference took an exit prints no exits table"
+else
+    pass "a database where no inference took an exit prints no exits table"
+fi
