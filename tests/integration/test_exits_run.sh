@@ -103,3 +103,6 @@ if grep -q '^exits:' <<<"$OUT"; then
 else
     pass "a database where no inference took an exit prints no exits table"
 fi
+expect_exit 2 "exits other than on or off is refused" \
+    "$COINFER" run "$S" --set 'model[lenet5-exits]@exits=maybe' --db "$TMP/c.db"
+expect_match "... naming the model's line" "$ERR" "exits\.xml:[0-9]+: .*exits 'maybe', expected on or off"
