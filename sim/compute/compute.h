@@ -419,10 +419,25 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
  * order (compute_encoding.accuracy), or when it is one of the problem's
  * measured cuts that are no prefix (cut_accuracies: a DAG cut across
  * branches, `coinfer accuracy --cuts all`), else unknown. Copies between
- * resources of one side move the tensors unencoded. */
+ * resources of one side move the tensors unencoded.
+ *
+ * Early exits (issue 12; Edgent's right-sizing, Li et al. 2018). A problem
+ * with accuracy data may offer exits: each reads the output of one of its
+ * layers (the attach point) and ends in a head of its own layers. A plan
+ * that names exit k ends there: the layers after the attach point do not
+ * run, the head runs after it. Such a plan is a plan of the exit's
+ * right-sized problem (compute_exit.problem: the layers the attach point
+ * needs, numbered in the problem's order, then the head's layers, priced
+ * as the problem prices its own; its accuracy the exit's measured one, its
+ * encodings the problem's with the accuracy of lossy ones unknown), and
+ * every compute_plan_* function given the problem and such a plan prices it
+ * on that problem (compute_plan_problem): fewer layers, the head's compute,
+ * and the head's tensors crossing when the cut is after the attach point.
+ * Without exits (n_exits 0) every plan names none and nothing changes. */
 
 #define COMPUTE_PLAN_MAX_LAYERS 256 /* layers of one model */
 #define COMPUTE_PLAN_MAX_ENCODINGS 8 /* encodings a problem offers */
+#define COMPUTE_PLAN_MAX_EXITS 4      /* early exits a problem offers */
 #define COMPUTE_PLAN_MAX_OPTIONS 16 /* options per side */
 #define COMPUTE_PLAN_MAX_INPUTS 8   /* inputs of one layer (add, concat) */
 
@@ -485,6 +500,18 @@ struct compute_cut_accuracy {
                                                     measured; [0] unused: lossless) */
 };
 
+struct compute_problem;
+
+/* An early exit a problem offers (see "Early exits" above). */
+struct compute_exit {
+    char name[48];                   /* the model file's exit name: "exit1" */
+    uint32_t attach;                 /* the problem layer whose output its head reads */
+    double accuracy;                 /* its measured accuracy when every input leaves there,
+                                        0..1 */
+    struct compute_problem *problem; /* the right-sized problem: the layers the attach point
+                                        needs, then the head's (owned; no exits of its own) */
+};
+
 /* A layer as the problem sees it. */
 struct compute_problem_layer {
     uint32_t n_inputs;                       /* inputs, 1..COMPUTE_PLAN_MAX_INPUTS */
@@ -517,6 +544,10 @@ struct compute_problem {
                                     (< n_encodings, or 0) */
     size_t n_cut_accuracies;     /* measured cuts that are no prefix (0 without encodings) */
     struct compute_cut_accuracy *cut_accuracies; /* [n_cut_accuracies] (owned) */
+    size_t n_exits;              /* early exits offered, <= COMPUTE_PLAN_MAX_EXITS (0: none) */
+    struct compute_exit exits[COMPUTE_PLAN_MAX_EXITS]; /* [n_exits], by attach point */
+    uint8_t fixed_exit;          /* the exit a policy that does not choose one takes (0: the
+                                    model's output; k: exits[k - 1]) */
 };
 
 /* Allocate p's arrays for n_layers layers and the given option counts
@@ -525,7 +556,8 @@ struct compute_problem {
 enum core_rc compute_problem_init(struct compute_problem *p, size_t n_layers,
                                   size_t n_ue_options, size_t n_edge_options,
                                   struct core_err *e);
-void compute_problem_fini(struct compute_problem *p); /* frees the arrays; zeroed p is a no-op */
+void compute_problem_fini(struct compute_problem *p); /* frees the arrays and the exits'
+                                                        problems; zeroed p is a no-op */
 
 /* Offer n encodings (2..COMPUTE_PLAN_MAX_ENCODINGS: the lossless encoding 0
  * and at least one other) on an initialised problem whose layers are set:
@@ -606,7 +638,19 @@ struct compute_plan {
     uint8_t option[COMPUTE_PLAN_MAX_LAYERS];   /* by layer index: option on its side */
     uint8_t encoding;                          /* the problem's encoding the uplink sends
                                                   (0: its own bytes; 0 for a local plan) */
+    uint8_t exit;                              /* where the inference ends: 0 the model's
+                                                  output; k the problem's exits[k - 1], whose
+                                                  right-sized problem the plan's layers are */
 };
+
+/* The problem whose layers plan pl runs: p, or the right-sized problem of
+ * the exit it names (p itself when p offers no such exit: a right-sized
+ * problem keeps its plans' exit for the record). */
+static inline const struct compute_problem *compute_plan_problem(const struct compute_problem *p,
+                                                                 const struct compute_plan *pl)
+{
+    return pl->exit > 0 && pl->exit <= p->n_exits ? p->exits[pl->exit - 1].problem : p;
+}
 
 /* The plan's predicted costs under a state. */
 struct compute_plan_cost {
@@ -635,7 +679,7 @@ enum core_rc compute_plan_check(const struct compute_problem *p, const struct co
                                 bool edge_ok, struct core_err *e);
 
 /* Whether plans a and b are the same: the same layers, cut, order,
- * options and encoding (the bytes past n_layers do not count). */
+ * options, encoding and exit (the bytes past n_layers do not count). */
 bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b);
 
 /* The first layer no option of side sd supports (an infinite latency on
@@ -766,6 +810,8 @@ struct compute_decision {
     uint32_t workload;                     /* the UE's workload it came from */
     double t_s;                            /* when, s */
     double deadline_s;                     /* the inference's deadline, s */
+    double t_request_s;                    /* when the inference was requested, s (its
+                                              deadline counts from then) */
     double ue_load;                        /* the UE's busy units over its units, 0..1 */
     double battery_j;                      /* energy left in its battery, J (INFINITY: none) */
     double ul_sinr_db;                     /* its uplink SINR as last reported, dB */

@@ -92,6 +92,11 @@ void compute_problem_fini(struct compute_problem *p)
         core_free(p->encodings[k].accuracy);
     }
     core_free(p->cut_accuracies);
+    for (size_t k = 0; k < p->n_exits; k++) {
+        if (p->exits[k].problem)
+            compute_problem_fini(p->exits[k].problem);
+        core_free(p->exits[k].problem);
+    }
     core_free(p->layers);
     for (s = 0; s < COMPUTE_SIDE_COUNT; s++) {
         core_free(p->latency_s[s]);
@@ -114,6 +119,8 @@ int32_t compute_problem_unsupported(const struct compute_problem *p, enum comput
 int32_t compute_plan_unsupported(const struct compute_problem *p, enum compute_side sd,
                                  const struct compute_plan *pl, uint32_t from, uint32_t to)
 {
+    if (pl)
+        p = compute_plan_problem(p, pl);
     for (size_t k = from; k < to; k++) {
         size_t i = pl ? pl->order[k] : k, o;
 
@@ -209,6 +216,41 @@ enum core_rc compute_problem_cut_accuracy(struct compute_problem *p,
     return CORE_OK;
 }
 
+/* The exits' part of compute_problem_check: each right-sized problem a
+ * valid problem of the same options, with no exits of its own, the
+ * problem's encodings and a known accuracy. */
+static enum core_rc exits_check(const struct compute_problem *p, struct core_err *e)
+{
+    if (p->n_exits > COMPUTE_PLAN_MAX_EXITS)
+        return core_err(e, CORE_E_INPUT, "%zu exits, expected <= %d", p->n_exits,
+                        COMPUTE_PLAN_MAX_EXITS);
+    if (p->fixed_exit > p->n_exits)
+        return core_err(e, CORE_E_INPUT, "fixed exit %u, the problem offers %zu", p->fixed_exit,
+                        p->n_exits);
+    for (size_t k = 0; k < p->n_exits; k++) {
+        const struct compute_exit *x = &p->exits[k];
+        const struct compute_problem *q = x->problem;
+        enum core_rc rc;
+
+        if (!q || x->attach >= p->n_layers)
+            return core_err(e, CORE_E_INPUT, "exit %s: no problem, or attach %u out of range",
+                            x->name, x->attach);
+        if (q->n_exits != 0 || q->n_encodings != p->n_encodings ||
+            q->fixed_encoding != p->fixed_encoding ||
+            !(x->accuracy >= 0 && x->accuracy <= 1) || q->accuracy != x->accuracy)
+            return core_err(e, CORE_E_INPUT, "exit %s: its problem has exits, other encodings "
+                            "or an accuracy other than its %g", x->name, x->accuracy);
+        for (int sd = 0; sd < COMPUTE_SIDE_COUNT; sd++)
+            if (q->n_options[sd] != p->n_options[sd])
+                return core_err(e, CORE_E_INPUT, "exit %s: its problem has other options",
+                                x->name);
+        rc = compute_problem_check(q, e);
+        if (rc != CORE_OK)
+            return rc;
+    }
+    return CORE_OK;
+}
+
 double compute_problem_accuracy(const struct compute_problem *p, uint32_t enc,
                                 const struct compute_layer_set *ue, uint32_t n_ue)
 {
@@ -301,7 +343,9 @@ enum core_rc compute_problem_check(const struct compute_problem *p, struct core_
             return core_err(e, CORE_E_INPUT,
                             "layer %zu is read by no later layer (only the last layer, the "
                             "model's output, may be)", i);
-    return encodings_check(p, e);
+    enum core_rc rc = encodings_check(p, e);
+
+    return rc == CORE_OK ? exits_check(p, e) : rc;
 }
 
 /* ---- plans --------------------------------------------------------------- */
@@ -314,6 +358,7 @@ static enum compute_side side_at(const struct compute_plan *pl, uint32_t k)
 bool compute_plan_equal(const struct compute_plan *a, const struct compute_plan *b)
 {
     return a->n_layers == b->n_layers && a->n_ue == b->n_ue && a->encoding == b->encoding &&
+           a->exit == b->exit &&
            memcmp(a->order, b->order, a->n_layers * sizeof(a->order[0])) == 0 &&
            memcmp(a->option, b->option, a->n_layers * sizeof(a->option[0])) == 0;
 }
@@ -325,6 +370,10 @@ enum core_rc compute_plan_check(const struct compute_problem *p, const struct co
     uint32_t k, j;
     size_t i;
 
+    if (pl->exit > p->n_exits)
+        return core_err(e, CORE_E_INPUT, "plan ends at exit %u, the problem offers %zu",
+                        pl->exit, p->n_exits);
+    p = compute_plan_problem(p, pl);
     if (pl->n_layers != p->n_layers)
         return core_err(e, CORE_E_INPUT, "plan of %u layers for a problem of %zu", pl->n_layers,
                         p->n_layers);
@@ -430,6 +479,7 @@ double compute_plan_crossing_bytes(const struct compute_problem *p,
     double cross[COMPUTE_PLAN_MAX_LAYERS + 1];
 
     CORE_ASSERT(k <= pl->n_layers);
+    p = compute_plan_problem(p, pl);
     tensor_spans(p, pl, from, last);
     crossing_all(p, from, last, k, cross);
     return cross[k];
@@ -455,6 +505,7 @@ double compute_plan_uplink_bytes(const struct compute_problem *p, const struct c
 
     if (pl->n_ue == pl->n_layers)
         return 0;
+    p = compute_plan_problem(p, pl);
     if (pl->encoding == 0)
         return compute_plan_crossing_bytes(p, pl, pl->n_ue);
     tensor_spans(p, pl, from, last);
@@ -465,6 +516,7 @@ double compute_plan_accuracy(const struct compute_problem *p, const struct compu
 {
     struct compute_layer_set ue = {{0}};
 
+    p = compute_plan_problem(p, pl);
     if (p->n_encodings == 0)
         return NAN;
     for (uint32_t k = 0; k < pl->n_ue; k++)
@@ -500,6 +552,7 @@ void compute_plan_cost(const struct compute_problem *p, const struct compute_sta
     uint32_t k;
 
     memset(c, 0, sizeof(*c));
+    p = compute_plan_problem(p, pl);
     tensor_spans(p, pl, from, last);
     crossing_all(p, from, last, pl->n_layers, cross);
     for (k = 0; k < pl->n_layers; k++) {
@@ -555,6 +608,7 @@ size_t compute_plan_segments(const struct compute_problem *p, const struct compu
     size_t n = 0;
     uint32_t k;
 
+    p = compute_plan_problem(p, pl);
     tensor_spans(p, pl, from, last);
     crossing_all(p, from, last, pl->n_layers, cross);
     for (k = 0; k < pl->n_layers; k++) {
@@ -595,6 +649,7 @@ void compute_plan_segment_at(const struct compute_problem *p, const struct compu
     uint32_t first = pos, k;
 
     CORE_ASSERT(pos < pl->n_layers);
+    p = compute_plan_problem(p, pl);
     while (!starts_segment(pl, first))
         first--;
     memset(g, 0, sizeof(*g));

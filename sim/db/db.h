@@ -409,6 +409,10 @@ enum db_query {
                                 per run and encoding, by run_id then count (largest first);
                                 no row unless some inference sent an encoding other than
                                 fp32; schema 13 on */
+    DB_Q_EXITS,              /* run_id, policy, exit ('none' where no plan ran), finished
+                                inferences, the run's finished inferences: per run and exit,
+                                by run_id then count (largest first); no row unless some
+                                inference ended at an early exit; schema 14 on */
     DB_QUERY_COUNT
 };
 

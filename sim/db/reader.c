@@ -154,6 +154,13 @@ static const struct {
                         "WHERE i.t_done_s IS NOT NULL AND EXISTS (SELECT 1 FROM inferences x "
                         "WHERE x.encoding <> 'fp32') GROUP BY i.run_id, i.encoding "
                         "ORDER BY i.run_id, n DESC, e"},
+    [DB_Q_EXITS] = {14, false, "the inferences' exits",
+                    "SELECT i.run_id, r.policy, coalesce(i.exit, 'none') AS x, "
+                    "count(*) AS n, sum(count(*)) OVER (PARTITION BY i.run_id) "
+                    "FROM inferences i JOIN runs r ON r.run_id = i.run_id "
+                    "WHERE i.t_done_s IS NOT NULL AND EXISTS (SELECT 1 FROM inferences y "
+                    "WHERE y.exit <> 'output') GROUP BY i.run_id, i.exit "
+                    "ORDER BY i.run_id, n DESC, x"},
 };
 static_assert(ARRAY_LEN(queries) == DB_QUERY_COUNT, "one query per enum db_query");
 

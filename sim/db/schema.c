@@ -540,6 +540,11 @@ static const struct migration migrations[] = {
     {"inferences: encoding, decided_encoding",
      "ALTER TABLE inferences ADD COLUMN encoding TEXT;\n"
      "ALTER TABLE inferences ADD COLUMN decided_encoding TEXT;\n"},
+    /* 13 -> 14: where each inference ended (issue 12's early exits in
+     * plans): exit is the executed plan's exit by name ('output' for the
+     * model's own output, the model file's exit name for an early exit),
+     * NULL where no plan ran. Rows recorded before have it NULL. */
+    {"inferences: exit", "ALTER TABLE inferences ADD COLUMN exit TEXT;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -26,7 +26,8 @@
  *     encoding the executed plan's uplink encoding by name ("fp32" for a
  *     problem that offers none), NULL where the plan sends nothing (local,
  *     no plan); decided_encoding the decided plan's where an a3 changed
- *     the plan, as decided_split;
+ *     the plan, as decided_split; exit where the executed plan ended
+ *     ("output", or the problem's exit name), NULL without a plan;
  *   messages: src and dst are "ue:<id>" and "cell:<id>", in the direction of
  *     the record's uplink flag; type is proto_msg_type_name; inference_id -1
  *     (a state message) is NULL.
@@ -68,6 +69,26 @@ static void bind_encoding(sqlite3_stmt *st, int col, const struct compute_proble
     }
     name = p->encodings[pl->encoding].name;
     sqlite3_bind_text(st, col, name, (int)strnlen(name, sizeof(p->encodings[0].name)),
+                      SQLITE_TRANSIENT);
+}
+
+/* Where outcome r's plan ended into column col: "output" (the model's own
+ * output), the problem's exit name, NULL where no plan ran. */
+static void bind_exit(sqlite3_stmt *st, int col, const struct proto_outcome *r)
+{
+    const struct compute_problem *p = r->problem;
+    const char *name;
+
+    if (r->no_plan || r->plan.n_layers == 0) {
+        sqlite3_bind_null(st, col);
+        return;
+    }
+    if (r->plan.exit == 0 || r->plan.exit > p->n_exits) {
+        sqlite3_bind_text(st, col, "output", -1, SQLITE_STATIC);
+        return;
+    }
+    name = p->exits[r->plan.exit - 1].name;
+    sqlite3_bind_text(st, col, name, (int)strnlen(name, sizeof(p->exits[0].name)),
                       SQLITE_TRANSIENT);
 }
 
@@ -402,6 +423,7 @@ static void bind_inference(sqlite3_stmt *st, int64_t run_id, const void *row, co
         sqlite3_bind_null(st, 40);
     else
         bind_encoding(st, 40, r->problem, &r->plan);
+    bind_exit(st, 42, r);
 }
 
 static void describe_inference(const void *row, char *buf, size_t size)
@@ -637,10 +659,10 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
                       "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
                       "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
                       "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j, "
-                      "restarts, plan_order, encoding, decided_encoding) "
+                      "restarts, plan_order, encoding, decided_encoding, exit) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                       "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
-                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
+                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
         .row_size = sizeof(struct proto_outcome),
         .per_run = true,
         .bind = bind_inference,

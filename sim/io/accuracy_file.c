@@ -12,6 +12,14 @@
  *   ...
  *   encoding=fp32 max_drop_points=0.00 split=0 layer=input
  *
+ * The file may also hold `coinfer accuracy --exits`'s output for the same
+ * weights (a model with early exits: `{ coinfer accuracy M --weights W;
+ * coinfer accuracy M --weights W --exits; } > FILE`), which starts with
+ * `# NAME, weights W: N test images, confidence ...`: of that section only
+ * the lines `# EXIT after LAYER every image leaving here: accuracy X %, ...`
+ * are read (each exit's accuracy when every input leaves there: Edgent's
+ * right-sizing), the output's and every other line of it skipped.
+ *
  * The first line gives the image count and the whole model's accuracy; each
  * row a split (layers the device runs, nn_model_cut_prefixes; or, for a cut
  * that is no prefix of the layer order, `coinfer accuracy --cuts all`, the
@@ -229,12 +237,41 @@ static bool same_cut(const struct io_accuracy_row *a, const struct io_accuracy_r
     return a->cut ? strcmp(a->cut, b->cut) == 0 : a->split == b->split;
 }
 
+/* A line of the --exits section: an exit's line is kept (the output's and
+ * every other line skipped); an exit twice or too many is an error. */
+static enum core_rc exit_line(const char *path, int n_line, const char *line,
+                              struct io_accuracy *a, struct core_err *e)
+{
+    struct io_accuracy_exit x;
+    double pct;
+    char pctc;
+
+    memset(&x, 0, sizeof(x));
+    if (sscanf(line, "# %47s after %63s every image leaving here: accuracy %lf %c", x.name,
+               x.after, &pct, &pctc) != 4 || pctc != '%' || strcmp(x.name, "output") == 0)
+        return CORE_OK;
+    if (!(pct >= 0 && pct <= 100))
+        return core_err(e, CORE_E_INPUT, "%s:%d: exit %s has accuracy %g %%, expected 0 to 100",
+                        path, n_line, x.name, pct);
+    for (size_t i = 0; i < a->n_exits; i++)
+        if (strcmp(a->exits[i].name, x.name) == 0)
+            return core_err(e, CORE_E_INPUT, "%s:%d: exit %s again (line %d)", path, n_line,
+                            x.name, a->exits[i].line);
+    if (a->n_exits == IO_ACCURACY_MAX_EXITS)
+        return core_err(e, CORE_E_INPUT, "%s:%d: more than %d exits", path, n_line,
+                        IO_ACCURACY_MAX_EXITS);
+    x.accuracy = pct / 100;
+    x.line = n_line;
+    a->exits[a->n_exits++] = x;
+    return CORE_OK;
+}
+
 enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e)
 {
     char line[LINE_MAX_BYTES];
     size_t cap = 0;
     int n_line = 0;
-    bool header = false, columns = false, nomem;
+    bool header = false, columns = false, in_exits = false, nomem;
     enum core_rc rc;
     FILE *f;
 
@@ -256,6 +293,29 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
         }
         if (blank(line) || strncmp(line, "encoding=", 9) == 0)
             continue;
+        if (line[0] == '#' && strstr(line, " test images, confidence ")) {
+            in_exits = true; /* `coinfer accuracy --exits` */
+            continue;
+        }
+        if (in_exits) {
+            struct io_accuracy_row unused;
+
+            if (parse_header(line, a)) {
+                in_exits = false; /* the table's own header follows the section */
+                header = true;
+                continue;
+            }
+            if (line[0] == '#' || !parse_row(line, &unused, &nomem)) {
+                rc = line[0] != '#' && nomem
+                         ? core_err(e, CORE_E_NOMEM, "out of memory for accuracy rows")
+                         : exit_line(path, n_line, line, a, e);
+                if (rc != CORE_OK)
+                    goto out_fail;
+                continue;
+            }
+            core_free(unused.cut); /* a table row: parsed again below */
+            in_exits = false;
+        }
         if (!header) {
             if (!parse_header(line, a)) {
                 rc = core_err(e, CORE_E_INPUT,

@@ -324,16 +324,32 @@ struct io_accuracy_row {
     int line;            /* its line in the file */
 };
 
+/* An early exit's line of `coinfer accuracy --exits` (its header lines
+ * `# EXIT after LAYER every image leaving here: accuracy X %, ...`): the
+ * accuracy when every input leaves at that exit. */
+#define IO_ACCURACY_MAX_EXITS 8
+struct io_accuracy_exit {
+    char name[48];   /* the exit's name */
+    char after[64];  /* its attach point's layer name */
+    double accuracy; /* 0..1 */
+    int line;        /* its line in the file */
+};
+
 struct io_accuracy {
     size_t n_images;             /* test images measured */
     double whole;                /* the whole model's accuracy, 0..1 */
     size_t n_rows;               /* rows */
     struct io_accuracy_row *rows; /* [n_rows], in file order (owned) */
+    size_t n_exits;              /* exit lines (0: the file holds no --exits section) */
+    struct io_accuracy_exit exits[IO_ACCURACY_MAX_EXITS]; /* [n_exits], in file order */
 };
 
 /* Read the accuracy file at path into *a (io_accuracy_fini frees it).
  * A row's split is a prefix's layer count, or a cut that is no prefix
- * (`coinfer accuracy --cuts all`) written as io_accuracy_cut_text does.
+ * (`coinfer accuracy --cuts all`) written as io_accuracy_cut_text does. The
+ * file may also hold what `coinfer accuracy --exits` printed (before or
+ * after the table): its per-exit header lines give a->exits, the rest of
+ * that section (its other header lines, the threshold table) is skipped.
  * CORE_E_INPUT "PATH:LINE: what is wrong" for a missing file, a first line
  * or column line other than `coinfer accuracy`'s, a malformed row, a
  * (split, encoding) twice or no rows; CORE_E_NOMEM. */

@@ -91,6 +91,14 @@ void policy_explore(const struct policy_solver *s, const struct compute_state *s
                     const struct policy_explore_config *c, struct core_rng *rng,
                     struct compute_plan *pl)
 {
+    uint8_t x = pl->exit;
+
+    if (x > 0 && x <= s->p->n_exits) { /* explore on the exit's problem, ending there */
+        if (s->exit_solver[x - 1])
+            policy_explore(s->exit_solver[x - 1], st, c, rng, pl);
+        pl->exit = x;
+        return;
+    }
     if (c->split > 0 && st->edge_available && core_rng_uniform(rng) < c->split)
         explore_cut(s, st, rng, pl);
     if (!(c->option > 0))

@@ -84,6 +84,7 @@ static const struct policy_ops table[] = {
         .truth = false,
         .on_device = false,
         .encodes = true,
+        .exits = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -97,6 +98,7 @@ static const struct policy_ops table[] = {
         .truth = true,
         .on_device = false,
         .encodes = true,
+        .exits = true,
         .create = policy_joint_create,
         .decide = policy_joint_decide,
         .observe = NULL,
@@ -127,6 +129,21 @@ static const struct policy_ops table[] = {
         .adapt = policy_adapt_candidates,
         .observe = NULL,
         .destroy = policy_dads_release,
+    },
+    [POLICY_EDGENT] = {
+        .name = "edgent",
+        .help = "Edgent: most accurate (exit, split) in the deadline",
+        .is_default = false,
+        .optimal = false,
+        .truth = false,
+        .on_device = false,
+        .exits = true,
+        .create = policy_edgent_create,
+        .decide = policy_edgent_decide,
+        .decide_request = policy_edgent_decide_request,
+        .adapt = policy_adapt_candidates,
+        .observe = NULL,
+        .destroy = policy_candidates_release,
     },
     [POLICY_RL] = {
         .name = "rl",
@@ -199,6 +216,11 @@ bool policy_truth(enum policy_kind k)
 bool policy_encodes(enum policy_kind k)
 {
     return policy_ops_of(k)->encodes;
+}
+
+bool policy_chooses_exit(enum policy_kind k)
+{
+    return policy_ops_of(k)->exits;
 }
 
 bool policy_on_device(enum policy_kind k)

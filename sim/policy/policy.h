@@ -31,7 +31,16 @@
  *  - dads:          DADS (INFOCOM'19): the minimum s-t cut of the model's
  *                   DAG (any ideal, not only prefixes), each side's part on
  *                   its default option as split-default's; exact for light
- *                   load (its cut prices leave out waits and copies).
+ *                   load (its cut prices leave out waits and copies);
+ *  - edgent:        Edgent (Li, Zhou and Chen, MECOMM'18): joint DNN
+ *                   partitioning and right-sizing by early exit: among
+ *                   (exit, prefix split) pairs, each side's part on its
+ *                   default option as split-default's, the one of highest
+ *                   expected accuracy whose predicted latency meets the
+ *                   request's deadline (ties: the lower latency); if none
+ *                   does, the fastest. Without exits it is the model's
+ *                   output only; without accuracy data every plan ties on
+ *                   accuracy (the fastest that meets the deadline).
  * Where the option resource, split, split-default or dads put a part on cannot
  * run one of its layers, that layer runs on the side's fastest option that
  * can (fewest seconds alone), as a mobile framework hands what its delegate
@@ -99,6 +108,7 @@ enum policy_kind {
     POLICY_ORACLE,
     POLICY_RANDOM,
     POLICY_DADS,
+    POLICY_EDGENT,
     POLICY_RL,
     POLICY_KIND_COUNT
 };
@@ -106,7 +116,7 @@ enum policy_kind {
 /* ---- the table's facts (ops.c) -------------------------------------------------- */
 
 /* "local", "edge", "resource", "split", "split-default", "joint", "oracle",
- * "random", "rl"; "?" for no kind. Every
+ * "random", "dads", "edgent", "rl"; "?" for no kind. Every
  * policy's name is policy_kind_name(k) for k < POLICY_KIND_COUNT. */
 const char *policy_kind_name(enum policy_kind k);
 /* One line saying what policy k does (what `coinfer run --help` prints). */
@@ -136,6 +146,15 @@ bool policy_on_device(enum policy_kind k);
  * cut and the options. Every other policy sends the problem's fixed
  * encoding (fp32 unless the scenario says otherwise). */
 bool policy_encodes(enum policy_kind k);
+
+/* True when policy k chooses where each inference ends among a problem's
+ * early exits (compute.h, "Early exits"): joint and oracle minimise the
+ * objective over the exit with the cut, options and encoding (exact: the
+ * best plan of each exit's right-sized problem, then the best of those);
+ * edgent maximises accuracy under the deadline. Every other policy ends at
+ * the problem's fixed exit (the model's output unless the scenario says
+ * otherwise), deciding on that exit's problem as on any other. */
+bool policy_chooses_exit(enum policy_kind k);
 
 /* True when policy k decides with a trained agent (rl): its solver comes
  * from policy_solver_create_agent, and it decides on whole requests

@@ -19,6 +19,7 @@
  *   explore.c  exploration around any policy's plans;
  *   split.c    split, split-default and resource: one option per side's part;
  *   dads.c     dads: the minimum s-t cut of the DAG on the default options;
+ *   edgent.c   edgent: the most accurate (exit, split) within the deadline;
  *   adapt.c    a4: the exact re-plan of the UE's part under an a3, and random's;
  *   agent_head.c  the learning agent's value model over a family of cuts: its
  *              heads, the decode and the log-space programmes;
@@ -79,6 +80,8 @@ struct policy_ops {
     bool needs_agent;   /* it decides with a trained agent (policy_needs_agent) */
     bool encodes;       /* it chooses the uplink's encoding with the plan (policy_encodes);
                            the others send the problem's fixed encoding */
+    bool exits;         /* it chooses where the inference ends among the problem's early
+                           exits (policy_chooses_exit); the others end at its fixed exit */
     /* Prepare for s->p: CORE_E_INPUT when the policy has no valid plan,
      * CORE_E_NOMEM. destroy is called on failure, so what it got is freed
      * there. */
@@ -165,6 +168,9 @@ struct policy_solver {
                                          B (e = 0: cross_bytes) (owned; NULL: no encodings) */
     double *enc_acc;                  /* [n_cuts x n_enc]: its expected accuracy, 0..1 (NAN:
                                          unknown) (owned; NULL: no encodings) */
+    struct policy_solver *exit_solver[COMPUTE_PLAN_MAX_EXITS]; /* the same policy on each
+                                         early exit's right-sized problem (owned; NULL without
+                                         exits, or where it has no valid plan there) */
     double *f;                        /* [n_cuts x n_opt[UE]] forward DP, objective (owned) */
     uint8_t *farg;                    /* [n_cuts x n_opt[UE]] option before (owned) */
     double *h;                        /* [n_cuts x n_opt[EDGE]] backward DP, objective (owned) */
@@ -328,6 +334,21 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
                                       struct core_rng *rng, struct compute_plan *out,
                                       struct core_err *e);
 void policy_candidates_release(struct policy_solver *s);
+/* The plan of cut c of s's family with each side's part on its first
+ * candidate (split-default's vector: the side's default option, the
+ * fastest that runs a layer it cannot), the problem's fixed encoding when
+ * it sends, no exit. */
+void policy_candidates_plan(const struct policy_solver *s, uint32_t c, struct compute_plan *out);
+
+/* edgent.c: Edgent, on split-default's preparation and a4. */
+enum core_rc policy_edgent_create(struct policy_solver *s, struct core_err *e);
+enum core_rc policy_edgent_decide(struct policy_solver *s, const struct compute_state *st,
+                                  struct core_rng *rng, struct compute_plan *out,
+                                  struct core_err *e);
+enum core_rc policy_edgent_decide_request(struct policy_solver *s,
+                                          const struct compute_decision *req,
+                                          struct core_rng *rng, struct compute_plan *out,
+                                          struct core_err *e);
 
 /* dads.c: the minimum s-t cut of the DAG, each side on its default option
  * (split-default's preparation and a4, plus its flow network). */

@@ -4,6 +4,14 @@
  * policy's create, decisions go to its decide (the local plan when the edge
  * is not available, whatever the policy), outcomes to its observe when it
  * has one, and destruction through its destroy. Also the accessors.
+ *
+ * Early exits (compute.h). On a problem that offers exits a solver holds a
+ * solver of its policy on each exit's right-sized problem: a policy that
+ * chooses the exit (policy_chooses_exit) decides on the problem and on each
+ * of them and keeps the plan of least objective (compute_plan_cost, on the
+ * problem: the first of equals, the model's output first); every other one
+ * decides on its fixed exit's problem. A plan in force that ends at an exit
+ * is adapted by that exit's solver on its problem.
  */
 #include "policy/policy_int.h"
 
@@ -47,6 +55,17 @@ struct policy_solver *policy_solver_create_agent(enum policy_kind k,
         policy_solver_destroy(s);
         return NULL;
     }
+    for (size_t j = 0; j < p->n_exits && !policy_needs_agent(k); j++) {
+        struct core_err why;
+
+        core_err_clear(&why);
+        s->exit_solver[j] = policy_solver_create_agent(k, p->exits[j].problem, NULL, 0, &why);
+        if (!s->exit_solver[j] && (why.rc != CORE_E_INPUT || p->fixed_exit == j + 1)) {
+            *e = why;
+            policy_solver_destroy(s);
+            return NULL;
+        }
+    }
     return s;
 }
 
@@ -54,6 +73,8 @@ void policy_solver_destroy(struct policy_solver *s)
 {
     if (!s)
         return;
+    for (size_t j = 0; j < COMPUTE_PLAN_MAX_EXITS; j++)
+        policy_solver_destroy(s->exit_solver[j]);
     s->ops->destroy(s);
     core_free(s);
 }
@@ -72,12 +93,59 @@ static enum core_rc settle_encoding(const struct policy_solver *s, enum core_rc 
     return CORE_OK;
 }
 
+/* Decide on s's own problem (no exit). */
+static enum core_rc decide_here(struct policy_solver *s, const struct compute_state *st,
+                                struct core_rng *rng, struct compute_plan *out,
+                                struct core_err *e)
+{
+    enum core_rc rc = !st->edge_available ? policy_local_decide(s, st, rng, out, e)
+                                          : s->ops->decide(s, st, rng, out, e);
+
+    out->exit = 0;
+    return settle_encoding(s, rc, out);
+}
+
 enum core_rc policy_decide(struct policy_solver *s, const struct compute_state *st,
                            struct core_rng *rng, struct compute_plan *out, struct core_err *e)
 {
-    if (!st->edge_available)
-        return settle_encoding(s, policy_local_decide(s, st, rng, out, e), out);
-    return settle_encoding(s, s->ops->decide(s, st, rng, out, e), out);
+    struct compute_plan cand;
+    struct compute_plan_cost c;
+    double best;
+    enum core_rc rc;
+
+    if (s->ops->exits && s->ops->decide_request) /* edgent: it weighs the exits itself */
+        return settle_encoding(s, s->ops->decide(s, st, rng, out, e), out);
+    if (s->p->n_exits == 0)
+        return decide_here(s, st, rng, out, e);
+    if (!s->ops->exits) {
+        uint8_t x = s->p->fixed_exit;
+
+        if (x > 0 && !s->exit_solver[x - 1])
+            x = 0; /* rl: it has no exit solvers, and ends at the output */
+
+        rc = decide_here(x ? s->exit_solver[x - 1] : s, st, rng, out, e);
+        out->exit = x;
+        return rc;
+    }
+    rc = decide_here(s, st, rng, out, e);
+    if (rc != CORE_OK)
+        return rc;
+    compute_plan_cost(s->p, st, out, &c);
+    best = c.objective;
+    for (size_t j = 0; j < s->p->n_exits; j++) {
+        if (!s->exit_solver[j])
+            continue;
+        rc = decide_here(s->exit_solver[j], st, rng, &cand, e);
+        if (rc != CORE_OK)
+            return rc;
+        cand.exit = (uint8_t)(j + 1);
+        compute_plan_cost(s->p, st, &cand, &c);
+        if (c.objective < best) {
+            best = c.objective;
+            *out = cand;
+        }
+    }
+    return CORE_OK;
 }
 
 enum core_rc policy_decide_request(struct policy_solver *s, const struct compute_decision *req,
@@ -93,6 +161,19 @@ enum core_rc policy_solver_adapt(struct policy_solver *s, const struct compute_d
                                  struct core_rng *rng, struct compute_plan *out,
                                  struct core_err *e)
 {
+    if (req->current && req->current->exit > 0 && req->current->exit <= s->p->n_exits) {
+        struct compute_decision sub = *req; /* the same request on the exit's problem */
+        uint8_t x = req->current->exit;
+        enum core_rc rc;
+
+        sub.problem = compute_plan_problem(req->problem, req->current);
+        if (sub.truth_problem)
+            sub.truth_problem = compute_plan_problem(req->truth_problem, req->current);
+        rc = s->exit_solver[x - 1] ? policy_solver_adapt(s->exit_solver[x - 1], &sub, rng, out, e)
+                                   : settle_encoding(s, policy_adapt(&sub, out, e), out);
+        out->exit = x;
+        return rc;
+    }
     if (s->ops->adapt)
         return settle_encoding(s, s->ops->adapt(s, req, rng, out, e), out);
     return settle_encoding(s, policy_adapt(req, out, e), out);

@@ -276,6 +276,18 @@ enum core_rc policy_candidates_decide(struct policy_solver *s, const struct comp
     return CORE_OK;
 }
 
+void policy_candidates_plan(const struct policy_solver *s, uint32_t c, struct compute_plan *out)
+{
+    policy_emit(s, c, -1, -1, out);
+    out->encoding = out->n_ue < out->n_layers ? s->p->fixed_encoding : 0;
+    for (size_t k = 0; k < s->n; k++) {
+        uint16_t l = out->order[k];
+        enum compute_side sd = k < out->n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+
+        out->option[l] = (uint8_t)s->cand_opt[sd][l];
+    }
+}
+
 enum core_rc policy_adapt_candidates(struct policy_solver *s, const struct compute_decision *req,
                                      struct core_rng *rng, struct compute_plan *out,
                                      struct core_err *e)

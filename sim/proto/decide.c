@@ -57,7 +57,7 @@ static void fill_truth(struct proto_collab_world *w, const struct proto_inf *inf
     const struct proto_net *net = &w->nets[inf->cell];
     double now = core_engine_now(w->eng), sinr_db;
 
-    req->truth_problem = proto_inf_truth(w, inf);
+    req->truth_problem = proto_inf_base_truth(w, inf);
     req->truth = req->state;
     for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++)
         req->truth.wait_s[COMPUTE_SIDE_EDGE][o] = proto_net_instance_wait_s(
@@ -69,7 +69,7 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
                             enum compute_decision_kind kind, const struct compute_state *st,
                             struct compute_decision *req)
 {
-    const struct compute_problem *p = proto_inf_problem(w, inf);
+    const struct compute_problem *p = proto_inf_base_problem(w, inf);
     struct proto_ue *ue = &w->ues[inf->ue];
     double now = core_engine_now(w->eng);
 
@@ -97,6 +97,7 @@ void proto_decision_request(struct proto_collab_world *w, struct proto_inf *inf,
     req->workload = inf->workload;
     req->t_s = now;
     req->deadline_s = inf->deadline_s;
+    req->t_request_s = inf->t_request_s;
     req->ue_load = ue_load(w, ue);
     req->battery_j = ue->battery_j;
     req->ul_sinr_db = ue->last_sinr_db;
@@ -155,7 +156,7 @@ static bool a4_keeps(const struct compute_decision *req, const struct compute_pl
 {
     const struct compute_plan *a3 = req->current;
 
-    if (out->n_layers != a3->n_layers || out->n_ue != a3->n_ue ||
+    if (out->exit != a3->exit || out->n_layers != a3->n_layers || out->n_ue != a3->n_ue ||
         memcmp(out->order, a3->order, a3->n_layers * sizeof(a3->order[0])) != 0)
         return false;
     for (uint32_t k = 0; k < a3->n_layers; k++)
@@ -170,9 +171,9 @@ static bool a4_keeps(const struct compute_decision *req, const struct compute_pl
 static bool a3_check(struct proto_collab_world *w, const struct compute_decision *req,
                      const struct compute_plan *out)
 {
-    const struct compute_problem *p = req->problem;
+    const struct compute_problem *p = compute_plan_problem(req->problem, out);
 
-    if (out->n_layers != req->current->n_layers || out->n_ue > out->n_layers ||
+    if (out->exit != req->current->exit || out->n_layers != req->current->n_layers || out->n_ue > out->n_layers ||
         memcmp(out->order, req->current->order, out->n_layers * sizeof(out->order[0])) != 0) {
         core_engine_fail(w->eng, CORE_E_RUNTIME,
                          "a network decider's a3 changes the plan's order of layers");

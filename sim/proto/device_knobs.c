@@ -47,6 +47,15 @@ static const struct core_knob model_knobs[] = {
      offsetof(struct proto_model_config, encoding),
      "Encoding of the tensors sent uplink by the policies that do not choose one (all but joint "
      "and oracle): fp32 or one of the accuracy file's."},
+    {"exits", CORE_KNOB_STRING, CORE_DIM_NONE, "off", 0, 0, NULL,
+     offsetof(struct proto_model_config, exits),
+     "on: the model file's early exits become choices (joint, oracle and edgent choose where "
+     "each inference ends; the accuracy file must hold `coinfer accuracy --exits`'s lines); "
+     "off: no plan ends at an exit."},
+    {"exit", CORE_KNOB_STRING, CORE_DIM_NONE, "none", 0, 0, NULL,
+     offsetof(struct proto_model_config, exit),
+     "The early exit the policies that do not choose one end every inference at (all but "
+     "joint, oracle and edgent): none (the model's output) or an exit's name (needs exits=\"on\")."},
 };
 
 const struct core_knob_table proto_model_knobs = {"model", model_knobs, ARRAY_LEN(model_knobs)};

@@ -233,7 +233,7 @@ static void emit(struct proto_collab_world *w, const struct proto_inf *inf, doub
     o.overridden = inf->overridden;
     o.restarts = inf->restarts;
     o.deadline_met = finished && elapsed <= inf->deadline_s;
-    o.problem = proto_inf_problem(w, inf);
+    o.problem = proto_inf_base_problem(w, inf); /* the plans name their exits on it */
     o.plan = inf->plan;
     o.plan_decided = inf->plan_decided;
     o.ue_load = inf->decided.ue_load;

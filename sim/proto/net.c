@@ -240,8 +240,8 @@ enum core_rc proto_net_override(void *ctx, const struct compute_decision *req,
                                 struct core_err *e)
 {
     const struct proto_protocol_config *pc = ctx;
-    const struct compute_problem *p = req->problem;
     const struct compute_plan *pl = req->current;
+    const struct compute_problem *p = compute_plan_problem(req->problem, pl);
     const double *wait = req->state.wait_s[COMPUTE_SIDE_EDGE];
     double th = pc->override_wait_s;
     uint8_t choice[COMPUTE_PLAN_MAX_LAYERS];

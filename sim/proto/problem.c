@@ -36,6 +36,10 @@
 
 #include "nn/nn.h"
 
+/* The right-sized problems of early exits (proto_problem_exit_add): the
+ * attach point's ancestors keep their rows of the problem, the branch's
+ * layers follow, priced as above. */
+
 /* The cost of a layer that moves no data: a pointer hand-off, s. Positive
  * because a problem's latencies are (compute_problem_check). */
 #define ALIAS_LATENCY_S 1e-9
@@ -133,7 +137,7 @@ void proto_layer_key(const char *model, size_t i, char *buf, size_t size)
  * its key, so a stored measurement answers). */
 static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
                                const struct proto_side_price *sp, enum compute_side s, bool truth,
-                               struct compute_problem *p, struct core_err *e)
+                               size_t base, struct compute_problem *p, struct core_err *e)
 {
     const struct proto_side_options *opts = sp->opts;
 
@@ -150,8 +154,8 @@ static enum core_rc price_side(const struct compute_cpmm *cpmm, const struct pro
             struct compute_cpmm_request q;
             struct compute_cpmm_reply r;
             char key[COMPUTE_CPMM_KEY_MAX];
-            double *lat = &p->latency_s[s][o * p->n_layers + ml->group_of[i]];
-            double *en = &p->energy_j[s][o * p->n_layers + ml->group_of[i]];
+            double *lat = &p->latency_s[s][o * p->n_layers + base + ml->group_of[i]];
+            double *en = &p->energy_j[s][o * p->n_layers + base + ml->group_of[i]];
             enum core_rc rc;
 
             if (ml->alias[i]) {
@@ -202,9 +206,9 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
             p->layers[g].inputs[k] = in[k] < 0 ? in[k] : (int32_t)ml->group_of[in[k]];
         p->layers[g].out_bytes = (double)nn_model_tensor_bytes(m, ml->last[g]);
     }
-    rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, truth, p, e);
+    rc = price_side(cpmm, ml, ue, COMPUTE_SIDE_UE, truth, 0, p, e);
     if (rc == CORE_OK)
-        rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, truth, p, e);
+        rc = price_side(cpmm, ml, edge, COMPUTE_SIDE_EDGE, truth, 0, p, e);
     if (rc != CORE_OK)
         return rc;
     for (size_t g = 0; g < ml->n_groups; g++) {
@@ -222,4 +226,131 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
                             compute_layer_type_name(ml->desc[i].type));
     }
     return compute_problem_check(p, e);
+}
+
+/* ---- early exits -------------------------------------------------------------- */
+
+/* Mark in keep[] the problem layers layer g needs (itself and its
+ * ancestors). */
+static void mark_needed(const struct compute_problem *p, size_t g, bool *keep)
+{
+    keep[g] = true;
+    for (size_t i = g + 1; i-- > 0;)
+        if (keep[i])
+            for (uint32_t j = 0; j < p->layers[i].n_inputs; j++)
+                if (p->layers[i].inputs[j] >= 0)
+                    keep[p->layers[i].inputs[j]] = true;
+}
+
+/* Fill q's encodings from p's: the kept layers' bytes p's, the branch's
+ * tensors (groups of bl from base on) at each encoding's bytes; accuracy
+ * of lossy ones unknown. */
+static enum core_rc exit_encodings(const struct compute_problem *p, const int32_t *newidx,
+                                   const struct nn_model *branch, const struct proto_layers *bl,
+                                   size_t base, struct compute_problem *q, struct core_err *e)
+{
+    enum core_rc rc = compute_problem_encodings_init(q, p->n_encodings, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    for (size_t k = 0; k < p->n_encodings; k++) {
+        const struct compute_encoding *pe = &p->encodings[k];
+        struct compute_encoding *qe = &q->encodings[k];
+        struct nn_encoding en;
+
+        memcpy(qe->name, pe->name, sizeof(qe->name));
+        if (k == 0)
+            continue;
+        if (!nn_encoding_parse(pe->name, &en))
+            return core_err(e, CORE_E_INPUT, "encoding '%s' nn does not know", pe->name);
+        qe->tensor_bytes[0] = pe->tensor_bytes[0];
+        for (size_t g = 0; g < p->n_layers; g++)
+            if (newidx[g] >= 0)
+                qe->tensor_bytes[1 + newidx[g]] = pe->tensor_bytes[1 + g];
+        for (size_t h = 0; h < bl->n_groups; h++)
+            qe->tensor_bytes[1 + base + h] = (double)nn_encoding_bytes(
+                &en, nn_model_tensor_bytes(branch, bl->last[h]) / sizeof(float));
+    }
+    q->fixed_encoding = p->fixed_encoding;
+    return CORE_OK;
+}
+
+enum core_rc proto_problem_exit_add(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
+                                    const struct nn_exit *x, const struct proto_layers *bl,
+                                    const struct proto_side_price *ue,
+                                    const struct proto_side_price *edge, bool truth,
+                                    double accuracy, struct compute_problem *p,
+                                    struct core_err *e)
+{
+    bool keep[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    int32_t newidx[COMPUTE_PLAN_MAX_LAYERS];
+    size_t attach = ml->group_of[x->attach], base = 0, n_opt[COMPUTE_SIDE_COUNT];
+    struct compute_problem *q;
+    struct compute_exit *cx;
+    enum core_rc rc;
+
+    if (p->n_encodings == 0)
+        return core_err(e, CORE_E_INPUT, "exit %s: exits need the model's accuracy data",
+                        x->name);
+    if (p->n_exits == COMPUTE_PLAN_MAX_EXITS)
+        return core_err(e, CORE_E_INPUT, "exit %s: more than %d exits", x->name,
+                        COMPUTE_PLAN_MAX_EXITS);
+    mark_needed(p, attach, keep);
+    for (size_t g = 0; g < p->n_layers; g++)
+        newidx[g] = keep[g] ? (int32_t)base++ : -1;
+    if (base + bl->n_groups > COMPUTE_PLAN_MAX_LAYERS)
+        return core_err(e, CORE_E_INPUT, "exit %s: more than %d layers", x->name,
+                        COMPUTE_PLAN_MAX_LAYERS);
+    q = core_calloc(1, sizeof(*q));
+    if (!q)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exit %s", x->name);
+    cx = &p->exits[p->n_exits++]; /* so that compute_problem_fini(p) frees q */
+    memset(cx, 0, sizeof(*cx));
+    snprintf(cx->name, sizeof(cx->name), "%s", x->name);
+    cx->attach = (uint32_t)attach;
+    cx->accuracy = accuracy;
+    cx->problem = q;
+    for (int s = 0; s < COMPUTE_SIDE_COUNT; s++)
+        n_opt[s] = p->n_options[s];
+    rc = compute_problem_init(q, base + bl->n_groups, n_opt[COMPUTE_SIDE_UE],
+                              n_opt[COMPUTE_SIDE_EDGE], e);
+    if (rc != CORE_OK)
+        return rc;
+    q->input_bytes = p->input_bytes;
+    q->msg_header_bytes = p->msg_header_bytes;
+    for (size_t g = 0; g < p->n_layers; g++) {
+        struct compute_problem_layer *ly;
+
+        if (newidx[g] < 0)
+            continue;
+        ly = &q->layers[newidx[g]];
+        *ly = p->layers[g];
+        for (uint32_t j = 0; j < ly->n_inputs; j++)
+            if (ly->inputs[j] >= 0)
+                ly->inputs[j] = newidx[ly->inputs[j]];
+        for (int s = 0; s < COMPUTE_SIDE_COUNT; s++)
+            for (size_t o = 0; o < n_opt[s]; o++) {
+                q->latency_s[s][o * q->n_layers + newidx[g]] = p->latency_s[s][o * p->n_layers + g];
+                q->energy_j[s][o * q->n_layers + newidx[g]] = p->energy_j[s][o * p->n_layers + g];
+            }
+    }
+    for (size_t h = 0; h < bl->n_groups; h++) {
+        struct compute_problem_layer *ly = &q->layers[base + h];
+        size_t n_in;
+        const int *in = nn_model_layer_inputs(x->branch, bl->head[h], &n_in);
+
+        ly->n_inputs = (uint32_t)n_in;
+        for (size_t k = 0; k < n_in; k++)
+            ly->inputs[k] = in[k] < 0 ? newidx[attach] : (int32_t)(base + bl->group_of[in[k]]);
+        ly->out_bytes = (double)nn_model_tensor_bytes(x->branch, bl->last[h]);
+    }
+    rc = price_side(cpmm, bl, ue, COMPUTE_SIDE_UE, truth, base, q, e);
+    if (rc == CORE_OK)
+        rc = price_side(cpmm, bl, edge, COMPUTE_SIDE_EDGE, truth, base, q, e);
+    if (rc == CORE_OK)
+        rc = exit_encodings(p, newidx, x->branch, bl, base, q, e);
+    if (rc != CORE_OK)
+        return rc;
+    q->accuracy = accuracy;
+    return compute_problem_check(q, e);
 }

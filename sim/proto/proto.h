@@ -372,7 +372,9 @@ struct proto_outcome {
     bool overridden;         /* the network sent a3 */
     uint32_t restarts;       /* restarts at a new cell after a handover */
     bool deadline_met;       /* latency_s <= deadline_s (unfinished: false) */
-    const struct compute_problem *problem; /* its problem (borrowed, lives with the world) */
+    const struct compute_problem *problem; /* its (device, model) problem, on which the
+                                              plans name their exit (borrowed, lives with
+                                              the world) */
     struct compute_plan plan;              /* the plan executed */
     struct compute_state state;            /* the state plan_decided was decided on */
     struct compute_plan plan_decided;      /* the UE's plan (its last a2) before any a3 */
@@ -566,6 +568,10 @@ struct proto_model_config {
     char accuracy[CORE_KNOB_STRING_MAX]; /* `coinfer accuracy` output, relative to the
                                             scenario ("": none) */
     char encoding[CORE_KNOB_STRING_MAX]; /* the encoding policies that do not choose one send */
+    char exits[CORE_KNOB_STRING_MAX];    /* "on": the model file's early exits are choices
+                                            (the accuracy file's exit lines); "off" */
+    char exit[CORE_KNOB_STRING_MAX];     /* the exit policies that do not choose one end at
+                                            ("none": the model's output) */
 };
 extern const struct core_knob_table proto_model_knobs;
 
@@ -708,5 +714,24 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
                                  const struct proto_side_price *edge, double input_element_bytes,
                                  double header_bytes, bool truth, struct compute_problem *p,
                                  struct core_err *e);
+
+/* Offer early exit x of model m on p, the problem proto_problem_build made
+ * of m (grouped as ml) with the same sides and truth, p's encodings set
+ * (compute.h, "Early exits"): its right-sized problem holds the problem
+ * layers x's attach point needs (in p's order) and then x's branch layers,
+ * grouped as bl (proto_layers_init of the branch), the first priced as p
+ * prices them, the branch's by cpmm as proto_problem_build would; its
+ * encodings p's, each branch tensor at that encoding's bytes, the
+ * accuracy of lossy ones unknown; its accuracy (and the exit's) accuracy.
+ * CORE_E_INPUT (message without file or line) when p offers no encodings,
+ * already COMPUTE_PLAN_MAX_EXITS exits, or a branch layer no option runs;
+ * CORE_E_NOMEM. */
+struct nn_exit;
+enum core_rc proto_problem_exit_add(const struct compute_cpmm *cpmm, const struct proto_layers *ml,
+                                    const struct nn_exit *x, const struct proto_layers *bl,
+                                    const struct proto_side_price *ue,
+                                    const struct proto_side_price *edge, bool truth,
+                                    double accuracy, struct compute_problem *p,
+                                    struct core_err *e);
 
 #endif /* COINFER_PROTO_H */

@@ -360,17 +360,32 @@ struct proto_collab_world {
 };
 
 /* The problem of inf. */
-static inline const struct compute_problem *proto_inf_problem(const struct proto_collab_world *w,
-                                                              const struct proto_inf *inf)
+static inline const struct compute_problem *
+proto_inf_base_problem(const struct proto_collab_world *w, const struct proto_inf *inf)
 {
     return proto_problem(w->cfg, inf->device, inf->model);
 }
 
-/* Its truth: the problem priced as the world executes it (segments' times). */
+/* Its truth: the problem priced as the world executes it. */
+static inline const struct compute_problem *proto_inf_base_truth(const struct proto_collab_world *w,
+                                                                 const struct proto_inf *inf)
+{
+    return proto_truth(w->cfg, inf->device, inf->model);
+}
+
+/* The problem whose layers inf's plan runs: its (device, model) problem, or
+ * the right-sized problem of the exit the plan ends at (compute_plan_problem). */
+static inline const struct compute_problem *proto_inf_problem(const struct proto_collab_world *w,
+                                                              const struct proto_inf *inf)
+{
+    return compute_plan_problem(proto_inf_base_problem(w, inf), &inf->plan);
+}
+
+/* Its truth (segments' times), the same way. */
 static inline const struct compute_problem *proto_inf_truth(const struct proto_collab_world *w,
                                                             const struct proto_inf *inf)
 {
-    return proto_truth(w->cfg, inf->device, inf->model);
+    return compute_plan_problem(proto_inf_base_truth(w, inf), &inf->plan);
 }
 
 /* Events of a UE entity and of a network entity. */

@@ -48,7 +48,7 @@ static double size_request(const struct proto_collab_world *w, const struct prot
     const struct proto_protocol_config *pc = &w->cfg->protocol;
 
     return pc->header_bytes +
-           pc->request_layer_bytes * (double)proto_inf_problem(w, inf)->n_layers;
+           pc->request_layer_bytes * (double)proto_inf_base_problem(w, inf)->n_layers;
 }
 
 static double size_state(const struct proto_collab_world *w, const struct proto_inf *inf)

@@ -385,8 +385,8 @@ static void adopt_plan(struct proto_collab_world *w, struct proto_inf *inf,
 {
     bool busy = computing(inf->state);
 
-    if (pl->n_ue < inf->ue_pos)
-        return;
+    if (pl->n_ue < inf->ue_pos || (pl->exit != inf->plan.exit && inf->ue_pos > 0))
+        return; /* the started layers are not its first ones */
     for (uint32_t k = 0; k < inf->ue_pos; k++)
         if (pl->order[k] != inf->plan.order[k] ||
             pl->option[pl->order[k]] != inf->plan.option[inf->plan.order[k]])

@@ -88,6 +88,18 @@ static const char *check_truth(const struct compute_problem *p, const struct com
                     isinf(compute_problem_latency_s(p, sd, o, i)))
                     return "a truth that runs other layers than its problem on an option";
     }
+    if (t->n_exits != p->n_exits || t->fixed_exit != p->fixed_exit)
+        return "a truth whose exits are not its problem's";
+    for (size_t k = 0; k < p->n_exits; k++) {
+        const char *why;
+
+        if (t->exits[k].attach != p->exits[k].attach ||
+            t->exits[k].accuracy != p->exits[k].accuracy)
+            return "a truth whose exits are not its problem's";
+        why = check_truth(p->exits[k].problem, t->exits[k].problem);
+        if (why)
+            return why;
+    }
     return NULL;
 }
 

@@ -22,6 +22,12 @@
  * model input is left out of that check: the problem sends it as the UE
  * holds it, input-element bytes an element, where `coinfer accuracy` counts
  * float32.)
+ *
+ * Exits (<model exits="on">). The accuracy file's exit lines (what
+ * `coinfer accuracy --exits` printed, appended to it) give each exit's
+ * accuracy when every input leaves there; each of the model file's exits
+ * must have one, at the same attach point, and becomes an exit of every
+ * problem of the model (proto_problem_exit_add).
  */
 #include "run/run_int.h"
 
@@ -227,4 +233,113 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
             return CORE_OK;
         }
     return core_err(e, CORE_E_INPUT, "encoding %s is not among %s's", text, path);
+}
+
+/* ---- exits ------------------------------------------------------------------- */
+
+void run_exits_fini(struct run_exits *rx)
+{
+    for (size_t j = 0; rx->x && rx->bl && j < rx->x->n; j++)
+        proto_layers_fini(&rx->bl[j]);
+    core_free(rx->bl);
+    if (rx->x)
+        nn_exits_fini(rx->x);
+    core_free(rx->x);
+    nn_model_destroy(rx->graph);
+    memset(rx, 0, sizeof(*rx));
+}
+
+enum core_rc run_exits_load(const struct io_accuracy *acc, const char *acc_path,
+                            const char *model_path, struct run_exits *rx, struct core_err *e)
+{
+    enum core_rc rc;
+
+    memset(rx, 0, sizeof(*rx));
+    if (acc->n_exits == 0)
+        return core_err(e, CORE_E_INPUT,
+                        "exits=\"on\" needs each exit's accuracy, and %s has no exit lines: "
+                        "append them with `coinfer accuracy MODEL --weights W --exits >> %s`",
+                        acc_path, acc_path);
+    rx->x = core_calloc(1, sizeof(*rx->x));
+    if (!rx->x)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exits");
+    rc = io_model_load_graph_exits(model_path, &rx->graph, rx->x, e);
+    if (rc != CORE_OK)
+        goto fail;
+    if (rx->x->n == 0) {
+        rc = core_err(e, CORE_E_INPUT, "exits=\"on\", but the model file declares no <exit>");
+        goto fail;
+    }
+    if (rx->x->n > COMPUTE_PLAN_MAX_EXITS || rx->x->n > IO_ACCURACY_MAX_EXITS) {
+        rc = core_err(e, CORE_E_INPUT, "%zu exits, more than a problem offers (%d)", rx->x->n,
+                      COMPUTE_PLAN_MAX_EXITS);
+        goto fail;
+    }
+    rx->bl = core_calloc(rx->x->n, sizeof(*rx->bl));
+    if (!rx->bl) {
+        rc = core_err(e, CORE_E_NOMEM, "out of memory for exits");
+        goto fail;
+    }
+    for (size_t j = 0; j < acc->n_exits; j++) {
+        size_t k;
+
+        for (k = 0; k < rx->x->n && strcmp(rx->x->v[k].name, acc->exits[j].name) != 0; k++)
+            continue;
+        if (k == rx->x->n) {
+            rc = core_err(e, CORE_E_INPUT, "%s:%d: exit %s is not the model's: measured on "
+                          "another model?", acc_path, acc->exits[j].line, acc->exits[j].name);
+            goto fail;
+        }
+    }
+    for (size_t k = 0; k < rx->x->n; k++) {
+        const struct nn_exit *x = &rx->x->v[k];
+        size_t j;
+
+        for (j = 0; j < acc->n_exits && strcmp(x->name, acc->exits[j].name) != 0; j++)
+            continue;
+        if (j == acc->n_exits) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s has no line for exit %s: make its exit lines again with "
+                          "`coinfer accuracy MODEL --weights W --exits`", acc_path, x->name);
+            goto fail;
+        }
+        if (strcmp(acc->exits[j].after, nn_model_layer_name(rx->graph, x->attach)) != 0) {
+            rc = core_err(e, CORE_E_INPUT, "%s:%d: exit %s after %s, but the model's is after "
+                          "%s: measured on another model?", acc_path, acc->exits[j].line,
+                          x->name, acc->exits[j].after, nn_model_layer_name(rx->graph, x->attach));
+            goto fail;
+        }
+        rx->accuracy[k] = acc->exits[j].accuracy;
+        rc = proto_layers_init(x->branch, &rx->bl[k], e);
+        if (rc != CORE_OK)
+            goto fail;
+    }
+    return CORE_OK;
+fail:
+    run_exits_fini(rx);
+    return rc;
+}
+
+enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_layers *ml,
+                              const struct compute_cpmm *cpmm,
+                              const struct proto_side_price *ue,
+                              const struct proto_side_price *edge, bool truth, const char *fixed,
+                              struct compute_problem *p, struct core_err *e)
+{
+    for (size_t k = 0; k < rx->x->n; k++) {
+        enum core_rc rc = proto_problem_exit_add(cpmm, ml, &rx->x->v[k], &rx->bl[k], ue, edge,
+                                                 truth, rx->accuracy[k], p, e);
+
+        if (rc != CORE_OK)
+            return rc;
+    }
+    if (strcmp(fixed, "none") == 0)
+        return compute_problem_check(p, e);
+    for (size_t k = 0; k < p->n_exits; k++)
+        if (strcmp(p->exits[k].name, fixed) == 0) {
+            p->fixed_exit = (uint8_t)(k + 1);
+            return compute_problem_check(p, e);
+        }
+    return core_err(e, CORE_E_INPUT, "exit '%s' is none of the model's (none, or its <exit> "
+                    "names)", fixed);
 }

@@ -246,6 +246,51 @@ static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn,
     return rc;
 }
 
+/* Model mn's exits as choices (<model exits exit>) into *rx and *on: off
+ * leaves rx empty (its exit must be none); on needs accuracy data with the
+ * exits' lines and a model file with exits, in costed mode. */
+static enum core_rc load_exits(const struct run_assembly *a, io_node mn, bool real,
+                               const struct io_accuracy *acc, const char *acc_path,
+                               struct run_exits *rx, bool *on, struct core_err *e)
+{
+    const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
+    char path[IO_PATH_MAX];
+    struct core_err why;
+    enum core_rc rc;
+
+    *on = strcmp(mc->exits, "on") == 0;
+    if (!*on && strcmp(mc->exits, "off") != 0)
+        return io_config_err(a->cfg, mn, e, "model '%s': exits '%s', expected on or off",
+                             mc->name, mc->exits);
+    if (!*on)
+        return strcmp(mc->exit, "none") == 0
+                   ? CORE_OK
+                   : io_config_err(a->cfg, mn, e, "model '%s': exit '%s' needs exits=\"on\"",
+                                   mc->name, mc->exit);
+    if (acc->n_rows == 0)
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': exits=\"on\" needs its accuracy data with each "
+                             "exit's accuracy: accuracy=\"FILE\" where FILE is `{ coinfer "
+                             "accuracy MODEL --weights W; coinfer accuracy MODEL --weights W "
+                             "--exits; } > FILE`", mc->name);
+    if (mc->file[0] == '\0')
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': exits=\"on\", but a zoo model has no exits",
+                             mc->name);
+    if (real)
+        return io_config_err(a->cfg, mn, e,
+                             "model '%s': exits=\"on\" runs in costed mode only (real mode "
+                             "does not run exit heads yet)", mc->name);
+    io_resolve_beside(io_config_path(a->cfg), mc->file, path, sizeof(path));
+    core_err_clear(&why);
+    rc = run_exits_load(acc, acc_path, path, rx, &why);
+    if (rc == CORE_E_INPUT)
+        return io_config_err(a->cfg, mn, e, "model '%s': %s", mc->name, why.msg);
+    if (rc != CORE_OK)
+        *e = why;
+    return rc;
+}
+
 /* Real mode, model mn (m) with accuracy data: its inputs are Fashion-MNIST's
  * test images (NN_FMNIST_DIR, loaded once for every such model), which its
  * input must fit. */
@@ -427,11 +472,19 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         char acc_path[IO_PATH_MAX];
         struct core_err why;
 
+        struct run_exits rx;
+        bool exits_on;
+
+        memset(&rx, 0, sizeof(rx));
         rc = load_accuracy(a, mn, &acc, acc_path, e);
         if (rc == CORE_OK && real && acc.n_rows > 0)
             rc = load_test_set(a, mn, a->nn_models[m], e);
-        if (rc != CORE_OK)
+        if (rc == CORE_OK)
+            rc = load_exits(a, mn, real, &acc, acc_path, &rx, &exits_on, e);
+        if (rc != CORE_OK) {
+            io_accuracy_fini(&acc);
             break;
+        }
         for (size_t d = 0; rc == CORE_OK && d < a->n_devices; d++) {
             const struct proto_device_config *dc =
                 DATA(c, io_config_child(c, IO_NODE_ROOT, IO_EL_DEVICE, d),
@@ -467,6 +520,18 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                 else if (rc != CORE_OK)
                     *e = why;
             }
+            if (rc == CORE_OK && exits_on) {
+                core_err_clear(&why);
+                rc = run_exits_attach(&rx, ml, cpmm, &a->devices[d].price, &a->edge.price, false,
+                                      mc->exit, p, &why);
+                if (rc == CORE_OK && a->truths)
+                    rc = run_exits_attach(&rx, ml, cpmm, &a->devices[d].price, &a->edge.price,
+                                          true, mc->exit, &a->truths[d * a->n_models + m], &why);
+                if (rc == CORE_E_INPUT)
+                    rc = io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
+                else if (rc != CORE_OK)
+                    *e = why;
+            }
             if (rc == CORE_OK) {
                 a->problem_of[d * a->n_models + m] = p;
                 a->truth_of[d * a->n_models + m] =
@@ -474,6 +539,7 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             }
         }
         io_accuracy_fini(&acc);
+        run_exits_fini(&rx);
     }
     for (size_t m = 0; mls && m < a->n_models; m++) {
         if (mls[m].n > 0) {

@@ -30,7 +30,9 @@
  * A fifth, for databases where some inference sent an encoding other than
  * fp32 (schema version 13 on: a scenario with accuracy data): per run with
  * finished inferences, the share of them each encoding of the uplink was
- * ("none": nothing crossed), largest first.
+ * ("none": nothing crossed), largest first. A sixth, for databases where
+ * some inference ended at an early exit (schema 14 on), the same per exit
+ * ("output": the model's own output).
  *
  * Then, from schema version 3 on, one line per profile `coinfer profile
  * --db` recorded (runs or none): model, resource, threads, layers, reps,
@@ -567,6 +569,23 @@ static enum core_rc print_encodings(struct db_reader *r, FILE *out, struct core_
     return rc;
 }
 
+/* The share of each run's finished inferences per exit they ended at, when
+ * some inference ended at an early exit (the same lines as the encodings'). */
+static enum core_rc print_exits(struct db_reader *r, FILE *out, struct core_err *e)
+{
+    static const struct column cols[] = {{"run_id", true}, {"policy", false},
+                                         {"exits (share of finished inferences)", false}};
+    struct encodings_ctx q = {db_reader_path(r), {cols, ARRAY_LEN(cols), NULL, 0, 0, 0}, -1};
+    enum core_rc rc = db_query(r, DB_Q_EXITS, 0, encoding_row, &q, e);
+
+    if (rc == CORE_OK && q.t.n_rows > 0) {
+        fprintf(out, "\nexits:\n");
+        table_print(out, &q.t);
+    }
+    table_fini(&q.t);
+    return rc;
+}
+
 static enum core_rc print_inferences(struct db_reader *r, enum run_report_by by, FILE *out,
                                      struct core_err *e)
 {
@@ -781,6 +800,8 @@ static enum core_rc report(struct db_reader *r, enum run_report_by by, FILE *out
         rc = print_inferences(r, by, out, e);
     if (rc == CORE_OK && by == RUN_REPORT_BY_RUN)
         rc = print_encodings(r, out, e);
+    if (rc == CORE_OK && by == RUN_REPORT_BY_RUN)
+        rc = print_exits(r, out, e);
     if (rc == CORE_OK)
         rc = run_report_sweeps(r, NULL, out, e);
     if (rc == CORE_OK)

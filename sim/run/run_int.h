@@ -26,6 +26,38 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
                                  const char *fixed, struct compute_problem *p,
                                  struct core_err *e);
 
+/* A scenario model's early exits as choices (<model exits="on">, compute.h
+ * "Early exits"): the model file's exits (graphs only), each one's branch
+ * grouped as a problem groups layers, and its accuracy from the accuracy
+ * file's exit lines. */
+struct run_exits {
+    struct nn_model *graph;       /* the model file's graph (owned) */
+    struct nn_exits *x;           /* its exits (owned) */
+    struct proto_layers *bl;      /* [x->n]: each branch's layers (owned) */
+    double accuracy[COMPUTE_PLAN_MAX_EXITS]; /* [x->n]: the accuracy file's, 0..1 */
+};
+
+/* Load the exits of the model file at model_path for accuracy file acc
+ * (read from acc_path) into *rx (run_exits_fini frees it). CORE_E_INPUT
+ * (no file or line: the caller names the model) for a model without exits,
+ * more than COMPUTE_PLAN_MAX_EXITS, an accuracy file without exit lines
+ * (saying how to make them), an exit it lacks or one it has that the model
+ * does not, or another attach point; CORE_E_NOMEM. (accuracy.c) */
+enum core_rc run_exits_load(const struct io_accuracy *acc, const char *acc_path,
+                            const char *model_path, struct run_exits *rx, struct core_err *e);
+void run_exits_fini(struct run_exits *rx); /* zeroed: a no-op */
+
+/* Offer rx's exits on p (the problem of rx's model grouped as ml, its
+ * encodings attached), priced by cpmm on sides ue and edge (truth: as the
+ * world executes), fixed ("none" or an exit's name) its fixed exit.
+ * CORE_E_INPUT naming fixed when it is no exit's name; as
+ * proto_problem_exit_add. (accuracy.c) */
+enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_layers *ml,
+                              const struct compute_cpmm *cpmm,
+                              const struct proto_side_price *ue,
+                              const struct proto_side_price *edge, bool truth, const char *fixed,
+                              struct compute_problem *p, struct core_err *e);
+
 /* The summary of run run_id's inferences in the database r reads into s
  * (initialised by the caller; finished here). (report.c) */
 enum core_rc run_report_summary_of_run(struct db_reader *r, int64_t run_id, struct run_summary *s,

@@ -200,8 +200,8 @@ enum core_rc run_samples_write(struct run_sinks *s, const struct proto_outcome *
     for (size_t i = 0; i < n; i++) {
         const struct proto_outcome *o = &rows[i];
 
-        if (!o->finished || o->plan_decided.n_layers == 0)
-            continue;
+        if (!o->finished || o->plan_decided.n_layers == 0 || o->plan_decided.exit != 0)
+            continue; /* the action encoding has no exits: a plan ending at one is no sample */
         if (!encode(s, o, &s->sample_at[2 * n_rows], &s->sample_at[2 * n_rows + 1]))
             return core_err(e, CORE_E_NOMEM, "out of memory writing the samples");
         s->sample_rows[n_rows++] = (struct db_sample_row){

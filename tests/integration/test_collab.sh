@@ -19,7 +19,7 @@ policies=$(sed -n '/^  --policy NAME/,/^  --seed/p' <<<"$OUT" |
     sed -nE 's/^ {19}([a-z][a-z0-9-]*)  +[^ ].*/\1/p' | grep -vx all)
 n_policies=$(wc -l <<<"$policies")
 expect_match "run --help lists the built-in policies" "$(tr '\n' ' ' <<<"$policies")" \
-    "^local edge resource split split-default joint oracle random dads rl $"
+    "^local edge resource split split-default joint oracle random dads edgent rl $"
 expect_match "run --help names the default policy" "$OUT" \
     "--policy NAME +decision policy of a collaborative scenario \\(default joint\\):"
 expect_match "run --help lists --policy all" "$OUT" "^ {19}all +every one on the same seed"

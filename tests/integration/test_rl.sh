@@ -76,9 +76,9 @@ expect_eq "rl leaves samples too" \
 all="$TMP/all.db"
 expect_exit 0 "run --policy all --agent runs rl beside the others" "$COINFER" run --policy all \
     --agent "$a1" --db "$all" $SC
-expect_eq "... ten policies, rl last" \
+expect_eq "... eleven policies, rl last" \
     "$(sql "$all" "SELECT count(*), max(CASE WHEN run_id = (SELECT max(run_id) FROM runs) THEN policy END) FROM runs")" \
-    "10|rl"
+    "11|rl"
 expect_match "the summary has a column for rl" "$OUT" "^policy .* rl"
 expect_eq "rl saw the same requests as joint (common random numbers)" \
     "$(sql "$all" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"

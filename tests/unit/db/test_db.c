@@ -146,7 +146,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "decided_edge_alloc,decided_ue_load,decided_battery_j,"
                               "decided_ul_rate_bps,decided_dl_rate_bps,decided_edge_waits_s,"
                               "predicted_latency_s,predicted_ue_energy_j,predicted_edge_energy_j,"
-                              "restarts,plan_order,encoding,decided_encoding");
+                              "restarts,plan_order,encoding,decided_encoding,exit");
     raw_columns(conn, "messages", cols, sizeof(cols));
     assert_string_equal(cols, "run_id,t_s,src,dst,type,bytes,inference_id");
     raw_columns(conn, "samples", cols, sizeof(cols));
@@ -163,7 +163,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "exited,correct,exit_rate,exit_accuracy,stage_macs,"
                               "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
                               "measured_at");
-    assert_int_equal(db_schema_version(), 13);
+    assert_int_equal(db_schema_version(), 14);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");

@@ -506,7 +506,8 @@ static void test_db_collab_migrates_version12_inferences_with_null_encodings(voi
     assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN decided_encoding;"
+    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit;"
+                   "ALTER TABLE inferences DROP COLUMN decided_encoding;"
                    "ALTER TABLE inferences DROP COLUMN encoding;"
                    "PRAGMA user_version = 12");
     sqlite3_close(conn);
@@ -522,6 +523,84 @@ static void test_db_collab_migrates_version12_inferences_with_null_encodings(voi
                      3);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id >= 3 AND "
                                    "encoding = 'fp32'"),
+                     3);
+    sqlite3_close(conn);
+}
+
+/* exit (schema 14) names where the executed plan ended: 'output' for the
+ * model's own output, the problem's exit name for an early exit, NULL
+ * without a plan. */
+static void test_db_collab_exit_names_where_the_plan_ended(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct compute_problem pe = problem;
+    struct db *db = open_ok(f->path);
+    struct core_err err;
+    int64_t run_id = begin_run(db);
+    sqlite3 *conn;
+
+    core_err_clear(&err);
+    pe.n_exits = 1;
+    snprintf(pe.exits[0].name, sizeof(pe.exits[0].name), "exit1");
+    pe.exits[0].problem = &problem; /* the same layers: only its name is read here */
+    make_inferences(rows, 0);
+    for (int i = 0; i < 3; i++)
+        rows[i].problem = &pe;
+    rows[1].plan.exit = 1;
+    rows[1].plan_decided = rows[1].plan;
+    rows[2].finished = false;
+    rows[2].stage = "no-plan";
+    rows[2].no_plan = true;
+    rows[2].no_plan_layer = 4;
+    rows[2].t_done_s = NAN;
+    rows[2].latency_s = NAN;
+    rows[2].deadline_s = 1e6;
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 0 AND "
+                                   "exit = 'output'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 1 AND "
+                                   "exit = 'exit1'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id = 2 AND "
+                                   "exit IS NULL"),
+                     1);
+    sqlite3_close(conn);
+}
+
+/* A version 13 database (no exit column) keeps its inferences through the
+ * step to 14, exit NULL in them, and takes new rows with it written. */
+static void test_db_collab_migrates_version13_inferences_with_null_exits(void **state)
+{
+    struct testutil_dir *f = *state;
+    struct proto_outcome rows[3];
+    struct db *db = open_ok(f->path);
+    int64_t run_id = begin_run(db);
+    struct core_err err;
+    sqlite3 *conn;
+
+    make_inferences(rows, 0);
+    core_err_clear(&err);
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit; PRAGMA user_version = 13");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    make_inferences(rows, 3);
+    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id < 3 AND "
+                                   "exit IS NULL"),
+                     3);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id >= 3 AND "
+                                   "exit = 'output'"),
                      3);
     sqlite3_close(conn);
 }
@@ -1008,6 +1087,10 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_migrates_version12_inferences_with_null_encodings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_exit_names_where_the_plan_ended, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_migrates_version13_inferences_with_null_exits, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(
