@@ -246,6 +246,21 @@ void radio_shadow_init(struct radio_shadow *s, double sd_db, double dcorr_m, str
  * rho = exp(-distance_m / dcorr_m). Returns the new value, dB. */
 double radio_shadow_move(struct radio_shadow *s, double distance_m, struct core_rng *r);
 
+/* The coefficients of one AR(1) step of distance_m (> 0) for a process of
+ * decorrelation distance dcorr_m (> 0): rho = exp(-distance_m / dcorr_m) and
+ * sqrt(1 - rho^2). Shared by every link that moves the same distance. */
+struct radio_shadow_step {
+    double rho;   /* correlation with the value before the step, 1 */
+    double innov; /* sqrt(1 - rho^2): the weight of the new draw, 1 */
+};
+struct radio_shadow_step radio_shadow_step_for(double distance_m, double dcorr_m);
+
+/* radio_shadow_move's step on a bare value (sd_db: the process's standard
+ * deviation, dB): value_db after the step st, one draw from r. Bit for bit
+ * radio_shadow_move's value for the same distance, decorrelation and draw. */
+double radio_shadow_advance(double value_db, const struct radio_shadow_step *st, double sd_db,
+                            struct core_rng *r);
+
 /* ======================================================================== */
 /* Small-scale fading (fading.c)                                             */
 /* ======================================================================== */
