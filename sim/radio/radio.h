@@ -203,6 +203,26 @@ struct radio_pl_args {
  * 1 <= h_E < h_UT. */
 enum core_rc radio_pathloss_db(const struct radio_pl_args *a, double *pl_db, struct core_err *e);
 
+/* radio_pathloss_db for one link geometry at many distances: the terms that
+ * do not depend on the distance (carrier, heights, breakpoint), computed once
+ * by radio_pl_ctx_init, which checks everything radio_pathloss_db checks but
+ * the distance (a->d2d_m and a->los are not read). */
+struct radio_pl_ctx {
+    enum radio_scenario scenario; /* which model */
+    double dh_m;            /* h_BS - h_UT, m */
+    double dbp_m;           /* UMa/UMi breakpoint distance d'BP, m */
+    double fc_term_db;      /* the LOS formula's carrier term, 20 log10(fc), dB */
+    double nlos_fc_term_db; /* the NLOS formula's carrier term (20, 21.3 or 24.9 log10(fc)), dB */
+    double bp_term_db;      /* UMa/UMi LOS beyond d'BP: 9 or 9.5 log10(d'BP^2 + dh^2), dB */
+    double h_term_db;       /* UMa/UMi NLOS: 0.6 or 0.3 (h_UT - 1.5), dB */
+};
+enum core_rc radio_pl_ctx_init(const struct radio_pl_args *a, struct radio_pl_ctx *c,
+                               struct core_err *e);
+
+/* The path loss at d2d_m (within radio_pathloss_db's range: asserted) in LOS
+ * state los, dB: bit for bit radio_pathloss_db's for the same link. */
+double radio_pl_ctx_db(const struct radio_pl_ctx *c, double d2d_m, bool los);
+
 /* LOS probability of TR 38.901 table 7.4.2-1 at horizontal distance d2d_m
  * (UMa's C'(h_UT) term included for 13 < h_UT <= 23 m; h_ut_m unused
  * elsewhere). In [0, 1]; the caller checks the distance with

@@ -196,6 +196,7 @@ struct radio_world {
                                   start (sets its sd and decorrelation distance) */
     size_t los0_words;         /* 64-bit words of los0_bits per UE */
     double p_los_far;          /* LOS probability at d_max_m, 0..1 */
+    struct radio_pl_ctx pl_ctx_he1; /* path-loss terms of a UE of h_E = 1 m */
     double *cl_scratch_db;     /* [n_cells] one UE's coupling losses (compute_cl), dB */
     double *scratch_db;        /* [n_cells] coupling losses of one RRM query (its serving
                                   cell's is the only one read), dB */
@@ -261,30 +262,33 @@ static bool los0(const struct radio_world *w, uint32_t ue, size_t site)
     return (w->los0_bits[(size_t)ue * w->los0_words + site / 64] >> (site % 64)) & 1u;
 }
 
-/* The path loss of u at d2d_m (within the distance range) in LOS state los, dB. */
-static double pathloss_at(const struct radio_world *w, const struct ue *u, double d2d_m, bool los)
+/* The path-loss terms of u's links that do not depend on the distance (the
+ * world's own for the UEs of h_E = 1 m, all but UMa's high ones). */
+static struct radio_pl_ctx pl_ctx(const struct radio_world *w, const struct ue *u)
 {
+    if (u->h_e_m == 1.0)
+        return w->pl_ctx_he1;
     struct radio_pl_args a = {
         .scenario = w->scenario,
         .carrier_hz = w->cfg.carrier.carrier_hz,
         .h_bs_m = w->h_bs_m,
         .h_ut_m = w->cfg.deploy.ue_height_m,
         .h_e_m = u->h_e_m,
-        .d2d_m = d2d_m,
-        .los = los,
     };
-    double pl_db;
-    enum core_rc rc = radio_pathloss_db(&a, &pl_db, NULL);
+    struct radio_pl_ctx c;
+    enum core_rc rc = radio_pl_ctx_init(&a, &c, NULL);
 
     CORE_ASSERT(rc == CORE_OK);
-    return pl_db;
+    return c;
 }
 
-/* One UE's path losses at the far end of the distance range, per LOS state,
- * computed at most once in a pass over the sites. */
+/* One UE's path-loss terms for a pass over the sites, and its path losses
+ * at the far end of the distance range, per LOS state, computed at most once
+ * in the pass. */
 struct far_pl {
-    bool have[2];  /* db[los] is set */
-    double db[2];  /* path loss at d_max_m, NLOS and LOS, dB */
+    struct radio_pl_ctx ctx; /* the UE's distance-free terms */
+    bool have[2];            /* db[los] is set */
+    double db[2];            /* path loss at d_max_m, NLOS and LOS, dB */
 };
 
 /* Path loss plus shadowing of ue's link to site s from its position at its
@@ -302,15 +306,15 @@ static double site_loss_db(const struct radio_world *w, uint32_t ue, size_t s,
         bool los = los_u < w->p_los_far;
 
         if (!far->have[los]) {
-            far->db[los] = pathloss_at(w, u, w->d_max_m, los);
+            far->db[los] = radio_pl_ctx_db(&far->ctx, w->d_max_m, los);
             far->have[los] = true;
         }
         pl_db = far->db[los];
     } else {
         d_m = d_m < w->d_min_m ? w->d_min_m : d_m;
-        pl_db = pathloss_at(w, u, d_m,
-                            los_u < radio_los_probability(w->scenario, d_m,
-                                                          w->cfg.deploy.ue_height_m));
+        pl_db = radio_pl_ctx_db(&far->ctx, d_m,
+                                los_u < radio_los_probability(w->scenario, d_m,
+                                                              w->cfg.deploy.ue_height_m));
     }
     return pl_db + w->shadow_db[(size_t)ue * w->n_sites + s];
 }
@@ -321,7 +325,7 @@ static void compute_cl(struct radio_world *w, uint32_t ue)
 {
     double *cl = w->cl_scratch_db;
     size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
-    struct far_pl far = {{false, false}, {0.0, 0.0}};
+    struct far_pl far = {.ctx = pl_ctx(w, &w->ues[ue])};
 
     for (size_t s = 0; s < w->n_sites; s++) {
         /* One sector: the antenna gain is 0 dB whatever the azimuth. */
@@ -342,7 +346,7 @@ static double cl_of(const struct radio_world *w, uint32_t ue, uint32_t cell)
 {
     const struct cell *c = &w->cells[cell];
     size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
-    struct far_pl far = {{false, false}, {0.0, 0.0}};
+    struct far_pl far = {.ctx = pl_ctx(w, &w->ues[ue])};
     double az = 0.0, pl_db = site_loss_db(w, ue, c->site, &far, n_sec > 1 ? &az : NULL);
 
     return pl_db - radio_antenna_gain_db((uint32_t)n_sec, c->sector, az);
@@ -1293,6 +1297,18 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->h_bs_m = radio_bs_height_m(&cfg->deploy);
     radio_d2d_range_m(&cfg->deploy, &w->d_min_m, &w->d_max_m);
     w->p_los_far = radio_los_probability(w->scenario, w->d_max_m, cfg->deploy.ue_height_m);
+    {
+        struct radio_pl_args a = {
+            .scenario = w->scenario,
+            .carrier_hz = cfg->carrier.carrier_hz,
+            .h_bs_m = w->h_bs_m,
+            .h_ut_m = cfg->deploy.ue_height_m,
+            .h_e_m = 1.0,
+        };
+
+        if (radio_pl_ctx_init(&a, &w->pl_ctx_he1, e) != CORE_OK)
+            goto out_destroy;
+    }
     w->peak_rate_bps = radio_nr_rate_bps(&w->carrier, RADIO_CQI_MAX, w->carrier.n_prb);
     w->floor_rate_bps =
         w->carrier.shannon ? 1.0 : radio_nr_rate_bps(&w->carrier, 1, w->carrier.n_prb);
