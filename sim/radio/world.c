@@ -257,6 +257,7 @@ static void position_at(const struct ue *u, double t_s, double *x_m, double *y_m
     *y_m = u->mob.y_m + u->mob.vy_mps * dt_s;
 }
 
+/* The LOS state of ue's link to site when its shadowing started (los0_bits). */
 static bool los0(const struct radio_world *w, uint32_t ue, size_t site)
 {
     return (w->los0_bits[(size_t)ue * w->los0_words + site / 64] >> (site % 64)) & 1u;
