@@ -152,6 +152,87 @@ enum core_rc radio_pathloss_db(const struct radio_pl_args *a, double *pl_db, str
     return CORE_OK;
 }
 
+/* ---- the same path loss, its distance-free terms computed once ------------- */
+
+enum core_rc radio_pl_ctx_init(const struct radio_pl_args *a, struct radio_pl_ctx *c,
+                               struct core_err *e)
+{
+    struct radio_pl_args probe = *a;
+    double pl_db, fc_ghz = a->carrier_hz / 1e9;
+    enum core_rc rc;
+
+    /* Every check but the distance's, with radio_pathloss_db's messages: at
+     * a distance every scenario accepts. */
+    probe.d2d_m = is_inh(a->scenario) ? 10.0 : 100.0;
+    rc = radio_pathloss_db(&probe, &pl_db, e);
+    if (rc != CORE_OK)
+        return rc;
+    *c = (struct radio_pl_ctx){.scenario = a->scenario, .dh_m = a->h_bs_m - a->h_ut_m};
+    switch (a->scenario) {
+    case RADIO_SCENARIO_UMA:
+    case RADIO_SCENARIO_UMI: {
+        bool uma = a->scenario == RADIO_SCENARIO_UMA;
+        double h_e_m = uma ? a->h_e_m : 1.0;
+
+        c->dbp_m = 4.0 * (a->h_bs_m - h_e_m) * (a->h_ut_m - h_e_m) * a->carrier_hz /
+                   RADIO_SPEED_OF_LIGHT_MPS;
+        c->fc_term_db = 20.0 * log10(fc_ghz);
+        c->bp_term_db = (uma ? 9.0 : 9.5) * log10(c->dbp_m * c->dbp_m + c->dh_m * c->dh_m);
+        c->nlos_fc_term_db = uma ? 20.0 * log10(fc_ghz) : 21.3 * log10(fc_ghz);
+        c->h_term_db = uma ? 0.6 * (a->h_ut_m - 1.5) : 0.3 * (a->h_ut_m - 1.5);
+        break;
+    }
+    case RADIO_SCENARIO_INH_MIXED:
+    case RADIO_SCENARIO_INH_OPEN:
+        c->fc_term_db = 20.0 * log10(fc_ghz);
+        c->nlos_fc_term_db = 24.9 * log10(fc_ghz);
+        break;
+    default:
+        CORE_ASSERT(!"unknown scenario");
+    }
+    return CORE_OK;
+}
+
+/* The expressions are radio_pathloss_db's, term for term and in its order,
+ * with the distance-free terms read from c: C without contraction (-std=c11)
+ * evaluates them to the same bits. */
+double radio_pl_ctx_db(const struct radio_pl_ctx *c, double d2d_m, bool los)
+{
+    double d3d_m = sqrt(d2d_m * d2d_m + c->dh_m * c->dh_m), lg = log10(d3d_m);
+    double los_db, nlos_db;
+
+    switch (c->scenario) {
+    case RADIO_SCENARIO_UMA:
+        CORE_ASSERT(d2d_m >= 10.0 && d2d_m <= 5000.0);
+        los_db = d2d_m <= c->dbp_m ? 28.0 + 22.0 * lg + c->fc_term_db
+                                   : 28.0 + 40.0 * lg + c->fc_term_db - c->bp_term_db;
+        if (los)
+            return los_db;
+        nlos_db = 13.54 + 39.08 * lg + c->nlos_fc_term_db - c->h_term_db;
+        break;
+    case RADIO_SCENARIO_UMI:
+        CORE_ASSERT(d2d_m >= 10.0 && d2d_m <= 5000.0);
+        los_db = d2d_m <= c->dbp_m ? 32.4 + 21.0 * lg + c->fc_term_db
+                                   : 32.4 + 40.0 * lg + c->fc_term_db - c->bp_term_db;
+        if (los)
+            return los_db;
+        nlos_db = 35.3 * lg + 22.4 + c->nlos_fc_term_db - c->h_term_db;
+        break;
+    case RADIO_SCENARIO_INH_MIXED:
+    case RADIO_SCENARIO_INH_OPEN:
+        CORE_ASSERT(d3d_m >= 1.0 && d3d_m <= 150.0);
+        los_db = 32.4 + 17.3 * lg + c->fc_term_db;
+        if (los)
+            return los_db;
+        nlos_db = 38.3 * lg + 17.30 + c->nlos_fc_term_db;
+        break;
+    default:
+        CORE_ASSERT(!"unknown scenario");
+        return 0.0;
+    }
+    return fmax(los_db, nlos_db);
+}
+
 /* UMa's C'(h_UT) of the LOS probability (and of C(d2D, h_UT) for h_E). */
 static double uma_c_hut(double h_ut_m)
 {

@@ -203,6 +203,26 @@ struct radio_pl_args {
  * 1 <= h_E < h_UT. */
 enum core_rc radio_pathloss_db(const struct radio_pl_args *a, double *pl_db, struct core_err *e);
 
+/* radio_pathloss_db for one link geometry at many distances: the terms that
+ * do not depend on the distance (carrier, heights, breakpoint), computed once
+ * by radio_pl_ctx_init, which checks everything radio_pathloss_db checks but
+ * the distance (a->d2d_m and a->los are not read). */
+struct radio_pl_ctx {
+    enum radio_scenario scenario; /* which model */
+    double dh_m;            /* h_BS - h_UT, m */
+    double dbp_m;           /* UMa/UMi breakpoint distance d'BP, m */
+    double fc_term_db;      /* the LOS formula's carrier term, 20 log10(fc), dB */
+    double nlos_fc_term_db; /* the NLOS formula's carrier term (20, 21.3 or 24.9 log10(fc)), dB */
+    double bp_term_db;      /* UMa/UMi LOS beyond d'BP: 9 or 9.5 log10(d'BP^2 + dh^2), dB */
+    double h_term_db;       /* UMa/UMi NLOS: 0.6 or 0.3 (h_UT - 1.5), dB */
+};
+enum core_rc radio_pl_ctx_init(const struct radio_pl_args *a, struct radio_pl_ctx *c,
+                               struct core_err *e);
+
+/* The path loss at d2d_m (within radio_pathloss_db's range: asserted) in LOS
+ * state los, dB: bit for bit radio_pathloss_db's for the same link. */
+double radio_pl_ctx_db(const struct radio_pl_ctx *c, double d2d_m, bool los);
+
 /* LOS probability of TR 38.901 table 7.4.2-1 at horizontal distance d2d_m
  * (UMa's C'(h_UT) term included for 13 < h_UT <= 23 m; h_ut_m unused
  * elsewhere). In [0, 1]; the caller checks the distance with
@@ -245,6 +265,21 @@ void radio_shadow_init(struct radio_shadow *s, double sd_db, double dcorr_m, str
 /* The UE moved distance_m (>= 0): value <- rho value + sqrt(1 - rho^2) sd N(0,1),
  * rho = exp(-distance_m / dcorr_m). Returns the new value, dB. */
 double radio_shadow_move(struct radio_shadow *s, double distance_m, struct core_rng *r);
+
+/* The coefficients of one AR(1) step of distance_m (> 0) for a process of
+ * decorrelation distance dcorr_m (> 0): rho = exp(-distance_m / dcorr_m) and
+ * sqrt(1 - rho^2). Shared by every link that moves the same distance. */
+struct radio_shadow_step {
+    double rho;   /* correlation with the value before the step, 1 */
+    double innov; /* sqrt(1 - rho^2): the weight of the new draw, 1 */
+};
+struct radio_shadow_step radio_shadow_step_for(double distance_m, double dcorr_m);
+
+/* radio_shadow_move's step on a bare value (sd_db: the process's standard
+ * deviation, dB): value_db after the step st, one draw from r. Bit for bit
+ * radio_shadow_move's value for the same distance, decorrelation and draw. */
+double radio_shadow_advance(double value_db, const struct radio_shadow_step *st, double sd_db,
+                            struct core_rng *r);
 
 /* ======================================================================== */
 /* Small-scale fading (fading.c)                                             */

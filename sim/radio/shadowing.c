@@ -5,6 +5,12 @@
  * clause 7.6.3.1 uses for spatial consistency: two points delta metres apart
  * have correlation exp(-delta / d_corr). Sampled at the points the UE passes,
  * that is an AR(1) process in distance, whose marginal stays N(0, sd^2).
+ *
+ * A world of many links moving together (every site link of one UE moves the
+ * same distance) computes the step's coefficients once per distance and
+ * decorrelation distance (radio_shadow_step_for) and advances each link's
+ * value with them (radio_shadow_advance): the same arithmetic as
+ * radio_shadow_move, so the same bits.
  */
 #include "radio/radio_int.h"
 
@@ -25,4 +31,18 @@ double radio_shadow_move(struct radio_shadow *s, double distance_m, struct core_
 
     s->value_db = rho * s->value_db + sqrt(1.0 - rho * rho) * core_rng_normal(r, 0.0, s->sd_db);
     return s->value_db;
+}
+
+struct radio_shadow_step radio_shadow_step_for(double distance_m, double dcorr_m)
+{
+    CORE_ASSERT(distance_m > 0.0 && dcorr_m > 0.0);
+    double rho = exp(-distance_m / dcorr_m);
+
+    return (struct radio_shadow_step){.rho = rho, .innov = sqrt(1.0 - rho * rho)};
+}
+
+double radio_shadow_advance(double value_db, const struct radio_shadow_step *st, double sd_db,
+                            struct core_rng *r)
+{
+    return st->rho * value_db + st->innov * core_rng_normal(r, 0.0, sd_db);
 }

@@ -20,13 +20,24 @@
  *    whenever any rate in that set changes (a flow starts or ends, a channel
  *    changes, a flow moves away at a handover).
  *
- * Data layout: per UE, coupling losses to every cell (path loss + shadowing
- * - antenna gain, dB, without fading) in cl_db[ue n_cells + cell], site-link
- * shadowing in shadow[ue n_sites + site] and a uniform LOS draw per site
- * link in los_u[] (the link is LOS while the draw is below the LOS
- * probability at the current distance, so the state changes only where the
- * probability crosses it). Path loss is evaluated within the model's
- * distance range (radio_d2d_range_m), nearer or farther UEs at its ends.
+ * Data layout: per UE and site link, what cannot be recomputed: the
+ * shadowing's value in shadow_db[ue n_sites + site], a uniform LOS draw in
+ * los_u[] (the link is LOS while the draw is below the LOS probability at
+ * the current distance, so the state changes only where the probability
+ * crosses it) and one bit, the link's LOS state when its shadowing started
+ * (which fixes its standard deviation and decorrelation distance), in
+ * los0_bits: 16 bytes and a bit per site. A UE's coupling losses to every
+ * cell (path loss + shadowing - antenna gain, dB, without fading) are
+ * computed into one world-wide scratch at each of its position updates,
+ * where the handover and the other cells' terms of its RRM queries (the
+ * downlink interference, the uplink loads) are taken from them; the UE keeps
+ * those terms and its serving cell's coupling loss. A coupling loss to any
+ * other cell, which the uplink interference of ue_interference needs, is
+ * recomputed from the link's state: the same function of the same inputs
+ * (the position of the UE's last update), so the same bits. Path loss is
+ * evaluated within the model's distance range (radio_d2d_range_m), nearer
+ * or farther UEs at its ends; every site beyond the far end sees the same
+ * path loss (per LOS state), computed once per update.
  * Fading acts on the serving link only (one process per UE, drawn Rician
  * or Rayleigh from the LOS state of its first serving link, continuing
  * across handovers); the RSRP of the handover is the fading-free (layer-3
@@ -146,14 +157,13 @@ struct ue {
     struct radio_ue_ledger ledger; /* its base power and RRC tail */
     core_event_id move_ev;     /* pending MOVE, 0 when none */
     core_event_id fade_ev;     /* pending FADE, 0 when none */
-    /* The other cells' terms of this UE's RRM queries (radio_rrm_other_cells),
-     * valid while its coupling losses and serving cell are those they were
-     * computed for: a query between two position updates then skips the loop
-     * over every cell. */
+    /* The serving cell's terms and the other cells' terms of this UE's RRM
+     * queries (radio_rrm_other_cells), set at each position update after
+     * the handover (cache_channel): the cells' loads are fixed, so they hold
+     * until its next one. */
+    double cl_serving_db;      /* coupling loss to the serving cell, without fading, dB */
     double rrm_dl_interf_w;    /* other cells' DL interference, W */
     double rrm_ul_load_sum;    /* other cells' UL loads, 1 */
-    uint32_t rrm_serving;      /* the serving cell they were computed for */
-    bool rrm_valid;            /* cleared when the coupling losses change */
 };
 
 struct radio_world {
@@ -180,10 +190,16 @@ struct radio_world {
     double *site_x_m, *site_y_m; /* [n_sites] */
     struct cell *cells;        /* [n_cells] */
     struct ue *ues;            /* [n_ues] */
-    double *cl_db;             /* [n_ues n_cells] coupling loss without fading, dB */
-    struct radio_shadow *shadow; /* [n_ues n_sites] */
+    double *shadow_db;         /* [n_ues n_sites] shadowing of each site link, dB */
     double *los_u;             /* [n_ues n_sites] LOS draw, 0..1 */
-    double *scratch_db;        /* [n_cells] coupling losses of one RRM query, dB */
+    uint64_t *los0_bits;       /* [n_ues los0_words] bit per site link: LOS at its shadowing's
+                                  start (sets its sd and decorrelation distance) */
+    size_t los0_words;         /* 64-bit words of los0_bits per UE */
+    double p_los_far;          /* LOS probability at d_max_m, 0..1 */
+    struct radio_pl_ctx pl_ctx_he1; /* path-loss terms of a UE of h_E = 1 m */
+    double *cl_scratch_db;     /* [n_cells] one UE's coupling losses (compute_cl), dB */
+    double *scratch_db;        /* [n_cells] coupling losses of one RRM query (its serving
+                                  cell's is the only one read), dB */
     double *rsrp_dbm;          /* [n_cells] RSRP of one handover check, dBm */
     double *load;              /* [n_cells] interfering cells' load, 1 */
     struct cdir *cdirs;        /* [n_cdirs]: index 2 cell + dir, then 2 per fixed-link UE */
@@ -241,43 +257,119 @@ static void position_at(const struct ue *u, double t_s, double *x_m, double *y_m
     *y_m = u->mob.y_m + u->mob.vy_mps * dt_s;
 }
 
-/* Coupling loss of ue to every cell from its current position, and the
- * fading-free RSRP of each into rsrp_dbm (may be NULL). */
-static void compute_cl(struct radio_world *w, uint32_t ue, double *rsrp_dbm)
+/* The LOS state of ue's link to site when its shadowing started (los0_bits). */
+static bool los0(const struct radio_world *w, uint32_t ue, size_t site)
 {
-    struct ue *u = &w->ues[ue];
-    double *cl = &w->cl_db[(size_t)ue * w->n_cells];
-    size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
+    return (w->los0_bits[(size_t)ue * w->los0_words + site / 64] >> (site % 64)) & 1u;
+}
 
-    u->rrm_valid = false;
+/* The path-loss terms of u's links that do not depend on the distance (the
+ * world's own for the UEs of h_E = 1 m, all but UMa's high ones). */
+static struct radio_pl_ctx pl_ctx(const struct radio_world *w, const struct ue *u)
+{
+    if (u->h_e_m == 1.0)
+        return w->pl_ctx_he1;
+    struct radio_pl_args a = {
+        .scenario = w->scenario,
+        .carrier_hz = w->cfg.carrier.carrier_hz,
+        .h_bs_m = w->h_bs_m,
+        .h_ut_m = w->cfg.deploy.ue_height_m,
+        .h_e_m = u->h_e_m,
+    };
+    struct radio_pl_ctx c;
+    enum core_rc rc = radio_pl_ctx_init(&a, &c, NULL);
+
+    CORE_ASSERT(rc == CORE_OK);
+    return c;
+}
+
+/* One UE's path-loss terms for a pass over the sites, and its path losses
+ * at the far end of the distance range, per LOS state, computed at most once
+ * in the pass. */
+struct far_pl {
+    struct radio_pl_ctx ctx; /* the UE's distance-free terms */
+    bool have[2];            /* db[los] is set */
+    double db[2];            /* path loss at d_max_m, NLOS and LOS, dB */
+};
+
+/* Path loss plus shadowing of ue's link to site s from its position at its
+ * last update, dB; its azimuth into *az_rad when az_rad is not NULL. */
+static double site_loss_db(const struct radio_world *w, uint32_t ue, size_t s,
+                           struct far_pl *far, double *az_rad)
+{
+    const struct ue *u = &w->ues[ue];
+    double dx = u->mob.x_m - w->site_x_m[s], dy = u->mob.y_m - w->site_y_m[s];
+    double d_m = hypot(dx, dy), los_u = w->los_u[(size_t)ue * w->n_sites + s], pl_db;
+
+    if (az_rad != NULL)
+        *az_rad = atan2(dy, dx);
+    if (d_m > w->d_max_m) {
+        bool los = los_u < w->p_los_far;
+
+        if (!far->have[los]) {
+            far->db[los] = radio_pl_ctx_db(&far->ctx, w->d_max_m, los);
+            far->have[los] = true;
+        }
+        pl_db = far->db[los];
+    } else {
+        d_m = d_m < w->d_min_m ? w->d_min_m : d_m;
+        pl_db = radio_pl_ctx_db(&far->ctx, d_m,
+                                los_u < radio_los_probability(w->scenario, d_m,
+                                                              w->cfg.deploy.ue_height_m));
+    }
+    return pl_db + w->shadow_db[(size_t)ue * w->n_sites + s];
+}
+
+/* Coupling loss of ue to every cell from its current position into
+ * cl_scratch_db, and the fading-free RSRP of each into rsrp_dbm. */
+static void compute_cl(struct radio_world *w, uint32_t ue)
+{
+    double *cl = w->cl_scratch_db;
+    size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
+    struct far_pl far = {.ctx = pl_ctx(w, &w->ues[ue])};
 
     for (size_t s = 0; s < w->n_sites; s++) {
-        double dx = u->mob.x_m - w->site_x_m[s], dy = u->mob.y_m - w->site_y_m[s];
-        double d_m = hypot(dx, dy), az = atan2(dy, dx), pl_db;
-        struct radio_pl_args a = {
-            .scenario = w->scenario,
-            .carrier_hz = w->cfg.carrier.carrier_hz,
-            .h_bs_m = w->h_bs_m,
-            .h_ut_m = w->cfg.deploy.ue_height_m,
-            .h_e_m = u->h_e_m,
-        };
-        enum core_rc rc;
+        /* One sector: the antenna gain is 0 dB whatever the azimuth. */
+        double az = 0.0, pl_db = site_loss_db(w, ue, s, &far, n_sec > 1 ? &az : NULL);
 
-        d_m = d_m < w->d_min_m ? w->d_min_m : (d_m > w->d_max_m ? w->d_max_m : d_m);
-        a.d2d_m = d_m;
-        a.los = w->los_u[(size_t)ue * w->n_sites + s] <
-                radio_los_probability(w->scenario, d_m, a.h_ut_m);
-        rc = radio_pathloss_db(&a, &pl_db, NULL);
-        CORE_ASSERT(rc == CORE_OK);
-        pl_db += w->shadow[(size_t)ue * w->n_sites + s].value_db;
         for (size_t k = 0; k < n_sec; k++) {
             size_t c = s * n_sec + k;
 
             cl[c] = pl_db - radio_antenna_gain_db((uint32_t)n_sec, (uint32_t)k, az);
-            if (rsrp_dbm != NULL)
-                rsrp_dbm[c] = w->prb_power_dbm - cl[c];
+            w->rsrp_dbm[c] = w->prb_power_dbm - cl[c];
         }
     }
+}
+
+/* Coupling loss of ue to cell from its position at its last update, dB:
+ * what compute_cl gave there, recomputed. */
+static double cl_of(const struct radio_world *w, uint32_t ue, uint32_t cell)
+{
+    const struct cell *c = &w->cells[cell];
+    size_t n_sec = (size_t)w->cfg.deploy.n_sectors;
+    struct far_pl far = {.ctx = pl_ctx(w, &w->ues[ue])};
+    double az = 0.0, pl_db = site_loss_db(w, ue, c->site, &far, n_sec > 1 ? &az : NULL);
+
+    return pl_db - radio_antenna_gain_db((uint32_t)n_sec, c->sector, az);
+}
+
+/* After compute_cl and the handover check: ue's serving coupling loss and
+ * the other cells' terms of its RRM queries, from cl_scratch_db. */
+static void cache_channel(struct radio_world *w, uint32_t ue)
+{
+    struct ue *u = &w->ues[ue];
+    struct radio_rrm_request req = {
+        .carrier = &w->carrier,
+        .n_cells = w->n_cells,
+        .serving = u->ho.serving,
+        .coupling_loss_db = w->cl_scratch_db,
+        .dl_load = w->load,
+        .ul_load = w->load,
+        .gnb_power_dbm = w->cfg.deploy.gnb_power_dbm,
+    };
+
+    u->cl_serving_db = w->cl_scratch_db[u->ho.serving];
+    radio_rrm_other_cells(&req, &u->rrm_dl_interf_w, &u->rrm_ul_load_sum);
 }
 
 /* Uplink interference per PRB at cell's gNB from the UEs transmitting in
@@ -299,12 +391,12 @@ static double ul_interference_w(const struct radio_world *w, uint32_t cell)
 
         if (fl->cell == cell)
             continue;
-        const double *cl = &w->cl_db[(size_t)fl->ue * w->n_cells];
         size_t n_act = radio_flows_active(w->cdirs[2 * fl->cell + RADIO_DIR_UL].fs);
         double m_prb = n_prb / (double)(n_act > 0 ? n_act : 1);
-        double p_w = radio_dbm_to_w(pc->p0_dbm + mu_db + pc->alpha * cl[fl->cell]) * m_prb;
+        double p_w = radio_dbm_to_w(pc->p0_dbm + mu_db + pc->alpha * cl_of(w, fl->ue, fl->cell)) *
+                     m_prb;
 
-        sum_w += (p_w < p_max_w ? p_w : p_max_w) * radio_db_to_lin(-cl[cell]);
+        sum_w += (p_w < p_max_w ? p_w : p_max_w) * radio_db_to_lin(-cl_of(w, fl->ue, cell));
     }
     return sum_w / n_prb;
 }
@@ -340,12 +432,7 @@ static void rrm_with_fade(struct radio_world *w, uint32_t ue, double fade_db,
         w->rrm_consts_ready = true;
     }
     req.consts = &w->rrm_consts;
-    memcpy(w->scratch_db, &w->cl_db[(size_t)ue * w->n_cells], w->n_cells * sizeof(double));
-    if (!u->rrm_valid || u->rrm_serving != serving) {
-        radio_rrm_other_cells(&req, &u->rrm_dl_interf_w, &u->rrm_ul_load_sum);
-        u->rrm_serving = serving;
-        u->rrm_valid = true;
-    }
+    w->scratch_db[serving] = u->cl_serving_db;
     req.others_given = true;
     req.dl_interf_w = u->rrm_dl_interf_w;
     req.ul_load_sum = u->rrm_ul_load_sum;
@@ -836,14 +923,28 @@ static void on_move(void *state, const struct core_event *ev, struct core_engine
     uint32_t ue = (uint32_t)ev->data.u64, from;
     struct ue *u = &w->ues[ue];
     double now_s = core_engine_now(eng), moved_m, speed_mps;
+    bool handed;
 
     u->move_ev = 0;
     w->stats.channel_updates++;
     moved_m = radio_mobility_advance(&u->mob, now_s, u->r_mob);
-    if (w->cfg.deploy.shadowing && moved_m > 0.0)
-        for (size_t s = 0; s < w->n_sites; s++)
-            radio_shadow_move(&w->shadow[(size_t)ue * w->n_sites + s], moved_m, u->r_shadow);
-    compute_cl(w, ue, w->rsrp_dbm);
+    if (w->cfg.deploy.shadowing && moved_m > 0.0) {
+        /* Every link moved the same distance: two sets of coefficients. */
+        const struct radio_shadow_step st[2] = {
+            radio_shadow_step_for(moved_m, radio_shadow_dcorr_m(w->scenario, false)),
+            radio_shadow_step_for(moved_m, radio_shadow_dcorr_m(w->scenario, true)),
+        };
+        const double sd_db[2] = {radio_shadow_sd_db(w->scenario, false),
+                                 radio_shadow_sd_db(w->scenario, true)};
+        double *sh = &w->shadow_db[(size_t)ue * w->n_sites];
+
+        for (size_t s = 0; s < w->n_sites; s++) {
+            bool l = los0(w, ue, s);
+
+            sh[s] = radio_shadow_advance(sh[s], &st[l], sd_db[l], u->r_shadow);
+        }
+    }
+    compute_cl(w, ue);
     speed_mps = radio_mobility_speed_mps(&u->mob);
     if (speed_mps != u->speed_mps) {
         if (w->cfg.deploy.fading)
@@ -852,7 +953,9 @@ static void on_move(void *state, const struct core_event *ev, struct core_engine
         u->speed_mps = speed_mps;
     }
     from = u->ho.serving;
-    if (radio_handover_update(&u->ho, now_s, w->rsrp_dbm, w->n_cells))
+    handed = radio_handover_update(&u->ho, now_s, w->rsrp_dbm, w->n_cells);
+    cache_channel(w, ue);
+    if (handed)
         hand_over(w, ue, from);
     if (fading_drives_rates(w) && u->fade_ev == 0)
         u->fade_db = fading_db_at(w, u, now_s);
@@ -1005,7 +1108,7 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
 {
     struct ue *u = &w->ues[ue];
     const uint64_t id = core_rng_entity(CORE_RNG_ENTITY_UE, ue, 0);
-    double now_s = core_engine_now(w->eng), x_m, y_m, *rsrp = w->rsrp_dbm;
+    double now_s = core_engine_now(w->eng), x_m, y_m;
     double area_r_m = g->radius_m > 0.0 ? g->radius_m : w->area_radius_m;
     const struct radio_deployment_config *d = &w->cfg.deploy;
     struct core_rng *r_place;
@@ -1079,14 +1182,20 @@ static enum core_rc init_ue(struct radio_world *w, uint32_t ue,
         bool los = u_los < radio_los_probability(w->scenario, d_m, d->ue_height_m);
 
         w->los_u[(size_t)ue * w->n_sites + s] = u_los;
-        if (d->shadowing)
-            radio_shadow_init(&w->shadow[(size_t)ue * w->n_sites + s],
-                              radio_shadow_sd_db(w->scenario, los),
+        if (los)
+            w->los0_bits[(size_t)ue * w->los0_words + s / 64] |= (uint64_t)1 << (s % 64);
+        if (d->shadowing) {
+            struct radio_shadow sh;
+
+            radio_shadow_init(&sh, radio_shadow_sd_db(w->scenario, los),
                               radio_shadow_dcorr_m(w->scenario, los), u->r_shadow);
+            w->shadow_db[(size_t)ue * w->n_sites + s] = sh.value_db;
+        }
     }
-    compute_cl(w, ue, rsrp);
-    serving = radio_strongest_cell(rsrp, w->n_cells);
+    compute_cl(w, ue);
+    serving = radio_strongest_cell(w->rsrp_dbm, w->n_cells);
     radio_handover_init(&u->ho, serving, w->cfg.ho.hysteresis_db, w->cfg.ho.time_to_trigger_s);
+    cache_channel(w, ue);
     serving_site = w->cells[serving].site;
     if (d->fading) {
         double d_m = hypot(x_m - w->site_x_m[serving_site], y_m - w->site_y_m[serving_site]);
@@ -1188,6 +1297,19 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->scenario = (enum radio_scenario)cfg->deploy.scenario;
     w->h_bs_m = radio_bs_height_m(&cfg->deploy);
     radio_d2d_range_m(&cfg->deploy, &w->d_min_m, &w->d_max_m);
+    w->p_los_far = radio_los_probability(w->scenario, w->d_max_m, cfg->deploy.ue_height_m);
+    {
+        struct radio_pl_args a = {
+            .scenario = w->scenario,
+            .carrier_hz = cfg->carrier.carrier_hz,
+            .h_bs_m = w->h_bs_m,
+            .h_ut_m = cfg->deploy.ue_height_m,
+            .h_e_m = 1.0,
+        };
+
+        if (radio_pl_ctx_init(&a, &w->pl_ctx_he1, e) != CORE_OK)
+            goto out_destroy;
+    }
     w->peak_rate_bps = radio_nr_rate_bps(&w->carrier, RADIO_CQI_MAX, w->carrier.n_prb);
     w->floor_rate_bps =
         w->carrier.shannon ? 1.0 : radio_nr_rate_bps(&w->carrier, 1, w->carrier.n_prb);
@@ -1216,9 +1338,11 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
     w->site_y_m = core_calloc(w->n_sites, sizeof(double));
     w->cells = core_calloc(w->n_cells, sizeof(*w->cells));
     w->ues = core_calloc(w->n_ues ? w->n_ues : 1, sizeof(*w->ues));
-    w->cl_db = core_calloc(w->n_ues * w->n_cells + 1, sizeof(double));
-    w->shadow = core_calloc(w->n_ues * w->n_sites + 1, sizeof(*w->shadow));
+    w->los0_words = (w->n_sites + 63) / 64;
+    w->shadow_db = core_calloc(w->n_ues * w->n_sites + 1, sizeof(double));
     w->los_u = core_calloc(w->n_ues * w->n_sites + 1, sizeof(double));
+    w->los0_bits = core_calloc(w->n_ues * w->los0_words + 1, sizeof(uint64_t));
+    w->cl_scratch_db = core_calloc(w->n_cells, sizeof(double));
     w->scratch_db = core_calloc(w->n_cells, sizeof(double));
     w->rsrp_dbm = core_calloc(w->n_cells, sizeof(double));
     w->load = core_calloc(w->n_cells, sizeof(double));
@@ -1227,8 +1351,8 @@ struct radio_world *radio_world_create(const struct radio_world_config *cfg,
         if (cfg->groups[i].link.mode == RADIO_LINK_FIXED)
             w->n_cdirs += 2 * (size_t)cfg->groups[i].n_ues;
     w->cdirs = core_calloc(w->n_cdirs, sizeof(*w->cdirs));
-    if (!w->site_x_m || !w->site_y_m || !w->cells || !w->ues || !w->cl_db || !w->shadow ||
-        !w->los_u || !w->scratch_db || !w->rsrp_dbm || !w->load || !w->cdirs) {
+    if (!w->site_x_m || !w->site_y_m || !w->cells || !w->ues || !w->shadow_db || !w->los_u ||
+        !w->los0_bits || !w->cl_scratch_db || !w->scratch_db || !w->rsrp_dbm || !w->load || !w->cdirs) {
         core_err(e, CORE_E_NOMEM, "no memory for a radio world of %zu UEs", w->n_ues);
         goto out_destroy;
     }
@@ -1297,9 +1421,10 @@ void radio_world_destroy(struct radio_world *w)
     core_free(w->load);
     core_free(w->rsrp_dbm);
     core_free(w->scratch_db);
+    core_free(w->cl_scratch_db);
+    core_free(w->los0_bits);
     core_free(w->los_u);
-    core_free(w->shadow);
-    core_free(w->cl_db);
+    core_free(w->shadow_db);
     core_free(w->ues);
     core_free(w->cells);
     core_free(w->site_y_m);

@@ -177,6 +177,34 @@ static void test_shadowing_has_its_sd_and_exponential_correlation(void **state)
     core_rng_destroy(r);
 }
 
+/* The shared-coefficient step (a world's many links moving together) gives
+ * radio_shadow_move's values bit for bit, over steps of several lengths. */
+static void test_shadow_advance_matches_move_bit_for_bit(void **state)
+{
+    struct core_rng *ra = core_rng_create(9, 0, CORE_RNG_SHADOWING);
+    struct core_rng *rb = core_rng_create(9, 0, CORE_RNG_SHADOWING);
+    const double steps_m[] = {1.0, 0.37, 5.0, 1e-3, 120.0};
+    struct radio_shadow s;
+    double v;
+
+    (void)state;
+    radio_shadow_init(&s, 7.82, 13.0, ra);
+    v = core_rng_normal(rb, 0.0, 7.82);
+    assert_true(v == s.value_db);
+    for (int i = 0; i < 1000; i++) {
+        double d_m = steps_m[i % ARRAY_LEN(steps_m)];
+        struct radio_shadow_step st = radio_shadow_step_for(d_m, 13.0);
+
+        v = radio_shadow_advance(v, &st, 7.82, rb);
+        if (v != radio_shadow_move(&s, d_m, ra)) {
+            print_error("step %d (%g m): %.17g against %.17g\n", i, d_m, v, s.value_db);
+            fail();
+        }
+    }
+    core_rng_destroy(rb);
+    core_rng_destroy(ra);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_rician_mean_power_one_and_k_factor_moment),
         cmocka_unit_test(test_speed_change_keeps_the_gain_continuous),
         cmocka_unit_test(test_shadowing_has_its_sd_and_exponential_correlation),
+        cmocka_unit_test(test_shadow_advance_matches_move_bit_for_bit),
     };
 
     core_init();

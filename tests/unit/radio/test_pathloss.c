@@ -83,6 +83,52 @@ static void test_pathloss_matches_tr38901_known_answers(void **state)
     }
 }
 
+/* The precomputed-terms path (radio_pl_ctx_*) gives radio_pathloss_db's
+ * values bit for bit: every scenario, both LOS states, several carriers and
+ * heights (UMa's h_E above 1 m among them), distances across the whole range
+ * and both sides of the breakpoint. */
+static void test_pathloss_ctx_matches_pathloss_bit_for_bit(void **state)
+{
+    const struct {
+        enum radio_scenario sc;
+        double carrier_hz, h_bs_m, h_ut_m, h_e_m, d_lo_m, d_hi_m;
+    } links[] = {
+        {RADIO_SCENARIO_UMI, 3.5e9, 10, 1.5, 1, 10, 5000},
+        {RADIO_SCENARIO_UMI, 28e9, 10, 2.5, 1, 10, 5000},
+        {RADIO_SCENARIO_UMA, 3.5e9, 25, 1.5, 1, 10, 5000},
+        {RADIO_SCENARIO_UMA, 2.1e9, 25, 18, 12, 10, 5000},
+        {RADIO_SCENARIO_UMA, 3.5e9, 30, 22.5, 15, 10, 5000},
+        {RADIO_SCENARIO_INH_MIXED, 3.5e9, 3, 1, 1, 1, 149},
+        {RADIO_SCENARIO_INH_OPEN, 28e9, 3, 2, 1, 1, 149},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(links); i++) {
+        struct radio_pl_args a = {links[i].sc, links[i].carrier_hz, 0.0, links[i].h_bs_m,
+                                  links[i].h_ut_m, links[i].h_e_m, false};
+        struct radio_pl_ctx c;
+
+        assert_int_equal(radio_pl_ctx_init(&a, &c, NULL), CORE_OK);
+        for (int k = 0; k <= 4000; k++) {
+            double d_m = links[i].d_lo_m +
+                         (links[i].d_hi_m - links[i].d_lo_m) * pow((double)k / 4000.0, 2.0);
+
+            for (int los = 0; los < 2; los++) {
+                double want_db;
+
+                a.d2d_m = d_m;
+                a.los = los;
+                assert_int_equal(radio_pathloss_db(&a, &want_db, NULL), CORE_OK);
+                if (radio_pl_ctx_db(&c, d_m, los) != want_db) {
+                    print_error("link %zu at %.17g m %s: %.17g dB, want %.17g dB\n", i, d_m,
+                                los ? "LOS" : "NLOS", radio_pl_ctx_db(&c, d_m, los), want_db);
+                    fail();
+                }
+            }
+        }
+    }
+}
+
 static void test_pathloss_los_continuous_at_breakpoint(void **state)
 {
     /* UMa LOS PL1 and PL2 meet at d'BP (560 m at 3.5 GHz): the standard's two
@@ -245,6 +291,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pathloss_matches_tr38901_known_answers),
+        cmocka_unit_test(test_pathloss_ctx_matches_pathloss_bit_for_bit),
         cmocka_unit_test(test_pathloss_los_continuous_at_breakpoint),
         cmocka_unit_test(test_los_probability_matches_tr38901_known_answers),
         cmocka_unit_test(test_scenario_constants_match_tables),
