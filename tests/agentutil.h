@@ -139,4 +139,112 @@ static inline void agentutil_state(struct compute_state *st, struct core_rng *r,
     st->w_energy = core_rng_uniform_in(r, 0, 2);
 }
 
+/* Random encodings on p (the policy tests' encoding and exit problems): n_enc of them, each tensor
+ * at a random share (0.05 to 1.2) of its fp32 bytes, each prefix's accuracy up to 0.01 below the
+ * whole model's or unknown (one in five), a random fixed encoding. */
+static inline enum core_rc agentutil_random_encodings(struct compute_problem *p, struct core_rng *r,
+                                                      size_t n_enc, struct core_err *e)
+{
+    enum core_rc rc = compute_problem_encodings_init(p, n_enc, e);
+
+    if (rc != CORE_OK)
+        return rc;
+    p->accuracy = core_rng_uniform_in(r, 0.8, 0.95);
+    for (size_t k = 0; k < n_enc; k++) {
+        struct compute_encoding *en = &p->encodings[k];
+        double share = core_rng_uniform_in(r, 0.05, 1.2);
+
+        snprintf(en->name, sizeof(en->name), "e%u", (unsigned)k % 10);
+        if (k == 0)
+            continue;
+        for (size_t t = 0; t <= p->n_layers; t++)
+            en->tensor_bytes[t] = ceil(share * compute_problem_tensor_bytes(p, 0, t));
+        for (size_t g = 0; g < p->n_layers; g++)
+            en->accuracy[g] =
+                core_rng_uniform(r) < 0.2 ? NAN : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
+    }
+    /* a DAG's measured cuts across branches: random ideals that are no prefix */
+    for (int tries = 0; tries < 4; tries++) {
+        struct compute_layer_set ue = {{0}};
+        struct compute_cut_accuracy *c;
+        size_t n_ue = 0;
+
+        for (size_t i = 0; i + 1 < p->n_layers; i++) {
+            bool ready = core_rng_uniform(r) < 0.6;
+
+            for (uint32_t j = 0; ready && j < p->layers[i].n_inputs; j++)
+                ready = p->layers[i].inputs[j] < 0 ||
+                        compute_layer_set_has(&ue, (size_t)p->layers[i].inputs[j]);
+            if (ready) {
+                compute_layer_set_add(&ue, i);
+                n_ue++;
+            }
+        }
+        if (compute_layer_set_is_prefix(&ue, n_ue))
+            continue;
+        rc = compute_problem_cut_accuracy(p, &ue, &c, e);
+        if (rc != CORE_OK)
+            return rc;
+        for (size_t k = 1; k < n_enc; k++)
+            c->accuracy[k] =
+                core_rng_uniform(r) < 0.2 ? NAN : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
+    }
+    p->fixed_encoding = (uint8_t)core_rng_below(r, n_enc);
+    return CORE_OK;
+}
+
+/* Call fn(ctx, plan) on every plan of q ending at exit x (0: its output):
+ * every ideal (every set of UE layers closed under predecessors; only the
+ * whole model when !edge_available) x every option assignment, in the
+ * order of the sets' bit patterns and the options' digits, layer 0 the
+ * lowest. The plan's encoding is 0 and its own to change. For brute-force
+ * checks of the exact solvers. */
+typedef void (*agentutil_plan_fn)(void *ctx, struct compute_plan *pl);
+static inline void agentutil_each_plan(const struct compute_problem *q, bool edge_available,
+                                       uint8_t x, agentutil_plan_fn fn, void *ctx)
+{
+    size_t n = q->n_layers;
+
+    for (unsigned set = 0; set < (1u << n); set++) {
+        struct compute_plan pl;
+        size_t digit[COMPUTE_PLAN_MAX_LAYERS] = {0}, k, i;
+        bool ideal = true;
+
+        if (!edge_available && set != (1u << n) - 1)
+            continue;
+        for (i = 0; i < n; i++)
+            if ((set >> i) & 1)
+                for (uint32_t j = 0; j < q->layers[i].n_inputs; j++)
+                    if (q->layers[i].inputs[j] >= 0 && !((set >> q->layers[i].inputs[j]) & 1))
+                        ideal = false;
+        if (!ideal)
+            continue;
+        memset(&pl, 0, sizeof(pl));
+        pl.n_layers = (uint32_t)n;
+        pl.exit = x;
+        for (i = 0; i < n; i++)
+            if ((set >> i) & 1)
+                pl.order[pl.n_ue++] = (uint16_t)i;
+        k = pl.n_ue;
+        for (i = 0; i < n; i++)
+            if (!((set >> i) & 1))
+                pl.order[k++] = (uint16_t)i;
+        for (;;) {
+            for (i = 0; i < n; i++)
+                pl.option[i] = (uint8_t)digit[i];
+            pl.encoding = 0;
+            fn(ctx, &pl);
+            for (i = 0; i < n; i++) {
+                enum compute_side sd = ((set >> i) & 1) ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+
+                if (++digit[i] < q->n_options[sd])
+                    break;
+                digit[i] = 0;
+            }
+            if (i == n)
+                break;
+        }
+    }
+}
+
 #endif /* COINFER_AGENTUTIL_H */

@@ -67,53 +67,10 @@ static void chain(struct compute_problem *p, struct compute_state *st, double lo
     st->w_accuracy = 1;
 }
 
-/* Random encodings on p: n_enc of them, each tensor at a random share (0.05
- * to 1.2) of its fp32 bytes, each prefix's accuracy up to 0.01 below the
- * whole model's or unknown (one in five), a random fixed encoding. */
+/* agentutil_random_encodings on p, checked. */
 static void random_encodings(struct compute_problem *p, struct core_rng *r, size_t n_enc)
 {
-    assert_core_rc(compute_problem_encodings_init(p, n_enc, &err), CORE_OK);
-    p->accuracy = core_rng_uniform_in(r, 0.8, 0.95);
-    for (size_t k = 0; k < n_enc; k++) {
-        struct compute_encoding *en = &p->encodings[k];
-        double share = core_rng_uniform_in(r, 0.05, 1.2);
-
-        snprintf(en->name, sizeof(en->name), "e%u", (unsigned)k % 10);
-        if (k == 0)
-            continue;
-        for (size_t t = 0; t <= p->n_layers; t++)
-            en->tensor_bytes[t] = ceil(share * compute_problem_tensor_bytes(p, 0, t));
-        for (size_t g = 0; g < p->n_layers; g++)
-            en->accuracy[g] = core_rng_uniform(r) < 0.2
-                                  ? NAN
-                                  : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
-    }
-    /* a DAG's measured cuts across branches: random ideals that are no prefix */
-    for (int tries = 0; tries < 4; tries++) {
-        struct compute_layer_set ue = {{0}};
-        struct compute_cut_accuracy *c;
-        size_t n_ue = 0;
-
-        for (size_t i = 0; i + 1 < p->n_layers; i++) {
-            bool ready = core_rng_uniform(r) < 0.6;
-
-            for (uint32_t j = 0; ready && j < p->layers[i].n_inputs; j++)
-                ready = p->layers[i].inputs[j] < 0 ||
-                        compute_layer_set_has(&ue, (size_t)p->layers[i].inputs[j]);
-            if (ready) {
-                compute_layer_set_add(&ue, i);
-                n_ue++;
-            }
-        }
-        if (compute_layer_set_is_prefix(&ue, n_ue))
-            continue;
-        assert_core_rc(compute_problem_cut_accuracy(p, &ue, &c, &err), CORE_OK);
-        for (size_t k = 1; k < n_enc; k++)
-            c->accuracy[k] = core_rng_uniform(r) < 0.2
-                                 ? NAN
-                                 : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
-    }
-    p->fixed_encoding = (uint8_t)core_rng_below(r, n_enc);
+    assert_core_rc(agentutil_random_encodings(p, r, n_enc, &err), CORE_OK);
     assert_core_rc(compute_problem_check(p, &err), CORE_OK);
 }
 
@@ -126,68 +83,47 @@ static double objective(const struct compute_problem *p, const struct compute_st
     return c.objective;
 }
 
+struct brute {
+    const struct compute_problem *p;
+    const struct compute_state *st;
+    bool fixed;  /* only the problem's fixed encoding */
+    double best; /* the least objective so far */
+};
+
+/* Every encoding of plan pl that brute_force admits. */
+static void brute_visit(void *ctx, struct compute_plan *pl)
+{
+    struct brute *b = ctx;
+    const struct compute_problem *p = b->p;
+    size_t n = p->n_layers;
+
+    for (uint32_t en = 0; en < (p->n_encodings ? p->n_encodings : 1); en++) {
+        pl->encoding = (uint8_t)en;
+        if (pl->n_ue == n && en != 0)
+            break; /* a local plan sends nothing */
+        if (pl->n_ue < n && b->fixed && en != p->fixed_encoding)
+            continue;
+        if (pl->n_ue < n && !b->fixed && en != 0 && isnan(compute_plan_accuracy(p, pl)))
+            continue;
+        if (compute_plan_check(p, pl, b->st->edge_available, NULL) == CORE_OK) {
+            double v = objective(p, b->st, pl);
+
+            if (v < b->best)
+                b->best = v;
+        }
+    }
+}
+
 /* The least objective over every ideal x every supporting option
  * assignment x every encoding (encoding 0, or one whose accuracy the plan
  * knows); with fixed, only the problem's fixed encoding. */
 static double brute_force(const struct compute_problem *p, const struct compute_state *st,
                           bool fixed)
 {
-    size_t n = p->n_layers;
-    double best = INFINITY;
+    struct brute b = {p, st, fixed, INFINITY};
 
-    for (unsigned set = 0; set < (1u << n); set++) {
-        struct compute_plan pl;
-        size_t digit[COMPUTE_PLAN_MAX_LAYERS] = {0}, k, i;
-        bool ideal = true;
-
-        if (!st->edge_available && set != (1u << n) - 1)
-            continue;
-        for (i = 0; i < n; i++)
-            if ((set >> i) & 1)
-                for (uint32_t j = 0; j < p->layers[i].n_inputs; j++)
-                    if (p->layers[i].inputs[j] >= 0 && !((set >> p->layers[i].inputs[j]) & 1))
-                        ideal = false;
-        if (!ideal)
-            continue;
-        memset(&pl, 0, sizeof(pl));
-        pl.n_layers = (uint32_t)n;
-        for (i = 0; i < n; i++)
-            if ((set >> i) & 1)
-                pl.order[pl.n_ue++] = (uint16_t)i;
-        k = pl.n_ue;
-        for (i = 0; i < n; i++)
-            if (!((set >> i) & 1))
-                pl.order[k++] = (uint16_t)i;
-        for (;;) {
-            for (i = 0; i < n; i++)
-                pl.option[i] = (uint8_t)digit[i];
-            for (uint32_t en = 0; en < (p->n_encodings ? p->n_encodings : 1); en++) {
-                pl.encoding = (uint8_t)en;
-                if (pl.n_ue == n && en != 0)
-                    break; /* a local plan sends nothing */
-                if (pl.n_ue < n && fixed && en != p->fixed_encoding)
-                    continue;
-                if (pl.n_ue < n && !fixed && en != 0 && isnan(compute_plan_accuracy(p, &pl)))
-                    continue;
-                if (compute_plan_check(p, &pl, st->edge_available, NULL) == CORE_OK) {
-                    double v = objective(p, st, &pl);
-
-                    if (v < best)
-                        best = v;
-                }
-            }
-            for (i = 0; i < n; i++) {
-                enum compute_side sd = ((set >> i) & 1) ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
-
-                if (++digit[i] < p->n_options[sd])
-                    break;
-                digit[i] = 0;
-            }
-            if (i == n)
-                break;
-        }
-    }
-    return best;
+    agentutil_each_plan(p, st->edge_available, 0, brute_visit, &b);
+    return b.best;
 }
 
 /* ---- the plan's cost ------------------------------------------------------ */

@@ -31,28 +31,10 @@ static struct core_err err;
 
 /* ---- problems ------------------------------------------------------------ */
 
-/* Random encodings on p as test_encoding.c draws them: n_enc of them, each
- * tensor at a random share of its fp32 bytes, each prefix's accuracy up to
- * 0.01 below the whole model's or unknown (one in five). */
+/* agentutil_random_encodings on p (test_encoding.c's draws). */
 static void random_encodings(struct compute_problem *p, struct core_rng *r, size_t n_enc)
 {
-    assert_core_rc(compute_problem_encodings_init(p, n_enc, &err), CORE_OK);
-    p->accuracy = core_rng_uniform_in(r, 0.8, 0.95);
-    for (size_t k = 0; k < n_enc; k++) {
-        struct compute_encoding *en = &p->encodings[k];
-        double share = core_rng_uniform_in(r, 0.05, 1.2);
-
-        snprintf(en->name, sizeof(en->name), "e%u", (unsigned)k % 10);
-        if (k == 0)
-            continue;
-        for (size_t t = 0; t <= p->n_layers; t++)
-            en->tensor_bytes[t] = ceil(share * compute_problem_tensor_bytes(p, 0, t));
-        for (size_t g = 0; g < p->n_layers; g++)
-            en->accuracy[g] = core_rng_uniform(r) < 0.2
-                                  ? NAN
-                                  : p->accuracy - core_rng_uniform_in(r, 0, 0.01);
-    }
-    p->fixed_encoding = (uint8_t)core_rng_below(r, n_enc);
+    assert_core_rc(agentutil_random_encodings(p, r, n_enc, &err), CORE_OK);
 }
 
 /* Add an exit to p (encodings set) after layer attach with a head of
@@ -159,68 +141,43 @@ static double objective(const struct compute_problem *p, const struct compute_st
     return c.objective;
 }
 
+struct brute {
+    const struct compute_problem *p; /* the problem the plans are priced on */
+    const struct compute_state *st;
+    double best; /* the least objective so far */
+};
+
+/* Every encoding of plan pl that brute_force admits, priced on b->p. */
+static void brute_visit(void *ctx, struct compute_plan *pl)
+{
+    struct brute *b = ctx;
+    const struct compute_problem *q = pl->exit ? b->p->exits[pl->exit - 1].problem : b->p;
+
+    for (uint32_t en = 0; en < q->n_encodings; en++) {
+        pl->encoding = (uint8_t)en;
+        if (pl->n_ue == pl->n_layers && en != 0)
+            break; /* a local plan sends nothing */
+        if (pl->n_ue < pl->n_layers && en != 0 && isnan(compute_plan_accuracy(b->p, pl)))
+            continue;
+        if (compute_plan_check(b->p, pl, b->st->edge_available, NULL) == CORE_OK) {
+            double v = objective(b->p, b->st, pl);
+
+            if (v < b->best)
+                b->best = v;
+        }
+    }
+}
+
 /* The least objective of a plan ending at exit x of p (0: its output) over
  * every ideal x every supporting option assignment x every encoding
  * (encoding 0, or one whose accuracy the plan knows), priced on p. */
 static double brute_force(const struct compute_problem *p, const struct compute_state *st,
                           uint8_t x)
 {
-    const struct compute_problem *q = x ? p->exits[x - 1].problem : p;
-    size_t n = q->n_layers;
-    double best = INFINITY;
+    struct brute b = {p, st, INFINITY};
 
-    for (unsigned set = 0; set < (1u << n); set++) {
-        struct compute_plan pl;
-        size_t digit[COMPUTE_PLAN_MAX_LAYERS] = {0}, k, i;
-        bool ideal = true;
-
-        if (!st->edge_available && set != (1u << n) - 1)
-            continue;
-        for (i = 0; i < n; i++)
-            if ((set >> i) & 1)
-                for (uint32_t j = 0; j < q->layers[i].n_inputs; j++)
-                    if (q->layers[i].inputs[j] >= 0 && !((set >> q->layers[i].inputs[j]) & 1))
-                        ideal = false;
-        if (!ideal)
-            continue;
-        memset(&pl, 0, sizeof(pl));
-        pl.n_layers = (uint32_t)n;
-        pl.exit = x;
-        for (i = 0; i < n; i++)
-            if ((set >> i) & 1)
-                pl.order[pl.n_ue++] = (uint16_t)i;
-        k = pl.n_ue;
-        for (i = 0; i < n; i++)
-            if (!((set >> i) & 1))
-                pl.order[k++] = (uint16_t)i;
-        for (;;) {
-            for (i = 0; i < n; i++)
-                pl.option[i] = (uint8_t)digit[i];
-            for (uint32_t en = 0; en < q->n_encodings; en++) {
-                pl.encoding = (uint8_t)en;
-                if (pl.n_ue == n && en != 0)
-                    break; /* a local plan sends nothing */
-                if (pl.n_ue < n && en != 0 && isnan(compute_plan_accuracy(p, &pl)))
-                    continue;
-                if (compute_plan_check(p, &pl, st->edge_available, NULL) == CORE_OK) {
-                    double v = objective(p, st, &pl);
-
-                    if (v < best)
-                        best = v;
-                }
-            }
-            for (i = 0; i < n; i++) {
-                enum compute_side sd = ((set >> i) & 1) ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
-
-                if (++digit[i] < q->n_options[sd])
-                    break;
-                digit[i] = 0;
-            }
-            if (i == n)
-                break;
-        }
-    }
-    return best;
+    agentutil_each_plan(x ? p->exits[x - 1].problem : p, st->edge_available, x, brute_visit, &b);
+    return b.best;
 }
 
 /* ---- the plan's cost and checks ------------------------------------------ */
