@@ -60,10 +60,19 @@ for m in lenet5-fmnist resnet-fmnist; do
 done
 
 # ---- SIGINT ------------------------------------------------------------------------
+# An asynchronous command of a script starts with SIGINT ignored: a SIGINT
+# sent before train-model installs its handler (after loading the data, as
+# training starts) would be lost and the 50 epochs would run. So wait for
+# the handler (SIGINT, signal 2, in the SigCgt mask of /proc/PID/status).
+catches_sigint() {
+    local m
+    m=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    [ -n "$m" ] && (( (16#$m >> 1) & 1 ))
+}
 "$COINFER" train-model models/resnet-fmnist.xml --data fashion-mnist --epochs 50 \
     --out "$TMP/int.weights" --quiet >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 2
+wait_until --pid "$pid" "train-model to catch SIGINT" catches_sigint "$pid"
 kill -INT "$pid"
 wait "$pid"
 expect_eq "SIGINT stops training with exit 1" "$?" 1
