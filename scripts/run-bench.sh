@@ -21,11 +21,18 @@ if [ "${QUICK:-}" = 1 ]; then
     export ZOO_REPS=${ZOO_REPS:-2} ZOO_ROUNDS=${ZOO_ROUNDS:-1}
     export CPMM_RUNS=${CPMM_RUNS:-1} CPMM_REPS=${CPMM_REPS:-3}
     export TRAIN_BENCH_REPS=${TRAIN_BENCH_REPS:-1} TRAIN_BENCH_ITEMS=${TRAIN_BENCH_ITEMS:-1280}
-    echo "QUICK: fewer repetitions and shorter runs, figures noisier than the full bench's:"
+    # the drivers with a PyTorch side also on fewer models: a small, a depthwise and
+    # a residual network (PyTorch's start-up, exports and data loading are most of
+    # their time)
+    export ZOO_MODELS=${ZOO_MODELS:-lenet5 mobilenetv2 resnet18}
+    export ONNX_MODELS=${ONNX_MODELS:-lenet5 mobilenetv2 resnet18}
+    export TRAIN_BENCH_MODELS=${TRAIN_BENCH_MODELS:-lenet5-fmnist}
+    echo "QUICK: fewer repetitions, shorter runs and fewer models, figures noisier than the full bench's:"
     echo "  RUNS=$RUNS REPS=$REPS E=$E ZOO_REPS=$ZOO_REPS ZOO_ROUNDS=$ZOO_ROUNDS" \
          "CPMM_RUNS=$CPMM_RUNS CPMM_REPS=$CPMM_REPS"
     echo "  TRAIN_BENCH_REPS=$TRAIN_BENCH_REPS TRAIN_BENCH_ITEMS=$TRAIN_BENCH_ITEMS" \
-         "(goal: each driver under $QUICK_LIMIT_S s)"
+         "TRAIN_BENCH_MODELS='$TRAIN_BENCH_MODELS'"
+    echo "  ZOO_MODELS='$ZOO_MODELS' ONNX_MODELS='$ONNX_MODELS' (goal: each driver under $QUICK_LIMIT_S s)"
     echo
 fi
 status=0

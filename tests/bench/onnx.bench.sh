@@ -10,7 +10,7 @@
 # (must equal the zoo's) and the largest logit difference relative to the
 # largest logit (must be within 1e-4).
 #
-#   bash tests/bench/onnx.bench.sh [MODEL...]   (default: the whole zoo)
+#   bash tests/bench/onnx.bench.sh [MODEL...]   (default: $ONNX_MODELS, else the whole zoo)
 #
 # Skipped, with the reason printed, where python3-torch or torchvision is not
 # installed. Exit 1 when a model fails.
@@ -32,6 +32,8 @@ if ! [ -x "$python" ] || ! "$python" -c 'import torch, torchvision' 2>/dev/null;
 fi
 if [ $# -gt 0 ]; then
     MODELS=("$@")
+elif [ -n "${ONNX_MODELS:-}" ]; then # the models to check, space-separated
+    read -r -a MODELS <<<"$ONNX_MODELS"
 else
     mapfile -t MODELS < <(sed -n 's/^\([a-z0-9]*\) [0-9]* [0-9]*$/\1/p' "$zoo")
 fi

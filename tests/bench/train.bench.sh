@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 REPS=${TRAIN_BENCH_REPS:-3}
 ITEMS=${TRAIN_BENCH_ITEMS:-12800}
-MODELS=(lenet5-fmnist resnet-fmnist)
+read -r -a MODELS <<<"${TRAIN_BENCH_MODELS:-lenet5-fmnist resnet-fmnist}" # the models trained
 coinfer=$BUILD/coinfer
 torch_py=tests/bench/ref/torch_train.py
 python=/usr/bin/python3

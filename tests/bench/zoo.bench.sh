@@ -34,7 +34,12 @@ if [ ! -x "$coinfer" ]; then
     echo "zoo: $coinfer is missing (make BUILD=$BUILD $coinfer)" >&2
     exit 1
 fi
-mapfile -t MODELS < <("$coinfer" --list)
+# ZOO_MODELS: the models to time (default: every model of `bench/zoo --list`)
+if [ -n "${ZOO_MODELS:-}" ]; then
+    read -r -a MODELS <<<"$ZOO_MODELS"
+else
+    mapfile -t MODELS < <("$coinfer" --list)
+fi
 have_torch=0
 if [ -x "$python" ] && "$python" -c 'import torch, torchvision' 2>/dev/null; then
     have_torch=1
