@@ -35,8 +35,7 @@ static void help(FILE *out)
 {
     fprintf(out,
             "usage: coinfer sweep FILE [--jobs N] [--db FILE] [--filter EXPR] [--shard I/N]\n"
-            "                     [--retry-failed] [--timeout SECONDS] [--import-every SECONDS]\n"
-            "                     [--progress] [--quiet]\n"
+            "                     [--retry-failed] [--timeout SECONDS] [--progress] [--quiet]\n"
             "       coinfer sweep FILE (--list | --count) [--filter EXPR] [--shard I/N]\n"
             "       coinfer sweep merge DB SHARD-DB...\n"
             "\n"
@@ -62,11 +61,6 @@ static void help(FILE *out)
             "                 failed and are skipped, like the complete ones)\n"
             "  --timeout SECONDS  a point still running after SECONDS of wall time is killed\n"
             "                 and marked failed (default: no limit)\n"
-            "  --import-every SECONDS  how often the points the workers completed go into\n"
-            "                 the results database while they run on (default 5; each worker\n"
-            "                 writes its runs into a database of its own under DB.sweep-tmp/,\n"
-            "                 imported many points at a time; a sweep killed before an import\n"
-            "                 leaves them there, and its next run imports them)\n"
             "  --progress     draw the progress bar (points done, failed, runs/s, ETA) even\n"
             "                 when stderr is not a terminal\n"
             "  --quiet, -q    no progress bar and no closing summary\n"
@@ -351,13 +345,12 @@ static int run_points(const struct io_sweep *s, const struct io_expr *x,
 int cli_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"list", no_argument, NULL, 'l'},         {"count", no_argument, NULL, 'c'},
-        {"filter", required_argument, NULL, 'f'}, {"jobs", required_argument, NULL, 'j'},
-        {"db", required_argument, NULL, 'd'},     {"retry-failed", no_argument, NULL, 'r'},
+        {"list", no_argument, NULL, 'l'},          {"count", no_argument, NULL, 'c'},
+        {"filter", required_argument, NULL, 'f'},  {"jobs", required_argument, NULL, 'j'},
+        {"db", required_argument, NULL, 'd'},      {"retry-failed", no_argument, NULL, 'r'},
         {"timeout", required_argument, NULL, 't'}, {"progress", no_argument, NULL, 'P'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"shard", required_argument, NULL, 'S'},  {"import-every", required_argument, NULL, 'I'},
-        {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"shard", required_argument, NULL, 'S'},   {NULL, 0, NULL, 0},
     };
     struct run_sweep_options opt = {0};
     enum sweep_action action = ACTION_RUN;
@@ -375,7 +368,7 @@ int cli_sweep(int argc, char **argv)
     opt.jobs = cpus > 0 ? (unsigned)cpus : 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:PqhS:I:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":lcf:j:d:rt:PqhS:", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
         case 'c':
@@ -412,11 +405,6 @@ int cli_sweep(int argc, char **argv)
             if (!cli_positive_option("sweep", "--timeout", optarg, &opt.timeout_s))
                 return 2;
             run_only = "--timeout";
-            break;
-        case 'I':
-            if (!cli_positive_option("sweep", "--import-every", optarg, &opt.import_s))
-                return 2;
-            run_only = "--import-every";
             break;
         case 'S':
             if (!parse_shard(optarg, &opt.shard, &opt.n_shards)) {

@@ -489,26 +489,14 @@ enum core_rc db_sweep_points_add(struct db *db, const struct db_sweep_point *p, 
 enum core_rc db_sweep_point_set(struct db *db, const char *key, const char *status,
                                 int exit_status, const char *error, struct core_err *e);
 
-/* Import the one complete run of the results database at src_path (written
- * by the point's worker, same schema version) and mark point key complete
- * with it, in one transaction: the run's row (a new run_id, *run_id), its
- * configuration, and the rows of every table with a run_id column. Nothing
- * of it on failure. */
-enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
-                                   int64_t *run_id, struct core_err *e);
-
-/* Import the runs of a sweep worker's database at src_path (same schema
- * version; written by `coinfer run` for one point after another) into db,
- * in one transaction: each complete run there whose configuration SHA-256,
- * policy and seed are those of a point of version version that db holds
- * 'pending' or 'running' (the first such run of a point) gets a new run_id
- * with its configuration and the rows of every table with a run_id column,
- * and the point is marked complete with it. *imported: how many. Runs that
- * match no such point (incomplete, or of points complete already) are left
- * out, so importing the same database twice changes nothing. Nothing of it on
- * failure; CORE_E_INPUT when src_path is not a results database. */
-enum core_rc db_sweep_import_runs(struct db *db, const char *src_path, const char *version,
-                                  uint64_t *imported, struct core_err *e);
+/* Mark complete, each with its run, the sweep points whose run is complete
+ * in db: the latest complete run with the point's configuration SHA-256,
+ * policy, seed and version. key: that point, when 'pending' or 'running'
+ * (a worker reported it done); NULL: every point 'pending' or 'running'
+ * (what a sweep killed before it marked them left). *claimed: how many were marked. One
+ * statement: all of it or nothing. */
+enum core_rc db_sweep_claim_runs(struct db *db, const char *key, uint64_t *claimed,
+                                 struct core_err *e);
 
 /* Point key's status in db ("pending", "running", "complete", "failed"; ""
  * when db does not hold it). */

@@ -545,6 +545,13 @@ static const struct migration migrations[] = {
      * model's own output, the model file's exit name for an early exit),
      * NULL where no plan ran. Rows recorded before have it NULL. */
     {"inferences: exit", "ALTER TABLE inferences ADD COLUMN exit TEXT;\n"},
+    /* 14 -> 15: a sweep's workers write their runs into the results
+     * database themselves, and the sweep finds the run of each point that
+     * completed by the parts of its content key a run records (its
+     * configuration's SHA-256, policy, seed and coinfer's version):
+     * db_sweep_claim_runs. This index makes that one lookup a point. */
+    {"runs: runs_by_content",
+     "CREATE INDEX runs_by_content ON runs (config_sha256, policy, seed, version);\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -1,21 +1,24 @@
 /*
  * sweep.c — the points of parameter studies in the results database:
  * `sweep_points` (one row per point, keyed by its content key, with its
- * status) and `sweep_values` (each point's factor values, as data), and the
- * import of a point's run from the database its worker process wrote.
+ * status) and `sweep_values` (each point's factor values, as data), the
+ * claim of the runs a sweep's workers wrote, and the merge of shards.
  *
  * A point is added 'pending' with its values (once per key: a point already
  * there keeps its row and status, so a sweep re-run resumes), marked
- * 'running' when a worker starts it, and ends 'complete' or 'failed'. The
- * import of a complete point is one transaction: the worker's run row, its
- * configuration, every row of every table that has a run_id column (whatever
- * tables the schema has) renumbered to the run's new id, and the point's
- * status; so a point is complete exactly when its rows are all in, whatever
- * is killed when. A sweep's worker processes write their runs, many points
- * each, into databases of their own; db_sweep_import_runs brings all of one
- * such database's runs in at once (one transaction, one INSERT ... SELECT
- * per table), recognising each run's point by its configuration's SHA-256,
- * policy and seed (the parts of the point's content key a run records).
+ * 'running' when a worker starts it, and ends 'complete' or 'failed'. A
+ * sweep's workers write each point's run into the results database
+ * themselves, as `coinfer run --db` does; db_sweep_claim_runs then marks
+ * the point complete with its run, found by the parts of the point's content
+ * key a run records (its configuration's SHA-256, policy, seed and
+ * coinfer's version; the runs_by_content index), so a point is complete
+ * exactly when its run is, whatever is killed when: a run complete whose
+ * point is still 'running' (the sweep killed in between) is claimed the
+ * next time. Merging a shard's database (MPI ranks, --shard) copies each
+ * complete point's run in: the run's row, its configuration and every row
+ * of every table that has a run_id column (whatever tables the schema has),
+ * renumbered to the run's new id, with the point's status, in one
+ * transaction.
  */
 #include "db/db_int.h"
 
@@ -357,33 +360,6 @@ static void detach(struct db *db)
     sqlite3_exec(db->conn, "DETACH DATABASE " SRC, NULL, NULL, NULL);
 }
 
-/* The attached database's one run: its id, after checking it is complete. */
-static enum core_rc source_run(struct db *db, const char *src_path, int64_t *src_id,
-                               struct core_err *e)
-{
-    sqlite3_stmt *st = NULL;
-    enum core_rc rc = CORE_OK;
-    int n = 0;
-
-    if (sqlite3_prepare_v2(db->conn, "SELECT run_id, status FROM " SRC ".runs", -1, &st, NULL) !=
-        SQLITE_OK)
-        return db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        n++;
-        *src_id = sqlite3_column_int64(st, 0);
-        if (strcmp((const char *)sqlite3_column_text(st, 1), "complete") != 0) {
-            rc = core_err(e, CORE_E_DB, "%s: its run is '%s', not complete", src_path,
-                          (const char *)sqlite3_column_text(st, 1));
-            goto out;
-        }
-    }
-    if (n != 1)
-        rc = core_err(e, CORE_E_DB, "%s: %d runs, expected one", src_path, n);
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Copy the attached database's run src_id (its row, and the rows of every
  * per-run table) to a new run *new_id, inside the caller's transaction. */
 static enum core_rc copy_run(struct db *db, int64_t src_id, int64_t *new_id, struct core_err *e)
@@ -445,195 +421,45 @@ static enum core_rc complete_point(struct db *db, const char *key, int64_t run_i
     return rc;
 }
 
-enum core_rc db_sweep_point_import(struct db *db, const char *key, const char *src_path,
-                                   int64_t *run_id, struct core_err *e)
+/* ---- finding the runs a sweep's workers wrote ---------------------------------------- */
+
+/* The latest complete run of point p's content: its configuration, policy,
+ * seed and version (runs_by_content), as SQL over sweep_points' columns. */
+#define CLAIMED_RUN                                                                                \
+    "(SELECT max(r.run_id) FROM main.runs AS r WHERE r.config_sha256 = "                           \
+    "sweep_points.config_sha256 AND r.policy = sweep_points.policy AND r.seed = "                  \
+    "sweep_points.seed AND r.version = sweep_points.version AND r.status = 'complete')"
+
+enum core_rc db_sweep_claim_runs(struct db *db, const char *key, uint64_t *claimed,
+                                 struct core_err *e)
 {
-    int64_t src_id = 0, new_id = 0;
-    enum core_rc rc;
-
-    rc = attach(db, src_path, e);
-    if (rc != CORE_OK)
-        return rc;
-    rc = source_run(db, src_path, &src_id, e);
-    if (rc != CORE_OK)
-        goto out_detach;
-    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-        goto out_detach;
-    }
-    rc = copy_configs(db, e);
-    if (rc == CORE_OK)
-        rc = copy_run(db, src_id, &new_id, e);
-    if (rc == CORE_OK)
-        rc = complete_point(db, key, new_id, e);
-    if (rc == CORE_OK && sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-    if (rc != CORE_OK)
-        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-    else
-        *run_id = new_id;
-out_detach:
-    detach(db);
-    return rc;
-}
-
-/* ---- importing a sweep worker's shard --------------------------------------------- */
-
-/* The runs of the attached database that belong to a point of db waiting
- * to run, as (source run, point key) in source run order. */
-struct run_match {
-    int64_t src_id; /* the run in the worker's database */
-    char key[65];   /* the point it is */
-};
-
-/* Every complete run of SRC whose (config_sha256, policy, seed) is a point
- * of version version in db not complete (pending or running); the first run
- * of a point when it has several. Owned array in *out. */
-static enum core_rc match_runs(struct db *db, const char *src_path, const char *version,
-                               struct run_match **out, size_t *n_out, struct core_err *e)
-{
-    static const char sql[] =
-        "SELECT min(r.run_id), p.point_key FROM " SRC ".runs AS r JOIN main.sweep_points AS p "
-        "ON p.config_sha256 = r.config_sha256 AND p.policy = r.policy AND p.seed = r.seed "
-        "AND p.version = ?1 AND p.status IN ('pending', 'running') WHERE r.status = 'complete' "
-        "GROUP BY p.point_key ORDER BY 1";
-    struct run_match *m = NULL;
-    size_t n = 0, cap = 0;
+    /* one point by its key (the primary key), or every waiting point */
+#define CLAIM_SET                                                                                  \
+    "UPDATE main.sweep_points SET status = 'complete', exit_status = 0, error = NULL, "            \
+    "updated_at = ?2, run_id = " CLAIMED_RUN " WHERE status IN ('pending', 'running') AND "
+    static const char one[] = CLAIM_SET "point_key = ?1 AND " CLAIMED_RUN " IS NOT NULL";
+    static const char all[] = CLAIM_SET CLAIMED_RUN " IS NOT NULL";
+#undef CLAIM_SET
+    const char *sql = key ? one : all;
     sqlite3_stmt *st = NULL;
     enum core_rc rc = CORE_OK;
-    int src;
+    char now[40];
 
-    *out = NULL;
-    *n_out = 0;
+    *claimed = 0;
+    db_now_text(now, sizeof(now));
     if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
-    sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t grown_cap = cap ? 2 * cap : 64;
-            struct run_match *grown = core_realloc(m, grown_cap * sizeof(*m));
-
-            if (!grown) {
-                rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path);
-                goto out;
-            }
-            m = grown;
-            cap = grown_cap;
-        }
-        m[n].src_id = sqlite3_column_int64(st, 0);
-        snprintf(m[n].key, sizeof(m[n].key), "%s", (const char *)sqlite3_column_text(st, 1));
-        n++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_err(e, db->conn, db->path, "reading the runs of %s", src_path);
-out:
-    sqlite3_finalize(st);
-    if (rc != CORE_OK) {
-        core_free(m);
-        return rc;
-    }
-    *out = m;
-    *n_out = n;
-    return CORE_OK;
-}
-
-/* Copy the rows of every per-run table of the runs in temp.sweep_import
- * (src_id -> new_id); the source's columns are named as they are in main:
- * unambiguous as s.x because the map's columns are qualified. */
-static enum core_rc copy_tables_mapped(struct db *db, struct core_err *e)
-{
-    return copy_run_tables(db, "m.new_id", " FROM temp.sweep_import AS m JOIN " SRC ".",
-                           " AS s ON s.run_id = m.src_id ORDER BY m.new_id", 0, 0,
-                           "a sweep worker's runs", e);
-}
-
-/* Copy run src_id's row of SRC.runs to a new run of main (cols: the runs
- * columns but run_id), recording src_id -> new id in temp.sweep_import. */
-static enum core_rc copy_run_row(struct db *db, sqlite3_stmt *ins, sqlite3_stmt *map,
-                                 int64_t src_id, int64_t *new_id, struct core_err *e)
-{
-    sqlite3_bind_int64(ins, 1, src_id);
-    if (step_done(ins) != SQLITE_DONE)
-        return db_err(e, db->conn, db->path, "copying a sweep worker's run");
-    *new_id = sqlite3_last_insert_rowid(db->conn);
-    sqlite3_bind_int64(map, 1, src_id);
-    sqlite3_bind_int64(map, 2, *new_id);
-    if (step_done(map) != SQLITE_DONE)
-        return db_err(e, db->conn, db->path, "mapping a sweep worker's run");
-    return CORE_OK;
-}
-
-enum core_rc db_sweep_import_runs(struct db *db, const char *src_path, const char *version,
-                                  uint64_t *imported, struct core_err *e)
-{
-    struct sql_text cols = {0}, q = {0};
-    struct run_match *m = NULL;
-    sqlite3_stmt *ins = NULL, *map = NULL;
-    size_t n = 0;
-    bool has_run_id;
-    enum core_rc rc;
-
-    *imported = 0;
-    rc = attach(db, src_path, e);
-    if (rc != CORE_OK)
-        return rc;
-    if (sqlite3_exec(db->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-        goto out_detach;
-    }
-    rc = match_runs(db, src_path, version, &m, &n, e);
-    if (rc != CORE_OK || n == 0)
-        goto out_end;
-    if (sqlite3_exec(db->conn,
-                     "CREATE TEMP TABLE IF NOT EXISTS sweep_import (src_id INTEGER PRIMARY KEY, "
-                     "new_id INTEGER NOT NULL); DELETE FROM temp.sweep_import",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-        goto out_end;
-    }
-    rc = columns_of(db, "main", "runs", &cols, &has_run_id, e);
-    if (rc != CORE_OK)
-        goto out_end;
-    sql_add(&q, "INSERT INTO main.runs (");
-    sql_add(&q, cols.s);
-    sql_add(&q, ") SELECT ");
-    sql_add(&q, cols.s);
-    sql_add(&q, " FROM " SRC ".runs WHERE run_id = ?1");
-    if (q.nomem) {
-        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", db->path);
-        goto out_end;
-    }
-    if (sqlite3_prepare_v2(db->conn, q.s, -1, &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db->conn,
-                           "INSERT INTO temp.sweep_import (src_id, new_id) VALUES (?1, ?2)", -1,
-                           &map, NULL) != SQLITE_OK) {
-        rc = db_err(e, db->conn, db->path, "preparing the import of %s", src_path);
-        goto out_end;
-    }
-    rc = copy_configs(db, e);
-    for (size_t i = 0; rc == CORE_OK && i < n; i++) {
-        int64_t new_id = 0;
-
-        rc = copy_run_row(db, ins, map, m[i].src_id, &new_id, e);
-        if (rc == CORE_OK)
-            rc = complete_point(db, m[i].key, new_id, e);
-    }
-    if (rc == CORE_OK)
-        rc = copy_tables_mapped(db, e);
-out_end:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(map);
-    if (rc == CORE_OK && sqlite3_exec(db->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_err(e, db->conn, db->path, "importing %s", src_path);
-    if (rc != CORE_OK)
-        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+        return db_err(e, db->conn, db->path, "preparing the sweep_points update");
+    if (key)
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = key ? db_err(e, db->conn, db->path, "marking sweep point %.12s complete", key)
+                 : db_err(e, db->conn, db->path,
+                          "marking complete the sweep points whose runs "
+                          "completed");
     else
-        *imported = n;
-out_detach:
-    detach(db);
-    core_free(m);
-    core_free(cols.s);
-    core_free(q.s);
+        *claimed = (uint64_t)sqlite3_changes(db->conn);
+    sqlite3_finalize(st);
     return rc;
 }
 

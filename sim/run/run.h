@@ -362,8 +362,6 @@ struct run_sweep_options {
     const char *version;          /* coinfer's version: part of each point's key */
     unsigned jobs;                /* worker processes at once, >= 1 */
     double timeout_s;             /* a point's wall-clock limit, s (0: none) */
-    double import_s;              /* the longest a completed point waits in its worker's
-                                     database while the sweep runs on, s (0: 5 s) */
     bool retry_failed;            /* run the points that failed before again */
     const struct io_expr *filter; /* only the points it holds for (NULL: all) */
     uint64_t shard, n_shards;     /* only slice shard of n_shards (io_sweep_in_shard;
@@ -397,8 +395,8 @@ struct run_sweep_result {
 
 /* Run the points of sweep s (loaded by io_sweep_load) that the database at
  * opt->db_path does not hold complete: each a `coinfer run` in a worker
- * process of its own, opt->jobs at once, its run imported into the
- * database when it succeeds, the point marked failed (exit status, stderr's
+ * process of its own, opt->jobs at once, writing its run into the
+ * database; the point marked complete with it when it succeeds, failed (exit status, stderr's
  * end) when not; the sweep goes on. A combination the scenario's checks
  * refuse is CORE_E_INPUT before anything runs; a stop is
  * CORE_E_INTERRUPTED (running points back to pending). */

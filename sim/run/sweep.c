@@ -32,28 +32,26 @@
  * the sweep (PR_SET_PDEATHSIG). If the template dies, the sweep stops with
  * an error, its running points pending again.
  *
- * Each slot's workers write their runs, one point after another, into one
- * database of the slot's own (DB.sweep-tmp/shard-PID-SLOT-GEN.db), so the
- * sweep does almost nothing per point: it marks the point 'running' and
- * exchanges a few bytes with the template. The slot's runs are imported into the results database in one
- * transaction (db_sweep_import_runs: each run recognised by its point's
- * configuration, policy and seed) every opt->import_s seconds while the
- * slot works on, and when the slot has SWEEP_IMPORT_POINTS points or nothing
- * more to run, after which its database is removed and a new one begun. A
- * worker that exits non-zero, is killed or times out (SIGKILL after
- * opt->timeout_s) marks its point 'failed' with the status and the tail of
- * its stderr, and the sweep goes on. Only the sweep writes the results
- * database; a point is complete there exactly when its rows are in. A kill
- * -9 of a worker fails its point only; a kill -9 of the sweep leaves the
- * completed points not yet imported in their slots' databases, and the next
- * run of the sweep on that database imports them before anything else
- * (recover: the databases of sweeps whose process is gone), so no completed
- * point is lost. A stop (opt->stop_flag) starts nothing more, sends SIGTERM
- * to the running workers, imports what completed and puts the other points
- * back to 'pending'.
+ * The workers write each point's run into the results database themselves
+ * (its run's --db), as any `coinfer run` does: no second copy. When a worker
+ * reports its point done with exit status 0, the sweep marks the point
+ * complete with that run (db_sweep_claim_runs: found by the point's
+ * configuration, policy, seed and version), so the sweep's own work per
+ * point is marking it 'running', a few bytes over two pipes and that one
+ * update. A worker that exits non-zero, is killed or times out (SIGKILL
+ * after opt->timeout_s) marks its point 'failed' with the status and the
+ * tail of its stderr, and the sweep goes on; its run keeps the status the
+ * run left it ('failed', or 'running' when killed), as any run's does. A
+ * kill -9 of a worker fails its point only; a kill -9 of the sweep loses no
+ * completed point: a run that completed before its point was marked is
+ * claimed by the next run of the sweep on that database before anything
+ * else, and the points that were running without a complete run run again.
+ * A stop (opt->stop_flag) starts nothing more, sends SIGTERM to the running
+ * workers (their runs end 'interrupted'), marks what completed and puts the
+ * other points back to 'pending'.
  *
  * The sweep waits for the template's reports with poll, waking at least
- * every 100 ms for imports, timeouts, progress and the stop flag.
+ * every 100 ms for timeouts, progress and the stop flag.
  */
 #include "run/run_int.h"
 
@@ -76,10 +74,7 @@
 #define SWEEP_TICK_MS 100 /* the longest wait between looks around, ms */
 #define SWEEP_TAIL_BYTES 2000    /* stderr kept of a failed point */
 
-#define SWEEP_IMPORT_POINTS 256 /* a slot imports its database after this many points */
-#define SWEEP_IMPORT_S 5.0       /* what it completed is imported this often (default), s */
-
-/* A worker slot: its process and point, and its database. */
+/* A worker slot: its process and its point. */
 struct worker {
     unsigned slot;                         /* its index, in its files' names */
     pid_t owner;                           /* the sweep's process, in its files' names */
@@ -93,12 +88,6 @@ struct worker {
     const struct run_sweep_point *t;       /* its point */
     double started_s;                      /* when it started (monotonic), s */
     bool killed;                           /* timed out: sent SIGKILL */
-    unsigned gen;                          /* its database's generation, in its name */
-    const struct run_sweep_point **ran;    /* [n_ran]: points that exited 0 since the last
-                                              import (owned array) */
-    size_t n_ran, cap_ran;                 /* used and allocated entries of ran */
-    size_t n_imported;                     /* runs imported from its database so far */
-    double imported_s;                     /* when it last imported (monotonic), s */
 };
 
 static double now_s(void)
@@ -334,28 +323,10 @@ out:
 
 /* ---- workers ---------------------------------------------------------------------- */
 
-/* DIR/shard-<pid>-<slot>-<gen>.db: the database slot's workers write, and
- * DIR/err-<pid>-<slot>.txt: the stderr of its latest point. */
-static void shard_path(const char *dir, const struct worker *w, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/shard-%ld-%u-%u.db", dir, (long)w->owner, w->slot, w->gen);
-}
-
+/* DIR/err-<pid>-<slot>.txt: the stderr of slot's latest point. */
 static void err_path(const char *dir, const struct worker *w, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/err-%ld-%u.txt", dir, (long)w->owner, w->slot);
-}
-
-/* Remove the database at path and its WAL and shared-memory files. */
-static void remove_db_files(const char *path)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[RUN_PATH_MAX + 512];
-
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
 }
 
 /* The last SWEEP_TAIL_BYTES of the file at path ("" if none). */
@@ -383,10 +354,10 @@ static void read_tail(const char *path, char *buf, size_t size)
 /* ---- the template: the process that forks the workers ------------------------------ */
 
 /* What the sweep asks the template, and the template a slot's worker: run
- * point index in slot slot, its database being generation gen. */
+ * point index in slot slot. */
 struct tmpl_cmd {
-    uint64_t index;     /* the point */
-    uint32_t slot, gen; /* its worker slot and that slot's database generation */
+    uint64_t index; /* the point */
+    uint32_t slot;  /* its worker slot */
 };
 
 /* What the template (TMPL_STARTED, TMPL_ENDED, TMPL_CANNOT_START) or a
@@ -440,21 +411,20 @@ static void signal_worker(pid_t pid, int sig)
 }
 
 /* Run one point in a worker as `coinfer run SCENARIO --policy P --set ...
- * --seed N --db SHARD --quiet`: by opt->run_point in this process, else by
+ * --seed N --db DB --quiet` (DB: the results database): by opt->run_point in this process, else by
  * exec of opt->exe in a child of this process (its stop signals go to the
  * child, whose exit status is the point's). Returns the point's wait status. */
 static int run_one_point(const struct io_sweep *s, const struct run_sweep_options *opt,
-                         const char *dir, const struct worker *w, uint64_t index,
-                         const sigset_t *old_mask, const char **argv)
+                         const char *db_path, uint64_t index, const sigset_t *old_mask,
+                         const char **argv)
 {
     size_t nf = io_sweep_n_factors(s), n = 0;
-    char db_path[RUN_PATH_MAX + 96], seed[32];
+    char seed[32];
     struct io_sweep_point pt;
     pid_t child;
     int st;
 
     io_sweep_point(s, index, &pt);
-    shard_path(dir, w, db_path, sizeof(db_path));
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)pt.seed);
     argv[n++] = "coinfer";
     argv[n++] = "run";
@@ -510,8 +480,8 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
  * stderr file before each, and reports each point's end on rep_fd itself.
  * It ends at the end of cmd_fd, and dies with the template. Never returns. */
 static void worker_main(const struct io_sweep *s, const struct run_sweep_options *opt,
-                        const char *dir, struct worker *w, int cmd_fd, int rep_fd, pid_t template,
-                        const sigset_t *old_mask)
+                        const char *db_path, const char *dir, struct worker *w, int cmd_fd,
+                        int rep_fd, pid_t template, const sigset_t *old_mask)
 {
     const char **argv = core_calloc(2 * io_sweep_n_factors(s) + 14, sizeof(*argv));
     char err[RUN_PATH_MAX + 96];
@@ -545,8 +515,7 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
 
         if (ftruncate(STDERR_FILENO, 0) == 0)
             lseek(STDERR_FILENO, 0, SEEK_SET);
-        w->gen = c.gen;
-        r.status = run_one_point(s, opt, dir, w, c.index, old_mask, argv);
+        r.status = run_one_point(s, opt, db_path, c.index, old_mask, argv);
         if (!write_all(rep_fd, &r, sizeof(r)))
             _exit(1);
     }
@@ -564,8 +533,8 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
  * end of cmd_fd it ends its workers' command pipes, waits for them and
  * exits. It dies with the sweep, and its workers with it. Never returns. */
 static void template_main(const struct io_sweep *s, const struct run_sweep_options *opt,
-                          const char *dir, struct worker *w, int cmd_fd, int rep_fd, pid_t sweep,
-                          const sigset_t *old_mask)
+                          const char *db_path, const char *dir, struct worker *w, int cmd_fd,
+                          int rep_fd, pid_t sweep, const sigset_t *old_mask)
 {
     pid_t me = getpid();
     struct pollfd pfd[2];
@@ -651,7 +620,6 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
                 /* not left open in an exec'd point (cannot fail on new descriptors) */
                 fcntl(p[0], F_SETFD, FD_CLOEXEC);
                 fcntl(p[1], F_SETFD, FD_CLOEXEC);
-                x->gen = c.gen;
                 pid = fork();
                 if (pid == 0) {
                     /* only its own command pipe and the report pipe stay open */
@@ -661,7 +629,7 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
                     close(p[1]);
                     close(cmd_fd);
                     close(sfd);
-                    worker_main(s, opt, dir, x, p[0], rep_fd, me, old_mask);
+                    worker_main(s, opt, db_path, dir, x, p[0], rep_fd, me, old_mask);
                 }
                 close(p[0]);
                 if (pid < 0) {
@@ -688,7 +656,7 @@ static enum core_rc start_worker(const struct io_sweep *s, int cmd_fd,
                                  const struct run_sweep_point *t, struct worker *w,
                                  struct core_err *e)
 {
-    struct tmpl_cmd c = {.index = t->index, .slot = w->slot, .gen = w->gen};
+    struct tmpl_cmd c = {.index = t->index, .slot = w->slot};
 
     if (!write_all(cmd_fd, &c, sizeof(c)))
         return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: the template is gone: %s",
@@ -700,9 +668,9 @@ static enum core_rc start_worker(const struct io_sweep *s, int cmd_fd,
     return CORE_OK;
 }
 
-/* Worker w ended with wait status st: note its point ran (its run is in
- * the slot's database until import_slot), or mark it failed, or (stopping)
- * put it back. */
+/* Worker w's point ended with wait status st: it is complete when its run is
+ * complete in the results database (however the worker ended after), else
+ * failed, or (stopping, not timed out) pending again. */
 static enum core_rc finish_worker(const struct run_sweep_options *opt, struct db *db,
                                   const char *dir, struct worker *w, int st, bool stopping,
                                   struct run_sweep_result *res, struct core_err *e)
@@ -710,33 +678,25 @@ static enum core_rc finish_worker(const struct run_sweep_options *opt, struct db
     char err[RUN_PATH_MAX + 96];
     char tail[SWEEP_TAIL_BYTES + 1], why[SWEEP_TAIL_BYTES + 256];
     const char *key = w->t->key;
-    enum core_rc rc = CORE_OK;
+    uint64_t claimed = 0;
+    enum core_rc rc;
     int code;
 
     w->pid = 0;
-    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) && w->imported_s > w->started_s) {
-        /* an import while it ran may have found its run complete already: then it is */
+    rc = db_sweep_claim_runs(db, key, &claimed, e);
+    if (rc == CORE_OK && claimed == 0) {
         char status[16];
 
+        /* another sweep on this database may have claimed it first */
         rc = db_sweep_point_status(db, key, status, e);
-        if (rc != CORE_OK)
-            return rc;
-        if (strcmp(status, "complete") == 0)
-            st = 0;
+        claimed = rc == CORE_OK && strcmp(status, "complete") == 0;
     }
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        if (w->n_ran == w->cap_ran) {
-            size_t cap = w->cap_ran ? 2 * w->cap_ran : 16;
-            const struct run_sweep_point **grown =
-                core_realloc(w->ran, cap * sizeof(*grown));
-
-            if (!grown)
-                return core_err(e, CORE_E_NOMEM, "out of memory");
-            w->ran = grown;
-            w->cap_ran = cap;
-        }
-        w->ran[w->n_ran++] = w->t;
+    if (rc != CORE_OK)
+        return rc;
+    if (claimed == 1) {
         res->run++;
+        if (opt->on_point)
+            opt->on_point(opt->on_point_ctx, w->t->index, true, 0, NULL);
         return CORE_OK;
     }
     if (stopping && !w->killed) {
@@ -753,6 +713,10 @@ static enum core_rc finish_worker(const struct run_sweep_options *opt, struct db
         code = -WTERMSIG(st);
         snprintf(why, sizeof(why), "killed by signal %d (%s)%s%s", WTERMSIG(st),
                  strsignal(WTERMSIG(st)), tail[0] ? "; stderr: " : "", tail);
+    } else if (WEXITSTATUS(st) == 0) {
+        code = 0;
+        snprintf(why, sizeof(why), "it exited 0 but left no complete run for its point%s%s",
+                 tail[0] ? "; stderr: " : "", tail);
     } else {
         code = WEXITSTATUS(st);
         snprintf(why, sizeof(why), "%s", tail[0] ? tail : "exited with no message");
@@ -764,99 +728,30 @@ static enum core_rc finish_worker(const struct run_sweep_options *opt, struct db
     return rc;
 }
 
-/* Import the runs of w's database into db in one transaction: the points its
- * workers completed since the last import (a point whose worker still runs
- * may come along; its import later finds it complete). With rotate (w has
- * no worker now): report each point that exited 0 since the last rotation
- * to opt->on_point, mark failed any whose run is not there, remove the
- * database and start a new one. */
-static enum core_rc import_slot(const struct run_sweep_options *opt, struct db *db,
-                                const char *dir, struct worker *w, bool rotate,
-                                struct run_sweep_result *res, struct core_err *e)
-{
-    static const char why[] = "it exited 0 but left no complete run for its point";
-    char path[RUN_PATH_MAX + 96];
-    uint64_t imported = 0;
-    enum core_rc rc = CORE_OK;
-    bool exists;
-
-    CORE_ASSERT(!rotate || w->pid == 0);
-    shard_path(dir, w, path, sizeof(path));
-    exists = access(path, F_OK) == 0;
-    if (exists && (w->n_ran > w->n_imported || rotate))
-        rc = db_sweep_import_runs(db, path, opt->version, &imported, e);
-    if (rc != CORE_OK)
-        return rc; /* the database stays, for the next run of the sweep to import */
-    w->n_imported += imported;
-    w->imported_s = now_s();
-    if (!rotate)
-        return CORE_OK;
-    for (size_t i = 0; i < w->n_ran; i++) {
-        const struct run_sweep_point *t = w->ran[i];
-        char status[16] = "complete";
-
-        if (w->n_imported < w->n_ran) {
-            rc = db_sweep_point_status(db, t->key, status, e);
-            if (rc != CORE_OK)
-                return rc;
-        }
-        if (strcmp(status, "complete") == 0) {
-            if (opt->on_point)
-                opt->on_point(opt->on_point_ctx, t->index, true, 0, NULL);
-            continue;
-        }
-        res->run--;
-        res->failed++;
-        rc = db_sweep_point_set(db, t->key, "failed", 0, why, e);
-        if (rc != CORE_OK)
-            return rc;
-        if (opt->on_point)
-            opt->on_point(opt->on_point_ctx, t->index, false, 0, why);
-    }
-    if (exists)
-        remove_db_files(path);
-    w->n_ran = 0;
-    w->n_imported = 0;
-    w->gen++;
-    return CORE_OK;
-}
-
-/* Import the workers' databases that a sweep on db left behind in dir when it
- * was killed (their process is gone), then remove them: the points they
- * completed are complete, whatever killed the sweep. */
-static enum core_rc recover(const struct run_sweep_options *opt, struct db *db, const char *dir,
-                            struct core_err *e)
+/* What a sweep on db that was killed (its process gone) left: the runs its
+ * workers completed before it marked their points are claimed (those points
+ * are complete), and its workers' stderr files in dir are removed. */
+static enum core_rc recover(struct db *db, const char *dir, struct core_err *e)
 {
     DIR *d = opendir(dir);
     struct dirent *ent;
-    enum core_rc rc = CORE_OK;
+    uint64_t claimed;
 
-    if (!d)
-        return CORE_OK;
-    while (rc == CORE_OK && (ent = readdir(d)) != NULL) {
+    while (d && (ent = readdir(d)) != NULL) {
         char path[RUN_PATH_MAX + 300], tail[8];
         long pid;
-        unsigned slot, gen;
-        uint64_t imported;
-        bool shard = sscanf(ent->d_name, "shard-%ld-%u-%u.d%1[b]", &pid, &slot, &gen, tail) == 4 &&
-                     strcmp(strrchr(ent->d_name, '.'), ".db") == 0;
-        bool err = !shard && sscanf(ent->d_name, "err-%ld-%u.tx%1[t]", &pid, &slot, tail) == 3;
+        unsigned slot;
 
-        if (!shard && !err)
+        if (sscanf(ent->d_name, "err-%ld-%u.tx%1[t]", &pid, &slot, tail) != 3)
             continue;
         if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
             continue; /* another sweep, running */
         snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        if (shard) {
-            rc = db_sweep_import_runs(db, path, opt->version, &imported, e);
-            if (rc == CORE_OK)
-                remove_db_files(path);
-        } else {
-            unlink(path);
-        }
+        unlink(path);
     }
-    closedir(d);
-    return rc;
+    if (d)
+        closedir(d);
+    return db_sweep_claim_runs(db, NULL, &claimed, e);
 }
 
 /* ---- the sweep ---------------------------------------------------------------------- */
@@ -873,7 +768,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     int cmd[2] = {-1, -1}, rep[2] = {-1, -1};
     pid_t template = 0;
     bool stopping = false;
-    double t0 = now_s(), import_s = opt->import_s > 0 ? opt->import_s : SWEEP_IMPORT_S;
+    double t0 = now_s();
     enum core_rc rc;
 
     CORE_ASSERT(opt->jobs >= 1 && (opt->exe || opt->run_point) && opt->version);
@@ -886,7 +781,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     if (!db)
         return e->rc;
     snprintf(dir, sizeof(dir), "%s.sweep-tmp", res->db_path);
-    rc = recover(opt, db, dir, e);
+    rc = recover(db, dir, e);
     if (rc == CORE_OK)
         rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
     if (rc != CORE_OK || n_to_run == 0)
@@ -904,7 +799,6 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     for (unsigned j = 0; j < opt->jobs; j++) {
         w[j].slot = j;
         w[j].owner = getpid();
-        w[j].imported_s = t0;
     }
     sigprocmask(SIG_SETMASK, NULL, &old_mask);
     if (pipe(cmd) != 0 || pipe(rep) != 0) {
@@ -923,7 +817,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
     if (template == 0) {
         close(cmd[1]);
         close(rep[0]);
-        template_main(s, opt, dir, w, cmd[0], rep[1], getppid(), &old_mask);
+        template_main(s, opt, res->db_path, dir, w, cmd[0], rep[1], getppid(), &old_mask);
     }
     close(cmd[0]);
     close(rep[1]);
@@ -995,17 +889,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
                 continue;
             rc = finish_worker(opt, db, dir, x, r[k].status, stopping, res, e);
             running--;
-            /* a slot's database is imported and replaced when it holds many points, and
-             * when nothing is left for the slot to run (while the other slots still work) */
-            if (rc == CORE_OK && x->n_ran > 0 &&
-                (x->n_ran >= SWEEP_IMPORT_POINTS || next >= n_to_run || stopping))
-                rc = import_slot(opt, db, dir, x, true, res, e);
         }
-        /* and what a slot completed is in the results database within a few seconds,
-         * even while its next point runs */
-        for (size_t j = 0; rc == CORE_OK && j < opt->jobs; j++)
-            if (w[j].n_ran > w[j].n_imported && now_s() - w[j].imported_s >= import_s)
-                rc = import_slot(opt, db, dir, &w[j], w[j].pid == 0, res, e);
         if (opt->timeout_s > 0)
             for (size_t j = 0; j < opt->jobs; j++)
                 if (w[j].pid > 0 && !w[j].killed && now_s() - w[j].started_s > opt->timeout_s) {
@@ -1038,15 +922,9 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         waitpid(template, &st, 0);
         template = 0;
     }
-    /* what the workers completed goes in (after an error too, as far as it can) */
     for (size_t j = 0; w && j < opt->jobs; j++) {
-        struct core_err ie;
         char path[RUN_PATH_MAX + 96];
 
-        core_err_clear(&ie);
-        if (import_slot(opt, db, dir, &w[j], true, res, rc == CORE_OK ? e : &ie) != CORE_OK &&
-            rc == CORE_OK)
-            rc = e->rc;
         err_path(dir, &w[j], path, sizeof(path));
         unlink(path);
     }
@@ -1070,8 +948,6 @@ out:
     }
     rmdir(dir); /* when empty: another sweep's workers may be using it */
     res->wall_s = now_s() - t0;
-    for (size_t j = 0; w && j < opt->jobs; j++)
-        core_free(w[j].ran);
     core_free(w);
     core_free(to_run);
     db_close(db);

@@ -11,7 +11,7 @@
  * work queue: MPI_Send and MPI_Recv of point indices), marking each
  * 'running' as it goes. Every other rank is a worker: it asks for a point,
  * runs it as `coinfer sweep` runs one (run_sweep on that one point: a `coinfer
- * run` in a process of its own, imported into a database of the worker's
+ * run` in a process of its own, writing into a database of the worker's
  * own on local disk, $TMPDIR or /tmp), and reports how it ended with its
  * next request. A failed point is marked failed in the results database at
  * once, with its exit status and the end of its stderr. When the queue is

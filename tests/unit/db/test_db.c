@@ -163,7 +163,7 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
                               "exited,correct,exit_rate,exit_accuracy,stage_macs,"
                               "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
                               "measured_at");
-    assert_int_equal(db_schema_version(), 14);
+    assert_int_equal(db_schema_version(), 15);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");

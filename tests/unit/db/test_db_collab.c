@@ -492,13 +492,25 @@ static void test_db_collab_encoding_names_the_plans_encoding_and_the_decided_one
 /* A version 12 database (no encoding columns) keeps its inferences through
  * the step to 13, both new columns NULL in them, and takes new rows with
  * the columns written. */
-static void test_db_collab_migrates_version12_inferences_with_null_encodings(void **state)
+/* What undoes migration v -> v + 1, for the versions the tests below go
+ * back to (a migration added later needs its entry here). */
+static const char *const undo_migration[] = {
+    [12] = "ALTER TABLE inferences DROP COLUMN decided_encoding;"
+           "ALTER TABLE inferences DROP COLUMN encoding;",
+    [13] = "ALTER TABLE inferences DROP COLUMN exit;",
+    [14] = "DROP INDEX runs_by_content;",
+};
+
+/* A database at f->path as coinfer left it at schema version version, with
+ * inferences 0-2 of one run, opened again by this coinfer (migrated) and
+ * given inferences 3-5. A raw connection to it, for the checks. */
+static sqlite3 *migrated_from(struct testutil_dir *f, int version)
 {
-    struct testutil_dir *f = *state;
     struct proto_outcome rows[3];
     struct db *db = open_ok(f->path);
     int64_t run_id = begin_run(db);
     struct core_err err;
+    char set_version[64];
     sqlite3 *conn;
 
     make_inferences(rows, 0);
@@ -506,10 +518,13 @@ static void test_db_collab_migrates_version12_inferences_with_null_encodings(voi
     assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit;"
-                   "ALTER TABLE inferences DROP COLUMN decided_encoding;"
-                   "ALTER TABLE inferences DROP COLUMN encoding;"
-                   "PRAGMA user_version = 12");
+    assert_true(db_schema_version() <= (int)ARRAY_LEN(undo_migration));
+    for (int v = db_schema_version() - 1; v >= version; v--) {
+        assert_non_null(undo_migration[v]);
+        raw_exec(conn, undo_migration[v]);
+    }
+    snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", version);
+    raw_exec(conn, set_version);
     sqlite3_close(conn);
 
     db = open_ok(f->path);
@@ -518,6 +533,13 @@ static void test_db_collab_migrates_version12_inferences_with_null_encodings(voi
     db_close(db);
     conn = raw_open(f->path);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
+    return conn;
+}
+
+static void test_db_collab_migrates_version12_inferences_with_null_encodings(void **state)
+{
+    sqlite3 *conn = migrated_from(*state, 12);
+
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id < 3 AND "
                                    "encoding IS NULL AND decided_encoding IS NULL"),
                      3);
@@ -575,33 +597,26 @@ static void test_db_collab_exit_names_where_the_plan_ended(void **state)
  * step to 14, exit NULL in them, and takes new rows with it written. */
 static void test_db_collab_migrates_version13_inferences_with_null_exits(void **state)
 {
-    struct testutil_dir *f = *state;
-    struct proto_outcome rows[3];
-    struct db *db = open_ok(f->path);
-    int64_t run_id = begin_run(db);
-    struct core_err err;
-    sqlite3 *conn;
+    sqlite3 *conn = migrated_from(*state, 13);
 
-    make_inferences(rows, 0);
-    core_err_clear(&err);
-    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
-    db_close(db);
-    conn = raw_open(f->path);
-    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit; PRAGMA user_version = 13");
-    sqlite3_close(conn);
-
-    db = open_ok(f->path);
-    make_inferences(rows, 3);
-    assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
-    db_close(db);
-    conn = raw_open(f->path);
-    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id < 3 AND "
                                    "exit IS NULL"),
                      3);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences WHERE inference_id >= 3 AND "
                                    "exit = 'output'"),
                      3);
+    sqlite3_close(conn);
+}
+
+/* Schema 15 added the index a sweep finds each point's run by. */
+static void test_db_collab_migrates_version14_adding_the_runs_by_content_index(void **state)
+{
+    sqlite3 *conn = migrated_from(*state, 14);
+
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                   "name = 'runs_by_content' AND tbl_name = 'runs'"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM inferences"), 6);
     sqlite3_close(conn);
 }
 
@@ -920,6 +935,7 @@ static void test_db_collab_migrates_version5_inferences_keeping_rows(void **stat
     db_close(db);
     conn = raw_open(f->path);
     raw_exec(conn,
+             "DROP INDEX runs_by_content;"
              "DROP INDEX profiles_by_host;"
              "ALTER TABLE profiles DROP COLUMN host_key;"
              "ALTER TABLE profiles DROP COLUMN cpu_model;"
@@ -1073,24 +1089,25 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_db_collab_inferences_read_back_every_column_exact,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_collab_unfinished_inferences_have_no_end_and_a_stage, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_unfinished_inferences_have_no_end_and_a_stage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_decline_reasons_and_no_plan_rows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_decision_columns_explain_the_plan, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
-            test_db_collab_encoding_is_fp32_without_encodings_and_null_for_local_or_no_plan,
-            setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_db_collab_encoding_names_the_plans_encoding_and_the_decided_one, setup,
+            test_db_collab_encoding_is_fp32_without_encodings_and_null_for_local_or_no_plan, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_encoding_names_the_plans_encoding_and_the_decided_one, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_migrates_version12_inferences_with_null_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_exit_names_where_the_plan_ended, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_migrates_version13_inferences_with_null_exits, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_collab_migrates_version14_adding_the_runs_by_content_index, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_collab_inference_batch_for_unknown_run_is_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(
@@ -1109,8 +1126,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_energy_and_layers_rows_read_back, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_db_collab_a_training_and_its_steps_are_recorded,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_collab_a_training_and_its_steps_are_recorded, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_db_collab_migrates_version5_inferences_keeping_rows,
                                         setup, teardown),
     };

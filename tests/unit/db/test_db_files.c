@@ -7,8 +7,8 @@
  * runs; a database named without a directory opens in the current one and
  * says its path; a table's blobs read back as hexadecimal and its reals
  * exactly; a query a database's version predates returns no row; a sweep
- * point's import refuses an empty file, a database of two runs and a point
- * not recorded, leaving nothing behind, and a merge refuses an empty file;
+ * merge refuses an empty file and a database of another schema version,
+ * leaving nothing behind;
  * a batch the database refuses names its first row as its table describes
  * rows (UEs, edge and UE energy, samples, sample fields).
  */
@@ -210,60 +210,39 @@ static void test_a_table_reads_back_blobs_in_hex_and_reals_exactly(void **state)
     db_reader_close(r);
 }
 
-/* A results database at path with n complete runs. */
-static void runs_db(const char *path, int n)
-{
-    struct db *db = db_open(path, &err);
-    int64_t id;
-
-    assert_non_null(db);
-    for (int i = 0; i < n; i++) {
-        assert_core_rc(db_run_begin(db, &(struct db_run_info){.scenario = "w", .policy = "p"},
-                                    &id, &err),
-                       CORE_OK);
-        assert_core_rc(db_run_end(db, id, "complete", &err), CORE_OK);
-    }
-    db_close(db);
-}
-
-static void test_a_sweep_import_refuses_a_source_it_cannot_take(void **state)
+static void test_a_sweep_merge_refuses_a_source_it_cannot_take(void **state)
 {
     struct testutil_dir *d = *state;
-    char empty[256], two[256], one[256], status[1][16];
+    char empty[256], old[256], status[1][16];
     const struct db_sweep_point p = {.key = "k0", .sweep = "s", .sweep_file = "s.xml",
                                      .policy = "p", .config_sha256 = "abc", .version = "t"};
     struct db_sweep_merge m;
     struct db *db;
-    int64_t run_id = 0;
     FILE *f;
 
     snprintf(empty, sizeof(empty), "%s/empty.db", d->dir);
-    snprintf(two, sizeof(two), "%s/two.db", d->dir);
-    snprintf(one, sizeof(one), "%s/one.db", d->dir);
+    snprintf(old, sizeof(old), "%s/old.db", d->dir);
     f = fopen(empty, "w");
     assert_non_null(f);
     fclose(f);
-    runs_db(two, 2);
-    runs_db(one, 1);
+    raw_file(old, "PRAGMA user_version = 3; CREATE TABLE runs (run_id INTEGER PRIMARY KEY)");
     db = db_open(d->path, &err);
     assert_non_null(db);
     assert_core_rc(db_sweep_points_add(db, &p, 1, status, &err), CORE_OK);
     assert_string_equal(status[0], "pending");
-    assert_core_rc(db_sweep_point_import(db, "k0", empty, &run_id, &err), CORE_E_INPUT);
-    assert_non_null(strstr(err.msg, "(not a results database)"));
     assert_core_rc(db_sweep_merge(db, empty, &m, &err), CORE_E_INPUT);
-    assert_core_rc(db_sweep_point_import(db, "k0", two, &run_id, &err), CORE_E_DB);
-    assert_non_null(strstr(err.msg, "2 runs, expected one"));
-    assert_core_rc(db_sweep_point_import(db, "k9", one, &run_id, &err), CORE_E_DB);
-    assert_non_null(strstr(err.msg, "sweep point k9 is not recorded"));
-    /* nothing of the refused imports stayed */
+    assert_non_null(strstr(err.msg, "(not a results database)"));
+    assert_core_rc(db_sweep_merge(db, old, &m, &err), CORE_E_DB);
+    assert_non_null(strstr(err.msg, "schema version 3, not this coinfer's"));
+    /* nothing of the refused merges stayed, and the database is usable */
+    assert_core_rc(db_sweep_point_set(db, "k0", "running", 0, NULL, &err), CORE_OK);
     db_close(db);
     {
         sqlite3 *c = raw_open(d->path);
 
         assert_int_equal(raw_int(c, "SELECT count(*) FROM runs"), 0);
         assert_int_equal(raw_int(c, "SELECT count(*) FROM sweep_points WHERE status = "
-                                    "'pending'"),
+                                    "'running'"),
                          1);
         sqlite3_close(c);
     }
@@ -309,16 +288,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_negative_schema_version_is_no_coinfer_database,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_the_reader_refuses_what_is_no_results_database,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_empty_file_reads_as_a_database_without_runs,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_reader_refuses_what_is_no_results_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_empty_file_reads_as_a_database_without_runs, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_database_without_a_directory_opens_here, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_table_reads_back_blobs_in_hex_and_reals_exactly,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_sweep_import_refuses_a_source_it_cannot_take,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_sweep_merge_refuses_a_source_it_cannot_take, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_refused_batch_names_its_row_in_every_table, setup,
                                         teardown),
     };

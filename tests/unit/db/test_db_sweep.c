@@ -1,14 +1,11 @@
 /*
  * test_db_sweep.c — the sweep tables: points recorded once per key with
  * their factor values (a point already there keeps its status: resume),
- * status changes, and the import of a worker's run: its row, its
- * configuration and every per-run table's rows renumbered to a new run id
- * in the results database, the point complete in the same transaction; a
- * worker database with a run that is not complete imports nothing; merging
- * a shard's database brings its complete points once; importing a sweep
- * worker's database brings the first complete run of each point waiting to
- * run (recognised by configuration, policy, seed and version), once.
- */
+ * status changes, the claim of the runs a sweep's workers wrote (a point
+ * waiting to run is marked complete with the latest complete run of its
+ * configuration, policy, seed and version, by its key or all at once), and
+ * merging a shard's database (its complete points once, their runs and
+ * every per-run table's rows renumbered). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,28 +64,6 @@ static struct db_sweep_point point(const char *key, uint64_t index)
                                    .value_num = nums_a};
 }
 
-/* A worker's database at path holding one run with two request rows and a
- * configuration, its status status. */
-static void make_worker_db(const char *path, const char *status)
-{
-    static const struct db_run_info info = {.scenario = "w", .policy = "joint", .seed = 9,
-                                            .version = "test", .config = "<scenario/>\n",
-                                            .config_sha256 = "abc123"};
-    struct proto_request_record rows[2] = {
-        {.request_id = 0, .t_arrival_s = 1, .t_start_s = 1, .t_done_s = 2},
-        {.request_id = 1, .t_arrival_s = 3, .t_start_s = 3.5, .t_done_s = 4}};
-    struct db *db = open_ok(path);
-    struct core_err e;
-    int64_t run_id;
-
-    core_err_clear(&e);
-    assert_int_equal(db_run_begin(db, &info, &run_id, &e), CORE_OK);
-    assert_int_equal(db_insert_requests(db, run_id, rows, 2, &e), CORE_OK);
-    if (strcmp(status, "running") != 0)
-        assert_int_equal(db_run_end(db, run_id, status, &e), CORE_OK);
-    db_close(db);
-}
-
 static void test_db_sweep_points_are_recorded_once_per_key_with_their_values(void **state)
 {
     struct testutil_dir *d = *state;
@@ -124,74 +99,29 @@ static void test_db_sweep_points_are_recorded_once_per_key_with_their_values(voi
     sqlite3_close(conn);
 }
 
-static void test_db_sweep_import_renumbers_the_run_and_completes_the_point(void **state)
+/* Append to the database at path a run of policy joint, configuration
+ * abc123 and seed seed with two request rows, ending status status. */
+static void add_worker_run(const char *path, uint64_t seed, const char *status)
 {
-    struct testutil_dir *d = *state;
-    struct db_sweep_point p = point("k0", 0);
-    char worker[160], status[1][16];
+    struct db_run_info info = {.scenario = "w",
+                               .policy = "joint",
+                               .seed = seed,
+                               .version = "test",
+                               .config = "<scenario/>\n",
+                               .config_sha256 = "abc123"};
+    struct proto_request_record rows[2] = {
+        {.request_id = 0, .t_arrival_s = 1, .t_start_s = 1, .t_done_s = (double)seed},
+        {.request_id = 1, .t_arrival_s = 3, .t_start_s = 3.5, .t_done_s = 4}};
+    struct db *db = open_ok(path);
     struct core_err e;
-    struct db *db;
-    int64_t run_id = 0;
-    sqlite3 *conn;
+    int64_t run_id;
 
-    snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
-    make_worker_db(worker, "complete");
-    db = open_ok(d->path);
     core_err_clear(&e);
-    /* a run already there: the imported one gets the next id */
-    assert_int_equal(db_run_begin(db, &(struct db_run_info){.scenario = "other", .policy = "x"},
-                                  &run_id, &e),
-                     CORE_OK);
-    assert_int_equal(db_sweep_points_add(db, &p, 1, status, &e), CORE_OK);
-    assert_int_equal(db_sweep_point_import(db, "k0", worker, &run_id, &e), CORE_OK);
-    assert_int_equal(run_id, 2);
+    assert_int_equal(db_run_begin(db, &info, &run_id, &e), CORE_OK);
+    assert_int_equal(db_insert_requests(db, run_id, rows, 2, &e), CORE_OK);
+    if (strcmp(status, "running") != 0)
+        assert_int_equal(db_run_end(db, run_id, status, &e), CORE_OK);
     db_close(db);
-
-    conn = raw_open(d->path);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE run_id = 2 AND scenario = 'w' "
-                                   "AND status = 'complete' AND seed = 9 AND "
-                                   "config_sha256 = 'abc123'"),
-                     1);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2"), 2);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2 AND "
-                                   "request_id = 1 AND t_done_s = 4"),
-                     1);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM configs WHERE config_sha256 = 'abc123'"),
-                     1);
-    assert_int_equal(raw_int(conn, "SELECT run_id FROM sweep_points WHERE point_key = 'k0' AND "
-                                   "status = 'complete' AND exit_status = 0"),
-                     2);
-    sqlite3_close(conn);
-}
-
-static void test_db_sweep_import_of_an_unfinished_run_leaves_nothing(void **state)
-{
-    struct testutil_dir *d = *state;
-    struct db_sweep_point p = point("k0", 0);
-    char worker[160], status[1][16];
-    struct core_err e;
-    struct db *db;
-    int64_t run_id = 0;
-    sqlite3 *conn;
-
-    snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
-    make_worker_db(worker, "running");
-    db = open_ok(d->path);
-    core_err_clear(&e);
-    assert_int_equal(db_sweep_points_add(db, &p, 1, status, &e), CORE_OK);
-    assert_int_equal(db_sweep_point_import(db, "k0", worker, &run_id, &e), CORE_E_DB);
-    assert_non_null(strstr(e.msg, "its run is 'running', not complete"));
-    /* the worker database is detached again: a second import tries afresh */
-    assert_int_equal(db_sweep_point_import(db, "k0", worker, &run_id, &e), CORE_E_DB);
-    assert_int_equal(db_sweep_point_import(db, "k0", "/nonexistent/dir/w.db", &run_id, &e),
-                     CORE_E_IO);
-    db_close(db);
-    conn = raw_open(d->path);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 0);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests"), 0);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE status = 'pending'"),
-                     1);
-    sqlite3_close(conn);
 }
 
 static void test_db_sweep_merge_imports_complete_points_once(void **state)
@@ -205,13 +135,18 @@ static void test_db_sweep_merge_imports_complete_points_once(void **state)
     int64_t run_id = 0;
     sqlite3 *conn;
 
+    uint64_t claimed = 0;
+
     snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
     snprintf(shard, sizeof(shard), "%s/shard.db", d->dir);
-    make_worker_db(worker, "complete");
+    add_worker_run(worker, 7, "complete");
+    p[0].config_sha256 = p[1].config_sha256 = "abc123";
+    add_worker_run(shard, 7, "complete"); /* k0's run */
     db = open_ok(shard);
     core_err_clear(&e);
     assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
-    assert_int_equal(db_sweep_point_import(db, "k0", worker, &run_id, &e), CORE_OK);
+    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 1);
     assert_int_equal(db_sweep_point_set(db, "k1", "running", 0, NULL, &e), CORE_OK);
     db_close(db);
 
@@ -243,88 +178,76 @@ static void test_db_sweep_merge_imports_complete_points_once(void **state)
     sqlite3_close(conn);
 }
 
-/* Append to the worker database at path a run of policy joint, configuration
- * abc123 and seed seed with two request rows, ending status status. */
-static void add_worker_run(const char *path, uint64_t seed, const char *status)
-{
-    struct db_run_info info = {.scenario = "w", .policy = "joint", .seed = seed,
-                               .version = "test", .config = "<scenario/>\n",
-                               .config_sha256 = "abc123"};
-    struct proto_request_record rows[2] = {
-        {.request_id = 0, .t_arrival_s = 1, .t_start_s = 1, .t_done_s = (double)seed},
-        {.request_id = 1, .t_arrival_s = 3, .t_start_s = 3.5, .t_done_s = 4}};
-    struct db *db = open_ok(path);
-    struct core_err e;
-    int64_t run_id;
-
-    core_err_clear(&e);
-    assert_int_equal(db_run_begin(db, &info, &run_id, &e), CORE_OK);
-    assert_int_equal(db_insert_requests(db, run_id, rows, 2, &e), CORE_OK);
-    if (strcmp(status, "running") != 0)
-        assert_int_equal(db_run_end(db, run_id, status, &e), CORE_OK);
-    db_close(db);
-}
-
-static void test_db_sweep_import_runs_brings_each_waiting_points_complete_run_once(void **state)
+static void test_db_sweep_claim_marks_waiting_points_complete_with_their_runs(void **state)
 {
     struct testutil_dir *d = *state;
-    /* k0: seed 7, its run complete; k1: seed 8, its run unfinished; k2: seed 9, failed
-     * here (it is not waiting); k3: seed 10, of another version */
-    struct db_sweep_point p[4] = {point("k0", 0), point("k1", 1), point("k2", 2), point("k3", 3)};
-    char worker[160], status[4][16];
-    uint64_t imported = 99;
+    /* k0: seed 7, two complete runs; k1: seed 8, its run unfinished; k2: seed 9, failed
+     * (not waiting); k3: seed 10, of another version; k4: seed 11, pending, its run
+     * complete */
+    struct db_sweep_point p[5] = {point("k0", 0), point("k1", 1), point("k2", 2), point("k3", 3),
+                                  point("k4", 4)};
+    char status[5][16];
+    uint64_t claimed = 99;
     struct core_err e;
     struct db *db;
-    int64_t run_id = 0;
     sqlite3 *conn;
 
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 5; i++)
         p[i].config_sha256 = "abc123";
     p[3].version = "other";
-    snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
-    add_worker_run(worker, 8, "running");
-    add_worker_run(worker, 7, "complete");
-    add_worker_run(worker, 7, "complete"); /* a point's second run: only the first comes */
-    add_worker_run(worker, 9, "complete");
-    add_worker_run(worker, 10, "complete");
-    add_worker_run(worker, 42, "complete"); /* no point's */
+    add_worker_run(d->path, 7, "complete");  /* run 1 */
+    add_worker_run(d->path, 8, "running");   /* run 2 */
+    add_worker_run(d->path, 7, "complete");  /* run 3: k0's latest */
+    add_worker_run(d->path, 9, "complete");  /* run 4 */
+    add_worker_run(d->path, 10, "complete"); /* run 5: version test, not k3's */
+    add_worker_run(d->path, 11, "complete"); /* run 6 */
+    add_worker_run(d->path, 42, "complete"); /* no point's */
     db = open_ok(d->path);
     core_err_clear(&e);
-    assert_int_equal(db_run_begin(db, &(struct db_run_info){.scenario = "other", .policy = "x"},
-                                  &run_id, &e),
-                     CORE_OK);
-    assert_int_equal(db_sweep_points_add(db, p, 4, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_points_add(db, p, 5, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_set(db, "k0", "running", 0, NULL, &e), CORE_OK);
     assert_int_equal(db_sweep_point_set(db, "k1", "running", 0, NULL, &e), CORE_OK);
     assert_int_equal(db_sweep_point_set(db, "k2", "failed", 1, "boom", &e), CORE_OK);
-    assert_int_equal(db_sweep_import_runs(db, worker, "test", &imported, &e), CORE_OK);
-    assert_int_equal(imported, 1);
-    assert_int_equal(db_sweep_point_status(db, "k0", status[0], &e), CORE_OK);
-    assert_string_equal(status[0], "complete");
+    /* by key: that point only */
+    assert_int_equal(db_sweep_claim_runs(db, "k1", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 0);
+    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 1);
+    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 0); /* complete already */
+    assert_int_equal(db_sweep_claim_runs(db, "k2", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 0); /* failed: not waiting */
+    assert_int_equal(db_sweep_point_status(db, "k4", status[4], &e), CORE_OK);
+    assert_string_equal(status[4], "pending");
+    /* all at once: every waiting point whose run is complete (k4) */
+    assert_int_equal(db_sweep_claim_runs(db, NULL, &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 1);
+    assert_int_equal(db_sweep_claim_runs(db, NULL, &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 0);
     assert_int_equal(db_sweep_point_status(db, "k1", status[1], &e), CORE_OK);
     assert_string_equal(status[1], "running");
     assert_int_equal(db_sweep_point_status(db, "nope", status[2], &e), CORE_OK);
     assert_string_equal(status[2], "");
-    /* importing it again changes nothing */
-    assert_int_equal(db_sweep_import_runs(db, worker, "test", &imported, &e), CORE_OK);
-    assert_int_equal(imported, 0);
-    assert_int_equal(db_sweep_import_runs(db, "/nonexistent/dir/w.db", "test", &imported, &e),
-                     CORE_E_IO);
     db_close(db);
 
     conn = raw_open(d->path);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs"), 2);
     assert_int_equal(raw_int(conn, "SELECT run_id FROM sweep_points WHERE point_key = 'k0' AND "
-                                   "status = 'complete' AND exit_status = 0"),
-                     2);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM runs WHERE run_id = 2 AND seed = 7 AND "
-                                   "status = 'complete' AND config_sha256 = 'abc123'"),
+                                   "status = 'complete' AND exit_status = 0 AND error IS NULL"),
+                     3);
+    assert_int_equal(raw_int(conn, "SELECT run_id FROM sweep_points WHERE point_key = 'k4' AND "
+                                   "status = 'complete'"),
+                     6);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE point_key = 'k2' AND "
+                                   "status = 'failed' AND error = 'boom'"),
                      1);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2"), 2);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests WHERE run_id = 2 AND "
-                                   "request_id = 0 AND t_done_s = 7"),
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE point_key = 'k3' AND "
+                                   "status = 'pending'"),
                      1);
-    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests"), 2);
     assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE status = 'complete'"),
+                     2);
+    /* the lookup is the index's */
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                   "name = 'runs_by_content'"),
                      1);
     sqlite3_close(conn);
 }
@@ -334,17 +257,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_db_sweep_points_are_recorded_once_per_key_with_their_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_db_sweep_import_renumbers_the_run_and_completes_the_point, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_sweep_import_of_an_unfinished_run_leaves_nothing,
-                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_sweep_merge_imports_complete_points_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
-            test_db_sweep_import_runs_brings_each_waiting_points_complete_run_once, setup,
-            teardown),
+            test_db_sweep_claim_marks_waiting_points_complete_with_their_runs, setup, teardown),
     };
-
-    core_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,28 @@
 static struct core_err err;
 static struct testutil_dir *dir;
 static char exe[PATH_MAX + 16], cwd[PATH_MAX], sweep_db[PATH_MAX];
+static char version[160]; /* exe's (`coinfer --version`): its runs record it */
 static bool have_exe;
+
+/* exe's version into version: false if it cannot tell. */
+static bool read_version(void)
+{
+    char cmd[PATH_MAX + 32], line[160];
+    FILE *p;
+    bool ok;
+
+    snprintf(cmd, sizeof(cmd), "'%s' --version", exe);
+    p = popen(cmd, "r");
+    if (!p)
+        return false;
+    ok = fgets(line, sizeof(line), p) && strncmp(line, "coinfer ", 8) == 0;
+    pclose(p);
+    if (ok) {
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(version, sizeof(version), "%s", line + 8);
+    }
+    return ok;
+}
 
 /* Write a sweep file dir/name of collab-small.xml with body; its path in out. */
 static void write_sweep(const char *name, const char *body, char *out, size_t size)
@@ -89,7 +110,7 @@ static enum core_rc sweep(const char *path, const char *db, struct points_seen *
     assert_core_rc(io_sweep_load(path, &s, &err), CORE_OK);
     o.db_path = db;
     o.exe = exe;
-    o.version = "test";
+    o.version = version;
     o.jobs = 2;
     o.on_point = on_point;
     o.on_point_ctx = seen;
@@ -128,6 +149,10 @@ static int setup(void **state)
     snprintf(sweep_db, sizeof(sweep_db), "%s", dir->path);
     if (!have_exe)
         return 0;
+    if (!read_version()) {
+        fprintf(stderr, "%s --version did not say its version\n", exe);
+        return -1;
+    }
     write_sweep("small", small, path, sizeof(path));
     if (sweep(path, sweep_db, &seen, &res) != CORE_OK || res.run != 8 || seen.complete != 8) {
         fprintf(stderr, "the sweep failed: %s (%llu run)\n", err.msg,
