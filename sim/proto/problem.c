@@ -28,7 +28,7 @@
  * problem the world's segments take their times from, and what an oracle
  * decides on. Deciders are told the prediction.
  */
-#include "proto/proto.h"
+#include "proto/proto_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -230,9 +230,7 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
 
 /* ---- early exits -------------------------------------------------------------- */
 
-/* Mark in keep[] the problem layers layer g needs (itself and its
- * ancestors). */
-static void mark_needed(const struct compute_problem *p, size_t g, bool *keep)
+void proto_problem_needed(const struct compute_problem *p, size_t g, bool *keep)
 {
     keep[g] = true;
     for (size_t i = g + 1; i-- > 0;)
@@ -295,7 +293,7 @@ enum core_rc proto_problem_exit_add(const struct compute_cpmm *cpmm, const struc
     if (p->n_exits == COMPUTE_PLAN_MAX_EXITS)
         return core_err(e, CORE_E_INPUT, "exit %s: more than %d exits", x->name,
                         COMPUTE_PLAN_MAX_EXITS);
-    mark_needed(p, attach, keep);
+    proto_problem_needed(p, attach, keep);
     for (size_t g = 0; g < p->n_layers; g++)
         newidx[g] = keep[g] ? (int32_t)base++ : -1;
     if (base + bl->n_groups > COMPUTE_PLAN_MAX_LAYERS)

@@ -18,6 +18,8 @@
 
 struct nn_model;
 struct nn_dataset;
+struct nn_exits;
+struct proto_layers;
 
 /* ---- simulation-wide settings: element <simulation> ---------------------- */
 
@@ -275,6 +277,12 @@ struct proto_model {
     /* Real mode: labelled test images each input is drawn from, the result
      * compared with the label (borrowed; NULL: random bytes, no label). */
     const struct nn_dataset *test_set;
+    /* Real mode with exits (<model exits="on">): its early exits, finalized
+     * with its weights, folded and fused, v[k] the problems' exits[k]
+     * (borrowed; NULL: none), and each branch's layers grouped as the exit's
+     * right-sized problems group them (borrowed; [real_exits->n]). */
+    const struct nn_exits *real_exits;
+    const struct proto_layers *real_exit_layers;
 };
 
 struct proto_world_config {

@@ -594,6 +594,13 @@ double proto_net_instance_wait_s(const struct proto_collab_world *w,
 /* Busy units over all units of net's edge node, 0..1. */
 double proto_net_load(const struct proto_collab_world *w, const struct proto_net *net);
 
+/* ---- problem.c ---------------------------------------------------------------------------- */
+
+/* Mark in keep[] (false before, p->n_layers) the problem layers layer g of
+ * p needs: itself and its ancestors. An exit attached at g keeps these in
+ * its right-sized problem, in p's order (proto_problem_exit_add). */
+void proto_problem_needed(const struct compute_problem *p, size_t g, bool *keep);
+
 /* ---- real.c ------------------------------------------------------------------------------- */
 
 /* Real mode. Draw inf's input (an 8-bit image) into its buffer. */

@@ -25,6 +25,19 @@
  * size is the encoded bytes: the problem's prices of that encoding, bit for
  * bit (both are nn_encoding_bytes).
  *
+ * Early exits. A plan that ends at exit k (compute.h, "Early exits") runs
+ * its exit's right-sized problem: the main model's layers in the problem
+ * layers the attach point needs, then the exit's branch (a model of its
+ * own, whose input is the attach point's output). The UE's part is a part
+ * of those main layers, or all of them and a part of the branch (a branch
+ * layer on the UE has the attach point before it); the crossing tensors
+ * are the main model's the edge's main layers read, or else the branch's
+ * the edge's branch layers read (its input: the attach point's output),
+ * priced, encoded and decoded as above; the result is the branch's. The
+ * tensor the branch reads is its attach problem layer's output, as the
+ * problem prices it (a layer nn fused into the attach point leaves it the
+ * same bytes).
+ *
  * Models run one pass at a time (the engine is sequential), with one
  * OpenBLAS thread. The crossing tensors live in a buffer of the inference
  * from its UE part to its edge part; that allocation is the price of real
@@ -167,6 +180,210 @@ static enum core_rc code_crossing(struct nn_model *m, const struct compute_probl
     return CORE_OK;
 }
 
+/* ---- plans that end at an early exit ---------------------------------------------------- */
+
+/* A plan of exit k's right-sized problem on the real models. Its tensors
+ * live in the inference's buffer: the model input at 0, then the exits of
+ * the UE's main part, of the UE's branch part and of the edge's main part,
+ * each in its slot. */
+struct exit_run {
+    struct nn_model *m;                             /* the main model */
+    struct nn_model *b;                             /* the exit's branch */
+    bool ue_m[COMPUTE_PLAN_MAX_LAYERS];             /* main layers the UE runs */
+    bool edge_m[COMPUTE_PLAN_MAX_LAYERS];           /* main layers the edge runs */
+    bool ue_b[COMPUTE_PLAN_MAX_LAYERS];             /* branch layers the UE runs */
+    bool edge_b[COMPUTE_PLAN_MAX_LAYERS];           /* branch layers the edge runs */
+    bool any_ue_m, any_edge_m, any_ue_b;            /* whether those parts are not empty */
+    size_t n_out[3];                                /* exits of the parts [0] UE main, [1] UE
+                                                       branch, [2] edge main */
+    int out[3][COMPUTE_PLAN_MAX_LAYERS + 1];        /* [part][j]: its exit tensors, ascending */
+    size_t out_off[3][COMPUTE_PLAN_MAX_LAYERS + 1]; /* [part][j]: their slots, floats */
+    size_t attach_off;                              /* the slot of the tensor the branch reads */
+    bool cross_b;                                   /* the crossing tensors are the branch's
+                                                       (NN_INPUT: its input) */
+    size_t n_cross;                                 /* crossing tensors */
+    int cross[COMPUTE_PLAN_MAX_LAYERS + 1];         /* their ids, in the order the edge's part
+                                                       takes its entries */
+    size_t cross_off[COMPUTE_PLAN_MAX_LAYERS + 1];  /* their slots, floats */
+    size_t total;                                   /* floats of the buffer */
+};
+
+/* The slot of tensor id among part's exits. */
+static size_t out_slot(const struct exit_run *r, int part, int id)
+{
+    for (size_t j = 0; j < r->n_out[part]; j++)
+        if (r->out[part][j] == id)
+            return r->out_off[part][j];
+    CORE_ASSERT(!"a crossing tensor that is no exit of the part producing it");
+    return 0;
+}
+
+/* Part's exits in slots from *end on. */
+static void place_outs(struct exit_run *r, struct nn_model *m, const bool *member, int part,
+                       size_t *end)
+{
+    r->n_out[part] = nn_model_part_exits(m, member, r->out[part]);
+    for (size_t j = 0; j < r->n_out[part]; j++) {
+        r->out_off[part][j] = *end;
+        *end += slot_floats(nn_model_tensor_bytes(m, r->out[part][j]));
+    }
+}
+
+/* Lay out inf's plan, which ends at an exit, in *r. */
+static void exit_layout(const struct proto_collab_world *w, const struct proto_inf *inf,
+                        struct exit_run *r)
+{
+    const struct proto_model *pm = &w->cfg->models[inf->model];
+    const struct compute_problem *p = proto_inf_base_problem(w, inf);
+    const size_t k = (size_t)inf->plan.exit - 1;
+    const struct nn_exit *x = &pm->real_exits->v[k];
+    const struct proto_layers *bl = &pm->real_exit_layers[k];
+    const uint16_t *group = pm->real_group;
+    bool keep[COMPUTE_PLAN_MAX_LAYERS] = {false}, on_ue[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    int32_t newidx[COMPUTE_PLAN_MAX_LAYERS];
+    size_t base = 0, nm, nb, end;
+    int attach;
+
+    CORE_ASSERT(k < p->n_exits && k < pm->real_exits->n);
+    r->m = pm->real;
+    r->b = x->branch;
+    nm = nn_model_n_layers(r->m);
+    nb = nn_model_n_layers(r->b);
+    CORE_ASSERT(bl->n == nb);
+    proto_problem_needed(p, p->exits[k].attach, keep);
+    for (size_t g = 0; g < p->n_layers; g++)
+        newidx[g] = keep[g] ? (int32_t)base++ : -1;
+    CORE_ASSERT(base + bl->n_groups == inf->plan.n_layers);
+    for (uint32_t j = 0; j < inf->plan.n_ue; j++)
+        on_ue[inf->plan.order[j]] = true;
+    /* the branch reads its attach problem layer's output: that group's last layer's */
+    attach = x->attach;
+    for (size_t l = (size_t)x->attach + 1; group && l < nm; l++)
+        if (group[l] == group[x->attach])
+            attach = (int)l;
+    r->any_ue_m = r->any_edge_m = r->any_ue_b = false;
+    for (size_t l = 0; l < nm; l++) {
+        size_t g = group ? group[l] : l;
+
+        r->ue_m[l] = keep[g] && on_ue[newidx[g]];
+        r->edge_m[l] = keep[g] && !on_ue[newidx[g]];
+        r->any_ue_m = r->any_ue_m || r->ue_m[l];
+        r->any_edge_m = r->any_edge_m || r->edge_m[l];
+    }
+    for (size_t l = 0; l < nb; l++) {
+        r->ue_b[l] = on_ue[base + bl->group_of[l]];
+        r->edge_b[l] = !r->ue_b[l];
+        r->any_ue_b = r->any_ue_b || r->ue_b[l];
+    }
+    end = slot_floats(nn_model_tensor_bytes(r->m, NN_INPUT));
+    r->n_out[0] = r->n_out[1] = r->n_out[2] = 0;
+    if (r->any_ue_m)
+        place_outs(r, r->m, r->ue_m, 0, &end);
+    if (r->ue_m[attach])
+        r->attach_off = out_slot(r, 0, attach);
+    if (r->any_ue_b)
+        place_outs(r, r->b, r->ue_b, 1, &end);
+    if (r->any_edge_m) {
+        place_outs(r, r->m, r->edge_m, 2, &end);
+        r->attach_off = out_slot(r, 2, attach);
+    }
+    r->total = end;
+    /* The attach point on the UE: every layer it needs is, and the branch's
+     * entries cross (its input when the edge runs all of it). */
+    r->cross_b = r->ue_m[attach];
+    if (r->cross_b) {
+        r->n_cross = nn_model_split_crossing(r->b, r->ue_b, r->cross);
+        for (size_t j = 0; j < r->n_cross; j++)
+            r->cross_off[j] = r->cross[j] == NN_INPUT ? r->attach_off : out_slot(r, 1, r->cross[j]);
+    } else {
+        CORE_ASSERT(!r->any_ue_b);
+        r->n_cross = nn_model_part_entries(r->m, r->edge_m, r->cross);
+        for (size_t j = 0; j < r->n_cross; j++)
+            r->cross_off[j] = r->cross[j] == NN_INPUT ? 0 : out_slot(r, 0, r->cross[j]);
+    }
+}
+
+/* The exits of part of r as pointers into buf. */
+static void out_ptrs(const struct exit_run *r, int part, float *buf, float **outs)
+{
+    for (size_t j = 0; j < r->n_out[part]; j++)
+        outs[j] = buf + r->out_off[part][j];
+}
+
+/* proto_real_ue_part for a plan that ends at an exit. */
+static enum core_rc exit_ue_part(struct proto_collab_world *w, struct proto_inf *inf,
+                                 double *crossing_bytes, struct core_err *e)
+{
+    const struct compute_problem *q = proto_inf_problem(w, inf);
+    struct exit_run *r = core_malloc(sizeof(*r));
+    float *outs[COMPUTE_PLAN_MAX_LAYERS + 1], *buf;
+    const float *entry;
+    enum core_rc rc = CORE_OK;
+
+    if (!r)
+        return core_err(e, CORE_E_NOMEM, "out of memory for real-mode tensors");
+    exit_layout(w, inf, r);
+    *crossing_bytes = 0;
+    for (size_t j = 0; j < r->n_cross; j++)
+        *crossing_bytes += r->cross_b ? (double)nn_model_tensor_bytes(r->b, r->cross[j])
+                           : r->cross[j] == NN_INPUT
+                               ? q->input_bytes /* as the UE holds it */
+                               : (double)nn_model_tensor_bytes(r->m, r->cross[j]);
+    /* the edge's part writes its exits in the buffer too: it is sized for both */
+    buf = core_aligned_alloc(REAL_ALIGN, r->total * sizeof(float));
+    if (!buf) {
+        core_free(r);
+        return core_err(e, CORE_E_NOMEM, "out of memory for real-mode tensors");
+    }
+    memcpy(buf, inf->real_buf, nn_model_tensor_bytes(r->m, NN_INPUT));
+    core_free(inf->real_buf);
+    inf->real_buf = buf;
+    if (r->any_ue_m) {
+        entry = buf; /* a part closed under predecessors reads the model input only */
+        out_ptrs(r, 0, buf, outs);
+        rc = nn_model_forward_part(r->m, r->ue_m, &entry, outs, 1, e);
+    }
+    if (rc == CORE_OK && r->any_ue_b) {
+        entry = buf + r->attach_off;
+        out_ptrs(r, 1, buf, outs);
+        rc = nn_model_forward_part(r->b, r->ue_b, &entry, outs, 1, e);
+    }
+    if (rc == CORE_OK && inf->plan.n_ue == inf->plan.n_layers)
+        inf->real_class = real_argmax(r->b);
+    else if (rc == CORE_OK && inf->plan.encoding != 0)
+        rc = code_crossing(r->cross_b ? r->b : r->m, q, inf->plan.encoding, r->cross, r->n_cross,
+                           r->cross_off, buf, crossing_bytes, e);
+    core_free(r);
+    return rc;
+}
+
+/* proto_real_edge_part for a plan that ends at an exit. */
+static enum core_rc exit_edge_part(struct proto_collab_world *w, struct proto_inf *inf,
+                                   struct core_err *e)
+{
+    struct exit_run *r = core_malloc(sizeof(*r));
+    const float *entries[COMPUTE_PLAN_MAX_LAYERS + 1];
+    float *outs[COMPUTE_PLAN_MAX_LAYERS + 1];
+    enum core_rc rc = CORE_OK;
+
+    if (!r)
+        return core_err(e, CORE_E_NOMEM, "out of memory for real-mode tensors");
+    exit_layout(w, inf, r);
+    for (size_t j = 0; j < r->n_cross; j++)
+        entries[j] = inf->real_buf + r->cross_off[j];
+    if (r->any_edge_m) { /* its entries are the crossing tensors */
+        out_ptrs(r, 2, inf->real_buf, outs);
+        rc = nn_model_forward_part(r->m, r->edge_m, entries, outs, 1, e);
+        entries[0] = inf->real_buf + r->attach_off;
+    }
+    if (rc == CORE_OK) /* its entries: the crossing tensors, or the attach point's output */
+        rc = nn_model_forward_part(r->b, r->edge_b, entries, NULL, 1, e);
+    if (rc == CORE_OK)
+        inf->real_class = real_argmax(r->b);
+    core_free(r);
+    return rc;
+}
+
 enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *inf,
                                  double *crossing_bytes, struct core_err *e)
 {
@@ -180,6 +397,8 @@ enum core_rc proto_real_ue_part(struct proto_collab_world *w, struct proto_inf *
     enum core_rc rc;
 
     CORE_ASSERT(inf->real_buf != NULL);
+    if (inf->plan.exit > 0)
+        return exit_ue_part(w, inf, crossing_bytes, e);
     ue_member(w, inf, member);
     n_cross = nn_model_split_crossing(m, member, ids);
     total = layout(m, ids, n_cross, off);
@@ -221,6 +440,8 @@ enum core_rc proto_real_edge_part(struct proto_collab_world *w, struct proto_inf
     enum core_rc rc;
 
     CORE_ASSERT(inf->real_buf != NULL);
+    if (inf->plan.exit > 0)
+        return exit_edge_part(w, inf, e);
     ue_member(w, inf, a);
     for (size_t l = 0; l < nn_model_n_layers(m); l++)
         member[l] = !a[l];

@@ -174,6 +174,12 @@ static enum core_rc check_config(const struct proto_world_config *c, size_t n_ue
                 return core_err(e, CORE_E_INPUT, "collaborative world: real mode needs model %zu "
                                                  "('%s') as the problems describe it", m,
                                 md->name);
+            if (c->inference.mode == PROTO_INFER_REAL && p->n_exits > 0 &&
+                (!md->real_exits || !md->real_exit_layers || md->real_exits->n != p->n_exits))
+                return core_err(e, CORE_E_INPUT,
+                                "collaborative world: real mode needs model %zu ('%s')'s %zu "
+                                "exits as the problems offer them",
+                                m, md->name, p->n_exits);
             why = check_side(&c->devices[d], COMPUTE_SIDE_UE, p);
             if (!why)
                 why = check_side(&c->edge, COMPUTE_SIDE_EDGE, p);

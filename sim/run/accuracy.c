@@ -255,41 +255,44 @@ enum core_rc run_exits_load(const struct io_accuracy *acc, const char *acc_path,
     enum core_rc rc;
 
     memset(rx, 0, sizeof(*rx));
+    rx->x = core_calloc(1, sizeof(*rx->x));
+    if (!rx->x)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exits");
+    rc = io_model_load_graph_exits(model_path, &rx->graph, rx->x, e);
+    if (rc == CORE_OK)
+        rc = run_exits_match(acc, acc_path, rx->graph, rx, e);
+    if (rc != CORE_OK)
+        run_exits_fini(rx);
+    return rc;
+}
+
+enum core_rc run_exits_match(const struct io_accuracy *acc, const char *acc_path,
+                             const struct nn_model *graph, struct run_exits *rx, struct core_err *e)
+{
+    enum core_rc rc;
+
     if (acc->n_exits == 0)
         return core_err(e, CORE_E_INPUT,
                         "exits=\"on\" needs each exit's accuracy, and %s has no exit lines: "
                         "append them with `coinfer accuracy MODEL --weights W --exits >> %s`",
                         acc_path, acc_path);
-    rx->x = core_calloc(1, sizeof(*rx->x));
-    if (!rx->x)
-        return core_err(e, CORE_E_NOMEM, "out of memory for exits");
-    rc = io_model_load_graph_exits(model_path, &rx->graph, rx->x, e);
-    if (rc != CORE_OK)
-        goto fail;
-    if (rx->x->n == 0) {
-        rc = core_err(e, CORE_E_INPUT, "exits=\"on\", but the model file declares no <exit>");
-        goto fail;
-    }
-    if (rx->x->n > COMPUTE_PLAN_MAX_EXITS || rx->x->n > IO_ACCURACY_MAX_EXITS) {
-        rc = core_err(e, CORE_E_INPUT, "%zu exits, more than a problem offers (%d)", rx->x->n,
-                      COMPUTE_PLAN_MAX_EXITS);
-        goto fail;
-    }
+    if (rx->x->n == 0)
+        return core_err(e, CORE_E_INPUT, "exits=\"on\", but the model file declares no <exit>");
+    if (rx->x->n > COMPUTE_PLAN_MAX_EXITS || rx->x->n > IO_ACCURACY_MAX_EXITS)
+        return core_err(e, CORE_E_INPUT, "%zu exits, more than a problem offers (%d)", rx->x->n,
+                        COMPUTE_PLAN_MAX_EXITS);
     rx->bl = core_calloc(rx->x->n, sizeof(*rx->bl));
-    if (!rx->bl) {
-        rc = core_err(e, CORE_E_NOMEM, "out of memory for exits");
-        goto fail;
-    }
+    if (!rx->bl)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exits");
     for (size_t j = 0; j < acc->n_exits; j++) {
         size_t k;
 
         for (k = 0; k < rx->x->n && strcmp(rx->x->v[k].name, acc->exits[j].name) != 0; k++)
             continue;
-        if (k == rx->x->n) {
-            rc = core_err(e, CORE_E_INPUT, "%s:%d: exit %s is not the model's: measured on "
-                          "another model?", acc_path, acc->exits[j].line, acc->exits[j].name);
-            goto fail;
-        }
+        if (k == rx->x->n)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: exit %s is not the model's: measured on another model?",
+                            acc_path, acc->exits[j].line, acc->exits[j].name);
     }
     for (size_t k = 0; k < rx->x->n; k++) {
         const struct nn_exit *x = &rx->x->v[k];
@@ -297,27 +300,23 @@ enum core_rc run_exits_load(const struct io_accuracy *acc, const char *acc_path,
 
         for (j = 0; j < acc->n_exits && strcmp(x->name, acc->exits[j].name) != 0; j++)
             continue;
-        if (j == acc->n_exits) {
-            rc = core_err(e, CORE_E_INPUT,
-                          "%s has no line for exit %s: make its exit lines again with "
-                          "`coinfer accuracy MODEL --weights W --exits`", acc_path, x->name);
-            goto fail;
-        }
-        if (strcmp(acc->exits[j].after, nn_model_layer_name(rx->graph, x->attach)) != 0) {
-            rc = core_err(e, CORE_E_INPUT, "%s:%d: exit %s after %s, but the model's is after "
-                          "%s: measured on another model?", acc_path, acc->exits[j].line,
-                          x->name, acc->exits[j].after, nn_model_layer_name(rx->graph, x->attach));
-            goto fail;
-        }
+        if (j == acc->n_exits)
+            return core_err(e, CORE_E_INPUT,
+                            "%s has no line for exit %s: make its exit lines again with "
+                            "`coinfer accuracy MODEL --weights W --exits`",
+                            acc_path, x->name);
+        if (strcmp(acc->exits[j].after, nn_model_layer_name(graph, x->attach)) != 0)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: exit %s after %s, but the model's is after %s: measured "
+                            "on another model?",
+                            acc_path, acc->exits[j].line, x->name, acc->exits[j].after,
+                            nn_model_layer_name(graph, x->attach));
         rx->accuracy[k] = acc->exits[j].accuracy;
         rc = proto_layers_init(x->branch, &rx->bl[k], e);
         if (rc != CORE_OK)
-            goto fail;
+            return rc;
     }
     return CORE_OK;
-fail:
-    run_exits_fini(rx);
-    return rc;
 }
 
 enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_layers *ml,

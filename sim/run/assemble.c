@@ -24,7 +24,10 @@
  * its measurement, the prediction the regression's.
  * A model with accuracy data (<model accuracy>) offers its encodings on its
  * problems and their truths (run_accuracy_attach); in real mode its inputs
- * are Fashion-MNIST's test images, loaded once per run.
+ * are Fashion-MNIST's test images, loaded once per run. A model file's early
+ * exits (<model exits="on">) are offered through the accuracy file's exit
+ * lines (run_exits_attach): graphs only in costed mode; in real mode loaded
+ * with the model's weights, folded and fused like it, for the world to run.
  * Errors carry the FILE:LINE of the element at fault
  * (a model file's own errors keep its FILE:LINE).
  */
@@ -181,9 +184,11 @@ out_free:
 }
 
 /* Model m of the scenario: a file beside the scenario or the zoo's; shapes
- * only in costed mode, finalized, folded and fused in real mode. */
+ * only in costed mode, finalized, folded and fused in real mode, and then,
+ * with exits (non-NULL, empty: a file's model with exits="on"), its exits
+ * the same way. */
 static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool real,
-                               struct nn_model **out, struct core_err *e)
+                               struct nn_exits *exits, struct nn_model **out, struct core_err *e)
 {
     const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
     struct nn_model *m = NULL;
@@ -193,7 +198,10 @@ static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool re
         char path[IO_PATH_MAX];
 
         io_resolve_beside(io_config_path(a->cfg), mc->file, path, sizeof(path));
-        rc = real ? io_model_load(path, 1, &m, e) : io_model_load_shapes(path, &m, e);
+        if (real && exits)
+            rc = io_model_load_exits(path, 1, &m, exits, e);
+        else
+            rc = real ? io_model_load(path, 1, &m, e) : io_model_load_shapes(path, &m, e);
     } else {
         enum nn_zoo_model z = NN_ZOO_COUNT;
 
@@ -210,6 +218,10 @@ static enum core_rc load_model(const struct run_assembly *a, io_node mn, bool re
     if (real) {
         nn_model_fold_batchnorm(m);
         nn_model_fuse_activations(m);
+    }
+    for (size_t k = 0; real && exits && k < exits->n; k++) {
+        nn_model_fold_batchnorm(exits->v[k].branch);
+        nn_model_fuse_activations(exits->v[k].branch);
     }
     *out = m;
     return CORE_OK;
@@ -248,10 +260,12 @@ static enum core_rc load_accuracy(const struct run_assembly *a, io_node mn,
 
 /* Model mn's exits as choices (<model exits exit>) into *rx and *on: off
  * leaves rx empty (its exit must be none); on needs accuracy data with the
- * exits' lines and a model file with exits, in costed mode. */
-static enum core_rc load_exits(const struct run_assembly *a, io_node mn, bool real,
-                               const struct io_accuracy *acc, const char *acc_path,
-                               struct run_exits *rx, bool *on, struct core_err *e)
+ * exits' lines and a model file with exits: in costed mode loaded here, in
+ * real mode the ones load_model gave in rx->x, of main model real. */
+static enum core_rc load_exits(const struct run_assembly *a, io_node mn,
+                               const struct nn_model *real, const struct io_accuracy *acc,
+                               const char *acc_path, struct run_exits *rx, bool *on,
+                               struct core_err *e)
 {
     const struct proto_model_config *mc = DATA(a->cfg, mn, struct proto_model_config);
     char path[IO_PATH_MAX];
@@ -275,15 +289,11 @@ static enum core_rc load_exits(const struct run_assembly *a, io_node mn, bool re
                              "--exits; } > FILE`", mc->name);
     if (mc->file[0] == '\0')
         return io_config_err(a->cfg, mn, e,
-                             "model '%s': exits=\"on\", but a zoo model has no exits",
-                             mc->name);
-    if (real)
-        return io_config_err(a->cfg, mn, e,
-                             "model '%s': exits=\"on\" runs in costed mode only (real mode "
-                             "does not run exit heads yet)", mc->name);
+                             "model '%s': exits=\"on\", but a zoo model has no exits", mc->name);
     io_resolve_beside(io_config_path(a->cfg), mc->file, path, sizeof(path));
     core_err_clear(&why);
-    rc = run_exits_load(acc, acc_path, path, rx, &why);
+    rc = real ? run_exits_match(acc, acc_path, real, rx, &why)
+              : run_exits_load(acc, acc_path, path, rx, &why);
     if (rc == CORE_E_INPUT)
         return io_config_err(a->cfg, mn, e, "model '%s': %s", mc->name, why.msg);
     if (rc != CORE_OK)
@@ -436,10 +446,19 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         io_node mn = io_config_child(c, IO_NODE_ROOT, IO_EL_MODEL, m);
         const struct proto_model_config *mc = DATA(c, mn, struct proto_model_config);
         struct proto_model *pm = &a->models[m];
+        struct run_exits *rx = &a->real_exits[m];
         struct core_err why;
 
         pm->name = mc->name;
-        rc = load_model(a, mn, real, &a->nn_models[m], e);
+        /* real mode runs the exits too: they come with the weights */
+        if (real && mc->file[0] != '\0' && strcmp(mc->exits, "on") == 0) {
+            rx->x = core_calloc(1, sizeof(*rx->x));
+            if (!rx->x) {
+                rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", io_config_path(c));
+                break;
+            }
+        }
+        rc = load_model(a, mn, real, rx->x, &a->nn_models[m], e);
         if (rc != CORE_OK)
             break;
         pm->output_bytes = (double)nn_model_tensor_bytes(
@@ -472,15 +491,15 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
         char acc_path[IO_PATH_MAX];
         struct core_err why;
 
-        struct run_exits rx;
+        struct run_exits costed_rx, *rx = real ? &a->real_exits[m] : &costed_rx;
         bool exits_on;
 
-        memset(&rx, 0, sizeof(rx));
+        memset(&costed_rx, 0, sizeof(costed_rx));
         rc = load_accuracy(a, mn, &acc, acc_path, e);
         if (rc == CORE_OK && real && acc.n_rows > 0)
             rc = load_test_set(a, mn, a->nn_models[m], e);
         if (rc == CORE_OK)
-            rc = load_exits(a, mn, real, &acc, acc_path, &rx, &exits_on, e);
+            rc = load_exits(a, mn, real ? a->nn_models[m] : NULL, &acc, acc_path, rx, &exits_on, e);
         if (rc != CORE_OK) {
             io_accuracy_fini(&acc);
             break;
@@ -522,11 +541,11 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             }
             if (rc == CORE_OK && exits_on) {
                 core_err_clear(&why);
-                rc = run_exits_attach(&rx, ml, cpmm, &a->devices[d].price, &a->edge.price, false,
+                rc = run_exits_attach(rx, ml, cpmm, &a->devices[d].price, &a->edge.price, false,
                                       mc->exit, p, &why);
                 if (rc == CORE_OK && a->truths)
-                    rc = run_exits_attach(&rx, ml, cpmm, &a->devices[d].price, &a->edge.price,
-                                          true, mc->exit, &a->truths[d * a->n_models + m], &why);
+                    rc = run_exits_attach(rx, ml, cpmm, &a->devices[d].price, &a->edge.price, true,
+                                          mc->exit, &a->truths[d * a->n_models + m], &why);
                 if (rc == CORE_E_INPUT)
                     rc = io_config_err(c, mn, e, "model '%s': %s", mc->name, why.msg);
                 else if (rc != CORE_OK)
@@ -539,7 +558,7 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
             }
         }
         io_accuracy_fini(&acc);
-        run_exits_fini(&rx);
+        run_exits_fini(&costed_rx);
     }
     for (size_t m = 0; mls && m < a->n_models; m++) {
         if (mls[m].n > 0) {
@@ -555,6 +574,10 @@ static enum core_rc build_models(struct run_assembly *a, struct compute_cpmm *cp
                 struct proto_model_config);
 
             a->models[m].test_set = mc->accuracy[0] != '\0' ? a->test_set : NULL;
+            if (a->real_exits[m].bl) { /* exits="on", matched */
+                a->models[m].real_exits = a->real_exits[m].x;
+                a->models[m].real_exit_layers = a->real_exits[m].bl;
+            }
         }
     }
     core_free(mls);
@@ -692,6 +715,8 @@ static enum core_rc assemble_collab(struct run_assembly *a, struct compute_cpmm 
         rc = alloc_array(a, &a->nn_models, a->n_models, sizeof(*a->nn_models), e);
     if (rc == CORE_OK)
         rc = alloc_array(a, &a->layer_group, a->n_models, sizeof(*a->layer_group), e);
+    if (rc == CORE_OK)
+        rc = alloc_array(a, &a->real_exits, a->n_models, sizeof(*a->real_exits), e);
     if (rc == CORE_OK)
         rc = alloc_array(a, &a->devices, a->n_devices, sizeof(*a->devices), e);
     if (rc == CORE_OK)
@@ -873,6 +898,8 @@ void run_assembly_destroy(struct run_assembly *a)
         nn_model_destroy(a->nn_models[m]);
     for (size_t m = 0; a->layer_group && m < a->n_models; m++)
         core_free(a->layer_group[m]);
+    for (size_t m = 0; a->real_exits && m < a->n_models; m++)
+        run_exits_fini(&a->real_exits[m]);
     for (size_t d = 0; a->devices && d < a->n_devices; d++)
         side_fini(&a->devices[d]);
     side_fini(&a->edge);
@@ -882,6 +909,7 @@ void run_assembly_destroy(struct run_assembly *a)
     core_free(a->truth_of);
     core_free(a->nn_models);
     core_free(a->layer_group);
+    core_free(a->real_exits);
     nn_dataset_destroy(a->test_set);
     core_free(a->models);
     core_free(a->devices);

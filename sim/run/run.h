@@ -42,6 +42,8 @@ struct run_side {
  * problem per (device class, model) that some group runs, with its truth.
  * Owned; the tree
  * is borrowed and must outlive it. */
+struct run_exits; /* run_int.h */
+
 struct run_assembly {
     const struct io_config *cfg;        /* the scenario (borrowed) */
     enum io_scenario_kind kind;         /* what it describes */
@@ -56,6 +58,8 @@ struct run_assembly {
     struct proto_model *models;         /* [n_models] (owned) */
     struct nn_model **nn_models;        /* [n_models]: shapes or finalized (owned) */
     uint16_t **layer_group;             /* [n_models]: nn layer -> problem layer (owned) */
+    struct run_exits *real_exits;       /* [n_models]: real mode, exits="on": the model's exits,
+                                           finalized with its weights (owned; zeroed: none) */
     struct nn_dataset *test_set;        /* real mode with accuracy data: Fashion-MNIST's test
                                            set, the UEs' inputs (owned; NULL: none) */
     struct run_side *devices;           /* [n_devices]: each class's side (owned) */

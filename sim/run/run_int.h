@@ -27,11 +27,13 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
                                  struct core_err *e);
 
 /* A scenario model's early exits as choices (<model exits="on">, compute.h
- * "Early exits"): the model file's exits (graphs only), each one's branch
- * grouped as a problem groups layers, and its accuracy from the accuracy
- * file's exit lines. */
+ * "Early exits"): the model file's exits (graphs only in costed mode; in
+ * real mode finalized with the model's weights, folded and fused), each
+ * one's branch grouped as a problem groups layers, and its accuracy from
+ * the accuracy file's exit lines. */
 struct run_exits {
-    struct nn_model *graph;       /* the model file's graph (owned) */
+    struct nn_model *graph;       /* the model file's graph (owned; NULL in real mode, where the
+                                     assembly holds the model) */
     struct nn_exits *x;           /* its exits (owned) */
     struct proto_layers *bl;      /* [x->n]: each branch's layers (owned) */
     double accuracy[COMPUTE_PLAN_MAX_EXITS]; /* [x->n]: the accuracy file's, 0..1 */
@@ -46,6 +48,13 @@ struct run_exits {
 enum core_rc run_exits_load(const struct io_accuracy *acc, const char *acc_path,
                             const char *model_path, struct run_exits *rx, struct core_err *e);
 void run_exits_fini(struct run_exits *rx); /* zeroed: a no-op */
+
+/* run_exits_load's checks and the rest of *rx for exits rx->x (the caller's,
+ * not empty: rx owns them) of main model graph: CORE_E_INPUT as
+ * run_exits_load, CORE_E_NOMEM; the caller run_exits_fini's rx either way. */
+enum core_rc run_exits_match(const struct io_accuracy *acc, const char *acc_path,
+                             const struct nn_model *graph, struct run_exits *rx,
+                             struct core_err *e);
 
 /* Offer rx's exits on p (the problem of rx's model grouped as ml, its
  * encodings attached), priced by cpmm on sides ue and edge (truth: as the

@@ -5,9 +5,11 @@
 # meet the 100 ms deadline where every policy ending at the model's output misses it, and
 # are right only where those are (exit1's measured 88.07 % against the output's 91.04 %,
 # the same draw under every policy). A fixed exit (<model exit>) moves the other policies
-# there, at its measured accuracy within a binomial interval. Missing exit accuracy data,
-# an unknown exit, an exit without exits="on" and real mode are errors naming the file and
-# line, exit 2. inferences.exit records where each inference ended; coinfer report prints
+# there, at its measured accuracy within a binomial interval. Real mode runs the exits on
+# real test images: costed mode's plans, the crossing bytes at every cut, the same class at
+# every lossless cut, and the measured accuracy within a binomial interval. Missing exit
+# accuracy data, an unknown exit and an exit without exits="on" are errors naming the file
+# and line, exit 2. inferences.exit records where each inference ended; coinfer report prints
 # the shares per run.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -75,12 +77,83 @@ expect_match "... naming the model's line" "$ERR" "exits\.xml:[0-9]+: .*exit 'ex
 expect_exit 2 "an exit without exits=on is refused" \
     "$COINFER" run "$S" --set 'model[lenet5-exits]@exits=off' \
     --set 'model[lenet5-exits]@exit=exit1' --db "$TMP/c.db"
-expect_exit 2 "exits in real mode are refused" \
-    "$COINFER" run "$S" --set inference@mode=real --db "$TMP/c.db"
-expect_match "... saying so" "$ERR" 'costed mode only'
 expect_exit 0 "exits=off runs as the model without exits" \
     "$COINFER" run "$S" --policy joint --set 'model[lenet5-exits]@exits=off' \
     --set simulation@duration=10s --db "$TMP/d.db" --quiet
+
+# Real mode: each sensor feeds Fashion-MNIST test images drawn from its stream, a plan that
+# ends at an exit runs its right-sized problem's layers on them (the attach point's layers,
+# then the head, on either side of the cut), the crossing tensor is really encoded and
+# decoded, and the exit's class is compared with the label.
+DBR="$TMP/r.db"
+expect_exit 0 "exits.xml runs in real mode under every policy" \
+    "$COINFER" run "$S" --policy all --set simulation@duration=60s --set inference@mode=real \
+    --db "$DBR" --quiet
+expect_eq "every finished real inference has correct set" \
+    "$(sql "$DBR" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+expect_eq "real mode runs costed mode's plans: the same exits, splits and times, row for row" \
+    "$(sql "$DBR" "ATTACH '$DB' AS c; SELECT count(*), sum(a.exit IS NOT b.exit OR
+        a.split <> b.split OR a.latency_s IS NOT b.latency_s OR a.ue_energy_j <> b.ue_energy_j)
+        FROM inferences a JOIN runs ra ON ra.run_id = a.run_id
+        JOIN c.runs rb ON rb.policy = ra.policy
+        JOIN c.inferences b ON b.run_id = rb.run_id AND b.inference_id = a.inference_id")" \
+    "$(sql "$DB" "SELECT count(*) FROM inferences")|0"
+expect_eq "real mode: edgent's inferences record exit1" \
+    "$(sql "$DBR" "SELECT group_concat(DISTINCT i.exit) FROM inferences i JOIN runs r
+                   USING (run_id) WHERE r.policy = 'edgent' AND i.t_done_s IS NOT NULL")" "exit1"
+# At a fixed exit, fp32 (lossless): random's cuts of exit1's right-sized problem (before
+# conv1, after it, after pool1, inside the head, all on the sensor) give every image
+# local's class; the top 25 % of the image (topk:0.25) changes some (really encoded).
+DBF="$TMP/rf.db"
+for p in local random; do
+    expect_exit 0 "real mode at exit1 runs under $p" \
+        "$COINFER" run "$S" --policy "$p" --set 'model[lenet5-exits]@exit=exit1' \
+        --set simulation@duration=60s --set inference@mode=real --db "$DBF" --quiet
+done
+expect_exit 0 "real mode at exit1 runs under edge sending topk:0.25" \
+    "$COINFER" run "$S" --policy edge --set 'model[lenet5-exits]@exit=exit1' \
+    --set 'model[lenet5-exits]@encoding=topk:0.25' --set simulation@duration=60s \
+    --set inference@mode=real --db "$DBF" --quiet
+DB_SAVED=$DB
+DB=$DBF
+expect_eq "random ran every cut of exit1's problem" \
+    "$(sql "$DBF" "SELECT group_concat(s) FROM (SELECT DISTINCT split AS s FROM inferences i
+                   JOIN runs r USING (run_id) WHERE r.policy = 'random' ORDER BY s)")" "0,1,2,3,4"
+expect_eq "random's cuts at exit1 are right on exactly local's images" \
+    "$(pair random local 'a.correct <> b.correct')" 0
+expect_match "edge's topk:0.25 image at exit1 changes some results (really encoded)" \
+    "$(pair edge local 'a.correct <> b.correct')" '^[1-9]'
+DB=$DB_SAVED
+# The crossing tensors' bytes at every cut of exit1 (int8) are costed mode's, bit for bit.
+for mode in costed real; do
+    expect_exit 0 "random at exit1 sending int8 runs in $mode mode" \
+        "$COINFER" run "$S" --policy random --set 'model[lenet5-exits]@exit=exit1' \
+        --set 'model[lenet5-exits]@encoding=int8' --set simulation@duration=30s \
+        --set inference@mode=$mode --trace --db "$TMP/b-$mode.db" --quiet
+done
+cut_bytes() {
+    sql "$1" "SELECT group_concat(x, ' ') FROM (SELECT DISTINCT i.split || ':' || m.bytes AS x
+              FROM messages m JOIN inferences i USING (run_id, inference_id)
+              WHERE m.type = 'intermediate' ORDER BY i.split)"
+}
+expect_eq "real mode sends costed mode's bytes at every cut of exit1 (int8)" \
+    "$(cut_bytes "$TMP/b-real.db")" "$(cut_bytes "$TMP/b-costed.db")"
+# The fixed exit in real mode: right at exit1's measured 88.07 %, and at costed mode's
+# drawn rate on the same seed (the fixed-exit database above), each within 4 binomial sd.
+DBX="$TMP/rx.db"
+expect_exit 0 "a fixed exit runs in real mode" \
+    "$COINFER" run "$S" --policy split --set 'model[lenet5-exits]@exit=exit1' \
+    --set inference@mode=real --db "$DBX" --quiet
+read -r n k < <(sql -separator ' ' "$DBX" "SELECT count(*), sum(correct) FROM inferences
+    WHERE t_done_s IS NOT NULL AND exit = 'exit1'")
+read -r n2 k2 < <(sql -separator ' ' "$DB2" "SELECT count(*), sum(correct) FROM inferences
+    WHERE t_done_s IS NOT NULL AND exit = 'exit1'")
+expect_eq "real mode's accuracy at exit1 is the measured one, and costed mode's within 4 sd" \
+    "$(awk -v n="$n" -v k="$k" -v n2="$n2" -v k2="$k2" 'BEGIN { p = 0.8807;
+        sd = sqrt(p * (1 - p) / n); d = k / n - p; if (d < 0) d = -d;
+        sd2 = sqrt(p * (1 - p) / n + p * (1 - p) / n2); d2 = k / n - k2 / n2; if (d2 < 0) d2 = -d2;
+        print (n > 5000 && d <= 4 * sd && d2 <= 4 * sd2) ? "yes" : "no " k "/" n " " k2 "/" n2 }')" \
+    yes
 
 # Where each inference ended (inferences.exit, schema 14) and the report's shares.
 exits() {

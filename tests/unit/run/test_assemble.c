@@ -692,6 +692,61 @@ static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
     assert_true(k > 2);
 }
 
+/* Real mode with exits="on": the exits come with the weights, finalized, for
+ * the world to run; the problems offer them as in costed mode. */
+static const char *const real_exits_sets[] = {"inference@mode=real"};
+
+static void test_collab_real_mode_loads_the_exits_with_the_weights(void **unused)
+{
+    struct core_err e = {0};
+    struct run_assembly *c = NULL;
+    const struct proto_model *pm;
+    const struct compute_problem *p;
+
+    (void)unused;
+    assert_int_equal(io_scenario_load("scenarios/exits.xml", real_exits_sets, 1, &scenario, &e),
+                     CORE_OK);
+    assert_int_equal(run_assemble(scenario, &c, &e), CORE_OK);
+    pm = &c->collab.models[0];
+    p = proto_problem(&c->collab, 0, 0);
+    assert_non_null(pm->real);
+    assert_non_null(pm->real_exits);
+    assert_non_null(pm->real_exit_layers);
+    assert_int_equal(pm->real_exits->n, 2);
+    assert_int_equal(p->n_exits, 2);
+    for (size_t k = 0; k < 2; k++) {
+        assert_string_equal(pm->real_exits->v[k].name, p->exits[k].name);
+        assert_true(nn_model_is_finalized(pm->real_exits->v[k].branch));
+        assert_int_equal(p->exits[k].problem->n_layers,
+                         p->exits[k].attach + 1 + pm->real_exit_layers[k].n_groups);
+    }
+    destroy(c);
+}
+
+static void test_collab_real_mode_exits_out_of_memory_leaks_nothing(void **unused)
+{
+    long live = core_alloc_live();
+    struct core_err e = {0};
+    enum core_rc rc = CORE_E_NOMEM;
+    unsigned long k;
+
+    (void)unused;
+    for (k = 1; rc == CORE_E_NOMEM && k < 4000; k++) {
+        struct run_assembly *c = NULL;
+        core_alloc_fail_after(k);
+        rc = io_scenario_load("scenarios/exits.xml", real_exits_sets, 1, &scenario, &e);
+        if (rc == CORE_OK)
+            rc = run_assemble(scenario, &c, &e);
+        core_alloc_fail_after(0);
+        if (rc == CORE_E_NOMEM)
+            assert_null(c);
+        destroy(c);
+        assert_int_equal(core_alloc_live(), live);
+    }
+    assert_int_equal(rc, CORE_OK);
+    assert_true(k > 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -700,8 +755,7 @@ int main(void)
         cmocka_unit_test(test_collab_options_labels_and_units_are_as_declared),
         cmocka_unit_test(test_collab_problem_holds_the_roofline_of_each_layer),
         cmocka_unit_test(test_collab_truth_is_the_prediction_times_each_resource_bias),
-        cmocka_unit_test(
-            test_collab_stored_profile_is_the_truth_and_the_regression_the_prediction),
+        cmocka_unit_test(test_collab_stored_profile_is_the_truth_and_the_regression_the_prediction),
         cmocka_unit_test(test_collab_profile_missing_a_layer_names_it),
         cmocka_unit_test(test_collab_folded_and_fused_layers_join_their_producer),
         cmocka_unit_test(test_collab_zoo_model_builds_like_its_file),
@@ -711,6 +765,8 @@ int main(void)
         cmocka_unit_test(test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing),
         cmocka_unit_test(test_collab_accuracy_data_offers_encodings_on_the_problem),
         cmocka_unit_test(test_collab_accuracy_data_out_of_memory_leaks_nothing),
+        cmocka_unit_test(test_collab_real_mode_loads_the_exits_with_the_weights),
+        cmocka_unit_test(test_collab_real_mode_exits_out_of_memory_leaks_nothing),
     };
 
     core_init();
