@@ -5,7 +5,9 @@
 # byte counts of the encodings, the summary lines, the same table twice, the
 # rows of the accuracy table with --db (and coinfer export of them), --cuts
 # all's cuts across the residual network's branches (and none more on a
-# chain), and the usage errors (exit 2).
+# chain), a model file with early exits (one section per exit: the plans
+# that cut before it and end there, fp32 its accuracy as --exits measures
+# it), and the usage errors (exit 2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -81,6 +83,27 @@ expect_eq "the bytes of both crossing tensors" \
 expect_exit 0 "accuracy --cuts all on a chain" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
     --limit 200 --encodings fp32,int8,topk:1 --cuts all --quiet
 expect_eq "a chain has no cut but its prefixes: the same table" "$OUT" "$FIRST"
+
+# ---- a model file with early exits: a section per exit ----------------------------------
+expect_exit 0 "accuracy on lenet5-exits, 200 images" "$COINFER" accuracy models/lenet5-exits.xml \
+    --weights models/lenet5-exits.weights --limit 200 --encodings fp32,int4 --quiet
+XOUT=$OUT
+expect_eq "one section per exit, after the table" \
+    "$(grep -c '^# lenet5-exits, weights models/lenet5-exits.weights: 200 test images, cuts before exit' <<<"$XOUT")" 2
+X1=$(sed -n '/cuts before exit exit1 after pool1/,/cuts before exit exit2/p' <<<"$XOUT" | grep -E '^ +[0-9]+  ')
+expect_eq "exit1's cut points: the input, conv1, pool1 and inside its head" \
+    "$(awk '{print $1 ":" $2}' <<<"$X1" | uniq | tr '\n' ' ')" "0:input 1:conv1 2:pool1 4:exit1.flatten "
+expect_eq "fp32 is the exit's accuracy at every cut before it" \
+    "$(awk '$3 == "fp32" && $7 != "+0.00"' <<<"$X1")" ""
+expect_eq "bytes inside exit1's head: 8 x 5 x 5 values, int4 5 + 100" \
+    "$(awk '$1 == 4 {print $4}' <<<"$X1" | tr '\n' ' ')" "800 105 "
+X1ACC=$(grep 'cuts before exit exit1' <<<"$XOUT" | sed -E 's/.*accuracy ([0-9.]+) %\)$/\1/')
+expect_exit 0 "--exits on the same images" "$COINFER" accuracy models/lenet5-exits.xml \
+    --weights models/lenet5-exits.weights --limit 200 --exits --quiet
+expect_match "the section's exit accuracy is --exits' for exit1" "$OUT" \
+    "^# exit1 +after pool1 +every image leaving here: accuracy +$X1ACC %"
+expect_eq "the table before the sections: 7 cut points, two encodings" \
+    "$(sed '/cuts before exit/,$d' <<<"$XOUT" | grep -c -E '^ +[0-9]+  ')" 14
 
 # ---- usage errors ------------------------------------------------------------------------
 expect_exit 2 "no MODEL" "$COINFER" accuracy
