@@ -41,7 +41,9 @@
  * the device runs: the attach point's, then the branch's (named
  * EXIT.LAYER).
  *
- * --db stores the rows in the `accuracy` table, one measured_at. A progress
+ * --db stores the rows in the `accuracy` table, one measured_at: a cut
+ * across branches with its text in column cut (split the count of its
+ * layers), an exit's rows with its name in column exit. A progress
  * bar on stderr when it is a terminal. SIGINT or SIGTERM stops after the
  * current batch, stores nothing, exit 1.
  *
@@ -113,13 +115,14 @@ static void help(FILE *out)
             "                    cut of a DAG model that is no prefix of its layer order\n"
             "                    (a cut across branches, as dads may choose; at most %d),\n"
             "                    its split written as the device's layers (0-13,16-17)\n"
-            "                    and its layer as the crossing tensors' (a+b); not with --db\n"
+            "                    and its layer as the crossing tensors' (a+b)\n"
             "  --limit N         the first N test images only (default: all 10,000)\n"
             "  --threads T       1 .. cores (default 1)\n"
             "  --data D          fashion-mnist (default; %s) or a directory\n"
             "                    with the same IDX files\n"
-            "  --db FILE         also store the rows in FILE's table accuracy (exit_accuracy\n"
-            "                    with --exits)\n"
+            "  --db FILE         also store the rows in FILE's table accuracy (a cut across\n"
+            "                    branches in its column cut, an exit's rows in its column\n"
+            "                    exit; exit_accuracy with --exits)\n"
             "  --exits           measure the model file's early exits (<exit>) instead: per\n"
             "                    threshold, each exit's exit rate and accuracy, and the\n"
             "                    cascade's accuracy and mean MACs per image\n"
@@ -373,13 +376,14 @@ static enum core_rc exit_models_make(const struct nn_model *m, const struct nn_e
     return CORE_OK;
 }
 
-/* Exit j's section: every cut point of its model and every encoding. */
+/* Exit j's section: every cut point of its model and every encoding,
+ * printed and kept in rows (room for x->n_prefix[j] x encodings). */
 static enum core_rc measure_exit(const char *name, const struct accuracy_options *o,
                                  const struct nn_exit *ex, const struct nn_model *main_m,
                                  const struct exit_models *x, size_t j, struct nn_dataset *test,
                                  const struct nn_split_accuracy_config *cfg,
                                  struct accuracy_view *view, char (*enc_text)[ENC_TEXT],
-                                 size_t *correct, struct core_err *e)
+                                 size_t *correct, struct db_accuracy_row *rows, struct core_err *e)
 {
     struct nn_model *em = x->m[j];
     const size_t n_layers = nn_model_n_layers(em);
@@ -410,14 +414,25 @@ static enum core_rc measure_exit(const char *name, const struct accuracy_options
         if (rc != CORE_OK)
             goto out;
         for (size_t k = 0; k < o->n_encs; k++) {
-            const double acc = (double)correct[k] / (double)test->n;
+            struct db_accuracy_row *r = &rows[c * o->n_encs + k];
             uint64_t bytes;
 
             rc = nn_split_encoded_bytes(em, a, &o->encs[k], &bytes, e);
             if (rc != CORE_OK)
                 goto out;
+            *r = (struct db_accuracy_row){.model = name,
+                                          .weights = o->weights,
+                                          .split = (uint32_t)k_split,
+                                          .layer = layer,
+                                          .encoding = enc_text[k],
+                                          .crossing_bytes = bytes,
+                                          .items = test->n,
+                                          .correct = correct[k],
+                                          .accuracy = (double)correct[k] / (double)test->n,
+                                          .fp32_accuracy = whole,
+                                          .exit = ex->name};
             printf("%5zu  %-16s %-12s %9llu %8.2f %% %+8.2f\n", k_split, layer, enc_text[k],
-                   (unsigned long long)bytes, 100.0 * acc, 100.0 * (acc - whole));
+                   (unsigned long long)bytes, 100.0 * r->accuracy, 100.0 * (r->accuracy - whole));
         }
         fflush(stdout);
     }
@@ -437,7 +452,7 @@ static int measure(const struct accuracy_options *o)
     struct db_accuracy_row *rows = NULL;
     char (*enc_text)[ENC_TEXT] = NULL;
     struct cut_list cuts = {0};
-    size_t *correct = NULL, n_layers;
+    size_t *correct = NULL, n_layers, n_rows;
     bool *a = NULL;
     struct accuracy_view view = {0};
     struct nn_split_accuracy_config cfg = {0};
@@ -472,7 +487,11 @@ static int measure(const struct accuracy_options *o)
     a = core_calloc(n_layers, sizeof(*a));
     correct = core_calloc(o->n_encs, sizeof(*correct));
     enc_text = core_calloc(o->n_encs, sizeof(*enc_text));
-    rows = core_calloc(cuts.n * o->n_encs, sizeof(*rows));
+    n_rows = cuts.n;
+    for (size_t j = 0; j < xm.n; j++)
+        n_rows += xm.n_prefix[j];
+    n_rows *= o->n_encs;
+    rows = core_calloc(n_rows, sizeof(*rows));
     if (!a || !correct || !enc_text || !rows) {
         core_err(&e, CORE_E_NOMEM, "out of memory");
         goto fail;
@@ -513,7 +532,10 @@ static int measure(const struct accuracy_options *o)
                 goto fail;
             r->model = name;
             r->weights = o->weights;
-            r->split = c < cuts.n_prefix ? (uint32_t)cuts.prefix[c] : 0;
+            r->split = 0;
+            for (size_t i = 0; i < n_layers; i++)
+                r->split += a[i]; /* a prefix's layer count, or how many a cut holds */
+            r->cut = c < cuts.n_prefix ? NULL : cuts.split_text[c];
             r->layer = cuts.layer_text[c];
             r->encoding = enc_text[k];
             r->items = test->n;
@@ -537,16 +559,15 @@ static int measure(const struct accuracy_options *o)
                cuts.layer_text[worst]);
     }
     view.split = cuts.n;
-    for (size_t j = 0; j < xm.n; j++)
-        if (measure_exit(name, o, &xb.v[j], m, &xm, j, test, &cfg, &view, enc_text, correct, &e) !=
-            CORE_OK) {
+    for (size_t j = 0, at = cuts.n * o->n_encs; j < xm.n; at += xm.n_prefix[j++] * o->n_encs)
+        if (measure_exit(name, o, &xb.v[j], m, &xm, j, test, &cfg, &view, enc_text, correct,
+                         rows + at, &e) != CORE_OK) {
             cli_progress_finish(&view.bar);
             goto fail;
         }
     if (o->db) {
-        /* --cuts all is refused with --db: every row here is a prefix */
         db = db_open(o->db, &e);
-        if (!db || db_insert_accuracy(db, rows, cuts.n * o->n_encs, &e) != CORE_OK)
+        if (!db || db_insert_accuracy(db, rows, n_rows, &e) != CORE_OK)
             goto fail;
     }
     rc = 0;
@@ -681,10 +702,6 @@ int cli_accuracy(int argc, char **argv)
     rc = parse_encodings(encodings, &o);
     if (rc != 0)
         return rc;
-    if (o.db && o.all_cuts)
-        return cli_usage_error("accuracy", "%s",
-                               "--db stores prefix cuts only (its accuracy table has no "
-                               "column for a cut across branches): not with --cuts all");
     if (o.db && !cli_db_option("accuracy", o.db))
         return 2;
     return measure(&o);

@@ -56,22 +56,21 @@ static const struct migration migrations[] = {
     /* 1 -> 2: radio_samples, what coinfer radio records per UE per sample
      * period. Rows arrive in (t_s, ue_id) order within a run, so that is the
      * clustered key. A SINR of -inf dB (no signal) is stored as SQLite's -Inf. */
-    {"create radio_samples",
-     "CREATE TABLE radio_samples (\n"
-     "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
-     "    ue_id INTEGER NOT NULL,\n"
-     "    t_s REAL NOT NULL,\n"
-     "    cell_id INTEGER NOT NULL,\n"
-     "    x_m REAL NOT NULL,\n"
-     "    y_m REAL NOT NULL,\n"
-     "    ul_sinr_db REAL NOT NULL,\n"
-     "    dl_sinr_db REAL NOT NULL,\n"
-     "    ul_cqi INTEGER NOT NULL,\n"
-     "    dl_cqi INTEGER NOT NULL,\n"
-     "    ul_rate_bps REAL NOT NULL,\n"
-     "    dl_rate_bps REAL NOT NULL,\n"
-     "    PRIMARY KEY (run_id, t_s, ue_id)\n"
-     ") WITHOUT ROWID;\n"},
+    {"create radio_samples", "CREATE TABLE radio_samples (\n"
+                             "    run_id INTEGER NOT NULL REFERENCES runs(run_id),\n"
+                             "    ue_id INTEGER NOT NULL,\n"
+                             "    t_s REAL NOT NULL,\n"
+                             "    cell_id INTEGER NOT NULL,\n"
+                             "    x_m REAL NOT NULL,\n"
+                             "    y_m REAL NOT NULL,\n"
+                             "    ul_sinr_db REAL NOT NULL,\n"
+                             "    dl_sinr_db REAL NOT NULL,\n"
+                             "    ul_cqi INTEGER NOT NULL,\n"
+                             "    dl_cqi INTEGER NOT NULL,\n"
+                             "    ul_rate_bps REAL NOT NULL,\n"
+                             "    dl_rate_bps REAL NOT NULL,\n"
+                             "    PRIMARY KEY (run_id, t_s, ue_id)\n"
+                             ") WITHOUT ROWID;\n"},
     /* 2 -> 3: profiles, what coinfer profile measures: one row per layer
      * (layer_index from 0) and one for the whole forward pass (layer_index
      * -1, layer_name and layer_type 'total'). DESIGN.md fixes the first
@@ -545,6 +544,19 @@ static const struct migration migrations[] = {
      * model's own output, the model file's exit name for an early exit),
      * NULL where no plan ran. Rows recorded before have it NULL. */
     {"inferences: exit", "ALTER TABLE inferences ADD COLUMN exit TEXT;\n"},
+    /* 15 -> 16 (issue 12; 14 -> 15 on this branch: the session lead's 14 -> 15,
+     * an index on runs, lands first and this step follows it): the accuracy
+     * rows `coinfer accuracy` could not store. cut is a cut that is no prefix
+     * of the layer order (`--cuts all`: a DAG cut across branches) as the
+     * accuracy file writes it, the device's layers as ranges ("0-13,16-17",
+     * io_accuracy_cut_text), split then the count of those layers and layer
+     * the crossing tensors' layers joined by '+'; NULL for a prefix. exit is
+     * the early exit a plan ends at (the rows of an exit's section: split
+     * counts the exit's right-sized model's layers the device runs,
+     * nn_exit_model), NULL for the model's own output. Rows recorded before
+     * have both NULL, which is what they were. */
+    {"accuracy: cut, exit", "ALTER TABLE accuracy ADD COLUMN cut TEXT;\n"
+                            "ALTER TABLE accuracy ADD COLUMN exit TEXT;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

@@ -8,7 +8,8 @@
  *     stored derived so that queries need no arithmetic;
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
- *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch;
+ *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch; cut
+ *     NULL for a prefix, exit NULL for the model's own output;
  *   exit_accuracy: coinfer accuracy --exits's rows, the same; exit and
  *     threshold NULL for the model's own output, exit_accuracy NULL where
  *     nothing left;
@@ -277,7 +278,7 @@ static void describe_profile(const void *row, char *buf, size_t size)
              r->layer_index, r->layer_name ? r->layer_name : "(null)");
 }
 
-/* Accuracy rows bind ?2..?11; ?1 (measured_at, now) is bound once per batch
+/* Accuracy rows bind ?2..?13; ?1 (measured_at, now) is bound once per batch
  * (bind_profile_batch: the same timestamp rule). */
 static void bind_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
@@ -295,14 +296,23 @@ static void bind_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row, con
     sqlite3_bind_int64(st, 9, (sqlite3_int64)r->correct);
     sqlite3_bind_double(st, 10, r->accuracy);
     sqlite3_bind_double(st, 11, r->fp32_accuracy);
+    sqlite3_bind_text(st, 12, r->cut, -1, SQLITE_STATIC); /* NULL binds NULL */
+    sqlite3_bind_text(st, 13, r->exit, -1, SQLITE_STATIC);
 }
 
 static void describe_accuracy(const void *row, char *buf, size_t size)
 {
     const struct db_accuracy_row *r = row;
 
-    snprintf(buf, size, "the accuracy of %s at split %u with %s", r->model ? r->model : "(null)",
-             (unsigned)r->split, r->encoding ? r->encoding : "(null)");
+    if (r->cut)
+        snprintf(buf, size, "the accuracy of %s at split %s with %s%s%s",
+                 r->model ? r->model : "(null)", r->cut, r->encoding ? r->encoding : "(null)",
+                 r->exit ? " ending at " : "", r->exit ? r->exit : "");
+    else
+        snprintf(buf, size, "the accuracy of %s at split %u with %s%s%s",
+                 r->model ? r->model : "(null)", (unsigned)r->split,
+                 r->encoding ? r->encoding : "(null)", r->exit ? " ending at " : "",
+                 r->exit ? r->exit : "");
 }
 
 /* Exit-accuracy rows bind ?2..?19; ?1 (measured_at) once per batch. */
@@ -615,148 +625,168 @@ static void describe_training_step(const void *row, char *buf, size_t size)
 }
 
 const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
-    [DB_REQUESTS] = {
-        .rows_name = "requests",
-        .insert_sql = "INSERT INTO requests (run_id, request_id, ue_id, server_id, t_arrival_s, "
-                      "t_start_s, t_done_s, wait_s, service_s, sojourn_s) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        .row_size = sizeof(struct proto_request_record),
-        .per_run = true,
-        .bind = bind_request,
-        .describe = describe_request,
-    },
-    [DB_RADIO_SAMPLES] = {
-        .rows_name = "radio samples",
-        .insert_sql = "INSERT INTO radio_samples (run_id, ue_id, t_s, cell_id, x_m, y_m, "
-                      "ul_sinr_db, dl_sinr_db, ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        .row_size = sizeof(struct radio_sample),
-        .per_run = true,
-        .bind = bind_radio_sample,
-        .describe = describe_radio_sample,
-    },
-    [DB_PROFILES] = {
-        .rows_name = "profile rows",
-        .insert_sql = "INSERT INTO profiles (model, layer_index, layer_name, layer_type, "
-                      "resource, threads, flops, params, out_bytes, latency_s, reps, "
-                      "latency_min_s, latency_max_s, profiled_at, host_key, cpu_model, "
-                      "blas_coretype, blas_corename, blas_cpu_family, blas_config) "
-                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1, "
-                      "?15, ?16, ?17, ?18, ?19, ?20)",
-        .row_size = sizeof(struct db_profile_row),
-        .per_run = false,
-        .bind_batch = bind_profile_batch,
-        .bind = bind_profile,
-        .describe = describe_profile,
-    },
-    [DB_INFERENCES] = {
-        .rows_name = "inferences",
-        .insert_sql = "INSERT INTO inferences (run_id, inference_id, ue_id, cell_id, model, "
-                      "split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
-                      "edge_queue_s, edge_compute_s, downlink_s, signaling_s, ue_energy_j, "
-                      "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
-                      "edge_alloc, stage, decline_reason, no_plan_layer, decided_split, "
-                      "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
-                      "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
-                      "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j, "
-                      "restarts, plan_order, encoding, decided_encoding, exit) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                      "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
-                      "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
-        .row_size = sizeof(struct proto_outcome),
-        .per_run = true,
-        .bind = bind_inference,
-        .describe = describe_inference,
-    },
-    [DB_MESSAGES] = {
-        .rows_name = "messages",
-        .insert_sql = "INSERT INTO messages (run_id, t_s, src, dst, type, bytes, inference_id) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        .row_size = sizeof(struct proto_message_record),
-        .per_run = true,
-        .bind = bind_message,
-        .describe = describe_message,
-    },
-    [DB_UES] = {
-        .rows_name = "UEs",
-        .insert_sql = "INSERT INTO ues (run_id, ue_id, device, ue_group, cell_id, x_m, y_m) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        .row_size = sizeof(struct db_ue_row),
-        .per_run = true,
-        .bind = bind_ue,
-        .describe = describe_ue,
-    },
-    [DB_ENERGY] = {
-        .rows_name = "energy",
-        .insert_sql = "INSERT INTO energy (run_id, owner, ue_id, cell_id, resource, idle_j, "
-                      "compute_j, background_j, radio_j, tail_j, duration_s) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        .row_size = sizeof(struct proto_energy_row),
-        .per_run = true,
-        .bind = bind_energy,
-        .describe = describe_energy,
-    },
-    [DB_LAYERS] = {
-        .rows_name = "layers",
-        .insert_sql = "INSERT INTO layers (run_id, model, layer, name, op, nn_layers, out_bytes) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        .row_size = sizeof(struct db_layer_row),
-        .per_run = true,
-        .bind = bind_layer,
-        .describe = describe_layer,
-    },
-    [DB_SAMPLES] = {
-        .rows_name = "samples",
-        .insert_sql = "INSERT INTO sample_rows (run_id, inference_id, ue_id, device, model, state, "
-                      "action, reward, window_reward) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        .row_size = sizeof(struct db_sample_row),
-        .per_run = true,
-        .bind = bind_sample,
-        .describe = describe_sample,
-    },
-    [DB_SAMPLE_FIELDS] = {
-        .rows_name = "sample fields",
-        .insert_sql = "INSERT INTO sample_fields (run_id, device, model, kind, field, name, unit, "
-                      "description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        .row_size = sizeof(struct db_sample_field_row),
-        .per_run = true,
-        .bind = bind_sample_field,
-        .describe = describe_sample_field,
-    },
-    [DB_TRAINING_STEPS] = {
-        .rows_name = "training steps",
-        .insert_sql = "INSERT INTO training_steps (train_id, step, loss, heldout_loss, "
-                      "heldout_regret) VALUES (?1, ?2, ?3, ?4, ?5)",
-        .row_size = sizeof(struct db_training_step),
-        .per_run = true,
-        .bind = bind_training_step,
-        .describe = describe_training_step,
-    },
-    [DB_ACCURACY] = {
-        .rows_name = "accuracy rows",
-        .insert_sql = "INSERT INTO accuracy (model, weights, split, layer, encoding, "
-                      "crossing_bytes, items, correct, accuracy, fp32_accuracy, measured_at) "
-                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1)",
-        .row_size = sizeof(struct db_accuracy_row),
-        .per_run = false,
-        .bind_batch = bind_profile_batch,
-        .bind = bind_accuracy,
-        .describe = describe_accuracy,
-    },
-    [DB_EXIT_ACCURACY] = {
-        .rows_name = "exit accuracy rows",
-        .insert_sql = "INSERT INTO exit_accuracy (model, weights, confidence, thresholds, "
-                      "threshold, stage, exit, after_layer, items, exited, correct, exit_rate, "
-                      "exit_accuracy, stage_macs, cascade_accuracy, cascade_macs, "
-                      "model_accuracy, model_macs, measured_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, "
-                      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1)",
-        .row_size = sizeof(struct db_exit_accuracy_row),
-        .per_run = false,
-        .bind_batch = bind_profile_batch,
-        .bind = bind_exit_accuracy,
-        .describe = describe_exit_accuracy,
-    },
+    [DB_REQUESTS] =
+        {
+            .rows_name = "requests",
+            .insert_sql =
+                "INSERT INTO requests (run_id, request_id, ue_id, server_id, t_arrival_s, "
+                "t_start_s, t_done_s, wait_s, service_s, sojourn_s) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            .row_size = sizeof(struct proto_request_record),
+            .per_run = true,
+            .bind = bind_request,
+            .describe = describe_request,
+        },
+    [DB_RADIO_SAMPLES] =
+        {
+            .rows_name = "radio samples",
+            .insert_sql = "INSERT INTO radio_samples (run_id, ue_id, t_s, cell_id, x_m, y_m, "
+                          "ul_sinr_db, dl_sinr_db, ul_cqi, dl_cqi, ul_rate_bps, dl_rate_bps) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            .row_size = sizeof(struct radio_sample),
+            .per_run = true,
+            .bind = bind_radio_sample,
+            .describe = describe_radio_sample,
+        },
+    [DB_PROFILES] =
+        {
+            .rows_name = "profile rows",
+            .insert_sql = "INSERT INTO profiles (model, layer_index, layer_name, layer_type, "
+                          "resource, threads, flops, params, out_bytes, latency_s, reps, "
+                          "latency_min_s, latency_max_s, profiled_at, host_key, cpu_model, "
+                          "blas_coretype, blas_corename, blas_cpu_family, blas_config) "
+                          "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?1, "
+                          "?15, ?16, ?17, ?18, ?19, ?20)",
+            .row_size = sizeof(struct db_profile_row),
+            .per_run = false,
+            .bind_batch = bind_profile_batch,
+            .bind = bind_profile,
+            .describe = describe_profile,
+        },
+    [DB_INFERENCES] =
+        {
+            .rows_name = "inferences",
+            .insert_sql =
+                "INSERT INTO inferences (run_id, inference_id, ue_id, cell_id, model, "
+                "split, t_request_s, t_done_s, latency_s, ue_compute_s, uplink_s, "
+                "edge_queue_s, edge_compute_s, downlink_s, signaling_s, ue_energy_j, "
+                "edge_energy_j, correct, declined, overridden, deadline_met, ue_alloc, "
+                "edge_alloc, stage, decline_reason, no_plan_layer, decided_split, "
+                "decided_ue_alloc, decided_edge_alloc, decided_ue_load, decided_battery_j, "
+                "decided_ul_rate_bps, decided_dl_rate_bps, decided_edge_waits_s, "
+                "predicted_latency_s, predicted_ue_energy_j, predicted_edge_energy_j, "
+                "restarts, plan_order, encoding, decided_encoding, exit) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, "
+                "?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
+            .row_size = sizeof(struct proto_outcome),
+            .per_run = true,
+            .bind = bind_inference,
+            .describe = describe_inference,
+        },
+    [DB_MESSAGES] =
+        {
+            .rows_name = "messages",
+            .insert_sql = "INSERT INTO messages (run_id, t_s, src, dst, type, bytes, inference_id) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            .row_size = sizeof(struct proto_message_record),
+            .per_run = true,
+            .bind = bind_message,
+            .describe = describe_message,
+        },
+    [DB_UES] =
+        {
+            .rows_name = "UEs",
+            .insert_sql = "INSERT INTO ues (run_id, ue_id, device, ue_group, cell_id, x_m, y_m) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            .row_size = sizeof(struct db_ue_row),
+            .per_run = true,
+            .bind = bind_ue,
+            .describe = describe_ue,
+        },
+    [DB_ENERGY] =
+        {
+            .rows_name = "energy",
+            .insert_sql = "INSERT INTO energy (run_id, owner, ue_id, cell_id, resource, idle_j, "
+                          "compute_j, background_j, radio_j, tail_j, duration_s) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            .row_size = sizeof(struct proto_energy_row),
+            .per_run = true,
+            .bind = bind_energy,
+            .describe = describe_energy,
+        },
+    [DB_LAYERS] =
+        {
+            .rows_name = "layers",
+            .insert_sql =
+                "INSERT INTO layers (run_id, model, layer, name, op, nn_layers, out_bytes) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            .row_size = sizeof(struct db_layer_row),
+            .per_run = true,
+            .bind = bind_layer,
+            .describe = describe_layer,
+        },
+    [DB_SAMPLES] =
+        {
+            .rows_name = "samples",
+            .insert_sql =
+                "INSERT INTO sample_rows (run_id, inference_id, ue_id, device, model, state, "
+                "action, reward, window_reward) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            .row_size = sizeof(struct db_sample_row),
+            .per_run = true,
+            .bind = bind_sample,
+            .describe = describe_sample,
+        },
+    [DB_SAMPLE_FIELDS] =
+        {
+            .rows_name = "sample fields",
+            .insert_sql =
+                "INSERT INTO sample_fields (run_id, device, model, kind, field, name, unit, "
+                "description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            .row_size = sizeof(struct db_sample_field_row),
+            .per_run = true,
+            .bind = bind_sample_field,
+            .describe = describe_sample_field,
+        },
+    [DB_TRAINING_STEPS] =
+        {
+            .rows_name = "training steps",
+            .insert_sql = "INSERT INTO training_steps (train_id, step, loss, heldout_loss, "
+                          "heldout_regret) VALUES (?1, ?2, ?3, ?4, ?5)",
+            .row_size = sizeof(struct db_training_step),
+            .per_run = true,
+            .bind = bind_training_step,
+            .describe = describe_training_step,
+        },
+    [DB_ACCURACY] =
+        {
+            .rows_name = "accuracy rows",
+            .insert_sql =
+                "INSERT INTO accuracy (model, weights, split, layer, encoding, "
+                "crossing_bytes, items, correct, accuracy, fp32_accuracy, measured_at, "
+                "cut, exit) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1, ?12, ?13)",
+            .row_size = sizeof(struct db_accuracy_row),
+            .per_run = false,
+            .bind_batch = bind_profile_batch,
+            .bind = bind_accuracy,
+            .describe = describe_accuracy,
+        },
+    [DB_EXIT_ACCURACY] =
+        {
+            .rows_name = "exit accuracy rows",
+            .insert_sql =
+                "INSERT INTO exit_accuracy (model, weights, confidence, thresholds, "
+                "threshold, stage, exit, after_layer, items, exited, correct, exit_rate, "
+                "exit_accuracy, stage_macs, cascade_accuracy, cascade_macs, "
+                "model_accuracy, model_macs, measured_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, "
+                "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1)",
+            .row_size = sizeof(struct db_exit_accuracy_row),
+            .per_run = false,
+            .bind_batch = bind_profile_batch,
+            .bind = bind_exit_accuracy,
+            .describe = describe_exit_accuracy,
+        },
 };
 
 /* ---- typed entry points --------------------------------------------------------- */

@@ -506,7 +506,9 @@ static void test_db_collab_migrates_version12_inferences_with_null_encodings(voi
     assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit;"
+    raw_exec(conn, "ALTER TABLE accuracy DROP COLUMN exit;" /* schema 15's */
+                   "ALTER TABLE accuracy DROP COLUMN cut;"
+                   "ALTER TABLE inferences DROP COLUMN exit;"
                    "ALTER TABLE inferences DROP COLUMN decided_encoding;"
                    "ALTER TABLE inferences DROP COLUMN encoding;"
                    "PRAGMA user_version = 12");
@@ -587,7 +589,9 @@ static void test_db_collab_migrates_version13_inferences_with_null_exits(void **
     assert_core_rc(db_insert_inferences(db, run_id, model_names, rows, 3, &err), CORE_OK);
     db_close(db);
     conn = raw_open(f->path);
-    raw_exec(conn, "ALTER TABLE inferences DROP COLUMN exit; PRAGMA user_version = 13");
+    raw_exec(conn, "ALTER TABLE accuracy DROP COLUMN exit;" /* schema 15's */
+                   "ALTER TABLE accuracy DROP COLUMN cut;"
+                   "ALTER TABLE inferences DROP COLUMN exit; PRAGMA user_version = 13");
     sqlite3_close(conn);
 
     db = open_ok(f->path);
