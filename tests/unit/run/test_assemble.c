@@ -639,7 +639,7 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
     out_of_memory_anywhere(DATA "collab-profile-valid.xml", 5000);
 }
 
-/* scenarios/accuracy.xml: LeNet-5's accuracy file becomes its problem's
+/* scenarios/accuracy-lenet5.xml: LeNet-5's accuracy file becomes its problem's
  * encodings, fp32 first, each split's measured accuracy on the problem
  * prefix that runs the same layers, the bytes nn_encoding_bytes gives. */
 static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unused)
@@ -648,7 +648,7 @@ static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unu
     /* the file's int8 accuracy after 0 (input), 1 (conv1), 2 (pool1), 3 (conv2),
      * 5 (flatten: pool2's problem layer) and 7 (drop: fc1's) nn layers */
     static const double int8_acc[] = {0.9192, 0.9192, 0.9192, 0.9194, 0.9194, 0.9192};
-    struct run_assembly *c = build_ok("scenarios/accuracy.xml");
+    struct run_assembly *c = build_ok("scenarios/accuracy-lenet5.xml");
     const struct compute_problem *p = c->collab.problems[0];
 
     (void)unused;
@@ -782,7 +782,7 @@ static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
     for (k = 1; rc == CORE_E_NOMEM && k < 2000; k++) {
         struct run_assembly *c = NULL;
         core_alloc_fail_after(k);
-        rc = io_scenario_load("scenarios/accuracy.xml", NULL, 0, &scenario, &e);
+        rc = io_scenario_load("scenarios/accuracy-lenet5.xml", NULL, 0, &scenario, &e);
         if (rc == CORE_OK)
             rc = run_assemble(scenario, &c, &e);
         core_alloc_fail_after(0);
