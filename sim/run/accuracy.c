@@ -391,6 +391,8 @@ static enum core_rc exit_rows_attach(const struct run_exits *rx, size_t k,
     if (!qi)
         return core_err(e, CORE_E_NOMEM, "out of memory for exit %s", name);
     rc = exit_model_groups(rx, k, ml, qi, &n, e);
+    for (size_t i = 0; rc == CORE_OK && i < n; i++)
+        CORE_ASSERT(qi[i] < q->n_layers); /* q keeps the groups the attach point needs */
     for (size_t r = 0; rc == CORE_OK && r < rx->acc->n_exit_rows; r++) {
         const struct io_accuracy_row *row = &rx->acc->exit_rows[r];
         bool in[COMPUTE_PLAN_MAX_LAYERS] = {false}, input, whole = true;

@@ -771,6 +771,14 @@ static void test_collab_exits_without_sections_have_no_lossy_accuracy(void **unu
     testutil_dir_destroy(d);
 }
 
+/* The exits' sections of the accuracy file: their rows, the exit models'
+ * groups and the exits' problems fail cleanly at every allocation. */
+static void test_collab_exit_sections_out_of_memory_leak_nothing(void **unused)
+{
+    (void)unused;
+    out_of_memory_anywhere("scenarios/exits.xml", 5000);
+}
+
 static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
 {
     long live = core_alloc_live();
@@ -814,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_collab_accuracy_data_offers_encodings_on_the_problem),
         cmocka_unit_test(test_collab_exit_sections_put_lossy_accuracy_on_the_exit_problems),
         cmocka_unit_test(test_collab_exits_without_sections_have_no_lossy_accuracy),
+        cmocka_unit_test(test_collab_exit_sections_out_of_memory_leak_nothing),
         cmocka_unit_test(test_collab_accuracy_data_out_of_memory_leaks_nothing),
     };
 
