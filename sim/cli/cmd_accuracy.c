@@ -26,7 +26,24 @@
  *
  *   encoding=<e> max_drop_points=<x> split=<k> layer=<name>
  *
- * --db stores the rows in the `accuracy` table, one measured_at. A progress
+ * A model file with early exits (<exit>) then gets one section per exit:
+ * the plans that cut before the exit (or inside its branch) and end there,
+ * measured on the exit's right-sized model (nn_exit_model: the layers its
+ * attach point needs, then its branch; folded and fused likewise) at each
+ * of its cut points and every encoding, in the table's columns, vs_exit
+ * the difference from the exit's own accuracy on the same images:
+ *
+ *   # NAME, weights W: N test images, cuts before exit EXIT after LAYER
+ *   (every image leaving there: accuracy X %)
+ *   split layer encoding bytes accuracy vs_exit
+ *
+ * (the first two lines one). A split there counts the exit model's layers
+ * the device runs: the attach point's, then the branch's (named
+ * EXIT.LAYER).
+ *
+ * --db stores the rows in the `accuracy` table, one measured_at: a cut
+ * across branches with its text in column cut (split the count of its
+ * layers), an exit's rows with its name in column exit. A progress
  * bar on stderr when it is a terminal. SIGINT or SIGTERM stops after the
  * current batch, stores nothing, exit 1.
  *
@@ -98,13 +115,14 @@ static void help(FILE *out)
             "                    cut of a DAG model that is no prefix of its layer order\n"
             "                    (a cut across branches, as dads may choose; at most %d),\n"
             "                    its split written as the device's layers (0-13,16-17)\n"
-            "                    and its layer as the crossing tensors' (a+b); not with --db\n"
+            "                    and its layer as the crossing tensors' (a+b)\n"
             "  --limit N         the first N test images only (default: all 10,000)\n"
             "  --threads T       1 .. cores (default 1)\n"
             "  --data D          fashion-mnist (default; %s) or a directory\n"
             "                    with the same IDX files\n"
-            "  --db FILE         also store the rows in FILE's table accuracy (exit_accuracy\n"
-            "                    with --exits)\n"
+            "  --db FILE         also store the rows in FILE's table accuracy (a cut across\n"
+            "                    branches in its column cut, an exit's rows in its column\n"
+            "                    exit; exit_accuracy with --exits)\n"
             "  --exits           measure the model file's early exits (<exit>) instead: per\n"
             "                    threshold, each exit's exit rate and accuracy, and the\n"
             "                    cascade's accuracy and mean MACs per image\n"
@@ -121,6 +139,9 @@ static void help(FILE *out)
             "Prints one row per (split, encoding):\n"
             "  split layer encoding bytes accuracy vs_fp32\n"
             "then per encoding: encoding=<e> max_drop_points=<x> split=<k> layer=<name>\n"
+            "then, for a model file with early exits, per exit the plans that cut before\n"
+            "it (or inside its branch) and end there, in the same columns (vs_exit: from\n"
+            "the exit's own accuracy).\n"
             "With --exits: each stage alone, then one row per threshold.\n"
             "Exit codes: 0 success, 1 runtime failure or interrupted, 2 bad input or usage.\n",
             DEFAULT_ENCODINGS, MAX_DAG_CUTS, NN_FMNIST_DIR);
@@ -305,17 +326,133 @@ static void cut_member(const struct nn_model *m, const struct cut_list *c, size_
         memcpy(a, c->dag + (i - c->n_prefix) * n_layers, n_layers * sizeof(*a));
 }
 
+/* The right-sized model of each early exit (nn_exit_model), folded and
+ * fused, with its cut points. */
+struct exit_models {
+    size_t n;            /* exits */
+    struct nn_model **m; /* [n] (owned) */
+    size_t **prefix;     /* [n]: each one's cut points (nn_model_cut_prefixes; owned) */
+    size_t *n_prefix;    /* [n]: their counts */
+};
+
+static void exit_models_free(struct exit_models *x)
+{
+    for (size_t j = 0; x->m && x->prefix && j < x->n; j++) {
+        nn_model_destroy(x->m[j]);
+        core_free(x->prefix[j]);
+    }
+    core_free(x->m);
+    core_free(x->prefix);
+    core_free(x->n_prefix);
+    memset(x, 0, sizeof(*x));
+}
+
+/* Exit models of m (finalized with its weights, not folded yet) and its
+ * exits xb (finalized, their weights loaded). */
+static enum core_rc exit_models_make(const struct nn_model *m, const struct nn_exits *xb,
+                                     struct exit_models *x, struct core_err *e)
+{
+    memset(x, 0, sizeof(*x));
+    if (xb->n == 0)
+        return CORE_OK;
+    x->m = core_calloc(xb->n, sizeof(*x->m));
+    x->prefix = core_calloc(xb->n, sizeof(*x->prefix));
+    x->n_prefix = core_calloc(xb->n, sizeof(*x->n_prefix));
+    if (!x->m || !x->prefix || !x->n_prefix)
+        return core_err(e, CORE_E_NOMEM, "out of memory for the exits' models");
+    x->n = xb->n;
+    for (size_t j = 0; j < xb->n; j++) {
+        enum core_rc rc = nn_exit_model(m, &xb->v[j], &x->m[j], e);
+
+        if (rc != CORE_OK)
+            return rc;
+        nn_model_fold_batchnorm(x->m[j]);
+        nn_model_fuse_activations(x->m[j]);
+        x->prefix[j] = core_calloc(nn_model_n_layers(x->m[j]), sizeof(*x->prefix[j]));
+        if (!x->prefix[j])
+            return core_err(e, CORE_E_NOMEM, "out of memory for the exits' models");
+        x->n_prefix[j] = nn_model_cut_prefixes(x->m[j], x->prefix[j]);
+    }
+    return CORE_OK;
+}
+
+/* Exit j's section: every cut point of its model and every encoding,
+ * printed and kept in rows (room for x->n_prefix[j] x encodings). */
+static enum core_rc measure_exit(const char *name, const struct accuracy_options *o,
+                                 const struct nn_exit *ex, const struct nn_model *main_m,
+                                 const struct exit_models *x, size_t j, struct nn_dataset *test,
+                                 const struct nn_split_accuracy_config *cfg,
+                                 struct accuracy_view *view, char (*enc_text)[ENC_TEXT],
+                                 size_t *correct, struct db_accuracy_row *rows, struct core_err *e)
+{
+    struct nn_model *em = x->m[j];
+    const size_t n_layers = nn_model_n_layers(em);
+    bool *a = core_calloc(n_layers, sizeof(*a));
+    enum core_rc rc = CORE_OK;
+    double whole;
+
+    if (!a)
+        return core_err(e, CORE_E_NOMEM, "out of memory");
+    rc = nn_evaluate(em, test, o->threads, &whole, NULL, e);
+    if (rc != CORE_OK)
+        goto out;
+    printf("# %s, weights %s: %zu test images, cuts before exit %s after %s (every image "
+           "leaving there: accuracy %.2f %%)\n",
+           name, o->weights, test->n, ex->name, nn_model_layer_name(main_m, ex->attach),
+           100.0 * whole);
+    printf("%5s  %-16s %-12s %9s %10s %8s\n", "split", "layer", "encoding", "bytes", "accuracy",
+           "vs_exit");
+    fflush(stdout);
+    for (size_t c = 0; c < x->n_prefix[j]; c++) {
+        const size_t k_split = x->prefix[j][c];
+        const char *layer = k_split ? nn_model_layer_name(em, (int)k_split - 1) : "input";
+
+        nn_model_part_prefix(em, k_split, a);
+        rc = nn_split_accuracy(em, test, a, cfg, correct, e);
+        cli_progress_finish(&view->bar);
+        view->split++;
+        if (rc != CORE_OK)
+            goto out;
+        for (size_t k = 0; k < o->n_encs; k++) {
+            struct db_accuracy_row *r = &rows[c * o->n_encs + k];
+            uint64_t bytes;
+
+            rc = nn_split_encoded_bytes(em, a, &o->encs[k], &bytes, e);
+            if (rc != CORE_OK)
+                goto out;
+            *r = (struct db_accuracy_row){.model = name,
+                                          .weights = o->weights,
+                                          .split = (uint32_t)k_split,
+                                          .layer = layer,
+                                          .encoding = enc_text[k],
+                                          .crossing_bytes = bytes,
+                                          .items = test->n,
+                                          .correct = correct[k],
+                                          .accuracy = (double)correct[k] / (double)test->n,
+                                          .fp32_accuracy = whole,
+                                          .exit = ex->name};
+            printf("%5zu  %-16s %-12s %9llu %8.2f %% %+8.2f\n", k_split, layer, enc_text[k],
+                   (unsigned long long)bytes, 100.0 * r->accuracy, 100.0 * (r->accuracy - whole));
+        }
+        fflush(stdout);
+    }
+out:
+    core_free(a);
+    return rc;
+}
+
 /* Measure every split and encoding, print, store. */
 static int measure(const struct accuracy_options *o)
 {
     const char *dir = strcmp(o->data, "fashion-mnist") == 0 ? NN_FMNIST_DIR : o->data;
     struct nn_model *graph = NULL, *m = NULL;
-    struct nn_exits exits = {0};
+    struct nn_exits exits = {0}, xb = {0};
+    struct exit_models xm = {0};
     struct nn_dataset *test = NULL;
     struct db_accuracy_row *rows = NULL;
     char (*enc_text)[ENC_TEXT] = NULL;
     struct cut_list cuts = {0};
-    size_t *correct = NULL, n_layers;
+    size_t *correct = NULL, n_layers, n_rows;
     bool *a = NULL;
     struct accuracy_view view = {0};
     struct nn_split_accuracy_config cfg = {0};
@@ -331,9 +468,13 @@ static int measure(const struct accuracy_options *o)
         return rc;
     if (nn_model_clone(graph, BATCH, &m, &e) != CORE_OK || nn_model_finalize(m, 0, &e) != CORE_OK)
         goto fail;
-    rc = cli_load_weights(m, &exits, o->weights);
-    if (rc != 0)
-        goto out;
+    /* the exits' branches with their weights, for their right-sized models */
+    if (nn_exits_clone(&exits, BATCH, &xb, &e) != CORE_OK ||
+        nn_exits_finalize(&xb, 0, &e) != CORE_OK ||
+        nn_weights_load_exits(m, &xb, o->weights, &e) != CORE_OK)
+        goto fail;
+    if (exit_models_make(m, &xb, &xm, &e) != CORE_OK)
+        goto fail;
     if (nn_dataset_load_fmnist(dir, false, &test, &e) != CORE_OK)
         goto fail;
     nn_model_fold_batchnorm(m);
@@ -346,7 +487,11 @@ static int measure(const struct accuracy_options *o)
     a = core_calloc(n_layers, sizeof(*a));
     correct = core_calloc(o->n_encs, sizeof(*correct));
     enc_text = core_calloc(o->n_encs, sizeof(*enc_text));
-    rows = core_calloc(cuts.n * o->n_encs, sizeof(*rows));
+    n_rows = cuts.n;
+    for (size_t j = 0; j < xm.n; j++)
+        n_rows += xm.n_prefix[j];
+    n_rows *= o->n_encs;
+    rows = core_calloc(n_rows, sizeof(*rows));
     if (!a || !correct || !enc_text || !rows) {
         core_err(&e, CORE_E_NOMEM, "out of memory");
         goto fail;
@@ -364,6 +509,8 @@ static int measure(const struct accuracy_options *o)
     fflush(stdout);
     cli_progress_init(&view.bar, o->quiet);
     view.n_splits = cuts.n;
+    for (size_t j = 0; j < xm.n; j++)
+        view.n_splits += xm.n_prefix[j];
     view.items = test->n;
     view.start_s = wall_s();
     view.drawn_s = -1;
@@ -385,7 +532,10 @@ static int measure(const struct accuracy_options *o)
                 goto fail;
             r->model = name;
             r->weights = o->weights;
-            r->split = c < cuts.n_prefix ? (uint32_t)cuts.prefix[c] : 0;
+            r->split = 0;
+            for (size_t i = 0; i < n_layers; i++)
+                r->split += a[i]; /* a prefix's layer count, or how many a cut holds */
+            r->cut = c < cuts.n_prefix ? NULL : cuts.split_text[c];
             r->layer = cuts.layer_text[c];
             r->encoding = enc_text[k];
             r->items = test->n;
@@ -408,10 +558,16 @@ static int measure(const struct accuracy_options *o)
                100.0 * (fp32 - rows[worst * o->n_encs + k].accuracy), cuts.split_text[worst],
                cuts.layer_text[worst]);
     }
+    view.split = cuts.n;
+    for (size_t j = 0, at = cuts.n * o->n_encs; j < xm.n; at += xm.n_prefix[j++] * o->n_encs)
+        if (measure_exit(name, o, &xb.v[j], m, &xm, j, test, &cfg, &view, enc_text, correct,
+                         rows + at, &e) != CORE_OK) {
+            cli_progress_finish(&view.bar);
+            goto fail;
+        }
     if (o->db) {
-        /* --cuts all is refused with --db: every row here is a prefix */
         db = db_open(o->db, &e);
-        if (!db || db_insert_accuracy(db, rows, cuts.n * o->n_encs, &e) != CORE_OK)
+        if (!db || db_insert_accuracy(db, rows, n_rows, &e) != CORE_OK)
             goto fail;
     }
     rc = 0;
@@ -426,6 +582,8 @@ out:
     core_free(a);
     cuts_free(&cuts);
     nn_dataset_destroy(test);
+    exit_models_free(&xm);
+    nn_exits_fini(&xb);
     nn_model_destroy(m);
     nn_exits_fini(&exits);
     nn_model_destroy(graph);
@@ -544,10 +702,6 @@ int cli_accuracy(int argc, char **argv)
     rc = parse_encodings(encodings, &o);
     if (rc != 0)
         return rc;
-    if (o.db && o.all_cuts)
-        return cli_usage_error("accuracy", "%s",
-                               "--db stores prefix cuts only (its accuracy table has no "
-                               "column for a cut across branches): not with --cuts all");
     if (o.db && !cli_db_option("accuracy", o.db))
         return 2;
     return measure(&o);

@@ -429,7 +429,8 @@ enum core_rc compute_cpmm_check(const struct compute_cpmm_check_model *models, s
  * right-sized problem (compute_exit.problem: the layers the attach point
  * needs, numbered in the problem's order, then the head's layers, priced
  * as the problem prices its own; its accuracy the exit's measured one, its
- * encodings the problem's with the accuracy of lossy ones unknown), and
+ * encodings the problem's, the accuracy of lossy ones unknown unless the
+ * accuracy data measured the exit's cuts, run/accuracy.c), and
  * every compute_plan_* function given the problem and such a plan prices it
  * on that problem (compute_plan_problem): fewer layers, the head's compute,
  * and the head's tensors crossing when the cut is after the attach point.

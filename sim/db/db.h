@@ -147,14 +147,21 @@ struct db_layer_row {
 struct db_accuracy_row {
     const char *model;       /* the model's name */
     const char *weights;     /* its weights file */
-    uint32_t split;          /* layers the device runs (a prefix; 0: the input crosses) */
-    const char *layer;       /* the last of them ("input" for 0) */
+    uint32_t split;          /* layers the device runs (a prefix, 0: the input crosses; or
+                                how many cut holds) */
+    const char *layer;       /* the last of them ("input" for 0; a cut's crossing tensors'
+                                layers joined by '+') */
     const char *encoding;    /* nn_encoding_text: "fp32", "int8", "topk:0.25", ... */
     uint64_t crossing_bytes; /* bytes one inference sends, B */
     uint64_t items;          /* test images classified, >= 1 */
     uint64_t correct;        /* of them classified right */
     double accuracy;         /* correct / items */
-    double fp32_accuracy;    /* the whole model's on the same images */
+    double fp32_accuracy;    /* the whole model's on the same images (an exit's row: the
+                                exit's own) */
+    const char *cut;         /* a cut that is no prefix, the device's layers as ranges
+                                (io_accuracy_cut_text); NULL: a prefix */
+    const char *exit;        /* the early exit the plan ends at (split then counts the exit
+                                model's layers, nn_exit_model); NULL: the model's output */
 };
 
 /* One row of `exit_accuracy`: one stage of an early-exit cascade at one

@@ -15,7 +15,7 @@
 
 /* Schema version this build writes and reads (PRAGMA user_version). Version 0
  * is an empty database; each migration step takes version n to n + 1. */
-#define DB_SCHEMA_VERSION 15
+#define DB_SCHEMA_VERSION 16
 
 /* The current time as SQL writes it into started_at / finished_at: ISO-8601 UTC. */
 #define DB_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"

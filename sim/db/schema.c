@@ -552,6 +552,18 @@ static const struct migration migrations[] = {
      * db_sweep_claim_runs. This index makes that one lookup a point. */
     {"runs: runs_by_content",
      "CREATE INDEX runs_by_content ON runs (config_sha256, policy, seed, version);\n"},
+    /* 15 -> 16: the accuracy rows `coinfer accuracy` could not store. cut
+     * is a cut that is no prefix of the layer order (`--cuts all`: a DAG
+     * cut across branches) as the accuracy file writes it, the device's
+     * layers as ranges ("0-13,16-17", io_accuracy_cut_text), split then the
+     * count of those layers and layer the crossing tensors' layers joined by
+     * '+'; NULL for a prefix. exit is the early exit a plan ends at (the rows
+     * of an exit's section: split counts the exit's right-sized model's
+     * layers the device runs, nn_exit_model), NULL for the model's own
+     * output. Rows recorded before have both NULL, which is what they were. */
+    {"accuracy: cut, exit",
+     "ALTER TABLE accuracy ADD COLUMN cut TEXT;\n"
+     "ALTER TABLE accuracy ADD COLUMN exit TEXT;\n"},
 };
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");

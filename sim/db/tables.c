@@ -8,7 +8,8 @@
  *     stored derived so that queries need no arithmetic;
  *   radio_samples: coinfer radio's rows, SINR -inf (no signal) as -Inf;
  *   profiles: coinfer profile's rows, one profiled_at (now) per batch;
- *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch;
+ *   accuracy: coinfer accuracy's rows, one measured_at (now) per batch; cut
+ *     NULL for a prefix, exit NULL for the model's own output;
  *   exit_accuracy: coinfer accuracy --exits's rows, the same; exit and
  *     threshold NULL for the model's own output, exit_accuracy NULL where
  *     nothing left;
@@ -277,7 +278,7 @@ static void describe_profile(const void *row, char *buf, size_t size)
              r->layer_index, r->layer_name ? r->layer_name : "(null)");
 }
 
-/* Accuracy rows bind ?2..?11; ?1 (measured_at, now) is bound once per batch
+/* Accuracy rows bind ?2..?13; ?1 (measured_at, now) is bound once per batch
  * (bind_profile_batch: the same timestamp rule). */
 static void bind_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row, const void *ctx)
 {
@@ -295,14 +296,23 @@ static void bind_accuracy(sqlite3_stmt *st, int64_t run_id, const void *row, con
     sqlite3_bind_int64(st, 9, (sqlite3_int64)r->correct);
     sqlite3_bind_double(st, 10, r->accuracy);
     sqlite3_bind_double(st, 11, r->fp32_accuracy);
+    sqlite3_bind_text(st, 12, r->cut, -1, SQLITE_STATIC); /* NULL binds NULL */
+    sqlite3_bind_text(st, 13, r->exit, -1, SQLITE_STATIC);
 }
 
 static void describe_accuracy(const void *row, char *buf, size_t size)
 {
     const struct db_accuracy_row *r = row;
 
-    snprintf(buf, size, "the accuracy of %s at split %u with %s", r->model ? r->model : "(null)",
-             (unsigned)r->split, r->encoding ? r->encoding : "(null)");
+    if (r->cut)
+        snprintf(buf, size, "the accuracy of %s at split %s with %s%s%s",
+                 r->model ? r->model : "(null)", r->cut, r->encoding ? r->encoding : "(null)",
+                 r->exit ? " ending at " : "", r->exit ? r->exit : "");
+    else
+        snprintf(buf, size, "the accuracy of %s at split %u with %s%s%s",
+                 r->model ? r->model : "(null)", (unsigned)r->split,
+                 r->encoding ? r->encoding : "(null)", r->exit ? " ending at " : "",
+                 r->exit ? r->exit : "");
 }
 
 /* Exit-accuracy rows bind ?2..?19; ?1 (measured_at) once per batch. */
@@ -736,8 +746,8 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_ACCURACY] = {
         .rows_name = "accuracy rows",
         .insert_sql = "INSERT INTO accuracy (model, weights, split, layer, encoding, "
-                      "crossing_bytes, items, correct, accuracy, fp32_accuracy, measured_at) "
-                      "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1)",
+                      "crossing_bytes, items, correct, accuracy, fp32_accuracy, measured_at, "
+                      "cut, exit) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1, ?12, ?13)",
         .row_size = sizeof(struct db_accuracy_row),
         .per_run = false,
         .bind_batch = bind_profile_batch,

@@ -20,6 +20,18 @@
  * are read (each exit's accuracy when every input leaves there: Edgent's
  * right-sizing), the output's and every other line of it skipped.
  *
+ * After the table (and its summary), `coinfer accuracy` on a model file with
+ * early exits prints one section per exit: the plans that cut before the
+ * exit (or inside its branch) and end there, measured on the exit's
+ * right-sized model (nn_exit_model):
+ *
+ *   # NAME, weights W: N test images, cuts before exit EXIT after LAYER (...)
+ *   split  layer            encoding         bytes   accuracy  vs_exit
+ *       0  input            int8               789    88.05 %    -0.02
+ *
+ * its rows read as the table's into exit_rows, each naming EXIT. A file
+ * without such sections (older ones) loads as it did, with none.
+ *
  * The first line gives the image count and the whole model's accuracy; each
  * row a split (layers the device runs, nn_model_cut_prefixes; or, for a cut
  * that is no prefix of the layer order, `coinfer accuracy --cuts all`, the
@@ -47,25 +59,39 @@ void io_accuracy_fini(struct io_accuracy *a)
 {
     for (size_t i = 0; i < a->n_rows; i++)
         core_free(a->rows[i].cut);
+    for (size_t i = 0; i < a->n_exit_rows; i++)
+        core_free(a->exit_rows[i].cut);
     core_free(a->rows);
+    core_free(a->exit_rows);
     memset(a, 0, sizeof(*a));
 }
 
-/* Append row r to a, growing the array. */
-static enum core_rc push_row(struct io_accuracy *a, const struct io_accuracy_row *r, size_t *cap,
-                             struct core_err *e)
+/* Append row r to rows[*n] (room for *cap), growing the array. */
+static enum core_rc push_row(struct io_accuracy_row **rows, size_t *n,
+                             const struct io_accuracy_row *r, size_t *cap, struct core_err *e)
 {
-    if (a->n_rows == *cap) {
-        size_t n = *cap ? 2 * *cap : 32;
-        struct io_accuracy_row *grown = core_realloc(a->rows, n * sizeof(*grown));
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 32;
+        struct io_accuracy_row *grown = core_realloc(*rows, c * sizeof(*grown));
 
         if (!grown)
             return core_err(e, CORE_E_NOMEM, "out of memory for accuracy rows");
-        a->rows = grown;
-        *cap = n;
+        *rows = grown;
+        *cap = c;
     }
-    a->rows[a->n_rows++] = *r;
+    (*rows)[(*n)++] = *r;
     return CORE_OK;
+}
+
+/* The header of an exit's section: its exit's name in name (room 48). */
+static bool parse_exit_header(const char *line, char *name)
+{
+    const char *p = strstr(line, " test images, cuts before exit ");
+    char after[64];
+
+    if (line[0] != '#' || !p)
+        return false;
+    return sscanf(p, " test images, cuts before exit %47s after %63s", name, after) == 2;
 }
 
 static bool blank(const char *s)
@@ -268,8 +294,8 @@ static enum core_rc exit_line(const char *path, int n_line, const char *line,
 
 enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e)
 {
-    char line[LINE_MAX_BYTES];
-    size_t cap = 0;
+    char line[LINE_MAX_BYTES], section[48] = "";
+    size_t cap = 0, exit_cap = 0;
     int n_line = 0;
     bool header = false, columns = false, in_exits = false, nomem;
     enum core_rc rc;
@@ -280,8 +306,8 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
     if (rc != CORE_OK)
         return rc;
     while (fgets(line, sizeof(line), f)) {
-        struct io_accuracy_row r;
-        size_t len = strlen(line);
+        struct io_accuracy_row r, *rows;
+        size_t len = strlen(line), n_rows;
 
         n_line++;
         if (len > 0 && line[len - 1] == '\n')
@@ -295,6 +321,11 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
             continue;
         if (line[0] == '#' && strstr(line, " test images, confidence ")) {
             in_exits = true; /* `coinfer accuracy --exits` */
+            section[0] = '\0';
+            continue;
+        }
+        if (!in_exits && parse_exit_header(line, section)) {
+            columns = false; /* an exit's section: its own column line follows */
             continue;
         }
         if (in_exits) {
@@ -316,7 +347,7 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
             core_free(unused.cut); /* a table row: parsed again below */
             in_exits = false;
         }
-        if (!header) {
+        if (!header && section[0] == '\0') {
             if (!parse_header(line, a)) {
                 rc = core_err(e, CORE_E_INPUT,
                               "%s:%d: expected `# MODEL, weights W: N test images, whole-model "
@@ -350,18 +381,32 @@ enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct co
             goto out_fail;
         }
         r.line = n_line;
-        for (size_t i = 0; i < a->n_rows; i++)
-            if (same_cut(&a->rows[i], &r) && strcmp(a->rows[i].encoding, r.encoding) == 0) {
+        if (section[0] && r.cut) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: split %s before exit %s: an exit's splits are "
+                          "layer counts of its model",
+                          path, n_line, r.cut, section);
+            core_free(r.cut);
+            goto out_fail;
+        }
+        snprintf(r.exit, sizeof(r.exit), "%s", section);
+        rows = section[0] ? a->exit_rows : a->rows;
+        n_rows = section[0] ? a->n_exit_rows : a->n_rows;
+        for (size_t i = 0; i < n_rows; i++)
+            if (same_cut(&rows[i], &r) && strcmp(rows[i].encoding, r.encoding) == 0 &&
+                strcmp(rows[i].exit, r.exit) == 0) {
                 if (r.cut)
-                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %s with %s again (line %d)",
-                                  path, n_line, r.cut, r.encoding, a->rows[i].line);
+                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %s with %s again (line %d)", path,
+                                  n_line, r.cut, r.encoding, rows[i].line);
                 else
-                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %u with %s again (line %d)",
-                                  path, n_line, r.split, r.encoding, a->rows[i].line);
+                    rc = core_err(e, CORE_E_INPUT, "%s:%d: split %u with %s%s%s again (line %d)",
+                                  path, n_line, r.split, r.encoding,
+                                  section[0] ? " before exit " : "", section, rows[i].line);
                 core_free(r.cut);
                 goto out_fail;
             }
-        rc = push_row(a, &r, &cap, e);
+        rc = section[0] ? push_row(&a->exit_rows, &a->n_exit_rows, &r, &exit_cap, e)
+                        : push_row(&a->rows, &a->n_rows, &r, &cap, e);
         if (rc != CORE_OK) {
             core_free(r.cut);
             goto out_fail;

@@ -322,6 +322,9 @@ struct io_accuracy_row {
     uint64_t bytes;      /* bytes one inference sends there, B */
     double accuracy;     /* test accuracy, 0..1 */
     int line;            /* its line in the file */
+    char exit[48];       /* the exit the plan ends at (a row of an exit's section, in
+                            io_accuracy.exit_rows; its split counts the exit model's layers,
+                            nn_exit_model); "" for the table's rows */
 };
 
 /* An early exit's line of `coinfer accuracy --exits` (its header lines
@@ -342,6 +345,9 @@ struct io_accuracy {
     struct io_accuracy_row *rows; /* [n_rows], in file order (owned) */
     size_t n_exits;              /* exit lines (0: the file holds no --exits section) */
     struct io_accuracy_exit exits[IO_ACCURACY_MAX_EXITS]; /* [n_exits], in file order */
+    size_t n_exit_rows;                /* rows of the exits' sections (0: none; older files) */
+    struct io_accuracy_row *exit_rows; /* [n_exit_rows], in file order, each naming its exit
+                                          (owned) */
 };
 
 /* Read the accuracy file at path into *a (io_accuracy_fini frees it).
@@ -350,9 +356,14 @@ struct io_accuracy {
  * file may also hold what `coinfer accuracy --exits` printed (before or
  * after the table): its per-exit header lines give a->exits, the rest of
  * that section (its other header lines, the threshold table) is skipped.
- * CORE_E_INPUT "PATH:LINE: what is wrong" for a missing file, a first line
+ * After the table, a model with early exits has one section per exit
+ * (`# NAME, weights W: N test images, cuts before exit EXIT after LAYER
+ * ...`, the column line, rows as the table's): its rows, in a->exit_rows,
+ * are the plans that cut there and end at EXIT (a file without them loads
+ * as before, with none). CORE_E_INPUT "PATH:LINE: what is wrong" for a missing file, a first line
  * or column line other than `coinfer accuracy`'s, a malformed row, a
- * (split, encoding) twice or no rows; CORE_E_NOMEM. */
+ * (split, encoding) twice (of the table, or of one exit) or no rows;
+ * CORE_E_NOMEM. */
 enum core_rc io_accuracy_load(const char *path, struct io_accuracy *a, struct core_err *e);
 void io_accuracy_fini(struct io_accuracy *a); /* zeroed: a no-op */
 

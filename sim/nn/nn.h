@@ -699,6 +699,22 @@ enum core_rc nn_exits_classify(struct nn_model *m, struct nn_exits *x, const str
                                void (*progress)(void *ctx, size_t items_done), void *ctx,
                                uint32_t *pred, float *score, struct core_err *e);
 
+/* Mark in member[0..n_layers of m) the layers attach needs: itself and its
+ * ancestors (the main model's part an inference that ends at an exit
+ * attached there runs). */
+void nn_exit_needed(const struct nn_model *m, int attach, bool *member);
+
+/* Exit x's right-sized model of main model m, in *out (owned): the layers
+ * nn_exit_needed marks, in m's order and names, then x's branch's layers
+ * named "<exit>.<layer>", its input read from the attach point; its output
+ * the exit's. Built at m's batch size; when m and the branch are finalized
+ * (both or neither), finalized with their weights copied (exit_model.c).
+ * CORE_E_INPUT for a folded or fused source, a composed name longer than
+ * NN_NAME_MAX - 1 or taken, finalized and unfinalized mixed; CORE_E_NOMEM.
+ * Nothing leaks. */
+enum core_rc nn_exit_model(const struct nn_model *m, const struct nn_exit *x, struct nn_model **out,
+                           struct core_err *e);
+
 /* Weights files with exits: the main model's tensors as nn_weights_save
  * names them, then each exit's branch's tensors prefixed with its name,
  * "<exit>.<layer>.<part>" (PyTorch's state_dict of a module holding the

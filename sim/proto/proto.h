@@ -730,7 +730,9 @@ enum core_rc proto_problem_build(const struct compute_cpmm *cpmm, const struct n
  * grouped as bl (proto_layers_init of the branch), the first priced as p
  * prices them, the branch's by cpmm as proto_problem_build would; its
  * encodings p's, each branch tensor at that encoding's bytes, the
- * accuracy of lossy ones unknown; its accuracy (and the exit's) accuracy.
+ * accuracy of lossy ones unknown (NAN, for the caller to fill where it
+ * measured them: run_exits_attach); its accuracy (and the exit's)
+ * accuracy.
  * CORE_E_INPUT (message without file or line) when p offers no encodings,
  * already COMPUTE_PLAN_MAX_EXITS exits, or a branch layer no option runs;
  * CORE_E_NOMEM. */

@@ -27,7 +27,16 @@
  * `coinfer accuracy --exits` printed, appended to it) give each exit's
  * accuracy when every input leaves there; each of the model file's exits
  * must have one, at the same attach point, and becomes an exit of every
- * problem of the model (proto_problem_exit_add).
+ * problem of the model (proto_problem_exit_add). The file's sections per
+ * exit (what `coinfer accuracy` printed for a model file with exits: the
+ * plans that cut before the exit, or inside its branch, and end there) put
+ * their lossy encodings' accuracy on the exit's right-sized problem: a
+ * row's split counts the exit model's layers the device runs (nn_exit_model:
+ * the layers the attach point needs in layer order, then the branch's),
+ * which must be whole problem layers of the right-sized problem (its kept
+ * problem layers in order, then the branch's groups), and send the bytes
+ * that problem's tensors send there. Without such rows a lossy encoding at
+ * an exit has no accuracy, and joint and oracle send fp32 there.
  */
 #include "run/run_int.h"
 
@@ -284,6 +293,20 @@ enum core_rc run_exits_match(const struct io_accuracy *acc, const char *acc_path
     rx->bl = core_calloc(rx->x->n, sizeof(*rx->bl));
     if (!rx->bl)
         return core_err(e, CORE_E_NOMEM, "out of memory for exits");
+    for (size_t r = 0; r < acc->n_exit_rows; r++) {
+        size_t k;
+
+        for (k = 0; k < rx->x->n && strcmp(rx->x->v[k].name, acc->exit_rows[r].exit) != 0; k++)
+            continue;
+        if (k == rx->x->n)
+            return core_err(e, CORE_E_INPUT,
+                            "%s:%d: a cut before exit %s, which is not the "
+                            "model's: measured on another model?",
+                            acc_path, acc->exit_rows[r].line, acc->exit_rows[r].exit);
+    }
+    rx->acc = acc;
+    rx->acc_path = acc_path;
+    rx->main = graph;
     for (size_t j = 0; j < acc->n_exits; j++) {
         size_t k;
 
@@ -319,6 +342,131 @@ enum core_rc run_exits_match(const struct io_accuracy *acc, const char *acc_path
     return CORE_OK;
 }
 
+/* The right-sized problem layer of each layer of exit k's model
+ * (nn_exit_model's order) in qi[] (room for its layers); their count in
+ * *n. */
+static enum core_rc exit_model_groups(const struct run_exits *rx, size_t k,
+                                      const struct proto_layers *ml, uint32_t *qi, size_t *n,
+                                      struct core_err *e)
+{
+    const struct nn_exit *x = &rx->x->v[k];
+    const struct proto_layers *bl = &rx->bl[k];
+    bool *member = core_calloc(ml->n, sizeof(*member));
+    bool kept[COMPUTE_PLAN_MAX_LAYERS] = {false};
+    uint32_t rank[COMPUTE_PLAN_MAX_LAYERS], base = 0;
+
+    if (!member)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exit %s", x->name);
+    nn_exit_needed(rx->main, x->attach, member);
+    for (size_t i = 0; i < ml->n; i++)
+        kept[ml->group_of[i]] = kept[ml->group_of[i]] || member[i];
+    for (size_t g = 0; g < ml->n_groups; g++)
+        rank[g] = kept[g] ? base++ : UINT32_MAX;
+    *n = 0;
+    for (size_t i = 0; i < ml->n; i++)
+        if (member[i])
+            qi[(*n)++] = rank[ml->group_of[i]];
+    for (size_t h = 0; h < bl->n; h++)
+        qi[(*n)++] = base + bl->group_of[h];
+    core_free(member);
+    return CORE_OK;
+}
+
+/* The accuracy of the rows of exit k's section on its right-sized problem
+ * q (see the file's comment). */
+static enum core_rc exit_rows_attach(const struct run_exits *rx, size_t k,
+                                     const struct proto_layers *ml, struct compute_problem *q,
+                                     struct core_err *e)
+{
+    const char *path = rx->acc_path, *name = rx->x->v[k].name;
+    uint32_t *qi;
+    size_t n = 0;
+    enum core_rc rc;
+
+    if (!rx->acc || rx->acc->n_exit_rows == 0)
+        return CORE_OK;
+    qi = core_calloc(ml->n + rx->bl[k].n, sizeof(*qi));
+    if (!qi)
+        return core_err(e, CORE_E_NOMEM, "out of memory for exit %s", name);
+    rc = exit_model_groups(rx, k, ml, qi, &n, e);
+    for (size_t i = 0; rc == CORE_OK && i < n; i++)
+        CORE_ASSERT(qi[i] < q->n_layers); /* q keeps the groups the attach point needs */
+    for (size_t r = 0; rc == CORE_OK && r < rx->acc->n_exit_rows; r++) {
+        const struct io_accuracy_row *row = &rx->acc->exit_rows[r];
+        bool in[COMPUTE_PLAN_MAX_LAYERS] = {false}, input, whole = true;
+        struct compute_layer_set ue = {{0}};
+        struct nn_encoding en;
+        char text[32];
+        size_t ek, n_in = 0;
+        double bytes;
+
+        if (strcmp(row->exit, name) != 0)
+            continue;
+        if (row->split >= n) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: split %u before exit %s leaves it no layer "
+                          "(its model has %zu): measured on another model?",
+                          path, row->line, row->split, name, n);
+            break;
+        }
+        ek = q->n_encodings;
+        if (nn_encoding_parse(row->encoding, &en)) {
+            nn_encoding_text(&en, text, sizeof(text));
+            for (ek = 0; ek < q->n_encodings && strcmp(q->encodings[ek].name, text) != 0; ek++)
+                continue;
+        }
+        if (ek == q->n_encodings) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: encoding '%s' before exit %s is none of the "
+                          "table's",
+                          path, row->line, row->encoding, name);
+            break;
+        }
+        for (size_t i = 0; i < row->split; i++)
+            in[qi[i]] = true;
+        for (size_t i = row->split; i < n; i++)
+            whole = whole && !in[qi[i]];
+        for (size_t g = 0; whole && g < q->n_layers; g++)
+            for (uint32_t j = 0; in[g] && j < q->layers[g].n_inputs; j++)
+                whole = whole && (q->layers[g].inputs[j] < 0 || in[q->layers[g].inputs[j]]);
+        if (!whole || in[q->n_layers - 1]) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: split %u before exit %s is no cut of its "
+                          "problem (its layers grouped as the policies see them): measured on "
+                          "another model?",
+                          path, row->line, row->split, name);
+            break;
+        }
+        for (size_t g = 0; g < q->n_layers; g++)
+            if (in[g]) {
+                compute_layer_set_add(&ue, g);
+                n_in++;
+            }
+        bytes = cut_bytes(q, in, (uint32_t)ek, &input);
+        if ((ek != 0 || !input) && bytes != (double)row->bytes) {
+            rc = core_err(e, CORE_E_INPUT,
+                          "%s:%d: split %u before exit %s sends %llu B under "
+                          "%s, but this model sends %.0f B there: measured on another model?",
+                          path, row->line, row->split, name, (unsigned long long)row->bytes,
+                          row->encoding, bytes);
+            break;
+        }
+        if (ek == 0)
+            continue;
+        if (compute_layer_set_is_prefix(&ue, n_in)) {
+            q->encodings[ek].accuracy[n_in] = row->accuracy;
+        } else {
+            struct compute_cut_accuracy *ca;
+
+            rc = compute_problem_cut_accuracy(q, &ue, &ca, e);
+            if (rc == CORE_OK)
+                ca->accuracy[ek] = row->accuracy;
+        }
+    }
+    core_free(qi);
+    return rc;
+}
+
 enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_layers *ml,
                               const struct compute_cpmm *cpmm,
                               const struct proto_side_price *ue,
@@ -329,6 +477,8 @@ enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_lay
         enum core_rc rc = proto_problem_exit_add(cpmm, ml, &rx->x->v[k], &rx->bl[k], ue, edge,
                                                  truth, rx->accuracy[k], p, e);
 
+        if (rc == CORE_OK)
+            rc = exit_rows_attach(rx, k, ml, p->exits[p->n_exits - 1].problem, e);
         if (rc != CORE_OK)
             return rc;
     }

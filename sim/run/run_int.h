@@ -30,13 +30,20 @@ enum core_rc run_accuracy_attach(const struct io_accuracy *acc, const char *path
  * "Early exits"): the model file's exits (graphs only in costed mode; in
  * real mode finalized with the model's weights, folded and fused), each
  * one's branch grouped as a problem groups layers, and its accuracy from
- * the accuracy file's exit lines. */
+ * the accuracy file's exit lines; the accuracy of a lossy encoding at an
+ * exit from the file's exits' sections (io_accuracy.exit_rows), when it
+ * has them. */
 struct run_exits {
     struct nn_model *graph;       /* the model file's graph (owned; NULL in real mode, where the
                                      assembly holds the model) */
+    const struct nn_model *main;  /* the model the exits attach to: graph, or in real mode the
+                                     assembly's (borrowed) */
     struct nn_exits *x;           /* its exits (owned) */
     struct proto_layers *bl;      /* [x->n]: each branch's layers (owned) */
     double accuracy[COMPUTE_PLAN_MAX_EXITS]; /* [x->n]: the accuracy file's, 0..1 */
+    const struct io_accuracy *acc; /* the accuracy file (borrowed: the caller keeps it while
+                                      it attaches rx) */
+    const char *acc_path;          /* its path, for messages (borrowed likewise) */
 };
 
 /* Load the exits of the model file at model_path for accuracy file acc
@@ -58,8 +65,13 @@ enum core_rc run_exits_match(const struct io_accuracy *acc, const char *acc_path
 
 /* Offer rx's exits on p (the problem of rx's model grouped as ml, its
  * encodings attached), priced by cpmm on sides ue and edge (truth: as the
- * world executes), fixed ("none" or an exit's name) its fixed exit.
- * CORE_E_INPUT naming fixed when it is no exit's name; as
+ * world executes), fixed ("none" or an exit's name) its fixed exit; each
+ * row of an exit's section of the accuracy file puts its accuracy on the
+ * exit's right-sized problem, at the cut of the problem layers the row's
+ * device part holds (a prefix of the exit model's layers, nn_exit_model).
+ * CORE_E_INPUT naming fixed when it is no exit's name; naming the file and
+ * line for a row that falls on no cut of the exit's problem, sends other
+ * bytes or names an encoding the table does not; as
  * proto_problem_exit_add. (accuracy.c) */
 enum core_rc run_exits_attach(const struct run_exits *rx, const struct proto_layers *ml,
                               const struct compute_cpmm *cpmm,

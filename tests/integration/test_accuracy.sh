@@ -5,7 +5,11 @@
 # byte counts of the encodings, the summary lines, the same table twice, the
 # rows of the accuracy table with --db (and coinfer export of them), --cuts
 # all's cuts across the residual network's branches (and none more on a
-# chain), and the usage errors (exit 2).
+# chain; with --db stored with their text in column cut, schema 15, and
+# exported back), a model file with early exits (one section per exit: the
+# plans that cut before it and end there, fp32 its accuracy as --exits
+# measures it; with --db its rows named in column exit), and the usage
+# errors (exit 2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -57,7 +61,7 @@ expect_eq "--db: the printed accuracy of each row" \
 
 expect_exit 0 "export --table accuracy" "$COINFER" export "$TMP/a.db" --table accuracy --csv
 expect_eq "export: the header and 18 rows" "$(head -n 1 <<<"$OUT"),$(tail -n +2 <<<"$OUT" | wc -l | tr -d ' ')" \
-    "model,weights,split,layer,encoding,crossing_bytes,items,correct,accuracy,fp32_accuracy,measured_at,18"
+    "model,weights,split,layer,encoding,crossing_bytes,items,correct,accuracy,fp32_accuracy,measured_at,cut,exit,18"
 
 # ---- the same table again ----------------------------------------------------------------
 expect_exit 0 "accuracy again, no --db" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
@@ -66,8 +70,9 @@ expect_eq "the same table twice" "$OUT" "$FIRST"
 
 # ---- --cuts all: the residual network's cuts across branches -----------------------------
 RMODEL=models/resnet-fmnist.xml
-expect_exit 0 "accuracy --cuts all on resnet-fmnist, 100 images" "$COINFER" accuracy "$RMODEL" \
-    --weights models/resnet-fmnist.weights --cuts all --limit 100 --encodings fp32,int8 --quiet
+expect_exit 0 "accuracy --cuts all on resnet-fmnist, 100 images, --db" "$COINFER" accuracy \
+    "$RMODEL" --weights models/resnet-fmnist.weights --cuts all --limit 100 --encodings fp32,int8 \
+    --db "$TMP/r.db" --quiet
 DAG=$(grep -E '^[0-9]+-' <<<"$OUT")
 # blocks 2 and 3 (1x1 shortcut convolutions): the shortcut alone, or it with the first conv
 expect_eq "four cuts across branches, after the 17 prefixes, two encodings each" \
@@ -78,9 +83,50 @@ expect_eq "fp32 is the whole model at every cut across branches" \
 # b1_relu 16x28x28 and b2_down_bn 48x14x14: fp32 4 B a value, int8 5 + 1 B a value each
 expect_eq "the bytes of both crossing tensors" \
     "$(awk '$1 == "0-9,15-16" {print $4}' <<<"$DAG" | tr '\n' ' ')" "87808 21962 "
+expect_eq "--db: every row, the cuts across branches with their text in cut" \
+    "$(sql "$TMP/r.db" "SELECT count(*), count(cut), count(exit) FROM accuracy")" "42|8|0"
+expect_eq "--db: each cut's text, layer count, layers and bytes as printed" \
+    "$(sql "$TMP/r.db" "SELECT printf('%s %d %s %d %.2f', cut, split, layer, crossing_bytes, 100.0 * accuracy) FROM accuracy WHERE cut IS NOT NULL ORDER BY rowid" | tr '\n' ' ')" \
+    "$(awk '{n = 0; k = split($1, r, ","); for (i = 1; i <= k; i++) { m = split(r[i], ab, "-");
+              n += m == 2 ? ab[2] - ab[1] + 1 : 1 }; printf "%s %d %s %s %s ", $1, n, $2, $4, $5}' \
+        <<<"$DAG")"
+expect_exit 0 "export --table accuracy reads the cuts back" "$COINFER" export "$TMP/r.db" \
+    --table accuracy --csv
+expect_eq "export: the header with cut and exit" "$(head -n 1 <<<"$OUT")" \
+    "model,weights,split,layer,encoding,crossing_bytes,items,correct,accuracy,fp32_accuracy,measured_at,cut,exit"
+expect_eq "export: the cuts' rows, their text in cut" \
+    "$(grep -c ',"0-9,15-16",$' <<<"$OUT") $(tail -n +2 <<<"$OUT" | wc -l | tr -d ' ')" "2 42"
 expect_exit 0 "accuracy --cuts all on a chain" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
     --limit 200 --encodings fp32,int8,topk:1 --cuts all --quiet
 expect_eq "a chain has no cut but its prefixes: the same table" "$OUT" "$FIRST"
+
+# ---- a model file with early exits: a section per exit ----------------------------------
+expect_exit 0 "accuracy on lenet5-exits, 200 images, --db" "$COINFER" accuracy \
+    models/lenet5-exits.xml --weights models/lenet5-exits.weights --limit 200 \
+    --encodings fp32,int4 --db "$TMP/x.db" --quiet
+XOUT=$OUT
+expect_eq "--db: the table's rows and each exit's, named in exit" \
+    "$(sql "$TMP/x.db" "SELECT coalesce(exit, 'output'), count(*) FROM accuracy GROUP BY exit ORDER BY exit" | tr '\n' ' ')" \
+    "output|14 exit1|8 exit2|10 "
+expect_eq "--db: exit1's row inside its head as printed" \
+    "$(sql "$TMP/x.db" "SELECT printf('%d %s %s %d %.2f', split, layer, encoding, crossing_bytes, 100.0 * accuracy) FROM accuracy WHERE exit = 'exit1' AND split = 4 AND encoding = 'int4'")" \
+    "$(sed -n '/cuts before exit exit1/,/cuts before exit exit2/p' <<<"$XOUT" | awk '$1 == 4 && $3 == "int4" {print $1, $2, $3, $4, $5}')"
+expect_eq "one section per exit, after the table" \
+    "$(grep -c '^# lenet5-exits, weights models/lenet5-exits.weights: 200 test images, cuts before exit' <<<"$XOUT")" 2
+X1=$(sed -n '/cuts before exit exit1 after pool1/,/cuts before exit exit2/p' <<<"$XOUT" | grep -E '^ +[0-9]+  ')
+expect_eq "exit1's cut points: the input, conv1, pool1 and inside its head" \
+    "$(awk '{print $1 ":" $2}' <<<"$X1" | uniq | tr '\n' ' ')" "0:input 1:conv1 2:pool1 4:exit1.flatten "
+expect_eq "fp32 is the exit's accuracy at every cut before it" \
+    "$(awk '$3 == "fp32" && $7 != "+0.00"' <<<"$X1")" ""
+expect_eq "bytes inside exit1's head: 8 x 5 x 5 values, int4 5 + 100" \
+    "$(awk '$1 == 4 {print $4}' <<<"$X1" | tr '\n' ' ')" "800 105 "
+X1ACC=$(grep 'cuts before exit exit1' <<<"$XOUT" | sed -E 's/.*accuracy ([0-9.]+) %\)$/\1/')
+expect_exit 0 "--exits on the same images" "$COINFER" accuracy models/lenet5-exits.xml \
+    --weights models/lenet5-exits.weights --limit 200 --exits --quiet
+expect_match "the section's exit accuracy is --exits' for exit1" "$OUT" \
+    "^# exit1 +after pool1 +every image leaving here: accuracy +$X1ACC %"
+expect_eq "the table before the sections: 7 cut points, two encodings" \
+    "$(sed '/cuts before exit/,$d' <<<"$XOUT" | grep -c -E '^ +[0-9]+  ')" 14
 
 # ---- usage errors ------------------------------------------------------------------------
 expect_exit 2 "no MODEL" "$COINFER" accuracy
@@ -93,9 +139,6 @@ expect_exit 2 "topk beyond 1" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" 
 expect_exit 2 "--limit 0" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --limit 0
 expect_exit 2 "--cuts some" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --cuts some
 expect_match "--cuts some: named" "$ERR" "--cuts 'some' is neither prefixes nor all"
-expect_exit 2 "--cuts all with --db" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" \
-    --cuts all --db "$TMP/b.db"
-expect_match "--cuts all with --db: says why" "$ERR" "not with --cuts all"
 expect_exit 2 "--cuts with --exits" "$COINFER" accuracy models/lenet5-exits.xml \
     --weights models/lenet5-exits.weights --exits --cuts all
 expect_exit 2 "--threads 999" "$COINFER" accuracy "$MODEL" --weights "$WEIGHTS" --threads 999

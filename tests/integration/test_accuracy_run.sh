@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Accuracy as a decision variable through the binary (issue 12): scenarios/accuracy.xml,
-# shortened, run under every policy. Each inference's correctness is drawn from the
+# Accuracy as a decision variable through the binary (issue 12): scenarios/accuracy-lenet5.xml
+# (encodings alone), shortened, run under every policy. Each inference's correctness is drawn from the
 # measured accuracy of what it ran (models/lenet5-fmnist.accuracy) with the same draw under
 # every policy: the policies that send fp32 (whole-model accuracy at any split) agree on
 # every inference, joint (int4 at the input: 91.87 % against 91.92 %) is right only where
@@ -8,15 +8,18 @@
 # (top-25 % at the input, 75.14 %) gives its measured rate within a binomial interval.
 # inferences.encoding names what each inference sent: int4 for joint (int8 at
 # accuracy-weight 1000), fp32 for the fixed policies, none for local, the forced one.
-# Bad accuracy data and encodings are usage errors naming the file and line. On the
-# residual network, the cuts across branches `coinfer accuracy --cuts all` measures give
+# Bad accuracy data and encodings are usage errors naming the file and line.
+# scenarios/accuracy.xml adds early exits: joint sends the int4 image from the nodes on
+# 200 kbit/s uplinks and ends at exit1 on most inferences of those on 50 kbit/s, where
+# the fp32 policies miss the deadline; its accuracy column is filled for every policy;
+# real mode runs it with the exits set off. On the residual network, the cuts across branches `coinfer accuracy --cuts all` measures give
 # the inferences that random sends there their correctness.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-S=scenarios/accuracy.xml
+S=scenarios/accuracy-lenet5.xml
 DB="$TMP/a.db"
-expect_exit 0 "accuracy.xml runs under every policy" \
+expect_exit 0 "accuracy-lenet5.xml runs under every policy" \
     "$COINFER" run "$S" --policy all --set simulation@duration=30s --trace --db "$DB" --quiet
 
 # Every finished inference of every policy has its correctness.
@@ -127,7 +130,7 @@ expect_match "...saying so" "$ERR" 'encoding topk:0\.5 is not among'
 # crossing tensor is really encoded and decoded, the class compared with the label.
 DB3="$TMP/r.db"
 for p in local split joint; do
-    expect_exit 0 "accuracy.xml runs in real mode under $p" \
+    expect_exit 0 "accuracy-lenet5.xml runs in real mode under $p" \
         "$COINFER" run "$S" --policy "$p" --set inference@mode=real --trace --db "$DB3" --quiet
 done
 DB=$DB3
@@ -202,3 +205,39 @@ expect_exit 2 "a set that is not closed under predecessors is refused" \
     "$COINFER" run tests/data/scenarios/accuracy-resnet.xml --set simulation@duration=5s \
     --set "model[resnet-fmnist]@accuracy=$TMP/other.accuracy" --db "$TMP/e.db" --quiet
 expect_match "...saying so" "$ERR" 'other\.accuracy:[0-9]+: split 0-8,15-16 is no cut of this model'
+
+# ---- scenarios/accuracy.xml: encodings and early exits together ---------------------------
+A=scenarios/accuracy.xml
+DBX="$TMP/x.db"
+expect_exit 0 "accuracy.xml runs under every policy" \
+    "$COINFER" run "$A" --policy all --set simulation@duration=30s --db "$DBX" --quiet
+expect_eq "every policy's report has its accuracy column filled" \
+    "$("$COINFER" report "$DBX" | grep -cE '^ +[0-9]+  [a-z-]+ .* 0\.[0-9]+$')" \
+    "$(sql "$DBX" "SELECT count(*) FROM runs")"
+# UEs 0-4 are on 200 kbit/s uplinks, 5-9 on 50 kbit/s; what joint's finished inferences did
+# there, the most frequent first.
+plans() {
+    sql "$DBX" "SELECT coalesce(i.exit, '-') || ':' || coalesce(i.encoding, 'none')
+                FROM inferences i JOIN runs r USING (run_id)
+                WHERE r.policy = '$1' AND i.t_done_s IS NOT NULL AND i.ue_id $2
+                GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+}
+expect_eq "joint sends the int4 image from the 200 kbit/s nodes" "$(plans joint '< 5')" \
+    "output:int4"
+expect_eq "joint ends at exit1 on the 50 kbit/s nodes" "$(plans joint '>= 5')" "exit1:none"
+expect_eq "split sends fp32 and ends at the output there" "$(plans split '< 5')" "output:fp32"
+share() {
+    sql "$DBX" "SELECT printf('%.2f', avg(deadline_met)) FROM inferences i
+                JOIN runs r USING (run_id) WHERE r.policy = '$1' AND i.ue_id >= 5"
+}
+expect_match "on the 50 kbit/s nodes joint meets the deadline on most inferences" \
+    "$(share joint)" '^0\.(9[0-9]|8[0-9])$'
+expect_match "...where split misses it on most" "$(share split)" '^0\.[0-2][0-9]$'
+expect_exit 0 "accuracy.xml in real mode, its exits and encodings on real images" \
+    "$COINFER" run "$A" --policy joint --set inference@mode=real \
+    --set simulation@duration=10s --db "$TMP/y.db" --quiet
+expect_eq "...every finished inference has its correctness from a real image" \
+    "$(sql "$TMP/y.db" "SELECT count(*) FROM inferences WHERE t_done_s IS NOT NULL AND correct IS NULL")" 0
+expect_eq "...joint's exits and int4 uploads both ran" \
+    "$(sql "$TMP/y.db" "SELECT count(DISTINCT exit) > 1 AND sum(encoding = 'int4') > 0
+        FROM inferences WHERE t_done_s IS NOT NULL")" 1

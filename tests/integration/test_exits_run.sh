@@ -8,7 +8,8 @@
 # there, at its measured accuracy within a binomial interval. Real mode runs the exits on
 # real test images: costed mode's plans, the crossing bytes at every cut, the same class at
 # every lossless cut, and the measured accuracy within a binomial interval. Missing exit
-# accuracy data, an unknown exit and an exit without exits="on" are errors naming the file
+# accuracy data, an unknown exit, an exit without exits="on", and a section of the
+# accuracy file for an exit the model lacks or with other bytes are errors naming the file
 # and line, exit 2. inferences.exit records where each inference ended; coinfer report prints
 # the shares per run.
 set -u
@@ -71,6 +72,20 @@ expect_exit 2 "an exit line of another attach point is refused" \
     "$COINFER" run "$S" --set "model[lenet5-exits]@accuracy=$TMP/other.accuracy" \
     --db "$TMP/c.db"
 expect_match "... naming the accuracy file's line" "$ERR" 'other\.accuracy:[0-9]+: exit exit2 after pool2'
+sed 's/cuts before exit exit2 after/cuts before exit exit7 after/' models/lenet5-exits.accuracy \
+    >"$TMP/exit7.accuracy"
+expect_exit 2 "a section of an exit the model lacks is refused" \
+    "$COINFER" run "$S" --set "model[lenet5-exits]@accuracy=$TMP/exit7.accuracy" \
+    --db "$TMP/c.db"
+expect_match "... naming the accuracy file's line" "$ERR" \
+    'exit7\.accuracy:[0-9]+: a cut before exit exit7, which is not the model.s'
+awk '/cuts before exit exit1/ {s = 1} s && $1 == 4 && $3 == "int4" {$4 = 999} {print}' \
+    models/lenet5-exits.accuracy >"$TMP/bytes.accuracy"
+expect_exit 2 "a row before an exit with other bytes is refused" \
+    "$COINFER" run "$S" --set "model[lenet5-exits]@accuracy=$TMP/bytes.accuracy" \
+    --db "$TMP/c.db"
+expect_match "... naming the accuracy file's line" "$ERR" \
+    'bytes\.accuracy:[0-9]+: split 4 before exit exit1 sends 999 B under int4, but this model sends 105 B'
 expect_exit 2 "an unknown exit is refused" \
     "$COINFER" run "$S" --set 'model[lenet5-exits]@exit=exit9' --db "$TMP/c.db"
 expect_match "... naming the model's line" "$ERR" "exits\.xml:[0-9]+: .*exit 'exit9'"

@@ -156,14 +156,14 @@ static void test_db_open_creates_schema_with_fixed_columns_and_version(void **st
     assert_string_equal(cols, "run_id,device,model,kind,field,name,unit,description");
     raw_columns(conn, "accuracy", cols, sizeof(cols));
     assert_string_equal(cols, "model,weights,split,layer,encoding,crossing_bytes,items,correct,"
-                              "accuracy,fp32_accuracy,measured_at");
+                              "accuracy,fp32_accuracy,measured_at,cut,exit");
     raw_columns(conn, "exit_accuracy", cols, sizeof(cols));
     assert_string_equal(cols, "model,weights,confidence,thresholds,threshold,stage,exit,"
                               "after_layer,items,"
                               "exited,correct,exit_rate,exit_accuracy,stage_macs,"
                               "cascade_accuracy,cascade_macs,model_accuracy,model_macs,"
                               "measured_at");
-    assert_int_equal(db_schema_version(), 15);
+    assert_int_equal(db_schema_version(), 16);
     assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
     raw_text(conn, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
@@ -458,10 +458,10 @@ static void test_db_profile_batch_with_a_bad_row_is_refused_whole(void **state)
 static void test_db_accuracy_rows_read_back_with_one_measured_at(void **state)
 {
     static const struct db_accuracy_row rows[] = {
-        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 0, "input", "fp32", 3136, 200, 183,
-         0.915, 0.915},
-        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 2, "pool1", "topk:0.25", 8644, 200,
-         180, 0.9, 0.915},
+        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 0, "input", "fp32", 3136, 200, 183, 0.915,
+         0.915, NULL, NULL},
+        {"lenet5-fmnist", "models/lenet5-fmnist.weights", 2, "pool1", "topk:0.25", 8644, 200, 180,
+         0.9, 0.915, NULL, NULL},
     };
     struct testutil_dir *f = *state;
     struct db_accuracy_row bad = rows[1];
@@ -486,6 +486,83 @@ static void test_db_accuracy_rows_read_back_with_one_measured_at(void **state)
                                    "AND correct = 180 AND accuracy = 0.9 AND fp32_accuracy = "
                                    "0.915 AND weights = 'models/lenet5-fmnist.weights'"),
                      8644);
+    sqlite3_close(conn);
+}
+
+/* A cut across branches (cut: the device's layers as ranges, split their
+ * count) and an exit's row (exit: its name) round-trip; a prefix of the
+ * model's output has both NULL; an error names the cut and the exit. */
+static void test_db_accuracy_rows_keep_a_cut_across_branches_and_an_exit(void **state)
+{
+    static const struct db_accuracy_row rows[] = {
+        {"resnet-fmnist", "w", 12, "b1_relu+b2_down_bn", "int8", 21962, 100, 90, 0.9, 0.91,
+         "0-9,15-16", NULL},
+        {"lenet5-exits", "w", 4, "exit1.flatten", "int4", 105, 100, 88, 0.88, 0.89, NULL, "exit1"},
+        {"lenet5-exits", "w", 2, "pool1", "int4", 437, 100, 91, 0.91, 0.91, NULL, NULL},
+    };
+    struct testutil_dir *f = *state;
+    struct db_accuracy_row bad = rows[0];
+    struct db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3 *conn;
+
+    core_err_clear(&e);
+    assert_int_equal(db_insert_accuracy(db, rows, ARRAY_LEN(rows), &e), CORE_OK);
+    bad.correct = 101;
+    bad.exit = "exit2";
+    assert_int_equal(db_insert_accuracy(db, &bad, 1, &e), CORE_E_DB);
+    if (!strstr(e.msg, "the accuracy of resnet-fmnist at split 0-9,15-16 with int8 ending at "
+                       "exit2")) {
+        print_error("message: %s\n", e.msg);
+        fail();
+    }
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy WHERE cut = '0-9,15-16' AND "
+                                   "split = 12 AND layer = 'b1_relu+b2_down_bn' AND exit IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy WHERE exit = 'exit1' AND "
+                                   "split = 4 AND cut IS NULL AND crossing_bytes = 105"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy WHERE split = 2 AND cut IS "
+                                   "NULL AND exit IS NULL"),
+                     1);
+    sqlite3_close(conn);
+}
+
+/* A version 15 database (accuracy without cut and exit) keeps its accuracy
+ * rows through the step to 16, both NULL in them (what they were: prefixes
+ * of the model's output), and takes new rows with them written. */
+static void test_db_migrates_version15_accuracy_rows_with_null_cut_and_exit(void **state)
+{
+    static const struct db_accuracy_row old_row = {
+        "lenet5-fmnist", "w", 3, "conv2", "int8", 1029, 100, 92, 0.92, 0.92, NULL, NULL};
+    static const struct db_accuracy_row new_row = {
+        "resnet-fmnist", "w", 12, "b1_relu+b2_down_bn", "int8", 21962, 100, 90, 0.9, 0.91,
+        "0-9,15-16",     NULL};
+    struct testutil_dir *f = *state;
+    struct db *db = open_ok(f->path);
+    struct core_err e;
+    sqlite3 *conn;
+
+    core_err_clear(&e);
+    assert_int_equal(db_insert_accuracy(db, &old_row, 1, &e), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    raw_exec(conn, "ALTER TABLE accuracy DROP COLUMN exit;"
+                   "ALTER TABLE accuracy DROP COLUMN cut;"
+                   "PRAGMA user_version = 15");
+    sqlite3_close(conn);
+
+    db = open_ok(f->path);
+    assert_int_equal(db_insert_accuracy(db, &new_row, 1, &e), CORE_OK);
+    db_close(db);
+    conn = raw_open(f->path);
+    assert_int_equal(raw_int(conn, "PRAGMA user_version"), db_schema_version());
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy WHERE split = 3 AND "
+                                   "layer = 'conv2' AND cut IS NULL AND exit IS NULL"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM accuracy WHERE cut = '0-9,15-16'"), 1);
     sqlite3_close(conn);
 }
 
@@ -1056,8 +1133,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_migrates_version1_database_keeping_runs_and_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_db_migrates_version2_database_keeping_radio_samples, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_migrates_version2_database_keeping_radio_samples,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_profiles_read_back_exact_with_one_profiled_at,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_profile_batch_with_a_bad_row_is_refused_whole,
@@ -1069,8 +1146,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_opens_current_version_without_migrating, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_rejects_newer_schema_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_db_accuracy_rows_read_back_with_one_measured_at,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_db_accuracy_rows_read_back_with_one_measured_at, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_accuracy_rows_keep_a_cut_across_branches_and_an_exit, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_migrates_version15_accuracy_rows_with_null_cut_and_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_rejects_file_that_is_not_a_database, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_db_failed_migration_leaves_the_file_unchanged, setup,

@@ -499,6 +499,8 @@ static const char *const undo_migration[] = {
            "ALTER TABLE inferences DROP COLUMN encoding;",
     [13] = "ALTER TABLE inferences DROP COLUMN exit;",
     [14] = "DROP INDEX runs_by_content;",
+    [15] = "ALTER TABLE accuracy DROP COLUMN exit;"
+           "ALTER TABLE accuracy DROP COLUMN cut;",
 };
 
 /* A database at f->path as coinfer left it at schema version version, with

@@ -436,6 +436,103 @@ static void test_stage_macs_add_the_prefix_and_every_branch_tried(void **s)
 
 /* ---- weights files ----------------------------------------------------- */
 
+/* A DAG whose attach point does not need every earlier layer: conv1 and
+ * side read the input, mid (the attach point) reads conv1, sum adds side
+ * and mid; the exit's model keeps conv1 and mid, then the branch. */
+static struct nn_model *dag_model(int *attach)
+{
+    const struct nn_shape in = {2, 1, 5, 5};
+    const struct nn_params c = {.out_channels = 2, .kernel_h = 3, .pad = 1, .bias = true};
+    const struct nn_params fc = {.out_channels = CLASSES, .bias = true};
+    struct nn_model *m;
+    int a, b, sum[2];
+
+    assert_core_rc(nn_model_create(&in, &m, &err), CORE_OK);
+    a = add(m, NN_OP_CONV2D, &c, NN_INPUT, "conv1");
+    b = add(m, NN_OP_CONV2D, &c, NN_INPUT, "side");
+    *attach = add(m, NN_OP_CONV2D, &c, a, "mid");
+    sum[0] = b;
+    sum[1] = *attach;
+    assert_core_rc(nn_model_add(m, NN_OP_ADD, NULL, sum, 2, "sum", &a, &err), CORE_OK);
+    add(m, NN_OP_FC, &fc, a, "fc");
+    return m;
+}
+
+static void test_exit_model_is_the_needed_layers_then_the_branch_bit_for_bit(void **s)
+{
+    struct core_rng *r = core_rng_create(9, 1, CORE_RNG_BENCH);
+    struct nn_exits x = {0};
+    struct nn_model *m, *em = NULL, *graph = NULL;
+    static const char *const names[] = {"conv1", "mid", "early.hidden", "early.out"};
+    bool member[5];
+    int attach, ids[6];
+    float in[50], *at;
+    size_t count;
+
+    (void)s;
+    m = dag_model(&attach);
+    assert_core_rc(nn_exits_add(&x, m, "early", attach, 1.0,
+                                branch_model(nn_model_shape(m, attach), true), &err),
+                   CORE_OK);
+    nn_exit_needed(m, attach, member);
+    assert_true(member[0] && !member[1] && member[2] && !member[3] && !member[4]);
+    /* the graph alone before finalizing */
+    assert_core_rc(nn_exit_model(m, &x.v[0], &graph, &err), CORE_OK);
+    assert_int_equal(nn_model_n_layers(graph), 4);
+    assert_false(nn_model_is_finalized(graph));
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(nn_model_layer_name(graph, (int)i), names[i]);
+    nn_model_destroy(graph);
+    assert_core_rc(nn_model_finalize(m, 1, &err), CORE_OK);
+    assert_core_rc(nn_exit_model(m, &x.v[0], &em, &err), CORE_E_INPUT); /* branch not yet */
+    assert_core_rc(nn_exits_finalize(&x, 1, &err), CORE_OK);
+    fill_weights(m, r);
+    fill_weights(x.v[0].branch, r);
+    ref_fill(in, 50, r, -1.0, 1.0);
+    assert_core_rc(nn_exit_model(m, &x.v[0], &em, &err), CORE_OK);
+    assert_true(nn_model_is_finalized(em));
+    /* the reference: the needed part of m, then the branch on the attach point */
+    count = nn_model_part_exits(m, member, ids);
+    assert_int_equal(count, 1);
+    assert_int_equal(ids[0], attach);
+    at = core_aligned_alloc(64, nn_model_tensor_bytes(m, attach));
+    assert_non_null(at);
+    assert_core_rc(nn_model_forward_part(m, member, (const float *const[]){in}, &at, 1, &err),
+                   CORE_OK);
+    assert_core_rc(nn_model_forward(x.v[0].branch, at, 1, &err), CORE_OK);
+    assert_core_rc(nn_model_forward(em, in, 1, &err), CORE_OK);
+    for (size_t i = 0; i < 2 * CLASSES; i++)
+        assert_true(nn_model_output(em)[i] == nn_model_output(x.v[0].branch)[i]);
+    core_free(at);
+    nn_model_destroy(em);
+    nn_exits_fini(&x);
+    nn_model_destroy(m);
+    core_rng_destroy(r);
+}
+
+static void test_exit_model_refuses_a_name_too_long(void **s)
+{
+    char name[NN_NAME_MAX];
+    struct nn_exits x = {0};
+    struct nn_model *m, *em = (struct nn_model *)1;
+    int attach;
+    long live = core_alloc_live();
+
+    (void)s;
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    m = dag_model(&attach);
+    assert_core_rc(nn_exits_add(&x, m, name, attach, 1.0,
+                                branch_model(nn_model_shape(m, attach), false), &err),
+                   CORE_OK);
+    assert_core_rc(nn_exit_model(m, &x.v[0], &em, &err), CORE_E_INPUT);
+    assert_null(em);
+    assert_non_null(strstr(err.msg, "longer than a layer name"));
+    nn_exits_fini(&x);
+    nn_model_destroy(m);
+    assert_int_equal(core_alloc_live(), live);
+}
+
 static void test_weights_with_exits_round_trip_and_refuse_a_mismatch(void **s)
 {
     struct joint j, k;
@@ -628,6 +725,8 @@ int main(void)
         cmocka_unit_test(test_exits_add_refuses_what_cannot_be_an_exit),
         cmocka_unit_test(test_stage_macs_add_the_prefix_and_every_branch_tried),
         cmocka_unit_test(test_weights_with_exits_round_trip_and_refuse_a_mismatch),
+        cmocka_unit_test(test_exit_model_is_the_needed_layers_then_the_branch_bit_for_bit),
+        cmocka_unit_test(test_exit_model_refuses_a_name_too_long),
         cmocka_unit_test_setup_teardown(
             test_joint_training_repeats_bit_for_bit_and_teaches_the_exit, load_data, free_data),
         cmocka_unit_test_setup_teardown(

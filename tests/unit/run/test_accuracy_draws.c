@@ -1,7 +1,7 @@
 /*
  * test_accuracy_draws.c — each inference's correctness in costed mode
  * (proto's draw on CORE_RNG_CORRECT, run_accuracy_attach's accuracy data):
- * on scenarios/accuracy.xml every finished inference has it; the number
+ * on scenarios/accuracy-lenet5.xml every finished inference has it; the number
  * right under each policy is the sum of its plans' measured accuracies
  * within a binomial interval, fp32 (91.92 %) and a forced lossy encoding
  * alike (top-25 % of the input: 75.14 %); the draw is common across
@@ -25,7 +25,7 @@
 #include "run/run.h"
 #include "scenarioutil.h"
 
-#define SCENARIO "scenarios/accuracy.xml"
+#define SCENARIO "scenarios/accuracy-lenet5.xml"
 #define MAX_INF 40000
 
 static struct core_err err;

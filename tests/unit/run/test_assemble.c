@@ -29,6 +29,7 @@
 
 #include "io/io.h"
 #include "nn/nn.h"
+#include "policy/policy.h"
 #include "run/run.h"
 
 #define DATA  "tests/data/scenarios/"
@@ -638,7 +639,7 @@ static void test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing(voi
     out_of_memory_anywhere(DATA "collab-profile-valid.xml", 5000);
 }
 
-/* scenarios/accuracy.xml: LeNet-5's accuracy file becomes its problem's
+/* scenarios/accuracy-lenet5.xml: LeNet-5's accuracy file becomes its problem's
  * encodings, fp32 first, each split's measured accuracy on the problem
  * prefix that runs the same layers, the bytes nn_encoding_bytes gives. */
 static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unused)
@@ -647,7 +648,7 @@ static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unu
     /* the file's int8 accuracy after 0 (input), 1 (conv1), 2 (pool1), 3 (conv2),
      * 5 (flatten: pool2's problem layer) and 7 (drop: fc1's) nn layers */
     static const double int8_acc[] = {0.9192, 0.9192, 0.9192, 0.9194, 0.9194, 0.9192};
-    struct run_assembly *c = build_ok("scenarios/accuracy.xml");
+    struct run_assembly *c = build_ok("scenarios/accuracy-lenet5.xml");
     const struct compute_problem *p = c->collab.problems[0];
 
     (void)unused;
@@ -668,6 +669,116 @@ static void test_collab_accuracy_data_offers_encodings_on_the_problem(void **unu
     destroy(c);
 }
 
+/* scenarios/exits.xml: the sections per exit of models/lenet5-exits.accuracy
+ * (the plans that cut before an exit and end there) put their lossy
+ * encodings' accuracy on each exit's right-sized problem, at the cut of the
+ * problem layers the row's device part holds; joint may then send a lossy
+ * encoding at an exit. */
+static void test_collab_exit_sections_put_lossy_accuracy_on_the_exit_problems(void **unused)
+{
+    /* int8 before exit1 after 0 (input), 1 (conv1), 2 (pool1) and 4 (exit1.flatten,
+     * the head's conv's problem layer) exit-model layers */
+    static const double exit1_int8[] = {0.8807, 0.8805, 0.8805, 0.8803};
+    struct run_assembly *c = build_ok("scenarios/exits.xml");
+    struct compute_problem *p = (struct compute_problem *)c->collab.problems[0];
+    const struct compute_problem *q1, *q2;
+    struct compute_state st = {.edge_available = true,
+                               .ul_rate_bps = 50e3,
+                               .dl_rate_bps = 1e6,
+                               .w_latency = 1,
+                               .w_accuracy = 1};
+    struct policy_solver *s;
+    struct compute_plan pl;
+    struct core_err e = {0};
+
+    (void)unused;
+    assert_non_null(p);
+    assert_int_equal(p->n_exits, 2);
+    q1 = p->exits[0].problem;
+    q2 = p->exits[1].problem;
+    assert_int_equal(q1->n_layers, 4);
+    assert_string_equal(q1->encodings[2].name, "int8");
+    for (size_t g = 0; g < 4; g++)
+        assert_close(q1->encodings[2].accuracy[g], exit1_int8[g], "int8 before exit1");
+    assert_close(q1->encodings[4].accuracy[0], 0.6649, "topk at the input before exit1");
+    assert_int_equal(q2->n_layers, 5);
+    assert_close(q2->encodings[3].accuracy[4], 0.8944, "int4 after flatten before exit2");
+    assert_close(q2->encodings[3].accuracy[0], 0.8948, "int4 at the input before exit2");
+
+    /* The UE busy for 10 s and the edge's layers after pool1 (exit2's too)
+     * taking 1 s each:
+     * exit1's head at the edge on the image sent as int4 (397 B: 64 ms at 50
+     * kbit/s, 87.95 %) beats it as int8 (126 ms, 88.07 %), as fp32 (502 ms)
+     * and the model's output (seconds). */
+    for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_UE]; o++)
+        st.wait_s[COMPUTE_SIDE_UE][o] = 10;
+    for (size_t o = 0; o < p->n_options[COMPUTE_SIDE_EDGE]; o++) {
+        struct compute_problem *w = (struct compute_problem *)q2;
+
+        for (size_t g = 2; g < p->n_layers; g++)
+            p->latency_s[COMPUTE_SIDE_EDGE][o * p->n_layers + g] = 1;
+        for (size_t g = 2; g < 4; g++) /* exit2's copies of conv2 and pool2 */
+            w->latency_s[COMPUTE_SIDE_EDGE][o * w->n_layers + g] = 1;
+    }
+    s = policy_solver_create(POLICY_JOINT, p, &e);
+    assert_non_null(s);
+    assert_int_equal(policy_decide(s, &st, NULL, &pl, &e), CORE_OK);
+    assert_int_equal(pl.exit, 1);
+    assert_int_equal(pl.n_ue, 0);
+    assert_string_equal(p->encodings[pl.encoding].name, "int4");
+    assert_close(compute_plan_accuracy(p, &pl), 0.8795, "the plan's accuracy");
+    policy_solver_destroy(s);
+    destroy(c);
+}
+
+/* The same file without its sections per exit (as files were before them):
+ * it loads, and a lossy encoding at an exit has no accuracy (fp32 only). */
+static void test_collab_exits_without_sections_have_no_lossy_accuracy(void **unused)
+{
+    struct testutil_dir *d = testutil_dir_create("assemble", "old.accuracy");
+    FILE *in = fopen("models/lenet5-exits.accuracy", "r"), *out;
+    char line[1024], set[512];
+    const char *sets[] = {set};
+    bool skip = false;
+    struct core_err e = {0};
+    struct run_assembly *c = NULL;
+    const struct compute_problem *q1;
+
+    (void)unused;
+    assert_non_null(d);
+    assert_non_null(in);
+    out = fopen(d->path, "w");
+    assert_non_null(out);
+    while (fgets(line, sizeof(line), in)) {
+        if (strstr(line, " test images, cuts before exit "))
+            skip = true;
+        else if (strstr(line, " test images, confidence "))
+            skip = false;
+        if (!skip)
+            fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    snprintf(set, sizeof(set), "model[lenet5-exits]@accuracy=%s", d->path);
+    assert_int_equal(io_scenario_load("scenarios/exits.xml", sets, 1, &scenario, &e), CORE_OK);
+    assert_int_equal(run_assemble(scenario, &c, &e), CORE_OK);
+    q1 = c->collab.problems[0]->exits[0].problem;
+    for (size_t k = 1; k < q1->n_encodings; k++)
+        for (size_t g = 0; g < q1->n_layers; g++)
+            assert_true(isnan(q1->encodings[k].accuracy[g]));
+    assert_close(c->collab.problems[0]->encodings[2].accuracy[0], 0.9105, "the table's int8");
+    destroy(c);
+    testutil_dir_destroy(d);
+}
+
+/* The exits' sections of the accuracy file: their rows, the exit models'
+ * groups and the exits' problems fail cleanly at every allocation. */
+static void test_collab_exit_sections_out_of_memory_leak_nothing(void **unused)
+{
+    (void)unused;
+    out_of_memory_anywhere("scenarios/exits.xml", 5000);
+}
+
 static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
 {
     long live = core_alloc_live();
@@ -679,7 +790,7 @@ static void test_collab_accuracy_data_out_of_memory_leaks_nothing(void **unused)
     for (k = 1; rc == CORE_E_NOMEM && k < 2000; k++) {
         struct run_assembly *c = NULL;
         core_alloc_fail_after(k);
-        rc = io_scenario_load("scenarios/accuracy.xml", NULL, 0, &scenario, &e);
+        rc = io_scenario_load("scenarios/accuracy-lenet5.xml", NULL, 0, &scenario, &e);
         if (rc == CORE_OK)
             rc = run_assemble(scenario, &c, &e);
         core_alloc_fail_after(0);
@@ -764,6 +875,9 @@ int main(void)
         cmocka_unit_test(test_collab_validate_file_gives_the_same_errors),
         cmocka_unit_test(test_collab_out_of_memory_anywhere_is_reported_and_leaks_nothing),
         cmocka_unit_test(test_collab_accuracy_data_offers_encodings_on_the_problem),
+        cmocka_unit_test(test_collab_exit_sections_put_lossy_accuracy_on_the_exit_problems),
+        cmocka_unit_test(test_collab_exits_without_sections_have_no_lossy_accuracy),
+        cmocka_unit_test(test_collab_exit_sections_out_of_memory_leak_nothing),
         cmocka_unit_test(test_collab_accuracy_data_out_of_memory_leaks_nothing),
         cmocka_unit_test(test_collab_real_mode_loads_the_exits_with_the_weights),
         cmocka_unit_test(test_collab_real_mode_exits_out_of_memory_leaks_nothing),
