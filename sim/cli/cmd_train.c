@@ -76,7 +76,8 @@ static void help(FILE *out)
             "                     head (from the held-out residuals and how often the\n"
             "                     training plans select it): rarely seen heads fall back\n"
             "                     to the prior; stored in AGENT, `coinfer run\n"
-            "                     --pessimism` overrides it (default %g; 0: none)\n"
+            "                     --pessimism` overrides it (default %g with the model\n"
+            "                     prior, 0 with --prior none or --imitate; 0: none)\n"
             "  --imitate          behaviour cloning: learn to take the samples' plans (the\n"
             "                     cross-entropy of the plans' softmin against the taken\n"
             "                     one), not their costs (with --prior model the costs only\n"
@@ -92,8 +93,8 @@ static void help(FILE *out)
             "  --help, -h         this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 bad input or usage.\n",
-            DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH,
-            DEFAULT_LR, DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK, DEFAULT_PESSIMISM);
+            DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH, DEFAULT_LR,
+            DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK, DEFAULT_PESSIMISM);
 }
 
 struct bar {
@@ -132,7 +133,7 @@ int cli_train(int argc, char **argv)
     struct bar bar;
     struct core_err e;
     uint64_t v, every = 0;
-    bool quiet = false, every_given = false, keep_given = false;
+    bool quiet = false, every_given = false, keep_given = false, pessimism_given = false;
     int c;
     enum core_rc rc;
 
@@ -234,6 +235,7 @@ int cli_train(int argc, char **argv)
         case 'K':
             if (!cli_real_option("train", "--pessimism", optarg, 0, 1e6, &o.cfg.pessimism))
                 return 2;
+            pessimism_given = true;
             break;
         case 'M':
             if (!cli_whole_option("train", "--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))
@@ -270,6 +272,10 @@ int cli_train(int argc, char **argv)
         }
         o.cfg.best_heldout = false;
     }
+    /* Pessimism falls back to the prediction: none without one, nor for
+     * imitation, which fits no costs to take standard errors from. */
+    if (!pessimism_given && (o.cfg.prior != POLICY_PRIOR_MODEL || o.cfg.imitate))
+        o.cfg.pessimism = 0;
     o.sources = (const char *const *)(argv + optind);
     o.n_sources = (size_t)(argc - optind);
     o.every = every_given ? every : (o.cfg.steps >= 100 ? o.cfg.steps / 100 : 1);

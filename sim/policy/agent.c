@@ -332,11 +332,6 @@ enum core_rc policy_agent_set_pessimism(struct policy_agent *a, double k, struct
 
     if (!(k >= 0) || !isfinite(k))
         return core_err(e, CORE_E_INPUT, "pessimism %g is not finite and >= 0", k);
-    if (k > 0 && a->img.config.prior != POLICY_PRIOR_MODEL)
-        return core_err(e, CORE_E_INPUT,
-                        "pessimism %g needs an agent trained with the model "
-                        "prior (the prediction is what it falls back to)",
-                        k);
     for (i = 0; k > 0 && i < a->img.n_problems; i++)
         if (!a->img.parts[i].head_se)
             return core_err(e, CORE_E_INPUT,
@@ -344,6 +339,11 @@ enum core_rc policy_agent_set_pessimism(struct policy_agent *a, double k, struct
                             "which this agent does not carry (trained before format version 3: "
                             "train it again with coinfer train)",
                             k);
+    if (k > 0 && a->img.config.prior != POLICY_PRIOR_MODEL)
+        return core_err(e, CORE_E_INPUT,
+                        "pessimism %g needs an agent trained with the model "
+                        "prior (the prediction is what it falls back to)",
+                        k);
     a->img.config.pessimism = k;
     return CORE_OK;
 }

@@ -49,7 +49,7 @@ expect_match "... every sample" "$OUT" "^samples=$(sql "$s" "SELECT count(*) FRO
 expect_exit 0 "train without the prior, keeping the last weights, imitating" "$COINFER" train "$s" \
     --out "$a2" --steps 20 --seed 3 --prior none --keep last --imitate -q
 expect_eq "... recorded so" \
-    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last every=1 shrink=0.1 imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last every=1 shrink=0.1 imitate% pessimism=0' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
     "1"
 expect_exit 0 "... and that agent decides too" "$COINFER" run --policy rl --agent "$a2" \
     --db "$TMP/imitate.db" $SC
@@ -66,6 +66,9 @@ expect_exit 2 "--max-samples 0" "$COINFER" train "$s" --out "$TMP/n.agent" --max
 expect_match "... names the option" "$ERR" "--max-samples"
 expect_exit 2 "--pessimism -1" "$COINFER" train "$s" --out "$TMP/n.agent" --pessimism -1
 expect_match "... names the option" "$ERR" "--pessimism"
+expect_exit 2 "--pessimism 1 without the model prior" "$COINFER" train "$s" --out "$TMP/n.agent" \
+    --steps 2 --prior none --pessimism 1 -q
+expect_match "... says it needs the prior" "$ERR" "pessimism 1 needs the model prior"
 expect_eq "the pessimism is recorded with the settings (the default 64)" \
     "$(sql "$s" "SELECT settings LIKE '% pessimism=64' FROM trainings WHERE train_id = 1")" "1"
 expect_exit 0 "train --pessimism 0" "$COINFER" train "$s" --out "$TMP/k0.agent" --steps 200 \
