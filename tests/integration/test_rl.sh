@@ -102,6 +102,11 @@ expect_exit 0 "run --pessimism 64 overrides the agent's 0" "$COINFER" run --poli
 expect_eq "... the same decisions as the agent trained at 64" \
     "$(sql "$TMP/k64.db" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")" \
     "$(sql "$r" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")"
+expect_exit 0 "... and run at its own 0" "$COINFER" run --policy rl --agent "$TMP/k0.agent" \
+    --db "$TMP/k0.db" -q $SC
+expect_exit 1 "... it decides otherwise (the pessimism is applied)" test \
+    "$(sql "$TMP/k0.db" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")" = \
+    "$(sql "$r" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")"
 expect_exit 2 "--pessimism without --agent" "$COINFER" run --policy joint --pessimism 1 \
     --db "$TMP/x.db" $SC
 expect_match "... says it needs an agent" "$ERR" "--pessimism needs --agent"
