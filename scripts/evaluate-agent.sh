@@ -19,6 +19,8 @@
 #                      edge instance 70 % busy with background work, twice
 #                      the UEs): the data of both settings in one agent
 #   --agent FILE       skip collecting and training: evaluate this agent
+#   --pessimism K      rl decodes at pessimism K (default: the agent's own,
+#                      coinfer train's --pessimism)
 #   --policies LIST    the policies run beside rl on the held-out seeds, space-
 #                      separated (default "local split split-default joint
 #                      oracle"; `random` and `edge` overload default.xml's uplink
@@ -40,7 +42,7 @@ usage() {
 die() { echo "evaluate-agent: $1" >&2; exit "${2:-1}"; }
 
 out=results/agent-eval scenario=scenarios/default.xml train_seeds=5 test_seeds=10
-steps=1000 behaviour=joint split=0.2 option=0.1 contention=0 agent=
+steps=1000 behaviour=joint split=0.2 option=0.1 contention=0 agent= pessimism=()
 policies="local split split-default joint oracle"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --explore-option) option=${2:?}; shift 2 ;;
     --contention) contention=1; shift ;;
     --agent) agent=${2:?}; shift 2 ;;
+    --pessimism) pessimism=(--pessimism "${2:?}"); shift 2 ;;
     --policies) policies=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "evaluate-agent: unknown option '$1'" >&2; usage ;;
@@ -98,7 +101,7 @@ test_db() { # NAME SETS...: every policy on the held-out seeds into DIR/NAME.db
             "$COINFER" run "$scenario" --policy "$p" --seed $s --db "$out/$name.db" -q "$@" ||
                 die "$name: $p on seed $s failed"
         done
-        "$COINFER" run "$scenario" --policy rl --agent "$agent" --seed $s \
+        "$COINFER" run "$scenario" --policy rl --agent "$agent" "${pessimism[@]}" --seed $s \
             --db "$out/$name.db" -q "$@" || die "$name: rl on seed $s failed"
     done
 }

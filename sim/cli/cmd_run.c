@@ -44,8 +44,9 @@ static void help_policies(FILE *out)
 static void help(FILE *out)
 {
     fprintf(out,
-            "usage: coinfer run [SCENARIO] [--policy NAME] [--agent FILE] [--seed N]\n"
-            "                   [--set PATH=VALUE]... [--db FILE] [--trace] [--quiet]\n"
+            "usage: coinfer run [SCENARIO] [--policy NAME] [--agent FILE] [--pessimism K]\n"
+            "                   [--seed N] [--set PATH=VALUE]... [--db FILE] [--trace]\n"
+            "                   [--quiet]\n"
             "\n"
             "Run SCENARIO (default " DEFAULT_SCENARIO ") and record every inference (or\n"
             "request of a validation queue) in a SQLite results database, then print a\n"
@@ -55,6 +56,10 @@ static void help(FILE *out)
     fprintf(out,
             "  --agent FILE   the trained agent rl decides with (coinfer train writes it);\n"
             "                 with it, --policy all runs rl too\n"
+            "  --pessimism K  with --agent: decode with each learned correction counting\n"
+            "                 only by how much it exceeds K standard errors of its head\n"
+            "                 (default: the value the agent was trained with, coinfer\n"
+            "                 train --pessimism; 0: none)\n"
             "  --seed N       master seed (0 ... 2^64-1), overriding <simulation seed>\n"
             "                 (the same as --set simulation@seed=N)\n"
             "  --set PATH=VALUE  override one knob of the scenario, as the file would\n"
@@ -105,7 +110,7 @@ int cli_run(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"trace", no_argument, NULL, 't'},
         {"set", required_argument, NULL, 'S'},    {"agent", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
+        {"pessimism", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
     };
     struct run_options opt = {0};
     struct run_result *res = NULL;
@@ -116,7 +121,8 @@ int cli_run(int argc, char **argv)
     struct core_err e;
     const char *path = DEFAULT_SCENARIO, *policy = NULL, *agent_path = NULL;
     struct policy_agent *agent = NULL;
-    bool quiet = false;
+    bool quiet = false, pessimism_given = false;
+    double pessimism = 0;
     int c, code = 2;
     enum core_rc rc;
 
@@ -125,7 +131,7 @@ int cli_run(int argc, char **argv)
         return 1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:s:d:qhtS:a:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:s:d:qhtS:a:K:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             policy = optarg;
@@ -137,6 +143,11 @@ int cli_run(int argc, char **argv)
                 goto out_free;
             }
             agent_path = optarg;
+            break;
+        case 'K':
+            if (!cli_real_option("run", "--pessimism", optarg, 0, 1e6, &pessimism))
+                goto out_free;
+            pessimism_given = true;
             break;
         case 's':
             if (!cli_sets_seed(&sets, optarg, "run"))
@@ -182,8 +193,18 @@ int cli_run(int argc, char **argv)
     if (rc == CORE_OK && agent_path && io_config_kind(cfg) != IO_SCENARIO_COLLAB)
         rc = core_err(&e, CORE_E_USAGE, "--agent needs a collaborative scenario (%s is not)",
                       path);
+    if (pessimism_given && !agent_path) {
+        fprintf(stderr, "coinfer run: --pessimism needs --agent (see coinfer run --help)\n");
+        goto out_free;
+    }
     if (rc == CORE_OK && agent_path)
         rc = io_agent_read(agent_path, &agent, &e);
+    if (rc == CORE_OK && pessimism_given) {
+        struct core_err le = {0};
+
+        if (policy_agent_set_pessimism(agent, pessimism, &le) != CORE_OK)
+            rc = core_err(&e, CORE_E_INPUT, "%s:0: %s", agent_path, le.msg);
+    }
     if (rc == CORE_OK && io_config_kind(cfg) != IO_SCENARIO_COLLAB && opt.trace)
         rc = core_err(&e, CORE_E_USAGE, "--trace needs a collaborative scenario (%s is not)",
                       path);

@@ -1,8 +1,8 @@
 /*
  * cmd_train.c — `coinfer train SAMPLES.db... --out AGENT [--steps N]
  * [--seed S] [--batch B] [--hidden H] [--depth D] [--lr X]
- * [--conservative A] [--holdout F] [--threads T] [--every K] [--db FILE]
- * [--quiet]`: the learning agent trained offline on the samples of the
+ * [--conservative A] [--holdout F] [--threads T] [--every K] [--shrink L]
+ * [--pessimism K] [--db FILE] [--quiet]`: the learning agent trained offline on the samples of the
  * databases (run_train), written to AGENT. A progress bar with the step,
  * the loss, the held-out loss and regret and the ETA on stderr when it is
  * a terminal; the last line on stdout, for scripts:
@@ -29,6 +29,7 @@
 #define DEFAULT_HOLDOUT 0.1
 #define DEFAULT_SEED 1
 #define DEFAULT_SHRINK 0.1
+#define DEFAULT_PESSIMISM 64.0 /* chosen on default.xml's validation seeds 201, 202 (README) */
 
 static void help(FILE *out)
 {
@@ -37,8 +38,8 @@ static void help(FILE *out)
             "                     [--batch B] [--hidden H] [--depth D] [--lr X]\n"
             "                     [--conservative A] [--holdout F] [--threads T]\n"
             "                     [--prior model|none] [--keep best|last] [--every K]\n"
-            "                     [--shrink L] [--imitate] [--max-samples N] [--db FILE]\n"
-            "                     [--quiet]\n"
+            "                     [--shrink L] [--pessimism K] [--imitate]\n"
+            "                     [--max-samples N] [--db FILE] [--quiet]\n"
             "\n"
             "Train the learning agent offline on the training samples of the results\n"
             "databases (every complete collaborative run records them; its recorded\n"
@@ -70,6 +71,13 @@ static void help(FILE *out)
             "                     heads the network outputs, mean over the batch: heads\n"
             "                     the data rarely selects stay near zero, i.e. near the\n"
             "                     prior's (default %g)\n"
+            "  --pessimism K      the agent decodes with each learned correction counting\n"
+            "                     only by how much it exceeds K standard errors of its\n"
+            "                     head (from the held-out residuals and how often the\n"
+            "                     training plans select it): rarely seen heads fall back\n"
+            "                     to the prior; stored in AGENT, `coinfer run\n"
+            "                     --pessimism` overrides it (default %g with the model\n"
+            "                     prior, 0 with --prior none or --imitate; 0: none)\n"
             "  --imitate          behaviour cloning: learn to take the samples' plans (the\n"
             "                     cross-entropy of the plans' softmin against the taken\n"
             "                     one), not their costs (with --prior model the costs only\n"
@@ -85,8 +93,8 @@ static void help(FILE *out)
             "  --help, -h         this text\n"
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 bad input or usage.\n",
-            DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH,
-            DEFAULT_LR, DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK);
+            DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH, DEFAULT_LR,
+            DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK, DEFAULT_PESSIMISM);
 }
 
 struct bar {
@@ -116,6 +124,7 @@ int cli_train(int argc, char **argv)
         {"every", required_argument, NULL, 'e'}, {"db", required_argument, NULL, 'd'},
         {"prior", required_argument, NULL, 'p'}, {"keep", required_argument, NULL, 'k'},
         {"imitate", no_argument, NULL, 'I'}, {"shrink", required_argument, NULL, 'S'}, {"max-samples", required_argument, NULL, 'M'},
+        {"pessimism", required_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -124,7 +133,7 @@ int cli_train(int argc, char **argv)
     struct bar bar;
     struct core_err e;
     uint64_t v, every = 0;
-    bool quiet = false, every_given = false, keep_given = false;
+    bool quiet = false, every_given = false, keep_given = false, pessimism_given = false;
     int c;
     enum core_rc rc;
 
@@ -133,10 +142,11 @@ int cli_train(int argc, char **argv)
         .learning_rate = DEFAULT_LR, .hidden = DEFAULT_HIDDEN, .depth = DEFAULT_DEPTH,
         .conservative = DEFAULT_CONSERVATIVE, .holdout = DEFAULT_HOLDOUT, .threads = 1,
         .prior = POLICY_PRIOR_MODEL, .best_heldout = true, .shrink = DEFAULT_SHRINK,
+        .pessimism = DEFAULT_PESSIMISM,
     };
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:S:qh", longopts,
+    while ((c = getopt_long(argc, argv, ":o:n:s:b:H:D:l:c:f:t:e:d:p:k:IM:S:K:qh", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'o':
@@ -222,6 +232,11 @@ int cli_train(int argc, char **argv)
             if (!cli_real_option("train", "--shrink", optarg, 0, 1e6, &o.cfg.shrink))
                 return 2;
             break;
+        case 'K':
+            if (!cli_real_option("train", "--pessimism", optarg, 0, 1e6, &o.cfg.pessimism))
+                return 2;
+            pessimism_given = true;
+            break;
         case 'M':
             if (!cli_whole_option("train", "--max-samples", optarg, 1, UINT64_MAX, &o.max_samples))
                 return 2;
@@ -257,6 +272,10 @@ int cli_train(int argc, char **argv)
         }
         o.cfg.best_heldout = false;
     }
+    /* Pessimism falls back to the prediction: none without one, nor for
+     * imitation, which fits no costs to take standard errors from. */
+    if (!pessimism_given && (o.cfg.prior != POLICY_PRIOR_MODEL || o.cfg.imitate))
+        o.cfg.pessimism = 0;
     o.sources = (const char *const *)(argv + optind);
     o.n_sources = (size_t)(argc - optind);
     o.every = every_given ? every : (o.cfg.steps >= 100 ? o.cfg.steps / 100 : 1);

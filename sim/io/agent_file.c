@@ -1,13 +1,14 @@
 /*
  * agent_file.c — the learning agent (policy.h) to and from its file.
  *
- * The format, version 2 (version 1, without the prior, is still read:
- * its agents have none). Integers little-endian; f32 / f64 IEEE-754
- * binary32 / binary64 little-endian; a string is a u32 byte count and the
- * bytes, no NUL.
+ * The format, version 3 (versions 2, without the standard errors per head
+ * and the pessimism, and 1, without the prior either, are still read:
+ * their agents decode at pessimism 0 and refuse another). Integers
+ * little-endian; f32 / f64 IEEE-754 binary32 / binary64 little-endian; a
+ * string is a u32 byte count and the bytes, no NUL.
  *
  *   offset 0   magic "COINFERA" (8 bytes)
- *          8   u32 format version, 2
+ *          8   u32 format version, 3
  *         12   u32 0 (reserved)
  *         16   u64 payload bytes P
  *         24   the payload (P bytes):
@@ -15,7 +16,8 @@
  *                f64 learning rate, u32 hidden, u32 depth, f64 conservative,
  *                f64 holdout, u32 threads, then (not in version 1) u32 prior
  *                (enum policy_prior), u32 best held-out weights kept (0 or 1) and
- *                u32 imitation (0 or 1), f64 shrinkage;
+ *                u32 imitation (0 or 1), f64 shrinkage, then (not in versions
+ *                1 and 2) f64 pessimism (finite, >= 0);
  *                u32 problems N (1..1024), then N problems, each:
  *                  the action-space signature: string model (1..63 bytes),
  *                  string device (1..63), u32 state features S (1..4096),
@@ -31,7 +33,10 @@
  *                  feature means, S x f32 feature sds;
  *                  u64 weights W, W x f32 (every fc layer of the network,
  *                  weights (K, in) row-major then K biases, in order; W
- *                  must be what the signature, hidden and depth give)
+ *                  must be what the signature, hidden and depth give);
+ *                  then (not in versions 1 and 2) u64 heads H (what the
+ *                  signature gives), H x f32 each head's standard error
+ *                  (>= 0, +inf: no training plan selects it)
  *   24 + P     the SHA-256 of bytes 0 .. 24 + P - 1 as 64 lower-case hex
  *              digits; the file ends there
  *
@@ -51,8 +56,9 @@
 
 #define MAGIC "COINFERA"
 #define MAGIC_BYTES 8
-#define VERSION 2u
+#define VERSION 3u
 #define VERSION_NO_PRIOR 1u /* the oldest version read: no prior */
+#define VERSION_NO_SE 2u    /* the last version without standard errors and pessimism */
 #define HEADER_BYTES 24u
 #define SUM_BYTES 64u
 #define MAX_PROBLEMS 1024u
@@ -129,7 +135,7 @@ static void put_str(struct buf *w, const char *s)
     put(w, s, strlen(s));
 }
 
-static void put_part(struct buf *w, const struct policy_agent_part *pt)
+static void put_part(struct buf *w, const struct policy_agent_part *pt, uint32_t version)
 {
     const struct policy_agent_signature *sig = &pt->sig;
     uint32_t i, k;
@@ -167,6 +173,11 @@ static void put_part(struct buf *w, const struct policy_agent_part *pt)
     put_u64(w, pt->n_weights);
     for (size_t j = 0; j < pt->n_weights; j++)
         put_f32(w, pt->weights[j]);
+    if (version <= VERSION_NO_SE)
+        return;
+    put_u64(w, policy_agent_heads(sig));
+    for (size_t j = 0; j < policy_agent_heads(sig); j++)
+        put_f32(w, pt->head_se[j]);
 }
 
 enum core_rc io_agent_write(const struct policy_agent *a, const char *path, struct core_err *e)
@@ -177,11 +188,17 @@ enum core_rc io_agent_write(const struct policy_agent *a, const char *path, stru
     struct core_sha256 h;
     char sum[65];
     enum core_rc rc = CORE_OK;
+    uint32_t version = VERSION;
     FILE *f;
     size_t i;
 
+    /* An agent without standard errors (read from an older file) is written
+     * as version 2: what it carries, nothing made up. */
+    for (i = 0; i < img->n_problems; i++)
+        if (!img->parts[i].head_se)
+            version = VERSION_NO_SE;
     put(&w, MAGIC, MAGIC_BYTES);
-    put_u32(&w, VERSION);
+    put_u32(&w, version);
     put_u32(&w, 0);
     put_u64(&w, 0); /* the payload's size, set below */
     put_u64(&w, c->seed);
@@ -197,9 +214,11 @@ enum core_rc io_agent_write(const struct policy_agent *a, const char *path, stru
     put_u32(&w, c->best_heldout ? 1u : 0u);
     put_u32(&w, c->imitate ? 1u : 0u);
     put_f64(&w, c->shrink);
+    if (version > VERSION_NO_SE)
+        put_f64(&w, c->pessimism);
     put_u32(&w, (uint32_t)img->n_problems);
     for (i = 0; i < img->n_problems; i++)
-        put_part(&w, &img->parts[i]);
+        put_part(&w, &img->parts[i], version);
     if (w.nomem) {
         core_free(w.b);
         return core_err(e, CORE_E_NOMEM, "out of memory writing the agent file %s", path);
@@ -411,6 +430,24 @@ static void get_part(struct rd *r, const struct policy_train_config *c, size_t p
     }
     for (size_t j = 0; j < pt->n_weights; j++)
         pt->weights[j] = get_f32(r, "a weight");
+    if (r->version <= VERSION_NO_SE)
+        return;
+    nw = get_u64(r, "the head count");
+    if (!range(r, nw == policy_agent_heads(sig),
+               "problem %zu: %llu standard errors where its "
+               "network has %zu heads",
+               p, (unsigned long long)nw, policy_agent_heads(sig)) ||
+        !need(r, nw * 4, "the standard errors"))
+        return;
+    pt->head_se = core_malloc((size_t)nw * sizeof(float));
+    if (!pt->head_se) {
+        core_err(r->e, CORE_E_NOMEM, "out of memory reading %s", r->path);
+        r->bad = true;
+        r->rc = CORE_E_NOMEM;
+        return;
+    }
+    for (size_t j = 0; j < nw; j++)
+        pt->head_se[j] = get_f32(r, "a standard error");
 }
 
 /* The file's bytes (owned) after the checks of the header, size and sum. */
@@ -454,7 +491,7 @@ static enum core_rc read_checked(const char *path, unsigned char **out, size_t *
     }
     version = (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 |
               (uint32_t)b[11] << 24;
-    if (version != VERSION && version != VERSION_NO_PRIOR) {
+    if (version < VERSION_NO_PRIOR || version > VERSION) {
         rc = core_err(e, CORE_E_INPUT, "%s:0: agent file version %u; this coinfer reads "
                       "versions %u..%u", path, version, VERSION_NO_PRIOR, VERSION);
         goto out_free;
@@ -498,6 +535,7 @@ static void image_free(struct policy_agent_image *img)
         core_free(img->parts[i].state_mean);
         core_free(img->parts[i].state_sd);
         core_free(img->parts[i].weights);
+        core_free(img->parts[i].head_se);
     }
     core_free(img->parts);
 }
@@ -539,6 +577,8 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
         c->imitate = best == 1;
         c->shrink = get_f64(&r, "the shrinkage");
     }
+    if (version > VERSION_NO_SE)
+        c->pessimism = get_f64(&r, "the pessimism");
     n = get_u32(&r, "the problems");
     if (range(&r, n >= 1 && n <= MAX_PROBLEMS, "%u problems (1..%u)", n, MAX_PROBLEMS)) {
         img.parts = core_calloc(n, sizeof(*img.parts));

@@ -503,11 +503,14 @@ enum core_rc io_onnx_import(const char *path, uint64_t seed, struct nn_model **o
  * version, the training configuration, per problem the action-space
  * signature (model and device names, layers, options per side with their
  * labels, the family of cuts, state features), the feature and cost
- * normalisation and the weights, then a SHA-256 of it all (the layout:
- * agent_file.c, and README "The learning agent"). */
+ * normalisation, the weights and each head's standard error, then a
+ * SHA-256 of it all (the layout: agent_file.c, and README "The learning
+ * agent"). Version 3; versions 1 and 2 are still read. */
 
-/* Write agent a to path (created or truncated). CORE_E_IO naming path when
- * it cannot be written (it is then removed), CORE_E_NOMEM. */
+/* Write agent a to path (created or truncated): version 3, or version 2
+ * when a carries no standard errors (read from such a file). CORE_E_IO
+ * naming path when it cannot be written (it is then removed),
+ * CORE_E_NOMEM. */
 enum core_rc io_agent_write(const struct policy_agent *a, const char *path, struct core_err *e);
 
 /* Read the agent file at path into *out (owned, policy_agent_destroy; no

@@ -4,7 +4,10 @@
  * action-space signature, the normalisation and the weights), bound to a
  * scenario's problems after a check of their signature, and deciding: the
  * state's features normalised, the network run (batch 1, nn_model_forward),
- * the heads decoded by agent_head.c's programmes under the state's masks.
+ * the heads decoded by agent_head.c's programmes under the state's masks;
+ * with pessimism k > 0, each head the prediction's own plan does not
+ * select first costs k times its standard error more (policy.h,
+ * "Pessimism per plan").
  *
  * The network of a problem (agent_net_build): input (1, n_state, 1, 1),
  * depth fc layers of hidden units with bias and ReLU, then one fc layer
@@ -24,6 +27,8 @@ struct agent_problem {
     const struct compute_problem *p;  /* bound problem (borrowed; NULL: none) */
     struct policy_head head;          /* its heads over p's family (when bound) */
     float *x;                         /* [n_state] normalised features (owned) */
+    float *pess;                      /* [3 x heads] the outputs with the pessimism, zero
+                                         heads, the reference plan's counts (owned) */
 };
 
 struct policy_agent {
@@ -138,6 +143,7 @@ static void part_fini(struct policy_agent_part *pt)
     core_free(pt->state_mean);
     core_free(pt->state_sd);
     core_free(pt->weights);
+    core_free(pt->head_se);
 }
 
 void policy_agent_destroy(struct policy_agent *a)
@@ -153,6 +159,7 @@ void policy_agent_destroy(struct policy_agent *a)
             nn_model_destroy(a->prob[i].net);
             policy_head_fini(&a->prob[i].head);
             core_free(a->prob[i].x);
+            core_free(a->prob[i].pess);
         }
     }
     core_free(a->img.parts);
@@ -224,6 +231,17 @@ static enum core_rc check_part(const struct policy_agent_image *img, size_t i,
     for (j = 0; j < pt->n_weights; j++)
         if (!isfinite(pt->weights[j]))
             return core_err(e, CORE_E_INPUT, "problem %zu: weight %zu is not finite", i, j);
+    for (j = 0; pt->head_se && j < policy_agent_heads(sig); j++)
+        if (!(pt->head_se[j] >= 0))
+            return core_err(e, CORE_E_INPUT,
+                            "problem %zu: head %zu's standard error %g is not "
+                            ">= 0",
+                            i, j, pt->head_se[j]);
+    if (!pt->head_se && img->config.pessimism > 0)
+        return core_err(e, CORE_E_INPUT,
+                        "problem %zu: pessimism %g without standard errors "
+                        "per head",
+                        i, img->config.pessimism);
     return CORE_OK;
 }
 
@@ -244,6 +262,12 @@ enum core_rc policy_agent_create(const struct policy_agent_image *img, struct po
     if (img->config.prior >= POLICY_PRIOR_COUNT)
         return core_err(e, CORE_E_INPUT, "prior %u is not one of 0..%d", img->config.prior,
                         POLICY_PRIOR_COUNT - 1);
+    if (!(img->config.pessimism >= 0) || !isfinite(img->config.pessimism))
+        return core_err(e, CORE_E_INPUT, "pessimism %g is not finite and >= 0",
+                        img->config.pessimism);
+    if (img->config.pessimism > 0 && img->config.prior != POLICY_PRIOR_MODEL)
+        return core_err(e, CORE_E_INPUT, "pessimism %g needs the model prior",
+                        img->config.pessimism);
     for (i = 0; i < img->n_problems; i++) {
         rc = check_part(img, i, e);
         if (rc != CORE_OK)
@@ -265,20 +289,25 @@ enum core_rc policy_agent_create(const struct policy_agent_image *img, struct po
     for (i = 0; i < img->n_problems; i++) {
         const struct policy_agent_part *src = &img->parts[i];
         struct policy_agent_part *pt = &a->img.parts[i];
-        const size_t ns = src->sig.n_state;
+        const size_t ns = src->sig.n_state, nh = policy_agent_heads(&src->sig);
 
         *pt = *src;
         pt->state_mean = core_malloc(ns * sizeof(float));
         pt->state_sd = core_malloc(ns * sizeof(float));
         pt->weights = core_malloc(src->n_weights * sizeof(float));
+        pt->head_se = src->head_se ? core_malloc(nh * sizeof(float)) : NULL;
         a->prob[i].x = core_malloc(ns * sizeof(float));
-        if (!pt->state_mean || !pt->state_sd || !pt->weights || !a->prob[i].x) {
+        a->prob[i].pess = core_malloc(3 * nh * sizeof(float));
+        if (!pt->state_mean || !pt->state_sd || !pt->weights || !a->prob[i].x || !a->prob[i].pess ||
+            (src->head_se && !pt->head_se)) {
             rc = core_err(e, CORE_E_NOMEM, "out of memory for an agent's problem %zu", i);
             goto out_destroy;
         }
         memcpy(pt->state_mean, src->state_mean, ns * sizeof(float));
         memcpy(pt->state_sd, src->state_sd, ns * sizeof(float));
         memcpy(pt->weights, src->weights, src->n_weights * sizeof(float));
+        if (src->head_se)
+            memcpy(pt->head_se, src->head_se, nh * sizeof(float));
         rc = policy_agent_net_build(&pt->sig, img->config.hidden, img->config.depth, 1, 0,
                                     &a->prob[i].net, e);
         if (rc != CORE_OK)
@@ -295,6 +324,64 @@ out_destroy:
 const struct policy_agent_image *policy_agent_image(const struct policy_agent *a)
 {
     return &a->img;
+}
+
+enum core_rc policy_agent_set_pessimism(struct policy_agent *a, double k, struct core_err *e)
+{
+    size_t i;
+
+    if (!(k >= 0) || !isfinite(k))
+        return core_err(e, CORE_E_INPUT, "pessimism %g is not finite and >= 0", k);
+    for (i = 0; k > 0 && i < a->img.n_problems; i++)
+        if (!a->img.parts[i].head_se)
+            return core_err(e, CORE_E_INPUT,
+                            "pessimism %g needs each head's standard error, "
+                            "which this agent does not carry (trained before format version 3: "
+                            "train it again with coinfer train)",
+                            k);
+    if (k > 0 && a->img.config.prior != POLICY_PRIOR_MODEL)
+        return core_err(e, CORE_E_INPUT,
+                        "pessimism %g needs an agent trained with the model "
+                        "prior (the prediction is what it falls back to)",
+                        k);
+    a->img.config.pessimism = k;
+    return CORE_OK;
+}
+
+double policy_agent_pessimism(const struct policy_agent *a)
+{
+    return a->img.config.pessimism;
+}
+
+/* The network's outputs out[] with pessimism k > 0 (policy.h, "Pessimism
+ * per plan"), for ap's head whose masks and prior are set: the reference
+ * plan, the prior's alone (joint's), decoded; then into ap->pess each
+ * output plus k x its head's standard error se[] (at most
+ * POLICY_AGENT_PENALTY_MAX) where the reference plan does not select the
+ * head. NULL when no plan is valid. */
+static const float *pessimise(struct agent_problem *ap, const float *out, const float *se, double k)
+{
+    struct policy_head *h = &ap->head;
+    const size_t n = h->n_heads;
+    float *dst = ap->pess, *zero = ap->pess + n, *sel = ap->pess + 2 * n;
+    struct compute_plan ref;
+    double v;
+    size_t j;
+
+    memset(zero, 0, n * sizeof(*zero));
+    if (!policy_head_decode(h, policy_head_effective(h, zero), &ref, &v))
+        return NULL;
+    memset(sel, 0, n * sizeof(*sel));
+    policy_head_value(h, zero, policy_head_cut_of(h, &ref), &ref, sel, 1.0);
+    for (j = 0; j < n; j++) {
+        const double pen = k * (double)se[j];
+
+        dst[j] = sel[j] != 0
+                     ? out[j]
+                     : (float)((double)out[j] +
+                               (pen < POLICY_AGENT_PENALTY_MAX ? pen : POLICY_AGENT_PENALTY_MAX));
+    }
+    return dst;
 }
 
 size_t policy_agent_n_problems(const struct policy_agent *a)
@@ -425,7 +512,10 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
                                  const struct compute_state *st, struct compute_plan *out,
                                  struct core_err *e)
 {
+    const double k = a->img.config.pessimism;
+    const struct policy_agent_part *pt;
     struct agent_problem *ap;
+    const float *heads;
     enum core_rc rc;
     double v;
 
@@ -433,16 +523,17 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
         return core_err(e, CORE_E_RUNTIME, "agent problem %u is not bound to a scenario's "
                         "problem", problem);
     ap = &a->prob[problem];
-    policy_agent_normalise(&a->img.parts[problem], state, ap->x);
+    pt = &a->img.parts[problem];
+    policy_agent_normalise(pt, state, ap->x);
     rc = nn_model_forward(ap->net, ap->x, 1, e);
     if (rc != CORE_OK)
         return rc;
+    heads = nn_model_output(ap->net);
     policy_head_masks(&ap->head, st);
-    policy_head_prior(&ap->head, st,
-                      a->img.parts[problem].cost_mean - a->img.parts[problem].prior_shift,
-                      a->img.parts[problem].cost_sd);
-    if (!policy_head_decode(&ap->head, policy_head_effective(&ap->head, nn_model_output(ap->net)),
-                            out, &v))
+    policy_head_prior(&ap->head, st, pt->cost_mean - pt->prior_shift, pt->cost_sd);
+    if (k > 0)
+        heads = pessimise(ap, heads, pt->head_se, k);
+    if (!heads || !policy_head_decode(&ap->head, policy_head_effective(&ap->head, heads), out, &v))
         return core_err(e, CORE_E_RUNTIME, "agent problem %s on %s: no plan runs every layer on "
                         "a supported, available option%s", a->img.parts[problem].sig.model,
                         a->img.parts[problem].sig.device,

@@ -25,8 +25,11 @@
  * stopping: a network that only overfits stays as it started, which with
  * the model prior is joint). With the model prior, the heads scored are
  * the network's plus the prior under the sample's state (agent_prior.c)
- * and the last layer starts at zero. Nothing here depends on the wall
- * clock or on the thread count beyond the nn module's passes.
+ * and the last layer starts at zero. Last, each head's standard error
+ * (policy.h, "Pessimism per plan") from the kept weights: the mean squared
+ * residual on the held-out samples over the head's information (the sum of
+ * its squared counts over the training part's plans). Nothing here depends
+ * on the wall clock or on the thread count beyond the nn module's passes.
  */
 #include "policy/policy_int.h"
 
@@ -96,6 +99,8 @@ static enum core_rc check_config(const struct policy_train_config *c, struct cor
     if (c->prior >= POLICY_PRIOR_COUNT)
         return core_err(e, CORE_E_INPUT, "prior %u is not one of 0..%d", c->prior,
                         POLICY_PRIOR_COUNT - 1);
+    if (!(c->pessimism >= 0) || !isfinite(c->pessimism))
+        return core_err(e, CORE_E_INPUT, "pessimism %g must be >= 0 and finite", c->pessimism);
     return CORE_OK;
 }
 
@@ -110,6 +115,7 @@ static void trainer_fini(struct trainer *t)
         core_free(p->part.state_mean);
         core_free(p->part.state_sd);
         core_free(p->part.weights);
+        core_free(p->part.head_se);
         core_free(p->idx);
         nn_optim_destroy(p->optim);
         nn_train_destroy(p->train);
@@ -544,6 +550,73 @@ static enum core_rc evaluate_and_keep(struct trainer *t, struct policy_train_ste
     return CORE_OK;
 }
 
+/* Each head's standard error of problem p (policy.h, "Pessimism per
+ * plan") into p->part.head_se, from the network's kept weights (loaded into
+ * it here: training is over). */
+static enum core_rc head_errors(struct trainer *t, struct tprob *p, struct core_err *e)
+{
+    const struct policy_train_config *c = t->cfg;
+    const size_t ns = p->ap->n_state, heads = p->head.n_heads;
+    /* the residuals' samples: held out, else the training part */
+    const size_t from = p->n_hold > 0 ? 0 : p->n_hold, to = p->n_hold > 0 ? p->n_hold : p->n;
+    double *info, sq = 0;
+    float *cnt;
+    size_t at, b, j, n_sq = 0;
+
+    p->part.head_se = core_malloc(heads * sizeof(float));
+    info = core_calloc(heads, sizeof(*info));
+    cnt = core_calloc(2 * heads, sizeof(*cnt)); /* the counts, then zero heads to read */
+    if (!p->part.head_se || !info || !cnt) {
+        core_free(info);
+        core_free(cnt);
+        return core_err(e, CORE_E_NOMEM, "out of memory for %zu heads' standard errors", heads);
+    }
+    if (p->best_w)
+        policy_agent_net_weights(p->net, p->best_w, true);
+    for (at = from; at < to; at += c->batch) {
+        const size_t n = to - at < c->batch ? to - at : c->batch;
+        const float *out;
+        enum core_rc rc;
+
+        memset(p->x, 0, c->batch * ns * sizeof(*p->x));
+        for (b = 0; b < n; b++)
+            policy_agent_normalise(&p->part, t->samples[p->idx[at + b]].state, p->x + b * ns);
+        rc = nn_model_forward(p->net, p->x, c->threads, e);
+        if (rc != CORE_OK) {
+            core_free(info);
+            core_free(cnt);
+            return rc;
+        }
+        out = nn_model_output(p->net);
+        for (b = 0; b < n; b++) {
+            const size_t k = p->idx[at + b];
+            const struct policy_sample *sm = &t->samples[k];
+            const double q = policy_head_value(&p->head, item_heads(p, sm, out + b * heads),
+                                               t->cut[k], &sm->plan, NULL, 0);
+            const double r = q - (sm->cost - p->part.cost_mean) / p->part.cost_sd;
+
+            if (isfinite(r)) {
+                sq += r * r;
+                n_sq++;
+            }
+        }
+    }
+    for (b = p->n_hold; b < p->n; b++) {
+        const size_t k = p->idx[b];
+
+        memset(cnt, 0, heads * sizeof(*cnt));
+        policy_head_value(&p->head, cnt + heads, t->cut[k], &t->samples[k].plan, cnt, 1.0);
+        for (j = 0; j < heads; j++)
+            info[j] += (double)cnt[j] * (double)cnt[j];
+    }
+    for (j = 0; j < heads; j++)
+        p->part.head_se[j] =
+            info[j] > 0 ? (float)sqrt((n_sq ? sq / (double)n_sq : 0) / info[j]) : INFINITY;
+    core_free(info);
+    core_free(cnt);
+    return CORE_OK;
+}
+
 /* The agent of the trained networks, bound to the problems. */
 static enum core_rc finish(struct trainer *t, struct policy_agent **out, struct core_err *e)
 {
@@ -558,6 +631,9 @@ static enum core_rc finish(struct trainer *t, struct policy_agent **out, struct 
     for (i = 0; i < t->n_problems && rc == CORE_OK; i++) {
         struct tprob *p = &t->tp[i];
 
+        rc = head_errors(t, p, e);
+        if (rc != CORE_OK)
+            break;
         p->part.n_weights = policy_agent_n_weights(&p->part.sig, t->cfg->hidden, t->cfg->depth);
         p->part.weights = core_malloc(p->part.n_weights * sizeof(float));
         if (!p->part.weights) {

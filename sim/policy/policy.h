@@ -366,7 +366,29 @@ enum core_rc policy_action_plan(const struct compute_problem *p, const int32_t *
  * mean miss of it (agent_prior.c): Q = prior + network. Shrinkage adds
  * lambda x the squared outputs to the training loss; imitation keeps only
  * the second term (at alpha 1); best_heldout keeps the weights of least
- * held-out loss (the fit's, without the penalty). */
+ * held-out loss (the fit's, without the penalty).
+ *
+ * Pessimism per plan. After training, each head j gets a standard error
+ * se_j = sigma / sqrt(I_j), normalised units: sigma^2 the mean squared
+ * residual Q(s, a) - y of the kept weights on the held-out samples (on the
+ * training part when none is held out), I_j = sum over the training part
+ * of x_bj^2, x_bj how many times sample b's plan selects head j (its bytes
+ * over the scale for the byte heads): the least-squares standard error of
+ * a coefficient fitted on its own. A head no training plan selects has
+ * se = +inf. At decode, with pessimism k > 0 (model prior only), the
+ * reference plan R is the prior's alone (joint's plan under the state),
+ * and every head R does not select costs k se_j more (x its count or
+ * bytes, as the head itself): a plan is taken over R only where its
+ * estimated gain exceeds k times the standard errors of the heads it
+ * changes, so corrections the data cannot tell from noise (heads seen
+ * rarely) leave R, the prediction's plan. A lower confidence bound on the
+ * gain, invariant to the heads' own indeterminacy (a constant moved
+ * between cut heads and a layer's option heads changes no plan's value,
+ * and changes no plan's penalty), and additive: the decode stays exact
+ * (two runs of the same programme). */
+
+#define POLICY_AGENT_PENALTY_MAX 1e6 /* the pessimism of one head at most (normalised units:
+                                        no plan's value comes near it) */
 
 #define POLICY_AGENT_CLIP 8.0        /* normalised features are clipped to +-this */
 #define POLICY_AGENT_NAME_MAX 64     /* model and device names kept, NUL included */
@@ -433,6 +455,10 @@ struct policy_train_config {
                              softmin distribution against the sample's plan (the conservative
                              term at alpha 1, `conservative` unused); the costs are read only
                              to scale the model prior, when there is one */
+    double pessimism;     /* k >= 0, the decode's default ("Pessimism per plan"; 0: none;
+                             > 0 needs the model prior; policy_agent_set_pessimism changes
+                             it). Training does not read it (its held-out regret decodes at
+                             k = 0) */
 };
 
 /* Where training stands (every `every` steps, and after the last). */
@@ -493,6 +519,14 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
                                  const struct compute_state *st, struct compute_plan *out,
                                  struct core_err *e);
 
+/* Decode with pessimism k (finite, >= 0; see "Pessimism per plan") from now
+ * on. CORE_E_INPUT when k is out of range, or k > 0 and the agent has no
+ * model prior, or a problem of it carries no standard errors (a file of
+ * format version 2 or older: retrain it). */
+enum core_rc policy_agent_set_pessimism(struct policy_agent *a, double k, struct core_err *e);
+/* The pessimism the agent decodes with. */
+double policy_agent_pessimism(const struct policy_agent *a);
+
 /* What an agent is, as its file holds it (io/agent_file.c): its
  * configuration and, per problem, the action-space signature, the feature
  * and cost normalisation and the weights. */
@@ -524,6 +558,10 @@ struct policy_agent_part {
                                           from it (0 without a prior) */
     size_t n_weights;                  /* floats of weights[] */
     float *weights;                    /* every fc layer's weights then bias, in order */
+    float *head_se;                    /* [policy_agent_heads(&sig)] each head's standard
+                                          error, normalised units, >= 0 (+inf: no training
+                                          plan selects it); NULL: none (a file of format
+                                          version 2 or older), pessimism unavailable */
 };
 
 struct policy_agent_image {

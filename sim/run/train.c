@@ -506,12 +506,12 @@ enum core_rc run_train(const struct run_train_options *o, struct run_train_resul
 
         snprintf(settings, sizeof(settings),
                  "batch=%u learning_rate=%g hidden=%u depth=%u conservative=%g holdout=%g "
-                 "threads=%d prior=%s keep=%s every=%llu shrink=%g%s max_samples=%llu",
+                 "threads=%d prior=%s keep=%s every=%llu shrink=%g%s max_samples=%llu pessimism=%g",
                  (unsigned)c->batch, c->learning_rate, (unsigned)c->hidden, (unsigned)c->depth,
                  c->conservative, c->holdout, c->threads,
-                 policy_prior_name((enum policy_prior)c->prior),
-                 c->best_heldout ? "best" : "last", (unsigned long long)o->every, c->shrink,
-                 c->imitate ? " imitate" : "", (unsigned long long)o->max_samples);
+                 policy_prior_name((enum policy_prior)c->prior), c->best_heldout ? "best" : "last",
+                 (unsigned long long)o->every, c->shrink, c->imitate ? " imitate" : "",
+                 (unsigned long long)o->max_samples, c->pessimism);
         sources = sources_text(o);
         info = (struct db_training_info){o->out_path, sources ? sources : "", l.n_samples,
                                          c->seed, c->steps, settings, o->version};

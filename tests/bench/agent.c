@@ -9,12 +9,14 @@
  * model the medians over the batches:
  *
  *   agent [--decisions N] [--batches B] [--hidden H] [--depth D] [--prior model|none]
+ *         [--pessimism K]
  *
  * (the prior: `coinfer train`'s default, model, adds computing the
- * prediction's heads to each decision)
+ * prediction's heads to each decision; pessimism K > 0, with the model
+ * prior, a second decode: the prediction's plan first)
  *
- *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 prior=model agent_ns=<ns>
- *     joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
+ *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 prior=model pessimism=0
+ *     agent_ns=<ns> joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
  */
 #include "compute/compute.h"
 #include "nn/nn.h"
@@ -77,6 +79,7 @@ int main(int argc, char **argv)
 {
     static const enum nn_zoo_model zoo[] = {NN_ZOO_VGG16, NN_ZOO_RESNET18};
     long decisions = 1000, batches = 7, hidden = 64, depth = 2;
+    double pessimism = 0;
     enum policy_prior prior = POLICY_PRIOR_MODEL;
     struct core_err err = {0};
     struct core_rng *r;
@@ -96,12 +99,14 @@ int main(int argc, char **argv)
             hidden = atol(argv[++a]);
         } else if (strcmp(argv[a], "--depth") == 0 && a + 1 < argc) {
             depth = atol(argv[++a]);
+        } else if (strcmp(argv[a], "--pessimism") == 0 && a + 1 < argc) {
+            pessimism = atof(argv[++a]);
         } else if (strcmp(argv[a], "--prior") == 0 && a + 1 < argc &&
                    policy_prior_parse(argv[a + 1], &prior)) {
             a++;
         } else {
             fprintf(stderr, "usage: agent [--decisions N] [--batches B] [--hidden H] "
-                            "[--depth D] [--prior model|none]\n");
+                            "[--depth D] [--prior model|none] [--pessimism K]\n");
             return 2;
         }
     }
@@ -166,6 +171,10 @@ int main(int argc, char **argv)
             return 1;
         }
         train_s = core_wall_s() - t0;
+        if (policy_agent_set_pessimism(ag, pessimism, &err) != CORE_OK) {
+            fprintf(stderr, "agent: %s\n", err.msg);
+            return 2;
+        }
         for (i = 0; i < decisions; i++) {
             random_state(&states[i], r, &p);
             features(&states[i], &p, feat + i * N_STATE);
@@ -194,15 +203,15 @@ int main(int argc, char **argv)
         }
         qsort(agent_s, (size_t)batches, sizeof(agent_s[0]), cmp_double);
         qsort(joint_s, (size_t)batches, sizeof(joint_s[0]), cmp_double);
-        printf("model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld prior=%s "
-               "agent_ns=%.0f joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f "
-               "mean_n_ue=%.1f\n",
-               nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
-               policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
-               policy_prior_name(prior),
-               agent_s[batches / 2] * 1e9, joint_s[batches / 2] * 1e9,
-               agent_s[batches / 2] / joint_s[batches / 2], (double)cfg.steps / train_s,
-               sink / (double)(2 * decisions * batches));
+        printf(
+            "model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld prior=%s "
+            "pessimism=%g agent_ns=%.0f joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f "
+            "mean_n_ue=%.1f\n",
+            nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
+            policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
+            policy_prior_name(prior), pessimism, agent_s[batches / 2] * 1e9,
+            joint_s[batches / 2] * 1e9, agent_s[batches / 2] / joint_s[batches / 2],
+            (double)cfg.steps / train_s, sink / (double)(2 * decisions * batches));
         policy_agent_destroy(ag);
         policy_solver_destroy(rnd);
         policy_solver_destroy(joint);

@@ -49,7 +49,7 @@ expect_match "... every sample" "$OUT" "^samples=$(sql "$s" "SELECT count(*) FRO
 expect_exit 0 "train without the prior, keeping the last weights, imitating" "$COINFER" train "$s" \
     --out "$a2" --steps 20 --seed 3 --prior none --keep last --imitate -q
 expect_eq "... recorded so" \
-    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last every=1 shrink=0.1 imitate%' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
+    "$(sql "$s" "SELECT settings LIKE '%prior=none keep=last every=1 shrink=0.1 imitate% pessimism=0' FROM trainings ORDER BY train_id DESC LIMIT 1")" \
     "1"
 expect_exit 0 "... and that agent decides too" "$COINFER" run --policy rl --agent "$a2" \
     --db "$TMP/imitate.db" $SC
@@ -64,6 +64,19 @@ expect_exit 2 "--shrink -1" "$COINFER" train "$s" --out "$TMP/n.agent" --shrink 
 expect_match "... names the option" "$ERR" "--shrink"
 expect_exit 2 "--max-samples 0" "$COINFER" train "$s" --out "$TMP/n.agent" --max-samples 0
 expect_match "... names the option" "$ERR" "--max-samples"
+expect_exit 2 "--pessimism -1" "$COINFER" train "$s" --out "$TMP/n.agent" --pessimism -1
+expect_match "... names the option" "$ERR" "--pessimism"
+expect_exit 2 "--pessimism 1 without the model prior" "$COINFER" train "$s" --out "$TMP/n.agent" \
+    --steps 2 --prior none --pessimism 1 -q
+expect_match "... says it needs the prior" "$ERR" "pessimism 1 needs the model prior"
+expect_eq "the pessimism is recorded with the settings (the default 64)" \
+    "$(sql "$s" "SELECT settings LIKE '% pessimism=64' FROM trainings WHERE train_id = 1")" "1"
+expect_exit 0 "train --pessimism 0" "$COINFER" train "$s" --out "$TMP/k0.agent" --steps 200 \
+    --seed 3 --pessimism 0 -q
+# bytes 108..115 of the file hold the pessimism (agent_file.c), the last 64 the checksum
+expect_exit 0 "... differs from the default's file only in the pessimism and the checksum" \
+    cmp <(head -c -64 "$a1" | tail -c +117) <(head -c -64 "$TMP/k0.agent" | tail -c +117)
+expect_exit 1 "... which it holds" cmp -s <(head -c 116 "$a1") <(head -c 116 "$TMP/k0.agent")
 
 # rl decides.
 r="$TMP/rl.db"
@@ -82,6 +95,29 @@ expect_eq "... eleven policies, rl last" \
 expect_match "the summary has a column for rl" "$OUT" "^policy .* rl"
 expect_eq "rl saw the same requests as joint (common random numbers)" \
     "$(sql "$all" "SELECT count(DISTINCT n) FROM (SELECT count(*) AS n FROM inferences GROUP BY run_id)")" "1"
+
+# The pessimism: an agent trained at 0 and run at 64 decides as the one trained at 64.
+expect_exit 0 "run --pessimism 64 overrides the agent's 0" "$COINFER" run --policy rl \
+    --agent "$TMP/k0.agent" --pessimism 64 --db "$TMP/k64.db" -q $SC
+expect_eq "... the same decisions as the agent trained at 64" \
+    "$(sql "$TMP/k64.db" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")" \
+    "$(sql "$r" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")"
+expect_exit 0 "... and run at its own 0" "$COINFER" run --policy rl --agent "$TMP/k0.agent" \
+    --db "$TMP/k0.db" -q $SC
+expect_exit 1 "... it decides otherwise (the pessimism is applied)" test \
+    "$(sql "$TMP/k0.db" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")" = \
+    "$(sql "$r" "SELECT group_concat(split || ue_alloc || edge_alloc, ';') FROM (SELECT * FROM inferences ORDER BY inference_id)")"
+expect_exit 2 "--pessimism without --agent" "$COINFER" run --policy joint --pessimism 1 \
+    --db "$TMP/x.db" $SC
+expect_match "... says it needs an agent" "$ERR" "--pessimism needs --agent"
+expect_exit 2 "--pessimism -1" "$COINFER" run --policy rl --agent "$a1" --pessimism -1 \
+    --db "$TMP/x.db" $SC
+expect_match "... names the option" "$ERR" "--pessimism"
+expect_exit 2 "--pessimism on an agent file of format version 1 (no standard errors)" \
+    "$COINFER" run --policy rl --agent tests/data/agents/tiny.agent --pessimism 1 \
+    --db "$TMP/x.db" $SC
+expect_match "... names the file and says to train it again" "$ERR" \
+    "tests/data/agents/tiny.agent:0: .*train it again"
 
 # What a user can get wrong.
 expect_exit 2 "rl without an agent is a usage error" "$COINFER" run --policy rl --db "$TMP/x.db" $SC

@@ -1,6 +1,7 @@
 /*
  * test_agent_file.c — the agent file (sim/io/agent_file.c): an agent read
- * back decides exactly as the one written; two trainings with one seed
+ * back decides exactly as the one written (its standard errors per head and
+ * pessimism too); two trainings with one seed
  * write identical bytes (another seed other bytes); a truncated, corrupted
  * (checksum), foreign, wrong-version or over-long file, and one whose
  * records are out of range under a valid checksum, are each a clear
@@ -142,6 +143,7 @@ static void test_read_back_agent_decides_as_the_written_one(void **state)
 
     fixture_make(x);
     a = train(x, 3);
+    assert_core_rc(policy_agent_set_pessimism(a, 1.5, &err), CORE_OK);
     snprintf(path, sizeof(path), "%s/a.agent", x->dir);
     assert_core_rc(io_agent_write(a, path, &err), CORE_OK);
     assert_true(io_file_is_agent(path));
@@ -164,7 +166,11 @@ static void test_read_back_agent_decides_as_the_written_one(void **state)
             const struct policy_agent_part *pa = &policy_agent_image(a)->parts[q];
 
             assert_true(policy_agent_image(b)->parts[q].prior_shift == pa->prior_shift);
+            assert_int_equal(memcmp(policy_agent_image(b)->parts[q].head_se, pa->head_se,
+                                    policy_agent_heads(&pa->sig) * sizeof(float)),
+                             0);
         }
+        assert_true(cb->pessimism == 1.5);
     }
     for (i = 0; i < 2; i++)
         assert_core_rc(policy_agent_bind(b, (size_t)i, &x->p[i], N_STATE, &err), CORE_OK);
@@ -287,9 +293,9 @@ static void test_every_corruption_is_a_clear_error(void **state)
     assert_bad(bad, "not an agent file");
     /* another version */
     memcpy(c, b, n);
-    c[8] = 3;
+    c[8] = 4;
     spit(bad, c, n);
-    assert_bad(bad, "version 3; this coinfer reads versions 1..2");
+    assert_bad(bad, "version 4; this coinfer reads versions 1..3");
     /* a prior that does not exist */
     memcpy(c, b, n);
     c[24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4] = 7;
@@ -310,9 +316,27 @@ static void test_every_corruption_is_a_clear_error(void **state)
     spit_summed(bad, c, n);
     assert_bad(bad, "weights where its network has");
     memcpy(c, b, n);
-    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8, 0, 4);
+    memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8 + 8, 0, 4);
     spit_summed(bad, c, n);
     assert_bad(bad, "0 problems");
+    /* a pessimism out of range (version 3's f64 after the shrinkage) */
+    memcpy(c, b, n);
+    {
+        const double k = -1;
+
+        memcpy(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8, &k, 8);
+    }
+    spit_summed(bad, c, n);
+    assert_bad(bad, "pessimism -1");
+    /* the last problem's last standard error (the last f32 before the
+     * checksum) NaN, then negative */
+    memcpy(c, b, n);
+    memcpy(c + n - 64 - 4, &(float){NAN}, 4);
+    spit_summed(bad, c, n);
+    assert_bad(bad, "standard error");
+    memcpy(c + n - 64 - 4, &(float){-1.0f}, 4);
+    spit_summed(bad, c, n);
+    assert_bad(bad, "standard error -1 is not >= 0");
     /* a missing file, a directory */
     snprintf(bad, sizeof(bad), "%s/none.agent", x->dir);
     assert_bad(bad, "");
@@ -324,7 +348,9 @@ static void test_every_corruption_is_a_clear_error(void **state)
 }
 
 /* The fixture written by this format's first version (3-layer chain, 2
- * options a side, 2 features) still reads: the format is stable. */
+ * options a side, 2 features) still reads: the format is stable. Written
+ * back, it is a version 2 file (it has no standard errors to write), which
+ * reads as the same agent, at pessimism 0, refusing another. */
 static void test_a_version_1_file_still_reads(void **state)
 {
     struct policy_agent *a = NULL;
@@ -334,6 +360,28 @@ static void test_a_version_1_file_still_reads(void **state)
     assert_int_equal(policy_agent_n_state(a, 0), 2);
     assert_int_equal(policy_agent_image(a)->parts[0].sig.n_layers, 3);
     assert_int_equal(policy_agent_image(a)->config.prior, POLICY_PRIOR_NONE);
+    assert_null(policy_agent_image(a)->parts[0].head_se);
+    {
+        struct testutil_dir *d = testutil_dir_create("agent-v2", "v2.agent");
+        struct policy_agent *b = NULL;
+        unsigned char *bytes;
+        size_t n;
+
+        assert_core_rc(io_agent_write(a, d->path, &err), CORE_OK);
+        bytes = slurp(d->path, &n);
+        assert_int_equal(bytes[8], 2);
+        test_free(bytes);
+        assert_core_rc(io_agent_read(d->path, &b, &err), CORE_OK);
+        assert_null(policy_agent_image(b)->parts[0].head_se);
+        assert_true(policy_agent_pessimism(b) == 0);
+        assert_core_rc(policy_agent_set_pessimism(b, 1, &err), CORE_E_INPUT);
+        assert_int_equal(memcmp(policy_agent_image(b)->parts[0].weights,
+                                policy_agent_image(a)->parts[0].weights,
+                                policy_agent_image(a)->parts[0].n_weights * sizeof(float)),
+                         0);
+        policy_agent_destroy(b);
+        testutil_dir_destroy(d);
+    }
     policy_agent_destroy(a);
 }
 

@@ -278,6 +278,9 @@ static void test_training_settings_and_problems_out_of_range_are_clear_errors(vo
     BAD_CFG(conservative, INFINITY, "conservative weight");
     BAD_CFG(holdout, NAN, "held-out share");
     BAD_CFG(threads, 0, "threads");
+    BAD_CFG(pessimism, -1, "pessimism -1");
+    BAD_CFG(pessimism, NAN, "pessimism");
+    BAD_CFG(pessimism, INFINITY, "pessimism");
 #undef BAD_CFG
     assert_core_rc(policy_agent_train(&f.prob, 0, f.samples, N_SAMPLES, &small_cfg, NULL, NULL, 0,
                                       &a, &err),
