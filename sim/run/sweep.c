@@ -519,6 +519,7 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
         if (!write_all(rep_fd, &r, sizeof(r)))
             _exit(1);
     }
+    core_free(argv);
     _exit(0);
 }
 
@@ -599,6 +600,7 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
                     if (w[j].pid > 0)
                         while (waitpid(w[j].pid, NULL, 0) < 0 && errno == EINTR) {
                         }
+                core_free(w); /* the sweep's, copied at the fork */
                 _exit(0);
             }
             if (k != (ssize_t)sizeof(c) || c.slot >= opt->jobs) {
@@ -656,7 +658,11 @@ static enum core_rc start_worker(const struct io_sweep *s, int cmd_fd,
                                  const struct run_sweep_point *t, struct worker *w,
                                  struct core_err *e)
 {
-    struct tmpl_cmd c = {.index = t->index, .slot = w->slot};
+    struct tmpl_cmd c;
+
+    memset(&c, 0, sizeof(c)); /* its padding too: it goes down a pipe */
+    c.index = t->index;
+    c.slot = w->slot;
 
     if (!write_all(cmd_fd, &c, sizeof(c)))
         return core_err(e, CORE_E_RUNTIME, "%s: cannot start a worker: the template is gone: %s",
@@ -777,29 +783,17 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
         run_default_db_path(io_sweep_name(s), res->db_path, sizeof(res->db_path));
-    db = db_open(res->db_path, e);
-    if (!db)
-        return e->rc;
     snprintf(dir, sizeof(dir), "%s.sweep-tmp", res->db_path);
-    rc = recover(db, dir, e);
-    if (rc == CORE_OK)
-        rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
-    if (rc != CORE_OK || n_to_run == 0)
-        goto out;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        rc = core_err(e, CORE_E_IO, "%s: cannot create the workers' directory: %s", dir,
-                      strerror(errno));
-        goto out;
-    }
     w = core_calloc(opt->jobs, sizeof(*w));
-    if (!w) {
-        rc = core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
-        goto out;
-    }
+    if (!w)
+        return core_err(e, CORE_E_NOMEM, "%s: out of memory", io_sweep_path(s));
     for (unsigned j = 0; j < opt->jobs; j++) {
         w[j].slot = j;
         w[j].owner = getpid();
     }
+    /* The template is forked before the results database is opened and the
+     * points planned: no SQLite connection crosses a fork, and the template
+     * and its workers hold none of the plan's memory. */
     sigprocmask(SIG_SETMASK, NULL, &old_mask);
     if (pipe(cmd) != 0 || pipe(rep) != 0) {
         rc = core_err(e, CORE_E_RUNTIME, "%s: cannot start the workers: %s", io_sweep_path(s),
@@ -818,6 +812,21 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
         close(cmd[1]);
         close(rep[0]);
         template_main(s, opt, res->db_path, dir, w, cmd[0], rep[1], getppid(), &old_mask);
+    }
+    db = db_open(res->db_path, e);
+    if (!db) {
+        rc = e->rc;
+        goto out;
+    }
+    rc = recover(db, dir, e);
+    if (rc == CORE_OK)
+        rc = run_sweep_plan(s, opt, db, &to_run, &n_to_run, res, e);
+    if (rc != CORE_OK || n_to_run == 0)
+        goto out;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        rc = core_err(e, CORE_E_IO, "%s: cannot create the workers' directory: %s", dir,
+                      strerror(errno));
+        goto out;
     }
     close(cmd[0]);
     close(rep[1]);
