@@ -208,7 +208,7 @@ struct db *db_open(const char *path, struct core_err *e)
         goto out_close;
     }
     sqlite3_extended_result_codes(db->conn, 1);
-    sqlite3_busy_timeout(db->conn, (int)(DB_BUSY_TIMEOUT_S * 1000.0));
+    sqlite3_busy_handler(db->conn, db_busy_wait, &db->busy_since);
 
     /* The version is read first: it tells a database from any other file
      * (and one too new for us) before a PRAGMA tries to change it. */

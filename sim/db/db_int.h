@@ -67,7 +67,14 @@ struct db {
     sqlite3_stmt *insert[DB_TABLE_COUNT];   /* each table's INSERT */
     char batch_text[64];                    /* text a batch binds for all its rows
                                                (profiles: profiled_at) */
+    double busy_since;                      /* when its current wait for a lock began
+                                               (db_busy_wait), s */
 };
+
+/* SQLite's busy handler for a connection (sqlite3_busy_handler; since: a
+ * double of the connection's, when its current wait began): sleeps 0.1 ms
+ * then 1 ms between tries, up to DB_BUSY_TIMEOUT_S in all. (busy.c) */
+int db_busy_wait(void *since, int tries);
 
 /* Binds one row's columns (run_id first where the table has one) to its
  * table's prepared INSERT; ctx is the batch's context. */
