@@ -21,6 +21,9 @@ struct migration {
     const char *sql;  /* statements taking version n to n + 1 */
 };
 
+/* Laid out by hand, one SQL line a string: clang-format would re-flow the
+ * whole table whenever a line of it changes. */
+/* clang-format off */
 static const struct migration migrations[] = {
     /* 0 -> 1: runs and the validation queue model's requests. Derived times
      * (wait, service, sojourn) are stored so that queries need no
@@ -565,6 +568,7 @@ static const struct migration migrations[] = {
      "ALTER TABLE accuracy ADD COLUMN cut TEXT;\n"
      "ALTER TABLE accuracy ADD COLUMN exit TEXT;\n"},
 };
+/* clang-format on */
 static_assert(ARRAY_LEN(migrations) == DB_SCHEMA_VERSION,
               "one migration step per schema version");
 

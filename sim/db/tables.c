@@ -624,6 +624,9 @@ static void describe_training_step(const void *row, char *buf, size_t size)
     snprintf(buf, size, "training step %llu", (unsigned long long)r->step);
 }
 
+/* Laid out by hand: clang-format would re-flow the whole table whenever a
+ * line of it changes. */
+/* clang-format off */
 const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
     [DB_REQUESTS] = {
         .rows_name = "requests",
@@ -768,6 +771,7 @@ const struct db_table_spec db_tables[DB_TABLE_COUNT] = {
         .describe = describe_exit_accuracy,
     },
 };
+/* clang-format on */
 
 /* ---- typed entry points --------------------------------------------------------- */
 
