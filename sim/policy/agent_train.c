@@ -470,6 +470,23 @@ static enum core_rc train_step(struct trainer *t, struct tprob *p, double *loss,
 
 /* Held-out loss and regret of every problem (at most POLICY_AGENT_EVAL
  * samples each) into s. */
+/* The network's outputs for p's samples idx[at .. at + n) (n <= the
+ * batch): their states normalised into p->x, the rest of it zero. */
+static enum core_rc forward_held(struct trainer *t, struct tprob *p, size_t at, size_t n,
+                                 const float **out, struct core_err *e)
+{
+    const size_t ns = p->ap->n_state;
+    enum core_rc rc;
+
+    memset(p->x, 0, t->cfg->batch * ns * sizeof(*p->x));
+    for (size_t b = 0; b < n; b++)
+        policy_agent_normalise(&p->part, t->samples[p->idx[at + b]].state, p->x + b * ns);
+    rc = nn_model_forward(p->net, p->x, t->cfg->threads, e);
+    if (rc == CORE_OK)
+        *out = nn_model_output(p->net);
+    return rc;
+}
+
 static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, struct core_err *e)
 {
     const struct policy_train_config *c = t->cfg;
@@ -478,7 +495,7 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
 
     for (i = 0; i < t->n_problems; i++) {
         struct tprob *p = &t->tp[i];
-        const size_t ns = p->ap->n_state, heads = p->head.n_heads;
+        const size_t heads = p->head.n_heads;
         const size_t n_eval = p->n_hold < POLICY_AGENT_EVAL ? p->n_hold : POLICY_AGENT_EVAL;
         double ploss = 0;
         size_t at, b;
@@ -488,13 +505,9 @@ static enum core_rc evaluate(struct trainer *t, struct policy_train_step *s, str
             const float *out;
             enum core_rc rc;
 
-            memset(p->x, 0, c->batch * ns * sizeof(*p->x));
-            for (b = 0; b < n; b++)
-                policy_agent_normalise(&p->part, t->samples[p->idx[at + b]].state, p->x + b * ns);
-            rc = nn_model_forward(p->net, p->x, c->threads, e);
+            rc = forward_held(t, p, at, n, &out, e);
             if (rc != CORE_OK)
                 return rc;
-            out = nn_model_output(p->net);
             ploss += batch_loss(t, p, p->idx + at, n, out, false) * (double)n;
             for (b = 0; b < n; b++) {
                 const struct policy_sample *sm = &t->samples[p->idx[at + b]];
@@ -556,7 +569,7 @@ static enum core_rc evaluate_and_keep(struct trainer *t, struct policy_train_ste
 static enum core_rc head_errors(struct trainer *t, struct tprob *p, struct core_err *e)
 {
     const struct policy_train_config *c = t->cfg;
-    const size_t ns = p->ap->n_state, heads = p->head.n_heads;
+    const size_t heads = p->head.n_heads;
     /* the residuals' samples: held out, else the training part */
     const size_t from = p->n_hold > 0 ? 0 : p->n_hold, to = p->n_hold > 0 ? p->n_hold : p->n;
     double *info, sq = 0;
@@ -578,16 +591,12 @@ static enum core_rc head_errors(struct trainer *t, struct tprob *p, struct core_
         const float *out;
         enum core_rc rc;
 
-        memset(p->x, 0, c->batch * ns * sizeof(*p->x));
-        for (b = 0; b < n; b++)
-            policy_agent_normalise(&p->part, t->samples[p->idx[at + b]].state, p->x + b * ns);
-        rc = nn_model_forward(p->net, p->x, c->threads, e);
+        rc = forward_held(t, p, at, n, &out, e);
         if (rc != CORE_OK) {
             core_free(info);
             core_free(cnt);
             return rc;
         }
-        out = nn_model_output(p->net);
         for (b = 0; b < n; b++) {
             const size_t k = p->idx[at + b];
             const struct policy_sample *sm = &t->samples[k];
