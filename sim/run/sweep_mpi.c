@@ -7,14 +7,20 @@
  *
  * Rank 0 is the master: it resolves and records every point in the results
  * database as `coinfer sweep` does (run_sweep_plan), then hands the points
- * to run, in point order, one at a time to whichever rank asks (a dynamic
- * work queue: MPI_Send and MPI_Recv of point indices), marking each
- * 'running' as it goes. Every other rank is a worker: it asks for a point,
- * runs it as `coinfer sweep` runs one (run_sweep on that one point: a `coinfer
- * run` in a process of its own, writing into a database of the worker's
- * own on local disk, $TMPDIR or /tmp), and reports how it ended with its
- * next request. A failed point is marked failed in the results database at
- * once, with its exit status and the end of its stderr. When the queue is
+ * to run, in point order, to whichever rank asks (a dynamic work queue:
+ * MPI_Send and MPI_Recv of point indices), marking each 'running' as it
+ * goes. It hands them out in chunks that shrink as the queue empties
+ * (guided self-scheduling: a chunk is the points left over twice the
+ * worker ranks, at least 1 and at most CHUNK_POINTS), so that a rank's
+ * fixed cost of starting a run_sweep (its database, the points' plan, the
+ * template and the worker forked) is paid once a chunk instead of once a
+ * point, while the last chunks stay small enough to keep the ranks busy
+ * to the end. Every other rank is a worker: it asks for points, runs its
+ * chunk as `coinfer sweep --jobs 1` runs points (run_sweep on them: each a
+ * `coinfer run` in a process of its own, writing into a database of the
+ * worker's own on local disk, $TMPDIR or /tmp), and reports how each ended
+ * with its next request. A failed point is marked failed in the results
+ * database at once, with its exit status and the end of its stderr. When the queue is
  * empty each worker sends its database to rank 0 in chunks (the ranks may
  * be on different nodes), and rank 0 merges them into the results database
  * one after the other, in rank order, as `coinfer sweep merge` does
@@ -26,11 +32,11 @@
  * nothing more; the points running finish and are merged.
  *
  * Messages (all MPI_COMM_WORLD):
- *   worker -> 0, TAG_RESULT: struct result (the point that ended, or
- *                 index UINT64_MAX for the first request, or a worker's
- *                 fatal error);
- *   0 -> worker, TAG_POINT: one uint64_t, the point to run; TAG_STOP: an
- *                 empty message, no more points;
+ *   worker -> 0, TAG_RESULT: 1 to CHUNK_POINTS struct result (the points of
+ *                 its last chunk as they ended; index UINT64_MAX alone for
+ *                 the first request; fatal set: the worker cannot go on);
+ *   0 -> worker, TAG_POINT: 1 to CHUNK_POINTS uint64_t, the points to run;
+ *                 TAG_STOP: an empty message, no more points;
  *   worker -> 0, TAG_FILE: the worker's database: its size (uint64_t) and
  *                 then its bytes in chunks of CHUNK_BYTES (a size of 0:
  *                 it ran nothing).
@@ -91,6 +97,7 @@ enum core_rc run_sweep_mpi(const struct io_sweep *s, const struct run_sweep_opti
 
 #define CHUNK_BYTES (4u << 20) /* a database is sent in chunks of this many bytes */
 #define WHY_MAX 2048           /* why a point failed, as sent */
+#define CHUNK_POINTS 64             /* the most points handed to a rank at once */
 
 enum { TAG_RESULT = 1, TAG_POINT, TAG_STOP, TAG_FILE };
 
@@ -118,15 +125,44 @@ static double now_s(void)
 
 /* ---- a worker rank ------------------------------------------------------------------- */
 
-/* run_sweep's report of the one point it ran. */
-static void on_point(void *ctx, uint64_t index, bool complete, int exit_status, const char *why)
-{
-    struct result *r = ctx;
+/* A worker's reports on its chunk, sent with its next request: one per
+ * point, and one more (index UINT64_MAX) when the rank failed after them. */
+struct results {
+    struct result r[CHUNK_POINTS + 1];
+    size_t n;
+};
 
+/* The report r[n] of point index (complete, or failed with exit_status and
+ * why), or fatal (this rank cannot go on: why). */
+static void add_result(struct results *rs, uint64_t index, bool complete, int exit_status,
+                       bool fatal, const char *why)
+{
+    struct result *r;
+
+    if (rs->n >= ARRAY_LEN(rs->r))
+        return;
+    r = &rs->r[rs->n++];
+    memset(r, 0, sizeof(*r));
     r->index = index;
     r->complete = complete;
     r->exit_status = exit_status;
+    r->fatal = fatal;
     snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
+}
+
+/* run_sweep's report of a point of the chunk that ended. */
+static void on_point(void *ctx, uint64_t index, bool complete, int exit_status, const char *why)
+{
+    add_result(ctx, index, complete, exit_status, false, why);
+}
+
+/* Whether rs reports point index. */
+static bool reported(const struct results *rs, uint64_t index)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->r[i].index == index)
+            return true;
+    return false;
 }
 
 /* Send the file at path (size 0 when absent) to rank 0. */
@@ -183,53 +219,72 @@ static enum core_rc worker(const struct io_sweep *s, const struct run_sweep_opti
                            int rank, struct core_err *e)
 {
     const char *tmpdir = getenv("TMPDIR");
-    char dir[RUN_PATH_MAX], db_path[RUN_PATH_MAX + 64];
-    struct result r = {.index = UINT64_MAX};
+    char dir[RUN_PATH_MAX], db_path[RUN_PATH_MAX + 64], why[WHY_MAX];
+    struct results *rs = core_calloc(1, sizeof(*rs));
+    uint64_t chunk[CHUNK_POINTS];
     struct run_sweep_options one = *opt;
     bool ran = false, have_dir;
     enum core_rc rc = CORE_OK;
 
+    if (!rs) {
+        /* rank 0 waits for this rank's requests: end the whole run */
+        fprintf(stderr, "coinfer: rank %d: out of memory\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     snprintf(dir, sizeof(dir), "%s/coinfer-mpi-rank%d-XXXXXX",
              tmpdir && tmpdir[0] ? tmpdir : "/tmp", rank);
     have_dir = mkdtemp(dir) != NULL;
-    if (!have_dir) {
-        r.fatal = 1;
-        snprintf(r.why, sizeof(r.why), "rank %d: %.1024s: cannot create its directory: %s", rank, dir,
-                 strerror(errno));
-    }
+    snprintf(why, sizeof(why), "rank %d: %.1024s: cannot create its directory: %s", rank, dir,
+             strerror(errno));
+    add_result(rs, UINT64_MAX, false, 0, !have_dir, have_dir ? NULL : why);
     snprintf(db_path, sizeof(db_path), "%s/rank-%d.db", dir, rank);
     one.db_path = db_path;
     one.jobs = 1;
-    one.n_given = 1;
     one.filter = NULL; /* rank 0 applied them */
     one.shard = 0;
     one.n_shards = 0;
     one.progress = NULL;
     one.stop_flag = NULL;
     one.on_point = on_point;
-    one.on_point_ctx = &r;
+    one.on_point_ctx = rs;
     for (;;) {
         struct run_sweep_result pr;
         struct core_err pe;
         MPI_Status st;
-        uint64_t index;
+        int n = 0;
 
-        MPI_Send(&r, (int)sizeof(r), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
-        MPI_Recv(&index, 1, MPI_UINT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
-        if (st.MPI_TAG == TAG_STOP)
+        MPI_Send(rs->r, (int)(rs->n * sizeof(rs->r[0])), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+        rs->n = 0;
+        MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+        if (st.MPI_TAG == TAG_STOP) {
+            MPI_Recv(NULL, 0, MPI_UINT64_T, 0, TAG_STOP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             break;
-        r = (struct result){.index = index, .complete = 0, .exit_status = 0};
-        one.points = &index;
-        core_err_clear(&pe);
-        if (run_sweep(s, &one, &pr, &pe) != CORE_OK) {
-            /* not the point's failure (that is on_point's): this rank's own */
-            r.fatal = 1;
-            snprintf(r.why, sizeof(r.why), "rank %d: %s", rank, pe.msg);
-        } else if (pr.run + pr.failed == 0) {
-            r.fatal = 1;
-            snprintf(r.why, sizeof(r.why), "rank %d: point %llu did not run", rank,
-                     (unsigned long long)index);
         }
+        MPI_Get_count(&st, MPI_UINT64_T, &n);
+        if (n < 1 || n > CHUNK_POINTS) {
+            fprintf(stderr, "coinfer: rank %d: rank 0 sent a chunk of %d points\n", rank, n);
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        MPI_Recv(chunk, n, MPI_UINT64_T, 0, TAG_POINT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        one.points = chunk;
+        one.n_given = (size_t)n;
+        core_err_clear(&pe);
+        if (run_sweep(s, &one, &pr, &pe) != CORE_OK)
+            /* not a point's failure (that is on_point's): this rank's own */
+            snprintf(why, sizeof(why), "rank %d: %s", rank, pe.msg);
+        else
+            why[0] = '\0';
+        /* a point of the chunk that did not end is this rank's failure too */
+        for (int i = 0; i < n; i++)
+            if (!reported(rs, chunk[i])) {
+                if (!why[0])
+                    snprintf(why, sizeof(why), "rank %d: point %llu did not run", rank,
+                             (unsigned long long)chunk[i]);
+                add_result(rs, chunk[i], false, 0, true, why);
+            }
+        if (why[0] && (rs->n == 0 || !rs->r[rs->n - 1].fatal))
+            /* every point ended, but run_sweep failed after them */
+            add_result(rs, UINT64_MAX, false, 0, true, why);
         ran = ran || pr.run > 0;
     }
     rc = send_file(db_path, ran, e);
@@ -237,6 +292,7 @@ static enum core_rc worker(const struct io_sweep *s, const struct run_sweep_opti
         remove_db(db_path);
         rmdir(dir);
     }
+    core_free(rs);
     return rc;
 }
 
@@ -301,9 +357,51 @@ static const char *key_of(const struct run_sweep_point *to_run, size_t n, uint64
     return NULL;
 }
 
+/* The next chunk for a worker: the points left over twice the worker ranks
+ * (guided self-scheduling), at least 1, at most CHUNK_POINTS. */
+static size_t chunk_size(size_t left, int workers)
+{
+    const size_t share = 2 * (size_t)workers;
+    const size_t n = (left + share - 1) / share;
+
+    return n < 1 ? 1 : n > CHUNK_POINTS ? CHUNK_POINTS : n;
+}
+
+/* What rank 0 does with one report r of a worker's. */
+static enum core_rc take_result(const struct io_sweep *s, struct db *db,
+                                const struct run_sweep_point *to_run, size_t n_to_run,
+                                const struct result *r, size_t *running, bool *fatal,
+                                struct run_sweep_result *res, enum core_rc rc, struct core_err *e)
+{
+    if (r->index != UINT64_MAX) {
+        const char *key = key_of(to_run, n_to_run, r->index);
+
+        if (*running > 0)
+            (*running)--;
+        if (r->complete) {
+            res->run++;
+        } else if (!r->fatal && key) {
+            res->failed++;
+            if (rc == CORE_OK)
+                rc = db_sweep_point_set(db, key, "failed", r->exit_status, r->why, e);
+        } else if (key && rc == CORE_OK) {
+            res->left++;
+            rc = db_sweep_point_set(db, key, "pending", 0, NULL, e);
+        }
+    }
+    if (r->fatal && !*fatal) {
+        *fatal = true;
+        if (rc == CORE_OK)
+            rc = core_err(e, CORE_E_RUNTIME, "sweep %s: %s", io_sweep_name(s), r->why);
+    }
+    return rc;
+}
+
 static enum core_rc master(const struct io_sweep *s, const struct run_sweep_options *opt,
                            int size, struct run_sweep_result *res, struct core_err *e)
 {
+    struct result *rb = core_malloc((CHUNK_POINTS + 1) * sizeof(*rb));
+    uint64_t chunk[CHUNK_POINTS];
     struct run_sweep_point *to_run = NULL;
     struct db *db = NULL;
     size_t n_to_run = 0, next = 0, running = 0;
@@ -317,6 +415,11 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
         snprintf(res->db_path, sizeof(res->db_path), "%s", opt->db_path);
     else
         run_default_db_path(io_sweep_name(s), res->db_path, sizeof(res->db_path));
+    if (!rb) {
+        /* the workers' reports cannot be received anywhere: end the whole run */
+        fprintf(stderr, "coinfer: rank 0: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     db = db_open(res->db_path, e);
     if (!db)
         rc = e->rc;
@@ -325,9 +428,9 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
     /* after a failure the workers are still told to stop, so that every rank ends */
     stopping = rc != CORE_OK;
     while (active > 0) {
-        struct result r;
         MPI_Status st;
-        int flag = 0;
+        int flag = 0, bytes = 0;
+        size_t n_res, n = 0;
 
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &flag, &st);
         if (!flag) {
@@ -338,28 +441,17 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
             nanosleep(&tick, NULL);
             continue;
         }
-        MPI_Recv(&r, (int)sizeof(r), MPI_BYTE, st.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
-        r.why[sizeof(r.why) - 1] = '\0';
-        if (r.index != UINT64_MAX) {
-            const char *key = key_of(to_run, n_to_run, r.index);
-
-            running--;
-            if (r.complete) {
-                res->run++;
-            } else if (!r.fatal && key) {
-                res->failed++;
-                if (rc == CORE_OK)
-                    rc = db_sweep_point_set(db, key, "failed", r.exit_status, r.why, e);
-            } else if (key && rc == CORE_OK) {
-                res->left++;
-                rc = db_sweep_point_set(db, key, "pending", 0, NULL, e);
-            }
+        MPI_Get_count(&st, MPI_BYTE, &bytes);
+        n_res = bytes > 0 ? (size_t)bytes / sizeof(*rb) : 0;
+        if (n_res < 1 || n_res > CHUNK_POINTS + 1 || (size_t)bytes % sizeof(*rb)) {
+            fprintf(stderr, "coinfer: rank 0: rank %d sent a report of %d bytes\n", st.MPI_SOURCE,
+                    bytes);
+            MPI_Abort(MPI_COMM_WORLD, 1);
         }
-        if (r.fatal && !fatal) {
-            fatal = true;
-            if (rc == CORE_OK)
-                rc = core_err(e, CORE_E_RUNTIME, "sweep %s: %s", io_sweep_name(s), r.why);
+        MPI_Recv(rb, bytes, MPI_BYTE, st.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        for (size_t i = 0; i < n_res; i++) {
+            rb[i].why[sizeof(rb[i].why) - 1] = '\0';
+            rc = take_result(s, db, to_run, n_to_run, &rb[i], &running, &fatal, res, rc, e);
         }
         if (opt->stop_flag && *opt->stop_flag)
             stopping = true;
@@ -370,15 +462,18 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
             opt->progress(opt->progress_ctx, &p);
         }
         if (!stopping && !fatal && rc == CORE_OK && next < n_to_run) {
-            uint64_t index = to_run[next].index;
+            const size_t want = chunk_size(n_to_run - next, size - 1);
 
-            rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
-            if (rc == CORE_OK) {
-                MPI_Send(&index, 1, MPI_UINT64_T, st.MPI_SOURCE, TAG_POINT, MPI_COMM_WORLD);
-                next++;
-                running++;
-                continue;
+            while (n < want && next < n_to_run && rc == CORE_OK) {
+                rc = db_sweep_point_set(db, to_run[next].key, "running", 0, NULL, e);
+                if (rc == CORE_OK)
+                    chunk[n++] = to_run[next++].index;
             }
+        }
+        if (n > 0) {
+            MPI_Send(chunk, (int)n, MPI_UINT64_T, st.MPI_SOURCE, TAG_POINT, MPI_COMM_WORLD);
+            running += n;
+            continue;
         }
         MPI_Send(NULL, 0, MPI_UINT64_T, st.MPI_SOURCE, TAG_STOP, MPI_COMM_WORLD);
         active--;
@@ -417,6 +512,7 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
         opt->progress(opt->progress_ctx, &p);
     }
     res->wall_s = now_s() - t0;
+    core_free(rb);
     core_free(to_run);
     db_close(db);
     return rc;

@@ -94,6 +94,21 @@ expect_eq "the failed points carry the worker's exit status and stderr" \
         coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
         (SELECT * FROM sweep_points ORDER BY point_index)")" \
     "failed:2:1 complete:0:0 failed:2:1 complete:0:0"
+# one worker rank gets the points in chunks (2, then 1 and 1: the points left
+# over twice the workers): a chunk that holds a failing and a complete point
+expect_exit 1 "mpirun -n 2: the same sweep, its points handed out in chunks" \
+    "${MPIRUN[@]}" -n 2 "$MPI_COINFER" sweep "$TMP/fail.xml" --db "$TMP/f2.db"
+expect_match "the same two failed" "$ERR" "sweep fail: 2 points failed"
+expect_eq "each point of a chunk ends as it does alone" \
+    "$(sql "$TMP/f2.db" "SELECT group_concat(status || ':' || coalesce(exit_status, '') || ':' ||
+        coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
+        (SELECT * FROM sweep_points ORDER BY point_index)")" \
+    "failed:2:1 complete:0:0 failed:2:1 complete:0:0"
+expect_exit 0 "--retry-failed after the model is mended" bash -c \
+    "cp '$here/models/lenet5.xml' '$TMP/m/lenet5.xml' && $(printf '%q ' "${MPIRUN[@]}") -n 2 \
+    '$MPI_COINFER' sweep '$TMP/fail.xml' --db '$TMP/f2.db' --retry-failed"
+expect_match "runs the two again, in one chunk" "$OUT" \
+    "4 points: 2 run now, 0 failed now, 2 complete before"
 expect_exit 2 "--jobs under mpirun is a usage error" "${MPIRUN[@]}" -n 2 "$MPI_COINFER" sweep \
     "$TMP/run.xml" --db "$TMP/m.db" --jobs 2
 expect_match "naming the option" "$ERR" "--jobs does not go with mpirun"
