@@ -29,7 +29,6 @@
 #define DEFAULT_HOLDOUT 0.1
 #define DEFAULT_SEED 1
 #define DEFAULT_SHRINK 0.1
-#define DEFAULT_PESSIMISM 64.0 /* chosen on default.xml's validation seeds 201, 202 (README) */
 
 static void help(FILE *out)
 {
@@ -94,7 +93,7 @@ static void help(FILE *out)
             "\n"
             "Exit codes: 0 written, 1 runtime failure, 2 bad input or usage.\n",
             DEFAULT_STEPS, DEFAULT_SEED, DEFAULT_BATCH, DEFAULT_HIDDEN, DEFAULT_DEPTH, DEFAULT_LR,
-            DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK, DEFAULT_PESSIMISM);
+            DEFAULT_CONSERVATIVE, DEFAULT_HOLDOUT, DEFAULT_SHRINK, POLICY_AGENT_PESSIMISM_DEFAULT);
 }
 
 struct bar {
@@ -142,7 +141,7 @@ int cli_train(int argc, char **argv)
         .learning_rate = DEFAULT_LR, .hidden = DEFAULT_HIDDEN, .depth = DEFAULT_DEPTH,
         .conservative = DEFAULT_CONSERVATIVE, .holdout = DEFAULT_HOLDOUT, .threads = 1,
         .prior = POLICY_PRIOR_MODEL, .best_heldout = true, .shrink = DEFAULT_SHRINK,
-        .pessimism = DEFAULT_PESSIMISM,
+        .pessimism = POLICY_AGENT_PESSIMISM_DEFAULT,
     };
     optind = 1;
     opterr = 0;

@@ -387,6 +387,9 @@ enum core_rc policy_action_plan(const struct compute_problem *p, const int32_t *
  * and changes no plan's penalty), and additive: the decode stays exact
  * (two runs of the same programme). */
 
+/* coinfer train's pessimism k, chosen on default.xml's validation seeds
+ * 201 and 202 (README, "What it is worth today"). */
+#define POLICY_AGENT_PESSIMISM_DEFAULT 64.0
 #define POLICY_AGENT_PENALTY_MAX 1e6 /* the pessimism of one head at most (normalised units:
                                         no plan's value comes near it) */
 

@@ -12,6 +12,5 @@ if [ ! -x "$bin" ]; then
     echo "agent: $bin is missing (make BUILD=$BUILD $bin)" >&2
     exit 1
 fi
-"$bin" --prior model
-"$bin" --prior model --pessimism 64
+"$bin" --prior model   # at pessimism 0 and at coinfer train's default, a line each
 "$bin" --prior none

@@ -13,7 +13,10 @@
  *
  * (the prior: `coinfer train`'s default, model, adds computing the
  * prediction's heads to each decision; pessimism K > 0, with the model
- * prior, a second decode: the prediction's plan first)
+ * prior, a second decode: the prediction's plan first). Without
+ * --pessimism, each model's agent is timed twice: at 0 and at `coinfer
+ * train`'s default (POLICY_AGENT_PESSIMISM_DEFAULT), what `--policy rl`
+ * decides with an agent trained with the defaults; a line each:
  *
  *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 prior=model pessimism=0
  *     agent_ns=<ns> joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
@@ -79,7 +82,8 @@ int main(int argc, char **argv)
 {
     static const enum nn_zoo_model zoo[] = {NN_ZOO_VGG16, NN_ZOO_RESNET18};
     long decisions = 1000, batches = 7, hidden = 64, depth = 2;
-    double pessimism = 0;
+    double ks[2] = {0, POLICY_AGENT_PESSIMISM_DEFAULT};
+    size_t n_ks = 2;
     enum policy_prior prior = POLICY_PRIOR_MODEL;
     struct core_err err = {0};
     struct core_rng *r;
@@ -100,7 +104,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[a], "--depth") == 0 && a + 1 < argc) {
             depth = atol(argv[++a]);
         } else if (strcmp(argv[a], "--pessimism") == 0 && a + 1 < argc) {
-            pessimism = atof(argv[++a]);
+            ks[0] = atof(argv[++a]);
+            n_ks = 1;
         } else if (strcmp(argv[a], "--prior") == 0 && a + 1 < argc &&
                    policy_prior_parse(argv[a + 1], &prior)) {
             a++;
@@ -110,11 +115,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (decisions < 1 || batches < 1 || batches > MAX_BATCHES || hidden < 1 || depth < 0) {
-        fprintf(stderr, "agent: --decisions >= 1, --batches 1..%d, --hidden >= 1, "
-                        "--depth >= 0\n", MAX_BATCHES);
+    if (decisions < 1 || batches < 1 || batches > MAX_BATCHES || hidden < 1 || depth < 0 ||
+        !(ks[0] >= 0)) {
+        fprintf(stderr,
+                "agent: --decisions >= 1, --batches 1..%d, --hidden >= 1, "
+                "--depth >= 0, --pessimism >= 0\n",
+                MAX_BATCHES);
         return 2;
     }
+    if (prior != POLICY_PRIOR_MODEL)
+        n_ks = 1; /* pessimism needs the model prior */
     r = core_rng_create(1, 0, CORE_RNG_BENCH);
     states = core_malloc((size_t)(decisions > N_SAMPLES ? decisions : N_SAMPLES) *
                          sizeof(*states));
@@ -171,47 +181,49 @@ int main(int argc, char **argv)
             return 1;
         }
         train_s = core_wall_s() - t0;
-        if (policy_agent_set_pessimism(ag, pessimism, &err) != CORE_OK) {
-            fprintf(stderr, "agent: %s\n", err.msg);
-            return 2;
-        }
         for (i = 0; i < decisions; i++) {
             random_state(&states[i], r, &p);
             features(&states[i], &p, feat + i * N_STATE);
         }
-        for (b = 0; b < batches; b++) {
-            double start = core_wall_s();
+        for (size_t kk = 0; kk < n_ks; kk++) {
+            if (policy_agent_set_pessimism(ag, ks[kk], &err) != CORE_OK) {
+                fprintf(stderr, "agent: %s\n", err.msg);
+                return 2;
+            }
+            for (b = 0; b < batches; b++) {
+                double start = core_wall_s();
 
-            for (i = 0; i < decisions; i++) {
-                if (policy_agent_decide(ag, 0, feat + i * N_STATE, &states[i], &pl, &err) !=
-                    CORE_OK) {
-                    fprintf(stderr, "agent: %s\n", err.msg);
-                    return 1;
+                for (i = 0; i < decisions; i++) {
+                    if (policy_agent_decide(ag, 0, feat + i * N_STATE, &states[i], &pl, &err) !=
+                        CORE_OK) {
+                        fprintf(stderr, "agent: %s\n", err.msg);
+                        return 1;
+                    }
+                    sink += pl.n_ue;
                 }
-                sink += pl.n_ue;
-            }
-            agent_s[b] = (core_wall_s() - start) / (double)decisions;
-            start = core_wall_s();
-            for (i = 0; i < decisions; i++) {
-                if (policy_decide(joint, &states[i], NULL, &pl, &err) != CORE_OK) {
-                    fprintf(stderr, "agent: joint: %s\n", err.msg);
-                    return 1;
+                agent_s[b] = (core_wall_s() - start) / (double)decisions;
+                start = core_wall_s();
+                for (i = 0; i < decisions; i++) {
+                    if (policy_decide(joint, &states[i], NULL, &pl, &err) != CORE_OK) {
+                        fprintf(stderr, "agent: joint: %s\n", err.msg);
+                        return 1;
+                    }
+                    sink += pl.n_ue;
                 }
-                sink += pl.n_ue;
+                joint_s[b] = (core_wall_s() - start) / (double)decisions;
             }
-            joint_s[b] = (core_wall_s() - start) / (double)decisions;
+            qsort(agent_s, (size_t)batches, sizeof(agent_s[0]), cmp_double);
+            qsort(joint_s, (size_t)batches, sizeof(joint_s[0]), cmp_double);
+            printf("model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld prior=%s "
+                   "pessimism=%g agent_ns=%.0f joint_ns=%.0f agent_over_joint=%.2f "
+                   "train_steps_per_s=%.0f mean_n_ue=%.1f\n",
+                   nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
+                   policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
+                   policy_prior_name(prior), ks[kk], agent_s[batches / 2] * 1e9,
+                   joint_s[batches / 2] * 1e9, agent_s[batches / 2] / joint_s[batches / 2],
+                   (double)cfg.steps / train_s, sink / (double)(2 * decisions * batches));
+            sink = 0;
         }
-        qsort(agent_s, (size_t)batches, sizeof(agent_s[0]), cmp_double);
-        qsort(joint_s, (size_t)batches, sizeof(joint_s[0]), cmp_double);
-        printf(
-            "model=%s layers=%zu cuts=%zu heads=%zu hidden=%ld depth=%ld prior=%s "
-            "pessimism=%g agent_ns=%.0f joint_ns=%.0f agent_over_joint=%.2f train_steps_per_s=%.0f "
-            "mean_n_ue=%.1f\n",
-            nn_zoo_name(zoo[z]), p.n_layers, policy_solver_cuts(joint),
-            policy_agent_heads(&policy_agent_image(ag)->parts[0].sig), hidden, depth,
-            policy_prior_name(prior), pessimism, agent_s[batches / 2] * 1e9,
-            joint_s[batches / 2] * 1e9, agent_s[batches / 2] / joint_s[batches / 2],
-            (double)cfg.steps / train_s, sink / (double)(2 * decisions * batches));
         policy_agent_destroy(ag);
         policy_solver_destroy(rnd);
         policy_solver_destroy(joint);
