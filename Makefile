@@ -7,6 +7,8 @@
 #   make bench REF=<rev>  protocol and PHOLD side by side with revision <rev>, built apart
 #   make bench QUICK=1    every benchmark with fewer repetitions (under 90 s each is the goal)
 #   make asan       the test suite under AddressSanitizer + UBSan (build/asan/)
+#   make asan-unit  the unit tests alone under AddressSanitizer + UBSan (what CI adds)
+#   make unit       the unit tests alone
 #   make valgrind   the unit tests under valgrind memcheck
 #   make check      test, asan (both with the fuzz replay), then valgrind
 #   make fuzz TARGET=t [SECONDS=n] [ENGINE=afl]  fuzz one loader (tests/fuzz/t.c)
@@ -118,7 +120,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test check run bench asan valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
+.PHONY: all test unit check run bench asan asan-unit valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
         clean install deps help FORCE
 all: $(BIN)
 
@@ -203,6 +205,9 @@ $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN) $(FUZZ_REPLAY_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
+unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh --unit-only
+
 # The shipped agent joins the other policies when it is there (scripts/train-agent.sh).
 AGENT := models/agents/default.agent
 run: $(BIN)
@@ -215,6 +220,11 @@ bench: $(BIN) $(BENCH_BIN)
 
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
+
+# The unit programs alone, sanitized as make asan builds them (build/asan/, shared
+# with it): what .ci/run adds to make test.
+asan-unit:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 unit
 
 valgrind: $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
