@@ -456,8 +456,10 @@ static enum core_rc master(const struct io_sweep *s, const struct run_sweep_opti
         if (opt->stop_flag && *opt->stop_flag)
             stopping = true;
         if (opt->progress) {
+            /* a rank runs one point of its chunk at a time */
+            const size_t now = running < (size_t)(size - 1) ? running : (size_t)(size - 1);
             struct run_sweep_progress p = {.total = n_to_run, .done = res->run,
-                                           .failed = res->failed, .running = running,
+                                           .failed = res->failed, .running = now,
                                            .wall_s = now_s() - t0};
             opt->progress(opt->progress_ctx, &p);
         }
