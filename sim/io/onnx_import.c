@@ -1333,6 +1333,10 @@ static enum core_rc op_reshape(struct importer *im)
             minus = k;
         } else if (v < 1) {
             return node_err(im, "bad target dimension %lld", (long long)t->c.i[k]);
+        } else if (known_prod > total / v) {
+            /* every dimension is >= 1: a product past total cannot fit, and
+             * is checked before it is taken, so that it cannot overflow */
+            return node_err(im, "target shape does not fit %lld elements", (long long)total);
         } else {
             known_prod *= v;
         }

@@ -864,6 +864,19 @@ static void test_graph_integer_division_by_zero_is_refused(void **unused)
     expect_refused(&g, "node 'div' (Div): integer division by zero");
 }
 
+/* A target shape whose product overflows 64 bits (found by the onnx fuzz
+ * target: UBSan, signed overflow) is a shape that does not fit. */
+static void test_graph_reshape_to_an_overflowing_shape_is_refused(void **unused)
+{
+    static const int64_t big[] = {1, 6701356245527298304, 16};
+    struct graph g;
+
+    graph_init(&g, 13, X4, 4);
+    init_i(&g, "target", big, 3);
+    node(&g, "Reshape", "reshape", "x target", "y");
+    expect_refused(&g, "node 'reshape' (Reshape): target shape does not fit");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +895,7 @@ int main(void)
         TEST(test_graph_tensors_in_forms_it_cannot_read_are_refused),
         TEST(test_graph_weights_in_float64_are_read_as_float32),
         TEST(test_graph_integer_division_by_zero_is_refused),
+        TEST(test_graph_reshape_to_an_overflowing_shape_is_refused),
         TEST(test_graph_conv_with_asymmetric_padding_is_refused),
         TEST(test_graph_unknown_attribute_is_refused),
         TEST(test_graph_opset_outside_11_to_17_is_refused),
