@@ -562,6 +562,13 @@ enum core_rc io_agent_read(const char *path, struct policy_agent **out, struct c
     c->learning_rate = get_f64(&r, "the learning rate");
     c->hidden = get_u32(&r, "the trunk width");
     c->depth = get_u32(&r, "the trunk depth");
+    /* before any count is derived from them: a depth of 4e9 took seconds to
+     * count the weights of (found by the agent fuzz target) */
+    range(&r,
+          c->hidden >= 1 && c->hidden <= POLICY_AGENT_MAX_HIDDEN &&
+              c->depth <= POLICY_AGENT_MAX_DEPTH,
+          "trunk of %u layers of %u units (at most %d of 1..%d)", c->depth, c->hidden,
+          POLICY_AGENT_MAX_DEPTH, POLICY_AGENT_MAX_HIDDEN);
     c->conservative = get_f64(&r, "the conservative weight");
     c->holdout = get_f64(&r, "the held-out share");
     c->threads = (int)get_u32(&r, "the threads");

@@ -315,6 +315,12 @@ static void test_every_corruption_is_a_clear_error(void **state)
     c[24 + 8 + 8 + 4 + 8] = 17;
     spit_summed(bad, c, n);
     assert_bad(bad, "weights where its network has");
+    /* a trunk deeper than any agent, refused before the weights are
+     * counted (counting 4e9 layers took seconds: the agent fuzz target) */
+    memcpy(c, b, n);
+    memcpy(c + 24 + 8 + 8 + 4 + 8 + 4, &(uint32_t){0xfffffff0u}, 4);
+    spit_summed(bad, c, n);
+    assert_bad(bad, "trunk of 4294967280 layers of 16 units (at most 16 of 1..4096)");
     memcpy(c, b, n);
     memset(c + 24 + 8 + 8 + 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8 + 8, 0, 4);
     spit_summed(bad, c, n);
