@@ -48,7 +48,14 @@
  * else, and the points that were running without a complete run run again.
  * A stop (opt->stop_flag) starts nothing more, sends SIGTERM to the running
  * workers (their runs end 'interrupted'), marks what completed and puts the
- * other points back to 'pending'.
+ * other points back to 'pending'. No stop is lost on its way: the SIGTERM
+ * goes to the worker, which passes it to its point's run (worker_stop); the
+ * template forks the workers with SIGINT and SIGTERM blocked and a worker
+ * unblocks them only once worker_stop is their handler, and starts no
+ * point after a stop. (Sent to the worker's process group instead, as
+ * before, a stop that came while the worker was starting its point's run
+ * reached neither: the run's process was not in the group yet, and the
+ * worker ignored it.)
  *
  * The sweep waits for the template's reports with poll, waking at least
  * every 100 ms for timeouts, progress and the stop flag.
@@ -402,6 +409,19 @@ static bool read_cmd(int fd, struct tmpl_cmd *c)
     return k == (ssize_t)sizeof(*c);
 }
 
+/* A worker's stop: recorded, and passed to its point's run when one runs
+ * (run_one_point sets run_child with the stops blocked). */
+static volatile sig_atomic_t worker_stopped = 0;
+static volatile sig_atomic_t run_child = 0;
+
+static void worker_stop(int sig)
+{
+    (void)sig;
+    worker_stopped = 1;
+    if (run_child > 0)
+        kill((pid_t)run_child, SIGTERM);
+}
+
 /* Send sig to worker pid and what it started (its process group: an exec'd
  * point runs in it); to pid alone if the group is not there yet. */
 static void signal_worker(pid_t pid, int sig)
@@ -421,6 +441,7 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
     size_t nf = io_sweep_n_factors(s), n = 0;
     char seed[32];
     struct io_sweep_point pt;
+    sigset_t stops, mask;
     pid_t child;
     int st;
 
@@ -441,6 +462,8 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
     argv[n++] = db_path;
     argv[n++] = "--quiet";
     argv[n] = NULL;
+    if (worker_stopped) /* the sweep stopped before this point began */
+        return (130 & 0xff) << 8;
     if (opt->run_point) {
         int code;
 
@@ -450,8 +473,16 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
         fflush(NULL);
         return (code & 0xff) << 8; /* as wait() reports an exit with that code */
     }
-    signal(SIGINT, SIG_IGN); /* a stop is the point's to act on */
-    signal(SIGTERM, SIG_IGN);
+    /* A stop is the point's to act on: worker_stop passes it to the run's
+     * process, known to it before any stop that came meanwhile is taken. */
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, &mask);
+    if (worker_stopped) {
+        sigprocmask(SIG_SETMASK, &mask, NULL);
+        return (130 & 0xff) << 8;
+    }
     child = fork();
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -463,13 +494,20 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
         fprintf(stderr, "cannot run %s: %s\n", opt->exe, strerror(errno));
         _exit(127);
     }
+    run_child = child > 0 ? child : 0;
+    sigprocmask(SIG_SETMASK, &mask, NULL);
     if (child < 0) {
         fprintf(stderr, "cannot start %s: %s\n", opt->exe, strerror(errno));
         return 127 << 8;
     }
     while (waitpid(child, &st, 0) < 0)
-        if (errno != EINTR)
-            return 127 << 8;
+        if (errno != EINTR) {
+            st = 127 << 8;
+            break;
+        }
+    sigprocmask(SIG_BLOCK, &stops, NULL);
+    run_child = 0; /* reaped: its pid is no longer its */
+    sigprocmask(SIG_SETMASK, &mask, NULL);
     return st;
 }
 
@@ -493,6 +531,15 @@ static void worker_main(const struct io_sweep *s, const struct run_sweep_options
     if (getppid() != template)
         _exit(127);
     signal(SIGPIPE, SIG_DFL);
+    {
+        /* forked with SIGINT and SIGTERM blocked (template_main): a stop sent
+         * since then waits, and runs worker_stop once they are unblocked */
+        struct sigaction sa = {.sa_handler = worker_stop, .sa_flags = SA_RESTART};
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     sigprocmask(SIG_SETMASK, old_mask, NULL);
     fd = open("/dev/null", O_RDWR);
     if (fd >= 0) {
@@ -551,6 +598,10 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
     signal(SIGPIPE, SIG_IGN); /* a worker gone: its end is reported below */
     for (size_t j = 0; j < opt->jobs; j++)
         w[j].to_worker = -1;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGINT); /* blocked in the workers it forks (worker_main) */
+    sigaddset(&chld, SIGTERM);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -840,7 +891,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             stopping = true;
             for (size_t j = 0; j < opt->jobs; j++)
                 if (w[j].pid > 0)
-                    signal_worker(w[j].pid, SIGTERM);
+                    kill(w[j].pid, SIGTERM); /* the worker passes it on */
         }
         for (size_t j = 0; !stopping && j < opt->jobs && next < n_to_run; j++) {
             if (w[j].pid != 0 || w[j].dying != 0)
@@ -881,7 +932,7 @@ enum core_rc run_sweep_points(const struct io_sweep *s, const struct run_sweep_o
             if (r[k].what == TMPL_STARTED) {
                 x->pid = r[k].pid;
                 if (stopping)
-                    signal_worker(x->pid, SIGTERM);
+                    kill(x->pid, SIGTERM);
                 continue;
             }
             if (r[k].what == TMPL_CANNOT_START) {
