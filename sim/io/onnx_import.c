@@ -1738,7 +1738,8 @@ static enum core_rc read_file(struct importer *im)
 /* ONNX requires these names, but protobuf leaves a missing string NULL:
  * every node's op_type and attribute names, every initializer's and graph
  * input's and output's name. A file without one is refused here, so that
- * no later step reads a NULL name. */
+ * no later step reads a NULL name; so is a node without an output (every
+ * operator has one), whose first output every op names its result by. */
 static enum core_rc check_names(struct importer *im)
 {
     const Onnx__GraphProto *g = im->model->graph;
@@ -1747,6 +1748,9 @@ static enum core_rc check_names(struct importer *im)
         const Onnx__NodeProto *n = g->node[k];
         if (n->op_type == NULL)
             return core_err(im->e, CORE_E_INPUT, "%s: node %zu has no op_type", im->path, k);
+        if (n->n_output < 1)
+            return core_err(im->e, CORE_E_INPUT, "%s: node %zu (%s) has no output", im->path, k,
+                            n->op_type);
         for (size_t j = 0; j < n->n_attribute; j++)
             if (n->attribute[j]->name == NULL)
                 return core_err(im->e, CORE_E_INPUT, "%s: node %zu (%s): attribute %zu has no "

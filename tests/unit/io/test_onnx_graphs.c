@@ -877,6 +877,21 @@ static void test_graph_reshape_to_an_overflowing_shape_is_refused(void **unused)
     expect_refused(&g, "node 'reshape' (Reshape): target shape does not fit");
 }
 
+/* A node without an output is refused before any op reads its first
+ * output's name (found by the onnx fuzz target: a Concat of constants
+ * without outputs read output[0] of an empty list, under UBSan). */
+static void test_graph_node_without_output_is_refused(void **unused)
+{
+    static const int64_t a[] = {1, 2};
+    struct graph g;
+
+    graph_init(&g, 13, X4, 4);
+    init_i(&g, "a", a, 2);
+    attr_i(&g, node(&g, "Concat", "cat", "a a", ""), "axis", 0);
+    node(&g, "Relu", "relu", "x", "y");
+    expect_refused(&g, "node 0 (Concat) has no output");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -896,6 +911,7 @@ int main(void)
         TEST(test_graph_weights_in_float64_are_read_as_float32),
         TEST(test_graph_integer_division_by_zero_is_refused),
         TEST(test_graph_reshape_to_an_overflowing_shape_is_refused),
+        TEST(test_graph_node_without_output_is_refused),
         TEST(test_graph_conv_with_asymmetric_padding_is_refused),
         TEST(test_graph_unknown_attribute_is_refused),
         TEST(test_graph_opset_outside_11_to_17_is_refused),
