@@ -412,6 +412,8 @@ static bool read_cmd(int fd, struct tmpl_cmd *c)
 /* A worker's stop: recorded, and passed to its point's run when one runs
  * (run_one_point sets run_child with the stops blocked). */
 static volatile sig_atomic_t worker_stopped = 0;
+/* The wait status of a point the worker did not begin: the sweep had stopped. */
+#define STOPPED_BEFORE_START ((130 & 0xff) << 8)
 static volatile sig_atomic_t run_child = 0;
 
 static void worker_stop(int sig)
@@ -462,11 +464,11 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
     argv[n++] = db_path;
     argv[n++] = "--quiet";
     argv[n] = NULL;
-    if (worker_stopped) /* the sweep stopped before this point began */
-        return (130 & 0xff) << 8;
     if (opt->run_point) {
         int code;
 
+        if (worker_stopped)
+            return STOPPED_BEFORE_START;
         signal(SIGINT, SIG_DFL); /* the point's run installs its own handlers */
         signal(SIGTERM, SIG_DFL);
         code = opt->run_point(opt->run_point_ctx, (int)n, (char **)argv);
@@ -481,7 +483,7 @@ static int run_one_point(const struct io_sweep *s, const struct run_sweep_option
     sigprocmask(SIG_BLOCK, &stops, &mask);
     if (worker_stopped) {
         sigprocmask(SIG_SETMASK, &mask, NULL);
-        return (130 & 0xff) << 8;
+        return STOPPED_BEFORE_START;
     }
     child = fork();
     if (child == 0) {
@@ -599,11 +601,12 @@ static void template_main(const struct io_sweep *s, const struct run_sweep_optio
     for (size_t j = 0; j < opt->jobs; j++)
         w[j].to_worker = -1;
     sigemptyset(&chld);
-    sigaddset(&chld, SIGINT); /* blocked in the workers it forks (worker_main) */
+    sigaddset(&chld, SIGINT); /* blocked here, so in the workers it forks (worker_main) */
     sigaddset(&chld, SIGTERM);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
-    sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    sigdelset(&chld, SIGINT); /* signalfd: SIGCHLD alone */
+    sigdelset(&chld, SIGTERM);
     sigprocmask(SIG_BLOCK, &chld, NULL);
     sfd = signalfd(-1, &chld, SFD_CLOEXEC);
     if (sfd < 0)

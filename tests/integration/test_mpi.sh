@@ -78,6 +78,12 @@ expect_match "runs the new points on the one worker rank" "$OUT" \
 expect_eq "12 runs" "$(sql "$TMP/m.db" "SELECT count(*) FROM runs WHERE status = 'complete'")" "12"
 
 # a failing point is marked failed at once, the others go on
+# statuses DB: each point's status, exit status and whether its error names the bad model
+statuses() {
+    sql "$1" "SELECT group_concat(status || ':' || coalesce(exit_status, '') || ':' ||
+        coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
+        (SELECT * FROM sweep_points ORDER BY point_index)"
+}
 mkdir -p "$TMP/m"
 echo "not a model" >"$TMP/m/lenet5.xml"
 cat >"$TMP/fail.xml" <<XML
@@ -90,9 +96,7 @@ expect_exit 1 "mpirun: a sweep with failing points exits 1" "${MPIRUN[@]}" -n 3 
     sweep "$TMP/fail.xml" --db "$TMP/f.db"
 expect_match "saying how many failed" "$ERR" "sweep fail: 2 points failed"
 expect_eq "the failed points carry the worker's exit status and stderr" \
-    "$(sql "$TMP/f.db" "SELECT group_concat(status || ':' || coalesce(exit_status, '') || ':' ||
-        coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
-        (SELECT * FROM sweep_points ORDER BY point_index)")" \
+    "$(statuses "$TMP/f.db")" \
     "failed:2:1 complete:0:0 failed:2:1 complete:0:0"
 # one worker rank gets the points in chunks (2, then 1 and 1: the points left
 # over twice the workers): a chunk that holds a failing and a complete point
@@ -100,9 +104,7 @@ expect_exit 1 "mpirun -n 2: the same sweep, its points handed out in chunks" \
     "${MPIRUN[@]}" -n 2 "$MPI_COINFER" sweep "$TMP/fail.xml" --db "$TMP/f2.db"
 expect_match "the same two failed" "$ERR" "sweep fail: 2 points failed"
 expect_eq "each point of a chunk ends as it does alone" \
-    "$(sql "$TMP/f2.db" "SELECT group_concat(status || ':' || coalesce(exit_status, '') || ':' ||
-        coalesce(error LIKE '%lenet5.xml:1: not well-formed XML%', 0), ' ') FROM
-        (SELECT * FROM sweep_points ORDER BY point_index)")" \
+    "$(statuses "$TMP/f2.db")" \
     "failed:2:1 complete:0:0 failed:2:1 complete:0:0"
 expect_exit 0 "--retry-failed after the model is mended" bash -c \
     "cp '$here/models/lenet5.xml' '$TMP/m/lenet5.xml' && $(printf '%q ' "${MPIRUN[@]}") -n 2 \
