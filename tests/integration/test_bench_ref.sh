@@ -26,9 +26,10 @@ if ! git clone -q --shared . "$repo" 2>"$TMP/clone.err"; then
     exit 0
 fi
 cp "$script" "$repo/$script"
+bench_dir=$(cd "$BUILD/bench" && pwd) # BUILD may be relative (build) or absolute
 mkdir -p "$repo/build/bench"
 for p in protocol phold; do
-    ln -s "$PWD/$BUILD/bench/$p" "$repo/build/bench/$p"
+    ln -s "$bench_dir/$p" "$repo/build/bench/$p"
 done
 # shellcheck disable=SC2016 # a make function, written as such
 echo '$(error broken on purpose by test_bench_ref)' >>"$repo/Makefile"
@@ -60,7 +61,7 @@ git -C "$repo" -c user.name=test -c user.email=test@invalid commit -q --allow-em
 old=$(git -C "$repo" rev-parse --short HEAD)
 mkdir -p "$TMP/build/bench"
 for p in protocol phold; do
-    ln -s "$PWD/$BUILD/bench/$p" "$TMP/build/bench/$p"
+    ln -s "$bench_dir/$p" "$TMP/build/bench/$p"
 done
 (cd "$repo" && BUILD=$TMP/build RUNS=2 SCENARIO=scenarios/collab-small.xml BENCH_DURATION="2 s" \
     PHOLD_LPS=10 PHOLD_EVENTS=1000 BENCH_OPT=-O0 OPENBLAS_CORETYPE=Haswell \
