@@ -501,6 +501,49 @@ static void test_edgent_takes_the_most_accurate_plan_in_the_deadline_else_the_fa
     core_rng_destroy(r);
 }
 
+/* Exploring a plan that ends at an exit explores on the exit's problem:
+ * the plan still ends there and stays valid, and its cut or options move. */
+static void test_exploration_of_a_plan_at_an_exit_stays_at_the_exit(void **state)
+{
+    struct core_rng *r = core_rng_create(29, 0, CORE_RNG_BENCH);
+    struct core_rng *x = core_rng_create(29, 0, CORE_RNG_EXPLORATION);
+    const struct policy_explore_config all = {1.0, 1.0};
+    size_t at_exit = 0, moved = 0;
+
+    (void)state;
+    for (int trial = 0; trial < 200; trial++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct compute_plan base, pl;
+        struct policy_solver *s;
+
+        random_problem(&p, r, trial % 2 == 1);
+        s = policy_solver_create(POLICY_JOINT, &p, &err);
+        assert_non_null(s);
+        agentutil_state(&st, r, &p, 0.9, 0.05);
+        st.w_accuracy = core_rng_uniform_in(r, 0, 0.5);
+        assert_core_rc(policy_decide(s, &st, NULL, &base, &err), CORE_OK);
+        if (base.exit > 0) {
+            at_exit++;
+            for (int t = 0; t < 20; t++) {
+                pl = base;
+                policy_explore(s, &st, &all, x, &pl);
+                assert_int_equal(pl.exit, base.exit);
+                assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+                moved += !compute_plan_equal(&pl, &base);
+            }
+        }
+        policy_solver_destroy(s);
+        compute_problem_fini(&p);
+    }
+    if (!(at_exit > 0 && moved > 0)) {
+        print_error("%zu plans at an exit, %zu explorations moved one\n", at_exit, moved);
+        fail();
+    }
+    core_rng_destroy(x);
+    core_rng_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +553,7 @@ int main(void)
         TEST(test_other_policies_end_at_the_fixed_exit_and_none_beats_joint),
         TEST(test_only_joint_oracle_and_edgent_choose_the_exit),
         TEST(test_edgent_takes_the_most_accurate_plan_in_the_deadline_else_the_fastest),
+        TEST(test_exploration_of_a_plan_at_an_exit_stays_at_the_exit),
     };
 
     core_init();

@@ -236,6 +236,39 @@ static void test_exploration_keeps_plans_valid_and_reaches_other_cuts(void **ctx
     compute_problem_fini(&p);
 }
 
+/* With the edge reachable but none of its options available, every cut
+ * that puts a layer there is refused: exploring the cut keeps the local
+ * plan, and the options move on the UE only. */
+static void test_exploration_draws_only_cuts_the_state_allows(void **ctx)
+{
+    struct compute_problem p;
+    struct compute_state st;
+    struct compute_plan base, pl;
+    struct policy_solver *s;
+    struct core_rng *r = core_rng_create(5, 0, CORE_RNG_EXPLORATION);
+    const struct policy_explore_config all = {1.0, 1.0};
+
+    (void)ctx;
+    branch_problem(&p);
+    state_of(&st, true);
+    for (size_t o = 0; o < N_EDGE; o++)
+        st.wait_s[COMPUTE_SIDE_EDGE][o] = INFINITY;
+    s = policy_solver_create(POLICY_JOINT, &p, NULL);
+    assert_non_null(s);
+    assert_int_equal(policy_decide(s, &st, NULL, &base, NULL), CORE_OK);
+    assert_int_equal(base.n_ue, N);
+    for (int t = 0; t < 200; t++) {
+        pl = base;
+        policy_explore(s, &st, &all, r, &pl);
+        assert_int_equal(pl.n_ue, N);
+        assert_int_equal(compute_plan_check(&p, &pl, true, NULL), CORE_OK);
+        assert_int_not_equal(pl.option[3], 1); /* u1 cannot run layer 3 */
+    }
+    policy_solver_destroy(s);
+    core_rng_destroy(r);
+    compute_problem_fini(&p);
+}
+
 static void test_option_exploration_alone_keeps_the_cut_and_moves_some_layers(void **ctx)
 {
     struct compute_problem p;
@@ -301,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_state_encodes_the_request_and_flags_what_is_undefined),
         cmocka_unit_test(test_an_action_gives_back_its_plan),
         cmocka_unit_test(test_exploration_keeps_plans_valid_and_reaches_other_cuts),
+        cmocka_unit_test(test_exploration_draws_only_cuts_the_state_allows),
         cmocka_unit_test(test_option_exploration_alone_keeps_the_cut_and_moves_some_layers),
         cmocka_unit_test(test_fields_without_labels_or_layer_names_are_named_by_index),
     };
