@@ -178,6 +178,51 @@ static void test_db_sweep_merge_imports_complete_points_once(void **state)
     sqlite3_close(conn);
 }
 
+/* A point the results database holds but has not completed (it failed
+ * there, or waits) is completed by a shard that ran it: its run is imported
+ * and the point marked complete with it, its failure cleared; a point
+ * neither completed stays as the results database has it. */
+static void test_db_sweep_merge_completes_a_point_the_results_hold_unfinished(void **state)
+{
+    struct testutil_dir *d = *state;
+    struct db_sweep_point p[2] = {point("k0", 0), point("k1", 1)};
+    char shard[160], status[2][16];
+    struct db_sweep_merge r;
+    struct core_err e;
+    struct db *db;
+    uint64_t claimed = 0;
+    sqlite3 *conn;
+
+    snprintf(shard, sizeof(shard), "%s/shard.db", d->dir);
+    p[0].config_sha256 = p[1].config_sha256 = "abc123";
+    add_worker_run(shard, 7, "complete"); /* k0's run */
+    db = open_ok(shard);
+    core_err_clear(&e);
+    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 1);
+    db_close(db);
+
+    db = open_ok(d->path);
+    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_point_set(db, "k0", "failed", 9, "killed", &e), CORE_OK);
+    assert_int_equal(db_sweep_merge(db, shard, &r, &e), CORE_OK);
+    assert_int_equal(r.imported, 1);
+    assert_int_equal(r.skipped, 1); /* k1: pending in both */
+    db_close(db);
+
+    conn = raw_open(d->path);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE point_key = 'k0' AND "
+                                   "status = 'complete' AND exit_status = 0 AND error IS NULL "
+                                   "AND run_id = (SELECT max(run_id) FROM runs)"),
+                     1);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM requests"), 2);
+    assert_int_equal(raw_int(conn, "SELECT count(*) FROM sweep_points WHERE point_key = 'k1' AND "
+                                   "status = 'pending' AND run_id IS NULL"),
+                     1);
+    sqlite3_close(conn);
+}
+
 static void test_db_sweep_claim_marks_waiting_points_complete_with_their_runs(void **state)
 {
     struct testutil_dir *d = *state;
@@ -259,6 +304,8 @@ int main(void)
             test_db_sweep_points_are_recorded_once_per_key_with_their_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_db_sweep_merge_imports_complete_points_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_db_sweep_merge_completes_a_point_the_results_hold_unfinished, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_db_sweep_claim_marks_waiting_points_complete_with_their_runs, setup, teardown),
     };
