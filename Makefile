@@ -120,7 +120,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay/%)
 MPI_TEST_SRC := $(sort $(wildcard tests/mpi/test_*.c))
 MPI_TEST_BIN := $(if $(filter 1,$(MPI)),$(MPI_TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 
-.PHONY: all test unit check run bench asan asan-unit valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
+.PHONY: all test test-programs unit check run bench asan asan-unit valgrind fuzz fuzz-all fuzz-build fuzz-coverage coverage \
         clean install deps help FORCE
 all: $(BIN)
 
@@ -202,7 +202,10 @@ $(BUILD)/bench/ref/phold_ns3: tests/bench/ref/phold_ns3.cc
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 $$(pkg-config --cflags ns3-core gsl) -o $@ $< $$(pkg-config --libs ns3-core gsl)
 
-test: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN) $(FUZZ_REPLAY_BIN)
+# Every program the suite runs (make coverage builds them with --coverage).
+test-programs: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN) $(FUZZ_REPLAY_BIN)
+
+test: test-programs
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
 unit: $(UNIT_BIN)
@@ -273,13 +276,18 @@ fuzz-coverage:
 	@scripts/fuzz-coverage.sh $(TARGET)
 
 # The coverage build lives in $(BUILD)/coverage/ (build/coverage/ by default).
+# Counters are updated atomically (training runs threads), and every program
+# is linked with tests/coverage/gcov_exit.c in place of _exit, so that the
+# processes that end with _exit (a sweep's template and workers) keep their
+# counts.
 COV_BUILD := $(BUILD)/coverage
+COV_EXIT  := $(COV_BUILD)/obj/tests/coverage/gcov_exit.o
 coverage:
 	@scripts/install-deps.sh --coverage
+	@mkdir -p $(dir $(COV_EXIT)) && $(CC) -O0 -c tests/coverage/gcov_exit.c -o $(COV_EXIT)
 	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) OPT=-O0 DEPS_OPTS=--coverage \
-	  CFLAGS='$(CFLAGS) --coverage' LDFLAGS='$(LDFLAGS) --coverage' \
-	  $(COV_BUILD)/coinfer $(UNIT_BIN:$(BUILD)/%=$(COV_BUILD)/%) \
-	  $(VAL_BIN:$(BUILD)/%=$(COV_BUILD)/%)
+	  CFLAGS='$(CFLAGS) --coverage -fprofile-update=atomic' \
+	  LDFLAGS='$(LDFLAGS) --coverage -Wl,--wrap=_exit $(abspath $(COV_EXIT))' test-programs
 	@scripts/coverage.sh $(COV_BUILD)
 
 install: $(BIN)

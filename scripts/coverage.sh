@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Line and branch coverage of sim/ per folder: scripts/coverage.sh BUILD
-# (`make coverage` builds everything with --coverage into $(BUILD)/coverage,
-# build/coverage by default, first, then calls this with that directory).
+# (`make coverage` builds everything `make test` needs with --coverage into
+# $(BUILD)/coverage, build/coverage by default, first, then calls this with
+# that directory).
 #
-# Zeroes the counters, runs every unit and validation test program of BUILD
-# (a failing test fails the coverage run: its figures would mean nothing),
-# captures the counts with lcov (branch coverage on), writes an HTML report to
-# BUILD/html/ and prints, per folder of sim/ (core, radio, ...), the lines and
-# branches hit. Every compiled source of sim/ counts, those no test program
-# links or runs included (at 0: a zero baseline from the compiler's notes,
-# lcov --initial, is added to the counts); sim/cli is left out (the
-# integration scripts exercise it, and they are not run here). Each folder's
-# floor is in scripts/coverage-floors.txt ("FOLDER LINE% BRANCH%"); a folder
-# below its floor, or one the file does not name, fails the run (exit 1).
+# Zeroes the counters, runs the whole suite on that build (scripts/run-tests.sh:
+# unit, validation and integration tests and the fuzz replay; a failing test
+# fails the coverage run: its figures would mean nothing), captures the counts
+# with lcov (branch coverage on), writes an HTML report to BUILD/html/ and
+# prints, per folder of sim/ (cli, core, radio, ...), the lines and branches
+# hit. Every compiled source of sim/ counts, those no test reaches included (at
+# 0: a zero baseline from the compiler's notes, lcov --initial, is added to the
+# counts). Each folder's floor is in scripts/coverage-floors.txt ("FOLDER LINE%
+# BRANCH%"); a folder below its floor, or one the file does not name, fails the
+# run (exit 1).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 build=${1:?usage: scripts/coverage.sh BUILD}
@@ -21,18 +22,9 @@ info=$build/coverage.info
 rc_branch=(--rc lcov_branch_coverage=1)
 
 lcov -q --zerocounters --directory "$build/obj" || exit 1
-failed=0
-for bin in $(find "$build/tests/unit" "$build/tests/validation" -type f -perm -u+x | sort); do
-    log=$build/test-logs/$(echo "${bin#"$build"/tests/}" | tr / _).log
-    mkdir -p "$(dirname "$log")"
-    if "$bin" >"$log" 2>&1; then
-        echo "ok   ${bin#"$build"/tests/}"
-    else
-        echo "FAIL ${bin#"$build"/tests/} (log: $log)"
-        failed=1
-    fi
-done
-[ "$failed" -eq 0 ] || { echo "coverage: a test failed; no figures" >&2; exit 1; }
+BUILD=$build scripts/run-tests.sh | tee "$build/coverage-tests.log"
+tail -1 "$build/coverage-tests.log" | grep -q ' 0 failed$' ||
+    { echo "coverage: a test failed; no figures" >&2; exit 1; }
 
 # Its warnings (the knob tables are data without code: "no functions found")
 # go to a log, shown only if the capture fails.
@@ -45,10 +37,8 @@ lcov -q "${rc_branch[@]}" --capture --directory "$build/obj" --base-directory . 
     --output-file "$info.run" || exit 1
 lcov -q "${rc_branch[@]}" --add-tracefile "$info.base" --add-tracefile "$info.run" \
     --output-file "$info.all" || exit 1
-# Only coinfer's own sources: not the generated ONNX code, not system headers,
-# not the command line (sim/cli).
-lcov -q "${rc_branch[@]}" --extract "$info.all" "$PWD/sim/*" --output-file "$info.sim" || exit 1
-lcov -q "${rc_branch[@]}" --remove "$info.sim" "$PWD/sim/cli/*" --output-file "$info" || exit 1
+# Only coinfer's own sources: not the generated ONNX code, not system headers.
+lcov -q "${rc_branch[@]}" --extract "$info.all" "$PWD/sim/*" --output-file "$info" || exit 1
 genhtml -q "${rc_branch[@]}" --output-directory "$build/html" "$info" >/dev/null || exit 1
 echo "HTML report: $build/html/index.html"
 
