@@ -208,7 +208,8 @@ test-programs: $(BIN) $(UNIT_BIN) $(VAL_BIN) $(BENCH_BIN) $(MPI_TEST_BIN) $(FUZZ
 test: test-programs
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh
 
-unit: $(UNIT_BIN)
+# coinfer too: test_sweep_run runs its sweep's points with the build's own.
+unit: $(BIN) $(UNIT_BIN)
 	@BUILD=$(BUILD) TEST_WRAPPER="$(TEST_WRAPPER)" scripts/run-tests.sh --unit-only
 
 # The shipped agent joins the other policies when it is there (scripts/train-agent.sh).
@@ -229,7 +230,7 @@ asan:
 asan-unit:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 unit
 
-valgrind: $(UNIT_BIN)
+valgrind: $(BIN) $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  scripts/run-tests.sh --unit-only
 

@@ -28,10 +28,11 @@ failed=0
 failures=()
 
 count_cmocka() { # name log rc
-    local name=$1 log=$2 rc=$3 p f
+    local name=$1 log=$2 rc=$3 p f s
     p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
     f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
-    p=${p:-0}; f=${f:-0}
+    s=$(sed -nE 's/^\[  SKIPPED \] ([0-9]+) test.*/\1/p' "$log" | tail -1)
+    p=${p:-0}; f=${f:-0}; s=${s:-0}
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1 # crashed, or a wrapper (valgrind) found errors
     fi
@@ -40,6 +41,9 @@ count_cmocka() { # name log rc
         failures+=("$name")
         echo "FAIL $name ($p passed, $f failed; log: $log)"
         sed 's/^/    /' "$log" | grep -E 'FAIL|ERROR|error|Assert|==[0-9]+==|runtime error' | head -40
+    elif [ "$s" -ne 0 ]; then
+        # a skipped case counts neither way, but is shown with its reason
+        echo "ok   $name ($p; $s skipped: $(sed -n 's/^SKIP: //p' "$log" | sort -u | head -1))"
     else
         echo "ok   $name ($p)"
     fi
