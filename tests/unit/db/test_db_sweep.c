@@ -124,29 +124,42 @@ static void add_worker_run(const char *path, uint64_t seed, const char *status)
     db_close(db);
 }
 
+/* The shard at path: p's two points (their configuration abc123), k0
+ * complete with its run (seed 7), k1 waiting. */
+static void shard_with_k0_complete(const char *path, struct db_sweep_point p[2])
+{
+    char status[2][16];
+    uint64_t claimed = 0;
+    struct core_err e;
+    struct db *db;
+
+    p[0].config_sha256 = p[1].config_sha256 = "abc123";
+    add_worker_run(path, 7, "complete"); /* k0's run */
+    db = open_ok(path);
+    core_err_clear(&e);
+    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
+    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
+    assert_int_equal(claimed, 1);
+    db_close(db);
+}
+
 static void test_db_sweep_merge_imports_complete_points_once(void **state)
 {
     struct testutil_dir *d = *state;
     struct db_sweep_point p[2] = {point("k0", 0), point("k1", 1)};
-    char worker[160], shard[160], status[2][16];
+    char worker[160], shard[160];
     struct db_sweep_merge r;
     struct core_err e;
     struct db *db;
     int64_t run_id = 0;
     sqlite3 *conn;
 
-    uint64_t claimed = 0;
-
     snprintf(worker, sizeof(worker), "%s/worker.db", d->dir);
     snprintf(shard, sizeof(shard), "%s/shard.db", d->dir);
     add_worker_run(worker, 7, "complete");
-    p[0].config_sha256 = p[1].config_sha256 = "abc123";
-    add_worker_run(shard, 7, "complete"); /* k0's run */
+    shard_with_k0_complete(shard, p);
     db = open_ok(shard);
     core_err_clear(&e);
-    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
-    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
-    assert_int_equal(claimed, 1);
     assert_int_equal(db_sweep_point_set(db, "k1", "running", 0, NULL, &e), CORE_OK);
     db_close(db);
 
@@ -190,20 +203,12 @@ static void test_db_sweep_merge_completes_a_point_the_results_hold_unfinished(vo
     struct db_sweep_merge r;
     struct core_err e;
     struct db *db;
-    uint64_t claimed = 0;
     sqlite3 *conn;
 
     snprintf(shard, sizeof(shard), "%s/shard.db", d->dir);
-    p[0].config_sha256 = p[1].config_sha256 = "abc123";
-    add_worker_run(shard, 7, "complete"); /* k0's run */
-    db = open_ok(shard);
-    core_err_clear(&e);
-    assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
-    assert_int_equal(db_sweep_claim_runs(db, "k0", &claimed, &e), CORE_OK);
-    assert_int_equal(claimed, 1);
-    db_close(db);
-
+    shard_with_k0_complete(shard, p);
     db = open_ok(d->path);
+    core_err_clear(&e);
     assert_int_equal(db_sweep_points_add(db, p, 2, status, &e), CORE_OK);
     assert_int_equal(db_sweep_point_set(db, "k0", "failed", 9, "killed", &e), CORE_OK);
     assert_int_equal(db_sweep_merge(db, shard, &r, &e), CORE_OK);
