@@ -514,6 +514,16 @@ enum core_rc core_file_open(const char *path, const char *what, uint64_t max_byt
 void core_init(void);
 
 /* ======================================================================== */
+/* Vector kernels (cpu.c)                                                    */
+/* ======================================================================== */
+
+/* Whether the AVX2 copies of the vector kernels run: x86-64 with AVX2,
+ * unless the tests turned them off to check the baseline copies (which give
+ * the same bits). */
+bool core_cpu_avx2(void);
+void core_cpu_avx2_off(bool off);
+
+/* ======================================================================== */
 /* Wall clock (clock.c)                                                      */
 /* ======================================================================== */
 

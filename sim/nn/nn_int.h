@@ -294,11 +294,6 @@ void nn_pool_forward(const struct nn_layer *l, const float *x, float *y, float *
 /* The backward pass of pooling layer l (max or average), by plane halves. */
 void nn_pool_backward(const struct nn_bwd *b, bool max);
 
-/* Whether the AVX2 copies of the vector kernels run (cpu.c): x86-64 with
- * AVX2, unless the tests turned them off to check the baseline copies. */
-bool nn_cpu_avx2(void);
-void nn_cpu_avx2_off(bool off);
-
 /* Most kernel taps (kh kw) the direct depthwise kernel takes; larger
  * depthwise kernels go through im2col. */
 #define NN_DW_MAX_TAPS 64

@@ -22,7 +22,7 @@
  * zero-padded block, so every element gets the same bits wherever it sits
  * (a part, a strip, a thread's chunk). On x86-64 the loop is compiled for the
  * baseline (SSE2) and for AVX2, and the AVX2 copy runs where the CPU has it
- * (cpu.c): the same operations in the same order, without fused
+ * (core/cpu.c): the same operations in the same order, without fused
  * multiply-adds, so both give the same bits.
  */
 #include "nn/nn_int.h"
@@ -167,7 +167,7 @@ void nn_act_apply(float *y, const float *x, size_t n, enum nn_act act)
         return;
     }
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (nn_cpu_avx2()) {
+    if (core_cpu_avx2()) {
         act_avx2(y, x, n, act);
         return;
     }

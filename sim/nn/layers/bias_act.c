@@ -9,7 +9,7 @@
  * NaN becomes 0 under an activation), sixteen floats a step with the
  * activation chosen once per call rather than tested per element. On
  * x86-64 it is compiled for the baseline (SSE2) and for AVX2, and the AVX2
- * copy runs where the CPU has it (cpu.c); both give the same bits.
+ * copy runs where the CPU has it (core/cpu.c); both give the same bits.
  */
 #include "nn/nn_int.h"
 
@@ -86,7 +86,7 @@ static void rows_masked(float *y, size_t ld, uint32_t n_rows, size_t n, const fl
     if (bias == NULL && act == NN_ACT_NONE)
         return;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (nn_cpu_avx2()) {
+    if (core_cpu_avx2()) {
         rows_bias_act_avx2(y, ld, n_rows, n, bias, act);
         return;
     }

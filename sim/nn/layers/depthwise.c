@@ -19,7 +19,7 @@
  * The sums are taken tap by tap in order, bias first, with no fused
  * multiply-add, so every code path gives the same bits. On x86-64 the
  * kernel is compiled twice, for the baseline (SSE2) and for AVX2, and the
- * AVX2 copy runs where the CPU has it (cpu.c). With the model's worker
+ * AVX2 copy runs where the CPU has it (core/cpu.c). With the model's worker
  * thread (par.c) the channels are shared in chunks, each thread with its
  * own half of the workspace, zeroed per chunk; a channel's bits do not
  * depend on which chunk or thread computes it. (A thread started per
@@ -245,7 +245,7 @@ static void dw_range(void *arg, size_t lo, size_t hi, int who)
     float *y = jb->y + lo * g->ho * g->wo, *ws = jb->ws + (size_t)who * jb->ws_part;
 
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (nn_cpu_avx2()) {
+    if (core_cpu_avx2()) {
         dw_channels_avx2(g, x, k, bias, (uint32_t)(hi - lo), y, ws);
         return;
     }

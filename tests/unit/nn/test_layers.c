@@ -249,7 +249,7 @@ static void test_baseline_and_avx2_kernels_give_the_same_bits(void **state)
     };
     size_t i;
 
-    print_message("AVX2 copies %s\n", nn_cpu_avx2() ? "available" : "not available here");
+    print_message("AVX2 copies %s\n", core_cpu_avx2() ? "available" : "not available here");
     for (i = 0; i < ARRAY_LEN(cases); i++) {
         const struct conv_case *cc = &cases[i];
         const struct nn_shape is = {cc->n, cc->c, cc->h, cc->w};
@@ -271,10 +271,10 @@ static void test_baseline_and_avx2_kernels_give_the_same_bits(void **state)
         fast = core_malloc(n * sizeof(float));
         assert_non_null(fast);
         memcpy(fast, rig_run(&g), n * sizeof(float));
-        nn_cpu_avx2_off(true);
-        assert_false(nn_cpu_avx2());
+        core_cpu_avx2_off(true);
+        assert_false(core_cpu_avx2());
         assert_memory_equal(rig_run(&g), fast, n * sizeof(float));
-        nn_cpu_avx2_off(false);
+        core_cpu_avx2_off(false);
         core_free(fast);
         rig_free(&g);
     }

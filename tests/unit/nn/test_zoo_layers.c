@@ -176,9 +176,9 @@ static void test_activation_kernel_bits_do_not_depend_on_position_or_copy(void *
         for (size_t lo = 0; lo < N; lo += 5)
             nn_act_apply(piece + lo, x + lo, lo + 5 <= N ? 5 : N - lo, (enum nn_act)a);
         assert_memory_equal(whole, piece, sizeof(whole));
-        nn_cpu_avx2_off(true);
+        core_cpu_avx2_off(true);
         nn_act_apply(base, x, N, (enum nn_act)a);
-        nn_cpu_avx2_off(false);
+        core_cpu_avx2_off(false);
         assert_memory_equal(whole, base, sizeof(whole));
     }
     {
@@ -191,7 +191,7 @@ static void test_activation_kernel_bits_do_not_depend_on_position_or_copy(void *
         nn_act_apply(y, inf, 2, NN_ACT_HARDSIGMOID);
         assert_true(y[0] == 1.0f && y[1] == 0.0f);
     }
-    print_message("AVX2 copies %s\n", nn_cpu_avx2() ? "available" : "not available here");
+    print_message("AVX2 copies %s\n", core_cpu_avx2() ? "available" : "not available here");
     core_rng_destroy(r);
 }
 
