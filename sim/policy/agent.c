@@ -27,8 +27,7 @@ struct agent_problem {
     const struct compute_problem *p;  /* bound problem (borrowed; NULL: none) */
     struct policy_head head;          /* its heads over p's family (when bound) */
     float *x;                         /* [n_state] normalised features (owned) */
-    float *pess;                      /* [3 x heads] the outputs with the pessimism, zero
-                                         heads, the reference plan's counts (owned) */
+    float *pess;                      /* [heads] the reference plan's counts (owned) */
 };
 
 struct policy_agent {
@@ -297,7 +296,7 @@ enum core_rc policy_agent_create(const struct policy_agent_image *img, struct po
         pt->weights = core_malloc(src->n_weights * sizeof(float));
         pt->head_se = src->head_se ? core_malloc(nh * sizeof(float)) : NULL;
         a->prob[i].x = core_malloc(ns * sizeof(float));
-        a->prob[i].pess = core_malloc(3 * nh * sizeof(float));
+        a->prob[i].pess = core_malloc(nh * sizeof(float));
         if (!pt->state_mean || !pt->state_sd || !pt->weights || !a->prob[i].x || !a->prob[i].pess ||
             (src->head_se && !pt->head_se)) {
             rc = core_err(e, CORE_E_NOMEM, "out of memory for an agent's problem %zu", i);
@@ -353,35 +352,37 @@ double policy_agent_pessimism(const struct policy_agent *a)
     return a->img.config.pessimism;
 }
 
-/* The network's outputs out[] with pessimism k > 0 (policy.h, "Pessimism
- * per plan"), for ap's head whose masks and prior are set: the reference
- * plan, the prior's alone (joint's), decoded; then into ap->pess each
- * output plus k x its head's standard error se[] (at most
- * POLICY_AGENT_PENALTY_MAX) where the reference plan does not select the
- * head. NULL when no plan is valid. */
+/* The heads to decode under pessimism k > 0 (policy.h, "Pessimism per
+ * plan") for ap's head whose masks and prior are set, from the network's
+ * outputs out[]: the reference plan, the prior's heads alone (joint's),
+ * decoded; then each output plus k x its head's standard error se[] (at
+ * most POLICY_AGENT_PENALTY_MAX) where the reference plan does not select
+ * the head, plus the prior (policy_head_effective's h->eff). NULL when no
+ * plan is valid. */
 static const float *pessimise(struct agent_problem *ap, const float *out, const float *se, double k)
 {
     struct policy_head *h = &ap->head;
     const size_t n = h->n_heads;
-    float *dst = ap->pess, *zero = ap->pess + n, *sel = ap->pess + 2 * n;
+    float *sel = ap->pess;
     struct compute_plan ref;
     double v;
     size_t j;
 
-    memset(zero, 0, n * sizeof(*zero));
-    if (!policy_head_decode(h, policy_head_effective(h, zero), &ref, &v))
+    if (!policy_head_decode(h, h->prior, &ref, &v))
         return NULL;
     memset(sel, 0, n * sizeof(*sel));
-    policy_head_value(h, zero, policy_head_cut_of(h, &ref), &ref, sel, 1.0);
+    policy_head_value(h, h->prior, h->cut, &ref, sel, 1.0);
     for (j = 0; j < n; j++) {
         const double pen = k * (double)se[j];
+        const float o =
+            sel[j] != 0
+                ? out[j]
+                : (float)((double)out[j] +
+                          (pen < POLICY_AGENT_PENALTY_MAX ? pen : POLICY_AGENT_PENALTY_MAX));
 
-        dst[j] = sel[j] != 0
-                     ? out[j]
-                     : (float)((double)out[j] +
-                               (pen < POLICY_AGENT_PENALTY_MAX ? pen : POLICY_AGENT_PENALTY_MAX));
+        h->eff[j] = o + h->prior[j];
     }
-    return dst;
+    return h->eff;
 }
 
 size_t policy_agent_n_problems(const struct policy_agent *a)
@@ -531,9 +532,8 @@ enum core_rc policy_agent_decide(struct policy_agent *a, uint32_t problem, const
     heads = nn_model_output(ap->net);
     policy_head_masks(&ap->head, st);
     policy_head_prior(&ap->head, st, pt->cost_mean - pt->prior_shift, pt->cost_sd);
-    if (k > 0)
-        heads = pessimise(ap, heads, pt->head_se, k);
-    if (!heads || !policy_head_decode(&ap->head, policy_head_effective(&ap->head, heads), out, &v))
+    heads = k > 0 ? pessimise(ap, heads, pt->head_se, k) : policy_head_effective(&ap->head, heads);
+    if (!heads || !policy_head_decode(&ap->head, heads, out, &v))
         return core_err(e, CORE_E_RUNTIME, "agent problem %s on %s: no plan runs every layer on "
                         "a supported, available option%s", a->img.parts[problem].sig.model,
                         a->img.parts[problem].sig.device,

@@ -2,10 +2,10 @@
  * agent_head.c — the learning agent's value model over a family of cuts
  * (policy.h, "the learning agent"; layout in policy_int.h): where each head
  * sits, the value of one plan (the sum of the heads it selects, and which),
- * the decode of the plan of least value by the forward and backward
- * programmes of dp.c's shape over joint's family, and the same programmes
- * in log space with their reverse pass, which give log sum exp(-value) over
- * every valid plan and its gradient exactly.
+ * and the programmes of dp.c's shape over joint's family in log space with
+ * their reverse pass, which give log sum exp(-value) over every valid plan
+ * and its gradient exactly (the decode, the same programmes taking the
+ * least: agent_decode.c).
  *
  * The heads play the parts of the cost model's terms in dp.c: a layer's
  * head is its compute, seg_ue[o] the wait of a UE segment starting on o,
@@ -66,12 +66,24 @@ enum core_rc policy_head_init(struct policy_head *h, const struct compute_proble
     h->off_copy = h->off_seg_edge + ne;
     h->bytes = core_malloc(nc * sizeof(*h->bytes));
     h->child = core_malloc(nc * sizeof(*h->child));
+    h->w[COMPUTE_SIDE_UE] = (nu + 3) / 4 * 4;
+    h->w[COMPUTE_SIDE_EDGE] = (ne + 3) / 4 * 4;
+    /* the decode reads a layer's heads in whole lanes, up to w - no past the
+     * edge side's last layer: into the segment and copy heads */
+    CORE_ASSERT(h->n_heads - (h->off_edge + n * ne) >= h->w[COMPUTE_SIDE_EDGE] - ne);
+    h->mf = core_malloc(nc * h->w[COMPUTE_SIDE_UE] * sizeof(*h->mf));
+    h->mh = core_malloc(nc * h->w[COMPUTE_SIDE_EDGE] * sizeof(*h->mh));
+    h->maf = core_malloc(nc * h->w[COMPUTE_SIDE_UE] * sizeof(*h->maf));
+    h->mah = core_malloc(nc * h->w[COMPUTE_SIDE_EDGE] * sizeof(*h->mah));
+    h->pa = core_malloc(nc * (h->w[COMPUTE_SIDE_UE] + h->w[COMPUTE_SIDE_EDGE]));
+
     h->lf = core_malloc(nc * nu * sizeof(*h->lf));
     h->gf = core_malloc(nc * nu * sizeof(*h->gf));
     h->lh = core_malloc(nc * ne * sizeof(*h->lh));
     h->gh = core_malloc(nc * ne * sizeof(*h->gh));
     h->gacc = core_malloc(h->n_heads * sizeof(*h->gacc));
-    if (!h->bytes || !h->child || !h->lf || !h->gf || !h->lh || !h->gh || !h->gacc)
+    if (!h->bytes || !h->child || !h->mf || !h->mh || !h->maf || !h->mah || !h->pa || !h->lf ||
+        !h->gf || !h->lh || !h->gh || !h->gacc)
         return core_err(e, CORE_E_NOMEM, "out of memory for an agent's heads over %zu cuts", nc);
     h->bytes_scale = 0;
     for (c = 0; c < nc; c++)
@@ -86,12 +98,13 @@ enum core_rc policy_head_init(struct policy_head *h, const struct compute_proble
     }
     qsort(h->child, h->n_child, sizeof(*h->child), cmp_u64);
     for (c = 0; c < COMPUTE_SIDE_COUNT; c++) {
-        const size_t no = s->n_opt[c];
+        const size_t no = s->n_opt[c], w = h->w[c];
         size_t q, o;
 
         for (q = 0; q < no; q++)
-            for (o = 0; o < no; o++)
-                h->diff[c][q * no + o] = p->options[c][q].resource != p->options[c][o].resource;
+            for (o = 0; o < w; o++)
+                h->diff[c][q * w + o] =
+                    o < no && p->options[c][q].resource != p->options[c][o].resource;
     }
     policy_head_masks(h, NULL);
     return CORE_OK;
@@ -102,6 +115,12 @@ void policy_head_fini(struct policy_head *h)
     policy_solver_destroy(h->s);
     core_free(h->bytes);
     core_free(h->child);
+    core_free(h->mf);
+    core_free(h->mh);
+    core_free(h->pa);
+
+    core_free(h->maf);
+    core_free(h->mah);
     core_free(h->lf);
     core_free(h->gf);
     core_free(h->lh);
@@ -111,6 +130,13 @@ void policy_head_fini(struct policy_head *h)
     core_free(h->eff);
     core_free(h->pcopy[COMPUTE_SIDE_UE]);
     core_free(h->pcopy[COMPUTE_SIDE_EDGE]);
+    core_free(h->plat[COMPUTE_SIDE_UE]);
+    core_free(h->plat[COMPUTE_SIDE_EDGE]);
+    core_free(h->pen);
+    core_free(h->pbits);
+    core_free(h->pedge);
+    core_free(h->pcbase[COMPUTE_SIDE_UE]);
+    core_free(h->pcbase[COMPUTE_SIDE_EDGE]);
     memset(h, 0, sizeof(*h));
 }
 
@@ -256,187 +282,6 @@ double policy_head_value(const struct policy_head *h, const float *out, uint32_t
         }
     }
     return v;
-}
-
-/* ---- the decode: dp.c's programmes with the heads as weights ---------------------- */
-
-/* The programmes read the change terms from h->seg and h->diff (set per
- * decision), unreachable options as +infinity, so that the inner loops are
- * branch-free sums. */
-
-static void forward_min(struct policy_head *h, const float *out, uint32_t c)
-{
-    struct policy_solver *s = h->s;
-    const struct policy_cut *k = &s->cuts[c];
-    const size_t no = s->n_opt[COMPUTE_SIDE_UE];
-    const uint16_t mask = h->mask[COMPUTE_SIDE_UE][k->last];
-    const float *layer = out + h->off_ue + k->last * no;
-    double *f = &s->f[c * no];
-    uint8_t *fa = &s->farg[c * no];
-    size_t o, q;
-
-    if (k->size == 1) {
-        for (o = 0; o < no; o++) {
-            const bool ok = (mask >> o) & 1;
-
-            f[o] = ok ? (double)out[h->off_seg_ue + o] + layer[o] : INFINITY;
-            fa[o] = ok ? POLICY_ARG_START : POLICY_ARG_NONE;
-        }
-        return;
-    }
-    {
-        const double *fp = &s->f[k->fparent * no];
-        const double copy = policy_head_copy(h, out, COMPUTE_SIDE_UE, k->fparent);
-        const double *seg = h->seg[COMPUTE_SIDE_UE], *diff = h->diff[COMPUTE_SIDE_UE];
-
-        for (o = 0; o < no; o++) {
-            double best = INFINITY;
-            int arg = POLICY_ARG_NONE;
-
-            if ((mask >> o) & 1)
-                for (q = 0; q < no; q++) {
-                    const double v = fp[q] + seg[q * no + o] + diff[q * no + o] * copy;
-
-                    if (v < best) {
-                        best = v;
-                        arg = (int)q;
-                    }
-                }
-            f[o] = arg == POLICY_ARG_NONE ? INFINITY : best + layer[o];
-            fa[o] = (uint8_t)arg;
-        }
-    }
-}
-
-static void backward_min(struct policy_head *h, const float *out, uint32_t c)
-{
-    struct policy_solver *s = h->s;
-    const struct policy_cut *k = &s->cuts[c];
-    const struct policy_cut *g = &s->cuts[k->gparent];
-    const size_t no = s->n_opt[COMPUTE_SIDE_EDGE];
-    const uint16_t mask = h->mask[COMPUTE_SIDE_EDGE][k->next];
-    const float *layer = out + h->off_edge + k->next * no;
-    double *hv = &s->h[c * no];
-    uint8_t *ha = &s->harg[c * no];
-    size_t o, q;
-
-    if (g->size == s->n) {
-        for (o = 0; o < no; o++) {
-            const bool ok = (mask >> o) & 1;
-
-            hv[o] = ok ? (double)layer[o] : INFINITY;
-            ha[o] = ok ? POLICY_ARG_END : POLICY_ARG_NONE;
-        }
-        return;
-    }
-    {
-        const double *hg = &s->h[k->gparent * no];
-        const double copy = policy_head_copy(h, out, COMPUTE_SIDE_EDGE, k->gparent);
-        const double *seg = h->seg[COMPUTE_SIDE_EDGE], *diff = h->diff[COMPUTE_SIDE_EDGE];
-
-        for (o = 0; o < no; o++) {
-            double best = INFINITY;
-            int arg = POLICY_ARG_NONE;
-
-            if ((mask >> o) & 1)
-                for (q = 0; q < no; q++) {
-                    const double v = hg[q] + seg[q * no + o] + diff[q * no + o] * copy;
-
-                    if (v < best) {
-                        best = v;
-                        arg = (int)q;
-                    }
-                }
-            hv[o] = arg == POLICY_ARG_NONE ? INFINITY : best + layer[o];
-            ha[o] = (uint8_t)arg;
-        }
-    }
-}
-
-/* The segment heads of a decision: a UE segment is charged at its first
- * position (o), an edge segment where the later position's option (q)
- * starts, as dp.c charges waits. */
-static void set_seg(struct policy_head *h, const float *out)
-{
-    const struct policy_solver *s = h->s;
-    size_t q, o, nu = s->n_opt[COMPUTE_SIDE_UE], ne = s->n_opt[COMPUTE_SIDE_EDGE];
-
-    for (q = 0; q < nu; q++)
-        for (o = 0; o < nu; o++)
-            h->seg[COMPUTE_SIDE_UE][q * nu + o] = q != o ? out[h->off_seg_ue + o] : 0;
-    for (q = 0; q < ne; q++)
-        for (o = 0; o < ne; o++)
-            h->seg[COMPUTE_SIDE_EDGE][q * ne + o] = q != o ? out[h->off_seg_edge + q] : 0;
-}
-
-bool policy_head_decode(struct policy_head *h, const float *out, struct compute_plan *pl,
-                        double *value)
-{
-    struct policy_solver *s = h->s;
-    const size_t nu = s->n_opt[COMPUTE_SIDE_UE], ne = s->n_opt[COMPUTE_SIDE_EDGE];
-    uint32_t best_c = POLICY_NO_CUT;
-    int best_ue = -1, best_edge = -1;
-    double best = INFINITY;
-    size_t i, o;
-
-    set_seg(h, out);
-    for (i = 0; i < s->n_cuts; i++)
-        if (s->cuts[i].size > 0 && s->cuts[i].ue_ok)
-            forward_min(h, out, (uint32_t)i);
-    if (h->edge_ok)
-        for (i = s->n_cuts; i-- > 0;)
-            if (s->cuts[i].size < s->n && s->cuts[i].edge_ok)
-                backward_min(h, out, (uint32_t)i);
-    for (i = 0; i < s->n_valid; i++) {
-        const uint32_t c = s->valid[i];
-        const struct policy_cut *k = &s->cuts[c];
-        double v = out[c];
-        int ou = -1, oe = -1;
-
-        if (k->size < s->n && !h->edge_ok)
-            continue;
-        if (k->size > 0) {
-            double u = INFINITY;
-
-            for (o = 0; o < nu; o++)
-                if (s->farg[c * nu + o] != POLICY_ARG_NONE && (ou < 0 || s->f[c * nu + o] < u)) {
-                    u = s->f[c * nu + o];
-                    ou = (int)o;
-                }
-            if (ou < 0)
-                continue;
-            v += u;
-        }
-        if (k->size < s->n) {
-            double w = INFINITY;
-
-            for (o = 0; o < ne; o++) {
-                double x;
-
-                if (s->harg[c * ne + o] == POLICY_ARG_NONE)
-                    continue;
-                x = out[h->off_seg_edge + o] + s->h[c * ne + o];
-                if (oe < 0 || x < w) {
-                    w = x;
-                    oe = (int)o;
-                }
-            }
-            if (oe < 0)
-                continue;
-            v += h->bytes[c] * out[h->off_xb] + w;
-        }
-        if (best_c == POLICY_NO_CUT || v < best) {
-            best = v;
-            best_c = c;
-            best_ue = ou;
-            best_edge = oe;
-        }
-    }
-    if (best_c == POLICY_NO_CUT)
-        return false;
-    policy_emit(s, best_c, best_ue, best_edge, pl);
-    *value = best;
-    return true;
 }
 
 /* ---- log space: log sum exp(-value) and its gradient ------------------------------ */

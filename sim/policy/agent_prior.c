@@ -32,52 +32,132 @@ static float finite_or_zero(double v)
     return isfinite(v) ? (float)v : 0.0f;
 }
 
+/* The prior's terms that depend on the state (the prices pr, the
+ * normalisation mean, sd) for the cuts and the layers; four at a time,
+ * then one at a time, the same operations either way (see the file
+ * comment for what each term is). */
+static inline __attribute__((always_inline)) void terms(struct policy_head *h,
+                                                        const struct compute_state *st,
+                                                        const struct policy_prices *pr, double mean,
+                                                        double sd)
+{
+    const struct policy_solver *s = h->s;
+    const size_t nc = s->n_cuts;
+    /* signalling: the same for every plan, here so that the prior is J itself */
+    const double sig = st->w_latency * st->signaling_s;
+    const double cu = pr->copy_per_s[COMPUTE_SIDE_UE], ce = pr->copy_per_s[COMPUTE_SIDE_EDGE];
+    const lanes_d sigv = {sig, sig, sig, sig}, zero = {0, 0, 0, 0};
+    const lanes_d ulv = {pr->ul_per_s, pr->ul_per_s, pr->ul_per_s, pr->ul_per_s};
+    const lanes_d ratev = {st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps};
+    const lanes_d dlv = {pr->downlink, pr->downlink, pr->downlink, pr->downlink};
+    const lanes_d meanv = {mean, mean, mean, mean}, sdv = {sd, sd, sd, sd};
+    const lanes_d cuv = {cu, cu, cu, cu}, cev = {ce, ce, ce, ce};
+    const lanes_d wl = {st->w_latency, st->w_latency, st->w_latency, st->w_latency};
+    const lanes_d we = {st->w_energy, st->w_energy, st->w_energy, st->w_energy};
+    size_t c = 0, j;
+    int sd_;
+
+    for (; c + 4 <= nc; c += 4) {
+        lanes_d bits, bu, be, v, cpu, cpe;
+        lanes_i edge;
+        lanes_f f;
+
+        memcpy(&bits, h->pbits + c, sizeof(bits));
+        memcpy(&edge, h->pedge + c, sizeof(edge));
+        memcpy(&bu, h->pcbase[COMPUTE_SIDE_UE] + c, sizeof(bu));
+        memcpy(&be, h->pcbase[COMPUTE_SIDE_EDGE] + c, sizeof(be));
+        v = (lanes_d)PICK(edge, (lanes_i)(sigv + (ulv * (bits / ratev) + dlv)), (lanes_i)sigv);
+        v = (v - meanv) / sdv;
+        v = (lanes_d)((lanes_i)v & ((v - v) == zero));
+        f = __builtin_convertvector(v, lanes_f);
+        memcpy(h->prior + c, &f, sizeof(f));
+        cpu = cuv * bu / sdv;
+        cpe = cev * be / sdv;
+        memcpy(h->pcopy[COMPUTE_SIDE_UE] + c, &cpu, sizeof(cpu));
+        memcpy(h->pcopy[COMPUTE_SIDE_EDGE] + c, &cpe, sizeof(cpe));
+    }
+    for (; c < nc; c++) {
+        double v = sig;
+
+        if (h->pedge[c])
+            v += pr->ul_per_s * (h->pbits[c] / st->ul_rate_bps) + pr->downlink;
+        h->prior[c] = finite_or_zero((v - mean) / sd);
+        h->pcopy[COMPUTE_SIDE_UE][c] = cu * h->pcbase[COMPUTE_SIDE_UE][c] / sd;
+        h->pcopy[COMPUTE_SIDE_EDGE][c] = ce * h->pcbase[COMPUTE_SIDE_EDGE][c] / sd;
+    }
+    /* a layer's compute: (w_latency x latency + w_energy x energy) / sd on
+     * the UE, w_latency x latency / sd on the edge */
+    for (sd_ = 0; sd_ < COMPUTE_SIDE_COUNT; sd_++) {
+        const size_t m = s->n * s->n_opt[sd_];
+        const double *lat = h->plat[sd_], *en = sd_ == COMPUTE_SIDE_UE ? h->pen : NULL;
+        float *dst = h->prior + (sd_ == COMPUTE_SIDE_UE ? h->off_ue : h->off_edge);
+
+        for (j = 0; j + 4 <= m; j += 4) {
+            lanes_d l, x, v;
+            lanes_f f;
+
+            memcpy(&l, lat + j, sizeof(l));
+            if (en) {
+                memcpy(&x, en + j, sizeof(x));
+                v = (wl * l + we * x) / sdv;
+            } else {
+                v = wl * l / sdv;
+            }
+            v = (lanes_d)((lanes_i)v & ((v - v) == zero));
+            f = __builtin_convertvector(v, lanes_f);
+            memcpy(dst + j, &f, sizeof(f));
+        }
+        for (; j < m; j++)
+            dst[j] = finite_or_zero(en ? (st->w_latency * lat[j] + st->w_energy * en[j]) / sd
+                                       : st->w_latency * lat[j] / sd);
+    }
+}
+
+static void terms_base(struct policy_head *h, const struct compute_state *st,
+                       const struct policy_prices *pr, double mean, double sd)
+{
+    terms(h, st, pr, mean, sd);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void terms_avx2(struct policy_head *h,
+                                                       const struct compute_state *st,
+                                                       const struct policy_prices *pr, double mean,
+                                                       double sd)
+{
+    terms(h, st, pr, mean, sd);
+}
+#endif
+
 void policy_head_prior(struct policy_head *h, const struct compute_state *st, double mean,
                        double sd)
 {
     const struct policy_solver *s = h->s;
-    const struct compute_problem *p = s->p;
     const size_t nu = s->n_opt[COMPUTE_SIDE_UE], ne = s->n_opt[COMPUTE_SIDE_EDGE];
     struct policy_prices pr;
-    size_t c, i, o;
+    size_t o;
 
     if (!h->prior)
         return;
-    memset(h->prior, 0, h->n_heads * sizeof(*h->prior));
-    memset(h->pcopy[COMPUTE_SIDE_UE], 0, s->n_cuts * sizeof(double));
-    memset(h->pcopy[COMPUTE_SIDE_EDGE], 0, s->n_cuts * sizeof(double));
-    if (!st)
+    if (!st) {
+        memset(h->prior, 0, h->n_heads * sizeof(*h->prior));
+        memset(h->pcopy[COMPUTE_SIDE_UE], 0, s->n_cuts * sizeof(double));
+        memset(h->pcopy[COMPUTE_SIDE_EDGE], 0, s->n_cuts * sizeof(double));
         return;
+    }
     policy_prices_set(s, st, &pr);
-    for (c = 0; c < s->n_cuts; c++) {
-        const struct policy_cut *k = &s->cuts[c];
-        double v = 0;
-
-        /* signalling: the same for every plan, here so that the prior is J itself */
-        v = st->w_latency * st->signaling_s;
-        if (k->size < s->n)
-            v += pr.ul_per_s * compute_link_time_s(k->cross_bytes + p->msg_header_bytes,
-                                                  st->ul_rate_bps) +
-                pr.downlink;
-        h->prior[c] = finite_or_zero((v - mean) / sd);
-        h->pcopy[COMPUTE_SIDE_UE][c] = policy_copy_cost(s, &pr, COMPUTE_SIDE_UE,
-                                                        k->cross_bytes) / sd;
-        h->pcopy[COMPUTE_SIDE_EDGE][c] = policy_copy_cost(s, &pr, COMPUTE_SIDE_EDGE,
-                                                          k->cross_bytes) / sd;
-    }
-    for (i = 0; i < s->n; i++) {
-        for (o = 0; o < nu; o++)
-            h->prior[h->off_ue + i * nu + o] = finite_or_zero(
-                (st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_UE, o, i) +
-                 st->w_energy * compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, i)) / sd);
-        for (o = 0; o < ne; o++)
-            h->prior[h->off_edge + i * ne + o] = finite_or_zero(
-                st->w_latency * compute_problem_latency_s(p, COMPUTE_SIDE_EDGE, o, i) / sd);
-    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (core_cpu_avx2())
+        terms_avx2(h, st, &pr, mean, sd);
+    else
+#endif
+        terms_base(h, st, &pr, mean, sd);
+    h->prior[h->off_xb] = 0;
     for (o = 0; o < nu; o++)
         h->prior[h->off_seg_ue + o] = finite_or_zero(pr.wait[COMPUTE_SIDE_UE][o] / sd);
     for (o = 0; o < ne; o++)
         h->prior[h->off_seg_edge + o] = finite_or_zero(pr.wait[COMPUTE_SIDE_EDGE][o] / sd);
+    h->prior[h->off_copy] = h->prior[h->off_copy + 1] = 0;
 }
 
 const float *policy_head_effective(struct policy_head *h, const float *out)
@@ -93,16 +173,44 @@ const float *policy_head_effective(struct policy_head *h, const float *out)
 
 enum core_rc policy_head_prior_enable(struct policy_head *h, struct core_err *e)
 {
-    const size_t nc = h->s->n_cuts;
+    const struct policy_solver *s = h->s;
+    const struct compute_problem *p = s->p;
+    const size_t nc = s->n_cuts, nu = s->n_opt[COMPUTE_SIDE_UE];
+    size_t c, i, o;
+    int sd;
 
     if (h->prior)
         return CORE_OK;
     h->prior = core_calloc(h->n_heads, sizeof(*h->prior));
     h->eff = core_calloc(h->n_heads, sizeof(*h->eff));
-    h->pcopy[COMPUTE_SIDE_UE] = core_calloc(nc, sizeof(double));
-    h->pcopy[COMPUTE_SIDE_EDGE] = core_calloc(nc, sizeof(double));
-    if (!h->prior || !h->eff || !h->pcopy[COMPUTE_SIDE_UE] || !h->pcopy[COMPUTE_SIDE_EDGE])
+    h->pen = core_malloc(s->n * nu * sizeof(*h->pen));
+    h->pbits = core_malloc(nc * sizeof(*h->pbits));
+    h->pedge = core_malloc(nc * sizeof(*h->pedge));
+    for (sd = 0; sd < COMPUTE_SIDE_COUNT; sd++) {
+        h->pcopy[sd] = core_calloc(nc, sizeof(double));
+        h->plat[sd] = core_malloc(s->n * s->n_opt[sd] * sizeof(double));
+        h->pcbase[sd] = core_malloc(nc * sizeof(double));
+        if (!h->pcopy[sd] || !h->plat[sd] || !h->pcbase[sd])
+            break;
+    }
+    if (sd < COMPUTE_SIDE_COUNT || !h->prior || !h->eff || !h->pen || !h->pbits || !h->pedge)
         return core_err(e, CORE_E_NOMEM, "out of memory for an agent's prior over %zu cuts", nc);
+    /* what the prior's terms take from the problem, in the heads' order */
+    for (sd = 0; sd < COMPUTE_SIDE_COUNT; sd++)
+        for (i = 0; i < s->n; i++)
+            for (o = 0; o < s->n_opt[sd]; o++)
+                h->plat[sd][i * s->n_opt[sd] + o] = compute_problem_latency_s(p, sd, o, i);
+    for (i = 0; i < s->n; i++)
+        for (o = 0; o < nu; o++)
+            h->pen[i * nu + o] = compute_problem_energy_j(p, COMPUTE_SIDE_UE, o, i);
+    for (c = 0; c < nc; c++) {
+        const double bytes = s->cuts[c].cross_bytes;
+
+        h->pbits[c] = (bytes + p->msg_header_bytes) * 8; /* compute_link_time_s's numerator */
+        h->pedge[c] = s->cuts[c].size < s->n ? -1 : 0;
+        for (sd = 0; sd < COMPUTE_SIDE_COUNT; sd++) /* policy_copy_cost's second factor */
+            h->pcbase[sd][c] = p->copy_latency_s[sd] + bytes / p->copy_bytes_per_s[sd];
+    }
     return CORE_OK;
 }
 

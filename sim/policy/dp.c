@@ -176,7 +176,14 @@ static int best_edge_start(const struct policy_solver *s, const struct policy_pr
 void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
                  struct compute_plan *out)
 {
-    size_t nu = s->n_opt[COMPUTE_SIDE_UE], ne = s->n_opt[COMPUTE_SIDE_EDGE];
+    policy_emit_args(s, s->farg, s->n_opt[COMPUTE_SIDE_UE], s->harg, s->n_opt[COMPUTE_SIDE_EDGE], c,
+                     ue_o, edge_o, out);
+}
+
+void policy_emit_args(const struct policy_solver *s, const uint8_t *farg, size_t fw,
+                      const uint8_t *harg, size_t hw, uint32_t c, int ue_o, int edge_o,
+                      struct compute_plan *out)
+{
     uint32_t j = c, pos = s->cuts[c].size;
     int o = ue_o;
 
@@ -189,7 +196,7 @@ void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o
         out->order[--pos] = l;
         if (o >= 0) {
             out->option[l] = (uint8_t)o;
-            o = s->cuts[j].size > 1 ? s->farg[j * nu + (size_t)o] : -1;
+            o = s->cuts[j].size > 1 ? farg[j * fw + (size_t)o] : -1;
         }
         j = s->cuts[j].fparent;
     }
@@ -202,7 +209,7 @@ void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o
         out->order[pos++] = l;
         if (o >= 0) {
             out->option[l] = (uint8_t)o;
-            o = s->harg[j * ne + (size_t)o];
+            o = harg[j * hw + (size_t)o];
             if (o == POLICY_ARG_END)
                 o = -1;
         }

@@ -304,6 +304,12 @@ void policy_dp_best(const struct policy_solver *s, const struct compute_state *s
  * the DP's arguments), else leave them for the caller. */
 void policy_emit(const struct policy_solver *s, uint32_t c, int ue_o, int edge_o,
                  struct compute_plan *out);
+/* policy_emit from arguments laid out as farg[cut x fw + option] and
+ * harg[cut x hw + option] (policy_emit's own: s->farg, s->harg with the
+ * sides' option counts). */
+void policy_emit_args(const struct policy_solver *s, const uint8_t *farg, size_t fw,
+                      const uint8_t *harg, size_t hw, uint32_t c, int ue_o, int edge_o,
+                      struct compute_plan *out);
 
 /* ---- a4 (adapt.c) ---------------------------------------------------------------- */
 
@@ -385,6 +391,16 @@ enum core_rc policy_random_decide(struct policy_solver *s, const struct compute_
 
 /* ---- the agent's value model over a family of cuts (agent_head.c) ----------------- */
 
+/* Four lanes of doubles, of 64-bit integers (a comparison's result: all
+ * bits set or none), of floats and of 32-bit integers: the agent's vector code (agent_decode.c,
+ * agent_prior.c) does each lane's operations as scalar code would. */
+typedef double lanes_d __attribute__((vector_size(4 * sizeof(double))));
+typedef int64_t lanes_i __attribute__((vector_size(4 * sizeof(int64_t))));
+typedef float lanes_f __attribute__((vector_size(4 * sizeof(float))));
+typedef int32_t lanes_i32 __attribute__((vector_size(4 * sizeof(int32_t))));
+/* a where the lanes of on are set, else b (integer lanes) */
+#define PICK(on, a, b) (((a) & (on)) | ((b) & ~(on)))
+
 /* The additive value model of policy.h's "the learning agent" for one
  * problem: joint's solver on it (the family of cuts, the support masks,
  * the DP's scratch and policy_emit), where each head sits among the last
@@ -400,34 +416,47 @@ struct policy_head {
     uint64_t *child;           /* [n_cuts] (fparent << 16 | last) << 20 | c of every nonempty
                                   cut, sorted: a plan's cut by its UE layers (owned) */
     size_t n_child;            /* entries of child[] */
+    size_t w[COMPUTE_SIDE_COUNT]; /* n_opt[side] rounded up to 4: the decode's lanes */
+    double *mf, *mh;              /* [n_cuts x w[side]] the decode's programmes (owned) */
+    int32_t *maf, *mah;           /* [n_cuts x w[side]] their arguments (owned) */
+    uint8_t *pa;                  /* [n_cuts x (w[0] + w[1])] the decoded plan's arguments,
+                                     as policy_emit_args reads them (owned) */
+    uint32_t cut;                 /* the decoded plan's cut */
     double *lf, *lh;           /* [n_cuts x n_opt[side]] log-space programmes (owned) */
     double *gf, *gh;           /* their adjoints (owned) */
     double *gacc;              /* [n_heads] gradient accumulator (owned) */
     double diff[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
-                               /* [q x n_opt + o]: 1 when options q and o use different
-                                  resources, else 0 */
+    /* [q x w + o]: 1 when options q and o use different
+       resources, else 0 (0 beyond the options) */
     double seg[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
-                               /* [q x n_opt + o]: the decode's segment head from q to o
-                                  (0 when q == o) */
+    /* [q x w + o]: the decode's segment head from q to o
+       (0 when q == o or beyond the options) */
     bool edge_ok;              /* the decision may use the edge */
     uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options each layer may take
                                                                   now: supported and available */
     /* The model prior (agent_prior.c; NULL when the agent has none). */
     float *prior;              /* [n_heads] the prior's heads under the last state set (owned) */
     float *eff;                /* [n_heads] learned heads plus the prior (owned) */
+    double *plat[COMPUTE_SIDE_COUNT]; /* [n x n_opt[side]] layer latencies, s (owned) */
+    double *pen;                      /* [n x n_opt[UE]] the UE's layer energies, J (owned) */
+    double *pbits;  /* [n_cuts] the uplink's bits at cut c, header included (owned) */
+    int64_t *pedge; /* [n_cuts] all bits set where cut c has an edge part (owned) */
+    double *pcbase[COMPUTE_SIDE_COUNT]; /* [n_cuts] a change of resource's seconds at
+                                           boundary cut x (owned) */
     double *pcopy[COMPUTE_SIDE_COUNT]; /* [n_cuts] the prior's cost of a change of resource
                                           at boundary cut x, normalised (owned) */
 };
 
 /* The copy term of side sd at boundary cut x under heads out: the copy
  * head times the boundary's bytes, plus the prior's own copy cost when out
- * is h->eff (policy_head_effective: the heads with the prior, whose copy
- * cost is affine in the bytes and so kept beside them). */
+ * is h->eff (policy_head_effective: the heads with the prior) or h->prior
+ * (the prior's heads alone); that cost is affine in the bytes and so kept
+ * beside them. */
 static inline double policy_head_copy(const struct policy_head *h, const float *out,
                                       enum compute_side sd, uint32_t x)
 {
     return h->bytes[x] * out[h->off_copy + (size_t)sd] +
-           (h->prior && out == h->eff ? h->pcopy[sd][x] : 0);
+           (h->prior && (out == h->eff || out == h->prior) ? h->pcopy[sd][x] : 0);
 }
 
 /* Prepare h for problem p (checked; borrowed). CORE_E_INPUT when joint has
@@ -449,7 +478,8 @@ void policy_head_masks(struct policy_head *h, const struct compute_state *st);
 double policy_head_value(const struct policy_head *h, const float *out, uint32_t c,
                          const struct compute_plan *pl, float *grad, double gscale);
 /* The valid plan of least value under out[] and h's masks into pl, its
- * value in *value: false when none exists. Allocates nothing. */
+ * value in *value and its cut in h->cut: false when none exists. Allocates
+ * nothing (agent_decode.c). */
 bool policy_head_decode(struct policy_head *h, const float *out, struct compute_plan *pl,
                         double *value);
 /* log sum over every plan valid under h's masks of exp(-value) (-INFINITY

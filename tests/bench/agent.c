@@ -20,10 +20,17 @@
  *
  *   model=vgg16 layers=<n> cuts=<n> heads=<n> hidden=64 depth=2 prior=model pessimism=0
  *     agent_ns=<ns> joint_ns=<ns> agent_over_joint=<ratio> train_steps_per_s=<n>
+ *
+ * then, per model, where a decision's time goes (policy_int.h's pieces on
+ * the same states, batches alternating, medians): the network at batch 1
+ * (a network of the agent's shape), the state's masks and prior, and one
+ * decode of the heads (pessimism K > 0 runs it twice):
+ *
+ *   parts model=vgg16 net_ns=<ns> prior_ns=<ns> decode_ns=<ns>
  */
 #include "compute/compute.h"
 #include "nn/nn.h"
-#include "policy/policy.h"
+#include "policy/policy_int.h"
 #include "zoo_problem.h"
 
 #include <math.h>
@@ -76,6 +83,65 @@ static int cmp_double(const void *a, const void *b)
     double x = *(const double *)a, y = *(const double *)b;
 
     return (x > y) - (x < y);
+}
+
+static double median(double *x, long n)
+{
+    qsort(x, (size_t)n, sizeof(*x), cmp_double);
+    return x[n / 2];
+}
+
+/* The parts of a decision on problem p (see the file comment) over the
+ * first `decisions` states and features, in batches; a line. */
+static int parts(const char *model, const struct compute_problem *p,
+                 const struct compute_state *states, const float *feat, long decisions,
+                 long batches, long hidden, long depth)
+{
+    struct policy_agent_signature sig;
+    struct policy_head h;
+    struct nn_model *net = NULL;
+    struct core_err err = {0};
+    double net_s[MAX_BATCHES], prior_s[MAX_BATCHES], decode_s[MAX_BATCHES];
+    struct compute_plan pl;
+    long b, i;
+
+    if (policy_head_init(&h, p, &err) != CORE_OK || policy_head_prior_enable(&h, &err) != CORE_OK) {
+        fprintf(stderr, "agent: %s: %s\n", model, err.msg);
+        return 1;
+    }
+    policy_agent_signature_of(&h, model, "phone", N_STATE, &sig);
+    if (policy_agent_net_build(&sig, (uint32_t)hidden, (uint32_t)depth, 1, 1, &net, &err) !=
+        CORE_OK) {
+        fprintf(stderr, "agent: %s: %s\n", model, err.msg);
+        return 1;
+    }
+    for (b = 0; b < batches; b++) {
+        double start = core_wall_s(), v;
+
+        for (i = 0; i < decisions; i++) {
+            if (nn_model_forward(net, feat + i * N_STATE, 1, &err) != CORE_OK) {
+                fprintf(stderr, "agent: %s\n", err.msg);
+                return 1;
+            }
+        }
+        net_s[b] = (core_wall_s() - start) / (double)decisions;
+        start = core_wall_s();
+        for (i = 0; i < decisions; i++) {
+            policy_head_masks(&h, &states[i]);
+            policy_head_prior(&h, &states[i], 0, 1);
+        }
+        prior_s[b] = (core_wall_s() - start) / (double)decisions;
+        start = core_wall_s();
+        for (i = 0; i < decisions; i++)
+            policy_head_decode(&h, h.prior, &pl, &v);
+        decode_s[b] = (core_wall_s() - start) / (double)decisions;
+    }
+    printf("parts model=%s net_ns=%.0f prior_ns=%.0f decode_ns=%.0f\n", model,
+           median(net_s, batches) * 1e9, median(prior_s, batches) * 1e9,
+           median(decode_s, batches) * 1e9);
+    nn_model_destroy(net);
+    policy_head_fini(&h);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -224,6 +290,8 @@ int main(int argc, char **argv)
                    (double)cfg.steps / train_s, sink / (double)(2 * decisions * batches));
             sink = 0;
         }
+        if (parts(nn_zoo_name(zoo[z]), &p, states, feat, decisions, batches, hidden, depth))
+            return 1;
         policy_agent_destroy(ag);
         policy_solver_destroy(rnd);
         policy_solver_destroy(joint);

@@ -2,7 +2,8 @@
  * test_agent_head.c — the learning agent's value model over a family of
  * cuts (agent_head.c): on hundreds of small random chains and DAGs with
  * unsupported and unavailable options and random heads, the decode equals
- * brute force over every (cut, options) plan, the log-space programme's log
+ * brute force over every (cut, options) plan (with up to 9 options a side
+ * too), its baseline and AVX2 copies agree bit for bit, the log-space programme's log
  * sum exp(-value) equals the brute-force sum, and its gradient equals minus
  * every head's expected count under the softmin distribution and central
  * finite differences; a plan's cut is found from its UE layers.
@@ -97,15 +98,17 @@ static void brute_expect(struct policy_head *h, const float *out, uint32_t c,
     policy_head_value(h, out, c, pl, x->grad, -exp(-v - x->lz));
 }
 
-/* A random problem of at most 6 layers, a random state and random heads. */
-static void random_case(struct core_rng *r, struct compute_problem *p, struct compute_state *st,
-                        struct policy_head *h, float **out)
+/* A random problem of 1..max_n layers with 1..max_opt options a side
+ * (resources drawn at random), a random state and random heads. */
+static void random_case_of(struct core_rng *r, size_t max_n, size_t max_opt,
+                           struct compute_problem *p, struct compute_state *st,
+                           struct policy_head *h, float **out)
 {
-    size_t n = 1 + core_rng_below(r, 6), i;
+    size_t n = 1 + core_rng_below(r, max_n), i;
     bool dag = core_rng_uniform(r) < 0.6;
 
-    assert_core_rc(agentutil_problem(p, r, n, dag, 1 + core_rng_below(r, 3),
-                                     1 + core_rng_below(r, 3), 0.2, &err),
+    assert_core_rc(agentutil_problem_drawn(p, r, n, dag, 1 + core_rng_below(r, max_opt),
+                                           1 + core_rng_below(r, max_opt), 0.2, true, true, &err),
                    CORE_OK);
     agentutil_state(st, r, p, 0.8, 0.15);
     assert_core_rc(policy_head_init(h, p, &err), CORE_OK);
@@ -113,6 +116,14 @@ static void random_case(struct core_rng *r, struct compute_problem *p, struct co
     *out = test_malloc(h->n_heads * sizeof(**out));
     for (i = 0; i < h->n_heads; i++)
         (*out)[i] = (float)core_rng_normal(r, 0, 1);
+}
+
+/* A random problem of at most 6 layers and 3 options a side, a random
+ * state and random heads. */
+static void random_case(struct core_rng *r, struct compute_problem *p, struct compute_state *st,
+                        struct policy_head *h, float **out)
+{
+    random_case_of(r, 6, 3, p, st, h, out);
 }
 
 static void test_decode_equals_brute_force_over_every_plan(void **state)
@@ -156,6 +167,78 @@ static void test_decode_equals_brute_force_over_every_plan(void **state)
     }
     /* Some cases have no plan (every option of a layer unavailable). */
     assert_true(none > 0 && none < 100);
+    core_rng_destroy(r);
+}
+
+/* Up to 9 options a side: the decode's programmes take the options four
+ * lanes at a time, so more than four run in blocks. */
+static void test_decode_with_many_options_equals_brute_force(void **state)
+{
+    struct core_rng *r = core_rng_create(14, 0, CORE_RNG_BENCH);
+    size_t t, wide = 0;
+
+    for (t = 0; t < 120; t++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct policy_head h;
+        struct compute_plan pl;
+        struct brute b = {0};
+        double v;
+        float *out;
+        bool found;
+
+        random_case_of(r, 3, 9, &p, &st, &h, &out);
+        wide += h.s->n_opt[COMPUTE_SIDE_UE] > 4 || h.s->n_opt[COMPUTE_SIDE_EDGE] > 4;
+        each_plan(&h, out, brute_min_lse, &b);
+        found = policy_head_decode(&h, out, &pl, &v);
+        assert_int_equal(found, b.found);
+        if (found) {
+            assert_near(v, b.best, 1e-9 * (1 + fabs(b.best)));
+            assert_near(policy_head_value(&h, out, policy_head_cut_of(&h, &pl), &pl, NULL, 0), v,
+                        1e-9 * (1 + fabs(v)));
+            assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
+        }
+        test_free(out);
+        policy_head_fini(&h);
+        compute_problem_fini(&p);
+    }
+    assert_true(wide > 50);
+    core_rng_destroy(r);
+}
+
+/* The decode's baseline copy and its AVX2 copy give the same plan and the
+ * same value, bit for bit (core/cpu.c). */
+static void test_decode_is_the_same_without_avx2(void **state)
+{
+    struct core_rng *r = core_rng_create(15, 0, CORE_RNG_BENCH);
+    size_t t, found = 0;
+
+    print_message("AVX2 copies %s\n", core_cpu_avx2() ? "available" : "not available here");
+    for (t = 0; t < 400; t++) {
+        struct compute_problem p;
+        struct compute_state st;
+        struct policy_head h;
+        struct compute_plan a, b;
+        double va = 0, vb = 0;
+        float *out;
+        bool fa, fb;
+
+        random_case_of(r, 6, t % 2 ? 9 : 3, &p, &st, &h, &out);
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        fa = policy_head_decode(&h, out, &a, &va);
+        core_cpu_avx2_off(true);
+        fb = policy_head_decode(&h, out, &b, &vb);
+        core_cpu_avx2_off(false);
+        assert_int_equal(fa, fb);
+        assert_memory_equal(&a, &b, sizeof(a));
+        assert_memory_equal(&va, &vb, sizeof(va));
+        found += fa;
+        test_free(out);
+        policy_head_fini(&h);
+        compute_problem_fini(&p);
+    }
+    assert_true(found > 300);
     core_rng_destroy(r);
 }
 
@@ -276,6 +359,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_equals_brute_force_over_every_plan),
+        cmocka_unit_test(test_decode_with_many_options_equals_brute_force),
+        cmocka_unit_test(test_decode_is_the_same_without_avx2),
         cmocka_unit_test(test_log_sum_and_gradient_equal_brute_force_softmin),
         cmocka_unit_test(test_conservative_gradient_matches_finite_differences),
         cmocka_unit_test(test_a_plan_outside_the_family_has_no_cut),
