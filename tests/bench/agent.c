@@ -23,8 +23,9 @@
  *
  * then, per model, where a decision's time goes (policy_int.h's pieces on
  * the same states, batches alternating, medians): the network at batch 1
- * (a network of the agent's shape), the state's masks and prior, and one
- * decode of the heads (pessimism K > 0 runs it twice):
+ * (a network of the agent's shape), the state's masks and prior (masks
+ * alone with --prior none), and one decode of the heads (pessimism K > 0
+ * runs it twice):
  *
  *   parts model=vgg16 net_ns=<ns> prior_ns=<ns> decode_ns=<ns>
  */
@@ -95,7 +96,7 @@ static double median(double *x, long n)
  * first `decisions` states and features, in batches; a line. */
 static int parts(const char *model, const struct compute_problem *p,
                  const struct compute_state *states, const float *feat, long decisions,
-                 long batches, long hidden, long depth)
+                 long batches, long hidden, long depth, bool with_prior)
 {
     struct policy_agent_signature sig;
     struct policy_head h;
@@ -128,7 +129,8 @@ static int parts(const char *model, const struct compute_problem *p,
         start = core_wall_s();
         for (i = 0; i < decisions; i++) {
             policy_head_masks(&h, &states[i]);
-            policy_head_prior(&h, &states[i], 0, 1);
+            if (with_prior)
+                policy_head_prior(&h, &states[i], 0, 1);
         }
         prior_s[b] = (core_wall_s() - start) / (double)decisions;
         start = core_wall_s();
@@ -290,7 +292,8 @@ int main(int argc, char **argv)
                    (double)cfg.steps / train_s, sink / (double)(2 * decisions * batches));
             sink = 0;
         }
-        if (parts(nn_zoo_name(zoo[z]), &p, states, feat, decisions, batches, hidden, depth))
+        if (parts(nn_zoo_name(zoo[z]), &p, states, feat, decisions, batches, hidden, depth,
+                  prior == POLICY_PRIOR_MODEL))
             return 1;
         policy_agent_destroy(ag);
         policy_solver_destroy(rnd);
