@@ -54,8 +54,11 @@ for n in "$max" "$steps" "$test_seeds"; do
     case "$n" in '' | *[!0-9]*) die "counts are whole numbers, not '$n'" 2 ;; esac
 done
 [ -n "${pessimisms// /}" ] || die "--pessimism needs at least one value" 2
+seen=" "
 for k in $pessimisms; do
-    case "$k" in '' | *[!0-9.]* | *.*.*) die "--pessimism takes numbers >= 0, not '$k'" 2 ;; esac
+    case "$k" in '' | *[!0-9.]* | *.*.* | .) die "--pessimism takes numbers >= 0, not '$k'" 2 ;; esac
+    case "$seen" in *" $k "*) die "--pessimism names $k twice" 2 ;; esac
+    seen="$seen$k "
 done
 case "$max" in 1000 | 10000 | 100000 | 1000000 | 10000000) ;;
 *) die "--max is a power of ten from 1000 to 10000000, not '$max'" 2 ;; esac

@@ -4,7 +4,7 @@
  * action-space signature, the normalisation and the weights), bound to a
  * scenario's problems after a check of their signature, and deciding: the
  * state's features normalised, the network run (batch 1, nn_model_forward),
- * the heads decoded by agent_head.c's programmes under the state's masks;
+ * the heads decoded by agent_decode.c's programmes under the state's masks;
  * with pessimism k > 0, each head the prediction's own plan does not
  * select first costs k times its standard error more (policy.h,
  * "Pessimism per plan").

@@ -11,11 +11,14 @@
  * q with strict <), unreachable options as +infinity, so that it is a
  * branch-free sum; an option is reached where some candidate is below
  * +infinity. It runs four options at a time, each lane doing a scalar
- * scan's operations in its order (no fused multiply-add), so that values
- * and choices are that scan's, bit for bit. With finite heads (a network
- * of finite weights, the prior) the options reached are those joint's
- * programme reaches; a head that is not finite makes no plan through it
- * the least, and none at all may be left (false), never an invalid one.
+ * scan's operations in its order (no fused multiply-add: GCC's ISO C mode
+ * contracts nothing, and x86's AVX2 target has no FMA), so that values and
+ * choices are that scan's, bit for bit. With finite heads (a network of
+ * finite weights, the prior) the options reached are those joint's
+ * programme reaches. A plan whose value is not below +infinity (a head
+ * +infinity or NaN) is never taken, so none may be left (false); a head
+ * -infinity makes its plans' values -infinity, the first of which is
+ * taken. Either way the plan is a valid one.
  *
  * The forward programme and the backward one are chains of dependent
  * steps and independent of each other: they run interleaved, the processor
@@ -34,7 +37,7 @@
                   -(int64_t)(((m) >> 2) & 1), -(int64_t)(((m) >> 3) & 1)}
 
 /* The lanes a nibble of an option mask turns on (all bits set) or off. */
-static const lanes_i LANE_ON[16] = {BITS4(0),  BITS4(1),  BITS4(2),  BITS4(3),
+static const policy_v4i LANE_ON[16] = {BITS4(0),  BITS4(1),  BITS4(2),  BITS4(3),
                                     BITS4(4),  BITS4(5),  BITS4(6),  BITS4(7),
                                     BITS4(8),  BITS4(9),  BITS4(10), BITS4(11),
                                     BITS4(12), BITS4(13), BITS4(14), BITS4(15)};
@@ -52,33 +55,33 @@ static inline __attribute__((always_inline)) void step(const double *prev, const
                                                        const float *layer, uint16_t mask, size_t no,
                                                        size_t w, double *val, int32_t *arg)
 {
-    const lanes_d inf = ALL4(INFINITY), cv = ALL4(copy), none = ALL4(POLICY_ARG_NONE);
+    const policy_v4d inf = ALL4(INFINITY), cv = ALL4(copy), none = ALL4(POLICY_ARG_NONE);
     size_t b, q;
 
     for (b = 0; b < w; b += 4) {
-        lanes_d best = inf, at = none, sum;
-        lanes_i ok;
-        lanes_i32 at32;
-        lanes_f lay;
+        policy_v4d best = inf, at = none, sum;
+        policy_v4i ok;
+        policy_v4i32 at32;
+        policy_v4f lay;
 
         for (q = 0; q < no; q++) {
-            const lanes_d pq = ALL4(prev[q]), qd = ALL4((double)q);
-            lanes_d sg, df, v;
-            lanes_i lt;
+            const policy_v4d pq = ALL4(prev[q]), qd = ALL4((double)q);
+            policy_v4d sg, df, v;
+            policy_v4i lt;
 
             memcpy(&sg, seg + q * w + b, sizeof(sg));
             memcpy(&df, diff + q * w + b, sizeof(df));
             v = (pq + sg) + df * cv;
             lt = v < best;
-            best = (lanes_d)PICK(lt, (lanes_i)v, (lanes_i)best);
-            at = (lanes_d)PICK(lt, (lanes_i)qd, (lanes_i)at);
+            best = (policy_v4d)POLICY_PICK(lt, (policy_v4i)v, (policy_v4i)best);
+            at = (policy_v4d)POLICY_PICK(lt, (policy_v4i)qd, (policy_v4i)at);
         }
         memcpy(&lay, layer + b, sizeof(lay));
         ok = LANE_ON[(mask >> b) & 15] & (best < inf);
-        sum = best + __builtin_convertvector(lay, lanes_d);
-        sum = (lanes_d)PICK(ok, (lanes_i)sum, (lanes_i)inf);
-        at = (lanes_d)PICK(ok, (lanes_i)at, (lanes_i)none);
-        at32 = __builtin_convertvector(at, lanes_i32);
+        sum = best + __builtin_convertvector(lay, policy_v4d);
+        sum = (policy_v4d)POLICY_PICK(ok, (policy_v4i)sum, (policy_v4i)inf);
+        at = (policy_v4d)POLICY_PICK(ok, (policy_v4i)at, (policy_v4i)none);
+        at32 = __builtin_convertvector(at, policy_v4i32);
         memcpy(val + b, &sum, sizeof(sum));
         memcpy(arg + b, &at32, sizeof(at32));
     }
@@ -285,6 +288,8 @@ bool policy_head_decode(struct policy_head *h, const float *out, struct compute_
                 continue;
             v += h->bytes[c] * out[h->off_xb] + w;
         }
+        if (!(v < INFINITY))
+            continue;
         if (best_c == POLICY_NO_CUT || v < best) {
             best = v;
             best_c = c;

@@ -14,8 +14,8 @@
  * of resource, cut[c] + xb x bytes(c) the uplink, downlink and whatever
  * the cut alone decides. So the forward value f[c][o] is the least value of
  * c's UE part ending on o, h[c][o] the least of its edge part starting on
- * o (its segment head excluded), exactly as joint's, and policy_emit reads
- * the plan back from the same argument arrays.
+ * o (its segment head excluded), exactly as joint's, and the plan is read
+ * back by joint's walk (policy_emit_args).
  */
 #include "policy/policy_int.h"
 
@@ -76,7 +76,6 @@ enum core_rc policy_head_init(struct policy_head *h, const struct compute_proble
     h->maf = core_malloc(nc * h->w[COMPUTE_SIDE_UE] * sizeof(*h->maf));
     h->mah = core_malloc(nc * h->w[COMPUTE_SIDE_EDGE] * sizeof(*h->mah));
     h->pa = core_malloc(nc * (h->w[COMPUTE_SIDE_UE] + h->w[COMPUTE_SIDE_EDGE]));
-
     h->lf = core_malloc(nc * nu * sizeof(*h->lf));
     h->gf = core_malloc(nc * nu * sizeof(*h->gf));
     h->lh = core_malloc(nc * ne * sizeof(*h->lh));
@@ -118,7 +117,6 @@ void policy_head_fini(struct policy_head *h)
     core_free(h->mf);
     core_free(h->mh);
     core_free(h->pa);
-
     core_free(h->maf);
     core_free(h->mah);
     core_free(h->lf);

@@ -46,30 +46,31 @@ static inline __attribute__((always_inline)) void terms(struct policy_head *h,
     /* signalling: the same for every plan, here so that the prior is J itself */
     const double sig = st->w_latency * st->signaling_s;
     const double cu = pr->copy_per_s[COMPUTE_SIDE_UE], ce = pr->copy_per_s[COMPUTE_SIDE_EDGE];
-    const lanes_d sigv = {sig, sig, sig, sig}, zero = {0, 0, 0, 0};
-    const lanes_d ulv = {pr->ul_per_s, pr->ul_per_s, pr->ul_per_s, pr->ul_per_s};
-    const lanes_d ratev = {st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps};
-    const lanes_d dlv = {pr->downlink, pr->downlink, pr->downlink, pr->downlink};
-    const lanes_d meanv = {mean, mean, mean, mean}, sdv = {sd, sd, sd, sd};
-    const lanes_d cuv = {cu, cu, cu, cu}, cev = {ce, ce, ce, ce};
-    const lanes_d wl = {st->w_latency, st->w_latency, st->w_latency, st->w_latency};
-    const lanes_d we = {st->w_energy, st->w_energy, st->w_energy, st->w_energy};
+    const policy_v4d sigv = {sig, sig, sig, sig}, zero = {0, 0, 0, 0};
+    const policy_v4d ulv = {pr->ul_per_s, pr->ul_per_s, pr->ul_per_s, pr->ul_per_s};
+    const policy_v4d ratev = {st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps, st->ul_rate_bps};
+    const policy_v4d dlv = {pr->downlink, pr->downlink, pr->downlink, pr->downlink};
+    const policy_v4d meanv = {mean, mean, mean, mean}, sdv = {sd, sd, sd, sd};
+    const policy_v4d cuv = {cu, cu, cu, cu}, cev = {ce, ce, ce, ce};
+    const policy_v4d wl = {st->w_latency, st->w_latency, st->w_latency, st->w_latency};
+    const policy_v4d we = {st->w_energy, st->w_energy, st->w_energy, st->w_energy};
     size_t c = 0, j;
-    int sd_;
+    int side;
 
     for (; c + 4 <= nc; c += 4) {
-        lanes_d bits, bu, be, v, cpu, cpe;
-        lanes_i edge;
-        lanes_f f;
+        policy_v4d bits, bu, be, v, cpu, cpe;
+        policy_v4i edge;
+        policy_v4f f;
 
         memcpy(&bits, h->pbits + c, sizeof(bits));
         memcpy(&edge, h->pedge + c, sizeof(edge));
         memcpy(&bu, h->pcbase[COMPUTE_SIDE_UE] + c, sizeof(bu));
         memcpy(&be, h->pcbase[COMPUTE_SIDE_EDGE] + c, sizeof(be));
-        v = (lanes_d)PICK(edge, (lanes_i)(sigv + (ulv * (bits / ratev) + dlv)), (lanes_i)sigv);
+        v = (policy_v4d)POLICY_PICK(edge, (policy_v4i)(sigv + (ulv * (bits / ratev) + dlv)),
+                                    (policy_v4i)sigv);
         v = (v - meanv) / sdv;
-        v = (lanes_d)((lanes_i)v & ((v - v) == zero));
-        f = __builtin_convertvector(v, lanes_f);
+        v = (policy_v4d)((policy_v4i)v & ((v - v) == zero));
+        f = __builtin_convertvector(v, policy_v4f);
         memcpy(h->prior + c, &f, sizeof(f));
         cpu = cuv * bu / sdv;
         cpe = cev * be / sdv;
@@ -87,14 +88,14 @@ static inline __attribute__((always_inline)) void terms(struct policy_head *h,
     }
     /* a layer's compute: (w_latency x latency + w_energy x energy) / sd on
      * the UE, w_latency x latency / sd on the edge */
-    for (sd_ = 0; sd_ < COMPUTE_SIDE_COUNT; sd_++) {
-        const size_t m = s->n * s->n_opt[sd_];
-        const double *lat = h->plat[sd_], *en = sd_ == COMPUTE_SIDE_UE ? h->pen : NULL;
-        float *dst = h->prior + (sd_ == COMPUTE_SIDE_UE ? h->off_ue : h->off_edge);
+    for (side = 0; side < COMPUTE_SIDE_COUNT; side++) {
+        const size_t m = s->n * s->n_opt[side];
+        const double *lat = h->plat[side], *en = side == COMPUTE_SIDE_UE ? h->pen : NULL;
+        float *dst = h->prior + (side == COMPUTE_SIDE_UE ? h->off_ue : h->off_edge);
 
         for (j = 0; j + 4 <= m; j += 4) {
-            lanes_d l, x, v;
-            lanes_f f;
+            policy_v4d l, x, v;
+            policy_v4f f;
 
             memcpy(&l, lat + j, sizeof(l));
             if (en) {
@@ -103,8 +104,8 @@ static inline __attribute__((always_inline)) void terms(struct policy_head *h,
             } else {
                 v = wl * l / sdv;
             }
-            v = (lanes_d)((lanes_i)v & ((v - v) == zero));
-            f = __builtin_convertvector(v, lanes_f);
+            v = (policy_v4d)((policy_v4i)v & ((v - v) == zero));
+            f = __builtin_convertvector(v, policy_v4f);
             memcpy(dst + j, &f, sizeof(f));
         }
         for (; j < m; j++)

@@ -392,21 +392,23 @@ enum core_rc policy_random_decide(struct policy_solver *s, const struct compute_
 /* ---- the agent's value model over a family of cuts (agent_head.c) ----------------- */
 
 /* Four lanes of doubles, of 64-bit integers (a comparison's result: all
- * bits set or none), of floats and of 32-bit integers: the agent's vector code (agent_decode.c,
- * agent_prior.c) does each lane's operations as scalar code would. */
-typedef double lanes_d __attribute__((vector_size(4 * sizeof(double))));
-typedef int64_t lanes_i __attribute__((vector_size(4 * sizeof(int64_t))));
-typedef float lanes_f __attribute__((vector_size(4 * sizeof(float))));
-typedef int32_t lanes_i32 __attribute__((vector_size(4 * sizeof(int32_t))));
+ * bits set or none), of floats and of 32-bit integers: the agent's vector
+ * code (agent_decode.c, agent_prior.c) does each lane's operations as
+ * scalar code would. */
+typedef double policy_v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef int64_t policy_v4i __attribute__((vector_size(4 * sizeof(int64_t))));
+typedef float policy_v4f __attribute__((vector_size(4 * sizeof(float))));
+typedef int32_t policy_v4i32 __attribute__((vector_size(4 * sizeof(int32_t))));
 /* a where the lanes of on are set, else b (integer lanes) */
-#define PICK(on, a, b) (((a) & (on)) | ((b) & ~(on)))
+#define POLICY_PICK(on, a, b) (((a) & (on)) | ((b) & ~(on)))
 
 /* The additive value model of policy.h's "the learning agent" for one
  * problem: joint's solver on it (the family of cuts, the support masks,
- * the DP's scratch and policy_emit), where each head sits among the last
- * layer's outputs, and the scratch of the log-space programmes. Heads, in
- * order: cut[n_cuts], xb, ue[n x n_ue_opt] (layer-major), edge[n x
- * n_edge_opt], seg_ue[n_ue_opt], seg_edge[n_edge_opt], copy_ue, copy_edge. */
+ * policy_emit_args's walk), where each head sits among the last layer's
+ * outputs, and the scratch of the decode's and the log-space programmes.
+ * Heads, in order: cut[n_cuts], xb, ue[n x n_ue_opt] (layer-major),
+ * edge[n x n_edge_opt], seg_ue[n_ue_opt], seg_edge[n_edge_opt], copy_ue,
+ * copy_edge. */
 struct policy_head {
     struct policy_solver *s;   /* joint's solver on the problem (owned) */
     size_t n_heads;            /* outputs the model ends in */
@@ -425,12 +427,11 @@ struct policy_head {
     double *lf, *lh;           /* [n_cuts x n_opt[side]] log-space programmes (owned) */
     double *gf, *gh;           /* their adjoints (owned) */
     double *gacc;              /* [n_heads] gradient accumulator (owned) */
+    /* diff[side][q x w + o]: 1 when options q and o use different resources,
+     * else 0 (0 beyond the options); seg[side][q x w + o]: the decode's
+     * segment head from q to o (0 when q == o or beyond the options) */
     double diff[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
-    /* [q x w + o]: 1 when options q and o use different
-       resources, else 0 (0 beyond the options) */
     double seg[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_OPTIONS * COMPUTE_PLAN_MAX_OPTIONS];
-    /* [q x w + o]: the decode's segment head from q to o
-       (0 when q == o or beyond the options) */
     bool edge_ok;              /* the decision may use the edge */
     uint16_t mask[COMPUTE_SIDE_COUNT][COMPUTE_PLAN_MAX_LAYERS]; /* options each layer may take
                                                                   now: supported and available */
@@ -439,8 +440,10 @@ struct policy_head {
     float *eff;                /* [n_heads] learned heads plus the prior (owned) */
     double *plat[COMPUTE_SIDE_COUNT]; /* [n x n_opt[side]] layer latencies, s (owned) */
     double *pen;                      /* [n x n_opt[UE]] the UE's layer energies, J (owned) */
-    double *pbits;  /* [n_cuts] the uplink's bits at cut c, header included (owned) */
-    int64_t *pedge; /* [n_cuts] all bits set where cut c has an edge part (owned) */
+    double *pbits;                    /* [n_cuts] the uplink's bits at cut c, header
+                                         included (owned) */
+    int64_t *pedge;                   /* [n_cuts] all bits set where cut c has an edge
+                                         part (owned) */
     double *pcbase[COMPUTE_SIDE_COUNT]; /* [n_cuts] a change of resource's seconds at
                                            boundary cut x (owned) */
     double *pcopy[COMPUTE_SIDE_COUNT]; /* [n_cuts] the prior's cost of a change of resource
@@ -487,7 +490,9 @@ bool policy_head_decode(struct policy_head *h, const float *out, struct compute_
  * respect to out[] into grad[] (minus each head's expected count under the
  * plans' softmin distribution). */
 double policy_head_logz(struct policy_head *h, const float *out, float *grad, double gscale);
-/* Give h a model prior (agent_prior.c): CORE_E_NOMEM. */
+/* Give h a model prior (agent_prior.c): CORE_E_NOMEM. What the prior
+ * takes from h's problem (latencies, energies, bytes, copy rates) is read
+ * here, once: the problem must not change after. */
 enum core_rc policy_head_prior_enable(struct policy_head *h, struct core_err *e);
 /* Set h's prior to the problem's predicted objective under st, normalised
  * as (J - mean) / sd (sd > 0); NULL st: zero. No-op without a prior. */

@@ -14,6 +14,10 @@ expect_match "... and says so" "$ERR" "power of ten"
 expect_exit 2 "a pessimism must be a number" scripts/agent-curves.sh --pessimism "0 x" \
     --out "$TMP/x"
 expect_match "... and names it" "$ERR" "not 'x'"
+expect_exit 2 "a lone point is no number" scripts/agent-curves.sh --pessimism . --out "$TMP/x"
+expect_exit 2 "a pessimism named twice is usage" scripts/agent-curves.sh --pessimism "0 64 0" \
+    --out "$TMP/x"
+expect_match "... and says which" "$ERR" "names 0 twice"
 expect_exit 2 "an unknown option is usage" scripts/agent-curves.sh --nope
 expect_eq "bad usage makes no output directory" "$([ -e "$TMP/x" ] && echo yes || echo no)" no
 
