@@ -109,6 +109,25 @@ static double best_end(const struct policy_head *h, int sd, uint32_t c, const fl
     return u;
 }
 
+/* A programme's first position (the UE's first layer, the edge's last):
+ * into val[0..w) add[o] + layer[o] (add NULL: layer[o]) and into arg[0..w)
+ * tag for the options o that mask allows; +infinity and POLICY_ARG_NONE
+ * for the others. */
+static inline __attribute__((always_inline)) void first_position(const float *add,
+                                                                 const float *layer, uint16_t mask,
+                                                                 size_t no, size_t w, int32_t tag,
+                                                                 double *val, int32_t *arg)
+{
+    size_t o;
+
+    for (o = 0; o < w; o++) {
+        const bool on = o < no && ((mask >> o) & 1);
+
+        val[o] = !on ? INFINITY : add ? (double)add[o] + (double)layer[o] : (double)layer[o];
+        arg[o] = on ? tag : POLICY_ARG_NONE;
+    }
+}
+
 /* The forward programme's step at cut c (h->mf, h->maf), when the UE may
  * run c's part. */
 static inline __attribute__((always_inline)) void forward_at(struct policy_head *h,
@@ -121,21 +140,11 @@ static inline __attribute__((always_inline)) void forward_at(struct policy_head 
     const float *lay = out + h->off_ue + k->last * no;
     double *f = &h->mf[c * w];
     int32_t *fa = &h->maf[c * w];
-    size_t o;
 
     if (k->size == 0 || !k->ue_ok)
         return;
     if (k->size == 1) {
-        for (o = 0; o < no; o++) {
-            const bool on = (mask >> o) & 1;
-
-            f[o] = on ? (double)out[h->off_seg_ue + o] + (double)lay[o] : INFINITY;
-            fa[o] = on ? POLICY_ARG_START : POLICY_ARG_NONE;
-        }
-        for (; o < w; o++) {
-            f[o] = INFINITY;
-            fa[o] = POLICY_ARG_NONE;
-        }
+        first_position(out + h->off_seg_ue, lay, mask, no, w, POLICY_ARG_START, f, fa);
         return;
     }
     step(&h->mf[k->fparent * w], h->seg[COMPUTE_SIDE_UE], h->diff[COMPUTE_SIDE_UE],
@@ -154,21 +163,11 @@ static inline __attribute__((always_inline)) void backward_at(struct policy_head
     const float *lay = out + h->off_edge + k->next * no;
     double *hv = &h->mh[c * w];
     int32_t *ha = &h->mah[c * w];
-    size_t o;
 
     if (k->size == s->n || !k->edge_ok)
         return;
     if (s->cuts[k->gparent].size == s->n) {
-        for (o = 0; o < no; o++) {
-            const bool on = (mask >> o) & 1;
-
-            hv[o] = on ? (double)lay[o] : INFINITY;
-            ha[o] = on ? POLICY_ARG_END : POLICY_ARG_NONE;
-        }
-        for (; o < w; o++) {
-            hv[o] = INFINITY;
-            ha[o] = POLICY_ARG_NONE;
-        }
+        first_position(NULL, lay, mask, no, w, POLICY_ARG_END, hv, ha);
         return;
     }
     step(&h->mh[k->gparent * w], h->seg[COMPUTE_SIDE_EDGE], h->diff[COMPUTE_SIDE_EDGE],

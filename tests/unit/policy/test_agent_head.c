@@ -127,6 +127,37 @@ static void random_case(struct core_rng *r, struct compute_problem *p, struct co
     random_case_of(r, 6, 3, p, st, h, out);
 }
 
+/* Decode h's heads out and check the plan against brute force over every
+ * plan: the same existence and least value, a plan of the family, valid
+ * for p under st, on available options only. Whether one exists. */
+static bool decode_matches_brute_force(struct policy_head *h, struct compute_problem *p,
+                                       const struct compute_state *st, float *out)
+{
+    struct compute_plan pl;
+    struct brute b = {0};
+    double v;
+    bool found;
+    size_t i;
+
+    each_plan(h, out, brute_min_lse, &b);
+    found = policy_head_decode(h, out, &pl, &v);
+    assert_int_equal(found, b.found);
+    if (found) {
+        uint32_t c = policy_head_cut_of(h, &pl);
+
+        assert_near(v, b.best, 1e-9 * (1 + fabs(b.best)));
+        assert_int_not_equal(c, POLICY_NO_CUT);
+        assert_near(policy_head_value(h, out, c, &pl, NULL, 0), v, 1e-9 * (1 + fabs(v)));
+        assert_core_rc(compute_plan_check(p, &pl, st->edge_available, &err), CORE_OK);
+        for (i = 0; i < pl.n_layers; i++) {
+            int sd = i < pl.n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
+
+            assert_false(isinf(st->wait_s[sd][pl.option[pl.order[i]]]));
+        }
+    }
+    return found;
+}
+
 static void test_decode_equals_brute_force_over_every_plan(void **state)
 {
     struct core_rng *r = core_rng_create(11, 0, CORE_RNG_BENCH);
@@ -136,32 +167,10 @@ static void test_decode_equals_brute_force_over_every_plan(void **state)
         struct compute_problem p;
         struct compute_state st;
         struct policy_head h;
-        struct compute_plan pl;
-        struct brute b = {0};
-        double v;
         float *out;
-        bool found;
-        size_t i;
 
         random_case(r, &p, &st, &h, &out);
-        each_plan(&h, out, brute_min_lse, &b);
-        found = policy_head_decode(&h, out, &pl, &v);
-        assert_int_equal(found, b.found);
-        if (found) {
-            uint32_t c = policy_head_cut_of(&h, &pl);
-
-            assert_near(v, b.best, 1e-9 * (1 + fabs(b.best)));
-            assert_int_not_equal(c, POLICY_NO_CUT);
-            assert_near(policy_head_value(&h, out, c, &pl, NULL, 0), v, 1e-9 * (1 + fabs(v)));
-            assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
-            for (i = 0; i < pl.n_layers; i++) {
-                int sd = i < pl.n_ue ? COMPUTE_SIDE_UE : COMPUTE_SIDE_EDGE;
-
-                assert_false(isinf(st.wait_s[sd][pl.option[pl.order[i]]]));
-            }
-        } else {
-            none++;
-        }
+        none += !decode_matches_brute_force(&h, &p, &st, out);
         test_free(out);
         policy_head_fini(&h);
         compute_problem_fini(&p);
@@ -182,23 +191,11 @@ static void test_decode_with_many_options_equals_brute_force(void **state)
         struct compute_problem p;
         struct compute_state st;
         struct policy_head h;
-        struct compute_plan pl;
-        struct brute b = {0};
-        double v;
         float *out;
-        bool found;
 
         random_case_of(r, 3, 9, &p, &st, &h, &out);
         wide += h.s->n_opt[COMPUTE_SIDE_UE] > 4 || h.s->n_opt[COMPUTE_SIDE_EDGE] > 4;
-        each_plan(&h, out, brute_min_lse, &b);
-        found = policy_head_decode(&h, out, &pl, &v);
-        assert_int_equal(found, b.found);
-        if (found) {
-            assert_near(v, b.best, 1e-9 * (1 + fabs(b.best)));
-            assert_near(policy_head_value(&h, out, policy_head_cut_of(&h, &pl), &pl, NULL, 0), v,
-                        1e-9 * (1 + fabs(v)));
-            assert_core_rc(compute_plan_check(&p, &pl, st.edge_available, &err), CORE_OK);
-        }
+        decode_matches_brute_force(&h, &p, &st, out);
         test_free(out);
         policy_head_fini(&h);
         compute_problem_fini(&p);
